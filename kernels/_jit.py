@@ -1,0 +1,31 @@
+"""One place for the Numba compile flags used by every kernel.
+
+`cache=True` so that a restarted server loads compiled code from disk instead of
+recompiling; `nogil=True` so that kernels called from Panel's thread pool run
+side by side for different browser sessions. The fastmath set leaves out
+``nnan`` and ``ninf`` so that NaN checks and infinities keep their meaning.
+Parallel kernels need a thread-safe threading layer (OpenMP or TBB): the
+default "workqueue" layer aborts when two threads launch parallel kernels at
+once, which is exactly what a served app with many sessions does.
+"""
+
+import os
+
+import numba
+
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "threadsafe"
+
+JIT = dict(cache=True, nogil=True, fastmath=FASTMATH)
+"""Flags for serial kernels."""
+
+PARALLEL_JIT = dict(JIT, parallel=True)
+"""Flags for kernels with a ``prange`` loop."""
+
+INLINE_JIT = dict(JIT, inline="always")
+"""Flags for small helpers that should vanish into their callers."""
+
+PARALLEL_THRESHOLD = 65536
+"""Element count from which the public wrappers use the parallel kernels."""

@@ -1,0 +1,155 @@
+"""Counter-based random numbers: the same seed gives the same numbers in any thread.
+
+Each draw is a pure function of ``(seed, stream, index)``: a SplitMix64 hash
+(Steele, Lea and Flood, "Fast splittable pseudorandom number generators",
+OOPSLA 2014) turns the triple into 53 random bits, and
+the inverse normal distribution function (AS241) turns one uniform into a
+standard normal. Because nothing is carried from
+one draw to the next, a parallel loop gives exactly the numbers of a serial one,
+and two browser sessions never share a generator state. `numpy_normal` is the
+same computation in plain NumPy, used by the tests as the reference.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._jit import INLINE_JIT
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+MAX_SEED = 2**63 - 1
+
+# Streams: one per kind of draw, so that e.g. programming noise and drift
+# exponents of the same device are independent.
+STREAM_PROGRAM = 1
+STREAM_DRIFT = 2
+STREAM_READ = 3
+STREAM_RELAX = 4
+STREAM_RTN = 5
+STREAM_PULSE = 6
+STREAM_DEVICE = 7
+STREAM_DISTURB = 8
+
+
+@njit(**INLINE_JIT)
+def _mix(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(**INLINE_JIT)
+def stream_key(seed, stream):
+    """Key of one stream of a seed (uint64)."""
+    return _mix(_mix(np.uint64(seed) + _GOLDEN) + np.uint64(stream) * _GOLDEN)
+
+
+@njit(**INLINE_JIT)
+def uniform(key, index):
+    """Uniform draw in the open interval (0, 1) for counter `index`."""
+    bits = _mix(key + np.uint64(index) * _GOLDEN)
+    return (np.float64(bits >> _S11) + 0.5) * _INV53
+
+
+# Wichura's AS241 (PPND16), Appl. Statist. 37, 477 (1988): the normal quantile
+# to about 1e-16 relative accuracy. One uniform per normal draw and, for 85 % of
+# the draws, only a rational function: several times cheaper than Box-Muller.
+_A = (3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
+      1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4,
+      3.3430575583588128105e4, 2.5090809287301226727e3)
+_B = (1.0, 4.2313330701600911252e1, 6.8718700749205790830e2, 5.3941960214247511077e3,
+      2.1213794301586595867e4, 3.9307895800092710610e4, 2.8729085735721942674e4,
+      5.2264952788528545610e3)
+_C = (1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
+      3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
+      2.27238449892691845833e-2, 7.74545014278341407640e-4)
+_D = (1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1,
+      1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4,
+      1.05075007164441684324e-9)
+_E = (6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
+      2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
+      2.71155556874348757815e-5, 2.01033439929228813265e-7)
+_F = (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2,
+      7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7,
+      2.04426310338993978564e-15)
+
+
+@njit(**INLINE_JIT)
+def _poly8(c, x):
+    return ((((((c[7] * x + c[6]) * x + c[5]) * x + c[4]) * x + c[3]) * x + c[2]) * x + c[1]) * x + c[0]
+
+
+@njit(**INLINE_JIT)
+def normal_quantile(p):
+    """Standard normal quantile of p in (0, 1) (AS241)."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        return q * _poly8(_A, r) / _poly8(_B, r)
+    r = p if q < 0.0 else 1.0 - p
+    r = np.sqrt(-np.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        z = _poly8(_C, r) / _poly8(_D, r)
+    else:
+        r -= 5.0
+        z = _poly8(_E, r) / _poly8(_F, r)
+    return -z if q < 0.0 else z
+
+
+@njit(**INLINE_JIT)
+def normal(key, index):
+    """Standard normal draw for counter `index` (inverse transform of one uniform)."""
+    return normal_quantile(uniform(key, index))
+
+
+def _numpy_mix(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+def numpy_stream_key(seed, stream):
+    """NumPy twin of `stream_key`."""
+    with np.errstate(over="ignore"):
+        first = _numpy_mix(np.array([seed], dtype=np.uint64) + _GOLDEN)
+        return _numpy_mix(first + np.uint64(stream) * _GOLDEN)[0]
+
+
+def numpy_uniform(key, index):
+    """NumPy twin of `uniform` for an array of counters."""
+    index = np.asarray(index, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        bits = _numpy_mix(np.uint64(key) + index * _GOLDEN)
+    return ((bits >> _S11).astype(np.float64) + 0.5) * _INV53
+
+
+def numpy_normal_quantile(p):
+    """NumPy twin of `normal_quantile`."""
+    p = np.asarray(p, dtype=np.float64)
+    q = p - 0.5
+    out = np.empty_like(p)
+    central = np.abs(q) <= 0.425
+    r = 0.180625 - q[central] ** 2
+    out[central] = q[central] * np.polyval(_A[::-1], r) / np.polyval(_B[::-1], r)
+    tail = ~central
+    r = np.where(q[tail] < 0.0, p[tail], 1.0 - p[tail])
+    r = np.sqrt(-np.log(r))
+    z = np.where(r <= 5.0,
+                 np.polyval(_C[::-1], r - 1.6) / np.polyval(_D[::-1], r - 1.6),
+                 np.polyval(_E[::-1], r - 5.0) / np.polyval(_F[::-1], r - 5.0))
+    out[tail] = np.where(q[tail] < 0.0, -z, z)
+    return out
+
+
+def numpy_normal(seed, stream, n):
+    """NumPy twin of `normal` for counters 0..n-1 of one stream."""
+    key = numpy_stream_key(seed, stream)
+    return numpy_normal_quantile(numpy_uniform(key, np.arange(n, dtype=np.uint64)))

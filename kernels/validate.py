@@ -1,0 +1,71 @@
+"""Argument checks shared by the public kernel wrappers.
+
+Every check raises `ValueError` naming the argument and what is allowed, so
+that a notebook user or a dashboard sees a clear message instead of a NaN.
+"""
+
+import numbers
+
+import numpy as np
+
+from .rng import MAX_SEED
+
+
+def check_seed(seed, name="seed"):
+    """Return `seed` as a Python int in [0, 2**63 - 1]; reject bools, floats and others."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise ValueError(
+            f"{name} must be an integer in [0, {MAX_SEED}], got {seed!r} of type {type(seed).__name__}"
+        )
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed}")
+    return seed
+
+
+def finite_array(values, name):
+    """Return `values` as a float64 array, rejecting NaN and infinities."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers: {exc}") from None
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite: {bad} value(s) are NaN or infinite")
+    return arr
+
+
+def in_range(values, low, high, name, unit=""):
+    """Return `values` as a finite float64 array whose entries lie in [low, high]."""
+    arr = finite_array(values, name)
+    if arr.size and (arr.min() < low or arr.max() > high):
+        raise ValueError(
+            f"{name} must lie in [{low:g}, {high:g}]{unit}; got values from "
+            f"{arr.min():g} to {arr.max():g}{unit}"
+        )
+    return arr
+
+
+def scalar_in_range(value, low, high, name, unit=""):
+    """Return `value` as a float in [low, high]; reject NaN, infinities and non-numbers."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number in [{low:g}, {high:g}]{unit}, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be a real number in [{low:g}, {high:g}]{unit}, got {value!r}")
+    return value
+
+
+def check_time(t, name="t"):
+    """Return a time after programming in seconds: finite and not negative."""
+    return scalar_in_range(t, 0.0, 1e12, name, " s")
+
+
+def positive_int(value, name, low=1, high=2**31 - 1):
+    """Return `value` as an int in [low, high]."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value}")
+    return value
