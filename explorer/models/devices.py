@@ -1,0 +1,381 @@
+"""Memory-device models: one Param class per technology, and the programmed-array state.
+
+    dev = DeviceModel(technology="PCM")          # a PCMDevice
+    arr = dev.program(targets_uS, seed=0)        # programming noise, drift exponents, ...
+    g = arr.read(t=3600.0, seed=1)               # drift and fresh read noise, in uS
+
+Programming-time state (programmed conductances, per-device drift exponents,
+trap parameters, thresholds) is frozen in the `DeviceArray`. Read-time knobs
+(drift scale, read-noise scale, temperature) are taken from the device when
+`read` is called, so a slider on them does not reprogram the array.
+"""
+
+import numpy as np
+import param
+
+from kernels import flash, pcm, pulsed, rng, rram
+from kernels.validate import check_seed, check_time, finite_array, in_range, positive_int
+
+SECONDS_PER_YEAR = 365.25 * 24 * 3600.0
+
+
+class DeviceArray:
+    """The state of programmed devices, as returned by `Device.program`.
+
+    ``targets`` are the requested conductances (uS), ``state`` the per-device
+    programming-time arrays (technology specific, same shape as ``targets``).
+    """
+
+    def __init__(self, device, targets, state, seed):
+        self.device = device
+        self.targets = targets
+        self.state = state
+        self.seed = seed
+
+    @property
+    def shape(self):
+        return self.targets.shape
+
+    def __len__(self):
+        return len(self.targets)
+
+    def subset(self, index):
+        """A `DeviceArray` of the devices picked by `index` (any NumPy index), sharing no arrays."""
+        def pick(value):
+            if isinstance(value, dict):
+                return {k: pick(v) for k, v in value.items()}
+            if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
+                return np.array(value[index])
+            return value
+        return DeviceArray(self.device, np.array(self.targets[index]), pick(self.state), self.seed)
+
+    def read(self, t, seed):
+        """Conductances (uS) read `t` seconds after programming, with fresh read noise from `seed`."""
+        t = check_time(t)
+        seed = check_seed(seed)
+        return self.device._read(self.state, t, seed)
+
+    def __repr__(self):
+        return f"DeviceArray({self.device.technology}, shape={self.shape}, seed={self.seed})"
+
+
+class Device(param.Parameterized):
+    """A memory technology: conductance range, noise scales and physics constants.
+
+    Subclasses implement ``_program(targets, seed) -> state`` and
+    ``_read(state, t, seed) -> conductances``. ``read_knobs`` names the
+    read-time knobs the technology responds to; the dashboard disables the others.
+    """
+
+    technology = "device"
+    read_knobs = ("drift_scale", "read_noise_scale")
+    max_levels = 256
+    source = ""
+
+    g_min = param.Number(0.0, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
+    g_max = param.Number(25.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
+    prog_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0),
+                                    doc="Multiplies the programming-noise standard deviation.")
+    read_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0),
+                                    doc="Multiplies the read-noise standard deviation.")
+    drift_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0),
+                               doc="Multiplies the drift coefficient (drift exponent or relaxation rate).")
+    temperature_K = param.Number(300.0, bounds=(200.0, 420.0),
+                                 doc="Temperature at read (K); programming happens at 300 K.")
+
+    def program(self, targets_uS, seed):
+        """Program one device per entry of `targets_uS` (uS); returns a `DeviceArray`."""
+        seed = check_seed(seed)
+        targets = in_range(targets_uS, self.g_min, self.g_max, "targets_uS", " uS")
+        return DeviceArray(self, targets, self._program(targets, seed), seed)
+
+    def level_targets(self, n_levels):
+        """`n_levels` target conductances (uS) evenly spaced over the device range."""
+        n_levels = positive_int(n_levels, "n_levels", 2, self.max_levels)
+        return np.linspace(self._lowest_level(), self.g_max, n_levels)
+
+    def _lowest_level(self):
+        return self.g_min
+
+    def pulse_response(self, n_pulses=None, n_devices=6, seed=0):
+        """Potentiation then depression by `n_pulses` identical pulses each.
+
+        Returns ``{"pulse": (2 n_pulses + 1,), "g": (n_devices, 2 n_pulses + 1)}`` in uS.
+        """
+        n_pulses = self.default_pulses if n_pulses is None else n_pulses
+        n_pulses = positive_int(n_pulses, "n_pulses", 1, 100000)
+        n_devices = positive_int(n_devices, "n_devices", 1, 10000)
+        seed = check_seed(seed)
+        cfg = self._pulse_config()
+        span = self.g_max - self.g_min
+        dg_up, dg_down = pulsed.device_steps(
+            n_devices, dg_min=cfg["dg"], asymmetry=cfg["asymmetry"], d2d=cfg["d2d"], seed=seed,
+            g_span=span)
+        if "dg_down" in cfg:
+            dg_down = np.minimum(cfg["dg_down"] * dg_down / cfg["dg"], span)
+        directions = np.r_[np.ones(n_pulses), -np.ones(n_pulses)]
+        g = pulsed.pulse_train(np.full(n_devices, self.g_min), directions, g_min=self.g_min,
+                               g_max=self.g_max, dg_up=dg_up, dg_down=dg_down,
+                               gamma_up=cfg["gamma_up"], gamma_down=cfg["gamma_down"],
+                               c2c=cfg["c2c"], seed=seed)
+        return {"pulse": np.arange(2 * n_pulses + 1), "g": g}
+
+    default_pulses = 100
+
+    def _pulse_config(self):
+        raise NotImplementedError
+
+    def _program(self, targets, seed):
+        raise NotImplementedError
+
+    def _read(self, state, t, seed):
+        raise NotImplementedError
+
+
+class PCMDevice(Device):
+    """Phase-change memory, statistical model of Nandakumar et al. (ICECS 2019) and
+    Joshi et al. (Nat. Commun. 11, 2473, 2020); physics reference section 1.
+
+    Pulse response: gradual SET (crystallization, soft-bounds increments) and
+    abrupt partial RESET (Nandakumar et al., J. Appl. Phys. 124, 152135, 2018).
+    """
+
+    technology = "PCM"
+    source = "Joshi et al., Nat. Commun. 11, 2473 (2020); Nandakumar et al., ICECS 2019"
+    _variant = pcm.VARIANT_JOSHI
+
+    g_max = param.Number(25.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
+    t0 = param.Number(20.0, bounds=(1e-6, None), doc="Time of the first read after programming (s).")
+    t_read = param.Number(250e-9, bounds=(1e-12, None), doc="Read duration in the 1/f noise fit (s).")
+    set_states = param.Integer(40, bounds=(2, 10000),
+                               doc="SET pulses to go from g_min to about 63 % of g_max (gradual crystallization).")
+    reset_fraction = param.Number(0.6, bounds=(0.0, 1.0),
+                                  doc="Share of the conductance a partial-RESET pulse removes (abrupt amorphization).")
+    pulse_c2c = param.Number(0.4, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
+    pulse_d2d = param.Number(0.2, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
+
+    def _program(self, targets, seed):
+        g_prog, nu = pcm.program(targets, g_max=self.g_max, seed=seed,
+                                 prog_noise_scale=self.prog_noise_scale, variant=self._variant)
+        return {"g_prog": g_prog, "nu": nu}
+
+    def _read(self, state, t, seed):
+        return pcm.read(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
+                        t_read=self.t_read, seed=seed, drift_scale=self.drift_scale,
+                        read_noise_scale=self.read_noise_scale, variant=self._variant)
+
+    default_pulses = 60
+
+    def _pulse_config(self):
+        span = self.g_max - self.g_min
+        return dict(dg=span / self.set_states, dg_down=self.reset_fraction * span, asymmetry=0.0,
+                    d2d=self.pulse_d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.pulse_c2c)
+
+
+class HermesPCMDevice(PCMDevice):
+    """PCM on IBM's 14 nm HERMES chip (Le Gallo et al., Nat. Electron. 6, 680, 2023);
+    fits of physics reference section 2, two devices per weight by default."""
+
+    technology = "PCM-HERMES"
+    source = "Le Gallo et al., Nat. Electron. 6, 680 (2023), fits as in aihwkit's HermesNoiseModel"
+
+    devices_per_weight = param.Selector(default=2, objects=[1, 2],
+                                        doc="Fit set: two devices per weight (g_max 20.7 uS) or one (10.35 uS).")
+    g_max = param.Number(20.7, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
+    t0 = param.Number(300.0, bounds=(1e-6, None), doc="Time of the first read after programming (s).")
+    t_read = param.Number(512e-9, bounds=(1e-12, None), doc="Read duration in the 1/f noise fit (s).")
+
+    @param.depends("devices_per_weight", watch=True)
+    def _apply_fit_set(self):
+        if self.devices_per_weight == 2:
+            self.param.update(g_max=20.7, t0=300.0)
+        else:
+            self.param.update(g_max=10.35, t0=200.0)
+
+    @property
+    def _variant(self):
+        return pcm.VARIANT_HERMES_2 if self.devices_per_weight == 2 else pcm.VARIANT_HERMES_1
+
+
+class RRAMDevice(Device):
+    """Filamentary CMO/HfOx RRAM (IBM Zurich statistics, aihwkit's ReRamCMONoiseModel;
+    physics reference section 3), with random telegraph noise (Ielmini, Nardi and
+    Cagli, Appl. Phys. Lett. 96, 053503, 2010) and a read-disturb state (Shim et al.,
+    IEEE TED 67(6), 2020). Pulse response: soft bounds with strong cycle-to-cycle noise.
+    """
+
+    technology = "RRAM"
+    source = "IBM Zurich CMO/HfOx statistics (aihwkit ReRamCMONoiseModel); Ielmini et al., APL 96, 053503 (2010)"
+
+    g_min = param.Number(9.0, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
+    g_max = param.Number(88.2, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
+    tolerance_percent = param.Selector(default=0.2, objects=[0.2, 2.0],
+                                       doc="Program-and-verify acceptance range (% of target).")
+    rtn_amplitude = param.Number(0.02, bounds=(0.0, 0.5),
+                                 doc="Relative RTN amplitude at g_ref; grows as 1/g at lower conductance.")
+    rtn_g_ref = param.Number(30.0, bounds=(1e-3, None), doc="Reference conductance of the RTN amplitude (uS).")
+    rtn_tau = param.Number(1e-2, bounds=(1e-9, 1e6), doc="Median dwell time of the trap in each state (s).")
+    pulse_states = param.Integer(200, bounds=(2, 100000), doc="Number of pulse steps over the range.")
+    pulse_c2c = param.Number(0.5, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
+    pulse_d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
+    pulse_asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
+
+    read_knobs = ("drift_scale", "read_noise_scale")
+
+    def _program(self, targets, seed):
+        g_prog, relax = rram.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
+                                     tolerance_percent=self.tolerance_percent,
+                                     prog_noise_scale=self.prog_noise_scale)
+        trap = rram.rtn_parameters(g_prog, seed=seed, amplitude_at_ref=self.rtn_amplitude,
+                                   g_ref=self.rtn_g_ref, tau_capture=self.rtn_tau,
+                                   tau_emission=self.rtn_tau)
+        return {"g_prog": g_prog, "relax": relax, "rtn": trap, "disturb": np.zeros_like(g_prog)}
+
+    def _read(self, state, t, seed):
+        return rram.read(state["g_prog"], state["relax"], t, seed=seed, g_min=self.g_min,
+                         g_max=self.g_max, drift_scale=self.drift_scale,
+                         read_noise_scale=self.read_noise_scale,
+                         rtn_amplitude=state["rtn"]["amplitude"],
+                         rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
+
+    def rtn_trace(self, array, duration, n_steps=2000, seed=0):
+        """Conductance of each device of `array` sampled `n_steps` times over `duration` seconds."""
+        trap = array.state["rtn"]
+        g = array.state["g_prog"]
+        return rram.rtn_trace(g, trap["amplitude"], trap["tau_capture"], trap["tau_emission"],
+                              dt=duration / n_steps, n_steps=n_steps, seed=seed)
+
+    def _pulse_config(self):
+        return dict(dg=(self.g_max - self.g_min) / self.pulse_states, asymmetry=self.pulse_asymmetry,
+                    d2d=self.pulse_d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.pulse_c2c)
+
+    default_pulses = 300
+
+
+class FlashDevice(Device):
+    """NOR Flash cell in subthreshold, ``I = I0 exp(kappa (Vgs - Vth) / U_T)``, programmed
+    by incremental-step pulses with verify (physics reference section 4; Mythic:
+    256 levels per cell, endurance 1e4 to 1e5 cycles). The weight is the read current,
+    shown as conductance ``I / V_ds``.
+    """
+
+    technology = "Flash"
+    read_knobs = ("drift_scale", "read_noise_scale", "temperature_K")
+    source = "Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4"
+
+    g_min = param.Number(0.05, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
+    g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
+    kappa = param.Number(0.7, bounds=(0.3, 1.0), doc="Gate coupling factor of the subthreshold slope.")
+    pe_cycles = param.Integer(0, bounds=(0, 10**6), doc="Program/erase cycles so far (oxide wear).")
+
+    def _flash_kw(self):
+        return dict(kappa=self.kappa)
+
+    def _program(self, targets, seed):
+        out = flash.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
+                            prog_noise_scale=self.prog_noise_scale, pe_cycles=self.pe_cycles,
+                            **self._flash_kw())
+        return {"vth": out["vth"], "pulses": out["pulses"]}
+
+    def _read(self, state, t, seed):
+        return flash.read(state["vth"], t, seed=seed, temperature_K=self.temperature_K,
+                          read_noise_scale=self.read_noise_scale, drift_scale=self.drift_scale,
+                          **self._flash_kw())
+
+    def iv_curves(self, vth, v_gs, temperature_K=None):
+        """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),
+        at `temperature_K` (default: the device's read temperature)."""
+        temperature_K = self.temperature_K if temperature_K is None else temperature_K
+        return flash.iv_curves(vth, v_gs, temperature_K=temperature_K, **self._flash_kw())
+
+    def _pulse_config(self):
+        # ISPP moves the threshold in near-equal steps: a near-linear, one-way (program) response.
+        return dict(dg=(self.g_max - self.g_min) / 256, asymmetry=0.0, d2d=0.05, gamma_up=0.0,
+                    gamma_down=0.0, c2c=0.05)
+
+    default_pulses = 300
+
+
+class ECRAMDevice(Device):
+    """ECRAM-like pulse-update device: near-linear, near-symmetric steps (physics
+    reference section 5: ECRAM / Li-ion synaptic transistors). Programmed by
+    closed-loop pulsing; no drift model."""
+
+    technology = "ECRAM"
+    read_knobs = ("read_noise_scale",)
+    source = "Physics reference section 5 (ECRAM / Li-ion synaptic transistors); aihwkit device presets"
+
+    g_min = param.Number(0.0, bounds=(0.0, None), doc="Lowest conductance (uS).")
+    g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest conductance (uS).")
+    n_states = param.Integer(1000, bounds=(2, 100000), doc="Number of pulse steps over the range.")
+    nonlinearity = param.Number(0.0, bounds=(0.0, 5.0),
+                                doc="Exponent of the step's dependence on the distance to the bound (0 linear, 1 soft bounds).")
+    asymmetry = param.Number(0.05, bounds=(-1.0, 1.0), doc="Up/down step asymmetry.")
+    d2d = param.Number(0.1, bounds=(0.0, 5.0), doc="Device-to-device spread of the step size.")
+    c2c = param.Number(0.05, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each step.")
+    read_noise = param.Number(0.005, bounds=(0.0, 1.0), doc="Read-noise standard deviation relative to g_max.")
+
+    def _steps(self, n, seed):
+        span = self.g_max - self.g_min
+        return pulsed.device_steps(n, dg_min=span / self.n_states, asymmetry=self.asymmetry,
+                                   d2d=self.d2d, seed=seed, g_span=span)
+
+    def _program(self, targets, seed):
+        flat = targets.ravel()
+        dg_up, dg_down = self._steps(flat.size, seed)
+        c2c = self.c2c * self.prog_noise_scale
+        g, n = pulsed.pulse_to_target(self.g_min, flat, g_min=self.g_min, g_max=self.g_max,
+                                      dg_up=dg_up, dg_down=dg_down, gamma_up=self.nonlinearity,
+                                      gamma_down=self.nonlinearity, c2c=c2c,
+                                      max_pulses=20 * self.n_states, seed=seed)
+        return {"g_prog": g.reshape(targets.shape), "pulses": n.reshape(targets.shape)}
+
+    def _read(self, state, t, seed):
+        g = state["g_prog"]
+        z = rng.numpy_normal(seed, rng.STREAM_READ, g.size).reshape(g.shape)
+        sigma = self.read_noise_scale * self.read_noise * self.g_max
+        return np.clip(g + sigma * z, self.g_min, self.g_max)
+
+    def _pulse_config(self):
+        return dict(dg=(self.g_max - self.g_min) / self.n_states, asymmetry=self.asymmetry,
+                    d2d=self.d2d, gamma_up=self.nonlinearity, gamma_down=self.nonlinearity,
+                    c2c=self.c2c)
+
+    @property
+    def default_pulses(self):
+        return min(self.n_states, 5000)
+
+
+class SoftBoundsDevice(ECRAMDevice):
+    """Soft-bounds pulse-update device, aihwkit's ``SoftBoundsDevice``: steps shrink
+    linearly toward each bound, 30 % device-to-device and cycle-to-cycle spread
+    (physics reference section 5)."""
+
+    technology = "Soft-bounds"
+    source = "Physics reference section 5; aihwkit SoftBoundsDevice"
+    n_states = param.Integer(1200, bounds=(2, 100000), doc="Number of pulse steps over the range.")
+    nonlinearity = param.Number(1.0, bounds=(0.0, 5.0),
+                                doc="Exponent of the step's dependence on the distance to the bound (1 soft bounds).")
+    asymmetry = param.Number(0.0, bounds=(-1.0, 1.0), doc="Up/down step asymmetry.")
+    d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the step size.")
+    c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each step.")
+
+
+TECHNOLOGIES = {cls.technology: cls for cls in
+                (PCMDevice, HermesPCMDevice, RRAMDevice, FlashDevice, ECRAMDevice, SoftBoundsDevice)}
+
+
+def DeviceModel(technology="PCM", **params):
+    """A device of `technology` ("PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds").
+
+    Keyword arguments set the technology's parameters, e.g.
+    ``DeviceModel("RRAM", read_noise_scale=0.5)``.
+    """
+    if technology not in TECHNOLOGIES:
+        raise ValueError(f"technology must be one of {sorted(TECHNOLOGIES)}, got {technology!r}")
+    cls = TECHNOLOGIES[technology]
+    unknown = sorted(set(params) - set(cls.param))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for technology {technology!r}; "
+                         f"allowed: {sorted(p for p in cls.param if p != 'name')}")
+    return cls(**params)

@@ -1,0 +1,168 @@
+"""Model behind the Devices dashboard: the sliders' parameters and the data of every plot.
+
+Plain Param, no Panel: a notebook drives it exactly like the dashboard does,
+
+    ex = DevicesExplorer(technology="RRAM", read_noise_scale=0.5)
+    ex.histogram()["counts"]
+
+Programming is redone only when a programming-time parameter changes
+(technology, programming-noise scale, number of levels, number of devices,
+seed); read-time sliders (time, drift, read noise, temperature) re-read the
+programmed array, which is what makes them instant.
+"""
+
+import numpy as np
+import param
+
+from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, FlashDevice, RRAMDevice
+
+MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
+
+
+def format_duration(seconds):
+    """Human-readable duration: '1 s', '3.6 min', '1 h', '30 d', '10 y'."""
+    for unit, size in (("y", SECONDS_PER_YEAR), ("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+class DevicesExplorer(param.Parameterized):
+    """Programmed multi-level states of one technology and how they evolve."""
+
+    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES),
+                                doc="Memory technology.")
+    drift_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05,
+                               doc="Scale of the drift coefficient (PCM nu, RRAM relaxation, Flash charge loss).")
+    prog_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05,
+                                    doc="Scale of the programming noise.")
+    read_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05,
+                                    doc="Scale of the read noise.")
+    temperature_K = param.Number(300.0, bounds=(250.0, 400.0), step=1.0,
+                                 doc="Read temperature in kelvin (Flash: through U_T = kT/q).")
+    n_levels = param.Integer(8, bounds=(2, 256), doc="Number of programmed conductance levels.")
+    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
+                              doc="Time after programming, log10 of seconds (1 s to 10 years).")
+    n_devices = param.Integer(8192, bounds=(256, 65536), doc="Devices programmed in total, shared among the levels.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
+
+    devices = param.Dict(default={}, precedence=-1, doc="One device per technology, kept across switches.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.devices = {name: cls() for name, cls in TECHNOLOGIES.items()}
+        self._programmed_key = None
+        self._programmed = None
+
+    # --- state -----------------------------------------------------------
+    @property
+    def device(self):
+        """The current technology's device, with the read-time sliders applied."""
+        dev = self.devices[self.technology]
+        knobs = dict(drift_scale=self.drift_scale, prog_noise_scale=self.prog_noise_scale,
+                     read_noise_scale=self.read_noise_scale, temperature_K=self.temperature_K)
+        changed = {k: v for k, v in knobs.items() if getattr(dev, k) != v}
+        if changed:
+            dev.param.update(**changed)
+        return dev
+
+    @property
+    def t(self):
+        """Time after programming in seconds."""
+        return float(10.0 ** self.log10_time)
+
+    @property
+    def levels(self):
+        return self.device.level_targets(self.n_levels)
+
+    def programmed(self):
+        """The programmed array (levels repeated), reprogrammed only when needed."""
+        dev = self.device
+        key = (self.technology, self.prog_noise_scale, self.n_levels, self.n_devices, self.seed,
+               tuple(sorted((k, v) for k, v in dev.param.values().items()
+                            if k not in ("name", "drift_scale", "read_noise_scale", "temperature_K"))))
+        if key != self._programmed_key:
+            per_level = max(self.n_devices // self.n_levels, 1)
+            targets = np.repeat(self.levels, per_level)
+            self._programmed = dev.program(targets, seed=self.seed)
+            self._programmed_key = key
+        return self._programmed
+
+    def active_knobs(self):
+        """Names of the read-time sliders the current technology responds to."""
+        return set(self.device.read_knobs)
+
+    # --- plot data -------------------------------------------------------
+    def histogram(self, bins=240):
+        """Histogram of the read conductances at time t, in total and per level.
+
+        Returns edges (uS), counts (total), per_level (n_levels x bins, or None
+        above 16 levels), targets and the level error rate: the share of devices
+        whose read conductance is nearer another level's target.
+        """
+        arr = self.programmed()
+        g = arr.read(self.t, seed=self.seed + 1)
+        dev = self.device
+        lo = min(dev.g_min, float(g.min()))
+        hi = max(dev.g_max, float(g.max()))
+        edges = np.linspace(lo, hi + 1e-9 * (hi - lo + 1.0), bins + 1)
+        counts, _ = np.histogram(g, edges)
+        targets = self.levels
+        level_of = np.repeat(np.arange(self.n_levels), len(g) // self.n_levels)
+        per_level = None
+        if self.n_levels <= 16:
+            per_level = np.stack([np.histogram(g[level_of == k], edges)[0] for k in range(self.n_levels)])
+        mids = 0.5 * (targets[1:] + targets[:-1])
+        nearest = np.searchsorted(mids, g)
+        return {"edges": edges, "counts": counts, "per_level": per_level, "targets": targets,
+                "level_error_rate": float(np.mean(nearest != level_of)), "t": self.t,
+                "mean_ratio": np.array([g[level_of == k].mean() / targets[k] if targets[k] > 0 else np.nan
+                                        for k in range(self.n_levels)])}
+
+    def drift_trajectories(self, n_times=48, levels_shown=6, devices_per_level=4):
+        """Conductance of a few devices of a few levels read at log-spaced times (1 s to 10 y)."""
+        arr = self.programmed()
+        per_level = len(arr) // self.n_levels
+        shown = np.unique(np.linspace(0, self.n_levels - 1, min(levels_shown, self.n_levels)).astype(int))
+        index = (shown[:, None] * per_level + np.arange(min(devices_per_level, per_level))[None, :]).ravel()
+        sub = arr.subset(index)
+        times = np.logspace(0.0, MAX_LOG_TIME, n_times)
+        g = np.stack([sub.read(t, seed=self.seed + 2 + k) for k, t in enumerate(times)], axis=1)
+        return {"times": times, "g": g, "level": np.repeat(shown, len(index) // len(shown)),
+                "targets": self.levels[shown], "t": self.t}
+
+    def pulse_response(self):
+        """Potentiation then depression of a few devices (pulse index, conductance in uS)."""
+        return self.device.pulse_response(n_devices=6, seed=self.seed)
+
+    def rtn_trace(self, n_steps=2000):
+        """RRAM random telegraph noise of three devices (low, middle, high conductance).
+
+        Returns time (s) and the relative deviation from the programmed conductance,
+        or None for other technologies.
+        """
+        dev = self.device
+        if not isinstance(dev, RRAMDevice):
+            return None
+        targets = np.array([dev.g_min + 0.05 * (dev.g_max - dev.g_min), 0.5 * (dev.g_min + dev.g_max),
+                            dev.g_max * 0.95])
+        arr = dev.program(targets, seed=self.seed)
+        duration = 20.0 * dev.rtn_tau
+        trace = dev.rtn_trace(arr, duration, n_steps=n_steps, seed=self.seed)
+        g0 = arr.state["g_prog"][:, None]
+        return {"time": np.arange(n_steps) * duration / n_steps, "relative": trace / g0 - 1.0,
+                "g_prog": arr.state["g_prog"]}
+
+    def flash_iv(self, n_curves=6, n_points=121):
+        """Flash I-V curves (gate sweep) of cells at a few levels, at the read temperature and at 300 K."""
+        dev = self.device
+        if not isinstance(dev, FlashDevice):
+            return None
+        arr = self.programmed()
+        per_level = len(arr) // self.n_levels
+        shown = np.unique(np.linspace(0, self.n_levels - 1, min(n_curves, self.n_levels)).astype(int))
+        vth = arr.state["vth"][shown * per_level]
+        v_gs = np.linspace(0.0, 2.0, n_points)
+        return {"v_gs": v_gs, "current": dev.iv_curves(vth, v_gs), "vth": vth,
+                "current_300K": dev.iv_curves(vth, v_gs, temperature_K=300.0),
+                "targets": self.levels[shown]}

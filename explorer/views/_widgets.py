@@ -1,0 +1,45 @@
+"""Small helpers shared by the dashboards: throttled sliders and explanation cards."""
+
+import panel as pn
+import param
+from bokeh.models import CustomJSTickFormatter
+
+DURATION_FORMATTER_JS = """
+const s = Math.pow(10, tick);
+const units = [[31557600, ' y'], [86400, ' d'], [3600, ' h'], [60, ' min']];
+for (const [size, name] of units) { if (s >= size) return (s / size).toPrecision(3) + name; }
+return s.toPrecision(3) + ' s';
+"""
+
+
+def duration_formatter():
+    """Slider formatter showing 10**value seconds as '1 h', '30.4 d', '10 y'."""
+    return CustomJSTickFormatter(code=DURATION_FORMATTER_JS)
+
+
+def throttled_slider(model, name, **kwargs):
+    """A slider for `model.param[name]` that updates the model on release (value_throttled).
+
+    Bounds and step come from the parameter, so no slider position can be invalid;
+    changes made to the model in code (or from the URL) move the slider back.
+    """
+    p = model.param[name]
+    cls = pn.widgets.IntSlider if isinstance(p, param.Integer) else pn.widgets.FloatSlider
+    opts = dict(name=p.label, start=p.bounds[0], end=p.bounds[1], value=getattr(model, name),
+                description=p.doc, sizing_mode="stretch_width")
+    if p.step is not None:
+        opts["step"] = p.step
+    opts.update(kwargs)
+    widget = cls(**opts)
+    widget.param.watch(lambda event: setattr(model, name, event.new), "value_throttled")
+    model.param.watch(lambda event: setattr(widget, "value", event.new), name)
+    return widget
+
+
+def explained(title, plot, text):
+    """A plot with its two-line explanation (equation in $$...$$ and source) beside it."""
+    return pn.Row(
+        pn.Column(pn.pane.Markdown(f"#### {title}", margin=(0, 10)), plot, sizing_mode="stretch_width"),
+        pn.pane.Markdown(text, width=300, margin=(40, 10, 0, 10)),
+        sizing_mode="stretch_width",
+    )

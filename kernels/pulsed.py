@@ -1,0 +1,206 @@
+"""Pulse-update devices: conductance response to trains of identical pulses.
+
+One family covers the devices of the physics reference (section 5) and the
+pulse response of PCM and RRAM. A potentiating pulse moves the conductance up by
+
+    dg+ = dg_up   ((g_max - g) / (g_max - g_min))^gamma_up   (1 + c2c xi)
+
+and a depressing pulse down by
+
+    dg- = dg_down ((g - g_min) / (g_max - g_min))^gamma_down (1 + c2c xi),
+
+clipped to [g_min, g_max]. ``gamma = 1`` is the soft-bounds model of IBM's
+aihwkit (``SoftBoundsDevice``); ``gamma = 0`` is a linear device with hard
+bounds (ECRAM / Li-ion synaptic transistors, close to linear and symmetric).
+Partial RESET of PCM is a depressing pulse with ``dg_down`` a large fraction of
+the range: abrupt, while SET is gradual (Nandakumar et al., J. Appl. Phys. 124,
+152135 (2018)). Device-to-device spread draws ``dg_up`` and ``dg_down`` once per
+device; cycle-to-cycle spread draws a new ``xi`` at every pulse. Units: uS.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from .validate import check_seed, finite_array, in_range, positive_int, scalar_in_range
+
+
+@njit(**INLINE_JIT)
+def _step(g, direction, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, z):
+    span = g_max - g_min
+    if direction > 0:
+        x = (g_max - g) / span
+        dg = dg_up * (x ** gamma_up if gamma_up != 0.0 else 1.0) * (1.0 + c2c * z)
+        g = g + dg
+    else:
+        x = (g - g_min) / span
+        dg = dg_down * (x ** gamma_down if gamma_down != 0.0 else 1.0) * (1.0 + c2c * z)
+        g = g - dg
+    return min(max(g, g_min), g_max)
+
+
+@njit(**INLINE_JIT)
+def _train_one(d, g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, key):
+    n_pulses = directions.size
+    g = g0[d]
+    out[d, 0] = g
+    base = d * n_pulses
+    for k in range(n_pulses):
+        g = _step(g, directions[k], g_min, g_max, dg_up[d], dg_down[d], gamma_up, gamma_down,
+                  c2c, rng.normal(key, base + k))
+        out[d, k + 1] = g
+
+
+@njit(**JIT)
+def _train_serial(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    for d in range(g0.size):
+        _train_one(d, g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, key)
+
+
+@njit(**PARALLEL_JIT)
+def _train_parallel(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    for d in prange(g0.size):
+        _train_one(d, g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, key)
+
+
+@njit(**INLINE_JIT)
+def _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down,
+                   c2c, max_pulses, key):
+    g = g0[d]
+    tol_up = 0.5 * dg_up[d]
+    tol_down = 0.5 * dg_down[d]
+    n = 0
+    base = d * max_pulses
+    while n < max_pulses:
+        err = target[d] - g
+        if err > tol_up:
+            direction = 1
+        elif -err > tol_down:
+            direction = -1
+        else:
+            break
+        g = _step(g, direction, g_min, g_max, dg_up[d], dg_down[d], gamma_up, gamma_down, c2c,
+                  rng.normal(key, base + n))
+        n += 1
+    g_out[d] = g
+    n_out[d] = n
+
+
+@njit(**JIT)
+def _to_target_serial(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down,
+                      c2c, max_pulses, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    for d in range(g0.size):
+        _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up,
+                       gamma_down, c2c, max_pulses, key)
+
+
+@njit(**PARALLEL_JIT)
+def _to_target_parallel(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down,
+                        c2c, max_pulses, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    for d in prange(g0.size):
+        _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up,
+                       gamma_down, c2c, max_pulses, key)
+
+
+def _check_range(g_min, g_max):
+    g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
+    g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
+    if g_max <= g_min:
+        raise ValueError(f"g_max must exceed g_min, got g_min={g_min:g} uS, g_max={g_max:g} uS")
+    return g_min, g_max
+
+
+def _per_device(value, n, name, span):
+    arr = finite_array(value, name)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    arr = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+    if arr.size != n:
+        raise ValueError(f"{name} must be a scalar or have one entry per device ({n}), got {arr.size}")
+    if arr.min() < 0.0 or arr.max() > span:
+        raise ValueError(f"{name} must lie in [0, {span:g}] uS (the conductance range)")
+    return arr
+
+
+def device_steps(n_devices, *, dg_min, asymmetry=0.0, d2d=0.0, seed, g_span=None):
+    """Per-device step sizes ``(dg_up, dg_down)`` in uS.
+
+    ``dg_up = dg_min (1 + asymmetry)``, ``dg_down = dg_min (1 - asymmetry)``, each
+    multiplied by ``max(1 + d2d xi, 0)`` with an independent draw per device
+    (device-to-device spread, about 30 % in aihwkit's presets).
+    """
+    n_devices = positive_int(n_devices, "n_devices", 1, 10**8)
+    dg_min = scalar_in_range(dg_min, 0.0, 1e4, "dg_min", " uS")
+    asymmetry = scalar_in_range(asymmetry, -1.0, 1.0, "asymmetry")
+    d2d = scalar_in_range(d2d, 0.0, 10.0, "d2d")
+    seed = check_seed(seed)
+    z = rng.numpy_normal(seed, rng.STREAM_DEVICE, 2 * n_devices)
+    dg_up = dg_min * (1.0 + asymmetry) * np.maximum(1.0 + d2d * z[:n_devices], 0.0)
+    dg_down = dg_min * (1.0 - asymmetry) * np.maximum(1.0 + d2d * z[n_devices:], 0.0)
+    if g_span is not None:
+        np.minimum(dg_up, g_span, out=dg_up)
+        np.minimum(dg_down, g_span, out=dg_down)
+    return dg_up, dg_down
+
+
+def pulse_train(g0, directions, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0,
+                c2c=0.0, seed):
+    """Conductance after each pulse of a train, shape ``(n_devices, n_pulses + 1)`` in uS.
+
+    `g0` holds the start conductances (one per device), `directions` the pulse
+    signs (+1 potentiate, -1 depress), `dg_up`/`dg_down` scalars or one per device.
+    """
+    g_min, g_max = _check_range(g_min, g_max)
+    g0 = np.ascontiguousarray(in_range(g0, g_min, g_max, "g0", " uS")).ravel()
+    directions = np.ascontiguousarray(finite_array(directions, "directions")).ravel()
+    if directions.size and not np.all(np.isin(directions, (-1.0, 1.0))):
+        raise ValueError("directions must contain only +1 (potentiate) and -1 (depress)")
+    directions = directions.astype(np.int8)
+    span = g_max - g_min
+    dg_up = _per_device(dg_up, g0.size, "dg_up", span)
+    dg_down = _per_device(dg_down, g0.size, "dg_down", span)
+    gamma_up = scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up")
+    gamma_down = scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down")
+    c2c = scalar_in_range(c2c, 0.0, 10.0, "c2c")
+    seed = check_seed(seed)
+    out = np.empty((g0.size, directions.size + 1))
+    kernel = _train_parallel if out.size >= PARALLEL_THRESHOLD else _train_serial
+    kernel(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed)
+    return out
+
+
+def pulse_to_target(g0, g_target, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0,
+                    c2c=0.0, max_pulses=10000, seed):
+    """Closed-loop pulsing: pulse each device toward its target, reading after every pulse.
+
+    Stops when the device is within half a step of its target or after
+    `max_pulses`. Returns ``(g_final, n_pulses)``; arrays keep the shape of `g_target`.
+    """
+    g_min, g_max = _check_range(g_min, g_max)
+    g_target = in_range(g_target, g_min, g_max, "g_target", " uS")
+    shape = g_target.shape
+    target = np.ascontiguousarray(g_target).ravel()
+    g0 = finite_array(g0, "g0")
+    g0 = np.ascontiguousarray(np.broadcast_to(g0, shape) if g0.ndim == 0 else g0).ravel()
+    if g0.size != target.size:
+        raise ValueError(f"g0 must be a scalar or match g_target's shape {shape}")
+    in_range(g0, g_min, g_max, "g0", " uS")
+    span = g_max - g_min
+    dg_up = _per_device(dg_up, target.size, "dg_up", span)
+    dg_down = _per_device(dg_down, target.size, "dg_down", span)
+    gamma_up = scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up")
+    gamma_down = scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down")
+    c2c = scalar_in_range(c2c, 0.0, 10.0, "c2c")
+    max_pulses = positive_int(max_pulses, "max_pulses", 0, 10**7)
+    seed = check_seed(seed)
+    g_out = np.empty_like(target)
+    n_out = np.empty(target.size, dtype=np.int64)
+    kernel = _to_target_parallel if target.size >= PARALLEL_THRESHOLD else _to_target_serial
+    kernel(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c,
+           max_pulses, seed)
+    return g_out.reshape(shape), n_out.reshape(shape)
