@@ -51,9 +51,8 @@ def build_app():
             name: name for name in ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale",
                                     "temperature_K", "n_levels", "log10_time", "n_devices", "seed")})
         pn.state.location.sync(tabs, {"active": "tab"})
-    template = pn.template.FastListTemplate(
-        title="Analog AI weight-encoding explorer", main=[tabs], accent="#3f51b5",
-        header_background="#3f51b5")
+    template = pn.template.BootstrapTemplate(
+        title="Analog AI weight-encoding explorer", main=[tabs], header_background="#3f51b5")
     return template
 
 

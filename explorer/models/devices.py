@@ -95,7 +95,8 @@ class Device(param.Parameterized):
         return np.linspace(self._lowest_level(), self.g_max, n_levels)
 
     def _lowest_level(self):
-        return self.g_min
+        # A level at exactly 0 uS sits on the clipping bound; start just above it.
+        return max(self.g_min, 0.05 * self.g_max)
 
     def pulse_response(self, n_pulses=None, n_devices=6, seed=0):
         """Potentiation then depression by `n_pulses` identical pulses each.

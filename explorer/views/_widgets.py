@@ -17,16 +17,17 @@ def duration_formatter():
     return CustomJSTickFormatter(code=DURATION_FORMATTER_JS)
 
 
-def throttled_slider(model, name, **kwargs):
+def throttled_slider(model, param_name, **kwargs):
     """A slider for `model.param[name]` that updates the model on release (value_throttled).
 
     Bounds and step come from the parameter, so no slider position can be invalid;
     changes made to the model in code (or from the URL) move the slider back.
     """
+    name = param_name
     p = model.param[name]
     cls = pn.widgets.IntSlider if isinstance(p, param.Integer) else pn.widgets.FloatSlider
     opts = dict(name=p.label, start=p.bounds[0], end=p.bounds[1], value=getattr(model, name),
-                description=p.doc, sizing_mode="stretch_width")
+                sizing_mode="stretch_width")
     if p.step is not None:
         opts["step"] = p.step
     opts.update(kwargs)

@@ -147,8 +147,8 @@ class DevicesView(pn.viewable.Viewer):
             params["model"] = DevicesExplorer()
         super().__init__(**params)
         m = self.model
-        self._technology = pn.widgets.RadioButtonGroup.from_param(
-            m.param.technology, button_type="primary", button_style="outline", sizing_mode="stretch_width")
+        self._technology = pn.widgets.Select.from_param(m.param.technology, name="Technology",
+                                                        sizing_mode="stretch_width")
         self._sliders = {
             "log10_time": throttled_slider(m, "log10_time", name="Time after programming",
                                            format=duration_formatter()),

@@ -1,0 +1,343 @@
+"""NOR Flash in the subthreshold regime: ISPP programming, read, I-V curves.
+
+Physics reference section 4 (Mythic's analog compute-in-memory: 8 bits, i.e.
+256 levels, per cell; little drift; endurance 1e4 to 1e5 program/erase cycles,
+oxide wear widens the programmed distributions; strong temperature dependence
+of the subthreshold current). The cell current is
+
+    I_ds = I0 exp(kappa (V_gs - V_th) / U_T),    U_T = k T / q  (25.85 mV at 300 K)
+
+and the weight is the read current at ``V_gs = v_read_gate`` shown as a
+conductance ``g = I_ds / v_ds`` in uS, comparable with PCM and RRAM. The stored
+quantity is the threshold voltage ``V_th`` (V), i.e. the floating-gate charge;
+a cell programmed at 300 K and read at another temperature gives a different,
+level-dependent current because ``ln(I / I0)`` scales as ``1 / T``. I0 is held
+constant and the temperature coefficient of ``V_th`` itself is left out.
+
+All defaults (kappa 0.7, I0 = 1 uA at V_gs = V_th, v_read_gate 1 V, v_ds 0.1 V,
+g in [0.05, 10] uS, step sizes, noise, wear and retention constants) are
+illustrative choices, not Mythic's unpublished device values.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from .validate import check_seed, check_time, in_range, positive_int, scalar_in_range
+
+K_BOLTZMANN = 1.380649e-23  # J/K (exact, SI 2019)
+Q_ELECTRON = 1.602176634e-19  # C (exact, SI 2019)
+
+T_MIN_K = 200.0
+T_MAX_K = 420.0
+ENDURANCE_SCALE = 1e4  # P/E cycles at which the injection noise has doubled
+ERASED_BELOW_V = 0.3  # default erased V_th: this far below the g_max level's V_th
+MAX_LEVELS = 256
+
+# Illustrative defaults (see module docstring).
+KAPPA = 0.7
+I0 = 1e-6  # A, current at V_gs = V_th
+V_READ_GATE = 1.0  # V
+V_DS = 0.1  # V
+G_MIN = 0.05  # uS
+G_MAX = 10.0  # uS
+COARSE_STEP = 0.05  # V per coarse pulse
+FINE_STEP = 5e-5  # V per fine pulse (0.05 mV)
+FINE_MARGIN = 0.1  # V: fine pulses once V_th is within this of the target
+INJECTION_NOISE = 0.15  # relative spread of one pulse's V_th increment, fresh cell
+MAX_PULSES = 3000
+READ_NOISE = 1e-3  # relative standard deviation of the read current
+RETENTION_MV_PER_DECADE = 0.01  # charge loss, mV of V_th per decade of time
+
+_V_LIMIT = 5.0  # |V_th|, |V_gs| bound: keeps exp() finite at 200 K
+_PULSE_HEADROOM = 1.2  # max_pulses must exceed the noiseless count by this factor
+
+
+def thermal_voltage(temperature_K):
+    """U_T = k T / q in volts (25.85 mV at 300 K); temperature_K in [200, 420] K."""
+    temperature_K = scalar_in_range(temperature_K, T_MIN_K, T_MAX_K, "temperature_K", " K")
+    return K_BOLTZMANN * temperature_K / Q_ELECTRON
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@njit(**INLINE_JIT)
+def _current(vth, v_gs, slope, i0):
+    """Subthreshold drain current (A); ``slope = kappa / U_T`` (1/V)."""
+    return i0 * np.exp(slope * (v_gs - vth))
+
+
+@njit(**INLINE_JIT)
+def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
+                 fine_margin, noise, max_pulses, slope, i0, v_gate, key):
+    aim = vth_aim[i]
+    i_verify = _current(aim, v_gate, slope, i0)
+    i_coarse = _current(aim - fine_margin, v_gate, slope, i0)
+    base = np.uint64(i) * np.uint64(max_pulses)
+    v = vth_erased
+    n = 0
+    while n < max_pulses:
+        current = _current(v, v_gate, slope, i0)
+        if current <= i_verify:  # verify: V_th has reached the aim
+            break
+        step = coarse_step if current > i_coarse else fine_step
+        mult = 1.0 + noise * rng.normal(key, base + np.uint64(n))
+        v += step * max(mult, 0.0)
+        n += 1
+    vth_out[i] = v
+    pulses_out[i] = n
+
+
+@njit(**JIT)
+def _program_serial(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
+                    fine_margin, noise, max_pulses, slope, i0, v_gate, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    for i in range(vth_aim.size):
+        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
+                     fine_margin, noise, max_pulses, slope, i0, v_gate, key)
+
+
+@njit(**PARALLEL_JIT)
+def _program_parallel(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
+                      fine_margin, noise, max_pulses, slope, i0, v_gate, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    for i in prange(vth_aim.size):
+        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
+                     fine_margin, noise, max_pulses, slope, i0, v_gate, key)
+
+
+@njit(**INLINE_JIT)
+def _read_one(i, vth, out, noise, slope, g0, v_gate, key):
+    # g0 = I0 / v_ds in uS; v_gate includes the retention shift of V_th.
+    g = g0 * np.exp(slope * (v_gate - vth[i]))
+    out[i] = max(g * (1.0 + noise * rng.normal(key, i)), 0.0)
+
+
+@njit(**JIT)
+def _read_serial(vth, out, noise, slope, g0, v_gate, seed):
+    key = rng.stream_key(seed, rng.STREAM_READ)
+    for i in range(vth.size):
+        _read_one(i, vth, out, noise, slope, g0, v_gate, key)
+
+
+@njit(**PARALLEL_JIT)
+def _read_parallel(vth, out, noise, slope, g0, v_gate, seed):
+    key = rng.stream_key(seed, rng.STREAM_READ)
+    for i in prange(vth.size):
+        _read_one(i, vth, out, noise, slope, g0, v_gate, key)
+
+
+@njit(**JIT)
+def _iv_serial(vth, v_gs, out, slope, i0):
+    for i in range(vth.size):
+        for j in range(v_gs.size):
+            out[i, j] = _current(vth[i], v_gs[j], slope, i0)
+
+
+@njit(**PARALLEL_JIT)
+def _iv_parallel(vth, v_gs, out, slope, i0):
+    for i in prange(vth.size):
+        for j in range(v_gs.size):
+            out[i, j] = _current(vth[i], v_gs[j], slope, i0)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _cell_args(temperature_K, kappa, i0, temperature_name="temperature_K"):
+    u_t = K_BOLTZMANN * scalar_in_range(temperature_K, T_MIN_K, T_MAX_K, temperature_name, " K") / Q_ELECTRON
+    kappa = scalar_in_range(kappa, 0.1, 1.0, "kappa")
+    i0 = scalar_in_range(i0, 1e-12, 1e-3, "i0", " A")
+    return u_t, kappa, i0
+
+
+def _read_bias(v_read_gate, v_ds):
+    v_read_gate = scalar_in_range(v_read_gate, -_V_LIMIT, _V_LIMIT, "v_read_gate", " V")
+    v_ds = scalar_in_range(v_ds, 1e-3, 5.0, "v_ds", " V")
+    return v_read_gate, v_ds
+
+
+def _g_range(g_min, g_max):
+    g_min = scalar_in_range(g_min, 1e-6, 1e4, "g_min", " uS")
+    g_max = scalar_in_range(g_max, 1e-6, 1e4, "g_max", " uS")
+    if not g_min < g_max:
+        raise ValueError(f"g_max must be larger than g_min = {g_min:g} uS, got {g_max:g} uS")
+    return g_min, g_max
+
+
+def _vth_of(g, u_t, kappa, i0, v_gate, v_ds):
+    """V_th (V) at which the read current is g (uS) * v_ds."""
+    return v_gate - (u_t / kappa) * np.log(g * 1e-6 * v_ds / i0)
+
+
+def _check_vth(vth, name="vth"):
+    return in_range(vth, -_V_LIMIT, _V_LIMIT, name, " V")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def conductance(vth, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
+                v_ds=V_DS):
+    """Read conductance I_ds(v_read_gate) / v_ds in uS of cells with threshold `vth` (V).
+
+    Noiseless inverse of `vth_for_conductance` at the same temperature (K).
+    """
+    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
+    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    vth = _check_vth(vth)
+    return i0 * np.exp(kappa * (v_read_gate - vth) / u_t) / v_ds * 1e6
+
+
+def vth_for_conductance(g, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
+                        v_ds=V_DS):
+    """Threshold voltage (V) that gives read conductance `g` (uS, > 0) at `temperature_K` (K).
+
+    ``V_th = v_read_gate - (U_T / kappa) ln(g v_ds / I0)``; inverse of `conductance`.
+    """
+    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
+    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    g = in_range(g, 1e-9, 1e9, "g", " uS")
+    return _vth_of(g, u_t, kappa, i0, v_read_gate, v_ds)
+
+
+def level_targets(n_levels, *, g_min=G_MIN, g_max=G_MAX):
+    """`n_levels` (2 to 256; Mythic stores 8 bits per cell) target conductances in uS,
+    spaced linearly over [g_min, g_max]."""
+    n_levels = positive_int(n_levels, "n_levels", 2, MAX_LEVELS)
+    g_min, g_max = _g_range(g_min, g_max)
+    return np.linspace(g_min, g_max, n_levels)
+
+
+def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
+            v_read_gate=V_READ_GATE, v_ds=V_DS, program_temperature_K=300.0, vth_erased=None,
+            coarse_step=COARSE_STEP, fine_step=FINE_STEP, fine_margin=FINE_MARGIN,
+            injection_noise=INJECTION_NOISE, prog_noise_scale=1.0, pe_cycles=0,
+            max_pulses=MAX_PULSES):
+    """Program Flash cells to conductances `g_target` (uS, in [g_min, g_max]) by
+    incremental-step-pulse programming (ISPP) with verify.
+
+    Each cell starts erased at `vth_erased` (V; default: 0.3 V below the V_th of
+    the g_max level, 0.70 V at the defaults, i.e. below every target). Each pulse
+    raises V_th by `coarse_step` (V) while the verify current says V_th is more
+    than `fine_margin` (V) below the target, then by `fine_step` (V); the increment
+    is multiplied by ``max(1 + s xi, 0)`` with ``s = prog_noise_scale *
+    injection_noise * (1 + sqrt(pe_cycles / 1e4))``, a fresh normal ``xi`` per
+    pulse (stream STREAM_PULSE, counter ``device * max_pulses + pulse``). After
+    each pulse the current at v_read_gate (at `program_temperature_K`) is
+    verified; programming stops once it is at or below the current of V_th aim
+    ``= target V_th - fine_step / 2``: V_th overshoots the aim by up to about one
+    fine step, so aiming half a step low centers the levels on their targets.
+
+    Wear is an illustrative model of "oxide wear widens the programmed
+    distributions" (physics reference section 4; Mythic: endurance 1e4 to 1e5
+    P/E cycles): the step size is unchanged, its noise grows. The defaults keep
+    the 256 linearly spaced levels of [0.05, 10] uS apart on a fresh cell (the
+    top spacing is 0.4 %, 0.14 mV of V_th); with strong wear, some coarse pulses
+    also overshoot the fine window and over-program cells far past their target.
+
+    Returns ``{"vth": V_th in V, "pulses": pulse counts (int64)}`` with the shape
+    of `g_target`; a cell that did not verify within `max_pulses` keeps
+    ``pulses == max_pulses``.
+    """
+    seed = check_seed(seed)
+    g_min, g_max = _g_range(g_min, g_max)
+    g_target = in_range(g_target, g_min, g_max, "g_target", " uS")
+    u_t, kappa, i0 = _cell_args(program_temperature_K, kappa, i0, "program_temperature_K")
+    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    coarse_step = scalar_in_range(coarse_step, 1e-6, 1.0, "coarse_step", " V")
+    fine_step = scalar_in_range(fine_step, 1e-7, coarse_step, "fine_step", " V")
+    fine_margin = scalar_in_range(fine_margin, 0.0, 2.0 * _V_LIMIT, "fine_margin", " V")
+    injection_noise = scalar_in_range(injection_noise, 0.0, 1.0, "injection_noise")
+    prog_noise_scale = scalar_in_range(prog_noise_scale, 0.0, 10.0, "prog_noise_scale")
+    pe_cycles = scalar_in_range(pe_cycles, 0.0, 1e7, "pe_cycles")
+    max_pulses = positive_int(max_pulses, "max_pulses", 1, 10**6)
+
+    vth_top = _vth_of(g_max, u_t, kappa, i0, v_read_gate, v_ds)  # lowest target V_th
+    if vth_erased is None:
+        vth_erased = vth_top - ERASED_BELOW_V
+    vth_erased = scalar_in_range(vth_erased, -_V_LIMIT, _V_LIMIT, "vth_erased", " V")
+    if vth_erased > vth_top - fine_step:
+        raise ValueError(f"vth_erased must lie below the V_th of the g_max level, "
+                         f"{vth_top - fine_step:.6g} V, got {vth_erased:g} V")
+
+    flat = np.ascontiguousarray(g_target).ravel()
+    vth_aim = _vth_of(flat, u_t, kappa, i0, v_read_gate, v_ds) - 0.5 * fine_step
+    if np.any(np.abs(vth_aim) > _V_LIMIT):
+        raise ValueError(f"g_target maps to thresholds outside [-{_V_LIMIT:g}, {_V_LIMIT:g}] V "
+                         "for these kappa, i0, v_read_gate and v_ds")
+    needed = 0
+    if flat.size:
+        rise = float(vth_aim.max()) - vth_erased
+        needed = (math.ceil(max(rise - fine_margin, 0.0) / coarse_step)
+                  + math.ceil(min(fine_margin, rise) / fine_step) + 1)
+        needed = math.ceil(_PULSE_HEADROOM * needed)
+        if max_pulses < needed:
+            raise ValueError(f"max_pulses must be at least {needed} to reach the highest target "
+                             f"V_th with these steps (noiseless count + 20 %), got {max_pulses}")
+    if flat.size * max_pulses >= 2**64:
+        raise ValueError(f"max_pulses * number of devices must stay below 2**64 (pulse counters "
+                         f"are uint64), got {max_pulses} * {flat.size}")
+
+    noise = prog_noise_scale * injection_noise * (1.0 + math.sqrt(pe_cycles / ENDURANCE_SCALE))
+    vth = np.empty_like(flat)
+    pulses = np.empty(flat.shape, dtype=np.int64)
+    # The work per device is up to `needed` pulses: go parallel on the pulse count.
+    parallel = flat.size * max(needed, 1) >= PARALLEL_THRESHOLD
+    kernel = _program_parallel if parallel else _program_serial
+    kernel(vth_aim, vth, pulses, vth_erased, coarse_step, fine_step, fine_margin, noise,
+           max_pulses, kappa / u_t, i0, v_read_gate, seed)
+    return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
+
+
+def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
+         v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
+         read_noise_scale=1.0, drift_scale=1.0):
+    """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
+
+    Charge loss lowers V_th by ``drift_scale * retention_mV_per_decade * 1e-3 *
+    log10(1 + t / 1 s)`` V (illustrative 0.01 mV per decade: Mythic reports
+    little drift). The current ``I0 exp(kappa (v_read_gate - V_th) / U_T)`` with
+    ``U_T = k temperature_K / q`` gets a relative Gaussian read noise of standard
+    deviation ``read_noise * read_noise_scale`` (stream STREAM_READ) and is
+    returned as ``I / v_ds`` in uS (physics reference section 4).
+    """
+    t = check_time(t)
+    seed = check_seed(seed)
+    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
+    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
+    retention = scalar_in_range(retention_mV_per_decade, 0.0, 100.0, "retention_mV_per_decade",
+                                " mV/decade")
+    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
+    vth = _check_vth(vth)
+    flat = np.ascontiguousarray(vth).ravel()
+    dvth = -drift_scale * retention * 1e-3 * math.log10(1.0 + t)
+    out = np.empty_like(flat)
+    kernel = _read_parallel if flat.size >= PARALLEL_THRESHOLD else _read_serial
+    kernel(flat, out, read_noise * read_noise_scale, kappa / u_t, i0 / v_ds * 1e6,
+           v_read_gate - dvth, seed)
+    return out.reshape(vth.shape)
+
+
+def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
+    """Noiseless drain currents (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V).
+
+    Returns an array of shape ``vth.shape + v_gs.shape`` (``(len(vth), len(v_gs))``
+    for 1-D inputs). Subthreshold law only: valid for V_gs up to about V_th, the
+    slope is ``U_T ln(10) / kappa`` per decade (85 mV at 300 K, kappa 0.7).
+    """
+    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
+    vth = _check_vth(vth)
+    v_gs = in_range(v_gs, -_V_LIMIT, _V_LIMIT, "v_gs", " V")
+    flat_vth = np.ascontiguousarray(vth).ravel()
+    flat_vgs = np.ascontiguousarray(v_gs).ravel()
+    out = np.empty((flat_vth.size, flat_vgs.size))
+    kernel = _iv_parallel if out.size >= PARALLEL_THRESHOLD else _iv_serial
+    kernel(flat_vth, flat_vgs, out, kappa / u_t, i0)
+    return out.reshape(vth.shape + v_gs.shape)

@@ -1,0 +1,458 @@
+"""RRAM: programming noise, relaxation, read noise, random telegraph noise, read disturb.
+
+Inference statistics of CMO/HfOx filamentary devices measured at IBM Research
+Zurich, as IBM's aihwkit ships them in ``ReRamCMONoiseModel`` (physics
+reference, section 3): one device per weight, g in [9.0, 88.2] uS.
+
+* `program`: program-and-verify noise, ``sigma = 0.00081107 + 0.00106879 g``
+  (acceptance range 0.2 %) or ``0.011219 + 0.011290 g`` (2 %), and one
+  standard normal ``relax_deviate`` per device, drawn once and kept.
+* `read`: relaxation ``g_prog - 0.0890 ln t + (0.0420 ln t + 0.4118) xi`` with
+  ``xi = relax_deviate`` (a smooth trajectory per device), an optional
+  read-disturb shift and random telegraph noise (RTN) state, then read noise
+  ``0.02773 log10(g) sqrt(ln((t + t_r)/(2 t_r)))``, ``t_r = 1 us``.
+* `rtn_parameters`, `rtn_trace`: a two-state trap per device whose relative
+  amplitude grows as the filament thins (Ielmini, Nardi, Cagli, Appl. Phys.
+  Lett. 96, 053503 (2010)).
+* `read_disturb`: soft-bounded conductance shift after repeated reads,
+  unipolar or bipolar (Shim, Luo, Seo, Yu, IEEE TED 67(6), 2020 and IRPS 2020).
+
+Conductances in uS, times in seconds, voltages in volts.
+"""
+
+import numbers
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from .validate import (check_seed, check_time, finite_array, in_range, positive_int,
+                       scalar_in_range)
+
+G_MIN = 9.0
+"""Lowest conductance of the CMO/HfOx fit (uS)."""
+G_MAX = 88.2
+"""Highest conductance of the CMO/HfOx fit (uS)."""
+
+# Programming noise sigma = c0 + c1 g (uS) after program-and-verify.
+_PROG_SIGMA = {0.2: (0.00081107, 0.00106879), 2.0: (0.011219, 0.011290)}
+
+# Relaxation (uS): mean shift per ln t, spread slope per ln t, spread at 1 s.
+RELAX_MEAN_SLOPE = 0.0890
+RELAX_SD_SLOPE = 0.0420
+RELAX_SD_AT_1S = 0.4118
+T_FIT_MIN = 1.0
+"""Earliest time (s) of the relaxation fit; earlier reads are treated as reads at 1 s."""
+
+READ_NOISE_COEFF = 0.02773
+T_READ = 1e-6
+"""Read time t_r of the read-noise fit (s)."""
+
+_MAX_TRACE_ELEMENTS = 200_000_000
+_MAX_READS = 10**15
+
+
+@njit(**INLINE_JIT)
+def _clip(x, lo, hi):
+    return min(max(x, lo), hi)
+
+
+# ----------------------------------------------------------------------------- program
+
+@njit(**INLINE_JIT)
+def _program_one(i, g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max, key_p, key_r):
+    gt = g_target[i]
+    g_prog[i] = _clip(gt + prog_scale * (c0 + c1 * gt) * rng.normal(key_p, i), g_min, g_max)
+    relax[i] = rng.normal(key_r, i)
+
+
+@njit(**JIT)
+def _program_serial(g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max, seed):
+    key_p = rng.stream_key(seed, rng.STREAM_PROGRAM)
+    key_r = rng.stream_key(seed, rng.STREAM_RELAX)
+    for i in range(g_target.size):
+        _program_one(i, g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max, key_p, key_r)
+
+
+@njit(**PARALLEL_JIT)
+def _program_parallel(g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max, seed):
+    key_p = rng.stream_key(seed, rng.STREAM_PROGRAM)
+    key_r = rng.stream_key(seed, rng.STREAM_RELAX)
+    for i in prange(g_target.size):
+        _program_one(i, g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max, key_p, key_r)
+
+
+# ----------------------------------------------------------------------------- read
+
+@njit(**INLINE_JIT)
+def _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
+              disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read):
+    g = g_prog[i] - mean_shift + spread * relax[i]
+    if has_disturb:
+        g *= 1.0 + disturb[i]
+    if has_rtn:
+        if rng.uniform(key_rtn, i) < occupancy[i]:
+            g *= 1.0 - amplitude[i]
+    sigma = noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
+    out[i] = _clip(g + sigma * rng.normal(key_read, i), g_min, g_max)
+
+
+@njit(**JIT)
+def _read_serial(g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
+                 disturb, has_disturb, amplitude, occupancy, has_rtn, seed):
+    key_rtn = rng.stream_key(seed, rng.STREAM_RTN)
+    key_read = rng.stream_key(seed, rng.STREAM_READ)
+    for i in range(g_prog.size):
+        _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
+                  disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read)
+
+
+@njit(**PARALLEL_JIT)
+def _read_parallel(g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
+                   disturb, has_disturb, amplitude, occupancy, has_rtn, seed):
+    key_rtn = rng.stream_key(seed, rng.STREAM_RTN)
+    key_read = rng.stream_key(seed, rng.STREAM_READ)
+    for i in prange(g_prog.size):
+        _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
+                  disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read)
+
+
+# ----------------------------------------------------------------------------- RTN
+
+@njit(**INLINE_JIT)
+def _rtn_param_one(i, g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent,
+                   tc_med, te_med, spread, key):
+    amp[i] = _clip(a_ref * (g_ref / g[i]) ** exponent, 0.0, 0.5)
+    # Counters 2i (capture) and 2i + 1 (emission); one call site keeps compilation short.
+    for j in range(2):
+        z = 10.0 ** (spread * rng.normal(key, 2 * i + j))
+        if j == 0:
+            tau_c[i] = tc_med * z
+        else:
+            tau_e[i] = te_med * z
+    occ[i] = tau_e[i] / (tau_c[i] + tau_e[i])
+
+
+@njit(**JIT)
+def _rtn_params_serial(g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent, tc_med, te_med,
+                       spread, seed):
+    key = rng.stream_key(seed, rng.STREAM_DEVICE)
+    for i in range(g.size):
+        _rtn_param_one(i, g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent,
+                       tc_med, te_med, spread, key)
+
+
+@njit(**PARALLEL_JIT)
+def _rtn_params_parallel(g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent, tc_med, te_med,
+                         spread, seed):
+    key = rng.stream_key(seed, rng.STREAM_DEVICE)
+    for i in prange(g.size):
+        _rtn_param_one(i, g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent,
+                       tc_med, te_med, spread, key)
+
+
+@njit(**INLINE_JIT)
+def _rtn_switch_probabilities(tau_c, tau_e, dt):
+    """Exact two-state switching probabilities over dt: (high -> low, low -> high)."""
+    occ = tau_e / (tau_c + tau_e)
+    rate = 1.0 / tau_c + 1.0 / tau_e
+    settle = -np.expm1(-rate * dt)
+    return occ * settle, (1.0 - occ) * settle, occ
+
+
+@njit(**INLINE_JIT)
+def _rtn_trace_one(i, g, amp, tau_c, tau_e, out, dt, key):
+    n = g.size
+    p_hl, p_lh, occ = _rtn_switch_probabilities(tau_c[i], tau_e[i], dt)
+    g_high = g[i]
+    g_low = g[i] * (1.0 - amp[i])
+    low = rng.uniform(key, i) < occ
+    out[i, 0] = g_low if low else g_high
+    for j in range(1, out.shape[1]):
+        u = rng.uniform(key, j * n + i)
+        if low:
+            if u < p_lh:
+                low = False
+        elif u < p_hl:
+            low = True
+        out[i, j] = g_low if low else g_high
+
+
+@njit(**JIT)
+def _rtn_trace_serial(g, amp, tau_c, tau_e, out, dt, seed):
+    key = rng.stream_key(seed, rng.STREAM_RTN)
+    for i in range(g.size):
+        _rtn_trace_one(i, g, amp, tau_c, tau_e, out, dt, key)
+
+
+@njit(**PARALLEL_JIT)
+def _rtn_trace_parallel(g, amp, tau_c, tau_e, out, dt, seed):
+    key = rng.stream_key(seed, rng.STREAM_RTN)
+    for i in prange(g.size):
+        _rtn_trace_one(i, g, amp, tau_c, tau_e, out, dt, key)
+
+
+# ----------------------------------------------------------------------------- read disturb
+
+@njit(**INLINE_JIT)
+def _settled_fraction(k, n):
+    """1 - (1 - k)**n for a float count n >= 0, accurate for small k."""
+    if n == 0.0:
+        return 0.0
+    return -np.expm1(n * np.log1p(-k))
+
+
+@njit(**INLINE_JIT)
+def _disturb_one(i, d_in, d_out, n_reads, mode, k, s):
+    d = d_in[i]
+    if mode == 0:  # bipolar: n // 2 pairs (+V then -V), then one +V read if n is odd
+        # One pair maps d -> (1-k)^2 d - k^2 s, whose fixed point is -k s / (2 - k).
+        f = _settled_fraction(k, 2.0 * (n_reads // 2))
+        d = d - f * (d + k * s / (2.0 - k))
+        if n_reads % 2 == 1:
+            d = d + k * (s - d)
+    else:  # unipolar toward mode * s: d_n = d_0 + (p s - d_0)(1 - (1 - k)^n)
+        d = d + (mode * s - d) * _settled_fraction(k, float(n_reads))
+    d_out[i] = d
+
+
+@njit(**JIT)
+def _disturb_serial(d_in, d_out, n_reads, mode, k, s):
+    for i in range(d_in.size):
+        _disturb_one(i, d_in, d_out, n_reads, mode, k, s)
+
+
+@njit(**PARALLEL_JIT)
+def _disturb_parallel(d_in, d_out, n_reads, mode, k, s):
+    for i in prange(d_in.size):
+        _disturb_one(i, d_in, d_out, n_reads, mode, k, s)
+
+
+# ----------------------------------------------------------------------------- wrappers
+
+def _check_bounds(g_min, g_max):
+    g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
+    g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
+    if not g_max > g_min:
+        raise ValueError(f"g_max must be larger than g_min ({g_min:g} uS), got {g_max:g} uS")
+    return g_min, g_max
+
+
+def _same_shape(arr, shape, name, ref_name):
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have the shape of {ref_name} {shape}, got {arr.shape}")
+    return np.ascontiguousarray(arr).ravel()
+
+
+def _positive_array(values, name, unit=""):
+    arr = finite_array(values, name)
+    if arr.size and not arr.min() > 0.0:
+        raise ValueError(f"{name} must be finite and > 0{unit}; smallest value is {arr.min():g}{unit}")
+    return arr
+
+
+def _check_tolerance(tolerance_percent):
+    ok = (not isinstance(tolerance_percent, (bool, np.bool_))
+          and isinstance(tolerance_percent, numbers.Real)
+          and float(tolerance_percent) in _PROG_SIGMA)
+    if not ok:
+        raise ValueError(f"tolerance_percent must be 0.2 or 2.0 (%), got {tolerance_percent!r}")
+    return float(tolerance_percent)
+
+
+def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, tolerance_percent=0.2,
+            prog_noise_scale=1.0):
+    """Program RRAM devices to `g_target` (uS, in [g_min, g_max]) with program-and-verify.
+
+    ``g_prog = clip(g_T + prog_noise_scale sigma(g_T) xi, g_min, g_max)`` with
+    ``sigma = 0.00081107 + 0.00106879 g_T`` (acceptance range
+    ``tolerance_percent = 0.2``) or ``0.011219 + 0.011290 g_T`` (2.0), in uS
+    (IBM Zurich CMO/HfOx, aihwkit ``ReRamCMONoiseModel``).
+
+    Returns ``(g_prog, relax_deviate)``: programmed conductances (uS) and one
+    standard normal per device, drawn now and kept, which sets where the
+    device sits in the relaxation spread at every later `read`. Arrays keep
+    the shape of `g_target`.
+    """
+    g_min, g_max = _check_bounds(g_min, g_max)
+    g_target = in_range(g_target, g_min, g_max, "g_target", " uS")
+    tolerance_percent = _check_tolerance(tolerance_percent)
+    prog_noise_scale = scalar_in_range(prog_noise_scale, 0.0, 100.0, "prog_noise_scale")
+    seed = check_seed(seed)
+    c0, c1 = _PROG_SIGMA[tolerance_percent]
+    flat = np.ascontiguousarray(g_target).ravel()
+    g_prog = np.empty_like(flat)
+    relax = np.empty_like(flat)
+    kernel = _program_parallel if flat.size >= PARALLEL_THRESHOLD else _program_serial
+    kernel(flat, g_prog, relax, c0, c1, prog_noise_scale, g_min, g_max, seed)
+    return g_prog.reshape(g_target.shape), relax.reshape(g_target.shape)
+
+
+def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scale=1.0,
+         read_noise_scale=1.0, rtn_amplitude=None, rtn_occupancy=None, disturb=None):
+    """Read RRAM devices `t` seconds after programming; returns conductances in uS.
+
+    In order, with ``ts = max(t, 1 s)`` and ``xi = relax_deviate``:
+
+    1. relaxation (IBM Zurich CMO/HfOx fit, valid from 1 s on; earlier reads
+       are treated as reads at 1 s, so the spread there is ``0.4118 drift_scale``):
+       ``g = g_prog - drift_scale 0.0890 ln ts + drift_scale (0.0420 ln ts + 0.4118) xi``;
+    2. read disturb, if `disturb` is given: ``g *= 1 + disturb`` (relative
+       shift per device, see `read_disturb`);
+    3. RTN, if `rtn_amplitude` and `rtn_occupancy` are given (per device, see
+       `rtn_parameters`): with probability `rtn_occupancy` the trap is
+       occupied and ``g *= 1 - rtn_amplitude``;
+    4. read noise of standard deviation
+       ``read_noise_scale 0.02773 log10(g) sqrt(ln((ts + t_r)/(2 t_r)))``,
+       ``t_r = 1 us`` (``log10`` of ``max(g, 1 uS)`` so the spread never turns
+       negative); ``ts`` rather than ``t`` so a read right after programming is
+       not noise-free (the formula would vanish at ``t = t_r``);
+    5. clip to ``[g_min, g_max]``.
+
+    The read-noise and RTN draws depend on `seed` only: use a new seed for each read.
+    """
+    t = check_time(t)
+    g_min, g_max = _check_bounds(g_min, g_max)
+    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
+    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    seed = check_seed(seed)
+    g_prog = in_range(g_prog, g_min, g_max, "g_prog", " uS")
+    shape = g_prog.shape
+    flat_g = np.ascontiguousarray(g_prog).ravel()
+    relax = _same_shape(finite_array(relax_deviate, "relax_deviate"), shape, "relax_deviate", "g_prog")
+    empty = np.empty(0, dtype=np.float64)
+    has_disturb = disturb is not None
+    flat_d = (_same_shape(in_range(disturb, -1.0, 1.0, "disturb"), shape, "disturb", "g_prog")
+              if has_disturb else empty)
+    if (rtn_amplitude is None) != (rtn_occupancy is None):
+        raise ValueError("rtn_amplitude and rtn_occupancy must be given together (or both None)")
+    has_rtn = rtn_amplitude is not None
+    if has_rtn:
+        amp = _same_shape(in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), shape,
+                          "rtn_amplitude", "g_prog")
+        occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), shape,
+                          "rtn_occupancy", "g_prog")
+    else:
+        amp = occ = empty
+    log_t = np.log(max(t, T_FIT_MIN))
+    mean_shift = drift_scale * RELAX_MEAN_SLOPE * log_t
+    spread = drift_scale * (RELAX_SD_SLOPE * log_t + RELAX_SD_AT_1S)
+    ts = max(t, T_FIT_MIN)
+    noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
+    out = np.empty_like(flat_g)
+    kernel = _read_parallel if flat_g.size >= PARALLEL_THRESHOLD else _read_serial
+    kernel(flat_g, relax, out, mean_shift, spread, noise_time, g_min, g_max,
+           flat_d, has_disturb, amp, occ, has_rtn, seed)
+    return out.reshape(shape)
+
+
+def rtn_parameters(g_prog, *, seed, amplitude_at_ref=0.02, g_ref=30.0, exponent=1.0,
+                   tau_capture=1e-2, tau_emission=1e-2, tau_spread_decades=1.0):
+    """Random-telegraph-noise parameters of one two-state trap per device.
+
+    The relative RTN amplitude grows as the filament thins, i.e. at low
+    conductance (Ielmini, Nardi, Cagli, Appl. Phys. Lett. 96, 053503 (2010)):
+    ``amplitude = clip(amplitude_at_ref (g_ref / g_prog)^exponent, 0, 0.5)``.
+    Convention: the trap is empty (conductance g) for a mean dwell time
+    ``tau_capture`` and occupied (conductance ``g (1 - amplitude)``) for a mean
+    dwell time ``tau_emission``. Both are log-normal, ``median * 10^(tau_spread_decades xi)``
+    with independent draws. The stationary probability of the occupied (low)
+    state is ``occupancy = tau_emission / (tau_capture + tau_emission)``.
+
+    `g_prog` and `g_ref` in uS, taus in seconds. Returns a dict of arrays with
+    the shape of `g_prog`: ``amplitude``, ``tau_capture``, ``tau_emission``, ``occupancy``.
+    """
+    g_prog = in_range(g_prog, 1e-3, 1e4, "g_prog", " uS")
+    amplitude_at_ref = scalar_in_range(amplitude_at_ref, 0.0, 0.5, "amplitude_at_ref")
+    g_ref = scalar_in_range(g_ref, 1e-3, 1e4, "g_ref", " uS")
+    exponent = scalar_in_range(exponent, 0.0, 10.0, "exponent")
+    tau_capture = scalar_in_range(tau_capture, 1e-12, 1e6, "tau_capture", " s")
+    tau_emission = scalar_in_range(tau_emission, 1e-12, 1e6, "tau_emission", " s")
+    tau_spread_decades = scalar_in_range(tau_spread_decades, 0.0, 3.0, "tau_spread_decades")
+    seed = check_seed(seed)
+    flat = np.ascontiguousarray(g_prog).ravel()
+    amp, tau_c, tau_e, occ = (np.empty_like(flat) for _ in range(4))
+    kernel = _rtn_params_parallel if flat.size >= PARALLEL_THRESHOLD else _rtn_params_serial
+    kernel(flat, amp, tau_c, tau_e, occ, amplitude_at_ref, g_ref, exponent, tau_capture,
+           tau_emission, tau_spread_decades, seed)
+    shape = g_prog.shape
+    return {"amplitude": amp.reshape(shape), "tau_capture": tau_c.reshape(shape),
+            "tau_emission": tau_e.reshape(shape), "occupancy": occ.reshape(shape)}
+
+
+def rtn_trace(g, amplitude, tau_capture, tau_emission, *, dt, n_steps, seed):
+    """Conductance (uS) of each device sampled every `dt` seconds under RTN.
+
+    A continuous-time two-state Markov chain per device (conventions of
+    `rtn_parameters`: mean dwell `tau_capture` in the high state g,
+    `tau_emission` in the low state ``g (1 - amplitude)``), sampled with the
+    exact switching probabilities over `dt`,
+    ``p(high->low) = occupancy (1 - exp(-dt (1/tau_c + 1/tau_e)))`` and
+    ``p(low->high) = (1 - occupancy) (1 - exp(-dt (1/tau_c + 1/tau_e)))``,
+    starting from the stationary distribution. The state at step 0 is drawn
+    as in `read` (same stream and counter), so with the same seed it matches
+    the RTN state of a `read`. Returns an array of shape ``(g.size, n_steps)``.
+    """
+    g = _positive_array(g, "g", " uS")
+    shape = g.shape
+    flat_g = np.ascontiguousarray(g).ravel()
+    amp = _same_shape(in_range(amplitude, 0.0, 1.0, "amplitude"), shape, "amplitude", "g")
+    tau_c = _same_shape(_positive_array(tau_capture, "tau_capture", " s"), shape, "tau_capture", "g")
+    tau_e = _same_shape(_positive_array(tau_emission, "tau_emission", " s"), shape, "tau_emission", "g")
+    dt = scalar_in_range(dt, 0.0, 1e12, "dt", " s")
+    if not dt > 0.0:
+        raise ValueError(f"dt must be > 0 s, got {dt!r}")
+    n_steps = positive_int(n_steps, "n_steps", 1, 10_000_000)
+    seed = check_seed(seed)
+    n = flat_g.size
+    if n * n_steps > _MAX_TRACE_ELEMENTS:
+        raise ValueError(f"n_steps times the number of devices must be at most "
+                         f"{_MAX_TRACE_ELEMENTS}, got {n} x {n_steps}")
+    out = np.empty((n, n_steps), dtype=np.float64)
+    parallel = n > 1 and n * n_steps >= PARALLEL_THRESHOLD
+    kernel = _rtn_trace_parallel if parallel else _rtn_trace_serial
+    kernel(flat_g, amp, tau_c, tau_e, out, dt, seed)
+    return out
+
+
+_POLARITY_MODES = {"bipolar": 0, "unipolar": 1, "negative": -1}
+
+
+def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_max=0.05,
+                 reads_to_saturate=1e6, v_ref=0.2, v_slope=0.05):
+    """Relative conductance shift per device after `n_reads` more reads.
+
+    Repeated reads grow the filament and shift the conductance toward a
+    saturation value (Shim, Luo, Seo, Yu, IEEE TED 67(6), 2020 and IRPS 2020).
+    A positive shift is a conductance increase (filament growth, the SET
+    direction). Each read of polarity p moves ``d += p k (shift_max - p d)``,
+    a soft-bounded walk toward ``p shift_max``, with the per-read rate
+    ``k = min(exp((v_read - v_ref)/v_slope) / reads_to_saturate, 1)``.
+
+    * ``"unipolar"``: p = +1, ``d_n = s - (s - d_0)(1 - k)^n``, saturates at ``shift_max``;
+    * ``"negative"``: p = -1 (reading with -V), saturates at ``-shift_max``;
+    * ``"bipolar"``: p alternates +1, -1, ... starting with +1; closed form for
+      the ``n // 2`` pairs plus one +V read if n is odd. The net shift cancels
+      to first order in k and stays ``O(k shift_max)``.
+
+    `disturb` relative (in [-1, 1]), `n_reads` an integer in [0, 1e15], voltages
+    in volts. Returns the new shifts with the shape of `disturb`.
+    """
+    d = in_range(disturb, -1.0, 1.0, "disturb")
+    n_reads = positive_int(n_reads, "n_reads", 0, _MAX_READS)
+    if not isinstance(polarity, str) or polarity not in _POLARITY_MODES:
+        raise ValueError(f"polarity must be 'unipolar', 'bipolar' or 'negative', got {polarity!r}")
+    mode = _POLARITY_MODES[polarity]
+    v_read = scalar_in_range(v_read, 0.0, 10.0, "v_read", " V")
+    shift_max = scalar_in_range(shift_max, 0.0, 1.0, "shift_max")
+    reads_to_saturate = scalar_in_range(reads_to_saturate, 1.0, 1e18, "reads_to_saturate")
+    v_ref = scalar_in_range(v_ref, 0.0, 10.0, "v_ref", " V")
+    v_slope = scalar_in_range(v_slope, 1e-4, 10.0, "v_slope", " V")
+    exponent = min((v_read - v_ref) / v_slope, 700.0)
+    k = min(float(np.exp(exponent)) / reads_to_saturate, 1.0)
+    flat = np.ascontiguousarray(d).ravel()
+    out = np.empty_like(flat)
+    kernel = _disturb_parallel if flat.size >= PARALLEL_THRESHOLD else _disturb_serial
+    kernel(flat, out, n_reads, mode, k, shift_max)
+    return out.reshape(d.shape)

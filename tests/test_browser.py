@@ -1,0 +1,127 @@
+"""Browser tests: the real `panel serve` app in headless Chromium reacts to its controls."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# A fingerprint of every plot's data: the sum of all numeric columns of every
+# ColumnDataSource in the Bokeh document, with the number of sources.
+FINGERPRINT_JS = """
+() => {
+  const docs = window.Bokeh ? window.Bokeh.documents : [];
+  let total = 0, sources = 0;
+  for (const doc of docs) {
+    for (const model of doc._all_models.values()) {
+      if (model.type !== 'ColumnDataSource' && !(model.data && model.selected)) continue;
+      sources += 1;
+      const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;
+      for (const key in data) {
+        const col = data[key];
+        if (!col || typeof col.length !== 'number') continue;
+        for (let i = 0; i < col.length; i++) {
+          const v = Number(col[i]);
+          if (Number.isFinite(v)) total += v * ((i % 7) + 1);
+        }
+      }
+    }
+  }
+  return [sources, total];
+}
+"""
+
+
+TITLES_JS = """
+() => {
+  const out = [];
+  for (const doc of (window.Bokeh ? window.Bokeh.documents : []))
+    for (const model of doc._all_models.values())
+      if (model.type === 'Title' && model.text) out.push(model.text);
+  return out;
+}
+"""
+
+
+def wait_for_title(page, pattern, timeout=30000):
+    """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`."""
+    page.wait_for_function(
+        f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    expect(page.get_by_text("Programmed levels at the chosen time")).to_be_visible(timeout=60000)
+    page.wait_for_function("() => window.Bokeh && window.Bokeh.documents.length > 0", timeout=60000)
+    return page, errors
+
+
+def wait_for_new_data(page, before, timeout=30000):
+    page.wait_for_function(
+        f"() => {{ const f = ({FINGERPRINT_JS})(); return f[0] > 0 && f[1] !== {before[1]!r}; }}",
+        timeout=timeout)
+
+
+def settle(page):
+    """Wait until the plot data stops changing (the first render is finished)."""
+    last = None
+    for _ in range(40):
+        page.wait_for_timeout(500)
+        now = page.evaluate(FINGERPRINT_JS)
+        if now == last and now[0] > 0:
+            return now
+        last = now
+    return last
+
+
+def slider_handle(page, label):
+    row = page.locator(".bk-slider-title", has_text=re.compile(label)).locator("xpath=..")
+    return row.locator(".noUi-handle").first
+
+
+def test_time_slider_changes_the_histogram(browser, served_app):
+    page, errors = open_page(browser, served_app)
+    before = settle(page)
+    handle = slider_handle(page, "Time after programming")
+    handle.focus()
+    for _ in range(10):
+        handle.press("ArrowRight")
+    wait_for_new_data(page, before)
+    wait_for_title(page, r"PCM: 8 levels at t = (?!1 h)[0-9.]+ h, level read-back error")
+    assert errors == [], errors
+    page.close()
+
+
+def test_every_slider_changes_plot_data(browser, served_app):
+    page, errors = open_page(browser, served_app)
+    for label in ("Drift-coefficient scale", "Read-noise scale", "Programming-noise scale",
+                  "Number of levels", "Devices"):
+        before = settle(page)
+        handle = slider_handle(page, label)
+        handle.focus()
+        for _ in range(3):
+            handle.press("ArrowRight")
+        wait_for_new_data(page, before)
+    assert errors == [], errors
+    page.close()
+
+
+def test_flash_temperature_slider(browser, served_app):
+    page, errors = open_page(browser, served_app)
+    settle(page)
+    page.locator("select").first.select_option("Flash")
+    wait_for_title(page, r"Flash: 8 levels")
+    before = settle(page)
+    handle = slider_handle(page, "Temperature")
+    handle.focus()
+    for _ in range(20):
+        handle.press("ArrowRight")
+    wait_for_new_data(page, before)
+    wait_for_title(page, r"Flash subthreshold I-V at 3[2-9][0-9] K")
+    assert errors == [], errors
+    page.close()

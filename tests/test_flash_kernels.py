@@ -1,0 +1,341 @@
+"""Tests of kernels/flash.py: NumPy references, physics, level separation, input checks."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from kernels import flash, rng
+from kernels._jit import PARALLEL_THRESHOLD
+
+K_B = 1.380649e-23
+Q_E = 1.602176634e-19
+TEN_YEARS = 10 * 365.25 * 24 * 3600.0
+
+# A fast ISPP configuration: about 100 fine pulses per device instead of 2000.
+FAST = dict(fine_step=1e-3, fine_margin=0.1, max_pulses=300)
+
+
+def u_t(temperature_K):
+    return K_B * temperature_K / Q_E
+
+
+# --------------------------------------------------------------------------- references
+
+
+def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6, v_read_gate=1.0,
+                  v_ds=0.1, program_temperature_K=300.0, vth_erased=None, coarse_step=0.05,
+                  fine_step=5e-5, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
+                  pe_cycles=0, max_pulses=3000):
+    """Plain Python ISPP with verify, one device at a time, same counter-based draws."""
+    ut = u_t(program_temperature_K)
+    flat = np.asarray(g_target, dtype=np.float64).ravel()
+
+    def vth_of(g):
+        return v_read_gate - (ut / kappa) * np.log(g * 1e-6 * v_ds / i0)
+
+    def current(v):
+        return i0 * np.exp(kappa * (v_read_gate - v) / ut)
+
+    if vth_erased is None:
+        vth_erased = vth_of(g_max) - 0.3
+    noise = prog_noise_scale * injection_noise * (1.0 + math.sqrt(pe_cycles / 1e4))
+    key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
+    aims = vth_of(flat) - 0.5 * fine_step
+    vth = np.empty_like(flat)
+    pulses = np.empty(flat.shape, dtype=np.int64)
+    for i, aim in enumerate(aims):
+        counters = np.uint64(i) * np.uint64(max_pulses) + np.arange(max_pulses, dtype=np.uint64)
+        xi = rng.numpy_normal_quantile(rng.numpy_uniform(key, counters))
+        i_verify = current(aim)
+        i_coarse = current(aim - fine_margin)
+        v, n = vth_erased, 0
+        while n < max_pulses:
+            c = current(v)
+            if c <= i_verify:
+                break
+            step = coarse_step if c > i_coarse else fine_step
+            v += step * max(1.0 + noise * xi[n], 0.0)
+            n += 1
+        vth[i], pulses[i] = v, n
+    return vth.reshape(np.shape(g_target)), pulses.reshape(np.shape(g_target))
+
+
+def numpy_read(vth, t, *, seed, temperature_K=300.0, kappa=0.7, i0=1e-6, v_read_gate=1.0, v_ds=0.1,
+               read_noise=1e-3, retention_mV_per_decade=0.01, read_noise_scale=1.0, drift_scale=1.0):
+    vth = np.asarray(vth, dtype=np.float64)
+    dvth = -drift_scale * retention_mV_per_decade * 1e-3 * np.log10(1.0 + t)
+    current = i0 * np.exp(kappa * (v_read_gate - (vth + dvth)) / u_t(temperature_K))
+    xi = rng.numpy_normal(seed, rng.STREAM_READ, vth.size).reshape(vth.shape)
+    current = current * (1.0 + read_noise * read_noise_scale * xi)
+    return np.maximum(current, 0.0) / v_ds * 1e6
+
+
+def random_targets(n, seed, g_min=0.05, g_max=10.0):
+    return np.random.default_rng(seed).uniform(g_min, g_max, n)
+
+
+# --------------------------------------------------------------------------- kernels vs NumPy
+
+
+@pytest.mark.parametrize("kw", [
+    dict(FAST),
+    dict(FAST, pe_cycles=3e4, prog_noise_scale=3.0),  # noise > 1: negative increments clamped
+    dict(FAST, program_temperature_K=350.0, kappa=0.6, vth_erased=0.5, coarse_step=0.03,
+         injection_noise=0.05),
+])
+def test_program_matches_numpy_reference(kw):
+    g = random_targets(200, 1)
+    out = flash.program(g, seed=11, **kw)
+    vth_ref, pulses_ref = numpy_program(g, seed=11, **kw)
+    assert_array_equal(out["pulses"], pulses_ref)
+    assert_allclose(out["vth"], vth_ref, rtol=1e-13, atol=0)
+    assert out["pulses"].max() < kw["max_pulses"]
+
+
+def test_program_defaults_match_numpy_reference():
+    g = random_targets(20, 2).reshape(4, 5)
+    out = flash.program(g, seed=5)
+    vth_ref, pulses_ref = numpy_program(g, seed=5)
+    assert out["vth"].shape == (4, 5) and out["pulses"].shape == (4, 5)
+    assert_array_equal(out["pulses"], pulses_ref)
+    assert_allclose(out["vth"], vth_ref, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(),
+    dict(temperature_K=380.0, kappa=0.8, i0=2e-7, v_read_gate=1.2, v_ds=0.05, read_noise=0.01,
+         retention_mV_per_decade=1.0, read_noise_scale=2.0, drift_scale=3.0),
+])
+def test_read_matches_numpy_reference(kw):
+    vth = np.random.default_rng(3).uniform(0.95, 1.25, (30, 7))
+    g = flash.read(vth, 1e4, seed=9, **kw)
+    assert g.shape == vth.shape
+    assert_allclose(g, numpy_read(vth, 1e4, seed=9, **kw), rtol=1e-12, atol=0)
+
+
+def _spy(monkeypatch, calls):
+    for name in ("_program_parallel", "_read_parallel", "_iv_parallel"):
+        original = getattr(flash, name)
+
+        def spy(*args, _original=original, _name=name):
+            calls.append(_name)
+            return _original(*args)
+
+        monkeypatch.setattr(flash, name, spy)
+
+
+def test_serial_and_parallel_identical(monkeypatch):
+    g = random_targets(PARALLEL_THRESHOLD + 1000, 4)
+    fast = dict(fine_step=0.01, fine_margin=0.1, max_pulses=60)
+    vth = np.linspace(0.7, 1.3, 300)
+    v_gs = np.linspace(0.0, 2.0, 250)
+    calls = []
+    _spy(monkeypatch, calls)
+    par = flash.program(g, seed=21, pe_cycles=1e4, **fast)
+    r_par = flash.read(par["vth"], 100.0, seed=22)
+    iv_par = flash.iv_curves(vth, v_gs)
+    assert calls == ["_program_parallel", "_read_parallel", "_iv_parallel"]
+    monkeypatch.setattr(flash, "PARALLEL_THRESHOLD", 2**62)
+    ser = flash.program(g, seed=21, pe_cycles=1e4, **fast)
+    r_ser = flash.read(ser["vth"], 100.0, seed=22)
+    iv_ser = flash.iv_curves(vth, v_gs)
+    assert len(calls) == 3  # the second pass ran the serial kernels
+    assert_array_equal(par["pulses"], ser["pulses"])
+    assert_array_equal(par["vth"], ser["vth"])
+    assert_array_equal(r_par, r_ser)
+    assert_array_equal(iv_par, iv_ser)
+
+
+def test_iv_curves_serial_parallel_identical():
+    vth = np.linspace(0.7, 1.3, 300)
+    v_gs = np.linspace(0.0, 2.0, 250)
+    ut = u_t(330.0)
+    a = np.empty((300, 250))
+    b = np.empty((300, 250))
+    flash._iv_serial(vth, v_gs, a, 0.7 / ut, 1e-6)
+    flash._iv_parallel(vth, v_gs, b, 0.7 / ut, 1e-6)
+    assert_array_equal(a, b)
+    assert_allclose(flash.iv_curves(vth, v_gs, temperature_K=330.0), a, rtol=1e-15)
+
+
+def test_same_seed_same_numbers():
+    g = random_targets(50, 7)
+    a = flash.program(g, seed=3, **FAST)
+    b = flash.program(g, seed=3, **FAST)
+    c = flash.program(g, seed=4, **FAST)
+    assert_array_equal(a["vth"], b["vth"])
+    assert_array_equal(a["pulses"], b["pulses"])
+    assert not np.array_equal(a["vth"], c["vth"])
+    assert_array_equal(flash.read(a["vth"], 5.0, seed=8), flash.read(a["vth"], 5.0, seed=8))
+    assert not np.array_equal(flash.read(a["vth"], 5.0, seed=8), flash.read(a["vth"], 5.0, seed=9))
+
+
+# --------------------------------------------------------------------------- physics
+
+
+def test_thermal_voltage():
+    assert flash.thermal_voltage(300.0) == pytest.approx(25.852e-3, rel=1e-4)
+
+
+@pytest.mark.parametrize("temperature_K", [200.0, 300.0, 420.0])
+def test_conductance_and_vth_are_inverse(temperature_K):
+    g = np.geomspace(0.01, 50.0, 40)
+    kw = dict(temperature_K=temperature_K, kappa=0.65, i0=3e-7, v_read_gate=1.1, v_ds=0.2)
+    vth = flash.vth_for_conductance(g, **kw)
+    assert_allclose(flash.conductance(vth, **kw), g, rtol=1e-12)
+    vth_back = flash.vth_for_conductance(flash.conductance(vth, **kw), **kw)
+    assert_allclose(vth_back, vth, rtol=1e-12)
+
+
+def test_defaults_put_g_max_at_vth_equal_read_gate():
+    # I0 = 1 uA at V_gs = V_th and v_ds = 0.1 V: 10 uS at V_th = 1 V.
+    assert flash.vth_for_conductance(10.0) == pytest.approx(1.0, abs=1e-12)
+    assert flash.vth_for_conductance(0.05) == pytest.approx(1.0 + u_t(300) / 0.7 * np.log(200), rel=1e-12)
+
+
+def test_subthreshold_slope():
+    vth = np.array([0.9, 1.1])
+    v_gs = np.linspace(0.2, 0.9, 71)
+    kappa = 0.7
+    current = flash.iv_curves(vth, v_gs, temperature_K=300.0, kappa=kappa)
+    assert current.shape == (2, 71)
+    # I grows by exp(kappa dV / U_T): a swing of U_T ln(10) / kappa per decade.
+    swing = np.diff(v_gs) / np.diff(np.log10(current), axis=1)
+    assert_allclose(swing, u_t(300.0) * np.log(10.0) / kappa, rtol=1e-9)
+    assert_allclose(swing, 0.0595 / kappa, rtol=0.01)  # "60 mV per decade over kappa"
+    ratio = current[:, 1:] / current[:, :-1]
+    assert_allclose(ratio, np.exp(kappa * np.diff(v_gs) / u_t(300.0))[None, :].repeat(2, 0), rtol=1e-9)
+    # A 0.2 V higher threshold shifts the curve by 0.2 V.
+    assert_allclose(current[1, 20:], current[0, :-20], rtol=1e-9)
+
+
+def test_temperature_changes_current_non_uniformly():
+    levels = flash.level_targets(256)
+    vth = flash.vth_for_conductance(levels)  # programmed at 300 K
+    for temperature_K in (250.0, 350.0, 400.0):
+        g = flash.read(vth, 0.0, seed=1, temperature_K=temperature_K, read_noise_scale=0.0,
+                       drift_scale=0.0)
+        # ln(I / I0) scales as 300 K / T.
+        i_300 = levels * 1e-6 * 0.1
+        expected = 1e-6 * (i_300 / 1e-6) ** (300.0 / temperature_K) / 0.1 * 1e6
+        assert_allclose(g, expected, rtol=1e-10)
+        change = np.abs(g / levels - 1.0)
+        assert change[0] > 0.3  # the lowest level moves by tens of per cent
+        assert change[-1] < 1e-9  # g_max sits at V_th = v_read_gate: unchanged
+        assert change[0] > 10 * change[200] > 0.0
+    g_hot = flash.read(vth, 0.0, seed=1, temperature_K=350.0, read_noise_scale=0.0)
+    assert np.all(g_hot[:-1] > levels[:-1])  # hotter: more subthreshold current
+
+
+# --------------------------------------------------------------------------- level separation
+
+
+def _programmed_levels(pe_cycles, per_level=200):
+    levels = flash.level_targets(256)
+    out = flash.program(np.repeat(levels, per_level), seed=2024, pe_cycles=pe_cycles)
+    g = flash.conductance(out["vth"]).reshape(256, per_level)
+    return levels, g, out["pulses"]
+
+
+def test_256_levels_separable_when_fresh_and_widened_after_wear():
+    levels, fresh, pulses = _programmed_levels(0)
+    spacing = levels[1] - levels[0]
+    assert pulses.max() < 3000  # every device verified
+    assert np.all(np.ptp(fresh, axis=1) < 0.6 * spacing)
+    assert np.all(6.0 * fresh.std(axis=1) < spacing)
+    overlaps = np.count_nonzero(fresh.max(axis=1)[:-1] >= fresh.min(axis=1)[1:])
+    assert overlaps == 0
+    assert_allclose(fresh.mean(axis=1), levels, atol=0.05 * spacing)  # centred on the targets
+
+    _, worn, _ = _programmed_levels(1e5)
+    assert worn.std(axis=1).mean() > 1.5 * fresh.std(axis=1).mean()
+    assert np.count_nonzero(worn.max(axis=1)[:-1] >= worn.min(axis=1)[1:]) > 0
+
+
+def test_max_pulses_reaches_the_top_level():
+    # The g_min level (highest V_th) needs the most pulses: about 8 coarse ones from the
+    # erased 0.70 V up to the fine window, then up to 0.1 V / 0.05 mV = 2000 fine ones.
+    for pe_cycles in (0, 1e5):
+        out = flash.program(np.full(500, 0.05), seed=0, pe_cycles=pe_cycles)
+        assert np.all(out["pulses"] < 3000)
+    fresh = flash.program(np.full(500, 0.05), seed=0)["pulses"]
+    assert np.all(fresh > 100)  # fresh cells never jump past the fine window
+
+
+def test_negligible_drift():
+    levels = flash.level_targets(256)
+    vth = flash.program(np.repeat(levels, 20), seed=3)["vth"]
+    g_1s = flash.read(vth, 1.0, seed=4).reshape(256, 20).mean(axis=1)
+    g_10y = flash.read(vth, TEN_YEARS, seed=5).reshape(256, 20).mean(axis=1)
+    assert np.all(np.abs(g_10y / g_1s - 1.0) < 0.01)
+    assert abs(g_10y.mean() / g_1s.mean() - 1.0) < 0.01
+    assert g_10y.mean() > g_1s.mean()  # charge loss lowers V_th: more current
+
+
+def test_level_targets():
+    assert_allclose(flash.level_targets(2), [0.05, 10.0])
+    t = flash.level_targets(256, g_min=0.1, g_max=5.0)
+    assert t.shape == (256,)
+    assert_allclose(np.diff(t), (5.0 - 0.1) / 255)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+G = np.array([1.0, 2.0])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: flash.program(np.array([1.0, np.nan]), seed=0), "g_target"),
+    (lambda: flash.program(np.array([1.0, np.inf]), seed=0), "g_target"),
+    (lambda: flash.program(np.array([0.01]), seed=0), "g_target"),
+    (lambda: flash.program(np.array([10.5]), seed=0), "g_target"),
+    (lambda: flash.program(G, seed=1.0), "seed"),
+    (lambda: flash.program(G, seed=True), "seed"),
+    (lambda: flash.program(G, seed=-1), "seed"),
+    (lambda: flash.program(G, seed=0, program_temperature_K=150.0), "program_temperature_K"),
+    (lambda: flash.program(G, seed=0, program_temperature_K=450.0), "program_temperature_K"),
+    (lambda: flash.program(G, seed=0, g_min=5.0, g_max=1.0), "g_max"),
+    (lambda: flash.program(G, seed=0, g_min=0.0), "g_min"),
+    (lambda: flash.program(G, seed=0, kappa=1.5), "kappa"),
+    (lambda: flash.program(G, seed=0, i0=-1e-6), "i0"),
+    (lambda: flash.program(G, seed=0, v_ds=0.0), "v_ds"),
+    (lambda: flash.program(G, seed=0, fine_step=0.1), "fine_step"),
+    (lambda: flash.program(G, seed=0, coarse_step=0.0), "coarse_step"),
+    (lambda: flash.program(G, seed=0, fine_margin=-0.1), "fine_margin"),
+    (lambda: flash.program(G, seed=0, injection_noise=np.nan), "injection_noise"),
+    (lambda: flash.program(G, seed=0, prog_noise_scale=-1.0), "prog_noise_scale"),
+    (lambda: flash.program(G, seed=0, pe_cycles=-1), "pe_cycles"),
+    (lambda: flash.program(G, seed=0, max_pulses=100), "max_pulses"),
+    (lambda: flash.program(G, seed=0, max_pulses=10.0), "max_pulses"),
+    (lambda: flash.program(G, seed=0, vth_erased=1.0), "vth_erased"),
+    (lambda: flash.read(np.array([1.0]), -1.0, seed=0), "t"),
+    (lambda: flash.read(np.array([1.0]), np.nan, seed=0), "t"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, temperature_K=199.0), "temperature_K"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, temperature_K=421.0), "temperature_K"),
+    (lambda: flash.read(np.array([np.nan]), 1.0, seed=0), "vth"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=2.5), "seed"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=False), "seed"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=-3), "seed"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, read_noise=-0.1), "read_noise"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, retention_mV_per_decade=-1.0),
+     "retention_mV_per_decade"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, drift_scale=np.inf), "drift_scale"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, read_noise_scale=-1.0), "read_noise_scale"),
+    (lambda: flash.iv_curves(np.array([1.0]), np.array([0.5]), temperature_K=500.0), "temperature_K"),
+    (lambda: flash.iv_curves(np.array([1.0]), np.array([np.inf])), "v_gs"),
+    (lambda: flash.iv_curves(np.array([np.nan]), np.array([0.5])), "vth"),
+    (lambda: flash.conductance(np.array([1.0]), temperature_K=100.0), "temperature_K"),
+    (lambda: flash.vth_for_conductance(np.array([0.0])), "g"),
+    (lambda: flash.vth_for_conductance(np.array([np.nan])), "g"),
+    (lambda: flash.level_targets(1), "n_levels"),
+    (lambda: flash.level_targets(257), "n_levels"),
+    (lambda: flash.level_targets(16.0), "n_levels"),
+    (lambda: flash.level_targets(True), "n_levels"),
+    (lambda: flash.thermal_voltage(500.0), "temperature_K"),
+])
+def test_bad_input_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
