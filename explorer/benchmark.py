@@ -1,0 +1,150 @@
+"""Benchmark: dashboard latency per control and PCM kernel throughput against plain NumPy.
+
+Run ``analog-explorer-benchmark`` (or ``python -m explorer.benchmark``). Figures
+are ratios or latencies measured in this process, on this machine, now; the
+machine is shared, so the spread between runs is part of the answer.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+
+from kernels import pcm
+
+G_MAX, T0, T_READ = 25.0, 20.0, 250e-9
+
+
+def numpy_pcm_program_read(g_target, t, rng):
+    """Plain NumPy implementation of the section-1 PCM model: program, then one read at t."""
+    r = g_target / G_MAX
+    sigma = np.maximum(0.26348 + 1.9650 * r - 1.1731 * r * r, 0.0) * G_MAX / 25.0
+    g_prog = np.maximum(g_target + sigma * rng.standard_normal(g_target.size), 0.0)
+    lr = np.log(np.maximum(np.abs(r), 1e-7))
+    mu = np.clip(-0.0155 * lr + 0.0244, 0.049, 0.1)
+    sd = np.clip(-0.0125 * lr - 0.0059, 0.008, 0.045)
+    nu = np.abs(mu + sd * rng.standard_normal(g_target.size))
+    tt = t + T0
+    g_drift = g_prog * (tt / T0) ** (-nu)
+    q = np.minimum(0.0088 / np.maximum((g_prog / G_MAX) ** 0.65, 1e-3), 0.2)
+    sig = np.abs(g_drift) * q * np.sqrt(np.log((tt + T_READ) / (2 * T_READ)))
+    return np.maximum(g_drift + sig * rng.standard_normal(g_target.size), 0.0)
+
+
+def kernel_pcm_program_read(g_target, t, seed):
+    g_prog, nu = pcm.program(g_target, g_max=G_MAX, seed=seed)
+    return pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=seed + 1)
+
+
+def pcm_throughput(n=1_000_000, repeats=7):
+    g = np.linspace(0.0, G_MAX, n)
+    rng = np.random.default_rng(0)
+    kernel_pcm_program_read(g, 3600.0, 0)  # compile or load from cache
+    numpy_pcm_program_read(g, 3600.0, rng)
+    tk, tn = [], []
+    for k in range(repeats):
+        start = time.perf_counter()
+        numpy_pcm_program_read(g, 3600.0, rng)
+        tn.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        kernel_pcm_program_read(g, 3600.0, k)
+        tk.append(time.perf_counter() - start)
+    return float(np.median(tn)), float(np.median(tk))
+
+
+CONTROLS = [
+    # (control, technology it acts on, two values to alternate)
+    ("log10_time", "PCM", (3.0, 6.0)),
+    ("drift_scale", "PCM", (0.5, 1.5)),
+    ("read_noise_scale", "PCM", (0.5, 1.5)),
+    ("prog_noise_scale", "PCM", (0.5, 1.5)),
+    ("n_levels", "PCM", (8, 16)),
+    ("n_devices", "PCM", (8192, 4096)),
+    ("seed", "PCM", (1, 2)),
+    ("technology", None, ("RRAM", "PCM")),
+    ("temperature_K", "Flash", (320.0, 280.0)),
+    ("prog_noise_scale", "Flash", (0.5, 1.5)),
+]
+
+
+def dashboard_latency(repeats=15):
+    """Latency (s) from a parameter change to new data and HoloViews elements of the plots it touches."""
+    from explorer.models import DevicesExplorer
+    from explorer.views import devices as views
+
+    def render(m, control=None):
+        for _, draw, names, _ in views.PLOTS:
+            if control is None or control in names:
+                draw(m)
+
+    results = []
+    for name, tech, values in CONTROLS:
+        m = DevicesExplorer()
+        if tech:
+            m.technology = tech
+        render(m)  # warm-up: compile or load kernels, program once
+        times = []
+        for k in range(repeats):
+            start = time.perf_counter()
+            setattr(m, name, values[k % 2])
+            render(m, name)
+            times.append(time.perf_counter() - start)
+        results.append((name, tech or "PCM/RRAM", np.percentile(times, 50), np.percentile(times, 95)))
+    return results
+
+
+def serve_start_time():
+    """Seconds from starting `panel serve` until the app page answers, for two starts in a row."""
+    app = os.path.join(os.path.dirname(__file__), "app.py")
+    out = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", app, "--port", str(port),
+                                 "--address", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            while time.perf_counter() - start < 120:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=30) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.1)
+            out.append(time.perf_counter() - start)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="changes per control (default 15)")
+    parser.add_argument("--no-serve", action="store_true", help="skip the panel serve start-up timing")
+    args = parser.parse_args(argv)
+
+    print("Devices dashboard: parameter change -> new data and HoloViews elements of every plot it touches")
+    print(f"  {'control':<18} {'technology':<10} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, tech, p50, p95 in dashboard_latency(args.repeats):
+        print(f"  {name:<18} {tech:<10} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
+
+    tn, tk = pcm_throughput()
+    print("PCM program-then-read, 1,000,000 devices (median of 7):")
+    print(f"  NumPy {1e3 * tn:.1f} ms, Numba kernels {1e3 * tk:.1f} ms, speed-up {tn / tk:.2f}x "
+          f"({1e-6 / tk * 1e6:.1f} M devices/s)")
+
+    if not args.no_serve:
+        first, second = serve_start_time()
+        print(f"panel serve start to first page: first {first:.1f} s, second {second:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
