@@ -14,6 +14,8 @@ programmed array, which is what makes them instant.
 import numpy as np
 import param
 
+from kernels import flash
+
 from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, FlashDevice, RRAMDevice
 
 MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
@@ -162,7 +164,9 @@ class DevicesExplorer(param.Parameterized):
         per_level = len(arr) // self.n_levels
         shown = np.unique(np.linspace(0, self.n_levels - 1, min(n_curves, self.n_levels)).astype(int))
         vth = arr.state["vth"][shown * per_level]
-        v_gs = np.linspace(0.0, 2.0, n_points)
+        # Sweep the gate up to the read voltage: the exponential law holds below threshold only.
+        v_gate = flash.V_READ_GATE
+        v_gs = np.linspace(v_gate - 0.5, v_gate, n_points)
         return {"v_gs": v_gs, "current": dev.iv_curves(vth, v_gs), "vth": vth,
                 "current_300K": dev.iv_curves(vth, v_gs, temperature_K=300.0),
                 "targets": self.levels[shown]}
