@@ -44,7 +44,7 @@ TITLES_JS = """
 """
 
 
-def wait_for_title(page, pattern, timeout=30000):
+def wait_for_title(page, pattern, timeout=90000):
     """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`."""
     page.wait_for_function(
         f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
@@ -61,7 +61,7 @@ def open_page(browser, url):
     return page, errors
 
 
-def wait_for_new_data(page, before, timeout=30000):
+def wait_for_new_data(page, before, timeout=90000):
     page.wait_for_function(
         f"() => {{ const f = ({FINGERPRINT_JS})(); return f[0] > 0 && f[1] !== {before[1]!r}; }}",
         timeout=timeout)

@@ -10,8 +10,11 @@ from ..models.devices_explorer import DevicesExplorer, format_duration
 from ._widgets import duration_formatter, explained, throttled_slider
 
 hv.extension("bokeh", logo=False)
+# Software WebGL (headless, remote desktops, projectors) renders slower than canvas here.
+hv.renderer("bokeh").webgl = False
 
-PLOT_OPTS = dict(responsive=True, height=300, tools=["hover"], active_tools=[], toolbar="right")
+PLOT_OPTS = dict(responsive=True, height=300, tools=["hover"], active_tools=[], toolbar="right",
+                 framewise=True)
 
 READ_EQUATIONS = {
     "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\,\xi$$ and a drift exponent
@@ -71,7 +74,12 @@ def _step_outline(edges, counts):
 
 
 def _lines(xs, ys, groups, kdims, vdims):
-    """Many lines as one `hv.Path` coloured by group: one element is far cheaper than an overlay."""
+    """Many lines as one `hv.Path` coloured by group: one element is far cheaper than an overlay.
+
+    No lines gives one invisible (NaN) line, so that the element keeps its columns.
+    """
+    if len(xs) == 0:
+        xs, ys, groups = [np.array([np.nan])], [np.array([np.nan])], [0]
     return hv.Path([{kdims[0].name: x, vdims[0].name: y, "group": g} for x, y, g in zip(xs, ys, groups)],
                    kdims=kdims + vdims, vdims=["group"])
 
@@ -88,11 +96,11 @@ def histogram_plot(data, technology):
     total = hv.Histogram((edges, counts), kdims=[G_DIM], vdims=[count]).opts(
         color="lightgray", line_color=None, **PLOT_OPTS, title=title)
     layers = [total]
-    if data["per_level"] is not None:
-        outlines = [_step_outline(edges, c) for c in data["per_level"]]
-        layers.append(_lines([o[0] for o in outlines], [o[1] for o in outlines],
-                             range(len(outlines)), [G_DIM], [count]).opts(
-            color="group", cmap="Category10", line_width=1.5))
+    # Always the same layers (an empty outline above 16 levels), so the plot updates in place.
+    outlines = [_step_outline(edges, c) for c in (data["per_level"] if data["per_level"] is not None else [])]
+    layers.append(_lines([o[0] for o in outlines], [o[1] for o in outlines],
+                         range(len(outlines)), [G_DIM], [count]).opts(
+        color="group", cmap="Category10", line_width=1.5))
     layers.append(hv.Spikes(data["targets"], kdims=[G_DIM]).opts(
         color="black", line_dash="dotted", spike_length=max(counts.max(), 1) * 1.05))
     return hv.Overlay(layers)
@@ -122,8 +130,8 @@ def rtn_plot(data):
     time_dim = hv.Dimension("time", label="time (s)")
     rel_dim = hv.Dimension("relative", label="g / g_prog - 1 (%)")
     if data is None:
-        return hv.Curve([], kdims=[time_dim], vdims=[rel_dim]).opts(
-            **PLOT_OPTS, title="Random telegraph noise: choose RRAM")
+        return _lines([], [], [], [time_dim], [rel_dim]).opts(
+            color="group", cmap="Category10", **PLOT_OPTS, title="Random telegraph noise: choose RRAM")
     labels = ", ".join(f"{g:.0f}" for g in data["g_prog"])
     return _lines([data["time"]] * len(data["relative"]), 100 * data["relative"], range(len(data["relative"])),
                   [time_dim], [rel_dim]).opts(
@@ -136,7 +144,8 @@ def iv_plot(data, temperature_K):
     v_dim = hv.Dimension("V_gs", label="gate voltage (V)")
     i_dim = hv.Dimension("I", label="drain current (A)")
     if data is None:
-        return hv.Curve([], kdims=[v_dim], vdims=[i_dim]).opts(**PLOT_OPTS, title="Flash I-V curves: choose Flash")
+        empty = _lines([], [], [], [v_dim], [i_dim]).opts(color="group", cmap="Category10")
+        return (empty * empty).opts(logy=True, **PLOT_OPTS, title="Flash I-V curves: choose Flash")
     n = len(data["vth"])
     now = _lines([data["v_gs"]] * n, data["current"], range(n), [v_dim], [i_dim]).opts(
         color="group", cmap="Category10", line_width=2)
@@ -216,7 +225,8 @@ class DevicesView(pn.viewable.Viewer):
         column = []
         for title, draw, names, text in PLOTS:
             bound = pn.bind(lambda *_, draw=draw: draw(m), *[m.param[n] for n in names])
-            pane = pn.panel(bound, loading_indicator=True, sizing_mode="stretch_width")
+            # A DynamicMap updates the plot's data in place instead of replacing the figure.
+            pane = pn.pane.HoloViews(hv.DynamicMap(bound), sizing_mode="stretch_width")
             if isinstance(text, dict):
                 text = pn.bind(lambda tech, table=text: table.get(tech, table.get("default", "")),
                                m.param.technology)
