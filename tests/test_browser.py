@@ -79,19 +79,20 @@ def settle(page):
     return last
 
 
-def slider_handle(page, label):
+def nudge(page, label, presses):
+    """Press the right arrow `presses` times on the slider titled `label`; wait for new plot data."""
+    before = settle(page)
     row = page.locator(".bk-slider-title", has_text=re.compile(label)).locator("xpath=..")
-    return row.locator(".noUi-handle").first
+    handle = row.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(presses):
+        handle.press("ArrowRight")
+    wait_for_new_data(page, before)
 
 
 def test_time_slider_changes_the_histogram(browser, served_app):
     page, errors = open_page(browser, served_app)
-    before = settle(page)
-    handle = slider_handle(page, "Time after programming")
-    handle.focus()
-    for _ in range(10):
-        handle.press("ArrowRight")
-    wait_for_new_data(page, before)
+    nudge(page, "Time after programming", 10)
     wait_for_title(page, r"PCM: 8 levels at t = (?!1 h)[0-9.]+ h, level read-back error")
     assert errors == [], errors
     page.close()
@@ -101,12 +102,7 @@ def test_every_slider_changes_plot_data(browser, served_app):
     page, errors = open_page(browser, served_app)
     for label in ("Drift-coefficient scale", "Read-noise scale", "Programming-noise scale",
                   "Number of levels", "Devices"):
-        before = settle(page)
-        handle = slider_handle(page, label)
-        handle.focus()
-        for _ in range(3):
-            handle.press("ArrowRight")
-        wait_for_new_data(page, before)
+        nudge(page, label, 3)
     assert errors == [], errors
     page.close()
 
@@ -116,12 +112,7 @@ def test_flash_temperature_slider(browser, served_app):
     settle(page)
     page.locator("select").first.select_option("Flash")
     wait_for_title(page, r"Flash: 8 levels")
-    before = settle(page)
-    handle = slider_handle(page, "Temperature")
-    handle.focus()
-    for _ in range(20):
-        handle.press("ArrowRight")
-    wait_for_new_data(page, before)
+    nudge(page, "Temperature", 20)
     wait_for_title(page, r"Flash subthreshold I-V at 3[2-9][0-9] K")
     assert errors == [], errors
     page.close()

@@ -316,18 +316,14 @@ class ECRAMDevice(Device):
     c2c = param.Number(0.05, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each step.")
     read_noise = param.Number(0.005, bounds=(0.0, 1.0), doc="Read-noise standard deviation relative to g_max.")
 
-    def _steps(self, n, seed):
-        span = self.g_max - self.g_min
-        return pulsed.device_steps(n, dg_min=span / self.n_states, asymmetry=self.asymmetry,
-                                   d2d=self.d2d, seed=seed, g_span=span)
-
     def _program(self, targets, seed):
         flat = targets.ravel()
-        dg_up, dg_down = self._steps(flat.size, seed)
-        c2c = self.c2c * self.prog_noise_scale
+        cfg = self._pulse_config()
+        dg_up, dg_down = pulsed.device_steps(flat.size, dg_min=cfg["dg"], asymmetry=cfg["asymmetry"],
+                                             d2d=cfg["d2d"], seed=seed, g_span=self.g_max - self.g_min)
         g, n = pulsed.pulse_to_target(self.g_min, flat, g_min=self.g_min, g_max=self.g_max,
-                                      dg_up=dg_up, dg_down=dg_down, gamma_up=self.nonlinearity,
-                                      gamma_down=self.nonlinearity, c2c=c2c,
+                                      dg_up=dg_up, dg_down=dg_down, gamma_up=cfg["gamma_up"],
+                                      gamma_down=cfg["gamma_down"], c2c=cfg["c2c"] * self.prog_noise_scale,
                                       max_pulses=20 * self.n_states, seed=seed)
         return {"g_prog": g.reshape(targets.shape), "pulses": n.reshape(targets.shape)}
 

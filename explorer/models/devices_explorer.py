@@ -19,6 +19,8 @@ from kernels import flash
 from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, FlashDevice, RRAMDevice
 
 MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
+KNOBS = ("drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K")
+"""Sliders that set the same-named parameter of the device."""
 
 
 def format_duration(seconds):
@@ -55,18 +57,18 @@ class DevicesExplorer(param.Parameterized):
         self.devices = {name: cls() for name, cls in TECHNOLOGIES.items()}
         self._programmed_key = None
         self._programmed = None
+        self._apply_knobs()
 
     # --- state -----------------------------------------------------------
+    @param.depends("technology", *KNOBS, watch=True)
+    def _apply_knobs(self):
+        """Copy the knob sliders onto the current technology's device."""
+        self.device.param.update(**{k: getattr(self, k) for k in KNOBS})
+
     @property
     def device(self):
-        """The current technology's device, with the read-time sliders applied."""
-        dev = self.devices[self.technology]
-        knobs = dict(drift_scale=self.drift_scale, prog_noise_scale=self.prog_noise_scale,
-                     read_noise_scale=self.read_noise_scale, temperature_K=self.temperature_K)
-        changed = {k: v for k, v in knobs.items() if getattr(dev, k) != v}
-        if changed:
-            dev.param.update(**changed)
-        return dev
+        """The current technology's device, with the sliders' knobs applied."""
+        return self.devices[self.technology]
 
     @property
     def t(self):
@@ -80,7 +82,8 @@ class DevicesExplorer(param.Parameterized):
     def programmed(self):
         """The programmed array (levels repeated), reprogrammed only when needed."""
         dev = self.device
-        key = (self.technology, self.prog_noise_scale, self.n_levels, self.n_devices, self.seed,
+        # Every device parameter but the read-time knobs decides the programmed state.
+        key = (self.technology, self.n_levels, self.n_devices, self.seed,
                tuple(sorted((k, v) for k, v in dev.param.values().items()
                             if k not in ("name", "drift_scale", "read_noise_scale", "temperature_K"))))
         if key != self._programmed_key:
@@ -110,16 +113,17 @@ class DevicesExplorer(param.Parameterized):
         edges = np.linspace(lo, hi + 1e-9 * (hi - lo + 1.0), bins + 1)
         counts, _ = np.histogram(g, edges)
         targets = self.levels
-        level_of = np.repeat(np.arange(self.n_levels), len(g) // self.n_levels)
+        by_level = g.reshape(self.n_levels, -1)  # programmed as np.repeat(levels, per_level)
         per_level = None
         if self.n_levels <= 16:
-            per_level = np.stack([np.histogram(g[level_of == k], edges)[0] for k in range(self.n_levels)])
+            per_level = np.stack([np.histogram(row, edges)[0] for row in by_level])
         mids = 0.5 * (targets[1:] + targets[:-1])
-        nearest = np.searchsorted(mids, g)
+        nearest = np.searchsorted(mids, by_level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_ratio = np.where(targets > 0, by_level.mean(axis=1) / targets, np.nan)
         return {"edges": edges, "counts": counts, "per_level": per_level, "targets": targets,
-                "level_error_rate": float(np.mean(nearest != level_of)), "t": self.t,
-                "mean_ratio": np.array([g[level_of == k].mean() / targets[k] if targets[k] > 0 else np.nan
-                                        for k in range(self.n_levels)])}
+                "level_error_rate": float(np.mean(nearest != np.arange(self.n_levels)[:, None])),
+                "t": self.t, "mean_ratio": mean_ratio}
 
     def drift_trajectories(self, n_times=48, levels_shown=6, devices_per_level=4):
         """Conductance of a few devices of a few levels read at log-spaced times (1 s to 10 y)."""
