@@ -341,3 +341,21 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
     kernel = _iv_parallel if out.size >= PARALLEL_THRESHOLD else _iv_serial
     kernel(flat_vth, flat_vgs, out, kappa / u_t, i0)
     return out.reshape(vth.shape + v_gs.shape)
+
+
+def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
+                 v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
+                 read_noise_scale=1.0, drift_scale=1.0):
+    """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
+
+    The mean is the noiseless conductance of `read` (retention shift, U_T at
+    `temperature_K`), the standard deviation ``read_noise read_noise_scale`` times
+    it; used by the crossbar's variance identity (physics reference section 10).
+    """
+    read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
+    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    mean = read(vth, t, seed=0, temperature_K=temperature_K, kappa=kappa, i0=i0,
+                v_read_gate=v_read_gate, v_ds=v_ds, read_noise=read_noise,
+                retention_mV_per_decade=retention_mV_per_decade, read_noise_scale=0.0,
+                drift_scale=drift_scale)
+    return mean, mean * (read_noise * read_noise_scale)

@@ -192,3 +192,40 @@ def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_
     kernel = _read_parallel if flat_g.size >= PARALLEL_THRESHOLD else _read_serial
     kernel(flat_g, flat_nu, out, g_max, log_ratio, noise_time, seed, variant)
     return out.reshape(g_prog.shape)
+
+
+@njit(**JIT)
+def _moments_kernel(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
+    for i in range(g_prog.size):
+        gp = g_prog[i]
+        g_drift = gp * np.exp(-nu[i] * log_ratio)
+        mean[i] = max(g_drift, 0.0)
+        sigma[i] = abs(g_drift) * read_noise_q(gp, g_max, variant) * noise_time
+
+
+def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_noise_scale=1.0,
+                 variant=VARIANT_JOSHI):
+    """Mean and read-noise standard deviation (uS) of PCM devices read at time `t` (s).
+
+    The mean is the drifted conductance of `read` and the standard deviation that
+    of its 1/f read noise, without drawing it: the crossbar uses them in the
+    variance identity of physics reference section 10 (the clip at 0 uS of a
+    single read is not applied to the noise).
+    """
+    variant = _check_variant(variant)
+    t = check_time(t)
+    g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
+    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
+    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    g_prog = np.asarray(g_prog, dtype=np.float64)
+    nu = np.asarray(nu, dtype=np.float64)
+    if g_prog.shape != nu.shape:
+        raise ValueError(f"nu must have the shape of g_prog {g_prog.shape}, got {nu.shape}")
+    t_total = t + t0
+    noise_time = read_noise_scale * np.sqrt(np.log((t_total + t_read) / (2.0 * t_read)))
+    flat_g = np.ascontiguousarray(g_prog).ravel()
+    flat_nu = np.ascontiguousarray(nu).ravel() * drift_scale
+    mean = np.empty_like(flat_g)
+    sigma = np.empty_like(flat_g)
+    _moments_kernel(flat_g, flat_nu, mean, sigma, g_max, np.log(t_total / t0), noise_time, variant)
+    return mean.reshape(g_prog.shape), sigma.reshape(g_prog.shape)

@@ -456,3 +456,33 @@ def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_max
     kernel = _disturb_parallel if flat.size >= PARALLEL_THRESHOLD else _disturb_serial
     kernel(flat, out, n_reads, mode, k, shift_max)
     return out.reshape(d.shape)
+
+
+def read_moments(g_prog, relax_deviate, t, *, g_min=G_MIN, g_max=G_MAX, drift_scale=1.0,
+                 read_noise_scale=1.0, rtn_amplitude=None, rtn_occupancy=None, disturb=None):
+    """Mean and standard deviation (uS) of RRAM devices read at time `t` (s).
+
+    Same model as `read`: the mean is the relaxed (and disturbed) conductance
+    times ``1 - occupancy amplitude`` (the expected telegraph state), and the
+    variance adds the read noise ``(0.02773 log10 g sqrt(ln((ts + t_r)/(2 t_r))))^2``
+    and the two-state trap's ``(g amplitude)^2 occupancy (1 - occupancy)``. Used
+    by the crossbar's variance identity (physics reference section 10), which
+    treats the telegraph noise as Gaussian of the same variance.
+    """
+    g = read(g_prog, relax_deviate, t, seed=0, g_min=g_min, g_max=g_max, drift_scale=drift_scale,
+             read_noise_scale=0.0, disturb=disturb)
+    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    ts = max(check_time(t), T_FIT_MIN)
+    noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
+    if (rtn_amplitude is None) != (rtn_occupancy is None):
+        raise ValueError("rtn_amplitude and rtn_occupancy must be given together (or both None)")
+    var_rtn = 0.0
+    if rtn_amplitude is not None:
+        amp = _same_shape(in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), g.shape,
+                          "rtn_amplitude", "g_prog").reshape(g.shape)
+        occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), g.shape,
+                          "rtn_occupancy", "g_prog").reshape(g.shape)
+        var_rtn = (g * amp) ** 2 * occ * (1.0 - occ)
+        g = g * (1.0 - occ * amp)
+    sigma_read = noise_time * READ_NOISE_COEFF * np.log10(np.maximum(g, 1.0))
+    return g, np.sqrt(sigma_read ** 2 + var_rtn)

@@ -55,6 +55,15 @@ class DeviceArray:
         seed = check_seed(seed)
         return self.device._read(self.state, t, seed)
 
+    def read_moments(self, t):
+        """Mean conductance (uS) at `t` seconds and the standard deviation (uS) of one read's noise.
+
+        What `read` would return on average and how much it scatters, without
+        drawing the noise: the crossbar feeds these to the variance identity of
+        physics reference section 10.
+        """
+        return self.device._read_moments(self.state, check_time(t))
+
     def __repr__(self):
         return f"DeviceArray({self.device.technology}, shape={self.shape}, seed={self.seed})"
 
@@ -132,6 +141,9 @@ class Device(param.Parameterized):
     def _read(self, state, t, seed):
         raise NotImplementedError
 
+    def _read_moments(self, state, t):
+        raise NotImplementedError
+
 
 class PCMDevice(Device):
     """Phase-change memory, statistical model of Nandakumar et al. (ICECS 2019) and
@@ -164,6 +176,11 @@ class PCMDevice(Device):
         return pcm.read(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
                         t_read=self.t_read, seed=seed, drift_scale=self.drift_scale,
                         read_noise_scale=self.read_noise_scale, variant=self._variant)
+
+    def _read_moments(self, state, t):
+        return pcm.read_moments(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
+                                t_read=self.t_read, drift_scale=self.drift_scale,
+                                read_noise_scale=self.read_noise_scale, variant=self._variant)
 
     default_pulses = 60
 
@@ -239,6 +256,13 @@ class RRAMDevice(Device):
                          rtn_amplitude=state["rtn"]["amplitude"],
                          rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
 
+    def _read_moments(self, state, t):
+        return rram.read_moments(state["g_prog"], state["relax"], t, g_min=self.g_min,
+                                 g_max=self.g_max, drift_scale=self.drift_scale,
+                                 read_noise_scale=self.read_noise_scale,
+                                 rtn_amplitude=state["rtn"]["amplitude"],
+                                 rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
+
     def rtn_trace(self, array, duration, n_steps=2000, seed=0):
         """Conductance of each device of `array` sampled `n_steps` times over `duration` seconds."""
         trap = array.state["rtn"]
@@ -282,6 +306,11 @@ class FlashDevice(Device):
         return flash.read(state["vth"], t, seed=seed, temperature_K=self.temperature_K,
                           read_noise_scale=self.read_noise_scale, drift_scale=self.drift_scale,
                           **self._flash_kw())
+
+    def _read_moments(self, state, t):
+        return flash.read_moments(state["vth"], t, temperature_K=self.temperature_K,
+                                  read_noise_scale=self.read_noise_scale,
+                                  drift_scale=self.drift_scale, **self._flash_kw())
 
     def iv_curves(self, vth, v_gs, temperature_K=None):
         """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),
@@ -332,6 +361,10 @@ class ECRAMDevice(Device):
         z = rng.numpy_normal(seed, rng.STREAM_READ, g.size).reshape(g.shape)
         sigma = self.read_noise_scale * self.read_noise * self.g_max
         return np.clip(g + sigma * z, self.g_min, self.g_max)
+
+    def _read_moments(self, state, t):
+        g = state["g_prog"]
+        return g.copy(), np.full_like(g, self.read_noise_scale * self.read_noise * self.g_max)
 
     def _pulse_config(self):
         return dict(dg=(self.g_max - self.g_min) / self.n_states, asymmetry=self.asymmetry,

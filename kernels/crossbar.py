@@ -1,0 +1,204 @@
+"""Crossbar read-out: DAC, matrix-vector product with read noise, IR drop, ADC.
+
+* `dac`: inputs to signed codes of `bits` bits over ``[-x_max, x_max]``
+  (IBM's simulator default: 7 bits, input bound 1; physics reference section 10).
+* `moments`: the mean output ``X G`` and its variance ``X^2 sigma^2`` for
+  per-device Gaussian read noise: two matrix products instead of a draw per
+  device and read (section 10). In float32 through NumPy's BLAS.
+* `noise_adc`: adds one Gaussian per output with that variance (counter-based
+  draws, so any thread gives the same numbers) and digitizes with a signed ADC
+  of `bits` bits and a per-column range; clipped outputs are counted.
+* `ir_drop_factors`: first-order IR drop on the word and bit lines (below).
+* `mvm_error`: the MVM error of section 12.
+
+IR drop, first order. Inputs drive the word lines from column 0; each bit line
+ends at row n-1 in a virtual ground. With wire resistance ``r`` per cell
+segment and ideal currents ``I_lc = x_l G_lc``, the bit line of column c sits at
+``v_kc = r sum_{m >= k} sum_{l <= m} I_lc`` and the word line of row l loses
+``u_lj = r sum_{m <= j} sum_{c >= m} I_lc``. Device (l, c) then sees
+``x_l - u_lc - v_lc``; to first order in ``r G`` (one Jacobi step of the nodal
+equations, the linearization behind IBM aihwkit's ``ir_drop`` model, section 10)
+the output is ``sum_l x_l G_lc (1 - r (A_lc + B_lc))`` with
+``A_lc = sum_k G_kc (n - max(k, l))`` and ``B_lc = sum_m G_lm (min(m, c) + 1)``.
+So IR drop is a factor per device, computed once per read. Valid while
+``r (A + B) << 1``; `ir_drop_factors` reports the largest value.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT
+from .encoding import check_bits
+from .validate import check_seed, finite_array, scalar_in_range
+
+MAX_IR_DROP = 1e6  # ohm, sanity bound of the wire resistance per segment
+
+
+def dac(x, *, bits, x_max):
+    """Signed DAC codes of `x`: ``round(x / step)`` clipped to ``+-(2^(bits-1) - 1)``.
+
+    ``step = x_max / (2^(bits-1) - 1)``. Returns ``(codes, step, n_clipped)``;
+    the analog input is ``codes * step``.
+    """
+    bits = check_bits(bits, "dac_bits")
+    x_max = scalar_in_range(x_max, 1e-12, 1e12, "x_max")
+    x = finite_array(x, "X")
+    top = 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
+    step = x_max / top
+    raw = np.rint(x / step)
+    n_clipped = int(np.count_nonzero(np.abs(raw) > top))
+    return np.clip(raw, -top, top), step, n_clipped
+
+
+def adc_top(bits):
+    """Largest ADC code ``2^(bits-1) - 1`` (1 for a 1-bit ADC, a sign comparator)."""
+    bits = check_bits(bits, "adc_bits")
+    return 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
+
+
+def moments(x, g_mean, g_sigma):
+    """Mean ``x @ g_mean`` and variance ``x^2 @ g_sigma^2`` of the outputs (float32 BLAS)."""
+    x32 = np.ascontiguousarray(x, dtype=np.float32)
+    g_mean = np.ascontiguousarray(g_mean, dtype=np.float32)
+    s2 = np.square(np.asarray(g_sigma, dtype=np.float32))
+    return x32 @ g_mean, np.square(x32) @ s2
+
+
+@njit(**INLINE_JIT)
+def _digitize(y, y_max, top):
+    step = y_max / top
+    code = np.rint(y / step)
+    clipped = 0
+    if code > top:
+        code = top
+        clipped = 1
+    elif code < -top:
+        code = -top
+        clipped = 1
+    return code * step, clipped
+
+
+@njit(**PARALLEL_JIT)
+def _noise_adc_kernel(mean, var, ref, y_max, top, scale, n_out, seed, offset, out, clipped):
+    step = y_max / max(top, 1.0)
+    inv_step = 1.0 / step
+    # Column c = i * n_out + j belongs to group i (slice) and output j.
+    key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
+    n_rows, n_cols = mean.shape
+    n_groups = n_cols // n_out
+    has_ref = ref.shape[0] > 0
+    has_adc = top > 0.0
+    for b in prange(n_rows):
+        count = 0
+        for i in range(n_groups):
+            shift = ref[b, i] if has_ref else 0.0
+            for j in range(n_out):
+                c = i * n_out + j
+                xi = rng.fast_normal(key, np.uint64(offset + b * n_cols + c))
+                y = mean[b, c] + np.sqrt(max(np.float64(var[b, c]), 0.0)) * xi - shift
+                if has_adc:
+                    code = np.rint(y * inv_step[c])
+                    count += abs(code) > top
+                    y = min(max(code, -top), top) * step[c]
+                out[b, j] += scale[c] * y
+        clipped[b] += count
+
+
+def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=None, n_out=None,
+              out=None):
+    """Add read noise to `moments` outputs, digitize, and accumulate: ``(out, n_clipped)``.
+
+    ``y = mean + sqrt(var) xi`` with a fresh standard normal per output
+    (`rng.fast_normal`, stream STREAM_CROSSBAR, counter ``offset + b n_cols + c``); for column
+    ``c = i n_out + j`` the reference output ``ref[b, i]`` is subtracted before
+    the ADC. `adc_bits` None means an ideal ADC; otherwise `y_max` (per column,
+    > 0) is its range. The digitized ``y`` times ``scale[c]`` is added to
+    ``out[b, j]`` (digital shift-and-add). Defaults: scale 1, ``n_out`` all columns.
+    """
+    seed = check_seed(seed)
+    if mean.ndim != 2 or var.shape != mean.shape:
+        raise ValueError(f"var must have the 2-D shape of mean {mean.shape}, got {var.shape}")
+    n_rows, n_cols = mean.shape
+    n_out = n_cols if n_out is None else int(n_out)
+    if n_out < 1 or n_cols % n_out:
+        raise ValueError(f"n_out must divide the {n_cols} columns, got {n_out}")
+    if adc_bits is None:
+        top = 0.0
+        y_max = np.ones(n_cols)
+    else:
+        top = adc_top(adc_bits)
+        y_max = np.broadcast_to(np.asarray(y_max, dtype=np.float64), (n_cols,)).copy()
+        if not np.all(y_max > 0) or not np.all(np.isfinite(y_max)):
+            raise ValueError("y_max (the ADC range) must be positive and finite in every column")
+    ref = np.zeros((0, 1)) if ref is None else np.ascontiguousarray(ref, dtype=np.float64)
+    scale = np.ones(n_cols) if scale is None else np.ascontiguousarray(scale, dtype=np.float64)
+    if out is None:
+        out = np.zeros((n_rows, n_out))
+    clipped = np.zeros(n_rows, dtype=np.int64)
+    _noise_adc_kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), ref, y_max, top, scale,
+                      n_out, seed, int(offset), out, clipped)
+    return out, int(clipped.sum())
+
+
+@njit(**JIT)
+def _ir_kernel(g, r, out):
+    n, p = g.shape
+    a = np.empty(n)
+    for c in range(p):
+        # A_l = (n - l) sum_{k <= l} G_k + sum_{k > l} G_k (n - k)
+        suffix = 0.0
+        for l in range(n - 1, -1, -1):
+            a[l] = suffix
+            suffix += g[l, c] * (n - l)
+        prefix = 0.0
+        for l in range(n):
+            prefix += g[l, c]
+            out[l, c] = r * (a[l] + (n - l) * prefix)
+    b = np.empty(p)
+    for l in range(n):
+        # B_c = sum_{m <= c} G_m (m + 1) + (c + 1) sum_{m > c} G_m
+        suffix = 0.0
+        for c in range(p - 1, -1, -1):
+            b[c] = (c + 1) * suffix
+            suffix += g[l, c]
+        prefix = 0.0
+        for c in range(p):
+            prefix += g[l, c] * (c + 1)
+            out[l, c] += r * (prefix + b[c])
+
+
+def ir_drop_factors(g, *, wire_resistance_ohm):
+    """First-order IR-drop factors ``1 - r (A + B)`` per device and the largest ``r (A + B)``.
+
+    `g` (uS) is the physical array, rows = word lines, columns = bit lines in
+    their layout order; `wire_resistance_ohm` (> 0) is the resistance of one
+    segment between neighbouring cells. Factors are clipped at 0.
+    """
+    r = wire_resistance_ohm
+    if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(r) or not 0.0 < r <= MAX_IR_DROP:
+        raise ValueError(f"wire_resistance_ohm must be a positive number up to {MAX_IR_DROP:g} ohm, got {r!r}")
+    g = np.ascontiguousarray(finite_array(g, "g"))
+    if g.ndim != 2:
+        raise ValueError(f"g must be a 2-D array (rows, columns), got shape {g.shape}")
+    loss = np.empty_like(g)
+    _ir_kernel(g, float(r) * 1e-6, loss)
+    worst = float(loss.max()) if loss.size else 0.0
+    return np.maximum(1.0 - loss, 0.0), worst
+
+
+def mvm_error(y, y_ideal):
+    """MVM error of section 12: mean over the batch of ``||y - y_ideal|| / ||y_ideal||``.
+
+    Rows whose ideal output is all zero are left out.
+    """
+    y = np.atleast_2d(np.asarray(y, dtype=np.float64))
+    y_ideal = np.atleast_2d(np.asarray(y_ideal, dtype=np.float64))
+    if y.shape != y_ideal.shape:
+        raise ValueError(f"y must have the shape of y_ideal {y_ideal.shape}, got {y.shape}")
+    norm = np.linalg.norm(y_ideal, axis=1)
+    keep = norm > 0
+    if not np.any(keep):
+        return 0.0
+    return float(np.mean(np.linalg.norm(y - y_ideal, axis=1)[keep] / norm[keep]))
