@@ -6,8 +6,8 @@ session executes this script and gets its own models; nothing is shared.
 
 import panel as pn
 
-from explorer.models import DevicesExplorer
-from explorer.views import DevicesView
+from explorer.models import CrossbarExplorer, DevicesExplorer, EncodingExplorer
+from explorer.views import CrossbarView, DevicesView, EncodingView
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -18,15 +18,25 @@ and Kirchhoff's laws. The devices are imperfect: programming is noisy, reads are
 noisy, conductances drift with time and temperature. This app lets you change
 those imperfections and watch what happens.
 
-**Devices** (this release): PCM (Joshi et al. 2020 and the 14 nm HERMES chip),
-filamentary RRAM with telegraph noise, NOR Flash in subthreshold, ECRAM-like and
-soft-bounds pulse-update devices. Drag the time slider from one second to ten
-years and watch the programmed levels of PCM sink and merge; switch to Flash and
-change the temperature.
+**Devices**: PCM (Joshi et al. 2020 and the 14 nm HERMES chip), filamentary
+RRAM with telegraph noise, NOR Flash in subthreshold, ECRAM-like and soft-bounds
+pulse-update devices. Drag the time slider from one second to ten years and
+watch the programmed levels of PCM sink and merge; switch to Flash and change
+the temperature.
 
-Coming in later releases: weight encodings (differential pairs, bit slicing),
-the crossbar with DAC/ADC and IR drop, programming algorithms, reliability over
-time on a real network, and on-chip training.
+**Encoding**: how several devices hold one signed weight: differential pairs
+(one-sided, two-sided, set-only), offset mappings, bit slicing with a
+significance base F. See the MVM error fall as slices are added (and by how
+much, for F = 1, 2 and 16), split the error into its sources, and watch a
+common-mode shift cancel (or not).
+
+**Crossbar**: the matrix-vector product on an array up to 1024 x 1024: DAC,
+read noise, IR drop on the wires, stuck devices and an ADC per column and
+slice. Compare ideal and analog outputs, and how the error moves with ADC bits
+and wire resistance.
+
+Coming in later releases: programming algorithms, reliability over time on a
+real network, and on-chip training.
 
 Every plot states what it shows, with its equation and its source. The same seed
 gives the same numbers here and in a notebook:
@@ -36,6 +46,12 @@ from explorer.models import DeviceModel
 dev = DeviceModel(technology="PCM")
 arr = dev.program([5.0, 12.5, 25.0], seed=0)
 g = arr.read(t=3600.0, seed=1)   # µS, one hour after programming
+
+from explorer.models import CrossbarModel, protocol_inputs, protocol_weights
+W, X = protocol_weights(256, 256, seed=0), protocol_inputs(64, 256, seed=1)
+prog = CrossbarModel(technology="PCM", n_slices=2, adc_bits=8).program(W, seed=0)
+Y = prog.mvm(X, t=3600.0, seed=2)    # read noise drawn anew at each call
+prog.error(X, t=3600.0, seed=2)      # mean ||y - y_ideal|| / ||y_ideal||
 ```
 """
 
@@ -44,12 +60,16 @@ def build_app():
     """A fresh template with fresh models (one per browser session)."""
     pn.extension("mathjax", sizing_mode="stretch_width", notifications=True)
     devices = DevicesView(model=DevicesExplorer())
+    encoding = EncodingView(model=EncodingExplorer())
+    crossbar = CrossbarView(model=CrossbarExplorer())
     tabs = pn.Tabs(("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)), ("Devices", devices),
-                   active=1, dynamic=False, sizing_mode="stretch_width")
+                   ("Encoding", encoding), ("Crossbar", crossbar),
+                   active=1, dynamic=True, sizing_mode="stretch_width")
     if pn.state.location is not None:
-        pn.state.location.sync(devices.model, {
-            name: name for name in ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale",
-                                    "temperature_K", "n_levels", "log10_time", "n_devices", "seed")})
+        # Each tab's parameters in the URL under a prefix, so a shared link restores the view.
+        for prefix, view in (("dev", devices), ("enc", encoding), ("xb", crossbar)):
+            names = [n for n in view.model.param if n != "name" and view.model.param[n].precedence != -1]
+            pn.state.location.sync(view.model, {n: f"{prefix}.{n}" for n in names})
         pn.state.location.sync(tabs, {"active": "tab"})
     template = pn.template.BootstrapTemplate(
         title="Analog AI weight-encoding explorer", main=[tabs], header_background="#3f51b5")

@@ -20,8 +20,12 @@ segment and ideal currents ``I_lc = x_l G_lc``, the bit line of column c sits at
 equations, the linearization behind IBM aihwkit's ``ir_drop`` model, section 10)
 the output is ``sum_l x_l G_lc (1 - r (A_lc + B_lc))`` with
 ``A_lc = sum_k G_kc (n - max(k, l))`` and ``B_lc = sum_m G_lm (min(m, c) + 1)``.
-So IR drop is a factor per device, computed once per read. Valid while
-``r (A + B) << 1``; `ir_drop_factors` reports the largest value.
+We use the resummed factor ``1 / (1 + r (A + B))``: the same to first order,
+exact for one device in series with its wires, and never negative. So IR drop
+is a factor per device, computed once per read (the network is linear in x).
+Against an exact nodal solve of a 16 x 16 array (tests), the outputs are off by
+0.15 % at ``r (A + B)`` = 0.13, 1.3 % at 0.44 and 8 % at 1.3 (the plain first
+order: 0.5 %, 6 %, 52 %); `ir_drop_factors` reports the largest ``r (A + B)``.
 """
 
 import numpy as np
@@ -141,39 +145,50 @@ def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=Non
     return out, int(clipped.sum())
 
 
-@njit(**JIT)
+_IR_BLOCK = 128  # columns per parallel task of the bit-line pass
+
+
+@njit(**PARALLEL_JIT)
 def _ir_kernel(g, r, out):
+    """out = r (A + B) per device (module docstring), by row-major running sums."""
     n, p = g.shape
-    a = np.empty(n)
-    for c in range(p):
-        # A_l = (n - l) sum_{k <= l} G_k + sum_{k > l} G_k (n - k)
-        suffix = 0.0
-        for l in range(n - 1, -1, -1):
-            a[l] = suffix
-            suffix += g[l, c] * (n - l)
-        prefix = 0.0
+    n_blocks = (p + _IR_BLOCK - 1) // _IR_BLOCK
+    for blk in prange(n_blocks):
+        c0 = blk * _IR_BLOCK
+        c1 = min(c0 + _IR_BLOCK, p)
+        w = c1 - c0
+        total = np.zeros(w)
         for l in range(n):
-            prefix += g[l, c]
-            out[l, c] = r * (a[l] + (n - l) * prefix)
-    b = np.empty(p)
-    for l in range(n):
+            for c in range(w):
+                total[c] += g[l, c0 + c] * (n - l)
+        prefix = np.zeros(w)
+        partial = np.zeros(w)
+        for l in range(n):
+            for c in range(w):
+                x = g[l, c0 + c]
+                prefix[c] += x
+                partial[c] += x * (n - l)
+                # A = sum_{k > l} G_k (n - k) + (n - l) sum_{k <= l} G_k
+                out[l, c0 + c] = r * ((total[c] - partial[c]) + (n - l) * prefix[c])
+    for l in prange(n):
         # B_c = sum_{m <= c} G_m (m + 1) + (c + 1) sum_{m > c} G_m
-        suffix = 0.0
-        for c in range(p - 1, -1, -1):
-            b[c] = (c + 1) * suffix
-            suffix += g[l, c]
-        prefix = 0.0
+        row_total = 0.0
         for c in range(p):
-            prefix += g[l, c] * (c + 1)
-            out[l, c] += r * (prefix + b[c])
+            row_total += g[l, c]
+        prefix = 0.0
+        weighted = 0.0
+        for c in range(p):
+            prefix += g[l, c]
+            weighted += g[l, c] * (c + 1)
+            out[l, c] += r * (weighted + (c + 1) * (row_total - prefix))
 
 
 def ir_drop_factors(g, *, wire_resistance_ohm):
-    """First-order IR-drop factors ``1 - r (A + B)`` per device and the largest ``r (A + B)``.
+    """IR-drop factors ``1 / (1 + r (A + B))`` per device and the largest ``r (A + B)``.
 
     `g` (uS) is the physical array, rows = word lines, columns = bit lines in
     their layout order; `wire_resistance_ohm` (> 0) is the resistance of one
-    segment between neighbouring cells. Factors are clipped at 0.
+    segment between neighbouring cells. See the module docstring for A and B.
     """
     r = wire_resistance_ohm
     if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, float, np.floating, np.integer)) \
@@ -185,7 +200,7 @@ def ir_drop_factors(g, *, wire_resistance_ohm):
     loss = np.empty_like(g)
     _ir_kernel(g, float(r) * 1e-6, loss)
     worst = float(loss.max()) if loss.size else 0.0
-    return np.maximum(1.0 - loss, 0.0), worst
+    return 1.0 / (1.0 + loss), worst
 
 
 def mvm_error(y, y_ideal):

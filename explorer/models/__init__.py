@@ -12,9 +12,13 @@ from .devices import (
     RRAMDevice,
     SoftBoundsDevice,
 )
+from .crossbar import CrossbarModel, ProgrammedCrossbar, protocol_inputs, protocol_weights
+from .crossbar_explorer import CrossbarExplorer
 from .devices_explorer import DevicesExplorer
+from .encoding_explorer import EncodingExplorer
 
 __all__ = [
-    "TECHNOLOGIES", "Device", "DeviceArray", "DeviceModel", "DevicesExplorer", "ECRAMDevice",
-    "FlashDevice", "HermesPCMDevice", "PCMDevice", "RRAMDevice", "SoftBoundsDevice",
+    "TECHNOLOGIES", "CrossbarExplorer", "CrossbarModel", "Device", "DeviceArray", "DeviceModel",
+    "DevicesExplorer", "ECRAMDevice", "EncodingExplorer", "FlashDevice", "HermesPCMDevice", "PCMDevice",
+    "ProgrammedCrossbar", "RRAMDevice", "SoftBoundsDevice", "protocol_inputs", "protocol_weights",
 ]

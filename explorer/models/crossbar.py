@@ -398,10 +398,20 @@ class ProgrammedCrossbar:
         X2, _ = self._check_inputs(X)
         return crossbar.mvm_error(self.mvm(X2, t, seed), X2 @ self.W)
 
-    def weight_error(self, t=0.0):
-        """Relative Frobenius error ``||W(t) - W|| / ||W||`` of the held weights."""
+    def weight_error(self, t=0.0, calibrated=False):
+        """Relative Frobenius error ``||W(t) - W|| / ||W||`` of the held weights.
+
+        With `calibrated`, ``W(t)`` is first scaled by the one factor that fits
+        it best to ``W`` (least squares): what a global gain calibration can at
+        best recover, so what remains is spread rather than gain.
+        """
         norm = np.linalg.norm(self.W)
-        return float(np.linalg.norm(self.weights(t) - self.W) / norm) if norm > 0 else 0.0
+        if norm == 0:
+            return 0.0
+        held = self.weights(t)
+        if calibrated:
+            held = held * (np.sum(held * self.W) / max(np.sum(held * held), 1e-300))
+        return float(np.linalg.norm(held - self.W) / norm)
 
     def update_set_only(self, W_new, seed):
         """Reprogram toward `W_new` by raising conductances only (set-only mapping); a new `ProgrammedCrossbar`."""

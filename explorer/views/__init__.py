@@ -4,6 +4,8 @@ In a notebook: ``import panel as pn; pn.extension("mathjax")`` then
 ``DevicesView()`` (or ``DevicesView(model=DevicesExplorer(...))``).
 """
 
+from .crossbar import CrossbarView
 from .devices import DevicesView
+from .encoding import EncodingView
 
-__all__ = ["DevicesView"]
+__all__ = ["CrossbarView", "DevicesView", "EncodingView"]

@@ -1,0 +1,189 @@
+"""Model behind the Crossbar dashboard: conductance maps, outputs, and error sweeps.
+
+Plain Param, no Panel:
+
+    ex = CrossbarExplorer(size=256, adc_bits=6, ir_drop=True)
+    ex.outputs()["mvm_error"]
+    ex.adc_sweep()
+
+The weights and inputs follow the MVM protocol of physics reference section 12
+(uniform weights with 30 % zeros, inputs with 50 % zeros), ``size x size``.
+Programming happens only when a programming-time setting changes (technology,
+mapping, slices, size, stuck-at fractions, programming noise, seed); the other
+controls re-read the programmed array.
+"""
+
+import numpy as np
+import param
+
+from kernels import encoding
+from kernels.crossbar import mvm_error
+
+from ._serial import serialized
+from .crossbar import ADC_RANGES, CrossbarModel, protocol_inputs, protocol_weights
+from .devices import TECHNOLOGIES
+from .devices_explorer import MAX_LOG_TIME
+
+MAX_INTERACTIVE_SIZE = 1024
+MAX_DISPLAY_PIXELS = 256
+MAX_SCATTER_POINTS = 4000
+ADC_SWEEP_BITS = tuple(range(2, 13))
+WIRE_SWEEP_OHM = tuple(float(r) for r in np.logspace(-2, 1, 10))
+
+
+def block_mean(a, max_side=MAX_DISPLAY_PIXELS):
+    """`a` (2-D) averaged over square blocks so that no side exceeds `max_side` (for display)."""
+    k = max(1, -(-max(a.shape) // max_side))
+    if k == 1:
+        return a
+    rows, cols = (a.shape[0] // k) * k, (a.shape[1] // k) * k
+    return a[:rows, :cols].reshape(rows // k, k, cols // k, k).mean(axis=(1, 3))
+
+
+class CrossbarExplorer(param.Parameterized):
+    """A protocol weight matrix on a crossbar: DAC, devices, IR drop, ADC."""
+
+    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
+    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS),
+                             doc="Signed-weight mapping.")
+    n_slices = param.Integer(2, bounds=(1, 4), doc="Slices per weight (4 bits each, base 16).")
+    size = param.Integer(256, bounds=(16, 4096), softbounds=(16, MAX_INTERACTIVE_SIZE), step=16,
+                         doc="Rows and columns of the weight matrix (above 1024: slow).")
+    batch = param.Integer(64, bounds=(1, 1024), doc="Input vectors per read.")
+    dac_bits = param.Integer(8, bounds=(1, 16), doc="DAC bits (signed).")
+    adc_bits = param.Integer(8, bounds=(1, 16), doc="ADC bits per column and slice (signed).")
+    adc_range = param.Selector(default="calibrated", objects=list(ADC_RANGES), doc="ADC range mode.")
+    ir_drop = param.Boolean(False, doc="First-order IR drop on word and bit lines.")
+    log10_wire_resistance = param.Number(np.log10(0.35), bounds=(-2.0, 1.0), step=0.05,
+                                         doc="Wire resistance per cell segment, log10 of ohm.")
+    stuck_fraction = param.Number(0.0, bounds=(0.0, 0.1), step=0.001,
+                                  doc="Devices stuck, half at g_max and half at g_min (programming time).")
+    prog_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05, doc="Scale of the programming noise.")
+    read_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05, doc="Scale of the read noise.")
+    temperature_K = param.Number(300.0, bounds=(250.0, 400.0), step=1.0,
+                                 doc="Read temperature (K); only Flash has a model (U_T = kT/q).")
+    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
+                              doc="Time after programming, log10 of seconds.")
+    calibrate_gain = param.Boolean(True, doc="Global gain calibration (section 8).")
+    shown_slice = param.Integer(0, bounds=(0, 3), doc="Slice shown in the conductance maps (0: most significant).")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._cache = {}
+        self.xb = CrossbarModel()
+        self._apply()
+
+    @property
+    def t(self):
+        return float(10.0 ** self.log10_time)
+
+    @property
+    def wire_resistance_ohm(self):
+        return float(10.0 ** self.log10_wire_resistance)
+
+    @param.depends("technology", "mapping", "n_slices", "dac_bits", "adc_bits", "adc_range", "ir_drop",
+                   "log10_wire_resistance", "stuck_fraction", "prog_noise_scale", "read_noise_scale",
+                   "temperature_K", "calibrate_gain", watch=True)
+    @serialized
+    def _apply(self):
+        """Copy the controls onto the crossbar model and its device."""
+        xb = self.xb
+        xb.param.update(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
+                        weight_bits=4 * self.n_slices, base=16.0, dac_bits=self.dac_bits,
+                        adc_bits=self.adc_bits, adc_range=self.adc_range, ir_drop=self.ir_drop,
+                        wire_resistance_ohm=self.wire_resistance_ohm,
+                        stuck_on_fraction=self.stuck_fraction / 2, stuck_off_fraction=self.stuck_fraction / 2,
+                        calibrate_gain=self.calibrate_gain)
+        xb.device.param.update(prog_noise_scale=self.prog_noise_scale, read_noise_scale=self.read_noise_scale,
+                               temperature_K=self.temperature_K)
+
+    @serialized
+    def problem(self):
+        """Protocol weights ``(size, size)`` and inputs ``(batch, size)``."""
+        key = ("problem", self.size, self.batch, self.seed)
+        if key not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != "problem"}
+            self._cache[key] = (protocol_weights(self.size, self.size, self.seed),
+                                protocol_inputs(self.batch, self.size, self.seed + 1))
+        return self._cache[key]
+
+    @serialized
+    def programmed(self):
+        """The programmed crossbar, reprogrammed only when a programming-time setting changes."""
+        xb = self.xb
+        key = ("prog", self.technology, self.mapping, self.n_slices, self.size, self.stuck_fraction,
+               self.prog_noise_scale, self.seed)
+        if key not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != "prog"}
+            W, _ = self.problem()
+            self._cache[key] = xb.program(W, seed=self.seed)
+        return self._cache[key]
+
+    # ------------------------------------------------------------------ plot data
+
+    @serialized
+    def conductance_maps(self):
+        """G+ and G- (uS) of the shown slice, block-averaged to at most 256 x 256 for display."""
+        prog = self.programmed()
+        g = prog.slice_conductances(self.t)
+        s = min(self.shown_slice, prog.n_slices - 1)
+        plus = block_mean(g["plus"][s])
+        minus = block_mean(g["minus"][s]) if g["minus"] is not None else None
+        return {"plus": plus, "minus": minus, "slice": s, "slice_bits": prog.slice_bits[s],
+                "block": max(1, -(-self.size // MAX_DISPLAY_PIXELS)), "g_max": prog.device.g_max,
+                "mapping": prog.mapping}
+
+    @serialized
+    def outputs(self):
+        """Ideal and analog outputs of the batch, the normalized error, and the read statistics."""
+        W, X = self.problem()
+        prog = self.programmed()
+        y, stats = prog.mvm(X, t=self.t, seed=self.seed + 1000, return_stats=True)
+        ideal = X @ W
+        scale = float(np.sqrt(np.mean(ideal ** 2))) or 1.0
+        err = ((y - ideal) / scale).ravel()
+        pick = np.arange(err.size)
+        if err.size > MAX_SCATTER_POINTS:
+            pick = np.linspace(0, err.size - 1, MAX_SCATTER_POINTS).astype(int)
+        return {"ideal": ideal.ravel()[pick], "analog": y.ravel()[pick], "error": err,
+                "mvm_error": mvm_error(y, ideal), "stats": stats,
+                "adc_clip_fraction": stats["adc_clipped"] / max(stats["adc_conversions"], 1)}
+
+    @serialized
+    def adc_sweep(self, bits=ADC_SWEEP_BITS):
+        """MVM error versus ADC bits (same array, same read seed), and the current setting's error."""
+        W, X = self.problem()
+        prog = self.programmed()
+        ideal = X @ W
+        xb = self.xb
+        current = xb.adc_bits
+        errs = []
+        try:
+            for b in bits:
+                xb.adc_bits = int(b)
+                errs.append(mvm_error(prog.mvm(X, t=self.t, seed=self.seed + 1000), ideal))
+        finally:
+            xb.adc_bits = current
+        return {"bits": np.array(bits), "mvm_error": np.array(errs), "current": current}
+
+    @serialized
+    def wire_sweep(self, resistances=WIRE_SWEEP_OHM):
+        """MVM error versus wire resistance (IR drop on), with the largest first-order loss r(A+B)."""
+        W, X = self.problem()
+        prog = self.programmed()
+        ideal = X @ W
+        xb = self.xb
+        saved = (xb.ir_drop, xb.wire_resistance_ohm)
+        errs, worst = [], []
+        try:
+            xb.ir_drop = True
+            for r in resistances:
+                xb.wire_resistance_ohm = float(r)
+                y, stats = prog.mvm(X, t=self.t, seed=self.seed + 1000, return_stats=True)
+                errs.append(mvm_error(y, ideal))
+                worst.append(stats["ir_drop_max"])
+        finally:
+            xb.ir_drop, xb.wire_resistance_ohm = saved
+        return {"wire_resistance_ohm": np.array(resistances), "mvm_error": np.array(errs),
+                "ir_drop_max": np.array(worst), "current": self.wire_resistance_ohm}

@@ -1,0 +1,222 @@
+"""Model behind the Encoding dashboard: slicing curves, per-slice conductances, error budget, common mode.
+
+Plain Param, no Panel; a notebook gets the same numbers as the dashboard:
+
+    ex = EncodingExplorer(technology="RRAM", n_slices=2, base=16)
+    ex.slicing_curves()["mvm_error"]
+    ex.error_budget()
+
+All errors are measured on a ``size x size`` matrix of the section 12 protocol
+(uniform weights with 30 % zeros, inputs with 50 % zeros), read `batch` times.
+"""
+
+import numpy as np
+import param
+
+from kernels import encoding
+from kernels.crossbar import mvm_error
+
+from ._serial import serialized
+from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
+from .devices import TECHNOLOGIES
+from .devices_explorer import MAX_LOG_TIME
+
+SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
+"""Error sources of the budget, each switched off by one setting (see `EncodingExplorer.error_budget`)."""
+
+MAX_SWEEP_SLICES = 6
+
+
+class EncodingExplorer(param.Parameterized):
+    """How several devices hold one signed weight, and what that does to the MVM error."""
+
+    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
+    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS),
+                             doc="Signed-weight mapping.")
+    n_slices = param.Integer(2, bounds=(1, MAX_SWEEP_SLICES), doc="Slices (device pairs) per weight.")
+    bits_per_slice = param.Integer(4, bounds=(1, 8), doc="Bits of each slice (balanced); weight bits = slices x this.")
+    base = param.Number(16.0, bounds=(1.0, 64.0), step=1.0,
+                        doc="Significance base F (1: equal significance; 16: digital for 4-bit slices).")
+    allocation = param.Selector(default="balanced", objects=["balanced", "unbalanced"],
+                                doc="Bits per slice: even, or fewer for the more significant slices.")
+    quantize_weights = param.Boolean(True, doc="Round each slice to its levels (off: analog targets).")
+    adc_bits = param.Integer(8, bounds=(2, 14), doc="ADC bits per slice.")
+    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
+                              doc="Time after programming, log10 of seconds.")
+    calibrate_gain = param.Boolean(True, doc="Global gain calibration (section 8) at read.")
+    common_mode_gain = param.Number(1.05, bounds=(0.8, 1.2), step=0.005,
+                                    doc="Multiplicative common mode: every conductance times this.")
+    common_mode_offset_uS = param.Number(0.5, bounds=(-2.0, 2.0), step=0.05,
+                                         doc="Additive common mode: added to every conductance (uS).")
+    size = param.Integer(64, bounds=(16, 256), doc="Rows and columns of the test matrix.")
+    batch = param.Integer(32, bounds=(4, 256), doc="Input vectors per read.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._cache = {}
+
+    @property
+    def t(self):
+        return float(10.0 ** self.log10_time)
+
+    @property
+    def weight_bits(self):
+        return self.n_slices * self.bits_per_slice
+
+    def _problem(self):
+        key = ("problem", self.size, self.batch, self.seed)
+        if key not in self._cache:
+            self._cache[key] = (protocol_weights(self.size, self.size, self.seed),
+                                protocol_inputs(self.batch, self.size, self.seed + 1))
+        return self._cache[key]
+
+    def crossbar(self, **overrides):
+        """A `CrossbarModel` with this explorer's settings (and `overrides`)."""
+        kw = dict(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
+                  weight_bits=self.weight_bits, base=self.base, allocation=self.allocation,
+                  quantize_weights=self.quantize_weights, adc_bits=self.adc_bits,
+                  calibrate_gain=self.calibrate_gain)
+        kw.update(overrides)
+        device_knobs = {k: kw.pop(k) for k in ("prog_noise_scale", "read_noise_scale", "drift_scale")
+                        if k in kw}
+        xb = CrossbarModel(**kw)
+        xb.device.param.update(**device_knobs)
+        return xb
+
+    def _programmed(self, xb):
+        """Program `xb` on the test matrix, cached on every programming-time setting."""
+        dev = xb.device
+        key = ("prog", xb.technology, xb.mapping, xb.slice_bits, xb.base, xb.quantize_weights,
+               dev.prog_noise_scale, self.size, self.seed)
+        if key not in self._cache:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            W, _ = self._problem()
+            self._cache[key] = xb.program(W, seed=self.seed)
+        prog = self._cache[key]
+        prog.model = xb  # read-time settings come from this model
+        prog.device.param.update(drift_scale=dev.drift_scale, read_noise_scale=dev.read_noise_scale)
+        return prog
+
+    def _errors(self, xb, t):
+        W, X = self._problem()
+        prog = self._programmed(xb)
+        y = prog.mvm(X, t=t, seed=self.seed + 7)
+        return prog.weight_error(t, calibrated=xb.calibrate_gain), mvm_error(y, X @ W)
+
+    # ------------------------------------------------------------------ plot data
+
+    @serialized
+    def slicing_curves(self):
+        """Weight and MVM error versus slices (1..6) for F = 1, F = 2 and the chosen F.
+
+        Each slice has `bits_per_slice` bits. Also the section 9 law
+        ``eta_1 * factor(n, F)`` from the one-slice error, as a reference:
+        it assumes independent slice errors of one size, which analog slices
+        with unquantized targets come close to.
+        """
+        bases = sorted({1.0, 2.0, float(self.base)})
+        n = np.arange(1, MAX_SWEEP_SLICES + 1)
+        out = {"n": n, "bases": bases, "weight_error": {}, "mvm_error": {}, "law": {}}
+        for F in bases:
+            we, me = [], []
+            for k in n:
+                xb = self.crossbar(n_slices=int(k), weight_bits=int(k) * self.bits_per_slice, base=F,
+                                   allocation="balanced")
+                w_err, m_err = self._errors(xb, self.t)
+                we.append(w_err)
+                me.append(m_err)
+            out["weight_error"][F] = np.array(we)
+            out["mvm_error"][F] = np.array(me)
+            out["law"][F] = me[0] * np.array([encoding.sliced_error_factor(int(k), F) for k in n])
+        return out
+
+    @serialized
+    def slice_histograms(self, bins=60):
+        """Histograms of each slice's G+ and G- (uS) at time t: edges, counts per slice and polarity."""
+        prog = self._programmed(self.crossbar())
+        g = prog.slice_conductances(self.t)
+        dev = prog.device
+        lo = min(dev.g_min, float(g["plus"].min()))
+        hi = max(dev.g_max, float(g["plus"].max()))
+        edges = np.linspace(lo, hi + 1e-9, bins + 1)
+        plus = np.stack([np.histogram(s, edges)[0] for s in g["plus"]])
+        minus = (np.stack([np.histogram(s, edges)[0] for s in g["minus"]]) if g["minus"] is not None
+                 else None)
+        return {"edges": edges, "plus": plus, "minus": minus, "slice_bits": prog.slice_bits,
+                "base": prog.base}
+
+    def _budget_model(self, off):
+        """Settings with the sources in `off` switched off; returns (crossbar model, read time)."""
+        over = {}
+        if "quantization" in off:
+            over.update(quantize_weights=False, dac_bits=None)
+        if "programming noise" in off:
+            over["prog_noise_scale"] = 0.0
+        if "read noise" in off:
+            over["read_noise_scale"] = 0.0
+        if "ADC" in off:
+            over["adc_bits"] = None
+        t = self.t
+        if "drift" in off:
+            over["drift_scale"] = 0.0
+        return self.crossbar(**over), t
+
+    @serialized
+    def error_budget(self, enabled=SOURCES):
+        """MVM error with every source in `enabled`, with each source alone, and without each.
+
+        Sources: quantization (weight levels and DAC), programming noise, read
+        noise, ADC, drift (drift scale 0). Returns ``{"total", "alone": {source:
+        error}, "without": {source: error}, "enabled"}``; errors add roughly in
+        quadrature, so ``sqrt(sum alone^2)`` is near the total.
+        """
+        unknown = [s for s in enabled if s not in SOURCES]
+        if unknown:
+            raise ValueError(f"enabled sources must be among {SOURCES}, got {unknown}")
+        enabled = tuple(s for s in SOURCES if s in enabled)
+        all_off = set(SOURCES)
+        total = self._errors(*self._budget_model(all_off - set(enabled)))[1]
+        alone = {s: self._errors(*self._budget_model(all_off - {s}))[1] for s in SOURCES}
+        without = {s: self._errors(*self._budget_model((all_off - set(enabled)) | {s}))[1]
+                   for s in enabled}
+        return {"total": total, "alone": alone, "without": without, "enabled": enabled}
+
+    @serialized
+    def common_mode(self, n_points=21):
+        """MVM error versus an additive and a multiplicative common mode, per mapping.
+
+        Additive sweep: offset from -2 to 2 uS for the differential pair, the
+        offset mapping with a reference column, and the offset mapping with a
+        digital offset. Multiplicative sweep: gain 0.9 to 1.1 for the
+        differential pair, with and without gain calibration. Read right after
+        programming (t = 0), so that drift does not hide the common mode.
+        """
+        offsets = np.linspace(-2.0, 2.0, n_points)
+        gains = np.linspace(0.9, 1.1, n_points)
+        W, X = self._problem()
+        ideal = X @ W
+        out = {"offsets": offsets, "gains": gains, "additive": {}, "multiplicative": {},
+               "offset": self.common_mode_offset_uS, "gain": self.common_mode_gain}
+        for mapping in ("differential", "offset-reference", "offset-digital"):
+            xb = self.crossbar(mapping=mapping, calibrate_gain=False)
+            prog = self._programmed(xb)
+            errs = []
+            for c in offsets:
+                xb.common_mode_offset_uS = float(c)
+                errs.append(mvm_error(prog.mvm(X, t=0.0, seed=self.seed + 7), ideal))
+            out["additive"][mapping] = np.array(errs)
+        for calibrate in (False, True):
+            xb = self.crossbar(mapping="differential", calibrate_gain=calibrate)
+            prog = self._programmed(xb)
+            errs, gain_err = [], []
+            for g in gains:
+                xb.common_mode_gain = float(g)
+                y = prog.mvm(X, t=0.0, seed=self.seed + 7)
+                errs.append(mvm_error(y, ideal))
+                gain_err.append(float(np.sum(y * ideal) / np.sum(ideal * ideal)) - 1.0)
+            key = "calibrated" if calibrate else "uncalibrated"
+            out["multiplicative"][key] = np.array(errs)
+            out["multiplicative"][key + " gain error"] = np.array(gain_err)
+        return out
