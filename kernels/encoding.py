@@ -5,8 +5,10 @@
   splits normalized weights ``w`` in [-1, 1] into signed slice levels ``s_i`` in
   ``[-(L_i - 1), L_i - 1]`` (``L_i = 2^bits_i`` levels per device) with
   ``w ~= sum_i F^(n-1-i) s_i / S``, ``S = sum_i F^(n-1-i) (L_i - 1)``.
-  Every slice first takes its proportional share ``w (L_i - 1)``; rounding
-  errors are carried down to the less significant slices. Unquantized, every
+  From the most significant slice down, each slice takes the level nearest its
+  proportional share ``w (L_i - 1)`` plus the rounding carried down from above,
+  among the levels that leave a remainder the slices below can still hold; the
+  last slice takes what is left. Unquantized, every
   slice holds the same ``w`` and independent slice errors average as in Le Gallo
   et al., Neuromorph. Comput. Eng. 2, 014009 (2022): ``eta_s / sqrt(n)`` for
   F = 1, `sliced_error_factor` for F > 1. Quantized with F = 2^bits, it is
@@ -106,10 +108,13 @@ def slice_levels(w, slice_bits, base, quantize=True):
     out = np.empty((len(slice_bits),) + w.shape)
     remaining = w * full
     for i in range(len(slice_bits)):
-        share_below = w * float(np.sum(sig[i + 1:] * top[i + 1:]))
-        s = (remaining - share_below) / sig[i]
+        capacity_below = float(np.sum(sig[i + 1:] * top[i + 1:]))
+        s = (remaining - w * capacity_below) / sig[i]  # its share, plus the rounding carried down
         if quantize:
-            s = np.rint(s)
+            # Keep the remainder within what the less significant slices can hold.
+            lo = np.ceil((remaining - capacity_below) / sig[i] - 1e-9)
+            hi = np.floor((remaining + capacity_below) / sig[i] + 1e-9)
+            s = np.where(lo <= hi, np.clip(np.rint(s), lo, hi), np.rint(remaining / sig[i]))
         s = np.clip(s, -top[i], top[i])
         out[i] = s
         remaining = remaining - sig[i] * s
