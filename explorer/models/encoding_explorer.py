@@ -41,6 +41,7 @@ class EncodingExplorer(param.Parameterized):
                                 doc="Bits per slice: even, or fewer for the more significant slices.")
     quantize_weights = param.Boolean(True, doc="Round each slice to its levels (off: analog targets).")
     adc_bits = param.Integer(8, bounds=(2, 14), doc="ADC bits per slice.")
+    dac_bits = param.Integer(8, bounds=(2, 16), doc="DAC bits of the inputs.")
     log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
                               doc="Time after programming, log10 of seconds.")
     calibrate_gain = param.Boolean(True, doc="Global gain calibration (section 8) at read.")
@@ -75,7 +76,7 @@ class EncodingExplorer(param.Parameterized):
         """A `CrossbarModel` with this explorer's settings (and `overrides`)."""
         kw = dict(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
                   weight_bits=self.weight_bits, base=self.base, allocation=self.allocation,
-                  quantize_weights=self.quantize_weights, adc_bits=self.adc_bits,
+                  quantize_weights=self.quantize_weights, adc_bits=self.adc_bits, dac_bits=self.dac_bits,
                   calibrate_gain=self.calibrate_gain)
         kw.update(overrides)
         device_knobs = {k: kw.pop(k) for k in ("prog_noise_scale", "read_noise_scale", "drift_scale")

@@ -1,0 +1,114 @@
+"""The Encoding and Crossbar dashboards' models: the numbers the plots show."""
+
+import numpy as np
+import pytest
+
+from explorer.models import CrossbarExplorer, EncodingExplorer
+from explorer.models.encoding_explorer import SOURCES
+from kernels import encoding
+
+
+@pytest.fixture(scope="module")
+def analog_slicing():
+    """Slicing curves with analog (unquantized) slices on ECRAM (constant read noise), a 14-bit ADC
+    and a 16-bit DAC, so that little besides the slices' own errors remains."""
+    ex = EncodingExplorer(technology="ECRAM", quantize_weights=False, adc_bits=14, dac_bits=16, size=64, batch=128,
+                          calibrate_gain=False, base=16.0)
+    return ex.slicing_curves()
+
+
+@pytest.mark.parametrize("base", [1.0, 2.0, 16.0])
+def test_mvm_error_versus_slices_follows_the_slicing_law(analog_slicing, base):
+    """Section 9: with independent, equal slice errors, n slices of base F shrink the error
+    by sqrt((F-1)(F^n+1)/((F+1)(F^n-1))) (1/sqrt(n) for F = 1)."""
+    measured = analog_slicing["mvm_error"][base]
+    law = analog_slicing["law"][base]
+    # Each point is a mean over 128 x 64 outputs of one read: a few % of Monte-Carlo spread.
+    np.testing.assert_allclose(measured, law, rtol=0.08)
+    assert law[-1] == pytest.approx(measured[0] * encoding.sliced_error_factor(6, base))
+
+
+def test_equal_significance_beats_digital_significance_in_analog(analog_slicing):
+    e = analog_slicing["mvm_error"]
+    assert e[1.0][3] < e[2.0][3] < e[16.0][3]
+
+
+def test_error_budget_parts_and_total():
+    ex = EncodingExplorer(technology="PCM", size=64, batch=32)
+    budget = ex.error_budget()
+    assert set(budget["alone"]) == set(SOURCES)
+    alone = np.array(list(budget["alone"].values()))
+    assert np.all(alone > 0)
+    # Independent sources add roughly in quadrature.
+    assert budget["total"] == pytest.approx(np.sqrt(np.sum(alone ** 2)), rel=0.3)
+    for source, without in budget["without"].items():
+        assert without < budget["total"], source  # switching a source off never adds error
+    only_read = ex.error_budget(enabled=("read noise",))
+    assert only_read["total"] == pytest.approx(budget["alone"]["read noise"], rel=1e-9)
+    with pytest.raises(ValueError, match="enabled sources must be among"):
+        ex.error_budget(enabled=("cosmic rays",))
+
+
+def test_common_mode_demonstration():
+    ex = EncodingExplorer(technology="RRAM", size=64, batch=32)
+    cm = ex.common_mode()
+    additive = cm["additive"]
+    assert np.ptp(additive["differential"]) < 1e-4 * additive["differential"].mean()
+    assert np.ptp(additive["offset-reference"]) < 1e-4 * additive["offset-reference"].mean()
+    assert additive["offset-digital"][0] > 2 * additive["offset-digital"].min()
+    gains = cm["gains"]
+    g0 = np.interp(1.0, gains, cm["multiplicative"]["uncalibrated gain error"])
+    g5 = np.interp(1.05, gains, cm["multiplicative"]["uncalibrated gain error"])
+    assert (1 + g5) / (1 + g0) == pytest.approx(1.05, abs=2e-3)  # a 5 % common mode is a 5 % gain error
+    calibrated = cm["multiplicative"]["calibrated gain error"]
+    assert np.ptp(calibrated) < 0.01  # calibration removes it (to the calibration read's noise)
+
+
+def test_slice_histograms_count_every_device():
+    ex = EncodingExplorer(technology="RRAM", n_slices=3, bits_per_slice=3, size=32)
+    h = ex.slice_histograms()
+    assert h["plus"].shape[0] == 3 and h["slice_bits"] == (3, 3, 3)
+    assert np.all(h["plus"].sum(axis=1) == 32 * 32)
+    ex.mapping = "offset-digital"
+    assert ex.slice_histograms()["minus"] is None
+
+
+@pytest.fixture(scope="module")
+def crossbar_ex():
+    return CrossbarExplorer(technology="RRAM", size=128, batch=32)
+
+
+def test_crossbar_outputs_and_maps(crossbar_ex):
+    out = crossbar_ex.outputs()
+    assert 0 < out["mvm_error"] < 0.2
+    assert out["ideal"].shape == out["analog"].shape
+    assert out["error"].size == 32 * 128
+    maps = crossbar_ex.conductance_maps()
+    assert maps["plus"].shape == (128, 128) and maps["block"] == 1
+    big = CrossbarExplorer(technology="RRAM", size=512, batch=4)
+    assert big.conductance_maps()["plus"].shape == (256, 256)
+
+
+def test_adc_sweep_error_falls_with_bits(crossbar_ex):
+    sweep = crossbar_ex.adc_sweep()
+    err = sweep["mvm_error"]
+    assert err[0] > 3 * err[-1]  # 2 bits versus 12 bits
+    assert np.all(np.diff(err[:6]) < 0)  # every added bit helps while the ADC dominates
+    assert crossbar_ex.xb.adc_bits == crossbar_ex.adc_bits  # the sweep restores the setting
+
+
+def test_wire_sweep_error_grows_with_resistance(crossbar_ex):
+    sweep = crossbar_ex.wire_sweep()
+    assert np.all(np.diff(sweep["ir_drop_max"]) > 0)
+    assert sweep["mvm_error"][-1] > 2 * sweep["mvm_error"][0]
+    assert crossbar_ex.xb.ir_drop is False
+
+
+def test_read_time_controls_do_not_reprogram(crossbar_ex):
+    prog = crossbar_ex.programmed()
+    crossbar_ex.adc_bits = 6
+    crossbar_ex.log10_time = 5.0
+    crossbar_ex.ir_drop = True
+    assert crossbar_ex.programmed() is prog
+    crossbar_ex.stuck_fraction = 0.01
+    assert crossbar_ex.programmed() is not prog
