@@ -55,6 +55,36 @@ def dac(x, *, bits, x_max):
     return np.clip(raw, -top, top), step, n_clipped
 
 
+@njit(**PARALLEL_JIT)
+def _dac_kernel(x, inv_step, step, top, out, clipped):
+    n_rows, n_cols = x.shape
+    for b in prange(n_rows):
+        count = 0
+        for c in range(n_cols):
+            code = np.rint(x[b, c] * inv_step)
+            count += abs(code) > top
+            out[b, c] = min(max(code, -top), top) * step
+        clipped[b] = count
+
+
+def dac_volts(x, *, bits, x_max):
+    """`dac` for a finite 2-D batch, straight to the analog inputs ``codes * step`` in float32.
+
+    Returns ``(inputs, n_clipped)``; what the crossbar feeds its matrix products.
+    """
+    bits = check_bits(bits, "dac_bits")
+    x_max = scalar_in_range(x_max, 1e-12, 1e12, "x_max")
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a 2-D batch (batch, rows), got shape {x.shape}")
+    top = 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
+    step = x_max / top
+    out = np.empty(x.shape, dtype=np.float32)
+    clipped = np.zeros(x.shape[0], dtype=np.int64)
+    _dac_kernel(x, 1.0 / step, step, top, out, clipped)
+    return out, int(clipped.sum())
+
+
 def adc_top(bits):
     """Largest ADC code ``2^(bits-1) - 1`` (1 for a 1-bit ADC, a sign comparator)."""
     bits = check_bits(bits, "adc_bits")

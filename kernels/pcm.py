@@ -194,9 +194,9 @@ def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_
     return out.reshape(g_prog.shape)
 
 
-@njit(**JIT)
+@njit(**PARALLEL_JIT)
 def _moments_kernel(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
-    for i in range(g_prog.size):
+    for i in prange(g_prog.size):
         gp = g_prog[i]
         g_drift = gp * np.exp(-nu[i] * log_ratio)
         mean[i] = max(g_drift, 0.0)

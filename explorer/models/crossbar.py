@@ -183,6 +183,7 @@ class ProgrammedCrossbar:
         self.stuck[u < model.stuck_on_fraction] = 1
         off = (u >= model.stuck_on_fraction) & (u < model.stuck_on_fraction + model.stuck_off_fraction)
         self.stuck[off] = -1
+        self.n_stuck = int(np.count_nonzero(self.stuck))
         self.significance, self.full_scale = encoding.significances(self.slice_bits, self.base)
         self._moments_cache = {}
         self._calibration_cache = {}
@@ -200,7 +201,8 @@ class ProgrammedCrossbar:
         key = self._read_key(t)
         if key not in self._moments_cache:
             mean, sigma = self.array.read_moments(t)
-            mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
+            if self.n_stuck:
+                mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
             if len(self._moments_cache) > 8:
                 self._moments_cache.clear()
             self._moments_cache[key] = (mean, sigma)
@@ -280,9 +282,10 @@ class ProgrammedCrossbar:
         model = self.model
         if model.dac_bits is None:
             return X[None], np.ones(1), 0
-        codes, step, clipped = crossbar.dac(X, bits=model.dac_bits, x_max=model.x_max)
         if model.input_slice_bits is None:
-            return (codes * step)[None], np.ones(1), clipped
+            volts, clipped = crossbar.dac_volts(X, bits=model.dac_bits, x_max=model.x_max)
+            return volts[None], np.ones(1), clipped
+        codes, step, clipped = crossbar.dac(X, bits=model.dac_bits, x_max=model.x_max)
         chunks, b = encoding.input_chunks(codes, model.dac_bits, model.input_slice_bits)
         volt = model.x_max / (2.0 ** b - 1.0)
         weights = np.array([2.0 ** (k * b) * step / volt for k in range(len(chunks))])
