@@ -40,6 +40,7 @@ MVM_DIM = hv.Dimension("mvm_error", label="MVM error (%)")
 WEIGHT_DIM = hv.Dimension("weight_error", label="weight error (%)")
 G_DIM = hv.Dimension("g", label="conductance (µS)")
 COUNT_DIM = hv.Dimension("count", label="devices")
+COUNT_FLOOR = 0.7
 OFFSET_DIM = hv.Dimension("offset", label="additive common mode (µS)")
 GAIN_DIM = hv.Dimension("gain", label="multiplicative common mode")
 
@@ -49,13 +50,13 @@ $$\eta_s\sqrt{\tfrac{(b-1)(b^n+1)}{(b+1)(b^n-1)}}$$ (dashed, from the one-slice 
 Le Gallo et al., Neuromorph. Comput. Eng. 2, 014009 (2022)."""
 
 HISTOGRAM_TEXT = r"""A weight is the significance-weighted sum of its slices
-$$W = \sum_i F^{\,n-1-i}\,(G^+_i - G^-_i)$$; colour: slice $$i$$ (blue: most significant),
+$$W = \sum_i F^{n-1-i} (G^+_i - G^-_i)$$; colour: slice $$i$$ (blue: most significant),
 solid $$G^+$$, dashed $$G^-$$ (none for the offset mappings). Seed section 3.2; CrossSim bit
 slicing; Diware et al., AICAS 2021 (unbalanced slices)."""
 
 BUDGET_TEXT = r"""Each bar: the MVM error with that source alone; independent sources add roughly in
 quadrature, $$\eta \approx \sqrt{\textstyle\sum_i \eta_i^2}$$, with the section 12 metric
-$$\eta = \mathrm{mean}\,\lVert y - y_{ideal}\rVert / \lVert y_{ideal}\rVert$$.
+$$\eta = \mathrm{mean}\ \lVert y - y_{ideal}\rVert / \lVert y_{ideal}\rVert$$.
 Blue: enabled sources; gray: disabled."""
 
 COMMON_MODE_TEXT = r"""An additive shift $$G \to G + c$$ cancels in $$G^+ - G^-$$ and against a reference
@@ -71,51 +72,66 @@ def _end_labels(xs, ys, texts):
         text_align="right", text_baseline="bottom", text_font_size="9pt", text_color="black")
 
 
+def _overlay(layers, **opts):
+    """An overlay whose every layer takes its ranges from the current frame.
+
+    `framewise` on the overlay alone keeps the first frame's ranges: the layers need it too.
+    """
+    return hv.Overlay([layer.opts(framewise=True) for layer in layers]).opts(**PLOT_OPTS, **opts)
+
+
 def _percent_at(x, xs, ys):
     return 100 * float(np.interp(x, xs, ys))
 
 
-def slicing_plots(data, n_slices, base):
-    """MVM error and weight error versus slices, one line per base (MVM: section 9 law dashed)."""
-    n, bases = data["n"], data["bases"]
-    names = [f"F = {F:g}" for F in bases]
-    xs = [n] * len(bases)
-    mvm = [100 * data["mvm_error"][F] for F in bases]
-    law = [100 * data["law"][F] for F in bases]
-    weight = [100 * data["weight_error"][F] for F in bases]
+def _base_lines(data, key):
+    bases = data["bases"]
+    return [data["n"]] * len(bases), [100 * data[key][F] for F in bases], [f"F = {F:g}" for F in bases]
+
+
+def slicing_mvm_plot(data, n_slices, base):
+    """MVM error versus slices, one line per base, with the section 9 law dashed."""
+    xs, mvm, names = _base_lines(data, "mvm_error")
+    _, law, _ = _base_lines(data, "law")
     F = float(base)
-    now = hv.VLine(n_slices).opts(color="gray", line_dash="dotted")
-    mvm_title = (f"MVM error at n = {n_slices}: {data['mvm_error'][F][n_slices - 1]:.2%} (F = {F:g}), "
-                 f"law {data['law'][F][n_slices - 1]:.2%}")
-    mvm_plot = hv.Overlay([
-        _lines(xs, mvm, range(len(bases)), [N_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
-        _lines(xs, law, range(len(bases)), [N_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_dash="dashed"),
+    title = (f"MVM error at n = {n_slices}: {data['mvm_error'][F][n_slices - 1]:.2%} (F = {F:g}), "
+             f"law {data['law'][F][n_slices - 1]:.2%}")
+    return _overlay([
+        _lines(xs, mvm, range(len(xs)), [N_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
+        _lines(xs, law, range(len(xs)), [N_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_dash="dashed"),
         _end_labels(xs, mvm, names),
-        now,
-    ]).opts(**PLOT_OPTS, title=mvm_title)
-    weight_title = f"Weight error at n = {n_slices}: {data['weight_error'][F][n_slices - 1]:.2%} (F = {F:g})"
-    weight_plot = hv.Overlay([
-        _lines(xs, weight, range(len(bases)), [N_DIM], [WEIGHT_DIM]).opts(**GROUP_COLORS, line_width=2),
+        hv.VLine(n_slices).opts(color="gray", line_dash="dotted"),
+    ], title=title)
+
+
+def slicing_weight_plot(data, n_slices, base):
+    """Weight error versus slices, one line per base."""
+    xs, weight, names = _base_lines(data, "weight_error")
+    F = float(base)
+    title = f"Weight error at n = {n_slices}: {data['weight_error'][F][n_slices - 1]:.2%} (F = {F:g})"
+    return _overlay([
+        _lines(xs, weight, range(len(xs)), [N_DIM], [WEIGHT_DIM]).opts(**GROUP_COLORS, line_width=2),
         _end_labels(xs, weight, names),
-        now,
-    ]).opts(**PLOT_OPTS, title=weight_title)
-    return mvm_plot, weight_plot
+        hv.VLine(n_slices).opts(color="gray", line_dash="dotted"),
+    ], title=title)
 
 
 def histogram_plot(data, mapping, t):
     """Step outlines of every slice's G+ (solid) and G- (dashed) histograms."""
     edges = data["edges"]
-    plus = [_step_outline(edges, c) for c in data["plus"]]
-    minus = [_step_outline(edges, c) for c in data["minus"]] if data["minus"] is not None else []
+    # Log counts (the level at g_min holds most devices); empty bins sit on the axis floor.
+    plus = [_step_outline(edges, np.maximum(c, COUNT_FLOOR)) for c in data["plus"]]
+    minus = ([_step_outline(edges, np.maximum(c, COUNT_FLOOR)) for c in data["minus"]]
+             if data["minus"] is not None else [])
     bits = ", ".join(str(int(b)) for b in data["slice_bits"])
     title = f"Slices ({bits}) bits, F = {data['base']:g}: {mapping} at t = {format_duration(t)}"
-    return hv.Overlay([
+    return _overlay([
         _lines([p[0] for p in plus], [p[1] for p in plus], range(len(plus)), [G_DIM], [COUNT_DIM]).opts(
             **GROUP_COLORS, line_width=1.5),
         # Always a G- layer (an invisible line for the offset mappings), so the plot updates in place.
         _lines([p[0] for p in minus], [p[1] for p in minus], range(len(minus)), [G_DIM], [COUNT_DIM]).opts(
             **GROUP_COLORS, line_width=1.5, line_dash="dashed"),
-    ]).opts(**PLOT_OPTS, title=title)
+    ], logy=True, ylim=(COUNT_FLOOR, None), title=title)
 
 
 BUDGET_ROWS = list(SOURCES) + ["quadrature sum", "total"]
@@ -143,32 +159,34 @@ ADDITIVE_MAPPINGS = ("differential", "offset-reference", "offset-digital")
 MULTIPLICATIVE_KEYS = ("uncalibrated", "calibrated")
 
 
-def common_mode_plots(data):
-    """MVM error versus an additive offset (per mapping) and versus a gain (with, without calibration)."""
-    offsets, gains = data["offsets"], data["gains"]
-    c, g = data["offset"], data["gain"]
+def additive_plot(data, offset):
+    """MVM error versus an additive common mode for three mappings; dotted: the chosen offset."""
+    offsets = data["offsets"]
     additive = [100 * data["additive"][k] for k in ADDITIVE_MAPPINGS]
-    at = {k: _percent_at(c, offsets, data["additive"][k]) for k in ADDITIVE_MAPPINGS}
-    add_title = (f"Offset {c:+.2f} µS: differential {at['differential']:.1f} %, "
-                 f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %")
-    add_plot = hv.Overlay([
+    at = {k: _percent_at(offset, offsets, data["additive"][k]) for k in ADDITIVE_MAPPINGS}
+    title = (f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
+             f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %")
+    return _overlay([
         _lines([offsets] * 3, additive, range(3), [OFFSET_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
         _end_labels([offsets] * 3, additive, ADDITIVE_MAPPINGS),
-        hv.VLine(c).opts(color="gray", line_dash="dotted"),
-    ]).opts(**PLOT_OPTS, title=add_title)
+        hv.VLine(offset).opts(color="gray", line_dash="dotted"),
+    ], title=title)
 
+
+def multiplicative_plot(data, gain):
+    """MVM error versus a multiplicative common mode, with and without calibration; dotted: the chosen gain."""
+    gains = data["gains"]
     mult = [100 * data["multiplicative"][k] for k in MULTIPLICATIVE_KEYS]
-    g_in = float(np.clip(g, gains[0], gains[-1]))
+    g_in = float(np.clip(gain, gains[0], gains[-1]))
     err = {k: _percent_at(g_in, gains, data["multiplicative"][k + " gain error"]) for k in MULTIPLICATIVE_KEYS}
-    where = f"Gain x{g:.3f}" if g_in == g else f"Gain x{g:.3f} (sweep ends at x{g_in:.2f})"
-    mult_title = (f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, "
-                  f"{err['calibrated']:+.1f} % calibrated")
-    mult_plot = hv.Overlay([
+    where = f"Gain x{gain:.3f}" if g_in == gain else f"Gain x{gain:.3f} (sweep ends at x{g_in:.2f})"
+    title = (f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, "
+             f"{err['calibrated']:+.1f} % calibrated")
+    return _overlay([
         _lines([gains] * 2, mult, range(2), [GAIN_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
         _end_labels([gains] * 2, mult, MULTIPLICATIVE_KEYS),
-        hv.VLine(g).opts(color="gray", line_dash="dotted"),
-    ]).opts(**PLOT_OPTS, title=mult_title)
-    return add_plot, mult_plot
+        hv.VLine(gain).opts(color="gray", line_dash="dotted"),
+    ], title=title)
 
 
 class EncodingView(pn.viewable.Viewer):
@@ -223,9 +241,11 @@ class EncodingView(pn.viewable.Viewer):
                 last = self._last[method] = (key, getattr(self.model, method)(**kwargs))
             return last[1]
 
-    def slicing(self):
-        m = self.model
-        return slicing_plots(self._data("slicing_curves"), m.n_slices, m.base)
+    def slicing_mvm(self):
+        return slicing_mvm_plot(self._data("slicing_curves"), self.model.n_slices, self.model.base)
+
+    def slicing_weight(self):
+        return slicing_weight_plot(self._data("slicing_curves"), self.model.n_slices, self.model.base)
 
     def histogram(self):
         m = self.model
@@ -234,10 +254,11 @@ class EncodingView(pn.viewable.Viewer):
     def budget(self):
         return budget_plot(self._data("error_budget", enabled=tuple(self.enabled_sources)))
 
-    def common_mode(self):
-        data = dict(self._data("common_mode"))
-        data.update(offset=self.model.common_mode_offset_uS, gain=self.model.common_mode_gain)
-        return common_mode_plots(data)
+    def additive(self):
+        return additive_plot(self._data("common_mode"), self.model.common_mode_offset_uS)
+
+    def multiplicative(self):
+        return multiplicative_plot(self._data("common_mode"), self.model.common_mode_gain)
 
     def panels(self):
         """Every plot: (title, [(view -> element, parameters it depends on)], explanation)."""
@@ -245,14 +266,14 @@ class EncodingView(pn.viewable.Viewer):
         common_mode = data_params("common_mode")
         return [
             ("Error versus number of slices",
-             [(lambda v: v.slicing()[0], slicing), (lambda v: v.slicing()[1], slicing)], SLICING_TEXT),
-            ("Conductances of each slice", [(lambda v: v.histogram(), data_params("slice_histograms"))],
+             [(EncodingView.slicing_mvm, slicing), (EncodingView.slicing_weight, slicing)], SLICING_TEXT),
+            ("Conductances of each slice", [(EncodingView.histogram, data_params("slice_histograms"))],
              HISTOGRAM_TEXT),
-            ("Error budget", [(lambda v: v.budget(), data_params("error_budget") + ("enabled_sources",))],
+            ("Error budget", [(EncodingView.budget, data_params("error_budget") + ("enabled_sources",))],
              BUDGET_TEXT),
             ("Common mode",
-             [(lambda v: v.common_mode()[0], common_mode + ("common_mode_offset_uS",)),
-              (lambda v: v.common_mode()[1], common_mode + ("common_mode_gain",))], COMMON_MODE_TEXT),
+             [(EncodingView.additive, common_mode + ("common_mode_offset_uS",)),
+              (EncodingView.multiplicative, common_mode + ("common_mode_gain",))], COMMON_MODE_TEXT),
         ]
 
     def _param(self, name):
@@ -279,7 +300,9 @@ class EncodingView(pn.viewable.Viewer):
             for draw, names in parts:
                 bound = pn.bind(lambda *_, draw=draw: draw(self), *[self._param(n) for n in names])
                 # A DynamicMap updates the plot's data in place instead of replacing the figure.
-                panes.append(pn.pane.HoloViews(hv.DynamicMap(bound), sizing_mode="stretch_width"))
+                # Unlinked axes: other plots of the page with the same dimension keep their own ranges.
+                panes.append(pn.pane.HoloViews(hv.DynamicMap(bound), linked_axes=False,
+                                               sizing_mode="stretch_width"))
             pane = panes[0] if len(panes) == 1 else pn.Column(*panes, sizing_mode="stretch_width")
             column.append(explained(title, pane, text))
         return pn.Column(*column, sizing_mode="stretch_width")
