@@ -10,6 +10,8 @@ All errors are measured on a ``size x size`` matrix of the section 12 protocol
 (uniform weights with 30 % zeros, inputs with 50 % zeros), read `batch` times.
 """
 
+from collections import OrderedDict
+
 import numpy as np
 import param
 
@@ -25,6 +27,8 @@ SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
 """Error sources of the budget, each switched off by one setting (see `EncodingExplorer.error_budget`)."""
 
 MAX_SWEEP_SLICES = 6
+MAX_CACHED = 96
+"""Programmed arrays kept per explorer (least recently used dropped): a slicing sweep needs 18."""
 
 
 class EncodingExplorer(param.Parameterized):
@@ -55,7 +59,7 @@ class EncodingExplorer(param.Parameterized):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._cache = {}
+        self._cache = OrderedDict()  # least recently used first
 
     @property
     def t(self):
@@ -91,10 +95,11 @@ class EncodingExplorer(param.Parameterized):
         key = ("prog", xb.technology, xb.mapping, xb.slice_bits, xb.base, xb.quantize_weights,
                dev.prog_noise_scale, self.size, self.seed)
         if key not in self._cache:
-            if len(self._cache) > 64:
-                self._cache.clear()
+            while len(self._cache) >= MAX_CACHED:
+                self._cache.popitem(last=False)
             W, _ = self._problem()
             self._cache[key] = xb.program(W, seed=self.seed)
+        self._cache.move_to_end(key)
         prog = self._cache[key]
         prog.model = xb  # read-time settings come from this model
         prog.device.param.update(drift_scale=dev.drift_scale, read_noise_scale=dev.read_noise_scale)
@@ -188,14 +193,14 @@ class EncodingExplorer(param.Parameterized):
     def common_mode(self, n_points=21):
         """MVM error versus an additive and a multiplicative common mode, per mapping.
 
-        Additive sweep: offset from -2 to 2 uS for the differential pair, the
-        offset mapping with a reference column, and the offset mapping with a
-        digital offset. Multiplicative sweep: gain 0.9 to 1.1 for the
+        Additive sweep: offset over the slider's range (-2 to 2 uS) for the differential
+        pair, the offset mapping with a reference column, and the offset mapping with a
+        digital offset. Multiplicative sweep: gain 0.8 to 1.2 for the
         differential pair, with and without gain calibration. Read right after
         programming (t = 0), so that drift does not hide the common mode.
         """
-        offsets = np.linspace(-2.0, 2.0, n_points)
-        gains = np.linspace(0.9, 1.1, n_points)
+        offsets = np.linspace(*self.param.common_mode_offset_uS.bounds, n_points)
+        gains = np.linspace(*self.param.common_mode_gain.bounds, n_points)
         W, X = self._problem()
         ideal = X @ W
         out = {"offsets": offsets, "gains": gains, "additive": {}, "multiplicative": {},

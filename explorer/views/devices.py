@@ -17,40 +17,40 @@ PLOT_OPTS = dict(responsive=True, height=300, tools=["hover"], active_tools=[], 
                  framewise=True)
 
 READ_EQUATIONS = {
-    "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\,\xi$$ and a drift exponent
+    "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\ \xi$$ and a drift exponent
 $$\nu$$ per device; a read at time $$t$$ gives
-$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\,Q_s\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\,\xi$$
+$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\ Q_s\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\ \xi$$
 Joshi et al., Nat. Commun. 11, 2473 (2020); Nandakumar et al., ICECS 2019.""",
     "PCM-HERMES": r"""Same structure as PCM with the 14 nm HERMES fits ($$g_{max}$$ = 20.7 µS, $$t_0$$ = 300 s):
-$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\,Q_s(g_{prog})\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\,\xi$$
+$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\ Q_s(g_{prog})\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\ \xi$$
 Le Gallo et al., Nat. Electron. 6, 680 (2023).""",
-    "RRAM": r"""CMO/HfOx after program-and-verify: $$\sigma_{prog} = 0.00081 + 0.00107\,g$$; relaxation
-$$g = g_{prog} - 0.089\ln t + (0.042\ln t + 0.41)\,\xi$$, plus 1/f read noise and telegraph noise.
+    "RRAM": r"""CMO/HfOx after program-and-verify: $$\sigma_{prog} = 0.00081 + 0.00107\ g$$; relaxation
+$$g = g_{prog} - 0.089\ln t + (0.042\ln t + 0.41)\ \xi$$, plus 1/f read noise and telegraph noise.
 IBM Zurich statistics (aihwkit ReRamCMONoiseModel).""",
-    "Flash": r"""Subthreshold read current $$I = I_0\,e^{\kappa (V_{gs}-V_{th})/U_T}$$, $$U_T = kT/q$$;
+    "Flash": r"""Subthreshold read current $$I = I_0\ e^{\kappa (V_{gs}-V_{th})/U_T}$$, $$U_T = kT/q$$;
 $$V_{th}$$ set by incremental-step pulses with verify; oxide wear widens the levels.
 Physics reference section 4; Mythic: 256 levels per cell.""",
     "ECRAM": r"""Closed-loop pulsing stops within half a step: $$|g - g_T| \lesssim \Delta g/2$$,
-plus read noise $$\sigma_r\,\xi$$; no drift model.
+plus read noise $$\sigma_r\ \xi$$; no drift model.
 Physics reference section 5 (ECRAM / Li-ion synaptic transistors).""",
     "Soft-bounds": r"""Closed-loop pulsing with steps $$\Delta g \propto (1 - g/g_{max})$$ and 30 % cycle-to-cycle
-spread; read noise $$\sigma_r\,\xi$$. aihwkit's SoftBoundsDevice (physics reference section 5).""",
+spread; read noise $$\sigma_r\ \xi$$. aihwkit's SoftBoundsDevice (physics reference section 5).""",
 }
 
 PULSE_TEXT = {
     "PCM": r"""SET is gradual, partial RESET abrupt:
-$$\Delta g^+ = \Delta g_{set}(1 - g/g_{max})(1+\sigma_{c2c}\xi)$$, $$\Delta g^- = f_{reset}\,g$$.
+$$\Delta g^+ = \Delta g_{set}(1 - g/g_{max})(1+\sigma_{c2c}\xi)$$, $$\Delta g^- = f_{reset}\ g$$.
 Nandakumar et al., J. Appl. Phys. 124, 152135 (2018).""",
-    "default": r"""Soft bounds: $$\Delta g^\pm = \Delta g_{min}^\pm\,x^{\gamma}(1+\sigma_{c2c}\xi)$$, $$x$$ the distance
+    "default": r"""Soft bounds: $$\Delta g^\pm = \Delta g_{min}^\pm\ x^{\gamma}(1+\sigma_{c2c}\xi)$$, $$x$$ the distance
 to the bound ($$\gamma$$ = 1 soft bounds, 0 linear); up/down asymmetry and device-to-device spread.
 aihwkit device models (physics reference section 5).""",
 }
 
 RTN_TEXT = r"""A two-state trap switches with exponential dwell times; the relative jump
-$$\Delta g/g = A\,(g_{ref}/g)$$ grows as the filament thins.
+$$\Delta g/g = A\ (g_{ref}/g)$$ grows as the filament thins.
 Ielmini, Nardi and Cagli, Appl. Phys. Lett. 96, 053503 (2010)."""
 
-IV_TEXT = r"""Gate sweep of cells at several levels: $$I_{ds} = I_0\,e^{\kappa (V_{gs}-V_{th})/U_T}$$,
+IV_TEXT = r"""Gate sweep of cells at several levels: $$I_{ds} = I_0\ e^{\kappa (V_{gs}-V_{th})/U_T}$$,
 dashed at 300 K: temperature changes $$U_T$$, so levels move unequally.
 Subthreshold MOSFET law; physics reference section 4."""
 
@@ -87,6 +87,15 @@ def _lines(xs, ys, groups, kdims, vdims):
 G_DIM = hv.Dimension("g", label="conductance (µS)")
 
 
+def overlay(layers, **opts):
+    """An overlay whose every layer takes its ranges from the current frame.
+
+    `framewise` on the overlay alone keeps the first frame's ranges: the layers need it too
+    (switching PCM to RRAM otherwise leaves the pulse plot's axis at PCM's pulse count).
+    """
+    return hv.Overlay([layer.opts(framewise=True) for layer in layers]).opts(**PLOT_OPTS, **opts)
+
+
 def histogram_plot(data, technology):
     """Histogram of read conductances (total, and one outline per level up to 16 levels)."""
     edges, counts = data["edges"], data["counts"]
@@ -94,7 +103,7 @@ def histogram_plot(data, technology):
              f"level read-back error {100 * data['level_error_rate']:.1f} %")
     count = hv.Dimension("count")
     total = hv.Histogram((edges, counts), kdims=[G_DIM], vdims=[count]).opts(
-        color="lightgray", line_color=None, **PLOT_OPTS, title=title)
+        color="lightgray", line_color=None)
     layers = [total]
     # Always the same layers (an empty outline above 16 levels), so the plot updates in place.
     outlines = [_step_outline(edges, c) for c in (data["per_level"] if data["per_level"] is not None else [])]
@@ -103,7 +112,7 @@ def histogram_plot(data, technology):
         color="group", cmap="Category10", line_width=1.5))
     layers.append(hv.Spikes(data["targets"], kdims=[G_DIM]).opts(
         color="black", line_dash="dotted", spike_length=max(counts.max(), 1) * 1.05))
-    return hv.Overlay(layers)
+    return overlay(layers, title=title)
 
 
 def drift_plot(data):
@@ -112,7 +121,7 @@ def drift_plot(data):
     paths = _lines([data["times"]] * len(data["g"]), data["g"], data["level"], [time_dim], [G_DIM]).opts(
         color="group", cmap="Category10", line_width=1)
     now = hv.VLine(data["t"]).opts(color="black", line_dash="dashed")
-    return (paths * now).opts(logx=True, **PLOT_OPTS, title="Drift trajectories (dashed: chosen time)")
+    return overlay([paths, now], logx=True, title="Drift trajectories (dashed: chosen time)")
 
 
 def pulse_plot(data, technology):
@@ -122,7 +131,7 @@ def pulse_plot(data, technology):
     paths = _lines([data["pulse"]] * len(data["g"]), data["g"], range(len(data["g"])), [pulse_dim],
                    [G_DIM]).opts(color="group", cmap="Category10", line_width=1)
     switch = hv.VLine(n).opts(color="gray", line_dash="dotted")
-    return (paths * switch).opts(**PLOT_OPTS, title=f"{technology}: {n} potentiating then {n} depressing pulses")
+    return overlay([paths, switch], title=f"{technology}: {n} potentiating then {n} depressing pulses")
 
 
 def rtn_plot(data):
@@ -145,13 +154,13 @@ def iv_plot(data, temperature_K):
     i_dim = hv.Dimension("I", label="drain current (A)")
     if data is None:
         empty = _lines([], [], [], [v_dim], [i_dim]).opts(color="group", cmap="Category10")
-        return (empty * empty).opts(logy=True, **PLOT_OPTS, title="Flash I-V curves: choose Flash")
+        return overlay([empty, empty], logy=True, title="Flash I-V curves: choose Flash")
     n = len(data["vth"])
     now = _lines([data["v_gs"]] * n, data["current"], range(n), [v_dim], [i_dim]).opts(
         color="group", cmap="Category10", line_width=2)
     ref = _lines([data["v_gs"]] * n, data["current_300K"], range(n), [v_dim], [i_dim]).opts(
         color="group", cmap="Category10", line_dash="dashed", alpha=0.6)
-    return (ref * now).opts(logy=True, **PLOT_OPTS, title=f"Flash subthreshold I-V at {temperature_K:.0f} K")
+    return overlay([ref, now], logy=True, title=f"Flash subthreshold I-V at {temperature_K:.0f} K")
 
 
 READ_PARAMS = ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K",

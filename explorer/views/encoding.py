@@ -11,7 +11,7 @@ import param
 from ..models.devices_explorer import format_duration
 from ..models.encoding_explorer import SOURCES, EncodingExplorer
 from ._widgets import duration_formatter, explained, throttled_slider
-from .devices import PLOT_OPTS, _lines, _step_outline  # also sets up the bokeh renderer
+from .devices import PLOT_OPTS, _lines, _step_outline, overlay  # also sets up the bokeh renderer
 
 # Colour of line `group` k is Category10[k]: a fixed colour range, so colours do not move when
 # the number of lines changes.
@@ -72,14 +72,6 @@ def _end_labels(xs, ys, texts):
         text_align="right", text_baseline="bottom", text_font_size="9pt", text_color="black")
 
 
-def _overlay(layers, **opts):
-    """An overlay whose every layer takes its ranges from the current frame.
-
-    `framewise` on the overlay alone keeps the first frame's ranges: the layers need it too.
-    """
-    return hv.Overlay([layer.opts(framewise=True) for layer in layers]).opts(**PLOT_OPTS, **opts)
-
-
 def _percent_at(x, xs, ys):
     return 100 * float(np.interp(x, xs, ys))
 
@@ -96,7 +88,7 @@ def slicing_mvm_plot(data, n_slices, base):
     F = float(base)
     title = (f"MVM error at n = {n_slices}: {data['mvm_error'][F][n_slices - 1]:.2%} (F = {F:g}), "
              f"law {data['law'][F][n_slices - 1]:.2%}")
-    return _overlay([
+    return overlay([
         _lines(xs, mvm, range(len(xs)), [N_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
         _lines(xs, law, range(len(xs)), [N_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_dash="dashed"),
         _end_labels(xs, mvm, names),
@@ -109,7 +101,7 @@ def slicing_weight_plot(data, n_slices, base):
     xs, weight, names = _base_lines(data, "weight_error")
     F = float(base)
     title = f"Weight error at n = {n_slices}: {data['weight_error'][F][n_slices - 1]:.2%} (F = {F:g})"
-    return _overlay([
+    return overlay([
         _lines(xs, weight, range(len(xs)), [N_DIM], [WEIGHT_DIM]).opts(**GROUP_COLORS, line_width=2),
         _end_labels(xs, weight, names),
         hv.VLine(n_slices).opts(color="gray", line_dash="dotted"),
@@ -125,7 +117,7 @@ def histogram_plot(data, mapping, t):
              if data["minus"] is not None else [])
     bits = ", ".join(str(int(b)) for b in data["slice_bits"])
     title = f"Slices ({bits}) bits, F = {data['base']:g}: {mapping} at t = {format_duration(t)}"
-    return _overlay([
+    return overlay([
         _lines([p[0] for p in plus], [p[1] for p in plus], range(len(plus)), [G_DIM], [COUNT_DIM]).opts(
             **GROUP_COLORS, line_width=1.5),
         # Always a G- layer (an invisible line for the offset mappings), so the plot updates in place.
@@ -166,7 +158,7 @@ def additive_plot(data, offset):
     at = {k: _percent_at(offset, offsets, data["additive"][k]) for k in ADDITIVE_MAPPINGS}
     title = (f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
              f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %")
-    return _overlay([
+    return overlay([
         _lines([offsets] * 3, additive, range(3), [OFFSET_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
         _end_labels([offsets] * 3, additive, ADDITIVE_MAPPINGS),
         hv.VLine(offset).opts(color="gray", line_dash="dotted"),
@@ -182,7 +174,7 @@ def multiplicative_plot(data, gain):
     where = f"Gain x{gain:.3f}" if g_in == gain else f"Gain x{gain:.3f} (sweep ends at x{g_in:.2f})"
     title = (f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, "
              f"{err['calibrated']:+.1f} % calibrated")
-    return _overlay([
+    return overlay([
         _lines([gains] * 2, mult, range(2), [GAIN_DIM], [MVM_DIM]).opts(**GROUP_COLORS, line_width=2),
         _end_labels([gains] * 2, mult, MULTIPLICATIVE_KEYS),
         hv.VLine(gain).opts(color="gray", line_dash="dotted"),
