@@ -47,6 +47,8 @@ G_MAX = 10.0  # uS
 COARSE_STEP = 0.05  # V per coarse pulse
 FINE_STEP = 5e-5  # V per fine pulse (0.05 mV)
 FINE_MARGIN = 0.1  # V: fine pulses once V_th is within this of the target
+MEDIUM_STEP = 2e-3  # V per medium pulse, when the three-step scheme is used
+MEDIUM_MARGIN = 5e-3  # V: with a medium stage, fine pulses only within this of the target
 INJECTION_NOISE = 0.15  # relative spread of one pulse's V_th increment, fresh cell
 MAX_PULSES = 3000
 READ_NOISE = 1e-3  # relative standard deviation of the read current
@@ -72,11 +74,12 @@ def _current(vth, v_gs, slope, i0):
 
 
 @njit(**INLINE_JIT)
-def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
-                 fine_margin, noise, max_pulses, slope, i0, v_gate, key):
+def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
+                 fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key):
     aim = vth_aim[i]
     i_verify = _current(aim, v_gate, slope, i0)
     i_coarse = _current(aim - fine_margin, v_gate, slope, i0)
+    i_medium = _current(aim - medium_margin, v_gate, slope, i0)
     base = np.uint64(i) * np.uint64(max_pulses)
     v = vth_erased
     n = 0
@@ -84,7 +87,12 @@ def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_
         current = _current(v, v_gate, slope, i0)
         if current <= i_verify:  # verify: V_th has reached the aim
             break
-        step = coarse_step if current > i_coarse else fine_step
+        if current > i_coarse:
+            step = coarse_step
+        elif medium_step > 0.0 and current > i_medium:
+            step = medium_step
+        else:
+            step = fine_step
         mult = 1.0 + noise * rng.normal(key, base + np.uint64(n))
         v += step * max(mult, 0.0)
         n += 1
@@ -93,21 +101,21 @@ def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_
 
 
 @njit(**JIT)
-def _program_serial(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
-                    fine_margin, noise, max_pulses, slope, i0, v_gate, seed):
+def _program_serial(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
+                    fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for i in range(vth_aim.size):
-        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
-                     fine_margin, noise, max_pulses, slope, i0, v_gate, key)
+        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
+                     fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key)
 
 
 @njit(**PARALLEL_JIT)
-def _program_parallel(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
-                      fine_margin, noise, max_pulses, slope, i0, v_gate, seed):
+def _program_parallel(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
+                      fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for i in prange(vth_aim.size):
-        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, fine_step,
-                     fine_margin, noise, max_pulses, slope, i0, v_gate, key)
+        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
+                     fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key)
 
 
 @njit(**INLINE_JIT)
@@ -217,7 +225,7 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
             v_read_gate=V_READ_GATE, v_ds=V_DS, program_temperature_K=300.0, vth_erased=None,
             coarse_step=COARSE_STEP, fine_step=FINE_STEP, fine_margin=FINE_MARGIN,
             injection_noise=INJECTION_NOISE, prog_noise_scale=1.0, pe_cycles=0,
-            max_pulses=MAX_PULSES):
+            max_pulses=MAX_PULSES, medium_step=0.0, medium_margin=MEDIUM_MARGIN):
     """Program Flash cells to conductances `g_target` (uS, in [g_min, g_max]) by
     incremental-step-pulse programming (ISPP) with verify.
 
@@ -232,6 +240,11 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     verified; programming stops once it is at or below the current of V_th aim
     ``= target V_th - fine_step / 2``: V_th overshoots the aim by up to about one
     fine step, so aiming half a step low centers the levels on their targets.
+
+    With ``medium_step > 0`` (V) a third stage sits between the two: steps of
+    `medium_step` while V_th is more than `medium_margin` (V) below the aim, so
+    the fine steps only cover the last `medium_margin` (about 140 pulses per cell
+    instead of up to 2000 with the defaults of `FlashDevice`, same final precision).
 
     Wear is an illustrative model of "oxide wear widens the programmed
     distributions" (physics reference section 4; Mythic: endurance 1e4 to 1e5
@@ -256,6 +269,11 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     prog_noise_scale = scalar_in_range(prog_noise_scale, 0.0, 10.0, "prog_noise_scale")
     pe_cycles = scalar_in_range(pe_cycles, 0.0, 1e7, "pe_cycles")
     max_pulses = positive_int(max_pulses, "max_pulses", 1, 10**6)
+    medium_step = scalar_in_range(medium_step, 0.0, coarse_step, "medium_step", " V")
+    medium_margin = scalar_in_range(medium_margin, 0.0, fine_margin, "medium_margin", " V")
+    if medium_step > 0.0 and not fine_step <= medium_step < medium_margin:
+        raise ValueError(f"medium_step must lie in [fine_step, medium_margin) = [{fine_step:g}, "
+                         f"{medium_margin:g}) V so that it cannot jump past the aim, got {medium_step:g} V")
 
     vth_top = _vth_of(g_max, u_t, kappa, i0, v_read_gate, v_ds)  # lowest target V_th
     if vth_erased is None:
@@ -273,8 +291,11 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     needed = 0
     if flat.size:
         rise = float(vth_aim.max()) - vth_erased
+        fine_window = medium_margin if medium_step > 0.0 else fine_margin
         needed = (math.ceil(max(rise - fine_margin, 0.0) / coarse_step)
-                  + math.ceil(min(fine_margin, rise) / fine_step) + 1)
+                  + (math.ceil(max(min(fine_margin, rise) - fine_window, 0.0) / medium_step)
+                     if medium_step > 0.0 else 0)
+                  + math.ceil(min(fine_window, rise) / fine_step) + 1)
         needed = math.ceil(_PULSE_HEADROOM * needed)
         if max_pulses < needed:
             raise ValueError(f"max_pulses must be at least {needed} to reach the highest target "
@@ -289,8 +310,8 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     # The work per device is up to `needed` pulses: go parallel on the pulse count.
     parallel = flat.size * max(needed, 1) >= PARALLEL_THRESHOLD
     kernel = _program_parallel if parallel else _program_serial
-    kernel(vth_aim, vth, pulses, vth_erased, coarse_step, fine_step, fine_margin, noise,
-           max_pulses, kappa / u_t, i0, v_read_gate, seed)
+    kernel(vth_aim, vth, pulses, vth_erased, coarse_step, medium_step, fine_step, fine_margin,
+           medium_margin, noise, max_pulses, kappa / u_t, i0, v_read_gate, seed)
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
 
 

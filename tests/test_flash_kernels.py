@@ -27,7 +27,7 @@ def u_t(temperature_K):
 def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6, v_read_gate=1.0,
                   v_ds=0.1, program_temperature_K=300.0, vth_erased=None, coarse_step=0.05,
                   fine_step=5e-5, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
-                  pe_cycles=0, max_pulses=3000):
+                  pe_cycles=0, max_pulses=3000, medium_step=0.0, medium_margin=5e-3):
     """Plain Python ISPP with verify, one device at a time, same counter-based draws."""
     ut = u_t(program_temperature_K)
     flat = np.asarray(g_target, dtype=np.float64).ravel()
@@ -50,12 +50,18 @@ def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6,
         xi = rng.numpy_normal_quantile(rng.numpy_uniform(key, counters))
         i_verify = current(aim)
         i_coarse = current(aim - fine_margin)
+        i_medium = current(aim - medium_margin)
         v, n = vth_erased, 0
         while n < max_pulses:
             c = current(v)
             if c <= i_verify:
                 break
-            step = coarse_step if c > i_coarse else fine_step
+            if c > i_coarse:
+                step = coarse_step
+            elif medium_step > 0 and c > i_medium:
+                step = medium_step
+            else:
+                step = fine_step
             v += step * max(1.0 + noise * xi[n], 0.0)
             n += 1
         vth[i], pulses[i] = v, n
@@ -262,6 +268,24 @@ def test_max_pulses_reaches_the_top_level():
         assert np.all(out["pulses"] < 3000)
     fresh = flash.program(np.full(500, 0.05), seed=0)["pulses"]
     assert np.all(fresh > 100)  # fresh cells never jump past the fine window
+
+
+def test_three_step_ispp_matches_reference_and_saves_pulses():
+    levels = flash.level_targets(256)
+    g = np.repeat(levels[::15], 40)
+    three = flash.program(g, seed=7, medium_step=2e-3)
+    vth_ref, pulses_ref = numpy_program(g, seed=7, medium_step=2e-3)
+    assert_array_equal(three["pulses"], pulses_ref)
+    assert_allclose(three["vth"], vth_ref, rtol=0, atol=1e-12)
+    two = flash.program(g, seed=7)
+    # Same precision (the last steps are the same fine ones), far fewer pulses.
+    target_vth = flash.vth_for_conductance(g)
+    err3, err2 = three["vth"] - target_vth, two["vth"] - target_vth
+    assert np.abs(err3).max() < 1e-4 and np.abs(err2).max() < 1e-4  # within two fine steps
+    assert err3.std() == pytest.approx(err2.std(), rel=0.2)
+    assert three["pulses"].mean() < two["pulses"].mean() / 10
+    with pytest.raises(ValueError, match="medium_step must lie in"):
+        flash.program(g, seed=7, medium_step=6e-3)
 
 
 def test_negligible_drift():

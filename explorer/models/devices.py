@@ -279,7 +279,7 @@ class RRAMDevice(Device):
 
 class FlashDevice(Device):
     """NOR Flash cell in subthreshold, ``I = I0 exp(kappa (Vgs - Vth) / U_T)``, programmed
-    by incremental-step pulses with verify (physics reference section 4; Mythic:
+    by incremental-step pulses with verify, coarse, medium then fine (physics reference section 4; Mythic:
     256 levels per cell, endurance 1e4 to 1e5 cycles). The weight is the read current,
     shown as conductance ``I / V_ds``.
     """
@@ -292,6 +292,9 @@ class FlashDevice(Device):
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
     kappa = param.Number(0.7, bounds=(0.3, 1.0), doc="Gate coupling factor of the subthreshold slope.")
     pe_cycles = param.Integer(0, bounds=(0, 10**6), doc="Program/erase cycles so far (oxide wear).")
+    ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0049), doc=(
+        "Medium ISPP step (V) between the 50 mV coarse and 0.05 mV fine steps; 0 for the "
+        "two-step scheme (about 15x more pulses, same precision)."))
 
     def _flash_kw(self):
         return dict(kappa=self.kappa)
@@ -299,7 +302,7 @@ class FlashDevice(Device):
     def _program(self, targets, seed):
         out = flash.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
                             prog_noise_scale=self.prog_noise_scale, pe_cycles=self.pe_cycles,
-                            **self._flash_kw())
+                            medium_step=self.ispp_medium_step, **self._flash_kw())
         return {"vth": out["vth"], "pulses": out["pulses"]}
 
     def _read(self, state, t, seed):
