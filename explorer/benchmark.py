@@ -127,6 +127,53 @@ def dashboard_latency(repeats=15):
     return results
 
 
+ENCODING_CONTROLS = [
+    ("log10_time", (3.0, 6.0)),
+    ("n_slices", (3, 2)),
+    ("base", (8.0, 16.0)),
+    ("bits_per_slice", (3, 4)),
+    ("adc_bits", (6, 8)),
+    ("common_mode_gain", (1.1, 1.05)),
+    ("common_mode_offset_uS", (1.0, 0.5)),
+    ("calibrate_gain", (False, True)),
+    ("seed", (1, 2)),
+    ("technology", ("RRAM", "PCM")),
+]
+
+
+def view_latency(view, panels, controls, repeats):
+    """p50 and p95 (s) from a parameter change to new HoloViews elements of every plot it touches.
+
+    `panels` lists ``(draw(view) -> element, parameter names)``; each control alternates
+    between its two values `repeats` times after one warm-up change.
+    """
+    results = []
+    for name, values in controls:
+        touched = [draw for draw, names in panels if name in names]
+        for value in values:  # warm-up: compile or load kernels, fill the caches for both values
+            setattr(view.model, name, value)
+            for draw in touched:
+                draw(view)
+        times = []
+        for k in range(repeats):
+            start = time.perf_counter()
+            setattr(view.model, name, values[k % 2])
+            for draw in touched:
+                draw(view)
+            times.append(time.perf_counter() - start)
+        results.append((name, np.percentile(times, 50), np.percentile(times, 95)))
+    return results
+
+
+def encoding_latency(repeats=15):
+    """`view_latency` of the Encoding dashboard (64 x 64 test matrix, PCM)."""
+    from explorer.views.encoding import EncodingView
+
+    view = EncodingView()
+    panels = [part for _, parts, _ in view.panels() for part in parts]
+    return view_latency(view, panels, ENCODING_CONTROLS, repeats)
+
+
 def serve_start_time():
     """Seconds from starting `panel serve` until the app page answers, for two starts in a row."""
     app = os.path.join(os.path.dirname(__file__), "app.py")
@@ -164,6 +211,11 @@ def main(argv=None):
     print(f"  {'control':<18} {'technology':<10} {'p50 ms':>8} {'p95 ms':>8}")
     for name, tech, p50, p95 in dashboard_latency(args.repeats):
         print(f"  {name:<18} {tech:<10} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
+
+    print("Encoding dashboard (PCM, 64 x 64 protocol matrix; both values cached after a warm-up):")
+    print(f"  {'control':<22} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, p50, p95 in encoding_latency(args.repeats):
+        print(f"  {name:<22} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
 
     tn, tk = pcm_throughput()
     print("PCM program-then-read, 1,000,000 devices (median of 7):")

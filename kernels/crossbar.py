@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from ._jit import INLINE_JIT, JIT, PARALLEL_JIT
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
 from .encoding import check_bits
 from .validate import check_seed, finite_array, scalar_in_range
 
@@ -55,16 +55,26 @@ def dac(x, *, bits, x_max):
     return np.clip(raw, -top, top), step, n_clipped
 
 
+@njit(**INLINE_JIT)
+def _dac_row(b, x, inv_step, step, top, out, clipped):
+    count = 0
+    for c in range(x.shape[1]):
+        code = np.rint(x[b, c] * inv_step)
+        count += abs(code) > top
+        out[b, c] = min(max(code, -top), top) * step
+    clipped[b] = count
+
+
+@njit(**JIT)
+def _dac_serial(x, inv_step, step, top, out, clipped):
+    for b in range(x.shape[0]):
+        _dac_row(b, x, inv_step, step, top, out, clipped)
+
+
 @njit(**PARALLEL_JIT)
-def _dac_kernel(x, inv_step, step, top, out, clipped):
-    n_rows, n_cols = x.shape
-    for b in prange(n_rows):
-        count = 0
-        for c in range(n_cols):
-            code = np.rint(x[b, c] * inv_step)
-            count += abs(code) > top
-            out[b, c] = min(max(code, -top), top) * step
-        clipped[b] = count
+def _dac_parallel(x, inv_step, step, top, out, clipped):
+    for b in prange(x.shape[0]):
+        _dac_row(b, x, inv_step, step, top, out, clipped)
 
 
 def dac_volts(x, *, bits, x_max):
@@ -81,7 +91,9 @@ def dac_volts(x, *, bits, x_max):
     step = x_max / top
     out = np.empty(x.shape, dtype=np.float32)
     clipped = np.zeros(x.shape[0], dtype=np.int64)
-    _dac_kernel(x, 1.0 / step, step, top, out, clipped)
+    # Small batches run serially: waking the OpenMP team costs more than they do.
+    kernel = _dac_parallel if x.size >= PARALLEL_THRESHOLD else _dac_serial
+    kernel(x, 1.0 / step, step, top, out, clipped)
     return out, int(clipped.sum())
 
 
@@ -113,30 +125,37 @@ def _digitize(y, y_max, top):
     return code * step, clipped
 
 
-@njit(**PARALLEL_JIT)
-def _noise_adc_kernel(mean, var, ref, y_max, top, scale, n_out, seed, offset, out, clipped):
-    step = y_max / max(top, 1.0)
-    inv_step = 1.0 / step
+@njit(**INLINE_JIT)
+def _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, offset, out, clipped):
     # Column c = i * n_out + j belongs to group i (slice) and output j.
+    n_cols = mean.shape[1]
+    count = 0
+    for i in range(n_cols // n_out):
+        shift = ref[b, i] if ref.shape[0] > 0 else 0.0
+        for j in range(n_out):
+            c = i * n_out + j
+            xi = rng.fast_normal(key, np.uint64(offset + b * n_cols + c))
+            y = mean[b, c] + np.sqrt(max(np.float64(var[b, c]), 0.0)) * xi - shift
+            if top > 0.0:
+                code = np.rint(y * inv_step[c])
+                count += abs(code) > top
+                y = min(max(code, -top), top) * step[c]
+            out[b, j] += scale[c] * y
+    clipped[b] += count
+
+
+@njit(**JIT)
+def _noise_adc_serial(mean, var, ref, step, inv_step, top, scale, n_out, seed, offset, out, clipped):
     key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
-    n_rows, n_cols = mean.shape
-    n_groups = n_cols // n_out
-    has_ref = ref.shape[0] > 0
-    has_adc = top > 0.0
-    for b in prange(n_rows):
-        count = 0
-        for i in range(n_groups):
-            shift = ref[b, i] if has_ref else 0.0
-            for j in range(n_out):
-                c = i * n_out + j
-                xi = rng.fast_normal(key, np.uint64(offset + b * n_cols + c))
-                y = mean[b, c] + np.sqrt(max(np.float64(var[b, c]), 0.0)) * xi - shift
-                if has_adc:
-                    code = np.rint(y * inv_step[c])
-                    count += abs(code) > top
-                    y = min(max(code, -top), top) * step[c]
-                out[b, j] += scale[c] * y
-        clipped[b] += count
+    for b in range(mean.shape[0]):
+        _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, offset, out, clipped)
+
+
+@njit(**PARALLEL_JIT)
+def _noise_adc_parallel(mean, var, ref, step, inv_step, top, scale, n_out, seed, offset, out, clipped):
+    key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
+    for b in prange(mean.shape[0]):
+        _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, offset, out, clipped)
 
 
 def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=None, n_out=None,
@@ -170,8 +189,10 @@ def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=Non
     if out is None:
         out = np.zeros((n_rows, n_out))
     clipped = np.zeros(n_rows, dtype=np.int64)
-    _noise_adc_kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), ref, y_max, top, scale,
-                      n_out, seed, int(offset), out, clipped)
+    step = y_max / max(top, 1.0)
+    kernel = _noise_adc_parallel if mean.size >= PARALLEL_THRESHOLD else _noise_adc_serial
+    kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), ref, step, 1.0 / step, top, scale,
+           n_out, seed, int(offset), out, clipped)
     return out, int(clipped.sum())
 
 
