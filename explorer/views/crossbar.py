@@ -1,6 +1,7 @@
 """Crossbar dashboard: conductance maps, ideal versus analog outputs, the error histogram, and the
 MVM error against ADC bits and wire resistance, with a control for every read-out setting."""
 
+import re
 import threading
 import warnings
 import weakref
@@ -14,13 +15,16 @@ from bokeh.models import CustomJSTickFormatter
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES
 from ._widgets import duration_formatter, explained, throttled_slider
-from .devices import PLOT_OPTS, _lines
+from .devices import PLOT_OPTS
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
 
 # The blank G- map of the offset mappings is all NaN, on purpose (no hover values, no colour).
 warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning,
                         module=r"holoviews\.core\.data\.image")
+
+IDLE_KNOB_LABELS = {"read_noise_scale": "read noise", "temperature_K": "temperature"}
+"""Read knobs a technology may lack, with their names in the note under the sliders."""
 
 LARGE_SIZE = 512
 """From this matrix size on, every change shows the loading indicator (a size change always does)."""
@@ -29,26 +33,32 @@ LARGE_SIZE = 512
 
 
 class _Memo:
-    """The last result of each model method and the settings it was computed for.
+    """Recent results of each model method, with the settings they were computed for.
 
     The scatter and the histogram draw the same outputs, the two conductance maps the
     same slice, and the sweeps need not be recomputed when only the marked setting
     (ADC bits, wire resistance) moves: one computation each, whichever plot asks first.
+    A few results per method are kept, so that toggling a setting back costs nothing.
     """
+
+    KEEP = 4
 
     def __init__(self, model):
         self.model = model
         self._lock = threading.RLock()
-        self._last = {}
+        self._recent = {}
 
     def get(self, kind, names, compute):
         key = tuple(getattr(self.model, n) for n in names)
         with self._lock:
-            hit = self._last.get(kind)
-            if hit is not None and hit[0] == key:
-                return hit[1]
+            recent = self._recent.setdefault(kind, {})
+            if key in recent:
+                recent[key] = recent.pop(key)  # most recently used last
+                return recent[key]
             value = compute()
-            self._last[kind] = (key, value)
+            recent[key] = value
+            while len(recent) > self.KEEP:
+                del recent[next(iter(recent))]
             return value
 
 
@@ -159,6 +169,8 @@ def _positive(a):
 
 
 ERR_DIM = hv.Dimension("mvm_error", label="MVM error")
+# Panel links the axes of plots whose axis labels match; the two sweeps' error ranges differ.
+SWEEP_OPTS = dict(PLOT_OPTS, shared_axes=False)
 
 
 def adc_plot(data, adc_range):
@@ -169,7 +181,7 @@ def adc_plot(data, adc_range):
     points = hv.Scatter((data["bits"], err), kdims=[bits_dim], vdims=[ERR_DIM]).opts(color="#3f51b5", size=6)
     now = hv.VLine(float(data["current"])).opts(color="black", line_dash="dashed")
     title = f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({adc_range} range)"
-    return (line * points * now).opts(logy=True, **PLOT_OPTS, title=title)
+    return (line * points * now).opts(logy=True, **SWEEP_OPTS, title=title)
 
 
 def wire_plot(data):
@@ -187,31 +199,44 @@ def wire_plot(data):
     title = f"IR drop at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):
         title += f" (first order valid below {limit:.2g} Ω)"
-    return (beyond * line * points * now).opts(logx=True, logy=True, **PLOT_OPTS, title=title)
+    return (line * points * beyond * now).opts(logx=True, logy=True, xlabel=r_dim.label, ylabel=ERR_DIM.label,
+                                               **SWEEP_OPTS, title=title)
 
 
 # ------------------------------------------------------------------ explanations
 
-MAPS_TEXT = r"""A weight is a difference of conductances, $$W \propto \sum_s F^{n-1-s}(G^+_s - G^-_s)$$;
-one-sided pairs leave the unused device at $$g_{min}$$, offset mappings store $$W \propto G - G_{ref}$$.
-Seed section 3.1 (differential pairs), physics reference section 9 (slices, $$F$$ = 16)."""
 
-OUTPUTS_TEXT = r"""Read noise gives each output one Gaussian, $$\mathrm{Var}\,y_i = \sum_j x_j^2\,\sigma_{ij}^2$$
-(variance identity, physics reference section 10); the error is
-$$\left\langle \|y - y_{ideal}\| / \|y_{ideal}\| \right\rangle$$ over the batch (section 12)."""
+def _protect_math(text):
+    """Keep the TeX between $$ intact through Markdown, which would read `\\,` as an escaped comma
+    and `_..._` as emphasis: backslashes before punctuation are doubled, `_` and `*` escaped."""
+    def protect(match):
+        tex = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", match.group(1))
+        return "$$" + re.sub(r"([_*])", r"\\\1", tex) + "$$"
+    return re.sub(r"\$\$(.+?)\$\$", protect, text, flags=re.S)
 
-HISTOGRAM_TEXT = r"""$$e = (y - y_{ideal}) / \mathrm{rms}(y_{ideal})$$ for every output of the batch: read noise
-alone gives a Gaussian, ADC steps add a uniform part, IR drop and drift a bias.
-Physics reference sections 10 and 12."""
 
-ADC_TEXT = r"""ADC step $$\Delta = y_{max} / (2^{b-1} - 1)$$; $$y_{max}$$ calibrated from data, or full scale
-$$\text{rows}\cdot x_{max}\,(g_{max} - g_{min})$$. CrossSim's ADC range options (MAX, CALIBRATED,
-GRANULAR); IBM aihwkit defaults to a 9-bit ADC (and a 7-bit DAC)."""
+MAPS_TEXT = _protect_math(r"""A weight is a difference of conductances,
+$$W \propto \sum_s F^{n-1-s}(G^+_s - G^-_s)$$; one-sided pairs leave the unused device at $$g_{min}$$,
+offset mappings store $$W \propto G - G_{ref}$$.
+Seed section 3.1 (differential pairs), physics reference section 9 (slices, $$F$$ = 16).""")
 
-WIRE_TEXT = r"""First-order IR drop scales each device by $$1/(1 + r(A_{lc} + B_{lc}))$$,
-$$A_{lc} = \sum_k G_{kc}(n - \max(k,l))$$ (bit line), $$B_{lc} = \sum_m G_{lm}(\min(m,c) + 1)$$ (word line):
-the resummed first order of the nodal equations, cf. IBM aihwkit's ir_drop (physics reference section 10);
-valid while $$r(A+B) \lesssim 1$$ (shaded beyond)."""
+OUTPUTS_TEXT = _protect_math(r"""Read noise gives each output one Gaussian,
+$$\mathrm{Var}\,y_i = \sum_j x_j^2\,\sigma_{ij}^2$$ (variance identity, physics reference section 10);
+the error is $$\left\langle \lVert y - y_{ideal}\rVert / \lVert y_{ideal}\rVert \right\rangle$$ over the
+batch (section 12).""")
+
+HISTOGRAM_TEXT = _protect_math(r"""$$e = (y - y_{ideal}) / \mathrm{rms}(y_{ideal})$$ for every output of the
+batch: read noise alone gives a Gaussian, ADC steps add a uniform part, IR drop and drift a bias.
+Physics reference sections 10 and 12.""")
+
+ADC_TEXT = _protect_math(r"""ADC step $$\Delta = y_{max} / (2^{b-1} - 1)$$; $$y_{max}$$ calibrated from data,
+or full scale $$\text{rows}\cdot x_{max}\,(g_{max} - g_{min})$$. CrossSim's ADC range options (MAX,
+CALIBRATED, GRANULAR); IBM aihwkit defaults to a 9-bit ADC (and a 7-bit DAC).""")
+
+WIRE_TEXT = _protect_math(r"""First-order IR drop scales each device by $$1/(1 + r(A_{lc} + B_{lc}))$$,
+$$A_{lc} = \sum_k G_{kc}(n - \max(k,l))$$ (bit line), $$B_{lc} = \sum_m G_{lm}(\min(m,c) + 1)$$
+(word line): the resummed first order of the nodal equations, cf. IBM aihwkit's ir_drop (physics
+reference section 10); valid while $$r(A+B) \lesssim 1$$ (shaded beyond).""")
 
 PLOTS = [
     # (title, model -> HoloViews element(s), parameters it depends on, explanation)
@@ -263,8 +288,10 @@ class CrossbarView(pn.viewable.Viewer):
             "shown_slice": throttled_slider(m, "shown_slice", name="Slice shown"),
         }
         self._inputs = {
+            # Hard bounds: from_param would take the soft ones (the slider's).
             "size": pn.widgets.IntInput.from_param(size, name="Matrix size up to 4096 (slow above 1024)",
-                                                   step=size.step, sizing_mode="stretch_width"),
+                                                   start=size.bounds[0], end=size.bounds[1], step=size.step,
+                                                   sizing_mode="stretch_width"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, name="Seed", sizing_mode="stretch_width"),
             "ir_drop": pn.widgets.Checkbox.from_param(m.param.ir_drop, name="IR drop"),
             "calibrate_gain": pn.widgets.Checkbox.from_param(m.param.calibrate_gain, name="Gain calibration"),
@@ -284,14 +311,14 @@ class CrossbarView(pn.viewable.Viewer):
     # -------------------------------------------------------------- control state
 
     def _sync_knobs(self, *events):
+        """Idle the read knobs the technology has no model for (only Flash has a temperature model)."""
         knobs = TECHNOLOGIES[self.model.technology].read_knobs
-        idle = [n for n in ("read_noise_scale", "temperature_K") if n not in knobs]
-        for name in ("read_noise_scale", "temperature_K"):
+        idle = [n for n in IDLE_KNOB_LABELS if n not in knobs]
+        for name in IDLE_KNOB_LABELS:
             self._sliders[name].disabled = name in idle
-        self._knob_note.object = (
-            f"*{self.model.technology} has no model for: "
-            f"{', '.join(self._sliders[n].name.lower() for n in idle)} (only Flash responds to temperature).*"
-            if idle else "")
+        self._knob_note.object = _protect_math(
+            f"*{self.model.technology} has no model for: {', '.join(IDLE_KNOB_LABELS[n] for n in idle)} "
+            f"(only Flash has one for temperature, through $$U_T = kT/q$$).*") if idle else ""
 
     def _sync_slices(self, *events):
         """The slice slider ends at the last slice (and is idle with one slice)."""

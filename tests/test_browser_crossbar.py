@@ -1,0 +1,154 @@
+"""Browser tests of the Crossbar tab: the real `panel serve` app in headless Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+from test_browser import FINGERPRINT_JS, TITLES_JS, settle, wait_for_new_data, wait_for_title
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 90000
+
+PLOT_TITLES = {
+    "conductance map": r"^G\+ of slice 0 \(4 bits\), 256 x 256$",
+    "G- map": r"^G- of slice 0 \(4 bits\), 256 x 256$",
+    "outputs": r"^MVM error [0-9.]+%, ADC clipping [0-9.]+%, gain factor [0-9.]+$",
+    "histogram": r"^Output error: standard deviation [0-9.]+% of the RMS output \(16384 outputs\)$",
+    "ADC sweep": r"^ADC 8 bits: [0-9.]+% MVM error \(calibrated range\)$",
+    "wire sweep": r"^IR drop at 0\.35 Ω: [0-9.]+%",
+}
+
+
+def open_crossbar(browser, url):
+    """A page on the Crossbar tab (the tabs are dynamic: only the active one renders)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url + "?tab=3")
+    expect(page.get_by_text("MVM error versus wire resistance")).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_function("() => window.Bokeh && window.Bokeh.documents.length > 0", timeout=TIMEOUT)
+    for pattern in PLOT_TITLES.values():
+        expect_title(page, pattern)
+    settle(page)
+    return page, errors
+
+
+def expect_title(page, pattern):
+    """Wait (90 s) for a plot title matching `pattern`; on time-out, fail showing the titles and sliders."""
+    try:
+        wait_for_title(page, pattern, timeout=TIMEOUT)
+    except PlaywrightTimeout:
+        sliders = page.locator(".bk-slider-title").all_inner_texts()
+        pytest.fail(f"no title matches {pattern!r}; titles: {page.evaluate(TITLES_JS)}; sliders: {sliders}")
+
+
+def title(page, pattern):
+    """The one plot title matching `pattern`."""
+    found = [t for t in page.evaluate(TITLES_JS) if re.search(pattern, t)]
+    assert len(found) == 1, (pattern, page.evaluate(TITLES_JS))
+    return found[0]
+
+
+def step(page, label, key, pattern):
+    """Press `key` once on the slider titled `label`, then wait for new plot data and a title matching `pattern`.
+
+    One press at a time: the server handles events in a thread pool, so a burst of
+    presses on a slow control may reach the model out of order.
+    """
+    before = settle(page)
+    row = page.locator(".bk-slider-title", has_text=re.compile(label)).locator("xpath=..")
+    handle = row.locator(".noUi-handle").first
+    handle.focus()
+    handle.press(key)
+    wait_for_new_data(page, before, timeout=TIMEOUT)
+    expect_title(page, pattern)
+
+
+def mvm_error(page):
+    return re.search(r"^MVM error ([0-9.]+%)", title(page, r"^MVM error ")).group(1)
+
+
+def test_crossbar_tab_renders_every_plot(browser, served_app):
+    page, errors = open_crossbar(browser, served_app)
+    titles = page.evaluate(TITLES_JS)
+    for name, pattern in PLOT_TITLES.items():
+        assert any(re.search(pattern, t) for t in titles), (name, titles)
+    for text in ("Conductance maps", "Ideal versus analog outputs", "Output-error histogram",
+                 "MVM error versus ADC bits", "MVM error versus wire resistance"):
+        expect(page.get_by_text(text, exact=True)).to_be_visible()
+    assert page.evaluate(FINGERPRINT_JS)[0] >= 6
+    assert errors == [], errors
+    page.close()
+
+
+def test_adc_bits_slider_changes_error_and_sweep_marker(browser, served_app):
+    page, errors = open_crossbar(browser, served_app)
+    before = mvm_error(page)
+    for bits in (7, 6, 5, 4):
+        step(page, "ADC bits", "ArrowLeft", rf"^ADC {bits} bits: [0-9.]+% MVM error")
+    expect_title(page, rf"^MVM error (?!{re.escape(before)})[0-9.]+%")
+    after = mvm_error(page)
+    # Four ADC bits instead of eight: a coarser read-out, a larger error.
+    assert float(after[:-1]) > float(before[:-1]), (before, after)
+    step(page, "ADC bits", "ArrowRight", r"^ADC 5 bits: [0-9.]+% MVM error")
+    assert errors == [], errors
+    page.close()
+
+
+def test_ir_drop_changes_the_outputs(browser, served_app):
+    page, errors = open_crossbar(browser, served_app)
+    before_title = mvm_error(page)
+    before = settle(page)
+    checkbox = page.locator(".bk-Checkbox").filter(has_text=re.compile("^IR drop$")).locator("input")
+    expect(checkbox).not_to_be_checked()
+    checkbox.check()
+    wait_for_new_data(page, before, timeout=TIMEOUT)
+    expect_title(page, rf"^MVM error (?!{re.escape(before_title)})[0-9.]+%")
+    assert settle(page)[1] != before[1]
+    assert errors == [], errors
+    page.close()
+
+
+def test_matrix_size_slider_changes_the_maps(browser, served_app):
+    page, errors = open_crossbar(browser, served_app)
+    before = settle(page)
+    row = page.locator(".bk-slider-title", has_text=re.compile("Matrix size")).locator("xpath=..")
+    handle = row.locator(".noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    # A size change shows the loading indicator over the plots while it computes.
+    page.locator(".pn-loading").first.wait_for(state="attached", timeout=TIMEOUT)
+    wait_for_new_data(page, before, timeout=TIMEOUT)
+    expect_title(page, r"^G\+ of slice 0 \(4 bits\), 272 x 272, 2x2 block means$")
+    expect_title(page, r"\(17408 outputs\)$")
+    page.locator(".pn-loading").first.wait_for(state="detached", timeout=TIMEOUT)
+    step(page, "Matrix size", "ArrowLeft", r"^G\+ of slice 0 \(4 bits\), 256 x 256$")
+    expect_title(page, r"\(16384 outputs\)$")
+    assert errors == [], errors
+    page.close()
+
+
+def test_offset_mapping_and_flash_temperature(browser, served_app):
+    page, errors = open_crossbar(browser, served_app)
+    mapping = page.locator(".bk-input-group", has_text="Mapping").locator("select")
+    mapping.select_option("offset-digital")
+    expect_title(page, r"^no G- \(offset mapping\)$")
+    expect_title(page, r"^G of slice 0 \(4 bits\), 256 x 256$")
+    mapping.select_option("differential")
+    expect_title(page, r"^G- of slice 0 \(4 bits\), 256 x 256$")
+    # Only Flash has a temperature model: the slider is idle (with a note) for PCM.
+    note = page.get_by_text("PCM has no model for: temperature")
+    expect(note).to_be_visible()
+    temperature = page.locator(".bk-slider-title", has_text="Temperature").locator("xpath=..")
+    expect(temperature.locator("[disabled]")).to_have_count(1)
+    page.locator(".bk-input-group", has_text="Technology").locator("select").select_option("Flash")
+    expect(note).to_have_count(0, timeout=TIMEOUT)
+    expect(temperature.locator("[disabled]")).to_have_count(0)
+    step(page, "Temperature", "ArrowRight", r"^G\+ of slice 0 \(4 bits\), 256 x 256$")
+    expect(temperature.locator(".bk-slider-title")).to_have_text(re.compile("Temperature \\(K\\): 301"))
+    assert errors == [], errors
+    page.close()
