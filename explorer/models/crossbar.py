@@ -16,6 +16,8 @@ Units: conductances in uS, inputs in units of `x_max` volts-equivalent, outputs
 in the units of ``W @ x`` (the read-out is rescaled digitally).
 """
 
+from collections import OrderedDict
+
 import numpy as np
 import param
 
@@ -25,7 +27,23 @@ from kernels.validate import check_seed, check_time, finite_array
 from .devices import TECHNOLOGIES, Device
 
 ADC_RANGES = ("calibrated", "full-scale")
+CACHE_BYTES = 64 * 2**20
+"""Read-time arrays kept per programmed crossbar (least recently used dropped first)."""
 N_CALIBRATION = 64
+
+
+def _nbytes(value):
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return 0
+
+
+def _trim(cache):
+    """Drop the least recently used entries of `cache` (an OrderedDict) above CACHE_BYTES; keep one."""
+    while len(cache) > 1 and sum(_nbytes(v) for v in cache.values()) > CACHE_BYTES:
+        cache.popitem(last=False)
 
 
 def protocol_inputs(n, rows, seed, x_max=1.0):
@@ -185,9 +203,9 @@ class ProgrammedCrossbar:
         self.stuck[off] = -1
         self.n_stuck = int(np.count_nonzero(self.stuck))
         self.significance, self.full_scale = encoding.significances(self.slice_bits, self.base)
-        self._moments_cache = {}
+        self._moments_cache = OrderedDict()
         self._calibration_cache = {}
-        self._matrices_cache = {}
+        self._matrices_cache = OrderedDict()
         self.last_stats = {}
 
     # ------------------------------------------------------------------ conductances
@@ -203,9 +221,9 @@ class ProgrammedCrossbar:
             mean, sigma = self.array.read_moments(t)
             if self.n_stuck:
                 mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
-            if len(self._moments_cache) > 8:
-                self._moments_cache.clear()
             self._moments_cache[key] = (mean, sigma)
+            _trim(self._moments_cache)
+        self._moments_cache.move_to_end(key)
         return self._moments_cache[key]
 
     def conductances(self, t=0.0, *, common_mode=True):
@@ -319,10 +337,10 @@ class ProgrammedCrossbar:
         cache = self._matrices_cache
         if key not in cache:
             d, s2, ref, ir_worst = self._read_matrices(t, common_mode)
-            if len(cache) > 4:
-                cache.clear()
             cache[key] = (np.ascontiguousarray(d, dtype=np.float32),
                           np.ascontiguousarray(np.sqrt(s2), dtype=np.float32), ref, ir_worst)
+            _trim(cache)
+        cache.move_to_end(key)
         return cache[key]
 
     def _read(self, X, t, seed, common_mode=True):

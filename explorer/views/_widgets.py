@@ -1,5 +1,7 @@
 """Small helpers shared by the dashboards: throttled sliders and explanation cards."""
 
+import re
+
 import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
@@ -37,8 +39,23 @@ def throttled_slider(model, param_name, **kwargs):
     return widget
 
 
+def protect_math(text):
+    """Keep the TeX between $$ intact through Markdown, which would read `\\,` as an escaped comma
+    and `_..._` as emphasis: backslashes before punctuation are doubled, `_` and `*` escaped."""
+    def protect(match):
+        tex = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", match.group(1))
+        return "$$" + re.sub(r"([_*])", r"\\\1", tex) + "$$"
+    return re.sub(r"\$\$(.+?)\$\$", protect, text, flags=re.S)
+
+
 def explained(title, plot, text):
-    """A plot with its two-line explanation (equation in $$...$$ and source) beside it."""
+    """A plot with its two-line explanation (equation in $$...$$ and source) beside it.
+
+    A plain-string `text` is passed through `protect_math`; a bound function should
+    return protected text itself.
+    """
+    if isinstance(text, str):
+        text = protect_math(text)
     return pn.Row(
         pn.Column(pn.pane.Markdown(f"#### {title}", margin=(0, 10)), plot, sizing_mode="stretch_width"),
         pn.pane.Markdown(text, width=300, margin=(40, 10, 0, 10)),

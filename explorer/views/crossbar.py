@@ -1,10 +1,8 @@
 """Crossbar dashboard: conductance maps, ideal versus analog outputs, the error histogram, and the
 MVM error against ADC bits and wire resistance, with a control for every read-out setting."""
 
-import re
 import threading
 import warnings
-import weakref
 
 import holoviews as hv
 import numpy as np
@@ -14,7 +12,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES
-from ._widgets import duration_formatter, explained, throttled_slider
+from ._widgets import duration_formatter, explained, protect_math, throttled_slider
 from .devices import PLOT_OPTS
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
@@ -62,15 +60,12 @@ class _Memo:
             return value
 
 
-_MEMOS = weakref.WeakKeyDictionary()
-_MEMOS_LOCK = threading.Lock()
-
-
 def _memo(m):
-    with _MEMOS_LOCK:
-        if m not in _MEMOS:
-            _MEMOS[m] = _Memo(m)
-        return _MEMOS[m]
+    """The `_Memo` of model `m`, kept on the model itself (one per session, nothing module-wide)."""
+    memo = m.__dict__.get("_view_memo")
+    if memo is None:
+        memo = m.__dict__.setdefault("_view_memo", _Memo(m))
+    return memo
 
 
 # Parameters each computation depends on (shown_slice only moves the maps).
@@ -206,37 +201,28 @@ def wire_plot(data):
 # ------------------------------------------------------------------ explanations
 
 
-def _protect_math(text):
-    """Keep the TeX between $$ intact through Markdown, which would read `\\,` as an escaped comma
-    and `_..._` as emphasis: backslashes before punctuation are doubled, `_` and `*` escaped."""
-    def protect(match):
-        tex = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", match.group(1))
-        return "$$" + re.sub(r"([_*])", r"\\\1", tex) + "$$"
-    return re.sub(r"\$\$(.+?)\$\$", protect, text, flags=re.S)
-
-
-MAPS_TEXT = _protect_math(r"""A weight is a difference of conductances,
+MAPS_TEXT = r"""A weight is a difference of conductances,
 $$W \propto \sum_s F^{n-1-s}(G^+_s - G^-_s)$$; one-sided pairs leave the unused device at $$g_{min}$$,
 offset mappings store $$W \propto G - G_{ref}$$.
-Seed section 3.1 (differential pairs), physics reference section 9 (slices, $$F$$ = 16).""")
+Seed section 3.1 (differential pairs), physics reference section 9 (slices, $$F$$ = 16)."""
 
-OUTPUTS_TEXT = _protect_math(r"""Read noise gives each output one Gaussian,
+OUTPUTS_TEXT = r"""Read noise gives each output one Gaussian,
 $$\mathrm{Var}\,y_i = \sum_j x_j^2\,\sigma_{ij}^2$$ (variance identity, physics reference section 10);
 the error is $$\left\langle \lVert y - y_{ideal}\rVert / \lVert y_{ideal}\rVert \right\rangle$$ over the
-batch (section 12).""")
+batch (section 12)."""
 
-HISTOGRAM_TEXT = _protect_math(r"""$$e = (y - y_{ideal}) / \mathrm{rms}(y_{ideal})$$ for every output of the
+HISTOGRAM_TEXT = r"""$$e = (y - y_{ideal}) / \mathrm{rms}(y_{ideal})$$ for every output of the
 batch: read noise alone gives a Gaussian, ADC steps add a uniform part, IR drop and drift a bias.
-Physics reference sections 10 and 12.""")
+Physics reference sections 10 and 12."""
 
-ADC_TEXT = _protect_math(r"""ADC step $$\Delta = y_{max} / (2^{b-1} - 1)$$; $$y_{max}$$ calibrated from data,
+ADC_TEXT = r"""ADC step $$\Delta = y_{max} / (2^{b-1} - 1)$$; $$y_{max}$$ calibrated from data,
 or full scale $$\text{rows}\cdot x_{max}\,(g_{max} - g_{min})$$. CrossSim's ADC range options (MAX,
-CALIBRATED, GRANULAR); IBM aihwkit defaults to a 9-bit ADC (and a 7-bit DAC).""")
+CALIBRATED, GRANULAR); IBM aihwkit defaults to a 9-bit ADC (and a 7-bit DAC)."""
 
-WIRE_TEXT = _protect_math(r"""First-order IR drop scales each device by $$1/(1 + r(A_{lc} + B_{lc}))$$,
+WIRE_TEXT = r"""First-order IR drop scales each device by $$1/(1 + r(A_{lc} + B_{lc}))$$,
 $$A_{lc} = \sum_k G_{kc}(n - \max(k,l))$$ (bit line), $$B_{lc} = \sum_m G_{lm}(\min(m,c) + 1)$$
 (word line): the resummed first order of the nodal equations, cf. IBM aihwkit's ir_drop (physics
-reference section 10); valid while $$r(A+B) \lesssim 1$$ (shaded beyond).""")
+reference section 10); valid while $$r(A+B) \lesssim 1$$ (shaded beyond)."""
 
 PLOTS = [
     # (title, model -> HoloViews element(s), parameters it depends on, explanation)
@@ -316,7 +302,7 @@ class CrossbarView(pn.viewable.Viewer):
         idle = [n for n in IDLE_KNOB_LABELS if n not in knobs]
         for name in IDLE_KNOB_LABELS:
             self._sliders[name].disabled = name in idle
-        self._knob_note.object = _protect_math(
+        self._knob_note.object = protect_math(
             f"*{self.model.technology} has no model for: {', '.join(IDLE_KNOB_LABELS[n] for n in idle)} "
             f"(only Flash has one for temperature, through $$U_T = kT/q$$).*") if idle else ""
 

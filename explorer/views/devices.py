@@ -7,7 +7,7 @@ import panel as pn
 import param
 
 from ..models.devices_explorer import DevicesExplorer, format_duration
-from ._widgets import duration_formatter, explained, throttled_slider
+from ._widgets import duration_formatter, explained, protect_math, throttled_slider
 
 hv.extension("bokeh", logo=False)
 # Software WebGL (headless, remote desktops, projectors) renders slower than canvas here.
@@ -17,40 +17,40 @@ PLOT_OPTS = dict(responsive=True, height=300, tools=["hover"], active_tools=[], 
                  framewise=True)
 
 READ_EQUATIONS = {
-    "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\ \xi$$ and a drift exponent
+    "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\,\xi$$ and a drift exponent
 $$\nu$$ per device; a read at time $$t$$ gives
-$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\ Q_s\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\ \xi$$
+$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\,Q_s\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\,\xi$$
 Joshi et al., Nat. Commun. 11, 2473 (2020); Nandakumar et al., ICECS 2019.""",
     "PCM-HERMES": r"""Same structure as PCM with the 14 nm HERMES fits ($$g_{max}$$ = 20.7 µS, $$t_0$$ = 300 s):
-$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\ Q_s(g_{prog})\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\ \xi$$
+$$g = g_{prog}\left(\tfrac{t+t_0}{t_0}\right)^{-\nu} + |g_{drift}|\,Q_s(g_{prog})\sqrt{\ln\tfrac{t+t_0+t_r}{2t_r}}\,\xi$$
 Le Gallo et al., Nat. Electron. 6, 680 (2023).""",
-    "RRAM": r"""CMO/HfOx after program-and-verify: $$\sigma_{prog} = 0.00081 + 0.00107\ g$$; relaxation
-$$g = g_{prog} - 0.089\ln t + (0.042\ln t + 0.41)\ \xi$$, plus 1/f read noise and telegraph noise.
+    "RRAM": r"""CMO/HfOx after program-and-verify: $$\sigma_{prog} = 0.00081 + 0.00107\,g$$; relaxation
+$$g = g_{prog} - 0.089\ln t + (0.042\ln t + 0.41)\,\xi$$, plus 1/f read noise and telegraph noise.
 IBM Zurich statistics (aihwkit ReRamCMONoiseModel).""",
-    "Flash": r"""Subthreshold read current $$I = I_0\ e^{\kappa (V_{gs}-V_{th})/U_T}$$, $$U_T = kT/q$$;
+    "Flash": r"""Subthreshold read current $$I = I_0\,e^{\kappa (V_{gs}-V_{th})/U_T}$$, $$U_T = kT/q$$;
 $$V_{th}$$ set by incremental-step pulses with verify; oxide wear widens the levels.
 Physics reference section 4; Mythic: 256 levels per cell.""",
     "ECRAM": r"""Closed-loop pulsing stops within half a step: $$|g - g_T| \lesssim \Delta g/2$$,
-plus read noise $$\sigma_r\ \xi$$; no drift model.
+plus read noise $$\sigma_r\,\xi$$; no drift model.
 Physics reference section 5 (ECRAM / Li-ion synaptic transistors).""",
     "Soft-bounds": r"""Closed-loop pulsing with steps $$\Delta g \propto (1 - g/g_{max})$$ and 30 % cycle-to-cycle
-spread; read noise $$\sigma_r\ \xi$$. aihwkit's SoftBoundsDevice (physics reference section 5).""",
+spread; read noise $$\sigma_r\,\xi$$. aihwkit's SoftBoundsDevice (physics reference section 5).""",
 }
 
 PULSE_TEXT = {
     "PCM": r"""SET is gradual, partial RESET abrupt:
-$$\Delta g^+ = \Delta g_{set}(1 - g/g_{max})(1+\sigma_{c2c}\xi)$$, $$\Delta g^- = f_{reset}\ g$$.
+$$\Delta g^+ = \Delta g_{set}(1 - g/g_{max})(1+\sigma_{c2c}\xi)$$, $$\Delta g^- = f_{reset}\,g$$.
 Nandakumar et al., J. Appl. Phys. 124, 152135 (2018).""",
-    "default": r"""Soft bounds: $$\Delta g^\pm = \Delta g_{min}^\pm\ x^{\gamma}(1+\sigma_{c2c}\xi)$$, $$x$$ the distance
+    "default": r"""Soft bounds: $$\Delta g^\pm = \Delta g_{min}^\pm\,x^{\gamma}(1+\sigma_{c2c}\xi)$$, $$x$$ the distance
 to the bound ($$\gamma$$ = 1 soft bounds, 0 linear); up/down asymmetry and device-to-device spread.
 aihwkit device models (physics reference section 5).""",
 }
 
 RTN_TEXT = r"""A two-state trap switches with exponential dwell times; the relative jump
-$$\Delta g/g = A\ (g_{ref}/g)$$ grows as the filament thins.
+$$\Delta g/g = A\,(g_{ref}/g)$$ grows as the filament thins.
 Ielmini, Nardi and Cagli, Appl. Phys. Lett. 96, 053503 (2010)."""
 
-IV_TEXT = r"""Gate sweep of cells at several levels: $$I_{ds} = I_0\ e^{\kappa (V_{gs}-V_{th})/U_T}$$,
+IV_TEXT = r"""Gate sweep of cells at several levels: $$I_{ds} = I_0\,e^{\kappa (V_{gs}-V_{th})/U_T}$$,
 dashed at 300 K: temperature changes $$U_T$$, so levels move unequally.
 Subthreshold MOSFET law; physics reference section 4."""
 
@@ -235,9 +235,10 @@ class DevicesView(pn.viewable.Viewer):
         for title, draw, names, text in PLOTS:
             bound = pn.bind(lambda *_, draw=draw: draw(m), *[m.param[n] for n in names])
             # A DynamicMap updates the plot's data in place instead of replacing the figure.
-            pane = pn.pane.HoloViews(hv.DynamicMap(bound), sizing_mode="stretch_width")
+            # Unlinked axes: plots sharing a dimension label ("conductance (µS)") keep their own ranges.
+            pane = pn.pane.HoloViews(hv.DynamicMap(bound), linked_axes=False, sizing_mode="stretch_width")
             if isinstance(text, dict):
-                text = pn.bind(lambda tech, table=text: table.get(tech, table.get("default", "")),
+                text = pn.bind(lambda tech, table=text: protect_math(table.get(tech, table.get("default", ""))),
                                m.param.technology)
             column.append(explained(title, pane, text))
         return pn.Column(*column, sizing_mode="stretch_width")
