@@ -254,6 +254,68 @@ def ir_drop_factors(g, *, wire_resistance_ohm):
     return 1.0 / (1.0 + loss), worst
 
 
+def ir_unit_loss(g):
+    """``A + B`` of every device in 1/ohm (the IR loss at 1 ohm per segment), for `g` in uS.
+
+    The loss is linear in the wire resistance, so a sweep over resistances computes
+    this once: the factors at ``r`` are ``1 / (1 + r * ir_unit_loss(g))``.
+    """
+    g = np.ascontiguousarray(g, dtype=np.float64)
+    if g.ndim != 2:
+        raise ValueError(f"g must be a 2-D array (rows, columns), got shape {g.shape}")
+    loss = np.empty_like(g)
+    _ir_kernel(g, 1e-6, loss)
+    return loss
+
+
+@njit(**INLINE_JIT)
+def _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r):
+    m = gain * mean[r, p] + offset
+    s = gain * sigma[r, p]
+    if loss.shape[0] > 0:
+        f = 1.0 / (1.0 + wire_r * loss[r, p])
+        m *= f
+        s *= f
+    return m, s
+
+
+@njit(**PARALLEL_JIT)
+def _pair_kernel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, sd):
+    for r in prange(mean.shape[0]):
+        for j in range(cols):
+            for i in range(n_slices):
+                p = (j * n_slices + i) * n_pol
+                m0, s0 = _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r)
+                var = s0 * s0
+                if n_pol == 2:
+                    m1, s1 = _device_moments(r, p + 1, mean, sigma, gain, offset, loss, wire_r)
+                    m0 -= m1
+                    var += s1 * s1
+                d[r, i * cols + j] = m0 - subtract
+                sd[r, i * cols + j] = np.sqrt(var)
+
+
+def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, loss=None,
+                  wire_resistance_ohm=0.0, subtract=0.0):
+    """Per-output matrices ``(D, SD)`` (rows, n_slices * cols), float32, from device moments.
+
+    Device ``(j, slice i, polarity)`` sits in column ``(j n_slices + i) n_pol + polarity``
+    of `mean` and `sigma` (uS). Each device's mean is ``gain * mean + offset`` (common
+    mode), both scaled by the IR factor ``1 / (1 + r loss)`` when `loss` (from
+    `ir_unit_loss`) is given; ``D = G+ - G-`` (or ``G - subtract`` with one polarity) and
+    ``SD = sqrt(sigma+^2 + sigma-^2)``, output column ``i cols + j``. One fused pass.
+    """
+    mean = np.ascontiguousarray(mean, dtype=np.float64)
+    sigma = np.ascontiguousarray(sigma, dtype=np.float64)
+    rows = mean.shape[0]
+    d = np.empty((rows, n_slices * cols), dtype=np.float32)
+    sd = np.empty_like(d)
+    loss = np.zeros((0, 0)) if loss is None else np.ascontiguousarray(loss, dtype=np.float64)
+    _pair_kernel(mean, sigma, float(gain), float(offset), loss, float(wire_resistance_ohm), int(cols),
+                 int(n_slices), int(n_pol), float(subtract), d, sd)
+    return d, sd
+
+
 def mvm_error(y, y_ideal):
     """MVM error of section 12: mean over the batch of ``||y - y_ideal|| / ||y_ideal||``.
 

@@ -261,37 +261,6 @@ class ProgrammedCrossbar:
 
     # ------------------------------------------------------------------ read-out
 
-    def _read_matrices(self, t, common_mode=True):
-        """Per-output difference matrix D (rows, ns*cols) and variance matrix S2, plus reference columns."""
-        model = self.model
-        mean, sigma = self.device_moments(t)
-        if common_mode:
-            mean = model.common_mode_gain * mean + model.common_mode_offset_uS
-            sigma = model.common_mode_gain * sigma
-        ir_worst = 0.0
-        if model.ir_drop:
-            factors, ir_worst = crossbar.ir_drop_factors(mean, wire_resistance_ohm=model.wire_resistance_ohm)
-            mean = mean * factors
-            sigma = sigma * factors
-        n = self.cols * self.n_slices * self.n_pol
-        m = mean[:, :n].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
-        s = sigma[:, :n].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
-        if self.n_pol == 2:
-            d = m[..., 0] - m[..., 1]
-            s2 = s[..., 0] ** 2 + s[..., 1] ** 2
-        elif self.mapping == "offset-digital":
-            d = m[..., 0] - self.g_mid
-            s2 = s[..., 0] ** 2
-        else:
-            d = m[..., 0]
-            s2 = s[..., 0] ** 2
-        d = np.transpose(d, (0, 2, 1)).reshape(self.rows, -1)
-        s2 = np.transpose(s2, (0, 2, 1)).reshape(self.rows, -1)
-        ref = None
-        if self.mapping == "offset-reference":
-            ref = (mean[:, n:], sigma[:, n:] ** 2)
-        return d, s2, ref, ir_worst
-
     def _full_scale_range(self, chunk_max):
         return np.full(self.n_slices, self.rows * chunk_max * self.span)
 
@@ -318,7 +287,7 @@ class ProgrammedCrossbar:
         if key not in self._calibration_cache:
             xcal = protocol_inputs(N_CALIBRATION, self.rows, self.seed, model.x_max)
             volts, _, _ = self._inputs(xcal)
-            d, _, ref, _ = self._read_matrices(0.0, common_mode=False)
+            d, _, ref, _ = self._matrices32(0.0, common_mode=False)
             ranges = np.empty((len(volts), self.n_slices))
             for k, v in enumerate(volts):
                 y = v @ d
@@ -329,16 +298,40 @@ class ProgrammedCrossbar:
             self._calibration_cache[key] = ranges
         return self._calibration_cache[key]
 
-    def _matrices32(self, t, common_mode):
-        """`_read_matrices` in float32 for BLAS, cached per read time, knobs and read-time settings."""
-        m = self.model
-        key = self._read_key(t) + (common_mode, m.common_mode_gain, m.common_mode_offset_uS,
-                                   m.ir_drop, m.wire_resistance_ohm)
+    def _unit_loss(self, t, gain, offset):
+        """IR loss per ohm (`crossbar.ir_unit_loss`) of the array read at `t` with this common mode."""
+        key = ("loss",) + self._read_key(t) + (gain, offset)
         cache = self._matrices_cache
         if key not in cache:
-            d, s2, ref, ir_worst = self._read_matrices(t, common_mode)
-            cache[key] = (np.ascontiguousarray(d, dtype=np.float32),
-                          np.ascontiguousarray(np.sqrt(s2), dtype=np.float32), ref, ir_worst)
+            mean, _ = self.device_moments(t)
+            cache[key] = crossbar.ir_unit_loss(gain * mean + offset)
+            _trim(cache)
+        cache.move_to_end(key)
+        return cache[key]
+
+    def _matrices32(self, t, common_mode):
+        """Per-output difference and noise matrices ``(D, SD)`` in float32 for BLAS, the reference
+        columns' moments (offset-reference) and the largest IR loss; cached per read settings."""
+        m = self.model
+        gain, offset = (m.common_mode_gain, m.common_mode_offset_uS) if common_mode else (1.0, 0.0)
+        wire_r = m.wire_resistance_ohm if m.ir_drop else 0.0
+        key = self._read_key(t) + (gain, offset, wire_r)
+        cache = self._matrices_cache
+        if key not in cache:
+            mean, sigma = self.device_moments(t)
+            loss = self._unit_loss(t, gain, offset) if m.ir_drop else None
+            n = self.cols * self.n_slices * self.n_pol
+            subtract = self.g_mid if self.mapping == "offset-digital" else 0.0
+            d, sd = crossbar.pair_matrices(mean[:, :n], sigma[:, :n], cols=self.cols, n_slices=self.n_slices,
+                                           n_pol=self.n_pol, gain=gain, offset=offset,
+                                           loss=None if loss is None else loss[:, :n],
+                                           wire_resistance_ohm=wire_r, subtract=subtract)
+            ref = None
+            if self.mapping == "offset-reference":
+                f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
+                ref = ((gain * mean[:, n:] + offset) * f, (gain * sigma[:, n:] * f) ** 2)
+            ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
+            cache[key] = (d, sd, ref, ir_worst)
             _trim(cache)
         cache.move_to_end(key)
         return cache[key]
@@ -380,7 +373,11 @@ class ProgrammedCrossbar:
 
     def gain_factor(self, t, seed):
         """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8)."""
-        xcal = protocol_inputs(N_CALIBRATION, self.rows, self.seed + 1, self.model.x_max)
+        key = ("xcal", self.model.x_max)
+        if key not in self._calibration_cache:
+            self._calibration_cache[key] = protocol_inputs(N_CALIBRATION, self.rows, self.seed + 1,
+                                                           self.model.x_max)
+        xcal = self._calibration_cache[key]
         key = ("ref",) + self._read_key(0.0)
         if key not in self._calibration_cache:
             y0, _ = self._read(xcal, 0.0, self.seed, common_mode=False)
