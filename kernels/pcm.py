@@ -194,13 +194,24 @@ def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_
     return out.reshape(g_prog.shape)
 
 
+@njit(**INLINE_JIT)
+def _moments_one(i, g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
+    gp = g_prog[i]
+    g_drift = gp * np.exp(-nu[i] * log_ratio)
+    mean[i] = max(g_drift, 0.0)
+    sigma[i] = abs(g_drift) * read_noise_q(gp, g_max, variant) * noise_time
+
+
+@njit(**JIT)
+def _moments_serial(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
+    for i in range(g_prog.size):
+        _moments_one(i, g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant)
+
+
 @njit(**PARALLEL_JIT)
-def _moments_kernel(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
+def _moments_parallel(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
     for i in prange(g_prog.size):
-        gp = g_prog[i]
-        g_drift = gp * np.exp(-nu[i] * log_ratio)
-        mean[i] = max(g_drift, 0.0)
-        sigma[i] = abs(g_drift) * read_noise_q(gp, g_max, variant) * noise_time
+        _moments_one(i, g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant)
 
 
 def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_noise_scale=1.0,
@@ -227,5 +238,6 @@ def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_nois
     flat_nu = np.ascontiguousarray(nu).ravel() * drift_scale
     mean = np.empty_like(flat_g)
     sigma = np.empty_like(flat_g)
-    _moments_kernel(flat_g, flat_nu, mean, sigma, g_max, np.log(t_total / t0), noise_time, variant)
+    kernel = _moments_parallel if flat_g.size >= PARALLEL_THRESHOLD else _moments_serial
+    kernel(flat_g, flat_nu, mean, sigma, g_max, np.log(t_total / t0), noise_time, variant)
     return mean.reshape(g_prog.shape), sigma.reshape(g_prog.shape)
