@@ -27,7 +27,7 @@ import numbers
 
 import numpy as np
 
-from .validate import finite_array, in_range, positive_int, scalar_in_range
+from .validate import finite_array, in_range, ordered_range, positive_int, scalar_in_range
 
 MAX_BITS = 16
 MAPPINGS = ("differential", "two-sided", "set-only", "offset-reference", "offset-digital")
@@ -143,11 +143,7 @@ def sliced_error_factor(n_slices, base):
 
 
 def _check_range(g_lo, g_hi):
-    g_lo = scalar_in_range(g_lo, 0.0, 1e6, "g_lo", " uS")
-    g_hi = scalar_in_range(g_hi, 0.0, 1e6, "g_hi", " uS")
-    if not g_hi > g_lo:
-        raise ValueError(f"g_hi must exceed g_lo = {g_lo:g} uS, got {g_hi:g} uS")
-    return g_lo, g_hi
+    return ordered_range(g_lo, g_hi, "g_lo", "g_hi", limit=1e6)
 
 
 def differential_targets(v, g_lo, g_hi, two_sided=False):

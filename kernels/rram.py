@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
-from .validate import (check_seed, check_time, finite_array, in_range, positive_int,
+from .validate import (check_seed, check_time, finite_array, in_range, ordered_range, positive_int,
                        scalar_in_range)
 
 G_MIN = 9.0
@@ -232,11 +232,7 @@ def _disturb_parallel(d_in, d_out, n_reads, mode, k, s):
 # ----------------------------------------------------------------------------- wrappers
 
 def _check_bounds(g_min, g_max):
-    g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
-    g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
-    if not g_max > g_min:
-        raise ValueError(f"g_max must be larger than g_min ({g_min:g} uS), got {g_max:g} uS")
-    return g_min, g_max
+    return ordered_range(g_min, g_max, "g_min", "g_max")
 
 
 def _same_shape(arr, shape, name, ref_name):

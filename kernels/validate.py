@@ -69,3 +69,12 @@ def positive_int(value, name, low=1, high=2**31 - 1):
     if not low <= value <= high:
         raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value}")
     return value
+
+
+def ordered_range(low, high, low_name, high_name, limit=1e4, unit=" uS"):
+    """Return ``(low, high)`` as floats in [0, limit] with ``high > low`` (e.g. g_min, g_max)."""
+    low = scalar_in_range(low, 0.0, limit, low_name, unit)
+    high = scalar_in_range(high, 0.0, limit, high_name, unit)
+    if not high > low:
+        raise ValueError(f"{high_name} must be larger than {low_name} ({low:g}{unit}), got {high:g}{unit}")
+    return low, high

@@ -50,14 +50,16 @@ def wait_for_title(page, pattern, timeout=90000):
         f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
 
 
-def open_page(browser, url):
+def open_page(browser, url, ready="Programmed levels at the chosen time", exact=False):
+    """A new page at `url` once the text `ready` shows and Bokeh is up; also the list of
+    console errors, which grows while the page lives."""
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
-    expect(page.get_by_text("Programmed levels at the chosen time")).to_be_visible(timeout=60000)
-    page.wait_for_function("() => window.Bokeh && window.Bokeh.documents.length > 0", timeout=60000)
+    expect(page.get_by_text(ready, exact=exact)).to_be_visible(timeout=90000)
+    page.wait_for_function("() => window.Bokeh && window.Bokeh.documents.length > 0", timeout=90000)
     return page, errors
 
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from test_browser import FINGERPRINT_JS, TITLES_JS, settle, wait_for_new_data, wait_for_title
+from test_browser import FINGERPRINT_JS, TITLES_JS, open_page, settle, wait_for_new_data, wait_for_title
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +24,7 @@ PLOT_TITLES = {
 
 def open_crossbar(browser, url):
     """A page on the Crossbar tab (the tabs are dynamic: only the active one renders)."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url + "?tab=3")
-    expect(page.get_by_text("MVM error versus wire resistance")).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_function("() => window.Bokeh && window.Bokeh.documents.length > 0", timeout=TIMEOUT)
+    page, errors = open_page(browser, url + "?tab=3", ready="MVM error versus wire resistance")
     for pattern in PLOT_TITLES.values():
         expect_title(page, pattern)
     settle(page)

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_browser import FINGERPRINT_JS, TITLES_JS, nudge, settle, wait_for_new_data, wait_for_title
+from test_browser import FINGERPRINT_JS, TITLES_JS, nudge, open_page, settle, wait_for_new_data, wait_for_title
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +25,7 @@ SECTIONS = ("Error versus number of slices", "Conductances of each slice", "Erro
 
 def open_encoding(browser, url):
     """A page on the Encoding tab (the tabs are dynamic: only the active one renders)."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url + "?tab=2")
-    expect(page.get_by_text("Conductances of each slice", exact=True)).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_function("() => window.Bokeh && window.Bokeh.documents.length > 0", timeout=TIMEOUT)
+    page, errors = open_page(browser, url + "?tab=2", ready="Conductances of each slice", exact=True)
     for pattern in PLOT_TITLES.values():
         wait_for_title(page, pattern, timeout=TIMEOUT)
     settle(page)

@@ -127,7 +127,7 @@ def test_input_chunks_rebuild_the_codes():
     (lambda: encoding.slice_levels([1.5], (4, 4), 16), r"w must lie in \[-1, 1\]"),
     (lambda: encoding.slice_levels([0.5], (4, 17), 16), r"slice_bits\[1\] must be an integer in \[1, 16\]"),
     (lambda: encoding.slice_levels([0.5], (4, 0), 16), r"slice_bits\[1\] must be an integer in \[1, 16\]"),
-    (lambda: encoding.differential_targets([0.5], 5.0, 5.0), "g_hi must exceed g_lo"),
+    (lambda: encoding.differential_targets([0.5], 5.0, 5.0), "g_hi must be larger than g_lo"),
     (lambda: encoding.input_chunks([3.0], 8, 0), "input_slice_bits must be an integer"),
 ])
 def test_bad_input_names_the_argument(call, match):
