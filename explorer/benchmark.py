@@ -177,7 +177,7 @@ def encoding_latency(repeats=15):
 
     view = EncodingView()
     panels = [part for _, parts, _ in view.panels() for part in parts]
-    return view_latency(view, panels, ENCODING_CONTROLS, repeats, forget=lambda v: v._last.clear())
+    return view_latency(view, panels, ENCODING_CONTROLS, repeats, forget=lambda v: v._memo.clear())
 
 
 CROSSBAR_CONTROLS = [
@@ -203,7 +203,7 @@ def crossbar_latency(repeats=15, size=256):
         model = CrossbarExplorer(size=size)
 
     def forget(holder):
-        holder.model.__dict__.pop("_view_memo", None)
+        views._memo(holder.model).clear()
         prog = holder.model.programmed()
         prog._moments_cache.clear()
         prog._matrices_cache.clear()

@@ -8,7 +8,6 @@ MVM error ``mean ||y - y_ideal|| / ||y_ideal||`` (in %).
 
 import argparse
 
-import numpy as np
 
 from explorer.models import CrossbarModel, protocol_inputs, protocol_weights
 

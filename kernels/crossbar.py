@@ -39,29 +39,13 @@ from .validate import check_seed, finite_array, scalar_in_range
 MAX_IR_DROP = 1e6  # ohm, sanity bound of the wire resistance per segment
 
 
-def dac(x, *, bits, x_max):
-    """Signed DAC codes of `x`: ``round(x / step)`` clipped to ``+-(2^(bits-1) - 1)``.
-
-    ``step = x_max / (2^(bits-1) - 1)``. Returns ``(codes, step, n_clipped)``;
-    the analog input is ``codes * step``.
-    """
-    bits = check_bits(bits, "dac_bits")
-    x_max = scalar_in_range(x_max, 1e-12, 1e12, "x_max")
-    x = finite_array(x, "X")
-    top = 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
-    step = x_max / top
-    raw = np.rint(x / step)
-    n_clipped = int(np.count_nonzero(np.abs(raw) > top))
-    return np.clip(raw, -top, top), step, n_clipped
-
-
 @njit(**INLINE_JIT)
-def _dac_row(b, x, inv_step, step, top, out, clipped):
+def _dac_row(b, x, inv_step, out_step, top, out, clipped):
     count = 0
     for c in range(x.shape[1]):
         code = np.rint(x[b, c] * inv_step)
         count += abs(code) > top
-        out[b, c] = min(max(code, -top), top) * step
+        out[b, c] = min(max(code, -top), top) * out_step
     clipped[b] = count
 
 
@@ -77,24 +61,42 @@ def _dac_parallel(x, inv_step, step, top, out, clipped):
         _dac_row(b, x, inv_step, step, top, out, clipped)
 
 
+def _dac_run(x, bits, x_max, out_dtype, codes):
+    """Run the DAC kernel on a finite 2-D batch: ``(out, step, n_clipped)`` where `out` holds
+    the codes (`codes` True) or the analog inputs ``codes * step``, as `out_dtype`."""
+    bits = check_bits(bits, "dac_bits")
+    x_max = scalar_in_range(x_max, 1e-12, 1e12, "x_max")
+    top = 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
+    step = x_max / top
+    out = np.empty(x.shape, dtype=out_dtype)
+    clipped = np.zeros(x.shape[0], dtype=np.int64)
+    # Small batches run serially: waking the OpenMP team costs more than they do.
+    kernel = _dac_parallel if x.size >= PARALLEL_THRESHOLD else _dac_serial
+    kernel(x, 1.0 / step, 1.0 if codes else step, top, out, clipped)
+    return out, step, int(clipped.sum())
+
+
+def dac(x, *, bits, x_max):
+    """Signed DAC codes of `x` (any shape): ``round(x / step)`` clipped to ``+-(2^(bits-1) - 1)``.
+
+    ``step = x_max / (2^(bits-1) - 1)``. Returns ``(codes, step, n_clipped)``;
+    the analog input is ``codes * step``.
+    """
+    x = finite_array(x, "X")
+    codes, step, clipped = _dac_run(np.ascontiguousarray(x.reshape(1, -1)), bits, x_max, np.float64, True)
+    return codes.reshape(x.shape), step, clipped
+
+
 def dac_volts(x, *, bits, x_max):
     """`dac` for a finite 2-D batch, straight to the analog inputs ``codes * step`` in float32.
 
     Returns ``(inputs, n_clipped)``; what the crossbar feeds its matrix products.
     """
-    bits = check_bits(bits, "dac_bits")
-    x_max = scalar_in_range(x_max, 1e-12, 1e12, "x_max")
     x = np.ascontiguousarray(x, dtype=np.float64)
     if x.ndim != 2:
         raise ValueError(f"x must be a 2-D batch (batch, rows), got shape {x.shape}")
-    top = 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
-    step = x_max / top
-    out = np.empty(x.shape, dtype=np.float32)
-    clipped = np.zeros(x.shape[0], dtype=np.int64)
-    # Small batches run serially: waking the OpenMP team costs more than they do.
-    kernel = _dac_parallel if x.size >= PARALLEL_THRESHOLD else _dac_serial
-    kernel(x, 1.0 / step, step, top, out, clipped)
-    return out, int(clipped.sum())
+    volts, _, clipped = _dac_run(x, bits, x_max, np.float32, False)
+    return volts, clipped
 
 
 def adc_top(bits):
@@ -103,26 +105,13 @@ def adc_top(bits):
     return 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
 
 
-def moments(x, g_mean, g_sigma):
-    """Mean ``x @ g_mean`` and variance ``x^2 @ g_sigma^2`` of the outputs (float32 BLAS)."""
+def moments(x, g_mean, g_var):
+    """Mean ``x @ g_mean`` and variance ``x^2 @ g_var`` of the outputs (float32 BLAS), for
+    per-device conductance means and read-noise variances (uS, uS^2)."""
     x32 = np.ascontiguousarray(x, dtype=np.float32)
     g_mean = np.ascontiguousarray(g_mean, dtype=np.float32)
-    s2 = np.square(np.asarray(g_sigma, dtype=np.float32))
-    return x32 @ g_mean, np.square(x32) @ s2
-
-
-@njit(**INLINE_JIT)
-def _digitize(y, y_max, top):
-    step = y_max / top
-    code = np.rint(y / step)
-    clipped = 0
-    if code > top:
-        code = top
-        clipped = 1
-    elif code < -top:
-        code = -top
-        clipped = 1
-    return code * step, clipped
+    g_var = np.ascontiguousarray(g_var, dtype=np.float32)
+    return x32 @ g_mean, np.square(x32) @ g_var
 
 
 @njit(**INLINE_JIT)
@@ -245,11 +234,7 @@ def ir_drop_factors(g, *, wire_resistance_ohm):
     if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, float, np.floating, np.integer)) \
             or not np.isfinite(r) or not 0.0 < r <= MAX_IR_DROP:
         raise ValueError(f"wire_resistance_ohm must be a positive number up to {MAX_IR_DROP:g} ohm, got {r!r}")
-    g = np.ascontiguousarray(finite_array(g, "g"))
-    if g.ndim != 2:
-        raise ValueError(f"g must be a 2-D array (rows, columns), got shape {g.shape}")
-    loss = np.empty_like(g)
-    _ir_kernel(g, float(r) * 1e-6, loss)
+    loss = float(r) * ir_unit_loss(finite_array(g, "g"))
     worst = float(loss.max()) if loss.size else 0.0
     return 1.0 / (1.0 + loss), worst
 
@@ -280,7 +265,7 @@ def _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r):
 
 
 @njit(**PARALLEL_JIT)
-def _pair_kernel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, sd):
+def _pair_kernel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
     for r in prange(mean.shape[0]):
         for j in range(cols):
             for i in range(n_slices):
@@ -292,28 +277,28 @@ def _pair_kernel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol,
                     m0 -= m1
                     var += s1 * s1
                 d[r, i * cols + j] = m0 - subtract
-                sd[r, i * cols + j] = np.sqrt(var)
+                v[r, i * cols + j] = var
 
 
 def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, loss=None,
                   wire_resistance_ohm=0.0, subtract=0.0):
-    """Per-output matrices ``(D, SD)`` (rows, n_slices * cols), float32, from device moments.
+    """Per-output matrices ``(D, V)`` (rows, n_slices * cols), float32, from device moments.
 
     Device ``(j, slice i, polarity)`` sits in column ``(j n_slices + i) n_pol + polarity``
     of `mean` and `sigma` (uS). Each device's mean is ``gain * mean + offset`` (common
     mode), both scaled by the IR factor ``1 / (1 + r loss)`` when `loss` (from
     `ir_unit_loss`) is given; ``D = G+ - G-`` (or ``G - subtract`` with one polarity) and
-    ``SD = sqrt(sigma+^2 + sigma-^2)``, output column ``i cols + j``. One fused pass.
+    ``V = sigma+^2 + sigma-^2``, output column ``i cols + j``. One fused pass.
     """
     mean = np.ascontiguousarray(mean, dtype=np.float64)
     sigma = np.ascontiguousarray(sigma, dtype=np.float64)
     rows = mean.shape[0]
     d = np.empty((rows, n_slices * cols), dtype=np.float32)
-    sd = np.empty_like(d)
+    v = np.empty_like(d)
     loss = np.zeros((0, 0)) if loss is None else np.ascontiguousarray(loss, dtype=np.float64)
     _pair_kernel(mean, sigma, float(gain), float(offset), loss, float(wire_resistance_ohm), int(cols),
-                 int(n_slices), int(n_pol), float(subtract), d, sd)
-    return d, sd
+                 int(n_slices), int(n_pol), float(subtract), d, v)
+    return d, v
 
 
 def mvm_error(y, y_ideal):

@@ -182,6 +182,15 @@ def _vth_of(g, u_t, kappa, i0, v_gate, v_ds):
     return v_gate - (u_t / kappa) * np.log(g * 1e-6 * v_ds / i0)
 
 
+def _retention_shift(t, retention_mV_per_decade, drift_scale):
+    """V_th change (V, negative: charge loss) `t` seconds after programming."""
+    t = check_time(t)
+    retention = scalar_in_range(retention_mV_per_decade, 0.0, 100.0, "retention_mV_per_decade",
+                                " mV/decade")
+    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
+    return -drift_scale * retention * 1e-3 * math.log10(1.0 + t)
+
+
 def _check_vth(vth, name="vth"):
     return in_range(vth, -_V_LIMIT, _V_LIMIT, name, " V")
 
@@ -327,18 +336,14 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     deviation ``read_noise * read_noise_scale`` (stream STREAM_READ) and is
     returned as ``I / v_ds`` in uS (physics reference section 4).
     """
-    t = check_time(t)
     seed = check_seed(seed)
     u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
     v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
-    retention = scalar_in_range(retention_mV_per_decade, 0.0, 100.0, "retention_mV_per_decade",
-                                " mV/decade")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
-    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
+    dvth = _retention_shift(t, retention_mV_per_decade, drift_scale)
     vth = _check_vth(vth)
     flat = np.ascontiguousarray(vth).ravel()
-    dvth = -drift_scale * retention * 1e-3 * math.log10(1.0 + t)
     out = np.empty_like(flat)
     kernel = _read_parallel if flat.size >= PARALLEL_THRESHOLD else _read_serial
     kernel(flat, out, read_noise * read_noise_scale, kappa / u_t, i0 / v_ds * 1e6,
@@ -375,8 +380,7 @@ def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate
     """
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
-    mean = read(vth, t, seed=0, temperature_K=temperature_K, kappa=kappa, i0=i0,
-                v_read_gate=v_read_gate, v_ds=v_ds, read_noise=read_noise,
-                retention_mV_per_decade=retention_mV_per_decade, read_noise_scale=0.0,
-                drift_scale=drift_scale)
+    # The retention shift lowers V_th, i.e. raises the effective gate overdrive.
+    gate = v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
+    mean = conductance(vth, temperature_K=temperature_K, kappa=kappa, i0=i0, v_read_gate=gate, v_ds=v_ds)
     return mean, mean * (read_noise * read_noise_scale)

@@ -165,6 +165,24 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
     return g_prog.reshape(g_target.shape), nu.reshape(g_target.shape)
 
 
+def _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant):
+    """Checked arguments of a read: shape, flat g_prog and drift-scaled nu, g_max, variant,
+    ``ln((t + t0)/t0)`` and the 1/f noise factor ``read_noise_scale sqrt(ln((t + t0 + t_r)/(2 t_r)))``."""
+    variant = _check_variant(variant)
+    t = check_time(t)
+    g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
+    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
+    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    g_prog = np.asarray(g_prog, dtype=np.float64)
+    nu = np.asarray(nu, dtype=np.float64)
+    if g_prog.shape != nu.shape:
+        raise ValueError(f"nu must have the shape of g_prog {g_prog.shape}, got {nu.shape}")
+    t_total = t + t0
+    noise_time = read_noise_scale * np.sqrt(np.log((t_total + t_read) / (2.0 * t_read)))
+    return (g_prog.shape, np.ascontiguousarray(g_prog).ravel(),
+            np.ascontiguousarray(nu).ravel() * drift_scale, g_max, variant, np.log(t_total / t0), noise_time)
+
+
 def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_scale=1.0,
          variant=VARIANT_JOSHI):
     """Read PCM devices `t` seconds after programming; returns conductances in uS.
@@ -173,25 +191,13 @@ def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_
     standard deviation ``|g_drift| Q_s sqrt(ln((t + t0 + t_read)/(2 t_read)))``
     drawn anew at each read (physics reference, sections 1 and 2).
     """
-    variant = _check_variant(variant)
-    t = check_time(t)
-    g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
-    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
-    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     seed = check_seed(seed)
-    g_prog = np.asarray(g_prog, dtype=np.float64)
-    nu = np.asarray(nu, dtype=np.float64)
-    if g_prog.shape != nu.shape:
-        raise ValueError(f"nu must have the shape of g_prog {g_prog.shape}, got {nu.shape}")
-    flat_g = np.ascontiguousarray(g_prog).ravel()
-    flat_nu = np.ascontiguousarray(nu).ravel() * drift_scale
-    t_total = t + t0
-    log_ratio = np.log(t_total / t0)
-    noise_time = read_noise_scale * np.sqrt(np.log((t_total + t_read) / (2.0 * t_read)))
+    shape, flat_g, flat_nu, g_max, variant, log_ratio, noise_time = _read_args(
+        g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
     out = np.empty_like(flat_g)
     kernel = _read_parallel if flat_g.size >= PARALLEL_THRESHOLD else _read_serial
     kernel(flat_g, flat_nu, out, g_max, log_ratio, noise_time, seed, variant)
-    return out.reshape(g_prog.shape)
+    return out.reshape(shape)
 
 
 @njit(**INLINE_JIT)
@@ -223,21 +229,10 @@ def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_nois
     variance identity of physics reference section 10 (the clip at 0 uS of a
     single read is not applied to the noise).
     """
-    variant = _check_variant(variant)
-    t = check_time(t)
-    g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
-    drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
-    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
-    g_prog = np.asarray(g_prog, dtype=np.float64)
-    nu = np.asarray(nu, dtype=np.float64)
-    if g_prog.shape != nu.shape:
-        raise ValueError(f"nu must have the shape of g_prog {g_prog.shape}, got {nu.shape}")
-    t_total = t + t0
-    noise_time = read_noise_scale * np.sqrt(np.log((t_total + t_read) / (2.0 * t_read)))
-    flat_g = np.ascontiguousarray(g_prog).ravel()
-    flat_nu = np.ascontiguousarray(nu).ravel() * drift_scale
+    shape, flat_g, flat_nu, g_max, variant, log_ratio, noise_time = _read_args(
+        g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
     mean = np.empty_like(flat_g)
     sigma = np.empty_like(flat_g)
     kernel = _moments_parallel if flat_g.size >= PARALLEL_THRESHOLD else _moments_serial
-    kernel(flat_g, flat_nu, mean, sigma, g_max, np.log(t_total / t0), noise_time, variant)
-    return mean.reshape(g_prog.shape), sigma.reshape(g_prog.shape)
+    kernel(flat_g, flat_nu, mean, sigma, g_max, log_ratio, noise_time, variant)
+    return mean.reshape(shape), sigma.reshape(shape)

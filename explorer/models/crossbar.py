@@ -310,7 +310,7 @@ class ProgrammedCrossbar:
         return cache[key]
 
     def _matrices32(self, t, common_mode):
-        """Per-output difference and noise matrices ``(D, SD)`` in float32 for BLAS, the reference
+        """Per-output difference and variance matrices ``(D, V)`` in float32 for BLAS, the reference
         columns' moments (offset-reference) and the largest IR loss; cached per read settings."""
         m = self.model
         gain, offset = (m.common_mode_gain, m.common_mode_offset_uS) if common_mode else (1.0, 0.0)
@@ -322,7 +322,7 @@ class ProgrammedCrossbar:
             loss = self._unit_loss(t, gain, offset) if m.ir_drop else None
             n = self.cols * self.n_slices * self.n_pol
             subtract = self.g_mid if self.mapping == "offset-digital" else 0.0
-            d, sd = crossbar.pair_matrices(mean[:, :n], sigma[:, :n], cols=self.cols, n_slices=self.n_slices,
+            d, var = crossbar.pair_matrices(mean[:, :n], sigma[:, :n], cols=self.cols, n_slices=self.n_slices,
                                            n_pol=self.n_pol, gain=gain, offset=offset,
                                            loss=None if loss is None else loss[:, :n],
                                            wire_resistance_ohm=wire_r, subtract=subtract)
@@ -331,7 +331,7 @@ class ProgrammedCrossbar:
                 f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
                 ref = ((gain * mean[:, n:] + offset) * f, (gain * sigma[:, n:] * f) ** 2)
             ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
-            cache[key] = (d, sd, ref, ir_worst)
+            cache[key] = (d, var, ref, ir_worst)
             _trim(cache)
         cache.move_to_end(key)
         return cache[key]
@@ -339,7 +339,7 @@ class ProgrammedCrossbar:
     def _read(self, X, t, seed, common_mode=True):
         model = self.model
         volts, chunk_weights, dac_clipped = self._inputs(X)
-        d, sd, ref, ir_worst = self._matrices32(t, common_mode)
+        d, var_matrix, ref, ir_worst = self._matrices32(t, common_mode)
         ranges = self._adc_ranges(len(volts))
         B = X.shape[0]
         C = d.shape[1]
@@ -348,10 +348,10 @@ class ProgrammedCrossbar:
         y = np.zeros((B, self.cols))
         adc_clipped = 0
         for k, v in enumerate(volts):
-            mean, var = crossbar.moments(v, d, sd)
+            mean, var = crossbar.moments(v, d, var_matrix)
             ref_out = None
             if ref is not None:
-                rm, rv = crossbar.moments(v, ref[0], np.sqrt(ref[1]))
+                rm, rv = crossbar.moments(v, ref[0], ref[1])
                 ref_out, _ = crossbar.noise_adc(rm, rv, seed=seed, adc_bits=None, y_max=1.0,
                                                 offset=(len(volts) + k) * B * C)
             _, clipped = crossbar.noise_adc(

@@ -150,40 +150,34 @@ class CrossbarExplorer(param.Parameterized):
                 "mvm_error": mvm_error(y, ideal), "stats": stats,
                 "adc_clip_fraction": stats["adc_clipped"] / max(stats["adc_conversions"], 1)}
 
-    @serialized
-    def adc_sweep(self, bits=ADC_SWEEP_BITS):
-        """MVM error versus ADC bits (same array, same read seed), and the current setting's error."""
+    def _sweep(self, settings):
+        """MVM error and largest IR loss of one read per entry of `settings` (dicts of crossbar
+        read settings), same array and read seed; the crossbar's settings are restored after."""
         W, X = self.problem()
         prog = self.programmed()
         ideal = X @ W
         xb = self.xb
-        current = xb.adc_bits
-        errs = []
-        try:
-            for b in bits:
-                xb.adc_bits = int(b)
-                errs.append(mvm_error(prog.mvm(X, t=self.t, seed=self.seed + 1000), ideal))
-        finally:
-            xb.adc_bits = current
-        return {"bits": np.array(bits), "mvm_error": np.array(errs), "current": current}
-
-    @serialized
-    def wire_sweep(self, resistances=WIRE_SWEEP_OHM):
-        """MVM error versus wire resistance (IR drop on), with the largest first-order loss r(A+B)."""
-        W, X = self.problem()
-        prog = self.programmed()
-        ideal = X @ W
-        xb = self.xb
-        saved = (xb.ir_drop, xb.wire_resistance_ohm)
+        saved = {name: getattr(xb, name) for name in settings[0]}
         errs, worst = [], []
         try:
-            xb.ir_drop = True
-            for r in resistances:
-                xb.wire_resistance_ohm = float(r)
+            for values in settings:
+                xb.param.update(**values)
                 y, stats = prog.mvm(X, t=self.t, seed=self.seed + 1000, return_stats=True)
                 errs.append(mvm_error(y, ideal))
                 worst.append(stats["ir_drop_max"])
         finally:
-            xb.ir_drop, xb.wire_resistance_ohm = saved
-        return {"wire_resistance_ohm": np.array(resistances), "mvm_error": np.array(errs),
-                "ir_drop_max": np.array(worst), "current": self.wire_resistance_ohm}
+            xb.param.update(**saved)
+        return np.array(errs), np.array(worst)
+
+    @serialized
+    def adc_sweep(self, bits=ADC_SWEEP_BITS):
+        """MVM error versus ADC bits (same array, same read seed), and the current setting's bits."""
+        errs, _ = self._sweep([{"adc_bits": int(b)} for b in bits])
+        return {"bits": np.array(bits), "mvm_error": errs, "current": self.xb.adc_bits}
+
+    @serialized
+    def wire_sweep(self, resistances=WIRE_SWEEP_OHM):
+        """MVM error versus wire resistance (IR drop on), with the largest first-order loss r(A+B)."""
+        errs, worst = self._sweep([{"ir_drop": True, "wire_resistance_ohm": float(r)} for r in resistances])
+        return {"wire_resistance_ohm": np.array(resistances), "mvm_error": errs,
+                "ir_drop_max": worst, "current": self.wire_resistance_ohm}

@@ -14,7 +14,7 @@ import numpy as np
 import param
 
 from kernels import flash, pcm, pulsed, rng, rram
-from kernels.validate import check_seed, check_time, finite_array, in_range, positive_int
+from kernels.validate import check_seed, check_time, in_range, positive_int
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600.0
 

@@ -1,6 +1,7 @@
 """Small helpers shared by the dashboards: throttled sliders and explanation cards."""
 
 import re
+import threading
 
 import panel as pn
 import param
@@ -61,3 +62,37 @@ def explained(title, plot, text):
         pn.pane.Markdown(text, width=300, margin=(40, 10, 0, 10)),
         sizing_mode="stretch_width",
     )
+
+
+class ResultMemo:
+    """Recent results of a model's data methods, with the settings they were computed for.
+
+    Plots that draw the same data (two panes of one result, a sweep whose marker
+    moves) compute it once, whichever asks first; a few results per kind are kept,
+    so that toggling a setting back costs nothing. One memo per model, so per session.
+    """
+
+    KEEP = 4
+
+    def __init__(self, model):
+        self.model = model
+        self._lock = threading.RLock()
+        self._recent = {}
+
+    def get(self, kind, names, compute):
+        """`compute()`, or its kept result for the current values of the model parameters `names`."""
+        key = tuple(getattr(self.model, n) for n in names)
+        with self._lock:
+            recent = self._recent.setdefault(kind, {})
+            if key in recent:
+                recent[key] = recent.pop(key)  # most recently used last
+                return recent[key]
+            value = compute()
+            recent[key] = value
+            while len(recent) > self.KEEP:
+                del recent[next(iter(recent))]
+            return value
+
+    def clear(self):
+        with self._lock:
+            self._recent.clear()

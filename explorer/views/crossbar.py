@@ -1,7 +1,6 @@
 """Crossbar dashboard: conductance maps, ideal versus analog outputs, the error histogram, and the
 MVM error against ADC bits and wire resistance, with a control for every read-out setting."""
 
-import threading
 import warnings
 
 import holoviews as hv
@@ -12,7 +11,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES
-from ._widgets import duration_formatter, explained, protect_math, throttled_slider
+from ._widgets import ResultMemo, duration_formatter, explained, protect_math, throttled_slider
 from .devices import PLOT_OPTS
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
@@ -30,41 +29,11 @@ LARGE_SIZE = 512
 # ------------------------------------------------------------------ the data, shared by the plots
 
 
-class _Memo:
-    """Recent results of each model method, with the settings they were computed for.
-
-    The scatter and the histogram draw the same outputs, the two conductance maps the
-    same slice, and the sweeps need not be recomputed when only the marked setting
-    (ADC bits, wire resistance) moves: one computation each, whichever plot asks first.
-    A few results per method are kept, so that toggling a setting back costs nothing.
-    """
-
-    KEEP = 4
-
-    def __init__(self, model):
-        self.model = model
-        self._lock = threading.RLock()
-        self._recent = {}
-
-    def get(self, kind, names, compute):
-        key = tuple(getattr(self.model, n) for n in names)
-        with self._lock:
-            recent = self._recent.setdefault(kind, {})
-            if key in recent:
-                recent[key] = recent.pop(key)  # most recently used last
-                return recent[key]
-            value = compute()
-            recent[key] = value
-            while len(recent) > self.KEEP:
-                del recent[next(iter(recent))]
-            return value
-
-
 def _memo(m):
-    """The `_Memo` of model `m`, kept on the model itself (one per session, nothing module-wide)."""
+    """The `ResultMemo` of model `m`, kept on the model itself (one per session, nothing module-wide)."""
     memo = m.__dict__.get("_view_memo")
     if memo is None:
-        memo = m.__dict__.setdefault("_view_memo", _Memo(m))
+        memo = m.__dict__.setdefault("_view_memo", ResultMemo(m))
     return memo
 
 

@@ -1,7 +1,6 @@
 """Encoding dashboard: error versus number of slices, the conductances of each slice, the error
 budget by source and the common mode, with a control for every encoding and read setting."""
 
-import threading
 
 import holoviews as hv
 import numpy as np
@@ -10,7 +9,7 @@ import param
 
 from ..models.devices_explorer import format_duration
 from ..models.encoding_explorer import SOURCES, EncodingExplorer
-from ._widgets import duration_formatter, explained, throttled_slider
+from ._widgets import ResultMemo, duration_formatter, explained, throttled_slider
 from .devices import PLOT_OPTS, _lines, _step_outline, overlay  # also sets up the bokeh renderer
 
 # Colour of line `group` k is Category10[k]: a fixed colour range, so colours do not move when
@@ -194,8 +193,7 @@ class EncodingView(pn.viewable.Viewer):
             params["model"] = EncodingExplorer()
         super().__init__(**params)
         m = self.model
-        self._last = {}  # method -> (key, result): plots sharing one computation, or redrawn for a marker
-        self._lock = threading.Lock()
+        self._memo = ResultMemo(m)  # plots sharing one computation, or redrawn for a marker
         stretch = dict(sizing_mode="stretch_width")
         self._widgets = {
             "technology": pn.widgets.Select.from_param(m.param.technology, name="Technology", **stretch),
@@ -226,12 +224,8 @@ class EncodingView(pn.viewable.Viewer):
 
     def _data(self, method, **kwargs):
         """`model.method(**kwargs)`, reused while the parameters it reads and `kwargs` are unchanged."""
-        key = tuple(getattr(self.model, n) for n in data_params(method)) + tuple(sorted(kwargs.items()))
-        with self._lock:  # two panes of one plot ask at once: compute once
-            last = self._last.get(method)
-            if last is None or last[0] != key:
-                last = self._last[method] = (key, getattr(self.model, method)(**kwargs))
-            return last[1]
+        kind = (method,) + tuple(sorted(kwargs.items()))
+        return self._memo.get(kind, data_params(method), lambda: getattr(self.model, method)(**kwargs))
 
     def slicing_mvm(self):
         return slicing_mvm_plot(self._data("slicing_curves"), self.model.n_slices, self.model.base)
