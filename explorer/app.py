@@ -6,7 +6,6 @@ session executes this script and gets its own models; nothing is shared.
 
 import panel as pn
 
-from explorer.models import CrossbarExplorer, DevicesExplorer, EncodingExplorer
 from explorer.views import CrossbarView, DevicesView, EncodingView
 
 OVERVIEW = """
@@ -56,25 +55,47 @@ prog.error(X, t=3600.0, seed=2)      # mean ||y - y_ideal|| / ||y_ideal||
 """
 
 
+DASHBOARDS = (
+    # (tab title, URL prefix of its parameters, view class): tab k + 1 of the app, after the overview.
+    ("Devices", "dev", DevicesView),
+    ("Encoding", "enc", EncodingView),
+    ("Crossbar", "xb", CrossbarView),
+)
+
+
 def build_app():
-    """A fresh template with fresh models (one per browser session)."""
+    """A fresh template with fresh models (one per browser session).
+
+    Tabs are dynamic and each dashboard renders lazily: opening the app builds the figures and
+    computes the data of the visible tab only.
+    """
     pn.extension("mathjax", sizing_mode="stretch_width", notifications=True)
-    devices = DevicesView(model=DevicesExplorer())
-    encoding = EncodingView(model=EncodingExplorer())
-    crossbar = CrossbarView(model=CrossbarExplorer())
-    tabs = pn.Tabs(("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)), ("Devices", devices),
-                   ("Encoding", encoding), ("Crossbar", crossbar),
+    views = [(title, prefix, cls()) for title, prefix, cls in DASHBOARDS]
+    tabs = pn.Tabs(("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
+                   *[(title, view) for title, _, view in views],
                    active=1, dynamic=True, sizing_mode="stretch_width")
     if pn.state.location is not None:
         # Each tab's parameters in the URL under a prefix, so a shared link restores the view.
-        for prefix, view in (("dev", devices), ("enc", encoding), ("xb", crossbar)):
+        for _, prefix, view in views:
             names = [n for n in view.model.param if n != "name" and view.model.param[n].precedence != -1]
             pn.state.location.sync(view.model, {n: f"{prefix}.{n}" for n in names})
         pn.state.location.sync(tabs, {"active": "tab"})
     template = pn.template.BootstrapTemplate(
-        title="Analog AI weight-encoding explorer", main=[tabs], header_background="#3f51b5")
+        title="Analog AI weight-encoding explorer", main=[tabs], header_background="#3f51b5",
+        # Panel's busy spinner is shared by every session of the server: each key press of one
+        # student would send an update to all the others.
+        busy_indicator=None)
     return template
+
+
+def _log_session(event):
+    def log(session_context):
+        print(f"[explorer] session {event}: {session_context.id}", flush=True)
+    return log
 
 
 if pn.state.served:
     build_app().servable()
+    # One line per session in the server's output: the load command counts sessions cleaned up.
+    _log_session("created")(pn.state.curdoc.session_context)
+    pn.state.on_session_destroyed(_log_session("destroyed"))

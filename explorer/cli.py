@@ -1,26 +1,72 @@
-"""Command-line entry: start the app under `panel serve` and print its local URL."""
+"""Command-line entry: start the app under `panel serve` with the settings for a lab machine.
+
+    analog-explorer                                   # this machine only: http://localhost:5006/app
+    analog-explorer --address 0.0.0.0 --host labpc.example.edu   # a class on the network
+
+The settings (each measured with `analog-explorer-classroom`; see the README):
+
+- ``--num-threads``: session callbacks run in a thread pool, so one student's computation
+  does not hold up another's (the Numba kernels release the GIL).
+- ``--allow-websocket-origin``: the names students type in their browser (``--host``), plus
+  this machine's own; Bokeh refuses websockets from any other origin.
+- ``--unused-session-lifetime`` / ``--check-unused-sessions``: a session whose page has closed
+  is destroyed within a few seconds (its models, figures and memory released), instead of
+  Bokeh's default of 15 to 32 s.
+- ``--setup explorer/warmup.py``: before the first visitor, load the compiled kernels and
+  render every dashboard once, so that nobody waits for Numba.
+- ``BOKEH_RESOURCES=server``: every script and style sheet comes from this server (a lab
+  without internet access keeps its styling).
+
+Arguments this command does not know are passed to ``panel serve`` unchanged.
+"""
 
 import argparse
 import os
-import subprocess
 import sys
+
+UNUSED_SESSION_LIFETIME_MS = 4000
+CHECK_UNUSED_SESSIONS_MS = 2000
+
+
+def panel_serve_command(argv=None):
+    """The `panel serve` command line (a list) for `argv`, and the URL to print."""
+    parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
+    parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
+    parser.add_argument("--address", default="localhost",
+                        help="address to bind (default localhost; 0.0.0.0 serves the network)")
+    parser.add_argument("--host", action="append", default=[],
+                        help="host name (and :port) students use to reach this machine; repeatable")
+    parser.add_argument("--num-threads", type=int, default=4,
+                        help="threads for session callbacks, so sessions do not wait on each other (default 4)")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up at start")
+    args, rest = parser.parse_known_args(argv)
+    if args.num_threads < 1:
+        parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
+    here = os.path.dirname(os.path.abspath(__file__))
+    origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
+    origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
+    cmd = [sys.executable, "-m", "panel", "serve", os.path.join(here, "app.py"),
+           "--port", str(args.port), "--address", args.address,
+           "--num-threads", str(args.num_threads),
+           "--unused-session-lifetime", str(UNUSED_SESSION_LIFETIME_MS),
+           "--check-unused-sessions", str(CHECK_UNUSED_SESSIONS_MS)]
+    for origin in sorted(origins):
+        cmd += ["--allow-websocket-origin", origin]
+    if not args.no_warmup:
+        cmd += ["--setup", os.path.join(here, "warmup.py")]
+    cmd += rest
+    shown = args.host[0] if args.host else ("localhost" if args.address in ("0.0.0.0", "::") else args.address)
+    if ":" not in shown:
+        shown = f"{shown}:{args.port}"
+    return cmd, f"http://{shown}/app"
 
 
 def serve(argv=None):
-    """Run ``panel serve`` on the app; extra arguments go to panel serve."""
-    parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
-    parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
-    parser.add_argument("--address", default="localhost", help="address to bind (default localhost)")
-    parser.add_argument("--num-threads", type=int, default=4,
-                        help="threads for session callbacks, so sessions do not wait on each other")
-    args, rest = parser.parse_known_args(argv)
-    app = os.path.join(os.path.dirname(__file__), "app.py")
-    url = f"http://{args.address}:{args.port}/app"
+    """Run ``panel serve`` on the app (this process becomes the server); extra arguments go to it."""
+    cmd, url = panel_serve_command(argv)
     print(f"Analog AI weight-encoding explorer: open {url}", flush=True)
-    cmd = [sys.executable, "-m", "panel", "serve", app, "--port", str(args.port),
-           "--address", args.address, "--num-threads", str(args.num_threads),
-           "--allow-websocket-origin", f"{args.address}:{args.port}", *rest]
-    return subprocess.call(cmd)
+    os.environ.setdefault("BOKEH_RESOURCES", "server")
+    os.execv(cmd[0], cmd)  # the server keeps this process id (the load command measures its memory)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the tests need (Debian's chromium when missing, the `test` extra) and run the whole suite.
+# Install what the tests need (Debian's chromium when missing; the `test` extra into the active
+# virtual environment, or the project's .venv) and run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
@@ -7,5 +8,6 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-exec python3 -m pytest "$@"
+source scripts/_venv.sh
+"$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+exec "$PY" -m pytest "$@"

@@ -20,6 +20,25 @@ def duration_formatter():
     return CustomJSTickFormatter(code=DURATION_FORMATTER_JS)
 
 
+class _Prompt:
+    """Widgets whose browser events reach the callbacks at once.
+
+    Panel waits 50 ms (`Syncable._debounce`) before processing a widget's events, to gather a
+    drag's many `value` events into one; the sliders here act on `value_throttled` only (one
+    event on release or key press), so the wait would only add to every update's latency.
+    """
+
+    _debounce = 0
+
+
+class IntSlider(_Prompt, pn.widgets.IntSlider):
+    pass
+
+
+class FloatSlider(_Prompt, pn.widgets.FloatSlider):
+    pass
+
+
 def throttled_slider(model, param_name, **kwargs):
     """A slider for `model.param[name]` that updates the model on release (value_throttled).
 
@@ -28,8 +47,8 @@ def throttled_slider(model, param_name, **kwargs):
     """
     name = param_name
     p = model.param[name]
-    cls = pn.widgets.IntSlider if isinstance(p, param.Integer) else pn.widgets.FloatSlider
-    opts = dict(name=p.label, start=p.bounds[0], end=p.bounds[1], value=getattr(model, name),
+    cls = IntSlider if isinstance(p, param.Integer) else FloatSlider
+    opts = dict(label=p.label, start=p.bounds[0], end=p.bounds[1], value=getattr(model, name),
                 sizing_mode="stretch_width")
     if p.step is not None:
         opts["step"] = p.step

@@ -1,24 +1,17 @@
 """Crossbar dashboard: conductance maps, ideal versus analog outputs, the error histogram, and the
 MVM error against ADC bits and wire resistance, with a control for every read-out setting."""
 
-import warnings
-
-import holoviews as hv
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CustomJSTickFormatter
+from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
 
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES
-from ._widgets import ResultMemo, duration_formatter, explained, protect_math, throttled_slider
-from .devices import PLOT_OPTS
+from ._live import Chart, LiveDashboard, LivePlot, Part, positive
+from ._widgets import ResultMemo, duration_formatter, protect_math, throttled_slider
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
-
-# The blank G- map of the offset mappings is all NaN, on purpose (no hover values, no colour).
-warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning,
-                        module=r"holoviews\.core\.data\.image")
 
 IDLE_KNOB_LABELS = {"read_noise_scale": "read noise", "temperature_K": "temperature"}
 """Read knobs a technology may lack, with their names in the note under the sliders."""
@@ -76,95 +69,133 @@ def wire_data(m):
 
 # ------------------------------------------------------------------ plots
 
-G_DIM = hv.Dimension("G", label="conductance (µS)")
-ROW_DIM = hv.Dimension("row", label="row (input)")
-COL_DIM = hv.Dimension("column", label="column (output)")
+G_LABEL = "conductance (µS)"
+ERR_LABEL = "MVM error"
 
 
-def _map_image(a, size, g_max, title):
-    """A conductance map, row 0 at the top; axes in matrix rows and columns whatever the block size."""
+def maps_plots():
+    """G+ and G- of the shown slice as images, row 0 at the top."""
+    out = []
+    for _ in range(2):
+        plot = LivePlot("column (output)", "row (input)", hover=False)
+        plot.image("map")
+        plot.figure.y_range.flipped = True
+        plot.figure.add_tools(HoverTool(tooltips=[("column", "$x{0}"), ("row", "$y{0}"), (G_LABEL, "@image{0.00}")]))
+        out.append(plot)
+    return tuple(out)
+
+
+def _map(a, size):
+    """Image data of a conductance map: axes in matrix rows and columns whatever the block size."""
     k = size / max(a.shape[0], 1)
-    img = hv.Image(np.flipud(a), bounds=(0, 0, a.shape[1] * k, a.shape[0] * k), kdims=[COL_DIM, ROW_DIM],
-                   vdims=[G_DIM])
-    return img.opts(cmap="viridis", clim=(0.0, g_max), colorbar=True, invert_yaxis=True, **PLOT_OPTS,
-                    title=title)
+    return {"image": [np.asarray(a, dtype=np.float32)], "x": [0.0], "y": [0.0], "dw": [a.shape[1] * k],
+            "dh": [a.shape[0] * k]}
 
 
-def conductance_plot(data, size, polarity):
-    """G+ (polarity "plus") or G- of the shown slice; a blank (NaN) map when the mapping has no G-."""
-    s, bits, g_max = data["slice"], data["slice_bits"], data["g_max"]
+def maps_data(view):
+    """G+ (or G of the offset mappings) and G- of the shown slice; a blank map when there is no G-."""
+    m = view.model
+    data = conductance_data(m)
+    s, bits, g_max, size = data["slice"], data["slice_bits"], data["g_max"], m.size
     block = f", {data['block']}x{data['block']} block means" if data["block"] > 1 else ""
     offset = data["minus"] is None
-    if polarity == "plus":
-        name = "G" if offset else "G+"
-        return _map_image(data["plus"], size, g_max, f"{name} of slice {s} ({bits} bits), {size} x {size}{block}")
+    plus = {"title": f"{'G' if offset else 'G+'} of slice {s} ({bits} bits), {size} x {size}{block}",
+            "map": _map(data["plus"], size), "color_range": (0.0, g_max)}
     if offset:
-        return _map_image(np.full_like(data["plus"], np.nan), size, g_max, "no G- (offset mapping)")
-    return _map_image(data["minus"], size, g_max, f"G- of slice {s} ({bits} bits), {size} x {size}{block}")
+        minus = {"title": "no G- (offset mapping)", "map": _map(np.full_like(data["plus"], np.nan), size),
+                 "color_range": (0.0, g_max)}
+    else:
+        minus = {"title": f"G- of slice {s} ({bits} bits), {size} x {size}{block}",
+                 "map": _map(data["minus"], size), "color_range": (0.0, g_max)}
+    return plus, minus
 
 
-def outputs_plot(data):
+def outputs_plot():
     """Analog against ideal outputs (at most 4000), with the line y = x."""
-    ideal_dim = hv.Dimension("ideal", label="ideal output (X W)")
-    analog_dim = hv.Dimension("analog", label="analog output")
-    title = (f"MVM error {data['mvm_error']:.2%}, ADC clipping {data['adc_clip_fraction']:.2%}, "
-             f"gain factor {data['stats']['gain_factor']:.3f}")
-    points = hv.Scatter((data["ideal"], data["analog"]), kdims=[ideal_dim], vdims=[analog_dim]).opts(
-        size=3, alpha=0.4, color="#3f51b5")
-    diagonal = hv.Slope(1.0, 0.0).opts(color="black", line_dash="dashed", line_width=1)
-    return (points * diagonal).opts(**PLOT_OPTS, title=title)
+    plot = LivePlot("ideal output (X W)", "analog output")
+    plot.scatter("points", size=3, alpha=0.4, color="#3f51b5")
+    plot.figure.add_layout(Slope(gradient=1.0, y_intercept=0.0, line_color="black", line_dash="dashed",
+                                 line_width=1))
+    return plot
 
 
-def error_histogram_plot(data):
+def outputs_data(view):
+    data = output_data(view.model)
+    return {"title": (f"MVM error {data['mvm_error']:.2%}, ADC clipping {data['adc_clip_fraction']:.2%}, "
+                      f"gain factor {data['stats']['gain_factor']:.3f}"),
+            "points": {"x": data["ideal"].astype(np.float32), "y": data["analog"].astype(np.float32)}}
+
+
+def error_histogram_plot():
+    plot = LivePlot("(y - y_ideal) / rms(y_ideal)", "count", y_start=0)
+    plot.quad("bars", fill_color="#3f51b5", line_color=None)
+    return plot
+
+
+def error_histogram_data(view):
     """Histogram of the output errors in units of the RMS ideal output."""
-    err = data["error"]
+    err = output_data(view.model)["error"]
     sd = float(np.std(err))
     counts, edges = np.histogram(err, bins=80)
-    err_dim = hv.Dimension("error", label="(y - y_ideal) / rms(y_ideal)")
-    return hv.Histogram((edges, counts), kdims=[err_dim], vdims=["count"]).opts(
-        color="#3f51b5", line_color=None, **PLOT_OPTS,
-        title=f"Output error: standard deviation {sd:.2%} of the RMS output ({err.size} outputs)")
+    return {"title": f"Output error: standard deviation {sd:.2%} of the RMS output ({err.size} outputs)",
+            "bars": {"left": edges[:-1], "right": edges[1:], "top": counts.astype(np.float32)}}
 
 
-def _positive(a):
-    """Values for a log axis: zeros become NaN (gaps) rather than errors."""
-    a = np.asarray(a, dtype=float)
-    return np.where(a > 0, a, np.nan)
+def _sweep_plot(x_label, x_log=False, band=False):
+    plot = LivePlot(x_label, ERR_LABEL, x_log=x_log, y_log=True)
+    plot.line("curve", color="#3f51b5", hover=False)
+    plot.scatter("points", color="#3f51b5", size=6)
+    if band:
+        plot.box("beyond", fill_color="#e53935", fill_alpha=0.12, line_color=None)
+    plot.span("now", line_color="black", line_dash="dashed")
+    return plot
 
 
-ERR_DIM = hv.Dimension("mvm_error", label="MVM error")
-# Panel links the axes of plots whose axis labels match; the two sweeps' error ranges differ.
-SWEEP_OPTS = dict(PLOT_OPTS, shared_axes=False)
-
-
-def adc_plot(data, adc_range):
+def adc_plot():
     """MVM error versus ADC bits (log y), the chosen bits marked."""
-    bits_dim = hv.Dimension("bits", label="ADC bits")
-    err = _positive(data["mvm_error"])
-    line = hv.Curve((data["bits"], err), kdims=[bits_dim], vdims=[ERR_DIM]).opts(color="#3f51b5")
-    points = hv.Scatter((data["bits"], err), kdims=[bits_dim], vdims=[ERR_DIM]).opts(color="#3f51b5", size=6)
-    now = hv.VLine(float(data["current"])).opts(color="black", line_dash="dashed")
-    title = f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({adc_range} range)"
-    return (line * points * now).opts(logy=True, **SWEEP_OPTS, title=title)
+    return _sweep_plot("ADC bits")
 
 
-def wire_plot(data):
+def adc_curve(view):
+    sweep = _memo(view.model).get("adc_sweep", ADC_SWEEP_PARAMS, view.model.adc_sweep)
+    xy = {"x": sweep["bits"].astype(float), "y": positive(sweep["mvm_error"])}
+    return {"curve": xy, "points": xy}
+
+
+def adc_marker(view):
+    data = adc_data(view.model)
+    return {"title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.adc_range} range)",
+            "now": float(data["current"])}
+
+
+def wire_plot():
     """MVM error versus wire resistance (IR drop on, log-log), the chosen resistance marked and the
     resistances beyond first order (largest r (A + B) > 1) shaded."""
-    r_dim = hv.Dimension("r", label="wire resistance per cell (Ω)")
-    r, err, worst = data["wire_resistance_ohm"], _positive(data["mvm_error"]), data["ir_drop_max"]
-    line = hv.Curve((r, err), kdims=[r_dim], vdims=[ERR_DIM]).opts(color="#3f51b5")
-    points = hv.Scatter((r, err), kdims=[r_dim], vdims=[ERR_DIM]).opts(color="#3f51b5", size=6)
-    now = hv.VLine(data["current"]).opts(color="black", line_dash="dashed")
-    # r (A + B) is proportional to r: the validity limit is where it reaches 1.
-    limit = float(r[-1] / worst[-1]) if worst[-1] > 0 else np.inf
-    lo, hi = (limit, float(r[-1])) if limit < r[-1] else (np.nan, np.nan)
-    beyond = hv.VSpan(lo, hi).opts(color="#e53935", alpha=0.12)
+    return _sweep_plot("wire resistance per cell (Ω)", x_log=True, band=True)
+
+
+def _validity_limit(sweep):
+    """Resistance where the largest r (A + B) reaches 1 (it is proportional to r)."""
+    r, worst = sweep["wire_resistance_ohm"], sweep["ir_drop_max"]
+    return float(r[-1] / worst[-1]) if worst[-1] > 0 else np.inf
+
+
+def wire_curve(view):
+    sweep = _memo(view.model).get("wire_sweep", WIRE_SWEEP_PARAMS, view.model.wire_sweep)
+    r = sweep["wire_resistance_ohm"]
+    xy = {"x": r.astype(float), "y": positive(sweep["mvm_error"])}
+    limit = _validity_limit(sweep)
+    beyond = (limit, float(r[-1])) if limit < r[-1] else (None, None)
+    return {"curve": xy, "points": xy, "beyond": beyond}
+
+
+def wire_marker(view):
+    data = wire_data(view.model)
+    limit = _validity_limit(data)
     title = f"IR drop at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):
         title += f" (first order valid below {limit:.2g} Ω)"
-    return (line * points * beyond * now).opts(logx=True, logy=True, xlabel=r_dim.label, ylabel=ERR_DIM.label,
-                                               **SWEEP_OPTS, title=title)
+    return {"title": title, "now": float(data["current"])}
 
 
 # ------------------------------------------------------------------ explanations
@@ -193,20 +224,21 @@ $$A_{lc} = \sum_k G_{kc}(n - \max(k,l))$$ (bit line), $$B_{lc} = \sum_m G_{lm}(\
 (word line): the resummed first order of the nodal equations, cf. IBM aihwkit's ir_drop (physics
 reference section 10); valid while $$r(A+B) \lesssim 1$$ (shaded beyond)."""
 
-PLOTS = [
-    # (title, model -> HoloViews element(s), parameters it depends on, explanation)
-    ("Conductance maps", lambda m: (conductance_plot(conductance_data(m), m.size, "plus"),
-                                    conductance_plot(conductance_data(m), m.size, "minus")),
-     MAP_PARAMS, MAPS_TEXT),
-    ("Ideal versus analog outputs", lambda m: outputs_plot(output_data(m)), READ_PARAMS, OUTPUTS_TEXT),
-    ("Output-error histogram", lambda m: error_histogram_plot(output_data(m)), READ_PARAMS, HISTOGRAM_TEXT),
-    ("MVM error versus ADC bits", lambda m: adc_plot(adc_data(m), m.adc_range), READ_PARAMS, ADC_TEXT),
-    ("MVM error versus wire resistance", lambda m: wire_plot(wire_data(m)), READ_PARAMS, WIRE_TEXT),
-]
-"""Every plot of the dashboard (the conductance maps are two elements, G+ and G-)."""
+CHARTS = (
+    Chart("Conductance maps", maps_plots, (Part(maps_data, MAP_PARAMS),), MAPS_TEXT),
+    Chart("Ideal versus analog outputs", outputs_plot, (Part(outputs_data, READ_PARAMS),), OUTPUTS_TEXT),
+    Chart("Output-error histogram", error_histogram_plot, (Part(error_histogram_data, READ_PARAMS),),
+          HISTOGRAM_TEXT),
+    Chart("MVM error versus ADC bits", adc_plot,
+          (Part(adc_curve, ADC_SWEEP_PARAMS), Part(adc_marker, READ_PARAMS)), ADC_TEXT),
+    Chart("MVM error versus wire resistance", wire_plot,
+          (Part(wire_curve, WIRE_SWEEP_PARAMS), Part(wire_marker, READ_PARAMS)), WIRE_TEXT),
+)
+"""Every plot of the dashboard (the conductance maps are two plots, G+ and G-), with the parameters
+each part of it depends on."""
 
 
-class CrossbarView(pn.viewable.Viewer):
+class CrossbarView(LiveDashboard):
     """The Crossbar dashboard for one `CrossbarExplorer` model."""
 
     model = param.ClassSelector(class_=CrossbarExplorer, doc="The model the controls drive.")
@@ -218,50 +250,55 @@ class CrossbarView(pn.viewable.Viewer):
         m = self.model
         size = m.param.size
         self._selects = {
-            "technology": pn.widgets.Select.from_param(m.param.technology, name="Technology",
+            "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology",
                                                        sizing_mode="stretch_width"),
-            "mapping": pn.widgets.Select.from_param(m.param.mapping, name="Mapping", sizing_mode="stretch_width"),
-            "adc_range": pn.widgets.Select.from_param(m.param.adc_range, name="ADC range",
+            "mapping": pn.widgets.Select.from_param(m.param.mapping, label="Mapping", sizing_mode="stretch_width"),
+            "adc_range": pn.widgets.Select.from_param(m.param.adc_range, label="ADC range",
                                                       sizing_mode="stretch_width"),
         }
         self._sliders = {
-            "n_slices": throttled_slider(m, "n_slices", name="Slices"),
-            "size": throttled_slider(m, "size", name="Matrix size", start=size.softbounds[0],
+            "n_slices": throttled_slider(m, "n_slices", label="Slices"),
+            "size": throttled_slider(m, "size", label="Matrix size", start=size.softbounds[0],
                                      end=size.softbounds[1]),
-            "batch": throttled_slider(m, "batch", name="Batch"),
-            "dac_bits": throttled_slider(m, "dac_bits", name="DAC bits"),
-            "adc_bits": throttled_slider(m, "adc_bits", name="ADC bits"),
+            "batch": throttled_slider(m, "batch", label="Batch"),
+            "dac_bits": throttled_slider(m, "dac_bits", label="DAC bits"),
+            "adc_bits": throttled_slider(m, "adc_bits", label="ADC bits"),
             "log10_wire_resistance": throttled_slider(
-                m, "log10_wire_resistance", name="Wire resistance",
+                m, "log10_wire_resistance", label="Wire resistance",
                 format=CustomJSTickFormatter(code=OHM_FORMATTER_JS)),
-            "stuck_fraction": throttled_slider(m, "stuck_fraction", name="Stuck devices", format="0.0%"),
-            "prog_noise_scale": throttled_slider(m, "prog_noise_scale", name="Programming-noise scale"),
-            "read_noise_scale": throttled_slider(m, "read_noise_scale", name="Read-noise scale"),
-            "temperature_K": throttled_slider(m, "temperature_K", name="Temperature (K)"),
-            "log10_time": throttled_slider(m, "log10_time", name="Time after programming",
+            "stuck_fraction": throttled_slider(m, "stuck_fraction", label="Stuck devices", format="0.0%"),
+            "prog_noise_scale": throttled_slider(m, "prog_noise_scale", label="Programming-noise scale"),
+            "read_noise_scale": throttled_slider(m, "read_noise_scale", label="Read-noise scale"),
+            "temperature_K": throttled_slider(m, "temperature_K", label="Temperature (K)"),
+            "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
                                            format=duration_formatter()),
-            "shown_slice": throttled_slider(m, "shown_slice", name="Slice shown"),
+            "shown_slice": throttled_slider(m, "shown_slice", label="Slice shown"),
         }
         self._inputs = {
             # Hard bounds: from_param would take the soft ones (the slider's).
-            "size": pn.widgets.IntInput.from_param(size, name="Matrix size up to 4096 (slow above 1024)",
+            "size": pn.widgets.IntInput.from_param(size, label="Matrix size up to 4096 (slow above 1024)",
                                                    start=size.bounds[0], end=size.bounds[1], step=size.step,
                                                    sizing_mode="stretch_width"),
-            "seed": pn.widgets.IntInput.from_param(m.param.seed, name="Seed", sizing_mode="stretch_width"),
-            "ir_drop": pn.widgets.Checkbox.from_param(m.param.ir_drop, name="IR drop"),
-            "calibrate_gain": pn.widgets.Checkbox.from_param(m.param.calibrate_gain, name="Gain calibration"),
+            "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
+            "ir_drop": pn.widgets.Checkbox.from_param(m.param.ir_drop, label="IR drop"),
+            "calibrate_gain": pn.widgets.Checkbox.from_param(m.param.calibrate_gain, label="Gain calibration"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
-        self._plots = None
         m.param.watch(self._sync_knobs, "technology")
         m.param.watch(self._sync_slices, "n_slices")
         self._sync_knobs()
         self._sync_slices()
-        # The loading indicator: switched on before the plots' own watchers run (registered later,
-        # same precedence) and off after them (higher precedence).
-        names = list(READ_PARAMS) + ["shown_slice"]
-        m.param.watch(self._start_loading, names)
-        m.param.watch(self._stop_loading, names, precedence=10)
+
+    def widgets(self):
+        inputs = {("size_input" if k == "size" else k): w for k, w in self._inputs.items()}
+        return {**self._selects, **self._sliders, **inputs}
+
+    def charts(self):
+        return CHARTS
+
+    def busy(self, names):
+        """Large arrays, and any size change, show the loading indicator while they compute."""
+        return self.model.size >= LARGE_SIZE or "size" in names
 
     # -------------------------------------------------------------- control state
 
@@ -284,15 +321,6 @@ class CrossbarView(pn.viewable.Viewer):
         slider.end = max(last, 1)  # a slider needs end > start
         slider.disabled = last == 0
 
-    def _start_loading(self, *events):
-        if self._plots is not None and (self.model.size >= LARGE_SIZE
-                                        or any(e.name == "size" for e in events)):
-            self._plots.loading = True
-
-    def _stop_loading(self, *events):
-        if self._plots is not None and self._plots.loading:
-            self._plots.loading = False
-
     # -------------------------------------------------------------- layout
 
     def controls(self):
@@ -308,25 +336,3 @@ class CrossbarView(pn.viewable.Viewer):
             "### Display", s["shown_slice"],
             width=320,
         )
-
-    def _pane(self, draw, names):
-        m = self.model
-        bound = pn.bind(lambda *_: draw(m), *[m.param[n] for n in names])
-        # A DynamicMap updates the plot's data in place instead of replacing the figure.
-        return pn.pane.HoloViews(hv.DynamicMap(bound), sizing_mode="stretch_width")
-
-    def plots(self):
-        """The plots with their explanations, each re-drawn when one of its parameters changes."""
-        column = []
-        for title, draw, names, text in PLOTS:
-            if title == "Conductance maps":
-                pane = pn.Row(*[self._pane(lambda m, draw=draw, k=k: draw(m)[k], names) for k in (0, 1)],
-                              sizing_mode="stretch_width")
-            else:
-                pane = self._pane(draw, names)
-            column.append(explained(title, pane, text))
-        self._plots = pn.Column(*column, sizing_mode="stretch_width")
-        return self._plots
-
-    def __panel__(self):
-        return pn.Row(self.controls(), self.plots(), sizing_mode="stretch_width")

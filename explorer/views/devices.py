@@ -1,20 +1,13 @@
 """Devices dashboard: multi-level conductance histograms, drift, pulse response,
 telegraph noise and Flash I-V curves, with a slider for every read and programming knob."""
 
-import holoviews as hv
 import numpy as np
 import panel as pn
 import param
 
 from ..models.devices_explorer import DevicesExplorer, format_duration
-from ._widgets import duration_formatter, explained, protect_math, throttled_slider
-
-hv.extension("bokeh", logo=False)
-# Software WebGL (headless, remote desktops, projectors) renders slower than canvas here.
-hv.renderer("bokeh").webgl = False
-
-PLOT_OPTS = dict(responsive=True, height=300, tools=["hover"], active_tools=[], toolbar="right",
-                 framewise=True)
+from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
+from ._widgets import duration_formatter, throttled_slider
 
 READ_EQUATIONS = {
     "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\,\xi$$ and a drift exponent
@@ -66,121 +59,125 @@ Physics reference section 5.""",
 }
 
 
-def _step_outline(edges, counts):
-    """x, y of a histogram's outline as one line."""
-    x = np.repeat(edges, 2)[1:-1]
-    y = np.repeat(counts, 2)
-    return x, y
+G_LABEL = "conductance (µS)"
+TIME_LABEL = "time after programming (s)"
 
 
-def _lines(xs, ys, groups, kdims, vdims):
-    """Many lines as one `hv.Path` coloured by group: one element is far cheaper than an overlay.
-
-    No lines gives one invisible (NaN) line, so that the element keeps its columns.
-    """
-    if len(xs) == 0:
-        xs, ys, groups = [np.array([np.nan])], [np.array([np.nan])], [0]
-    return hv.Path([{kdims[0].name: x, vdims[0].name: y, "group": g} for x, y, g in zip(xs, ys, groups)],
-                   kdims=kdims + vdims, vdims=["group"])
-
-
-G_DIM = hv.Dimension("g", label="conductance (µS)")
+def histogram_plot():
+    """Histogram of read conductances: the total in gray, one outline per level (up to 16
+    levels), the level targets dotted."""
+    plot = LivePlot(G_LABEL, "count", y_start=0)
+    plot.quad("total", fill_color="lightgray", line_color=None)
+    plot.multi_line("levels", line_width=1.5)
+    plot.segment("targets", line_color="black", line_dash="dotted")
+    return plot
 
 
-def overlay(layers, **opts):
-    """An overlay whose every layer takes its ranges from the current frame.
-
-    `framewise` on the overlay alone keeps the first frame's ranges: the layers need it too
-    (switching PCM to RRAM otherwise leaves the pulse plot's axis at PCM's pulse count).
-    """
-    return hv.Overlay([layer.opts(framewise=True) for layer in layers]).opts(**PLOT_OPTS, **opts)
-
-
-def histogram_plot(data, technology):
-    """Histogram of read conductances (total, and one outline per level up to 16 levels)."""
+def histogram_data(view):
+    m = view.model
+    data = m.histogram()
     edges, counts = data["edges"], data["counts"]
-    title = (f"{technology}: {len(data['targets'])} levels at t = {format_duration(data['t'])}, "
-             f"level read-back error {100 * data['level_error_rate']:.1f} %")
-    count = hv.Dimension("count")
-    total = hv.Histogram((edges, counts), kdims=[G_DIM], vdims=[count]).opts(
-        color="lightgray", line_color=None)
-    layers = [total]
-    # Always the same layers (an empty outline above 16 levels), so the plot updates in place.
-    outlines = [_step_outline(edges, c) for c in (data["per_level"] if data["per_level"] is not None else [])]
-    layers.append(_lines([o[0] for o in outlines], [o[1] for o in outlines],
-                         range(len(outlines)), [G_DIM], [count]).opts(
-        color="group", cmap="Category10", line_width=1.5))
-    layers.append(hv.Spikes(data["targets"], kdims=[G_DIM]).opts(
-        color="black", line_dash="dotted", spike_length=max(counts.max(), 1) * 1.05))
-    return overlay(layers, title=title)
+    outlines = [step_outline(edges, c) for c in (data["per_level"] if data["per_level"] is not None else [])]
+    targets = data["targets"]
+    top = max(float(counts.max()), 1.0) * 1.05
+    return {
+        "title": (f"{m.technology}: {len(targets)} levels at t = {format_duration(data['t'])}, "
+                  f"level read-back error {100 * data['level_error_rate']:.1f} %"),
+        "total": {"left": edges[:-1], "right": edges[1:], "top": counts.astype(np.float32)},
+        "levels": lines([o[0] for o in outlines], [o[1] for o in outlines]),
+        "targets": {"x0": targets, "y0": np.zeros_like(targets), "x1": targets, "y1": np.full_like(targets, top)},
+    }
 
 
-def drift_plot(data):
-    """Conductance of a few devices per level versus time after programming (log axis)."""
-    time_dim = hv.Dimension("time", label="time after programming (s)")
-    paths = _lines([data["times"]] * len(data["g"]), data["g"], data["level"], [time_dim], [G_DIM]).opts(
-        color="group", cmap="Category10", line_width=1)
-    now = hv.VLine(data["t"]).opts(color="black", line_dash="dashed")
-    return overlay([paths, now], logx=True, title="Drift trajectories (dashed: chosen time)")
+def drift_plot():
+    """Conductance of a few devices per level versus time after programming (log axis), the chosen
+    time dashed."""
+    plot = LivePlot(TIME_LABEL, G_LABEL, x_log=True)
+    plot.multi_line("paths", line_width=1)
+    plot.span("now", line_color="black", line_dash="dashed")
+    return plot
 
 
-def pulse_plot(data, technology):
+def drift_data(view):
+    data = view.model.drift_trajectories()
+    return {"title": "Drift trajectories (dashed: chosen time)",
+            "paths": lines([data["times"]] * len(data["g"]), data["g"], data["level"])}
+
+
+def drift_marker(view):
+    return {"now": view.model.t}
+
+
+def pulse_plot():
     """Conductance versus pulse number: potentiation then depression, one line per device."""
+    plot = LivePlot("pulse number", G_LABEL)
+    plot.multi_line("paths", line_width=1)
+    plot.span("switch", line_color="gray", line_dash="dotted")
+    return plot
+
+
+def pulse_data(view):
+    m = view.model
+    data = m.pulse_response()
     n = (len(data["pulse"]) - 1) // 2
-    pulse_dim = hv.Dimension("pulse", label="pulse number")
-    paths = _lines([data["pulse"]] * len(data["g"]), data["g"], range(len(data["g"])), [pulse_dim],
-                   [G_DIM]).opts(color="group", cmap="Category10", line_width=1)
-    switch = hv.VLine(n).opts(color="gray", line_dash="dotted")
-    return overlay([paths, switch], title=f"{technology}: {n} potentiating then {n} depressing pulses")
+    return {"title": f"{m.technology}: {n} potentiating then {n} depressing pulses",
+            "paths": lines([data["pulse"]] * len(data["g"]), data["g"]), "switch": float(n)}
 
 
-def rtn_plot(data):
+def rtn_plot():
     """Relative conductance deviation of three RRAM devices over time (telegraph noise)."""
-    time_dim = hv.Dimension("time", label="time (s)")
-    rel_dim = hv.Dimension("relative", label="g / g_prog - 1 (%)")
+    plot = LivePlot("time (s)", "g / g_prog - 1 (%)")
+    plot.multi_line("paths", line_width=1)
+    return plot
+
+
+def rtn_data(view):
+    data = view.model.rtn_trace()
     if data is None:
-        return _lines([], [], [], [time_dim], [rel_dim]).opts(
-            color="group", cmap="Category10", **PLOT_OPTS, title="Random telegraph noise: choose RRAM")
+        return {"title": "Random telegraph noise: choose RRAM", "paths": lines([], [])}
     labels = ", ".join(f"{g:.0f}" for g in data["g_prog"])
-    return _lines([data["time"]] * len(data["relative"]), 100 * data["relative"], range(len(data["relative"])),
-                  [time_dim], [rel_dim]).opts(
-        color="group", cmap="Category10", line_width=1, **PLOT_OPTS,
-        title=f"RRAM telegraph noise at g = {labels} µS (larger at low g)")
+    return {"title": f"RRAM telegraph noise at g = {labels} µS (larger at low g)",
+            "paths": lines([data["time"]] * len(data["relative"]), 100 * data["relative"])}
 
 
-def iv_plot(data, temperature_K):
-    """Flash drain current versus gate voltage for cells at several levels (log current)."""
-    v_dim = hv.Dimension("V_gs", label="gate voltage (V)")
-    i_dim = hv.Dimension("I", label="drain current (A)")
+def iv_plot():
+    """Flash drain current versus gate voltage for cells at several levels (log current), dashed at 300 K."""
+    plot = LivePlot("gate voltage (V)", "drain current (A)", y_log=True)
+    plot.multi_line("reference", line_width=1, line_dash="dashed", line_alpha=0.6, hover=False)
+    plot.multi_line("now", line_width=2)
+    return plot
+
+
+def iv_data(view):
+    m = view.model
+    data = m.flash_iv()
     if data is None:
-        empty = _lines([], [], [], [v_dim], [i_dim]).opts(color="group", cmap="Category10")
-        return overlay([empty, empty], logy=True, title="Flash I-V curves: choose Flash")
+        return {"title": "Flash I-V curves: choose Flash", "now": lines([], []), "reference": lines([], [])}
     n = len(data["vth"])
-    now = _lines([data["v_gs"]] * n, data["current"], range(n), [v_dim], [i_dim]).opts(
-        color="group", cmap="Category10", line_width=2)
-    ref = _lines([data["v_gs"]] * n, data["current_300K"], range(n), [v_dim], [i_dim]).opts(
-        color="group", cmap="Category10", line_dash="dashed", alpha=0.6)
-    return overlay([ref, now], logy=True, title=f"Flash subthreshold I-V at {temperature_K:.0f} K")
+    return {"title": f"Flash subthreshold I-V at {m.temperature_K:.0f} K",
+            "now": lines([data["v_gs"]] * n, data["current"]),
+            "reference": lines([data["v_gs"]] * n, data["current_300K"])}
 
 
 READ_PARAMS = ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K",
                "n_levels", "log10_time", "n_devices", "seed")
+TRAJECTORY_PARAMS = tuple(n for n in READ_PARAMS if n != "log10_time")
 
-PLOTS = [
-    # (title, model -> HoloViews element, parameters it depends on, explanation)
-    ("Programmed levels at the chosen time", lambda m: histogram_plot(m.histogram(), m.technology),
-     READ_PARAMS, READ_EQUATIONS),
-    ("Drift on a log-time axis", lambda m: drift_plot(m.drift_trajectories()), READ_PARAMS, DRIFT_TEXT),
-    ("Pulse response", lambda m: pulse_plot(m.pulse_response(), m.technology), ("technology", "seed"),
-     PULSE_TEXT),
-    ("Random telegraph noise", lambda m: rtn_plot(m.rtn_trace()), ("technology", "seed"), RTN_TEXT),
-    ("Flash I-V curves", lambda m: iv_plot(m.flash_iv(), m.temperature_K),
-     ("technology", "temperature_K", "n_levels", "prog_noise_scale", "n_devices", "seed"), IV_TEXT),
-]
-"""Every plot of the dashboard; the benchmark re-draws exactly the plots a control touches."""
+CHARTS = (
+    Chart("Programmed levels at the chosen time", histogram_plot, (Part(histogram_data, READ_PARAMS),),
+          READ_EQUATIONS),
+    Chart("Drift on a log-time axis", drift_plot,
+          (Part(drift_data, TRAJECTORY_PARAMS), Part(drift_marker, ("log10_time",))), DRIFT_TEXT),
+    Chart("Pulse response", pulse_plot, (Part(pulse_data, ("technology", "seed")),), PULSE_TEXT),
+    Chart("Random telegraph noise", rtn_plot, (Part(rtn_data, ("technology", "seed")),), RTN_TEXT),
+    Chart("Flash I-V curves", iv_plot,
+          (Part(iv_data, ("technology", "temperature_K", "n_levels", "prog_noise_scale", "n_devices", "seed")),),
+          IV_TEXT),
+)
+"""Every plot of the dashboard, with the parameters each part of it depends on."""
 
 
-class DevicesView(pn.viewable.Viewer):
+class DevicesView(LiveDashboard):
     """The Devices dashboard for one `DevicesExplorer` model."""
 
     model = param.ClassSelector(class_=DevicesExplorer, doc="The model the sliders drive.")
@@ -190,18 +187,18 @@ class DevicesView(pn.viewable.Viewer):
             params["model"] = DevicesExplorer()
         super().__init__(**params)
         m = self.model
-        self._technology = pn.widgets.Select.from_param(m.param.technology, name="Technology",
+        self._technology = pn.widgets.Select.from_param(m.param.technology, label="Technology",
                                                         sizing_mode="stretch_width")
         self._sliders = {
-            "log10_time": throttled_slider(m, "log10_time", name="Time after programming",
+            "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
                                            format=duration_formatter()),
-            "drift_scale": throttled_slider(m, "drift_scale", name="Drift-coefficient scale"),
-            "prog_noise_scale": throttled_slider(m, "prog_noise_scale", name="Programming-noise scale"),
-            "read_noise_scale": throttled_slider(m, "read_noise_scale", name="Read-noise scale"),
-            "temperature_K": throttled_slider(m, "temperature_K", name="Temperature (K)"),
-            "n_levels": throttled_slider(m, "n_levels", name="Number of levels"),
-            "n_devices": throttled_slider(m, "n_devices", name="Devices (total)", step=256),
-            "seed": pn.widgets.IntInput.from_param(m.param.seed, name="Seed", sizing_mode="stretch_width"),
+            "drift_scale": throttled_slider(m, "drift_scale", label="Drift-coefficient scale"),
+            "prog_noise_scale": throttled_slider(m, "prog_noise_scale", label="Programming-noise scale"),
+            "read_noise_scale": throttled_slider(m, "read_noise_scale", label="Read-noise scale"),
+            "temperature_K": throttled_slider(m, "temperature_K", label="Temperature (K)"),
+            "n_levels": throttled_slider(m, "n_levels", label="Number of levels"),
+            "n_devices": throttled_slider(m, "n_devices", label="Devices (total)", step=256),
+            "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         m.param.watch(self._sync_knobs, "technology")
@@ -213,7 +210,7 @@ class DevicesView(pn.viewable.Viewer):
         for name in ("drift_scale", "read_noise_scale", "temperature_K"):
             self._sliders[name].disabled = name not in active
             if name not in active:
-                idle.append(self._sliders[name].name.lower())
+                idle.append(self._sliders[name].label.lower())
         self._knob_note.object = (f"*{self.model.technology} has no model for: {', '.join(idle)}.*"
                                   if idle else "")
 
@@ -228,20 +225,8 @@ class DevicesView(pn.viewable.Viewer):
             width=320,
         )
 
-    def plots(self):
-        """The plots with their explanations, each re-drawn when one of its parameters changes."""
-        m = self.model
-        column = []
-        for title, draw, names, text in PLOTS:
-            bound = pn.bind(lambda *_, draw=draw: draw(m), *[m.param[n] for n in names])
-            # A DynamicMap updates the plot's data in place instead of replacing the figure.
-            # Unlinked axes: plots sharing a dimension label ("conductance (µS)") keep their own ranges.
-            pane = pn.pane.HoloViews(hv.DynamicMap(bound), linked_axes=False, sizing_mode="stretch_width")
-            if isinstance(text, dict):
-                text = pn.bind(lambda tech, table=text: protect_math(table.get(tech, table.get("default", ""))),
-                               m.param.technology)
-            column.append(explained(title, pane, text))
-        return pn.Column(*column, sizing_mode="stretch_width")
+    def widgets(self):
+        return {"technology": self._technology, **self._sliders}
 
-    def __panel__(self):
-        return pn.Row(self.controls(), self.plots(), sizing_mode="stretch_width")
+    def charts(self):
+        return CHARTS

@@ -1,0 +1,285 @@
+"""Browser latency benchmark: for every control of every tab, the time from a key press on the
+widget in headless Chromium to the plots' new data arriving in the page, with the websocket
+frames and bytes each update costs; and the first-render time of each tab.
+
+    analog-explorer-benchmark --browser-only        # or: python -m explorer.browser_benchmark
+
+How it measures (see `explorer.served.PROBE_JS`): a script installed in the page records, in the
+page's own clock, each key press and every change the Bokeh documents apply. A control's latency
+is the time from its key press to the last change of a plot model (data source, title, marker,
+colour range) that the press caused; the update is over when no websocket frame has arrived for
+`QUIET_S`. Frames and bytes are those the page received in that window. First render is the
+time from navigation start until every plot of the tab has its title and BokehJS reports every
+view finished. Each control is pressed `repeats` times, moving one way until its end, then back.
+
+The server is `analog-explorer` (the lab settings) on a free loopback port; one page at a time.
+Disabled controls (a knob the technology has no model for) are measured on the first technology
+that enables them, set through the URL.
+"""
+
+import argparse
+import re
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .served import (PLOT_MODELS, PROBE_JS, READY_JS, SINCE_JS, TABS, FrameCounter, Server, launch_chromium,
+                     slider_handle)
+
+QUIET_S = 0.6
+"""An update is over when the page has received no websocket frame for this long."""
+
+STEP_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Control:
+    """One widget of a tab, as the benchmark presses it."""
+
+    tab: str
+    name: str            # the widget's key in the view's `widgets()`
+    label: str           # its title on the page
+    kind: str            # slider, select, checkbox, number
+    query: str = ""      # URL parameters that set the tab up (a technology that enables the widget)
+
+
+def _kind(widget):
+    import panel as pn
+
+    if isinstance(widget, (pn.widgets.IntSlider, pn.widgets.FloatSlider)):
+        return "slider"
+    if isinstance(widget, pn.widgets.Select):
+        return "select"
+    if isinstance(widget, pn.widgets.Checkbox):
+        return "checkbox"
+    if isinstance(widget, pn.widgets.CheckBoxGroup):
+        return "checkbox"
+    if isinstance(widget, (pn.widgets.IntInput, pn.widgets.FloatInput)):
+        return "number"
+    raise TypeError(f"no key press defined for {type(widget).__name__}")
+
+
+def tab_controls(tab):
+    """Every control of dashboard `tab` (a title of `explorer.app.DASHBOARDS`), from its view."""
+    import panel as pn
+
+    from .app import DASHBOARDS
+
+    (prefix, cls), = [(p, c) for t, p, c in DASHBOARDS if t == tab]
+    view = cls()
+    out = []
+    for name, widget in view.widgets().items():
+        kind = _kind(widget)
+        label = list(widget.options)[0] if isinstance(widget, pn.widgets.CheckBoxGroup) else widget.label
+        query = ""
+        if widget.disabled:
+            technologies = view.model.param.technology.objects
+            default = view.model.technology
+            for tech in technologies:
+                view.model.technology = tech
+                if not widget.disabled:
+                    query = f"{prefix}.technology={tech}"
+                    break
+            view.model.technology = default
+        out.append(Control(tab, name, str(label), kind, query))
+    return out
+
+
+def plot_count(tab):
+    """Number of plots (figures) the tab shows."""
+    from .app import DASHBOARDS
+
+    cls, = [c for t, _, c in DASHBOARDS if t == tab]
+    view = cls()
+    built = [c.build() for c in view.charts()]
+    return sum(len(b) if isinstance(b, tuple) else 1 for b in built)
+
+
+def locate(page, control):
+    """The element of `control` that takes its key presses."""
+    if control.kind == "slider":
+        return slider_handle(page, rf"^{re.escape(control.label)}:")
+    return page.get_by_label(control.label, exact=True).first
+
+
+class Presser:
+    """Presses a control's key: sliders and selects move one way until their end, then back;
+    numbers go up; checkboxes toggle."""
+
+    def __init__(self, element, kind):
+        self.element, self.kind = element, kind
+        self.forward = True
+
+    def key(self):
+        e = self.element
+        if self.kind == "checkbox":
+            return "Space"
+        if self.kind == "number":
+            return "ArrowUp"  # a new value every time (a seed that was never drawn)
+        if self.kind == "slider":
+            now, lo, hi = (float(e.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+            at_end = now >= hi if self.forward else now <= lo
+            if at_end:
+                self.forward = not self.forward
+            return "ArrowRight" if self.forward else "ArrowLeft"
+        # select
+        index, count = e.evaluate("s => [s.selectedIndex, s.options.length]")
+        at_end = index >= count - 1 if self.forward else index <= 0
+        if at_end:
+            self.forward = not self.forward
+        return "ArrowDown" if self.forward else "ArrowUp"
+
+
+def wait_quiet(page, frames, since_key, timeout_s=STEP_TIMEOUT_S):
+    """Wait for the update caused by key press number `since_key`; returns the plot changes
+    ([ms after the key, type, attribute]) or None if none arrived within `timeout_s`."""
+    start = time.perf_counter()
+    while True:
+        page.wait_for_timeout(50)
+        changes = page.evaluate(SINCE_JS, [since_key, list(PLOT_MODELS)])
+        quiet = time.perf_counter() - frames.last >= QUIET_S
+        if changes and quiet:
+            return changes
+        if time.perf_counter() - start > timeout_s:
+            return changes or None
+
+
+def press_and_measure(page, frames, presser):
+    """One key press; returns (latency ms or None, frames, bytes) of the update it caused."""
+    wait_until_quiet(page, frames)
+    key_index = page.evaluate("() => window.__probe.keys.length")
+    f0, b0 = frames.snapshot()
+    presser.element.press(presser.key())
+    changes = wait_quiet(page, frames, key_index)
+    f1, b1 = frames.snapshot()
+    latency = max(c[0] for c in changes) if changes else None
+    return latency, f1 - f0, b1 - b0
+
+
+def wait_until_quiet(page, frames, quiet_s=QUIET_S, timeout_s=60.0):
+    start = time.perf_counter()
+    while time.perf_counter() - frames.last < quiet_s and time.perf_counter() - start < timeout_s:
+        page.wait_for_timeout(50)
+
+
+def open_tab(browser, url, tab, query="", viewport=(1400, 1600)):
+    """A new page (own context: a new visitor) on `tab`; returns (context, page, frames, errors)."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    page.add_init_script(PROBE_JS)
+    frames = FrameCounter(page)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sep = "&" if query else ""
+    page.goto(f"{url}?tab={TABS[tab]}{sep}{query}")
+    return context, page, frames, errors
+
+
+def first_render(page, n_plots, timeout_s=120.0):
+    """Milliseconds from navigation start until the tab's `n_plots` plots are rendered."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout_s:
+        ms = page.evaluate(READY_JS, n_plots)
+        if ms is not None:
+            return ms
+        page.wait_for_timeout(50)
+    return None
+
+
+def _percentile(values, q):
+    values = [v for v in values if v is not None]
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def run(url, tabs, repeats, renders, log=None):
+    """Measure every control of `tabs` against the app at `url`; returns (rows, first renders)."""
+    from playwright.sync_api import sync_playwright
+
+    log = log or (lambda text: print(text, flush=True))
+
+    rows, renders_ms = [], {}
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for tab in tabs:
+            n_plots = plot_count(tab)
+            times = []
+            for _ in range(renders):
+                context, page, frames, errors = open_tab(browser, url, tab)
+                times.append(first_render(page, n_plots))
+                context.close()
+            renders_ms[tab] = times
+            log(f"{tab}: first render {', '.join(f'{t:.0f}' if t else 'timeout' for t in times)} ms")
+            for control in tab_controls(tab):
+                # A fresh page per control: every control is measured from the tab's defaults.
+                context, page, frames, errors = open_tab(browser, url, tab, control.query)
+                first_render(page, n_plots)
+                presser = Presser(locate(page, control), control.kind)
+                presser.element.focus()
+                press_and_measure(page, frames, presser)  # warm-up: first use of this code path
+                results = [press_and_measure(page, frames, presser) for _ in range(repeats)]
+                context.close()
+                lat = [r[0] for r in results]
+                row = dict(tab=tab, control=control.label, setup=control.query.split("=")[-1],
+                           p50=_percentile(lat, 50), p95=_percentile(lat, 95),
+                           max=max((x for x in lat if x is not None), default=float("nan")),
+                           frames=statistics.median(r[1] for r in results),
+                           max_frames=max(r[1] for r in results),
+                           kbytes=statistics.median(r[2] for r in results) / 1e3,
+                           timeouts=sum(x is None for x in lat), errors=len(errors))
+                rows.append(row)
+                log(format_row(row))
+        browser.close()
+    return rows, renders_ms
+
+
+HEADER = (f"  {'tab':<9} {'control':<34} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'frames':>6} "
+          f"{'max fr':>6} {'kB':>6} {'t/o':>3}")
+
+
+def format_row(r):
+    name = r["control"] + (f" ({r['setup']})" if r["setup"] else "")
+    return (f"  {r['tab']:<9} {name:<34} {r['p50']:7.0f} {r['p95']:7.0f} {r['max']:7.0f} {r['frames']:6.0f} "
+            f"{r['max_frames']:6d} {r['kbytes']:6.1f} {r['timeouts']:3d}")
+
+
+def report(rows, renders_ms, log=print):
+    log("Browser latency, one session (key press -> new plot data in the page):")
+    log(HEADER)
+    for r in rows:
+        log(format_row(r))
+    log("First render (navigation start -> every plot of the tab rendered), ms:")
+    for tab, times in renders_ms.items():
+        ok = [t for t in times if t is not None]
+        log(f"  {tab:<9} median {statistics.median(ok):.0f}  (runs: {', '.join(f'{t:.0f}' for t in ok)})"
+            if ok else f"  {tab:<9} timeout")
+    lat = [r["p50"] for r in rows]
+    log(f"Controls: {len(rows)}; p50 over controls: median {np.nanmedian(lat):.0f} ms, worst {np.nanmax(lat):.0f} ms; "
+        f"worst p95 {np.nanmax([r['p95'] for r in rows]):.0f} ms; most frames in one update "
+        f"{max(r['max_frames'] for r in rows)}; timeouts {sum(r['timeouts'] for r in rows)}; "
+        f"console errors {sum(r['errors'] for r in rows)}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=8, help="key presses per control (default 8)")
+    parser.add_argument("--renders", type=int, default=3, help="first renders per tab (default 3)")
+    parser.add_argument("--tabs", default="Devices,Encoding,Crossbar", help="comma-separated tabs")
+    parser.add_argument("--url", help="measure an app already running at this URL instead of starting one")
+    args = parser.parse_args(argv)
+    tabs = [t.strip() for t in args.tabs.split(",") if t.strip()]
+    unknown = [t for t in tabs if t not in TABS or t == "Overview"]
+    if unknown:
+        parser.error(f"--tabs: unknown tab(s) {unknown}; allowed: Devices, Encoding, Crossbar")
+    if args.url:
+        rows, renders = run(args.url, tabs, args.repeats, args.renders)
+    else:
+        with Server() as server:
+            rows, renders = run(server.url, tabs, args.repeats, args.renders)
+    report(rows, renders)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""Classroom load command: N students at once on one lab server, in real headless Chromium pages.
+
+    analog-explorer-classroom                 # 10 pages for 60 s, then 60 s of watching memory
+    analog-explorer-classroom --pages 5 --duration 30
+    analog-explorer-classroom --light 30      # 30 sessions opened together by websocket clients
+
+What it does: starts `analog-explorer` (the lab settings of `explorer.cli`) on a free loopback
+port, opens `--pages` pages at once (one browser context each: separate sessions, separate
+caches, as separate students), and lets each page act like a student for `--duration` seconds:
+it opens the Devices tab, then keeps moving, in turn, the sliders of the Devices, Encoding and
+Crossbar tabs (switching tabs by clicking them), one key press at a time, waiting for the new
+plot data and then a random pause of 0.5 to 2 s (fixed seed per page). It then closes every page
+and watches the server for `--after` seconds.
+
+It reports: key press -> new plot data latency (p50, p95, max, steps over 5 s, steps with no new
+data within 30 s), first-render times (page open and tab switches), console errors, requests to
+any host other than this machine (the command fails if there is one), and the server's memory
+(resident set of the server process): at start (after the warm-up), peak, per session, and
+`--after` seconds after the pages closed, with the sessions the server reports destroyed.
+
+`--light N` instead opens N sessions together with Bokeh's own websocket client (what a browser
+does to get its document, without drawing it) and reports when each was ready and the server CPU
+time per session.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .served import (PLOT_MODELS, PROBE_JS, READY_JS, READY_TEXT, RENDERED_JS, SINCE_JS, TABS, Server,
+                     launch_chromium, slider_handle)
+
+SLOW_STEP_S = 5.0
+STEP_TIMEOUT_S = 30.0
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+STUDENT_SLIDERS = {
+    # Sliders a student moves on each tab (their titles on the page).
+    "Devices": ["Time after programming", "Read-noise scale", "Drift-coefficient scale", "Number of levels"],
+    "Encoding": ["Time after programming", "Slices", "ADC bits", "Additive common mode \\(µS\\)"],
+    "Crossbar": ["ADC bits", "Time after programming", "DAC bits", "Read-noise scale"],
+}
+STEPS_PER_TAB = 3
+
+
+# ------------------------------------------------------------------ server measurements
+
+
+def rss_mb(pid):
+    """Resident memory (MB) of process `pid` and its children."""
+    total = 0
+    for p in [pid] + _children(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024.0
+
+
+def cpu_seconds(pid):
+    """User + system CPU time (s) of process `pid` and its children so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in [pid] + _children(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / tick
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+    return kids + [g for k in kids for g in _children(k)]
+
+
+class MemoryWatch:
+    """Samples the server's resident memory every `period` seconds in a thread."""
+
+    def __init__(self, pid, period=0.25):
+        self.pid, self.period = pid, period
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.samples.append((time.perf_counter(), rss_mb(self.pid)))
+            self._stop.wait(self.period)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, since=0.0):
+        return max((m for t, m in self.samples if t >= since), default=float("nan"))
+
+
+def count_sessions(server, event):
+    return sum(f"[explorer] session {event}:" in line for line in list(server.output))
+
+
+# ------------------------------------------------------------------ one student
+
+
+class Student:
+    """One page that behaves like a student (see the module docstring)."""
+
+    def __init__(self, index, browser, url, duration, seed):
+        self.index, self.browser, self.url, self.duration = index, browser, url, duration
+        self.rng = random.Random(seed * 1000 + index)
+        self.latencies = []       # ms per key press (None: no new data within the timeout)
+        self.frames = []          # websocket frames per key press
+        self.first_render = None  # ms, page open to the Devices plots rendered
+        self.tab_renders = []     # ms, tab click to the tab's plots rendered
+        self.errors = []
+        self.foreign = []         # requests to other hosts
+        self._frames = 0
+        self._last_frame = time.perf_counter()
+
+    def _request(self, request):
+        parsed = urlparse(request.url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
+            self.foreign.append(request.url)
+
+    def _frame(self, payload):
+        self._frames += 1
+        self._last_frame = time.perf_counter()
+
+    async def _wait_rendered(self, page, n_titles, timeout=120.0):
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            ms = await page.evaluate(READY_JS, n_titles)
+            if ms is not None:
+                return ms
+            await asyncio.sleep(0.05)
+        return None
+
+    async def _wait_tab(self, page, tab, n_titles, timeout=120.0):
+        """performance.now() when `tab`'s heading shows and its plots are rendered (or None)."""
+        await page.get_by_text(READY_TEXT[tab]).first.wait_for(timeout=1000 * timeout)
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            ms = await page.evaluate(RENDERED_JS, n_titles)
+            if ms is not None:
+                return ms
+            await asyncio.sleep(0.05)
+        return None
+
+    async def _press(self, page, label):
+        handle = slider_handle(page, f"^{label}:")
+        await handle.focus()
+        now, hi = (float(await handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        key = "ArrowLeft" if now >= hi or self.rng.random() < 0.3 else "ArrowRight"
+        index = await page.evaluate("() => window.__probe.keys.length")
+        frames0 = self._frames
+        await handle.press(key)
+        start = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.05)
+            changes = await page.evaluate(SINCE_JS, [index, list(PLOT_MODELS)])
+            if changes and time.perf_counter() - self._last_frame > 0.5:
+                self.latencies.append(max(c[0] for c in changes))
+                break
+            if time.perf_counter() - start > STEP_TIMEOUT_S:
+                self.latencies.append(max(c[0] for c in changes) if changes else None)
+                break
+        self.frames.append(self._frames - frames0)
+
+    async def run(self, plots_per_tab):
+        context = await self.browser.new_context(viewport={"width": 1400, "height": 1600})
+        context.on("request", self._request)
+        page = await context.new_page()
+        await page.add_init_script(PROBE_JS)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        await page.goto(f"{self.url}?tab={TABS['Devices']}", timeout=180000)
+        self.first_render = await self._wait_rendered(page, plots_per_tab["Devices"])
+        end = time.perf_counter() + self.duration
+        tab = "Devices"
+        order = ["Devices", "Encoding", "Crossbar"]
+        while time.perf_counter() < end:
+            for _ in range(STEPS_PER_TAB):
+                if time.perf_counter() >= end:
+                    break
+                await self._press(page, self.rng.choice(STUDENT_SLIDERS[tab]))
+                await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+            tab = order[(order.index(tab) + 1) % len(order)]
+            if time.perf_counter() >= end:
+                break
+            start = await page.evaluate("() => performance.now()")
+            await page.get_by_role("tab", name=tab, exact=True).click()
+            done = await self._wait_tab(page, tab, plots_per_tab[tab])
+            self.tab_renders.append(done - start if done is not None else None)
+        await context.close()
+
+
+# ------------------------------------------------------------------ runs
+
+
+def _stats(values):
+    ok = [v for v in values if v is not None]
+    if not ok:
+        return "none"
+    return (f"p50 {np.percentile(ok, 50):.0f} ms, p95 {np.percentile(ok, 95):.0f} ms, "
+            f"max {max(ok):.0f} ms (n = {len(ok)})")
+
+
+async def _class(url, pages, duration, seed):
+    from playwright.async_api import async_playwright
+
+    from .browser_benchmark import plot_count
+
+    plots = {tab: plot_count(tab) for tab in ("Devices", "Encoding", "Crossbar")}
+    async with async_playwright() as pw:
+        browser = await launch_chromium(pw)
+        students = [Student(k, browser, url, duration, seed) for k in range(pages)]
+        await asyncio.gather(*[s.run(plots) for s in students])
+        await browser.close()
+    return students
+
+
+def run_class(pages, duration, after, seed, log=print):
+    """The browser load run; returns a dict of the figures and whether it passed."""
+    with Server() as server:
+        pid = server.pid
+        time.sleep(1.0)
+        start_mb = rss_mb(pid)
+        cpu0 = cpu_seconds(pid)
+        log(f"Server pid {pid}: {start_mb:.0f} MB after warm-up; {pages} pages for {duration:.0f} s ...")
+        with MemoryWatch(pid) as watch:
+            t0 = time.perf_counter()
+            students = asyncio.run(_class(server.url, pages, duration, seed))
+            closed_at = time.perf_counter()
+            cpu_used = cpu_seconds(pid) - cpu0
+            peak = watch.peak()
+            log(f"Pages closed after {closed_at - t0:.0f} s; watching the server for {after:.0f} s ...")
+            time.sleep(after)
+            after_mb = rss_mb(pid)
+        created, destroyed = count_sessions(server, "created"), count_sessions(server, "destroyed")
+        tracebacks = sum("Traceback" in line for line in server.output)
+    lat = [v for s in students for v in s.latencies]
+    ok = [v for v in lat if v is not None]
+    foreign = [u for s in students for u in s.foreign]
+    errors = [e for s in students for e in s.errors]
+    result = dict(
+        pages=pages, steps=len(lat), p50=float(np.percentile(ok, 50)) if ok else float("nan"),
+        p95=float(np.percentile(ok, 95)) if ok else float("nan"), max=max(ok, default=float("nan")),
+        slow=sum(v is None or v > 1e3 * SLOW_STEP_S for v in lat), timeouts=sum(v is None for v in lat),
+        frames_max=max((f for s in students for f in s.frames), default=0),
+        first_render=[s.first_render for s in students], tab_renders=[v for s in students for v in s.tab_renders],
+        errors=errors, foreign=foreign, start_mb=start_mb, peak_mb=peak, after_mb=after_mb,
+        per_session_mb=(peak - start_mb) / pages, created=created, destroyed=destroyed, cpu_s=cpu_used,
+        tracebacks=tracebacks)
+    log(f"Key press -> new plot data, {len(lat)} steps over {pages} pages: {_stats(lat)}; "
+        f"steps over {SLOW_STEP_S:.0f} s: {result['slow']}; no new data within {STEP_TIMEOUT_S:.0f} s: "
+        f"{result['timeouts']}; most websocket frames in one step: {result['frames_max']}")
+    log(f"First render, page open -> Devices plots: {_stats(result['first_render'])}")
+    log(f"First render, tab click -> the tab's plots: {_stats(result['tab_renders'])}")
+    log(f"Console errors: {len(errors)}" + (f" (first: {errors[0][:200]})" if errors else ""))
+    log(f"Requests to other hosts: {len(foreign)}" + (f" (first: {foreign[0]})" if foreign else ""))
+    log(f"Server memory: {start_mb:.0f} MB at start, peak {peak:.0f} MB "
+        f"({result['per_session_mb']:.1f} MB per session), {after_mb:.0f} MB {after:.0f} s after the pages "
+        f"closed; sessions created {created}, destroyed {destroyed}; server CPU {cpu_used:.0f} s "
+        f"({cpu_used / max(len(lat), 1):.2f} s per step, page opens included); tracebacks in its log: {tracebacks}")
+    result["passed"] = not foreign
+    return result
+
+
+def _light_session(url, results, index, barrier):
+    from bokeh.client import pull_session
+
+    barrier.wait()
+    start = time.perf_counter()
+    try:
+        session = pull_session(url=url, arguments={"tab": str(TABS["Devices"])})
+        n_models = len(session.document.models)
+        results[index] = (time.perf_counter() - start, n_models)
+        session.close()
+    except Exception as exc:  # a failed open is reported, not raised
+        results[index] = (None, repr(exc))
+
+
+def run_light(n, log=print):
+    """Open `n` sessions at once with Bokeh's websocket client; returns the figures."""
+    with Server() as server:
+        pid = server.pid
+        time.sleep(1.0)
+        cpu0 = cpu_seconds(pid)
+        results = [None] * n
+        barrier = threading.Barrier(n)
+        threads = [threading.Thread(target=_light_session, args=(server.url, results, k, barrier)) for k in range(n)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        cpu = cpu_seconds(pid) - cpu0
+    times = [r[0] for r in results if r and r[0] is not None]
+    failed = [r[1] for r in results if r and r[0] is None]
+    log(f"{n} sessions opened together: all ready after {wall:.1f} s; per session ready after "
+        f"p50 {statistics.median(times):.1f} s, max {max(times):.1f} s; failed {len(failed)}"
+        + (f" ({failed[0]})" if failed else "") + f"; server CPU {cpu:.1f} s ({cpu / n:.2f} s per session)")
+    return dict(n=n, wall=wall, times=times, failed=failed, cpu_s=cpu)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=10, help="concurrent pages (default 10)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds each page works (default 60)")
+    parser.add_argument("--after", type=float, default=60.0,
+                        help="seconds to watch the server's memory after the pages close (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the pages' choices (default 0)")
+    parser.add_argument("--light", type=int, default=0, metavar="N",
+                        help="instead: open N sessions together with websocket clients and time them")
+    args = parser.parse_args(argv)
+    for name in ("pages", "light"):
+        if getattr(args, name) < 0 or (name == "pages" and args.pages < 1):
+            parser.error(f"--{name} must be a positive number, got {getattr(args, name)}")
+    if args.duration <= 0 or args.after < 0:
+        parser.error("--duration must be positive and --after non-negative")
+    if args.light:
+        run_light(args.light)
+        return 0
+    result = run_class(args.pages, args.duration, args.after, args.seed)
+    if not result["passed"]:
+        print("FAILED: the pages requested resources from other hosts", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,486 @@
+"""Plots that update in place, cheaply, and the dashboard base class that drives them.
+
+Why Bokeh figures and not HoloViews elements: measured on this machine, a session of the
+Devices tab built with HoloViews DynamicMaps cost 3.4 s of server CPU to open (86 % of it in
+HoloViews' plotting and data interfaces) and each time step sent about 9,900 binary buffers
+(HoloViews splits a multi-coloured `Path` into 2-point segments, one buffer pair each). Here
+every plot is a Bokeh figure whose layers read `ColumnDataSource`s holding a few large arrays;
+an update replaces only the sources, titles and annotations whose values changed, all in one
+websocket message.
+
+How an update runs: a model parameter changes (a slider, in Panel's thread pool or on the
+event loop); the dashboard computes the data of the charts that depend on that parameter in
+the calling thread (the Numba kernels release the GIL, so sessions compute side by side), then
+schedules one short callback on the session's event loop that assigns the changed values inside
+`pn.io.hold()`, which sends them as a single PATCH-DOC message. Results computed for older
+settings never overwrite newer ones (a generation counter), and nothing is computed or sent
+for a session whose page has closed.
+"""
+
+import collections
+import ctypes
+import gc
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.core.serialization import Buffer, Serializable
+from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, LabelSet, LinearColorMapper, Span
+from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
+from bokeh.util.serialization import make_id, transform_array
+
+from ._widgets import explained, protect_math
+
+PALETTE = tuple(Category10_10)
+"""Colour of line group k: PALETTE[k % 10], so a colour does not move when lines are added."""
+
+PLOT_HEIGHT = 300
+
+
+# ------------------------------------------------------------------ data helpers (pure NumPy)
+
+
+def step_outline(edges, counts):
+    """x, y of a histogram's outline drawn as one line (bins of `edges`, heights `counts`)."""
+    x = np.repeat(np.asarray(edges, dtype=float), 2)[1:-1]
+    y = np.repeat(np.asarray(counts, dtype=float), 2)
+    return x, y
+
+
+def lines(xs, ys, groups=None, dtype=np.float32):
+    """Many lines as `multi_line` data with one entry per colour: the lines of one colour are
+    joined into one NaN-separated array, so any number of lines costs at most 2 x 10 arrays.
+
+    `groups[i]` picks line i's colour, ``PALETTE[groups[i] % 10]`` (default: i).
+    """
+    if groups is None:
+        groups = range(len(xs))
+    by_colour = {}
+    for x, y, g in zip(xs, ys, groups):
+        by_colour.setdefault(int(g) % len(PALETTE), []).append((np.asarray(x), np.asarray(y)))
+    out_x, out_y, colours = [], [], []
+    for k in sorted(by_colour):
+        parts = by_colour[k]
+        n = sum(len(x) + 1 for x, _ in parts) - 1
+        cx, cy = np.full(n, np.nan, dtype=dtype), np.full(n, np.nan, dtype=dtype)
+        at = 0
+        for x, y in parts:
+            cx[at:at + len(x)], cy[at:at + len(y)] = x, y
+            at += len(x) + 1
+        out_x.append(cx)
+        out_y.append(cy)
+        colours.append(PALETTE[k])
+    return {"xs": out_x, "ys": out_y, "color": colours}
+
+
+def positive(a):
+    """Values for a log axis: zeros and negative values become NaN (gaps) rather than errors."""
+    a = np.asarray(a, dtype=float)
+    return np.where(a > 0, a, np.nan)
+
+
+INLINE_MAX_BYTES = 64 * 1024
+"""Arrays up to this size travel inside the update message (base64); larger ones as binary frames."""
+
+
+class InlineArray(np.ndarray, Serializable):
+    """An array that Bokeh serializes inside the message's JSON (base64) instead of as a separate
+    binary buffer: Bokeh sends every buffer as two websocket frames of its own, so a plot of many
+    small arrays would otherwise cost many frames per update."""
+
+    def to_serializable(self, serializer):
+        array = transform_array(np.ascontiguousarray(self.view(np.ndarray)))
+        data = Buffer(make_id(), array.data).to_base64()  # gzip + base64, as BokehJS reads inline bytes
+        return {"type": "ndarray", "array": {"type": "bytes", "data": data},
+                "shape": list(array.shape), "dtype": array.dtype.name, "order": sys.byteorder}
+
+
+def _wire(value):
+    """A data-source column as it is sent: small arrays inline (also inside lists of arrays)."""
+    if isinstance(value, np.ndarray):
+        return value.view(InlineArray) if value.dtype.kind in "biuf" and value.nbytes <= INLINE_MAX_BYTES else value
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
+
+
+def _same(a, b):
+    """Whether two values of a data source (arrays, lists of arrays, strings, numbers) are equal."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+# ------------------------------------------------------------------ one figure
+
+
+class LivePlot:
+    """A Bokeh figure with named layers; `apply(update)` changes only what differs from what is shown.
+
+    An update is a dict: ``"title"`` -> the title text; a source layer's name -> its data
+    (a dict of columns); a `span` layer's name -> its location (None hides it); a `box`
+    layer's name -> ``(left, right)``; ``"color_range"`` -> ``(low, high)`` of the image mapper.
+    """
+
+    def __init__(self, x_label, y_label, *, x_log=False, y_log=False, height=PLOT_HEIGHT, y_factors=None,
+                 x_start=None, y_start=None, hover=True, match_aspect=False):
+        opts = dict(height=height, sizing_mode="stretch_width", x_axis_type="log" if x_log else "linear",
+                    y_axis_type="log" if y_log else "linear", toolbar_location="right",
+                    tools="pan,wheel_zoom,box_zoom,reset,save", output_backend="canvas",
+                    match_aspect=match_aspect)
+        if y_factors is not None:
+            opts["y_range"] = list(y_factors)
+        self.figure = fig = figure(**opts)
+        fig.title.text = " "
+        fig.xaxis.axis_label = x_label
+        fig.yaxis.axis_label = y_label
+        if x_start is not None:
+            fig.x_range.start = x_start
+        if y_start is not None:
+            fig.y_range.start = y_start
+        self._hover = None
+        if hover:
+            self._hover = HoverTool(tooltips=[(x_label, "$x{0.[000]}"), (y_label, "$y{0.[000]}")], renderers=[])
+            fig.add_tools(self._hover)
+        self.sources = {}
+        self.annotations = {}
+        self.mapper = None
+        self._shown = {}
+        self._generation = -1
+        self.updates = 0
+        """Updates applied (the browser tests and the benchmark count what a control re-draws)."""
+
+    # -------------------------------------------------------------- layers
+
+    def _source(self, name, columns):
+        source = ColumnDataSource({c: [] for c in columns}, name=name)
+        self.sources[name] = source
+        return source
+
+    def _hoverable(self, renderer, hover):
+        if hover and self._hover is not None:
+            self._hover.renderers = [*self._hover.renderers, renderer]
+        return renderer
+
+    def multi_line(self, name, hover=True, **opts):
+        """Lines given by `lines(...)`: columns xs, ys, color."""
+        src = self._source(name, ("xs", "ys", "color"))
+        return self._hoverable(self.figure.multi_line("xs", "ys", line_color="color", source=src, **opts), hover)
+
+    def line(self, name, hover=True, **opts):
+        src = self._source(name, ("x", "y"))
+        return self._hoverable(self.figure.line("x", "y", source=src, **opts), hover)
+
+    def scatter(self, name, hover=True, **opts):
+        src = self._source(name, ("x", "y"))
+        return self._hoverable(self.figure.scatter("x", "y", source=src, **opts), hover)
+
+    def quad(self, name, bottom=0.0, hover=True, **opts):
+        """Histogram bars: columns left, right, top."""
+        src = self._source(name, ("left", "right", "top"))
+        return self._hoverable(self.figure.quad(left="left", right="right", top="top", bottom=bottom,
+                                                source=src, **opts), hover)
+
+    def segment(self, name, hover=False, **opts):
+        """Vertical or free segments: columns x0, y0, x1, y1."""
+        src = self._source(name, ("x0", "y0", "x1", "y1"))
+        return self._hoverable(self.figure.segment("x0", "y0", "x1", "y1", source=src, **opts), hover)
+
+    def hbar(self, name, hover=True, **opts):
+        """Horizontal bars on a categorical y axis: columns y, right, color (and any extra columns)."""
+        src = self._source(name, ("y", "right", "color"))
+        return self._hoverable(self.figure.hbar(y="y", right="right", height=0.7, fill_color="color",
+                                                line_color=None, source=src, **opts), hover)
+
+    def image(self, name, palette="Viridis256", colorbar=True):
+        """A matrix as an image: columns image (a list with one 2-D array), x, y, dw, dh."""
+        src = self._source(name, ("image", "x", "y", "dw", "dh"))
+        self.mapper = LinearColorMapper(palette=palette, nan_color=(0, 0, 0, 0))
+        renderer = self.figure.image("image", x="x", y="y", dw="dw", dh="dh", color_mapper=self.mapper,
+                                     source=src)
+        if colorbar:
+            self.figure.add_layout(renderer.construct_color_bar(width=10), "right")
+        return renderer
+
+    def labels(self, name, **opts):
+        """Text labels: columns x, y, text."""
+        src = self._source(name, ("x", "y", "text"))
+        label_set = LabelSet(x="x", y="y", text="text", source=src, **opts)
+        self.figure.add_layout(label_set)
+        return label_set
+
+    def span(self, name, dimension="height", **opts):
+        """A vertical (or horizontal) line across the plot at a location set by updates."""
+        span = Span(location=None, dimension=dimension, **opts)
+        self.figure.add_layout(span)
+        self.annotations[name] = span
+        return span
+
+    def box(self, name, **opts):
+        """A shaded vertical band from left to right, set by updates as (left, right)."""
+        box = BoxAnnotation(left=None, right=None, **opts)
+        self.figure.add_layout(box)
+        self.annotations[name] = box
+        return box
+
+    def name(self, name):
+        """Name the figure and its layers `name/layer` (the browser tests tell plots apart by them)."""
+        self.figure.name = name
+        self.figure.title.name = f"{name}/title"
+        for layer, model in [*self.sources.items(), *self.annotations.items()]:
+            model.name = f"{name}/{layer}"
+
+    # -------------------------------------------------------------- updates
+
+    def apply(self, update, generation=None):
+        """Change the figure to show `update`; only values that differ from the shown ones are set.
+
+        With a `generation`, an update older than the last one applied is dropped (results of
+        threads that finished out of order). Returns the number of Bokeh properties set.
+        """
+        if generation is not None:
+            if generation < self._generation:
+                return 0
+            self._generation = generation
+        changed = 0
+        for key, value in update.items():
+            if key in self._shown and _same(self._shown[key], value):
+                continue
+            self._shown[key] = value
+            changed += 1
+            if key == "title":
+                self.figure.title.text = value
+            elif key == "color_range":
+                self.mapper.update(low=value[0], high=value[1])
+            elif key in self.sources:
+                self.sources[key].data = {name: _wire(column) for name, column in value.items()}
+            elif isinstance(self.annotations.get(key), Span):
+                self.annotations[key].location = value
+            elif isinstance(self.annotations.get(key), BoxAnnotation):
+                self.annotations[key].update(left=value[0], right=value[1])
+            else:
+                raise KeyError(f"no layer named {key!r} in this plot")
+        if changed:
+            self.updates += 1
+        return changed
+
+
+# ------------------------------------------------------------------ dashboards
+
+
+@dataclass(frozen=True)
+class Part:
+    """Part of a chart's data: `data(view)` gives the update (or a tuple of updates, one per plot
+    of the chart) and is recomputed when a parameter named in `depends` changes."""
+
+    data: Callable
+    depends: tuple
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One plot (or a row of plots) of a dashboard with its heading and explanation.
+
+    build: makes its `LivePlot` (or a tuple of them, shown side by side). parts: the `Part`s
+    whose updates it shows: a marker that moves with one parameter is a part of its own, so that
+    moving it does not recompute (or resend) the rest. text: the explanation beside it, or a
+    dict technology -> explanation ("default" for the others).
+    """
+
+    heading: str
+    build: Callable
+    parts: tuple
+    text: object = ""
+
+    @property
+    def depends(self):
+        """Every parameter whose change re-draws some part of the chart."""
+        return tuple(dict.fromkeys(n for part in self.parts for n in part.depends))
+
+
+def _release_memory():
+    """Collect garbage and hand freed heap pages back to the system (glibc), so that a closed
+    session's memory shows up as free again rather than staying in the allocator's arenas."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class LiveDashboard(pn.viewable.Viewer):
+    """Base of the dashboards: charts that re-draw in place when the parameters they depend on change.
+
+    A subclass sets `model` and returns its charts from `charts()`; `controls()` builds its widgets.
+    """
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._plots = None  # heading -> tuple of LivePlot, built on first render
+        self._closed = False
+        self._doc = None
+        self._layout = None
+        self._panes = {}
+        self.computed = collections.deque(maxlen=256)
+        """(chart heading, part index) of every part computed, in order (for tests)."""
+
+    # -------------------------------------------------------------- to override
+
+    def charts(self):
+        raise NotImplementedError
+
+    def controls(self):
+        """The column of widgets, laid out."""
+        raise NotImplementedError
+
+    def widgets(self):
+        """Every control of the dashboard: a dict of name -> widget (the benchmark presses each)."""
+        raise NotImplementedError
+
+    def busy(self, names):
+        """Whether a change of the parameters `names` should show the loading indicator."""
+        return False
+
+    # -------------------------------------------------------------- machinery
+
+    def _param_owner(self, name):
+        return self if (name in self.param and name != "name") else self.model
+
+    def _build(self):
+        self._charts = list(self.charts())
+        self._plots = {}
+        for chart in self._charts:
+            built = chart.build()
+            plots = built if isinstance(built, tuple) else (built,)
+            for k, plot in enumerate(plots):
+                plot.name(chart.heading if len(plots) == 1 else f"{chart.heading} [{k}]")
+            self._plots[chart.heading] = plots
+        self._update(self._all_parts(), self._next_generation(), schedule=False)
+        names = {}
+        for chart in self._charts:
+            for name in chart.depends:
+                names.setdefault(id(self._param_owner(name)), (self._param_owner(name), set()))[1].add(name)
+        for owner, owned in names.values():
+            owner.param.watch(self._changed, sorted(owned))
+
+    def _next_generation(self):
+        with self._lock:
+            self._generation += 1
+            return self._generation
+
+    def _session_gone(self):
+        if self._closed:
+            return True
+        context = getattr(self._doc, "session_context", None)
+        session = getattr(context, "_session", None)
+        return session is not None and (session.destroyed or session.connection_count == 0)
+
+    def _all_parts(self):
+        return [(chart, part) for chart in self._charts for part in chart.parts]
+
+    def _changed(self, *events):
+        names = {e.name for e in events}
+        parts = [(c, p) for c, p in self._all_parts() if names & set(p.depends)]
+        if not parts or self._session_gone():
+            return
+        self.refresh(parts, busy=self.busy(names))
+
+    def refresh(self, parts=None, busy=False):
+        """Recompute `parts` ((chart, part) pairs; default: all) and show them."""
+        if self._plots is None:
+            return
+        parts = self._all_parts() if parts is None else parts
+        generation = self._next_generation()
+        if busy and self._layout is not None:
+            self._layout.loading = True
+        try:
+            self._update(parts, generation, schedule=True)
+        finally:
+            if busy and self._layout is not None:
+                self._layout.loading = False
+
+    def _update(self, parts, generation, schedule):
+        updates = []
+        for chart, part in parts:
+            data = part.data(self)
+            self.computed.append((chart.heading, chart.parts.index(part)))
+            plots = self._plots[chart.heading]
+            updates.extend(zip(plots, data if isinstance(data, tuple) else (data,)))
+        if self._session_gone():
+            return
+
+        def apply():
+            if self._session_gone():
+                return
+            with pn.io.hold():
+                for plot, update in updates:
+                    plot.apply(update, generation)
+
+        if not schedule or self._doc is None or self._doc.session_context is None:
+            apply()
+            if schedule and self._layout is not None:
+                # Outside a server (a notebook): ask Panel to push the changed Bokeh models.
+                for plot, _ in updates:
+                    pane = self._panes.get(id(plot))
+                    if pane is not None:
+                        pane.param.trigger("object")
+        else:
+            pn.state.execute(apply)
+
+    def _on_session_destroyed(self, session_context):
+        self._closed = True
+        self._plots = None
+        _release_memory()
+
+    def plots(self):
+        """The charts with their explanations."""
+        if self._plots is None:
+            self._build()
+        self._panes = {}
+        column = []
+        for chart in self._charts:
+            panes = []
+            for plot in self._plots[chart.heading]:
+                pane = pn.pane.Bokeh(plot.figure, sizing_mode="stretch_width")
+                self._panes[id(plot)] = pane
+                panes.append(pane)
+            body = panes[0] if len(panes) == 1 else pn.Row(*panes, sizing_mode="stretch_width")
+            text = chart.text
+            if isinstance(text, dict):
+                table = text
+                text = pn.bind(lambda tech: protect_math(table.get(tech, table.get("default", ""))),
+                               self.model.param.technology)
+            column.append(explained(chart.heading, body, text))
+        self._layout = pn.Column(*column, sizing_mode="stretch_width")
+        return self._layout
+
+    def _render(self):
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None and self._doc is None:
+            self._doc = doc
+            pn.state.on_session_destroyed(self._on_session_destroyed)
+        return pn.Row(self.controls(), self.plots(), sizing_mode="stretch_width")
+
+    def __panel__(self):
+        # Lazy: a dashboard in a tab that nobody opens computes nothing and builds no figure.
+        render = param.depends()(lambda: self._render())  # no dependencies: rendered once, when shown
+        return pn.param.ParamFunction(render, lazy=True, sizing_mode="stretch_width")
+
+
+__all__ = ["PALETTE", "Chart", "Part", "LiveDashboard", "LivePlot", "lines", "positive", "step_outline"]

@@ -1,0 +1,108 @@
+"""The update path of the dashboards, without a browser: what a parameter change recomputes, what
+it sends, and how many pieces it sends it in."""
+
+import numpy as np
+import panel as pn
+import pytest
+from bokeh.core.serialization import Serializer
+from bokeh.document import Document
+
+from explorer.views import CrossbarView, DevicesView, EncodingView
+from explorer.views._live import PALETTE, LivePlot, lines
+
+HISTOGRAM = "Programmed levels at the chosen time"
+DRIFT = "Drift on a log-time axis"
+
+
+def rendered(cls, **params):
+    view = cls(**params)
+    pn.panel(view).get_root(Document())
+    return view
+
+
+def test_lines_join_each_colour_into_one_array():
+    x = np.arange(5.0)
+    data = lines([x] * 13, [x + k for k in range(13)])
+    # 13 lines, 10 colours: lines k and k + 10 share a colour and an array.
+    assert len(data["xs"]) == len(data["ys"]) == len(data["color"]) == 10
+    assert data["color"] == list(PALETTE)
+    joined = data["ys"][0]
+    assert joined.size == 2 * 5 + 1 and np.isnan(joined[5])
+    np.testing.assert_array_equal(joined[6:], x + 10)
+    empty = lines([], [])
+    assert empty == {"xs": [], "ys": [], "color": []}
+
+
+def test_apply_sets_only_what_changed_and_drops_stale_results():
+    plot = LivePlot("x", "y")
+    plot.line("curve")
+    plot.span("marker")
+    first = {"title": "a", "curve": {"x": np.arange(3.0), "y": np.ones(3)}, "marker": 1.0}
+    assert plot.apply(first, generation=1) == 3
+    assert plot.apply(first, generation=2) == 0  # same values: nothing is set, nothing is sent
+    assert plot.apply(dict(first, marker=2.0), generation=3) == 1
+    assert plot.annotations["marker"].location == 2.0
+    # A result computed for older settings, finishing late, does not overwrite a newer one.
+    assert plot.apply(dict(first, marker=5.0), generation=2) == 0
+    assert plot.annotations["marker"].location == 2.0
+    with pytest.raises(KeyError, match="no layer named 'nothing'"):
+        plot.apply({"nothing": 1.0})
+
+
+def test_small_arrays_travel_inside_the_message_and_large_ones_as_buffers():
+    plot = LivePlot("x", "y")
+    plot.multi_line("paths")
+    plot.scatter("points")
+    small = lines([np.arange(500.0)] * 8, [np.random.default_rng(0).random(500) for _ in range(8)])
+    large = {"x": np.arange(100_000.0), "y": np.zeros(100_000)}
+    plot.apply({"paths": small, "points": large})
+    encoded = Serializer(deferred=True)
+    encoded.encode(plot.sources["paths"].data)
+    assert encoded.buffers == []  # 16 arrays, no binary frame
+    encoded = Serializer(deferred=True)
+    encoded.encode(plot.sources["points"].data)
+    assert len(encoded.buffers) == 2
+
+
+def test_devices_time_step_recomputes_and_redraws_only_what_depends_on_time():
+    view = rendered(DevicesView)
+    plots = {heading: plots[0] for heading, plots in view._plots.items()}
+    before = {heading: plot.updates for heading, plot in plots.items()}
+    drift_paths = plots[DRIFT].sources["paths"].data
+    view.computed.clear()
+    view.model.log10_time += 0.5
+    assert list(view.computed) == [(HISTOGRAM, 0), (DRIFT, 1)]  # histogram, and the drift plot's marker
+    changed = {h for h, plot in plots.items() if plot.updates != before[h]}
+    assert changed == {HISTOGRAM, DRIFT}
+    assert plots[DRIFT].sources["paths"].data is drift_paths  # trajectories not resent
+    assert plots[DRIFT].annotations["now"].location == pytest.approx(view.model.t)
+    assert f"t = {view.model.t / 3600:.3g} h" in plots[HISTOGRAM].figure.title.text
+
+
+@pytest.mark.parametrize("cls", [DevicesView, EncodingView, CrossbarView])
+def test_every_part_of_every_chart_draws_for_every_technology(cls):
+    params = {}
+    if cls is EncodingView:
+        from explorer.models import EncodingExplorer
+        params["model"] = EncodingExplorer(size=32, batch=8)
+    if cls is CrossbarView:
+        from explorer.models import CrossbarExplorer
+        params["model"] = CrossbarExplorer(size=64, batch=8)
+    view = rendered(cls, **params)
+    technologies = list(view.model.param.technology.objects)
+    for technology in technologies[1:] + technologies[:1]:  # the first is the default: start elsewhere
+        view.computed.clear()
+        view.model.technology = technology
+        parts = {(c.heading, k) for c in view.charts() for k, p in enumerate(c.parts) if "technology" in p.depends}
+        assert set(view.computed) == parts, technology
+        for plots in view._plots.values():
+            for plot in plots:
+                assert plot.figure.title.text.strip(), (technology, plot.figure.name)
+
+
+def test_a_closed_session_computes_nothing():
+    view = rendered(DevicesView)
+    view._on_session_destroyed(None)
+    view.computed.clear()
+    view.model.log10_time += 0.5
+    assert list(view.computed) == []
