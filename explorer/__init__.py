@@ -1,3 +1,11 @@
 """Analog AI weight-encoding explorer: Param models (explorer.models) and Panel views (explorer.views)."""
 
 __version__ = "0.1.0"
+
+import os as _os
+
+# One BLAS thread per matrix product, when NumPy is not loaded yet (the server, the benchmark and
+# the load command import this package first): on two cores OpenBLAS's threads made the
+# dashboards' small float32 products 4 to 12 times slower; parallelism comes from sessions and
+# from the Numba kernels instead. See explorer.cli.
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

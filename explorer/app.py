@@ -7,6 +7,7 @@ session executes this script and gets its own models; nothing is shared.
 import panel as pn
 
 from explorer.views import CrossbarView, DevicesView, EncodingView
+from explorer.views._live import release_memory
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -88,14 +89,25 @@ def build_app():
     return template
 
 
-def _log_session(event):
-    def log(session_context):
-        print(f"[explorer] session {event}: {session_context.id}", flush=True)
-    return log
+RELEASE_DELAY_S = 2.0
+"""Seconds after a session ends before its memory is collected (Panel and Bokeh finish their own
+clean-up of the session first)."""
+
+
+def session_created(session_context):
+    print(f"[explorer] session created: {session_context.id}", flush=True)
+
+
+def session_destroyed(session_context):
+    """Log the end of a session and, a moment later, return its memory to the system."""
+    print(f"[explorer] session destroyed: {session_context.id}", flush=True)
+    from tornado.ioloop import IOLoop
+
+    IOLoop.current().call_later(RELEASE_DELAY_S, release_memory)
 
 
 if pn.state.served:
     build_app().servable()
     # One line per session in the server's output: the load command counts sessions cleaned up.
-    _log_session("created")(pn.state.curdoc.session_context)
-    pn.state.on_session_destroyed(_log_session("destroyed"))
+    session_created(pn.state.curdoc.session_context)
+    pn.state.on_session_destroyed(session_destroyed)

@@ -3,13 +3,11 @@
 Run ``analog-explorer-benchmark`` (or ``python -m explorer.benchmark``). Figures
 are ratios or latencies measured in this process, on this machine, now; the
 machine is shared, so the spread between runs is part of the answer.
+``--browser`` adds the browser latency benchmark (`explorer.browser_benchmark`: key press to
+new data in headless Chromium, frames per update, first render of each tab).
 """
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -86,156 +84,129 @@ def crossbar_pipeline(size=512, batch=1000, repeats=9):
     return float(np.median(tm)), float(np.median(tp)), float(np.median(tc))
 
 
-CONTROLS = [
-    # (control, technology it acts on, two values to alternate)
-    ("log10_time", "PCM", (3.0, 6.0)),
-    ("drift_scale", "PCM", (0.5, 1.5)),
-    ("read_noise_scale", "PCM", (0.5, 1.5)),
-    ("prog_noise_scale", "PCM", (0.5, 1.5)),
-    ("n_levels", "PCM", (8, 16)),
-    ("n_devices", "PCM", (8192, 4096)),
-    ("seed", "PCM", (1, 2)),
-    ("technology", None, ("RRAM", "PCM")),
-    ("temperature_K", "Flash", (320.0, 280.0)),
-    ("prog_noise_scale", "Flash", (0.5, 1.5)),
+DEVICES_CONTROLS = [
+    # (control, two values to alternate, setup)
+    ("log10_time", (3.0, 6.0), {}),
+    ("drift_scale", (0.5, 1.5), {}),
+    ("read_noise_scale", (0.5, 1.5), {}),
+    ("prog_noise_scale", (0.5, 1.5), {}),
+    ("n_levels", (8, 16), {}),
+    ("n_devices", (8192, 4096), {}),
+    ("seed", (1, 2), {}),
+    ("technology", ("RRAM", "PCM"), {}),
+    ("temperature_K", (320.0, 280.0), {"technology": "Flash"}),
+    ("prog_noise_scale", (0.5, 1.5), {"technology": "Flash"}),
 ]
-
-
-def dashboard_latency(repeats=15):
-    """Latency (s) from a parameter change to new data and HoloViews elements of the plots it touches."""
-    from explorer.models import DevicesExplorer
-    from explorer.views import devices as views
-
-    def render(m, control=None):
-        for _, draw, names, _ in views.PLOTS:
-            if control is None or control in names:
-                draw(m)
-
-    results = []
-    for name, tech, values in CONTROLS:
-        m = DevicesExplorer()
-        if tech:
-            m.technology = tech
-        render(m)  # warm-up: compile or load kernels, program once
-        times = []
-        for k in range(repeats):
-            start = time.perf_counter()
-            setattr(m, name, values[k % 2])
-            render(m, name)
-            times.append(time.perf_counter() - start)
-        results.append((name, tech or "PCM/RRAM", np.percentile(times, 50), np.percentile(times, 95)))
-    return results
-
 
 ENCODING_CONTROLS = [
-    ("log10_time", (3.0, 6.0)),
-    ("n_slices", (3, 2)),
-    ("base", (8.0, 16.0)),
-    ("bits_per_slice", (3, 4)),
-    ("adc_bits", (6, 8)),
-    ("common_mode_gain", (1.1, 1.05)),
-    ("common_mode_offset_uS", (1.0, 0.5)),
-    ("calibrate_gain", (False, True)),
-    ("seed", (1, 2)),
-    ("technology", ("RRAM", "PCM")),
+    ("log10_time", (3.0, 6.0), {}),
+    ("n_slices", (3, 2), {}),
+    ("base", (8.0, 16.0), {}),
+    ("bits_per_slice", (3, 4), {}),
+    ("adc_bits", (6, 8), {}),
+    ("common_mode_gain", (1.1, 1.05), {}),
+    ("common_mode_offset_uS", (1.0, 0.5), {}),
+    ("calibrate_gain", (False, True), {}),
+    ("seed", (1, 2), {}),
+    ("technology", ("RRAM", "PCM"), {}),
+]
+
+CROSSBAR_CONTROLS = [
+    ("log10_time", (3.0, 6.0), {}),
+    ("adc_bits", (6, 8), {}),
+    ("dac_bits", (6, 8), {}),
+    ("ir_drop", (True, False), {}),
+    ("log10_wire_resistance", (0.0, -0.5), {}),
+    ("read_noise_scale", (0.5, 1.0), {}),
+    ("calibrate_gain", (False, True), {}),
+    ("shown_slice", (1, 0), {}),
+    ("prog_noise_scale", (0.5, 1.0), {}),
+    ("seed", (1, 2), {}),
 ]
 
 
-def view_latency(view, panels, controls, repeats, forget=None):
-    """p50 and p95 (s) from a parameter change to new HoloViews elements of every plot it touches.
+def view_latency(make_view, controls, repeats, forget=None):
+    """p50 and p95 (s) from a parameter change to the updated Bokeh figures of a rendered view.
 
-    `panels` lists ``(draw(view) -> element, parameter names)``. Each control cycles
-    through its values (a seed gets a new value every time); `forget(view)`, if given,
-    drops the view's memo of recent results before each change, so that every change
-    recomputes what it touches (programmed arrays stay cached, as in the app).
+    The view is rendered into a document without a server, so its watchers compute the parts
+    the change touches and apply them at once: this is the server's share of an update, without
+    the browser. Each control cycles through its values (a seed gets a new value every time);
+    `forget(view)`, if given, drops the view's memo of recent results before each change, so
+    that every change recomputes what it touches (programmed arrays stay cached, as in the app).
     """
+    import panel as pn
+    from bokeh.document import Document
+
     results = []
-    for name, values in controls:
-        touched = [draw for draw, names in panels if name in names]
+    for name, values, setup in controls:
+        view = make_view()
+        view.model.param.update(**setup)
+        pn.panel(view).get_root(Document())
         if name == "seed":
             values = [int(values[0]) + k for k in range(repeats + 2)]
         for value in values[:2]:  # warm-up: compile or load kernels
             setattr(view.model, name, value)
-            for draw in touched:
-                draw(view)
         times = []
         for k in range(repeats):
             if forget is not None:
                 forget(view)
             start = time.perf_counter()
             setattr(view.model, name, values[(k + 2) % len(values)])
-            for draw in touched:
-                draw(view)
             times.append(time.perf_counter() - start)
-        results.append((name, np.percentile(times, 50), np.percentile(times, 95)))
+        label = name + (f" ({', '.join(str(v) for v in setup.values())})" if setup else "")
+        results.append((label, np.percentile(times, 50), np.percentile(times, 95)))
     return results
+
+
+def devices_latency(repeats=15):
+    """`view_latency` of the Devices dashboard (PCM unless the control says otherwise)."""
+    from explorer.views import DevicesView
+
+    return view_latency(DevicesView, DEVICES_CONTROLS, repeats)
 
 
 def encoding_latency(repeats=15):
     """`view_latency` of the Encoding dashboard (64 x 64 test matrix, PCM)."""
-    from explorer.views.encoding import EncodingView
+    from explorer.views import EncodingView
 
-    view = EncodingView()
-    panels = [part for _, parts, _ in view.panels() for part in parts]
-    return view_latency(view, panels, ENCODING_CONTROLS, repeats, forget=lambda v: v._memo.clear())
-
-
-CROSSBAR_CONTROLS = [
-    ("log10_time", (3.0, 6.0)),
-    ("adc_bits", (6, 8)),
-    ("dac_bits", (6, 8)),
-    ("ir_drop", (True, False)),
-    ("log10_wire_resistance", (0.0, -0.5)),
-    ("read_noise_scale", (0.5, 1.0)),
-    ("calibrate_gain", (False, True)),
-    ("shown_slice", (1, 0)),
-    ("prog_noise_scale", (0.5, 1.0)),
-    ("seed", (1, 2)),
-]
+    return view_latency(EncodingView, ENCODING_CONTROLS, repeats, forget=lambda v: v._memo.clear())
 
 
 def crossbar_latency(repeats=15, size=256):
     """`view_latency` of the Crossbar dashboard at `size` x `size` (PCM, 64 inputs)."""
     from explorer.models import CrossbarExplorer
+    from explorer.views import CrossbarView
     from explorer.views import crossbar as views
 
-    class Holder:  # view_latency draws view -> element; the crossbar's PLOTS draw model -> element
-        model = CrossbarExplorer(size=size)
-
-    def forget(holder):
-        views._memo(holder.model).clear()
-        prog = holder.model.programmed()
+    def forget(view):
+        views._memo(view.model).clear()
+        prog = view.model.programmed()
         prog._moments_cache.clear()
         prog._matrices_cache.clear()
 
-    panels = [(lambda v, draw=draw: draw(v.model), names) for _, draw, names, _ in views.PLOTS]
-    return view_latency(Holder, panels, CROSSBAR_CONTROLS, repeats, forget)
+    return view_latency(lambda: CrossbarView(model=CrossbarExplorer(size=size)), CROSSBAR_CONTROLS, repeats, forget)
 
 
 def serve_start_time():
-    """Seconds from starting `panel serve` until the app page answers, for two starts in a row."""
-    app = os.path.join(os.path.dirname(__file__), "app.py")
+    """Seconds from starting `analog-explorer` (warm-up included) until the app page answers, twice."""
+    from explorer.served import Server
+
     out = []
     for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        server = Server()
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", app, "--port", str(port),
-                                 "--address", "127.0.0.1"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        server.start()
         try:
-            while time.perf_counter() - start < 120:
+            while time.perf_counter() - start < 180:
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=30) as r:
+                    with urllib.request.urlopen(server.url, timeout=30) as r:
                         if r.status == 200:
                             break
                 except OSError:
                     time.sleep(0.1)
             out.append(time.perf_counter() - start)
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            server.stop()
     return out
 
 
@@ -243,22 +214,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="changes per control (default 15)")
     parser.add_argument("--no-serve", action="store_true", help="skip the panel serve start-up timing")
+    parser.add_argument("--browser", action="store_true",
+                        help="also run the browser latency benchmark (explorer.browser_benchmark; ~15 min)")
+    parser.add_argument("--browser-only", action="store_true", help="run only the browser latency benchmark")
     args = parser.parse_args(argv)
+    if args.browser_only:
+        from explorer import browser_benchmark
+        browser_benchmark.main([])
+        return
 
-    print("Devices dashboard: parameter change -> new data and HoloViews elements of every plot it touches")
-    print(f"  {'control':<18} {'technology':<10} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, tech, p50, p95 in dashboard_latency(args.repeats):
-        print(f"  {name:<18} {tech:<10} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
-
-    print("Encoding dashboard (PCM, 64 x 64 protocol matrix; results recomputed, programmed arrays cached):")
-    print(f"  {'control':<22} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, p50, p95 in encoding_latency(args.repeats):
-        print(f"  {name:<22} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
-
-    print("Crossbar dashboard (PCM, 256 x 256, 64 inputs; results recomputed, the programmed array cached):")
-    print(f"  {'control':<22} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, p50, p95 in crossbar_latency(args.repeats):
-        print(f"  {name:<22} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
+    print("Server side of an update (no browser): parameter change -> new data in the Bokeh figures, "
+          "every plot it touches")
+    for title, rows in (("Devices dashboard (PCM unless stated)", devices_latency(args.repeats)),
+                        ("Encoding dashboard (PCM, 64 x 64 protocol matrix; results recomputed, "
+                         "programmed arrays cached)", encoding_latency(args.repeats)),
+                        ("Crossbar dashboard (PCM, 256 x 256, 64 inputs; results recomputed, the "
+                         "programmed array cached)", crossbar_latency(args.repeats))):
+        print(f"{title}:")
+        print(f"  {'control':<28} {'p50 ms':>8} {'p95 ms':>8}")
+        for name, p50, p95 in rows:
+            print(f"  {name:<28} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
 
     tn, tk = pcm_throughput()
     print("PCM program-then-read, 1,000,000 devices (median of 7):")
@@ -274,7 +249,11 @@ def main(argv=None):
 
     if not args.no_serve:
         first, second = serve_start_time()
-        print(f"panel serve start to first page: first {first:.1f} s, second {second:.1f} s")
+        print(f"analog-explorer start (warm-up included) to first page: first {first:.1f} s, second {second:.1f} s")
+
+    if args.browser:
+        from explorer import browser_benchmark
+        browser_benchmark.main([])
 
 
 if __name__ == "__main__":

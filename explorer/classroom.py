@@ -18,15 +18,18 @@ any host other than this machine (the command fails if there is one), and the se
 (resident set of the server process): at start (after the warm-up), peak, per session, and
 `--after` seconds after the pages closed, with the sessions the server reports destroyed.
 
-`--light N` instead opens N sessions together with Bokeh's own websocket client (what a browser
-does to get its document, without drawing it) and reports when each was ready and the server CPU
-time per session.
+`--light N` instead opens N sessions together over websockets, as a browser does to get its
+document (Bokeh's protocol: ACK, PULL-DOC-REQ, the whole document back) but without decoding or
+drawing it, so that the measuring side costs almost nothing; it reports when each was ready and
+the server CPU time per session.
 """
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import re
 import statistics
 import sys
 import threading
@@ -171,7 +174,8 @@ class Student:
     async def _press(self, page, label):
         handle = slider_handle(page, f"^{label}:")
         await handle.focus()
-        now, hi = (float(await handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        now = float(await handle.get_attribute("aria-valuenow"))
+        hi = float(await handle.get_attribute("aria-valuemax"))
         key = "ArrowLeft" if now >= hi or self.rng.random() < 0.3 else "ArrowRight"
         index = await page.evaluate("() => window.__probe.keys.length")
         frames0 = self._frames
@@ -189,6 +193,13 @@ class Student:
         self.frames.append(self._frames - frames0)
 
     async def run(self, plots_per_tab):
+        """Act like a student; a failure of the page is recorded as an error, not raised."""
+        try:
+            await self._run(plots_per_tab)
+        except Exception as exc:  # noqa: BLE001 - reported with the figures
+            self.errors.append(f"student {self.index}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+    async def _run(self, plots_per_tab):
         context = await self.browser.new_context(viewport={"width": 1400, "height": 1600})
         context.on("request", self._request)
         page = await context.new_page()
@@ -211,7 +222,7 @@ class Student:
             if time.perf_counter() >= end:
                 break
             start = await page.evaluate("() => performance.now()")
-            await page.get_by_role("tab", name=tab, exact=True).click()
+            await page.locator(".bk-tab", has_text=re.compile(f"^{tab}$")).first.click()
             done = await self._wait_tab(page, tab, plots_per_tab[tab])
             self.tab_renders.append(done - start if done is not None else None)
         await context.close()
@@ -289,41 +300,67 @@ def run_class(pages, duration, after, seed, log=print):
     return result
 
 
-def _light_session(url, results, index, barrier):
-    from bokeh.client import pull_session
+async def _light_open(ws_url, timeout=300.0):
+    """Open one session as a browser's websocket does (Bokeh protocol: wait for ACK, send
+    PULL-DOC-REQ, receive the whole document), without decoding it; returns seconds to ready."""
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+    from bokeh.util.token import generate_jwt_token, generate_session_id
 
-    barrier.wait()
     start = time.perf_counter()
+    token = generate_jwt_token(generate_session_id())
+    ws = await websocket_connect(HTTPRequest(ws_url, request_timeout=timeout, connect_timeout=timeout),
+                                 subprotocols=["bokeh", token], max_message_size=1 << 30)
     try:
-        session = pull_session(url=url, arguments={"tab": str(TABS["Devices"])})
-        n_models = len(session.document.models)
-        results[index] = (time.perf_counter() - start, n_models)
-        session.close()
-    except Exception as exc:  # a failed open is reported, not raised
-        results[index] = (None, repr(exc))
+        async def message():
+            header = json.loads(await ws.read_message())
+            await ws.read_message()  # metadata
+            await ws.read_message()  # content
+            for _ in range(2 * header.get("num_buffers", 0)):
+                await ws.read_message()
+            return header
+
+        ack = await message()
+        if ack.get("msgtype") != "ACK":
+            raise RuntimeError(f"expected ACK, got {ack}")
+        await ws.write_message(json.dumps({"msgid": "1", "msgtype": "PULL-DOC-REQ"}))
+        await ws.write_message("{}")
+        await ws.write_message("{}")
+        reply = await message()
+        if reply.get("msgtype") != "PULL-DOC-REPLY":
+            raise RuntimeError(f"expected PULL-DOC-REPLY, got {reply}")
+        return time.perf_counter() - start
+    finally:
+        ws.close()
+
+
+async def _light_all(ws_url, n):
+    async def one():
+        try:
+            return await _light_open(ws_url)
+        except Exception as exc:  # a failed open is reported, not raised
+            return repr(exc)
+    return await asyncio.gather(*[one() for _ in range(n)])
 
 
 def run_light(n, log=print):
-    """Open `n` sessions at once with Bokeh's websocket client; returns the figures."""
+    """Open `n` sessions at once over websockets; returns the figures."""
     with Server() as server:
         pid = server.pid
         time.sleep(1.0)
         cpu0 = cpu_seconds(pid)
-        results = [None] * n
-        barrier = threading.Barrier(n)
-        threads = [threading.Thread(target=_light_session, args=(server.url, results, k, barrier)) for k in range(n)]
         t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = asyncio.run(_light_all(server.url.replace("http://", "ws://") + "/ws", n))
         wall = time.perf_counter() - t0
         cpu = cpu_seconds(pid) - cpu0
-    times = [r[0] for r in results if r and r[0] is not None]
-    failed = [r[1] for r in results if r and r[0] is None]
+        created = count_sessions(server, "created")
+    times = [r for r in results if isinstance(r, float)]
+    failed = [r for r in results if not isinstance(r, float)]
+    median = statistics.median(times) if times else float("nan")
     log(f"{n} sessions opened together: all ready after {wall:.1f} s; per session ready after "
-        f"p50 {statistics.median(times):.1f} s, max {max(times):.1f} s; failed {len(failed)}"
-        + (f" ({failed[0]})" if failed else "") + f"; server CPU {cpu:.1f} s ({cpu / n:.2f} s per session)")
+        f"p50 {median:.1f} s, max {max(times, default=float('nan')):.1f} s; failed {len(failed)}"
+        + (f" ({failed[0]})" if failed else "") + f"; server CPU {cpu:.1f} s ({cpu / n:.2f} s per session); "
+        f"sessions the server created: {created}")
     return dict(n=n, wall=wall, times=times, failed=failed, cpu_s=cpu)
 
 

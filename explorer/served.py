@@ -8,6 +8,7 @@ Nothing here runs at import; Playwright is imported only by the functions that d
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -69,9 +70,10 @@ class Server:
         self.stop()
 
     def start(self):
+        # Its own process group, so that stopping it also stops any worker processes (--num-procs).
         self.proc = subprocess.Popen(serve_command(self.port, extra=self.extra), cwd=APP.parent.parent,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                                     env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             line = self.proc.stdout.readline()
@@ -96,14 +98,19 @@ class Server:
                 self.log.write(line)
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
+        """Stop the server and every process of its group (worker processes do not all exit on SIGTERM)."""
+        if self.proc is None:
             return
-        self.proc.terminate()
         try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
 
 
 def launch_chromium(playwright):

@@ -27,8 +27,12 @@ from kernels.validate import check_seed, check_time, finite_array
 from .devices import TECHNOLOGIES, Device
 
 ADC_RANGES = ("calibrated", "full-scale")
-CACHE_BYTES = 64 * 2**20
-"""Read-time arrays kept per programmed crossbar (least recently used dropped first)."""
+CACHE_BYTES = 16 * 2**20
+CACHE_ENTRIES = 2
+"""Read-time arrays kept per programmed crossbar and cache: at most CACHE_ENTRIES settings (the
+current and the previous one, so that toggling a setting back is free) and CACHE_BYTES; least
+recently used dropped first. An explorer holds dozens of programmed arrays and a lab server
+dozens of sessions: 64 MB per cache had one Encoding session at 138 MB."""
 N_CALIBRATION = 64
 
 
@@ -41,8 +45,10 @@ def _nbytes(value):
 
 
 def _trim(cache):
-    """Drop the least recently used entries of `cache` (an OrderedDict) above CACHE_BYTES; keep one."""
-    while len(cache) > 1 and sum(_nbytes(v) for v in cache.values()) > CACHE_BYTES:
+    """Drop the least recently used entries of `cache` (an OrderedDict) above CACHE_ENTRIES or
+    CACHE_BYTES; keep one."""
+    while len(cache) > 1 and (len(cache) > CACHE_ENTRIES
+                              or sum(_nbytes(v) for v in cache.values()) > CACHE_BYTES):
         cache.popitem(last=False)
 
 

@@ -27,7 +27,7 @@ SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
 """Error sources of the budget, each switched off by one setting (see `EncodingExplorer.error_budget`)."""
 
 MAX_SWEEP_SLICES = 6
-MAX_CACHED = 96
+MAX_CACHED = 40
 """Programmed arrays kept per explorer (least recently used dropped): a slicing sweep needs 18."""
 
 

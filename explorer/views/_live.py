@@ -22,14 +22,15 @@ import ctypes
 import gc
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import panel as pn
 import param
 from bokeh.core.serialization import Buffer, Serializable
-from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, LabelSet, LinearColorMapper, Span
+from bokeh.models import (BoxAnnotation, ColumnDataSource, GlyphRenderer, HoverTool, LabelSet, Line,
+                          LinearColorMapper, MultiLine, Quad, Segment, Span)
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 from bokeh.util.serialization import make_id, transform_array
@@ -140,7 +141,7 @@ class LivePlot:
                  x_start=None, y_start=None, hover=True, match_aspect=False):
         opts = dict(height=height, sizing_mode="stretch_width", x_axis_type="log" if x_log else "linear",
                     y_axis_type="log" if y_log else "linear", toolbar_location="right",
-                    tools="pan,wheel_zoom,box_zoom,reset,save", output_backend="canvas",
+                    tools="pan,wheel_zoom,box_zoom,reset", output_backend="canvas",
                     match_aspect=match_aspect)
         if y_factors is not None:
             opts["y_range"] = list(y_factors)
@@ -171,6 +172,14 @@ class LivePlot:
         self.sources[name] = source
         return source
 
+    def _glyph(self, glyph_class, source, **props):
+        """A renderer of `glyph_class` on `source`, added to the figure. Built directly rather than
+        through `figure.<glyph>()`, which adds a non-selection and a muted copy of every glyph:
+        two more models each to build and to send when a session opens."""
+        renderer = GlyphRenderer(glyph=glyph_class(**props), data_source=source)
+        self.figure.renderers.append(renderer)
+        return renderer
+
     def _hoverable(self, renderer, hover):
         if hover and self._hover is not None:
             self._hover.renderers = [*self._hover.renderers, renderer]
@@ -179,11 +188,11 @@ class LivePlot:
     def multi_line(self, name, hover=True, **opts):
         """Lines given by `lines(...)`: columns xs, ys, color."""
         src = self._source(name, ("xs", "ys", "color"))
-        return self._hoverable(self.figure.multi_line("xs", "ys", line_color="color", source=src, **opts), hover)
+        return self._hoverable(self._glyph(MultiLine, src, xs="xs", ys="ys", line_color="color", **opts), hover)
 
     def line(self, name, hover=True, **opts):
         src = self._source(name, ("x", "y"))
-        return self._hoverable(self.figure.line("x", "y", source=src, **opts), hover)
+        return self._hoverable(self._glyph(Line, src, x="x", y="y", **opts), hover)
 
     def scatter(self, name, hover=True, **opts):
         src = self._source(name, ("x", "y"))
@@ -192,13 +201,13 @@ class LivePlot:
     def quad(self, name, bottom=0.0, hover=True, **opts):
         """Histogram bars: columns left, right, top."""
         src = self._source(name, ("left", "right", "top"))
-        return self._hoverable(self.figure.quad(left="left", right="right", top="top", bottom=bottom,
-                                                source=src, **opts), hover)
+        return self._hoverable(self._glyph(Quad, src, left="left", right="right", top="top", bottom=bottom,
+                                           **opts), hover)
 
     def segment(self, name, hover=False, **opts):
         """Vertical or free segments: columns x0, y0, x1, y1."""
         src = self._source(name, ("x0", "y0", "x1", "y1"))
-        return self._hoverable(self.figure.segment("x0", "y0", "x1", "y1", source=src, **opts), hover)
+        return self._hoverable(self._glyph(Segment, src, x0="x0", y0="y0", x1="x1", y1="y1", **opts), hover)
 
     def hbar(self, name, hover=True, **opts):
         """Horizontal bars on a categorical y axis: columns y, right, color (and any extra columns)."""
@@ -312,9 +321,10 @@ class Chart:
         return tuple(dict.fromkeys(n for part in self.parts for n in part.depends))
 
 
-def _release_memory():
-    """Collect garbage and hand freed heap pages back to the system (glibc), so that a closed
-    session's memory shows up as free again rather than staying in the allocator's arenas."""
+def release_memory():
+    """Collect garbage and hand freed heap pages back to the system (glibc's malloc_trim), so that
+    a closed session's memory shows up as free again instead of staying in the allocator's arenas
+    (Param objects hold reference cycles that only the collector frees)."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -336,7 +346,6 @@ class LiveDashboard(pn.viewable.Viewer):
         self._closed = False
         self._doc = None
         self._layout = None
-        self._panes = {}
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
 
@@ -435,31 +444,22 @@ class LiveDashboard(pn.viewable.Viewer):
         if not schedule or self._doc is None or self._doc.session_context is None:
             apply()
             if schedule and self._layout is not None:
-                # Outside a server (a notebook): ask Panel to push the changed Bokeh models.
-                for plot, _ in updates:
-                    pane = self._panes.get(id(plot))
-                    if pane is not None:
-                        pane.param.trigger("object")
+                # In a notebook, Panel sends the changed Bokeh models over its comm on request.
+                pn.io.push_notebook(self._layout)
         else:
             pn.state.execute(apply)
 
     def _on_session_destroyed(self, session_context):
         self._closed = True
         self._plots = None
-        _release_memory()
 
     def plots(self):
         """The charts with their explanations."""
         if self._plots is None:
             self._build()
-        self._panes = {}
         column = []
         for chart in self._charts:
-            panes = []
-            for plot in self._plots[chart.heading]:
-                pane = pn.pane.Bokeh(plot.figure, sizing_mode="stretch_width")
-                self._panes[id(plot)] = pane
-                panes.append(pane)
+            panes = [pn.pane.Bokeh(plot.figure, sizing_mode="stretch_width") for plot in self._plots[chart.heading]]
             body = panes[0] if len(panes) == 1 else pn.Row(*panes, sizing_mode="stretch_width")
             text = chart.text
             if isinstance(text, dict):

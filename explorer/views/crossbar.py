@@ -143,7 +143,7 @@ def error_histogram_data(view):
 
 def _sweep_plot(x_label, x_log=False, band=False):
     plot = LivePlot(x_label, ERR_LABEL, x_log=x_log, y_log=True)
-    plot.line("curve", color="#3f51b5", hover=False)
+    plot.line("curve", line_color="#3f51b5", hover=False)
     plot.scatter("points", color="#3f51b5", size=6)
     if band:
         plot.box("beyond", fill_color="#e53935", fill_alpha=0.12, line_color=None)
