@@ -101,6 +101,10 @@ def locate(page, control):
     """The element of `control` that takes its key presses."""
     if control.kind == "slider":
         return slider_handle(page, rf"^{re.escape(control.label)}:")
+    if control.kind == "checkbox" and control.name != "sources":
+        # A Bokeh Checkbox labels its input with a <div>, not a <label>.
+        box = page.locator(".bk-Checkbox", has_text=re.compile(rf"^{re.escape(control.label)}$"))
+        return box.locator("input").first
     return page.get_by_label(control.label, exact=True).first
 
 

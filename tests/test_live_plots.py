@@ -106,3 +106,26 @@ def test_a_closed_session_computes_nothing():
     view.computed.clear()
     view.model.log10_time += 0.5
     assert list(view.computed) == []
+
+
+def test_a_failing_computation_shows_its_error_and_spares_the_other_plots(monkeypatch):
+    view = rendered(DevicesView)
+    def broken():
+        raise ValueError("drift exponent must be finite, got nan")
+    monkeypatch.setattr(view.model, "drift_trajectories", broken)
+    view.model.log10_time += 0.5  # the drift plot's marker still moves
+    view.model.seed = 5           # the trajectories fail, the histogram updates
+    titles = {h: plots[0].figure.title.text for h, plots in view._plots.items()}
+    assert titles[DRIFT] == "Could not compute this plot: drift exponent must be finite, got nan"
+    assert titles[HISTOGRAM].startswith("PCM: 8 levels")
+
+
+def test_encoding_slices_stay_within_the_weight_bits():
+    from explorer.models import EncodingExplorer
+
+    view = rendered(EncodingView, model=EncodingExplorer(size=16, batch=4, n_slices=6))
+    view.model.bits_per_slice = 8  # 6 x 8 = 48 bits > 32: the slices drop to 4
+    assert view.model.n_slices == 4 and view.widgets()["n_slices"].end == 4
+    curves = view.data("slicing_curves")
+    assert list(curves["n"]) == [1, 2, 3, 4]
+    assert "Could not" not in view._plots["Error versus number of slices"][0].figure.title.text

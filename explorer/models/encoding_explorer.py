@@ -27,6 +27,8 @@ SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
 """Error sources of the budget, each switched off by one setting (see `EncodingExplorer.error_budget`)."""
 
 MAX_SWEEP_SLICES = 6
+MAX_WEIGHT_BITS = 32
+"""Most weight bits over all slices (`CrossbarModel.weight_bits`): 8-bit slices allow 4 slices."""
 MAX_CACHED = 40
 """Programmed arrays kept per explorer (least recently used dropped): a slicing sweep needs 18."""
 
@@ -60,6 +62,19 @@ class EncodingExplorer(param.Parameterized):
     def __init__(self, **params):
         super().__init__(**params)
         self._cache = OrderedDict()  # least recently used first
+        self._fit_slices()
+
+    @param.depends("bits_per_slice", watch=True)
+    def _fit_slices(self):
+        """Keep slices x bits within MAX_WEIGHT_BITS: more bits per slice leave room for fewer slices."""
+        most = self.max_slices
+        if self.n_slices > most:
+            self.n_slices = most
+
+    @property
+    def max_slices(self):
+        """Most slices the current bits per slice allow (and the slicing sweep's last point)."""
+        return max(1, min(MAX_SWEEP_SLICES, MAX_WEIGHT_BITS // self.bits_per_slice))
 
     @property
     def t(self):
@@ -123,7 +138,7 @@ class EncodingExplorer(param.Parameterized):
         with unquantized targets come close to.
         """
         bases = sorted({1.0, 2.0, float(self.base)})
-        n = np.arange(1, MAX_SWEEP_SLICES + 1)
+        n = np.arange(1, self.max_slices + 1)
         out = {"n": n, "bases": bases, "weight_error": {}, "mvm_error": {}, "law": {}}
         for F in bases:
             we, me = [], []

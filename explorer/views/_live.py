@@ -20,6 +20,7 @@ for a session whose page has closed.
 import collections
 import ctypes
 import gc
+import logging
 import sys
 import threading
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from bokeh.plotting import figure
 from bokeh.util.serialization import make_id, transform_array
 
 from ._widgets import explained, protect_math
+
+log = logging.getLogger(__name__)
 
 PALETTE = tuple(Category10_10)
 """Colour of line group k: PALETTE[k % 10], so a colour does not move when lines are added."""
@@ -427,9 +430,13 @@ class LiveDashboard(pn.viewable.Viewer):
     def _update(self, parts, generation, schedule):
         updates = []
         for chart, part in parts:
-            data = part.data(self)
-            self.computed.append((chart.heading, chart.parts.index(part)))
             plots = self._plots[chart.heading]
+            try:
+                data = part.data(self)
+            except Exception as exc:  # shown on the plot and logged; the other plots still update
+                log.exception("computing %r failed", chart.heading)
+                data = tuple({"title": f"Could not compute this plot: {exc}"} for _ in plots)
+            self.computed.append((chart.heading, chart.parts.index(part)))
             updates.extend(zip(plots, data if isinstance(data, tuple) else (data,)))
         if self._session_gone():
             return

@@ -259,6 +259,14 @@ class EncodingView(LiveDashboard):
             pn.bind(lambda n, b: f"*{n * b}-bit weights: {n} x {b} bits.*", m.param.n_slices,
                     m.param.bits_per_slice),
             sizing_mode="stretch_width", styles={"font-size": "0.85em"})
+        m.param.watch(self._sync_slices, "bits_per_slice")
+        self._sync_slices()
+
+    def _sync_slices(self, *events):
+        """The slices slider ends where slices x bits reach the most weight bits."""
+        slider, most = self._widgets["n_slices"], self.model.max_slices
+        slider.end = max(most, 2)  # a slider needs end > start
+        slider.disabled = most == 1
 
     def data(self, method, **kwargs):
         """`model.method(**kwargs)`, reused while the parameters it reads and `kwargs` are unchanged."""
