@@ -28,11 +28,14 @@ from .devices import TECHNOLOGIES, Device
 
 ADC_RANGES = ("calibrated", "full-scale")
 CACHE_BYTES = 16 * 2**20
-CACHE_ENTRIES = 2
-"""Read-time arrays kept per programmed crossbar and cache: at most CACHE_ENTRIES settings (the
-current and the previous one, so that toggling a setting back is free) and CACHE_BYTES; least
-recently used dropped first. An explorer holds dozens of programmed arrays and a lab server
-dozens of sessions: 64 MB per cache had one Encoding session at 138 MB."""
+MOMENT_ENTRIES = 2
+MATRIX_ENTRIES = 32
+"""Read-time arrays kept per programmed crossbar: device moments for at most MOMENT_ENTRIES read
+times (the current and the previous one, so that toggling back is free) and read matrices for at
+most MATRIX_ENTRIES read settings (the dashboards' common-mode and wire sweeps read 10 to 21
+settings in turn), each cache within CACHE_BYTES; least recently used dropped first. An explorer
+holds dozens of programmed arrays and a lab server dozens of sessions: 64 MB per cache and no
+entry limit had one Encoding session at 138 MB."""
 N_CALIBRATION = 64
 
 
@@ -44,11 +47,10 @@ def _nbytes(value):
     return 0
 
 
-def _trim(cache):
-    """Drop the least recently used entries of `cache` (an OrderedDict) above CACHE_ENTRIES or
+def _trim(cache, entries):
+    """Drop the least recently used entries of `cache` (an OrderedDict) above `entries` or
     CACHE_BYTES; keep one."""
-    while len(cache) > 1 and (len(cache) > CACHE_ENTRIES
-                              or sum(_nbytes(v) for v in cache.values()) > CACHE_BYTES):
+    while len(cache) > 1 and (len(cache) > entries or sum(_nbytes(v) for v in cache.values()) > CACHE_BYTES):
         cache.popitem(last=False)
 
 
@@ -228,7 +230,7 @@ class ProgrammedCrossbar:
             if self.n_stuck:
                 mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
             self._moments_cache[key] = (mean, sigma)
-            _trim(self._moments_cache)
+            _trim(self._moments_cache, MOMENT_ENTRIES)
         self._moments_cache.move_to_end(key)
         return self._moments_cache[key]
 
@@ -311,7 +313,7 @@ class ProgrammedCrossbar:
         if key not in cache:
             mean, _ = self.device_moments(t)
             cache[key] = crossbar.ir_unit_loss(gain * mean + offset)
-            _trim(cache)
+            _trim(cache, MATRIX_ENTRIES)
         cache.move_to_end(key)
         return cache[key]
 
@@ -338,7 +340,7 @@ class ProgrammedCrossbar:
                 ref = ((gain * mean[:, n:] + offset) * f, (gain * sigma[:, n:] * f) ** 2)
             ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
             cache[key] = (d, var, ref, ir_worst)
-            _trim(cache)
+            _trim(cache, MATRIX_ENTRIES)
         cache.move_to_end(key)
         return cache[key]
 

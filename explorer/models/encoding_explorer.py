@@ -205,7 +205,7 @@ class EncodingExplorer(param.Parameterized):
         return {"total": total, "alone": alone, "without": without, "enabled": enabled}
 
     @serialized
-    def common_mode(self, n_points=21):
+    def common_mode(self, n_points=11):
         """MVM error versus an additive and a multiplicative common mode, per mapping.
 
         Additive sweep: offset over the slider's range (-2 to 2 uS) for the differential

@@ -200,6 +200,10 @@ def multiplicative_marker(view):
                            f"{err['calibrated']:+.1f} % calibrated"), "marker": float(gain)})
 
 
+REPROGRAMS = {"technology", "mapping", "bits_per_slice", "base", "allocation", "quantize_weights", "size", "batch",
+              "seed"}
+"""Parameters that program new arrays (the others re-read the programmed ones)."""
+
 SLICING = data_params("slicing_curves")
 COMMON_MODE = data_params("common_mode")
 
@@ -278,6 +282,10 @@ class EncodingView(LiveDashboard):
 
     def charts(self):
         return CHARTS
+
+    def busy(self, names):
+        """Changes that reprogram the 20-odd arrays of the sweeps show the loading indicator."""
+        return bool(set(names) & REPROGRAMS)
 
     def controls(self):
         """The column of widgets."""
