@@ -9,7 +9,7 @@ port, opens `--pages` pages at once (one browser context each: separate sessions
 caches, as separate students), and lets each page act like a student for `--duration` seconds:
 it opens the Devices tab, then keeps moving, in turn, the sliders of the Devices, Encoding and
 Crossbar tabs (switching tabs by clicking them), one key press at a time, waiting for the new
-plot data and then a random pause of 0.5 to 2 s (fixed seed per page). It then closes every page
+plot data and then a random pause of `--pause` (1 to 3 s; fixed seed per page). It then closes every page
 and watches the server for `--after` seconds.
 
 It reports: key press -> new plot data latency (p50, p95, max, steps over 5 s, steps with no new
@@ -85,6 +85,25 @@ def cpu_seconds(pid):
     return total / tick
 
 
+def browser_cpu_seconds():
+    """User + system CPU time (s) of every Chromium process on this machine so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1:text.rfind(")")]
+        if name.startswith("chrom"):
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def _children(pid):
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -130,8 +149,9 @@ def count_sessions(server, event):
 class Student:
     """One page that behaves like a student (see the module docstring)."""
 
-    def __init__(self, index, browser, url, duration, seed):
+    def __init__(self, index, browser, url, duration, seed, pause=(1.0, 3.0)):
         self.index, self.browser, self.url, self.duration = index, browser, url, duration
+        self.pause = pause
         self.rng = random.Random(seed * 1000 + index)
         self.latencies = []       # ms per key press (None: no new data within the timeout)
         self.frames = []          # websocket frames per key press
@@ -217,7 +237,7 @@ class Student:
                 if time.perf_counter() >= end:
                     break
                 await self._press(page, self.rng.choice(STUDENT_SLIDERS[tab]))
-                await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+                await asyncio.sleep(self.rng.uniform(*self.pause))
             tab = order[(order.index(tab) + 1) % len(order)]
             if time.perf_counter() >= end:
                 break
@@ -239,7 +259,7 @@ def _stats(values):
             f"max {max(ok):.0f} ms (n = {len(ok)})")
 
 
-async def _class(url, pages, duration, seed):
+async def _class(url, pages, duration, seed, pause):
     from playwright.async_api import async_playwright
 
     from .browser_benchmark import plot_count
@@ -247,15 +267,27 @@ async def _class(url, pages, duration, seed):
     plots = {tab: plot_count(tab) for tab in ("Devices", "Encoding", "Crossbar")}
     async with async_playwright() as pw:
         browser = await launch_chromium(pw)
-        students = [Student(k, browser, url, duration, seed) for k in range(pages)]
+        students = [Student(k, browser, url, duration, seed, pause) for k in range(pages)]
+        browser0 = browser_cpu_seconds()
         await asyncio.gather(*[s.run(plots) for s in students])
+        browser_cpu = browser_cpu_seconds() - browser0  # before the browser's processes exit
         await browser.close()
-    return students
+    return students, browser_cpu
 
 
-def run_class(pages, duration, after, seed, log=print):
+def server_updates(server):
+    """The server's share of each update (ms), from its log (EXPLORER_LOG_UPDATES=1)."""
+    out = []
+    for line in list(server.output):
+        match = re.search(r"\[explorer\] update ([0-9.]+) ms", line)
+        if match:
+            out.append(float(match.group(1)))
+    return out
+
+
+def run_class(pages, duration, after, seed, pause=(1.0, 3.0), log=print):
     """The browser load run; returns a dict of the figures and whether it passed."""
-    with Server() as server:
+    with Server(env={"EXPLORER_LOG_UPDATES": "1"}) as server:
         pid = server.pid
         time.sleep(1.0)
         start_mb = rss_mb(pid)
@@ -263,7 +295,7 @@ def run_class(pages, duration, after, seed, log=print):
         log(f"Server pid {pid}: {start_mb:.0f} MB after warm-up; {pages} pages for {duration:.0f} s ...")
         with MemoryWatch(pid) as watch:
             t0 = time.perf_counter()
-            students = asyncio.run(_class(server.url, pages, duration, seed))
+            students, browser_cpu = asyncio.run(_class(server.url, pages, duration, seed, pause))
             closed_at = time.perf_counter()
             cpu_used = cpu_seconds(pid) - cpu0
             peak = watch.peak()
@@ -271,6 +303,7 @@ def run_class(pages, duration, after, seed, log=print):
             time.sleep(after)
             after_mb = rss_mb(pid)
         created, destroyed = count_sessions(server, "created"), count_sessions(server, "destroyed")
+        updates = server_updates(server)
         tracebacks = sum("Traceback" in line for line in server.output)
     lat = [v for s in students for v in s.latencies]
     ok = [v for v in lat if v is not None]
@@ -284,10 +317,12 @@ def run_class(pages, duration, after, seed, log=print):
         first_render=[s.first_render for s in students], tab_renders=[v for s in students for v in s.tab_renders],
         errors=errors, foreign=foreign, start_mb=start_mb, peak_mb=peak, after_mb=after_mb,
         per_session_mb=(peak - start_mb) / pages, created=created, destroyed=destroyed, cpu_s=cpu_used,
-        tracebacks=tracebacks)
+        browser_cpu_s=browser_cpu, wall_s=closed_at - t0, tracebacks=tracebacks, server_updates=updates)
     log(f"Key press -> new plot data, {len(lat)} steps over {pages} pages: {_stats(lat)}; "
         f"steps over {SLOW_STEP_S:.0f} s: {result['slow']}; no new data within {STEP_TIMEOUT_S:.0f} s: "
         f"{result['timeouts']}; most websocket frames in one step: {result['frames_max']}")
+    log(f"Server's share of those updates (parameter change -> changes handed to the websocket): "
+        f"{_stats(updates)}")
     log(f"First render, page open -> Devices plots: {_stats(result['first_render'])}")
     log(f"First render, tab click -> the tab's plots: {_stats(result['tab_renders'])}")
     log(f"Console errors: {len(errors)}" + (f" (first: {errors[0][:200]})" if errors else ""))
@@ -296,6 +331,8 @@ def run_class(pages, duration, after, seed, log=print):
         f"({result['per_session_mb']:.1f} MB per session), {after_mb:.0f} MB {after:.0f} s after the pages "
         f"closed; sessions created {created}, destroyed {destroyed}; server CPU {cpu_used:.0f} s "
         f"({cpu_used / max(len(lat), 1):.2f} s per step, page opens included); tracebacks in its log: {tracebacks}")
+    log(f"CPU over the {closed_at - t0:.0f} s with pages open (2 cores = {2 * (closed_at - t0):.0f} core-s): server "
+        f"{cpu_used:.0f} s, the {pages} Chromium pages {browser_cpu:.0f} s")
     result["passed"] = not foreign
     return result
 
@@ -371,6 +408,8 @@ def main(argv=None):
     parser.add_argument("--after", type=float, default=60.0,
                         help="seconds to watch the server's memory after the pages close (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the pages' choices (default 0)")
+    parser.add_argument("--pause", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
+                        help="seconds a page waits between key presses, uniform in [MIN, MAX] (default 1 3)")
     parser.add_argument("--light", type=int, default=0, metavar="N",
                         help="instead: open N sessions together with websocket clients and time them")
     args = parser.parse_args(argv)
@@ -382,7 +421,9 @@ def main(argv=None):
     if args.light:
         run_light(args.light)
         return 0
-    result = run_class(args.pages, args.duration, args.after, args.seed)
+    if not 0 <= args.pause[0] <= args.pause[1]:
+        parser.error(f"--pause needs 0 <= MIN <= MAX, got {args.pause}")
+    result = run_class(args.pages, args.duration, args.after, args.seed, tuple(args.pause))
     if not result["passed"]:
         print("FAILED: the pages requested resources from other hosts", file=sys.stderr)
         return 1

@@ -9,9 +9,11 @@ The settings (each measured with `analog-explorer-classroom`; see the README):
   does not hold up another's (the Numba kernels release the GIL).
 - ``--allow-websocket-origin``: the names students type in their browser (``--host``), plus
   this machine's own; Bokeh refuses websockets from any other origin.
-- ``--unused-session-lifetime`` / ``--check-unused-sessions``: a session whose page has closed
-  is destroyed within a few seconds (its models, figures and memory released), instead of
-  Bokeh's default of 15 to 32 s.
+- ``--unused-session-lifetime`` / ``--check-unused-sessions``: a session without a connection
+  is destroyed after 30 to 35 s (its models, figures and memory released). The same limit
+  applies between a page's first request and its websocket, so it must leave a slow machine
+  time to load the page; a session whose page has closed computes nothing meanwhile (the
+  dashboards check for a connection before any work).
 - ``--setup explorer/warmup.py``: before the first visitor, load the compiled kernels and
   render every dashboard once, so that nobody waits for Numba.
 - ``BOKEH_RESOURCES=server``: every script and style sheet comes from this server (a lab
@@ -28,8 +30,8 @@ import argparse
 import os
 import sys
 
-UNUSED_SESSION_LIFETIME_MS = 4000
-CHECK_UNUSED_SESSIONS_MS = 2000
+UNUSED_SESSION_LIFETIME_MS = 30000
+CHECK_UNUSED_SESSIONS_MS = 5000
 
 
 def panel_serve_command(argv=None):

@@ -46,9 +46,10 @@ class Server:
     ``url`` is the app's address once it accepts connections; ``pid`` the server's process id.
     """
 
-    def __init__(self, port=None, extra=(), timeout=180.0, log=None):
+    def __init__(self, port=None, extra=(), timeout=300.0, log=None, env=None):
         self.port = port or free_port()
         self.extra = tuple(extra)
+        self.env = dict(env or {})
         self.timeout = timeout
         self.log = log
         self.proc = None
@@ -73,7 +74,8 @@ class Server:
         # Its own process group, so that stopping it also stops any worker processes (--num-procs).
         self.proc = subprocess.Popen(serve_command(self.port, extra=self.extra), cwd=APP.parent.parent,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
+                                     env=dict(os.environ, PYTHONUNBUFFERED="1", **self.env),
+                                     start_new_session=True)
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             line = self.proc.stdout.readline()

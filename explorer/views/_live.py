@@ -18,11 +18,11 @@ for a session whose page has closed.
 """
 
 import collections
-import ctypes
-import gc
 import logging
+import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,6 +39,9 @@ from bokeh.util.serialization import make_id, transform_array
 from ._widgets import explained, protect_math
 
 log = logging.getLogger(__name__)
+
+LOG_UPDATES = os.environ.get("EXPLORER_LOG_UPDATES") == "1"
+"""Print the server's share of every update (the load command sets EXPLORER_LOG_UPDATES=1)."""
 
 PALETTE = tuple(Category10_10)
 """Colour of line group k: PALETTE[k % 10], so a colour does not move when lines are added."""
@@ -148,6 +151,7 @@ class LivePlot:
                     match_aspect=match_aspect)
         if y_factors is not None:
             opts["y_range"] = list(y_factors)
+            opts["y_axis_type"] = "auto"  # categorical
         self.figure = fig = figure(**opts)
         fig.title.text = " "
         fig.xaxis.axis_label = x_label
@@ -324,17 +328,6 @@ class Chart:
         return tuple(dict.fromkeys(n for part in self.parts for n in part.depends))
 
 
-def release_memory():
-    """Collect garbage and hand freed heap pages back to the system (glibc's malloc_trim), so that
-    a closed session's memory shows up as free again instead of staying in the allocator's arenas
-    (Param objects hold reference cycles that only the collector frees)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 class LiveDashboard(pn.viewable.Viewer):
     """Base of the dashboards: charts that re-draw in place when the parameters they depend on change.
 
@@ -428,6 +421,7 @@ class LiveDashboard(pn.viewable.Viewer):
                 self._layout.loading = False
 
     def _update(self, parts, generation, schedule):
+        started = time.perf_counter()
         updates = []
         for chart, part in parts:
             plots = self._plots[chart.heading]
@@ -447,6 +441,10 @@ class LiveDashboard(pn.viewable.Viewer):
             with pn.io.hold():
                 for plot, update in updates:
                     plot.apply(update, generation)
+            if LOG_UPDATES and schedule:
+                # Server's share of an update: parameter change -> changes handed to the websocket.
+                print(f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms "
+                      f"({len(parts)} parts)", flush=True)
 
         if not schedule or self._doc is None or self._doc.session_context is None:
             apply()
