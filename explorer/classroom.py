@@ -171,25 +171,25 @@ class Student:
         self._frames += 1
         self._last_frame = time.perf_counter()
 
-    async def _wait_rendered(self, page, n_titles, timeout=120.0):
+    @staticmethod
+    async def _poll(page, script, arg, timeout=120.0):
+        """The first non-null value of `script(arg)` in the page, polled every 50 ms (or None)."""
         start = time.perf_counter()
         while time.perf_counter() - start < timeout:
-            ms = await page.evaluate(READY_JS, n_titles)
-            if ms is not None:
-                return ms
+            value = await page.evaluate(script, arg)
+            if value is not None:
+                return value
             await asyncio.sleep(0.05)
         return None
+
+    async def _wait_rendered(self, page, n_titles):
+        """Milliseconds from navigation start until `n_titles` plots were rendered (or None)."""
+        return await self._poll(page, READY_JS, n_titles)
 
     async def _wait_tab(self, page, tab, n_titles, timeout=120.0):
         """performance.now() when `tab`'s heading shows and its plots are rendered (or None)."""
         await page.get_by_text(READY_TEXT[tab]).first.wait_for(timeout=1000 * timeout)
-        start = time.perf_counter()
-        while time.perf_counter() - start < timeout:
-            ms = await page.evaluate(RENDERED_JS, n_titles)
-            if ms is not None:
-                return ms
-            await asyncio.sleep(0.05)
-        return None
+        return await self._poll(page, RENDERED_JS, n_titles, timeout)
 
     async def _press(self, page, label):
         handle = slider_handle(page, f"^{label}:")

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from explorer.served import TITLES_JS
+
 pytestmark = pytest.mark.browser
 
 # A fingerprint of every plot's data: the sum of all numeric columns of every
@@ -29,17 +31,6 @@ FINGERPRINT_JS = """
     }
   }
   return [sources, total];
-}
-"""
-
-
-TITLES_JS = """
-() => {
-  const out = [];
-  for (const doc of (window.Bokeh ? window.Bokeh.documents : []))
-    for (const model of doc._all_models.values())
-      if (model.type === 'Title' && model.text) out.push(model.text);
-  return out;
 }
 """
 
