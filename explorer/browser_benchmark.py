@@ -52,9 +52,7 @@ def _kind(widget):
         return "slider"
     if isinstance(widget, pn.widgets.Select):
         return "select"
-    if isinstance(widget, pn.widgets.Checkbox):
-        return "checkbox"
-    if isinstance(widget, pn.widgets.CheckBoxGroup):
+    if isinstance(widget, (pn.widgets.Checkbox, pn.widgets.CheckBoxGroup)):
         return "checkbox"
     if isinstance(widget, (pn.widgets.IntInput, pn.widgets.FloatInput)):
         return "number"

@@ -135,8 +135,8 @@ class MemoryWatch:
         self._stop.set()
         self._thread.join()
 
-    def peak(self, since=0.0):
-        return max((m for t, m in self.samples if t >= since), default=float("nan"))
+    def peak(self):
+        return max((m for _, m in self.samples), default=float("nan"))
 
 
 def count_sessions(server, event):

@@ -46,12 +46,11 @@ class Server:
     ``url`` is the app's address once it accepts connections; ``pid`` the server's process id.
     """
 
-    def __init__(self, port=None, extra=(), timeout=300.0, log=None, env=None):
+    def __init__(self, port=None, extra=(), timeout=300.0, env=None):
         self.port = port or free_port()
         self.extra = tuple(extra)
         self.env = dict(env or {})
         self.timeout = timeout
-        self.log = log
         self.proc = None
         self.output = []
 
@@ -83,8 +82,6 @@ class Server:
                 raise RuntimeError(f"panel serve exited with code {self.proc.returncode}:\n"
                                    + "".join(self.output[-30:]))
             self.output.append(line)
-            if self.log:
-                self.log.write(line)
             if re.search(r"Bokeh app running at", line):
                 # Keep reading the output (tracebacks, warnings) so the pipe never fills up.
                 import threading
@@ -96,8 +93,6 @@ class Server:
     def _drain(self):
         for line in self.proc.stdout:
             self.output.append(line)
-            if self.log:
-                self.log.write(line)
 
     def stop(self):
         """Stop the server and every process of its group (worker processes do not all exit on SIGTERM)."""

@@ -63,8 +63,11 @@ def lines(xs, ys, groups=None, dtype=np.float32):
     """Many lines as `multi_line` data with one entry per colour: the lines of one colour are
     joined into one NaN-separated array, so any number of lines costs at most 2 x 10 arrays.
 
+    `xs` is one x array per line, or a single 1-D array that every line shares.
     `groups[i]` picks line i's colour, ``PALETTE[groups[i] % 10]`` (default: i).
     """
+    if isinstance(xs, np.ndarray) and xs.ndim == 1:
+        xs = [xs] * len(ys)
     if groups is None:
         groups = range(len(xs))
     by_colour = {}
@@ -170,7 +173,7 @@ class LivePlot:
         self._shown = {}
         self._generation = -1
         self.updates = 0
-        """Updates applied (the browser tests and the benchmark count what a control re-draws)."""
+        """Updates that changed something (the tests count which plots a control re-draws)."""
 
     # -------------------------------------------------------------- layers
 
@@ -377,12 +380,11 @@ class LiveDashboard(pn.viewable.Viewer):
                 plot.name(chart.heading if len(plots) == 1 else f"{chart.heading} [{k}]")
             self._plots[chart.heading] = plots
         self._update(self._all_parts(), self._next_generation(), schedule=False)
-        names = {}
-        for chart in self._charts:
-            for name in chart.depends:
-                names.setdefault(id(self._param_owner(name)), (self._param_owner(name), set()))[1].add(name)
-        for owner, owned in names.values():
-            owner.param.watch(self._changed, sorted(owned))
+        names = {n for chart in self._charts for n in chart.depends}
+        for owner in (self, self.model):
+            owned = sorted(n for n in names if self._param_owner(n) is owner)
+            if owned:
+                owner.param.watch(self._changed, owned)
 
     def _next_generation(self):
         with self._lock:
@@ -422,9 +424,12 @@ class LiveDashboard(pn.viewable.Viewer):
 
     def _update(self, parts, generation, schedule):
         started = time.perf_counter()
+        built = self._plots  # None once the session has ended (another thread may end it meanwhile)
+        if built is None:
+            return
         updates = []
         for chart, part in parts:
-            plots = self._plots[chart.heading]
+            plots = built[chart.heading]
             try:
                 data = part.data(self)
             except Exception as exc:  # shown on the plot and logged; the other plots still update

@@ -101,7 +101,7 @@ def drift_plot():
 def drift_data(view):
     data = view.model.drift_trajectories()
     return {"title": "Drift trajectories (dashed: chosen time)",
-            "paths": lines([data["times"]] * len(data["g"]), data["g"], data["level"])}
+            "paths": lines(data["times"], data["g"], data["level"])}
 
 
 def drift_marker(view):
@@ -121,7 +121,7 @@ def pulse_data(view):
     data = m.pulse_response()
     n = (len(data["pulse"]) - 1) // 2
     return {"title": f"{m.technology}: {n} potentiating then {n} depressing pulses",
-            "paths": lines([data["pulse"]] * len(data["g"]), data["g"]), "switch": float(n)}
+            "paths": lines(data["pulse"], data["g"]), "switch": float(n)}
 
 
 def rtn_plot():
@@ -137,7 +137,7 @@ def rtn_data(view):
         return {"title": "Random telegraph noise: choose RRAM", "paths": lines([], [])}
     labels = ", ".join(f"{g:.0f}" for g in data["g_prog"])
     return {"title": f"RRAM telegraph noise at g = {labels} µS (larger at low g)",
-            "paths": lines([data["time"]] * len(data["relative"]), 100 * data["relative"])}
+            "paths": lines(data["time"], 100 * data["relative"])}
 
 
 def iv_plot():
@@ -153,10 +153,8 @@ def iv_data(view):
     data = m.flash_iv()
     if data is None:
         return {"title": "Flash I-V curves: choose Flash", "now": lines([], []), "reference": lines([], [])}
-    n = len(data["vth"])
     return {"title": f"Flash subthreshold I-V at {m.temperature_K:.0f} K",
-            "now": lines([data["v_gs"]] * n, data["current"]),
-            "reference": lines([data["v_gs"]] * n, data["current_300K"])}
+            "now": lines(data["v_gs"], data["current"]), "reference": lines(data["v_gs"], data["current_300K"])}
 
 
 READ_PARAMS = ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K",

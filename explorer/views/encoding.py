@@ -173,9 +173,9 @@ def common_mode_curves(view):
     offsets, gains = data["offsets"], data["gains"]
     additive = [100 * data["additive"][k] for k in ADDITIVE_MAPPINGS]
     mult = [100 * data["multiplicative"][k] for k in MULTIPLICATIVE_KEYS]
-    return ({"curves": lines([offsets] * 3, additive),
+    return ({"curves": lines(offsets, additive),
              "names": _end_labels([offsets] * 3, additive, ADDITIVE_MAPPINGS)},
-            {"curves": lines([gains] * 2, mult), "names": _end_labels([gains] * 2, mult, MULTIPLICATIVE_KEYS)})
+            {"curves": lines(gains, mult), "names": _end_labels([gains] * 2, mult, MULTIPLICATIVE_KEYS)})
 
 
 def additive_marker(view):
