@@ -86,12 +86,12 @@ def tab_controls(tab):
 
 
 def plot_count(tab):
-    """Number of plots (figures) the tab shows."""
+    """Number of plots (figures) the tab shows at its default settings."""
     from .app import DASHBOARDS
 
     cls, = [c for t, _, c in DASHBOARDS if t == tab]
     view = cls()
-    built = [c.build() for c in view.charts()]
+    built = [c.build() for c in view.charts() if c.is_shown(view.model)]
     return sum(len(b) if isinstance(b, tuple) else 1 for b in built)
 
 

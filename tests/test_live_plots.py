@@ -93,11 +93,33 @@ def test_every_part_of_every_chart_draws_for_every_technology(cls):
     for technology in technologies[1:] + technologies[:1]:  # the first is the default: start elsewhere
         view.computed.clear()
         view.model.technology = technology
-        parts = {(c.heading, k) for c in view.charts() for k, p in enumerate(c.parts) if "technology" in p.depends}
+        parts = {(c.heading, k) for c in view.charts() if c.is_shown(view.model)
+                 for k, p in enumerate(c.parts) if "technology" in p.depends}
         assert set(view.computed) == parts, technology
-        for plots in view._plots.values():
-            for plot in plots:
-                assert plot.figure.title.text.strip(), (technology, plot.figure.name)
+        for chart in view.charts():
+            if chart.is_shown(view.model):
+                for plot in view._plots[chart.heading]:
+                    assert plot.figure.title.text.strip(), (technology, plot.figure.name)
+
+
+def test_a_technology_specific_chart_is_built_and_computed_only_while_shown():
+    view = rendered(DevicesView)
+    rtn, iv = "Random telegraph noise", "Flash I-V curves"
+    assert rtn not in view._plots and iv not in view._plots  # PCM: neither figure exists
+    assert not view._slots[rtn].visible and not view._slots[iv].visible
+    view.model.technology = "RRAM"
+    assert view._slots[rtn].visible and not view._slots[iv].visible
+    assert view._plots[rtn][0].figure.title.text.startswith("RRAM telegraph noise")
+    view.computed.clear()
+    view.model.technology = "Flash"
+    assert (rtn, 0) not in view.computed and (iv, 0) in view.computed
+    assert not view._slots[rtn].visible and view._slots[iv].visible
+    view.computed.clear()
+    view.model.seed += 1  # the hidden telegraph-noise chart is not recomputed
+    assert (rtn, 0) not in view.computed
+    view.computed.clear()
+    view.model.technology = "RRAM"  # shown again: recomputed for the new seed
+    assert (rtn, 0) in view.computed and view._slots[rtn].visible
 
 
 def test_a_closed_session_computes_nothing():

@@ -317,18 +317,27 @@ class Chart:
     build: makes its `LivePlot` (or a tuple of them, shown side by side). parts: the `Part`s
     whose updates it shows: a marker that moves with one parameter is a part of its own, so that
     moving it does not recompute (or resend) the rest. text: the explanation beside it, or a
-    dict technology -> explanation ("default" for the others).
+    dict technology -> explanation ("default" for the others). shown: None (always shown) or
+    `shown(model) -> bool`, re-evaluated when a parameter of `shown_depends` changes: a chart
+    that only one technology has is built, computed and sent only while it is shown (a session
+    opened on PCM builds no telegraph-noise or Flash figure).
     """
 
     heading: str
     build: Callable
     parts: tuple
     text: object = ""
+    shown: Callable = None
+    shown_depends: tuple = ("technology",)
 
     @property
     def depends(self):
         """Every parameter whose change re-draws some part of the chart."""
         return tuple(dict.fromkeys(n for part in self.parts for n in part.depends))
+
+    def is_shown(self, model):
+        """Whether the chart is on the page for `model`'s current settings."""
+        return self.shown is None or bool(self.shown(model))
 
 
 class LiveDashboard(pn.viewable.Viewer):
@@ -345,6 +354,8 @@ class LiveDashboard(pn.viewable.Viewer):
         self._closed = False
         self._doc = None
         self._layout = None
+        self._slots = {}
+        self._showing = set()
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
 
@@ -373,18 +384,27 @@ class LiveDashboard(pn.viewable.Viewer):
     def _build(self):
         self._charts = list(self.charts())
         self._plots = {}
+        self._showing = {chart.heading for chart in self._charts if chart.is_shown(self.model)}
         for chart in self._charts:
-            built = chart.build()
-            plots = built if isinstance(built, tuple) else (built,)
-            for k, plot in enumerate(plots):
-                plot.name(chart.heading if len(plots) == 1 else f"{chart.heading} [{k}]")
-            self._plots[chart.heading] = plots
+            if chart.heading in self._showing:
+                self._build_chart(chart)
         self._update(self._all_parts(), self._next_generation(), schedule=False)
         names = {n for chart in self._charts for n in chart.depends}
+        names.update(n for chart in self._charts if chart.shown is not None for n in chart.shown_depends)
         for owner in (self, self.model):
             owned = sorted(n for n in names if self._param_owner(n) is owner)
             if owned:
                 owner.param.watch(self._changed, owned)
+
+    def _build_chart(self, chart):
+        """Make the chart's figures (once): its `LivePlot`s, named after the chart."""
+        if chart.heading in self._plots:
+            return
+        built = chart.build()
+        plots = built if isinstance(built, tuple) else (built,)
+        for k, plot in enumerate(plots):
+            plot.name(chart.heading if len(plots) == 1 else f"{chart.heading} [{k}]")
+        self._plots[chart.heading] = plots
 
     def _next_generation(self):
         with self._lock:
@@ -399,14 +419,25 @@ class LiveDashboard(pn.viewable.Viewer):
         return session is not None and (session.destroyed or session.connection_count == 0)
 
     def _all_parts(self):
-        return [(chart, part) for chart in self._charts for part in chart.parts]
+        """(chart, part) of every chart on the page."""
+        return [(chart, part) for chart in self._charts if chart.heading in self._showing for part in chart.parts]
 
     def _changed(self, *events):
         names = {e.name for e in events}
-        parts = [(c, p) for c, p in self._all_parts() if names & set(p.depends)]
-        if not parts or self._session_gone():
+        if self._plots is None or self._session_gone():
             return
-        self.refresh(parts, busy=self.busy(names))
+        appeared = vanished = set()
+        if any(c.shown is not None and names & set(c.shown_depends) for c in self._charts):
+            with self._lock:
+                showing = {c.heading for c in self._charts if c.is_shown(self.model)}
+                appeared, vanished = showing - self._showing, self._showing - showing
+                self._showing = showing
+            for chart in self._charts:
+                if chart.heading in appeared:
+                    self._build_chart(chart)
+        parts = [(c, p) for c, p in self._all_parts() if c.heading in appeared or names & set(p.depends)]
+        if parts or appeared or vanished:
+            self.refresh(parts, busy=self.busy(names))
 
     def refresh(self, parts=None, busy=False):
         """Recompute `parts` ((chart, part) pairs; default: all) and show them."""
@@ -446,6 +477,7 @@ class LiveDashboard(pn.viewable.Viewer):
             with pn.io.hold():
                 for plot, update in updates:
                     plot.apply(update, generation)
+                self._sync_slots()
             if LOG_UPDATES and schedule:
                 # Server's share of an update: parameter change -> changes handed to the websocket.
                 print(f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms "
@@ -463,20 +495,41 @@ class LiveDashboard(pn.viewable.Viewer):
         self._closed = True
         self._plots = None
 
+    def _explained(self, chart):
+        """The chart's figures under its heading, with its explanation beside them."""
+        panes = [pn.pane.Bokeh(plot.figure, sizing_mode="stretch_width") for plot in self._plots[chart.heading]]
+        body = panes[0] if len(panes) == 1 else pn.Row(*panes, sizing_mode="stretch_width")
+        text = chart.text
+        if isinstance(text, dict):
+            table = text
+            text = pn.bind(lambda tech: protect_math(table.get(tech, table.get("default", ""))),
+                           self.model.param.technology)
+        return explained(chart.heading, body, text)
+
+    def _sync_slots(self):
+        """Show the charts that are shown (filling a slot the first time) and hide the others."""
+        for heading, slot in self._slots.items():
+            visible = heading in self._showing and heading in self._plots
+            if visible and not slot.objects:
+                chart, = [c for c in self._charts if c.heading == heading]
+                slot.objects = [self._explained(chart)]
+            if slot.visible != visible:
+                slot.visible = visible
+
     def plots(self):
-        """The charts with their explanations."""
+        """The charts with their explanations; a chart with a `shown` rule sits in a slot that
+        is filled when it is first shown and hidden while it is not."""
         if self._plots is None:
             self._build()
         column = []
+        self._slots = {}
         for chart in self._charts:
-            panes = [pn.pane.Bokeh(plot.figure, sizing_mode="stretch_width") for plot in self._plots[chart.heading]]
-            body = panes[0] if len(panes) == 1 else pn.Row(*panes, sizing_mode="stretch_width")
-            text = chart.text
-            if isinstance(text, dict):
-                table = text
-                text = pn.bind(lambda tech: protect_math(table.get(tech, table.get("default", ""))),
-                               self.model.param.technology)
-            column.append(explained(chart.heading, body, text))
+            if chart.shown is None:
+                column.append(self._explained(chart))
+            else:
+                self._slots[chart.heading] = pn.Column(sizing_mode="stretch_width", visible=False, margin=0)
+                column.append(self._slots[chart.heading])
+        self._sync_slots()
         self._layout = pn.Column(*column, sizing_mode="stretch_width")
         return self._layout
 

@@ -132,9 +132,7 @@ def rtn_plot():
 
 
 def rtn_data(view):
-    data = view.model.rtn_trace()
-    if data is None:
-        return {"title": "Random telegraph noise: choose RRAM", "paths": lines([], [])}
+    data = view.model.rtn_trace()  # shown for RRAM only
     labels = ", ".join(f"{g:.0f}" for g in data["g_prog"])
     return {"title": f"RRAM telegraph noise at g = {labels} µS (larger at low g)",
             "paths": lines(data["time"], 100 * data["relative"])}
@@ -150,9 +148,7 @@ def iv_plot():
 
 def iv_data(view):
     m = view.model
-    data = m.flash_iv()
-    if data is None:
-        return {"title": "Flash I-V curves: choose Flash", "now": lines([], []), "reference": lines([], [])}
+    data = m.flash_iv()  # shown for Flash only
     return {"title": f"Flash subthreshold I-V at {m.temperature_K:.0f} K",
             "now": lines(data["v_gs"], data["current"]), "reference": lines(data["v_gs"], data["current_300K"])}
 
@@ -167,10 +163,11 @@ CHARTS = (
     Chart("Drift on a log-time axis", drift_plot,
           (Part(drift_data, TRAJECTORY_PARAMS), Part(drift_marker, ("log10_time",))), DRIFT_TEXT),
     Chart("Pulse response", pulse_plot, (Part(pulse_data, ("technology", "seed")),), PULSE_TEXT),
-    Chart("Random telegraph noise", rtn_plot, (Part(rtn_data, ("technology", "seed")),), RTN_TEXT),
+    Chart("Random telegraph noise", rtn_plot, (Part(rtn_data, ("technology", "seed")),), RTN_TEXT,
+          shown=lambda model: model.technology == "RRAM"),
     Chart("Flash I-V curves", iv_plot,
           (Part(iv_data, ("technology", "temperature_K", "n_levels", "prog_noise_scale", "n_devices", "seed")),),
-          IV_TEXT),
+          IV_TEXT, shown=lambda model: model.technology == "Flash"),
 )
 """Every plot of the dashboard, with the parameters each part of it depends on."""
 
