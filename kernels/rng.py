@@ -39,6 +39,19 @@ STREAM_DISTURB = 8
 STREAM_FAULT = 9
 STREAM_CROSSBAR = 10
 STREAM_PULSE_SKIP = 11
+STREAM_WEIGHTS = 12
+STREAM_INPUTS = 13
+STREAM_CALIBRATION = 14
+
+PURPOSES = {
+    # What a user seed is split into (`derive_seed`): one independent seed per purpose.
+    "weights": 1,        # the weight matrix of a protocol or a task
+    "inputs": 2,         # evaluation inputs
+    "programming": 3,    # programming noise, drift exponents, traps, stuck devices
+    "read": 4,           # read noise of read number `index`
+    "calibration": 5,    # calibration inputs and calibration reads (never evaluation inputs)
+    "training": 6,       # on-chip training: sample order, stochastic pulses
+}
 
 
 @njit(**INLINE_JIT)
@@ -124,6 +137,25 @@ def numpy_stream_key(seed, stream):
     with np.errstate(over="ignore"):
         first = _numpy_mix(np.array([seed], dtype=np.uint64) + _GOLDEN)
         return _numpy_mix(first + np.uint64(stream) * _GOLDEN)[0]
+
+
+def derive_seed(seed, purpose, index=0):
+    """The seed of one purpose's random stream, derived from a user seed: the one function that
+    splits a seed into independent seeds (weights, inputs, programming, each read, calibration,
+    training; `PURPOSES`).
+
+    A SplitMix64 hash of ``(seed, purpose, index)`` folded to 63 bits, so the seeds of two
+    purposes (or two reads) share no draws, and the same user seed gives the same seeds in
+    every session and notebook. `index` numbers repeated uses of one purpose (read k).
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {sorted(PURPOSES)}, got {purpose!r}")
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < 2**32:
+        raise ValueError(f"index must be an integer in [0, 2**32), got {index!r}")
+    key = numpy_stream_key(int(seed), 1000 + PURPOSES[purpose])
+    with np.errstate(over="ignore"):
+        bits = _numpy_mix(np.array([key], dtype=np.uint64) + np.uint64(index) * _GOLDEN)[0]
+    return int(bits >> np.uint64(1))
 
 
 def numpy_uniform(key, index):

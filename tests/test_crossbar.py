@@ -220,7 +220,17 @@ def test_additive_common_mode_cancels_in_pairs_not_against_a_digital_offset(prob
     assert results["differential"] < 1e-5
     assert results["two-sided"] < 1e-5
     assert results["offset-reference"] < 1e-5
-    assert results["offset-digital"] > 0.05
+    # Against a digital offset the shift stays: every weight moves by the same dw (what the
+    # array holds, `weights`), so the outputs move by X @ dw, up to the 8-bit DAC's rounding.
+    xb = CrossbarModel(technology="RRAM", mapping="offset-digital", adc_bits=None)
+    prog = xb.program(W, seed=0)
+    base = prog.mvm(X, 0.0, seed=3)
+    dw = prog.weights(0.0, settings=xb.read_settings().replace(common_mode_offset_uS=1.5)) - prog.weights(0.0)
+    assert np.ptp(dw) < 1e-9 * np.abs(dw).max() and np.abs(dw).max() > 0
+    shifted = prog.mvm(X, 0.0, seed=3, settings=xb.read_settings().replace(common_mode_offset_uS=1.5))
+    dac_rounding = X.shape[1] * 0.5 / (2**8 - 1) * np.abs(dw).max()
+    np.testing.assert_allclose(shifted - base, X @ dw, atol=dac_rounding + 1e-4 * np.abs(base).max())
+    assert results["offset-digital"] > 10 * dac_rounding / np.max(np.abs(base))
 
 
 def test_multiplicative_common_mode_is_a_gain_error_that_calibration_removes(problem):

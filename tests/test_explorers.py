@@ -8,12 +8,23 @@ from explorer.models.encoding_explorer import SOURCES
 from kernels import encoding
 
 
+class FullScaleADC(EncodingExplorer):
+    """The Encoding explorer with full-scale ADC ranges. A calibrated range (the largest output of
+    a calibration batch, independent of the evaluation inputs) clips the evaluation outputs that
+    exceed it, and with F = 1 every slice clips the same output the same way, so that error does
+    not average down with slices: measured, 29 of 49,152 conversions clipped at 6 slices and the
+    error 0.0074 against 0.0061 without an ADC."""
+
+    def crossbar(self, **overrides):
+        return super().crossbar(adc_range="full-scale", **overrides)
+
+
 @pytest.fixture(scope="module")
 def analog_slicing():
-    """Slicing curves with analog (unquantized) slices on ECRAM (constant read noise), a 14-bit ADC
-    and a 16-bit DAC, so that little besides the slices' own errors remains."""
-    ex = EncodingExplorer(technology="ECRAM", quantize_weights=False, adc_bits=14, dac_bits=16, size=64, batch=128,
-                          calibrate_gain=False, base=16.0)
+    """Slicing curves with analog (unquantized) slices on ECRAM (constant read noise), a 14-bit
+    full-scale ADC and a 16-bit DAC, so that little besides the slices' own errors remains."""
+    ex = FullScaleADC(technology="ECRAM", quantize_weights=False, adc_bits=14, dac_bits=16, size=64, batch=128,
+                      calibrate_gain=False, base=16.0)
     return ex.slicing_curves()
 
 

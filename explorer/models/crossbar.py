@@ -16,8 +16,6 @@ Units: conductances in uS, inputs in units of `x_max` volts-equivalent, outputs
 in the units of ``W @ x`` (the read-out is rescaled digitally).
 """
 
-from collections import OrderedDict
-
 import numpy as np
 import param
 
@@ -25,49 +23,46 @@ from kernels import crossbar, encoding, rng
 from kernels.validate import check_seed, check_time, finite_array
 
 from .devices import TECHNOLOGIES, Device
+from .memo import Memo, Settings
 
 ADC_RANGES = ("calibrated", "full-scale")
 CACHE_BYTES = 16 * 2**20
-MOMENT_ENTRIES = 2
-MATRIX_ENTRIES = 32
-"""Read-time arrays kept per programmed crossbar: device moments for at most MOMENT_ENTRIES read
-times (the current and the previous one, so that toggling back is free) and read matrices for at
-most MATRIX_ENTRIES read settings (the dashboards' common-mode and wire sweeps read 10 to 21
-settings in turn), each cache within CACHE_BYTES; least recently used dropped first. An explorer
-holds dozens of programmed arrays and a lab server dozens of sessions: 64 MB per cache and no
-entry limit had one Encoding session at 138 MB."""
+CACHE_ENTRIES = 48
+"""Read-time results kept per programmed crossbar (device moments, read matrices, IR losses, ADC
+ranges, calibration references): at most CACHE_ENTRIES and CACHE_BYTES, least recently used
+dropped first. The dashboards' common-mode and wire sweeps read 10 to 21 settings in turn; an
+explorer holds dozens of programmed arrays and a lab server dozens of sessions (64 MB per cache
+and no entry limit had one Encoding session at 138 MB)."""
 N_CALIBRATION = 64
 
 
-def _nbytes(value):
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    return 0
-
-
-def _trim(cache, entries):
-    """Drop the least recently used entries of `cache` (an OrderedDict) above `entries` or
-    CACHE_BYTES; keep one."""
-    while len(cache) > 1 and (len(cache) > entries or sum(_nbytes(v) for v in cache.values()) > CACHE_BYTES):
-        cache.popitem(last=False)
-
-
 def protocol_inputs(n, rows, seed, x_max=1.0):
-    """Inputs of the MVM protocol of section 12: uniform in [-x_max, x_max] with 50 % zeros."""
-    u = rng.numpy_uniform(rng.numpy_stream_key(seed, rng.STREAM_CROSSBAR), np.arange(2 * n * rows))
-    x = (2.0 * u[: n * rows] - 1.0) * x_max
-    x[u[n * rows:] < 0.5] = 0.0
-    return x.reshape(n, rows)
+    """Inputs of the MVM protocol of section 12: uniform in [-x_max, x_max] with 50 % zeros.
+
+    Drawn from a stream of their own (`rng.STREAM_INPUTS`): independent of the weights, of the
+    programming and of the calibration inputs, even under the same seed."""
+    return _sparse_uniform(n, rows, seed, rng.STREAM_INPUTS, 0.5) * x_max
+
+
+def calibration_inputs(n, rows, seed, x_max=1.0):
+    """Calibration inputs (physics reference section 8): distributed as `protocol_inputs` but from
+    their own stream (`rng.STREAM_CALIBRATION`), so they are never the evaluation inputs."""
+    return _sparse_uniform(n, rows, seed, rng.STREAM_CALIBRATION, 0.5) * x_max
 
 
 def protocol_weights(rows, cols, seed):
-    """Weights of the MVM protocol of section 12: uniform in [-1, 1] with 30 % zeros, ``(rows, cols)``."""
-    u = rng.numpy_uniform(rng.numpy_stream_key(seed, rng.STREAM_PROGRAM), np.arange(2 * rows * cols))
-    w = 2.0 * u[: rows * cols] - 1.0
-    w[u[rows * cols:] < 0.3] = 0.0
-    return w.reshape(rows, cols)
+    """Weights of the MVM protocol of section 12: uniform in [-1, 1] with 30 % zeros, ``(rows, cols)``;
+    from their own stream (`rng.STREAM_WEIGHTS`), independent of the programming noise."""
+    return _sparse_uniform(rows, cols, seed, rng.STREAM_WEIGHTS, 0.3)
+
+
+def _sparse_uniform(n, m, seed, stream, zeros):
+    """``(n, m)`` uniform in [-1, 1] with a share `zeros` of exact zeros, from one stream of `seed`."""
+    seed = check_seed(seed)
+    u = rng.numpy_uniform(rng.numpy_stream_key(seed, stream), np.arange(2 * n * m))
+    x = 2.0 * u[: n * m] - 1.0
+    x[u[n * m:] < zeros] = 0.0
+    return x.reshape(n, m)
 
 
 class CrossbarModel(param.Parameterized):
@@ -123,6 +118,28 @@ class CrossbarModel(param.Parameterized):
         self.device = device if device is not None else TECHNOLOGIES[self.technology]()
         self.slice_bits  # validates the slicing
 
+    READ_TIME = ("dac_bits", "x_max", "input_slice_bits", "adc_bits", "adc_range", "ir_drop",
+                 "wire_resistance_ohm", "common_mode_gain", "common_mode_offset_uS", "calibrate_gain")
+    """The read-time parameters: `ProgrammedCrossbar.mvm` reads with their current values (and the
+    device's `Device.READ_TIME` knobs). Every other parameter is programming-time, frozen by
+    `program`."""
+
+    def read_settings(self):
+        """A `Settings` snapshot of every read-time value: this model's and its device's knobs."""
+        values = {name: getattr(self, name) for name in self.READ_TIME}
+        return Settings(values, **self.device.read_settings())
+
+    def programming_settings(self):
+        """A `Settings` snapshot of every programming-time value: this model's (with the slicing it
+        implies) and its device's (prefixed ``device.``). Two arrays programmed with equal
+        snapshots, the same weights and the same seed are identical."""
+        values = {name: value for name, value in self.param.values().items()
+                  if name not in ("name", "device") and name not in self.READ_TIME}
+        values["slice_bits"] = self.slice_bits
+        for name, value in self.device.programming_settings().items():
+            values[f"device.{name}"] = value
+        return Settings(values)
+
     @param.depends("technology", watch=True)
     def _new_device(self):
         if self.device is None or self.device.technology != self.technology:
@@ -160,26 +177,35 @@ class ProgrammedCrossbar:
     Physical layout: column ``(j, slice, polarity)`` holds output j's device of
     that slice and sign, pairs side by side; an offset-reference array ends with
     one reference column per slice.
+
+    State and settings apart: the programming-time configuration is the snapshot `config` taken
+    by `CrossbarModel.program` and the devices are read through the frozen copy of the device
+    they were programmed with (``array.programmed_with``). Read-time settings are a `Settings`
+    snapshot: `settings=` of each read, by default the model's current ones. Results derived
+    from the state (device moments, read matrices, ADC ranges, calibration references) are kept
+    in one `Memo`, keyed by the state `version` and by the values of exactly the settings each
+    one read; every change of the state bumps `version`.
     """
 
-    def __init__(self, model, W, w_max, seed, previous=None):
+    def __init__(self, model, W, w_max, seed, previous=None, config=None, device=None):
         self.model = model
-        self.device = model.device
+        self.config = config = model.programming_settings() if config is None else config
+        device = model.device if device is None else device
         self.W = W
         self.w_max = w_max
         self.seed = seed
-        self.mapping = model.mapping
-        self.slice_bits = model.slice_bits
-        self.base = float(model.base)
+        self.version = 0
+        self.mapping = config.peek("mapping")
+        self.slice_bits = config.peek("slice_bits")
+        self.base = float(config.peek("base"))
         self.rows, self.cols = W.shape
         self.n_slices = len(self.slice_bits)
         self.n_pol = 1 if self.mapping.startswith("offset") else 2
-        dev = self.device
-        self.g_lo, self.g_hi = float(dev.g_min), float(dev.g_max)
+        self.g_lo, self.g_hi = float(device.g_min), float(device.g_max)
         span = self.g_hi - self.g_lo
         self.span = span / 2.0 if self.n_pol == 1 else span
         w = np.clip(W / w_max, -1.0, 1.0)
-        self.levels = encoding.slice_levels(w, self.slice_bits, self.base, quantize=model.quantize_weights)
+        self.levels = encoding.slice_levels(w, self.slice_bits, self.base, quantize=config.peek("quantize_weights"))
         top = (2.0 ** np.array(self.slice_bits) - 1.0)
         v = self.levels / top[:, None, None]                      # (ns, rows, cols) in [-1, 1]
         v = np.moveaxis(v, 0, -1)                                 # (rows, cols, ns)
@@ -202,44 +228,44 @@ class ProgrammedCrossbar:
         if self.mapping == "offset-reference":
             targets = np.concatenate([targets, np.full((self.rows, self.n_slices), self.g_mid)], axis=1)
         self.targets = targets
-        self.array = dev.program(targets, seed=seed)
+        self.array = device.program(targets, seed=seed)
+        self.device = self.array.programmed_with
         u = rng.numpy_uniform(rng.numpy_stream_key(seed, rng.STREAM_FAULT), np.arange(targets.size))
         u = u.reshape(targets.shape)
+        on, off = config.peek("stuck_on_fraction"), config.peek("stuck_off_fraction")
         self.stuck = np.zeros(targets.shape, dtype=np.int8)
-        self.stuck[u < model.stuck_on_fraction] = 1
-        off = (u >= model.stuck_on_fraction) & (u < model.stuck_on_fraction + model.stuck_off_fraction)
-        self.stuck[off] = -1
+        self.stuck[u < on] = 1
+        self.stuck[(u >= on) & (u < on + off)] = -1
         self.n_stuck = int(np.count_nonzero(self.stuck))
         self.significance, self.full_scale = encoding.significances(self.slice_bits, self.base)
-        self._moments_cache = OrderedDict()
-        self._calibration_cache = {}
-        self._matrices_cache = OrderedDict()
+        self.memo = Memo(max_bytes=CACHE_BYTES, max_entries=CACHE_ENTRIES)
         self.last_stats = {}
+
+    def read_settings(self, settings=None):
+        """`settings`, or the model's current read-time settings."""
+        return self.model.read_settings() if settings is None else settings
 
     # ------------------------------------------------------------------ conductances
 
-    def _read_key(self, t):
-        dev = self.device
-        return (t,) + tuple(getattr(dev, k) for k in ("drift_scale", "read_noise_scale", "temperature_K"))
-
-    def device_moments(self, t):
+    def _moments(self, t, s):
         """Mean and read-noise sigma (uS) of every physical device at `t`, stuck-at faults applied."""
-        key = self._read_key(t)
-        if key not in self._moments_cache:
-            mean, sigma = self.array.read_moments(t)
+        def compute(s):
+            mean, sigma = self.array.read_moments(t, knobs=s)
             if self.n_stuck:
                 mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
-            self._moments_cache[key] = (mean, sigma)
-            _trim(self._moments_cache, MOMENT_ENTRIES)
-        self._moments_cache.move_to_end(key)
-        return self._moments_cache[key]
+            return mean, sigma
+        return self.memo.get("moments", (self.version, t), s, compute)
 
-    def conductances(self, t=0.0, *, common_mode=True):
+    def device_moments(self, t, settings=None):
+        """Mean and read-noise sigma (uS) of every physical device at `t`, stuck-at faults applied."""
+        return self._moments(check_time(t), self.read_settings(settings))
+
+    def conductances(self, t=0.0, *, common_mode=True, settings=None):
         """Mean conductances (uS) at `t` as ``(rows, cols, n_slices, n_pol)``, common mode applied."""
-        t = check_time(t)
-        mean, _ = self.device_moments(t)
+        s = self.read_settings(settings)
+        mean, _ = self._moments(check_time(t), s)
         if common_mode:
-            mean = self.model.common_mode_gain * mean + self.model.common_mode_offset_uS
+            mean = s.common_mode_gain * mean + s.common_mode_offset_uS
         n = self.cols * self.n_slices * self.n_pol
         return mean[:, :n].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
 
@@ -247,10 +273,10 @@ class ProgrammedCrossbar:
         """Conductance difference (uS) of one level of each slice."""
         return self.span / (2.0 ** np.array(self.slice_bits) - 1.0)
 
-    def weights(self, t=0.0):
+    def weights(self, t=0.0, settings=None):
         """The weights the array holds at `t` (noise-free mean conductances, common mode applied), units of W."""
-        t = check_time(t)
-        mean = self.model.common_mode_gain * self.device_moments(t)[0] + self.model.common_mode_offset_uS
+        s = self.read_settings(settings)
+        mean = s.common_mode_gain * self._moments(check_time(t), s)[0] + s.common_mode_offset_uS
         n = self.cols * self.n_slices * self.n_pol
         g = mean[:, :n].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
         if self.n_pol == 2:
@@ -262,9 +288,9 @@ class ProgrammedCrossbar:
         levels = diff / self._level_units()
         return (levels @ self.significance) / self.full_scale * self.w_max
 
-    def slice_conductances(self, t=0.0):
+    def slice_conductances(self, t=0.0, settings=None):
         """Per-slice mean conductances (uS): ``{"plus": (n_slices, rows, cols), "minus": ... or None}``."""
-        g = np.moveaxis(self.conductances(t), 2, 0)
+        g = np.moveaxis(self.conductances(t, settings=settings), 2, 0)
         return {"plus": g[..., 0], "minus": g[..., 1] if self.n_pol == 2 else None}
 
     # ------------------------------------------------------------------ read-out
@@ -272,30 +298,34 @@ class ProgrammedCrossbar:
     def _full_scale_range(self, chunk_max):
         return np.full(self.n_slices, self.rows * chunk_max * self.span)
 
-    def _inputs(self, X):
+    def _inputs(self, X, s):
         """DAC: the analog input chunks ``(n_chunks, B, rows)`` and each chunk's digital weight."""
-        model = self.model
-        if model.dac_bits is None:
+        if s.dac_bits is None:
             return X[None], np.ones(1), 0
-        if model.input_slice_bits is None:
-            volts, clipped = crossbar.dac_volts(X, bits=model.dac_bits, x_max=model.x_max)
+        if s.input_slice_bits is None:
+            volts, clipped = crossbar.dac_volts(X, bits=s.dac_bits, x_max=s.x_max)
             return volts[None], np.ones(1), clipped
-        codes, step, clipped = crossbar.dac(X, bits=model.dac_bits, x_max=model.x_max)
-        chunks, b = encoding.input_chunks(codes, model.dac_bits, model.input_slice_bits)
-        volt = model.x_max / (2.0 ** b - 1.0)
+        codes, step, clipped = crossbar.dac(X, bits=s.dac_bits, x_max=s.x_max)
+        chunks, b = encoding.input_chunks(codes, s.dac_bits, s.input_slice_bits)
+        volt = s.x_max / (2.0 ** b - 1.0)
         weights = np.array([2.0 ** (k * b) * step / volt for k in range(len(chunks))])
         return chunks * volt, weights, clipped
 
-    def _adc_ranges(self, n_chunks):
-        """ADC range per (chunk, slice): full scale, or the largest noise-free output of a calibration batch."""
-        model = self.model
-        if model.adc_range == "full-scale":
-            return np.tile(self._full_scale_range(model.x_max), (n_chunks, 1))
-        key = (model.dac_bits, model.x_max, model.input_slice_bits)
-        if key not in self._calibration_cache:
-            xcal = protocol_inputs(N_CALIBRATION, self.rows, self.seed, model.x_max)
-            volts, _, _ = self._inputs(xcal)
-            d, _, ref, _ = self._matrices32(0.0, common_mode=False)
+    def _calibration_inputs(self, s):
+        """The calibration batch: `N_CALIBRATION` inputs from the calibration stream of the
+        programming seed (never the evaluation inputs)."""
+        return self.memo.get("calibration inputs", (), s,
+                             lambda s: calibration_inputs(N_CALIBRATION, self.rows, self.seed, s.x_max))
+
+    def _adc_ranges(self, n_chunks, s):
+        """ADC range per (chunk, slice): full scale, or the largest noise-free output of the
+        calibration batch read right after programming (common mode off)."""
+        if s.adc_range == "full-scale":
+            return np.tile(self._full_scale_range(s.x_max), (n_chunks, 1))
+
+        def compute(s):
+            volts, _, _ = self._inputs(self._calibration_inputs(s), s)
+            d, _, ref, _ = self._matrices(0.0, s, common_mode=False)
             ranges = np.empty((len(volts), self.n_slices))
             for k, v in enumerate(volts):
                 y = v @ d
@@ -303,31 +333,22 @@ class ProgrammedCrossbar:
                     y = y - np.repeat(v @ ref[0], self.cols, axis=1)
                 y = np.abs(y).reshape(len(v), self.n_slices, self.cols)
                 ranges[k] = np.maximum(y.max(axis=(0, 2)), 1e-12)
-            self._calibration_cache[key] = ranges
-        return self._calibration_cache[key]
+            return ranges
+        return self.memo.get("ADC ranges", (self.version,), s, compute)
 
-    def _unit_loss(self, t, gain, offset):
+    def _unit_loss(self, t, s, gain, offset):
         """IR loss per ohm (`crossbar.ir_unit_loss`) of the array read at `t` with this common mode."""
-        key = ("loss",) + self._read_key(t) + (gain, offset)
-        cache = self._matrices_cache
-        if key not in cache:
-            mean, _ = self.device_moments(t)
-            cache[key] = crossbar.ir_unit_loss(gain * mean + offset)
-            _trim(cache, MATRIX_ENTRIES)
-        cache.move_to_end(key)
-        return cache[key]
+        return self.memo.get("IR loss", (self.version, t, gain, offset), s,
+                             lambda s: crossbar.ir_unit_loss(gain * self._moments(t, s)[0] + offset))
 
-    def _matrices32(self, t, common_mode):
+    def _matrices(self, t, s, common_mode):
         """Per-output difference and variance matrices ``(D, V)`` in float32 for BLAS, the reference
-        columns' moments (offset-reference) and the largest IR loss; cached per read settings."""
-        m = self.model
-        gain, offset = (m.common_mode_gain, m.common_mode_offset_uS) if common_mode else (1.0, 0.0)
-        wire_r = m.wire_resistance_ohm if m.ir_drop else 0.0
-        key = self._read_key(t) + (gain, offset, wire_r)
-        cache = self._matrices_cache
-        if key not in cache:
-            mean, sigma = self.device_moments(t)
-            loss = self._unit_loss(t, gain, offset) if m.ir_drop else None
+        columns' moments (offset-reference) and the largest IR loss."""
+        def compute(s):
+            gain, offset = (s.common_mode_gain, s.common_mode_offset_uS) if common_mode else (1.0, 0.0)
+            wire_r = s.wire_resistance_ohm if s.ir_drop else 0.0
+            mean, sigma = self._moments(t, s)
+            loss = self._unit_loss(t, s, gain, offset) if s.ir_drop else None
             n = self.cols * self.n_slices * self.n_pol
             subtract = self.g_mid if self.mapping == "offset-digital" else 0.0
             d, var = crossbar.pair_matrices(mean[:, :n], sigma[:, :n], cols=self.cols, n_slices=self.n_slices,
@@ -339,22 +360,20 @@ class ProgrammedCrossbar:
                 f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
                 ref = ((gain * mean[:, n:] + offset) * f, (gain * sigma[:, n:] * f) ** 2)
             ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
-            cache[key] = (d, var, ref, ir_worst)
-            _trim(cache, MATRIX_ENTRIES)
-        cache.move_to_end(key)
-        return cache[key]
+            return d, var, ref, ir_worst
+        return self.memo.get("matrices", (self.version, t, common_mode), s, compute)
 
-    def _read(self, X, t, seed, common_mode=True):
-        model = self.model
-        volts, chunk_weights, dac_clipped = self._inputs(X)
-        d, var_matrix, ref, ir_worst = self._matrices32(t, common_mode)
-        ranges = self._adc_ranges(len(volts))
+    def _read(self, X, t, seed, s, common_mode=True):
+        volts, chunk_weights, dac_clipped = self._inputs(X, s)
+        d, var_matrix, ref, ir_worst = self._matrices(t, s, common_mode)
+        ranges = self._adc_ranges(len(volts), s)
         B = X.shape[0]
         C = d.shape[1]
         per_level = self.significance / self._level_units() / self.full_scale * self.w_max
         scale = np.repeat(per_level, self.cols)
         y = np.zeros((B, self.cols))
         adc_clipped = 0
+        adc_bits = s.adc_bits
         for k, v in enumerate(volts):
             mean, var = crossbar.moments(v, d, var_matrix)
             ref_out = None
@@ -363,7 +382,7 @@ class ProgrammedCrossbar:
                 ref_out, _ = crossbar.noise_adc(rm, rv, seed=seed, adc_bits=None, y_max=1.0,
                                                 offset=(len(volts) + k) * B * C)
             _, clipped = crossbar.noise_adc(
-                mean, var, seed=seed, adc_bits=model.adc_bits, y_max=np.repeat(ranges[k], self.cols),
+                mean, var, seed=seed, adc_bits=adc_bits, y_max=np.repeat(ranges[k], self.cols),
                 offset=k * B * C, ref=ref_out, scale=chunk_weights[k] * scale, n_out=self.cols, out=y)
             adc_clipped += clipped
         stats = {"dac_clipped": dac_clipped, "adc_clipped": adc_clipped,
@@ -379,34 +398,38 @@ class ProgrammedCrossbar:
                              f"{self.rows} inputs, got {X.shape}")
         return X2, single
 
-    def gain_factor(self, t, seed):
-        """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8)."""
-        key = ("xcal", self.model.x_max)
-        if key not in self._calibration_cache:
-            self._calibration_cache[key] = protocol_inputs(N_CALIBRATION, self.rows, self.seed + 1,
-                                                           self.model.x_max)
-        xcal = self._calibration_cache[key]
-        key = ("ref",) + self._read_key(0.0)
-        if key not in self._calibration_cache:
-            y0, _ = self._read(xcal, 0.0, self.seed, common_mode=False)
-            self._calibration_cache[key] = float(np.mean(np.abs(y0)))
-        yt, _ = self._read(xcal, t, seed ^ 0x5F3759DF)
-        return self._calibration_cache[key] / max(float(np.mean(np.abs(yt))), 1e-300)
+    def gain_factor(self, t, seed, settings=None):
+        """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8): the
+        calibration batch read right after programming (the reference, common mode off) and at
+        `t`, each with read noise from the calibration seeds derived from the programming seed
+        and from the read seed `seed`."""
+        s = self.read_settings(settings)
+        t = check_time(t)
 
-    def mvm(self, X, t=0.0, seed=0, return_stats=False):
+        def reference(s):
+            y0, _ = self._read(self._calibration_inputs(s), 0.0, rng.derive_seed(self.seed, "calibration"), s,
+                               common_mode=False)
+            return float(np.mean(np.abs(y0)))
+        ref = self.memo.get("gain reference", (self.version,), s, reference)
+        yt, _ = self._read(self._calibration_inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
+        return ref / max(float(np.mean(np.abs(yt))), 1e-300)
+
+    def mvm(self, X, t=0.0, seed=0, return_stats=False, settings=None):
         """Outputs ``X @ W`` as the analog array computes them, read `t` seconds after programming.
 
         `X` is ``(rows,)`` or ``(batch, rows)``; `seed` draws the read noise (use a
-        new seed for each read). With `return_stats`, also a dict of DAC and ADC
+        new seed for each read). `settings`: the read-time settings (default: the model's
+        current `read_settings()`). With `return_stats`, also a dict of DAC and ADC
         clipping counts, the largest IR-drop loss and the calibration factor.
         """
         t = check_time(t)
         seed = check_seed(seed)
+        s = self.read_settings(settings)
         X2, single = self._check_inputs(X)
-        y, stats = self._read(X2, t, seed)
+        y, stats = self._read(X2, t, seed, s)
         alpha = 1.0
-        if self.model.calibrate_gain:
-            alpha = self.gain_factor(t, seed)
+        if s.calibrate_gain:
+            alpha = self.gain_factor(t, seed, s)
             y = y * alpha
         stats["gain_factor"] = alpha
         self.last_stats = stats
@@ -419,12 +442,12 @@ class ProgrammedCrossbar:
         y = X2 @ self.W
         return y[0] if single else y
 
-    def error(self, X, t=0.0, seed=0):
+    def error(self, X, t=0.0, seed=0, settings=None):
         """MVM error (section 12) of `mvm` against the exact product on the inputs `X`."""
         X2, _ = self._check_inputs(X)
-        return crossbar.mvm_error(self.mvm(X2, t, seed), X2 @ self.W)
+        return crossbar.mvm_error(self.mvm(X2, t, seed, settings=settings), X2 @ self.W)
 
-    def weight_error(self, t=0.0, calibrated=False):
+    def weight_error(self, t=0.0, calibrated=False, settings=None):
         """Relative Frobenius error ``||W(t) - W|| / ||W||`` of the held weights.
 
         With `calibrated`, ``W(t)`` is first scaled by the one factor that fits
@@ -434,13 +457,14 @@ class ProgrammedCrossbar:
         norm = np.linalg.norm(self.W)
         if norm == 0:
             return 0.0
-        held = self.weights(t)
+        held = self.weights(t, settings=settings)
         if calibrated:
             held = held * (np.sum(held * self.W) / max(np.sum(held * held), 1e-300))
         return float(np.linalg.norm(held - self.W) / norm)
 
     def update_set_only(self, W_new, seed):
-        """Reprogram toward `W_new` by raising conductances only (set-only mapping); a new `ProgrammedCrossbar`."""
+        """Reprogram toward `W_new` by raising conductances only (set-only mapping); a new
+        `ProgrammedCrossbar` with this one's configuration and device."""
         if self.mapping != "set-only":
             raise ValueError(f"update_set_only needs mapping='set-only', this array uses {self.mapping!r}")
         W_new = finite_array(W_new, "W_new")
@@ -450,8 +474,8 @@ class ProgrammedCrossbar:
         if g is None:
             g = self.targets
         g = np.clip(g, self.g_lo, self.g_hi).reshape(self.rows, self.cols, self.n_slices, 2)
-        return ProgrammedCrossbar(self.model, W_new, self.w_max, check_seed(seed),
-                                  previous=(g[..., 0], g[..., 1]))
+        return ProgrammedCrossbar(self.model, W_new, self.w_max, check_seed(seed), previous=(g[..., 0], g[..., 1]),
+                                  config=self.config, device=self.device)
 
     def __repr__(self):
         return (f"ProgrammedCrossbar({self.device.technology}, {self.mapping}, slices={self.slice_bits}, "

@@ -17,6 +17,7 @@ import numpy as np
 import param
 
 from kernels import encoding
+from kernels.rng import derive_seed
 from kernels.crossbar import mvm_error
 
 from ._serial import serialized
@@ -100,25 +101,31 @@ class CrossbarExplorer(param.Parameterized):
 
     @serialized
     def problem(self):
-        """Protocol weights ``(size, size)`` and inputs ``(batch, size)``."""
+        """Protocol weights ``(size, size)`` and inputs ``(batch, size)``, from the weights and
+        inputs seeds derived from `seed`."""
         key = ("problem", self.size, self.batch, self.seed)
         if key not in self._cache:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != "problem"}
-            self._cache[key] = (protocol_weights(self.size, self.size, self.seed),
-                                protocol_inputs(self.batch, self.size, self.seed + 1))
+            self._cache[key] = (protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+                                protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")))
         return self._cache[key]
 
     @serialized
     def programmed(self):
-        """The programmed crossbar, reprogrammed only when a programming-time setting changes."""
+        """The programmed crossbar, reprogrammed only when a programming-time setting changes
+        (the crossbar model's programming-time snapshot, the size or the seed)."""
         xb = self.xb
-        key = ("prog", self.technology, self.mapping, self.n_slices, self.size, self.stuck_fraction,
-               self.prog_noise_scale, self.seed)
+        key = ("prog", xb.programming_settings().key(), self.size, self.seed)
         if key not in self._cache:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != "prog"}
             W, _ = self.problem()
-            self._cache[key] = xb.program(W, seed=self.seed)
+            self._cache[key] = xb.program(W, seed=derive_seed(self.seed, "programming"))
         return self._cache[key]
+
+    @property
+    def read_seed(self):
+        """Seed of the read noise of the outputs and sweeps (one read, derived from `seed`)."""
+        return derive_seed(self.seed, "read")
 
     # ------------------------------------------------------------------ plot data
 
@@ -139,7 +146,7 @@ class CrossbarExplorer(param.Parameterized):
         """Ideal and analog outputs of the batch, the normalized error, and the read statistics."""
         W, X = self.problem()
         prog = self.programmed()
-        y, stats = prog.mvm(X, t=self.t, seed=self.seed + 1000, return_stats=True)
+        y, stats = prog.mvm(X, t=self.t, seed=self.read_seed, return_stats=True, settings=self.xb.read_settings())
         ideal = X @ W
         scale = float(np.sqrt(np.mean(ideal ** 2))) or 1.0
         err = ((y - ideal) / scale).ravel()
@@ -150,23 +157,19 @@ class CrossbarExplorer(param.Parameterized):
                 "mvm_error": mvm_error(y, ideal), "stats": stats,
                 "adc_clip_fraction": stats["adc_clipped"] / max(stats["adc_conversions"], 1)}
 
-    def _sweep(self, settings):
-        """MVM error and largest IR loss of one read per entry of `settings` (dicts of crossbar
-        read settings), same array and read seed; the crossbar's settings are restored after."""
+    def _sweep(self, changes):
+        """MVM error and largest IR loss of one read per entry of `changes` (dicts of read-time
+        settings applied to the current ones), same array and read seed."""
         W, X = self.problem()
         prog = self.programmed()
         ideal = X @ W
-        xb = self.xb
-        saved = {name: getattr(xb, name) for name in settings[0]}
+        current = self.xb.read_settings()
         errs, worst = [], []
-        try:
-            for values in settings:
-                xb.param.update(**values)
-                y, stats = prog.mvm(X, t=self.t, seed=self.seed + 1000, return_stats=True)
-                errs.append(mvm_error(y, ideal))
-                worst.append(stats["ir_drop_max"])
-        finally:
-            xb.param.update(**saved)
+        for values in changes:
+            y, stats = prog.mvm(X, t=self.t, seed=self.read_seed, return_stats=True,
+                                settings=current.replace(**values))
+            errs.append(mvm_error(y, ideal))
+            worst.append(stats["ir_drop_max"])
         return np.array(errs), np.array(worst)
 
     @serialized

@@ -16,6 +16,8 @@ import param
 from kernels import flash, pcm, pulsed, rng, rram
 from kernels.validate import check_seed, check_time, in_range, positive_int
 
+from .memo import Settings
+
 SECONDS_PER_YEAR = 365.25 * 24 * 3600.0
 
 
@@ -24,10 +26,15 @@ class DeviceArray:
 
     ``targets`` are the requested conductances (uS), ``state`` the per-device
     programming-time arrays (technology specific, same shape as ``targets``).
+    ``programmed_with`` is a frozen copy of the device as it was at programming, through which
+    the state is read: changing a programming-time parameter of the device afterwards (g_max, a
+    fit set) does not re-interpret what was programmed. Read-time knobs (`Device.READ_TIME`)
+    come from ``device`` at each read, or from the `knobs` passed to `read`.
     """
 
-    def __init__(self, device, targets, state, seed):
+    def __init__(self, device, targets, state, seed, programmed_with=None):
         self.device = device
+        self.programmed_with = device.frozen() if programmed_with is None else programmed_with
         self.targets = targets
         self.state = state
         self.seed = seed
@@ -47,22 +54,30 @@ class DeviceArray:
             if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
                 return np.array(value[index])
             return value
-        return DeviceArray(self.device, np.array(self.targets[index]), pick(self.state), self.seed)
+        return DeviceArray(self.device, np.array(self.targets[index]), pick(self.state), self.seed,
+                           programmed_with=self.programmed_with)
 
-    def read(self, t, seed):
-        """Conductances (uS) read `t` seconds after programming, with fresh read noise from `seed`."""
+    def _knobs(self, knobs):
+        return self.device.read_settings() if knobs is None else knobs
+
+    def read(self, t, seed, knobs=None):
+        """Conductances (uS) read `t` seconds after programming, with fresh read noise from `seed`.
+
+        `knobs`: the read-time knobs (`Device.READ_TIME`, a mapping with attribute access such
+        as `Settings`); default: the device's current ones.
+        """
         t = check_time(t)
         seed = check_seed(seed)
-        return self.device._read(self.state, t, seed)
+        return self.programmed_with._read(self.state, t, seed, self._knobs(knobs))
 
-    def read_moments(self, t):
+    def read_moments(self, t, knobs=None):
         """Mean conductance (uS) at `t` seconds and the standard deviation (uS) of one read's noise.
 
         What `read` would return on average and how much it scatters, without
         drawing the noise: the crossbar feeds these to the variance identity of
-        physics reference section 10.
+        physics reference section 10. `knobs` as for `read`.
         """
-        return self.device._read_moments(self.state, check_time(t))
+        return self.programmed_with._read_moments(self.state, check_time(t), self._knobs(knobs))
 
     def __repr__(self):
         return f"DeviceArray({self.device.technology}, shape={self.shape}, seed={self.seed})"
@@ -77,6 +92,9 @@ class Device(param.Parameterized):
     """
 
     technology = "device"
+    READ_TIME = ("drift_scale", "read_noise_scale", "temperature_K")
+    """The read-time parameters: a programmed array is read with their current values; every other
+    parameter is programming-time (frozen in the `DeviceArray` at programming)."""
     read_knobs = ("drift_scale", "read_noise_scale")
     max_levels = 256
     source = ""
@@ -91,6 +109,22 @@ class Device(param.Parameterized):
                                doc="Multiplies the drift coefficient (drift exponent or relaxation rate).")
     temperature_K = param.Number(300.0, bounds=(200.0, 420.0),
                                  doc="Temperature at read (K); programming happens at 300 K.")
+
+    def read_settings(self):
+        """The read-time knobs' current values, as a `Settings` snapshot."""
+        return Settings({name: getattr(self, name) for name in self.READ_TIME})
+
+    def programming_settings(self):
+        """The programming-time parameters' current values (technology included), as a `Settings`."""
+        values = {name: value for name, value in self.param.values().items()
+                  if name != "name" and name not in self.READ_TIME}
+        return Settings(values, technology=self.technology)
+
+    def frozen(self):
+        """A copy of this device with the same parameter values (a programmed array reads its
+        state through it, so later changes to this device do not reach it)."""
+        values = {name: value for name, value in self.param.values().items() if name != "name"}
+        return type(self)(**values)
 
     def program(self, targets_uS, seed):
         """Program one device per entry of `targets_uS` (uS); returns a `DeviceArray`."""
@@ -138,10 +172,10 @@ class Device(param.Parameterized):
     def _program(self, targets, seed):
         raise NotImplementedError
 
-    def _read(self, state, t, seed):
+    def _read(self, state, t, seed, knobs):
         raise NotImplementedError
 
-    def _read_moments(self, state, t):
+    def _read_moments(self, state, t, knobs):
         raise NotImplementedError
 
 
@@ -172,15 +206,15 @@ class PCMDevice(Device):
                                  prog_noise_scale=self.prog_noise_scale, variant=self._variant)
         return {"g_prog": g_prog, "nu": nu}
 
-    def _read(self, state, t, seed):
+    def _read(self, state, t, seed, knobs):
         return pcm.read(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
-                        t_read=self.t_read, seed=seed, drift_scale=self.drift_scale,
-                        read_noise_scale=self.read_noise_scale, variant=self._variant)
+                        t_read=self.t_read, seed=seed, drift_scale=knobs.drift_scale,
+                        read_noise_scale=knobs.read_noise_scale, variant=self._variant)
 
-    def _read_moments(self, state, t):
+    def _read_moments(self, state, t, knobs):
         return pcm.read_moments(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
-                                t_read=self.t_read, drift_scale=self.drift_scale,
-                                read_noise_scale=self.read_noise_scale, variant=self._variant)
+                                t_read=self.t_read, drift_scale=knobs.drift_scale,
+                                read_noise_scale=knobs.read_noise_scale, variant=self._variant)
 
     default_pulses = 60
 
@@ -203,12 +237,20 @@ class HermesPCMDevice(PCMDevice):
     t0 = param.Number(300.0, bounds=(1e-6, None), doc="Time of the first read after programming (s).")
     t_read = param.Number(512e-9, bounds=(1e-12, None), doc="Read duration in the 1/f noise fit (s).")
 
+    FIT_SETS = {2: dict(g_max=20.7, t0=300.0), 1: dict(g_max=10.35, t0=200.0)}
+    """g_max (uS) and t0 (s) of each fit set (aihwkit's HermesNoiseModel, two or one device per weight)."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        # The fit set chosen at construction applies too (a watcher does not run on init); values
+        # given explicitly win.
+        fit = {k: v for k, v in self.FIT_SETS[self.devices_per_weight].items() if k not in params}
+        if fit:
+            self.param.update(**fit)
+
     @param.depends("devices_per_weight", watch=True)
     def _apply_fit_set(self):
-        if self.devices_per_weight == 2:
-            self.param.update(g_max=20.7, t0=300.0)
-        else:
-            self.param.update(g_max=10.35, t0=200.0)
+        self.param.update(**self.FIT_SETS[self.devices_per_weight])
 
     @property
     def _variant(self):
@@ -249,17 +291,17 @@ class RRAMDevice(Device):
                                    tau_emission=self.rtn_tau)
         return {"g_prog": g_prog, "relax": relax, "rtn": trap, "disturb": np.zeros_like(g_prog)}
 
-    def _read(self, state, t, seed):
+    def _read(self, state, t, seed, knobs):
         return rram.read(state["g_prog"], state["relax"], t, seed=seed, g_min=self.g_min,
-                         g_max=self.g_max, drift_scale=self.drift_scale,
-                         read_noise_scale=self.read_noise_scale,
+                         g_max=self.g_max, drift_scale=knobs.drift_scale,
+                         read_noise_scale=knobs.read_noise_scale,
                          rtn_amplitude=state["rtn"]["amplitude"],
                          rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
 
-    def _read_moments(self, state, t):
+    def _read_moments(self, state, t, knobs):
         return rram.read_moments(state["g_prog"], state["relax"], t, g_min=self.g_min,
-                                 g_max=self.g_max, drift_scale=self.drift_scale,
-                                 read_noise_scale=self.read_noise_scale,
+                                 g_max=self.g_max, drift_scale=knobs.drift_scale,
+                                 read_noise_scale=knobs.read_noise_scale,
                                  rtn_amplitude=state["rtn"]["amplitude"],
                                  rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
 
@@ -305,15 +347,15 @@ class FlashDevice(Device):
                             medium_step=self.ispp_medium_step, **self._flash_kw())
         return {"vth": out["vth"], "pulses": out["pulses"]}
 
-    def _read(self, state, t, seed):
-        return flash.read(state["vth"], t, seed=seed, temperature_K=self.temperature_K,
-                          read_noise_scale=self.read_noise_scale, drift_scale=self.drift_scale,
+    def _read(self, state, t, seed, knobs):
+        return flash.read(state["vth"], t, seed=seed, temperature_K=knobs.temperature_K,
+                          read_noise_scale=knobs.read_noise_scale, drift_scale=knobs.drift_scale,
                           **self._flash_kw())
 
-    def _read_moments(self, state, t):
-        return flash.read_moments(state["vth"], t, temperature_K=self.temperature_K,
-                                  read_noise_scale=self.read_noise_scale,
-                                  drift_scale=self.drift_scale, **self._flash_kw())
+    def _read_moments(self, state, t, knobs):
+        return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K,
+                                  read_noise_scale=knobs.read_noise_scale,
+                                  drift_scale=knobs.drift_scale, **self._flash_kw())
 
     def iv_curves(self, vth, v_gs, temperature_K=None):
         """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),
@@ -361,15 +403,15 @@ class ECRAMDevice(Device):
                                       max_pulses=20 * self.n_states, seed=seed, fast_forward=True)
         return {"g_prog": g.reshape(targets.shape), "pulses": n.reshape(targets.shape)}
 
-    def _read(self, state, t, seed):
+    def _read(self, state, t, seed, knobs):
         g = state["g_prog"]
         z = rng.numpy_normal(seed, rng.STREAM_READ, g.size).reshape(g.shape)
-        sigma = self.read_noise_scale * self.read_noise * self.g_max
+        sigma = knobs.read_noise_scale * self.read_noise * self.g_max
         return np.clip(g + sigma * z, self.g_min, self.g_max)
 
-    def _read_moments(self, state, t):
+    def _read_moments(self, state, t, knobs):
         g = state["g_prog"]
-        return g.copy(), np.full_like(g, self.read_noise_scale * self.read_noise * self.g_max)
+        return g.copy(), np.full_like(g, knobs.read_noise_scale * self.read_noise * self.g_max)
 
     def _pulse_config(self):
         return dict(dg=(self.g_max - self.g_min) / self.n_states, asymmetry=self.asymmetry,

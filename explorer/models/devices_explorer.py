@@ -15,6 +15,7 @@ import numpy as np
 import param
 
 from kernels import flash
+from kernels.rng import derive_seed
 
 from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, FlashDevice, RRAMDevice
 
@@ -82,14 +83,12 @@ class DevicesExplorer(param.Parameterized):
     def programmed(self):
         """The programmed array (levels repeated), reprogrammed only when needed."""
         dev = self.device
-        # Every device parameter but the read-time knobs decides the programmed state.
-        key = (self.technology, self.n_levels, self.n_devices, self.seed,
-               tuple(sorted((k, v) for k, v in dev.param.values().items()
-                            if k not in ("name", "drift_scale", "read_noise_scale", "temperature_K"))))
+        # Every programming-time device parameter (the snapshot) decides the programmed state.
+        key = (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed)
         if key != self._programmed_key:
             per_level = max(self.n_devices // self.n_levels, 1)
             targets = np.repeat(self.levels, per_level)
-            self._programmed = dev.program(targets, seed=self.seed)
+            self._programmed = dev.program(targets, seed=derive_seed(self.seed, "programming"))
             self._programmed_key = key
         return self._programmed
 
@@ -106,7 +105,7 @@ class DevicesExplorer(param.Parameterized):
         whose read conductance is nearer another level's target.
         """
         arr = self.programmed()
-        g = arr.read(self.t, seed=self.seed + 1)
+        g = arr.read(self.t, seed=derive_seed(self.seed, "read"))
         dev = self.device
         lo = min(dev.g_min, float(g.min()))
         hi = max(dev.g_max, float(g.max()))
@@ -133,13 +132,13 @@ class DevicesExplorer(param.Parameterized):
         index = (shown[:, None] * per_level + np.arange(min(devices_per_level, per_level))[None, :]).ravel()
         sub = arr.subset(index)
         times = np.logspace(0.0, MAX_LOG_TIME, n_times)
-        g = np.stack([sub.read(t, seed=self.seed + 2 + k) for k, t in enumerate(times)], axis=1)
+        g = np.stack([sub.read(t, seed=derive_seed(self.seed, "read", 1 + k)) for k, t in enumerate(times)], axis=1)
         return {"times": times, "g": g, "level": np.repeat(shown, len(index) // len(shown)),
                 "targets": self.levels[shown], "t": self.t}
 
     def pulse_response(self):
         """Potentiation then depression of a few devices (pulse index, conductance in uS)."""
-        return self.device.pulse_response(n_devices=6, seed=self.seed)
+        return self.device.pulse_response(n_devices=6, seed=derive_seed(self.seed, "programming"))
 
     def rtn_trace(self, n_steps=2000):
         """RRAM random telegraph noise of three devices (low, middle, high conductance).
@@ -152,9 +151,9 @@ class DevicesExplorer(param.Parameterized):
             return None
         targets = np.array([dev.g_min + 0.05 * (dev.g_max - dev.g_min), 0.5 * (dev.g_min + dev.g_max),
                             dev.g_max * 0.95])
-        arr = dev.program(targets, seed=self.seed)
+        arr = dev.program(targets, seed=derive_seed(self.seed, "programming"))
         duration = 20.0 * dev.rtn_tau
-        trace = dev.rtn_trace(arr, duration, n_steps=n_steps, seed=self.seed)
+        trace = dev.rtn_trace(arr, duration, n_steps=n_steps, seed=derive_seed(self.seed, "read"))
         g0 = arr.state["g_prog"][:, None]
         return {"time": np.arange(n_steps) * duration / n_steps, "relative": trace / g0 - 1.0,
                 "g_prog": arr.state["g_prog"]}

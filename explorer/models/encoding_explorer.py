@@ -17,6 +17,7 @@ import param
 
 from kernels import encoding
 from kernels.crossbar import mvm_error
+from kernels.rng import derive_seed
 
 from ._serial import serialized
 from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
@@ -87,9 +88,14 @@ class EncodingExplorer(param.Parameterized):
     def _problem(self):
         key = ("problem", self.size, self.batch, self.seed)
         if key not in self._cache:
-            self._cache[key] = (protocol_weights(self.size, self.size, self.seed),
-                                protocol_inputs(self.batch, self.size, self.seed + 1))
+            self._cache[key] = (protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+                                protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")))
         return self._cache[key]
+
+    @property
+    def read_seed(self):
+        """Seed of the read noise of every error this explorer measures (derived from `seed`)."""
+        return derive_seed(self.seed, "read")
 
     def crossbar(self, **overrides):
         """A `CrossbarModel` with this explorer's settings (and `overrides`)."""
@@ -105,26 +111,23 @@ class EncodingExplorer(param.Parameterized):
         return xb
 
     def _programmed(self, xb):
-        """Program `xb` on the test matrix, cached on every programming-time setting."""
-        dev = xb.device
-        key = ("prog", xb.technology, xb.mapping, xb.slice_bits, xb.base, xb.quantize_weights,
-               dev.prog_noise_scale, self.size, self.seed)
+        """Program `xb` on the test matrix, kept per programming-time snapshot of `xb`."""
+        key = ("prog", xb.programming_settings().key(), self.size, self.seed)
         if key not in self._cache:
             while len(self._cache) >= MAX_CACHED:
                 self._cache.popitem(last=False)
             W, _ = self._problem()
-            self._cache[key] = xb.program(W, seed=self.seed)
+            self._cache[key] = xb.program(W, seed=derive_seed(self.seed, "programming"))
         self._cache.move_to_end(key)
-        prog = self._cache[key]
-        prog.model = xb  # read-time settings come from this model
-        prog.device.param.update(drift_scale=dev.drift_scale, read_noise_scale=dev.read_noise_scale)
-        return prog
+        return self._cache[key]
 
     def _errors(self, xb, t):
+        """Weight error and MVM error of `xb`'s array read at `t` with `xb`'s read settings."""
         W, X = self._problem()
         prog = self._programmed(xb)
-        y = prog.mvm(X, t=t, seed=self.seed + 7)
-        return prog.weight_error(t, calibrated=xb.calibrate_gain), mvm_error(y, X @ W)
+        settings = xb.read_settings()
+        y = prog.mvm(X, t=t, seed=self.read_seed, settings=settings)
+        return prog.weight_error(t, calibrated=xb.calibrate_gain, settings=settings), mvm_error(y, X @ W)
 
     # ------------------------------------------------------------------ plot data
 
@@ -156,8 +159,9 @@ class EncodingExplorer(param.Parameterized):
     @serialized
     def slice_histograms(self, bins=60):
         """Histograms of each slice's G+ and G- (uS) at time t: edges, counts per slice and polarity."""
-        prog = self._programmed(self.crossbar())
-        g = prog.slice_conductances(self.t)
+        xb = self.crossbar()
+        prog = self._programmed(xb)
+        g = prog.slice_conductances(self.t, settings=xb.read_settings())
         dev = prog.device
         lo = min(dev.g_min, float(g["plus"].min()))
         hi = max(dev.g_max, float(g["plus"].max()))
@@ -223,18 +227,18 @@ class EncodingExplorer(param.Parameterized):
         for mapping in ("differential", "offset-reference", "offset-digital"):
             xb = self.crossbar(mapping=mapping, calibrate_gain=False)
             prog = self._programmed(xb)
-            errs = []
-            for c in offsets:
-                xb.common_mode_offset_uS = float(c)
-                errs.append(mvm_error(prog.mvm(X, t=0.0, seed=self.seed + 7), ideal))
+            settings = xb.read_settings()
+            errs = [mvm_error(prog.mvm(X, t=0.0, seed=self.read_seed,
+                                       settings=settings.replace(common_mode_offset_uS=float(c))), ideal)
+                    for c in offsets]
             out["additive"][mapping] = np.array(errs)
         for calibrate in (False, True):
             xb = self.crossbar(mapping="differential", calibrate_gain=calibrate)
             prog = self._programmed(xb)
+            settings = xb.read_settings()
             errs, gain_err = [], []
             for g in gains:
-                xb.common_mode_gain = float(g)
-                y = prog.mvm(X, t=0.0, seed=self.seed + 7)
+                y = prog.mvm(X, t=0.0, seed=self.read_seed, settings=settings.replace(common_mode_gain=float(g)))
                 errs.append(mvm_error(y, ideal))
                 gain_err.append(float(np.sum(y * ideal) / np.sum(ideal * ideal)) - 1.0)
             key = "calibrated" if calibrate else "uncalibrated"

@@ -1,0 +1,166 @@
+"""Settings snapshots, and the memo of results computed from them.
+
+A `Settings` is an immutable snapshot ``name -> value`` of the settings a computation may read
+(the read-time settings of a crossbar and its device, say). A `Memo` keeps results of named
+computations; a result is served again when its name and arguments match and every setting
+the computation *read* still has the value it had. Reads are recorded while the computation
+runs, including the reads of memoized computations it calls, so nothing is keyed by hand: a
+result can never be served for settings it depends on but a key forgot, and a result that does
+not read a setting (device moments do not read the ADC bits) is reused when that setting moves.
+
+    memo = Memo()
+    s = Settings(adc_bits=8, ir_drop=False, wire_resistance_ohm=0.35)
+    memo.get("loss", (t,), s, lambda s: compute_loss(t, s))   # records what compute_loss reads
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+
+_tracking = threading.local()
+
+
+def _trackers():
+    stack = getattr(_tracking, "stack", None)
+    if stack is None:
+        stack = _tracking.stack = []
+    return stack
+
+
+def _same(a, b):
+    if a is b:
+        return True
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+class Settings(Mapping):
+    """An immutable snapshot of named settings; reading one (``s.adc_bits`` or ``s["adc_bits"]``)
+    is recorded by every `Memo` computation running in this thread."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values=(), **more):
+        object.__setattr__(self, "_values", {**dict(values), **more})
+
+    def __getitem__(self, name):
+        value = self._values[name]
+        for used in _trackers():
+            used[name] = value
+        return value
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no setting named {name!r}; settings: {sorted(self._values)}") from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Settings are immutable: use replace(...)")
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def peek(self, name, default=None):
+        """The value of `name` without recording the read."""
+        return self._values.get(name, default)
+
+    def key(self):
+        """A hashable form of every value (lists become tuples), for keying what they determine."""
+        def frozen(value):
+            return tuple(frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+        return tuple(sorted((name, frozen(value)) for name, value in self._values.items()))
+
+    def replace(self, **changes):
+        """A copy with `changes` applied (names must exist)."""
+        unknown = sorted(set(changes) - set(self._values))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown}; settings: {sorted(self._values)}")
+        return Settings(self._values, **changes)
+
+    def __repr__(self):
+        return f"Settings({self._values!r})"
+
+
+def nbytes(value):
+    """Bytes held by the arrays in `value` (arrays, and tuples, lists and dicts of them)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (tuple, list)):
+        return sum(nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(nbytes(v) for v in value.values())
+    return 64
+
+
+class Memo:
+    """Results of named computations, each kept with the settings it read; least recently used
+    results are dropped above `max_bytes` or `max_entries` (one entry is always kept)."""
+
+    def __init__(self, max_bytes=16 * 2**20, max_entries=64):
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._lock = threading.RLock()
+        self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
+        self._deps = {}                # key -> [deps, ...]
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, name, args, settings, compute):
+        """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
+        settings all have the same values in `settings`. `args` must be hashable."""
+        key = (name, args)
+        with self._lock:
+            for deps in self._deps.get(key, ()):
+                if all(_same(settings.peek(n, _MISSING), v) for n, v in deps):
+                    self._entries.move_to_end((key, deps))
+                    self.hits += 1
+                    for used in _trackers():  # an enclosing computation read these too
+                        used.update(deps)
+                    return self._entries[(key, deps)][0]
+        used = {}
+        stack = _trackers()
+        stack.append(used)
+        try:
+            value = compute(settings)
+        finally:
+            stack.pop()
+        for outer in stack:
+            outer.update(used)
+        deps = tuple(sorted(used.items(), key=lambda item: item[0]))
+        with self._lock:
+            self.misses += 1
+            if (key, deps) not in self._entries:
+                size = nbytes(value)
+                self._entries[(key, deps)] = (value, size)
+                self._deps.setdefault(key, []).append(deps)
+                self._bytes += size
+                self._trim()
+        return value
+
+    def _trim(self):
+        while len(self._entries) > 1 and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+            (key, deps), (_, size) = self._entries.popitem(last=False)
+            self._bytes -= size
+            self._deps[key].remove(deps)
+            if not self._deps[key]:
+                del self._deps[key]
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self._deps.clear()
+            self._bytes = 0
+
+    def __len__(self):
+        return len(self._entries)
+
+
+_MISSING = object()
