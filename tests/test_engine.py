@@ -1,0 +1,235 @@
+"""The engine's layer above the kernels: results independent of the order in which settings were
+visited, random streams independent by purpose, the memo's dependency recording, and a
+programmed array that does not follow later changes of its device's programming-time settings."""
+
+import numpy as np
+import param
+import pytest
+
+from explorer.models import (CrossbarExplorer, CrossbarModel, DeviceModel, DevicesExplorer, EncodingExplorer,
+                             HermesPCMDevice, protocol_inputs, protocol_weights)
+from explorer.models.crossbar import calibration_inputs
+from explorer.models.memo import Memo, Settings
+from kernels import rng
+
+# ------------------------------------------------------------------ helpers
+
+
+def assert_same(a, b, where=""):
+    """Exact equality of plot data: nested dicts, lists and tuples of arrays, numbers and strings."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for k in a:
+            assert_same(a[k], b[k], f"{where}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), where
+        for k, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{k}]")
+    elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=where)
+    elif isinstance(a, float) and np.isnan(a):
+        assert isinstance(b, float) and np.isnan(b), where
+    else:
+        assert a == b, (where, a, b)
+
+
+def random_value(rand, p, small):
+    """A random allowed value of parameter `p` (`small` overrides the choices of size-like ones)."""
+    if p.name in small:
+        return small[p.name][rand.integers(len(small[p.name]))]
+    if isinstance(p, param.Boolean):
+        return bool(rand.integers(2))
+    if isinstance(p, param.Selector):
+        return p.objects[rand.integers(len(p.objects))]
+    lo, hi = p.bounds
+    if isinstance(p, param.Integer):
+        return int(rand.integers(lo, hi + 1))
+    return float(np.round(rand.uniform(lo, hi), 3))
+
+
+# ------------------------------------------------------------------ history independence, model level
+
+
+def test_issue_example_a_read_does_not_depend_on_the_settings_visited_before():
+    """PCM with gain calibration, programmed once, read at ADC 4 after the history IR drop on,
+    ADC 4, IR drop off: the same numbers as the same read with no history."""
+    W, X = protocol_weights(48, 32, seed=1), protocol_inputs(16, 48, seed=2)
+
+    def fresh():
+        xb = CrossbarModel(technology="PCM", calibrate_gain=True)
+        return xb, xb.program(W, seed=3)
+
+    xb, prog = fresh()
+    for change in ({"ir_drop": True}, {"adc_bits": 4}, {"ir_drop": False}):
+        xb.param.update(**change)
+        prog.mvm(X, t=3600.0, seed=4)
+    xb2, prog2 = fresh()
+    xb2.adc_bits = 4
+    np.testing.assert_array_equal(prog.mvm(X, t=3600.0, seed=4), prog2.mvm(X, t=3600.0, seed=4))
+
+
+READ_CHOICES = {
+    "dac_bits": [None, 4, 8], "adc_bits": [None, 4, 6, 8], "adc_range": ["calibrated", "full-scale"],
+    "ir_drop": [False, True], "wire_resistance_ohm": [0.35, 2.0], "common_mode_gain": [1.0, 1.05],
+    "common_mode_offset_uS": [0.0, 0.5], "calibrate_gain": [False, True], "input_slice_bits": [None, 2],
+    "drift_scale": [0.5, 1.0], "read_noise_scale": [0.0, 1.0], "temperature_K": [300.0, 350.0],
+}
+
+
+@pytest.mark.parametrize("technology", ["PCM", "RRAM", "Flash"])
+def test_fifty_random_histories_of_read_settings_give_a_fresh_arrays_numbers(technology):
+    W, X = protocol_weights(32, 24, seed=5), protocol_inputs(8, 32, seed=6)
+    xb = CrossbarModel(technology=technology, mapping="offset-reference" if technology == "RRAM" else "differential")
+    prog = xb.program(W, seed=7)
+    rand = np.random.default_rng(0)
+    names = sorted(READ_CHOICES)
+    for sequence in range(50):
+        for _ in range(3):
+            name = names[rand.integers(len(names))]
+            value = READ_CHOICES[name][rand.integers(len(READ_CHOICES[name]))]
+            target = xb.device if name in xb.device.READ_TIME else xb
+            setattr(target, name, value)
+            t = float(10.0 ** rand.integers(0, 7))
+            prog.mvm(X, t=t, seed=int(rand.integers(3)))  # fills the memo with this history
+        t = float(10.0 ** rand.integers(0, 7))
+        reference = CrossbarModel(technology=technology, mapping=xb.mapping)
+        reference.param.update(**{n: getattr(xb, n) for n in xb.READ_TIME})
+        reference.device.param.update(**{n: getattr(xb.device, n) for n in xb.device.READ_TIME})
+        fresh = reference.program(W, seed=7)
+        np.testing.assert_array_equal(prog.mvm(X, t=t, seed=1), fresh.mvm(X, t=t, seed=1),
+                                      err_msg=f"sequence {sequence}: {xb.read_settings()}")
+
+
+def test_a_programmed_array_ignores_later_programming_time_changes_of_its_device():
+    dev = DeviceModel("PCM")
+    arr = dev.program(np.full(64, 10.0), seed=0)
+    before = arr.read(3600.0, seed=1)
+    dev.g_max = 50.0   # programming time: the programmed state is not re-read through it
+    dev.t0 = 1.0
+    np.testing.assert_array_equal(arr.read(3600.0, seed=1), before)
+    dev.read_noise_scale = 0.0  # read time: applies
+    assert not np.array_equal(arr.read(3600.0, seed=1), before)
+
+
+def test_hermes_one_device_fit_set_applies_at_construction():
+    one = HermesPCMDevice(devices_per_weight=1)
+    assert (one.g_max, one.t0) == (10.35, 200.0)
+    two = HermesPCMDevice()
+    two.devices_per_weight = 1
+    assert (two.g_max, two.t0) == (10.35, 200.0)
+    assert HermesPCMDevice(devices_per_weight=1, g_max=12.0).g_max == 12.0
+
+
+# ------------------------------------------------------------------ history independence, explorers
+
+EXPLORERS = {
+    DevicesExplorer: dict(small={"n_devices": [256, 512], "n_levels": [2, 5, 16], "seed": [0, 1]},
+                          data=("histogram", "drift_trajectories", "pulse_response", "rtn_trace", "flash_iv")),
+    EncodingExplorer: dict(small={"size": [16, 32], "batch": [4, 8], "seed": [0, 1], "n_slices": [1, 2, 3],
+                                  "bits_per_slice": [2, 4, 8]},
+                           data=("slicing_curves", "slice_histograms", "error_budget", "common_mode")),
+    CrossbarExplorer: dict(small={"size": [16, 32], "batch": [4, 8], "seed": [0, 1], "shown_slice": [0, 1]},
+                           data=("conductance_maps", "outputs", "adc_sweep", "wire_sweep")),
+}
+
+
+def explorer_settings(ex):
+    return {n: getattr(ex, n) for n in ex.param if n not in ("name", "devices")}
+
+
+@pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
+def test_fifty_random_histories_on_an_explorer_give_a_fresh_explorers_plots(cls):
+    """For 50 random sequences of setting changes on one explorer (its caches holding whatever the
+    history left), every plot's data equals a fresh explorer's at the final settings."""
+    spec = EXPLORERS[cls]
+    ex = cls(**{n: v[0] for n, v in spec["small"].items()})
+    rand = np.random.default_rng(1)
+    names = [n for n in explorer_settings(ex) if ex.param[n].precedence != -1]
+    for sequence in range(50):
+        for _ in range(3):
+            name = names[rand.integers(len(names))]
+            setattr(ex, name, random_value(rand, ex.param[name], spec["small"]))
+            shown = spec["data"][rand.integers(len(spec["data"]))]
+            getattr(ex, shown)()
+        final = explorer_settings(ex)
+        fresh = cls(**final)
+        assert explorer_settings(fresh) == final
+        for method in spec["data"]:
+            assert_same(getattr(ex, method)(), getattr(fresh, method)(), f"{cls.__name__}.{method}, {final}")
+
+
+# ------------------------------------------------------------------ random streams
+
+
+def test_derived_seeds_differ_by_purpose_and_read_and_are_reproducible():
+    seeds = {(p, k): rng.derive_seed(0, p, k) for p in rng.PURPOSES for k in range(3)}
+    assert len(set(seeds.values())) == len(seeds)
+    assert rng.derive_seed(0, "read", 2) == seeds[("read", 2)]
+    assert all(0 <= s <= rng.MAX_SEED for s in seeds.values())
+    with pytest.raises(ValueError, match="purpose"):
+        rng.derive_seed(0, "weight")
+    with pytest.raises(ValueError, match="index"):
+        rng.derive_seed(0, "read", -1)
+
+
+def test_weight_errors_do_not_follow_the_weights_under_one_seed():
+    """Weights and programming noise from one user seed: the programmed weight error is
+    uncorrelated with the weights (it was 0.93 when both drew from one stream)."""
+    W = protocol_weights(128, 128, seed=0)
+    xb = CrossbarModel(technology="PCM", mapping="offset-digital", n_slices=1, quantize_weights=False)
+    prog = xb.program(W, seed=0)
+    error = (prog.weights(0.0) - W).ravel()
+    r = np.corrcoef(error, W.ravel())[0, 1]
+    assert abs(r) < 4.0 / np.sqrt(W.size), r  # 4 standard errors of a null correlation
+
+
+def test_calibration_inputs_are_never_the_evaluation_inputs():
+    x_eval = protocol_inputs(64, 128, seed=3)
+    x_cal = calibration_inputs(64, 128, seed=3)
+    assert not np.any(np.all(x_eval[:, None, :] == x_cal[None, :, :], axis=2))  # no shared vector
+    nonzero = (x_eval != 0) & (x_cal != 0)
+    r = np.corrcoef(x_eval[nonzero], x_cal[nonzero])[0, 1]
+    assert abs(r) < 4.0 / np.sqrt(nonzero.sum()), r
+    # An explorer's array calibrates on its own batch, whatever the seeds.
+    ex = CrossbarExplorer(size=32, batch=64, calibrate_gain=True)
+    _, X = ex.problem()
+    prog = ex.programmed()
+    cal = prog._calibration_inputs(ex.xb.read_settings())
+    assert not np.any(np.all(X[:, None, :] == cal[None, :, :], axis=2))
+
+
+# ------------------------------------------------------------------ the memo
+
+
+def test_memo_keys_a_result_by_exactly_the_settings_it_read():
+    memo = Memo()
+    calls = []
+
+    def inner(s):
+        calls.append("inner")
+        return s.a * 10
+
+    def outer(s):
+        calls.append("outer")
+        return memo.get("inner", (), s, inner) + (s.b if s.a > 1 else 0)
+
+    s = Settings(a=1, b=5, c=0)
+    assert memo.get("outer", (), s, outer) == 10
+    assert memo.get("outer", (), s.replace(b=6, c=1), outer) == 10  # b unread when a = 1, c never read
+    assert calls == ["outer", "inner"]
+    assert memo.get("outer", (), s.replace(a=2), outer) == 25
+    assert calls == ["outer", "inner", "outer", "inner"]
+    assert memo.get("outer", (), s.replace(a=2, b=7), outer) == 27  # now b is read: a new entry
+    assert calls[-1] == "outer"  # the inner result for a = 2 was reused
+    with pytest.raises(ValueError, match="unknown setting"):
+        s.replace(d=1)
+    with pytest.raises(AttributeError, match="immutable"):
+        s.a = 3
+
+
+def test_memo_stays_within_its_byte_bound():
+    memo = Memo(max_bytes=10 * 8000, max_entries=1000)
+    s = Settings(k=0)
+    for k in range(50):
+        memo.get("array", (k,), s, lambda s: np.zeros(1000))
+    assert len(memo) == 10
