@@ -20,6 +20,7 @@ reference, section 3): one device per weight, g in [9.0, 88.2] uS.
 Conductances in uS, times in seconds, voltages in volts.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -92,6 +93,9 @@ def _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_ma
     if has_disturb:
         g *= 1.0 + disturb[i]
     if has_rtn:
+        # Zero-mean about the verified conductance: program-and-verify settles on the trap's time
+        # average, so the empty state sits above it and the occupied state below.
+        g /= 1.0 - occupancy[i] * amplitude[i]
         if rng.uniform(key_rtn, i) < occupancy[i]:
             g *= 1.0 - amplitude[i]
     sigma = noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
@@ -165,8 +169,8 @@ def _rtn_switch_probabilities(tau_c, tau_e, dt):
 def _rtn_trace_one(i, g, amp, tau_c, tau_e, out, dt, key):
     n = g.size
     p_hl, p_lh, occ = _rtn_switch_probabilities(tau_c[i], tau_e[i], dt)
-    g_high = g[i]
-    g_low = g[i] * (1.0 - amp[i])
+    g_high = g[i] / (1.0 - occ * amp[i])  # time average g[i] (zero-mean, as in `read`)
+    g_low = g_high * (1.0 - amp[i])
     low = rng.uniform(key, i) < occ
     out[i, 0] = g_low if low else g_high
     for j in range(1, out.shape[1]):
@@ -296,9 +300,10 @@ def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scal
        ``g = g_prog - drift_scale 0.0890 ln ts + drift_scale (0.0420 ln ts + 0.4118) xi``;
     2. read disturb, if `disturb` is given: ``g *= 1 + disturb`` (relative
        shift per device, see `read_disturb`);
-    3. RTN, if `rtn_amplitude` and `rtn_occupancy` are given (per device, see
-       `rtn_parameters`): with probability `rtn_occupancy` the trap is
-       occupied and ``g *= 1 - rtn_amplitude``;
+    3. RTN, if `rtn_amplitude` A and `rtn_occupancy` q are given (per device, see
+       `rtn_parameters`), zero-mean about the conductance so far (program-and-verify settles
+       on the trap's time average): ``g /= 1 - q A``, then with probability q the trap is
+       occupied and ``g *= 1 - A``;
     4. read noise of standard deviation
        ``read_noise_scale 0.02773 log10(g) sqrt(ln((ts + t_r)/(2 t_r)))``,
        ``t_r = 1 us`` (``log10`` of ``max(g, 1 uS)`` so the spread never turns
@@ -350,9 +355,10 @@ def rtn_parameters(g_prog, *, seed, amplitude_at_ref=0.02, g_ref=30.0, exponent=
     The relative RTN amplitude grows as the filament thins, i.e. at low
     conductance (Ielmini, Nardi, Cagli, Appl. Phys. Lett. 96, 053503 (2010)):
     ``amplitude = clip(amplitude_at_ref (g_ref / g_prog)^exponent, 0, 0.5)``.
-    Convention: the trap is empty (conductance g) for a mean dwell time
-    ``tau_capture`` and occupied (conductance ``g (1 - amplitude)``) for a mean
-    dwell time ``tau_emission``. Both are log-normal, ``median * 10^(tau_spread_decades xi)``
+    Convention: the trap is empty (the high state) for a mean dwell time ``tau_capture`` and
+    occupied (the high state times ``1 - amplitude``) for a mean dwell time ``tau_emission``;
+    `read` and `rtn_trace` place the two states so that the programmed conductance is their
+    time average. Both are log-normal, ``median * 10^(tau_spread_decades xi)``
     with independent draws. The stationary probability of the occupied (low)
     state is ``occupancy = tau_emission / (tau_capture + tau_emission)``.
 
@@ -381,8 +387,9 @@ def rtn_trace(g, amplitude, tau_capture, tau_emission, *, dt, n_steps, seed):
     """Conductance (uS) of each device sampled every `dt` seconds under RTN.
 
     A continuous-time two-state Markov chain per device (conventions of
-    `rtn_parameters`: mean dwell `tau_capture` in the high state g,
-    `tau_emission` in the low state ``g (1 - amplitude)``), sampled with the
+    `rtn_parameters`: mean dwell `tau_capture` in the high state ``g_h = g / (1 - occupancy
+    amplitude)``, `tau_emission` in the low state ``g_h (1 - amplitude)``, so that `g` is the
+    time average, as in `read`), sampled with the
     exact switching probabilities over `dt`,
     ``p(high->low) = occupancy (1 - exp(-dt (1/tau_c + 1/tau_e)))`` and
     ``p(low->high) = (1 - occupancy) (1 - exp(-dt (1/tau_c + 1/tau_e)))``,
@@ -454,20 +461,56 @@ def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_max
     return out.reshape(d.shape)
 
 
+@njit(**INLINE_JIT)
+def _phi(x):
+    return np.exp(-0.5 * x * x) * 0.3989422804014327
+
+
+@njit(**INLINE_JIT)
+def _cdf(x):
+    return 0.5 * math.erfc(-x * 0.7071067811865476)
+
+
+@njit(**JIT)
+def _clipped_moments(mu, sigma, lo, hi, mean_out, sd_out):
+    """Mean and standard deviation of ``clip(mu + sigma xi, lo, hi)`` per element (a normal
+    censored at both bounds)."""
+    for i in range(mu.size):
+        m, s = mu[i], sigma[i]
+        if s <= 0.0:
+            mean_out[i] = min(max(m, lo), hi)
+            sd_out[i] = 0.0
+            continue
+        a, b = (lo - m) / s, (hi - m) / s
+        pa, pb = _cdf(a), _cdf(b)
+        fa, fb = _phi(a), _phi(b)
+        inside = pb - pa
+        # E[X; a < Z < b] and E[X^2; a < Z < b] of the unclipped normal, plus the clipped masses.
+        e1 = m * inside + s * (fa - fb)
+        e2 = (m * m + s * s) * inside + 2.0 * m * s * (fa - fb) + s * s * (a * fa - b * fb)
+        mean = e1 + lo * pa + hi * (1.0 - pb)
+        second = e2 + lo * lo * pa + hi * hi * (1.0 - pb)
+        mean_out[i] = mean
+        sd_out[i] = math.sqrt(max(second - mean * mean, 0.0))
+
+
 def read_moments(g_prog, relax_deviate, t, *, g_min=G_MIN, g_max=G_MAX, drift_scale=1.0,
                  read_noise_scale=1.0, rtn_amplitude=None, rtn_occupancy=None, disturb=None):
     """Mean and standard deviation (uS) of RRAM devices read at time `t` (s).
 
-    Same model as `read`: the mean is the relaxed (and disturbed) conductance
-    times ``1 - occupancy amplitude`` (the expected telegraph state), and the
-    variance adds the read noise ``(0.02773 log10 g sqrt(ln((ts + t_r)/(2 t_r))))^2``
-    and the two-state trap's ``(g amplitude)^2 occupancy (1 - occupancy)``. Used
-    by the crossbar's variance identity (physics reference section 10), which
-    treats the telegraph noise as Gaussian of the same variance.
+    Same model as `read`: the relaxed (and disturbed) conductance g, around which the
+    telegraph noise is zero-mean, with the variance of the read noise
+    ``(0.02773 log10 g sqrt(ln((ts + t_r)/(2 t_r))))^2`` plus the two-state trap's
+    ``(g_h amplitude)^2 occupancy (1 - occupancy)`` (``g_h = g / (1 - occupancy amplitude)``,
+    the high state); then, as `read` clips every read to ``[g_min, g_max]``, the mean and
+    standard deviation of that normal censored at the bounds (near a bound the reads pile up
+    on it, so their mean is not g). Used by the crossbar's variance identity (physics reference
+    section 10), which treats the telegraph noise as Gaussian of the same variance.
     """
     g = read(g_prog, relax_deviate, t, seed=0, g_min=g_min, g_max=g_max, drift_scale=drift_scale,
              read_noise_scale=0.0, disturb=disturb)
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
+    g_min, g_max = _check_bounds(g_min, g_max)
     ts = max(check_time(t), T_FIT_MIN)
     noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
     if (rtn_amplitude is None) != (rtn_occupancy is None):
@@ -478,7 +521,11 @@ def read_moments(g_prog, relax_deviate, t, *, g_min=G_MIN, g_max=G_MAX, drift_sc
                           "rtn_amplitude", "g_prog").reshape(g.shape)
         occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), g.shape,
                           "rtn_occupancy", "g_prog").reshape(g.shape)
-        var_rtn = (g * amp) ** 2 * occ * (1.0 - occ)
-        g = g * (1.0 - occ * amp)
+        var_rtn = (g * amp / (1.0 - occ * amp)) ** 2 * occ * (1.0 - occ)
     sigma_read = noise_time * READ_NOISE_COEFF * np.log10(np.maximum(g, 1.0))
-    return g, np.sqrt(sigma_read ** 2 + var_rtn)
+    sigma = np.sqrt(sigma_read ** 2 + var_rtn)
+    flat_g = np.ascontiguousarray(g, dtype=np.float64).ravel()
+    flat_s = np.ascontiguousarray(np.broadcast_to(sigma, g.shape), dtype=np.float64).ravel()
+    mean, sd = np.empty_like(flat_g), np.empty_like(flat_g)
+    _clipped_moments(flat_g, flat_s, g_min, g_max, mean, sd)
+    return mean.reshape(g.shape), sd.reshape(g.shape)

@@ -233,3 +233,36 @@ def test_memo_stays_within_its_byte_bound():
     for k in range(50):
         memo.get("array", (k,), s, lambda s: np.zeros(1000))
     assert len(memo) == 10
+
+
+# ------------------------------------------------------------------ soft bounds as aihwkit
+
+
+def test_soft_bounds_steps_follow_aihwkit_with_dw_min_at_the_middle():
+    """aihwkit's SoftBoundsDevice in weight units w in [-1, 1]: dw = dw_min (1 - w) up and
+    dw_min (1 + w) down, dw_min = 2 / n_states; the first step from the lower bound is 2 dw_min."""
+    n_states, n = 50, 40
+    dev = DeviceModel("Soft-bounds", n_states=n_states, c2c=0.0, d2d=0.0, asymmetry=0.0)
+    g = dev.pulse_response(n_pulses=n, n_devices=1, seed=0)["g"][0]
+    w, ref, dw_min = -1.0, [-1.0], 2.0 / n_states
+    for k in range(2 * n):
+        w = w + dw_min * (1.0 - w) if k < n else w - dw_min * (1.0 + w)
+        ref.append(w)
+    span = dev.g_max - dev.g_min
+    np.testing.assert_allclose(g, dev.g_min + (np.array(ref) + 1.0) / 2.0 * span, rtol=1e-12, atol=1e-12)
+    assert g[1] - g[0] == pytest.approx(2.0 * span / n_states)
+
+
+@pytest.mark.parametrize("asymmetry", [-0.3, 0.0, 0.4])
+def test_soft_bounds_alternating_pulses_settle_at_the_symmetry_point(asymmetry):
+    """Up steps dw_min (1 + a)(1 - w), down steps dw_min (1 - a)(1 + w): alternating pulses settle
+    where they balance, w* = a (physics reference section 6: the symmetry point)."""
+    dev = DeviceModel("Soft-bounds", n_states=200, c2c=0.0, d2d=0.0, asymmetry=asymmetry)
+    from kernels import pulsed
+    cfg = dev._pulse_config()
+    up, down = pulsed.device_steps(1, dg_min=cfg["dg"], asymmetry=asymmetry, d2d=0.0, seed=0)
+    g = pulsed.pulse_train(np.array([dev.g_min]), np.tile([1.0, -1.0], 3000), g_min=dev.g_min, g_max=dev.g_max,
+                           dg_up=up, dg_down=down, gamma_up=1.0, gamma_down=1.0, c2c=0.0, seed=0)[0]
+    span = dev.g_max - dev.g_min
+    w_settled = (g[-2:].mean() - dev.g_min) / span * 2.0 - 1.0
+    assert w_settled == pytest.approx(asymmetry, abs=2.0 / 200)

@@ -44,8 +44,9 @@ def naive_read(g_prog, relax, t, seed, g_min=9.0, g_max=88.2, drift_scale=1.0,
     g = g_prog - drift_scale * 0.0890 * lt + drift_scale * (0.0420 * lt + 0.4118) * relax
     if disturb is not None:
         g = g * (1.0 + disturb)
-    if amplitude is not None:
+    if amplitude is not None:  # zero-mean about g: high state g / (1 - q A), low state (1 - A) times that
         u = _uniforms(seed, rng.STREAM_RTN, np.arange(n))
+        g = g / (1.0 - occupancy * amplitude)
         g = np.where(u < occupancy, g * (1.0 - amplitude), g)
     sigma = (read_noise_scale * 0.02773 * np.log10(np.maximum(g, 1.0))
              * np.sqrt(np.log((ts + 1e-6) / 2e-6)))
@@ -78,7 +79,8 @@ def naive_rtn_trace(g, amp, tau_c, tau_e, dt, n_steps, seed):
             if j > 0:
                 u = rng.numpy_uniform(key, [j * n + i])[0]
                 low = (u >= p_lh) if low else (u < p_hl)
-            out[i, j] = g[i] * (1.0 - amp[i]) if low else g[i]
+            high = g[i] / (1.0 - occ * amp[i])
+            out[i, j] = high * (1.0 - amp[i]) if low else high
     return out
 
 
@@ -256,9 +258,26 @@ def test_read_rtn_fraction_in_low_state():
     amp = np.full(n, 0.1)
     out = rram.read(g, np.zeros(n), 1.0, seed=5, drift_scale=0.0, read_noise_scale=0.0,
                     rtn_amplitude=amp, rtn_occupancy=occ)
-    low = np.isclose(out, 45.0)
-    assert np.all(low | np.isclose(out, 50.0))
+    high = 50.0 / (1.0 - 0.3 * 0.1)  # zero-mean: the time average is the programmed 50 uS
+    low = np.isclose(out, high * 0.9)
+    assert np.all(low | np.isclose(out, high))
     assert abs(low.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / n)
+    # The mean of the reads is the programmed conductance, within 5 standard errors.
+    assert abs(out.mean() - 50.0) < 5 * out.std() / np.sqrt(n)
+
+
+@pytest.mark.parametrize("g0", [9.0, 9.2, 48.0, 88.0, 88.2])
+def test_read_moments_match_the_clipped_reads_near_and_away_from_the_bounds(g0):
+    """Reads clip at g_min and g_max, so near a bound their mean is not the unclipped g:
+    the moments are those of the censored normal (compared with 200,000 reads, within 5
+    standard errors of the mean and of the standard deviation)."""
+    n = 200_000
+    g = np.full(n, g0)
+    relax = np.zeros(n)
+    reads = rram.read(g, relax, 3600.0, seed=3, drift_scale=0.0)
+    mean, sd = rram.read_moments(g, relax, 3600.0, drift_scale=0.0)
+    assert abs(reads.mean() - mean[0]) < 5 * reads.std() / np.sqrt(n) + 1e-12
+    assert abs(reads.std() - sd[0]) < 5 * reads.std() / np.sqrt(2 * n) + 1e-12
 
 
 def test_rtn_amplitude_larger_at_low_g():
@@ -296,12 +315,13 @@ def test_rtn_trace_occupancy_and_dwell_times():
     g = np.full(n_dev, 40.0)
     trace = rram.rtn_trace(g, np.full(n_dev, 0.2), np.full(n_dev, tau_c), np.full(n_dev, tau_e),
                            dt=dt, n_steps=n_steps, seed=17)
-    low = trace < 39.0
-    assert np.all(low | (trace == 40.0))
-    assert np.all(~low | np.isclose(trace, 32.0))
+    occ = tau_e / (tau_c + tau_e)
+    high = 40.0 / (1.0 - occ * 0.2)  # zero-mean: the time average of the two states is 40 uS
+    low = trace < high - 1.0
+    assert np.all(low | np.isclose(trace, high))
+    assert np.all(~low | np.isclose(trace, 0.8 * high))
     # Fraction of time in the low state: the variance of a time average of a two-state
     # chain over total time T is about 2 p (1 - p) tau_corr / T, tau_corr = 1/(1/tc + 1/te).
-    occ = tau_e / (tau_c + tau_e)
     tau_corr = 1.0 / (1.0 / tau_c + 1.0 / tau_e)
     se = np.sqrt(2 * occ * (1 - occ) * tau_corr / (n_dev * n_steps * dt))
     assert abs(low.mean() - occ) < 5 * se

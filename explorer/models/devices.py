@@ -273,6 +273,11 @@ class RRAMDevice(Device):
                                        doc="Program-and-verify acceptance range (% of target).")
     rtn_amplitude = param.Number(0.02, bounds=(0.0, 0.5),
                                  doc="Relative RTN amplitude at g_ref; grows as 1/g at lower conductance.")
+    rtn_in_reads = param.Boolean(False, doc=(
+        "Add the telegraph noise to reads. Off by default: the CMO read-noise fit is the measured "
+        "read-to-read fluctuation, telegraph noise included, so adding it would count it twice "
+        "(at g = 30 uS and t = 1 h the fit's sigma is 0.19 uS, the default trap's alone 0.30 uS). "
+        "On, it is zero-mean about the programmed conductance."))
     rtn_g_ref = param.Number(30.0, bounds=(1e-3, None), doc="Reference conductance of the RTN amplitude (uS).")
     rtn_tau = param.Number(1e-2, bounds=(1e-9, 1e6), doc="Median dwell time of the trap in each state (s).")
     pulse_states = param.Integer(200, bounds=(2, 100000), doc="Number of pulse steps over the range.")
@@ -281,6 +286,7 @@ class RRAMDevice(Device):
     pulse_asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
 
     read_knobs = ("drift_scale", "read_noise_scale")
+    READ_TIME = Device.READ_TIME + ("rtn_in_reads",)
 
     def _program(self, targets, seed):
         g_prog, relax = rram.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
@@ -294,16 +300,20 @@ class RRAMDevice(Device):
     def _read(self, state, t, seed, knobs):
         return rram.read(state["g_prog"], state["relax"], t, seed=seed, g_min=self.g_min,
                          g_max=self.g_max, drift_scale=knobs.drift_scale,
-                         read_noise_scale=knobs.read_noise_scale,
-                         rtn_amplitude=state["rtn"]["amplitude"],
-                         rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
+                         read_noise_scale=knobs.read_noise_scale, **self._rtn(state, knobs),
+                         disturb=state["disturb"])
 
     def _read_moments(self, state, t, knobs):
         return rram.read_moments(state["g_prog"], state["relax"], t, g_min=self.g_min,
                                  g_max=self.g_max, drift_scale=knobs.drift_scale,
-                                 read_noise_scale=knobs.read_noise_scale,
-                                 rtn_amplitude=state["rtn"]["amplitude"],
-                                 rtn_occupancy=state["rtn"]["occupancy"], disturb=state["disturb"])
+                                 read_noise_scale=knobs.read_noise_scale, **self._rtn(state, knobs),
+                                 disturb=state["disturb"])
+
+    @staticmethod
+    def _rtn(state, knobs):
+        if not getattr(knobs, "rtn_in_reads", False):  # knobs of another technology's device: off
+            return {}
+        return {"rtn_amplitude": state["rtn"]["amplitude"], "rtn_occupancy": state["rtn"]["occupancy"]}
 
     def rtn_trace(self, array, duration, n_steps=2000, seed=0):
         """Conductance of each device of `array` sampled `n_steps` times over `duration` seconds."""
@@ -384,7 +394,9 @@ class ECRAMDevice(Device):
 
     g_min = param.Number(0.0, bounds=(0.0, None), doc="Lowest conductance (uS).")
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest conductance (uS).")
-    n_states = param.Integer(1000, bounds=(2, 100000), doc="Number of pulse steps over the range.")
+    n_states = param.Integer(1000, bounds=(2, 100000), doc=(
+        "Number of states: the step at the middle of the range is (g_max - g_min) / n_states "
+        "(aihwkit's dw_min)."))
     nonlinearity = param.Number(0.0, bounds=(0.0, 5.0),
                                 doc="Exponent of the step's dependence on the distance to the bound (0 linear, 1 soft bounds).")
     asymmetry = param.Number(0.05, bounds=(-1.0, 1.0), doc="Up/down step asymmetry.")
@@ -414,7 +426,13 @@ class ECRAMDevice(Device):
         return g.copy(), np.full_like(g, knobs.read_noise_scale * self.read_noise * self.g_max)
 
     def _pulse_config(self):
-        return dict(dg=(self.g_max - self.g_min) / self.n_states, asymmetry=self.asymmetry,
+        # aihwkit's convention: dw_min = span / n_states is the step at the middle of the range
+        # (w = 0), so with soft bounds (dw = dw_min (1 - w/w_max) up, dw_min (1 - w/w_min) down)
+        # the first step from a bound is 2 dw_min. The kernels scale steps by the distance to the
+        # bound over the whole span, u^gamma with u in [0, 1], so the step amplitude is
+        # dw_min 2^gamma (dw_min itself for a linear device).
+        dw_min = (self.g_max - self.g_min) / self.n_states
+        return dict(dg=dw_min * 2.0 ** self.nonlinearity, asymmetry=self.asymmetry,
                     d2d=self.d2d, gamma_up=self.nonlinearity, gamma_down=self.nonlinearity,
                     c2c=self.c2c)
 
@@ -430,7 +448,9 @@ class SoftBoundsDevice(ECRAMDevice):
 
     technology = "Soft-bounds"
     source = "Physics reference section 5; aihwkit SoftBoundsDevice"
-    n_states = param.Integer(1200, bounds=(2, 100000), doc="Number of pulse steps over the range.")
+    n_states = param.Integer(1200, bounds=(2, 100000), doc=(
+        "Number of states: the step at the middle of the range is (g_max - g_min) / n_states "
+        "(aihwkit's dw_min); twice that from a bound."))
     nonlinearity = param.Number(1.0, bounds=(0.0, 5.0),
                                 doc="Exponent of the step's dependence on the distance to the bound (1 soft bounds).")
     asymmetry = param.Number(0.0, bounds=(-1.0, 1.0), doc="Up/down step asymmetry.")

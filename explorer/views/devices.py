@@ -40,8 +40,9 @@ aihwkit device models (physics reference section 5).""",
 }
 
 RTN_TEXT = r"""A two-state trap switches with exponential dwell times; the relative jump
-$$\Delta g/g = A\,(g_{ref}/g)$$ grows as the filament thins.
-Ielmini, Nardi and Cagli, Appl. Phys. Lett. 96, 053503 (2010)."""
+$$\Delta g/g = A\,(g_{ref}/g)$$ grows as the filament thins; zero-mean about the programmed g.
+Ielmini, Nardi and Cagli, Appl. Phys. Lett. 96, 053503 (2010). Not added to reads by default:
+the CMO read-noise fit already holds the measured fluctuations."""
 
 IV_TEXT = r"""Gate sweep of cells at several levels: $$I_{ds} = I_0\,e^{\kappa (V_{gs}-V_{th})/U_T}$$,
 dashed at 300 K: temperature changes $$U_T$$, so levels move unequally.
