@@ -266,3 +266,25 @@ def test_soft_bounds_alternating_pulses_settle_at_the_symmetry_point(asymmetry):
     span = dev.g_max - dev.g_min
     w_settled = (g[-2:].mean() - dev.g_min) / span * 2.0 - 1.0
     assert w_settled == pytest.approx(asymmetry, abs=2.0 / 200)
+
+
+# ------------------------------------------------------------------ read disturb in the array
+
+
+def test_read_disturb_lives_in_the_array_and_bipolar_reads_cancel():
+    W, X = protocol_weights(32, 16, seed=0), protocol_inputs(8, 32, seed=1)
+    shifts = {}
+    for polarity in ("unipolar", "bipolar"):
+        xb = CrossbarModel(technology="RRAM", adc_bits=None)
+        prog = xb.program(W, seed=2)
+        before = prog.device_moments(60.0)[0].copy()
+        version = prog.version
+        prog.apply_reads(10**6, polarity=polarity, v_read=0.25)
+        assert prog.version == version + 1 and prog.array.reads == 10**6
+        after = prog.device_moments(60.0)[0]  # not the memo's pre-disturb moments
+        inside = (before > xb.device.g_min + 1) & (before < xb.device.g_max - 1)
+        shifts[polarity] = np.median(after[inside] / before[inside] - 1.0)
+    assert shifts["unipolar"] > 0.01               # toward the 5 % saturation
+    assert abs(shifts["bipolar"]) < 0.1 * shifts["unipolar"]
+    with pytest.raises(ValueError, match="read-disturb"):
+        CrossbarModel(technology="PCM").program(W, seed=0).apply_reads(10)

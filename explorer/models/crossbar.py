@@ -194,7 +194,6 @@ class ProgrammedCrossbar:
         self.W = W
         self.w_max = w_max
         self.seed = seed
-        self.version = 0
         self.mapping = config.peek("mapping")
         self.slice_bits = config.peek("slice_bits")
         self.base = float(config.peek("base"))
@@ -240,6 +239,15 @@ class ProgrammedCrossbar:
         self.significance, self.full_scale = encoding.significances(self.slice_bits, self.base)
         self.memo = Memo(max_bytes=CACHE_BYTES, max_entries=CACHE_ENTRIES)
         self.last_stats = {}
+
+    @property
+    def version(self):
+        """Version of the programmed state (the device array's): every change of it bumps it."""
+        return self.array.version
+
+    def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+        """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
+        self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
     def read_settings(self, settings=None):
         """`settings`, or the model's current read-time settings."""

@@ -38,6 +38,24 @@ class DeviceArray:
         self.targets = targets
         self.state = state
         self.seed = seed
+        self.version = 0
+        """Bumped by every change of `state` (results derived from the state are keyed by it)."""
+        self.reads = 0
+        """Reads applied with `apply_reads` (read disturb)."""
+
+    def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+        """Count `n_reads` more reads of every device and apply their read disturb (RRAM only):
+        the filament drifts toward a saturated shift, unipolar reads one way, bipolar reads
+        alternating and cancelling to first order (`kernels.rram.read_disturb`; Shim et al., IEEE
+        TED 67(6), 2020). Later reads and moments see the shifted conductances; `version` is
+        bumped. `polarity`: "unipolar", "bipolar" or "negative"; `v_read` in volts."""
+        if "disturb" not in self.state:
+            raise ValueError(f"apply_reads needs a technology with a read-disturb model (RRAM), "
+                             f"this array is {self.programmed_with.technology!r}")
+        self.state["disturb"] = rram.read_disturb(self.state["disturb"], n_reads, polarity=polarity,
+                                                  v_read=v_read)
+        self.reads += int(n_reads)
+        self.version += 1
 
     @property
     def shape(self):
