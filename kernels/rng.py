@@ -152,10 +152,19 @@ def derive_seed(seed, purpose, index=0):
         raise ValueError(f"purpose must be one of {sorted(PURPOSES)}, got {purpose!r}")
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < 2**32:
         raise ValueError(f"index must be an integer in [0, 2**32), got {index!r}")
-    key = numpy_stream_key(int(seed), 1000 + PURPOSES[purpose])
-    with np.errstate(over="ignore"):
-        bits = _numpy_mix(np.array([key], dtype=np.uint64) + np.uint64(index) * _GOLDEN)[0]
-    return int(bits >> np.uint64(1))
+    golden = int(_GOLDEN)
+    key = _int_mix((_int_mix((int(seed) + golden) & _MASK64) + (1000 + PURPOSES[purpose]) * golden) & _MASK64)
+    return _int_mix((key + int(index) * golden) & _MASK64) >> 1
+
+
+_MASK64 = 2**64 - 1
+
+
+def _int_mix(z):
+    """`_mix` on a Python int (the same SplitMix64 finalizer, 64-bit wrap-around)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
 
 
 def numpy_uniform(key, index):

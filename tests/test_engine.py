@@ -288,3 +288,12 @@ def test_read_disturb_lives_in_the_array_and_bipolar_reads_cancel():
     assert abs(shifts["bipolar"]) < 0.1 * shifts["unipolar"]
     with pytest.raises(ValueError, match="read-disturb"):
         CrossbarModel(technology="PCM").program(W, seed=0).apply_reads(10)
+
+
+def test_memo_forgets_the_named_computations_only():
+    memo = Memo()
+    s = Settings(k=0)
+    memo.get("a", (), s, lambda s: 1)
+    memo.get("b", (), s, lambda s: 2)
+    memo.forget({"a"})
+    assert len(memo) == 1 and memo.get("b", (), s, lambda s: 3) == 2

@@ -26,13 +26,15 @@ from .devices import TECHNOLOGIES, Device
 from .memo import Memo, Settings
 
 ADC_RANGES = ("calibrated", "full-scale")
-CACHE_BYTES = 16 * 2**20
-CACHE_ENTRIES = 48
+CACHE_BYTES = 48 * 2**20
+CACHE_ENTRIES = 128
 """Read-time results kept per programmed crossbar (device moments, read matrices, IR losses, ADC
 ranges, calibration references): at most CACHE_ENTRIES and CACHE_BYTES, least recently used
-dropped first. The dashboards' common-mode and wire sweeps read 10 to 21 settings in turn; an
-explorer holds dozens of programmed arrays and a lab server dozens of sessions (64 MB per cache
-and no entry limit had one Encoding session at 138 MB)."""
+dropped first, the newest of each kind always kept. The dashboards' common-mode and wire sweeps
+read 10 to 21 settings in turn; arrays up to 256 x 256 (the dashboards' defaults) hold a few MB,
+so the byte bound only acts on large arrays: a 512 x 512 array of two slices needs 17 MB of
+moments and 8 MB of matrices per read time, and 48 MB keeps two read times (toggling back is
+free)."""
 N_CALIBRATION = 64
 
 

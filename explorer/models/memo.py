@@ -146,12 +146,33 @@ class Memo:
         return value
 
     def _trim(self):
-        while len(self._entries) > 1 and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
-            (key, deps), (_, size) = self._entries.popitem(last=False)
+        """Drop least recently used results above the bounds, but never the most recent result of
+        a computation: a read needs its moments and its matrices together, even when they alone
+        exceed `max_bytes` (a 512 x 512 array of two slices: 17 MB of moments, 8 MB of matrices)."""
+        newest = {}
+        for key, deps in self._entries:
+            newest[key[0]] = (key, deps)  # iteration runs least recent first: the last one wins
+        keep = set(newest.values())
+        for entry in list(self._entries):
+            if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
+                break
+            if entry in keep:
+                continue
+            (key, deps), (_, size) = entry, self._entries.pop(entry)
             self._bytes -= size
             self._deps[key].remove(deps)
             if not self._deps[key]:
                 del self._deps[key]
+
+    def forget(self, names):
+        """Drop the kept results of the computations named in `names`."""
+        with self._lock:
+            for key, deps in [k for k in self._entries if k[0][0] in names]:
+                _, size = self._entries.pop((key, deps))
+                self._bytes -= size
+                self._deps[key].remove(deps)
+                if not self._deps[key]:
+                    del self._deps[key]
 
     def clear(self):
         with self._lock:
