@@ -34,3 +34,22 @@ INLINE_JIT = dict(JIT, inline="always")
 
 PARALLEL_THRESHOLD = 65536
 """Element count from which the public wrappers use the parallel kernels."""
+
+TWINS = {}
+"""Every kernel with a serial and a parallel version: name -> (serial, parallel). Both are kept
+because a parallel kernel's thread start-up costs more than small inputs take, and each is
+compiled (and cached on disk) once; `tests/test_kernel_twins.py` checks that every pair gives
+identical results."""
+
+
+def register_twins(name, serial, parallel):
+    """Register the serial and parallel versions of kernel `name` (one entry per name)."""
+    if name in TWINS:
+        raise ValueError(f"kernel twins {name!r} registered twice")
+    TWINS[name] = (serial, parallel)
+
+
+def pick(name, work):
+    """The version of kernel `name` for `work` elements: parallel from PARALLEL_THRESHOLD on."""
+    serial, parallel = TWINS[name]
+    return parallel if work >= PARALLEL_THRESHOLD else serial

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
 from .encoding import check_bits
 from .validate import check_seed, finite_array, scalar_in_range
 
@@ -71,7 +71,7 @@ def _dac_run(x, bits, x_max, out_dtype, codes):
     out = np.empty(x.shape, dtype=out_dtype)
     clipped = np.zeros(x.shape[0], dtype=np.int64)
     # Small batches run serially: waking the OpenMP team costs more than they do.
-    kernel = _dac_parallel if x.size >= PARALLEL_THRESHOLD else _dac_serial
+    kernel = pick("crossbar.dac", x.size)
     kernel(x, 1.0 / step, 1.0 if codes else step, top, out, clipped)
     return out, step, int(clipped.sum())
 
@@ -179,7 +179,7 @@ def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=Non
         out = np.zeros((n_rows, n_out))
     clipped = np.zeros(n_rows, dtype=np.int64)
     step = y_max / max(top, 1.0)
-    kernel = _noise_adc_parallel if mean.size >= PARALLEL_THRESHOLD else _noise_adc_serial
+    kernel = pick("crossbar.noise_adc", mean.size)
     kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), ref, step, 1.0 / step, top, scale,
            n_out, seed, int(offset), out, clipped)
     return out, int(clipped.sum())
@@ -315,3 +315,7 @@ def mvm_error(y, y_ideal):
     if not np.any(keep):
         return 0.0
     return float(np.mean(np.linalg.norm(y - y_ideal, axis=1)[keep] / norm[keep]))
+
+
+register_twins("crossbar.dac", _dac_serial, _dac_parallel)
+register_twins("crossbar.noise_adc", _noise_adc_serial, _noise_adc_parallel)

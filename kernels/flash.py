@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
 from .validate import check_seed, check_time, in_range, positive_int, scalar_in_range
 
 K_BOLTZMANN = 1.380649e-23  # J/K (exact, SI 2019)
@@ -317,8 +317,7 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     vth = np.empty_like(flat)
     pulses = np.empty(flat.shape, dtype=np.int64)
     # The work per device is up to `needed` pulses: go parallel on the pulse count.
-    parallel = flat.size * max(needed, 1) >= PARALLEL_THRESHOLD
-    kernel = _program_parallel if parallel else _program_serial
+    kernel = pick("flash.program", flat.size * max(needed, 1))
     kernel(vth_aim, vth, pulses, vth_erased, coarse_step, medium_step, fine_step, fine_margin,
            medium_margin, noise, max_pulses, kappa / u_t, i0, v_read_gate, seed)
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
@@ -345,7 +344,7 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     vth = _check_vth(vth)
     flat = np.ascontiguousarray(vth).ravel()
     out = np.empty_like(flat)
-    kernel = _read_parallel if flat.size >= PARALLEL_THRESHOLD else _read_serial
+    kernel = pick("flash.read", flat.size)
     kernel(flat, out, read_noise * read_noise_scale, kappa / u_t, i0 / v_ds * 1e6,
            v_read_gate - dvth, seed)
     return out.reshape(vth.shape)
@@ -364,7 +363,7 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
     flat_vth = np.ascontiguousarray(vth).ravel()
     flat_vgs = np.ascontiguousarray(v_gs).ravel()
     out = np.empty((flat_vth.size, flat_vgs.size))
-    kernel = _iv_parallel if out.size >= PARALLEL_THRESHOLD else _iv_serial
+    kernel = pick("flash.iv", out.size)
     kernel(flat_vth, flat_vgs, out, kappa / u_t, i0)
     return out.reshape(vth.shape + v_gs.shape)
 
@@ -384,3 +383,8 @@ def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate
     gate = v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
     mean = conductance(vth, temperature_K=temperature_K, kappa=kappa, i0=i0, v_read_gate=gate, v_ds=v_ds)
     return mean, mean * (read_noise * read_noise_scale)
+
+
+register_twins("flash.program", _program_serial, _program_parallel)
+register_twins("flash.read", _read_serial, _read_parallel)
+register_twins("flash.iv", _iv_serial, _iv_parallel)

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
 from .validate import check_seed, check_time, in_range, scalar_in_range
 
 VARIANT_JOSHI = 0
@@ -160,7 +160,7 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
     flat = np.ascontiguousarray(g_target).ravel()
     g_prog = np.empty_like(flat)
     nu = np.empty_like(flat)
-    kernel = _program_parallel if flat.size >= PARALLEL_THRESHOLD else _program_serial
+    kernel = pick("pcm.program", flat.size)
     kernel(flat, g_prog, nu, g_max, prog_noise_scale, seed, variant)
     return g_prog.reshape(g_target.shape), nu.reshape(g_target.shape)
 
@@ -195,7 +195,7 @@ def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_
     shape, flat_g, flat_nu, g_max, variant, log_ratio, noise_time = _read_args(
         g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
     out = np.empty_like(flat_g)
-    kernel = _read_parallel if flat_g.size >= PARALLEL_THRESHOLD else _read_serial
+    kernel = pick("pcm.read", flat_g.size)
     kernel(flat_g, flat_nu, out, g_max, log_ratio, noise_time, seed, variant)
     return out.reshape(shape)
 
@@ -233,6 +233,11 @@ def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_nois
         g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
     mean = np.empty_like(flat_g)
     sigma = np.empty_like(flat_g)
-    kernel = _moments_parallel if flat_g.size >= PARALLEL_THRESHOLD else _moments_serial
+    kernel = pick("pcm.moments", flat_g.size)
     kernel(flat_g, flat_nu, mean, sigma, g_max, log_ratio, noise_time, variant)
     return mean.reshape(shape), sigma.reshape(shape)
+
+
+register_twins("pcm.program", _program_serial, _program_parallel)
+register_twins("pcm.read", _read_serial, _read_parallel)
+register_twins("pcm.moments", _moments_serial, _moments_parallel)

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
 from .validate import check_seed, finite_array, in_range, positive_int, scalar_in_range
 
 
@@ -230,7 +230,7 @@ def pulse_train(g0, directions, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, g
     c2c = scalar_in_range(c2c, 0.0, 10.0, "c2c")
     seed = check_seed(seed)
     out = np.empty((g0.size, directions.size + 1))
-    kernel = _train_parallel if out.size >= PARALLEL_THRESHOLD else _train_serial
+    kernel = pick("pulsed.train", out.size)
     kernel(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed)
     return out
 
@@ -267,7 +267,11 @@ def pulse_to_target(g0, g_target, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0,
     seed = check_seed(seed)
     g_out = np.empty_like(target)
     n_out = np.empty(target.size, dtype=np.int64)
-    kernel = _to_target_parallel if target.size >= PARALLEL_THRESHOLD else _to_target_serial
+    kernel = pick("pulsed.to_target", target.size)
     kernel(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c,
            max_pulses, seed, bool(fast_forward))
     return g_out.reshape(shape), n_out.reshape(shape)
+
+
+register_twins("pulsed.train", _train_serial, _train_parallel)
+register_twins("pulsed.to_target", _to_target_serial, _to_target_parallel)

@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, PARALLEL_THRESHOLD
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
 from .validate import (check_seed, check_time, finite_array, in_range, ordered_range, positive_int,
                        scalar_in_range)
 
@@ -284,7 +284,7 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, tolerance_percent=0.2,
     flat = np.ascontiguousarray(g_target).ravel()
     g_prog = np.empty_like(flat)
     relax = np.empty_like(flat)
-    kernel = _program_parallel if flat.size >= PARALLEL_THRESHOLD else _program_serial
+    kernel = pick("rram.program", flat.size)
     kernel(flat, g_prog, relax, c0, c1, prog_noise_scale, g_min, g_max, seed)
     return g_prog.reshape(g_target.shape), relax.reshape(g_target.shape)
 
@@ -342,7 +342,7 @@ def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scal
     ts = max(t, T_FIT_MIN)
     noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
     out = np.empty_like(flat_g)
-    kernel = _read_parallel if flat_g.size >= PARALLEL_THRESHOLD else _read_serial
+    kernel = pick("rram.read", flat_g.size)
     kernel(flat_g, relax, out, mean_shift, spread, noise_time, g_min, g_max,
            flat_d, has_disturb, amp, occ, has_rtn, seed)
     return out.reshape(shape)
@@ -375,7 +375,7 @@ def rtn_parameters(g_prog, *, seed, amplitude_at_ref=0.02, g_ref=30.0, exponent=
     seed = check_seed(seed)
     flat = np.ascontiguousarray(g_prog).ravel()
     amp, tau_c, tau_e, occ = (np.empty_like(flat) for _ in range(4))
-    kernel = _rtn_params_parallel if flat.size >= PARALLEL_THRESHOLD else _rtn_params_serial
+    kernel = pick("rram.rtn_params", flat.size)
     kernel(flat, amp, tau_c, tau_e, occ, amplitude_at_ref, g_ref, exponent, tau_capture,
            tau_emission, tau_spread_decades, seed)
     shape = g_prog.shape
@@ -413,8 +413,7 @@ def rtn_trace(g, amplitude, tau_capture, tau_emission, *, dt, n_steps, seed):
         raise ValueError(f"n_steps times the number of devices must be at most "
                          f"{_MAX_TRACE_ELEMENTS}, got {n} x {n_steps}")
     out = np.empty((n, n_steps), dtype=np.float64)
-    parallel = n > 1 and n * n_steps >= PARALLEL_THRESHOLD
-    kernel = _rtn_trace_parallel if parallel else _rtn_trace_serial
+    kernel = pick("rram.rtn_trace", n * n_steps if n > 1 else 0)
     kernel(flat_g, amp, tau_c, tau_e, out, dt, seed)
     return out
 
@@ -456,7 +455,7 @@ def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_max
     k = min(float(np.exp(exponent)) / reads_to_saturate, 1.0)
     flat = np.ascontiguousarray(d).ravel()
     out = np.empty_like(flat)
-    kernel = _disturb_parallel if flat.size >= PARALLEL_THRESHOLD else _disturb_serial
+    kernel = pick("rram.disturb", flat.size)
     kernel(flat, out, n_reads, mode, k, shift_max)
     return out.reshape(d.shape)
 
@@ -529,3 +528,10 @@ def read_moments(g_prog, relax_deviate, t, *, g_min=G_MIN, g_max=G_MAX, drift_sc
     mean, sd = np.empty_like(flat_g), np.empty_like(flat_g)
     _clipped_moments(flat_g, flat_s, g_min, g_max, mean, sd)
     return mean.reshape(g.shape), sd.reshape(g.shape)
+
+
+register_twins("rram.program", _program_serial, _program_parallel)
+register_twins("rram.read", _read_serial, _read_parallel)
+register_twins("rram.rtn_params", _rtn_params_serial, _rtn_params_parallel)
+register_twins("rram.rtn_trace", _rtn_trace_serial, _rtn_trace_parallel)
+register_twins("rram.disturb", _disturb_serial, _disturb_parallel)

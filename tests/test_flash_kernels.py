@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from kernels import flash, rng
+from kernels import _jit
 from kernels._jit import PARALLEL_THRESHOLD
 
 K_B = 1.380649e-23
@@ -121,49 +122,7 @@ def test_read_matches_numpy_reference(kw):
     assert_allclose(g, numpy_read(vth, 1e4, seed=9, **kw), rtol=1e-12, atol=0)
 
 
-def _spy(monkeypatch, calls):
-    for name in ("_program_parallel", "_read_parallel", "_iv_parallel"):
-        original = getattr(flash, name)
 
-        def spy(*args, _original=original, _name=name):
-            calls.append(_name)
-            return _original(*args)
-
-        monkeypatch.setattr(flash, name, spy)
-
-
-def test_serial_and_parallel_identical(monkeypatch):
-    g = random_targets(PARALLEL_THRESHOLD + 1000, 4)
-    fast = dict(fine_step=0.01, fine_margin=0.1, max_pulses=60)
-    vth = np.linspace(0.7, 1.3, 300)
-    v_gs = np.linspace(0.0, 2.0, 250)
-    calls = []
-    _spy(monkeypatch, calls)
-    par = flash.program(g, seed=21, pe_cycles=1e4, **fast)
-    r_par = flash.read(par["vth"], 100.0, seed=22)
-    iv_par = flash.iv_curves(vth, v_gs)
-    assert calls == ["_program_parallel", "_read_parallel", "_iv_parallel"]
-    monkeypatch.setattr(flash, "PARALLEL_THRESHOLD", 2**62)
-    ser = flash.program(g, seed=21, pe_cycles=1e4, **fast)
-    r_ser = flash.read(ser["vth"], 100.0, seed=22)
-    iv_ser = flash.iv_curves(vth, v_gs)
-    assert len(calls) == 3  # the second pass ran the serial kernels
-    assert_array_equal(par["pulses"], ser["pulses"])
-    assert_array_equal(par["vth"], ser["vth"])
-    assert_array_equal(r_par, r_ser)
-    assert_array_equal(iv_par, iv_ser)
-
-
-def test_iv_curves_serial_parallel_identical():
-    vth = np.linspace(0.7, 1.3, 300)
-    v_gs = np.linspace(0.0, 2.0, 250)
-    ut = u_t(330.0)
-    a = np.empty((300, 250))
-    b = np.empty((300, 250))
-    flash._iv_serial(vth, v_gs, a, 0.7 / ut, 1e-6)
-    flash._iv_parallel(vth, v_gs, b, 0.7 / ut, 1e-6)
-    assert_array_equal(a, b)
-    assert_allclose(flash.iv_curves(vth, v_gs, temperature_K=330.0), a, rtol=1e-15)
 
 
 def test_same_seed_same_numbers():

@@ -154,30 +154,6 @@ def test_rtn_trace_matches_numpy():
     assert_allclose(out, naive_rtn_trace(g, amp, tau_c, tau_e, 1e-3, 300, 21), rtol=1e-12)
 
 
-def test_serial_and_parallel_give_identical_numbers():
-    g_t = _targets(PARALLEL_N)
-    g_prog, relax = rram.program(g_t, seed=4)
-    head_g, head_r = rram.program(g_t[:SERIAL_N], seed=4)
-    assert_array_equal(g_prog[:SERIAL_N], head_g)
-    assert_array_equal(relax[:SERIAL_N], head_r)
-    amp = np.full(PARALLEL_N, 0.1)
-    occ = np.full(PARALLEL_N, 0.5)
-    dist = np.full(PARALLEL_N, 0.01)
-    full = rram.read(g_prog, relax, 50.0, seed=7, rtn_amplitude=amp, rtn_occupancy=occ, disturb=dist)
-    head = rram.read(g_prog[:SERIAL_N], relax[:SERIAL_N], 50.0, seed=7, rtn_amplitude=amp[:SERIAL_N],
-                     rtn_occupancy=occ[:SERIAL_N], disturb=dist[:SERIAL_N])
-    assert_array_equal(full[:SERIAL_N], head)
-    par = rram.rtn_parameters(g_t, seed=2)
-    head_par = rram.rtn_parameters(g_t[:SERIAL_N], seed=2)
-    for name in par:
-        assert_array_equal(par[name][:SERIAL_N], head_par[name])
-    # RTN trace: a parallel-size and a serial-size call over the same devices.
-    g = np.array([20.0, 40.0])
-    args = (g, np.array([0.1, 0.2]), np.array([1e-2, 2e-2]), np.array([3e-2, 1e-2]))
-    big = rram.rtn_trace(*args, dt=1e-3, n_steps=PARALLEL_THRESHOLD, seed=1)
-    small = rram.rtn_trace(*args, dt=1e-3, n_steps=1000, seed=1)
-    assert_array_equal(big[:, :1000], small)
-
 
 def test_shapes_are_kept():
     g_t = _targets(24).reshape(2, 3, 4)
