@@ -148,6 +148,8 @@ def derive_seed(seed, purpose, index=0):
     purposes (or two reads) share no draws, and the same user seed gives the same seeds in
     every session and notebook. `index` numbers repeated uses of one purpose (read k).
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {seed!r}")
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {sorted(PURPOSES)}, got {purpose!r}")
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < 2**32:

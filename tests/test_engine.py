@@ -297,3 +297,45 @@ def test_memo_forgets_the_named_computations_only():
     memo.get("b", (), s, lambda s: 2)
     memo.forget({"a"})
     assert len(memo) == 1 and memo.get("b", (), s, lambda s: 3) == 2
+
+
+# ------------------------------------------------------------------ bad input names the argument
+
+def _programmed(mapping="differential"):
+    W = protocol_weights(16, 8, seed=0)
+    return CrossbarModel(technology="PCM", mapping=mapping).program(W, seed=0)
+
+
+BAD_CALLS = {
+    "read_moments t": (lambda: DeviceModel("PCM").program(np.full(4, 5.0), seed=0).read_moments(-1.0), "t"),
+    "read knobs": (lambda: DeviceModel("PCM").program(np.full(4, 5.0), seed=0).read(
+        1.0, seed=0, knobs=Settings(drift_scale=-1.0, read_noise_scale=1.0, temperature_K=300.0)), "drift_scale"),
+    "pulse_response n_pulses": (lambda: DeviceModel("RRAM").pulse_response(n_pulses=0), "n_pulses"),
+    "pulse_response n_devices": (lambda: DeviceModel("RRAM").pulse_response(n_devices=-2), "n_devices"),
+    "pulse_response seed": (lambda: DeviceModel("RRAM").pulse_response(seed=-1), "seed"),
+    "weights t": (lambda: _programmed().weights(t=float("nan")), "t"),
+    "error X": (lambda: _programmed().error(np.ones((3, 5))), "X"),
+    "error seed": (lambda: _programmed().error(np.ones((3, 16)), seed=1.5), "seed"),
+    "update_set_only mapping": (lambda: _programmed().update_set_only(np.zeros((16, 8)), seed=0), "mapping"),
+    "update_set_only W_new": (lambda: _programmed("set-only").update_set_only(np.zeros((4, 8)), seed=0), "W_new"),
+    "input_slice_bits": (lambda: CrossbarModel(input_slice_bits=0), "input_slice_bits"),
+    "base": (lambda: CrossbarModel(base=0.5), "base"),
+    "x_max": (lambda: CrossbarModel(x_max=0.0), "x_max"),
+    "stuck_on_fraction": (lambda: CrossbarModel(stuck_on_fraction=0.7), "stuck_on_fraction"),
+    "stuck_off_fraction": (lambda: CrossbarModel(stuck_off_fraction=-0.1), "stuck_off_fraction"),
+    "settings name": (lambda: CrossbarModel().read_settings().replace(adc_bit=4), "adc_bit"),
+    "mvm settings value": (lambda: _programmed().mvm(np.ones(16), settings=CrossbarModel().read_settings().replace(
+        adc_bits=40)), "bits"),
+    "derive_seed seed": (lambda: rng.derive_seed(-3, "read"), "seed"),
+    "apply_reads n_reads": (lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0)
+                            .apply_reads(-5), "n_reads"),
+    "apply_reads polarity": (lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0)
+                             .apply_reads(5, polarity="both"), "polarity"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CALLS))
+def test_bad_input_raises_a_value_error_naming_the_argument(case):
+    call, name = BAD_CALLS[case]
+    with pytest.raises(ValueError, match=name):
+        call()

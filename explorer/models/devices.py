@@ -216,8 +216,8 @@ class PCMDevice(Device):
                                doc="SET pulses to go from g_min to about 63 % of g_max (gradual crystallization).")
     reset_fraction = param.Number(0.6, bounds=(0.0, 1.0),
                                   doc="Share of the conductance a partial-RESET pulse removes (abrupt amorphization).")
-    pulse_c2c = param.Number(0.4, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
-    pulse_d2d = param.Number(0.2, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
+    c2c = param.Number(0.4, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
+    d2d = param.Number(0.2, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
 
     def _program(self, targets, seed):
         g_prog, nu = pcm.program(targets, g_max=self.g_max, seed=seed,
@@ -239,7 +239,7 @@ class PCMDevice(Device):
     def _pulse_config(self):
         span = self.g_max - self.g_min
         return dict(dg=span / self.set_states, dg_down=self.reset_fraction * span, asymmetry=0.0,
-                    d2d=self.pulse_d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.pulse_c2c)
+                    d2d=self.d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.c2c)
 
 
 class HermesPCMDevice(PCMDevice):
@@ -298,10 +298,12 @@ class RRAMDevice(Device):
         "On, it is zero-mean about the programmed conductance."))
     rtn_g_ref = param.Number(30.0, bounds=(1e-3, None), doc="Reference conductance of the RTN amplitude (uS).")
     rtn_tau = param.Number(1e-2, bounds=(1e-9, 1e6), doc="Median dwell time of the trap in each state (s).")
-    pulse_states = param.Integer(200, bounds=(2, 100000), doc="Number of pulse steps over the range.")
-    pulse_c2c = param.Number(0.5, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
-    pulse_d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
-    pulse_asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
+    n_states = param.Integer(400, bounds=(2, 100000), doc=(
+        "Number of states of the pulse response: the step at mid-range is (g_max - g_min) / n_states "
+        "(aihwkit's dw_min), twice that from a bound (soft bounds)."))
+    c2c = param.Number(0.5, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
+    d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
+    asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
 
     read_knobs = ("drift_scale", "read_noise_scale")
     READ_TIME = Device.READ_TIME + ("rtn_in_reads",)
@@ -341,8 +343,9 @@ class RRAMDevice(Device):
                               dt=duration / n_steps, n_steps=n_steps, seed=seed)
 
     def _pulse_config(self):
-        return dict(dg=(self.g_max - self.g_min) / self.pulse_states, asymmetry=self.pulse_asymmetry,
-                    d2d=self.pulse_d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.pulse_c2c)
+        # Soft bounds in aihwkit's convention (see ECRAMDevice._pulse_config): amplitude 2 dw_min.
+        return dict(dg=2.0 * (self.g_max - self.g_min) / self.n_states, asymmetry=self.asymmetry,
+                    d2d=self.d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.c2c)
 
     default_pulses = 300
 
