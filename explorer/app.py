@@ -81,8 +81,8 @@ def build_app():
     if pn.state.location is not None:
         # Each tab's parameters in the URL under a prefix, so a shared link restores the view.
         for _, prefix, view in views:
-            names = [n for n in view.model.param if n != "name" and view.model.param[n].precedence != -1]
-            pn.state.location.sync(view.model, {n: f"{prefix}.{n}" for n in names})
+            for obj, names in view.synced():
+                pn.state.location.sync(obj, {n: f"{prefix}.{n}" for n in names})
         pn.state.location.sync(tabs, {"active": "tab"})
     # A plain column with a header bar rather than a Panel template: the template added Bootstrap's
     # scripts and style sheets, Font Awesome and about 0.1 s of server time to every page.

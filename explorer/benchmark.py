@@ -113,12 +113,12 @@ ENCODING_CONTROLS = [
 
 CROSSBAR_CONTROLS = [
     ("log10_time", (3.0, 6.0), {}),
-    ("adc_bits", (6, 8), {}),
-    ("dac_bits", (6, 8), {}),
-    ("ir_drop", (True, False), {}),
+    ("xb.adc_bits", (6, 8), {}),
+    ("xb.dac_bits", (6, 8), {}),
+    ("xb.ir_drop", (True, False), {}),
     ("log10_wire_resistance", (0.0, -0.5), {}),
     ("read_noise_scale", (0.5, 1.0), {}),
-    ("calibrate_gain", (False, True), {}),
+    ("xb.calibrate_gain", (False, True), {}),
     ("shown_slice", (1, 0), {}),
     ("prog_noise_scale", (0.5, 1.0), {}),
     ("seed", (1, 2), {}),
@@ -144,16 +144,21 @@ def view_latency(make_view, controls, repeats, forget=None):
         pn.panel(view).get_root(Document())
         if name == "seed":
             values = [int(values[0]) + k for k in range(repeats + 2)]
+        owner, attr = view.model, name
+        if "." in name:  # a setting of an object the model holds, e.g. "xb.adc_bits"
+            path, attr = name.rsplit(".", 1)
+            for part in path.split("."):
+                owner = getattr(owner, part)
         for value in values[:2]:  # warm-up: compile or load kernels
-            setattr(view.model, name, value)
+            setattr(owner, attr, value)
         times = []
         for k in range(repeats):
             if forget is not None:
                 forget(view)
             start = time.perf_counter()
-            setattr(view.model, name, values[(k + 2) % len(values)])
+            setattr(owner, attr, values[(k + 2) % len(values)])
             times.append(time.perf_counter() - start)
-        label = name + (f" ({', '.join(str(v) for v in setup.values())})" if setup else "")
+        label = attr + (f" ({', '.join(str(v) for v in setup.values())})" if setup else "")
         results.append((label, np.percentile(times, 50), np.percentile(times, 95)))
     return results
 

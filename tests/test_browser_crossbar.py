@@ -146,3 +146,15 @@ def test_offset_mapping_and_flash_temperature(browser, served_app):
     expect(temperature.locator(".bk-slider-title")).to_have_text(re.compile("Temperature \\(K\\): 301"))
     assert errors == [], errors
     page.close()
+
+
+def test_a_shared_link_restores_the_read_out_settings_of_the_crossbar_model(browser, served_app):
+    """A design review sends a link: the crossbar model's read-out settings travel in the URL
+    (the controls the model declares, synced from the model itself) and the page opens on them."""
+    url = served_app + "?tab=3&xb.adc_bits=5&xb.adc_range=full-scale&xb.log10_time=5.0"
+    page, errors = open_page(browser, url, ready="MVM error versus wire resistance")
+    expect_title(page, r"^ADC 5 bits: [0-9.]+% MVM error \(full-scale range\)$")
+    row = page.locator(".bk-slider-title", has_text=re.compile("^ADC bits")).locator("xpath=..")
+    expect(row).to_contain_text("5")
+    assert errors == [], errors
+    page.close()

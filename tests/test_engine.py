@@ -134,7 +134,19 @@ EXPLORERS = {
 
 
 def explorer_settings(ex):
+    """Every setting of an explorer, as keyword arguments that rebuild it."""
+    if hasattr(ex, "settings"):
+        return ex.settings()
     return {n: getattr(ex, n) for n in ex.param if n not in ("name", "devices")}
+
+
+def set_setting(ex, name, value):
+    """Set `name` where it lives: on the explorer, or on the crossbar model it drives."""
+    setattr(ex if name in ex.param else ex.xb, name, value)
+
+
+def setting_parameter(ex, name):
+    return ex.param[name] if name in ex.param else ex.xb.param[name]
 
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
@@ -144,11 +156,11 @@ def test_fifty_random_histories_on_an_explorer_give_a_fresh_explorers_plots(cls)
     spec = EXPLORERS[cls]
     ex = cls(**{n: v[0] for n, v in spec["small"].items()})
     rand = np.random.default_rng(1)
-    names = [n for n in explorer_settings(ex) if ex.param[n].precedence != -1]
+    names = [n for n in explorer_settings(ex) if setting_parameter(ex, n).precedence != -1]
     for sequence in range(50):
         for _ in range(3):
             name = names[rand.integers(len(names))]
-            setattr(ex, name, random_value(rand, ex.param[name], spec["small"]))
+            set_setting(ex, name, random_value(rand, setting_parameter(ex, name), spec["small"]))
             shown = spec["data"][rand.integers(len(spec["data"]))]
             getattr(ex, shown)()
         final = explorer_settings(ex)

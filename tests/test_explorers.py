@@ -101,25 +101,27 @@ def test_crossbar_outputs_and_maps(crossbar_ex):
 
 
 def test_adc_sweep_error_falls_with_bits(crossbar_ex):
+    before = dict(crossbar_ex.xb.read_settings())
     sweep = crossbar_ex.adc_sweep()
     err = sweep["mvm_error"]
     assert err[0] > 3 * err[-1]  # 2 bits versus 12 bits
     assert np.all(np.diff(err[:6]) < 0)  # every added bit helps while the ADC dominates
-    assert crossbar_ex.xb.adc_bits == crossbar_ex.adc_bits  # the sweep restores the setting
+    assert dict(crossbar_ex.xb.read_settings()) == before  # the sweep reads other settings, sets none
 
 
 def test_wire_sweep_error_grows_with_resistance(crossbar_ex):
+    before = dict(crossbar_ex.xb.read_settings())
     sweep = crossbar_ex.wire_sweep()
     assert np.all(np.diff(sweep["ir_drop_max"]) > 0)
     assert sweep["mvm_error"][-1] > 2 * sweep["mvm_error"][0]
-    assert crossbar_ex.xb.ir_drop is False
+    assert dict(crossbar_ex.xb.read_settings()) == before
 
 
 def test_read_time_controls_do_not_reprogram(crossbar_ex):
     prog = crossbar_ex.programmed()
-    crossbar_ex.adc_bits = 6
+    crossbar_ex.xb.adc_bits = 6
     crossbar_ex.log10_time = 5.0
-    crossbar_ex.ir_drop = True
+    crossbar_ex.xb.ir_drop = True
     assert crossbar_ex.programmed() is prog
     crossbar_ex.stuck_fraction = 0.01
     assert crossbar_ex.programmed() is not prog

@@ -85,15 +85,15 @@ class CrossbarModel(param.Parameterized):
         "(averaging), 2^bits of the slice below is digital slicing."))
     quantize_weights = param.Boolean(True, doc="Round slice targets to the slice's levels.")
 
-    dac_bits = param.Integer(8, bounds=(1, 16), allow_None=True, doc="DAC bits (None: ideal input).")
+    dac_bits = param.Integer(8, bounds=(1, 16), allow_None=True, label="DAC bits", doc="DAC bits (None: ideal input).")
     x_max = param.Number(1.0, bounds=(1e-6, None), doc="Input range of the DAC: inputs clip at +-x_max.")
-    input_slice_bits = param.Integer(None, bounds=(1, 16), allow_None=True,
+    input_slice_bits = param.Integer(None, bounds=(1, 16), allow_None=True, label="Input slice bits",
                                      doc="Feed the input in chunks of this many bits (None: all at once).")
-    adc_bits = param.Integer(8, bounds=(1, 16), allow_None=True, doc="ADC bits per column and slice (None: ideal).")
-    adc_range = param.Selector(default="calibrated", objects=list(ADC_RANGES), doc=(
+    adc_bits = param.Integer(8, bounds=(1, 16), allow_None=True, label="ADC bits", doc="ADC bits per column and slice (None: ideal).")
+    adc_range = param.Selector(default="calibrated", objects=list(ADC_RANGES), label="ADC range", doc=(
         "ADC range: 'calibrated' from a calibration batch (largest noise-free output of each "
         "slice), 'full-scale' the largest output the array could produce."))
-    ir_drop = param.Boolean(False, doc="First-order IR drop on word and bit lines.")
+    ir_drop = param.Boolean(False, label="IR drop", doc="First-order IR drop on word and bit lines.")
     wire_resistance_ohm = param.Number(0.35, bounds=(0.0, 1e6), inclusive_bounds=(False, True),
                                        softbounds=(0.01, 10.0),
                                        doc="Wire resistance between neighbouring cells (ohm).")
@@ -103,7 +103,7 @@ class CrossbarModel(param.Parameterized):
                                     doc="Scales every conductance at read (e.g. 1.05: +5 % from temperature).")
     common_mode_offset_uS = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-2.0, 2.0),
                                          doc="Adds to every conductance at read (leakage, offset), uS.")
-    calibrate_gain = param.Boolean(False, doc=(
+    calibrate_gain = param.Boolean(False, label="Gain calibration", doc=(
         "Global gain calibration (physics reference section 8): scale outputs by "
         "ref / mean|y_cal(t)|, ref read right after programming."))
 

@@ -2,7 +2,7 @@
 
 Plain Param, no Panel:
 
-    ex = CrossbarExplorer(size=256, adc_bits=6, ir_drop=True)
+    ex = CrossbarExplorer(size=256, adc_bits=6, ir_drop=True)   # read-out settings go to ex.xb
     ex.outputs()["mvm_error"]
     ex.adc_sweep()
 
@@ -21,7 +21,7 @@ from kernels.rng import derive_seed
 from kernels.crossbar import mvm_error
 
 from ._serial import serialized
-from .crossbar import ADC_RANGES, CrossbarModel, protocol_inputs, protocol_weights
+from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
 from .devices import TECHNOLOGIES
 from .devices_explorer import MAX_LOG_TIME
 
@@ -51,10 +51,6 @@ class CrossbarExplorer(param.Parameterized):
     size = param.Integer(256, bounds=(16, 4096), softbounds=(16, MAX_INTERACTIVE_SIZE), step=16,
                          doc="Rows and columns of the weight matrix (above 1024: slow).")
     batch = param.Integer(64, bounds=(1, 1024), doc="Input vectors per read.")
-    dac_bits = param.Integer(8, bounds=(1, 16), doc="DAC bits (signed).")
-    adc_bits = param.Integer(8, bounds=(1, 16), doc="ADC bits per column and slice (signed).")
-    adc_range = param.Selector(default="calibrated", objects=list(ADC_RANGES), doc="ADC range mode.")
-    ir_drop = param.Boolean(False, doc="First-order IR drop on word and bit lines.")
     log10_wire_resistance = param.Number(np.log10(0.35), bounds=(-2.0, 1.0), step=0.05,
                                          doc="Wire resistance per cell segment, log10 of ohm.")
     stuck_fraction = param.Number(0.0, bounds=(0.0, 0.1), step=0.001,
@@ -65,15 +61,44 @@ class CrossbarExplorer(param.Parameterized):
                                  doc="Read temperature (K); only Flash has a model (U_T = kT/q).")
     log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
                               doc="Time after programming, log10 of seconds.")
-    calibrate_gain = param.Boolean(True, doc="Global gain calibration (section 8).")
     shown_slice = param.Integer(0, bounds=(0, 3), doc="Slice shown in the conductance maps (0: most significant).")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
 
+    xb = param.ClassSelector(class_=CrossbarModel, precedence=-1, doc=(
+        "The crossbar model the dashboard drives: its read-time settings named in READ_CONTROLS are "
+        "the dashboard's read-out controls, used as they are (not copied)."))
+
+    READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain")
+    """The crossbar model's read-time settings shown as controls: the one place to add one (the
+    view builds its widget from the model's parameter, the plots that read the array depend on
+    every read-time setting of the model, and the URL keeps it)."""
+
+    XB_DEFAULTS = {"calibrate_gain": True}
+    """Where this dashboard starts from other defaults than `CrossbarModel`'s."""
+
     def __init__(self, **params):
-        super().__init__(**params)
+        xb = params.pop("xb", None)
+        own = {k: v for k, v in params.items() if k in self.param}
+        model_settings = {k: v for k, v in params.items() if k not in self.param}
+        unknown = sorted(k for k in model_settings if k not in CrossbarModel.param)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown}; allowed: {sorted(self._settings_names())}")
+        super().__init__(**own)
         self._cache = {}
-        self.xb = CrossbarModel()
+        self.xb = xb if xb is not None else CrossbarModel(**{**self.XB_DEFAULTS, **model_settings})
+        if xb is not None and model_settings:
+            self.xb.param.update(**model_settings)
         self._apply()
+
+    @classmethod
+    def _settings_names(cls):
+        return [n for n in cls.param if n not in ("name", "xb")] + list(cls.READ_CONTROLS)
+
+    def settings(self):
+        """Every setting of the dashboard (its own parameters and the model's read-out controls),
+        as keyword arguments that rebuild it: ``CrossbarExplorer(**ex.settings())``."""
+        own = {n: getattr(self, n) for n in self.param if n not in ("name", "xb")}
+        return {**own, **{n: getattr(self.xb, n) for n in self.READ_CONTROLS}}
 
     @property
     def t(self):
@@ -83,19 +108,17 @@ class CrossbarExplorer(param.Parameterized):
     def wire_resistance_ohm(self):
         return float(10.0 ** self.log10_wire_resistance)
 
-    @param.depends("technology", "mapping", "n_slices", "dac_bits", "adc_bits", "adc_range", "ir_drop",
-                   "log10_wire_resistance", "stuck_fraction", "prog_noise_scale", "read_noise_scale",
-                   "temperature_K", "calibrate_gain", watch=True)
+    @param.depends("technology", "mapping", "n_slices", "log10_wire_resistance", "stuck_fraction",
+                   "prog_noise_scale", "read_noise_scale", "temperature_K", watch=True)
     @serialized
     def _apply(self):
-        """Copy the controls onto the crossbar model and its device."""
+        """Set the crossbar model's settings that this dashboard shows in its own terms (slices of
+        4 bits in base 16, a log-scale wire resistance, one stuck fraction split evenly, device
+        knobs kept across technologies)."""
         xb = self.xb
         xb.param.update(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
-                        weight_bits=4 * self.n_slices, base=16.0, dac_bits=self.dac_bits,
-                        adc_bits=self.adc_bits, adc_range=self.adc_range, ir_drop=self.ir_drop,
-                        wire_resistance_ohm=self.wire_resistance_ohm,
-                        stuck_on_fraction=self.stuck_fraction / 2, stuck_off_fraction=self.stuck_fraction / 2,
-                        calibrate_gain=self.calibrate_gain)
+                        weight_bits=4 * self.n_slices, base=16.0, wire_resistance_ohm=self.wire_resistance_ohm,
+                        stuck_on_fraction=self.stuck_fraction / 2, stuck_off_fraction=self.stuck_fraction / 2)
         xb.device.param.update(prog_noise_scale=self.prog_noise_scale, read_noise_scale=self.read_noise_scale,
                                temperature_K=self.temperature_K)
 

@@ -372,6 +372,12 @@ class LiveDashboard(pn.viewable.Viewer):
         """Every control of the dashboard: a dict of name -> widget (the benchmark presses each)."""
         raise NotImplementedError
 
+    def synced(self):
+        """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: by default
+        every public parameter of the model."""
+        names = [n for n in self.model.param if n != "name" and self.model.param[n].precedence != -1]
+        return [(self.model, names)]
+
     def busy(self, names):
         """Whether a change of the parameters `names` should show the loading indicator."""
         return False
@@ -379,7 +385,15 @@ class LiveDashboard(pn.viewable.Viewer):
     # -------------------------------------------------------------- machinery
 
     def _param_owner(self, name):
-        return self if (name in self.param and name != "name") else self.model
+        """The Parameterized that holds parameter `name` and the name there: the view's own, the
+        model's, or, for a dotted name such as ``"xb.adc_bits"``, an object the model holds."""
+        if "." in name:
+            path, attr = name.rsplit(".", 1)
+            owner = self.model
+            for part in path.split("."):
+                owner = getattr(owner, part)
+            return owner, attr
+        return (self if (name in self.param and name != "name") else self.model), name
 
     def _build(self):
         self._charts = list(self.charts())
@@ -391,10 +405,14 @@ class LiveDashboard(pn.viewable.Viewer):
         self._update(self._all_parts(), self._next_generation(), schedule=False)
         names = {n for chart in self._charts for n in chart.depends}
         names.update(n for chart in self._charts if chart.shown is not None for n in chart.shown_depends)
-        for owner in (self, self.model):
-            owned = sorted(n for n in names if self._param_owner(n) is owner)
-            if owned:
-                owner.param.watch(self._changed, owned)
+        by_owner = {}
+        for name in sorted(names):
+            owner, attr = self._param_owner(name)
+            by_owner.setdefault(id(owner), (owner, {}))[1][attr] = name
+        for owner, qualified in by_owner.values():
+            # Events carry the owner's own names: map them back to the names the parts depend on.
+            owner.param.watch(lambda *events, q=qualified: self._changed(*events, names={q[e.name] for e in events}),
+                              sorted(qualified))
 
     def _build_chart(self, chart):
         """Make the chart's figures (once): its `LivePlot`s, named after the chart."""
@@ -422,8 +440,8 @@ class LiveDashboard(pn.viewable.Viewer):
         """(chart, part) of every chart on the page."""
         return [(chart, part) for chart in self._charts if chart.heading in self._showing for part in chart.parts]
 
-    def _changed(self, *events):
-        names = {e.name for e in events}
+    def _changed(self, *events, names=None):
+        names = {e.name for e in events} if names is None else names
         if self._plots is None or self._session_gone():
             return
         appeared = vanished = set()

@@ -59,6 +59,19 @@ def throttled_slider(model, param_name, **kwargs):
     return widget
 
 
+def control_widget(model, param_name, **kwargs):
+    """The widget for parameter `param_name` of `model`, built from the parameter itself: a
+    checkbox for a Boolean, a select for a Selector, a throttled slider otherwise (bounds,
+    step and label from the parameter; `kwargs` narrow or relabel)."""
+    p = model.param[param_name]
+    kwargs.setdefault("label", p.label)
+    if isinstance(p, param.Boolean):
+        return pn.widgets.Checkbox.from_param(p, **kwargs)
+    if isinstance(p, param.Selector):
+        return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", **kwargs)
+    return throttled_slider(model, param_name, **kwargs)
+
+
 def protect_math(text):
     """Keep the TeX between $$ intact through Markdown, which would read `\\,` as an escaped comma
     and `_..._` as emphasis: backslashes before punctuation are doubled, `_` and `*` escaped."""
@@ -99,8 +112,9 @@ class ResultMemo:
         self._recent = {}
 
     def get(self, kind, names, compute):
-        """`compute()`, or its kept result for the current values of the model parameters `names`."""
-        key = tuple(getattr(self.model, n) for n in names)
+        """`compute()`, or its kept result for the current values of the model parameters `names`
+        (a dotted name such as ``"xb.adc_bits"`` reads a parameter of an object the model holds)."""
+        key = tuple(self._value(n) for n in names)
         with self._lock:
             recent = self._recent.setdefault(kind, {})
             if key in recent:
@@ -111,6 +125,12 @@ class ResultMemo:
             while len(recent) > self.KEEP:
                 del recent[next(iter(recent))]
             return value
+
+    def _value(self, name):
+        owner = self.model
+        for part in name.split("."):
+            owner = getattr(owner, part)
+        return owner
 
     def clear(self):
         with self._lock:

@@ -6,10 +6,11 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
 
+from ..models.crossbar import CrossbarModel
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES
 from ._live import Chart, LiveDashboard, LivePlot, Part, positive
-from ._widgets import ResultMemo, duration_formatter, protect_math, throttled_slider
+from ._widgets import ResultMemo, control_widget, duration_formatter, protect_math, throttled_slider
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
 
@@ -30,15 +31,18 @@ def _memo(m):
     return memo
 
 
-# Parameters each computation depends on (shown_slice only moves the maps).
-READ_PARAMS = ("technology", "mapping", "n_slices", "size", "batch", "dac_bits", "adc_bits", "adc_range",
-               "ir_drop", "log10_wire_resistance", "stuck_fraction", "prog_noise_scale", "read_noise_scale",
-               "temperature_K", "log10_time", "calibrate_gain", "seed")
+# Parameters each computation depends on (shown_slice only moves the maps). Every read-time
+# setting of the crossbar model is a dependency of what reads the array ("xb.<name>"), so a control
+# added to CrossbarExplorer.READ_CONTROLS needs no change here; the wire resistance is the model's
+# but set from the dashboard's log-scale slider.
+XB_READ = tuple(f"xb.{n}" for n in CrossbarModel.READ_TIME if n != "wire_resistance_ohm")
+READ_PARAMS = ("technology", "mapping", "n_slices", "size", "batch", "log10_wire_resistance", "stuck_fraction",
+               "prog_noise_scale", "read_noise_scale", "temperature_K", "log10_time", "seed") + XB_READ
 MAP_PARAMS = ("technology", "mapping", "n_slices", "size", "stuck_fraction", "prog_noise_scale",
               "temperature_K", "log10_time", "shown_slice", "seed")
-ADC_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n != "adc_bits")
-WIRE_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n not in ("ir_drop", "log10_wire_resistance"))
-WIRE_POINT_PARAMS = tuple(n for n in READ_PARAMS if n != "ir_drop")
+ADC_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n != "xb.adc_bits")
+WIRE_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n not in ("xb.ir_drop", "log10_wire_resistance"))
+WIRE_POINT_PARAMS = tuple(n for n in READ_PARAMS if n != "xb.ir_drop")
 
 
 def conductance_data(m):
@@ -52,10 +56,10 @@ def output_data(m):
 def adc_data(m):
     """The ADC sweep (independent of the chosen bits) and the MVM error at the chosen bits."""
     sweep = _memo(m).get("adc_sweep", ADC_SWEEP_PARAMS, m.adc_sweep)
-    hit = np.flatnonzero(sweep["bits"] == m.adc_bits)
+    hit = np.flatnonzero(sweep["bits"] == m.xb.adc_bits)
     # The sweep reads with the outputs' seed, so outside its range the outputs give the same number.
     current = float(sweep["mvm_error"][hit[0]]) if hit.size else output_data(m)["mvm_error"]
-    return dict(sweep, current=m.adc_bits, current_error=current)
+    return dict(sweep, current=m.xb.adc_bits, current_error=current)
 
 
 def wire_data(m):
@@ -164,7 +168,7 @@ def adc_curve(view):
 
 def adc_marker(view):
     data = adc_data(view.model)
-    return {"title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.adc_range} range)",
+    return {"title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
             "now": float(data["current"])}
 
 
@@ -253,16 +257,14 @@ class CrossbarView(LiveDashboard):
             "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology",
                                                        sizing_mode="stretch_width"),
             "mapping": pn.widgets.Select.from_param(m.param.mapping, label="Mapping", sizing_mode="stretch_width"),
-            "adc_range": pn.widgets.Select.from_param(m.param.adc_range, label="ADC range",
-                                                      sizing_mode="stretch_width"),
         }
+        # The crossbar model's read-out settings, each built from the model's own parameter.
+        self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
         self._sliders = {
             "n_slices": throttled_slider(m, "n_slices", label="Slices"),
             "size": throttled_slider(m, "size", label="Matrix size", start=size.softbounds[0],
                                      end=size.softbounds[1]),
             "batch": throttled_slider(m, "batch", label="Batch"),
-            "dac_bits": throttled_slider(m, "dac_bits", label="DAC bits"),
-            "adc_bits": throttled_slider(m, "adc_bits", label="ADC bits"),
             "log10_wire_resistance": throttled_slider(
                 m, "log10_wire_resistance", label="Wire resistance",
                 format=CustomJSTickFormatter(code=OHM_FORMATTER_JS)),
@@ -280,8 +282,6 @@ class CrossbarView(LiveDashboard):
                                                    start=size.bounds[0], end=size.bounds[1], step=size.step,
                                                    sizing_mode="stretch_width"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
-            "ir_drop": pn.widgets.Checkbox.from_param(m.param.ir_drop, label="IR drop"),
-            "calibrate_gain": pn.widgets.Checkbox.from_param(m.param.calibrate_gain, label="Gain calibration"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         m.param.watch(self._sync_knobs, "technology")
@@ -291,10 +291,14 @@ class CrossbarView(LiveDashboard):
 
     def widgets(self):
         inputs = {("size_input" if k == "size" else k): w for k, w in self._inputs.items()}
-        return {**self._selects, **self._sliders, **inputs}
+        return {**self._selects, **self._read, **self._sliders, **inputs}
 
     def charts(self):
         return CHARTS
+
+    def synced(self):
+        """The dashboard's own settings and the crossbar model's read-out controls (same URL keys)."""
+        return super().synced() + [(self.model.xb, list(self.model.READ_CONTROLS))]
 
     def busy(self, names):
         """Large arrays, and any size change, show the loading indicator while they compute."""
@@ -329,8 +333,7 @@ class CrossbarView(LiveDashboard):
         return pn.Column(
             "### Array", self._selects["technology"], self._selects["mapping"], s["n_slices"], s["size"],
             i["size"], s["batch"], i["seed"],
-            "### Read-out", s["dac_bits"], s["adc_bits"], self._selects["adc_range"], i["ir_drop"],
-            s["log10_wire_resistance"], i["calibrate_gain"],
+            "### Read-out", *self._read.values(), s["log10_wire_resistance"],
             "### Devices", s["stuck_fraction"], s["prog_noise_scale"], s["read_noise_scale"],
             s["temperature_K"], self._knob_note, s["log10_time"],
             "### Display", s["shown_slice"],
