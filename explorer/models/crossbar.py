@@ -99,7 +99,8 @@ class CrossbarModel(param.Parameterized):
                                        doc="Wire resistance between neighbouring cells (ohm).")
     stuck_on_fraction = param.Number(0.0, bounds=(0.0, 0.5), doc="Devices stuck at g_max (programming time).")
     stuck_off_fraction = param.Number(0.0, bounds=(0.0, 0.5), doc="Devices stuck at g_min (programming time).")
-    common_mode_gain = param.Number(1.0, bounds=(0.1, 10.0), softbounds=(0.8, 1.2),
+    common_mode_gain = param.Number(1.0, bounds=(0.1, 10.0), softbounds=(0.8, 1.2), step=0.005,
+                                    label="Multiplicative common mode",
                                     doc="Scales every conductance at read (e.g. 1.05: +5 % from temperature).")
     common_mode_offset_uS = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-2.0, 2.0),
                                          doc="Adds to every conductance at read (leakage, offset), uS.")

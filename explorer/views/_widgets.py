@@ -69,6 +69,9 @@ def control_widget(model, param_name, **kwargs):
         return pn.widgets.Checkbox.from_param(p, **kwargs)
     if isinstance(p, param.Selector):
         return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", **kwargs)
+    if p.softbounds is not None:  # the slider spans the usual range; code may go beyond it
+        kwargs.setdefault("start", p.softbounds[0] if p.softbounds[0] is not None else p.bounds[0])
+        kwargs.setdefault("end", p.softbounds[1] if p.softbounds[1] is not None else p.bounds[1])
     return throttled_slider(model, param_name, **kwargs)
 
 
