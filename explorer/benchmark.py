@@ -119,6 +119,7 @@ CROSSBAR_CONTROLS = [
     ("log10_wire_resistance", (0.0, -0.5), {}),
     ("read_noise_scale", (0.5, 1.0), {}),
     ("xb.calibrate_gain", (False, True), {}),
+    ("xb.common_mode_gain", (1.05, 1.0), {}),
     ("shown_slice", (1, 0), {}),
     ("prog_noise_scale", (0.5, 1.0), {}),
     ("seed", (1, 2), {}),

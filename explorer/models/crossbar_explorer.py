@@ -68,7 +68,7 @@ class CrossbarExplorer(param.Parameterized):
         "The crossbar model the dashboard drives: its read-time settings named in READ_CONTROLS are "
         "the dashboard's read-out controls, used as they are (not copied)."))
 
-    READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain")
+    READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
     """The crossbar model's read-time settings shown as controls: the one place to add one (the
     view builds its widget from the model's parameter, the plots that read the array depend on
     every read-time setting of the model, and the URL keeps it)."""
