@@ -351,3 +351,13 @@ def test_bad_input_raises_a_value_error_naming_the_argument(case):
     call, name = BAD_CALLS[case]
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_memo_limits_the_results_kept_of_a_named_computation():
+    memo = Memo(limits={"small": 3})
+    s = Settings(k=0)
+    for k in range(6):
+        memo.get("small", (k,), s, lambda s: k)
+        memo.get("other", (k,), s, lambda s: k)
+    assert sum(1 for (key, _) in memo._entries if key[0] == "small") == 3
+    assert sum(1 for (key, _) in memo._entries if key[0] == "other") == 6

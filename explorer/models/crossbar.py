@@ -16,6 +16,8 @@ Units: conductances in uS, inputs in units of `x_max` volts-equivalent, outputs
 in the units of ``W @ x`` (the read-out is rescaled digitally).
 """
 
+import hashlib
+
 import numpy as np
 import param
 
@@ -36,6 +38,12 @@ so the byte bound only acts on large arrays: a 512 x 512 array of two slices nee
 moments and 8 MB of matrices per read time, and 48 MB keeps two read times (toggling back is
 free)."""
 N_CALIBRATION = 64
+ANALOG_MEMO_BYTES = 2 * 2**20
+ANALOG_ENTRIES = 24
+"""Analog reads kept per array: an ADC sweep reuses one analog read for its 11 points and one
+calibration read for their 11 references; more would crowd out the matrices they come from."""
+"""Input batches up to this size (after the DAC) keep their analog read in the memo (the
+dashboards' batches are at most 0.5 MB; larger batches are read afresh without hashing them)."""
 
 
 def protocol_inputs(n, rows, seed, x_max=1.0):
@@ -240,7 +248,7 @@ class ProgrammedCrossbar:
         self.stuck[(u >= on) & (u < on + off)] = -1
         self.n_stuck = int(np.count_nonzero(self.stuck))
         self.significance, self.full_scale = encoding.significances(self.slice_bits, self.base)
-        self.memo = Memo(max_bytes=CACHE_BYTES, max_entries=CACHE_ENTRIES)
+        self.memo = Memo(max_bytes=CACHE_BYTES, max_entries=CACHE_ENTRIES, limits={"analog": ANALOG_ENTRIES})
         self.last_stats = {}
 
     @property
@@ -374,22 +382,39 @@ class ProgrammedCrossbar:
             return d, var, ref, ir_worst
         return self.memo.get("matrices", (self.version, t, common_mode), s, compute)
 
+    def _analog(self, volts, t, s, common_mode):
+        """The analog part of a read, before noise and ADC: per input chunk, each column's output
+        mean and variance (and the reference columns'), and the largest IR loss. Kept in the memo
+        for batches up to ANALOG_MEMO_BYTES (keyed by a digest of the DAC's output), so a sweep of
+        ADC settings, or a calibration read repeated at other ADC settings, reuses it."""
+        def compute(s):
+            d, var_matrix, ref, ir_worst = self._matrices(t, s, common_mode)
+            chunks = []
+            for v in volts:
+                mean, var = crossbar.moments(v, d, var_matrix)
+                ref_moments = crossbar.moments(v, ref[0], ref[1]) if ref is not None else None
+                chunks.append((mean, var, ref_moments))
+            return chunks, ir_worst
+        if volts.nbytes > ANALOG_MEMO_BYTES:
+            return compute(s)
+        digest = hashlib.blake2b(np.ascontiguousarray(volts).view(np.uint8), digest_size=16).digest()
+        return self.memo.get("analog", (self.version, t, common_mode, volts.shape, digest), s, compute)
+
     def _read(self, X, t, seed, s, common_mode=True):
         volts, chunk_weights, dac_clipped = self._inputs(X, s)
-        d, var_matrix, ref, ir_worst = self._matrices(t, s, common_mode)
+        chunks, ir_worst = self._analog(volts, t, s, common_mode)
         ranges = self._adc_ranges(len(volts), s)
         B = X.shape[0]
-        C = d.shape[1]
+        C = chunks[0][0].shape[1]
         per_level = self.significance / self._level_units() / self.full_scale * self.w_max
         scale = np.repeat(per_level, self.cols)
         y = np.zeros((B, self.cols))
         adc_clipped = 0
         adc_bits = s.adc_bits
-        for k, v in enumerate(volts):
-            mean, var = crossbar.moments(v, d, var_matrix)
+        for k, (mean, var, ref_moments) in enumerate(chunks):
             ref_out = None
-            if ref is not None:
-                rm, rv = crossbar.moments(v, ref[0], ref[1])
+            if ref_moments is not None:
+                rm, rv = ref_moments
                 ref_out, _ = crossbar.noise_adc(rm, rv, seed=seed, adc_bits=None, y_max=1.0,
                                                 offset=(len(volts) + k) * B * C)
             _, clipped = crossbar.noise_adc(

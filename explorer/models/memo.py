@@ -103,9 +103,11 @@ class Memo:
     """Results of named computations, each kept with the settings it read; least recently used
     results are dropped above `max_bytes` or `max_entries` (one entry is always kept)."""
 
-    def __init__(self, max_bytes=16 * 2**20, max_entries=64):
+    def __init__(self, max_bytes=16 * 2**20, max_entries=64, limits=None):
         self.max_bytes = max_bytes
         self.max_entries = max_entries
+        self.limits = dict(limits or {})
+        """Most results kept of the computations so named (name -> count), within the bounds."""
         self._lock = threading.RLock()
         self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
         self._deps = {}                # key -> [deps, ...]
@@ -149,30 +151,34 @@ class Memo:
         """Drop least recently used results above the bounds, but never the most recent result of
         a computation: a read needs its moments and its matrices together, even when they alone
         exceed `max_bytes` (a 512 x 512 array of two slices: 17 MB of moments, 8 MB of matrices)."""
-        newest = {}
+        newest, count = {}, {}
         for key, deps in self._entries:
             newest[key[0]] = (key, deps)  # iteration runs least recent first: the last one wins
+            count[key[0]] = count.get(key[0], 0) + 1
         keep = set(newest.values())
+        for name, limit in self.limits.items():
+            for entry in [e for e in self._entries if e[0][0] == name][:max(count.get(name, 0) - limit, 0)]:
+                self._drop(entry)
         for entry in list(self._entries):
             if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
                 break
             if entry in keep:
                 continue
-            (key, deps), (_, size) = entry, self._entries.pop(entry)
-            self._bytes -= size
-            self._deps[key].remove(deps)
-            if not self._deps[key]:
-                del self._deps[key]
+            self._drop(entry)
+
+    def _drop(self, entry):
+        key, deps = entry
+        _, size = self._entries.pop(entry)
+        self._bytes -= size
+        self._deps[key].remove(deps)
+        if not self._deps[key]:
+            del self._deps[key]
 
     def forget(self, names):
         """Drop the kept results of the computations named in `names`."""
         with self._lock:
-            for key, deps in [k for k in self._entries if k[0][0] in names]:
-                _, size = self._entries.pop((key, deps))
-                self._bytes -= size
-                self._deps[key].remove(deps)
-                if not self._deps[key]:
-                    del self._deps[key]
+            for entry in [e for e in self._entries if e[0][0] in names]:
+                self._drop(entry)
 
     def clear(self):
         with self._lock:
