@@ -151,3 +151,24 @@ def test_encoding_slices_stay_within_the_weight_bits():
     curves = view.data("slicing_curves")
     assert list(curves["n"]) == [1, 2, 3, 4]
     assert "Could not" not in view._plots["Error versus number of slices"][0].figure.title.text
+
+
+def test_sessions_at_the_same_settings_share_results_and_cannot_change_them(monkeypatch):
+    """Two sessions' Encoding dashboards at equal settings: the second computes no model result
+    (each is a pure function of the explorer's snapshot key), gets the same arrays, read-only;
+    a session at other settings computes its own."""
+    from explorer.models import EncodingExplorer
+
+    first = rendered(EncodingView, model=EncodingExplorer(size=16, batch=4, seed=11))
+    calls = []
+    second_model = EncodingExplorer(size=16, batch=4, seed=11)
+    original = second_model.slicing_curves
+    monkeypatch.setattr(second_model, "slicing_curves", lambda: calls.append(1) or original())
+    second = rendered(EncodingView, model=second_model)
+    assert calls == []
+    a, b = first.data("slicing_curves"), second.data("slicing_curves")
+    assert a is b
+    with pytest.raises(ValueError, match="read-only"):
+        b["n"][0] = 7
+    second_model.seed = 12
+    assert calls == [1]

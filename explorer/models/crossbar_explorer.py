@@ -100,6 +100,13 @@ class CrossbarExplorer(param.Parameterized):
         own = {n: getattr(self, n) for n in self.param if n not in ("name", "xb")}
         return {**own, **{n: getattr(self.xb, n) for n in self.READ_CONTROLS}}
 
+    def snapshot_key(self):
+        """Every input of this explorer's results, hashable: its own settings and the crossbar
+        model's read-time and programming-time snapshots. Equal keys give equal results (so
+        sessions at the same settings may share them)."""
+        own = tuple((n, getattr(self, n)) for n in self.param if n not in ("name", "xb"))
+        return own, self.xb.read_settings().key(), self.xb.programming_settings().key()
+
     @property
     def t(self):
         return float(10.0 ** self.log10_time)

@@ -72,6 +72,11 @@ class EncodingExplorer(param.Parameterized):
         if self.n_slices > most:
             self.n_slices = most
 
+    def snapshot_key(self):
+        """Every input of this explorer's results, hashable (it builds its crossbars from its own
+        settings only). Equal keys give equal results."""
+        return tuple((n, getattr(self, n)) for n in self.param if n != "name")
+
     @property
     def max_slices(self):
         """Most slices the current bits per slice allow (and the slicing sweep's last point)."""

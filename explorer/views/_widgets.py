@@ -1,11 +1,16 @@
 """Small helpers shared by the dashboards: throttled sliders and explanation cards."""
 
+import collections
 import re
 import threading
+
+import numpy as np
 
 import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
+
+from ..models.memo import nbytes
 
 DURATION_FORMATTER_JS = """
 const s = Math.pow(10, tick);
@@ -99,6 +104,62 @@ def explained(title, plot, text):
     )
 
 
+SHARED_KEY = "analog-explorer shared results"
+SHARED_BYTES = 256 * 2**20
+"""Bound of the results shared by all sessions of a server (`SharedResults`)."""
+
+
+def _read_only(value):
+    """`value` with every array in it made read-only (a shared result must not be changed)."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _read_only(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _read_only(v)
+    return value
+
+
+class SharedResults:
+    """Results shared by every session of one server, keyed by the explorer's class, the kind of
+    result and the explorer's `snapshot_key()` (every input of the result): a class of thirty at
+    the default settings computes each result once. Only results that are pure functions of that
+    key are kept, with their arrays made read-only; least recently used dropped above
+    `max_bytes`. It lives in `pn.state.cache` (Panel's per-server store), one per server."""
+
+    def __init__(self, max_bytes=SHARED_BYTES):
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._results = collections.OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                self.hits += 1
+                return self._results[key][0]
+        value = _read_only(compute())
+        size = nbytes(value)
+        with self._lock:
+            if key not in self._results and size <= self.max_bytes:
+                self._results[key] = (value, size)
+                self._bytes += size
+                while self._bytes > self.max_bytes:
+                    _, (_, dropped) = self._results.popitem(last=False)
+                    self._bytes -= dropped
+        return value
+
+
+def shared_results():
+    """This process's `SharedResults` (created on first use in `pn.state.cache`): every session of
+    a server, or every view of a notebook."""
+    return pn.state.cache.setdefault(SHARED_KEY, SharedResults())
+
+
 class ResultMemo:
     """Recent results of a model's data methods, with the settings they were computed for.
 
@@ -123,7 +184,12 @@ class ResultMemo:
             if key in recent:
                 recent[key] = recent.pop(key)  # most recently used last
                 return recent[key]
-            value = compute()
+            # Explorers with a snapshot key share results across sessions; others compute their own.
+            shared = shared_results() if hasattr(self.model, "snapshot_key") else None
+            if shared is None:
+                value = compute()
+            else:
+                value = shared.get((type(self.model).__name__, kind, self.model.snapshot_key()), compute)
             recent[key] = value
             while len(recent) > self.KEEP:
                 del recent[next(iter(recent))]
