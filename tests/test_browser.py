@@ -106,12 +106,11 @@ def test_flash_temperature_slider(browser, served_app):
     page.locator("select").first.select_option("Flash")
     wait_for_title(page, r"Flash: 8 levels")
     nudge(page, "Temperature", 20)
-    # Twenty quick presses: the plot follows the slider to wherever it stops (a press that
-    # crosses the server's echo of the previous value may be lost, so not necessarily 320 K).
-    wait_for_title(page, r"Flash subthreshold I-V at 3[1-9][0-9] K")
+    # Twenty quick presses, faster than the server applies them: every one lands (the server does
+    # not echo the slider's own older values back to it), and the plot follows.
+    wait_for_title(page, r"Flash subthreshold I-V at 320 K")
     settle(page)
     shown = page.locator(".bk-slider-title", has_text=re.compile("Temperature")).inner_text()
-    kelvin = re.search(r"([0-9.]+)\s*$", shown).group(1)
-    wait_for_title(page, rf"Flash subthreshold I-V at {float(kelvin):.0f} K")
+    assert re.search(r"320(\.0)?\s*$", shown), shown
     assert errors == [], errors
     page.close()

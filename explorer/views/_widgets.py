@@ -59,8 +59,23 @@ def throttled_slider(model, param_name, **kwargs):
         opts["step"] = p.step
     opts.update(kwargs)
     widget = cls(**opts)
-    widget.param.watch(lambda event: setattr(model, name, event.new), "value_throttled")
-    model.param.watch(lambda event: setattr(widget, "value", event.new), name)
+    # Values this widget sent to the model: their echo is not sent back. Key presses arrive faster
+    # than the model applies them, so echoing an older value (301 K while the page is already at
+    # 303 K) would move the slider back and lose the presses in between.
+    sent = collections.deque(maxlen=64)
+
+    def to_model(event):
+        sent.append(event.new)
+        setattr(model, name, event.new)
+
+    def to_widget(event):
+        if event.new in sent:
+            sent.remove(event.new)
+            return
+        widget.value = event.new
+
+    widget.param.watch(to_model, "value_throttled")
+    model.param.watch(to_widget, name)
     return widget
 
 
