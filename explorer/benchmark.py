@@ -141,6 +141,8 @@ def view_latency(make_view, controls, repeats, forget=None):
     import panel as pn
     from bokeh.document import Document
 
+    from explorer.views._widgets import resolve
+
     results = []
     for name, values, setup in controls:
         view = make_view()
@@ -148,11 +150,7 @@ def view_latency(make_view, controls, repeats, forget=None):
         pn.panel(view).get_root(Document())
         if name == "seed":
             values = [int(values[0]) + k for k in range(repeats + 2)]
-        owner, attr = view.model, name
-        if "." in name:  # a setting of an object the model holds, e.g. "xb.adc_bits"
-            path, attr = name.rsplit(".", 1)
-            for part in path.split("."):
-                owner = getattr(owner, part)
+        owner, attr = resolve(view.model, name)  # "xb.adc_bits": a setting of the model's crossbar
         for value in values[:2]:  # warm-up: compile or load kernels
             setattr(owner, attr, value)
         times = []

@@ -112,8 +112,6 @@ class Memo:
         self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
         self._deps = {}                # key -> [deps, ...]
         self._bytes = 0
-        self.hits = 0
-        self.misses = 0
 
     def get(self, name, args, settings, compute):
         """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
@@ -123,7 +121,6 @@ class Memo:
             for deps in self._deps.get(key, ()):
                 if all(_same(settings.peek(n, _MISSING), v) for n, v in deps):
                     self._entries.move_to_end((key, deps))
-                    self.hits += 1
                     for used in _trackers():  # an enclosing computation read these too
                         used.update(deps)
                     return self._entries[(key, deps)][0]
@@ -138,7 +135,6 @@ class Memo:
             outer.update(used)
         deps = tuple(sorted(used.items(), key=lambda item: item[0]))
         with self._lock:
-            self.misses += 1
             if (key, deps) not in self._entries:
                 size = nbytes(value)
                 self._entries[(key, deps)] = (value, size)

@@ -36,7 +36,7 @@ from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 from bokeh.util.serialization import make_id, transform_array
 
-from ._widgets import explained, protect_math
+from ._widgets import explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
 
@@ -387,13 +387,9 @@ class LiveDashboard(pn.viewable.Viewer):
     def _param_owner(self, name):
         """The Parameterized that holds parameter `name` and the name there: the view's own, the
         model's, or, for a dotted name such as ``"xb.adc_bits"``, an object the model holds."""
-        if "." in name:
-            path, attr = name.rsplit(".", 1)
-            owner = self.model
-            for part in path.split("."):
-                owner = getattr(owner, part)
-            return owner, attr
-        return (self if (name in self.param and name != "name") else self.model), name
+        if "." not in name and name in self.param and name != "name":
+            return self, name
+        return resolve(self.model, name)
 
     def _build(self):
         self._charts = list(self.charts())

@@ -65,7 +65,8 @@ def throttled_slider(model, param_name, **kwargs):
     sent = collections.deque(maxlen=64)
 
     def to_model(event):
-        sent.append(event.new)
+        if event.new != getattr(model, name):  # an unchanged value gets no echo to skip
+            sent.append(event.new)
         setattr(model, name, event.new)
 
     def to_widget(event):
@@ -77,6 +78,16 @@ def throttled_slider(model, param_name, **kwargs):
     widget.param.watch(to_model, "value_throttled")
     model.param.watch(to_widget, name)
     return widget
+
+
+def resolve(root, name):
+    """``(owner, attribute)`` of parameter `name` on `root`: a plain name is `root`'s own, a dotted
+    one such as ``"xb.adc_bits"`` belongs to an object `root` holds (``root.xb``)."""
+    owner = root
+    path, _, attr = name.rpartition(".")
+    for part in path.split(".") if path else ():
+        owner = getattr(owner, part)
+    return owner, attr
 
 
 def control_widget(model, param_name, **kwargs):
@@ -149,13 +160,11 @@ class SharedResults:
         self._lock = threading.Lock()
         self._results = collections.OrderedDict()
         self._bytes = 0
-        self.hits = 0
 
     def get(self, key, compute):
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
-                self.hits += 1
                 return self._results[key][0]
         value = _read_only(compute())
         size = nbytes(value)
@@ -193,7 +202,7 @@ class ResultMemo:
     def get(self, kind, names, compute):
         """`compute()`, or its kept result for the current values of the model parameters `names`
         (a dotted name such as ``"xb.adc_bits"`` reads a parameter of an object the model holds)."""
-        key = tuple(self._value(n) for n in names)
+        key = tuple(getattr(*resolve(self.model, n)) for n in names)
         with self._lock:
             recent = self._recent.setdefault(kind, {})
             if key in recent:
@@ -209,12 +218,6 @@ class ResultMemo:
             while len(recent) > self.KEEP:
                 del recent[next(iter(recent))]
             return value
-
-    def _value(self, name):
-        owner = self.model
-        for part in name.split("."):
-            owner = getattr(owner, part)
-        return owner
 
     def clear(self):
         with self._lock:
