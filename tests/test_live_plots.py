@@ -172,3 +172,29 @@ def test_sessions_at_the_same_settings_share_results_and_cannot_change_them(monk
         b["n"][0] = 7
     second_model.seed = 12
     assert calls == [1]
+
+
+@pytest.mark.parametrize("cls", [EncodingView, CrossbarView])
+def test_a_read_out_control_is_one_declaration(cls):
+    """Adding a crossbar read-time setting to the explorer's READ_CONTROLS is the whole change: the
+    view builds its widget from the model's parameter, the URL keeps it, and the plots that read
+    the arrays recompute when it moves."""
+    from explorer.models import CrossbarExplorer, EncodingExplorer
+    base = {EncodingView: EncodingExplorer, CrossbarView: CrossbarExplorer}[cls]
+    added = "input_slice_bits"
+    assert added not in base.READ_CONTROLS
+
+    class WithInputSlices(base):
+        READ_CONTROLS = base.READ_CONTROLS + (added,)
+
+    view = rendered(cls, model=WithInputSlices(size=32, batch=8))
+    widget = view.widgets()[added]
+    assert widget.name == view.model.xb.param[added].label
+    assert (view.model.xb, list(WithInputSlices.READ_CONTROLS)) in view.synced()
+    assert WithInputSlices(input_slice_bits=2).xb.input_slice_bits == 2
+    view.computed.clear()
+    # As the browser sends it (a slider acts on release, value_throttled): bit-serial inputs.
+    widget._process_events({"value": 1, "value_throttled": 1})
+    assert view.model.xb.input_slice_bits == 1
+    reading = {c.heading for c in view.charts() for p in c.parts if f"xb.{added}" in p.depends}
+    assert reading and reading <= {heading for heading, _ in view.computed}

@@ -110,7 +110,8 @@ class CrossbarModel(param.Parameterized):
     common_mode_gain = param.Number(1.0, bounds=(0.1, 10.0), softbounds=(0.8, 1.2), step=0.005,
                                     label="Multiplicative common mode",
                                     doc="Scales every conductance at read (e.g. 1.05: +5 % from temperature).")
-    common_mode_offset_uS = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-2.0, 2.0),
+    common_mode_offset_uS = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-2.0, 2.0), step=0.05,
+                                         label="Additive common mode (µS)",
                                          doc="Adds to every conductance at read (leakage, offset), uS.")
     calibrate_gain = param.Boolean(False, label="Gain calibration", doc=(
         "Global gain calibration (physics reference section 8): scale outputs by "

@@ -24,6 +24,7 @@ from ._serial import serialized
 from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
 from .devices import TECHNOLOGIES
 from .devices_explorer import MAX_LOG_TIME
+from .drives_crossbar import DrivesCrossbar
 
 MAX_INTERACTIVE_SIZE = 1024
 MAX_DISPLAY_PIXELS = 256
@@ -41,7 +42,7 @@ def block_mean(a, max_side=MAX_DISPLAY_PIXELS):
     return a[:rows, :cols].reshape(rows // k, k, cols // k, k).mean(axis=(1, 3))
 
 
-class CrossbarExplorer(param.Parameterized):
+class CrossbarExplorer(DrivesCrossbar):
     """A protocol weight matrix on a crossbar: DAC, devices, IR drop, ADC."""
 
     technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
@@ -64,48 +65,13 @@ class CrossbarExplorer(param.Parameterized):
     shown_slice = param.Integer(0, bounds=(0, 3), doc="Slice shown in the conductance maps (0: most significant).")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
 
-    xb = param.ClassSelector(class_=CrossbarModel, precedence=-1, doc=(
-        "The crossbar model the dashboard drives: its read-time settings named in READ_CONTROLS are "
-        "the dashboard's read-out controls, used as they are (not copied)."))
-
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
-    """The crossbar model's read-time settings shown as controls: the one place to add one (the
-    view builds its widget from the model's parameter, the plots that read the array depend on
-    every read-time setting of the model, and the URL keeps it)."""
-
     XB_DEFAULTS = {"calibrate_gain": True}
-    """Where this dashboard starts from other defaults than `CrossbarModel`'s."""
 
     def __init__(self, **params):
-        xb = params.pop("xb", None)
-        own = {k: v for k, v in params.items() if k in self.param}
-        model_settings = {k: v for k, v in params.items() if k not in self.param}
-        unknown = sorted(k for k in model_settings if k not in CrossbarModel.param)
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown}; allowed: {sorted(self._settings_names())}")
-        super().__init__(**own)
+        super().__init__(**params)
         self._cache = {}
-        self.xb = xb if xb is not None else CrossbarModel(**{**self.XB_DEFAULTS, **model_settings})
-        if xb is not None and model_settings:
-            self.xb.param.update(**model_settings)
         self._apply()
-
-    @classmethod
-    def _settings_names(cls):
-        return [n for n in cls.param if n not in ("name", "xb")] + list(cls.READ_CONTROLS)
-
-    def settings(self):
-        """Every setting of the dashboard (its own parameters and the model's read-out controls),
-        as keyword arguments that rebuild it: ``CrossbarExplorer(**ex.settings())``."""
-        own = {n: getattr(self, n) for n in self.param if n not in ("name", "xb")}
-        return {**own, **{n: getattr(self.xb, n) for n in self.READ_CONTROLS}}
-
-    def snapshot_key(self):
-        """Every input of this explorer's results, hashable: its own settings and the crossbar
-        model's read-time and programming-time snapshots. Equal keys give equal results (so
-        sessions at the same settings may share them)."""
-        own = tuple((n, getattr(self, n)) for n in self.param if n not in ("name", "xb"))
-        return own, self.xb.read_settings().key(), self.xb.programming_settings().key()
 
     @property
     def t(self):

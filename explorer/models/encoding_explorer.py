@@ -2,7 +2,7 @@
 
 Plain Param, no Panel; a notebook gets the same numbers as the dashboard:
 
-    ex = EncodingExplorer(technology="RRAM", n_slices=2, base=16)
+    ex = EncodingExplorer(technology="RRAM", n_slices=2, base=16, adc_bits=6)   # read-out settings go to ex.xb
     ex.slicing_curves()["mvm_error"]
     ex.error_budget()
 
@@ -23,9 +23,14 @@ from ._serial import serialized
 from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
 from .devices import TECHNOLOGIES
 from .devices_explorer import MAX_LOG_TIME
+from .drives_crossbar import DrivesCrossbar
 
 SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
 """Error sources of the budget, each switched off by one setting (see `EncodingExplorer.error_budget`)."""
+
+COMMON_MODE = ("common_mode_gain", "common_mode_offset_uS")
+"""Read-time settings of the common-mode demonstration (`EncodingExplorer.common_mode`) only: the
+other plots read without a common mode."""
 
 MAX_SWEEP_SLICES = 6
 MAX_WEIGHT_BITS = 32
@@ -34,7 +39,7 @@ MAX_CACHED = 40
 """Programmed arrays kept per explorer (least recently used dropped): a slicing sweep needs 18."""
 
 
-class EncodingExplorer(param.Parameterized):
+class EncodingExplorer(DrivesCrossbar):
     """How several devices hold one signed weight, and what that does to the MVM error."""
 
     technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
@@ -47,18 +52,14 @@ class EncodingExplorer(param.Parameterized):
     allocation = param.Selector(default="balanced", objects=["balanced", "unbalanced"],
                                 doc="Bits per slice: even, or fewer for the more significant slices.")
     quantize_weights = param.Boolean(True, doc="Round each slice to its levels (off: analog targets).")
-    adc_bits = param.Integer(8, bounds=(2, 14), doc="ADC bits per slice.")
-    dac_bits = param.Integer(8, bounds=(2, 16), doc="DAC bits of the inputs.")
     log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
                               doc="Time after programming, log10 of seconds.")
-    calibrate_gain = param.Boolean(True, doc="Global gain calibration (section 8) at read.")
-    common_mode_gain = param.Number(1.05, bounds=(0.8, 1.2), step=0.005,
-                                    doc="Multiplicative common mode: every conductance times this.")
-    common_mode_offset_uS = param.Number(0.5, bounds=(-2.0, 2.0), step=0.05,
-                                         doc="Additive common mode: added to every conductance (uS).")
     size = param.Integer(64, bounds=(16, 256), doc="Rows and columns of the test matrix.")
     batch = param.Integer(32, bounds=(4, 256), doc="Input vectors per read.")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
+
+    READ_CONTROLS = ("dac_bits", "adc_bits", "calibrate_gain", "common_mode_gain", "common_mode_offset_uS")
+    XB_DEFAULTS = {"calibrate_gain": True, "common_mode_gain": 1.05, "common_mode_offset_uS": 0.5}
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -71,11 +72,6 @@ class EncodingExplorer(param.Parameterized):
         most = self.max_slices
         if self.n_slices > most:
             self.n_slices = most
-
-    def snapshot_key(self):
-        """Every input of this explorer's results, hashable (it builds its crossbars from its own
-        settings only). Equal keys give equal results."""
-        return tuple((n, getattr(self, n)) for n in self.param if n != "name")
 
     @property
     def max_slices(self):
@@ -103,11 +99,13 @@ class EncodingExplorer(param.Parameterized):
         return derive_seed(self.seed, "read")
 
     def crossbar(self, **overrides):
-        """A `CrossbarModel` with this explorer's settings (and `overrides`)."""
-        kw = dict(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
+        """A `CrossbarModel` with this explorer's encoding, the read-out settings of the model it
+        drives (`xb`: every read-time setting, the controls and the others, but the common mode,
+        which only the common-mode demonstration applies), and `overrides`."""
+        kw = {name: getattr(self.xb, name) for name in CrossbarModel.READ_TIME if name not in COMMON_MODE}
+        kw.update(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
                   weight_bits=self.weight_bits, base=self.base, allocation=self.allocation,
-                  quantize_weights=self.quantize_weights, adc_bits=self.adc_bits, dac_bits=self.dac_bits,
-                  calibrate_gain=self.calibrate_gain)
+                  quantize_weights=self.quantize_weights)
         kw.update(overrides)
         device_knobs = {k: kw.pop(k) for k in ("prog_noise_scale", "read_noise_scale", "drift_scale")
                         if k in kw}
@@ -223,12 +221,12 @@ class EncodingExplorer(param.Parameterized):
         differential pair, with and without gain calibration. Read right after
         programming (t = 0), so that drift does not hide the common mode.
         """
-        offsets = np.linspace(*self.param.common_mode_offset_uS.bounds, n_points)
-        gains = np.linspace(*self.param.common_mode_gain.bounds, n_points)
+        offsets = np.linspace(*self.xb.param.common_mode_offset_uS.softbounds, n_points)
+        gains = np.linspace(*self.xb.param.common_mode_gain.softbounds, n_points)
         W, X = self._problem()
         ideal = X @ W
         out = {"offsets": offsets, "gains": gains, "additive": {}, "multiplicative": {},
-               "offset": self.common_mode_offset_uS, "gain": self.common_mode_gain}
+               "offset": self.xb.common_mode_offset_uS, "gain": self.xb.common_mode_gain}
         for mapping in ("differential", "offset-reference", "offset-digital"):
             xb = self.crossbar(mapping=mapping, calibrate_gain=False)
             prog = self._programmed(xb)

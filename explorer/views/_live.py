@@ -374,9 +374,11 @@ class LiveDashboard(pn.viewable.Viewer):
 
     def synced(self):
         """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: by default
-        every public parameter of the model."""
+        every public parameter of the model, and the read-out controls of the crossbar model it drives."""
         names = [n for n in self.model.param if n != "name" and self.model.param[n].precedence != -1]
-        return [(self.model, names)]
+        # An explorer that drives a crossbar model shows that model's read-out controls (same URL keys).
+        controls = list(getattr(self.model, "READ_CONTROLS", ()))
+        return [(self.model, names)] + ([(self.model.xb, controls)] if controls else [])
 
     def busy(self, names):
         """Whether a change of the parameters `names` should show the loading indicator."""

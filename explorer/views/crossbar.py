@@ -296,10 +296,6 @@ class CrossbarView(LiveDashboard):
     def charts(self):
         return CHARTS
 
-    def synced(self):
-        """The dashboard's own settings and the crossbar model's read-out controls (same URL keys)."""
-        return super().synced() + [(self.model.xb, list(self.model.READ_CONTROLS))]
-
     def busy(self, names):
         """Large arrays, and any size change, show the loading indicator while they compute."""
         return self.model.size >= LARGE_SIZE or "size" in names

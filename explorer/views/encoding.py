@@ -8,26 +8,32 @@ import param
 from bokeh.models import HoverTool
 
 from ..models.devices_explorer import format_duration
+from ..models.crossbar import CrossbarModel
 from ..models.encoding_explorer import SOURCES, EncodingExplorer
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
-from ._widgets import ResultMemo, duration_formatter, throttled_slider
+from ._widgets import ResultMemo, control_widget, duration_formatter, throttled_slider
 
-COMMON_MODE_PARAMS = ("common_mode_gain", "common_mode_offset_uS")
+COMMON_MODE_PARAMS = ("xb.common_mode_gain", "xb.common_mode_offset_uS")
 
-# Model parameters each data method does NOT read (it overrides them, or they only move a marker):
-# every other parameter, including any added to the model later, re-draws the plot when it changes.
+# Settings each data method does NOT read (it overrides them, or they only move a marker): every
+# other parameter of the explorer and every read-time setting of its crossbar model ("xb.<name>"),
+# including any added later, re-draws the plot when it changes.
 NOT_READ = {
     "slicing_curves": ("n_slices", "allocation") + COMMON_MODE_PARAMS,
-    "slice_histograms": ("adc_bits", "dac_bits", "calibrate_gain", "batch") + COMMON_MODE_PARAMS,
+    "slice_histograms": ("xb.adc_bits", "xb.dac_bits", "xb.calibrate_gain", "batch") + COMMON_MODE_PARAMS,
     "error_budget": COMMON_MODE_PARAMS,
     # Read right after programming (no time), swept over mappings and calibration.
-    "common_mode": ("mapping", "log10_time", "calibrate_gain") + COMMON_MODE_PARAMS,
+    "common_mode": ("mapping", "log10_time", "xb.calibrate_gain") + COMMON_MODE_PARAMS,
 }
+
+SETTINGS = tuple(n for n in EncodingExplorer.param if n not in ("name", "xb")) + tuple(
+    f"xb.{n}" for n in CrossbarModel.READ_TIME)
+"""Every setting an Encoding result may read: the explorer's own and the crossbar model's read-time ones."""
 
 
 def data_params(method):
-    """Names of the `EncodingExplorer` parameters that `method`'s result depends on."""
-    return tuple(n for n in EncodingExplorer.param if n != "name" and n not in NOT_READ[method])
+    """Names of the settings that `method`'s result depends on (dotted: the crossbar model's)."""
+    return tuple(n for n in SETTINGS if n not in NOT_READ[method])
 
 
 N_LABEL = "slices per weight"
@@ -181,7 +187,7 @@ def common_mode_curves(view):
 def additive_marker(view):
     """Title and marker of the additive sweep at the chosen offset."""
     data = view.data("common_mode")
-    offset = view.model.common_mode_offset_uS
+    offset = view.model.xb.common_mode_offset_uS
     at = {k: _percent_at(offset, data["offsets"], data["additive"][k]) for k in ADDITIVE_MAPPINGS}
     return ({"title": (f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
                        f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %"),
@@ -191,7 +197,7 @@ def additive_marker(view):
 def multiplicative_marker(view):
     """Title and marker of the multiplicative sweep at the chosen gain."""
     data = view.data("common_mode")
-    gain = view.model.common_mode_gain
+    gain = view.model.xb.common_mode_gain
     gains = data["gains"]
     g_in = float(np.clip(gain, gains[0], gains[-1]))
     err = {k: _percent_at(g_in, gains, data["multiplicative"][k + " gain error"]) for k in MULTIPLICATIVE_KEYS}
@@ -216,8 +222,8 @@ CHARTS = (
           (Part(budget_data, data_params("error_budget") + ("enabled_sources",)),), BUDGET_TEXT),
     Chart("Common mode", common_mode_plots,
           (Part(common_mode_curves, COMMON_MODE),
-           Part(additive_marker, COMMON_MODE + ("common_mode_offset_uS",)),
-           Part(multiplicative_marker, COMMON_MODE + ("common_mode_gain",))), COMMON_MODE_TEXT),
+           Part(additive_marker, COMMON_MODE + ("xb.common_mode_offset_uS",)),
+           Part(multiplicative_marker, COMMON_MODE + ("xb.common_mode_gain",))), COMMON_MODE_TEXT),
 )
 """Every plot of the dashboard, with the parameters each part of it depends on."""
 
@@ -246,19 +252,14 @@ class EncodingView(LiveDashboard):
             "allocation": pn.widgets.Select.from_param(m.param.allocation, label="Allocation", **stretch),
             "quantize_weights": pn.widgets.Checkbox.from_param(m.param.quantize_weights,
                                                                label="Quantize weights", **stretch),
-            "adc_bits": throttled_slider(m, "adc_bits", label="ADC bits"),
-            "dac_bits": throttled_slider(m, "dac_bits", label="DAC bits"),
             "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
                                            format=duration_formatter()),
-            "calibrate_gain": pn.widgets.Checkbox.from_param(m.param.calibrate_gain, label="Gain calibration",
-                                                             **stretch),
-            "common_mode_gain": throttled_slider(m, "common_mode_gain", label="Multiplicative common mode"),
-            "common_mode_offset_uS": throttled_slider(m, "common_mode_offset_uS",
-                                                      label="Additive common mode (µS)"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
             "sources": pn.widgets.CheckBoxGroup.from_param(self.param.enabled_sources, label="Error sources",
                                                            inline=False, **stretch),
         }
+        # The crossbar model's read-out settings, each built from the model's own parameter.
+        self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
         self._bits_note = pn.pane.Markdown(
             pn.bind(lambda n, b: f"*{n * b}-bit weights: {n} x {b} bits.*", m.param.n_slices,
                     m.param.bits_per_slice),
@@ -278,7 +279,7 @@ class EncodingView(LiveDashboard):
         return self._memo.get(kind, data_params(method), lambda: getattr(self.model, method)(**kwargs))
 
     def widgets(self):
-        return dict(self._widgets)
+        return {**self._widgets, **self._read}
 
     def charts(self):
         return CHARTS
@@ -289,12 +290,14 @@ class EncodingView(LiveDashboard):
 
     def controls(self):
         """The column of widgets."""
-        w = self._widgets
+        w, r = self._widgets, self._read
+        common = [r[n[3:]] for n in COMMON_MODE_PARAMS if n[3:] in r]
+        read = [r[n] for n in r if f"xb.{n}" not in COMMON_MODE_PARAMS]
         return pn.Column(
             "### Encoding", w["technology"], w["mapping"], w["n_slices"], w["bits_per_slice"], self._bits_note,
             w["base"], w["allocation"], w["quantize_weights"],
-            "### Read", w["dac_bits"], w["adc_bits"], w["log10_time"], w["calibrate_gain"],
-            "### Common mode", w["common_mode_gain"], w["common_mode_offset_uS"],
+            "### Read", *read, w["log10_time"],
+            "### Common mode", *common,
             "### Error budget", w["sources"],
             "### Problem", w["seed"],
             width=320,
