@@ -21,9 +21,8 @@ from kernels.rng import derive_seed
 from kernels.crossbar import mvm_error
 
 from ._serial import serialized
-from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
-from .devices import TECHNOLOGIES
-from .devices_explorer import MAX_LOG_TIME
+from .crossbar import protocol_inputs, protocol_weights
+from .devices import DeviceKnobs
 from .drives_crossbar import DrivesCrossbar
 
 MAX_INTERACTIVE_SIZE = 1024
@@ -42,10 +41,13 @@ def block_mean(a, max_side=MAX_DISPLAY_PIXELS):
     return a[:rows, :cols].reshape(rows // k, k, cols // k, k).mean(axis=(1, 3))
 
 
-class CrossbarExplorer(DrivesCrossbar):
-    """A protocol weight matrix on a crossbar: DAC, devices, IR drop, ADC."""
+class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
+    """A protocol weight matrix on a crossbar: DAC, devices, IR drop, ADC.
 
-    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
+    Technology, time and seed come from `Explorer`; the device knobs (noise and drift scales,
+    temperature) from `DeviceKnobs`, set on the crossbar model's device.
+    """
+
     mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS),
                              doc="Signed-weight mapping.")
     n_slices = param.Integer(2, bounds=(1, 4), doc="Slices per weight (4 bits each, base 16).")
@@ -56,14 +58,7 @@ class CrossbarExplorer(DrivesCrossbar):
                                          doc="Wire resistance per cell segment, log10 of ohm.")
     stuck_fraction = param.Number(0.0, bounds=(0.0, 0.1), step=0.001,
                                   doc="Devices stuck, half at g_max and half at g_min (programming time).")
-    prog_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05, doc="Scale of the programming noise.")
-    read_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05, doc="Scale of the read noise.")
-    temperature_K = param.Number(300.0, bounds=(250.0, 400.0), step=1.0,
-                                 doc="Read temperature (K); only Flash has a model (U_T = kT/q).")
-    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
-                              doc="Time after programming, log10 of seconds.")
     shown_slice = param.Integer(0, bounds=(0, 3), doc="Slice shown in the conductance maps (0: most significant).")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
 
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
     XB_DEFAULTS = {"calibrate_gain": True}
@@ -74,15 +69,11 @@ class CrossbarExplorer(DrivesCrossbar):
         self._apply()
 
     @property
-    def t(self):
-        return float(10.0 ** self.log10_time)
-
-    @property
     def wire_resistance_ohm(self):
         return float(10.0 ** self.log10_wire_resistance)
 
     @param.depends("technology", "mapping", "n_slices", "log10_wire_resistance", "stuck_fraction",
-                   "prog_noise_scale", "read_noise_scale", "temperature_K", watch=True)
+                   *DeviceKnobs.KNOBS, watch=True)
     @serialized
     def _apply(self):
         """Set the crossbar model's settings that this dashboard shows in its own terms (slices of
@@ -92,8 +83,7 @@ class CrossbarExplorer(DrivesCrossbar):
         xb.param.update(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
                         weight_bits=4 * self.n_slices, base=16.0, wire_resistance_ohm=self.wire_resistance_ohm,
                         stuck_on_fraction=self.stuck_fraction / 2, stuck_off_fraction=self.stuck_fraction / 2)
-        xb.device.param.update(prog_noise_scale=self.prog_noise_scale, read_noise_scale=self.read_noise_scale,
-                               temperature_K=self.temperature_K)
+        xb.device.param.update(**{knob: getattr(self, knob) for knob in DeviceKnobs.KNOBS})
 
     @serialized
     def problem(self):
@@ -117,11 +107,6 @@ class CrossbarExplorer(DrivesCrossbar):
             W, _ = self.problem()
             self._cache[key] = xb.program(W, seed=derive_seed(self.seed, "programming"))
         return self._cache[key]
-
-    @property
-    def read_seed(self):
-        """Seed of the read noise of the outputs and sweeps (one read, derived from `seed`)."""
-        return derive_seed(self.seed, "read")
 
     # ------------------------------------------------------------------ plot data
 

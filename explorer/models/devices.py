@@ -101,7 +101,30 @@ class DeviceArray:
         return f"DeviceArray({self.device.technology}, shape={self.shape}, seed={self.seed})"
 
 
-class Device(param.Parameterized):
+class DeviceKnobs(param.Parameterized):
+    """The knobs every device has, declared once: `Device` and the explorers that set a device's
+    knobs from their own sliders inherit them (same bounds, steps and documentation everywhere)."""
+
+    prog_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0), step=0.05,
+                                    label="Programming-noise scale",
+                                    doc="Multiplies the programming-noise standard deviation.")
+    read_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0), step=0.05,
+                                    label="Read-noise scale",
+                                    doc="Multiplies the read-noise standard deviation.")
+    drift_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0), step=0.05,
+                               label="Drift-coefficient scale",
+                               doc="Multiplies the drift coefficient (PCM drift exponent, RRAM relaxation, "
+                                   "Flash charge loss).")
+    temperature_K = param.Number(300.0, bounds=(200.0, 420.0), softbounds=(250.0, 400.0), step=1.0,
+                                 label="Temperature (K)",
+                                 doc="Temperature at read (K); programming happens at 300 K. Only Flash "
+                                     "has a model (U_T = kT/q).")
+
+    KNOBS = ("prog_noise_scale", "read_noise_scale", "drift_scale", "temperature_K")
+    """The knobs' names."""
+
+
+class Device(DeviceKnobs):
     """A memory technology: conductance range, noise scales and physics constants.
 
     Subclasses implement ``_program(targets, seed) -> state`` and
@@ -119,14 +142,6 @@ class Device(param.Parameterized):
 
     g_min = param.Number(0.0, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(25.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
-    prog_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0),
-                                    doc="Multiplies the programming-noise standard deviation.")
-    read_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0),
-                                    doc="Multiplies the read-noise standard deviation.")
-    drift_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0),
-                               doc="Multiplies the drift coefficient (drift exponent or relaxation rate).")
-    temperature_K = param.Number(300.0, bounds=(200.0, 420.0),
-                                 doc="Temperature at read (K); programming happens at 300 K.")
 
     def read_settings(self):
         """The read-time knobs' current values, as a `Settings` snapshot."""

@@ -17,10 +17,10 @@ import param
 from kernels import flash
 from kernels.rng import derive_seed
 
-from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, FlashDevice, RRAMDevice
+from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, RRAMDevice
+from .explorer_base import MAX_LOG_TIME, Explorer
 
-MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
-KNOBS = ("drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K")
+KNOBS = DeviceKnobs.KNOBS
 """Sliders that set the same-named parameter of the device."""
 
 
@@ -32,24 +32,15 @@ def format_duration(seconds):
     return f"{seconds:.3g} s"
 
 
-class DevicesExplorer(param.Parameterized):
-    """Programmed multi-level states of one technology and how they evolve."""
+class DevicesExplorer(Explorer, DeviceKnobs):
+    """Programmed multi-level states of one technology and how they evolve.
 
-    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES),
-                                doc="Memory technology.")
-    drift_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05,
-                               doc="Scale of the drift coefficient (PCM nu, RRAM relaxation, Flash charge loss).")
-    prog_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05,
-                                    doc="Scale of the programming noise.")
-    read_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.05,
-                                    doc="Scale of the read noise.")
-    temperature_K = param.Number(300.0, bounds=(250.0, 400.0), step=1.0,
-                                 doc="Read temperature in kelvin (Flash: through U_T = kT/q).")
+    Technology, time and seed come from `Explorer`; the noise, drift and temperature knobs from
+    `DeviceKnobs` (declared once, shared with `Device`), set on the current technology's device.
+    """
+
     n_levels = param.Integer(8, bounds=(2, 256), doc="Number of programmed conductance levels.")
-    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
-                              doc="Time after programming, log10 of seconds (1 s to 10 years).")
     n_devices = param.Integer(8192, bounds=(256, 65536), doc="Devices programmed in total, shared among the levels.")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
 
     devices = param.Dict(default={}, precedence=-1, doc="One device per technology, kept across switches.")
 
@@ -70,11 +61,6 @@ class DevicesExplorer(param.Parameterized):
     def device(self):
         """The current technology's device, with the sliders' knobs applied."""
         return self.devices[self.technology]
-
-    @property
-    def t(self):
-        """Time after programming in seconds."""
-        return float(10.0 ** self.log10_time)
 
     @property
     def levels(self):
@@ -105,7 +91,7 @@ class DevicesExplorer(param.Parameterized):
         whose read conductance is nearer another level's target.
         """
         arr = self.programmed()
-        g = arr.read(self.t, seed=derive_seed(self.seed, "read"))
+        g = arr.read(self.t, seed=self.read_seed)
         dev = self.device
         lo = min(dev.g_min, float(g.min()))
         hi = max(dev.g_max, float(g.max()))

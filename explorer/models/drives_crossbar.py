@@ -14,9 +14,10 @@ of the model, and the URL keeps the value:
 import param
 
 from .crossbar import CrossbarModel
+from .explorer_base import Explorer
 
 
-class DrivesCrossbar(param.Parameterized):
+class DrivesCrossbar(Explorer):
     """An explorer holding the `CrossbarModel` whose read-out settings are its controls."""
 
     xb = param.ClassSelector(class_=CrossbarModel, precedence=-1, doc=(

@@ -21,8 +21,6 @@ from kernels.rng import derive_seed
 
 from ._serial import serialized
 from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
-from .devices import TECHNOLOGIES
-from .devices_explorer import MAX_LOG_TIME
 from .drives_crossbar import DrivesCrossbar
 
 SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
@@ -42,7 +40,6 @@ MAX_CACHED = 40
 class EncodingExplorer(DrivesCrossbar):
     """How several devices hold one signed weight, and what that does to the MVM error."""
 
-    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
     mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS),
                              doc="Signed-weight mapping.")
     n_slices = param.Integer(2, bounds=(1, MAX_SWEEP_SLICES), doc="Slices (device pairs) per weight.")
@@ -52,11 +49,8 @@ class EncodingExplorer(DrivesCrossbar):
     allocation = param.Selector(default="balanced", objects=["balanced", "unbalanced"],
                                 doc="Bits per slice: even, or fewer for the more significant slices.")
     quantize_weights = param.Boolean(True, doc="Round each slice to its levels (off: analog targets).")
-    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
-                              doc="Time after programming, log10 of seconds.")
     size = param.Integer(64, bounds=(16, 256), doc="Rows and columns of the test matrix.")
     batch = param.Integer(32, bounds=(4, 256), doc="Input vectors per read.")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw.")
 
     READ_CONTROLS = ("dac_bits", "adc_bits", "calibrate_gain", "common_mode_gain", "common_mode_offset_uS")
     XB_DEFAULTS = {"calibrate_gain": True, "common_mode_gain": 1.05, "common_mode_offset_uS": 0.5}
@@ -79,10 +73,6 @@ class EncodingExplorer(DrivesCrossbar):
         return max(1, min(MAX_SWEEP_SLICES, MAX_WEIGHT_BITS // self.bits_per_slice))
 
     @property
-    def t(self):
-        return float(10.0 ** self.log10_time)
-
-    @property
     def weight_bits(self):
         return self.n_slices * self.bits_per_slice
 
@@ -92,11 +82,6 @@ class EncodingExplorer(DrivesCrossbar):
             self._cache[key] = (protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
                                 protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")))
         return self._cache[key]
-
-    @property
-    def read_seed(self):
-        """Seed of the read noise of every error this explorer measures (derived from `seed`)."""
-        return derive_seed(self.seed, "read")
 
     def crossbar(self, **overrides):
         """A `CrossbarModel` with this explorer's encoding, the read-out settings of the model it

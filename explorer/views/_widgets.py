@@ -47,14 +47,18 @@ class FloatSlider(_Prompt, pn.widgets.FloatSlider):
 def throttled_slider(model, param_name, **kwargs):
     """A slider for `model.param[name]` that updates the model on release (value_throttled).
 
-    Bounds and step come from the parameter, so no slider position can be invalid;
+    Bounds (the soft ones where the parameter has them) and step come from the parameter, so no
+    slider position can be invalid;
     changes made to the model in code (or from the URL) move the slider back.
     """
     name = param_name
     p = model.param[name]
     cls = IntSlider if isinstance(p, param.Integer) else FloatSlider
-    opts = dict(label=p.label, start=p.bounds[0], end=p.bounds[1], value=getattr(model, name),
-                sizing_mode="stretch_width")
+    # The slider spans the usual range (softbounds) where the parameter has one; code may go beyond.
+    soft = p.softbounds or (None, None)
+    start = soft[0] if soft[0] is not None else p.bounds[0]
+    end = soft[1] if soft[1] is not None else p.bounds[1]
+    opts = dict(label=p.label, start=start, end=end, value=getattr(model, name), sizing_mode="stretch_width")
     if p.step is not None:
         opts["step"] = p.step
     opts.update(kwargs)
@@ -100,9 +104,6 @@ def control_widget(model, param_name, **kwargs):
         return pn.widgets.Checkbox.from_param(p, **kwargs)
     if isinstance(p, param.Selector):
         return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", **kwargs)
-    if p.softbounds is not None:  # the slider spans the usual range; code may go beyond it
-        kwargs.setdefault("start", p.softbounds[0] if p.softbounds[0] is not None else p.bounds[0])
-        kwargs.setdefault("end", p.softbounds[1] if p.softbounds[1] is not None else p.bounds[1])
     return throttled_slider(model, param_name, **kwargs)
 
 

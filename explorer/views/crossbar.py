@@ -8,13 +8,13 @@ from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
 
 from ..models.crossbar import CrossbarModel
 from ..models.crossbar_explorer import CrossbarExplorer
-from ..models.devices import TECHNOLOGIES
+from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._live import Chart, LiveDashboard, LivePlot, Part, positive
 from ._widgets import ResultMemo, control_widget, duration_formatter, protect_math, throttled_slider
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
 
-IDLE_KNOB_LABELS = {"read_noise_scale": "read noise", "temperature_K": "temperature"}
+IDLE_KNOB_LABELS = {"drift_scale": "drift", "read_noise_scale": "read noise", "temperature_K": "temperature"}
 """Read knobs a technology may lack, with their names in the note under the sliders."""
 
 LARGE_SIZE = 512
@@ -37,8 +37,8 @@ def _memo(m):
 # but set from the dashboard's log-scale slider.
 XB_READ = tuple(f"xb.{n}" for n in CrossbarModel.READ_TIME if n != "wire_resistance_ohm")
 READ_PARAMS = ("technology", "mapping", "n_slices", "size", "batch", "log10_wire_resistance", "stuck_fraction",
-               "prog_noise_scale", "read_noise_scale", "temperature_K", "log10_time", "seed") + XB_READ
-MAP_PARAMS = ("technology", "mapping", "n_slices", "size", "stuck_fraction", "prog_noise_scale",
+               "log10_time", "seed") + DeviceKnobs.KNOBS + XB_READ
+MAP_PARAMS = ("technology", "mapping", "n_slices", "size", "stuck_fraction", "prog_noise_scale", "drift_scale",
               "temperature_K", "log10_time", "shown_slice", "seed")
 ADC_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n != "xb.adc_bits")
 WIRE_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n not in ("xb.ir_drop", "log10_wire_resistance"))
@@ -269,9 +269,7 @@ class CrossbarView(LiveDashboard):
                 m, "log10_wire_resistance", label="Wire resistance",
                 format=CustomJSTickFormatter(code=OHM_FORMATTER_JS)),
             "stuck_fraction": throttled_slider(m, "stuck_fraction", label="Stuck devices", format="0.0%"),
-            "prog_noise_scale": throttled_slider(m, "prog_noise_scale", label="Programming-noise scale"),
-            "read_noise_scale": throttled_slider(m, "read_noise_scale", label="Read-noise scale"),
-            "temperature_K": throttled_slider(m, "temperature_K", label="Temperature (K)"),
+            **{knob: throttled_slider(m, knob) for knob in DeviceKnobs.KNOBS},
             "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
                                            format=duration_formatter()),
             "shown_slice": throttled_slider(m, "shown_slice", label="Slice shown"),
@@ -330,7 +328,7 @@ class CrossbarView(LiveDashboard):
             "### Array", self._selects["technology"], self._selects["mapping"], s["n_slices"], s["size"],
             i["size"], s["batch"], i["seed"],
             "### Read-out", *self._read.values(), s["log10_wire_resistance"],
-            "### Devices", s["stuck_fraction"], s["prog_noise_scale"], s["read_noise_scale"],
+            "### Devices", s["stuck_fraction"], s["prog_noise_scale"], s["read_noise_scale"], s["drift_scale"],
             s["temperature_K"], self._knob_note, s["log10_time"],
             "### Display", s["shown_slice"],
             width=320,

@@ -5,7 +5,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..models.devices_explorer import DevicesExplorer, format_duration
+from ..models.devices_explorer import KNOBS, DevicesExplorer, format_duration
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._widgets import duration_formatter, throttled_slider
 
@@ -188,10 +188,7 @@ class DevicesView(LiveDashboard):
         self._sliders = {
             "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
                                            format=duration_formatter()),
-            "drift_scale": throttled_slider(m, "drift_scale", label="Drift-coefficient scale"),
-            "prog_noise_scale": throttled_slider(m, "prog_noise_scale", label="Programming-noise scale"),
-            "read_noise_scale": throttled_slider(m, "read_noise_scale", label="Read-noise scale"),
-            "temperature_K": throttled_slider(m, "temperature_K", label="Temperature (K)"),
+            **{knob: throttled_slider(m, knob) for knob in KNOBS},
             "n_levels": throttled_slider(m, "n_levels", label="Number of levels"),
             "n_devices": throttled_slider(m, "n_devices", label="Devices (total)", step=256),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),

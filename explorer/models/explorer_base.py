@@ -1,0 +1,37 @@
+"""Settings that every explorer has, declared once: the technology, the time after programming, the
+seed; and the device knobs (noise and drift scales, temperature) that `Device` declares too.
+
+An explorer inherits them instead of re-declaring them, so their bounds, steps and documentation
+are the same on every dashboard (the widgets narrow a range through their own arguments).
+"""
+
+import numpy as np
+import param
+
+from kernels.rng import derive_seed
+
+from .devices import SECONDS_PER_YEAR, TECHNOLOGIES
+
+MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
+"""The latest read time of every dashboard: 10 years, log10 of seconds."""
+
+
+class Explorer(param.Parameterized):
+    """The settings every dashboard's model has: technology, read time and seed."""
+
+    technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
+    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
+                              label="Time after programming",
+                              doc="Time after programming, log10 of seconds (1 s to 10 years).")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw (each purpose has its own "
+                                                       "stream, `kernels.rng.derive_seed`).")
+
+    @property
+    def t(self):
+        """Time after programming in seconds."""
+        return float(10.0 ** self.log10_time)
+
+    @property
+    def read_seed(self):
+        """Seed of the read noise of the explorer's reads (derived from `seed`)."""
+        return derive_seed(self.seed, "read")
