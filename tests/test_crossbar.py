@@ -153,7 +153,7 @@ def test_variance_identity_matches_per_device_reads(technology, mapping):
     t = 3600.0
     fast = np.stack([prog.mvm(x, t=t, seed=s) for s in range(reads)])
     # Naive reference: draw every device's conductance, then the differential product in NumPy.
-    per_level = prog.significance / prog._level_units() / prog.full_scale * prog.w_max
+    per_level = prog.significance / prog.encoding.level_units() / prog.full_scale * prog.w_max
     ref = []
     for s in range(reads):
         g = prog.array.read(t, seed=10_000 + s).reshape(rows, cols, 1, 2)

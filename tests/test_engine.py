@@ -8,7 +8,7 @@ import pytest
 
 from explorer.models import (CrossbarExplorer, CrossbarModel, DeviceModel, DevicesExplorer, EncodingExplorer,
                              HermesPCMDevice, protocol_inputs, protocol_weights)
-from explorer.models.crossbar import calibration_inputs
+from explorer.models.problems import calibration_inputs
 from explorer.models.memo import Memo, Settings
 from kernels import rng
 
@@ -206,7 +206,7 @@ def test_calibration_inputs_are_never_the_evaluation_inputs():
     ex = CrossbarExplorer(size=32, batch=64, calibrate_gain=True)
     _, X = ex.problem()
     prog = ex.programmed()
-    cal = prog._calibration_inputs(ex.xb.read_settings())
+    cal = prog.calibration_inputs(ex.xb.read_settings())
     assert not np.any(np.all(X[:, None, :] == cal[None, :, :], axis=2))
 
 

@@ -1,0 +1,69 @@
+"""Calibrating a programmed crossbar: the calibrated ADC ranges and the global gain factor.
+
+One job of a programmed crossbar (`ProgrammedCrossbar`). Both calibrations read a calibration
+batch of `N_CALIBRATION` inputs drawn from the calibration stream of the programming seed, never
+the evaluation inputs. The ADC range of each (input chunk, slice) is the largest noise-free
+output of that batch right after programming; the gain factor is ``ref / mean|y_cal(t)|``
+(physics reference section 8), the reference read right after programming with the common mode
+off. Both are kept in the crossbar's `Memo` under the state version and the settings they read.
+"""
+
+import numpy as np
+
+from kernels import rng
+from kernels.validate import check_seed
+
+from .problems import calibration_inputs
+
+N_CALIBRATION = 64
+"""Inputs in the calibration batch."""
+
+
+class Calibration:
+    """The calibrations of the crossbar read out by `readout` and programmed with `seed`."""
+
+    def __init__(self, readout, seed, memo):
+        self.readout = readout
+        self.seed = seed
+        self.memo = memo
+
+    def inputs(self, s):
+        """The calibration batch (`N_CALIBRATION` inputs, calibration stream of the programming seed)."""
+        return self.memo.get("calibration inputs", (), s,
+                             lambda s: calibration_inputs(N_CALIBRATION, self.readout.enc.rows, self.seed, s.x_max))
+
+    def adc_ranges(self, n_chunks, s):
+        """ADC range per (input chunk, slice): full scale, or the largest noise-free output of the
+        calibration batch read right after programming (common mode off)."""
+        readout, enc = self.readout, self.readout.enc
+        if s.adc_range == "full-scale":
+            return np.tile(readout.full_scale_range(s.x_max), (n_chunks, 1))
+
+        def compute(s):
+            volts, _, _ = readout.dac(self.inputs(s), s)
+            d, _, ref, _ = readout.matrices(0.0, s, common_mode=False)
+            ranges = np.empty((len(volts), enc.n_slices))
+            for k, v in enumerate(volts):
+                y = v @ d
+                if ref is not None:
+                    y = y - np.repeat(v @ ref[0], enc.cols, axis=1)
+                y = np.abs(y).reshape(len(v), enc.n_slices, enc.cols)
+                ranges[k] = np.maximum(y.max(axis=(0, 2)), 1e-12)
+            return ranges
+        return self.memo.get("ADC ranges", (readout.state.version,), s, compute)
+
+    def read(self, X, t, seed, s, common_mode=True):
+        """One read of `X` with the ADC ranges of these settings (`ReadOut.read`)."""
+        return self.readout.read(X, t, seed, s, self.adc_ranges, common_mode=common_mode)
+
+    def gain_factor(self, t, seed, s):
+        """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8): the
+        calibration batch read right after programming (the reference, common mode off) and at
+        `t`, each with read noise from the calibration seeds derived from the programming seed
+        and from the read seed `seed`."""
+        def reference(s):
+            y0, _ = self.read(self.inputs(s), 0.0, rng.derive_seed(self.seed, "calibration"), s, common_mode=False)
+            return float(np.mean(np.abs(y0)))
+        ref = self.memo.get("gain reference", (self.readout.state.version,), s, reference)
+        yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
+        return ref / max(float(np.mean(np.abs(yt))), 1e-300)

@@ -1,0 +1,53 @@
+"""The programmed state of a crossbar: its devices, their stuck-at faults and the state's version.
+
+One job of a programmed crossbar (`ProgrammedCrossbar`): the devices as programmed (a
+`DeviceArray`, read through the frozen device it was programmed with), the stuck-at faults
+drawn at programming, and the mean and read-noise sigma of every device at a read time. Every
+change of the state (read disturb, a programming step) bumps `version`; results derived from
+the state are kept in the crossbar's `Memo` under that version.
+"""
+
+import numpy as np
+
+from kernels import rng
+
+
+class CrossbarState:
+    """Programmed devices ``(rows, physical columns)`` with their stuck-at faults.
+
+    Stuck devices (a fraction `on` at `g_hi`, `off` at `g_lo`) are drawn from the fault stream
+    of the programming `seed`; they read as their stuck conductance without read noise
+    variance change (the device's own sigma is kept).
+    """
+
+    def __init__(self, array, seed, on, off, g_lo, g_hi, memo):
+        self.array = array
+        self.device = array.programmed_with
+        self.g_lo, self.g_hi = float(g_lo), float(g_hi)
+        self.memo = memo
+        shape = array.shape
+        u = rng.numpy_uniform(rng.numpy_stream_key(seed, rng.STREAM_FAULT), np.arange(int(np.prod(shape))))
+        u = u.reshape(shape)
+        self.stuck = np.zeros(shape, dtype=np.int8)
+        self.stuck[u < on] = 1
+        self.stuck[(u >= on) & (u < on + off)] = -1
+        self.n_stuck = int(np.count_nonzero(self.stuck))
+
+    @property
+    def version(self):
+        """Version of the programmed state (the device array's): every change of it bumps it."""
+        return self.array.version
+
+    def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+        """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
+        self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
+
+    def moments(self, t, s):
+        """Mean and read-noise sigma (uS) of every physical device at `t` (s) with the read-time
+        settings `s`, stuck-at faults applied."""
+        def compute(s):
+            mean, sigma = self.array.read_moments(t, knobs=s)
+            if self.n_stuck:
+                mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
+            return mean, sigma
+        return self.memo.get("moments", (self.version, t), s, compute)

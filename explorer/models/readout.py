@@ -1,0 +1,123 @@
+"""Reading a programmed crossbar: DAC, the array's analog product with IR drop and common mode,
+read noise and ADC, and the digital shift-and-add of slices and input chunks.
+
+One job of a programmed crossbar (`ProgrammedCrossbar`). The analog part of a read (each
+column's output mean and variance, physics reference section 10's variance identity) is kept in
+the crossbar's `Memo`, keyed by the state version, the read time and exactly the settings it
+read, so that a sweep of ADC settings reuses it. The ADC ranges come from the caller
+(`Calibration.adc_ranges`).
+
+Units: conductances in uS, inputs in units of `x_max`, outputs in the units of ``x @ W``.
+"""
+
+import hashlib
+
+import numpy as np
+
+from kernels import crossbar, encoding
+
+ANALOG_MEMO_BYTES = 2 * 2**20
+"""Input batches up to this size (after the DAC) keep their analog read in the memo (the
+dashboards' batches are at most 0.5 MB; larger batches are read afresh without hashing them)."""
+
+
+class ReadOut:
+    """The read-out of the crossbar whose weights `enc` encodes and whose devices `state` holds."""
+
+    def __init__(self, enc, state, memo):
+        self.enc = enc
+        self.state = state
+        self.memo = memo
+
+    def full_scale_range(self, chunk_max):
+        """ADC range per slice of a full-scale ADC: the largest output the array could produce."""
+        return np.full(self.enc.n_slices, self.enc.rows * chunk_max * self.enc.span)
+
+    def dac(self, X, s):
+        """DAC: the analog input chunks ``(n_chunks, B, rows)``, each chunk's digital weight and
+        the number of clipped inputs."""
+        if s.dac_bits is None:
+            return X[None], np.ones(1), 0
+        if s.input_slice_bits is None:
+            volts, clipped = crossbar.dac_volts(X, bits=s.dac_bits, x_max=s.x_max)
+            return volts[None], np.ones(1), clipped
+        codes, step, clipped = crossbar.dac(X, bits=s.dac_bits, x_max=s.x_max)
+        chunks, b = encoding.input_chunks(codes, s.dac_bits, s.input_slice_bits)
+        volt = s.x_max / (2.0 ** b - 1.0)
+        weights = np.array([2.0 ** (k * b) * step / volt for k in range(len(chunks))])
+        return chunks * volt, weights, clipped
+
+    def unit_loss(self, t, s, gain, offset):
+        """IR loss per ohm (`crossbar.ir_unit_loss`) of the array read at `t` with this common mode."""
+        state = self.state
+        return self.memo.get("IR loss", (state.version, t, gain, offset), s,
+                             lambda s: crossbar.ir_unit_loss(gain * state.moments(t, s)[0] + offset))
+
+    def matrices(self, t, s, common_mode):
+        """Per-output difference and variance matrices ``(D, V)`` in float32 for BLAS, the reference
+        columns' moments (offset-reference) and the largest IR loss."""
+        enc, state = self.enc, self.state
+
+        def compute(s):
+            gain, offset = (s.common_mode_gain, s.common_mode_offset_uS) if common_mode else (1.0, 0.0)
+            wire_r = s.wire_resistance_ohm if s.ir_drop else 0.0
+            mean, sigma = state.moments(t, s)
+            loss = self.unit_loss(t, s, gain, offset) if s.ir_drop else None
+            n = enc.n_pair_columns
+            subtract = enc.g_mid if enc.mapping == "offset-digital" else 0.0
+            d, var = crossbar.pair_matrices(mean[:, :n], sigma[:, :n], cols=enc.cols, n_slices=enc.n_slices,
+                                           n_pol=enc.n_pol, gain=gain, offset=offset,
+                                           loss=None if loss is None else loss[:, :n],
+                                           wire_resistance_ohm=wire_r, subtract=subtract)
+            ref = None
+            if enc.mapping == "offset-reference":
+                f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
+                ref = ((gain * mean[:, n:] + offset) * f, (gain * sigma[:, n:] * f) ** 2)
+            ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
+            return d, var, ref, ir_worst
+        return self.memo.get("matrices", (state.version, t, common_mode), s, compute)
+
+    def analog(self, volts, t, s, common_mode):
+        """The analog part of a read, before noise and ADC: per input chunk, each column's output
+        mean and variance (and the reference columns'), and the largest IR loss. Kept in the memo
+        for batches up to ANALOG_MEMO_BYTES (keyed by a digest of the DAC's output), so a sweep of
+        ADC settings, or a calibration read repeated at other ADC settings, reuses it."""
+        def compute(s):
+            d, var_matrix, ref, ir_worst = self.matrices(t, s, common_mode)
+            chunks = []
+            for v in volts:
+                mean, var = crossbar.moments(v, d, var_matrix)
+                ref_moments = crossbar.moments(v, ref[0], ref[1]) if ref is not None else None
+                chunks.append((mean, var, ref_moments))
+            return chunks, ir_worst
+        if volts.nbytes > ANALOG_MEMO_BYTES:
+            return compute(s)
+        digest = hashlib.blake2b(np.ascontiguousarray(volts).view(np.uint8), digest_size=16).digest()
+        return self.memo.get("analog", (self.state.version, t, common_mode, volts.shape, digest), s, compute)
+
+    def read(self, X, t, seed, s, adc_ranges, common_mode=True):
+        """Outputs ``(B, cols)`` of one read of inputs `X` ``(B, rows)`` at `t` with read-noise
+        `seed` and settings `s`, and its statistics (DAC and ADC clipping, largest IR loss).
+        `adc_ranges(n_chunks, s)` gives the ADC range per (input chunk, slice)."""
+        enc = self.enc
+        volts, chunk_weights, dac_clipped = self.dac(X, s)
+        chunks, ir_worst = self.analog(volts, t, s, common_mode)
+        ranges = adc_ranges(len(volts), s)
+        B = X.shape[0]
+        C = chunks[0][0].shape[1]
+        scale = np.repeat(enc.per_level(), enc.cols)
+        y = np.zeros((B, enc.cols))
+        adc_clipped = 0
+        for k, (mean, var, ref_moments) in enumerate(chunks):
+            ref_out = None
+            if ref_moments is not None:
+                rm, rv = ref_moments
+                ref_out, _ = crossbar.noise_adc(rm, rv, seed=seed, adc_bits=None, y_max=1.0,
+                                                offset=(len(volts) + k) * B * C)
+            _, clipped = crossbar.noise_adc(
+                mean, var, seed=seed, adc_bits=s.adc_bits, y_max=np.repeat(ranges[k], enc.cols),
+                offset=k * B * C, ref=ref_out, scale=chunk_weights[k] * scale, n_out=enc.cols, out=y)
+            adc_clipped += clipped
+        stats = {"dac_clipped": dac_clipped, "adc_clipped": adc_clipped,
+                 "adc_conversions": B * C * len(volts), "ir_drop_max": ir_worst}
+        return y, stats
