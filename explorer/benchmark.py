@@ -135,13 +135,14 @@ def view_latency(make_view, controls, repeats, forget=None):
     The view is rendered into a document without a server, so its watchers compute the parts
     the change touches and apply them at once: this is the server's share of an update, without
     the browser. Each control cycles through its values (a seed gets a new value every time);
-    `forget(view)`, if given, drops the view's memo of recent results before each change, so
-    that every change recomputes what it touches (programmed arrays stay cached, as in the app).
+    `forget(view)`, if given, drops the view's memo of recent results before each change (and
+    the results shared between sessions are dropped too), so that every change recomputes what
+    it touches (programmed arrays stay cached, as in the app).
     """
     import panel as pn
     from bokeh.document import Document
 
-    from explorer.views._widgets import resolve
+    from explorer.views._widgets import resolve, shared_results
 
     results = []
     for name, values, setup in controls:
@@ -157,6 +158,7 @@ def view_latency(make_view, controls, repeats, forget=None):
         for k in range(repeats):
             if forget is not None:
                 forget(view)
+                shared_results().memo.clear()  # nor may another session's result serve it
             start = time.perf_counter()
             setattr(owner, attr, values[(k + 2) % len(values)])
             times.append(time.perf_counter() - start)
@@ -176,17 +178,16 @@ def encoding_latency(repeats=15):
     """`view_latency` of the Encoding dashboard (64 x 64 test matrix, PCM)."""
     from explorer.views import EncodingView
 
-    return view_latency(EncodingView, ENCODING_CONTROLS, repeats, forget=lambda v: v._memo.clear())
+    return view_latency(EncodingView, ENCODING_CONTROLS, repeats, forget=lambda v: v.results.clear())
 
 
 def crossbar_latency(repeats=15, size=256):
     """`view_latency` of the Crossbar dashboard at `size` x `size` (PCM, 64 inputs)."""
     from explorer.models import CrossbarExplorer
     from explorer.views import CrossbarView
-    from explorer.views import crossbar as views
 
     def forget(view):
-        views._memo(view.model).clear()
+        view.results.clear()
         prog = view.model.programmed()
         prog.memo.forget({"moments", "matrices", "IR loss"})  # calibration results kept, as before
 

@@ -65,7 +65,6 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._cache = {}
         self._apply()
 
     @property
@@ -89,24 +88,17 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     def problem(self):
         """Protocol weights ``(size, size)`` and inputs ``(batch, size)``, from the weights and
         inputs seeds derived from `seed`."""
-        key = ("problem", self.size, self.batch, self.seed)
-        if key not in self._cache:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != "problem"}
-            self._cache[key] = (protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
-                                protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")))
-        return self._cache[key]
+        return self.remember("problem", (self.size, self.batch, self.seed), lambda: (
+            protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+            protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
 
     @serialized
     def programmed(self):
         """The programmed crossbar, reprogrammed only when a programming-time setting changes
         (the crossbar model's programming-time snapshot, the size or the seed)."""
         xb = self.xb
-        key = ("prog", xb.programming_settings().key(), self.size, self.seed)
-        if key not in self._cache:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != "prog"}
-            W, _ = self.problem()
-            self._cache[key] = xb.program(W, seed=derive_seed(self.seed, "programming"))
-        return self._cache[key]
+        return self.remember("programmed", (xb.programming_settings().key(), self.size, self.seed),
+                             lambda: xb.program(self.problem()[0], seed=derive_seed(self.seed, "programming")))
 
     # ------------------------------------------------------------------ plot data
 

@@ -47,8 +47,6 @@ class DevicesExplorer(Explorer, DeviceKnobs):
     def __init__(self, **params):
         super().__init__(**params)
         self.devices = {name: cls() for name, cls in TECHNOLOGIES.items()}
-        self._programmed_key = None
-        self._programmed = None
         self._apply_knobs()
 
     # --- state -----------------------------------------------------------
@@ -67,16 +65,14 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         return self.device.level_targets(self.n_levels)
 
     def programmed(self):
-        """The programmed array (levels repeated), reprogrammed only when needed."""
+        """The programmed array (levels repeated), reprogrammed only when needed: kept per
+        programming-time snapshot of the device (every parameter that decides the programmed
+        state), number of levels and devices, and seed."""
         dev = self.device
-        # Every programming-time device parameter (the snapshot) decides the programmed state.
-        key = (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed)
-        if key != self._programmed_key:
-            per_level = max(self.n_devices // self.n_levels, 1)
-            targets = np.repeat(self.levels, per_level)
-            self._programmed = dev.program(targets, seed=derive_seed(self.seed, "programming"))
-            self._programmed_key = key
-        return self._programmed
+        per_level = max(self.n_devices // self.n_levels, 1)
+        return self.remember(
+            "programmed", (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed),
+            lambda: dev.program(np.repeat(self.levels, per_level), seed=derive_seed(self.seed, "programming")))
 
     def active_knobs(self):
         """Names of the read-time sliders the current technology responds to."""

@@ -10,8 +10,6 @@ All errors are measured on a ``size x size`` matrix of the section 12 protocol
 (uniform weights with 30 % zeros, inputs with 50 % zeros), read `batch` times.
 """
 
-from collections import OrderedDict
-
 import numpy as np
 import param
 
@@ -55,9 +53,10 @@ class EncodingExplorer(DrivesCrossbar):
     READ_CONTROLS = ("dac_bits", "adc_bits", "calibrate_gain", "common_mode_gain", "common_mode_offset_uS")
     XB_DEFAULTS = {"calibrate_gain": True, "common_mode_gain": 1.05, "common_mode_offset_uS": 0.5}
 
+    MEMO_LIMITS = {"problem": 1, "programmed": MAX_CACHED}
+
     def __init__(self, **params):
         super().__init__(**params)
-        self._cache = OrderedDict()  # least recently used first
         self._fit_slices()
 
     @param.depends("bits_per_slice", watch=True)
@@ -77,11 +76,11 @@ class EncodingExplorer(DrivesCrossbar):
         return self.n_slices * self.bits_per_slice
 
     def _problem(self):
-        key = ("problem", self.size, self.batch, self.seed)
-        if key not in self._cache:
-            self._cache[key] = (protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
-                                protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")))
-        return self._cache[key]
+        """Protocol weights ``(size, size)`` and inputs ``(batch, size)`` from the weights and inputs
+        streams of `seed`."""
+        return self.remember("problem", (self.size, self.batch, self.seed), lambda: (
+            protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+            protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
 
     def crossbar(self, **overrides):
         """A `CrossbarModel` with this explorer's encoding, the read-out settings of the model it
@@ -100,14 +99,8 @@ class EncodingExplorer(DrivesCrossbar):
 
     def _programmed(self, xb):
         """Program `xb` on the test matrix, kept per programming-time snapshot of `xb`."""
-        key = ("prog", xb.programming_settings().key(), self.size, self.seed)
-        if key not in self._cache:
-            while len(self._cache) >= MAX_CACHED:
-                self._cache.popitem(last=False)
-            W, _ = self._problem()
-            self._cache[key] = xb.program(W, seed=derive_seed(self.seed, "programming"))
-        self._cache.move_to_end(key)
-        return self._cache[key]
+        return self.remember("programmed", (xb.programming_settings().key(), self.size, self.seed),
+                             lambda: xb.program(self._problem()[0], seed=derive_seed(self.seed, "programming")))
 
     def _errors(self, xb, t):
         """Weight error and MVM error of `xb`'s array read at `t` with `xb`'s read settings."""

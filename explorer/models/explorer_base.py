@@ -11,6 +11,7 @@ import param
 from kernels.rng import derive_seed
 
 from .devices import SECONDS_PER_YEAR, TECHNOLOGIES
+from .memo import Memo
 
 MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
 """The latest read time of every dashboard: 10 years, log10 of seconds."""
@@ -25,6 +26,20 @@ class Explorer(param.Parameterized):
                               doc="Time after programming, log10 of seconds (1 s to 10 years).")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw (each purpose has its own "
                                                        "stream, `kernels.rng.derive_seed`).")
+
+    MEMO_LIMITS = {"problem": 1, "programmed": 1}
+    """Results of each kind the explorer keeps (its `memo`): the protocol problem and the
+    programmed arrays; an explorer whose sweeps program many arrays keeps more."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.memo = Memo(max_bytes=2**62, max_entries=1024, limits=self.MEMO_LIMITS)
+        """The explorer's problems and programmed arrays, keyed by every input they depend on."""
+
+    def remember(self, name, key, compute):
+        """`compute()`, or the result kept under `name` for `key` (every input it depends on:
+        a programming-time snapshot key, the size, the seed)."""
+        return self.memo.keyed(name, key, compute)
 
     @property
     def t(self):

@@ -99,15 +99,40 @@ def nbytes(value):
     return 64
 
 
+def _read_only(value):
+    """`value` with every array in it made read-only."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _read_only(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _read_only(v)
+    return value
+
+
 class Memo:
     """Results of named computations, each kept with the settings it read; least recently used
-    results are dropped above `max_bytes` or `max_entries` (one entry is always kept)."""
+    results are dropped above `max_bytes` or `max_entries` (one entry is always kept).
 
-    def __init__(self, max_bytes=16 * 2**20, max_entries=64, limits=None):
+    The one cache of the app, at four levels: each programmed crossbar's read results
+    (`ProgrammedCrossbar.memo`), each explorer's programmed arrays (`explorer.memo`), each
+    view's plot data (`views._widgets.ResultMemo`) and the results every session of a server
+    shares (`views._widgets.SharedResults`). The last three key their results by every input
+    (`keyed`); the first records the settings each result reads (`get`). `read_only`: arrays in
+    a kept result are made read-only (a result shared between sessions must not be changed by
+    one of them).
+    """
+
+    def __init__(self, max_bytes=16 * 2**20, max_entries=64, limits=None, per_name=None, read_only=False):
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.limits = dict(limits or {})
         """Most results kept of the computations so named (name -> count), within the bounds."""
+        self.per_name = per_name
+        """Most results kept of a computation not named in `limits` (None: no limit)."""
+        self.read_only = read_only
         self._lock = threading.RLock()
         self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
         self._deps = {}                # key -> [deps, ...]
@@ -133,7 +158,30 @@ class Memo:
             stack.pop()
         for outer in stack:
             outer.update(used)
-        deps = tuple(sorted(used.items(), key=lambda item: item[0]))
+        if self.read_only:
+            value = _read_only(value)
+        self._store(key, tuple(sorted(used.items(), key=lambda item: item[0])), value)
+        return value
+
+    def keyed(self, name, args, compute):
+        """``compute()``, or its kept result for `name` and `args`, where `args` (hashable) hold
+        every input of the result: nothing is recorded while it computes (settings it reads
+        are already in `args`, a programming-time snapshot key for instance)."""
+        key = (name, args)
+        with self._lock:
+            if (key, ()) in self._entries:
+                self._entries.move_to_end((key, ()))
+                return self._entries[(key, ())][0]
+        outside = _trackers()
+        _tracking.stack = []  # reads while computing are covered by args: record none
+        try:
+            value = compute()
+        finally:
+            _tracking.stack = outside
+        self._store(key, (), _read_only(value) if self.read_only else value)
+        return value
+
+    def _store(self, key, deps, value):
         with self._lock:
             if (key, deps) not in self._entries:
                 size = nbytes(value)
@@ -141,7 +189,6 @@ class Memo:
                 self._deps.setdefault(key, []).append(deps)
                 self._bytes += size
                 self._trim()
-        return value
 
     def _trim(self):
         """Drop least recently used results above the bounds, but never the most recent result of
@@ -152,8 +199,11 @@ class Memo:
             newest[key[0]] = (key, deps)  # iteration runs least recent first: the last one wins
             count[key[0]] = count.get(key[0], 0) + 1
         keep = set(newest.values())
-        for name, limit in self.limits.items():
-            for entry in [e for e in self._entries if e[0][0] == name][:max(count.get(name, 0) - limit, 0)]:
+        for name in count:
+            limit = self.limits.get(name, self.per_name)
+            if limit is None or count[name] <= limit:
+                continue
+            for entry in [e for e in self._entries if e[0][0] == name][:count[name] - limit]:
                 self._drop(entry)
         for entry in list(self._entries):
             if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:

@@ -36,7 +36,7 @@ from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 from bokeh.util.serialization import make_id, transform_array
 
-from ._widgets import explained, protect_math, resolve
+from ._widgets import ResultMemo, explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
 
@@ -358,6 +358,13 @@ class LiveDashboard(pn.viewable.Viewer):
         self._showing = set()
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
+        self.results = ResultMemo(self.model)
+        """The session's plot data: parts that draw one result compute it once (`result`)."""
+
+    def result(self, kind, names, compute):
+        """`compute()`, reused while the parameters `names` (dotted for the crossbar model's) keep
+        their values: plots sharing one computation, or redrawn only for a marker, compute it once."""
+        return self.results.get(kind, names, compute)
 
     # -------------------------------------------------------------- to override
 

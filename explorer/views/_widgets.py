@@ -2,15 +2,12 @@
 
 import collections
 import re
-import threading
-
-import numpy as np
 
 import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..models.memo import nbytes
+from ..models.memo import Memo
 
 DURATION_FORMATTER_JS = """
 const s = Math.pow(10, tick);
@@ -132,21 +129,12 @@ def explained(title, plot, text):
 
 
 SHARED_KEY = "analog-explorer shared results"
+VIEW_MEMO_BYTES = 128 * 2**20
+"""Bound of one view's kept plot data (a few results per kind; the byte bound acts only on very
+large matrices)."""
 SHARED_BYTES = 256 * 2**20
-"""Bound of the results shared by all sessions of a server (`SharedResults`)."""
-
-
-def _read_only(value):
-    """`value` with every array in it made read-only (a shared result must not be changed)."""
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _read_only(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _read_only(v)
-    return value
+SHARED_ENTRIES = 4096
+"""Bounds of the results shared by all sessions of a server (`SharedResults`)."""
 
 
 class SharedResults:
@@ -154,29 +142,15 @@ class SharedResults:
     result and the explorer's `snapshot_key()` (every input of the result): a class of thirty at
     the default settings computes each result once. Only results that are pure functions of that
     key are kept, with their arrays made read-only; least recently used dropped above
-    `max_bytes`. It lives in `pn.state.cache` (Panel's per-server store), one per server."""
+    `max_bytes`. It lives in `pn.state.cache` (Panel's per-server store), one per server; the
+    results are kept in a `Memo` (read-only)."""
 
     def __init__(self, max_bytes=SHARED_BYTES):
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._results = collections.OrderedDict()
-        self._bytes = 0
+        self.memo = Memo(max_bytes=max_bytes, max_entries=SHARED_ENTRIES, read_only=True)
 
     def get(self, key, compute):
-        with self._lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key][0]
-        value = _read_only(compute())
-        size = nbytes(value)
-        with self._lock:
-            if key not in self._results and size <= self.max_bytes:
-                self._results[key] = (value, size)
-                self._bytes += size
-                while self._bytes > self.max_bytes:
-                    _, (_, dropped) = self._results.popitem(last=False)
-                    self._bytes -= dropped
-        return value
+        """`compute()`, or the result kept for `key` (hashable)."""
+        return self.memo.keyed("shared", key, compute)
 
 
 def shared_results():
@@ -190,36 +164,27 @@ class ResultMemo:
 
     Plots that draw the same data (two panes of one result, a sweep whose marker
     moves) compute it once, whichever asks first; a few results per kind are kept,
-    so that toggling a setting back costs nothing. One memo per model, so per session.
+    so that toggling a setting back costs nothing. One memo per model, so per session: a `Memo`
+    keyed by the values of the parameters each kind declares it depends on.
     """
 
     KEEP = 4
 
     def __init__(self, model):
         self.model = model
-        self._lock = threading.RLock()
-        self._recent = {}
+        self.memo = Memo(max_bytes=VIEW_MEMO_BYTES, max_entries=1024, per_name=self.KEEP)
 
     def get(self, kind, names, compute):
         """`compute()`, or its kept result for the current values of the model parameters `names`
         (a dotted name such as ``"xb.adc_bits"`` reads a parameter of an object the model holds)."""
-        key = tuple(getattr(*resolve(self.model, n)) for n in names)
-        with self._lock:
-            recent = self._recent.setdefault(kind, {})
-            if key in recent:
-                recent[key] = recent.pop(key)  # most recently used last
-                return recent[key]
+        values = tuple(getattr(*resolve(self.model, n)) for n in names)
+
+        def run():
             # Explorers with a snapshot key share results across sessions; others compute their own.
-            shared = shared_results() if hasattr(self.model, "snapshot_key") else None
-            if shared is None:
-                value = compute()
-            else:
-                value = shared.get((type(self.model).__name__, kind, self.model.snapshot_key()), compute)
-            recent[key] = value
-            while len(recent) > self.KEEP:
-                del recent[next(iter(recent))]
-            return value
+            if not hasattr(self.model, "snapshot_key"):
+                return compute()
+            return shared_results().get((type(self.model).__name__, kind, self.model.snapshot_key()), compute)
+        return self.memo.keyed(kind, values, run)
 
     def clear(self):
-        with self._lock:
-            self._recent.clear()
+        self.memo.clear()

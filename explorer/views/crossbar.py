@@ -10,7 +10,7 @@ from ..models.crossbar import CrossbarModel
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._live import Chart, LiveDashboard, LivePlot, Part, positive
-from ._widgets import ResultMemo, control_widget, duration_formatter, protect_math, throttled_slider
+from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
 
@@ -21,14 +21,6 @@ LARGE_SIZE = 512
 """From this matrix size on, every change shows the loading indicator (a size change always does)."""
 
 # ------------------------------------------------------------------ the data, shared by the plots
-
-
-def _memo(m):
-    """The `ResultMemo` of model `m`, kept on the model itself (one per session, nothing module-wide)."""
-    memo = m.__dict__.get("_view_memo")
-    if memo is None:
-        memo = m.__dict__.setdefault("_view_memo", ResultMemo(m))
-    return memo
 
 
 # Parameters each computation depends on (shown_slice only moves the maps). Every read-time
@@ -45,28 +37,30 @@ WIRE_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n not in ("xb.ir_drop", "log
 WIRE_POINT_PARAMS = tuple(n for n in READ_PARAMS if n != "xb.ir_drop")
 
 
-def conductance_data(m):
-    return _memo(m).get("maps", MAP_PARAMS, m.conductance_maps)
+def conductance_data(view):
+    return view.result("maps", MAP_PARAMS, view.model.conductance_maps)
 
 
-def output_data(m):
-    return _memo(m).get("outputs", READ_PARAMS, m.outputs)
+def output_data(view):
+    return view.result("outputs", READ_PARAMS, view.model.outputs)
 
 
-def adc_data(m):
+def adc_data(view):
     """The ADC sweep (independent of the chosen bits) and the MVM error at the chosen bits."""
-    sweep = _memo(m).get("adc_sweep", ADC_SWEEP_PARAMS, m.adc_sweep)
+    m = view.model
+    sweep = view.result("adc_sweep", ADC_SWEEP_PARAMS, m.adc_sweep)
     hit = np.flatnonzero(sweep["bits"] == m.xb.adc_bits)
     # The sweep reads with the outputs' seed, so outside its range the outputs give the same number.
-    current = float(sweep["mvm_error"][hit[0]]) if hit.size else output_data(m)["mvm_error"]
+    current = float(sweep["mvm_error"][hit[0]]) if hit.size else output_data(view)["mvm_error"]
     return dict(sweep, current=m.xb.adc_bits, current_error=current)
 
 
-def wire_data(m):
+def wire_data(view):
     """The wire sweep (IR drop on, independent of the chosen resistance) and the chosen resistance's point."""
-    sweep = _memo(m).get("wire_sweep", WIRE_SWEEP_PARAMS, m.wire_sweep)
+    m = view.model
+    sweep = view.result("wire_sweep", WIRE_SWEEP_PARAMS, m.wire_sweep)
     r = m.wire_resistance_ohm
-    point = _memo(m).get("wire_point", WIRE_POINT_PARAMS, lambda: m.wire_sweep((r,)))
+    point = view.result("wire_point", WIRE_POINT_PARAMS, lambda: m.wire_sweep((r,)))
     return dict(sweep, current=r, current_error=float(point["mvm_error"][0]),
                 current_ir_drop=float(point["ir_drop_max"][0]))
 
@@ -99,7 +93,7 @@ def _map(a, size):
 def maps_data(view):
     """G+ (or G of the offset mappings) and G- of the shown slice; a blank map when there is no G-."""
     m = view.model
-    data = conductance_data(m)
+    data = conductance_data(view)
     s, bits, g_max, size = data["slice"], data["slice_bits"], data["g_max"], m.size
     block = f", {data['block']}x{data['block']} block means" if data["block"] > 1 else ""
     offset = data["minus"] is None
@@ -124,7 +118,7 @@ def outputs_plot():
 
 
 def outputs_data(view):
-    data = output_data(view.model)
+    data = output_data(view)
     return {"title": (f"MVM error {data['mvm_error']:.2%}, ADC clipping {data['adc_clip_fraction']:.2%}, "
                       f"gain factor {data['stats']['gain_factor']:.3f}"),
             "points": {"x": data["ideal"].astype(np.float32), "y": data["analog"].astype(np.float32)}}
@@ -138,7 +132,7 @@ def error_histogram_plot():
 
 def error_histogram_data(view):
     """Histogram of the output errors in units of the RMS ideal output."""
-    err = output_data(view.model)["error"]
+    err = output_data(view)["error"]
     sd = float(np.std(err))
     counts, edges = np.histogram(err, bins=80)
     return {"title": f"Output error: standard deviation {sd:.2%} of the RMS output ({err.size} outputs)",
@@ -161,13 +155,13 @@ def adc_plot():
 
 
 def adc_curve(view):
-    sweep = _memo(view.model).get("adc_sweep", ADC_SWEEP_PARAMS, view.model.adc_sweep)
+    sweep = view.result("adc_sweep", ADC_SWEEP_PARAMS, view.model.adc_sweep)
     xy = {"x": sweep["bits"].astype(float), "y": positive(sweep["mvm_error"])}
     return {"curve": xy, "points": xy}
 
 
 def adc_marker(view):
-    data = adc_data(view.model)
+    data = adc_data(view)
     return {"title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
             "now": float(data["current"])}
 
@@ -185,7 +179,7 @@ def _validity_limit(sweep):
 
 
 def wire_curve(view):
-    sweep = _memo(view.model).get("wire_sweep", WIRE_SWEEP_PARAMS, view.model.wire_sweep)
+    sweep = view.result("wire_sweep", WIRE_SWEEP_PARAMS, view.model.wire_sweep)
     r = sweep["wire_resistance_ohm"]
     xy = {"x": r.astype(float), "y": positive(sweep["mvm_error"])}
     limit = _validity_limit(sweep)
@@ -194,7 +188,7 @@ def wire_curve(view):
 
 
 def wire_marker(view):
-    data = wire_data(view.model)
+    data = wire_data(view)
     limit = _validity_limit(data)
     title = f"IR drop at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):

@@ -11,7 +11,7 @@ from ..models.devices_explorer import format_duration
 from ..models.crossbar import CrossbarModel
 from ..models.encoding_explorer import SOURCES, EncodingExplorer
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
-from ._widgets import ResultMemo, control_widget, duration_formatter, throttled_slider
+from ._widgets import control_widget, duration_formatter, throttled_slider
 
 COMMON_MODE_PARAMS = ("xb.common_mode_gain", "xb.common_mode_offset_uS")
 
@@ -241,7 +241,6 @@ class EncodingView(LiveDashboard):
             params["model"] = EncodingExplorer()
         super().__init__(**params)
         m = self.model
-        self._memo = ResultMemo(m)  # plots sharing one computation, or redrawn for a marker
         stretch = dict(sizing_mode="stretch_width")
         self._widgets = {
             "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology", **stretch),
@@ -276,7 +275,7 @@ class EncodingView(LiveDashboard):
     def data(self, method, **kwargs):
         """`model.method(**kwargs)`, reused while the parameters it reads and `kwargs` are unchanged."""
         kind = (method,) + tuple(sorted(kwargs.items()))
-        return self._memo.get(kind, data_params(method), lambda: getattr(self.model, method)(**kwargs))
+        return self.result(kind, data_params(method), lambda: getattr(self.model, method)(**kwargs))
 
     def widgets(self):
         return {**self._widgets, **self._read}
