@@ -247,6 +247,29 @@ def test_memo_stays_within_its_byte_bound():
     assert len(memo) == 10
 
 
+def test_keyed_results_record_nothing_and_keep_per_name_limits_and_read_only_arrays():
+    memo = Memo(per_name=2, read_only=True)
+    calls = []
+
+    def program(k):
+        calls.append(k)
+        # Reads of settings while computing are covered by the key: an enclosing recorded
+        # computation must not see them, nor must they make the keyed result unreachable.
+        Settings(x=k).x
+        return np.full(3, float(k))
+
+    first = memo.keyed("programmed", (0,), lambda: program(0))
+    assert memo.keyed("programmed", (0,), lambda: program(0)) is first and calls == [0]
+    assert not first.flags.writeable
+    for k in (1, 2):
+        memo.keyed("programmed", (k,), lambda k=k: program(k))
+    memo.keyed("programmed", (0,), lambda: program(0))  # the oldest of three was dropped
+    assert calls == [0, 1, 2, 0]
+    outer = memo.get("outer", (), Settings(y=1), lambda s: s.y + memo.keyed("programmed", (5,), lambda: program(5))[0])
+    assert outer == 6.0
+    assert memo.get("outer", (), Settings(y=1), lambda s: -1.0) == 6.0  # keyed by y alone
+
+
 # ------------------------------------------------------------------ soft bounds as aihwkit
 
 
