@@ -10,6 +10,7 @@ from explorer.models import (CrossbarExplorer, CrossbarModel, DeviceModel, Devic
                              HermesPCMDevice, protocol_inputs, protocol_weights)
 from explorer.models.problems import calibration_inputs
 from explorer.models.memo import Memo, Settings
+from explorer.models.devices import TECHNOLOGIES
 from kernels import rng
 
 # ------------------------------------------------------------------ helpers
@@ -384,3 +385,42 @@ def test_memo_limits_the_results_kept_of_a_named_computation():
         memo.get("other", (k,), s, lambda s: k)
     assert sum(1 for (key, _) in memo._entries if key[0] == "small") == 3
     assert sum(1 for (key, _) in memo._entries if key[0] == "other") == 6
+
+
+# ------------------------------------------------------------------ mean-only results
+
+
+@pytest.mark.parametrize("technology", sorted(TECHNOLOGIES))
+def test_the_mean_read_alone_equals_the_moments_mean_for_every_knob_setting(technology):
+    """`read_mean` reads only the knobs the mean depends on; whatever the others are, it equals
+    the mean of `read_moments` (so nothing built on it can be served for the wrong settings)."""
+    dev = TECHNOLOGIES[technology]()
+    g = np.linspace(dev.g_min, dev.g_max, 64)
+    arr = dev.program(g, seed=3)
+    rand = np.random.default_rng(0)
+    for _ in range(6):
+        knobs = Settings(drift_scale=float(rand.uniform(0, 3)), read_noise_scale=float(rand.uniform(0, 3)),
+                         temperature_K=float(rand.uniform(250, 400)),
+                         **({"rtn_in_reads": bool(rand.integers(2))} if "rtn_in_reads" in dev.READ_TIME else {}))
+        for t in (0.0, 3600.0, 3e7):
+            np.testing.assert_array_equal(arr.read_mean(t, knobs), arr.read_moments(t, knobs)[0])
+
+
+def test_calibrated_adc_ranges_are_kept_when_only_the_read_noise_moves():
+    """PCM's mean does not depend on the read noise, so neither do the calibrated ADC ranges (the
+    largest noise-free calibration outputs): a read-noise change reuses them; a drift change does not."""
+    W, X = protocol_weights(64, 64, seed=0), protocol_inputs(8, 64, seed=1)
+    xb = CrossbarModel(technology="PCM", calibrate_gain=True)
+    prog = xb.program(W, seed=0)
+
+    def ranges_kept():
+        return sum(1 for (key, _deps) in prog.memo._entries if key[0] == "ADC ranges")
+
+    prog.mvm(X, t=3600.0, seed=0)
+    assert ranges_kept() == 1
+    xb.device.read_noise_scale = 0.5
+    prog.mvm(X, t=3600.0, seed=0)
+    assert ranges_kept() == 1
+    xb.device.drift_scale = 2.0  # ranges are read at t = 0, where drift is nil, yet keyed by it
+    prog.mvm(X, t=3600.0, seed=0)
+    assert ranges_kept() == 2

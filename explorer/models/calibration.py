@@ -41,12 +41,12 @@ class Calibration:
 
         def compute(s):
             volts, _, _ = readout.dac(self.inputs(s), s)
-            d, _, ref, _ = readout.matrices(0.0, s, common_mode=False)
+            d, ref, _ = readout.difference(0.0, s, common_mode=False)
             ranges = np.empty((len(volts), enc.n_slices))
             for k, v in enumerate(volts):
                 y = v @ d
                 if ref is not None:
-                    y = y - np.repeat(v @ ref[0], enc.cols, axis=1)
+                    y = y - np.repeat(v @ ref, enc.cols, axis=1)
                 y = np.abs(y).reshape(len(v), enc.n_slices, enc.cols)
                 ranges[k] = np.maximum(y.max(axis=(0, 2)), 1e-12)
             return ranges

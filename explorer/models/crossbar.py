@@ -31,15 +31,16 @@ from .readout import ReadOut
 from .weight_encoding import WeightEncoding
 
 ADC_RANGES = ("calibrated", "full-scale")
-CACHE_BYTES = 48 * 2**20
+CACHE_BYTES = 64 * 2**20
 CACHE_ENTRIES = 128
-"""Read-time results kept per programmed crossbar (device moments, read matrices, IR losses, ADC
-ranges, calibration references): at most CACHE_ENTRIES and CACHE_BYTES, least recently used
-dropped first, the newest of each kind always kept. The dashboards' common-mode and wire sweeps
-read 10 to 21 settings in turn; arrays up to 256 x 256 (the dashboards' defaults) hold a few MB,
-so the byte bound only acts on large arrays: a 512 x 512 array of two slices needs 17 MB of
-moments and 8 MB of matrices per read time, and 48 MB keeps two read times (toggling back is
-free)."""
+"""Read-time results kept per programmed crossbar (device means and moments, difference and
+variance matrices, IR losses, ADC ranges, calibration references, analog reads): at most
+CACHE_ENTRIES and CACHE_BYTES, least recently used dropped first, the newest of each kind always
+kept. The dashboards' common-mode and wire sweeps read 10 to 21 settings in turn; arrays up to
+256 x 256 (the dashboards' defaults) hold a few MB, so the byte bound only acts on large arrays:
+a 512 x 512 array of two slices needs 8 MB of means, 16 MB of moments and 4 MB of matrices per
+read time (measured with `nbytes`), and a calibrated read needs them at t = 0 and at t: 64 MB
+keeps both."""
 ANALOG_ENTRIES = 24
 """Analog reads kept per array: an ADC sweep reuses one analog read for its 11 points and one
 calibration read for their 11 references; more would crowd out the matrices they come from."""

@@ -42,12 +42,21 @@ class CrossbarState:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
+    def _stuck(self, mean):
+        if self.n_stuck:
+            mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
+        return mean
+
+    def mean(self, t, s):
+        """Mean conductance (uS) of every physical device at `t` (s), stuck-at faults applied,
+        reading only the settings the mean depends on (`DeviceArray.read_mean`)."""
+        return self.memo.get("mean", (self.version, t), s,
+                             lambda s: self._stuck(self.array.read_mean(t, knobs=s)))
+
     def moments(self, t, s):
         """Mean and read-noise sigma (uS) of every physical device at `t` (s) with the read-time
         settings `s`, stuck-at faults applied."""
         def compute(s):
             mean, sigma = self.array.read_moments(t, knobs=s)
-            if self.n_stuck:
-                mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
-            return mean, sigma
+            return self._stuck(mean), sigma
         return self.memo.get("moments", (self.version, t), s, compute)

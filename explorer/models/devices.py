@@ -97,6 +97,12 @@ class DeviceArray:
         """
         return self.programmed_with._read_moments(self.state, check_time(t), self._knobs(knobs))
 
+    def read_mean(self, t, knobs=None):
+        """Mean conductance (uS) at `t` seconds: the mean of `read_moments`, computed reading only
+        the knobs the mean depends on (so results built on it, such as a calibrated ADC range, are
+        not recomputed when, say, the read-noise scale moves). `knobs` as for `read`."""
+        return self.programmed_with._read_mean(self.state, check_time(t), self._knobs(knobs))
+
     def __repr__(self):
         return f"DeviceArray({self.device.technology}, shape={self.shape}, seed={self.seed})"
 
@@ -211,6 +217,11 @@ class Device(DeviceKnobs):
     def _read_moments(self, state, t, knobs):
         raise NotImplementedError
 
+    def _read_mean(self, state, t, knobs):
+        """The mean of `_read_moments`; a technology whose mean does not depend on every knob
+        overrides this to read only those it does depend on."""
+        return self._read_moments(state, t, knobs)[0]
+
 
 class PCMDevice(Device):
     """Phase-change memory, statistical model of Nandakumar et al. (ICECS 2019) and
@@ -248,6 +259,12 @@ class PCMDevice(Device):
         return pcm.read_moments(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
                                 t_read=self.t_read, drift_scale=knobs.drift_scale,
                                 read_noise_scale=knobs.read_noise_scale, variant=self._variant)
+
+    def _read_mean(self, state, t, knobs):
+        # The drifted conductance: read noise does not move the mean (no clip in the moments).
+        return pcm.read_moments(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
+                                t_read=self.t_read, drift_scale=knobs.drift_scale, read_noise_scale=0.0,
+                                variant=self._variant)[0]
 
     default_pulses = 60
 
@@ -403,6 +420,11 @@ class FlashDevice(Device):
                                   read_noise_scale=knobs.read_noise_scale,
                                   drift_scale=knobs.drift_scale, **self._flash_kw())
 
+    def _read_mean(self, state, t, knobs):
+        # Retention shift and U_T: the mean does not depend on the read noise.
+        return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K, read_noise_scale=0.0,
+                                  drift_scale=knobs.drift_scale, **self._flash_kw())[0]
+
     def iv_curves(self, vth, v_gs, temperature_K=None):
         """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),
         at `temperature_K` (default: the device's read temperature)."""
@@ -460,6 +482,9 @@ class ECRAMDevice(Device):
     def _read_moments(self, state, t, knobs):
         g = state["g_prog"]
         return g.copy(), np.full_like(g, knobs.read_noise_scale * self.read_noise * self.g_max)
+
+    def _read_mean(self, state, t, knobs):
+        return state["g_prog"].copy()
 
     def _pulse_config(self):
         # aihwkit's convention: dw_min = span / n_states is the step at the middle of the range

@@ -51,31 +51,54 @@ class ReadOut:
         """IR loss per ohm (`crossbar.ir_unit_loss`) of the array read at `t` with this common mode."""
         state = self.state
         return self.memo.get("IR loss", (state.version, t, gain, offset), s,
-                             lambda s: crossbar.ir_unit_loss(gain * state.moments(t, s)[0] + offset))
+                             lambda s: crossbar.ir_unit_loss(gain * state.mean(t, s) + offset))
+
+    def _pairs(self, t, s, common_mode, sigma):
+        """`crossbar.pair_matrices` of the mean conductances at `t` (and `sigma`, or the mean as a
+        stand-in when only the difference matrix is wanted), the IR factor of the reference
+        columns and the largest IR loss."""
+        enc, state = self.enc, self.state
+        gain, offset = (s.common_mode_gain, s.common_mode_offset_uS) if common_mode else (1.0, 0.0)
+        wire_r = s.wire_resistance_ohm if s.ir_drop else 0.0
+        mean = state.mean(t, s)
+        loss = self.unit_loss(t, s, gain, offset) if s.ir_drop else None
+        n = enc.n_pair_columns
+        subtract = enc.g_mid if enc.mapping == "offset-digital" else 0.0
+        sig = mean if sigma is None else sigma
+        d, var = crossbar.pair_matrices(mean[:, :n], sig[:, :n], cols=enc.cols, n_slices=enc.n_slices,
+                                       n_pol=enc.n_pol, gain=gain, offset=offset,
+                                       loss=None if loss is None else loss[:, :n],
+                                       wire_resistance_ohm=wire_r, subtract=subtract)
+        f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
+        ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
+        return d, var, (mean[:, n:], sig[:, n:], gain, offset, f), ir_worst
+
+    def difference(self, t, s, common_mode):
+        """The noise-free part of the read: the per-output difference matrix ``D`` (float32, for
+        BLAS), the reference columns' mean (offset-reference, else None) and the largest IR loss.
+        Built from the mean conductances only, so it is kept while read-noise settings move."""
+        def compute(s):
+            d, _, (ref_mean, _, gain, offset, f), ir_worst = self._pairs(t, s, common_mode, None)
+            ref = (gain * ref_mean + offset) * f if self.enc.mapping == "offset-reference" else None
+            return d, ref, ir_worst
+        return self.memo.get("difference", (self.state.version, t, common_mode), s, compute)
+
+    def variance(self, t, s, common_mode):
+        """The per-output read-noise variance matrix ``V`` (float32) and the reference columns'
+        variances (offset-reference, else None): ``sum x^2 sigma^2`` of section 10 uses them."""
+        def compute(s):
+            _, sigma = self.state.moments(t, s)
+            _, var, (_, ref_sigma, gain, _, f), _ = self._pairs(t, s, common_mode, sigma)
+            ref = (gain * ref_sigma * f) ** 2 if self.enc.mapping == "offset-reference" else None
+            return var, ref
+        return self.memo.get("variance", (self.state.version, t, common_mode), s, compute)
 
     def matrices(self, t, s, common_mode):
-        """Per-output difference and variance matrices ``(D, V)`` in float32 for BLAS, the reference
-        columns' moments (offset-reference) and the largest IR loss."""
-        enc, state = self.enc, self.state
-
-        def compute(s):
-            gain, offset = (s.common_mode_gain, s.common_mode_offset_uS) if common_mode else (1.0, 0.0)
-            wire_r = s.wire_resistance_ohm if s.ir_drop else 0.0
-            mean, sigma = state.moments(t, s)
-            loss = self.unit_loss(t, s, gain, offset) if s.ir_drop else None
-            n = enc.n_pair_columns
-            subtract = enc.g_mid if enc.mapping == "offset-digital" else 0.0
-            d, var = crossbar.pair_matrices(mean[:, :n], sigma[:, :n], cols=enc.cols, n_slices=enc.n_slices,
-                                           n_pol=enc.n_pol, gain=gain, offset=offset,
-                                           loss=None if loss is None else loss[:, :n],
-                                           wire_resistance_ohm=wire_r, subtract=subtract)
-            ref = None
-            if enc.mapping == "offset-reference":
-                f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
-                ref = ((gain * mean[:, n:] + offset) * f, (gain * sigma[:, n:] * f) ** 2)
-            ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
-            return d, var, ref, ir_worst
-        return self.memo.get("matrices", (state.version, t, common_mode), s, compute)
+        """``(D, V, reference moments, largest IR loss)`` of a read at `t` (see `difference` and
+        `variance`)."""
+        d, ref_mean, ir_worst = self.difference(t, s, common_mode)
+        var, ref_var = self.variance(t, s, common_mode)
+        return d, var, (None if ref_mean is None else (ref_mean, ref_var)), ir_worst
 
     def analog(self, volts, t, s, common_mode):
         """The analog part of a read, before noise and ADC: per input chunk, each column's output
