@@ -346,12 +346,12 @@ BAD_CALLS = {
     "read_moments t": (lambda: DeviceModel("PCM").program(np.full(4, 5.0), seed=0).read_moments(-1.0), "t"),
     "read knobs": (lambda: DeviceModel("PCM").program(np.full(4, 5.0), seed=0).read(
         1.0, seed=0, knobs=Settings(drift_scale=-1.0, read_noise_scale=1.0, temperature_K=300.0)), "drift_scale"),
-    "pulse_response n_pulses": (lambda: DeviceModel("RRAM").pulse_response(n_pulses=0), "n_pulses"),
-    "pulse_response n_devices": (lambda: DeviceModel("RRAM").pulse_response(n_devices=-2), "n_devices"),
+    "pulse_response n_pulses": (lambda: DeviceModel("RRAM").pulse_response(n_pulses=0, seed=0), "n_pulses"),
+    "pulse_response n_devices": (lambda: DeviceModel("RRAM").pulse_response(n_devices=-2, seed=0), "n_devices"),
     "pulse_response seed": (lambda: DeviceModel("RRAM").pulse_response(seed=-1), "seed"),
     "weights t": (lambda: _programmed().weights(t=float("nan")), "t"),
-    "error X": (lambda: _programmed().error(np.ones((3, 5))), "X"),
-    "error seed": (lambda: _programmed().error(np.ones((3, 16)), seed=1.5), "seed"),
+    "error X": (lambda: _programmed().error(np.ones((3, 5)), 0.0, seed=0), "X"),
+    "error seed": (lambda: _programmed().error(np.ones((3, 16)), 0.0, seed=1.5), "seed"),
     "update_set_only mapping": (lambda: _programmed().update_set_only(np.zeros((16, 8)), seed=0), "mapping"),
     "update_set_only W_new": (lambda: _programmed("set-only").update_set_only(np.zeros((4, 8)), seed=0), "W_new"),
     "input_slice_bits": (lambda: CrossbarModel(input_slice_bits=0), "input_slice_bits"),
@@ -360,7 +360,7 @@ BAD_CALLS = {
     "stuck_on_fraction": (lambda: CrossbarModel(stuck_on_fraction=0.7), "stuck_on_fraction"),
     "stuck_off_fraction": (lambda: CrossbarModel(stuck_off_fraction=-0.1), "stuck_off_fraction"),
     "settings name": (lambda: CrossbarModel().read_settings().replace(adc_bit=4), "adc_bit"),
-    "mvm settings value": (lambda: _programmed().mvm(np.ones(16), settings=CrossbarModel().read_settings().replace(
+    "mvm settings value": (lambda: _programmed().mvm(np.ones(16), 0.0, 0, settings=CrossbarModel().read_settings().replace(
         adc_bits=40)), "bits"),
     "derive_seed seed": (lambda: rng.derive_seed(-3, "read"), "seed"),
     "apply_reads n_reads": (lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0)

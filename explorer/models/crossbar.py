@@ -263,11 +263,12 @@ class ProgrammedCrossbar:
         `Calibration.gain_factor`)."""
         return self.calibration.gain_factor(check_time(t), seed, self.read_settings(settings))
 
-    def mvm(self, X, t=0.0, seed=0, return_stats=False, settings=None):
+    def mvm(self, X, t, seed, return_stats=False, settings=None):
         """Outputs ``X @ W`` as the analog array computes them, read `t` seconds after programming.
 
-        `X` is ``(rows,)`` or ``(batch, rows)``; `seed` draws the read noise (use a
-        new seed for each read). `settings`: the read-time settings (default: the model's
+        `X` is ``(rows,)`` or ``(batch, rows)``; `t` in seconds; `seed` draws the read noise
+        (required, as in every stochastic call: use a new seed for each read, e.g.
+        ``derive_seed(user_seed, "read", k)``). `settings`: the read-time settings (default: the model's
         current `read_settings()`). With `return_stats`, also a dict of DAC and ADC
         clipping counts, the largest IR-drop loss and the calibration factor.
         """
@@ -291,7 +292,7 @@ class ProgrammedCrossbar:
         y = X2 @ self.W
         return y[0] if single else y
 
-    def error(self, X, t=0.0, seed=0, settings=None):
+    def error(self, X, t, seed, settings=None):
         """MVM error (section 12) of `mvm` against the exact product on the inputs `X`."""
         X2, _ = self._check_inputs(X)
         return crossbar.mvm_error(self.mvm(X2, t, seed, settings=settings), X2 @ self.W)

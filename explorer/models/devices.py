@@ -180,7 +180,7 @@ class Device(DeviceKnobs):
         # A level at exactly 0 uS sits on the clipping bound; start just above it.
         return max(self.g_min, 0.05 * self.g_max)
 
-    def pulse_response(self, n_pulses=None, n_devices=6, seed=0):
+    def pulse_response(self, n_pulses=None, n_devices=6, *, seed):
         """Potentiation then depression by `n_pulses` identical pulses each.
 
         Returns ``{"pulse": (2 n_pulses + 1,), "g": (n_devices, 2 n_pulses + 1)}`` in uS.
@@ -367,7 +367,7 @@ class RRAMDevice(Device):
             return {}
         return {"rtn_amplitude": state["rtn"]["amplitude"], "rtn_occupancy": state["rtn"]["occupancy"]}
 
-    def rtn_trace(self, array, duration, n_steps=2000, seed=0):
+    def rtn_trace(self, array, duration, n_steps=2000, *, seed):
         """Conductance of each device of `array` sampled `n_steps` times over `duration` seconds."""
         trap = array.state["rtn"]
         g = array.state["g_prog"]
