@@ -1,0 +1,342 @@
+"""Pulse-level programming: correction pulses toward requested conductance changes, and verify reads.
+
+The programming methods of `explorer.models.programming` (one-shot, program-and-verify,
+gradient-descent programming) turn a wanted conductance change of each device (a *request*,
+uS) into pulses with `apply_pulses`, and program-and-verify reads single devices with
+`verify_read`. Units: uS for conductances, counts for pulses.
+
+One pulse moves a device along the pulse response of `kernels.pulsed` (physics reference
+section 5; aihwkit's soft-bounds family):
+
+    up:    dg = f dg_up   ((g_max - g) / (g_max - g_min))^gamma_up   (1 + c2c xi)
+    down:  dg = f dg_down ((g - g_min) / (g_max - g_min))^gamma_down (1 + c2c xi)
+
+clipped to [g_min, g_max], with a fresh normal ``xi`` per pulse (cycle-to-cycle spread) and
+per-device ``dg_up``, ``dg_down`` (device-to-device spread, SET/RESET asymmetry; drawn by
+`kernels.pulsed.device_steps`). ``f`` is the pulse's amplitude as a share of a full pulse:
+
+* identical pulses (``modulated`` false in that direction: ECRAM, soft bounds, RRAM, Flash ISPP
+  steps, PCM's abrupt partial RESET): ``n = floor(|request| / s + u)`` pulses of ``f = 1``,
+  with ``s`` the expected step at the device's present conductance and ``u`` uniform
+  (stochastic rounding: the expected change is the request, also for requests below one step,
+  as in aihwkit's stochastic pulse trains); ``at_least_one`` makes it ``max(n, 1)`` (a verify
+  correction always pulses);
+* amplitude-modulated pulses (``modulated`` true: PCM's gradual SET, whose amplitude or width a
+  program-and-verify loop scales with the error): ``n = ceil(|request| / s)`` pulses of
+  ``f = |request| / (n s)``, so one pulse for a request up to a full step.
+
+A request that cannot be served (a zero step in that direction, e.g. Flash cannot raise its
+conductance without a block erase; a device at the bound it is pushed toward) gives no pulse.
+More than `FAST_FORWARD_PULSES` pulses of a linear (gamma 0) or soft-bounds (gamma 1) response
+are summed in one draw: n steps of ``f dg (1 + c2c xi)`` sum to ``f dg (n + c2c sqrt(n) z)``
+for gamma 0 (exact away from the bounds), and for gamma 1 the normalised distance to the bound
+becomes ``u0 (1 - a)^n exp(-a c2c sqrt(n) z / (1 - a))`` with ``a = f dg / span`` (first order in
+a; the same law as `kernels.pulsed._fast_forward`). Other exponents are pulsed one by one.
+
+Random draws are counter-based (`kernels.rng`): pulse k of device d draws counter
+``d * max_pulses + k`` of stream STREAM_PULSE; the rounding uniform and the fast-forward normal
+of device d draw counters ``2 d`` and ``2 d + 1`` of STREAM_PULSE_SKIP; a verify read of device d
+draws counter d of STREAM_READ. The NumPy twins (`numpy_apply_pulses`, `numpy_verify_read`)
+compute the same numbers with NumPy: the tests' reference and the benchmark's baseline.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
+from .validate import check_seed, finite_array, positive_int, scalar_in_range
+
+FAST_FORWARD_PULSES = 32
+"""Pulse counts above which a gamma-0 or gamma-1 train is summed in one draw (see module doc)."""
+
+
+@njit(**INLINE_JIT)
+def _expected_step(g, up, dg, gamma, g_min, g_max):
+    """Expected change (uS, >= 0) of one full pulse at conductance g."""
+    span = g_max - g_min
+    x = (g_max - g) / span if up else (g - g_min) / span
+    if x <= 0.0:
+        return 0.0
+    return dg * (x ** gamma if gamma != 0.0 else 1.0)
+
+
+@njit(**INLINE_JIT)
+def _planned_pulses(x, r, dg, gamma, g_min, g_max, max_pulses):
+    """Full pulses ``q`` (real) that the nominal response (step `dg`, exponent `gamma`) needs to change
+    `x` by `r`, and for gamma 1 the ratio of the final to the present distance to the bound."""
+    span = g_max - g_min
+    up = r > 0.0
+    u0 = (g_max - x) / span if up else (x - g_min) / span
+    if u0 <= 0.0 or dg <= 0.0:
+        return 0.0, 1.0
+    if gamma == 1.0:
+        a = dg / span
+        ratio = 1.0 - abs(r) / (span * u0)
+        if ratio <= 0.0 or a >= 1.0:
+            return float(max_pulses), 0.0
+        return np.log(ratio) / np.log1p(-a), ratio
+    return abs(r) / (dg * (u0 ** gamma if gamma != 0.0 else 1.0)), 1.0
+
+
+@njit(**INLINE_JIT)
+def _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c,
+               g_min, g_max, modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip):
+    x = g[d]
+    r = request[d]
+    g_out[d] = x
+    n_out[d] = 0
+    if r == 0.0:
+        return
+    up = r > 0.0
+    dg = dg_up[d] if up else dg_down[d]
+    gamma = gamma_up if up else gamma_down
+    modulated = modulated_up if up else modulated_down
+    q, ratio = _planned_pulses(x, r, plan_up[d] if up else plan_down[d], gamma, g_min, g_max, max_pulses)
+    if q <= 0.0 or dg <= 0.0:
+        return
+    span = g_max - g_min
+    if modulated:
+        n = np.int64(np.ceil(min(q, float(max_pulses))))
+        if gamma == 1.0 and ratio > 0.0:
+            f = (1.0 - ratio ** (1.0 / n)) / ((plan_up[d] if up else plan_down[d]) / span)
+        else:
+            f = min(q / n, 1.0)
+    else:
+        n = np.int64(np.floor(min(q, float(max_pulses)) + rng.uniform(key_skip, np.uint64(2 * d))))
+        if at_least_one and n == 0:
+            n = 1
+        f = 1.0
+    n = min(n, max_pulses)
+    sign = 1.0 if up else -1.0
+    if n > FAST_FORWARD_PULSES and (gamma == 0.0 or gamma == 1.0):
+        z = rng.normal(key_skip, np.uint64(2 * d + 1))
+        a = f * dg / span
+        if gamma == 0.0:
+            x = x + sign * f * dg * (n + c2c * np.sqrt(n) * z)
+        elif a < 1.0:
+            u0 = (g_max - x) / span if up else (x - g_min) / span
+            u = u0 * np.exp(n * np.log1p(-a) - a * c2c * np.sqrt(n) * z / (1.0 - a))
+            u = min(max(u, 0.0), 1.0)
+            x = g_max - u * span if up else g_min + u * span
+        else:
+            x = g_max if up else g_min
+    else:
+        base = np.uint64(d) * np.uint64(max_pulses)
+        for k in range(n):
+            u = (g_max - x) / span if up else (x - g_min) / span
+            step = f * dg * (u ** gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * rng.normal(key, base + np.uint64(k)))
+            x = min(max(x + sign * step, g_min), g_max)
+    g_out[d] = min(max(x, g_min), g_max)
+    n_out[d] = n
+
+
+@njit(**JIT)
+def _apply_serial(g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+                  modulated_up, modulated_down, at_least_one, max_pulses, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
+    for d in range(g.size):
+        _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+                   modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip)
+
+
+@njit(**PARALLEL_JIT)
+def _apply_parallel(g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+                    modulated_up, modulated_down, at_least_one, max_pulses, seed):
+    key = rng.stream_key(seed, rng.STREAM_PULSE)
+    key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
+    for d in prange(g.size):
+        _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+                   modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip)
+
+
+def _flat(values, name, n=None):
+    arr = np.ascontiguousarray(finite_array(values, name), dtype=np.float64).ravel()
+    if n is not None:
+        if arr.size == 1:
+            arr = np.full(n, arr[0])
+        elif arr.size != n:
+            raise ValueError(f"{name} must be a scalar or have one entry per device ({n}), got {arr.size}")
+    return arr
+
+
+def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c,
+                max_pulses, seed):
+    g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
+    g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
+    if not g_max > g_min:
+        raise ValueError(f"g_max must exceed g_min, got g_min={g_min:g} uS, g_max={g_max:g} uS")
+    shape = np.shape(g)
+    g = _flat(g, "g")
+    if g.size and (g.min() < g_min or g.max() > g_max):
+        raise ValueError(f"g must lie in [{g_min:g}, {g_max:g}] uS; got values from {g.min():g} to {g.max():g} uS")
+    request = _flat(request, "request", g.size)
+    span = g_max - g_min
+    plan_up = dg_up if plan_up is None else plan_up
+    plan_down = dg_down if plan_down is None else plan_down
+    steps = []
+    for value, name in ((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")):
+        arr = _flat(value, name, g.size)
+        if arr.size and (arr.min() < 0.0 or arr.max() > span):
+            raise ValueError(f"{name} must lie in [0, {span:g}] uS (the conductance range)")
+        steps.append(arr)
+    gamma_up = scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up")
+    gamma_down = scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down")
+    c2c = scalar_in_range(c2c, 0.0, 10.0, "c2c")
+    max_pulses = positive_int(max_pulses, "max_pulses", 1, 10**7)
+    seed = check_seed(seed)
+    if g.size * max_pulses >= 2**63:
+        raise ValueError("max_pulses * number of devices must stay below 2**63 (pulse counters)")
+    return shape, g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed
+
+
+def apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan_down=None, gamma_up=1.0,
+                 gamma_down=1.0, c2c=0.0, modulated_up=False, modulated_down=False, at_least_one=False,
+                 max_pulses=10000, seed):
+    """Pulse every device toward its requested conductance change; returns ``(g_new, pulses)``.
+
+    `g` (uS, in [g_min, g_max]) and `request` (uS, signed; 0 for no pulse) have one entry per
+    device; `dg_up`, `dg_down` (uS) are the devices' own full-pulse steps (scalars or one per
+    device), `plan_up`, `plan_down` (default: the same) the nominal steps the programming circuit
+    plans its pulse counts and amplitudes with (it does not know each device's spread): the
+    count is the number of nominal pulses that would make the change (for gamma 1 by inverting
+    the soft-bounds response, else the request over the expected step). `gamma_*` are the
+    exponents of the state dependence, `c2c` the cycle-to-cycle spread (module docstring: pulse
+    counts, modulated pulses, draws). At most `max_pulses` pulses per device. Arrays keep the
+    shape of `g`; pulse counts are int64.
+    """
+    shape, g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
+        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed)
+    dg_up, dg_down, plan_up, plan_down = steps
+    g_out = np.empty_like(g)
+    n_out = np.empty(g.size, dtype=np.int64)
+    kernel = pick("programming.apply_pulses", g.size)
+    kernel(g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min,
+           g_max, bool(modulated_up), bool(modulated_down), bool(at_least_one), max_pulses, seed)
+    return g_out.reshape(shape), n_out.reshape(shape)
+
+
+def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan_down=None, gamma_up=1.0,
+                       gamma_down=1.0, c2c=0.0, modulated_up=False, modulated_down=False, at_least_one=False,
+                       max_pulses=10000, seed):
+    """NumPy twin of `apply_pulses`: the same numbers (same counters), vectorized across devices with
+    a loop over the pulse index."""
+    shape, g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
+        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed)
+    dg_up, dg_down, plan_up, plan_down = steps
+    key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
+    key_skip = rng.numpy_stream_key(seed, rng.STREAM_PULSE_SKIP)
+    span = g_max - g_min
+    idx = np.arange(g.size, dtype=np.uint64)
+    up = request > 0.0
+    dg = np.where(up, dg_up, dg_down)
+    plan = np.where(up, plan_up, plan_down)
+    gamma = np.where(up, gamma_up, gamma_down)
+    modulated = np.where(up, modulated_up, modulated_down)
+    sign = np.where(up, 1.0, -1.0)
+    u0 = np.where(up, (g_max - g) / span, (g - g_min) / span)
+    # planned full pulses q and, for gamma 1, the final-to-present distance ratio
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a_plan = plan / span
+        ratio_raw = 1.0 - np.abs(request) / (span * u0)
+        to_bound = (ratio_raw <= 0.0) | (a_plan >= 1.0)
+        q_soft = np.where(to_bound, float(max_pulses), np.log(np.where(to_bound, 0.5, ratio_raw))
+                          / np.log1p(-np.where(a_plan < 1.0, a_plan, 0.0)))
+        ratio = np.where(to_bound, 0.0, ratio_raw)
+        local = plan * np.where(gamma != 0.0, np.maximum(u0, 0.0) ** gamma, 1.0)
+        q_other = np.abs(request) / local
+    q = np.where(gamma == 1.0, q_soft, q_other)
+    ratio = np.where(gamma == 1.0, ratio, 1.0)
+    possible = (request != 0.0) & (u0 > 0.0) & (plan > 0.0) & (dg > 0.0)
+    q = np.where(possible, q, 0.0)
+    possible &= q > 0.0
+    qc = np.minimum(q, float(max_pulses))
+    n_mod = np.ceil(qc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_soft = (1.0 - ratio ** (1.0 / np.maximum(n_mod, 1.0))) / np.where(a_plan > 0, a_plan, 1.0)
+        f_mod = np.where((gamma == 1.0) & (ratio > 0.0), f_soft, np.minimum(q / np.maximum(n_mod, 1.0), 1.0))
+    n_id = np.floor(qc + rng.numpy_uniform(key_skip, 2 * idx))
+    if at_least_one:
+        n_id = np.maximum(n_id, 1.0)
+    n = np.where(possible, np.where(modulated, n_mod, n_id), 0.0)
+    n = np.minimum(n, max_pulses).astype(np.int64)
+    f = np.where(modulated, f_mod, 1.0)
+    x = g.copy()
+    ff = (n > FAST_FORWARD_PULSES) & ((gamma == 0.0) | (gamma == 1.0))
+    if ff.any():
+        z = rng.numpy_normal_quantile(rng.numpy_uniform(key_skip, 2 * idx[ff] + np.uint64(1)))
+        nf = n[ff].astype(np.float64)
+        a = f[ff] * dg[ff] / span
+        lin = x[ff] + sign[ff] * f[ff] * dg[ff] * (nf + c2c * np.sqrt(nf) * z)
+        a_ok = np.where(a < 1.0, a, 0.0)
+        u = np.clip(u0[ff] * np.exp(nf * np.log1p(-a_ok) - a_ok * c2c * np.sqrt(nf) * z / (1.0 - a_ok)), 0.0, 1.0)
+        soft = np.where(up[ff], g_max - u * span, g_min + u * span)
+        soft = np.where(a < 1.0, soft, np.where(up[ff], g_max, g_min))
+        x[ff] = np.where(gamma[ff] == 0.0, lin, soft)
+    loop = ~ff & (n > 0)
+    base = idx * np.uint64(max_pulses)
+    for k in range(int(n[loop].max()) if loop.any() else 0):
+        m = loop & (n > k)
+        u = np.where(up[m], (g_max - x[m]) / span, (x[m] - g_min) / span)
+        zk = rng.numpy_normal_quantile(rng.numpy_uniform(key, base[m] + np.uint64(k)))
+        gm = gamma[m]
+        step = f[m] * dg[m] * np.where(gm != 0.0, np.maximum(u, 0.0) ** gm, 1.0) * (1.0 + c2c * zk)
+        x[m] = np.clip(x[m] + sign[m] * step, g_min, g_max)
+    return np.clip(x, g_min, g_max).reshape(shape), n.reshape(shape)
+
+
+@njit(**INLINE_JIT)
+def _verify_one(d, mean, sigma, target, tolerance, read, ok, key):
+    value = max(mean[d] + sigma[d] * rng.normal(key, np.uint64(d)), 0.0)
+    read[d] = value
+    ok[d] = abs(target[d] - value) <= tolerance
+
+
+@njit(**JIT)
+def _verify_serial(mean, sigma, target, tolerance, read, ok, seed):
+    key = rng.stream_key(seed, rng.STREAM_READ)
+    for d in range(mean.size):
+        _verify_one(d, mean, sigma, target, tolerance, read, ok, key)
+
+
+@njit(**PARALLEL_JIT)
+def _verify_parallel(mean, sigma, target, tolerance, read, ok, seed):
+    key = rng.stream_key(seed, rng.STREAM_READ)
+    for d in prange(mean.size):
+        _verify_one(d, mean, sigma, target, tolerance, read, ok, key)
+
+
+def _verify_args(mean, sigma, target, tolerance, seed):
+    mean = _flat(mean, "mean")
+    sigma = _flat(sigma, "sigma", mean.size)
+    if sigma.size and sigma.min() < 0.0:
+        raise ValueError("sigma must be non-negative (uS)")
+    target = _flat(target, "target", mean.size)
+    tolerance = scalar_in_range(tolerance, 0.0, 1e4, "tolerance", " uS")
+    return mean, sigma, target, tolerance, check_seed(seed)
+
+
+def verify_read(mean, sigma, target, *, tolerance, seed):
+    """One verify read of each device: ``read = max(mean + sigma xi, 0)`` (uS; `mean` the conductance
+    the read sees, relaxation and stuck faults included, `sigma` its read-noise standard deviation)
+    and whether it lies within `tolerance` (uS) of `target`. Returns ``(read, ok)``, flat."""
+    mean, sigma, target, tolerance, seed = _verify_args(mean, sigma, target, tolerance, seed)
+    read = np.empty_like(mean)
+    ok = np.empty(mean.size, dtype=np.bool_)
+    kernel = pick("programming.verify_read", mean.size)
+    kernel(mean, sigma, target, tolerance, read, ok, seed)
+    return read, ok
+
+
+def numpy_verify_read(mean, sigma, target, *, tolerance, seed):
+    """NumPy twin of `verify_read`."""
+    mean, sigma, target, tolerance, seed = _verify_args(mean, sigma, target, tolerance, seed)
+    key = rng.numpy_stream_key(seed, rng.STREAM_READ)
+    z = rng.numpy_normal_quantile(rng.numpy_uniform(key, np.arange(mean.size, dtype=np.uint64)))
+    read = np.maximum(mean + sigma * z, 0.0)
+    return read, np.abs(target - read) <= tolerance
+
+
+register_twins("programming.apply_pulses", _apply_serial, _apply_parallel)
+register_twins("programming.verify_read", _verify_serial, _verify_parallel)
