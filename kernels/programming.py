@@ -19,7 +19,8 @@ per-device ``dg_up``, ``dg_down`` (device-to-device spread, SET/RESET asymmetry;
   steps, PCM's abrupt partial RESET): ``n = floor(|request| / s + u)`` pulses of ``f = 1``,
   with ``s`` the expected step at the device's present conductance and ``u`` uniform
   (stochastic rounding: the expected change is the request, also for requests below one step,
-  as in aihwkit's stochastic pulse trains); ``at_least_one`` makes it ``max(n, 1)`` (a verify
+  as in aihwkit's stochastic pulse trains; for gamma 1 the count inverts the soft-bounds response,
+  and a request to or past the bound is planned as `RATIO_FLOOR` short of it); ``at_least_one`` makes it ``max(n, 1)`` (a verify
   correction always pulses);
 * amplitude-modulated pulses (``modulated`` true: PCM's gradual SET, whose amplitude or width a
   program-and-verify loop scales with the error): ``n = ceil(|request| / s)`` pulses of
@@ -47,6 +48,10 @@ from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
 from .validate import check_seed, finite_array, positive_int, scalar_in_range
 
+RATIO_FLOOR = 0.05
+"""A soft bound is only approached: a request to (or past) it is planned as 95 % of the way
+(``3 / a`` pulses for steps of a share ``a`` of the range)."""
+
 FAST_FORWARD_PULSES = 32
 """Pulse counts above which a gamma-0 or gamma-1 train is summed in one draw (see module doc)."""
 
@@ -72,9 +77,9 @@ def _planned_pulses(x, r, dg, gamma, g_min, g_max, max_pulses):
         return 0.0, 1.0
     if gamma == 1.0:
         a = dg / span
-        ratio = 1.0 - abs(r) / (span * u0)
-        if ratio <= 0.0 or a >= 1.0:
+        if a >= 1.0:
             return float(max_pulses), 0.0
+        ratio = max(1.0 - abs(r) / (span * u0), RATIO_FLOOR)
         return np.log(ratio) / np.log1p(-a), ratio
     return abs(r) / (dg * (u0 ** gamma if gamma != 0.0 else 1.0)), 1.0
 
@@ -239,10 +244,9 @@ def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None
     # planned full pulses q and, for gamma 1, the final-to-present distance ratio
     with np.errstate(divide="ignore", invalid="ignore"):
         a_plan = plan / span
-        ratio_raw = 1.0 - np.abs(request) / (span * u0)
-        to_bound = (ratio_raw <= 0.0) | (a_plan >= 1.0)
-        q_soft = np.where(to_bound, float(max_pulses), np.log(np.where(to_bound, 0.5, ratio_raw))
-                          / np.log1p(-np.where(a_plan < 1.0, a_plan, 0.0)))
+        ratio_raw = np.maximum(1.0 - np.abs(request) / (span * u0), RATIO_FLOOR)
+        to_bound = a_plan >= 1.0
+        q_soft = np.where(to_bound, float(max_pulses), np.log(ratio_raw) / np.log1p(-np.where(a_plan < 1.0, a_plan, 0.0)))
         ratio = np.where(to_bound, 0.0, ratio_raw)
         local = plan * np.where(gamma != 0.0, np.maximum(u0, 0.0) ** gamma, 1.0)
         q_other = np.abs(request) / local

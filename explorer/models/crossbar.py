@@ -84,6 +84,11 @@ class CrossbarModel(param.Parameterized):
     common_mode_offset_uS = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-2.0, 2.0), step=0.05,
                                          label="Additive common mode (µS)",
                                          doc="Adds to every conductance at read (leakage, offset), uS.")
+    adc_offset_lsb = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-4.0, 4.0), step=0.1,
+                                  label="ADC offset (LSB)", doc=(
+        "Static offset of every ADC, in its least significant bits (added to the analog output "
+        "before conversion; illustrative: a systematic error program-and-verify cannot see and "
+        "gradient-descent programming can learn around when the inputs have a non-zero mean)."))
     calibrate_gain = param.Boolean(False, label="Gain calibration", doc=(
         "Global gain calibration (physics reference section 8): scale outputs by "
         "ref / mean|y_cal(t)|, ref read right after programming."))
@@ -102,7 +107,8 @@ class CrossbarModel(param.Parameterized):
         self.slice_bits  # validates the slicing
 
     READ_TIME = ("dac_bits", "x_max", "input_slice_bits", "adc_bits", "adc_range", "ir_drop",
-                 "wire_resistance_ohm", "common_mode_gain", "common_mode_offset_uS", "calibrate_gain")
+                 "wire_resistance_ohm", "common_mode_gain", "common_mode_offset_uS", "calibrate_gain",
+                 "adc_offset_lsb")
     """The read-time parameters: `ProgrammedCrossbar.mvm` reads with their current values (and the
     device's `Device.READ_TIME` knobs). Every other parameter is programming-time, frozen by
     `program`."""
@@ -138,11 +144,16 @@ class CrossbarModel(param.Parameterized):
         pairs = 1 if self.mapping.startswith("offset") else 2
         return pairs * self.n_slices
 
-    def program(self, W, seed, w_max=None):
+    def program(self, W, seed, w_max=None, method="statistical", **knobs):
         """Encode `W` (rows = inputs, columns = outputs) and program every device; a `ProgrammedCrossbar`.
 
-        Weights are normalized by `w_max` (default ``max|W|``); entries beyond it clip.
+        Weights are normalized by `w_max` (default ``max|W|``); entries beyond it clip. `method`:
+        "statistical" (the post-verify statistics of the cited papers, no history), "one-shot",
+        "verify" or "gdp" with their `knobs` (`explorer.models.programming`): the run goes to its
+        end and the crossbar's ``history`` holds its per-iteration errors and costs.
         """
+        if method != "statistical" or knobs:
+            return self.programming_run(W, seed, method=method, w_max=w_max, **knobs).run()
         seed = check_seed(seed)
         W = finite_array(W, "W")
         if W.ndim != 2 or min(W.shape) < 1:
@@ -152,6 +163,13 @@ class CrossbarModel(param.Parameterized):
         elif not (np.isfinite(w_max) and w_max > 0):
             raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
         return ProgrammedCrossbar(self, W, float(w_max), seed)
+
+    def programming_run(self, W, seed, method="verify", w_max=None, **knobs):
+        """A steppable `ProgrammingRun` of `W` by `method` ("one-shot", "verify", "gdp") with its knobs
+        (`explorer.models.programming.ProgrammingMethod`); `run.step(n)` advances it."""
+        from .programming import ProgrammingMethod
+
+        return ProgrammingMethod.checked(method, **knobs).run(self, W, seed, w_max=w_max)
 
 
 class ProgrammedCrossbar:
@@ -172,6 +190,11 @@ class ProgrammedCrossbar:
     `version` and by the values of exactly the settings each one read; every change of the
     state bumps `version`.
     """
+
+    history = None
+    """Per-iteration errors and costs of the programming run that programmed it (None: statistical)."""
+    programming = None
+    """The `ProgrammingRun` that programmed it (None: statistical)."""
 
     def __init__(self, model, W, w_max, seed, previous=None, config=None, device=None):
         self.model = model

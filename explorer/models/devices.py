@@ -57,6 +57,16 @@ class DeviceArray:
         self.reads += int(n_reads)
         self.version += 1
 
+    def replace_state(self, state):
+        """Replace the programmed state by `state` (the same keys, arrays of the same shape; e.g. the
+        devices after a round of programming pulses, `explorer.models.programming`) and bump
+        `version`, so that no result derived from the old state is served again."""
+        missing = sorted(set(self.state) - set(state))
+        if missing:
+            raise ValueError(f"state must keep every key of the programmed state; missing {missing}")
+        self.state = state
+        self.version += 1
+
     @property
     def shape(self):
         return self.targets.shape

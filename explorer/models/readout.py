@@ -137,8 +137,11 @@ class ReadOut:
                 rm, rv = ref_moments
                 ref_out, _ = crossbar.noise_adc(rm, rv, seed=seed, adc_bits=None, y_max=1.0,
                                                 offset=(len(volts) + k) * B * C)
+            y_max = np.repeat(ranges[k], enc.cols)
+            if s.adc_offset_lsb and s.adc_bits is not None:  # every ADC reads this many LSBs high
+                mean = mean + s.adc_offset_lsb * y_max / crossbar.adc_top(s.adc_bits)
             _, clipped = crossbar.noise_adc(
-                mean, var, seed=seed, adc_bits=s.adc_bits, y_max=np.repeat(ranges[k], enc.cols),
+                mean, var, seed=seed, adc_bits=s.adc_bits, y_max=y_max,
                 offset=k * B * C, ref=ref_out, scale=chunk_weights[k] * scale, n_out=enc.cols, out=y)
             adc_clipped += clipped
         stats = {"dac_clipped": dac_clipped, "adc_clipped": adc_clipped,
