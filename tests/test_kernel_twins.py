@@ -5,7 +5,7 @@ and once with every kernel serial (threshold 2**62), on inputs large enough to s
 import numpy as np
 import pytest
 
-from kernels import _jit, crossbar, flash, pcm, pulsed, rram
+from kernels import _jit, crossbar, flash, pcm, programming, pulsed, rram
 
 N = 5000
 rand = np.random.default_rng(0)
@@ -36,6 +36,11 @@ EXAMPLES = {
                                                dg_up=0.1, dg_down=0.08, c2c=0.3, seed=10),
     "pulsed.to_target": lambda: pulsed.pulse_to_target(0.0, TARGETS, g_min=0.0, g_max=10.0,
                                                        dg_up=0.05, dg_down=0.05, c2c=0.3, seed=11),
+    "programming.apply_pulses": lambda: programming.apply_pulses(
+        TARGETS, np.linspace(-3.0, 3.0, 500), g_min=0.0, g_max=10.0, dg_up=0.05, dg_down=0.04, c2c=0.3,
+        at_least_one=True, seed=13),
+    "programming.verify_read": lambda: programming.verify_read(TARGETS, np.full(500, 0.1), TARGETS, tolerance=0.1,
+                                                               seed=14),
     "crossbar.dac": lambda: crossbar.dac(X, bits=6, x_max=0.8),
     "crossbar.noise_adc": lambda: crossbar.noise_adc(X[:, :200] * 5.0, np.abs(X[:, 100:]), seed=12, adc_bits=6,
                                                      y_max=4.0),
