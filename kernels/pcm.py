@@ -13,7 +13,8 @@ Two calibrations share one structure (physics-reference sections 1 and 2):
 Programming draws ``g_prog`` and the drift exponent ``nu`` once per device;
 every read at time ``t`` after programming applies power-law drift
 ``g_prog ((t + t0)/t0)^-nu`` and draws new 1/f read noise. Conductances in uS,
-times in seconds.
+times in seconds. The public wrappers take and return float64 arrays; the kernels
+compute in float32 with vectorizable functions (see below).
 """
 
 import numpy as np
@@ -21,17 +22,57 @@ from numba import njit, prange
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
+from .fmath import exp32, log32
 from .validate import check_seed, check_time, in_range, scalar_in_range
 
-VARIANT_JOSHI = 0
-VARIANT_HERMES_2 = 1
-VARIANT_HERMES_1 = 2
+VARIANT_JOSHI = "joshi"
+VARIANT_HERMES_2 = "hermes-2"
+VARIANT_HERMES_1 = "hermes-1"
+VARIANTS = (VARIANT_JOSHI, VARIANT_HERMES_2, VARIANT_HERMES_1)
+"""The calibrations a public wrapper's ``variant`` accepts; the kernels get the position in this
+tuple (0, 1, 2) as an integer code."""
 
-_R_CLIP = 1e-7  # smallest relative conductance in the logarithms, as aihwkit's _ZERO_CLIP
+_JOSHI, _HERMES_2, _HERMES_1 = range(3)
 
-# Section 2 fits: programming-noise cubic coefficients (uS).
-_HERMES2_PROG = (0.16603, 4.71806, -8.48101, 4.68961)
-_HERMES1_PROG = (0.15782, 2.32444, -2.16311, 0.68842)
+# The kernels compute in float32 (conductances in uS to about 1e-7 relative, far below every noise
+# of the model) with `kernels.fmath`'s logarithm and exponential and `rng.normal_f32`: no branch and
+# no library call per element, so LLVM vectorizes every loop (eight devices per AVX2 instruction).
+# Each piecewise fit is evaluated as both pieces and a selection. Inputs and outputs stay float64.
+_F = np.float32
+_R_CLIP = _F(1e-7)  # smallest relative conductance in the logarithms, as aihwkit's _ZERO_CLIP
+_NEVER = _F(3e38)  # a threshold above every relative conductance: the first piece applies everywhere
+_ZERO = _F(0.0)
+
+# Programming-noise standard deviation (uS), a cubic in r = g_target/g_max: (c0, c1, c2, c3)
+# (sections 1 and 2). Joshi's fit is for g_max = 25 uS and is scaled by g_max/25 in the kernel.
+_PROG = (
+    tuple(_F(c) for c in (0.26348, 1.9650, -1.1731, 0.0)),  # Joshi (quadratic)
+    tuple(_F(c) for c in (0.16603, 4.71806, -8.48101, 4.68961)),  # HERMES, 2 devices
+    tuple(_F(c) for c in (0.15782, 2.32444, -2.16311, 0.68842)),  # HERMES, 1 device
+)
+
+# Mean and spread of the drift exponent nu, each in two pieces: below r_split
+# ``clip(a ln r + b, lo, hi)``, from r_split on ``q2 r^2 + q1 r + q0``, as
+# (r_split, a, b, lo, hi, q2, q1, q0) for the mean, then the same eight for the spread.
+_DRIFT = (
+    tuple(_F(c) for c in (_NEVER, -0.0155, 0.0244, 0.049, 0.1, 0.0, 0.0, 0.0,  # Joshi: one piece
+                          _NEVER, -0.0125, -0.0059, 0.008, 0.045, 0.0, 0.0, 0.0)),
+    tuple(_F(c) for c in (0.0945, -0.0387, -0.0182, 0.072, 0.13, -0.0436, -0.0126, 0.0736,
+                          0.3055, -0.0117, -0.0057, 0.0091, 0.04, -0.0118, 0.0093, 0.0073)),
+    tuple(_F(c) for c in (0.0945, -0.0387, -0.0182, 0.072, 0.13, -0.0436, -0.0126, 0.0736,
+                          0.3039, -0.0120, -0.0023, 0.0124, 0.04, -0.0165, 0.0116, 0.0104)),
+)
+
+# Relative 1/f read-noise amplitude Q_s. Joshi: ``min(0.0088 r^-0.65, 0.2)`` (the fit's
+# ``max(r^0.65, 1e-3)`` never binds below the 0.2 cap). HERMES: below r_split
+# ``clip(a ln r + b, lo, hi)``, from r_split on ``c3 r^3 + c2 r^2 + c1 r + c0``, as
+# (r_split, a, b, lo, hi, c3, c2, c1, c0); the Joshi row is unused (its law is a power).
+_Q_JOSHI_A, _Q_JOSHI_EXP, _Q_JOSHI_MAX = _F(0.0088), _F(-0.65), _F(0.2)
+_READ_Q = (
+    tuple(_F(c) for c in (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)),
+    tuple(_F(c) for c in (0.16, -0.0117, -0.0069, 0.015, 0.04, 0.0069, -0.0280, 0.0211, 0.0123)),
+    tuple(_F(c) for c in (0.1591, -0.0078, 0.0038, 0.0179, 0.04, 0.0664, -0.1352, 0.0768, 0.0088)),
+)
 
 
 @njit(**INLINE_JIT)
@@ -40,109 +81,128 @@ def _clip(x, lo, hi):
 
 
 @njit(**INLINE_JIT)
-def sigma_program(g_target, g_max, variant):
-    """Programming-noise standard deviation (uS) at target `g_target`."""
-    r = g_target / g_max
-    if variant == VARIANT_JOSHI:
-        s = 0.26348 + 1.9650 * r - 1.1731 * r * r
-        return max(s, 0.0) * g_max / 25.0
-    if variant == VARIANT_HERMES_2:
-        c = _HERMES2_PROG
-    else:
-        c = _HERMES1_PROG
-    return max(c[0] + r * (c[1] + r * (c[2] + r * c[3])), 0.0)
+def _two_pieces(r, lr, c, k):
+    """``clip(a ln r + b, lo, hi)`` below r_split, the quadratic from there on (coefficients c[k:k+8])."""
+    low = _clip(c[k + 1] * lr + c[k + 2], c[k + 3], c[k + 4])
+    high = (c[k + 5] * r + c[k + 6]) * r + c[k + 7]
+    return low if r < c[k] else high
 
 
 @njit(**INLINE_JIT)
-def drift_mean_sd(g_target, g_max, variant):
-    """Mean and spread of the drift exponent nu at target `g_target`."""
-    r = max(abs(g_target) / g_max, _R_CLIP)
-    lr = np.log(r)
-    if variant == VARIANT_JOSHI:
-        return (_clip(-0.0155 * lr + 0.0244, 0.049, 0.1),
-                _clip(-0.0125 * lr - 0.0059, 0.008, 0.045))
-    if r < 0.0945:
-        mu = _clip(-0.0387 * lr - 0.0182, 0.072, 0.13)
-    else:
-        mu = -0.0436 * r * r - 0.0126 * r + 0.0736
-    if variant == VARIANT_HERMES_2:
-        if r < 0.3055:
-            sd = _clip(-0.0117 * lr - 0.0057, 0.0091, 0.04)
-        else:
-            sd = -0.0118 * r * r + 0.0093 * r + 0.0073
-    else:
-        if r < 0.3039:
-            sd = _clip(-0.0120 * lr - 0.0023, 0.0124, 0.04)
-        else:
-            sd = -0.0165 * r * r + 0.0116 * r + 0.0104
-    return mu, sd
+def sigma_program(g_target, inv_g_max, prog):
+    """Programming-noise standard deviation (uS, float32) at target `g_target` (uS, float32), for
+    the cubic `prog` of one variant already scaled to g_max (`_PROG`; sections 1 and 2)."""
+    r = g_target * inv_g_max
+    return max(prog[0] + r * (prog[1] + r * (prog[2] + r * prog[3])), _ZERO)
 
 
 @njit(**INLINE_JIT)
-def read_noise_q(g_prog, g_max, variant):
-    """Relative 1/f noise amplitude Q_s of a device programmed to `g_prog`."""
-    r = max(abs(g_prog) / g_max, _R_CLIP)
-    if variant == VARIANT_JOSHI:
-        return min(0.0088 / max(r ** 0.65, 1e-3), 0.2)
-    if variant == VARIANT_HERMES_2:
-        if r < 0.16:
-            return _clip(-0.0117 * np.log(r) - 0.0069, 0.015, 0.04)
-        return 0.0069 * r ** 3 - 0.0280 * r * r + 0.0211 * r + 0.0123
-    if r < 0.1591:
-        return _clip(-0.0078 * np.log(r) + 0.0038, 0.0179, 0.04)
-    return 0.0664 * r ** 3 - 0.1352 * r * r + 0.0768 * r + 0.0088
+def drift_mean_sd(g_target, inv_g_max, drift):
+    """Mean and spread of the drift exponent nu (float32) at target `g_target` (uS), for the
+    coefficients `drift` of one variant (`_DRIFT`; sections 1 and 2)."""
+    r = max(abs(g_target) * inv_g_max, _R_CLIP)
+    lr = log32(r)
+    return _two_pieces(r, lr, drift, 0), _two_pieces(r, lr, drift, 8)
 
 
 @njit(**INLINE_JIT)
-def _program_one(i, g_target, g_prog, nu, g_max, prog_scale, key_p, key_d, variant):
-    gt = g_target[i]
-    g_prog[i] = max(gt + prog_scale * sigma_program(gt, g_max, variant) * rng.normal(key_p, i), 0.0)
-    mu, sd = drift_mean_sd(gt, g_max, variant)
-    nu[i] = abs(mu + sd * rng.normal(key_d, i))
+def read_noise_q(g_prog, inv_g_max, joshi, q):
+    """Relative 1/f noise amplitude Q_s (float32) of a device programmed to `g_prog` (uS):
+    Joshi's power law if `joshi`, else the HERMES fit with coefficients `q` (`_READ_Q`)."""
+    r = max(abs(g_prog) * inv_g_max, _R_CLIP)
+    lr = log32(r)
+    if joshi:
+        return min(_Q_JOSHI_A * exp32(_Q_JOSHI_EXP * lr), _Q_JOSHI_MAX)
+    low = _clip(q[1] * lr + q[2], q[3], q[4])
+    high = ((q[5] * r + q[6]) * r + q[7]) * r + q[8]
+    return low if r < q[0] else high
+
+
+@njit(**INLINE_JIT)
+def _program_coefficients(g_max, seed, variant):
+    """Per-call constants of the programming loop: the variant's noise cubic scaled to g_max,
+    its drift coefficients, 1/g_max and the two stream keys."""
+    scale = _F(g_max / 25.0) if variant == _JOSHI else _F(1.0)
+    c = _PROG[variant]
+    prog = (c[0] * scale, c[1] * scale, c[2] * scale, c[3] * scale)
+    return (prog, _DRIFT[variant], _F(1.0 / g_max), rng.stream_key(seed, rng.STREAM_PROGRAM),
+            rng.stream_key(seed, rng.STREAM_DRIFT))
+
+
+# The per-device helpers take and return scalars and the loops load and store the arrays
+# themselves: a helper storing into an array argument keeps LLVM from vectorizing the loop
+# (`kernels._jit.INLINE_JIT`).
+@njit(**INLINE_JIT)
+def _program_one(g_target, i, inv_g_max, prog_scale, key_p, key_d, prog, drift):
+    """Programmed conductance (uS) and drift exponent (float32) of device `i` with target `g_target`."""
+    noise = prog_scale * sigma_program(g_target, inv_g_max, prog)
+    g_prog = max(g_target + noise * rng.normal_f32(key_p, i), _ZERO)
+    mu, sd = drift_mean_sd(g_target, inv_g_max, drift)
+    return g_prog, abs(mu + sd * rng.normal_f32(key_d, i))
 
 
 @njit(**JIT)
 def _program_serial(g_target, g_prog, nu, g_max, prog_scale, seed, variant):
-    key_p = rng.stream_key(seed, rng.STREAM_PROGRAM)
-    key_d = rng.stream_key(seed, rng.STREAM_DRIFT)
+    prog, drift, inv_g_max, key_p, key_d = _program_coefficients(g_max, seed, variant)
+    scale = _F(prog_scale)
     for i in range(g_target.size):
-        _program_one(i, g_target, g_prog, nu, g_max, prog_scale, key_p, key_d, variant)
+        g_prog[i], nu[i] = _program_one(_F(g_target[i]), i, inv_g_max, scale, key_p, key_d, prog, drift)
 
 
 @njit(**PARALLEL_JIT)
 def _program_parallel(g_target, g_prog, nu, g_max, prog_scale, seed, variant):
-    key_p = rng.stream_key(seed, rng.STREAM_PROGRAM)
-    key_d = rng.stream_key(seed, rng.STREAM_DRIFT)
+    prog, drift, inv_g_max, key_p, key_d = _program_coefficients(g_max, seed, variant)
+    scale = _F(prog_scale)
     for i in prange(g_target.size):
-        _program_one(i, g_target, g_prog, nu, g_max, prog_scale, key_p, key_d, variant)
+        g_prog[i], nu[i] = _program_one(_F(g_target[i]), i, inv_g_max, scale, key_p, key_d, prog, drift)
 
 
 @njit(**INLINE_JIT)
-def _read_one(i, g_prog, nu, out, g_max, log_ratio, noise_time, key, variant):
-    gp = g_prog[i]
-    g_drift = gp * np.exp(-nu[i] * log_ratio)
-    q = read_noise_q(gp, g_max, variant)
-    out[i] = max(g_drift + abs(g_drift) * q * noise_time * rng.normal(key, i), 0.0)
+def _drifted(gp, nu, drift_log):
+    """Drifted conductance ``g_prog exp(-nu drift_log)`` (float32); drift_log is
+    ``drift_scale ln((t + t0)/t0)``."""
+    return gp * exp32(-nu * drift_log)
+
+
+@njit(**INLINE_JIT)
+def _read_one(g_prog, nu, i, inv_g_max, drift_log, noise_time, key, joshi, q):
+    """One read (uS, float32) of device `i`: drift, then 1/f noise, clipped at 0."""
+    g_drift = _drifted(g_prog, nu, drift_log)
+    sigma = abs(g_drift) * read_noise_q(g_prog, inv_g_max, joshi, q) * noise_time
+    return max(g_drift + sigma * rng.normal_f32(key, i), _ZERO)
 
 
 @njit(**JIT)
-def _read_serial(g_prog, nu, out, g_max, log_ratio, noise_time, seed, variant):
+def _read_serial(g_prog, nu, out, g_max, drift_log, noise_time, seed, variant):
     key = rng.stream_key(seed, rng.STREAM_READ)
-    for i in range(g_prog.size):
-        _read_one(i, g_prog, nu, out, g_max, log_ratio, noise_time, key, variant)
+    q = _READ_Q[variant]
+    inv_g_max, dl, nt = _F(1.0 / g_max), _F(drift_log), _F(noise_time)
+    if variant == _JOSHI:  # one loop per law, so that the loops have no branch
+        for i in range(g_prog.size):
+            out[i] = _read_one(_F(g_prog[i]), _F(nu[i]), i, inv_g_max, dl, nt, key, True, q)
+    else:
+        for i in range(g_prog.size):
+            out[i] = _read_one(_F(g_prog[i]), _F(nu[i]), i, inv_g_max, dl, nt, key, False, q)
 
 
 @njit(**PARALLEL_JIT)
-def _read_parallel(g_prog, nu, out, g_max, log_ratio, noise_time, seed, variant):
+def _read_parallel(g_prog, nu, out, g_max, drift_log, noise_time, seed, variant):
     key = rng.stream_key(seed, rng.STREAM_READ)
-    for i in prange(g_prog.size):
-        _read_one(i, g_prog, nu, out, g_max, log_ratio, noise_time, key, variant)
+    q = _READ_Q[variant]
+    inv_g_max, dl, nt = _F(1.0 / g_max), _F(drift_log), _F(noise_time)
+    if variant == _JOSHI:
+        for i in prange(g_prog.size):
+            out[i] = _read_one(_F(g_prog[i]), _F(nu[i]), i, inv_g_max, dl, nt, key, True, q)
+    else:
+        for i in prange(g_prog.size):
+            out[i] = _read_one(_F(g_prog[i]), _F(nu[i]), i, inv_g_max, dl, nt, key, False, q)
 
 
 def _check_variant(variant):
-    if variant not in (VARIANT_JOSHI, VARIANT_HERMES_2, VARIANT_HERMES_1):
-        raise ValueError(f"variant must be one of 0 (Joshi), 1 (HERMES, 2 devices), 2 (HERMES, 1 device), got {variant!r}")
-    return int(variant)
+    """The kernels' integer code of `variant` (one of `VARIANTS`)."""
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(repr(v) for v in VARIANTS)}, got {variant!r}")
+    return VARIANTS.index(variant)
 
 
 def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSHI):
@@ -150,7 +210,8 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
 
     Returns ``(g_prog, nu)``: the programmed conductances (uS) and the drift
     exponents, drawn once per device and kept (section 1 or 2 of the physics
-    reference). Arrays keep the shape of `g_target`.
+    reference; `variant` one of `VARIANTS`). Arrays keep the shape of `g_target`
+    (float64; computed in float32).
     """
     variant = _check_variant(variant)
     g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
@@ -166,8 +227,9 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
 
 
 def _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant):
-    """Checked arguments of a read: shape, flat g_prog and drift-scaled nu, g_max, variant,
-    ``ln((t + t0)/t0)`` and the 1/f noise factor ``read_noise_scale sqrt(ln((t + t0 + t_r)/(2 t_r)))``."""
+    """Checked arguments of a read: shape, flat g_prog and nu, g_max, variant code,
+    ``drift_scale ln((t + t0)/t0)`` and the 1/f noise factor
+    ``read_noise_scale sqrt(ln((t + t0 + t_r)/(2 t_r)))``."""
     variant = _check_variant(variant)
     t = check_time(t)
     g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
@@ -179,62 +241,74 @@ def _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, 
         raise ValueError(f"nu must have the shape of g_prog {g_prog.shape}, got {nu.shape}")
     t_total = t + t0
     noise_time = read_noise_scale * np.sqrt(np.log((t_total + t_read) / (2.0 * t_read)))
-    return (g_prog.shape, np.ascontiguousarray(g_prog).ravel(),
-            np.ascontiguousarray(nu).ravel() * drift_scale, g_max, variant, np.log(t_total / t0), noise_time)
+    return (g_prog.shape, np.ascontiguousarray(g_prog).ravel(), np.ascontiguousarray(nu).ravel(), g_max,
+            variant, drift_scale * np.log(t_total / t0), noise_time)
 
 
 def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_scale=1.0,
          variant=VARIANT_JOSHI):
-    """Read PCM devices `t` seconds after programming; returns conductances in uS.
+    """Read PCM devices `t` seconds after programming; returns conductances in uS (float64).
 
     Drift ``g_prog ((t + t0)/t0)^(-drift_scale nu)`` and 1/f read noise of
     standard deviation ``|g_drift| Q_s sqrt(ln((t + t0 + t_read)/(2 t_read)))``
-    drawn anew at each read (physics reference, sections 1 and 2).
+    drawn anew at each read (physics reference, sections 1 and 2; `variant` one of
+    `VARIANTS`), clipped at 0 uS; computed in float32.
     """
     seed = check_seed(seed)
-    shape, flat_g, flat_nu, g_max, variant, log_ratio, noise_time = _read_args(
+    shape, flat_g, flat_nu, g_max, variant, drift_log, noise_time = _read_args(
         g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
     out = np.empty_like(flat_g)
     kernel = pick("pcm.read", flat_g.size)
-    kernel(flat_g, flat_nu, out, g_max, log_ratio, noise_time, seed, variant)
+    kernel(flat_g, flat_nu, out, g_max, drift_log, noise_time, seed, variant)
     return out.reshape(shape)
 
 
 @njit(**INLINE_JIT)
-def _moments_one(i, g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
-    gp = g_prog[i]
-    g_drift = gp * np.exp(-nu[i] * log_ratio)
-    mean[i] = max(g_drift, 0.0)
-    sigma[i] = abs(g_drift) * read_noise_q(gp, g_max, variant) * noise_time
+def _moments_one(g_prog, nu, inv_g_max, drift_log, noise_time, joshi, q):
+    """Mean (the drifted conductance clipped at 0) and 1/f noise standard deviation (uS, float32)."""
+    g_drift = _drifted(g_prog, nu, drift_log)
+    return max(g_drift, _ZERO), abs(g_drift) * read_noise_q(g_prog, inv_g_max, joshi, q) * noise_time
 
 
 @njit(**JIT)
-def _moments_serial(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
-    for i in range(g_prog.size):
-        _moments_one(i, g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant)
+def _moments_serial(g_prog, nu, mean, sigma, g_max, drift_log, noise_time, variant):
+    q = _READ_Q[variant]
+    inv_g_max, dl, nt = _F(1.0 / g_max), _F(drift_log), _F(noise_time)
+    if variant == _JOSHI:
+        for i in range(g_prog.size):
+            mean[i], sigma[i] = _moments_one(_F(g_prog[i]), _F(nu[i]), inv_g_max, dl, nt, True, q)
+    else:
+        for i in range(g_prog.size):
+            mean[i], sigma[i] = _moments_one(_F(g_prog[i]), _F(nu[i]), inv_g_max, dl, nt, False, q)
 
 
 @njit(**PARALLEL_JIT)
-def _moments_parallel(g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant):
-    for i in prange(g_prog.size):
-        _moments_one(i, g_prog, nu, mean, sigma, g_max, log_ratio, noise_time, variant)
+def _moments_parallel(g_prog, nu, mean, sigma, g_max, drift_log, noise_time, variant):
+    q = _READ_Q[variant]
+    inv_g_max, dl, nt = _F(1.0 / g_max), _F(drift_log), _F(noise_time)
+    if variant == _JOSHI:
+        for i in prange(g_prog.size):
+            mean[i], sigma[i] = _moments_one(_F(g_prog[i]), _F(nu[i]), inv_g_max, dl, nt, True, q)
+    else:
+        for i in prange(g_prog.size):
+            mean[i], sigma[i] = _moments_one(_F(g_prog[i]), _F(nu[i]), inv_g_max, dl, nt, False, q)
 
 
 def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_noise_scale=1.0,
                  variant=VARIANT_JOSHI):
-    """Mean and read-noise standard deviation (uS) of PCM devices read at time `t` (s).
+    """Mean and read-noise standard deviation (uS, float64) of PCM devices read at time `t` (s).
 
-    The mean is the drifted conductance of `read` and the standard deviation that
-    of its 1/f read noise, without drawing it: the crossbar uses them in the
-    variance identity of physics reference section 10 (the clip at 0 uS of a
+    The mean is the drifted conductance of `read` (the same float32 arithmetic) and the
+    standard deviation that of its 1/f read noise, without drawing it: the crossbar uses
+    them in the variance identity of physics reference section 10 (the clip at 0 uS of a
     single read is not applied to the noise).
     """
-    shape, flat_g, flat_nu, g_max, variant, log_ratio, noise_time = _read_args(
+    shape, flat_g, flat_nu, g_max, variant, drift_log, noise_time = _read_args(
         g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
     mean = np.empty_like(flat_g)
     sigma = np.empty_like(flat_g)
     kernel = pick("pcm.moments", flat_g.size)
-    kernel(flat_g, flat_nu, mean, sigma, g_max, log_ratio, noise_time, variant)
+    kernel(flat_g, flat_nu, mean, sigma, g_max, drift_log, noise_time, variant)
     return mean.reshape(shape), sigma.reshape(shape)
 
 
