@@ -127,7 +127,8 @@ class ProgrammingMethod(param.Parameterized):
         "GDP: stop when mean|error| / max|target| of a batch falls below this (aihwkit: 0.01; 0 never)."))
     init = param.Selector(default="one-shot", objects=["one-shot", "reset"],
                           doc="GDP: start from the one-shot train, or from the reset (erased) devices.")
-    eval_batch = param.Integer(64, bounds=(1, 4096), doc="Inputs of the evaluation batch of the MVM error.")
+    eval_batch = param.Integer(64, bounds=(1, 4096), doc=(
+        "Inputs of the evaluation batch of the MVM error (drawn from `input_distribution`, index 0)."))
     relax_amplitude = param.Number(0.03, bounds=(0.0, 1.0), doc=(
         "PCM: share by which a read right after a pulse overestimates the conductance (short-term "
         "relaxation, Boybat et al. NVMTS 2018). Illustrative: no magnitude was found (7b)."))
@@ -323,7 +324,7 @@ class ProgrammingRun:
         self._drift_seed = rng.derive_seed(seed, "programming", 2**31)
         self._push()
         s = self.settings
-        self.X_eval = _inputs("protocol", method.eval_batch, prog.rows, rng.derive_seed(seed, "inputs", 0), s.x_max)
+        self.X_eval = _inputs(method.input_distribution, method.eval_batch, prog.rows, rng.derive_seed(seed, "inputs", 0), s.x_max)
         self.Y_eval = self.X_eval @ W
         self.iteration = 0
         self.done = False
