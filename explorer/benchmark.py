@@ -231,6 +231,14 @@ def serve_start_time():
     return out
 
 
+def print_pcm_throughput():
+    """Run `pcm_throughput` and print its medians and their ratio."""
+    tn, tk = pcm_throughput()
+    print("PCM program, then read at 1 h and at 1 day, 1,000,000 devices (median of 7):")
+    print(f"  float64 NumPy {1e3 * tn:.1f} ms, Numba kernels {1e3 * tk:.1f} ms, speed-up {tn / tk:.2f}x "
+          f"({1 / tk:.1f} M devices/s programmed and read twice)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="changes per control (default 15)")
@@ -238,10 +246,15 @@ def main(argv=None):
     parser.add_argument("--browser", action="store_true",
                         help="also run the browser latency benchmark (explorer.browser_benchmark; ~15 min)")
     parser.add_argument("--browser-only", action="store_true", help="run only the browser latency benchmark")
+    parser.add_argument("--kernels-only", action="store_true",
+                        help="run only the PCM kernels against NumPy (program, then read at 1 h and 1 day)")
     args = parser.parse_args(argv)
     if args.browser_only:
         from explorer import browser_benchmark
         browser_benchmark.main([])
+        return
+    if args.kernels_only:
+        print_pcm_throughput()
         return
 
     print("Server side of an update (no browser): parameter change -> new data in the Bokeh figures, "
@@ -256,10 +269,7 @@ def main(argv=None):
         for name, p50, p95 in rows:
             print(f"  {name:<28} {1e3 * p50:8.1f} {1e3 * p95:8.1f}")
 
-    tn, tk = pcm_throughput()
-    print("PCM program, then read at 1 h and at 1 day, 1,000,000 devices (median of 7):")
-    print(f"  float64 NumPy {1e3 * tn:.1f} ms, Numba kernels {1e3 * tk:.1f} ms, speed-up {tn / tk:.2f}x "
-          f"({1 / tk:.1f} M devices/s programmed and read twice)")
+    print_pcm_throughput()
 
     tm, tp, tc = crossbar_pipeline()
     print("Crossbar read, 512 x 512 weights, batch of 1000 (differential, 2 slices, DAC, read noise, "
