@@ -1,12 +1,14 @@
-"""The float32 logarithm, exponential and square root of `kernels.fmath` against NumPy."""
+"""The float32 logarithm, exponential and square root of `kernels.fmath` against NumPy, compiled
+with the kernels' flags (fastmath included)."""
 
 import numpy as np
 from numba import njit
 
 from kernels import fmath
+from kernels._jit import JIT
 
 
-@njit(cache=True)
+@njit(**JIT)
 def _apply(kind, x):
     out = np.empty_like(x)
     for i in range(x.size):
@@ -19,7 +21,7 @@ def _apply(kind, x):
     return out
 
 
-@njit(cache=True)
+@njit(**JIT)
 def _roundtrip(x):
     bits = np.empty(x.size, np.int32)
     back = np.empty_like(x)

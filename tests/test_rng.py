@@ -8,6 +8,7 @@ import pytest
 from numba import njit
 
 from kernels import rng
+from kernels._jit import JIT
 
 
 @njit(cache=True)
@@ -64,9 +65,9 @@ def test_different_seeds_differ(seed):
     assert not np.allclose(rng.numpy_normal(seed, 1, 100), rng.numpy_normal(seed + 1, 1, 100))
 
 
-# `normal_f32`: the branch-free float32 normal of the device kernels.
+# `normal_f32`: the branch-free float32 normal of the device kernels, compiled with their flags.
 
-@njit(cache=True)
+@njit(**JIT)
 def _draw_f32(seed, stream, n):
     key = rng.stream_key(seed, stream)
     out = np.empty(n, np.float32)
@@ -75,7 +76,7 @@ def _draw_f32(seed, stream, n):
     return out
 
 
-@njit(cache=True)
+@njit(**JIT)
 def _f32_from_top_bits(top):
     out = np.empty(top.size, np.float32)
     for i in range(top.size):
