@@ -6,7 +6,7 @@ session executes this script and gets its own models; nothing is shared.
 
 import panel as pn
 
-from explorer.views import CrossbarView, DevicesView, EncodingView
+from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView
 from explorer.sessions import serve_resources_locally, session_created, session_destroyed
 
 OVERVIEW = """
@@ -35,8 +35,13 @@ read noise, IR drop on the wires, stuck devices and an ADC per column and
 slice. Compare ideal and analog outputs, and how the error moves with ADC bits
 and wire resistance.
 
-Coming in later releases: programming algorithms, reliability over time on a
-real network, and on-chip training.
+**Programming**: write a matrix with one-shot pulses, program-and-verify device by
+device, or gradient-descent programming through the array's own read-out; press
+Start and watch the errors, pulses and chip time converge, switch on IR drop and
+see which method learns around it, and compare the methods in one table.
+
+Coming in later releases: reliability over time on a real network, and on-chip
+training.
 
 Every plot states what it shows, with its equation and its source. The same seed
 gives the same numbers here and in a notebook:
@@ -64,6 +69,7 @@ DASHBOARDS = (
     ("Devices", "dev", DevicesView),
     ("Encoding", "enc", EncodingView),
     ("Crossbar", "xb", CrossbarView),
+    ("Programming", "prog", ProgrammingView),
 )
 
 

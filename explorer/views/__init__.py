@@ -7,5 +7,6 @@ In a notebook: ``import panel as pn; pn.extension("mathjax")`` then
 from .crossbar import CrossbarView
 from .devices import DevicesView
 from .encoding import EncodingView
+from .programming import ProgrammingView
 
-__all__ = ["CrossbarView", "DevicesView", "EncodingView"]
+__all__ = ["CrossbarView", "DevicesView", "EncodingView", "ProgrammingView"]

@@ -181,9 +181,10 @@ class ResultMemo:
 
         def run():
             # Explorers with a snapshot key share results across sessions; others compute their own.
-            if not hasattr(self.model, "snapshot_key"):
+            snapshot_key = getattr(self.model, "snapshot_key", None)
+            if snapshot_key is None:
                 return compute()
-            return shared_results().get((type(self.model).__name__, kind, self.model.snapshot_key()), compute)
+            return shared_results().get((type(self.model).__name__, kind, snapshot_key()), compute)
         return self.memo.keyed(kind, values, run)
 
     def clear(self):

@@ -1,0 +1,201 @@
+"""Model behind the Programming dashboard: one programming run, stepped and watched as it goes.
+
+Plain Param, no Panel; a notebook drives it as the dashboard does:
+
+    ex = ProgrammingExplorer(technology="RRAM", size=64, ir_drop=True)
+    ex.programming.method = "gdp"
+    ex.step(50)                       # 50 more iterations of the current run
+    ex.convergence()["mvm_error"]     # one entry per iteration (entry 0: before the first)
+    ex.comparison()                   # every method to its end on the same matrix and seed
+
+The run is state: it belongs to the settings it was started with, and any change of a setting
+(technology, size, method, a knob, a read-out control) starts a new one at iteration 0. The
+matrix is a section-12 protocol matrix from the weights stream of `seed`; the run draws its
+pulses, inputs and reads from the programming, inputs and read streams of `seed` (one stream per
+purpose, `kernels.rng.derive_seed`), so the same settings and seed give the same curves however
+the run is stepped.
+"""
+
+import threading
+
+import numpy as np
+import param
+
+from kernels.rng import derive_seed
+
+from ._serial import serialized
+from .drives_crossbar import DrivesCrossbar
+from .problems import protocol_weights
+from .programming import HISTORY_KEYS, ProgrammingMethod
+
+RUN_METHODS = ("one-shot", "verify", "gdp")
+"""The methods that program pulse by pulse (the statistical default has no run to watch)."""
+
+
+class ProgrammingExplorer(DrivesCrossbar):
+    """A protocol matrix programmed by one method, iteration by iteration, on a crossbar."""
+
+    technology = "RRAM"
+    size = param.Integer(64, bounds=(16, 256), step=16, doc="Rows and columns of the weight matrix.")
+    log10_wire_resistance = param.Number(np.log10(0.35), bounds=(-2.0, 1.0), step=0.05,
+                                         label="Wire resistance",
+                                         doc="Wire resistance per cell segment, log10 of ohm (IR drop on).")
+    programming = param.ClassSelector(class_=ProgrammingMethod, precedence=-1, doc=(
+        "The programming method and its knobs: those named in METHOD_CONTROLS are the dashboard's "
+        "controls, used as they are."))
+    iteration = param.Integer(0, bounds=(0, None), precedence=-1, constant=False, doc=(
+        "Iterations the current run has made (state, not a setting: the plots follow it)."))
+
+    READ_CONTROLS = ("ir_drop", "adc_bits", "adc_offset_lsb")
+    XB_DEFAULTS = {"n_slices": 1, "weight_bits": 8}
+    METHOD_CONTROLS = ("method", "tolerance", "max_iterations", "gain", "learning_rate", "batch_size")
+    """The programming method's knobs shown as controls (one place to add one)."""
+    METHOD_DEFAULTS = {"method": "verify", "max_iterations": 100}
+    """Where this dashboard starts from other defaults than `ProgrammingMethod`'s: a method with
+    a run, and iterations enough for GDP."""
+
+    def __init__(self, **params):
+        programming = params.pop("programming", None)
+        knobs = {k: params.pop(k) for k in list(params) if k in ProgrammingMethod.param and k != "name"}
+        super().__init__(**params)
+        self.programming = programming if programming is not None else ProgrammingMethod(
+            **{**self.METHOD_DEFAULTS, **knobs})
+        if programming is not None and knobs:
+            self.programming.param.update(**knobs)
+        if self.programming.method not in RUN_METHODS:
+            raise ValueError(f"method must be one of {list(RUN_METHODS)} here, got {self.programming.method!r}")
+        self._run = None
+        self._run_key = None
+        self._apply()
+        self.xb.param.watch(self._settings_changed, list(self.xb.param))
+        self.programming.param.watch(self._settings_changed, list(ProgrammingMethod.param))
+
+    snapshot_key = None
+    """A run is state: its results are not shared with other sessions."""
+
+    @classmethod
+    def _own_names(cls):
+        return [n for n in super()._own_names() if n not in ("programming", "iteration")]
+
+    def settings(self):
+        """Every setting (own, read-out controls, method knobs) as keyword arguments that rebuild
+        the explorer: ``ProgrammingExplorer(**ex.settings())``."""
+        return {**super().settings(), **{n: getattr(self.programming, n) for n in self.METHOD_CONTROLS}}
+
+    @property
+    def wire_resistance_ohm(self):
+        return float(10.0 ** self.log10_wire_resistance)
+
+    @param.depends("technology", "log10_wire_resistance", watch=True)
+    def _apply(self):
+        self.xb.param.update(technology=self.technology, wire_resistance_ohm=self.wire_resistance_ohm)
+
+    @param.depends("technology", "size", "log10_wire_resistance", "seed", watch=True)
+    def _own_changed(self):
+        self._settings_changed()
+
+    def _settings_changed(self, *events):
+        """A setting moved: the current run is for the old settings, so it ends (a new one starts
+        at iteration 0 on the next step or plot)."""
+        with self._lock_():
+            self._run = None
+        if self.iteration == 0:
+            self.param.trigger("iteration")
+        else:
+            self.iteration = 0
+
+    def _lock_(self):
+        """The explorer's lock (the one `serialized` methods hold): the dashboard steps the run
+        from a thread of its own while controls change settings."""
+        lock = self.__dict__.get("_lock")
+        return lock if lock is not None else self.__dict__.setdefault("_lock", threading.RLock())
+
+    # ------------------------------------------------------------------ the run
+
+    @serialized
+    def weights(self):
+        """The protocol matrix ``(size, size)`` from the weights stream of `seed`."""
+        return self.remember("problem", (self.size, self.seed),
+                             lambda: protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")))
+
+    @serialized
+    def run(self):
+        """The current `ProgrammingRun` (a new one if a setting changed since the last)."""
+        if self._run is None:
+            if self.programming.method not in RUN_METHODS:
+                raise ValueError(f"method must be one of {list(RUN_METHODS)} here, got {self.programming.method!r}")
+            self._run = self.programming.run(self.xb, self.weights(), derive_seed(self.seed, "programming"))
+        return self._run
+
+    @property
+    def done(self):
+        """Whether the current run has finished (converged, stopped, or out of iterations)."""
+        return self.run().done
+
+    def step(self, n_iterations=1, notify=True):
+        """`n_iterations` more iterations of the current run (fewer if it finishes); the plots
+        follow through `iteration` (set now, or by `notify()` later when `notify` is False: a
+        dashboard steps in a thread and tells its page on the page's own thread). Returns the
+        run's new history rows."""
+        with self._lock_():
+            rows = self.run().step(n_iterations)
+        if notify:
+            self.notify()
+        return rows
+
+    def notify(self):
+        """Set `iteration` to the current run's (the plots that follow it are redrawn)."""
+        with self._lock_():
+            iteration = self.run().iteration
+        if iteration != self.iteration:
+            self.iteration = iteration
+
+    def reset(self):
+        """Start the run again from iteration 0 (same settings, same seed: the same curve)."""
+        self._settings_changed()
+
+    # ------------------------------------------------------------------ plot data
+
+    @serialized
+    def convergence(self):
+        """The run's history so far: a dict of arrays, one entry per iteration (`HISTORY_KEYS`:
+        MVM and weight error, cumulative pulses, single-device reads, MVMs, chip time in s and
+        energy in J, converged), with the run's method and whether it is done."""
+        run = self.run()
+        return {**run.history, "method": run.kind, "done": run.done,
+                "max_iterations": run.method.max_iterations}
+
+    @serialized
+    def devices(self, bins=80):
+        """The programmed devices now: histogram of each device's error (uS, mean conductance minus
+        target, t = 0) with the tolerance band, and histogram of the conductances (uS)."""
+        run = self.run()
+        prog = run.crossbar
+        g = prog.state.mean(0.0, run.settings).ravel()
+        error = g - prog.targets.ravel()
+        span = prog.encoding.g_hi - prog.encoding.g_lo
+        wide = max(float(np.max(np.abs(error))), 2.0 * run.tolerance_uS, 1e-3 * span)
+        err_edges = np.linspace(-wide, wide, bins + 1)
+        g_edges = np.linspace(prog.encoding.g_lo, prog.encoding.g_hi + 1e-9, bins + 1)
+        return {"error_edges": err_edges, "error_counts": np.histogram(np.clip(error, -wide, wide), err_edges)[0],
+                "g_edges": g_edges, "g_counts": np.histogram(np.clip(g, g_edges[0], g_edges[-1]), g_edges)[0],
+                "target_counts": np.histogram(prog.targets.ravel(), g_edges)[0],
+                "tolerance_uS": run.tolerance_uS, "within": float(np.mean(np.abs(error) <= run.tolerance_uS)),
+                "iteration": run.iteration}
+
+    def comparison(self):
+        """Every method run to its end on the same matrix, crossbar and seed with the current
+        knobs: one row per method with its final MVM and weight error, pulses, single-device
+        reads, MVMs, chip time (s), energy (J), iterations and whether it converged."""
+        with self._lock_():
+            method = self.programming
+            W, seed = self.weights(), derive_seed(self.seed, "programming")
+            knobs = {k: getattr(method, k) for k in ProgrammingMethod.KNOBS}
+        rows = []
+        for name in RUN_METHODS:
+            run = ProgrammingMethod(**{**knobs, "method": name}).run(self.xb, W, seed)
+            run.run()
+            last = {k: v[-1] for k, v in run.history.items()}
+            rows.append({"method": name, **{k: last[k] for k in HISTORY_KEYS if k != "iteration"},
+                         "iterations": int(last["iteration"])})
+        return rows

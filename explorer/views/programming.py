@@ -1,0 +1,269 @@
+"""Programming dashboard: one-shot, program-and-verify and gradient-descent programming of a
+protocol matrix, with convergence curves that stream while the run goes on, the devices' errors
+and conductances, and a table comparing the methods on the same matrix and seed.
+
+The run steps in a thread of the session's own (Start / Pause / Reset), so it goes on while the
+person looks at another tab and never holds the server's event loop: each step's new points are
+handed to the session's document like any other update."""
+
+import threading
+import time
+
+import numpy as np
+import panel as pn
+import param
+
+from ..models.programming_explorer import RUN_METHODS, ProgrammingExplorer
+from ._live import Chart, LiveDashboard, LivePlot, Part, positive, step_outline
+from ._widgets import control_widget, throttled_slider
+
+STEP_SECONDS = 0.15
+"""Target wall time of one step of the run (at least five curve updates per second)."""
+MAX_CHUNK = 64
+"""Most iterations per step."""
+
+ITERATION_LABEL = "iteration"
+
+CONVERGENCE_TEXT = r"""MVM error $$\eta = \mathrm{mean}\,\lVert y - y_{ideal}\rVert/\lVert y_{ideal}\rVert$$
+(section 12, one read per iteration at $$t$$ = 0) and weight error $$\lVert W_{prog} - W\rVert/\lVert W\rVert$$.
+Verify: pulse, read each device, correct by gain x error until within $$\varepsilon$$; GDP (Büchel et al.,
+IEEE JETCAS 2023): $$\Delta W \propto -X^T(XW_{array} - XW)$$, blind, whole array at once."""
+
+COST_TEXT = r"""Cumulative pulses, single-device reads and chip time: verify reads devices one at a
+time; GDP pulses row by row and reads only MVM outputs. Durations and energies: physics reference
+section 7b (NVSim defaults, Ambrogio et al. Nature 2018, NeuRRAM); illustrative where no source was found."""
+
+DEVICES_TEXT = r"""Left: each device's mean conductance minus its target at $$t$$ = 0, with the
+tolerance band $$\pm\varepsilon\,(g_{max}-g_{min})$$ shaded. Right: the programmed conductances
+(solid) against the targets (dashed); the levels sharpen as the run converges."""
+
+
+def convergence_plots():
+    errors = LivePlot(ITERATION_LABEL, "error", y_log=True)
+    errors.line("mvm", line_width=2, line_color="#1f77b4")
+    errors.line("weight", line_width=2, line_color="#ff7f0e", line_dash="dashed")
+    costs = LivePlot(ITERATION_LABEL, "cumulative count / chip time (µs)", y_log=True)
+    costs.line("pulses", line_width=2, line_color="#2ca02c")
+    costs.line("reads", line_width=2, line_color="#d62728", line_dash="dashed")
+    costs.line("chip", line_width=2, line_color="#9467bd", line_dash="dotted")
+    return errors, costs
+
+
+def convergence_data(view):
+    h = view.model.convergence()  # a run's state, cheap to read: no memo (iteration 0 recurs)
+    it = h["iteration"].astype(float)
+    state = "converged" if h["converged"][-1] else ("stopped" if h["done"] else "running")
+    title = (f"{h['method']}, iteration {int(it[-1])}: MVM error {h['mvm_error'][-1]:.2%} (solid), "
+             f"weight error {h['weight_error'][-1]:.2%} (dashed), {state}")
+    costs = (f"{int(h['pulses'][-1]):,} pulses (green), {int(h['reads'][-1]):,} device reads (red), "
+             f"chip time {1e6 * h['chip_time_s'][-1]:,.1f} µs (dotted)")
+    return ({"title": title, "mvm": {"x": it, "y": positive(h["mvm_error"])},
+             "weight": {"x": it, "y": positive(h["weight_error"])}},
+            {"title": costs, "pulses": {"x": it, "y": positive(h["pulses"])},
+             "reads": {"x": it, "y": positive(h["reads"])},
+             "chip": {"x": it, "y": positive(1e6 * h["chip_time_s"])}})
+
+
+def device_plots():
+    errors = LivePlot("device error (µS)", "devices")
+    errors.line("counts", line_width=1.5)
+    errors.box("band", fill_alpha=0.15, fill_color="green")
+    levels = LivePlot("conductance (µS)", "devices", y_log=True, y_start=0.7)
+    levels.line("programmed", line_width=1.5)
+    levels.line("targets", line_width=1, line_dash="dashed", line_color="gray")
+    return errors, levels
+
+
+def device_data(view):
+    d = view.model.devices()
+    ex, ey = step_outline(d["error_edges"], d["error_counts"])
+    gx, gy = step_outline(d["g_edges"], np.maximum(d["g_counts"], 0.7))
+    tx, ty = step_outline(d["g_edges"], np.maximum(d["target_counts"], 0.7))
+    tol = d["tolerance_uS"]
+    return ({"title": f"Iteration {d['iteration']}: {d['within']:.1%} of devices within ±{tol:.2f} µS",
+             "counts": {"x": ex, "y": ey}, "band": (-tol, tol)},
+            {"title": "Programmed conductances (solid) and targets (dashed)",
+             "programmed": {"x": gx, "y": gy}, "targets": {"x": tx, "y": ty}})
+
+
+CHARTS = (
+    Chart("Convergence", convergence_plots, (Part(convergence_data, ("iteration",)),), CONVERGENCE_TEXT),
+    Chart("Programmed devices", device_plots, (Part(device_data, ("iteration",)),), DEVICES_TEXT),
+)
+"""Every plot of the dashboard. A change of any setting starts a new run (iteration 0), so every
+part depends on the run's iteration alone."""
+
+COMPARISON_COLUMNS = (("method", "method", "{}"), ("mvm_error", "MVM error", "{:.2%}"),
+                      ("weight_error", "weight error", "{:.2%}"), ("pulses", "pulses", "{:,}"),
+                      ("reads", "device reads", "{:,}"), ("mvms", "MVMs", "{:,}"),
+                      ("chip_time_s", "chip time (µs)", "{:,.1f}"), ("energy_J", "energy (nJ)", "{:,.2f}"),
+                      ("iterations", "iterations", "{}"), ("converged", "converged", "{}"))
+
+
+def comparison_markdown(rows):
+    """The comparison rows as a Markdown table (chip time in µs, energy in nJ)."""
+    scale = {"chip_time_s": 1e6, "energy_J": 1e9}
+    head = "| " + " | ".join(label for _, label, _ in COMPARISON_COLUMNS) + " |"
+    rule = "|" + "---|" * len(COMPARISON_COLUMNS)
+    body = []
+    for row in rows:
+        cells = []
+        for key, _, fmt in COMPARISON_COLUMNS:
+            value = row[key]
+            if key in scale:
+                value = scale[key] * float(value)
+            elif key in ("pulses", "reads", "mvms"):
+                value = int(value)
+            elif key == "converged":
+                value = "yes" if value else "no"
+            cells.append(fmt.format(value))
+        body.append("| " + " | ".join(cells) + " |")
+    return "\n".join([head, rule, *body])
+
+
+class ProgrammingView(LiveDashboard):
+    """The Programming dashboard for one `ProgrammingExplorer` model."""
+
+    model = param.ClassSelector(class_=ProgrammingExplorer, doc="The model the controls drive.")
+
+    def __init__(self, **params):
+        if params.get("model") is None:
+            params["model"] = ProgrammingExplorer()
+        super().__init__(**params)
+        m = self.model
+        stretch = dict(sizing_mode="stretch_width")
+        self._method = {name: control_widget(m.programming, name) for name in m.METHOD_CONTROLS}
+        self._method["method"].options = list(RUN_METHODS)
+        self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
+        self._widgets = {
+            "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology", **stretch),
+            "size": throttled_slider(m, "size", label="Matrix size"),
+            "log10_wire_resistance": throttled_slider(m, "log10_wire_resistance", label="Wire resistance (log10 Ω)"),
+            "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
+        }
+        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
+        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
+        self._reset = pn.widgets.Button(label="Reset", width=90)
+        self._compare = pn.widgets.Button(label="Compare the methods", **stretch)
+        self._progress = pn.indicators.Progress(value=0, max=100, **stretch)
+        self._status = pn.pane.Markdown("*Ready: press Start.*", **stretch)
+        self._table = pn.pane.Markdown("", **stretch)
+        self._start.on_click(lambda _: self.start())
+        self._pause.on_click(lambda _: self.pause())
+        self._reset.on_click(lambda _: self.reset())
+        self._compare.on_click(lambda _: self.compare())
+        self._running = threading.Event()
+        self._driver = None
+        m.param.watch(self._show_progress, "iteration")
+
+    # -------------------------------------------------------------- the run
+
+    def start(self):
+        """Step the run in a thread of this session's own until it is done or paused."""
+        if self._driver is not None and self._driver.is_alive():
+            return
+        if self.model.done:
+            self.model.reset()
+        self._running.set()
+        self._set_buttons(running=True)
+        self._driver = threading.Thread(target=self._drive, name="programming-run", daemon=True)
+        self._driver.start()
+
+    def pause(self):
+        self._running.clear()
+
+    def reset(self):
+        self._running.clear()
+        if self._driver is not None:
+            self._driver.join(timeout=5.0)
+        self.model.reset()
+        self._set_buttons(running=False)
+
+    def _drive(self):
+        """Step the model in chunks of about STEP_SECONDS; after each, the page's own thread is
+        told (`_on_page`), which redraws the plots that follow the iteration."""
+        chunk = 1
+        try:
+            while self._running.is_set() and not self._session_gone():
+                started = time.perf_counter()
+                self.model.step(chunk, notify=False)
+                self._on_page(self.model.notify)
+                if self.model.done:
+                    break
+                took = time.perf_counter() - started
+                chunk = int(np.clip(chunk * STEP_SECONDS / max(took, 1e-3), 1, MAX_CHUNK))
+        finally:
+            self._running.clear()
+            self._on_page(lambda: (self._set_buttons(running=False), self._show_progress()))
+
+    def _on_page(self, change):
+        """Run `change` on the session's own thread (Bokeh's next-tick callback, thread-safe), as
+        every other change of the page runs; directly when there is no served session (a
+        notebook, a test)."""
+        doc = self._doc
+        if doc is None or doc.session_context is None:
+            change()
+            return
+
+        def run():
+            from panel.io.state import set_curdoc
+            with set_curdoc(doc):
+                change()
+        try:
+            doc.add_next_tick_callback(run)
+        except Exception:  # the session has gone
+            self._running.clear()
+
+    def _set_buttons(self, running):
+        self._start.disabled = running
+        self._pause.disabled = not running
+
+    def _show_progress(self, *events):
+        m = self.model
+        h = m.convergence()
+        total = max(int(h["max_iterations"]), 1)
+        done = int(h["iteration"][-1])
+        state = ("converged" if h["converged"][-1] else "finished") if h["done"] else (
+            "running" if self._running.is_set() else "paused" if done else "ready: press Start")
+        text = f"*{h['method']}: iteration {done} of at most {total}, {state}.*"
+        self._progress.value = 100 if h["done"] else int(100 * done / total)
+        self._status.object = text
+
+    def compare(self):
+        """Run every method to its end in a thread and show the table (on the page's thread)."""
+        self._compare.loading = True
+
+        def work():
+            try:
+                text = comparison_markdown(self.model.comparison())
+            except Exception as exc:  # shown where the table would be; the page keeps working
+                text = f"*Could not compare the methods: {exc}*"
+            self._on_page(lambda: (setattr(self._table, "object", text), setattr(self._compare, "loading", False)))
+        threading.Thread(target=work, name="programming-comparison", daemon=True).start()
+
+    def _on_session_destroyed(self, session_context):
+        self._running.clear()
+        super()._on_session_destroyed(session_context)
+
+    # -------------------------------------------------------------- layout
+
+    def widgets(self):
+        return {**self._widgets, **self._read, **{f"method.{k}": w for k, w in self._method.items()}}
+
+    def charts(self):
+        return CHARTS
+
+    def synced(self):
+        """Own settings, the read-out controls and the method's knobs (URL keys method.<knob>)."""
+        return super().synced() + [(self.model.programming, list(self.model.METHOD_CONTROLS))]
+
+    def controls(self):
+        w, r, k = self._widgets, self._read, self._method
+        return pn.Column(
+            "### Run", pn.Row(self._start, self._pause, self._reset), self._progress, self._status,
+            "### Method", *k.values(),
+            "### Array", w["technology"], w["size"], w["seed"],
+            "### Read-out", *r.values(), w["log10_wire_resistance"],
+            "### Compare", self._compare, self._table,
+            width=320,
+        )

@@ -1,0 +1,59 @@
+"""Browser test of the Programming tab: the real `panel serve` app in headless Chromium. A run
+started with the button streams its convergence points to the page, pauses, and goes on while
+the person visits another tab; a shared link restores the method's knobs."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from test_browser import TITLES_JS, open_page, wait_for_title
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 90000
+CONVERGENCE = r"^(one-shot|verify|gdp), iteration (\d+): MVM error"
+
+
+def tab(page, name):
+    return page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).first
+
+
+def iteration(page):
+    found = [re.match(CONVERGENCE, t) for t in page.evaluate(TITLES_JS)]
+    found = [int(m.group(2)) for m in found if m]
+    assert len(found) == 1, page.evaluate(TITLES_JS)
+    return found[0]
+
+
+def test_start_streams_the_run_pause_holds_it_and_it_goes_on_in_another_tab(browser, served_app):
+    page, errors = open_page(browser, served_app + "?tab=4&prog.size=128&prog.method=gdp&prog.max_iterations=5000"
+                             "&prog.learning_rate=0.001",  # too slow to converge: runs until paused
+                             ready="Programmed devices")
+    wait_for_title(page, r"^gdp, iteration 0: MVM error", timeout=TIMEOUT)
+    page.get_by_role("button", name="Start").click()
+    wait_for_title(page, r"^gdp, iteration ([2-9]|\d\d+): MVM error", timeout=TIMEOUT)
+    before = iteration(page)
+    tab(page, "Crossbar").click()  # the run goes on meanwhile
+    page.wait_for_timeout(1500)
+    tab(page, "Programming").click()
+    wait_for_title(page, r"^gdp, iteration \d+: MVM error", timeout=TIMEOUT)
+    page.wait_for_timeout(500)
+    assert iteration(page) > before
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
+    held = iteration(page)
+    page.wait_for_timeout(1500)
+    assert iteration(page) == held > 2
+    expect(page.get_by_text(re.compile(rf"gdp: iteration {held} of at most 5000, paused"))).to_be_visible()
+    assert errors == []
+    page.close()
+
+
+def test_a_shared_link_restores_the_methods_knobs(browser, served_app):
+    page, errors = open_page(browser, served_app + "?tab=4&prog.size=32&prog.method=one-shot&prog.tolerance=0.05",
+                             ready="Programmed devices")
+    wait_for_title(page, r"^one-shot, iteration 0: MVM error", timeout=TIMEOUT)
+    expect(page.get_by_text("Tolerance ε: 0.05", exact=False)).to_be_visible(timeout=TIMEOUT)
+    assert errors == []
+    page.close()
