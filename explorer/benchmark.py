@@ -248,6 +248,8 @@ def main(argv=None):
     parser.add_argument("--browser-only", action="store_true", help="run only the browser latency benchmark")
     parser.add_argument("--kernels-only", action="store_true",
                         help="run only the PCM kernels against NumPy (program, then read at 1 h and 1 day)")
+    parser.add_argument("--programming", action="store_true",
+                        help="also run the programming benchmark (explorer.benchmark_programming; ~5 min)")
     args = parser.parse_args(argv)
     if args.browser_only:
         from explorer import browser_benchmark
@@ -277,6 +279,10 @@ def main(argv=None):
     print(f"  float32 NumPy matmul {1e3 * tm:.1f} ms; pipeline {1e3 * tp:.1f} ms = {tp / tm:.1f}x "
           f"(conductances at t cached), {1e3 * tc:.1f} ms = {tc / tm:.1f}x (new t: device read moments "
           f"of 1,048,576 devices included)")
+
+    if args.programming:
+        from explorer import benchmark_programming
+        benchmark_programming.main([])
 
     if not args.no_serve:
         first, second = serve_start_time()
