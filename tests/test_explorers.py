@@ -125,3 +125,17 @@ def test_read_time_controls_do_not_reprogram(crossbar_ex):
     assert crossbar_ex.programmed() is prog
     crossbar_ex.stuck_fraction = 0.01
     assert crossbar_ex.programmed() is not prog
+
+
+def test_the_crossbar_tab_programs_with_the_chosen_method():
+    """"Programming method" is a control wherever conductances are programmed: the Crossbar tab's
+    array comes from the chosen method's run (with its history), the default from the statistics."""
+    ex = CrossbarExplorer(size=32, batch=8)
+    assert getattr(ex.programmed(), "history", None) is None
+    first = ex.outputs()["mvm_error"]
+    ex.programming_method = "verify"
+    prog = ex.programmed()
+    assert prog.history["reads"][-1] > 0 and prog.programming.kind == "verify"
+    assert ex.outputs()["mvm_error"] != first
+    ex.programming_method = "statistical"
+    assert ex.outputs()["mvm_error"] == first

@@ -198,3 +198,19 @@ def test_a_read_out_control_is_one_declaration(cls):
     assert view.model.xb.input_slice_bits == 1
     reading = {c.heading for c in view.charts() for p in c.parts if f"xb.{added}" in p.depends}
     assert reading and reading <= {heading for heading, _ in view.computed}
+
+
+def test_with_a_pulse_level_method_a_read_out_change_redraws_every_crossbar_plot():
+    """GDP programs through the read-out, so an ADC change reprograms the array: the ADC sweep's
+    curve, which does not depend on the ADC bits for a statistically programmed array, is redrawn
+    from the new array (and is what a fresh view at those settings shows)."""
+    from explorer.models import CrossbarExplorer
+    view = rendered(CrossbarView, model=CrossbarExplorer(size=32, batch=8, programming_method="gdp"))
+    view.computed.clear()
+    view.model.xb.adc_bits = 5
+    curve_parts = {(c.heading, k) for c in view.charts() for k, _ in enumerate(c.parts)}
+    assert curve_parts <= set(view.computed)
+    fresh = rendered(CrossbarView, model=CrossbarExplorer(**view.model.settings()))
+    heading = "MVM error versus ADC bits"
+    np.testing.assert_array_equal(view._plots[heading][0].sources["curve"].data["y"],
+                                  fresh._plots[heading][0].sources["curve"].data["y"])

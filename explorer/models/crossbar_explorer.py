@@ -22,6 +22,7 @@ from kernels.crossbar import mvm_error
 
 from ._serial import serialized
 from .crossbar import protocol_inputs, protocol_weights
+from .programming import METHODS
 from .devices import DeviceKnobs
 from .drives_crossbar import DrivesCrossbar
 
@@ -58,6 +59,10 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
                                          doc="Wire resistance per cell segment, log10 of ohm.")
     stuck_fraction = param.Number(0.0, bounds=(0.0, 0.1), step=0.001,
                                   doc="Devices stuck, half at g_max and half at g_min (programming time).")
+    programming_method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method",
+                                       doc=("How the array is programmed: the post-verify statistics of the cited "
+                                            "papers, or a pulse-level method with its default knobs (the "
+                                            "Programming tab shows its run)."))
     shown_slice = param.Integer(0, bounds=(0, 3), doc="Slice shown in the conductance maps (0: most significant).")
 
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
@@ -92,13 +97,24 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
             protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
             protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
 
+    @property
+    def array_key(self):
+        """Every input of the programmed array, hashable. A pulse-level method reads while it
+        programs (verify reads, GDP's MVMs through the whole read-out), so its array depends on
+        the read-time settings too."""
+        xb = self.xb
+        reads = xb.read_settings().key() if self.programming_method != "statistical" else ()
+        return xb.programming_settings().key(), self.size, self.seed, self.programming_method, reads
+
     @serialized
     def programmed(self):
         """The programmed crossbar, reprogrammed only when a programming-time setting changes
-        (the crossbar model's programming-time snapshot, the size or the seed)."""
+        (the crossbar model's programming-time snapshot, the size, the seed, the programming
+        method, and for a pulse-level method the read-time settings it programmed with)."""
         xb = self.xb
-        return self.remember("programmed", (xb.programming_settings().key(), self.size, self.seed),
-                             lambda: xb.program(self.problem()[0], seed=derive_seed(self.seed, "programming")))
+        return self.remember("programmed", self.array_key,
+                             lambda: xb.program(self.problem()[0], seed=derive_seed(self.seed, "programming"),
+                                                method=self.programming_method))
 
     # ------------------------------------------------------------------ plot data
 

@@ -29,9 +29,11 @@ LARGE_SIZE = 512
 # but set from the dashboard's log-scale slider.
 XB_READ = tuple(f"xb.{n}" for n in CrossbarModel.READ_TIME if n != "wire_resistance_ohm")
 READ_PARAMS = ("technology", "mapping", "n_slices", "size", "batch", "log10_wire_resistance", "stuck_fraction",
+               "programming_method",
                "log10_time", "seed") + DeviceKnobs.KNOBS + XB_READ
-MAP_PARAMS = ("technology", "mapping", "n_slices", "size", "stuck_fraction", "prog_noise_scale", "drift_scale",
-              "temperature_K", "log10_time", "shown_slice", "seed")
+MAP_PARAMS = tuple(n for n in READ_PARAMS if n != "batch") + ("shown_slice",)
+"""The maps read the programmed array's means: every setting but the batch (a pulse-level
+programming method programs through the read-out, so read-time settings move its array too)."""
 ADC_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n != "xb.adc_bits")
 WIRE_SWEEP_PARAMS = tuple(n for n in READ_PARAMS if n not in ("xb.ir_drop", "log10_wire_resistance"))
 WIRE_POINT_PARAMS = tuple(n for n in READ_PARAMS if n != "xb.ir_drop")
@@ -251,6 +253,7 @@ class CrossbarView(LiveDashboard):
             "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology",
                                                        sizing_mode="stretch_width"),
             "mapping": pn.widgets.Select.from_param(m.param.mapping, label="Mapping", sizing_mode="stretch_width"),
+            "programming_method": control_widget(m, "programming_method"),
         }
         # The crossbar model's read-out settings, each built from the model's own parameter.
         self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
@@ -288,9 +291,22 @@ class CrossbarView(LiveDashboard):
     def charts(self):
         return CHARTS
 
+    def result(self, kind, names, compute):
+        """As `LiveDashboard.result`, and kept per programmed array (`CrossbarExplorer.array_key`):
+        with a pulse-level programming method, a read-time setting also reprograms the array."""
+        return self.results.get(kind, tuple(names) + ("array_key",), compute)
+
+    def _changed(self, *events, names=None):
+        """With a pulse-level programming method every setting reprograms the array, so every
+        plot is redrawn; otherwise only those that depend on what changed."""
+        names = {e.name for e in events} if names is None else names
+        if self.model.programming_method != "statistical" or "programming_method" in names:
+            names = set(names) | {n for chart in self.charts() for n in chart.depends}
+        super()._changed(*events, names=names)
+
     def busy(self, names):
         """Large arrays, and any size change, show the loading indicator while they compute."""
-        return self.model.size >= LARGE_SIZE or "size" in names
+        return self.model.size >= LARGE_SIZE or bool({"size", "programming_method"} & set(names))
 
     # -------------------------------------------------------------- control state
 
@@ -319,7 +335,8 @@ class CrossbarView(LiveDashboard):
         """The column of widgets."""
         s, i = self._sliders, self._inputs
         return pn.Column(
-            "### Array", self._selects["technology"], self._selects["mapping"], s["n_slices"], s["size"],
+            "### Array", self._selects["technology"], self._selects["mapping"], self._selects["programming_method"],
+            s["n_slices"], s["size"],
             i["size"], s["batch"], i["seed"],
             "### Read-out", *self._read.values(), s["log10_wire_resistance"],
             "### Devices", s["stuck_fraction"], s["prog_noise_scale"], s["read_noise_scale"], s["drift_scale"],
