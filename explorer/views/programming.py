@@ -3,8 +3,8 @@ protocol matrix, with convergence curves that stream while the run goes on, the 
 and conductances, and a table comparing the methods on the same matrix and seed.
 
 The run steps in a thread of the session's own (Start / Pause / Reset), so it goes on while the
-person looks at another tab and never holds the server's event loop: each step's new points are
-handed to the session's document like any other update."""
+person looks at another tab and never holds the server's event loop; a periodic callback of the
+session shows its new points (Panel runs it in the session's context, where page changes belong)."""
 
 import threading
 import time
@@ -21,6 +21,8 @@ STEP_SECONDS = 0.15
 """Target wall time of one step of the run (at least five curve updates per second)."""
 MAX_CHUNK = 64
 """Most iterations per step."""
+POLL_MS = 150
+"""Period of the session's callback that shows the run's new points."""
 
 ITERATION_LABEL = "iteration"
 
@@ -153,7 +155,8 @@ class ProgrammingView(LiveDashboard):
         self._reset.on_click(lambda _: self.reset())
         self._compare.on_click(lambda _: self.compare())
         self._running = threading.Event()
-        self._driver = None
+        self._driver = self._comparer = self._poller = None
+        self._comparison = None
         m.param.watch(self._show_progress, "iteration")
 
     # -------------------------------------------------------------- the run
@@ -168,6 +171,7 @@ class ProgrammingView(LiveDashboard):
         self._set_buttons(running=True)
         self._driver = threading.Thread(target=self._drive, name="programming-run", daemon=True)
         self._driver.start()
+        self._watch_threads()
 
     def pause(self):
         self._running.clear()
@@ -180,39 +184,51 @@ class ProgrammingView(LiveDashboard):
         self._set_buttons(running=False)
 
     def _drive(self):
-        """Step the model in chunks of about STEP_SECONDS; after each, the page's own thread is
-        told (`_on_page`), which redraws the plots that follow the iteration."""
+        """Step the model in chunks of about STEP_SECONDS. The page learns of each step from its
+        own periodic callback (`_poll`); without a served page (a notebook, a test) the thread
+        tells the model itself."""
         chunk = 1
         try:
             while self._running.is_set() and not self._session_gone():
                 started = time.perf_counter()
-                self.model.step(chunk, notify=False)
-                self._on_page(self.model.notify)
+                self.model.step(chunk, notify=not self._served())
                 if self.model.done:
                     break
                 took = time.perf_counter() - started
                 chunk = int(np.clip(chunk * STEP_SECONDS / max(took, 1e-3), 1, MAX_CHUNK))
         finally:
             self._running.clear()
-            self._on_page(lambda: (self._set_buttons(running=False), self._show_progress()))
+            if not self._served():
+                self._poll()
 
-    def _on_page(self, change):
-        """Run `change` on the session's own thread (Bokeh's next-tick callback, thread-safe), as
-        every other change of the page runs; directly when there is no served session (a
-        notebook, a test)."""
-        doc = self._doc
-        if doc is None or doc.session_context is None:
-            change()
-            return
+    def _served(self):
+        return self._doc is not None and self._doc.session_context is not None
 
-        def run():
-            from panel.io.state import set_curdoc
-            with set_curdoc(doc):
-                change()
-        try:
-            doc.add_next_tick_callback(run)
-        except Exception:  # the session has gone
-            self._running.clear()
+    def _watch_threads(self):
+        """Poll the run and comparison threads from a periodic callback of this session (Panel
+        runs it in the session's context, as every change of the page must be made)."""
+        if self._served() and (self._poller is None or not self._poller.running):
+            self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+
+    def _poll(self):
+        """Show the run's new iterations (`model.notify`) and a finished comparison; stop polling
+        once no thread is left."""
+        self._show_changes()
+
+    def _show_changes(self):
+        self.model.notify()
+        if self._comparison is not None:
+            text, self._comparison = self._comparison, None
+            self._table.object = text
+            self._compare.loading = False
+        def alive(thread):  # a thread calling this on its way out counts as finished
+            return thread is not None and thread.is_alive() and thread is not threading.current_thread()
+        run_alive, compare_alive = alive(self._driver), alive(self._comparer)
+        if not run_alive:
+            self._set_buttons(running=False)
+            self._show_progress()
+        if not (run_alive or compare_alive) and self._poller is not None:
+            self._poller.stop()
 
     def _set_buttons(self, running):
         self._start.disabled = running
@@ -225,12 +241,13 @@ class ProgrammingView(LiveDashboard):
         done = int(h["iteration"][-1])
         state = ("converged" if h["converged"][-1] else "finished") if h["done"] else (
             "running" if self._running.is_set() else "paused" if done else "ready: press Start")
-        text = f"*{h['method']}: iteration {done} of at most {total}, {state}.*"
         self._progress.value = 100 if h["done"] else int(100 * done / total)
-        self._status.object = text
+        self._status.object = f"*{h['method']}: iteration {done} of at most {total}, {state}.*"
 
     def compare(self):
-        """Run every method to its end in a thread and show the table (on the page's thread)."""
+        """Run every method to its end in a thread; the table shows when it is done."""
+        if self._comparer is not None and self._comparer.is_alive():
+            return
         self._compare.loading = True
 
         def work():
@@ -238,8 +255,12 @@ class ProgrammingView(LiveDashboard):
                 text = comparison_markdown(self.model.comparison())
             except Exception as exc:  # shown where the table would be; the page keeps working
                 text = f"*Could not compare the methods: {exc}*"
-            self._on_page(lambda: (setattr(self._table, "object", text), setattr(self._compare, "loading", False)))
-        threading.Thread(target=work, name="programming-comparison", daemon=True).start()
+            self._comparison = text
+            if not self._served():
+                self._poll()
+        self._comparer = threading.Thread(target=work, name="programming-comparison", daemon=True)
+        self._comparer.start()
+        self._watch_threads()
 
     def _on_session_destroyed(self, session_context):
         self._running.clear()
