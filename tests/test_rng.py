@@ -45,11 +45,12 @@ def test_moments_and_independence_of_streams():
     assert abs(np.mean(z**4) - 3) < 5 * math.sqrt(96 / n)
 
 
-def test_same_numbers_in_any_thread():
+def assert_same_in_threads(draw):
+    """`draw()` run in four threads at once gives four identical arrays."""
     results = {}
 
     def work(k):
-        results[k] = _draw(99, rng.STREAM_RTN, 20000)
+        results[k] = draw()
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
     for t in threads:
@@ -58,6 +59,10 @@ def test_same_numbers_in_any_thread():
         t.join()
     for k in range(1, 4):
         np.testing.assert_array_equal(results[0], results[k])
+
+
+def test_same_numbers_in_any_thread():
+    assert_same_in_threads(lambda: _draw(99, rng.STREAM_RTN, 20000))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2**40])
@@ -135,15 +140,4 @@ def test_normal_f32_streams_independent_and_thread_free():
     w = _draw_f32(7, rng.STREAM_DRIFT, n).astype(np.float64)
     assert abs(np.corrcoef(z, w)[0, 1]) < 5 / math.sqrt(n)
     assert abs(np.corrcoef(z[1:], z[:-1])[0, 1]) < 5 / math.sqrt(n)
-    results = {}
-
-    def work(k):
-        results[k] = _draw_f32(99, rng.STREAM_RTN, 20000)
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for k in range(1, 4):
-        np.testing.assert_array_equal(results[0], results[k])
+    assert_same_in_threads(lambda: _draw_f32(99, rng.STREAM_RTN, 20000))

@@ -10,13 +10,16 @@ import functools
 import threading
 
 
+def lock_of(obj):
+    """``obj._lock``, the explorer's RLock (created on first use)."""
+    lock = obj.__dict__.get("_lock")
+    return lock if lock is not None else obj.__dict__.setdefault("_lock", threading.RLock())
+
+
 def serialized(method):
-    """Run `method` holding ``self._lock`` (an RLock created on first use)."""
+    """Run `method` holding the explorer's lock (`lock_of`)."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        lock = self.__dict__.get("_lock")
-        if lock is None:
-            lock = self.__dict__.setdefault("_lock", threading.RLock())
-        with lock:
+        with lock_of(self):
             return method(self, *args, **kwargs)
     return wrapper

@@ -28,7 +28,7 @@ from .devices import TECHNOLOGIES, Device
 from .memo import Memo, Settings
 from .problems import protocol_inputs, protocol_weights  # noqa: F401  (the protocol's data, re-exported)
 from .readout import ReadOut
-from .weight_encoding import WeightEncoding
+from .weight_encoding import WeightEncoding, check_weights
 
 ADC_RANGES = ("calibrated", "full-scale")
 CACHE_BYTES = 64 * 2**20
@@ -155,14 +155,8 @@ class CrossbarModel(param.Parameterized):
         if method != "statistical" or knobs:
             return self.programming_run(W, seed, method=method, w_max=w_max, **knobs).run()
         seed = check_seed(seed)
-        W = finite_array(W, "W")
-        if W.ndim != 2 or min(W.shape) < 1:
-            raise ValueError(f"W must be a 2-D array (inputs, outputs) with at least one entry, got shape {W.shape}")
-        if w_max is None:
-            w_max = float(np.max(np.abs(W))) or 1.0
-        elif not (np.isfinite(w_max) and w_max > 0):
-            raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
-        return ProgrammedCrossbar(self, W, float(w_max), seed)
+        W, w_max = check_weights(W, w_max)
+        return ProgrammedCrossbar(self, W, w_max, seed)
 
     def programming_run(self, W, seed, method="verify", w_max=None, **knobs):
         """A steppable `ProgrammingRun` of `W` by `method` ("one-shot", "verify", "gdp") with its knobs

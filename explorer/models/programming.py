@@ -47,7 +47,9 @@ import param
 
 from kernels import crossbar as xbk
 from kernels import flash, pcm, programming, pulsed, rng
-from kernels.validate import check_seed, finite_array, positive_int, scalar_in_range
+from kernels.validate import check_seed, positive_int, scalar_in_range
+
+from .weight_encoding import check_weights
 
 METHODS = ("statistical", "one-shot", "verify", "gdp")
 INPUT_DISTRIBUTIONS = ("uniform", "protocol", "normal", "non-negative")
@@ -64,10 +66,6 @@ PULSE_COSTS = {
         "SET 150 ns and RESET 40 ns, read energy 2 pJ: NVSim's PCRAM cell (Lee et al., ISCA 2009; a "
         "simulator default); read 250 ns: aihwkit PCMLikeNoiseModel t_read. Pulse energies are "
         "NVSim's currents (150 and 300 uA) times the widths at an illustrative 1 V.")),
-    "PCM-HERMES": dict(up_time_s=150e-9, down_time_s=40e-9, up_energy_J=22.5e-12, down_energy_J=12e-12,
-                       read_time_s=512e-9, read_energy_J=2e-12, source=(
-        "As PCM (NVSim's PCRAM cell, energies at an illustrative 1 V); read 512 ns: aihwkit "
-        "HermesNoiseModel t_read.")),
     "RRAM": dict(up_time_s=100e-9, down_time_s=100e-9, up_energy_J=6e-12, down_energy_J=6e-12,
                  read_time_s=1e-6, read_energy_J=0.1e-12, source=(
         "Pulse width 100 ns: NeuRRAM write-verify (Wan et al., Nature 608, 504, 2022); pulse energy "
@@ -85,6 +83,9 @@ PULSE_COSTS = {
                         read_time_s=1e-6, read_energy_J=0.1e-12, source=(
         "An abstract device (aihwkit SoftBoundsDevice): ECRAM's figures, illustrative.")),
 }
+PULSE_COSTS["PCM-HERMES"] = dict(PULSE_COSTS["PCM"], read_time_s=512e-9, source=(
+    "As PCM (NVSim's PCRAM cell, energies at an illustrative 1 V); read 512 ns: aihwkit "
+    "HermesNoiseModel t_read."))
 MAC_ENERGY_J = 0.5e-12
 """Energy per multiply-accumulate of an MVM (Mythic, about 0.5 pJ per MAC; physics reference
 section 4), used for every technology."""
@@ -306,15 +307,9 @@ class ProgrammingRun:
         self.seed = seed = check_seed(seed)
         self.method = method
         self.kind = method.method
-        W = finite_array(W, "W")
-        if W.ndim != 2 or min(W.shape) < 1:
-            raise ValueError(f"W must be a 2-D array (inputs, outputs) with at least one entry, got shape {W.shape}")
-        if w_max is None:
-            w_max = float(np.max(np.abs(W))) or 1.0
-        elif not (np.isfinite(w_max) and w_max > 0):
-            raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
+        W, w_max = check_weights(W, w_max)
         self.settings = xb.read_settings()
-        prog = ProgrammedCrossbar(xb, W, float(w_max), rng.derive_seed(seed, "programming", 0))
+        prog = ProgrammedCrossbar(xb, W, w_max, rng.derive_seed(seed, "programming", 0))
         self.crossbar = prog
         self.W = W
         device = prog.device
@@ -336,6 +331,7 @@ class ProgrammingRun:
         self.verified = np.zeros(self.targets.size, dtype=bool)
         self.last_read = np.full(self.targets.size, phys.start)
         self._rows = []
+        self._history, self._history_rows = None, -1
         self.wall_s = 0.0
         pair = prog.encoding
         c = pair.per_level() / pair.level_units()  # weight (units of W) per uS, per slice
@@ -390,8 +386,12 @@ class ProgrammingRun:
 
     @property
     def history(self):
-        """Every history row so far as a dict of arrays (`HISTORY_KEYS`)."""
-        return {k: np.array([r[k] for r in self._rows]) for k in HISTORY_KEYS}
+        """Every history row so far as a dict of arrays (`HISTORY_KEYS`); built once per new row
+        (a dashboard asks for it several times per step)."""
+        if self._history_rows != len(self._rows):
+            self._history = {k: np.array([r[k] for r in self._rows]) for k in HISTORY_KEYS}
+            self._history_rows = len(self._rows)
+        return self._history
 
     # ------------------------------------------------------------------ methods
 

@@ -16,14 +16,12 @@ purpose, `kernels.rng.derive_seed`), so the same settings and seed give the same
 the run is stepped.
 """
 
-import threading
-
 import numpy as np
 import param
 
 from kernels.rng import derive_seed
 
-from ._serial import serialized
+from ._serial import lock_of, serialized
 from .drives_crossbar import DrivesCrossbar
 from .problems import protocol_weights
 from .programming import HISTORY_KEYS, ProgrammingMethod
@@ -90,25 +88,21 @@ class ProgrammingExplorer(DrivesCrossbar):
     def _apply(self):
         self.xb.param.update(technology=self.technology, wire_resistance_ohm=self.wire_resistance_ohm)
 
-    @param.depends("technology", "size", "log10_wire_resistance", "seed", watch=True)
+    @param.depends("size", "seed", watch=True)
     def _own_changed(self):
+        """Technology and wire resistance reach the run through the crossbar model (`_apply`),
+        whose every change restarts it; size and seed are the explorer's own."""
         self._settings_changed()
 
     def _settings_changed(self, *events):
         """A setting moved: the current run is for the old settings, so it ends (a new one starts
         at iteration 0 on the next step or plot)."""
-        with self._lock_():
+        with lock_of(self):
             self._run = None
         if self.iteration == 0:
             self.param.trigger("iteration")
         else:
             self.iteration = 0
-
-    def _lock_(self):
-        """The explorer's lock (the one `serialized` methods hold): the dashboard steps the run
-        from a thread of its own while controls change settings."""
-        lock = self.__dict__.get("_lock")
-        return lock if lock is not None else self.__dict__.setdefault("_lock", threading.RLock())
 
     # ------------------------------------------------------------------ the run
 
@@ -137,7 +131,7 @@ class ProgrammingExplorer(DrivesCrossbar):
         follow through `iteration` (set now, or by `notify()` later when `notify` is False: a
         dashboard steps in a thread and tells its page on the page's own thread). Returns the
         run's new history rows."""
-        with self._lock_():
+        with lock_of(self):
             rows = self.run().step(n_iterations)
         if notify:
             self.notify()
@@ -145,7 +139,7 @@ class ProgrammingExplorer(DrivesCrossbar):
 
     def notify(self):
         """Set `iteration` to the current run's (the plots that follow it are redrawn)."""
-        with self._lock_():
+        with lock_of(self):
             iteration = self.run().iteration
         if iteration != self.iteration:
             self.iteration = iteration
@@ -187,7 +181,7 @@ class ProgrammingExplorer(DrivesCrossbar):
         """Every method run to its end on the same matrix, crossbar and seed with the current
         knobs: one row per method with its final MVM and weight error, pulses, single-device
         reads, MVMs, chip time (s), energy (J), iterations and whether it converged."""
-        with self._lock_():
+        with lock_of(self):
             method = self.programming
             W, seed = self.weights(), derive_seed(self.seed, "programming")
             knobs = {k: getattr(method, k) for k in ProgrammingMethod.KNOBS}

@@ -13,6 +13,21 @@ slice. Conductances in uS; weights in the units of W (normalized by `w_max`).
 import numpy as np
 
 from kernels import encoding
+from kernels.validate import finite_array
+
+
+def check_weights(W, w_max=None):
+    """`W` as a finite 2-D float array (rows = inputs, columns = outputs) and the weight that maps
+    to the full device range, `w_max` (default ``max|W|``, 1 for an all-zero W); `ValueError`
+    naming the argument otherwise."""
+    W = finite_array(W, "W")
+    if W.ndim != 2 or min(W.shape) < 1:
+        raise ValueError(f"W must be a 2-D array (inputs, outputs) with at least one entry, got shape {W.shape}")
+    if w_max is None:
+        w_max = float(np.max(np.abs(W))) or 1.0
+    elif not (np.isfinite(w_max) and w_max > 0):
+        raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
+    return W, float(w_max)
 
 
 class WeightEncoding:

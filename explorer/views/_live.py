@@ -36,7 +36,7 @@ from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 from bokeh.util.serialization import make_id, transform_array
 
-from ._widgets import ResultMemo, explained, protect_math, resolve
+from ._widgets import ResultMemo, control_widget, explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +347,13 @@ class LiveDashboard(pn.viewable.Viewer):
     """
 
     def __init__(self, **params):
+        if params.get("model") is None:  # a fresh model of the class the subclass declares
+            params["model"] = type(self).param["model"].class_()
         super().__init__(**params)
+        # The read-out controls of the crossbar model the explorer drives, each built from the
+        # model's own parameter (`READ_CONTROLS`; `synced` keeps them in the URL).
+        self.read_widgets = {name: control_widget(self.model.xb, name)
+                             for name in getattr(self.model, "READ_CONTROLS", ())}
         self._lock = threading.Lock()
         self._generation = 0
         self._plots = None  # heading -> tuple of LivePlot, built on first render

@@ -244,8 +244,6 @@ class CrossbarView(LiveDashboard):
     model = param.ClassSelector(class_=CrossbarExplorer, doc="The model the controls drive.")
 
     def __init__(self, **params):
-        if params.get("model") is None:
-            params["model"] = CrossbarExplorer()
         super().__init__(**params)
         m = self.model
         size = m.param.size
@@ -255,8 +253,6 @@ class CrossbarView(LiveDashboard):
             "mapping": pn.widgets.Select.from_param(m.param.mapping, label="Mapping", sizing_mode="stretch_width"),
             "programming_method": control_widget(m, "programming_method"),
         }
-        # The crossbar model's read-out settings, each built from the model's own parameter.
-        self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
         self._sliders = {
             "n_slices": throttled_slider(m, "n_slices", label="Slices"),
             "size": throttled_slider(m, "size", label="Matrix size", start=size.softbounds[0],
@@ -286,7 +282,7 @@ class CrossbarView(LiveDashboard):
 
     def widgets(self):
         inputs = {("size_input" if k == "size" else k): w for k, w in self._inputs.items()}
-        return {**self._selects, **self._read, **self._sliders, **inputs}
+        return {**self._selects, **self.read_widgets, **self._sliders, **inputs}
 
     def charts(self):
         return CHARTS
@@ -305,8 +301,12 @@ class CrossbarView(LiveDashboard):
         super()._changed(*events, names=names)
 
     def busy(self, names):
-        """Large arrays, and any size change, show the loading indicator while they compute."""
-        return self.model.size >= LARGE_SIZE or bool({"size", "programming_method"} & set(names))
+        """Large arrays, any size or programming-method change, and every change while a
+        pulse-level method programs the array show the loading indicator while they compute."""
+        m = self.model
+        # A pulse-level programming method reprograms on every change (seconds, not milliseconds).
+        return m.size >= LARGE_SIZE or m.programming_method != "statistical" or bool(
+            {"size", "programming_method"} & set(names))
 
     # -------------------------------------------------------------- control state
 
@@ -338,7 +338,7 @@ class CrossbarView(LiveDashboard):
             "### Array", self._selects["technology"], self._selects["mapping"], self._selects["programming_method"],
             s["n_slices"], s["size"],
             i["size"], s["batch"], i["seed"],
-            "### Read-out", *self._read.values(), s["log10_wire_resistance"],
+            "### Read-out", *self.read_widgets.values(), s["log10_wire_resistance"],
             "### Devices", s["stuck_fraction"], s["prog_noise_scale"], s["read_noise_scale"], s["drift_scale"],
             s["temperature_K"], self._knob_note, s["log10_time"],
             "### Display", s["shown_slice"],

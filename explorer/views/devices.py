@@ -179,8 +179,6 @@ class DevicesView(LiveDashboard):
     model = param.ClassSelector(class_=DevicesExplorer, doc="The model the sliders drive.")
 
     def __init__(self, **params):
-        if params.get("model") is None:
-            params["model"] = DevicesExplorer()
         super().__init__(**params)
         m = self.model
         self._technology = pn.widgets.Select.from_param(m.param.technology, label="Technology",

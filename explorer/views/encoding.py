@@ -11,7 +11,7 @@ from ..models.devices_explorer import format_duration
 from ..models.crossbar import CrossbarModel
 from ..models.encoding_explorer import SOURCES, EncodingExplorer
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
-from ._widgets import control_widget, duration_formatter, throttled_slider
+from ._widgets import duration_formatter, throttled_slider
 
 COMMON_MODE_PARAMS = ("xb.common_mode_gain", "xb.common_mode_offset_uS")
 
@@ -237,8 +237,6 @@ class EncodingView(LiveDashboard):
                                          doc="Error sources switched on in the error budget.")
 
     def __init__(self, **params):
-        if params.get("model") is None:
-            params["model"] = EncodingExplorer()
         super().__init__(**params)
         m = self.model
         stretch = dict(sizing_mode="stretch_width")
@@ -257,8 +255,6 @@ class EncodingView(LiveDashboard):
             "sources": pn.widgets.CheckBoxGroup.from_param(self.param.enabled_sources, label="Error sources",
                                                            inline=False, **stretch),
         }
-        # The crossbar model's read-out settings, each built from the model's own parameter.
-        self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
         self._bits_note = pn.pane.Markdown(
             pn.bind(lambda n, b: f"*{n * b}-bit weights: {n} x {b} bits.*", m.param.n_slices,
                     m.param.bits_per_slice),
@@ -278,7 +274,7 @@ class EncodingView(LiveDashboard):
         return self.result(kind, data_params(method), lambda: getattr(self.model, method)(**kwargs))
 
     def widgets(self):
-        return {**self._widgets, **self._read}
+        return {**self._widgets, **self.read_widgets}
 
     def charts(self):
         return CHARTS
@@ -289,7 +285,7 @@ class EncodingView(LiveDashboard):
 
     def controls(self):
         """The column of widgets."""
-        w, r = self._widgets, self._read
+        w, r = self._widgets, self.read_widgets
         common = [r[n[3:]] for n in COMMON_MODE_PARAMS if n[3:] in r]
         read = [r[n] for n in r if f"xb.{n}" not in COMMON_MODE_PARAMS]
         return pn.Column(

@@ -129,14 +129,11 @@ class ProgrammingView(LiveDashboard):
     model = param.ClassSelector(class_=ProgrammingExplorer, doc="The model the controls drive.")
 
     def __init__(self, **params):
-        if params.get("model") is None:
-            params["model"] = ProgrammingExplorer()
         super().__init__(**params)
         m = self.model
         stretch = dict(sizing_mode="stretch_width")
         self._method = {name: control_widget(m.programming, name) for name in m.METHOD_CONTROLS}
         self._method["method"].options = list(RUN_METHODS)
-        self._read = {name: control_widget(m.xb, name) for name in m.READ_CONTROLS}
         self._widgets = {
             "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology", **stretch),
             "size": throttled_slider(m, "size", label="Matrix size"),
@@ -269,7 +266,7 @@ class ProgrammingView(LiveDashboard):
     # -------------------------------------------------------------- layout
 
     def widgets(self):
-        return {**self._widgets, **self._read, **{f"method.{k}": w for k, w in self._method.items()}}
+        return {**self._widgets, **self.read_widgets, **{f"method.{k}": w for k, w in self._method.items()}}
 
     def charts(self):
         return CHARTS
@@ -279,7 +276,7 @@ class ProgrammingView(LiveDashboard):
         return super().synced() + [(self.model.programming, list(self.model.METHOD_CONTROLS))]
 
     def controls(self):
-        w, r, k = self._widgets, self._read, self._method
+        w, r, k = self._widgets, self.read_widgets, self._method
         return pn.Column(
             "### Run", pn.Row(self._start, self._pause, self._reset), self._progress, self._status,
             "### Method", *k.values(),
