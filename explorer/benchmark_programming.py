@@ -40,7 +40,7 @@ def _gdp(size, iterations, batch, seed=0, technology="RRAM", **read):
     W = protocol_weights(size, size, seed)
     xb = CrossbarModel(technology=technology, n_slices=1, **read)
     run = xb.programming_run(W, seed, method="gdp", max_iterations=iterations, batch_size=batch,
-                             stop_threshold=0.0, learning_rate=1.0)
+                             stop_threshold=0.0)
     t0 = time.perf_counter()
     run.run()
     return time.perf_counter() - t0, run

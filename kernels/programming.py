@@ -85,7 +85,65 @@ def _planned_pulses(x, r, dg, gamma, g_min, g_max, max_pulses):
 
 
 @njit(**INLINE_JIT)
-def _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c,
+def pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_skip, skip_counter):
+    """Conductance (uS) after `n` pulses of amplitude share `f` from `x`, up or down: pulse k draws
+    counter ``base + k`` of `key`; a train of more than `FAST_FORWARD_PULSES` of a gamma-0 or
+    gamma-1 response is summed in one normal draw, counter `skip_counter` of `key_skip` (module
+    docstring)."""
+    span = g_max - g_min
+    sign = 1.0 if up else -1.0
+    if n > FAST_FORWARD_PULSES and (gamma == 0.0 or gamma == 1.0):
+        z = rng.normal(key_skip, skip_counter)
+        a = f * dg / span
+        if gamma == 0.0:
+            x = x + sign * f * dg * (n + c2c * np.sqrt(n) * z)
+        elif a < 1.0:
+            u0 = (g_max - x) / span if up else (x - g_min) / span
+            u = u0 * np.exp(n * np.log1p(-a) - a * c2c * np.sqrt(n) * z / (1.0 - a))
+            u = min(max(u, 0.0), 1.0)
+            x = g_max - u * span if up else g_min + u * span
+        else:
+            x = g_max if up else g_min
+    else:
+        for k in range(n):
+            u = (g_max - x) / span if up else (x - g_min) / span
+            step = f * dg * (u ** gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * rng.normal(key, base + np.uint64(k)))
+            x = min(max(x + sign * step, g_min), g_max)
+    return min(max(x, g_min), g_max)
+
+
+def numpy_pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_skip, skip_counter):
+    """NumPy twin of `pulse_train` for arrays of devices (`up`, `gamma` scalars or per device)."""
+    span = g_max - g_min
+    x = np.array(x, dtype=np.float64)
+    up = np.broadcast_to(up, x.shape)
+    gamma = np.broadcast_to(np.asarray(gamma, dtype=np.float64), x.shape)
+    sign = np.where(up, 1.0, -1.0)
+    ff = (n > FAST_FORWARD_PULSES) & ((gamma == 0.0) | (gamma == 1.0))
+    if ff.any():
+        z = rng.numpy_normal_quantile(rng.numpy_uniform(key_skip, skip_counter[ff]))
+        nf = n[ff].astype(np.float64)
+        a = f[ff] * dg[ff] / span
+        lin = x[ff] + sign[ff] * f[ff] * dg[ff] * (nf + c2c * np.sqrt(nf) * z)
+        a_ok = np.where(a < 1.0, a, 0.0)
+        u0 = np.where(up[ff], (g_max - x[ff]) / span, (x[ff] - g_min) / span)
+        u = np.clip(u0 * np.exp(nf * np.log1p(-a_ok) - a_ok * c2c * np.sqrt(nf) * z / (1.0 - a_ok)), 0.0, 1.0)
+        soft = np.where(up[ff], g_max - u * span, g_min + u * span)
+        soft = np.where(a < 1.0, soft, np.where(up[ff], g_max, g_min))
+        x[ff] = np.where(gamma[ff] == 0.0, lin, soft)
+    loop = ~ff & (n > 0)
+    for k in range(int(n[loop].max()) if loop.any() else 0):
+        m = loop & (n > k)
+        u = np.where(up[m], (g_max - x[m]) / span, (x[m] - g_min) / span)
+        zk = rng.numpy_normal_quantile(rng.numpy_uniform(key, base[m] + np.uint64(k)))
+        gm = gamma[m]
+        step = f[m] * dg[m] * np.where(gm != 0.0, np.maximum(u, 0.0) ** gm, 1.0) * (1.0 + c2c * zk)
+        x[m] = np.clip(x[m] + sign[m] * step, g_min, g_max)
+    return np.clip(x, g_min, g_max)
+
+
+@njit(**INLINE_JIT)
+def _apply_one(d, g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c,
                g_min, g_max, modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip):
     x = g[d]
     r = request[d]
@@ -97,7 +155,7 @@ def _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, 
     dg = dg_up[d] if up else dg_down[d]
     gamma = gamma_up if up else gamma_down
     modulated = modulated_up if up else modulated_down
-    q, ratio = _planned_pulses(x, r, plan_up[d] if up else plan_down[d], gamma, g_min, g_max, max_pulses)
+    q, ratio = _planned_pulses(plan_g[d], r, plan_up[d] if up else plan_down[d], gamma, g_min, g_max, max_pulses)
     if q <= 0.0 or dg <= 0.0:
         return
     span = g_max - g_min
@@ -113,46 +171,29 @@ def _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, 
             n = 1
         f = 1.0
     n = min(n, max_pulses)
-    sign = 1.0 if up else -1.0
-    if n > FAST_FORWARD_PULSES and (gamma == 0.0 or gamma == 1.0):
-        z = rng.normal(key_skip, np.uint64(2 * d + 1))
-        a = f * dg / span
-        if gamma == 0.0:
-            x = x + sign * f * dg * (n + c2c * np.sqrt(n) * z)
-        elif a < 1.0:
-            u0 = (g_max - x) / span if up else (x - g_min) / span
-            u = u0 * np.exp(n * np.log1p(-a) - a * c2c * np.sqrt(n) * z / (1.0 - a))
-            u = min(max(u, 0.0), 1.0)
-            x = g_max - u * span if up else g_min + u * span
-        else:
-            x = g_max if up else g_min
-    else:
-        base = np.uint64(d) * np.uint64(max_pulses)
-        for k in range(n):
-            u = (g_max - x) / span if up else (x - g_min) / span
-            step = f * dg * (u ** gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * rng.normal(key, base + np.uint64(k)))
-            x = min(max(x + sign * step, g_min), g_max)
+    x = pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, np.uint64(d) * np.uint64(max_pulses),
+                    key_skip, np.uint64(2 * d + 1))
     g_out[d] = min(max(x, g_min), g_max)
     n_out[d] = n
 
 
 @njit(**JIT)
-def _apply_serial(g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+def _apply_serial(g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
                   modulated_up, modulated_down, at_least_one, max_pulses, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in range(g.size):
-        _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+        _apply_one(d, g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
                    modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip)
 
 
 @njit(**PARALLEL_JIT)
-def _apply_parallel(g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+def _apply_parallel(g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
                     modulated_up, modulated_down, at_least_one, max_pulses, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in prange(g.size):
-        _apply_one(d, g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
+        _apply_one(d, g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
                    modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip)
 
 
@@ -167,7 +208,7 @@ def _flat(values, name, n=None):
 
 
 def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c,
-                max_pulses, seed):
+                max_pulses, seed, plan_g=None):
     g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
     g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
     if not g_max > g_min:
@@ -177,6 +218,12 @@ def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, ga
     if g.size and (g.min() < g_min or g.max() > g_max):
         raise ValueError(f"g must lie in [{g_min:g}, {g_max:g}] uS; got values from {g.min():g} to {g.max():g} uS")
     request = _flat(request, "request", g.size)
+    if plan_g is None:
+        plan_g = g
+    else:
+        plan_g = _flat(plan_g, "plan_g", g.size)
+        if plan_g.size and (plan_g.min() < g_min or plan_g.max() > g_max):
+            raise ValueError(f"plan_g must lie in [{g_min:g}, {g_max:g}] uS")
     span = g_max - g_min
     plan_up = dg_up if plan_up is None else plan_up
     plan_down = dg_down if plan_down is None else plan_down
@@ -193,12 +240,12 @@ def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, ga
     seed = check_seed(seed)
     if g.size * max_pulses >= 2**63:
         raise ValueError("max_pulses * number of devices must stay below 2**63 (pulse counters)")
-    return shape, g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed
+    return shape, g, plan_g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed
 
 
 def apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan_down=None, gamma_up=1.0,
                  gamma_down=1.0, c2c=0.0, modulated_up=False, modulated_down=False, at_least_one=False,
-                 max_pulses=10000, seed):
+                 max_pulses=10000, seed, plan_g=None):
     """Pulse every device toward its requested conductance change; returns ``(g_new, pulses)``.
 
     `g` (uS, in [g_min, g_max]) and `request` (uS, signed; 0 for no pulse) have one entry per
@@ -208,27 +255,30 @@ def apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan
     count is the number of nominal pulses that would make the change (for gamma 1 by inverting
     the soft-bounds response, else the request over the expected step). `gamma_*` are the
     exponents of the state dependence, `c2c` the cycle-to-cycle spread (module docstring: pulse
-    counts, modulated pulses, draws). At most `max_pulses` pulses per device. Arrays keep the
-    shape of `g`; pulse counts are int64.
+    counts, modulated pulses, draws). At most `max_pulses` pulses per device. The circuit plans
+    from the conductances `plan_g` (uS; default `g` itself): a blind method passes what it
+    believes the devices hold. Arrays keep the shape of `g`; pulse counts are int64.
     """
-    shape, g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
-        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed)
+    shape, g, plan_g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
+        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed,
+        plan_g)
     dg_up, dg_down, plan_up, plan_down = steps
     g_out = np.empty_like(g)
     n_out = np.empty(g.size, dtype=np.int64)
     kernel = pick("programming.apply_pulses", g.size)
-    kernel(g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min,
+    kernel(g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min,
            g_max, bool(modulated_up), bool(modulated_down), bool(at_least_one), max_pulses, seed)
     return g_out.reshape(shape), n_out.reshape(shape)
 
 
 def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan_down=None, gamma_up=1.0,
                        gamma_down=1.0, c2c=0.0, modulated_up=False, modulated_down=False, at_least_one=False,
-                       max_pulses=10000, seed):
+                       max_pulses=10000, seed, plan_g=None):
     """NumPy twin of `apply_pulses`: the same numbers (same counters), vectorized across devices with
     a loop over the pulse index."""
-    shape, g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
-        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed)
+    shape, g, plan_g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
+        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed,
+        plan_g)
     dg_up, dg_down, plan_up, plan_down = steps
     key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.numpy_stream_key(seed, rng.STREAM_PULSE_SKIP)
@@ -240,7 +290,7 @@ def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None
     gamma = np.where(up, gamma_up, gamma_down)
     modulated = np.where(up, modulated_up, modulated_down)
     sign = np.where(up, 1.0, -1.0)
-    u0 = np.where(up, (g_max - g) / span, (g - g_min) / span)
+    u0 = np.where(up, (g_max - plan_g) / span, (plan_g - g_min) / span)
     # planned full pulses q and, for gamma 1, the final-to-present distance ratio
     with np.errstate(divide="ignore", invalid="ignore"):
         a_plan = plan / span
@@ -266,27 +316,8 @@ def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None
     n = np.where(possible, np.where(modulated, n_mod, n_id), 0.0)
     n = np.minimum(n, max_pulses).astype(np.int64)
     f = np.where(modulated, f_mod, 1.0)
-    x = g.copy()
-    ff = (n > FAST_FORWARD_PULSES) & ((gamma == 0.0) | (gamma == 1.0))
-    if ff.any():
-        z = rng.numpy_normal_quantile(rng.numpy_uniform(key_skip, 2 * idx[ff] + np.uint64(1)))
-        nf = n[ff].astype(np.float64)
-        a = f[ff] * dg[ff] / span
-        lin = x[ff] + sign[ff] * f[ff] * dg[ff] * (nf + c2c * np.sqrt(nf) * z)
-        a_ok = np.where(a < 1.0, a, 0.0)
-        u = np.clip(u0[ff] * np.exp(nf * np.log1p(-a_ok) - a_ok * c2c * np.sqrt(nf) * z / (1.0 - a_ok)), 0.0, 1.0)
-        soft = np.where(up[ff], g_max - u * span, g_min + u * span)
-        soft = np.where(a < 1.0, soft, np.where(up[ff], g_max, g_min))
-        x[ff] = np.where(gamma[ff] == 0.0, lin, soft)
-    loop = ~ff & (n > 0)
-    base = idx * np.uint64(max_pulses)
-    for k in range(int(n[loop].max()) if loop.any() else 0):
-        m = loop & (n > k)
-        u = np.where(up[m], (g_max - x[m]) / span, (x[m] - g_min) / span)
-        zk = rng.numpy_normal_quantile(rng.numpy_uniform(key, base[m] + np.uint64(k)))
-        gm = gamma[m]
-        step = f[m] * dg[m] * np.where(gm != 0.0, np.maximum(u, 0.0) ** gm, 1.0) * (1.0 + c2c * zk)
-        x[m] = np.clip(x[m] + sign[m] * step, g_min, g_max)
+    x = numpy_pulse_train(g, n, up, f, dg, gamma, c2c, g_min, g_max, key, idx * np.uint64(max_pulses),
+                          key_skip, 2 * idx + np.uint64(1))
     return np.clip(x, g_min, g_max).reshape(shape), n.reshape(shape)
 
 

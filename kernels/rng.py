@@ -46,6 +46,8 @@ STREAM_PULSE_SKIP = 11
 STREAM_WEIGHTS = 12
 STREAM_INPUTS = 13
 STREAM_CALIBRATION = 14
+STREAM_PULSE_ROW = 15   # row trains of a stochastic outer-product update (kernels.outer_update)
+STREAM_PULSE_COL = 16   # its column trains
 
 PURPOSES = {
     # What a user seed is split into (`derive_seed`): one independent seed per purpose.

@@ -5,7 +5,7 @@ and once with every kernel serial (threshold 2**62), on inputs large enough to s
 import numpy as np
 import pytest
 
-from kernels import _jit, crossbar, flash, pcm, programming, pulsed, rram
+from kernels import _jit, crossbar, flash, outer_update, pcm, programming, pulsed, rram
 
 N = 5000
 rand = np.random.default_rng(0)
@@ -44,6 +44,12 @@ EXAMPLES = {
         at_least_one=True, seed=13),
     "programming.verify_read": lambda: programming.verify_read(TARGETS, np.full(500, 0.1), TARGETS, tolerance=0.1,
                                                                seed=14),
+    "outer_update.coincidences": lambda: outer_update.coincidences(
+        X[:, :40] ** 2, np.sign(X[:, :40]), X[:, 40:140] ** 2, X[:, 140:240] ** 2, np.sign(X[:, 200:300]),
+        np.full(64, 31), seed=15),
+    "outer_update.apply_counts": lambda: outer_update.apply_counts(
+        TARGETS, np.arange(500) % 50, np.arange(500)[::-1] % 40, g_min=0.0, g_max=10.0, dg_up=0.05, dg_down=0.04,
+        c2c=0.3, seed=17),
     "crossbar.dac": lambda: crossbar.dac(X, bits=6, x_max=0.8),
     "crossbar.noise_adc": lambda: crossbar.noise_adc(X[:, :200] * 5.0, np.abs(X[:, 100:]), seed=12, adc_bits=6,
                                                      y_max=4.0),

@@ -122,6 +122,9 @@ class ProgrammingMethod(param.Parameterized):
                                      "GDP: weight change per unit gradient of the MVM error. Default 0.1 as "
                                      "aihwkit's closest routine (physics reference section 7); 1.0 diverged "
                                      "here on 4-bit RRAM and PCM arrays within 20 iterations."))
+    max_update_pulses = param.Integer(31, bounds=(1, MAX_PULSES), softbounds=(1, 100), label="Pulses per update", doc=(
+        "GDP: most pulses one device gets in one update (aihwkit's pulse-train length, 31); a "
+        "larger step of the gradient is cut there, and a row's update lasts its longest train."))
     batch_size = param.Integer(64, bounds=(1, 4096), softbounds=(4, 512), label="Batch size",
                                doc="GDP: random inputs per iteration.")
     input_distribution = param.Selector(default="uniform", objects=list(INPUT_DISTRIBUTIONS), doc=(
@@ -144,7 +147,7 @@ class ProgrammingMethod(param.Parameterized):
         "Overrides of the technology's `PULSE_COSTS` entries, e.g. {'read_time_s': 1e-7}."))
 
     KNOBS = ("tolerance", "max_iterations", "gain", "verify_delay_s", "parallel_devices", "learning_rate",
-             "batch_size", "input_distribution", "stop_threshold", "init", "eval_batch", "relax_amplitude",
+             "batch_size", "max_update_pulses", "input_distribution", "stop_threshold", "init", "eval_batch", "relax_amplitude",
              "relax_time_s", "mvm_time_s", "mac_energy_J", "cost_scale")
 
     @classmethod
@@ -251,14 +254,27 @@ class PulsePhysics:
         self.train = self.fine = (up, down, min(plan_up, span), min(plan_down, span))
         self.start = self.g_min
 
-    def pulse(self, g, request, seed, fine, at_least_one):
-        """`kernels.programming.apply_pulses` with this technology's response: ``(g_new, pulses)``."""
+    def pulse(self, g, request, seed, fine, at_least_one, plan_g=None, max_pulses=MAX_PULSES):
+        """`kernels.programming.apply_pulses` with this technology's response: ``(g_new, pulses)``;
+        the circuit plans from `plan_g` (default: the devices' own conductances)."""
         up, down, plan_up, plan_down = self.fine if fine else self.train
         return programming.apply_pulses(
             g, request, g_min=self.g_min, g_max=self.g_max, dg_up=up, dg_down=down, plan_up=plan_up,
             plan_down=plan_down, gamma_up=self.gamma_up, gamma_down=self.gamma_down, c2c=self.c2c,
             modulated_up=self.modulated_up, modulated_down=self.modulated_down, at_least_one=at_least_one,
-            max_pulses=MAX_PULSES, seed=seed)
+            max_pulses=max_pulses, seed=seed, plan_g=plan_g)
+
+    def expected(self, belief, request, seed, fine, max_pulses=MAX_PULSES):
+        """Where the programming circuit believes the devices end up (uS): the pulses `pulse` plans
+        from `belief` with the same `seed` (same counts), applied to the nominal response (nominal
+        steps, no device-to-device or cycle-to-cycle spread)."""
+        _, _, plan_up, plan_down = self.fine if fine else self.train
+        g, _ = programming.apply_pulses(
+            belief, request, g_min=self.g_min, g_max=self.g_max, dg_up=plan_up, dg_down=plan_down, plan_up=plan_up,
+            plan_down=plan_down, gamma_up=self.gamma_up, gamma_down=self.gamma_down, c2c=0.0,
+            modulated_up=self.modulated_up, modulated_down=self.modulated_down, at_least_one=False,
+            max_pulses=max_pulses, seed=seed)
+        return g
 
     def state(self, old, g, pulses, drift_deviate):
         """The device-array state holding conductances `g` (uS, the shape of the array)."""
@@ -330,11 +346,12 @@ class ProgrammingRun:
         self.totals = dict(pulses=0, reads=0, mvms=0, chip_time_s=0.0, energy_J=0.0)
         self.verified = np.zeros(self.targets.size, dtype=bool)
         self.last_read = np.full(self.targets.size, phys.start)
+        self.belief = self.g.copy()   # GDP: what the blind circuit believes each device holds (uS)
         self._rows = []
         self._history, self._history_rows = None, -1
         self.wall_s = 0.0
         pair = prog.encoding
-        c = pair.per_level() / pair.level_units()  # weight (units of W) per uS, per slice
+        c = pair.per_level()  # weight (units of W) per uS, per slice
         self._slice_share = c / np.sum(c * c)
         if self.kind == "gdp" and method.init == "one-shot":
             self._one_shot()
@@ -398,8 +415,9 @@ class ProgrammingRun:
     def _one_shot(self):
         """The open-loop train from the start state to every target (rows pulsed in turn)."""
         request = self.targets - self.g
-        self.g, n = self.physics.pulse(self.g, request, rng.derive_seed(self.seed, "programming", 1),
-                                       fine=False, at_least_one=False)
+        seed = rng.derive_seed(self.seed, "programming", 1)
+        self.g, n = self.physics.pulse(self.g, request, seed, fine=False, at_least_one=False)
+        self.belief = self.physics.expected(self.belief, request, seed, fine=False)
         self._pay_pulses(n, request, "rows")
         self._push()
 
@@ -450,11 +468,12 @@ class ProgrammingRun:
     def _gdp_requests(self, dw):
         """Conductance requests (uS, per physical device) for a weight change `dw` (units of W, rows x
         cols): each slice's share along the gradient (``dG_s = dw c_s / sum c^2``, c_s the slice's
-        weight per uS), routed within each pair to a device that can move that way gradually."""
+        weight per uS), routed within each pair to a device that can move that way gradually (for
+        pairs of bidirectional devices: the one GDP believes larger)."""
         prog, phys = self.crossbar, self.physics
         enc = prog.encoding
         dg = dw[:, :, None] * self._slice_share[None, None, :]      # (rows, cols, n_slices)
-        g = enc.pairs(self.g.reshape(prog.rows, -1))                 # (rows, cols, ns, n_pol)
+        g = enc.pairs(self.belief.reshape(prog.rows, -1))            # (rows, cols, ns, n_pol)
         req = np.zeros(g.shape)
         if enc.n_pol == 1:
             ok = np.where(dg > 0, phys.gradual_up, phys.gradual_down)
@@ -486,8 +505,11 @@ class ProgrammingRun:
             return self._record(devices_left=np.nan, batch_error=batch_error)
         dw = -m.learning_rate * (X.T @ err) / m.batch_size
         request = self._gdp_requests(dw)
-        self.g, n = self.physics.pulse(self.g, request, rng.derive_seed(self.seed, "programming", k + 1),
-                                       fine=True, at_least_one=False)
+        seed = rng.derive_seed(self.seed, "programming", k + 1)
+        cap = m.max_update_pulses
+        self.g, n = self.physics.pulse(self.g, request, seed, fine=True, at_least_one=False, plan_g=self.belief,
+                                       max_pulses=cap)
+        self.belief = self.physics.expected(self.belief, request, seed, fine=True, max_pulses=cap)
         self._pay_pulses(n, request, "rows")
         self._push()
         self.done = k >= m.max_iterations

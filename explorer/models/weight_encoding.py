@@ -64,7 +64,8 @@ class WeightEncoding:
         return self.span / (2.0 ** np.array(self.slice_bits) - 1.0)
 
     def per_level(self):
-        """Weight (units of W) of one level of each slice: significance / level unit, rescaled."""
+        """Weight (units of W) per uS of conductance difference, per slice: significance / level unit,
+        rescaled (a level of slice s is worth ``per_level()[s] * level_units()[s]``)."""
         return self.significance / self.level_units() / self.full_scale * self.w_max
 
     def encode(self, W, previous=None):
