@@ -107,7 +107,9 @@ def pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_skip, 
     else:
         for k in range(n):
             u = (g_max - x) / span if up else (x - g_min) / span
-            step = f * dg * (u ** gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * rng.normal(key, base + np.uint64(k)))
+            # no draw for a noise-free response (what a blind circuit expects)
+            z = rng.normal(key, base + np.uint64(k)) if c2c != 0.0 else 0.0
+            step = f * dg * (u ** gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * z)
             x = min(max(x + sign * step, g_min), g_max)
     return min(max(x, g_min), g_max)
 

@@ -49,7 +49,11 @@ class CrossbarState:
 
     def mean(self, t, s):
         """Mean conductance (uS) of every physical device at `t` (s), stuck-at faults applied,
-        reading only the settings the mean depends on (`DeviceArray.read_mean`)."""
+        reading only the settings the mean depends on (`DeviceArray.read_mean`). A technology whose
+        mean depends on every knob (RRAM: its clipped mean moves with the noise) takes it from
+        `moments`, which computes the same mean: one computation instead of two."""
+        if self.array.mean_needs_moments:
+            return self.moments(t, s)[0]
         return self.memo.get("mean", (self.version, t), s,
                              lambda s: self._stuck(self.array.read_mean(t, knobs=s)))
 

@@ -107,6 +107,12 @@ class DeviceArray:
         """
         return self.programmed_with._read_moments(self.state, check_time(t), self._knobs(knobs))
 
+    @property
+    def mean_needs_moments(self):
+        """Whether the mean needs the whole of `read_moments` (the technology does not override
+        `Device._read_mean`), so a caller holding the moments should take the mean from them."""
+        return type(self.programmed_with)._read_mean is Device._read_mean
+
     def read_mean(self, t, knobs=None):
         """Mean conductance (uS) at `t` seconds: the mean of `read_moments`, computed reading only
         the knobs the mean depends on (so results built on it, such as a calibrated ADC range, are
