@@ -19,6 +19,7 @@ from kernels.rng import derive_seed
 
 from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, RRAMDevice
 from .explorer_base import MAX_LOG_TIME, Explorer
+from .programming import DEVICE_METHODS, program_devices
 
 KNOBS = DeviceKnobs.KNOBS
 """Sliders that set the same-named parameter of the device."""
@@ -41,6 +42,11 @@ class DevicesExplorer(Explorer, DeviceKnobs):
 
     n_levels = param.Integer(8, bounds=(2, 256), doc="Number of programmed conductance levels.")
     n_devices = param.Integer(8192, bounds=(256, 65536), doc="Devices programmed in total, shared among the levels.")
+
+    programming_method = param.Selector(default="statistical", objects=list(DEVICE_METHODS), label="Programming method",
+                                       doc=("How the levels are programmed: the post-verify statistics of the cited "
+                                            "papers, one open-loop pulse train, or program-and-verify pulse by pulse "
+                                            "(default knobs: 2 % tolerance, 20 rounds; the Programming tab has them all)."))
 
     devices = param.Dict(default={}, precedence=-1, doc="One device per technology, kept across switches.")
 
@@ -67,12 +73,16 @@ class DevicesExplorer(Explorer, DeviceKnobs):
     def programmed(self):
         """The programmed array (levels repeated), reprogrammed only when needed: kept per
         programming-time snapshot of the device (every parameter that decides the programmed
-        state), number of levels and devices, and seed."""
+        state), number of levels and devices, seed and programming method; program-and-verify
+        reads while it programs, so its array also depends on the read-time knobs."""
         dev = self.device
         per_level = max(self.n_devices // self.n_levels, 1)
+        method = self.programming_method
+        reads = dev.read_settings().key() if method == "verify" else ()
         return self.remember(
-            "programmed", (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed),
-            lambda: dev.program(np.repeat(self.levels, per_level), seed=derive_seed(self.seed, "programming")))
+            "programmed", (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed, method, reads),
+            lambda: program_devices(dev, np.repeat(self.levels, per_level), derive_seed(self.seed, "programming"),
+                                    method))
 
     def active_knobs(self):
         """Names of the read-time sliders the current technology responds to."""

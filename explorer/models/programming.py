@@ -327,19 +327,33 @@ class ProgrammingRun:
         self.settings = xb.read_settings()
         prog = ProgrammedCrossbar(xb, W, w_max, rng.derive_seed(seed, "programming", 0))
         self.crossbar = prog
+        self.array, self.rows = prog.array, prog.rows
         self.W = W
-        device = prog.device
-        self.physics = phys = PulsePhysics(device, prog.targets.size, rng.derive_seed(seed, "programming", 0))
+        self._setup(prog.device, prog.targets)
+        s = self.settings
+        self.X_eval = _inputs(method.input_distribution, method.eval_batch, prog.rows, rng.derive_seed(seed, "inputs", 0), s.x_max)
+        self.Y_eval = self.X_eval @ W
+        pair = prog.encoding
+        c = pair.per_level()  # weight (units of W) per uS, per slice
+        self._slice_share = c / np.sum(c * c)
+        if self.kind == "gdp" and method.init == "one-shot":
+            self._one_shot()
+        self._record(devices_left=np.nan, batch_error=np.nan)
+        self.result = prog
+        prog.programming = self
+        prog.history = self.history
+
+    def _setup(self, device, targets):
+        """The run's state: pulse physics of `device`, costs, targets (uS), start conductances."""
+        seed, method = self.seed, self.method
+        self.physics = phys = PulsePhysics(device, targets.size, rng.derive_seed(seed, "programming", 0))
         self.costs = method.costs(device.technology)
-        self.targets = prog.targets.ravel().copy()
+        self.targets = targets.ravel().copy()
         self.tolerance_uS = method.tolerance * (phys.g_max - phys.g_min)
         self.g = np.full(self.targets.size, phys.start)
         self.pulse_count = np.zeros(self.targets.size, dtype=np.int64)
         self._drift_seed = rng.derive_seed(seed, "programming", 2**31)
         self._push()
-        s = self.settings
-        self.X_eval = _inputs(method.input_distribution, method.eval_batch, prog.rows, rng.derive_seed(seed, "inputs", 0), s.x_max)
-        self.Y_eval = self.X_eval @ W
         self.iteration = 0
         self.done = False
         self.converged = False
@@ -350,20 +364,12 @@ class ProgrammingRun:
         self._rows = []
         self._history, self._history_rows = None, -1
         self.wall_s = 0.0
-        pair = prog.encoding
-        c = pair.per_level()  # weight (units of W) per uS, per slice
-        self._slice_share = c / np.sum(c * c)
-        if self.kind == "gdp" and method.init == "one-shot":
-            self._one_shot()
-        self._record(devices_left=np.nan, batch_error=np.nan)
-        prog.programming = self
-        prog.history = self.history
 
     # ------------------------------------------------------------------ state and costs
 
     def _push(self):
         """Write the run's conductances into the crossbar's devices (bumps the state version)."""
-        arr = self.crossbar.array
+        arr = self.array
         g = self.g.reshape(arr.shape)
         arr.replace_state(self.physics.state(arr.state, g, self.pulse_count.reshape(arr.shape), self._drift_seed))
 
@@ -380,7 +386,7 @@ class ProgrammingRun:
         self.totals["energy_J"] += n_up * c["up_energy_J"] + n_down * c["down_energy_J"]
         width = np.where(up, c["up_time_s"], c["down_time_s"]) * n
         if grouped == "rows":
-            self.totals["chip_time_s"] += float(width.reshape(self.crossbar.rows, -1).max(axis=1).sum())
+            self.totals["chip_time_s"] += float(width.reshape(self.rows, -1).max(axis=1).sum())
         return width
 
     def _pay_reads(self, count):
@@ -391,6 +397,10 @@ class ProgrammingRun:
         self.totals["mvms"] += int(count)
         self.totals["chip_time_s"] += count * self.method.mvm_time_s
         self.totals["energy_J"] += count * self.method.mac_energy_J * self.W.size
+
+    def _verify_moments(self):
+        """Mean and read-noise sigma (uS) a verify read right after the pulses sees."""
+        return self.crossbar.state.moments(0.0, self.settings)
 
     def _record(self, devices_left, batch_error):
         prog, s = self.crossbar, self.settings
@@ -438,7 +448,7 @@ class ProgrammingRun:
         width = self._pay_pulses(n, request, None)
         self._push()
         # Verify reads of the active devices, what a read right after (or `verify_delay_s` after) sees.
-        mean, sigma = self.crossbar.state.moments(0.0, self.settings)
+        mean, sigma = self._verify_moments()
         mean, sigma = mean.ravel()[active], sigma.ravel()[active]
         if phys.technology.startswith("PCM"):
             mean = mean * (1.0 + m.relax_amplitude * np.exp(-m.verify_delay_s / m.relax_time_s))
@@ -532,16 +542,70 @@ class ProgrammingRun:
             else:
                 self._step_gdp()
         self.wall_s += time.perf_counter() - t0
-        self.crossbar.history = self.history
+        self.result.history = self.history
         rows = self._rows[start:]
         return {k: np.array([r[k] for r in rows]) for k in HISTORY_KEYS}
 
     def run(self):
-        """Step until done; returns the `ProgrammedCrossbar` (its ``history`` set)."""
+        """Step until done; returns the `ProgrammedCrossbar` (or, for `DeviceProgrammingRun`, the
+        `DeviceArray`), its ``history`` set."""
         while not self.done:
             self.step(100)
-        return self.crossbar
+        return self.result
 
     def __repr__(self):
         return (f"ProgrammingRun({self.kind}, {self.crossbar.device.technology}, shape={self.W.shape}, "
                 f"iteration={self.iteration}, done={self.done}, converged={self.converged})")
+
+
+DEVICE_METHODS = ("statistical", "one-shot", "verify")
+"""Methods that program single devices (`program_devices`); GDP needs a crossbar's MVM."""
+
+
+class DeviceProgrammingRun(ProgrammingRun):
+    """A one-shot or program-and-verify run on a bare array of devices (no crossbar): one device
+    per entry of `targets_uS`, as the Devices tab programs its levels. The same pulse physics,
+    verify reads (the device's read-time knobs, read at t = 0), costs and history as
+    `ProgrammingRun`; the MVM error is NaN and the weight error is the conductances' relative
+    error ``||mean(g) - target|| / ||target||``. One-shot pulses every device at once."""
+
+    def __init__(self, device, targets_uS, seed, method):
+        self.seed = check_seed(seed)
+        self.method = method
+        self.kind = method.method
+        if self.kind not in DEVICE_METHODS[1:]:
+            raise ValueError(f"method must be one of {list(DEVICE_METHODS)} for single devices, got {self.kind!r} "
+                             "(gradient-descent programming needs a crossbar: CrossbarModel.program)")
+        self.settings = None
+        self.crossbar = None
+        self.array = device.program(targets_uS, rng.derive_seed(self.seed, "programming", 0))
+        self.rows = 1
+        self._setup(self.array.programmed_with, self.array.targets)
+        self._record(devices_left=np.nan, batch_error=np.nan)
+        self.result = self.array
+        self.array.history = self.history
+
+    def _verify_moments(self):
+        return self.array.read_moments(0.0)
+
+    def _record(self, devices_left, batch_error):
+        mean, _ = self.array.read_moments(0.0)
+        err = float(np.linalg.norm(mean.ravel() - self.targets) / max(np.linalg.norm(self.targets), 1e-300))
+        row = dict(iteration=self.iteration, mvm_error=np.nan, weight_error=err, **self.totals,
+                   converged=self.converged, devices_left=devices_left, batch_error=batch_error)
+        self._rows.append(row)
+        return row
+
+
+def program_devices(device, targets_uS, seed, method="statistical", **knobs):
+    """Program one `device` per entry of `targets_uS` (uS) with `method` ("statistical": the
+    device's post-verify statistics, `Device.program`; "one-shot" or "verify": pulse by pulse with
+    `ProgrammingMethod` `knobs`, run to the end). Returns the `DeviceArray`; a pulse-level one
+    carries ``history`` (`HISTORY_KEYS`)."""
+    if method not in DEVICE_METHODS:
+        raise ValueError(f"method must be one of {list(DEVICE_METHODS)} for single devices, got {method!r}")
+    if method == "statistical":
+        if knobs:
+            raise ValueError(f"method 'statistical' takes no knobs, got {sorted(knobs)}")
+        return device.program(targets_uS, seed)
+    return DeviceProgrammingRun(device, targets_uS, seed, ProgrammingMethod.checked(method, **knobs)).run()

@@ -7,7 +7,7 @@ import param
 
 from ..models.devices_explorer import KNOBS, DevicesExplorer, format_duration
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
-from ._widgets import duration_formatter, throttled_slider
+from ._widgets import control_widget, duration_formatter, throttled_slider
 
 READ_EQUATIONS = {
     "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\,\xi$$ and a drift exponent
@@ -82,7 +82,8 @@ def histogram_data(view):
     targets = data["targets"]
     top = max(float(counts.max()), 1.0) * 1.05
     return {
-        "title": (f"{m.technology}: {len(targets)} levels at t = {format_duration(data['t'])}, "
+        "title": (f"{m.technology}{'' if m.programming_method == 'statistical' else ', ' + m.programming_method}: "
+                  f"{len(targets)} levels at t = {format_duration(data['t'])}, "
                   f"level read-back error {100 * data['level_error_rate']:.1f} %"),
         "total": {"left": edges[:-1], "right": edges[1:], "top": counts.astype(np.float32)},
         "levels": lines([o[0] for o in outlines], [o[1] for o in outlines]),
@@ -155,7 +156,7 @@ def iv_data(view):
 
 
 READ_PARAMS = ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K",
-               "n_levels", "log10_time", "n_devices", "seed")
+               "n_levels", "log10_time", "n_devices", "seed", "programming_method")
 TRAJECTORY_PARAMS = tuple(n for n in READ_PARAMS if n != "log10_time")
 
 CHARTS = (
@@ -167,7 +168,8 @@ CHARTS = (
     Chart("Random telegraph noise", rtn_plot, (Part(rtn_data, ("technology", "seed")),), RTN_TEXT,
           shown=lambda model: model.technology == "RRAM"),
     Chart("Flash I-V curves", iv_plot,
-          (Part(iv_data, ("technology", "temperature_K", "n_levels", "prog_noise_scale", "n_devices", "seed")),),
+          (Part(iv_data, ("technology", "temperature_K", "n_levels", "prog_noise_scale", "n_devices", "seed",
+                          "programming_method")),),
           IV_TEXT, shown=lambda model: model.technology == "Flash"),
 )
 """Every plot of the dashboard, with the parameters each part of it depends on."""
@@ -190,6 +192,7 @@ class DevicesView(LiveDashboard):
             "n_levels": throttled_slider(m, "n_levels", label="Number of levels"),
             "n_devices": throttled_slider(m, "n_devices", label="Devices (total)", step=256),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
+            "programming_method": control_widget(m, "programming_method"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         m.param.watch(self._sync_knobs, "technology")
@@ -211,7 +214,8 @@ class DevicesView(LiveDashboard):
             "### Technology", self._technology,
             "### Read", self._sliders["log10_time"], self._sliders["drift_scale"],
             self._sliders["read_noise_scale"], self._sliders["temperature_K"], self._knob_note,
-            "### Programming", self._sliders["prog_noise_scale"], self._sliders["n_levels"],
+            "### Programming", self._sliders["programming_method"], self._sliders["prog_noise_scale"],
+            self._sliders["n_levels"],
             self._sliders["n_devices"], self._sliders["seed"],
             width=320,
         )
