@@ -3,6 +3,7 @@ widget in headless Chromium to the plots' new data arriving in the page, with th
 frames and bytes each update costs; and the first-render time of each tab.
 
     analog-explorer-benchmark --browser-only        # or: python -m explorer.browser_benchmark
+    python -m explorer.browser_benchmark --programming   # the Programming tab's run: Start to first point
 
 How it measures (see `explorer.served.PROBE_JS`): a script installed in the page records, in the
 page's own clock, each key press and every change the Bokeh documents apply. A control's latency
@@ -264,13 +265,76 @@ def report(rows, renders_ms, log=print):
         f"console errors {sum(r['errors'] for r in rows)}")
 
 
+PROGRAMMING_URL = "?tab=4&prog.size={size}&prog.method={method}&prog.max_iterations=5000&prog.learning_rate=0.001&prog.seed={seed}"
+"""The Programming tab with a run that goes on until paused (GDP at a learning rate too small to converge)."""
+
+_TITLES = "Bokeh.documents.flatMap(d => [...d._all_models.values()]).filter(m => m.type === 'Title').map(m => m.text)"
+
+_WATCH_RUN_JS = """() => {
+    window.__updates = [];
+    let t0 = null;
+    window.addEventListener('pointerdown', () => { t0 = performance.now(); }, {capture: true, once: true});
+    const seen = new Set();
+    window.__watch = setInterval(() => {
+        if (t0 === null) return;
+        for (const t of %s) {
+            const m = /iteration (\\d+): MVM/.exec(t);
+            if (m && +m[1] > 0 && !seen.has(t)) { seen.add(t); window.__updates.push(performance.now() - t0); }
+        }
+    }, 5);
+}""" % _TITLES
+
+
+def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0):
+    """On the Programming tab, one page at a time: the time from the Start button's pointerdown to
+    the first new convergence point in the page (ms), and the curve updates per second after it
+    over `watch_s`. Returns ``(first_ms, updates_per_s)``, one entry per page."""
+    from playwright.sync_api import sync_playwright
+
+    first, rates = [], []
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for k in range(pages):
+            page = browser.new_page()
+            page.goto(url + PROGRAMMING_URL.format(size=size, method=method, seed=k))
+            page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => /iteration 0: MVM/.test(t))",
+                                   timeout=120000)
+            page.wait_for_timeout(1500)
+            page.evaluate(_WATCH_RUN_JS)
+            page.locator(".bk-btn", has_text="Start").first.click()
+            page.wait_for_timeout(1000 * watch_s)
+            ups = page.evaluate("() => window.__updates")
+            page.locator(".bk-btn", has_text="Pause").first.click()
+            page.close()
+            if ups:
+                first.append(ups[0])
+                rates.append(sum(1 for u in ups[1:]) / (watch_s - ups[0] / 1000))
+        browser.close()
+    return first, rates
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=8, help="key presses per control (default 8)")
     parser.add_argument("--renders", type=int, default=3, help="first renders per tab (default 3)")
     parser.add_argument("--tabs", default="Devices,Encoding,Crossbar", help="comma-separated tabs")
     parser.add_argument("--url", help="measure an app already running at this URL instead of starting one")
+    parser.add_argument("--programming", action="store_true", help=(
+        "measure the Programming tab instead: Start to first convergence point, and curve updates "
+        "per second (GDP on 64 x 64, six pages in turn)"))
     args = parser.parse_args(argv)
+    if args.programming:
+        def measure(url):
+            first, rates = programming_run_latency(url)
+            print(f"Programming tab, GDP 64 x 64: first point after Start {', '.join(f'{t:.0f}' for t in first)} ms "
+                f"(median {statistics.median(first):.0f}); curve updates per second "
+                f"{', '.join(f'{r:.1f}' for r in rates)} (median {statistics.median(rates):.1f})", flush=True)
+        if args.url:
+            measure(args.url)
+        else:
+            with Server() as server:
+                measure(server.url)
+        return
     tabs = [t.strip() for t in args.tabs.split(",") if t.strip()]
     unknown = [t for t in tabs if t not in TABS or t == "Overview"]
     if unknown:
