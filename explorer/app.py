@@ -7,7 +7,7 @@ session executes this script and gets its own models; nothing is shared.
 import panel as pn
 
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView
-from explorer.sessions import serve_resources_locally, session_created, session_destroyed
+from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -98,6 +98,7 @@ def build_app():
 
 
 if pn.state.served:
+    never_cdn_style_sheets()
     build_app().servable()
     serve_resources_locally(pn.state.curdoc)
     # One line per session in the server's output: the load command counts sessions cleaned up.

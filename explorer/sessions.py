@@ -39,6 +39,24 @@ def session_destroyed(session_context):
     IOLoop.current().call_later(RELEASE_DELAY_S, release_memory)
 
 
+def never_cdn_style_sheets():
+    """Make Panel's fallback address for component style sheets this server's own.
+
+    Panel builds a component's style sheets with ``doc._template_variables["dist_url"]`` and, for
+    a document without one, with its CDN address, rewriting even local addresses to it. Some
+    models are built or rebuilt in such a document while a session runs: a Markdown pane whose
+    text changes from a periodic callback while a programming run streams (traced: Panel's
+    ``markup._update`` with ``model.document``, a document without template variables), then a
+    tab rendered later; their loading.css and markdown.css came from cdn.holoviz.org, which an
+    offline lab machine cannot reach. The served app wants local resources only, so the
+    fallback is the server's own path. Process-wide library setting, set once; no session state.
+    """
+    import panel.reactive
+    from panel.io.resources import LOCAL_DIST
+
+    panel.reactive.CDN_DIST = LOCAL_DIST
+
+
 def serve_resources_locally(doc):
     """Point every style sheet of `doc` at this server.
 
