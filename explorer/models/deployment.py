@@ -1,0 +1,126 @@
+"""A trained MLP deployed on simulated analog arrays, and its accuracy against time (issue 10).
+
+Each layer's weights are programmed on a crossbar (`CrossbarModel.program`: the chosen
+technology, mapping, slicing, programming method and read-out); activations and biases stay
+digital. A layer's inputs are scaled into the DAC range by a fixed factor set at deployment (the
+largest input the floating-point network sees on the training split), its outputs scaled back.
+
+Drift compensation (physics reference section 8, aihwkit's convention): right after programming
+each layer is read with one-hot inputs (``eye(n_in)``); ``"global"`` keeps ``ref = mean|y(0)|`` and
+scales the outputs at time t by ``ref / mean|y(t)|``, ``"per-column"`` keeps
+``ref_j = max(mean_i |y_ij(0)|, 1e-4)`` per output and scales each output by ``ref_j / mean_i
+|y_ij(t)|``. The calibration reads draw their noise from the calibration stream, never from the
+evaluation reads.
+
+Seeds (`kernels.rng.derive_seed`): chip c programs layer k with ``derive_seed(seed, "programming",
+c * 16 + k)``; its evaluation read at time index i with ``derive_seed(seed, "read", (c * 4096 + i) * 16
++ k)``; its calibration reads with ``derive_seed(seed, "calibration", ...)`` likewise.
+"""
+
+import numpy as np
+
+from kernels import rng
+from kernels.validate import check_seed, positive_int
+
+from .crossbar import CrossbarModel
+from .digits import load_digits
+from .network import load_mlp
+
+COMPENSATIONS = ("none", "global", "per-column")
+MAX_LAYERS = 16
+MAX_TIMES = 4096
+
+
+def check_times(times_s):
+    """Times (s) as a float array: positive, finite and increasing; `ValueError` naming `times_s` otherwise."""
+    t = np.asarray(times_s, dtype=np.float64).ravel()
+    if t.size == 0 or t.size > MAX_TIMES:
+        raise ValueError(f"times_s must hold 1 to {MAX_TIMES} times, got {t.size}")
+    if not np.all(np.isfinite(t)) or np.any(t <= 0.0):
+        raise ValueError("times_s must be positive and finite (seconds after programming)")
+    if np.any(np.diff(t) <= 0.0):
+        raise ValueError("times_s must be increasing")
+    return t
+
+
+class DeployedMLP:
+    """`net` programmed on one chip: one `ProgrammedCrossbar` per layer from crossbar model `xb`."""
+
+    def __init__(self, net, xb, seed, chip=0, method="statistical", input_scales=None):
+        self.net = net
+        self.seed = check_seed(seed)
+        self.chip = chip
+        self.layers = [xb.program(W, seed=rng.derive_seed(seed, "programming", chip * MAX_LAYERS + k), method=method)
+                       for k, W in enumerate(net.W)]
+        self.x_max = xb.x_max
+        self.input_scales = input_scales if input_scales is not None else [1.0] * len(net.W)
+        self._refs = {}
+
+    def _read(self, k, X, t, seed):
+        """Layer k's outputs (units of W) for inputs `X` in units of the layer's input scale."""
+        s = self.input_scales[k]
+        x = np.clip(X / s, -1.0, 1.0) * self.x_max
+        return self.layers[k].mvm(x, t, seed) * (s / self.x_max)
+
+    def _calibration(self, k, t, index):
+        eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
+        seed = rng.derive_seed(self.seed, "calibration", ((self.chip * MAX_TIMES + index) * MAX_LAYERS + k) % 2**32)
+        return np.abs(self._read(k, eye, t, seed)).mean(axis=0)        # mean_i |y_ij| per output
+
+    def _factor(self, k, t, index, compensation):
+        if compensation == "none":
+            return 1.0
+        if k not in self._refs:
+            self._refs[k] = self._calibration(k, 0.0, MAX_TIMES - 1)     # right after programming
+        ref, now = self._refs[k], self._calibration(k, t, index)
+        if compensation == "global":
+            return float(ref.mean() / max(now.mean(), 1e-300))
+        return np.maximum(ref, 1e-4) / np.maximum(now, 1e-300)
+
+    def logits(self, X, t, index, compensation="none"):
+        """Logits of inputs `X` read at `t` seconds (evaluation read `index`), digital biases and ReLU."""
+        h = X
+        for k in range(len(self.layers)):
+            seed = rng.derive_seed(self.seed, "read", ((self.chip * MAX_TIMES + index) * MAX_LAYERS + k) % 2**32)
+            y = self._read(k, h, t, seed) * self._factor(k, t, index, compensation) + self.net.b[k]
+            h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
+        return h
+
+
+def input_scales(net, X):
+    """Per layer, the largest input the floating-point network sees on `X` (the DAC's full scale)."""
+    scales, h = [], np.asarray(X, dtype=np.float64)
+    for k, (W, b) in enumerate(zip(net.W, net.b)):
+        scales.append(float(max(np.abs(h).max(), 1e-12)))
+        h = h @ W + b
+        if k < len(net.W) - 1:
+            h = np.maximum(h, 0.0)
+    return scales
+
+
+def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant="plain", programming_method="statistical",
+                     technology="PCM", **crossbar):
+    """Test accuracy of the digits MLP on `chips` simulated chips at each time in `times_s` (s).
+
+    `crossbar`: settings of the `CrossbarModel` (mapping, n_slices, dac_bits, adc_bits, ...).
+    Returns a dict of arrays: ``times_s``, ``per_chip`` (chips x times), ``mean``, ``sd`` (chip to
+    chip), ``ci95`` (half-width of the 95 % interval of the mean, 1.96 sd / sqrt(chips): the band,
+    which narrows as chips grow) and ``float_accuracy`` (the floating-point network's)."""
+    t = check_times(times_s)
+    chips = positive_int(chips, "chips", 1, 1000)
+    seed = check_seed(seed)
+    if compensation not in COMPENSATIONS:
+        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    net = load_mlp(variant)
+    data = load_digits()
+    xb = CrossbarModel(technology=technology, **crossbar)
+    scales = input_scales(net, data.X_train)
+    acc = np.empty((chips, t.size))
+    for c in range(chips):
+        chip = DeployedMLP(net, xb, seed, chip=c, method=programming_method, input_scales=scales)
+        for i, ti in enumerate(t):
+            pred = np.argmax(chip.logits(data.X_test, ti, i, compensation), axis=1)
+            acc[c, i] = np.mean(pred == data.y_test)
+    sd = acc.std(axis=0, ddof=1) if chips > 1 else np.zeros(t.size)
+    return {"times_s": t, "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd, "ci95": 1.96 * sd / np.sqrt(chips),
+            "float_accuracy": net.accuracy(data.X_test, data.y_test)}

@@ -1,0 +1,106 @@
+"""Issue 10, first part: the digits asset and its checks, the MLP trained in NumPy, and its
+accuracy against time on simulated PCM arrays with and without drift compensation (fixed seeds;
+differences judged against the Monte-Carlo intervals)."""
+
+import importlib.util
+import pathlib
+import shutil
+
+import numpy as np
+import pytest
+
+from explorer.models import deployment, digits, network
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HOUR, DAY, MONTH, YEAR = 3600.0, 86400.0, 30 * 86400.0, 3.156e7
+PCM = dict(technology="PCM", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
+
+
+def test_digits_asset_has_the_fixed_stratified_split():
+    d = digits.load_digits()
+    assert d.X_train.shape == (1438, 64) and d.X_test.shape == (359, 64)
+    assert 0.0 <= d.X_train.min() and d.X_train.max() <= 1.0
+    for c in range(10):  # 20 % of each class, rounded, in the test set
+        n = np.sum(d.y_train == c) + np.sum(d.y_test == c)
+        assert np.sum(d.y_test == c) == round(0.2 * n)
+
+
+def test_a_missing_or_corrupted_asset_names_the_file_and_the_command(tmp_path):
+    with pytest.raises(digits.AssetError, match=r"missing\.npz is missing; regenerate it with: .*make_digits\.py"):
+        digits.load_digits(tmp_path / "missing.npz")
+    bad = tmp_path / "digits.npz"
+    bad.write_bytes(b"not a zip file")
+    with pytest.raises(digits.AssetError, match=r"cannot be read.*make_digits\.py"):
+        digits.load_digits(bad)
+    with np.load(digits.DIGITS_FILE) as f:
+        arrays = dict(f)
+    arrays["labels"] = arrays["labels"].copy()
+    arrays["labels"][0] = (arrays["labels"][0] + 1) % 10
+    np.savez(bad, **arrays)
+    with pytest.raises(digits.AssetError, match=r"expected digits.*make_digits\.py"):
+        digits.load_digits(bad)
+    with pytest.raises(digits.AssetError, match=r"make_mlp\.py"):
+        network.load_mlp(path=tmp_path / "none.npz")
+
+
+def test_the_digits_script_regenerates_the_same_arrays(tmp_path):
+    pytest.importorskip("sklearn")
+    spec = importlib.util.spec_from_file_location("make_digits", ROOT / "assets" / "make_digits.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.OUT = tmp_path / "digits.npz"
+    module.main()
+    digits.load_digits(module.OUT)  # raises unless the SHA-256 matches the shipped file's
+
+
+def test_the_shipped_mlp_is_the_one_its_script_trains():
+    d = digits.load_digits()
+    shipped = network.load_mlp()
+    with np.load(digits.MLP_FILE) as f:
+        quoted = float(f["plain_test_accuracy"])
+    assert shipped.accuracy(d.X_test, d.y_test) == quoted > 0.95
+    again = network.train_mlp(d.X_train, d.y_train, seed=0)
+    for a, b in zip(again.W + again.b, shipped.W + shipped.b):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def pcm_curves():
+    times = [HOUR, DAY, MONTH, YEAR]
+    return {comp: deployment.accuracy_vs_time(times, chips=10, seed=0, compensation=comp, **PCM)
+            for comp in ("none", "global")}
+
+
+def test_pcm_drift_costs_accuracy_and_global_compensation_recovers_most_of_it(pcm_curves):
+    none, glob = pcm_curves["none"], pcm_curves["global"]
+    print("\nPCM, differential pair, ideal DAC/ADC, 10 chips: mean accuracy at 1 h, 1 d, 30 d, 1 y")
+    for name, r in pcm_curves.items():
+        print(f"  {name:7s} " + ", ".join(f"{m:.4f} ± {c:.4f}" for m, c in zip(r["mean"], r["ci95"])))
+    # no compensation: a year loses accuracy against an hour, beyond both intervals
+    assert none["mean"][0] - none["mean"][-1] > none["ci95"][0] + none["ci95"][-1]
+    # global compensation: at a year, more accurate than none by more than the intervals
+    assert glob["mean"][-1] - none["mean"][-1] > glob["ci95"][-1] + none["ci95"][-1]
+    # and it recovers at least half of the loss from an hour to a year
+    assert glob["mean"][-1] - none["mean"][-1] > 0.5 * (none["mean"][0] - none["mean"][-1])
+
+
+def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve():
+    a = deployment.accuracy_vs_time([DAY], chips=8, seed=3, **PCM)
+    b = deployment.accuracy_vs_time([DAY], chips=8, seed=3, **PCM)
+    np.testing.assert_array_equal(a["per_chip"], b["per_chip"])
+    big = deployment.accuracy_vs_time([DAY], chips=32, seed=3, **PCM)
+    # the 95 % interval of the mean scales as sd / sqrt(chips): a quarter of the chips, twice the width,
+    # within the sampling spread of two standard deviations (chi-square with 7 degrees of freedom)
+    ratio = big["ci95"][0] / a["ci95"][0]
+    assert 0.25 < ratio < 0.85, ratio
+    np.testing.assert_array_equal(big["per_chip"][:8], a["per_chip"])  # chip c is chip c
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(times_s=[0.0, 1.0]), "times_s"), (dict(times_s=[2.0, 1.0]), "times_s"), (dict(times_s=[]), "times_s"),
+    (dict(times_s=[1.0], chips=0), "chips"), (dict(times_s=[1.0], compensation="local"), "compensation"),
+    (dict(times_s=[1.0], variant="noisy"), "variant"),
+])
+def test_bad_input_names_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        deployment.accuracy_vs_time(**kwargs)
