@@ -32,7 +32,7 @@ from numba import njit, prange
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
-from .programming import pulse_train, numpy_pulse_train
+from .programming import check_response, check_steps, numpy_pulse_train, pulse_train
 from .validate import check_seed, finite_array, scalar_in_range
 
 MAX_SLOTS = 64
@@ -252,20 +252,8 @@ def _count_args(g, n_up, n_down, g_min, g_max, dg_up, dg_down, gamma_up, gamma_d
         if arr.size and (arr.min() < 0 or arr.max() >= MAX_COUNT):
             raise ValueError(f"{name} must lie in [0, {MAX_COUNT})")
         counts.append(np.ascontiguousarray(arr, dtype=np.int64).ravel())
-    span = g_max - g_min
-    steps = []
-    for value, name in ((dg_up, "dg_up"), (dg_down, "dg_down")):
-        arr = np.ascontiguousarray(finite_array(value, name), dtype=np.float64).ravel()
-        if arr.size == 1:
-            arr = np.full(g.size, arr[0])
-        if arr.size != g.size:
-            raise ValueError(f"{name} must be a scalar or have one entry per device ({g.size})")
-        if arr.size and (arr.min() < 0.0 or arr.max() > span):
-            raise ValueError(f"{name} must lie in [0, {span:g}] uS (the conductance range)")
-        steps.append(arr)
-    gamma_up = scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up")
-    gamma_down = scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down")
-    c2c = scalar_in_range(c2c, 0.0, 10.0, "c2c")
+    steps = check_steps(((dg_up, "dg_up"), (dg_down, "dg_down")), g.size, g_max - g_min)
+    gamma_up, gamma_down, c2c = check_response(gamma_up, gamma_down, c2c)
     return shape, g, counts, steps, gamma_up, gamma_down, c2c, g_min, g_max, check_seed(seed)
 
 

@@ -209,6 +209,24 @@ def _flat(values, name, n=None):
     return arr
 
 
+def check_steps(named, n, span):
+    """Pulse steps (uS), each ``(value, name)`` a scalar or one per device (`n`), in [0, `span`]:
+    flat float arrays of `n`; `ValueError` naming the argument otherwise."""
+    steps = []
+    for value, name in named:
+        arr = _flat(value, name, n)
+        if arr.size and (arr.min() < 0.0 or arr.max() > span):
+            raise ValueError(f"{name} must lie in [0, {span:g}] uS (the conductance range)")
+        steps.append(arr)
+    return steps
+
+
+def check_response(gamma_up, gamma_down, c2c):
+    """The state-dependence exponents and cycle-to-cycle spread, each in [0, 10]."""
+    return (scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up"), scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down"),
+            scalar_in_range(c2c, 0.0, 10.0, "c2c"))
+
+
 def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c,
                 max_pulses, seed, plan_g=None):
     g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
@@ -229,15 +247,9 @@ def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, ga
     span = g_max - g_min
     plan_up = dg_up if plan_up is None else plan_up
     plan_down = dg_down if plan_down is None else plan_down
-    steps = []
-    for value, name in ((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")):
-        arr = _flat(value, name, g.size)
-        if arr.size and (arr.min() < 0.0 or arr.max() > span):
-            raise ValueError(f"{name} must lie in [0, {span:g}] uS (the conductance range)")
-        steps.append(arr)
-    gamma_up = scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up")
-    gamma_down = scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down")
-    c2c = scalar_in_range(c2c, 0.0, 10.0, "c2c")
+    steps = check_steps(((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")),
+                        g.size, span)
+    gamma_up, gamma_down, c2c = check_response(gamma_up, gamma_down, c2c)
     max_pulses = positive_int(max_pulses, "max_pulses", 1, 10**7)
     seed = check_seed(seed)
     if g.size * max_pulses >= 2**63:
@@ -291,7 +303,6 @@ def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None
     plan = np.where(up, plan_up, plan_down)
     gamma = np.where(up, gamma_up, gamma_down)
     modulated = np.where(up, modulated_up, modulated_down)
-    sign = np.where(up, 1.0, -1.0)
     u0 = np.where(up, (g_max - plan_g) / span, (plan_g - g_min) / span)
     # planned full pulses q and, for gamma 1, the final-to-present distance ratio
     with np.errstate(divide="ignore", invalid="ignore"):
