@@ -4,6 +4,7 @@ frames and bytes each update costs; and the first-render time of each tab.
 
     analog-explorer-benchmark --browser-only        # or: python -m explorer.browser_benchmark
     python -m explorer.browser_benchmark --programming   # the Programming tab's run: Start to first point
+    python -m explorer.browser_benchmark --while-streaming   # the controls while another session runs GDP
 
 How it measures (see `explorer.served.PROBE_JS`): a script installed in the page records, in the
 page's own clock, each key press and every change the Bokeh documents apply. A control's latency
@@ -313,6 +314,24 @@ def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0):
     return first, rates
 
 
+def stream_run(url, seconds, size=256):
+    """Open the Programming tab at `url`, start a GDP run on `size` x `size` that does not converge,
+    print ``RUNNING`` and keep the page open for `seconds` (another session's load for
+    ``--while-streaming``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page()
+        page.goto(url + PROGRAMMING_URL.format(size=size, method="gdp", seed=0))
+        page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => /iteration 0: MVM/.test(t))",
+                               timeout=120000)
+        page.locator(".bk-btn", has_text="Start").first.click()
+        print("RUNNING", flush=True)
+        page.wait_for_timeout(1000 * seconds)
+        browser.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=8, help="key presses per control (default 8)")
@@ -322,7 +341,13 @@ def main(argv=None):
     parser.add_argument("--programming", action="store_true", help=(
         "measure the Programming tab instead: Start to first convergence point, and curve updates "
         "per second (GDP on 64 x 64, six pages in turn)"))
+    parser.add_argument("--while-streaming", action="store_true", help=(
+        "measure the controls while another session (a second Chromium) streams a GDP run on 256 x 256"))
+    parser.add_argument("--stream-run", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stream_run:
+        stream_run(args.stream_run[0], float(args.stream_run[1]))
+        return
     if args.programming:
         def measure(url):
             first, rates = programming_run_latency(url)
@@ -339,11 +364,26 @@ def main(argv=None):
     unknown = [t for t in tabs if t not in TABS or t == "Overview"]
     if unknown:
         parser.error(f"--tabs: unknown tab(s) {unknown}; allowed: Devices, Encoding, Crossbar")
+    def measure(url):
+        if not args.while_streaming:
+            return run(url, tabs, args.repeats, args.renders)
+        import subprocess
+        import sys
+        other = subprocess.Popen([sys.executable, "-m", "explorer.browser_benchmark", "--stream-run", url, "3600"],
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            if other.stdout.readline().strip() != "RUNNING":
+                raise RuntimeError("the streaming session did not start its run")
+            print("Another session streams a GDP run on 256 x 256 meanwhile.", flush=True)
+            return run(url, tabs, args.repeats, args.renders)
+        finally:
+            other.terminate()
+            other.wait()
     if args.url:
-        rows, renders = run(args.url, tabs, args.repeats, args.renders)
+        rows, renders = measure(args.url)
     else:
         with Server() as server:
-            rows, renders = run(server.url, tabs, args.repeats, args.renders)
+            rows, renders = measure(server.url)
     report(rows, renders)
 
 
