@@ -137,6 +137,7 @@ class Memo:
         self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
         self._deps = {}                # key -> [deps, ...]
         self._bytes = 0
+        self._count = {}               # name -> kept results of that computation
 
     def get(self, name, args, settings, compute):
         """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
@@ -188,23 +189,25 @@ class Memo:
                 self._entries[(key, deps)] = (value, size)
                 self._deps.setdefault(key, []).append(deps)
                 self._bytes += size
-                self._trim()
+                self._count[key[0]] = self._count.get(key[0], 0) + 1
+                self._trim(key[0])
 
-    def _trim(self):
-        """Drop least recently used results above the bounds, but never the most recent result of
-        a computation: a read needs its moments and its matrices together, even when they alone
-        exceed `max_bytes` (a 512 x 512 array of two slices: 17 MB of moments, 8 MB of matrices)."""
-        newest, count = {}, {}
+    def _trim(self, name):
+        """Drop least recently used results above the bounds after a result of `name` was stored,
+        but never the most recent result of a computation: a read needs its moments and its
+        matrices together, even when they alone exceed `max_bytes` (a 512 x 512 array of two
+        slices: 17 MB of moments, 8 MB of matrices). Within the bounds nothing is scanned (this
+        runs at every store: it was a tenth of an accuracy-versus-time curve's time)."""
+        limit = self.limits.get(name, self.per_name)
+        if limit is not None and self._count.get(name, 0) > limit:
+            for entry in [e for e in self._entries if e[0][0] == name][:self._count[name] - limit]:
+                self._drop(entry)
+        if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
+            return
+        newest = {}
         for key, deps in self._entries:
             newest[key[0]] = (key, deps)  # iteration runs least recent first: the last one wins
-            count[key[0]] = count.get(key[0], 0) + 1
         keep = set(newest.values())
-        for name in count:
-            limit = self.limits.get(name, self.per_name)
-            if limit is None or count[name] <= limit:
-                continue
-            for entry in [e for e in self._entries if e[0][0] == name][:count[name] - limit]:
-                self._drop(entry)
         for entry in list(self._entries):
             if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
                 break
@@ -216,6 +219,7 @@ class Memo:
         key, deps = entry
         _, size = self._entries.pop(entry)
         self._bytes -= size
+        self._count[key[0]] -= 1
         self._deps[key].remove(deps)
         if not self._deps[key]:
             del self._deps[key]
@@ -231,6 +235,7 @@ class Memo:
             self._entries.clear()
             self._deps.clear()
             self._bytes = 0
+            self._count.clear()
 
     def __len__(self):
         return len(self._entries)
