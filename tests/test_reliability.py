@@ -84,6 +84,18 @@ def test_pcm_drift_costs_accuracy_and_global_compensation_recovers_most_of_it(pc
     assert glob["mean"][-1] - none["mean"][-1] > 0.5 * (none["mean"][0] - none["mean"][-1])
 
 
+def test_an_adc_whose_range_is_set_at_programming_loses_more_to_drift(pcm_curves):
+    """Drift shrinks the outputs while the ADC's range stays where programming set it, so fewer of
+    its levels are used: with a 5-bit ADC the uncompensated loss from an hour to a year is larger
+    than with an ideal ADC, beyond the intervals (at 8 bits the two do not differ measurably)."""
+    ideal = pcm_curves["none"]
+    adc = deployment.accuracy_vs_time([HOUR, DAY, MONTH, YEAR], chips=10, seed=0, compensation="none",
+                                      **{**PCM, "adc_bits": 5})
+    loss_ideal, loss_adc = ideal["mean"][0] - ideal["mean"][-1], adc["mean"][0] - adc["mean"][-1]
+    print(f"\nloss from 1 h to 1 y: ideal ADC {loss_ideal:.4f}, 5-bit ADC {loss_adc:.4f}")
+    assert loss_adc - loss_ideal > sum(r["ci95"][i] for r in (ideal, adc) for i in (0, -1))
+
+
 def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve():
     a = deployment.accuracy_vs_time([DAY], chips=8, seed=3, **PCM)
     b = deployment.accuracy_vs_time([DAY], chips=8, seed=3, **PCM)
