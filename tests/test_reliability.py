@@ -116,3 +116,43 @@ def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve()
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=name):
         deployment.accuracy_vs_time(**kwargs)
+
+
+# ----------------------------------------------------------------------------- the dashboard's model and view
+
+
+def test_reliability_explorer_rereads_without_reprogramming_and_matches_a_fresh_one():
+    from explorer.models.reliability_explorer import ReliabilityExplorer
+
+    ex = ReliabilityExplorer(chips=4)
+    before = ex.curve()
+    chips = ex.deployed()
+    ex.drift_scale = 0.5          # read-time: the same programmed chips, read again
+    assert ex.deployed() is chips
+    half = ex.curve()
+    year = np.argmin(np.abs(np.log(half["times_s"] / YEAR)))
+    assert half["mean"][year] > before["mean"][year]   # half the drift, less accuracy lost
+    ex.compensation = "global"
+    ex.n_slices = 2               # programming-time: new chips
+    assert ex.deployed() is not chips
+    fresh = ReliabilityExplorer(chips=4, drift_scale=0.5, compensation="global", n_slices=2)
+    np.testing.assert_array_equal(ex.curve()["per_chip"], fresh.curve()["per_chip"])
+
+
+def test_reliability_view_redraws_the_curve_when_the_drift_scale_moves():
+    import panel as pn
+    from bokeh.document import Document
+
+    from explorer.views import ReliabilityView
+
+    view = ReliabilityView()
+    pn.panel(view).get_root(Document())
+    plot = view._plots["Accuracy versus time"][0]
+    before = plot.sources["mean"].data["y"].copy()
+    assert plot.figure.title.text.startswith("PCM, no drift compensation, 10 chips:")
+    view.model.drift_scale = 0.5
+    assert not np.array_equal(plot.sources["mean"].data["y"], before)
+    count = len(view.computed)
+    view.model.log10_time = 6.0   # the marker alone moves: the curve is not recomputed
+    assert plot.annotations["now"].location == pytest.approx(1e6)
+    assert [c for c in list(view.computed)[count:]] == [("Accuracy versus time", 1)]

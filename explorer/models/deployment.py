@@ -71,9 +71,10 @@ class DeployedMLP:
     def _factor(self, k, t, index, compensation):
         if compensation == "none":
             return 1.0
-        if k not in self._refs:
-            self._refs[k] = self._calibration(k, 0.0, MAX_TIMES - 1)     # right after programming
-        ref, now = self._refs[k], self._calibration(k, t, index)
+        key = (k, self.settings.key())
+        if key not in self._refs:  # right after programming, with these read settings
+            self._refs[key] = self._calibration(k, 0.0, MAX_TIMES - 1)
+        ref, now = self._refs[key], self._calibration(k, t, index)
         if compensation == "global":
             return float(ref.mean() / max(now.mean(), 1e-300))
         return np.maximum(ref, 1e-4) / np.maximum(now, 1e-300)
@@ -99,14 +100,41 @@ def input_scales(net, X):
     return scales
 
 
+def deploy(net, xb, seed, chips, method="statistical", scales=None):
+    """`chips` copies of `net` programmed on crossbar model `xb` (one `DeployedMLP` per chip)."""
+    return [DeployedMLP(net, xb, seed, chip=c, method=method, input_scales=scales) for c in range(chips)]
+
+
+def evaluate(deployed, X, y, times_s, compensation, settings):
+    """Accuracy ``(chips, times)`` of the deployed chips on inputs `X`, labels `y`, each read at
+    each time with the read-time `settings` (a `CrossbarModel.read_settings()` snapshot)."""
+    if compensation not in COMPENSATIONS:
+        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    acc = np.empty((len(deployed), len(times_s)))
+    for c, chip in enumerate(deployed):
+        chip.settings = settings
+        for i, ti in enumerate(times_s):
+            acc[c, i] = np.mean(np.argmax(chip.logits(X, ti, i, compensation), axis=1) == y)
+    return acc
+
+
+def summary(times_s, acc, float_accuracy):
+    """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`)."""
+    chips = acc.shape[0]
+    sd = acc.std(axis=0, ddof=1) if chips > 1 else np.zeros(acc.shape[1])
+    return {"times_s": np.asarray(times_s), "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd,
+            "ci95": 1.96 * sd / np.sqrt(chips), "float_accuracy": float_accuracy}
+
+
 def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant="plain", programming_method="statistical",
-                     technology="PCM", **crossbar):
+                     technology="PCM", device=None, **crossbar):
     """Test accuracy of the digits MLP on `chips` simulated chips at each time in `times_s` (s).
 
-    `crossbar`: settings of the `CrossbarModel` (mapping, n_slices, dac_bits, adc_bits, ...).
-    Returns a dict of arrays: ``times_s``, ``per_chip`` (chips x times), ``mean``, ``sd`` (chip to
-    chip), ``ci95`` (half-width of the 95 % interval of the mean, 1.96 sd / sqrt(chips): the band,
-    which narrows as chips grow) and ``float_accuracy`` (the floating-point network's)."""
+    `crossbar`: settings of the `CrossbarModel` (mapping, n_slices, dac_bits, adc_bits, ...);
+    `device`: knobs of its device (drift_scale, read_noise_scale, ...). Returns a dict of arrays:
+    ``times_s``, ``per_chip`` (chips x times), ``mean``, ``sd`` (chip to chip), ``ci95``
+    (half-width of the 95 % interval of the mean, 1.96 sd / sqrt(chips): the band, which narrows as
+    chips grow) and ``float_accuracy`` (the floating-point network's)."""
     t = check_times(times_s)
     chips = positive_int(chips, "chips", 1, 1000)
     seed = check_seed(seed)
@@ -115,13 +143,8 @@ def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant=
     net = load_mlp(variant)
     data = load_digits()
     xb = CrossbarModel(technology=technology, **crossbar)
-    scales = input_scales(net, data.X_train)
-    acc = np.empty((chips, t.size))
-    for c in range(chips):
-        chip = DeployedMLP(net, xb, seed, chip=c, method=programming_method, input_scales=scales)
-        for i, ti in enumerate(t):
-            pred = np.argmax(chip.logits(data.X_test, ti, i, compensation), axis=1)
-            acc[c, i] = np.mean(pred == data.y_test)
-    sd = acc.std(axis=0, ddof=1) if chips > 1 else np.zeros(t.size)
-    return {"times_s": t, "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd, "ci95": 1.96 * sd / np.sqrt(chips),
-            "float_accuracy": net.accuracy(data.X_test, data.y_test)}
+    if device:
+        xb.device.param.update(**device)
+    deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
+    acc = evaluate(deployed, data.X_test, data.y_test, t, compensation, xb.read_settings())
+    return summary(t, acc, net.accuracy(data.X_test, data.y_test))

@@ -8,5 +8,6 @@ from .crossbar import CrossbarView
 from .devices import DevicesView
 from .encoding import EncodingView
 from .programming import ProgrammingView
+from .reliability import ReliabilityView
 
-__all__ = ["CrossbarView", "DevicesView", "EncodingView", "ProgrammingView"]
+__all__ = ["CrossbarView", "DevicesView", "EncodingView", "ProgrammingView", "ReliabilityView"]

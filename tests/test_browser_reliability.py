@@ -1,0 +1,35 @@
+"""Browser test of the Reliability tab: the real `panel serve` app in headless Chromium. The
+accuracy-versus-time curve renders, the drift-coefficient slider redraws it, and switching on
+global compensation raises the 1-year accuracy in the title."""
+
+import re
+
+import pytest
+
+from test_browser import TITLES_JS, nudge, open_page, wait_for_title
+
+pytestmark = pytest.mark.browser
+
+YEAR_TITLE = r"^PCM, (no|global) drift compensation, 10 chips: ([0-9.]+)% at 1 year"
+
+
+def year_accuracy(page):
+    found = [re.match(YEAR_TITLE, t) for t in page.evaluate(TITLES_JS)]
+    found = [float(m.group(2)) for m in found if m]
+    assert len(found) == 1, page.evaluate(TITLES_JS)
+    return found[0]
+
+
+def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):
+    page, errors = open_page(browser, served_app + "?tab=5", ready="Accuracy versus time")
+    wait_for_title(page, r"^PCM, no drift compensation, 10 chips: [0-9.]+% at 1 year")
+    before = year_accuracy(page)
+    nudge(page, "Drift-coefficient scale", 5)   # 1.0 -> 1.25: more drift
+    wait_for_title(page, r"^PCM, no drift compensation, 10 chips: (?!%s%%)[0-9.]+%% at 1 year" % re.escape(f"{before:.1f}"))
+    more_drift = year_accuracy(page)
+    page.goto(served_app + "?tab=5&rel.drift_scale=%s&rel.compensation=global" % "1.0")
+    wait_for_title(page, r"^PCM, global drift compensation, 10 chips: [0-9.]+% at 1 year")
+    assert year_accuracy(page) > before
+    assert more_drift != before
+    assert errors == [], errors
+    page.close()
