@@ -50,6 +50,10 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         xb.device.param.update(**{k: getattr(self, k) for k in DeviceKnobs.KNOBS})
         return xb
 
+    def active_knobs(self):
+        """Names of the read-time knobs the current technology responds to."""
+        return set(self.crossbar().device.read_knobs)
+
     def _task(self):
         def load():
             net, data = load_mlp(), load_digits()

@@ -104,6 +104,22 @@ def control_widget(model, param_name, **kwargs):
     return throttled_slider(model, param_name, **kwargs)
 
 
+READ_KNOBS = ("drift_scale", "read_noise_scale", "temperature_K")
+"""The read-time device knobs a technology may have no model for."""
+
+
+def sync_knob_widgets(model, widgets, note):
+    """Disable the widgets of the read knobs `model`'s technology has no model for
+    (`model.active_knobs()`), and say which in the Markdown pane `note`."""
+    active = model.active_knobs()
+    idle = []
+    for name in READ_KNOBS:
+        widgets[name].disabled = name not in active
+        if name not in active:
+            idle.append(widgets[name].label.lower())
+    note.object = f"*{model.technology} has no model for: {', '.join(idle)}.*" if idle else ""
+
+
 def protect_math(text):
     """Keep the TeX between $$ intact through Markdown, which would read `\\,` as an escaped comma
     and `_..._` as emphasis: backslashes before punctuation are doubled, `_` and `*` escaped."""

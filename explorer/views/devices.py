@@ -7,7 +7,7 @@ import param
 
 from ..models.devices_explorer import KNOBS, DevicesExplorer, format_duration
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
-from ._widgets import control_widget, duration_formatter, throttled_slider
+from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 
 READ_EQUATIONS = {
     "PCM": r"""Programming draws $$g_{prog} = g_T + \sigma_{prog}(g_T)\,\xi$$ and a drift exponent
@@ -199,14 +199,7 @@ class DevicesView(LiveDashboard):
         self._sync_knobs()
 
     def _sync_knobs(self, *events):
-        active = self.model.active_knobs()
-        idle = []
-        for name in ("drift_scale", "read_noise_scale", "temperature_K"):
-            self._sliders[name].disabled = name not in active
-            if name not in active:
-                idle.append(self._sliders[name].label.lower())
-        self._knob_note.object = (f"*{self.model.technology} has no model for: {', '.join(idle)}.*"
-                                  if idle else "")
+        sync_knob_widgets(self.model, self._sliders, self._knob_note)
 
     def controls(self):
         """The column of widgets."""

@@ -8,7 +8,7 @@ import param
 from ..models.devices_explorer import KNOBS
 from ..models.reliability_explorer import ReliabilityExplorer
 from ._live import Chart, LiveDashboard, LivePlot, Part
-from ._widgets import control_widget, duration_formatter, throttled_slider
+from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 
 CURVE_TEXT = r"""Test accuracy of the 64-32-10 MLP (97.2 % in floating point, dotted) deployed on one-sided
 differential pairs, read at each time; solid: mean over the chips, dashed: its 95 % interval
@@ -70,6 +70,12 @@ class ReliabilityView(LiveDashboard):
             "programming_method": control_widget(m, "programming_method"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
         }
+        self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
+        m.param.watch(self._sync_knobs, "technology")
+        self._sync_knobs()
+
+    def _sync_knobs(self, *events):
+        sync_knob_widgets(self.model, self._widgets, self._knob_note)
 
     def busy(self, names):
         return bool(set(names) - {"log10_time"})  # a new curve takes a fraction of a second or more
@@ -84,7 +90,7 @@ class ReliabilityView(LiveDashboard):
         w = self._widgets
         return pn.Column(
             "### Technology", w["technology"], w["compensation"],
-            "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"],
+            "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"], self._knob_note,
             "### Programming", w["prog_noise_scale"], w["programming_method"], w["n_slices"], w["adc_bits"],
             "### Monte Carlo", w["chips"], w["seed"],
             width=320,
