@@ -202,18 +202,13 @@ class Memo:
         if limit is not None and self._count.get(name, 0) > limit:
             for entry in [e for e in self._entries if e[0][0] == name][:self._count[name] - limit]:
                 self._drop(entry)
-        if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
-            return
-        newest = {}
-        for key, deps in self._entries:
-            newest[key[0]] = (key, deps)  # iteration runs least recent first: the last one wins
-        keep = set(newest.values())
+        # Least recently used first: an entry whose computation has more results kept is not that
+        # computation's most recent one, so it may go.
         for entry in list(self._entries):
             if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
                 break
-            if entry in keep:
-                continue
-            self._drop(entry)
+            if self._count[entry[0][0]] > 1:
+                self._drop(entry)
 
     def _drop(self, entry):
         key, deps = entry
