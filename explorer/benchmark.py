@@ -23,22 +23,33 @@ READ_TIMES = (3600.0, 86400.0)
 comparison with aihwkit's PCMLikeNoiseModel."""
 
 
-def numpy_pcm_program_read(g_target, times, rng):
-    """Plain float64 NumPy implementation of the section-1 PCM model: program once, then one read
-    at each time in `times` (s). Returns the list of read conductances (uS)."""
+def numpy_pcm_program(g_target, rng):
+    """Plain float64 NumPy section-1 PCM programming: programmed conductances (uS) and drift
+    exponents, one each per target."""
     r = g_target / G_MAX
     sigma = np.maximum(0.26348 + 1.9650 * r - 1.1731 * r * r, 0.0) * G_MAX / 25.0
-    g_prog = np.maximum(g_target + sigma * rng.standard_normal(g_target.size), 0.0)
+    g_prog = np.maximum(g_target + sigma * rng.standard_normal(g_target.shape), 0.0)
     lr = np.log(np.maximum(np.abs(r), 1e-7))
     mu = np.clip(-0.0155 * lr + 0.0244, 0.049, 0.1)
     sd = np.clip(-0.0125 * lr - 0.0059, 0.008, 0.045)
-    nu = np.abs(mu + sd * rng.standard_normal(g_target.size))
+    return g_prog, np.abs(mu + sd * rng.standard_normal(g_target.shape))
+
+
+def numpy_pcm_moments(g_prog, nu, t):
+    """Plain NumPy section-1 PCM read at `t` s: the drifted conductance and the read noise's sigma (uS)."""
+    tt = t + T0
+    g_drift = g_prog * (tt / T0) ** (-nu)
     q = np.minimum(0.0088 / np.maximum(np.maximum(g_prog / G_MAX, 1e-7) ** 0.65, 1e-3), 0.2)
+    return g_drift, np.abs(g_drift) * q * np.sqrt(np.log((tt + T_READ) / (2 * T_READ)))
+
+
+def numpy_pcm_program_read(g_target, times, rng):
+    """Plain float64 NumPy implementation of the section-1 PCM model: program once, then one read
+    at each time in `times` (s). Returns the list of read conductances (uS)."""
+    g_prog, nu = numpy_pcm_program(g_target, rng)
     out = []
     for t in times:
-        tt = t + T0
-        g_drift = g_prog * (tt / T0) ** (-nu)
-        sig = np.abs(g_drift) * q * np.sqrt(np.log((tt + T_READ) / (2 * T_READ)))
+        g_drift, sig = numpy_pcm_moments(g_prog, nu, t)
         out.append(np.maximum(g_drift + sig * rng.standard_normal(g_target.size), 0.0))
     return out
 

@@ -8,10 +8,9 @@ implementation of the same evaluation in the same process.
 The NumPy implementation (`numpy_curve`) does the same work in float64 NumPy with
 `numpy.random.Generator` draws: map each layer to conductance pairs (the positive part of a
 weight on G+, the negative on G-, the other device at 0 uS), program with the section-1 PCM
-model (programming noise and drift exponents, `explorer.benchmark.numpy_pcm_program_read`'s
-law), and at each time compute each layer's output mean ``x @ (G+(t) - G-(t))`` and variance
-``x^2 @ (s+(t)^2 + s-(t)^2)`` (physics reference section 10's variance identity) and draw the
-output noise; global compensation reads ``eye(n_in)`` right after programming and at each time.
+model (`explorer.benchmark.numpy_pcm_program` and `numpy_pcm_moments`), and at each time compute
+each layer's output mean ``x @ (G+(t) - G-(t))`` and variance ``x^2 @ (s+(t)^2 + s-(t)^2)``
+(physics reference section 10's variance identity) and draw the output noise; global compensation reads ``eye(n_in)`` right after programming and at each time.
 Its draws differ from the project's (another generator), so its accuracies agree only within
 the Monte-Carlo spread. Timing is reported, never asserted.
 """
@@ -21,30 +20,13 @@ import time
 
 import numpy as np
 
-from .benchmark import G_MAX, T0, T_READ
+from .benchmark import G_MAX, numpy_pcm_moments, numpy_pcm_program
 from .models.deployment import accuracy_vs_time, input_scales
 from .models.digits import load_digits
 from .models.network import load_mlp
 
 TIMES = np.logspace(0.0, np.log10(10 * 3.156e7), 20)
 SETTINGS = dict(technology="PCM", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
-
-
-def _pcm_program(g, rand):
-    r = g / G_MAX
-    sigma = np.maximum(0.26348 + 1.9650 * r - 1.1731 * r * r, 0.0) * G_MAX / 25.0
-    g_prog = np.maximum(g + sigma * rand.standard_normal(g.shape), 0.0)
-    lr = np.log(np.maximum(np.abs(r), 1e-7))
-    mu = np.clip(-0.0155 * lr + 0.0244, 0.049, 0.1)
-    sd = np.clip(-0.0125 * lr - 0.0059, 0.008, 0.045)
-    return g_prog, np.abs(mu + sd * rand.standard_normal(g.shape))
-
-
-def _pcm_moments(g_prog, nu, t):
-    tt = t + T0
-    g = g_prog * (tt / T0) ** (-nu)
-    q = np.minimum(0.0088 / np.maximum(np.maximum(g_prog / G_MAX, 1e-7) ** 0.65, 1e-3), 0.2)
-    return g, np.abs(g) * q * np.sqrt(np.log((tt + T_READ) / (2 * T_READ)))
 
 
 def numpy_curve(times, chips, compensation, seed=0):
@@ -57,14 +39,14 @@ def numpy_curve(times, chips, compensation, seed=0):
         layers = []
         for W in net.W:
             w_max = np.abs(W).max()
-            gp = _pcm_program(np.maximum(W, 0.0) / w_max * G_MAX, rand)
-            gm = _pcm_program(np.maximum(-W, 0.0) / w_max * G_MAX, rand)
+            gp = numpy_pcm_program(np.maximum(W, 0.0) / w_max * G_MAX, rand)
+            gm = numpy_pcm_program(np.maximum(-W, 0.0) / w_max * G_MAX, rand)
             layers.append((gp, gm, w_max / G_MAX))
 
         def read(k, x, t):
             (gp, nup), (gm, num), per_uS = layers[k]
-            mp, sp = _pcm_moments(gp, nup, t)
-            mm, sm = _pcm_moments(gm, num, t)
+            mp, sp = numpy_pcm_moments(gp, nup, t)
+            mm, sm = numpy_pcm_moments(gm, num, t)
             u = np.clip(x / scales[k], -1.0, 1.0)
             mean = u @ (mp - mm)
             sd = np.sqrt((u * u) @ (sp * sp + sm * sm))
