@@ -16,8 +16,9 @@ from kernels.validate import check_seed, positive_int, scalar_in_range
 from .digits import MLP_FILE, _load
 
 MLP_COMMAND = "python assets/make_mlp.py"
-MLP_VARIANTS = ("plain",)
-"""Networks shipped in `assets/mlp_digits.npz`: "plain" is trained in floating point."""
+MLP_VARIANTS = ("plain", "hwa")
+"""Networks shipped in `assets/mlp_digits.npz`: "plain" is trained in floating point, "hwa"
+hardware-aware (`train_mlp` with ``weight_noise=0.05``)."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,19 @@ def _init(sizes, rand):
     return W, b
 
 
-def train_mlp(X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, seed=0):
-    """An `MLP` (64-hidden-10) trained on `X` ``(n, 64)`` in [0, 1] and labels `y` by Adam."""
+def train_mlp(X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, seed=0, weight_noise=0.0):
+    """An `MLP` (64-hidden-10) trained on `X` ``(n, 64)`` in [0, 1] and labels `y` by Adam.
+
+    `weight_noise` > 0 trains hardware-aware (noise injection, Joshi et al., Nat. Commun. 11, 2473,
+    2020): every mini-batch's forward and backward pass use weights with additive Gaussian noise of
+    standard deviation ``weight_noise * max|W|`` per layer, drawn afresh; the update goes to the
+    clean weights."""
     hidden = positive_int(hidden, "hidden", 1, 4096)
     epochs = positive_int(epochs, "epochs", 1, 10000)
     learning_rate = scalar_in_range(learning_rate, 1e-8, 10.0, "learning_rate")
     batch_size = positive_int(batch_size, "batch_size", 1, 100000)
     seed = check_seed(seed)
+    weight_noise = scalar_in_range(weight_noise, 0.0, 1.0, "weight_noise")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
     n_classes = int(y.max()) + 1
@@ -69,13 +76,16 @@ def train_mlp(X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, see
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]
             x, t = X[idx], onehot[idx]
-            z1 = x @ W[0] + b[0]
+            Wn = W
+            if weight_noise > 0.0:
+                Wn = [w + weight_noise * np.abs(w).max() * rand.standard_normal(w.shape) for w in W]
+            z1 = x @ Wn[0] + b[0]
             h = np.maximum(z1, 0.0)
-            z2 = h @ W[1] + b[1]
+            z2 = h @ Wn[1] + b[1]
             p = np.exp(z2 - z2.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
             g2 = (p - t) / len(idx)
-            g1 = (g2 @ W[1].T) * (z1 > 0)
+            g1 = (g2 @ Wn[1].T) * (z1 > 0)
             grads = [x.T @ g1, h.T @ g2, g1.sum(axis=0), g2.sum(axis=0)]
             step += 1
             for k, (param_, g) in enumerate(zip(params, grads)):
@@ -88,7 +98,7 @@ def train_mlp(X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, see
 
 
 def load_mlp(variant="plain", path=MLP_FILE):
-    """The shipped MLP `variant` ("plain": floating-point training) from `assets/mlp_digits.npz`."""
+    """The shipped MLP `variant` (`MLP_VARIANTS`) from `assets/mlp_digits.npz`."""
     if variant not in MLP_VARIANTS:
         raise ValueError(f"variant must be one of {list(MLP_VARIANTS)}, got {variant!r}")
     names = [f"{variant}_{kind}{k}" for kind in ("W", "b") for k in (0, 1)]

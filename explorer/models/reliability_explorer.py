@@ -16,7 +16,7 @@ from .deployment import COMPENSATIONS, deploy, evaluate, input_scales, summary
 from .devices import SECONDS_PER_YEAR, DeviceKnobs
 from .digits import load_digits
 from .explorer_base import Explorer
-from .network import load_mlp
+from .network import MLP_VARIANTS, load_mlp
 from .programming import METHODS
 
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
@@ -40,8 +40,10 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                               doc="ADC per column, its range set at programming (ideal: none).")
     programming_method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method",
                                         doc="How each layer is written (Programming tab).")
+    training = param.Selector(default="plain", objects=list(MLP_VARIANTS), label="Network training", doc=(
+        "plain: trained in floating point; hwa: hardware-aware, 5 % weight noise injected while training."))
 
-    MEMO_LIMITS = {"problem": 1, "programmed": 2, "curve": 16}
+    MEMO_LIMITS = {"problem": 2, "programmed": 2, "curve": 16}
 
     def crossbar(self):
         """The crossbar model of the current settings, its device's knobs set."""
@@ -56,9 +58,9 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
 
     def _task(self):
         def load():
-            net, data = load_mlp(), load_digits()
+            net, data = load_mlp(self.training), load_digits()
             return net, data, input_scales(net, data.X_train)
-        return self.remember("problem", (), load)
+        return self.remember("problem", (self.training,), load)
 
     def deployed(self, xb=None):
         """The programmed chips, kept per programming-time snapshot, chips, seed and method (a
@@ -66,7 +68,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         xb = xb or self.crossbar()
         net, _, scales = self._task()
         reads = xb.read_settings().key() if self.programming_method != "statistical" else ()
-        key = (xb.programming_settings().key(), self.chips, self.seed, self.programming_method, reads)
+        key = (xb.programming_settings().key(), self.chips, self.seed, self.programming_method, reads, self.training)
         return self.remember("programmed", key, lambda: deploy(net, xb, derive_seed(self.seed, "programming"),
                                                                self.chips, self.programming_method, scales))
 
@@ -75,7 +77,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         xb = self.crossbar()
         settings = xb.read_settings()
         key = (xb.programming_settings().key(), settings.key(), self.chips, self.seed, self.programming_method,
-               self.compensation)
+               self.compensation, self.training)
 
         def compute():
             net, data, _ = self._task()

@@ -33,7 +33,8 @@ def curve_data(view):
     t = c["times_s"]
     year = int(np.argmin(np.abs(np.log(t / 3.156e7))))
     comp = "no" if m.compensation == "none" else m.compensation
-    return {"title": (f"{m.technology}, {comp} drift compensation, {m.chips} chips: "
+    net = "" if m.training == "plain" else ", hardware-aware network"
+    return {"title": (f"{m.technology}, {comp} drift compensation{net}, {m.chips} chips: "
                       f"{c['mean'][year]:.1%} at 1 year (float {c['float_accuracy']:.1%})"),
             "mean": {"x": t, "y": c["mean"]}, "low": {"x": t, "y": c["mean"] - c["ci95"]},
             "high": {"x": t, "y": c["mean"] + c["ci95"]}, "float": c["float_accuracy"]}
@@ -43,7 +44,8 @@ def curve_marker(view):
     return {"now": view.model.t}
 
 
-CURVE_PARAMS = ("technology", *KNOBS, "compensation", "chips", "n_slices", "adc_bits", "programming_method", "seed")
+CURVE_PARAMS = ("technology", *KNOBS, "compensation", "chips", "n_slices", "adc_bits", "programming_method", "training",
+                "seed")
 
 CHARTS = (
     Chart("Accuracy versus time", curve_plot, (Part(curve_data, CURVE_PARAMS), Part(curve_marker, ("log10_time",))),
@@ -68,6 +70,7 @@ class ReliabilityView(LiveDashboard):
             "n_slices": control_widget(m, "n_slices"),
             "adc_bits": control_widget(m, "adc_bits"),
             "programming_method": control_widget(m, "programming_method"),
+            "training": control_widget(m, "training"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
@@ -89,7 +92,7 @@ class ReliabilityView(LiveDashboard):
     def controls(self):
         w = self._widgets
         return pn.Column(
-            "### Technology", w["technology"], w["compensation"],
+            "### Technology", w["technology"], w["compensation"], w["training"],
             "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"], self._knob_note,
             "### Programming", w["prog_noise_scale"], w["programming_method"], w["n_slices"], w["adc_bits"],
             "### Monte Carlo", w["chips"], w["seed"],
