@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .served import (PLOT_MODELS, PROBE_JS, READY_JS, SINCE_JS, TABS, FrameCounter, Server, launch_chromium,
-                     slider_handle)
+from .served import (PLOT_MODELS, PROBE_JS, READY_JS, SINCE_JS, TABS, TITLES_JS, FrameCounter, Server,
+                     launch_chromium, slider_handle)
 
 QUIET_S = 0.6
 """An update is over when the page has received no websocket frame for this long."""
@@ -269,7 +269,7 @@ def report(rows, renders_ms, log=print):
 PROGRAMMING_URL = "?tab=4&prog.size={size}&prog.method={method}&prog.max_iterations=5000&prog.learning_rate=0.001&prog.seed={seed}"
 """The Programming tab with a run that goes on until paused (GDP at a learning rate too small to converge)."""
 
-_TITLES = "Bokeh.documents.flatMap(d => [...d._all_models.values()]).filter(m => m.type === 'Title').map(m => m.text)"
+_TITLES = f"({TITLES_JS.strip()})()"
 
 _WATCH_RUN_JS = """() => {
     window.__updates = [];

@@ -427,7 +427,8 @@ class ProgrammingRun:
         request = self.targets - self.g
         seed = rng.derive_seed(self.seed, "programming", 1)
         self.g, n = self.physics.pulse(self.g, request, seed, fine=False, at_least_one=False)
-        self.belief = self.physics.expected(self.belief, request, seed, fine=False)
+        if self.kind == "gdp":  # only GDP plans from a belief; verify reads, one-shot stops
+            self.belief = self.physics.expected(self.belief, request, seed, fine=False)
         self._pay_pulses(n, request, "rows")
         self._push()
 
