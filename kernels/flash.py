@@ -53,6 +53,8 @@ INJECTION_NOISE = 0.15  # relative spread of one pulse's V_th increment, fresh c
 MAX_PULSES = 3000
 READ_NOISE = 1e-3  # relative standard deviation of the read current
 RETENTION_MV_PER_DECADE = 0.01  # charge loss, mV of V_th per decade of time
+WEAR_RETENTION_MV_PER_DECADE = 0.2  # extra charge loss of a cell cycled ENDURANCE_SCALE times (mean)
+WEAR_RETENTION_SPREAD = 1.0  # cell-to-cell lognormal sigma of that extra loss
 
 _V_LIMIT = 5.0  # |V_th|, |V_gs| bound: keeps exp() finite at 200 K
 _PULSE_HEADROOM = 1.2  # max_pulses must exceed the noiseless count by this factor
@@ -323,9 +325,40 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
 
 
+def wear_retention_rates(shape, pe_cycles, *, seed, mv_per_decade=WEAR_RETENTION_MV_PER_DECADE,
+                         spread=WEAR_RETENTION_SPREAD):
+    """Extra charge-loss rate (mV of V_th per decade of time) of each cell after `pe_cycles`
+    program/erase cycles: ``mv_per_decade sqrt(pe_cycles / 1e4) exp(spread xi - spread^2 / 2)``,
+    a fresh normal ``xi`` per cell (stream STREAM_DRIFT of `seed`; mean ``mv_per_decade
+    sqrt(pe_cycles / 1e4)``).
+
+    Charge trapped in the tunnel oxide during cycling detraps after programming and lowers V_th
+    as log t, more in more-cycled cells and unevenly from cell to cell (Mielke et al., IEEE Trans.
+    Device Mater. Reliab. 4(3), 335, 2004); the square-root growth with cycles and both constants
+    are illustrative, as are the module's other defaults. `read` and `read_moments` take the
+    result as ``cell_retention_mV_per_decade``."""
+    seed = check_seed(seed)
+    pe_cycles = scalar_in_range(pe_cycles, 0.0, 1e7, "pe_cycles")
+    mv_per_decade = scalar_in_range(mv_per_decade, 0.0, 100.0, "mv_per_decade", " mV/decade")
+    spread = scalar_in_range(spread, 0.0, 5.0, "spread")
+    n = int(np.prod(shape))
+    xi = rng.numpy_normal(seed, rng.STREAM_DRIFT, n).reshape(shape)
+    return mv_per_decade * math.sqrt(pe_cycles / ENDURANCE_SCALE) * np.exp(spread * xi - 0.5 * spread * spread)
+
+
+def _cell_shifted(vth, t, cell_rates, drift_scale):
+    """`vth` lowered by each cell's extra charge loss at `t` (V), or `vth` itself without rates."""
+    if cell_rates is None:
+        return vth
+    rates = in_range(cell_rates, 0.0, 1e3, "cell_retention_mV_per_decade", " mV/decade")
+    if rates.shape != np.shape(vth):
+        raise ValueError(f"cell_retention_mV_per_decade must have the shape of vth {np.shape(vth)}, got {rates.shape}")
+    return vth - rates * (drift_scale * 1e-3 * math.log10(1.0 + t))
+
+
 def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
          v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-         read_noise_scale=1.0, drift_scale=1.0):
+         read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None):
     """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
 
     Charge loss lowers V_th by ``drift_scale * retention_mV_per_decade * 1e-3 *
@@ -333,7 +366,9 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     little drift). The current ``I0 exp(kappa (v_read_gate - V_th) / U_T)`` with
     ``U_T = k temperature_K / q`` gets a relative Gaussian read noise of standard
     deviation ``read_noise * read_noise_scale`` (stream STREAM_READ) and is
-    returned as ``I / v_ds`` in uS (physics reference section 4).
+    returned as ``I / v_ds`` in uS (physics reference section 4). Cycled cells lose charge
+    faster: ``cell_retention_mV_per_decade`` (per cell, `wear_retention_rates`) lowers each
+    V_th by a further ``drift_scale * rate * 1e-3 * log10(1 + t)`` V.
     """
     seed = check_seed(seed)
     u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
@@ -341,7 +376,7 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     dvth = _retention_shift(t, retention_mV_per_decade, drift_scale)
-    vth = _check_vth(vth)
+    vth = _check_vth(_cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale))
     flat = np.ascontiguousarray(vth).ravel()
     out = np.empty_like(flat)
     kernel = pick("flash.read", flat.size)
@@ -370,7 +405,7 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
 
 def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
                  v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-                 read_noise_scale=1.0, drift_scale=1.0):
+                 read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None):
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
     The mean is the noiseless conductance of `read` (retention shift, U_T at
@@ -381,6 +416,8 @@ def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     # The retention shift lowers V_th, i.e. raises the effective gate overdrive.
     gate = v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
+    if cell_retention_mV_per_decade is not None:
+        vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
     mean = conductance(vth, temperature_K=temperature_K, kappa=kappa, i0=i0, v_read_gate=gate, v_ds=v_ds)
     return mean, mean * (read_noise * read_noise_scale)
 

@@ -90,8 +90,9 @@ def _program_parallel(g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max,
 def _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
               disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read):
     g = g_prog[i] - mean_shift + spread * relax[i]
-    if has_disturb:
-        g *= 1.0 + disturb[i]
+    if has_disturb:  # a share of the headroom toward g_max (d > 0) or g_min (d < 0)
+        d = disturb[i]
+        g += d * (max(g_max - g, 0.0) if d >= 0.0 else max(g - g_min, 0.0))
     if has_rtn:
         # Zero-mean about the verified conductance: program-and-verify settles on the trap's time
         # average, so the empty state sits above it and the occupied state below.
@@ -208,29 +209,44 @@ def _settled_fraction(k, n):
 
 
 @njit(**INLINE_JIT)
-def _disturb_one(i, d_in, d_out, n_reads, mode, k, s):
+def _disturb_one(i, d_in, d_out, n_reads, mode, k, s, eta, m, has_m):
     d = d_in[i]
+    ki, si = k, s
+    if has_m:  # the device's susceptibility scales its rate and its saturated shift
+        ki = min(k * m[i], 1.0)
+        si = min(s * m[i], 1.0)
+    kn = eta * ki  # a read of negative polarity moves the filament back less efficiently
     if mode == 0:  # bipolar: n // 2 pairs (+V then -V), then one +V read if n is odd
-        # One pair maps d -> (1-k)^2 d - k^2 s, whose fixed point is -k s / (2 - k).
-        f = _settled_fraction(k, 2.0 * (n_reads // 2))
-        d = d - f * (d + k * s / (2.0 - k))
+        # One pair maps d -> a d + c, a = (1 - ki)(1 - kn), c = (1 - kn) ki si - kn si; its fixed point
+        # c / (1 - a) is -ki si / (2 - ki) for eta = 1 and about si (1 - eta) / (1 + eta) for small ki.
+        pairs = float(n_reads // 2)
+        one_minus_a = ki + kn - ki * kn
+        if pairs > 0.0 and one_minus_a > 0.0:
+            fixed = ((1.0 - kn) * ki * si - kn * si) / one_minus_a
+            if ki >= 1.0 or kn >= 1.0:
+                f = 1.0
+            else:
+                f = -np.expm1(pairs * (np.log1p(-ki) + np.log1p(-kn)))
+            d = d - f * (d - fixed)
         if n_reads % 2 == 1:
-            d = d + k * (s - d)
-    else:  # unipolar toward mode * s: d_n = d_0 + (p s - d_0)(1 - (1 - k)^n)
-        d = d + (mode * s - d) * _settled_fraction(k, float(n_reads))
+            d = d + ki * (si - d)
+    elif mode == 1:  # unipolar (+V): d_n = si - (si - d_0)(1 - ki)^n
+        d = d + (si - d) * _settled_fraction(ki, float(n_reads))
+    else:  # negative (-V) reads only: toward -si at rate kn
+        d = d + (-si - d) * _settled_fraction(kn, float(n_reads))
     d_out[i] = d
 
 
 @njit(**JIT)
-def _disturb_serial(d_in, d_out, n_reads, mode, k, s):
+def _disturb_serial(d_in, d_out, n_reads, mode, k, s, eta, m, has_m):
     for i in range(d_in.size):
-        _disturb_one(i, d_in, d_out, n_reads, mode, k, s)
+        _disturb_one(i, d_in, d_out, n_reads, mode, k, s, eta, m, has_m)
 
 
 @njit(**PARALLEL_JIT)
-def _disturb_parallel(d_in, d_out, n_reads, mode, k, s):
+def _disturb_parallel(d_in, d_out, n_reads, mode, k, s, eta, m, has_m):
     for i in prange(d_in.size):
-        _disturb_one(i, d_in, d_out, n_reads, mode, k, s)
+        _disturb_one(i, d_in, d_out, n_reads, mode, k, s, eta, m, has_m)
 
 
 # ----------------------------------------------------------------------------- wrappers
@@ -298,8 +314,10 @@ def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scal
     1. relaxation (IBM Zurich CMO/HfOx fit, valid from 1 s on; earlier reads
        are treated as reads at 1 s, so the spread there is ``0.4118 drift_scale``):
        ``g = g_prog - drift_scale 0.0890 ln ts + drift_scale (0.0420 ln ts + 0.4118) xi``;
-    2. read disturb, if `disturb` is given: ``g *= 1 + disturb`` (relative
-       shift per device, see `read_disturb`);
+    2. read disturb, if `disturb` d is given (per device, see `read_disturb`): the
+       conductance moves the share d of its headroom, ``g += d (g_max - g)`` for d >= 0
+       (filament growth toward the SET state) and ``g += d (g - g_min)`` for d < 0, so the
+       high-resistance states, with the most headroom, shift the most (Shim et al., IRPS 2020);
     3. RTN, if `rtn_amplitude` A and `rtn_occupancy` q are given (per device, see
        `rtn_parameters`), zero-mean about the conductance so far (program-and-verify settles
        on the trap's time average): ``g /= 1 - q A``, then with probability q the trap is
@@ -422,24 +440,30 @@ _POLARITY_MODES = {"bipolar": 0, "unipolar": 1, "negative": -1}
 
 
 def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_max=0.05,
-                 reads_to_saturate=1e6, v_ref=0.2, v_slope=0.05):
-    """Relative conductance shift per device after `n_reads` more reads.
+                 reads_to_saturate=1e6, v_ref=0.2, v_slope=0.05, negative_efficiency=1.0,
+                 susceptibility=None):
+    """Share of its headroom each device has shifted after `n_reads` more reads (`read` applies it).
 
-    Repeated reads grow the filament and shift the conductance toward a
-    saturation value (Shim, Luo, Seo, Yu, IEEE TED 67(6), 2020 and IRPS 2020).
-    A positive shift is a conductance increase (filament growth, the SET
-    direction). Each read of polarity p moves ``d += p k (shift_max - p d)``,
-    a soft-bounded walk toward ``p shift_max``, with the per-read rate
-    ``k = min(exp((v_read - v_ref)/v_slope) / reads_to_saturate, 1)``.
+    Repeated reads grow the filament and shift the conductance toward a saturation value (Shim,
+    Luo, Seo, Yu, IEEE TED 67(6), 2020 and IRPS 2020: vertical and lateral filament growth that
+    saturates, accelerated by the read voltage). A positive shift is toward g_max (the SET
+    direction). Each read of polarity p moves ``d += p k_p (s - p d)``, a soft-bounded walk toward
+    ``p s``, with the per-read rate of a positive read
+    ``k = min(m exp((v_read - v_ref)/v_slope) / reads_to_saturate, 1)``, of a negative read
+    ``k_- = negative_efficiency k``, and the saturated shift ``s = min(m shift_max, 1)``; ``m`` is the
+    device's `susceptibility` (default 1: every device alike).
 
-    * ``"unipolar"``: p = +1, ``d_n = s - (s - d_0)(1 - k)^n``, saturates at ``shift_max``;
-    * ``"negative"``: p = -1 (reading with -V), saturates at ``-shift_max``;
-    * ``"bipolar"``: p alternates +1, -1, ... starting with +1; closed form for
-      the ``n // 2`` pairs plus one +V read if n is odd. The net shift cancels
-      to first order in k and stays ``O(k shift_max)``.
+    * ``"unipolar"``: p = +1, ``d_n = s - (s - d_0)(1 - k)^n``, saturates at ``s``;
+    * ``"negative"``: p = -1 (reading with -V), saturates at ``-s`` at rate ``k_-``;
+    * ``"bipolar"``: p alternates +1, -1, ... starting with +1 (closed form for the ``n // 2``
+      pairs plus one +V read if n is odd). Each -V read pushes the ions back: with
+      ``negative_efficiency`` 1 the net shift cancels to first order in k and stays
+      ``O(k s)``; with ``negative_efficiency`` eta < 1 it settles at about
+      ``s (1 - eta) / (1 + eta)``, at about the unipolar rate.
 
-    `disturb` relative (in [-1, 1]), `n_reads` an integer in [0, 1e15], voltages
-    in volts. Returns the new shifts with the shape of `disturb`.
+    `disturb` in [-1, 1], `n_reads` an integer in [0, 1e15], voltages in volts,
+    `negative_efficiency` in [0, 1], `susceptibility` positive, the shape of `disturb`. Returns
+    the new shifts with the shape of `disturb`.
     """
     d = in_range(disturb, -1.0, 1.0, "disturb")
     n_reads = positive_int(n_reads, "n_reads", 0, _MAX_READS)
@@ -451,12 +475,16 @@ def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_max
     reads_to_saturate = scalar_in_range(reads_to_saturate, 1.0, 1e18, "reads_to_saturate")
     v_ref = scalar_in_range(v_ref, 0.0, 10.0, "v_ref", " V")
     v_slope = scalar_in_range(v_slope, 1e-4, 10.0, "v_slope", " V")
+    eta = scalar_in_range(negative_efficiency, 0.0, 1.0, "negative_efficiency")
     exponent = min((v_read - v_ref) / v_slope, 700.0)
     k = min(float(np.exp(exponent)) / reads_to_saturate, 1.0)
     flat = np.ascontiguousarray(d).ravel()
+    has_m = susceptibility is not None
+    m = (_same_shape(in_range(susceptibility, 0.0, 1e6, "susceptibility"), d.shape, "susceptibility", "disturb")
+         if has_m else np.empty(0, dtype=np.float64))
     out = np.empty_like(flat)
     kernel = pick("rram.disturb", flat.size)
-    kernel(flat, out, n_reads, mode, k, shift_max)
+    kernel(flat, out, n_reads, mode, k, shift_max, eta, m, has_m)
     return out.reshape(d.shape)
 
 

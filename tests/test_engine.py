@@ -315,12 +315,12 @@ def test_read_disturb_lives_in_the_array_and_bipolar_reads_cancel():
         prog = xb.program(W, seed=2)
         before = prog.device_moments(60.0)[0].copy()
         version = prog.version
-        prog.apply_reads(10**6, polarity=polarity, v_read=0.25)
+        prog.apply_reads(10**6, polarity=polarity, v_read=0.4)
         assert prog.version == version + 1 and prog.array.reads == 10**6
         after = prog.device_moments(60.0)[0]  # not the memo's pre-disturb moments
         inside = (before > xb.device.g_min + 1) & (before < xb.device.g_max - 1)
         shifts[polarity] = np.median(after[inside] / before[inside] - 1.0)
-    assert shifts["unipolar"] > 0.01               # toward the 5 % saturation
+    assert shifts["unipolar"] > 0.01               # toward the saturated shift
     assert abs(shifts["bipolar"]) < 0.1 * shifts["unipolar"]
     with pytest.raises(ValueError, match="read-disturb"):
         CrossbarModel(technology="PCM").program(W, seed=0).apply_reads(10)

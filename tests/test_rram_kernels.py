@@ -42,8 +42,8 @@ def naive_read(g_prog, relax, t, seed, g_min=9.0, g_max=88.2, drift_scale=1.0,
     ts = max(t, 1.0)
     lt = np.log(ts)
     g = g_prog - drift_scale * 0.0890 * lt + drift_scale * (0.0420 * lt + 0.4118) * relax
-    if disturb is not None:
-        g = g * (1.0 + disturb)
+    if disturb is not None:  # the share d of the headroom toward g_max (d > 0) or g_min (d < 0)
+        g = g + disturb * np.where(disturb >= 0.0, np.maximum(g_max - g, 0.0), np.maximum(g - g_min, 0.0))
     if amplitude is not None:  # zero-mean about g: high state g / (1 - q A), low state (1 - A) times that
         u = _uniforms(seed, rng.STREAM_RTN, np.arange(n))
         g = g / (1.0 - occupancy * amplitude)
@@ -84,11 +84,14 @@ def naive_rtn_trace(g, amp, tau_c, tau_e, dt, n_steps, seed):
     return out
 
 
-def loop_disturb(d0, n_reads, polarity, k, s):
+def loop_disturb(d0, n_reads, polarity, k, s, eta=1.0, m=1.0):
+    """Read by read: a +V read moves d += k m (s m - d), a -V read d -= eta k m (s m + d)."""
     d = np.array(d0, dtype=float)
+    k, s = np.minimum(k * m, 1.0), np.minimum(s * m, 1.0)
     for r in range(n_reads):
         p = {"unipolar": 1.0, "negative": -1.0, "bipolar": 1.0 if r % 2 == 0 else -1.0}[polarity]
-        d = d + p * k * (s - p * d)
+        rate = k if p > 0 else eta * k
+        d = d + p * rate * (s - p * d)
     return d
 
 
@@ -358,6 +361,29 @@ def test_disturb_matches_loop(polarity):
     for n in range(1, 51):
         got = rram.read_disturb(d0, n, polarity=polarity, **kw)
         assert_allclose(got, loop_disturb(d0, n, polarity, k, 0.08), rtol=1e-12, err_msg=str(n))
+
+
+@pytest.mark.parametrize("polarity", ["bipolar", "unipolar", "negative"])
+def test_disturb_with_susceptibility_and_weaker_negative_reads_matches_loop(polarity):
+    d0 = np.array([-0.03, 0.0, 0.02, 0.07])
+    m = np.array([0.5, 1.0, 2.0, 30.0])  # the last device's rate clips at 1
+    kw = dict(reads_to_saturate=10.0, shift_max=0.08, v_read=0.25, negative_efficiency=0.7, susceptibility=m)
+    k = np.exp(0.05 / 0.05) / 10.0
+    for n in range(0, 41):
+        got = rram.read_disturb(d0, n, polarity=polarity, **kw)
+        assert_allclose(got, loop_disturb(d0, n, polarity, k, 0.08, eta=0.7, m=m), rtol=1e-12, atol=1e-15,
+                        err_msg=str(n))
+
+
+def test_bipolar_settles_where_the_negative_reads_fall_short():
+    """With -V reads a share eta as effective, alternating reads settle near s (1 - eta) / (1 + eta)
+    instead of 0, at about the unipolar rate: the lifetime gain of bipolar reading is bounded."""
+    for eta in (0.5, 0.9):
+        bi = rram.read_disturb(np.zeros(1), 10**12, polarity="bipolar", negative_efficiency=eta)[0]
+        assert abs(bi - 0.05 * (1 - eta) / (1 + eta)) < 1e-6
+    uni = rram.read_disturb(np.zeros(1), 10**4, v_read=0.3)[0]
+    bi = rram.read_disturb(np.zeros(1), 10**4, v_read=0.3, polarity="bipolar", negative_efficiency=0.9)[0]
+    assert 0.0 < bi < uni * 0.1 * 2  # early on the bipolar shift grows (1 - eta)/2 as fast
 
 
 def test_higher_read_voltage_shifts_faster():

@@ -232,6 +232,10 @@ class ProgrammedCrossbar:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self.state.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
+    def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+        """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
+        self.state.set_reads(n_reads, polarity=polarity, v_read=v_read)
+
     def read_settings(self, settings=None):
         """`settings`, or the model's current read-time settings."""
         return self.model.read_settings() if settings is None else settings

@@ -42,6 +42,10 @@ class CrossbarState:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
+    def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+        """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
+        self.array.set_reads(n_reads, polarity=polarity, v_read=v_read)
+
     def _stuck(self, mean):
         if self.n_stuck:
             mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))

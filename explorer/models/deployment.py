@@ -27,8 +27,12 @@ from .digits import load_digits
 from .network import load_mlp
 
 COMPENSATIONS = ("none", "global", "per-column")
+POLARITIES = ("unipolar", "bipolar")
 MAX_LAYERS = 16
 MAX_TIMES = 4096
+MAX_READS = 10**12
+READ_DISTURB_TIME_S = 3600.0
+"""Read disturb is evaluated one hour after programming (relaxation at 1 h, then the reads' shift)."""
 
 
 def check_times(times_s):
@@ -118,6 +122,60 @@ def evaluate(deployed, X, y, times_s, compensation, settings):
     return acc
 
 
+def check_reads(reads):
+    """Read counts as an int64 array: integers in [0, 1e12], increasing; `ValueError` naming `reads` otherwise."""
+    r = np.asarray(reads, dtype=np.float64).ravel()
+    if r.size == 0 or r.size > MAX_TIMES:
+        raise ValueError(f"reads must hold 1 to {MAX_TIMES} read counts, got {r.size}")
+    if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r > MAX_READS) or np.any(r != np.round(r)):
+        raise ValueError(f"reads must be whole numbers of reads in [0, {MAX_READS:.0e}]")
+    if np.any(np.diff(r) <= 0):
+        raise ValueError("reads must be increasing")
+    return r.astype(np.int64)
+
+
+def check_polarity(polarity):
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {list(POLARITIES)}, got {polarity!r}")
+    return polarity
+
+
+def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settings, t_s=READ_DISTURB_TIME_S):
+    """Accuracy ``(chips, len(reads))`` of deployed RRAM chips after each number of reads of
+    `polarity` at `v_read` volts (every device read that many times since programming, then read
+    at `t_s`). The chips are left as programmed (no reads) afterwards."""
+    if compensation not in COMPENSATIONS:
+        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    acc = np.empty((len(deployed), len(reads)))
+    for c, chip in enumerate(deployed):
+        chip.settings = settings
+        try:
+            for i, n in enumerate(reads):
+                for layer in chip.layers:
+                    layer.set_reads(int(n), polarity=polarity, v_read=v_read)
+                acc[c, i] = np.mean(np.argmax(chip.logits(X, t_s, i, compensation), axis=1) == y)
+        finally:
+            for layer in chip.layers:
+                layer.set_reads(0, polarity=polarity, v_read=v_read)
+    return acc
+
+
+def reads_before_loss(reads, mean, loss):
+    """The number of reads at which the mean accuracy first falls `loss` below its value at the
+    first count (log-linear interpolation between counts), or None if it never does."""
+    reads, mean = np.asarray(reads, dtype=float), np.asarray(mean, dtype=float)
+    limit = mean[0] - loss
+    below = np.nonzero(mean <= limit)[0]
+    if below.size == 0:
+        return None
+    i = int(below[0])
+    if i == 0:
+        return float(reads[0])
+    lo, hi = max(reads[i - 1], 1.0), reads[i]
+    f = (mean[i - 1] - limit) / (mean[i - 1] - mean[i])
+    return float(np.exp(np.log(lo) + f * (np.log(hi) - np.log(lo))))
+
+
 def summary(times_s, acc, float_accuracy):
     """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`)."""
     chips = acc.shape[0]
@@ -148,3 +206,78 @@ def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant=
     deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
     acc = evaluate(deployed, data.X_test, data.y_test, t, compensation, xb.read_settings())
     return summary(t, acc, net.accuracy(data.X_test, data.y_test))
+
+
+def _setup(chips, seed, compensation, variant, technology, device, crossbar):
+    chips = positive_int(chips, "chips", 1, 1000)
+    seed = check_seed(seed)
+    if compensation not in COMPENSATIONS:
+        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    net, data = load_mlp(variant), load_digits()
+    xb = CrossbarModel(technology=technology, **crossbar)
+    if device:
+        xb.device.param.update(**device)
+    return chips, seed, net, data, xb
+
+
+def accuracy_vs_reads(reads, *, polarity="unipolar", v_read=0.3, chips=10, seed=0, compensation="none",
+                      variant="plain", programming_method="statistical", device=None, **crossbar):
+    """Test accuracy of the digits MLP on `chips` RRAM chips after each number of `reads` (every
+    device read that often since programming, `polarity` "unipolar" or "bipolar" at `v_read` volts;
+    `RRAMDevice.read_disturb`), read one hour after programming. `device`: RRAM knobs and
+    read-disturb constants; `crossbar`: `CrossbarModel` settings. Returns the `summary` arrays
+    with ``reads`` in place of ``times_s``."""
+    r = check_reads(reads)
+    check_polarity(polarity)
+    chips, seed, net, data, xb = _setup(chips, seed, compensation, variant, "RRAM", device, crossbar)
+    deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
+    acc = evaluate_reads(deployed, data.X_test, data.y_test, r, polarity, v_read, compensation, xb.read_settings())
+    out = summary(r, acc, net.accuracy(data.X_test, data.y_test))
+    out["reads"] = out.pop("times_s")
+    return out
+
+
+def check_cycles(cycles):
+    """P/E cycle counts as an int64 array: whole numbers in [0, 1e6], increasing."""
+    c = np.asarray(cycles, dtype=np.float64).ravel()
+    if c.size == 0 or c.size > 64:
+        raise ValueError(f"cycles must hold 1 to 64 cycle counts, got {c.size}")
+    if not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c > 10**6) or np.any(c != np.round(c)):
+        raise ValueError("cycles must be whole numbers of program/erase cycles in [0, 1e6]")
+    if np.any(np.diff(c) <= 0):
+        raise ValueError("cycles must be increasing")
+    return c.astype(np.int64)
+
+
+def accuracy_vs_cycles(cycles, times_s, *, chips=10, seed=0, compensation="none", variant="plain",
+                       programming_method="statistical", device=None, **crossbar):
+    """Test accuracy of the digits MLP on `chips` NOR-Flash chips whose cells have been through
+    each number of program/erase `cycles` before this programming (oxide wear widens the programmed
+    V_th distribution, `kernels.flash.program`), read after each retention time in `times_s` (s;
+    charge loss). Returns ``cycles``, ``times_s``, ``mean`` and ``ci95`` ``(cycles, times)`` and
+    ``float_accuracy``."""
+    c = check_cycles(cycles)
+    t = check_times(times_s)
+    chips, seed, net, data, _ = _setup(chips, seed, compensation, variant, "Flash", device, crossbar)
+    mean, ci = np.empty((c.size, t.size)), np.empty((c.size, t.size))
+    for i, n in enumerate(c):
+        xb = CrossbarModel(technology="Flash", **crossbar)
+        xb.device.param.update(**{**(device or {}), "pe_cycles": int(n)})
+        deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
+        s = summary(t, evaluate(deployed, data.X_test, data.y_test, t, compensation, xb.read_settings()), 0.0)
+        mean[i], ci[i] = s["mean"], s["ci95"]
+    return {"cycles": c, "times_s": t, "mean": mean, "ci95": ci, "float_accuracy": net.accuracy(data.X_test, data.y_test)}
+
+
+def technology_comparison(times_s, *, technologies=None, chips=10, seed=0, compensation="none", variant="plain",
+                          programming_method="statistical", **crossbar):
+    """`accuracy_vs_time` for each technology preset (default: every one, `TECHNOLOGIES`) on the same
+    network, encoding, compensation, chips and seed: a dict technology -> its `summary` arrays."""
+    from .devices import TECHNOLOGIES
+    names = list(TECHNOLOGIES) if technologies is None else list(technologies)
+    unknown = sorted(set(names) - set(TECHNOLOGIES))
+    if unknown or not names:
+        raise ValueError(f"technologies must name presets among {list(TECHNOLOGIES)}, got {technologies!r}")
+    return {name: accuracy_vs_time(times_s, chips=chips, seed=seed, compensation=compensation, variant=variant,
+                                   programming_method=programming_method, technology=name, **crossbar)
+            for name in names}

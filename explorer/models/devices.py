@@ -45,16 +45,28 @@ class DeviceArray:
 
     def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
         """Count `n_reads` more reads of every device and apply their read disturb (RRAM only):
-        the filament drifts toward a saturated shift, unipolar reads one way, bipolar reads
-        alternating and cancelling to first order (`kernels.rram.read_disturb`; Shim et al., IEEE
-        TED 67(6), 2020). Later reads and moments see the shifted conductances; `version` is
-        bumped. `polarity`: "unipolar", "bipolar" or "negative"; `v_read` in volts."""
+        the filament grows toward a saturated shift, unipolar reads one way, bipolar reads
+        alternating and mostly cancelling (`RRAMDevice.read_disturb`; Shim et al., IEEE TED 67(6),
+        2020). Later reads and moments see the shifted conductances; `version` is bumped.
+        `polarity`: "unipolar", "bipolar" or "negative"; `v_read` in volts."""
+        self._disturb(self._disturb_state(), n_reads, polarity, v_read)
+        self.reads += int(n_reads)
+
+    def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+        """The devices as after exactly `n_reads` reads since programming (the read disturb of
+        `apply_reads` from an undisturbed start; earlier reads are forgotten); `version` is bumped."""
+        self._disturb(np.zeros_like(self._disturb_state()), n_reads, polarity, v_read)
+        self.reads = int(n_reads)
+
+    def _disturb_state(self):
         if "disturb" not in self.state:
             raise ValueError(f"apply_reads needs a technology with a read-disturb model (RRAM), "
                              f"this array is {self.programmed_with.technology!r}")
-        self.state["disturb"] = rram.read_disturb(self.state["disturb"], n_reads, polarity=polarity,
-                                                  v_read=v_read)
-        self.reads += int(n_reads)
+        return self.state["disturb"]
+
+    def _disturb(self, start, n_reads, polarity, v_read):
+        self.state = {**self.state, "disturb": self.programmed_with.read_disturb(
+            self.state, start, n_reads, polarity=polarity, v_read=v_read)}
         self.version += 1
 
     def replace_state(self, state):
@@ -353,6 +365,24 @@ class RRAMDevice(Device):
     d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
     asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
 
+    disturb_shift_max = param.Number(0.1, bounds=(0.0, 1.0), doc=(
+        "Read disturb: saturated shift, as a share of the headroom toward g_max (Shim et al., IRPS 2020: "
+        "the filament's growth saturates; the high-resistance states, with the most headroom, move the most)."))
+    disturb_reads_to_saturate = param.Number(1e8, bounds=(1.0, 1e18), doc=(
+        "Read disturb: reads at 0.2 V per unit of saturation (1/k). Chosen so that 1e6 reads at 0.2 V "
+        "barely move the states (Yao et al., Nature 577, 641, 2020, Ext. Data Fig. 7) and reads above "
+        "about 0.3 V cost accuracy within 1e8 reads (Shim et al., IRPS 2020)."))
+    disturb_v_slope = param.Number(0.05, bounds=(1e-3, 1.0), doc=(
+        "Read disturb: volts per e-fold of the disturb rate (field-accelerated ion hopping)."))
+    disturb_spread = param.Number(0.5, bounds=(0.0, 3.0), doc=(
+        "Read disturb: device-to-device spread (lognormal sigma, mean 1) of each device's susceptibility, "
+        "which scales its rate and its saturated shift (the traces of Yao et al., Ext. Data Fig. 7, differ "
+        "from cell to cell)."))
+    disturb_negative_efficiency = param.Number(0.9, bounds=(0.0, 1.0), doc=(
+        "Read disturb: a -V read moves the filament back this share as effectively as a +V read moves it "
+        "forward. 1 cancels bipolar reading to first order; below 1 bipolar reading settles at about "
+        "(1 - eta)/(1 + eta) of the unipolar shift. An assumption: no source measures it; 0.9 is illustrative."))
+
     read_knobs = ("drift_scale", "read_noise_scale")
     READ_TIME = Device.READ_TIME + ("rtn_in_reads",)
 
@@ -363,7 +393,18 @@ class RRAMDevice(Device):
         trap = rram.rtn_parameters(g_prog, seed=seed, amplitude_at_ref=self.rtn_amplitude,
                                    g_ref=self.rtn_g_ref, tau_capture=self.rtn_tau,
                                    tau_emission=self.rtn_tau)
-        return {"g_prog": g_prog, "relax": relax, "rtn": trap, "disturb": np.zeros_like(g_prog)}
+        z = rng.numpy_normal(seed, rng.STREAM_DISTURB, g_prog.size).reshape(g_prog.shape)
+        sd = self.disturb_spread
+        return {"g_prog": g_prog, "relax": relax, "rtn": trap, "disturb": np.zeros_like(g_prog),
+                "susceptibility": np.exp(sd * z - 0.5 * sd * sd)}
+
+    def read_disturb(self, state, start, n_reads, *, polarity="unipolar", v_read=0.2):
+        """Read-disturb shifts of the devices of `state` after `n_reads` reads from shifts `start`
+        (`kernels.rram.read_disturb` with this device's constants and the devices' susceptibility)."""
+        return rram.read_disturb(start, n_reads, polarity=polarity, v_read=v_read, shift_max=self.disturb_shift_max,
+                                 reads_to_saturate=self.disturb_reads_to_saturate, v_ref=0.2,
+                                 v_slope=self.disturb_v_slope, negative_efficiency=self.disturb_negative_efficiency,
+                                 susceptibility=state.get("susceptibility"))
 
     def _read(self, state, t, seed, knobs):
         return rram.read(state["g_prog"], state["relax"], t, seed=seed, g_min=self.g_min,
@@ -412,7 +453,9 @@ class FlashDevice(Device):
     g_min = param.Number(0.05, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
     kappa = param.Number(0.7, bounds=(0.3, 1.0), doc="Gate coupling factor of the subthreshold slope.")
-    pe_cycles = param.Integer(0, bounds=(0, 10**6), doc="Program/erase cycles so far (oxide wear).")
+    pe_cycles = param.Integer(0, bounds=(0, 10**6), doc=(
+        "Program/erase cycles so far: oxide wear widens the programmed distributions and makes cycled "
+        "cells lose charge faster, unevenly (`kernels.flash.wear_retention_rates`)."))
     ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0049), doc=(
         "Medium ISPP step (V) between the 50 mV coarse and 0.05 mV fine steps; 0 for the "
         "two-step scheme (about 15x more pulses, same precision)."))
@@ -420,26 +463,33 @@ class FlashDevice(Device):
     def _flash_kw(self):
         return dict(kappa=self.kappa)
 
+    @staticmethod
+    def _wear(state):
+        return {"cell_retention_mV_per_decade": state["wear_rate"]} if "wear_rate" in state else {}
+
     def _program(self, targets, seed):
         out = flash.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
                             prog_noise_scale=self.prog_noise_scale, pe_cycles=self.pe_cycles,
                             medium_step=self.ispp_medium_step, **self._flash_kw())
-        return {"vth": out["vth"], "pulses": out["pulses"]}
+        state = {"vth": out["vth"], "pulses": out["pulses"]}
+        if self.pe_cycles > 0:  # cycled cells lose charge faster, unevenly (`flash.wear_retention_rates`)
+            state["wear_rate"] = flash.wear_retention_rates(targets.shape, self.pe_cycles, seed=seed)
+        return state
 
     def _read(self, state, t, seed, knobs):
         return flash.read(state["vth"], t, seed=seed, temperature_K=knobs.temperature_K,
                           read_noise_scale=knobs.read_noise_scale, drift_scale=knobs.drift_scale,
-                          **self._flash_kw())
+                          **self._flash_kw(), **self._wear(state))
 
     def _read_moments(self, state, t, knobs):
         return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K,
                                   read_noise_scale=knobs.read_noise_scale,
-                                  drift_scale=knobs.drift_scale, **self._flash_kw())
+                                  drift_scale=knobs.drift_scale, **self._flash_kw(), **self._wear(state))
 
     def _read_mean(self, state, t, knobs):
         # Retention shift and U_T: the mean does not depend on the read noise.
         return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K, read_noise_scale=0.0,
-                                  drift_scale=knobs.drift_scale, **self._flash_kw())[0]
+                                  drift_scale=knobs.drift_scale, **self._flash_kw(), **self._wear(state))[0]
 
     def iv_curves(self, vth, v_gs, temperature_K=None):
         """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),

@@ -6,14 +6,17 @@ snapshot (kept in the explorer's memo) and re-read when a read-time knob moves, 
 drift or read-noise scale costs reads only. `curve()` is the plot's data.
 """
 
+import threading
+
 import numpy as np
 import param
 
 from kernels.rng import derive_seed
 
 from .crossbar import CrossbarModel
-from .deployment import COMPENSATIONS, deploy, evaluate, input_scales, summary
-from .devices import SECONDS_PER_YEAR, DeviceKnobs
+from .deployment import (COMPENSATIONS, POLARITIES, READ_DISTURB_TIME_S, deploy, evaluate, evaluate_reads, input_scales,
+                         reads_before_loss, summary)
+from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs
 from .digits import load_digits
 from .explorer_base import Explorer
 from .network import MLP_VARIANTS, load_mlp
@@ -22,6 +25,16 @@ from .programming import METHODS
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
 """The curve's times: 20 from 1 s to 10 years, log-spaced."""
 ADC_CHOICES = ("ideal", 8, 6, 5, 4)
+READS = np.concatenate([[0], np.round(np.logspace(2.0, 10.0, 17))]).astype(np.int64)
+"""The read-disturb curve's read counts: 0, then 1e2 to 1e10 every half decade."""
+READ_LOSS = 0.02
+"""The accuracy loss (2 points) at which the read-disturb plot counts the reads a scheme survives."""
+CYCLES = np.array([10, 100, 1000, 3000, 10**4, 3 * 10**4, 10**5])
+"""Program/erase cycles of the Flash-wear plot (endurance 1e4 to 1e5, physics reference section 4);
+10 cycles is as good as fresh (its wear terms are 3 % of those at 1e4)."""
+WEAR_TIMES_S = np.array([3600.0, SECONDS_PER_YEAR, 10 * SECONDS_PER_YEAR])
+"""Retention times of the Flash-wear plot: 1 hour, 1 year, 10 years."""
+STUDIES = ("read disturb", "Flash wear", "technologies")
 
 
 class ReliabilityExplorer(Explorer, DeviceKnobs):
@@ -43,7 +56,19 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     training = param.Selector(default="plain", objects=list(MLP_VARIANTS), label="Network training", doc=(
         "plain: trained in floating point; hwa: hardware-aware, 5 % weight noise injected while training."))
 
-    MEMO_LIMITS = {"problem": 2, "programmed": 2, "curve": 16}
+    study = param.Selector(default="read disturb", objects=list(STUDIES), label="Second study", doc=(
+        "The plots under the accuracy curve: RRAM read disturb, Flash wear, or every technology compared."))
+    read_voltage = param.Number(0.3, bounds=(0.1, 0.6), step=0.05, label="Read voltage (V)", doc=(
+        "RRAM read voltage of the read-disturb study: the disturb rate grows e-fold every 50 mV."))
+    log10_reads = param.Number(6.0, bounds=(0.0, 10.0), step=0.25, label="Marked reads (log10)", doc=(
+        "Reads since programming shown in the conductance histogram (log10 of the count)."))
+
+    MEMO_LIMITS = {"problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
+                   "comparison": 4}
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._chips_lock = threading.RLock()  # the read-disturb study sets and resets the chips' reads
 
     def crossbar(self):
         """The crossbar model of the current settings, its device's knobs set."""
@@ -61,6 +86,11 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             net, data = load_mlp(self.training), load_digits()
             return net, data, input_scales(net, data.X_train)
         return self.remember("problem", (self.training,), load)
+
+    def encoding_crossbar(self, technology):
+        """A crossbar of the `technology` preset (default knobs) with this explorer's encoding and ADC."""
+        return CrossbarModel(technology=technology, mapping="differential", n_slices=self.n_slices, dac_bits=None,
+                             adc_bits=None if self.adc_bits == "ideal" else int(self.adc_bits))
 
     def deployed(self, xb=None):
         """The programmed chips, kept per programming-time snapshot, chips, seed and method (a
@@ -81,6 +111,80 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
 
         def compute():
             net, data, _ = self._task()
-            acc = evaluate(self.deployed(xb), data.X_test, data.y_test, TIMES_S, self.compensation, settings)
+            with self._chips_lock:
+                acc = evaluate(self.deployed(xb), data.X_test, data.y_test, TIMES_S, self.compensation, settings)
             return summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
         return self.remember("curve", key, compute)
+
+    def _encoding_key(self):
+        return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.training)
+
+    def reads_curves(self):
+        """RRAM read disturb at `read_voltage`: per polarity ("unipolar", "bipolar") the `summary` of
+        the accuracy after each count of `READS` (key ``reads``), and ``survives``: the reads before a
+        `READ_LOSS` drop (None: not within the counts)."""
+        def compute():
+            net, data, _ = self._task()
+            xb = self.encoding_crossbar("RRAM")
+            out = {}
+            with self._chips_lock:
+                chips = self.deployed(xb)
+                for polarity in POLARITIES:
+                    acc = evaluate_reads(chips, data.X_test, data.y_test, READS, polarity, self.read_voltage,
+                                         self.compensation, xb.read_settings())
+                    s = summary(READS, acc, net.accuracy(data.X_test, data.y_test))
+                    s["reads"] = s.pop("times_s")
+                    s["survives"] = reads_before_loss(READS, s["mean"], READ_LOSS)
+                    out[polarity] = s
+            return out
+        return self.remember("reads", (self._encoding_key(), self.read_voltage, self.compensation), compute)
+
+    def reads_histogram(self):
+        """Mean conductances (uS) of chip 0's first-layer RRAM devices one hour after programming:
+        as programmed (``fresh``) and after ``10**log10_reads`` unipolar and bipolar reads."""
+        def compute():
+            xb = self.encoding_crossbar("RRAM")
+            n = int(round(10.0 ** self.log10_reads))
+            out = {"reads": n}
+            with self._chips_lock:
+                layer = self.deployed(xb)[0].layers[0]
+                for name, polarity, count in (("fresh", "unipolar", 0), *((p, p, n) for p in POLARITIES)):
+                    layer.set_reads(count, polarity=polarity, v_read=self.read_voltage)
+                    out[name] = layer.device_moments(READ_DISTURB_TIME_S)[0].ravel().copy()
+                layer.set_reads(0)
+            out["g_range"] = (xb.device.g_min, xb.device.g_max)
+            return out
+        return self.remember("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
+
+    def wear(self):
+        """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``
+        after each count of program/erase cycles (`CYCLES`) at each retention time (`WEAR_TIMES_S`)."""
+        def compute():
+            net, data, scales = self._task()
+            mean, ci = np.empty((CYCLES.size, WEAR_TIMES_S.size)), np.empty((CYCLES.size, WEAR_TIMES_S.size))
+            for i, n in enumerate(CYCLES):
+                xb = self.encoding_crossbar("Flash")
+                xb.device.pe_cycles = int(n)
+                chips = deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method,
+                               scales)
+                s = summary(WEAR_TIMES_S, evaluate(chips, data.X_test, data.y_test, WEAR_TIMES_S, self.compensation,
+                                                   xb.read_settings()), 0.0)
+                mean[i], ci[i] = s["mean"], s["ci95"]
+            return {"cycles": CYCLES, "times_s": WEAR_TIMES_S, "mean": mean, "ci95": ci,
+                    "float_accuracy": net.accuracy(data.X_test, data.y_test)}
+        return self.remember("wear", (self._encoding_key(), self.compensation), compute)
+
+    def comparison(self):
+        """Accuracy versus time (`TIMES_S`) of every technology preset (default knobs) with this
+        explorer's encoding, ADC, compensation, network and chips: technology -> `summary`."""
+        def compute():
+            net, data, _ = self._task()
+            out = {}
+            for name in TECHNOLOGIES:
+                xb = self.encoding_crossbar(name)
+                with self._chips_lock:
+                    chips = self.deployed(xb)
+                    acc = evaluate(chips, data.X_test, data.y_test, TIMES_S, self.compensation, xb.read_settings())
+                out[name] = summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
+            return out
+        return self.remember("comparison", (self._encoding_key(), self.compensation), compute)

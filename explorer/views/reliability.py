@@ -4,10 +4,11 @@ Monte-Carlo band, drift compensation and the floating-point accuracy marked."""
 import numpy as np
 import panel as pn
 import param
+from bokeh.models import Legend, LegendItem
 
 from ..models.devices_explorer import KNOBS
-from ..models.reliability_explorer import ReliabilityExplorer
-from ._live import Chart, LiveDashboard, LivePlot, Part
+from ..models.reliability_explorer import READ_LOSS, ReliabilityExplorer
+from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 
 CURVE_TEXT = r"""Test accuracy of the 64-32-10 MLP (97.2 % in floating point, dotted) deployed on one-sided
@@ -44,12 +45,170 @@ def curve_marker(view):
     return {"now": view.model.t}
 
 
+READS_TEXT = r"""RRAM read disturb (Shim, Luo, Seo, Yu, IRPS 2020 and IEEE TED 67(6), 2020): every read at $$V$$
+moves each device's shift $$d$$ toward saturation, $$d \mathrel{+}= p\,k\,(s - p\,d)$$, $$k \propto e^{(V - 0.2\,\mathrm{V})/50\,\mathrm{mV}}$$,
+and the read sees $$g + d\,(g_{max} - g)$$. Bipolar reading alternates $$p = \pm 1$$ so the shifts
+cancel; the -V reads are assumed 90 % as effective. Accuracy 1 h after programming, mean and 95 %
+interval over the chips; the dashed line marks the histogram's read count."""
+
+HIST_TEXT = r"""Mean conductances of one chip's first-layer RRAM devices 1 h after programming: as programmed
+(grey), after the marked number of unipolar (red) and bipolar (green) reads at the chosen voltage.
+The high-resistance states, with the most headroom, move the most (Shim et al., IRPS 2020); each
+device's susceptibility differs (lognormal, Yao et al., Nature 2020, Ext. Data Fig. 7)."""
+
+WEAR_TEXT = r"""NOR Flash after N program/erase cycles: oxide wear widens each ISPP pulse's noise,
+$$\sigma \propto 1 + \sqrt{N/10^4}$$, and cycled cells lose charge faster and unevenly,
+$$\Delta V_{th} = -r_i \log_{10}(1 + t)$$, $$\bar r \propto \sqrt{N/10^4}$$ (Mielke et al., IEEE TDMR 4(3), 2004;
+constants illustrative). Accuracy at three retention times, mean and 95 % interval."""
+
+COMPARISON_TEXT = r"""Every technology preset (default device knobs) with the same network, encoding, ADC,
+compensation, chips and seed: mean accuracy over the chips against time. PCM drifts
+($$g \propto t^{-\nu}$$), RRAM relaxes ($$-0.089 \ln t$$ µS), Flash and the pulse-update devices barely move."""
+
+READS_COLOURS = {"unipolar": "#d62728", "bipolar": "#2ca02c"}
+
+
+def _legend(plot, items):
+    plot.figure.add_layout(Legend(items=[LegendItem(label=label, renderers=[r]) for label, r in items],
+                                  location="bottom_left", background_fill_alpha=0.6))
+
+
+def reads_plot():
+    plot = LivePlot("reads since programming", "test accuracy", x_log=True)
+    items = []
+    for polarity, colour in READS_COLOURS.items():
+        for side in ("low", "high"):
+            plot.line(f"{polarity}_{side}", line_width=1, line_dash="dashed", line_color=colour, hover=False)
+        items.append((polarity, plot.line(polarity, line_width=2.5, line_color=colour)))
+    plot.span("marked", line_color="black", line_dash="dashed")
+    _legend(plot, items)
+    return plot
+
+
+def _survives(r, reads):
+    n = r["survives"]
+    return f"{n:.1e} reads" if n is not None else f"beyond {reads[-1]:.0e} reads"
+
+
+def reads_data(view):
+    m = view.model
+    r = m.reads_curves()
+    x = np.maximum(r["unipolar"]["reads"], 1)  # 0 reads drawn at 1 on the log axis
+    out = {}
+    for polarity in READS_COLOURS:
+        c = r[polarity]
+        out.update({polarity: {"x": x, "y": c["mean"]}, f"{polarity}_low": {"x": x, "y": c["mean"] - c["ci95"]},
+                    f"{polarity}_high": {"x": x, "y": c["mean"] + c["ci95"]}})
+    uni, bi = r["unipolar"]["survives"], r["bipolar"]["survives"]
+    if uni is not None:
+        factor = f"{bi / uni:.0f}x" if bi is not None else f"more than {x[-1] / uni:.0f}x"
+        gain = f"; bipolar reading lasts {factor} longer"
+    else:
+        gain = ""
+    out["title"] = (f"RRAM at {m.read_voltage:.2f} V: {READ_LOSS:.0%} loss after {_survives(r['unipolar'], x)} "
+                    f"unipolar, {_survives(r['bipolar'], x)} bipolar{gain}")
+    return out
+
+
+def reads_marker(view):
+    return {"marked": max(10.0 ** view.model.log10_reads, 1.0)}
+
+
+def histogram_plot():
+    plot = LivePlot("mean conductance (µS)", "devices per bin")
+    items = [("as programmed", plot.line("fresh", line_width=1.5, line_color="gray"))]
+    for polarity, colour in READS_COLOURS.items():
+        items.append((polarity, plot.line(polarity, line_width=1.5, line_color=colour)))
+    _legend(plot, items)
+    return plot
+
+
+def histogram_data(view):
+    h = view.model.reads_histogram()
+    edges = np.linspace(*h["g_range"], 81)
+    out = {}
+    for name in ("fresh", *READS_COLOURS):
+        x, y = step_outline(edges, np.histogram(h[name], edges)[0])
+        out[name] = {"x": x, "y": y}
+    shift = {p: np.mean(h[p] - h["fresh"]) for p in READS_COLOURS}
+    out["title"] = (f"After {h['reads']:.1e} reads at {view.model.read_voltage:.2f} V: mean shift "
+                    f"{shift['unipolar']:+.2f} µS unipolar, {shift['bipolar']:+.2f} µS bipolar")
+    return out
+
+
+WEAR_LABELS = ("1 hour", "1 year", "10 years")
+
+
+def wear_plot():
+    plot = LivePlot("program/erase cycles", "test accuracy", x_log=True)
+    items = []
+    for k, label in enumerate(WEAR_LABELS):
+        for side in ("low", "high"):
+            plot.line(f"t{k}_{side}", line_width=1, line_dash="dashed", line_color=PALETTE[k], hover=False)
+        items.append((f"read after {label}", plot.line(f"t{k}", line_width=2.5, line_color=PALETTE[k])))
+    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
+    _legend(plot, items)
+    return plot
+
+
+def wear_data(view):
+    w = view.model.wear()
+    x, out = w["cycles"], {"float": w["float_accuracy"]}
+    for k in range(len(WEAR_LABELS)):
+        m, ci = w["mean"][:, k], w["ci95"][:, k]
+        out.update({f"t{k}": {"x": x, "y": m}, f"t{k}_low": {"x": x, "y": m - ci}, f"t{k}_high": {"x": x, "y": m + ci}})
+    out["title"] = (f"Flash, {view.model.chips} chips: {w['mean'][0, -1]:.1%} after 10 years at {x[0]} cycles, "
+                    f"{w['mean'][-1, -1]:.1%} at {x[-1]:.0e} cycles")
+    return out
+
+
+def comparison_plot():
+    from ..models.devices import TECHNOLOGIES
+    plot = LivePlot("time after programming (s)", "test accuracy", x_log=True)
+    items = [(name, plot.line(f"tech{k}", line_width=2, line_color=PALETTE[k])) for k, name in enumerate(TECHNOLOGIES)]
+    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
+    _legend(plot, items)
+    return plot
+
+
+def comparison_data(view):
+    c = view.model.comparison()
+    out = {}
+    for k, (name, s) in enumerate(c.items()):
+        out[f"tech{k}"] = {"x": s["times_s"], "y": s["mean"]}
+        out["float"] = s["float_accuracy"]
+    year = int(np.argmin(np.abs(np.log(next(iter(c.values()))["times_s"] / 3.156e7))))
+    best = max(c, key=lambda name: c[name]["mean"][year])
+    worst = min(c, key=lambda name: c[name]["mean"][year])
+    out["title"] = (f"At 1 year: {best} {c[best]['mean'][year]:.1%} best, {worst} {c[worst]['mean'][year]:.1%} worst "
+                    f"({'no' if view.model.compensation == 'none' else view.model.compensation} drift compensation)")
+    return out
+
+
+ENCODING_PARAMS = ("compensation", "chips", "n_slices", "adc_bits", "programming_method", "training", "seed")
+
+
+def _study(name):
+    return lambda model: model.study == name
+
+
 CURVE_PARAMS = ("technology", *KNOBS, "compensation", "chips", "n_slices", "adc_bits", "programming_method", "training",
                 "seed")
 
 CHARTS = (
     Chart("Accuracy versus time", curve_plot, (Part(curve_data, CURVE_PARAMS), Part(curve_marker, ("log10_time",))),
           CURVE_TEXT),
+    Chart("Read disturb: accuracy versus reads", reads_plot,
+          (Part(reads_data, ("read_voltage", *ENCODING_PARAMS)), Part(reads_marker, ("log10_reads",))),
+          READS_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
+    Chart("Read disturb: conductances", histogram_plot,
+          (Part(histogram_data, ("read_voltage", "log10_reads", "n_slices", "adc_bits", "programming_method",
+                                 "training", "chips", "seed")),),
+          HIST_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
+    Chart("Flash wear: accuracy versus program/erase cycles", wear_plot, (Part(wear_data, ENCODING_PARAMS),),
+          WEAR_TEXT, shown=_study("Flash wear"), shown_depends=("study",)),
+    Chart("Technology comparison", comparison_plot, (Part(comparison_data, ENCODING_PARAMS),),
+          COMPARISON_TEXT, shown=_study("technologies"), shown_depends=("study",)),
 )
 
 
@@ -72,6 +231,9 @@ class ReliabilityView(LiveDashboard):
             "programming_method": control_widget(m, "programming_method"),
             "training": control_widget(m, "training"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
+            "study": control_widget(m, "study"),
+            "read_voltage": throttled_slider(m, "read_voltage"),
+            "log10_reads": throttled_slider(m, "log10_reads"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         m.param.watch(self._sync_knobs, "technology")
@@ -81,7 +243,7 @@ class ReliabilityView(LiveDashboard):
         sync_knob_widgets(self.model, self._widgets, self._knob_note)
 
     def busy(self, names):
-        return bool(set(names) - {"log10_time"})  # a new curve takes a fraction of a second or more
+        return bool(set(names) - {"log10_time", "log10_reads"})  # a new curve takes a fraction of a second or more
 
     def widgets(self):
         return dict(self._widgets)
@@ -96,5 +258,6 @@ class ReliabilityView(LiveDashboard):
             "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"], self._knob_note,
             "### Programming", w["prog_noise_scale"], w["programming_method"], w["n_slices"], w["adc_bits"],
             "### Monte Carlo", w["chips"], w["seed"],
+            "### Second study", w["study"], w["read_voltage"], w["log10_reads"],
             width=320,
         )
