@@ -1,0 +1,147 @@
+"""Issue 10, second part: RRAM read disturb (unipolar against bipolar reading), Flash wear and
+the technology comparison, on the digits MLP (fixed seeds; differences judged against the
+Monte-Carlo intervals of the mean over chips)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from explorer.models import deployment
+from explorer.models.devices import TECHNOLOGIES, DeviceModel
+from kernels import flash
+
+ENCODING = dict(mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
+READS = np.concatenate([[0], np.round(np.logspace(2, 10, 17))]).astype(np.int64)
+YEAR = 3.156e7
+
+
+@pytest.fixture(scope="module")
+def reads_curves():
+    return {p: deployment.accuracy_vs_reads(READS, polarity=p, v_read=0.3, chips=10, seed=0, **ENCODING)
+            for p in deployment.POLARITIES}
+
+
+def test_unipolar_reads_cost_accuracy_that_bipolar_reading_keeps(reads_curves):
+    uni, bi = reads_curves["unipolar"], reads_curves["bipolar"]
+    # Unipolar: after 1e8 reads at 0.3 V the mean is below the fresh one beyond both intervals.
+    i8 = int(np.nonzero(READS == 10**8)[0][0])
+    assert uni["mean"][i8] + uni["ci95"][i8] < uni["mean"][0] - uni["ci95"][0]
+    # Bipolar at the same count stays within the intervals of its fresh accuracy.
+    assert abs(bi["mean"][i8] - bi["mean"][0]) < bi["ci95"][i8] + bi["ci95"][0] + 1e-12
+    n_uni = deployment.reads_before_loss(READS, uni["mean"], 0.02)
+    n_bi = deployment.reads_before_loss(READS, bi["mean"], 0.02)
+    assert n_uni is not None and 1e5 < n_uni < 1e8
+    # The factor: bipolar either never loses 2 points within 1e10 reads or lasts 100x longer.
+    assert n_bi is None or n_bi > 100 * n_uni
+    assert (READS[-1] if n_bi is None else n_bi) / n_uni > 100
+
+
+def test_reads_before_loss_interpolates_on_the_log_count():
+    reads = np.array([0, 100, 10000])
+    assert deployment.reads_before_loss(reads, [0.9, 0.9, 0.8], 0.05) == pytest.approx(1000.0)
+    assert deployment.reads_before_loss(reads, [0.9, 0.89, 0.88], 0.05) is None
+
+
+def test_the_read_disturb_study_leaves_the_chips_as_programmed():
+    from explorer.models.reliability_explorer import ReliabilityExplorer
+    m = ReliabilityExplorer(technology="RRAM", chips=2)
+    before = m.curve()["per_chip"].copy()
+    m.reads_curves()
+    m.reads_histogram()
+    from explorer.models.reliability_explorer import TIMES_S
+    _, data, _ = m._task()
+    again = deployment.evaluate(m.deployed(), data.X_test, data.y_test, TIMES_S, m.compensation,
+                                m.crossbar().read_settings())
+    assert np.array_equal(again, before)
+    assert all(layer.array.reads == 0 for chip in m.deployed() for layer in chip.layers)
+
+
+def test_the_histogram_shifts_up_and_the_low_states_move_most():
+    from explorer.models.reliability_explorer import ReliabilityExplorer
+    h = ReliabilityExplorer(read_voltage=0.4, log10_reads=8.0).reads_histogram()
+    shift = h["unipolar"] - h["fresh"]
+    assert shift.mean() > 0.5                       # uS toward g_max
+    low = h["fresh"] < np.median(h["fresh"])
+    assert shift[low].mean() > shift[~low].mean()   # more headroom, more shift
+    assert abs((h["bipolar"] - h["fresh"]).mean()) < 0.1 * shift.mean()
+
+
+def test_wear_retention_rates_have_the_stated_mean_and_vanish_on_fresh_cells():
+    n = 200_000
+    rates = flash.wear_retention_rates((n,), 4e4, seed=3)
+    expected = flash.WEAR_RETENTION_MV_PER_DECADE * 2.0
+    # lognormal sigma 1: sd of one draw is mean * sqrt(e - 1); 5 standard errors
+    assert abs(rates.mean() - expected) < 5 * expected * math.sqrt(math.e - 1) / math.sqrt(n)
+    assert not np.any(flash.wear_retention_rates((10,), 0, seed=3))
+    assert np.array_equal(rates, flash.wear_retention_rates((n,), 4e4, seed=3))
+    with pytest.raises(ValueError, match="pe_cycles"):
+        flash.wear_retention_rates((3,), -1, seed=0)
+
+
+def test_cycled_flash_cells_gain_current_as_they_lose_charge():
+    vth = flash.vth_for_conductance(np.full(4, 2.0))
+    rates = np.array([0.0, 0.5, 1.0, 2.0])
+    g1 = flash.read_moments(vth, 1.0, cell_retention_mV_per_decade=rates)[0]
+    g10y = flash.read_moments(vth, 10 * YEAR, cell_retention_mV_per_decade=rates)[0]
+    growth = g10y / g1
+    assert np.all(np.diff(growth) > 0)   # the faster a cell loses charge, the more current it gains
+    # the subthreshold law: a V_th drop dV multiplies I by exp(kappa dV / U_T)
+    dv = 2.0e-3 * (math.log10(1 + 10 * YEAR) - math.log10(2.0))
+    assert growth[3] / growth[0] == pytest.approx(math.exp(flash.KAPPA * dv / flash.thermal_voltage(300.0)), rel=1e-9)
+    with pytest.raises(ValueError, match="cell_retention_mV_per_decade"):
+        flash.read_moments(vth, 1.0, cell_retention_mV_per_decade=np.ones(3))
+
+
+def test_flash_wear_costs_accuracy_at_long_retention():
+    w = deployment.accuracy_vs_cycles([10, 10**5], [3600.0, 10 * YEAR], chips=8, seed=0, **ENCODING)
+    fresh, worn = (w["mean"][i, 1] for i in (0, 1))
+    ci = w["ci95"][:, 1]
+    assert worn + ci[1] < fresh - ci[0]
+    # the wear shows with time: at 1 h the worn chips are closer to the fresh ones than at 10 years
+    assert w["mean"][0, 0] - w["mean"][1, 0] < fresh - worn
+    assert DeviceModel("Flash").program(np.full(3, 1.0), seed=0).state.get("wear_rate") is None
+
+
+def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash():
+    c = deployment.technology_comparison([3600.0, YEAR], chips=6, seed=0, **ENCODING)
+    assert list(c) == list(TECHNOLOGIES)
+    pcm, fl = c["PCM"], c["Flash"]
+    assert pcm["mean"][1] + pcm["ci95"][1] < fl["mean"][1] - fl["ci95"][1]
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: deployment.accuracy_vs_reads([10, 5]), "reads"),
+    (lambda: deployment.accuracy_vs_reads([1.5]), "reads"),
+    (lambda: deployment.accuracy_vs_reads([-1]), "reads"),
+    (lambda: deployment.accuracy_vs_reads([0, 10], polarity="both"), "polarity"),
+    (lambda: deployment.accuracy_vs_reads([0, 10], chips=0), "chips"),
+    (lambda: deployment.accuracy_vs_cycles([10, 5], [1.0]), "cycles"),
+    (lambda: deployment.accuracy_vs_cycles([10], [0.0]), "times_s"),
+    (lambda: deployment.technology_comparison([1.0], technologies=["DRAM"]), "technologies"),
+])
+def test_bad_input_names_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_cheap():
+    import panel as pn
+    from bokeh.document import Document
+
+    from explorer.views import ReliabilityView
+
+    view = ReliabilityView()
+    view.model.chips = 3
+    pn.panel(view).get_root(Document())
+    assert "Read disturb: accuracy versus reads" in view._showing
+    assert "Technology comparison" not in view._showing
+    title = view._plots["Read disturb: accuracy versus reads"][0].figure.title.text
+    assert title.startswith("RRAM at 0.30 V: 2% loss after")
+    count = len(view.computed)
+    view.model.log10_reads = 8.0
+    assert sorted(list(view.computed)[count:]) == [("Read disturb: accuracy versus reads", 1),
+                                                    ("Read disturb: conductances", 0)]
+    view.model.study = "technologies"
+    assert "Technology comparison" in view._showing and "Read disturb: conductances" not in view._showing
+    assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
