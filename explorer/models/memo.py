@@ -138,6 +138,7 @@ class Memo:
         self._deps = {}                # key -> [deps, ...]
         self._bytes = 0
         self._count = {}               # name -> kept results of that computation
+        self._by_name = {}             # name -> its entries, least recently used first
 
     def get(self, name, args, settings, compute):
         """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
@@ -147,6 +148,7 @@ class Memo:
             for deps in self._deps.get(key, ()):
                 if all(_same(settings.peek(n, _MISSING), v) for n, v in deps):
                     self._entries.move_to_end((key, deps))
+                    self._by_name[name].move_to_end((key, deps))
                     for used in _trackers():  # an enclosing computation read these too
                         used.update(deps)
                     return self._entries[(key, deps)][0]
@@ -172,6 +174,7 @@ class Memo:
         with self._lock:
             if (key, ()) in self._entries:
                 self._entries.move_to_end((key, ()))
+                self._by_name[name].move_to_end((key, ()))
                 return self._entries[(key, ())][0]
         outside = _trackers()
         _tracking.stack = []  # reads while computing are covered by args: record none
@@ -190,6 +193,7 @@ class Memo:
                 self._deps.setdefault(key, []).append(deps)
                 self._bytes += size
                 self._count[key[0]] = self._count.get(key[0], 0) + 1
+                self._by_name.setdefault(key[0], OrderedDict())[(key, deps)] = None
                 self._trim(key[0])
 
     def _trim(self, name):
@@ -200,21 +204,30 @@ class Memo:
         runs at every store: it was a tenth of an accuracy-versus-time curve's time)."""
         limit = self.limits.get(name, self.per_name)
         if limit is not None and self._count.get(name, 0) > limit:
-            for entry in [e for e in self._entries if e[0][0] == name][:self._count[name] - limit]:
+            for entry in list(self._by_name[name])[:self._count[name] - limit]:
                 self._drop(entry)
+        if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
+            return
         # Least recently used first: an entry whose computation has more results kept is not that
-        # computation's most recent one, so it may go.
-        for entry in list(self._entries):
-            if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
+        # computation's most recent one, so it may go. Walk only as far as the excess needs.
+        victims, count, size, taken = [], len(self._entries), self._bytes, {}
+        for entry, (_, nbytes_) in self._entries.items():
+            if count <= self.max_entries and size <= self.max_bytes:
                 break
-            if self._count[entry[0][0]] > 1:
-                self._drop(entry)
+            name_ = entry[0][0]
+            if self._count[name_] - taken.get(name_, 0) > 1:
+                victims.append(entry)
+                taken[name_] = taken.get(name_, 0) + 1
+                count, size = count - 1, size - nbytes_
+        for entry in victims:
+            self._drop(entry)
 
     def _drop(self, entry):
         key, deps = entry
         _, size = self._entries.pop(entry)
         self._bytes -= size
         self._count[key[0]] -= 1
+        del self._by_name[key[0]][entry]
         self._deps[key].remove(deps)
         if not self._deps[key]:
             del self._deps[key]
@@ -231,6 +244,7 @@ class Memo:
             self._deps.clear()
             self._bytes = 0
             self._count.clear()
+            self._by_name.clear()
 
     def __len__(self):
         return len(self._entries)
