@@ -264,20 +264,31 @@ def _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r):
     return m, s
 
 
+@njit(**INLINE_JIT)
+def _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
+    for j in range(cols):
+        for i in range(n_slices):
+            p = (j * n_slices + i) * n_pol
+            m0, s0 = _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r)
+            var = s0 * s0
+            if n_pol == 2:
+                m1, s1 = _device_moments(r, p + 1, mean, sigma, gain, offset, loss, wire_r)
+                m0 -= m1
+                var += s1 * s1
+            d[r, i * cols + j] = m0 - subtract
+            v[r, i * cols + j] = var
+
+
+@njit(**JIT)
+def _pair_serial(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
+    for r in range(mean.shape[0]):
+        _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v)
+
+
 @njit(**PARALLEL_JIT)
-def _pair_kernel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
+def _pair_parallel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
     for r in prange(mean.shape[0]):
-        for j in range(cols):
-            for i in range(n_slices):
-                p = (j * n_slices + i) * n_pol
-                m0, s0 = _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r)
-                var = s0 * s0
-                if n_pol == 2:
-                    m1, s1 = _device_moments(r, p + 1, mean, sigma, gain, offset, loss, wire_r)
-                    m0 -= m1
-                    var += s1 * s1
-                d[r, i * cols + j] = m0 - subtract
-                v[r, i * cols + j] = var
+        _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v)
 
 
 def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, loss=None,
@@ -296,8 +307,9 @@ def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, l
     d = np.empty((rows, n_slices * cols), dtype=np.float32)
     v = np.empty_like(d)
     loss = np.zeros((0, 0)) if loss is None else np.ascontiguousarray(loss, dtype=np.float64)
-    _pair_kernel(mean, sigma, float(gain), float(offset), loss, float(wire_resistance_ohm), int(cols),
-                 int(n_slices), int(n_pol), float(subtract), d, v)
+    kernel = pick("crossbar.pairs", mean.size)  # threads only pay off on large arrays
+    kernel(mean, sigma, float(gain), float(offset), loss, float(wire_resistance_ohm), int(cols),
+           int(n_slices), int(n_pol), float(subtract), d, v)
     return d, v
 
 
@@ -319,3 +331,4 @@ def mvm_error(y, y_ideal):
 
 register_twins("crossbar.dac", _dac_serial, _dac_parallel)
 register_twins("crossbar.noise_adc", _noise_adc_serial, _noise_adc_parallel)
+register_twins("crossbar.pairs", _pair_serial, _pair_parallel)

@@ -51,6 +51,9 @@ EXAMPLES = {
         TARGETS, np.arange(500) % 50, np.arange(500)[::-1] % 40, g_min=0.0, g_max=10.0, dg_up=0.05, dg_down=0.04,
         c2c=0.3, seed=17),
     "crossbar.dac": lambda: crossbar.dac(X, bits=6, x_max=0.8),
+    "crossbar.pairs": lambda: crossbar.pair_matrices(np.abs(X[:, :100]) * 20.0, np.abs(X[:, 100:200]), cols=25,
+                                                     n_slices=2, n_pol=2, gain=1.1, offset=0.3,
+                                                     loss=np.abs(X[:, 200:300]) * 1e-3, wire_resistance_ohm=0.5),
     "crossbar.noise_adc": lambda: crossbar.noise_adc(X[:, :200] * 5.0, np.abs(X[:, 100:]), seed=12, adc_bits=6,
                                                      y_max=4.0),
 }

@@ -56,6 +56,8 @@ class DeployedMLP:
         self.chip = chip
         self.layers = [xb.program(W, seed=rng.derive_seed(seed, "programming", chip * MAX_LAYERS + k), method=method)
                        for k, W in enumerate(net.W)]
+        for layer in self.layers:  # each batch is read once: no digest, no memo entry for its analog part
+            layer.readout.analog_memo_bytes = 0
         self.x_max = xb.x_max
         self.settings = xb.read_settings()  # read once: the model does not change during an evaluation
         self.input_scales = input_scales if input_scales is not None else [1.0] * len(net.W)
