@@ -1,0 +1,122 @@
+"""Training the digits MLP hardware-aware in the background, a few epochs at a time (no Panel here).
+
+`NetworkTraining(config, seed, epochs)` trains exactly as ``network.train_mlp(X_train, y_train,
+seed=seed, epochs=epochs, config=config)`` on the digits' training split (the final network is
+equal bit for bit), but one `step` at a time, so that a server thread can train while another
+thread shows `progress`. `shipped_variant_for` says when no training is needed: the config, seed and
+epochs of a network shipped in `assets/mlp_digits.npz`.
+"""
+
+import threading
+import time
+
+from kernels.validate import scalar_in_range
+
+from .digits import load_digits
+from .network import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
+
+
+def shipped_variant_for(config, seed=SHIPPED_SEED, epochs=SHIPPED_EPOCHS):
+    """"plain" or "hwa" if training with `config` (an `HWAConfig`), `seed` and `epochs` gives that
+    shipped network (`network.MLP_VARIANT_CONFIGS`; compared by `HWAConfig.effective`, what the
+    training computes with), else None."""
+    config = hwa_config(config)
+    if seed != SHIPPED_SEED or epochs != SHIPPED_EPOCHS:
+        return None
+    for name, shipped in MLP_VARIANT_CONFIGS.items():
+        if config.effective() == shipped.effective():
+            return name
+    return None
+
+
+class NetworkTraining:
+    """A steppable training of the digits MLP with an `HWAConfig`.
+
+    `step(max_seconds)` trains whole epochs until the time budget is used (at least one while not
+    `done`); `run_to_end()` trains the rest. `progress` (epochs done / epochs, in [0, 1]), `epoch`,
+    `done` and `seconds` (training time so far) can be read from any thread while one thread steps;
+    calls of `step` from two threads run one after the other. When done, `result()` is the `MLP`
+    (equal bit for bit to `train_mlp`'s) and `test_accuracy` its floating-point accuracy on the
+    test split. `digits` defaults to `digits.load_digits()`."""
+
+    def __init__(self, config=None, seed=0, epochs=60, digits=None):
+        self.config = hwa_config(config if config is not None else HWAConfig())
+        data = load_digits() if digits is None else digits
+        self._training = MLPTraining(data.X_train, data.y_train, epochs=epochs, seed=seed, config=self.config)
+        self.seed, self.epochs = self._training.seed, self._training.epochs
+        self._X_test, self._y_test = data.X_test, data.y_test
+        self._lock = threading.Lock()        # guards the published state below
+        self._step_lock = threading.Lock()   # one stepping thread at a time
+        self._epoch = 0
+        self._seconds = 0.0
+        self._result = None
+        self._test_accuracy = None
+
+    def key(self):
+        """``(config.key(), seed, epochs)``: equal keys train equal networks."""
+        return (self.config.key(), self.seed, self.epochs)
+
+    @property
+    def epoch(self):
+        with self._lock:
+            return self._epoch
+
+    @property
+    def progress(self):
+        with self._lock:
+            return self._epoch / self.epochs
+
+    @property
+    def done(self):
+        with self._lock:
+            return self._result is not None
+
+    @property
+    def seconds(self):
+        """Time spent training so far (s)."""
+        with self._lock:
+            return self._seconds
+
+    @property
+    def test_accuracy(self):
+        """Floating-point accuracy of the result on the test split; None until done."""
+        with self._lock:
+            return self._test_accuracy
+
+    def step(self, max_seconds=0.1):
+        """Train whole epochs until `max_seconds` have passed (at least one epoch unless done).
+        Returns the number of epochs trained by this call."""
+        max_seconds = scalar_in_range(max_seconds, 0.0, 86400.0, "max_seconds", " s")
+        with self._step_lock:
+            start = time.perf_counter()
+            ran = 0
+            while not self._training.done:
+                t0 = time.perf_counter()
+                epoch = self._training.run_epoch()
+                ran += 1
+                now = time.perf_counter()
+                result = accuracy = None
+                if self._training.done:
+                    result = self._training.mlp()
+                    accuracy = result.accuracy(self._X_test, self._y_test)
+                with self._lock:
+                    self._epoch = epoch
+                    self._seconds += now - t0
+                    if result is not None:
+                        self._result, self._test_accuracy = result, accuracy
+                if now - start >= max_seconds:
+                    break
+            return ran
+
+    def run_to_end(self):
+        """Train all remaining epochs; returns `result()`."""
+        while not self.done:
+            self.step(max_seconds=3600.0)
+        return self.result()
+
+    def result(self):
+        """The trained `MLP`; RuntimeError while training is not done."""
+        with self._lock:
+            if self._result is None:
+                raise RuntimeError(f"training is not done: epoch {self._epoch} of {self.epochs}")
+            return self._result
