@@ -17,21 +17,18 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from explorer.models.digits import MLP_FILE, load_digits  # noqa: E402
-from explorer.models.network import train_mlp  # noqa: E402
-
-SEED = 0
-WEIGHT_NOISE = {"plain": 0.0, "hwa": 0.05}
+from explorer.models.network import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, train_mlp  # noqa: E402
 
 
 def main():
     d = load_digits()
     arrays = {}
-    for variant, noise in WEIGHT_NOISE.items():
-        net = train_mlp(d.X_train, d.y_train, seed=SEED, weight_noise=noise)
+    for variant, config in MLP_VARIANT_CONFIGS.items():
+        net = train_mlp(d.X_train, d.y_train, seed=SHIPPED_SEED, epochs=SHIPPED_EPOCHS, config=config)
         acc = net.accuracy(d.X_test, d.y_test)
         arrays.update({f"{variant}_W0": net.W[0], f"{variant}_W1": net.W[1], f"{variant}_b0": net.b[0],
                        f"{variant}_b1": net.b[1], f"{variant}_test_accuracy": acc})
-        print(f"{variant} MLP (weight noise {noise}): test accuracy {acc:.4f} ({len(d.y_test)} images)")
+        print(f"{variant} MLP ({config}): test accuracy {acc:.4f} ({len(d.y_test)} images)")
     np.savez_compressed(MLP_FILE, **arrays)
     print(f"wrote {MLP_FILE}")
 

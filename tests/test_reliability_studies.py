@@ -145,3 +145,32 @@ def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_
     view.model.study = "technologies"
     assert "Technology comparison" in view._showing and "Read disturb: conductances" not in view._showing
     assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
+
+
+def test_another_training_noise_trains_in_the_background_and_is_kept():
+    import panel as pn
+    from bokeh.document import Document
+
+    from explorer.models.network import train_mlp
+    from explorer.models.digits import load_digits
+    from explorer.views import ReliabilityView
+
+    view = ReliabilityView()
+    view.model.chips = 2
+    view.model.study = "technologies"
+    pn.panel(view).get_root(Document())
+    plot = view._plots["Accuracy versus time"][0]
+    view.model.training = "hwa"                      # the shipped network: no training
+    assert view._trainer is None and "additive noise x1" in plot.figure.title.text
+    before = plot.sources["mean"].data["y"].copy()
+    view.model.param.update(hwa_noise="multiplicative", hwa_noise_scale=0.5)
+    view._trainer.join(timeout=60)
+    assert not view._trainer.is_alive() and view._training is None
+    assert "multiplicative noise x0.5" in plot.figure.title.text
+    assert not np.array_equal(plot.sources["mean"].data["y"], before)
+    # the network adopted is the one train_mlp gives for that configuration
+    d = load_digits()
+    expected = train_mlp(d.X_train, d.y_train, seed=0, multiplicative_noise=0.1, noise_scale=0.5)
+    assert all(np.array_equal(a, b) for a, b in zip(view.model.network().W, expected.W))
+    assert view.model.pending_training() is None
+    assert pn.state.cache["explorer-reliability-trained-networks"]   # shared with the server's other sessions

@@ -185,6 +185,12 @@ class Memo:
         self._store(key, (), _read_only(value) if self.read_only else value)
         return value
 
+    def peek(self, name, args):
+        """The result kept by `keyed` for `name` and `args`, or None (nothing is computed)."""
+        with self._lock:
+            entry = self._entries.get(((name, args), ()))
+            return None if entry is None else entry[0]
+
     def _store(self, key, deps, value):
         with self._lock:
             if (key, deps) not in self._entries:

@@ -6,6 +6,7 @@ snapshot (kept in the explorer's memo) and re-read when a read-time knob moves, 
 drift or read-noise scale costs reads only. `curve()` is the plot's data.
 """
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -19,12 +20,16 @@ from .deployment import (COMPENSATIONS, POLARITIES, READ_DISTURB_TIME_S, deploy,
 from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs
 from .digits import load_digits
 from .explorer_base import Explorer
-from .network import MLP_VARIANTS, load_mlp
+from .hwa_training import NetworkTraining, shipped_variant_for
+from .network import MLP_VARIANTS, HWAConfig, load_mlp
 from .programming import METHODS
 
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
 """The curve's times: 20 from 1 s to 10 years, log-spaced."""
 ADC_CHOICES = ("ideal", 8, 6, 5, 4)
+HWA_NOISES = {"additive": HWAConfig(weight_noise=0.05), "multiplicative": HWAConfig(multiplicative_noise=0.1),
+              "PCM-like": HWAConfig(pcm_noise=1.0)}
+"""The hardware-aware training noises of the dashboard at scale 1 (`network.HWAConfig`)."""
 READS = np.concatenate([[0], np.round(np.logspace(2.0, 10.0, 17))]).astype(np.int64)
 """The read-disturb curve's read counts: 0, then 1e2 to 1e10 every half decade."""
 READ_LOSS = 0.02
@@ -54,7 +59,14 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     programming_method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method",
                                         doc="How each layer is written (Programming tab).")
     training = param.Selector(default="plain", objects=list(MLP_VARIANTS), label="Network training", doc=(
-        "plain: trained in floating point; hwa: hardware-aware, 5 % weight noise injected while training."))
+        "plain: trained in floating point; hwa: hardware-aware, noise injected in every mini-batch's "
+        "forward pass (section 11)."))
+    hwa_noise = param.Selector(default="additive", objects=list(HWA_NOISES), label="Training noise", doc=(
+        "The hardware-aware network's noise: additive Gaussian (5 % of the layer's largest weight), "
+        "multiplicative (10 % of each weight) or PCM-like programming noise (section 1's sigma(g))."))
+    hwa_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.25, label="Training-noise scale", doc=(
+        "Multiplies the training noise. additive at 1 is the shipped hwa network; any other position "
+        "trains in the background (about a second) and is kept."))
 
     study = param.Selector(default="read disturb", objects=list(STUDIES), label="Second study", doc=(
         "The plots under the accuracy curve: RRAM read disturb, Flash wear, or every technology compared."))
@@ -63,7 +75,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     log10_reads = param.Number(6.0, bounds=(0.0, 10.0), step=0.25, label="Marked reads (log10)", doc=(
         "Reads since programming shown in the conductance histogram (log10 of the count)."))
 
-    MEMO_LIMITS = {"problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
+    MEMO_LIMITS = {"network": 8, "problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
                    "comparison": 4}
 
     def __init__(self, **params):
@@ -81,11 +93,42 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         """Names of the read-time knobs the current technology responds to."""
         return set(self.crossbar().device.read_knobs)
 
+    def network_config(self):
+        """The `HWAConfig` the network of the current settings is trained with."""
+        if self.training == "plain":
+            return HWAConfig()
+        return dataclasses.replace(HWA_NOISES[self.hwa_noise], noise_scale=self.hwa_noise_scale)
+
+    def network_key(self):
+        """The shipped variant's name, or ``("trained", config key)`` for a network trained here."""
+        config = self.network_config()
+        return shipped_variant_for(config) or ("trained", config.effective())
+
+    def pending_training(self):
+        """A `NetworkTraining` (not started) of the current settings' network if neither shipped
+        nor trained yet, else None: a dashboard runs it in the background and `adopt`s it."""
+        key = self.network_key()
+        if isinstance(key, str) or self.memo.peek("network", key) is not None:
+            return None
+        return NetworkTraining(self.network_config())
+
+    def adopt(self, training):
+        """Keep the network of `training` (a done `NetworkTraining`) for its settings."""
+        config = training.config
+        self.remember("network", ("trained", config.effective()), training.result)
+
+    def network(self):
+        """The MLP of the current settings: shipped, adopted, or trained now (about a second)."""
+        key = self.network_key()
+        if isinstance(key, str):
+            return load_mlp(key)
+        return self.remember("network", key, lambda: NetworkTraining(self.network_config()).run_to_end())
+
     def _task(self):
         def load():
-            net, data = load_mlp(self.training), load_digits()
+            net, data = self.network(), load_digits()
             return net, data, input_scales(net, data.X_train)
-        return self.remember("problem", (self.training,), load)
+        return self.remember("problem", (self.network_key(),), load)
 
     def encoding_crossbar(self, technology):
         """A crossbar of the `technology` preset (default knobs) with this explorer's encoding and ADC."""
@@ -98,7 +141,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         xb = xb or self.crossbar()
         net, _, scales = self._task()
         reads = xb.read_settings().key() if self.programming_method != "statistical" else ()
-        key = (xb.programming_settings().key(), self.chips, self.seed, self.programming_method, reads, self.training)
+        key = (xb.programming_settings().key(), self.chips, self.seed, self.programming_method, reads, self.network_key())
         return self.remember("programmed", key, lambda: deploy(net, xb, derive_seed(self.seed, "programming"),
                                                                self.chips, self.programming_method, scales))
 
@@ -107,7 +150,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         xb = self.crossbar()
         settings = xb.read_settings()
         key = (xb.programming_settings().key(), settings.key(), self.chips, self.seed, self.programming_method,
-               self.compensation, self.training)
+               self.compensation, self.network_key())
 
         def compute():
             net, data, _ = self._task()
@@ -117,7 +160,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         return self.remember("curve", key, compute)
 
     def _encoding_key(self):
-        return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.training)
+        return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.network_key())
 
     def reads_curves(self):
         """RRAM read disturb at `read_voltage`: per polarity ("unipolar", "bipolar") the `summary` of

@@ -1,6 +1,9 @@
 """Reliability dashboard: accuracy of the digits MLP against time on simulated chips, with its
 Monte-Carlo band, drift compensation and the floating-point accuracy marked."""
 
+import threading
+import time
+
 import numpy as np
 import panel as pn
 import param
@@ -34,7 +37,7 @@ def curve_data(view):
     t = c["times_s"]
     year = int(np.argmin(np.abs(np.log(t / 3.156e7))))
     comp = "no" if m.compensation == "none" else m.compensation
-    net = "" if m.training == "plain" else ", hardware-aware network"
+    net = "" if m.training == "plain" else f", hardware-aware network ({m.hwa_noise} noise x{m.hwa_noise_scale:g})"
     return {"title": (f"{m.technology}, {comp} drift compensation{net}, {m.chips} chips: "
                       f"{c['mean'][year]:.1%} at 1 year (float {c['float_accuracy']:.1%})"),
             "mean": {"x": t, "y": c["mean"]}, "low": {"x": t, "y": c["mean"] - c["ci95"]},
@@ -66,6 +69,10 @@ compensation, chips and seed: mean accuracy over the chips against time. PCM dri
 ($$g \propto t^{-\nu}$$), RRAM relaxes ($$-0.089 \ln t$$ µS), Flash and the pulse-update devices barely move."""
 
 READS_COLOURS = {"unipolar": "#d62728", "bipolar": "#2ca02c"}
+TRAINED_KEY = "explorer-reliability-trained-networks"
+"""`pn.state.cache` key of the networks trained by any session of the server (a pure function of
+their settings, so a class shares them)."""
+TRAINING_POLL_MS = 150
 
 
 def _legend(plot, items):
@@ -185,15 +192,17 @@ def comparison_data(view):
     return out
 
 
-ENCODING_PARAMS = ("compensation", "chips", "n_slices", "adc_bits", "programming_method", "training", "seed")
+ENCODING_PARAMS = ("compensation", "chips", "n_slices", "adc_bits", "programming_method", "training", "hwa_noise",
+                   "hwa_noise_scale", "seed")
 
 
 def _study(name):
     return lambda model: model.study == name
 
 
-CURVE_PARAMS = ("technology", *KNOBS, "compensation", "chips", "n_slices", "adc_bits", "programming_method", "training",
-                "seed")
+NETWORK_PARAMS = ("training", "hwa_noise", "hwa_noise_scale")
+CURVE_PARAMS = ("technology", *KNOBS, "compensation", "chips", "n_slices", "adc_bits", "programming_method",
+                *NETWORK_PARAMS, "seed")
 
 CHARTS = (
     Chart("Accuracy versus time", curve_plot, (Part(curve_data, CURVE_PARAMS), Part(curve_marker, ("log10_time",))),
@@ -203,7 +212,7 @@ CHARTS = (
           READS_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
     Chart("Read disturb: conductances", histogram_plot,
           (Part(histogram_data, ("read_voltage", "log10_reads", "n_slices", "adc_bits", "programming_method",
-                                 "training", "chips", "seed")),),
+                                 *NETWORK_PARAMS, "chips", "seed")),),
           HIST_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
     Chart("Flash wear: accuracy versus program/erase cycles", wear_plot, (Part(wear_data, ENCODING_PARAMS),),
           WEAR_TEXT, shown=_study("Flash wear"), shown_depends=("study",)),
@@ -230,14 +239,93 @@ class ReliabilityView(LiveDashboard):
             "adc_bits": control_widget(m, "adc_bits"),
             "programming_method": control_widget(m, "programming_method"),
             "training": control_widget(m, "training"),
+            "hwa_noise": control_widget(m, "hwa_noise"),
+            "hwa_noise_scale": throttled_slider(m, "hwa_noise_scale"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
             "study": control_widget(m, "study"),
             "read_voltage": throttled_slider(m, "read_voltage"),
             "log10_reads": throttled_slider(m, "log10_reads"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
+        self._training_bar = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
+        self._training_note = pn.pane.Markdown("", sizing_mode="stretch_width", styles={"font-size": "0.85em"})
+        self._trainer = None   # the background training thread, while one runs
+        self._training = None  # its NetworkTraining
+        self._poller = None
         m.param.watch(self._sync_knobs, "technology")
+        m.param.watch(self._sync_training_widgets, "training")
         self._sync_knobs()
+        self._sync_training_widgets()
+
+    def _sync_training_widgets(self, *events):
+        hwa = self.model.training == "hwa"
+        self._widgets["hwa_noise"].disabled = self._widgets["hwa_noise_scale"].disabled = not hwa
+
+    # ------------------------------------------------------------------ background training
+
+    def _changed(self, *events, names=None):
+        """Redraw as usual, unless the settings' network has yet to be trained: then train it in
+        a background thread (progress shown) and redraw everything once it is done; controls moved
+        meanwhile are redrawn then too."""
+        if self._plots is not None and (self._training is not None or self.model.pending_training() is not None):
+            self._train()
+            return
+        super()._changed(*events, names=names)
+
+    def _train(self):
+        job = self.model.pending_training()
+        if job is None:
+            return
+        if self._training is not None and self._training.key() == job.key():
+            return  # already training this one
+        shared = pn.state.cache.setdefault(TRAINED_KEY, {})  # every session of the server
+        if job.key() in shared:
+            self.model.adopt(shared[job.key()])
+            self._redraw_all()
+            return
+        self._training = job
+        self._training_bar.visible = True
+        self._training_bar.value = 0
+        self._training_note.object = "Training the hardware-aware network in the background..."
+        self._trainer = threading.Thread(target=self._run_training, args=(job,), name="hwa-training", daemon=True)
+        self._trainer.start()
+        if self._served() and (self._poller is None or not self._poller.running):
+            self._poller = pn.state.add_periodic_callback(self._poll_training, period=TRAINING_POLL_MS)
+
+    def _run_training(self, job):
+        while not job.done and not self._session_gone():
+            job.step(0.1)
+            time.sleep(0.01)  # let the event loop send the page its updates
+        if not self._served():
+            self._poll_training()
+
+    def _served(self):
+        return self._doc is not None and self._doc.session_context is not None
+
+    def _poll_training(self):
+        job = self._training
+        if job is None:
+            return
+        self._training_bar.value = int(100 * job.progress)
+        if not job.done:
+            return
+        pn.state.cache.setdefault(TRAINED_KEY, {})[job.key()] = job
+        self.model.adopt(job)
+        self._training = None
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+        self._training_bar.visible = False
+        self._training_note.object = (f"Trained in {job.seconds:.1f} s: {job.test_accuracy:.1%} in floating point "
+                                      f"({job.epochs} epochs, seed {job.seed}).")
+        if self.model.pending_training() is not None:  # the settings moved on meanwhile
+            self._train()
+        else:
+            self._redraw_all()
+
+    def _redraw_all(self):
+        """Redraw every part and show or hide the studies, for whatever moved while training."""
+        super()._changed(names={n for c in self._charts for n in (*c.depends, *(c.shown_depends or ()))})
 
     def _sync_knobs(self, *events):
         sync_knob_widgets(self.model, self._widgets, self._knob_note)
@@ -254,7 +342,8 @@ class ReliabilityView(LiveDashboard):
     def controls(self):
         w = self._widgets
         return pn.Column(
-            "### Technology", w["technology"], w["compensation"], w["training"],
+            "### Technology", w["technology"], w["compensation"],
+            "### Network", w["training"], w["hwa_noise"], w["hwa_noise_scale"], self._training_bar, self._training_note,
             "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"], self._knob_note,
             "### Programming", w["prog_noise_scale"], w["programming_method"], w["n_slices"], w["adc_bits"],
             "### Monte Carlo", w["chips"], w["seed"],
