@@ -1,6 +1,6 @@
 """Browser test of the Reliability tab: the real `panel serve` app in headless Chromium. The
 accuracy-versus-time curve renders, the drift-coefficient slider redraws it, and switching on
-global compensation raises the 1-year accuracy in the title."""
+global compensation raises the 1-year accuracy in the title; the read-disturb study renders."""
 
 import re
 
@@ -23,6 +23,9 @@ def year_accuracy(page):
 def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):
     page, errors = open_page(browser, served_app + "?tab=5", ready="Accuracy versus time")
     wait_for_title(page, r"^PCM, no drift compensation, 10 chips: [0-9.]+% at 1 year")
+    # the read-disturb study renders beside it (its read counts once broke the page as int64 columns)
+    wait_for_title(page, r"^RRAM at 0\.30 V: 2% loss after [0-9.e+]+ reads unipolar")
+    wait_for_title(page, r"^After 1\.0e\+06 reads at 0\.30 V: mean shift")
     before = year_accuracy(page)
     nudge(page, "Drift-coefficient scale", 5)   # 1.0 -> 1.25: more drift
     wait_for_title(page, r"^PCM, no drift compensation, 10 chips: (?!%s%%)[0-9.]+%% at 1 year" % re.escape(f"{before:.1f}"))

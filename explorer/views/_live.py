@@ -113,6 +113,8 @@ class InlineArray(np.ndarray, Serializable):
 def _wire(value):
     """A data-source column as it is sent: small arrays inline (also inside lists of arrays)."""
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iu" and value.dtype.itemsize == 8:
+            value = value.astype(np.float64)  # BokehJS has no 64-bit integer arrays: such a column broke the page
         return value.view(InlineArray) if value.dtype.kind in "biuf" and value.nbytes <= INLINE_MAX_BYTES else value
     if isinstance(value, list):
         return [_wire(v) for v in value]

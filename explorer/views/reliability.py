@@ -100,7 +100,7 @@ def _survives(r, reads):
 def reads_data(view):
     m = view.model
     r = m.reads_curves()
-    x = np.maximum(r["unipolar"]["reads"], 1)  # 0 reads drawn at 1 on the log axis
+    x = np.maximum(r["unipolar"]["reads"], 1).astype(np.float64)  # 0 reads drawn at 1 on the log axis
     out = {}
     for polarity in READS_COLOURS:
         c = r[polarity]
@@ -160,11 +160,11 @@ def wear_plot():
 
 def wear_data(view):
     w = view.model.wear()
-    x, out = w["cycles"], {"float": w["float_accuracy"]}
+    x, out = w["cycles"].astype(np.float64), {"float": w["float_accuracy"]}
     for k in range(len(WEAR_LABELS)):
         m, ci = w["mean"][:, k], w["ci95"][:, k]
         out.update({f"t{k}": {"x": x, "y": m}, f"t{k}_low": {"x": x, "y": m - ci}, f"t{k}_high": {"x": x, "y": m + ci}})
-    out["title"] = (f"Flash, {view.model.chips} chips: {w['mean'][0, -1]:.1%} after 10 years at {x[0]} cycles, "
+    out["title"] = (f"Flash, {view.model.chips} chips: {w['mean'][0, -1]:.1%} after 10 years at {x[0]:.0f} cycles, "
                     f"{w['mean'][-1, -1]:.1%} at {x[-1]:.0e} cycles")
     return out
 
