@@ -36,7 +36,7 @@ class Calibration:
         """ADC range per (input chunk, slice): full scale, or the largest noise-free output of the
         calibration batch read right after programming (common mode off)."""
         readout, enc = self.readout, self.readout.enc
-        if s.adc_range == "full-scale":
+        if s.adc_range == "full-scale" or s.adc_bits is None:  # an ideal ADC has no range to calibrate
             return np.tile(readout.full_scale_range(s.x_max), (n_chunks, 1))
 
         def compute(s):

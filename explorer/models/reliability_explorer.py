@@ -30,8 +30,9 @@ ADC_CHOICES = ("ideal", 8, 6, 5, 4)
 HWA_NOISES = {"additive": HWAConfig(weight_noise=0.05), "multiplicative": HWAConfig(multiplicative_noise=0.1),
               "PCM-like": HWAConfig(pcm_noise=1.0)}
 """The hardware-aware training noises of the dashboard at scale 1 (`network.HWAConfig`)."""
-READS = np.concatenate([[0], np.round(np.logspace(2.0, 10.0, 17))]).astype(np.int64)
-"""The read-disturb curve's read counts: 0, then 1e2 to 1e10 every half decade."""
+READS = np.array([0, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7, 10**8, 10**9, 10**10])
+"""The read-disturb curve's read counts: 0, then 1e4 to 1e10 (half decades where 0.2 to 0.4 V
+reads start to cost accuracy)."""
 READ_LOSS = 0.02
 """The accuracy loss (2 points) at which the read-disturb plot counts the reads a scheme survives."""
 CYCLES = np.array([10, 100, 1000, 3000, 10**4, 3 * 10**4, 10**5])
@@ -78,9 +79,20 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     MEMO_LIMITS = {"network": 8, "problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
                    "comparison": 4}
 
-    def __init__(self, **params):
+    def __init__(self, shared=None, **params):
         super().__init__(**params)
         self._chips_lock = threading.RLock()  # the read-disturb study sets and resets the chips' reads
+        self.shared = shared
+        """Results shared with other explorers (a server's sessions): an object with
+        ``get(key, compute)`` such as the views' `SharedResults`, or None (a notebook)."""
+
+    def result(self, name, key, compute):
+        """`compute()` for a plot's data, kept under `name` and `key` (every input of the result: the
+        keys below are pure functions of settings, seed and network), in `shared` when there is one,
+        so a class at the same settings computes each curve once."""
+        if self.shared is None:
+            return self.remember(name, key, compute)
+        return self.shared.get((type(self).__name__, name, key), lambda: self.remember(name, key, compute))
 
     def crossbar(self):
         """The crossbar model of the current settings, its device's knobs set."""
@@ -157,7 +169,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             with self._chips_lock:
                 acc = evaluate(self.deployed(xb), data.X_test, data.y_test, TIMES_S, self.compensation, settings)
             return summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
-        return self.remember("curve", key, compute)
+        return self.result("curve", key, compute)
 
     def _encoding_key(self):
         return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.network_key())
@@ -180,7 +192,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                     s["survives"] = reads_before_loss(READS, s["mean"], READ_LOSS)
                     out[polarity] = s
             return out
-        return self.remember("reads", (self._encoding_key(), self.read_voltage, self.compensation), compute)
+        return self.result("reads", (self._encoding_key(), self.read_voltage, self.compensation), compute)
 
     def reads_histogram(self):
         """Mean conductances (uS) of chip 0's first-layer RRAM devices one hour after programming:
@@ -197,7 +209,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 layer.set_reads(0)
             out["g_range"] = (xb.device.g_min, xb.device.g_max)
             return out
-        return self.remember("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
+        return self.result("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
 
     def wear(self):
         """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``
@@ -215,7 +227,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 mean[i], ci[i] = s["mean"], s["ci95"]
             return {"cycles": CYCLES, "times_s": WEAR_TIMES_S, "mean": mean, "ci95": ci,
                     "float_accuracy": net.accuracy(data.X_test, data.y_test)}
-        return self.remember("wear", (self._encoding_key(), self.compensation), compute)
+        return self.result("wear", (self._encoding_key(), self.compensation), compute)
 
     def comparison(self):
         """Accuracy versus time (`TIMES_S`) of every technology preset (default knobs) with this
@@ -230,4 +242,4 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                     acc = evaluate(chips, data.X_test, data.y_test, TIMES_S, self.compensation, xb.read_settings())
                 out[name] = summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
             return out
-        return self.remember("comparison", (self._encoding_key(), self.compensation), compute)
+        return self.result("comparison", (self._encoding_key(), self.compensation), compute)

@@ -12,7 +12,7 @@ from bokeh.models import Legend, LegendItem
 from ..models.devices_explorer import KNOBS
 from ..models.reliability_explorer import READ_LOSS, ReliabilityExplorer
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
-from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
+from ._widgets import shared_results, control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 
 CURVE_TEXT = r"""Test accuracy of the 64-32-10 MLP (97.2 % in floating point, dotted) deployed on one-sided
 differential pairs, read at each time; solid: mean over the chips, dashed: its 95 % interval
@@ -229,6 +229,8 @@ class ReliabilityView(LiveDashboard):
     def __init__(self, **params):
         super().__init__(**params)
         m = self.model
+        if m.shared is None:  # every session of the server shares the curves of equal settings
+            m.shared = shared_results()
         self._widgets = {
             "technology": control_widget(m, "technology", label="Technology"),
             "compensation": control_widget(m, "compensation"),
@@ -330,8 +332,12 @@ class ReliabilityView(LiveDashboard):
     def _sync_knobs(self, *events):
         sync_knob_widgets(self.model, self._widgets, self._knob_note)
 
+    QUICK = {"log10_time", "log10_reads", "drift_scale", "read_noise_scale", "temperature_K"}
+    """Changes that only re-read programmed chips (a few hundred ms): no loading overlay, whose
+    two extra round trips to the page cost more than they tell."""
+
     def busy(self, names):
-        return bool(set(names) - {"log10_time", "log10_reads"})  # a new curve takes a fraction of a second or more
+        return bool(set(names) - self.QUICK)  # a new curve takes a fraction of a second or more
 
     def widgets(self):
         return dict(self._widgets)
