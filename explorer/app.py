@@ -42,11 +42,11 @@ see which method learns around it, and compare the methods in one table.
 
 **Reliability**: a handwritten-digits network (97.2 % in floating point) deployed on
 simulated chips; drag time, the drift and noise scales, switch on drift
-compensation, narrow the ADC, and watch accuracy against time with its
-Monte-Carlo band.
+compensation, narrow the ADC, train the network hardware-aware, and watch accuracy
+against time with its Monte-Carlo band; below it, RRAM read disturb (unipolar against
+bipolar reading), Flash wear, or every technology in one plot.
 
-Coming in later releases: hardware-aware training, read disturb, Flash wear and on-chip
-training.
+Coming in a later release: on-chip training.
 
 Every plot states what it shows, with its equation and its source. The same seed
 gives the same numbers here and in a notebook:
