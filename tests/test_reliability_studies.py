@@ -142,8 +142,10 @@ def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_
     view.model.log10_reads = 8.0
     assert sorted(list(view.computed)[count:]) == [("Read disturb: accuracy versus reads", 1),
                                                     ("Read disturb: conductances", 0)]
+    assert view.widgets()["read_voltage"].visible
     view.model.study = "technologies"
     assert "Technology comparison" in view._showing and "Read disturb: conductances" not in view._showing
+    assert not view.widgets()["read_voltage"].visible   # its controls go with the study
     assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
 
 

@@ -256,8 +256,14 @@ class ReliabilityView(LiveDashboard):
         self._poller = None
         m.param.watch(self._sync_knobs, "technology")
         m.param.watch(self._sync_training_widgets, "training")
+        m.param.watch(self._sync_study_widgets, "study")
         self._sync_knobs()
         self._sync_training_widgets()
+        self._sync_study_widgets()
+
+    def _sync_study_widgets(self, *events):
+        disturb = self.model.study == "read disturb"  # the read voltage and count belong to that study
+        self._widgets["read_voltage"].visible = self._widgets["log10_reads"].visible = disturb
 
     def _sync_training_widgets(self, *events):
         hwa = self.model.training == "hwa"
