@@ -3,7 +3,10 @@
 Settings: the technology and its device knobs (`Explorer`, `DeviceKnobs`), drift compensation,
 chips, slices, ADC and programming method. The chips are programmed once per programming-time
 snapshot (kept in the explorer's memo) and re-read when a read-time knob moves, so dragging the
-drift or read-noise scale costs reads only. `curve()` is the plot's data.
+drift or read-noise scale costs reads only. `curve()` is the plot's data; `reads_curves()` and
+`reads_histogram()` (RRAM read disturb), `wear()` (Flash program/erase cycles) and `comparison()`
+(every technology preset) are the second study's. The network is shipped, or trained with the
+chosen hardware-aware noise (`pending_training`, `adopt`: a dashboard trains it in the background).
 """
 
 import dataclasses
@@ -96,8 +99,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
 
     def crossbar(self):
         """The crossbar model of the current settings, its device's knobs set."""
-        xb = CrossbarModel(technology=self.technology, mapping="differential", n_slices=self.n_slices,
-                           dac_bits=None, adc_bits=None if self.adc_bits == "ideal" else int(self.adc_bits))
+        xb = self.encoding_crossbar(self.technology)
         xb.device.param.update(**{k: getattr(self, k) for k in DeviceKnobs.KNOBS})
         return xb
 
