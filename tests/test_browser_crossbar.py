@@ -107,16 +107,31 @@ def test_ir_drop_changes_the_outputs(browser, served_app):
     page.close()
 
 
+WATCH_LOADING_JS = """() => {
+    // Record whether a loading overlay (.pn-loading, in any shadow root) is ever on the page, checking
+    // every animation frame from now on: the overlay may come and go between two polls of a locator.
+    window.__sawLoading = false;
+    const present = (root) => {
+        if (root.querySelector('.pn-loading')) return true;
+        for (const el of root.querySelectorAll('*')) { if (el.shadowRoot && present(el.shadowRoot)) return true; }
+        return false;
+    };
+    const tick = () => { if (present(document)) { window.__sawLoading = true; } else { requestAnimationFrame(tick); } };
+    requestAnimationFrame(tick);
+}"""
+
+
 def test_matrix_size_slider_changes_the_maps(browser, served_app):
     page, errors = open_crossbar(browser, served_app)
     before = settle(page)
     row = page.locator(".bk-slider-title", has_text=re.compile("Matrix size")).locator("xpath=..")
     handle = row.locator(".noUi-handle").first
     handle.focus()
+    page.evaluate(WATCH_LOADING_JS)
     handle.press("ArrowRight")
     # A size change shows the loading indicator over the plots while it computes.
-    page.locator(".pn-loading").first.wait_for(state="attached", timeout=TIMEOUT)
     wait_for_new_data(page, before, timeout=TIMEOUT)
+    page.wait_for_function("() => window.__sawLoading === true", timeout=TIMEOUT)
     expect_title(page, r"^G\+ of slice 0 \(4 bits\), 272 x 272, 2x2 block means$")
     expect_title(page, r"\(17408 outputs\)$")
     page.locator(".pn-loading").first.wait_for(state="detached", timeout=TIMEOUT)
