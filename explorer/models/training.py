@@ -1,0 +1,159 @@
+"""On-chip training, first part (issue 11): a soft-bounds tile updated by stochastic pulse trains,
+and the small correlation task of physics reference section 6 trained by floating-point SGD and by
+in-memory SGD on such a tile.
+
+`SoftBoundsTile` holds weights in [-1, 1] (aihwkit's ``SoftBoundsDevice`` convention, physics
+reference section 5): an up pulse moves a weight by ``dw_min (1 + a)(1 - w)``, a down pulse by
+``dw_min (1 - a)(1 + w)`` (times ``1 + c2c xi``), with ``dw_min = 2 / n_states`` spread from device
+to device by `d2d`. The two steps are equal at the symmetry point ``w = a``: pulses in random
+directions drift a weight there, which is why plain in-memory SGD on asymmetric devices settles
+with a bias toward it (Gokmen and Haensch, Front. Neurosci. 14, 103, 2020). The weights are kept as
+conductance-like values ``g = w + 1`` in [0, 2] so that the pulse kernels of `kernels.outer_update`
+(coincidences of row and column trains, then the soft-bounds pulse response) apply unchanged.
+
+An update ``W -= lr x d^T`` is applied as arrays do it (Gokmen and Vlasov, Front. Neurosci. 10,
+333, 2016): row i fires each of `bl` slots with probability ``c_x |x_i|``, column j with ``c_d
+|d_j|``, ``c_x c_d = lr / (bl dw_min)`` balanced so the largest probabilities are equal (aihwkit's
+update management); the expected change of a weight far from its bounds is ``-lr x_i d_j``.
+"""
+
+import numpy as np
+import param
+
+from kernels import outer_update, rng
+from kernels.validate import check_seed, positive_int, scalar_in_range
+
+ALGORITHMS = ("float SGD", "analog SGD")
+"""The training algorithms of this part (Tiki-Taka comes next)."""
+
+
+class SoftBoundsTile:
+    """A ``(rows, cols)`` tile of soft-bounds devices holding weights in [-1, 1] (module docstring).
+
+    `n_states` (>= 2), `asymmetry` a in (-1, 1) (the symmetry point), `d2d` and `c2c` spreads (>= 0),
+    `bl` slots per pulse train (1 to 64), `seed` for the device-to-device draws and every update.
+    """
+
+    def __init__(self, rows, cols, *, n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, seed=0):
+        self.rows = positive_int(rows, "rows", 1, 4096)
+        self.cols = positive_int(cols, "cols", 1, 4096)
+        self.n_states = positive_int(n_states, "n_states", 2, 10**6)
+        a = scalar_in_range(asymmetry, -1.0, 1.0, "asymmetry")
+        if abs(a) >= 1.0:
+            raise ValueError(f"asymmetry must lie strictly inside (-1, 1): it is the symmetry point, which must "
+                             f"lie inside the weight range [-1, 1]; got {a:g}")
+        self.asymmetry = a
+        self.d2d = scalar_in_range(d2d, 0.0, 5.0, "d2d")
+        self.c2c = scalar_in_range(c2c, 0.0, 5.0, "c2c")
+        self.bl = positive_int(bl, "bl", 1, outer_update.MAX_SLOTS)
+        self.seed = check_seed(seed)
+        self.dw_min = 2.0 / self.n_states
+        z = rng.numpy_normal(rng.derive_seed(self.seed, "training", 1), rng.STREAM_DEVICE, self.rows * self.cols)
+        self.device_dw = self.dw_min * np.maximum(1.0 + self.d2d * z, 0.05).reshape(self.rows, self.cols)
+        """Each device's dw_min (weight units): the nominal one spread by `d2d` (kept above 5 % of it)."""
+        self.g = np.ones((self.rows, self.cols))   # w = 0
+        self.updates = 0
+        self.pulses = 0
+
+    @property
+    def symmetry_point(self):
+        """The weight at which up and down steps are equal: ``a`` (module docstring)."""
+        return self.asymmetry
+
+    @property
+    def weights(self):
+        """The weights ``(rows, cols)`` in [-1, 1]."""
+        return self.g - 1.0
+
+    def set_weights(self, w):
+        """Set the weights (clipped to [-1, 1]), as a perfect programming would."""
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (self.rows, self.cols):
+            raise ValueError(f"w must have shape {(self.rows, self.cols)}, got {w.shape}")
+        self.g = np.clip(w, -1.0, 1.0) + 1.0
+
+    def update(self, x, d, lr):
+        """Apply ``W -= lr x d^T`` for one sample (`x` ``(rows,)``, `d` ``(cols,)``) by stochastic pulse
+        trains; returns the number of pulses applied."""
+        lr = scalar_in_range(lr, 0.0, 1e3, "lr")
+        if lr <= 0.0:
+            raise ValueError(f"lr must be > 0, got {lr:g}")
+        x = np.asarray(x, dtype=np.float64).ravel()
+        d = np.asarray(d, dtype=np.float64).ravel()
+        x_max, d_max = float(np.abs(x).max(initial=0.0)), float(np.abs(d).max(initial=0.0))
+        if x_max == 0.0 or d_max == 0.0:
+            return 0
+        scale = lr / (self.bl * self.dw_min)
+        c_x = np.sqrt(scale * d_max / x_max)
+        c_d = np.sqrt(scale * x_max / d_max)
+        p = np.minimum(np.abs(x) * c_x, 1.0)[None]
+        q = np.minimum(np.abs(d) * c_d, 1.0)[None]
+        seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)
+        n_up, n_down = outer_update.coincidences(p, np.sign(x)[None].astype(np.int8), q, q,
+                                                 (-np.sign(d))[None].astype(np.int8),
+                                                 np.array([self.bl]), seed=seed)
+        self.g = outer_update.apply_counts(self.g, n_up, n_down, g_min=0.0, g_max=2.0,
+                                           dg_up=2.0 * self.device_dw * (1.0 + self.asymmetry),
+                                           dg_down=2.0 * self.device_dw * (1.0 - self.asymmetry),
+                                           c2c=self.c2c, seed=seed)
+        self.updates += 1
+        n = int(n_up.sum() + n_down.sum())
+        self.pulses += n
+        return n
+
+
+class CorrelationTask(param.Parameterized):
+    """The small correlation task of physics reference section 6: learn ``y = x W*`` for a ``size x
+    size`` target `W*` (uniform in ``[-target_range, target_range]``) from inputs uniform in [-1, 1]
+    (weights stream of `seed`; inputs from the inputs stream)."""
+
+    size = param.Integer(5, bounds=(1, 64), doc="Inputs and outputs of the tile.")
+    target_range = param.Number(0.5, bounds=(0.0, 1.0), doc="Largest |W*|.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the target, the inputs and the tile.")
+
+    def target(self):
+        r = np.random.default_rng(rng.derive_seed(self.seed, "weights"))
+        return r.uniform(-self.target_range, self.target_range, (self.size, self.size))
+
+    def inputs(self, n):
+        r = np.random.default_rng(rng.derive_seed(self.seed, "inputs"))
+        return r.uniform(-1.0, 1.0, (n, self.size))
+
+
+def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, seed=0,
+                      n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50):
+    """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD"
+    or "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains), starting from W = 0.
+
+    Returns a dict: ``target`` (W*), ``weights`` (final W), ``steps`` and ``error`` (the recorded
+    steps and ``||W - W*|| / ||W*||`` at each), ``pulses`` (analog only, else 0)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
+    steps = positive_int(steps, "steps", 1, 10**7)
+    record_every = positive_int(record_every, "record_every", 1, 10**7)
+    lr = scalar_in_range(lr, 0.0, 1e3, "lr")
+    if lr <= 0.0:
+        raise ValueError(f"lr must be > 0, got {lr:g}")
+    task = CorrelationTask(size=size, target_range=target_range, seed=seed)
+    w_star, X = task.target(), task.inputs(steps)
+    tile = None
+    if algorithm == "analog SGD":
+        tile = SoftBoundsTile(size, size, n_states=n_states, asymmetry=asymmetry, d2d=d2d, c2c=c2c, bl=bl, seed=seed)
+    W = np.zeros((size, size))
+    norm = np.linalg.norm(w_star)
+    rec_steps, rec_err = [], []
+    for k, x in enumerate(X):
+        W = tile.weights if tile is not None else W
+        d = x @ W - x @ w_star                     # output error of the sample (MSE gradient wrt y)
+        if tile is not None:
+            tile.update(x, d, lr)
+        else:
+            W = W - lr * np.outer(x, d)
+        if (k + 1) % record_every == 0 or k + 1 == steps:
+            W_now = tile.weights if tile is not None else W
+            rec_steps.append(k + 1)
+            rec_err.append(float(np.linalg.norm(W_now - w_star) / norm))
+    final = tile.weights if tile is not None else W
+    return {"target": w_star, "weights": final, "steps": np.array(rec_steps), "error": np.array(rec_err),
+            "pulses": tile.pulses if tile is not None else 0,
+            "symmetry_point": tile.symmetry_point if tile is not None else None}

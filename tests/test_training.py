@@ -1,0 +1,65 @@
+"""Issue 11, first part: the soft-bounds training tile and the 5 x 5 correlation task (fixed seeds;
+tolerances from the sample sizes)."""
+
+import numpy as np
+import pytest
+
+from explorer.models.training import SoftBoundsTile, train_correlation
+
+
+def test_one_pulse_train_update_moves_a_weight_by_lr_x_d_on_average():
+    """Far from the bounds (w = 0, symmetric steps, no spread) the expected change is -lr x_i d_j;
+    the count of coincidences is binomial, so the mean over N tiles has standard error
+    dw_min sqrt(bl p q (1 - p q) / N)."""
+    x, d, lr, n = np.array([0.8, -0.4, 0.2]), np.array([0.5, -1.0]), 0.02, 400
+    changes = []
+    for seed in range(n):
+        tile = SoftBoundsTile(3, 2, n_states=1000, d2d=0.0, c2c=0.0, seed=seed)
+        tile.update(x, d, lr)
+        changes.append(tile.weights)
+    mean = np.mean(changes, axis=0)
+    expected = -lr * np.outer(x, d)
+    tile = SoftBoundsTile(3, 2, n_states=1000)
+    scale = lr / (tile.bl * tile.dw_min)
+    c_x, c_d = np.sqrt(scale * 1.0 / 0.8), np.sqrt(scale * 0.8 / 1.0)
+    pq = np.outer(np.abs(x) * c_x, np.abs(d) * c_d)
+    se = tile.dw_min * np.sqrt(tile.bl * pq * (1 - pq) / n)
+    # the soft bound shrinks each later pulse of a train by (1 - w): below 1 % here
+    assert np.all(np.abs(mean - expected) < 5 * se + 0.01 * np.abs(expected))
+
+
+def test_float_sgd_learns_the_correlation_task():
+    r = train_correlation("float SGD", steps=2000, lr=0.05, seed=0)
+    assert r["error"][-1] < 1e-3 and r["pulses"] == 0
+
+
+@pytest.mark.parametrize("asymmetry, seed", [(0.5, 0), (-0.5, 1)])
+def test_in_memory_sgd_settles_with_a_bias_toward_the_symmetry_point(asymmetry, seed):
+    """Asymmetric soft bounds (200 states): the final weights sit off the target toward w = a, by more
+    than three standard errors over the 25 weights (measured t = 4.6 and 6.5)."""
+    r = train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=asymmetry, seed=seed)
+    assert r["symmetry_point"] == asymmetry
+    toward = (r["weights"] - r["target"]) * np.sign(asymmetry - r["target"])
+    assert toward.mean() > 3 * toward.std(ddof=1) / np.sqrt(toward.size)
+
+
+def test_symmetric_devices_show_no_such_bias():
+    r = train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=0.0, seed=0)
+    off = r["weights"] - r["target"]
+    assert abs(off.mean()) < 3 * off.std(ddof=1) / np.sqrt(off.size)
+    assert r["error"][-1] < 0.1
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(asymmetry=1.0), "asymmetry"),
+    (dict(asymmetry=-1.5), "asymmetry"),
+    (dict(n_states=1), "n_states"),
+    (dict(lr=0.0), "lr"),
+    (dict(lr=-1.0), "lr"),
+    (dict(algorithm="Tiki-Taka v9"), "algorithm"),
+    (dict(steps=0), "steps"),
+])
+def test_bad_input_names_the_argument(kwargs, name):
+    kwargs = {"steps": 10, **kwargs}
+    with pytest.raises(ValueError, match=name):
+        train_correlation(**kwargs)
