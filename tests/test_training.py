@@ -1,5 +1,5 @@
-"""Issue 11, first part: the soft-bounds training tile and the 5 x 5 correlation task (fixed seeds;
-tolerances from the sample sizes)."""
+"""Issue 11, first part: the soft-bounds training tile and the 5 x 5 correlation task by
+floating-point SGD, in-memory SGD and Tiki-Taka v2 (fixed seeds; tolerances from the sample sizes)."""
 
 import numpy as np
 import pytest
@@ -43,6 +43,17 @@ def test_in_memory_sgd_settles_with_a_bias_toward_the_symmetry_point(asymmetry, 
     assert toward.mean() > 3 * toward.std(ddof=1) / np.sqrt(toward.size)
 
 
+@pytest.mark.parametrize("asymmetry, seed", [(0.5, 0), (-0.5, 1)])
+def test_tiki_taka_v2_settles_without_that_bias(asymmetry, seed):
+    """The same devices under TTv2 (reference at the symmetry point): no bias toward it beyond three
+    standard errors (measured t = -0.1 and 0.1), and an error no worse than in-memory SGD's."""
+    r = train_correlation("TTv2", steps=3000, lr=0.2, lr_h=0.02, n_states=200, asymmetry=asymmetry, seed=seed)
+    toward = (r["weights"] - r["target"]) * np.sign(asymmetry - r["target"])
+    assert abs(toward.mean()) < 3 * toward.std(ddof=1) / np.sqrt(toward.size)
+    sgd = train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=asymmetry, seed=seed)
+    assert r["error"][-1] < sgd["error"][-1]
+
+
 def test_symmetric_devices_show_no_such_bias():
     r = train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=0.0, seed=0)
     off = r["weights"] - r["target"]
@@ -58,6 +69,9 @@ def test_symmetric_devices_show_no_such_bias():
     (dict(lr=-1.0), "lr"),
     (dict(algorithm="Tiki-Taka v9"), "algorithm"),
     (dict(steps=0), "steps"),
+    (dict(algorithm="TTv2", lr_h=0.0), "lr_h"),
+    (dict(algorithm="TTv2", transfer_every=0), "transfer_every"),
+    (dict(algorithm="TTv2", reference_offset=-0.1), "reference_offset"),
 ])
 def test_bad_input_names_the_argument(kwargs, name):
     kwargs = {"steps": 10, **kwargs}

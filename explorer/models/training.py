@@ -23,8 +23,8 @@ import param
 from kernels import outer_update, rng
 from kernels.validate import check_seed, positive_int, scalar_in_range
 
-ALGORITHMS = ("float SGD", "analog SGD")
-"""The training algorithms of this part (Tiki-Taka comes next)."""
+ALGORITHMS = ("float SGD", "analog SGD", "TTv2")
+"""The training algorithms of this part (TTv1, chopped TTv2 and the digits network come next)."""
 
 
 class SoftBoundsTile:
@@ -71,6 +71,20 @@ class SoftBoundsTile:
         if w.shape != (self.rows, self.cols):
             raise ValueError(f"w must have shape {(self.rows, self.cols)}, got {w.shape}")
         self.g = np.clip(w, -1.0, 1.0) + 1.0
+
+    def pulse(self, n_up, n_down):
+        """Send each device its `n_up` up pulses, then its `n_down` down pulses (int arrays of the
+        tile's shape; the soft-bounds response with its spreads)."""
+        seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)
+        self.g = outer_update.apply_counts(self.g, np.asarray(n_up, dtype=np.int64), np.asarray(n_down, dtype=np.int64),
+                                           g_min=0.0, g_max=2.0,
+                                           dg_up=2.0 * self.device_dw * (1.0 + self.asymmetry),
+                                           dg_down=2.0 * self.device_dw * (1.0 - self.asymmetry),
+                                           c2c=self.c2c, seed=seed)
+        self.updates += 1
+        n = int(np.sum(n_up) + np.sum(n_down))
+        self.pulses += n
+        return n
 
     def update(self, x, d, lr):
         """Apply ``W -= lr x d^T`` for one sample (`x` ``(rows,)``, `d` ``(cols,)``) by stochastic pulse
@@ -120,10 +134,59 @@ class CorrelationTask(param.Parameterized):
         return r.uniform(-1.0, 1.0, (n, self.size))
 
 
+class TTv2:
+    """Tiki-Taka v2 (Gokmen, Front. Artif. Intell. 4, 699148, 2021; physics reference section 6) on
+    two soft-bounds tiles of the same devices: gradient pulses go to the fast tile A; after every
+    `transfer_every` samples one row k of A is read (a one-hot read, k cycling) and the digital
+    buffer ``H[k] += lr_h (A[k] - R[k]) / dw_min`` accumulates it against the reference R (the
+    devices' symmetry point plus `reference_offset` times a standard normal per device); where
+    ``|H| >= 1`` the slow tile C gets ``trunc(H)`` pulses and H keeps the rest. The weights are C."""
+
+    def __init__(self, rows, cols, *, lr_h=0.1, transfer_every=1, reference_offset=0.0, seed=0, **device):
+        self.A = SoftBoundsTile(rows, cols, seed=rng.derive_seed(seed, "training", 10), **device)
+        self.C = SoftBoundsTile(rows, cols, seed=rng.derive_seed(seed, "training", 11), **device)
+        self.lr_h = scalar_in_range(lr_h, 0.0, 1e3, "lr_h")
+        if self.lr_h <= 0.0:
+            raise ValueError(f"lr_h must be > 0, got {self.lr_h:g}")
+        self.transfer_every = positive_int(transfer_every, "transfer_every", 1, 10**6)
+        offset = scalar_in_range(reference_offset, 0.0, 1.0, "reference_offset")
+        z = rng.numpy_normal(rng.derive_seed(seed, "training", 12), rng.STREAM_DEVICE, rows * cols).reshape(rows, cols)
+        self.A.set_weights(np.full((rows, cols), self.A.symmetry_point))  # A starts at rest
+        self.R = self.A.symmetry_point + offset * z
+        self.H = np.zeros((rows, cols))
+        self.samples = 0
+        self._row = 0
+
+    @property
+    def weights(self):
+        return self.C.weights
+
+    @property
+    def pulses(self):
+        return self.A.pulses + self.C.pulses
+
+    def update(self, x, d, lr):
+        self.A.update(x, d, lr)
+        self.samples += 1
+        if self.samples % self.transfer_every:
+            return
+        k = self._row
+        self._row = (k + 1) % self.A.rows
+        self.H[k] += self.lr_h * (self.A.weights[k] - self.R[k]) / self.C.dw_min
+        n = np.trunc(self.H[k]).astype(np.int64)
+        if np.any(n):
+            up, down = np.zeros(self.C.g.shape, dtype=np.int64), np.zeros(self.C.g.shape, dtype=np.int64)
+            up[k], down[k] = np.maximum(n, 0), np.maximum(-n, 0)
+            self.C.pulse(up, down)
+            self.H[k] -= n
+
+
 def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, seed=0,
-                      n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50):
-    """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD"
-    or "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains), starting from W = 0.
+                      n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50, lr_h=0.1,
+                      transfer_every=1, reference_offset=0.0):
+    """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
+    "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv2": `TTv2` with
+    `lr_h`, `transfer_every`, `reference_offset`), starting from W = 0.
 
     Returns a dict: ``target`` (W*), ``weights`` (final W), ``steps`` and ``error`` (the recorded
     steps and ``||W - W*|| / ||W*||`` at each), ``pulses`` (analog only, else 0)."""
@@ -137,8 +200,12 @@ def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, ta
     task = CorrelationTask(size=size, target_range=target_range, seed=seed)
     w_star, X = task.target(), task.inputs(steps)
     tile = None
+    device = dict(n_states=n_states, asymmetry=asymmetry, d2d=d2d, c2c=c2c, bl=bl)
     if algorithm == "analog SGD":
-        tile = SoftBoundsTile(size, size, n_states=n_states, asymmetry=asymmetry, d2d=d2d, c2c=c2c, bl=bl, seed=seed)
+        tile = SoftBoundsTile(size, size, seed=seed, **device)
+    elif algorithm == "TTv2":
+        tile = TTv2(size, size, lr_h=lr_h, transfer_every=transfer_every, reference_offset=reference_offset,
+                    seed=seed, **device)
     W = np.zeros((size, size))
     norm = np.linalg.norm(w_star)
     rec_steps, rec_err = [], []
@@ -156,4 +223,4 @@ def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, ta
     final = tile.weights if tile is not None else W
     return {"target": w_star, "weights": final, "steps": np.array(rec_steps), "error": np.array(rec_err),
             "pulses": tile.pulses if tile is not None else 0,
-            "symmetry_point": tile.symmetry_point if tile is not None else None}
+            "symmetry_point": asymmetry if tile is not None else None}
