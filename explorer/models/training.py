@@ -1,6 +1,6 @@
 """On-chip training, first part (issue 11): a soft-bounds tile updated by stochastic pulse trains,
-and the small correlation task of physics reference section 6 trained by floating-point SGD and by
-in-memory SGD on such a tile.
+and the small correlation task of physics reference section 6 trained by floating-point SGD, by
+in-memory SGD on such a tile and by Tiki-Taka (v1, v2, chopped v2) on two of them.
 
 `SoftBoundsTile` holds weights in [-1, 1] (aihwkit's ``SoftBoundsDevice`` convention, physics
 reference section 5): an up pulse moves a weight by ``dw_min (1 + a)(1 - w)``, a down pulse by
@@ -23,8 +23,9 @@ import param
 from kernels import outer_update, rng
 from kernels.validate import check_seed, positive_int, scalar_in_range
 
-ALGORITHMS = ("float SGD", "analog SGD", "TTv2")
-"""The training algorithms of this part (TTv1, chopped TTv2 and the digits network come next)."""
+ALGORITHMS = ("float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2")
+"""The training algorithms: floating-point SGD (the reference), in-memory SGD, Tiki-Taka v1, v2 and
+chopped v2 (`TikiTaka`)."""
 
 
 class SoftBoundsTile:
@@ -123,6 +124,9 @@ class CorrelationTask(param.Parameterized):
 
     size = param.Integer(5, bounds=(1, 64), doc="Inputs and outputs of the tile.")
     target_range = param.Number(0.5, bounds=(0.0, 1.0), doc="Largest |W*|.")
+    label_noise = param.Number(0.0, bounds=(0.0, 10.0), doc=(
+        "Standard deviation of Gaussian noise added to each target output: the gradient stays noisy at the "
+        "optimum, as with real data."))
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the target, the inputs and the tile.")
 
     def target(self):
@@ -133,16 +137,37 @@ class CorrelationTask(param.Parameterized):
         r = np.random.default_rng(rng.derive_seed(self.seed, "inputs"))
         return r.uniform(-1.0, 1.0, (n, self.size))
 
+    def output_noise(self, n):
+        """The noise of each sample's target outputs ``(n, size)`` (zero without `label_noise`)."""
+        r = np.random.default_rng(rng.derive_seed(self.seed, "inputs", 1))
+        return self.label_noise * r.standard_normal((n, self.size))
 
-class TTv2:
-    """Tiki-Taka v2 (Gokmen, Front. Artif. Intell. 4, 699148, 2021; physics reference section 6) on
-    two soft-bounds tiles of the same devices: gradient pulses go to the fast tile A; after every
-    `transfer_every` samples one row k of A is read (a one-hot read, k cycling) and the digital
-    buffer ``H[k] += lr_h (A[k] - R[k]) / dw_min`` accumulates it against the reference R (the
-    devices' symmetry point plus `reference_offset` times a standard normal per device); where
-    ``|H| >= 1`` the slow tile C gets ``trunc(H)`` pulses and H keeps the rest. The weights are C."""
 
-    def __init__(self, rows, cols, *, lr_h=0.1, transfer_every=1, reference_offset=0.0, seed=0, **device):
+class TikiTaka:
+    """Tiki-Taka on two soft-bounds tiles of the same devices (physics reference section 6): gradient
+    pulses go to the fast tile A; after every `transfer_every` samples one row k of A is read with a
+    one-hot input (k cycling) and moved toward the slow tile C, which holds the weights.
+
+    * ``"TTv1"`` (Gokmen and Haensch, Front. Neurosci. 14, 103, 2020): ``C[k] += lr_h A[k]`` by a
+      pulse-train update of C. A is never reset: it rests at its symmetry point, so TTv1 needs that
+      point at 0; elsewhere C drifts by ``lr_h a`` per transfer.
+    * ``"TTv2"`` (Gokmen, Front. Artif. Intell. 4, 699148, 2021): a digital buffer
+      ``H[k] += lr_h (A[k] - R[k]) / dw_min`` against a reference R at the symmetry point (plus
+      `reference_offset` times a standard normal per device: its calibration error); where
+      ``|H| >= 1``, C gets ``trunc(H)`` pulses and H keeps the rest.
+    * ``"c-TTv2"`` (chopped, Rasch et al., Nat. Commun. 15, 2024): as TTv2, with a chopper
+      ``c_k = +-1`` per row that multiplies the row's gradient pulses into A and its read of A; after
+      each read of row k, ``c_k`` flips with probability `chopper_p`, so a reference offset enters H
+      with alternating sign and averages out.
+    """
+
+    VARIANTS = ("TTv1", "TTv2", "c-TTv2")
+
+    def __init__(self, rows, cols, *, variant="TTv2", lr_h=0.1, transfer_every=1, reference_offset=0.0,
+                 chopper_p=0.1, seed=0, **device):
+        if variant not in self.VARIANTS:
+            raise ValueError(f"variant must be one of {list(self.VARIANTS)}, got {variant!r}")
+        self.variant = variant
         self.A = SoftBoundsTile(rows, cols, seed=rng.derive_seed(seed, "training", 10), **device)
         self.C = SoftBoundsTile(rows, cols, seed=rng.derive_seed(seed, "training", 11), **device)
         self.lr_h = scalar_in_range(lr_h, 0.0, 1e3, "lr_h")
@@ -150,10 +175,13 @@ class TTv2:
             raise ValueError(f"lr_h must be > 0, got {self.lr_h:g}")
         self.transfer_every = positive_int(transfer_every, "transfer_every", 1, 10**6)
         offset = scalar_in_range(reference_offset, 0.0, 1.0, "reference_offset")
+        self.chopper_p = scalar_in_range(chopper_p, 0.0, 1.0, "chopper_p")
         z = rng.numpy_normal(rng.derive_seed(seed, "training", 12), rng.STREAM_DEVICE, rows * cols).reshape(rows, cols)
         self.A.set_weights(np.full((rows, cols), self.A.symmetry_point))  # A starts at rest
         self.R = self.A.symmetry_point + offset * z
         self.H = np.zeros((rows, cols))
+        self.chopper = np.ones(rows)
+        self._flips = np.random.default_rng(rng.derive_seed(seed, "training", 13))
         self.samples = 0
         self._row = 0
 
@@ -166,27 +194,35 @@ class TTv2:
         return self.A.pulses + self.C.pulses
 
     def update(self, x, d, lr):
-        self.A.update(x, d, lr)
+        """One sample's gradient `x`, `d` into A (learning rate `lr`), then a transfer when due."""
+        self.A.update(self.chopper * x, d, lr)
         self.samples += 1
         if self.samples % self.transfer_every:
             return
         k = self._row
         self._row = (k + 1) % self.A.rows
-        self.H[k] += self.lr_h * (self.A.weights[k] - self.R[k]) / self.C.dw_min
+        if self.variant == "TTv1":
+            onehot = np.zeros(self.A.rows)
+            onehot[k] = 1.0
+            self.C.update(onehot, -self.A.weights[k], self.lr_h)   # C[k] += lr_h A[k]
+            return
+        self.H[k] += self.lr_h * self.chopper[k] * (self.A.weights[k] - self.R[k]) / self.C.dw_min
         n = np.trunc(self.H[k]).astype(np.int64)
         if np.any(n):
             up, down = np.zeros(self.C.g.shape, dtype=np.int64), np.zeros(self.C.g.shape, dtype=np.int64)
             up[k], down[k] = np.maximum(n, 0), np.maximum(-n, 0)
             self.C.pulse(up, down)
             self.H[k] -= n
+        if self.variant == "c-TTv2" and self._flips.random() < self.chopper_p:
+            self.chopper[k] = -self.chopper[k]
 
 
-def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, seed=0,
+def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, label_noise=0.0, seed=0,
                       n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50, lr_h=0.1,
-                      transfer_every=1, reference_offset=0.0):
+                      transfer_every=1, reference_offset=0.0, chopper_p=0.1):
     """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
-    "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv2": `TTv2` with
-    `lr_h`, `transfer_every`, `reference_offset`), starting from W = 0.
+    "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2":
+    `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p`), starting from W = 0.
 
     Returns a dict: ``target`` (W*), ``weights`` (final W), ``steps`` and ``error`` (the recorded
     steps and ``||W - W*|| / ||W*||`` at each), ``pulses`` (analog only, else 0)."""
@@ -197,21 +233,21 @@ def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, ta
     lr = scalar_in_range(lr, 0.0, 1e3, "lr")
     if lr <= 0.0:
         raise ValueError(f"lr must be > 0, got {lr:g}")
-    task = CorrelationTask(size=size, target_range=target_range, seed=seed)
-    w_star, X = task.target(), task.inputs(steps)
+    task = CorrelationTask(size=size, target_range=target_range, label_noise=label_noise, seed=seed)
+    w_star, X, noise = task.target(), task.inputs(steps), task.output_noise(steps)
     tile = None
     device = dict(n_states=n_states, asymmetry=asymmetry, d2d=d2d, c2c=c2c, bl=bl)
     if algorithm == "analog SGD":
         tile = SoftBoundsTile(size, size, seed=seed, **device)
-    elif algorithm == "TTv2":
-        tile = TTv2(size, size, lr_h=lr_h, transfer_every=transfer_every, reference_offset=reference_offset,
-                    seed=seed, **device)
+    elif algorithm in TikiTaka.VARIANTS:
+        tile = TikiTaka(size, size, variant=algorithm, lr_h=lr_h, transfer_every=transfer_every,
+                        reference_offset=reference_offset, chopper_p=chopper_p, seed=seed, **device)
     W = np.zeros((size, size))
     norm = np.linalg.norm(w_star)
     rec_steps, rec_err = [], []
     for k, x in enumerate(X):
         W = tile.weights if tile is not None else W
-        d = x @ W - x @ w_star                     # output error of the sample (MSE gradient wrt y)
+        d = x @ W - (x @ w_star + noise[k])        # output error of the sample (MSE gradient wrt y)
         if tile is not None:
             tile.update(x, d, lr)
         else:
