@@ -106,3 +106,9 @@ def test_bad_input_names_the_argument(kwargs, name):
     kwargs = {"steps": 10, **kwargs}
     with pytest.raises(ValueError, match=name):
         train_correlation(**kwargs)
+
+
+def test_a_tile_update_of_the_wrong_size_names_x_and_d():
+    tile = SoftBoundsTile(3, 2)
+    with pytest.raises(ValueError, match="x must hold 3 and d 2"):
+        tile.update(np.ones(4), np.ones(2), 0.1)

@@ -95,6 +95,9 @@ class SoftBoundsTile:
             raise ValueError(f"lr must be > 0, got {lr:g}")
         x = np.asarray(x, dtype=np.float64).ravel()
         d = np.asarray(d, dtype=np.float64).ravel()
+        if x.size != self.rows or d.size != self.cols or not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
+            raise ValueError(f"x must hold {self.rows} and d {self.cols} finite values (the tile's rows and "
+                             f"columns), got {x.size} and {d.size}")
         x_max, d_max = float(np.abs(x).max(initial=0.0)), float(np.abs(d).max(initial=0.0))
         if x_max == 0.0 or d_max == 0.0:
             return 0
@@ -103,18 +106,11 @@ class SoftBoundsTile:
         c_d = np.sqrt(scale * x_max / d_max)
         p = np.minimum(np.abs(x) * c_x, 1.0)[None]
         q = np.minimum(np.abs(d) * c_d, 1.0)[None]
-        seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)
+        seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)  # `pulse` draws this one too
         n_up, n_down = outer_update.coincidences(p, np.sign(x)[None].astype(np.int8), q, q,
                                                  (-np.sign(d))[None].astype(np.int8),
                                                  np.array([self.bl]), seed=seed)
-        self.g = outer_update.apply_counts(self.g, n_up, n_down, g_min=0.0, g_max=2.0,
-                                           dg_up=2.0 * self.device_dw * (1.0 + self.asymmetry),
-                                           dg_down=2.0 * self.device_dw * (1.0 - self.asymmetry),
-                                           c2c=self.c2c, seed=seed)
-        self.updates += 1
-        n = int(n_up.sum() + n_down.sum())
-        self.pulses += n
-        return n
+        return self.pulse(n_up, n_down)
 
 
 class CorrelationTask(param.Parameterized):
