@@ -353,7 +353,7 @@ def _cell_shifted(vth, t, cell_rates, drift_scale):
     rates = in_range(cell_rates, 0.0, 1e3, "cell_retention_mV_per_decade", " mV/decade")
     if rates.shape != np.shape(vth):
         raise ValueError(f"cell_retention_mV_per_decade must have the shape of vth {np.shape(vth)}, got {rates.shape}")
-    return vth - rates * (drift_scale * 1e-3 * math.log10(1.0 + t))
+    return _check_vth(vth - rates * (drift_scale * 1e-3 * math.log10(1.0 + t)))  # still within the V_th bound
 
 
 def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
@@ -376,7 +376,7 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     dvth = _retention_shift(t, retention_mV_per_decade, drift_scale)
-    vth = _check_vth(_cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale))
+    vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
     flat = np.ascontiguousarray(vth).ravel()
     out = np.empty_like(flat)
     kernel = pick("flash.read", flat.size)

@@ -35,6 +35,13 @@ READ_DISTURB_TIME_S = 3600.0
 """Read disturb is evaluated one hour after programming (relaxation at 1 h, then the reads' shift)."""
 
 
+def check_compensation(compensation):
+    """`compensation` if it is one of `COMPENSATIONS`; `ValueError` naming it otherwise."""
+    if compensation not in COMPENSATIONS:
+        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    return compensation
+
+
 def check_times(times_s):
     """Times (s) as a float array: positive, finite and increasing; `ValueError` naming `times_s` otherwise."""
     t = np.asarray(times_s, dtype=np.float64).ravel()
@@ -114,8 +121,7 @@ def deploy(net, xb, seed, chips, method="statistical", scales=None):
 def evaluate(deployed, X, y, times_s, compensation, settings):
     """Accuracy ``(chips, times)`` of the deployed chips on inputs `X`, labels `y`, each read at
     each time with the read-time `settings` (a `CrossbarModel.read_settings()` snapshot)."""
-    if compensation not in COMPENSATIONS:
-        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    check_compensation(compensation)
     acc = np.empty((len(deployed), len(times_s)))
     for c, chip in enumerate(deployed):
         chip.settings = settings
@@ -124,16 +130,21 @@ def evaluate(deployed, X, y, times_s, compensation, settings):
     return acc
 
 
+def _check_counts(values, name, what, largest, most):
+    """Whole counts in [0, `largest`], increasing, 1 to `most` of them, as int64; `ValueError` naming `name`."""
+    c = np.asarray(values, dtype=np.float64).ravel()
+    if c.size == 0 or c.size > most:
+        raise ValueError(f"{name} must hold 1 to {most} counts, got {c.size}")
+    if not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c > largest) or np.any(c != np.round(c)):
+        raise ValueError(f"{name} must be whole numbers of {what} in [0, {largest:.0e}]")
+    if np.any(np.diff(c) <= 0):
+        raise ValueError(f"{name} must be increasing")
+    return c.astype(np.int64)
+
+
 def check_reads(reads):
-    """Read counts as an int64 array: integers in [0, 1e12], increasing; `ValueError` naming `reads` otherwise."""
-    r = np.asarray(reads, dtype=np.float64).ravel()
-    if r.size == 0 or r.size > MAX_TIMES:
-        raise ValueError(f"reads must hold 1 to {MAX_TIMES} read counts, got {r.size}")
-    if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r > MAX_READS) or np.any(r != np.round(r)):
-        raise ValueError(f"reads must be whole numbers of reads in [0, {MAX_READS:.0e}]")
-    if np.any(np.diff(r) <= 0):
-        raise ValueError("reads must be increasing")
-    return r.astype(np.int64)
+    """Read counts as an int64 array: whole numbers in [0, 1e12], increasing."""
+    return _check_counts(reads, "reads", "reads", MAX_READS, MAX_TIMES)
 
 
 def check_polarity(polarity):
@@ -146,8 +157,7 @@ def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settin
     """Accuracy ``(chips, len(reads))`` of deployed RRAM chips after each number of reads of
     `polarity` at `v_read` volts (every device read that many times since programming, then read
     at `t_s`). The chips are left as programmed (no reads) afterwards."""
-    if compensation not in COMPENSATIONS:
-        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    check_compensation(compensation)
     acc = np.empty((len(deployed), len(reads)))
     for c, chip in enumerate(deployed):
         chip.settings = settings
@@ -178,11 +188,12 @@ def reads_before_loss(reads, mean, loss):
     return float(np.exp(np.log(lo) + f * (np.log(hi) - np.log(lo))))
 
 
-def summary(times_s, acc, float_accuracy):
-    """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`)."""
+def summary(x, acc, float_accuracy, x_name="times_s"):
+    """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`), its points `x`
+    under `x_name` (``"reads"`` for a read-disturb curve)."""
     chips = acc.shape[0]
     sd = acc.std(axis=0, ddof=1) if chips > 1 else np.zeros(acc.shape[1])
-    return {"times_s": np.asarray(times_s), "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd,
+    return {x_name: np.asarray(x), "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd,
             "ci95": 1.96 * sd / np.sqrt(chips), "float_accuracy": float_accuracy}
 
 
@@ -196,15 +207,7 @@ def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant=
     (half-width of the 95 % interval of the mean, 1.96 sd / sqrt(chips): the band, which narrows as
     chips grow) and ``float_accuracy`` (the floating-point network's)."""
     t = check_times(times_s)
-    chips = positive_int(chips, "chips", 1, 1000)
-    seed = check_seed(seed)
-    if compensation not in COMPENSATIONS:
-        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
-    net = load_mlp(variant)
-    data = load_digits()
-    xb = CrossbarModel(technology=technology, **crossbar)
-    if device:
-        xb.device.param.update(**device)
+    chips, seed, net, data, xb = _setup(chips, seed, compensation, variant, technology, device, crossbar)
     deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
     acc = evaluate(deployed, data.X_test, data.y_test, t, compensation, xb.read_settings())
     return summary(t, acc, net.accuracy(data.X_test, data.y_test))
@@ -213,8 +216,7 @@ def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant=
 def _setup(chips, seed, compensation, variant, technology, device, crossbar):
     chips = positive_int(chips, "chips", 1, 1000)
     seed = check_seed(seed)
-    if compensation not in COMPENSATIONS:
-        raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
+    check_compensation(compensation)
     net, data = load_mlp(variant), load_digits()
     xb = CrossbarModel(technology=technology, **crossbar)
     if device:
@@ -234,21 +236,12 @@ def accuracy_vs_reads(reads, *, polarity="unipolar", v_read=0.3, chips=10, seed=
     chips, seed, net, data, xb = _setup(chips, seed, compensation, variant, "RRAM", device, crossbar)
     deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
     acc = evaluate_reads(deployed, data.X_test, data.y_test, r, polarity, v_read, compensation, xb.read_settings())
-    out = summary(r, acc, net.accuracy(data.X_test, data.y_test))
-    out["reads"] = out.pop("times_s")
-    return out
+    return summary(r, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
 
 
 def check_cycles(cycles):
     """P/E cycle counts as an int64 array: whole numbers in [0, 1e6], increasing."""
-    c = np.asarray(cycles, dtype=np.float64).ravel()
-    if c.size == 0 or c.size > 64:
-        raise ValueError(f"cycles must hold 1 to 64 cycle counts, got {c.size}")
-    if not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c > 10**6) or np.any(c != np.round(c)):
-        raise ValueError("cycles must be whole numbers of program/erase cycles in [0, 1e6]")
-    if np.any(np.diff(c) <= 0):
-        raise ValueError("cycles must be increasing")
-    return c.astype(np.int64)
+    return _check_counts(cycles, "cycles", "program/erase cycles", 10**6, 64)
 
 
 def accuracy_vs_cycles(cycles, times_s, *, chips=10, seed=0, compensation="none", variant="plain",

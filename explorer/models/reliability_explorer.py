@@ -189,8 +189,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 for polarity in POLARITIES:
                     acc = evaluate_reads(chips, data.X_test, data.y_test, READS, polarity, self.read_voltage,
                                          self.compensation, xb.read_settings())
-                    s = summary(READS, acc, net.accuracy(data.X_test, data.y_test))
-                    s["reads"] = s.pop("times_s")
+                    s = summary(READS, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
                     s["survives"] = reads_before_loss(READS, s["mean"], READ_LOSS)
                     out[polarity] = s
             return out
@@ -235,13 +234,13 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         """Accuracy versus time (`TIMES_S`) of every technology preset (default knobs) with this
         explorer's encoding, ADC, compensation, network and chips: technology -> `summary`."""
         def compute():
-            net, data, _ = self._task()
+            net, data, scales = self._task()
             out = {}
-            for name in TECHNOLOGIES:
+            for name in TECHNOLOGIES:  # programmed here and dropped: the session keeps its own chips
                 xb = self.encoding_crossbar(name)
-                with self._chips_lock:
-                    chips = self.deployed(xb)
-                    acc = evaluate(chips, data.X_test, data.y_test, TIMES_S, self.compensation, xb.read_settings())
+                chips = deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method,
+                               scales)
+                acc = evaluate(chips, data.X_test, data.y_test, TIMES_S, self.compensation, xb.read_settings())
                 out[name] = summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
             return out
         return self.result("comparison", (self._encoding_key(), self.compensation), compute)

@@ -442,6 +442,10 @@ class LiveDashboard(pn.viewable.Viewer):
             self._generation += 1
             return self._generation
 
+    def _served(self):
+        """Whether the dashboard is on a served page (else a notebook or a test: no periodic callbacks)."""
+        return self._doc is not None and self._doc.session_context is not None
+
     def _session_gone(self):
         if self._closed:
             return True
@@ -514,7 +518,7 @@ class LiveDashboard(pn.viewable.Viewer):
                 print(f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms "
                       f"({len(parts)} parts)", flush=True)
 
-        if not schedule or self._doc is None or self._doc.session_context is None:
+        if not schedule or not self._served():
             apply()
             if schedule and self._layout is not None:
                 # In a notebook, Panel sends the changed Bokeh models over its comm on request.

@@ -213,9 +213,6 @@ class ProgrammingView(LiveDashboard):
             if not self._served():
                 self._poll()
 
-    def _served(self):
-        return self._doc is not None and self._doc.session_context is not None
-
     def _watch_threads(self):
         """Poll the run and comparison threads from a periodic callback of this session (Panel
         runs it in the session's context, as every change of the page must be made)."""

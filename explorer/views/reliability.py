@@ -9,6 +9,7 @@ import panel as pn
 import param
 from bokeh.models import Legend, LegendItem
 
+from ..models.devices import TECHNOLOGIES
 from ..models.devices_explorer import KNOBS
 from ..models.reliability_explorer import READ_LOSS, ReliabilityExplorer
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
@@ -70,8 +71,8 @@ compensation, chips and seed: mean accuracy over the chips against time. PCM dri
 
 READS_COLOURS = {"unipolar": "#d62728", "bipolar": "#2ca02c"}
 TRAINED_KEY = "explorer-reliability-trained-networks"
-"""`pn.state.cache` key of the networks trained by any session of the server (a pure function of
-their settings, so a class shares them)."""
+"""`pn.state.cache` key of the trainings (`NetworkTraining`, running or done) started by any session
+of the server: a network is a pure function of its settings, so a class shares them."""
 TRAINING_POLL_MS = 150
 
 
@@ -170,7 +171,6 @@ def wear_data(view):
 
 
 def comparison_plot():
-    from ..models.devices import TECHNOLOGIES
     plot = LivePlot("time after programming (s)", "test accuracy", x_log=True)
     items = [(name, plot.line(f"tech{k}", line_width=2, line_color=PALETTE[k])) for k, name in enumerate(TECHNOLOGIES)]
     plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
@@ -286,9 +286,11 @@ class ReliabilityView(LiveDashboard):
             return
         if self._training is not None and self._training.key() == job.key():
             return  # already training this one
-        shared = pn.state.cache.setdefault(TRAINED_KEY, {})  # every session of the server
-        if job.key() in shared:
-            self.model.adopt(shared[job.key()])
+        # Every session of the server shares one training per setting: a finished one is adopted, a
+        # running one is joined (its steps take turns, so no epoch is trained twice).
+        job = pn.state.cache.setdefault(TRAINED_KEY, {}).setdefault(job.key(), job)
+        if job.done:
+            self.model.adopt(job)
             self._redraw_all()
             return
         self._training = job
@@ -307,9 +309,6 @@ class ReliabilityView(LiveDashboard):
         if not self._served():
             self._poll_training()
 
-    def _served(self):
-        return self._doc is not None and self._doc.session_context is not None
-
     def _poll_training(self):
         job = self._training
         if job is None:
@@ -317,7 +316,6 @@ class ReliabilityView(LiveDashboard):
         self._training_bar.value = int(100 * job.progress)
         if not job.done:
             return
-        pn.state.cache.setdefault(TRAINED_KEY, {})[job.key()] = job
         self.model.adopt(job)
         self._training = None
         if self._poller is not None:
