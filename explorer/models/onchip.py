@@ -1,0 +1,286 @@
+"""On-chip training of the digits MLP (64-32-10) on analog tiles: the scripting API of issue 11.
+
+`OnChipTraining` holds the settings (device, algorithm, read-out, learning rates) as Param
+parameters; `run()` snapshots them into an `OnChipRun`, a steppable training whose `step(samples)`
+trains that many samples and returns one point of the curves (test accuracy and loss through the
+read-out, the running training loss, pulses, chip time). `train(epochs)` runs to the end and returns
+the per-epoch history. The numbers come from `kernels.tile_training` (equations and sources in its
+docstring); every random draw derives from `seed` (`kernels.rng.derive_seed`): the initial weights
+and devices from the weights purpose, the sample order and pulses from the training purpose, the
+evaluation reads from the read purpose.
+
+Device presets (`DEVICE_PRESETS`) restate aihwkit's preset devices (aihwkit
+``simulator/presets/devices.py``) in this model's terms; ``n_states = 2 / dw_min`` on the range
+[-1, 1]. The "asymmetric soft bounds" preset is the issue's strong-asymmetry case, not a fit.
+"""
+
+import dataclasses
+import math
+import threading
+
+import numpy as np
+import param
+
+from kernels import rng, tile_training as tk
+
+from .digits import load_digits
+
+ALGORITHMS = tk.ALGORITHMS
+
+DEVICE_PRESETS = {
+    "soft bounds, 1200 states": dict(
+        n_states=1200, asymmetry=0.0, slope=1.0, d2d=0.3, c2c=0.3, write_noise=0.0,
+        source="aihwkit GokmenVlasovPresetDevice: dw_min 0.0016 on [-1, 1] (1200 states), 30 % "
+               "device-to-device and cycle-to-cycle spread (Gokmen and Vlasov, Front. Neurosci. 2016)"),
+    "asymmetric soft bounds, 300 states": dict(
+        n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, c2c=0.3, write_noise=0.0,
+        source="the issue's hard case: few states and an up/down bias that puts the symmetry point "
+               "at w = 0.4 (illustrative, not a fit)"),
+    "ReRAM-like, 1000 states": dict(
+        n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, c2c=3.75, write_noise=56.0,
+        source="aihwkit ReRamSBPresetDevice, a loose soft-bounds fit to Gong et al., Nat. Commun. 9, "
+               "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min; the "
+               "symmetry point assumed calibrated to 0"),
+    "ECRAM-like, near linear": dict(
+        n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, c2c=0.3, write_noise=0.0,
+        source="aihwkit EcRamPresetDevice, a linear-step fit to Tang et al., IEDM 2018: dw_min 0.002, "
+               "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread"),
+    "idealized, 10000 states": dict(
+        n_states=10000, asymmetry=0.0, slope=1.0, d2d=0.3, c2c=0.3, write_noise=0.0,
+        source="aihwkit IdealizedPresetDevice: dw_min 0.0002 on [-1, 1], symmetric on average"),
+}
+"""Training devices: the values `OnChipTraining.device` sets, with their sources."""
+
+DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise")
+
+READ_TIME_S = 80e-9
+"""Assumed duration of one array read (a forward, backward or one-hot transfer read of every tile
+row or column at once, DAC to ADC): the order of Gokmen and Vlasov's (2016) estimate."""
+SLOT_TIME_S = 1e-9
+"""Assumed duration of one slot of a pulse train (Gokmen and Vlasov 2016 assume ns pulses)."""
+
+
+def _positive(name, default, doc, high=None):
+    return param.Number(default, bounds=(0.0, high), inclusive_bounds=(False, True), doc=doc, label=name)
+
+
+class OnChipTraining(param.Parameterized):
+    """Settings of one on-chip training of the digits MLP (module docstring)."""
+
+    algorithm = param.Selector(objects=list(ALGORITHMS), default="TTv2", doc=(
+        "float SGD: the reference in float64; analog SGD: the gradient applied to the weight tiles by pulse "
+        "trains; TTv1, TTv2, c-TTv2, AGAD: Tiki-Taka variants with a fast tile A (kernels.tile_training)."))
+    device = param.Selector(objects=list(DEVICE_PRESETS), default="asymmetric soft bounds, 300 states", doc=(
+        "A device preset: sets the device parameters below (DEVICE_PRESETS, with sources)."))
+    n_states = param.Integer(300, bounds=(2, 100000), doc="Steps across the weight range [-1, 1]: dw_min = 2 / n_states.")
+    asymmetry = param.Number(0.4, bounds=(-0.99, 0.99), doc=(
+        "Up/down bias a: up steps dw (1 + a)(1 - s w), down steps dw (1 - a)(1 + s w); the symmetry point is a / s."))
+    slope = param.Number(1.0, bounds=(0.0, 1.0), doc="Slope s of the bounds: 1 soft bounds, near 0 a linear device.")
+    d2d = param.Number(0.3, bounds=(0.0, 2.0), doc="Device-to-device spread of the step (relative standard deviation).")
+    c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's step (relative).")
+    write_noise = param.Number(0.0, bounds=(0.0, 200.0), doc=(
+        "Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."))
+    lr = _positive("Learning rate", 0.05, "SGD learning rate of the network (per sample).", 10.0)
+    lr_h = _positive("Transfer rate", 0.05, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
+    transfer_every = param.Integer(1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each).")
+    reference_offset = param.Number(0.0, bounds=(0.0, 1.0), doc=(
+        "Standard deviation of the reference R around the symmetry point (TTv2, c-TTv2): its calibration error."))
+    chopper_p = param.Number(0.1, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD).")
+    bl = param.Integer(31, bounds=(1, 64), doc="Slots of each pulse train.")
+    read_noise = param.Number(0.02, bounds=(0.0, 1.0), doc=(
+        "Additive output noise of each read, in units of a full-scale input times a unit weight."))
+    dac_bits = param.Integer(7, bounds=(0, 16), doc="Input DAC resolution in bits (0: ideal).")
+    adc_bits = param.Integer(9, bounds=(0, 16), doc="Output ADC resolution in bits over +-out_bound (0: ideal).")
+    out_bound = param.Number(12.0, bounds=(0.0, 1000.0), doc="ADC range in the same units as read_noise (0: no clipping).")
+    hidden = param.Integer(32, bounds=(1, 512), doc="Hidden units.")
+    epochs = param.Integer(10, bounds=(1, 1000), doc="Epochs of `train` and of a run.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the initial weights, devices, sample order, pulses and reads.")
+
+    def __init__(self, **params):
+        preset = DEVICE_PRESETS[params.get("device", self.param.device.default)]
+        super().__init__(**{**{k: preset[k] for k in DEVICE_PARAMS}, **params})   # given values win
+
+    @param.depends("device", watch=True)
+    def _apply_preset(self):
+        preset = DEVICE_PRESETS[self.device]
+        self.param.update(**{k: preset[k] for k in DEVICE_PARAMS})
+
+    def symmetry_point(self):
+        """Weight at which up and down steps are equal: a / s (inf for a linear device with a != 0)."""
+        if self.slope == 0.0:
+            return 0.0 if self.asymmetry == 0.0 else math.copysign(math.inf, self.asymmetry)
+        return self.asymmetry / self.slope
+
+    def check(self):
+        """Raise ValueError naming `asymmetry` when the symmetry point lies outside the weight range."""
+        sp = self.symmetry_point()
+        if not -1.0 < sp < 1.0:
+            raise ValueError(f"asymmetry must put the symmetry point a / s inside the weight range (-1, 1); "
+                             f"got a = {self.asymmetry:g}, s = {self.slope:g}: a / s = {sp:g}")
+
+    def snapshot(self):
+        """The settings as a plain dict (what a run is a pure function of)."""
+        return {k: v for k, v in self.param.values().items() if k != "name"}
+
+    def run(self, digits=None):
+        """A fresh `OnChipRun` of these settings."""
+        self.check()
+        return OnChipRun(self.snapshot(), digits=digits)
+
+    def train(self, epochs=None, digits=None):
+        """Train for `epochs` (default `self.epochs`) and return the run's per-epoch `history`."""
+        run = self.run(digits)
+        run.run_epochs(self.epochs if epochs is None else epochs)
+        return run.history
+
+
+def _scales(n_in, n_hidden):
+    """Digital scale of each layer: He-uniform initial weights (bound sqrt(6 / fan_in), fan_in
+    counting the bias row) map to +-0.5 on the tiles, leaving room to grow."""
+    return np.array([2.0 * math.sqrt(6.0 / (n_in + 1)), 2.0 * math.sqrt(6.0 / (n_hidden + 1))])
+
+
+@dataclasses.dataclass
+class Point:
+    """One point of a run's curves."""
+
+    samples: int
+    epoch: float
+    train_loss: float
+    test_loss: float
+    test_accuracy: float
+    pulses: int
+    chip_time_s: float
+
+
+class OnChipRun:
+    """A steppable on-chip training (see `OnChipTraining`): `step(samples)` trains that many samples
+    (across epoch ends) and returns a `Point`; `run_epochs(n)` trains whole epochs. `points` and
+    `history` (one `Point` per completed epoch) grow as it trains. One thread steps at a time (a
+    lock); another may read `points`."""
+
+    def __init__(self, settings, digits=None):
+        self.settings = dict(settings)
+        s = self.settings
+        data = load_digits() if digits is None else digits
+        self.X, self.y = data.X_train, data.y_train
+        self.X_test, self.y_test = data.X_test, data.y_test
+        n_in, nh, n_out = self.X.shape[1], s["hidden"], int(self.y.max()) + 1
+        self.algorithm = s["algorithm"]
+        self.scales = _scales(n_in, nh)
+        dw_min = 2.0 / s["n_states"]
+        self.dev = np.array([dw_min, s["asymmetry"], s["slope"], s["c2c"], s["write_noise"]])
+        analog = self.algorithm != "float SGD"
+        io = [s["read_noise"], 2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0,
+              2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0, s["out_bound"]]
+        self.io = np.array(io, dtype=np.float64) if analog else np.zeros(4)
+        self.alg = np.array([s["lr"], s["lr_h"], s["transfer_every"], s["chopper_p"], s["bl"]], dtype=np.float64)
+        seed = s["seed"]
+        self.keys = tk.make_keys(rng.derive_seed(seed, "training", 1))
+        self.eval_keys = tk.make_keys(rng.derive_seed(seed, "read", 1))
+        self.state = self._initial_state(n_in, nh, n_out, dw_min, seed)
+        self._order_seed = rng.derive_seed(seed, "training", 2)
+        self.samples = 0
+        self.pulses = 0
+        self.transfers = 0
+        self._loss_sum = 0.0
+        self._loss_n = 0
+        self.points = []
+        self.history = []
+        self._lock = threading.Lock()
+        self.points.append(self._point(float("nan")))
+
+    def _initial_state(self, n_in, nh, n_out, dw_min, seed):
+        s = self.settings
+        shapes = [(n_in + 1, nh), (nh + 1, n_out)]
+        r = np.random.default_rng(rng.derive_seed(seed, "weights", 7))
+        C = [r.uniform(-0.5, 0.5, shape) for shape in shapes]
+        for c in C:
+            c[-1] = 0.0                                   # biases start at 0
+        sp = 0.0 if s["slope"] == 0.0 else s["asymmetry"] / s["slope"]
+        dev_seed = rng.derive_seed(seed, "weights", 8)
+
+        def steps(index, shape):
+            z = rng.numpy_normal(dev_seed, rng.STREAM_DEVICE + 100 * index, shape[0] * shape[1]).reshape(shape)
+            return dw_min * np.maximum(1.0 + s["d2d"] * z, 0.05)
+
+        D = [steps(l, sh) for l, sh in enumerate(shapes)]
+        E = [steps(2 + l, sh) for l, sh in enumerate(shapes)]
+        R = [sp + s["reference_offset"] * rng.numpy_normal(dev_seed, 50 + l, sh[0] * sh[1]).reshape(sh)
+             for l, sh in enumerate(shapes)]
+        def zeros():
+            return [np.zeros(sh) for sh in shapes]
+
+        return tk.TileState(C=C, Cn=zeros(), D=D, A=[np.full(sh, sp) for sh in shapes], An=zeros(), E=E,
+                            H=zeros(), R=R, P=[np.full(sh, sp) for sh in shapes],
+                            S=[np.zeros((sh[0], sh[1] + 1)) for sh in shapes],
+                            chop=[np.ones(sh[0]) for sh in shapes])
+
+    @property
+    def epoch(self):
+        """Epochs trained so far (fractional)."""
+        return self.samples / self.X.shape[0]
+
+    def chip_time_s(self):
+        """Array time of the run so far: per sample two reads per layer (forward, backward) and one
+        update cycle per layer (`bl` slots); per transfer one read and one pulse cycle per layer
+        (`READ_TIME_S`, `SLOT_TIME_S`: assumptions). Digital work is not counted."""
+        if self.algorithm == "float SGD":
+            return 0.0
+        bl = self.settings["bl"]
+        per_sample = 2 * (2 * READ_TIME_S + bl * SLOT_TIME_S)
+        per_transfer = 2 * (READ_TIME_S + bl * SLOT_TIME_S)
+        return self.samples * per_sample + self.transfers * per_transfer
+
+    def _order(self, epoch):
+        return np.random.default_rng([self._order_seed, epoch]).permutation(self.X.shape[0])
+
+    def evaluate(self):
+        """(test loss, test accuracy) of the network now, read through the read-out."""
+        loss, correct = tk.evaluate(self.state, self.X_test, self.y_test, self.scales, self.io, self.eval_keys,
+                                    self.samples * 4096)
+        n = self.X_test.shape[0]
+        return loss / n, correct / n
+
+    def _point(self, train_loss):
+        test_loss, acc = self.evaluate()
+        return Point(self.samples, self.epoch, train_loss, test_loss, acc, self.pulses, self.chip_time_s())
+
+    def step(self, samples):
+        """Train `samples` more samples (crossing epoch ends) and return the new `Point`."""
+        samples = int(samples)
+        if samples < 1:
+            raise ValueError(f"samples must be >= 1, got {samples}")
+        with self._lock:
+            n = self.X.shape[0]
+            left = samples
+            while left:
+                epoch, pos = divmod(self.samples, n)
+                take = min(left, n - pos)
+                order = self._order(epoch)[pos:pos + take]
+                out = tk.train_samples(self.state, self.X, self.y, order, self.samples, self.algorithm,
+                                       self.scales, self.dev, self.io, self.alg, self.keys)
+                self._loss_sum += out[0]
+                self._loss_n += take
+                self.pulses += int(out[2])
+                self.transfers += int(out[3])
+                self.samples += take
+                left -= take
+                if self.samples % n == 0:
+                    self.history.append(self._point(self._loss_sum / self._loss_n))
+                    self._loss_sum, self._loss_n = 0.0, 0
+            point = self.history[-1] if self.samples % n == 0 else self._point(self._loss_sum / max(self._loss_n, 1))
+            self.points.append(point)
+            return point
+
+    def run_epochs(self, epochs):
+        """Train `epochs` whole epochs (from the current position to the end of the last)."""
+        n = self.X.shape[0]
+        target = (int(self.epoch) + int(epochs)) * n if self.samples % n == 0 else (math.ceil(self.epoch) + int(epochs) - 1) * n
+        while self.samples < target:
+            self.step(min(n, target - self.samples))
+        return self.history
+
+    def weights(self, layer=0):
+        """The weight tile C of `layer` in [-1, 1] (the network's weights divided by its scale)."""
+        return self.state.C[layer].copy()

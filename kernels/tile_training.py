@@ -1,0 +1,586 @@
+"""On-chip training of a two-layer perceptron on analog tiles, one sample at a time: forward and
+backward passes through the crossbar read-out, the parallel outer-product update by stochastic
+pulse trains, and the Tiki-Taka transfers (issue 11).
+
+**Network.** Inputs ``x`` (n_in) and a constant 1 (the bias row) feed tile 0 ``(n_in + 1,
+n_hidden)``; ReLU; the hidden outputs and a 1 feed tile 1 ``(n_hidden + 1, n_out)``; softmax and
+cross-entropy against the label. Each tile holds weights ``w`` in [-1, 1]; the network uses
+``scale_l w`` (a digital scale per layer), so ``dL/dw = scale_l a delta^T`` and plain SGD with
+rate ``lr`` on the network's weights is ``w -= (lr / scale_l) a delta^T``.
+
+**Read-out** (aihwkit's forward and backward IO model, Rasch et al., AICAS 2021, arXiv 2104.02184):
+an input vector is divided by its largest magnitude (noise management), quantized by a DAC of
+``dac_levels`` steps per sign (0: ideal), multiplied by the weights, given additive Gaussian noise
+``read_noise`` (in units of a full-scale input times a unit weight), clipped at ``+-out_bound`` and
+quantized by an ADC of ``adc_levels`` steps per sign over that bound (0: ideal), then scaled back.
+The backward pass reads the transposed tile the same way with the output errors as inputs.
+
+**Devices** (physics reference section 5; aihwkit's pulsed devices): an up pulse moves a weight by
+``dw (1 + a)(1 - s w)``, a down pulse by ``dw (1 - a)(1 + s w)``, each times ``1 + c2c xi``, clipped
+to [-1, 1]; ``dw`` is the device's own step (nominal ``dw_min = 2 / n_states`` spread by
+device-to-device variation), ``a`` the up/down asymmetry, ``s`` the slope of the bounds (1: soft
+bounds; near 0: a linear, ECRAM-like device). Up and down steps are equal at the symmetry point
+``w = a / s``. Write noise (aihwkit's ``write_noise_std``): the weight a read sees is the stored one
+plus ``write_noise dw_min xi``, redrawn each time the device is pulsed.
+
+**Update** (Gokmen and Vlasov, Front. Neurosci. 10, 333, 2016): row i fires each of ``bl`` slots
+with probability ``c_x |x_i|``, column j with ``c_d |d_j|``, ``c_x c_d = lr / (bl dw_min)`` and the
+two balanced so that ``c_x max|x| = c_d max|d|`` (update management); a device takes one pulse per
+coincidence, up where ``x_i d_j < 0`` (the update is ``-lr x d^T``).
+
+**Algorithms** (`ALGORITHMS`; physics reference section 6):
+
+* floating-point SGD: the same network in float64, ideal read-out (the reference);
+* in-memory SGD: the update applied to the weight tile C by pulse trains;
+* TTv1 (Gokmen and Haensch, Front. Neurosci. 14, 103, 2020): gradients go to a fast tile A; after
+  every ``transfer_every`` samples, row k of each layer's A (k cycling) is read with a one-hot input
+  and ``C[k] += lr_h A[k]`` is applied to C by pulse trains;
+* TTv2 (Gokmen, Front. Artif. Intell. 4, 699148, 2021): the read of ``A[k]`` minus a reference
+  ``R[k]`` (the symmetry point plus an offset error) is accumulated in a digital buffer
+  ``H[k] += lr_h (A[k] - R[k]) / dw_min``; where ``|H| >= 1``, C gets ``trunc(H)`` pulses and H
+  keeps the rest;
+* c-TTv2 (Rasch et al., Nat. Commun. 15, 2024, arXiv 2303.04721): as TTv2 with a chopper
+  ``c_k = +-1`` per row multiplying the row's gradient input into A and the read of ``A[k]``;
+  after each read of row k, ``c_k`` flips with probability ``chopper_p``;
+* AGAD (same paper): chopped as c-TTv2, but the reference of row k is the mean of its reads of A
+  over the previous chopper period (starting at A's initial state), so no reference array (and
+  no offset error) is involved: H integrates the change of A since the last flip.
+
+Random draws are counter-based (`kernels.rng`), one key per purpose (`KEYS`): each draw's counter
+holds the global sample number, the layer, the tile, the row, the column and the slot or pulse,
+so the NumPy twin (`numpy_train_samples`, the tests' reference and the benchmark's baseline)
+computes the same numbers.
+"""
+
+import numpy as np
+from numba import njit
+
+from . import rng
+from ._jit import INLINE_JIT, JIT
+from .outer_update import _popcount
+
+ALGORITHMS = ("float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD")
+FLOAT, SGD, TTV1, TTV2, CTTV2, AGAD = range(6)
+
+KEYS = ("forward", "backward", "transfer read", "row trains", "column trains", "pulses", "write noise",
+        "chopper", "evaluation")
+"""The purposes of the random keys (`keys` arrays hold one key per purpose, in this order)."""
+K_FWD, K_BWD, K_XFER, K_ROW, K_COL, K_PULSE, K_WRITE, K_CHOP, K_EVAL = range(9)
+
+MAX_SLOTS = 64
+MAX_DIM = 4096
+"""Largest tile side (rows or columns): the counters reserve 12 bits for each."""
+MAX_TRANSFER_PULSES = 1024
+"""Most pulses one device takes in one transfer (counters reserve 10 bits)."""
+
+DEVICE_FIELDS = ("dw_min", "asymmetry", "slope", "c2c", "write_noise")
+IO_FIELDS = ("read_noise", "dac_levels", "adc_levels", "out_bound")
+ALGO_FIELDS = ("lr", "lr_h", "transfer_every", "chopper_p", "bl")
+
+
+# ----------------------------------------------------------------------------- counters
+
+@njit(**INLINE_JIT)
+def _cell(t, layer, tile, i, j):
+    """Counter base of device (i, j) of a tile at sample t (10 free low bits for its pulses)."""
+    return ((((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile))
+             * np.uint64(MAX_DIM) + np.uint64(i)) * np.uint64(MAX_DIM) + np.uint64(j)) * np.uint64(1024)
+
+
+@njit(**INLINE_JIT)
+def _line(t, layer, tile, i):
+    """Counter base of row or column i of a tile at sample t (64 slots, or one read-out draw)."""
+    return (((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile))
+            * np.uint64(MAX_DIM) + np.uint64(i)) * np.uint64(MAX_SLOTS)
+
+
+# ----------------------------------------------------------------------------- read-out
+
+@njit(**INLINE_JIT)
+def _quantize(v, levels):
+    return np.round(v * levels) / levels if levels > 0 else v
+
+
+@njit(**JIT)
+def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
+    """``out = W^T x`` (or ``W x`` when `transposed`) through the read-out (module docstring); `Wn`
+    the write-noise offsets added to the stored weights."""
+    read_noise, dac, adc, bound = io[0], io[1], io[2], io[3]
+    xm = 0.0
+    for i in range(x.size):
+        xm = max(xm, abs(x[i]))
+    for j in range(out.size):
+        out[j] = 0.0
+    if xm == 0.0:
+        return
+    for i in range(x.size):
+        xi = _quantize(x[i] / xm, dac)
+        if xi == 0.0:
+            continue
+        if transposed:
+            for j in range(out.size):
+                out[j] += (W[j, i] + Wn[j, i]) * xi
+        else:
+            for j in range(out.size):
+                out[j] += (W[i, j] + Wn[i, j]) * xi
+    for j in range(out.size):
+        y = out[j]
+        if read_noise > 0.0:
+            y += read_noise * rng.normal(key, _line(t, layer, tile, j))
+        if bound > 0.0:
+            y = min(max(y, -bound), bound)
+            if adc > 0.0:
+                y = _quantize(y / bound, adc) * bound
+        out[j] = y * xm
+
+
+# ----------------------------------------------------------------------------- devices
+
+@njit(**JIT)
+def _pulses(w, n, up, dw, dev, key_pulse, key_write, base):
+    """`w` after `n` pulses up or down (module docstring) and the new write-noise offset."""
+    a, slope, c2c = dev[1], dev[2], dev[3]
+    for k in range(n):
+        z = rng.normal(key_pulse, base + np.uint64(k)) if c2c != 0.0 else 0.0
+        if up:
+            w += dw * (1.0 + a) * (1.0 - slope * w) * (1.0 + c2c * z)
+        else:
+            w -= dw * (1.0 - a) * (1.0 + slope * w) * (1.0 + c2c * z)
+        w = min(max(w, -1.0), 1.0)
+    return w
+
+
+@njit(**INLINE_JIT)
+def _train_word(key, counter0, p, slots):
+    word = np.uint64(0)
+    if p <= 0.0:
+        return word
+    if p >= 1.0:
+        return (np.uint64(1) << np.uint64(slots)) - np.uint64(1) if slots < 64 else ~np.uint64(0)
+    for s in range(slots):
+        if rng.uniform(key, counter0 + np.uint64(s)) < p:
+            word |= np.uint64(1) << np.uint64(s)
+    return word
+
+
+@njit(**JIT)
+def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words, col_words):
+    """``W -= lr x d^T`` by stochastic pulse trains (module docstring); returns the pulse count."""
+    xm, dm = 0.0, 0.0
+    for i in range(x.size):
+        xm = max(xm, abs(x[i]))
+    for j in range(d.size):
+        dm = max(dm, abs(d[j]))
+    if xm == 0.0 or dm == 0.0:
+        return 0
+    scale = lr / (bl * dev[0])
+    cx = np.sqrt(scale * dm / xm)
+    cd = np.sqrt(scale * xm / dm)
+    for i in range(x.size):
+        row_words[i] = _train_word(keys[K_ROW], _line(t, layer, tile, i), cx * abs(x[i]), bl)
+    for j in range(d.size):
+        col_words[j] = _train_word(keys[K_COL], _line(t, layer, tile, j), cd * abs(d[j]), bl)
+    total = 0
+    wn_std = dev[4] * dev[0]
+    for i in range(x.size):
+        if row_words[i] == 0:
+            continue
+        for j in range(d.size):
+            n = np.int64(_popcount(row_words[i] & col_words[j]))
+            if n == 0:
+                continue
+            up = (x[i] > 0.0) != (d[j] > 0.0)
+            base = _cell(t, layer, tile, i, j)
+            W[i, j] = _pulses(W[i, j], n, up, Dw[i, j], dev, keys[K_PULSE], keys[K_WRITE], base)
+            if wn_std > 0.0:
+                Wn[i, j] = wn_std * rng.normal(keys[K_WRITE], base)
+            total += n
+    return total
+
+
+@njit(**JIT)
+def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
+    """Send row k of tile C its `counts` (signed) pulses; returns the pulse count."""
+    total = 0
+    wn_std = dev[4] * dev[0]
+    for j in range(counts.size):
+        n = counts[j]
+        if n == 0:
+            continue
+        m = min(abs(n), MAX_TRANSFER_PULSES)
+        base = _cell(t, layer, 1, k, j)
+        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[k, j], dev, keys[K_PULSE], keys[K_WRITE], base)
+        if wn_std > 0.0:
+            Wn[k, j] = wn_std * rng.normal(keys[K_WRITE], base)
+        total += m
+    return total
+
+
+# ----------------------------------------------------------------------------- network
+
+@njit(**JIT)
+def _forward(x, C0, Cn0, C1, Cn1, scales, io, key, t, a0, z1, a1, z2, p):
+    """Logits into z2 and softmax into p; returns nothing (buffers hold the activations)."""
+    n_in = x.size
+    for i in range(n_in):
+        a0[i] = x[i]
+    a0[n_in] = 1.0
+    _read(C0, Cn0, a0, z1, False, io, key, t, 0, 0)
+    nh = z1.size
+    for j in range(nh):
+        z1[j] *= scales[0]
+        a1[j] = max(z1[j], 0.0)
+    a1[nh] = 1.0
+    _read(C1, Cn1, a1, z2, False, io, key, t, 1, 0)
+    zmax = -np.inf
+    for j in range(z2.size):
+        z2[j] *= scales[1]
+        zmax = max(zmax, z2[j])
+    total = 0.0
+    for j in range(z2.size):
+        p[j] = np.exp(z2[j] - zmax)
+        total += p[j]
+    for j in range(z2.size):
+        p[j] /= total
+
+
+@njit(**JIT)
+def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0, E0, A1, An1, E1,
+                   H0, H1, R0, R1, P0, P1, S0, S1, chop0, chop1, state, scales, dev, io, alg, keys):
+    """Train on samples ``X[order]`` (global sample numbers from t0); C/A tiles with write-noise
+    offsets (Cn, An) and device steps (D for C, E for A); H buffers, R references, P AGAD
+    references with S their running sums; chopper signs; `state` int64 [next row l0, next row l1,
+    samples since transfer, reads since flip l0, reads since flip l1] updated in place.
+
+    Returns float64 [sum of losses, correct predictions, pulses, transfers]."""
+    n_in, nh, n_out = X.shape[1], C0.shape[1], C1.shape[1]
+    a0, z1, a1 = np.empty(n_in + 1), np.empty(nh), np.empty(nh + 1)
+    z2, p, d2 = np.empty(n_out), np.empty(n_out), np.empty(n_out)
+    dh_full, dh = np.empty(nh + 1), np.empty(nh)
+    row_words = np.empty(max(n_in + 1, nh + 1), dtype=np.uint64)
+    col_words = np.empty(max(nh, n_out, n_in + 1), dtype=np.uint64)
+    read = np.empty(max(nh, n_out))
+    counts = np.empty(max(nh, n_out), dtype=np.int64)
+    onehot = np.zeros(max(n_in + 1, nh + 1))
+    lr, lr_h, every, chop_p, bl = alg[0], alg[1], np.int64(alg[2]), alg[3], np.int64(alg[4])
+    loss, correct, pulses, transfers = 0.0, 0.0, 0.0, 0.0
+    analog = algo != FLOAT
+    tt = algo >= TTV1
+    for s in range(order.size):
+        t = t0 + s
+        x = X[order[s]]
+        y = labels[order[s]]
+        _forward(x, C0, Cn0, C1, Cn1, scales, io, keys[K_FWD], t, a0, z1, a1, z2, p)
+        loss -= np.log(max(p[y], 1e-300))
+        best = 0
+        for j in range(n_out):
+            if p[j] > p[best]:
+                best = j
+        correct += best == y
+        for j in range(n_out):
+            d2[j] = p[j] - (1.0 if j == y else 0.0)
+        # backward through the transposed weight tile of layer 1 (C holds the weights in every algorithm)
+        _read(C1, Cn1, d2, dh_full, True, io, keys[K_BWD], t, 1, 0)
+        for j in range(nh):
+            dh[j] = dh_full[j] * scales[1] if z1[j] > 0.0 else 0.0
+        if not analog:
+            for i in range(n_in + 1):
+                for j in range(nh):
+                    C0[i, j] -= lr / scales[0] * a0[i] * dh[j]
+            for i in range(nh + 1):
+                for j in range(n_out):
+                    C1[i, j] -= lr / scales[1] * a1[i] * d2[j]
+            continue
+        if not tt:
+            pulses += _pulse_update(C0, Cn0, D0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 1, row_words, col_words)
+            pulses += _pulse_update(C1, Cn1, D1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 1, row_words, col_words)
+            continue
+        if algo >= CTTV2:       # chopped input rows into A
+            for i in range(n_in + 1):
+                a0[i] *= chop0[i]
+            for i in range(nh + 1):
+                a1[i] *= chop1[i]
+        pulses += _pulse_update(A0, An0, E0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 0, row_words, col_words)
+        pulses += _pulse_update(A1, An1, E1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 0, row_words, col_words)
+        state[2] += 1
+        if state[2] < every:
+            continue
+        state[2] = 0
+        transfers += 1
+        for layer in range(2):
+            A, An, C, Cn, D = (A0, An0, C0, Cn0, D0) if layer == 0 else (A1, An1, C1, Cn1, D1)
+            H, R, P, S, chop = (H0, R0, P0, S0, chop0) if layer == 0 else (H1, R1, P1, S1, chop1)
+            k = state[layer]
+            state[layer] = (k + 1) % A.shape[0]
+            m = A.shape[1]
+            onehot[:] = 0.0
+            onehot[k] = 1.0
+            _read(A, An, onehot[:A.shape[0]], read[:m], False, io, keys[K_XFER], t, layer, 0)
+            if algo == TTV1:
+                for j in range(m):
+                    read[j] = -read[j]
+                pulses += _pulse_update(C, Cn, D, onehot[:A.shape[0]], read[:m], lr_h, dev, bl, keys, t, layer, 1,
+                                        row_words, col_words)
+                continue
+            for j in range(m):
+                ref = P[k, j] if algo == AGAD else R[k, j]
+                H[k, j] += lr_h * chop[k] * (read[j] - ref) / dev[0]
+                counts[j] = np.int64(np.trunc(H[k, j]))
+                H[k, j] -= counts[j]
+                if algo == AGAD:
+                    S[k, j] += read[j]
+            pulses += _pulse_row(C, Cn, D, k, counts[:m], dev, keys, t, layer)
+            if algo >= CTTV2:
+                S[k, m] += 1.0    # reads of row k since its last flip (last column of S)
+                if rng.uniform(keys[K_CHOP], _line(t, layer, 0, k)) < chop_p:
+                    chop[k] = -chop[k]
+                    if algo == AGAD:
+                        for j in range(m):
+                            P[k, j] = S[k, j] / S[k, m]
+                            S[k, j] = 0.0
+                    S[k, m] = 0.0
+    return np.array([loss, correct, pulses, transfers])
+
+
+@njit(**JIT)
+def _evaluate(X, labels, C0, Cn0, C1, Cn1, scales, io, key, t):
+    """[sum of losses, correct predictions] over the rows of X (read-out noise of counter `t`)."""
+    n_in, nh, n_out = X.shape[1], C0.shape[1], C1.shape[1]
+    a0, z1, a1 = np.empty(n_in + 1), np.empty(nh), np.empty(nh + 1)
+    z2, p = np.empty(n_out), np.empty(n_out)
+    loss, correct = 0.0, 0.0
+    for s in range(X.shape[0]):
+        _forward(X[s], C0, Cn0, C1, Cn1, scales, io, key, t + s, a0, z1, a1, z2, p)
+        loss -= np.log(max(p[labels[s]], 1e-300))
+        best = 0
+        for j in range(n_out):
+            if p[j] > p[best]:
+                best = j
+        correct += best == labels[s]
+    return np.array([loss, correct])
+
+
+# ----------------------------------------------------------------------------- state and wrappers
+
+class TileState:
+    """The arrays one training run mutates: for layer l, the weight tile ``C[l]`` and the fast tile
+    ``A[l]`` (weights in [-1, 1]), their write-noise offsets ``Cn[l]``, ``An[l]``, the devices' own
+    steps ``D[l]`` (C) and ``E[l]`` (A), the TTv2 buffer ``H[l]``, the reference ``R[l]``, the AGAD
+    reference ``P[l]`` with its running sums ``S[l]`` (one more column: the reads since the last
+    flip), the chopper signs ``chop[l]``, and ``counters`` [next transfer row of layer 0 and 1,
+    samples since the last transfer]."""
+
+    NAMES = ("C", "Cn", "D", "A", "An", "E", "H", "R", "P", "S", "chop")
+
+    def __init__(self, **arrays):
+        for name in self.NAMES:
+            setattr(self, name, [np.array(a, dtype=np.float64) for a in arrays[name]])   # own copies
+        self.counters = np.zeros(3, dtype=np.int64)
+
+    def copy(self):
+        out = TileState(**{n: [a.copy() for a in getattr(self, n)] for n in self.NAMES})
+        out.counters = self.counters.copy()
+        return out
+
+    def args(self):
+        """The kernel's array arguments, in its order."""
+        C, Cn, D, A, An, E, H, R, P, S, chop = (getattr(self, n) for n in self.NAMES)
+        return (C[0], Cn[0], D[0], C[1], Cn[1], D[1], A[0], An[0], E[0], A[1], An[1], E[1],
+                H[0], H[1], R[0], R[1], P[0], P[1], S[0], S[1], chop[0], chop[1], self.counters)
+
+
+def make_keys(seed):
+    """One `kernels.rng` key per purpose of `KEYS` from a training seed (uint64 array)."""
+    return np.array([rng.numpy_stream_key(seed, 100 + k) for k in range(len(KEYS))], dtype=np.uint64)
+
+
+def _check_run(X, labels, order, algorithm, scales, dev, io, alg):
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    order = np.ascontiguousarray(order, dtype=np.int64)
+    if X.ndim != 2 or labels.shape != (X.shape[0],):
+        raise ValueError(f"X must be (n, n_in) with one label each; got X {X.shape}, labels {labels.shape}")
+    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
+        raise ValueError(f"order must index the rows of X (0 to {X.shape[0] - 1})")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
+    arrays = [np.ascontiguousarray(v, dtype=np.float64) for v in (scales, dev, io, alg)]
+    for a, n, name in zip(arrays, (2, len(DEVICE_FIELDS), len(IO_FIELDS), len(ALGO_FIELDS)),
+                          ("scales", "dev", "io", "alg")):
+        if a.shape != (n,) or not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must hold {n} finite values")
+    return (X, labels, order, ALGORITHMS.index(algorithm), *arrays)
+
+
+def train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
+    """Train `state` (a `TileState`, changed in place) on the samples ``X[order]`` numbered from
+    `t0`; `scales` the two layers' digital scales, `dev` `DEVICE_FIELDS`, `io` `IO_FIELDS`, `alg`
+    `ALGO_FIELDS`, `keys` from `make_keys`. Returns [sum of losses, correct, pulses, transfers]."""
+    X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
+    return _train_samples(X, labels, order, np.int64(t0), algo, *state.args(), scales, dev, io, alg, keys)
+
+
+def evaluate(state, X, labels, scales, io, keys, t):
+    """[sum of losses, correct predictions] of the network of `state` on ``X`` through the read-out
+    (evaluation key, counters from `t`)."""
+    X, labels, _, _, scales, _, io, _ = _check_run(X, labels, np.zeros(0), ALGORITHMS[0], scales,
+                                                   np.zeros(len(DEVICE_FIELDS)), io, np.zeros(len(ALGO_FIELDS)))
+    return _evaluate(X, labels, state.C[0], state.Cn[0], state.C[1], state.Cn[1], scales, io, keys[K_EVAL], np.int64(t))
+
+
+# ----------------------------------------------------------------------------- NumPy twin
+
+_U64 = np.uint64
+
+
+def _np_line(t, layer, tile, i):
+    i = np.asarray(i, dtype=np.uint64)
+    return (((_U64(t) * _U64(2) + _U64(layer)) * _U64(2) + _U64(tile)) * _U64(MAX_DIM) + i) * _U64(MAX_SLOTS)
+
+
+def _np_cell(t, layer, tile, i, j):
+    i, j = np.asarray(i, dtype=np.uint64), np.asarray(j, dtype=np.uint64)
+    return ((((_U64(t) * _U64(2) + _U64(layer)) * _U64(2) + _U64(tile)) * _U64(MAX_DIM) + i) * _U64(MAX_DIM)
+            + j) * _U64(1024)
+
+
+def _np_normal(key, counters):
+    return rng.numpy_normal_quantile(rng.numpy_uniform(key, counters))
+
+
+def _np_quantize(v, levels):
+    return np.round(v * levels) / levels if levels > 0 else v
+
+
+def _np_read(W, Wn, x, transposed, io, key, t, layer, tile):
+    read_noise, dac, adc, bound = io
+    xm = np.abs(x).max(initial=0.0)
+    m = W.shape[0] if transposed else W.shape[1]
+    if xm == 0.0:
+        return np.zeros(m)
+    xq = _np_quantize(x / xm, dac)
+    y = (W + Wn) @ xq if transposed else xq @ (W + Wn)
+    if read_noise > 0.0:
+        y = y + read_noise * _np_normal(key, _np_line(t, layer, tile, np.arange(m)))
+    if bound > 0.0:
+        y = np.clip(y, -bound, bound)
+        if adc > 0.0:
+            y = _np_quantize(y / bound, adc) * bound
+    return y * xm
+
+
+def _np_pulses(w, n, up, dw, dev, key, base):
+    """Vectorized `_pulses` over devices (n, up, dw, base arrays)."""
+    a, slope, c2c = dev[1], dev[2], dev[3]
+    w = w.copy()
+    for k in range(int(n.max(initial=0))):
+        act = n > k
+        z = _np_normal(key, base[act] + _U64(k)) if c2c != 0.0 else 0.0
+        wa = w[act]
+        step_up = dw[act] * (1.0 + a) * (1.0 - slope * wa) * (1.0 + c2c * z)
+        step_down = dw[act] * (1.0 - a) * (1.0 + slope * wa) * (1.0 + c2c * z)
+        w[act] = np.clip(np.where(up[act], wa + step_up, wa - step_down), -1.0, 1.0)
+    return w
+
+
+def _np_words(key, base, p, bl):
+    """Bit matrix (lines, bl) of the pulse trains (`_train_word`)."""
+    u = rng.numpy_uniform(key, base[:, None] + np.arange(bl, dtype=np.uint64)[None, :])
+    bits = u < p[:, None]
+    bits[p <= 0.0] = False
+    bits[p >= 1.0] = True
+    return bits
+
+
+def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
+    xm, dm = np.abs(x).max(initial=0.0), np.abs(d).max(initial=0.0)
+    if xm == 0.0 or dm == 0.0:
+        return 0
+    scale = lr / (bl * dev[0])
+    cx, cd = np.sqrt(scale * dm / xm), np.sqrt(scale * xm / dm)
+    rows = _np_words(keys[K_ROW], _np_line(t, layer, tile, np.arange(x.size)), cx * np.abs(x), bl)
+    cols = _np_words(keys[K_COL], _np_line(t, layer, tile, np.arange(d.size)), cd * np.abs(d), bl)
+    n = rows.astype(np.int64) @ cols.T.astype(np.int64)
+    i, j = np.nonzero(n)
+    if i.size == 0:
+        return 0
+    base = _np_cell(t, layer, tile, i, j)
+    up = (x[i] > 0.0) != (d[j] > 0.0)
+    W[i, j] = _np_pulses(W[i, j], n[i, j], up, Dw[i, j], dev, keys[K_PULSE], base)
+    if dev[4] > 0.0:
+        Wn[i, j] = dev[4] * dev[0] * _np_normal(keys[K_WRITE], base)
+    return int(n.sum())
+
+
+def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
+    """NumPy twin of `train_samples` (same numbers; the tests' reference and the benchmark's baseline)."""
+    X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
+    C, Cn, D, A, An, E, H, R, P, S, chop = (getattr(state, n) for n in TileState.NAMES)
+    lr, lr_h, every, chop_p, bl = alg[0], alg[1], int(alg[2]), alg[3], int(alg[4])
+    loss = correct = pulses = transfers = 0.0
+    for s, idx in enumerate(order):
+        t = int(t0) + s
+        a0 = np.append(X[idx], 1.0)
+        z1 = scales[0] * _np_read(C[0], Cn[0], a0, False, io, keys[K_FWD], t, 0, 0)
+        a1 = np.append(np.maximum(z1, 0.0), 1.0)
+        z2 = scales[1] * _np_read(C[1], Cn[1], a1, False, io, keys[K_FWD], t, 1, 0)
+        p = np.exp(z2 - z2.max())
+        p /= p.sum()
+        y = labels[idx]
+        loss -= np.log(max(p[y], 1e-300))
+        correct += float(np.argmax(p) == y)
+        d2 = p.copy()
+        d2[y] -= 1.0
+        dh = _np_read(C[1], Cn[1], d2, True, io, keys[K_BWD], t, 1, 0)[:-1] * scales[1]
+        dh = np.where(z1 > 0.0, dh, 0.0)
+        if algo == FLOAT:
+            C[0] -= lr / scales[0] * np.outer(a0, dh)
+            C[1] -= lr / scales[1] * np.outer(a1, d2)
+            continue
+        if algo == SGD:
+            pulses += _np_pulse_update(C[0], Cn[0], D[0], a0, dh, lr / scales[0], dev, bl, keys, t, 0, 1)
+            pulses += _np_pulse_update(C[1], Cn[1], D[1], a1, d2, lr / scales[1], dev, bl, keys, t, 1, 1)
+            continue
+        if algo >= CTTV2:
+            a0, a1 = a0 * chop[0], a1 * chop[1]
+        pulses += _np_pulse_update(A[0], An[0], E[0], a0, dh, lr / scales[0], dev, bl, keys, t, 0, 0)
+        pulses += _np_pulse_update(A[1], An[1], E[1], a1, d2, lr / scales[1], dev, bl, keys, t, 1, 0)
+        state.counters[2] += 1
+        if state.counters[2] < every:
+            continue
+        state.counters[2] = 0
+        transfers += 1
+        for layer in range(2):
+            k = int(state.counters[layer])
+            rows, m = A[layer].shape
+            state.counters[layer] = (k + 1) % rows
+            onehot = np.zeros(rows)
+            onehot[k] = 1.0
+            read = _np_read(A[layer], An[layer], onehot, False, io, keys[K_XFER], t, layer, 0)
+            if algo == TTV1:
+                pulses += _np_pulse_update(C[layer], Cn[layer], D[layer], onehot, -read, lr_h, dev, bl, keys, t, layer, 1)
+                continue
+            ref = P[layer][k] if algo == AGAD else R[layer][k]
+            H[layer][k] += lr_h * chop[layer][k] * (read - ref) / dev[0]
+            counts = np.trunc(H[layer][k]).astype(np.int64)
+            H[layer][k] -= counts
+            if algo == AGAD:
+                S[layer][k, :m] += read
+            j = np.nonzero(counts)[0]
+            if j.size:
+                m_pulses = np.minimum(np.abs(counts[j]), MAX_TRANSFER_PULSES)
+                base = _np_cell(t, layer, 1, np.full(j.size, k), j)
+                C[layer][k, j] = _np_pulses(C[layer][k, j], m_pulses, counts[j] > 0, D[layer][k, j], dev,
+                                            keys[K_PULSE], base)
+                if dev[4] > 0.0:
+                    Cn[layer][k, j] = dev[4] * dev[0] * _np_normal(keys[K_WRITE], base)
+                pulses += int(m_pulses.sum())
+            if algo >= CTTV2:
+                S[layer][k, m] += 1.0
+                if rng.numpy_uniform(keys[K_CHOP], _np_line(t, layer, 0, np.array([k])))[0] < chop_p:
+                    chop[layer][k] = -chop[layer][k]
+                    if algo == AGAD:
+                        P[layer][k] = S[layer][k, :m] / S[layer][k, m]
+                        S[layer][k, :m] = 0.0
+                    S[layer][k, m] = 0.0
+    return np.array([loss, correct, pulses, transfers])
