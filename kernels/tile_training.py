@@ -56,8 +56,12 @@ import numpy as np
 from numba import njit
 
 from . import rng
-from ._jit import INLINE_JIT, JIT
 from .outer_update import _popcount
+
+_EXACT_JIT = dict(cache=True, nogil=True)
+"""No fastmath here: the read-out rounds DAC- and ADC-quantized values that often sit exactly on a
+rounding boundary, where a fused multiply-add would round differently from the NumPy twin."""
+_EXACT_INLINE_JIT = dict(_EXACT_JIT, inline="always")
 
 ALGORITHMS = ("float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD")
 FLOAT, SGD, TTV1, TTV2, CTTV2, AGAD = range(6)
@@ -80,14 +84,14 @@ ALGO_FIELDS = ("lr", "lr_h", "transfer_every", "chopper_p", "bl")
 
 # ----------------------------------------------------------------------------- counters
 
-@njit(**INLINE_JIT)
+@njit(**_EXACT_INLINE_JIT)
 def _cell(t, layer, tile, i, j):
     """Counter base of device (i, j) of a tile at sample t (10 free low bits for its pulses)."""
     return ((((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile))
              * np.uint64(MAX_DIM) + np.uint64(i)) * np.uint64(MAX_DIM) + np.uint64(j)) * np.uint64(1024)
 
 
-@njit(**INLINE_JIT)
+@njit(**_EXACT_INLINE_JIT)
 def _line(t, layer, tile, i):
     """Counter base of row or column i of a tile at sample t (64 slots, or one read-out draw)."""
     return (((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile))
@@ -96,12 +100,13 @@ def _line(t, layer, tile, i):
 
 # ----------------------------------------------------------------------------- read-out
 
-@njit(**INLINE_JIT)
+@njit(**_EXACT_INLINE_JIT)
 def _quantize(v, levels):
-    return np.round(v * levels) / levels if levels > 0 else v
+    """`v` rounded to a multiple of ``1 / levels`` (halves up: the same in Numba and NumPy)."""
+    return np.floor(v * levels + 0.5) / levels if levels > 0 else v
 
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
     """``out = W^T x`` (or ``W x`` when `transposed`) through the read-out (module docstring); `Wn`
     the write-noise offsets added to the stored weights."""
@@ -136,7 +141,7 @@ def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
 
 # ----------------------------------------------------------------------------- devices
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _pulses(w, n, up, dw, dev, key_pulse, key_write, base):
     """`w` after `n` pulses up or down (module docstring) and the new write-noise offset."""
     a, slope, c2c = dev[1], dev[2], dev[3]
@@ -150,7 +155,7 @@ def _pulses(w, n, up, dw, dev, key_pulse, key_write, base):
     return w
 
 
-@njit(**INLINE_JIT)
+@njit(**_EXACT_INLINE_JIT)
 def _train_word(key, counter0, p, slots):
     word = np.uint64(0)
     if p <= 0.0:
@@ -163,7 +168,7 @@ def _train_word(key, counter0, p, slots):
     return word
 
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words, col_words):
     """``W -= lr x d^T`` by stochastic pulse trains (module docstring); returns the pulse count."""
     xm, dm = 0.0, 0.0
@@ -198,7 +203,7 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
     return total
 
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
     """Send row k of tile C its `counts` (signed) pulses; returns the pulse count."""
     total = 0
@@ -218,7 +223,7 @@ def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
 
 # ----------------------------------------------------------------------------- network
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _forward(x, C0, Cn0, C1, Cn1, scales, io, key, t, a0, z1, a1, z2, p):
     """Logits into z2 and softmax into p; returns nothing (buffers hold the activations)."""
     n_in = x.size
@@ -244,7 +249,7 @@ def _forward(x, C0, Cn0, C1, Cn1, scales, io, key, t, a0, z1, a1, z2, p):
         p[j] /= total
 
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0, E0, A1, An1, E1,
                    H0, H1, R0, R1, P0, P1, S0, S1, chop0, chop1, state, scales, dev, io, alg, keys):
     """Train on samples ``X[order]`` (global sample numbers from t0); C/A tiles with write-noise
@@ -342,7 +347,7 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
     return np.array([loss, correct, pulses, transfers])
 
 
-@njit(**JIT)
+@njit(**_EXACT_JIT)
 def _evaluate(X, labels, C0, Cn0, C1, Cn1, scales, io, key, t):
     """[sum of losses, correct predictions] over the rows of X (read-out noise of counter `t`)."""
     n_in, nh, n_out = X.shape[1], C0.shape[1], C1.shape[1]
@@ -449,7 +454,7 @@ def _np_normal(key, counters):
 
 
 def _np_quantize(v, levels):
-    return np.round(v * levels) / levels if levels > 0 else v
+    return np.floor(v * levels + 0.5) / levels if levels > 0 else v
 
 
 def _np_read(W, Wn, x, transposed, io, key, t, layer, tile):

@@ -1,0 +1,166 @@
+"""Issue 11: the digits MLP trained on analog tiles (kernels.tile_training, explorer.models.onchip).
+
+Fixed seeds; tolerances from the sample sizes or from the seed-to-seed spread measured at the
+time of writing (stated at each test)."""
+
+import numpy as np
+import pytest
+
+from explorer.models.digits import load_digits
+from explorer.models.onchip import DEVICE_PRESETS, OnChipTraining
+from kernels import tile_training as tk
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+def _small_state(rng, n_in, nh, n_out, sp, offset):
+    shapes = [(n_in + 1, nh), (nh + 1, n_out)]
+
+    def arrays(f):
+        return [f(sh) for sh in shapes]
+
+    return tk.TileState(
+        C=arrays(lambda sh: rng.uniform(-0.5, 0.5, sh)), Cn=arrays(np.zeros),
+        D=arrays(lambda sh: 0.01 * rng.uniform(0.7, 1.3, sh)),
+        A=arrays(lambda sh: np.full(sh, sp)), An=arrays(np.zeros),
+        E=arrays(lambda sh: 0.01 * rng.uniform(0.7, 1.3, sh)), H=arrays(np.zeros),
+        R=arrays(lambda sh: sp + offset * rng.standard_normal(sh)), P=arrays(lambda sh: np.full(sh, sp)),
+        S=[np.zeros((sh[0], sh[1] + 1)) for sh in shapes], chop=[np.ones(sh[0]) for sh in shapes])
+
+
+@pytest.mark.parametrize("algorithm", tk.ALGORITHMS)
+def test_kernel_equals_its_numpy_twin(algorithm):
+    """Same draws, same arithmetic: every array of the state and the returned tallies agree after 40
+    samples with read noise, DAC/ADC, write noise, c2c spread and frequent chopper flips."""
+    rng = np.random.default_rng(3)
+    X, labels = rng.integers(0, 17, (30, 7)) / 16.0, rng.integers(0, 4, 30)   # pixels as digits: exact halves for the DAC
+    order = rng.integers(0, 30, 40)
+    state = _small_state(rng, 7, 5, 4, sp=0.2, offset=0.05)
+    twin = state.copy()
+    dev = np.array([0.01, 0.2, 1.0, 0.3, 2.0])
+    io = np.array([0.02, 127.0, 255.0, 12.0])
+    alg = np.array([0.1, 0.2, 2.0, 0.3, 31.0])
+    scales = np.array([1.2, 1.5])
+    keys = tk.make_keys(11)
+    out = tk.train_samples(state, X, labels, order, 5, algorithm, scales, dev, io, alg, keys)
+    ref = tk.numpy_train_samples(twin, X, labels, order, 5, algorithm, scales, dev, io, alg, keys)
+    np.testing.assert_allclose(out, ref, rtol=1e-9)
+    for name in tk.TileState.NAMES:
+        for a, b in zip(getattr(state, name), getattr(twin, name)):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=name)
+    np.testing.assert_array_equal(state.counters, twin.counters)
+    if algorithm != "float SGD":
+        assert out[2] > 0                           # pulses were applied
+    if algorithm in ("TTv2", "c-TTv2", "AGAD"):
+        assert out[3] == 20 and np.any(np.abs(state.H[0]) > 0)   # transfers every 2 samples filled H
+    if algorithm in ("c-TTv2", "AGAD"):
+        assert np.any(state.chop[0] < 0)                        # some choppers flipped
+
+
+def test_pulse_update_is_minus_lr_x_d_on_average():
+    """Far from the bounds (slope 0, no spread) a device's expected change is -lr x_i d_j; the pulse
+    count is binomial, so the mean over N updates has standard error dw sqrt(bl p q (1 - p q) / N)."""
+    x, d, lr, bl, dw, n = np.array([0.9, -0.3, 0.5]), np.array([0.4, -0.2]), 0.01, 31, 0.002, 3000
+    dev = np.array([dw, 0.0, 0.0, 0.0, 0.0])
+    total = np.zeros((3, 2))
+    for t in range(n):
+        W = np.zeros((3, 2))
+        tk._np_pulse_update(W, np.zeros((3, 2)), np.full((3, 2), dw), x, d, lr, dev, bl, tk.make_keys(1), t, 0, 0)
+        total += W
+    scale = lr / (bl * dw)
+    cx, cd = np.sqrt(scale * 0.4 / 0.9), np.sqrt(scale * 0.9 / 0.4)
+    pq = np.outer(np.abs(x) * cx, np.abs(d) * cd)
+    se = dw * np.sqrt(bl * pq * (1 - pq) / n)
+    assert np.all(np.abs(total / n + lr * np.outer(x, d)) < 4 * se)
+
+
+@pytest.mark.parametrize("a, s", [(0.4, 1.0), (-0.1, 0.3)])
+def test_random_pulses_drive_a_device_to_its_symmetry_point(a, s):
+    """Up and down pulses in random order: the weight settles where the steps are equal, w = a / s;
+    after many pulses the mean over 2000 devices is within 0.02 of it (the spread of w at rest is
+    about sqrt(dw / s), 0.03 to 0.06 here, so the standard error is below 2e-3)."""
+    n_dev, dw = 2000, 0.002
+    r = np.random.default_rng(0)
+    w = r.uniform(-0.9, 0.9, n_dev)
+    dev = np.array([dw, a, s, 0.3, 0.0])
+    key = tk.make_keys(2)[tk.K_PULSE]
+    for k in range(6000):
+        up = r.random(n_dev) < 0.5
+        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.full(n_dev, dw), dev, key,
+                          np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k))
+    assert abs(w.mean() - a / s) < 0.02
+
+
+def _final_accuracy(digits, epochs, seed, **settings):
+    m = OnChipTraining(seed=seed, **settings)
+    return float(m.train(epochs, digits=digits)[-1].test_accuracy)
+
+
+def test_sgd_falls_far_below_float_and_tiki_taka_comes_close(digits):
+    """The issue's first must-show, on the strongly asymmetric preset (300 states, symmetry point at
+    0.4), seeds 0 to 2, 15 epochs, lr 0.03, lr_h 0.1. Measured: float SGD 96.4 % (97.2, 96.1,
+    95.8), in-memory SGD 22.6 % (17.8, 30.9, 18.9), TTv2 90.8 % (89.4, 88.9, 94.2). The seed spread
+    is a few points for TTv2 and about 7 for SGD, so the margins below hold for every seed."""
+    kw = dict(device="asymmetric soft bounds, 300 states", lr=0.03, lr_h=0.1)
+    for seed in range(3):
+        fp = _final_accuracy(digits, 15, seed, algorithm="float SGD", **kw)
+        sgd = _final_accuracy(digits, 15, seed, algorithm="analog SGD", **kw)
+        tt = _final_accuracy(digits, 15, seed, algorithm="TTv2", **kw)
+        assert fp > 0.94
+        assert sgd < fp - 0.3, (seed, fp, sgd)
+        assert tt > fp - 0.08, (seed, fp, tt)
+        assert tt > sgd + 0.3
+
+
+def test_same_seed_same_history_and_steps_compose(digits):
+    """A run is a pure function of its settings and seed: two runs agree exactly, and training one
+    epoch in uneven steps gives the one-step numbers."""
+    m = OnChipTraining(algorithm="c-TTv2", seed=4, read_noise=0.05, write_noise=3.0)
+    a, b = m.run(digits), m.run(digits)
+    a.step(digits.X_train.shape[0])
+    for n in (100, 37, digits.X_train.shape[0] - 137):
+        b.step(n)
+    pa, pb = a.history[-1], b.history[-1]
+    assert (pa.test_accuracy, pa.test_loss, pa.pulses) == (pb.test_accuracy, pb.test_loss, pb.pulses)
+    assert pa.train_loss == pytest.approx(pb.train_loss, rel=1e-12)   # summed in another order
+    for name in tk.TileState.NAMES:
+        for x, y in zip(getattr(a.state, name), getattr(b.state, name)):
+            np.testing.assert_array_equal(x, y)
+    c = OnChipTraining(algorithm="c-TTv2", seed=5, read_noise=0.05, write_noise=3.0).run(digits)
+    c.step(200)
+    assert not np.array_equal(c.state.C[0], b.state.C[0])
+
+
+def test_history_has_loss_accuracy_pulses_and_chip_time(digits):
+    h = OnChipTraining(algorithm="TTv2", lr_h=0.1, lr=0.03).train(2, digits=digits)
+    assert [p.epoch for p in h] == [1.0, 2.0]
+    assert h[1].pulses > h[0].pulses > 0
+    assert h[1].chip_time_s == pytest.approx(2 * h[0].chip_time_s)
+    assert h[1].train_loss < h[0].train_loss and 0.5 < h[1].test_accuracy <= 1.0
+
+
+def test_presets_set_the_device_and_given_values_win():
+    m = OnChipTraining(device="ReRAM-like, 1000 states")
+    assert (m.n_states, m.write_noise) == (1000, 56.0)
+    m.device = "ECRAM-like, near linear"
+    assert m.slope == DEVICE_PRESETS["ECRAM-like, near linear"]["slope"]
+    assert OnChipTraining(device="ReRAM-like, 1000 states", n_states=77).n_states == 77
+    assert all(p["source"] for p in DEVICE_PRESETS.values())
+
+
+@pytest.mark.parametrize("field, value", [("lr", 0.0), ("lr", -0.1), ("lr_h", 0.0), ("n_states", 1),
+                                          ("n_states", 0), ("transfer_every", 0), ("algorithm", "Adam")])
+def test_bad_settings_raise_naming_the_argument(field, value):
+    with pytest.raises(ValueError, match=field):
+        OnChipTraining(**{field: value})
+
+
+def test_symmetry_point_outside_the_weight_range_raises_naming_asymmetry(digits):
+    m = OnChipTraining(slope=0.3, asymmetry=0.5)
+    with pytest.raises(ValueError, match="asymmetry"):
+        m.run(digits)
+    with pytest.raises(ValueError, match="samples"):
+        OnChipTraining().run(digits).step(0)
