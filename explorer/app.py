@@ -6,7 +6,7 @@ session executes this script and gets its own models; nothing is shared.
 
 import panel as pn
 
-from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView
+from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 
 OVERVIEW = """
@@ -46,7 +46,11 @@ compensation, narrow the ADC, train the network hardware-aware, and watch accura
 against time with its Monte-Carlo band; below it, RRAM read disturb (unipolar against
 bipolar reading), Flash wear, or every technology in one plot.
 
-Coming in a later release: on-chip training.
+**Training**: the same network trained on the chip itself, on devices with few states and
+an up/down asymmetry: press Start and watch floating-point SGD, in-memory SGD and the
+Tiki-Taka variants learn side by side; move the asymmetry, the number of states or the
+reference offset and see which algorithm still learns, with the tiles' histograms and the
+device's update curve with its symmetry point.
 
 Every plot states what it shows, with its equation and its source. The same seed
 gives the same numbers here and in a notebook:
@@ -76,6 +80,7 @@ DASHBOARDS = (
     ("Crossbar", "xb", CrossbarView),
     ("Programming", "prog", ProgrammingView),
     ("Reliability", "rel", ReliabilityView),
+    ("Training", "train", TrainingView),
 )
 
 

@@ -1,7 +1,7 @@
 """Run once by ``panel serve --setup`` (see `explorer.cli`) before the server accepts visitors.
 
 Loads the compiled Numba kernels from their cache (or compiles them) by rendering every dashboard
-and switching it through every technology, so that no student pays for a first use: without it,
+and switching it through every technology (the Training dashboard trains a few samples instead), so that no student pays for a first use: without it,
 the slowest technology switches of the Crossbar tab in a fresh server took 10 to 13 s in the
 browser benchmark, against 0.1 to 0.7 s in a warm process.
 """
@@ -21,10 +21,13 @@ def warm_up():
     for _, _, cls in DASHBOARDS:
         view = cls()
         pn.panel(view).get_root(Document())
-        default = view.model.technology
-        for technology in view.model.param.technology.objects:
-            view.model.technology = technology
-        view.model.technology = default
+        if "technology" in view.model.param:
+            default = view.model.technology
+            for technology in view.model.param.technology.objects:
+                view.model.technology = technology
+            view.model.technology = default
+        if hasattr(view, "warm_up"):
+            view.warm_up()
     return time.perf_counter() - start
 
 

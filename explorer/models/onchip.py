@@ -80,8 +80,8 @@ class OnChipTraining(param.Parameterized):
     c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's step (relative).")
     write_noise = param.Number(0.0, bounds=(0.0, 200.0), doc=(
         "Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."))
-    lr = _positive("Learning rate", 0.05, "SGD learning rate of the network (per sample).", 10.0)
-    lr_h = _positive("Transfer rate", 0.05, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
+    lr = _positive("Learning rate", 0.03, "SGD learning rate of the network (per sample).", 10.0)
+    lr_h = _positive("Transfer rate", 0.1, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
     transfer_every = param.Integer(1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each).")
     reference_offset = param.Number(0.0, bounds=(0.0, 1.0), doc=(
         "Standard deviation of the reference R around the symmetry point (TTv2, c-TTv2): its calibration error."))
@@ -120,7 +120,7 @@ class OnChipTraining(param.Parameterized):
 
     def snapshot(self):
         """The settings as a plain dict (what a run is a pure function of)."""
-        return {k: v for k, v in self.param.values().items() if k != "name"}
+        return {k: getattr(self, k) for k in OnChipTraining.param if k != "name"}
 
     def run(self, digits=None):
         """A fresh `OnChipRun` of these settings."""

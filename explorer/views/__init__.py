@@ -9,5 +9,6 @@ from .devices import DevicesView
 from .encoding import EncodingView
 from .programming import ProgrammingView
 from .reliability import ReliabilityView
+from .training import TrainingView
 
-__all__ = ["CrossbarView", "DevicesView", "EncodingView", "ProgrammingView", "ReliabilityView"]
+__all__ = ["CrossbarView", "DevicesView", "EncodingView", "ProgrammingView", "ReliabilityView", "TrainingView"]

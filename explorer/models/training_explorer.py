@@ -1,0 +1,162 @@
+"""Model behind the Training dashboard: several on-chip trainings of the digits MLP side by side,
+on the same devices and seed, stepped and watched as they go (no Panel here).
+
+    ex = TrainingExplorer(device="asymmetric soft bounds, 300 states", epochs=10)
+    ex.step(500)                    # 500 more samples of every compared algorithm
+    ex.curves()["TTv2"]["test_accuracy"]
+    ex.weight_histograms()          # A, H and C of the focused algorithm (`algorithm`)
+    ex.update_curve()               # the device's mean response to up then down pulses
+
+The runs are state (`explorer.models.onchip.OnChipRun`): any change of a setting ends them, and
+new ones start at sample 0 on the next step or plot. The same settings and seed give the same
+curves however the runs are stepped.
+"""
+
+import numpy as np
+import param
+
+from ._serial import lock_of, serialized
+from .digits import load_digits
+from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining
+
+
+class TrainingExplorer(OnChipTraining):
+    """On-chip trainings of the digits MLP by the `compared` algorithms; `algorithm` is the one whose
+    tiles the histograms show."""
+
+    compared = param.ListSelector(default=["float SGD", "analog SGD", "TTv2", "c-TTv2", "AGAD"],
+                                  objects=list(ALGORITHMS), label="Algorithms", doc=(
+                                      "The algorithms trained side by side on the same devices and seed."))
+    progress = param.Integer(0, bounds=(0, None), precedence=-1, doc=(
+        "Samples each run has trained (state, not a setting: the plots follow it)."))
+
+    SETTINGS_WATCHED = tuple(n for n in OnChipTraining.param if n not in ("name", "device"))
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._runs = None
+        self._digits = None
+        self.param.watch(self._settings_changed, [*self.SETTINGS_WATCHED, "compared"])
+
+    # ------------------------------------------------------------------ runs
+
+    def _settings_changed(self, *events):
+        """A setting moved: the runs belong to the old settings and end."""
+        if all(e.name == "algorithm" for e in events) and self._runs is not None \
+                and self.algorithm in self._runs:
+            return                                  # only the histograms' focus moved
+        with lock_of(self):
+            self._runs = None
+        if self.progress == 0:
+            self.param.trigger("progress")
+        else:
+            self.progress = 0
+
+    def shown_algorithms(self):
+        """The compared algorithms, and the focused one if it is not among them."""
+        names = [a for a in ALGORITHMS if a in self.compared]
+        return names if self.algorithm in names else names + [self.algorithm]
+
+    @serialized
+    def runs(self):
+        """algorithm -> its `OnChipRun` (new runs if a setting changed since the last call)."""
+        if self._runs is None:
+            self.check()
+            base = self.snapshot()
+            if self._digits is None:
+                self._digits = load_digits()
+            self._runs = {a: OnChipTraining(**{**base, "algorithm": a}).run(self._digits)
+                          for a in self.shown_algorithms()}
+        return self._runs
+
+    @property
+    def total_samples(self):
+        """Samples of a whole run: `epochs` passes over the training split."""
+        run = next(iter(self.runs().values()))
+        return self.epochs * run.X.shape[0]
+
+    @property
+    def done(self):
+        return self.progress >= self.total_samples
+
+    def step(self, samples, notify=True):
+        """`samples` more samples of every run (fewer at the end); the plots follow `progress`
+        (set now, or by `notify()` later: a dashboard steps in a thread)."""
+        with lock_of(self):
+            runs = self.runs()
+            left = self.total_samples - next(iter(runs.values())).samples
+            n = min(int(samples), left)
+            if n > 0:
+                for run in runs.values():
+                    run.step(n)
+        if notify:
+            self.notify()
+
+    def notify(self):
+        """Set `progress` to the runs' sample count (the plots that follow it are redrawn)."""
+        with lock_of(self):
+            samples = next(iter(self.runs().values())).samples
+        if samples != self.progress:
+            self.progress = samples
+
+    def reset(self):
+        """Start the runs again at sample 0 (same settings and seed: the same curves)."""
+        with lock_of(self):
+            self._runs = None
+        self.param.trigger("progress") if self.progress == 0 else setattr(self, "progress", 0)
+
+    # ------------------------------------------------------------------ plot data
+
+    @serialized
+    def curves(self):
+        """algorithm -> dict of arrays over the points so far: epoch, test_accuracy (through the
+        read-out), test_loss, train_loss (mean over the samples since the previous point; NaN at 0),
+        pulses, chip_time_s."""
+        out = {}
+        for name, run in self.runs().items():
+            pts = run.points
+            out[name] = {k: np.array([getattr(p, k) for p in pts], dtype=float)
+                         for k in ("epoch", "test_accuracy", "test_loss", "train_loss", "pulses", "chip_time_s")}
+        return out
+
+    @serialized
+    def weight_histograms(self, bins=60):
+        """Histograms over both layers of the focused algorithm's tiles: C (the weights), A (the
+        fast tile, Tiki-Taka only) and H (the digital buffer in pulses, TTv2 variants only);
+        each a dict with edges, counts, and the symmetry point."""
+        run = self.runs()[self.algorithm]
+        st = run.state
+        edges = np.linspace(-1.0, 1.0, bins + 1)
+        out = {"symmetry_point": self.symmetry_point(), "algorithm": self.algorithm, "epoch": run.epoch}
+
+        def hist(arrays, e):
+            v = np.concatenate([a.ravel() for a in arrays])
+            return np.histogram(np.clip(v, e[0], e[-1]), e)[0]
+
+        out["C"] = {"edges": edges, "counts": hist(st.C, edges)}
+        if self.algorithm in ("TTv1", "TTv2", "c-TTv2", "AGAD"):
+            out["A"] = {"edges": edges, "counts": hist(st.A, edges)}
+        if self.algorithm in ("TTv2", "c-TTv2", "AGAD"):
+            h_edges = np.linspace(-1.0, 1.0, bins + 1)
+            out["H"] = {"edges": h_edges, "counts": hist(st.H, h_edges)}
+        return out
+
+    def update_curve(self, pulses=None):
+        """The device's mean response (no spread): the weight after k up pulses from -1, then k
+        down pulses; returns pulse numbers, weights, and the symmetry point (None if the device
+        has none inside the range)."""
+        dw = 2.0 / self.n_states
+        a, s = self.asymmetry, self.slope
+        n = int(pulses or min(3 * self.n_states, 30000))
+        w = np.empty(2 * n + 1)
+        w[0] = -1.0
+        for k in range(n):
+            w[k + 1] = min(w[k] + dw * (1 + a) * (1 - s * w[k]), 1.0)
+        for k in range(n, 2 * n):
+            w[k + 1] = max(w[k] - dw * (1 - a) * (1 + s * w[k]), -1.0)
+        sp = self.symmetry_point()
+        return {"pulse": np.arange(2 * n + 1, dtype=float), "w": w, "up_pulses": n,
+                "symmetry_point": sp if -1.0 < sp < 1.0 else None}
+
+
+__all__ = ["DEVICE_PRESETS", "TrainingExplorer"]

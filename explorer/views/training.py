@@ -1,0 +1,303 @@
+"""Training dashboard: the digits MLP trained on analog tiles by several algorithms side by side
+(floating-point SGD, in-memory SGD, Tiki-Taka v1, v2, chopped v2, AGAD) on the same devices and
+seed, with learning curves that stream while the runs go on, the tiles' histograms of the focused
+algorithm, and the device's update curve with its symmetry point.
+
+The runs step in a thread of the session's own (Start / Pause / Reset), so they go on while the
+person looks at another tab and never hold the server's event loop; a periodic callback of the
+session shows their new points (Panel runs it in the session's context, where page changes belong)."""
+
+import threading
+import time
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import Legend, LegendItem
+
+from ..models.onchip import ALGORITHMS, DEVICE_PRESETS
+from ..models.training_explorer import TrainingExplorer
+from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._widgets import control_widget
+
+STEP_SECONDS = 0.1
+"""Target wall time of one step of the runs (several curve updates per second)."""
+FIRST_SAMPLES = 64
+"""Samples of every run trained in the Start click's own handler: its point shows at once."""
+YIELD_SECONDS = 0.02
+"""The runs' thread waits this long after every step, so the server's event loop (which sends
+the page its changes) gets the interpreter lock."""
+MAX_CHUNK = 1438
+POLL_MS = 150
+"""Period of the session's callback that shows the runs' new points."""
+
+CURVES_TEXT = r"""Test accuracy (359 digits, read through the array's read-out: DAC, noise, ADC) and
+training loss (cross-entropy, mean since the last point) per algorithm, same devices and seed.
+In-memory SGD: $$W \mathrel{-}= \eta\,x\,\delta^T$$ by coincident pulse trains (Gokmen & Vlasov, Front. Neurosci. 2016);
+Tiki-Taka: gradients into a fast tile A, $$H \mathrel{+}= \eta_H (A_k - R_k)/\Delta w_{min}$$, $$\mathrm{trunc}(H)$$ pulses into C
+(Gokmen & Haensch 2020; Gokmen 2021; chopped and AGAD: Rasch et al., Nat. Commun. 2024)."""
+
+TILES_TEXT = r"""Histograms over both layers of the focused algorithm (the Histograms control): the
+weights C and the fast tile A on [-1, 1] with the symmetry point $$w^* = a/s$$ (dashed), and the
+digital buffer H in pulses (|H| < 1 after each transfer). In-memory SGD pulls C toward $$w^*$$;
+A rests at $$w^*$$ and the reference R is placed there (Gokmen 2021)."""
+
+DEVICE_TEXT = r"""Mean response of one device to up pulses from $$w=-1$$, then down pulses (no spread):
+$$\Delta w_\uparrow = \Delta w_{min}(1+a)(1-s\,w)$$, $$\Delta w_\downarrow = \Delta w_{min}(1-a)(1+s\,w)$$,
+$$\Delta w_{min} = 2/n_{states}$$; the steps are equal at the symmetry point $$w^* = a/s$$ (dashed).
+Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); presets from aihwkit's device zoo."""
+
+
+def _legend(plot, renderers):
+    items = [LegendItem(label=name, renderers=[r]) for name, r in renderers.items()]
+    legend = Legend(items=items, location="bottom_right", click_policy="hide", label_text_font_size="8pt",
+                    spacing=0, padding=4)
+    plot.figure.add_layout(legend)
+
+
+def curve_plots():
+    acc = LivePlot("epoch", "test accuracy", y_start=0.0)
+    loss = LivePlot("epoch", "training loss")
+    ra, rl = {}, {}
+    for k, name in enumerate(ALGORITHMS):
+        ra[name] = acc.line(f"acc {name}", line_width=2, line_color=PALETTE[k])
+        rl[name] = loss.line(f"loss {name}", line_width=2, line_color=PALETTE[k])
+    _legend(acc, ra)
+    _legend(loss, rl)
+    acc.figure.y_range.end = 1.0
+    return acc, loss
+
+
+def curve_data(view):
+    m = view.model
+    curves = m.curves()
+    acc, loss = {}, {}
+    summary = []
+    for name in ALGORITHMS:
+        c = curves.get(name)
+        if c is None:
+            acc[f"acc {name}"] = loss[f"loss {name}"] = {"x": np.zeros(0), "y": np.zeros(0)}
+            continue
+        acc[f"acc {name}"] = {"x": c["epoch"], "y": c["test_accuracy"]}
+        ok = np.isfinite(c["train_loss"])
+        loss[f"loss {name}"] = {"x": c["epoch"][ok], "y": c["train_loss"][ok]}
+        summary.append(f"{name} {c['test_accuracy'][-1]:.1%}")
+    epoch = next(iter(curves.values()))["epoch"][-1] if curves else 0.0
+    title = f"Epoch {epoch:.2f} of {m.epochs}: " + ", ".join(summary)
+    first = curves.get(m.algorithm) or next(iter(curves.values()))
+    cost = (f"{m.algorithm}: {int(first['pulses'][-1]):,} pulses, chip time "
+            f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)")
+    acc["title"], loss["title"] = title, cost
+    return acc, loss
+
+
+def tile_plots():
+    weights = LivePlot("weight (tile units)", "devices")
+    rc = weights.line("C", line_width=2, line_color=PALETTE[0])
+    ra = weights.line("A", line_width=1.5, line_color=PALETTE[1])
+    weights.span("symmetry", line_dash="dashed", line_color="gray")
+    _legend(weights, {"C (weights)": rc, "A (fast tile)": ra})
+    buffer = LivePlot("H (pulses)", "devices")
+    buffer.line("H", line_width=2, line_color=PALETTE[2])
+    return weights, buffer
+
+
+def tile_data(view):
+    h = view.model.weight_histograms()
+    empty = {"x": np.zeros(0), "y": np.zeros(0)}
+
+    def outline(key):
+        if key not in h:
+            return empty
+        x, y = step_outline(h[key]["edges"], h[key]["counts"])
+        return {"x": x, "y": y}
+
+    tiles = "C and A" if "A" in h else "C (no fast tile)"
+    return ({"title": f"{h['algorithm']} at epoch {h['epoch']:.2f}: {tiles}; symmetry point {h['symmetry_point']:.2f}",
+             "C": outline("C"), "A": outline("A"), "symmetry": float(h["symmetry_point"])},
+            {"title": "Digital buffer H" if "H" in h else f"{h['algorithm']} has no buffer H",
+             "H": outline("H")})
+
+
+def device_plots():
+    plot = LivePlot("pulse number", "weight")
+    plot.line("response", line_width=2)
+    plot.span("symmetry", dimension="width", line_dash="dashed", line_color="gray")
+    return plot
+
+
+def device_data(view):
+    m = view.model
+    u = m.update_curve()
+    sp = u["symmetry_point"]
+    where = f"symmetry point w* = {sp:.2f}" if sp is not None else "no symmetry point inside the range"
+    return {"title": f"{m.n_states} states, a = {m.asymmetry:.2f}, s = {m.slope:.2f}: {where}",
+            "response": {"x": u["pulse"], "y": u["w"]}, "symmetry": sp}
+
+
+PROGRESS = ("progress",)
+CHARTS = (
+    Chart("Learning curves", curve_plots, (Part(curve_data, PROGRESS),), CURVES_TEXT),
+    Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
+    Chart("Device update curve", device_plots, (Part(device_data, ("n_states", "asymmetry", "slope")),), DEVICE_TEXT),
+)
+"""Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
+curves and tiles follow `progress` alone; the device curve follows the device's own settings."""
+
+
+class TrainingView(LiveDashboard):
+    """The Training dashboard for one `TrainingExplorer` model."""
+
+    model = param.ClassSelector(class_=TrainingExplorer, doc="The model the controls drive.")
+
+    CONTROLS = {
+        "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise"),
+        "Algorithm": ("compared", "algorithm", "lr", "lr_h", "transfer_every", "reference_offset", "chopper_p", "bl"),
+        "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
+        "Length and seed": ("epochs", "seed"),
+    }
+    """The model's parameters shown as controls, by section (one place to add one)."""
+    LABELS = {"algorithm": "Histograms of", "epochs": "Epochs", "seed": "Seed"}
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        m = self.model
+        self._widgets = {}
+        for names in self.CONTROLS.values():
+            for name in names:
+                if name == "compared":
+                    self._widgets[name] = pn.widgets.CheckBoxGroup.from_param(m.param.compared, inline=False)
+                elif name == "seed":
+                    self._widgets[name] = pn.widgets.IntInput.from_param(m.param.seed, sizing_mode="stretch_width")
+                else:
+                    kw = {"label": self.LABELS[name]} if name in self.LABELS else {}
+                    self._widgets[name] = control_widget(m, name, **kw)
+        self._start = pn.widgets.Button(label="Start", button_type="primary", width=90)
+        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
+        self._reset = pn.widgets.Button(label="Reset", width=90)
+        self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
+        self._status = pn.pane.Markdown("*Ready: press Start.*", sizing_mode="stretch_width")
+        self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._start.on_click(lambda _: self.start())
+        self._pause.on_click(lambda _: self.pause())
+        self._reset.on_click(lambda _: self.reset())
+        self._running = threading.Event()
+        self._driver = self._poller = None
+        m.param.watch(self._show_progress, "progress")
+        m.param.watch(self._show_source, "device")
+        self._show_source()
+
+    # -------------------------------------------------------------- the runs
+
+    def start(self):
+        """Step the runs in a thread of this session's own until they are done or paused."""
+        if self._driver is not None and self._driver.is_alive():
+            return
+        m = self.model
+        try:
+            m.check()
+        except ValueError as exc:          # a symmetry point outside the range: said, nothing lost
+            self._status.object = f"*Cannot start: {exc}*"
+            return
+        if m.done:
+            m.reset()
+        self._running.set()
+        self._set_buttons(running=True)
+        if self._served():
+            # The first samples here, in the click's own handler: their point shows at once.
+            m.step(FIRST_SAMPLES)
+        self._driver = threading.Thread(target=self._drive, name="training-run", daemon=True)
+        self._driver.start()
+        if self._served() and (self._poller is None or not self._poller.running):
+            self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+
+    def pause(self):
+        self._running.clear()
+
+    def warm_up(self):
+        """Train a few samples and start again (the server's warm-up: loads the digits and the
+        compiled training kernels before the first visitor presses Start)."""
+        self.model.step(8)
+        self.model.reset()
+
+    def reset(self):
+        self._running.clear()
+        if self._driver is not None:
+            self._driver.join(timeout=5.0)
+        self.model.reset()
+        self._set_buttons(running=False)
+
+    def _drive(self):
+        """Step the runs in chunks of about STEP_SECONDS; the page learns of each step from its
+        own periodic callback (`_poll`); without a served page the thread tells the model."""
+        chunk = 32
+        served = self._served()
+        try:
+            while self._running.is_set() and not self._session_gone() and not self.model.done:
+                started = time.perf_counter()
+                self.model.step(chunk, notify=not served)
+                took = time.perf_counter() - started
+                chunk = int(np.clip(chunk * STEP_SECONDS / max(took, 1e-3), 8, MAX_CHUNK))
+                if served:
+                    time.sleep(YIELD_SECONDS)
+        finally:
+            self._running.clear()
+            if not served:
+                self._poll()
+
+    def _poll(self):
+        """Show the runs' new points (`model.notify`); stop polling once the thread is gone."""
+        self.model.notify()
+        alive = self._driver is not None and self._driver.is_alive() and self._driver is not threading.current_thread()
+        if not alive:
+            self._set_buttons(running=False)
+            self._show_progress()
+            if self._poller is not None:
+                self._poller.stop()
+
+    def _set_buttons(self, running):
+        self._start.disabled = running
+        self._pause.disabled = not running
+
+    def _show_progress(self, *events):
+        m = self.model
+        try:
+            total = m.total_samples
+        except ValueError as exc:
+            self._status.object = f"*{exc}*"
+            return
+        done = m.progress
+        state = "finished" if done >= total else ("running" if self._running.is_set() else
+                                                  "paused" if done else "ready: press Start")
+        self._progress.value = int(100 * min(done / total, 1.0))
+        self._status.object = f"*{done:,} of {total:,} samples per algorithm ({done / (total / m.epochs):.2f} epochs), {state}.*"
+
+    def _show_source(self, *events):
+        self._source.object = f"<small>{DEVICE_PRESETS[self.model.device]['source']}</small>"
+
+    def _on_session_destroyed(self, session_context):
+        self._running.clear()
+        super()._on_session_destroyed(session_context)
+
+    # -------------------------------------------------------------- layout
+
+    def widgets(self):
+        return dict(self._widgets)
+
+    def charts(self):
+        return CHARTS
+
+    def synced(self):
+        names = [n for names in self.CONTROLS.values() for n in names]
+        return [(self.model, names)]
+
+    def controls(self):
+        w = self._widgets
+        sections = []
+        for title, names in self.CONTROLS.items():
+            sections.append(f"### {title}")
+            sections.extend(w[n] for n in names)
+            if title == "Device":
+                sections.append(self._source)
+        return pn.Column("### Run", pn.Row(self._start, self._pause, self._reset), self._progress, self._status,
+                         *sections, width=320)

@@ -1,0 +1,60 @@
+"""Browser test of the Training tab: the real `panel serve` app in headless Chromium. Start streams
+the learning curves of every compared algorithm, the runs go on while the person visits another
+tab, Pause holds them, and a shared link restores the device and the algorithm's settings."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from test_browser import TITLES_JS, open_page, wait_for_title
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 90000
+EPOCH = r"^Epoch (\d+\.\d\d) of (\d+): "
+
+
+def tab(page, name):
+    return page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).first
+
+
+def epoch(page):
+    found = [re.match(EPOCH, t) for t in page.evaluate(TITLES_JS)]
+    found = [float(m.group(1)) for m in found if m]
+    assert len(found) == 1, page.evaluate(TITLES_JS)
+    return found[0]
+
+
+def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, served_app):
+    page, errors = open_page(browser, served_app + "?tab=6&train.epochs=40", ready="Learning curves")
+    wait_for_title(page, EPOCH.replace(r"(\d+\.\d\d)", "0.00"), timeout=TIMEOUT)
+    page.get_by_role("button", name="Start").click()
+    wait_for_title(page, r"^Epoch (0\.[1-9]\d|[1-9]\d*\.\d\d) of 40: float SGD \d+\.\d%, analog SGD \d+\.\d%, "
+                         r"TTv2 \d+\.\d%, c-TTv2 \d+\.\d%, AGAD \d+\.\d%$", timeout=TIMEOUT)
+    before = epoch(page)
+    tab(page, "Crossbar").click()                    # the runs go on meanwhile
+    page.wait_for_timeout(1500)
+    tab(page, "Training").click()
+    wait_for_title(page, EPOCH, timeout=TIMEOUT)
+    page.wait_for_timeout(500)
+    assert epoch(page) > before
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
+    page.wait_for_timeout(500)
+    held = epoch(page)
+    page.wait_for_timeout(1500)
+    assert epoch(page) == held > 0
+    expect(page.get_by_text(re.compile(r"samples per algorithm \(\d+\.\d\d epochs\), paused"))).to_be_visible()
+    wait_for_title(page, r"^TTv2 at epoch \d+\.\d\d: C and A; symmetry point 0\.40$", timeout=TIMEOUT)
+    assert errors == []
+    page.close()
+
+
+def test_a_shared_link_restores_the_device_and_the_reference_offset(browser, served_app):
+    page, errors = open_page(browser, served_app + "?tab=6&train.n_states=123&train.asymmetry=0.25"
+                             "&train.reference_offset=0.2", ready="Learning curves")
+    wait_for_title(page, r"^123 states, a = 0\.25, s = 1\.00: symmetry point w\* = 0\.25$", timeout=TIMEOUT)
+    expect(page.get_by_text("Reference offset: 0.2", exact=False)).to_be_visible(timeout=TIMEOUT)
+    assert errors == []
+    page.close()
