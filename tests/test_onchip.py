@@ -101,18 +101,32 @@ def _final_accuracy(digits, epochs, seed, **settings):
 
 def test_sgd_falls_far_below_float_and_tiki_taka_comes_close(digits):
     """The issue's first must-show, on the strongly asymmetric preset (300 states, symmetry point at
-    0.4), seeds 0 to 2, 15 epochs, lr 0.03, lr_h 0.1. Measured: float SGD 96.4 % (97.2, 96.1,
-    95.8), in-memory SGD 22.6 % (17.8, 30.9, 18.9), TTv2 90.8 % (89.4, 88.9, 94.2). The seed spread
-    is a few points for TTv2 and about 7 for SGD, so the margins below hold for every seed."""
-    kw = dict(device="asymmetric soft bounds, 300 states", lr=0.03, lr_h=0.1)
+    0.4), seeds 0 to 2, 15 epochs, the defaults (lr 0.03, lr_h 0.01). Measured: float SGD 96.4 %
+    (97.2, 96.1, 95.8), in-memory SGD 22.6 % (17.8, 30.9, 18.9), TTv2 92.1 % (91.6, 92.5, 92.2).
+    The seed spread is about a point for TTv2 and float, 7 for SGD: the margins hold for every seed."""
+    kw = dict(device="asymmetric soft bounds, 300 states")
     for seed in range(3):
         fp = _final_accuracy(digits, 15, seed, algorithm="float SGD", **kw)
         sgd = _final_accuracy(digits, 15, seed, algorithm="analog SGD", **kw)
         tt = _final_accuracy(digits, 15, seed, algorithm="TTv2", **kw)
         assert fp > 0.94
         assert sgd < fp - 0.3, (seed, fp, sgd)
-        assert tt > fp - 0.08, (seed, fp, tt)
+        assert tt > fp - 0.07, (seed, fp, tt)
         assert tt > sgd + 0.3
+
+
+def test_ttv2_degrades_with_the_reference_offset_and_agad_does_not(digits):
+    """The issue's second must-show (defaults, 15 epochs, seeds 0 to 2). Measured at reference
+    offset 0 / 0.2 / 0.5 / 0.8: TTv2 92.1 / 89.6 / 78.8 / 61.6 %, c-TTv2 90.4 / 88.9 / 80.5 / 62.5 %,
+    AGAD 91.0 % at every offset (its reference is the mean of A's reads over the previous chopper
+    period, so no reference array, and no offset, enters). Tested at 0 and 0.5: TTv2 loses 10.9 to
+    15.6 points per seed, so more than 6; AGAD at 0.5 is above TTv2 at 0.5 by 9.5 to 14.3 points."""
+    for seed in range(3):
+        tt0 = _final_accuracy(digits, 15, seed, algorithm="TTv2", reference_offset=0.0)
+        tt5 = _final_accuracy(digits, 15, seed, algorithm="TTv2", reference_offset=0.5)
+        agad5 = _final_accuracy(digits, 15, seed, algorithm="AGAD", reference_offset=0.5)
+        assert tt5 < tt0 - 0.06, (seed, tt0, tt5)
+        assert agad5 > tt5 + 0.05, (seed, tt5, agad5)
 
 
 def test_same_seed_same_history_and_steps_compose(digits):
@@ -135,7 +149,7 @@ def test_same_seed_same_history_and_steps_compose(digits):
 
 
 def test_history_has_loss_accuracy_pulses_and_chip_time(digits):
-    h = OnChipTraining(algorithm="TTv2", lr_h=0.1, lr=0.03).train(2, digits=digits)
+    h = OnChipTraining(algorithm="TTv2").train(2, digits=digits)
     assert [p.epoch for p in h] == [1.0, 2.0]
     assert h[1].pulses > h[0].pulses > 0
     assert h[1].chip_time_s == pytest.approx(2 * h[0].chip_time_s)
@@ -164,3 +178,42 @@ def test_symmetry_point_outside_the_weight_range_raises_naming_asymmetry(digits)
         m.run(digits)
     with pytest.raises(ValueError, match="samples"):
         OnChipTraining().run(digits).step(0)
+
+
+def test_explorer_trains_the_compared_algorithms_side_by_side_and_a_setting_ends_the_runs():
+    from explorer.models.training_explorer import TrainingExplorer
+    ex = TrainingExplorer(epochs=1, compared=["float SGD", "TTv2"], algorithm="AGAD")
+    ex.step(300)
+    assert ex.progress == 300 and set(ex.curves()) == {"float SGD", "TTv2", "AGAD"}   # the focus trains too
+    c = ex.curves()["TTv2"]
+    assert list(c["epoch"]) == [0.0, 300 / 1438] and np.isnan(c["train_loss"][0])
+    h = ex.weight_histograms()
+    n = sum(a.size for a in ex.runs()["AGAD"].state.C)
+    assert h["C"]["counts"].sum() == h["A"]["counts"].sum() == h["H"]["counts"].sum() == n
+    ex.algorithm = "TTv2"                      # only the histograms' focus: the runs stay
+    assert ex.progress == 300
+    ex.step(5000)
+    assert ex.done and ex.progress == 1438
+    ex.asymmetry = 0.2                         # a setting: the runs end
+    assert ex.progress == 0 and ex.curves()["TTv2"]["epoch"].tolist() == [0.0]
+    u = ex.update_curve()
+    assert u["symmetry_point"] == pytest.approx(0.2)
+    # the mean response crosses its symmetry point where up and down steps are equal
+    w = u["w"][: u["up_pulses"] + 1]
+    assert w[0] == -1.0 and w[-1] > 0.95 and np.all(np.diff(w) > 0)
+
+
+def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
+    from explorer.views.training import TrainingView
+    v = TrainingView()
+    v.model.param.update(epochs=1, compared=["TTv2"])
+    v.plots()
+    v.start()
+    v._driver.join(timeout=60)
+    assert v.model.done and "finished" in v._status.object
+    title = v._plots["Learning curves"][0].figure.title.text
+    assert title.startswith("Epoch 1.00 of 1: TTv2 ")
+    v.model.param.update(slope=0.2, asymmetry=0.5)       # symmetry point 2.5: outside the range
+    v.start()
+    assert "Cannot start" in v._status.object and "asymmetry" in v._status.object
+    assert not v._running.is_set() and not v._driver.is_alive() and v.model.progress == 0

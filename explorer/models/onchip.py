@@ -81,11 +81,11 @@ class OnChipTraining(param.Parameterized):
     write_noise = param.Number(0.0, bounds=(0.0, 200.0), doc=(
         "Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."))
     lr = _positive("Learning rate", 0.03, "SGD learning rate of the network (per sample).", 10.0)
-    lr_h = _positive("Transfer rate", 0.1, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
+    lr_h = _positive("Transfer rate", 0.01, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
     transfer_every = param.Integer(1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each).")
     reference_offset = param.Number(0.0, bounds=(0.0, 1.0), doc=(
         "Standard deviation of the reference R around the symmetry point (TTv2, c-TTv2): its calibration error."))
-    chopper_p = param.Number(0.1, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD).")
+    chopper_p = param.Number(0.05, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD).")
     bl = param.Integer(31, bounds=(1, 64), doc="Slots of each pulse train.")
     read_noise = param.Number(0.02, bounds=(0.0, 1.0), doc=(
         "Additive output noise of each read, in units of a full-scale input times a unit weight."))

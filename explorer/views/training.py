@@ -172,7 +172,7 @@ class TrainingView(LiveDashboard):
                 else:
                     kw = {"label": self.LABELS[name]} if name in self.LABELS else {}
                     self._widgets[name] = control_widget(m, name, **kw)
-        self._start = pn.widgets.Button(label="Start", button_type="primary", width=90)
+        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
         self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
         self._reset = pn.widgets.Button(label="Reset", width=90)
         self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
