@@ -269,6 +269,16 @@ def report(rows, renders_ms, log=print):
 PROGRAMMING_URL = "?tab=4&prog.size={size}&prog.method={method}&prog.max_iterations=5000&prog.learning_rate=0.001&prog.seed={seed}"
 """The Programming tab with a run that goes on until paused (GDP at a learning rate too small to converge)."""
 
+TRAINING_URL = "?tab=6&train.epochs=1000&train.seed={seed}"
+"""The Training tab with runs that go on until paused (1,000 epochs)."""
+
+RUNS = {
+    # tab: (URL with {size}, {method}, {seed}; title of the run's plot before Start; title pattern
+    # of a new point, group 1 > 0 after Start)
+    "Programming": (PROGRAMMING_URL, r"iteration 0: MVM", r"iteration (\d+): MVM"),
+    "Training": (TRAINING_URL, r"^Epoch 0\.00 of", r"^Epoch (\d+\.\d\d) of"),
+}
+
 _TITLES = f"({TITLES_JS.strip()})()"
 
 _WATCH_RUN_JS = """() => {
@@ -279,29 +289,30 @@ _WATCH_RUN_JS = """() => {
     window.__watch = setInterval(() => {
         if (t0 === null) return;
         for (const t of %s) {
-            const m = /iteration (\\d+): MVM/.exec(t);
+            const m = new RegExp(PATTERN).exec(t);
             if (m && +m[1] > 0 && !seen.has(t)) { seen.add(t); window.__updates.push(performance.now() - t0); }
         }
     }, 5);
 }""" % _TITLES
 
 
-def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0):
-    """On the Programming tab, one page at a time: the time from the Start button's pointerdown to
-    the first new convergence point in the page (ms), and the curve updates per second after it
+def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0, tab="Programming"):
+    """On the Programming (or Training) tab, one page at a time: the time from the Start button's
+    pointerdown to the first new point in the page (ms), and the curve updates per second after it
     over `watch_s`. Returns ``(first_ms, updates_per_s)``, one entry per page."""
     from playwright.sync_api import sync_playwright
 
+    template, ready, point = RUNS[tab]
     first, rates = [], []
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         for k in range(pages):
             page = browser.new_page()
-            page.goto(url + PROGRAMMING_URL.format(size=size, method=method, seed=k))
-            page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => /iteration 0: MVM/.test(t))",
+            page.goto(url + template.format(size=size, method=method, seed=k))
+            page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => new RegExp({ready!r}).test(t))",
                                    timeout=120000)
             page.wait_for_timeout(1500)
-            page.evaluate(_WATCH_RUN_JS)
+            page.evaluate(_WATCH_RUN_JS.replace("PATTERN", repr(point)))
             page.locator(".bk-btn", has_text="Start").first.click()
             page.wait_for_timeout(1000 * watch_s)
             ups = page.evaluate("() => window.__updates")
@@ -314,17 +325,18 @@ def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0):
     return first, rates
 
 
-def stream_run(url, seconds, size=256):
-    """Open the Programming tab at `url`, start a GDP run on `size` x `size` that does not converge,
-    print ``RUNNING`` and keep the page open for `seconds` (another session's load for
-    ``--while-streaming``)."""
+def stream_run(url, seconds, size=256, tab="Programming"):
+    """Open the Programming tab at `url`, start a GDP run on `size` x `size` that does not converge
+    (or the Training tab's runs of 1,000 epochs), print ``RUNNING`` and keep the page open for
+    `seconds` (another session's load for ``--while-streaming``)."""
     from playwright.sync_api import sync_playwright
 
+    template, ready, _ = RUNS[tab]
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         page = browser.new_page()
-        page.goto(url + PROGRAMMING_URL.format(size=size, method="gdp", seed=0))
-        page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => /iteration 0: MVM/.test(t))",
+        page.goto(url + template.format(size=size, method="gdp", seed=0))
+        page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => new RegExp({ready!r}).test(t))",
                                timeout=120000)
         page.locator(".bk-btn", has_text="Start").first.click()
         print("RUNNING", flush=True)
@@ -341,17 +353,23 @@ def main(argv=None):
     parser.add_argument("--programming", action="store_true", help=(
         "measure the Programming tab instead: Start to first convergence point, and curve updates "
         "per second (GDP on 64 x 64, six pages in turn)"))
-    parser.add_argument("--while-streaming", action="store_true", help=(
-        "measure the controls while another session (a second Chromium) streams a GDP run on 256 x 256"))
-    parser.add_argument("--stream-run", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
+    parser.add_argument("--training", action="store_true", help=(
+        "measure the Training tab instead: Start to first curve point, and curve updates per second "
+        "(the default runs, six pages in turn)"))
+    parser.add_argument("--while-streaming", nargs="?", const="Programming", choices=list(RUNS), help=(
+        "measure the controls while another session (a second Chromium) streams a run: GDP on "
+        "256 x 256 (Programming, the default) or the Training tab's runs"))
+    parser.add_argument("--stream-run", nargs=3, metavar=("URL", "SECONDS", "TAB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stream_run:
-        stream_run(args.stream_run[0], float(args.stream_run[1]))
+        stream_run(args.stream_run[0], float(args.stream_run[1]), tab=args.stream_run[2])
         return
-    if args.programming:
+    if args.programming or args.training:
+        tab = "Training" if args.training else "Programming"
         def measure(url):
-            first, rates = programming_run_latency(url)
-            print(f"Programming tab, GDP 64 x 64: first point after Start {', '.join(f'{t:.0f}' for t in first)} ms "
+            first, rates = programming_run_latency(url, tab=tab)
+            what = "Training tab, default runs" if args.training else "Programming tab, GDP 64 x 64"
+            print(f"{what}: first point after Start {', '.join(f'{t:.0f}' for t in first)} ms "
                 f"(median {statistics.median(first):.0f}); curve updates per second "
                 f"{', '.join(f'{r:.1f}' for r in rates)} (median {statistics.median(rates):.1f})", flush=True)
         if args.url:
@@ -369,12 +387,13 @@ def main(argv=None):
             return run(url, tabs, args.repeats, args.renders)
         import subprocess
         import sys
-        other = subprocess.Popen([sys.executable, "-m", "explorer.browser_benchmark", "--stream-run", url, "3600"],
-                                 stdout=subprocess.PIPE, text=True)
+        other = subprocess.Popen([sys.executable, "-m", "explorer.browser_benchmark", "--stream-run", url, "3600",
+                                  args.while_streaming], stdout=subprocess.PIPE, text=True)
         try:
             if other.stdout.readline().strip() != "RUNNING":
                 raise RuntimeError("the streaming session did not start its run")
-            print("Another session streams a GDP run on 256 x 256 meanwhile.", flush=True)
+            what = "a GDP run on 256 x 256" if args.while_streaming == "Programming" else "the Training tab's runs"
+            print(f"Another session streams {what} meanwhile.", flush=True)
             return run(url, tabs, args.repeats, args.renders)
         finally:
             other.terminate()
