@@ -35,6 +35,11 @@ FINGERPRINT_JS = """
 """
 
 
+def tab(page, name):
+    """The app's tab header `name`."""
+    return page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).first
+
+
 def wait_for_title(page, pattern, timeout=90000):
     """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`."""
     page.wait_for_function(

@@ -7,16 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_browser import TITLES_JS, open_page, wait_for_title
+from test_browser import TITLES_JS, open_page, tab, wait_for_title
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 90000
 EPOCH = r"^Epoch (\d+\.\d\d) of (\d+): "
-
-
-def tab(page, name):
-    return page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).first
 
 
 def epoch(page):

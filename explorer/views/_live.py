@@ -581,4 +581,39 @@ class LiveDashboard(pn.viewable.Viewer):
         return pn.param.ParamFunction(render, lazy=True, sizing_mode="stretch_width")
 
 
-__all__ = ["PALETTE", "Chart", "Part", "LiveDashboard", "LivePlot", "lines", "positive", "step_outline"]
+class RunButtons:
+    """Start / Pause / Reset of a run that steps in a thread of the session's own (a mixin of the
+    dashboards with runs: Programming, Training). The dashboard defines `start()`, sets
+    `self._driver` to the stepping thread, and its model has `reset()`."""
+
+    def _make_run_buttons(self):
+        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
+        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
+        self._reset = pn.widgets.Button(label="Reset", width=90)
+        self._start.on_click(lambda _: self.start())
+        self._pause.on_click(lambda _: self.pause())
+        self._reset.on_click(lambda _: self.reset())
+        self._running = threading.Event()
+        self._driver = None
+
+    def run_buttons(self):
+        return pn.Row(self._start, self._pause, self._reset)
+
+    def pause(self):
+        self._running.clear()
+
+    def reset(self):
+        """Stop the run's thread and start the run again from its beginning."""
+        self._running.clear()
+        if self._driver is not None:
+            self._driver.join(timeout=5.0)
+        self.model.reset()
+        self._set_buttons(running=False)
+
+    def _set_buttons(self, running):
+        self._start.disabled = running
+        self._pause.disabled = not running
+
+
+__all__ = ["PALETTE", "Chart", "Part", "LiveDashboard", "LivePlot", "RunButtons", "lines", "positive",
+           "step_outline"]

@@ -14,7 +14,7 @@ import panel as pn
 import param
 
 from ..models.programming_explorer import RUN_METHODS, ProgrammingExplorer
-from ._live import Chart, LiveDashboard, LivePlot, Part, positive, step_outline
+from ._live import Chart, LiveDashboard, LivePlot, Part, RunButtons, positive, step_outline
 from ._widgets import control_widget, throttled_slider
 
 STEP_SECONDS = 0.1
@@ -128,7 +128,7 @@ def comparison_markdown(rows):
     return "\n".join([head, rule, *body])
 
 
-class ProgrammingView(LiveDashboard):
+class ProgrammingView(RunButtons, LiveDashboard):
     """The Programming dashboard for one `ProgrammingExplorer` model."""
 
     model = param.ClassSelector(class_=ProgrammingExplorer, doc="The model the controls drive.")
@@ -145,19 +145,13 @@ class ProgrammingView(LiveDashboard):
             "log10_wire_resistance": throttled_slider(m, "log10_wire_resistance", label="Wire resistance (log10 Ω)"),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
         }
-        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
-        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
-        self._reset = pn.widgets.Button(label="Reset", width=90)
+        self._make_run_buttons()
         self._compare = pn.widgets.Button(label="Compare the methods", **stretch)
         self._progress = pn.indicators.Progress(value=0, max=100, **stretch)
         self._status = pn.pane.Markdown("*Ready: press Start.*", **stretch)
         self._table = pn.pane.Markdown("", **stretch)
-        self._start.on_click(lambda _: self.start())
-        self._pause.on_click(lambda _: self.pause())
-        self._reset.on_click(lambda _: self.reset())
         self._compare.on_click(lambda _: self.compare())
-        self._running = threading.Event()
-        self._driver = self._comparer = self._poller = None
+        self._comparer = self._poller = None
         self._comparison = None
         m.param.watch(self._show_progress, "iteration")
 
@@ -179,16 +173,6 @@ class ProgrammingView(LiveDashboard):
         self._driver = threading.Thread(target=self._drive, name="programming-run", daemon=True)
         self._driver.start()
         self._watch_threads()
-
-    def pause(self):
-        self._running.clear()
-
-    def reset(self):
-        self._running.clear()
-        if self._driver is not None:
-            self._driver.join(timeout=5.0)
-        self.model.reset()
-        self._set_buttons(running=False)
 
     def _drive(self):
         """Step the model in chunks of about STEP_SECONDS. The page learns of each step from its
@@ -239,10 +223,6 @@ class ProgrammingView(LiveDashboard):
         if not (run_alive or compare_alive) and self._poller is not None:
             self._poller.stop()
 
-    def _set_buttons(self, running):
-        self._start.disabled = running
-        self._pause.disabled = not running
-
     def _show_progress(self, *events):
         m = self.model
         h = m.convergence()
@@ -290,7 +270,7 @@ class ProgrammingView(LiveDashboard):
     def controls(self):
         w, r, k = self._widgets, self.read_widgets, self._method
         return pn.Column(
-            "### Run", pn.Row(self._start, self._pause, self._reset), self._progress, self._status,
+            "### Run", self.run_buttons(), self._progress, self._status,
             "### Method", *k.values(),
             "### Array", w["technology"], w["size"], w["seed"],
             "### Read-out", *r.values(), w["log10_wire_resistance"],

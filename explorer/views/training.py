@@ -18,7 +18,7 @@ from bokeh.models import Legend, LegendItem
 
 from ..models.onchip import ALGORITHMS, DEVICE_PRESETS
 from ..models.training_explorer import TrainingExplorer
-from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, RunButtons, step_outline
 from ._widgets import control_widget
 
 STEP_SECONDS = 0.1
@@ -152,7 +152,7 @@ CHARTS = (
 curves and tiles follow `progress` alone; the device curve follows the device's own settings."""
 
 
-class TrainingView(LiveDashboard):
+class TrainingView(RunButtons, LiveDashboard):
     """The Training dashboard for one `TrainingExplorer` model."""
 
     model = param.ClassSelector(class_=TrainingExplorer, doc="The model the controls drive.")
@@ -179,17 +179,11 @@ class TrainingView(LiveDashboard):
                 else:
                     kw = {"label": self.LABELS[name]} if name in self.LABELS else {}
                     self._widgets[name] = control_widget(m, name, **kw)
-        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
-        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
-        self._reset = pn.widgets.Button(label="Reset", width=90)
+        self._make_run_buttons()
         self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown("*Ready: press Start.*", sizing_mode="stretch_width")
         self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self._start.on_click(lambda _: self.start())
-        self._pause.on_click(lambda _: self.pause())
-        self._reset.on_click(lambda _: self.reset())
-        self._running = threading.Event()
-        self._driver = self._poller = None
+        self._poller = None
         m.param.watch(self._show_progress, "progress")
         m.param.watch(self._show_source, "device")
         self._show_source()
@@ -218,21 +212,11 @@ class TrainingView(LiveDashboard):
         if self._served() and (self._poller is None or not self._poller.running):
             self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
 
-    def pause(self):
-        self._running.clear()
-
     def warm_up(self):
         """Train a few samples and start again (the server's warm-up: loads the digits and the
         compiled training kernels before the first visitor presses Start)."""
         self.model.step(8)
         self.model.reset()
-
-    def reset(self):
-        self._running.clear()
-        if self._driver is not None:
-            self._driver.join(timeout=5.0)
-        self.model.reset()
-        self._set_buttons(running=False)
 
     def _drive(self):
         """Step the runs in chunks of about STEP_SECONDS; the page learns of each step from its
@@ -265,10 +249,6 @@ class TrainingView(LiveDashboard):
             self._show_progress()
             if self._poller is not None:
                 self._poller.stop()
-
-    def _set_buttons(self, running):
-        self._start.disabled = running
-        self._pause.disabled = not running
 
     def _show_progress(self, *events):
         m = self.model
@@ -310,5 +290,5 @@ class TrainingView(LiveDashboard):
             sections.extend(w[n] for n in names)
             if title == "Device":
                 sections.append(self._source)
-        return pn.Column("### Run", pn.Row(self._start, self._pause, self._reset), self._progress, self._status,
+        return pn.Column("### Run", self.run_buttons(), self._progress, self._status,
                          *sections, width=320)
