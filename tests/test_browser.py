@@ -35,6 +35,15 @@ FINGERPRINT_JS = """
 """
 
 
+def title_number(page, pattern, group=1):
+    """The number in group `group` of the one plot title matching `pattern` (fails unless exactly
+    one title matches)."""
+    found = [re.match(pattern, t) for t in page.evaluate(TITLES_JS)]
+    found = [float(m.group(group)) for m in found if m]
+    assert len(found) == 1, page.evaluate(TITLES_JS)
+    return found[0]
+
+
 def tab(page, name):
     """The app's tab header `name`."""
     return page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).first

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_browser import TITLES_JS, open_page, tab, wait_for_title
+from test_browser import open_page, tab, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +16,7 @@ CONVERGENCE = r"^(one-shot|verify|gdp), iteration (\d+): MVM error"
 
 
 def iteration(page):
-    found = [re.match(CONVERGENCE, t) for t in page.evaluate(TITLES_JS)]
-    found = [int(m.group(2)) for m in found if m]
-    assert len(found) == 1, page.evaluate(TITLES_JS)
-    return found[0]
+    return int(title_number(page, CONVERGENCE, 2))
 
 
 def test_start_streams_the_run_pause_holds_it_and_it_goes_on_in_another_tab(browser, served_app):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from test_browser import TITLES_JS, nudge, open_page, wait_for_title
+from test_browser import nudge, open_page, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
 
@@ -14,10 +14,7 @@ YEAR_TITLE = r"^PCM, (no|global) drift compensation, 10 chips: ([0-9.]+)% at 1 y
 
 
 def year_accuracy(page):
-    found = [re.match(YEAR_TITLE, t) for t in page.evaluate(TITLES_JS)]
-    found = [float(m.group(2)) for m in found if m]
-    assert len(found) == 1, page.evaluate(TITLES_JS)
-    return found[0]
+    return title_number(page, YEAR_TITLE, 2)
 
 
 def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):

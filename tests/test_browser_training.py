@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_browser import TITLES_JS, open_page, tab, wait_for_title
+from test_browser import open_page, tab, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +16,7 @@ EPOCH = r"^Epoch (\d+\.\d\d) of (\d+): "
 
 
 def epoch(page):
-    found = [re.match(EPOCH, t) for t in page.evaluate(TITLES_JS)]
-    found = [float(m.group(1)) for m in found if m]
-    assert len(found) == 1, page.evaluate(TITLES_JS)
-    return found[0]
+    return title_number(page, EPOCH)
 
 
 def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, served_app):
