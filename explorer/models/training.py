@@ -23,7 +23,7 @@ import param
 from kernels import outer_update, rng
 from kernels.validate import check_seed, positive_int, scalar_in_range
 
-ALGORITHMS = ("float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2")
+ALGORITHMS = ("float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD")
 """The training algorithms: floating-point SGD (the reference), in-memory SGD, Tiki-Taka v1, v2 and
 chopped v2 (`TikiTaka`)."""
 
@@ -155,9 +155,12 @@ class TikiTaka:
       ``c_k = +-1`` per row that multiplies the row's gradient pulses into A and its read of A; after
       each read of row k, ``c_k`` flips with probability `chopper_p`, so a reference offset enters H
       with alternating sign and averages out.
+    * ``"AGAD"`` (same paper): chopped as c-TTv2, with the reference of row k the mean of its reads
+      of A over the previous chopper period (A's rest before the first flip), so no reference
+      array, and no offset, is involved (as `kernels.tile_training`).
     """
 
-    VARIANTS = ("TTv1", "TTv2", "c-TTv2")
+    VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
 
     def __init__(self, rows, cols, *, variant="TTv2", lr_h=0.1, transfer_every=1, reference_offset=0.0,
                  chopper_p=0.1, seed=0, **device):
@@ -176,6 +179,9 @@ class TikiTaka:
         self.A.set_weights(np.full((rows, cols), self.A.symmetry_point))  # A starts at rest
         self.R = self.A.symmetry_point + offset * z
         self.H = np.zeros((rows, cols))
+        self.P = np.full((rows, cols), self.A.symmetry_point)   # AGAD's references
+        self._sums = np.zeros((rows, cols))
+        self._reads = np.zeros(rows)
         self.chopper = np.ones(rows)
         self._flips = np.random.default_rng(rng.derive_seed(seed, "training", 13))
         self.samples = 0
@@ -202,22 +208,29 @@ class TikiTaka:
             onehot[k] = 1.0
             self.C.update(onehot, -self.A.weights[k], self.lr_h)   # C[k] += lr_h A[k]
             return
-        self.H[k] += self.lr_h * self.chopper[k] * (self.A.weights[k] - self.R[k]) / self.C.dw_min
+        read = self.A.weights[k]
+        ref = self.P[k] if self.variant == "AGAD" else self.R[k]
+        self.H[k] += self.lr_h * self.chopper[k] * (read - ref) / self.C.dw_min
+        self._sums[k] += read
+        self._reads[k] += 1
         n = np.trunc(self.H[k]).astype(np.int64)
         if np.any(n):
             up, down = np.zeros(self.C.g.shape, dtype=np.int64), np.zeros(self.C.g.shape, dtype=np.int64)
             up[k], down[k] = np.maximum(n, 0), np.maximum(-n, 0)
             self.C.pulse(up, down)
             self.H[k] -= n
-        if self.variant == "c-TTv2" and self._flips.random() < self.chopper_p:
+        if self.variant in ("c-TTv2", "AGAD") and self._flips.random() < self.chopper_p:
             self.chopper[k] = -self.chopper[k]
+            if self.variant == "AGAD":
+                self.P[k] = self._sums[k] / self._reads[k]
+            self._sums[k], self._reads[k] = 0.0, 0
 
 
 def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, label_noise=0.0, seed=0,
                       n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50, lr_h=0.1,
                       transfer_every=1, reference_offset=0.0, chopper_p=0.1):
     """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
-    "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2":
+    "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2", "AGAD":
     `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p`), starting from W = 0.
 
     Returns a dict: ``target`` (W*), ``weights`` (final W), ``steps`` and ``error`` (the recorded
