@@ -33,6 +33,8 @@ def test_start_streams_the_run_pause_holds_it_and_it_goes_on_in_another_tab(brow
     wait_for_title(page, r"^gdp, iteration \d+: MVM error", timeout=TIMEOUT)
     page.wait_for_timeout(500)
     assert iteration(page) > before
+    # The tab was rendered anew on the way back: wait until its Pause button is live, then press it.
+    expect(page.get_by_role("button", name="Pause")).to_be_enabled(timeout=TIMEOUT)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
     held = iteration(page)

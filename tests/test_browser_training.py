@@ -32,6 +32,8 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
     wait_for_title(page, EPOCH, timeout=TIMEOUT)
     page.wait_for_timeout(500)
     assert epoch(page) > before
+    # The tab was rendered anew on the way back: wait until its Pause button is live, then press it.
+    expect(page.get_by_role("button", name="Pause")).to_be_enabled(timeout=TIMEOUT)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
     page.wait_for_timeout(500)
