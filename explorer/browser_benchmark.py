@@ -54,7 +54,9 @@ def _kind(widget):
         return "slider"
     if isinstance(widget, pn.widgets.Select):
         return "select"
-    if isinstance(widget, (pn.widgets.Checkbox, pn.widgets.CheckBoxGroup)):
+    if isinstance(widget, pn.widgets.CheckBoxGroup):
+        return "group"      # pressed through its first option's box
+    if isinstance(widget, pn.widgets.Checkbox):
         return "checkbox"
     if isinstance(widget, (pn.widgets.IntInput, pn.widgets.FloatInput)):
         return "number"
@@ -101,7 +103,7 @@ def locate(page, control):
     """The element of `control` that takes its key presses."""
     if control.kind == "slider":
         return slider_handle(page, rf"^{re.escape(control.label)}:")
-    if control.kind == "checkbox" and control.name != "sources":
+    if control.kind == "checkbox":
         # A Bokeh Checkbox labels its input with a <div>, not a <label>.
         box = page.locator(".bk-Checkbox", has_text=re.compile(rf"^{re.escape(control.label)}$"))
         return box.locator("input").first
@@ -118,7 +120,7 @@ class Presser:
 
     def key(self):
         e = self.element
-        if self.kind == "checkbox":
+        if self.kind in ("checkbox", "group"):
             return "Space"
         if self.kind == "number":
             return "ArrowUp"  # a new value every time (a seed that was never drawn)

@@ -20,7 +20,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
-TABS = {"Overview": 0, "Devices": 1, "Encoding": 2, "Crossbar": 3, "Programming": 4, "Reliability": 5}
+TABS = {"Overview": 0, "Devices": 1, "Encoding": 2, "Crossbar": 3, "Programming": 4, "Reliability": 5, "Training": 6}
 """Tab name -> index in the app's tabs (the ``tab`` URL parameter)."""
 
 READY_TEXT = {"Devices": "Programmed levels at the chosen time", "Encoding": "Conductances of each slice",

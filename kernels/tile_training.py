@@ -56,7 +56,7 @@ import numpy as np
 from numba import njit
 
 from . import rng
-from .outer_update import _popcount
+from .outer_update import _popcount, _train_word
 
 _EXACT_JIT = dict(cache=True, nogil=True)
 """No fastmath here: the read-out rounds DAC- and ADC-quantized values that often sit exactly on a
@@ -142,8 +142,8 @@ def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
 # ----------------------------------------------------------------------------- devices
 
 @njit(**_EXACT_JIT)
-def _pulses(w, n, up, dw, dev, key_pulse, key_write, base):
-    """`w` after `n` pulses up or down (module docstring) and the new write-noise offset."""
+def _pulses(w, n, up, dw, dev, key_pulse, base):
+    """`w` after `n` pulses up or down (module docstring)."""
     a, slope, c2c = dev[1], dev[2], dev[3]
     for k in range(n):
         z = rng.normal(key_pulse, base + np.uint64(k)) if c2c != 0.0 else 0.0
@@ -153,19 +153,6 @@ def _pulses(w, n, up, dw, dev, key_pulse, key_write, base):
             w -= dw * (1.0 - a) * (1.0 + slope * w) * (1.0 + c2c * z)
         w = min(max(w, -1.0), 1.0)
     return w
-
-
-@njit(**_EXACT_INLINE_JIT)
-def _train_word(key, counter0, p, slots):
-    word = np.uint64(0)
-    if p <= 0.0:
-        return word
-    if p >= 1.0:
-        return (np.uint64(1) << np.uint64(slots)) - np.uint64(1) if slots < 64 else ~np.uint64(0)
-    for s in range(slots):
-        if rng.uniform(key, counter0 + np.uint64(s)) < p:
-            word |= np.uint64(1) << np.uint64(s)
-    return word
 
 
 @njit(**_EXACT_JIT)
@@ -196,7 +183,7 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
                 continue
             up = (x[i] > 0.0) != (d[j] > 0.0)
             base = _cell(t, layer, tile, i, j)
-            W[i, j] = _pulses(W[i, j], n, up, Dw[i, j], dev, keys[K_PULSE], keys[K_WRITE], base)
+            W[i, j] = _pulses(W[i, j], n, up, Dw[i, j], dev, keys[K_PULSE], base)
             if wn_std > 0.0:
                 Wn[i, j] = wn_std * rng.normal(keys[K_WRITE], base)
             total += n
@@ -214,7 +201,7 @@ def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
             continue
         m = min(abs(n), MAX_TRANSFER_PULSES)
         base = _cell(t, layer, 1, k, j)
-        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[k, j], dev, keys[K_PULSE], keys[K_WRITE], base)
+        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[k, j], dev, keys[K_PULSE], base)
         if wn_std > 0.0:
             Wn[k, j] = wn_std * rng.normal(keys[K_WRITE], base)
         total += m
@@ -489,12 +476,10 @@ def _np_pulses(w, n, up, dw, dev, key, base):
 
 
 def _np_words(key, base, p, bl):
-    """Bit matrix (lines, bl) of the pulse trains (`_train_word`)."""
+    """Bit matrix (lines, bl) of the pulse trains (`outer_update._train_word`; the uniforms lie in
+    (0, 1), so p <= 0 never fires and p >= 1 always does)."""
     u = rng.numpy_uniform(key, base[:, None] + np.arange(bl, dtype=np.uint64)[None, :])
-    bits = u < p[:, None]
-    bits[p <= 0.0] = False
-    bits[p >= 1.0] = True
-    return bits
+    return u < p[:, None]
 
 
 def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):

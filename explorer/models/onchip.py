@@ -60,6 +60,14 @@ SLOT_TIME_S = 1e-9
 """Assumed duration of one slot of a pulse train (Gokmen and Vlasov 2016 assume ns pulses)."""
 
 
+def symmetry_point(asymmetry, slope):
+    """Weight at which up and down steps are equal: a / s (a linear device, s = 0, has none unless
+    a = 0: +-inf)."""
+    if slope == 0.0:
+        return 0.0 if asymmetry == 0.0 else math.copysign(math.inf, asymmetry)
+    return asymmetry / slope
+
+
 def _positive(name, default, doc, high=None):
     return param.Number(default, bounds=(0.0, high), inclusive_bounds=(False, True), doc=doc, label=name)
 
@@ -106,10 +114,8 @@ class OnChipTraining(param.Parameterized):
         self.param.update(**{k: preset[k] for k in DEVICE_PARAMS})
 
     def symmetry_point(self):
-        """Weight at which up and down steps are equal: a / s (inf for a linear device with a != 0)."""
-        if self.slope == 0.0:
-            return 0.0 if self.asymmetry == 0.0 else math.copysign(math.inf, self.asymmetry)
-        return self.asymmetry / self.slope
+        """Weight at which up and down steps are equal (`symmetry_point`)."""
+        return symmetry_point(self.asymmetry, self.slope)
 
     def check(self):
         """Raise ValueError naming `asymmetry` when the symmetry point lies outside the weight range."""
@@ -197,7 +203,7 @@ class OnChipRun:
         C = [r.uniform(-0.5, 0.5, shape) for shape in shapes]
         for c in C:
             c[-1] = 0.0                                   # biases start at 0
-        sp = 0.0 if s["slope"] == 0.0 else s["asymmetry"] / s["slope"]
+        sp = symmetry_point(s["asymmetry"], s["slope"])   # inside (-1, 1): OnChipTraining.run checks
         dev_seed = rng.derive_seed(seed, "weights", 8)
 
         def steps(index, shape):
@@ -280,7 +286,3 @@ class OnChipRun:
         while self.samples < target:
             self.step(min(n, target - self.samples))
         return self.history
-
-    def weights(self, layer=0):
-        """The weight tile C of `layer` in [-1, 1] (the network's weights divided by its scale)."""
-        return self.state.C[layer].copy()

@@ -45,12 +45,7 @@ class TrainingExplorer(OnChipTraining):
         if all(e.name == "algorithm" for e in events) and self._runs is not None \
                 and self.algorithm in self._runs:
             return                                  # only the histograms' focus moved
-        with lock_of(self):
-            self._runs = None
-        if self.progress == 0:
-            self.param.trigger("progress")
-        else:
-            self.progress = 0
+        self.reset()
 
     def shown_algorithms(self):
         """The compared algorithms, and the focused one if it is not among them."""
@@ -77,7 +72,10 @@ class TrainingExplorer(OnChipTraining):
 
     @property
     def done(self):
-        return self.progress >= self.total_samples
+        """Whether the runs have trained every epoch (read from the runs: `progress` follows them
+        only when the page is told, `notify`)."""
+        with lock_of(self):
+            return next(iter(self.runs().values())).samples >= self.total_samples
 
     def step(self, samples, notify=True):
         """`samples` more samples of every run (fewer at the end); the plots follow `progress`
@@ -103,7 +101,10 @@ class TrainingExplorer(OnChipTraining):
         """Start the runs again at sample 0 (same settings and seed: the same curves)."""
         with lock_of(self):
             self._runs = None
-        self.param.trigger("progress") if self.progress == 0 else setattr(self, "progress", 0)
+        if self.progress == 0:
+            self.param.trigger("progress")
+        else:
+            self.progress = 0
 
     # ------------------------------------------------------------------ plot data
 
