@@ -156,6 +156,41 @@ def _pulses(w, n, up, dw, dev, key_pulse, base):
 
 
 @njit(**_EXACT_JIT)
+def _device_response(dw, dev, up_pulses, key_pulse, key_write):
+    """Weights as read after each of `up_pulses` up pulses from -1, then as many down pulses, for
+    devices with steps `dw`: pulse k of device m has counter ``m (2 up_pulses) + k``."""
+    n = 2 * up_pulses
+    out = np.empty((dw.size, n + 1))
+    wn_std = dev[4] * dev[0]
+    for m in range(dw.size):
+        w = -1.0
+        out[m, 0] = w
+        for k in range(n):
+            base = np.uint64(m) * np.uint64(n) + np.uint64(k)
+            w = _pulses(w, 1, k < up_pulses, dw[m], dev, key_pulse, base)
+            noise = wn_std * rng.normal(key_write, base) if wn_std > 0.0 else 0.0
+            out[m, k + 1] = w + noise
+    return out
+
+
+def device_response(dw, dev, up_pulses, key_pulse=0, key_write=0):
+    """The update curve of devices as training pulses them (`_pulses`, the kernel's own device
+    model): row m holds the weight a read sees (stored weight plus write noise, redrawn at each
+    pulse) after k pulses, up from -1 for `up_pulses` pulses, then down as many, for a device
+    whose nominal step is ``dw[m]``. `dev` holds `DEVICE_FIELDS`; the keys are `kernels.rng`
+    stream keys (uint64) for the cycle-to-cycle draws and the write noise."""
+    dw = np.ascontiguousarray(np.atleast_1d(dw), dtype=np.float64)
+    dev = np.ascontiguousarray(dev, dtype=np.float64)
+    if dw.ndim != 1 or dw.size == 0 or not np.all(np.isfinite(dw)) or np.any(dw <= 0.0):
+        raise ValueError("dw must hold one or more positive steps")
+    if dev.shape != (len(DEVICE_FIELDS),) or not np.all(np.isfinite(dev)):
+        raise ValueError(f"dev must hold {len(DEVICE_FIELDS)} finite values {DEVICE_FIELDS}")
+    if isinstance(up_pulses, bool) or not isinstance(up_pulses, (int, np.integer)) or not 1 <= up_pulses <= 10**6:
+        raise ValueError(f"up_pulses must be an integer in [1, 1e6], got {up_pulses!r}")
+    return _device_response(dw, dev, np.int64(up_pulses), np.uint64(key_pulse), np.uint64(key_write))
+
+
+@njit(**_EXACT_JIT)
 def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words, col_words):
     """``W -= lr x d^T`` by stochastic pulse trains (module docstring); returns the pulse count."""
     xm, dm = 0.0, 0.0

@@ -49,7 +49,7 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
 def test_a_shared_link_restores_the_device_and_the_reference_offset(browser, served_app):
     page, errors = open_page(browser, served_app + "?tab=6&train.n_states=123&train.asymmetry=0.25"
                              "&train.reference_offset=0.2", ready="Learning curves")
-    wait_for_title(page, r"^123 states, a = 0\.25, s = 1\.00: symmetry point w\* = 0\.25$", timeout=TIMEOUT)
+    wait_for_title(page, r"^123 states, a = 0\.25, s = 1\.00: symmetry point w\* = 0\.25; gray: 4 devices of the run$", timeout=TIMEOUT)
     expect(page.get_by_text("Reference offset: 0.2", exact=False)).to_be_visible(timeout=TIMEOUT)
     assert errors == []
     page.close()

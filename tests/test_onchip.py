@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from explorer.models.digits import load_digits
-from explorer.models.onchip import DEVICE_PRESETS, OnChipTraining
+from explorer.models.onchip import DEVICE_PRESETS, OnChipTraining, device_steps
+from explorer.models.training_explorer import TrainingExplorer
 from kernels import tile_training as tk
 
 
@@ -181,7 +182,6 @@ def test_symmetry_point_outside_the_weight_range_raises_naming_asymmetry(digits)
 
 
 def test_explorer_trains_the_compared_algorithms_side_by_side_and_a_setting_ends_the_runs():
-    from explorer.models.training_explorer import TrainingExplorer
     ex = TrainingExplorer(epochs=1, compared=["float SGD", "TTv2"], algorithm="AGAD")
     ex.step(300)
     assert ex.progress == 300 and set(ex.curves()) == {"float SGD", "TTv2", "AGAD"}   # the focus trains too
@@ -199,8 +199,46 @@ def test_explorer_trains_the_compared_algorithms_side_by_side_and_a_setting_ends
     u = ex.update_curve()
     assert u["symmetry_point"] == pytest.approx(0.2)
     # the mean response crosses its symmetry point where up and down steps are equal
-    w = u["w"][: u["up_pulses"] + 1]
+    w = u["w"][u["pulse"] <= u["up_pulses"]]
     assert w[0] == -1.0 and w[-1] > 0.95 and np.all(np.diff(w) > 0)
+
+
+def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and_noise():
+    """The mean curve equals the update rule stepped in plain Python; the sample devices are the
+    run's own first devices (their steps), equal to the mean curve without spread and noise, and
+    each of d2d, c2c and write noise changes them."""
+    ex = TrainingExplorer(n_states=50, asymmetry=0.3, slope=0.8, d2d=0.0, c2c=0.0, write_noise=0.0)
+    u = ex.update_curve()
+    n, dw = u["up_pulses"], 2.0 / 50
+    w = [-1.0]
+    for k in range(2 * n):
+        up = k < n
+        step = dw * (1.3 * (1 - 0.8 * w[-1]) if up else 0.7 * (1 + 0.8 * w[-1]))
+        w.append(min(max(w[-1] + (step if up else -step), -1.0), 1.0))
+    assert u["stride"] == 1 and np.allclose(u["w"], w, rtol=0, atol=1e-12)
+    assert u["devices"].shape == (ex.SAMPLE_DEVICES, 2 * n + 1) and np.allclose(u["devices"], u["w"], atol=1e-12)
+    ex.d2d = 0.3
+    steps = ex.runs()["TTv2"].state.D[0].ravel()[: ex.SAMPLE_DEVICES]
+    assert np.array_equal(device_steps(ex.seed, 50, 0.3, 0, ex.SAMPLE_DEVICES), steps)
+    spread = ex.update_curve()["devices"]
+    assert not np.allclose(spread, u["w"])
+    for name, value in (("c2c", 0.3), ("write_noise", 2.0)):
+        before = ex.update_curve()["devices"]
+        setattr(ex, name, value)
+        assert not np.array_equal(ex.update_curve()["devices"], before), name
+    ex.n_states = 10000                       # 30,000 pulses each way: every k-th point is sent
+    big = ex.update_curve()
+    assert big["pulse"].size <= ex.CURVE_POINTS and big["stride"] > 1
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(dw=[-0.1]), "dw"), (dict(dw=[]), "dw"), (dict(dev=[0.01, 0, 1, 0]), "dev"), (dict(up_pulses=0), "up_pulses"),
+])
+def test_device_response_names_bad_arguments(kwargs, name):
+
+    args = {"dw": [0.01], "dev": [0.01, 0.0, 1.0, 0.0, 0.0], "up_pulses": 10, **kwargs}
+    with pytest.raises(ValueError, match=name):
+        tk.device_response(**args)
 
 
 def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
@@ -217,3 +255,16 @@ def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
     v.start()
     assert "Cannot start" in v._status.object and "asymmetry" in v._status.object
     assert not v._running.is_set() and not v._driver.is_alive() and v.model.progress == 0
+
+
+def test_the_reference_histogram_shows_the_offset_error_and_agad_has_none():
+    """TTv2's R sits at the symmetry point: one bin without offset error, spread with it; AGAD
+    reads no R, so none is shown."""
+    ex = TrainingExplorer(algorithm="TTv2", compared=["TTv2"], reference_offset=0.0)
+    exact = ex.weight_histograms()["R"]["counts"]
+    assert np.count_nonzero(exact) == 1
+    ex.reference_offset = 0.2
+    spread = ex.weight_histograms()["R"]["counts"]
+    assert spread.sum() == exact.sum() and np.count_nonzero(spread) > 10
+    ex.algorithm = "AGAD"
+    assert "R" not in ex.weight_histograms()

@@ -159,6 +159,14 @@ class Point:
     chip_time_s: float
 
 
+def device_steps(seed, n_states, d2d, tile, count):
+    """The nominal steps of the first `count` devices of a run's `tile` (0, 1: the layers' C; 2, 3:
+    their A): ``dw_min max(1 + d2d z, 0.05)`` with ``dw_min = 2 / n_states`` and z standard normal
+    from the device stream of `seed`'s weights purpose (device-to-device spread)."""
+    z = rng.numpy_normal(rng.derive_seed(seed, "weights", 8), rng.STREAM_DEVICE + 100 * tile, count)
+    return 2.0 / n_states * np.maximum(1.0 + d2d * z, 0.05)
+
+
 class OnChipRun:
     """A steppable on-chip training (see `OnChipTraining`): `step(samples)` trains that many samples
     (across epoch ends) and returns a `Point`; `run_epochs(n)` trains whole epochs. `points` and
@@ -207,8 +215,7 @@ class OnChipRun:
         dev_seed = rng.derive_seed(seed, "weights", 8)
 
         def steps(index, shape):
-            z = rng.numpy_normal(dev_seed, rng.STREAM_DEVICE + 100 * index, shape[0] * shape[1]).reshape(shape)
-            return dw_min * np.maximum(1.0 + s["d2d"] * z, 0.05)
+            return device_steps(seed, s["n_states"], s["d2d"], index, shape[0] * shape[1]).reshape(shape)
 
         D = [steps(l, sh) for l, sh in enumerate(shapes)]
         E = [steps(2 + l, sh) for l, sh in enumerate(shapes)]

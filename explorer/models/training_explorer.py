@@ -17,7 +17,9 @@ import param
 
 from ._serial import lock_of, serialized
 from .digits import load_digits
-from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining
+from kernels import rng, tile_training as tk
+
+from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_steps
 
 
 class TrainingExplorer(OnChipTraining):
@@ -123,7 +125,8 @@ class TrainingExplorer(OnChipTraining):
     @serialized
     def weight_histograms(self, bins=60):
         """Histograms over both layers of the focused algorithm's tiles: C (the weights), A (the
-        fast tile, Tiki-Taka only) and H (the digital buffer in pulses, TTv2 variants only);
+        fast tile, Tiki-Taka only), R (the reference, TTv2 and c-TTv2: AGAD has none) and H (the
+        digital buffer in pulses, TTv2 variants only);
         each a dict with edges, counts, and the symmetry point."""
         run = self.runs()[self.algorithm]
         st = run.state
@@ -137,27 +140,36 @@ class TrainingExplorer(OnChipTraining):
         out["C"] = {"edges": edges, "counts": hist(st.C, edges)}
         if self.algorithm in ("TTv1", "TTv2", "c-TTv2", "AGAD"):
             out["A"] = {"edges": edges, "counts": hist(st.A, edges)}
+        if self.algorithm in ("TTv2", "c-TTv2"):
+            out["R"] = {"edges": edges, "counts": hist(st.R, edges)}
         if self.algorithm in ("TTv2", "c-TTv2", "AGAD"):
             h_edges = np.linspace(-1.0, 1.0, bins + 1)
             out["H"] = {"edges": h_edges, "counts": hist(st.H, h_edges)}
         return out
 
-    def update_curve(self, pulses=None):
-        """The device's mean response (no spread): the weight after k up pulses from -1, then k
-        down pulses; returns pulse numbers, weights, and the symmetry point (None if the device
-        has none inside the range)."""
-        dw = 2.0 / self.n_states
-        a, s = self.asymmetry, self.slope
-        n = int(pulses or min(3 * self.n_states, 30000))
-        w = np.empty(2 * n + 1)
-        w[0] = -1.0
-        for k in range(n):
-            w[k + 1] = min(w[k] + dw * (1 + a) * (1 - s * w[k]), 1.0)
-        for k in range(n, 2 * n):
-            w[k + 1] = max(w[k] - dw * (1 - a) * (1 + s * w[k]), -1.0)
-        sp = self.symmetry_point()
-        return {"pulse": np.arange(2 * n + 1, dtype=float), "w": w, "up_pulses": n,
-                "symmetry_point": sp if -1.0 < sp < 1.0 else None}
+    SAMPLE_DEVICES = 4
+    """Devices of the first layer's C tile shown beside the mean update curve."""
+    CURVE_POINTS = 600
+    """Most points per update curve sent to the page (every k-th pulse beyond that)."""
 
+    def update_curve(self, pulses=None):
+        """The device's update curve: the weight after k up pulses from -1, then k down pulses.
+        ``w`` is the mean response (no spread, no noise); ``devices`` (`SAMPLE_DEVICES` rows) the
+        weights a read sees on the first devices of the first layer's C tile, with their own steps
+        (device-to-device spread), cycle-to-cycle spread and write noise, as training pulses them
+        (`kernels.tile_training.device_response`). Points every `stride` pulses; the symmetry point
+        is None if the device has none inside the range."""
+        n = int(pulses or min(3 * self.n_states, 30000))
+        dw_min = 2.0 / self.n_states
+        dev = np.array([dw_min, self.asymmetry, self.slope, self.c2c, self.write_noise])
+        mean = tk.device_response(dw_min, np.array([dw_min, self.asymmetry, self.slope, 0.0, 0.0]), n)[0]
+        keys = tk.make_keys(rng.derive_seed(self.seed, "training", 3))
+        steps = device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES)
+        devices = tk.device_response(steps, dev, n, keys[tk.K_PULSE], keys[tk.K_WRITE])
+        stride = max(1, -(-(2 * n + 1) // self.CURVE_POINTS))
+        sp = self.symmetry_point()
+        return {"pulse": np.arange(0, 2 * n + 1, stride, dtype=float), "w": mean[::stride],
+                "devices": devices[:, ::stride], "up_pulses": n, "stride": stride,
+                "symmetry_point": sp if -1.0 < sp < 1.0 else None}
 
 __all__ = ["DEVICE_PRESETS", "TrainingExplorer"]

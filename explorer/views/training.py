@@ -45,11 +45,13 @@ Tiki-Taka: gradients into a fast tile A, $$H \mathrel{+}= \eta_H (A_k - R_k)/\De
 (Gokmen & Haensch 2020; Gokmen 2021; chopped and AGAD: Rasch et al., Nat. Commun. 2024)."""
 
 TILES_TEXT = r"""Histograms over both layers of the focused algorithm (the Histograms control): the
-weights C and the fast tile A on [-1, 1] with the symmetry point $$w^* = a/s$$ (dashed), and the
+weights C, the fast tile A and the reference R (TTv2, c-TTv2: $$w^*$$ plus the offset error) on [-1, 1]
+with the symmetry point $$w^* = a/s$$ (dashed), and the
 digital buffer H in pulses (|H| < 1 after each transfer). In-memory SGD pulls C toward $$w^*$$;
 A rests at $$w^*$$ and the reference R is placed there (Gokmen 2021)."""
 
-DEVICE_TEXT = r"""Mean response of one device to up pulses from $$w=-1$$, then down pulses (no spread):
+DEVICE_TEXT = r"""Response to up pulses from $$w=-1$$, then down pulses: the mean device (thick) and the first devices
+of the run's first tile (gray: device-to-device and cycle-to-cycle spread, write noise as a read sees it):
 $$\Delta w_\uparrow = \Delta w_{min}(1+a)(1-s\,w)$$, $$\Delta w_\downarrow = \Delta w_{min}(1-a)(1+s\,w)$$,
 $$\Delta w_{min} = 2/n_{states}$$; the steps are equal at the symmetry point $$w^* = a/s$$ (dashed).
 Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); presets from aihwkit's device zoo."""
@@ -103,7 +105,8 @@ def tile_plots():
     rc = weights.line("C", line_width=2, line_color=PALETTE[0])
     ra = weights.line("A", line_width=1.5, line_color=PALETTE[1])
     weights.span("symmetry", line_dash="dashed", line_color="gray")
-    _legend(weights, {"C (weights)": rc, "A (fast tile)": ra})
+    rr = weights.line("R", line_width=1.5, line_dash="dotted", line_color=PALETTE[3])
+    _legend(weights, {"C (weights)": rc, "A (fast tile)": ra, "R (reference)": rr})
     buffer = LivePlot("H (pulses)", "devices")
     buffer.line("H", line_width=2, line_color=PALETTE[2])
     return weights, buffer
@@ -121,13 +124,15 @@ def tile_data(view):
 
     tiles = "C and A" if "A" in h else "C (no fast tile)"
     return ({"title": f"{h['algorithm']} at epoch {h['epoch']:.2f}: {tiles}; symmetry point {h['symmetry_point']:.2f}",
-             "C": outline("C"), "A": outline("A"), "symmetry": float(h["symmetry_point"])},
+             "C": outline("C"), "A": outline("A"), "R": outline("R"), "symmetry": float(h["symmetry_point"])},
             {"title": "Digital buffer H" if "H" in h else f"{h['algorithm']} has no buffer H",
              "H": outline("H")})
 
 
 def device_plots():
     plot = LivePlot("pulse number", "weight")
+    for k in range(TrainingExplorer.SAMPLE_DEVICES):
+        plot.line(f"device {k}", line_width=1, line_color="#bbbbbb")
     plot.line("response", line_width=2)
     plot.span("symmetry", dimension="width", line_dash="dashed", line_color="gray")
     return plot
@@ -138,15 +143,19 @@ def device_data(view):
     u = m.update_curve()
     sp = u["symmetry_point"]
     where = f"symmetry point w* = {sp:.2f}" if sp is not None else "no symmetry point inside the range"
-    return {"title": f"{m.n_states} states, a = {m.asymmetry:.2f}, s = {m.slope:.2f}: {where}",
-            "response": {"x": u["pulse"], "y": u["w"]}, "symmetry": sp}
+    out = {"title": f"{m.n_states} states, a = {m.asymmetry:.2f}, s = {m.slope:.2f}: {where}; "
+                    f"gray: {m.SAMPLE_DEVICES} devices of the run",
+           "response": {"x": u["pulse"], "y": u["w"]}, "symmetry": sp}
+    for k, row in enumerate(u["devices"]):
+        out[f"device {k}"] = {"x": u["pulse"], "y": row}
+    return out
 
 
 PROGRESS = ("progress",)
 CHARTS = (
     Chart("Learning curves", curve_plots, (Part(curve_data, PROGRESS),), CURVES_TEXT),
     Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
-    Chart("Device update curve", device_plots, (Part(device_data, ("n_states", "asymmetry", "slope")),), DEVICE_TEXT),
+    Chart("Device update curve", device_plots, (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise", "seed")),), DEVICE_TEXT),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
 curves and tiles follow `progress` alone; the device curve follows the device's own settings."""
