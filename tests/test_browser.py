@@ -50,9 +50,15 @@ def tab(page, name):
 
 
 def wait_for_title(page, pattern, timeout=90000):
-    """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`."""
-    page.wait_for_function(
-        f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
+    """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`; on time-out
+    the failure lists the titles shown."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function(
+            f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no plot title matched {pattern!r} within {timeout} ms; "
+                             f"titles: {page.evaluate(TITLES_JS)}") from None
 
 
 def open_page(browser, url, ready="Programmed levels at the chosen time", exact=False):
