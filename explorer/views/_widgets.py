@@ -2,6 +2,7 @@
 
 import collections
 import re
+import threading
 
 import panel as pn
 import param
@@ -31,6 +32,21 @@ class _Prompt:
     """
 
     _debounce = 0
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._in_order = threading.RLock()
+
+    def _change_event(self, doc):
+        """Apply the browser's pending events one batch at a time, in the order they came.
+
+        With a thread pool (the served app's `--num-threads`) Panel hands each batch of a widget's
+        events to a pool thread; two batches could then run at once and the older value land
+        last: under load a slider's twenty quick key presses ended at 317 of 320 K (the server
+        received 304 then 303, and the slider was set back). Taking the batch inside the lock
+        means a later batch is always newer than the one applied before it."""
+        with self._in_order:
+            super()._change_event(doc)
 
 
 class IntSlider(_Prompt, pn.widgets.IntSlider):
