@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from explorer.served import TITLES_JS
@@ -52,7 +53,6 @@ def tab(page, name):
 def wait_for_title(page, pattern, timeout=90000):
     """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`; on time-out
     the failure lists the titles shown."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     try:
         page.wait_for_function(
             f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)

@@ -235,7 +235,6 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
     (dict(dw=[-0.1]), "dw"), (dict(dw=[]), "dw"), (dict(dev=[0.01, 0, 1, 0]), "dev"), (dict(up_pulses=0), "up_pulses"),
 ])
 def test_device_response_names_bad_arguments(kwargs, name):
-
     args = {"dw": [0.01], "dev": [0.01, 0.0, 1.0, 0.0, 0.0], "up_pulses": 10, **kwargs}
     with pytest.raises(ValueError, match=name):
         tk.device_response(**args)

@@ -15,10 +15,10 @@ curves however the runs are stepped.
 import numpy as np
 import param
 
-from ._serial import lock_of, serialized
-from .digits import load_digits
 from kernels import rng, tile_training as tk
 
+from ._serial import lock_of, serialized
+from .digits import load_digits
 from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_steps
 
 
@@ -143,8 +143,7 @@ class TrainingExplorer(OnChipTraining):
         if self.algorithm in ("TTv2", "c-TTv2"):
             out["R"] = {"edges": edges, "counts": hist(st.R, edges)}
         if self.algorithm in ("TTv2", "c-TTv2", "AGAD"):
-            h_edges = np.linspace(-1.0, 1.0, bins + 1)
-            out["H"] = {"edges": h_edges, "counts": hist(st.H, h_edges)}
+            out["H"] = {"edges": edges, "counts": hist(st.H, edges)}
         return out
 
     SAMPLE_DEVICES = 4
@@ -162,7 +161,9 @@ class TrainingExplorer(OnChipTraining):
         n = int(pulses or min(3 * self.n_states, 30000))
         dw_min = 2.0 / self.n_states
         dev = np.array([dw_min, self.asymmetry, self.slope, self.c2c, self.write_noise])
-        mean = tk.device_response(dw_min, np.array([dw_min, self.asymmetry, self.slope, 0.0, 0.0]), n)[0]
+        ideal = dev.copy()
+        ideal[3:] = 0.0                               # no cycle-to-cycle spread, no write noise
+        mean = tk.device_response(dw_min, ideal, n)[0]
         keys = tk.make_keys(rng.derive_seed(self.seed, "training", 3))
         steps = device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES)
         devices = tk.device_response(steps, dev, n, keys[tk.K_PULSE], keys[tk.K_WRITE])
