@@ -46,6 +46,11 @@ coincidence, up where ``x_i d_j < 0`` (the update is ``-lr x d^T``).
   over the previous chopper period (starting at A's initial state), so no reference array (and
   no offset error) is involved: H integrates the change of A since the last flip.
 
+**One linear tile** (`train_linear`): the correlation task of physics reference section 6, a tile
+learning ``y = W^T x`` from (input, target) pairs, the output read through the same read-out, the
+error formed digitally, and the same updates and transfers as layer 0 of the network (no bias row,
+no digital scale).
+
 Random draws are counter-based (`kernels.rng`), one key per purpose (`KEYS`): each draw's counter
 holds the global sample number, the layer, the tile, the row, the column and the slot or pulse,
 so the NumPy twin (`numpy_train_samples`, the tests' reference and the benchmark's baseline)
@@ -243,6 +248,43 @@ def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
     return total
 
 
+@njit(**_EXACT_JIT)
+def _transfer(A, An, C, Cn, D, H, R, P, S, chop, k, layer, algo, dev, io, alg, keys, t,
+              onehot, read, counts, row_words, col_words):
+    """One transfer of row k of a layer's fast tile A into its weight tile C (module docstring):
+    TTv1's pulse-train update ``C[k] += lr_h A[k]``, or the TTv2 variants' buffer H and its
+    pulses, with the choppers' flips. `onehot`, `read`, `counts`, `row_words`, `col_words` are
+    work buffers at least as long as the tile's rows or columns. Returns the pulse count."""
+    rows, m = A.shape
+    lr_h, chop_p, bl = alg[1], alg[3], np.int64(alg[4])
+    onehot[:] = 0.0
+    onehot[k] = 1.0
+    _read(A, An, onehot[:rows], read[:m], False, io, keys[K_XFER], t, layer, 0)
+    if algo == TTV1:
+        for j in range(m):
+            read[j] = -read[j]
+        return _pulse_update(C, Cn, D, onehot[:rows], read[:m], lr_h, dev, bl, keys, t, layer, 1,
+                             row_words, col_words)
+    for j in range(m):
+        ref = P[k, j] if algo == AGAD else R[k, j]
+        H[k, j] += lr_h * chop[k] * (read[j] - ref) / dev[0]
+        counts[j] = np.int64(np.trunc(H[k, j]))
+        H[k, j] -= counts[j]
+        if algo == AGAD:
+            S[k, j] += read[j]
+    pulses = _pulse_row(C, Cn, D, k, counts[:m], dev, keys, t, layer)
+    if algo >= CTTV2:
+        S[k, m] += 1.0    # reads of row k since its last flip (last column of S)
+        if rng.uniform(keys[K_CHOP], _line(t, layer, 0, k)) < chop_p:
+            chop[k] = -chop[k]
+            if algo == AGAD:
+                for j in range(m):
+                    P[k, j] = S[k, j] / S[k, m]
+                    S[k, j] = 0.0
+            S[k, m] = 0.0
+    return pulses
+
+
 # ----------------------------------------------------------------------------- network
 
 @njit(**_EXACT_JIT)
@@ -289,7 +331,7 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
     read = np.empty(max(nh, n_out))
     counts = np.empty(max(nh, n_out), dtype=np.int64)
     onehot = np.zeros(max(n_in + 1, nh + 1))
-    lr, lr_h, every, chop_p, bl = alg[0], alg[1], np.int64(alg[2]), alg[3], np.int64(alg[4])
+    lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
     loss, correct, pulses, transfers = 0.0, 0.0, 0.0, 0.0
     analog = algo != FLOAT
     tt = algo >= TTV1
@@ -334,38 +376,14 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
             continue
         state[2] = 0
         transfers += 1
-        for layer in range(2):
-            A, An, C, Cn, D = (A0, An0, C0, Cn0, D0) if layer == 0 else (A1, An1, C1, Cn1, D1)
-            H, R, P, S, chop = (H0, R0, P0, S0, chop0) if layer == 0 else (H1, R1, P1, S1, chop1)
-            k = state[layer]
-            state[layer] = (k + 1) % A.shape[0]
-            m = A.shape[1]
-            onehot[:] = 0.0
-            onehot[k] = 1.0
-            _read(A, An, onehot[:A.shape[0]], read[:m], False, io, keys[K_XFER], t, layer, 0)
-            if algo == TTV1:
-                for j in range(m):
-                    read[j] = -read[j]
-                pulses += _pulse_update(C, Cn, D, onehot[:A.shape[0]], read[:m], lr_h, dev, bl, keys, t, layer, 1,
-                                        row_words, col_words)
-                continue
-            for j in range(m):
-                ref = P[k, j] if algo == AGAD else R[k, j]
-                H[k, j] += lr_h * chop[k] * (read[j] - ref) / dev[0]
-                counts[j] = np.int64(np.trunc(H[k, j]))
-                H[k, j] -= counts[j]
-                if algo == AGAD:
-                    S[k, j] += read[j]
-            pulses += _pulse_row(C, Cn, D, k, counts[:m], dev, keys, t, layer)
-            if algo >= CTTV2:
-                S[k, m] += 1.0    # reads of row k since its last flip (last column of S)
-                if rng.uniform(keys[K_CHOP], _line(t, layer, 0, k)) < chop_p:
-                    chop[k] = -chop[k]
-                    if algo == AGAD:
-                        for j in range(m):
-                            P[k, j] = S[k, j] / S[k, m]
-                            S[k, j] = 0.0
-                    S[k, m] = 0.0
+        k = state[0]
+        state[0] = (k + 1) % A0.shape[0]
+        pulses += _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, k, 0, algo, dev, io, alg, keys, t,
+                            onehot, read, counts, row_words, col_words)
+        k = state[1]
+        state[1] = (k + 1) % A1.shape[0]
+        pulses += _transfer(A1, An1, C1, Cn1, D1, H1, R1, P1, S1, chop1, k, 1, algo, dev, io, alg, keys, t,
+                            onehot, read, counts, row_words, col_words)
     return np.array([loss, correct, pulses, transfers])
 
 
@@ -385,6 +403,65 @@ def _evaluate(X, labels, C0, Cn0, C1, Cn1, scales, io, key, t):
                 best = j
         correct += best == labels[s]
     return np.array([loss, correct])
+
+
+# ----------------------------------------------------------------------------- one linear tile
+
+@njit(**_EXACT_JIT)
+def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, state, dev, io, alg, keys):
+    """Train one tile as the linear map ``y = W^T x`` (the correlation task of physics reference
+    section 6) on the samples ``X[order]`` with targets ``Y[order]``: the output is read through the
+    read-out, the error ``d = y - target`` is formed digitally (loss ``|d|^2 / 2``), and the update
+    ``-lr x d^T`` goes to the tile as `_train_samples` sends it to a layer (layer 0; no bias row, no
+    digital scale), with the same transfers. `state` int64 [next transfer row, unused, samples since
+    the last transfer] updated in place. Returns float64 [sum of losses, 0, pulses, transfers]."""
+    n_in, n_out = C.shape
+    y, d, xc = np.empty(n_out), np.empty(n_out), np.empty(n_in)
+    row_words = np.empty(n_in, dtype=np.uint64)
+    col_words = np.empty(max(n_in, n_out), dtype=np.uint64)
+    read, counts, onehot = np.empty(n_out), np.empty(n_out, dtype=np.int64), np.zeros(n_in)
+    lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
+    loss, pulses, transfers = 0.0, 0.0, 0.0
+    for s in range(order.size):
+        t = t0 + s
+        x = X[order[s]]
+        _read(C, Cn, x, y, False, io, keys[K_FWD], t, 0, 0)
+        for j in range(n_out):
+            d[j] = y[j] - Y[order[s], j]
+            loss += 0.5 * d[j] * d[j]
+        if algo == FLOAT:
+            for i in range(n_in):
+                for j in range(n_out):
+                    C[i, j] -= lr * x[i] * d[j]
+            continue
+        if algo == SGD:
+            pulses += _pulse_update(C, Cn, D, x, d, lr, dev, bl, keys, t, 0, 1, row_words, col_words)
+            continue
+        for i in range(n_in):
+            xc[i] = x[i] * chop[i] if algo >= CTTV2 else x[i]
+        pulses += _pulse_update(A, An, E, xc, d, lr, dev, bl, keys, t, 0, 0, row_words, col_words)
+        state[2] += 1
+        if state[2] < every:
+            continue
+        state[2] = 0
+        transfers += 1
+        k = state[0]
+        state[0] = (k + 1) % n_in
+        pulses += _transfer(A, An, C, Cn, D, H, R, P, S, chop, k, 0, algo, dev, io, alg, keys, t,
+                            onehot, read, counts, row_words, col_words)
+    return np.array([loss, 0.0, pulses, transfers])
+
+
+@njit(**_EXACT_JIT)
+def _evaluate_linear(X, Y, C, Cn, io, key, t):
+    """Sum over the rows of X of ``|y - Y|^2 / 2``, y read from the tile through the read-out."""
+    y = np.empty(C.shape[1])
+    loss = 0.0
+    for s in range(X.shape[0]):
+        _read(C, Cn, X[s], y, False, io, key, t + s, 0, 0)
+        for j in range(y.size):
+            loss += 0.5 * (y[j] - Y[s, j]) ** 2
+    return loss
 
 
 # ----------------------------------------------------------------------------- state and wrappers
@@ -414,6 +491,10 @@ class TileState:
         C, Cn, D, A, An, E, H, R, P, S, chop = (getattr(self, n) for n in self.NAMES)
         return (C[0], Cn[0], D[0], C[1], Cn[1], D[1], A[0], An[0], E[0], A[1], An[1], E[1],
                 H[0], H[1], R[0], R[1], P[0], P[1], S[0], S[1], chop[0], chop[1], self.counters)
+
+    def layer_args(self, layer):
+        """The arrays of one layer in the order of `_train_linear`'s arguments."""
+        return tuple(getattr(self, n)[layer] for n in self.NAMES)
 
 
 def make_keys(seed):
@@ -453,6 +534,37 @@ def evaluate(state, X, labels, scales, io, keys, t):
     X, labels, _, _, scales, _, io, _ = _check_run(X, labels, np.zeros(0), ALGORITHMS[0], scales,
                                                    np.zeros(len(DEVICE_FIELDS)), io, np.zeros(len(ALGO_FIELDS)))
     return _evaluate(X, labels, state.C[0], state.Cn[0], state.C[1], state.Cn[1], scales, io, keys[K_EVAL], np.int64(t))
+
+
+def _check_linear(state, X, Y, order, algorithm, dev, io, alg):
+    if len(state.C) != 1:
+        raise ValueError(f"state must hold one tile (one layer) for the linear task, got {len(state.C)}")
+    rows, cols = state.C[0].shape
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != rows or Y.shape != (X.shape[0], cols):
+        raise ValueError(f"X must be (n, {rows}) and Y (n, {cols}) for a {rows} x {cols} tile; "
+                         f"got X {X.shape}, Y {Y.shape}")
+    X, _, order, algo, _, dev, io, alg = _check_run(X, np.zeros(X.shape[0]), order, algorithm,
+                                                    np.ones(2), dev, io, alg)
+    return X, Y, order, algo, dev, io, alg
+
+
+def train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
+    """Train the one tile of `state` (a one-layer `TileState`, changed in place) as the linear map
+    ``y = W^T x`` on the samples ``X[order]`` with targets ``Y[order]`` numbered from `t0`
+    (`_train_linear`); `dev`, `io`, `alg`, `keys` as for `train_samples`. Returns [sum of losses
+    (``|y - target|^2 / 2``), 0, pulses, transfers]."""
+    X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
+    return _train_linear(X, Y, order, np.int64(t0), algo, *state.layer_args(0), state.counters, dev, io, alg, keys)
+
+
+def evaluate_linear(state, X, Y, io, keys, t):
+    """Sum over the rows of X of ``|y - Y|^2 / 2``, y read from the one tile of `state` through the
+    read-out (evaluation key, counters from `t`)."""
+    X, Y, _, _, _, io, _ = _check_linear(state, X, Y, np.zeros(0), ALGORITHMS[0], np.zeros(len(DEVICE_FIELDS)),
+                                         io, np.zeros(len(ALGO_FIELDS)))
+    return _evaluate_linear(X, Y, state.C[0], state.Cn[0], io, keys[K_EVAL], np.int64(t))
 
 
 # ----------------------------------------------------------------------------- NumPy twin
@@ -540,8 +652,8 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
 def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
     """NumPy twin of `train_samples` (same numbers; the tests' reference and the benchmark's baseline)."""
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
-    C, Cn, D, A, An, E, H, R, P, S, chop = (getattr(state, n) for n in TileState.NAMES)
-    lr, lr_h, every, chop_p, bl = alg[0], alg[1], int(alg[2]), alg[3], int(alg[4])
+    C, Cn, D, A, An, E, chop = (getattr(state, n) for n in ("C", "Cn", "D", "A", "An", "E", "chop"))
+    lr, every, bl = alg[0], int(alg[2]), int(alg[4])
     loss = correct = pulses = transfers = 0.0
     for s, idx in enumerate(order):
         t = int(t0) + s
@@ -576,36 +688,71 @@ def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io,
         state.counters[2] = 0
         transfers += 1
         for layer in range(2):
-            k = int(state.counters[layer])
-            rows, m = A[layer].shape
-            state.counters[layer] = (k + 1) % rows
-            onehot = np.zeros(rows)
-            onehot[k] = 1.0
-            read = _np_read(A[layer], An[layer], onehot, False, io, keys[K_XFER], t, layer, 0)
-            if algo == TTV1:
-                pulses += _np_pulse_update(C[layer], Cn[layer], D[layer], onehot, -read, lr_h, dev, bl, keys, t, layer, 1)
-                continue
-            ref = P[layer][k] if algo == AGAD else R[layer][k]
-            H[layer][k] += lr_h * chop[layer][k] * (read - ref) / dev[0]
-            counts = np.trunc(H[layer][k]).astype(np.int64)
-            H[layer][k] -= counts
-            if algo == AGAD:
-                S[layer][k, :m] += read
-            j = np.nonzero(counts)[0]
-            if j.size:
-                m_pulses = np.minimum(np.abs(counts[j]), MAX_TRANSFER_PULSES)
-                base = _np_cell(t, layer, 1, np.full(j.size, k), j)
-                C[layer][k, j] = _np_pulses(C[layer][k, j], m_pulses, counts[j] > 0, D[layer][k, j], dev,
-                                            keys[K_PULSE], base)
-                if dev[4] > 0.0:
-                    Cn[layer][k, j] = dev[4] * dev[0] * _np_normal(keys[K_WRITE], base)
-                pulses += int(m_pulses.sum())
-            if algo >= CTTV2:
-                S[layer][k, m] += 1.0
-                if rng.numpy_uniform(keys[K_CHOP], _np_line(t, layer, 0, np.array([k])))[0] < chop_p:
-                    chop[layer][k] = -chop[layer][k]
-                    if algo == AGAD:
-                        P[layer][k] = S[layer][k, :m] / S[layer][k, m]
-                        S[layer][k, :m] = 0.0
-                    S[layer][k, m] = 0.0
+            pulses += _np_transfer(state, layer, algo, dev, io, alg, keys, t)
     return np.array([loss, correct, pulses, transfers])
+
+
+def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
+    """NumPy twin of `_transfer` for the next row of `layer` (advances the row counter)."""
+    C, Cn, D, A, An, H, R, P, S, chop = (getattr(state, n)[layer] for n in ("C", "Cn", "D", "A", "An", "H", "R", "P", "S", "chop"))
+    lr_h, chop_p, bl = alg[1], alg[3], int(alg[4])
+    k = int(state.counters[layer])
+    rows, m = A.shape
+    state.counters[layer] = (k + 1) % rows
+    onehot = np.zeros(rows)
+    onehot[k] = 1.0
+    read = _np_read(A, An, onehot, False, io, keys[K_XFER], t, layer, 0)
+    if algo == TTV1:
+        return _np_pulse_update(C, Cn, D, onehot, -read, lr_h, dev, bl, keys, t, layer, 1)
+    pulses = 0
+    ref = P[k] if algo == AGAD else R[k]
+    H[k] += lr_h * chop[k] * (read - ref) / dev[0]
+    counts = np.trunc(H[k]).astype(np.int64)
+    H[k] -= counts
+    if algo == AGAD:
+        S[k, :m] += read
+    j = np.nonzero(counts)[0]
+    if j.size:
+        m_pulses = np.minimum(np.abs(counts[j]), MAX_TRANSFER_PULSES)
+        base = _np_cell(t, layer, 1, np.full(j.size, k), j)
+        C[k, j] = _np_pulses(C[k, j], m_pulses, counts[j] > 0, D[k, j], dev, keys[K_PULSE], base)
+        if dev[4] > 0.0:
+            Cn[k, j] = dev[4] * dev[0] * _np_normal(keys[K_WRITE], base)
+        pulses += int(m_pulses.sum())
+    if algo >= CTTV2:
+        S[k, m] += 1.0
+        if rng.numpy_uniform(keys[K_CHOP], _np_line(t, layer, 0, np.array([k])))[0] < chop_p:
+            chop[k] = -chop[k]
+            if algo == AGAD:
+                P[k] = S[k, :m] / S[k, m]
+                S[k, :m] = 0.0
+            S[k, m] = 0.0
+    return pulses
+
+
+def numpy_train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
+    """NumPy twin of `train_linear` (same numbers; the tests' reference)."""
+    X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
+    C, Cn, D, A, An, E, chop = (getattr(state, n)[0] for n in ("C", "Cn", "D", "A", "An", "E", "chop"))
+    lr, every, bl = alg[0], int(alg[2]), int(alg[4])
+    loss = pulses = transfers = 0.0
+    for s, idx in enumerate(order):
+        t = int(t0) + s
+        x = X[idx]
+        d = _np_read(C, Cn, x, False, io, keys[K_FWD], t, 0, 0) - Y[idx]
+        loss += 0.5 * float(np.sum(d * d))
+        if algo == FLOAT:
+            C -= lr * np.outer(x, d)
+            continue
+        if algo == SGD:
+            pulses += _np_pulse_update(C, Cn, D, x, d, lr, dev, bl, keys, t, 0, 1)
+            continue
+        xc = x * chop if algo >= CTTV2 else x
+        pulses += _np_pulse_update(A, An, E, xc, d, lr, dev, bl, keys, t, 0, 0)
+        state.counters[2] += 1
+        if state.counters[2] < every:
+            continue
+        state.counters[2] = 0
+        transfers += 1
+        pulses += _np_transfer(state, 0, algo, dev, io, alg, keys, t)
+    return np.array([loss, 0.0, pulses, transfers])

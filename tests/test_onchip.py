@@ -61,6 +61,52 @@ def test_kernel_equals_its_numpy_twin(algorithm):
         assert np.any(state.chop[0] < 0)                        # some choppers flipped
 
 
+
+@pytest.mark.parametrize("algorithm", tk.ALGORITHMS)
+def test_linear_kernel_equals_its_numpy_twin(algorithm):
+    """The one-tile linear task (5 x 5 correlation) the same way: every array and tally agree after
+    60 samples with read noise, DAC/ADC, write noise, c2c spread and chopper flips."""
+    rng = np.random.default_rng(4)
+    X = rng.integers(-16, 17, (40, 5)) / 16.0                  # exact halves for the DAC
+    Y = X @ rng.uniform(-0.5, 0.5, (5, 5)) + 0.1 * rng.standard_normal((40, 5))
+    order = rng.integers(0, 40, 60)
+    sh = (5, 5)
+    state = tk.TileState(C=[rng.uniform(-0.3, 0.3, sh)], Cn=[np.zeros(sh)], D=[0.01 * rng.uniform(0.7, 1.3, sh)],
+                         A=[np.full(sh, 0.2)], An=[np.zeros(sh)], E=[0.01 * rng.uniform(0.7, 1.3, sh)],
+                         H=[np.zeros(sh)], R=[0.2 + 0.05 * rng.standard_normal(sh)], P=[np.full(sh, 0.2)],
+                         S=[np.zeros((5, 6))], chop=[np.ones(5)])
+    twin = state.copy()
+    dev = np.array([0.01, 0.2, 1.0, 0.3, 2.0])
+    io = np.array([0.02, 127.0, 255.0, 4.0])
+    alg = np.array([0.5, 0.2, 2.0, 0.3, 31.0])
+    keys = tk.make_keys(12)
+    out = tk.train_linear(state, X, Y, order, 7, algorithm, dev, io, alg, keys)
+    ref = tk.numpy_train_linear(twin, X, Y, order, 7, algorithm, dev, io, alg, keys)
+    np.testing.assert_allclose(out, ref, rtol=1e-9)
+    for name in tk.TileState.NAMES:
+        np.testing.assert_allclose(getattr(state, name)[0], getattr(twin, name)[0], rtol=1e-9, atol=1e-12, err_msg=name)
+    np.testing.assert_array_equal(state.counters, twin.counters)
+    assert tk.evaluate_linear(state, X, Y, io, keys, 3) == pytest.approx(
+        0.5 * sum(np.sum((tk._np_read(state.C[0], state.Cn[0], x, False, io, keys[tk.K_EVAL], 3 + s, 0, 0) - y) ** 2)
+                  for s, (x, y) in enumerate(zip(X, Y))), rel=1e-9)
+    if algorithm != "float SGD":
+        assert out[2] > 0
+    if algorithm in ("TTv2", "c-TTv2", "AGAD"):
+        assert out[3] == 30 and np.any(np.abs(state.H[0]) > 0)
+    if algorithm in ("c-TTv2", "AGAD"):
+        assert np.any(state.chop[0] < 0)
+
+
+def test_linear_kernel_names_bad_shapes():
+    sh = (5, 5)
+    state = tk.TileState(**{n: [np.zeros(sh)] for n in tk.TileState.NAMES if n not in ("S", "chop")},
+                         S=[np.zeros((5, 6))], chop=[np.ones(5)])
+    args = (np.zeros(0, dtype=np.int64), 0, "TTv2", np.ones(5), np.zeros(4), np.ones(5), tk.make_keys(0))
+    with pytest.raises(ValueError, match="X must be"):
+        tk.train_linear(state, np.zeros((3, 4)), np.zeros((3, 5)), *args)
+    with pytest.raises(ValueError, match="algorithm"):
+        tk.train_linear(state, np.zeros((3, 5)), np.zeros((3, 5)), args[0], 0, "SGD", *args[3:])
+
 def test_pulse_update_is_minus_lr_x_d_on_average():
     """Far from the bounds (slope 0, no spread) a device's expected change is -lr x_i d_j; the pulse
     count is binomial, so the mean over N updates has standard error dw sqrt(bl p q (1 - p q) / N)."""
