@@ -1,11 +1,14 @@
-"""Model behind the Training dashboard: several on-chip trainings of the digits MLP side by side,
-on the same devices and seed, stepped and watched as they go (no Panel here).
+"""Model behind the Training dashboard: several on-chip trainings (the digits MLP, or the 5 x 5
+correlation task: `task`) side by side, on the same devices and seed, stepped and watched as they
+go (no Panel here).
 
     ex = TrainingExplorer(device="asymmetric soft bounds, 300 states", epochs=10)
     ex.step(500)                    # 500 more samples of every compared algorithm
     ex.curves()["TTv2"]["test_accuracy"]
     ex.weight_histograms()          # A, H and C of the focused algorithm (`algorithm`)
     ex.update_curve()               # the device's mean response to up then down pulses
+    ex.task = "5 x 5 correlation"   # the tile learning y = x W*: curves()[...]["weight_error"]
+    ex.weights_against_target()     # the focused algorithm's W against W*
 
 The runs are state (`explorer.models.onchip.OnChipRun`): any change of a setting ends them, and
 new ones start at sample 0 on the next step or plot. The same settings and seed give the same
@@ -23,7 +26,7 @@ from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_steps
 
 
 class TrainingExplorer(OnChipTraining):
-    """On-chip trainings of the digits MLP by the `compared` algorithms; `algorithm` is the one whose
+    """On-chip trainings of the `task` by the `compared` algorithms; `algorithm` is the one whose
     tiles the histograms show."""
 
     compared = param.ListSelector(default=["float SGD", "analog SGD", "TTv2", "c-TTv2", "AGAD"],
@@ -60,7 +63,7 @@ class TrainingExplorer(OnChipTraining):
         if self._runs is None:
             self.check()
             base = self.snapshot()
-            if self._digits is None:
+            if self._digits is None and self.task == "digits MLP":
                 self._digits = load_digits()
             self._runs = {a: OnChipTraining(**{**base, "algorithm": a}).run(self._digits)
                           for a in self.shown_algorithms()}
@@ -68,9 +71,10 @@ class TrainingExplorer(OnChipTraining):
 
     @property
     def total_samples(self):
-        """Samples of a whole run: `epochs` passes over the training split."""
+        """Samples of a whole run: `epochs` epochs (passes over the digits' training split, or
+        `CORRELATION_EPOCH` samples of the 5 x 5 task)."""
         run = next(iter(self.runs().values()))
-        return self.epochs * run.X.shape[0]
+        return self.epochs * run.epoch_size
 
     @property
     def done(self):
@@ -113,18 +117,37 @@ class TrainingExplorer(OnChipTraining):
     @serialized
     def curves(self):
         """algorithm -> dict of arrays over the points so far: epoch, test_accuracy (through the
-        read-out), test_loss, train_loss (mean over the samples since the previous point; NaN at 0),
-        pulses, chip_time_s."""
+        read-out; NaN on the 5 x 5 task), weight_error (5 x 5 task; NaN on the digits), test_loss,
+        train_loss (mean over the samples since the previous point; NaN at 0), pulses, chip_time_s."""
         out = {}
         for name, run in self.runs().items():
             pts = run.points
             out[name] = {k: np.array([getattr(p, k) for p in pts], dtype=float)
-                         for k in ("epoch", "test_accuracy", "test_loss", "train_loss", "pulses", "chip_time_s")}
+                         for k in ("epoch", "test_accuracy", "weight_error", "test_loss", "train_loss", "pulses",
+                                   "chip_time_s")}
         return out
 
     @serialized
+    def weights_against_target(self):
+        """The 5 x 5 task's learned weights W of the focused algorithm against the target W*
+        (flattened), with the mean shift of W - W* toward the symmetry point w* (each weight's
+        difference signed toward w*) and its t statistic over the 25 weights: in-memory SGD on an
+        asymmetric device settles with a shift toward w* (Gokmen and Haensch 2020), Tiki-Taka
+        does not. None on the digits task."""
+        if self.task != "5 x 5 correlation":
+            return None
+        run = self.runs()[self.algorithm]
+        target, w = run.target.ravel(), run.weights.ravel().copy()
+        sp = self.symmetry_point()
+        toward = (w - target) * np.sign(sp - target)
+        spread = toward.std(ddof=1) / np.sqrt(toward.size)
+        return {"target": target, "weights": w, "symmetry_point": sp, "algorithm": self.algorithm,
+                "epoch": run.epoch, "shift": float(toward.mean()),
+                "t": float(toward.mean() / spread) if spread > 0 else 0.0}
+
+    @serialized
     def weight_histograms(self, bins=60):
-        """Histograms over both layers of the focused algorithm's tiles: C (the weights), A (the
+        """Histograms over every layer of the focused algorithm's tiles: C (the weights), A (the
         fast tile, Tiki-Taka only), R (the reference, TTv2 and c-TTv2: AGAD has none) and H (the
         digital buffer in pulses, TTv2 variants only);
         each a dict with edges, counts, and the symmetry point."""
