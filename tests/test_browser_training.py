@@ -54,3 +54,21 @@ def test_a_shared_link_restores_the_device_and_the_reference_offset(browser, ser
     expect(page.get_by_text("Reference offset: 0.2", exact=False)).to_be_visible(timeout=TIMEOUT)
     assert errors == []
     page.close()
+
+
+def test_the_5x5_task_streams_weight_error_and_shows_the_weights_against_the_target(browser, served_app):
+    """Choosing the 5 x 5 task in the Task control swaps the curves for weight-error curves, puts its
+    rates in the controls and the task in the link; Start streams them; the weights against the target
+    show the focused algorithm's shift toward the symmetry point."""
+    page, errors = open_page(browser, served_app + "?tab=6", ready="Learning curves")
+    page.locator(".bk-input-group", has_text="Task").locator("select").select_option("5 x 5 correlation")
+    wait_for_title(page, r"^Epoch 0\.00 of 4: weight error float SGD 100\.0%, analog SGD 100\.0%", timeout=TIMEOUT)
+    expect(page.get_by_text("Learning rate: 0.5", exact=False)).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_function("() => decodeURIComponent(window.location.search).includes('train.task')", timeout=TIMEOUT)
+    page.get_by_role("button", name="Start").click()
+    wait_for_title(page, r"^Epoch ([1-3]\.\d\d|4\.00) of 4: weight error float SGD \d+\.\d%, analog SGD \d+\.\d%, "
+                         r"TTv2 \d+\.\d%, c-TTv2 \d+\.\d%, AGAD \d+\.\d%$", timeout=TIMEOUT)
+    wait_for_title(page, r"^TTv2 at epoch [1-4]\.\d\d: mean shift toward w\* = 0\.40 [+-]0\.\d{3} \(t = -?\d+\.\d\)$",
+                   timeout=TIMEOUT)
+    assert errors == []
+    page.close()

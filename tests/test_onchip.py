@@ -209,6 +209,10 @@ def test_presets_set_the_device_and_given_values_win():
     m.device = "ECRAM-like, near linear"
     assert m.slope == DEVICE_PRESETS["ECRAM-like, near linear"]["slope"]
     assert OnChipTraining(device="ReRAM-like, 1000 states", n_states=77).n_states == 77
+    m.param.update(device="ReRAM-like, 1000 states", n_states=500)   # as a shared link's query sets them
+    assert (m.n_states, m.write_noise) == (500, 56.0)
+    m.param.update(task="5 x 5 correlation", epochs=2)
+    assert (m.epochs, m.lr) == (2, TASK_PRESETS["5 x 5 correlation"]["lr"])
     assert all(p["source"] for p in DEVICE_PRESETS.values())
 
 
@@ -373,6 +377,29 @@ def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
     assert "Cannot start" in v._status.object and "asymmetry" in v._status.object
     assert not v._running.is_set() and not v._driver.is_alive() and v.model.progress == 0
 
+
+
+def test_view_switches_to_the_5x5_task_and_runs_it_to_the_end():
+    """The task control swaps the learning curves for the weight-error curves, shows the weights
+    against the target, greys out what the task does not use; a run streams to its end."""
+    from explorer.views.training import TrainingView
+    v = TrainingView()
+    v.plots()
+    assert v._widgets["label_noise"].disabled and "Learning curves" in v._showing
+    v.model.param.update(task=FIVE, compared=["analog SGD", "TTv2"], algorithm="analog SGD", epochs=1)
+    assert not v._widgets["label_noise"].disabled
+    assert v._showing >= {"Learning curves, 5 x 5 task", "Weights against the target"}
+    assert "Learning curves" not in v._showing
+    v.start()
+    v._driver.join(timeout=60)
+    assert v.model.done and "1.00 epochs of 1,000 samples), finished" in v._status.object
+    curves = v._plots["Learning curves, 5 x 5 task"][0]
+    assert curves.figure.title.text.startswith("Epoch 1.00 of 1: weight error analog SGD ")
+    assert curves.sources["acc TTv2"].data["y"][-1] < 0.5
+    target = v._plots["Weights against the target"][0]
+    assert target.figure.title.text.startswith("analog SGD at epoch 1.00: mean shift toward w* = 0.40 ")
+    np.testing.assert_allclose(target.sources["weights"].data["y"], v.model.runs()["analog SGD"].weights.ravel(),
+                               rtol=1e-6)
 
 def test_the_reference_histogram_shows_the_offset_error_and_agad_has_none():
     """TTv2's R sits at the symmetry point: one bin without offset error, spread with it; AGAD

@@ -146,15 +146,21 @@ class OnChipTraining(param.Parameterized):
         preset = DEVICE_PRESETS[params.get("device", self.param.device.default)]
         task = TASK_PRESETS.get(params.get("task", self.param.task.default), {})   # unknown: Param names it
         super().__init__(**{**{k: preset[k] for k in DEVICE_PARAMS}, **task, **params})   # given values win
+        preset_keys = {k for p in TASK_PRESETS.values() for k in p}
+        self.param.watch(self._apply_presets, ["device", "task", *DEVICE_PARAMS, *sorted(preset_keys)])
 
-    @param.depends("device", watch=True)
-    def _apply_preset(self):
-        preset = DEVICE_PRESETS[self.device]
-        self.param.update(**{k: preset[k] for k in DEVICE_PARAMS})
-
-    @param.depends("task", watch=True)
-    def _apply_task_preset(self):
-        self.param.update(**TASK_PRESETS[self.task])
+    def _apply_presets(self, *events):
+        """A new `device` or `task` sets its preset's values, except those set in the same batch
+        (``param.update(device=..., n_states=...)``, as a shared link's query does): given values win."""
+        given = {e.name for e in events}
+        values = {}
+        if "device" in given:
+            values.update((k, DEVICE_PRESETS[self.device][k]) for k in DEVICE_PARAMS)
+        if "task" in given:
+            values.update(TASK_PRESETS[self.task])
+        values = {k: v for k, v in values.items() if k not in given}
+        if values:
+            self.param.update(**values)
 
     def symmetry_point(self):
         """Weight at which up and down steps are equal (`symmetry_point`)."""

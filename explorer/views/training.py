@@ -1,7 +1,8 @@
-"""Training dashboard: the digits MLP trained on analog tiles by several algorithms side by side
-(floating-point SGD, in-memory SGD, Tiki-Taka v1, v2, chopped v2, AGAD) on the same devices and
-seed, with learning curves that stream while the runs go on, the tiles' histograms of the focused
-algorithm, and the device's update curve with its symmetry point.
+"""Training dashboard: the digits MLP, or the 5 x 5 correlation task, trained on analog tiles by
+several algorithms side by side (floating-point SGD, in-memory SGD, Tiki-Taka v1, v2, chopped v2,
+AGAD) on the same devices and seed, with learning curves that stream while the runs go on, the
+tiles' histograms of the focused algorithm, its weights against the target (5 x 5 task), and the
+device's update curve with its symmetry point.
 
 The runs step in a thread of the session's own (Start / Pause / Reset), so they go on while the
 person looks at another tab and never hold the server's event loop; a periodic callback of the
@@ -16,7 +17,7 @@ import panel as pn
 import param
 from bokeh.models import Legend, LegendItem
 
-from ..models.onchip import ALGORITHMS, DEVICE_PRESETS
+from ..models.onchip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ..models.training_explorer import TrainingExplorer
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, RunButtons, step_outline
 from ._widgets import control_widget
@@ -44,11 +45,11 @@ In-memory SGD: $$W \mathrel{-}= \eta\,x\,\delta^T$$ by coincident pulse trains (
 Tiki-Taka: gradients into a fast tile A, $$H \mathrel{+}= \eta_H (A_k - R_k)/\Delta w_{min}$$, $$\mathrm{trunc}(H)$$ pulses into C
 (Gokmen & Haensch 2020; Gokmen 2021; chopped and AGAD: Rasch et al., Nat. Commun. 2024)."""
 
-TILES_TEXT = r"""Histograms over both layers of the focused algorithm (the Histograms control): the
-weights C, the fast tile A and the reference R (TTv2, c-TTv2: $$w^*$$ plus the offset error) on [-1, 1]
-with the symmetry point $$w^* = a/s$$ (dashed), and the
-digital buffer H in pulses (|H| < 1 after each transfer). In-memory SGD pulls C toward $$w^*$$;
-A rests at $$w^*$$ and the reference R is placed there (Gokmen 2021)."""
+TILES_TEXT = r"""Histograms over the tiles of the focused algorithm (the Histograms control; both layers
+of the digits MLP): the weights C, the fast tile A and the reference R (TTv2, c-TTv2: $$w^*$$ plus the
+offset error) on [-1, 1] with the symmetry point $$w^* = a/s$$ (dashed), and the digital buffer H in
+pulses (|H| < 1 after each transfer). In-memory SGD pulls C toward $$w^*$$; A rests at $$w^*$$ and the
+reference R is placed there (Gokmen 2021)."""
 
 DEVICE_TEXT = r"""Response to up pulses from $$w=-1$$, then down pulses: the mean device (thick) and the first devices
 of the run's first tile (gray: device-to-device and cycle-to-cycle spread, write noise as a read sees it):
@@ -64,20 +65,42 @@ def _legend(plot, renderers):
     plot.figure.add_layout(legend)
 
 
-def curve_plots():
-    acc = LivePlot("epoch", "test accuracy", y_start=0.0)
+ERROR_TEXT = r"""The 5 x 5 task of physics reference section 6: one tile learns $$y = x\,W^*$$ ($$W^*$$ uniform in
+[-0.5, 0.5], inputs uniform in [-1, 1], Gaussian label noise) from W = 0; the weight error
+$$\lVert W - W^*\rVert / \lVert W^*\rVert$$ of the stored weights, and the training loss
+$$\lvert y - t\rvert^2/2$$ (mean since the last point), per algorithm, same devices and seed.
+Plain SGD keeps the noise of its last updates; Tiki-Taka's transfers average it (Gokmen & Haensch 2020)."""
+
+TARGET_TEXT = r"""The focused algorithm's weights W against the target $$W^*$$ (25 weights; on the diagonal: learned
+exactly). In-memory SGD on an asymmetric device settles off the diagonal toward the symmetry point
+$$w^* = a/s$$ (dashed): random up and down pulses drift a weight there (Gokmen & Haensch, Front.
+Neurosci. 2020). The title gives the mean shift toward $$w^*$$ and its t over the 25 weights."""
+
+
+def _curve_plots(measure, top=None):
+    first = LivePlot("epoch", measure, y_start=0.0)
     loss = LivePlot("epoch", "training loss")
     ra, rl = {}, {}
     for k, name in enumerate(ALGORITHMS):
-        ra[name] = acc.line(f"acc {name}", line_width=2, line_color=PALETTE[k])
+        ra[name] = first.line(f"acc {name}", line_width=2, line_color=PALETTE[k])
         rl[name] = loss.line(f"loss {name}", line_width=2, line_color=PALETTE[k])
-    _legend(acc, ra)
+    _legend(first, ra)
     _legend(loss, rl)
-    acc.figure.y_range.end = 1.0
-    return acc, loss
+    if top is not None:
+        first.figure.y_range.end = top
+    return first, loss
 
 
-def curve_data(view):
+def curve_plots():
+    return _curve_plots("test accuracy", top=1.0)
+
+
+def error_curve_plots():
+    return _curve_plots("weight error")
+
+
+def _curve_data(view, measure):
+    """The learning curves of `measure` (test_accuracy or weight_error) and the training loss."""
     m = view.model
     curves = m.curves()
     acc, loss = {}, {}
@@ -87,17 +110,44 @@ def curve_data(view):
         if c is None:
             acc[f"acc {name}"] = loss[f"loss {name}"] = {"x": np.zeros(0), "y": np.zeros(0)}
             continue
-        acc[f"acc {name}"] = {"x": c["epoch"], "y": c["test_accuracy"]}
+        acc[f"acc {name}"] = {"x": c["epoch"], "y": c[measure]}
         ok = np.isfinite(c["train_loss"])
         loss[f"loss {name}"] = {"x": c["epoch"][ok], "y": c["train_loss"][ok]}
-        summary.append(f"{name} {c['test_accuracy'][-1]:.1%}")
+        summary.append(f"{name} {c[measure][-1]:.1%}")
     epoch = next(iter(curves.values()))["epoch"][-1] if curves else 0.0
-    title = f"Epoch {epoch:.2f} of {m.epochs}: " + ", ".join(summary)
+    what = "" if measure == "test_accuracy" else "weight error "
+    title = f"Epoch {epoch:.2f} of {m.epochs}: {what}" + ", ".join(summary)
     first = curves.get(m.algorithm) or next(iter(curves.values()))
     cost = (f"{m.algorithm}: {int(first['pulses'][-1]):,} pulses, chip time "
             f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)")
     acc["title"], loss["title"] = title, cost
     return acc, loss
+
+
+def curve_data(view):
+    return _curve_data(view, "test_accuracy")
+
+
+def error_curve_data(view):
+    return _curve_data(view, "weight_error")
+
+
+def target_plots():
+    plot = LivePlot("target weight W*", "learned weight W", match_aspect=True)
+    plot.line("diagonal", hover=False, line_color="gray", line_width=1)
+    plot.scatter("weights", size=7, fill_color=PALETTE[1], line_color=None)
+    plot.span("symmetry", dimension="width", line_dash="dashed", line_color="gray")
+    return plot
+
+
+def target_data(view):
+    w = view.model.weights_against_target()
+    if w is None:                         # the digits task: the chart is not shown
+        return {"title": " "}
+    return {"title": f"{w['algorithm']} at epoch {w['epoch']:.2f}: mean shift toward w* = {w['symmetry_point']:.2f} "
+                     f"{w['shift']:+.3f} (t = {w['t']:.1f})",
+            "diagonal": {"x": np.array([-1.0, 1.0]), "y": np.array([-1.0, 1.0])},
+            "weights": {"x": w["target"], "y": w["weights"]}, "symmetry": w["symmetry_point"]}
 
 
 def tile_plots():
@@ -152,13 +202,29 @@ def device_data(view):
 
 
 PROGRESS = ("progress",)
+
+
+def _digits(model):
+    return model.task == "digits MLP"
+
+
+def _five(model):
+    return model.task == "5 x 5 correlation"
+
+
 CHARTS = (
-    Chart("Learning curves", curve_plots, (Part(curve_data, PROGRESS),), CURVES_TEXT),
+    Chart("Learning curves", curve_plots, (Part(curve_data, PROGRESS),), CURVES_TEXT,
+          shown=_digits, shown_depends=("task",)),
+    Chart("Learning curves, 5 x 5 task", error_curve_plots, (Part(error_curve_data, PROGRESS),), ERROR_TEXT,
+          shown=_five, shown_depends=("task",)),
+    Chart("Weights against the target", target_plots, (Part(target_data, PROGRESS + ("algorithm",)),), TARGET_TEXT,
+          shown=_five, shown_depends=("task",)),
     Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
     Chart("Device update curve", device_plots, (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise", "seed")),), DEVICE_TEXT),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
-curves and tiles follow `progress` alone; the device curve follows the device's own settings."""
+curves and tiles follow `progress` alone; the device curve follows the device's own settings. The
+task decides which learning curves (and whether the weights against the target) are shown."""
 
 
 class TrainingView(RunButtons, LiveDashboard):
@@ -167,13 +233,15 @@ class TrainingView(RunButtons, LiveDashboard):
     model = param.ClassSelector(class_=TrainingExplorer, doc="The model the controls drive.")
 
     CONTROLS = {
+        "Task": ("task", "label_noise"),
         "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise"),
         "Algorithm": ("compared", "algorithm", "lr", "lr_h", "transfer_every", "reference_offset", "chopper_p", "bl"),
         "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
         "Length and seed": ("epochs", "seed"),
     }
     """The model's parameters shown as controls, by section (one place to add one)."""
-    LABELS = {"algorithm": "Histograms of", "epochs": "Epochs", "seed": "Seed"}
+    LABELS = {"algorithm": "Histograms of", "epochs": "Epochs", "seed": "Seed", "task": "Task",
+              "label_noise": "Label noise (5 x 5 task)"}
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -195,7 +263,9 @@ class TrainingView(RunButtons, LiveDashboard):
         self._poller = None
         m.param.watch(self._show_progress, "progress")
         m.param.watch(self._show_source, "device")
+        m.param.watch(self._grey_out, "task")
         self._show_source()
+        self._grey_out()
 
     # -------------------------------------------------------------- the runs
 
@@ -270,7 +340,16 @@ class TrainingView(RunButtons, LiveDashboard):
         state = "finished" if done >= total else ("running" if self._running.is_set() else
                                                   "paused" if done else "ready: press Start")
         self._progress.value = int(100 * min(done / total, 1.0))
-        self._status.object = f"*{done:,} of {total:,} samples per algorithm ({done / (total / m.epochs):.2f} epochs), {state}.*"
+        per_epoch = total / m.epochs
+        size = f" of {CORRELATION_EPOCH:,} samples" if m.task == "5 x 5 correlation" else ""
+        self._status.object = (f"*{done:,} of {total:,} samples per algorithm ({done / per_epoch:.2f} epochs{size}), "
+                               f"{state}.*")
+
+    def _grey_out(self, *events):
+        """Disable the controls that the current task does not use (`TASK_ONLY`)."""
+        for name, task in TASK_ONLY.items():
+            if name in self._widgets:
+                self._widgets[name].disabled = task != self.model.task
 
     def _show_source(self, *events):
         self._source.object = f"<small>{DEVICE_PRESETS[self.model.device]['source']}</small>"
