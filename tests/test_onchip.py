@@ -268,6 +268,8 @@ def test_5x5_task_preset_history_and_steps_compose():
     for n in (1, 999, 500):
         b.step(n)
     assert [p.weight_error for p in a.history] == [p.weight_error for p in b.history]
+    assert [p.samples for p in a.points] == [p.samples for p in b.points] == list(range(0, 1501, 50))
+    assert [p.weight_error for p in a.points] == [p.weight_error for p in b.points]
     np.testing.assert_array_equal(a.weights, b.weights)
     assert a.history[0].epoch == 1.0 and np.isnan(a.history[0].test_accuracy)
     assert a.points[0].weight_error == pytest.approx(1.0)           # W starts at 0

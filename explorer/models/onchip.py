@@ -226,6 +226,8 @@ class OnChipRun:
     epochs. `points` and `history` (one `Point` per completed epoch) grow as it trains. One thread
     steps at a time (a lock); another may read `points`."""
 
+    RECORD_EVERY = None
+    """Samples between two points of the curves (None: one point per `step`)."""
     LAYERS = 2
     READS_PER_SAMPLE = 3
     """Array reads per training sample: forward through both layers, backward through the second
@@ -250,8 +252,9 @@ class OnChipRun:
         self.samples = 0
         self.pulses = 0
         self.transfers = 0
-        self._loss_sum = 0.0
+        self._loss_sum = 0.0          # since the last point
         self._loss_n = 0
+        self._epoch_loss_sum = 0.0    # since the epoch began
         self.points = []
         self.history = []
         self._lock = threading.Lock()
@@ -336,29 +339,39 @@ class OnChipRun:
         return Point(self.samples, self.epoch, train_loss, test_loss, acc, self.pulses, self.chip_time_s())
 
     def step(self, samples):
-        """Train `samples` more samples (crossing epoch ends) and return the new `Point`."""
+        """Train `samples` more samples (crossing epoch ends) and return the newest `Point`. A point
+        is added at the end of the step, or, with `RECORD_EVERY`, at every multiple of it (the same
+        points however the run is stepped); its training loss is the mean since the previous point,
+        a history point's the mean over its epoch."""
         samples = int(samples)
         if samples < 1:
             raise ValueError(f"samples must be >= 1, got {samples}")
         with self._lock:
-            n = self.epoch_size
+            n, every = self.epoch_size, self.RECORD_EVERY
             left = samples
             while left:
                 epoch, pos = divmod(self.samples, n)
                 take = min(left, n - pos)
+                if every:
+                    take = min(take, every - self.samples % every)
                 out = self._train(epoch, pos, pos + take)
                 self._loss_sum += out[0]
                 self._loss_n += take
+                self._epoch_loss_sum += out[0]
                 self.pulses += int(out[2])
                 self.transfers += int(out[3])
                 self.samples += take
                 left -= take
                 if self.samples % n == 0:
-                    self.history.append(self._point(self._loss_sum / self._loss_n))
+                    self.history.append(self._point(self._epoch_loss_sum / n))
+                    self._epoch_loss_sum = 0.0
+                if (every and self.samples % every == 0) or (not every and not left):
+                    loss = self._loss_sum / self._loss_n
+                    last = self.history[-1] if self.history else None
+                    same = last is not None and last.samples == self.samples   # evaluated just now
+                    self.points.append(dataclasses.replace(last, train_loss=loss) if same else self._point(loss))
                     self._loss_sum, self._loss_n = 0.0, 0
-            point = self.history[-1] if self.samples % n == 0 else self._point(self._loss_sum / max(self._loss_n, 1))
-            self.points.append(point)
-            return point
+            return self.points[-1]
 
     def run_epochs(self, epochs):
         """Train `epochs` whole epochs (from the current position to the end of the last)."""
@@ -377,6 +390,9 @@ class CorrelationRun(OnChipRun):
     ``|y - x W*|^2 / 2`` of `CORRELATION_TEST` inputs (index 3) read through the read-out, its
     ``test_accuracy`` NaN."""
 
+    RECORD_EVERY = 50
+    """A point every 50 samples: a run of the task takes about 0.02 s, a few steps of the dashboard,
+    and its curves still have 20 points per epoch."""
     LAYERS = 1
     READS_PER_SAMPLE = 1
     """The output is read once; the error is formed digitally (no backward read)."""
