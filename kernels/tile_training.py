@@ -249,13 +249,16 @@ def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
 
 
 @njit(**_EXACT_JIT)
-def _transfer(A, An, C, Cn, D, H, R, P, S, chop, k, layer, algo, dev, io, alg, keys, t,
+def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, alg, keys, t,
               onehot, read, counts, row_words, col_words):
-    """One transfer of row k of a layer's fast tile A into its weight tile C (module docstring):
-    TTv1's pulse-train update ``C[k] += lr_h A[k]``, or the TTv2 variants' buffer H and its
-    pulses, with the choppers' flips. `onehot`, `read`, `counts`, `row_words`, `col_words` are
-    work buffers at least as long as the tile's rows or columns. Returns the pulse count."""
+    """One transfer of the next row k of a layer's fast tile A (``state[layer]``, advanced here)
+    into its weight tile C (module docstring): TTv1's pulse-train update ``C[k] += lr_h A[k]``, or
+    the TTv2 variants' buffer H and its pulses, with the choppers' flips. `onehot`, `read`,
+    `counts`, `row_words`, `col_words` are work buffers at least as long as the tile's rows or
+    columns. Returns the pulse count."""
     rows, m = A.shape
+    k = state[layer]
+    state[layer] = (k + 1) % rows
     lr_h, chop_p, bl = alg[1], alg[3], np.int64(alg[4])
     onehot[:] = 0.0
     onehot[k] = 1.0
@@ -376,13 +379,9 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
             continue
         state[2] = 0
         transfers += 1
-        k = state[0]
-        state[0] = (k + 1) % A0.shape[0]
-        pulses += _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, k, 0, algo, dev, io, alg, keys, t,
+        pulses += _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, state, 0, algo, dev, io, alg, keys, t,
                             onehot, read, counts, row_words, col_words)
-        k = state[1]
-        state[1] = (k + 1) % A1.shape[0]
-        pulses += _transfer(A1, An1, C1, Cn1, D1, H1, R1, P1, S1, chop1, k, 1, algo, dev, io, alg, keys, t,
+        pulses += _transfer(A1, An1, C1, Cn1, D1, H1, R1, P1, S1, chop1, state, 1, algo, dev, io, alg, keys, t,
                             onehot, read, counts, row_words, col_words)
     return np.array([loss, correct, pulses, transfers])
 
@@ -445,9 +444,7 @@ def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, s
             continue
         state[2] = 0
         transfers += 1
-        k = state[0]
-        state[0] = (k + 1) % n_in
-        pulses += _transfer(A, An, C, Cn, D, H, R, P, S, chop, k, 0, algo, dev, io, alg, keys, t,
+        pulses += _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, 0, algo, dev, io, alg, keys, t,
                             onehot, read, counts, row_words, col_words)
     return np.array([loss, 0.0, pulses, transfers])
 
