@@ -58,9 +58,9 @@ $$\Delta w_{min} = 2/n_{states}$$; the steps are equal at the symmetry point $$w
 Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); presets from aihwkit's device zoo."""
 
 
-def _legend(plot, renderers):
+def _legend(plot, renderers, location="bottom_right"):
     items = [LegendItem(label=name, renderers=[r]) for name, r in renderers.items()]
-    legend = Legend(items=items, location="bottom_right", click_policy="hide", label_text_font_size="8pt",
+    legend = Legend(items=items, location=location, click_policy="hide", label_text_font_size="8pt",
                     spacing=0, padding=4)
     plot.figure.add_layout(legend)
 
@@ -77,15 +77,15 @@ $$w^* = a/s$$ (dashed): random up and down pulses drift a weight there (Gokmen &
 Neurosci. 2020). The title gives the mean shift toward $$w^*$$ and its t over the 25 weights."""
 
 
-def _curve_plots(measure, top=None):
+def _curve_plots(measure, top=None, legend="bottom_right"):
     first = LivePlot("epoch", measure, y_start=0.0)
     loss = LivePlot("epoch", "training loss")
     ra, rl = {}, {}
     for k, name in enumerate(ALGORITHMS):
         ra[name] = first.line(f"acc {name}", line_width=2, line_color=PALETTE[k])
         rl[name] = loss.line(f"loss {name}", line_width=2, line_color=PALETTE[k])
-    _legend(first, ra)
-    _legend(loss, rl)
+    _legend(first, ra, legend)
+    _legend(loss, rl, legend)
     if top is not None:
         first.figure.y_range.end = top
     return first, loss
@@ -96,7 +96,7 @@ def curve_plots():
 
 
 def error_curve_plots():
-    return _curve_plots("weight error")
+    return _curve_plots("weight error", legend="top_right")   # the curves fall toward the bottom right
 
 
 def _curve_data(view, measure):
@@ -133,7 +133,7 @@ def error_curve_data(view):
 
 
 def target_plots():
-    plot = LivePlot("target weight W*", "learned weight W", match_aspect=True)
+    plot = LivePlot("target weight W*", "learned weight W")
     plot.line("diagonal", hover=False, line_color="gray", line_width=1)
     plot.scatter("weights", size=7, fill_color=PALETTE[1], line_color=None)
     plot.span("symmetry", dimension="width", line_dash="dashed", line_color="gray")
@@ -146,7 +146,7 @@ def target_data(view):
         return {"title": " "}
     return {"title": f"{w['algorithm']} at epoch {w['epoch']:.2f}: mean shift toward w* = {w['symmetry_point']:.2f} "
                      f"{w['shift']:+.3f} (t = {w['t']:.1f})",
-            "diagonal": {"x": np.array([-1.0, 1.0]), "y": np.array([-1.0, 1.0])},
+            "diagonal": {"x": np.array([-0.5, 0.5]), "y": np.array([-0.5, 0.5])},   # the targets' range
             "weights": {"x": w["target"], "y": w["weights"]}, "symmetry": w["symmetry_point"]}
 
 
