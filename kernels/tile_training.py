@@ -691,7 +691,7 @@ def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io,
 
 def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     """NumPy twin of `_transfer` for the next row of `layer` (advances the row counter)."""
-    C, Cn, D, A, An, H, R, P, S, chop = (getattr(state, n)[layer] for n in ("C", "Cn", "D", "A", "An", "H", "R", "P", "S", "chop"))
+    C, Cn, D, A, An, _, H, R, P, S, chop = (getattr(state, n)[layer] for n in TileState.NAMES)
     lr_h, chop_p, bl = alg[1], alg[3], int(alg[4])
     k = int(state.counters[layer])
     rows, m = A.shape

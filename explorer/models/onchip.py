@@ -74,9 +74,10 @@ a chopper period of about 100 samples), an ADC range of 4 for outputs of at most
 most 1 times weights of at most 0.5), 4 epochs of `CORRELATION_EPOCH` samples. The learning rate is
 0.5, not the study's 1: with one rate for every algorithm, floating-point SGD at 1 is near the
 stability limit of a per-sample update (|x|^2 reaches 5), mean final weight error 75 % over seeds
-0 to 2 with the default device and read-out, against 22 % at 0.5 (its steady-state noise, which grows with the
-rate; Tiki-Taka's transfers average it: TTv2 4 %). Measured at 0.5, seeds 0 to 2, reference
-offset 0 / 0.2: analog SGD 42 / 42 %, TTv2 4.2 / 18.4 %, c-TTv2 7.1 / 12.0 %, AGAD 6.4 / 6.4 %."""
+0 to 2 with the default device and read-out, against 22 % at 0.5 (its steady-state noise, which
+grows with the rate; Tiki-Taka's transfers average it: TTv2 4 %). Measured at 0.5, seeds 0 to 2,
+reference offset 0 / 0.2: analog SGD 42 / 42 %, TTv2 4.2 / 18.4 %, c-TTv2 7.1 / 12.0 %, AGAD
+6.4 / 6.4 %."""
 TASK_ONLY = {"hidden": "digits MLP", "label_noise": "5 x 5 correlation"}
 """Settings that only one task uses (the dashboard greys them out for the other)."""
 CORRELATION_EPOCH = 1000
