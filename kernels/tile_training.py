@@ -248,6 +248,17 @@ def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
     return total
 
 
+@njit(**_EXACT_INLINE_JIT)
+def _transfer_due(state, every):
+    """Count one more sample toward the next transfer (``state[2]``); True, with the count reset,
+    when `every` samples have passed since the last."""
+    state[2] += 1
+    if state[2] < every:
+        return False
+    state[2] = 0
+    return True
+
+
 @njit(**_EXACT_JIT)
 def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, alg, keys, t,
               onehot, read, counts, row_words, col_words):
@@ -374,10 +385,8 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
                 a1[i] *= chop1[i]
         pulses += _pulse_update(A0, An0, E0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 0, row_words, col_words)
         pulses += _pulse_update(A1, An1, E1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 0, row_words, col_words)
-        state[2] += 1
-        if state[2] < every:
+        if not _transfer_due(state, every):
             continue
-        state[2] = 0
         transfers += 1
         pulses += _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, state, 0, algo, dev, io, alg, keys, t,
                             onehot, read, counts, row_words, col_words)
@@ -439,10 +448,8 @@ def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, s
         for i in range(n_in):
             xc[i] = x[i] * chop[i] if algo >= CTTV2 else x[i]
         pulses += _pulse_update(A, An, E, xc, d, lr, dev, bl, keys, t, 0, 0, row_words, col_words)
-        state[2] += 1
-        if state[2] < every:
+        if not _transfer_due(state, every):
             continue
-        state[2] = 0
         transfers += 1
         pulses += _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, 0, algo, dev, io, alg, keys, t,
                             onehot, read, counts, row_words, col_words)
