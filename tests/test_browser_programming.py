@@ -37,6 +37,8 @@ def test_start_streams_the_run_pause_holds_it_and_it_goes_on_in_another_tab(brow
     expect(page.get_by_role("button", name="Pause")).to_be_enabled(timeout=TIMEOUT)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
+    # "paused" once the run's thread has ended its last step and the page has its last point
+    expect(page.get_by_text(re.compile(r"gdp: iteration \d+ of at most 5000, paused"))).to_be_visible(timeout=TIMEOUT)
     held = iteration(page)
     page.wait_for_timeout(1500)
     assert iteration(page) == held > 2

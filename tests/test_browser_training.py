@@ -37,11 +37,12 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
     expect(page.get_by_role("button", name="Pause")).to_be_enabled(timeout=TIMEOUT)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
-    page.wait_for_timeout(500)
+    # "paused" once the runs' thread has ended its last step and the page has its last point
+    expect(page.get_by_text(re.compile(r"samples per algorithm \(\d+\.\d\d epochs\), paused"))).to_be_visible(
+        timeout=TIMEOUT)
     held = epoch(page)
     page.wait_for_timeout(1500)
     assert epoch(page) == held > 0
-    expect(page.get_by_text(re.compile(r"samples per algorithm \(\d+\.\d\d epochs\), paused"))).to_be_visible()
     wait_for_title(page, r"^TTv2 at epoch \d+\.\d\d: C and A; symmetry point 0\.40$", timeout=TIMEOUT)
     assert errors == []
     page.close()

@@ -1,6 +1,7 @@
 """The Programming dashboard's model and view, without a browser: a run that steps and streams,
 settings that restart it, the comparison table, and the controls built from the models."""
 
+import re
 import time
 
 import numpy as np
@@ -88,7 +89,11 @@ def test_the_view_streams_the_run_from_its_own_thread_and_pauses():
     while view.model.iteration < 3 and time.time() < deadline:
         time.sleep(0.05)
     view.pause()
+    assert not view._start.disabled and view._pause.disabled   # at once, while the last step ends
+    assert view._run_state(1) in ("pausing", "paused")
     view._driver.join(timeout=30)
+    assert view._run_state(1) == "paused"
+    assert re.search(r", (paused|converged|finished)\.\*$", view._status.object)   # not running or pausing
     reached = view.model.iteration
     assert reached >= 3
     assert len(plot.sources["mvm"].data["x"]) == reached + 1  # every point drawn

@@ -600,7 +600,30 @@ class RunButtons:
         return pn.Row(self._start, self._pause, self._reset)
 
     def pause(self):
+        """Stop the run after its current step. The buttons change here, in the click's own
+        handler, as Start's do, rather than when the session's poll finds the thread gone: a clean
+        CI run under load twice kept Start disabled for 90 s after Pause (cause not found)."""
         self._running.clear()
+        self._set_buttons(running=False)
+
+    def _run_state(self, done):
+        """The run's state for the status line: running, pausing (its last step is ending),
+        paused, or ready."""
+        if self._running.is_set():
+            return "running"
+        if self._driver is not None and self._driver.is_alive() and self._driver is not threading.current_thread():
+            return "pausing"
+        return "paused" if done else "ready: press Start"
+
+    def _claim_driver(self):
+        """Whether a new run's thread may start: not while one runs; a paused one is given up to
+        5 s to end its last step."""
+        if self._driver is None or not self._driver.is_alive():
+            return True
+        if self._running.is_set():
+            return False
+        self._driver.join(timeout=5.0)
+        return not self._driver.is_alive()
 
     def reset(self):
         """Stop the run's thread and start the run again from its beginning."""

@@ -159,7 +159,7 @@ class ProgrammingView(RunButtons, LiveDashboard):
 
     def start(self):
         """Step the run in a thread of this session's own until it is done or paused."""
-        if self._driver is not None and self._driver.is_alive():
+        if not self._claim_driver():
             return
         if self.model.done:
             self.model.reset()
@@ -228,8 +228,7 @@ class ProgrammingView(RunButtons, LiveDashboard):
         h = m.convergence()
         total = max(int(h["max_iterations"]), 1)
         done = int(h["iteration"][-1])
-        state = ("converged" if h["converged"][-1] else "finished") if h["done"] else (
-            "running" if self._running.is_set() else "paused" if done else "ready: press Start")
+        state = ("converged" if h["converged"][-1] else "finished") if h["done"] else self._run_state(done)
         self._progress.value = 100 if h["done"] else int(100 * done / total)
         self._status.object = f"*{h['method']}: iteration {done} of at most {total}, {state}.*"
 

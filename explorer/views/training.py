@@ -298,7 +298,7 @@ class TrainingView(RunButtons, LiveDashboard):
 
     def start(self):
         """Step the runs in a thread of this session's own until they are done or paused."""
-        if self._driver is not None and self._driver.is_alive():
+        if not self._claim_driver():
             return
         m = self.model
         try:
@@ -361,8 +361,7 @@ class TrainingView(RunButtons, LiveDashboard):
             self._status.object = f"*{exc}*"
             return
         done = m.progress
-        state = "finished" if done >= total else ("running" if self._running.is_set() else
-                                                  "paused" if done else "ready: press Start")
+        state = "finished" if done >= total else self._run_state(done)
         self._progress.value = int(100 * min(done / total, 1.0))
         per_epoch = total / m.epochs
         size = f" of {CORRELATION_EPOCH:,} samples" if m.task == "5 x 5 correlation" else ""
