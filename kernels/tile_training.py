@@ -426,7 +426,7 @@ def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, s
     n_in, n_out = C.shape
     y, d, xc = np.empty(n_out), np.empty(n_out), np.empty(n_in)
     row_words = np.empty(n_in, dtype=np.uint64)
-    col_words = np.empty(max(n_in, n_out), dtype=np.uint64)
+    col_words = np.empty(n_out, dtype=np.uint64)
     read, counts, onehot = np.empty(n_out), np.empty(n_out, dtype=np.int64), np.zeros(n_in)
     lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
     loss, pulses, transfers = 0.0, 0.0, 0.0
@@ -686,14 +686,21 @@ def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io,
             a0, a1 = a0 * chop[0], a1 * chop[1]
         pulses += _np_pulse_update(A[0], An[0], E[0], a0, dh, lr / scales[0], dev, bl, keys, t, 0, 0)
         pulses += _np_pulse_update(A[1], An[1], E[1], a1, d2, lr / scales[1], dev, bl, keys, t, 1, 0)
-        state.counters[2] += 1
-        if state.counters[2] < every:
+        if not _np_transfer_due(state, every):
             continue
-        state.counters[2] = 0
         transfers += 1
         for layer in range(2):
             pulses += _np_transfer(state, layer, algo, dev, io, alg, keys, t)
     return np.array([loss, correct, pulses, transfers])
+
+
+def _np_transfer_due(state, every):
+    """NumPy twin of `_transfer_due`."""
+    state.counters[2] += 1
+    if state.counters[2] < every:
+        return False
+    state.counters[2] = 0
+    return True
 
 
 def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
@@ -753,10 +760,8 @@ def numpy_train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
             continue
         xc = x * chop if algo >= CTTV2 else x
         pulses += _np_pulse_update(A, An, E, xc, d, lr, dev, bl, keys, t, 0, 0)
-        state.counters[2] += 1
-        if state.counters[2] < every:
+        if not _np_transfer_due(state, every):
             continue
-        state.counters[2] = 0
         transfers += 1
         pulses += _np_transfer(state, 0, algo, dev, io, alg, keys, t)
     return np.array([loss, 0.0, pulses, transfers])

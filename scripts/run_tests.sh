@@ -11,8 +11,8 @@ fi
 source scripts/_venv.sh
 "$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
 # Two pytest processes side by side, one per core: the browser tests (marker `browser`: one
-# `panel serve` and one Chromium between them) and every other test. The whole suite took 8 min 6 s
-# in one process and 5 min 34 s so (warm Numba cache). The browser run's output follows the other's.
+# `panel serve` and one Chromium between them) and every other test (times: README, Tests). The
+# browser run's output follows the other's.
 # Exit status: the first failure's; "no tests collected" (5) counts as a pass when the other
 # process ran tests (arguments that select only one kind).
 for arg in "$@"; do

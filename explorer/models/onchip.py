@@ -400,12 +400,10 @@ class CorrelationRun(OnChipRun):
 
     def _setup(self, digits):
         s = self.settings
-        task = CorrelationTask(size=5, target_range=0.5, label_noise=s["label_noise"], seed=s["seed"])
-        self.target = task.target()
-        self.label_noise = s["label_noise"]
+        self.target = CorrelationTask(size=5, target_range=0.5, seed=s["seed"]).target()
         self._inputs_seed = rng.derive_seed(s["seed"], "inputs", 2)
         r = np.random.default_rng(rng.derive_seed(s["seed"], "inputs", 3))
-        self.X_test = r.uniform(-1.0, 1.0, (CORRELATION_TEST, 5))
+        self.X_test = r.uniform(-1.0, 1.0, (CORRELATION_TEST, self.target.shape[0]))
         self.Y_test = self.X_test @ self.target
         self._epoch_data = (-1, None, None)
         self.state = self._initial_state([self.target.shape], s["seed"])
@@ -419,8 +417,9 @@ class CorrelationRun(OnChipRun):
         """(inputs, noisy targets) of `epoch`: `CORRELATION_EPOCH` rows each."""
         if self._epoch_data[0] != epoch:
             r = np.random.default_rng([self._inputs_seed, epoch])
-            X = r.uniform(-1.0, 1.0, (CORRELATION_EPOCH, 5))
-            Y = X @ self.target + self.label_noise * r.standard_normal((CORRELATION_EPOCH, 5))
+            X = r.uniform(-1.0, 1.0, (CORRELATION_EPOCH, self.target.shape[0]))
+            noise = r.standard_normal((CORRELATION_EPOCH, self.target.shape[1]))
+            Y = X @ self.target + self.settings["label_noise"] * noise
             self._epoch_data = (epoch, X, Y)
         return self._epoch_data[1:]
 

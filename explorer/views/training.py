@@ -32,10 +32,9 @@ the page its changes) gets the interpreter lock. (Waiting 0.05 s after 0.05 s st
 another session's Crossbar controls faster: median p50 492 against 512 ms, one run each.)"""
 MAX_CHUNK = 1438
 RUN_NICENESS = 10
-"""Scheduling niceness of the runs' thread (Linux schedules threads as tasks): training uses the
-cores that other sessions' controls leave idle instead of competing with them as an equal
-(measured: another session's Devices and Crossbar controls, median p50 527 ms at normal priority,
-253 ms niced, 156 ms with no training; README)."""
+"""Scheduling niceness of the runs' thread where `RUN_POLICY` "idle" is not allowed (Linux schedules
+threads as tasks): training then uses the cores that other sessions' controls leave idle rather
+than competing with them as an equal (README: measured effect)."""
 RUN_POLICY = "idle"
 """How the runs' thread yields the cores: "idle" (Linux SCHED_IDLE: it runs only on a core that
 nothing else wants) or "nice" (`RUN_NICENESS`); "idle" falls back to "nice" where unavailable.
