@@ -23,6 +23,7 @@ import argparse
 import re
 import statistics
 import time
+import urllib.parse
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,15 +77,15 @@ def tab_controls(tab):
         kind = _kind(widget)
         label = list(widget.options)[0] if isinstance(widget, pn.widgets.CheckBoxGroup) else widget.label
         query = ""
-        if widget.disabled:
-            technologies = view.model.param.technology.objects
-            default = view.model.technology
-            for tech in technologies:
-                view.model.technology = tech
+        if widget.disabled:             # find the value of the view's ENABLED_BY setting that enables it
+            setting = view.ENABLED_BY
+            default = getattr(view.model, setting)
+            for value in view.model.param[setting].objects:
+                setattr(view.model, setting, value)
                 if not widget.disabled:
-                    query = f"{prefix}.technology={tech}"
+                    query = f"{prefix}.{setting}={urllib.parse.quote(str(value))}"
                     break
-            view.model.technology = default
+            setattr(view.model, setting, default)
         out.append(Control(tab, name, str(label), kind, query))
     return out
 
@@ -228,7 +229,7 @@ def run(url, tabs, repeats, renders, log=None):
                 results = [press_and_measure(page, frames, presser) for _ in range(repeats)]
                 context.close()
                 lat = [r[0] for r in results]
-                row = dict(tab=tab, control=control.label, setup=control.query.split("=")[-1],
+                row = dict(tab=tab, control=control.label, setup=urllib.parse.unquote(control.query.split("=")[-1]),
                            p50=_percentile(lat, 50), p95=_percentile(lat, 95),
                            max=max((x for x in lat if x is not None), default=float("nan")),
                            frames=statistics.median(r[1] for r in results),

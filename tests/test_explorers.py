@@ -139,3 +139,29 @@ def test_the_crossbar_tab_programs_with_the_chosen_method():
     assert ex.outputs()["mvm_error"] != first
     ex.programming_method = "statistical"
     assert ex.outputs()["mvm_error"] == first
+
+
+def test_the_browser_benchmark_lists_every_control_and_how_to_enable_a_disabled_one():
+    """Every dashboard's controls are listed for the benchmark; a control disabled at the defaults
+    comes with the value of the view's ENABLED_BY setting that enables it (Flash's temperature, the
+    5 x 5 task's label noise). The Reliability tab's training-noise controls depend on another
+    setting and stay unreached (README)."""
+    import urllib.parse
+
+    from explorer.app import DASHBOARDS
+    from explorer.browser_benchmark import tab_controls
+
+    reached = {}
+    for title, _, cls in DASHBOARDS:
+        view = cls()
+        controls = tab_controls(title)
+        assert [c.name for c in controls] == list(view.widgets())
+        for c in controls:
+            if c.query:
+                assert view.widgets()[c.name].disabled
+                value = urllib.parse.unquote(c.query.split("=", 1)[1])
+                setattr(view.model, view.ENABLED_BY, value)
+                assert not view.widgets()[c.name].disabled
+                reached[title, c.name] = value
+    assert reached[("Training", "label_noise")] == "5 x 5 correlation"
+    assert reached[("Devices", "temperature_K")] == "Flash"

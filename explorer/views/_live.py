@@ -383,6 +383,10 @@ class LiveDashboard(pn.viewable.Viewer):
         """The column of widgets, laid out."""
         raise NotImplementedError
 
+    ENABLED_BY = "technology"
+    """The model's setting whose value decides which controls are enabled (the benchmark sets it to
+    reach a control disabled at the defaults)."""
+
     def widgets(self):
         """Every control of the dashboard: a dict of name -> widget (the benchmark presses each)."""
         raise NotImplementedError

@@ -266,6 +266,8 @@ class TrainingView(RunButtons, LiveDashboard):
         "Length and seed": ("epochs", "seed"),
     }
     """The model's parameters shown as controls, by section (one place to add one)."""
+    ENABLED_BY = "task"
+    """Label noise is enabled on the 5 x 5 task only (`TASK_ONLY`)."""
     LABELS = {"algorithm": "Histograms of", "epochs": "Epochs", "seed": "Seed", "task": "Task",
               "label_noise": "Label noise (5 x 5 task)"}
 
