@@ -62,8 +62,9 @@ POLL_MS = 300
 """Period of the session's callback that shows the runs' new points. Each update redraws four
 plots in the browser: with one page streaming here, its Chromium took 102 to 113 % of a core at
 150 ms, 66 % at 300 ms and 48 to 53 % at 400 ms (10-s windows, two each); the server's share,
-training included, stayed at 68 to 78 %. The first points after Start do not wait for it (the
-click's own handler shows them)."""
+training included, stayed at 68 to 78 %. The first points after Start are stepped in the click's
+own handler, yet arrive later with slower polls (median 182 and 199 ms at 150 ms, 228 to 339 ms at
+300 ms, six pages a run; README)."""
 
 CURVES_TEXT = r"""Test accuracy (359 digits, read through the array's read-out: DAC, noise, ADC) and
 training loss (cross-entropy, mean since the last point) per algorithm, same devices and seed.
