@@ -12,6 +12,7 @@ from explorer.models.problems import calibration_inputs
 from explorer.models.memo import Memo, Settings
 from explorer.models.devices import TECHNOLOGIES
 from kernels import rng
+from argnames import naming
 
 # ------------------------------------------------------------------ helpers
 
@@ -179,9 +180,9 @@ def test_derived_seeds_differ_by_purpose_and_read_and_are_reproducible():
     assert len(set(seeds.values())) == len(seeds)
     assert rng.derive_seed(0, "read", 2) == seeds[("read", 2)]
     assert all(0 <= s <= rng.MAX_SEED for s in seeds.values())
-    with pytest.raises(ValueError, match="purpose"):
+    with pytest.raises(ValueError, match=naming("purpose")):
         rng.derive_seed(0, "weight")
-    with pytest.raises(ValueError, match="index"):
+    with pytest.raises(ValueError, match=naming("index")):
         rng.derive_seed(0, "read", -1)
 
 
@@ -352,7 +353,7 @@ BAD_CALLS = {
     "weights t": (lambda: _programmed().weights(t=float("nan")), "t"),
     "error X": (lambda: _programmed().error(np.ones((3, 5)), 0.0, seed=0), "X"),
     "error seed": (lambda: _programmed().error(np.ones((3, 16)), 0.0, seed=1.5), "seed"),
-    "update_set_only mapping": (lambda: _programmed().update_set_only(np.zeros((16, 8)), seed=0), "mapping"),
+    "update_set_only mapping": (lambda: _programmed().update_set_only(np.zeros((16, 8)), seed=0), "update_set_only"),
     "update_set_only W_new": (lambda: _programmed("set-only").update_set_only(np.zeros((4, 8)), seed=0), "W_new"),
     "input_slice_bits": (lambda: CrossbarModel(input_slice_bits=0), "input_slice_bits"),
     "base": (lambda: CrossbarModel(base=0.5), "base"),
@@ -361,7 +362,7 @@ BAD_CALLS = {
     "stuck_off_fraction": (lambda: CrossbarModel(stuck_off_fraction=-0.1), "stuck_off_fraction"),
     "settings name": (lambda: CrossbarModel().read_settings().replace(adc_bit=4), "adc_bit"),
     "mvm settings value": (lambda: _programmed().mvm(np.ones(16), 0.0, 0, settings=CrossbarModel().read_settings().replace(
-        adc_bits=40)), "bits"),
+        adc_bits=40)), "adc_bits"),
     "derive_seed seed": (lambda: rng.derive_seed(-3, "read"), "seed"),
     "apply_reads n_reads": (lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0)
                             .apply_reads(-5), "n_reads"),
@@ -373,7 +374,7 @@ BAD_CALLS = {
 @pytest.mark.parametrize("case", sorted(BAD_CALLS))
 def test_bad_input_raises_a_value_error_naming_the_argument(case):
     call, name = BAD_CALLS[case]
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         call()
 
 

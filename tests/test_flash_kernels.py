@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from kernels import flash, rng
 from kernels import _jit
 from kernels._jit import PARALLEL_THRESHOLD
+from argnames import naming
 
 K_B = 1.380649e-23
 Q_E = 1.602176634e-19
@@ -320,5 +321,5 @@ G = np.array([1.0, 2.0])
     (lambda: flash.thermal_voltage(500.0), "temperature_K"),
 ])
 def test_bad_input_raises(call, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=naming(match)):
         call()

@@ -10,6 +10,7 @@ import pytest
 
 from explorer.models import digits, hwa_training, network
 from explorer.models.network import HWAConfig
+from argnames import naming
 
 EPOCHS = 3
 
@@ -82,18 +83,18 @@ def test_forward_weights_are_quantized_to_the_levels_and_pcm_noise_follows_the_p
     ("noise_scale", True),
 ])
 def test_bad_settings_raise_naming_the_argument(data, name, value):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         HWAConfig(**{name: value})
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         network.train_mlp(data.X_train[:10], data.y_train[:10], epochs=1, **{name: value})
 
 
 def test_bad_training_arguments_raise_naming_them(data):
     for kwargs, name in [(dict(epochs=0), "epochs"), (dict(seed=-1), "seed"), (dict(config="hwa"), "config")]:
-        with pytest.raises(ValueError, match=name):
+        with pytest.raises(ValueError, match=naming(name)):
             hwa_training.NetworkTraining(**kwargs, digits=data)
     tr = hwa_training.NetworkTraining(epochs=1, digits=data)
-    with pytest.raises(ValueError, match="max_seconds"):
+    with pytest.raises(ValueError, match=naming("max_seconds")):
         tr.step(max_seconds=-1.0)
     assert tr.epoch == 0
 
@@ -161,4 +162,9 @@ def test_sixty_epochs_with_noise_still_learn_the_digits(data, config):
     tr = hwa_training.NetworkTraining(config, seed=0, epochs=60, digits=data)
     tr.run_to_end()
     print(f"\n{config}: test accuracy {tr.test_accuracy:.4f} in {tr.seconds:.2f} s")
-    assert tr.test_accuracy > 0.9
+    # No loss beyond the test set's own sampling interval: 1.96 binomial standard errors of the
+    # shipped plain network's accuracy over the 359 test images (about 1.7 points at 97 %).
+    shipped = network.load_mlp("plain").accuracy(data.X_test, data.y_test)
+    half_width = 1.96 * np.sqrt(shipped * (1.0 - shipped) / data.y_test.size)
+    assert shipped > 0.97
+    assert tr.test_accuracy > shipped - half_width

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from explorer.models import TECHNOLOGIES, DeviceModel, DevicesExplorer
+from argnames import naming
 
 
 @pytest.mark.parametrize("technology", sorted(TECHNOLOGIES))
@@ -66,7 +67,7 @@ def test_flash_temperature_changes_levels_unequally():
     (lambda: DeviceModel("PCM").level_targets(1), "n_levels"),
 ])
 def test_bad_input_names_the_argument(call, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=naming(match)):
         call()
 
 

@@ -10,6 +10,7 @@ from explorer.models.digits import load_digits
 from explorer.models.onchip import CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining, device_steps
 from explorer.models.training_explorer import TrainingExplorer
 from kernels import tile_training as tk
+from argnames import naming
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,7 @@ def test_linear_kernel_names_bad_shapes():
     args = (np.zeros(0, dtype=np.int64), 0, "TTv2", np.ones(5), np.zeros(4), np.ones(5), tk.make_keys(0))
     with pytest.raises(ValueError, match="X must be"):
         tk.train_linear(state, np.zeros((3, 4)), np.zeros((3, 5)), *args)
-    with pytest.raises(ValueError, match="algorithm"):
+    with pytest.raises(ValueError, match=naming("algorithm")):
         tk.train_linear(state, np.zeros((3, 5)), np.zeros((3, 5)), args[0], 0, "SGD", *args[3:])
 
 def test_pulse_update_is_minus_lr_x_d_on_average():
@@ -220,7 +221,7 @@ def test_presets_set_the_device_and_given_values_win():
                                           ("n_states", 0), ("transfer_every", 0), ("algorithm", "Adam"),
                                           ("task", "MNIST"), ("label_noise", -0.1)])
 def test_bad_settings_raise_naming_the_argument(field, value):
-    with pytest.raises(ValueError, match=field):
+    with pytest.raises(ValueError, match=naming(field)):
         OnChipTraining(**{field: value})
 
 
@@ -299,9 +300,9 @@ def test_explorer_on_the_5x5_task_shows_weight_error_and_weights_against_the_tar
 
 def test_symmetry_point_outside_the_weight_range_raises_naming_asymmetry(digits):
     m = OnChipTraining(slope=0.3, asymmetry=0.5)
-    with pytest.raises(ValueError, match="asymmetry"):
+    with pytest.raises(ValueError, match=naming("asymmetry")):
         m.run(digits)
-    with pytest.raises(ValueError, match="samples"):
+    with pytest.raises(ValueError, match=naming("samples")):
         OnChipTraining().run(digits).step(0)
 
 
@@ -360,7 +361,7 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
 ])
 def test_device_response_names_bad_arguments(kwargs, name):
     args = {"dw": [0.01], "dev": [0.01, 0.0, 1.0, 0.0, 0.0], "up_pulses": 10, **kwargs}
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         tk.device_response(**args)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from kernels import outer_update as ou
 from kernels import pulsed
+from argnames import naming
 
 rand = np.random.default_rng(0)
 B, R, C = 40, 30, 50
@@ -84,5 +85,5 @@ def test_apply_counts_moves_a_linear_device_by_n_steps():
                              seed=0), "dg_down"),
 ])
 def test_bad_input_names_the_argument(call, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         call()

@@ -7,6 +7,7 @@ import pytest
 
 from kernels import pcm, rng
 from kernels._jit import PARALLEL_THRESHOLD
+from argnames import naming
 
 G_MAX = 25.0
 T0 = 20.0
@@ -238,14 +239,14 @@ def test_hermes_variants_differ_and_follow_their_fit():
 def test_program_rejects_bad_input(kwargs, match):
     args = dict(g_max=G_MAX, seed=0)
     args.update(kwargs)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=naming(match)):
         pcm.program(args.pop("g_target"), **args)
 
 
 @pytest.mark.parametrize("t, match", [(-1.0, "t"), (float("nan"), "t"), (float("inf"), "t")])
 def test_read_rejects_bad_time(t, match):
     g_prog, nu = pcm.program([10.0], g_max=G_MAX, seed=0)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=naming(match)):
         pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=0)
 
 
@@ -254,7 +255,7 @@ def test_read_and_moments_reject_bad_variant(variant):
     g_prog, nu = pcm.program([10.0], g_max=G_MAX, seed=0)
     with pytest.raises(ValueError, match="variant must be one of 'joshi', 'hermes-2', 'hermes-1'"):
         pcm.read(g_prog, nu, 1.0, g_max=G_MAX, t0=T0, t_read=T_READ, seed=0, variant=variant)
-    with pytest.raises(ValueError, match="variant"):
+    with pytest.raises(ValueError, match=naming("variant")):
         pcm.read_moments(g_prog, nu, 1.0, g_max=G_MAX, t0=T0, t_read=T_READ, variant=variant)
 
 

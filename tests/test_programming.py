@@ -7,6 +7,7 @@ import pytest
 from explorer.models import CrossbarModel, protocol_weights
 from explorer.models.programming import HISTORY_KEYS, ProgrammingMethod
 from kernels import programming, pulsed
+from argnames import naming
 
 N = 128
 W = protocol_weights(N, N, 1)
@@ -214,9 +215,14 @@ def test_pcm_verify_delay_removes_the_relaxation_bias():
     early = xb.program(Wp, seed=0, method="verify", max_iterations=30)
     late = xb.program(Wp, seed=0, method="verify", max_iterations=30, verify_delay_s=1e-4)
     big = Wp > 0.5
-    ratio_early = np.mean(early.weights()[big] / Wp[big])
-    ratio_late = np.mean(late.weights()[big] / Wp[big])
-    assert ratio_early < ratio_late
+    ratio_early = early.weights()[big] / Wp[big]
+    ratio_late = late.weights()[big] / Wp[big]
+    se_early = ratio_early.std(ddof=1) / np.sqrt(big.sum())
+    # Without the delay the levels end low by about the relaxation's 3 % (README), within three
+    # standard errors of the mean over the large weights; with it the bias is under a third of that.
+    bias_early = 1.0 - ratio_early.mean()
+    assert 0.03 - 0.01 - 3 * se_early < bias_early < 0.03 + 0.01 + 3 * se_early
+    assert abs(ratio_late.mean() - 1.0) < bias_early / 3
     assert late.history["chip_time_s"][-1] > 0
 
 
@@ -232,7 +238,7 @@ def test_pcm_verify_delay_removes_the_relaxation_bias():
 ])
 def test_bad_knobs_raise_naming_the_argument(kw, name):
     xb = CrossbarModel(technology="RRAM")
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         xb.program(W[:8, :8], seed=0, method="gdp", **kw)
 
 
@@ -240,15 +246,15 @@ def test_bad_method_and_targets_raise():
     xb = CrossbarModel(technology="RRAM")
     with pytest.raises(ValueError, match="method must be one of"):
         xb.program(W[:8, :8], seed=0, method="annealing")
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match=naming("method")):
         ProgrammingMethod.checked("verify").__class__.checked("nope")
     with pytest.raises(ValueError, match=r"g must lie in \[0, 10\]"):
         programming.apply_pulses([11.0], [1.0], g_min=0.0, g_max=10.0, dg_up=0.1, dg_down=0.1, seed=0)
     with pytest.raises(ValueError, match="W must"):
         xb.programming_run(np.array([np.nan]), seed=0, method="verify")
-    with pytest.raises(ValueError, match="n_iterations"):
+    with pytest.raises(ValueError, match=naming("n_iterations")):
         xb.programming_run(W[:8, :8], seed=0, method="verify").step(0)
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(ValueError, match=naming("seed")):
         xb.programming_run(W[:8, :8], seed=-1, method="verify")
 
 
@@ -269,9 +275,9 @@ def test_program_devices_verify_beats_one_shot_and_gdp_needs_a_crossbar():
     assert one.history["reads"][-1] == 0 and ver.history["reads"][-1] > 0
     stat = program_devices(dev, targets, 0)
     assert not hasattr(stat, "history")
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match=naming("method")):
         program_devices(dev, targets, 0, "gdp")
-    with pytest.raises(ValueError, match="tolerance"):
+    with pytest.raises(ValueError, match=naming("tolerance")):
         program_devices(dev, targets, 0, "verify", tolerance=0.0)
 
 

@@ -7,6 +7,7 @@ import time
 import numpy as np
 import panel as pn
 import pytest
+from argnames import naming
 from bokeh.document import Document
 
 from explorer.models.programming_explorer import RUN_METHODS, ProgrammingExplorer
@@ -69,7 +70,7 @@ def test_comparison_runs_every_method_on_the_same_matrix_and_says_how_each_ended
 
 
 def test_bad_input_names_the_argument():
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match=naming("method")):
         ProgrammingExplorer(method="statistical")
     with pytest.raises(ValueError, match="unknown parameter"):
         ProgrammingExplorer(learning_rat=1.0)

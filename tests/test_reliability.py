@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from explorer.models import deployment, digits, network
+from argnames import naming
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HOUR, DAY, MONTH, YEAR = 3600.0, 86400.0, 30 * 86400.0, 3.156e7
@@ -127,7 +128,7 @@ def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve()
     (dict(times_s=[1.0], variant="noisy"), "variant"),
 ])
 def test_bad_input_names_the_argument(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         deployment.accuracy_vs_time(**kwargs)
 
 

@@ -10,6 +10,7 @@ import pytest
 from explorer.models import deployment
 from explorer.models.devices import TECHNOLOGIES, DeviceModel
 from kernels import flash
+from argnames import naming
 
 ENCODING = dict(mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
 READS = np.concatenate([[0], np.round(np.logspace(2, 10, 17))]).astype(np.int64)
@@ -75,7 +76,7 @@ def test_wear_retention_rates_have_the_stated_mean_and_vanish_on_fresh_cells():
     assert abs(rates.mean() - expected) < 5 * expected * math.sqrt(math.e - 1) / math.sqrt(n)
     assert not np.any(flash.wear_retention_rates((10,), 0, seed=3))
     assert np.array_equal(rates, flash.wear_retention_rates((n,), 4e4, seed=3))
-    with pytest.raises(ValueError, match="pe_cycles"):
+    with pytest.raises(ValueError, match=naming("pe_cycles")):
         flash.wear_retention_rates((3,), -1, seed=0)
 
 
@@ -89,7 +90,7 @@ def test_cycled_flash_cells_gain_current_as_they_lose_charge():
     # the subthreshold law: a V_th drop dV multiplies I by exp(kappa dV / U_T)
     dv = 2.0e-3 * (math.log10(1 + 10 * YEAR) - math.log10(2.0))
     assert growth[3] / growth[0] == pytest.approx(math.exp(flash.KAPPA * dv / flash.thermal_voltage(300.0)), rel=1e-9)
-    with pytest.raises(ValueError, match="cell_retention_mV_per_decade"):
+    with pytest.raises(ValueError, match=naming("cell_retention_mV_per_decade")):
         flash.read_moments(vth, 1.0, cell_retention_mV_per_decade=np.ones(3))
 
 
@@ -121,7 +122,7 @@ def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash
     (lambda: deployment.technology_comparison([1.0], technologies=["DRAM"]), "technologies"),
 ])
 def test_bad_input_names_the_argument(call, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=naming(name)):
         call()
 
 

@@ -6,6 +6,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from kernels import rng, rram
 from kernels._jit import PARALLEL_THRESHOLD
+from argnames import naming
 
 SERIAL_N = 1000
 PARALLEL_N = PARALLEL_THRESHOLD + 4321
@@ -443,7 +444,7 @@ G2 = np.array([20.0, 30.0])
     (lambda: rram.read(G2, np.array([0.0, np.nan]), 1.0, seed=1), "relax_deviate"),
     (lambda: rram.read(np.array([1.0, 30.0]), np.zeros(2), 1.0, seed=1), "g_prog"),
     (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, drift_scale=-1.0), "drift_scale"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2)), "rtn_occupancy"),
+    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2)), "rtn_amplitude"),
     (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2),
                        rtn_occupancy=np.array([0.5, 1.5])), "rtn_occupancy"),
     (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, disturb=np.zeros(3)), "disturb"),
@@ -469,5 +470,5 @@ G2 = np.array([20.0, 30.0])
     (lambda: rram.read_disturb(np.zeros(2), 10, reads_to_saturate=0.0), "reads_to_saturate"),
 ])
 def test_bad_input_raises(call, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=naming(match)):
         call()
