@@ -1,0 +1,300 @@
+"""The README's results tables, each printed by one command.
+
+    python -m explorer.tools.tables              # the tables' names and what each shows
+    python -m explorer.tools.tables NAME [...]   # compute and print those tables as Markdown
+    python -m explorer.tools.tables --check [NAME ...]   # compare them with the README's
+
+In the README every results table follows a line ``<!-- table NAME -->``. `tests/test_tables.py`
+recomputes each table and compares it with the README's, number by number: text must be equal,
+and each number within the table's tolerance. The runs are seeded, so on this machine the
+numbers are equal; the tolerance only admits what another machine's floating point can change
+(an image classified the other way on one chip, say), and each table says how it was derived.
+"""
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+MARKER = re.compile(r"^<!-- table (?P<name>[\w-]+) -->\s*$")
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+HOUR, DAY, MONTH, YEAR = 3600.0, 86400.0, 30 * 86400.0, 3.156e7
+DIGITS_ENCODING = dict(mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
+ONE_IMAGE_ON_ONE_CHIP = 100.0 / 359 / 10
+"""Percentage points that one test image (of 359) classified differently on one chip of ten moves a
+mean: the grain of the digits tables."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A results table: `compute()` returns the header and the rows, each a list of cell strings;
+    a printed number matches the README's if they differ by at most ``abs_tol + rel_tol |x|``."""
+
+    name: str
+    about: str
+    compute: Callable[[], tuple]
+    abs_tol: float
+    rel_tol: float = 0.0
+    tolerance_reason: str = ""
+
+    def markdown(self):
+        header, rows = self.compute()
+        return to_markdown(header, rows)
+
+
+def to_markdown(header, rows):
+    """A Markdown table (header, separator, rows) as one string without a trailing newline."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- formatting
+
+def pct(x, digits=2):
+    """A fraction as a percentage: 0.9504 -> '95.04 %'."""
+    return f"{100 * x:.{digits}f} %"
+
+
+def pct_ci(mean, ci, digits=2):
+    """Mean and 95 % half-width as percentages: '95.04 ± 1.08 %'."""
+    return f"{100 * mean:.{digits}f} ± {100 * ci:.{digits}f} %"
+
+
+def count(x):
+    """A count of reads or cycles in the README's style: 3.3e7, 1e8."""
+    if x is None:
+        return "none"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+# ----------------------------------------------------------------------------- the tables
+
+def _compensation():
+    from explorer.models.deployment import accuracy_vs_time
+
+    times = [HOUR, DAY, MONTH, YEAR]
+    rows = []
+    for compensation, label in (("none", "no compensation"), ("global", "global compensation")):
+        r = accuracy_vs_time(times, chips=10, seed=0, compensation=compensation, technology="PCM",
+                             **DIGITS_ENCODING)
+        rows.append([label] + [pct_ci(m, c) for m, c in zip(r["mean"], r["ci95"])])
+    return ["", "1 hour", "1 day", "30 days", "1 year"], rows
+
+
+def _technologies():
+    from explorer.models.deployment import technology_comparison
+
+    times = [HOUR, DAY, YEAR, 10 * YEAR]
+    by = {c: technology_comparison(times, chips=10, seed=0, compensation=c, **DIGITS_ENCODING)
+          for c in ("none", "global")}
+    rows = []
+    for tech in by["none"]:
+        cells = []
+        for c in ("none", "global"):
+            mean = by[c][tech]["mean"]
+            cells.append(" / ".join(f"{100 * m:.2f}" for m in mean) + " %")
+        rows.append([tech] + cells)
+    return ["technology", "no compensation", "global compensation"], rows
+
+
+def _hwa_networks():
+    from explorer.models.reliability_explorer import TIMES_S, ReliabilityExplorer
+
+    day, year = (int(np.argmin(np.abs(np.log(TIMES_S / t)))) for t in (DAY, YEAR))
+    rows = []
+    for label, kw in (("plain", dict(training="plain")),
+                      ("additive x1 (shipped hwa)", dict(training="hwa")),
+                      ("additive x2", dict(training="hwa", hwa_noise_scale=2.0)),
+                      ("multiplicative x1", dict(training="hwa", hwa_noise="multiplicative")),
+                      ("PCM-like x1", dict(training="hwa", hwa_noise="PCM-like")),
+                      ("PCM-like x2", dict(training="hwa", hwa_noise="PCM-like", hwa_noise_scale=2.0))):
+        c = ReliabilityExplorer(technology="PCM", chips=10, seed=0, compensation="none", **kw).curve()
+        rows.append([label, pct(c["float_accuracy"])] + [pct_ci(c["mean"][i], c["ci95"][i]) for i in (day, year)])
+    return ["network", "float", f"~{TIMES_S[day] / DAY:.2f} days", f"~{TIMES_S[year] / YEAR:.2f} years"], rows
+
+
+def _flash_wear():
+    from explorer.models.deployment import accuracy_vs_cycles
+
+    cycles = [10, 10**3, 10**4, 3 * 10**4, 10**5]
+    times = [HOUR, YEAR, 10 * YEAR]
+    r = accuracy_vs_cycles(cycles, times, chips=10, seed=0, **DIGITS_ENCODING)
+    rows = [[count(n)] + [pct_ci(m, c) for m, c in zip(r["mean"][i], r["ci95"][i])]
+            for i, n in enumerate(cycles)]
+    return ["P/E cycles", "1 hour", "1 year", "10 years"], rows
+
+
+def _onchip_digits():
+    from explorer.models.onchip import OnChipTraining
+
+    rows = []
+    for algorithm, label in (("float SGD", "floating-point SGD"), ("analog SGD", "in-memory SGD"),
+                             ("TTv2", "TTv2"), ("c-TTv2", "c-TTv2"), ("AGAD", "AGAD")):
+        acc = [OnChipTraining(algorithm=algorithm, seed=s).train(15)[-1].test_accuracy for s in range(3)]
+        per_seed = ", ".join(f"{100 * a:.1f}" for a in acc)
+        rows.append([label, f"{100 * np.mean(acc):.1f} % ({per_seed})"])
+    return ["algorithm", "test accuracy (mean; per seed)"], rows
+
+
+def _onchip_digits_offset():
+    from explorer.models.onchip import OnChipTraining
+
+    offsets = (0.0, 0.2, 0.5, 0.8)
+    rows = []
+    for algorithm in ("TTv2", "c-TTv2", "AGAD"):
+        means = [np.mean([OnChipTraining(algorithm=algorithm, reference_offset=o, seed=s).train(15)[-1].test_accuracy
+                          for s in range(3)]) for o in offsets]
+        rows.append([algorithm] + [f"{100 * m:.1f} %" for m in means])
+    return ["reference offset"] + [f"{o:g}" for o in offsets], rows
+
+
+def _chopped_5x5():
+    from explorer.models.training import train_correlation
+
+    offsets = (0.0, 0.1, 0.2, 0.3)
+    setting = dict(steps=4000, lr=1.0, lr_h=0.025, transfer_every=5, chopper_p=0.25, n_states=200,
+                   label_noise=0.1, asymmetry=0.5)
+    rows = []
+    for algorithm in ("TTv2", "c-TTv2", "AGAD"):
+        means = [np.mean([train_correlation(algorithm, seed=s, reference_offset=o, **setting)["error"][-1]
+                          for s in range(3)]) for o in offsets]
+        rows.append([algorithm] + [pct(m, 1) for m in means])
+    return ["reference offset"] + [f"{o:g}" for o in offsets], rows
+
+
+def _tab_5x5():
+    from explorer.models.onchip import OnChipTraining
+
+    algorithms = ("float SGD", "analog SGD", "TTv2", "c-TTv2", "AGAD")
+    rows = []
+    for offset in (0.0, 0.2):
+        means = [np.mean([OnChipTraining(task="5 x 5 correlation", algorithm=a, reference_offset=offset,
+                                         seed=s).train()[-1].weight_error for s in range(3)])
+                 for a in algorithms]
+        rows.append([f"{offset:g}"] + [pct(m, 1) for m in means])
+    return ["reference offset"] + list(algorithms), rows
+
+
+TABLES = {t.name: t for t in (
+    Table("compensation", "digits MLP on PCM: accuracy at 1 h to 1 y without and with global drift "
+          "compensation (10 chips, seed 0)", _compensation, abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP,
+          tolerance_reason="four images on one chip"),
+    Table("technologies", "digits MLP on every technology preset: mean accuracy at 1 h / 1 d / 1 y / 10 y "
+          "(10 chips, seed 0)", _technologies, abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP,
+          tolerance_reason="four images on one chip"),
+    Table("hwa-networks", "digits MLPs trained with and without noise, on the Reliability tab's PCM chips: "
+          "accuracy at the curve's grid points near 1 day and 1 year (10 chips, seed 0)", _hwa_networks,
+          abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, tolerance_reason="four images on one chip"),
+    Table("flash-wear", "digits MLP on Flash after P/E cycling: accuracy at 1 h, 1 y and 10 y (10 chips, seed 0)",
+          _flash_wear, abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, tolerance_reason="four images on one chip"),
+    Table("onchip-digits", "the digits MLP trained on analog tiles, 15 epochs, the defaults: final test "
+          "accuracy of seeds 0 to 2", _onchip_digits, abs_tol=0.15,
+          tolerance_reason="printed to 0.1 points; a mean of three seeds moves 0.1 for one image on one seed"),
+    Table("onchip-digits-offset", "the digits MLP on analog tiles against the reference offset (mean of seeds 0 to 2)",
+          _onchip_digits_offset, abs_tol=0.15,
+          tolerance_reason="printed to 0.1 points; a mean of three seeds moves 0.1 for one image on one seed"),
+    Table("chopped-5x5", "the 5 x 5 task (Python model), chopped study's setting: mean final weight error "
+          "against the reference offset (seeds 0 to 2)", _chopped_5x5, abs_tol=0.1,
+          tolerance_reason="printed to 0.1 points"),
+    Table("tab-5x5", "the 5 x 5 task on the Training tab's defaults (kernels): mean final weight error of "
+          "seeds 0 to 2", _tab_5x5, abs_tol=0.1, tolerance_reason="printed to 0.1 points"),
+)}
+
+
+# ----------------------------------------------------------------------------- the README's copies
+
+def readme_tables(text):
+    """{name: (header, rows)} of every table that follows a ``<!-- table NAME -->`` line."""
+    lines = text.splitlines()
+    out = {}
+    for i, line in enumerate(lines):
+        m = MARKER.match(line)
+        if not m:
+            continue
+        body = []
+        for row in lines[i + 1:]:
+            if not row.startswith("|"):
+                break
+            body.append(row)
+        if len(body) < 2:
+            raise ValueError(f"README: no Markdown table follows the marker of {m['name']!r} (line {i + 1})")
+        cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in body]
+        out[m["name"]] = (cells[0], cells[2:])
+    return out
+
+
+def _numbers(cell):
+    return [float(n.replace(",", "")) for n in NUMBER.findall(cell)]
+
+
+def differences(table, readme, printed):
+    """Where `printed` (header, rows) differs from `readme` beyond the table's tolerance: a list of
+    messages, empty when they agree."""
+    out = []
+    (h1, r1), (h2, r2) = readme, printed
+    if h1 != h2:
+        out.append(f"header: README {h1} against {h2}")
+    if len(r1) != len(r2):
+        out.append(f"{len(r1)} rows in the README against {len(r2)} printed")
+    for i, (a_row, b_row) in enumerate(zip(r1, r2)):
+        if len(a_row) != len(b_row):
+            out.append(f"row {i + 1}: {len(a_row)} cells in the README against {len(b_row)}")
+            continue
+        for a, b in zip(a_row, b_row):
+            if NUMBER.sub("#", a) != NUMBER.sub("#", b):
+                out.append(f"row {i + 1}: README {a!r} against {b!r}")
+                continue
+            for x, y in zip(_numbers(a), _numbers(b)):
+                if abs(x - y) > table.abs_tol + table.rel_tol * abs(y):
+                    out.append(f"row {i + 1}: README {a!r} against {b!r} (tolerance {table.abs_tol:g}"
+                               f"{f' + {table.rel_tol:g} |x|' if table.rel_tol else ''})")
+                    break
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m explorer.tools.tables", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="tables to print (bare: list them)")
+    parser.add_argument("--check", action="store_true", help="compare with the README instead of printing")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in TABLES]
+    if unknown:
+        parser.error(f"unknown table(s) {unknown}; the tables are {list(TABLES)}")
+    if not args.names and not args.check:
+        width = max(map(len, TABLES))
+        for t in TABLES.values():
+            print(f"{t.name:<{width}}  {t.about}")
+        return 0
+    names = args.names or list(TABLES)
+    if args.check:
+        copies = readme_tables(README.read_text())
+        failed = 0
+        for name in names:
+            if name not in copies:
+                print(f"{name}: no <!-- table {name} --> in the README")
+                failed += 1
+                continue
+            diff = differences(TABLES[name], copies[name], TABLES[name].compute())
+            print(f"{name}: {'agrees' if not diff else 'differs'}")
+            for d in diff:
+                print(f"  {d}")
+            failed += bool(diff)
+        return 1 if failed else 0
+    for name in names:
+        print(f"<!-- table {name} -->")
+        print(TABLES[name].markdown())
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
