@@ -470,8 +470,8 @@ def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_per
     * the per-read rate of a positive read ``k = min(m exp((v_read - v_ref)/v_slope) / reads_to_saturate, 1)``
       (field-accelerated ion hopping), of a negative read ``k_- = negative_efficiency k``;
     * the saturated shift, field-driven: ``s = min(m shift_per_volt max(v_read - v_threshold, 0), 1)``
-      (`saturated_shift`): reads at or below the threshold leave the states where they are however
-      many there are, and above it the states move further the higher the voltage;
+      (`saturated_shift`): reads at or below the threshold leave an undisturbed device where it is
+      however many there are, and above it the states move further the higher the voltage;
 
     ``m`` is the device's `susceptibility` (default 1: every device alike). Each read moves d toward
     the saturated shift of its own voltage, so reads below the threshold (s = 0) walk an earlier
