@@ -30,7 +30,7 @@ EXAMPLES = {
     "rram.rtn_params": lambda: rram.rtn_parameters(G_RRAM, seed=6),
     "rram.rtn_trace": lambda: rram.rtn_trace(G_RRAM[:3], np.full(3, 0.1), np.full(3, 1e-2), np.full(3, 2e-2),
                                              dt=1e-3, n_steps=500, seed=7),
-    "rram.disturb": lambda: rram.read_disturb(np.zeros(N), 10**5, polarity="bipolar", v_read=0.3),
+    "rram.disturb": lambda: rram.read_disturb(np.zeros(N), 10**5, polarity="bipolar", v_read=0.45),
     "flash.program": lambda: flash.program(G_FLASH, seed=8, pe_cycles=1e4, fine_step=0.01, fine_margin=0.1,
                                            max_pulses=60),
     "flash.read": lambda: flash.read(VTH, 100.0, seed=9),

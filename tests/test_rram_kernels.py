@@ -334,30 +334,51 @@ def test_rtn_trace_start_matches_read_state():
 
 # ----------------------------------------------------------------------------- read disturb
 
+# Reads at 0.35 V saturate at 0.05 of the headroom with the default field law (1 per V above 0.3 V).
+V_005 = 0.35
+# A threshold and slope that give exactly s = 0.64 (0.25 - 0.125) = 0.08 at 0.25 V (binary fractions).
+S_008 = dict(v_read=0.25, v_threshold=0.125, shift_per_volt=0.64)
+
+
 def test_unipolar_saturates_and_is_monotone():
     d0 = np.array([0.0, -0.02, 0.01])
     counts = [0, 1, 10, 10**3, 10**5, 10**6, 10**7, 10**9, 10**12, 10**15]
-    path = np.array([rram.read_disturb(d0, c) for c in counts])
+    path = np.array([rram.read_disturb(d0, c, v_read=V_005) for c in counts])
     assert_array_equal(path[0], d0)
     assert np.all(np.diff(path, axis=0) >= 0)
     assert np.all(np.abs(path[-1] - 0.05) < 1e-9)
-    neg = rram.read_disturb(d0, 10**15, polarity="negative")
+    neg = rram.read_disturb(d0, 10**15, polarity="negative", v_read=V_005)
     assert np.all(np.abs(neg + 0.05) < 1e-9)
 
 
+def test_the_saturated_shift_grows_with_the_field_above_the_threshold():
+    """Field-driven: no saturated shift at or below the threshold however many reads, then
+    ``shift_per_volt (V - v_threshold)``, at most 1 (the old law saturated at one shift at every V)."""
+    volts = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 2.0])
+    expected = np.minimum(np.maximum(volts - 0.3, 0.0), 1.0)
+    got = [rram.read_disturb(np.zeros(1), 10**15, v_read=v)[0] for v in volts]
+    assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert_allclose([rram.saturated_shift(v) for v in volts], expected, rtol=1e-12, atol=1e-15)
+    assert rram.saturated_shift(0.5, shift_per_volt=0.5, v_threshold=0.1) == pytest.approx(0.2)
+    # Below the threshold reads relax an earlier shift back toward 0 (their saturated shift).
+    assert rram.read_disturb(np.array([0.1]), 10**15, v_read=0.2)[0] == pytest.approx(0.0, abs=1e-12)
+    # and bipolar reads below the threshold leave an undisturbed device undisturbed
+    assert rram.read_disturb(np.zeros(1), 10**12, v_read=0.3, polarity="bipolar", negative_efficiency=0.9)[0] == 0.0
+
+
 def test_bipolar_cancels():
-    uni = rram.read_disturb(np.zeros(1), 10**6, v_read=0.3)[0]
-    bi = rram.read_disturb(np.zeros(1), 10**6, v_read=0.3, polarity="bipolar")[0]
+    uni = rram.read_disturb(np.zeros(1), 10**6, v_read=V_005)[0]
+    bi = rram.read_disturb(np.zeros(1), 10**6, v_read=V_005, polarity="bipolar")[0]
     assert uni > 0.04
     assert abs(bi) < 0.1 * abs(uni)
-    k = np.exp(0.1 / 0.05) / 1e6
-    assert abs(bi) < 2 * k * 0.05  # O(k shift_max)
+    k = np.exp((V_005 - 0.2) / 0.05) / 1e6
+    assert abs(bi) < 2 * k * 0.05  # O(k s)
 
 
 @pytest.mark.parametrize("polarity", ["bipolar", "unipolar", "negative"])
 def test_disturb_matches_loop(polarity):
     d0 = np.array([-0.03, 0.0, 0.02, 0.07])
-    kw = dict(reads_to_saturate=10.0, shift_max=0.08, v_read=0.25)
+    kw = dict(reads_to_saturate=10.0, **S_008)
     k = np.exp(0.05 / 0.05) / 10.0
     for n in range(1, 51):
         got = rram.read_disturb(d0, n, polarity=polarity, **kw)
@@ -368,7 +389,7 @@ def test_disturb_matches_loop(polarity):
 def test_disturb_with_susceptibility_and_weaker_negative_reads_matches_loop(polarity):
     d0 = np.array([-0.03, 0.0, 0.02, 0.07])
     m = np.array([0.5, 1.0, 2.0, 30.0])  # the last device's rate clips at 1
-    kw = dict(reads_to_saturate=10.0, shift_max=0.08, v_read=0.25, negative_efficiency=0.7, susceptibility=m)
+    kw = dict(reads_to_saturate=10.0, negative_efficiency=0.7, susceptibility=m, **S_008)
     k = np.exp(0.05 / 0.05) / 10.0
     for n in range(0, 41):
         got = rram.read_disturb(d0, n, polarity=polarity, **kw)
@@ -380,18 +401,22 @@ def test_bipolar_settles_where_the_negative_reads_fall_short():
     """With -V reads a share eta as effective, alternating reads settle near s (1 - eta) / (1 + eta)
     instead of 0, at about the unipolar rate: the lifetime gain of bipolar reading is bounded."""
     for eta in (0.5, 0.9):
-        bi = rram.read_disturb(np.zeros(1), 10**12, polarity="bipolar", negative_efficiency=eta)[0]
+        bi = rram.read_disturb(np.zeros(1), 10**12, polarity="bipolar", v_read=V_005, negative_efficiency=eta)[0]
         assert abs(bi - 0.05 * (1 - eta) / (1 + eta)) < 1e-6
-    uni = rram.read_disturb(np.zeros(1), 10**4, v_read=0.3)[0]
-    bi = rram.read_disturb(np.zeros(1), 10**4, v_read=0.3, polarity="bipolar", negative_efficiency=0.9)[0]
+    uni = rram.read_disturb(np.zeros(1), 10**4, v_read=0.4)[0]
+    bi = rram.read_disturb(np.zeros(1), 10**4, v_read=0.4, polarity="bipolar", negative_efficiency=0.9)[0]
     assert 0.0 < bi < uni * 0.1 * 2  # early on the bipolar shift grows (1 - eta)/2 as fast
 
 
 def test_higher_read_voltage_shifts_faster():
-    shifts = [rram.read_disturb(np.zeros(1), 10**4, v_read=v)[0] for v in (0.1, 0.2, 0.3, 0.4)]
+    volts = (0.35, 0.4, 0.45, 0.5)
+    shifts = [rram.read_disturb(np.zeros(1), 10**4, v_read=v)[0] for v in volts]
     assert np.all(np.diff(shifts) > 0)
+    # the rate itself grows with V: the share of the saturated shift reached after 1e4 reads
+    share = [d / rram.saturated_shift(v) for d, v in zip(shifts, volts)]
+    assert np.all(np.diff(share) > 0)
     # k clips at 1: one read saturates.
-    assert rram.read_disturb(np.zeros(1), 1, v_read=2.0, reads_to_saturate=1.0)[0] == 0.05
+    assert rram.read_disturb(np.zeros(1), 1, v_read=0.6, reads_to_saturate=1.0)[0] == pytest.approx(0.3)
 
 
 # ----------------------------------------------------------------------------- seeds
@@ -468,6 +493,9 @@ G2 = np.array([20.0, 30.0])
     (lambda: rram.read_disturb(np.array([np.nan]), 10), "disturb"),
     (lambda: rram.read_disturb(np.zeros(2), 10, v_read=-0.1), "v_read"),
     (lambda: rram.read_disturb(np.zeros(2), 10, reads_to_saturate=0.0), "reads_to_saturate"),
+    (lambda: rram.read_disturb(np.zeros(2), 10, shift_per_volt=-1.0), "shift_per_volt"),
+    (lambda: rram.read_disturb(np.zeros(2), 10, v_threshold=float("nan")), "v_threshold"),
+    (lambda: rram.saturated_shift("0.4"), "v_read"),
 ])
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=naming(match)):

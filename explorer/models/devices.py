@@ -365,15 +365,22 @@ class RRAMDevice(Device):
     d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
     asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
 
-    disturb_shift_max = param.Number(0.1, bounds=(0.0, 1.0), doc=(
-        "Read disturb: saturated shift, as a share of the headroom toward g_max (Shim et al., IRPS 2020: "
-        "the filament's growth saturates; the high-resistance states, with the most headroom, move the most)."))
+    disturb_shift_per_volt = param.Number(1.0, bounds=(0.0, 10.0), doc=(
+        "Read disturb: saturated shift, as a share of the headroom toward g_max, per volt of read voltage "
+        "above the threshold (field-driven: the stronger the field, the further the filament grows before "
+        "it saturates; Shim et al., IRPS 2020). Illustrative: 1 per V saturates 0.4 V reads at 0.1 of the "
+        "headroom; the high-resistance states, with the most headroom, move the most."))
+    disturb_v_threshold = param.Number(0.3, bounds=(0.0, 2.0), doc=(
+        "Read disturb: read voltage (V) at or below which the reads leave the states where they are. "
+        "Placed at Shim et al.'s finding (IRPS 2020) that reads at or below about 0.3 V keep inference "
+        "accuracy; consistent with Yao et al. (Nature 577, 641, 2020, Ext. Data Fig. 7: 1e6 reads at "
+        "0.2 V leave 8-level cells stable). The exact zero below it is a simplification."))
     disturb_reads_to_saturate = param.Number(1e8, bounds=(1.0, 1e18), doc=(
-        "Read disturb: reads at 0.2 V per unit of saturation (1/k). Chosen so that 1e6 reads at 0.2 V "
-        "barely move the states (Yao et al., Nature 577, 641, 2020, Ext. Data Fig. 7) and reads above "
-        "about 0.3 V cost accuracy within 1e8 reads (Shim et al., IRPS 2020)."))
+        "Read disturb: reads at 0.2 V per unit of saturation (1/k); the rate grows e-fold every "
+        "disturb_v_slope. Illustrative: 0.4 V reads (e^4 times faster) then close 1/e of the way to "
+        "saturation every 1.8e6 reads."))
     disturb_v_slope = param.Number(0.05, bounds=(1e-3, 1.0), doc=(
-        "Read disturb: volts per e-fold of the disturb rate (field-accelerated ion hopping)."))
+        "Read disturb: volts per e-fold of the disturb rate (field-accelerated ion hopping). Illustrative."))
     disturb_spread = param.Number(0.5, bounds=(0.0, 3.0), doc=(
         "Read disturb: device-to-device spread (lognormal sigma, mean 1) of each device's susceptibility, "
         "which scales its rate and its saturated shift (the traces of Yao et al., Ext. Data Fig. 7, differ "
@@ -401,7 +408,8 @@ class RRAMDevice(Device):
     def read_disturb(self, state, start, n_reads, *, polarity="unipolar", v_read=0.2):
         """Read-disturb shifts of the devices of `state` after `n_reads` reads from shifts `start`
         (`kernels.rram.read_disturb` with this device's constants and the devices' susceptibility)."""
-        return rram.read_disturb(start, n_reads, polarity=polarity, v_read=v_read, shift_max=self.disturb_shift_max,
+        return rram.read_disturb(start, n_reads, polarity=polarity, v_read=v_read,
+                                 shift_per_volt=self.disturb_shift_per_volt, v_threshold=self.disturb_v_threshold,
                                  reads_to_saturate=self.disturb_reads_to_saturate, v_ref=0.2,
                                  v_slope=self.disturb_v_slope, negative_efficiency=self.disturb_negative_efficiency,
                                  susceptibility=state.get("susceptibility"))

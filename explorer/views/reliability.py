@@ -51,8 +51,10 @@ def curve_marker(view):
 
 READS_TEXT = r"""RRAM read disturb (Shim, Luo, Seo, Yu, IRPS 2020 and IEEE TED 67(6), 2020): every read at $$V$$
 moves each device's shift $$d$$ toward saturation, $$d \mathrel{+}= p\,k\,(s - p\,d)$$, $$k \propto e^{(V - 0.2\,\mathrm{V})/50\,\mathrm{mV}}$$,
-and the read sees $$g + d\,(g_{max} - g)$$. Bipolar reading alternates $$p = \pm 1$$ so the shifts
-cancel; the -V reads are assumed 90 % as effective. Accuracy 1 h after programming, mean and 95 %
+with a field-driven saturated shift $$s = 1\,\mathrm{V^{-1}} \max(V - 0.3\,\mathrm{V}, 0)$$: reads at or below 0.3 V
+leave the states where they are (Shim et al.). The read sees $$g + d\,(g_{max} - g)$$. Bipolar reading
+alternates $$p = \pm 1$$ so the shifts cancel; the -V reads are assumed 90 % as effective. Constants
+other than the 0.3 V threshold are illustrative. Accuracy 1 h after programming, mean and 95 %
 interval over the chips; the dashed line marks the histogram's read count."""
 
 HIST_TEXT = r"""Mean conductances of one chip's first-layer RRAM devices 1 h after programming: as programmed
