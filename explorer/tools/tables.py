@@ -122,6 +122,35 @@ def _hwa_networks():
     return ["network", "float", f"~{TIMES_S[day] / DAY:.2f} days", f"~{TIMES_S[year] / YEAR:.2f} years"], rows
 
 
+def _lower_bound(x):
+    """A lower bound floored to one significant figure: 20,761 -> '> 20,000'."""
+    step = 10 ** int(np.floor(np.log10(x)))
+    return f"> {int(x // step * step):,}"
+
+
+def _read_disturb():
+    from explorer.models.deployment import accuracy_vs_reads, reads_before_loss
+    from explorer.models.reliability_explorer import READS
+
+    at = {n: list(READS).index(n) for n in (10**8, 10**10)}
+    rows = []
+    for v in (0.2, 0.3, 0.4, 0.5):
+        uni, bi = (accuracy_vs_reads(READS, polarity=p, v_read=v, chips=10, seed=0, **DIGITS_ENCODING)
+                   for p in ("unipolar", "bipolar"))
+        n_uni, n_bi = (reads_before_loss(READS, c["mean"], 0.02) for c in (uni, bi))
+        if n_uni is None:
+            loss, factor = f"none within {count(READS[-1])}", "-"
+        elif n_bi is None:
+            loss, factor = f"{count(n_uni)} reads", _lower_bound(READS[-1] / n_uni)
+        else:
+            loss, factor = f"{count(n_uni)} reads", f"{n_bi / n_uni:,.0f}"
+        rows.append([f"{v:.1f} V", loss, pct_ci(uni["mean"][at[10**8]], uni["ci95"][at[10**8]]),
+                     pct_ci(uni["mean"][at[10**10]], uni["ci95"][at[10**10]]),
+                     pct_ci(bi["mean"][at[10**10]], bi["ci95"][at[10**10]]), factor])
+    return ["read voltage", "unipolar: 2-point loss after", "unipolar at 1e8 reads", "unipolar at 1e10 reads",
+            "bipolar at 1e10 reads", "factor"], rows
+
+
 def _flash_wear():
     from explorer.models.deployment import accuracy_vs_cycles
 
@@ -194,6 +223,10 @@ TABLES = {t.name: t for t in (
     Table("hwa-networks", "digits MLPs trained with and without noise, on the Reliability tab's PCM chips: "
           "accuracy at the curve's grid points near 1 day and 1 year (10 chips, seed 0)", _hwa_networks,
           abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, tolerance_reason="four images on one chip"),
+    Table("read-disturb", "digits MLP on RRAM against reads at 0.2 to 0.5 V, unipolar and bipolar: reads "
+          "before a 2-point loss and the accuracy at 1e8 and 1e10 reads (10 chips, seed 0)", _read_disturb,
+          abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, rel_tol=0.05,
+          tolerance_reason="four images on one chip; 5 % on a count, log-interpolated between grid points"),
     Table("flash-wear", "digits MLP on Flash after P/E cycling: accuracy at 1 h, 1 y and 10 y (10 chips, seed 0)",
           _flash_wear, abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, tolerance_reason="four images on one chip"),
     Table("onchip-digits", "the digits MLP trained on analog tiles, 15 epochs, the defaults: final test "
