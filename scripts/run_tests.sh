@@ -11,8 +11,8 @@ fi
 source scripts/_venv.sh
 "$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
 # Two pytest processes side by side, one per core: the browser tests (marker `browser`: one
-# `panel serve` and one Chromium between them) and every other test (times: README, Tests). The
-# browser run's output follows the other's.
+# `panel serve` and one Chromium between them) with the results tables' recomputation (marker
+# `slow`), and every other test (times: README, Tests). The first run's output follows the other's.
 # Exit status: the first failure's; "no tests collected" (5) counts as a pass when the other
 # process ran tests (arguments that select only one kind).
 for arg in "$@"; do
@@ -22,15 +22,15 @@ for arg in "$@"; do
 done
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-"$PY" -m pytest -m browser -p no:cacheprovider "$@" >"$log" 2>&1 &
+"$PY" -m pytest -m "browser or slow" -p no:cacheprovider "$@" >"$log" 2>&1 &
 browser_pid=$!
 set +e
-"$PY" -m pytest -m "not browser" "$@"
+"$PY" -m pytest -m "not browser and not slow" "$@"
 rc_other=$?
 wait "$browser_pid"
 rc_browser=$?
 set -e
-echo "---------------------------------------------------------------- browser tests"
+echo "------------------------------------------------- browser tests and results tables"
 cat "$log"
 if [ "$rc_other" -eq 5 ] && [ "$rc_browser" -eq 5 ]; then exit 5; fi
 [ "$rc_other" -eq 5 ] && rc_other=0
