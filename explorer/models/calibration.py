@@ -17,6 +17,26 @@ from .problems import calibration_inputs
 
 N_CALIBRATION = 64
 """Inputs in the calibration batch."""
+READOUT_FLOOR = 1e-4
+"""Smallest drift-compensation readout (units of the outputs): aihwkit's compensations clamp the
+reference and the current readout at 1e-4 (``clamp(..., min=0.0001)`` in
+aihwkit.inference.compensation.drift), so an output that reads (near) zero is left as it is
+instead of being multiplied by a huge factor."""
+
+
+def drift_factor(ref, now, compensation):
+    """Drift-compensation factor from one-hot calibration readouts (physics reference section 8).
+
+    `ref` and `now`: per-output mean |y| of the one-hot reads right after programming and at the
+    time of the read (1-D, one entry per output). ``"global"``: the scalar
+    ``max(mean(ref), 1e-4) / max(mean(now), 1e-4)``; ``"per-column"``: per output
+    ``max(ref_j, 1e-4) / max(now_j, 1e-4)`` (`READOUT_FLOOR`, aihwkit's clamp on both readouts)."""
+    ref, now = np.asarray(ref, dtype=np.float64), np.asarray(now, dtype=np.float64)
+    if compensation == "global":
+        return float(max(ref.mean(), READOUT_FLOOR) / max(now.mean(), READOUT_FLOOR))
+    if compensation == "per-column":
+        return np.maximum(ref, READOUT_FLOOR) / np.maximum(now, READOUT_FLOOR)
+    raise ValueError(f"compensation must be 'global' or 'per-column', got {compensation!r}")
 
 
 class Calibration:
