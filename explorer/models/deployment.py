@@ -119,8 +119,9 @@ class DeployedMLP:
 
     def calibrate(self):
         """Read every layer's compensation reference with the current read settings (one-hot
-        inputs at t = 0), unless already read. It must be read before any reads disturb the
-        devices (`evaluate_reads` calls it first); `ValueError` otherwise."""
+        inputs at t = 0, which also sets a calibrated ADC's ranges), unless already read. It must
+        be read before any reads disturb the devices (`evaluate_reads` calls it first);
+        `ValueError` otherwise."""
         for k in range(len(self.layers)):
             key = (k, self.settings.key())
             if key in self._refs:
@@ -208,8 +209,7 @@ def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settin
     acc = np.empty((len(deployed), len(reads)))
     for c, chip in enumerate(deployed):
         chip.settings = settings
-        if compensation != "none":
-            chip.calibrate()  # the reference, before any read disturbs the devices
+        chip.calibrate()  # references and ADC ranges, before any read disturbs the devices
         try:
             for i, n in enumerate(reads):
                 for layer in chip.layers:
