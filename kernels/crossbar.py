@@ -316,7 +316,8 @@ def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, l
 def mvm_error(y, y_ideal):
     """MVM error of section 12: mean over the batch of ``||y - y_ideal|| / ||y_ideal||``.
 
-    Rows whose ideal output is all zero are left out.
+    Rows whose ideal output is all zero are left out; if every row's is, the relative error is
+    undefined and the result is NaN (not 0: an all-zero reference is no evidence of accuracy).
     """
     y = np.atleast_2d(np.asarray(y, dtype=np.float64))
     y_ideal = np.atleast_2d(np.asarray(y_ideal, dtype=np.float64))
@@ -325,7 +326,7 @@ def mvm_error(y, y_ideal):
     norm = np.linalg.norm(y_ideal, axis=1)
     keep = norm > 0
     if not np.any(keep):
-        return 0.0
+        return float("nan")
     return float(np.mean(np.linalg.norm(y - y_ideal, axis=1)[keep] / norm[keep]))
 
 

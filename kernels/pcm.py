@@ -233,6 +233,10 @@ def _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, 
     variant = _check_variant(variant)
     t = check_time(t)
     g_max = scalar_in_range(g_max, 1e-3, 1e4, "g_max", " uS")
+    t0 = scalar_in_range(t0, 1e-9, 1e9, "t0", " s")
+    t_read = scalar_in_range(t_read, 1e-15, 1e3, "t_read", " s")
+    if not t_read < t0:  # the 1/f noise factor's logarithm is negative for t + t0 < t_read
+        raise ValueError(f"t_read must be shorter than t0 ({t0:g} s), got {t_read:g} s")
     drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     g_prog = np.asarray(g_prog, dtype=np.float64)

@@ -152,7 +152,9 @@ def derive_seed(seed, purpose, index=0):
 
     A SplitMix64 hash of ``(seed, purpose, index)`` folded to 63 bits, so the seeds of two
     purposes (or two reads) share no draws, and the same user seed gives the same seeds in
-    every session and notebook. `index` numbers repeated uses of one purpose (read k).
+    every session and notebook. `index` numbers repeated uses of one purpose (read k); a key wider
+    than 32 bits is chained through several calls, each result the next call's seed
+    (`explorer.models.deployment.read_seed` keys a read by the 64 bits of its time).
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {seed!r}")

@@ -130,6 +130,9 @@ def test_mvm_error_metric():
     ideal = np.array([[3.0, 4.0], [1.0, 0.0]])
     y = np.array([[3.0, 4.5], [1.1, 0.0]])
     assert crossbar.mvm_error(y, ideal) == pytest.approx((0.5 / 5 + 0.1 / 1) / 2)
+    # an all-zero ideal output has no relative error: NaN, not a perfect 0
+    assert np.isnan(crossbar.mvm_error(np.ones((2, 2)), np.zeros((2, 2))))
+    assert np.isnan(CrossbarModel().program(np.zeros((4, 3)), seed=0).weight_error())
 
 
 # ----------------------------------------------------------------------------- variance identity
@@ -339,6 +342,11 @@ def test_set_only_update_raises_conductances(problem):
     (lambda W, X: CrossbarModel(adc_bit=8), r"unknown parameter\(s\) \['adc_bit'\]"),
     (lambda W, X: CrossbarModel().program(W, seed=-1), "seed must be an integer"),
     (lambda W, X: CrossbarModel().program(W, seed=0).mvm(X, t=-1.0, seed=0), "t must be a real number"),
+    # w_max below max|W| would clip the largest weights silently
+    (lambda W, X: CrossbarModel().program(W, seed=0, w_max=0.5 * np.abs(W).max()), r"\bw_max\b must be at least"),
+    (lambda W, X: CrossbarModel().program(W, seed=0, w_max="1"), r"\bw_max\b"),
+    (lambda W, X: CrossbarModel().program(W, seed=0, w_max=True), r"\bw_max\b"),
+    (lambda W, X: CrossbarModel().program(W, seed=0, w_max=0.5 * np.abs(W).max(), method="verify"), r"\bw_max\b"),
 ])
 def test_bad_input_names_the_argument(problem, call, match):
     W, X = problem

@@ -327,6 +327,27 @@ def test_read_disturb_lives_in_the_array_and_bipolar_reads_cancel():
         CrossbarModel(technology="PCM").program(W, seed=0).apply_reads(10)
 
 
+def test_calibrations_are_read_before_any_reads_and_kept_through_read_disturb():
+    """The ADC ranges and the gain reference are read right after programming: reads that disturb
+    the devices do not re-take them (a calibrated ADC's range stays where programming set it), and
+    one asked for only after such reads is refused."""
+    W, X = protocol_weights(32, 16, seed=0), protocol_inputs(8, 32, seed=1)
+    xb = CrossbarModel(technology="RRAM", adc_bits=6, calibrate_gain=True)
+    late = xb.program(W, seed=2)
+    late.apply_reads(10**6, polarity="unipolar", v_read=0.4)
+    with pytest.raises(ValueError, match=r"must be read right after programming, before any reads"):
+        late.mvm(X, 60.0, seed=3)
+    prog = xb.program(W, seed=2)
+    s = xb.read_settings()
+    prog.mvm(X, 60.0, seed=3)                      # calibrates
+    ranges = prog.calibration.adc_ranges(1, s).copy()
+    prog.apply_reads(10**6, polarity="unipolar", v_read=0.4)
+    prog.mvm(X, 60.0, seed=3)                      # reads the disturbed devices with the kept calibration
+    np.testing.assert_array_equal(prog.calibration.adc_ranges(1, s), ranges)
+    prog.set_reads(0)
+    np.testing.assert_array_equal(prog.calibration.adc_ranges(1, s), ranges)  # re-read: the same devices
+
+
 def test_memo_forgets_the_named_computations_only():
     memo = Memo()
     s = Settings(k=0)

@@ -60,6 +60,8 @@ def test_flash_temperature_changes_levels_unequally():
     (lambda: DeviceModel("PCM").program([np.inf], seed=0), "targets_uS"),
     (lambda: DeviceModel("PCM").program([30.0], seed=0), "targets_uS"),
     (lambda: DeviceModel("RRAM").program([1.0], seed=0), "targets_uS"),
+    (lambda: DeviceModel("RRAM", g_min=50.0, g_max=40.0).program([45.0], seed=0), r"\bg_max\b must be larger than \bg_min\b"),
+    (lambda: DeviceModel("PCM", t_read=float("inf")).program([10.0], seed=0).read(t=1.0, seed=0), r"\bt_read\b"),
     (lambda: DeviceModel("PCM").program([10.0], seed=1.0), "seed"),
     (lambda: DeviceModel("PCM").program([10.0], seed="a"), "seed"),
     (lambda: DeviceModel("PCM").program([10.0], seed=0).read(t=-1.0, seed=0), "t"),

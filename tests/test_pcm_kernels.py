@@ -250,6 +250,20 @@ def test_read_rejects_bad_time(t, match):
         pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=0)
 
 
+@pytest.mark.parametrize("times, match", [
+    (dict(t_read=float("inf")), r"\bt_read\b"), (dict(t_read=0.0), r"\bt_read\b"), (dict(t_read="1e-7"), r"\bt_read\b"),
+    (dict(t_read=30.0), r"\bt_read\b must be shorter than \bt0\b"),  # a negative 1/f noise variance
+    (dict(t0=float("nan")), r"\bt0\b"), (dict(t0=0.0), r"\bt0\b"),
+])
+def test_read_and_moments_reject_bad_noise_times(times, match):
+    g_prog, nu = pcm.program([10.0], g_max=G_MAX, seed=0)
+    args = {"g_max": G_MAX, "t0": T0, "t_read": T_READ, **times}
+    with pytest.raises(ValueError, match=match):
+        pcm.read(g_prog, nu, 3600.0, seed=0, **args)
+    with pytest.raises(ValueError, match=match):
+        pcm.read_moments(g_prog, nu, 3600.0, **args)
+
+
 @pytest.mark.parametrize("variant", [2, "hermes", b"joshi"])
 def test_read_and_moments_reject_bad_variant(variant):
     g_prog, nu = pcm.program([10.0], g_max=G_MAX, seed=0)

@@ -70,7 +70,7 @@ def test_the_shipped_mlp_is_the_one_its_script_trains(variant, noise):
 def pcm_curves():
     times = [HOUR, DAY, MONTH, YEAR]
     return {comp: deployment.accuracy_vs_time(times, chips=10, seed=0, compensation=comp, **PCM)
-            for comp in ("none", "global")}
+            for comp in ("none", "global", "per-column")}
 
 
 def test_pcm_drift_costs_accuracy_and_global_compensation_recovers_most_of_it(pcm_curves):
@@ -84,6 +84,100 @@ def test_pcm_drift_costs_accuracy_and_global_compensation_recovers_most_of_it(pc
     assert glob["mean"][-1] - none["mean"][-1] > glob["ci95"][-1] + none["ci95"][-1]
     # and it recovers at least half of the loss from an hour to a year
     assert glob["mean"][-1] - none["mean"][-1] > 0.5 * (none["mean"][0] - none["mean"][-1])
+
+
+def test_per_column_compensation_at_a_year_is_within_the_global_interval_or_better(pcm_curves):
+    """Per-column compensation (one factor per output) corrects at least what the global factor
+    does: at a year its mean is no lower than the global mean minus the global 95 % interval."""
+    glob, col = pcm_curves["global"], pcm_curves["per-column"]
+    print(f"\n1 year: global {glob['mean'][-1]:.4f} ± {glob['ci95'][-1]:.4f}, per-column {col['mean'][-1]:.4f}")
+    assert col["mean"][-1] >= glob["mean"][-1] - glob["ci95"][-1]
+    assert col["mean"][-1] - pcm_curves["none"]["mean"][-1] > col["ci95"][-1] + pcm_curves["none"]["ci95"][-1]
+
+
+def _noiseless_chip():
+    """One PCM chip of the digits MLP whose reads are exact (no drift, no read noise, ideal DAC/ADC)."""
+    net, data = network.load_mlp("plain"), digits.load_digits()
+    xb = deployment.CrossbarModel(**PCM)
+    xb.device.param.update(drift_scale=0.0, read_noise_scale=0.0)
+    chip = deployment.DeployedMLP(net, xb, seed=0, input_scales=deployment.input_scales(net, data.X_train))
+    return chip, data.X_test[:40]
+
+
+def test_per_column_compensation_removes_a_per_column_gain_error_exactly():
+    """A gain g_j on every device of output j, after the reference was read, scales output j by g_j;
+    per-column compensation divides it out (to the float32 rounding of the PCM kernels), global
+    compensation cannot (one factor for unequal gains)."""
+    chip, X = _noiseless_chip()
+    before = chip.logits(X, 3600.0)
+    chip.calibrate()
+    gains = []
+    for k, layer in enumerate(chip.layers):
+        g = np.linspace(0.6, 1.4, layer.cols)[np.random.default_rng(k).permutation(layer.cols)]
+        gains.append(g)
+        per_device = np.repeat(g, layer.n_slices * layer.n_pol)  # physical columns (j, slice, polarity)
+        arr = layer.array
+        arr.replace_state({**arr.state, "g_prog": arr.state["g_prog"] * per_device})
+    assert np.abs(chip.logits(X, 3600.0) - before).max() > 0.1 * np.abs(before).max()  # the error is there
+    scale = np.abs(before).max()
+    np.testing.assert_allclose(chip.logits(X, 3600.0, "per-column"), before, rtol=0, atol=1e-5 * scale)
+    assert np.abs(chip.logits(X, 3600.0, "global") - before).max() > 0.05 * scale
+
+
+def test_compensation_floors_both_readouts_at_1e_4_as_aihwkit():
+    from explorer.models.calibration import READOUT_FLOOR, drift_factor
+
+    assert READOUT_FLOOR == 1e-4
+    ref, now = np.array([0.0, 5e-5, 1e-6, 1.0]), np.array([1e-9, 1e-6, 5e-5, 0.5])
+    np.testing.assert_array_equal(drift_factor(ref, now, "per-column"), [1.0, 1.0, 1.0, 2.0])
+    assert drift_factor([1e-6, 1e-6], [1e-8, 1e-8], "global") == 1.0
+    assert drift_factor([0.2, 0.4], [0.1, 0.2], "global") == pytest.approx(2.0)
+
+
+def test_a_point_does_not_depend_on_the_other_times_asked_for():
+    """Reads are keyed by their time: the accuracy at a year is the same asked alone or with other
+    times, compensated or not (they used to be keyed by their position in the request)."""
+    for comp in ("none", "global"):
+        alone = deployment.accuracy_vs_time([YEAR], chips=4, seed=0, compensation=comp, **PCM)
+        some = deployment.accuracy_vs_time([DAY, YEAR], chips=4, seed=0, compensation=comp, **PCM)
+        many = deployment.accuracy_vs_time([HOUR, DAY, MONTH, YEAR], chips=4, seed=0, compensation=comp, **PCM)
+        np.testing.assert_array_equal(alone["per_chip"][:, 0], some["per_chip"][:, -1])
+        np.testing.assert_array_equal(alone["per_chip"][:, 0], many["per_chip"][:, -1])
+
+
+def test_a_read_count_does_not_depend_on_the_other_counts_asked_for():
+    """Likewise after read disturb: 1e8 reads give the same accuracy asked alone or after other
+    counts, with the compensation reference read before any reads; and 0 reads at one hour is
+    the same read as `accuracy_vs_time` at one hour."""
+    enc = {k: v for k, v in PCM.items() if k != "technology"}
+    for comp in ("none", "global"):
+        alone = deployment.accuracy_vs_reads([10**8], chips=3, seed=0, compensation=comp, **enc)
+        many = deployment.accuracy_vs_reads([0, 10**6, 10**8], chips=3, seed=0, compensation=comp, **enc)
+        np.testing.assert_array_equal(alone["per_chip"][:, 0], many["per_chip"][:, -1])
+    hour = deployment.accuracy_vs_time([HOUR], chips=3, seed=0, compensation="global", **{**enc, "technology": "RRAM"})
+    np.testing.assert_array_equal(hour["per_chip"][:, 0], many["per_chip"][:, 0])
+
+
+def test_the_compensation_reference_must_be_read_before_any_reads():
+    net, data = network.load_mlp("plain"), digits.load_digits()
+    xb = deployment.CrossbarModel(**{**PCM, "technology": "RRAM"})
+    chip = deployment.DeployedMLP(net, xb, seed=0, input_scales=deployment.input_scales(net, data.X_train))
+    for layer in chip.layers:
+        layer.set_reads(10**6, polarity="unipolar", v_read=0.3)
+    with pytest.raises(ValueError, match=r"calibration reference must be read .* before any reads"):
+        chip.logits(data.X_test[:5], HOUR, "global")
+    chip.logits(data.X_test[:5], HOUR, "none")  # no reference needed
+    for layer in chip.layers:
+        layer.set_reads(0)
+    chip.calibrate()
+    for layer in chip.layers:
+        layer.set_reads(10**6, polarity="unipolar", v_read=0.3)
+    chip.logits(data.X_test[:5], HOUR, "global")  # the reference was read first
+
+
+def test_a_single_chip_has_no_interval():
+    r = deployment.accuracy_vs_time([DAY], chips=1, seed=0, **PCM)
+    assert np.isfinite(r["mean"]).all() and np.isnan(r["sd"]).all() and np.isnan(r["ci95"]).all()
 
 
 def test_an_adc_whose_range_is_set_at_programming_loses_more_to_drift(pcm_curves):
@@ -126,10 +220,18 @@ def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve()
     (dict(times_s=[0.0, 1.0]), "times_s"), (dict(times_s=[2.0, 1.0]), "times_s"), (dict(times_s=[]), "times_s"),
     (dict(times_s=[1.0], chips=0), "chips"), (dict(times_s=[1.0], compensation="local"), "compensation"),
     (dict(times_s=[1.0], variant="noisy"), "variant"),
+    (dict(times_s="3600"), r"\btimes_s\b"), (dict(times_s=["3600", "86400"]), r"\btimes_s\b"),
+    (dict(times_s=[True]), r"\btimes_s\b"),
 ])
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=naming(name)):
         deployment.accuracy_vs_time(**kwargs)
+
+
+@pytest.mark.parametrize("reads", ["100", ["0", "100"]])
+def test_read_counts_must_be_numbers(reads):
+    with pytest.raises(ValueError, match=r"\breads\b"):
+        deployment.accuracy_vs_reads(reads, chips=2)
 
 
 # ----------------------------------------------------------------------------- the dashboard's model and view

@@ -5,7 +5,9 @@ batch of `N_CALIBRATION` inputs drawn from the calibration stream of the program
 the evaluation inputs. The ADC range of each (input chunk, slice) is the largest noise-free
 output of that batch right after programming; the gain factor is ``ref / mean|y_cal(t)|``
 (physics reference section 8), the reference read right after programming with the common mode
-off. Both are kept in the crossbar's `Memo` under the state version and the settings they read.
+off. Both are kept in the crossbar's `Memo` under the version of the state as programmed (reads
+that disturb the devices do not re-take them; one asked for only after such reads is refused) and
+the settings they read.
 """
 
 import numpy as np
@@ -17,6 +19,26 @@ from .problems import calibration_inputs
 
 N_CALIBRATION = 64
 """Inputs in the calibration batch."""
+READOUT_FLOOR = 1e-4
+"""Smallest drift-compensation readout (units of the outputs): aihwkit's compensations clamp the
+reference and the current readout at 1e-4 (``clamp(..., min=0.0001)`` in
+aihwkit.inference.compensation.drift), so an output that reads (near) zero is left as it is
+instead of being multiplied by a huge factor."""
+
+
+def drift_factor(ref, now, compensation):
+    """Drift-compensation factor from one-hot calibration readouts (physics reference section 8).
+
+    `ref` and `now`: per-output mean |y| of the one-hot reads right after programming and at the
+    time of the read (1-D, one entry per output). ``"global"``: the scalar
+    ``max(mean(ref), 1e-4) / max(mean(now), 1e-4)``; ``"per-column"``: per output
+    ``max(ref_j, 1e-4) / max(now_j, 1e-4)`` (`READOUT_FLOOR`, aihwkit's clamp on both readouts)."""
+    ref, now = np.asarray(ref, dtype=np.float64), np.asarray(now, dtype=np.float64)
+    if compensation == "global":
+        return float(max(ref.mean(), READOUT_FLOOR) / max(now.mean(), READOUT_FLOOR))
+    if compensation == "per-column":
+        return np.maximum(ref, READOUT_FLOOR) / np.maximum(now, READOUT_FLOOR)
+    raise ValueError(f"compensation must be 'global' or 'per-column', got {compensation!r}")
 
 
 class Calibration:
@@ -40,6 +62,7 @@ class Calibration:
             return np.tile(readout.full_scale_range(s.x_max), (n_chunks, 1))
 
         def compute(s):
+            self._check_not_read("ADC ranges (adc_range='calibrated')")
             volts, _, _ = readout.dac(self.inputs(s), s)
             d, ref, _ = readout.difference(0.0, s, common_mode=False)
             ranges = np.empty((len(volts), enc.n_slices))
@@ -50,7 +73,15 @@ class Calibration:
                 y = np.abs(y).reshape(len(v), enc.n_slices, enc.cols)
                 ranges[k] = np.maximum(y.max(axis=(0, 2)), 1e-12)
             return ranges
-        return self.memo.get("ADC ranges", (readout.state.version,), s, compute)
+        return self.memo.get("ADC ranges", (readout.state.programmed_version,), s, compute)
+
+    def _check_not_read(self, what):
+        """`ValueError` if the devices have been read (read disturb) since programming: a
+        calibration is read right after programming and kept, never re-taken on disturbed devices."""
+        reads = self.readout.state.array.reads
+        if reads:
+            raise ValueError(f"calibrate_gain / adc_range: the {what} must be read right after programming, before "
+                             f"any reads; the devices have had {reads} reads (read the array once before apply_reads)")
 
     def read(self, X, t, seed, s, common_mode=True):
         """One read of `X` with the ADC ranges of these settings (`ReadOut.read`)."""
@@ -62,8 +93,9 @@ class Calibration:
         `t`, each with read noise from the calibration seeds derived from the programming seed
         and from the read seed `seed`."""
         def reference(s):
+            self._check_not_read("gain reference (calibrate_gain)")
             y0, _ = self.read(self.inputs(s), 0.0, rng.derive_seed(self.seed, "calibration"), s, common_mode=False)
             return float(np.mean(np.abs(y0)))
-        ref = self.memo.get("gain reference", (self.readout.state.version,), s, reference)
+        ref = self.memo.get("gain reference", (self.readout.state.programmed_version,), s, reference)
         yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
         return ref / max(float(np.mean(np.abs(yt))), 1e-300)

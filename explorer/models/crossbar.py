@@ -326,8 +326,8 @@ class ProgrammedCrossbar:
         best recover, so what remains is spread rather than gain.
         """
         norm = np.linalg.norm(self.W)
-        if norm == 0:
-            return 0.0
+        if norm == 0:  # a relative error of an all-zero W is undefined (as in `crossbar.mvm_error`)
+            return float("nan")
         held = self.weights(t, settings=settings)
         if calibrated:
             held = held * (np.sum(held * self.W) / max(np.sum(held * held), 1e-300))

@@ -38,12 +38,27 @@ class CrossbarState:
         """Version of the programmed state (the device array's): every change of it bumps it."""
         return self.array.version
 
+    @property
+    def programmed_version(self):
+        """Version of the state as programmed, before any read disturbed it (the current version
+        while no reads are applied; None if reads were applied to the array directly). The
+        calibrations read right after programming are kept under it, so reads do not re-take them."""
+        return self.array.version if self.array.reads == 0 else self._programmed_version
+
+    _programmed_version = None
+
+    def _before_reads(self):
+        if self.array.reads == 0:
+            self._programmed_version = self.array.version
+
     def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
+        self._before_reads()
         self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
     def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
         """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
+        self._before_reads()
         self.array.set_reads(n_reads, polarity=polarity, v_read=v_read)
 
     def _stuck(self, mean):

@@ -5,23 +5,30 @@ technology, mapping, slicing, programming method and read-out); activations and 
 digital. A layer's inputs are scaled into the DAC range by a fixed factor set at deployment (the
 largest input the floating-point network sees on the training split), its outputs scaled back.
 
-Drift compensation (physics reference section 8, aihwkit's convention): right after programming
-each layer is read with one-hot inputs (``eye(n_in)``); ``"global"`` keeps ``ref = mean|y(0)|`` and
-scales the outputs at time t by ``ref / mean|y(t)|``, ``"per-column"`` keeps
-``ref_j = max(mean_i |y_ij(0)|, 1e-4)`` per output and scales each output by ``ref_j / mean_i
-|y_ij(t)|``. The calibration reads draw their noise from the calibration stream, never from the
-evaluation reads.
+Drift compensation (physics reference section 8, aihwkit's convention; `calibration.drift_factor`):
+right after programming, before any read disturb, each layer is read with one-hot inputs
+(``eye(n_in)``) and the reference kept (`DeployedMLP.calibrate`); ``"global"`` scales the outputs
+at time t by ``ref / mean|y(t)|``, ``"per-column"`` each output j by ``ref_j / mean_i |y_ij(t)|``,
+every readout floored at 1e-4 (units of W) as aihwkit's compensations floor theirs. The
+calibration reads draw their noise from the calibration stream, never from the evaluation reads.
 
 Seeds (`kernels.rng.derive_seed`): chip c programs layer k with ``derive_seed(seed, "programming",
-c * 16 + k)``; its evaluation read at time index i with ``derive_seed(seed, "read", (c * 4096 + i) * 16
-+ k)``; its calibration reads with ``derive_seed(seed, "calibration", ...)`` likewise.
+c * 16 + k)``. A read is keyed by what is read, not by its place in a request: layer k of chip c
+read at time t after n reads since programming draws its noise from `read_seed` ``(seed, "read", c,
+k, t, n)`` (the 64 bits of the float t and of n chained through `derive_seed`), its calibration read
+from ``(seed, "calibration", c, k, t, n)`` and its reference from ``(seed, "calibration", c, k, 0, 0)``.
+So the accuracy at one time, or after one read count, is the same whatever other times or counts
+are asked for with it.
 """
+
+import numbers
 
 import numpy as np
 
 from kernels import rng
 from kernels.validate import check_seed, positive_int
 
+from .calibration import drift_factor
 from .crossbar import CrossbarModel
 from .digits import load_digits
 from .network import load_mlp
@@ -42,9 +49,34 @@ def check_compensation(compensation):
     return compensation
 
 
+def _real_array(values, name):
+    """`values` as a flat float64 array if every entry is a real number (no strings, no booleans);
+    `ValueError` naming `name` otherwise."""
+    a = np.asarray(values)
+    if a.dtype == object and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                                 for v in a.ravel()):
+        a = a.astype(np.float64)
+    if a.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be real numbers, got {values!r}")
+    return a.astype(np.float64).ravel()
+
+
+def read_seed(seed, purpose, chip, layer, t_s, reads=0):
+    """The seed of one read of one layer (`kernels.rng.derive_seed`, `purpose` "read" or
+    "calibration"): layer `layer` of chip `chip`, read `t_s` seconds after programming after `reads`
+    reads since programming. ``derive_seed(seed, purpose, chip * MAX_LAYERS + layer)`` is chained
+    through the high and low 32 bits of the float64 `t_s` and of `reads`, so every distinct time or
+    count has its own stream and a read's noise does not depend on which other reads were made."""
+    s = rng.derive_seed(seed, purpose, chip * MAX_LAYERS + layer)
+    bits = int(np.float64(t_s).view(np.uint64))
+    for part in (bits >> 32, bits & 0xFFFFFFFF, int(reads) >> 32, int(reads) & 0xFFFFFFFF):
+        s = rng.derive_seed(s, purpose, part)
+    return s
+
+
 def check_times(times_s):
     """Times (s) as a float array: positive, finite and increasing; `ValueError` naming `times_s` otherwise."""
-    t = np.asarray(times_s, dtype=np.float64).ravel()
+    t = _real_array(times_s, "times_s")
     if t.size == 0 or t.size > MAX_TIMES:
         raise ValueError(f"times_s must hold 1 to {MAX_TIMES} times, got {t.size}")
     if not np.all(np.isfinite(t)) or np.any(t <= 0.0):
@@ -76,28 +108,44 @@ class DeployedMLP:
         x = np.clip(X / s, -1.0, 1.0) * self.x_max
         return self.layers[k].mvm(x, t, seed, settings=self.settings) * (s / self.x_max)
 
-    def _calibration(self, k, t, index):
+    def _reads(self, k):
+        """Reads applied to layer k's devices since programming (read disturb; 0 for most technologies)."""
+        return int(getattr(self.layers[k].array, "reads", 0))
+
+    def _calibration(self, k, t, reads):
         eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
-        seed = rng.derive_seed(self.seed, "calibration", ((self.chip * MAX_TIMES + index) * MAX_LAYERS + k) % 2**32)
+        seed = read_seed(self.seed, "calibration", self.chip, k, t, reads)
         return np.abs(self._read(k, eye, t, seed)).mean(axis=0)        # mean_i |y_ij| per output
 
-    def _factor(self, k, t, index, compensation):
+    def calibrate(self):
+        """Read every layer's compensation reference with the current read settings (one-hot
+        inputs at t = 0, which also sets a calibrated ADC's ranges), unless already read. It must
+        be read before any reads disturb the devices (`evaluate_reads` calls it first);
+        `ValueError` otherwise."""
+        for k in range(len(self.layers)):
+            key = (k, self.settings.key())
+            if key in self._refs:
+                continue
+            if self._reads(k):
+                raise ValueError("compensation: the calibration reference must be read right after programming, "
+                                 f"before any reads; layer {k} has had {self._reads(k)} reads (call calibrate() "
+                                 "before set_reads)")
+            self._refs[key] = self._calibration(k, 0.0, 0)
+
+    def _factor(self, k, t, compensation):
         if compensation == "none":
             return 1.0
-        key = (k, self.settings.key())
-        if key not in self._refs:  # right after programming, with these read settings
-            self._refs[key] = self._calibration(k, 0.0, MAX_TIMES - 1)
-        ref, now = self._refs[key], self._calibration(k, t, index)
-        if compensation == "global":
-            return float(ref.mean() / max(now.mean(), 1e-300))
-        return np.maximum(ref, 1e-4) / np.maximum(now, 1e-300)
+        self.calibrate()
+        ref = self._refs[(k, self.settings.key())]
+        return drift_factor(ref, self._calibration(k, t, self._reads(k)), compensation)
 
-    def logits(self, X, t, index, compensation="none"):
-        """Logits of inputs `X` read at `t` seconds (evaluation read `index`), digital biases and ReLU."""
+    def logits(self, X, t, compensation="none"):
+        """Logits of inputs `X` read at `t` seconds after programming (read noise from `read_seed`
+        of this chip, layer, time and read count), digital biases and ReLU."""
         h = X
         for k in range(len(self.layers)):
-            seed = rng.derive_seed(self.seed, "read", ((self.chip * MAX_TIMES + index) * MAX_LAYERS + k) % 2**32)
-            y = self._read(k, h, t, seed) * self._factor(k, t, index, compensation) + self.net.b[k]
+            seed = read_seed(self.seed, "read", self.chip, k, t, self._reads(k))
+            y = self._read(k, h, t, seed) * self._factor(k, t, compensation) + self.net.b[k]
             h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
         return h
 
@@ -126,13 +174,13 @@ def evaluate(deployed, X, y, times_s, compensation, settings):
     for c, chip in enumerate(deployed):
         chip.settings = settings
         for i, ti in enumerate(times_s):
-            acc[c, i] = np.mean(np.argmax(chip.logits(X, ti, i, compensation), axis=1) == y)
+            acc[c, i] = np.mean(np.argmax(chip.logits(X, ti, compensation), axis=1) == y)
     return acc
 
 
 def _check_counts(values, name, what, largest, most):
     """Whole counts in [0, `largest`], increasing, 1 to `most` of them, as int64; `ValueError` naming `name`."""
-    c = np.asarray(values, dtype=np.float64).ravel()
+    c = _real_array(values, name)
     if c.size == 0 or c.size > most:
         raise ValueError(f"{name} must hold 1 to {most} counts, got {c.size}")
     if not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c > largest) or np.any(c != np.round(c)):
@@ -161,11 +209,12 @@ def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settin
     acc = np.empty((len(deployed), len(reads)))
     for c, chip in enumerate(deployed):
         chip.settings = settings
+        chip.calibrate()  # references and ADC ranges, before any read disturbs the devices
         try:
             for i, n in enumerate(reads):
                 for layer in chip.layers:
                     layer.set_reads(int(n), polarity=polarity, v_read=v_read)
-                acc[c, i] = np.mean(np.argmax(chip.logits(X, t_s, i, compensation), axis=1) == y)
+                acc[c, i] = np.mean(np.argmax(chip.logits(X, t_s, compensation), axis=1) == y)
         finally:
             for layer in chip.layers:
                 layer.set_reads(0, polarity=polarity, v_read=v_read)
@@ -192,7 +241,7 @@ def summary(x, acc, float_accuracy, x_name="times_s"):
     """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`), its points `x`
     under `x_name` (``"reads"`` for a read-disturb curve)."""
     chips = acc.shape[0]
-    sd = acc.std(axis=0, ddof=1) if chips > 1 else np.zeros(acc.shape[1])
+    sd = acc.std(axis=0, ddof=1) if chips > 1 else np.full(acc.shape[1], np.nan)  # one chip: no spread known
     return {x_name: np.asarray(x), "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd,
             "ci95": 1.96 * sd / np.sqrt(chips), "float_accuracy": float_accuracy}
 
@@ -205,7 +254,9 @@ def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant=
     `device`: knobs of its device (drift_scale, read_noise_scale, ...). Returns a dict of arrays:
     ``times_s``, ``per_chip`` (chips x times), ``mean``, ``sd`` (chip to chip), ``ci95``
     (half-width of the 95 % interval of the mean, 1.96 sd / sqrt(chips): the band, which narrows as
-    chips grow) and ``float_accuracy`` (the floating-point network's)."""
+    chips grow; NaN, like ``sd``, for a single chip) and ``float_accuracy`` (the floating-point
+    network's). Each point's reads are keyed by its time (`read_seed`): the accuracy at a time
+    does not depend on the other times asked for."""
     t = check_times(times_s)
     chips, seed, net, data, xb = _setup(chips, seed, compensation, variant, technology, device, crossbar)
     deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))

@@ -14,7 +14,7 @@ import numpy as np
 import param
 
 from kernels import flash, pcm, pulsed, rng, rram
-from kernels.validate import check_seed, check_time, in_range, positive_int
+from kernels.validate import check_seed, check_time, in_range, ordered_range, positive_int
 
 from .memo import Settings
 
@@ -196,6 +196,7 @@ class Device(DeviceKnobs):
     def program(self, targets_uS, seed):
         """Program one device per entry of `targets_uS` (uS); returns a `DeviceArray`."""
         seed = check_seed(seed)
+        ordered_range(self.g_min, self.g_max, "g_min", "g_max", limit=1e9)  # name the range before the targets
         targets = in_range(targets_uS, self.g_min, self.g_max, "targets_uS", " uS")
         return DeviceArray(self, targets, self._program(targets, seed), seed)
 

@@ -10,6 +10,8 @@ slice and sign, pairs side by side; an offset-reference array ends with one refe
 slice. Conductances in uS; weights in the units of W (normalized by `w_max`).
 """
 
+import numbers
+
 import numpy as np
 
 from kernels import encoding
@@ -19,14 +21,21 @@ from kernels.validate import finite_array
 def check_weights(W, w_max=None):
     """`W` as a finite 2-D float array (rows = inputs, columns = outputs) and the weight that maps
     to the full device range, `w_max` (default ``max|W|``, 1 for an all-zero W); `ValueError`
-    naming the argument otherwise."""
+    naming the argument otherwise. An explicit `w_max` must be a real number at least ``max|W|``:
+    a smaller one would clip the largest weights at encoding, a silent error in every output."""
     W = finite_array(W, "W")
     if W.ndim != 2 or min(W.shape) < 1:
         raise ValueError(f"W must be a 2-D array (inputs, outputs) with at least one entry, got shape {W.shape}")
+    largest = float(np.max(np.abs(W)))
     if w_max is None:
-        w_max = float(np.max(np.abs(W))) or 1.0
-    elif not (np.isfinite(w_max) and w_max > 0):
-        raise ValueError(f"w_max must be a positive finite number, got {w_max!r}")
+        return W, largest or 1.0
+    if isinstance(w_max, (bool, np.bool_)) or not isinstance(w_max, numbers.Real):
+        raise ValueError(f"w_max must be a positive finite number (at least max|W| = {largest:g}), got {w_max!r}")
+    if not (np.isfinite(w_max) and w_max > 0):
+        raise ValueError(f"w_max must be a positive finite number (at least max|W| = {largest:g}), got {w_max!r}")
+    if w_max < largest:
+        raise ValueError(f"w_max must be at least max|W| = {largest:g} (a smaller one clips the largest "
+                         f"weights), got {w_max!r}")
     return W, float(w_max)
 
 
