@@ -83,7 +83,8 @@ def _compensation():
 
     times = [HOUR, DAY, MONTH, YEAR]
     rows = []
-    for compensation, label in (("none", "no compensation"), ("global", "global compensation")):
+    for compensation, label in (("none", "no compensation"), ("global", "global compensation"),
+                                ("per-column", "per-column compensation")):
         r = accuracy_vs_time(times, chips=10, seed=0, compensation=compensation, technology="PCM",
                              **DIGITS_ENCODING)
         rows.append([label] + [pct_ci(m, c) for m, c in zip(r["mean"], r["ci95"])])
