@@ -35,7 +35,8 @@ def bias(seeds):
                 run.run_epochs(3)
                 toward = (run.weights - run.target) * np.sign(a - run.target)
                 t = toward.mean() / (toward.std(ddof=1) / np.sqrt(toward.size))
-                line.append(f"{algorithm} shift {toward.mean():+.3f} (t {t:+.1f}), error {run.history[-1].weight_error:.3f}")
+                error = run.history[-1].weight_error
+                line.append(f"{algorithm} shift {toward.mean():+.3f} (t {t:+.1f}), error {error:.3f}")
             print(f"asymmetry {a:+g} seed {seed}: " + "; ".join(line))
 
 

@@ -56,7 +56,7 @@ def test_kernel_equals_its_numpy_twin(algorithm, rule):
     twin = state.copy()
     dev = np.array([0.01, 1.0, 0.3, 2.0])
     io = np.array([0.02, 127.0, 255.0, 12.0])
-    alg = np.array([0.1, 0.2, 2.0, 0.5, 31.0, *rule])    # chopper_p 0.5: AGAD's period is 2 reads, C written from pass 3
+    alg = np.array([0.1, 0.2, 2.0, 0.5, 31.0, *rule])    # chopper_p 0.5: AGAD's period 2, C written from pass 3
     scales = np.array([1.2, 1.5])
     keys = tk.make_keys(11)
     out = tk.train_samples(state, X, labels, order, 5, algorithm, scales, dev, io, alg, keys)
@@ -482,7 +482,7 @@ def test_5x5_task_preset_history_and_steps_compose():
     np.testing.assert_array_equal(a.weights, b.weights)
     assert a.history[0].epoch == 1.0 and np.isnan(a.history[0].test_accuracy)
     assert a.points[0].weight_error == pytest.approx(1.0)           # W starts at 0
-    assert a.points[-1].weight_error < 0.5 and a.points[-1].test_loss < a.points[0].test_loss   # learning (1.0 at W = 0)
+    assert a.points[-1].weight_error < 0.5 and a.points[-1].test_loss < a.points[0].test_loss   # 1.0 at W = 0
     bl = m.bl
     per_sample = 80e-9 + bl * 1e-9
     per_transfer = 80e-9 + bl * 1e-9

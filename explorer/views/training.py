@@ -252,8 +252,9 @@ CHARTS = (
     Chart("Weights against the target", target_plots, (Part(target_data, PROGRESS + ("algorithm",)),), TARGET_TEXT,
           shown=_five, shown_depends=("task",)),
     Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
-    Chart("Device update curve", device_plots, (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d",
-                                                                  "c2c", "write_noise", "seed")),), DEVICE_TEXT),
+    Chart("Device update curve", device_plots,
+          (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise", "seed")),),
+          DEVICE_TEXT),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
 curves and tiles follow `progress` alone; the device curve follows the device's own settings. The
