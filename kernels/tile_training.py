@@ -16,12 +16,14 @@ quantized by an ADC of ``adc_levels`` steps per sign over that bound (0: ideal),
 The backward pass reads the transposed tile the same way with the output errors as inputs.
 
 **Devices** (physics reference section 5; aihwkit's pulsed devices): an up pulse moves a weight by
-``dw (1 + a)(1 - s w)``, a down pulse by ``dw (1 - a)(1 + s w)``, each times ``1 + c2c xi``, clipped
-to [-1, 1]; ``dw`` is the device's own step (nominal ``dw_min = 2 / n_states`` spread by
-device-to-device variation), ``a`` the up/down asymmetry, ``s`` the slope of the bounds (1: soft
-bounds; near 0: a linear, ECRAM-like device). Up and down steps are equal at the symmetry point
-``w = a / s``. Write noise (aihwkit's ``write_noise_std``): the weight a read sees is the stored one
-plus ``write_noise dw_min xi``, redrawn each time the device is pulsed.
+``dw_up (1 - s w)``, a down pulse by ``dw_down (1 + s w)``, each times ``1 + c2c xi``, clipped to
+[-1, 1]; ``dw_up`` and ``dw_down`` are the device's own steps (``D[0]`` and ``D[1]`` of its tile's
+step array: the caller draws them, with the up/down asymmetry and its device-to-device spread
+folded in; `explorer.models.onchip.device_steps`), ``s`` the slope of the bounds (1: soft bounds; 0:
+a constant-step device). Up and down steps are equal at the device's own symmetry point
+``w* = (dw_up - dw_down) / (s (dw_up + dw_down))``. Write noise (aihwkit's ``write_noise_std``): the
+weight a read sees is the stored one plus ``write_noise dw_min xi``, redrawn each time the device
+is pulsed (``dw_min`` the nominal step).
 
 **Update** (Gokmen and Vlasov, Front. Neurosci. 10, 333, 2016): row i fires each of ``bl`` slots
 with probability ``c_x |x_i|``, column j with ``c_d |d_j|``, ``c_x c_d = lr / (bl dw_min)`` and the
@@ -36,15 +38,27 @@ coincidence, up where ``x_i d_j < 0`` (the update is ``-lr x d^T``).
   every ``transfer_every`` samples, row k of each layer's A (k cycling) is read with a one-hot input
   and ``C[k] += lr_h A[k]`` is applied to C by pulse trains;
 * TTv2 (Gokmen, Front. Artif. Intell. 4, 699148, 2021): the read of ``A[k]`` minus a reference
-  ``R[k]`` (the symmetry point plus an offset error) is accumulated in a digital buffer
-  ``H[k] += lr_h (A[k] - R[k]) / dw_min``; where ``|H| >= 1``, C gets ``trunc(H)`` pulses and H
-  keeps the rest;
+  ``R[k]`` (each device's symmetry point plus an offset error) is accumulated in a digital buffer
+  ``H[k] += lr_h (A[k] - R[k]) / dw_min``; where ``|H| >= 1``, C gets ``n = trunc(H)`` pulses,
+  clipped to ``+-max_steps``, and H becomes ``momentum H`` (``forget_buffer``) or
+  ``H - (1 - momentum) n`` (aihwkit's ``BufferedTransferCompound`` rule,
+  ``rpu_buffered_transfer_device.cpp``; its defaults: ``forget_buffer`` True, ``desired_bl`` 1 for
+  the transfer, so ``max_steps`` 1). Pulses that ``trunc(H)`` asks for beyond ``max_steps`` are
+  tallied (``capped``): with ``forget_buffer`` they are lost with H, without it they stay in H
+  (and are tallied again at each transfer that holds them back);
 * c-TTv2 (Rasch et al., Nat. Commun. 15, 2024, arXiv 2303.04721): as TTv2 with a chopper
   ``c_k = +-1`` per row multiplying the row's gradient input into A and the read of ``A[k]``;
-  after each read of row k, ``c_k`` flips with probability ``chopper_p``;
-* AGAD (same paper): chopped as c-TTv2, but the reference of row k is the mean of its reads of A
-  over the previous chopper period (starting at A's initial state), so no reference array (and
-  no offset error) is involved: H integrates the change of A since the last flip.
+  after each read of row k, ``c_k`` flips with probability ``chopper_p`` (aihwkit's
+  ``ChoppedTransferCompound`` with ``in_chop_random``; unlike aihwkit's, R is subtracted here);
+* AGAD (same paper; aihwkit's ``DynamicTransferCompound``, ``rpu_dynamic_transfer_device.cpp``):
+  chopped, with regular flips: every row's chopper flips after every ``period = max(ceil(1 /
+  chopper_p), 2)``-th read of it. Each device keeps a running mean M of its reads of A,
+  ``M = (1 - m) M + m A`` with ``m = min(tail_weightening / period, 1)`` (weighting the tail of a
+  chopper period); at the first read after a flip the reference P takes M's value, and
+  ``H += lr_h c_k (A - P) / dw_min`` with the same threshold, cap and buffer rule as TTv2. No
+  reference array (and no offset error) is involved. As in aihwkit, C is not written during the
+  first ``period`` passes over the rows (H is still updated and reset); M and P start at A's
+  initial state (aihwkit's at 0, where its A starts).
 
 **One linear tile** (`train_linear`): the correlation task of physics reference section 6, a tile
 learning ``y = W^T x`` from (input, target) pairs, the output read through the same read-out, the
@@ -82,9 +96,16 @@ MAX_DIM = 4096
 MAX_TRANSFER_PULSES = 1024
 """Most pulses one device takes in one transfer (counters reserve 10 bits)."""
 
-DEVICE_FIELDS = ("dw_min", "asymmetry", "slope", "c2c", "write_noise")
+DEVICE_FIELDS = ("dw_min", "slope", "c2c", "write_noise")
 IO_FIELDS = ("read_noise", "dac_levels", "adc_levels", "out_bound")
-ALGO_FIELDS = ("lr", "lr_h", "transfer_every", "chopper_p", "bl")
+ALGO_FIELDS = ("lr", "lr_h", "transfer_every", "chopper_p", "bl", "momentum", "forget_buffer", "max_steps",
+               "tail_weightening")
+RESULT_FIELDS = ("loss", "correct", "pulses", "transfers", "capped")
+"""What the training kernels return: sum of losses, correct predictions (digits), pulses applied,
+transfers, and pulses a transfer did not send because of ``max_steps``."""
+N_COUNTERS = 5
+"""``TileState.counters``: next transfer row of layer 0 and 1, samples since the last transfer,
+completed passes over the rows of layer 0 and 1 (AGAD's chopper period counts them)."""
 
 
 # ----------------------------------------------------------------------------- counters
@@ -147,52 +168,57 @@ def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
 # ----------------------------------------------------------------------------- devices
 
 @njit(**_EXACT_JIT)
-def _pulses(w, n, up, dw, dev, key_pulse, base):
-    """`w` after `n` pulses up or down (module docstring)."""
-    a, slope, c2c = dev[1], dev[2], dev[3]
+def _pulses(w, n, up, step, dev, key_pulse, base):
+    """`w` after `n` pulses up or down of a device whose step in that direction is `step`
+    (module docstring)."""
+    slope, c2c = dev[1], dev[2]
     for k in range(n):
         z = rng.normal(key_pulse, base + np.uint64(k)) if c2c != 0.0 else 0.0
         if up:
-            w += dw * (1.0 + a) * (1.0 - slope * w) * (1.0 + c2c * z)
+            w += step * (1.0 - slope * w) * (1.0 + c2c * z)
         else:
-            w -= dw * (1.0 - a) * (1.0 + slope * w) * (1.0 + c2c * z)
+            w -= step * (1.0 + slope * w) * (1.0 + c2c * z)
         w = min(max(w, -1.0), 1.0)
     return w
 
 
 @njit(**_EXACT_JIT)
-def _device_response(dw, dev, up_pulses, key_pulse, key_write):
+def _device_response(steps, dev, up_pulses, key_pulse, key_write):
     """Weights as read after each of `up_pulses` up pulses from -1, then as many down pulses, for
-    devices with steps `dw`: pulse k of device m has counter ``m (2 up_pulses) + k``."""
+    devices with steps `steps` (2, devices): pulse k of device m has counter ``m (2 up_pulses) + k``."""
     n = 2 * up_pulses
-    out = np.empty((dw.size, n + 1))
-    wn_std = dev[4] * dev[0]
-    for m in range(dw.size):
+    out = np.empty((steps.shape[1], n + 1))
+    wn_std = dev[3] * dev[0]
+    for m in range(steps.shape[1]):
         w = -1.0
         out[m, 0] = w
         for k in range(n):
             base = np.uint64(m) * np.uint64(n) + np.uint64(k)
-            w = _pulses(w, 1, k < up_pulses, dw[m], dev, key_pulse, base)
+            up = k < up_pulses
+            w = _pulses(w, 1, up, steps[0, m] if up else steps[1, m], dev, key_pulse, base)
             noise = wn_std * rng.normal(key_write, base) if wn_std > 0.0 else 0.0
             out[m, k + 1] = w + noise
     return out
 
 
-def device_response(dw, dev, up_pulses, key_pulse=0, key_write=0):
+def device_response(steps, dev, up_pulses, key_pulse=0, key_write=0):
     """The update curve of devices as training pulses them (`_pulses`, the kernel's own device
     model): row m holds the weight a read sees (stored weight plus write noise, redrawn at each
     pulse) after k pulses, up from -1 for `up_pulses` pulses, then down as many, for a device
-    whose nominal step is ``dw[m]``. `dev` holds `DEVICE_FIELDS`; the keys are `kernels.rng`
-    stream keys (uint64) for the cycle-to-cycle draws and the write noise."""
-    dw = np.ascontiguousarray(np.atleast_1d(dw), dtype=np.float64)
+    whose up and down steps are ``steps[0, m]`` and ``steps[1, m]`` (a pair of scalars: one
+    device). `dev` holds `DEVICE_FIELDS`; the keys are `kernels.rng` stream keys (uint64) for the
+    cycle-to-cycle draws and the write noise."""
+    steps = np.asarray(steps, dtype=np.float64)
+    steps = np.ascontiguousarray(steps.reshape(2, 1) if steps.shape == (2,) else steps)
     dev = np.ascontiguousarray(dev, dtype=np.float64)
-    if dw.ndim != 1 or dw.size == 0 or not np.all(np.isfinite(dw)) or np.any(dw <= 0.0):
-        raise ValueError("dw must hold one or more positive steps")
+    if steps.ndim != 2 or steps.shape[0] != 2 or steps.shape[1] == 0 or not np.all(np.isfinite(steps)) \
+            or np.any(steps <= 0.0):
+        raise ValueError(f"steps must hold positive (up, down) steps, shape (2, devices); got shape {steps.shape}")
     if dev.shape != (len(DEVICE_FIELDS),) or not np.all(np.isfinite(dev)):
         raise ValueError(f"dev must hold {len(DEVICE_FIELDS)} finite values {DEVICE_FIELDS}")
     if isinstance(up_pulses, bool) or not isinstance(up_pulses, (int, np.integer)) or not 1 <= up_pulses <= 10**6:
         raise ValueError(f"up_pulses must be an integer in [1, 1e6], got {up_pulses!r}")
-    return _device_response(dw, dev, np.int64(up_pulses), np.uint64(key_pulse), np.uint64(key_write))
+    return _device_response(steps, dev, np.int64(up_pulses), np.uint64(key_pulse), np.uint64(key_write))
 
 
 @njit(**_EXACT_JIT)
@@ -213,7 +239,7 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
     for j in range(d.size):
         col_words[j] = _train_word(keys[K_COL], _line(t, layer, tile, j), cd * abs(d[j]), bl)
     total = 0
-    wn_std = dev[4] * dev[0]
+    wn_std = dev[3] * dev[0]
     for i in range(x.size):
         if row_words[i] == 0:
             continue
@@ -223,7 +249,7 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
                 continue
             up = (x[i] > 0.0) != (d[j] > 0.0)
             base = _cell(t, layer, tile, i, j)
-            W[i, j] = _pulses(W[i, j], n, up, Dw[i, j], dev, keys[K_PULSE], base)
+            W[i, j] = _pulses(W[i, j], n, up, Dw[0, i, j] if up else Dw[1, i, j], dev, keys[K_PULSE], base)
             if wn_std > 0.0:
                 Wn[i, j] = wn_std * rng.normal(keys[K_WRITE], base)
             total += n
@@ -232,16 +258,17 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
 
 @njit(**_EXACT_JIT)
 def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
-    """Send row k of tile C its `counts` (signed) pulses; returns the pulse count."""
+    """Send row k of tile C its `counts` (signed, at most `MAX_TRANSFER_PULSES` in size: the
+    wrappers bound ``max_steps``) pulses; returns the pulse count."""
     total = 0
-    wn_std = dev[4] * dev[0]
+    wn_std = dev[3] * dev[0]
     for j in range(counts.size):
         n = counts[j]
         if n == 0:
             continue
-        m = min(abs(n), MAX_TRANSFER_PULSES)
+        m = abs(n)
         base = _cell(t, layer, 1, k, j)
-        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[k, j], dev, keys[K_PULSE], base)
+        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[0, k, j] if n > 0 else Dw[1, k, j], dev, keys[K_PULSE], base)
         if wn_std > 0.0:
             Wn[k, j] = wn_std * rng.normal(keys[K_WRITE], base)
         total += m
@@ -259,18 +286,32 @@ def _transfer_due(state, every):
     return True
 
 
+@njit(**_EXACT_INLINE_JIT)
+def _agad_period(chop_p):
+    """Reads of a row per AGAD chopper period: ``max(ceil(1 / chopper_p), 2)``, 2 when `chop_p` is 0
+    (aihwkit's ``getNumInChopSamples``)."""
+    if chop_p <= 0.0:
+        return np.int64(2)
+    return max(np.int64(np.ceil(1.0 / chop_p)), np.int64(2))
+
+
 @njit(**_EXACT_JIT)
 def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, alg, keys, t,
               onehot, read, counts, row_words, col_words):
-    """One transfer of the next row k of a layer's fast tile A (``state[layer]``, advanced here)
-    into its weight tile C (module docstring): TTv1's pulse-train update ``C[k] += lr_h A[k]``, or
-    the TTv2 variants' buffer H and its pulses, with the choppers' flips. `onehot`, `read`,
-    `counts`, `row_words`, `col_words` are work buffers at least as long as the tile's rows or
-    columns. Returns the pulse count."""
+    """One transfer of the next row k of a layer's fast tile A (``state[layer]``, advanced here;
+    ``state[3 + layer]`` counts completed passes over the rows) into its weight tile C (module
+    docstring): TTv1's pulse-train update ``C[k] += lr_h A[k]``, or the TTv2 variants' buffer H and
+    its pulses, with the choppers' flips. `onehot`, `read`, `counts`, `row_words`, `col_words` are
+    work buffers at least as long as the tile's rows or columns. Returns (pulses, pulses held back
+    by ``max_steps``)."""
     rows, m = A.shape
     k = state[layer]
     state[layer] = (k + 1) % rows
+    passes = state[3 + layer]
+    if k == rows - 1:
+        state[3 + layer] += 1
     lr_h, chop_p, bl = alg[1], alg[3], np.int64(alg[4])
+    momentum, forget, max_steps, tail = alg[5], alg[6] != 0.0, alg[7], alg[8]
     onehot[:] = 0.0
     onehot[k] = 1.0
     _read(A, An, onehot[:rows], read[:m], False, io, keys[K_XFER], t, layer, 0)
@@ -278,25 +319,44 @@ def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, al
         for j in range(m):
             read[j] = -read[j]
         return _pulse_update(C, Cn, D, onehot[:rows], read[:m], lr_h, dev, bl, keys, t, layer, 1,
-                             row_words, col_words)
+                             row_words, col_words), 0.0
+    period = _agad_period(chop_p)
+    switched = algo == AGAD and passes > 0 and passes % period == 0   # flipped after its last read
+    tail_m = min(tail / period, 1.0)
+    capped = 0.0
     for j in range(m):
-        ref = P[k, j] if algo == AGAD else R[k, j]
-        H[k, j] += lr_h * chop[k] * (read[j] - ref) / dev[0]
-        counts[j] = np.int64(np.trunc(H[k, j]))
-        H[k, j] -= counts[j]
         if algo == AGAD:
-            S[k, j] += read[j]
+            if switched:
+                P[k, j] = S[k, j]
+            ref = P[k, j]
+        else:
+            ref = R[k, j]
+        h = H[k, j] + lr_h * chop[k] * (read[j] - ref) / dev[0]
+        n = 0.0
+        if abs(h) >= 1.0:
+            whole = np.trunc(h)
+            n = min(max(whole, -max_steps), max_steps)
+            capped += abs(whole) - abs(n)
+            h = h * momentum if forget else h - (1.0 - momentum) * n
+        H[k, j] = h
+        counts[j] = np.int64(n)
+        if algo == AGAD:
+            S[k, j] = S[k, j] * (1.0 - tail_m) + read[j] * tail_m
+    if algo == AGAD and passes <= period:     # aihwkit writes C only after the first period
+        capped = 0.0
+        for j in range(m):
+            counts[j] = 0
     pulses = _pulse_row(C, Cn, D, k, counts[:m], dev, keys, t, layer)
     if algo >= CTTV2:
         S[k, m] += 1.0    # reads of row k since its last flip (last column of S)
-        if rng.uniform(keys[K_CHOP], _line(t, layer, 0, k)) < chop_p:
+        if algo == CTTV2:
+            flip = rng.uniform(keys[K_CHOP], _line(t, layer, 0, k)) < chop_p
+        else:
+            flip = passes % period + 1 == period
+        if flip:
             chop[k] = -chop[k]
-            if algo == AGAD:
-                for j in range(m):
-                    P[k, j] = S[k, j] / S[k, m]
-                    S[k, j] = 0.0
             S[k, m] = 0.0
-    return pulses
+    return pulses, capped
 
 
 # ----------------------------------------------------------------------------- network
@@ -331,11 +391,11 @@ def _forward(x, C0, Cn0, C1, Cn1, scales, io, key, t, a0, z1, a1, z2, p):
 def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0, E0, A1, An1, E1,
                    H0, H1, R0, R1, P0, P1, S0, S1, chop0, chop1, state, scales, dev, io, alg, keys):
     """Train on samples ``X[order]`` (global sample numbers from t0); C/A tiles with write-noise
-    offsets (Cn, An) and device steps (D for C, E for A); H buffers, R references, P AGAD
-    references with S their running sums; chopper signs; `state` int64 [next row l0, next row l1,
-    samples since transfer, reads since flip l0, reads since flip l1] updated in place.
+    offsets (Cn, An) and device steps (D for C, E for A; (2, rows, cols): up, down); H buffers, R
+    references, P AGAD references with S their running means (last column: reads since the last
+    flip); chopper signs; `state` int64 `N_COUNTERS` updated in place.
 
-    Returns float64 [sum of losses, correct predictions, pulses, transfers]."""
+    Returns float64 `RESULT_FIELDS`."""
     n_in, nh, n_out = X.shape[1], C0.shape[1], C1.shape[1]
     a0, z1, a1 = np.empty(n_in + 1), np.empty(nh), np.empty(nh + 1)
     z2, p, d2 = np.empty(n_out), np.empty(n_out), np.empty(n_out)
@@ -346,7 +406,7 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
     counts = np.empty(max(nh, n_out), dtype=np.int64)
     onehot = np.zeros(max(n_in + 1, nh + 1))
     lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
-    loss, correct, pulses, transfers = 0.0, 0.0, 0.0, 0.0
+    loss, correct, pulses, transfers, capped = 0.0, 0.0, 0.0, 0.0, 0.0
     analog = algo != FLOAT
     tt = algo >= TTV1
     for s in range(order.size):
@@ -388,11 +448,13 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
         if not _transfer_due(state, every):
             continue
         transfers += 1
-        pulses += _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, state, 0, algo, dev, io, alg, keys, t,
-                            onehot, read, counts, row_words, col_words)
-        pulses += _transfer(A1, An1, C1, Cn1, D1, H1, R1, P1, S1, chop1, state, 1, algo, dev, io, alg, keys, t,
-                            onehot, read, counts, row_words, col_words)
-    return np.array([loss, correct, pulses, transfers])
+        p0, c0 = _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, state, 0, algo, dev, io, alg, keys, t,
+                           onehot, read, counts, row_words, col_words)
+        p1, c1 = _transfer(A1, An1, C1, Cn1, D1, H1, R1, P1, S1, chop1, state, 1, algo, dev, io, alg, keys, t,
+                           onehot, read, counts, row_words, col_words)
+        pulses += p0 + p1
+        capped += c0 + c1
+    return np.array([loss, correct, pulses, transfers, capped])
 
 
 @njit(**_EXACT_JIT)
@@ -421,15 +483,15 @@ def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, s
     section 6) on the samples ``X[order]`` with targets ``Y[order]``: the output is read through the
     read-out, the error ``d = y - target`` is formed digitally (loss ``|d|^2 / 2``), and the update
     ``-lr x d^T`` goes to the tile as `_train_samples` sends it to a layer (layer 0; no bias row, no
-    digital scale), with the same transfers. `state` int64 [next transfer row, unused, samples since
-    the last transfer] updated in place. Returns float64 [sum of losses, 0, pulses, transfers]."""
+    digital scale), with the same transfers. `state` int64 `N_COUNTERS` (layer 0's entries) updated
+    in place. Returns float64 `RESULT_FIELDS` (correct predictions 0)."""
     n_in, n_out = C.shape
     y, d, xc = np.empty(n_out), np.empty(n_out), np.empty(n_in)
     row_words = np.empty(n_in, dtype=np.uint64)
     col_words = np.empty(n_out, dtype=np.uint64)
     read, counts, onehot = np.empty(n_out), np.empty(n_out, dtype=np.int64), np.zeros(n_in)
     lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
-    loss, pulses, transfers = 0.0, 0.0, 0.0
+    loss, pulses, transfers, capped = 0.0, 0.0, 0.0, 0.0
     for s in range(order.size):
         t = t0 + s
         x = X[order[s]]
@@ -451,9 +513,11 @@ def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, s
         if not _transfer_due(state, every):
             continue
         transfers += 1
-        pulses += _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, 0, algo, dev, io, alg, keys, t,
-                            onehot, read, counts, row_words, col_words)
-    return np.array([loss, 0.0, pulses, transfers])
+        p, c = _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, 0, algo, dev, io, alg, keys, t,
+                         onehot, read, counts, row_words, col_words)
+        pulses += p
+        capped += c
+    return np.array([loss, 0.0, pulses, transfers, capped])
 
 
 @njit(**_EXACT_JIT)
@@ -473,17 +537,17 @@ def _evaluate_linear(X, Y, C, Cn, io, key, t):
 class TileState:
     """The arrays one training run mutates: for layer l, the weight tile ``C[l]`` and the fast tile
     ``A[l]`` (weights in [-1, 1]), their write-noise offsets ``Cn[l]``, ``An[l]``, the devices' own
-    steps ``D[l]`` (C) and ``E[l]`` (A), the TTv2 buffer ``H[l]``, the reference ``R[l]``, the AGAD
-    reference ``P[l]`` with its running sums ``S[l]`` (one more column: the reads since the last
-    flip), the chopper signs ``chop[l]``, and ``counters`` [next transfer row of layer 0 and 1,
-    samples since the last transfer]."""
+    up and down steps ``D[l]`` (C) and ``E[l]`` (A), each (2, rows, cols), the TTv2 buffer ``H[l]``,
+    the reference ``R[l]``, the AGAD reference ``P[l]`` with its running means ``S[l]`` (one more
+    column: the reads since the last flip), the chopper signs ``chop[l]``, and ``counters``
+    (`N_COUNTERS`)."""
 
     NAMES = ("C", "Cn", "D", "A", "An", "E", "H", "R", "P", "S", "chop")
 
     def __init__(self, **arrays):
         for name in self.NAMES:
             setattr(self, name, [np.array(a, dtype=np.float64) for a in arrays[name]])   # own copies
-        self.counters = np.zeros(3, dtype=np.int64)
+        self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
 
     def copy(self):
         out = TileState(**{n: [a.copy() for a in getattr(self, n)] for n in self.NAMES})
@@ -506,6 +570,32 @@ def make_keys(seed):
     return np.array([rng.numpy_stream_key(seed, 100 + k) for k in range(len(KEYS))], dtype=np.uint64)
 
 
+def _check_alg(alg):
+    """Raise ValueError naming the field of `ALGO_FIELDS` that is out of range."""
+    fields = dict(zip(ALGO_FIELDS, alg))
+    if not 1 <= fields["bl"] <= MAX_SLOTS or fields["bl"] != int(fields["bl"]):
+        raise ValueError(f"bl must be an integer in [1, {MAX_SLOTS}], got {fields['bl']:g}")
+    if not 0.0 <= fields["momentum"] <= 1.0:
+        raise ValueError(f"momentum must lie in [0, 1], got {fields['momentum']:g}")
+    if fields["forget_buffer"] not in (0.0, 1.0):
+        raise ValueError(f"forget_buffer must be 0 or 1, got {fields['forget_buffer']:g}")
+    if not 1 <= fields["max_steps"] <= MAX_TRANSFER_PULSES or fields["max_steps"] != int(fields["max_steps"]):
+        raise ValueError(f"max_steps must be an integer in [1, {MAX_TRANSFER_PULSES}], got {fields['max_steps']:g}")
+    if not fields["tail_weightening"] > 0.0:
+        raise ValueError(f"tail_weightening must be positive, got {fields['tail_weightening']:g}")
+
+
+def _check_state(state):
+    """Raise ValueError when the step arrays or the counters of `state` do not fit its tiles."""
+    for name, tiles in (("D", state.C), ("E", state.A)):
+        for layer, (steps, tile) in enumerate(zip(getattr(state, name), tiles)):
+            if steps.shape != (2, *tile.shape) or not np.all(steps > 0.0):
+                raise ValueError(f"state.{name}[{layer}] must hold positive up and down steps of shape "
+                                 f"{(2, *tile.shape)}, got shape {steps.shape}")
+    if state.counters.shape != (N_COUNTERS,):
+        raise ValueError(f"state.counters must hold {N_COUNTERS} integers, got shape {state.counters.shape}")
+
+
 def _check_run(X, labels, order, algorithm, scales, dev, io, alg):
     X = np.ascontiguousarray(X, dtype=np.float64)
     labels = np.ascontiguousarray(labels, dtype=np.int64)
@@ -524,11 +614,17 @@ def _check_run(X, labels, order, algorithm, scales, dev, io, alg):
     return (X, labels, order, ALGORITHMS.index(algorithm), *arrays)
 
 
+def _check_training(state, alg):
+    _check_alg(alg)
+    _check_state(state)
+
+
 def train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
     """Train `state` (a `TileState`, changed in place) on the samples ``X[order]`` numbered from
     `t0`; `scales` the two layers' digital scales, `dev` `DEVICE_FIELDS`, `io` `IO_FIELDS`, `alg`
-    `ALGO_FIELDS`, `keys` from `make_keys`. Returns [sum of losses, correct, pulses, transfers]."""
+    `ALGO_FIELDS`, `keys` from `make_keys`. Returns `RESULT_FIELDS`."""
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
+    _check_training(state, alg)
     return _train_samples(X, labels, order, np.int64(t0), algo, *state.args(), scales, dev, io, alg, keys)
 
 
@@ -557,9 +653,10 @@ def _check_linear(state, X, Y, order, algorithm, dev, io, alg):
 def train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
     """Train the one tile of `state` (a one-layer `TileState`, changed in place) as the linear map
     ``y = W^T x`` on the samples ``X[order]`` with targets ``Y[order]`` numbered from `t0`
-    (`_train_linear`); `dev`, `io`, `alg`, `keys` as for `train_samples`. Returns [sum of losses
-    (``|y - target|^2 / 2``), 0, pulses, transfers]."""
+    (`_train_linear`); `dev`, `io`, `alg`, `keys` as for `train_samples`. Returns `RESULT_FIELDS`
+    (losses ``|y - target|^2 / 2``, correct 0)."""
     X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
+    _check_training(state, alg)
     return _train_linear(X, Y, order, np.int64(t0), algo, *state.layer_args(0), state.counters, dev, io, alg, keys)
 
 
@@ -612,16 +709,17 @@ def _np_read(W, Wn, x, transposed, io, key, t, layer, tile):
     return y * xm
 
 
-def _np_pulses(w, n, up, dw, dev, key, base):
-    """Vectorized `_pulses` over devices (n, up, dw, base arrays)."""
-    a, slope, c2c = dev[1], dev[2], dev[3]
+def _np_pulses(w, n, up, step, dev, key, base):
+    """Vectorized `_pulses` over devices (n, up, step, base arrays; `step` each device's step in
+    its direction)."""
+    slope, c2c = dev[1], dev[2]
     w = w.copy()
     for k in range(int(n.max(initial=0))):
         act = n > k
         z = _np_normal(key, base[act] + _U64(k)) if c2c != 0.0 else 0.0
         wa = w[act]
-        step_up = dw[act] * (1.0 + a) * (1.0 - slope * wa) * (1.0 + c2c * z)
-        step_down = dw[act] * (1.0 - a) * (1.0 + slope * wa) * (1.0 + c2c * z)
+        step_up = step[act] * (1.0 - slope * wa) * (1.0 + c2c * z)
+        step_down = step[act] * (1.0 + slope * wa) * (1.0 + c2c * z)
         w[act] = np.clip(np.where(up[act], wa + step_up, wa - step_down), -1.0, 1.0)
     return w
 
@@ -647,18 +745,19 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
         return 0
     base = _np_cell(t, layer, tile, i, j)
     up = (x[i] > 0.0) != (d[j] > 0.0)
-    W[i, j] = _np_pulses(W[i, j], n[i, j], up, Dw[i, j], dev, keys[K_PULSE], base)
-    if dev[4] > 0.0:
-        Wn[i, j] = dev[4] * dev[0] * _np_normal(keys[K_WRITE], base)
+    W[i, j] = _np_pulses(W[i, j], n[i, j], up, np.where(up, Dw[0, i, j], Dw[1, i, j]), dev, keys[K_PULSE], base)
+    if dev[3] > 0.0:
+        Wn[i, j] = dev[3] * dev[0] * _np_normal(keys[K_WRITE], base)
     return int(n.sum())
 
 
 def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
     """NumPy twin of `train_samples` (same numbers; the tests' reference and the benchmark's baseline)."""
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
+    _check_training(state, alg)
     C, Cn, D, A, An, E, chop = (getattr(state, n) for n in ("C", "Cn", "D", "A", "An", "E", "chop"))
     lr, every, bl = alg[0], int(alg[2]), int(alg[4])
-    loss = correct = pulses = transfers = 0.0
+    loss = correct = pulses = transfers = capped = 0.0
     for s, idx in enumerate(order):
         t = int(t0) + s
         a0 = np.append(X[idx], 1.0)
@@ -690,8 +789,10 @@ def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io,
             continue
         transfers += 1
         for layer in range(2):
-            pulses += _np_transfer(state, layer, algo, dev, io, alg, keys, t)
-    return np.array([loss, correct, pulses, transfers])
+            p, c = _np_transfer(state, layer, algo, dev, io, alg, keys, t)
+            pulses += p
+            capped += c
+    return np.array([loss, correct, pulses, transfers, capped])
 
 
 def _np_transfer_due(state, every):
@@ -707,46 +808,67 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     """NumPy twin of `_transfer` for the next row of `layer` (advances the row counter)."""
     C, Cn, D, A, An, _, H, R, P, S, chop = (getattr(state, n)[layer] for n in TileState.NAMES)
     lr_h, chop_p, bl = alg[1], alg[3], int(alg[4])
+    momentum, forget, max_steps, tail = alg[5], alg[6] != 0.0, alg[7], alg[8]
     k = int(state.counters[layer])
     rows, m = A.shape
     state.counters[layer] = (k + 1) % rows
+    passes = int(state.counters[3 + layer])
+    if k == rows - 1:
+        state.counters[3 + layer] += 1
     onehot = np.zeros(rows)
     onehot[k] = 1.0
     read = _np_read(A, An, onehot, False, io, keys[K_XFER], t, layer, 0)
     if algo == TTV1:
-        return _np_pulse_update(C, Cn, D, onehot, -read, lr_h, dev, bl, keys, t, layer, 1)
-    pulses = 0
-    ref = P[k] if algo == AGAD else R[k]
-    H[k] += lr_h * chop[k] * (read - ref) / dev[0]
-    counts = np.trunc(H[k]).astype(np.int64)
-    H[k] -= counts
+        return _np_pulse_update(C, Cn, D, onehot, -read, lr_h, dev, bl, keys, t, layer, 1), 0.0
+    period = 2 if chop_p <= 0.0 else max(int(np.ceil(1.0 / chop_p)), 2)
     if algo == AGAD:
-        S[k, :m] += read
+        if passes > 0 and passes % period == 0:
+            P[k] = S[k, :m]
+        ref = P[k]
+    else:
+        ref = R[k]
+    h = H[k] + lr_h * chop[k] * (read - ref) / dev[0]
+    over = np.abs(h) >= 1.0
+    whole = np.where(over, np.trunc(h), 0.0)
+    n = np.clip(whole, -max_steps, max_steps)
+    capped = float(np.sum(np.abs(whole) - np.abs(n)))
+    H[k] = np.where(over, h * momentum if forget else h - (1.0 - momentum) * n, h)
+    counts = n.astype(np.int64)
+    if algo == AGAD:
+        tail_m = min(tail / period, 1.0)
+        S[k, :m] = S[k, :m] * (1.0 - tail_m) + read * tail_m
+        if passes <= period:
+            counts[:] = 0
+            capped = 0.0
+    pulses = 0
     j = np.nonzero(counts)[0]
     if j.size:
-        m_pulses = np.minimum(np.abs(counts[j]), MAX_TRANSFER_PULSES)
+        up = counts[j] > 0
         base = _np_cell(t, layer, 1, np.full(j.size, k), j)
-        C[k, j] = _np_pulses(C[k, j], m_pulses, counts[j] > 0, D[k, j], dev, keys[K_PULSE], base)
-        if dev[4] > 0.0:
-            Cn[k, j] = dev[4] * dev[0] * _np_normal(keys[K_WRITE], base)
-        pulses += int(m_pulses.sum())
+        C[k, j] = _np_pulses(C[k, j], np.abs(counts[j]), up, np.where(up, D[0, k, j], D[1, k, j]), dev,
+                             keys[K_PULSE], base)
+        if dev[3] > 0.0:
+            Cn[k, j] = dev[3] * dev[0] * _np_normal(keys[K_WRITE], base)
+        pulses += int(np.abs(counts[j]).sum())
     if algo >= CTTV2:
         S[k, m] += 1.0
-        if rng.numpy_uniform(keys[K_CHOP], _np_line(t, layer, 0, np.array([k])))[0] < chop_p:
+        if algo == CTTV2:
+            flip = rng.numpy_uniform(keys[K_CHOP], _np_line(t, layer, 0, np.array([k])))[0] < chop_p
+        else:
+            flip = passes % period + 1 == period
+        if flip:
             chop[k] = -chop[k]
-            if algo == AGAD:
-                P[k] = S[k, :m] / S[k, m]
-                S[k, :m] = 0.0
             S[k, m] = 0.0
-    return pulses
+    return pulses, capped
 
 
 def numpy_train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
     """NumPy twin of `train_linear` (same numbers; the tests' reference)."""
     X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
+    _check_training(state, alg)
     C, Cn, D, A, An, E, chop = (getattr(state, n)[0] for n in ("C", "Cn", "D", "A", "An", "E", "chop"))
     lr, every, bl = alg[0], int(alg[2]), int(alg[4])
-    loss = pulses = transfers = 0.0
+    loss = pulses = transfers = capped = 0.0
     for s, idx in enumerate(order):
         t = int(t0) + s
         x = X[idx]
@@ -763,5 +885,7 @@ def numpy_train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
         if not _np_transfer_due(state, every):
             continue
         transfers += 1
-        pulses += _np_transfer(state, 0, algo, dev, io, alg, keys, t)
-    return np.array([loss, 0.0, pulses, transfers])
+        p, c = _np_transfer(state, 0, algo, dev, io, alg, keys, t)
+        pulses += p
+        capped += c
+    return np.array([loss, 0.0, pulses, transfers, capped])

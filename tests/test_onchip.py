@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from explorer.models.digits import load_digits
-from explorer.models.onchip import CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining, device_steps
+from explorer.models.onchip import (CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining,
+                                    device_steps, device_symmetry_points)
 from explorer.models.training_explorer import TrainingExplorer
 from kernels import tile_training as tk
 from argnames import naming
@@ -26,25 +27,37 @@ def _small_state(rng, n_in, nh, n_out, sp, offset):
 
     return tk.TileState(
         C=arrays(lambda sh: rng.uniform(-0.5, 0.5, sh)), Cn=arrays(np.zeros),
-        D=arrays(lambda sh: 0.01 * rng.uniform(0.7, 1.3, sh)),
+        D=arrays(lambda sh: _steps(rng, sh)),
         A=arrays(lambda sh: np.full(sh, sp)), An=arrays(np.zeros),
-        E=arrays(lambda sh: 0.01 * rng.uniform(0.7, 1.3, sh)), H=arrays(np.zeros),
+        E=arrays(lambda sh: _steps(rng, sh)), H=arrays(np.zeros),
         R=arrays(lambda sh: sp + offset * rng.standard_normal(sh)), P=arrays(lambda sh: np.full(sh, sp)),
         S=[np.zeros((sh[0], sh[1] + 1)) for sh in shapes], chop=[np.ones(sh[0]) for sh in shapes])
 
 
+def _steps(rng, sh, a=0.2):
+    """Up and down steps (2, rows, cols) of devices with bias a, each spread independently."""
+    return np.stack([0.01 * (1 + a) * rng.uniform(0.7, 1.3, sh), 0.01 * (1 - a) * rng.uniform(0.7, 1.3, sh)])
+
+
+# momentum, forget_buffer, max_steps, tail_weightening: aihwkit's defaults, then the other buffer rule
+# with a cap of 3 pulses (the rates below make H cross 1 by several pulses at a time).
+BUFFER_RULES = [(0.0, 1.0, 1.0, 5.0), (0.3, 0.0, 3.0, 2.0)]
+
+
+@pytest.mark.parametrize("rule", BUFFER_RULES)
 @pytest.mark.parametrize("algorithm", tk.ALGORITHMS)
-def test_kernel_equals_its_numpy_twin(algorithm):
+def test_kernel_equals_its_numpy_twin(algorithm, rule):
     """Same draws, same arithmetic: every array of the state and the returned tallies agree after 40
-    samples with read noise, DAC/ADC, write noise, c2c spread and frequent chopper flips."""
+    samples with read noise, DAC/ADC, write noise, c2c spread, frequent chopper flips, and both
+    buffer rules."""
     rng = np.random.default_rng(3)
     X, labels = rng.integers(0, 17, (30, 7)) / 16.0, rng.integers(0, 4, 30)   # pixels as digits: exact halves for the DAC
     order = rng.integers(0, 30, 40)
     state = _small_state(rng, 7, 5, 4, sp=0.2, offset=0.05)
     twin = state.copy()
-    dev = np.array([0.01, 0.2, 1.0, 0.3, 2.0])
+    dev = np.array([0.01, 1.0, 0.3, 2.0])
     io = np.array([0.02, 127.0, 255.0, 12.0])
-    alg = np.array([0.1, 0.2, 2.0, 0.3, 31.0])
+    alg = np.array([0.1, 0.2, 2.0, 0.5, 31.0, *rule])    # chopper_p 0.5: AGAD's period 2, C written from pass 3
     scales = np.array([1.2, 1.5])
     keys = tk.make_keys(11)
     out = tk.train_samples(state, X, labels, order, 5, algorithm, scales, dev, io, alg, keys)
@@ -58,13 +71,15 @@ def test_kernel_equals_its_numpy_twin(algorithm):
         assert out[2] > 0                           # pulses were applied
     if algorithm in ("TTv2", "c-TTv2", "AGAD"):
         assert out[3] == 20 and np.any(np.abs(state.H[0]) > 0)   # transfers every 2 samples filled H
+        assert out[4] > 0                                       # the cap held pulses back (counted)
     if algorithm in ("c-TTv2", "AGAD"):
         assert np.any(state.chop[0] < 0)                        # some choppers flipped
 
 
 
+@pytest.mark.parametrize("rule", BUFFER_RULES)
 @pytest.mark.parametrize("algorithm", tk.ALGORITHMS)
-def test_linear_kernel_equals_its_numpy_twin(algorithm):
+def test_linear_kernel_equals_its_numpy_twin(algorithm, rule):
     """The one-tile linear task (5 x 5 correlation) the same way: every array and tally agree after
     60 samples with read noise, DAC/ADC, write noise, c2c spread and chopper flips."""
     rng = np.random.default_rng(4)
@@ -72,14 +87,14 @@ def test_linear_kernel_equals_its_numpy_twin(algorithm):
     Y = X @ rng.uniform(-0.5, 0.5, (5, 5)) + 0.1 * rng.standard_normal((40, 5))
     order = rng.integers(0, 40, 60)
     sh = (5, 5)
-    state = tk.TileState(C=[rng.uniform(-0.3, 0.3, sh)], Cn=[np.zeros(sh)], D=[0.01 * rng.uniform(0.7, 1.3, sh)],
-                         A=[np.full(sh, 0.2)], An=[np.zeros(sh)], E=[0.01 * rng.uniform(0.7, 1.3, sh)],
+    state = tk.TileState(C=[rng.uniform(-0.3, 0.3, sh)], Cn=[np.zeros(sh)], D=[_steps(rng, sh)],
+                         A=[np.full(sh, 0.2)], An=[np.zeros(sh)], E=[_steps(rng, sh)],
                          H=[np.zeros(sh)], R=[0.2 + 0.05 * rng.standard_normal(sh)], P=[np.full(sh, 0.2)],
                          S=[np.zeros((5, 6))], chop=[np.ones(5)])
     twin = state.copy()
-    dev = np.array([0.01, 0.2, 1.0, 0.3, 2.0])
+    dev = np.array([0.01, 1.0, 0.3, 2.0])
     io = np.array([0.02, 127.0, 255.0, 4.0])
-    alg = np.array([0.5, 0.2, 2.0, 0.3, 31.0])
+    alg = np.array([0.5, 0.2, 2.0, 0.5, 31.0, *rule])
     keys = tk.make_keys(12)
     out = tk.train_linear(state, X, Y, order, 7, algorithm, dev, io, alg, keys)
     ref = tk.numpy_train_linear(twin, X, Y, order, 7, algorithm, dev, io, alg, keys)
@@ -93,7 +108,7 @@ def test_linear_kernel_equals_its_numpy_twin(algorithm):
     if algorithm != "float SGD":
         assert out[2] > 0
     if algorithm in ("TTv2", "c-TTv2", "AGAD"):
-        assert out[3] == 30 and np.any(np.abs(state.H[0]) > 0)
+        assert out[3] == 30 and np.any(np.abs(state.H[0]) > 0) and out[4] > 0
     if algorithm in ("c-TTv2", "AGAD"):
         assert np.any(state.chop[0] < 0)
 
@@ -102,7 +117,7 @@ def test_linear_kernel_names_bad_shapes():
     sh = (5, 5)
     state = tk.TileState(**{n: [np.zeros(sh)] for n in tk.TileState.NAMES if n not in ("S", "chop")},
                          S=[np.zeros((5, 6))], chop=[np.ones(5)])
-    args = (np.zeros(0, dtype=np.int64), 0, "TTv2", np.ones(5), np.zeros(4), np.ones(5), tk.make_keys(0))
+    args = (np.zeros(0, dtype=np.int64), 0, "TTv2", np.ones(4), np.zeros(4), np.ones(9), tk.make_keys(0))
     with pytest.raises(ValueError, match="X must be"):
         tk.train_linear(state, np.zeros((3, 4)), np.zeros((3, 5)), *args)
     with pytest.raises(ValueError, match=naming("algorithm")):
@@ -112,11 +127,11 @@ def test_pulse_update_is_minus_lr_x_d_on_average():
     """Far from the bounds (slope 0, no spread) a device's expected change is -lr x_i d_j; the pulse
     count is binomial, so the mean over N updates has standard error dw sqrt(bl p q (1 - p q) / N)."""
     x, d, lr, bl, dw, n = np.array([0.9, -0.3, 0.5]), np.array([0.4, -0.2]), 0.01, 31, 0.002, 3000
-    dev = np.array([dw, 0.0, 0.0, 0.0, 0.0])
+    dev = np.array([dw, 0.0, 0.0, 0.0])
     total = np.zeros((3, 2))
     for t in range(n):
         W = np.zeros((3, 2))
-        tk._np_pulse_update(W, np.zeros((3, 2)), np.full((3, 2), dw), x, d, lr, dev, bl, tk.make_keys(1), t, 0, 0)
+        tk._np_pulse_update(W, np.zeros((3, 2)), np.full((2, 3, 2), dw), x, d, lr, dev, bl, tk.make_keys(1), t, 0, 0)
         total += W
     scale = lr / (bl * dw)
     cx, cd = np.sqrt(scale * 0.4 / 0.9), np.sqrt(scale * 0.9 / 0.4)
@@ -126,20 +141,212 @@ def test_pulse_update_is_minus_lr_x_d_on_average():
 
 
 @pytest.mark.parametrize("a, s", [(0.4, 1.0), (-0.1, 0.3)])
-def test_random_pulses_drive_a_device_to_its_symmetry_point(a, s):
-    """Up and down pulses in random order: the weight settles where the steps are equal, w = a / s;
-    after many pulses the mean over 2000 devices is within 0.02 of it (the spread of w at rest is
-    about sqrt(dw / s), 0.03 to 0.06 here, so the standard error is below 2e-3)."""
-    n_dev, dw = 2000, 0.002
+def test_random_pulses_drive_each_device_to_its_own_symmetry_point(a, s):
+    """Up and down pulses in random order: each device settles where its own steps are equal,
+    ``w* = (up - down) / (s (up + down))`` (`device_symmetry_points`). Steps from `device_steps`
+    with the up/down bias spread by 0.1 from device to device, so the points differ (their spread,
+    0.1 / s, is asserted). Each device relaxes with a time constant of 1 / (s dw) pulses and rests
+    with a spread sqrt(dw / 2s), so its time average over T pulses after 5 time constants has a
+    standard error of 1 / (s sqrt(T)) (0.011 and 0.037 here, T = 8000): the RMS distance to the
+    devices' own points (those inside +-0.8: at the bounds the weight cannot sit on its side) is
+    below twice that, and the nominal a / s, the same for all, is off by more than four times that."""
+    n_dev, n_states, T = 200, 500, 8000
+    steps = device_steps(5, n_states, 0.3, 0, n_dev, asymmetry=a, up_down_d2d=0.1)
+    sp = device_symmetry_points(steps, s)
+    assert sp.std() == pytest.approx(0.1 / s, rel=0.15)
     r = np.random.default_rng(0)
-    w = r.uniform(-0.9, 0.9, n_dev)
-    dev = np.array([dw, a, s, 0.3, 0.0])
+    w = np.clip(a / s + r.uniform(-0.3, 0.3, n_dev), -0.95, 0.95)
+    dev = np.array([2.0 / n_states, s, 0.3, 0.0])
     key = tk.make_keys(2)[tk.K_PULSE]
-    for k in range(6000):
+    burn = int(5 * n_states / 2 / s)
+    mean = np.zeros(n_dev)
+    for k in range(burn + T):
         up = r.random(n_dev) < 0.5
-        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.full(n_dev, dw), dev, key,
+        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.where(up, steps[0], steps[1]), dev, key,
                           np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k))
-    assert abs(w.mean() - a / s) < 0.02
+        if k >= burn:
+            mean += w / T
+    inside = np.abs(sp) < 0.8
+    se = 1.0 / (s * np.sqrt(T))
+    assert np.sqrt(np.mean((mean - sp)[inside] ** 2)) < 2 * se
+    assert np.sqrt(np.mean((mean - a / s)[inside] ** 2)) > 4 * se
+    assert np.corrcoef(mean, sp)[0, 1] > 0.9
+
+
+def test_each_device_gets_its_own_symmetry_point_and_r_follows_it_with_the_offset_on_top():
+    """With the up/down bias spread (aihwkit up_down_dtod) the devices of a run have distinct
+    symmetry points: on soft bounds w* = a + up_down_d2d z, spread 0.05 here over 2,410 devices of
+    A (the standard error of that spread is about 0.05 / sqrt(2 x 2410) = 7e-4). A starts at its
+    devices' own points; R equals them without offset error, and the offset adds an independent
+    error of its standard deviation on top (0.2 +- 0.003)."""
+    kw = dict(algorithm="TTv2", device="asymmetric soft bounds, 300 states", seed=1)
+    exact = OnChipTraining(**kw, reference_offset=0.0).run()
+    off = OnChipTraining(**kw, reference_offset=0.2).run()
+    for layer in range(2):
+        sp = device_symmetry_points(exact.state.E[layer], exact.settings["slope"])
+        np.testing.assert_array_equal(exact.state.R[layer], sp)
+        np.testing.assert_array_equal(exact.state.A[layer], sp)
+        np.testing.assert_array_equal(off.state.A[layer], sp)
+    sp = np.concatenate([device_symmetry_points(e, 1.0).ravel() for e in exact.state.E])
+    assert sp.mean() == pytest.approx(0.4, abs=0.005) and sp.std() == pytest.approx(0.05, abs=0.003)
+    err = np.concatenate([(o - e).ravel() for o, e in zip(off.state.R, exact.state.R)])
+    assert err.mean() == pytest.approx(0.0, abs=0.015) and err.std() == pytest.approx(0.2, abs=0.01)
+    assert abs(np.corrcoef(err, sp)[0, 1]) < 0.1
+    same = OnChipTraining(**kw, up_down_d2d=0.0).run()
+    assert np.ptp(np.concatenate([r.ravel() for r in same.state.R])) < 1e-12   # no spread: one point
+
+
+def _transfers_only(algorithm, A, R, H, alg, n, P=None, S=None):
+    """`n` transfers of a one-row tile with nothing else happening: zero inputs leave A alone (no
+    update pulses), the read-out is ideal, and C's devices step by exactly 0.1 (constant step, no
+    spread, no noise). Returns the state and the tallies."""
+    m = A.size
+    sh = (1, m)
+    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[np.full((2, 1, m), 0.1)], A=[A.reshape(sh)],
+                         An=[np.zeros(sh)], E=[np.full((2, 1, m), 0.1)], H=[H.reshape(sh)], R=[R.reshape(sh)],
+                         P=[np.zeros(sh) if P is None else P.reshape(sh)],
+                         S=[np.zeros((1, m + 1)) if S is None else np.append(S, 0.0).reshape(1, m + 1)],
+                         chop=[np.ones(1)])
+    twin = state.copy()
+    X, Y = np.zeros((n, 1)), np.zeros((n, m))
+    dev, io = np.array([0.1, 0.0, 0.0, 0.0]), np.zeros(4)
+    out = tk.train_linear(state, X, Y, np.arange(n), 0, algorithm, dev, io, alg, tk.make_keys(0))
+    ref = tk.numpy_train_linear(twin, X, Y, np.arange(n), 0, algorithm, dev, io, alg, tk.make_keys(0))
+    np.testing.assert_array_equal(out, ref)
+    return state, out
+
+
+def _aihwkit_buffer(h, inc, momentum, forget, max_steps):
+    """aihwkit's buffered transfer for one device (rpu_buffered_transfer_device.cpp, readAndUpdate,
+    granularity 1): returns (new buffer, pulses sent, pulses held back by the cap)."""
+    omega = h + inc
+    n = max(min(np.trunc(omega), max_steps), -max_steps)
+    if n != 0:
+        omega = omega * momentum if forget else omega - (1.0 - momentum) * n
+    return omega, n, abs(np.trunc(h + inc)) - abs(n)
+
+
+@pytest.mark.parametrize("momentum, forget, max_steps", [(0.0, True, 1), (0.1, True, 1), (0.0, False, 1),
+                                                          (0.3, False, 2), (0.0, True, 1024)])
+def test_ttv2_buffer_follows_aihwkit_and_counts_the_pulses_the_cap_holds_back(momentum, forget, max_steps):
+    """Three TTv2 transfers of a row whose reads minus R give buffer increments 2.7, -0.4, 0.6 and
+    1.3 (lr_h 1, dw_min 0.1): H, the pulses sent to C (C moves 0.1 per pulse) and the pulses held
+    back are aihwkit's rule step by step. (The old rule, ``H -= trunc(H)`` with no cap and nothing
+    forgotten, leaves H at 0.7 after the first transfer of 2.7, not aihwkit's 0 or 0.27.)"""
+    inc = np.array([2.7, -0.4, 0.6, 1.3])
+    A = np.array([0.3, 0.1, 0.2, 0.0])
+    R = A - 0.1 * inc
+    alg = np.array([0.1, 1.0, 1.0, 0.0, 31.0, momentum, float(forget), max_steps, 5.0])
+    state, out = _transfers_only("TTv2", A, R, np.zeros(4), alg, 3)
+    h, pulses, held = np.zeros(4), np.zeros(4), 0.0
+    for _ in range(3):
+        for j in range(4):
+            h[j], n, c = _aihwkit_buffer(h[j], inc[j], momentum, forget, max_steps)
+            pulses[j] += n
+            held += c
+    np.testing.assert_allclose(state.H[0].ravel(), h, atol=1e-12)
+    np.testing.assert_allclose(state.C[0].ravel(), 0.1 * pulses, atol=1e-12)
+    assert out[2] == np.abs(pulses).sum() and out[4] == held
+    if max_steps == 1:
+        assert held > 0
+
+
+@pytest.mark.parametrize("tail, forget, momentum, h0", [(5.0, True, 0.0, (0.0, 0.0)),
+                                                      (2.0, False, 0.2, (5.5, -4.5))])
+def test_agad_is_aihwkits_dynamic_transfer_rule(tail, forget, momentum, h0):
+    """AGAD on a one-row tile whose reads stay at 0.3 and -0.2 while its running mean M and reference
+    P start at 0 (aihwkit's DynamicTransferCompound, rpu_dynamic_transfer_device.cpp, transcribed
+    here): regular chopper flips after every ``max(ceil(1 / chopper_p), 2)``-th read (3 here), M the
+    tail-weighted running mean (``m = min(tail_weightening / 3, 1)``: 1, and 2 / 3), P taking M's
+    value at the first read after a flip, H += lr_h c (read - P) / dw_min with aihwkit's buffer rule
+    (both kinds), and no pulses to C during the first period (aihwkit writes once its pass counter
+    exceeds the period): a buffer that starts full (second case) is written only from the fifth
+    read on. The old rule flips at random and uses the plain mean of the last period."""
+    alg = np.array([0.1, 0.5, 1.0, 0.34, 31.0, momentum, float(forget), 1.0, tail])   # period ceil(1 / 0.34) = 3
+    n = 12
+    state, out = _transfers_only("AGAD", np.array([0.3, -0.2]), np.zeros(2), np.array(h0), alg, n)
+    period, m = 3, min(tail / 3, 1.0)
+    read = np.array([0.3, -0.2])
+    M, P, H, C, chop, switched, held = np.zeros(2), np.zeros(2), np.array(h0), np.zeros(2), 1.0, False, 0.0
+    chops, written = [], []
+    for c in range(n):
+        if switched:
+            P = M.copy()
+        switched = False
+        omega = H + 0.5 * chop * (read - P) / 0.1
+        whole = np.where(np.abs(omega) >= 1, np.trunc(omega), 0.0)
+        steps = np.clip(whole, -1, 1)
+        H = np.where(steps != 0, omega * momentum if forget else omega - (1 - momentum) * steps, omega)
+        M = M * (1 - m) + read * m
+        if c > period:
+            C += 0.1 * steps
+            held += float(np.sum(np.abs(whole) - np.abs(steps)))
+            written.append(c) if np.any(steps) else None
+        if c % period + 1 == period:
+            chop, switched = -chop, True
+        chops.append(chop)
+    np.testing.assert_allclose(state.H[0].ravel(), H, atol=1e-12)
+    np.testing.assert_allclose(state.S[0][0, :2], M, atol=1e-12)
+    np.testing.assert_allclose(state.P[0].ravel(), P, atol=1e-12)
+    np.testing.assert_allclose(state.C[0].ravel(), C, atol=1e-12)
+    assert state.chop[0][0] == chops[-1] and chops[:6] == [1, 1, -1, -1, -1, 1]
+    assert out[4] == held and out[2] == round(np.abs(C).sum() / 0.1)
+    if h0[0]:
+        assert written and written[0] == 4
+
+
+def test_capped_pulses_reach_the_points_and_the_view():
+    """The pulses the cap holds back are counted in the run's Points (none for algorithms without a
+    buffer, none when the cap is never reached) and shown under the learning curves."""
+    from explorer.views.training import TrainingView
+    kw = dict(task=FIVE, seed=0, lr_h=0.05, transfer_every=5)     # H steps of several pulses a read
+    capped = OnChipTraining(algorithm="TTv2", **kw).run()
+    capped.step(500)
+    assert capped.points[-1].capped_pulses > 0 and capped.points[-1].capped_pulses == capped.capped_pulses
+    assert [p.capped_pulses for p in capped.points] == sorted(p.capped_pulses for p in capped.points)
+    free = OnChipTraining(algorithm="TTv2", max_steps=1024, **kw).run()
+    free.step(500)
+    assert free.points[-1].capped_pulses == 0
+    sgd = OnChipTraining(algorithm="analog SGD", **kw).run()
+    sgd.step(500)
+    assert sgd.points[-1].capped_pulses == 0
+    v = TrainingView()
+    v.model.param.update(compared=["TTv2"], algorithm="TTv2", **kw)
+    v.plots()
+    v.model.step(500)
+    title = v._plots["Learning curves, 5 x 5 task"][1].figure.title.text
+    assert f"{capped.capped_pulses:,} held back by the cap of 1 per transfer" in title
+
+
+def test_constant_step_presets_have_slope_zero_and_the_read_noise_is_aihwkits():
+    """aihwkit's GokmenVlasovPresetDevice and IdealizedPresetDevice are ConstantStepDevices (no
+    state dependence: slope 0) with up_down_dtod 0.01 and 0; its IOParameters.out_noise is 0.06."""
+    gv, ideal = DEVICE_PRESETS["constant step, 1200 states"], DEVICE_PRESETS["idealized, 10000 states"]
+    assert (gv["slope"], gv["n_states"], gv["up_down_d2d"]) == (0.0, 1200, 0.01)
+    assert (ideal["slope"], ideal["n_states"], ideal["up_down_d2d"]) == (0.0, 10000, 0.0)
+    assert OnChipTraining().read_noise == 0.06
+    m = OnChipTraining(device="constant step, 1200 states")
+    assert (m.slope, m.symmetry_point()) == (0.0, 0.0)
+    u = TrainingExplorer(device="idealized, 10000 states", c2c=0.0, d2d=0.0).update_curve(pulses=100)
+    np.testing.assert_allclose(np.diff(u["w"][:101]), 2.0 / 10000, rtol=1e-9)   # constant steps
+
+
+@pytest.mark.parametrize("field, value", [("momentum", 1.5), ("forget_buffer", 0.5), ("max_steps", 0),
+                                          ("max_steps", 2.5), ("tail_weightening", 0.0), ("bl", 65)])
+def test_bad_transfer_settings_raise_naming_the_field(field, value):
+    sh = (1, 2)
+    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[np.full((2, 1, 2), 0.1)], A=[np.zeros(sh)],
+                         An=[np.zeros(sh)], E=[np.full((2, 1, 2), 0.1)], H=[np.zeros(sh)], R=[np.zeros(sh)],
+                         P=[np.zeros(sh)], S=[np.zeros((1, 3))], chop=[np.ones(1)])
+    alg = dict(zip(tk.ALGO_FIELDS, [0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]))
+    alg[field] = value
+    with pytest.raises(ValueError, match=naming(field)):
+        tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2", np.array([0.1, 0, 0, 0]),
+                        np.zeros(4), np.array(list(alg.values())), tk.make_keys(0))
+    state.D[0] = np.full((1, 2), 0.1)                           # one step per device: the old layout
+    with pytest.raises(ValueError, match="state.D"):
+        tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2", np.array([0.1, 0, 0, 0]),
+                        np.zeros(4), np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]), tk.make_keys(0))
 
 
 def _final_accuracy(digits, epochs, seed, **settings):
@@ -149,9 +356,10 @@ def _final_accuracy(digits, epochs, seed, **settings):
 
 def test_sgd_falls_far_below_float_and_tiki_taka_comes_close(digits):
     """The issue's first must-show, on the strongly asymmetric preset (300 states, symmetry point at
-    0.4), seeds 0 to 2, 15 epochs, the defaults (lr 0.03, lr_h 0.01). Measured: float SGD 96.4 %
-    (97.2, 96.1, 95.8), in-memory SGD 22.6 % (17.8, 30.9, 18.9), TTv2 92.1 % (91.6, 92.5, 92.2).
-    The seed spread is about a point for TTv2 and float, 7 for SGD: the margins hold for every seed."""
+    0.4), seeds 0 to 2, 15 epochs, the defaults (lr 0.03, lr_h 0.01, aihwkit's transfer rules).
+    Measured (`python -m explorer.study_onchip digits`, README): float SGD 96.4 % (97.2, 96.1, 95.8),
+    in-memory SGD 19.8 % (12.8, 24.2, 22.3), TTv2 92.2 % (91.9, 92.2, 92.5). The seed spread is
+    about a point for TTv2 and float, 10 for SGD: the margins hold for every seed."""
     kw = dict(device="asymmetric soft bounds, 300 states")
     for seed in range(3):
         fp = _final_accuracy(digits, 15, seed, algorithm="float SGD", **kw)
@@ -165,10 +373,10 @@ def test_sgd_falls_far_below_float_and_tiki_taka_comes_close(digits):
 
 def test_ttv2_degrades_with_the_reference_offset_and_agad_does_not(digits):
     """The issue's second must-show (defaults, 15 epochs, seeds 0 to 2). Measured at reference
-    offset 0 / 0.2 / 0.5 / 0.8: TTv2 92.1 / 89.6 / 78.8 / 61.6 %, c-TTv2 90.4 / 88.9 / 80.5 / 62.5 %,
-    AGAD 91.0 % at every offset (its reference is the mean of A's reads over the previous chopper
-    period, so no reference array, and no offset, enters). Tested at 0 and 0.5: TTv2 loses 10.9 to
-    15.6 points per seed, so more than 6; AGAD at 0.5 is above TTv2 at 0.5 by 9.5 to 14.3 points."""
+    offset 0 / 0.2 / 0.5 / 0.8: TTv2 92.2 / 88.8 / 77.9 / 59.6 %, c-TTv2 89.8 / 88.0 / 77.3 / 58.3 %,
+    AGAD 91.2 % at every offset (its reference is A's own running mean, so no reference array, and
+    no offset, enters). Tested at 0 and 0.5: TTv2 loses 10.9 to 18.9 points per seed, so more than
+    6; AGAD at 0.5 is above TTv2 at 0.5 by 10.3 to 17.0 points."""
     for seed in range(3):
         tt0 = _final_accuracy(digits, 15, seed, algorithm="TTv2", reference_offset=0.0)
         tt5 = _final_accuracy(digits, 15, seed, algorithm="TTv2", reference_offset=0.5)
@@ -239,9 +447,10 @@ def _toward_symmetry_point(run, sp):
 def test_5x5_task_in_memory_sgd_settles_toward_the_symmetry_point_and_ttv2_does_not(asymmetry, seed):
     """The 5 x 5 task on the kernels (read-out included), 200 states, no label noise, 3 epochs of
     1,000 samples: in-memory SGD (lr 0.1) ends shifted toward w* = a by more than three standard
-    errors over the 25 weights (measured t 5.1 and 5.1; seeds 0 to 3 at both signs: 2.6 to 6.8);
-    TTv2 (lr 0.2, lr_h 0.02) by less than three (measured 0.6 and 0.6; seeds 0 to 3: -0.1 to 1.7),
-    and by a shift less than a quarter of SGD's, with a smaller weight error."""
+    errors over the 25 weights (measured t 6.7 and 5.6; seeds 0 to 3 at both signs: 3.2 to 7.6);
+    TTv2 (lr 0.2, lr_h 0.02, a transfer every sample) by less than three (measured -1.2 and -0.0;
+    seeds 0 to 3: -1.6 to 2.7), and by a shift less than a quarter of SGD's, with a smaller weight
+    error."""
     kw = dict(task=FIVE, n_states=200, asymmetry=asymmetry, label_noise=0.0, seed=seed)
     sgd = OnChipTraining(algorithm="analog SGD", lr=0.1, **kw).run()
     sgd.run_epochs(3)
@@ -274,7 +483,7 @@ def test_5x5_task_preset_history_and_steps_compose():
     np.testing.assert_array_equal(a.weights, b.weights)
     assert a.history[0].epoch == 1.0 and np.isnan(a.history[0].test_accuracy)
     assert a.points[0].weight_error == pytest.approx(1.0)           # W starts at 0
-    assert a.points[-1].weight_error < 0.3 and a.points[-1].test_loss < a.points[0].test_loss
+    assert a.points[-1].weight_error < 0.5 and a.points[-1].test_loss < a.points[0].test_loss   # 1.0 at W = 0
     bl = m.bl
     per_sample = 80e-9 + bl * 1e-9
     per_transfer = 80e-9 + bl * 1e-9
@@ -332,7 +541,7 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
     """The mean curve equals the update rule stepped in plain Python; the sample devices are the
     run's own first devices (their steps), equal to the mean curve without spread and noise, and
     each of d2d, c2c and write noise changes them."""
-    ex = TrainingExplorer(n_states=50, asymmetry=0.3, slope=0.8, d2d=0.0, c2c=0.0, write_noise=0.0)
+    ex = TrainingExplorer(n_states=50, asymmetry=0.3, slope=0.8, d2d=0.0, up_down_d2d=0.0, c2c=0.0, write_noise=0.0)
     u = ex.update_curve()
     n, dw = u["up_pulses"], 2.0 / 50
     w = [-1.0]
@@ -343,11 +552,11 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
     assert u["stride"] == 1 and np.allclose(u["w"], w, rtol=0, atol=1e-12)
     assert u["devices"].shape == (ex.SAMPLE_DEVICES, 2 * n + 1) and np.allclose(u["devices"], u["w"], atol=1e-12)
     ex.d2d = 0.3
-    steps = ex.runs()["TTv2"].state.D[0].ravel()[: ex.SAMPLE_DEVICES]
-    assert np.array_equal(device_steps(ex.seed, 50, 0.3, 0, ex.SAMPLE_DEVICES), steps)
+    steps = ex.runs()["TTv2"].state.D[0].reshape(2, -1)[:, : ex.SAMPLE_DEVICES]
+    assert np.array_equal(device_steps(ex.seed, 50, 0.3, 0, ex.SAMPLE_DEVICES, 0.3), steps)
     spread = ex.update_curve()["devices"]
     assert not np.allclose(spread, u["w"])
-    for name, value in (("c2c", 0.3), ("write_noise", 2.0)):
+    for name, value in (("up_down_d2d", 0.05), ("c2c", 0.3), ("write_noise", 2.0)):
         before = ex.update_curve()["devices"]
         setattr(ex, name, value)
         assert not np.array_equal(ex.update_curve()["devices"], before), name
@@ -357,10 +566,11 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(dw=[-0.1]), "dw"), (dict(dw=[]), "dw"), (dict(dev=[0.01, 0, 1, 0]), "dev"), (dict(up_pulses=0), "up_pulses"),
+    (dict(steps=[[-0.1], [0.1]]), "steps"), (dict(steps=[[], []]), "steps"), (dict(steps=[0.1]), "steps"),
+    (dict(dev=[0.01, 1, 0]), "dev"), (dict(up_pulses=0), "up_pulses"),
 ])
 def test_device_response_names_bad_arguments(kwargs, name):
-    args = {"dw": [0.01], "dev": [0.01, 0.0, 1.0, 0.0, 0.0], "up_pulses": 10, **kwargs}
+    args = {"steps": [[0.01], [0.01]], "dev": [0.01, 1.0, 0.0, 0.0], "up_pulses": 10, **kwargs}
     with pytest.raises(ValueError, match=naming(name)):
         tk.device_response(**args)
 
@@ -405,13 +615,17 @@ def test_view_switches_to_the_5x5_task_and_runs_it_to_the_end():
                                rtol=1e-6)
 
 def test_the_reference_histogram_shows_the_offset_error_and_agad_has_none():
-    """TTv2's R sits at the symmetry point: one bin without offset error, spread with it; AGAD
-    reads no R, so none is shown."""
-    ex = TrainingExplorer(algorithm="TTv2", compared=["TTv2"], reference_offset=0.0)
+    """TTv2's R sits at its devices' symmetry points: one bin without offset error and without
+    spread of the up/down bias, a few bins with the bias spread (the default), more with the
+    offset error on top; AGAD reads no R, so none is shown."""
+    ex = TrainingExplorer(algorithm="TTv2", compared=["TTv2"], reference_offset=0.0, up_down_d2d=0.0)
     exact = ex.weight_histograms()["R"]["counts"]
     assert np.count_nonzero(exact) == 1
+    ex.up_down_d2d = 0.05                     # symmetry points 0.4 +- 0.05: bins of 1/30 wide
+    own = ex.weight_histograms()["R"]["counts"]
+    assert 3 <= np.count_nonzero(own) <= 16                # about +-4 standard deviations: 12 bins
     ex.reference_offset = 0.2
     spread = ex.weight_histograms()["R"]["counts"]
-    assert spread.sum() == exact.sum() and np.count_nonzero(spread) > 10
+    assert spread.sum() == exact.sum() == own.sum() and np.count_nonzero(spread) > 25
     ex.algorithm = "AGAD"
     assert "R" not in ex.weight_histograms()

@@ -21,6 +21,18 @@ Task presets (`TASK_PRESETS`) set the learning rates and transfer settings that 
 Device presets (`DEVICE_PRESETS`) restate aihwkit's preset devices (aihwkit
 ``simulator/presets/devices.py``) in this model's terms; ``n_states = 2 / dw_min`` on the range
 [-1, 1]. The "asymmetric soft bounds" preset is the issue's strong-asymmetry case, not a fit.
+
+Devices (`device_steps`): each device has its own up and down steps, drawn as aihwkit draws them
+(``dw_min_dtod``: `d2d`, the spread of the step; ``up_down_dtod``: `up_down_d2d`, the spread of the
+up/down bias), so each has its own symmetry point (`device_symmetry_points`). Tiki-Taka's fast tile A
+starts at its devices' own symmetry points, and TTv2's reference R is placed at each A device's own
+symmetry point, as a reference-programming step would find it, plus the `reference_offset` error.
+aihwkit's per-device bounds (``w_max_dtod``, ``w_min_dtod``) are not modelled: the bounds are
++-1 for every device.
+
+Transfers follow aihwkit's buffered rules (`kernels.tile_training`): `max_steps` pulses at most per
+device and transfer, the buffer kept at ``momentum H`` (`forget_buffer`) or reduced by the pulses
+sent; the pulses a transfer held back are tallied (`Point.capped_pulses`).
 """
 
 import dataclasses
@@ -38,46 +50,48 @@ from .training import CorrelationTask
 ALGORITHMS = tk.ALGORITHMS
 
 DEVICE_PRESETS = {
-    "soft bounds, 1200 states": dict(
-        n_states=1200, asymmetry=0.0, slope=1.0, d2d=0.3, c2c=0.3, write_noise=0.0,
-        source="aihwkit GokmenVlasovPresetDevice: dw_min 0.0016 on [-1, 1] (1200 states), 30 % "
-               "device-to-device and cycle-to-cycle spread (Gokmen and Vlasov, Front. Neurosci. 2016)"),
+    "constant step, 1200 states": dict(
+        n_states=1200, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.01, c2c=0.3, write_noise=0.0,
+        source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (1200 "
+               "states), 30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
+               "(Gokmen and Vlasov, Front. Neurosci. 2016); its w_max_dtod, w_min_dtod 0.3 not modelled"),
     "asymmetric soft bounds, 300 states": dict(
-        n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, c2c=0.3, write_noise=0.0,
+        n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, c2c=0.3, write_noise=0.0,
         source="the issue's hard case: few states and an up/down bias that puts the symmetry point "
-               "at w = 0.4 (illustrative, not a fit)"),
+               "at w = 0.4 on average, spread 0.05 from device to device (illustrative, not a fit)"),
     "ReRAM-like, 1000 states": dict(
-        n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, c2c=3.75, write_noise=56.0,
+        n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, up_down_d2d=0.01, c2c=3.75, write_noise=56.0,
         source="aihwkit ReRamSBPresetDevice, a loose soft-bounds fit to Gong et al., Nat. Commun. 9, "
-               "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min; the "
-               "symmetry point assumed calibrated to 0"),
+               "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min, "
+               "up_down_dtod 0.01; the symmetry point assumed calibrated to 0"),
     "ECRAM-like, near linear": dict(
-        n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, c2c=0.3, write_noise=0.0,
+        n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, up_down_d2d=0.01, c2c=0.3, write_noise=0.0,
         source="aihwkit EcRamPresetDevice, a linear-step fit to Tang et al., IEDM 2018: dw_min 0.002, "
-               "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread"),
+               "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread, "
+               "up_down_dtod 0.01"),
     "idealized, 10000 states": dict(
-        n_states=10000, asymmetry=0.0, slope=1.0, d2d=0.3, c2c=0.3, write_noise=0.0,
-        source="aihwkit IdealizedPresetDevice: dw_min 0.0002 on [-1, 1], symmetric on average"),
+        n_states=10000, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.0, c2c=0.3, write_noise=0.0,
+        source="aihwkit IdealizedPresetDevice, a ConstantStepDevice: dw_min 0.0002 on [-1, 1], "
+               "up_down_dtod 0 (symmetric); its w_max_dtod, w_min_dtod 0.3 not modelled"),
 }
 """Training devices: the values `OnChipTraining.device` sets, with their sources."""
 
-DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise")
+DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise")
 
 TASKS = ("digits MLP", "5 x 5 correlation")
 TASK_PRESETS = {
     "digits MLP": dict(lr=0.03, lr_h=0.01, transfer_every=1, chopper_p=0.05, out_bound=12.0, epochs=10),
-    "5 x 5 correlation": dict(lr=0.5, lr_h=0.025, transfer_every=5, chopper_p=0.25, out_bound=4.0, epochs=4),
+    "5 x 5 correlation": dict(lr=0.5, lr_h=0.005, transfer_every=1, chopper_p=0.02, out_bound=4.0, epochs=4),
 }
-"""The values `OnChipTraining.task` sets. Digits: the defaults the README's figures use. 5 x 5: close
-to the chopped study of `explorer.models.training.TikiTaka` (a fast A, a transfer every 5 samples,
-a chopper period of about 100 samples), an ADC range of 4 for outputs of at most 2.5 (5 inputs of at
-most 1 times weights of at most 0.5), 4 epochs of `CORRELATION_EPOCH` samples. The learning rate is
-0.5, not the study's 1: with one rate for every algorithm, floating-point SGD at 1 is near the
-stability limit of a per-sample update (|x|^2 reaches 5), mean final weight error 75 % over seeds
-0 to 2 with the default device and read-out, against 22 % at 0.5 (its steady-state noise, which
-grows with the rate; Tiki-Taka's transfers average it: TTv2 4 %). Measured at 0.5, seeds 0 to 2,
-reference offset 0 / 0.2: analog SGD 42 / 42 %, TTv2 4.2 / 18.4 %, c-TTv2 7.1 / 12.0 %, AGAD
-6.4 / 6.4 %."""
+"""The values `OnChipTraining.task` sets. Digits: the defaults the README's figures use. 5 x 5: a fast
+A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC range of 4
+for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
+`CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the
+one pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a
+five times larger rate (the chopped study of `explorer.models.training.TikiTaka`) loses pulses to the
+cap. The learning rate is 0.5, not the study's 1: with one rate for every algorithm, floating-point
+SGD at 1 is near the stability limit of a per-sample update (|x|^2 reaches 5; its steady-state noise
+grows with the rate, and Tiki-Taka's transfers average it). README: the measured errors."""
 TASK_ONLY = {"hidden": "digits MLP", "label_noise": "5 x 5 correlation"}
 """Settings that only one task uses (the dashboard greys them out for the other)."""
 CORRELATION_EPOCH = 1000
@@ -91,14 +105,30 @@ READ_TIME_S = 80e-9
 row or column at once, DAC to ADC): the order of Gokmen and Vlasov's (2016) estimate."""
 SLOT_TIME_S = 1e-9
 """Assumed duration of one slot of a pulse train (Gokmen and Vlasov 2016 assume ns pulses)."""
+AGAD_TAIL_WEIGHTENING = 5.0
+"""Weight of the tail of a chopper period in AGAD's running mean (aihwkit's
+``DynamicTransferCompound.tail_weightening`` default)."""
 
 
 def symmetry_point(asymmetry, slope):
-    """Weight at which up and down steps are equal: a / s (a linear device, s = 0, has none unless
-    a = 0: +-inf)."""
+    """Weight at which the nominal device's up and down steps are equal: a / s (a linear device,
+    s = 0, has none unless a = 0: +-inf)."""
     if slope == 0.0:
         return 0.0 if asymmetry == 0.0 else math.copysign(math.inf, asymmetry)
     return asymmetry / slope
+
+
+def device_symmetry_points(steps, slope):
+    """Each device's own symmetry point, shape ``steps.shape[1:]``: where its up step
+    ``dw_up (1 - s w)`` equals its down step ``dw_down (1 + s w)``, ``w* = (dw_up - dw_down) /
+    (s (dw_up + dw_down))``, the weight random up and down pulses drive it to and a
+    reference-programming step by alternating pulses finds (to within a step), clipped to the
+    range [-1, 1] (where such pulses pin it). A constant-step device (s = 0) has none: its expected
+    drift is the same everywhere; the reference then stays at 0, where its A starts."""
+    up, down = steps[0], steps[1]
+    if slope == 0.0:
+        return np.zeros_like(up)
+    return np.clip((up - down) / (slope * (up + down)), -1.0, 1.0)
 
 
 def _positive(name, default, doc, high=None):
@@ -120,7 +150,11 @@ class OnChipTraining(param.Parameterized):
     asymmetry = param.Number(0.4, bounds=(-0.99, 0.99), doc=(
         "Up/down bias a: up steps dw (1 + a)(1 - s w), down steps dw (1 - a)(1 + s w); the symmetry point is a / s."))
     slope = param.Number(1.0, bounds=(0.0, 1.0), doc="Slope s of the bounds: 1 soft bounds, near 0 a linear device.")
-    d2d = param.Number(0.3, bounds=(0.0, 2.0), doc="Device-to-device spread of the step (relative standard deviation).")
+    d2d = param.Number(0.3, bounds=(0.0, 2.0), doc=(
+        "Device-to-device spread of the step (relative standard deviation; aihwkit dw_min_dtod)."))
+    up_down_d2d = param.Number(0.05, bounds=(0.0, 0.5), label="Up/down d2d", doc=(
+        "Device-to-device spread of the up/down bias a (standard deviation; aihwkit up_down_dtod): each device "
+        "gets its own symmetry point."))
     c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's step (relative).")
     write_noise = param.Number(0.0, bounds=(0.0, 200.0), doc=(
         "Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."))
@@ -128,11 +162,22 @@ class OnChipTraining(param.Parameterized):
     lr_h = _positive("Transfer rate", 0.01, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
     transfer_every = param.Integer(1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each).")
     reference_offset = param.Number(0.0, bounds=(0.0, 1.0), doc=(
-        "Standard deviation of the reference R around the symmetry point (TTv2, c-TTv2): its calibration error."))
+        "Standard deviation of the reference R around each device's own symmetry point (TTv2, c-TTv2): the "
+        "error of the reference programming, on top of it."))
     chopper_p = param.Number(0.05, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD).")
     bl = param.Integer(31, bounds=(1, 64), doc="Slots of each pulse train.")
-    read_noise = param.Number(0.02, bounds=(0.0, 1.0), doc=(
-        "Additive output noise of each read, in units of a full-scale input times a unit weight."))
+    max_steps = param.Integer(1, bounds=(1, tk.MAX_TRANSFER_PULSES), label="Max pulses per transfer", doc=(
+        "Most pulses a device of C takes in one transfer (TTv2, c-TTv2, AGAD; aihwkit's transfer desired_bl, "
+        "1 by default); pulses beyond it are counted."))
+    forget_buffer = param.Boolean(True, label="Forget buffer", doc=(
+        "After a transfer pulses a device, its buffer H becomes momentum H (aihwkit's default) instead of "
+        "H minus (1 - momentum) times the pulses sent."))
+    momentum = param.Number(0.0, bounds=(0.0, 1.0), label="Buffer momentum", doc=(
+        "Share of the buffer kept after a transfer (aihwkit: 0 for the chopped compounds, 0.1 for "
+        "BufferedTransferCompound)."))
+    read_noise = param.Number(0.06, bounds=(0.0, 1.0), doc=(
+        "Additive output noise of each read, in units of a full-scale input times a unit weight "
+        "(aihwkit IOParameters.out_noise 0.06)."))
     dac_bits = param.Integer(7, bounds=(0, 16), doc="Input DAC resolution in bits (0: ideal).")
     adc_bits = param.Integer(9, bounds=(0, 16), doc="Output ADC resolution in bits over +-out_bound (0: ideal).")
     out_bound = param.Number(12.0, bounds=(0.0, 1000.0), doc="ADC range in the same units as read_noise (0: no clipping).")
@@ -211,14 +256,26 @@ class Point:
     chip_time_s: float
     weight_error: float = math.nan
     """``||W - W*|| / ||W*||`` of the 5 x 5 task (NaN for the digits, whose accuracy is the measure)."""
+    capped_pulses: int = 0
+    """Pulses the transfers so far held back because of ``max_steps`` (lost with a forgotten buffer,
+    kept in H otherwise, then counted at every transfer that holds them back)."""
 
 
-def device_steps(seed, n_states, d2d, tile, count):
-    """The nominal steps of the first `count` devices of a run's `tile` (0, 1: the layers' C; 2, 3:
-    their A): ``dw_min max(1 + d2d z, 0.05)`` with ``dw_min = 2 / n_states`` and z standard normal
-    from the device stream of `seed`'s weights purpose (device-to-device spread)."""
-    z = rng.numpy_normal(rng.derive_seed(seed, "weights", 8), rng.STREAM_DEVICE + 100 * tile, count)
-    return 2.0 / n_states * np.maximum(1.0 + d2d * z, 0.05)
+def device_steps(seed, n_states, d2d, tile, count, asymmetry=0.0, up_down_d2d=0.0):
+    """The up and down steps, shape (2, count), of the first `count` devices of a run's `tile` (0, 1:
+    the layers' C; 2, 3: their A), as aihwkit draws a pulsed device's: a step ``dw = dw_min max(1 +
+    d2d z, 0.05)`` (``dw_min = 2 / n_states``; ``dw_min_dtod``) and a bias ``b = asymmetry +
+    up_down_d2d z'`` (``up_down_dtod``), clipped to [-0.99, 0.99]; up step ``dw (1 + b)``, down
+    step ``dw (1 - b)``. z and z' are standard normal, independent per device, from two device
+    streams of `seed`'s weights purpose."""
+    dev_seed = rng.derive_seed(seed, "weights", 8)
+    z = rng.numpy_normal(dev_seed, rng.STREAM_DEVICE + 100 * tile, count)
+    dw = 2.0 / n_states * np.maximum(1.0 + d2d * z, 0.05)
+    bias = np.full(count, float(asymmetry))
+    if up_down_d2d > 0.0:
+        bias += up_down_d2d * rng.numpy_normal(dev_seed, rng.STREAM_DEVICE + 100 * tile + 1, count)
+    bias = np.clip(bias, -0.99, 0.99)
+    return np.stack([dw * (1.0 + bias), dw * (1.0 - bias)])
 
 
 class OnChipRun:
@@ -239,12 +296,13 @@ class OnChipRun:
         s = self.settings
         self.algorithm = s["algorithm"]
         dw_min = 2.0 / s["n_states"]
-        self.dev = np.array([dw_min, s["asymmetry"], s["slope"], s["c2c"], s["write_noise"]])
+        self.dev = np.array([dw_min, s["slope"], s["c2c"], s["write_noise"]])
         analog = self.algorithm != "float SGD"
         io = [s["read_noise"], 2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0,
               2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0, s["out_bound"]]
         self.io = np.array(io, dtype=np.float64) if analog else np.zeros(4)
-        self.alg = np.array([s["lr"], s["lr_h"], s["transfer_every"], s["chopper_p"], s["bl"]], dtype=np.float64)
+        self.alg = np.array([s["lr"], s["lr_h"], s["transfer_every"], s["chopper_p"], s["bl"], s["momentum"],
+                             float(s["forget_buffer"]), s["max_steps"], AGAD_TAIL_WEIGHTENING], dtype=np.float64)
         seed = s["seed"]
         self.keys = tk.make_keys(rng.derive_seed(seed, "training", 1))
         self.eval_keys = tk.make_keys(rng.derive_seed(seed, "read", 1))
@@ -253,6 +311,7 @@ class OnChipRun:
         self.samples = 0
         self.pulses = 0
         self.transfers = 0
+        self.capped_pulses = 0
         self._loss_sum = 0.0          # since the last point
         self._loss_n = 0
         self._epoch_loss_sum = 0.0    # since the epoch began
@@ -273,29 +332,32 @@ class OnChipRun:
 
     def _initial_state(self, shapes, seed):
         """Tiles of the given shapes: C from the weights stream (uniform in [-0.5, 0.5], the last row,
-        the biases, at 0), A at rest at the symmetry point, the devices' own steps, the reference R
-        at the symmetry point plus its offset error."""
+        the biases, at 0), the devices' own up and down steps, A at rest at its devices' own symmetry
+        points, the reference R at those points plus its offset error, AGAD's running mean and
+        reference at A's initial state."""
         s = self.settings
         r = np.random.default_rng(rng.derive_seed(seed, "weights", 7))
         C = [r.uniform(-0.5, 0.5, shape) for shape in shapes]
         for c in C:
             c[-1] = 0.0                                   # biases start at 0
-        sp = symmetry_point(s["asymmetry"], s["slope"])   # inside (-1, 1): OnChipTraining.run checks
         dev_seed = rng.derive_seed(seed, "weights", 8)
 
         def steps(index, shape):
-            return device_steps(seed, s["n_states"], s["d2d"], index, shape[0] * shape[1]).reshape(shape)
+            return device_steps(seed, s["n_states"], s["d2d"], index, shape[0] * shape[1], s["asymmetry"],
+                                s["up_down_d2d"]).reshape((2, *shape))
 
         D = [steps(l, sh) for l, sh in enumerate(shapes)]
         E = [steps(2 + l, sh) for l, sh in enumerate(shapes)]
-        R = [sp + s["reference_offset"] * rng.numpy_normal(dev_seed, 50 + l, sh[0] * sh[1]).reshape(sh)
-             for l, sh in enumerate(shapes)]
+        rest = [device_symmetry_points(e, s["slope"]) for e in E]     # A's devices' own symmetry points
+        R = [w + s["reference_offset"] * rng.numpy_normal(dev_seed, 50 + l, sh[0] * sh[1]).reshape(sh)
+             for l, (w, sh) in enumerate(zip(rest, shapes))]
+
         def zeros():
             return [np.zeros(sh) for sh in shapes]
 
-        return tk.TileState(C=C, Cn=zeros(), D=D, A=[np.full(sh, sp) for sh in shapes], An=zeros(), E=E,
-                            H=zeros(), R=R, P=[np.full(sh, sp) for sh in shapes],
-                            S=[np.zeros((sh[0], sh[1] + 1)) for sh in shapes],
+        return tk.TileState(C=C, Cn=zeros(), D=D, A=[w.copy() for w in rest], An=zeros(), E=E,
+                            H=zeros(), R=R, P=[w.copy() for w in rest],
+                            S=[np.hstack([w, np.zeros((w.shape[0], 1))]) for w in rest],
                             chop=[np.ones(sh[0]) for sh in shapes])
 
     @property
@@ -337,7 +399,8 @@ class OnChipRun:
 
     def _point(self, train_loss):
         test_loss, acc = self.evaluate()
-        return Point(self.samples, self.epoch, train_loss, test_loss, acc, self.pulses, self.chip_time_s())
+        return Point(self.samples, self.epoch, train_loss, test_loss, acc, self.pulses, self.chip_time_s(),
+                     capped_pulses=self.capped_pulses)
 
     def step(self, samples):
         """Train `samples` more samples (crossing epoch ends) and return the newest `Point`. A point
@@ -361,6 +424,7 @@ class OnChipRun:
                 self._epoch_loss_sum += out[0]
                 self.pulses += int(out[2])
                 self.transfers += int(out[3])
+                self.capped_pulses += int(out[4])
                 self.samples += take
                 left -= take
                 if self.samples % n == 0:
@@ -443,4 +507,4 @@ class CorrelationRun(OnChipRun):
     def _point(self, train_loss):
         test_loss, error = self.evaluate()
         return Point(self.samples, self.epoch, train_loss, test_loss, math.nan, self.pulses, self.chip_time_s(),
-                     weight_error=error)
+                     weight_error=error, capped_pulses=self.capped_pulses)

@@ -118,13 +118,14 @@ class TrainingExplorer(OnChipTraining):
     def curves(self):
         """algorithm -> dict of arrays over the points so far: epoch, test_accuracy (through the
         read-out; NaN on the 5 x 5 task), weight_error (5 x 5 task; NaN on the digits), test_loss,
-        train_loss (mean over the samples since the previous point; NaN at 0), pulses, chip_time_s."""
+        train_loss (mean over the samples since the previous point; NaN at 0), pulses, chip_time_s,
+        capped_pulses (pulses the transfers held back because of `max_steps`)."""
         out = {}
         for name, run in self.runs().items():
             pts = run.points
             out[name] = {k: np.array([getattr(p, k) for p in pts], dtype=float)
                          for k in ("epoch", "test_accuracy", "weight_error", "test_loss", "train_loss", "pulses",
-                                   "chip_time_s")}
+                                   "chip_time_s", "capped_pulses")}
         return out
 
     @serialized
@@ -148,9 +149,9 @@ class TrainingExplorer(OnChipTraining):
     @serialized
     def weight_histograms(self, bins=60):
         """Histograms over every layer of the focused algorithm's tiles: C (the weights), A (the
-        fast tile, Tiki-Taka only), R (the reference, TTv2 and c-TTv2: AGAD has none) and H (the
-        digital buffer in pulses, TTv2 variants only);
-        each a dict with edges, counts, and the symmetry point."""
+        fast tile, Tiki-Taka only), R (the reference, TTv2 and c-TTv2, at each device's own symmetry
+        point plus the offset error: AGAD has none) and H (the digital buffer in pulses, TTv2 variants
+        only); each a dict with edges, counts, and the nominal device's symmetry point."""
         run = self.runs()[self.algorithm]
         st = run.state
         edges = np.linspace(-1.0, 1.0, bins + 1)
@@ -179,16 +180,18 @@ class TrainingExplorer(OnChipTraining):
         ``w`` is the mean response (no spread, no noise); ``devices`` (`SAMPLE_DEVICES` rows) the
         weights a read sees on the first devices of the first layer's C tile, with their own steps
         (device-to-device spread), cycle-to-cycle spread and write noise, as training pulses them
-        (`kernels.tile_training.device_response`). Points every `stride` pulses; the symmetry point
-        is None if the device has none inside the range."""
+        (`kernels.tile_training.device_response`; each with its own up/down bias, `up_down_d2d`).
+        Points every `stride` pulses; the symmetry point (the nominal device's) is None if the
+        device has none inside the range."""
         n = int(pulses or min(3 * self.n_states, 30000))
         dw_min = 2.0 / self.n_states
-        dev = np.array([dw_min, self.asymmetry, self.slope, self.c2c, self.write_noise])
+        dev = np.array([dw_min, self.slope, self.c2c, self.write_noise])
         ideal = dev.copy()
-        ideal[3:] = 0.0                               # no cycle-to-cycle spread, no write noise
-        mean = tk.device_response(dw_min, ideal, n)[0]
+        ideal[2:] = 0.0                               # no cycle-to-cycle spread, no write noise
+        mean = tk.device_response([dw_min * (1.0 + self.asymmetry), dw_min * (1.0 - self.asymmetry)], ideal, n)[0]
         keys = tk.make_keys(rng.derive_seed(self.seed, "training", 3))
-        steps = device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES)
+        steps = device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES, self.asymmetry,
+                             self.up_down_d2d)
         devices = tk.device_response(steps, dev, n, keys[tk.K_PULSE], keys[tk.K_WRITE])
         stride = max(1, -(-(2 * n + 1) // self.CURVE_POINTS))
         sp = self.symmetry_point()

@@ -69,20 +69,23 @@ own handler, yet arrive later with slower polls (median 182 and 199 ms at 150 ms
 CURVES_TEXT = r"""Test accuracy (359 digits, read through the array's read-out: DAC, noise, ADC) and
 training loss (cross-entropy, mean since the last point) per algorithm, same devices and seed.
 In-memory SGD: $$W \mathrel{-}= \eta\,x\,\delta^T$$ by coincident pulse trains (Gokmen & Vlasov, Front. Neurosci. 2016);
-Tiki-Taka: gradients into a fast tile A, $$H \mathrel{+}= \eta_H (A_k - R_k)/\Delta w_{min}$$, $$\mathrm{trunc}(H)$$ pulses into C
+Tiki-Taka: gradients into a fast tile A, $$H \mathrel{+}= \eta_H (A_k - R_k)/\Delta w_{min}$$, $$\mathrm{trunc}(H)$$ pulses into C,
+at most the cap per transfer (pulses held back are counted below), then H forgotten or reduced as in aihwkit
 (Gokmen & Haensch 2020; Gokmen 2021; chopped and AGAD: Rasch et al., Nat. Commun. 2024)."""
 
 TILES_TEXT = r"""Histograms over the tiles of the focused algorithm (the Histograms control; both layers
-of the digits MLP): the weights C, the fast tile A and the reference R (TTv2, c-TTv2: $$w^*$$ plus the
-offset error) on [-1, 1] with the symmetry point $$w^* = a/s$$ (dashed), and the digital buffer H in
-pulses (|H| < 1 after each transfer). In-memory SGD pulls C toward $$w^*$$; A rests at $$w^*$$ and the
-reference R is placed there (Gokmen 2021)."""
+of the digits MLP): the weights C, the fast tile A and the reference R (TTv2, c-TTv2: each device's own
+symmetry point plus the offset error) on [-1, 1] with the nominal symmetry point $$w^* = a/s$$ (dashed),
+and the digital buffer H in pulses. In-memory SGD pulls C toward the symmetry points; A starts at its
+devices' own and the reference R is placed there (Gokmen 2021)."""
 
 DEVICE_TEXT = r"""Response to up pulses from $$w=-1$$, then down pulses: the mean device (thick) and the first devices
-of the run's first tile (gray: device-to-device and cycle-to-cycle spread, write noise as a read sees it):
+of the run's first tile (gray: device-to-device spread of the step and of the up/down bias, cycle-to-cycle
+spread, write noise as a read sees it):
 $$\Delta w_\uparrow = \Delta w_{min}(1+a)(1-s\,w)$$, $$\Delta w_\downarrow = \Delta w_{min}(1-a)(1+s\,w)$$,
-$$\Delta w_{min} = 2/n_{states}$$; the steps are equal at the symmetry point $$w^* = a/s$$ (dashed).
-Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); presets from aihwkit's device zoo."""
+$$\Delta w_{min} = 2/n_{states}$$; the steps are equal at the symmetry point $$w^* = a/s$$ (dashed; each device
+has its own). Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); s = 0: its ConstantStepDevice;
+presets from aihwkit's device zoo."""
 
 
 def _legend(plot, renderers, location="bottom_right"):
@@ -145,7 +148,9 @@ def _curve_data(view, measure):
     what = "" if measure == "test_accuracy" else "weight error "
     title = f"Epoch {epoch:.2f} of {m.epochs}: {what}" + ", ".join(summary)
     first = curves.get(m.algorithm) or next(iter(curves.values()))
-    cost = (f"{m.algorithm}: {int(first['pulses'][-1]):,} pulses, chip time "
+    capped = int(first["capped_pulses"][-1])
+    held = f", {capped:,} held back by the cap of {m.max_steps} per transfer" if capped else ""
+    cost = (f"{m.algorithm}: {int(first['pulses'][-1]):,} pulses{held}, chip time "
             f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)")
     acc["title"], loss["title"] = title, cost
     return acc, loss
@@ -247,7 +252,9 @@ CHARTS = (
     Chart("Weights against the target", target_plots, (Part(target_data, PROGRESS + ("algorithm",)),), TARGET_TEXT,
           shown=_five, shown_depends=("task",)),
     Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
-    Chart("Device update curve", device_plots, (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise", "seed")),), DEVICE_TEXT),
+    Chart("Device update curve", device_plots,
+          (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise", "seed")),),
+          DEVICE_TEXT),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
 curves and tiles follow `progress` alone; the device curve follows the device's own settings. The
@@ -261,8 +268,9 @@ class TrainingView(RunButtons, LiveDashboard):
 
     CONTROLS = {
         "Task": ("task", "label_noise"),
-        "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "c2c", "write_noise"),
-        "Algorithm": ("compared", "algorithm", "lr", "lr_h", "transfer_every", "reference_offset", "chopper_p", "bl"),
+        "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise"),
+        "Algorithm": ("compared", "algorithm", "lr", "lr_h", "transfer_every", "reference_offset", "chopper_p", "bl",
+                      "max_steps", "forget_buffer", "momentum"),
         "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
         "Length and seed": ("epochs", "seed"),
     }
