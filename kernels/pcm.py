@@ -44,12 +44,19 @@ _NEVER = _F(3e38)  # a threshold above every relative conductance: the first pie
 _ZERO = _F(0.0)
 
 # Programming-noise standard deviation (uS), a cubic in r = g_target/g_max: (c0, c1, c2, c3)
-# (sections 1 and 2). Joshi's fit is for g_max = 25 uS and is scaled by g_max/25 in the kernel.
+# (sections 1 and 2). Each fit is in uS for the g_max it was measured at (`PROG_G_MAX_REFERENCE`);
+# the kernel scales it by g_max / that reference, as aihwkit's noise models do.
 _PROG = (
     tuple(_F(c) for c in (0.26348, 1.9650, -1.1731, 0.0)),  # Joshi (quadratic)
     tuple(_F(c) for c in (0.16603, 4.71806, -8.48101, 4.68961)),  # HERMES, 2 devices
     tuple(_F(c) for c in (0.15782, 2.32444, -2.16311, 0.68842)),  # HERMES, 1 device
 )
+PROG_G_MAX_REFERENCE = (25.0, 20.7, 10.35)
+"""g_max (uS) each variant's programming-noise fit was made at (Joshi: 25 uS, section 1; HERMES:
+20.7 uS with two devices per weight, 10.35 uS with one, section 2). The fit's sigma (uS) is scaled
+by ``g_max / reference`` for another g_max: for HERMES this is aihwkit's ``HermesNoiseModel`` rule
+(``sig_prog *= g_max / prog_coeff_g_max_reference``), for Joshi its ``PCMLikeNoiseModel``'s
+(``g_max / 25``). At the fit's own g_max the scale is 1."""
 
 # Mean and spread of the drift exponent nu, each in two pieces: below r_split
 # ``clip(a ln r + b, lo, hi)``, from r_split on ``q2 r^2 + q1 r + q0``, as
@@ -120,9 +127,10 @@ def read_noise_q(g_prog, inv_g_max, joshi, q):
 
 @njit(**INLINE_JIT)
 def _program_coefficients(g_max, seed, variant):
-    """Per-call constants of the programming loop: the variant's noise cubic scaled to g_max,
-    its drift coefficients, 1/g_max and the two stream keys."""
-    scale = _F(g_max / 25.0) if variant == _JOSHI else _F(1.0)
+    """Per-call constants of the programming loop: the variant's noise cubic scaled by g_max over
+    the g_max of its fit (`PROG_G_MAX_REFERENCE`), its drift coefficients, 1/g_max and the two
+    stream keys."""
+    scale = _F(g_max / PROG_G_MAX_REFERENCE[variant])
     c = _PROG[variant]
     prog = (c[0] * scale, c[1] * scale, c[2] * scale, c[3] * scale)
     return (prog, _DRIFT[variant], _F(1.0 / g_max), rng.stream_key(seed, rng.STREAM_PROGRAM),
@@ -210,7 +218,9 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
 
     Returns ``(g_prog, nu)``: the programmed conductances (uS) and the drift
     exponents, drawn once per device and kept (section 1 or 2 of the physics
-    reference; `variant` one of `VARIANTS`). Arrays keep the shape of `g_target`
+    reference; `variant` one of `VARIANTS`). The programming noise's sigma is the
+    variant's fit at ``r = g_target / g_max`` times ``g_max / PROG_G_MAX_REFERENCE``
+    (the g_max of the fit; aihwkit's rule). Arrays keep the shape of `g_target`
     (float64; computed in float32).
     """
     variant = _check_variant(variant)
