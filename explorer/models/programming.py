@@ -116,7 +116,7 @@ class ProgrammingMethod(param.Parameterized):
 
     method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method", doc=(
         "statistical: post-verify statistics of the cited papers; one-shot: open-loop pulse train; "
-        "verify: program-and-verify device by device; gdp: gradient-descent programming."))
+        "verify: program-and-verify, each device read and corrected; gdp: gradient-descent programming."))
     tolerance = param.Number(0.02, bounds=(1e-4, 1.0), softbounds=(0.002, 0.1), step=0.002,
                              label="Tolerance ε", doc="Verify: acceptance band, a share of the device range.")
     max_iterations = param.Integer(20, bounds=(1, 100000), softbounds=(1, 1000), label="Maximum iterations",
@@ -604,7 +604,8 @@ class DeviceProgrammingRun(ProgrammingRun):
     per entry of `targets_uS`, as the Devices tab programs its levels. The same pulse physics,
     verify reads (the device's read-time knobs, read at t = 0), costs and history as
     `ProgrammingRun`; the MVM error is NaN and the weight error is the conductances' relative
-    error ``||mean(g) - target|| / ||target||``. One-shot pulses every device at once."""
+    error ``||mean(g) - target|| / ||target||``. The devices are one row: one-shot pulses every
+    device at once, and verify's default `parallel_verify` (a row) reads them all at once."""
 
     def __init__(self, device, targets_uS, seed, method):
         self.seed = check_seed(seed)
