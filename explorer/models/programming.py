@@ -125,8 +125,8 @@ class ProgrammingMethod(param.Parameterized):
                         doc="Verify: the correction pulse asks for gain x the read error.")
     verify_delay_s = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 1e-4), label="Verify delay (s)",
                                   doc="Verify: wait between the last pulse and the verify read (PCM relaxation).")
-    parallel_verify = param.Integer(0, bounds=(0, 2**20), softbounds=(0, 512), label="Devices verified at once (0: a row)",
-                                    doc=(
+    parallel_verify = param.Integer(0, bounds=(0, 2**20), softbounds=(0, 512),
+                                    label="Devices verified at once (0: a row)", doc=(
         "Verify: devices of one row (word line) pulsed and read together in the chip-time count; 0 "
         "(default): every device of the row, as arrays verify up to 512 weights at once, row by row "
         "(Narayanan et al., IEEE TED 2021; physics reference 7b); 1: one device at a time. A count "
