@@ -44,12 +44,21 @@ _NEVER = _F(3e38)  # a threshold above every relative conductance: the first pie
 _ZERO = _F(0.0)
 
 # Programming-noise standard deviation (uS), a cubic in r = g_target/g_max: (c0, c1, c2, c3)
-# (sections 1 and 2). Joshi's fit is for g_max = 25 uS and is scaled by g_max/25 in the kernel.
+# (sections 1 and 2). Each fit is in uS for the g_max it was measured at (`PROG_G_MAX_REFERENCE`);
+# `program` scales the kernel's sigma by g_max / that reference, as aihwkit's noise models do (one
+# factor with the noise scale, applied after the clip at 0: scaled coefficients let fastmath's
+# reassociation round the serial and parallel loops differently).
 _PROG = (
     tuple(_F(c) for c in (0.26348, 1.9650, -1.1731, 0.0)),  # Joshi (quadratic)
     tuple(_F(c) for c in (0.16603, 4.71806, -8.48101, 4.68961)),  # HERMES, 2 devices
     tuple(_F(c) for c in (0.15782, 2.32444, -2.16311, 0.68842)),  # HERMES, 1 device
 )
+PROG_G_MAX_REFERENCE = (25.0, 20.7, 10.35)
+"""g_max (uS) each variant's programming-noise fit was made at (Joshi: 25 uS, section 1; HERMES:
+20.7 uS with two devices per weight, 10.35 uS with one, section 2). The fit's sigma (uS) is scaled
+by ``g_max / reference`` for another g_max: for HERMES this is aihwkit's ``HermesNoiseModel`` rule
+(``sig_prog *= g_max / prog_coeff_g_max_reference``), for Joshi its ``PCMLikeNoiseModel``'s
+(``g_max / 25``). At the fit's own g_max the scale is 1."""
 
 # Mean and spread of the drift exponent nu, each in two pieces: below r_split
 # ``clip(a ln r + b, lo, hi)``, from r_split on ``q2 r^2 + q1 r + q0``, as
@@ -91,7 +100,8 @@ def _two_pieces(r, lr, c, k):
 @njit(**INLINE_JIT)
 def sigma_program(g_target, inv_g_max, prog):
     """Programming-noise standard deviation (uS, float32) at target `g_target` (uS, float32), for
-    the cubic `prog` of one variant already scaled to g_max (`_PROG`; sections 1 and 2)."""
+    the cubic `prog` of one variant (`_PROG`; sections 1 and 2) at its fit's g_max: `program`
+    scales it by g_max / `PROG_G_MAX_REFERENCE`."""
     r = g_target * inv_g_max
     return max(prog[0] + r * (prog[1] + r * (prog[2] + r * prog[3])), _ZERO)
 
@@ -120,12 +130,9 @@ def read_noise_q(g_prog, inv_g_max, joshi, q):
 
 @njit(**INLINE_JIT)
 def _program_coefficients(g_max, seed, variant):
-    """Per-call constants of the programming loop: the variant's noise cubic scaled to g_max,
-    its drift coefficients, 1/g_max and the two stream keys."""
-    scale = _F(g_max / 25.0) if variant == _JOSHI else _F(1.0)
-    c = _PROG[variant]
-    prog = (c[0] * scale, c[1] * scale, c[2] * scale, c[3] * scale)
-    return (prog, _DRIFT[variant], _F(1.0 / g_max), rng.stream_key(seed, rng.STREAM_PROGRAM),
+    """Per-call constants of the programming loop: the variant's noise cubic (uS at its fit's
+    g_max), its drift coefficients, 1/g_max and the two stream keys."""
+    return (_PROG[variant], _DRIFT[variant], _F(1.0 / g_max), rng.stream_key(seed, rng.STREAM_PROGRAM),
             rng.stream_key(seed, rng.STREAM_DRIFT))
 
 
@@ -210,7 +217,9 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
 
     Returns ``(g_prog, nu)``: the programmed conductances (uS) and the drift
     exponents, drawn once per device and kept (section 1 or 2 of the physics
-    reference; `variant` one of `VARIANTS`). Arrays keep the shape of `g_target`
+    reference; `variant` one of `VARIANTS`). The programming noise's sigma is the
+    variant's fit at ``r = g_target / g_max`` times ``g_max / PROG_G_MAX_REFERENCE``
+    (the g_max of the fit; aihwkit's rule). Arrays keep the shape of `g_target`
     (float64; computed in float32).
     """
     variant = _check_variant(variant)
@@ -222,7 +231,9 @@ def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSH
     g_prog = np.empty_like(flat)
     nu = np.empty_like(flat)
     kernel = pick("pcm.program", flat.size)
-    kernel(flat, g_prog, nu, g_max, prog_noise_scale, seed, variant)
+    # the kernels' noise scale: the caller's times g_max over the g_max of the variant's fit
+    scale = prog_noise_scale * (g_max / PROG_G_MAX_REFERENCE[variant])
+    kernel(flat, g_prog, nu, g_max, scale, seed, variant)
     return g_prog.reshape(g_target.shape), nu.reshape(g_target.shape)
 
 

@@ -40,12 +40,13 @@ def naive_read(g_prog, nu, t, seed, g_max=G_MAX, drift_scale=1.0, read_scale=1.0
     return np.maximum(g_drift + sig * rng.numpy_normal_f32(seed, rng.STREAM_READ, g_prog.size), 0.0)
 
 
-# Section 2 (HERMES), as aihwkit's HermesNoiseModel writes it, one device per weight or two.
+# Section 2 (HERMES), as aihwkit's HermesNoiseModel writes it, one device per weight or two; the
+# programming-noise fit is in uS at its own g_max and scales with g_max / that (aihwkit's rule).
 HERMES = {
-    pcm.VARIANT_HERMES_2: dict(prog=(0.16603, 4.71806, -8.48101, 4.68961),
+    pcm.VARIANT_HERMES_2: dict(prog=(0.16603, 4.71806, -8.48101, 4.68961), g_max=20.7,
                                sd=(0.3055, -0.0117, -0.0057, 0.0091, 0.04, -0.0118, 0.0093, 0.0073),
                                q=(0.16, -0.0117, -0.0069, 0.015, 0.04, 0.0069, -0.0280, 0.0211, 0.0123)),
-    pcm.VARIANT_HERMES_1: dict(prog=(0.15782, 2.32444, -2.16311, 0.68842),
+    pcm.VARIANT_HERMES_1: dict(prog=(0.15782, 2.32444, -2.16311, 0.68842), g_max=10.35,
                                sd=(0.3039, -0.0120, -0.0023, 0.0124, 0.04, -0.0165, 0.0116, 0.0104),
                                q=(0.1591, -0.0078, 0.0038, 0.0179, 0.04, 0.0664, -0.1352, 0.0768, 0.0088)),
 }
@@ -58,7 +59,7 @@ def naive_hermes(g_t, t, seed, variant, g_max, t0, t_read):
     n = g_t.size
     r = g_t / g_max
     p = c["prog"]
-    sigma = np.maximum(p[0] + r * (p[1] + r * (p[2] + r * p[3])), 0.0)
+    sigma = np.maximum(p[0] + r * (p[1] + r * (p[2] + r * p[3])), 0.0) * g_max / c["g_max"]
     g_prog = np.maximum(g_t + sigma * rng.numpy_normal_f32(seed, rng.STREAM_PROGRAM, n), 0.0)
     rr = np.maximum(r, 1e-7)
     mu = np.where(rr < 0.0945, np.clip(-0.0387 * np.log(rr) - 0.0182, 0.072, 0.13),
@@ -219,6 +220,22 @@ def test_hermes_variants_differ_and_follow_their_fit():
     _, nu1 = pcm.program(np.full(n, 5.0), g_max=10.35, seed=0, variant=pcm.VARIANT_HERMES_1)
     sd1 = -0.0165 * (5 / 10.35) ** 2 + 0.0116 * (5 / 10.35) + 0.0104
     assert abs(nu1.std() - sd1) < 5 * sd1 / math.sqrt(2 * n) * 1.5
+
+
+@pytest.mark.parametrize("variant, fit_g_max", [(pcm.VARIANT_HERMES_2, 20.7), (pcm.VARIANT_HERMES_1, 10.35)])
+def test_hermes_programming_noise_scales_with_g_max_as_aihwkit(variant, fit_g_max):
+    """aihwkit's HermesNoiseModel: sigma = poly(g_T / g_max) * g_max / g_max_fit. At the fit's g_max
+    the fit applies as it is; at twice that g_max the same relative target (r = 0.4) has twice the
+    spread. Tolerances: 5 standard errors of a standard deviation from n samples, sigma / sqrt(2 n)."""
+    n = 100_000
+    r = 0.4
+    p = HERMES[variant]["prog"]
+    sigma_fit = p[0] + r * (p[1] + r * (p[2] + r * p[3]))
+    for g_max, expected in ((fit_g_max, sigma_fit), (2 * fit_g_max, 2 * sigma_fit), (fit_g_max / 2, sigma_fit / 2)):
+        g_prog, _ = pcm.program(np.full(n, r * g_max), g_max=g_max, seed=7, variant=variant)
+        spread = g_prog.std()
+        print(f"\n{variant} g_max {g_max:g} uS: programming sigma {spread:.4f} uS, expected {expected:.4f} uS")
+        assert abs(spread - expected) < 5 * expected / math.sqrt(2 * n), (g_max, spread, expected)
 
 
 @pytest.mark.parametrize("kwargs, match", [

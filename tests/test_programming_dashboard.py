@@ -66,7 +66,25 @@ def test_comparison_runs_every_method_on_the_same_matrix_and_says_how_each_ended
     assert by["verify"]["reads"] > 0 and by["one-shot"]["iterations"] == 1
     assert by["verify"]["weight_error"] < by["one-shot"]["weight_error"]
     table = comparison_markdown(rows)
-    assert table.count("\n") == 1 + len(rows) and "| gdp |" in table
+    assert table.count("\n") == 3 + len(rows) and "| gdp |" in table
+
+
+def test_comparison_reports_chip_time_both_ways_and_states_the_assumption():
+    """Issue 21: verify's chip time with a row at once (the default) and one device at a time, both in
+    the rows and the table, with the number of devices verified at once said under it."""
+    ex = small(max_iterations=10)
+    by = {r["method"]: r for r in ex.comparison()}
+    row_devices = 32                       # 16 weight columns, a differential pair each, one slice
+    assert by["verify"]["devices_at_once"] == row_devices
+    assert by["verify"]["chip_time_s"] < by["verify"]["chip_time_serial_s"]
+    assert by["gdp"]["chip_time_s"] == by["gdp"]["chip_time_serial_s"]
+    table = comparison_markdown(list(by.values()))
+    assert "chip time, one at a time (µs)" in table.splitlines()[0]
+    assert f"verify pulses and reads {row_devices} devices of a row at once" in table and "Narayanan" in table
+    ex.programming.parallel_verify = 1
+    by = {r["method"]: r for r in ex.comparison()}
+    assert by["verify"]["chip_time_s"] == by["verify"]["chip_time_serial_s"]
+    assert "reads 1 device of a row at once" in comparison_markdown(list(by.values()))
 
 
 def test_bad_input_names_the_argument():
@@ -111,7 +129,21 @@ def test_the_controls_are_the_models_own_parameters():
     widgets = view.widgets()
     assert widgets["method.method"].options == list(RUN_METHODS)
     assert widgets["method.tolerance"].name == view.model.programming.param.tolerance.label
+    assert widgets["method.parallel_verify"].name == "Devices verified at once (0: a row)"
+    assert widgets["method.parallel_verify"].value == 0
     assert widgets["adc_offset_lsb"].name == view.model.xb.param.adc_offset_lsb.label
     synced = dict((id(obj), names) for obj, names in view.synced())
     assert synced[id(view.model.programming)] == list(view.model.METHOD_CONTROLS)
     assert synced[id(view.model.xb)] == list(view.model.READ_CONTROLS)
+
+
+def test_the_cost_plot_says_how_many_devices_verify_reads_at_once():
+    view = rendered(max_iterations=3)
+    view.model.step(2)
+    view._show_changes()
+    title = view._plots["Convergence"][1].figure.title.text
+    serial = 1e6 * view.model.convergence()["chip_time_serial_s"][-1]
+    assert "32 devices verified at once" in title and f"one at a time {serial:,.1f} µs" in title
+    from explorer.views.programming import CHARTS
+    text = next(c.text for c in CHARTS if c.heading == "Convergence")       # beside the cost plot
+    assert "Devices verified at once" in text and "Narayanan" in text

@@ -312,7 +312,9 @@ class HermesPCMDevice(PCMDevice):
 
     devices_per_weight = param.Selector(default=2, objects=[1, 2],
                                         doc="Fit set: two devices per weight (g_max 20.7 uS) or one (10.35 uS).")
-    g_max = param.Number(20.7, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
+    g_max = param.Number(20.7, bounds=(1e-3, None), doc=(
+        "Highest programmable conductance (uS). Away from the fit set's g_max the programming noise "
+        "is scaled by g_max / the fit's g_max, as aihwkit's HermesNoiseModel does."))
     t0 = param.Number(300.0, bounds=(1e-6, None), doc="Time of the first read after programming (s).")
     t_read = param.Number(512e-9, bounds=(1e-12, None), doc="Read duration in the 1/f noise fit (s).")
 

@@ -17,21 +17,31 @@ Methods (physics reference section 7; `METHODS`):
   the device range) from their target, with a correction of ``gain`` times the read error, and
   reads them again (own read noise; PCM reads overestimate by the short-term relaxation unless
   ``verify_delay_s`` waits it out), until every device is within tolerance or
-  ``max_iterations``. Devices are verified ``parallel_devices`` at a time (1: one by one, as on
-  chip; the simulation is vectorized across devices, the chip time counted serially).
+  ``max_iterations``. Chip time counts ``parallel_verify`` devices of one row pulsed and read
+  together (default 0: the whole row, as arrays verify up to 512 weights at once row by row,
+  Narayanan et al., IEEE TED 2021); the history also keeps the chip time one device at a time
+  (``chip_time_serial_s``). The simulation itself is vectorized across devices either way.
 * ``"gdp"``: gradient-descent programming (Buchel et al., IEEE JETCAS 2023, arXiv 2305.16647):
   after the one-shot train (``init``), each iteration feeds ``batch_size`` random inputs through
   the array's own read-out (DAC, read noise, IR drop, common mode, ADC and its offset: the
   `ProgrammedCrossbar`'s `mvm`), compares with the exact product and pulses every device blind
   and in parallel by ``-learning_rate`` times the gradient of the squared MVM error, never
   reading a single device; it stops when ``mean|error| / max|target|`` of a batch falls below
-  ``stop_threshold`` (aihwkit's rule, 0.01) or after ``max_iterations``.
+  ``stop_threshold`` (aihwkit's rule, 0.01) or after ``max_iterations``. The update is
+  ``dW = -learning_rate X^T (y_array - X W) / batch_size``, so its expected size is
+  ``learning_rate E[x^2]`` times the weight error, where aihwkit's ``program_weights`` (unit-vector
+  inputs, the batch's outer products summed, not averaged) steps ``learning_rate`` times it: the
+  same number is a step ``E[x^2]`` as large here, 1/3 for uniform inputs in [-1, 1] (x_max 1),
+  1/6 for the protocol's, about 0.23 for the clipped normal ones (`ProgrammingMethod.learning_rate`).
 
 Every run keeps a history per iteration (row 0: the start): MVM error (section 12, on a fixed
 evaluation batch read with fresh noise; the simulator's measurement, no chip cost) and weight
 error (`ProgrammedCrossbar.weight_error`), and cumulative pulses, single-device reads, MVMs,
 chip time and energy, whether it has converged, the devices still outside tolerance (verify) and
-the batch error (GDP). Costs per pulse, read and MVM are parameters with the defaults of
+the batch error (GDP). Chip time is kept both ways: ``chip_time_s`` with verify's
+``parallel_verify`` devices of a row at once, ``chip_time_serial_s`` with verify pulsing and
+reading one device at a time (one-shot and GDP, which read no single device, pulse every device
+of a row at once in both). Costs per pulse, read and MVM are parameters with the defaults of
 `PULSE_COSTS` (physics reference section 7b; each says where it comes from or that it is
 illustrative). Random draws: pulse noise of iteration k from ``derive_seed(seed, "programming",
 k)`` (k = 0: the devices' own step spreads; index 1 is the one-shot train, so one-shot, the first
@@ -93,10 +103,11 @@ MVM_TIME_S = 1e-6
 """Duration of one MVM with its DAC and ADC conversions (illustrative; not in the physics reference)."""
 
 HISTORY_KEYS = ("iteration", "mvm_error", "weight_error", "pulses", "reads", "mvms", "chip_time_s",
-                "energy_J", "converged", "devices_left", "batch_error")
+                "chip_time_serial_s", "energy_J", "converged", "devices_left", "batch_error")
 """Columns of a run's history: per-iteration errors and the cumulative costs (pulses, reads, MVMs,
-chip time in s, energy in J), whether the run has converged, devices still outside tolerance
-(verify; NaN otherwise) and GDP's batch error ``mean|error| / max|target|`` (NaN otherwise)."""
+chip time in s with verify's `parallel_verify` devices at once and with verify one device at a
+time, energy in J), whether the run has converged, devices still outside tolerance (verify; NaN
+otherwise) and GDP's batch error ``mean|error| / max|target|`` (NaN otherwise)."""
 
 
 class ProgrammingMethod(param.Parameterized):
@@ -105,7 +116,7 @@ class ProgrammingMethod(param.Parameterized):
 
     method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method", doc=(
         "statistical: post-verify statistics of the cited papers; one-shot: open-loop pulse train; "
-        "verify: program-and-verify device by device; gdp: gradient-descent programming."))
+        "verify: program-and-verify, each device read and corrected; gdp: gradient-descent programming."))
     tolerance = param.Number(0.02, bounds=(1e-4, 1.0), softbounds=(0.002, 0.1), step=0.002,
                              label="Tolerance ε", doc="Verify: acceptance band, a share of the device range.")
     max_iterations = param.Integer(20, bounds=(1, 100000), softbounds=(1, 1000), label="Maximum iterations",
@@ -114,14 +125,23 @@ class ProgrammingMethod(param.Parameterized):
                         doc="Verify: the correction pulse asks for gain x the read error.")
     verify_delay_s = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 1e-4), label="Verify delay (s)",
                                   doc="Verify: wait between the last pulse and the verify read (PCM relaxation).")
-    parallel_devices = param.Integer(1, bounds=(1, 2**20), label="Devices verified at once", doc=(
-        "Verify: devices pulsed and read together (1: one at a time; a row's width: row by row, "
-        "as Narayanan et al., IEEE TED 2021)."))
+    parallel_verify = param.Integer(0, bounds=(0, 2**20), softbounds=(0, 512),
+                                    label="Devices verified at once (0: a row)", doc=(
+        "Verify: devices of one row (word line) pulsed and read together in the chip-time count; 0 "
+        "(default): every device of the row, as arrays verify up to 512 weights at once, row by row "
+        "(Narayanan et al., IEEE TED 2021; physics reference 7b); 1: one device at a time. A count "
+        "above a row's devices is a row. Only chip time depends on it; the serial figure is kept "
+        "beside it (history chip_time_serial_s)."))
     learning_rate = param.Number(0.1, bounds=(1e-6, 100.0), softbounds=(0.01, 2.0), step=0.01,
                                  label="Learning rate", doc=(
-                                     "GDP: weight change per unit gradient of the MVM error. Default 0.1 as "
-                                     "aihwkit's closest routine (physics reference section 7); 1.0 diverged "
-                                     "here on 4-bit RRAM and PCM arrays within 20 iterations."))
+                                     "GDP: weight change per unit gradient of the batch's mean squared MVM "
+                                     "error (half of it), dW = -lr X^T (y - XW) / B. Not aihwkit's scale: its "
+                                     "program_weights (lr 0.1, physics reference section 7) sums the outer "
+                                     "products of unit-vector inputs, a step of lr times the weight error; "
+                                     "here the expected step is lr E[x^2] times it, 1/3 as large for uniform "
+                                     "inputs in [-1, 1] (1/6 protocol, about 0.23 normal), so aihwkit's 0.1 "
+                                     "is about 0.3 here. Default 0.1 kept (the figures measured with it); "
+                                     "1.0 diverged here on 4-bit RRAM and PCM arrays within 20 iterations."))
     max_update_pulses = param.Integer(31, bounds=(1, MAX_PULSES), softbounds=(1, 100), label="Pulses per update", doc=(
         "GDP: most pulses one device gets in one update (aihwkit's pulse-train length, 31); a "
         "larger step of the gradient is cut there, and a row's update lasts its longest train."))
@@ -146,7 +166,7 @@ class ProgrammingMethod(param.Parameterized):
     cost_scale = param.Dict(default={}, doc=(
         "Overrides of the technology's `PULSE_COSTS` entries, e.g. {'read_time_s': 1e-7}."))
 
-    KNOBS = ("tolerance", "max_iterations", "gain", "verify_delay_s", "parallel_devices", "learning_rate",
+    KNOBS = ("tolerance", "max_iterations", "gain", "verify_delay_s", "parallel_verify", "learning_rate",
              "batch_size", "max_update_pulses", "input_distribution", "stop_threshold", "init", "eval_batch", "relax_amplitude",
              "relax_time_s", "mvm_time_s", "mac_energy_J", "cost_scale")
 
@@ -357,10 +377,11 @@ class ProgrammingRun:
         self.iteration = 0
         self.done = False
         self.converged = False
-        self.totals = dict(pulses=0, reads=0, mvms=0, chip_time_s=0.0, energy_J=0.0)
+        self.totals = dict(pulses=0, reads=0, mvms=0, chip_time_s=0.0, chip_time_serial_s=0.0, energy_J=0.0)
         self.verified = np.zeros(self.targets.size, dtype=bool)
         self.last_read = np.full(self.targets.size, phys.start)
         self.belief = self.g.copy()   # GDP: what the blind circuit believes each device holds (uS)
+        self.last_update = None       # GDP: the weight change (units of W) its last iteration asked for
         self._rows = []
         self._history, self._history_rows = None, -1
         self.wall_s = 0.0
@@ -374,9 +395,10 @@ class ProgrammingRun:
         arr.replace_state(self.physics.state(arr.state, g, self.pulse_count.reshape(arr.shape), self._drift_seed))
 
     def _pay_pulses(self, n, request, grouped):
-        """Count the pulses `n` (per device) of requests `request` and their chip time: the devices in
-        groups of `grouped` (``"rows"``: the array's rows in turn, every device of a row at once; an
-        integer: that many consecutive devices at once; None: no time counted, see caller)."""
+        """Count the pulses `n` (per device) of requests `request` and their energy; returns each
+        device's pulse time (s). With `grouped` ``"rows"`` the chip time (both ways) counts the
+        array's rows in turn, every device of a row at once; with None no time is counted (verify
+        counts its own, `_pay_verify_time`)."""
         c = self.costs
         up = request > 0
         n_up = int(n[up].sum())
@@ -386,8 +408,32 @@ class ProgrammingRun:
         self.totals["energy_J"] += n_up * c["up_energy_J"] + n_down * c["down_energy_J"]
         width = np.where(up, c["up_time_s"], c["down_time_s"]) * n
         if grouped == "rows":
-            self.totals["chip_time_s"] += float(width.reshape(self.rows, -1).max(axis=1).sum())
+            rows_time = float(width.reshape(self.rows, -1).max(axis=1).sum())
+            self.totals["chip_time_s"] += rows_time
+            self.totals["chip_time_serial_s"] += rows_time
         return width
+
+    @property
+    def devices_at_once(self):
+        """Devices verified together in the chip-time count: `parallel_verify`, 0 or more than a row
+        meaning the row's devices (a bare array of devices is one row)."""
+        row = self.g.size // self.rows
+        p = self.method.parallel_verify
+        return row if p == 0 else min(p, row)
+
+    def _pay_verify_time(self, width, active):
+        """Chip time (s) of one verify round, both ways. `width` is each device's pulse time, `active`
+        the devices pulsed and read this round. Parallel: in each row, the active devices in groups
+        of `devices_at_once` (in column order), each group its longest pulse train, then one read
+        (after the verify delay). Serial: every active device's train and read in turn."""
+        per_read = self.costs["read_time_s"] + self.method.verify_delay_s
+        act = active.reshape(self.rows, -1)
+        w = width.reshape(self.rows, -1)[act]             # row-major: the active devices row by row
+        rank = (np.cumsum(act, axis=1) - 1)[act]          # each one's place among its row's active ones
+        starts = np.flatnonzero(rank % self.devices_at_once == 0)
+        parallel = float(np.maximum.reduceat(w, starts).sum()) if w.size else 0.0
+        self.totals["chip_time_s"] += parallel + starts.size * per_read
+        self.totals["chip_time_serial_s"] += float(w.sum()) + w.size * per_read
 
     def _pay_reads(self, count):
         self.totals["reads"] += int(count)
@@ -396,6 +442,7 @@ class ProgrammingRun:
     def _pay_mvms(self, count):
         self.totals["mvms"] += int(count)
         self.totals["chip_time_s"] += count * self.method.mvm_time_s
+        self.totals["chip_time_serial_s"] += count * self.method.mvm_time_s
         self.totals["energy_J"] += count * self.method.mac_energy_J * self.W.size
 
     def _verify_moments(self):
@@ -457,20 +504,8 @@ class ProgrammingRun:
                                            seed=rng.derive_seed(self.seed, "read", k))
         self.last_read[active] = read
         self.verified[active] = ok
-        n_read = int(active.sum())
-        self._pay_reads(n_read)
-        # Chip time: groups of `parallel_devices` consecutive active devices, each group's longest
-        # pulse train, then its read (after the verify delay).
-        p = m.parallel_devices
-        w = width[active]
-        groups = -(-w.size // p)
-        if w.size:
-            padded = np.zeros(groups * p)
-            padded[: w.size] = w
-            pulse_time = float(padded.reshape(groups, p).max(axis=1).sum())
-        else:
-            pulse_time = 0.0
-        self.totals["chip_time_s"] += pulse_time + groups * (self.costs["read_time_s"] + m.verify_delay_s)
+        self._pay_reads(int(active.sum()))
+        self._pay_verify_time(width, active)
         left = int((~self.verified).sum())
         self.converged = left == 0
         self.done = self.converged or k >= m.max_iterations
@@ -515,6 +550,7 @@ class ProgrammingRun:
             self.converged = self.done = True
             return self._record(devices_left=np.nan, batch_error=batch_error)
         dw = -m.learning_rate * (X.T @ err) / m.batch_size
+        self.last_update = dw
         request = self._gdp_requests(dw)
         seed = rng.derive_seed(self.seed, "programming", k + 1)
         cap = m.max_update_pulses
@@ -568,7 +604,8 @@ class DeviceProgrammingRun(ProgrammingRun):
     per entry of `targets_uS`, as the Devices tab programs its levels. The same pulse physics,
     verify reads (the device's read-time knobs, read at t = 0), costs and history as
     `ProgrammingRun`; the MVM error is NaN and the weight error is the conductances' relative
-    error ``||mean(g) - target|| / ||target||``. One-shot pulses every device at once."""
+    error ``||mean(g) - target|| / ||target||``. The devices are one row: one-shot pulses every
+    device at once, and verify's default `parallel_verify` (a row) reads them all at once."""
 
     def __init__(self, device, targets_uS, seed, method):
         self.seed = check_seed(seed)

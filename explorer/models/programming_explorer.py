@@ -46,7 +46,8 @@ class ProgrammingExplorer(DrivesCrossbar):
 
     READ_CONTROLS = ("ir_drop", "adc_bits", "adc_offset_lsb")
     XB_DEFAULTS = {"n_slices": 1, "weight_bits": 8}
-    METHOD_CONTROLS = ("method", "tolerance", "max_iterations", "gain", "learning_rate", "batch_size")
+    METHOD_CONTROLS = ("method", "tolerance", "max_iterations", "gain", "parallel_verify", "learning_rate",
+                       "batch_size")
     """The programming method's knobs shown as controls (one place to add one)."""
     METHOD_DEFAULTS = {"method": "verify", "max_iterations": 100}
     """Where this dashboard starts from other defaults than `ProgrammingMethod`'s: a method with
@@ -153,11 +154,12 @@ class ProgrammingExplorer(DrivesCrossbar):
     @serialized
     def convergence(self):
         """The run's history so far: a dict of arrays, one entry per iteration (`HISTORY_KEYS`:
-        MVM and weight error, cumulative pulses, single-device reads, MVMs, chip time in s and
-        energy in J, converged), with the run's method and whether it is done."""
+        MVM and weight error, cumulative pulses, single-device reads, MVMs, chip time in s (with
+        verify's devices at once and one at a time) and energy in J, converged), with the run's
+        method, whether it is done and how many devices verify pulses and reads at once."""
         run = self.run()
         return {**run.history, "method": run.kind, "done": run.done,
-                "max_iterations": run.method.max_iterations}
+                "max_iterations": run.method.max_iterations, "devices_at_once": run.devices_at_once}
 
     @serialized
     def devices(self, bins=80):
@@ -180,7 +182,8 @@ class ProgrammingExplorer(DrivesCrossbar):
     def comparison(self):
         """Every method run to its end on the same matrix, crossbar and seed with the current
         knobs: one row per method with its final MVM and weight error, pulses, single-device
-        reads, MVMs, chip time (s), energy (J), iterations and whether it converged."""
+        reads, MVMs, chip time (s) with verify's `parallel_verify` devices at once and one at a
+        time, energy (J), iterations, whether it converged, and the devices verified at once."""
         with lock_of(self):
             method = self.programming
             W, seed = self.weights(), derive_seed(self.seed, "programming")
@@ -191,5 +194,5 @@ class ProgrammingExplorer(DrivesCrossbar):
             run.run()
             last = {k: v[-1] for k, v in run.history.items()}
             rows.append({"method": name, **{k: last[k] for k in HISTORY_KEYS if k != "iteration"},
-                         "iterations": int(last["iteration"])})
+                         "iterations": int(last["iteration"]), "devices_at_once": run.devices_at_once})
         return rows
