@@ -357,7 +357,7 @@ def _final_accuracy(digits, epochs, seed, **settings):
 def test_sgd_falls_far_below_float_and_tiki_taka_comes_close(digits):
     """The issue's first must-show, on the strongly asymmetric preset (300 states, symmetry point at
     0.4), seeds 0 to 2, 15 epochs, the defaults (lr 0.03, lr_h 0.01, aihwkit's transfer rules).
-    Measured (`python -m explorer.study_onchip digits`, README): float SGD 96.4 % (97.2, 96.1, 95.8),
+    Measured (`python -m explorer.tools.study_onchip digits`, README): float SGD 96.4 % (97.2, 96.1, 95.8),
     in-memory SGD 19.8 % (12.8, 24.2, 22.3), TTv2 92.2 % (91.9, 92.2, 92.5). The seed spread is
     about a point for TTv2 and float, 10 for SGD: the margins hold for every seed."""
     kw = dict(device="asymmetric soft bounds, 300 states")

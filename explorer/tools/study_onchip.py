@@ -2,10 +2,10 @@
 error (5 x 5 task) per algorithm and reference offset, mean and per seed, with the pulses the
 transfers held back because of ``max_steps``.
 
-    python -m explorer.study_onchip digits --epochs 15 --offsets 0 0.2 0.5 0.8
-    python -m explorer.study_onchip five --offsets 0 0.2
-    python -m explorer.study_onchip five --set read_noise=0.02 --set up_down_d2d=0   # one change undone
-    python -m explorer.study_onchip bias     # the 5 x 5 shift toward the symmetry point, seeds 0 to 3
+    python -m explorer.tools.study_onchip digits --epochs 15 --offsets 0 0.2 0.5 0.8
+    python -m explorer.tools.study_onchip five --offsets 0 0.2
+    python -m explorer.tools.study_onchip five --set read_noise=0.02 --set up_down_d2d=0   # one change undone
+    python -m explorer.tools.study_onchip bias     # the 5 x 5 shift toward the symmetry point, seeds 0 to 3
 
 Every run is `explorer.models.onchip.OnChipTraining` at its defaults (the task's preset), changed
 only by ``--set name=value`` (as many as wanted; values parsed as Python literals)."""
@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from .models.digits import load_digits
-from .models.onchip import ALGORITHMS, OnChipTraining
+from ..models.digits import load_digits
+from ..models.onchip import ALGORITHMS, OnChipTraining
 
 TASKS = {"digits": "digits MLP", "five": "5 x 5 correlation", "bias": "5 x 5 correlation"}
 
