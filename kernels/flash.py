@@ -16,7 +16,12 @@ constant and the temperature coefficient of ``V_th`` itself is left out.
 
 All defaults (kappa 0.7, I0 = 1 uA at V_gs = V_th, v_read_gate 1 V, v_ds 0.1 V,
 g in [0.05, 10] uS, step sizes, noise, wear and retention constants) are
-illustrative choices, not Mythic's unpublished device values.
+illustrative choices, not Mythic's unpublished device values. Two magnitudes
+come from measured NOR-Flash arrays (physics reference section 7b) and set the
+fine ISPP step and the read noise: about 1 % single-cell tuning precision
+(Merrikh-Bayat et al., arXiv 1410.4781, 180 nm; sub-1 % in Guo et al., arXiv
+1611.03379, 55 nm) and about 2 % precision of a vector-matrix multiplication
+(Guo et al.). See `FINE_STEP` and `READ_NOISE`.
 """
 
 import math
@@ -45,13 +50,26 @@ V_DS = 0.1  # V
 G_MIN = 0.05  # uS
 G_MAX = 10.0  # uS
 COARSE_STEP = 0.05  # V per coarse pulse
-FINE_STEP = 5e-5  # V per fine pulse (0.05 mV)
+FINE_STEP = 1.2e-3  # V per fine pulse (1.2 mV)
+"""Fine ISPP step (V). Programming stops at the first verify that finds V_th at or above an aim
+half a step below the target, so V_th ends within about one step around the target: the verify
+tolerance is +-FINE_STEP / 2 in V_th, +-(kappa / U_T) FINE_STEP / 2 = +-1.6 % of the read current
+at 300 K. The overshoot is near-uniform over that band, a relative spread of about
+(kappa / U_T) FINE_STEP / sqrt(12), i.e. 1 %: the step is chosen for the about 1 % tuning precision
+measured on NOR-Flash arrays (Merrikh-Bayat et al. 2014; Guo et al. 2016, physics reference
+section 7b); the step itself is not from a source. The verify read is modelled noiseless (a slow,
+averaged sense; its residual noise is part of that band)."""
 FINE_MARGIN = 0.1  # V: fine pulses once V_th is within this of the target
-MEDIUM_STEP = 2e-3  # V per medium pulse, when the three-step scheme is used
-MEDIUM_MARGIN = 5e-3  # V: with a medium stage, fine pulses only within this of the target
+MEDIUM_STEP = 4e-3  # V per medium pulse, when the three-step scheme is used
+MEDIUM_MARGIN = 1e-2  # V: with a medium stage, fine pulses only within this of the target
 INJECTION_NOISE = 0.15  # relative spread of one pulse's V_th increment, fresh cell
 MAX_PULSES = 3000
-READ_NOISE = 1e-3  # relative standard deviation of the read current
+READ_NOISE = 0.017  # relative standard deviation of the read current
+"""Relative standard deviation of one inference read of the cell current. Illustrative, chosen so
+that with the 1 % tuning spread of `FINE_STEP` a 128 x 128 vector-matrix product on ideal
+converters is off by about 2 % (Guo et al. 2016, physics reference section 7b): the two add in
+quadrature, sqrt(2^2 - 1^2) = 1.7 %. It stands for what the array adds beyond tuning (subthreshold
+current noise of small cells, sensing), not for a measured read-noise figure."""
 RETENTION_MV_PER_DECADE = 0.01  # charge loss, mV of V_th per decade of time
 WEAR_RETENTION_MV_PER_DECADE = 0.2  # extra charge loss of a cell cycled ENDURANCE_SCALE times (mean)
 WEAR_RETENTION_SPREAD = 1.0  # cell-to-cell lognormal sigma of that extra loss
@@ -254,15 +272,18 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
 
     With ``medium_step > 0`` (V) a third stage sits between the two: steps of
     `medium_step` while V_th is more than `medium_margin` (V) below the aim, so
-    the fine steps only cover the last `medium_margin` (about 140 pulses per cell
-    instead of up to 2000 with the defaults of `FlashDevice`, same final precision).
+    the fine steps only cover the last `medium_margin` (with the defaults of
+    `FlashDevice` less than half the pulses of the two-step scheme, same final
+    precision).
 
     Wear is an illustrative model of "oxide wear widens the programmed
     distributions" (physics reference section 4; Mythic: endurance 1e4 to 1e5
-    P/E cycles): the step size is unchanged, its noise grows. The defaults keep
-    the 256 linearly spaced levels of [0.05, 10] uS apart on a fresh cell (the
-    top spacing is 0.4 %, 0.14 mV of V_th); with strong wear, some coarse pulses
-    also overshoot the fine window and over-program cells far past their target.
+    P/E cycles): the step size is unchanged, its noise grows. With the default
+    fine step fresh cells land with a relative spread of about 1 % (see
+    `FINE_STEP`), so of 256 linearly spaced levels of [0.05, 10] uS only the
+    lowest ones stay apart (the top spacing is 0.4 %); with strong wear, some
+    coarse pulses also overshoot the fine window and over-program cells far past
+    their target.
 
     Returns ``{"vth": V_th in V, "pulses": pulse counts (int64)}`` with the shape
     of `g_target`; a cell that did not verify within `max_pulses` keeps

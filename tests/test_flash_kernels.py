@@ -1,4 +1,4 @@
-"""Tests of kernels/flash.py: NumPy references, physics, level separation, input checks."""
+"""Tests of kernels/flash.py: NumPy references, physics, tuning precision, input checks."""
 
 import math
 
@@ -14,7 +14,7 @@ K_B = 1.380649e-23
 Q_E = 1.602176634e-19
 TEN_YEARS = 10 * 365.25 * 24 * 3600.0
 
-# A fast ISPP configuration: about 100 fine pulses per device instead of 2000.
+# An ISPP configuration off the defaults: 1 mV fine pulses, at most 300 pulses.
 FAST = dict(fine_step=1e-3, fine_margin=0.1, max_pulses=300)
 
 
@@ -27,8 +27,8 @@ def u_t(temperature_K):
 
 def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6, v_read_gate=1.0,
                   v_ds=0.1, program_temperature_K=300.0, vth_erased=None, coarse_step=0.05,
-                  fine_step=5e-5, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
-                  pe_cycles=0, max_pulses=3000, medium_step=0.0, medium_margin=5e-3):
+                  fine_step=1.2e-3, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
+                  pe_cycles=0, max_pulses=3000, medium_step=0.0, medium_margin=1e-2):
     """Plain Python ISPP with verify, one device at a time, same counter-based draws."""
     ut = u_t(program_temperature_K)
     flat = np.asarray(g_target, dtype=np.float64).ravel()
@@ -70,7 +70,7 @@ def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6,
 
 
 def numpy_read(vth, t, *, seed, temperature_K=300.0, kappa=0.7, i0=1e-6, v_read_gate=1.0, v_ds=0.1,
-               read_noise=1e-3, retention_mV_per_decade=0.01, read_noise_scale=1.0, drift_scale=1.0):
+               read_noise=0.017, retention_mV_per_decade=0.01, read_noise_scale=1.0, drift_scale=1.0):
     vth = np.asarray(vth, dtype=np.float64)
     dvth = -drift_scale * retention_mV_per_decade * 1e-3 * np.log10(1.0 + t)
     current = i0 * np.exp(kappa * (v_read_gate - (vth + dvth)) / u_t(temperature_K))
@@ -194,64 +194,101 @@ def test_temperature_changes_current_non_uniformly():
     assert np.all(g_hot[:-1] > levels[:-1])  # hotter: more subthreshold current
 
 
-# --------------------------------------------------------------------------- level separation
+# --------------------------------------------------------------------------- tuning precision
+
+TUNING_TARGET = 0.01  # single-cell tuning, Merrikh-Bayat et al. 2014 and Guo et al. 2016 (about 1 %)
+MVM_TARGET = 0.02  # 128 x 128 VMM precision, Guo et al. 2016 (about 2 %)
+FACTOR = 1.5  # "about": within a factor 1.5 either way
 
 
-def _programmed_levels(pe_cycles, per_level=200):
+def _tuned_cells(pe_cycles=0, per_level=80):
+    """Relative errors ``g / target - 1`` of `per_level` cells at each of the 256 levels, programmed
+    as `FlashDevice` programs them (three-step ISPP), as ``(256, per_level)``."""
     levels = flash.level_targets(256)
-    out = flash.program(np.repeat(levels, per_level), seed=2024, pe_cycles=pe_cycles)
-    g = flash.conductance(out["vth"]).reshape(256, per_level)
-    return levels, g, out["pulses"]
+    g = np.repeat(levels, per_level)
+    out = flash.program(g, seed=2024, pe_cycles=pe_cycles, medium_step=flash.MEDIUM_STEP)
+    assert out["pulses"].max() < 3000  # every device verified
+    return (flash.conductance(out["vth"]) / g - 1.0).reshape(256, per_level)
 
 
-def test_256_levels_separable_when_fresh_and_widened_after_wear():
-    levels, fresh, pulses = _programmed_levels(0)
-    spacing = levels[1] - levels[0]
-    assert pulses.max() < 3000  # every device verified
-    assert np.all(np.ptp(fresh, axis=1) < 0.6 * spacing)
-    assert np.all(6.0 * fresh.std(axis=1) < spacing)
-    overlaps = np.count_nonzero(fresh.max(axis=1)[:-1] >= fresh.min(axis=1)[1:])
-    assert overlaps == 0
-    assert_allclose(fresh.mean(axis=1), levels, atol=0.05 * spacing)  # centred on the targets
+def _within_band(value, se, target):
+    """`value` lies in [target / FACTOR, target * FACTOR] by more than 5 standard errors `se`."""
+    return target / FACTOR + 5.0 * se < value < target * FACTOR - 5.0 * se
 
-    _, worn, _ = _programmed_levels(1e5)
-    assert worn.std(axis=1).mean() > 1.5 * fresh.std(axis=1).mean()
-    assert np.count_nonzero(worn.max(axis=1)[:-1] >= worn.min(axis=1)[1:]) > 0
+
+def test_single_cell_tuning_is_about_one_percent_and_widens_with_wear():
+    rel = _tuned_cells()
+    n = rel.size
+    sd = rel.std()
+    # Standard error of a standard deviation: sd sqrt((kurtosis - 1) / (4 n)).
+    kurt = np.mean((rel - rel.mean()) ** 4) / sd ** 4
+    se = sd * math.sqrt((kurt - 1.0) / (4.0 * n))
+    assert _within_band(sd, se, TUNING_TARGET), (sd, se)
+    # The same relative precision at every level (subthreshold: a V_th error is a relative current error).
+    per_level = rel.std(axis=1)
+    assert per_level.min() > 0.7 * sd and per_level.max() < 1.3 * sd
+    assert abs(rel.mean()) < 0.1 * sd  # centred on the targets
+    # The verify band: a cell stops within about one fine step of V_th above its aim.
+    slope = flash.KAPPA / flash.thermal_voltage(300.0)
+    assert np.abs(rel).max() < slope * 1.6 * flash.FINE_STEP
+    worn = _tuned_cells(pe_cycles=1e5)
+    assert worn.std() > 1.5 * sd
+
+
+def test_128x128_mvm_error_is_about_two_percent():
+    from explorer.models import CrossbarModel, protocol_inputs, protocol_weights
+    from kernels.rng import derive_seed
+
+    W = protocol_weights(128, 128, derive_seed(0, "weights"))
+    X = protocol_inputs(200, 128, derive_seed(0, "inputs"))
+    xb = CrossbarModel(technology="Flash", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
+    prog = xb.program(W, seed=derive_seed(0, "programming"))
+    y, y_ideal = prog.mvm(X, 0.0, seed=derive_seed(0, "read", 0)), prog.ideal(X)
+    per_input = np.linalg.norm(y - y_ideal, axis=1) / np.linalg.norm(y_ideal, axis=1)
+    err = prog.error(X, 0.0, seed=derive_seed(0, "read", 0))
+    assert err == pytest.approx(per_input.mean(), rel=1e-12)  # the project's metric (section 12)
+    se = per_input.std(ddof=1) / math.sqrt(per_input.size)
+    assert _within_band(err, se, MVM_TARGET), (err, se)
+    # Read noise and tuning add in quadrature: without read noise the tuning spread alone remains.
+    xb.device.read_noise_scale = 0.0
+    quiet = prog.error(X, 0.0, seed=derive_seed(0, "read", 0))
+    assert _within_band(quiet, se, TUNING_TARGET), (quiet, se)
 
 
 def test_max_pulses_reaches_the_top_level():
     # The g_min level (highest V_th) needs the most pulses: about 8 coarse ones from the
-    # erased 0.70 V up to the fine window, then up to 0.1 V / 0.05 mV = 2000 fine ones.
+    # erased 0.70 V up to the fine window, then 0.05 to 0.1 V / 1.2 mV = 42 to 83 fine ones.
     for pe_cycles in (0, 1e5):
         out = flash.program(np.full(500, 0.05), seed=0, pe_cycles=pe_cycles)
         assert np.all(out["pulses"] < 3000)
     fresh = flash.program(np.full(500, 0.05), seed=0)["pulses"]
-    assert np.all(fresh > 100)  # fresh cells never jump past the fine window
+    # Fresh cells never jump past the fine window: one that did would stop after about 10 pulses.
+    assert np.all(fresh > 25)
 
 
 def test_three_step_ispp_matches_reference_and_saves_pulses():
     levels = flash.level_targets(256)
     g = np.repeat(levels[::15], 40)
-    three = flash.program(g, seed=7, medium_step=2e-3)
-    vth_ref, pulses_ref = numpy_program(g, seed=7, medium_step=2e-3)
+    three = flash.program(g, seed=7, medium_step=4e-3)
+    vth_ref, pulses_ref = numpy_program(g, seed=7, medium_step=4e-3)
     assert_array_equal(three["pulses"], pulses_ref)
     assert_allclose(three["vth"], vth_ref, rtol=0, atol=1e-12)
     two = flash.program(g, seed=7)
     # Same precision (the last steps are the same fine ones), far fewer pulses.
     target_vth = flash.vth_for_conductance(g)
     err3, err2 = three["vth"] - target_vth, two["vth"] - target_vth
-    assert np.abs(err3).max() < 1e-4 and np.abs(err2).max() < 1e-4  # within two fine steps
+    assert np.abs(err3).max() < 2.4e-3 and np.abs(err2).max() < 2.4e-3  # within two fine steps
     assert err3.std() == pytest.approx(err2.std(), rel=0.2)
-    assert three["pulses"].mean() < two["pulses"].mean() / 10
+    assert three["pulses"].mean() < two["pulses"].mean() / 2
     with pytest.raises(ValueError, match="medium_step must lie in"):
-        flash.program(g, seed=7, medium_step=6e-3)
+        flash.program(g, seed=7, medium_step=0.012)
 
 
 def test_negligible_drift():
     levels = flash.level_targets(256)
     vth = flash.program(np.repeat(levels, 20), seed=3)["vth"]
-    g_1s = flash.read(vth, 1.0, seed=4).reshape(256, 20).mean(axis=1)
-    g_10y = flash.read(vth, TEN_YEARS, seed=5).reshape(256, 20).mean(axis=1)
+    g_1s = flash.read(vth, 1.0, seed=4, read_noise_scale=0.0).reshape(256, 20).mean(axis=1)
+    g_10y = flash.read(vth, TEN_YEARS, seed=5, read_noise_scale=0.0).reshape(256, 20).mean(axis=1)
     assert np.all(np.abs(g_10y / g_1s - 1.0) < 0.01)
     assert abs(g_10y.mean() / g_1s.mean() - 1.0) < 0.01
     assert g_10y.mean() > g_1s.mean()  # charge loss lowers V_th: more current

@@ -456,9 +456,9 @@ class FlashDevice(Device):
     pe_cycles = param.Integer(0, bounds=(0, 10**6), doc=(
         "Program/erase cycles so far: oxide wear widens the programmed distributions and makes cycled "
         "cells lose charge faster, unevenly (`kernels.flash.wear_retention_rates`)."))
-    ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0049), doc=(
-        "Medium ISPP step (V) between the 50 mV coarse and 0.05 mV fine steps; 0 for the "
-        "two-step scheme (about 15x more pulses, same precision)."))
+    ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0099), doc=(
+        "Medium ISPP step (V) between the 50 mV coarse and 1.2 mV fine steps; 0 for the "
+        "two-step scheme (about twice the pulses, same precision)."))
 
     def _flash_kw(self):
         return dict(kappa=self.kappa)
