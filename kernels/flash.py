@@ -25,6 +25,7 @@ fine ISPP step and the read noise: about 1 % single-cell tuning precision
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
@@ -73,6 +74,27 @@ current noise of small cells, sensing), not for a measured read-noise figure."""
 RETENTION_MV_PER_DECADE = 0.01  # charge loss, mV of V_th per decade of time
 WEAR_RETENTION_MV_PER_DECADE = 0.2  # extra charge loss of a cell cycled ENDURANCE_SCALE times (mean)
 WEAR_RETENTION_SPREAD = 1.0  # cell-to-cell lognormal sigma of that extra loss
+
+# Read disturb (pass-voltage stress; see `read_disturb`). Illustrative, not fitted.
+DISTURB_HEADROOM = 0.3
+"""V (illustrative): the V_th that pass-voltage stress drives cells toward lies this far above the
+V_th of the g_max level."""
+DISTURB_CEILING_VTH = 1.0 + DISTURB_HEADROOM
+"""That ceiling (V) at the module's defaults (the g_max level sits at V_th = 1.0 V)."""
+DISTURB_STRESS_TO_SATURATE = 2e10
+"""Unselected row reads per unit of the saturating exponent (1 / rate). Illustrative, chosen so that
+arrays with 128 cells per bit line lose accuracy within about 1e6 to 1e7 inference reads."""
+DISTURB_SPREAD = 0.5
+"""Cell-to-cell spread of the disturb rate: lognormal sigma of a susceptibility of mean 1.
+Illustrative."""
+CELLS_PER_BITLINE = 128
+"""Cells sharing a bit line (rows of one column segment) by default. Illustrative."""
+MAX_CELLS_PER_BITLINE = 4096
+_MAX_READS = 10**15
+
+DisturbRecord = namedtuple("DisturbRecord", ("events", "rate", "ceiling"))
+"""The read-disturb kernel's scalars: unselected row reads per cell (float), rate per such read at
+susceptibility 1, ceiling V_th (V)."""
 
 _V_LIMIT = 5.0  # |V_th|, |V_gs| bound: keeps exp() finite at 200 K
 _PULSE_HEADROOM = 1.2  # max_pulses must exceed the noiseless count by this factor
@@ -157,6 +179,30 @@ def _read_parallel(vth, out, noise, slope, g0, v_gate, seed):
     key = rng.stream_key(seed, rng.STREAM_READ)
     for i in prange(vth.size):
         _read_one(i, vth, out, noise, slope, g0, v_gate, key)
+
+
+@njit(**INLINE_JIT)
+def _disturbed_shift(vth, shift, m, rec):
+    """One cell's shift (V) after `rec.events` unselected row reads (see `read_disturb`)."""
+    head = rec.ceiling - vth - shift
+    k = rec.rate * m
+    if rec.events <= 0.0 or head <= 0.0:  # not stressed, or already at the ceiling
+        return shift
+    if k >= 1.0:
+        return shift + head
+    return shift - head * np.expm1(rec.events * np.log1p(-k))
+
+
+@njit(**JIT)
+def _disturb_serial(vth, shift, m, out, rec):
+    for i in range(vth.size):
+        out[i] = _disturbed_shift(vth[i], shift[i], m[i], rec)
+
+
+@njit(**PARALLEL_JIT)
+def _disturb_parallel(vth, shift, m, out, rec):
+    for i in prange(vth.size):
+        out[i] = _disturbed_shift(vth[i], shift[i], m[i], rec)
 
 
 @njit(**JIT)
@@ -377,9 +423,19 @@ def _cell_shifted(vth, t, cell_rates, drift_scale):
     return _check_vth(vth - rates * (drift_scale * 1e-3 * math.log10(1.0 + t)))  # still within the V_th bound
 
 
+def _disturbed(vth, disturb_vth):
+    """`vth` raised by each cell's read-disturb shift (V), or `vth` itself without shifts."""
+    if disturb_vth is None:
+        return vth
+    shift = in_range(disturb_vth, 0.0, 2.0 * _V_LIMIT, "disturb_vth", " V")
+    if shift.shape != np.shape(vth):
+        raise ValueError(f"disturb_vth must have the shape of vth {np.shape(vth)}, got {shift.shape}")
+    return _check_vth(vth + shift)
+
+
 def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
          v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-         read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None):
+         read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
     """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
 
     Charge loss lowers V_th by ``drift_scale * retention_mV_per_decade * 1e-3 *
@@ -389,7 +445,8 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     deviation ``read_noise * read_noise_scale`` (stream STREAM_READ) and is
     returned as ``I / v_ds`` in uS (physics reference section 4). Cycled cells lose charge
     faster: ``cell_retention_mV_per_decade`` (per cell, `wear_retention_rates`) lowers each
-    V_th by a further ``drift_scale * rate * 1e-3 * log10(1 + t)`` V.
+    V_th by a further ``drift_scale * rate * 1e-3 * log10(1 + t)`` V. ``disturb_vth`` (V, per
+    cell, `read_disturb`) raises each V_th by the read disturb accumulated so far.
     """
     seed = check_seed(seed)
     u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
@@ -397,7 +454,8 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     dvth = _retention_shift(t, retention_mV_per_decade, drift_scale)
-    vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
+    vth = _disturbed(_check_vth(vth), disturb_vth)
+    vth = _cell_shifted(vth, check_time(t), cell_retention_mV_per_decade, drift_scale)
     flat = np.ascontiguousarray(vth).ravel()
     out = np.empty_like(flat)
     kernel = pick("flash.read", flat.size)
@@ -426,23 +484,75 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
 
 def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
                  v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-                 read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None):
+                 read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
     The mean is the noiseless conductance of `read` (retention shift, U_T at
     `temperature_K`), the standard deviation ``read_noise read_noise_scale`` times
-    it; used by the crossbar's variance identity (physics reference section 10).
+    it; used by the crossbar's variance identity (physics reference section 10). ``disturb_vth``
+    as for `read`.
     """
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     # The retention shift lowers V_th, i.e. raises the effective gate overdrive.
     gate = v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
+    vth = _disturbed(_check_vth(vth), disturb_vth)
     if cell_retention_mV_per_decade is not None:
         vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
     mean = conductance(vth, temperature_K=temperature_K, kappa=kappa, i0=i0, v_read_gate=gate, v_ds=v_ds)
     return mean, mean * (read_noise * read_noise_scale)
 
 
+def read_disturb(vth, shift, n_reads, *, cells_per_bitline=CELLS_PER_BITLINE, ceiling_vth=DISTURB_CEILING_VTH,
+                 stress_to_saturate=DISTURB_STRESS_TO_SATURATE, susceptibility=None):
+    """V_th shift (V, >= 0) of each cell after `n_reads` more inference reads of its array, from
+    shifts `shift` (V) of cells programmed to `vth` (V).
+
+    Read disturb from pass voltages (physics reference section 4; seed section 5.2): while one
+    row is read, the word lines of the other rows sharing its bit lines carry a pass voltage that
+    injects a little charge into their floating gates by weak tunnelling and raises their V_th.
+    An inference read reads each of the `cells_per_bitline` rows of a column once, so a cell is
+    unselected on (cells_per_bitline - 1) / cells_per_bitline of the row reads: ``S = n_reads
+    (cells_per_bitline - 1)`` stress events. Fewer cells per bit line (a partitioned array) is
+    the mitigation. Each event moves V_th a share ``k = m / stress_to_saturate`` of its remaining
+    distance to a ceiling: the injection weakens as the floating gate charges, so the shift
+    saturates, and the cells of lowest V_th (highest current), under the largest field, move most
+    (read disturb in Flash shifts the erased, lowest-V_th cells most: Cai et al., DSN 2015, the
+    seed's reference 36). Closed form:
+
+        shift_n = shift_0 + (ceiling_vth - vth - shift_0) (1 - (1 - k)^S).
+
+    ``m`` is each cell's `susceptibility` (default 1; `FlashDevice` draws it lognormal,
+    `DISTURB_SPREAD`). The law's form follows the sources qualitatively; `ceiling_vth`,
+    `stress_to_saturate`, the spread and the default `cells_per_bitline` are illustrative, not
+    fitted (see the module's constants). Cells at or above the ceiling do not move. `n_reads` an
+    integer in [0, 1e15], `cells_per_bitline` in [1, 4096]. Returns the new shifts with the shape
+    of `vth`.
+    """
+    vth = _check_vth(vth)
+    shift = in_range(shift, 0.0, 2.0 * _V_LIMIT, "shift", " V")
+    if shift.shape != vth.shape:
+        raise ValueError(f"shift must have the shape of vth {vth.shape}, got {shift.shape}")
+    n_reads = positive_int(n_reads, "n_reads", 0, _MAX_READS)
+    cells_per_bitline = positive_int(cells_per_bitline, "cells_per_bitline", 1, MAX_CELLS_PER_BITLINE)
+    ceiling_vth = scalar_in_range(ceiling_vth, -_V_LIMIT, _V_LIMIT, "ceiling_vth", " V")
+    stress_to_saturate = scalar_in_range(stress_to_saturate, 1.0, 1e30, "stress_to_saturate")
+    if susceptibility is None:
+        m = np.ones(vth.size)
+    else:
+        m = in_range(susceptibility, 0.0, 1e6, "susceptibility")
+        if m.shape != vth.shape:
+            raise ValueError(f"susceptibility must have the shape of vth {vth.shape}, got {m.shape}")
+        m = np.ascontiguousarray(m).ravel()
+    rec = DisturbRecord(float(n_reads) * float(cells_per_bitline - 1), 1.0 / stress_to_saturate, ceiling_vth)
+    flat_vth = np.ascontiguousarray(vth).ravel()
+    out = np.empty_like(flat_vth)
+    kernel = pick("flash.disturb", flat_vth.size)
+    kernel(flat_vth, np.ascontiguousarray(shift).ravel(), m, out, rec)
+    return out.reshape(vth.shape)
+
+
 register_twins("flash.program", _program_serial, _program_parallel)
 register_twins("flash.read", _read_serial, _read_parallel)
 register_twins("flash.iv", _iv_serial, _iv_parallel)
+register_twins("flash.disturb", _disturb_serial, _disturb_parallel)

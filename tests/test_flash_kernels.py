@@ -301,6 +301,94 @@ def test_level_targets():
     assert_allclose(np.diff(t), (5.0 - 0.1) / 255)
 
 
+# --------------------------------------------------------------------------- read disturb
+
+
+def numpy_disturb(vth, shift, n_reads, cells_per_bitline, ceiling, stress_to_saturate, m=None):
+    """Row read by row read: at each inference read a cell is unselected on every row read but its
+    own, and each such read moves V_th a share k m of its distance to the ceiling."""
+    vth, d = np.asarray(vth, dtype=float), np.array(shift, dtype=float)
+    k = np.minimum((1.0 if m is None else np.asarray(m)) / stress_to_saturate, 1.0)
+    for _ in range(n_reads):
+        for row in range(cells_per_bitline):
+            unselected = row != 0  # one of the bit line's rows is the cell's own
+            if unselected:
+                d = d + k * np.maximum(ceiling - vth - d, 0.0)
+    return d
+
+
+def test_read_disturb_matches_a_row_read_loop():
+    vth = flash.vth_for_conductance(np.linspace(0.05, 10.0, 12))
+    m = np.linspace(0.2, 3.0, 12)
+    start = np.linspace(0.0, 0.05, 12)
+    for n_reads, cells in ((7, 16), (40, 3), (1, 1)):
+        out = flash.read_disturb(vth, start, n_reads, cells_per_bitline=cells, stress_to_saturate=50.0,
+                                 susceptibility=m)
+        assert_allclose(out, numpy_disturb(vth, start, n_reads, cells, flash.DISTURB_CEILING_VTH, 50.0, m),
+                        rtol=1e-10, atol=1e-15)
+    # a cell at or above the ceiling does not move; a rate above 1 lands on the ceiling at once
+    high = np.array([flash.DISTURB_CEILING_VTH + 0.01])
+    assert flash.read_disturb(high, np.zeros(1), 10**6)[0] == 0.0
+    assert_allclose(flash.read_disturb(vth, np.zeros(12), 1, cells_per_bitline=2, stress_to_saturate=1.0),
+                    flash.DISTURB_CEILING_VTH - vth, rtol=1e-12)
+
+
+def test_read_disturb_grows_with_reads_and_cells_per_bitline_and_saturates():
+    vth = flash.vth_for_conductance(flash.level_targets(16))
+    zero = np.zeros_like(vth)
+    reads = [0, 10**3, 10**5, 10**6, 10**7, 10**9, 10**12]
+    shifts = np.array([flash.read_disturb(vth, zero, n) for n in reads])
+    assert np.all(shifts[0] == 0.0)
+    assert np.all(np.diff(shifts, axis=0) > 0.0)      # more reads, more shift
+    head = flash.DISTURB_CEILING_VTH - vth
+    assert_allclose(shifts[-1], head, rtol=1e-6)      # saturates at the ceiling
+    # The lowest-V_th (highest-current) cells, with the most headroom, move most.
+    assert np.all(np.diff(shifts[3]) > 0.0)           # levels run from g_min (highest V_th) up
+    # Per inference read a cell is stressed cells_per_bitline - 1 times: well before saturation the
+    # shift is proportional to it, and a lone cell on its bit line is never disturbed.
+    by_cells = {n: flash.read_disturb(vth, zero, 10**5, cells_per_bitline=n) for n in (1, 2, 16, 128, 1024)}
+    assert np.all(by_cells[1] == 0.0)
+    for n in (16, 128, 1024):
+        assert_allclose(by_cells[n] / by_cells[2], n - 1, rtol=0.01)
+    # The same stress in two steps as in one (the state carries the history).
+    half = flash.read_disturb(vth, zero, 5 * 10**5, cells_per_bitline=64)
+    assert_allclose(flash.read_disturb(vth, half, 5 * 10**5, cells_per_bitline=64),
+                    flash.read_disturb(vth, zero, 10**6, cells_per_bitline=64), rtol=1e-9)
+
+
+def test_read_disturb_lowers_the_read_current_by_the_subthreshold_law():
+    vth = flash.vth_for_conductance(np.array([0.5, 2.0, 8.0]))
+    shift = flash.read_disturb(vth, np.zeros(3), 10**6)
+    g0 = flash.read_moments(vth, 1.0)[0]
+    g1 = flash.read_moments(vth, 1.0, disturb_vth=shift)[0]
+    assert_allclose(g1 / g0, np.exp(-flash.KAPPA * shift / flash.thermal_voltage(300.0)), rtol=1e-9)
+    noisy = flash.read(vth, 1.0, seed=3, disturb_vth=shift)
+    assert_allclose(noisy, flash.read(vth + shift, 1.0, seed=3), rtol=1e-12)
+
+
+def test_a_flash_array_is_disturbed_by_reads_and_restored_by_set_reads():
+    from explorer.models.devices import DeviceModel
+
+    dev = DeviceModel("Flash", cells_per_bitline=64)
+    arr = dev.program(np.linspace(0.5, 9.5, 200), seed=1)
+    fresh = arr.read_moments(3600.0)[0]
+    arr.apply_reads(10**6)
+    once = arr.read_moments(3600.0)[0]
+    assert np.all(once < fresh)
+    arr.apply_reads(10**6)
+    twice = arr.read_moments(3600.0)[0]
+    assert np.all(twice < once) and arr.reads == 2 * 10**6
+    arr.set_reads(2 * 10**6)
+    assert_allclose(arr.read_moments(3600.0)[0], twice, rtol=1e-12)
+    arr.set_reads(0)
+    assert_array_equal(arr.read_moments(3600.0)[0], fresh)
+    # cells differ in susceptibility (lognormal, mean 1)
+    m = arr.state["susceptibility"]
+    assert abs(np.log(m).std() - flash.DISTURB_SPREAD) < 5 * flash.DISTURB_SPREAD / np.sqrt(2 * m.size)
+    with pytest.raises(ValueError, match="polarity"):
+        arr.apply_reads(10, polarity="bipolar")
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -355,6 +443,19 @@ G = np.array([1.0, 2.0])
     (lambda: flash.level_targets(16.0), "n_levels"),
     (lambda: flash.level_targets(True), "n_levels"),
     (lambda: flash.thermal_voltage(500.0), "temperature_K"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), -1), "n_reads"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 2.5), "n_reads"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(2), 10), "shift"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.array([-0.1]), 10), "shift"),
+    (lambda: flash.read_disturb(np.array([np.nan]), np.zeros(1), 10), "vth"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=0), "cells_per_bitline"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=5000), "cells_per_bitline"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, stress_to_saturate=0.5), "stress_to_saturate"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, ceiling_vth=np.nan), "ceiling_vth"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.ones(3)), "susceptibility"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.array([-1.0])), "susceptibility"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, disturb_vth=np.zeros(2)), "disturb_vth"),
+    (lambda: flash.read_moments(np.array([1.0]), 1.0, disturb_vth=np.array([-1.0])), "disturb_vth"),
 ])
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=match):

@@ -103,6 +103,29 @@ def test_flash_wear_costs_accuracy_at_long_retention():
     assert DeviceModel("Flash").program(np.full(3, 1.0), seed=0).state.get("wear_rate") is None
 
 
+FLASH_READS = np.array([0, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7, 10**8, 3 * 10**8, 10**9])
+
+
+def test_flash_read_disturb_costs_accuracy_and_shorter_bitlines_extend_the_reads():
+    long_, short = (deployment.accuracy_vs_flash_reads(FLASH_READS, cells_per_bitline=n, chips=4, seed=0, **ENCODING)
+                    for n in (128, 16))
+    # Same chips before any read: the bit-line length only enters through the reads.
+    assert np.array_equal(long_["per_chip"][:, 0], short["per_chip"][:, 0])
+    # 128 cells per bit line: after 1e8 reads the mean is below the fresh one beyond both intervals.
+    i8 = int(np.nonzero(FLASH_READS == 10**8)[0][0])
+    assert long_["mean"][i8] + long_["ci95"][i8] < long_["mean"][0] - long_["ci95"][0]
+    # 16 cells per bit line see 15 instead of 127 stress events per read: 2 points are lost later,
+    # by about 127 / 15 = 8.5 (more than 4x, the log-interpolation between counts allowing).
+    n_long = deployment.reads_before_loss(FLASH_READS, long_["mean"], 0.02)
+    n_short = deployment.reads_before_loss(FLASH_READS, short["mean"], 0.02)
+    assert n_long is not None and n_short is not None
+    assert 1e5 < n_long < 1e8
+    assert n_short > 4 * n_long
+    # At 1e7 reads the short bit lines keep the accuracy the long ones have lost, beyond both intervals.
+    i7 = int(np.nonzero(FLASH_READS == 10**7)[0][0])
+    assert long_["mean"][i7] + long_["ci95"][i7] < short["mean"][i7] - short["ci95"][i7]
+
+
 def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash():
     c = deployment.technology_comparison([3600.0, YEAR], chips=6, seed=0, **ENCODING)
     assert list(c) == list(TECHNOLOGIES)
@@ -117,6 +140,9 @@ def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash
     (lambda: deployment.accuracy_vs_reads([0, 10], polarity="both"), "polarity"),
     (lambda: deployment.accuracy_vs_reads([0, 10], chips=0), "chips"),
     (lambda: deployment.accuracy_vs_cycles([10, 5], [1.0]), "cycles"),
+    (lambda: deployment.accuracy_vs_flash_reads([10, 5]), "reads"),
+    (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=0), "cells_per_bitline"),
+    (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=8.5), "cells_per_bitline"),
     (lambda: deployment.accuracy_vs_cycles([10], [0.0]), "times_s"),
     (lambda: deployment.technology_comparison([1.0], technologies=["DRAM"]), "technologies"),
 ])
