@@ -202,3 +202,30 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     assert all(np.array_equal(a, b) for a, b in zip(view.model.network().W, expected.W))
     assert view.model.pending_training() is None
     assert pn.state.cache["explorer-reliability-trained-networks"]   # shared with the server's other sessions
+
+
+def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():
+    import panel as pn
+    from bokeh.document import Document
+
+    from explorer.views import ReliabilityView
+
+    view = ReliabilityView()
+    view.model.chips = 3
+    pn.panel(view).get_root(Document())
+    assert not view.widgets()["cells_per_bitline"].visible   # hidden with the other studies
+    view.model.study = "Flash read disturb"
+    name = "Flash read disturb: accuracy versus reads"
+    assert name in view._showing and "Read disturb: conductances" not in view._showing
+    assert view.widgets()["cells_per_bitline"].visible and not view.widgets()["read_voltage"].visible
+    assert view._plots[name][0].figure.title.text.startswith("Flash, 128 cells per bit line: 2% loss after")
+    view.model.cells_per_bitline = 16
+    plot = view._plots[name][0]
+    assert plot.figure.title.text.startswith("Flash, 16 cells per bit line: 2% loss after")
+    assert "(128 cells: " in plot.figure.title.text
+    r = view.model.flash_reads()
+    assert sorted(r) == [16, 128]
+    assert r[128]["survives"] is not None
+    assert r[16]["survives"] is None or r[16]["survives"] > 4 * r[128]["survives"]
+    chosen, default = plot.sources["chosen"].data["y"], plot.sources["default"].data["y"]
+    assert np.array_equal(chosen, r[16]["mean"]) and np.array_equal(default, r[128]["mean"])
