@@ -1,9 +1,10 @@
-"""NOR Flash in the subthreshold regime: ISPP programming, read, I-V curves.
+"""NOR Flash in the subthreshold regime: ISPP programming, read, read disturb, I-V curves.
 
 Physics reference section 4 (Mythic's analog compute-in-memory: 8 bits, i.e.
 256 levels, per cell; little drift; endurance 1e4 to 1e5 program/erase cycles,
 oxide wear widens the programmed distributions; strong temperature dependence
-of the subthreshold current). The cell current is
+of the subthreshold current; read disturb from pass voltages on unselected word
+lines). The cell current is
 
     I_ds = I0 exp(kappa (V_gs - V_th) / U_T),    U_T = k T / q  (25.85 mV at 300 K)
 
@@ -15,7 +16,7 @@ level-dependent current because ``ln(I / I0)`` scales as ``1 / T``. I0 is held
 constant and the temperature coefficient of ``V_th`` itself is left out.
 
 All defaults (kappa 0.7, I0 = 1 uA at V_gs = V_th, v_read_gate 1 V, v_ds 0.1 V,
-g in [0.05, 10] uS, step sizes, noise, wear and retention constants) are
+g in [0.05, 10] uS, step sizes, noise, wear, retention and read-disturb constants) are
 illustrative choices, not Mythic's unpublished device values. Two magnitudes
 come from measured NOR-Flash arrays (physics reference section 7b) and set the
 fine ISPP step and the read noise: about 1 % single-cell tuning precision
