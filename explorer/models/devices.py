@@ -443,13 +443,16 @@ class RRAMDevice(Device):
 class FlashDevice(Device):
     """NOR Flash cell in subthreshold, ``I = I0 exp(kappa (Vgs - Vth) / U_T)``, programmed
     by incremental-step pulses with verify, coarse, medium then fine (physics reference section 4; Mythic:
-    256 levels per cell, endurance 1e4 to 1e5 cycles). The weight is the read current,
-    shown as conductance ``I / V_ds``.
+    256 levels per cell, endurance 1e4 to 1e5 cycles), to about 1 % with 1.7 % read noise (the
+    tuning and vector-matrix precision of measured arrays, section 7b; `kernels.flash.FINE_STEP`,
+    `READ_NOISE`). The weight is the read current, shown as conductance ``I / V_ds``. Reads
+    disturb the unselected cells of a bit line (`read_disturb`, `cells_per_bitline`).
     """
 
     technology = "Flash"
     read_knobs = ("drift_scale", "read_noise_scale", "temperature_K")
-    source = "Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4"
+    source = ("Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4; "
+              "precision after Merrikh-Bayat et al. 2014 and Guo et al. 2016 (section 7b)")
 
     g_min = param.Number(0.05, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
