@@ -77,12 +77,16 @@ def tab_controls(tab):
         kind = _kind(widget)
         label = list(widget.options)[0] if isinstance(widget, pn.widgets.CheckBoxGroup) else widget.label
         query = ""
-        if widget.disabled:             # find the value of the view's ENABLED_BY setting that enables it
-            setting = view.ENABLED_BY
+        # A control disabled (hidden) at the defaults: find the value of the view's ENABLED_BY
+        # (SHOWN_BY) setting that enables (shows) it.
+        for setting, idle in ((getattr(view, "ENABLED_BY", None), lambda: widget.disabled),
+                              (getattr(view, "SHOWN_BY", None), lambda: not widget.visible)):
+            if setting is None or not idle():
+                continue
             default = getattr(view.model, setting)
             for value in view.model.param[setting].objects:
                 setattr(view.model, setting, value)
-                if not widget.disabled:
+                if not idle():
                     query = f"{prefix}.{setting}={urllib.parse.quote(str(value))}"
                     break
             setattr(view.model, setting, default)

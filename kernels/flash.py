@@ -1,9 +1,10 @@
-"""NOR Flash in the subthreshold regime: ISPP programming, read, I-V curves.
+"""NOR Flash in the subthreshold regime: ISPP programming, read, read disturb, I-V curves.
 
 Physics reference section 4 (Mythic's analog compute-in-memory: 8 bits, i.e.
 256 levels, per cell; little drift; endurance 1e4 to 1e5 program/erase cycles,
 oxide wear widens the programmed distributions; strong temperature dependence
-of the subthreshold current). The cell current is
+of the subthreshold current; read disturb from pass voltages on unselected word
+lines). The cell current is
 
     I_ds = I0 exp(kappa (V_gs - V_th) / U_T),    U_T = k T / q  (25.85 mV at 300 K)
 
@@ -15,11 +16,17 @@ level-dependent current because ``ln(I / I0)`` scales as ``1 / T``. I0 is held
 constant and the temperature coefficient of ``V_th`` itself is left out.
 
 All defaults (kappa 0.7, I0 = 1 uA at V_gs = V_th, v_read_gate 1 V, v_ds 0.1 V,
-g in [0.05, 10] uS, step sizes, noise, wear and retention constants) are
-illustrative choices, not Mythic's unpublished device values.
+g in [0.05, 10] uS, step sizes, noise, wear, retention and read-disturb constants) are
+illustrative choices, not Mythic's unpublished device values. Two magnitudes
+come from measured NOR-Flash arrays (physics reference section 7b) and set the
+fine ISPP step and the read noise: about 1 % single-cell tuning precision
+(Merrikh-Bayat et al., arXiv 1410.4781, 180 nm; sub-1 % in Guo et al., arXiv
+1611.03379, 55 nm) and about 2 % precision of a vector-matrix multiplication
+(Guo et al.). See `FINE_STEP` and `READ_NOISE`.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
@@ -45,16 +52,50 @@ V_DS = 0.1  # V
 G_MIN = 0.05  # uS
 G_MAX = 10.0  # uS
 COARSE_STEP = 0.05  # V per coarse pulse
-FINE_STEP = 5e-5  # V per fine pulse (0.05 mV)
+FINE_STEP = 1.2e-3  # V per fine pulse (1.2 mV)
+"""Fine ISPP step (V). Programming stops at the first verify that finds V_th at or above an aim
+half a step below the target, so V_th ends within about one step around the target: the verify
+tolerance is +-FINE_STEP / 2 in V_th, +-(kappa / U_T) FINE_STEP / 2 = +-1.6 % of the read current
+at 300 K. The overshoot is near-uniform over that band, a relative spread of about
+(kappa / U_T) FINE_STEP / sqrt(12), i.e. 1 %: the step is chosen for the about 1 % tuning precision
+measured on NOR-Flash arrays (Merrikh-Bayat et al. 2014; Guo et al. 2016, physics reference
+section 7b); the step itself is not from a source. The verify read is modelled noiseless (a slow,
+averaged sense; its residual noise is part of that band)."""
 FINE_MARGIN = 0.1  # V: fine pulses once V_th is within this of the target
-MEDIUM_STEP = 2e-3  # V per medium pulse, when the three-step scheme is used
-MEDIUM_MARGIN = 5e-3  # V: with a medium stage, fine pulses only within this of the target
+MEDIUM_STEP = 4e-3  # V per medium pulse, when the three-step scheme is used
+MEDIUM_MARGIN = 1e-2  # V: with a medium stage, fine pulses only within this of the target
 INJECTION_NOISE = 0.15  # relative spread of one pulse's V_th increment, fresh cell
 MAX_PULSES = 3000
-READ_NOISE = 1e-3  # relative standard deviation of the read current
+READ_NOISE = 0.017  # relative standard deviation of the read current
+"""Relative standard deviation of one inference read of the cell current. Illustrative, chosen so
+that with the 1 % tuning spread of `FINE_STEP` a 128 x 128 vector-matrix product on ideal
+converters is off by about 2 % (Guo et al. 2016, physics reference section 7b): the two add in
+quadrature, sqrt(2^2 - 1^2) = 1.7 %. It stands for what the array adds beyond tuning (subthreshold
+current noise of small cells, sensing), not for a measured read-noise figure."""
 RETENTION_MV_PER_DECADE = 0.01  # charge loss, mV of V_th per decade of time
 WEAR_RETENTION_MV_PER_DECADE = 0.2  # extra charge loss of a cell cycled ENDURANCE_SCALE times (mean)
 WEAR_RETENTION_SPREAD = 1.0  # cell-to-cell lognormal sigma of that extra loss
+
+# Read disturb (pass-voltage stress; see `read_disturb`). Illustrative, not fitted.
+DISTURB_HEADROOM = 0.3
+"""V (illustrative): the V_th that pass-voltage stress drives cells toward lies this far above the
+V_th of the g_max level."""
+DISTURB_CEILING_VTH = 1.0 + DISTURB_HEADROOM
+"""That ceiling (V) at the module's defaults (the g_max level sits at V_th = 1.0 V)."""
+DISTURB_STRESS_TO_SATURATE = 2e10
+"""Unselected row reads per unit of the saturating exponent (1 / rate). Illustrative, chosen so that
+arrays with 128 cells per bit line lose accuracy within about 1e6 to 1e7 inference reads."""
+DISTURB_SPREAD = 0.5
+"""Cell-to-cell spread of the disturb rate: lognormal sigma of a susceptibility of mean 1.
+Illustrative."""
+CELLS_PER_BITLINE = 128
+"""Cells sharing a bit line (rows of one column segment) by default. Illustrative."""
+MAX_CELLS_PER_BITLINE = 4096
+_MAX_READS = 10**15
+
+DisturbRecord = namedtuple("DisturbRecord", ("events", "rate", "ceiling"))
+"""The read-disturb kernel's scalars: unselected row reads per cell (float), rate per such read at
+susceptibility 1, ceiling V_th (V)."""
 
 _V_LIMIT = 5.0  # |V_th|, |V_gs| bound: keeps exp() finite at 200 K
 _PULSE_HEADROOM = 1.2  # max_pulses must exceed the noiseless count by this factor
@@ -139,6 +180,30 @@ def _read_parallel(vth, out, noise, slope, g0, v_gate, seed):
     key = rng.stream_key(seed, rng.STREAM_READ)
     for i in prange(vth.size):
         _read_one(i, vth, out, noise, slope, g0, v_gate, key)
+
+
+@njit(**INLINE_JIT)
+def _disturbed_shift(vth, shift, m, rec):
+    """One cell's shift (V) after `rec.events` unselected row reads (see `read_disturb`)."""
+    head = rec.ceiling - vth - shift
+    k = rec.rate * m
+    if rec.events <= 0.0 or head <= 0.0:  # not stressed, or already at the ceiling
+        return shift
+    if k >= 1.0:
+        return shift + head
+    return shift - head * np.expm1(rec.events * np.log1p(-k))
+
+
+@njit(**JIT)
+def _disturb_serial(vth, shift, m, out, rec):
+    for i in range(vth.size):
+        out[i] = _disturbed_shift(vth[i], shift[i], m[i], rec)
+
+
+@njit(**PARALLEL_JIT)
+def _disturb_parallel(vth, shift, m, out, rec):
+    for i in prange(vth.size):
+        out[i] = _disturbed_shift(vth[i], shift[i], m[i], rec)
 
 
 @njit(**JIT)
@@ -254,15 +319,18 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
 
     With ``medium_step > 0`` (V) a third stage sits between the two: steps of
     `medium_step` while V_th is more than `medium_margin` (V) below the aim, so
-    the fine steps only cover the last `medium_margin` (about 140 pulses per cell
-    instead of up to 2000 with the defaults of `FlashDevice`, same final precision).
+    the fine steps only cover the last `medium_margin` (with the defaults of
+    `FlashDevice` less than half the pulses of the two-step scheme, same final
+    precision).
 
     Wear is an illustrative model of "oxide wear widens the programmed
     distributions" (physics reference section 4; Mythic: endurance 1e4 to 1e5
-    P/E cycles): the step size is unchanged, its noise grows. The defaults keep
-    the 256 linearly spaced levels of [0.05, 10] uS apart on a fresh cell (the
-    top spacing is 0.4 %, 0.14 mV of V_th); with strong wear, some coarse pulses
-    also overshoot the fine window and over-program cells far past their target.
+    P/E cycles): the step size is unchanged, its noise grows. With the default
+    fine step fresh cells land with a relative spread of about 1 % (see
+    `FINE_STEP`), so of 256 linearly spaced levels of [0.05, 10] uS only the
+    lowest ones stay apart (the top spacing is 0.4 %); with strong wear, some
+    coarse pulses also overshoot the fine window and over-program cells far past
+    their target.
 
     Returns ``{"vth": V_th in V, "pulses": pulse counts (int64)}`` with the shape
     of `g_target`; a cell that did not verify within `max_pulses` keeps
@@ -356,9 +424,19 @@ def _cell_shifted(vth, t, cell_rates, drift_scale):
     return _check_vth(vth - rates * (drift_scale * 1e-3 * math.log10(1.0 + t)))  # still within the V_th bound
 
 
+def _disturbed(vth, disturb_vth):
+    """`vth` raised by each cell's read-disturb shift (V), or `vth` itself without shifts."""
+    if disturb_vth is None:
+        return vth
+    shift = in_range(disturb_vth, 0.0, 2.0 * _V_LIMIT, "disturb_vth", " V")
+    if shift.shape != np.shape(vth):
+        raise ValueError(f"disturb_vth must have the shape of vth {np.shape(vth)}, got {shift.shape}")
+    return _check_vth(vth + shift)
+
+
 def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
          v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-         read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None):
+         read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
     """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
 
     Charge loss lowers V_th by ``drift_scale * retention_mV_per_decade * 1e-3 *
@@ -368,7 +446,8 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     deviation ``read_noise * read_noise_scale`` (stream STREAM_READ) and is
     returned as ``I / v_ds`` in uS (physics reference section 4). Cycled cells lose charge
     faster: ``cell_retention_mV_per_decade`` (per cell, `wear_retention_rates`) lowers each
-    V_th by a further ``drift_scale * rate * 1e-3 * log10(1 + t)`` V.
+    V_th by a further ``drift_scale * rate * 1e-3 * log10(1 + t)`` V. ``disturb_vth`` (V, per
+    cell, `read_disturb`) raises each V_th by the read disturb accumulated so far.
     """
     seed = check_seed(seed)
     u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
@@ -376,7 +455,8 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     dvth = _retention_shift(t, retention_mV_per_decade, drift_scale)
-    vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
+    vth = _disturbed(_check_vth(vth), disturb_vth)
+    vth = _cell_shifted(vth, check_time(t), cell_retention_mV_per_decade, drift_scale)
     flat = np.ascontiguousarray(vth).ravel()
     out = np.empty_like(flat)
     kernel = pick("flash.read", flat.size)
@@ -405,23 +485,75 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
 
 def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
                  v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-                 read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None):
+                 read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
     The mean is the noiseless conductance of `read` (retention shift, U_T at
     `temperature_K`), the standard deviation ``read_noise read_noise_scale`` times
-    it; used by the crossbar's variance identity (physics reference section 10).
+    it; used by the crossbar's variance identity (physics reference section 10). ``disturb_vth``
+    as for `read`.
     """
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     # The retention shift lowers V_th, i.e. raises the effective gate overdrive.
     gate = v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
+    vth = _disturbed(_check_vth(vth), disturb_vth)
     if cell_retention_mV_per_decade is not None:
         vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
     mean = conductance(vth, temperature_K=temperature_K, kappa=kappa, i0=i0, v_read_gate=gate, v_ds=v_ds)
     return mean, mean * (read_noise * read_noise_scale)
 
 
+def read_disturb(vth, shift, n_reads, *, cells_per_bitline=CELLS_PER_BITLINE, ceiling_vth=DISTURB_CEILING_VTH,
+                 stress_to_saturate=DISTURB_STRESS_TO_SATURATE, susceptibility=None):
+    """V_th shift (V, >= 0) of each cell after `n_reads` more inference reads of its array, from
+    shifts `shift` (V) of cells programmed to `vth` (V).
+
+    Read disturb from pass voltages (physics reference section 4; seed section 5.2): while one
+    row is read, the word lines of the other rows sharing its bit lines carry a pass voltage that
+    injects a little charge into their floating gates by weak tunnelling and raises their V_th.
+    An inference read reads each of the `cells_per_bitline` rows of a column once, so a cell is
+    unselected on (cells_per_bitline - 1) / cells_per_bitline of the row reads: ``S = n_reads
+    (cells_per_bitline - 1)`` stress events. Fewer cells per bit line (a partitioned array) is
+    the mitigation. Each event moves V_th a share ``k = m / stress_to_saturate`` of its remaining
+    distance to a ceiling: the injection weakens as the floating gate charges, so the shift
+    saturates, and the cells of lowest V_th (highest current), under the largest field, move most
+    (read disturb in Flash shifts the erased, lowest-V_th cells most: Cai et al., DSN 2015, the
+    seed's reference 36). Closed form:
+
+        shift_n = shift_0 + (ceiling_vth - vth - shift_0) (1 - (1 - k)^S).
+
+    ``m`` is each cell's `susceptibility` (default 1; `FlashDevice` draws it lognormal,
+    `DISTURB_SPREAD`). The law's form follows the sources qualitatively; `ceiling_vth`,
+    `stress_to_saturate`, the spread and the default `cells_per_bitline` are illustrative, not
+    fitted (see the module's constants). Cells at or above the ceiling do not move. `n_reads` an
+    integer in [0, 1e15], `cells_per_bitline` in [1, 4096]. Returns the new shifts with the shape
+    of `vth`.
+    """
+    vth = _check_vth(vth)
+    shift = in_range(shift, 0.0, 2.0 * _V_LIMIT, "shift", " V")
+    if shift.shape != vth.shape:
+        raise ValueError(f"shift must have the shape of vth {vth.shape}, got {shift.shape}")
+    n_reads = positive_int(n_reads, "n_reads", 0, _MAX_READS)
+    cells_per_bitline = positive_int(cells_per_bitline, "cells_per_bitline", 1, MAX_CELLS_PER_BITLINE)
+    ceiling_vth = scalar_in_range(ceiling_vth, -_V_LIMIT, _V_LIMIT, "ceiling_vth", " V")
+    stress_to_saturate = scalar_in_range(stress_to_saturate, 1.0, 1e30, "stress_to_saturate")
+    if susceptibility is None:
+        m = np.ones(vth.size)
+    else:
+        m = in_range(susceptibility, 0.0, 1e6, "susceptibility")
+        if m.shape != vth.shape:
+            raise ValueError(f"susceptibility must have the shape of vth {vth.shape}, got {m.shape}")
+        m = np.ascontiguousarray(m).ravel()
+    rec = DisturbRecord(float(n_reads) * float(cells_per_bitline - 1), 1.0 / stress_to_saturate, ceiling_vth)
+    flat_vth = np.ascontiguousarray(vth).ravel()
+    out = np.empty_like(flat_vth)
+    kernel = pick("flash.disturb", flat_vth.size)
+    kernel(flat_vth, np.ascontiguousarray(shift).ravel(), m, out, rec)
+    return out.reshape(vth.shape)
+
+
 register_twins("flash.program", _program_serial, _program_parallel)
 register_twins("flash.read", _read_serial, _read_parallel)
 register_twins("flash.iv", _iv_serial, _iv_parallel)
+register_twins("flash.disturb", _disturb_serial, _disturb_parallel)

@@ -1,4 +1,4 @@
-"""Tests of kernels/flash.py: NumPy references, physics, level separation, input checks."""
+"""Tests of kernels/flash.py: NumPy references, physics, tuning precision, input checks."""
 
 import math
 
@@ -15,7 +15,7 @@ K_B = 1.380649e-23
 Q_E = 1.602176634e-19
 TEN_YEARS = 10 * 365.25 * 24 * 3600.0
 
-# A fast ISPP configuration: about 100 fine pulses per device instead of 2000.
+# An ISPP configuration off the defaults: 1 mV fine pulses, at most 300 pulses.
 FAST = dict(fine_step=1e-3, fine_margin=0.1, max_pulses=300)
 
 
@@ -28,8 +28,8 @@ def u_t(temperature_K):
 
 def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6, v_read_gate=1.0,
                   v_ds=0.1, program_temperature_K=300.0, vth_erased=None, coarse_step=0.05,
-                  fine_step=5e-5, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
-                  pe_cycles=0, max_pulses=3000, medium_step=0.0, medium_margin=5e-3):
+                  fine_step=1.2e-3, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
+                  pe_cycles=0, max_pulses=3000, medium_step=0.0, medium_margin=1e-2):
     """Plain Python ISPP with verify, one device at a time, same counter-based draws."""
     ut = u_t(program_temperature_K)
     flat = np.asarray(g_target, dtype=np.float64).ravel()
@@ -71,7 +71,7 @@ def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6,
 
 
 def numpy_read(vth, t, *, seed, temperature_K=300.0, kappa=0.7, i0=1e-6, v_read_gate=1.0, v_ds=0.1,
-               read_noise=1e-3, retention_mV_per_decade=0.01, read_noise_scale=1.0, drift_scale=1.0):
+               read_noise=0.017, retention_mV_per_decade=0.01, read_noise_scale=1.0, drift_scale=1.0):
     vth = np.asarray(vth, dtype=np.float64)
     dvth = -drift_scale * retention_mV_per_decade * 1e-3 * np.log10(1.0 + t)
     current = i0 * np.exp(kappa * (v_read_gate - (vth + dvth)) / u_t(temperature_K))
@@ -195,64 +195,101 @@ def test_temperature_changes_current_non_uniformly():
     assert np.all(g_hot[:-1] > levels[:-1])  # hotter: more subthreshold current
 
 
-# --------------------------------------------------------------------------- level separation
+# --------------------------------------------------------------------------- tuning precision
+
+TUNING_TARGET = 0.01  # single-cell tuning, Merrikh-Bayat et al. 2014 and Guo et al. 2016 (about 1 %)
+MVM_TARGET = 0.02  # 128 x 128 VMM precision, Guo et al. 2016 (about 2 %)
+FACTOR = 1.5  # "about": within a factor 1.5 either way
 
 
-def _programmed_levels(pe_cycles, per_level=200):
+def _tuned_cells(pe_cycles=0, per_level=80):
+    """Relative errors ``g / target - 1`` of `per_level` cells at each of the 256 levels, programmed
+    as `FlashDevice` programs them (three-step ISPP), as ``(256, per_level)``."""
     levels = flash.level_targets(256)
-    out = flash.program(np.repeat(levels, per_level), seed=2024, pe_cycles=pe_cycles)
-    g = flash.conductance(out["vth"]).reshape(256, per_level)
-    return levels, g, out["pulses"]
+    g = np.repeat(levels, per_level)
+    out = flash.program(g, seed=2024, pe_cycles=pe_cycles, medium_step=flash.MEDIUM_STEP)
+    assert out["pulses"].max() < 3000  # every device verified
+    return (flash.conductance(out["vth"]) / g - 1.0).reshape(256, per_level)
 
 
-def test_256_levels_separable_when_fresh_and_widened_after_wear():
-    levels, fresh, pulses = _programmed_levels(0)
-    spacing = levels[1] - levels[0]
-    assert pulses.max() < 3000  # every device verified
-    assert np.all(np.ptp(fresh, axis=1) < 0.6 * spacing)
-    assert np.all(6.0 * fresh.std(axis=1) < spacing)
-    overlaps = np.count_nonzero(fresh.max(axis=1)[:-1] >= fresh.min(axis=1)[1:])
-    assert overlaps == 0
-    assert_allclose(fresh.mean(axis=1), levels, atol=0.05 * spacing)  # centred on the targets
+def _within_band(value, se, target):
+    """`value` lies in [target / FACTOR, target * FACTOR] by more than 5 standard errors `se`."""
+    return target / FACTOR + 5.0 * se < value < target * FACTOR - 5.0 * se
 
-    _, worn, _ = _programmed_levels(1e5)
-    assert worn.std(axis=1).mean() > 1.5 * fresh.std(axis=1).mean()
-    assert np.count_nonzero(worn.max(axis=1)[:-1] >= worn.min(axis=1)[1:]) > 0
+
+def test_single_cell_tuning_is_about_one_percent_and_widens_with_wear():
+    rel = _tuned_cells()
+    n = rel.size
+    sd = rel.std()
+    # Standard error of a standard deviation: sd sqrt((kurtosis - 1) / (4 n)).
+    kurt = np.mean((rel - rel.mean()) ** 4) / sd ** 4
+    se = sd * math.sqrt((kurt - 1.0) / (4.0 * n))
+    assert _within_band(sd, se, TUNING_TARGET), (sd, se)
+    # The same relative precision at every level (subthreshold: a V_th error is a relative current error).
+    per_level = rel.std(axis=1)
+    assert per_level.min() > 0.7 * sd and per_level.max() < 1.3 * sd
+    assert abs(rel.mean()) < 0.1 * sd  # centred on the targets
+    # The verify band: a cell stops within about one fine step of V_th above its aim.
+    slope = flash.KAPPA / flash.thermal_voltage(300.0)
+    assert np.abs(rel).max() < slope * 1.6 * flash.FINE_STEP
+    worn = _tuned_cells(pe_cycles=1e5)
+    assert worn.std() > 1.5 * sd
+
+
+def test_128x128_mvm_error_is_about_two_percent():
+    from explorer.models import CrossbarModel, protocol_inputs, protocol_weights
+    from kernels.rng import derive_seed
+
+    W = protocol_weights(128, 128, derive_seed(0, "weights"))
+    X = protocol_inputs(200, 128, derive_seed(0, "inputs"))
+    xb = CrossbarModel(technology="Flash", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
+    prog = xb.program(W, seed=derive_seed(0, "programming"))
+    y, y_ideal = prog.mvm(X, 0.0, seed=derive_seed(0, "read", 0)), prog.ideal(X)
+    per_input = np.linalg.norm(y - y_ideal, axis=1) / np.linalg.norm(y_ideal, axis=1)
+    err = prog.error(X, 0.0, seed=derive_seed(0, "read", 0))
+    assert err == pytest.approx(per_input.mean(), rel=1e-12)  # the project's metric (section 12)
+    se = per_input.std(ddof=1) / math.sqrt(per_input.size)
+    assert _within_band(err, se, MVM_TARGET), (err, se)
+    # Read noise and tuning add in quadrature: without read noise the tuning spread alone remains.
+    xb.device.read_noise_scale = 0.0
+    quiet = prog.error(X, 0.0, seed=derive_seed(0, "read", 0))
+    assert _within_band(quiet, se, TUNING_TARGET), (quiet, se)
 
 
 def test_max_pulses_reaches_the_top_level():
     # The g_min level (highest V_th) needs the most pulses: about 8 coarse ones from the
-    # erased 0.70 V up to the fine window, then up to 0.1 V / 0.05 mV = 2000 fine ones.
+    # erased 0.70 V up to the fine window, then 0.05 to 0.1 V / 1.2 mV = 42 to 83 fine ones.
     for pe_cycles in (0, 1e5):
         out = flash.program(np.full(500, 0.05), seed=0, pe_cycles=pe_cycles)
         assert np.all(out["pulses"] < 3000)
     fresh = flash.program(np.full(500, 0.05), seed=0)["pulses"]
-    assert np.all(fresh > 100)  # fresh cells never jump past the fine window
+    # Fresh cells never jump past the fine window: one that did would stop after about 10 pulses.
+    assert np.all(fresh > 25)
 
 
 def test_three_step_ispp_matches_reference_and_saves_pulses():
     levels = flash.level_targets(256)
     g = np.repeat(levels[::15], 40)
-    three = flash.program(g, seed=7, medium_step=2e-3)
-    vth_ref, pulses_ref = numpy_program(g, seed=7, medium_step=2e-3)
+    three = flash.program(g, seed=7, medium_step=4e-3)
+    vth_ref, pulses_ref = numpy_program(g, seed=7, medium_step=4e-3)
     assert_array_equal(three["pulses"], pulses_ref)
     assert_allclose(three["vth"], vth_ref, rtol=0, atol=1e-12)
     two = flash.program(g, seed=7)
     # Same precision (the last steps are the same fine ones), far fewer pulses.
     target_vth = flash.vth_for_conductance(g)
     err3, err2 = three["vth"] - target_vth, two["vth"] - target_vth
-    assert np.abs(err3).max() < 1e-4 and np.abs(err2).max() < 1e-4  # within two fine steps
+    assert np.abs(err3).max() < 2.4e-3 and np.abs(err2).max() < 2.4e-3  # within two fine steps
     assert err3.std() == pytest.approx(err2.std(), rel=0.2)
-    assert three["pulses"].mean() < two["pulses"].mean() / 10
+    assert three["pulses"].mean() < two["pulses"].mean() / 2
     with pytest.raises(ValueError, match="medium_step must lie in"):
-        flash.program(g, seed=7, medium_step=6e-3)
+        flash.program(g, seed=7, medium_step=0.012)
 
 
 def test_negligible_drift():
     levels = flash.level_targets(256)
     vth = flash.program(np.repeat(levels, 20), seed=3)["vth"]
-    g_1s = flash.read(vth, 1.0, seed=4).reshape(256, 20).mean(axis=1)
-    g_10y = flash.read(vth, TEN_YEARS, seed=5).reshape(256, 20).mean(axis=1)
+    g_1s = flash.read(vth, 1.0, seed=4, read_noise_scale=0.0).reshape(256, 20).mean(axis=1)
+    g_10y = flash.read(vth, TEN_YEARS, seed=5, read_noise_scale=0.0).reshape(256, 20).mean(axis=1)
     assert np.all(np.abs(g_10y / g_1s - 1.0) < 0.01)
     assert abs(g_10y.mean() / g_1s.mean() - 1.0) < 0.01
     assert g_10y.mean() > g_1s.mean()  # charge loss lowers V_th: more current
@@ -263,6 +300,94 @@ def test_level_targets():
     t = flash.level_targets(256, g_min=0.1, g_max=5.0)
     assert t.shape == (256,)
     assert_allclose(np.diff(t), (5.0 - 0.1) / 255)
+
+
+# --------------------------------------------------------------------------- read disturb
+
+
+def numpy_disturb(vth, shift, n_reads, cells_per_bitline, ceiling, stress_to_saturate, m=None):
+    """Row read by row read: at each inference read a cell is unselected on every row read but its
+    own, and each such read moves V_th a share k m of its distance to the ceiling."""
+    vth, d = np.asarray(vth, dtype=float), np.array(shift, dtype=float)
+    k = np.minimum((1.0 if m is None else np.asarray(m)) / stress_to_saturate, 1.0)
+    for _ in range(n_reads):
+        for row in range(cells_per_bitline):
+            unselected = row != 0  # one of the bit line's rows is the cell's own
+            if unselected:
+                d = d + k * np.maximum(ceiling - vth - d, 0.0)
+    return d
+
+
+def test_read_disturb_matches_a_row_read_loop():
+    vth = flash.vth_for_conductance(np.linspace(0.05, 10.0, 12))
+    m = np.linspace(0.2, 3.0, 12)
+    start = np.linspace(0.0, 0.05, 12)
+    for n_reads, cells in ((7, 16), (40, 3), (1, 1)):
+        out = flash.read_disturb(vth, start, n_reads, cells_per_bitline=cells, stress_to_saturate=50.0,
+                                 susceptibility=m)
+        assert_allclose(out, numpy_disturb(vth, start, n_reads, cells, flash.DISTURB_CEILING_VTH, 50.0, m),
+                        rtol=1e-10, atol=1e-15)
+    # a cell at or above the ceiling does not move; a rate above 1 lands on the ceiling at once
+    high = np.array([flash.DISTURB_CEILING_VTH + 0.01])
+    assert flash.read_disturb(high, np.zeros(1), 10**6)[0] == 0.0
+    assert_allclose(flash.read_disturb(vth, np.zeros(12), 1, cells_per_bitline=2, stress_to_saturate=1.0),
+                    flash.DISTURB_CEILING_VTH - vth, rtol=1e-12)
+
+
+def test_read_disturb_grows_with_reads_and_cells_per_bitline_and_saturates():
+    vth = flash.vth_for_conductance(flash.level_targets(16))
+    zero = np.zeros_like(vth)
+    reads = [0, 10**3, 10**5, 10**6, 10**7, 10**9, 10**12]
+    shifts = np.array([flash.read_disturb(vth, zero, n) for n in reads])
+    assert np.all(shifts[0] == 0.0)
+    assert np.all(np.diff(shifts, axis=0) > 0.0)      # more reads, more shift
+    head = flash.DISTURB_CEILING_VTH - vth
+    assert_allclose(shifts[-1], head, rtol=1e-6)      # saturates at the ceiling
+    # The lowest-V_th (highest-current) cells, with the most headroom, move most.
+    assert np.all(np.diff(shifts[3]) > 0.0)           # levels run from g_min (highest V_th) up
+    # Per inference read a cell is stressed cells_per_bitline - 1 times: well before saturation the
+    # shift is proportional to it, and a lone cell on its bit line is never disturbed.
+    by_cells = {n: flash.read_disturb(vth, zero, 10**5, cells_per_bitline=n) for n in (1, 2, 16, 128, 1024)}
+    assert np.all(by_cells[1] == 0.0)
+    for n in (16, 128, 1024):
+        assert_allclose(by_cells[n] / by_cells[2], n - 1, rtol=0.01)
+    # The same stress in two steps as in one (the state carries the history).
+    half = flash.read_disturb(vth, zero, 5 * 10**5, cells_per_bitline=64)
+    assert_allclose(flash.read_disturb(vth, half, 5 * 10**5, cells_per_bitline=64),
+                    flash.read_disturb(vth, zero, 10**6, cells_per_bitline=64), rtol=1e-9)
+
+
+def test_read_disturb_lowers_the_read_current_by_the_subthreshold_law():
+    vth = flash.vth_for_conductance(np.array([0.5, 2.0, 8.0]))
+    shift = flash.read_disturb(vth, np.zeros(3), 10**6)
+    g0 = flash.read_moments(vth, 1.0)[0]
+    g1 = flash.read_moments(vth, 1.0, disturb_vth=shift)[0]
+    assert_allclose(g1 / g0, np.exp(-flash.KAPPA * shift / flash.thermal_voltage(300.0)), rtol=1e-9)
+    noisy = flash.read(vth, 1.0, seed=3, disturb_vth=shift)
+    assert_allclose(noisy, flash.read(vth + shift, 1.0, seed=3), rtol=1e-12)
+
+
+def test_a_flash_array_is_disturbed_by_reads_and_restored_by_set_reads():
+    from explorer.models.devices import DeviceModel
+
+    dev = DeviceModel("Flash", cells_per_bitline=64)
+    arr = dev.program(np.linspace(0.5, 9.5, 200), seed=1)
+    fresh = arr.read_moments(3600.0)[0]
+    arr.apply_reads(10**6)
+    once = arr.read_moments(3600.0)[0]
+    assert np.all(once < fresh)
+    arr.apply_reads(10**6)
+    twice = arr.read_moments(3600.0)[0]
+    assert np.all(twice < once) and arr.reads == 2 * 10**6
+    arr.set_reads(2 * 10**6)
+    assert_allclose(arr.read_moments(3600.0)[0], twice, rtol=1e-12)
+    arr.set_reads(0)
+    assert_array_equal(arr.read_moments(3600.0)[0], fresh)
+    # cells differ in susceptibility (lognormal, mean 1)
+    m = arr.state["susceptibility"]
+    assert abs(np.log(m).std() - flash.DISTURB_SPREAD) < 5 * flash.DISTURB_SPREAD / np.sqrt(2 * m.size)
+    with pytest.raises(ValueError, match="polarity"):
+        arr.apply_reads(10, polarity="bipolar")
 
 
 # --------------------------------------------------------------------------- bad input
@@ -319,6 +444,19 @@ G = np.array([1.0, 2.0])
     (lambda: flash.level_targets(16.0), "n_levels"),
     (lambda: flash.level_targets(True), "n_levels"),
     (lambda: flash.thermal_voltage(500.0), "temperature_K"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), -1), "n_reads"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 2.5), "n_reads"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(2), 10), "shift"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.array([-0.1]), 10), "shift"),
+    (lambda: flash.read_disturb(np.array([np.nan]), np.zeros(1), 10), "vth"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=0), "cells_per_bitline"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=5000), "cells_per_bitline"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, stress_to_saturate=0.5), "stress_to_saturate"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, ceiling_vth=np.nan), "ceiling_vth"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.ones(3)), "susceptibility"),
+    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.array([-1.0])), "susceptibility"),
+    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, disturb_vth=np.zeros(2)), "disturb_vth"),
+    (lambda: flash.read_moments(np.array([1.0]), 1.0, disturb_vth=np.array([-1.0])), "disturb_vth"),
 ])
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=naming(match)):

@@ -35,6 +35,8 @@ EXAMPLES = {
                                            max_pulses=60),
     "flash.read": lambda: flash.read(VTH, 100.0, seed=9),
     "flash.iv": lambda: flash.iv_curves(VTH, np.linspace(0.0, 2.0, 50)),
+    "flash.disturb": lambda: flash.read_disturb(np.tile(VTH, 20), np.full(6000, 1e-3), 10**5, cells_per_bitline=64,
+                                                susceptibility=np.linspace(0.1, 3.0, 6000)),
     "pulsed.train": lambda: pulsed.pulse_train(np.zeros(200), np.tile([1.0, -1.0], 20), g_min=0.0, g_max=10.0,
                                                dg_up=0.1, dg_down=0.08, c2c=0.3, seed=10),
     "pulsed.to_target": lambda: pulsed.pulse_to_target(0.0, TARGETS, g_min=0.0, g_max=10.0,

@@ -135,6 +135,29 @@ def test_flash_wear_costs_accuracy_at_long_retention():
     assert DeviceModel("Flash").program(np.full(3, 1.0), seed=0).state.get("wear_rate") is None
 
 
+FLASH_READS = np.array([0, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7, 10**8, 3 * 10**8, 10**9])
+
+
+def test_flash_read_disturb_costs_accuracy_and_shorter_bitlines_extend_the_reads():
+    long_, short = (deployment.accuracy_vs_flash_reads(FLASH_READS, cells_per_bitline=n, chips=4, seed=0, **ENCODING)
+                    for n in (128, 16))
+    # Same chips before any read: the bit-line length only enters through the reads.
+    assert np.array_equal(long_["per_chip"][:, 0], short["per_chip"][:, 0])
+    # 128 cells per bit line: after 1e8 reads the mean is below the fresh one beyond both intervals.
+    i8 = int(np.nonzero(FLASH_READS == 10**8)[0][0])
+    assert long_["mean"][i8] + long_["ci95"][i8] < long_["mean"][0] - long_["ci95"][0]
+    # 16 cells per bit line see 15 instead of 127 stress events per read: 2 points are lost later,
+    # by about 127 / 15 = 8.5 (more than 4x, the log-interpolation between counts allowing).
+    n_long = deployment.reads_before_loss(FLASH_READS, long_["mean"], 0.02)
+    n_short = deployment.reads_before_loss(FLASH_READS, short["mean"], 0.02)
+    assert n_long is not None and n_short is not None
+    assert 1e5 < n_long < 1e8
+    assert n_short > 4 * n_long
+    # At 1e7 reads the short bit lines keep the accuracy the long ones have lost, beyond both intervals.
+    i7 = int(np.nonzero(FLASH_READS == 10**7)[0][0])
+    assert long_["mean"][i7] + long_["ci95"][i7] < short["mean"][i7] - short["ci95"][i7]
+
+
 def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash():
     c = deployment.technology_comparison([3600.0, YEAR], chips=6, seed=0, **ENCODING)
     assert list(c) == list(TECHNOLOGIES)
@@ -149,6 +172,9 @@ def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash
     (lambda: deployment.accuracy_vs_reads([0, 10], polarity="both"), "polarity"),
     (lambda: deployment.accuracy_vs_reads([0, 10], chips=0), "chips"),
     (lambda: deployment.accuracy_vs_cycles([10, 5], [1.0]), "cycles"),
+    (lambda: deployment.accuracy_vs_flash_reads([10, 5]), "reads"),
+    (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=0), "cells_per_bitline"),
+    (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=8.5), "cells_per_bitline"),
     (lambda: deployment.accuracy_vs_cycles([10], [0.0]), "times_s"),
     (lambda: deployment.technology_comparison([1.0], technologies=["DRAM"]), "technologies"),
 ])
@@ -208,3 +234,30 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     assert all(np.array_equal(a, b) for a, b in zip(view.model.network().W, expected.W))
     assert view.model.pending_training() is None
     assert pn.state.cache["explorer-reliability-trained-networks"]   # shared with the server's other sessions
+
+
+def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():
+    import panel as pn
+    from bokeh.document import Document
+
+    from explorer.views import ReliabilityView
+
+    view = ReliabilityView()
+    view.model.chips = 3
+    pn.panel(view).get_root(Document())
+    assert not view.widgets()["cells_per_bitline"].visible   # hidden with the other studies
+    view.model.study = "Flash read disturb"
+    name = "Flash read disturb: accuracy versus reads"
+    assert name in view._showing and "Read disturb: conductances" not in view._showing
+    assert view.widgets()["cells_per_bitline"].visible and not view.widgets()["read_voltage"].visible
+    assert view._plots[name][0].figure.title.text.startswith("Flash, 128 cells per bit line: 2% loss after")
+    view.model.cells_per_bitline = 16
+    plot = view._plots[name][0]
+    assert plot.figure.title.text.startswith("Flash, 16 cells per bit line: 2% loss after")
+    assert "(128 cells: " in plot.figure.title.text
+    r = view.model.flash_reads()
+    assert sorted(r) == [16, 128]
+    assert r[128]["survives"] is not None
+    assert r[16]["survives"] is None or r[16]["survives"] > 4 * r[128]["survives"]
+    chosen, default = plot.sources["chosen"].data["y"], plot.sources["default"].data["y"]
+    assert np.array_equal(chosen, r[16]["mean"]) and np.array_equal(default, r[128]["mean"])

@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from kernels import rng
+from kernels import flash, rng
 from kernels.validate import check_seed, positive_int
 
 from .calibration import drift_factor
@@ -204,7 +204,8 @@ def check_polarity(polarity):
 def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settings, t_s=READ_DISTURB_TIME_S):
     """Accuracy ``(chips, len(reads))`` of deployed RRAM chips after each number of reads of
     `polarity` at `v_read` volts (every device read that many times since programming, then read
-    at `t_s`). The chips are left as programmed (no reads) afterwards."""
+    at `t_s`), or of Flash chips after that many inference reads ("unipolar"; `v_read` does not
+    enter). The chips are left as programmed (no reads) afterwards."""
     check_compensation(compensation)
     acc = np.empty((len(deployed), len(reads)))
     for c, chip in enumerate(deployed):
@@ -287,6 +288,25 @@ def accuracy_vs_reads(reads, *, polarity="unipolar", v_read=0.3, chips=10, seed=
     chips, seed, net, data, xb = _setup(chips, seed, compensation, variant, "RRAM", device, crossbar)
     deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
     acc = evaluate_reads(deployed, data.X_test, data.y_test, r, polarity, v_read, compensation, xb.read_settings())
+    return summary(r, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
+
+
+def accuracy_vs_flash_reads(reads, *, cells_per_bitline=flash.CELLS_PER_BITLINE, chips=10, seed=0,
+                            compensation="none", variant="plain", programming_method="statistical", device=None,
+                            **crossbar):
+    """Test accuracy of the digits MLP on `chips` NOR-Flash chips after each number of inference
+    `reads` of every array, read one hour after programming. Each inference read reads the
+    `cells_per_bitline` rows of a bit line one at a time, so each cell sits unselected under the
+    pass voltage ``cells_per_bitline - 1`` times per read and its V_th creeps up
+    (`kernels.flash.read_disturb`, illustrative constants); fewer cells per bit line is the
+    mitigation. `device`: other Flash knobs; `crossbar`: `CrossbarModel` settings. Seeds as
+    `accuracy_vs_reads`. Returns the `summary` arrays with ``reads`` in place of ``times_s``."""
+    r = check_reads(reads)
+    cells_per_bitline = positive_int(cells_per_bitline, "cells_per_bitline", 1, flash.MAX_CELLS_PER_BITLINE)
+    device = {**(device or {}), "cells_per_bitline": cells_per_bitline}
+    chips, seed, net, data, xb = _setup(chips, seed, compensation, variant, "Flash", device, crossbar)
+    deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
+    acc = evaluate_reads(deployed, data.X_test, data.y_test, r, "unipolar", None, compensation, xb.read_settings())
     return summary(r, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
 
 

@@ -44,11 +44,12 @@ class DeviceArray:
         """Reads applied with `apply_reads` (read disturb)."""
 
     def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
-        """Count `n_reads` more reads of every device and apply their read disturb (RRAM only):
-        the filament grows toward a saturated shift, unipolar reads one way, bipolar reads
-        alternating and mostly cancelling (`RRAMDevice.read_disturb`; Shim et al., IEEE TED 67(6),
-        2020). Later reads and moments see the shifted conductances; `version` is bumped.
-        `polarity`: "unipolar", "bipolar" or "negative"; `v_read` in volts."""
+        """Count `n_reads` more reads of every device and apply their read disturb (RRAM: the
+        filament grows toward a saturated shift, unipolar reads one way, bipolar reads
+        alternating and mostly cancelling, `RRAMDevice.read_disturb`; Shim et al., IEEE TED 67(6),
+        2020. Flash: pass-voltage stress raises V_th, `FlashDevice.read_disturb`, unipolar only).
+        Later reads and moments see the shifted conductances; `version` is bumped.
+        `polarity`: "unipolar", "bipolar" or "negative"; `v_read` in volts (RRAM)."""
         self._disturb(self._disturb_state(), n_reads, polarity, v_read)
         self.reads += int(n_reads)
 
@@ -60,7 +61,7 @@ class DeviceArray:
 
     def _disturb_state(self):
         if "disturb" not in self.state:
-            raise ValueError(f"apply_reads needs a technology with a read-disturb model (RRAM), "
+            raise ValueError(f"apply_reads needs a technology with a read-disturb model (RRAM, Flash), "
                              f"this array is {self.programmed_with.technology!r}")
         return self.state["disturb"]
 
@@ -453,13 +454,16 @@ class RRAMDevice(Device):
 class FlashDevice(Device):
     """NOR Flash cell in subthreshold, ``I = I0 exp(kappa (Vgs - Vth) / U_T)``, programmed
     by incremental-step pulses with verify, coarse, medium then fine (physics reference section 4; Mythic:
-    256 levels per cell, endurance 1e4 to 1e5 cycles). The weight is the read current,
-    shown as conductance ``I / V_ds``.
+    256 levels per cell, endurance 1e4 to 1e5 cycles), to about 1 % with 1.7 % read noise (the
+    tuning and vector-matrix precision of measured arrays, section 7b; `kernels.flash.FINE_STEP`,
+    `READ_NOISE`). The weight is the read current, shown as conductance ``I / V_ds``. Reads
+    disturb the unselected cells of a bit line (`read_disturb`, `cells_per_bitline`).
     """
 
     technology = "Flash"
     read_knobs = ("drift_scale", "read_noise_scale", "temperature_K")
-    source = "Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4"
+    source = ("Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4; "
+              "precision after Merrikh-Bayat et al. 2014 and Guo et al. 2016 (section 7b)")
 
     g_min = param.Number(0.05, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
@@ -467,25 +471,52 @@ class FlashDevice(Device):
     pe_cycles = param.Integer(0, bounds=(0, 10**6), doc=(
         "Program/erase cycles so far: oxide wear widens the programmed distributions and makes cycled "
         "cells lose charge faster, unevenly (`kernels.flash.wear_retention_rates`)."))
-    ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0049), doc=(
-        "Medium ISPP step (V) between the 50 mV coarse and 0.05 mV fine steps; 0 for the "
-        "two-step scheme (about 15x more pulses, same precision)."))
+    ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0099), doc=(
+        "Medium ISPP step (V) between the 50 mV coarse and 1.2 mV fine steps; 0 for the "
+        "two-step scheme (about twice the pulses, same precision)."))
+    cells_per_bitline = param.Integer(flash.CELLS_PER_BITLINE, bounds=(1, flash.MAX_CELLS_PER_BITLINE), doc=(
+        "Cells sharing a bit line (rows of one column segment): each inference read stresses every cell "
+        "with the pass voltage once per other row, so fewer cells per bit line mean less read disturb "
+        "(`kernels.flash.read_disturb`; illustrative default)."))
+    disturb_spread = param.Number(flash.DISTURB_SPREAD, bounds=(0.0, 3.0), doc=(
+        "Read disturb: cell-to-cell spread (lognormal sigma, mean 1) of each cell's disturb rate "
+        "(illustrative)."))
 
     def _flash_kw(self):
         return dict(kappa=self.kappa)
 
     @staticmethod
     def _wear(state):
-        return {"cell_retention_mV_per_decade": state["wear_rate"]} if "wear_rate" in state else {}
+        # Per-cell V_th shifts: faster charge loss of cycled cells, read disturb so far.
+        out = {"cell_retention_mV_per_decade": state["wear_rate"]} if "wear_rate" in state else {}
+        if "disturb" in state:
+            out["disturb_vth"] = state["disturb"]
+        return out
 
     def _program(self, targets, seed):
         out = flash.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
                             prog_noise_scale=self.prog_noise_scale, pe_cycles=self.pe_cycles,
                             medium_step=self.ispp_medium_step, **self._flash_kw())
-        state = {"vth": out["vth"], "pulses": out["pulses"]}
+        z = rng.numpy_normal(seed, rng.STREAM_DISTURB, targets.size).reshape(targets.shape)
+        sd = self.disturb_spread
+        state = {"vth": out["vth"], "pulses": out["pulses"], "disturb": np.zeros(targets.shape),
+                 "susceptibility": np.exp(sd * z - 0.5 * sd * sd)}
         if self.pe_cycles > 0:  # cycled cells lose charge faster, unevenly (`flash.wear_retention_rates`)
             state["wear_rate"] = flash.wear_retention_rates(targets.shape, self.pe_cycles, seed=seed)
         return state
+
+    def read_disturb(self, state, start, n_reads, *, polarity="unipolar", v_read=None):
+        """V_th shifts (V) of the cells of `state` after `n_reads` inference reads from shifts `start`
+        (`kernels.flash.read_disturb`: pass-voltage stress, `cells_per_bitline - 1` stress events per
+        cell and read, each cell's susceptibility, ceiling `DISTURB_HEADROOM` above the g_max level's
+        V_th). Pass-voltage stress has one sign: `polarity` must be "unipolar"; `v_read` (the RRAM
+        read voltage of `DeviceArray.apply_reads`) does not enter."""
+        if polarity != "unipolar":
+            raise ValueError(f"polarity must be 'unipolar' for Flash (pass-voltage stress has one sign), "
+                             f"got {polarity!r}")
+        ceiling = float(flash.vth_for_conductance(self.g_max, **self._flash_kw())) + flash.DISTURB_HEADROOM
+        return flash.read_disturb(state["vth"], start, n_reads, cells_per_bitline=self.cells_per_bitline,
+                                  ceiling_vth=ceiling, susceptibility=state.get("susceptibility"))
 
     def _read(self, state, t, seed, knobs):
         return flash.read(state["vth"], t, seed=seed, temperature_K=knobs.temperature_K,

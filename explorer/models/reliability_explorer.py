@@ -4,8 +4,9 @@ Settings: the technology and its device knobs (`Explorer`, `DeviceKnobs`), drift
 chips, slices, ADC and programming method. The chips are programmed once per programming-time
 snapshot (kept in the explorer's memo) and re-read when a read-time knob moves, so dragging the
 drift or read-noise scale costs reads only. `curve()` is the plot's data; `reads_curves()` and
-`reads_histogram()` (RRAM read disturb), `wear()` (Flash program/erase cycles) and `comparison()`
-(every technology preset) are the second study's. The network is shipped, or trained with the
+`reads_histogram()` (RRAM read disturb), `flash_reads()` (Flash read disturb against the cells per
+bit line), `wear()` (Flash program/erase cycles) and `comparison()` (every technology preset) are
+the second study's. The network is shipped, or trained with the
 chosen hardware-aware noise (`pending_training`, `adopt`: a dashboard trains it in the background).
 """
 
@@ -15,6 +16,7 @@ import threading
 import numpy as np
 import param
 
+from kernels import flash
 from kernels.rng import derive_seed
 
 from .crossbar import CrossbarModel
@@ -43,7 +45,12 @@ CYCLES = np.array([10, 100, 1000, 3000, 10**4, 3 * 10**4, 10**5])
 10 cycles is as good as fresh (its wear terms are 3 % of those at 1e4)."""
 WEAR_TIMES_S = np.array([3600.0, SECONDS_PER_YEAR, 10 * SECONDS_PER_YEAR])
 """Retention times of the Flash-wear plot: 1 hour, 1 year, 10 years."""
-STUDIES = ("read disturb", "Flash wear", "technologies")
+FLASH_READS = np.array([0, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7, 10**8, 3 * 10**8, 10**9])
+"""The Flash read-disturb curve's inference-read counts: 0, then 1e4 to 1e9 (half decades where 16
+to 256 cells per bit line start to cost accuracy)."""
+CELLS_PER_BITLINE = (8, 16, 32, 64, 128, 256, 512, 1024)
+"""The choices of the Flash read-disturb study's bit-line length (cells sharing a bit line)."""
+STUDIES = ("read disturb", "Flash read disturb", "Flash wear", "technologies")
 
 
 class ReliabilityExplorer(Explorer, DeviceKnobs):
@@ -73,15 +80,20 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         "trains in the background (about a second) and is kept."))
 
     study = param.Selector(default="read disturb", objects=list(STUDIES), label="Second study", doc=(
-        "The plots under the accuracy curve: RRAM read disturb, Flash wear, or every technology compared."))
+        "The plots under the accuracy curve: RRAM read disturb, Flash read disturb, Flash wear, or every "
+        "technology compared."))
     read_voltage = param.Number(0.4, bounds=(0.1, 0.6), step=0.05, label="Read voltage (V)", doc=(
         "RRAM read voltage of the read-disturb study: at or below 0.3 V the reads leave the states where "
         "they are; above it the saturated shift grows with the voltage and the rate e-fold every 50 mV."))
     log10_reads = param.Number(6.0, bounds=(0.0, 10.0), step=0.25, label="Marked reads (log10)", doc=(
         "Reads since programming shown in the conductance histogram (log10 of the count)."))
+    cells_per_bitline = param.Selector(default=flash.CELLS_PER_BITLINE, objects=list(CELLS_PER_BITLINE),
+                                       label="Cells per bit line (Flash)", doc=(
+        "Flash read disturb: cells sharing a bit line. Each inference read stresses every cell once per "
+        "other row with the pass voltage, so shorter bit lines (a partitioned array) disturb less."))
 
     MEMO_LIMITS = {"network": 8, "problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
-                   "comparison": 4}
+                   "comparison": 4, "flash_reads": 8}
 
     def __init__(self, shared=None, **params):
         super().__init__(**params)
@@ -212,6 +224,27 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             out["g_range"] = (xb.device.g_min, xb.device.g_max)
             return out
         return self.result("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
+
+    def flash_reads(self):
+        """Flash read disturb: per bit-line length (the chosen `cells_per_bitline` and the default
+        `kernels.flash.CELLS_PER_BITLINE`) the `summary` of the accuracy after each count of
+        `FLASH_READS` inference reads (key ``reads``, read 1 h after programming) and ``survives``:
+        the reads before a `READ_LOSS` drop (None: not within the counts)."""
+        def compute():
+            net, data, scales = self._task()
+            out = {}
+            for n in dict.fromkeys((self.cells_per_bitline, flash.CELLS_PER_BITLINE)):
+                xb = self.encoding_crossbar("Flash")  # programmed here and dropped, as for the wear study
+                xb.device.cells_per_bitline = int(n)
+                chips = deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method,
+                               scales)
+                acc = evaluate_reads(chips, data.X_test, data.y_test, FLASH_READS, "unipolar", None,
+                                     self.compensation, xb.read_settings())
+                s = summary(FLASH_READS, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
+                s["survives"] = reads_before_loss(FLASH_READS, s["mean"], READ_LOSS)
+                out[int(n)] = s
+            return out
+        return self.result("flash_reads", (self._encoding_key(), self.compensation, self.cells_per_bitline), compute)
 
     def wear(self):
         """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``

@@ -62,6 +62,13 @@ HIST_TEXT = r"""Mean conductances of one chip's first-layer RRAM devices 1 h aft
 The high-resistance states, with the most headroom, move the most (Shim et al., IRPS 2020); each
 device's susceptibility differs (lognormal, Yao et al., Nature 2020, Ext. Data Fig. 7)."""
 
+FLASH_READS_TEXT = r"""NOR Flash read disturb (seed section 5.2): while one row is read, the other rows on its bit
+lines sit under the pass voltage and their $$V_{th}$$ creeps up. An inference read reads each of the
+$$N$$ rows of a bit line once, so each cell takes $$N - 1$$ stress events, each moving $$V_{th}$$ a share
+$$m/(2 \cdot 10^{10})$$ of its way to a ceiling 0.3 V above the $$g_{max}$$ level (saturating; constants
+illustrative). Accuracy 1 h after programming, mean and 95 % interval over the chips, for the chosen
+$$N$$ (purple) and the default 128 (grey)."""
+
 WEAR_TEXT = r"""NOR Flash after N program/erase cycles: oxide wear widens each ISPP pulse's noise,
 $$\sigma \propto 1 + \sqrt{N/10^4}$$, and cycled cells lose charge faster and unevenly,
 $$\Delta V_{th} = -r_i \log_{10}(1 + t)$$, $$\bar r \propto \sqrt{N/10^4}$$ (Mielke et al., IEEE TDMR 4(3), 2004;
@@ -146,6 +153,37 @@ def histogram_data(view):
     return out
 
 
+FLASH_COLOUR = "#9467bd"
+
+
+def flash_reads_plot():
+    plot = LivePlot("inference reads since programming", "test accuracy", x_log=True)
+    items = []
+    default = ReliabilityExplorer.param.cells_per_bitline.default
+    for key, colour, label in (("chosen", FLASH_COLOUR, "chosen"), ("default", "gray", f"{default} cells (default)")):
+        for side in ("low", "high"):
+            plot.line(f"{key}_{side}", line_width=1, line_dash="dashed", line_color=colour, hover=False)
+        items.append((label, plot.line(key, line_width=2.5, line_color=colour)))
+    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
+    _legend(plot, items)
+    return plot
+
+
+def flash_reads_data(view):
+    n = view.model.cells_per_bitline
+    r = view.model.flash_reads()
+    default = next(k for k in r if k != n) if len(r) > 1 else n
+    x = np.maximum(r[n]["reads"], 1).astype(np.float64)  # 0 reads drawn at 1 on the log axis
+    out = {"float": r[n]["float_accuracy"]}
+    for key, cells in (("chosen", n), ("default", default)):
+        c = r[cells]
+        out.update({key: {"x": x, "y": c["mean"]}, f"{key}_low": {"x": x, "y": c["mean"] - c["ci95"]},
+                    f"{key}_high": {"x": x, "y": c["mean"] + c["ci95"]}})
+    out["title"] = (f"Flash, {n} cells per bit line: {READ_LOSS:.0%} loss after {_survives(r[n], x)}"
+                    + ("" if default == n else f" ({default} cells: {_survives(r[default], x)})"))
+    return out
+
+
 WEAR_LABELS = ("1 hour", "1 year", "10 years")
 
 
@@ -216,6 +254,9 @@ CHARTS = (
           (Part(histogram_data, ("read_voltage", "log10_reads", "n_slices", "adc_bits", "programming_method",
                                  *NETWORK_PARAMS, "chips", "seed")),),
           HIST_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
+    Chart("Flash read disturb: accuracy versus reads", flash_reads_plot,
+          (Part(flash_reads_data, ("cells_per_bitline", *ENCODING_PARAMS)),),
+          FLASH_READS_TEXT, shown=_study("Flash read disturb"), shown_depends=("study",)),
     Chart("Flash wear: accuracy versus program/erase cycles", wear_plot, (Part(wear_data, ENCODING_PARAMS),),
           WEAR_TEXT, shown=_study("Flash wear"), shown_depends=("study",)),
     Chart("Technology comparison", comparison_plot, (Part(comparison_data, ENCODING_PARAMS),),
@@ -249,6 +290,7 @@ class ReliabilityView(LiveDashboard):
             "study": control_widget(m, "study"),
             "read_voltage": throttled_slider(m, "read_voltage"),
             "log10_reads": throttled_slider(m, "log10_reads"),
+            "cells_per_bitline": control_widget(m, "cells_per_bitline"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         self._training_bar = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
@@ -263,9 +305,13 @@ class ReliabilityView(LiveDashboard):
         self._sync_training_widgets()
         self._sync_study_widgets()
 
+    SHOWN_BY = "study"
+    """The setting that shows the controls hidden at the defaults (each belongs to one study)."""
+
     def _sync_study_widgets(self, *events):
         disturb = self.model.study == "read disturb"  # the read voltage and count belong to that study
         self._widgets["read_voltage"].visible = self._widgets["log10_reads"].visible = disturb
+        self._widgets["cells_per_bitline"].visible = self.model.study == "Flash read disturb"
 
     def _sync_training_widgets(self, *events):
         hwa = self.model.training == "hwa"
@@ -359,6 +405,6 @@ class ReliabilityView(LiveDashboard):
             "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"], self._knob_note,
             "### Programming", w["prog_noise_scale"], w["programming_method"], w["n_slices"], w["adc_bits"],
             "### Monte Carlo", w["chips"], w["seed"],
-            "### Second study", w["study"], w["read_voltage"], w["log10_reads"],
+            "### Second study", w["study"], w["read_voltage"], w["log10_reads"], w["cells_per_bitline"],
             width=320,
         )
