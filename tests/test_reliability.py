@@ -220,8 +220,8 @@ def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve()
     (dict(times_s=[0.0, 1.0]), "times_s"), (dict(times_s=[2.0, 1.0]), "times_s"), (dict(times_s=[]), "times_s"),
     (dict(times_s=[1.0], chips=0), "chips"), (dict(times_s=[1.0], compensation="local"), "compensation"),
     (dict(times_s=[1.0], variant="noisy"), "variant"),
-    (dict(times_s="3600"), r"\btimes_s\b"), (dict(times_s=["3600", "86400"]), r"\btimes_s\b"),
-    (dict(times_s=[True]), r"\btimes_s\b"),
+    (dict(times_s="3600"), "times_s"), (dict(times_s=["3600", "86400"]), "times_s"),
+    (dict(times_s=[True]), "times_s"),
 ])
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=naming(name)):
@@ -230,7 +230,7 @@ def test_bad_input_names_the_argument(kwargs, name):
 
 @pytest.mark.parametrize("reads", ["100", ["0", "100"]])
 def test_read_counts_must_be_numbers(reads):
-    with pytest.raises(ValueError, match=r"\breads\b"):
+    with pytest.raises(ValueError, match="reads"):
         deployment.accuracy_vs_reads(reads, chips=2)
 
 

@@ -57,3 +57,11 @@ def test_the_readme_table_is_what_the_command_prints(name):
     readme = tables.readme_tables(README_TEXT)[name]
     diff = tables.differences(table, readme, table.compute())
     assert not diff, f"README table {name!r} is stale (python -m explorer.tools.tables {name}):\n" + "\n".join(diff)
+
+
+def test_write_replaces_only_the_named_tables():
+    text = ("intro\n<!-- table a -->\n| x |\n|---|\n| 1 |\n\ntext\n<!-- table b -->\n| y |\n|---|\n| 2 |\n")
+    new = tables.replace_tables(text, {"a": "| x |\n|---|\n| 5 |\n| 6 |"})
+    assert new == ("intro\n<!-- table a -->\n| x |\n|---|\n| 5 |\n| 6 |\n\ntext\n<!-- table b -->\n| y |\n|---|\n"
+                   "| 2 |\n")
+    assert tables.readme_tables(new) == {"a": (["x"], [["5"], ["6"]]), "b": (["y"], [["2"]])}

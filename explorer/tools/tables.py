@@ -3,6 +3,7 @@
     python -m explorer.tools.tables              # the tables' names and what each shows
     python -m explorer.tools.tables NAME [...]   # compute and print those tables as Markdown
     python -m explorer.tools.tables --check [NAME ...]   # compare them with the README's
+    python -m explorer.tools.tables --write [NAME ...]   # replace the README's copies with them
 
 In the README every results table follows a line ``<!-- table NAME -->``. `tests/test_tables.py`
 recomputes each table and compares it with the README's, number by number: text must be equal,
@@ -152,6 +153,41 @@ def _read_disturb():
             "bipolar at 1e10 reads", "factor"], rows
 
 
+def _flash_precision():
+    from explorer.models import CrossbarModel, protocol_inputs, protocol_weights
+    from kernels import flash
+    from kernels.rng import derive_seed
+
+    g = np.repeat(flash.level_targets(256), 80)                   # 20,480 cells over the 256 levels
+    vth = flash.program(g, seed=2024, medium_step=flash.MEDIUM_STEP)["vth"]
+    tuning = (flash.conductance(vth) / g - 1).std()
+    W = protocol_weights(128, 128, derive_seed(0, "weights"))
+    X = protocol_inputs(200, 128, derive_seed(0, "inputs"))
+    xb = CrossbarModel(technology="Flash", **DIGITS_ENCODING)
+    prog = xb.program(W, seed=derive_seed(0, "programming"))
+    ideal = prog.error(X, 0.0, seed=derive_seed(0, "read", 0))
+    xb.adc_bits = xb.dac_bits = 8
+    converters = prog.error(X, 0.0, seed=derive_seed(0, "read", 0))
+    model = f"model ({1e3 * flash.FINE_STEP:g} mV fine step, {100 * flash.READ_NOISE:g} % read noise)"
+    return (["", "tuning spread", "128 x 128 MVM error", "with 8-bit DAC and ADC"],
+            [[model, pct(tuning), pct(ideal), pct(converters)],
+             ["sources (section 7b)", "about 1 %", "about 2 %", ""]])
+
+
+def _flash_reads():
+    from explorer.models.deployment import accuracy_vs_flash_reads, reads_before_loss
+
+    reads = [0, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7, 10**8, 3 * 10**8, 10**9]
+    at = {n: reads.index(n) for n in (10**7, 10**8)}
+    rows = []
+    for cells in (16, 64, 128, 256):
+        f = accuracy_vs_flash_reads(reads, cells_per_bitline=cells, chips=10, seed=0, **DIGITS_ENCODING)
+        n = reads_before_loss(reads, f["mean"], 0.02)
+        rows.append([str(cells), "none within 1e9" if n is None else f"{count(n)} reads"]
+                    + [pct_ci(f["mean"][i], f["ci95"][i]) for i in at.values()])
+    return ["cells per bit line", "2-point loss after", "at 1e7 reads", "at 1e8 reads"], rows
+
+
 def _flash_wear():
     from explorer.models.deployment import accuracy_vs_cycles
 
@@ -242,6 +278,13 @@ TABLES = {t.name: t for t in (
           "before a 2-point loss and the accuracy at 1e8 and 1e10 reads (10 chips, seed 0)", _read_disturb,
           abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, rel_tol=0.05,
           tolerance_reason="four images on one chip; 5 % on a count, log-interpolated between grid points"),
+    Table("flash-precision", "NOR Flash: single-cell tuning spread and the 128 x 128 MVM error (section 12), "
+          "against the measured arrays of physics reference section 7b", _flash_precision, abs_tol=0.0,
+          rel_tol=0.02, tolerance_reason="2 % of a figure: 20,480 cells and 25,600 outputs, seeded"),
+    Table("flash-reads", "digits MLP on Flash against inference reads, by cells per bit line: reads before a "
+          "2-point loss and the accuracy at 1e7 and 1e8 reads (10 chips, seed 0)", _flash_reads,
+          abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, rel_tol=0.05,
+          tolerance_reason="four images on one chip; 5 % on a count, log-interpolated between grid points"),
     Table("flash-wear", "digits MLP on Flash after P/E cycling: accuracy at 1 h, 1 y and 10 y (10 chips, seed 0)",
           _flash_wear, abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP, tolerance_reason="four images on one chip"),
     Table("onchip-digits", "the digits MLP trained on analog tiles, 15 epochs, the defaults: final test "
@@ -280,6 +323,21 @@ def readme_tables(text):
     return out
 
 
+def replace_tables(text, printed):
+    """`text` with the table after each ``<!-- table NAME -->`` replaced by ``printed[NAME]`` (a
+    Markdown table) for the names in `printed`; other tables stay as they are."""
+    lines, out, i = text.splitlines(), [], 0
+    while i < len(lines):
+        out.append(lines[i])
+        m = MARKER.match(lines[i])
+        i += 1
+        if m and m["name"] in printed:
+            while i < len(lines) and lines[i].startswith("|"):
+                i += 1
+            out.extend(printed[m["name"]].splitlines())
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 def _numbers(cell):
     return [float(n.replace(",", "")) for n in NUMBER.findall(cell)]
 
@@ -312,12 +370,14 @@ def differences(table, readme, printed):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m explorer.tools.tables", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="tables to print (bare: list them)")
-    parser.add_argument("--check", action="store_true", help="compare with the README instead of printing")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--check", action="store_true", help="compare with the README instead of printing")
+    action.add_argument("--write", action="store_true", help="replace the README's copies with the new tables")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in TABLES]
     if unknown:
         parser.error(f"unknown table(s) {unknown}; the tables are {list(TABLES)}")
-    if not args.names and not args.check:
+    if not args.names and not (args.check or args.write):
         width = max(map(len, TABLES))
         for t in TABLES.values():
             print(f"{t.name:<{width}}  {t.about}")
@@ -337,6 +397,15 @@ def main(argv=None):
                 print(f"  {d}")
             failed += bool(diff)
         return 1 if failed else 0
+    if args.write:
+        text = README.read_text()
+        missing = [n for n in names if n not in readme_tables(text)]
+        if missing:
+            print(f"no <!-- table NAME --> marker in the README for {missing}", file=sys.stderr)
+            return 1
+        README.write_text(replace_tables(text, {n: TABLES[n].markdown() for n in names}))
+        print(f"README: {', '.join(names)} rewritten")
+        return 0
     for name in names:
         print(f"<!-- table {name} -->")
         print(TABLES[name].markdown())
