@@ -166,11 +166,21 @@ def test_agad_keeps_learning_where_a_reference_offset_costs_ttv2():
     assert np.mean(agad) < np.mean(tt) - 0.05
 
 
-def test_symmetric_devices_show_no_such_bias():
-    r = train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=0.0, seed=0)
-    off = r["weights"] - r["target"]
-    assert abs(off.mean()) < 3 * off.std(ddof=1) / np.sqrt(off.size)
-    assert r["error"][-1] < 0.1
+def test_symmetric_devices_show_a_smaller_bias(settled):
+    """Symmetric soft bounds (symmetry point 0): in-memory SGD's weights are pulled toward 0 too
+    (soft bounds shrink the steps away from the symmetry point, so noisy updates drift toward it),
+    but by less than on the asymmetric devices, beyond three standard errors of the difference
+    and below half of either asymmetric shift; every run ends below 10 % error. (With one seed's
+    25 weights the shift did not show, and this test said there was none.)"""
+    runs = [train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=0.0, seed=s)
+            for s in BIAS_SEEDS]
+    toward = np.concatenate([((r["weights"] - r["target"]) * np.sign(-r["target"])).ravel() for r in runs])
+    mean, se = _mean_and_se(toward)
+    for asymmetry in (0.5, -0.5):
+        biased, biased_se = _mean_and_se(settled["analog SGD", asymmetry]["toward"])
+        assert biased - mean > 3 * np.hypot(se, biased_se)
+        assert mean < biased / 2
+    assert all(r["error"][-1] < 0.1 for r in runs)
 
 
 @pytest.mark.parametrize("kwargs, name", [
