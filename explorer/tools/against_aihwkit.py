@@ -349,12 +349,19 @@ def main(argv=None):
         print("| compensation | time | this project | aihwkit (its tile) | aihwkit - project "
               "| aihwkit, devices kept | devices kept - project |")
         print("|---|---|---|---|---|---|---|")
+        diffs = {"aihwkit (its tile)": [], "aihwkit, devices kept": []}
         for compensated, label in ((False, "none"), (True, "global")):
             e = mvm_errors(peer, args.chips, args.seed, compensated)
             tile = comparison_rows(e["project"], e["aihwkit"])
             kept = comparison_rows(e["project"], e["aihwkit devices"])
             for (name, _), (ours, theirs, diff, ci), (_, k, kdiff, kci) in zip(MVM_TIMES, tile, kept):
+                diffs["aihwkit (its tile)"].append((diff, ci))
+                diffs["aihwkit, devices kept"].append((kdiff, kci))
                 print(f"| {label} | {name} | {ours} | {theirs} | {diff:+.2f} ± {ci:.2f} | {k} | {kdiff:+.2f} ± {kci:.2f} |")
+        for key, d in diffs.items():
+            beyond = sum(abs(x) > ci for x, ci in d)
+            print(f"{key} - project: {min(x for x, _ in d):+.2f} to {max(x for x, _ in d):+.2f} points of MVM error, "
+                  f"beyond their own 95 % interval at {beyond} of {len(d)} points.")
     return 0
 
 
