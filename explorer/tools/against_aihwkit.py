@@ -286,13 +286,14 @@ def comparison_rows(ours, theirs, scale=100.0):
             for a, ca, b, cb in zip(m1, c1, m2, c2)]
 
 
-def positive_int(text):
+def chips_int(text):
+    """--chips: a whole number in [1, 1000] (`accuracy_vs_time`'s range)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be an integer in [1, 1000], got {text!r}")
     return value
 
 
@@ -311,7 +312,7 @@ def main(argv=None):
     parser.add_argument("--aihwkit-src", default=os.environ.get("AIHWKIT_SRC"),
                         help="directory holding aihwkit's source package (.../src); default $AIHWKIT_SRC, "
                              "else an installed aihwkit")
-    parser.add_argument("--chips", type=positive_int, default=10, help="chips (programmings) per model (10)")
+    parser.add_argument("--chips", type=chips_int, default=10, help="chips (programmings) per model (10)")
     parser.add_argument("--seed", type=seed_int, default=0, help="seed (0)")
     parser.add_argument("--no-mvm", action="store_true", help="skip the 128 x 128 MVM comparison")
     args = parser.parse_args(argv)
