@@ -21,8 +21,8 @@ def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):
     page, errors = open_page(browser, served_app + "?tab=5", ready="Accuracy versus time")
     wait_for_title(page, r"^PCM, no drift compensation, 10 chips: [0-9.]+% at 1 year")
     # the read-disturb study renders beside it (its read counts once broke the page as int64 columns)
-    wait_for_title(page, r"^RRAM at 0\.30 V: 2% loss after [0-9.e+]+ reads unipolar")
-    wait_for_title(page, r"^After 1\.0e\+06 reads at 0\.30 V: mean shift")
+    wait_for_title(page, r"^RRAM at 0\.40 V: 2% loss after [0-9.e+]+ reads unipolar")
+    wait_for_title(page, r"^After 1\.0e\+06 reads at 0\.40 V: mean shift")
     before = year_accuracy(page)
     nudge(page, "Drift-coefficient scale", 5)   # 1.0 -> 1.25: more drift
     wait_for_title(page, r"^PCM, no drift compensation, 10 chips: (?!%s%%)[0-9.]+%% at 1 year" % re.escape(f"{before:.1f}"))
