@@ -98,7 +98,7 @@ A, a transfer every sample and a chopper period of 50 reads of a row (250 sample
 for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
 `CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the
 one pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a
-five times larger rate (the chopped study of `explorer.models.training.TikiTaka`) loses pulses to the
+five times larger rate (the chopped study's earlier setting) loses pulses to the
 cap. The learning rate is 0.5, not the study's 1: with one rate for every algorithm, floating-point
 SGD at 1 is near the stability limit of a per-sample update (|x|^2 reaches 5; its steady-state noise
 grows with the rate, and Tiki-Taka's transfers average it). README: the measured errors."""
