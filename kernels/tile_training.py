@@ -24,9 +24,9 @@ up/down asymmetry and the device-to-device spreads folded in; `explorer.models.o
 and `device_bounds`), ``s`` the slope of the bounds (1: soft bounds, whose steps vanish at the
 device's bounds as aihwkit's ``SoftBoundsDevice``'s do, ``rpu_linearstep_device.cpp``; 0: a
 constant-step device, clipped at its bounds). Up and down steps are equal at the device's own
-symmetry point ``w* = (dw_up - dw_down) / (s (dw_up / b_hi + dw_down / b_lo))``. Write noise (aihwkit's ``write_noise_std``): the
-weight a read sees is the stored one plus ``write_noise dw_min xi``, redrawn each time the device
-is pulsed (``dw_min`` the nominal step).
+symmetry point ``w* = (dw_up - dw_down) / (s (dw_up / b_hi + dw_down / b_lo))``. Write noise
+(aihwkit's ``write_noise_std``): the weight a read sees is the stored one plus ``write_noise dw_min
+xi``, redrawn each time the device is pulsed (``dw_min`` the nominal step).
 
 **Update** (Gokmen and Vlasov, Front. Neurosci. 10, 333, 2016): row i fires each of ``bl`` slots
 with probability ``c_x |x_i|``, column j with ``c_d |d_j|``, ``c_x c_d = lr / (bl dw_min)`` and the

@@ -447,8 +447,8 @@ def test_bad_transfer_settings_raise_naming_the_field(field, value):
         state.D[0] = old
         with pytest.raises(ValueError, match="state.D"):
             tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2",
-                            np.array([0.1, 0, 0, 0]), np.zeros(4), np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]),
-                            tk.make_keys(0))
+                            np.array([0.1, 0, 0, 0]), np.zeros(4),
+                            np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]), tk.make_keys(0))
 
 
 def _final_accuracy(digits, epochs, seed, **settings):

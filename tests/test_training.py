@@ -124,7 +124,8 @@ def test_chopping_makes_tiki_taka_v2_tolerate_a_reference_offset():
     differences 0.107, 0.049, 0.097: standard deviation 0.031); required: every seed and the mean
     by more than 0.04, beyond that spread. No pulse is held back by the cap."""
     def increase(variant, seed, **kw):
-        runs = [train_correlation(variant, seed=seed, reference_offset=offset, **kw, **CHOPPED) for offset in (0.0, 0.2)]
+        runs = [train_correlation(variant, seed=seed, reference_offset=offset, **kw, **CHOPPED)
+                for offset in (0.0, 0.2)]
         assert all(r["capped_pulses"] == 0 for r in runs)
         return runs[1]["error"][-1] - runs[0]["error"][-1]
     tt = [increase("TTv2", s) for s in range(3)]
