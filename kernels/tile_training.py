@@ -4,9 +4,10 @@ pulse trains, and the Tiki-Taka transfers (issue 11).
 
 **Network.** Inputs ``x`` (n_in) and a constant 1 (the bias row) feed tile 0 ``(n_in + 1,
 n_hidden)``; ReLU; the hidden outputs and a 1 feed tile 1 ``(n_hidden + 1, n_out)``; softmax and
-cross-entropy against the label. Each tile holds weights ``w`` in [-1, 1]; the network uses
-``scale_l w`` (a digital scale per layer), so ``dL/dw = scale_l a delta^T`` and plain SGD with
-rate ``lr`` on the network's weights is ``w -= (lr / scale_l) a delta^T``.
+cross-entropy against the label. Each tile holds weights ``w`` nominally in [-1, 1] (each device
+within its own bounds); the network uses ``scale_l w`` (a digital scale per layer), so ``dL/dw =
+scale_l a delta^T`` and plain SGD with rate ``lr`` on the network's weights is ``w -= (lr /
+scale_l) a delta^T``.
 
 **Read-out** (aihwkit's forward and backward IO model, Rasch et al., AICAS 2021, arXiv 2104.02184):
 an input vector is divided by its largest magnitude (noise management), quantized by a DAC of
@@ -16,14 +17,16 @@ quantized by an ADC of ``adc_levels`` steps per sign over that bound (0: ideal),
 The backward pass reads the transposed tile the same way with the output errors as inputs.
 
 **Devices** (physics reference section 5; aihwkit's pulsed devices): an up pulse moves a weight by
-``dw_up (1 - s w)``, a down pulse by ``dw_down (1 + s w)``, each times ``1 + c2c xi``, clipped to
-[-1, 1]; ``dw_up`` and ``dw_down`` are the device's own steps (``D[0]`` and ``D[1]`` of its tile's
-step array: the caller draws them, with the up/down asymmetry and its device-to-device spread
-folded in; `explorer.models.onchip.device_steps`), ``s`` the slope of the bounds (1: soft bounds; 0:
-a constant-step device). Up and down steps are equal at the device's own symmetry point
-``w* = (dw_up - dw_down) / (s (dw_up + dw_down))``. Write noise (aihwkit's ``write_noise_std``): the
-weight a read sees is the stored one plus ``write_noise dw_min xi``, redrawn each time the device
-is pulsed (``dw_min`` the nominal step).
+``dw_up (1 - s w / b_hi)``, a down pulse by ``dw_down (1 + s w / b_lo)``, each times ``1 + c2c xi``,
+clipped to the device's own bounds [-b_lo, b_hi]; ``dw_up``, ``dw_down``, ``b_hi`` and ``b_lo`` are
+the device's own (``D[0]`` to ``D[3]`` of its tile's device array: the caller draws them, with the
+up/down asymmetry and the device-to-device spreads folded in; `explorer.models.onchip.device_steps`
+and `device_bounds`), ``s`` the slope of the bounds (1: soft bounds, whose steps vanish at the
+device's bounds as aihwkit's ``SoftBoundsDevice``'s do, ``rpu_linearstep_device.cpp``; 0: a
+constant-step device, clipped at its bounds). Up and down steps are equal at the device's own
+symmetry point ``w* = (dw_up - dw_down) / (s (dw_up / b_hi + dw_down / b_lo))``. Write noise
+(aihwkit's ``write_noise_std``): the weight a read sees is the stored one plus ``write_noise dw_min
+xi``, redrawn each time the device is pulsed (``dw_min`` the nominal step).
 
 **Update** (Gokmen and Vlasov, Front. Neurosci. 10, 333, 2016): row i fires each of ``bl`` slots
 with probability ``c_x |x_i|``, column j with ``c_d |d_j|``, ``c_x c_d = lr / (bl dw_min)`` and the
@@ -168,34 +171,36 @@ def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
 # ----------------------------------------------------------------------------- devices
 
 @njit(**_EXACT_JIT)
-def _pulses(w, n, up, step, dev, key_pulse, base):
-    """`w` after `n` pulses up or down of a device whose step in that direction is `step`
-    (module docstring)."""
+def _pulses(w, n, up, step, hi, lo, dev, key_pulse, base):
+    """`w` after `n` pulses up or down of a device whose step in that direction is `step` and whose
+    bounds are ``hi`` and ``-lo`` (module docstring)."""
     slope, c2c = dev[1], dev[2]
     for k in range(n):
         z = rng.normal(key_pulse, base + np.uint64(k)) if c2c != 0.0 else 0.0
         if up:
-            w += step * (1.0 - slope * w) * (1.0 + c2c * z)
+            w += step * (1.0 - slope * w / hi) * (1.0 + c2c * z)
         else:
-            w -= step * (1.0 + slope * w) * (1.0 + c2c * z)
-        w = min(max(w, -1.0), 1.0)
+            w -= step * (1.0 + slope * w / lo) * (1.0 + c2c * z)
+        w = min(max(w, -lo), hi)
     return w
 
 
 @njit(**_EXACT_JIT)
 def _device_response(steps, dev, up_pulses, key_pulse, key_write):
-    """Weights as read after each of `up_pulses` up pulses from -1, then as many down pulses, for
-    devices with steps `steps` (2, devices): pulse k of device m has counter ``m (2 up_pulses) + k``."""
+    """Weights as read after each of `up_pulses` up pulses from the lower bound, then as many down
+    pulses, for devices with steps and bounds `steps` (4, devices): pulse k of device m has counter
+    ``m (2 up_pulses) + k``."""
     n = 2 * up_pulses
     out = np.empty((steps.shape[1], n + 1))
     wn_std = dev[3] * dev[0]
     for m in range(steps.shape[1]):
-        w = -1.0
+        w = -steps[3, m]
         out[m, 0] = w
         for k in range(n):
             base = np.uint64(m) * np.uint64(n) + np.uint64(k)
             up = k < up_pulses
-            w = _pulses(w, 1, up, steps[0, m] if up else steps[1, m], dev, key_pulse, base)
+            w = _pulses(w, 1, up, steps[0, m] if up else steps[1, m], steps[2, m], steps[3, m], dev, key_pulse,
+                        base)
             noise = wn_std * rng.normal(key_write, base) if wn_std > 0.0 else 0.0
             out[m, k + 1] = w + noise
     return out
@@ -204,16 +209,21 @@ def _device_response(steps, dev, up_pulses, key_pulse, key_write):
 def device_response(steps, dev, up_pulses, key_pulse=0, key_write=0):
     """The update curve of devices as training pulses them (`_pulses`, the kernel's own device
     model): row m holds the weight a read sees (stored weight plus write noise, redrawn at each
-    pulse) after k pulses, up from -1 for `up_pulses` pulses, then down as many, for a device
-    whose up and down steps are ``steps[0, m]`` and ``steps[1, m]`` (a pair of scalars: one
-    device). `dev` holds `DEVICE_FIELDS`; the keys are `kernels.rng` stream keys (uint64) for the
-    cycle-to-cycle draws and the write noise."""
+    pulse) after k pulses, up from the device's lower bound for `up_pulses` pulses, then down as
+    many, for a device whose up and down steps are ``steps[0, m]`` and ``steps[1, m]`` and whose
+    bounds are ``steps[2, m]`` and ``-steps[3, m]`` (rows 2 and 3 left out: bounds +-1; a column
+    of 2 or 4 scalars: one device). `dev` holds `DEVICE_FIELDS`; the keys are `kernels.rng` stream
+    keys (uint64) for the cycle-to-cycle draws and the write noise."""
     steps = np.asarray(steps, dtype=np.float64)
-    steps = np.ascontiguousarray(steps.reshape(2, 1) if steps.shape == (2,) else steps)
+    steps = steps.reshape(-1, 1) if steps.shape in ((2,), (4,)) else steps
+    if steps.ndim == 2 and steps.shape[0] == 2:
+        steps = np.vstack([steps, np.ones_like(steps)])
+    steps = np.ascontiguousarray(steps)
     dev = np.ascontiguousarray(dev, dtype=np.float64)
-    if steps.ndim != 2 or steps.shape[0] != 2 or steps.shape[1] == 0 or not np.all(np.isfinite(steps)) \
+    if steps.ndim != 2 or steps.shape[0] != 4 or steps.shape[1] == 0 or not np.all(np.isfinite(steps)) \
             or np.any(steps <= 0.0):
-        raise ValueError(f"steps must hold positive (up, down) steps, shape (2, devices); got shape {steps.shape}")
+        raise ValueError(f"steps must hold positive (up, down[, upper bound, lower bound magnitude]) values, shape "
+                         f"(2 or 4, devices); got shape {steps.shape}")
     if dev.shape != (len(DEVICE_FIELDS),) or not np.all(np.isfinite(dev)):
         raise ValueError(f"dev must hold {len(DEVICE_FIELDS)} finite values {DEVICE_FIELDS}")
     if isinstance(up_pulses, bool) or not isinstance(up_pulses, (int, np.integer)) or not 1 <= up_pulses <= 10**6:
@@ -249,7 +259,8 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
                 continue
             up = (x[i] > 0.0) != (d[j] > 0.0)
             base = _cell(t, layer, tile, i, j)
-            W[i, j] = _pulses(W[i, j], n, up, Dw[0, i, j] if up else Dw[1, i, j], dev, keys[K_PULSE], base)
+            W[i, j] = _pulses(W[i, j], n, up, Dw[0, i, j] if up else Dw[1, i, j], Dw[2, i, j], Dw[3, i, j], dev,
+                              keys[K_PULSE], base)
             if wn_std > 0.0:
                 Wn[i, j] = wn_std * rng.normal(keys[K_WRITE], base)
             total += n
@@ -268,7 +279,8 @@ def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
             continue
         m = abs(n)
         base = _cell(t, layer, 1, k, j)
-        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[0, k, j] if n > 0 else Dw[1, k, j], dev, keys[K_PULSE], base)
+        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[0, k, j] if n > 0 else Dw[1, k, j], Dw[2, k, j], Dw[3, k, j], dev,
+                          keys[K_PULSE], base)
         if wn_std > 0.0:
             Wn[k, j] = wn_std * rng.normal(keys[K_WRITE], base)
         total += m
@@ -536,8 +548,9 @@ def _evaluate_linear(X, Y, C, Cn, io, key, t):
 
 class TileState:
     """The arrays one training run mutates: for layer l, the weight tile ``C[l]`` and the fast tile
-    ``A[l]`` (weights in [-1, 1]), their write-noise offsets ``Cn[l]``, ``An[l]``, the devices' own
-    up and down steps ``D[l]`` (C) and ``E[l]`` (A), each (2, rows, cols), the TTv2 buffer ``H[l]``,
+    ``A[l]`` (weights within their devices' bounds), their write-noise offsets ``Cn[l]``, ``An[l]``, the
+    devices' own up and down steps and bounds ``D[l]`` (C) and ``E[l]`` (A), each (4, rows, cols):
+    up step, down step, upper bound, magnitude of the lower bound, all positive, the TTv2 buffer ``H[l]``,
     the reference ``R[l]``, the AGAD reference ``P[l]`` with its running means ``S[l]`` (one more
     column: the reads since the last flip), the chopper signs ``chop[l]``, and ``counters``
     (`N_COUNTERS`)."""
@@ -586,12 +599,12 @@ def _check_alg(alg):
 
 
 def _check_state(state):
-    """Raise ValueError when the step arrays or the counters of `state` do not fit its tiles."""
+    """Raise ValueError when the device arrays or the counters of `state` do not fit its tiles."""
     for name, tiles in (("D", state.C), ("E", state.A)):
         for layer, (steps, tile) in enumerate(zip(getattr(state, name), tiles)):
-            if steps.shape != (2, *tile.shape) or not np.all(steps > 0.0):
-                raise ValueError(f"state.{name}[{layer}] must hold positive up and down steps of shape "
-                                 f"{(2, *tile.shape)}, got shape {steps.shape}")
+            if steps.shape != (4, *tile.shape) or not np.all(steps > 0.0):
+                raise ValueError(f"state.{name}[{layer}] must hold positive up and down steps, upper bounds and "
+                                 f"lower-bound magnitudes, shape {(4, *tile.shape)}; got shape {steps.shape}")
     if state.counters.shape != (N_COUNTERS,):
         raise ValueError(f"state.counters must hold {N_COUNTERS} integers, got shape {state.counters.shape}")
 
@@ -709,18 +722,18 @@ def _np_read(W, Wn, x, transposed, io, key, t, layer, tile):
     return y * xm
 
 
-def _np_pulses(w, n, up, step, dev, key, base):
-    """Vectorized `_pulses` over devices (n, up, step, base arrays; `step` each device's step in
-    its direction)."""
+def _np_pulses(w, n, up, step, hi, lo, dev, key, base):
+    """Vectorized `_pulses` over devices (n, up, step, hi, lo, base arrays; `step` each device's
+    step in its direction, ``hi`` and ``-lo`` its bounds)."""
     slope, c2c = dev[1], dev[2]
     w = w.copy()
     for k in range(int(n.max(initial=0))):
         act = n > k
         z = _np_normal(key, base[act] + _U64(k)) if c2c != 0.0 else 0.0
-        wa = w[act]
-        step_up = step[act] * (1.0 - slope * wa) * (1.0 + c2c * z)
-        step_down = step[act] * (1.0 + slope * wa) * (1.0 + c2c * z)
-        w[act] = np.clip(np.where(up[act], wa + step_up, wa - step_down), -1.0, 1.0)
+        wa, h, lw = w[act], hi[act], lo[act]
+        step_up = step[act] * (1.0 - slope * wa / h) * (1.0 + c2c * z)
+        step_down = step[act] * (1.0 + slope * wa / lw) * (1.0 + c2c * z)
+        w[act] = np.minimum(np.maximum(np.where(up[act], wa + step_up, wa - step_down), -lw), h)
     return w
 
 
@@ -745,7 +758,8 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
         return 0
     base = _np_cell(t, layer, tile, i, j)
     up = (x[i] > 0.0) != (d[j] > 0.0)
-    W[i, j] = _np_pulses(W[i, j], n[i, j], up, np.where(up, Dw[0, i, j], Dw[1, i, j]), dev, keys[K_PULSE], base)
+    W[i, j] = _np_pulses(W[i, j], n[i, j], up, np.where(up, Dw[0, i, j], Dw[1, i, j]), Dw[2, i, j], Dw[3, i, j],
+                         dev, keys[K_PULSE], base)
     if dev[3] > 0.0:
         Wn[i, j] = dev[3] * dev[0] * _np_normal(keys[K_WRITE], base)
     return int(n.sum())
@@ -845,8 +859,8 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     if j.size:
         up = counts[j] > 0
         base = _np_cell(t, layer, 1, np.full(j.size, k), j)
-        C[k, j] = _np_pulses(C[k, j], np.abs(counts[j]), up, np.where(up, D[0, k, j], D[1, k, j]), dev,
-                             keys[K_PULSE], base)
+        C[k, j] = _np_pulses(C[k, j], np.abs(counts[j]), up, np.where(up, D[0, k, j], D[1, k, j]), D[2, k, j],
+                             D[3, k, j], dev, keys[K_PULSE], base)
         if dev[3] > 0.0:
             Cn[k, j] = dev[3] * dev[0] * _np_normal(keys[K_WRITE], base)
         pulses += int(np.abs(counts[j]).sum())

@@ -8,7 +8,7 @@ import pytest
 
 from explorer.models.digits import load_digits
 from explorer.models.onchip import (CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining,
-                                    device_steps, device_symmetry_points)
+                                    device_bounds, device_steps, device_symmetry_points)
 from explorer.models.training_explorer import TrainingExplorer
 from kernels import tile_training as tk
 from argnames import naming
@@ -35,8 +35,15 @@ def _small_state(rng, n_in, nh, n_out, sp, offset):
 
 
 def _steps(rng, sh, a=0.2):
-    """Up and down steps (2, rows, cols) of devices with bias a, each spread independently."""
-    return np.stack([0.01 * (1 + a) * rng.uniform(0.7, 1.3, sh), 0.01 * (1 - a) * rng.uniform(0.7, 1.3, sh)])
+    """Up and down steps and bounds (4, rows, cols) of devices with bias a, each spread independently
+    (bounds 0.7 to 1.3, outside the initial weights)."""
+    return np.stack([0.01 * (1 + a) * rng.uniform(0.7, 1.3, sh), 0.01 * (1 - a) * rng.uniform(0.7, 1.3, sh),
+                     rng.uniform(0.7, 1.3, sh), rng.uniform(0.7, 1.3, sh)])
+
+
+def _constant(step, sh):
+    """Device array (4, *sh): every device steps by `step` both ways, bounds +-1."""
+    return np.concatenate([np.full((2, *sh), step), np.ones((2, *sh))])
 
 
 # momentum, forget_buffer, max_steps, tail_weightening: aihwkit's defaults, then the other buffer rule
@@ -131,7 +138,7 @@ def test_pulse_update_is_minus_lr_x_d_on_average():
     total = np.zeros((3, 2))
     for t in range(n):
         W = np.zeros((3, 2))
-        tk._np_pulse_update(W, np.zeros((3, 2)), np.full((2, 3, 2), dw), x, d, lr, dev, bl, tk.make_keys(1), t, 0, 0)
+        tk._np_pulse_update(W, np.zeros((3, 2)), _constant(dw, (3, 2)), x, d, lr, dev, bl, tk.make_keys(1), t, 0, 0)
         total += W
     scale = lr / (bl * dw)
     cx, cd = np.sqrt(scale * 0.4 / 0.9), np.sqrt(scale * 0.9 / 0.4)
@@ -162,7 +169,8 @@ def test_random_pulses_drive_each_device_to_its_own_symmetry_point(a, s):
     mean = np.zeros(n_dev)
     for k in range(burn + T):
         up = r.random(n_dev) < 0.5
-        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.where(up, steps[0], steps[1]), dev, key,
+        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.where(up, steps[0], steps[1]), np.ones(n_dev),
+                          np.ones(n_dev), dev, key,
                           np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k))
         if k >= burn:
             mean += w / T
@@ -196,14 +204,102 @@ def test_each_device_gets_its_own_symmetry_point_and_r_follows_it_with_the_offse
     assert np.ptp(np.concatenate([r.ravel() for r in same.state.R])) < 1e-12   # no spread: one point
 
 
+def test_device_bounds_are_drawn_as_aihwkits_and_leave_the_steps_alone():
+    """aihwkit's w_max_dtod and w_min_dtod: bounds 1 + 0.3 z and -(1 + 0.2 z'), independent per device
+    and of each other (20,000 devices: the standard errors of mean and standard deviation are
+    0.3 / sqrt(20000) = 0.002 and 0.0015); spreads of 0 give +-1 exactly; the step draws are the
+    same with or without bound spreads (their own streams)."""
+    n = 20000
+    hi, lo = device_bounds(3, 2, n, w_max_d2d=0.3, w_min_d2d=0.2)
+    assert hi.mean() == pytest.approx(1.0, abs=0.01) and hi.std() == pytest.approx(0.3, abs=0.008)
+    assert lo.mean() == pytest.approx(1.0, abs=0.01) and lo.std() == pytest.approx(0.2, abs=0.006)
+    assert abs(np.corrcoef(hi, lo)[0, 1]) < 0.03
+    assert np.array_equal(device_bounds(3, 2, n), np.ones((2, n)))
+    a = OnChipTraining(task=FIVE, seed=2, w_max_d2d=0.3, w_min_d2d=0.3).run()
+    b = OnChipTraining(task=FIVE, seed=2).run()
+    assert np.array_equal(a.state.E[0][:2], b.state.E[0][:2]) and np.array_equal(a.state.D[0][:2], b.state.D[0][:2])
+    assert np.array_equal(b.state.E[0][2:], np.ones((2, 5, 5))) and np.ptp(a.state.E[0][2]) > 0.3
+
+
+@pytest.mark.parametrize("slope", [0.0, 1.0])
+def test_kernel_pulses_stop_at_each_devices_own_bounds(slope):
+    """The Numba kernel's device model (`device_response`): up pulses from the device's own lower
+    bound -b_lo end at its own upper bound b_hi (a constant-step device clips there exactly; a
+    soft-bounds device's step ``dw (1 - w / b_hi)`` vanishes there, so after 40 / dw pulses it is
+    within 3 e^(-40 / b_hi), below 1e-12, of it) and never beyond; the old model clipped every device
+    at +-1."""
+    bounds = device_bounds(4, 0, 6, w_max_d2d=0.3, w_min_d2d=0.3)
+    steps = np.vstack([np.full((2, 6), 0.01), bounds])
+    w = tk.device_response(steps, np.array([0.01, slope, 0.0, 0.0]), 4000)
+    np.testing.assert_array_equal(w[:, 0], -bounds[1])
+    np.testing.assert_allclose(w[:, 4000], bounds[0], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(w[:, -1], -bounds[1], rtol=0, atol=1e-8)
+    assert np.all(w <= bounds[0][:, None]) and np.all(w >= -bounds[1][:, None])
+    assert np.ptp(w[:, 4000]) > 0.1
+
+
+def test_symmetry_points_follow_the_bound_spreads_and_r_follows_them():
+    """Soft bounds with bound spreads (aihwkit w_max_dtod, w_min_dtod 0.3) and no up/down spread:
+    each device's steps dw (1 + a)(1 - w / b_hi) and dw (1 - a)(1 + w / b_lo) are equal at
+    ``w* = 2a / ((1 + a) / b_hi + (1 - a) / b_lo)``, so the points spread with the bounds, about
+    0.8 x 0.3 sqrt(1.4^2 + 0.6^2) / 4 = 0.091 to first order at a = 0.4 (2,410 devices: the
+    standard error of that spread is 0.0013; the first-order figure is good to a few percent at
+    this spread). R (without offset error) and A's rest sit at each device's own point; the
+    device's step factor (d2d) cancels out of w*. Without bound spreads every point is a = 0.4."""
+    kw = dict(algorithm="TTv2", device="asymmetric soft bounds, 300 states", up_down_d2d=0.0, seed=1,
+              reference_offset=0.0)
+    run = OnChipTraining(**kw, w_max_d2d=0.3, w_min_d2d=0.3).run()
+    pts = []
+    for layer in range(2):
+        up, down, hi, lo = run.state.E[layer]
+        formula = 2 * 0.4 / (1.4 / hi + 0.6 / lo)
+        np.testing.assert_allclose(device_symmetry_points(run.state.E[layer], 1.0), formula, rtol=1e-12)
+        np.testing.assert_allclose(run.state.R[layer], formula, rtol=1e-12)
+        np.testing.assert_allclose(run.state.A[layer], formula, rtol=1e-12)
+        np.testing.assert_allclose(up / down, 1.4 / 0.6, rtol=1e-12)      # no up/down spread
+        pts.append(formula.ravel())
+    pts = np.concatenate(pts)
+    assert pts.std() == pytest.approx(0.8 * 0.3 * np.hypot(1.4, 0.6) / 4, rel=0.1)
+    assert np.corrcoef(pts, np.concatenate([e[2].ravel() for e in run.state.E]))[0, 1] > 0.8
+    flat = OnChipTraining(**kw).run()
+    np.testing.assert_allclose(np.concatenate([r.ravel() for r in flat.state.R]), 0.4, rtol=1e-12)
+
+
+def test_random_pulses_drive_each_device_to_the_symmetry_point_its_bounds_set():
+    """The NumPy twin's device model (the kernels' twin) with bounds spread by 0.3 and no up/down
+    spread: random up and down pulses settle each soft-bounds device at its own ``w*`` from the
+    bounds (as `test_random_pulses_drive_each_device_to_its_own_symmetry_point`: time average over
+    T = 8000 pulses, standard error 1 / sqrt(T) = 0.011; RMS distance below twice that, distance
+    to the common a = 0.4 above four times that)."""
+    n_dev, n_states, T, a = 200, 500, 8000, 0.4
+    steps = np.vstack([device_steps(5, n_states, 0.3, 0, n_dev, asymmetry=a),
+                       device_bounds(5, 0, n_dev, w_max_d2d=0.3, w_min_d2d=0.3)])
+    sp = device_symmetry_points(steps, 1.0)
+    r = np.random.default_rng(0)
+    w = np.clip(a + r.uniform(-0.3, 0.3, n_dev), -0.95, 0.95)
+    dev = np.array([2.0 / n_states, 1.0, 0.3, 0.0])
+    key = tk.make_keys(2)[tk.K_PULSE]
+    burn = int(5 * n_states / 2)
+    mean = np.zeros(n_dev)
+    for k in range(burn + T):
+        up = r.random(n_dev) < 0.5
+        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.where(up, steps[0], steps[1]), steps[2],
+                          steps[3], dev, key, np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k))
+        if k >= burn:
+            mean += w / T
+    se = 1.0 / np.sqrt(T)
+    assert np.sqrt(np.mean((mean - sp) ** 2)) < 2 * se
+    assert np.sqrt(np.mean((mean - a) ** 2)) > 4 * se
+
+
 def _transfers_only(algorithm, A, R, H, alg, n, P=None, S=None):
     """`n` transfers of a one-row tile with nothing else happening: zero inputs leave A alone (no
     update pulses), the read-out is ideal, and C's devices step by exactly 0.1 (constant step, no
     spread, no noise). Returns the state and the tallies."""
     m = A.size
     sh = (1, m)
-    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[np.full((2, 1, m), 0.1)], A=[A.reshape(sh)],
-                         An=[np.zeros(sh)], E=[np.full((2, 1, m), 0.1)], H=[H.reshape(sh)], R=[R.reshape(sh)],
+    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[_constant(0.1, sh)], A=[A.reshape(sh)],
+                         An=[np.zeros(sh)], E=[_constant(0.1, sh)], H=[H.reshape(sh)], R=[R.reshape(sh)],
                          P=[np.zeros(sh) if P is None else P.reshape(sh)],
                          S=[np.zeros((1, m + 1)) if S is None else np.append(S, 0.0).reshape(1, m + 1)],
                          chop=[np.ones(1)])
@@ -324,6 +420,10 @@ def test_constant_step_presets_have_slope_zero_and_the_read_noise_is_aihwkits():
     gv, ideal = DEVICE_PRESETS["constant step, 1200 states"], DEVICE_PRESETS["idealized, 10000 states"]
     assert (gv["slope"], gv["n_states"], gv["up_down_d2d"]) == (0.0, 1200, 0.01)
     assert (ideal["slope"], ideal["n_states"], ideal["up_down_d2d"]) == (0.0, 10000, 0.0)
+    bounds = {name: (p["w_max_d2d"], p["w_min_d2d"]) for name, p in DEVICE_PRESETS.items()}
+    assert bounds == {"constant step, 1200 states": (0.3, 0.3), "idealized, 10000 states": (0.3, 0.3),
+                      "ReRAM-like, 1000 states": (0.3, 0.3), "ECRAM-like, near linear": (0.05, 0.05),
+                      "asymmetric soft bounds, 300 states": (0.0, 0.0)}   # aihwkit's; the last is ours
     assert OnChipTraining().read_noise == 0.06
     m = OnChipTraining(device="constant step, 1200 states")
     assert (m.slope, m.symmetry_point()) == (0.0, 0.0)
@@ -335,18 +435,20 @@ def test_constant_step_presets_have_slope_zero_and_the_read_noise_is_aihwkits():
                                           ("max_steps", 2.5), ("tail_weightening", 0.0), ("bl", 65)])
 def test_bad_transfer_settings_raise_naming_the_field(field, value):
     sh = (1, 2)
-    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[np.full((2, 1, 2), 0.1)], A=[np.zeros(sh)],
-                         An=[np.zeros(sh)], E=[np.full((2, 1, 2), 0.1)], H=[np.zeros(sh)], R=[np.zeros(sh)],
+    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[_constant(0.1, sh)], A=[np.zeros(sh)],
+                         An=[np.zeros(sh)], E=[_constant(0.1, sh)], H=[np.zeros(sh)], R=[np.zeros(sh)],
                          P=[np.zeros(sh)], S=[np.zeros((1, 3))], chop=[np.ones(1)])
     alg = dict(zip(tk.ALGO_FIELDS, [0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]))
     alg[field] = value
     with pytest.raises(ValueError, match=naming(field)):
         tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2", np.array([0.1, 0, 0, 0]),
                         np.zeros(4), np.array(list(alg.values())), tk.make_keys(0))
-    state.D[0] = np.full((1, 2), 0.1)                           # one step per device: the old layout
-    with pytest.raises(ValueError, match="state.D"):
-        tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2", np.array([0.1, 0, 0, 0]),
-                        np.zeros(4), np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]), tk.make_keys(0))
+    for old in (np.full((1, 2), 0.1), np.full((2, 1, 2), 0.1)):   # one step per device; steps without bounds
+        state.D[0] = old
+        with pytest.raises(ValueError, match="state.D"):
+            tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2",
+                            np.array([0.1, 0, 0, 0]), np.zeros(4),
+                            np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]), tk.make_keys(0))
 
 
 def _final_accuracy(digits, epochs, seed, **settings):
@@ -559,7 +661,7 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
     assert u["stride"] == 1 and np.allclose(u["w"], w, rtol=0, atol=1e-12)
     assert u["devices"].shape == (ex.SAMPLE_DEVICES, 2 * n + 1) and np.allclose(u["devices"], u["w"], atol=1e-12)
     ex.d2d = 0.3
-    steps = ex.runs()["TTv2"].state.D[0].reshape(2, -1)[:, : ex.SAMPLE_DEVICES]
+    steps = ex.runs()["TTv2"].state.D[0].reshape(4, -1)[:2, : ex.SAMPLE_DEVICES]
     assert np.array_equal(device_steps(ex.seed, 50, 0.3, 0, ex.SAMPLE_DEVICES, 0.3), steps)
     spread = ex.update_curve()["devices"]
     assert not np.allclose(spread, u["w"])

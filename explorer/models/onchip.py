@@ -22,13 +22,14 @@ Device presets (`DEVICE_PRESETS`) restate aihwkit's preset devices (aihwkit
 ``simulator/presets/devices.py``) in this model's terms; ``n_states = 2 / dw_min`` on the range
 [-1, 1]. The "asymmetric soft bounds" preset is the issue's strong-asymmetry case, not a fit.
 
-Devices (`device_steps`): each device has its own up and down steps, drawn as aihwkit draws them
-(``dw_min_dtod``: `d2d`, the spread of the step; ``up_down_dtod``: `up_down_d2d`, the spread of the
-up/down bias), so each has its own symmetry point (`device_symmetry_points`). Tiki-Taka's fast tile A
-starts at its devices' own symmetry points, and TTv2's reference R is placed at each A device's own
-symmetry point, as a reference-programming step would find it, plus the `reference_offset` error.
-aihwkit's per-device bounds (``w_max_dtod``, ``w_min_dtod``) are not modelled: the bounds are
-+-1 for every device.
+Devices (`device_steps`, `device_bounds`): each device has its own up and down steps and its own
+bounds, drawn as aihwkit draws them (``dw_min_dtod``: `d2d`, the spread of the step;
+``up_down_dtod``: `up_down_d2d`, the spread of the up/down bias; ``w_max_dtod``, ``w_min_dtod``:
+`w_max_d2d`, `w_min_d2d`, the relative spreads of the upper and lower bounds around +-1), so each
+has its own symmetry point (`device_symmetry_points`): on soft bounds it moves with the bounds as
+well as with the steps. Tiki-Taka's fast tile A starts at its devices' own symmetry points, and
+TTv2's reference R is placed at each A device's own symmetry point, as a reference-programming step
+would find it, plus the `reference_offset` error.
 
 Transfers follow aihwkit's buffered rules (`kernels.tile_training`): `max_steps` pulses at most per
 device and transfer, the buffer kept at ``momentum H`` (`forget_buffer`) or reduced by the pulses
@@ -51,32 +52,41 @@ ALGORITHMS = tk.ALGORITHMS
 
 DEVICE_PRESETS = {
     "constant step, 1200 states": dict(
-        n_states=1200, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.01, c2c=0.3, write_noise=0.0,
+        n_states=1200, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.01, w_max_d2d=0.3, w_min_d2d=0.3,
+        c2c=0.3, write_noise=0.0,
         source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (1200 "
                "states), 30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
-               "(Gokmen and Vlasov, Front. Neurosci. 2016); its w_max_dtod, w_min_dtod 0.3 not modelled"),
+               "(Gokmen and Vlasov, Front. Neurosci. 2016), w_max_dtod and w_min_dtod 0.3"),
     "asymmetric soft bounds, 300 states": dict(
-        n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, c2c=0.3, write_noise=0.0,
+        n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, w_max_d2d=0.0, w_min_d2d=0.0,
+        c2c=0.3, write_noise=0.0,
         source="the issue's hard case: few states and an up/down bias that puts the symmetry point "
-               "at w = 0.4 on average, spread 0.05 from device to device (illustrative, not a fit)"),
+               "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
+               "(illustrative, not a fit)"),
     "ReRAM-like, 1000 states": dict(
-        n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, up_down_d2d=0.01, c2c=3.75, write_noise=56.0,
+        n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, up_down_d2d=0.01, w_max_d2d=0.3, w_min_d2d=0.3,
+        c2c=3.75, write_noise=56.0,
         source="aihwkit ReRamSBPresetDevice, a loose soft-bounds fit to Gong et al., Nat. Commun. 9, "
                "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min, "
-               "up_down_dtod 0.01; the symmetry point assumed calibrated to 0"),
+               "up_down_dtod 0.01; the symmetry point assumed calibrated to 0; its bounds 1.25 and -0.75 "
+               "spread by 0.3 (w_max_dtod 0.3 / 1.25, w_min_dtod 0.3 / 0.75) here +-1 spread by 0.3"),
     "ECRAM-like, near linear": dict(
-        n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, up_down_d2d=0.01, c2c=0.3, write_noise=0.0,
+        n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, up_down_d2d=0.01, w_max_d2d=0.05, w_min_d2d=0.05,
+        c2c=0.3, write_noise=0.0,
         source="aihwkit EcRamPresetDevice, a linear-step fit to Tang et al., IEDM 2018: dw_min 0.002, "
                "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread, "
-               "up_down_dtod 0.01"),
+               "up_down_dtod 0.01, w_max_dtod and w_min_dtod 0.05 (its slopes refer to the mean bounds, "
+               "here to each device's own)"),
     "idealized, 10000 states": dict(
-        n_states=10000, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.0, c2c=0.3, write_noise=0.0,
+        n_states=10000, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.0, w_max_d2d=0.3, w_min_d2d=0.3,
+        c2c=0.3, write_noise=0.0,
         source="aihwkit IdealizedPresetDevice, a ConstantStepDevice: dw_min 0.0002 on [-1, 1], "
-               "up_down_dtod 0 (symmetric); its w_max_dtod, w_min_dtod 0.3 not modelled"),
+               "up_down_dtod 0 (symmetric), w_max_dtod and w_min_dtod 0.3"),
 }
 """Training devices: the values `OnChipTraining.device` sets, with their sources."""
 
-DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise")
+DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
+                 "write_noise")
 
 TASKS = ("digits MLP", "5 x 5 correlation")
 TASK_PRESETS = {
@@ -88,7 +98,7 @@ A, a transfer every sample and a chopper period of 50 reads of a row (250 sample
 for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
 `CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the
 one pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a
-five times larger rate (the chopped study of `explorer.models.training.TikiTaka`) loses pulses to the
+five times larger rate (the chopped study's earlier setting) loses pulses to the
 cap. The learning rate is 0.5, not the study's 1: with one rate for every algorithm, floating-point
 SGD at 1 is near the stability limit of a per-sample update (|x|^2 reaches 5; its steady-state noise
 grows with the rate, and Tiki-Taka's transfers average it). README: the measured errors."""
@@ -119,16 +129,20 @@ def symmetry_point(asymmetry, slope):
 
 
 def device_symmetry_points(steps, slope):
-    """Each device's own symmetry point, shape ``steps.shape[1:]``: where its up step
-    ``dw_up (1 - s w)`` equals its down step ``dw_down (1 + s w)``, ``w* = (dw_up - dw_down) /
-    (s (dw_up + dw_down))``, the weight random up and down pulses drive it to and a
-    reference-programming step by alternating pulses finds (to within a step), clipped to the
-    range [-1, 1] (where such pulses pin it). A constant-step device (s = 0) has none: its expected
-    drift is the same everywhere; the reference then stays at 0, where its A starts."""
+    """Each device's own symmetry point, shape ``steps.shape[1:]``: where its up step ``dw_up (1 -
+    s w / b_hi)`` equals its down step ``dw_down (1 + s w / b_lo)`` (`kernels.tile_training`),
+    ``w* = (dw_up - dw_down) / (s (dw_up / b_hi + dw_down / b_lo))``, the weight random up and
+    down pulses drive it to and a reference-programming step by alternating pulses finds (to within
+    a step), clipped to the device's range [-b_lo, b_hi] (where such pulses pin it). `steps` holds
+    ``dw_up``, ``dw_down`` and, in rows 2 and 3, ``b_hi`` and ``b_lo`` (a device array of
+    `device_steps` and `device_bounds`; without them the bounds are +-1). A constant-step device
+    (s = 0) has none: its expected drift is the same everywhere; the reference then stays at 0,
+    where its A starts."""
     up, down = steps[0], steps[1]
+    hi, lo = (steps[2], steps[3]) if len(steps) == 4 else (np.ones_like(up), np.ones_like(up))
     if slope == 0.0:
         return np.zeros_like(up)
-    return np.clip((up - down) / (slope * (up + down)), -1.0, 1.0)
+    return np.clip((up - down) / (slope * (up / hi + down / lo)), -lo, hi)
 
 
 def _positive(name, default, doc, high=None):
@@ -155,6 +169,11 @@ class OnChipTraining(param.Parameterized):
     up_down_d2d = param.Number(0.05, bounds=(0.0, 0.5), label="Up/down d2d", doc=(
         "Device-to-device spread of the up/down bias a (standard deviation; aihwkit up_down_dtod): each device "
         "gets its own symmetry point."))
+    w_max_d2d = param.Number(0.0, bounds=(0.0, 1.0), label="Upper bound d2d", doc=(
+        "Device-to-device spread of the upper bound around 1 (relative standard deviation; aihwkit w_max_dtod): on "
+        "soft bounds it moves each device's symmetry point."))
+    w_min_d2d = param.Number(0.0, bounds=(0.0, 1.0), label="Lower bound d2d", doc=(
+        "Device-to-device spread of the lower bound around -1 (relative standard deviation; aihwkit w_min_dtod)."))
     c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's step (relative).")
     write_noise = param.Number(0.0, bounds=(0.0, 200.0), doc=(
         "Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."))
@@ -278,6 +297,30 @@ def device_steps(seed, n_states, d2d, tile, count, asymmetry=0.0, up_down_d2d=0.
     return np.stack([dw * (1.0 + bias), dw * (1.0 - bias)])
 
 
+BOUND_FLOOR = 0.05
+"""Smallest bound magnitude `device_bounds` gives a device (this model's guard, as the step's floor
+in `device_steps`: aihwkit lets a bound reach 0, where a soft-bounds step has no scale)."""
+
+
+def device_bounds(seed, tile, count, w_max_d2d=0.0, w_min_d2d=0.0):
+    """The upper bounds and the magnitudes of the lower bounds, shape (2, count), of the first
+    `count` devices of a run's `tile` (as `device_steps`), as aihwkit's ``PulsedRPUDevice::populate``
+    draws them (``rpu_pulsed_device.cpp``) on the nominal range [-1, 1]: ``b_hi = 1 + w_max_d2d z``,
+    ``b_lo' = -(1 + w_min_d2d z')`` (``w_max_dtod``, ``w_min_dtod``), swapped when ``b_lo' > b_hi``,
+    then ``b_hi = |b_hi|``, ``b_lo = |b_lo'|`` (its ``enforce_consistency``), each at least
+    `BOUND_FLOOR`. z and z' are standard normal, independent per device, from two more device
+    streams of `seed`'s weights purpose. Spreads of 0 give bounds of exactly +-1."""
+    hi, lo = np.ones(count), -np.ones(count)
+    dev_seed = rng.derive_seed(seed, "weights", 8)
+    if w_max_d2d > 0.0:
+        hi = hi + w_max_d2d * rng.numpy_normal(dev_seed, rng.STREAM_DEVICE + 100 * tile + 2, count)
+    if w_min_d2d > 0.0:
+        lo = lo * (1.0 + w_min_d2d * rng.numpy_normal(dev_seed, rng.STREAM_DEVICE + 100 * tile + 3, count))
+    swap = lo > hi
+    hi, lo = np.where(swap, lo, hi), np.where(swap, hi, lo)
+    return np.maximum(np.stack([np.abs(hi), np.abs(lo)]), BOUND_FLOOR)
+
+
 class OnChipRun:
     """A steppable on-chip training of the digits MLP (see `OnChipTraining`): `step(samples)` trains
     that many samples (across epoch ends) and returns a `Point`; `run_epochs(n)` trains whole
@@ -332,9 +375,9 @@ class OnChipRun:
 
     def _initial_state(self, shapes, seed):
         """Tiles of the given shapes: C from the weights stream (uniform in [-0.5, 0.5], the last row,
-        the biases, at 0), the devices' own up and down steps, A at rest at its devices' own symmetry
-        points, the reference R at those points plus its offset error, AGAD's running mean and
-        reference at A's initial state."""
+        the biases, at 0; each clipped to its device's bounds), the devices' own up and down steps
+        and bounds, A at rest at its devices' own symmetry points, the reference R at those points
+        plus its offset error, AGAD's running mean and reference at A's initial state."""
         s = self.settings
         r = np.random.default_rng(rng.derive_seed(seed, "weights", 7))
         C = [r.uniform(-0.5, 0.5, shape) for shape in shapes]
@@ -343,11 +386,13 @@ class OnChipRun:
         dev_seed = rng.derive_seed(seed, "weights", 8)
 
         def steps(index, shape):
-            return device_steps(seed, s["n_states"], s["d2d"], index, shape[0] * shape[1], s["asymmetry"],
-                                s["up_down_d2d"]).reshape((2, *shape))
+            n = shape[0] * shape[1]
+            return np.vstack([device_steps(seed, s["n_states"], s["d2d"], index, n, s["asymmetry"], s["up_down_d2d"]),
+                              device_bounds(seed, index, n, s["w_max_d2d"], s["w_min_d2d"])]).reshape((4, *shape))
 
         D = [steps(l, sh) for l, sh in enumerate(shapes)]
         E = [steps(2 + l, sh) for l, sh in enumerate(shapes)]
+        C = [np.clip(c, -d[3], d[2]) for c, d in zip(C, D)]
         rest = [device_symmetry_points(e, s["slope"]) for e in E]     # A's devices' own symmetry points
         R = [w + s["reference_offset"] * rng.numpy_normal(dev_seed, 50 + l, sh[0] * sh[1]).reshape(sh)
              for l, (w, sh) in enumerate(zip(rest, shapes))]

@@ -142,7 +142,11 @@ class CorrelationTask(param.Parameterized):
 class TikiTaka:
     """Tiki-Taka on two soft-bounds tiles of the same devices (physics reference section 6): gradient
     pulses go to the fast tile A; after every `transfer_every` samples one row k of A is read with a
-    one-hot input (k cycling) and moved toward the slow tile C, which holds the weights.
+    one-hot input (k cycling) and moved toward the slow tile C, which holds the weights. The
+    transfer rules are aihwkit's, as `kernels.tile_training` has them (same settings, same
+    defaults as `explorer.models.onchip.OnChipTraining`), so this readable model and the kernels
+    differ only in the tile (ideal read-out, one common asymmetry, conductance-like pulse kernels),
+    not in the algorithm:
 
     * ``"TTv1"`` (Gokmen and Haensch, Front. Neurosci. 14, 103, 2020): ``C[k] += lr_h A[k]`` by a
       pulse-train update of C. A is never reset: it rests at its symmetry point, so TTv1 needs that
@@ -150,27 +154,27 @@ class TikiTaka:
     * ``"TTv2"`` (Gokmen, Front. Artif. Intell. 4, 699148, 2021): a digital buffer
       ``H[k] += lr_h (A[k] - R[k]) / dw_min`` against a reference R at the symmetry point (plus
       `reference_offset` times a standard normal per device: its calibration error); where
-      ``|H| >= 1``, C gets ``trunc(H)`` pulses and H keeps the rest.
+      ``|H| >= 1``, C gets ``n = trunc(H)`` pulses, at most `max_steps` (aihwkit's transfer
+      ``desired_bl``, 1 by default), and H becomes ``momentum H`` (`forget_buffer`, aihwkit's
+      default) or ``H - (1 - momentum) n`` (aihwkit's ``BufferedTransferCompound``,
+      ``rpu_buffered_transfer_device.cpp``). The pulses ``trunc(H)`` asks for beyond the cap are
+      counted (`capped`): with a forgotten buffer they are lost, otherwise they stay in H and are
+      counted again at each transfer that holds them back. ``max_steps`` None, ``forget_buffer``
+      False and ``momentum`` 0 give the rule without a cap where H keeps the rest.
     * ``"c-TTv2"`` (chopped, Rasch et al., Nat. Commun. 15, 2024, arXiv 2303.04721): as TTv2, with a
       chopper ``c_k = +-1`` per row that multiplies the row's gradient pulses into A and its read of
-      A; after each read of row k, ``c_k`` flips with probability `chopper_p`, so a reference offset
-      enters H with alternating sign and averages out.
-    * ``"AGAD"`` (same paper): chopped as c-TTv2, but ``H[k] += lr_h c_k (A[k] - p_k) / dw_min`` with
-      the reference ``p_k`` computed on the fly from A itself: no reference array R is involved, so
-      `reference_offset` has no effect at all (R is still drawn, from its own stream, so every other
-      draw is the same). As we read the paper and its implementation in aihwkit
-      (``DynamicTransferCompound``: "the mean of the reads during the last chopper period is
-      compared with the current (switched) chopper period"), ``p_k`` is an average of row k's
-      recent reads, taken over as the reference when its chopper changes sign: A then still sits
-      where the previous sign drove it, so ``c_k (A - p_k)`` holds the signal of both periods. Here
-      ``p_k`` is the plain mean of the reads of row k over its previous chopper period (A's initial
-      state, its rest, before the first flip), as `kernels.tile_training` does for the digits task,
-      so that the two implementations agree. aihwkit's code instead keeps an exponential mean with
-      weight ``tail_weightening * chopper_p`` per read (``tail_weightening`` 5 in its AGAD presets),
-      which weighs the end of the period, after A's transient, more: on the 5 x 5 task of
-      `train_correlation` (label noise 0.1, asymmetry 0.5, 200 states, 4000 steps, seeds 0 to 2) it
-      measured 7.5 % against the plain mean's 10.2 % at lr 0.2, lr_h 0.02, chopper_p 0.1, and
-      7.5 % against 7.4 % at lr 1, lr_h 0.025, transfer_every 5, chopper_p 0.25.
+      A; after each read of row k, ``c_k`` flips with probability `chopper_p` (aihwkit's
+      ``in_chop_random``), so a reference offset enters H with alternating sign and averages out.
+    * ``"AGAD"`` (same paper; aihwkit's ``DynamicTransferCompound``,
+      ``rpu_dynamic_transfer_device.cpp``): chopped, with regular flips: every row's chopper flips
+      after every ``period = max(ceil(1 / chopper_p), 2)``-th read of it. Each device keeps a running
+      mean M of its reads of A, ``M = (1 - m) M + m A`` with ``m = min(tail_weightening / period, 1)``
+      (weighting the tail of a chopper period, after A's transient); at the first read after a flip
+      the reference P takes M's value, and ``H[k] += lr_h c_k (A[k] - P[k]) / dw_min`` with the same
+      threshold, cap and buffer rule as TTv2. No reference array R is involved, so
+      `reference_offset` has no effect (R is still drawn, from its own stream, so every other draw
+      is the same). As in aihwkit, C is not written during the first `period` passes over the rows
+      (H is still updated and reset); M and P start at A's initial state, its rest.
 
     The chopper removes the offset only under two conditions, with P = 1 / `chopper_p` reads of a
     row per chopper period, i.e. ``rows transfer_every / chopper_p`` samples:
@@ -179,24 +183,18 @@ class TikiTaka:
       dw_min`` below about 1: otherwise C is pulsed back and forth by it, a random walk of C (and
       on soft bounds a pull toward C's symmetry point);
     * the period must be long against A's relaxation time (after a flip A still holds the old sign's
-      content, now read with the new sign), about 140 samples at lr 0.2 and 50 at lr 1 on 200 states
-      with asymmetry 0.5 (measured: the e-folding of a 0.2 displacement of A under gradients of pure
-      label noise 0.1).
+      content, now read with the new sign).
 
-    On the task above, mean final error of seeds 0 to 2 at reference offsets 0 / 0.1 / 0.2 / 0.3: at
-    lr 0.2, lr_h 0.02 the two conditions exclude each other (the first needs chopper_p above 0.4,
-    periods of 12 samples; at chopper_p 0.02, periods of 250 samples, there are about 20 threshold
-    crossings per period at offset 0.2) and c-TTv2, 14.4 / 17.3 /
-    25.5 / 41.6 %, degrades as much as TTv2 up to 0.2 (10.0 / 11.5 / 19.0 / 57.8 %); at lr 1 (a
-    faster A), lr_h 0.025, transfer_every 5, chopper_p 0.25 (2 crossings per period at offset 0.2,
-    periods of 100 samples, 2 relaxation times) c-TTv2 gives 6.6 / 7.9 / 9.9 / 13.4 % against TTv2's
-    4.7 / 8.1 / 16.3 / 43.2 % with the same parameters, and AGAD 7.4 % at every offset.
+    The cap matters where H crosses its threshold by more than one pulse at a time (a large
+    ``lr_h``, a transfer every few samples): the pulses held back are the measure. README: the
+    measured errors (``python -m explorer.tools.tables chopped-5x5``).
     """
 
     VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
 
     def __init__(self, rows, cols, *, variant="TTv2", lr_h=0.1, transfer_every=1, reference_offset=0.0,
-                 chopper_p=0.1, seed=0, **device):
+                 chopper_p=0.1, max_steps=1, forget_buffer=True, momentum=0.0, tail_weightening=5.0, seed=0,
+                 **device):
         if variant not in self.VARIANTS:
             raise ValueError(f"variant must be one of {list(self.VARIANTS)}, got {variant!r}")
         self.variant = variant
@@ -208,17 +206,28 @@ class TikiTaka:
         self.transfer_every = positive_int(transfer_every, "transfer_every", 1, 10**6)
         offset = scalar_in_range(reference_offset, 0.0, 1.0, "reference_offset")
         self.chopper_p = scalar_in_range(chopper_p, 0.0, 1.0, "chopper_p")
+        self.max_steps = None if max_steps is None else positive_int(max_steps, "max_steps", 1, 10**6)
+        if not isinstance(forget_buffer, (bool, np.bool_)):
+            raise ValueError(f"forget_buffer must be True or False, got {forget_buffer!r}")
+        self.forget_buffer = bool(forget_buffer)
+        self.momentum = scalar_in_range(momentum, 0.0, 1.0, "momentum")
+        self.tail_weightening = scalar_in_range(tail_weightening, 0.0, 1e6, "tail_weightening")
+        if self.tail_weightening <= 0.0:
+            raise ValueError(f"tail_weightening must be > 0, got {self.tail_weightening:g}")
         z = rng.numpy_normal(rng.derive_seed(seed, "training", 12), rng.STREAM_DEVICE, rows * cols).reshape(rows, cols)
         self.A.set_weights(np.full((rows, cols), self.A.symmetry_point))  # A starts at rest
         self.R = self.A.symmetry_point + offset * z
         self.H = np.zeros((rows, cols))
         self.P = np.full((rows, cols), self.A.symmetry_point)   # AGAD's references
-        self._sums = np.zeros((rows, cols))
-        self._reads = np.zeros(rows)
+        self.M = np.full((rows, cols), self.A.symmetry_point)   # AGAD's running means of the reads
         self.chopper = np.ones(rows)
         self._flips = np.random.default_rng(rng.derive_seed(seed, "training", 13))
         self.samples = 0
+        self.transfers = 0
+        self.capped = 0
+        """Pulses the transfers held back because of `max_steps` (module docstring)."""
         self._row = 0
+        self._passes = 0
 
     @property
     def weights(self):
@@ -228,46 +237,73 @@ class TikiTaka:
     def pulses(self):
         return self.A.pulses + self.C.pulses
 
+    @property
+    def period(self):
+        """Reads of a row per AGAD chopper period: ``max(ceil(1 / chopper_p), 2)`` (2 at 0)."""
+        return 2 if self.chopper_p <= 0.0 else max(int(np.ceil(1.0 / self.chopper_p)), 2)
+
     def update(self, x, d, lr):
         """One sample's gradient `x`, `d` into A (learning rate `lr`), then a transfer when due."""
         self.A.update(self.chopper * x, d, lr)
         self.samples += 1
         if self.samples % self.transfer_every:
             return
+        self.transfers += 1
         k = self._row
         self._row = (k + 1) % self.A.rows
+        passes = self._passes                       # completed passes over the rows before this read
+        if k == self.A.rows - 1:
+            self._passes += 1
         if self.variant == "TTv1":
             onehot = np.zeros(self.A.rows)
             onehot[k] = 1.0
             self.C.update(onehot, -self.A.weights[k], self.lr_h)   # C[k] += lr_h A[k]
             return
         read = self.A.weights[k]
-        ref = self.P[k] if self.variant == "AGAD" else self.R[k]
-        self.H[k] += self.lr_h * self.chopper[k] * (read - ref) / self.C.dw_min
-        self._sums[k] += read
-        self._reads[k] += 1
-        n = np.trunc(self.H[k]).astype(np.int64)
+        agad = self.variant == "AGAD"
+        period = self.period
+        if agad and passes > 0 and passes % period == 0:          # the first read after a flip
+            self.P[k] = self.M[k]
+        ref = self.P[k] if agad else self.R[k]
+        h = self.H[k] + self.lr_h * self.chopper[k] * (read - ref) / self.C.dw_min
+        over = np.abs(h) >= 1.0
+        whole = np.where(over, np.trunc(h), 0.0)
+        n = whole if self.max_steps is None else np.clip(whole, -self.max_steps, self.max_steps)
+        held = int(np.sum(np.abs(whole) - np.abs(n)))
+        kept = h * self.momentum if self.forget_buffer else h - (1.0 - self.momentum) * n
+        self.H[k] = np.where(over, kept, h)
+        if agad:
+            m = min(self.tail_weightening / period, 1.0)
+            self.M[k] = self.M[k] * (1.0 - m) + read * m
+            if passes <= period:                                  # aihwkit writes C only after the first period
+                n, held = np.zeros_like(n), 0
+        self.capped += held
+        n = n.astype(np.int64)
         if np.any(n):
             up, down = np.zeros(self.C.g.shape, dtype=np.int64), np.zeros(self.C.g.shape, dtype=np.int64)
             up[k], down[k] = np.maximum(n, 0), np.maximum(-n, 0)
             self.C.pulse(up, down)
-            self.H[k] -= n
-        if self.variant in ("c-TTv2", "AGAD") and self._flips.random() < self.chopper_p:
+        if self.variant == "c-TTv2":
+            flip = self._flips.random() < self.chopper_p
+        else:
+            flip = agad and passes % period + 1 == period
+        if flip:
             self.chopper[k] = -self.chopper[k]
-            if self.variant == "AGAD":
-                self.P[k] = self._sums[k] / self._reads[k]
-            self._sums[k], self._reads[k] = 0.0, 0
 
 
 def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, label_noise=0.0, seed=0,
                       n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50, lr_h=0.1,
-                      transfer_every=1, reference_offset=0.0, chopper_p=0.1):
+                      transfer_every=1, reference_offset=0.0, chopper_p=0.1, max_steps=1, forget_buffer=True,
+                      momentum=0.0):
     """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
     "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2", "AGAD":
-    `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p`), starting from W = 0.
+    `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p` and aihwkit's transfer rules
+    `max_steps`, `forget_buffer`, `momentum`, defaults as `explorer.models.onchip.OnChipTraining`'s),
+    starting from W = 0.
 
     Returns a dict: ``target`` (W*), ``weights`` (final W), ``steps`` and ``error`` (the recorded
-    steps and ``||W - W*|| / ||W*||`` at each), ``pulses`` (analog only, else 0)."""
+    steps and ``||W - W*|| / ||W*||`` at each), ``pulses`` (analog only, else 0), ``capped_pulses``
+    (the pulses Tiki-Taka's transfers held back because of `max_steps`, else 0)."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
     steps = positive_int(steps, "steps", 1, 10**7)
@@ -283,7 +319,8 @@ def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, ta
         tile = SoftBoundsTile(size, size, seed=seed, **device)
     elif algorithm in TikiTaka.VARIANTS:
         tile = TikiTaka(size, size, variant=algorithm, lr_h=lr_h, transfer_every=transfer_every,
-                        reference_offset=reference_offset, chopper_p=chopper_p, seed=seed, **device)
+                        reference_offset=reference_offset, chopper_p=chopper_p, max_steps=max_steps,
+                        forget_buffer=forget_buffer, momentum=momentum, seed=seed, **device)
     W = np.zeros((size, size))
     norm = np.linalg.norm(w_star)
     rec_steps, rec_err = [], []
@@ -301,4 +338,5 @@ def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, ta
     final = tile.weights if tile is not None else W
     return {"target": w_star, "weights": final, "steps": np.array(rec_steps), "error": np.array(rec_err),
             "pulses": tile.pulses if tile is not None else 0,
+            "capped_pulses": getattr(tile, "capped", 0),
             "symmetry_point": asymmetry if tile is not None else None}

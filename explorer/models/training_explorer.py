@@ -22,7 +22,7 @@ from kernels import rng, tile_training as tk
 
 from ._serial import lock_of, serialized
 from .digits import load_digits
-from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_steps
+from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_bounds, device_steps
 
 
 class TrainingExplorer(OnChipTraining):
@@ -180,7 +180,8 @@ class TrainingExplorer(OnChipTraining):
         ``w`` is the mean response (no spread, no noise); ``devices`` (`SAMPLE_DEVICES` rows) the
         weights a read sees on the first devices of the first layer's C tile, with their own steps
         (device-to-device spread), cycle-to-cycle spread and write noise, as training pulses them
-        (`kernels.tile_training.device_response`; each with its own up/down bias, `up_down_d2d`).
+        (`kernels.tile_training.device_response`; each with its own up/down bias, `up_down_d2d`, and
+        its own bounds, `w_max_d2d` and `w_min_d2d`, starting from its lower bound).
         Points every `stride` pulses; the symmetry point (the nominal device's) is None if the
         device has none inside the range."""
         n = int(pulses or min(3 * self.n_states, 30000))
@@ -190,8 +191,9 @@ class TrainingExplorer(OnChipTraining):
         ideal[2:] = 0.0                               # no cycle-to-cycle spread, no write noise
         mean = tk.device_response([dw_min * (1.0 + self.asymmetry), dw_min * (1.0 - self.asymmetry)], ideal, n)[0]
         keys = tk.make_keys(rng.derive_seed(self.seed, "training", 3))
-        steps = device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES, self.asymmetry,
-                             self.up_down_d2d)
+        steps = np.vstack([device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES, self.asymmetry,
+                                        self.up_down_d2d),
+                           device_bounds(self.seed, 0, self.SAMPLE_DEVICES, self.w_max_d2d, self.w_min_d2d)])
         devices = tk.device_response(steps, dev, n, keys[tk.K_PULSE], keys[tk.K_WRITE])
         stride = max(1, -(-(2 * n + 1) // self.CURVE_POINTS))
         sp = self.symmetry_point()

@@ -79,13 +79,14 @@ symmetry point plus the offset error) on [-1, 1] with the nominal symmetry point
 and the digital buffer H in pulses. In-memory SGD pulls C toward the symmetry points; A starts at its
 devices' own and the reference R is placed there (Gokmen 2021)."""
 
-DEVICE_TEXT = r"""Response to up pulses from $$w=-1$$, then down pulses: the mean device (thick) and the first devices
-of the run's first tile (gray: device-to-device spread of the step and of the up/down bias, cycle-to-cycle
-spread, write noise as a read sees it):
-$$\Delta w_\uparrow = \Delta w_{min}(1+a)(1-s\,w)$$, $$\Delta w_\downarrow = \Delta w_{min}(1-a)(1+s\,w)$$,
-$$\Delta w_{min} = 2/n_{states}$$; the steps are equal at the symmetry point $$w^* = a/s$$ (dashed; each device
-has its own). Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); s = 0: its ConstantStepDevice;
-presets from aihwkit's device zoo."""
+DEVICE_TEXT = r"""Response to up pulses from the lower bound, then down pulses: the mean device (thick) and the first
+devices of the run's first tile (gray: device-to-device spread of the step, of the up/down bias and of the bounds,
+cycle-to-cycle spread, write noise as a read sees it):
+$$\Delta w_\uparrow = \Delta w_{min}(1+a)(1-s\,w/b_+)$$, $$\Delta w_\downarrow = \Delta w_{min}(1-a)(1+s\,w/b_-)$$,
+$$\Delta w_{min} = 2/n_{states}$$, bounds $$b_+, -b_-$$ (1, -1 on the mean device); the steps are equal at the
+symmetry point $$w^* = a/s$$ of the mean device (dashed; each device has its own, moved by its steps and bounds).
+Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); s = 0: its ConstantStepDevice; presets from
+aihwkit's device zoo."""
 
 
 def _legend(plot, renderers, location="bottom_right"):
@@ -253,7 +254,8 @@ CHARTS = (
           shown=_five, shown_depends=("task",)),
     Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
     Chart("Device update curve", device_plots,
-          (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise", "seed")),),
+          (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
+                                "write_noise", "seed")),),
           DEVICE_TEXT),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
@@ -268,7 +270,8 @@ class TrainingView(RunButtons, LiveDashboard):
 
     CONTROLS = {
         "Task": ("task", "label_noise"),
-        "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "c2c", "write_noise"),
+        "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
+                   "write_noise"),
         "Algorithm": ("compared", "algorithm", "lr", "lr_h", "transfer_every", "reference_offset", "chopper_p", "bl",
                       "max_steps", "forget_buffer", "momentum"),
         "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
