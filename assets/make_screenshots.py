@@ -2,7 +2,7 @@
 
     python assets/make_screenshots.py            # writes assets/<tab>-dashboard.png
 
-Starts `analog-explorer` on a free port (`explorer.served.Server`), opens each tab in headless
+Starts `analog-explorer` on a free port (`explorer.tools.served.Server`), opens each tab in headless
 Debian Chromium (Playwright, /usr/bin/chromium), waits until every plot of the tab is rendered,
 and saves a screenshot. The default settings and seed 0 are used, so the numbers in the plot
 titles are the ones the README quotes.
@@ -17,8 +17,8 @@ TABS = ("Devices", "Encoding", "Crossbar")
 def main():
     from playwright.sync_api import sync_playwright
 
-    from explorer.browser_benchmark import first_render, open_tab, plot_count
-    from explorer.served import Server, launch_chromium
+    from explorer.tools.browser_benchmark import first_render, open_tab, plot_count
+    from explorer.tools.served import Server, launch_chromium
 
     with Server() as server, sync_playwright() as pw:
         browser = launch_chromium(pw)

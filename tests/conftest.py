@@ -1,9 +1,9 @@
 """Shared fixtures: the app under a real `analog-explorer` (panel serve with the lab settings) and
-headless Debian Chromium; the helpers live in `explorer.served`."""
+headless Debian Chromium; the helpers live in `explorer.tools.served`."""
 
 import pytest
 
-from explorer.served import Server, launch_chromium
+from explorer.tools.served import Server, launch_chromium
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from explorer.served import TITLES_JS
+from explorer.tools.served import TITLES_JS
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ the benchmark, not here: this machine is shared.)"""
 
 import pytest
 
-from explorer.browser_benchmark import (Presser, locate, open_tab, plot_count, press_and_measure,
-                                        first_render, tab_controls)
+from explorer.tools.browser_benchmark import (Presser, locate, open_tab, plot_count, press_and_measure,
+                                              first_render, tab_controls)
 
 pytestmark = pytest.mark.browser
 

@@ -175,7 +175,7 @@ def test_the_browser_benchmark_lists_every_control_and_how_to_enable_a_disabled_
     import urllib.parse
 
     from explorer.app import DASHBOARDS
-    from explorer.browser_benchmark import tab_controls
+    from explorer.tools.browser_benchmark import tab_controls
 
     reached = {}
     for title, _, cls in DASHBOARDS:

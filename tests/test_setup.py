@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.served import free_port
+from explorer.tools.served import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = Path("/usr/bin/python3")

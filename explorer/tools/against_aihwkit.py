@@ -79,7 +79,7 @@ try:  # the project's own dependencies must be in the check's venv too
     from ..models.problems import protocol_inputs, protocol_weights
     from kernels.crossbar import mvm_error
     from kernels.rng import derive_seed
-    from ..protocol import TIMES as MVM_TIMES
+    from .protocol import TIMES as MVM_TIMES
     from .tables import DAY, DIGITS_ENCODING as TABLE_ENCODING, HOUR, MONTH, YEAR
 except ImportError as _e:
     print(SETUP.format(what=f"this project's models cannot be imported in this Python ({sys.executable}): {_e}"),
@@ -88,7 +88,7 @@ except ImportError as _e:
 
 NETWORK_TIMES = (("1 h", HOUR), ("1 d", DAY), ("30 d", MONTH), ("1 y", YEAR))
 """The compensation table's times (`explorer.tools.tables`); the MVM comparison reads at the
-section-12 protocol's (`explorer.protocol.TIMES`)."""
+section-12 protocol's (`explorer.tools.protocol.TIMES`)."""
 DIGITS_ENCODING = dict(technology="PCM", **TABLE_ENCODING)
 """The README compensation table's crossbar (`explorer.tools.tables.DIGITS_ENCODING`, PCM)."""
 AGREEMENT_POINTS = 0.8

@@ -5,7 +5,7 @@ one transfer per sample), beside the plain NumPy implementation of the same upda
 process (`kernels.tile_training.numpy_train_samples`: the same draws and arithmetic, vectorized
 per sample; the script checks that both end in the same state).
 
-    python -m explorer.benchmark_training [--repeats 3] [--algorithm TTv2]
+    python -m explorer.tools.benchmark_training [--repeats 3] [--algorithm TTv2]
 
 Timing is reported, never asserted. The target is one epoch in at most 1 s.
 """
@@ -17,8 +17,8 @@ import numpy as np
 
 from kernels import tile_training as tk
 
-from .models.digits import load_digits
-from .models.onchip import ALGORITHMS, OnChipTraining
+from ..models.digits import load_digits
+from ..models.onchip import ALGORITHMS, OnChipTraining
 
 
 def _epoch(run, train):

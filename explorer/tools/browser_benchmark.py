@@ -2,11 +2,11 @@
 widget in headless Chromium to the plots' new data arriving in the page, with the websocket
 frames and bytes each update costs; and the first-render time of each tab.
 
-    analog-explorer-benchmark --browser-only        # or: python -m explorer.browser_benchmark
-    python -m explorer.browser_benchmark --programming   # the Programming tab's run: Start to first point
-    python -m explorer.browser_benchmark --while-streaming   # the controls while another session runs GDP
+    analog-explorer-benchmark --browser-only        # or: python -m explorer.tools.browser_benchmark
+    python -m explorer.tools.browser_benchmark --programming   # the Programming tab's run: Start to first point
+    python -m explorer.tools.browser_benchmark --while-streaming   # the controls while another session runs GDP
 
-How it measures (see `explorer.served.PROBE_JS`): a script installed in the page records, in the
+How it measures (see `explorer.tools.served.PROBE_JS`): a script installed in the page records, in the
 page's own clock, each key press and every change the Bokeh documents apply. A control's latency
 is the time from its key press to the last change of a plot model (data source, title, marker,
 colour range) that the press caused; the update is over when no websocket frame has arrived for
@@ -68,7 +68,7 @@ def tab_controls(tab):
     """Every control of dashboard `tab` (a title of `explorer.app.DASHBOARDS`), from its view."""
     import panel as pn
 
-    from .app import DASHBOARDS
+    from ..app import DASHBOARDS
 
     (prefix, cls), = [(p, c) for t, p, c in DASHBOARDS if t == tab]
     view = cls()
@@ -96,7 +96,7 @@ def tab_controls(tab):
 
 def plot_count(tab):
     """Number of plots (figures) the tab shows at its default settings."""
-    from .app import DASHBOARDS
+    from ..app import DASHBOARDS
 
     cls, = [c for t, _, c in DASHBOARDS if t == tab]
     view = cls()
@@ -394,7 +394,7 @@ def main(argv=None):
             return run(url, tabs, args.repeats, args.renders)
         import subprocess
         import sys
-        other = subprocess.Popen([sys.executable, "-m", "explorer.browser_benchmark", "--stream-run", url, "3600",
+        other = subprocess.Popen([sys.executable, "-m", "explorer.tools.browser_benchmark", "--stream-run", url, "3600",
                                   args.while_streaming], stdout=subprocess.PIPE, text=True)
         try:
             if other.stdout.readline().strip() != "RUNNING":

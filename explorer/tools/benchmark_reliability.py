@@ -3,12 +3,12 @@ chips, the digits test set (359 images), section-1 PCM on one-sided differential
 slice, ideal DAC and ADC), without and with global drift compensation; beside a plain NumPy
 implementation of the same evaluation in the same process.
 
-    python -m explorer.benchmark_reliability [--repeats 3]
+    python -m explorer.tools.benchmark_reliability [--repeats 3]
 
 The NumPy implementation (`numpy_curve`) does the same work in float64 NumPy with
 `numpy.random.Generator` draws: map each layer to conductance pairs (the positive part of a
 weight on G+, the negative on G-, the other device at 0 uS), program with the section-1 PCM
-model (`explorer.benchmark.numpy_pcm_program` and `numpy_pcm_moments`), and at each time compute
+model (`explorer.tools.benchmark.numpy_pcm_program` and `numpy_pcm_moments`), and at each time compute
 each layer's output mean ``x @ (G+(t) - G-(t))`` and variance ``x^2 @ (s+(t)^2 + s-(t)^2)``
 (physics reference section 10's variance identity) and draw the output noise; global compensation reads ``eye(n_in)`` right after programming and at each time.
 Its draws differ from the project's (another generator), so its accuracies agree only within
@@ -21,9 +21,9 @@ import time
 import numpy as np
 
 from .benchmark import G_MAX, numpy_pcm_moments, numpy_pcm_program
-from .models.deployment import accuracy_vs_time, input_scales
-from .models.digits import load_digits
-from .models.network import load_mlp
+from ..models.deployment import accuracy_vs_time, input_scales
+from ..models.digits import load_digits
+from ..models.network import load_mlp
 
 TIMES = np.logspace(0.0, np.log10(10 * 3.156e7), 20)
 SETTINGS = dict(technology="PCM", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)

@@ -1,9 +1,9 @@
 """Benchmark: dashboard latency per control and PCM kernel throughput against plain NumPy.
 
-Run ``analog-explorer-benchmark`` (or ``python -m explorer.benchmark``). Figures
+Run ``analog-explorer-benchmark`` (or ``python -m explorer.tools.benchmark``). Figures
 are ratios or latencies measured in this process, on this machine, now; the
 machine is shared, so the spread between runs is part of the answer.
-``--browser`` adds the browser latency benchmark (`explorer.browser_benchmark`: key press to
+``--browser`` adds the browser latency benchmark (`explorer.tools.browser_benchmark`: key press to
 new data in headless Chromium, frames per update, first render of each tab).
 """
 
@@ -221,7 +221,7 @@ def crossbar_latency(repeats=15, size=256):
 
 def serve_start_time():
     """Seconds from starting `analog-explorer` (warm-up included) until the app page answers, twice."""
-    from explorer.served import Server
+    from explorer.tools.served import Server
 
     out = []
     for _ in range(2):
@@ -255,15 +255,15 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15, help="changes per control (default 15)")
     parser.add_argument("--no-serve", action="store_true", help="skip the panel serve start-up timing")
     parser.add_argument("--browser", action="store_true",
-                        help="also run the browser latency benchmark (explorer.browser_benchmark; ~15 min)")
+                        help="also run the browser latency benchmark (explorer.tools.browser_benchmark; ~15 min)")
     parser.add_argument("--browser-only", action="store_true", help="run only the browser latency benchmark")
     parser.add_argument("--kernels-only", action="store_true",
                         help="run only the PCM kernels against NumPy (program, then read at 1 h and 1 day)")
     parser.add_argument("--programming", action="store_true",
-                        help="also run the programming benchmark (explorer.benchmark_programming; ~5 min)")
+                        help="also run the programming benchmark (explorer.tools.benchmark_programming; ~5 min)")
     args = parser.parse_args(argv)
     if args.browser_only:
-        from explorer import browser_benchmark
+        from explorer.tools import browser_benchmark
         browser_benchmark.main([])
         return
     if args.kernels_only:
@@ -292,7 +292,7 @@ def main(argv=None):
           f"of 1,048,576 devices included)")
 
     if args.programming:
-        from explorer import benchmark_programming
+        from explorer.tools import benchmark_programming
         benchmark_programming.main([])
 
     if not args.no_serve:
@@ -300,7 +300,7 @@ def main(argv=None):
         print(f"analog-explorer start (warm-up included) to first page: first {first:.1f} s, second {second:.1f} s")
 
     if args.browser:
-        from explorer import browser_benchmark
+        from explorer.tools import browser_benchmark
         browser_benchmark.main([])
 
 

@@ -1,6 +1,6 @@
 """The MVM protocol of physics reference section 12, as a table for the README.
 
-``python -m explorer.protocol`` programs a 512 x 512 matrix (uniform in [-1, 1],
+``python -m explorer.tools.protocol`` programs a 512 x 512 matrix (uniform in [-1, 1],
 30 % zeros) and reads it with 8-bit inputs (uniform, 50 % zeros) and 8-bit ADCs
 at 0 s, 60 s, 1 h, 1 day, 30 days and 1 year, for each mapping, and prints the
 MVM error ``mean ||y - y_ideal|| / ||y_ideal||`` (in %).

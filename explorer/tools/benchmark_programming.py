@@ -5,7 +5,7 @@ twins (`kernels.programming.numpy_apply_pulses`, `numpy_verify_read`) in the sam
 figures GDP and verify reach on a 256 x 256 array (MVM and weight error, pulses, reads, chip time,
 energy).
 
-    python -m explorer.benchmark_programming [--repeats 2] [--quick] [--chip-time-only]
+    python -m explorer.tools.benchmark_programming [--repeats 2] [--quick] [--chip-time-only]
 
 Chip time is printed both ways (issue 21): verify pulsing and reading a row of the array at once
 (the default `parallel_verify`; arrays verify up to 512 weights at once, row by row, Narayanan et
@@ -26,7 +26,7 @@ import numpy as np
 
 from kernels import programming as kprog
 
-from .models import CrossbarModel, protocol_weights
+from ..models import CrossbarModel, protocol_weights
 
 
 @contextlib.contextmanager
