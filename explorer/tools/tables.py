@@ -1,19 +1,26 @@
-"""The README's results tables, each printed by one command.
+"""The results tables of README.md and docs/, each printed by one command.
 
     python -m explorer.tools.tables              # the tables' names and what each shows
     python -m explorer.tools.tables NAME [...]   # compute and print those tables as Markdown
-    python -m explorer.tools.tables --check [NAME ...]   # compare them with the README's
-    python -m explorer.tools.tables --write [NAME ...]   # replace the README's copies with them
+    python -m explorer.tools.tables --check [NAME ...]   # compare them with the documents' copies
+    python -m explorer.tools.tables --write [NAME ...]   # replace the documents' copies and stamp them
 
-In the README every results table follows a line ``<!-- table NAME -->``. `tests/test_tables.py`
-recomputes each table and compares it with the README's, number by number: text must be equal,
-and each number within the table's tolerance. The runs are seeded, so on this machine the
-numbers are equal; the tolerance only admits what another machine's floating point can change
-(an image classified the other way on one chip, say), and each table says how it was derived.
+In README.md and the pages under docs/ every results table follows a line ``<!-- table NAME -->``
+(each name once in all of them). `--write` also puts a line ``<!-- measured DATE at COMMIT on
+MACHINE -->`` just before the marker (UTC date, short hash of HEAD, the machine's name and core
+count), replacing the one there; the comparison ignores it. `tests/test_tables.py` recomputes
+each table and compares it with the documents' copy, number by number: text must be equal, and
+each number within the table's tolerance. The runs are seeded, so on this machine the numbers
+are equal; the tolerance only admits what another machine's floating point can change (an image
+classified the other way on one chip, say), and each table says how it was derived.
 """
 
 import argparse
+import datetime
+import os
+import platform
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +28,11 @@ from typing import Callable
 
 import numpy as np
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 MARKER = re.compile(r"^<!-- table (?P<name>[\w-]+) -->\s*$")
+STAMP = re.compile(r"^<!-- measured .* -->\s*$")
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
 
 HOUR, DAY, MONTH, YEAR = 3600.0, 86400.0, 30 * 86400.0, 3.156e7
@@ -35,7 +45,8 @@ mean: the grain of the digits tables."""
 @dataclass(frozen=True)
 class Table:
     """A results table: `compute()` returns the header and the rows, each a list of cell strings;
-    a printed number matches the README's if they differ by at most ``abs_tol + rel_tol |x|``."""
+    a printed number matches the documents' copy if they differ by at most
+    ``abs_tol + rel_tol |x|``."""
 
     name: str
     about: str
@@ -69,7 +80,7 @@ def pct_ci(mean, ci, digits=2):
 
 
 def count(x):
-    """A count of reads or cycles in the README's style: 3.3e7, 1e8."""
+    """A count of reads or cycles in the documents' style: 3.3e7, 1e8."""
     if x is None:
         return "none"
     mantissa, exponent = f"{x:.1e}".split("e")
@@ -303,10 +314,16 @@ TABLES = {t.name: t for t in (
 )}
 
 
-# ----------------------------------------------------------------------------- the README's copies
+# ----------------------------------------------------------------------------- the documents' copies
+
+def documents(root=ROOT):
+    """The files that may hold results tables: README.md and every docs/**/*.md, in that order."""
+    return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+
 
 def readme_tables(text):
-    """{name: (header, rows)} of every table that follows a ``<!-- table NAME -->`` line."""
+    """{name: (header, rows)} of every table that follows a ``<!-- table NAME -->`` line of
+    `text` (one document); a name marked twice raises `ValueError`."""
     lines = text.splitlines()
     out = {}
     for i, line in enumerate(lines):
@@ -319,19 +336,58 @@ def readme_tables(text):
                 break
             body.append(row)
         if len(body) < 2:
-            raise ValueError(f"README: no Markdown table follows the marker of {m['name']!r} (line {i + 1})")
+            raise ValueError(f"no Markdown table follows the marker of {m['name']!r} (line {i + 1})")
+        if m["name"] in out:
+            raise ValueError(f"table {m['name']!r} is marked twice (line {i + 1})")
         cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in body]
         out[m["name"]] = (cells[0], cells[2:])
     return out
 
 
-def replace_tables(text, printed):
+def document_tables(paths=None):
+    """{name: (path, (header, rows))} of the tables marked in `paths` (default: `documents()`);
+    `ValueError` names the files when one name is marked in two of them."""
+    out = {}
+    for path in documents() if paths is None else paths:
+        try:
+            found = readme_tables(path.read_text())
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        for name, table in found.items():
+            if name in out:
+                raise ValueError(f"table {name!r} is marked in both {out[name][0]} and {path}")
+            out[name] = (path, table)
+    return out
+
+
+def stamp_line(when=None, commit=None, machine=None):
+    """``<!-- measured DATE at COMMIT on MACHINE -->``: the UTC date, the short hash of HEAD
+    (`git rev-parse --short HEAD` in the project), and ``platform.node()`` with the CPU count."""
+    if when is None:
+        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    if commit is None:
+        try:
+            commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                    text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            commit = "an unknown commit"
+    if machine is None:
+        machine = f"{platform.node() or 'an unnamed machine'} ({os.cpu_count()} cores)"
+    return f"<!-- measured {when} at {commit} on {machine} -->"
+
+
+def replace_tables(text, printed, stamp=None):
     """`text` with the table after each ``<!-- table NAME -->`` replaced by ``printed[NAME]`` (a
-    Markdown table) for the names in `printed`; other tables stay as they are."""
+    Markdown table) for the names in `printed`; other tables stay as they are. With a `stamp`
+    line, each replaced table's marker gets it on the line before, in place of a stamp there."""
     lines, out, i = text.splitlines(), [], 0
     while i < len(lines):
-        out.append(lines[i])
         m = MARKER.match(lines[i])
+        if m and m["name"] in printed and stamp is not None:
+            if out and STAMP.match(out[-1]):
+                out.pop()
+            out.append(stamp)
+        out.append(lines[i])
         i += 1
         if m and m["name"] in printed:
             while i < len(lines) and lines[i].startswith("|"):
@@ -350,20 +406,20 @@ def differences(table, readme, printed):
     out = []
     (h1, r1), (h2, r2) = readme, printed
     if h1 != h2:
-        out.append(f"header: README {h1} against {h2}")
+        out.append(f"header: copy {h1} against {h2}")
     if len(r1) != len(r2):
-        out.append(f"{len(r1)} rows in the README against {len(r2)} printed")
+        out.append(f"{len(r1)} rows in the copy against {len(r2)} printed")
     for i, (a_row, b_row) in enumerate(zip(r1, r2)):
         if len(a_row) != len(b_row):
-            out.append(f"row {i + 1}: {len(a_row)} cells in the README against {len(b_row)}")
+            out.append(f"row {i + 1}: {len(a_row)} cells in the copy against {len(b_row)}")
             continue
         for a, b in zip(a_row, b_row):
             if NUMBER.sub("#", a) != NUMBER.sub("#", b):
-                out.append(f"row {i + 1}: README {a!r} against {b!r}")
+                out.append(f"row {i + 1}: copy {a!r} against {b!r}")
                 continue
             for x, y in zip(_numbers(a), _numbers(b)):
                 if abs(x - y) > table.abs_tol + table.rel_tol * abs(y):
-                    out.append(f"row {i + 1}: README {a!r} against {b!r} (tolerance {table.abs_tol:g}"
+                    out.append(f"row {i + 1}: copy {a!r} against {b!r} (tolerance {table.abs_tol:g}"
                                f"{f' + {table.rel_tol:g} |x|' if table.rel_tol else ''})")
                     break
     return out
@@ -373,8 +429,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m explorer.tools.tables", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="tables to print (bare: list them)")
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--check", action="store_true", help="compare with the README instead of printing")
-    action.add_argument("--write", action="store_true", help="replace the README's copies with the new tables")
+    action.add_argument("--check", action="store_true",
+                        help="compare with the copies in README.md and docs/ instead of printing")
+    action.add_argument("--write", action="store_true",
+                        help="replace the copies in README.md and docs/ with the new tables, stamped")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in TABLES]
     if unknown:
@@ -386,27 +444,32 @@ def main(argv=None):
         return 0
     names = args.names or list(TABLES)
     if args.check:
-        copies = readme_tables(README.read_text())
+        copies = document_tables()
         failed = 0
         for name in names:
             if name not in copies:
-                print(f"{name}: no <!-- table {name} --> in the README")
+                print(f"{name}: no <!-- table {name} --> in README.md or docs/")
                 failed += 1
                 continue
-            diff = differences(TABLES[name], copies[name], TABLES[name].compute())
-            print(f"{name}: {'agrees' if not diff else 'differs'}")
+            path, copy = copies[name]
+            diff = differences(TABLES[name], copy, TABLES[name].compute())
+            print(f"{name} ({path.relative_to(ROOT)}): {'agrees' if not diff else 'differs'}")
             for d in diff:
                 print(f"  {d}")
             failed += bool(diff)
         return 1 if failed else 0
     if args.write:
-        text = README.read_text()
-        missing = [n for n in names if n not in readme_tables(text)]
+        copies = document_tables()
+        missing = [n for n in names if n not in copies]
         if missing:
-            print(f"no <!-- table NAME --> marker in the README for {missing}", file=sys.stderr)
+            print(f"no <!-- table NAME --> marker in README.md or docs/ for {missing}", file=sys.stderr)
             return 1
-        README.write_text(replace_tables(text, {n: TABLES[n].markdown() for n in names}))
-        print(f"README: {', '.join(names)} rewritten")
+        printed = {n: TABLES[n].markdown() for n in names}
+        stamp = stamp_line()
+        for path in dict.fromkeys(copies[n][0] for n in names):
+            here = {n: printed[n] for n in names if copies[n][0] == path}
+            path.write_text(replace_tables(path.read_text(), here, stamp))
+            print(f"{path.relative_to(ROOT)}: {', '.join(here)} rewritten; {stamp}")
         return 0
     for name in names:
         print(f"<!-- table {name} -->")
