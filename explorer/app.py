@@ -1,7 +1,9 @@
 """The `panel serve` entry: a header bar, an overview and one tab per dashboard.
 
 Run with ``panel serve explorer/app.py`` (or ``analog-explorer``). Each browser
-session executes this script and gets its own models; nothing is shared.
+session executes this script and gets its own models and views; what the sessions of a server
+share is results that are pure functions of their settings (`SharedResults`, the Reliability
+tab's trained networks, both in `pn.state.cache`) and the compiled kernels.
 """
 
 import panel as pn

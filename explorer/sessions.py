@@ -11,6 +11,8 @@ import gc
 
 import panel as pn
 
+from explorer.compat import local_style_sheet_fallback, serve_style_sheets_locally
+
 RELEASE_DELAY_S = 2.0
 """Seconds after a session ends before its memory is collected (Panel and Bokeh finish their own
 clean-up of the session first)."""
@@ -40,25 +42,15 @@ def session_destroyed(session_context):
 
 
 def never_cdn_style_sheets():
-    """Make Panel's fallback address for component style sheets this server's own.
-
-    Panel builds a component's style sheets with ``doc._template_variables["dist_url"]`` and, for
-    a document without one, with its CDN address, rewriting even local addresses to it. Some
-    models are built or rebuilt in such a document while a session runs: a Markdown pane whose
-    text changes from a periodic callback while a programming run streams (traced: Panel's
-    ``markup._update`` with ``model.document``, a document without template variables), then a
-    tab rendered later; their loading.css and markdown.css came from cdn.holoviz.org, which an
-    offline lab machine cannot reach. The served app wants local resources only, so the
-    fallback is the server's own path. Process-wide library setting, set once; no session state.
-    """
-    import panel.reactive
-    from panel.io.resources import LOCAL_DIST
-
-    panel.reactive.CDN_DIST = LOCAL_DIST
+    """Make Panel's fallback address for component style sheets this server's own
+    (`explorer.compat.local_style_sheet_fallback`: the served app wants local resources only; an
+    offline lab machine cannot reach the CDN). Process-wide library setting, set once; no session
+    state."""
+    local_style_sheet_fallback()
 
 
 def serve_resources_locally(doc):
-    """Point every style sheet of `doc` at this server.
+    """Point every style sheet of `doc` at this server (`explorer.compat.serve_style_sheets_locally`).
 
     Panel rewrites its components' CDN style-sheet addresses to the server's own only when it
     renders the HTML page of a session. A page that connects its websocket after that session
@@ -67,8 +59,4 @@ def serve_resources_locally(doc):
     once, 269 requests to other hosts, unstyled pages offline. This applies the same rewrite to
     every session when it is created.
     """
-    from panel.io.resources import LOCAL_DIST, patch_model_css
-
-    dist_url = f"{pn.state.rel_path}/{LOCAL_DIST}" if pn.state.rel_path else LOCAL_DIST
-    for root in doc.roots:
-        patch_model_css(root, dist_url=dist_url)
+    serve_style_sheets_locally(doc, pn.state.rel_path)

@@ -17,7 +17,7 @@ FINGERPRINT_JS = """
   const docs = window.Bokeh ? window.Bokeh.documents : [];
   let total = 0, sources = 0;
   for (const doc of docs) {
-    for (const model of doc._all_models.values()) {
+    for (const model of doc.all_models) {
       if (model.type !== 'ColumnDataSource' && !(model.data && model.selected)) continue;
       sources += 1;
       const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;

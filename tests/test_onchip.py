@@ -697,7 +697,7 @@ def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
     v.model.param.update(slope=0.2, asymmetry=0.5)       # symmetry point 2.5: outside the range
     v.start()
     assert "Cannot start" in v._status.object and "asymmetry" in v._status.object
-    assert not v._running.is_set() and not v._driver.is_alive() and v.model.progress == 0
+    assert not v._driver.running and not v._driver.is_alive() and v.model.progress == 0
 
 
 

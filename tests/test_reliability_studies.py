@@ -221,11 +221,11 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     pn.panel(view).get_root(Document())
     plot = view._plots["Accuracy versus time"][0]
     view.model.training = "hwa"                      # the shipped network: no training
-    assert view._trainer is None and "additive noise x1" in plot.figure.title.text
+    assert view._driver.run is None and "additive noise x1" in plot.figure.title.text
     before = plot.sources["mean"].data["y"].copy()
     view.model.param.update(hwa_noise="multiplicative", hwa_noise_scale=0.5)
-    view._trainer.join(timeout=60)
-    assert not view._trainer.is_alive() and view._training is None
+    view._driver.join(timeout=60)
+    assert not view._driver.is_alive() and view._training is None
     assert "multiplicative noise x0.5" in plot.figure.title.text
     assert not np.array_equal(plot.sources["mean"].data["y"], before)
     # the network adopted is the one train_mlp gives for that configuration

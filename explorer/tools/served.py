@@ -141,7 +141,7 @@ PROBE_JS = """
     if (!views.length || !views.every(v => v.has_finished())) return;
     let n = 0;
     for (const doc of docs)
-      for (const m of doc._all_models.values())
+      for (const m of doc.all_models)
         if (m.type === 'Title' && m.text && m.text.trim()) n++;
     if (n !== titles) { titles = n; probe.ready.push([performance.now(), n]); }
   }, 10);
@@ -169,7 +169,7 @@ RENDERED_JS = """
   if (!views.length || !views.every(v => v.has_finished())) return null;
   let n = 0;
   for (const doc of window.Bokeh.documents)
-    for (const m of doc._all_models.values())
+    for (const m of doc.all_models)
       if (m.type === 'Title' && m.text && m.text.trim()) n++;
   return n >= count ? performance.now() : null;
 }
@@ -187,7 +187,7 @@ TITLES_JS = """
 () => {
   const out = [];
   for (const doc of (window.Bokeh ? window.Bokeh.documents : []))
-    for (const model of doc._all_models.values())
+    for (const model of doc.all_models)
       if (model.type === 'Title' && model.text) out.push(model.text);
   return out;
 }

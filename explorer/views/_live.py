@@ -20,7 +20,6 @@ for a session whose page has closed.
 import collections
 import logging
 import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -29,13 +28,12 @@ from typing import Callable
 import numpy as np
 import panel as pn
 import param
-from bokeh.core.serialization import Buffer, Serializable
 from bokeh.models import (BoxAnnotation, ColumnDataSource, GlyphRenderer, HoverTool, LabelSet, Line,
                           LinearColorMapper, MultiLine, Quad, Segment, Span)
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
-from bokeh.util.serialization import make_id, transform_array
 
+from ..compat import InlineArray, session_gone
 from ._widgets import ResultMemo, control_widget, explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
@@ -96,18 +94,6 @@ def positive(a):
 
 INLINE_MAX_BYTES = 64 * 1024
 """Arrays up to this size travel inside the update message (base64); larger ones as binary frames."""
-
-
-class InlineArray(np.ndarray, Serializable):
-    """An array that Bokeh serializes inside the message's JSON (base64) instead of as a separate
-    binary buffer: Bokeh sends every buffer as two websocket frames of its own, so a plot of many
-    small arrays would otherwise cost many frames per update."""
-
-    def to_serializable(self, serializer):
-        array = transform_array(np.ascontiguousarray(self.view(np.ndarray)))
-        data = Buffer(make_id(), array.data).to_base64()  # gzip + base64, as BokehJS reads inline bytes
-        return {"type": "ndarray", "array": {"type": "bytes", "data": data},
-                "shape": list(array.shape), "dtype": array.dtype.name, "order": sys.byteorder}
 
 
 def _wire(value):
@@ -352,10 +338,6 @@ class LiveDashboard(pn.viewable.Viewer):
         if params.get("model") is None:  # a fresh model of the class the subclass declares
             params["model"] = type(self).param["model"].class_()
         super().__init__(**params)
-        # The read-out controls of the crossbar model the explorer drives, each built from the
-        # model's own parameter (`READ_CONTROLS`; `synced` keeps them in the URL).
-        self.read_widgets = {name: control_widget(self.model.xb, name)
-                             for name in getattr(self.model, "READ_CONTROLS", ())}
         self._lock = threading.Lock()
         self._generation = 0
         self._plots = None  # heading -> tuple of LivePlot, built on first render
@@ -370,7 +352,7 @@ class LiveDashboard(pn.viewable.Viewer):
         """The session's plot data: parts that draw one result compute it once (`result`)."""
 
     def result(self, kind, names, compute):
-        """`compute()`, reused while the parameters `names` (dotted for the crossbar model's) keep
+        """`compute()`, reused while the parameters `names` (dotted for an object the model holds) keep
         their values: plots sharing one computation, or redrawn only for a marker, compute it once."""
         return self.results.get(kind, names, compute)
 
@@ -393,11 +375,9 @@ class LiveDashboard(pn.viewable.Viewer):
 
     def synced(self):
         """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: by default
-        every public parameter of the model, and the read-out controls of the crossbar model it drives."""
+        every public parameter of the model."""
         names = [n for n in self.model.param if n != "name" and self.model.param[n].precedence != -1]
-        # An explorer that drives a crossbar model shows that model's read-out controls (same URL keys).
-        controls = list(getattr(self.model, "READ_CONTROLS", ()))
-        return [(self.model, names)] + ([(self.model.xb, controls)] if controls else [])
+        return [(self.model, names)]
 
     def busy(self, names):
         """Whether a change of the parameters `names` should show the loading indicator."""
@@ -407,7 +387,7 @@ class LiveDashboard(pn.viewable.Viewer):
 
     def _param_owner(self, name):
         """The Parameterized that holds parameter `name` and the name there: the view's own, the
-        model's, or, for a dotted name such as ``"xb.adc_bits"``, an object the model holds."""
+        model's, or, for a dotted name such as ``"part.setting"``, an object the model holds."""
         if "." not in name and name in self.param and name != "name":
             return self, name
         return resolve(self.model, name)
@@ -453,9 +433,7 @@ class LiveDashboard(pn.viewable.Viewer):
     def _session_gone(self):
         if self._closed:
             return True
-        context = getattr(self._doc, "session_context", None)
-        session = getattr(context, "_session", None)
-        return session is not None and (session.destroyed or session.connection_count == 0)
+        return session_gone(getattr(self._doc, "session_context", None))
 
     def _all_parts(self):
         """(chart, part) of every chart on the page."""
@@ -585,62 +563,21 @@ class LiveDashboard(pn.viewable.Viewer):
         return pn.param.ParamFunction(render, lazy=True, sizing_mode="stretch_width")
 
 
-class RunButtons:
-    """Start / Pause / Reset of a run that steps in a thread of the session's own (a mixin of the
-    dashboards with runs: Programming, Training). The dashboard defines `start()`, sets
-    `self._driver` to the stepping thread, and its model has `reset()`."""
+class CrossbarReadout:
+    """Mixin of the dashboards whose explorer drives a crossbar model (`model.xb`): a control for
+    each read-out setting of that model the explorer names in `READ_CONTROLS`, built from the
+    crossbar model's own parameter, and kept in the page's URL under the same names. Its parts
+    depend on those settings by dotted names (``"xb.adc_bits"``)."""
 
-    def _make_run_buttons(self):
-        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
-        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
-        self._reset = pn.widgets.Button(label="Reset", width=90)
-        self._start.on_click(lambda _: self.start())
-        self._pause.on_click(lambda _: self.pause())
-        self._reset.on_click(lambda _: self.reset())
-        self._running = threading.Event()
-        self._driver = None
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.read_widgets = {name: control_widget(self.model.xb, name) for name in self.model.READ_CONTROLS}
+        """The read-out controls: setting name -> widget."""
 
-    def run_buttons(self):
-        return pn.Row(self._start, self._pause, self._reset)
-
-    def pause(self):
-        """Stop the run after its current step. The buttons change here, in the click's own
-        handler, as Start's do, rather than when the session's poll finds the thread gone: a clean
-        CI run under load twice kept Start disabled for 90 s after Pause (cause not found)."""
-        self._running.clear()
-        self._set_buttons(running=False)
-
-    def _run_state(self, done):
-        """The run's state for the status line: running, pausing (its last step is ending),
-        paused, or ready."""
-        if self._running.is_set():
-            return "running"
-        if self._driver is not None and self._driver.is_alive() and self._driver is not threading.current_thread():
-            return "pausing"
-        return "paused" if done else "ready: press Start"
-
-    def _claim_driver(self):
-        """Whether a new run's thread may start: not while one runs; a paused one is given up to
-        5 s to end its last step."""
-        if self._driver is None or not self._driver.is_alive():
-            return True
-        if self._running.is_set():
-            return False
-        self._driver.join(timeout=5.0)
-        return not self._driver.is_alive()
-
-    def reset(self):
-        """Stop the run's thread and start the run again from its beginning."""
-        self._running.clear()
-        if self._driver is not None:
-            self._driver.join(timeout=5.0)
-        self.model.reset()
-        self._set_buttons(running=False)
-
-    def _set_buttons(self, running):
-        self._start.disabled = running
-        self._pause.disabled = not running
+    def synced(self):
+        """The dashboard's own synced parameters, then the crossbar model's read-out settings."""
+        return super().synced() + [(self.model.xb, list(self.model.READ_CONTROLS))]
 
 
-__all__ = ["PALETTE", "Chart", "Part", "LiveDashboard", "LivePlot", "RunButtons", "lines", "positive",
+__all__ = ["PALETTE", "Chart", "CrossbarReadout", "Part", "LiveDashboard", "LivePlot", "lines", "positive",
            "step_outline"]

@@ -2,12 +2,12 @@
 
 import collections
 import re
-import threading
 
 import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
+from ..compat import PromptEvents
 from ..models.memo import Memo
 
 DURATION_FORMATTER_JS = """
@@ -23,38 +23,12 @@ def duration_formatter():
     return CustomJSTickFormatter(code=DURATION_FORMATTER_JS)
 
 
-class _Prompt:
-    """Widgets whose browser events reach the callbacks at once.
-
-    Panel waits 50 ms (`Syncable._debounce`) before processing a widget's events, to gather a
-    drag's many `value` events into one; the sliders here act on `value_throttled` only (one
-    event on release or key press), so the wait would only add to every update's latency.
-    """
-
-    _debounce = 0
-
-    def __init__(self, **params):
-        super().__init__(**params)
-        self._in_order = threading.RLock()
-
-    def _change_event(self, doc):
-        """Apply the browser's pending events one batch at a time, in the order they came.
-
-        With a thread pool (the served app's `--num-threads`) Panel hands each batch of a widget's
-        events to a pool thread; two batches could then run at once and the older value land
-        last: under load a slider's twenty quick key presses ended at 317 of 320 K (the server
-        received 304 then 303, and the slider was set back). Taking the batch inside the lock
-        means a later batch is always newer than the one applied before it."""
-        with self._in_order:
-            super()._change_event(doc)
+class IntSlider(PromptEvents, pn.widgets.IntSlider):
+    """An integer slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
 
-class IntSlider(_Prompt, pn.widgets.IntSlider):
-    pass
-
-
-class FloatSlider(_Prompt, pn.widgets.FloatSlider):
-    pass
+class FloatSlider(PromptEvents, pn.widgets.FloatSlider):
+    """A float slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
 
 def throttled_slider(model, param_name, **kwargs):

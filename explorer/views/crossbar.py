@@ -9,7 +9,7 @@ from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
 from ..models.crossbar import CrossbarModel
 from ..models.crossbar_explorer import CrossbarExplorer
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
-from ._live import Chart, LiveDashboard, LivePlot, Part, positive
+from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
@@ -238,7 +238,7 @@ CHARTS = (
 each part of it depends on."""
 
 
-class CrossbarView(LiveDashboard):
+class CrossbarView(CrossbarReadout, LiveDashboard):
     """The Crossbar dashboard for one `CrossbarExplorer` model."""
 
     model = param.ClassSelector(class_=CrossbarExplorer, doc="The model the controls drive.")

@@ -10,7 +10,7 @@ from bokeh.models import HoverTool
 from ..models.devices_explorer import format_duration
 from ..models.crossbar import CrossbarModel
 from ..models.encoding_explorer import SOURCES, EncodingExplorer
-from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
+from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._widgets import duration_formatter, throttled_slider
 
 COMMON_MODE_PARAMS = ("xb.common_mode_gain", "xb.common_mode_offset_uS")
@@ -228,7 +228,7 @@ CHARTS = (
 """Every plot of the dashboard, with the parameters each part of it depends on."""
 
 
-class EncodingView(LiveDashboard):
+class EncodingView(CrossbarReadout, LiveDashboard):
     """The Encoding dashboard for one `EncodingExplorer` model."""
 
     model = param.ClassSelector(class_=EncodingExplorer, doc="The model the controls drive.")

@@ -6,28 +6,23 @@ The run steps in a thread of the session's own (Start / Pause / Reset), so it go
 person looks at another tab and never holds the server's event loop; a periodic callback of the
 session shows its new points (Panel runs it in the session's context, where page changes belong)."""
 
-import threading
-import time
-
 import numpy as np
 import panel as pn
 import param
 
 from ..models.programming_explorer import RUN_METHODS, ProgrammingExplorer
-from ._live import Chart, LiveDashboard, LivePlot, Part, RunButtons, positive, step_outline
+from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
+from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget, throttled_slider
 
-STEP_SECONDS = 0.1
-"""Target wall time of one step of the run (at least five curve updates per second)."""
-YIELD_SECONDS = (0.1, 0.02)
-"""The run's thread waits this long before its first step and after every step: a stepping thread
-holds the interpreter lock most of the time, and the server's event loop, which sends the page its
-changes, needs it too (measured in the browser, GDP on 64 x 64: the first point 208-234 ms after
-the click with no wait, 116 ms with 0.1 s)."""
-MAX_CHUNK = 64
-"""Most iterations per step."""
-POLL_MS = 100
-"""Period of the session's callback that shows the run's new points."""
+PACE = Pace(step_seconds=0.1, chunk=(1, 1, 64), first_wait=0.1, wait=0.02, poll_ms=100, priority="normal")
+"""How the run steps (`Pace`): steps of about 0.1 s wall time (at least five curve updates per
+second), 1 to 64 iterations each. The thread waits 0.1 s before its first step and 0.02 s after
+every step: a stepping thread holds the interpreter lock most of the time, and the server's event
+loop, which sends the page its changes, needs it too (measured in the browser, GDP on 64 x 64: the
+first point 208-234 ms after the click with no wait, 116 ms with 0.1 s). The session's callback
+shows new points every 100 ms. The thread keeps the normal scheduling priority it has always had
+(the Training runs yield theirs)."""
 
 ITERATION_LABEL = "iteration"
 
@@ -142,7 +137,7 @@ def comparison_markdown(rows):
     return "\n".join([head, rule, *body, "", note])
 
 
-class ProgrammingView(RunButtons, LiveDashboard):
+class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
     """The Programming dashboard for one `ProgrammingExplorer` model."""
 
     model = param.ClassSelector(class_=ProgrammingExplorer, doc="The model the controls drive.")
@@ -160,82 +155,32 @@ class ProgrammingView(RunButtons, LiveDashboard):
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
         }
         self._make_run_buttons()
+        self._driver = RunDriver(self, PACE, self._show_changes, "programming-run")
         self._compare = pn.widgets.Button(label="Compare the methods", **stretch)
         self._progress = pn.indicators.Progress(value=0, max=100, **stretch)
         self._status = pn.pane.Markdown("*Ready: press Start.*", **stretch)
         self._table = pn.pane.Markdown("", **stretch)
         self._compare.on_click(lambda _: self.compare())
-        self._comparer = self._poller = None
+        self._comparer = None
         self._comparison = None
         m.param.watch(self._show_progress, "iteration")
 
     # -------------------------------------------------------------- the run
 
-    def start(self):
-        """Step the run in a thread of this session's own until it is done or paused."""
-        if not self._claim_driver():
-            return
-        if self.model.done:
-            self.model.reset()
-        self._running.set()
-        self._set_buttons(running=True)
-        if self._served():
-            # The first iteration here, in the click's own handler (Panel's thread pool, in the
-            # session's context): its point shows at once instead of after the thread's first
-            # step and the next poll (measured 440 ms from click to first point before).
-            self.model.step(1)
-        self._driver = threading.Thread(target=self._drive, name="programming-run", daemon=True)
-        self._driver.start()
-        self._watch_threads()
-
-    def _drive(self):
-        """Step the model in chunks of about STEP_SECONDS. The page learns of each step from its
-        own periodic callback (`_poll`); without a served page (a notebook, a test) the thread
-        tells the model itself."""
-        chunk = 1
-        served = self._served()
-        if served:
-            time.sleep(YIELD_SECONDS[0])
-        try:
-            while self._running.is_set() and not self._session_gone():
-                started = time.perf_counter()
-                self.model.step(chunk, notify=not self._served())
-                if self.model.done:
-                    break
-                took = time.perf_counter() - started
-                chunk = int(np.clip(chunk * STEP_SECONDS / max(took, 1e-3), 1, MAX_CHUNK))
-                if served:
-                    time.sleep(YIELD_SECONDS[1])
-        finally:
-            self._running.clear()
-            if not self._served():
-                self._poll()
-
-    def _watch_threads(self):
-        """Poll the run and comparison threads from a periodic callback of this session (Panel
-        runs it in the session's context, as every change of the page must be made)."""
-        if self._served() and (self._poller is None or not self._poller.running):
-            self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
-
-    def _poll(self):
-        """Show the run's new iterations (`model.notify`) and a finished comparison; stop polling
-        once no thread is left."""
-        self._show_changes()
-
     def _show_changes(self):
+        """Show the run's new iterations (`model.notify`) and a finished comparison; returns whether
+        a run or a comparison is still going (the driver's callback stops when neither is)."""
         self.model.notify()
         if self._comparison is not None:
             text, self._comparison = self._comparison, None
             self._table.object = text
             self._compare.loading = False
-        def alive(thread):  # a thread calling this on its way out counts as finished
-            return thread is not None and thread.is_alive() and thread is not threading.current_thread()
-        run_alive, compare_alive = alive(self._driver), alive(self._comparer)
+        run_alive = self._driver.is_alive()
+        compare_alive = self._comparer is not None and self._comparer.is_alive()
         if not run_alive:
             self._set_buttons(running=False)
             self._show_progress()
-        if not (run_alive or compare_alive) and self._poller is not None:
-            self._poller.stop()
+        return run_alive or compare_alive
 
     def _show_progress(self, *events):
         m = self.model
@@ -258,15 +203,7 @@ class ProgrammingView(RunButtons, LiveDashboard):
             except Exception as exc:  # shown where the table would be; the page keeps working
                 text = f"*Could not compare the methods: {exc}*"
             self._comparison = text
-            if not self._served():
-                self._poll()
-        self._comparer = threading.Thread(target=work, name="programming-comparison", daemon=True)
-        self._comparer.start()
-        self._watch_threads()
-
-    def _on_session_destroyed(self, session_context):
-        self._running.clear()
-        super()._on_session_destroyed(session_context)
+        self._comparer = self._driver.once(work, name="programming-comparison")
 
     # -------------------------------------------------------------- layout
 

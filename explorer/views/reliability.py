@@ -1,9 +1,6 @@
 """Reliability dashboard: accuracy of the digits MLP against time on simulated chips, with its
 Monte-Carlo band, drift compensation and the floating-point accuracy marked."""
 
-import threading
-import time
-
 import numpy as np
 import panel as pn
 import param
@@ -13,6 +10,7 @@ from ..models.devices import TECHNOLOGIES
 from ..models.devices_explorer import KNOBS
 from ..models.reliability_explorer import READ_LOSS, ReliabilityExplorer
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._runs import Pace, RunDriver
 from ._widgets import shared_results, control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 
 CURVE_TEXT = r"""Test accuracy of the 64-32-10 MLP (97.2 % in floating point, dotted) deployed on one-sided
@@ -82,7 +80,14 @@ READS_COLOURS = {"unipolar": "#d62728", "bipolar": "#2ca02c"}
 TRAINED_KEY = "explorer-reliability-trained-networks"
 """`pn.state.cache` key of the trainings (`NetworkTraining`, running or done) started by any session
 of the server: a network is a pure function of its settings, so a class shares them."""
-TRAINING_POLL_MS = 150
+TRAINING_STEP_SECONDS = 0.1
+"""Wall time of one step of a background network training (whole epochs, at least one a step)."""
+TRAINING_PACE = Pace(step_seconds=TRAINING_STEP_SECONDS, chunk=(1, 1, 1), first_wait=0.0, wait=0.01, poll_ms=150,
+                     priority="normal")
+"""How a background network training steps (`Pace`): `NetworkTraining.step` sizes its own steps (whole
+epochs for about TRAINING_STEP_SECONDS); the thread waits 0.01 s after each, so the event loop can send
+the page its updates; the progress bar is updated every 150 ms. The thread keeps the normal
+scheduling priority it has always had: the page waits for the network to redraw."""
 
 
 def _legend(plot, items):
@@ -295,9 +300,9 @@ class ReliabilityView(LiveDashboard):
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         self._training_bar = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
         self._training_note = pn.pane.Markdown("", sizing_mode="stretch_width", styles={"font-size": "0.85em"})
-        self._trainer = None   # the background training thread, while one runs
-        self._training = None  # its NetworkTraining
-        self._poller = None
+        self._driver = RunDriver(self, TRAINING_PACE, self._poll_training, "hwa-training")
+        """Steps the network trainings in the background (`run`: the latest, None before any)."""
+        self._training = None  # the NetworkTraining being waited for
         m.param.watch(self._sync_knobs, "technology")
         m.param.watch(self._sync_training_widgets, "training")
         m.param.watch(self._sync_study_widgets, "study")
@@ -345,30 +350,21 @@ class ReliabilityView(LiveDashboard):
         self._training_bar.visible = True
         self._training_bar.value = 0
         self._training_note.object = "Training the hardware-aware network in the background..."
-        self._trainer = threading.Thread(target=self._run_training, args=(job,), name="hwa-training", daemon=True)
-        self._trainer.start()
-        if self._served() and (self._poller is None or not self._poller.running):
-            self._poller = pn.state.add_periodic_callback(self._poll_training, period=TRAINING_POLL_MS)
-
-    def _run_training(self, job):
-        while not job.done and not self._session_gone():
-            job.step(0.1)
-            time.sleep(0.01)  # let the event loop send the page its updates
-        if not self._served():
-            self._poll_training()
+        # A training the settings have left behind goes on in its own thread to its end: it is
+        # shared, and kept for when the settings come back.
+        self._driver.begin(step=lambda _: job.step(TRAINING_STEP_SECONDS), done=lambda: job.done)
 
     def _poll_training(self):
+        """Show the training's progress; once it is done, adopt its network and redraw (or train
+        the network the settings have moved on to). Returns whether a training is still awaited."""
         job = self._training
         if job is None:
-            return
+            return False
         self._training_bar.value = int(100 * job.progress)
         if not job.done:
-            return
+            return True
         self.model.adopt(job)
         self._training = None
-        if self._poller is not None:
-            self._poller.stop()
-            self._poller = None
         self._training_bar.visible = False
         self._training_note.object = (f"Trained in {job.seconds:.1f} s: {job.test_accuracy:.1%} in floating point "
                                       f"({job.epochs} epochs, seed {job.seed}).")
@@ -376,6 +372,7 @@ class ReliabilityView(LiveDashboard):
             self._train()
         else:
             self._redraw_all()
+        return self._training is not None
 
     def _redraw_all(self):
         """Redraw every part and show or hide the studies, for whatever moved while training."""

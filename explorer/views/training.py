@@ -8,10 +8,6 @@ The runs step in a thread of the session's own (Start / Pause / Reset), so they 
 person looks at another tab and never hold the server's event loop; a periodic callback of the
 session shows their new points (Panel runs it in the session's context, where page changes belong)."""
 
-import os
-import threading
-import time
-
 import numpy as np
 import panel as pn
 import param
@@ -19,47 +15,27 @@ from bokeh.models import Legend, LegendItem
 
 from ..models.onchip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ..models.training_explorer import TrainingExplorer
-from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, RunButtons, step_outline
+from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget
 
-STEP_SECONDS = 0.1
-"""Target wall time of one step of the runs (several curve updates per second)."""
 FIRST_SAMPLES = 64
 """Samples of every run trained in the Start click's own handler: its point shows at once."""
-YIELD_SECONDS = 0.02
-"""The runs' thread waits this long after every step, so the server's event loop (which sends
-the page its changes) gets the interpreter lock. (Waiting 0.05 s after 0.05 s steps did not make
-another session's Crossbar controls faster: median p50 492 against 512 ms, one run each.)"""
-MAX_CHUNK = 1438
-RUN_NICENESS = 10
-"""Scheduling niceness of the runs' thread where `RUN_POLICY` "idle" is not allowed (Linux schedules
-threads as tasks): training then uses the cores that other sessions' controls leave idle rather
-than competing with them as an equal (README: measured effect)."""
-RUN_POLICY = "idle"
-"""How the runs' thread yields the cores: "idle" (Linux SCHED_IDLE: it runs only on a core that
-nothing else wants) or "nice" (`RUN_NICENESS`); "idle" falls back to "nice" where unavailable.
-Measured (another session's Devices and Crossbar controls, median p50, one run each): 297 ms at
-nice 10 with 150-ms polls, 267 ms idle with 150-ms polls, 229 ms idle with 300-ms polls, 166 ms
-with no training (README)."""
+PACE = Pace(step_seconds=0.1, chunk=(32, 8, 1438), first_wait=0.0, wait=0.02, poll_ms=300, priority="idle")
+"""How the runs step (`Pace`): steps of about 0.1 s wall time (several curve updates per second),
+8 to 1,438 samples each.
 
+wait: the runs' thread waits 0.02 s after every step, so the server's event loop (which sends the
+page its changes) gets the interpreter lock. (Waiting 0.05 s after 0.05 s steps did not make
+another session's Crossbar controls faster: median p50 492 against 512 ms, one run each.)
 
-def _lower_priority():
-    """Lower the calling thread's scheduling priority (`RUN_POLICY`); where neither is allowed the
-    thread runs at normal priority."""
-    if RUN_POLICY == "idle":
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))   # 0: the calling thread
-            return
-        except (AttributeError, OSError):
-            pass
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RUN_NICENESS)
-    except (AttributeError, OSError):
-        pass
+priority: the thread runs under Linux's SCHED_IDLE (only on a core that nothing else wants; niceness
+10 where that is not allowed), so training uses the cores that other sessions' controls leave idle
+rather than competing with them as an equal. Measured (another session's Devices and Crossbar
+controls, median p50, one run each): 297 ms at nice 10 with 150-ms polls, 267 ms idle with 150-ms
+polls, 229 ms idle with 300-ms polls, 166 ms with no training (README).
 
-
-POLL_MS = 300
-"""Period of the session's callback that shows the runs' new points. Each update redraws four
+poll_ms: period of the session's callback that shows the runs' new points. Each update redraws four
 plots in the browser: with one page streaming here, its Chromium took 102 to 113 % of a core at
 150 ms, 66 % at 300 ms and 48 to 53 % at 400 ms (10-s windows, two each); the server's share,
 training included, stayed at 68 to 78 %. The first points after Start are stepped in the click's
@@ -297,10 +273,10 @@ class TrainingView(RunButtons, LiveDashboard):
                     kw = {"label": self.LABELS[name]} if name in self.LABELS else {}
                     self._widgets[name] = control_widget(m, name, **kw)
         self._make_run_buttons()
+        self._driver = RunDriver(self, PACE, self._poll, "training-run")
         self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown("*Ready: press Start.*", sizing_mode="stretch_width")
         self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self._poller = None
         m.param.watch(self._show_progress, "progress")
         m.param.watch(self._show_source, "device")
         m.param.watch(self._grey_out, "task")
@@ -309,27 +285,17 @@ class TrainingView(RunButtons, LiveDashboard):
 
     # -------------------------------------------------------------- the runs
 
-    def start(self):
-        """Step the runs in a thread of this session's own until they are done or paused."""
-        if not self._claim_driver():
-            return
-        m = self.model
+    FIRST_STEP = FIRST_SAMPLES
+
+    def _ready_to_start(self):
+        """Whether the runs can start; if not (a symmetry point outside the range) the status says
+        why, and nothing is lost."""
         try:
-            m.check()
-        except ValueError as exc:          # a symmetry point outside the range: said, nothing lost
+            self.model.check()
+        except ValueError as exc:
             self._status.object = f"*Cannot start: {exc}*"
-            return
-        if m.done:
-            m.reset()
-        self._running.set()
-        self._set_buttons(running=True)
-        if self._served():
-            # The first samples here, in the click's own handler: their point shows at once.
-            m.step(FIRST_SAMPLES)
-        self._driver = threading.Thread(target=self._drive, name="training-run", daemon=True)
-        self._driver.start()
-        if self._served() and (self._poller is None or not self._poller.running):
-            self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+            return False
+        return True
 
     def warm_up(self):
         """Train a few samples and start again (the server's warm-up: loads the digits and the
@@ -337,34 +303,15 @@ class TrainingView(RunButtons, LiveDashboard):
         self.model.step(8)
         self.model.reset()
 
-    def _drive(self):
-        """Step the runs in chunks of about STEP_SECONDS; the page learns of each step from its
-        own periodic callback (`_poll`); without a served page the thread tells the model."""
-        chunk = 32
-        served = self._served()
-        _lower_priority()
-        try:
-            while self._running.is_set() and not self._session_gone() and not self.model.done:
-                started = time.perf_counter()
-                self.model.step(chunk, notify=not served)
-                took = time.perf_counter() - started
-                chunk = int(np.clip(chunk * STEP_SECONDS / max(took, 1e-3), 8, MAX_CHUNK))
-                if served:
-                    time.sleep(YIELD_SECONDS)
-        finally:
-            self._running.clear()
-            if not served:
-                self._poll()
-
     def _poll(self):
-        """Show the runs' new points (`model.notify`); stop polling once the thread is gone."""
+        """Show the runs' new points (`model.notify`); returns whether the runs' thread is still
+        stepping (the driver's callback stops when it is not)."""
         self.model.notify()
-        alive = self._driver is not None and self._driver.is_alive() and self._driver is not threading.current_thread()
+        alive = self._driver.is_alive()
         if not alive:
             self._set_buttons(running=False)
             self._show_progress()
-            if self._poller is not None:
-                self._poller.stop()
+        return alive
 
     def _show_progress(self, *events):
         m = self.model
@@ -389,10 +336,6 @@ class TrainingView(RunButtons, LiveDashboard):
 
     def _show_source(self, *events):
         self._source.object = f"<small>{DEVICE_PRESETS[self.model.device]['source']}</small>"
-
-    def _on_session_destroyed(self, session_context):
-        self._running.clear()
-        super()._on_session_destroyed(session_context)
 
     # -------------------------------------------------------------- layout
 
