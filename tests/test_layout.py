@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXPLORER = ROOT / "explorer"
 
-APP_MODULES = {"__init__", "app", "cli", "sessions", "warmup"}
+APP_MODULES = {"__init__", "app", "cli", "compat", "sessions", "warmup"}
 """The app's modules at the top level of `explorer` (besides its packages models and views)."""
 
 TOOLS = ("benchmark", "benchmark_programming", "benchmark_reliability", "benchmark_training",
