@@ -20,6 +20,9 @@ import explorer.models
 PACKAGE = "explorer.models"
 ROOT = pathlib.Path(explorer.models.__file__).parent
 
+LAYERS = ("_internal", "devices", "programming", "crossbar", "digits", "training", "deployment", "dashboards")
+"""The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
+
 # What `explorer.models` exported before the models were grouped by concern: scripts and notebooks
 # import these names, so each must stay.
 EXPORTED_BEFORE = (
@@ -130,6 +133,18 @@ def test_concerns_import_each_other_one_way():
     assert len(graph) >= 2
     cycle = _cycle(graph)
     assert cycle is None, "concerns importing each other: " + " -> ".join(cycle)
+
+
+def test_each_concern_imports_only_the_concerns_before_it():
+    concerns = {_concern(m) for m in _modules()} - {None}
+    assert concerns == set(LAYERS), "a concern added or removed: place it in LAYERS and the package docstring"
+    for module, targets in _import_graph(_modules()).items():
+        source = _concern(module)
+        if source is None:
+            continue
+        allowed = set(LAYERS[:LAYERS.index(source) + 1])
+        above = {t for t in targets if _concern(t) not in allowed}
+        assert not above, f"{module} imports {sorted(above)}, not before {source!r} in LAYERS"
 
 
 def _dashboard_models():
