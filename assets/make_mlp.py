@@ -4,7 +4,7 @@ injected in every mini-batch).
 
     python assets/make_mlp.py
 
-Training: `explorer.models.network.train_mlp` (Adam, learning rate 0.01, batch 32, 60 epochs,
+Training: `explorer.models.training.mlp.train_mlp` (Adam, learning rate 0.01, batch 32, 60 epochs,
 seed 0) on the training split of `assets/digits.npz`. Arrays ``<variant>_W0``, ``<variant>_W1``,
 ``<variant>_b0``, ``<variant>_b1`` and ``<variant>_test_accuracy``.
 """
@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from explorer.models.digits import MLP_FILE, load_digits  # noqa: E402
-from explorer.models.network import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, train_mlp  # noqa: E402
+from explorer.models.training.mlp import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, train_mlp  # noqa: E402
 
 
 def main():

@@ -20,7 +20,7 @@ The backward pass reads the transposed tile the same way with the output errors 
 ``dw_up (1 - s w / b_hi)``, a down pulse by ``dw_down (1 + s w / b_lo)``, each times ``1 + c2c xi``,
 clipped to the device's own bounds [-b_lo, b_hi]; ``dw_up``, ``dw_down``, ``b_hi`` and ``b_lo`` are
 the device's own (``D[0]`` to ``D[3]`` of its tile's device array: the caller draws them, with the
-up/down asymmetry and the device-to-device spreads folded in; `explorer.models.onchip.device_steps`
+up/down asymmetry and the device-to-device spreads folded in; `explorer.models.training.on_chip.device_steps`
 and `device_bounds`), ``s`` the slope of the bounds (1: soft bounds, whose steps vanish at the
 device's bounds as aihwkit's ``SoftBoundsDevice``'s do, ``rpu_linearstep_device.cpp``; 0: a
 constant-step device, clipped at its bounds). Up and down steps are equal at the device's own

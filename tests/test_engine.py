@@ -8,8 +8,8 @@ import pytest
 
 from explorer.models import (CrossbarExplorer, CrossbarModel, DeviceModel, DevicesExplorer, EncodingExplorer,
                              HermesPCMDevice, protocol_inputs, protocol_weights)
-from explorer.models.problems import calibration_inputs
-from explorer.models.memo import Memo, Settings
+from explorer.models.crossbar.protocol_data import calibration_inputs
+from explorer.models._internal.memo import Memo, Settings
 from explorer.models.devices import TECHNOLOGIES
 from kernels import rng
 from argnames import naming

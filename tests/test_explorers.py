@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from explorer.models import CrossbarExplorer, EncodingExplorer
-from explorer.models.encoding_explorer import SOURCES
+from explorer.models.dashboards.encoding import SOURCES
 from kernels import encoding
 
 

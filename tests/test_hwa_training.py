@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.models import digits, hwa_training, network
-from explorer.models.network import HWAConfig
+from explorer.models import HWAConfig, digits
+from explorer.models.training import mlp, mlp_background
 from argnames import naming
 
 EPOCHS = 3
@@ -22,7 +22,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def plain(data):
-    return network.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1)
+    return mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1)
 
 
 def _weights(net):
@@ -35,8 +35,8 @@ def _weights(net):
     dict(weight_noise=0.05, multiplicative_noise=0.1, pcm_noise=1.0, clip=2.5, quantize_levels=31),
 ])
 def test_each_setting_changes_training_and_the_same_seed_reproduces_it(data, plain, kwargs):
-    a = network.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, **kwargs)
-    b = network.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, config=HWAConfig(**kwargs))
+    a = mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, **kwargs)
+    b = mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, config=HWAConfig(**kwargs))
     for x, y in zip(_weights(a), _weights(b)):
         np.testing.assert_array_equal(x, y)
     assert max(np.abs(x - y).max() for x, y in zip(_weights(a), _weights(plain))) > 1e-3
@@ -44,7 +44,7 @@ def test_each_setting_changes_training_and_the_same_seed_reproduces_it(data, pla
 
 def test_noise_scale_multiplies_the_amplitudes_and_zero_switches_noise_off(data, plain):
     def train(**kw):
-        return network.train_mlp(data.X_train, data.y_train, epochs=1, seed=1, **kw)
+        return mlp.train_mlp(data.X_train, data.y_train, epochs=1, seed=1, **kw)
 
     for x, y in zip(_weights(train(weight_noise=0.025, noise_scale=2.0)), _weights(train(weight_noise=0.05))):
         np.testing.assert_array_equal(x, y)
@@ -55,7 +55,7 @@ def test_noise_scale_multiplies_the_amplitudes_and_zero_switches_noise_off(data,
 def test_clip_saturates_the_largest_weights_of_each_layer(data, plain):
     """The bound is 1.5 std of the weights before the clip (their std after it is smaller): several
     weights of each layer sit on it, and the largest weight is nearer the spread than without clip."""
-    net = network.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, clip=1.5)
+    net = mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, clip=1.5)
     for w, w_plain in zip(net.W, plain.W):
         top = np.abs(w).max()
         assert np.sum(np.abs(w) == top) >= 3
@@ -63,11 +63,11 @@ def test_clip_saturates_the_largest_weights_of_each_layer(data, plain):
 
 
 def test_forward_weights_are_quantized_to_the_levels_and_pcm_noise_follows_the_polynomial():
-    tr = network.MLPTraining(np.eye(4), np.arange(4), hidden=3, quantize_levels=5)
+    tr = mlp.MLPTraining(np.eye(4), np.arange(4), hidden=3, quantize_levels=5)
     w = np.array([[-1.0, -0.6, -0.1], [0.1, 0.3, 0.8]])
     np.testing.assert_array_equal(tr._noisy(w), [[-1.0, -0.5, 0.0], [0.0, 0.5, 1.0]])
     # PCM: one weight at half the largest, 200,000 draws: the spread is sigma(r = 0.5) * a / 25
-    tr = network.MLPTraining(np.eye(4), np.arange(4), hidden=3, pcm_noise=1.0)
+    tr = mlp.MLPTraining(np.eye(4), np.arange(4), hidden=3, pcm_noise=1.0)
     w = np.full((1, 200_000), 0.5)
     w[0, 0] = 1.0
     draws = tr._noisy(w)[0, 1:]
@@ -86,14 +86,14 @@ def test_bad_settings_raise_naming_the_argument(data, name, value):
     with pytest.raises(ValueError, match=naming(name)):
         HWAConfig(**{name: value})
     with pytest.raises(ValueError, match=naming(name)):
-        network.train_mlp(data.X_train[:10], data.y_train[:10], epochs=1, **{name: value})
+        mlp.train_mlp(data.X_train[:10], data.y_train[:10], epochs=1, **{name: value})
 
 
 def test_bad_training_arguments_raise_naming_them(data):
     for kwargs, name in [(dict(epochs=0), "epochs"), (dict(seed=-1), "seed"), (dict(config="hwa"), "config")]:
         with pytest.raises(ValueError, match=naming(name)):
-            hwa_training.NetworkTraining(**kwargs, digits=data)
-    tr = hwa_training.NetworkTraining(epochs=1, digits=data)
+            mlp_background.NetworkTraining(**kwargs, digits=data)
+    tr = mlp_background.NetworkTraining(epochs=1, digits=data)
     with pytest.raises(ValueError, match=naming("max_seconds")):
         tr.step(max_seconds=-1.0)
     assert tr.epoch == 0
@@ -101,27 +101,27 @@ def test_bad_training_arguments_raise_naming_them(data):
 
 def test_an_unknown_setting_is_a_type_error(data):
     with pytest.raises(TypeError, match="weight_nois"):
-        network.train_mlp(data.X_train[:10], data.y_train[:10], epochs=1, weight_nois=0.05)
+        mlp.train_mlp(data.X_train[:10], data.y_train[:10], epochs=1, weight_nois=0.05)
 
 
 def test_config_key_and_shipped_variants():
     assert HWAConfig(weight_noise=0.05).key() == HWAConfig(weight_noise=0.05, noise_scale=1).key()
     assert hash(HWAConfig(clip=2).key()) == hash(HWAConfig(clip=2.0).key())
-    assert dict(network.MLP_VARIANT_CONFIGS) == {"plain": HWAConfig(), "hwa": HWAConfig(weight_noise=0.05)}
-    assert hwa_training.shipped_variant_for(HWAConfig()) == "plain"
-    assert hwa_training.shipped_variant_for(HWAConfig(weight_noise=0.05)) == "hwa"
-    assert hwa_training.shipped_variant_for(HWAConfig(weight_noise=0.025, noise_scale=2.0)) == "hwa"
-    assert hwa_training.shipped_variant_for(HWAConfig(pcm_noise=1.0, noise_scale=0.0)) == "plain"
-    assert hwa_training.shipped_variant_for(HWAConfig(weight_noise=0.05), seed=1) is None
-    assert hwa_training.shipped_variant_for(HWAConfig(weight_noise=0.05), epochs=59) is None
-    assert hwa_training.shipped_variant_for(HWAConfig(weight_noise=0.04)) is None
-    assert hwa_training.shipped_variant_for(HWAConfig(clip=2.5)) is None
+    assert dict(mlp.MLP_VARIANT_CONFIGS) == {"plain": HWAConfig(), "hwa": HWAConfig(weight_noise=0.05)}
+    assert mlp_background.shipped_variant_for(HWAConfig()) == "plain"
+    assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.05)) == "hwa"
+    assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.025, noise_scale=2.0)) == "hwa"
+    assert mlp_background.shipped_variant_for(HWAConfig(pcm_noise=1.0, noise_scale=0.0)) == "plain"
+    assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.05), seed=1) is None
+    assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.05), epochs=59) is None
+    assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.04)) is None
+    assert mlp_background.shipped_variant_for(HWAConfig(clip=2.5)) is None
 
 
 def test_network_training_steps_to_exactly_train_mlps_network(data):
     config = HWAConfig(weight_noise=0.03, multiplicative_noise=0.05, pcm_noise=1.0, clip=2.5, quantize_levels=31)
-    expected = network.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=2, config=config)
-    tr = hwa_training.NetworkTraining(config, seed=2, epochs=EPOCHS, digits=data)
+    expected = mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=2, config=config)
+    tr = mlp_background.NetworkTraining(config, seed=2, epochs=EPOCHS, digits=data)
     assert tr.progress == 0.0 and tr.epoch == 0 and not tr.done and tr.test_accuracy is None
     with pytest.raises(RuntimeError, match="not done"):
         tr.result()
@@ -135,11 +135,11 @@ def test_network_training_steps_to_exactly_train_mlps_network(data):
     for x, y in zip(_weights(net), _weights(expected)):
         np.testing.assert_array_equal(x, y)
     assert tr.test_accuracy == expected.accuracy(data.X_test, data.y_test)
-    assert hwa_training.NetworkTraining(config, seed=2, epochs=EPOCHS, digits=data).run_to_end() is not None
+    assert mlp_background.NetworkTraining(config, seed=2, epochs=EPOCHS, digits=data).run_to_end() is not None
 
 
 def test_progress_read_from_another_thread_rises_monotonically_to_one(data):
-    tr = hwa_training.NetworkTraining(HWAConfig(pcm_noise=1.0), seed=0, epochs=8, digits=data)
+    tr = mlp_background.NetworkTraining(HWAConfig(pcm_noise=1.0), seed=0, epochs=8, digits=data)
     worker = threading.Thread(target=tr.run_to_end)
     seen = []
     worker.start()
@@ -150,7 +150,7 @@ def test_progress_read_from_another_thread_rises_monotonically_to_one(data):
     seen.append(tr.progress)
     assert seen[-1] == 1.0 and tr.done
     assert all(0.0 <= a <= b <= 1.0 for a, b in zip(seen, seen[1:]))
-    expected = network.train_mlp(data.X_train, data.y_train, epochs=8, seed=0, pcm_noise=1.0)
+    expected = mlp.train_mlp(data.X_train, data.y_train, epochs=8, seed=0, pcm_noise=1.0)
     for x, y in zip(_weights(tr.result()), _weights(expected)):
         np.testing.assert_array_equal(x, y)
 
@@ -159,12 +159,12 @@ def test_progress_read_from_another_thread_rises_monotonically_to_one(data):
 def test_sixty_epochs_with_noise_still_learn_the_digits(data, config):
     """Measured (seed 0, 60 epochs, 359 test images): 97.21 % with multiplicative noise 0.1 and
     96.94 % with the hardware's PCM programming noise, against 97.21 % plain; one image is 0.28 %."""
-    tr = hwa_training.NetworkTraining(config, seed=0, epochs=60, digits=data)
+    tr = mlp_background.NetworkTraining(config, seed=0, epochs=60, digits=data)
     tr.run_to_end()
     print(f"\n{config}: test accuracy {tr.test_accuracy:.4f} in {tr.seconds:.2f} s")
     # No loss beyond the test set's own sampling interval: 1.96 binomial standard errors of the
     # shipped plain network's accuracy over the 359 test images (about 1.7 points at 97 %).
-    shipped = network.load_mlp("plain").accuracy(data.X_test, data.y_test)
+    shipped = mlp.load_mlp("plain").accuracy(data.X_test, data.y_test)
     half_width = 1.96 * np.sqrt(shipped * (1.0 - shipped) / data.y_test.size)
     assert shipped > 0.97
     assert tr.test_accuracy > shipped - half_width

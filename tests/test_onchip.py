@@ -1,4 +1,4 @@
-"""Issue 11: the digits MLP trained on analog tiles (kernels.tile_training, explorer.models.onchip).
+"""Issue 11: the digits MLP trained on analog tiles (kernels.tile_training, explorer.models.training.on_chip).
 
 Fixed seeds; tolerances from the sample sizes or from the seed-to-seed spread measured at the
 time of writing (stated at each test)."""
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from explorer.models.digits import load_digits
-from explorer.models.onchip import (CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining,
+from explorer.models.training.on_chip import (CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining,
                                     device_bounds, device_steps, device_symmetry_points)
-from explorer.models.training_explorer import TrainingExplorer
+from explorer.models import TrainingExplorer
 from kernels import tile_training as tk
 from argnames import naming
 

@@ -268,7 +268,7 @@ def test_memo_never_serves_a_stale_read_after_a_step():
     before = run.crossbar.mvm(X, 0.0, 5).copy()
     run.step(1)
     after = run.crossbar.mvm(X, 0.0, 5)
-    from explorer.models.crossbar import ProgrammedCrossbar
+    from explorer.models import ProgrammedCrossbar
     reference = ProgrammedCrossbar(xb, run.W, run.crossbar.w_max, run.crossbar.seed)
     reference.array.replace_state(dict(run.crossbar.array.state))
     np.testing.assert_array_equal(after, reference.mvm(X, 0.0, 5))

@@ -10,7 +10,7 @@ import pytest
 from argnames import naming
 from bokeh.document import Document
 
-from explorer.models.programming_explorer import RUN_METHODS, ProgrammingExplorer
+from explorer.models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
 from explorer.views.programming import ProgrammingView, comparison_markdown
 
 

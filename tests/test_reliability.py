@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer.models import deployment, digits, network
+from explorer.models import deployment, digits
+from explorer.models.training import mlp
 from argnames import naming
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def test_a_missing_or_corrupted_asset_names_the_file_and_the_command(tmp_path):
     with pytest.raises(digits.AssetError, match=r"expected digits.*make_digits\.py"):
         digits.load_digits(bad)
     with pytest.raises(digits.AssetError, match=r"make_mlp\.py"):
-        network.load_mlp(path=tmp_path / "none.npz")
+        mlp.load_mlp(path=tmp_path / "none.npz")
 
 
 def test_the_digits_script_regenerates_the_same_arrays(tmp_path):
@@ -57,11 +58,11 @@ def test_the_digits_script_regenerates_the_same_arrays(tmp_path):
 @pytest.mark.parametrize("variant,noise", [("plain", 0.0), ("hwa", 0.05)])
 def test_the_shipped_mlp_is_the_one_its_script_trains(variant, noise):
     d = digits.load_digits()
-    shipped = network.load_mlp(variant)
+    shipped = mlp.load_mlp(variant)
     with np.load(digits.MLP_FILE) as f:
         quoted = float(f[f"{variant}_test_accuracy"])
     assert shipped.accuracy(d.X_test, d.y_test) == quoted > 0.95
-    again = network.train_mlp(d.X_train, d.y_train, seed=0, weight_noise=noise)
+    again = mlp.train_mlp(d.X_train, d.y_train, seed=0, weight_noise=noise)
     for a, b in zip(again.W + again.b, shipped.W + shipped.b):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
@@ -97,7 +98,7 @@ def test_per_column_compensation_at_a_year_is_within_the_global_interval_or_bett
 
 def _noiseless_chip():
     """One PCM chip of the digits MLP whose reads are exact (no drift, no read noise, ideal DAC/ADC)."""
-    net, data = network.load_mlp("plain"), digits.load_digits()
+    net, data = mlp.load_mlp("plain"), digits.load_digits()
     xb = deployment.CrossbarModel(**PCM)
     xb.device.param.update(drift_scale=0.0, read_noise_scale=0.0)
     chip = deployment.DeployedMLP(net, xb, seed=0, input_scales=deployment.input_scales(net, data.X_train))
@@ -125,7 +126,7 @@ def test_per_column_compensation_removes_a_per_column_gain_error_exactly():
 
 
 def test_compensation_floors_both_readouts_at_1e_4_as_aihwkit():
-    from explorer.models.calibration import READOUT_FLOOR, drift_factor
+    from explorer.models.crossbar.calibration import READOUT_FLOOR, drift_factor
 
     assert READOUT_FLOOR == 1e-4
     ref, now = np.array([0.0, 5e-5, 1e-6, 1.0]), np.array([1e-9, 1e-6, 5e-5, 0.5])
@@ -159,7 +160,7 @@ def test_a_read_count_does_not_depend_on_the_other_counts_asked_for():
 
 
 def test_the_compensation_reference_must_be_read_before_any_reads():
-    net, data = network.load_mlp("plain"), digits.load_digits()
+    net, data = mlp.load_mlp("plain"), digits.load_digits()
     xb = deployment.CrossbarModel(**{**PCM, "technology": "RRAM"})
     chip = deployment.DeployedMLP(net, xb, seed=0, input_scales=deployment.input_scales(net, data.X_train))
     for layer in chip.layers:
@@ -238,7 +239,7 @@ def test_read_counts_must_be_numbers(reads):
 
 
 def test_reliability_explorer_rereads_without_reprogramming_and_matches_a_fresh_one():
-    from explorer.models.reliability_explorer import ReliabilityExplorer
+    from explorer.models import ReliabilityExplorer
 
     ex = ReliabilityExplorer(chips=4)
     before = ex.curve()

@@ -7,13 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from explorer.models import deployment, reliability_explorer
+from explorer.models import deployment
+from explorer.models.dashboards import reliability
 from explorer.models.devices import TECHNOLOGIES, DeviceModel
 from kernels import flash
 from argnames import naming
 
 ENCODING = dict(mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
-READS = reliability_explorer.READS  # the dashboard's and the README's counts, 0 to 1e10
+READS = reliability.READS  # the dashboard's and the README's counts, 0 to 1e10
 YEAR = 3.156e7
 
 
@@ -76,12 +77,12 @@ def test_reads_before_loss_interpolates_on_the_log_count():
 
 
 def test_the_read_disturb_study_leaves_the_chips_as_programmed():
-    from explorer.models.reliability_explorer import ReliabilityExplorer
+    from explorer.models import ReliabilityExplorer
     m = ReliabilityExplorer(technology="RRAM", chips=2)
     before = m.curve()["per_chip"].copy()
     m.reads_curves()
     m.reads_histogram()
-    from explorer.models.reliability_explorer import TIMES_S
+    from explorer.models.dashboards.reliability import TIMES_S
     _, data, _ = m._task()
     again = deployment.evaluate(m.deployed(), data.X_test, data.y_test, TIMES_S, m.compensation,
                                 m.crossbar().read_settings())
@@ -90,7 +91,7 @@ def test_the_read_disturb_study_leaves_the_chips_as_programmed():
 
 
 def test_the_histogram_shifts_up_and_the_low_states_move_most():
-    from explorer.models.reliability_explorer import ReliabilityExplorer
+    from explorer.models import ReliabilityExplorer
     h = ReliabilityExplorer(read_voltage=0.4, log10_reads=8.0).reads_histogram()
     shift = h["unipolar"] - h["fresh"]
     assert shift.mean() > 0.5                       # uS toward g_max
@@ -211,7 +212,7 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     import panel as pn
     from bokeh.document import Document
 
-    from explorer.models.network import train_mlp
+    from explorer.models import train_mlp
     from explorer.models.digits import load_digits
     from explorer.views import ReliabilityView
 

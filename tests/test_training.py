@@ -5,7 +5,7 @@ from the sample sizes)."""
 import numpy as np
 import pytest
 
-from explorer.models.training import SoftBoundsTile, TikiTaka, train_correlation
+from explorer.models.training.python_tile import SoftBoundsTile, TikiTaka, train_correlation
 from argnames import naming
 
 

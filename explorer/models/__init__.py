@@ -1,4 +1,18 @@
-"""Param models: the scripting API used in notebooks. No Panel import here."""
+"""Param models: the scripting API used in notebooks, and the dashboards' models. No Panel import here.
+
+Grouped by concern, each layer importing only the ones above it:
+
+* `_internal`: the memo of computed results and the explorers' locks (not scripting API);
+* `devices`: one Param class per memory technology, and the programmed-array state;
+* `programming`: programming methods, pulse by pulse (`ProgrammingMethod`, `program_devices`);
+* `crossbar`: a weight matrix encoded, programmed and read out on a crossbar (`CrossbarModel`);
+* `digits`: the digits data and the shipped MLP files (`assets/`);
+* `training`: on-chip training (`OnChipTraining`), and the MLP's training off the chip;
+* `deployment`: a trained MLP deployed on simulated arrays, its accuracy against time and reads;
+* `dashboards`: one model per dashboard tab (the ``*Explorer`` classes).
+
+Every name below is importable from ``explorer.models`` itself.
+"""
 
 from .devices import (
     TECHNOLOGIES,
@@ -12,13 +26,23 @@ from .devices import (
     RRAMDevice,
     SoftBoundsDevice,
 )
+from .programming import ProgrammingMethod, program_devices
 from .crossbar import CrossbarModel, ProgrammedCrossbar, protocol_inputs, protocol_weights
-from .crossbar_explorer import CrossbarExplorer
-from .devices_explorer import DevicesExplorer
-from .encoding_explorer import EncodingExplorer
+from .digits import load_digits
+from .training import HWAConfig, OnChipTraining, load_mlp, train_correlation, train_mlp
+from .dashboards import (
+    CrossbarExplorer,
+    DevicesExplorer,
+    EncodingExplorer,
+    ProgrammingExplorer,
+    ReliabilityExplorer,
+    TrainingExplorer,
+)
 
 __all__ = [
     "TECHNOLOGIES", "CrossbarExplorer", "CrossbarModel", "Device", "DeviceArray", "DeviceModel",
-    "DevicesExplorer", "ECRAMDevice", "EncodingExplorer", "FlashDevice", "HermesPCMDevice", "PCMDevice",
-    "ProgrammedCrossbar", "RRAMDevice", "SoftBoundsDevice", "protocol_inputs", "protocol_weights",
+    "DevicesExplorer", "ECRAMDevice", "EncodingExplorer", "FlashDevice", "HWAConfig", "HermesPCMDevice",
+    "OnChipTraining", "PCMDevice", "ProgrammedCrossbar", "ProgrammingExplorer", "ProgrammingMethod",
+    "RRAMDevice", "ReliabilityExplorer", "SoftBoundsDevice", "TrainingExplorer", "load_digits", "load_mlp",
+    "program_devices", "protocol_inputs", "protocol_weights", "train_correlation", "train_mlp",
 ]

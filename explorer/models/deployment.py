@@ -5,7 +5,7 @@ technology, mapping, slicing, programming method and read-out); activations and 
 digital. A layer's inputs are scaled into the DAC range by a fixed factor set at deployment (the
 largest input the floating-point network sees on the training split), its outputs scaled back.
 
-Drift compensation (physics reference section 8, aihwkit's convention; `calibration.drift_factor`):
+Drift compensation (physics reference section 8, aihwkit's convention; `crossbar.calibration.drift_factor`):
 right after programming, before any read disturb, each layer is read with one-hot inputs
 (``eye(n_in)``) and the reference kept (`DeployedMLP.calibrate`); ``"global"`` scales the outputs
 at time t by ``ref / mean|y(t)|``, ``"per-column"`` each output j by ``ref_j / mean_i |y_ij(t)|``,
@@ -28,10 +28,10 @@ import numpy as np
 from kernels import flash, rng
 from kernels.validate import check_seed, positive_int
 
-from .calibration import drift_factor
-from .crossbar import CrossbarModel
+from .crossbar.calibration import drift_factor
+from .crossbar.model import CrossbarModel
 from .digits import load_digits
-from .network import load_mlp
+from .training.mlp import load_mlp
 
 COMPENSATIONS = ("none", "global", "per-column")
 POLARITIES = ("unipolar", "bipolar")

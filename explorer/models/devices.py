@@ -16,7 +16,7 @@ import param
 from kernels import flash, pcm, pulsed, rng, rram
 from kernels.validate import check_seed, check_time, in_range, ordered_range, positive_int
 
-from .memo import Settings
+from ._internal.memo import Settings
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600.0
 

@@ -59,8 +59,6 @@ from kernels import crossbar as xbk
 from kernels import flash, pcm, programming, pulsed, rng
 from kernels.validate import check_seed, positive_int, scalar_in_range
 
-from .weight_encoding import check_weights
-
 METHODS = ("statistical", "one-shot", "verify", "gdp")
 INPUT_DISTRIBUTIONS = ("uniform", "protocol", "normal", "non-negative")
 MAX_PULSES = 10000
@@ -335,17 +333,19 @@ class ProgrammingRun:
     `ProgrammedCrossbar` being programmed: every step replaces its devices' state and bumps its
     version, so reads never see a stale result. Read-time settings are the model's when the run
     starts (``settings``), programming-time ones are frozen in the crossbar as for `program`.
+
+    The crossbar is made by the model's own ``xb.program(W, seed, w_max=w_max)`` (the statistical
+    programming, whose device state the run's start replaces), so this module never imports the
+    crossbar's: `CrossbarModel` imports `ProgrammingMethod`, and the dependency goes one way.
     """
 
     def __init__(self, xb, W, seed, method, w_max=None):
-        from .crossbar import ProgrammedCrossbar  # here: crossbar.py imports this module
-
         self.seed = seed = check_seed(seed)
         self.method = method
         self.kind = method.method
-        W, w_max = check_weights(W, w_max)
         self.settings = xb.read_settings()
-        prog = ProgrammedCrossbar(xb, W, w_max, rng.derive_seed(seed, "programming", 0))
+        prog = xb.program(W, rng.derive_seed(seed, "programming", 0), w_max=w_max)  # checks W, w_max
+        W = prog.W
         self.crossbar = prog
         self.array, self.rows = prog.array, prog.rows
         self.W = W

@@ -71,12 +71,10 @@ and run, from the project's root:
 """
 
 try:  # the project's own dependencies must be in the check's venv too
-    from ..models.crossbar import CrossbarModel
-    from ..models.calibration import drift_factor
+    from ..models import CrossbarModel, load_mlp, protocol_inputs, protocol_weights
+    from ..models.crossbar.calibration import drift_factor
     from ..models.deployment import accuracy_vs_time
     from ..models.digits import load_digits
-    from ..models.network import load_mlp
-    from ..models.problems import protocol_inputs, protocol_weights
     from kernels.crossbar import mvm_error
     from kernels.rng import derive_seed
     from .protocol import TIMES as MVM_TIMES

@@ -23,7 +23,7 @@ import numpy as np
 from .benchmark import G_MAX, numpy_pcm_moments, numpy_pcm_program
 from ..models.deployment import accuracy_vs_time, input_scales
 from ..models.digits import load_digits
-from ..models.network import load_mlp
+from ..models import load_mlp
 
 TIMES = np.logspace(0.0, np.log10(10 * 3.156e7), 20)
 SETTINGS = dict(technology="PCM", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)

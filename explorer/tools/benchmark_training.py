@@ -18,7 +18,7 @@ import numpy as np
 from kernels import tile_training as tk
 
 from ..models.digits import load_digits
-from ..models.onchip import ALGORITHMS, OnChipTraining
+from ..models.training.on_chip import ALGORITHMS, OnChipTraining
 
 
 def _epoch(run, train):

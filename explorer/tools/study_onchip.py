@@ -7,7 +7,7 @@ transfers held back because of ``max_steps``.
     python -m explorer.tools.study_onchip five --set read_noise=0.02 --set up_down_d2d=0   # one change undone
     python -m explorer.tools.study_onchip bias     # the 5 x 5 shift toward the symmetry point, seeds 0 to 3
 
-Every run is `explorer.models.onchip.OnChipTraining` at its defaults (the task's preset), changed
+Every run is `explorer.models.training.on_chip.OnChipTraining` at its defaults (the task's preset), changed
 only by ``--set name=value`` (as many as wanted; values parsed as Python literals)."""
 
 import argparse
@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from ..models.digits import load_digits
-from ..models.onchip import ALGORITHMS, OnChipTraining
+from ..models.training.on_chip import ALGORITHMS, OnChipTraining
 
 TASKS = {"digits": "digits MLP", "five": "5 x 5 correlation", "bias": "5 x 5 correlation"}
 

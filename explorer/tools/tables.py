@@ -120,7 +120,7 @@ def _technologies():
 
 
 def _hwa_networks():
-    from explorer.models.reliability_explorer import TIMES_S, ReliabilityExplorer
+    from explorer.models.dashboards.reliability import TIMES_S, ReliabilityExplorer
 
     day, year = (int(np.argmin(np.abs(np.log(TIMES_S / t)))) for t in (DAY, YEAR))
     rows = []
@@ -143,7 +143,7 @@ def _lower_bound(x):
 
 def _read_disturb():
     from explorer.models.deployment import accuracy_vs_reads, reads_before_loss
-    from explorer.models.reliability_explorer import READS
+    from explorer.models.dashboards.reliability import READS
 
     at = {n: list(READS).index(n) for n in (10**8, 10**10)}
     rows = []
@@ -211,7 +211,7 @@ def _flash_wear():
 
 
 def _digits_final(algorithm, seed, **settings):
-    from explorer.models.onchip import OnChipTraining
+    from explorer.models import OnChipTraining
 
     return OnChipTraining(algorithm=algorithm, seed=seed, **settings).train(15)[-1]
 
@@ -249,7 +249,7 @@ def _onchip_digits_offset():
 
 
 def _chopped_5x5():
-    from explorer.models.training import train_correlation
+    from explorer.models import train_correlation
 
     offsets = (0.0, 0.1, 0.2, 0.3)
     setting = dict(steps=4000, lr=1.0, lr_h=0.005, transfer_every=1, chopper_p=0.05, n_states=200,
@@ -265,7 +265,7 @@ def _chopped_5x5():
 
 
 def _tab_5x5():
-    from explorer.models.onchip import OnChipTraining
+    from explorer.models import OnChipTraining
 
     algorithms = ("float SGD", "analog SGD", "TTv2", "c-TTv2", "AGAD")
     rows = []

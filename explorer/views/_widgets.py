@@ -8,7 +8,7 @@ import param
 from bokeh.models import CustomJSTickFormatter
 
 from ..compat import PromptEvents
-from ..models.memo import Memo
+from ..models._internal.memo import Memo
 
 DURATION_FORMATTER_JS = """
 const s = Math.pow(10, tick);

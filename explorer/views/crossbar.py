@@ -6,8 +6,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
 
-from ..models.crossbar import CrossbarModel
-from ..models.crossbar_explorer import CrossbarExplorer
+from ..models import CrossbarExplorer, CrossbarModel
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider

@@ -5,7 +5,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..models.devices_explorer import KNOBS, DevicesExplorer, format_duration
+from ..models.dashboards.devices import KNOBS, DevicesExplorer, format_duration
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 

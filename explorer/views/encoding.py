@@ -7,9 +7,9 @@ import panel as pn
 import param
 from bokeh.models import HoverTool
 
-from ..models.devices_explorer import format_duration
-from ..models.crossbar import CrossbarModel
-from ..models.encoding_explorer import SOURCES, EncodingExplorer
+from ..models.dashboards.devices import format_duration
+from ..models import CrossbarModel
+from ..models.dashboards.encoding import SOURCES, EncodingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._widgets import duration_formatter, throttled_slider
 

@@ -10,7 +10,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..models.programming_explorer import RUN_METHODS, ProgrammingExplorer
+from ..models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
 from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget, throttled_slider

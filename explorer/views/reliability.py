@@ -7,8 +7,8 @@ import param
 from bokeh.models import Legend, LegendItem
 
 from ..models.devices import TECHNOLOGIES
-from ..models.devices_explorer import KNOBS
-from ..models.reliability_explorer import READ_LOSS, ReliabilityExplorer
+from ..models.dashboards.devices import KNOBS
+from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._runs import Pace, RunDriver
 from ._widgets import shared_results, control_widget, duration_formatter, sync_knob_widgets, throttled_slider

@@ -13,8 +13,8 @@ import panel as pn
 import param
 from bokeh.models import Legend, LegendItem
 
-from ..models.onchip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
-from ..models.training_explorer import TrainingExplorer
+from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
+from ..models import TrainingExplorer
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget

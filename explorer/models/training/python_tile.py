@@ -144,7 +144,7 @@ class TikiTaka:
     pulses go to the fast tile A; after every `transfer_every` samples one row k of A is read with a
     one-hot input (k cycling) and moved toward the slow tile C, which holds the weights. The
     transfer rules are aihwkit's, as `kernels.tile_training` has them (same settings, same
-    defaults as `explorer.models.onchip.OnChipTraining`), so this readable model and the kernels
+    defaults as `explorer.models.training.on_chip.OnChipTraining`), so this readable model and the kernels
     differ only in the tile (ideal read-out, one common asymmetry, conductance-like pulse kernels),
     not in the algorithm:
 
@@ -298,7 +298,7 @@ def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, ta
     """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
     "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2", "AGAD":
     `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p` and aihwkit's transfer rules
-    `max_steps`, `forget_buffer`, `momentum`, defaults as `explorer.models.onchip.OnChipTraining`'s),
+    `max_steps`, `forget_buffer`, `momentum`, defaults as `explorer.models.training.on_chip.OnChipTraining`'s),
     starting from W = 0.
 
     Returns a dict: ``target`` (W*), ``weights`` (final W), ``steps`` and ``error`` (the recorded

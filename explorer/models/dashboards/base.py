@@ -10,8 +10,8 @@ import param
 
 from kernels.rng import derive_seed
 
-from .devices import SECONDS_PER_YEAR, TECHNOLOGIES
-from .memo import Memo
+from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES
+from .._internal.memo import Memo
 
 MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
 """The latest read time of every dashboard: 10 years, log10 of seconds."""

@@ -10,7 +10,7 @@ go (no Panel here).
     ex.task = "5 x 5 correlation"   # the tile learning y = x W*: curves()[...]["weight_error"]
     ex.weights_against_target()     # the focused algorithm's W against W*
 
-The runs are state (`explorer.models.onchip.OnChipRun`): any change of a setting ends them, and
+The runs are state (`explorer.models.training.on_chip.OnChipRun`): any change of a setting ends them, and
 new ones start at sample 0 on the next step or plot. The same settings and seed give the same
 curves however the runs are stepped.
 """
@@ -20,9 +20,9 @@ import param
 
 from kernels import rng, tile_training as tk
 
-from ._serial import lock_of, serialized
-from .digits import load_digits
-from .onchip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_bounds, device_steps
+from .._internal.locks import lock_of, serialized
+from ..digits import load_digits
+from ..training.on_chip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_bounds, device_steps
 
 
 class TrainingExplorer(OnChipTraining):

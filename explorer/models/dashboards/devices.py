@@ -17,9 +17,9 @@ import param
 from kernels import flash
 from kernels.rng import derive_seed
 
-from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, RRAMDevice
-from .explorer_base import MAX_LOG_TIME, Explorer
-from .programming import DEVICE_METHODS, program_devices
+from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, RRAMDevice
+from .base import MAX_LOG_TIME, Explorer
+from ..programming import DEVICE_METHODS, program_devices
 
 KNOBS = DeviceKnobs.KNOBS
 """Sliders that set the same-named parameter of the device."""

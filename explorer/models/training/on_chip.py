@@ -11,10 +11,10 @@ and devices from the weights purpose, the sample order and pulses from the train
 evaluation reads from the read purpose.
 
 The correlation task (`CorrelationRun`) is one 5 x 5 tile learning ``y = x W*`` (W* uniform in
-[-0.5, 0.5], `explorer.models.training.CorrelationTask`) from inputs uniform in [-1, 1] with
+[-0.5, 0.5], `explorer.models.training.python_tile.CorrelationTask`) from inputs uniform in [-1, 1] with
 Gaussian label noise `label_noise`, starting from W = 0; an epoch is `CORRELATION_EPOCH` fresh
 samples, and its curve is the weight error ``||W - W*|| / ||W*||`` (no accuracy).
-`explorer.models.training.train_correlation` is the same task on a Python model of the tile
+`explorer.models.training.python_tile.train_correlation` is the same task on a Python model of the tile
 (soft bounds only, ideal read-out): the 5 x 5 studies of the README and its tests use it.
 
 Task presets (`TASK_PRESETS`) set the learning rates and transfer settings that suit each task.
@@ -45,8 +45,8 @@ import param
 
 from kernels import rng, tile_training as tk
 
-from .digits import load_digits
-from .training import CorrelationTask
+from ..digits import load_digits
+from .python_tile import CorrelationTask
 
 ALGORITHMS = tk.ALGORITHMS
 

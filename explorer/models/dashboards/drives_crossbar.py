@@ -13,8 +13,8 @@ of the model, and the URL keeps the value:
 
 import param
 
-from .crossbar import CrossbarModel
-from .explorer_base import Explorer
+from ..crossbar.model import CrossbarModel
+from .base import Explorer
 
 
 class DrivesCrossbar(Explorer):

@@ -23,10 +23,11 @@ from kernels import crossbar, encoding
 from kernels.validate import check_seed, check_time, finite_array
 
 from .calibration import Calibration
-from .crossbar_state import CrossbarState
-from .devices import TECHNOLOGIES, Device
-from .memo import Memo, Settings
-from .problems import protocol_inputs, protocol_weights  # noqa: F401  (the protocol's data, re-exported)
+from .state import CrossbarState
+from ..devices import TECHNOLOGIES, Device
+from .._internal.memo import Memo, Settings
+from ..programming import ProgrammingMethod
+from .protocol_data import protocol_inputs, protocol_weights  # noqa: F401  (the protocol's data, re-exported)
 from .readout import ReadOut
 from .weight_encoding import WeightEncoding, check_weights
 
@@ -161,8 +162,6 @@ class CrossbarModel(param.Parameterized):
     def programming_run(self, W, seed, method="verify", w_max=None, **knobs):
         """A steppable `ProgrammingRun` of `W` by `method` ("one-shot", "verify", "gdp") with its knobs
         (`explorer.models.programming.ProgrammingMethod`); `run.step(n)` advances it."""
-        from .programming import ProgrammingMethod
-
         return ProgrammingMethod.checked(method, **knobs).run(self, W, seed, w_max=w_max)
 
 

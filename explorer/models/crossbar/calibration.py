@@ -15,7 +15,7 @@ import numpy as np
 from kernels import rng
 from kernels.validate import check_seed
 
-from .problems import calibration_inputs
+from .protocol_data import calibration_inputs
 
 N_CALIBRATION = 64
 """Inputs in the calibration batch."""

@@ -17,8 +17,9 @@ from kernels import encoding
 from kernels.crossbar import mvm_error
 from kernels.rng import derive_seed
 
-from ._serial import serialized
-from .crossbar import CrossbarModel, protocol_inputs, protocol_weights
+from .._internal.locks import serialized
+from ..crossbar.model import CrossbarModel
+from ..crossbar.protocol_data import protocol_inputs, protocol_weights
 from .drives_crossbar import DrivesCrossbar
 
 SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")

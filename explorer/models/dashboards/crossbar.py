@@ -20,10 +20,10 @@ from kernels import encoding
 from kernels.rng import derive_seed
 from kernels.crossbar import mvm_error
 
-from ._serial import serialized
-from .crossbar import protocol_inputs, protocol_weights
-from .programming import METHODS
-from .devices import DeviceKnobs
+from .._internal.locks import serialized
+from ..crossbar.protocol_data import protocol_inputs, protocol_weights
+from ..programming import METHODS
+from ..devices import DeviceKnobs
 from .drives_crossbar import DrivesCrossbar
 
 MAX_INTERACTIVE_SIZE = 1024

@@ -4,7 +4,7 @@
 initialisation, a fixed seed (``derive_seed(seed, "training")``), optionally hardware-aware (an
 `HWAConfig`: noise, clipping and quantization of the weights, physics reference section 11).
 `MLPTraining` is the same training one epoch at a time (for a background trainer:
-`explorer.models.hwa_training`). `MLP` holds the layers' weights ``W`` (n_in x n_out, as the
+`explorer.models.training.mlp_background`). `MLP` holds the layers' weights ``W`` (n_in x n_out, as the
 crossbar's ``X @ W``) and biases; `load_mlp` reads the shipped network from
 `assets/mlp_digits.npz` (``python assets/make_mlp.py`` regenerates it).
 """
@@ -18,7 +18,7 @@ import numpy as np
 from kernels.rng import derive_seed
 from kernels.validate import check_seed, positive_int, scalar_in_range
 
-from .digits import MLP_FILE, _load
+from ..digits import MLP_FILE, _load
 
 MLP_COMMAND = "python assets/make_mlp.py"
 MLP_VARIANTS = ("plain", "hwa")

@@ -21,10 +21,10 @@ import param
 
 from kernels.rng import derive_seed
 
-from ._serial import lock_of, serialized
+from .._internal.locks import lock_of, serialized
 from .drives_crossbar import DrivesCrossbar
-from .problems import protocol_weights
-from .programming import HISTORY_KEYS, ProgrammingMethod
+from ..crossbar.protocol_data import protocol_weights
+from ..programming import HISTORY_KEYS, ProgrammingMethod
 
 RUN_METHODS = ("one-shot", "verify", "gdp")
 """The methods that program pulse by pulse (the statistical default has no run to watch)."""

@@ -1,6 +1,6 @@
 """Training the digits MLP hardware-aware in the background, a few epochs at a time (no Panel here).
 
-`NetworkTraining(config, seed, epochs)` trains exactly as ``network.train_mlp(X_train, y_train,
+`NetworkTraining(config, seed, epochs)` trains exactly as ``mlp.train_mlp(X_train, y_train,
 seed=seed, epochs=epochs, config=config)`` on the digits' training split (the final network is
 equal bit for bit), but one `step` at a time, so that a server thread can train while another
 thread shows `progress`. `shipped_variant_for` says when no training is needed: the config, seed and
@@ -12,13 +12,13 @@ import time
 
 from kernels.validate import scalar_in_range
 
-from .digits import load_digits
-from .network import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
+from ..digits import load_digits
+from .mlp import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
 
 
 def shipped_variant_for(config, seed=SHIPPED_SEED, epochs=SHIPPED_EPOCHS):
     """"plain" or "hwa" if training with `config` (an `HWAConfig`), `seed` and `epochs` gives that
-    shipped network (`network.MLP_VARIANT_CONFIGS`; compared by `HWAConfig.effective`, what the
+    shipped network (`mlp.MLP_VARIANT_CONFIGS`; compared by `HWAConfig.effective`, what the
     training computes with), else None."""
     config = hwa_config(config)
     if seed != SHIPPED_SEED or epochs != SHIPPED_EPOCHS:

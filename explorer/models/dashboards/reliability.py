@@ -19,22 +19,22 @@ import param
 from kernels import flash
 from kernels.rng import derive_seed
 
-from .crossbar import CrossbarModel
-from .deployment import (COMPENSATIONS, POLARITIES, READ_DISTURB_TIME_S, deploy, evaluate, evaluate_reads, input_scales,
+from ..crossbar.model import CrossbarModel
+from ..deployment import (COMPENSATIONS, POLARITIES, READ_DISTURB_TIME_S, deploy, evaluate, evaluate_reads, input_scales,
                          reads_before_loss, summary)
-from .devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs
-from .digits import load_digits
-from .explorer_base import Explorer
-from .hwa_training import NetworkTraining, shipped_variant_for
-from .network import MLP_VARIANTS, HWAConfig, load_mlp
-from .programming import METHODS
+from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs
+from ..digits import load_digits
+from .base import Explorer
+from ..training.mlp_background import NetworkTraining, shipped_variant_for
+from ..training.mlp import MLP_VARIANTS, HWAConfig, load_mlp
+from ..programming import METHODS
 
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
 """The curve's times: 20 from 1 s to 10 years, log-spaced."""
 ADC_CHOICES = ("ideal", 8, 6, 5, 4)
 HWA_NOISES = {"additive": HWAConfig(weight_noise=0.05), "multiplicative": HWAConfig(multiplicative_noise=0.1),
               "PCM-like": HWAConfig(pcm_noise=1.0)}
-"""The hardware-aware training noises of the dashboard at scale 1 (`network.HWAConfig`)."""
+"""The hardware-aware training noises of the dashboard at scale 1 (`training.mlp.HWAConfig`)."""
 READS = np.array([0, 10**3, 10**4, 3 * 10**4, 10**5, 3 * 10**5, 10**6, 3 * 10**6, 10**7, 10**8, 10**10])
 """The read-disturb curve's read counts: 0, then 1e3 to 1e10 (half decades from 1e4 to 1e7, where
 reads above the 0.3 V threshold start to cost accuracy: the higher the voltage, the sooner)."""
