@@ -242,6 +242,10 @@ class OnChipTraining(param.Parameterized):
         """The settings as a plain dict (what a run is a pure function of)."""
         return {k: getattr(self, k) for k in OnChipTraining.param if k != "name"}
 
+    def kernel_records(self):
+        """These settings as the kernels' records (`kernel_records`)."""
+        return kernel_records(self.snapshot())
+
     def run(self, digits=None):
         """A fresh run of these settings: an `OnChipRun` (digits MLP) or a `CorrelationRun` (5 x 5)."""
         self.check()
@@ -254,6 +258,25 @@ class OnChipTraining(param.Parameterized):
         run = self.run(digits)
         run.run_epochs(self.epochs if epochs is None else epochs)
         return run.history
+
+
+def kernel_records(settings):
+    """The `kernels.tile_training` records of a settings snapshot (`OnChipTraining.snapshot`): the
+    `Device` (``dw_min = 2 / n_states``), the `ReadOut` (DAC and ADC levels per sign ``2^(bits - 1)
+    - 1``, 0 for 0 bits; an ideal read-out, all zeros, for floating-point SGD) and the `Algorithm`
+    (AGAD's tail weightening `AGAD_TAIL_WEIGHTENING`). The one conversion from settings to kernel
+    arguments: every run and view builds its records here."""
+    s = settings
+    dev = tk.Device(2.0 / s["n_states"], float(s["slope"]), float(s["c2c"]), float(s["write_noise"]))
+    if s["algorithm"] == "float SGD":
+        io = tk.ReadOut(0.0, 0.0, 0.0, 0.0)
+    else:
+        io = tk.ReadOut(float(s["read_noise"]), float(2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0),
+                        float(2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0), float(s["out_bound"]))
+    alg = tk.Algorithm(float(s["lr"]), float(s["lr_h"]), float(s["transfer_every"]), float(s["chopper_p"]),
+                       float(s["bl"]), float(s["momentum"]), float(s["forget_buffer"]), float(s["max_steps"]),
+                       AGAD_TAIL_WEIGHTENING)
+    return dev, io, alg
 
 
 def _scales(n_in, n_hidden):
@@ -338,14 +361,7 @@ class OnChipRun:
         self.settings = dict(settings)
         s = self.settings
         self.algorithm = s["algorithm"]
-        dw_min = 2.0 / s["n_states"]
-        self.dev = np.array([dw_min, s["slope"], s["c2c"], s["write_noise"]])
-        analog = self.algorithm != "float SGD"
-        io = [s["read_noise"], 2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0,
-              2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0, s["out_bound"]]
-        self.io = np.array(io, dtype=np.float64) if analog else np.zeros(4)
-        self.alg = np.array([s["lr"], s["lr_h"], s["transfer_every"], s["chopper_p"], s["bl"], s["momentum"],
-                             float(s["forget_buffer"]), s["max_steps"], AGAD_TAIL_WEIGHTENING], dtype=np.float64)
+        self.dev, self.io, self.alg = kernel_records(s)
         seed = s["seed"]
         self.keys = tk.make_keys(rng.derive_seed(seed, "training", 1))
         self.eval_keys = tk.make_keys(rng.derive_seed(seed, "read", 1))
