@@ -42,8 +42,8 @@ EXAMPLES = {
     "pulsed.to_target": lambda: pulsed.pulse_to_target(0.0, TARGETS, g_min=0.0, g_max=10.0,
                                                        dg_up=0.05, dg_down=0.05, c2c=0.3, seed=11),
     "programming.apply_pulses": lambda: programming.apply_pulses(
-        TARGETS, np.linspace(-3.0, 3.0, 500), g_min=0.0, g_max=10.0, dg_up=0.05, dg_down=0.04, c2c=0.3,
-        at_least_one=True, seed=13),
+        TARGETS, np.linspace(-3.0, 3.0, 500), programming.Response(g_min=0.0, g_max=10.0, c2c=0.3), dg_up=0.05,
+        dg_down=0.04, pulsing=programming.Pulsing(at_least_one=True), seed=13),
     "programming.verify_read": lambda: programming.verify_read(TARGETS, np.full(500, 0.1), TARGETS, tolerance=0.1,
                                                                seed=14),
     "outer_update.coincidences": lambda: outer_update.coincidences(
