@@ -27,6 +27,7 @@ fine ISPP step and the read noise: about 1 % single-cell tuning precision
 
 import math
 from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -116,15 +117,42 @@ def _current(vth, v_gs, slope, i0):
     return i0 * np.exp(slope * (v_gs - vth))
 
 
+class Ispp(NamedTuple):
+    """One ISPP run's settings (`program`): erased V_th ``vth_erased``, the ``coarse_step``,
+    ``medium_step`` (0: none) and ``fine_step`` increments with their margins ``fine_margin`` and
+    ``medium_margin`` (V), the relative injection ``noise`` and ``max_pulses``."""
+
+    vth_erased: float
+    coarse_step: float
+    medium_step: float
+    fine_step: float
+    fine_margin: float
+    medium_margin: float
+    noise: float
+    max_pulses: int
+
+
+class Verify(NamedTuple):
+    """The verify read of `program`: subthreshold ``slope`` kappa / U_T (1/V), current scale ``i0``
+    (A) and read gate voltage ``v_gate`` (V)."""
+
+    slope: float
+    i0: float
+    v_gate: float
+
+
 @njit(**INLINE_JIT)
-def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                 fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key):
+def _program_one(i, vth_aim, vth_out, pulses_out, ispp, verify, key):
+    """ISPP with verify of cell i (`program`) under the `Ispp` and `Verify` records."""
+    slope, i0, v_gate = verify.slope, verify.i0, verify.v_gate
+    coarse_step, medium_step, fine_step = ispp.coarse_step, ispp.medium_step, ispp.fine_step
+    noise, max_pulses = ispp.noise, ispp.max_pulses
     aim = vth_aim[i]
     i_verify = _current(aim, v_gate, slope, i0)
-    i_coarse = _current(aim - fine_margin, v_gate, slope, i0)
-    i_medium = _current(aim - medium_margin, v_gate, slope, i0)
+    i_coarse = _current(aim - ispp.fine_margin, v_gate, slope, i0)
+    i_medium = _current(aim - ispp.medium_margin, v_gate, slope, i0)
     base = np.uint64(i) * np.uint64(max_pulses)
-    v = vth_erased
+    v = ispp.vth_erased
     n = 0
     while n < max_pulses:
         current = _current(v, v_gate, slope, i0)
@@ -144,21 +172,17 @@ def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, mediu
 
 
 @njit(**JIT)
-def _program_serial(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                    fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, seed):
+def _program_serial(vth_aim, vth_out, pulses_out, ispp, verify, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for i in range(vth_aim.size):
-        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                     fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key)
+        _program_one(i, vth_aim, vth_out, pulses_out, ispp, verify, key)
 
 
 @njit(**PARALLEL_JIT)
-def _program_parallel(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                      fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, seed):
+def _program_parallel(vth_aim, vth_out, pulses_out, ispp, verify, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for i in prange(vth_aim.size):
-        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                     fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key)
+        _program_one(i, vth_aim, vth_out, pulses_out, ispp, verify, key)
 
 
 @njit(**INLINE_JIT)
@@ -388,8 +412,9 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     pulses = np.empty(flat.shape, dtype=np.int64)
     # The work per device is up to `needed` pulses: go parallel on the pulse count.
     kernel = pick("flash.program", flat.size * max(needed, 1))
-    kernel(vth_aim, vth, pulses, vth_erased, coarse_step, medium_step, fine_step, fine_margin,
-           medium_margin, noise, max_pulses, kappa / u_t, i0, v_read_gate, seed)
+    kernel(vth_aim, vth, pulses, Ispp(vth_erased, coarse_step, medium_step, fine_step, fine_margin, medium_margin,
+                                      noise, max_pulses),
+           Verify(kappa / u_t, i0, v_read_gate), seed)
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
 
 
