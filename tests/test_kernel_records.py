@@ -37,17 +37,10 @@ def test_the_walk_sees_the_kernels():
     assert {"tile_training._train_samples", "programming._apply_one", "flash._program_one"} <= names
 
 
-NOT_YET = {"flash.program": 19, "flash.read": 14, "flash.read_moments": 13}
-"""Public Flash wrappers still over the limit: keyword-only arguments with defaults (the cell's
-kappa, i0, v_read_gate, v_ds and the ISPP schedule) shared with the rest of the Flash API and its
-callers. Their kernels take records. Listed with their exact counts, so the test fails when one
-grows and when one is fixed without being taken off this list."""
-
-
 def test_no_kernel_takes_more_than_twelve_arguments():
     """Every function in kernels/ (@njit kernels, their helpers and the public wrappers)."""
     over = {f"{module}.{fn.name}": _arg_count(fn) for module, fn in _functions() if _arg_count(fn) > MAX_ARGS}
-    assert over == NOT_YET
+    assert over == {}
 
 
 def test_settings_records_are_not_indexed_by_position():

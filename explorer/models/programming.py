@@ -307,7 +307,7 @@ class PulsePhysics:
             _, nu = pcm.program(g, g_max=dev.g_max, seed=drift_deviate, prog_noise_scale=0.0, variant=dev._variant)
             return {**old, "g_prog": g, "nu": nu}
         if self.technology == "Flash":
-            vth = flash.vth_for_conductance(np.maximum(g, 1e-9), kappa=dev.kappa)
+            vth = flash.vth_for_conductance(np.maximum(g, 1e-9), cell=dev.cell())
             return {**old, "vth": vth, "pulses": pulses}
         if self.technology == "RRAM":
             return {**old, "g_prog": g}
