@@ -28,6 +28,8 @@ Against an exact nodal solve of a 16 x 16 array (tests), the outputs are off by
 order: 0.5 %, 6 %, 52 %); `ir_drop_factors` reports the largest ``r (A + B)``.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -114,9 +116,38 @@ def moments(x, g_mean, g_var):
     return x32 @ g_mean, np.square(x32) @ g_var
 
 
+class Adc(NamedTuple):
+    """The ADC of `noise_adc`: reference outputs ``ref`` (batch, groups; empty: none), each
+    column's code ``step`` and its inverse ``inv_step``, the digital ``scale`` of each column, the
+    largest code ``top`` (0: ideal) and the outputs per group ``n_out``."""
+
+    ref: np.ndarray
+    step: np.ndarray
+    inv_step: np.ndarray
+    scale: np.ndarray
+    top: float
+    n_out: int
+
+
+class PairCircuit(NamedTuple):
+    """How `pair_matrices` combines device moments: the layout ``cols``, ``n_slices``, ``n_pol``, the
+    common-mode ``gain`` and ``offset``, the wire resistance ``wire_r`` (ohm) applied to the IR
+    ``loss`` (empty: none) and the reference ``subtract`` of one polarity."""
+
+    cols: int
+    n_slices: int
+    n_pol: int
+    gain: float
+    offset: float
+    wire_r: float
+    loss: np.ndarray
+    subtract: float
+
+
 @njit(**INLINE_JIT)
-def _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, offset, out, clipped):
+def _noise_adc_row(b, mean, var, adc, key, offset, out, clipped):
     # Column c = i * n_out + j belongs to group i (slice) and output j.
+    ref, step, inv_step, top, scale, n_out = adc.ref, adc.step, adc.inv_step, adc.top, adc.scale, adc.n_out
     n_cols = mean.shape[1]
     count = 0
     for i in range(n_cols // n_out):
@@ -134,17 +165,17 @@ def _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, of
 
 
 @njit(**JIT)
-def _noise_adc_serial(mean, var, ref, step, inv_step, top, scale, n_out, seed, offset, out, clipped):
+def _noise_adc_serial(mean, var, adc, seed, offset, out, clipped):
     key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
     for b in range(mean.shape[0]):
-        _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, offset, out, clipped)
+        _noise_adc_row(b, mean, var, adc, key, offset, out, clipped)
 
 
 @njit(**PARALLEL_JIT)
-def _noise_adc_parallel(mean, var, ref, step, inv_step, top, scale, n_out, seed, offset, out, clipped):
+def _noise_adc_parallel(mean, var, adc, seed, offset, out, clipped):
     key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
     for b in prange(mean.shape[0]):
-        _noise_adc_row(b, mean, var, ref, step, inv_step, top, scale, n_out, key, offset, out, clipped)
+        _noise_adc_row(b, mean, var, adc, key, offset, out, clipped)
 
 
 def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=None, n_out=None,
@@ -180,8 +211,8 @@ def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=Non
     clipped = np.zeros(n_rows, dtype=np.int64)
     step = y_max / max(top, 1.0)
     kernel = pick("crossbar.noise_adc", mean.size)
-    kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), ref, step, 1.0 / step, top, scale,
-           n_out, seed, int(offset), out, clipped)
+    kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), Adc(ref, step, 1.0 / step, scale, float(top), n_out),
+           seed, int(offset), out, clipped)
     return out, int(clipped.sum())
 
 
@@ -254,25 +285,26 @@ def ir_unit_loss(g):
 
 
 @njit(**INLINE_JIT)
-def _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r):
-    m = gain * mean[r, p] + offset
-    s = gain * sigma[r, p]
-    if loss.shape[0] > 0:
-        f = 1.0 / (1.0 + wire_r * loss[r, p])
+def _device_moments(r, p, mean, sigma, circ):
+    m = circ.gain * mean[r, p] + circ.offset
+    s = circ.gain * sigma[r, p]
+    if circ.loss.shape[0] > 0:
+        f = 1.0 / (1.0 + circ.wire_r * circ.loss[r, p])
         m *= f
         s *= f
     return m, s
 
 
 @njit(**INLINE_JIT)
-def _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
+def _pair_row(r, mean, sigma, circ, d, v):
+    cols, n_slices, n_pol, subtract = circ.cols, circ.n_slices, circ.n_pol, circ.subtract
     for j in range(cols):
         for i in range(n_slices):
             p = (j * n_slices + i) * n_pol
-            m0, s0 = _device_moments(r, p, mean, sigma, gain, offset, loss, wire_r)
+            m0, s0 = _device_moments(r, p, mean, sigma, circ)
             var = s0 * s0
             if n_pol == 2:
-                m1, s1 = _device_moments(r, p + 1, mean, sigma, gain, offset, loss, wire_r)
+                m1, s1 = _device_moments(r, p + 1, mean, sigma, circ)
                 m0 -= m1
                 var += s1 * s1
             d[r, i * cols + j] = m0 - subtract
@@ -280,15 +312,15 @@ def _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol,
 
 
 @njit(**JIT)
-def _pair_serial(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
+def _pair_serial(mean, sigma, circ, d, v):
     for r in range(mean.shape[0]):
-        _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v)
+        _pair_row(r, mean, sigma, circ, d, v)
 
 
 @njit(**PARALLEL_JIT)
-def _pair_parallel(mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v):
+def _pair_parallel(mean, sigma, circ, d, v):
     for r in prange(mean.shape[0]):
-        _pair_row(r, mean, sigma, gain, offset, loss, wire_r, cols, n_slices, n_pol, subtract, d, v)
+        _pair_row(r, mean, sigma, circ, d, v)
 
 
 def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, loss=None,
@@ -308,8 +340,8 @@ def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, l
     v = np.empty_like(d)
     loss = np.zeros((0, 0)) if loss is None else np.ascontiguousarray(loss, dtype=np.float64)
     kernel = pick("crossbar.pairs", mean.size)  # threads only pay off on large arrays
-    kernel(mean, sigma, float(gain), float(offset), loss, float(wire_resistance_ohm), int(cols),
-           int(n_slices), int(n_pol), float(subtract), d, v)
+    kernel(mean, sigma, PairCircuit(int(cols), int(n_slices), int(n_pol), float(gain), float(offset),
+                                    float(wire_resistance_ohm), loss, float(subtract)), d, v)
     return d, v
 
 

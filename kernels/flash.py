@@ -27,6 +27,7 @@ fine ISPP step and the read noise: about 1 % single-cell tuning precision
 
 import math
 from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -93,6 +94,30 @@ CELLS_PER_BITLINE = 128
 MAX_CELLS_PER_BITLINE = 4096
 _MAX_READS = 10**15
 
+class FlashCell(NamedTuple):
+    """A cell's subthreshold read (module docstring): gate coupling ``kappa``, current ``i0`` (A)
+    at V_gs = V_th, read gate voltage ``v_read_gate`` (V) and drain voltage ``v_ds`` (V); the
+    defaults are the module's illustrative `KAPPA`, `I0`, `V_READ_GATE`, `V_DS`."""
+
+    kappa: float = KAPPA
+    i0: float = I0
+    v_read_gate: float = V_READ_GATE
+    v_ds: float = V_DS
+
+
+class IsppSchedule(NamedTuple):
+    """The ISPP schedule of `program`: ``coarse_step``, ``fine_step`` and ``medium_step`` (0: two
+    stages) increments (V), the margins ``fine_margin`` and ``medium_margin`` (V) below the aim at
+    which the smaller steps take over, and ``max_pulses`` per cell; defaults as in the module."""
+
+    coarse_step: float = COARSE_STEP
+    fine_step: float = FINE_STEP
+    fine_margin: float = FINE_MARGIN
+    medium_step: float = 0.0
+    medium_margin: float = MEDIUM_MARGIN
+    max_pulses: int = MAX_PULSES
+
+
 DisturbRecord = namedtuple("DisturbRecord", ("events", "rate", "ceiling"))
 """The read-disturb kernel's scalars: unselected row reads per cell (float), rate per such read at
 susceptibility 1, ceiling V_th (V)."""
@@ -116,15 +141,42 @@ def _current(vth, v_gs, slope, i0):
     return i0 * np.exp(slope * (v_gs - vth))
 
 
+class Ispp(NamedTuple):
+    """One ISPP run's settings (`program`): erased V_th ``vth_erased``, the ``coarse_step``,
+    ``medium_step`` (0: none) and ``fine_step`` increments with their margins ``fine_margin`` and
+    ``medium_margin`` (V), the relative injection ``noise`` and ``max_pulses``."""
+
+    vth_erased: float
+    coarse_step: float
+    medium_step: float
+    fine_step: float
+    fine_margin: float
+    medium_margin: float
+    noise: float
+    max_pulses: int
+
+
+class Verify(NamedTuple):
+    """The verify read of `program`: subthreshold ``slope`` kappa / U_T (1/V), current scale ``i0``
+    (A) and read gate voltage ``v_gate`` (V)."""
+
+    slope: float
+    i0: float
+    v_gate: float
+
+
 @njit(**INLINE_JIT)
-def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                 fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key):
+def _program_one(i, vth_aim, vth_out, pulses_out, ispp, verify, key):
+    """ISPP with verify of cell i (`program`) under the `Ispp` and `Verify` records."""
+    slope, i0, v_gate = verify.slope, verify.i0, verify.v_gate
+    coarse_step, medium_step, fine_step = ispp.coarse_step, ispp.medium_step, ispp.fine_step
+    noise, max_pulses = ispp.noise, ispp.max_pulses
     aim = vth_aim[i]
     i_verify = _current(aim, v_gate, slope, i0)
-    i_coarse = _current(aim - fine_margin, v_gate, slope, i0)
-    i_medium = _current(aim - medium_margin, v_gate, slope, i0)
+    i_coarse = _current(aim - ispp.fine_margin, v_gate, slope, i0)
+    i_medium = _current(aim - ispp.medium_margin, v_gate, slope, i0)
     base = np.uint64(i) * np.uint64(max_pulses)
-    v = vth_erased
+    v = ispp.vth_erased
     n = 0
     while n < max_pulses:
         current = _current(v, v_gate, slope, i0)
@@ -144,21 +196,17 @@ def _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, mediu
 
 
 @njit(**JIT)
-def _program_serial(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                    fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, seed):
+def _program_serial(vth_aim, vth_out, pulses_out, ispp, verify, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for i in range(vth_aim.size):
-        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                     fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key)
+        _program_one(i, vth_aim, vth_out, pulses_out, ispp, verify, key)
 
 
 @njit(**PARALLEL_JIT)
-def _program_parallel(vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                      fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, seed):
+def _program_parallel(vth_aim, vth_out, pulses_out, ispp, verify, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for i in prange(vth_aim.size):
-        _program_one(i, vth_aim, vth_out, pulses_out, vth_erased, coarse_step, medium_step, fine_step,
-                     fine_margin, medium_margin, noise, max_pulses, slope, i0, v_gate, key)
+        _program_one(i, vth_aim, vth_out, pulses_out, ispp, verify, key)
 
 
 @njit(**INLINE_JIT)
@@ -223,17 +271,16 @@ def _iv_parallel(vth, v_gs, out, slope, i0):
 # --------------------------------------------------------------------------- checks
 
 
-def _cell_args(temperature_K, kappa, i0, temperature_name="temperature_K"):
+def _cell_args(temperature_K, cell, temperature_name="temperature_K"):
+    """U_T (V) at `temperature_K` and the validated fields of the `FlashCell` `cell`."""
+    if not isinstance(cell, FlashCell):
+        raise ValueError(f"cell must be a kernels.flash.FlashCell, got {type(cell).__name__}")
     u_t = K_BOLTZMANN * scalar_in_range(temperature_K, T_MIN_K, T_MAX_K, temperature_name, " K") / Q_ELECTRON
-    kappa = scalar_in_range(kappa, 0.1, 1.0, "kappa")
-    i0 = scalar_in_range(i0, 1e-12, 1e-3, "i0", " A")
-    return u_t, kappa, i0
-
-
-def _read_bias(v_read_gate, v_ds):
-    v_read_gate = scalar_in_range(v_read_gate, -_V_LIMIT, _V_LIMIT, "v_read_gate", " V")
-    v_ds = scalar_in_range(v_ds, 1e-3, 5.0, "v_ds", " V")
-    return v_read_gate, v_ds
+    kappa = scalar_in_range(cell.kappa, 0.1, 1.0, "kappa")
+    i0 = scalar_in_range(cell.i0, 1e-12, 1e-3, "i0", " A")
+    v_read_gate = scalar_in_range(cell.v_read_gate, -_V_LIMIT, _V_LIMIT, "v_read_gate", " V")
+    v_ds = scalar_in_range(cell.v_ds, 1e-3, 5.0, "v_ds", " V")
+    return u_t, kappa, i0, v_read_gate, v_ds
 
 
 def _g_range(g_min, g_max):
@@ -265,26 +312,23 @@ def _check_vth(vth, name="vth"):
 # --------------------------------------------------------------------------- public API
 
 
-def conductance(vth, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
-                v_ds=V_DS):
+def conductance(vth, *, temperature_K=300.0, cell=FlashCell()):
     """Read conductance I_ds(v_read_gate) / v_ds in uS of cells with threshold `vth` (V).
 
-    Noiseless inverse of `vth_for_conductance` at the same temperature (K).
+    Noiseless inverse of `vth_for_conductance` at the same temperature (K) and `FlashCell`.
     """
-    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
-    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    u_t, kappa, i0, v_read_gate, v_ds = _cell_args(temperature_K, cell)
     vth = _check_vth(vth)
     return i0 * np.exp(kappa * (v_read_gate - vth) / u_t) / v_ds * 1e6
 
 
-def vth_for_conductance(g, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
-                        v_ds=V_DS):
+def vth_for_conductance(g, *, temperature_K=300.0, cell=FlashCell()):
     """Threshold voltage (V) that gives read conductance `g` (uS, > 0) at `temperature_K` (K).
 
-    ``V_th = v_read_gate - (U_T / kappa) ln(g v_ds / I0)``; inverse of `conductance`.
+    ``V_th = v_read_gate - (U_T / kappa) ln(g v_ds / I0)`` (the `FlashCell` `cell`); inverse of
+    `conductance`.
     """
-    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
-    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    u_t, kappa, i0, v_read_gate, v_ds = _cell_args(temperature_K, cell)
     g = in_range(g, 1e-9, 1e9, "g", " uS")
     return _vth_of(g, u_t, kappa, i0, v_read_gate, v_ds)
 
@@ -297,13 +341,12 @@ def level_targets(n_levels, *, g_min=G_MIN, g_max=G_MAX):
     return np.linspace(g_min, g_max, n_levels)
 
 
-def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
-            v_read_gate=V_READ_GATE, v_ds=V_DS, program_temperature_K=300.0, vth_erased=None,
-            coarse_step=COARSE_STEP, fine_step=FINE_STEP, fine_margin=FINE_MARGIN,
-            injection_noise=INJECTION_NOISE, prog_noise_scale=1.0, pe_cycles=0,
-            max_pulses=MAX_PULSES, medium_step=0.0, medium_margin=MEDIUM_MARGIN):
+def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, cell=FlashCell(), program_temperature_K=300.0,
+            vth_erased=None, ispp=IsppSchedule(), injection_noise=INJECTION_NOISE, prog_noise_scale=1.0,
+            pe_cycles=0):
     """Program Flash cells to conductances `g_target` (uS, in [g_min, g_max]) by
-    incremental-step-pulse programming (ISPP) with verify.
+    incremental-step-pulse programming (ISPP) with verify: `cell` a `FlashCell`, `ispp` an
+    `IsppSchedule` (its fields are named below).
 
     Each cell starts erased at `vth_erased` (V; default: 0.3 V below the V_th of
     the g_max level, 0.70 V at the defaults, i.e. below every target). Each pulse
@@ -339,8 +382,10 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     seed = check_seed(seed)
     g_min, g_max = _g_range(g_min, g_max)
     g_target = in_range(g_target, g_min, g_max, "g_target", " uS")
-    u_t, kappa, i0 = _cell_args(program_temperature_K, kappa, i0, "program_temperature_K")
-    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    u_t, kappa, i0, v_read_gate, v_ds = _cell_args(program_temperature_K, cell, "program_temperature_K")
+    if not isinstance(ispp, IsppSchedule):
+        raise ValueError(f"ispp must be a kernels.flash.IsppSchedule, got {type(ispp).__name__}")
+    coarse_step, fine_step, fine_margin, medium_step, medium_margin, max_pulses = ispp
     coarse_step = scalar_in_range(coarse_step, 1e-6, 1.0, "coarse_step", " V")
     fine_step = scalar_in_range(fine_step, 1e-7, coarse_step, "fine_step", " V")
     fine_margin = scalar_in_range(fine_margin, 0.0, 2.0 * _V_LIMIT, "fine_margin", " V")
@@ -388,8 +433,9 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, kappa=KAPPA, i0=I0,
     pulses = np.empty(flat.shape, dtype=np.int64)
     # The work per device is up to `needed` pulses: go parallel on the pulse count.
     kernel = pick("flash.program", flat.size * max(needed, 1))
-    kernel(vth_aim, vth, pulses, vth_erased, coarse_step, medium_step, fine_step, fine_margin,
-           medium_margin, noise, max_pulses, kappa / u_t, i0, v_read_gate, seed)
+    kernel(vth_aim, vth, pulses, Ispp(vth_erased, coarse_step, medium_step, fine_step, fine_margin, medium_margin,
+                                      noise, max_pulses),
+           Verify(kappa / u_t, i0, v_read_gate), seed)
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
 
 
@@ -434,8 +480,8 @@ def _disturbed(vth, disturb_vth):
     return _check_vth(vth + shift)
 
 
-def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
-         v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
+def read(vth, t, *, seed, temperature_K=300.0, cell=FlashCell(), read_noise=READ_NOISE,
+         retention_mV_per_decade=RETENTION_MV_PER_DECADE,
          read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
     """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
 
@@ -450,8 +496,7 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     cell, `read_disturb`) raises each V_th by the read disturb accumulated so far.
     """
     seed = check_seed(seed)
-    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
-    v_read_gate, v_ds = _read_bias(v_read_gate, v_ds)
+    u_t, kappa, i0, v_read_gate, v_ds = _cell_args(temperature_K, cell)
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     dvth = _retention_shift(t, retention_mV_per_decade, drift_scale)
@@ -465,14 +510,14 @@ def read(vth, t, *, seed, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V
     return out.reshape(vth.shape)
 
 
-def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
+def iv_curves(vth, v_gs, *, temperature_K=300.0, cell=FlashCell()):
     """Noiseless drain currents (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V).
 
     Returns an array of shape ``vth.shape + v_gs.shape`` (``(len(vth), len(v_gs))``
     for 1-D inputs). Subthreshold law only: valid for V_gs up to about V_th, the
     slope is ``U_T ln(10) / kappa`` per decade (85 mV at 300 K, kappa 0.7).
     """
-    u_t, kappa, i0 = _cell_args(temperature_K, kappa, i0)
+    u_t, kappa, i0, _, _ = _cell_args(temperature_K, cell)
     vth = _check_vth(vth)
     v_gs = in_range(v_gs, -_V_LIMIT, _V_LIMIT, "v_gs", " V")
     flat_vth = np.ascontiguousarray(vth).ravel()
@@ -483,8 +528,8 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, kappa=KAPPA, i0=I0):
     return out.reshape(vth.shape + v_gs.shape)
 
 
-def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate=V_READ_GATE,
-                 v_ds=V_DS, read_noise=READ_NOISE, retention_mV_per_decade=RETENTION_MV_PER_DECADE,
+def read_moments(vth, t, *, temperature_K=300.0, cell=FlashCell(), read_noise=READ_NOISE,
+                 retention_mV_per_decade=RETENTION_MV_PER_DECADE,
                  read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
@@ -496,11 +541,13 @@ def read_moments(vth, t, *, temperature_K=300.0, kappa=KAPPA, i0=I0, v_read_gate
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     # The retention shift lowers V_th, i.e. raises the effective gate overdrive.
-    gate = v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
+    if not isinstance(cell, FlashCell):
+        raise ValueError(f"cell must be a kernels.flash.FlashCell, got {type(cell).__name__}")
+    gate = cell.v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale)
     vth = _disturbed(_check_vth(vth), disturb_vth)
     if cell_retention_mV_per_decade is not None:
         vth = _cell_shifted(_check_vth(vth), check_time(t), cell_retention_mV_per_decade, drift_scale)
-    mean = conductance(vth, temperature_K=temperature_K, kappa=kappa, i0=i0, v_read_gate=gate, v_ds=v_ds)
+    mean = conductance(vth, temperature_K=temperature_K, cell=cell._replace(v_read_gate=gate))
     return mean, mean * (read_noise * read_noise_scale)
 
 

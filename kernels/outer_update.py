@@ -32,8 +32,8 @@ from numba import njit, prange
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
-from .programming import check_response, check_steps, numpy_pulse_train, pulse_train
-from .validate import check_seed, finite_array, scalar_in_range
+from .programming import Response, check_response, check_steps, numpy_pulse_train, pulse_train
+from .validate import check_seed, finite_array
 
 MAX_SLOTS = 64
 """Longest pulse train (slots per phase): one 64-bit word per row or column train."""
@@ -203,43 +203,41 @@ def numpy_coincidences(p, row_sign, q_up, q_down, col_sign, slots, *, up_ok=True
 # ----------------------------------------------------------------------------- applying counts
 
 @njit(**INLINE_JIT)
-def _apply_one(d, g, n_up, n_down, g_out, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max, key, key_skip):
+def _apply_one(d, g, n_up, n_down, g_out, resp, dg_up, dg_down, key, key_skip):
+    """Device d after its `n_up` then its `n_down` full pulses on the `Response` `resp`."""
     x = g[d]
     base = np.uint64(d) * np.uint64(2 * MAX_COUNT)
     if n_up[d] > 0:
-        x = pulse_train(x, n_up[d], True, 1.0, dg_up[d], gamma_up, c2c, g_min, g_max, key, base,
-                        key_skip, np.uint64(2 * d))
+        x = pulse_train(x, n_up[d], True, 1.0, dg_up[d], resp, key, base, key_skip, np.uint64(2 * d))
     if n_down[d] > 0:
-        x = pulse_train(x, n_down[d], False, 1.0, dg_down[d], gamma_down, c2c, g_min, g_max, key,
-                        base + np.uint64(MAX_COUNT), key_skip, np.uint64(2 * d + 1))
+        x = pulse_train(x, n_down[d], False, 1.0, dg_down[d], resp, key, base + np.uint64(MAX_COUNT), key_skip,
+                        np.uint64(2 * d + 1))
     g_out[d] = x
 
 
 @njit(**JIT)
-def _apply_serial(g, n_up, n_down, g_out, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max, seed):
+def _apply_serial(g, n_up, n_down, g_out, resp, dg_up, dg_down, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in range(g.size):
-        _apply_one(d, g, n_up, n_down, g_out, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max, key, key_skip)
+        _apply_one(d, g, n_up, n_down, g_out, resp, dg_up, dg_down, key, key_skip)
 
 
 @njit(**PARALLEL_JIT)
-def _apply_parallel(g, n_up, n_down, g_out, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max, seed):
+def _apply_parallel(g, n_up, n_down, g_out, resp, dg_up, dg_down, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in prange(g.size):
-        _apply_one(d, g, n_up, n_down, g_out, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max, key, key_skip)
+        _apply_one(d, g, n_up, n_down, g_out, resp, dg_up, dg_down, key, key_skip)
 
 
 MAX_COUNT = 2**20
 """Most pulses one device takes in one direction from one `apply_counts` call (pulse counters)."""
 
 
-def _count_args(g, n_up, n_down, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed):
-    g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
-    g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
-    if not g_max > g_min:
-        raise ValueError(f"g_max must exceed g_min, got g_min={g_min:g} uS, g_max={g_max:g} uS")
+def _count_args(g, n_up, n_down, response, dg_up, dg_down, seed):
+    resp = check_response(response)
+    g_min, g_max = resp.g_min, resp.g_max
     shape = np.shape(g)
     g = np.ascontiguousarray(finite_array(g, "g"), dtype=np.float64).ravel()
     if g.size and (g.min() < g_min or g.max() > g_max):
@@ -253,34 +251,33 @@ def _count_args(g, n_up, n_down, g_min, g_max, dg_up, dg_down, gamma_up, gamma_d
             raise ValueError(f"{name} must lie in [0, {MAX_COUNT})")
         counts.append(np.ascontiguousarray(arr, dtype=np.int64).ravel())
     steps = check_steps(((dg_up, "dg_up"), (dg_down, "dg_down")), g.size, g_max - g_min)
-    gamma_up, gamma_down, c2c = check_response(gamma_up, gamma_down, c2c)
-    return shape, g, counts, steps, gamma_up, gamma_down, c2c, g_min, g_max, check_seed(seed)
+    return shape, g, counts, steps, resp, check_seed(seed)
 
 
 def apply_counts(g, n_up, n_down, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0, c2c=0.0, seed):
     """Conductances (uS, the shape of `g`) after each device's `n_up` full up pulses and then its
     `n_down` full down pulses, each ``dg (distance to the bound / span)^gamma (1 + c2c xi)``
-    (`kernels.programming.pulse_train`; `dg_up`, `dg_down` the devices' own steps, uS)."""
-    shape, g, (n_up, n_down), (dg_up, dg_down), gamma_up, gamma_down, c2c, g_min, g_max, seed = _count_args(
-        g, n_up, n_down, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed)
+    (`kernels.programming.pulse_train`; `dg_up`, `dg_down` the devices' own steps, uS; the rest
+    the `kernels.programming.Response` fields)."""
+    shape, g, (n_up, n_down), (dg_up, dg_down), resp, seed = _count_args(
+        g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed)
     g_out = np.empty_like(g)
     kernel = pick("outer_update.apply_counts", g.size)
-    kernel(g, n_up, n_down, g_out, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max, seed)
+    kernel(g, n_up, n_down, g_out, resp, dg_up, dg_down, seed)
     return g_out.reshape(shape)
 
 
 def numpy_apply_counts(g, n_up, n_down, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0, c2c=0.0, seed):
     """NumPy twin of `apply_counts`."""
-    shape, g, (n_up, n_down), (dg_up, dg_down), gamma_up, gamma_down, c2c, g_min, g_max, seed = _count_args(
-        g, n_up, n_down, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed)
+    shape, g, (n_up, n_down), (dg_up, dg_down), resp, seed = _count_args(
+        g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed)
     key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.numpy_stream_key(seed, rng.STREAM_PULSE_SKIP)
     idx = np.arange(g.size, dtype=np.uint64)
     base = idx * np.uint64(2 * MAX_COUNT)
-    x = numpy_pulse_train(g, n_up, True, np.ones(g.size), dg_up, gamma_up, c2c, g_min, g_max, key, base,
-                          key_skip, 2 * idx)
-    return numpy_pulse_train(x, n_down, False, np.ones(g.size), dg_down, gamma_down, c2c, g_min, g_max, key,
-                             base + np.uint64(MAX_COUNT), key_skip, 2 * idx + np.uint64(1)).reshape(shape)
+    x = numpy_pulse_train(g, n_up, True, np.ones(g.size), dg_up, resp, key, base, key_skip, 2 * idx)
+    return numpy_pulse_train(x, n_down, False, np.ones(g.size), dg_down, resp, key, base + np.uint64(MAX_COUNT),
+                             key_skip, 2 * idx + np.uint64(1)).reshape(shape)
 
 
 register_twins("outer_update.coincidences", _coincidences_serial, _coincidences_parallel)

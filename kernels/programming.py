@@ -41,6 +41,8 @@ draws counter d of STREAM_READ. The NumPy twins (`numpy_apply_pulses`, `numpy_ve
 compute the same numbers with NumPy: the tests' reference and the benchmark's baseline.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -54,6 +56,39 @@ RATIO_FLOOR = 0.05
 
 FAST_FORWARD_PULSES = 32
 """Pulse counts above which a gamma-0 or gamma-1 train is summed in one draw (see module doc)."""
+
+
+class Response(NamedTuple):
+    """The pulse response shared by a technology's devices (module docstring): conductance range
+    ``g_min`` to ``g_max`` (uS), the exponents ``gamma_up`` and ``gamma_down`` of the state
+    dependence and the relative cycle-to-cycle spread ``c2c``. The devices' own steps are arrays
+    passed beside it. `check_response` validates one."""
+
+    g_min: float
+    g_max: float
+    gamma_up: float = 1.0
+    gamma_down: float = 1.0
+    c2c: float = 0.0
+
+
+class Pulsing(NamedTuple):
+    """How the programming circuit pulses (module docstring): amplitude-``modulated_up`` and
+    ``modulated_down`` pulses or identical ones, ``at_least_one`` pulse per request (a verify
+    correction), at most ``max_pulses`` per device."""
+
+    modulated_up: bool = False
+    modulated_down: bool = False
+    at_least_one: bool = False
+    max_pulses: int = 10000
+
+
+class Plan(NamedTuple):
+    """What the circuit plans pulse counts from: the conductances ``g`` it believes the devices hold
+    and the nominal steps ``up`` and ``down`` (uS, one per device)."""
+
+    g: np.ndarray
+    up: np.ndarray
+    down: np.ndarray
 
 
 @njit(**INLINE_JIT)
@@ -85,11 +120,13 @@ def _planned_pulses(x, r, dg, gamma, g_min, g_max, max_pulses):
 
 
 @njit(**INLINE_JIT)
-def pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_skip, skip_counter):
-    """Conductance (uS) after `n` pulses of amplitude share `f` from `x`, up or down: pulse k draws
-    counter ``base + k`` of `key`; a train of more than `FAST_FORWARD_PULSES` of a gamma-0 or
-    gamma-1 response is summed in one normal draw, counter `skip_counter` of `key_skip` (module
-    docstring)."""
+def pulse_train(x, n, up, f, dg, resp, key, base, key_skip, skip_counter):
+    """Conductance (uS) after `n` pulses of amplitude share `f` and full step `dg` from `x`, up or
+    down, on the `Response` `resp`: pulse k draws counter ``base + k`` of `key`; a train of more
+    than `FAST_FORWARD_PULSES` of a gamma-0 or gamma-1 response is summed in one normal draw,
+    counter `skip_counter` of `key_skip` (module docstring)."""
+    g_min, g_max, c2c = resp.g_min, resp.g_max, resp.c2c
+    gamma = resp.gamma_up if up else resp.gamma_down
     span = g_max - g_min
     sign = 1.0 if up else -1.0
     if n > FAST_FORWARD_PULSES and (gamma == 0.0 or gamma == 1.0):
@@ -114,12 +151,13 @@ def pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_skip, 
     return min(max(x, g_min), g_max)
 
 
-def numpy_pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_skip, skip_counter):
-    """NumPy twin of `pulse_train` for arrays of devices (`up`, `gamma` scalars or per device)."""
+def numpy_pulse_train(x, n, up, f, dg, resp, key, base, key_skip, skip_counter):
+    """NumPy twin of `pulse_train` for arrays of devices (`up` a scalar or one per device)."""
+    g_min, g_max, c2c = resp.g_min, resp.g_max, resp.c2c
     span = g_max - g_min
     x = np.array(x, dtype=np.float64)
     up = np.broadcast_to(up, x.shape)
-    gamma = np.broadcast_to(np.asarray(gamma, dtype=np.float64), x.shape)
+    gamma = np.broadcast_to(np.where(up, resp.gamma_up, resp.gamma_down).astype(np.float64), x.shape)
     sign = np.where(up, 1.0, -1.0)
     ff = (n > FAST_FORWARD_PULSES) & ((gamma == 0.0) | (gamma == 1.0))
     if ff.any():
@@ -145,58 +183,57 @@ def numpy_pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, base, key_
 
 
 @njit(**INLINE_JIT)
-def _apply_one(d, g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c,
-               g_min, g_max, modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip):
+def _apply_one(d, request, g, g_out, n_out, resp, dg_up, dg_down, plan, pulsing, key, key_skip):
+    """Pulse device d toward `request` (module docstring) from `g`, on the `Response` `resp` with
+    its own steps `dg_up`, `dg_down`, planned by `plan` (a `Plan`) and pulsed as `pulsing` (a
+    `Pulsing`); its conductance into `g_out`, its pulse count into `n_out`."""
     x = g[d]
     r = request[d]
     g_out[d] = x
     n_out[d] = 0
     if r == 0.0:
         return
+    g_min, g_max, max_pulses = resp.g_min, resp.g_max, pulsing.max_pulses
     up = r > 0.0
     dg = dg_up[d] if up else dg_down[d]
-    gamma = gamma_up if up else gamma_down
-    modulated = modulated_up if up else modulated_down
-    q, ratio = _planned_pulses(plan_g[d], r, plan_up[d] if up else plan_down[d], gamma, g_min, g_max, max_pulses)
+    gamma = resp.gamma_up if up else resp.gamma_down
+    modulated = pulsing.modulated_up if up else pulsing.modulated_down
+    step = plan.up[d] if up else plan.down[d]
+    q, ratio = _planned_pulses(plan.g[d], r, step, gamma, g_min, g_max, max_pulses)
     if q <= 0.0 or dg <= 0.0:
         return
     span = g_max - g_min
     if modulated:
         n = np.int64(np.ceil(min(q, float(max_pulses))))
         if gamma == 1.0 and ratio > 0.0:
-            f = (1.0 - ratio ** (1.0 / n)) / ((plan_up[d] if up else plan_down[d]) / span)
+            f = (1.0 - ratio ** (1.0 / n)) / (step / span)
         else:
             f = min(q / n, 1.0)
     else:
         n = np.int64(np.floor(min(q, float(max_pulses)) + rng.uniform(key_skip, np.uint64(2 * d))))
-        if at_least_one and n == 0:
+        if pulsing.at_least_one and n == 0:
             n = 1
         f = 1.0
     n = min(n, max_pulses)
-    x = pulse_train(x, n, up, f, dg, gamma, c2c, g_min, g_max, key, np.uint64(d) * np.uint64(max_pulses),
-                    key_skip, np.uint64(2 * d + 1))
+    x = pulse_train(x, n, up, f, dg, resp, key, np.uint64(d) * np.uint64(max_pulses), key_skip, np.uint64(2 * d + 1))
     g_out[d] = min(max(x, g_min), g_max)
     n_out[d] = n
 
 
 @njit(**JIT)
-def _apply_serial(g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
-                  modulated_up, modulated_down, at_least_one, max_pulses, seed):
+def _apply_serial(request, g, g_out, n_out, resp, dg_up, dg_down, plan, pulsing, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in range(g.size):
-        _apply_one(d, g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
-                   modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip)
+        _apply_one(d, request, g, g_out, n_out, resp, dg_up, dg_down, plan, pulsing, key, key_skip)
 
 
 @njit(**PARALLEL_JIT)
-def _apply_parallel(g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
-                    modulated_up, modulated_down, at_least_one, max_pulses, seed):
+def _apply_parallel(request, g, g_out, n_out, resp, dg_up, dg_down, plan, pulsing, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in prange(g.size):
-        _apply_one(d, g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min, g_max,
-                   modulated_up, modulated_down, at_least_one, max_pulses, key, key_skip)
+        _apply_one(d, request, g, g_out, n_out, resp, dg_up, dg_down, plan, pulsing, key, key_skip)
 
 
 def _flat(values, name, n=None):
@@ -221,18 +258,37 @@ def check_steps(named, n, span):
     return steps
 
 
-def check_response(gamma_up, gamma_down, c2c):
-    """The state-dependence exponents and cycle-to-cycle spread, each in [0, 10]."""
-    return (scalar_in_range(gamma_up, 0.0, 10.0, "gamma_up"), scalar_in_range(gamma_down, 0.0, 10.0, "gamma_down"),
-            scalar_in_range(c2c, 0.0, 10.0, "c2c"))
-
-
-def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c,
-                max_pulses, seed, plan_g=None):
-    g_min = scalar_in_range(g_min, 0.0, 1e4, "g_min", " uS")
-    g_max = scalar_in_range(g_max, 0.0, 1e4, "g_max", " uS")
+def check_response(response):
+    """`response` (a `Response`, or a mapping of its fields) validated: `g_min` and `g_max` in [0,
+    1e4] uS with ``g_max > g_min``, the exponents and the cycle-to-cycle spread each in [0, 10].
+    Returns a `Response` of floats; `ValueError` naming the field otherwise."""
+    if isinstance(response, dict):
+        unknown = set(response) - set(Response._fields)
+        if unknown:
+            raise ValueError(f"response has no field {sorted(unknown)[0]!r}; its fields are {Response._fields}")
+        response = Response(**response)
+    if not isinstance(response, Response):
+        raise ValueError(f"response must be a kernels.programming.Response, got {type(response).__name__}")
+    g_min = scalar_in_range(response.g_min, 0.0, 1e4, "g_min", " uS")
+    g_max = scalar_in_range(response.g_max, 0.0, 1e4, "g_max", " uS")
     if not g_max > g_min:
         raise ValueError(f"g_max must exceed g_min, got g_min={g_min:g} uS, g_max={g_max:g} uS")
+    return Response(g_min, g_max, scalar_in_range(response.gamma_up, 0.0, 10.0, "gamma_up"),
+                    scalar_in_range(response.gamma_down, 0.0, 10.0, "gamma_down"),
+                    scalar_in_range(response.c2c, 0.0, 10.0, "c2c"))
+
+
+def check_pulsing(pulsing):
+    """`pulsing` (a `Pulsing`) with bool flags and `max_pulses` an integer in [1, 1e7]."""
+    if not isinstance(pulsing, Pulsing):
+        raise ValueError(f"pulsing must be a kernels.programming.Pulsing, got {type(pulsing).__name__}")
+    return Pulsing(bool(pulsing.modulated_up), bool(pulsing.modulated_down), bool(pulsing.at_least_one),
+                   positive_int(pulsing.max_pulses, "max_pulses", 1, 10**7))
+
+
+def _pulse_args(g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g=None):
+    resp = check_response(response)
+    g_min, g_max = resp.g_min, resp.g_max
     shape = np.shape(g)
     g = _flat(g, "g")
     if g.size and (g.min() < g_min or g.max() > g_max):
@@ -247,53 +303,48 @@ def _pulse_args(g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, ga
     span = g_max - g_min
     plan_up = dg_up if plan_up is None else plan_up
     plan_down = dg_down if plan_down is None else plan_down
-    steps = check_steps(((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")),
-                        g.size, span)
-    gamma_up, gamma_down, c2c = check_response(gamma_up, gamma_down, c2c)
-    max_pulses = positive_int(max_pulses, "max_pulses", 1, 10**7)
+    dg_up, dg_down, plan_up, plan_down = check_steps(
+        ((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")), g.size, span)
+    pulsing = check_pulsing(pulsing)
     seed = check_seed(seed)
-    if g.size * max_pulses >= 2**63:
+    if g.size * pulsing.max_pulses >= 2**63:
         raise ValueError("max_pulses * number of devices must stay below 2**63 (pulse counters)")
-    return shape, g, plan_g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed
+    return shape, g, request, resp, dg_up, dg_down, Plan(plan_g, plan_up, plan_down), pulsing, seed
 
 
-def apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan_down=None, gamma_up=1.0,
-                 gamma_down=1.0, c2c=0.0, modulated_up=False, modulated_down=False, at_least_one=False,
-                 max_pulses=10000, seed, plan_g=None):
+def apply_pulses(g, request, response, *, dg_up, dg_down, plan_up=None, plan_down=None, pulsing=Pulsing(), seed,
+                 plan_g=None):
     """Pulse every device toward its requested conductance change; returns ``(g_new, pulses)``.
 
     `g` (uS, in [g_min, g_max]) and `request` (uS, signed; 0 for no pulse) have one entry per
-    device; `dg_up`, `dg_down` (uS) are the devices' own full-pulse steps (scalars or one per
-    device), `plan_up`, `plan_down` (default: the same) the nominal steps the programming circuit
-    plans its pulse counts and amplitudes with (it does not know each device's spread): the
-    count is the number of nominal pulses that would make the change (for gamma 1 by inverting
-    the soft-bounds response, else the request over the expected step). `gamma_*` are the
-    exponents of the state dependence, `c2c` the cycle-to-cycle spread (module docstring: pulse
-    counts, modulated pulses, draws). At most `max_pulses` pulses per device. The circuit plans
-    from the conductances `plan_g` (uS; default `g` itself): a blind method passes what it
-    believes the devices hold. Arrays keep the shape of `g`; pulse counts are int64.
+    device; `response` is the technology's `Response` (range, exponents of the state dependence,
+    cycle-to-cycle spread); `dg_up`, `dg_down` (uS) are the devices' own full-pulse steps (scalars
+    or one per device), `plan_up`, `plan_down` (default: the same) the nominal steps the
+    programming circuit plans its pulse counts and amplitudes with (it does not know each device's
+    spread): the count is the number of nominal pulses that would make the change (for gamma 1 by
+    inverting the soft-bounds response, else the request over the expected step). `pulsing` (a
+    `Pulsing`) says whether pulses are amplitude-modulated, whether a request always gets one and
+    the most pulses per device (module docstring: pulse counts, modulated pulses, draws). The
+    circuit plans from the conductances `plan_g` (uS; default `g` itself): a blind method passes
+    what it believes the devices hold. Arrays keep the shape of `g`; pulse counts are int64.
     """
-    shape, g, plan_g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
-        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed,
-        plan_g)
-    dg_up, dg_down, plan_up, plan_down = steps
+    shape, g, request, resp, dg_up, dg_down, plan, pulsing, seed = _pulse_args(
+        g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g)
     g_out = np.empty_like(g)
     n_out = np.empty(g.size, dtype=np.int64)
     kernel = pick("programming.apply_pulses", g.size)
-    kernel(g, plan_g, request, g_out, n_out, plan_up, plan_down, dg_up, dg_down, gamma_up, gamma_down, c2c, g_min,
-           g_max, bool(modulated_up), bool(modulated_down), bool(at_least_one), max_pulses, seed)
+    kernel(request, g, g_out, n_out, resp, dg_up, dg_down, plan, pulsing, seed)
     return g_out.reshape(shape), n_out.reshape(shape)
 
 
-def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None, plan_down=None, gamma_up=1.0,
-                       gamma_down=1.0, c2c=0.0, modulated_up=False, modulated_down=False, at_least_one=False,
-                       max_pulses=10000, seed, plan_g=None):
+def numpy_apply_pulses(g, request, response, *, dg_up, dg_down, plan_up=None, plan_down=None, pulsing=Pulsing(),
+                       seed, plan_g=None):
     """NumPy twin of `apply_pulses`: the same numbers (same counters), vectorized across devices with
     a loop over the pulse index."""
-    shape, g, plan_g, request, steps, gamma_up, gamma_down, c2c, g_min, g_max, max_pulses, seed = _pulse_args(
-        g, request, g_min, g_max, dg_up, dg_down, plan_up, plan_down, gamma_up, gamma_down, c2c, max_pulses, seed,
-        plan_g)
-    dg_up, dg_down, plan_up, plan_down = steps
+    shape, g, request, resp, dg_up, dg_down, plan, pulsing, seed = _pulse_args(
+        g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g)
+    g_min, g_max, max_pulses = resp.g_min, resp.g_max, pulsing.max_pulses
+    plan_g, plan_up, plan_down = plan
     key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.numpy_stream_key(seed, rng.STREAM_PULSE_SKIP)
     span = g_max - g_min
@@ -301,8 +352,8 @@ def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None
     up = request > 0.0
     dg = np.where(up, dg_up, dg_down)
     plan = np.where(up, plan_up, plan_down)
-    gamma = np.where(up, gamma_up, gamma_down)
-    modulated = np.where(up, modulated_up, modulated_down)
+    gamma = np.where(up, resp.gamma_up, resp.gamma_down)
+    modulated = np.where(up, pulsing.modulated_up, pulsing.modulated_down)
     u0 = np.where(up, (g_max - plan_g) / span, (plan_g - g_min) / span)
     # planned full pulses q and, for gamma 1, the final-to-present distance ratio
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -324,13 +375,12 @@ def numpy_apply_pulses(g, request, *, g_min, g_max, dg_up, dg_down, plan_up=None
         f_soft = (1.0 - ratio ** (1.0 / np.maximum(n_mod, 1.0))) / np.where(a_plan > 0, a_plan, 1.0)
         f_mod = np.where((gamma == 1.0) & (ratio > 0.0), f_soft, np.minimum(q / np.maximum(n_mod, 1.0), 1.0))
     n_id = np.floor(qc + rng.numpy_uniform(key_skip, 2 * idx))
-    if at_least_one:
+    if pulsing.at_least_one:
         n_id = np.maximum(n_id, 1.0)
     n = np.where(possible, np.where(modulated, n_mod, n_id), 0.0)
     n = np.minimum(n, max_pulses).astype(np.int64)
     f = np.where(modulated, f_mod, 1.0)
-    x = numpy_pulse_train(g, n, up, f, dg, gamma, c2c, g_min, g_max, key, idx * np.uint64(max_pulses),
-                          key_skip, 2 * idx + np.uint64(1))
+    x = numpy_pulse_train(g, n, up, f, dg, resp, key, idx * np.uint64(max_pulses), key_skip, 2 * idx + np.uint64(1))
     return np.clip(x, g_min, g_max).reshape(shape), n.reshape(shape)
 
 

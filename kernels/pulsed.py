@@ -23,47 +23,50 @@ from numba import njit, prange
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
+from .programming import Response
 from .validate import check_seed, finite_array, in_range, positive_int, scalar_in_range
 
 
 @njit(**INLINE_JIT)
-def _step(g, direction, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, z):
+def _step(g, direction, resp, dg_up, dg_down, z):
+    """`g` after one pulse of `direction` on the `kernels.programming.Response` `resp` (steps
+    `dg_up`, `dg_down`, normal draw `z`)."""
+    g_min, g_max, c2c = resp.g_min, resp.g_max, resp.c2c
     span = g_max - g_min
     if direction > 0:
         x = (g_max - g) / span
-        dg = dg_up * (x ** gamma_up if gamma_up != 0.0 else 1.0) * (1.0 + c2c * z)
+        dg = dg_up * (x ** resp.gamma_up if resp.gamma_up != 0.0 else 1.0) * (1.0 + c2c * z)
         g = g + dg
     else:
         x = (g - g_min) / span
-        dg = dg_down * (x ** gamma_down if gamma_down != 0.0 else 1.0) * (1.0 + c2c * z)
+        dg = dg_down * (x ** resp.gamma_down if resp.gamma_down != 0.0 else 1.0) * (1.0 + c2c * z)
         g = g - dg
     return min(max(g, g_min), g_max)
 
 
 @njit(**INLINE_JIT)
-def _train_one(d, g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, key):
+def _train_one(d, g0, directions, out, resp, dg_up, dg_down, key):
     n_pulses = directions.size
     g = g0[d]
     out[d, 0] = g
     base = d * n_pulses
     for k in range(n_pulses):
-        g = _step(g, directions[k], g_min, g_max, dg_up[d], dg_down[d], gamma_up, gamma_down,
-                  c2c, rng.normal(key, base + k))
+        g = _step(g, directions[k], resp, dg_up[d], dg_down[d], rng.normal(key, base + k))
         out[d, k + 1] = g
 
 
 @njit(**JIT)
-def _train_serial(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed):
+def _train_serial(g0, directions, out, resp, dg_up, dg_down, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for d in range(g0.size):
-        _train_one(d, g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, key)
+        _train_one(d, g0, directions, out, resp, dg_up, dg_down, key)
 
 
 @njit(**PARALLEL_JIT)
-def _train_parallel(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed):
+def _train_parallel(g0, directions, out, resp, dg_up, dg_down, seed):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     for d in prange(g0.size):
-        _train_one(d, g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, key)
+        _train_one(d, g0, directions, out, resp, dg_up, dg_down, key)
 
 
 FAST_FORWARD_MARGIN = 16
@@ -72,8 +75,9 @@ pulse-by-pulse simulation (plus six standard deviations of the skipped pulses' n
 
 
 @njit(**INLINE_JIT)
-def _fast_forward(g, target, g_min, g_max, dg, gamma, c2c, up, z, max_pulses):
-    """Skip the bulk of a one-way approach to `target` in one draw; returns ``(g, pulses)``.
+def _fast_forward(g, target, resp, dg, up, z, max_pulses):
+    """Skip the bulk of a one-way approach to `target` in one draw on the `Response` `resp` (its
+    exponent in direction `up`); returns ``(g, pulses)``.
 
     For steps ``dg u^gamma (1 + c2c xi)`` with ``u`` the normalised distance to the bound the
     steps shrink toward and ``a = dg / (g_max - g_min)``, n pulses move ``u`` to
@@ -84,6 +88,8 @@ def _fast_forward(g, target, g_min, g_max, dg, gamma, c2c, up, z, max_pulses):
     pulse-by-pulse loop would not have stopped earlier (probability below 1e-9) and the rest of
     the approach is simulated pulse by pulse. Other gammas are not fast-forwarded (pulses 0).
     """
+    g_min, g_max, c2c = resp.g_min, resp.g_max, resp.c2c
+    gamma = resp.gamma_up if up else resp.gamma_down
     span = g_max - g_min
     a = dg / span
     if a <= 0.0 or not (gamma == 0.0 or gamma == 1.0):
@@ -118,8 +124,7 @@ def _fast_forward(g, target, g_min, g_max, dg, gamma, c2c, up, z, max_pulses):
 
 
 @njit(**INLINE_JIT)
-def _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down,
-                   c2c, max_pulses, key, skip_key, fast):
+def _to_target_one(d, g0, target, g_out, n_out, resp, dg_up, dg_down, max_pulses, key, skip_key, fast):
     g = g0[d]
     tol_up = 0.5 * dg_up[d]
     tol_down = 0.5 * dg_down[d]
@@ -127,11 +132,9 @@ def _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, ga
     if fast:
         err = target[d] - g
         if err > tol_up:
-            g, n = _fast_forward(g, target[d], g_min, g_max, dg_up[d], gamma_up, c2c, True,
-                                 rng.normal(skip_key, d), max_pulses)
+            g, n = _fast_forward(g, target[d], resp, dg_up[d], True, rng.normal(skip_key, d), max_pulses)
         elif -err > tol_down:
-            g, n = _fast_forward(g, target[d], g_min, g_max, dg_down[d], gamma_down, c2c, False,
-                                 rng.normal(skip_key, d), max_pulses)
+            g, n = _fast_forward(g, target[d], resp, dg_down[d], False, rng.normal(skip_key, d), max_pulses)
     base = d * max_pulses
     while n < max_pulses:
         err = target[d] - g
@@ -141,31 +144,26 @@ def _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, ga
             direction = -1
         else:
             break
-        g = _step(g, direction, g_min, g_max, dg_up[d], dg_down[d], gamma_up, gamma_down, c2c,
-                  rng.normal(key, base + n))
+        g = _step(g, direction, resp, dg_up[d], dg_down[d], rng.normal(key, base + n))
         n += 1
     g_out[d] = g
     n_out[d] = n
 
 
 @njit(**JIT)
-def _to_target_serial(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down,
-                      c2c, max_pulses, seed, fast):
+def _to_target_serial(g0, target, g_out, n_out, resp, dg_up, dg_down, max_pulses, seed, fast):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     skip_key = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in range(g0.size):
-        _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up,
-                       gamma_down, c2c, max_pulses, key, skip_key, fast)
+        _to_target_one(d, g0, target, g_out, n_out, resp, dg_up, dg_down, max_pulses, key, skip_key, fast)
 
 
 @njit(**PARALLEL_JIT)
-def _to_target_parallel(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down,
-                        c2c, max_pulses, seed, fast):
+def _to_target_parallel(g0, target, g_out, n_out, resp, dg_up, dg_down, max_pulses, seed, fast):
     key = rng.stream_key(seed, rng.STREAM_PULSE)
     skip_key = rng.stream_key(seed, rng.STREAM_PULSE_SKIP)
     for d in prange(g0.size):
-        _to_target_one(d, g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up,
-                       gamma_down, c2c, max_pulses, key, skip_key, fast)
+        _to_target_one(d, g0, target, g_out, n_out, resp, dg_up, dg_down, max_pulses, key, skip_key, fast)
 
 
 def _check_range(g_min, g_max):
@@ -231,7 +229,7 @@ def pulse_train(g0, directions, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, g
     seed = check_seed(seed)
     out = np.empty((g0.size, directions.size + 1))
     kernel = pick("pulsed.train", out.size)
-    kernel(g0, directions, out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c, seed)
+    kernel(g0, directions, out, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed)
     return out
 
 
@@ -268,7 +266,7 @@ def pulse_to_target(g0, g_target, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0,
     g_out = np.empty_like(target)
     n_out = np.empty(target.size, dtype=np.int64)
     kernel = pick("pulsed.to_target", target.size)
-    kernel(g0, target, g_out, n_out, g_min, g_max, dg_up, dg_down, gamma_up, gamma_down, c2c,
+    kernel(g0, target, g_out, n_out, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down,
            max_pulses, seed, bool(fast_forward))
     return g_out.reshape(shape), n_out.reshape(shape)
 

@@ -24,6 +24,7 @@ Conductances in uS, times in seconds, voltages in volts.
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -88,75 +89,103 @@ def _program_parallel(g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max,
 
 # ----------------------------------------------------------------------------- read
 
+class ReadLaw(NamedTuple):
+    """One read's scalars (`read`): the relaxation's mean shift and spread (uS) at the read time,
+    the read-noise time factor, and the conductance range ``g_min`` to ``g_max`` (uS)."""
+
+    mean_shift: float
+    spread: float
+    noise_time: float
+    g_min: float
+    g_max: float
+
+
+class ReadFaults(NamedTuple):
+    """Per-device read disturb and RTN of a read (`read`): ``disturb`` shares of the headroom,
+    RTN ``amplitude`` and ``occupancy``, each an empty array when its flag is off."""
+
+    disturb: np.ndarray
+    has_disturb: bool
+    amplitude: np.ndarray
+    occupancy: np.ndarray
+    has_rtn: bool
+
+
+class RtnLaw(NamedTuple):
+    """The trap statistics of `rtn_parameters`: amplitude ``a_ref`` at conductance ``g_ref`` (uS)
+    with its ``exponent``, median dwell times ``tc_med`` and ``te_med`` (s), their log-normal
+    ``spread`` (decades)."""
+
+    a_ref: float
+    g_ref: float
+    exponent: float
+    tc_med: float
+    te_med: float
+    spread: float
+
+
 @njit(**INLINE_JIT)
-def _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
-              disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read):
-    g = g_prog[i] - mean_shift + spread * relax[i]
-    if has_disturb:  # a share of the headroom toward g_max (d > 0) or g_min (d < 0)
-        d = disturb[i]
+def _read_one(i, g_prog, relax, out, law, faults, key_rtn, key_read):
+    g_min, g_max = law.g_min, law.g_max
+    amplitude, occupancy = faults.amplitude, faults.occupancy
+    g = g_prog[i] - law.mean_shift + law.spread * relax[i]
+    if faults.has_disturb:  # a share of the headroom toward g_max (d > 0) or g_min (d < 0)
+        d = faults.disturb[i]
         g += d * (max(g_max - g, 0.0) if d >= 0.0 else max(g - g_min, 0.0))
-    if has_rtn:
+    if faults.has_rtn:
         # Zero-mean about the verified conductance: program-and-verify settles on the trap's time
         # average, so the empty state sits above it and the occupied state below.
         g /= 1.0 - occupancy[i] * amplitude[i]
         if rng.uniform(key_rtn, i) < occupancy[i]:
             g *= 1.0 - amplitude[i]
-    sigma = noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
+    sigma = law.noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
     out[i] = _clip(g + sigma * rng.normal(key_read, i), g_min, g_max)
 
 
 @njit(**JIT)
-def _read_serial(g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
-                 disturb, has_disturb, amplitude, occupancy, has_rtn, seed):
+def _read_serial(g_prog, relax, out, law, faults, seed):
     key_rtn = rng.stream_key(seed, rng.STREAM_RTN)
     key_read = rng.stream_key(seed, rng.STREAM_READ)
     for i in range(g_prog.size):
-        _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
-                  disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read)
+        _read_one(i, g_prog, relax, out, law, faults, key_rtn, key_read)
 
 
 @njit(**PARALLEL_JIT)
-def _read_parallel(g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
-                   disturb, has_disturb, amplitude, occupancy, has_rtn, seed):
+def _read_parallel(g_prog, relax, out, law, faults, seed):
     key_rtn = rng.stream_key(seed, rng.STREAM_RTN)
     key_read = rng.stream_key(seed, rng.STREAM_READ)
     for i in prange(g_prog.size):
-        _read_one(i, g_prog, relax, out, mean_shift, spread, noise_time, g_min, g_max,
-                  disturb, has_disturb, amplitude, occupancy, has_rtn, key_rtn, key_read)
+        _read_one(i, g_prog, relax, out, law, faults, key_rtn, key_read)
 
 
 # ----------------------------------------------------------------------------- RTN
 
 @njit(**INLINE_JIT)
-def _rtn_param_one(i, g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent,
-                   tc_med, te_med, spread, key):
-    amp[i] = _clip(a_ref * (g_ref / g[i]) ** exponent, 0.0, 0.5)
+def _rtn_param_one(i, g, amp, tau_c, tau_e, occ, law, key):
+    """Device i's trap (`rtn_parameters`) under the `RtnLaw` `law`."""
+    amp[i] = _clip(law.a_ref * (law.g_ref / g[i]) ** law.exponent, 0.0, 0.5)
     # Counters 2i (capture) and 2i + 1 (emission); one call site keeps compilation short.
     for j in range(2):
-        z = 10.0 ** (spread * rng.normal(key, 2 * i + j))
+        z = 10.0 ** (law.spread * rng.normal(key, 2 * i + j))
         if j == 0:
-            tau_c[i] = tc_med * z
+            tau_c[i] = law.tc_med * z
         else:
-            tau_e[i] = te_med * z
+            tau_e[i] = law.te_med * z
     occ[i] = tau_e[i] / (tau_c[i] + tau_e[i])
 
 
 @njit(**JIT)
-def _rtn_params_serial(g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent, tc_med, te_med,
-                       spread, seed):
+def _rtn_params_serial(g, amp, tau_c, tau_e, occ, law, seed):
     key = rng.stream_key(seed, rng.STREAM_DEVICE)
     for i in range(g.size):
-        _rtn_param_one(i, g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent,
-                       tc_med, te_med, spread, key)
+        _rtn_param_one(i, g, amp, tau_c, tau_e, occ, law, key)
 
 
 @njit(**PARALLEL_JIT)
-def _rtn_params_parallel(g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent, tc_med, te_med,
-                         spread, seed):
+def _rtn_params_parallel(g, amp, tau_c, tau_e, occ, law, seed):
     key = rng.stream_key(seed, rng.STREAM_DEVICE)
     for i in prange(g.size):
-        _rtn_param_one(i, g, amp, tau_c, tau_e, occ, a_ref, g_ref, exponent,
-                       tc_med, te_med, spread, key)
+        _rtn_param_one(i, g, amp, tau_c, tau_e, occ, law, key)
 
 
 @njit(**INLINE_JIT)
@@ -363,8 +392,8 @@ def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scal
     noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
     out = np.empty_like(flat_g)
     kernel = pick("rram.read", flat_g.size)
-    kernel(flat_g, relax, out, mean_shift, spread, noise_time, g_min, g_max,
-           flat_d, has_disturb, amp, occ, has_rtn, seed)
+    kernel(flat_g, relax, out, ReadLaw(mean_shift, spread, noise_time, g_min, g_max),
+           ReadFaults(flat_d, has_disturb, amp, occ, has_rtn), seed)
     return out.reshape(shape)
 
 
@@ -396,8 +425,8 @@ def rtn_parameters(g_prog, *, seed, amplitude_at_ref=0.02, g_ref=30.0, exponent=
     flat = np.ascontiguousarray(g_prog).ravel()
     amp, tau_c, tau_e, occ = (np.empty_like(flat) for _ in range(4))
     kernel = pick("rram.rtn_params", flat.size)
-    kernel(flat, amp, tau_c, tau_e, occ, amplitude_at_ref, g_ref, exponent, tau_capture,
-           tau_emission, tau_spread_decades, seed)
+    kernel(flat, amp, tau_c, tau_e, occ,
+           RtnLaw(amplitude_at_ref, g_ref, exponent, tau_capture, tau_emission, tau_spread_decades), seed)
     shape = g_prog.shape
     return {"amplitude": amp.reshape(shape), "tau_capture": tau_c.reshape(shape),
             "tau_emission": tau_e.reshape(shape), "occupancy": occ.reshape(shape)}

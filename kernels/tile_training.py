@@ -74,6 +74,8 @@ so the NumPy twin (`numpy_train_samples`, the tests' reference and the benchmark
 computes the same numbers.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -111,6 +113,116 @@ N_COUNTERS = 5
 completed passes over the rows of layer 0 and 1 (AGAD's chopper period counts them)."""
 
 
+# ----------------------------------------------------------------------------- records
+
+class Device(NamedTuple):
+    """The pulsed device model shared by every device (module docstring): nominal step ``dw_min``,
+    bound slope ``slope`` (1 soft bounds, 0 constant step), relative cycle-to-cycle spread ``c2c``
+    and write noise ``write_noise`` in units of ``dw_min``. Fields in the order of `DEVICE_FIELDS`."""
+
+    dw_min: float
+    slope: float
+    c2c: float
+    write_noise: float
+
+
+class ReadOut(NamedTuple):
+    """The read-out (module docstring): additive output noise ``read_noise``, DAC and ADC levels per
+    sign ``dac_levels`` and ``adc_levels`` (0: ideal), ADC range ``out_bound`` (0: no clipping).
+    Fields in the order of `IO_FIELDS`."""
+
+    read_noise: float
+    dac_levels: float
+    adc_levels: float
+    out_bound: float
+
+
+class Algorithm(NamedTuple):
+    """The update and transfer settings (module docstring): learning rates ``lr`` and ``lr_h``,
+    samples per transfer ``transfer_every``, chopper flip probability ``chopper_p``, pulse-train
+    slots ``bl``, buffer ``momentum``, ``forget_buffer`` (1 or 0), ``max_steps`` per transfer and
+    AGAD's ``tail_weightening``. Fields in the order of `ALGO_FIELDS`; counts are held as floats
+    (the kernels convert them), as the arrays they replace were."""
+
+    lr: float
+    lr_h: float
+    transfer_every: float
+    chopper_p: float
+    bl: float
+    momentum: float
+    forget_buffer: float
+    max_steps: float
+    tail_weightening: float
+
+
+class Tile(NamedTuple):
+    """One analog tile: stored weights ``w``, their write-noise offsets ``noise`` and the devices'
+    own steps and bounds ``steps`` (4, rows, cols: up step, down step, upper bound, magnitude of the
+    lower bound)."""
+
+    w: np.ndarray
+    noise: np.ndarray
+    steps: np.ndarray
+
+
+class Layer(NamedTuple):
+    """The arrays of one layer (`TileState`): weight tile ``C``, fast tile ``A``, TTv2 buffer ``H``,
+    reference ``R``, AGAD reference ``P`` with its running means ``S``, chopper signs ``chop``."""
+
+    C: Tile
+    A: Tile
+    H: np.ndarray
+    R: np.ndarray
+    P: np.ndarray
+    S: np.ndarray
+    chop: np.ndarray
+
+
+class Network(NamedTuple):
+    """The two layers of the perceptron, their digital ``scales`` and the ``counters``
+    (`N_COUNTERS`, int64, updated in place)."""
+
+    layer0: Layer
+    layer1: Layer
+    scales: np.ndarray
+    counters: np.ndarray
+
+
+class Work(NamedTuple):
+    """Work buffers of the update and the transfers, each at least as long as a tile's rows or
+    columns: ``onehot`` and ``read`` (float64), ``counts`` (int64), ``row_words`` and ``col_words``
+    (uint64 pulse-train bit words)."""
+
+    onehot: np.ndarray
+    read: np.ndarray
+    counts: np.ndarray
+    row_words: np.ndarray
+    col_words: np.ndarray
+
+
+RECORDS = {"dev": Device, "io": ReadOut, "alg": Algorithm}
+"""The settings records of the wrappers' arguments."""
+
+
+def as_record(kind, values):
+    """`values` (a record of that kind, a mapping of its fields or a sequence in their order) as the
+    record named by `kind` ("dev", "io" or "alg") with float fields; raises ValueError naming `kind`
+    when the number of values is wrong or one is not finite."""
+    cls = RECORDS[kind]
+    if isinstance(values, dict):
+        missing = set(cls._fields) - set(values)
+        if missing or len(values) != len(cls._fields):
+            raise ValueError(f"{kind} must hold the fields {cls._fields}; got {sorted(values)}")
+        values = [values[f] for f in cls._fields]
+    try:
+        floats = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ValueError(f"{kind} must hold {len(cls._fields)} finite numbers {cls._fields}") from None
+    if len(floats) != len(cls._fields) or not all(np.isfinite(floats)):
+        raise ValueError(f"{kind} must hold {len(cls._fields)} finite values {cls._fields}")
+    return cls(*floats)
+
+
 # ----------------------------------------------------------------------------- counters
 
 @njit(**_EXACT_INLINE_JIT)
@@ -138,8 +250,8 @@ def _quantize(v, levels):
 @njit(**_EXACT_JIT)
 def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
     """``out = W^T x`` (or ``W x`` when `transposed`) through the read-out (module docstring); `Wn`
-    the write-noise offsets added to the stored weights."""
-    read_noise, dac, adc, bound = io[0], io[1], io[2], io[3]
+    the write-noise offsets added to the stored weights; `io` a `ReadOut`."""
+    read_noise, dac, adc, bound = io.read_noise, io.dac_levels, io.adc_levels, io.out_bound
     xm = 0.0
     for i in range(x.size):
         xm = max(xm, abs(x[i]))
@@ -173,8 +285,8 @@ def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
 @njit(**_EXACT_JIT)
 def _pulses(w, n, up, step, hi, lo, dev, key_pulse, base):
     """`w` after `n` pulses up or down of a device whose step in that direction is `step` and whose
-    bounds are ``hi`` and ``-lo`` (module docstring)."""
-    slope, c2c = dev[1], dev[2]
+    bounds are ``hi`` and ``-lo`` (module docstring); `dev` a `Device`."""
+    slope, c2c = dev.slope, dev.c2c
     for k in range(n):
         z = rng.normal(key_pulse, base + np.uint64(k)) if c2c != 0.0 else 0.0
         if up:
@@ -192,7 +304,7 @@ def _device_response(steps, dev, up_pulses, key_pulse, key_write):
     ``m (2 up_pulses) + k``."""
     n = 2 * up_pulses
     out = np.empty((steps.shape[1], n + 1))
-    wn_std = dev[3] * dev[0]
+    wn_std = dev.write_noise * dev.dw_min
     for m in range(steps.shape[1]):
         w = -steps[3, m]
         out[m, 0] = w
@@ -212,28 +324,29 @@ def device_response(steps, dev, up_pulses, key_pulse=0, key_write=0):
     pulse) after k pulses, up from the device's lower bound for `up_pulses` pulses, then down as
     many, for a device whose up and down steps are ``steps[0, m]`` and ``steps[1, m]`` and whose
     bounds are ``steps[2, m]`` and ``-steps[3, m]`` (rows 2 and 3 left out: bounds +-1; a column
-    of 2 or 4 scalars: one device). `dev` holds `DEVICE_FIELDS`; the keys are `kernels.rng` stream
+    of 2 or 4 scalars: one device). `dev` a `Device` (or its `DEVICE_FIELDS` in order); the keys are `kernels.rng` stream
     keys (uint64) for the cycle-to-cycle draws and the write noise."""
     steps = np.asarray(steps, dtype=np.float64)
     steps = steps.reshape(-1, 1) if steps.shape in ((2,), (4,)) else steps
     if steps.ndim == 2 and steps.shape[0] == 2:
         steps = np.vstack([steps, np.ones_like(steps)])
     steps = np.ascontiguousarray(steps)
-    dev = np.ascontiguousarray(dev, dtype=np.float64)
+    dev = as_record("dev", dev)
     if steps.ndim != 2 or steps.shape[0] != 4 or steps.shape[1] == 0 or not np.all(np.isfinite(steps)) \
             or np.any(steps <= 0.0):
         raise ValueError(f"steps must hold positive (up, down[, upper bound, lower bound magnitude]) values, shape "
                          f"(2 or 4, devices); got shape {steps.shape}")
-    if dev.shape != (len(DEVICE_FIELDS),) or not np.all(np.isfinite(dev)):
-        raise ValueError(f"dev must hold {len(DEVICE_FIELDS)} finite values {DEVICE_FIELDS}")
     if isinstance(up_pulses, bool) or not isinstance(up_pulses, (int, np.integer)) or not 1 <= up_pulses <= 10**6:
         raise ValueError(f"up_pulses must be an integer in [1, 1e6], got {up_pulses!r}")
     return _device_response(steps, dev, np.int64(up_pulses), np.uint64(key_pulse), np.uint64(key_write))
 
 
 @njit(**_EXACT_JIT)
-def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words, col_words):
-    """``W -= lr x d^T`` by stochastic pulse trains (module docstring); returns the pulse count."""
+def _pulse_update(T, x, d, lr, dev, bl, keys, t, layer, tile, work):
+    """``W -= lr x d^T`` on the `Tile` `T` by stochastic pulse trains (module docstring), the trains'
+    bit words in `work`; returns the pulse count."""
+    W, Wn, Dw = T.w, T.noise, T.steps
+    row_words, col_words = work.row_words, work.col_words
     xm, dm = 0.0, 0.0
     for i in range(x.size):
         xm = max(xm, abs(x[i]))
@@ -241,7 +354,7 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
         dm = max(dm, abs(d[j]))
     if xm == 0.0 or dm == 0.0:
         return 0
-    scale = lr / (bl * dev[0])
+    scale = lr / (bl * dev.dw_min)
     cx = np.sqrt(scale * dm / xm)
     cd = np.sqrt(scale * xm / dm)
     for i in range(x.size):
@@ -249,7 +362,7 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
     for j in range(d.size):
         col_words[j] = _train_word(keys[K_COL], _line(t, layer, tile, j), cd * abs(d[j]), bl)
     total = 0
-    wn_std = dev[3] * dev[0]
+    wn_std = dev.write_noise * dev.dw_min
     for i in range(x.size):
         if row_words[i] == 0:
             continue
@@ -268,11 +381,12 @@ def _pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile, row_words,
 
 
 @njit(**_EXACT_JIT)
-def _pulse_row(W, Wn, Dw, k, counts, dev, keys, t, layer):
-    """Send row k of tile C its `counts` (signed, at most `MAX_TRANSFER_PULSES` in size: the
-    wrappers bound ``max_steps``) pulses; returns the pulse count."""
+def _pulse_row(T, k, counts, dev, keys, t, layer):
+    """Send row k of the `Tile` `T` (a layer's C) its `counts` (signed, at most
+    `MAX_TRANSFER_PULSES` in size: the wrappers bound ``max_steps``) pulses; returns the pulse count."""
+    W, Wn, Dw = T.w, T.noise, T.steps
     total = 0
-    wn_std = dev[3] * dev[0]
+    wn_std = dev.write_noise * dev.dw_min
     for j in range(counts.size):
         n = counts[j]
         if n == 0:
@@ -308,30 +422,29 @@ def _agad_period(chop_p):
 
 
 @njit(**_EXACT_JIT)
-def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, alg, keys, t,
-              onehot, read, counts, row_words, col_words):
-    """One transfer of the next row k of a layer's fast tile A (``state[layer]``, advanced here;
-    ``state[3 + layer]`` counts completed passes over the rows) into its weight tile C (module
+def _transfer(L, state, layer, algo, dev, io, alg, keys, t, work):
+    """One transfer of the next row k of the fast tile A of `Layer` `L` (``state[layer]``, advanced
+    here; ``state[3 + layer]`` counts completed passes over the rows) into its weight tile C (module
     docstring): TTv1's pulse-train update ``C[k] += lr_h A[k]``, or the TTv2 variants' buffer H and
-    its pulses, with the choppers' flips. `onehot`, `read`, `counts`, `row_words`, `col_words` are
-    work buffers at least as long as the tile's rows or columns. Returns (pulses, pulses held back
-    by ``max_steps``)."""
-    rows, m = A.shape
+    its pulses, with the choppers' flips. `work` holds the `Work` buffers. Returns (pulses, pulses
+    held back by ``max_steps``)."""
+    H, R, P, S, chop = L.H, L.R, L.P, L.S, L.chop
+    onehot, read, counts = work.onehot, work.read, work.counts
+    rows, m = L.A.w.shape
     k = state[layer]
     state[layer] = (k + 1) % rows
     passes = state[3 + layer]
     if k == rows - 1:
         state[3 + layer] += 1
-    lr_h, chop_p, bl = alg[1], alg[3], np.int64(alg[4])
-    momentum, forget, max_steps, tail = alg[5], alg[6] != 0.0, alg[7], alg[8]
+    lr_h, chop_p, bl = alg.lr_h, alg.chopper_p, np.int64(alg.bl)
+    momentum, forget, max_steps, tail = alg.momentum, alg.forget_buffer != 0.0, alg.max_steps, alg.tail_weightening
     onehot[:] = 0.0
     onehot[k] = 1.0
-    _read(A, An, onehot[:rows], read[:m], False, io, keys[K_XFER], t, layer, 0)
+    _read(L.A.w, L.A.noise, onehot[:rows], read[:m], False, io, keys[K_XFER], t, layer, 0)
     if algo == TTV1:
         for j in range(m):
             read[j] = -read[j]
-        return _pulse_update(C, Cn, D, onehot[:rows], read[:m], lr_h, dev, bl, keys, t, layer, 1,
-                             row_words, col_words), 0.0
+        return _pulse_update(L.C, onehot[:rows], read[:m], lr_h, dev, bl, keys, t, layer, 1, work), 0.0
     period = _agad_period(chop_p)
     switched = algo == AGAD and passes > 0 and passes % period == 0   # flipped after its last read
     tail_m = min(tail / period, 1.0)
@@ -343,7 +456,7 @@ def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, al
             ref = P[k, j]
         else:
             ref = R[k, j]
-        h = H[k, j] + lr_h * chop[k] * (read[j] - ref) / dev[0]
+        h = H[k, j] + lr_h * chop[k] * (read[j] - ref) / dev.dw_min
         n = 0.0
         if abs(h) >= 1.0:
             whole = np.trunc(h)
@@ -358,7 +471,7 @@ def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, al
         capped = 0.0
         for j in range(m):
             counts[j] = 0
-    pulses = _pulse_row(C, Cn, D, k, counts[:m], dev, keys, t, layer)
+    pulses = _pulse_row(L.C, k, counts[:m], dev, keys, t, layer)
     if algo >= CTTV2:
         S[k, m] += 1.0    # reads of row k since its last flip (last column of S)
         if algo == CTTV2:
@@ -374,19 +487,20 @@ def _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, layer, algo, dev, io, al
 # ----------------------------------------------------------------------------- network
 
 @njit(**_EXACT_JIT)
-def _forward(x, C0, Cn0, C1, Cn1, scales, io, key, t, a0, z1, a1, z2, p):
-    """Logits into z2 and softmax into p; returns nothing (buffers hold the activations)."""
+def _forward(x, C0, C1, scales, io, key, t, a0, z1, a1, z2, p):
+    """Logits into z2 and softmax into p through the weight `Tile`s C0 and C1; returns nothing
+    (buffers hold the activations)."""
     n_in = x.size
     for i in range(n_in):
         a0[i] = x[i]
     a0[n_in] = 1.0
-    _read(C0, Cn0, a0, z1, False, io, key, t, 0, 0)
+    _read(C0.w, C0.noise, a0, z1, False, io, key, t, 0, 0)
     nh = z1.size
     for j in range(nh):
         z1[j] *= scales[0]
         a1[j] = max(z1[j], 0.0)
     a1[nh] = 1.0
-    _read(C1, Cn1, a1, z2, False, io, key, t, 1, 0)
+    _read(C1.w, C1.noise, a1, z2, False, io, key, t, 1, 0)
     zmax = -np.inf
     for j in range(z2.size):
         z2[j] *= scales[1]
@@ -400,24 +514,24 @@ def _forward(x, C0, Cn0, C1, Cn1, scales, io, key, t, a0, z1, a1, z2, p):
 
 
 @njit(**_EXACT_JIT)
-def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0, E0, A1, An1, E1,
-                   H0, H1, R0, R1, P0, P1, S0, S1, chop0, chop1, state, scales, dev, io, alg, keys):
-    """Train on samples ``X[order]`` (global sample numbers from t0); C/A tiles with write-noise
-    offsets (Cn, An) and device steps (D for C, E for A; (2, rows, cols): up, down); H buffers, R
-    references, P AGAD references with S their running means (last column: reads since the last
-    flip); chopper signs; `state` int64 `N_COUNTERS` updated in place.
+def _train_samples(X, labels, order, t0, algo, net, dev, io, alg, keys):
+    """Train the `Network` `net` on samples ``X[order]`` (global sample numbers from t0): per layer,
+    C/A tiles with write-noise offsets and device steps, H buffers, R references, P AGAD references
+    with S their running means (last column: reads since the last flip), chopper signs; the
+    counters (int64 `N_COUNTERS`) updated in place. `dev`, `io`, `alg`: the `Device`, `ReadOut`
+    and `Algorithm` records.
 
     Returns float64 `RESULT_FIELDS`."""
-    n_in, nh, n_out = X.shape[1], C0.shape[1], C1.shape[1]
+    L0, L1, scales, state = net.layer0, net.layer1, net.scales, net.counters
+    C0, C1, A0, A1 = L0.C, L1.C, L0.A, L1.A
+    chop0, chop1 = L0.chop, L1.chop
+    n_in, nh, n_out = X.shape[1], C0.w.shape[1], C1.w.shape[1]
     a0, z1, a1 = np.empty(n_in + 1), np.empty(nh), np.empty(nh + 1)
     z2, p, d2 = np.empty(n_out), np.empty(n_out), np.empty(n_out)
     dh_full, dh = np.empty(nh + 1), np.empty(nh)
-    row_words = np.empty(max(n_in + 1, nh + 1), dtype=np.uint64)
-    col_words = np.empty(max(nh, n_out, n_in + 1), dtype=np.uint64)
-    read = np.empty(max(nh, n_out))
-    counts = np.empty(max(nh, n_out), dtype=np.int64)
-    onehot = np.zeros(max(n_in + 1, nh + 1))
-    lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
+    work = Work(np.zeros(max(n_in + 1, nh + 1)), np.empty(max(nh, n_out)), np.empty(max(nh, n_out), dtype=np.int64),
+                np.empty(max(n_in + 1, nh + 1), dtype=np.uint64), np.empty(max(nh, n_out, n_in + 1), dtype=np.uint64))
+    lr, every, bl = alg.lr, np.int64(alg.transfer_every), np.int64(alg.bl)
     loss, correct, pulses, transfers, capped = 0.0, 0.0, 0.0, 0.0, 0.0
     analog = algo != FLOAT
     tt = algo >= TTV1
@@ -425,7 +539,7 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
         t = t0 + s
         x = X[order[s]]
         y = labels[order[s]]
-        _forward(x, C0, Cn0, C1, Cn1, scales, io, keys[K_FWD], t, a0, z1, a1, z2, p)
+        _forward(x, C0, C1, scales, io, keys[K_FWD], t, a0, z1, a1, z2, p)
         loss -= np.log(max(p[y], 1e-300))
         best = 0
         for j in range(n_out):
@@ -435,49 +549,49 @@ def _train_samples(X, labels, order, t0, algo, C0, Cn0, D0, C1, Cn1, D1, A0, An0
         for j in range(n_out):
             d2[j] = p[j] - (1.0 if j == y else 0.0)
         # backward through the transposed weight tile of layer 1 (C holds the weights in every algorithm)
-        _read(C1, Cn1, d2, dh_full, True, io, keys[K_BWD], t, 1, 0)
+        _read(C1.w, C1.noise, d2, dh_full, True, io, keys[K_BWD], t, 1, 0)
         for j in range(nh):
             dh[j] = dh_full[j] * scales[1] if z1[j] > 0.0 else 0.0
         if not analog:
+            W0, W1 = C0.w, C1.w
             for i in range(n_in + 1):
                 for j in range(nh):
-                    C0[i, j] -= lr / scales[0] * a0[i] * dh[j]
+                    W0[i, j] -= lr / scales[0] * a0[i] * dh[j]
             for i in range(nh + 1):
                 for j in range(n_out):
-                    C1[i, j] -= lr / scales[1] * a1[i] * d2[j]
+                    W1[i, j] -= lr / scales[1] * a1[i] * d2[j]
             continue
         if not tt:
-            pulses += _pulse_update(C0, Cn0, D0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 1, row_words, col_words)
-            pulses += _pulse_update(C1, Cn1, D1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 1, row_words, col_words)
+            pulses += _pulse_update(C0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 1, work)
+            pulses += _pulse_update(C1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 1, work)
             continue
         if algo >= CTTV2:       # chopped input rows into A
             for i in range(n_in + 1):
                 a0[i] *= chop0[i]
             for i in range(nh + 1):
                 a1[i] *= chop1[i]
-        pulses += _pulse_update(A0, An0, E0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 0, row_words, col_words)
-        pulses += _pulse_update(A1, An1, E1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 0, row_words, col_words)
+        pulses += _pulse_update(A0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 0, work)
+        pulses += _pulse_update(A1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 0, work)
         if not _transfer_due(state, every):
             continue
         transfers += 1
-        p0, c0 = _transfer(A0, An0, C0, Cn0, D0, H0, R0, P0, S0, chop0, state, 0, algo, dev, io, alg, keys, t,
-                           onehot, read, counts, row_words, col_words)
-        p1, c1 = _transfer(A1, An1, C1, Cn1, D1, H1, R1, P1, S1, chop1, state, 1, algo, dev, io, alg, keys, t,
-                           onehot, read, counts, row_words, col_words)
+        p0, c0 = _transfer(L0, state, 0, algo, dev, io, alg, keys, t, work)
+        p1, c1 = _transfer(L1, state, 1, algo, dev, io, alg, keys, t, work)
         pulses += p0 + p1
         capped += c0 + c1
     return np.array([loss, correct, pulses, transfers, capped])
 
 
 @njit(**_EXACT_JIT)
-def _evaluate(X, labels, C0, Cn0, C1, Cn1, scales, io, key, t):
-    """[sum of losses, correct predictions] over the rows of X (read-out noise of counter `t`)."""
-    n_in, nh, n_out = X.shape[1], C0.shape[1], C1.shape[1]
+def _evaluate(X, labels, C0, C1, scales, io, key, t):
+    """[sum of losses, correct predictions] over the rows of X through the weight `Tile`s C0 and C1
+    (read-out noise of counter `t`)."""
+    n_in, nh, n_out = X.shape[1], C0.w.shape[1], C1.w.shape[1]
     a0, z1, a1 = np.empty(n_in + 1), np.empty(nh), np.empty(nh + 1)
     z2, p = np.empty(n_out), np.empty(n_out)
     loss, correct = 0.0, 0.0
     for s in range(X.shape[0]):
-        _forward(X[s], C0, Cn0, C1, Cn1, scales, io, key, t + s, a0, z1, a1, z2, p)
+        _forward(X[s], C0, C1, scales, io, key, t + s, a0, z1, a1, z2, p)
         loss -= np.log(max(p[labels[s]], 1e-300))
         best = 0
         for j in range(n_out):
@@ -490,55 +604,56 @@ def _evaluate(X, labels, C0, Cn0, C1, Cn1, scales, io, key, t):
 # ----------------------------------------------------------------------------- one linear tile
 
 @njit(**_EXACT_JIT)
-def _train_linear(X, Y, order, t0, algo, C, Cn, D, A, An, E, H, R, P, S, chop, state, dev, io, alg, keys):
+def _train_linear(X, Y, order, t0, algo, L, state, dev, io, alg, keys):
     """Train one tile as the linear map ``y = W^T x`` (the correlation task of physics reference
     section 6) on the samples ``X[order]`` with targets ``Y[order]``: the output is read through the
     read-out, the error ``d = y - target`` is formed digitally (loss ``|d|^2 / 2``), and the update
     ``-lr x d^T`` goes to the tile as `_train_samples` sends it to a layer (layer 0; no bias row, no
-    digital scale), with the same transfers. `state` int64 `N_COUNTERS` (layer 0's entries) updated
-    in place. Returns float64 `RESULT_FIELDS` (correct predictions 0)."""
-    n_in, n_out = C.shape
+    digital scale), with the same transfers. `L` the tile's `Layer`; `state` int64 `N_COUNTERS` (layer
+    0's entries) updated in place; `dev`, `io`, `alg` as for `_train_samples`. Returns float64
+    `RESULT_FIELDS` (correct predictions 0)."""
+    C, chop = L.C, L.chop
+    n_in, n_out = C.w.shape
     y, d, xc = np.empty(n_out), np.empty(n_out), np.empty(n_in)
-    row_words = np.empty(n_in, dtype=np.uint64)
-    col_words = np.empty(n_out, dtype=np.uint64)
-    read, counts, onehot = np.empty(n_out), np.empty(n_out, dtype=np.int64), np.zeros(n_in)
-    lr, every, bl = alg[0], np.int64(alg[2]), np.int64(alg[4])
+    work = Work(np.zeros(n_in), np.empty(n_out), np.empty(n_out, dtype=np.int64), np.empty(n_in, dtype=np.uint64),
+                np.empty(n_out, dtype=np.uint64))
+    lr, every, bl = alg.lr, np.int64(alg.transfer_every), np.int64(alg.bl)
     loss, pulses, transfers, capped = 0.0, 0.0, 0.0, 0.0
     for s in range(order.size):
         t = t0 + s
         x = X[order[s]]
-        _read(C, Cn, x, y, False, io, keys[K_FWD], t, 0, 0)
+        _read(C.w, C.noise, x, y, False, io, keys[K_FWD], t, 0, 0)
         for j in range(n_out):
             d[j] = y[j] - Y[order[s], j]
             loss += 0.5 * d[j] * d[j]
         if algo == FLOAT:
+            W = C.w
             for i in range(n_in):
                 for j in range(n_out):
-                    C[i, j] -= lr * x[i] * d[j]
+                    W[i, j] -= lr * x[i] * d[j]
             continue
         if algo == SGD:
-            pulses += _pulse_update(C, Cn, D, x, d, lr, dev, bl, keys, t, 0, 1, row_words, col_words)
+            pulses += _pulse_update(C, x, d, lr, dev, bl, keys, t, 0, 1, work)
             continue
         for i in range(n_in):
             xc[i] = x[i] * chop[i] if algo >= CTTV2 else x[i]
-        pulses += _pulse_update(A, An, E, xc, d, lr, dev, bl, keys, t, 0, 0, row_words, col_words)
+        pulses += _pulse_update(L.A, xc, d, lr, dev, bl, keys, t, 0, 0, work)
         if not _transfer_due(state, every):
             continue
         transfers += 1
-        p, c = _transfer(A, An, C, Cn, D, H, R, P, S, chop, state, 0, algo, dev, io, alg, keys, t,
-                         onehot, read, counts, row_words, col_words)
+        p, c = _transfer(L, state, 0, algo, dev, io, alg, keys, t, work)
         pulses += p
         capped += c
     return np.array([loss, 0.0, pulses, transfers, capped])
 
 
 @njit(**_EXACT_JIT)
-def _evaluate_linear(X, Y, C, Cn, io, key, t):
-    """Sum over the rows of X of ``|y - Y|^2 / 2``, y read from the tile through the read-out."""
-    y = np.empty(C.shape[1])
+def _evaluate_linear(X, Y, C, io, key, t):
+    """Sum over the rows of X of ``|y - Y|^2 / 2``, y read from the `Tile` C through the read-out."""
+    y = np.empty(C.w.shape[1])
     loss = 0.0
     for s in range(X.shape[0]):
-        _read(C, Cn, X[s], y, False, io, key, t + s, 0, 0)
+        _read(C.w, C.noise, X[s], y, False, io, key, t + s, 0, 0)
         for j in range(y.size):
             loss += 0.5 * (y[j] - Y[s, j]) ** 2
     return loss
@@ -567,15 +682,19 @@ class TileState:
         out.counters = self.counters.copy()
         return out
 
-    def args(self):
-        """The kernel's array arguments, in its order."""
-        C, Cn, D, A, An, E, H, R, P, S, chop = (getattr(self, n) for n in self.NAMES)
-        return (C[0], Cn[0], D[0], C[1], Cn[1], D[1], A[0], An[0], E[0], A[1], An[1], E[1],
-                H[0], H[1], R[0], R[1], P[0], P[1], S[0], S[1], chop[0], chop[1], self.counters)
+    def tile(self, name, layer):
+        """Tile "C" or "A" of `layer` as a `Tile` record (views of the state's arrays)."""
+        noise, steps = {"C": ("Cn", "D"), "A": ("An", "E")}[name]
+        return Tile(getattr(self, name)[layer], getattr(self, noise)[layer], getattr(self, steps)[layer])
 
-    def layer_args(self, layer):
-        """The arrays of one layer in the order of `_train_linear`'s arguments."""
-        return tuple(getattr(self, n)[layer] for n in self.NAMES)
+    def layer(self, layer):
+        """The arrays of `layer` as a `Layer` record (views of the state's arrays)."""
+        return Layer(self.tile("C", layer), self.tile("A", layer),
+                     *(getattr(self, n)[layer] for n in ("H", "R", "P", "S", "chop")))
+
+    def network(self, scales):
+        """The two layers, `scales` and the counters as the `Network` record `_train_samples` takes."""
+        return Network(self.layer(0), self.layer(1), scales, self.counters)
 
 
 def make_keys(seed):
@@ -619,12 +738,11 @@ def _check_run(X, labels, order, algorithm, scales, dev, io, alg):
         raise ValueError(f"order must index the rows of X (0 to {X.shape[0] - 1})")
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
-    arrays = [np.ascontiguousarray(v, dtype=np.float64) for v in (scales, dev, io, alg)]
-    for a, n, name in zip(arrays, (2, len(DEVICE_FIELDS), len(IO_FIELDS), len(ALGO_FIELDS)),
-                          ("scales", "dev", "io", "alg")):
-        if a.shape != (n,) or not np.all(np.isfinite(a)):
-            raise ValueError(f"{name} must hold {n} finite values")
-    return (X, labels, order, ALGORITHMS.index(algorithm), *arrays)
+    scales = np.ascontiguousarray(scales, dtype=np.float64)
+    if scales.shape != (2,) or not np.all(np.isfinite(scales)):
+        raise ValueError("scales must hold 2 finite values")
+    return (X, labels, order, ALGORITHMS.index(algorithm), scales, as_record("dev", dev), as_record("io", io),
+            as_record("alg", alg))
 
 
 def _check_training(state, alg):
@@ -634,11 +752,12 @@ def _check_training(state, alg):
 
 def train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
     """Train `state` (a `TileState`, changed in place) on the samples ``X[order]`` numbered from
-    `t0`; `scales` the two layers' digital scales, `dev` `DEVICE_FIELDS`, `io` `IO_FIELDS`, `alg`
-    `ALGO_FIELDS`, `keys` from `make_keys`. Returns `RESULT_FIELDS`."""
+    `t0`; `scales` the two layers' digital scales, `dev` a `Device`, `io` a `ReadOut`, `alg` an
+    `Algorithm` (each record, or its fields in order: `as_record`), `keys` from `make_keys`. Returns
+    `RESULT_FIELDS`."""
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
     _check_training(state, alg)
-    return _train_samples(X, labels, order, np.int64(t0), algo, *state.args(), scales, dev, io, alg, keys)
+    return _train_samples(X, labels, order, np.int64(t0), algo, state.network(scales), dev, io, alg, keys)
 
 
 def evaluate(state, X, labels, scales, io, keys, t):
@@ -646,7 +765,7 @@ def evaluate(state, X, labels, scales, io, keys, t):
     (evaluation key, counters from `t`)."""
     X, labels, _, _, scales, _, io, _ = _check_run(X, labels, np.zeros(0), ALGORITHMS[0], scales,
                                                    np.zeros(len(DEVICE_FIELDS)), io, np.zeros(len(ALGO_FIELDS)))
-    return _evaluate(X, labels, state.C[0], state.Cn[0], state.C[1], state.Cn[1], scales, io, keys[K_EVAL], np.int64(t))
+    return _evaluate(X, labels, state.tile("C", 0), state.tile("C", 1), scales, io, keys[K_EVAL], np.int64(t))
 
 
 def _check_linear(state, X, Y, order, algorithm, dev, io, alg):
@@ -670,7 +789,7 @@ def train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
     (losses ``|y - target|^2 / 2``, correct 0)."""
     X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
     _check_training(state, alg)
-    return _train_linear(X, Y, order, np.int64(t0), algo, *state.layer_args(0), state.counters, dev, io, alg, keys)
+    return _train_linear(X, Y, order, np.int64(t0), algo, state.layer(0), state.counters, dev, io, alg, keys)
 
 
 def evaluate_linear(state, X, Y, io, keys, t):
@@ -678,7 +797,7 @@ def evaluate_linear(state, X, Y, io, keys, t):
     read-out (evaluation key, counters from `t`)."""
     X, Y, _, _, _, io, _ = _check_linear(state, X, Y, np.zeros(0), ALGORITHMS[0], np.zeros(len(DEVICE_FIELDS)),
                                          io, np.zeros(len(ALGO_FIELDS)))
-    return _evaluate_linear(X, Y, state.C[0], state.Cn[0], io, keys[K_EVAL], np.int64(t))
+    return _evaluate_linear(X, Y, state.tile("C", 0), io, keys[K_EVAL], np.int64(t))
 
 
 # ----------------------------------------------------------------------------- NumPy twin
@@ -706,7 +825,7 @@ def _np_quantize(v, levels):
 
 
 def _np_read(W, Wn, x, transposed, io, key, t, layer, tile):
-    read_noise, dac, adc, bound = io
+    read_noise, dac, adc, bound = io.read_noise, io.dac_levels, io.adc_levels, io.out_bound
     xm = np.abs(x).max(initial=0.0)
     m = W.shape[0] if transposed else W.shape[1]
     if xm == 0.0:
@@ -724,8 +843,8 @@ def _np_read(W, Wn, x, transposed, io, key, t, layer, tile):
 
 def _np_pulses(w, n, up, step, hi, lo, dev, key, base):
     """Vectorized `_pulses` over devices (n, up, step, hi, lo, base arrays; `step` each device's
-    step in its direction, ``hi`` and ``-lo`` its bounds)."""
-    slope, c2c = dev[1], dev[2]
+    step in its direction, ``hi`` and ``-lo`` its bounds; `dev` a `Device`)."""
+    slope, c2c = dev.slope, dev.c2c
     w = w.copy()
     for k in range(int(n.max(initial=0))):
         act = n > k
@@ -748,7 +867,7 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
     xm, dm = np.abs(x).max(initial=0.0), np.abs(d).max(initial=0.0)
     if xm == 0.0 or dm == 0.0:
         return 0
-    scale = lr / (bl * dev[0])
+    scale = lr / (bl * dev.dw_min)
     cx, cd = np.sqrt(scale * dm / xm), np.sqrt(scale * xm / dm)
     rows = _np_words(keys[K_ROW], _np_line(t, layer, tile, np.arange(x.size)), cx * np.abs(x), bl)
     cols = _np_words(keys[K_COL], _np_line(t, layer, tile, np.arange(d.size)), cd * np.abs(d), bl)
@@ -760,8 +879,8 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
     up = (x[i] > 0.0) != (d[j] > 0.0)
     W[i, j] = _np_pulses(W[i, j], n[i, j], up, np.where(up, Dw[0, i, j], Dw[1, i, j]), Dw[2, i, j], Dw[3, i, j],
                          dev, keys[K_PULSE], base)
-    if dev[3] > 0.0:
-        Wn[i, j] = dev[3] * dev[0] * _np_normal(keys[K_WRITE], base)
+    if dev.write_noise > 0.0:
+        Wn[i, j] = dev.write_noise * dev.dw_min * _np_normal(keys[K_WRITE], base)
     return int(n.sum())
 
 
@@ -770,7 +889,7 @@ def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io,
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
     _check_training(state, alg)
     C, Cn, D, A, An, E, chop = (getattr(state, n) for n in ("C", "Cn", "D", "A", "An", "E", "chop"))
-    lr, every, bl = alg[0], int(alg[2]), int(alg[4])
+    lr, every, bl = alg.lr, int(alg.transfer_every), int(alg.bl)
     loss = correct = pulses = transfers = capped = 0.0
     for s, idx in enumerate(order):
         t = int(t0) + s
@@ -821,8 +940,8 @@ def _np_transfer_due(state, every):
 def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     """NumPy twin of `_transfer` for the next row of `layer` (advances the row counter)."""
     C, Cn, D, A, An, _, H, R, P, S, chop = (getattr(state, n)[layer] for n in TileState.NAMES)
-    lr_h, chop_p, bl = alg[1], alg[3], int(alg[4])
-    momentum, forget, max_steps, tail = alg[5], alg[6] != 0.0, alg[7], alg[8]
+    lr_h, chop_p, bl = alg.lr_h, alg.chopper_p, int(alg.bl)
+    momentum, forget, max_steps, tail = alg.momentum, alg.forget_buffer != 0.0, alg.max_steps, alg.tail_weightening
     k = int(state.counters[layer])
     rows, m = A.shape
     state.counters[layer] = (k + 1) % rows
@@ -841,7 +960,7 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
         ref = P[k]
     else:
         ref = R[k]
-    h = H[k] + lr_h * chop[k] * (read - ref) / dev[0]
+    h = H[k] + lr_h * chop[k] * (read - ref) / dev.dw_min
     over = np.abs(h) >= 1.0
     whole = np.where(over, np.trunc(h), 0.0)
     n = np.clip(whole, -max_steps, max_steps)
@@ -861,8 +980,8 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
         base = _np_cell(t, layer, 1, np.full(j.size, k), j)
         C[k, j] = _np_pulses(C[k, j], np.abs(counts[j]), up, np.where(up, D[0, k, j], D[1, k, j]), D[2, k, j],
                              D[3, k, j], dev, keys[K_PULSE], base)
-        if dev[3] > 0.0:
-            Cn[k, j] = dev[3] * dev[0] * _np_normal(keys[K_WRITE], base)
+        if dev.write_noise > 0.0:
+            Cn[k, j] = dev.write_noise * dev.dw_min * _np_normal(keys[K_WRITE], base)
         pulses += int(np.abs(counts[j]).sum())
     if algo >= CTTV2:
         S[k, m] += 1.0
@@ -881,7 +1000,7 @@ def numpy_train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
     X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
     _check_training(state, alg)
     C, Cn, D, A, An, E, chop = (getattr(state, n)[0] for n in ("C", "Cn", "D", "A", "An", "E", "chop"))
-    lr, every, bl = alg[0], int(alg[2]), int(alg[4])
+    lr, every, bl = alg.lr, int(alg.transfer_every), int(alg.bl)
     loss = pulses = transfers = capped = 0.0
     for s, idx in enumerate(order):
         t = int(t0) + s

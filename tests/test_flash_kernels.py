@@ -23,6 +23,16 @@ def u_t(temperature_K):
     return K_B * temperature_K / Q_E
 
 
+def records(kw):
+    """`kw` in the flat names of the NumPy references below, as the kernels' arguments: the cell's
+    and the ISPP schedule's fields gathered into `flash.FlashCell` and `flash.IsppSchedule`."""
+    kw = dict(kw)
+    cell = {k: kw.pop(k) for k in flash.FlashCell._fields if k in kw}
+    ispp = {k: kw.pop(k) for k in flash.IsppSchedule._fields if k in kw}
+    return {**kw, **({"cell": flash.FlashCell(**cell)} if cell else {}),
+            **({"ispp": flash.IsppSchedule(**ispp)} if ispp else {})}
+
+
 # --------------------------------------------------------------------------- references
 
 
@@ -95,7 +105,7 @@ def random_targets(n, seed, g_min=0.05, g_max=10.0):
 ])
 def test_program_matches_numpy_reference(kw):
     g = random_targets(200, 1)
-    out = flash.program(g, seed=11, **kw)
+    out = flash.program(g, seed=11, **records(kw))
     vth_ref, pulses_ref = numpy_program(g, seed=11, **kw)
     assert_array_equal(out["pulses"], pulses_ref)
     assert_allclose(out["vth"], vth_ref, rtol=1e-13, atol=0)
@@ -118,7 +128,7 @@ def test_program_defaults_match_numpy_reference():
 ])
 def test_read_matches_numpy_reference(kw):
     vth = np.random.default_rng(3).uniform(0.95, 1.25, (30, 7))
-    g = flash.read(vth, 1e4, seed=9, **kw)
+    g = flash.read(vth, 1e4, seed=9, **records(kw))
     assert g.shape == vth.shape
     assert_allclose(g, numpy_read(vth, 1e4, seed=9, **kw), rtol=1e-12, atol=0)
 
@@ -128,9 +138,9 @@ def test_read_matches_numpy_reference(kw):
 
 def test_same_seed_same_numbers():
     g = random_targets(50, 7)
-    a = flash.program(g, seed=3, **FAST)
-    b = flash.program(g, seed=3, **FAST)
-    c = flash.program(g, seed=4, **FAST)
+    a = flash.program(g, seed=3, **records(FAST))
+    b = flash.program(g, seed=3, **records(FAST))
+    c = flash.program(g, seed=4, **records(FAST))
     assert_array_equal(a["vth"], b["vth"])
     assert_array_equal(a["pulses"], b["pulses"])
     assert not np.array_equal(a["vth"], c["vth"])
@@ -149,6 +159,7 @@ def test_thermal_voltage():
 def test_conductance_and_vth_are_inverse(temperature_K):
     g = np.geomspace(0.01, 50.0, 40)
     kw = dict(temperature_K=temperature_K, kappa=0.65, i0=3e-7, v_read_gate=1.1, v_ds=0.2)
+    kw = records(kw)
     vth = flash.vth_for_conductance(g, **kw)
     assert_allclose(flash.conductance(vth, **kw), g, rtol=1e-12)
     vth_back = flash.vth_for_conductance(flash.conductance(vth, **kw), **kw)
@@ -165,7 +176,7 @@ def test_subthreshold_slope():
     vth = np.array([0.9, 1.1])
     v_gs = np.linspace(0.2, 0.9, 71)
     kappa = 0.7
-    current = flash.iv_curves(vth, v_gs, temperature_K=300.0, kappa=kappa)
+    current = flash.iv_curves(vth, v_gs, temperature_K=300.0, cell=flash.FlashCell(kappa=kappa))
     assert current.shape == (2, 71)
     # I grows by exp(kappa dV / U_T): a swing of U_T ln(10) / kappa per decade.
     swing = np.diff(v_gs) / np.diff(np.log10(current), axis=1)
@@ -207,7 +218,8 @@ def _tuned_cells(pe_cycles=0, per_level=80):
     as `FlashDevice` programs them (three-step ISPP), as ``(256, per_level)``."""
     levels = flash.level_targets(256)
     g = np.repeat(levels, per_level)
-    out = flash.program(g, seed=2024, pe_cycles=pe_cycles, medium_step=flash.MEDIUM_STEP)
+    out = flash.program(g, seed=2024, pe_cycles=pe_cycles,
+                        ispp=flash.IsppSchedule(medium_step=flash.MEDIUM_STEP))
     assert out["pulses"].max() < 3000  # every device verified
     return (flash.conductance(out["vth"]) / g - 1.0).reshape(256, per_level)
 
@@ -270,7 +282,7 @@ def test_max_pulses_reaches_the_top_level():
 def test_three_step_ispp_matches_reference_and_saves_pulses():
     levels = flash.level_targets(256)
     g = np.repeat(levels[::15], 40)
-    three = flash.program(g, seed=7, medium_step=4e-3)
+    three = flash.program(g, seed=7, ispp=flash.IsppSchedule(medium_step=4e-3))
     vth_ref, pulses_ref = numpy_program(g, seed=7, medium_step=4e-3)
     assert_array_equal(three["pulses"], pulses_ref)
     assert_allclose(three["vth"], vth_ref, rtol=0, atol=1e-12)
@@ -282,7 +294,7 @@ def test_three_step_ispp_matches_reference_and_saves_pulses():
     assert err3.std() == pytest.approx(err2.std(), rel=0.2)
     assert three["pulses"].mean() < two["pulses"].mean() / 2
     with pytest.raises(ValueError, match="medium_step must lie in"):
-        flash.program(g, seed=7, medium_step=0.012)
+        flash.program(g, seed=7, ispp=flash.IsppSchedule(medium_step=0.012))
 
 
 def test_negligible_drift():
@@ -408,17 +420,17 @@ G = np.array([1.0, 2.0])
     (lambda: flash.program(G, seed=0, program_temperature_K=450.0), "program_temperature_K"),
     (lambda: flash.program(G, seed=0, g_min=5.0, g_max=1.0), "g_max"),
     (lambda: flash.program(G, seed=0, g_min=0.0), "g_min"),
-    (lambda: flash.program(G, seed=0, kappa=1.5), "kappa"),
-    (lambda: flash.program(G, seed=0, i0=-1e-6), "i0"),
-    (lambda: flash.program(G, seed=0, v_ds=0.0), "v_ds"),
-    (lambda: flash.program(G, seed=0, fine_step=0.1), "fine_step"),
-    (lambda: flash.program(G, seed=0, coarse_step=0.0), "coarse_step"),
-    (lambda: flash.program(G, seed=0, fine_margin=-0.1), "fine_margin"),
+    (lambda: flash.program(G, seed=0, **records(dict(kappa=1.5))), "kappa"),
+    (lambda: flash.program(G, seed=0, **records(dict(i0=-1e-6))), "i0"),
+    (lambda: flash.program(G, seed=0, **records(dict(v_ds=0.0))), "v_ds"),
+    (lambda: flash.program(G, seed=0, **records(dict(fine_step=0.1))), "fine_step"),
+    (lambda: flash.program(G, seed=0, **records(dict(coarse_step=0.0))), "coarse_step"),
+    (lambda: flash.program(G, seed=0, **records(dict(fine_margin=-0.1))), "fine_margin"),
     (lambda: flash.program(G, seed=0, injection_noise=np.nan), "injection_noise"),
     (lambda: flash.program(G, seed=0, prog_noise_scale=-1.0), "prog_noise_scale"),
     (lambda: flash.program(G, seed=0, pe_cycles=-1), "pe_cycles"),
-    (lambda: flash.program(G, seed=0, max_pulses=100), "max_pulses"),
-    (lambda: flash.program(G, seed=0, max_pulses=10.0), "max_pulses"),
+    (lambda: flash.program(G, seed=0, **records(dict(max_pulses=100))), "max_pulses"),
+    (lambda: flash.program(G, seed=0, **records(dict(max_pulses=10.0))), "max_pulses"),
     (lambda: flash.program(G, seed=0, vth_erased=1.0), "vth_erased"),
     (lambda: flash.read(np.array([1.0]), -1.0, seed=0), "t"),
     (lambda: flash.read(np.array([1.0]), np.nan, seed=0), "t"),

@@ -12,7 +12,7 @@ rand = np.random.default_rng(0)
 G_PCM = rand.uniform(0.0, 25.0, N)
 G_RRAM = rand.uniform(9.0, 88.2, N)
 G_FLASH = rand.uniform(0.1, 10.0, 300)
-VTH = flash.program(G_FLASH, seed=1, fine_step=0.01, fine_margin=0.1, max_pulses=60)["vth"]
+VTH = flash.program(G_FLASH, seed=1, ispp=flash.IsppSchedule(fine_step=0.01, fine_margin=0.1, max_pulses=60))["vth"]
 NU = pcm.program(G_PCM, g_max=25.0, seed=1)[1]
 X = rand.uniform(-1.0, 1.0, (64, 300))
 TARGETS = rand.uniform(0.0, 10.0, 500)
@@ -31,8 +31,8 @@ EXAMPLES = {
     "rram.rtn_trace": lambda: rram.rtn_trace(G_RRAM[:3], np.full(3, 0.1), np.full(3, 1e-2), np.full(3, 2e-2),
                                              dt=1e-3, n_steps=500, seed=7),
     "rram.disturb": lambda: rram.read_disturb(np.zeros(N), 10**5, polarity="bipolar", v_read=0.45),
-    "flash.program": lambda: flash.program(G_FLASH, seed=8, pe_cycles=1e4, fine_step=0.01, fine_margin=0.1,
-                                           max_pulses=60),
+    "flash.program": lambda: flash.program(G_FLASH, seed=8, pe_cycles=1e4,
+                                           ispp=flash.IsppSchedule(fine_step=0.01, fine_margin=0.1, max_pulses=60)),
     "flash.read": lambda: flash.read(VTH, 100.0, seed=9),
     "flash.iv": lambda: flash.iv_curves(VTH, np.linspace(0.0, 2.0, 50)),
     "flash.disturb": lambda: flash.read_disturb(np.tile(VTH, 20), np.full(6000, 1e-3), 10**5, cells_per_bitline=64,
@@ -42,8 +42,8 @@ EXAMPLES = {
     "pulsed.to_target": lambda: pulsed.pulse_to_target(0.0, TARGETS, g_min=0.0, g_max=10.0,
                                                        dg_up=0.05, dg_down=0.05, c2c=0.3, seed=11),
     "programming.apply_pulses": lambda: programming.apply_pulses(
-        TARGETS, np.linspace(-3.0, 3.0, 500), g_min=0.0, g_max=10.0, dg_up=0.05, dg_down=0.04, c2c=0.3,
-        at_least_one=True, seed=13),
+        TARGETS, np.linspace(-3.0, 3.0, 500), programming.Response(g_min=0.0, g_max=10.0, c2c=0.3), dg_up=0.05,
+        dg_down=0.04, pulsing=programming.Pulsing(at_least_one=True), seed=13),
     "programming.verify_read": lambda: programming.verify_read(TARGETS, np.full(500, 0.1), TARGETS, tolerance=0.1,
                                                                seed=14),
     "outer_update.coincidences": lambda: outer_update.coincidences(

@@ -110,7 +110,7 @@ def test_linear_kernel_equals_its_numpy_twin(algorithm, rule):
         np.testing.assert_allclose(getattr(state, name)[0], getattr(twin, name)[0], rtol=1e-9, atol=1e-12, err_msg=name)
     np.testing.assert_array_equal(state.counters, twin.counters)
     assert tk.evaluate_linear(state, X, Y, io, keys, 3) == pytest.approx(
-        0.5 * sum(np.sum((tk._np_read(state.C[0], state.Cn[0], x, False, io, keys[tk.K_EVAL], 3 + s, 0, 0) - y) ** 2)
+        0.5 * sum(np.sum((tk._np_read(state.C[0], state.Cn[0], x, False, tk.ReadOut(*io), keys[tk.K_EVAL], 3 + s, 0, 0) - y) ** 2)
                   for s, (x, y) in enumerate(zip(X, Y))), rel=1e-9)
     if algorithm != "float SGD":
         assert out[2] > 0
@@ -138,7 +138,7 @@ def test_pulse_update_is_minus_lr_x_d_on_average():
     total = np.zeros((3, 2))
     for t in range(n):
         W = np.zeros((3, 2))
-        tk._np_pulse_update(W, np.zeros((3, 2)), _constant(dw, (3, 2)), x, d, lr, dev, bl, tk.make_keys(1), t, 0, 0)
+        tk._np_pulse_update(W, np.zeros((3, 2)), _constant(dw, (3, 2)), x, d, lr, tk.Device(*dev), bl, tk.make_keys(1), t, 0, 0)
         total += W
     scale = lr / (bl * dw)
     cx, cd = np.sqrt(scale * 0.4 / 0.9), np.sqrt(scale * 0.9 / 0.4)
@@ -163,7 +163,7 @@ def test_random_pulses_drive_each_device_to_its_own_symmetry_point(a, s):
     assert sp.std() == pytest.approx(0.1 / s, rel=0.15)
     r = np.random.default_rng(0)
     w = np.clip(a / s + r.uniform(-0.3, 0.3, n_dev), -0.95, 0.95)
-    dev = np.array([2.0 / n_states, s, 0.3, 0.0])
+    dev = tk.Device(2.0 / n_states, s, 0.3, 0.0)
     key = tk.make_keys(2)[tk.K_PULSE]
     burn = int(5 * n_states / 2 / s)
     mean = np.zeros(n_dev)
@@ -277,7 +277,7 @@ def test_random_pulses_drive_each_device_to_the_symmetry_point_its_bounds_set():
     sp = device_symmetry_points(steps, 1.0)
     r = np.random.default_rng(0)
     w = np.clip(a + r.uniform(-0.3, 0.3, n_dev), -0.95, 0.95)
-    dev = np.array([2.0 / n_states, 1.0, 0.3, 0.0])
+    dev = tk.Device(2.0 / n_states, 1.0, 0.3, 0.0)
     key = tk.make_keys(2)[tk.K_PULSE]
     burn = int(5 * n_states / 2)
     mean = np.zeros(n_dev)

@@ -26,10 +26,11 @@ def test_apply_pulses_matches_numpy_twin(gamma, modulated):
     request[::7] = 0.0
     request[::5] *= 30.0                      # long trains: fast-forwarded for gamma 0 and 1
     up, down = pulsed.device_steps(n, dg_min=0.05, asymmetry=0.1, d2d=0.3, seed=3, g_span=10.0)
-    kw = dict(g_min=0.0, g_max=10.0, dg_up=up, dg_down=down, plan_up=0.055, plan_down=0.045, gamma_up=gamma,
-              gamma_down=gamma, c2c=0.3, modulated_up=modulated, at_least_one=True, max_pulses=500, seed=5)
-    g1, n1 = programming.apply_pulses(g, request, **kw)
-    g2, n2 = programming.numpy_apply_pulses(g, request, **kw)
+    response = programming.Response(g_min=0.0, g_max=10.0, gamma_up=gamma, gamma_down=gamma, c2c=0.3)
+    kw = dict(dg_up=up, dg_down=down, plan_up=0.055, plan_down=0.045, seed=5,
+              pulsing=programming.Pulsing(modulated_up=modulated, at_least_one=True, max_pulses=500))
+    g1, n1 = programming.apply_pulses(g, request, response, **kw)
+    g2, n2 = programming.numpy_apply_pulses(g, request, response, **kw)
     np.testing.assert_array_equal(n1, n2)
     np.testing.assert_allclose(g1, g2, rtol=0, atol=1e-9)
     can_move = (request != 0.0) & (np.where(request > 0, up, down) > 0)   # d2d can zero a step
@@ -43,8 +44,9 @@ def test_apply_pulses_follows_the_request_on_average():
     rand = np.random.default_rng(1)
     g = rand.uniform(3.0, 7.0, n)
     request = rand.uniform(-0.8, 0.8, n)
-    out, _ = programming.apply_pulses(g, request, g_min=0.0, g_max=10.0, dg_up=0.02, dg_down=0.02, gamma_up=1.0,
-                                      gamma_down=1.0, c2c=0.3, seed=2)
+    out, _ = programming.apply_pulses(g, request, programming.Response(g_min=0.0, g_max=10.0, gamma_up=1.0,
+                                                                       gamma_down=1.0, c2c=0.3),
+                                      dg_up=0.02, dg_down=0.02, seed=2)
     change = out - g
     slope = np.sum(change * request) / np.sum(request * request)
     resid = change - slope * request
@@ -328,7 +330,8 @@ def test_bad_method_and_targets_raise():
     with pytest.raises(ValueError, match=naming("method")):
         ProgrammingMethod.checked("verify").__class__.checked("nope")
     with pytest.raises(ValueError, match=r"g must lie in \[0, 10\]"):
-        programming.apply_pulses([11.0], [1.0], g_min=0.0, g_max=10.0, dg_up=0.1, dg_down=0.1, seed=0)
+        programming.apply_pulses([11.0], [1.0], programming.Response(g_min=0.0, g_max=10.0), dg_up=0.1, dg_down=0.1,
+                                 seed=0)
     with pytest.raises(ValueError, match="W must"):
         xb.programming_run(np.array([np.nan]), seed=0, method="verify")
     with pytest.raises(ValueError, match=naming("n_iterations")):

@@ -482,8 +482,12 @@ class FlashDevice(Device):
         "Read disturb: cell-to-cell spread (lognormal sigma, mean 1) of each cell's disturb rate "
         "(illustrative)."))
 
+    def cell(self):
+        """This device's cell as the kernels' `kernels.flash.FlashCell` record."""
+        return flash.FlashCell(kappa=self.kappa)
+
     def _flash_kw(self):
-        return dict(kappa=self.kappa)
+        return dict(cell=self.cell())
 
     @staticmethod
     def _wear(state):
@@ -496,7 +500,7 @@ class FlashDevice(Device):
     def _program(self, targets, seed):
         out = flash.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
                             prog_noise_scale=self.prog_noise_scale, pe_cycles=self.pe_cycles,
-                            medium_step=self.ispp_medium_step, **self._flash_kw())
+                            ispp=flash.IsppSchedule(medium_step=self.ispp_medium_step), **self._flash_kw())
         z = rng.numpy_normal(seed, rng.STREAM_DISTURB, targets.size).reshape(targets.shape)
         sd = self.disturb_spread
         state = {"vth": out["vth"], "pulses": out["pulses"], "disturb": np.zeros(targets.shape),

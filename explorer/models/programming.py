@@ -272,15 +272,21 @@ class PulsePhysics:
         self.train = self.fine = (up, down, min(plan_up, span), min(plan_down, span))
         self.start = self.g_min
 
+    def response(self):
+        """This technology's pulse response as the kernels' `kernels.programming.Response` record."""
+        return programming.Response(self.g_min, self.g_max, self.gamma_up, self.gamma_down, self.c2c)
+
+    def pulsing(self, at_least_one, max_pulses):
+        """How the circuit pulses this technology, as a `kernels.programming.Pulsing` record."""
+        return programming.Pulsing(self.modulated_up, self.modulated_down, at_least_one, max_pulses)
+
     def pulse(self, g, request, seed, fine, at_least_one, plan_g=None, max_pulses=MAX_PULSES):
         """`kernels.programming.apply_pulses` with this technology's response: ``(g_new, pulses)``;
         the circuit plans from `plan_g` (default: the devices' own conductances)."""
         up, down, plan_up, plan_down = self.fine if fine else self.train
         return programming.apply_pulses(
-            g, request, g_min=self.g_min, g_max=self.g_max, dg_up=up, dg_down=down, plan_up=plan_up,
-            plan_down=plan_down, gamma_up=self.gamma_up, gamma_down=self.gamma_down, c2c=self.c2c,
-            modulated_up=self.modulated_up, modulated_down=self.modulated_down, at_least_one=at_least_one,
-            max_pulses=max_pulses, seed=seed, plan_g=plan_g)
+            g, request, self.response(), dg_up=up, dg_down=down, plan_up=plan_up, plan_down=plan_down,
+            pulsing=self.pulsing(at_least_one, max_pulses), seed=seed, plan_g=plan_g)
 
     def expected(self, belief, request, seed, fine, max_pulses=MAX_PULSES):
         """Where the programming circuit believes the devices end up (uS): the pulses `pulse` plans
@@ -288,10 +294,8 @@ class PulsePhysics:
         steps, no device-to-device or cycle-to-cycle spread)."""
         _, _, plan_up, plan_down = self.fine if fine else self.train
         g, _ = programming.apply_pulses(
-            belief, request, g_min=self.g_min, g_max=self.g_max, dg_up=plan_up, dg_down=plan_down, plan_up=plan_up,
-            plan_down=plan_down, gamma_up=self.gamma_up, gamma_down=self.gamma_down, c2c=0.0,
-            modulated_up=self.modulated_up, modulated_down=self.modulated_down, at_least_one=False,
-            max_pulses=max_pulses, seed=seed)
+            belief, request, self.response()._replace(c2c=0.0), dg_up=plan_up, dg_down=plan_down, plan_up=plan_up,
+            plan_down=plan_down, pulsing=self.pulsing(False, max_pulses), seed=seed)
         return g
 
     def state(self, old, g, pulses, drift_deviate):
@@ -301,7 +305,7 @@ class PulsePhysics:
             _, nu = pcm.program(g, g_max=dev.g_max, seed=drift_deviate, prog_noise_scale=0.0, variant=dev._variant)
             return {**old, "g_prog": g, "nu": nu}
         if self.technology == "Flash":
-            vth = flash.vth_for_conductance(np.maximum(g, 1e-9), kappa=dev.kappa)
+            vth = flash.vth_for_conductance(np.maximum(g, 1e-9), cell=dev.cell())
             return {**old, "vth": vth, "pulses": pulses}
         if self.technology == "RRAM":
             return {**old, "g_prog": g}

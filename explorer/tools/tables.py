@@ -170,7 +170,7 @@ def _flash_precision():
     from kernels.rng import derive_seed
 
     g = np.repeat(flash.level_targets(256), 80)                   # 20,480 cells over the 256 levels
-    vth = flash.program(g, seed=2024, medium_step=flash.MEDIUM_STEP)["vth"]
+    vth = flash.program(g, seed=2024, ispp=flash.IsppSchedule(medium_step=flash.MEDIUM_STEP))["vth"]
     tuning = (flash.conductance(vth) / g - 1).std()
     W = protocol_weights(128, 128, derive_seed(0, "weights"))
     X = protocol_inputs(200, 128, derive_seed(0, "inputs"))

@@ -185,10 +185,9 @@ class TrainingExplorer(OnChipTraining):
         Points every `stride` pulses; the symmetry point (the nominal device's) is None if the
         device has none inside the range."""
         n = int(pulses or min(3 * self.n_states, 30000))
-        dw_min = 2.0 / self.n_states
-        dev = np.array([dw_min, self.slope, self.c2c, self.write_noise])
-        ideal = dev.copy()
-        ideal[2:] = 0.0                               # no cycle-to-cycle spread, no write noise
+        dev = self.kernel_records()[0]
+        dw_min = dev.dw_min
+        ideal = dev._replace(c2c=0.0, write_noise=0.0)   # no cycle-to-cycle spread, no write noise
         mean = tk.device_response([dw_min * (1.0 + self.asymmetry), dw_min * (1.0 - self.asymmetry)], ideal, n)[0]
         keys = tk.make_keys(rng.derive_seed(self.seed, "training", 3))
         steps = np.vstack([device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES, self.asymmetry,

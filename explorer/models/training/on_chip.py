@@ -39,6 +39,7 @@ sent; the pulses a transfer held back are tallied (`Point.capped_pulses`).
 import dataclasses
 import math
 import threading
+from types import MappingProxyType
 
 import numpy as np
 import param
@@ -50,49 +51,118 @@ from .python_tile import CorrelationTask
 
 ALGORITHMS = tk.ALGORITHMS
 
-DEVICE_PRESETS = {
-    "constant step, 1200 states": dict(
+@dataclasses.dataclass(frozen=True)
+class DevicePreset:
+    """A training device preset: the device settings `OnChipTraining.device` sets (`DEVICE_PARAMS`),
+    the ``source`` they come from and, for a preset that restates one of aihwkit's preset devices,
+    ``aihwkit``: the (aihwkit parameter, value) pairs taken over unchanged (``dw_min`` as
+    ``n_states = 2 / dw_min``, ``dw_min_dtod`` as `d2d`, ``dw_min_std`` as `c2c`, ``up_down`` as
+    `asymmetry`, ``up_down_dtod`` as `up_down_d2d`, ``w_max_dtod``, ``w_min_dtod`` as `w_max_d2d`,
+    `w_min_d2d`, ``write_noise_std`` as `write_noise`; `AIHWKIT_FIELDS`). A field reads as
+    ``preset.name`` or ``preset["name"]``."""
+
+    n_states: int
+    asymmetry: float
+    slope: float
+    d2d: float
+    up_down_d2d: float
+    w_max_d2d: float
+    w_min_d2d: float
+    c2c: float
+    write_noise: float
+    source: str
+    aihwkit: tuple = ()
+
+    def settings(self):
+        """The `OnChipTraining` settings this preset sets."""
+        return {k: getattr(self, k) for k in DEVICE_PARAMS}
+
+    def __getitem__(self, name):
+        return getattr(self, name)
+
+
+AIHWKIT_FIELDS = {"dw_min": "n_states", "dw_min_dtod": "d2d", "dw_min_std": "c2c", "up_down": "asymmetry",
+                  "up_down_dtod": "up_down_d2d", "w_max_dtod": "w_max_d2d", "w_min_dtod": "w_min_d2d",
+                  "write_noise_std": "write_noise"}
+"""The `DevicePreset` field each aihwkit pulsed-device parameter of `DevicePreset.aihwkit` sets."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskPreset:
+    """A task preset: the learning and read-out settings `OnChipTraining.task` sets and the
+    ``source`` of their values. A field reads as ``preset.name`` or ``preset["name"]``."""
+
+    lr: float
+    lr_h: float
+    transfer_every: int
+    chopper_p: float
+    out_bound: float
+    epochs: int
+    source: str
+
+    def settings(self):
+        """The `OnChipTraining` settings this preset sets."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "source"}
+
+    def __getitem__(self, name):
+        return getattr(self, name)
+
+
+DEVICE_PRESETS = MappingProxyType({
+    "constant step, 1200 states": DevicePreset(
         n_states=1200, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.01, w_max_d2d=0.3, w_min_d2d=0.3,
         c2c=0.3, write_noise=0.0,
+        aihwkit=(("dw_min_dtod", 0.3), ("dw_min_std", 0.3), ("up_down", 0.0), ("up_down_dtod", 0.01),
+                 ("w_max_dtod", 0.3), ("w_min_dtod", 0.3), ("write_noise_std", 0.0)),
         source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (1200 "
                "states), 30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
                "(Gokmen and Vlasov, Front. Neurosci. 2016), w_max_dtod and w_min_dtod 0.3"),
-    "asymmetric soft bounds, 300 states": dict(
+    "asymmetric soft bounds, 300 states": DevicePreset(
         n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, w_max_d2d=0.0, w_min_d2d=0.0,
         c2c=0.3, write_noise=0.0,
         source="the issue's hard case: few states and an up/down bias that puts the symmetry point "
                "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
                "(illustrative, not a fit)"),
-    "ReRAM-like, 1000 states": dict(
+    "ReRAM-like, 1000 states": DevicePreset(
         n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, up_down_d2d=0.01, w_max_d2d=0.3, w_min_d2d=0.3,
         c2c=3.75, write_noise=56.0,
+        aihwkit=(("dw_min", 0.002), ("dw_min_dtod", 0.3), ("dw_min_std", 3.75), ("up_down", 0.0),
+                 ("up_down_dtod", 0.01), ("write_noise_std", 56.0)),
         source="aihwkit ReRamSBPresetDevice, a loose soft-bounds fit to Gong et al., Nat. Commun. 9, "
                "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min, "
                "up_down_dtod 0.01; the symmetry point assumed calibrated to 0; its bounds 1.25 and -0.75 "
                "spread by 0.3 (w_max_dtod 0.3 / 1.25, w_min_dtod 0.3 / 0.75) here +-1 spread by 0.3"),
-    "ECRAM-like, near linear": dict(
+    "ECRAM-like, near linear": DevicePreset(
         n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, up_down_d2d=0.01, w_max_d2d=0.05, w_min_d2d=0.05,
         c2c=0.3, write_noise=0.0,
+        aihwkit=(("dw_min", 0.002), ("dw_min_dtod", 0.1), ("dw_min_std", 0.3), ("up_down", 0.0),
+                 ("up_down_dtod", 0.01), ("w_max_dtod", 0.05), ("w_min_dtod", 0.05), ("write_noise_std", 0.0)),
         source="aihwkit EcRamPresetDevice, a linear-step fit to Tang et al., IEDM 2018: dw_min 0.002, "
                "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread, "
                "up_down_dtod 0.01, w_max_dtod and w_min_dtod 0.05 (its slopes refer to the mean bounds, "
                "here to each device's own)"),
-    "idealized, 10000 states": dict(
+    "idealized, 10000 states": DevicePreset(
         n_states=10000, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.0, w_max_d2d=0.3, w_min_d2d=0.3,
         c2c=0.3, write_noise=0.0,
+        aihwkit=(("dw_min", 0.0002), ("dw_min_dtod", 0.3), ("dw_min_std", 0.3), ("up_down", 0.0),
+                 ("up_down_dtod", 0.0), ("w_max_dtod", 0.3), ("w_min_dtod", 0.3), ("write_noise_std", 0.0)),
         source="aihwkit IdealizedPresetDevice, a ConstantStepDevice: dw_min 0.0002 on [-1, 1], "
                "up_down_dtod 0 (symmetric), w_max_dtod and w_min_dtod 0.3"),
-}
-"""Training devices: the values `OnChipTraining.device` sets, with their sources."""
+})
+"""Training devices: the values `OnChipTraining.device` sets, with their sources (read-only)."""
 
 DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
                  "write_noise")
 
 TASKS = ("digits MLP", "5 x 5 correlation")
-TASK_PRESETS = {
-    "digits MLP": dict(lr=0.03, lr_h=0.01, transfer_every=1, chopper_p=0.05, out_bound=12.0, epochs=10),
-    "5 x 5 correlation": dict(lr=0.5, lr_h=0.005, transfer_every=1, chopper_p=0.02, out_bound=4.0, epochs=4),
-}
+TASK_PRESETS = MappingProxyType({
+    "digits MLP": TaskPreset(lr=0.03, lr_h=0.01, transfer_every=1, chopper_p=0.05, out_bound=12.0, epochs=10,
+                             source="this project's choice for the 64-32-10 digits network (illustrative, "
+                                    "not a fit): the defaults of the README's figures"),
+    "5 x 5 correlation": TaskPreset(lr=0.5, lr_h=0.005, transfer_every=1, chopper_p=0.02, out_bound=4.0, epochs=4,
+                                    source="this project's choice for the correlation task of physics "
+                                           "reference section 6 (illustrative, not a fit)"),
+})
 """The values `OnChipTraining.task` sets. Digits: the defaults the README's figures use. 5 x 5: a fast
 A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC range of 4
 for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
@@ -209,9 +279,10 @@ class OnChipTraining(param.Parameterized):
 
     def __init__(self, **params):
         preset = DEVICE_PRESETS[params.get("device", self.param.device.default)]
-        task = TASK_PRESETS.get(params.get("task", self.param.task.default), {})   # unknown: Param names it
-        super().__init__(**{**{k: preset[k] for k in DEVICE_PARAMS}, **task, **params})   # given values win
-        preset_keys = {k for p in TASK_PRESETS.values() for k in p}
+        task = TASK_PRESETS.get(params.get("task", self.param.task.default))   # unknown: Param names it
+        task = task.settings() if task else {}
+        super().__init__(**{**preset.settings(), **task, **params})   # given values win
+        preset_keys = {k for p in TASK_PRESETS.values() for k in p.settings()}
         self.param.watch(self._apply_presets, ["device", "task", *DEVICE_PARAMS, *sorted(preset_keys)])
 
     def _apply_presets(self, *events):
@@ -220,9 +291,9 @@ class OnChipTraining(param.Parameterized):
         given = {e.name for e in events}
         values = {}
         if "device" in given:
-            values.update((k, DEVICE_PRESETS[self.device][k]) for k in DEVICE_PARAMS)
+            values.update(DEVICE_PRESETS[self.device].settings())
         if "task" in given:
-            values.update(TASK_PRESETS[self.task])
+            values.update(TASK_PRESETS[self.task].settings())
         values = {k: v for k, v in values.items() if k not in given}
         if values:
             self.param.update(**values)
@@ -242,6 +313,10 @@ class OnChipTraining(param.Parameterized):
         """The settings as a plain dict (what a run is a pure function of)."""
         return {k: getattr(self, k) for k in OnChipTraining.param if k != "name"}
 
+    def kernel_records(self):
+        """These settings as the kernels' records (`kernel_records`)."""
+        return kernel_records(self.snapshot())
+
     def run(self, digits=None):
         """A fresh run of these settings: an `OnChipRun` (digits MLP) or a `CorrelationRun` (5 x 5)."""
         self.check()
@@ -254,6 +329,25 @@ class OnChipTraining(param.Parameterized):
         run = self.run(digits)
         run.run_epochs(self.epochs if epochs is None else epochs)
         return run.history
+
+
+def kernel_records(settings):
+    """The `kernels.tile_training` records of a settings snapshot (`OnChipTraining.snapshot`): the
+    `Device` (``dw_min = 2 / n_states``), the `ReadOut` (DAC and ADC levels per sign ``2^(bits - 1)
+    - 1``, 0 for 0 bits; an ideal read-out, all zeros, for floating-point SGD) and the `Algorithm`
+    (AGAD's tail weightening `AGAD_TAIL_WEIGHTENING`). The one conversion from settings to kernel
+    arguments: every run and view builds its records here."""
+    s = settings
+    dev = tk.Device(2.0 / s["n_states"], float(s["slope"]), float(s["c2c"]), float(s["write_noise"]))
+    if s["algorithm"] == "float SGD":
+        io = tk.ReadOut(0.0, 0.0, 0.0, 0.0)
+    else:
+        io = tk.ReadOut(float(s["read_noise"]), float(2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0),
+                        float(2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0), float(s["out_bound"]))
+    alg = tk.Algorithm(float(s["lr"]), float(s["lr_h"]), float(s["transfer_every"]), float(s["chopper_p"]),
+                       float(s["bl"]), float(s["momentum"]), float(s["forget_buffer"]), float(s["max_steps"]),
+                       AGAD_TAIL_WEIGHTENING)
+    return dev, io, alg
 
 
 def _scales(n_in, n_hidden):
@@ -338,14 +432,7 @@ class OnChipRun:
         self.settings = dict(settings)
         s = self.settings
         self.algorithm = s["algorithm"]
-        dw_min = 2.0 / s["n_states"]
-        self.dev = np.array([dw_min, s["slope"], s["c2c"], s["write_noise"]])
-        analog = self.algorithm != "float SGD"
-        io = [s["read_noise"], 2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0,
-              2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0, s["out_bound"]]
-        self.io = np.array(io, dtype=np.float64) if analog else np.zeros(4)
-        self.alg = np.array([s["lr"], s["lr_h"], s["transfer_every"], s["chopper_p"], s["bl"], s["momentum"],
-                             float(s["forget_buffer"]), s["max_steps"], AGAD_TAIL_WEIGHTENING], dtype=np.float64)
+        self.dev, self.io, self.alg = kernel_records(s)
         seed = s["seed"]
         self.keys = tk.make_keys(rng.derive_seed(seed, "training", 1))
         self.eval_keys = tk.make_keys(rng.derive_seed(seed, "read", 1))
