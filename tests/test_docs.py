@@ -182,3 +182,44 @@ def test_citations_are_found_and_the_seed_documents_sections_are_not():
             "'''Seed section 5.2 and seed\nsection 3.1 are the seed document's.'''\n"
             "y = 2  # section 1 or 2, section 12, 128 x 128\n")
     assert cited_sections(text) == {"8", "4", "7b", "12", "1", "2"}
+
+
+IMPORT_LINE = re.compile(r"^\s*from (explorer|kernels)((?:\.\w+)*) import \(?([\w, ]+)\)?\s*(?:#.*)?$")
+
+
+def imports_in_code_blocks(text):
+    """(module, names) of every one-line `from explorer... import a, b` inside a ``` block."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            inside = not inside
+            continue
+        m = IMPORT_LINE.match(line) if inside else None
+        if m:
+            out.append((m[1] + m[2], [n.strip() for n in m[3].split(",") if n.strip()]))
+    return out
+
+
+@pytest.mark.parametrize("path", documents(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_import_in_a_code_example_resolves(path):
+    """A module moved or a name renamed leaves no example behind that a reader would copy."""
+    import importlib
+
+    missing = []
+    for module, names in imports_in_code_blocks(path.read_text()):
+        mod = importlib.import_module(module)
+        missing += [f"{module}.{n}" for n in names if not hasattr(mod, n)]
+    assert not missing, f"{path.name}: examples import names that do not exist: {missing}"
+
+
+def test_a_stale_import_in_an_example_is_found():
+    text = "```python\nfrom explorer.models import CrossbarModel, NoSuchThing\n```\nfrom explorer.x import y\n"
+    assert imports_in_code_blocks(text) == [("explorer.models", ["CrossbarModel", "NoSuchThing"])]
+
+
+def test_the_api_reference_is_current():
+    """docs/reference/api.md is what `python -m explorer.tools.api_reference` writes today."""
+    from explorer.tools import api_reference
+
+    assert api_reference.PAGE.read_text() == api_reference.page(), (
+        "docs/reference/api.md is stale: run python -m explorer.tools.api_reference")

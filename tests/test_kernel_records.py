@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from explorer.models.digits import load_digits
-from explorer.models.onchip import AIHWKIT_FIELDS, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining
+from explorer.models.training.on_chip import AIHWKIT_FIELDS, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining
 from kernels import programming, tile_training as tk
 
 KERNELS = pathlib.Path(tk.__file__).parent
