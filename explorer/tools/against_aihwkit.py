@@ -1,4 +1,4 @@
-"""Held-out check against IBM aihwkit's PCM inference model (issue 21), run by hand, not in CI.
+"""Held-out check against IBM aihwkit's PCM inference model, run by hand, not in CI.
 
 Puts this project's PCM numbers beside those of aihwkit's own ``PCMLikeNoiseModel`` (physics
 reference section 1), ``SinglePairConductanceConverter`` and ``GlobalDriftCompensation``, taken
@@ -90,8 +90,9 @@ section-12 protocol's (`explorer.tools.protocol.TIMES`)."""
 DIGITS_ENCODING = dict(technology="PCM", **TABLE_ENCODING)
 """The README compensation table's crossbar (`explorer.tools.tables.DIGITS_ENCODING`, PCM)."""
 AGREEMENT_POINTS = 0.8
-"""The agreement a reviewer measured before issue 21 (percentage points, every time, both
-compensations): the figure this check holds the project to."""
+"""The agreement this check holds the project to (percentage points, every time, both
+compensations): the figure an outside review measured before the check was added (CHANGELOG.md,
+issue 21)."""
 
 
 class MissingPeer(RuntimeError):

@@ -1,4 +1,4 @@
-"""On-chip training on analog tiles, the scripting API of issue 11: the digits MLP (64-32-10), or
+"""On-chip training on analog tiles, its scripting API: the digits MLP (64-32-10), or
 the 5 x 5 correlation task of physics reference section 6 (`task`).
 
 `OnChipTraining` holds the settings (device, algorithm, read-out, learning rates) as Param
@@ -20,7 +20,8 @@ samples, and its curve is the weight error ``||W - W*|| / ||W*||`` (no accuracy)
 Task presets (`TASK_PRESETS`) set the learning rates and transfer settings that suit each task.
 Device presets (`DEVICE_PRESETS`) restate aihwkit's preset devices (aihwkit
 ``simulator/presets/devices.py``) in this model's terms; ``n_states = 2 / dw_min`` on the range
-[-1, 1]. The "asymmetric soft bounds" preset is the issue's strong-asymmetry case, not a fit.
+[-1, 1]. The "asymmetric soft bounds" preset is this project's strong-asymmetry case (few
+states, a symmetry point far from 0: where in-memory SGD stalls), not a fit.
 
 Devices (`device_steps`, `device_bounds`): each device has its own up and down steps and its own
 bounds, drawn as aihwkit draws them (``dw_min_dtod``: `d2d`, the spread of the step;
@@ -120,7 +121,7 @@ DEVICE_PRESETS = MappingProxyType({
     "asymmetric soft bounds, 300 states": DevicePreset(
         n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, w_max_d2d=0.0, w_min_d2d=0.0,
         c2c=0.3, write_noise=0.0,
-        source="the issue's hard case: few states and an up/down bias that puts the symmetry point "
+        source="this project's hard case: few states and an up/down bias that puts the symmetry point "
                "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
                "(illustrative, not a fit)"),
     "ReRAM-like, 1000 states": DevicePreset(

@@ -1,4 +1,4 @@
-"""On-chip training, first part (issue 11): a soft-bounds tile updated by stochastic pulse trains,
+"""On-chip training modelled in Python: a soft-bounds tile updated by stochastic pulse trains,
 and the small correlation task of physics reference section 6 trained by floating-point SGD, by
 in-memory SGD on such a tile and by Tiki-Taka (v1, v2, chopped v2, AGAD) on two of them.
 
