@@ -15,7 +15,8 @@ The correlation task (`CorrelationRun`) is one 5 x 5 tile learning ``y = x W*`` 
 Gaussian label noise `label_noise`, starting from W = 0; an epoch is `CORRELATION_EPOCH` fresh
 samples, and its curve is the weight error ``||W - W*|| / ||W*||`` (no accuracy).
 `explorer.models.training.python_tile.train_correlation` is the same task on a Python model of the tile
-(soft bounds only, ideal read-out): the 5 x 5 studies of the README and its tests use it.
+(soft bounds only, ideal read-out): the 5 x 5 studies of docs/results/training.md and its tests use
+it.
 
 Task presets (`TASK_PRESETS`) set the learning rates and transfer settings that suit each task.
 Device presets (`DEVICE_PRESETS`) restate aihwkit's preset devices (aihwkit
@@ -159,20 +160,20 @@ TASKS = ("digits MLP", "5 x 5 correlation")
 TASK_PRESETS = MappingProxyType({
     "digits MLP": TaskPreset(lr=0.03, lr_h=0.01, transfer_every=1, chopper_p=0.05, out_bound=12.0, epochs=10,
                              source="this project's choice for the 64-32-10 digits network (illustrative, "
-                                    "not a fit): the defaults of the README's figures"),
+                                    "not a fit): the defaults of docs/results/training.md's figures"),
     "5 x 5 correlation": TaskPreset(lr=0.5, lr_h=0.005, transfer_every=1, chopper_p=0.02, out_bound=4.0, epochs=4,
                                     source="this project's choice for the correlation task of physics "
                                            "reference section 6 (illustrative, not a fit)"),
 })
-"""The values `OnChipTraining.task` sets. Digits: the defaults the README's figures use. 5 x 5: a fast
-A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC range of 4
-for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
-`CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the
-one pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a
-five times larger rate (the chopped study's earlier setting) loses pulses to the
-cap. The learning rate is 0.5, not the study's 1: with one rate for every algorithm, floating-point
-SGD at 1 is near the stability limit of a per-sample update (|x|^2 reaches 5; its steady-state noise
-grows with the rate, and Tiki-Taka's transfers average it). README: the measured errors."""
+"""The values `OnChipTraining.task` sets. Digits: the defaults the figures of docs/results/training.md use.
+5 x 5: a fast A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC
+range of 4 for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
+`CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the one
+pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a five times
+larger rate (the chopped study's earlier setting) loses pulses to the cap. The learning rate is 0.5, not
+the study's 1: with one rate for every algorithm, floating-point SGD at 1 is near the stability limit of
+a per-sample update (|x|^2 reaches 5; its steady-state noise grows with the rate, and Tiki-Taka's
+transfers average it). The measured errors: docs/results/training.md."""
 TASK_ONLY = {"hidden": "digits MLP", "label_noise": "5 x 5 correlation"}
 """Settings that only one task uses (the dashboard greys them out for the other)."""
 CORRELATION_EPOCH = 1000
@@ -589,8 +590,9 @@ class CorrelationRun(OnChipRun):
     ``test_accuracy`` NaN."""
 
     RECORD_EVERY = 50
-    """A point every 50 samples: a run of the task takes about 0.02 s, a few steps of the dashboard,
-    and its curves still have 20 points per epoch."""
+    """A point every 50 samples: a whole run of the task is only a few of the dashboard's steps (its
+    time: docs/results/training.md, "Speed and latency"), and its curves still have 20 points per
+    epoch."""
     LAYERS = 1
     READS_PER_SAMPLE = 1
     """The output is read once; the error is formed digitally (no backward read)."""

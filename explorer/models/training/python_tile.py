@@ -186,8 +186,8 @@ class TikiTaka:
       content, now read with the new sign).
 
     The cap matters where H crosses its threshold by more than one pulse at a time (a large
-    ``lr_h``, a transfer every few samples): the pulses held back are the measure. README: the
-    measured errors (``python -m explorer.tools.tables chopped-5x5``).
+    ``lr_h``, a transfer every few samples): the pulses held back are the measure. The
+    measured errors: docs/results/training.md (``python -m explorer.tools.tables chopped-5x5``).
     """
 
     VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
