@@ -104,7 +104,8 @@ def build_app():
                 pn.state.location.sync(obj, {n: f"{prefix}.{n}" for n in names})
         pn.state.location.sync(tabs, {"active": "tab"})
     # A plain column with a header bar rather than a Panel template: the template added Bootstrap's
-    # scripts and style sheets, Font Awesome and about 0.1 s of server time to every page.
+    # scripts and style sheets, Font Awesome and server time to every page (measured in
+    # docs/results/benchmarks.md, "Server and kernel settings").
     header = pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0)
     template = pn.Column(header, tabs, sizing_mode="stretch_width", margin=0)
     return template

@@ -3,7 +3,8 @@
     analog-explorer                                   # this machine only: http://localhost:5006/app
     analog-explorer --address 0.0.0.0 --host labpc.example.edu   # a class on the network
 
-The settings (each measured with `analog-explorer-classroom`; see the README):
+The settings (each chosen by measuring with `analog-explorer-classroom` and the browser benchmark;
+docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the figures):
 
 - ``--num-threads``: session callbacks run in a thread pool, so one student's computation
   does not hold up another's (the Numba kernels release the GIL).
@@ -20,8 +21,8 @@ The settings (each measured with `analog-explorer-classroom`; see the README):
   without internet access keeps its styling).
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
-  products 4 to 12 times slower (measured: 64 x 256 by 256 x 1024 in float32, 4.9 ms against
-  1.1 ms; 32 x 64 by 64 x 256, 0.74 ms against 0.06 ms).
+  products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
+  settings").
 
 Arguments this command does not know are passed to ``panel serve`` unchanged.
 """

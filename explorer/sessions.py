@@ -55,8 +55,9 @@ def serve_resources_locally(doc):
     Panel rewrites its components' CDN style-sheet addresses to the server's own only when it
     renders the HTML page of a session. A page that connects its websocket after that session
     has expired (a slow machine, a loaded lab server) gets a new session that never had its page
-    rendered, and its style sheets then pointed at cdn.holoviz.org: measured with ten pages at
-    once, 269 requests to other hosts, unstyled pages offline. This applies the same rewrite to
-    every session when it is created.
+    rendered, and its style sheets then pointed at cdn.holoviz.org: with ten pages at once the
+    load command counted hundreds of requests to other hosts, and such pages are unstyled
+    offline (docs/results/benchmarks.md, "Server and kernel settings"). This applies the same
+    rewrite to every session when it is created.
     """
     serve_style_sheets_locally(doc, pn.state.rel_path)

@@ -17,7 +17,8 @@ FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 # Idle OpenMP threads sleep instead of spinning: on a two-core machine a
 # spinning OpenMP team steals the cores BLAS needs for the crossbar's matrix
-# products right after it (measured: 56 ms -> 38 ms for one 512 x 512 read).
+# products right after it (measured in docs/results/benchmarks.md, "Server and kernel
+# settings").
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
@@ -33,7 +34,8 @@ INLINE_JIT = dict(JIT, inline="always")
 """Flags for small helpers that should vanish into their callers. A helper called inside a loop
 that LLVM should vectorize takes and returns scalars, and the loop itself loads and stores the
 arrays: with Numba 0.68, the same loop whose helper stored into an array argument stayed one
-element at a time (no packed instructions in ``inspect_asm``), three to four times slower."""
+element at a time (no packed instructions in ``inspect_asm``) and ran several times slower
+(docs/results/benchmarks.md, "Server and kernel settings")."""
 
 PARALLEL_THRESHOLD = 65536
 """Element count from which the public wrappers use the parallel kernels."""

@@ -23,9 +23,10 @@ the output is ``sum_l x_l G_lc (1 - r (A_lc + B_lc))`` with
 We use the resummed factor ``1 / (1 + r (A + B))``: the same to first order,
 exact for one device in series with its wires, and never negative. So IR drop
 is a factor per device, computed once per read (the network is linear in x).
-Against an exact nodal solve of a 16 x 16 array (tests), the outputs are off by
-0.15 % at ``r (A + B)`` = 0.13, 1.3 % at 0.44 and 8 % at 1.3 (the plain first
-order: 0.5 %, 6 %, 52 %); `ir_drop_factors` reports the largest ``r (A + B)``.
+Against an exact nodal solve (`tests/test_crossbar.py`) the resummed factor is
+several times closer than the plain first order, and its error grows with the
+largest ``r (A + B)``, which `ir_drop_factors` reports (the errors of a 16 x 16
+array: docs/models.md, "How a crossbar read is computed").
 """
 
 from typing import NamedTuple

@@ -1,6 +1,6 @@
 """Weight encodings: how several non-negative conductances hold one signed weight.
 
-* Significance encoding / bit slicing (physics reference section 9; seed 3.2):
+* Significance encoding / bit slicing (physics reference section 9):
   ``W = sum_i F^(n-1-i) (G+_i - G-_i)``, slice 0 the most significant. `slice_levels`
   splits normalized weights ``w`` in [-1, 1] into signed slice levels ``s_i`` in
   ``[-(L_i - 1), L_i - 1]`` (``L_i = 2^bits_i`` levels per device) with
@@ -13,7 +13,7 @@
   et al., Neuromorph. Comput. Eng. 2, 014009 (2022): ``eta_s / sqrt(n)`` for
   F = 1, `sliced_error_factor` for F > 1. Quantized with F = 2^bits, it is
   ordinary digital bit slicing (CrossSim's ``sum 2^(i b) y_i``).
-* Differential pairs (seed 3.1): ``differential_targets`` (one-sided: the unused
+* Differential pairs (physics reference section 1): ``differential_targets`` (one-sided: the unused
   device sits at ``g_lo``; two-sided: both devices move around the middle),
   ``set_only_targets`` (asymmetric devices: a weight goes down by raising G-),
   and the offset mapping ``offset_targets`` (one device around the middle of
@@ -164,8 +164,9 @@ def differential_targets(v, g_lo, g_hi, two_sided=False):
 def set_only_targets(v, g_plus, g_minus, g_lo, g_hi):
     """New targets ``(G+, G-, saturated)`` reaching `v` from the current pair by raising only.
 
-    A weight goes up by raising G+ and down by raising G- (seed 3.1, point 3), so
-    both conductances only climb; where the needed device would pass `g_hi` it
+    A weight goes up by raising G+ and down by raising G-, so both conductances
+    only climb: a device whose increase is gradual and decrease abrupt (PCM's SET
+    and RESET, docs/models.md) is only ever increased; where the needed device would pass `g_hi` it
     stops there and ``saturated`` is True (the pair needs a refresh).
     """
     v = in_range(v, -1.0, 1.0, "v")

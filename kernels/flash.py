@@ -556,7 +556,7 @@ def read_disturb(vth, shift, n_reads, *, cells_per_bitline=CELLS_PER_BITLINE, ce
     """V_th shift (V, >= 0) of each cell after `n_reads` more inference reads of its array, from
     shifts `shift` (V) of cells programmed to `vth` (V).
 
-    Read disturb from pass voltages (physics reference section 4; seed section 5.2): while one
+    Read disturb from pass voltages (physics reference section 4; docs/models.md, Flash read disturb): while one
     row is read, the word lines of the other rows sharing its bit lines carry a pass voltage that
     injects a little charge into their floating gates by weak tunnelling and raises their V_th.
     An inference read reads each of the `cells_per_bitline` rows of a column once, so a cell is
@@ -565,8 +565,9 @@ def read_disturb(vth, shift, n_reads, *, cells_per_bitline=CELLS_PER_BITLINE, ce
     the mitigation. Each event moves V_th a share ``k = m / stress_to_saturate`` of its remaining
     distance to a ceiling: the injection weakens as the floating gate charges, so the shift
     saturates, and the cells of lowest V_th (highest current), under the largest field, move most
-    (read disturb in Flash shifts the erased, lowest-V_th cells most: Cai et al., DSN 2015, the
-    seed's reference 36). Closed form:
+    (read disturb in Flash shifts the erased, lowest-V_th cells most: Cai et al., "Read Disturb
+    Errors in MLC NAND Flash Memory: Characterization, Mitigation, and Recovery", DSN 2015).
+    Closed form:
 
         shift_n = shift_0 + (ceiling_vth - vth - shift_0) (1 - (1 - k)^S).
 

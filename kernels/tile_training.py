@@ -1,6 +1,6 @@
 """On-chip training of a two-layer perceptron on analog tiles, one sample at a time: forward and
 backward passes through the crossbar read-out, the parallel outer-product update by stochastic
-pulse trains, and the Tiki-Taka transfers (issue 11).
+pulse trains, and the Tiki-Taka transfers.
 
 **Network.** Inputs ``x`` (n_in) and a constant 1 (the bias row) feed tile 0 ``(n_in + 1,
 n_hidden)``; ReLU; the hidden outputs and a 1 feed tile 1 ``(n_hidden + 1, n_out)``; softmax and

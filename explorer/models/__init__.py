@@ -12,6 +12,9 @@ Grouped by concern, each layer importing only the ones above it:
 * `dashboards`: one model per dashboard tab (the ``*Explorer`` classes).
 
 Every name below is importable from ``explorer.models`` itself.
+
+Docstrings here and in `kernels` cite "physics reference section N": that is section N of
+docs/physics.md, where the equations, constants and their sources are collected.
 """
 
 from .devices import (

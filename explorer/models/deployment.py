@@ -1,4 +1,4 @@
-"""A trained MLP deployed on simulated analog arrays, and its accuracy against time (issue 10).
+"""A trained MLP deployed on simulated analog arrays, and its accuracy against time.
 
 Each layer's weights are programmed on a crossbar (`CrossbarModel.program`: the chosen
 technology, mapping, slicing, programming method and read-out); activations and biases stay

@@ -1,4 +1,5 @@
-"""The 8 x 8 handwritten digits and the MLP trained on them (issue 10's task), from `assets/`.
+"""The 8 x 8 handwritten digits and the MLP trained on them (the network of the deployment and
+on-chip training studies), from `assets/`.
 
 `load_digits()` reads `assets/digits.npz` (made by ``python assets/make_digits.py`` from the data
 file scikit-learn ships; 1,797 images, a fixed stratified split of 1,438 training and 359 test

@@ -1,4 +1,4 @@
-"""Held-out check against IBM aihwkit's PCM inference model (issue 21), run by hand, not in CI.
+"""Held-out check against IBM aihwkit's PCM inference model, run by hand, not in CI.
 
 Puts this project's PCM numbers beside those of aihwkit's own ``PCMLikeNoiseModel`` (physics
 reference section 1), ``SinglePairConductanceConverter`` and ``GlobalDriftCompensation``, taken
@@ -6,8 +6,8 @@ from aihwkit's source and run on torch, on the same network and the same MVM pro
 
 * the shipped digits MLP (`load_mlp("plain")`, `load_digits()`), 10 chips, test accuracy at
   1 h, 1 d, 30 d and 1 y without and with global drift compensation, beside
-  `explorer.models.deployment.accuracy_vs_time` with the README compensation table's arguments
-  (PCM, one-sided differential pair, one slice, ideal DAC and ADC);
+  `explorer.models.deployment.accuracy_vs_time` with the arguments of the compensation table of
+  docs/results/reliability.md (PCM, one-sided differential pair, one slice, ideal DAC and ADC);
 * the MVM error (physics reference section 12: ``mean ||y - y_ideal|| / ||y_ideal||``) of one
   128 x 128 protocol matrix (uniform in [-1, 1], 30 % zeros; 100 inputs uniform in [-1, 1],
   50 % zeros), 10 programmings, at the section-12 read times, same encoding; beside it, the
@@ -16,8 +16,8 @@ from aihwkit's source and run on torch, on the same network and the same MVM pro
   device equations from one in how aihwkit's tile re-converts programmed weights.
 
 The numbers are mean and 95 % interval over chips (1.96 sd / sqrt(chips)); the difference's
-interval is the two combined. ``--chips`` sets the number of chips (10 by default, as the README
-table; more narrow the intervals).
+interval is the two combined. ``--chips`` sets the number of chips (10 by default, as the
+compensation table; more narrow the intervals).
 
 It needs torch and aihwkit's source, neither a dependency of the project. aihwkit's inference
 noise models are pure Python on torch; its C++ simulator (``aihwkit.simulator.rpu_base``) is not
@@ -88,10 +88,11 @@ NETWORK_TIMES = (("1 h", HOUR), ("1 d", DAY), ("30 d", MONTH), ("1 y", YEAR))
 """The compensation table's times (`explorer.tools.tables`); the MVM comparison reads at the
 section-12 protocol's (`explorer.tools.protocol.TIMES`)."""
 DIGITS_ENCODING = dict(technology="PCM", **TABLE_ENCODING)
-"""The README compensation table's crossbar (`explorer.tools.tables.DIGITS_ENCODING`, PCM)."""
+"""The compensation table's crossbar (`explorer.tools.tables.DIGITS_ENCODING`, PCM)."""
 AGREEMENT_POINTS = 0.8
-"""The agreement a reviewer measured before issue 21 (percentage points, every time, both
-compensations): the figure this check holds the project to."""
+"""The agreement this check holds the project to (percentage points, every time, both
+compensations): the figure an outside review measured before the check was added (CHANGELOG.md,
+issue 21)."""
 
 
 class MissingPeer(RuntimeError):
@@ -220,7 +221,7 @@ def aihwkit_accuracy(peer, chips, seed, compensated, times=NETWORK_TIMES):
 
 def project_accuracy(chips, seed, compensated, times=NETWORK_TIMES):
     """The project's accuracies ``(chips, times)`` for the same figure: `accuracy_vs_time` with the
-    README compensation table's arguments."""
+    compensation table's arguments (docs/results/reliability.md)."""
     r = accuracy_vs_time([t for _, t in times], chips=chips, seed=seed,
                          compensation="global" if compensated else "none", **DIGITS_ENCODING)
     return r["per_chip"]

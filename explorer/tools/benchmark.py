@@ -19,8 +19,8 @@ G_MAX, T0, T_READ = 25.0, 20.0, 250e-9
 
 
 READ_TIMES = (3600.0, 86400.0)
-"""Times of the benchmark's reads after programming (s): one hour and one day, as in the issue's
-comparison with aihwkit's PCMLikeNoiseModel."""
+"""Times of the benchmark's reads after programming (s): one hour and one day, as in the timing of
+aihwkit's PCMLikeNoiseModel that docs/results/benchmarks.md compares with."""
 
 
 def numpy_pcm_program(g_target, rng):

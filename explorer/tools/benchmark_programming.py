@@ -1,4 +1,4 @@
-"""Benchmark of the programming methods (issue 9): wall time of gradient-descent programming on
+"""Benchmark of the programming methods: wall time of gradient-descent programming on
 256 x 256 (500 iterations, batch 64) and of program-and-verify of 65,536 devices to a 2 %
 tolerance, each against the same loop with the programming kernels replaced by their plain NumPy
 twins (`kernels.programming.numpy_apply_pulses`, `numpy_verify_read`) in the same process; and the
@@ -7,7 +7,8 @@ energy).
 
     python -m explorer.tools.benchmark_programming [--repeats 2] [--quick] [--chip-time-only]
 
-Chip time is printed both ways (issue 21): verify pulsing and reading a row of the array at once
+Chip time is printed both ways (a comparison with verify one device at a time favours GDP;
+docs/results/programming.md): verify pulsing and reading a row of the array at once
 (the default `parallel_verify`; arrays verify up to 512 weights at once, row by row, Narayanan et
 al., IEEE TED 2021) and one device at a time; GDP pulses a row at once and reads no device.
 

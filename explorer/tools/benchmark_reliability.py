@@ -1,4 +1,4 @@
-"""Benchmark of one accuracy-versus-time curve (issue 10): 20 times from 1 s to 10 years, 10
+"""Benchmark of one accuracy-versus-time curve (the Reliability dashboard's): 20 times from 1 s to 10 years, 10
 chips, the digits test set (359 images), section-1 PCM on one-sided differential pairs (one
 slice, ideal DAC and ADC), without and with global drift compensation; beside a plain NumPy
 implementation of the same evaluation in the same process.

@@ -1,4 +1,4 @@
-"""Benchmark of one on-chip training epoch (issue 11): the digits training split (1,438 images)
+"""Benchmark of one on-chip training epoch: the digits training split (1,438 images)
 through a 64-32-10 network on analog tiles with TTv2 (the default `OnChipTraining`: the
 asymmetric 300-state soft-bounds preset, read noise, 7-bit DAC, 9-bit ADC, 31-slot pulse trains,
 one transfer per sample), beside the plain NumPy implementation of the same update in the same

@@ -1,4 +1,4 @@
-"""The MVM protocol of physics reference section 12, as a table for the README.
+"""The MVM protocol of physics reference section 12, as the table of docs/results/encodings.md.
 
 ``python -m explorer.tools.protocol`` programs a 512 x 512 matrix (uniform in [-1, 1],
 30 % zeros) and reads it with 8-bit inputs (uniform, 50 % zeros) and 8-bit ADCs
@@ -34,8 +34,8 @@ def protocol_table(technology="PCM", size=512, batch=100, n_slices=1, calibrate_
 
 
 def encoding_figures(technology="PCM", size=128, batch=64, seed=0, log=print):
-    """The Encoding dashboard's numbers quoted in the README: slicing curves (analog and quantized
-    slices) against the section-9 law, the error budget and the common-mode sweeps."""
+    """The Encoding dashboard's numbers quoted in docs/results/encodings.md: slicing curves (analog
+    and quantized slices) against the section-9 law, the error budget and the common-mode sweeps."""
     from explorer.models import EncodingExplorer
 
     curves = {}

@@ -1,6 +1,6 @@
-"""Print the README's on-chip training tables: final test accuracy (digits MLP) or final weight
-error (5 x 5 task) per algorithm and reference offset, mean and per seed, with the pulses the
-transfers held back because of ``max_steps``.
+"""Print the on-chip training tables of docs/results/training.md: final test accuracy (digits MLP)
+or final weight error (5 x 5 task) per algorithm and reference offset, mean and per seed, with the
+pulses the transfers held back because of ``max_steps``.
 
     python -m explorer.tools.study_onchip digits --epochs 15 --offsets 0 0.2 0.5 0.8
     python -m explorer.tools.study_onchip five --offsets 0 0.2

@@ -1,9 +1,10 @@
 """Plots that update in place, cheaply, and the dashboard base class that drives them.
 
-Why Bokeh figures and not HoloViews elements: measured on this machine, a session of the
-Devices tab built with HoloViews DynamicMaps cost 3.4 s of server CPU to open (86 % of it in
-HoloViews' plotting and data interfaces) and each time step sent about 9,900 binary buffers
-(HoloViews splits a multi-coloured `Path` into 2-point segments, one buffer pair each). Here
+Why Bokeh figures and not HoloViews elements: a session of the Devices tab built with
+HoloViews DynamicMaps spent seconds of server CPU to open, most of it in HoloViews' plotting and
+data interfaces, and each time step sent thousands of binary buffers (HoloViews splits a
+multi-coloured `Path` into 2-point segments, one buffer pair each); the figures are in
+docs/decisions/bokeh-in-place-updates.md. Here
 every plot is a Bokeh figure whose layers read `ColumnDataSource`s holding a few large arrays;
 an update replaces only the sources, titles and annotations whose values changed, all in one
 websocket message.

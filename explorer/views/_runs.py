@@ -280,8 +280,9 @@ class RunButtons:
 
     def pause(self):
         """Stop the run after its current step. The buttons change here, in the click's own
-        handler, as Start's do, rather than when the session's poll finds the thread gone: a clean
-        CI run under load twice kept Start disabled for 90 s after Pause (cause not found)."""
+        handler, as Start's do, rather than when the session's poll finds the thread gone: under load,
+        CI runs twice kept Start disabled long after Pause that way (cause not found; commit
+        e0ad7e4)."""
         self._driver.pause()
         self._set_buttons(running=False)
 

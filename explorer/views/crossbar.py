@@ -203,7 +203,7 @@ def wire_marker(view):
 MAPS_TEXT = r"""A weight is a difference of conductances,
 $$W \propto \sum_s F^{n-1-s}(G^+_s - G^-_s)$$; one-sided pairs leave the unused device at $$g_{min}$$,
 offset mappings store $$W \propto G - G_{ref}$$.
-Seed section 3.1 (differential pairs), physics reference section 9 (slices, $$F$$ = 16)."""
+Physics reference sections 1 (differential pairs) and 9 (slices, $$F$$ = 16)."""
 
 OUTPUTS_TEXT = r"""Read noise gives each output one Gaussian,
 $$\mathrm{Var}\,y_i = \sum_j x_j^2\,\sigma_{ij}^2$$ (variance identity, physics reference section 10);

@@ -52,7 +52,7 @@ Le Gallo et al., Neuromorph. Comput. Eng. 2, 014009 (2022)."""
 
 HISTOGRAM_TEXT = r"""A weight is the significance-weighted sum of its slices
 $$W = \sum_i F^{n-1-i} (G^+_i - G^-_i)$$; colour: slice $$i$$ (blue: most significant),
-solid $$G^+$$, dashed $$G^-$$ (none for the offset mappings). Seed section 3.2; CrossSim bit
+solid $$G^+$$, dashed $$G^-$$ (none for the offset mappings). Physics reference section 9; CrossSim bit
 slicing; Diware et al., AICAS 2021 (unbalanced slices)."""
 
 BUDGET_TEXT = r"""Each bar: the MVM error with that source alone; independent sources add roughly in
@@ -63,7 +63,7 @@ Blue: enabled sources; gray: disabled."""
 COMMON_MODE_TEXT = r"""An additive shift $$G \to G + c$$ cancels in $$G^+ - G^-$$ and against a reference
 column, not against a digital offset; a multiplicative one $$G \to aG$$ is a uniform gain error that
 global calibration $$\alpha = \mathrm{ref}/\overline{|y(t)|}$$ (section 8) removes.
-Seed section 3.1; read at $$t$$ = 0."""
+Differential pairs: physics reference section 1; read at $$t$$ = 0."""
 
 
 def _percent_at(x, xs, ys):

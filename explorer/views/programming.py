@@ -19,8 +19,9 @@ PACE = Pace(step_seconds=0.1, chunk=(1, 1, 64), first_wait=0.1, wait=0.02, poll_
 """How the run steps (`Pace`): steps of about 0.1 s wall time (at least five curve updates per
 second), 1 to 64 iterations each. The thread waits 0.1 s before its first step and 0.02 s after
 every step: a stepping thread holds the interpreter lock most of the time, and the server's event
-loop, which sends the page its changes, needs it too (measured in the browser, GDP on 64 x 64: the
-first point 208-234 ms after the click with no wait, 116 ms with 0.1 s). The session's callback
+loop, which sends the page its changes, needs it too (in the browser, GDP on 64 x 64, the first
+point shows sooner with the wait than without: docs/results/programming.md,
+``python -m explorer.tools.browser_benchmark --programming``). The session's callback
 shows new points every 100 ms. The thread keeps the normal scheduling priority it has always had
 (the Training runs yield theirs)."""
 

@@ -60,7 +60,7 @@ HIST_TEXT = r"""Mean conductances of one chip's first-layer RRAM devices 1 h aft
 The high-resistance states, with the most headroom, move the most (Shim et al., IRPS 2020); each
 device's susceptibility differs (lognormal, Yao et al., Nature 2020, Ext. Data Fig. 7)."""
 
-FLASH_READS_TEXT = r"""NOR Flash read disturb (seed section 5.2): while one row is read, the other rows on its bit
+FLASH_READS_TEXT = r"""NOR Flash read disturb (physics reference section 4; Cai et al., DSN 2015): while one row is read, the other rows on its bit
 lines sit under the pass voltage and their $$V_{th}$$ creeps up. An inference read reads each of the
 $$N$$ rows of a bit line once, so each cell takes $$N - 1$$ stress events, each moving $$V_{th}$$ a share
 $$m/(2 \cdot 10^{10})$$ of its way to a ceiling 0.3 V above the $$g_{max}$$ level (saturating; constants

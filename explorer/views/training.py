@@ -26,21 +26,22 @@ PACE = Pace(step_seconds=0.1, chunk=(32, 8, 1438), first_wait=0.0, wait=0.02, po
 8 to 1,438 samples each.
 
 wait: the runs' thread waits 0.02 s after every step, so the server's event loop (which sends the
-page its changes) gets the interpreter lock. (Waiting 0.05 s after 0.05 s steps did not make
-another session's Crossbar controls faster: median p50 492 against 512 ms, one run each.)
+page its changes) gets the interpreter lock. (A longer wait after shorter steps did not make
+another session's Crossbar controls faster.)
 
 priority: the thread runs under Linux's SCHED_IDLE (only on a core that nothing else wants; niceness
 10 where that is not allowed), so training uses the cores that other sessions' controls leave idle
-rather than competing with them as an equal. Measured (another session's Devices and Crossbar
-controls, median p50, one run each): 297 ms at nice 10 with 150-ms polls, 267 ms idle with 150-ms
-polls, 229 ms idle with 300-ms polls, 166 ms with no training (README).
+rather than competing with them as an equal: another session's controls answer faster while a run
+trains than with the thread at nice 10, though still slower than with no training.
 
 poll_ms: period of the session's callback that shows the runs' new points. Each update redraws four
-plots in the browser: with one page streaming here, its Chromium took 102 to 113 % of a core at
-150 ms, 66 % at 300 ms and 48 to 53 % at 400 ms (10-s windows, two each); the server's share,
-training included, stayed at 68 to 78 %. The first points after Start are stepped in the click's
-own handler, yet arrive later with slower polls (median 182 and 199 ms at 150 ms, 228 to 339 ms at
-300 ms, six pages a run; README)."""
+plots in the browser, so a streaming page's Chromium takes less of a core with slower polls while
+the server's share stays about the same, and other sessions' controls answer faster. The first
+points after Start are stepped in the click's own handler, yet arrive later with slower polls.
+
+The figures behind each choice: docs/results/training.md, "Speed and latency" (``python -m
+explorer.tools.browser_benchmark --training`` and ``--tabs Devices,Crossbar --while-streaming
+Training``)."""
 
 CURVES_TEXT = r"""Test accuracy (359 digits, read through the array's read-out: DAC, noise, ADC) and
 training loss (cross-entropy, mean since the last point) per algorithm, same devices and seed.

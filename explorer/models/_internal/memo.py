@@ -206,8 +206,9 @@ class Memo:
         """Drop least recently used results above the bounds after a result of `name` was stored,
         but never the most recent result of a computation: a read needs its moments and its
         matrices together, even when they alone exceed `max_bytes` (a 512 x 512 array of two
-        slices: 17 MB of moments, 8 MB of matrices). Within the bounds nothing is scanned (this
-        runs at every store: it was a tenth of an accuracy-versus-time curve's time)."""
+        slices: 16 MB of moments and 4 MB of matrices per read time, `nbytes`). Within the bounds
+        nothing is scanned: this runs at every store, and scanning every time was a noticeable
+        share of an accuracy-versus-time curve's time (docs/results/reliability.md, "Speed")."""
         limit = self.limits.get(name, self.per_name)
         if limit is not None and self._count.get(name, 0) > limit:
             for entry in list(self._by_name[name])[:self._count[name] - limit]:

@@ -40,7 +40,7 @@ CACHE_ENTRIES and CACHE_BYTES, least recently used dropped first, the newest of 
 kept. The dashboards' common-mode and wire sweeps read 10 to 21 settings in turn; arrays up to
 256 x 256 (the dashboards' defaults) hold a few MB, so the byte bound only acts on large arrays:
 a 512 x 512 array of two slices needs 8 MB of means, 16 MB of moments and 4 MB of matrices per
-read time (measured with `nbytes`), and a calibrated read needs them at t = 0 and at t: 64 MB
+read time (`nbytes` of each result), and a calibrated read needs them at t = 0 and at t: 64 MB
 keeps both."""
 ANALOG_ENTRIES = 24
 """Analog reads kept per array: an ADC sweep reuses one analog read for its 11 points and one

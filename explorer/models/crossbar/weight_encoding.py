@@ -42,8 +42,8 @@ def check_weights(W, w_max=None):
 class WeightEncoding:
     """How weights of magnitude up to `w_max` map onto devices in ``[g_lo, g_hi]`` (uS).
 
-    Seed section 3: differential pairs (one- or two-sided, set-only), offset mappings (a
-    reference column, or a digital offset), bit slicing with significance base F
+    Differential pairs (one- or two-sided, set-only; physics reference section 1), offset
+    mappings (a reference column, or a digital offset), bit slicing (physics reference section 9) with significance base F
     (``W = sum_i F^(n-1-i) (G+_i - G-_i)``, CrossSim's slicing; Le Gallo et al., Neuromorph.
     Comput. Eng. 2, 014009 (2022)).
     """

@@ -1,4 +1,4 @@
-"""On-chip training on analog tiles, the scripting API of issue 11: the digits MLP (64-32-10), or
+"""On-chip training on analog tiles, its scripting API: the digits MLP (64-32-10), or
 the 5 x 5 correlation task of physics reference section 6 (`task`).
 
 `OnChipTraining` holds the settings (device, algorithm, read-out, learning rates) as Param
@@ -15,12 +15,14 @@ The correlation task (`CorrelationRun`) is one 5 x 5 tile learning ``y = x W*`` 
 Gaussian label noise `label_noise`, starting from W = 0; an epoch is `CORRELATION_EPOCH` fresh
 samples, and its curve is the weight error ``||W - W*|| / ||W*||`` (no accuracy).
 `explorer.models.training.python_tile.train_correlation` is the same task on a Python model of the tile
-(soft bounds only, ideal read-out): the 5 x 5 studies of the README and its tests use it.
+(soft bounds only, ideal read-out): the 5 x 5 studies of docs/results/training.md and its tests use
+it.
 
 Task presets (`TASK_PRESETS`) set the learning rates and transfer settings that suit each task.
 Device presets (`DEVICE_PRESETS`) restate aihwkit's preset devices (aihwkit
 ``simulator/presets/devices.py``) in this model's terms; ``n_states = 2 / dw_min`` on the range
-[-1, 1]. The "asymmetric soft bounds" preset is the issue's strong-asymmetry case, not a fit.
+[-1, 1]. The "asymmetric soft bounds" preset is this project's strong-asymmetry case (few
+states, a symmetry point far from 0: where in-memory SGD stalls), not a fit.
 
 Devices (`device_steps`, `device_bounds`): each device has its own up and down steps and its own
 bounds, drawn as aihwkit draws them (``dw_min_dtod``: `d2d`, the spread of the step;
@@ -120,7 +122,7 @@ DEVICE_PRESETS = MappingProxyType({
     "asymmetric soft bounds, 300 states": DevicePreset(
         n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, w_max_d2d=0.0, w_min_d2d=0.0,
         c2c=0.3, write_noise=0.0,
-        source="the issue's hard case: few states and an up/down bias that puts the symmetry point "
+        source="this project's hard case: few states and an up/down bias that puts the symmetry point "
                "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
                "(illustrative, not a fit)"),
     "ReRAM-like, 1000 states": DevicePreset(
@@ -158,20 +160,20 @@ TASKS = ("digits MLP", "5 x 5 correlation")
 TASK_PRESETS = MappingProxyType({
     "digits MLP": TaskPreset(lr=0.03, lr_h=0.01, transfer_every=1, chopper_p=0.05, out_bound=12.0, epochs=10,
                              source="this project's choice for the 64-32-10 digits network (illustrative, "
-                                    "not a fit): the defaults of the README's figures"),
+                                    "not a fit): the defaults of docs/results/training.md's figures"),
     "5 x 5 correlation": TaskPreset(lr=0.5, lr_h=0.005, transfer_every=1, chopper_p=0.02, out_bound=4.0, epochs=4,
                                     source="this project's choice for the correlation task of physics "
                                            "reference section 6 (illustrative, not a fit)"),
 })
-"""The values `OnChipTraining.task` sets. Digits: the defaults the README's figures use. 5 x 5: a fast
-A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC range of 4
-for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
-`CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the
-one pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a
-five times larger rate (the chopped study's earlier setting) loses pulses to the
-cap. The learning rate is 0.5, not the study's 1: with one rate for every algorithm, floating-point
-SGD at 1 is near the stability limit of a per-sample update (|x|^2 reaches 5; its steady-state noise
-grows with the rate, and Tiki-Taka's transfers average it). README: the measured errors."""
+"""The values `OnChipTraining.task` sets. Digits: the defaults the figures of docs/results/training.md use.
+5 x 5: a fast A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC
+range of 4 for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
+`CORRELATION_EPOCH` samples. The transfer rate is small enough that H rarely asks for more than the one
+pulse per transfer aihwkit's transfers send (`max_steps`): a transfer every 5 samples at a five times
+larger rate (the chopped study's earlier setting) loses pulses to the cap. The learning rate is 0.5, not
+the study's 1: with one rate for every algorithm, floating-point SGD at 1 is near the stability limit of
+a per-sample update (|x|^2 reaches 5; its steady-state noise grows with the rate, and Tiki-Taka's
+transfers average it). The measured errors: docs/results/training.md."""
 TASK_ONLY = {"hidden": "digits MLP", "label_noise": "5 x 5 correlation"}
 """Settings that only one task uses (the dashboard greys them out for the other)."""
 CORRELATION_EPOCH = 1000
@@ -588,8 +590,9 @@ class CorrelationRun(OnChipRun):
     ``test_accuracy`` NaN."""
 
     RECORD_EVERY = 50
-    """A point every 50 samples: a run of the task takes about 0.02 s, a few steps of the dashboard,
-    and its curves still have 20 points per epoch."""
+    """A point every 50 samples: a whole run of the task is only a few of the dashboard's steps (its
+    time: docs/results/training.md, "Speed and latency"), and its curves still have 20 points per
+    epoch."""
     LAYERS = 1
     READS_PER_SAMPLE = 1
     """The output is read once; the error is formed digitally (no backward read)."""

@@ -1,4 +1,4 @@
-"""On-chip training, first part (issue 11): a soft-bounds tile updated by stochastic pulse trains,
+"""On-chip training modelled in Python: a soft-bounds tile updated by stochastic pulse trains,
 and the small correlation task of physics reference section 6 trained by floating-point SGD, by
 in-memory SGD on such a tile and by Tiki-Taka (v1, v2, chopped v2, AGAD) on two of them.
 
@@ -186,8 +186,8 @@ class TikiTaka:
       content, now read with the new sign).
 
     The cap matters where H crosses its threshold by more than one pulse at a time (a large
-    ``lr_h``, a transfer every few samples): the pulses held back are the measure. README: the
-    measured errors (``python -m explorer.tools.tables chopped-5x5``).
+    ``lr_h``, a transfer every few samples): the pulses held back are the measure. The
+    measured errors: docs/results/training.md (``python -m explorer.tools.tables chopped-5x5``).
     """
 
     VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
