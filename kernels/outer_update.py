@@ -30,8 +30,8 @@ compute the same numbers: the tests' reference and the benchmark's baseline.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins

@@ -21,8 +21,8 @@ device; cycle-to-cycle spread draws a new ``xi`` at every pulse. Units: uS.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
