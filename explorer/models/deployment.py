@@ -216,7 +216,7 @@ def check_polarity(polarity: str) -> Literal["unipolar", "bipolar"]:
 
 
 def evaluate_reads(deployed: Sequence[DeployedMLP], X: ArrayLike, y: ArrayLike, reads: ArrayLike,
-                   polarity: Literal["unipolar", "bipolar"], v_read: float,
+                   polarity: Literal["unipolar", "bipolar"], v_read: float | None,
                    compensation: Literal["none", "global", "per-column"], settings: Settings,
                    t_s: float = READ_DISTURB_TIME_S) -> np.ndarray:
     """Accuracy ``(chips, len(reads))`` of deployed RRAM chips after each number of reads of
