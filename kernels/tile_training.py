@@ -679,7 +679,7 @@ class TileState:
 
     NAMES = ("C", "Cn", "D", "A", "An", "E", "H", "R", "P", "S", "chop")
 
-    def __init__(self, **arrays):
+    def __init__(self, **arrays: Sequence[ArrayLike]) -> None:
         for name in self.NAMES:
             setattr(self, name, [np.array(a, dtype=np.float64) for a in arrays[name]])   # own copies
         self.counters = np.zeros(N_COUNTERS, dtype=np.int64)

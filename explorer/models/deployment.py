@@ -99,7 +99,9 @@ def check_times(times_s: ArrayLike) -> np.ndarray:
 class DeployedMLP:
     """`net` programmed on one chip: one `ProgrammedCrossbar` per layer from crossbar model `xb`."""
 
-    def __init__(self, net, xb, seed, chip=0, method="statistical", input_scales=None):
+    def __init__(self, net: MLP, xb: CrossbarModel, seed: int, chip: int = 0,
+                 method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                 input_scales: Sequence[float] | None = None) -> None:
         self.net = net
         self.seed = check_seed(seed)
         self.chip = chip

@@ -38,7 +38,8 @@ class DeviceArray:
     come from ``device`` at each read, or from the `knobs` passed to `read`.
     """
 
-    def __init__(self, device, targets, state, seed, programmed_with=None):
+    def __init__(self, device: Device, targets: np.ndarray, state: dict[str, np.ndarray], seed: int,
+                 programmed_with: Device | None = None) -> None:
         self.device = device
         self.programmed_with = device.frozen() if programmed_with is None else programmed_with
         self.targets = targets
@@ -330,7 +331,7 @@ class HermesPCMDevice(PCMDevice):
     FIT_SETS = {2: dict(g_max=20.7, t0=300.0), 1: dict(g_max=10.35, t0=200.0)}
     """g_max (uS) and t0 (s) of each fit set (aihwkit's HermesNoiseModel, two or one device per weight)."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         # The fit set chosen at construction applies too (a watcher does not run on init); values
         # given explicitly win.

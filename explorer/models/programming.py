@@ -240,7 +240,7 @@ class PulsePhysics:
       asymmetry, c2c, d2d); start at g_min.
     """
 
-    def __init__(self, device, n_devices, seed):
+    def __init__(self, device: Device, n_devices: int, seed: int) -> None:
         self.device = device
         self.technology = device.technology
         self.g_min, self.g_max = float(device.g_min), float(device.g_max)
@@ -354,7 +354,8 @@ class ProgrammingRun:
     crossbar's: `CrossbarModel` imports `ProgrammingMethod`, and the dependency goes one way.
     """
 
-    def __init__(self, xb, W, seed, method, w_max=None):
+    def __init__(self, xb: param.Parameterized, W: ArrayLike, seed: int, method: ProgrammingMethod,
+                 w_max: float | None = None) -> None:
         self.seed = seed = check_seed(seed)
         self.method = method
         self.kind = method.method
@@ -622,7 +623,7 @@ class DeviceProgrammingRun(ProgrammingRun):
     error ``||mean(g) - target|| / ||target||``. The devices are one row: one-shot pulses every
     device at once, and verify's default `parallel_verify` (a row) reads them all at once."""
 
-    def __init__(self, device, targets_uS, seed, method):
+    def __init__(self, device: Device, targets_uS: ArrayLike, seed: int, method: ProgrammingMethod) -> None:
         self.seed = check_seed(seed)
         self.method = method
         self.kind = method.method

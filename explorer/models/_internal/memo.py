@@ -46,7 +46,7 @@ class Settings(Mapping):
 
     __slots__ = ("_values",)
 
-    def __init__(self, values=(), **more):
+    def __init__(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), **more: Any) -> None:
         object.__setattr__(self, "_values", {**dict(values), **more})
 
     def __getitem__(self, name):
@@ -128,7 +128,8 @@ class Memo:
     one of them).
     """
 
-    def __init__(self, max_bytes=16 * 2**20, max_entries=64, limits=None, per_name=None, read_only=False):
+    def __init__(self, max_bytes: int = 16 * 2**20, max_entries: int = 64, limits: Mapping[str, int] | None = None,
+                 per_name: int | None = None, read_only: bool = False) -> None:
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.limits = dict(limits or {})

@@ -23,7 +23,8 @@ from kernels.validate import check_seed
 from .protocol_data import calibration_inputs
 
 if TYPE_CHECKING:
-    from .._internal.memo import Settings
+    from .._internal.memo import Memo, Settings
+    from .readout import ReadOut
 
 N_CALIBRATION = 64
 """Inputs in the calibration batch."""
@@ -52,7 +53,7 @@ def drift_factor(ref: ArrayLike, now: ArrayLike, compensation: Literal["global",
 class Calibration:
     """The calibrations of the crossbar read out by `readout` and programmed with `seed`."""
 
-    def __init__(self, readout, seed, memo):
+    def __init__(self, readout: ReadOut, seed: int, memo: Memo) -> None:
         self.readout = readout
         self.seed = seed
         self.memo = memo

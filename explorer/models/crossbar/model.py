@@ -102,7 +102,7 @@ class CrossbarModel(param.Parameterized):
         "Global gain calibration (physics reference section 8): scale outputs by "
         "ref / mean|y_cal(t)|, ref read right after programming."))
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         device = params.pop("device", None)
         technology = params.get("technology", "PCM")
         if technology not in TECHNOLOGIES:
@@ -200,7 +200,9 @@ class ProgrammedCrossbar:
     programming = None
     """The `ProgrammingRun` that programmed it (None: statistical)."""
 
-    def __init__(self, model, W, w_max, seed, previous=None, config=None, device=None):
+    def __init__(self, model: CrossbarModel, W: np.ndarray, w_max: float, seed: int,
+                 previous: tuple[np.ndarray, np.ndarray] | None = None, config: Settings | None = None,
+                 device: Device | None = None) -> None:
         self.model = model
         self.config = config = model.programming_settings() if config is None else config
         device = model.device if device is None else device

@@ -21,7 +21,9 @@ import numpy as np
 from kernels import crossbar, encoding
 
 if TYPE_CHECKING:
-    from .._internal.memo import Settings
+    from .._internal.memo import Memo, Settings
+    from .state import CrossbarState
+    from .weight_encoding import WeightEncoding
 
 ANALOG_MEMO_BYTES = 2 * 2**20
 """Input batches up to this size (after the DAC) keep their analog read in the memo (the
@@ -31,7 +33,7 @@ dashboards' batches are at most 0.5 MB; larger batches are read afresh without h
 class ReadOut:
     """The read-out of the crossbar whose weights `enc` encodes and whose devices `state` holds."""
 
-    def __init__(self, enc, state, memo):
+    def __init__(self, enc: WeightEncoding, state: CrossbarState, memo: Memo) -> None:
         self.enc = enc
         self.state = state
         self.memo = memo

@@ -16,7 +16,8 @@ import numpy as np
 from kernels import rng
 
 if TYPE_CHECKING:
-    from .._internal.memo import Settings
+    from .._internal.memo import Memo, Settings
+    from ..devices import DeviceArray
 
 
 class CrossbarState:
@@ -27,7 +28,8 @@ class CrossbarState:
     variance change (the device's own sigma is kept).
     """
 
-    def __init__(self, array, seed, on, off, g_lo, g_hi, memo):
+    def __init__(self, array: DeviceArray, seed: int, on: float, off: float, g_lo: float, g_hi: float,
+                 memo: Memo) -> None:
         self.array = array
         self.device = array.programmed_with
         self.g_lo, self.g_hi = float(g_lo), float(g_hi)

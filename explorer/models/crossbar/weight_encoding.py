@@ -13,12 +13,16 @@ slice. Conductances in uS; weights in the units of W (normalized by `w_max`).
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from kernels import encoding
 from kernels.validate import finite_array
+
+if TYPE_CHECKING:
+    from .._internal.memo import Settings
 
 
 def check_weights(W: ArrayLike, w_max: float | None = None) -> tuple[np.ndarray, float]:
@@ -51,7 +55,7 @@ class WeightEncoding:
     Comput. Eng. 2, 014009 (2022)).
     """
 
-    def __init__(self, config, g_lo, g_hi, rows, cols, w_max):
+    def __init__(self, config: Settings, g_lo: float, g_hi: float, rows: int, cols: int, w_max: float) -> None:
         self.mapping = config.peek("mapping")
         self.slice_bits = config.peek("slice_bits")
         self.base = float(config.peek("base"))

@@ -36,7 +36,7 @@ class Explorer(param.Parameterized):
     """Results of each kind the explorer keeps (its `memo`): the protocol problem and the
     programmed arrays; an explorer whose sweeps program many arrays keeps more."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.memo = Memo(max_bytes=2**62, max_entries=1024, limits=self.MEMO_LIMITS)
         """The explorer's problems and programmed arrays, keyed by every input they depend on."""

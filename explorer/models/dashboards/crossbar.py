@@ -76,7 +76,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
     XB_DEFAULTS = {"calibrate_gain": True}
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._apply()
 

@@ -57,7 +57,7 @@ class DevicesExplorer(Explorer, DeviceKnobs):
 
     devices = param.Dict(default={}, precedence=-1, doc="One device per technology, kept across switches.")
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.devices = {name: cls() for name, cls in TECHNOLOGIES.items()}
         self._apply_knobs()

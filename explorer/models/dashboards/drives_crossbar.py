@@ -34,7 +34,7 @@ class DrivesCrossbar(Explorer):
     XB_DEFAULTS = {}
     """Where this explorer starts from other defaults than `CrossbarModel`'s."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         xb = params.pop("xb", None)
         own = {k: v for k, v in params.items() if k in self.param}
         model_settings = {k: v for k, v in params.items() if k not in self.param}

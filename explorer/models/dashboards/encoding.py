@@ -61,7 +61,7 @@ class EncodingExplorer(DrivesCrossbar):
 
     MEMO_LIMITS = {"problem": 1, "programmed": MAX_CACHED}
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._fit_slices()
 

@@ -60,7 +60,7 @@ class ProgrammingExplorer(DrivesCrossbar):
     """Where this dashboard starts from other defaults than `ProgrammingMethod`'s: a method with
     a run, and iterations enough for GDP."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         programming = params.pop("programming", None)
         knobs = {k: params.pop(k) for k in list(params) if k in ProgrammingMethod.param and k != "name"}
         super().__init__(**params)

@@ -103,7 +103,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     MEMO_LIMITS = {"network": 8, "problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
                    "comparison": 4, "flash_reads": 8}
 
-    def __init__(self, shared=None, **params):
+    def __init__(self, shared: Any = None, **params: Any) -> None:
         super().__init__(**params)
         self._chips_lock = threading.RLock()  # the read-disturb study sets and resets the chips' reads
         self.shared = shared

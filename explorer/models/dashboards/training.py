@@ -44,7 +44,7 @@ class TrainingExplorer(OnChipTraining):
 
     SETTINGS_WATCHED = tuple(n for n in OnChipTraining.param if n not in ("name", "device"))
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._runs = None
         self._digits = None

@@ -162,7 +162,8 @@ class MLPTraining:
     ``MLPTraining(X, y, ...)`` takes `train_mlp`'s arguments; after `epochs` calls of `run_epoch`,
     `mlp()` equals ``train_mlp(X, y, ...)`` bit for bit. Not thread-safe by itself."""
 
-    def __init__(self, X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, seed=0, **config):
+    def __init__(self, X: ArrayLike, y: ArrayLike, hidden: int = 32, epochs: int = 60, learning_rate: float = 0.01,
+                 batch_size: int = 32, seed: int = 0, **config: Any) -> None:
         self.hidden = positive_int(hidden, "hidden", 1, 4096)
         self.epochs = positive_int(epochs, "epochs", 1, 10000)
         self.learning_rate = scalar_in_range(learning_rate, 1e-8, 10.0, "learning_rate")

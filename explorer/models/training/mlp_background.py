@@ -19,6 +19,7 @@ from ..digits import load_digits
 from .mlp import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
 
 if TYPE_CHECKING:
+    from ..digits import Digits
     from .mlp import MLP
 
 
@@ -46,7 +47,8 @@ class NetworkTraining:
     (equal bit for bit to `train_mlp`'s) and `test_accuracy` its floating-point accuracy on the
     test split. `digits` defaults to `digits.load_digits()`."""
 
-    def __init__(self, config=None, seed=0, epochs=60, digits=None):
+    def __init__(self, config: HWAConfig | None = None, seed: int = 0, epochs: int = 60,
+                 digits: Digits | None = None) -> None:
         self.config = hwa_config(config if config is not None else HWAConfig())
         data = load_digits() if digits is None else digits
         self._training = MLPTraining(data.X_train, data.y_train, epochs=epochs, seed=seed, config=self.config)

@@ -284,7 +284,7 @@ class OnChipTraining(param.Parameterized):
     epochs = param.Integer(10, bounds=(1, 1000), doc="Epochs of `train` and of a run.")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the initial weights, devices, sample order, pulses and reads.")
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         preset = DEVICE_PRESETS[params.get("device", self.param.device.default)]
         task = TASK_PRESETS.get(params.get("task", self.param.task.default))   # unknown: Param names it
         task = task.settings() if task else {}
@@ -436,7 +436,7 @@ class OnChipRun:
     """Array reads per training sample: forward through both layers, backward through the second
     (the input layer needs no backward read)."""
 
-    def __init__(self, settings, digits=None):
+    def __init__(self, settings: Mapping[str, Any], digits: Digits | None = None) -> None:
         self.settings = dict(settings)
         s = self.settings
         self.algorithm = s["algorithm"]

@@ -40,7 +40,8 @@ class SoftBoundsTile:
     `bl` slots per pulse train (1 to 64), `seed` for the device-to-device draws and every update.
     """
 
-    def __init__(self, rows, cols, *, n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, seed=0):
+    def __init__(self, rows: int, cols: int, *, n_states: int = 1200, asymmetry: float = 0.0, d2d: float = 0.3,
+                 c2c: float = 0.3, bl: int = 31, seed: int = 0) -> None:
         self.rows = positive_int(rows, "rows", 1, 4096)
         self.cols = positive_int(cols, "cols", 1, 4096)
         self.n_states = positive_int(n_states, "n_states", 2, 10**6)
@@ -197,9 +198,10 @@ class TikiTaka:
 
     VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
 
-    def __init__(self, rows, cols, *, variant="TTv2", lr_h=0.1, transfer_every=1, reference_offset=0.0,
-                 chopper_p=0.1, max_steps=1, forget_buffer=True, momentum=0.0, tail_weightening=5.0, seed=0,
-                 **device):
+    def __init__(self, rows: int, cols: int, *, variant: Literal["TTv1", "TTv2", "c-TTv2", "AGAD"] = "TTv2",
+                 lr_h: float = 0.1, transfer_every: int = 1, reference_offset: float = 0.0, chopper_p: float = 0.1,
+                 max_steps: int = 1, forget_buffer: bool = True, momentum: float = 0.0, tail_weightening: float = 5.0,
+                 seed: int = 0, **device: Any) -> None:
         if variant not in self.VARIANTS:
             raise ValueError(f"variant must be one of {list(self.VARIANTS)}, got {variant!r}")
         self.variant = variant
