@@ -9,7 +9,10 @@ default "workqueue" layer aborts when two threads launch parallel kernels at
 once, which is exactly what a served app with many sessions does.
 """
 
+from __future__ import annotations
+
 import os
+from collections.abc import Callable
 
 import numba
 
@@ -47,14 +50,14 @@ compiled (and cached on disk) once; `tests/test_kernel_twins.py` checks that eve
 identical results."""
 
 
-def register_twins(name, serial, parallel):
+def register_twins(name: str, serial: Callable, parallel: Callable) -> None:
     """Register the serial and parallel versions of kernel `name` (one entry per name)."""
     if name in TWINS:
         raise ValueError(f"kernel twins {name!r} registered twice")
     TWINS[name] = (serial, parallel)
 
 
-def pick(name, work):
+def pick(name: str, work: int) -> Callable:
     """The version of kernel `name` for `work` elements: parallel from PARALLEL_THRESHOLD on."""
     serial, parallel = TWINS[name]
     return parallel if work >= PARALLEL_THRESHOLD else serial

@@ -29,10 +29,13 @@ largest ``r (A + B)``, which `ir_drop_factors` reports (the errors of a 16 x 16
 array: docs/models.md, "How a crossbar read is computed").
 """
 
+from __future__ import annotations
+
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
@@ -79,7 +82,7 @@ def _dac_run(x, bits, x_max, out_dtype, codes):
     return out, step, int(clipped.sum())
 
 
-def dac(x, *, bits, x_max):
+def dac(x: ArrayLike, *, bits: int, x_max: float) -> tuple[np.ndarray, float, int]:
     """Signed DAC codes of `x` (any shape): ``round(x / step)`` clipped to ``+-(2^(bits-1) - 1)``.
 
     ``step = x_max / (2^(bits-1) - 1)``. Returns ``(codes, step, n_clipped)``;
@@ -90,7 +93,7 @@ def dac(x, *, bits, x_max):
     return codes.reshape(x.shape), step, clipped
 
 
-def dac_volts(x, *, bits, x_max):
+def dac_volts(x: ArrayLike, *, bits: int, x_max: float) -> tuple[np.ndarray, int]:
     """`dac` for a finite 2-D batch, straight to the analog inputs ``codes * step`` in float32.
 
     Returns ``(inputs, n_clipped)``; what the crossbar feeds its matrix products.
@@ -102,13 +105,13 @@ def dac_volts(x, *, bits, x_max):
     return volts, clipped
 
 
-def adc_top(bits):
+def adc_top(bits: int) -> float:
     """Largest ADC code ``2^(bits-1) - 1`` (1 for a 1-bit ADC, a sign comparator)."""
     bits = check_bits(bits, "adc_bits")
     return 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
 
 
-def moments(x, g_mean, g_var):
+def moments(x: ArrayLike, g_mean: np.ndarray, g_var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean ``x @ g_mean`` and variance ``x^2 @ g_var`` of the outputs (float32 BLAS), for
     per-device conductance means and read-noise variances (uS, uS^2)."""
     x32 = np.ascontiguousarray(x, dtype=np.float32)
@@ -179,8 +182,9 @@ def _noise_adc_parallel(mean, var, adc, seed, offset, out, clipped):
         _noise_adc_row(b, mean, var, adc, key, offset, out, clipped)
 
 
-def noise_adc(mean, var, *, seed, adc_bits, y_max, offset=0, ref=None, scale=None, n_out=None,
-              out=None):
+def noise_adc(mean: np.ndarray, var: np.ndarray, *, seed: int, adc_bits: int | None, y_max: ArrayLike | None,
+              offset: int = 0, ref: np.ndarray | None = None, scale: np.ndarray | None = None, n_out: int | None = None,
+              out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Add read noise to `moments` outputs, digitize, and accumulate: ``(out, n_clipped)``.
 
     ``y = mean + sqrt(var) xi`` with a fresh standard normal per output
@@ -255,7 +259,7 @@ def _ir_kernel(g, r, out):
             out[l, c] += r * (weighted + (c + 1) * (row_total - prefix))
 
 
-def ir_drop_factors(g, *, wire_resistance_ohm):
+def ir_drop_factors(g: ArrayLike, *, wire_resistance_ohm: float) -> tuple[np.ndarray, float]:
     """IR-drop factors ``1 / (1 + r (A + B))`` per device and the largest ``r (A + B)``.
 
     `g` (uS) is the physical array, rows = word lines, columns = bit lines in
@@ -271,7 +275,7 @@ def ir_drop_factors(g, *, wire_resistance_ohm):
     return 1.0 / (1.0 + loss), worst
 
 
-def ir_unit_loss(g):
+def ir_unit_loss(g: ArrayLike) -> np.ndarray:
     """``A + B`` of every device in 1/ohm (the IR loss at 1 ohm per segment), for `g` in uS.
 
     The loss is linear in the wire resistance, so a sweep over resistances computes
@@ -324,8 +328,9 @@ def _pair_parallel(mean, sigma, circ, d, v):
         _pair_row(r, mean, sigma, circ, d, v)
 
 
-def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, loss=None,
-                  wire_resistance_ohm=0.0, subtract=0.0):
+def pair_matrices(mean: np.ndarray, sigma: np.ndarray, *, cols: int, n_slices: int, n_pol: int, gain: float = 1.0,
+                  offset: float = 0.0, loss: np.ndarray | None = None, wire_resistance_ohm: float = 0.0,
+                  subtract: ArrayLike = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Per-output matrices ``(D, V)`` (rows, n_slices * cols), float32, from device moments.
 
     Device ``(j, slice i, polarity)`` sits in column ``(j n_slices + i) n_pol + polarity``
@@ -346,7 +351,7 @@ def pair_matrices(mean, sigma, *, cols, n_slices, n_pol, gain=1.0, offset=0.0, l
     return d, v
 
 
-def mvm_error(y, y_ideal):
+def mvm_error(y: ArrayLike, y_ideal: ArrayLike) -> float:
     """MVM error of section 12: mean over the batch of ``||y - y_ideal|| / ||y_ideal||``.
 
     Rows whose ideal output is all zero are left out; if every row's is, the relative error is

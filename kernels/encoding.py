@@ -23,9 +23,14 @@
 All conductances in uS. Vectorized NumPy: these run once per programming.
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validate import finite_array, in_range, ordered_range, positive_int, scalar_in_range
 
@@ -36,12 +41,13 @@ MAPPINGS = ("differential", "two-sided", "set-only", "offset-reference", "offset
 device per weight with a reference column (analog) or a digital offset."""
 
 
-def check_bits(bits, name):
+def check_bits(bits: int, name: str) -> int:
     """Return `bits` as an int in [1, 16]."""
     return positive_int(bits, name, 1, MAX_BITS)
 
 
-def slice_allocation(weight_bits, n_slices, allocation="balanced"):
+def slice_allocation(weight_bits: int, n_slices: int,
+                     allocation: Literal["balanced", "unbalanced"] = "balanced") -> tuple[int, ...]:
     """Bits per slice, most significant first, for `weight_bits` split over `n_slices`.
 
     ``balanced`` splits as evenly as possible (extra bits to the less
@@ -70,7 +76,7 @@ def slice_allocation(weight_bits, n_slices, allocation="balanced"):
     return tuple(bits)
 
 
-def check_slice_bits(slice_bits):
+def check_slice_bits(slice_bits: int | Sequence[int]) -> tuple[int, ...]:
     """Return `slice_bits` as a tuple of ints in [1, 16] (most significant first)."""
     if isinstance(slice_bits, numbers.Integral):
         slice_bits = (slice_bits,)
@@ -84,7 +90,7 @@ def check_slice_bits(slice_bits):
     return tuple(check_bits(b, f"slice_bits[{i}]") for i, b in enumerate(bits))
 
 
-def significances(slice_bits, base):
+def significances(slice_bits: int | Sequence[int], base: float) -> tuple[np.ndarray, float]:
     """Significance ``F^(n-1-i)`` of each slice and the full scale ``S`` (in least-significant units)."""
     slice_bits = check_slice_bits(slice_bits)
     base = scalar_in_range(base, 1.0, 2.0 ** MAX_BITS, "base")
@@ -94,7 +100,7 @@ def significances(slice_bits, base):
     return sig, full
 
 
-def slice_levels(w, slice_bits, base, quantize=True):
+def slice_levels(w: ArrayLike, slice_bits: int | Sequence[int], base: float, quantize: bool = True) -> np.ndarray:
     """Signed slice levels ``(n_slices, *w.shape)`` for normalized weights `w` in [-1, 1].
 
     Slice i holds ``s_i`` in ``[-(L_i - 1), L_i - 1]`` (integers if `quantize`)
@@ -121,14 +127,14 @@ def slice_levels(w, slice_bits, base, quantize=True):
     return out
 
 
-def combine_slices(levels, slice_bits, base):
+def combine_slices(levels: ArrayLike, slice_bits: int | Sequence[int], base: float) -> np.ndarray:
     """Normalized weights ``sum_i F^(n-1-i) s_i / S`` from slice levels (inverse of `slice_levels`)."""
     sig, full = significances(slice_bits, base)
     levels = np.asarray(levels, dtype=np.float64)
     return np.tensordot(sig, levels, axes=(0, 0)) / full
 
 
-def sliced_error_factor(n_slices, base):
+def sliced_error_factor(n_slices: int, base: float) -> float:
     """Relative error of n slices over one slice for independent slice errors (section 9).
 
     ``1 / sqrt(n)`` for base 1, ``sqrt((b - 1)(b^n + 1) / ((b + 1)(b^n - 1)))``
@@ -146,7 +152,8 @@ def _check_range(g_lo, g_hi):
     return ordered_range(g_lo, g_hi, "g_lo", "g_hi", limit=1e6)
 
 
-def differential_targets(v, g_lo, g_hi, two_sided=False):
+def differential_targets(v: ArrayLike, g_lo: float, g_hi: float,
+                         two_sided: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Targets ``(G+, G-)`` in uS for signed values `v` in [-1, 1] with ``G+ - G- = v (g_hi - g_lo)``.
 
     One-sided: the device of the other sign stays at `g_lo`. Two-sided: both
@@ -161,7 +168,8 @@ def differential_targets(v, g_lo, g_hi, two_sided=False):
     return g_lo + span * np.maximum(v, 0.0), g_lo + span * np.maximum(-v, 0.0)
 
 
-def set_only_targets(v, g_plus, g_minus, g_lo, g_hi):
+def set_only_targets(v: ArrayLike, g_plus: ArrayLike, g_minus: ArrayLike, g_lo: float,
+                     g_hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """New targets ``(G+, G-, saturated)`` reaching `v` from the current pair by raising only.
 
     A weight goes up by raising G+ and down by raising G-, so both conductances
@@ -183,7 +191,7 @@ def set_only_targets(v, g_plus, g_minus, g_lo, g_hi):
     return np.minimum(new_plus, g_hi), np.minimum(new_minus, g_hi), saturated
 
 
-def offset_targets(v, g_lo, g_hi):
+def offset_targets(v: ArrayLike, g_lo: float, g_hi: float) -> tuple[np.ndarray, float]:
     """Target ``G = g_mid + v (g_hi - g_lo) / 2`` (uS) of the offset mapping and the reference ``g_mid``."""
     v = in_range(v, -1.0, 1.0, "v")
     g_lo, g_hi = _check_range(g_lo, g_hi)
@@ -191,7 +199,7 @@ def offset_targets(v, g_lo, g_hi):
     return mid + 0.5 * (g_hi - g_lo) * v, mid
 
 
-def input_chunks(codes, input_bits, chunk_bits):
+def input_chunks(codes: ArrayLike, input_bits: int, chunk_bits: int) -> tuple[np.ndarray, int]:
     """Split signed DAC codes into chunks ``(n_chunks, *codes.shape)``, least significant first.
 
     ``codes`` are integers in ``[-(2^(input_bits-1) - 1), 2^(input_bits-1) - 1]``;

@@ -25,12 +25,15 @@ fine ISPP step and the read noise: about 1 % single-cell tuning precision
 (Guo et al.). See `FINE_STEP` and `READ_NOISE`.
 """
 
+from __future__ import annotations
+
 import math
 from collections import namedtuple
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
@@ -126,7 +129,7 @@ _V_LIMIT = 5.0  # |V_th|, |V_gs| bound: keeps exp() finite at 200 K
 _PULSE_HEADROOM = 1.2  # max_pulses must exceed the noiseless count by this factor
 
 
-def thermal_voltage(temperature_K):
+def thermal_voltage(temperature_K: float) -> float:
     """U_T = k T / q in volts (25.85 mV at 300 K); temperature_K in [200, 420] K."""
     temperature_K = scalar_in_range(temperature_K, T_MIN_K, T_MAX_K, "temperature_K", " K")
     return K_BOLTZMANN * temperature_K / Q_ELECTRON
@@ -312,7 +315,7 @@ def _check_vth(vth, name="vth"):
 # --------------------------------------------------------------------------- public API
 
 
-def conductance(vth, *, temperature_K=300.0, cell=FlashCell()):
+def conductance(vth: ArrayLike, *, temperature_K: float = 300.0, cell: FlashCell = FlashCell()) -> np.ndarray:
     """Read conductance I_ds(v_read_gate) / v_ds in uS of cells with threshold `vth` (V).
 
     Noiseless inverse of `vth_for_conductance` at the same temperature (K) and `FlashCell`.
@@ -322,7 +325,7 @@ def conductance(vth, *, temperature_K=300.0, cell=FlashCell()):
     return i0 * np.exp(kappa * (v_read_gate - vth) / u_t) / v_ds * 1e6
 
 
-def vth_for_conductance(g, *, temperature_K=300.0, cell=FlashCell()):
+def vth_for_conductance(g: ArrayLike, *, temperature_K: float = 300.0, cell: FlashCell = FlashCell()) -> np.ndarray:
     """Threshold voltage (V) that gives read conductance `g` (uS, > 0) at `temperature_K` (K).
 
     ``V_th = v_read_gate - (U_T / kappa) ln(g v_ds / I0)`` (the `FlashCell` `cell`); inverse of
@@ -333,7 +336,7 @@ def vth_for_conductance(g, *, temperature_K=300.0, cell=FlashCell()):
     return _vth_of(g, u_t, kappa, i0, v_read_gate, v_ds)
 
 
-def level_targets(n_levels, *, g_min=G_MIN, g_max=G_MAX):
+def level_targets(n_levels: int, *, g_min: float = G_MIN, g_max: float = G_MAX) -> np.ndarray:
     """`n_levels` (2 to 256; Mythic stores 8 bits per cell) target conductances in uS,
     spaced linearly over [g_min, g_max]."""
     n_levels = positive_int(n_levels, "n_levels", 2, MAX_LEVELS)
@@ -341,9 +344,10 @@ def level_targets(n_levels, *, g_min=G_MIN, g_max=G_MAX):
     return np.linspace(g_min, g_max, n_levels)
 
 
-def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, cell=FlashCell(), program_temperature_K=300.0,
-            vth_erased=None, ispp=IsppSchedule(), injection_noise=INJECTION_NOISE, prog_noise_scale=1.0,
-            pe_cycles=0):
+def program(g_target: ArrayLike, *, seed: int, g_min: float = G_MIN, g_max: float = G_MAX,
+            cell: FlashCell = FlashCell(), program_temperature_K: float = 300.0, vth_erased: float | None = None,
+            ispp: IsppSchedule = IsppSchedule(), injection_noise: float = INJECTION_NOISE,
+            prog_noise_scale: float = 1.0, pe_cycles: float = 0) -> dict[str, np.ndarray]:
     """Program Flash cells to conductances `g_target` (uS, in [g_min, g_max]) by
     incremental-step-pulse programming (ISPP) with verify: `cell` a `FlashCell`, `ispp` an
     `IsppSchedule` (its fields are named below).
@@ -439,8 +443,9 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, cell=FlashCell(), progr
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
 
 
-def wear_retention_rates(shape, pe_cycles, *, seed, mv_per_decade=WEAR_RETENTION_MV_PER_DECADE,
-                         spread=WEAR_RETENTION_SPREAD):
+def wear_retention_rates(shape: int | tuple[int, ...], pe_cycles: float, *, seed: int,
+                         mv_per_decade: float = WEAR_RETENTION_MV_PER_DECADE,
+                         spread: float = WEAR_RETENTION_SPREAD) -> np.ndarray:
     """Extra charge-loss rate (mV of V_th per decade of time) of each cell after `pe_cycles`
     program/erase cycles: ``mv_per_decade sqrt(pe_cycles / 1e4) exp(spread xi - spread^2 / 2)``,
     a fresh normal ``xi`` per cell (stream STREAM_DRIFT of `seed`; mean ``mv_per_decade
@@ -480,9 +485,10 @@ def _disturbed(vth, disturb_vth):
     return _check_vth(vth + shift)
 
 
-def read(vth, t, *, seed, temperature_K=300.0, cell=FlashCell(), read_noise=READ_NOISE,
-         retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-         read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
+def read(vth: ArrayLike, t: float, *, seed: int, temperature_K: float = 300.0, cell: FlashCell = FlashCell(),
+         read_noise: float = READ_NOISE, retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
+         read_noise_scale: float = 1.0, drift_scale: float = 1.0, cell_retention_mV_per_decade: ArrayLike | None = None,
+         disturb_vth: ArrayLike | None = None) -> np.ndarray:
     """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
 
     Charge loss lowers V_th by ``drift_scale * retention_mV_per_decade * 1e-3 *
@@ -510,7 +516,8 @@ def read(vth, t, *, seed, temperature_K=300.0, cell=FlashCell(), read_noise=READ
     return out.reshape(vth.shape)
 
 
-def iv_curves(vth, v_gs, *, temperature_K=300.0, cell=FlashCell()):
+def iv_curves(vth: ArrayLike, v_gs: ArrayLike, *, temperature_K: float = 300.0,
+              cell: FlashCell = FlashCell()) -> np.ndarray:
     """Noiseless drain currents (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V).
 
     Returns an array of shape ``vth.shape + v_gs.shape`` (``(len(vth), len(v_gs))``
@@ -528,9 +535,11 @@ def iv_curves(vth, v_gs, *, temperature_K=300.0, cell=FlashCell()):
     return out.reshape(vth.shape + v_gs.shape)
 
 
-def read_moments(vth, t, *, temperature_K=300.0, cell=FlashCell(), read_noise=READ_NOISE,
-                 retention_mV_per_decade=RETENTION_MV_PER_DECADE,
-                 read_noise_scale=1.0, drift_scale=1.0, cell_retention_mV_per_decade=None, disturb_vth=None):
+def read_moments(vth: ArrayLike, t: float, *, temperature_K: float = 300.0, cell: FlashCell = FlashCell(),
+                 read_noise: float = READ_NOISE, retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
+                 read_noise_scale: float = 1.0, drift_scale: float = 1.0,
+                 cell_retention_mV_per_decade: ArrayLike | None = None,
+                 disturb_vth: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
     The mean is the noiseless conductance of `read` (retention shift, U_T at
@@ -551,8 +560,9 @@ def read_moments(vth, t, *, temperature_K=300.0, cell=FlashCell(), read_noise=RE
     return mean, mean * (read_noise * read_noise_scale)
 
 
-def read_disturb(vth, shift, n_reads, *, cells_per_bitline=CELLS_PER_BITLINE, ceiling_vth=DISTURB_CEILING_VTH,
-                 stress_to_saturate=DISTURB_STRESS_TO_SATURATE, susceptibility=None):
+def read_disturb(vth: ArrayLike, shift: ArrayLike, n_reads: float, *, cells_per_bitline: int = CELLS_PER_BITLINE,
+                 ceiling_vth: float = DISTURB_CEILING_VTH, stress_to_saturate: float = DISTURB_STRESS_TO_SATURATE,
+                 susceptibility: ArrayLike | None = None) -> np.ndarray:
     """V_th shift (V, >= 0) of each cell after `n_reads` more inference reads of its array, from
     shifts `shift` (V) of cells programmed to `vth` (V).
 

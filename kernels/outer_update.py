@@ -27,8 +27,11 @@ a device are the population count of the AND of its row's and column's words). T
 compute the same numbers: the tests' reference and the benchmark's baseline.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
@@ -151,7 +154,9 @@ def _coincidence_args(p, row_sign, q_up, q_down, col_sign, slots, seed):
     return p, row_sign, q_up, q_down, col_sign, np.ascontiguousarray(slots, dtype=np.int64), check_seed(seed)
 
 
-def coincidences(p, row_sign, q_up, q_down, col_sign, slots, *, up_ok=True, down_ok=True, seed):
+def coincidences(p: ArrayLike, row_sign: ArrayLike, q_up: ArrayLike, q_down: ArrayLike, col_sign: ArrayLike,
+                 slots: ArrayLike, *, up_ok: bool = True, down_ok: bool = True,
+                 seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Pulses each device receives from a batch of stochastic outer-product updates.
 
     `p` ``(B, rows)``: each row's pulse probability per slot, sample by sample; `row_sign`
@@ -181,7 +186,9 @@ def _numpy_words(key, probs, f, slots):
     return words
 
 
-def numpy_coincidences(p, row_sign, q_up, q_down, col_sign, slots, *, up_ok=True, down_ok=True, seed):
+def numpy_coincidences(p: ArrayLike, row_sign: ArrayLike, q_up: ArrayLike, q_down: ArrayLike, col_sign: ArrayLike,
+                       slots: ArrayLike, *, up_ok: bool = True, down_ok: bool = True,
+                       seed: int) -> tuple[np.ndarray, np.ndarray]:
     """NumPy twin of `coincidences` (the same counters, vectorized over rows and columns)."""
     p, row_sign, q_up, q_down, col_sign, slots, seed = _coincidence_args(p, row_sign, q_up, q_down, col_sign,
                                                                          slots, seed)
@@ -254,7 +261,9 @@ def _count_args(g, n_up, n_down, response, dg_up, dg_down, seed):
     return shape, g, counts, steps, resp, check_seed(seed)
 
 
-def apply_counts(g, n_up, n_down, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0, c2c=0.0, seed):
+def apply_counts(g: ArrayLike, n_up: ArrayLike, n_down: ArrayLike, *, g_min: float, g_max: float, dg_up: ArrayLike,
+                 dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0, c2c: float = 0.0,
+                 seed: int) -> np.ndarray:
     """Conductances (uS, the shape of `g`) after each device's `n_up` full up pulses and then its
     `n_down` full down pulses, each ``dg (distance to the bound / span)^gamma (1 + c2c xi)``
     (`kernels.programming.pulse_train`; `dg_up`, `dg_down` the devices' own steps, uS; the rest
@@ -267,7 +276,9 @@ def apply_counts(g, n_up, n_down, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0,
     return g_out.reshape(shape)
 
 
-def numpy_apply_counts(g, n_up, n_down, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0, c2c=0.0, seed):
+def numpy_apply_counts(g: ArrayLike, n_up: ArrayLike, n_down: ArrayLike, *, g_min: float, g_max: float,
+                       dg_up: ArrayLike, dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0,
+                       c2c: float = 0.0, seed: int) -> np.ndarray:
     """NumPy twin of `apply_counts`."""
     shape, g, (n_up, n_down), (dg_up, dg_down), resp, seed = _count_args(
         g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed)

@@ -17,8 +17,13 @@ times in seconds. The public wrappers take and return float64 arrays; the kernel
 compute in float32 with vectorizable functions (see below).
 """
 
+from __future__ import annotations
+
+from typing import Literal
+
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
@@ -212,7 +217,8 @@ def _check_variant(variant):
     return VARIANTS.index(variant)
 
 
-def program(g_target, *, g_max, seed, prog_noise_scale=1.0, variant=VARIANT_JOSHI):
+def program(g_target: ArrayLike, *, g_max: float, seed: int, prog_noise_scale: float = 1.0,
+            variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI) -> tuple[np.ndarray, np.ndarray]:
     """Program PCM devices to `g_target` (uS, in [0, g_max]).
 
     Returns ``(g_prog, nu)``: the programmed conductances (uS) and the drift
@@ -260,8 +266,9 @@ def _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, 
             variant, drift_scale * np.log(t_total / t0), noise_time)
 
 
-def read(g_prog, nu, t, *, g_max, t0, t_read, seed, drift_scale=1.0, read_noise_scale=1.0,
-         variant=VARIANT_JOSHI):
+def read(g_prog: ArrayLike, nu: ArrayLike, t: float, *, g_max: float, t0: float, t_read: float, seed: int,
+         drift_scale: float = 1.0, read_noise_scale: float = 1.0,
+         variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI) -> np.ndarray:
     """Read PCM devices `t` seconds after programming; returns conductances in uS (float64).
 
     Drift ``g_prog ((t + t0)/t0)^(-drift_scale nu)`` and 1/f read noise of
@@ -309,8 +316,9 @@ def _moments_parallel(g_prog, nu, mean, sigma, g_max, drift_log, noise_time, var
             mean[i], sigma[i] = _moments_one(_F(g_prog[i]), _F(nu[i]), inv_g_max, dl, nt, False, q)
 
 
-def read_moments(g_prog, nu, t, *, g_max, t0, t_read, drift_scale=1.0, read_noise_scale=1.0,
-                 variant=VARIANT_JOSHI):
+def read_moments(g_prog: ArrayLike, nu: ArrayLike, t: float, *, g_max: float, t0: float, t_read: float,
+                 drift_scale: float = 1.0, read_noise_scale: float = 1.0,
+                 variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI) -> tuple[np.ndarray, np.ndarray]:
     """Mean and read-noise standard deviation (uS, float64) of PCM devices read at time `t` (s).
 
     The mean is the drifted conductance of `read` (the same float32 arithmetic) and the

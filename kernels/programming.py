@@ -41,10 +41,14 @@ draws counter d of STREAM_READ. The NumPy twins (`numpy_apply_pulses`, `numpy_ve
 compute the same numbers with NumPy: the tests' reference and the benchmark's baseline.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
@@ -151,7 +155,9 @@ def pulse_train(x, n, up, f, dg, resp, key, base, key_skip, skip_counter):
     return min(max(x, g_min), g_max)
 
 
-def numpy_pulse_train(x, n, up, f, dg, resp, key, base, key_skip, skip_counter):
+def numpy_pulse_train(x: np.ndarray, n: np.ndarray, up: bool | np.ndarray, f: np.ndarray, dg: np.ndarray,
+                      resp: Response, key: np.uint64, base: np.ndarray, key_skip: np.uint64,
+                      skip_counter: np.ndarray) -> np.ndarray:
     """NumPy twin of `pulse_train` for arrays of devices (`up` a scalar or one per device)."""
     g_min, g_max, c2c = resp.g_min, resp.g_max, resp.c2c
     span = g_max - g_min
@@ -246,7 +252,7 @@ def _flat(values, name, n=None):
     return arr
 
 
-def check_steps(named, n, span):
+def check_steps(named: Iterable[tuple[ArrayLike, str]], n: int, span: float) -> list[np.ndarray]:
     """Pulse steps (uS), each ``(value, name)`` a scalar or one per device (`n`), in [0, `span`]:
     flat float arrays of `n`; `ValueError` naming the argument otherwise."""
     steps = []
@@ -258,7 +264,7 @@ def check_steps(named, n, span):
     return steps
 
 
-def check_response(response):
+def check_response(response: Response | Mapping[str, float]) -> Response:
     """`response` (a `Response`, or a mapping of its fields) validated: `g_min` and `g_max` in [0,
     1e4] uS with ``g_max > g_min``, the exponents and the cycle-to-cycle spread each in [0, 10].
     Returns a `Response` of floats; `ValueError` naming the field otherwise."""
@@ -278,7 +284,7 @@ def check_response(response):
                     scalar_in_range(response.c2c, 0.0, 10.0, "c2c"))
 
 
-def check_pulsing(pulsing):
+def check_pulsing(pulsing: Pulsing) -> Pulsing:
     """`pulsing` (a `Pulsing`) with bool flags and `max_pulses` an integer in [1, 1e7]."""
     if not isinstance(pulsing, Pulsing):
         raise ValueError(f"pulsing must be a kernels.programming.Pulsing, got {type(pulsing).__name__}")
@@ -312,8 +318,10 @@ def _pulse_args(g, request, response, dg_up, dg_down, plan_up, plan_down, pulsin
     return shape, g, request, resp, dg_up, dg_down, Plan(plan_g, plan_up, plan_down), pulsing, seed
 
 
-def apply_pulses(g, request, response, *, dg_up, dg_down, plan_up=None, plan_down=None, pulsing=Pulsing(), seed,
-                 plan_g=None):
+def apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Mapping[str, float], *, dg_up: ArrayLike,
+                 dg_down: ArrayLike, plan_up: ArrayLike | None = None, plan_down: ArrayLike | None = None,
+                 pulsing: Pulsing = Pulsing(), seed: int,
+                 plan_g: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pulse every device toward its requested conductance change; returns ``(g_new, pulses)``.
 
     `g` (uS, in [g_min, g_max]) and `request` (uS, signed; 0 for no pulse) have one entry per
@@ -337,8 +345,10 @@ def apply_pulses(g, request, response, *, dg_up, dg_down, plan_up=None, plan_dow
     return g_out.reshape(shape), n_out.reshape(shape)
 
 
-def numpy_apply_pulses(g, request, response, *, dg_up, dg_down, plan_up=None, plan_down=None, pulsing=Pulsing(),
-                       seed, plan_g=None):
+def numpy_apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Mapping[str, float], *, dg_up: ArrayLike,
+                       dg_down: ArrayLike, plan_up: ArrayLike | None = None, plan_down: ArrayLike | None = None,
+                       pulsing: Pulsing = Pulsing(), seed: int,
+                       plan_g: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """NumPy twin of `apply_pulses`: the same numbers (same counters), vectorized across devices with
     a loop over the pulse index."""
     shape, g, request, resp, dg_up, dg_down, plan, pulsing, seed = _pulse_args(
@@ -415,7 +425,8 @@ def _verify_args(mean, sigma, target, tolerance, seed):
     return mean, sigma, target, tolerance, check_seed(seed)
 
 
-def verify_read(mean, sigma, target, *, tolerance, seed):
+def verify_read(mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, tolerance: ArrayLike,
+                seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One verify read of each device: ``read = max(mean + sigma xi, 0)`` (uS; `mean` the conductance
     the read sees, relaxation and stuck faults included, `sigma` its read-noise standard deviation)
     and whether it lies within `tolerance` (uS) of `target`. Returns ``(read, ok)``, flat."""
@@ -427,7 +438,8 @@ def verify_read(mean, sigma, target, *, tolerance, seed):
     return read, ok
 
 
-def numpy_verify_read(mean, sigma, target, *, tolerance, seed):
+def numpy_verify_read(mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, tolerance: ArrayLike,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
     """NumPy twin of `verify_read`."""
     mean, sigma, target, tolerance, seed = _verify_args(mean, sigma, target, tolerance, seed)
     key = rng.numpy_stream_key(seed, rng.STREAM_READ)

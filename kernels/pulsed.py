@@ -18,8 +18,11 @@ the range: abrupt, while SET is gradual (Nandakumar et al., J. Appl. Phys. 124,
 device; cycle-to-cycle spread draws a new ``xi`` at every pulse. Units: uS.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
@@ -186,7 +189,8 @@ def _per_device(value, n, name, span):
     return arr
 
 
-def device_steps(n_devices, *, dg_min, asymmetry=0.0, d2d=0.0, seed, g_span=None):
+def device_steps(n_devices: int, *, dg_min: float, asymmetry: float = 0.0, d2d: float = 0.0, seed: int,
+                 g_span: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-device step sizes ``(dg_up, dg_down)`` in uS.
 
     ``dg_up = dg_min (1 + asymmetry)``, ``dg_down = dg_min (1 - asymmetry)``, each
@@ -207,8 +211,9 @@ def device_steps(n_devices, *, dg_min, asymmetry=0.0, d2d=0.0, seed, g_span=None
     return dg_up, dg_down
 
 
-def pulse_train(g0, directions, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0,
-                c2c=0.0, seed):
+def pulse_train(g0: ArrayLike, directions: ArrayLike, *, g_min: float, g_max: float, dg_up: ArrayLike,
+                dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0, c2c: float = 0.0,
+                seed: int) -> np.ndarray:
     """Conductance after each pulse of a train, shape ``(n_devices, n_pulses + 1)`` in uS.
 
     `g0` holds the start conductances (one per device), `directions` the pulse
@@ -233,8 +238,9 @@ def pulse_train(g0, directions, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, g
     return out
 
 
-def pulse_to_target(g0, g_target, *, g_min, g_max, dg_up, dg_down, gamma_up=1.0, gamma_down=1.0,
-                    c2c=0.0, max_pulses=10000, seed, fast_forward=False):
+def pulse_to_target(g0: ArrayLike, g_target: ArrayLike, *, g_min: float, g_max: float, dg_up: ArrayLike,
+                    dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0, c2c: float = 0.0,
+                    max_pulses: int = 10000, seed: int, fast_forward: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Closed-loop pulsing: pulse each device toward its target, reading after every pulse.
 
     Stops when the device is within half a step of its target or after

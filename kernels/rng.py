@@ -13,6 +13,8 @@ is the same computation in plain NumPy, used by the tests as the reference
 (`numpy_normal_f32` the exact quantile of `normal_f32`'s uniforms).
 """
 
+from __future__ import annotations
+
 import numpy as np
 from numba import njit
 
@@ -138,14 +140,14 @@ def _numpy_mix(z):
     return z ^ (z >> _S31)
 
 
-def numpy_stream_key(seed, stream):
+def numpy_stream_key(seed: int, stream: int) -> np.uint64:
     """NumPy twin of `stream_key`."""
     with np.errstate(over="ignore"):
         first = _numpy_mix(np.array([seed], dtype=np.uint64) + _GOLDEN)
         return _numpy_mix(first + np.uint64(stream) * _GOLDEN)[0]
 
 
-def derive_seed(seed, purpose, index=0):
+def derive_seed(seed: int, purpose: str, index: int = 0) -> int:
     """The seed of one purpose's random stream, derived from a user seed: the one function that
     splits a seed into independent seeds (weights, inputs, programming, each read, calibration,
     training; `PURPOSES`).
@@ -177,7 +179,7 @@ def _int_mix(z):
     return z ^ (z >> 31)
 
 
-def numpy_uniform(key, index):
+def numpy_uniform(key: np.uint64, index: np.ndarray) -> np.ndarray:
     """NumPy twin of `uniform` for an array of counters."""
     index = np.asarray(index, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -185,7 +187,7 @@ def numpy_uniform(key, index):
     return ((bits >> _S11).astype(np.float64) + 0.5) * _INV53
 
 
-def numpy_normal_quantile(p):
+def numpy_normal_quantile(p: np.ndarray) -> np.ndarray:
     """NumPy twin of `normal_quantile`."""
     p = np.asarray(p, dtype=np.float64)
     q = p - 0.5
@@ -203,7 +205,7 @@ def numpy_normal_quantile(p):
     return out
 
 
-def numpy_normal(seed, stream, n):
+def numpy_normal(seed: int, stream: int, n: int) -> np.ndarray:
     """NumPy twin of `normal` for counters 0..n-1 of one stream."""
     key = numpy_stream_key(seed, stream)
     return numpy_normal_quantile(numpy_uniform(key, np.arange(n, dtype=np.uint64)))
@@ -245,7 +247,7 @@ def fast_normal(key, index):
     return fast_normal_from_bits(_mix(key + np.uint64(index) * _GOLDEN) >> _S40)
 
 
-def numpy_fast_normal(key, index):
+def numpy_fast_normal(key: np.uint64, index: np.ndarray) -> np.ndarray:
     """NumPy twin of `fast_normal` for an array of counters."""
     index = np.asarray(index, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -321,7 +323,7 @@ def normal_f32(key, index):
     return normal_f32_from_bits(_mix(key + np.uint64(index) * _GOLDEN))
 
 
-def numpy_normal_f32_uniform(key, index):
+def numpy_normal_f32_uniform(key: np.uint64, index: np.ndarray) -> np.ndarray:
     """The 32-bit uniforms ``U`` behind `normal_f32` for an array of counters (float64)."""
     index = np.asarray(index, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -329,7 +331,7 @@ def numpy_normal_f32_uniform(key, index):
     return ((bits >> _S32).astype(np.float64) + 0.5) * 2.0**-32
 
 
-def numpy_normal_f32(seed, stream, n):
+def numpy_normal_f32(seed: int, stream: int, n: int) -> np.ndarray:
     """Reference for `normal_f32` at counters 0..n-1 of one stream: the exact (AS241, float64)
     quantiles of the same uniforms, which `normal_f32` matches to about 2e-6."""
     key = numpy_stream_key(seed, stream)

@@ -22,11 +22,14 @@ reference, section 3): one device per weight, g in [9.0, 88.2] uS.
 Conductances in uS, times in seconds, voltages in volts.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from numba import njit, prange
 
 from . import rng
@@ -308,8 +311,8 @@ def _check_tolerance(tolerance_percent):
     return float(tolerance_percent)
 
 
-def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, tolerance_percent=0.2,
-            prog_noise_scale=1.0):
+def program(g_target: ArrayLike, *, seed: int, g_min: float = G_MIN, g_max: float = G_MAX,
+            tolerance_percent: float = 0.2, prog_noise_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Program RRAM devices to `g_target` (uS, in [g_min, g_max]) with program-and-verify.
 
     ``g_prog = clip(g_T + prog_noise_scale sigma(g_T) xi, g_min, g_max)`` with
@@ -336,8 +339,10 @@ def program(g_target, *, seed, g_min=G_MIN, g_max=G_MAX, tolerance_percent=0.2,
     return g_prog.reshape(g_target.shape), relax.reshape(g_target.shape)
 
 
-def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scale=1.0,
-         read_noise_scale=1.0, rtn_amplitude=None, rtn_occupancy=None, disturb=None):
+def read(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, seed: int, g_min: float = G_MIN,
+         g_max: float = G_MAX, drift_scale: float = 1.0, read_noise_scale: float = 1.0,
+         rtn_amplitude: ArrayLike | None = None, rtn_occupancy: ArrayLike | None = None,
+         disturb: ArrayLike | None = None) -> np.ndarray:
     """Read RRAM devices `t` seconds after programming; returns conductances in uS.
 
     In order, with ``ts = max(t, 1 s)`` and ``xi = relax_deviate``:
@@ -397,8 +402,9 @@ def read(g_prog, relax_deviate, t, *, seed, g_min=G_MIN, g_max=G_MAX, drift_scal
     return out.reshape(shape)
 
 
-def rtn_parameters(g_prog, *, seed, amplitude_at_ref=0.02, g_ref=30.0, exponent=1.0,
-                   tau_capture=1e-2, tau_emission=1e-2, tau_spread_decades=1.0):
+def rtn_parameters(g_prog: ArrayLike, *, seed: int, amplitude_at_ref: float = 0.02, g_ref: float = 30.0,
+                   exponent: float = 1.0, tau_capture: float = 1e-2, tau_emission: float = 1e-2,
+                   tau_spread_decades: float = 1.0) -> dict[str, np.ndarray]:
     """Random-telegraph-noise parameters of one two-state trap per device.
 
     The relative RTN amplitude grows as the filament thins, i.e. at low
@@ -432,7 +438,8 @@ def rtn_parameters(g_prog, *, seed, amplitude_at_ref=0.02, g_ref=30.0, exponent=
             "tau_emission": tau_e.reshape(shape), "occupancy": occ.reshape(shape)}
 
 
-def rtn_trace(g, amplitude, tau_capture, tau_emission, *, dt, n_steps, seed):
+def rtn_trace(g: ArrayLike, amplitude: ArrayLike, tau_capture: ArrayLike, tau_emission: ArrayLike, *, dt: float,
+              n_steps: int, seed: int) -> np.ndarray:
     """Conductance (uS) of each device sampled every `dt` seconds under RTN.
 
     A continuous-time two-state Markov chain per device (conventions of
@@ -470,7 +477,7 @@ def rtn_trace(g, amplitude, tau_capture, tau_emission, *, dt, n_steps, seed):
 _POLARITY_MODES = {"bipolar": 0, "unipolar": 1, "negative": -1}
 
 
-def saturated_shift(v_read, *, shift_per_volt=1.0, v_threshold=0.3):
+def saturated_shift(v_read: float, *, shift_per_volt: float = 1.0, v_threshold: float = 0.3) -> float:
     """Saturated read-disturb shift (share of the headroom) of reads at `v_read` volts, before the
     device's susceptibility: ``shift_per_volt max(v_read - v_threshold, 0)``, at most 1.
 
@@ -485,9 +492,11 @@ def saturated_shift(v_read, *, shift_per_volt=1.0, v_threshold=0.3):
     return min(shift_per_volt * max(v_read - v_threshold, 0.0), 1.0)
 
 
-def read_disturb(disturb, n_reads, *, polarity="unipolar", v_read=0.2, shift_per_volt=1.0, v_threshold=0.3,
-                 reads_to_saturate=1e6, v_ref=0.2, v_slope=0.05, negative_efficiency=1.0,
-                 susceptibility=None):
+def read_disturb(disturb: ArrayLike, n_reads: float, *,
+                 polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2,
+                 shift_per_volt: float = 1.0, v_threshold: float = 0.3, reads_to_saturate: float = 1e6,
+                 v_ref: float = 0.2, v_slope: float = 0.05, negative_efficiency: float = 1.0,
+                 susceptibility: ArrayLike | None = None) -> np.ndarray:
     """Share of its headroom each device has shifted after `n_reads` more reads (`read` applies it).
 
     Repeated reads grow the filament and shift the conductance toward a saturation value (Shim,
@@ -581,8 +590,10 @@ def _clipped_moments(mu, sigma, lo, hi, mean_out, sd_out):
         sd_out[i] = math.sqrt(max(second - mean * mean, 0.0))
 
 
-def read_moments(g_prog, relax_deviate, t, *, g_min=G_MIN, g_max=G_MAX, drift_scale=1.0,
-                 read_noise_scale=1.0, rtn_amplitude=None, rtn_occupancy=None, disturb=None):
+def read_moments(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, g_min: float = G_MIN, g_max: float = G_MAX,
+                 drift_scale: float = 1.0, read_noise_scale: float = 1.0, rtn_amplitude: ArrayLike | None = None,
+                 rtn_occupancy: ArrayLike | None = None,
+                 disturb: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation (uS) of RRAM devices read at time `t` (s).
 
     Same model as `read`: the relaxed (and disturbed) conductance g, around which the

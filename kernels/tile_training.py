@@ -74,10 +74,14 @@ so the NumPy twin (`numpy_train_samples`, the tests' reference and the benchmark
 computes the same numbers.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from . import rng
 from .outer_update import _popcount, _train_word
@@ -204,7 +208,9 @@ RECORDS = {"dev": Device, "io": ReadOut, "alg": Algorithm}
 """The settings records of the wrappers' arguments."""
 
 
-def as_record(kind, values):
+def as_record(kind: Literal["dev", "io", "alg"],
+              values: Device | ReadOut | Algorithm | Mapping[str, float] | Sequence[float],
+              ) -> Device | ReadOut | Algorithm:
     """`values` (a record of that kind, a mapping of its fields or a sequence in their order) as the
     record named by `kind` ("dev", "io" or "alg") with float fields; raises ValueError naming `kind`
     when the number of values is wrong or one is not finite."""
@@ -318,7 +324,8 @@ def _device_response(steps, dev, up_pulses, key_pulse, key_write):
     return out
 
 
-def device_response(steps, dev, up_pulses, key_pulse=0, key_write=0):
+def device_response(steps: np.ndarray, dev: Device | Mapping[str, float] | Sequence[float], up_pulses: int,
+                    key_pulse: int = 0, key_write: int = 0) -> np.ndarray:
     """The update curve of devices as training pulses them (`_pulses`, the kernel's own device
     model): row m holds the weight a read sees (stored weight plus write noise, redrawn at each
     pulse) after k pulses, up from the device's lower bound for `up_pulses` pulses, then down as
@@ -672,32 +679,32 @@ class TileState:
 
     NAMES = ("C", "Cn", "D", "A", "An", "E", "H", "R", "P", "S", "chop")
 
-    def __init__(self, **arrays):
+    def __init__(self, **arrays: Sequence[ArrayLike]) -> None:
         for name in self.NAMES:
             setattr(self, name, [np.array(a, dtype=np.float64) for a in arrays[name]])   # own copies
         self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
 
-    def copy(self):
+    def copy(self) -> TileState:
         out = TileState(**{n: [a.copy() for a in getattr(self, n)] for n in self.NAMES})
         out.counters = self.counters.copy()
         return out
 
-    def tile(self, name, layer):
+    def tile(self, name: Literal["C", "A"], layer: int) -> Tile:
         """Tile "C" or "A" of `layer` as a `Tile` record (views of the state's arrays)."""
         noise, steps = {"C": ("Cn", "D"), "A": ("An", "E")}[name]
         return Tile(getattr(self, name)[layer], getattr(self, noise)[layer], getattr(self, steps)[layer])
 
-    def layer(self, layer):
+    def layer(self, layer: int) -> Layer:
         """The arrays of `layer` as a `Layer` record (views of the state's arrays)."""
         return Layer(self.tile("C", layer), self.tile("A", layer),
                      *(getattr(self, n)[layer] for n in ("H", "R", "P", "S", "chop")))
 
-    def network(self, scales):
+    def network(self, scales: np.ndarray) -> Network:
         """The two layers, `scales` and the counters as the `Network` record `_train_samples` takes."""
         return Network(self.layer(0), self.layer(1), scales, self.counters)
 
 
-def make_keys(seed):
+def make_keys(seed: int) -> np.ndarray:
     """One `kernels.rng` key per purpose of `KEYS` from a training seed (uint64 array)."""
     return np.array([rng.numpy_stream_key(seed, 100 + k) for k in range(len(KEYS))], dtype=np.uint64)
 
@@ -750,7 +757,11 @@ def _check_training(state, alg):
     _check_state(state)
 
 
-def train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
+def train_samples(state: TileState, X: np.ndarray, labels: np.ndarray, order: np.ndarray, t0: int,
+                  algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"], scales: ArrayLike,
+                  dev: Device | Mapping[str, float] | Sequence[float],
+                  io: ReadOut | Mapping[str, float] | Sequence[float],
+                  alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
     """Train `state` (a `TileState`, changed in place) on the samples ``X[order]`` numbered from
     `t0`; `scales` the two layers' digital scales, `dev` a `Device`, `io` a `ReadOut`, `alg` an
     `Algorithm` (each record, or its fields in order: `as_record`), `keys` from `make_keys`. Returns
@@ -760,7 +771,8 @@ def train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, 
     return _train_samples(X, labels, order, np.int64(t0), algo, state.network(scales), dev, io, alg, keys)
 
 
-def evaluate(state, X, labels, scales, io, keys, t):
+def evaluate(state: TileState, X: np.ndarray, labels: np.ndarray, scales: ArrayLike,
+             io: ReadOut | Mapping[str, float] | Sequence[float], keys: np.ndarray, t: int) -> np.ndarray:
     """[sum of losses, correct predictions] of the network of `state` on ``X`` through the read-out
     (evaluation key, counters from `t`)."""
     X, labels, _, _, scales, _, io, _ = _check_run(X, labels, np.zeros(0), ALGORITHMS[0], scales,
@@ -782,7 +794,11 @@ def _check_linear(state, X, Y, order, algorithm, dev, io, alg):
     return X, Y, order, algo, dev, io, alg
 
 
-def train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
+def train_linear(state: TileState, X: np.ndarray, Y: np.ndarray, order: np.ndarray, t0: int,
+                 algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+                 dev: Device | Mapping[str, float] | Sequence[float],
+                 io: ReadOut | Mapping[str, float] | Sequence[float],
+                 alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
     """Train the one tile of `state` (a one-layer `TileState`, changed in place) as the linear map
     ``y = W^T x`` on the samples ``X[order]`` with targets ``Y[order]`` numbered from `t0`
     (`_train_linear`); `dev`, `io`, `alg`, `keys` as for `train_samples`. Returns `RESULT_FIELDS`
@@ -792,7 +808,8 @@ def train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
     return _train_linear(X, Y, order, np.int64(t0), algo, state.layer(0), state.counters, dev, io, alg, keys)
 
 
-def evaluate_linear(state, X, Y, io, keys, t):
+def evaluate_linear(state: TileState, X: np.ndarray, Y: np.ndarray, io: ReadOut | Mapping[str, float] | Sequence[float],
+                    keys: np.ndarray, t: int) -> float:
     """Sum over the rows of X of ``|y - Y|^2 / 2``, y read from the one tile of `state` through the
     read-out (evaluation key, counters from `t`)."""
     X, Y, _, _, _, io, _ = _check_linear(state, X, Y, np.zeros(0), ALGORITHMS[0], np.zeros(len(DEVICE_FIELDS)),
@@ -884,7 +901,11 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
     return int(n.sum())
 
 
-def numpy_train_samples(state, X, labels, order, t0, algorithm, scales, dev, io, alg, keys):
+def numpy_train_samples(state: TileState, X: np.ndarray, labels: np.ndarray, order: np.ndarray, t0: int,
+                        algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+                        scales: ArrayLike, dev: Device | Mapping[str, float] | Sequence[float],
+                        io: ReadOut | Mapping[str, float] | Sequence[float],
+                        alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
     """NumPy twin of `train_samples` (same numbers; the tests' reference and the benchmark's baseline)."""
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
     _check_training(state, alg)
@@ -995,7 +1016,11 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     return pulses, capped
 
 
-def numpy_train_linear(state, X, Y, order, t0, algorithm, dev, io, alg, keys):
+def numpy_train_linear(state: TileState, X: np.ndarray, Y: np.ndarray, order: np.ndarray, t0: int,
+                       algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+                       dev: Device | Mapping[str, float] | Sequence[float],
+                       io: ReadOut | Mapping[str, float] | Sequence[float],
+                       alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
     """NumPy twin of `train_linear` (same numbers; the tests' reference)."""
     X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
     _check_training(state, alg)

@@ -4,14 +4,17 @@ Every check raises `ValueError` naming the argument and what is allowed, so
 that a notebook user or a dashboard sees a clear message instead of a NaN.
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .rng import MAX_SEED
 
 
-def check_seed(seed, name="seed"):
+def check_seed(seed: object, name: str = "seed") -> int:
     """Return `seed` as a Python int in [0, 2**63 - 1]; reject bools, floats and others."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise ValueError(
@@ -23,7 +26,7 @@ def check_seed(seed, name="seed"):
     return seed
 
 
-def finite_array(values, name):
+def finite_array(values: ArrayLike, name: str) -> np.ndarray:
     """Return `values` as a float64 array, rejecting NaN and infinities."""
     try:
         arr = np.asarray(values, dtype=np.float64)
@@ -35,7 +38,7 @@ def finite_array(values, name):
     return arr
 
 
-def in_range(values, low, high, name, unit=""):
+def in_range(values: ArrayLike, low: float, high: float, name: str, unit: str = "") -> np.ndarray:
     """Return `values` as a finite float64 array whose entries lie in [low, high]."""
     arr = finite_array(values, name)
     if arr.size and (arr.min() < low or arr.max() > high):
@@ -46,7 +49,7 @@ def in_range(values, low, high, name, unit=""):
     return arr
 
 
-def scalar_in_range(value, low, high, name, unit=""):
+def scalar_in_range(value: object, low: float, high: float, name: str, unit: str = "") -> float:
     """Return `value` as a float in [low, high]; reject NaN, infinities and non-numbers."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number in [{low:g}, {high:g}]{unit}, got {value!r}")
@@ -56,12 +59,12 @@ def scalar_in_range(value, low, high, name, unit=""):
     return value
 
 
-def check_time(t, name="t"):
+def check_time(t: object, name: str = "t") -> float:
     """Return a time after programming in seconds: finite and not negative."""
     return scalar_in_range(t, 0.0, 1e12, name, " s")
 
 
-def positive_int(value, name, low=1, high=2**31 - 1):
+def positive_int(value: object, name: str, low: int = 1, high: int = 2**31 - 1) -> int:
     """Return `value` as an int in [low, high]."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
@@ -71,7 +74,8 @@ def positive_int(value, name, low=1, high=2**31 - 1):
     return value
 
 
-def ordered_range(low, high, low_name, high_name, limit=1e4, unit=" uS"):
+def ordered_range(low: object, high: object, low_name: str, high_name: str, limit: float = 1e4,
+                  unit: str = " uS") -> tuple[float, float]:
     """Return ``(low, high)`` as floats in [0, limit] with ``high > low`` (e.g. g_min, g_max)."""
     low = scalar_in_range(low, 0.0, limit, low_name, unit)
     high = scalar_in_range(high, 0.0, limit, high_name, unit)

@@ -21,9 +21,14 @@ So the accuracy at one time, or after one read count, is the same whatever other
 are asked for with it.
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kernels import flash, rng
 from kernels.validate import check_seed, positive_int
@@ -32,6 +37,10 @@ from .crossbar.calibration import drift_factor
 from .crossbar.model import CrossbarModel
 from .digits import load_digits
 from .training.mlp import load_mlp
+
+if TYPE_CHECKING:
+    from ._internal.memo import Settings
+    from .training.mlp import MLP
 
 COMPENSATIONS = ("none", "global", "per-column")
 POLARITIES = ("unipolar", "bipolar")
@@ -42,7 +51,7 @@ READ_DISTURB_TIME_S = 3600.0
 """Read disturb is evaluated one hour after programming (relaxation at 1 h, then the reads' shift)."""
 
 
-def check_compensation(compensation):
+def check_compensation(compensation: str) -> Literal["none", "global", "per-column"]:
     """`compensation` if it is one of `COMPENSATIONS`; `ValueError` naming it otherwise."""
     if compensation not in COMPENSATIONS:
         raise ValueError(f"compensation must be one of {list(COMPENSATIONS)}, got {compensation!r}")
@@ -61,7 +70,8 @@ def _real_array(values, name):
     return a.astype(np.float64).ravel()
 
 
-def read_seed(seed, purpose, chip, layer, t_s, reads=0):
+def read_seed(seed: int, purpose: Literal["read", "calibration"], chip: int, layer: int, t_s: float,
+              reads: int = 0) -> int:
     """The seed of one read of one layer (`kernels.rng.derive_seed`, `purpose` "read" or
     "calibration"): layer `layer` of chip `chip`, read `t_s` seconds after programming after `reads`
     reads since programming. ``derive_seed(seed, purpose, chip * MAX_LAYERS + layer)`` is chained
@@ -74,7 +84,7 @@ def read_seed(seed, purpose, chip, layer, t_s, reads=0):
     return s
 
 
-def check_times(times_s):
+def check_times(times_s: ArrayLike) -> np.ndarray:
     """Times (s) as a float array: positive, finite and increasing; `ValueError` naming `times_s` otherwise."""
     t = _real_array(times_s, "times_s")
     if t.size == 0 or t.size > MAX_TIMES:
@@ -89,7 +99,9 @@ def check_times(times_s):
 class DeployedMLP:
     """`net` programmed on one chip: one `ProgrammedCrossbar` per layer from crossbar model `xb`."""
 
-    def __init__(self, net, xb, seed, chip=0, method="statistical", input_scales=None):
+    def __init__(self, net: MLP, xb: CrossbarModel, seed: int, chip: int = 0,
+                 method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                 input_scales: Sequence[float] | None = None) -> None:
         self.net = net
         self.seed = check_seed(seed)
         self.chip = chip
@@ -117,7 +129,7 @@ class DeployedMLP:
         seed = read_seed(self.seed, "calibration", self.chip, k, t, reads)
         return np.abs(self._read(k, eye, t, seed)).mean(axis=0)        # mean_i |y_ij| per output
 
-    def calibrate(self):
+    def calibrate(self) -> None:
         """Read every layer's compensation reference with the current read settings (one-hot
         inputs at t = 0, which also sets a calibrated ADC's ranges), unless already read. It must
         be read before any reads disturb the devices (`evaluate_reads` calls it first);
@@ -139,7 +151,8 @@ class DeployedMLP:
         ref = self._refs[(k, self.settings.key())]
         return drift_factor(ref, self._calibration(k, t, self._reads(k)), compensation)
 
-    def logits(self, X, t, compensation="none"):
+    def logits(self, X: ArrayLike, t: float,
+               compensation: Literal["none", "global", "per-column"] = "none") -> np.ndarray:
         """Logits of inputs `X` read at `t` seconds after programming (read noise from `read_seed`
         of this chip, layer, time and read count), digital biases and ReLU."""
         h = X
@@ -150,7 +163,7 @@ class DeployedMLP:
         return h
 
 
-def input_scales(net, X):
+def input_scales(net: MLP, X: ArrayLike) -> list[float]:
     """Per layer, the largest input the floating-point network sees on `X` (the DAC's full scale)."""
     scales, h = [], np.asarray(X, dtype=np.float64)
     for k, (W, b) in enumerate(zip(net.W, net.b)):
@@ -161,12 +174,15 @@ def input_scales(net, X):
     return scales
 
 
-def deploy(net, xb, seed, chips, method="statistical", scales=None):
+def deploy(net: MLP, xb: CrossbarModel, seed: int, chips: int,
+           method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+           scales: Sequence[float] | None = None) -> list[DeployedMLP]:
     """`chips` copies of `net` programmed on crossbar model `xb` (one `DeployedMLP` per chip)."""
     return [DeployedMLP(net, xb, seed, chip=c, method=method, input_scales=scales) for c in range(chips)]
 
 
-def evaluate(deployed, X, y, times_s, compensation, settings):
+def evaluate(deployed: Sequence[DeployedMLP], X: ArrayLike, y: ArrayLike, times_s: ArrayLike,
+             compensation: Literal["none", "global", "per-column"], settings: Settings) -> np.ndarray:
     """Accuracy ``(chips, times)`` of the deployed chips on inputs `X`, labels `y`, each read at
     each time with the read-time `settings` (a `CrossbarModel.read_settings()` snapshot)."""
     check_compensation(compensation)
@@ -190,18 +206,21 @@ def _check_counts(values, name, what, largest, most):
     return c.astype(np.int64)
 
 
-def check_reads(reads):
+def check_reads(reads: ArrayLike) -> np.ndarray:
     """Read counts as an int64 array: whole numbers in [0, 1e12], increasing."""
     return _check_counts(reads, "reads", "reads", MAX_READS, MAX_TIMES)
 
 
-def check_polarity(polarity):
+def check_polarity(polarity: str) -> Literal["unipolar", "bipolar"]:
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {list(POLARITIES)}, got {polarity!r}")
     return polarity
 
 
-def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settings, t_s=READ_DISTURB_TIME_S):
+def evaluate_reads(deployed: Sequence[DeployedMLP], X: ArrayLike, y: ArrayLike, reads: ArrayLike,
+                   polarity: Literal["unipolar", "bipolar"], v_read: float | None,
+                   compensation: Literal["none", "global", "per-column"], settings: Settings,
+                   t_s: float = READ_DISTURB_TIME_S) -> np.ndarray:
     """Accuracy ``(chips, len(reads))`` of deployed RRAM chips after each number of reads of
     `polarity` at `v_read` volts (every device read that many times since programming, then read
     at `t_s`), or of Flash chips after that many inference reads ("unipolar"; `v_read` does not
@@ -222,7 +241,7 @@ def evaluate_reads(deployed, X, y, reads, polarity, v_read, compensation, settin
     return acc
 
 
-def reads_before_loss(reads, mean, loss):
+def reads_before_loss(reads: ArrayLike, mean: ArrayLike, loss: float) -> float | None:
     """The number of reads at which the mean accuracy first falls `loss` below its value at the
     first count (log-linear interpolation between counts), or None if it never does."""
     reads, mean = np.asarray(reads, dtype=float), np.asarray(mean, dtype=float)
@@ -238,7 +257,8 @@ def reads_before_loss(reads, mean, loss):
     return float(np.exp(np.log(lo) + f * (np.log(hi) - np.log(lo))))
 
 
-def summary(x, acc, float_accuracy, x_name="times_s"):
+def summary(x: ArrayLike, acc: np.ndarray, float_accuracy: float,
+            x_name: str = "times_s") -> dict[str, np.ndarray | float]:
     """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`), its points `x`
     under `x_name` (``"reads"`` for a read-disturb curve)."""
     chips = acc.shape[0]
@@ -247,8 +267,12 @@ def summary(x, acc, float_accuracy, x_name="times_s"):
             "ci95": 1.96 * sd / np.sqrt(chips), "float_accuracy": float_accuracy}
 
 
-def accuracy_vs_time(times_s, *, chips=10, seed=0, compensation="none", variant="plain", programming_method="statistical",
-                     technology="PCM", device=None, **crossbar):
+def accuracy_vs_time(times_s: ArrayLike, *, chips: int = 10, seed: int = 0,
+                     compensation: Literal["none", "global", "per-column"] = "none",
+                     variant: Literal["plain", "hwa"] = "plain",
+                     programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                     technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"] = "PCM",
+                     device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` simulated chips at each time in `times_s` (s).
 
     `crossbar`: settings of the `CrossbarModel` (mapping, n_slices, dac_bits, adc_bits, ...);
@@ -276,8 +300,11 @@ def _setup(chips, seed, compensation, variant, technology, device, crossbar):
     return chips, seed, net, data, xb
 
 
-def accuracy_vs_reads(reads, *, polarity="unipolar", v_read=0.3, chips=10, seed=0, compensation="none",
-                      variant="plain", programming_method="statistical", device=None, **crossbar):
+def accuracy_vs_reads(reads: ArrayLike, *, polarity: Literal["unipolar", "bipolar"] = "unipolar", v_read: float = 0.3,
+                      chips: int = 10, seed: int = 0, compensation: Literal["none", "global", "per-column"] = "none",
+                      variant: Literal["plain", "hwa"] = "plain",
+                      programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                      device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` RRAM chips after each number of `reads` (every
     device read that often since programming, `polarity` "unipolar" or "bipolar" at `v_read` volts;
     `RRAMDevice.read_disturb`), read one hour after programming. `device`: RRAM knobs and
@@ -291,9 +318,11 @@ def accuracy_vs_reads(reads, *, polarity="unipolar", v_read=0.3, chips=10, seed=
     return summary(r, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
 
 
-def accuracy_vs_flash_reads(reads, *, cells_per_bitline=flash.CELLS_PER_BITLINE, chips=10, seed=0,
-                            compensation="none", variant="plain", programming_method="statistical", device=None,
-                            **crossbar):
+def accuracy_vs_flash_reads(reads: ArrayLike, *, cells_per_bitline: int = flash.CELLS_PER_BITLINE, chips: int = 10,
+                            seed: int = 0, compensation: Literal["none", "global", "per-column"] = "none",
+                            variant: Literal["plain", "hwa"] = "plain",
+                            programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                            device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` NOR-Flash chips after each number of inference
     `reads` of every array, read one hour after programming. Each inference read reads the
     `cells_per_bitline` rows of a bit line one at a time, so each cell sits unselected under the
@@ -310,13 +339,16 @@ def accuracy_vs_flash_reads(reads, *, cells_per_bitline=flash.CELLS_PER_BITLINE,
     return summary(r, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
 
 
-def check_cycles(cycles):
+def check_cycles(cycles: ArrayLike) -> np.ndarray:
     """P/E cycle counts as an int64 array: whole numbers in [0, 1e6], increasing."""
     return _check_counts(cycles, "cycles", "program/erase cycles", 10**6, 64)
 
 
-def accuracy_vs_cycles(cycles, times_s, *, chips=10, seed=0, compensation="none", variant="plain",
-                       programming_method="statistical", device=None, **crossbar):
+def accuracy_vs_cycles(cycles: ArrayLike, times_s: ArrayLike, *, chips: int = 10, seed: int = 0,
+                       compensation: Literal["none", "global", "per-column"] = "none",
+                       variant: Literal["plain", "hwa"] = "plain",
+                       programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                       device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` NOR-Flash chips whose cells have been through
     each number of program/erase `cycles` before this programming (oxide wear widens the programmed
     V_th distribution, `kernels.flash.program`), read after each retention time in `times_s` (s;
@@ -335,8 +367,14 @@ def accuracy_vs_cycles(cycles, times_s, *, chips=10, seed=0, compensation="none"
     return {"cycles": c, "times_s": t, "mean": mean, "ci95": ci, "float_accuracy": net.accuracy(data.X_test, data.y_test)}
 
 
-def technology_comparison(times_s, *, technologies=None, chips=10, seed=0, compensation="none", variant="plain",
-                          programming_method="statistical", **crossbar):
+def technology_comparison(times_s: ArrayLike, *,
+                          technologies: Iterable[Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM",
+                                                         "Soft-bounds"]] | None = None,
+                          chips: int = 10, seed: int = 0,
+                          compensation: Literal["none", "global", "per-column"] = "none",
+                          variant: Literal["plain", "hwa"] = "plain",
+                          programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                          **crossbar: Any) -> dict[str, dict[str, np.ndarray | float]]:
     """`accuracy_vs_time` for each technology preset (default: every one, `TECHNOLOGIES`) on the same
     network, encoding, compensation, chips and seed: a dict technology -> its `summary` arrays."""
     from .devices import TECHNOLOGIES

@@ -10,8 +10,14 @@ trap parameters, thresholds) is frozen in the `DeviceArray`. Read-time knobs
 `read` is called, so a slider on them does not reprogram the array.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
 import numpy as np
 import param
+from numpy.typing import ArrayLike
 
 from kernels import flash, pcm, pulsed, rng, rram
 from kernels.validate import check_seed, check_time, in_range, ordered_range, positive_int
@@ -32,7 +38,8 @@ class DeviceArray:
     come from ``device`` at each read, or from the `knobs` passed to `read`.
     """
 
-    def __init__(self, device, targets, state, seed, programmed_with=None):
+    def __init__(self, device: Device, targets: np.ndarray, state: dict[str, np.ndarray], seed: int,
+                 programmed_with: Device | None = None) -> None:
         self.device = device
         self.programmed_with = device.frozen() if programmed_with is None else programmed_with
         self.targets = targets
@@ -43,7 +50,8 @@ class DeviceArray:
         self.reads = 0
         """Reads applied with `apply_reads` (read disturb)."""
 
-    def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+    def apply_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                    v_read: float = 0.2) -> None:
         """Count `n_reads` more reads of every device and apply their read disturb (RRAM: the
         filament grows toward a saturated shift, unipolar reads one way, bipolar reads
         alternating and mostly cancelling, `RRAMDevice.read_disturb`; Shim et al., IEEE TED 67(6),
@@ -53,7 +61,8 @@ class DeviceArray:
         self._disturb(self._disturb_state(), n_reads, polarity, v_read)
         self.reads += int(n_reads)
 
-    def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+    def set_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                  v_read: float = 0.2) -> None:
         """The devices as after exactly `n_reads` reads since programming (the read disturb of
         `apply_reads` from an undisturbed start; earlier reads are forgotten); `version` is bumped."""
         self._disturb(np.zeros_like(self._disturb_state()), n_reads, polarity, v_read)
@@ -70,7 +79,7 @@ class DeviceArray:
             self.state, start, n_reads, polarity=polarity, v_read=v_read)}
         self.version += 1
 
-    def replace_state(self, state):
+    def replace_state(self, state: dict[str, np.ndarray]) -> None:
         """Replace the programmed state by `state` (the same keys, arrays of the same shape; e.g. the
         devices after a round of programming pulses, `explorer.models.programming`) and bump
         `version`, so that no result derived from the old state is served again."""
@@ -81,13 +90,13 @@ class DeviceArray:
         self.version += 1
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.targets.shape
 
     def __len__(self):
         return len(self.targets)
 
-    def subset(self, index):
+    def subset(self, index: Any) -> DeviceArray:
         """A `DeviceArray` of the devices picked by `index` (any NumPy index), sharing no arrays."""
         def pick(value):
             if isinstance(value, dict):
@@ -101,7 +110,7 @@ class DeviceArray:
     def _knobs(self, knobs):
         return self.device.read_settings() if knobs is None else knobs
 
-    def read(self, t, seed, knobs=None):
+    def read(self, t: float, seed: int, knobs: Mapping[str, Any] | None = None) -> np.ndarray:
         """Conductances (uS) read `t` seconds after programming, with fresh read noise from `seed`.
 
         `knobs`: the read-time knobs (`Device.READ_TIME`, a mapping with attribute access such
@@ -111,7 +120,7 @@ class DeviceArray:
         seed = check_seed(seed)
         return self.programmed_with._read(self.state, t, seed, self._knobs(knobs))
 
-    def read_moments(self, t, knobs=None):
+    def read_moments(self, t: float, knobs: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean conductance (uS) at `t` seconds and the standard deviation (uS) of one read's noise.
 
         What `read` would return on average and how much it scatters, without
@@ -121,12 +130,12 @@ class DeviceArray:
         return self.programmed_with._read_moments(self.state, check_time(t), self._knobs(knobs))
 
     @property
-    def mean_needs_moments(self):
+    def mean_needs_moments(self) -> bool:
         """Whether the mean needs the whole of `read_moments` (the technology does not override
         `Device._read_mean`), so a caller holding the moments should take the mean from them."""
         return type(self.programmed_with)._read_mean is Device._read_mean
 
-    def read_mean(self, t, knobs=None):
+    def read_mean(self, t: float, knobs: Mapping[str, Any] | None = None) -> np.ndarray:
         """Mean conductance (uS) at `t` seconds: the mean of `read_moments`, computed reading only
         the knobs the mean depends on (so results built on it, such as a calibrated ADC range, are
         not recomputed when, say, the read-noise scale moves). `knobs` as for `read`."""
@@ -178,30 +187,30 @@ class Device(DeviceKnobs):
     g_min = param.Number(0.0, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(25.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
 
-    def read_settings(self):
+    def read_settings(self) -> Settings:
         """The read-time knobs' current values, as a `Settings` snapshot."""
         return Settings({name: getattr(self, name) for name in self.READ_TIME})
 
-    def programming_settings(self):
+    def programming_settings(self) -> Settings:
         """The programming-time parameters' current values (technology included), as a `Settings`."""
         values = {name: value for name, value in self.param.values().items()
                   if name != "name" and name not in self.READ_TIME}
         return Settings(values, technology=self.technology)
 
-    def frozen(self):
+    def frozen(self) -> Device:
         """A copy of this device with the same parameter values (a programmed array reads its
         state through it, so later changes to this device do not reach it)."""
         values = {name: value for name, value in self.param.values().items() if name != "name"}
         return type(self)(**values)
 
-    def program(self, targets_uS, seed):
+    def program(self, targets_uS: ArrayLike, seed: int) -> DeviceArray:
         """Program one device per entry of `targets_uS` (uS); returns a `DeviceArray`."""
         seed = check_seed(seed)
         ordered_range(self.g_min, self.g_max, "g_min", "g_max", limit=1e9)  # name the range before the targets
         targets = in_range(targets_uS, self.g_min, self.g_max, "targets_uS", " uS")
         return DeviceArray(self, targets, self._program(targets, seed), seed)
 
-    def level_targets(self, n_levels):
+    def level_targets(self, n_levels: int) -> np.ndarray:
         """`n_levels` target conductances (uS) evenly spaced over the device range."""
         n_levels = positive_int(n_levels, "n_levels", 2, self.max_levels)
         return np.linspace(self._lowest_level(), self.g_max, n_levels)
@@ -210,7 +219,7 @@ class Device(DeviceKnobs):
         # A level at exactly 0 uS sits on the clipping bound; start just above it.
         return max(self.g_min, 0.05 * self.g_max)
 
-    def pulse_response(self, n_pulses=None, n_devices=6, *, seed):
+    def pulse_response(self, n_pulses: int | None = None, n_devices: int = 6, *, seed: int) -> dict[str, np.ndarray]:
         """Potentiation then depression by `n_pulses` identical pulses each.
 
         Returns ``{"pulse": (2 n_pulses + 1,), "g": (n_devices, 2 n_pulses + 1)}`` in uS.
@@ -322,7 +331,7 @@ class HermesPCMDevice(PCMDevice):
     FIT_SETS = {2: dict(g_max=20.7, t0=300.0), 1: dict(g_max=10.35, t0=200.0)}
     """g_max (uS) and t0 (s) of each fit set (aihwkit's HermesNoiseModel, two or one device per weight)."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         # The fit set chosen at construction applies too (a watcher does not run on init); values
         # given explicitly win.
@@ -409,7 +418,9 @@ class RRAMDevice(Device):
         return {"g_prog": g_prog, "relax": relax, "rtn": trap, "disturb": np.zeros_like(g_prog),
                 "susceptibility": np.exp(sd * z - 0.5 * sd * sd)}
 
-    def read_disturb(self, state, start, n_reads, *, polarity="unipolar", v_read=0.2):
+    def read_disturb(self, state: dict[str, np.ndarray], start: np.ndarray, n_reads: int, *,
+                     polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                     v_read: float = 0.2) -> np.ndarray:
         """Read-disturb shifts of the devices of `state` after `n_reads` reads from shifts `start`
         (`kernels.rram.read_disturb` with this device's constants and the devices' susceptibility)."""
         return rram.read_disturb(start, n_reads, polarity=polarity, v_read=v_read,
@@ -436,7 +447,7 @@ class RRAMDevice(Device):
             return {}
         return {"rtn_amplitude": state["rtn"]["amplitude"], "rtn_occupancy": state["rtn"]["occupancy"]}
 
-    def rtn_trace(self, array, duration, n_steps=2000, *, seed):
+    def rtn_trace(self, array: DeviceArray, duration: float, n_steps: int = 2000, *, seed: int) -> np.ndarray:
         """Conductance of each device of `array` sampled `n_steps` times over `duration` seconds."""
         trap = array.state["rtn"]
         g = array.state["g_prog"]
@@ -482,7 +493,7 @@ class FlashDevice(Device):
         "Read disturb: cell-to-cell spread (lognormal sigma, mean 1) of each cell's disturb rate "
         "(illustrative)."))
 
-    def cell(self):
+    def cell(self) -> flash.FlashCell:
         """This device's cell as the kernels' `kernels.flash.FlashCell` record."""
         return flash.FlashCell(kappa=self.kappa)
 
@@ -509,7 +520,9 @@ class FlashDevice(Device):
             state["wear_rate"] = flash.wear_retention_rates(targets.shape, self.pe_cycles, seed=seed)
         return state
 
-    def read_disturb(self, state, start, n_reads, *, polarity="unipolar", v_read=None):
+    def read_disturb(self, state: dict[str, np.ndarray], start: np.ndarray, n_reads: int, *,
+                     polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                     v_read: float | None = None) -> np.ndarray:
         """V_th shifts (V) of the cells of `state` after `n_reads` inference reads from shifts `start`
         (`kernels.flash.read_disturb`: pass-voltage stress, `cells_per_bitline - 1` stress events per
         cell and read, each cell's susceptibility, ceiling `DISTURB_HEADROOM` above the g_max level's
@@ -537,7 +550,7 @@ class FlashDevice(Device):
         return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K, read_noise_scale=0.0,
                                   drift_scale=knobs.drift_scale, **self._flash_kw(), **self._wear(state))[0]
 
-    def iv_curves(self, vth, v_gs, temperature_K=None):
+    def iv_curves(self, vth: ArrayLike, v_gs: ArrayLike, temperature_K: float | None = None) -> np.ndarray:
         """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),
         at `temperature_K` (default: the device's read temperature)."""
         temperature_K = self.temperature_K if temperature_K is None else temperature_K
@@ -610,7 +623,7 @@ class ECRAMDevice(Device):
                     c2c=self.c2c)
 
     @property
-    def default_pulses(self):
+    def default_pulses(self) -> int:
         return min(self.n_states, 5000)
 
 
@@ -635,7 +648,8 @@ TECHNOLOGIES = {cls.technology: cls for cls in
                 (PCMDevice, HermesPCMDevice, RRAMDevice, FlashDevice, ECRAMDevice, SoftBoundsDevice)}
 
 
-def DeviceModel(technology="PCM", **params):
+def DeviceModel(technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"] = "PCM",
+                **params: Any) -> Device:
     """A device of `technology` ("PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds").
 
     Keyword arguments set the technology's parameters, e.g.

@@ -8,6 +8,8 @@ images) and checks its arrays against `DIGITS_SHA256`; `load_mlp()` reads `asset
 the file and the command that regenerates it. Pixels are scaled to [0, 1] (counts / 16).
 """
 
+from __future__ import annotations
+
 import hashlib
 import pathlib
 from dataclasses import dataclass
@@ -61,7 +63,7 @@ DIGITS_NAMES = ("images", "labels", "train_index", "test_index")
 DIGITS_COMMAND = "pip install scikit-learn && python assets/make_digits.py"
 
 
-def load_digits(path=DIGITS_FILE):
+def load_digits(path: str | pathlib.Path = DIGITS_FILE) -> Digits:
     """The digits set with its fixed split, checked against `DIGITS_SHA256`."""
     arrays = _load(path, DIGITS_NAMES, DIGITS_COMMAND)
     digest = _digest(arrays, DIGITS_NAMES)

@@ -50,14 +50,21 @@ verify iteration and GDP's start are the same devices; GDP's update k uses index
 (k = 0: the evaluation batch), the evaluation reads from ``derive_seed(seed, "read", 2**31 + k)``.
 """
 
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import param
+from numpy.typing import ArrayLike
 
 from kernels import crossbar as xbk
 from kernels import flash, pcm, programming, pulsed, rng
 from kernels.validate import check_seed, positive_int, scalar_in_range
+
+if TYPE_CHECKING:
+    from .devices import Device, DeviceArray
 
 METHODS = ("statistical", "one-shot", "verify", "gdp")
 INPUT_DISTRIBUTIONS = ("uniform", "protocol", "normal", "non-negative")
@@ -169,7 +176,8 @@ class ProgrammingMethod(param.Parameterized):
              "relax_time_s", "mvm_time_s", "mac_energy_J", "cost_scale")
 
     @classmethod
-    def checked(cls, method="statistical", **knobs):
+    def checked(cls, method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                **knobs: Any) -> ProgrammingMethod:
         """A `ProgrammingMethod` from keyword arguments, each checked: `ValueError` naming the argument
         and its allowed range (an unknown method or knob, a non-positive tolerance, learning rate or
         batch size, zero iterations, ...)."""
@@ -198,11 +206,11 @@ class ProgrammingMethod(param.Parameterized):
                 values[name] = {k: scalar_in_range(v, 0.0, 1.0, f"{name}[{k!r}]") for k, v in value.items()}
         return cls(method=method, **values)
 
-    def costs(self, technology):
+    def costs(self, technology: str) -> dict[str, float | str]:
         """Pulse and read costs of `technology` (`PULSE_COSTS`, with `cost_scale` overrides)."""
         return {**PULSE_COSTS[technology], **self.cost_scale}
 
-    def run(self, xb, W, seed, w_max=None):
+    def run(self, xb: param.Parameterized, W: ArrayLike, seed: int, w_max: float | None = None) -> ProgrammingRun:
         """A `ProgrammingRun` of `W` on crossbar model `xb` with `seed` (not yet stepped)."""
         if self.method == "statistical":
             raise ValueError("method 'statistical' has no run: use CrossbarModel.program(W, seed)")
@@ -232,7 +240,7 @@ class PulsePhysics:
       asymmetry, c2c, d2d); start at g_min.
     """
 
-    def __init__(self, device, n_devices, seed):
+    def __init__(self, device: Device, n_devices: int, seed: int) -> None:
         self.device = device
         self.technology = device.technology
         self.g_min, self.g_max = float(device.g_min), float(device.g_max)
@@ -272,15 +280,16 @@ class PulsePhysics:
         self.train = self.fine = (up, down, min(plan_up, span), min(plan_down, span))
         self.start = self.g_min
 
-    def response(self):
+    def response(self) -> programming.Response:
         """This technology's pulse response as the kernels' `kernels.programming.Response` record."""
         return programming.Response(self.g_min, self.g_max, self.gamma_up, self.gamma_down, self.c2c)
 
-    def pulsing(self, at_least_one, max_pulses):
+    def pulsing(self, at_least_one: bool, max_pulses: int) -> programming.Pulsing:
         """How the circuit pulses this technology, as a `kernels.programming.Pulsing` record."""
         return programming.Pulsing(self.modulated_up, self.modulated_down, at_least_one, max_pulses)
 
-    def pulse(self, g, request, seed, fine, at_least_one, plan_g=None, max_pulses=MAX_PULSES):
+    def pulse(self, g: np.ndarray, request: np.ndarray, seed: int, fine: bool, at_least_one: bool,
+              plan_g: np.ndarray | None = None, max_pulses: int = MAX_PULSES) -> tuple[np.ndarray, np.ndarray]:
         """`kernels.programming.apply_pulses` with this technology's response: ``(g_new, pulses)``;
         the circuit plans from `plan_g` (default: the devices' own conductances)."""
         up, down, plan_up, plan_down = self.fine if fine else self.train
@@ -288,7 +297,8 @@ class PulsePhysics:
             g, request, self.response(), dg_up=up, dg_down=down, plan_up=plan_up, plan_down=plan_down,
             pulsing=self.pulsing(at_least_one, max_pulses), seed=seed, plan_g=plan_g)
 
-    def expected(self, belief, request, seed, fine, max_pulses=MAX_PULSES):
+    def expected(self, belief: np.ndarray, request: np.ndarray, seed: int, fine: bool,
+                 max_pulses: int = MAX_PULSES) -> np.ndarray:
         """Where the programming circuit believes the devices end up (uS): the pulses `pulse` plans
         from `belief` with the same `seed` (same counts), applied to the nominal response (nominal
         steps, no device-to-device or cycle-to-cycle spread)."""
@@ -298,7 +308,8 @@ class PulsePhysics:
             plan_down=plan_down, pulsing=self.pulsing(False, max_pulses), seed=seed)
         return g
 
-    def state(self, old, g, pulses, drift_deviate):
+    def state(self, old: dict[str, np.ndarray], g: np.ndarray, pulses: np.ndarray,
+              drift_deviate: int) -> dict[str, np.ndarray]:
         """The device-array state holding conductances `g` (uS, the shape of the array)."""
         dev = self.device
         if self.technology.startswith("PCM"):
@@ -343,7 +354,8 @@ class ProgrammingRun:
     crossbar's: `CrossbarModel` imports `ProgrammingMethod`, and the dependency goes one way.
     """
 
-    def __init__(self, xb, W, seed, method, w_max=None):
+    def __init__(self, xb: param.Parameterized, W: ArrayLike, seed: int, method: ProgrammingMethod,
+                 w_max: float | None = None) -> None:
         self.seed = seed = check_seed(seed)
         self.method = method
         self.kind = method.method
@@ -418,7 +430,7 @@ class ProgrammingRun:
         return width
 
     @property
-    def devices_at_once(self):
+    def devices_at_once(self) -> int:
         """Devices verified together in the chip-time count: `parallel_verify`, 0 or more than a row
         meaning the row's devices (a bare array of devices is one row)."""
         row = self.g.size // self.rows
@@ -463,7 +475,7 @@ class ProgrammingRun:
         return row
 
     @property
-    def history(self):
+    def history(self) -> dict[str, np.ndarray]:
         """Every history row so far as a dict of arrays (`HISTORY_KEYS`); built once per new row
         (a dashboard asks for it several times per step)."""
         if self._history_rows != len(self._rows):
@@ -566,7 +578,7 @@ class ProgrammingRun:
         self.done = k >= m.max_iterations
         return self._record(devices_left=np.nan, batch_error=batch_error)
 
-    def step(self, n_iterations=1):
+    def step(self, n_iterations: int = 1) -> dict[str, np.ndarray]:
         """Run up to `n_iterations` more iterations (fewer if the run finishes); returns the new
         history rows as a dict of arrays (empty arrays once the run is done)."""
         n_iterations = positive_int(n_iterations, "n_iterations", 1, 10**7)
@@ -587,7 +599,7 @@ class ProgrammingRun:
         rows = self._rows[start:]
         return {k: np.array([r[k] for r in rows]) for k in HISTORY_KEYS}
 
-    def run(self):
+    def run(self) -> Any:
         """Step until done; returns the `ProgrammedCrossbar` (or, for `DeviceProgrammingRun`, the
         `DeviceArray`), its ``history`` set."""
         while not self.done:
@@ -611,7 +623,7 @@ class DeviceProgrammingRun(ProgrammingRun):
     error ``||mean(g) - target|| / ||target||``. The devices are one row: one-shot pulses every
     device at once, and verify's default `parallel_verify` (a row) reads them all at once."""
 
-    def __init__(self, device, targets_uS, seed, method):
+    def __init__(self, device: Device, targets_uS: ArrayLike, seed: int, method: ProgrammingMethod) -> None:
         self.seed = check_seed(seed)
         self.method = method
         self.kind = method.method
@@ -639,7 +651,8 @@ class DeviceProgrammingRun(ProgrammingRun):
         return row
 
 
-def program_devices(device, targets_uS, seed, method="statistical", **knobs):
+def program_devices(device: Device, targets_uS: ArrayLike, seed: int,
+                    method: Literal["statistical", "one-shot", "verify"] = "statistical", **knobs: Any) -> DeviceArray:
     """Program one `device` per entry of `targets_uS` (uS) with `method` ("statistical": the
     device's post-verify statistics, `Device.program`; "one-shot" or "verify": pulse by pulse with
     `ProgrammingMethod` `knobs`, run to the end). Returns the `DeviceArray`; a pulse-level one

@@ -48,9 +48,12 @@ the tile's forward. ``MappingParameter`` defaults (no weight scaling, digital bi
 512 x 512) put each layer whole on one tile with its weights as they are.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -306,7 +309,7 @@ def seed_int(text):
     return value
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--aihwkit-src", default=os.environ.get("AIHWKIT_SRC"),
                         help="directory holding aihwkit's source package (.../src); default $AIHWKIT_SRC, "

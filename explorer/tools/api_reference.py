@@ -8,9 +8,12 @@ The sources are read as text (`ast`), not imported. `tests/test_docs.py` checks 
 current, so a renamed function or a moved module cannot leave it stale.
 """
 
+from __future__ import annotations
+
 import argparse
 import ast
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +103,7 @@ def page():
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.tools.api_reference", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the page is stale, writing nothing")
     args = parser.parse_args(argv)

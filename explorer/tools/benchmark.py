@@ -7,9 +7,12 @@ machine is shared, so the spread between runs is part of the answer.
 new data in headless Chromium, frames per update, first render of each tab).
 """
 
+from __future__ import annotations
+
 import argparse
 import time
 import urllib.request
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -250,7 +253,7 @@ def print_pcm_throughput():
           f"({1 / tk:.1f} M devices/s programmed and read twice)")
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="changes per control (default 15)")
     parser.add_argument("--no-serve", action="store_true", help="skip the panel serve start-up timing")

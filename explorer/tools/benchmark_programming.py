@@ -19,9 +19,12 @@ Timing is reported, never asserted; the machine is shared, so each figure is a r
 `repeats` runs.
 """
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -109,7 +112,7 @@ def _range(values):
     return f"{min(values):.2f}-{max(values):.2f} s" if len(values) > 1 else f"{values[0]:.2f} s"
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="100 GDP iterations instead of 500")

@@ -15,8 +15,11 @@ Its draws differ from the project's (another generator), so its accuracies agree
 the Monte-Carlo spread. Timing is reported, never asserted.
 """
 
+from __future__ import annotations
+
 import argparse
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -65,7 +68,7 @@ def numpy_curve(times, chips, compensation, seed=0):
     return acc.mean(axis=0)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)

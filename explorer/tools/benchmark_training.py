@@ -10,8 +10,11 @@ per sample; the script checks that both end in the same state).
 Timing is reported, never asserted. The target is one epoch in at most 1 s.
 """
 
+from __future__ import annotations
+
 import argparse
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,7 +32,7 @@ def _epoch(run, train):
     return time.perf_counter() - t, out, state
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--algorithm", default="TTv2", choices=ALGORITHMS)

@@ -19,11 +19,14 @@ Disabled controls (a knob the technology has no model for) are measured on the f
 that enables them, set through the URL.
 """
 
+from __future__ import annotations
+
 import argparse
 import re
 import statistics
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -351,7 +354,7 @@ def stream_run(url, seconds, size=256, tab="Programming"):
         browser.close()
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=8, help="key presses per control (default 8)")
     parser.add_argument("--renders", type=int, default=3, help="first renders per tab (default 3)")

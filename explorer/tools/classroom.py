@@ -24,6 +24,8 @@ drawing it, so that the measuring side costs almost nothing; it reports when eac
 the server CPU time per session.
 """
 
+from __future__ import annotations
+
 import argparse
 import asyncio
 import json
@@ -35,6 +37,7 @@ import sys
 import threading
 import time
 from urllib.parse import urlparse
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -401,7 +404,7 @@ def run_light(n, log=print):
     return dict(n=n, wall=wall, times=times, failed=failed, cpu_s=cpu)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=10, help="concurrent pages (default 10)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds each page works (default 60)")

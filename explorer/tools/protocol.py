@@ -6,7 +6,10 @@ at 0 s, 60 s, 1 h, 1 day, 30 days and 1 year, for each mapping, and prints the
 MVM error ``mean ||y - y_ideal|| / ||y_ideal||`` (in %).
 """
 
+from __future__ import annotations
+
 import argparse
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -64,7 +67,7 @@ def encoding_figures(technology="PCM", size=128, batch=64, seed=0, log=print):
             + " ".join(f"{100 * e:+.2f}" for e in cm["multiplicative"][key + " gain error"]))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--technology", default="PCM")
     parser.add_argument("--slices", type=int, default=1)

@@ -10,9 +10,12 @@ pulses the transfers held back because of ``max_steps``.
 Every run is `explorer.models.training.on_chip.OnChipTraining` at its defaults (the task's preset), changed
 only by ``--set name=value`` (as many as wanted; values parsed as Python literals)."""
 
+from __future__ import annotations
+
 import argparse
 import ast
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -57,7 +60,7 @@ def final(task, algorithm, seed, offset, epochs, settings, digits=None):
     return (point.test_accuracy if task == "digits" else point.weight_error), point.capped_pulses
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("task", choices=sorted(TASKS))
     ap.add_argument("--algorithms", nargs="+", default=None, choices=ALGORITHMS,

@@ -15,6 +15,8 @@ are equal; the tolerance only admits what another machine's floating point can c
 classified the other way on one chip, say), and each table says how it was derived.
 """
 
+from __future__ import annotations
+
 import argparse
 import datetime
 import os
@@ -25,6 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -425,7 +428,7 @@ def differences(table, readme, printed):
     return out
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.tools.tables", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="tables to print (bare: list them)")
     action = parser.add_mutually_exclusive_group()

@@ -6,17 +6,21 @@ from seeing each other's half-made changes. Each session has its own explorer,
 so sessions never wait on each other.
 """
 
+from __future__ import annotations
+
 import functools
 import threading
+from collections.abc import Callable
+from typing import Any
 
 
-def lock_of(obj):
+def lock_of(obj: object) -> threading.RLock:
     """``obj._lock``, the explorer's RLock (created on first use)."""
     lock = obj.__dict__.get("_lock")
     return lock if lock is not None else obj.__dict__.setdefault("_lock", threading.RLock())
 
 
-def serialized(method):
+def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run `method` holding the explorer's lock (`lock_of`)."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):

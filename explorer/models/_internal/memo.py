@@ -13,9 +13,12 @@ not read a setting (device moments do not read the ADC bits) is reused when that
     memo.get("loss", (t,), s, lambda s: compute_loss(t, s))   # records what compute_loss reads
 """
 
+from __future__ import annotations
+
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +46,7 @@ class Settings(Mapping):
 
     __slots__ = ("_values",)
 
-    def __init__(self, values=(), **more):
+    def __init__(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), **more: Any) -> None:
         object.__setattr__(self, "_values", {**dict(values), **more})
 
     def __getitem__(self, name):
@@ -67,17 +70,17 @@ class Settings(Mapping):
     def __len__(self):
         return len(self._values)
 
-    def peek(self, name, default=None):
+    def peek(self, name: str, default: Any = None) -> Any:
         """The value of `name` without recording the read."""
         return self._values.get(name, default)
 
-    def key(self):
+    def key(self) -> tuple:
         """A hashable form of every value (lists become tuples), for keying what they determine."""
         def frozen(value):
             return tuple(frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
         return tuple(sorted((name, frozen(value)) for name, value in self._values.items()))
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` applied (names must exist)."""
         unknown = sorted(set(changes) - set(self._values))
         if unknown:
@@ -88,7 +91,7 @@ class Settings(Mapping):
         return f"Settings({self._values!r})"
 
 
-def nbytes(value):
+def nbytes(value: object) -> int:
     """Bytes held by the arrays in `value` (arrays, and tuples, lists and dicts of them)."""
     if isinstance(value, np.ndarray):
         return value.nbytes
@@ -125,7 +128,8 @@ class Memo:
     one of them).
     """
 
-    def __init__(self, max_bytes=16 * 2**20, max_entries=64, limits=None, per_name=None, read_only=False):
+    def __init__(self, max_bytes: int = 16 * 2**20, max_entries: int = 64, limits: Mapping[str, int] | None = None,
+                 per_name: int | None = None, read_only: bool = False) -> None:
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.limits = dict(limits or {})
@@ -140,7 +144,7 @@ class Memo:
         self._count = {}               # name -> kept results of that computation
         self._by_name = {}             # name -> its entries, least recently used first
 
-    def get(self, name, args, settings, compute):
+    def get(self, name: str, args: Hashable, settings: Settings, compute: Callable[[Settings], Any]) -> Any:
         """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
         settings all have the same values in `settings`. `args` must be hashable."""
         key = (name, args)
@@ -166,7 +170,7 @@ class Memo:
         self._store(key, tuple(sorted(used.items(), key=lambda item: item[0])), value)
         return value
 
-    def keyed(self, name, args, compute):
+    def keyed(self, name: str, args: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, or its kept result for `name` and `args`, where `args` (hashable) hold
         every input of the result: nothing is recorded while it computes (settings it reads
         are already in `args`, a programming-time snapshot key for instance)."""
@@ -185,7 +189,7 @@ class Memo:
         self._store(key, (), _read_only(value) if self.read_only else value)
         return value
 
-    def peek(self, name, args):
+    def peek(self, name: str, args: Hashable) -> Any:
         """The result kept by `keyed` for `name` and `args`, or None (nothing is computed)."""
         with self._lock:
             entry = self._entries.get(((name, args), ()))
@@ -239,13 +243,13 @@ class Memo:
         if not self._deps[key]:
             del self._deps[key]
 
-    def forget(self, names):
+    def forget(self, names: Iterable[str]) -> None:
         """Drop the kept results of the computations named in `names`."""
         with self._lock:
             for entry in [e for e in self._entries if e[0][0] in names]:
                 self._drop(entry)
 
-    def clear(self):
+    def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._deps.clear()

@@ -10,12 +10,21 @@ that disturb the devices do not re-take them; one asked for only after such read
 the settings they read.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kernels import rng
 from kernels.validate import check_seed
 
 from .protocol_data import calibration_inputs
+
+if TYPE_CHECKING:
+    from .._internal.memo import Memo, Settings
+    from .readout import ReadOut
 
 N_CALIBRATION = 64
 """Inputs in the calibration batch."""
@@ -26,7 +35,7 @@ aihwkit.inference.compensation.drift), so an output that reads (near) zero is le
 instead of being multiplied by a huge factor."""
 
 
-def drift_factor(ref, now, compensation):
+def drift_factor(ref: ArrayLike, now: ArrayLike, compensation: Literal["global", "per-column"]) -> float | np.ndarray:
     """Drift-compensation factor from one-hot calibration readouts (physics reference section 8).
 
     `ref` and `now`: per-output mean |y| of the one-hot reads right after programming and at the
@@ -44,17 +53,17 @@ def drift_factor(ref, now, compensation):
 class Calibration:
     """The calibrations of the crossbar read out by `readout` and programmed with `seed`."""
 
-    def __init__(self, readout, seed, memo):
+    def __init__(self, readout: ReadOut, seed: int, memo: Memo) -> None:
         self.readout = readout
         self.seed = seed
         self.memo = memo
 
-    def inputs(self, s):
+    def inputs(self, s: Settings) -> np.ndarray:
         """The calibration batch (`N_CALIBRATION` inputs, calibration stream of the programming seed)."""
         return self.memo.get("calibration inputs", (), s,
                              lambda s: calibration_inputs(N_CALIBRATION, self.readout.enc.rows, self.seed, s.x_max))
 
-    def adc_ranges(self, n_chunks, s):
+    def adc_ranges(self, n_chunks: int, s: Settings) -> np.ndarray:
         """ADC range per (input chunk, slice): full scale, or the largest noise-free output of the
         calibration batch read right after programming (common mode off)."""
         readout, enc = self.readout, self.readout.enc
@@ -83,11 +92,12 @@ class Calibration:
             raise ValueError(f"calibrate_gain / adc_range: the {what} must be read right after programming, before "
                              f"any reads; the devices have had {reads} reads (read the array once before apply_reads)")
 
-    def read(self, X, t, seed, s, common_mode=True):
+    def read(self, X: np.ndarray, t: float, seed: int, s: Settings,
+             common_mode: bool = True) -> tuple[np.ndarray, dict[str, float]]:
         """One read of `X` with the ADC ranges of these settings (`ReadOut.read`)."""
         return self.readout.read(X, t, seed, s, self.adc_ranges, common_mode=common_mode)
 
-    def gain_factor(self, t, seed, s):
+    def gain_factor(self, t: float, seed: int, s: Settings) -> float:
         """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8): the
         calibration batch read right after programming (the reference, common mode off) and at
         `t`, each with read noise from the calibration seeds derived from the programming seed

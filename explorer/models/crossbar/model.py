@@ -16,8 +16,13 @@ Units: conductances in uS, inputs in units of `x_max` volts-equivalent, outputs
 in the units of ``W @ x`` (the read-out is rescaled digitally).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
 import numpy as np
 import param
+from numpy.typing import ArrayLike
 
 from kernels import crossbar, encoding
 from kernels.validate import check_seed, check_time, finite_array
@@ -30,6 +35,9 @@ from ..programming import ProgrammingMethod
 from .protocol_data import protocol_inputs, protocol_weights  # noqa: F401  (the protocol's data, re-exported)
 from .readout import ReadOut
 from .weight_encoding import WeightEncoding, check_weights
+
+if TYPE_CHECKING:
+    from ..programming import ProgrammingRun
 
 ADC_RANGES = ("calibrated", "full-scale")
 CACHE_BYTES = 64 * 2**20
@@ -94,7 +102,7 @@ class CrossbarModel(param.Parameterized):
         "Global gain calibration (physics reference section 8): scale outputs by "
         "ref / mean|y_cal(t)|, ref read right after programming."))
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         device = params.pop("device", None)
         technology = params.get("technology", "PCM")
         if technology not in TECHNOLOGIES:
@@ -114,12 +122,12 @@ class CrossbarModel(param.Parameterized):
     device's `Device.READ_TIME` knobs). Every other parameter is programming-time, frozen by
     `program`."""
 
-    def read_settings(self):
+    def read_settings(self) -> Settings:
         """A `Settings` snapshot of every read-time value: this model's and its device's knobs."""
         values = {name: getattr(self, name) for name in self.READ_TIME}
         return Settings(values, **self.device.read_settings())
 
-    def programming_settings(self):
+    def programming_settings(self) -> Settings:
         """A `Settings` snapshot of every programming-time value: this model's (with the slicing it
         implies) and its device's (prefixed ``device.``). Two arrays programmed with equal
         snapshots, the same weights and the same seed are identical."""
@@ -136,16 +144,18 @@ class CrossbarModel(param.Parameterized):
             self.device = TECHNOLOGIES[self.technology]()
 
     @property
-    def slice_bits(self):
+    def slice_bits(self) -> tuple[int, ...]:
         """Bits per slice, most significant first."""
         return encoding.slice_allocation(self.weight_bits, self.n_slices, self.allocation)
 
     @property
-    def devices_per_weight(self):
+    def devices_per_weight(self) -> int:
         pairs = 1 if self.mapping.startswith("offset") else 2
         return pairs * self.n_slices
 
-    def program(self, W, seed, w_max=None, method="statistical", **knobs):
+    def program(self, W: ArrayLike, seed: int, w_max: float | None = None,
+                method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+                **knobs: Any) -> ProgrammedCrossbar:
         """Encode `W` (rows = inputs, columns = outputs) and program every device; a `ProgrammedCrossbar`.
 
         Weights are normalized by `w_max` (default ``max|W|``); entries beyond it clip. `method`:
@@ -159,7 +169,8 @@ class CrossbarModel(param.Parameterized):
         W, w_max = check_weights(W, w_max)
         return ProgrammedCrossbar(self, W, w_max, seed)
 
-    def programming_run(self, W, seed, method="verify", w_max=None, **knobs):
+    def programming_run(self, W: ArrayLike, seed: int, method: Literal["one-shot", "verify", "gdp"] = "verify",
+                        w_max: float | None = None, **knobs: Any) -> ProgrammingRun:
         """A steppable `ProgrammingRun` of `W` by `method` ("one-shot", "verify", "gdp") with its knobs
         (`explorer.models.programming.ProgrammingMethod`); `run.step(n)` advances it."""
         return ProgrammingMethod.checked(method, **knobs).run(self, W, seed, w_max=w_max)
@@ -189,7 +200,9 @@ class ProgrammedCrossbar:
     programming = None
     """The `ProgrammingRun` that programmed it (None: statistical)."""
 
-    def __init__(self, model, W, w_max, seed, previous=None, config=None, device=None):
+    def __init__(self, model: CrossbarModel, W: np.ndarray, w_max: float, seed: int,
+                 previous: tuple[np.ndarray, np.ndarray] | None = None, config: Settings | None = None,
+                 device: Device | None = None) -> None:
         self.model = model
         self.config = config = model.programming_settings() if config is None else config
         device = model.device if device is None else device
@@ -223,25 +236,27 @@ class ProgrammedCrossbar:
     n_stuck = property(lambda self: self.state.n_stuck)
 
     @property
-    def version(self):
+    def version(self) -> int:
         """Version of the programmed state (the device array's): every change of it bumps it."""
         return self.state.version
 
-    def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+    def apply_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                    v_read: float = 0.2) -> None:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self.state.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
-    def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+    def set_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                  v_read: float = 0.2) -> None:
         """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
         self.state.set_reads(n_reads, polarity=polarity, v_read=v_read)
 
-    def read_settings(self, settings=None):
+    def read_settings(self, settings: Settings | None = None) -> Settings:
         """`settings`, or the model's current read-time settings."""
         return self.model.read_settings() if settings is None else settings
 
     # ------------------------------------------------------------------ conductances
 
-    def device_moments(self, t, settings=None):
+    def device_moments(self, t: float, settings: Settings | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean and read-noise sigma (uS) of every physical device at `t`, stuck-at faults applied."""
         return self.state.moments(check_time(t), self.read_settings(settings))
 
@@ -249,15 +264,15 @@ class ProgrammedCrossbar:
         mean, _ = self.state.moments(check_time(t), s)
         return s.common_mode_gain * mean + s.common_mode_offset_uS if common_mode else mean
 
-    def conductances(self, t=0.0, *, common_mode=True, settings=None):
+    def conductances(self, t: float = 0.0, *, common_mode: bool = True, settings: Settings | None = None) -> np.ndarray:
         """Mean conductances (uS) at `t` as ``(rows, cols, n_slices, n_pol)``, common mode applied."""
         return self.encoding.pairs(self._mean(t, self.read_settings(settings), common_mode))
 
-    def weights(self, t=0.0, settings=None):
+    def weights(self, t: float = 0.0, settings: Settings | None = None) -> np.ndarray:
         """The weights the array holds at `t` (noise-free mean conductances, common mode applied), units of W."""
         return self.encoding.decode(self._mean(t, self.read_settings(settings), True))
 
-    def slice_conductances(self, t=0.0, settings=None):
+    def slice_conductances(self, t: float = 0.0, settings: Settings | None = None) -> dict[str, np.ndarray | None]:
         """Per-slice mean conductances (uS): ``{"plus": (n_slices, rows, cols), "minus": ... or None}``."""
         g = np.moveaxis(self.conductances(t, settings=settings), 2, 0)
         return {"plus": g[..., 0], "minus": g[..., 1] if self.n_pol == 2 else None}
@@ -273,17 +288,18 @@ class ProgrammedCrossbar:
                              f"{self.rows} inputs, got {X.shape}")
         return X2, single
 
-    def calibration_inputs(self, settings=None):
+    def calibration_inputs(self, settings: Settings | None = None) -> np.ndarray:
         """The calibration batch (`N_CALIBRATION` inputs from the calibration stream of the
         programming seed; never the evaluation inputs)."""
         return self.calibration.inputs(self.read_settings(settings))
 
-    def gain_factor(self, t, seed, settings=None):
+    def gain_factor(self, t: float, seed: int, settings: Settings | None = None) -> float:
         """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8; see
         `Calibration.gain_factor`)."""
         return self.calibration.gain_factor(check_time(t), seed, self.read_settings(settings))
 
-    def mvm(self, X, t, seed, return_stats=False, settings=None):
+    def mvm(self, X: ArrayLike, t: float, seed: int, return_stats: bool = False,
+            settings: Settings | None = None) -> np.ndarray | tuple[np.ndarray, dict[str, float]]:
         """Outputs ``X @ W`` as the analog array computes them, read `t` seconds after programming.
 
         `X` is ``(rows,)`` or ``(batch, rows)``; `t` in seconds; `seed` draws the read noise
@@ -306,18 +322,18 @@ class ProgrammedCrossbar:
         y = y[0] if single else y
         return (y, stats) if return_stats else y
 
-    def ideal(self, X):
+    def ideal(self, X: ArrayLike) -> np.ndarray:
         """The exact product ``X @ W`` in float64."""
         X2, single = self._check_inputs(X)
         y = X2 @ self.W
         return y[0] if single else y
 
-    def error(self, X, t, seed, settings=None):
+    def error(self, X: ArrayLike, t: float, seed: int, settings: Settings | None = None) -> float:
         """MVM error (section 12) of `mvm` against the exact product on the inputs `X`."""
         X2, _ = self._check_inputs(X)
         return crossbar.mvm_error(self.mvm(X2, t, seed, settings=settings), X2 @ self.W)
 
-    def weight_error(self, t=0.0, calibrated=False, settings=None):
+    def weight_error(self, t: float = 0.0, calibrated: bool = False, settings: Settings | None = None) -> float:
         """Relative Frobenius error ``||W(t) - W|| / ||W||`` of the held weights.
 
         With `calibrated`, ``W(t)`` is first scaled by the one factor that fits
@@ -332,7 +348,7 @@ class ProgrammedCrossbar:
             held = held * (np.sum(held * self.W) / max(np.sum(held * held), 1e-300))
         return float(np.linalg.norm(held - self.W) / norm)
 
-    def update_set_only(self, W_new, seed):
+    def update_set_only(self, W_new: ArrayLike, seed: int) -> ProgrammedCrossbar:
         """Reprogram toward `W_new` by raising conductances only (set-only mapping); a new
         `ProgrammedCrossbar` with this one's configuration and device."""
         if self.mapping != "set-only":

@@ -2,13 +2,15 @@
 inputs and calibration inputs, each from its own random stream of one seed (`kernels.rng`), so
 that no draw of one purpose correlates with another's under the same user seed."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from kernels import rng
 from kernels.validate import check_seed
 
 
-def protocol_inputs(n, rows, seed, x_max=1.0):
+def protocol_inputs(n: int, rows: int, seed: int, x_max: float = 1.0) -> np.ndarray:
     """Inputs of the MVM protocol of section 12: uniform in [-x_max, x_max] with 50 % zeros.
 
     Drawn from a stream of their own (`rng.STREAM_INPUTS`): independent of the weights, of the
@@ -16,13 +18,13 @@ def protocol_inputs(n, rows, seed, x_max=1.0):
     return _sparse_uniform(n, rows, seed, rng.STREAM_INPUTS, 0.5) * x_max
 
 
-def calibration_inputs(n, rows, seed, x_max=1.0):
+def calibration_inputs(n: int, rows: int, seed: int, x_max: float = 1.0) -> np.ndarray:
     """Calibration inputs (physics reference section 8): distributed as `protocol_inputs` but from
     their own stream (`rng.STREAM_CALIBRATION`), so they are never the evaluation inputs."""
     return _sparse_uniform(n, rows, seed, rng.STREAM_CALIBRATION, 0.5) * x_max
 
 
-def protocol_weights(rows, cols, seed):
+def protocol_weights(rows: int, cols: int, seed: int) -> np.ndarray:
     """Weights of the MVM protocol of section 12: uniform in [-1, 1] with 30 % zeros, ``(rows, cols)``;
     from their own stream (`rng.STREAM_WEIGHTS`), independent of the programming noise."""
     return _sparse_uniform(rows, cols, seed, rng.STREAM_WEIGHTS, 0.3)

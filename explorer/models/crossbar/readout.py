@@ -10,11 +10,20 @@ read, so that a sweep of ADC settings reuses it. The ADC ranges come from the ca
 Units: conductances in uS, inputs in units of `x_max`, outputs in the units of ``x @ W``.
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kernels import crossbar, encoding
+
+if TYPE_CHECKING:
+    from .._internal.memo import Memo, Settings
+    from .state import CrossbarState
+    from .weight_encoding import WeightEncoding
 
 ANALOG_MEMO_BYTES = 2 * 2**20
 """Input batches up to this size (after the DAC) keep their analog read in the memo (the
@@ -24,7 +33,7 @@ dashboards' batches are at most 0.5 MB; larger batches are read afresh without h
 class ReadOut:
     """The read-out of the crossbar whose weights `enc` encodes and whose devices `state` holds."""
 
-    def __init__(self, enc, state, memo):
+    def __init__(self, enc: WeightEncoding, state: CrossbarState, memo: Memo) -> None:
         self.enc = enc
         self.state = state
         self.memo = memo
@@ -32,11 +41,11 @@ class ReadOut:
         """Batches up to this size keep their analog read; 0 for a caller whose batches are read
         once each (an accuracy-versus-time evaluation), which then skips hashing them."""
 
-    def full_scale_range(self, chunk_max):
+    def full_scale_range(self, chunk_max: float) -> np.ndarray:
         """ADC range per slice of a full-scale ADC: the largest output the array could produce."""
         return np.full(self.enc.n_slices, self.enc.rows * chunk_max * self.enc.span)
 
-    def dac(self, X, s):
+    def dac(self, X: np.ndarray, s: Settings) -> tuple[np.ndarray, np.ndarray, int]:
         """DAC: the analog input chunks ``(n_chunks, B, rows)``, each chunk's digital weight and
         the number of clipped inputs."""
         if s.dac_bits is None:
@@ -50,7 +59,7 @@ class ReadOut:
         weights = np.array([2.0 ** (k * b) * step / volt for k in range(len(chunks))])
         return chunks * volt, weights, clipped
 
-    def unit_loss(self, t, s, gain, offset):
+    def unit_loss(self, t: float, s: Settings, gain: float, offset: float) -> np.ndarray:
         """IR loss per ohm (`crossbar.ir_unit_loss`) of the array read at `t` with this common mode."""
         state = self.state
         return self.memo.get("IR loss", (state.version, t, gain, offset), s,
@@ -76,7 +85,7 @@ class ReadOut:
         ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
         return d, var, (mean[:, n:], sig[:, n:], gain, offset, f), ir_worst
 
-    def difference(self, t, s, common_mode):
+    def difference(self, t: float, s: Settings, common_mode: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
         """The noise-free part of the read: the per-output difference matrix ``D`` (float32, for
         BLAS), the reference columns' mean (offset-reference, else None) and the largest IR loss.
         Built from the mean conductances only, so it is kept while read-noise settings move."""
@@ -86,7 +95,7 @@ class ReadOut:
             return d, ref, ir_worst
         return self.memo.get("difference", (self.state.version, t, common_mode), s, compute)
 
-    def variance(self, t, s, common_mode):
+    def variance(self, t: float, s: Settings, common_mode: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """The per-output read-noise variance matrix ``V`` (float32) and the reference columns'
         variances (offset-reference, else None): ``sum x^2 sigma^2`` of section 10 uses them."""
         def compute(s):
@@ -96,14 +105,16 @@ class ReadOut:
             return var, ref
         return self.memo.get("variance", (self.state.version, t, common_mode), s, compute)
 
-    def matrices(self, t, s, common_mode):
+    def matrices(self, t: float, s: Settings,
+                 common_mode: bool) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
         """``(D, V, reference moments, largest IR loss)`` of a read at `t` (see `difference` and
         `variance`)."""
         d, ref_mean, ir_worst = self.difference(t, s, common_mode)
         var, ref_var = self.variance(t, s, common_mode)
         return d, var, (None if ref_mean is None else (ref_mean, ref_var)), ir_worst
 
-    def analog(self, volts, t, s, common_mode):
+    def analog(self, volts: np.ndarray, t: float, s: Settings, common_mode: bool,
+               ) -> tuple[list[tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]], float]:
         """The analog part of a read, before noise and ADC: per input chunk, each column's output
         mean and variance (and the reference columns'), and the largest IR loss. Kept in the memo
         for batches up to ANALOG_MEMO_BYTES (keyed by a digest of the DAC's output), so a sweep of
@@ -121,7 +132,8 @@ class ReadOut:
         digest = hashlib.blake2b(np.ascontiguousarray(volts).view(np.uint8), digest_size=16).digest()
         return self.memo.get("analog", (self.state.version, t, common_mode, volts.shape, digest), s, compute)
 
-    def read(self, X, t, seed, s, adc_ranges, common_mode=True):
+    def read(self, X: np.ndarray, t: float, seed: int, s: Settings, adc_ranges: Callable[[int, Settings], np.ndarray],
+             common_mode: bool = True) -> tuple[np.ndarray, dict[str, float]]:
         """Outputs ``(B, cols)`` of one read of inputs `X` ``(B, rows)`` at `t` with read-noise
         `seed` and settings `s`, and its statistics (DAC and ADC clipping, largest IR loss).
         `adc_ranges(n_chunks, s)` gives the ADC range per (input chunk, slice)."""

@@ -7,9 +7,17 @@ change of the state (read disturb, a programming step) bumps `version`; results 
 the state are kept in the crossbar's `Memo` under that version.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 
 from kernels import rng
+
+if TYPE_CHECKING:
+    from .._internal.memo import Memo, Settings
+    from ..devices import DeviceArray
 
 
 class CrossbarState:
@@ -20,7 +28,8 @@ class CrossbarState:
     variance change (the device's own sigma is kept).
     """
 
-    def __init__(self, array, seed, on, off, g_lo, g_hi, memo):
+    def __init__(self, array: DeviceArray, seed: int, on: float, off: float, g_lo: float, g_hi: float,
+                 memo: Memo) -> None:
         self.array = array
         self.device = array.programmed_with
         self.g_lo, self.g_hi = float(g_lo), float(g_hi)
@@ -34,12 +43,12 @@ class CrossbarState:
         self.n_stuck = int(np.count_nonzero(self.stuck))
 
     @property
-    def version(self):
+    def version(self) -> int:
         """Version of the programmed state (the device array's): every change of it bumps it."""
         return self.array.version
 
     @property
-    def programmed_version(self):
+    def programmed_version(self) -> int | None:
         """Version of the state as programmed, before any read disturbed it (the current version
         while no reads are applied; None if reads were applied to the array directly). The
         calibrations read right after programming are kept under it, so reads do not re-take them."""
@@ -51,12 +60,14 @@ class CrossbarState:
         if self.array.reads == 0:
             self._programmed_version = self.array.version
 
-    def apply_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+    def apply_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                    v_read: float = 0.2) -> None:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self._before_reads()
         self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
-    def set_reads(self, n_reads, *, polarity="unipolar", v_read=0.2):
+    def set_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+                  v_read: float = 0.2) -> None:
         """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
         self._before_reads()
         self.array.set_reads(n_reads, polarity=polarity, v_read=v_read)
@@ -66,7 +77,7 @@ class CrossbarState:
             mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
         return mean
 
-    def mean(self, t, s):
+    def mean(self, t: float, s: Settings) -> np.ndarray:
         """Mean conductance (uS) of every physical device at `t` (s), stuck-at faults applied,
         reading only the settings the mean depends on (`DeviceArray.read_mean`). A technology whose
         mean depends on every knob (RRAM: its clipped mean moves with the noise) takes it from
@@ -76,7 +87,7 @@ class CrossbarState:
         return self.memo.get("mean", (self.version, t), s,
                              lambda s: self._stuck(self.array.read_mean(t, knobs=s)))
 
-    def moments(self, t, s):
+    def moments(self, t: float, s: Settings) -> tuple[np.ndarray, np.ndarray]:
         """Mean and read-noise sigma (uS) of every physical device at `t` (s) with the read-time
         settings `s`, stuck-at faults applied."""
         def compute(s):

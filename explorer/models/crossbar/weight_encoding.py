@@ -10,15 +10,22 @@ slice and sign, pairs side by side; an offset-reference array ends with one refe
 slice. Conductances in uS; weights in the units of W (normalized by `w_max`).
 """
 
+from __future__ import annotations
+
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kernels import encoding
 from kernels.validate import finite_array
 
+if TYPE_CHECKING:
+    from .._internal.memo import Settings
 
-def check_weights(W, w_max=None):
+
+def check_weights(W: ArrayLike, w_max: float | None = None) -> tuple[np.ndarray, float]:
     """`W` as a finite 2-D float array (rows = inputs, columns = outputs) and the weight that maps
     to the full device range, `w_max` (default ``max|W|``, 1 for an all-zero W); `ValueError`
     naming the argument otherwise. An explicit `w_max` must be a real number at least ``max|W|``:
@@ -48,7 +55,7 @@ class WeightEncoding:
     Comput. Eng. 2, 014009 (2022)).
     """
 
-    def __init__(self, config, g_lo, g_hi, rows, cols, w_max):
+    def __init__(self, config: Settings, g_lo: float, g_hi: float, rows: int, cols: int, w_max: float) -> None:
         self.mapping = config.peek("mapping")
         self.slice_bits = config.peek("slice_bits")
         self.base = float(config.peek("base"))
@@ -64,20 +71,21 @@ class WeightEncoding:
         self.significance, self.full_scale = encoding.significances(self.slice_bits, self.base)
 
     @property
-    def n_pair_columns(self):
+    def n_pair_columns(self) -> int:
         """Physical columns holding weights (the reference columns of offset-reference excluded)."""
         return self.cols * self.n_slices * self.n_pol
 
-    def level_units(self):
+    def level_units(self) -> np.ndarray:
         """Conductance difference (uS) of one level of each slice."""
         return self.span / (2.0 ** np.array(self.slice_bits) - 1.0)
 
-    def per_level(self):
+    def per_level(self) -> np.ndarray:
         """Weight (units of W) per uS of conductance difference, per slice: significance / level unit,
         rescaled (a level of slice s is worth ``per_level()[s] * level_units()[s]``)."""
         return self.significance / self.level_units() / self.full_scale * self.w_max
 
-    def encode(self, W, previous=None):
+    def encode(self, W: np.ndarray,
+               previous: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Slice levels ``(n_slices, rows, cols)``, conductance targets ``(rows, physical columns)``
         in uS, and the saturated mask (set-only pairs that could not move down) for weights `W`.
         `previous`: the set-only pairs' current conductances ``(G+, G-)``, each
@@ -105,12 +113,12 @@ class WeightEncoding:
             targets = np.concatenate([targets, np.full((self.rows, self.n_slices), self.g_mid)], axis=1)
         return levels, targets, saturated
 
-    def pairs(self, g):
+    def pairs(self, g: np.ndarray) -> np.ndarray:
         """Conductances ``(rows, physical columns)`` of the weight columns as
         ``(rows, cols, n_slices, n_pol)``."""
         return g[:, :self.n_pair_columns].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
 
-    def decode(self, g):
+    def decode(self, g: np.ndarray) -> np.ndarray:
         """The weights (units of W) that conductances `g` ``(rows, physical columns)``, uS, hold."""
         pairs = self.pairs(g)
         if self.n_pol == 2:

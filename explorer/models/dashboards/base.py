@@ -5,6 +5,11 @@ An explorer inherits them instead of re-declaring them, so their bounds, steps a
 are the same on every dashboard (the widgets narrow a range through their own arguments).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
 import numpy as np
 import param
 
@@ -31,22 +36,22 @@ class Explorer(param.Parameterized):
     """Results of each kind the explorer keeps (its `memo`): the protocol problem and the
     programmed arrays; an explorer whose sweeps program many arrays keeps more."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.memo = Memo(max_bytes=2**62, max_entries=1024, limits=self.MEMO_LIMITS)
         """The explorer's problems and programmed arrays, keyed by every input they depend on."""
 
-    def remember(self, name, key, compute):
+    def remember(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
         """`compute()`, or the result kept under `name` for `key` (every input it depends on:
         a programming-time snapshot key, the size, the seed)."""
         return self.memo.keyed(name, key, compute)
 
     @property
-    def t(self):
+    def t(self) -> float:
         """Time after programming in seconds."""
         return float(10.0 ** self.log10_time)
 
     @property
-    def read_seed(self):
+    def read_seed(self) -> int:
         """Seed of the read noise of the explorer's reads (derived from `seed`)."""
         return derive_seed(self.seed, "read")

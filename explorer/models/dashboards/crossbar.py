@@ -13,6 +13,11 @@ mapping, slices, size, stuck-at fractions, programming noise, seed); the other
 controls re-read the programmed array.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import param
 
@@ -26,6 +31,9 @@ from ..programming import METHODS
 from ..devices import DeviceKnobs
 from .drives_crossbar import DrivesCrossbar
 
+if TYPE_CHECKING:
+    from ..crossbar.model import ProgrammedCrossbar
+
 MAX_INTERACTIVE_SIZE = 1024
 MAX_DISPLAY_PIXELS = 256
 MAX_SCATTER_POINTS = 4000
@@ -33,7 +41,7 @@ ADC_SWEEP_BITS = tuple(range(2, 13))
 WIRE_SWEEP_OHM = tuple(float(r) for r in np.logspace(-2, 1, 10))
 
 
-def block_mean(a, max_side=MAX_DISPLAY_PIXELS):
+def block_mean(a: np.ndarray, max_side: int = MAX_DISPLAY_PIXELS) -> np.ndarray:
     """`a` (2-D) averaged over square blocks so that no side exceeds `max_side` (for display)."""
     k = max(1, -(-max(a.shape) // max_side))
     if k == 1:
@@ -68,12 +76,12 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
     XB_DEFAULTS = {"calibrate_gain": True}
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._apply()
 
     @property
-    def wire_resistance_ohm(self):
+    def wire_resistance_ohm(self) -> float:
         return float(10.0 ** self.log10_wire_resistance)
 
     @param.depends("technology", "mapping", "n_slices", "log10_wire_resistance", "stuck_fraction",
@@ -90,7 +98,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         xb.device.param.update(**{knob: getattr(self, knob) for knob in DeviceKnobs.KNOBS})
 
     @serialized
-    def problem(self):
+    def problem(self) -> tuple[np.ndarray, np.ndarray]:
         """Protocol weights ``(size, size)`` and inputs ``(batch, size)``, from the weights and
         inputs seeds derived from `seed`."""
         return self.remember("problem", (self.size, self.batch, self.seed), lambda: (
@@ -98,7 +106,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
             protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
 
     @property
-    def array_key(self):
+    def array_key(self) -> tuple:
         """Every input of the programmed array, hashable. A pulse-level method reads while it
         programs (verify reads, GDP's MVMs through the whole read-out), so its array depends on
         the read-time settings too."""
@@ -107,7 +115,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         return xb.programming_settings().key(), self.size, self.seed, self.programming_method, reads
 
     @serialized
-    def programmed(self):
+    def programmed(self) -> ProgrammedCrossbar:
         """The programmed crossbar, reprogrammed only when a programming-time setting changes
         (the crossbar model's programming-time snapshot, the size, the seed, the programming
         method, and for a pulse-level method the read-time settings it programmed with)."""
@@ -119,7 +127,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     # ------------------------------------------------------------------ plot data
 
     @serialized
-    def conductance_maps(self):
+    def conductance_maps(self) -> dict[str, Any]:
         """G+ and G- (uS) of the shown slice, block-averaged to at most 256 x 256 for display."""
         prog = self.programmed()
         g = prog.slice_conductances(self.t)
@@ -131,7 +139,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
                 "mapping": prog.mapping}
 
     @serialized
-    def outputs(self):
+    def outputs(self) -> dict[str, Any]:
         """Ideal and analog outputs of the batch, the normalized error, and the read statistics."""
         W, X = self.problem()
         prog = self.programmed()
@@ -162,13 +170,13 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         return np.array(errs), np.array(worst)
 
     @serialized
-    def adc_sweep(self, bits=ADC_SWEEP_BITS):
+    def adc_sweep(self, bits: Sequence[int] = ADC_SWEEP_BITS) -> dict[str, Any]:
         """MVM error versus ADC bits (same array, same read seed), and the current setting's bits."""
         errs, _ = self._sweep([{"adc_bits": int(b)} for b in bits])
         return {"bits": np.array(bits), "mvm_error": errs, "current": self.xb.adc_bits}
 
     @serialized
-    def wire_sweep(self, resistances=WIRE_SWEEP_OHM):
+    def wire_sweep(self, resistances: Sequence[float] = WIRE_SWEEP_OHM) -> dict[str, Any]:
         """MVM error versus wire resistance (IR drop on), with the largest first-order loss r(A+B)."""
         errs, worst = self._sweep([{"ir_drop": True, "wire_resistance_ohm": float(r)} for r in resistances])
         return {"wire_resistance_ohm": np.array(resistances), "mvm_error": errs,

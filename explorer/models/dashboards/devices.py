@@ -11,6 +11,10 @@ seed); read-time sliders (time, drift, read noise, temperature) re-read the
 programmed array, which is what makes them instant.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import param
 
@@ -21,11 +25,14 @@ from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, 
 from .base import MAX_LOG_TIME, Explorer
 from ..programming import DEVICE_METHODS, program_devices
 
+if TYPE_CHECKING:
+    from ..devices import Device, DeviceArray
+
 KNOBS = DeviceKnobs.KNOBS
 """Sliders that set the same-named parameter of the device."""
 
 
-def format_duration(seconds):
+def format_duration(seconds: float) -> str:
     """Human-readable duration: '1 s', '3.6 min', '1 h', '30 d', '10 y'."""
     for unit, size in (("y", SECONDS_PER_YEAR), ("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
         if seconds >= size:
@@ -50,7 +57,7 @@ class DevicesExplorer(Explorer, DeviceKnobs):
 
     devices = param.Dict(default={}, precedence=-1, doc="One device per technology, kept across switches.")
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.devices = {name: cls() for name, cls in TECHNOLOGIES.items()}
         self._apply_knobs()
@@ -62,15 +69,15 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         self.device.param.update(**{k: getattr(self, k) for k in KNOBS})
 
     @property
-    def device(self):
+    def device(self) -> Device:
         """The current technology's device, with the sliders' knobs applied."""
         return self.devices[self.technology]
 
     @property
-    def levels(self):
+    def levels(self) -> np.ndarray:
         return self.device.level_targets(self.n_levels)
 
-    def programmed(self):
+    def programmed(self) -> DeviceArray:
         """The programmed array (levels repeated), reprogrammed only when needed: kept per
         programming-time snapshot of the device (every parameter that decides the programmed
         state), number of levels and devices, seed and programming method; program-and-verify
@@ -84,12 +91,12 @@ class DevicesExplorer(Explorer, DeviceKnobs):
             lambda: program_devices(dev, np.repeat(self.levels, per_level), derive_seed(self.seed, "programming"),
                                     method))
 
-    def active_knobs(self):
+    def active_knobs(self) -> set[str]:
         """Names of the read-time sliders the current technology responds to."""
         return set(self.device.read_knobs)
 
     # --- plot data -------------------------------------------------------
-    def histogram(self, bins=240):
+    def histogram(self, bins: int = 240) -> dict[str, Any]:
         """Histogram of the read conductances at time t, in total and per level.
 
         Returns edges (uS), counts (total), per_level (n_levels x bins, or None
@@ -116,7 +123,8 @@ class DevicesExplorer(Explorer, DeviceKnobs):
                 "level_error_rate": float(np.mean(nearest != np.arange(self.n_levels)[:, None])),
                 "t": self.t, "mean_ratio": mean_ratio}
 
-    def drift_trajectories(self, n_times=48, levels_shown=6, devices_per_level=4):
+    def drift_trajectories(self, n_times: int = 48, levels_shown: int = 6,
+                           devices_per_level: int = 4) -> dict[str, Any]:
         """Conductance of a few devices of a few levels read at log-spaced times (1 s to 10 y)."""
         arr = self.programmed()
         per_level = len(arr) // self.n_levels
@@ -128,11 +136,11 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         return {"times": times, "g": g, "level": np.repeat(shown, len(index) // len(shown)),
                 "targets": self.levels[shown], "t": self.t}
 
-    def pulse_response(self):
+    def pulse_response(self) -> dict[str, np.ndarray]:
         """Potentiation then depression of a few devices (pulse index, conductance in uS)."""
         return self.device.pulse_response(n_devices=6, seed=derive_seed(self.seed, "programming"))
 
-    def rtn_trace(self, n_steps=2000):
+    def rtn_trace(self, n_steps: int = 2000) -> dict[str, np.ndarray] | None:
         """RRAM random telegraph noise of three devices (low, middle, high conductance).
 
         Returns time (s) and the relative deviation from the programmed conductance,
@@ -150,7 +158,7 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         return {"time": np.arange(n_steps) * duration / n_steps, "relative": trace / g0 - 1.0,
                 "g_prog": arr.state["g_prog"]}
 
-    def flash_iv(self, n_curves=6, n_points=121):
+    def flash_iv(self, n_curves: int = 6, n_points: int = 121) -> dict[str, np.ndarray] | None:
         """Flash I-V curves (gate sweep) of cells at a few levels, at the read temperature and at 300 K."""
         dev = self.device
         if not isinstance(dev, FlashDevice):

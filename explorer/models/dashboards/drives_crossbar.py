@@ -11,6 +11,10 @@ of the model, and the URL keeps the value:
     EncodingExplorer(**ex.settings())        # rebuilds the same explorer
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import param
 
 from ..crossbar.model import CrossbarModel
@@ -30,7 +34,7 @@ class DrivesCrossbar(Explorer):
     XB_DEFAULTS = {}
     """Where this explorer starts from other defaults than `CrossbarModel`'s."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         xb = params.pop("xb", None)
         own = {k: v for k, v in params.items() if k in self.param}
         model_settings = {k: v for k, v in params.items() if k not in self.param}
@@ -50,13 +54,13 @@ class DrivesCrossbar(Explorer):
     def _settings_names(cls):
         return cls._own_names() + list(cls.READ_CONTROLS)
 
-    def settings(self):
+    def settings(self) -> dict[str, Any]:
         """Every setting of the dashboard (its own parameters and the model's read-out controls),
         as keyword arguments that rebuild it: ``type(ex)(**ex.settings())``."""
         own = {n: getattr(self, n) for n in self._own_names()}
         return {**own, **{n: getattr(self.xb, n) for n in self.READ_CONTROLS}}
 
-    def snapshot_key(self):
+    def snapshot_key(self) -> tuple:
         """Every input of this explorer's results, hashable: its own settings and the crossbar
         model's read-time and programming-time snapshots. Equal keys give equal results (so
         sessions at the same settings may share them)."""

@@ -10,6 +10,11 @@ All errors are measured on a ``size x size`` matrix of the section 12 protocol
 (uniform weights with 30 % zeros, inputs with 50 % zeros), read `batch` times.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import param
 
@@ -56,7 +61,7 @@ class EncodingExplorer(DrivesCrossbar):
 
     MEMO_LIMITS = {"problem": 1, "programmed": MAX_CACHED}
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._fit_slices()
 
@@ -68,12 +73,12 @@ class EncodingExplorer(DrivesCrossbar):
             self.n_slices = most
 
     @property
-    def max_slices(self):
+    def max_slices(self) -> int:
         """Most slices the current bits per slice allow (and the slicing sweep's last point)."""
         return max(1, min(MAX_SWEEP_SLICES, MAX_WEIGHT_BITS // self.bits_per_slice))
 
     @property
-    def weight_bits(self):
+    def weight_bits(self) -> int:
         return self.n_slices * self.bits_per_slice
 
     def _problem(self):
@@ -83,7 +88,7 @@ class EncodingExplorer(DrivesCrossbar):
             protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
             protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
 
-    def crossbar(self, **overrides):
+    def crossbar(self, **overrides: Any) -> CrossbarModel:
         """A `CrossbarModel` with this explorer's encoding, the read-out settings of the model it
         drives (`xb`: every read-time setting, the controls and the others, but the common mode,
         which only the common-mode demonstration applies), and `overrides`."""
@@ -114,7 +119,7 @@ class EncodingExplorer(DrivesCrossbar):
     # ------------------------------------------------------------------ plot data
 
     @serialized
-    def slicing_curves(self):
+    def slicing_curves(self) -> dict[str, Any]:
         """Weight and MVM error versus slices (1..6) for F = 1, F = 2 and the chosen F.
 
         Each slice has `bits_per_slice` bits. Also the section 9 law
@@ -139,7 +144,7 @@ class EncodingExplorer(DrivesCrossbar):
         return out
 
     @serialized
-    def slice_histograms(self, bins=60):
+    def slice_histograms(self, bins: int = 60) -> dict[str, Any]:
         """Histograms of each slice's G+ and G- (uS) at time t: edges, counts per slice and polarity."""
         xb = self.crossbar()
         prog = self._programmed(xb)
@@ -171,7 +176,7 @@ class EncodingExplorer(DrivesCrossbar):
         return self.crossbar(**over), t
 
     @serialized
-    def error_budget(self, enabled=SOURCES):
+    def error_budget(self, enabled: Iterable[str] = SOURCES) -> dict[str, Any]:
         """MVM error with every source in `enabled`, with each source alone, and without each.
 
         Sources: quantization (weight levels and DAC), programming noise, read
@@ -191,7 +196,7 @@ class EncodingExplorer(DrivesCrossbar):
         return {"total": total, "alone": alone, "without": without, "enabled": enabled}
 
     @serialized
-    def common_mode(self, n_points=11):
+    def common_mode(self, n_points: int = 11) -> dict[str, Any]:
         """MVM error versus an additive and a multiplicative common mode, per mapping.
 
         Additive sweep: offset over the slider's range (-2 to 2 uS) for the differential

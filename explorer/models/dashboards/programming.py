@@ -16,6 +16,10 @@ purpose, `kernels.rng.derive_seed`), so the same settings and seed give the same
 the run is stepped.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import param
 
@@ -25,6 +29,9 @@ from .._internal.locks import lock_of, serialized
 from .drives_crossbar import DrivesCrossbar
 from ..crossbar.protocol_data import protocol_weights
 from ..programming import HISTORY_KEYS, ProgrammingMethod
+
+if TYPE_CHECKING:
+    from ..programming import ProgrammingRun
 
 RUN_METHODS = ("one-shot", "verify", "gdp")
 """The methods that program pulse by pulse (the statistical default has no run to watch)."""
@@ -53,7 +60,7 @@ class ProgrammingExplorer(DrivesCrossbar):
     """Where this dashboard starts from other defaults than `ProgrammingMethod`'s: a method with
     a run, and iterations enough for GDP."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         programming = params.pop("programming", None)
         knobs = {k: params.pop(k) for k in list(params) if k in ProgrammingMethod.param and k != "name"}
         super().__init__(**params)
@@ -76,13 +83,13 @@ class ProgrammingExplorer(DrivesCrossbar):
     def _own_names(cls):
         return [n for n in super()._own_names() if n not in ("programming", "iteration")]
 
-    def settings(self):
+    def settings(self) -> dict[str, Any]:
         """Every setting (own, read-out controls, method knobs) as keyword arguments that rebuild
         the explorer: ``ProgrammingExplorer(**ex.settings())``."""
         return {**super().settings(), **{n: getattr(self.programming, n) for n in self.METHOD_CONTROLS}}
 
     @property
-    def wire_resistance_ohm(self):
+    def wire_resistance_ohm(self) -> float:
         return float(10.0 ** self.log10_wire_resistance)
 
     @param.depends("technology", "log10_wire_resistance", watch=True)
@@ -108,13 +115,13 @@ class ProgrammingExplorer(DrivesCrossbar):
     # ------------------------------------------------------------------ the run
 
     @serialized
-    def weights(self):
+    def weights(self) -> np.ndarray:
         """The protocol matrix ``(size, size)`` from the weights stream of `seed`."""
         return self.remember("problem", (self.size, self.seed),
                              lambda: protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")))
 
     @serialized
-    def run(self):
+    def run(self) -> ProgrammingRun:
         """The current `ProgrammingRun` (a new one if a setting changed since the last)."""
         if self._run is None:
             if self.programming.method not in RUN_METHODS:
@@ -123,11 +130,11 @@ class ProgrammingExplorer(DrivesCrossbar):
         return self._run
 
     @property
-    def done(self):
+    def done(self) -> bool:
         """Whether the current run has finished (converged, stopped, or out of iterations)."""
         return self.run().done
 
-    def step(self, n_iterations=1, notify=True):
+    def step(self, n_iterations: int = 1, notify: bool = True) -> dict[str, np.ndarray]:
         """`n_iterations` more iterations of the current run (fewer if it finishes); the plots
         follow through `iteration` (set now, or by `notify()` later when `notify` is False: a
         dashboard steps in a thread and tells its page on the page's own thread). Returns the
@@ -138,21 +145,21 @@ class ProgrammingExplorer(DrivesCrossbar):
             self.notify()
         return rows
 
-    def notify(self):
+    def notify(self) -> None:
         """Set `iteration` to the current run's (the plots that follow it are redrawn)."""
         with lock_of(self):
             iteration = self.run().iteration
         if iteration != self.iteration:
             self.iteration = iteration
 
-    def reset(self):
+    def reset(self) -> None:
         """Start the run again from iteration 0 (same settings, same seed: the same curve)."""
         self._settings_changed()
 
     # ------------------------------------------------------------------ plot data
 
     @serialized
-    def convergence(self):
+    def convergence(self) -> dict[str, Any]:
         """The run's history so far: a dict of arrays, one entry per iteration (`HISTORY_KEYS`:
         MVM and weight error, cumulative pulses, single-device reads, MVMs, chip time in s (with
         verify's devices at once and one at a time) and energy in J, converged), with the run's
@@ -162,7 +169,7 @@ class ProgrammingExplorer(DrivesCrossbar):
                 "max_iterations": run.method.max_iterations, "devices_at_once": run.devices_at_once}
 
     @serialized
-    def devices(self, bins=80):
+    def devices(self, bins: int = 80) -> dict[str, Any]:
         """The programmed devices now: histogram of each device's error (uS, mean conductance minus
         target, t = 0) with the tolerance band, and histogram of the conductances (uS)."""
         run = self.run()
@@ -179,7 +186,7 @@ class ProgrammingExplorer(DrivesCrossbar):
                 "tolerance_uS": run.tolerance_uS, "within": float(np.mean(np.abs(error) <= run.tolerance_uS)),
                 "iteration": run.iteration}
 
-    def comparison(self):
+    def comparison(self) -> list[dict[str, Any]]:
         """Every method run to its end on the same matrix, crossbar and seed with the current
         knobs: one row per method with its final MVM and weight error, pulses, single-device
         reads, MVMs, chip time (s) with verify's `parallel_verify` devices at once and one at a

@@ -10,8 +10,12 @@ the second study's. The network is shipped, or trained with the
 chosen hardware-aware noise (`pending_training`, `adopt`: a dashboard trains it in the background).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import threading
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import param
@@ -28,6 +32,10 @@ from .base import Explorer
 from ..training.mlp_background import NetworkTraining, shipped_variant_for
 from ..training.mlp import MLP_VARIANTS, HWAConfig, load_mlp
 from ..programming import METHODS
+
+if TYPE_CHECKING:
+    from ..deployment import DeployedMLP
+    from ..training.mlp import MLP
 
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
 """The curve's times: 20 from 1 s to 10 years, log-spaced."""
@@ -95,14 +103,14 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     MEMO_LIMITS = {"network": 8, "problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
                    "comparison": 4, "flash_reads": 8}
 
-    def __init__(self, shared=None, **params):
+    def __init__(self, shared: Any = None, **params: Any) -> None:
         super().__init__(**params)
         self._chips_lock = threading.RLock()  # the read-disturb study sets and resets the chips' reads
         self.shared = shared
         """Results shared with other explorers (a server's sessions): an object with
         ``get(key, compute)`` such as the views' `SharedResults`, or None (a notebook)."""
 
-    def result(self, name, key, compute):
+    def result(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
         """`compute()` for a plot's data, kept under `name` and `key` (every input of the result: the
         keys below are pure functions of settings, seed and network), in `shared` when there is one,
         so a class at the same settings computes each curve once."""
@@ -110,28 +118,28 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return self.remember(name, key, compute)
         return self.shared.get((type(self).__name__, name, key), lambda: self.remember(name, key, compute))
 
-    def crossbar(self):
+    def crossbar(self) -> CrossbarModel:
         """The crossbar model of the current settings, its device's knobs set."""
         xb = self.encoding_crossbar(self.technology)
         xb.device.param.update(**{k: getattr(self, k) for k in DeviceKnobs.KNOBS})
         return xb
 
-    def active_knobs(self):
+    def active_knobs(self) -> set[str]:
         """Names of the read-time knobs the current technology responds to."""
         return set(self.crossbar().device.read_knobs)
 
-    def network_config(self):
+    def network_config(self) -> HWAConfig:
         """The `HWAConfig` the network of the current settings is trained with."""
         if self.training == "plain":
             return HWAConfig()
         return dataclasses.replace(HWA_NOISES[self.hwa_noise], noise_scale=self.hwa_noise_scale)
 
-    def network_key(self):
+    def network_key(self) -> str | tuple[str, tuple[float, float, float, float, int]]:
         """The shipped variant's name, or ``("trained", config key)`` for a network trained here."""
         config = self.network_config()
         return shipped_variant_for(config) or ("trained", config.effective())
 
-    def pending_training(self):
+    def pending_training(self) -> NetworkTraining | None:
         """A `NetworkTraining` (not started) of the current settings' network if neither shipped
         nor trained yet, else None: a dashboard runs it in the background and `adopt`s it."""
         key = self.network_key()
@@ -139,12 +147,12 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return None
         return NetworkTraining(self.network_config())
 
-    def adopt(self, training):
+    def adopt(self, training: NetworkTraining) -> None:
         """Keep the network of `training` (a done `NetworkTraining`) for its settings."""
         config = training.config
         self.remember("network", ("trained", config.effective()), training.result)
 
-    def network(self):
+    def network(self) -> MLP:
         """The MLP of the current settings: shipped, adopted, or trained now (about a second)."""
         key = self.network_key()
         if isinstance(key, str):
@@ -157,12 +165,13 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return net, data, input_scales(net, data.X_train)
         return self.remember("problem", (self.network_key(),), load)
 
-    def encoding_crossbar(self, technology):
+    def encoding_crossbar(self, technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"],
+                          ) -> CrossbarModel:
         """A crossbar of the `technology` preset (default knobs) with this explorer's encoding and ADC."""
         return CrossbarModel(technology=technology, mapping="differential", n_slices=self.n_slices, dac_bits=None,
                              adc_bits=None if self.adc_bits == "ideal" else int(self.adc_bits))
 
-    def deployed(self, xb=None):
+    def deployed(self, xb: CrossbarModel | None = None) -> list[DeployedMLP]:
         """The programmed chips, kept per programming-time snapshot, chips, seed and method (a
         pulse-level method reads while it programs: its chips also depend on the read settings)."""
         xb = xb or self.crossbar()
@@ -172,7 +181,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         return self.remember("programmed", key, lambda: deploy(net, xb, derive_seed(self.seed, "programming"),
                                                                self.chips, self.programming_method, scales))
 
-    def curve(self):
+    def curve(self) -> dict[str, Any]:
         """The accuracy-versus-time curve (`deployment.summary`) of the current settings."""
         xb = self.crossbar()
         settings = xb.read_settings()
@@ -189,7 +198,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     def _encoding_key(self):
         return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.network_key())
 
-    def reads_curves(self):
+    def reads_curves(self) -> dict[str, dict[str, Any]]:
         """RRAM read disturb at `read_voltage`: per polarity ("unipolar", "bipolar") the `summary` of
         the accuracy after each count of `READS` (key ``reads``), and ``survives``: the reads before a
         `READ_LOSS` drop (None: not within the counts)."""
@@ -208,7 +217,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return out
         return self.result("reads", (self._encoding_key(), self.read_voltage, self.compensation), compute)
 
-    def reads_histogram(self):
+    def reads_histogram(self) -> dict[str, Any]:
         """Mean conductances (uS) of chip 0's first-layer RRAM devices one hour after programming:
         as programmed (``fresh``) and after ``10**log10_reads`` unipolar and bipolar reads."""
         def compute():
@@ -225,7 +234,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return out
         return self.result("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
 
-    def flash_reads(self):
+    def flash_reads(self) -> dict[int, dict[str, Any]]:
         """Flash read disturb: per bit-line length (the chosen `cells_per_bitline` and the default
         `kernels.flash.CELLS_PER_BITLINE`) the `summary` of the accuracy after each count of
         `FLASH_READS` inference reads (key ``reads``, read 1 h after programming) and ``survives``:
@@ -246,7 +255,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return out
         return self.result("flash_reads", (self._encoding_key(), self.compensation, self.cells_per_bitline), compute)
 
-    def wear(self):
+    def wear(self) -> dict[str, Any]:
         """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``
         after each count of program/erase cycles (`CYCLES`) at each retention time (`WEAR_TIMES_S`)."""
         def compute():
@@ -264,7 +273,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                     "float_accuracy": net.accuracy(data.X_test, data.y_test)}
         return self.result("wear", (self._encoding_key(), self.compensation), compute)
 
-    def comparison(self):
+    def comparison(self) -> dict[str, dict[str, Any]]:
         """Accuracy versus time (`TIMES_S`) of every technology preset (default knobs) with this
         explorer's encoding, ADC, compensation, network and chips: technology -> `summary`."""
         def compute():

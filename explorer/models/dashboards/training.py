@@ -15,6 +15,10 @@ new ones start at sample 0 on the next step or plot. The same settings and seed 
 curves however the runs are stepped.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import param
 
@@ -23,6 +27,9 @@ from kernels import rng, tile_training as tk
 from .._internal.locks import lock_of, serialized
 from ..digits import load_digits
 from ..training.on_chip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_bounds, device_steps
+
+if TYPE_CHECKING:
+    from ..training.on_chip import OnChipRun
 
 
 class TrainingExplorer(OnChipTraining):
@@ -37,7 +44,7 @@ class TrainingExplorer(OnChipTraining):
 
     SETTINGS_WATCHED = tuple(n for n in OnChipTraining.param if n not in ("name", "device"))
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._runs = None
         self._digits = None
@@ -52,13 +59,13 @@ class TrainingExplorer(OnChipTraining):
             return                                  # only the histograms' focus moved
         self.reset()
 
-    def shown_algorithms(self):
+    def shown_algorithms(self) -> list[str]:
         """The compared algorithms, and the focused one if it is not among them."""
         names = [a for a in ALGORITHMS if a in self.compared]
         return names if self.algorithm in names else names + [self.algorithm]
 
     @serialized
-    def runs(self):
+    def runs(self) -> dict[str, OnChipRun]:
         """algorithm -> its `OnChipRun` (new runs if a setting changed since the last call)."""
         if self._runs is None:
             self.check()
@@ -70,20 +77,20 @@ class TrainingExplorer(OnChipTraining):
         return self._runs
 
     @property
-    def total_samples(self):
+    def total_samples(self) -> int:
         """Samples of a whole run: `epochs` epochs (passes over the digits' training split, or
         `CORRELATION_EPOCH` samples of the 5 x 5 task)."""
         run = next(iter(self.runs().values()))
         return self.epochs * run.epoch_size
 
     @property
-    def done(self):
+    def done(self) -> bool:
         """Whether the runs have trained every epoch (read from the runs: `progress` follows them
         only when the page is told, `notify`)."""
         with lock_of(self):
             return next(iter(self.runs().values())).samples >= self.total_samples
 
-    def step(self, samples, notify=True):
+    def step(self, samples: int, notify: bool = True) -> None:
         """`samples` more samples of every run (fewer at the end); the plots follow `progress`
         (set now, or by `notify()` later: a dashboard steps in a thread)."""
         with lock_of(self):
@@ -96,14 +103,14 @@ class TrainingExplorer(OnChipTraining):
         if notify:
             self.notify()
 
-    def notify(self):
+    def notify(self) -> None:
         """Set `progress` to the runs' sample count (the plots that follow it are redrawn)."""
         with lock_of(self):
             samples = next(iter(self.runs().values())).samples
         if samples != self.progress:
             self.progress = samples
 
-    def reset(self):
+    def reset(self) -> None:
         """Start the runs again at sample 0 (same settings and seed: the same curves)."""
         with lock_of(self):
             self._runs = None
@@ -115,7 +122,7 @@ class TrainingExplorer(OnChipTraining):
     # ------------------------------------------------------------------ plot data
 
     @serialized
-    def curves(self):
+    def curves(self) -> dict[str, dict[str, np.ndarray]]:
         """algorithm -> dict of arrays over the points so far: epoch, test_accuracy (through the
         read-out; NaN on the 5 x 5 task), weight_error (5 x 5 task; NaN on the digits), test_loss,
         train_loss (mean over the samples since the previous point; NaN at 0), pulses, chip_time_s,
@@ -129,7 +136,7 @@ class TrainingExplorer(OnChipTraining):
         return out
 
     @serialized
-    def weights_against_target(self):
+    def weights_against_target(self) -> dict[str, Any] | None:
         """The 5 x 5 task's learned weights W of the focused algorithm against the target W*
         (flattened), with the mean shift of W - W* toward the symmetry point w* (each weight's
         difference signed toward w*) and its t statistic over the 25 weights: in-memory SGD on an
@@ -147,7 +154,7 @@ class TrainingExplorer(OnChipTraining):
                 "t": float(toward.mean() / spread) if spread > 0 else 0.0}
 
     @serialized
-    def weight_histograms(self, bins=60):
+    def weight_histograms(self, bins: int = 60) -> dict[str, Any]:
         """Histograms over every layer of the focused algorithm's tiles: C (the weights), A (the
         fast tile, Tiki-Taka only), R (the reference, TTv2 and c-TTv2, at each device's own symmetry
         point plus the offset error: AGAD has none) and H (the digital buffer in pulses, TTv2 variants
@@ -175,7 +182,7 @@ class TrainingExplorer(OnChipTraining):
     CURVE_POINTS = 600
     """Most points per update curve sent to the page (every k-th pulse beyond that)."""
 
-    def update_curve(self, pulses=None):
+    def update_curve(self, pulses: int | None = None) -> dict[str, Any]:
         """The device's update curve: the weight after k up pulses from -1, then k down pulses.
         ``w`` is the mean response (no spread, no noise); ``devices`` (`SAMPLE_DEVICES` rows) the
         weights a read sees on the first devices of the first layer's C tile, with their own steps

@@ -9,11 +9,16 @@ crossbar's ``X @ W``) and biases; `load_mlp` reads the shipped network from
 `assets/mlp_digits.npz` (``python assets/make_mlp.py`` regenerates it).
 """
 
+from __future__ import annotations
+
 import dataclasses
+import os
 import types
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kernels.rng import derive_seed
 from kernels.validate import check_seed, positive_int, scalar_in_range
@@ -83,15 +88,15 @@ class HWAConfig:
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
-    def key(self):
+    def key(self) -> tuple[float, float, float, float, int, float]:
         """The fields as a hashable tuple (in field order)."""
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
-    def kwargs(self):
+    def kwargs(self) -> dict[str, float]:
         """The fields as a dict, for ``train_mlp(X, y, **config.kwargs())``."""
         return dataclasses.asdict(self)
 
-    def effective(self):
+    def effective(self) -> tuple[float, float, float, float, int]:
         """What the training computes with: ``(weight_noise, multiplicative_noise, pcm_noise)``, each
         times `noise_scale`, then `clip` and `quantize_levels`. Equal tuples train bit for bit alike."""
         s = self.noise_scale
@@ -112,7 +117,7 @@ class MLP:
     W: tuple
     b: tuple
 
-    def forward(self, X):
+    def forward(self, X: ArrayLike) -> np.ndarray:
         """Logits ``(n, 10)`` of inputs ``(n, 64)`` in floating point."""
         h = np.asarray(X, dtype=np.float64)
         for k, (W, b) in enumerate(zip(self.W, self.b)):
@@ -121,7 +126,7 @@ class MLP:
                 h = np.maximum(h, 0.0)
         return h
 
-    def accuracy(self, X, y):
+    def accuracy(self, X: ArrayLike, y: ArrayLike) -> float:
         """Share of inputs whose largest logit is their label."""
         return float(np.mean(np.argmax(self.forward(X), axis=1) == y))
 
@@ -132,7 +137,7 @@ def _init(sizes, rand):
     return W, b
 
 
-def hwa_config(config=None, **fields):
+def hwa_config(config: HWAConfig | None = None, **fields: Any) -> HWAConfig:
     """An `HWAConfig` from `config` (an `HWAConfig` or None) with `fields` replaced; an unknown field
     raises TypeError, a bad value ValueError naming it."""
     unknown = sorted(set(fields) - set(HWA_FIELDS))
@@ -157,7 +162,8 @@ class MLPTraining:
     ``MLPTraining(X, y, ...)`` takes `train_mlp`'s arguments; after `epochs` calls of `run_epoch`,
     `mlp()` equals ``train_mlp(X, y, ...)`` bit for bit. Not thread-safe by itself."""
 
-    def __init__(self, X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, seed=0, **config):
+    def __init__(self, X: ArrayLike, y: ArrayLike, hidden: int = 32, epochs: int = 60, learning_rate: float = 0.01,
+                 batch_size: int = 32, seed: int = 0, **config: Any) -> None:
         self.hidden = positive_int(hidden, "hidden", 1, 4096)
         self.epochs = positive_int(epochs, "epochs", 1, 10000)
         self.learning_rate = scalar_in_range(learning_rate, 1e-8, 10.0, "learning_rate")
@@ -177,7 +183,7 @@ class MLPTraining:
         self.epoch = 0
 
     @property
-    def done(self):
+    def done(self) -> bool:
         return self.epoch >= self.epochs
 
     def _noisy(self, w):
@@ -204,7 +210,7 @@ class MLPTraining:
             wn = wn + (np.sign(target) * g_prog * (a / PCM_G_MAX) - target)
         return wn
 
-    def run_epoch(self):
+    def run_epoch(self) -> int:
         """Train one more epoch (a no-op once `done`); returns the epoch count."""
         if self.done:
             return self.epoch
@@ -240,12 +246,13 @@ class MLPTraining:
         self.epoch += 1
         return self.epoch
 
-    def mlp(self):
+    def mlp(self) -> MLP:
         """The network as trained so far (copies of the weights)."""
         return MLP(tuple(w.copy() for w in self.W), tuple(b.copy() for b in self.b))
 
 
-def train_mlp(X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, seed=0, **config):
+def train_mlp(X: ArrayLike, y: ArrayLike, hidden: int = 32, epochs: int = 60, learning_rate: float = 0.01,
+              batch_size: int = 32, seed: int = 0, **config: Any) -> MLP:
     """An `MLP` (64-hidden-10) trained on `X` ``(n, 64)`` in [0, 1] and labels `y` by Adam.
 
     `config` are `HWAConfig`'s fields (``weight_noise``, ``multiplicative_noise``, ``pcm_noise``,
@@ -261,7 +268,7 @@ def train_mlp(X, y, hidden=32, epochs=60, learning_rate=0.01, batch_size=32, see
     return MLP(tuple(training.W), tuple(training.b))
 
 
-def load_mlp(variant="plain", path=MLP_FILE):
+def load_mlp(variant: Literal["plain", "hwa"] = "plain", path: str | os.PathLike[str] = MLP_FILE) -> MLP:
     """The shipped MLP `variant` (`MLP_VARIANTS`) from `assets/mlp_digits.npz`."""
     if variant not in MLP_VARIANTS:
         raise ValueError(f"variant must be one of {list(MLP_VARIANTS)}, got {variant!r}")

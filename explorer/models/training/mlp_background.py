@@ -7,16 +7,24 @@ thread shows `progress`. `shipped_variant_for` says when no training is needed: 
 epochs of a network shipped in `assets/mlp_digits.npz`.
 """
 
+from __future__ import annotations
+
 import threading
 import time
+from typing import TYPE_CHECKING, Literal
 
 from kernels.validate import scalar_in_range
 
 from ..digits import load_digits
 from .mlp import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
 
+if TYPE_CHECKING:
+    from ..digits import Digits
+    from .mlp import MLP
 
-def shipped_variant_for(config, seed=SHIPPED_SEED, epochs=SHIPPED_EPOCHS):
+
+def shipped_variant_for(config: HWAConfig, seed: int = SHIPPED_SEED,
+                        epochs: int = SHIPPED_EPOCHS) -> Literal["plain", "hwa"] | None:
     """"plain" or "hwa" if training with `config` (an `HWAConfig`), `seed` and `epochs` gives that
     shipped network (`mlp.MLP_VARIANT_CONFIGS`; compared by `HWAConfig.effective`, what the
     training computes with), else None."""
@@ -39,7 +47,8 @@ class NetworkTraining:
     (equal bit for bit to `train_mlp`'s) and `test_accuracy` its floating-point accuracy on the
     test split. `digits` defaults to `digits.load_digits()`."""
 
-    def __init__(self, config=None, seed=0, epochs=60, digits=None):
+    def __init__(self, config: HWAConfig | None = None, seed: int = 0, epochs: int = 60,
+                 digits: Digits | None = None) -> None:
         self.config = hwa_config(config if config is not None else HWAConfig())
         data = load_digits() if digits is None else digits
         self._training = MLPTraining(data.X_train, data.y_train, epochs=epochs, seed=seed, config=self.config)
@@ -52,38 +61,38 @@ class NetworkTraining:
         self._result = None
         self._test_accuracy = None
 
-    def key(self):
+    def key(self) -> tuple[tuple[float, float, float, float, int, float], int, int]:
         """``(config.key(), seed, epochs)``: equal keys train equal networks."""
         return (self.config.key(), self.seed, self.epochs)
 
     @property
-    def epoch(self):
+    def epoch(self) -> int:
         with self._lock:
             return self._epoch
 
     @property
-    def progress(self):
+    def progress(self) -> float:
         with self._lock:
             return self._epoch / self.epochs
 
     @property
-    def done(self):
+    def done(self) -> bool:
         with self._lock:
             return self._result is not None
 
     @property
-    def seconds(self):
+    def seconds(self) -> float:
         """Time spent training so far (s)."""
         with self._lock:
             return self._seconds
 
     @property
-    def test_accuracy(self):
+    def test_accuracy(self) -> float | None:
         """Floating-point accuracy of the result on the test split; None until done."""
         with self._lock:
             return self._test_accuracy
 
-    def step(self, max_seconds=0.1):
+    def step(self, max_seconds: float = 0.1) -> int:
         """Train whole epochs until `max_seconds` have passed (at least one epoch unless done).
         Returns the number of epochs trained by this call."""
         max_seconds = scalar_in_range(max_seconds, 0.0, 86400.0, "max_seconds", " s")
@@ -108,13 +117,13 @@ class NetworkTraining:
                     break
             return ran
 
-    def run_to_end(self):
+    def run_to_end(self) -> MLP:
         """Train all remaining epochs; returns `result()`."""
         while not self.done:
             self.step(max_seconds=3600.0)
         return self.result()
 
-    def result(self):
+    def result(self) -> MLP:
         """The trained `MLP`; RuntimeError while training is not done."""
         with self._lock:
             if self._result is None:

@@ -38,10 +38,14 @@ device and transfer, the buffer kept at ``momentum H`` (`forget_buffer`) or redu
 sent; the pulses a transfer held back are tallied (`Point.capped_pulses`).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import threading
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import param
@@ -50,6 +54,9 @@ from kernels import rng, tile_training as tk
 
 from ..digits import load_digits
 from .python_tile import CorrelationTask
+
+if TYPE_CHECKING:
+    from ..digits import Digits
 
 ALGORITHMS = tk.ALGORITHMS
 
@@ -75,7 +82,7 @@ class DevicePreset:
     source: str
     aihwkit: tuple = ()
 
-    def settings(self):
+    def settings(self) -> dict[str, Any]:
         """The `OnChipTraining` settings this preset sets."""
         return {k: getattr(self, k) for k in DEVICE_PARAMS}
 
@@ -102,7 +109,7 @@ class TaskPreset:
     epochs: int
     source: str
 
-    def settings(self):
+    def settings(self) -> dict[str, Any]:
         """The `OnChipTraining` settings this preset sets."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "source"}
 
@@ -192,7 +199,7 @@ AGAD_TAIL_WEIGHTENING = 5.0
 ``DynamicTransferCompound.tail_weightening`` default)."""
 
 
-def symmetry_point(asymmetry, slope):
+def symmetry_point(asymmetry: float, slope: float) -> float:
     """Weight at which the nominal device's up and down steps are equal: a / s (a linear device,
     s = 0, has none unless a = 0: +-inf)."""
     if slope == 0.0:
@@ -200,7 +207,7 @@ def symmetry_point(asymmetry, slope):
     return asymmetry / slope
 
 
-def device_symmetry_points(steps, slope):
+def device_symmetry_points(steps: np.ndarray, slope: float) -> np.ndarray:
     """Each device's own symmetry point, shape ``steps.shape[1:]``: where its up step ``dw_up (1 -
     s w / b_hi)`` equals its down step ``dw_down (1 + s w / b_lo)`` (`kernels.tile_training`),
     ``w* = (dw_up - dw_down) / (s (dw_up / b_hi + dw_down / b_lo))``, the weight random up and
@@ -279,7 +286,7 @@ class OnChipTraining(param.Parameterized):
     epochs = param.Integer(10, bounds=(1, 1000), doc="Epochs of `train` and of a run.")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the initial weights, devices, sample order, pulses and reads.")
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         preset = DEVICE_PRESETS[params.get("device", self.param.device.default)]
         task = TASK_PRESETS.get(params.get("task", self.param.task.default))   # unknown: Param names it
         task = task.settings() if task else {}
@@ -300,40 +307,40 @@ class OnChipTraining(param.Parameterized):
         if values:
             self.param.update(**values)
 
-    def symmetry_point(self):
+    def symmetry_point(self) -> float:
         """Weight at which up and down steps are equal (`symmetry_point`)."""
         return symmetry_point(self.asymmetry, self.slope)
 
-    def check(self):
+    def check(self) -> None:
         """Raise ValueError naming `asymmetry` when the symmetry point lies outside the weight range."""
         sp = self.symmetry_point()
         if not -1.0 < sp < 1.0:
             raise ValueError(f"asymmetry must put the symmetry point a / s inside the weight range (-1, 1); "
                              f"got a = {self.asymmetry:g}, s = {self.slope:g}: a / s = {sp:g}")
 
-    def snapshot(self):
+    def snapshot(self) -> dict[str, Any]:
         """The settings as a plain dict (what a run is a pure function of)."""
         return {k: getattr(self, k) for k in OnChipTraining.param if k != "name"}
 
-    def kernel_records(self):
+    def kernel_records(self) -> tuple[tk.Device, tk.ReadOut, tk.Algorithm]:
         """These settings as the kernels' records (`kernel_records`)."""
         return kernel_records(self.snapshot())
 
-    def run(self, digits=None):
+    def run(self, digits: Digits | None = None) -> OnChipRun:
         """A fresh run of these settings: an `OnChipRun` (digits MLP) or a `CorrelationRun` (5 x 5)."""
         self.check()
         if self.task == "5 x 5 correlation":
             return CorrelationRun(self.snapshot())
         return OnChipRun(self.snapshot(), digits=digits)
 
-    def train(self, epochs=None, digits=None):
+    def train(self, epochs: int | None = None, digits: Digits | None = None) -> list[Point]:
         """Train for `epochs` (default `self.epochs`) and return the run's per-epoch `history`."""
         run = self.run(digits)
         run.run_epochs(self.epochs if epochs is None else epochs)
         return run.history
 
 
-def kernel_records(settings):
+def kernel_records(settings: Mapping[str, Any]) -> tuple[tk.Device, tk.ReadOut, tk.Algorithm]:
     """The `kernels.tile_training` records of a settings snapshot (`OnChipTraining.snapshot`): the
     `Device` (``dw_min = 2 / n_states``), the `ReadOut` (DAC and ADC levels per sign ``2^(bits - 1)
     - 1``, 0 for 0 bits; an ideal read-out, all zeros, for floating-point SGD) and the `Algorithm`
@@ -376,7 +383,8 @@ class Point:
     kept in H otherwise, then counted at every transfer that holds them back)."""
 
 
-def device_steps(seed, n_states, d2d, tile, count, asymmetry=0.0, up_down_d2d=0.0):
+def device_steps(seed: int, n_states: int, d2d: float, tile: int, count: int, asymmetry: float = 0.0,
+                 up_down_d2d: float = 0.0) -> np.ndarray:
     """The up and down steps, shape (2, count), of the first `count` devices of a run's `tile` (0, 1:
     the layers' C; 2, 3: their A), as aihwkit draws a pulsed device's: a step ``dw = dw_min max(1 +
     d2d z, 0.05)`` (``dw_min = 2 / n_states``; ``dw_min_dtod``) and a bias ``b = asymmetry +
@@ -398,7 +406,7 @@ BOUND_FLOOR = 0.05
 in `device_steps`: aihwkit lets a bound reach 0, where a soft-bounds step has no scale)."""
 
 
-def device_bounds(seed, tile, count, w_max_d2d=0.0, w_min_d2d=0.0):
+def device_bounds(seed: int, tile: int, count: int, w_max_d2d: float = 0.0, w_min_d2d: float = 0.0) -> np.ndarray:
     """The upper bounds and the magnitudes of the lower bounds, shape (2, count), of the first
     `count` devices of a run's `tile` (as `device_steps`), as aihwkit's ``PulsedRPUDevice::populate``
     draws them (``rpu_pulsed_device.cpp``) on the nominal range [-1, 1]: ``b_hi = 1 + w_max_d2d z``,
@@ -430,7 +438,7 @@ class OnChipRun:
     """Array reads per training sample: forward through both layers, backward through the second
     (the input layer needs no backward read)."""
 
-    def __init__(self, settings, digits=None):
+    def __init__(self, settings: Mapping[str, Any], digits: Digits | None = None) -> None:
         self.settings = dict(settings)
         s = self.settings
         self.algorithm = s["algorithm"]
@@ -495,16 +503,16 @@ class OnChipRun:
                             chop=[np.ones(sh[0]) for sh in shapes])
 
     @property
-    def epoch_size(self):
+    def epoch_size(self) -> int:
         """Samples of one epoch."""
         return self.X.shape[0]
 
     @property
-    def epoch(self):
+    def epoch(self) -> float:
         """Epochs trained so far (fractional)."""
         return self.samples / self.epoch_size
 
-    def chip_time_s(self):
+    def chip_time_s(self) -> float:
         """Array time of the run so far: per sample `READS_PER_SAMPLE` reads and one update cycle
         (`bl` slots) per layer; per transfer one read and one pulse cycle per layer (`READ_TIME_S`,
         `SLOT_TIME_S`: assumptions). Digital work is not counted."""
@@ -524,7 +532,7 @@ class OnChipRun:
         return tk.train_samples(self.state, self.X, self.y, order, self.samples, self.algorithm,
                                 self.scales, self.dev, self.io, self.alg, self.keys)
 
-    def evaluate(self):
+    def evaluate(self) -> tuple[float, float]:
         """(test loss, test accuracy) of the network now, read through the read-out."""
         loss, correct = tk.evaluate(self.state, self.X_test, self.y_test, self.scales, self.io, self.eval_keys,
                                     self.samples * 4096)
@@ -536,7 +544,7 @@ class OnChipRun:
         return Point(self.samples, self.epoch, train_loss, test_loss, acc, self.pulses, self.chip_time_s(),
                      capped_pulses=self.capped_pulses)
 
-    def step(self, samples):
+    def step(self, samples: int) -> Point:
         """Train `samples` more samples (crossing epoch ends) and return the newest `Point`. A point
         is added at the end of the step, or, with `RECORD_EVERY`, at every multiple of it (the same
         points however the run is stepped); its training loss is the mean since the previous point,
@@ -572,7 +580,7 @@ class OnChipRun:
                     self._loss_sum, self._loss_n = 0.0, 0
             return self.points[-1]
 
-    def run_epochs(self, epochs):
+    def run_epochs(self, epochs: int) -> list[Point]:
         """Train `epochs` whole epochs (from the current position to the end of the last)."""
         n = self.epoch_size
         target = (int(self.epoch) + int(epochs)) * n if self.samples % n == 0 else (math.ceil(self.epoch) + int(epochs) - 1) * n
@@ -609,10 +617,10 @@ class CorrelationRun(OnChipRun):
         self.state.C[0][:] = 0.0                          # W starts at 0, as in train_correlation
 
     @property
-    def epoch_size(self):
+    def epoch_size(self) -> int:
         return CORRELATION_EPOCH
 
-    def epoch_samples(self, epoch):
+    def epoch_samples(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         """(inputs, noisy targets) of `epoch`: `CORRELATION_EPOCH` rows each."""
         if self._epoch_data[0] != epoch:
             r = np.random.default_rng([self._inputs_seed, epoch])
@@ -628,11 +636,11 @@ class CorrelationRun(OnChipRun):
                                self.dev, self.io, self.alg, self.keys)
 
     @property
-    def weights(self):
+    def weights(self) -> np.ndarray:
         """The tile's stored weights W (5 x 5)."""
         return self.state.C[0]
 
-    def evaluate(self):
+    def evaluate(self) -> tuple[float, float]:
         """(test loss, weight error) now: the mean ``|y - x W*|^2 / 2`` over the test inputs read
         through the read-out, and ``||W - W*|| / ||W*||``."""
         loss = tk.evaluate_linear(self.state, self.X_test, self.Y_test, self.io, self.eval_keys, self.samples * 4096)

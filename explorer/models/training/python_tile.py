@@ -17,8 +17,13 @@ An update ``W -= lr x d^T`` is applied as arrays do it (Gokmen and Vlasov, Front
 update management); the expected change of a weight far from its bounds is ``-lr x_i d_j``.
 """
 
+from __future__ import annotations
+
+from typing import Any, Literal
+
 import numpy as np
 import param
+from numpy.typing import ArrayLike
 
 from kernels import outer_update, rng
 from kernels.validate import check_seed, positive_int, scalar_in_range
@@ -35,7 +40,8 @@ class SoftBoundsTile:
     `bl` slots per pulse train (1 to 64), `seed` for the device-to-device draws and every update.
     """
 
-    def __init__(self, rows, cols, *, n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, seed=0):
+    def __init__(self, rows: int, cols: int, *, n_states: int = 1200, asymmetry: float = 0.0, d2d: float = 0.3,
+                 c2c: float = 0.3, bl: int = 31, seed: int = 0) -> None:
         self.rows = positive_int(rows, "rows", 1, 4096)
         self.cols = positive_int(cols, "cols", 1, 4096)
         self.n_states = positive_int(n_states, "n_states", 2, 10**6)
@@ -57,23 +63,23 @@ class SoftBoundsTile:
         self.pulses = 0
 
     @property
-    def symmetry_point(self):
+    def symmetry_point(self) -> float:
         """The weight at which up and down steps are equal: ``a`` (module docstring)."""
         return self.asymmetry
 
     @property
-    def weights(self):
+    def weights(self) -> np.ndarray:
         """The weights ``(rows, cols)`` in [-1, 1]."""
         return self.g - 1.0
 
-    def set_weights(self, w):
+    def set_weights(self, w: ArrayLike) -> None:
         """Set the weights (clipped to [-1, 1]), as a perfect programming would."""
         w = np.asarray(w, dtype=np.float64)
         if w.shape != (self.rows, self.cols):
             raise ValueError(f"w must have shape {(self.rows, self.cols)}, got {w.shape}")
         self.g = np.clip(w, -1.0, 1.0) + 1.0
 
-    def pulse(self, n_up, n_down):
+    def pulse(self, n_up: np.ndarray, n_down: np.ndarray) -> int:
         """Send each device its `n_up` up pulses, then its `n_down` down pulses (int arrays of the
         tile's shape; the soft-bounds response with its spreads)."""
         seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)
@@ -87,7 +93,7 @@ class SoftBoundsTile:
         self.pulses += n
         return n
 
-    def update(self, x, d, lr):
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> int:
         """Apply ``W -= lr x d^T`` for one sample (`x` ``(rows,)``, `d` ``(cols,)``) by stochastic pulse
         trains; returns the number of pulses applied."""
         lr = scalar_in_range(lr, 0.0, 1e3, "lr")
@@ -125,15 +131,15 @@ class CorrelationTask(param.Parameterized):
         "optimum, as with real data."))
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the target, the inputs and the tile.")
 
-    def target(self):
+    def target(self) -> np.ndarray:
         r = np.random.default_rng(rng.derive_seed(self.seed, "weights"))
         return r.uniform(-self.target_range, self.target_range, (self.size, self.size))
 
-    def inputs(self, n):
+    def inputs(self, n: int) -> np.ndarray:
         r = np.random.default_rng(rng.derive_seed(self.seed, "inputs"))
         return r.uniform(-1.0, 1.0, (n, self.size))
 
-    def output_noise(self, n):
+    def output_noise(self, n: int) -> np.ndarray:
         """The noise of each sample's target outputs ``(n, size)`` (zero without `label_noise`)."""
         r = np.random.default_rng(rng.derive_seed(self.seed, "inputs", 1))
         return self.label_noise * r.standard_normal((n, self.size))
@@ -192,9 +198,10 @@ class TikiTaka:
 
     VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
 
-    def __init__(self, rows, cols, *, variant="TTv2", lr_h=0.1, transfer_every=1, reference_offset=0.0,
-                 chopper_p=0.1, max_steps=1, forget_buffer=True, momentum=0.0, tail_weightening=5.0, seed=0,
-                 **device):
+    def __init__(self, rows: int, cols: int, *, variant: Literal["TTv1", "TTv2", "c-TTv2", "AGAD"] = "TTv2",
+                 lr_h: float = 0.1, transfer_every: int = 1, reference_offset: float = 0.0, chopper_p: float = 0.1,
+                 max_steps: int = 1, forget_buffer: bool = True, momentum: float = 0.0, tail_weightening: float = 5.0,
+                 seed: int = 0, **device: Any) -> None:
         if variant not in self.VARIANTS:
             raise ValueError(f"variant must be one of {list(self.VARIANTS)}, got {variant!r}")
         self.variant = variant
@@ -230,19 +237,19 @@ class TikiTaka:
         self._passes = 0
 
     @property
-    def weights(self):
+    def weights(self) -> np.ndarray:
         return self.C.weights
 
     @property
-    def pulses(self):
+    def pulses(self) -> int:
         return self.A.pulses + self.C.pulses
 
     @property
-    def period(self):
+    def period(self) -> int:
         """Reads of a row per AGAD chopper period: ``max(ceil(1 / chopper_p), 2)`` (2 at 0)."""
         return 2 if self.chopper_p <= 0.0 else max(int(np.ceil(1.0 / self.chopper_p)), 2)
 
-    def update(self, x, d, lr):
+    def update(self, x: np.ndarray, d: np.ndarray, lr: float) -> None:
         """One sample's gradient `x`, `d` into A (learning rate `lr`), then a transfer when due."""
         self.A.update(self.chopper * x, d, lr)
         self.samples += 1
@@ -291,10 +298,12 @@ class TikiTaka:
             self.chopper[k] = -self.chopper[k]
 
 
-def train_correlation(algorithm="analog SGD", *, steps=2000, lr=0.05, size=5, target_range=0.5, label_noise=0.0, seed=0,
-                      n_states=1200, asymmetry=0.0, d2d=0.3, c2c=0.3, bl=31, record_every=50, lr_h=0.1,
-                      transfer_every=1, reference_offset=0.0, chopper_p=0.1, max_steps=1, forget_buffer=True,
-                      momentum=0.0):
+def train_correlation(algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"] = "analog SGD", *,
+                      steps: int = 2000, lr: float = 0.05, size: int = 5, target_range: float = 0.5,
+                      label_noise: float = 0.0, seed: int = 0, n_states: int = 1200, asymmetry: float = 0.0,
+                      d2d: float = 0.3, c2c: float = 0.3, bl: int = 31, record_every: int = 50, lr_h: float = 0.1,
+                      transfer_every: int = 1, reference_offset: float = 0.0, chopper_p: float = 0.1,
+                      max_steps: int = 1, forget_buffer: bool = True, momentum: float = 0.0) -> dict[str, Any]:
     """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
     "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2", "AGAD":
     `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p` and aihwkit's transfer rules
