@@ -26,8 +26,15 @@ def main():
     for variant, config in MLP_VARIANT_CONFIGS.items():
         net = train_mlp(d.X_train, d.y_train, seed=SHIPPED_SEED, epochs=SHIPPED_EPOCHS, config=config)
         acc = net.accuracy(d.X_test, d.y_test)
-        arrays.update({f"{variant}_W0": net.W[0], f"{variant}_W1": net.W[1], f"{variant}_b0": net.b[0],
-                       f"{variant}_b1": net.b[1], f"{variant}_test_accuracy": acc})
+        arrays.update(
+            {
+                f"{variant}_W0": net.W[0],
+                f"{variant}_W1": net.W[1],
+                f"{variant}_b0": net.b[0],
+                f"{variant}_b1": net.b[1],
+                f"{variant}_test_accuracy": acc,
+            }
+        )
         print(f"{variant} MLP ({config}): test accuracy {acc:.4f} ({len(d.y_test)} images)")
     np.savez_compressed(MLP_FILE, **arrays)
     print(f"wrote {MLP_FILE}")

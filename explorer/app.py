@@ -8,8 +8,8 @@ tab's trained networks, both in `pn.state.cache`) and the compiled kernels.
 
 import panel as pn
 
-from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
+from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -72,8 +72,10 @@ prog.error(X, t=3600.0, seed=2)      # mean ||y - y_ideal|| / ||y_ideal||
 """
 
 
-HEADER = ("<div style='background:#3f51b5;color:white;padding:12px 20px;font-size:1.45em;"
-          "font-family:sans-serif'>Analog AI weight-encoding explorer</div>")
+HEADER = (
+    "<div style='background:#3f51b5;color:white;padding:12px 20px;font-size:1.45em;"
+    "font-family:sans-serif'>Analog AI weight-encoding explorer</div>"
+)
 
 DASHBOARDS = (
     # (tab title, URL prefix of its parameters, view class): tab k + 1 of the app, after the overview.
@@ -94,9 +96,13 @@ def build_app():
     """
     pn.extension("mathjax", sizing_mode="stretch_width")
     views = [(title, prefix, cls()) for title, prefix, cls in DASHBOARDS]
-    tabs = pn.Tabs(("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
-                   *[(title, view) for title, _, view in views],
-                   active=1, dynamic=True, sizing_mode="stretch_width")
+    tabs = pn.Tabs(
+        ("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
+        *[(title, view) for title, _, view in views],
+        active=1,
+        dynamic=True,
+        sizing_mode="stretch_width",
+    )
     if pn.state.location is not None:
         # Each tab's parameters in the URL under a prefix, so a shared link restores the view.
         for _, prefix, view in views:

@@ -39,12 +39,21 @@ def panel_serve_command(argv=None):
     """The `panel serve` command line (a list) for `argv`, and the URL to print."""
     parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
-    parser.add_argument("--address", default="localhost",
-                        help="address to bind (default localhost; 0.0.0.0 serves the network)")
-    parser.add_argument("--host", action="append", default=[],
-                        help="host name (and :port) students use to reach this machine; repeatable")
-    parser.add_argument("--num-threads", type=int, default=4,
-                        help="threads for session callbacks, so sessions do not wait on each other (default 4)")
+    parser.add_argument(
+        "--address", default="localhost", help="address to bind (default localhost; 0.0.0.0 serves the network)"
+    )
+    parser.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="host name (and :port) students use to reach this machine; repeatable",
+    )
+    parser.add_argument(
+        "--num-threads",
+        type=int,
+        default=4,
+        help="threads for session callbacks, so sessions do not wait on each other (default 4)",
+    )
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up at start")
     args, rest = parser.parse_known_args(argv)
     if args.num_threads < 1:
@@ -52,11 +61,23 @@ def panel_serve_command(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
-    cmd = [sys.executable, "-m", "panel", "serve", os.path.join(here, "app.py"),
-           "--port", str(args.port), "--address", args.address,
-           "--num-threads", str(args.num_threads),
-           "--unused-session-lifetime", str(UNUSED_SESSION_LIFETIME_MS),
-           "--check-unused-sessions", str(CHECK_UNUSED_SESSIONS_MS)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "panel",
+        "serve",
+        os.path.join(here, "app.py"),
+        "--port",
+        str(args.port),
+        "--address",
+        args.address,
+        "--num-threads",
+        str(args.num_threads),
+        "--unused-session-lifetime",
+        str(UNUSED_SESSION_LIFETIME_MS),
+        "--check-unused-sessions",
+        str(CHECK_UNUSED_SESSIONS_MS),
+    ]
     for origin in sorted(origins):
         cmd += ["--allow-websocket-origin", origin]
     if not args.no_warmup:

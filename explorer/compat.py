@@ -72,8 +72,13 @@ class InlineArray(np.ndarray, Serializable):
     def to_serializable(self, serializer):
         array = transform_array(np.ascontiguousarray(self.view(np.ndarray)))
         data = Buffer(make_id(), array.data).to_base64()
-        return {"type": "ndarray", "array": {"type": "bytes", "data": data},
-                "shape": list(array.shape), "dtype": array.dtype.name, "order": sys.byteorder}
+        return {
+            "type": "ndarray",
+            "array": {"type": "bytes", "data": data},
+            "shape": list(array.shape),
+            "dtype": array.dtype.name,
+            "order": sys.byteorder,
+        }
 
 
 # ------------------------------------------------------------------ server sessions (Bokeh)
@@ -132,5 +137,13 @@ def serve_style_sheets_locally(doc, rel_path=None):
     return dist_url
 
 
-__all__ = ["CHECKED_AGAINST", "PRIVATE_APIS", "InlineArray", "PromptEvents", "server_session",
-           "local_style_sheet_fallback", "serve_style_sheets_locally", "session_gone"]
+__all__ = [
+    "CHECKED_AGAINST",
+    "PRIVATE_APIS",
+    "InlineArray",
+    "PromptEvents",
+    "server_session",
+    "local_style_sheet_fallback",
+    "serve_style_sheets_locally",
+    "session_gone",
+]

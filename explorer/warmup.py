@@ -1,7 +1,8 @@
 """Run once by ``panel serve --setup`` (see `explorer.cli`) before the server accepts visitors.
 
 Loads the compiled Numba kernels from their cache (or compiles them) by rendering every dashboard
-and switching it through every technology (the Training dashboard trains a few samples instead), so that no student pays for a first use: without it,
+and switching it through every technology (the Training dashboard trains a few samples instead), so that no
+student pays for a first use: without it,
 the slowest technology switches of the Crossbar tab in a fresh server took more than ten times
 as long as in a warm process (measured by the browser benchmark; docs/results/benchmarks.md,
 "Server and kernel settings").

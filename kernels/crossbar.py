@@ -182,9 +182,19 @@ def _noise_adc_parallel(mean, var, adc, seed, offset, out, clipped):
         _noise_adc_row(b, mean, var, adc, key, offset, out, clipped)
 
 
-def noise_adc(mean: np.ndarray, var: np.ndarray, *, seed: int, adc_bits: int | None, y_max: ArrayLike | None,
-              offset: int = 0, ref: np.ndarray | None = None, scale: np.ndarray | None = None, n_out: int | None = None,
-              out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def noise_adc(
+    mean: np.ndarray,
+    var: np.ndarray,
+    *,
+    seed: int,
+    adc_bits: int | None,
+    y_max: ArrayLike | None,
+    offset: int = 0,
+    ref: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
+    n_out: int | None = None,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
     """Add read noise to `moments` outputs, digitize, and accumulate: ``(out, n_clipped)``.
 
     ``y = mean + sqrt(var) xi`` with a fresh standard normal per output
@@ -216,8 +226,15 @@ def noise_adc(mean: np.ndarray, var: np.ndarray, *, seed: int, adc_bits: int | N
     clipped = np.zeros(n_rows, dtype=np.int64)
     step = y_max / max(top, 1.0)
     kernel = pick("crossbar.noise_adc", mean.size)
-    kernel(np.ascontiguousarray(mean), np.ascontiguousarray(var), Adc(ref, step, 1.0 / step, scale, float(top), n_out),
-           seed, int(offset), out, clipped)
+    kernel(
+        np.ascontiguousarray(mean),
+        np.ascontiguousarray(var),
+        Adc(ref, step, 1.0 / step, scale, float(top), n_out),
+        seed,
+        int(offset),
+        out,
+        clipped,
+    )
     return out, int(clipped.sum())
 
 
@@ -267,8 +284,12 @@ def ir_drop_factors(g: ArrayLike, *, wire_resistance_ohm: float) -> tuple[np.nda
     segment between neighbouring cells. See the module docstring for A and B.
     """
     r = wire_resistance_ohm
-    if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, float, np.floating, np.integer)) \
-            or not np.isfinite(r) or not 0.0 < r <= MAX_IR_DROP:
+    if (
+        isinstance(r, (bool, np.bool_))
+        or not isinstance(r, (int, float, np.floating, np.integer))
+        or not np.isfinite(r)
+        or not 0.0 < r <= MAX_IR_DROP
+    ):
         raise ValueError(f"wire_resistance_ohm must be a positive number up to {MAX_IR_DROP:g} ohm, got {r!r}")
     loss = float(r) * ir_unit_loss(finite_array(g, "g"))
     worst = float(loss.max()) if loss.size else 0.0
@@ -328,9 +349,19 @@ def _pair_parallel(mean, sigma, circ, d, v):
         _pair_row(r, mean, sigma, circ, d, v)
 
 
-def pair_matrices(mean: np.ndarray, sigma: np.ndarray, *, cols: int, n_slices: int, n_pol: int, gain: float = 1.0,
-                  offset: float = 0.0, loss: np.ndarray | None = None, wire_resistance_ohm: float = 0.0,
-                  subtract: ArrayLike = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def pair_matrices(
+    mean: np.ndarray,
+    sigma: np.ndarray,
+    *,
+    cols: int,
+    n_slices: int,
+    n_pol: int,
+    gain: float = 1.0,
+    offset: float = 0.0,
+    loss: np.ndarray | None = None,
+    wire_resistance_ohm: float = 0.0,
+    subtract: ArrayLike = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-output matrices ``(D, V)`` (rows, n_slices * cols), float32, from device moments.
 
     Device ``(j, slice i, polarity)`` sits in column ``(j n_slices + i) n_pol + polarity``
@@ -346,8 +377,22 @@ def pair_matrices(mean: np.ndarray, sigma: np.ndarray, *, cols: int, n_slices: i
     v = np.empty_like(d)
     loss = np.zeros((0, 0)) if loss is None else np.ascontiguousarray(loss, dtype=np.float64)
     kernel = pick("crossbar.pairs", mean.size)  # threads only pay off on large arrays
-    kernel(mean, sigma, PairCircuit(int(cols), int(n_slices), int(n_pol), float(gain), float(offset),
-                                    float(wire_resistance_ohm), loss, float(subtract)), d, v)
+    kernel(
+        mean,
+        sigma,
+        PairCircuit(
+            int(cols),
+            int(n_slices),
+            int(n_pol),
+            float(gain),
+            float(offset),
+            float(wire_resistance_ohm),
+            loss,
+            float(subtract),
+        ),
+        d,
+        v,
+    )
     return d, v
 
 

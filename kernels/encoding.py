@@ -46,8 +46,9 @@ def check_bits(bits: int, name: str) -> int:
     return positive_int(bits, name, 1, MAX_BITS)
 
 
-def slice_allocation(weight_bits: int, n_slices: int,
-                     allocation: Literal["balanced", "unbalanced"] = "balanced") -> tuple[int, ...]:
+def slice_allocation(
+    weight_bits: int, n_slices: int, allocation: Literal["balanced", "unbalanced"] = "balanced"
+) -> tuple[int, ...]:
     """Bits per slice, most significant first, for `weight_bits` split over `n_slices`.
 
     ``balanced`` splits as evenly as possible (extra bits to the less
@@ -60,11 +61,15 @@ def slice_allocation(weight_bits: int, n_slices: int,
     if allocation not in ("balanced", "unbalanced"):
         raise ValueError(f"allocation must be 'balanced' or 'unbalanced', got {allocation!r}")
     if weight_bits < n_slices:
-        raise ValueError(f"weight_bits = {weight_bits} cannot fill n_slices = {n_slices}: "
-                         f"each slice needs at least one bit (allowed: weight_bits >= n_slices)")
+        raise ValueError(
+            f"weight_bits = {weight_bits} cannot fill n_slices = {n_slices}: "
+            f"each slice needs at least one bit (allowed: weight_bits >= n_slices)"
+        )
     if weight_bits > MAX_BITS * n_slices:
-        raise ValueError(f"weight_bits = {weight_bits} needs more than {MAX_BITS} bits per slice "
-                         f"with n_slices = {n_slices} (allowed: weight_bits <= {MAX_BITS * n_slices})")
+        raise ValueError(
+            f"weight_bits = {weight_bits} needs more than {MAX_BITS} bits per slice "
+            f"with n_slices = {n_slices} (allowed: weight_bits <= {MAX_BITS * n_slices})"
+        )
     base, extra = divmod(weight_bits, n_slices)
     bits = [base + (1 if i >= n_slices - extra else 0) for i in range(n_slices)]
     if allocation == "unbalanced":
@@ -83,8 +88,7 @@ def check_slice_bits(slice_bits: int | Sequence[int]) -> tuple[int, ...]:
     try:
         bits = tuple(slice_bits)
     except TypeError:
-        raise ValueError(f"slice_bits must be a sequence of integers in [1, {MAX_BITS}], "
-                         f"got {slice_bits!r}") from None
+        raise ValueError(f"slice_bits must be a sequence of integers in [1, {MAX_BITS}], got {slice_bits!r}") from None
     if not 1 <= len(bits) <= 8:
         raise ValueError(f"slice_bits must hold 1 to 8 slices, got {len(bits)}")
     return tuple(check_bits(b, f"slice_bits[{i}]") for i, b in enumerate(bits))
@@ -93,7 +97,7 @@ def check_slice_bits(slice_bits: int | Sequence[int]) -> tuple[int, ...]:
 def significances(slice_bits: int | Sequence[int], base: float) -> tuple[np.ndarray, float]:
     """Significance ``F^(n-1-i)`` of each slice and the full scale ``S`` (in least-significant units)."""
     slice_bits = check_slice_bits(slice_bits)
-    base = scalar_in_range(base, 1.0, 2.0 ** MAX_BITS, "base")
+    base = scalar_in_range(base, 1.0, 2.0**MAX_BITS, "base")
     n = len(slice_bits)
     sig = np.array([base ** (n - 1 - i) for i in range(n)])
     full = float(np.sum(sig * (2.0 ** np.array(slice_bits) - 1.0)))
@@ -114,7 +118,7 @@ def slice_levels(w: ArrayLike, slice_bits: int | Sequence[int], base: float, qua
     out = np.empty((len(slice_bits),) + w.shape)
     remaining = w * full
     for i in range(len(slice_bits)):
-        capacity_below = float(np.sum(sig[i + 1:] * top[i + 1:]))
+        capacity_below = float(np.sum(sig[i + 1 :] * top[i + 1 :]))
         s = (remaining - w * capacity_below) / sig[i]  # its share, plus the rounding carried down
         if quantize:
             # Keep the remainder within what the less significant slices can hold.
@@ -141,19 +145,20 @@ def sliced_error_factor(n_slices: int, base: float) -> float:
     for base b > 1 (Le Gallo et al., Neuromorph. Comput. Eng. 2022).
     """
     n_slices = positive_int(n_slices, "n_slices", 1, 64)
-    base = scalar_in_range(base, 1.0, 2.0 ** MAX_BITS, "base")
+    base = scalar_in_range(base, 1.0, 2.0**MAX_BITS, "base")
     if base == 1.0:
         return 1.0 / np.sqrt(n_slices)
     b, n = base, n_slices
-    return float(np.sqrt((b - 1.0) * (b ** n + 1.0) / ((b + 1.0) * (b ** n - 1.0))))
+    return float(np.sqrt((b - 1.0) * (b**n + 1.0) / ((b + 1.0) * (b**n - 1.0))))
 
 
 def _check_range(g_lo, g_hi):
     return ordered_range(g_lo, g_hi, "g_lo", "g_hi", limit=1e6)
 
 
-def differential_targets(v: ArrayLike, g_lo: float, g_hi: float,
-                         two_sided: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def differential_targets(
+    v: ArrayLike, g_lo: float, g_hi: float, two_sided: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Targets ``(G+, G-)`` in uS for signed values `v` in [-1, 1] with ``G+ - G- = v (g_hi - g_lo)``.
 
     One-sided: the device of the other sign stays at `g_lo`. Two-sided: both
@@ -168,8 +173,9 @@ def differential_targets(v: ArrayLike, g_lo: float, g_hi: float,
     return g_lo + span * np.maximum(v, 0.0), g_lo + span * np.maximum(-v, 0.0)
 
 
-def set_only_targets(v: ArrayLike, g_plus: ArrayLike, g_minus: ArrayLike, g_lo: float,
-                     g_hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def set_only_targets(
+    v: ArrayLike, g_plus: ArrayLike, g_minus: ArrayLike, g_lo: float, g_hi: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """New targets ``(G+, G-, saturated)`` reaching `v` from the current pair by raising only.
 
     A weight goes up by raising G+ and down by raising G-, so both conductances
@@ -182,8 +188,9 @@ def set_only_targets(v: ArrayLike, g_plus: ArrayLike, g_minus: ArrayLike, g_lo: 
     g_plus = in_range(g_plus, g_lo, g_hi, "g_plus", " uS")
     g_minus = in_range(g_minus, g_lo, g_hi, "g_minus", " uS")
     if not (g_plus.shape == g_minus.shape == v.shape):
-        raise ValueError(f"g_plus, g_minus and v must have one shape, got {g_plus.shape}, "
-                         f"{g_minus.shape} and {v.shape}")
+        raise ValueError(
+            f"g_plus, g_minus and v must have one shape, got {g_plus.shape}, {g_minus.shape} and {v.shape}"
+        )
     need = v * (g_hi - g_lo) - (g_plus - g_minus)
     new_plus = g_plus + np.maximum(need, 0.0)
     new_minus = g_minus + np.maximum(-need, 0.0)

@@ -97,6 +97,7 @@ CELLS_PER_BITLINE = 128
 MAX_CELLS_PER_BITLINE = 4096
 _MAX_READS = 10**15
 
+
 class FlashCell(NamedTuple):
     """A cell's subthreshold read (module docstring): gate coupling ``kappa``, current ``i0`` (A)
     at V_gs = V_th, read gate voltage ``v_read_gate`` (V) and drain voltage ``v_ds`` (V); the
@@ -302,8 +303,7 @@ def _vth_of(g, u_t, kappa, i0, v_gate, v_ds):
 def _retention_shift(t, retention_mV_per_decade, drift_scale):
     """V_th change (V, negative: charge loss) `t` seconds after programming."""
     t = check_time(t)
-    retention = scalar_in_range(retention_mV_per_decade, 0.0, 100.0, "retention_mV_per_decade",
-                                " mV/decade")
+    retention = scalar_in_range(retention_mV_per_decade, 0.0, 100.0, "retention_mV_per_decade", " mV/decade")
     drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
     return -drift_scale * retention * 1e-3 * math.log10(1.0 + t)
 
@@ -344,10 +344,20 @@ def level_targets(n_levels: int, *, g_min: float = G_MIN, g_max: float = G_MAX) 
     return np.linspace(g_min, g_max, n_levels)
 
 
-def program(g_target: ArrayLike, *, seed: int, g_min: float = G_MIN, g_max: float = G_MAX,
-            cell: FlashCell = FlashCell(), program_temperature_K: float = 300.0, vth_erased: float | None = None,
-            ispp: IsppSchedule = IsppSchedule(), injection_noise: float = INJECTION_NOISE,
-            prog_noise_scale: float = 1.0, pe_cycles: float = 0) -> dict[str, np.ndarray]:
+def program(
+    g_target: ArrayLike,
+    *,
+    seed: int,
+    g_min: float = G_MIN,
+    g_max: float = G_MAX,
+    cell: FlashCell = FlashCell(),
+    program_temperature_K: float = 300.0,
+    vth_erased: float | None = None,
+    ispp: IsppSchedule = IsppSchedule(),
+    injection_noise: float = INJECTION_NOISE,
+    prog_noise_scale: float = 1.0,
+    pe_cycles: float = 0,
+) -> dict[str, np.ndarray]:
     """Program Flash cells to conductances `g_target` (uS, in [g_min, g_max]) by
     incremental-step-pulse programming (ISPP) with verify: `cell` a `FlashCell`, `ispp` an
     `IsppSchedule` (its fields are named below).
@@ -400,52 +410,73 @@ def program(g_target: ArrayLike, *, seed: int, g_min: float = G_MIN, g_max: floa
     medium_step = scalar_in_range(medium_step, 0.0, coarse_step, "medium_step", " V")
     medium_margin = scalar_in_range(medium_margin, 0.0, fine_margin, "medium_margin", " V")
     if medium_step > 0.0 and not fine_step <= medium_step < medium_margin:
-        raise ValueError(f"medium_step must lie in [fine_step, medium_margin) = [{fine_step:g}, "
-                         f"{medium_margin:g}) V so that it cannot jump past the aim, got {medium_step:g} V")
+        raise ValueError(
+            f"medium_step must lie in [fine_step, medium_margin) = [{fine_step:g}, "
+            f"{medium_margin:g}) V so that it cannot jump past the aim, got {medium_step:g} V"
+        )
 
     vth_top = _vth_of(g_max, u_t, kappa, i0, v_read_gate, v_ds)  # lowest target V_th
     if vth_erased is None:
         vth_erased = vth_top - ERASED_BELOW_V
     vth_erased = scalar_in_range(vth_erased, -_V_LIMIT, _V_LIMIT, "vth_erased", " V")
     if vth_erased > vth_top - fine_step:
-        raise ValueError(f"vth_erased must lie below the V_th of the g_max level, "
-                         f"{vth_top - fine_step:.6g} V, got {vth_erased:g} V")
+        raise ValueError(
+            f"vth_erased must lie below the V_th of the g_max level, {vth_top - fine_step:.6g} V, got {vth_erased:g} V"
+        )
 
     flat = np.ascontiguousarray(g_target).ravel()
     vth_aim = _vth_of(flat, u_t, kappa, i0, v_read_gate, v_ds) - 0.5 * fine_step
     if np.any(np.abs(vth_aim) > _V_LIMIT):
-        raise ValueError(f"g_target maps to thresholds outside [-{_V_LIMIT:g}, {_V_LIMIT:g}] V "
-                         "for these kappa, i0, v_read_gate and v_ds")
+        raise ValueError(
+            f"g_target maps to thresholds outside [-{_V_LIMIT:g}, {_V_LIMIT:g}] V "
+            "for these kappa, i0, v_read_gate and v_ds"
+        )
     needed = 0
     if flat.size:
         rise = float(vth_aim.max()) - vth_erased
         fine_window = medium_margin if medium_step > 0.0 else fine_margin
-        needed = (math.ceil(max(rise - fine_margin, 0.0) / coarse_step)
-                  + (math.ceil(max(min(fine_margin, rise) - fine_window, 0.0) / medium_step)
-                     if medium_step > 0.0 else 0)
-                  + math.ceil(min(fine_window, rise) / fine_step) + 1)
+        needed = (
+            math.ceil(max(rise - fine_margin, 0.0) / coarse_step)
+            + (math.ceil(max(min(fine_margin, rise) - fine_window, 0.0) / medium_step) if medium_step > 0.0 else 0)
+            + math.ceil(min(fine_window, rise) / fine_step)
+            + 1
+        )
         needed = math.ceil(_PULSE_HEADROOM * needed)
         if max_pulses < needed:
-            raise ValueError(f"max_pulses must be at least {needed} to reach the highest target "
-                             f"V_th with these steps (noiseless count + 20 %), got {max_pulses}")
+            raise ValueError(
+                f"max_pulses must be at least {needed} to reach the highest target "
+                f"V_th with these steps (noiseless count + 20 %), got {max_pulses}"
+            )
     if flat.size * max_pulses >= 2**64:
-        raise ValueError(f"max_pulses * number of devices must stay below 2**64 (pulse counters "
-                         f"are uint64), got {max_pulses} * {flat.size}")
+        raise ValueError(
+            f"max_pulses * number of devices must stay below 2**64 (pulse counters "
+            f"are uint64), got {max_pulses} * {flat.size}"
+        )
 
     noise = prog_noise_scale * injection_noise * (1.0 + math.sqrt(pe_cycles / ENDURANCE_SCALE))
     vth = np.empty_like(flat)
     pulses = np.empty(flat.shape, dtype=np.int64)
     # The work per device is up to `needed` pulses: go parallel on the pulse count.
     kernel = pick("flash.program", flat.size * max(needed, 1))
-    kernel(vth_aim, vth, pulses, Ispp(vth_erased, coarse_step, medium_step, fine_step, fine_margin, medium_margin,
-                                      noise, max_pulses),
-           Verify(kappa / u_t, i0, v_read_gate), seed)
+    kernel(
+        vth_aim,
+        vth,
+        pulses,
+        Ispp(vth_erased, coarse_step, medium_step, fine_step, fine_margin, medium_margin, noise, max_pulses),
+        Verify(kappa / u_t, i0, v_read_gate),
+        seed,
+    )
     return {"vth": vth.reshape(g_target.shape), "pulses": pulses.reshape(g_target.shape)}
 
 
-def wear_retention_rates(shape: int | tuple[int, ...], pe_cycles: float, *, seed: int,
-                         mv_per_decade: float = WEAR_RETENTION_MV_PER_DECADE,
-                         spread: float = WEAR_RETENTION_SPREAD) -> np.ndarray:
+def wear_retention_rates(
+    shape: int | tuple[int, ...],
+    pe_cycles: float,
+    *,
+    seed: int,
+    mv_per_decade: float = WEAR_RETENTION_MV_PER_DECADE,
+    spread: float = WEAR_RETENTION_SPREAD,
+) -> np.ndarray:
     """Extra charge-loss rate (mV of V_th per decade of time) of each cell after `pe_cycles`
     program/erase cycles: ``mv_per_decade sqrt(pe_cycles / 1e4) exp(spread xi - spread^2 / 2)``,
     a fresh normal ``xi`` per cell (stream STREAM_DRIFT of `seed`; mean ``mv_per_decade
@@ -485,10 +516,20 @@ def _disturbed(vth, disturb_vth):
     return _check_vth(vth + shift)
 
 
-def read(vth: ArrayLike, t: float, *, seed: int, temperature_K: float = 300.0, cell: FlashCell = FlashCell(),
-         read_noise: float = READ_NOISE, retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
-         read_noise_scale: float = 1.0, drift_scale: float = 1.0, cell_retention_mV_per_decade: ArrayLike | None = None,
-         disturb_vth: ArrayLike | None = None) -> np.ndarray:
+def read(
+    vth: ArrayLike,
+    t: float,
+    *,
+    seed: int,
+    temperature_K: float = 300.0,
+    cell: FlashCell = FlashCell(),
+    read_noise: float = READ_NOISE,
+    retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
+    read_noise_scale: float = 1.0,
+    drift_scale: float = 1.0,
+    cell_retention_mV_per_decade: ArrayLike | None = None,
+    disturb_vth: ArrayLike | None = None,
+) -> np.ndarray:
     """Read conductances (uS) of cells with thresholds `vth` (V), `t` seconds after programming.
 
     Charge loss lowers V_th by ``drift_scale * retention_mV_per_decade * 1e-3 *
@@ -511,13 +552,13 @@ def read(vth: ArrayLike, t: float, *, seed: int, temperature_K: float = 300.0, c
     flat = np.ascontiguousarray(vth).ravel()
     out = np.empty_like(flat)
     kernel = pick("flash.read", flat.size)
-    kernel(flat, out, read_noise * read_noise_scale, kappa / u_t, i0 / v_ds * 1e6,
-           v_read_gate - dvth, seed)
+    kernel(flat, out, read_noise * read_noise_scale, kappa / u_t, i0 / v_ds * 1e6, v_read_gate - dvth, seed)
     return out.reshape(vth.shape)
 
 
-def iv_curves(vth: ArrayLike, v_gs: ArrayLike, *, temperature_K: float = 300.0,
-              cell: FlashCell = FlashCell()) -> np.ndarray:
+def iv_curves(
+    vth: ArrayLike, v_gs: ArrayLike, *, temperature_K: float = 300.0, cell: FlashCell = FlashCell()
+) -> np.ndarray:
     """Noiseless drain currents (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V).
 
     Returns an array of shape ``vth.shape + v_gs.shape`` (``(len(vth), len(v_gs))``
@@ -535,11 +576,19 @@ def iv_curves(vth: ArrayLike, v_gs: ArrayLike, *, temperature_K: float = 300.0,
     return out.reshape(vth.shape + v_gs.shape)
 
 
-def read_moments(vth: ArrayLike, t: float, *, temperature_K: float = 300.0, cell: FlashCell = FlashCell(),
-                 read_noise: float = READ_NOISE, retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
-                 read_noise_scale: float = 1.0, drift_scale: float = 1.0,
-                 cell_retention_mV_per_decade: ArrayLike | None = None,
-                 disturb_vth: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def read_moments(
+    vth: ArrayLike,
+    t: float,
+    *,
+    temperature_K: float = 300.0,
+    cell: FlashCell = FlashCell(),
+    read_noise: float = READ_NOISE,
+    retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
+    read_noise_scale: float = 1.0,
+    drift_scale: float = 1.0,
+    cell_retention_mV_per_decade: ArrayLike | None = None,
+    disturb_vth: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
     The mean is the noiseless conductance of `read` (retention shift, U_T at
@@ -560,9 +609,16 @@ def read_moments(vth: ArrayLike, t: float, *, temperature_K: float = 300.0, cell
     return mean, mean * (read_noise * read_noise_scale)
 
 
-def read_disturb(vth: ArrayLike, shift: ArrayLike, n_reads: float, *, cells_per_bitline: int = CELLS_PER_BITLINE,
-                 ceiling_vth: float = DISTURB_CEILING_VTH, stress_to_saturate: float = DISTURB_STRESS_TO_SATURATE,
-                 susceptibility: ArrayLike | None = None) -> np.ndarray:
+def read_disturb(
+    vth: ArrayLike,
+    shift: ArrayLike,
+    n_reads: float,
+    *,
+    cells_per_bitline: int = CELLS_PER_BITLINE,
+    ceiling_vth: float = DISTURB_CEILING_VTH,
+    stress_to_saturate: float = DISTURB_STRESS_TO_SATURATE,
+    susceptibility: ArrayLike | None = None,
+) -> np.ndarray:
     """V_th shift (V, >= 0) of each cell after `n_reads` more inference reads of its array, from
     shifts `shift` (V) of cells programmed to `vth` (V).
 

@@ -124,7 +124,9 @@ def _coincidences_parallel(p, row_sign, q_up, q_down, col_sign, slots, up_ok, do
 def _probabilities(values, name, shape=None):
     arr = np.ascontiguousarray(finite_array(values, name), dtype=np.float64)
     if arr.ndim != 2 or (shape is not None and arr.shape != shape):
-        raise ValueError(f"{name} must be a 2-D array{'' if shape is None else f' of shape {shape}'}, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a 2-D array{'' if shape is None else f' of shape {shape}'}, got shape {arr.shape}"
+        )
     if arr.size and (arr.min() < 0.0 or arr.max() > 1.0):
         raise ValueError(f"{name} must hold probabilities in [0, 1]")
     return arr
@@ -149,14 +151,27 @@ def _coincidence_args(p, row_sign, q_up, q_down, col_sign, slots, seed):
     row_sign = _signs(row_sign, "row_sign", p.shape)
     col_sign = _signs(col_sign, "col_sign", q_up.shape)
     slots = np.asarray(slots)
-    if slots.shape != (B,) or not np.issubdtype(slots.dtype, np.integer) or (B and (slots.min() < 0 or slots.max() > MAX_SLOTS)):
+    if (
+        slots.shape != (B,)
+        or not np.issubdtype(slots.dtype, np.integer)
+        or (B and (slots.min() < 0 or slots.max() > MAX_SLOTS))
+    ):
         raise ValueError(f"slots must be {B} integers in [0, {MAX_SLOTS}] (one train length per sample)")
     return p, row_sign, q_up, q_down, col_sign, np.ascontiguousarray(slots, dtype=np.int64), check_seed(seed)
 
 
-def coincidences(p: ArrayLike, row_sign: ArrayLike, q_up: ArrayLike, q_down: ArrayLike, col_sign: ArrayLike,
-                 slots: ArrayLike, *, up_ok: bool = True, down_ok: bool = True,
-                 seed: int) -> tuple[np.ndarray, np.ndarray]:
+def coincidences(
+    p: ArrayLike,
+    row_sign: ArrayLike,
+    q_up: ArrayLike,
+    q_down: ArrayLike,
+    col_sign: ArrayLike,
+    slots: ArrayLike,
+    *,
+    up_ok: bool = True,
+    down_ok: bool = True,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pulses each device receives from a batch of stochastic outer-product updates.
 
     `p` ``(B, rows)``: each row's pulse probability per slot, sample by sample; `row_sign`
@@ -166,8 +181,9 @@ def coincidences(p: ArrayLike, row_sign: ArrayLike, q_up: ArrayLike, q_down: Arr
     ``row_sign * col_sign > 0`` (and `up_ok`), down when it is negative (and `down_ok`), by the
     coincidences of that phase's trains. Returns ``(n_up, n_down)``, int64 ``(rows, cols)``.
     """
-    p, row_sign, q_up, q_down, col_sign, slots, seed = _coincidence_args(p, row_sign, q_up, q_down, col_sign,
-                                                                         slots, seed)
+    p, row_sign, q_up, q_down, col_sign, slots, seed = _coincidence_args(
+        p, row_sign, q_up, q_down, col_sign, slots, seed
+    )
     n_up = np.zeros((p.shape[1], q_up.shape[1]), dtype=np.int64)
     n_down = np.zeros_like(n_up)
     kernel = pick("outer_update.coincidences", p.shape[0] * n_up.size)
@@ -186,12 +202,22 @@ def _numpy_words(key, probs, f, slots):
     return words
 
 
-def numpy_coincidences(p: ArrayLike, row_sign: ArrayLike, q_up: ArrayLike, q_down: ArrayLike, col_sign: ArrayLike,
-                       slots: ArrayLike, *, up_ok: bool = True, down_ok: bool = True,
-                       seed: int) -> tuple[np.ndarray, np.ndarray]:
+def numpy_coincidences(
+    p: ArrayLike,
+    row_sign: ArrayLike,
+    q_up: ArrayLike,
+    q_down: ArrayLike,
+    col_sign: ArrayLike,
+    slots: ArrayLike,
+    *,
+    up_ok: bool = True,
+    down_ok: bool = True,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """NumPy twin of `coincidences` (the same counters, vectorized over rows and columns)."""
-    p, row_sign, q_up, q_down, col_sign, slots, seed = _coincidence_args(p, row_sign, q_up, q_down, col_sign,
-                                                                         slots, seed)
+    p, row_sign, q_up, q_down, col_sign, slots, seed = _coincidence_args(
+        p, row_sign, q_up, q_down, col_sign, slots, seed
+    )
     key_r = rng.numpy_stream_key(seed, rng.STREAM_PULSE_ROW)
     key_c = rng.numpy_stream_key(seed, rng.STREAM_PULSE_COL)
     n_up = np.zeros((p.shape[1], q_up.shape[1]), dtype=np.int64)
@@ -209,6 +235,7 @@ def numpy_coincidences(p: ArrayLike, row_sign: ArrayLike, q_up: ArrayLike, q_dow
 
 # ----------------------------------------------------------------------------- applying counts
 
+
 @njit(**INLINE_JIT)
 def _apply_one(d, g, n_up, n_down, g_out, resp, dg_up, dg_down, key, key_skip):
     """Device d after its `n_up` then its `n_down` full pulses on the `Response` `resp`."""
@@ -217,8 +244,9 @@ def _apply_one(d, g, n_up, n_down, g_out, resp, dg_up, dg_down, key, key_skip):
     if n_up[d] > 0:
         x = pulse_train(x, n_up[d], True, 1.0, dg_up[d], resp, key, base, key_skip, np.uint64(2 * d))
     if n_down[d] > 0:
-        x = pulse_train(x, n_down[d], False, 1.0, dg_down[d], resp, key, base + np.uint64(MAX_COUNT), key_skip,
-                        np.uint64(2 * d + 1))
+        x = pulse_train(
+            x, n_down[d], False, 1.0, dg_down[d], resp, key, base + np.uint64(MAX_COUNT), key_skip, np.uint64(2 * d + 1)
+        )
     g_out[d] = x
 
 
@@ -261,34 +289,68 @@ def _count_args(g, n_up, n_down, response, dg_up, dg_down, seed):
     return shape, g, counts, steps, resp, check_seed(seed)
 
 
-def apply_counts(g: ArrayLike, n_up: ArrayLike, n_down: ArrayLike, *, g_min: float, g_max: float, dg_up: ArrayLike,
-                 dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0, c2c: float = 0.0,
-                 seed: int) -> np.ndarray:
+def apply_counts(
+    g: ArrayLike,
+    n_up: ArrayLike,
+    n_down: ArrayLike,
+    *,
+    g_min: float,
+    g_max: float,
+    dg_up: ArrayLike,
+    dg_down: ArrayLike,
+    gamma_up: float = 1.0,
+    gamma_down: float = 1.0,
+    c2c: float = 0.0,
+    seed: int,
+) -> np.ndarray:
     """Conductances (uS, the shape of `g`) after each device's `n_up` full up pulses and then its
     `n_down` full down pulses, each ``dg (distance to the bound / span)^gamma (1 + c2c xi)``
     (`kernels.programming.pulse_train`; `dg_up`, `dg_down` the devices' own steps, uS; the rest
     the `kernels.programming.Response` fields)."""
     shape, g, (n_up, n_down), (dg_up, dg_down), resp, seed = _count_args(
-        g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed)
+        g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed
+    )
     g_out = np.empty_like(g)
     kernel = pick("outer_update.apply_counts", g.size)
     kernel(g, n_up, n_down, g_out, resp, dg_up, dg_down, seed)
     return g_out.reshape(shape)
 
 
-def numpy_apply_counts(g: ArrayLike, n_up: ArrayLike, n_down: ArrayLike, *, g_min: float, g_max: float,
-                       dg_up: ArrayLike, dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0,
-                       c2c: float = 0.0, seed: int) -> np.ndarray:
+def numpy_apply_counts(
+    g: ArrayLike,
+    n_up: ArrayLike,
+    n_down: ArrayLike,
+    *,
+    g_min: float,
+    g_max: float,
+    dg_up: ArrayLike,
+    dg_down: ArrayLike,
+    gamma_up: float = 1.0,
+    gamma_down: float = 1.0,
+    c2c: float = 0.0,
+    seed: int,
+) -> np.ndarray:
     """NumPy twin of `apply_counts`."""
     shape, g, (n_up, n_down), (dg_up, dg_down), resp, seed = _count_args(
-        g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed)
+        g, n_up, n_down, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down, seed
+    )
     key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
     key_skip = rng.numpy_stream_key(seed, rng.STREAM_PULSE_SKIP)
     idx = np.arange(g.size, dtype=np.uint64)
     base = idx * np.uint64(2 * MAX_COUNT)
     x = numpy_pulse_train(g, n_up, True, np.ones(g.size), dg_up, resp, key, base, key_skip, 2 * idx)
-    return numpy_pulse_train(x, n_down, False, np.ones(g.size), dg_down, resp, key, base + np.uint64(MAX_COUNT),
-                             key_skip, 2 * idx + np.uint64(1)).reshape(shape)
+    return numpy_pulse_train(
+        x,
+        n_down,
+        False,
+        np.ones(g.size),
+        dg_down,
+        resp,
+        key,
+        base + np.uint64(MAX_COUNT),
+        key_skip,
+        2 * idx + np.uint64(1),
+    ).reshape(shape)
 
 
 register_twins("outer_update.coincidences", _coincidences_serial, _coincidences_parallel)

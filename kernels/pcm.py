@@ -69,12 +69,69 @@ by ``g_max / reference`` for another g_max: for HERMES this is aihwkit's ``Herme
 # ``clip(a ln r + b, lo, hi)``, from r_split on ``q2 r^2 + q1 r + q0``, as
 # (r_split, a, b, lo, hi, q2, q1, q0) for the mean, then the same eight for the spread.
 _DRIFT = (
-    tuple(_F(c) for c in (_NEVER, -0.0155, 0.0244, 0.049, 0.1, 0.0, 0.0, 0.0,  # Joshi: one piece
-                          _NEVER, -0.0125, -0.0059, 0.008, 0.045, 0.0, 0.0, 0.0)),
-    tuple(_F(c) for c in (0.0945, -0.0387, -0.0182, 0.072, 0.13, -0.0436, -0.0126, 0.0736,
-                          0.3055, -0.0117, -0.0057, 0.0091, 0.04, -0.0118, 0.0093, 0.0073)),
-    tuple(_F(c) for c in (0.0945, -0.0387, -0.0182, 0.072, 0.13, -0.0436, -0.0126, 0.0736,
-                          0.3039, -0.0120, -0.0023, 0.0124, 0.04, -0.0165, 0.0116, 0.0104)),
+    tuple(
+        _F(c)
+        for c in (
+            _NEVER,
+            -0.0155,
+            0.0244,
+            0.049,
+            0.1,
+            0.0,
+            0.0,
+            0.0,  # Joshi: one piece
+            _NEVER,
+            -0.0125,
+            -0.0059,
+            0.008,
+            0.045,
+            0.0,
+            0.0,
+            0.0,
+        )
+    ),
+    tuple(
+        _F(c)
+        for c in (
+            0.0945,
+            -0.0387,
+            -0.0182,
+            0.072,
+            0.13,
+            -0.0436,
+            -0.0126,
+            0.0736,
+            0.3055,
+            -0.0117,
+            -0.0057,
+            0.0091,
+            0.04,
+            -0.0118,
+            0.0093,
+            0.0073,
+        )
+    ),
+    tuple(
+        _F(c)
+        for c in (
+            0.0945,
+            -0.0387,
+            -0.0182,
+            0.072,
+            0.13,
+            -0.0436,
+            -0.0126,
+            0.0736,
+            0.3039,
+            -0.0120,
+            -0.0023,
+            0.0124,
+            0.04,
+            -0.0165,
+            0.0116,
+            0.0104,
+        )
+    ),
 )
 
 # Relative 1/f read-noise amplitude Q_s. Joshi: ``min(0.0088 r^-0.65, 0.2)`` (the fit's
@@ -137,8 +194,13 @@ def read_noise_q(g_prog, inv_g_max, joshi, q):
 def _program_coefficients(g_max, seed, variant):
     """Per-call constants of the programming loop: the variant's noise cubic (uS at its fit's
     g_max), its drift coefficients, 1/g_max and the two stream keys."""
-    return (_PROG[variant], _DRIFT[variant], _F(1.0 / g_max), rng.stream_key(seed, rng.STREAM_PROGRAM),
-            rng.stream_key(seed, rng.STREAM_DRIFT))
+    return (
+        _PROG[variant],
+        _DRIFT[variant],
+        _F(1.0 / g_max),
+        rng.stream_key(seed, rng.STREAM_PROGRAM),
+        rng.stream_key(seed, rng.STREAM_DRIFT),
+    )
 
 
 # The per-device helpers take and return scalars and the loops load and store the arrays
@@ -217,8 +279,14 @@ def _check_variant(variant):
     return VARIANTS.index(variant)
 
 
-def program(g_target: ArrayLike, *, g_max: float, seed: int, prog_noise_scale: float = 1.0,
-            variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI) -> tuple[np.ndarray, np.ndarray]:
+def program(
+    g_target: ArrayLike,
+    *,
+    g_max: float,
+    seed: int,
+    prog_noise_scale: float = 1.0,
+    variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI,
+) -> tuple[np.ndarray, np.ndarray]:
     """Program PCM devices to `g_target` (uS, in [0, g_max]).
 
     Returns ``(g_prog, nu)``: the programmed conductances (uS) and the drift
@@ -262,13 +330,30 @@ def _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, 
         raise ValueError(f"nu must have the shape of g_prog {g_prog.shape}, got {nu.shape}")
     t_total = t + t0
     noise_time = read_noise_scale * np.sqrt(np.log((t_total + t_read) / (2.0 * t_read)))
-    return (g_prog.shape, np.ascontiguousarray(g_prog).ravel(), np.ascontiguousarray(nu).ravel(), g_max,
-            variant, drift_scale * np.log(t_total / t0), noise_time)
+    return (
+        g_prog.shape,
+        np.ascontiguousarray(g_prog).ravel(),
+        np.ascontiguousarray(nu).ravel(),
+        g_max,
+        variant,
+        drift_scale * np.log(t_total / t0),
+        noise_time,
+    )
 
 
-def read(g_prog: ArrayLike, nu: ArrayLike, t: float, *, g_max: float, t0: float, t_read: float, seed: int,
-         drift_scale: float = 1.0, read_noise_scale: float = 1.0,
-         variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI) -> np.ndarray:
+def read(
+    g_prog: ArrayLike,
+    nu: ArrayLike,
+    t: float,
+    *,
+    g_max: float,
+    t0: float,
+    t_read: float,
+    seed: int,
+    drift_scale: float = 1.0,
+    read_noise_scale: float = 1.0,
+    variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI,
+) -> np.ndarray:
     """Read PCM devices `t` seconds after programming; returns conductances in uS (float64).
 
     Drift ``g_prog ((t + t0)/t0)^(-drift_scale nu)`` and 1/f read noise of
@@ -278,7 +363,8 @@ def read(g_prog: ArrayLike, nu: ArrayLike, t: float, *, g_max: float, t0: float,
     """
     seed = check_seed(seed)
     shape, flat_g, flat_nu, g_max, variant, drift_log, noise_time = _read_args(
-        g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
+        g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant
+    )
     out = np.empty_like(flat_g)
     kernel = pick("pcm.read", flat_g.size)
     kernel(flat_g, flat_nu, out, g_max, drift_log, noise_time, seed, variant)
@@ -316,9 +402,18 @@ def _moments_parallel(g_prog, nu, mean, sigma, g_max, drift_log, noise_time, var
             mean[i], sigma[i] = _moments_one(_F(g_prog[i]), _F(nu[i]), inv_g_max, dl, nt, False, q)
 
 
-def read_moments(g_prog: ArrayLike, nu: ArrayLike, t: float, *, g_max: float, t0: float, t_read: float,
-                 drift_scale: float = 1.0, read_noise_scale: float = 1.0,
-                 variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI) -> tuple[np.ndarray, np.ndarray]:
+def read_moments(
+    g_prog: ArrayLike,
+    nu: ArrayLike,
+    t: float,
+    *,
+    g_max: float,
+    t0: float,
+    t_read: float,
+    drift_scale: float = 1.0,
+    read_noise_scale: float = 1.0,
+    variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and read-noise standard deviation (uS, float64) of PCM devices read at time `t` (s).
 
     The mean is the drifted conductance of `read` (the same float32 arithmetic) and the
@@ -327,7 +422,8 @@ def read_moments(g_prog: ArrayLike, nu: ArrayLike, t: float, *, g_max: float, t0
     single read is not applied to the noise).
     """
     shape, flat_g, flat_nu, g_max, variant, drift_log, noise_time = _read_args(
-        g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant)
+        g_prog, nu, t, g_max, t0, t_read, drift_scale, read_noise_scale, variant
+    )
     mean = np.empty_like(flat_g)
     sigma = np.empty_like(flat_g)
     kernel = pick("pcm.moments", flat_g.size)

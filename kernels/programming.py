@@ -20,7 +20,8 @@ per-device ``dg_up``, ``dg_down`` (device-to-device spread, SET/RESET asymmetry;
   with ``s`` the expected step at the device's present conductance and ``u`` uniform
   (stochastic rounding: the expected change is the request, also for requests below one step,
   as in aihwkit's stochastic pulse trains; for gamma 1 the count inverts the soft-bounds response,
-  and a request to or past the bound is planned as `RATIO_FLOOR` short of it); ``at_least_one`` makes it ``max(n, 1)`` (a verify
+  and a request to or past the bound is planned as `RATIO_FLOOR` short of it); ``at_least_one`` makes it
+  ``max(n, 1)`` (a verify
   correction always pulses);
 * amplitude-modulated pulses (``modulated`` true: PCM's gradual SET, whose amplitude or width a
   program-and-verify loop scales with the error): ``n = ceil(|request| / s)`` pulses of
@@ -102,7 +103,7 @@ def _expected_step(g, up, dg, gamma, g_min, g_max):
     x = (g_max - g) / span if up else (g - g_min) / span
     if x <= 0.0:
         return 0.0
-    return dg * (x ** gamma if gamma != 0.0 else 1.0)
+    return dg * (x**gamma if gamma != 0.0 else 1.0)
 
 
 @njit(**INLINE_JIT)
@@ -120,7 +121,7 @@ def _planned_pulses(x, r, dg, gamma, g_min, g_max, max_pulses):
             return float(max_pulses), 0.0
         ratio = max(1.0 - abs(r) / (span * u0), RATIO_FLOOR)
         return np.log(ratio) / np.log1p(-a), ratio
-    return abs(r) / (dg * (u0 ** gamma if gamma != 0.0 else 1.0)), 1.0
+    return abs(r) / (dg * (u0**gamma if gamma != 0.0 else 1.0)), 1.0
 
 
 @njit(**INLINE_JIT)
@@ -150,14 +151,23 @@ def pulse_train(x, n, up, f, dg, resp, key, base, key_skip, skip_counter):
             u = (g_max - x) / span if up else (x - g_min) / span
             # no draw for a noise-free response (what a blind circuit expects)
             z = rng.normal(key, base + np.uint64(k)) if c2c != 0.0 else 0.0
-            step = f * dg * (u ** gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * z)
+            step = f * dg * (u**gamma if gamma != 0.0 else 1.0) * (1.0 + c2c * z)
             x = min(max(x + sign * step, g_min), g_max)
     return min(max(x, g_min), g_max)
 
 
-def numpy_pulse_train(x: np.ndarray, n: np.ndarray, up: bool | np.ndarray, f: np.ndarray, dg: np.ndarray,
-                      resp: Response, key: np.uint64, base: np.ndarray, key_skip: np.uint64,
-                      skip_counter: np.ndarray) -> np.ndarray:
+def numpy_pulse_train(
+    x: np.ndarray,
+    n: np.ndarray,
+    up: bool | np.ndarray,
+    f: np.ndarray,
+    dg: np.ndarray,
+    resp: Response,
+    key: np.uint64,
+    base: np.ndarray,
+    key_skip: np.uint64,
+    skip_counter: np.ndarray,
+) -> np.ndarray:
     """NumPy twin of `pulse_train` for arrays of devices (`up` a scalar or one per device)."""
     g_min, g_max, c2c = resp.g_min, resp.g_max, resp.c2c
     span = g_max - g_min
@@ -279,17 +289,25 @@ def check_response(response: Response | Mapping[str, float]) -> Response:
     g_max = scalar_in_range(response.g_max, 0.0, 1e4, "g_max", " uS")
     if not g_max > g_min:
         raise ValueError(f"g_max must exceed g_min, got g_min={g_min:g} uS, g_max={g_max:g} uS")
-    return Response(g_min, g_max, scalar_in_range(response.gamma_up, 0.0, 10.0, "gamma_up"),
-                    scalar_in_range(response.gamma_down, 0.0, 10.0, "gamma_down"),
-                    scalar_in_range(response.c2c, 0.0, 10.0, "c2c"))
+    return Response(
+        g_min,
+        g_max,
+        scalar_in_range(response.gamma_up, 0.0, 10.0, "gamma_up"),
+        scalar_in_range(response.gamma_down, 0.0, 10.0, "gamma_down"),
+        scalar_in_range(response.c2c, 0.0, 10.0, "c2c"),
+    )
 
 
 def check_pulsing(pulsing: Pulsing) -> Pulsing:
     """`pulsing` (a `Pulsing`) with bool flags and `max_pulses` an integer in [1, 1e7]."""
     if not isinstance(pulsing, Pulsing):
         raise ValueError(f"pulsing must be a kernels.programming.Pulsing, got {type(pulsing).__name__}")
-    return Pulsing(bool(pulsing.modulated_up), bool(pulsing.modulated_down), bool(pulsing.at_least_one),
-                   positive_int(pulsing.max_pulses, "max_pulses", 1, 10**7))
+    return Pulsing(
+        bool(pulsing.modulated_up),
+        bool(pulsing.modulated_down),
+        bool(pulsing.at_least_one),
+        positive_int(pulsing.max_pulses, "max_pulses", 1, 10**7),
+    )
 
 
 def _pulse_args(g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g=None):
@@ -310,7 +328,8 @@ def _pulse_args(g, request, response, dg_up, dg_down, plan_up, plan_down, pulsin
     plan_up = dg_up if plan_up is None else plan_up
     plan_down = dg_down if plan_down is None else plan_down
     dg_up, dg_down, plan_up, plan_down = check_steps(
-        ((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")), g.size, span)
+        ((dg_up, "dg_up"), (dg_down, "dg_down"), (plan_up, "plan_up"), (plan_down, "plan_down")), g.size, span
+    )
     pulsing = check_pulsing(pulsing)
     seed = check_seed(seed)
     if g.size * pulsing.max_pulses >= 2**63:
@@ -318,10 +337,19 @@ def _pulse_args(g, request, response, dg_up, dg_down, plan_up, plan_down, pulsin
     return shape, g, request, resp, dg_up, dg_down, Plan(plan_g, plan_up, plan_down), pulsing, seed
 
 
-def apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Mapping[str, float], *, dg_up: ArrayLike,
-                 dg_down: ArrayLike, plan_up: ArrayLike | None = None, plan_down: ArrayLike | None = None,
-                 pulsing: Pulsing = Pulsing(), seed: int,
-                 plan_g: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def apply_pulses(
+    g: ArrayLike,
+    request: ArrayLike,
+    response: Response | Mapping[str, float],
+    *,
+    dg_up: ArrayLike,
+    dg_down: ArrayLike,
+    plan_up: ArrayLike | None = None,
+    plan_down: ArrayLike | None = None,
+    pulsing: Pulsing = Pulsing(),
+    seed: int,
+    plan_g: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pulse every device toward its requested conductance change; returns ``(g_new, pulses)``.
 
     `g` (uS, in [g_min, g_max]) and `request` (uS, signed; 0 for no pulse) have one entry per
@@ -337,7 +365,8 @@ def apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Mapping[
     what it believes the devices hold. Arrays keep the shape of `g`; pulse counts are int64.
     """
     shape, g, request, resp, dg_up, dg_down, plan, pulsing, seed = _pulse_args(
-        g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g)
+        g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g
+    )
     g_out = np.empty_like(g)
     n_out = np.empty(g.size, dtype=np.int64)
     kernel = pick("programming.apply_pulses", g.size)
@@ -345,14 +374,24 @@ def apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Mapping[
     return g_out.reshape(shape), n_out.reshape(shape)
 
 
-def numpy_apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Mapping[str, float], *, dg_up: ArrayLike,
-                       dg_down: ArrayLike, plan_up: ArrayLike | None = None, plan_down: ArrayLike | None = None,
-                       pulsing: Pulsing = Pulsing(), seed: int,
-                       plan_g: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def numpy_apply_pulses(
+    g: ArrayLike,
+    request: ArrayLike,
+    response: Response | Mapping[str, float],
+    *,
+    dg_up: ArrayLike,
+    dg_down: ArrayLike,
+    plan_up: ArrayLike | None = None,
+    plan_down: ArrayLike | None = None,
+    pulsing: Pulsing = Pulsing(),
+    seed: int,
+    plan_g: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """NumPy twin of `apply_pulses`: the same numbers (same counters), vectorized across devices with
     a loop over the pulse index."""
     shape, g, request, resp, dg_up, dg_down, plan, pulsing, seed = _pulse_args(
-        g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g)
+        g, request, response, dg_up, dg_down, plan_up, plan_down, pulsing, seed, plan_g
+    )
     g_min, g_max, max_pulses = resp.g_min, resp.g_max, pulsing.max_pulses
     plan_g, plan_up, plan_down = plan
     key = rng.numpy_stream_key(seed, rng.STREAM_PULSE)
@@ -370,7 +409,9 @@ def numpy_apply_pulses(g: ArrayLike, request: ArrayLike, response: Response | Ma
         a_plan = plan / span
         ratio_raw = np.maximum(1.0 - np.abs(request) / (span * u0), RATIO_FLOOR)
         to_bound = a_plan >= 1.0
-        q_soft = np.where(to_bound, float(max_pulses), np.log(ratio_raw) / np.log1p(-np.where(a_plan < 1.0, a_plan, 0.0)))
+        q_soft = np.where(
+            to_bound, float(max_pulses), np.log(ratio_raw) / np.log1p(-np.where(a_plan < 1.0, a_plan, 0.0))
+        )
         ratio = np.where(to_bound, 0.0, ratio_raw)
         local = plan * np.where(gamma != 0.0, np.maximum(u0, 0.0) ** gamma, 1.0)
         q_other = np.abs(request) / local
@@ -425,8 +466,9 @@ def _verify_args(mean, sigma, target, tolerance, seed):
     return mean, sigma, target, tolerance, check_seed(seed)
 
 
-def verify_read(mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, tolerance: ArrayLike,
-                seed: int) -> tuple[np.ndarray, np.ndarray]:
+def verify_read(
+    mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, tolerance: ArrayLike, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One verify read of each device: ``read = max(mean + sigma xi, 0)`` (uS; `mean` the conductance
     the read sees, relaxation and stuck faults included, `sigma` its read-noise standard deviation)
     and whether it lies within `tolerance` (uS) of `target`. Returns ``(read, ok)``, flat."""
@@ -438,8 +480,9 @@ def verify_read(mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, toleran
     return read, ok
 
 
-def numpy_verify_read(mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, tolerance: ArrayLike,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+def numpy_verify_read(
+    mean: ArrayLike, sigma: ArrayLike, target: ArrayLike, *, tolerance: ArrayLike, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """NumPy twin of `verify_read`."""
     mean, sigma, target, tolerance, seed = _verify_args(mean, sigma, target, tolerance, seed)
     key = rng.numpy_stream_key(seed, rng.STREAM_READ)

@@ -38,11 +38,11 @@ def _step(g, direction, resp, dg_up, dg_down, z):
     span = g_max - g_min
     if direction > 0:
         x = (g_max - g) / span
-        dg = dg_up * (x ** resp.gamma_up if resp.gamma_up != 0.0 else 1.0) * (1.0 + c2c * z)
+        dg = dg_up * (x**resp.gamma_up if resp.gamma_up != 0.0 else 1.0) * (1.0 + c2c * z)
         g = g + dg
     else:
         x = (g - g_min) / span
-        dg = dg_down * (x ** resp.gamma_down if resp.gamma_down != 0.0 else 1.0) * (1.0 + c2c * z)
+        dg = dg_down * (x**resp.gamma_down if resp.gamma_down != 0.0 else 1.0) * (1.0 + c2c * z)
         g = g - dg
     return min(max(g, g_min), g_max)
 
@@ -189,8 +189,9 @@ def _per_device(value, n, name, span):
     return arr
 
 
-def device_steps(n_devices: int, *, dg_min: float, asymmetry: float = 0.0, d2d: float = 0.0, seed: int,
-                 g_span: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def device_steps(
+    n_devices: int, *, dg_min: float, asymmetry: float = 0.0, d2d: float = 0.0, seed: int, g_span: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-device step sizes ``(dg_up, dg_down)`` in uS.
 
     ``dg_up = dg_min (1 + asymmetry)``, ``dg_down = dg_min (1 - asymmetry)``, each
@@ -211,9 +212,19 @@ def device_steps(n_devices: int, *, dg_min: float, asymmetry: float = 0.0, d2d: 
     return dg_up, dg_down
 
 
-def pulse_train(g0: ArrayLike, directions: ArrayLike, *, g_min: float, g_max: float, dg_up: ArrayLike,
-                dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0, c2c: float = 0.0,
-                seed: int) -> np.ndarray:
+def pulse_train(
+    g0: ArrayLike,
+    directions: ArrayLike,
+    *,
+    g_min: float,
+    g_max: float,
+    dg_up: ArrayLike,
+    dg_down: ArrayLike,
+    gamma_up: float = 1.0,
+    gamma_down: float = 1.0,
+    c2c: float = 0.0,
+    seed: int,
+) -> np.ndarray:
     """Conductance after each pulse of a train, shape ``(n_devices, n_pulses + 1)`` in uS.
 
     `g0` holds the start conductances (one per device), `directions` the pulse
@@ -238,9 +249,21 @@ def pulse_train(g0: ArrayLike, directions: ArrayLike, *, g_min: float, g_max: fl
     return out
 
 
-def pulse_to_target(g0: ArrayLike, g_target: ArrayLike, *, g_min: float, g_max: float, dg_up: ArrayLike,
-                    dg_down: ArrayLike, gamma_up: float = 1.0, gamma_down: float = 1.0, c2c: float = 0.0,
-                    max_pulses: int = 10000, seed: int, fast_forward: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def pulse_to_target(
+    g0: ArrayLike,
+    g_target: ArrayLike,
+    *,
+    g_min: float,
+    g_max: float,
+    dg_up: ArrayLike,
+    dg_down: ArrayLike,
+    gamma_up: float = 1.0,
+    gamma_down: float = 1.0,
+    c2c: float = 0.0,
+    max_pulses: int = 10000,
+    seed: int,
+    fast_forward: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Closed-loop pulsing: pulse each device toward its target, reading after every pulse.
 
     Stops when the device is within half a step of its target or after
@@ -272,8 +295,18 @@ def pulse_to_target(g0: ArrayLike, g_target: ArrayLike, *, g_min: float, g_max: 
     g_out = np.empty_like(target)
     n_out = np.empty(target.size, dtype=np.int64)
     kernel = pick("pulsed.to_target", target.size)
-    kernel(g0, target, g_out, n_out, Response(g_min, g_max, gamma_up, gamma_down, c2c), dg_up, dg_down,
-           max_pulses, seed, bool(fast_forward))
+    kernel(
+        g0,
+        target,
+        g_out,
+        n_out,
+        Response(g_min, g_max, gamma_up, gamma_down, c2c),
+        dg_up,
+        dg_down,
+        max_pulses,
+        seed,
+        bool(fast_forward),
+    )
     return g_out.reshape(shape), n_out.reshape(shape)
 
 

@@ -48,17 +48,17 @@ STREAM_PULSE_SKIP = 11
 STREAM_WEIGHTS = 12
 STREAM_INPUTS = 13
 STREAM_CALIBRATION = 14
-STREAM_PULSE_ROW = 15   # row trains of a stochastic outer-product update (kernels.outer_update)
-STREAM_PULSE_COL = 16   # its column trains
+STREAM_PULSE_ROW = 15  # row trains of a stochastic outer-product update (kernels.outer_update)
+STREAM_PULSE_COL = 16  # its column trains
 
 PURPOSES = {
     # What a user seed is split into (`derive_seed`): one independent seed per purpose.
-    "weights": 1,        # the weight matrix of a protocol or a task
-    "inputs": 2,         # evaluation inputs
-    "programming": 3,    # programming noise, drift exponents, traps, stuck devices
-    "read": 4,           # read noise of read number `index`
-    "calibration": 5,    # calibration inputs and calibration reads (never evaluation inputs)
-    "training": 6,       # on-chip training: sample order, stochastic pulses
+    "weights": 1,  # the weight matrix of a protocol or a task
+    "inputs": 2,  # evaluation inputs
+    "programming": 3,  # programming noise, drift exponents, traps, stuck devices
+    "read": 4,  # read noise of read number `index`
+    "calibration": 5,  # calibration inputs and calibration reads (never evaluation inputs)
+    "training": 6,  # on-chip training: sample order, stochastic pulses
 }
 
 
@@ -85,24 +85,66 @@ def uniform(key, index):
 # Wichura's AS241 (PPND16), Appl. Statist. 37, 477 (1988): the normal quantile
 # to about 1e-16 relative accuracy. One uniform per normal draw and, for 85 % of
 # the draws, only a rational function: several times cheaper than Box-Muller.
-_A = (3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
-      1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4,
-      3.3430575583588128105e4, 2.5090809287301226727e3)
-_B = (1.0, 4.2313330701600911252e1, 6.8718700749205790830e2, 5.3941960214247511077e3,
-      2.1213794301586595867e4, 3.9307895800092710610e4, 2.8729085735721942674e4,
-      5.2264952788528545610e3)
-_C = (1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
-      3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
-      2.27238449892691845833e-2, 7.74545014278341407640e-4)
-_D = (1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1,
-      1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4,
-      1.05075007164441684324e-9)
-_E = (6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
-      2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
-      2.71155556874348757815e-5, 2.01033439929228813265e-7)
-_F = (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2,
-      7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7,
-      2.04426310338993978564e-15)
+_A = (
+    3.3871328727963666080e0,
+    1.3314166789178437745e2,
+    1.9715909503065514427e3,
+    1.3731693765509461125e4,
+    4.5921953931549871457e4,
+    6.7265770927008700853e4,
+    3.3430575583588128105e4,
+    2.5090809287301226727e3,
+)
+_B = (
+    1.0,
+    4.2313330701600911252e1,
+    6.8718700749205790830e2,
+    5.3941960214247511077e3,
+    2.1213794301586595867e4,
+    3.9307895800092710610e4,
+    2.8729085735721942674e4,
+    5.2264952788528545610e3,
+)
+_C = (
+    1.42343711074968357734e0,
+    4.63033784615654529590e0,
+    5.76949722146069140550e0,
+    3.64784832476320460504e0,
+    1.27045825245236838258e0,
+    2.41780725177450611770e-1,
+    2.27238449892691845833e-2,
+    7.74545014278341407640e-4,
+)
+_D = (
+    1.0,
+    2.05319162663775882187e0,
+    1.67638483018380384940e0,
+    6.89767334985100004550e-1,
+    1.48103976427480074590e-1,
+    1.51986665636164571966e-2,
+    5.47593808499534494600e-4,
+    1.05075007164441684324e-9,
+)
+_E = (
+    6.65790464350110377720e0,
+    5.46378491116411436990e0,
+    1.78482653991729133580e0,
+    2.96560571828504891230e-1,
+    2.65321895265761230930e-2,
+    1.24266094738807843860e-3,
+    2.71155556874348757815e-5,
+    2.01033439929228813265e-7,
+)
+_F = (
+    1.0,
+    5.99832206555887937690e-1,
+    1.36929880922735805310e-1,
+    1.48753612908506148525e-2,
+    7.86869131145613259100e-4,
+    1.84631831751005468180e-5,
+    1.42151175831644588870e-7,
+    2.04426310338993978564e-15,
+)
 
 
 @njit(**INLINE_JIT)
@@ -198,9 +240,11 @@ def numpy_normal_quantile(p: np.ndarray) -> np.ndarray:
     tail = ~central
     r = np.where(q[tail] < 0.0, p[tail], 1.0 - p[tail])
     r = np.sqrt(-np.log(r))
-    z = np.where(r <= 5.0,
-                 np.polyval(_C[::-1], r - 1.6) / np.polyval(_D[::-1], r - 1.6),
-                 np.polyval(_E[::-1], r - 5.0) / np.polyval(_F[::-1], r - 5.0))
+    z = np.where(
+        r <= 5.0,
+        np.polyval(_C[::-1], r - 1.6) / np.polyval(_D[::-1], r - 1.6),
+        np.polyval(_E[::-1], r - 5.0) / np.polyval(_F[::-1], r - 5.0),
+    )
     out[tail] = np.where(q[tail] < 0.0, -z, z)
     return out
 
@@ -274,13 +318,34 @@ def numpy_fast_normal(key: np.uint64, index: np.ndarray) -> np.ndarray:
 # single-precision x, |z| < 5.5). ``1 - x^2`` is formed as ``2p (1 + |x|)`` from the smaller
 # tail probability p = min(U, 1 - U), both computed from the integer, so the tails keep their
 # relative precision. Largest error against AS241 about 2e-6 at |z| = 6 (relative about 3e-7).
-_ERFINV_CENTRAL = tuple(np.float32(c) for c in (
-    1.50140941, 0.246640727, -0.00417768164, -0.00125372503, 0.00021858087, -4.39150654e-06,
-    -3.5233877e-06, 3.43273939e-07, 2.81022636e-08))
-_ERFINV_TAIL = tuple(np.float32(c) for c in (
-    2.832977358552428, 1.0016817508981524, 0.009427056530778228, -0.0077127860413157764,
-    0.005813640951834448, -0.003407980146958905, 0.001148638317066318, -0.00012806950850061116,
-    -1.4588193389240038e-05))
+_ERFINV_CENTRAL = tuple(
+    np.float32(c)
+    for c in (
+        1.50140941,
+        0.246640727,
+        -0.00417768164,
+        -0.00125372503,
+        0.00021858087,
+        -4.39150654e-06,
+        -3.5233877e-06,
+        3.43273939e-07,
+        2.81022636e-08,
+    )
+)
+_ERFINV_TAIL = tuple(
+    np.float32(c)
+    for c in (
+        2.832977358552428,
+        1.0016817508981524,
+        0.009427056530778228,
+        -0.0077127860413157764,
+        0.005813640951834448,
+        -0.003407980146958905,
+        0.001148638317066318,
+        -0.00012806950850061116,
+        -1.4588193389240038e-05,
+    )
+)
 _S32 = np.uint64(32)
 _TOP_BIT = np.uint64(1 << 31)
 _LOW31 = np.uint64((1 << 31) - 1)
@@ -296,8 +361,7 @@ _F32_INV31 = np.float32(2.0**-31)
 
 @njit(**INLINE_JIT)
 def _poly9_f32(c, x):
-    return (((((((c[8] * x + c[7]) * x + c[6]) * x + c[5]) * x + c[4]) * x + c[3]) * x + c[2]) * x
-            + c[1]) * x + c[0]
+    return (((((((c[8] * x + c[7]) * x + c[6]) * x + c[5]) * x + c[4]) * x + c[3]) * x + c[2]) * x + c[1]) * x + c[0]
 
 
 @njit(**INLINE_JIT)

@@ -29,13 +29,12 @@ import numbers
 from typing import Literal, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
 from numba import njit, prange
+from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
-from .validate import (check_seed, check_time, finite_array, in_range, ordered_range, positive_int,
-                       scalar_in_range)
+from .validate import check_seed, check_time, finite_array, in_range, ordered_range, positive_int, scalar_in_range
 
 G_MIN = 9.0
 """Lowest conductance of the CMO/HfOx fit (uS)."""
@@ -67,6 +66,7 @@ def _clip(x, lo, hi):
 
 # ----------------------------------------------------------------------------- program
 
+
 @njit(**INLINE_JIT)
 def _program_one(i, g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max, key_p, key_r):
     gt = g_target[i]
@@ -91,6 +91,7 @@ def _program_parallel(g_target, g_prog, relax, c0, c1, prog_scale, g_min, g_max,
 
 
 # ----------------------------------------------------------------------------- read
+
 
 class ReadLaw(NamedTuple):
     """One read's scalars (`read`): the relaxation's mean shift and spread (uS) at the read time,
@@ -163,6 +164,7 @@ def _read_parallel(g_prog, relax, out, law, faults, seed):
 
 # ----------------------------------------------------------------------------- RTN
 
+
 @njit(**INLINE_JIT)
 def _rtn_param_one(i, g, amp, tau_c, tau_e, occ, law, key):
     """Device i's trap (`rtn_parameters`) under the `RtnLaw` `law`."""
@@ -234,6 +236,7 @@ def _rtn_trace_parallel(g, amp, tau_c, tau_e, out, dt, seed):
 
 # ----------------------------------------------------------------------------- read disturb
 
+
 @njit(**INLINE_JIT)
 def _settled_fraction(k, n):
     """1 - (1 - k)**n for a float count n >= 0, accurate for small k."""
@@ -285,6 +288,7 @@ def _disturb_parallel(d_in, d_out, n_reads, mode, k, s, eta, m, has_m):
 
 # ----------------------------------------------------------------------------- wrappers
 
+
 def _check_bounds(g_min, g_max):
     return ordered_range(g_min, g_max, "g_min", "g_max")
 
@@ -303,16 +307,25 @@ def _positive_array(values, name, unit=""):
 
 
 def _check_tolerance(tolerance_percent):
-    ok = (not isinstance(tolerance_percent, (bool, np.bool_))
-          and isinstance(tolerance_percent, numbers.Real)
-          and float(tolerance_percent) in _PROG_SIGMA)
+    ok = (
+        not isinstance(tolerance_percent, (bool, np.bool_))
+        and isinstance(tolerance_percent, numbers.Real)
+        and float(tolerance_percent) in _PROG_SIGMA
+    )
     if not ok:
         raise ValueError(f"tolerance_percent must be 0.2 or 2.0 (%), got {tolerance_percent!r}")
     return float(tolerance_percent)
 
 
-def program(g_target: ArrayLike, *, seed: int, g_min: float = G_MIN, g_max: float = G_MAX,
-            tolerance_percent: float = 0.2, prog_noise_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def program(
+    g_target: ArrayLike,
+    *,
+    seed: int,
+    g_min: float = G_MIN,
+    g_max: float = G_MAX,
+    tolerance_percent: float = 0.2,
+    prog_noise_scale: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Program RRAM devices to `g_target` (uS, in [g_min, g_max]) with program-and-verify.
 
     ``g_prog = clip(g_T + prog_noise_scale sigma(g_T) xi, g_min, g_max)`` with
@@ -339,10 +352,20 @@ def program(g_target: ArrayLike, *, seed: int, g_min: float = G_MIN, g_max: floa
     return g_prog.reshape(g_target.shape), relax.reshape(g_target.shape)
 
 
-def read(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, seed: int, g_min: float = G_MIN,
-         g_max: float = G_MAX, drift_scale: float = 1.0, read_noise_scale: float = 1.0,
-         rtn_amplitude: ArrayLike | None = None, rtn_occupancy: ArrayLike | None = None,
-         disturb: ArrayLike | None = None) -> np.ndarray:
+def read(
+    g_prog: ArrayLike,
+    relax_deviate: ArrayLike,
+    t: float,
+    *,
+    seed: int,
+    g_min: float = G_MIN,
+    g_max: float = G_MAX,
+    drift_scale: float = 1.0,
+    read_noise_scale: float = 1.0,
+    rtn_amplitude: ArrayLike | None = None,
+    rtn_occupancy: ArrayLike | None = None,
+    disturb: ArrayLike | None = None,
+) -> np.ndarray:
     """Read RRAM devices `t` seconds after programming; returns conductances in uS.
 
     In order, with ``ts = max(t, 1 s)`` and ``xi = relax_deviate``:
@@ -378,16 +401,13 @@ def read(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, seed: int, g_
     relax = _same_shape(finite_array(relax_deviate, "relax_deviate"), shape, "relax_deviate", "g_prog")
     empty = np.empty(0, dtype=np.float64)
     has_disturb = disturb is not None
-    flat_d = (_same_shape(in_range(disturb, -1.0, 1.0, "disturb"), shape, "disturb", "g_prog")
-              if has_disturb else empty)
+    flat_d = _same_shape(in_range(disturb, -1.0, 1.0, "disturb"), shape, "disturb", "g_prog") if has_disturb else empty
     if (rtn_amplitude is None) != (rtn_occupancy is None):
         raise ValueError("rtn_amplitude and rtn_occupancy must be given together (or both None)")
     has_rtn = rtn_amplitude is not None
     if has_rtn:
-        amp = _same_shape(in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), shape,
-                          "rtn_amplitude", "g_prog")
-        occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), shape,
-                          "rtn_occupancy", "g_prog")
+        amp = _same_shape(in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), shape, "rtn_amplitude", "g_prog")
+        occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), shape, "rtn_occupancy", "g_prog")
     else:
         amp = occ = empty
     log_t = np.log(max(t, T_FIT_MIN))
@@ -397,14 +417,28 @@ def read(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, seed: int, g_
     noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
     out = np.empty_like(flat_g)
     kernel = pick("rram.read", flat_g.size)
-    kernel(flat_g, relax, out, ReadLaw(mean_shift, spread, noise_time, g_min, g_max),
-           ReadFaults(flat_d, has_disturb, amp, occ, has_rtn), seed)
+    kernel(
+        flat_g,
+        relax,
+        out,
+        ReadLaw(mean_shift, spread, noise_time, g_min, g_max),
+        ReadFaults(flat_d, has_disturb, amp, occ, has_rtn),
+        seed,
+    )
     return out.reshape(shape)
 
 
-def rtn_parameters(g_prog: ArrayLike, *, seed: int, amplitude_at_ref: float = 0.02, g_ref: float = 30.0,
-                   exponent: float = 1.0, tau_capture: float = 1e-2, tau_emission: float = 1e-2,
-                   tau_spread_decades: float = 1.0) -> dict[str, np.ndarray]:
+def rtn_parameters(
+    g_prog: ArrayLike,
+    *,
+    seed: int,
+    amplitude_at_ref: float = 0.02,
+    g_ref: float = 30.0,
+    exponent: float = 1.0,
+    tau_capture: float = 1e-2,
+    tau_emission: float = 1e-2,
+    tau_spread_decades: float = 1.0,
+) -> dict[str, np.ndarray]:
     """Random-telegraph-noise parameters of one two-state trap per device.
 
     The relative RTN amplitude grows as the filament thins, i.e. at low
@@ -431,15 +465,34 @@ def rtn_parameters(g_prog: ArrayLike, *, seed: int, amplitude_at_ref: float = 0.
     flat = np.ascontiguousarray(g_prog).ravel()
     amp, tau_c, tau_e, occ = (np.empty_like(flat) for _ in range(4))
     kernel = pick("rram.rtn_params", flat.size)
-    kernel(flat, amp, tau_c, tau_e, occ,
-           RtnLaw(amplitude_at_ref, g_ref, exponent, tau_capture, tau_emission, tau_spread_decades), seed)
+    kernel(
+        flat,
+        amp,
+        tau_c,
+        tau_e,
+        occ,
+        RtnLaw(amplitude_at_ref, g_ref, exponent, tau_capture, tau_emission, tau_spread_decades),
+        seed,
+    )
     shape = g_prog.shape
-    return {"amplitude": amp.reshape(shape), "tau_capture": tau_c.reshape(shape),
-            "tau_emission": tau_e.reshape(shape), "occupancy": occ.reshape(shape)}
+    return {
+        "amplitude": amp.reshape(shape),
+        "tau_capture": tau_c.reshape(shape),
+        "tau_emission": tau_e.reshape(shape),
+        "occupancy": occ.reshape(shape),
+    }
 
 
-def rtn_trace(g: ArrayLike, amplitude: ArrayLike, tau_capture: ArrayLike, tau_emission: ArrayLike, *, dt: float,
-              n_steps: int, seed: int) -> np.ndarray:
+def rtn_trace(
+    g: ArrayLike,
+    amplitude: ArrayLike,
+    tau_capture: ArrayLike,
+    tau_emission: ArrayLike,
+    *,
+    dt: float,
+    n_steps: int,
+    seed: int,
+) -> np.ndarray:
     """Conductance (uS) of each device sampled every `dt` seconds under RTN.
 
     A continuous-time two-state Markov chain per device (conventions of
@@ -466,8 +519,9 @@ def rtn_trace(g: ArrayLike, amplitude: ArrayLike, tau_capture: ArrayLike, tau_em
     seed = check_seed(seed)
     n = flat_g.size
     if n * n_steps > _MAX_TRACE_ELEMENTS:
-        raise ValueError(f"n_steps times the number of devices must be at most "
-                         f"{_MAX_TRACE_ELEMENTS}, got {n} x {n_steps}")
+        raise ValueError(
+            f"n_steps times the number of devices must be at most {_MAX_TRACE_ELEMENTS}, got {n} x {n_steps}"
+        )
     out = np.empty((n, n_steps), dtype=np.float64)
     kernel = pick("rram.rtn_trace", n * n_steps if n > 1 else 0)
     kernel(flat_g, amp, tau_c, tau_e, out, dt, seed)
@@ -492,11 +546,20 @@ def saturated_shift(v_read: float, *, shift_per_volt: float = 1.0, v_threshold: 
     return min(shift_per_volt * max(v_read - v_threshold, 0.0), 1.0)
 
 
-def read_disturb(disturb: ArrayLike, n_reads: float, *,
-                 polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2,
-                 shift_per_volt: float = 1.0, v_threshold: float = 0.3, reads_to_saturate: float = 1e6,
-                 v_ref: float = 0.2, v_slope: float = 0.05, negative_efficiency: float = 1.0,
-                 susceptibility: ArrayLike | None = None) -> np.ndarray:
+def read_disturb(
+    disturb: ArrayLike,
+    n_reads: float,
+    *,
+    polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+    v_read: float = 0.2,
+    shift_per_volt: float = 1.0,
+    v_threshold: float = 0.3,
+    reads_to_saturate: float = 1e6,
+    v_ref: float = 0.2,
+    v_slope: float = 0.05,
+    negative_efficiency: float = 1.0,
+    susceptibility: ArrayLike | None = None,
+) -> np.ndarray:
     """Share of its headroom each device has shifted after `n_reads` more reads (`read` applies it).
 
     Repeated reads grow the filament and shift the conductance toward a saturation value (Shim,
@@ -549,8 +612,11 @@ def read_disturb(disturb: ArrayLike, n_reads: float, *,
     k = min(float(np.exp(exponent)) / reads_to_saturate, 1.0)
     flat = np.ascontiguousarray(d).ravel()
     has_m = susceptibility is not None
-    m = (_same_shape(in_range(susceptibility, 0.0, 1e6, "susceptibility"), d.shape, "susceptibility", "disturb")
-         if has_m else np.empty(0, dtype=np.float64))
+    m = (
+        _same_shape(in_range(susceptibility, 0.0, 1e6, "susceptibility"), d.shape, "susceptibility", "disturb")
+        if has_m
+        else np.empty(0, dtype=np.float64)
+    )
     out = np.empty_like(flat)
     kernel = pick("rram.disturb", flat.size)
     kernel(flat, out, n_reads, mode, k, s, eta, m, has_m)
@@ -590,10 +656,19 @@ def _clipped_moments(mu, sigma, lo, hi, mean_out, sd_out):
         sd_out[i] = math.sqrt(max(second - mean * mean, 0.0))
 
 
-def read_moments(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, g_min: float = G_MIN, g_max: float = G_MAX,
-                 drift_scale: float = 1.0, read_noise_scale: float = 1.0, rtn_amplitude: ArrayLike | None = None,
-                 rtn_occupancy: ArrayLike | None = None,
-                 disturb: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def read_moments(
+    g_prog: ArrayLike,
+    relax_deviate: ArrayLike,
+    t: float,
+    *,
+    g_min: float = G_MIN,
+    g_max: float = G_MAX,
+    drift_scale: float = 1.0,
+    read_noise_scale: float = 1.0,
+    rtn_amplitude: ArrayLike | None = None,
+    rtn_occupancy: ArrayLike | None = None,
+    disturb: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation (uS) of RRAM devices read at time `t` (s).
 
     Same model as `read`: the relaxed (and disturbed) conductance g, around which the
@@ -605,8 +680,17 @@ def read_moments(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, g_min
     on it, so their mean is not g). Used by the crossbar's variance identity (physics reference
     section 10), which treats the telegraph noise as Gaussian of the same variance.
     """
-    g = read(g_prog, relax_deviate, t, seed=0, g_min=g_min, g_max=g_max, drift_scale=drift_scale,
-             read_noise_scale=0.0, disturb=disturb)
+    g = read(
+        g_prog,
+        relax_deviate,
+        t,
+        seed=0,
+        g_min=g_min,
+        g_max=g_max,
+        drift_scale=drift_scale,
+        read_noise_scale=0.0,
+        disturb=disturb,
+    )
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     g_min, g_max = _check_bounds(g_min, g_max)
     ts = max(check_time(t), T_FIT_MIN)
@@ -615,13 +699,15 @@ def read_moments(g_prog: ArrayLike, relax_deviate: ArrayLike, t: float, *, g_min
         raise ValueError("rtn_amplitude and rtn_occupancy must be given together (or both None)")
     var_rtn = 0.0
     if rtn_amplitude is not None:
-        amp = _same_shape(in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), g.shape,
-                          "rtn_amplitude", "g_prog").reshape(g.shape)
-        occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), g.shape,
-                          "rtn_occupancy", "g_prog").reshape(g.shape)
+        amp = _same_shape(
+            in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), g.shape, "rtn_amplitude", "g_prog"
+        ).reshape(g.shape)
+        occ = _same_shape(
+            in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), g.shape, "rtn_occupancy", "g_prog"
+        ).reshape(g.shape)
         var_rtn = (g * amp / (1.0 - occ * amp)) ** 2 * occ * (1.0 - occ)
     sigma_read = noise_time * READ_NOISE_COEFF * np.log10(np.maximum(g, 1.0))
-    sigma = np.sqrt(sigma_read ** 2 + var_rtn)
+    sigma = np.sqrt(sigma_read**2 + var_rtn)
     flat_g = np.ascontiguousarray(g, dtype=np.float64).ravel()
     flat_s = np.ascontiguousarray(np.broadcast_to(sigma, g.shape), dtype=np.float64).ravel()
     mean, sd = np.empty_like(flat_g), np.empty_like(flat_g)

@@ -94,8 +94,17 @@ _EXACT_INLINE_JIT = dict(_EXACT_JIT, inline="always")
 ALGORITHMS = ("float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD")
 FLOAT, SGD, TTV1, TTV2, CTTV2, AGAD = range(6)
 
-KEYS = ("forward", "backward", "transfer read", "row trains", "column trains", "pulses", "write noise",
-        "chopper", "evaluation")
+KEYS = (
+    "forward",
+    "backward",
+    "transfer read",
+    "row trains",
+    "column trains",
+    "pulses",
+    "write noise",
+    "chopper",
+    "evaluation",
+)
 """The purposes of the random keys (`keys` arrays hold one key per purpose, in this order)."""
 K_FWD, K_BWD, K_XFER, K_ROW, K_COL, K_PULSE, K_WRITE, K_CHOP, K_EVAL = range(9)
 
@@ -107,8 +116,17 @@ MAX_TRANSFER_PULSES = 1024
 
 DEVICE_FIELDS = ("dw_min", "slope", "c2c", "write_noise")
 IO_FIELDS = ("read_noise", "dac_levels", "adc_levels", "out_bound")
-ALGO_FIELDS = ("lr", "lr_h", "transfer_every", "chopper_p", "bl", "momentum", "forget_buffer", "max_steps",
-               "tail_weightening")
+ALGO_FIELDS = (
+    "lr",
+    "lr_h",
+    "transfer_every",
+    "chopper_p",
+    "bl",
+    "momentum",
+    "forget_buffer",
+    "max_steps",
+    "tail_weightening",
+)
 RESULT_FIELDS = ("loss", "correct", "pulses", "transfers", "capped")
 """What the training kernels return: sum of losses, correct predictions (digits), pulses applied,
 transfers, and pulses a transfer did not send because of ``max_steps``."""
@@ -118,6 +136,7 @@ completed passes over the rows of layer 0 and 1 (AGAD's chopper period counts th
 
 
 # ----------------------------------------------------------------------------- records
+
 
 class Device(NamedTuple):
     """The pulsed device model shared by every device (module docstring): nominal step ``dw_min``,
@@ -208,9 +227,10 @@ RECORDS = {"dev": Device, "io": ReadOut, "alg": Algorithm}
 """The settings records of the wrappers' arguments."""
 
 
-def as_record(kind: Literal["dev", "io", "alg"],
-              values: Device | ReadOut | Algorithm | Mapping[str, float] | Sequence[float],
-              ) -> Device | ReadOut | Algorithm:
+def as_record(
+    kind: Literal["dev", "io", "alg"],
+    values: Device | ReadOut | Algorithm | Mapping[str, float] | Sequence[float],
+) -> Device | ReadOut | Algorithm:
     """`values` (a record of that kind, a mapping of its fields or a sequence in their order) as the
     record named by `kind` ("dev", "io" or "alg") with float fields; raises ValueError naming `kind`
     when the number of values is wrong or one is not finite."""
@@ -231,21 +251,31 @@ def as_record(kind: Literal["dev", "io", "alg"],
 
 # ----------------------------------------------------------------------------- counters
 
+
 @njit(**_EXACT_INLINE_JIT)
 def _cell(t, layer, tile, i, j):
     """Counter base of device (i, j) of a tile at sample t (10 free low bits for its pulses)."""
-    return ((((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile))
-             * np.uint64(MAX_DIM) + np.uint64(i)) * np.uint64(MAX_DIM) + np.uint64(j)) * np.uint64(1024)
+    return (
+        (
+            ((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile)) * np.uint64(MAX_DIM)
+            + np.uint64(i)
+        )
+        * np.uint64(MAX_DIM)
+        + np.uint64(j)
+    ) * np.uint64(1024)
 
 
 @njit(**_EXACT_INLINE_JIT)
 def _line(t, layer, tile, i):
     """Counter base of row or column i of a tile at sample t (64 slots, or one read-out draw)."""
-    return (((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile))
-            * np.uint64(MAX_DIM) + np.uint64(i)) * np.uint64(MAX_SLOTS)
+    return (
+        ((np.uint64(t) * np.uint64(2) + np.uint64(layer)) * np.uint64(2) + np.uint64(tile)) * np.uint64(MAX_DIM)
+        + np.uint64(i)
+    ) * np.uint64(MAX_SLOTS)
 
 
 # ----------------------------------------------------------------------------- read-out
+
 
 @njit(**_EXACT_INLINE_JIT)
 def _quantize(v, levels):
@@ -288,6 +318,7 @@ def _read(W, Wn, x, out, transposed, io, key, t, layer, tile):
 
 # ----------------------------------------------------------------------------- devices
 
+
 @njit(**_EXACT_JIT)
 def _pulses(w, n, up, step, hi, lo, dev, key_pulse, base):
     """`w` after `n` pulses up or down of a device whose step in that direction is `step` and whose
@@ -317,21 +348,26 @@ def _device_response(steps, dev, up_pulses, key_pulse, key_write):
         for k in range(n):
             base = np.uint64(m) * np.uint64(n) + np.uint64(k)
             up = k < up_pulses
-            w = _pulses(w, 1, up, steps[0, m] if up else steps[1, m], steps[2, m], steps[3, m], dev, key_pulse,
-                        base)
+            w = _pulses(w, 1, up, steps[0, m] if up else steps[1, m], steps[2, m], steps[3, m], dev, key_pulse, base)
             noise = wn_std * rng.normal(key_write, base) if wn_std > 0.0 else 0.0
             out[m, k + 1] = w + noise
     return out
 
 
-def device_response(steps: np.ndarray, dev: Device | Mapping[str, float] | Sequence[float], up_pulses: int,
-                    key_pulse: int = 0, key_write: int = 0) -> np.ndarray:
+def device_response(
+    steps: np.ndarray,
+    dev: Device | Mapping[str, float] | Sequence[float],
+    up_pulses: int,
+    key_pulse: int = 0,
+    key_write: int = 0,
+) -> np.ndarray:
     """The update curve of devices as training pulses them (`_pulses`, the kernel's own device
     model): row m holds the weight a read sees (stored weight plus write noise, redrawn at each
     pulse) after k pulses, up from the device's lower bound for `up_pulses` pulses, then down as
     many, for a device whose up and down steps are ``steps[0, m]`` and ``steps[1, m]`` and whose
     bounds are ``steps[2, m]`` and ``-steps[3, m]`` (rows 2 and 3 left out: bounds +-1; a column
-    of 2 or 4 scalars: one device). `dev` a `Device` (or its `DEVICE_FIELDS` in order); the keys are `kernels.rng` stream
+    of 2 or 4 scalars: one device). `dev` a `Device` (or its `DEVICE_FIELDS` in order); the keys are
+    `kernels.rng` stream
     keys (uint64) for the cycle-to-cycle draws and the write noise."""
     steps = np.asarray(steps, dtype=np.float64)
     steps = steps.reshape(-1, 1) if steps.shape in ((2,), (4,)) else steps
@@ -339,10 +375,17 @@ def device_response(steps: np.ndarray, dev: Device | Mapping[str, float] | Seque
         steps = np.vstack([steps, np.ones_like(steps)])
     steps = np.ascontiguousarray(steps)
     dev = as_record("dev", dev)
-    if steps.ndim != 2 or steps.shape[0] != 4 or steps.shape[1] == 0 or not np.all(np.isfinite(steps)) \
-            or np.any(steps <= 0.0):
-        raise ValueError(f"steps must hold positive (up, down[, upper bound, lower bound magnitude]) values, shape "
-                         f"(2 or 4, devices); got shape {steps.shape}")
+    if (
+        steps.ndim != 2
+        or steps.shape[0] != 4
+        or steps.shape[1] == 0
+        or not np.all(np.isfinite(steps))
+        or np.any(steps <= 0.0)
+    ):
+        raise ValueError(
+            f"steps must hold positive (up, down[, upper bound, lower bound magnitude]) values, shape "
+            f"(2 or 4, devices); got shape {steps.shape}"
+        )
     if isinstance(up_pulses, bool) or not isinstance(up_pulses, (int, np.integer)) or not 1 <= up_pulses <= 10**6:
         raise ValueError(f"up_pulses must be an integer in [1, 1e6], got {up_pulses!r}")
     return _device_response(steps, dev, np.int64(up_pulses), np.uint64(key_pulse), np.uint64(key_write))
@@ -379,8 +422,9 @@ def _pulse_update(T, x, d, lr, dev, bl, keys, t, layer, tile, work):
                 continue
             up = (x[i] > 0.0) != (d[j] > 0.0)
             base = _cell(t, layer, tile, i, j)
-            W[i, j] = _pulses(W[i, j], n, up, Dw[0, i, j] if up else Dw[1, i, j], Dw[2, i, j], Dw[3, i, j], dev,
-                              keys[K_PULSE], base)
+            W[i, j] = _pulses(
+                W[i, j], n, up, Dw[0, i, j] if up else Dw[1, i, j], Dw[2, i, j], Dw[3, i, j], dev, keys[K_PULSE], base
+            )
             if wn_std > 0.0:
                 Wn[i, j] = wn_std * rng.normal(keys[K_WRITE], base)
             total += n
@@ -400,8 +444,9 @@ def _pulse_row(T, k, counts, dev, keys, t, layer):
             continue
         m = abs(n)
         base = _cell(t, layer, 1, k, j)
-        W[k, j] = _pulses(W[k, j], m, n > 0, Dw[0, k, j] if n > 0 else Dw[1, k, j], Dw[2, k, j], Dw[3, k, j], dev,
-                          keys[K_PULSE], base)
+        W[k, j] = _pulses(
+            W[k, j], m, n > 0, Dw[0, k, j] if n > 0 else Dw[1, k, j], Dw[2, k, j], Dw[3, k, j], dev, keys[K_PULSE], base
+        )
         if wn_std > 0.0:
             Wn[k, j] = wn_std * rng.normal(keys[K_WRITE], base)
         total += m
@@ -453,7 +498,7 @@ def _transfer(L, state, layer, algo, dev, io, alg, keys, t, work):
             read[j] = -read[j]
         return _pulse_update(L.C, onehot[:rows], read[:m], lr_h, dev, bl, keys, t, layer, 1, work), 0.0
     period = _agad_period(chop_p)
-    switched = algo == AGAD and passes > 0 and passes % period == 0   # flipped after its last read
+    switched = algo == AGAD and passes > 0 and passes % period == 0  # flipped after its last read
     tail_m = min(tail / period, 1.0)
     capped = 0.0
     for j in range(m):
@@ -474,13 +519,13 @@ def _transfer(L, state, layer, algo, dev, io, alg, keys, t, work):
         counts[j] = np.int64(n)
         if algo == AGAD:
             S[k, j] = S[k, j] * (1.0 - tail_m) + read[j] * tail_m
-    if algo == AGAD and passes <= period:     # aihwkit writes C only after the first period
+    if algo == AGAD and passes <= period:  # aihwkit writes C only after the first period
         capped = 0.0
         for j in range(m):
             counts[j] = 0
     pulses = _pulse_row(L.C, k, counts[:m], dev, keys, t, layer)
     if algo >= CTTV2:
-        S[k, m] += 1.0    # reads of row k since its last flip (last column of S)
+        S[k, m] += 1.0  # reads of row k since its last flip (last column of S)
         if algo == CTTV2:
             flip = rng.uniform(keys[K_CHOP], _line(t, layer, 0, k)) < chop_p
         else:
@@ -492,6 +537,7 @@ def _transfer(L, state, layer, algo, dev, io, alg, keys, t, work):
 
 
 # ----------------------------------------------------------------------------- network
+
 
 @njit(**_EXACT_JIT)
 def _forward(x, C0, C1, scales, io, key, t, a0, z1, a1, z2, p):
@@ -536,8 +582,13 @@ def _train_samples(X, labels, order, t0, algo, net, dev, io, alg, keys):
     a0, z1, a1 = np.empty(n_in + 1), np.empty(nh), np.empty(nh + 1)
     z2, p, d2 = np.empty(n_out), np.empty(n_out), np.empty(n_out)
     dh_full, dh = np.empty(nh + 1), np.empty(nh)
-    work = Work(np.zeros(max(n_in + 1, nh + 1)), np.empty(max(nh, n_out)), np.empty(max(nh, n_out), dtype=np.int64),
-                np.empty(max(n_in + 1, nh + 1), dtype=np.uint64), np.empty(max(nh, n_out, n_in + 1), dtype=np.uint64))
+    work = Work(
+        np.zeros(max(n_in + 1, nh + 1)),
+        np.empty(max(nh, n_out)),
+        np.empty(max(nh, n_out), dtype=np.int64),
+        np.empty(max(n_in + 1, nh + 1), dtype=np.uint64),
+        np.empty(max(nh, n_out, n_in + 1), dtype=np.uint64),
+    )
     lr, every, bl = alg.lr, np.int64(alg.transfer_every), np.int64(alg.bl)
     loss, correct, pulses, transfers, capped = 0.0, 0.0, 0.0, 0.0, 0.0
     analog = algo != FLOAT
@@ -572,7 +623,7 @@ def _train_samples(X, labels, order, t0, algo, net, dev, io, alg, keys):
             pulses += _pulse_update(C0, a0, dh, lr / scales[0], dev, bl, keys, t, 0, 1, work)
             pulses += _pulse_update(C1, a1, d2, lr / scales[1], dev, bl, keys, t, 1, 1, work)
             continue
-        if algo >= CTTV2:       # chopped input rows into A
+        if algo >= CTTV2:  # chopped input rows into A
             for i in range(n_in + 1):
                 a0[i] *= chop0[i]
             for i in range(nh + 1):
@@ -610,6 +661,7 @@ def _evaluate(X, labels, C0, C1, scales, io, key, t):
 
 # ----------------------------------------------------------------------------- one linear tile
 
+
 @njit(**_EXACT_JIT)
 def _train_linear(X, Y, order, t0, algo, L, state, dev, io, alg, keys):
     """Train one tile as the linear map ``y = W^T x`` (the correlation task of physics reference
@@ -622,8 +674,13 @@ def _train_linear(X, Y, order, t0, algo, L, state, dev, io, alg, keys):
     C, chop = L.C, L.chop
     n_in, n_out = C.w.shape
     y, d, xc = np.empty(n_out), np.empty(n_out), np.empty(n_in)
-    work = Work(np.zeros(n_in), np.empty(n_out), np.empty(n_out, dtype=np.int64), np.empty(n_in, dtype=np.uint64),
-                np.empty(n_out, dtype=np.uint64))
+    work = Work(
+        np.zeros(n_in),
+        np.empty(n_out),
+        np.empty(n_out, dtype=np.int64),
+        np.empty(n_in, dtype=np.uint64),
+        np.empty(n_out, dtype=np.uint64),
+    )
     lr, every, bl = alg.lr, np.int64(alg.transfer_every), np.int64(alg.bl)
     loss, pulses, transfers, capped = 0.0, 0.0, 0.0, 0.0
     for s in range(order.size):
@@ -668,6 +725,7 @@ def _evaluate_linear(X, Y, C, io, key, t):
 
 # ----------------------------------------------------------------------------- state and wrappers
 
+
 class TileState:
     """The arrays one training run mutates: for layer l, the weight tile ``C[l]`` and the fast tile
     ``A[l]`` (weights within their devices' bounds), their write-noise offsets ``Cn[l]``, ``An[l]``, the
@@ -681,7 +739,7 @@ class TileState:
 
     def __init__(self, **arrays: Sequence[ArrayLike]) -> None:
         for name in self.NAMES:
-            setattr(self, name, [np.array(a, dtype=np.float64) for a in arrays[name]])   # own copies
+            setattr(self, name, [np.array(a, dtype=np.float64) for a in arrays[name]])  # own copies
         self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
 
     def copy(self) -> TileState:
@@ -696,8 +754,11 @@ class TileState:
 
     def layer(self, layer: int) -> Layer:
         """The arrays of `layer` as a `Layer` record (views of the state's arrays)."""
-        return Layer(self.tile("C", layer), self.tile("A", layer),
-                     *(getattr(self, n)[layer] for n in ("H", "R", "P", "S", "chop")))
+        return Layer(
+            self.tile("C", layer),
+            self.tile("A", layer),
+            *(getattr(self, n)[layer] for n in ("H", "R", "P", "S", "chop")),
+        )
 
     def network(self, scales: np.ndarray) -> Network:
         """The two layers, `scales` and the counters as the `Network` record `_train_samples` takes."""
@@ -729,8 +790,10 @@ def _check_state(state):
     for name, tiles in (("D", state.C), ("E", state.A)):
         for layer, (steps, tile) in enumerate(zip(getattr(state, name), tiles)):
             if steps.shape != (4, *tile.shape) or not np.all(steps > 0.0):
-                raise ValueError(f"state.{name}[{layer}] must hold positive up and down steps, upper bounds and "
-                                 f"lower-bound magnitudes, shape {(4, *tile.shape)}; got shape {steps.shape}")
+                raise ValueError(
+                    f"state.{name}[{layer}] must hold positive up and down steps, upper bounds and "
+                    f"lower-bound magnitudes, shape {(4, *tile.shape)}; got shape {steps.shape}"
+                )
     if state.counters.shape != (N_COUNTERS,):
         raise ValueError(f"state.counters must hold {N_COUNTERS} integers, got shape {state.counters.shape}")
 
@@ -748,8 +811,16 @@ def _check_run(X, labels, order, algorithm, scales, dev, io, alg):
     scales = np.ascontiguousarray(scales, dtype=np.float64)
     if scales.shape != (2,) or not np.all(np.isfinite(scales)):
         raise ValueError("scales must hold 2 finite values")
-    return (X, labels, order, ALGORITHMS.index(algorithm), scales, as_record("dev", dev), as_record("io", io),
-            as_record("alg", alg))
+    return (
+        X,
+        labels,
+        order,
+        ALGORITHMS.index(algorithm),
+        scales,
+        as_record("dev", dev),
+        as_record("io", io),
+        as_record("alg", alg),
+    )
 
 
 def _check_training(state, alg):
@@ -757,11 +828,19 @@ def _check_training(state, alg):
     _check_state(state)
 
 
-def train_samples(state: TileState, X: np.ndarray, labels: np.ndarray, order: np.ndarray, t0: int,
-                  algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"], scales: ArrayLike,
-                  dev: Device | Mapping[str, float] | Sequence[float],
-                  io: ReadOut | Mapping[str, float] | Sequence[float],
-                  alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
+def train_samples(
+    state: TileState,
+    X: np.ndarray,
+    labels: np.ndarray,
+    order: np.ndarray,
+    t0: int,
+    algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+    scales: ArrayLike,
+    dev: Device | Mapping[str, float] | Sequence[float],
+    io: ReadOut | Mapping[str, float] | Sequence[float],
+    alg: Algorithm | Mapping[str, float] | Sequence[float],
+    keys: np.ndarray,
+) -> np.ndarray:
     """Train `state` (a `TileState`, changed in place) on the samples ``X[order]`` numbered from
     `t0`; `scales` the two layers' digital scales, `dev` a `Device`, `io` a `ReadOut`, `alg` an
     `Algorithm` (each record, or its fields in order: `as_record`), `keys` from `make_keys`. Returns
@@ -771,12 +850,20 @@ def train_samples(state: TileState, X: np.ndarray, labels: np.ndarray, order: np
     return _train_samples(X, labels, order, np.int64(t0), algo, state.network(scales), dev, io, alg, keys)
 
 
-def evaluate(state: TileState, X: np.ndarray, labels: np.ndarray, scales: ArrayLike,
-             io: ReadOut | Mapping[str, float] | Sequence[float], keys: np.ndarray, t: int) -> np.ndarray:
+def evaluate(
+    state: TileState,
+    X: np.ndarray,
+    labels: np.ndarray,
+    scales: ArrayLike,
+    io: ReadOut | Mapping[str, float] | Sequence[float],
+    keys: np.ndarray,
+    t: int,
+) -> np.ndarray:
     """[sum of losses, correct predictions] of the network of `state` on ``X`` through the read-out
     (evaluation key, counters from `t`)."""
-    X, labels, _, _, scales, _, io, _ = _check_run(X, labels, np.zeros(0), ALGORITHMS[0], scales,
-                                                   np.zeros(len(DEVICE_FIELDS)), io, np.zeros(len(ALGO_FIELDS)))
+    X, labels, _, _, scales, _, io, _ = _check_run(
+        X, labels, np.zeros(0), ALGORITHMS[0], scales, np.zeros(len(DEVICE_FIELDS)), io, np.zeros(len(ALGO_FIELDS))
+    )
     return _evaluate(X, labels, state.tile("C", 0), state.tile("C", 1), scales, io, keys[K_EVAL], np.int64(t))
 
 
@@ -787,18 +874,25 @@ def _check_linear(state, X, Y, order, algorithm, dev, io, alg):
     X = np.ascontiguousarray(X, dtype=np.float64)
     Y = np.ascontiguousarray(Y, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != rows or Y.shape != (X.shape[0], cols):
-        raise ValueError(f"X must be (n, {rows}) and Y (n, {cols}) for a {rows} x {cols} tile; "
-                         f"got X {X.shape}, Y {Y.shape}")
-    X, _, order, algo, _, dev, io, alg = _check_run(X, np.zeros(X.shape[0]), order, algorithm,
-                                                    np.ones(2), dev, io, alg)
+        raise ValueError(
+            f"X must be (n, {rows}) and Y (n, {cols}) for a {rows} x {cols} tile; got X {X.shape}, Y {Y.shape}"
+        )
+    X, _, order, algo, _, dev, io, alg = _check_run(X, np.zeros(X.shape[0]), order, algorithm, np.ones(2), dev, io, alg)
     return X, Y, order, algo, dev, io, alg
 
 
-def train_linear(state: TileState, X: np.ndarray, Y: np.ndarray, order: np.ndarray, t0: int,
-                 algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
-                 dev: Device | Mapping[str, float] | Sequence[float],
-                 io: ReadOut | Mapping[str, float] | Sequence[float],
-                 alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
+def train_linear(
+    state: TileState,
+    X: np.ndarray,
+    Y: np.ndarray,
+    order: np.ndarray,
+    t0: int,
+    algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+    dev: Device | Mapping[str, float] | Sequence[float],
+    io: ReadOut | Mapping[str, float] | Sequence[float],
+    alg: Algorithm | Mapping[str, float] | Sequence[float],
+    keys: np.ndarray,
+) -> np.ndarray:
     """Train the one tile of `state` (a one-layer `TileState`, changed in place) as the linear map
     ``y = W^T x`` on the samples ``X[order]`` with targets ``Y[order]`` numbered from `t0`
     (`_train_linear`); `dev`, `io`, `alg`, `keys` as for `train_samples`. Returns `RESULT_FIELDS`
@@ -808,12 +902,19 @@ def train_linear(state: TileState, X: np.ndarray, Y: np.ndarray, order: np.ndarr
     return _train_linear(X, Y, order, np.int64(t0), algo, state.layer(0), state.counters, dev, io, alg, keys)
 
 
-def evaluate_linear(state: TileState, X: np.ndarray, Y: np.ndarray, io: ReadOut | Mapping[str, float] | Sequence[float],
-                    keys: np.ndarray, t: int) -> float:
+def evaluate_linear(
+    state: TileState,
+    X: np.ndarray,
+    Y: np.ndarray,
+    io: ReadOut | Mapping[str, float] | Sequence[float],
+    keys: np.ndarray,
+    t: int,
+) -> float:
     """Sum over the rows of X of ``|y - Y|^2 / 2``, y read from the one tile of `state` through the
     read-out (evaluation key, counters from `t`)."""
-    X, Y, _, _, _, io, _ = _check_linear(state, X, Y, np.zeros(0), ALGORITHMS[0], np.zeros(len(DEVICE_FIELDS)),
-                                         io, np.zeros(len(ALGO_FIELDS)))
+    X, Y, _, _, _, io, _ = _check_linear(
+        state, X, Y, np.zeros(0), ALGORITHMS[0], np.zeros(len(DEVICE_FIELDS)), io, np.zeros(len(ALGO_FIELDS))
+    )
     return _evaluate_linear(X, Y, state.tile("C", 0), io, keys[K_EVAL], np.int64(t))
 
 
@@ -829,8 +930,9 @@ def _np_line(t, layer, tile, i):
 
 def _np_cell(t, layer, tile, i, j):
     i, j = np.asarray(i, dtype=np.uint64), np.asarray(j, dtype=np.uint64)
-    return ((((_U64(t) * _U64(2) + _U64(layer)) * _U64(2) + _U64(tile)) * _U64(MAX_DIM) + i) * _U64(MAX_DIM)
-            + j) * _U64(1024)
+    return (
+        (((_U64(t) * _U64(2) + _U64(layer)) * _U64(2) + _U64(tile)) * _U64(MAX_DIM) + i) * _U64(MAX_DIM) + j
+    ) * _U64(1024)
 
 
 def _np_normal(key, counters):
@@ -894,18 +996,27 @@ def _np_pulse_update(W, Wn, Dw, x, d, lr, dev, bl, keys, t, layer, tile):
         return 0
     base = _np_cell(t, layer, tile, i, j)
     up = (x[i] > 0.0) != (d[j] > 0.0)
-    W[i, j] = _np_pulses(W[i, j], n[i, j], up, np.where(up, Dw[0, i, j], Dw[1, i, j]), Dw[2, i, j], Dw[3, i, j],
-                         dev, keys[K_PULSE], base)
+    W[i, j] = _np_pulses(
+        W[i, j], n[i, j], up, np.where(up, Dw[0, i, j], Dw[1, i, j]), Dw[2, i, j], Dw[3, i, j], dev, keys[K_PULSE], base
+    )
     if dev.write_noise > 0.0:
         Wn[i, j] = dev.write_noise * dev.dw_min * _np_normal(keys[K_WRITE], base)
     return int(n.sum())
 
 
-def numpy_train_samples(state: TileState, X: np.ndarray, labels: np.ndarray, order: np.ndarray, t0: int,
-                        algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
-                        scales: ArrayLike, dev: Device | Mapping[str, float] | Sequence[float],
-                        io: ReadOut | Mapping[str, float] | Sequence[float],
-                        alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
+def numpy_train_samples(
+    state: TileState,
+    X: np.ndarray,
+    labels: np.ndarray,
+    order: np.ndarray,
+    t0: int,
+    algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+    scales: ArrayLike,
+    dev: Device | Mapping[str, float] | Sequence[float],
+    io: ReadOut | Mapping[str, float] | Sequence[float],
+    alg: Algorithm | Mapping[str, float] | Sequence[float],
+    keys: np.ndarray,
+) -> np.ndarray:
     """NumPy twin of `train_samples` (same numbers; the tests' reference and the benchmark's baseline)."""
     X, labels, order, algo, scales, dev, io, alg = _check_run(X, labels, order, algorithm, scales, dev, io, alg)
     _check_training(state, alg)
@@ -999,8 +1110,17 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     if j.size:
         up = counts[j] > 0
         base = _np_cell(t, layer, 1, np.full(j.size, k), j)
-        C[k, j] = _np_pulses(C[k, j], np.abs(counts[j]), up, np.where(up, D[0, k, j], D[1, k, j]), D[2, k, j],
-                             D[3, k, j], dev, keys[K_PULSE], base)
+        C[k, j] = _np_pulses(
+            C[k, j],
+            np.abs(counts[j]),
+            up,
+            np.where(up, D[0, k, j], D[1, k, j]),
+            D[2, k, j],
+            D[3, k, j],
+            dev,
+            keys[K_PULSE],
+            base,
+        )
         if dev.write_noise > 0.0:
             Cn[k, j] = dev.write_noise * dev.dw_min * _np_normal(keys[K_WRITE], base)
         pulses += int(np.abs(counts[j]).sum())
@@ -1016,11 +1136,18 @@ def _np_transfer(state, layer, algo, dev, io, alg, keys, t):
     return pulses, capped
 
 
-def numpy_train_linear(state: TileState, X: np.ndarray, Y: np.ndarray, order: np.ndarray, t0: int,
-                       algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
-                       dev: Device | Mapping[str, float] | Sequence[float],
-                       io: ReadOut | Mapping[str, float] | Sequence[float],
-                       alg: Algorithm | Mapping[str, float] | Sequence[float], keys: np.ndarray) -> np.ndarray:
+def numpy_train_linear(
+    state: TileState,
+    X: np.ndarray,
+    Y: np.ndarray,
+    order: np.ndarray,
+    t0: int,
+    algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"],
+    dev: Device | Mapping[str, float] | Sequence[float],
+    io: ReadOut | Mapping[str, float] | Sequence[float],
+    alg: Algorithm | Mapping[str, float] | Sequence[float],
+    keys: np.ndarray,
+) -> np.ndarray:
     """NumPy twin of `train_linear` (same numbers; the tests' reference)."""
     X, Y, order, algo, dev, io, alg = _check_linear(state, X, Y, order, algorithm, dev, io, alg)
     _check_training(state, alg)

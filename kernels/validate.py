@@ -17,9 +17,7 @@ from .rng import MAX_SEED
 def check_seed(seed: object, name: str = "seed") -> int:
     """Return `seed` as a Python int in [0, 2**63 - 1]; reject bools, floats and others."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise ValueError(
-            f"{name} must be an integer in [0, {MAX_SEED}], got {seed!r} of type {type(seed).__name__}"
-        )
+        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed!r} of type {type(seed).__name__}")
     seed = int(seed)
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed}")
@@ -43,8 +41,7 @@ def in_range(values: ArrayLike, low: float, high: float, name: str, unit: str = 
     arr = finite_array(values, name)
     if arr.size and (arr.min() < low or arr.max() > high):
         raise ValueError(
-            f"{name} must lie in [{low:g}, {high:g}]{unit}; got values from "
-            f"{arr.min():g} to {arr.max():g}{unit}"
+            f"{name} must lie in [{low:g}, {high:g}]{unit}; got values from {arr.min():g} to {arr.max():g}{unit}"
         )
     return arr
 
@@ -74,8 +71,9 @@ def positive_int(value: object, name: str, low: int = 1, high: int = 2**31 - 1) 
     return value
 
 
-def ordered_range(low: object, high: object, low_name: str, high_name: str, limit: float = 1e4,
-                  unit: str = " uS") -> tuple[float, float]:
+def ordered_range(
+    low: object, high: object, low_name: str, high_name: str, limit: float = 1e4, unit: str = " uS"
+) -> tuple[float, float]:
     """Return ``(low, high)`` as floats in [0, limit] with ``high > low`` (e.g. g_min, g_max)."""
     low = scalar_in_range(low, 0.0, limit, low_name, unit)
     high = scalar_in_range(high, 0.0, limit, high_name, unit)

@@ -10,6 +10,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 source scripts/_venv.sh
 "$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# Lint and format first (settings in pyproject.toml): a finding stops the run before the tests.
+"$PY" -m ruff check .
+"$PY" -m ruff format --check .
 # Two pytest processes side by side, one per core: the browser tests (marker `browser`: one
 # `panel serve` and one Chromium between them) with the results tables' recomputation (marker
 # `slow`), and every other test (times: README, Tests). The first run's output follows the other's.

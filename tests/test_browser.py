@@ -54,11 +54,11 @@ def wait_for_title(page, pattern, timeout=90000):
     """Wait until some plot title (drawn on canvas, so read from Bokeh) matches `pattern`; on time-out
     the failure lists the titles shown."""
     try:
-        page.wait_for_function(
-            f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
+        page.wait_for_function(f"() => ({TITLES_JS})().some(t => new RegExp({pattern!r}).test(t))", timeout=timeout)
     except PlaywrightTimeout:
-        raise AssertionError(f"no plot title matched {pattern!r} within {timeout} ms; "
-                             f"titles: {page.evaluate(TITLES_JS)}") from None
+        raise AssertionError(
+            f"no plot title matched {pattern!r} within {timeout} ms; titles: {page.evaluate(TITLES_JS)}"
+        ) from None
 
 
 def open_page(browser, url, ready="Programmed levels at the chosen time", exact=False):
@@ -76,8 +76,8 @@ def open_page(browser, url, ready="Programmed levels at the chosen time", exact=
 
 def wait_for_new_data(page, before, timeout=90000):
     page.wait_for_function(
-        f"() => {{ const f = ({FINGERPRINT_JS})(); return f[0] > 0 && f[1] !== {before[1]!r}; }}",
-        timeout=timeout)
+        f"() => {{ const f = ({FINGERPRINT_JS})(); return f[0] > 0 && f[1] !== {before[1]!r}; }}", timeout=timeout
+    )
 
 
 def settle(page):
@@ -113,8 +113,13 @@ def test_time_slider_changes_the_histogram(browser, served_app):
 
 def test_every_slider_changes_plot_data(browser, served_app):
     page, errors = open_page(browser, served_app)
-    for label in ("Drift-coefficient scale", "Read-noise scale", "Programming-noise scale",
-                  "Number of levels", "Devices"):
+    for label in (
+        "Drift-coefficient scale",
+        "Read-noise scale",
+        "Programming-noise scale",
+        "Number of levels",
+        "Devices",
+    ):
         nudge(page, label, 3)
     assert errors == [], errors
     page.close()

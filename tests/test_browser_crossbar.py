@@ -5,7 +5,6 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
-
 from test_browser import FINGERPRINT_JS, TITLES_JS, open_page, settle, wait_for_new_data, wait_for_title
 
 pytestmark = pytest.mark.browser
@@ -71,8 +70,13 @@ def test_crossbar_tab_renders_every_plot(browser, served_app):
     titles = page.evaluate(TITLES_JS)
     for name, pattern in PLOT_TITLES.items():
         assert any(re.search(pattern, t) for t in titles), (name, titles)
-    for text in ("Conductance maps", "Ideal versus analog outputs", "Output-error histogram",
-                 "MVM error versus ADC bits", "MVM error versus wire resistance"):
+    for text in (
+        "Conductance maps",
+        "Ideal versus analog outputs",
+        "Output-error histogram",
+        "MVM error versus ADC bits",
+        "MVM error versus wire resistance",
+    ):
         expect(page.get_by_text(text, exact=True)).to_be_visible()
     assert page.evaluate(FINGERPRINT_JS)[0] >= 6
     assert errors == [], errors

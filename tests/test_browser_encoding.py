@@ -4,7 +4,6 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser import FINGERPRINT_JS, TITLES_JS, nudge, open_page, settle, wait_for_new_data, wait_for_title
 
 pytestmark = pytest.mark.browser
@@ -73,8 +72,7 @@ def test_offset_digital_mapping_changes_the_slices(browser, served_app):
     wait_for_title(page, r"^Slices \(4, 4\) bits, F = 16: offset-digital at t = 1 h$", timeout=TIMEOUT)
     wait_for_new_data(page, before, timeout=TIMEOUT)
     # One device per weight and a digital offset: the error budget changes too.
-    wait_for_title(page, rf"^(?!{re.escape(budget)}$)Total MVM error [0-9.]+% with 5 of 5 sources$",
-                   timeout=TIMEOUT)
+    wait_for_title(page, rf"^(?!{re.escape(budget)}$)Total MVM error [0-9.]+% with 5 of 5 sources$", timeout=TIMEOUT)
     assert settle(page)[1] != before[1]
     assert errors == [], errors
     page.close()

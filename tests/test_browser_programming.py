@@ -6,7 +6,6 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser import open_page, tab, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
@@ -20,9 +19,12 @@ def iteration(page):
 
 
 def test_start_streams_the_run_pause_holds_it_and_it_goes_on_in_another_tab(browser, served_app):
-    page, errors = open_page(browser, served_app + "?tab=4&prog.size=128&prog.method=gdp&prog.max_iterations=5000"
-                             "&prog.learning_rate=0.001",  # too slow to converge: runs until paused
-                             ready="Programmed devices")
+    page, errors = open_page(
+        browser,
+        served_app + "?tab=4&prog.size=128&prog.method=gdp&prog.max_iterations=5000"
+        "&prog.learning_rate=0.001",  # too slow to converge: runs until paused
+        ready="Programmed devices",
+    )
     wait_for_title(page, r"^gdp, iteration 0: MVM error", timeout=TIMEOUT)
     page.get_by_role("button", name="Start").click()
     wait_for_title(page, r"^gdp, iteration ([2-9]|\d\d+): MVM error", timeout=TIMEOUT)
@@ -51,8 +53,11 @@ def test_no_request_to_another_host_when_a_tab_renders_while_a_run_streams(brows
     """A tab rendered while a run streams gets every style sheet from this server (it got
     loading.css and markdown.css from cdn.holoviz.org in two of three runs before
     `explorer.sessions.never_cdn_style_sheets`)."""
-    page, errors = open_page(browser, served_app + "?tab=4&prog.size=128&prog.method=gdp&prog.max_iterations=5000"
-                             "&prog.learning_rate=0.001", ready="Programmed devices")
+    page, errors = open_page(
+        browser,
+        served_app + "?tab=4&prog.size=128&prog.method=gdp&prog.max_iterations=5000&prog.learning_rate=0.001",
+        ready="Programmed devices",
+    )
     wait_for_title(page, r"^gdp, iteration 0: MVM error", timeout=TIMEOUT)
     page.get_by_role("button", name="Start").click()
     wait_for_title(page, r"^gdp, iteration ([2-9]|\d\d+): MVM error", timeout=TIMEOUT)
@@ -63,8 +68,9 @@ def test_no_request_to_another_host_when_a_tab_renders_while_a_run_streams(brows
 
 
 def test_a_shared_link_restores_the_methods_knobs(browser, served_app):
-    page, errors = open_page(browser, served_app + "?tab=4&prog.size=32&prog.method=one-shot&prog.tolerance=0.05",
-                             ready="Programmed devices")
+    page, errors = open_page(
+        browser, served_app + "?tab=4&prog.size=32&prog.method=one-shot&prog.tolerance=0.05", ready="Programmed devices"
+    )
     wait_for_title(page, r"^one-shot, iteration 0: MVM error", timeout=TIMEOUT)
     expect(page.get_by_text("Tolerance ε: 0.05", exact=False)).to_be_visible(timeout=TIMEOUT)
     assert errors == []

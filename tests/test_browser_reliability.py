@@ -5,7 +5,6 @@ global compensation raises the 1-year accuracy in the title; the read-disturb st
 import re
 
 import pytest
-
 from test_browser import nudge, open_page, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
@@ -24,10 +23,10 @@ def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):
     wait_for_title(page, r"^RRAM at 0\.40 V: 2% loss after [0-9.e+]+ reads unipolar")
     wait_for_title(page, r"^After 1\.0e\+06 reads at 0\.40 V: mean shift")
     before = year_accuracy(page)
-    nudge(page, "Drift-coefficient scale", 5)   # 1.0 -> 1.25: more drift
-    wait_for_title(page, r"^PCM, no drift compensation, 10 chips: (?!%s%%)[0-9.]+%% at 1 year" % re.escape(f"{before:.1f}"))
+    nudge(page, "Drift-coefficient scale", 5)  # 1.0 -> 1.25: more drift
+    wait_for_title(page, rf"^PCM, no drift compensation, 10 chips: (?!{re.escape(f'{before:.1f}')}%)[0-9.]+% at 1 year")
     more_drift = year_accuracy(page)
-    page.goto(served_app + "?tab=5&rel.drift_scale=%s&rel.compensation=global" % "1.0")
+    page.goto(served_app + "?tab=5&rel.drift_scale=1.0&rel.compensation=global")
     wait_for_title(page, r"^PCM, global drift compensation, 10 chips: [0-9.]+% at 1 year")
     assert year_accuracy(page) > before
     assert more_drift != before

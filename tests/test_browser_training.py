@@ -6,7 +6,6 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser import open_page, tab, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
@@ -24,10 +23,14 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
     page, errors = open_page(browser, served_app + "?tab=6&train.epochs=1000", ready="Learning curves")
     wait_for_title(page, EPOCH.replace(r"(\d+\.\d\d)", "0.00"), timeout=TIMEOUT)
     page.get_by_role("button", name="Start").click()
-    wait_for_title(page, r"^Epoch (0\.[1-9]\d|[1-9]\d*\.\d\d) of 1000: float SGD \d+\.\d%, analog SGD \d+\.\d%, "
-                         r"TTv2 \d+\.\d%, c-TTv2 \d+\.\d%, AGAD \d+\.\d%$", timeout=TIMEOUT)
+    wait_for_title(
+        page,
+        r"^Epoch (0\.[1-9]\d|[1-9]\d*\.\d\d) of 1000: float SGD \d+\.\d%, analog SGD \d+\.\d%, "
+        r"TTv2 \d+\.\d%, c-TTv2 \d+\.\d%, AGAD \d+\.\d%$",
+        timeout=TIMEOUT,
+    )
     before = epoch(page)
-    tab(page, "Crossbar").click()                    # the runs go on meanwhile
+    tab(page, "Crossbar").click()  # the runs go on meanwhile
     page.wait_for_timeout(1500)
     tab(page, "Training").click()
     wait_for_title(page, EPOCH, timeout=TIMEOUT)
@@ -39,7 +42,8 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
     # "paused" once the runs' thread has ended its last step and the page has its last point
     expect(page.get_by_text(re.compile(r"samples per algorithm \(\d+\.\d\d epochs\), paused"))).to_be_visible(
-        timeout=TIMEOUT)
+        timeout=TIMEOUT
+    )
     held = epoch(page)
     page.wait_for_timeout(1500)
     assert epoch(page) == held > 0
@@ -49,9 +53,16 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
 
 
 def test_a_shared_link_restores_the_device_and_the_reference_offset(browser, served_app):
-    page, errors = open_page(browser, served_app + "?tab=6&train.n_states=123&train.asymmetry=0.25"
-                             "&train.reference_offset=0.2", ready="Learning curves")
-    wait_for_title(page, r"^123 states, a = 0\.25, s = 1\.00: symmetry point w\* = 0\.25; gray: 4 devices of the run$", timeout=TIMEOUT)
+    page, errors = open_page(
+        browser,
+        served_app + "?tab=6&train.n_states=123&train.asymmetry=0.25&train.reference_offset=0.2",
+        ready="Learning curves",
+    )
+    wait_for_title(
+        page,
+        r"^123 states, a = 0\.25, s = 1\.00: symmetry point w\* = 0\.25; gray: 4 devices of the run$",
+        timeout=TIMEOUT,
+    )
     expect(page.get_by_text("Reference offset: 0.2", exact=False)).to_be_visible(timeout=TIMEOUT)
     assert errors == []
     page.close()
@@ -67,9 +78,16 @@ def test_the_5x5_task_streams_weight_error_and_shows_the_weights_against_the_tar
     expect(page.get_by_text("Learning rate: 0.5", exact=False)).to_be_visible(timeout=TIMEOUT)
     page.wait_for_function("() => decodeURIComponent(window.location.search).includes('train.task')", timeout=TIMEOUT)
     page.get_by_role("button", name="Start").click()
-    wait_for_title(page, r"^Epoch ([1-3]\.\d\d|4\.00) of 4: weight error float SGD \d+\.\d%, analog SGD \d+\.\d%, "
-                         r"TTv2 \d+\.\d%, c-TTv2 \d+\.\d%, AGAD \d+\.\d%$", timeout=TIMEOUT)
-    wait_for_title(page, r"^TTv2 at epoch [1-4]\.\d\d: mean shift toward w\* = 0\.40 [+-]0\.\d{3} \(t = -?\d+\.\d\)$",
-                   timeout=TIMEOUT)
+    wait_for_title(
+        page,
+        r"^Epoch ([1-3]\.\d\d|4\.00) of 4: weight error float SGD \d+\.\d%, analog SGD \d+\.\d%, "
+        r"TTv2 \d+\.\d%, c-TTv2 \d+\.\d%, AGAD \d+\.\d%$",
+        timeout=TIMEOUT,
+    )
+    wait_for_title(
+        page,
+        r"^TTv2 at epoch [1-4]\.\d\d: mean shift toward w\* = 0\.40 [+-]0\.\d{3} \(t = -?\d+\.\d\)$",
+        timeout=TIMEOUT,
+    )
     assert errors == []
     page.close()

@@ -4,8 +4,15 @@ the benchmark, not here: this machine is shared.)"""
 
 import pytest
 
-from explorer.tools.browser_benchmark import (Presser, locate, open_tab, plot_count, press_and_measure,
-                                              first_render, tab_controls)
+from explorer.tools.browser_benchmark import (
+    Presser,
+    first_render,
+    locate,
+    open_tab,
+    plot_count,
+    press_and_measure,
+    tab_controls,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +27,7 @@ def step(browser, url, tab, label, presses=3):
     and the page's plot-data changes of the last press."""
     context, page, frames, errors = open_tab(browser, url, tab)
     assert first_render(page, plot_count(tab)) is not None
-    control, = [c for c in tab_controls(tab) if c.label == label]
+    (control,) = [c for c in tab_controls(tab) if c.label == label]
     presser = Presser(locate(page, control), control.kind)
     presser.element.focus()
     results = [press_and_measure(page, frames, presser) for _ in range(presses)]

@@ -23,13 +23,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def broke(name, detail):
     """The failure message: which compat function, which private interface, what happened."""
-    return (f"explorer.compat.{name} relies on {compat.PRIVATE_APIS[name]}, which the installed panel "
-            f"{version('panel')} / bokeh {version('bokeh')} no longer provide as used: {detail}")
+    return (
+        f"explorer.compat.{name} relies on {compat.PRIVATE_APIS[name]}, which the installed panel "
+        f"{version('panel')} / bokeh {version('bokeh')} no longer provide as used: {detail}"
+    )
 
 
 def test_every_private_interface_is_listed_and_tested_here():
-    tested = {"PromptEvents", "InlineArray", "server_session", "local_style_sheet_fallback",
-              "serve_style_sheets_locally"}
+    tested = {
+        "PromptEvents",
+        "InlineArray",
+        "server_session",
+        "local_style_sheet_fallback",
+        "serve_style_sheets_locally",
+    }
     assert set(compat.PRIVATE_APIS) == tested
     assert all(hasattr(compat, name) for name in compat.PRIVATE_APIS)
 
@@ -38,11 +45,13 @@ def test_every_private_interface_is_listed_and_tested_here():
 def test_the_installed_versions_are_the_checked_ones_and_pinned(package):
     checked = compat.CHECKED_AGAINST[package]
     installed = ".".join(version(package).split(".")[:2])
-    assert installed == checked, (f"{package} {version(package)} is installed; explorer/compat.py was checked "
-                                  f"against {checked}: run tests/test_compat.py and update CHECKED_AGAINST")
+    assert installed == checked, (
+        f"{package} {version(package)} is installed; explorer/compat.py was checked "
+        f"against {checked}: run tests/test_compat.py and update CHECKED_AGAINST"
+    )
     major, minor = map(int, checked.split("."))
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    spec, = [d for d in deps if re.match(rf"{package}\b", d)]
+    (spec,) = [d for d in deps if re.match(rf"{package}\b", d)]
     assert spec.replace(" ", "") == f"{package}>={major}.{minor},<{major}.{minor + 1}", spec
 
 
@@ -69,7 +78,9 @@ def test_prompt_events_take_effect_at_once_and_under_the_lock(cls):
     assert cls._debounce == 0
     source = inspect.getsource(Syncable._server_change)
     assert "self._debounce" in source, broke(name, "Syncable._server_change no longer waits self._debounce")
-    assert "self._change_event(doc)" in source, broke(name, "Syncable._server_change no longer calls _change_event(doc)")
+    assert "self._change_event(doc)" in source, broke(
+        name, "Syncable._server_change no longer calls _change_event(doc)"
+    )
     params = list(inspect.signature(Syncable._change_event).parameters)
     assert params == ["self", "doc"], broke(name, f"Syncable._change_event takes {params}")
     # A browser change of the value, as Panel's server handler receives it (a document without a
@@ -86,16 +97,25 @@ def test_prompt_events_take_effect_at_once_and_under_the_lock(cls):
 # ------------------------------------------------------------------ InlineArray
 
 
-@pytest.mark.parametrize("array", [np.arange(7, dtype=np.float32), np.linspace(0, 1, 12).reshape(3, 4),
-                                   np.array([1, 0, 1], dtype=bool), np.arange(5, dtype=np.int32)])
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(7, dtype=np.float32),
+        np.linspace(0, 1, 12).reshape(3, 4),
+        np.array([1, 0, 1], dtype=bool),
+        np.arange(5, dtype=np.int32),
+    ],
+)
 def test_inline_arrays_travel_inside_the_message_and_read_back(array):
     name = "InlineArray"
     serialized = Serializer(deferred=True).serialize({"a": array.view(compat.InlineArray)})
     assert not serialized.buffers, broke(name, "the array was sent as a binary buffer")
-    (_, rep), = serialized.content["entries"]
+    ((_, rep),) = serialized.content["entries"]
     assert rep["type"] == "ndarray" and isinstance(rep["array"]["data"], str), broke(name, f"sent as {rep!r}")
     back = Deserializer().deserialize(serialized)["a"]
-    assert back.dtype == array.dtype and back.shape == array.shape, broke(name, f"read back as {back.dtype} {back.shape}")
+    assert back.dtype == array.dtype and back.shape == array.shape, broke(
+        name, f"read back as {back.dtype} {back.shape}"
+    )
     np.testing.assert_array_equal(back, array, err_msg=broke(name, "read back other values"))
     # Without the subclass the same array costs a binary buffer (what InlineArray saves).
     assert Serializer(deferred=True).serialize({"a": array}).buffers
@@ -118,7 +138,7 @@ def test_the_server_session_behind_a_context_tells_when_its_page_has_gone():
     assert compat.server_session(context) is None, broke(name, "a new context already has a session")
     assert not compat.session_gone(context) and not compat.session_gone(None)
     session = ServerSession("s1", doc)
-    context._set_session(session)   # what Bokeh's server does once the session exists
+    context._set_session(session)  # what Bokeh's server does once the session exists
     assert compat.server_session(context) is session, broke(name, "the context no longer holds its ServerSession")
     assert compat.session_gone(context), broke(name, "a session without a connection is not seen as gone")
     connection = Connection()
@@ -150,7 +170,7 @@ def test_the_style_sheet_fallback_is_this_servers_own():
         urls = style_sheet_urls(pn.pane.Markdown("x").get_root(Document()))
         assert urls and all(u.startswith(LOCAL_DIST) for u in urls), broke(name, f"style sheets at {urls}")
     finally:
-        panel.reactive.CDN_DIST = before   # process-wide: left as found for the other tests
+        panel.reactive.CDN_DIST = before  # process-wide: left as found for the other tests
 
 
 @pytest.mark.parametrize("rel_path", [None, "/lab"])
@@ -161,7 +181,7 @@ def test_a_documents_style_sheets_are_pointed_at_this_server(rel_path):
     doc = Document()
     root = pn.Column(pn.pane.Markdown("x"), pn.widgets.FloatSlider()).get_root(doc)
     doc.add_root(root)
-    assert any("cdn" in u for u in style_sheet_urls(root))   # what a session's document starts with
+    assert any("cdn" in u for u in style_sheet_urls(root))  # what a session's document starts with
     expected = f"{rel_path}/{LOCAL_DIST}" if rel_path else LOCAL_DIST
     assert compat.serve_style_sheets_locally(doc, rel_path) == expected
     urls = style_sheet_urls(root)

@@ -15,6 +15,7 @@ def quiet(xb):
 
 # ----------------------------------------------------------------------------- kernels
 
+
 def test_dac_codes_step_and_clipping():
     codes, step, clipped = crossbar.dac([-2.0, -1.0, 0.004, 0.5, 1.0, 3.0], bits=8, x_max=1.0)
     assert step == pytest.approx(1 / 127)
@@ -90,7 +91,7 @@ def exact_crossbar_output(G, x, r):
             if l < n - 1:
                 A[v, v + p] -= gw
     sol = np.linalg.solve(A, b)
-    return sol[N + (n - 1) * p:] * gw
+    return sol[N + (n - 1) * p :] * gw
 
 
 @pytest.mark.parametrize("r, tolerance", [(30.0, 0.003), (100.0, 0.02)])
@@ -102,7 +103,10 @@ def test_ir_drop_against_nodal_solve(r, tolerance):
     ideal = x @ (G_uS * 1e-6)
     factors, worst = crossbar.ir_drop_factors(G_uS, wire_resistance_ohm=r)
     model = x @ (G_uS * 1e-6 * factors)
-    rel = lambda y: np.linalg.norm(y - exact) / np.linalg.norm(exact)
+
+    def rel(y):
+        return np.linalg.norm(y - exact) / np.linalg.norm(exact)
+
     assert rel(ideal) > 0.07  # IR drop matters at these resistances ...
     assert rel(model) < tolerance  # ... and the resummed first-order model captures it
     assert 0.1 < worst < 0.5
@@ -137,8 +141,10 @@ def test_mvm_error_metric():
 
 # ----------------------------------------------------------------------------- variance identity
 
-@pytest.mark.parametrize("technology, mapping", [("PCM", "differential"), ("RRAM", "two-sided"),
-                                                 ("Flash", "differential")])
+
+@pytest.mark.parametrize(
+    "technology, mapping", [("PCM", "differential"), ("RRAM", "two-sided"), ("Flash", "differential")]
+)
 def test_variance_identity_matches_per_device_reads(technology, mapping):
     """Outputs from the variance identity have the distribution of outputs computed from
     per-device noisy reads (the device's own `read`), column by column.
@@ -150,8 +156,7 @@ def test_variance_identity_matches_per_device_reads(technology, mapping):
     rows, cols, reads = 48, 6, 600
     W = protocol_weights(rows, cols, seed=3)
     x = protocol_inputs(1, rows, seed=4)[0]
-    xb = CrossbarModel(technology=technology, mapping=mapping, n_slices=1, weight_bits=4, dac_bits=None,
-                       adc_bits=None)
+    xb = CrossbarModel(technology=technology, mapping=mapping, n_slices=1, weight_bits=4, dac_bits=None, adc_bits=None)
     prog = xb.program(W, seed=2, w_max=1.25 * np.abs(W).max())
     t = 3600.0
     fast = np.stack([prog.mvm(x, t=t, seed=s) for s in range(reads)])
@@ -172,6 +177,7 @@ def test_variance_identity_matches_per_device_reads(technology, mapping):
 
 # ----------------------------------------------------------------------------- model API
 
+
 @pytest.fixture(scope="module")
 def problem():
     return protocol_weights(64, 32, seed=0), protocol_inputs(40, 64, seed=1)
@@ -190,8 +196,7 @@ def test_same_seed_same_numbers_and_programming_persists(problem):
 
 def test_noise_free_digital_slicing_is_exact(problem):
     W, X = problem
-    xb = quiet(CrossbarModel(technology="ECRAM", n_slices=2, weight_bits=8, base=16, dac_bits=None,
-                             adc_bits=None))
+    xb = quiet(CrossbarModel(technology="ECRAM", n_slices=2, weight_bits=8, base=16, dac_bits=None, adc_bits=None))
     xb.device.param.update(n_states=100000)  # pulse steps far below a level
     prog = xb.program(W, seed=0)
     w = W / np.abs(W).max()
@@ -254,8 +259,10 @@ def test_multiplicative_common_mode_is_a_gain_error_that_calibration_removes(pro
 
 def test_offset_mapping_is_noisier_than_differential():
     W, X = protocol_weights(128, 128, seed=0), protocol_inputs(64, 128, seed=1)
-    errors = {m: CrossbarModel(technology="PCM", mapping=m).program(W, seed=0).error(X, 0.0, seed=2)
-              for m in ("differential", "offset-reference")}
+    errors = {
+        m: CrossbarModel(technology="PCM", mapping=m).program(W, seed=0).error(X, 0.0, seed=2)
+        for m in ("differential", "offset-reference")
+    }
     assert errors["offset-reference"] > 1.5 * errors["differential"]
 
 
@@ -303,8 +310,9 @@ def test_ir_drop_lowers_outputs_and_global_calibration_cannot_recover_it(problem
     y, stats = prog.mvm(X, 0.0, seed=1, return_stats=True)
     assert 0.05 < stats["ir_drop_max"] < 2
     assert gain(y) < 0.97
-    calibrated, stats = prog.mvm(X, 0.0, seed=1, return_stats=True,
-                                 settings=xb.read_settings().replace(calibrate_gain=True))
+    calibrated, stats = prog.mvm(
+        X, 0.0, seed=1, return_stats=True, settings=xb.read_settings().replace(calibrate_gain=True)
+    )
     assert stats["gain_factor"] == pytest.approx(1.0, abs=0.01)  # the reference saw the same wires
     assert gain(calibrated) == pytest.approx(gain(y), abs=0.01)
     no_wires = prog.mvm(X, 0.0, seed=1, settings=xb.read_settings().replace(ir_drop=False))
@@ -328,26 +336,29 @@ def test_set_only_update_raises_conductances(problem):
     assert third.saturated.any() and third.weight_error(0.0) > second.weight_error(0.0)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda W, X: CrossbarModel().program(W, seed=0).mvm(X[:, :10], 0.0, 0), r"X must have shape \(64,\)"),
-    (lambda W, X: CrossbarModel().program(np.where(W > 0.9, np.nan, W), seed=0), "W must be finite"),
-    (lambda W, X: CrossbarModel().program(W, seed=0).mvm(np.full_like(X, np.inf), 0.0, 0), "X must be finite"),
-    (lambda W, X: CrossbarModel().program(W[0], seed=0), "W must be a 2-D array"),
-    (lambda W, X: CrossbarModel(adc_bits=17), "adc_bits"),
-    (lambda W, X: CrossbarModel(dac_bits=0), "dac_bits"),
-    (lambda W, X: CrossbarModel(n_slices=4, weight_bits=3), "cannot fill n_slices"),
-    (lambda W, X: CrossbarModel(wire_resistance_ohm=0.0), "wire_resistance_ohm"),
-    (lambda W, X: CrossbarModel(wire_resistance_ohm=-1.0), "wire_resistance_ohm"),
-    (lambda W, X: CrossbarModel(technology="SRAM"), "technology must be one of"),
-    (lambda W, X: CrossbarModel(adc_bit=8), r"unknown parameter\(s\) \['adc_bit'\]"),
-    (lambda W, X: CrossbarModel().program(W, seed=-1), "seed must be an integer"),
-    (lambda W, X: CrossbarModel().program(W, seed=0).mvm(X, t=-1.0, seed=0), "t must be a real number"),
-    # w_max below max|W| would clip the largest weights silently
-    (lambda W, X: CrossbarModel().program(W, seed=0, w_max=0.5 * np.abs(W).max()), r"\bw_max\b must be at least"),
-    (lambda W, X: CrossbarModel().program(W, seed=0, w_max="1"), r"\bw_max\b"),
-    (lambda W, X: CrossbarModel().program(W, seed=0, w_max=True), r"\bw_max\b"),
-    (lambda W, X: CrossbarModel().program(W, seed=0, w_max=0.5 * np.abs(W).max(), method="verify"), r"\bw_max\b"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda W, X: CrossbarModel().program(W, seed=0).mvm(X[:, :10], 0.0, 0), r"X must have shape \(64,\)"),
+        (lambda W, X: CrossbarModel().program(np.where(W > 0.9, np.nan, W), seed=0), "W must be finite"),
+        (lambda W, X: CrossbarModel().program(W, seed=0).mvm(np.full_like(X, np.inf), 0.0, 0), "X must be finite"),
+        (lambda W, X: CrossbarModel().program(W[0], seed=0), "W must be a 2-D array"),
+        (lambda W, X: CrossbarModel(adc_bits=17), "adc_bits"),
+        (lambda W, X: CrossbarModel(dac_bits=0), "dac_bits"),
+        (lambda W, X: CrossbarModel(n_slices=4, weight_bits=3), "cannot fill n_slices"),
+        (lambda W, X: CrossbarModel(wire_resistance_ohm=0.0), "wire_resistance_ohm"),
+        (lambda W, X: CrossbarModel(wire_resistance_ohm=-1.0), "wire_resistance_ohm"),
+        (lambda W, X: CrossbarModel(technology="SRAM"), "technology must be one of"),
+        (lambda W, X: CrossbarModel(adc_bit=8), r"unknown parameter\(s\) \['adc_bit'\]"),
+        (lambda W, X: CrossbarModel().program(W, seed=-1), "seed must be an integer"),
+        (lambda W, X: CrossbarModel().program(W, seed=0).mvm(X, t=-1.0, seed=0), "t must be a real number"),
+        # w_max below max|W| would clip the largest weights silently
+        (lambda W, X: CrossbarModel().program(W, seed=0, w_max=0.5 * np.abs(W).max()), r"\bw_max\b must be at least"),
+        (lambda W, X: CrossbarModel().program(W, seed=0, w_max="1"), r"\bw_max\b"),
+        (lambda W, X: CrossbarModel().program(W, seed=0, w_max=True), r"\bw_max\b"),
+        (lambda W, X: CrossbarModel().program(W, seed=0, w_max=0.5 * np.abs(W).max(), method="verify"), r"\bw_max\b"),
+    ],
+)
 def test_bad_input_names_the_argument(problem, call, match):
     W, X = problem
     with pytest.raises(ValueError, match=match):

@@ -39,8 +39,8 @@ def github_anchor(heading):
     """The anchor GitHub gives a heading: its text without Markdown markup, lower case, with every
     character that is not a letter, digit, space, hyphen or underscore removed and spaces made
     hyphens."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)   # links and images: their text
-    text = re.sub(r"<[^>]+>", "", text)                          # inline HTML
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # links and images: their text
+    text = re.sub(r"<[^>]+>", "", text)  # inline HTML
     text = text.replace("`", "").replace("*", "")
     text = text.strip().lower()
     kept = "".join(c for c in text if c in " -_" or unicodedata.category(c)[0] in "LN")
@@ -68,7 +68,7 @@ def broken_links(path, text=None):
     problems = []
     for number, line in _prose_lines(text):
         for target in LINK.findall(INLINE_CODE.sub("", line)):
-            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):   # http:, https:, mailto: ...
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):  # http:, https:, mailto: ...
                 continue
             file_part, _, anchor = target.partition("#")
             where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{number}"
@@ -84,8 +84,11 @@ def broken_links(path, text=None):
     return problems
 
 
-CITATION = re.compile(r"(?<![\w-])(?P<before>\w+\s+)?sections?[- ](?P<list>\d+[a-z]?(?:\.\d+)?"
-                      r"(?:\s+(?:and|or)\s+\d+[a-z]?)*)(?![\w.]*\d)", re.I)
+CITATION = re.compile(
+    r"(?<![\w-])(?P<before>\w+\s+)?sections?[- ](?P<list>\d+[a-z]?(?:\.\d+)?"
+    r"(?:\s+(?:and|or)\s+\d+[a-z]?)*)(?![\w.]*\d)",
+    re.I,
+)
 """A section cited in the code: "physics reference section 8", "sections 4 and 7b", "section-12
 protocol". The word before it is kept so that the seed document's sections ("seed section 5.2")
 can be told apart."""
@@ -104,8 +107,9 @@ def cited_sections(text):
 
 def physics_sections():
     """Numbers of the numbered headings of docs/physics.md: "## 7. ..." gives 7, "### 7b. ..." 7b."""
-    return {m[1] for _, line in _prose_lines(PHYSICS.read_text())
-            if (m := re.match(r"^#{2,3}\s+(\d+[a-z]?)\.\s", line))}
+    return {
+        m[1] for _, line in _prose_lines(PHYSICS.read_text()) if (m := re.match(r"^#{2,3}\s+(\d+[a-z]?)\.\s", line))
+    }
 
 
 def code_files():
@@ -154,10 +158,14 @@ def test_the_code_does_cite_the_physics_reference():
 
 def test_anchors_follow_githubs_rule():
     assert github_anchor("12. Error metrics and protocols") == "12-error-metrics-and-protocols"
-    assert github_anchor("7b. Programming costs and timings (defaults for chip-time and energy accounting)") == \
-        "7b-programming-costs-and-timings-defaults-for-chip-time-and-energy-accounting"
-    assert github_anchor("2. PCM on IBM's 14 nm HERMES chip (fits as in `HermesNoiseModel`)") == \
-        "2-pcm-on-ibms-14-nm-hermes-chip-fits-as-in-hermesnoisemodel"
+    assert (
+        github_anchor("7b. Programming costs and timings (defaults for chip-time and energy accounting)")
+        == "7b-programming-costs-and-timings-defaults-for-chip-time-and-energy-accounting"
+    )
+    assert (
+        github_anchor("2. PCM on IBM's 14 nm HERMES chip (fits as in `HermesNoiseModel`)")
+        == "2-pcm-on-ibms-14-nm-hermes-chip-fits-as-in-hermesnoisemodel"
+    )
     assert github_anchor("The 5 x 5 task on the Training tab") == "the-5-x-5-task-on-the-training-tab"
     assert anchors("# A\n## B\n## B\n```\n# not a heading\n```\n") == {"a", "b", "b-1"}
 
@@ -165,11 +173,13 @@ def test_anchors_follow_githubs_rule():
 def test_a_broken_file_or_anchor_is_reported(tmp_path):
     (tmp_path / "other.md").write_text("# Title\n\n## A section\n")
     page = tmp_path / "page.md"
-    text = ("[ok](other.md) [ok](other.md#a-section) [ok](#here) ![img](other.md)\n"
-            "## Here\n"
-            "[gone](missing.md) [bad anchor](other.md#no-such) [self](#nowhere) `[code](x.md)`\n"
-            "[web](https://example.org/x.md)\n"
-            "```\n[in code](missing-too.md)\n```\n")
+    text = (
+        "[ok](other.md) [ok](other.md#a-section) [ok](#here) ![img](other.md)\n"
+        "## Here\n"
+        "[gone](missing.md) [bad anchor](other.md#no-such) [self](#nowhere) `[code](x.md)`\n"
+        "[web](https://example.org/x.md)\n"
+        "```\n[in code](missing-too.md)\n```\n"
+    )
     page.write_text(text)
     problems = broken_links(page)
     assert len(problems) == 3, problems
@@ -177,10 +187,12 @@ def test_a_broken_file_or_anchor_is_reported(tmp_path):
 
 
 def test_citations_are_found_and_the_seed_documents_sections_are_not():
-    text = ("# physics reference section 8: compensation\n"
-            "x = 1  # physics reference\n    # sections 4 and 7b; the section-12 protocol\n"
-            "'''Seed section 5.2 and seed\nsection 3.1 are the seed document's.'''\n"
-            "y = 2  # section 1 or 2, section 12, 128 x 128\n")
+    text = (
+        "# physics reference section 8: compensation\n"
+        "x = 1  # physics reference\n    # sections 4 and 7b; the section-12 protocol\n"
+        "'''Seed section 5.2 and seed\nsection 3.1 are the seed document's.'''\n"
+        "y = 2  # section 1 or 2, section 12, 128 x 128\n"
+    )
     assert cited_sections(text) == {"8", "4", "7b", "12", "1", "2"}
 
 
@@ -222,4 +234,5 @@ def test_the_api_reference_is_current():
     from explorer.tools import api_reference
 
     assert api_reference.PAGE.read_text() == api_reference.page(), (
-        "docs/reference/api.md is stale: run python -m explorer.tools.api_reference")
+        "docs/reference/api.md is stale: run python -m explorer.tools.api_reference"
+    )

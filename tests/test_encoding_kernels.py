@@ -15,12 +15,15 @@ def test_balanced_and_unbalanced_allocation():
     assert sum(encoding.slice_allocation(13, 3, "unbalanced")) == 13
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(weight_bits=2, n_slices=3), "weight_bits = 2 cannot fill n_slices = 3"),
-    (dict(weight_bits=40, n_slices=2), "more than 16 bits per slice"),
-    (dict(weight_bits=8, n_slices=2, allocation="random"), "allocation must be"),
-    (dict(weight_bits=8, n_slices=0), "n_slices must be an integer in"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(weight_bits=2, n_slices=3), "weight_bits = 2 cannot fill n_slices = 3"),
+        (dict(weight_bits=40, n_slices=2), "more than 16 bits per slice"),
+        (dict(weight_bits=8, n_slices=2, allocation="random"), "allocation must be"),
+        (dict(weight_bits=8, n_slices=0), "n_slices must be an integer in"),
+    ],
+)
 def test_allocation_rejects_what_cannot_hold_the_precision(kwargs, match):
     with pytest.raises(ValueError, match=match):
         encoding.slice_allocation(**kwargs)
@@ -62,7 +65,7 @@ def test_error_factor_formula():
     # Base 2 levels off near 1/sqrt(3) = 0.577 (physics reference section 9).
     assert encoding.sliced_error_factor(30, 2) == pytest.approx(1 / np.sqrt(3), rel=1e-6)
     b, n = 4.0, 3
-    direct = np.sqrt(sum(b ** (2 * i) for i in range(n))) / sum(b ** i for i in range(n))
+    direct = np.sqrt(sum(b ** (2 * i) for i in range(n))) / sum(b**i for i in range(n))
     assert encoding.sliced_error_factor(n, b) == pytest.approx(direct)
 
 
@@ -77,7 +80,7 @@ def test_bit_slicing_law_monte_carlo(n, base):
     eta_s = 0.05
     noisy = levels + eta_s * 15 * rng.standard_normal(levels.shape)  # 15 = full range of a 4-bit slice
     err = encoding.combine_slices(noisy, bits, base) - w
-    measured = np.sqrt(np.mean(err ** 2))
+    measured = np.sqrt(np.mean(err**2))
     expected = eta_s * encoding.sliced_error_factor(n, base)
     # RMS of m Gaussian samples: relative standard error 1 / sqrt(2 m) = 0.16 %; allow 5 of them.
     assert measured == pytest.approx(expected, rel=5 / np.sqrt(2 * m))
@@ -122,14 +125,17 @@ def test_input_chunks_rebuild_the_codes():
     np.testing.assert_array_equal(rebuilt, codes)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: encoding.slice_levels([0.5, np.nan], (4, 4), 16), "w must be finite"),
-    (lambda: encoding.slice_levels([1.5], (4, 4), 16), r"w must lie in \[-1, 1\]"),
-    (lambda: encoding.slice_levels([0.5], (4, 17), 16), r"slice_bits\[1\] must be an integer in \[1, 16\]"),
-    (lambda: encoding.slice_levels([0.5], (4, 0), 16), r"slice_bits\[1\] must be an integer in \[1, 16\]"),
-    (lambda: encoding.differential_targets([0.5], 5.0, 5.0), "g_hi must be larger than g_lo"),
-    (lambda: encoding.input_chunks([3.0], 8, 0), "input_slice_bits must be an integer"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: encoding.slice_levels([0.5, np.nan], (4, 4), 16), "w must be finite"),
+        (lambda: encoding.slice_levels([1.5], (4, 4), 16), r"w must lie in \[-1, 1\]"),
+        (lambda: encoding.slice_levels([0.5], (4, 17), 16), r"slice_bits\[1\] must be an integer in \[1, 16\]"),
+        (lambda: encoding.slice_levels([0.5], (4, 0), 16), r"slice_bits\[1\] must be an integer in \[1, 16\]"),
+        (lambda: encoding.differential_targets([0.5], 5.0, 5.0), "g_hi must be larger than g_lo"),
+        (lambda: encoding.input_chunks([3.0], 8, 0), "input_slice_bits must be an integer"),
+    ],
+)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()

@@ -5,14 +5,22 @@ programmed array that does not follow later changes of its device's programming-
 import numpy as np
 import param
 import pytest
+from argnames import naming
 
-from explorer.models import (CrossbarExplorer, CrossbarModel, DeviceModel, DevicesExplorer, EncodingExplorer,
-                             HermesPCMDevice, protocol_inputs, protocol_weights)
-from explorer.models.crossbar.protocol_data import calibration_inputs
+from explorer.models import (
+    CrossbarExplorer,
+    CrossbarModel,
+    DeviceModel,
+    DevicesExplorer,
+    EncodingExplorer,
+    HermesPCMDevice,
+    protocol_inputs,
+    protocol_weights,
+)
 from explorer.models._internal.memo import Memo, Settings
+from explorer.models.crossbar.protocol_data import calibration_inputs
 from explorer.models.devices import TECHNOLOGIES
 from kernels import rng
-from argnames import naming
 
 # ------------------------------------------------------------------ helpers
 
@@ -71,10 +79,18 @@ def test_issue_example_a_read_does_not_depend_on_the_settings_visited_before():
 
 
 READ_CHOICES = {
-    "dac_bits": [None, 4, 8], "adc_bits": [None, 4, 6, 8], "adc_range": ["calibrated", "full-scale"],
-    "ir_drop": [False, True], "wire_resistance_ohm": [0.35, 2.0], "common_mode_gain": [1.0, 1.05],
-    "common_mode_offset_uS": [0.0, 0.5], "calibrate_gain": [False, True], "input_slice_bits": [None, 2],
-    "drift_scale": [0.5, 1.0], "read_noise_scale": [0.0, 1.0], "temperature_K": [300.0, 350.0],
+    "dac_bits": [None, 4, 8],
+    "adc_bits": [None, 4, 6, 8],
+    "adc_range": ["calibrated", "full-scale"],
+    "ir_drop": [False, True],
+    "wire_resistance_ohm": [0.35, 2.0],
+    "common_mode_gain": [1.0, 1.05],
+    "common_mode_offset_uS": [0.0, 0.5],
+    "calibrate_gain": [False, True],
+    "input_slice_bits": [None, 2],
+    "drift_scale": [0.5, 1.0],
+    "read_noise_scale": [0.0, 1.0],
+    "temperature_K": [300.0, 350.0],
 }
 
 
@@ -98,15 +114,16 @@ def test_fifty_random_histories_of_read_settings_give_a_fresh_arrays_numbers(tec
         reference.param.update(**{n: getattr(xb, n) for n in xb.READ_TIME})
         reference.device.param.update(**{n: getattr(xb.device, n) for n in xb.device.READ_TIME})
         fresh = reference.program(W, seed=7)
-        np.testing.assert_array_equal(prog.mvm(X, t=t, seed=1), fresh.mvm(X, t=t, seed=1),
-                                      err_msg=f"sequence {sequence}: {xb.read_settings()}")
+        np.testing.assert_array_equal(
+            prog.mvm(X, t=t, seed=1), fresh.mvm(X, t=t, seed=1), err_msg=f"sequence {sequence}: {xb.read_settings()}"
+        )
 
 
 def test_a_programmed_array_ignores_later_programming_time_changes_of_its_device():
     dev = DeviceModel("PCM")
     arr = dev.program(np.full(64, 10.0), seed=0)
     before = arr.read(3600.0, seed=1)
-    dev.g_max = 50.0   # programming time: the programmed state is not re-read through it
+    dev.g_max = 50.0  # programming time: the programmed state is not re-read through it
     dev.t0 = 1.0
     np.testing.assert_array_equal(arr.read(3600.0, seed=1), before)
     dev.read_noise_scale = 0.0  # read time: applies
@@ -125,13 +142,18 @@ def test_hermes_one_device_fit_set_applies_at_construction():
 # ------------------------------------------------------------------ history independence, explorers
 
 EXPLORERS = {
-    DevicesExplorer: dict(small={"n_devices": [256, 512], "n_levels": [2, 5, 16], "seed": [0, 1]},
-                          data=("histogram", "drift_trajectories", "pulse_response", "rtn_trace", "flash_iv")),
-    EncodingExplorer: dict(small={"size": [16, 32], "batch": [4, 8], "seed": [0, 1], "n_slices": [1, 2, 3],
-                                  "bits_per_slice": [2, 4, 8]},
-                           data=("slicing_curves", "slice_histograms", "error_budget", "common_mode")),
-    CrossbarExplorer: dict(small={"size": [16, 32], "batch": [4, 8], "seed": [0, 1], "shown_slice": [0, 1]},
-                           data=("conductance_maps", "outputs", "adc_sweep", "wire_sweep")),
+    DevicesExplorer: dict(
+        small={"n_devices": [256, 512], "n_levels": [2, 5, 16], "seed": [0, 1]},
+        data=("histogram", "drift_trajectories", "pulse_response", "rtn_trace", "flash_iv"),
+    ),
+    EncodingExplorer: dict(
+        small={"size": [16, 32], "batch": [4, 8], "seed": [0, 1], "n_slices": [1, 2, 3], "bits_per_slice": [2, 4, 8]},
+        data=("slicing_curves", "slice_histograms", "error_budget", "common_mode"),
+    ),
+    CrossbarExplorer: dict(
+        small={"size": [16, 32], "batch": [4, 8], "seed": [0, 1], "shown_slice": [0, 1]},
+        data=("conductance_maps", "outputs", "adc_sweep", "wire_sweep"),
+    ),
 }
 
 
@@ -159,7 +181,7 @@ def test_fifty_random_histories_on_an_explorer_give_a_fresh_explorers_plots(cls)
     ex = cls(**{n: v[0] for n, v in spec["small"].items()})
     rand = np.random.default_rng(1)
     names = [n for n in explorer_settings(ex) if setting_parameter(ex, n).precedence != -1]
-    for sequence in range(50):
+    for _sequence in range(50):
         for _ in range(3):
             name = names[rand.integers(len(names))]
             set_setting(ex, name, random_value(rand, setting_parameter(ex, name), spec["small"]))
@@ -257,7 +279,7 @@ def test_keyed_results_record_nothing_and_keep_per_name_limits_and_read_only_arr
         calls.append(k)
         # Reads of settings while computing are covered by the key: an enclosing recorded
         # computation must not see them, nor must they make the keyed result unreachable.
-        Settings(x=k).x
+        _ = Settings(x=k).x
         return np.full(3, float(k))
 
     first = memo.keyed("programmed", (0,), lambda: program(0))
@@ -296,10 +318,21 @@ def test_soft_bounds_alternating_pulses_settle_at_the_symmetry_point(asymmetry):
     where they balance, w* = a (physics reference section 6: the symmetry point)."""
     dev = DeviceModel("Soft-bounds", n_states=200, c2c=0.0, d2d=0.0, asymmetry=asymmetry)
     from kernels import pulsed
+
     cfg = dev._pulse_config()
     up, down = pulsed.device_steps(1, dg_min=cfg["dg"], asymmetry=asymmetry, d2d=0.0, seed=0)
-    g = pulsed.pulse_train(np.array([dev.g_min]), np.tile([1.0, -1.0], 3000), g_min=dev.g_min, g_max=dev.g_max,
-                           dg_up=up, dg_down=down, gamma_up=1.0, gamma_down=1.0, c2c=0.0, seed=0)[0]
+    g = pulsed.pulse_train(
+        np.array([dev.g_min]),
+        np.tile([1.0, -1.0], 3000),
+        g_min=dev.g_min,
+        g_max=dev.g_max,
+        dg_up=up,
+        dg_down=down,
+        gamma_up=1.0,
+        gamma_down=1.0,
+        c2c=0.0,
+        seed=0,
+    )[0]
     span = dev.g_max - dev.g_min
     w_settled = (g[-2:].mean() - dev.g_min) / span * 2.0 - 1.0
     assert w_settled == pytest.approx(asymmetry, abs=2.0 / 200)
@@ -309,7 +342,7 @@ def test_soft_bounds_alternating_pulses_settle_at_the_symmetry_point(asymmetry):
 
 
 def test_read_disturb_lives_in_the_array_and_bipolar_reads_cancel():
-    W, X = protocol_weights(32, 16, seed=0), protocol_inputs(8, 32, seed=1)
+    W = protocol_weights(32, 16, seed=0)
     shifts = {}
     for polarity in ("unipolar", "bipolar"):
         xb = CrossbarModel(technology="RRAM", adc_bits=None)
@@ -321,7 +354,7 @@ def test_read_disturb_lives_in_the_array_and_bipolar_reads_cancel():
         after = prog.device_moments(60.0)[0]  # not the memo's pre-disturb moments
         inside = (before > xb.device.g_min + 1) & (before < xb.device.g_max - 1)
         shifts[polarity] = np.median(after[inside] / before[inside] - 1.0)
-    assert shifts["unipolar"] > 0.01               # toward the saturated shift
+    assert shifts["unipolar"] > 0.01  # toward the saturated shift
     assert abs(shifts["bipolar"]) < 0.1 * shifts["unipolar"]
     with pytest.raises(ValueError, match="read-disturb"):
         CrossbarModel(technology="PCM").program(W, seed=0).apply_reads(10)
@@ -339,10 +372,10 @@ def test_calibrations_are_read_before_any_reads_and_kept_through_read_disturb():
         late.mvm(X, 60.0, seed=3)
     prog = xb.program(W, seed=2)
     s = xb.read_settings()
-    prog.mvm(X, 60.0, seed=3)                      # calibrates
+    prog.mvm(X, 60.0, seed=3)  # calibrates
     ranges = prog.calibration.adc_ranges(1, s).copy()
     prog.apply_reads(10**6, polarity="unipolar", v_read=0.4)
-    prog.mvm(X, 60.0, seed=3)                      # reads the disturbed devices with the kept calibration
+    prog.mvm(X, 60.0, seed=3)  # reads the disturbed devices with the kept calibration
     np.testing.assert_array_equal(prog.calibration.adc_ranges(1, s), ranges)
     prog.set_reads(0)
     np.testing.assert_array_equal(prog.calibration.adc_ranges(1, s), ranges)  # re-read: the same devices
@@ -359,6 +392,7 @@ def test_memo_forgets_the_named_computations_only():
 
 # ------------------------------------------------------------------ bad input names the argument
 
+
 def _programmed(mapping="differential"):
     W = protocol_weights(16, 8, seed=0)
     return CrossbarModel(technology="PCM", mapping=mapping).program(W, seed=0)
@@ -366,8 +400,14 @@ def _programmed(mapping="differential"):
 
 BAD_CALLS = {
     "read_moments t": (lambda: DeviceModel("PCM").program(np.full(4, 5.0), seed=0).read_moments(-1.0), "t"),
-    "read knobs": (lambda: DeviceModel("PCM").program(np.full(4, 5.0), seed=0).read(
-        1.0, seed=0, knobs=Settings(drift_scale=-1.0, read_noise_scale=1.0, temperature_K=300.0)), "drift_scale"),
+    "read knobs": (
+        lambda: (
+            DeviceModel("PCM")
+            .program(np.full(4, 5.0), seed=0)
+            .read(1.0, seed=0, knobs=Settings(drift_scale=-1.0, read_noise_scale=1.0, temperature_K=300.0))
+        ),
+        "drift_scale",
+    ),
     "pulse_response n_pulses": (lambda: DeviceModel("RRAM").pulse_response(n_pulses=0, seed=0), "n_pulses"),
     "pulse_response n_devices": (lambda: DeviceModel("RRAM").pulse_response(n_devices=-2, seed=0), "n_devices"),
     "pulse_response seed": (lambda: DeviceModel("RRAM").pulse_response(seed=-1), "seed"),
@@ -382,13 +422,21 @@ BAD_CALLS = {
     "stuck_on_fraction": (lambda: CrossbarModel(stuck_on_fraction=0.7), "stuck_on_fraction"),
     "stuck_off_fraction": (lambda: CrossbarModel(stuck_off_fraction=-0.1), "stuck_off_fraction"),
     "settings name": (lambda: CrossbarModel().read_settings().replace(adc_bit=4), "adc_bit"),
-    "mvm settings value": (lambda: _programmed().mvm(np.ones(16), 0.0, 0, settings=CrossbarModel().read_settings().replace(
-        adc_bits=40)), "adc_bits"),
+    "mvm settings value": (
+        lambda: _programmed().mvm(np.ones(16), 0.0, 0, settings=CrossbarModel().read_settings().replace(adc_bits=40)),
+        "adc_bits",
+    ),
     "derive_seed seed": (lambda: rng.derive_seed(-3, "read"), "seed"),
-    "apply_reads n_reads": (lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0)
-                            .apply_reads(-5), "n_reads"),
-    "apply_reads polarity": (lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0)
-                             .apply_reads(5, polarity="both"), "polarity"),
+    "apply_reads n_reads": (
+        lambda: CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0).apply_reads(-5),
+        "n_reads",
+    ),
+    "apply_reads polarity": (
+        lambda: (
+            CrossbarModel(technology="RRAM").program(protocol_weights(4, 4, 0), seed=0).apply_reads(5, polarity="both")
+        ),
+        "polarity",
+    ),
 }
 
 
@@ -403,8 +451,8 @@ def test_memo_limits_the_results_kept_of_a_named_computation():
     memo = Memo(limits={"small": 3})
     s = Settings(k=0)
     for k in range(6):
-        memo.get("small", (k,), s, lambda s: k)
-        memo.get("other", (k,), s, lambda s: k)
+        memo.get("small", (k,), s, lambda s, k=k: k)
+        memo.get("other", (k,), s, lambda s, k=k: k)
     assert sum(1 for (key, _) in memo._entries if key[0] == "small") == 3
     assert sum(1 for (key, _) in memo._entries if key[0] == "other") == 6
 
@@ -421,9 +469,12 @@ def test_the_mean_read_alone_equals_the_moments_mean_for_every_knob_setting(tech
     arr = dev.program(g, seed=3)
     rand = np.random.default_rng(0)
     for _ in range(6):
-        knobs = Settings(drift_scale=float(rand.uniform(0, 3)), read_noise_scale=float(rand.uniform(0, 3)),
-                         temperature_K=float(rand.uniform(250, 400)),
-                         **({"rtn_in_reads": bool(rand.integers(2))} if "rtn_in_reads" in dev.READ_TIME else {}))
+        knobs = Settings(
+            drift_scale=float(rand.uniform(0, 3)),
+            read_noise_scale=float(rand.uniform(0, 3)),
+            temperature_K=float(rand.uniform(250, 400)),
+            **({"rtn_in_reads": bool(rand.integers(2))} if "rtn_in_reads" in dev.READ_TIME else {}),
+        )
         for t in (0.0, 3600.0, 3e7):
             np.testing.assert_array_equal(arr.read_mean(t, knobs), arr.read_moments(t, knobs)[0])
 

@@ -23,8 +23,16 @@ class FullScaleADC(EncodingExplorer):
 def analog_slicing():
     """Slicing curves with analog (unquantized) slices on ECRAM (constant read noise), a 14-bit
     full-scale ADC and a 16-bit DAC, so that little besides the slices' own errors remains."""
-    ex = FullScaleADC(technology="ECRAM", quantize_weights=False, adc_bits=14, dac_bits=16, size=64, batch=128,
-                      calibrate_gain=False, base=16.0)
+    ex = FullScaleADC(
+        technology="ECRAM",
+        quantize_weights=False,
+        adc_bits=14,
+        dac_bits=16,
+        size=64,
+        batch=128,
+        calibrate_gain=False,
+        base=16.0,
+    )
     return ex.slicing_curves()
 
 
@@ -72,9 +80,9 @@ def test_error_budget_parts_and_total():
     # 1 / sqrt(2 size); the mean over `batch` inputs 1 / sqrt(2 size batch). Total and root-sum-square
     # are two such estimates: they agree within three standard errors of their difference.
     rel_se = 1.0 / np.sqrt(2 * size * batch)
-    rss = np.sqrt(np.sum(alone ** 2))
+    rss = np.sqrt(np.sum(alone**2))
     assert budget["total"] == pytest.approx(rss, rel=3 * np.sqrt(2) * rel_se)
-    share = {name: (e / rss) ** 2 for name, e in budget["alone"].items()}   # shares of the variance
+    share = {name: (e / rss) ** 2 for name, e in budget["alone"].items()}  # shares of the variance
     assert share["programming noise"] > 0.25 and share["read noise"] > 0.25 and share["drift"] > 0.1
     assert share["quantization"] < 0.01 and share["ADC"] < 0.03
     for source, without in budget["without"].items():
@@ -153,7 +161,7 @@ def test_read_time_controls_do_not_reprogram(crossbar_ex):
 
 
 def test_the_crossbar_tab_programs_with_the_chosen_method():
-    """"Programming method" is a control wherever conductances are programmed: the Crossbar tab's
+    """ "Programming method" is a control wherever conductances are programmed: the Crossbar tab's
     array comes from the chosen method's run (with its history), the default from the statistics."""
     ex = CrossbarExplorer(size=32, batch=8)
     assert getattr(ex.programmed(), "history", None) is None

@@ -4,12 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from argnames import naming
 from numpy.testing import assert_allclose, assert_array_equal
 
 from kernels import flash, rng
-from kernels import _jit
-from kernels._jit import PARALLEL_THRESHOLD
-from argnames import naming
 
 K_B = 1.380649e-23
 Q_E = 1.602176634e-19
@@ -29,17 +27,38 @@ def records(kw):
     kw = dict(kw)
     cell = {k: kw.pop(k) for k in flash.FlashCell._fields if k in kw}
     ispp = {k: kw.pop(k) for k in flash.IsppSchedule._fields if k in kw}
-    return {**kw, **({"cell": flash.FlashCell(**cell)} if cell else {}),
-            **({"ispp": flash.IsppSchedule(**ispp)} if ispp else {})}
+    return {
+        **kw,
+        **({"cell": flash.FlashCell(**cell)} if cell else {}),
+        **({"ispp": flash.IsppSchedule(**ispp)} if ispp else {}),
+    }
 
 
 # --------------------------------------------------------------------------- references
 
 
-def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6, v_read_gate=1.0,
-                  v_ds=0.1, program_temperature_K=300.0, vth_erased=None, coarse_step=0.05,
-                  fine_step=1.2e-3, fine_margin=0.1, injection_noise=0.15, prog_noise_scale=1.0,
-                  pe_cycles=0, max_pulses=3000, medium_step=0.0, medium_margin=1e-2):
+def numpy_program(
+    g_target,
+    *,
+    seed,
+    g_min=0.05,
+    g_max=10.0,
+    kappa=0.7,
+    i0=1e-6,
+    v_read_gate=1.0,
+    v_ds=0.1,
+    program_temperature_K=300.0,
+    vth_erased=None,
+    coarse_step=0.05,
+    fine_step=1.2e-3,
+    fine_margin=0.1,
+    injection_noise=0.15,
+    prog_noise_scale=1.0,
+    pe_cycles=0,
+    max_pulses=3000,
+    medium_step=0.0,
+    medium_margin=1e-2,
+):
     """Plain Python ISPP with verify, one device at a time, same counter-based draws."""
     ut = u_t(program_temperature_K)
     flat = np.asarray(g_target, dtype=np.float64).ravel()
@@ -80,8 +99,21 @@ def numpy_program(g_target, *, seed, g_min=0.05, g_max=10.0, kappa=0.7, i0=1e-6,
     return vth.reshape(np.shape(g_target)), pulses.reshape(np.shape(g_target))
 
 
-def numpy_read(vth, t, *, seed, temperature_K=300.0, kappa=0.7, i0=1e-6, v_read_gate=1.0, v_ds=0.1,
-               read_noise=0.017, retention_mV_per_decade=0.01, read_noise_scale=1.0, drift_scale=1.0):
+def numpy_read(
+    vth,
+    t,
+    *,
+    seed,
+    temperature_K=300.0,
+    kappa=0.7,
+    i0=1e-6,
+    v_read_gate=1.0,
+    v_ds=0.1,
+    read_noise=0.017,
+    retention_mV_per_decade=0.01,
+    read_noise_scale=1.0,
+    drift_scale=1.0,
+):
     vth = np.asarray(vth, dtype=np.float64)
     dvth = -drift_scale * retention_mV_per_decade * 1e-3 * np.log10(1.0 + t)
     current = i0 * np.exp(kappa * (v_read_gate - (vth + dvth)) / u_t(temperature_K))
@@ -97,12 +129,14 @@ def random_targets(n, seed, g_min=0.05, g_max=10.0):
 # --------------------------------------------------------------------------- kernels vs NumPy
 
 
-@pytest.mark.parametrize("kw", [
-    dict(FAST),
-    dict(FAST, pe_cycles=3e4, prog_noise_scale=3.0),  # noise > 1: negative increments clamped
-    dict(FAST, program_temperature_K=350.0, kappa=0.6, vth_erased=0.5, coarse_step=0.03,
-         injection_noise=0.05),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(FAST),
+        dict(FAST, pe_cycles=3e4, prog_noise_scale=3.0),  # noise > 1: negative increments clamped
+        dict(FAST, program_temperature_K=350.0, kappa=0.6, vth_erased=0.5, coarse_step=0.03, injection_noise=0.05),
+    ],
+)
 def test_program_matches_numpy_reference(kw):
     g = random_targets(200, 1)
     out = flash.program(g, seed=11, **records(kw))
@@ -121,19 +155,28 @@ def test_program_defaults_match_numpy_reference():
     assert_allclose(out["vth"], vth_ref, rtol=1e-13, atol=0)
 
 
-@pytest.mark.parametrize("kw", [
-    dict(),
-    dict(temperature_K=380.0, kappa=0.8, i0=2e-7, v_read_gate=1.2, v_ds=0.05, read_noise=0.01,
-         retention_mV_per_decade=1.0, read_noise_scale=2.0, drift_scale=3.0),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(
+            temperature_K=380.0,
+            kappa=0.8,
+            i0=2e-7,
+            v_read_gate=1.2,
+            v_ds=0.05,
+            read_noise=0.01,
+            retention_mV_per_decade=1.0,
+            read_noise_scale=2.0,
+            drift_scale=3.0,
+        ),
+    ],
+)
 def test_read_matches_numpy_reference(kw):
     vth = np.random.default_rng(3).uniform(0.95, 1.25, (30, 7))
     g = flash.read(vth, 1e4, seed=9, **records(kw))
     assert g.shape == vth.shape
     assert_allclose(g, numpy_read(vth, 1e4, seed=9, **kw), rtol=1e-12, atol=0)
-
-
-
 
 
 def test_same_seed_same_numbers():
@@ -192,8 +235,7 @@ def test_temperature_changes_current_non_uniformly():
     levels = flash.level_targets(256)
     vth = flash.vth_for_conductance(levels)  # programmed at 300 K
     for temperature_K in (250.0, 350.0, 400.0):
-        g = flash.read(vth, 0.0, seed=1, temperature_K=temperature_K, read_noise_scale=0.0,
-                       drift_scale=0.0)
+        g = flash.read(vth, 0.0, seed=1, temperature_K=temperature_K, read_noise_scale=0.0, drift_scale=0.0)
         # ln(I / I0) scales as 300 K / T.
         i_300 = levels * 1e-6 * 0.1
         expected = 1e-6 * (i_300 / 1e-6) ** (300.0 / temperature_K) / 0.1 * 1e6
@@ -218,8 +260,7 @@ def _tuned_cells(pe_cycles=0, per_level=80):
     as `FlashDevice` programs them (three-step ISPP), as ``(256, per_level)``."""
     levels = flash.level_targets(256)
     g = np.repeat(levels, per_level)
-    out = flash.program(g, seed=2024, pe_cycles=pe_cycles,
-                        ispp=flash.IsppSchedule(medium_step=flash.MEDIUM_STEP))
+    out = flash.program(g, seed=2024, pe_cycles=pe_cycles, ispp=flash.IsppSchedule(medium_step=flash.MEDIUM_STEP))
     assert out["pulses"].max() < 3000  # every device verified
     return (flash.conductance(out["vth"]) / g - 1.0).reshape(256, per_level)
 
@@ -234,7 +275,7 @@ def test_single_cell_tuning_is_about_one_percent_and_widens_with_wear():
     n = rel.size
     sd = rel.std()
     # Standard error of a standard deviation: sd sqrt((kurtosis - 1) / (4 n)).
-    kurt = np.mean((rel - rel.mean()) ** 4) / sd ** 4
+    kurt = np.mean((rel - rel.mean()) ** 4) / sd**4
     se = sd * math.sqrt((kurt - 1.0) / (4.0 * n))
     assert _within_band(sd, se, TUNING_TARGET), (sd, se)
     # The same relative precision at every level (subthreshold: a V_th error is a relative current error).
@@ -335,15 +376,20 @@ def test_read_disturb_matches_a_row_read_loop():
     m = np.linspace(0.2, 3.0, 12)
     start = np.linspace(0.0, 0.05, 12)
     for n_reads, cells in ((7, 16), (40, 3), (1, 1)):
-        out = flash.read_disturb(vth, start, n_reads, cells_per_bitline=cells, stress_to_saturate=50.0,
-                                 susceptibility=m)
-        assert_allclose(out, numpy_disturb(vth, start, n_reads, cells, flash.DISTURB_CEILING_VTH, 50.0, m),
-                        rtol=1e-10, atol=1e-15)
+        out = flash.read_disturb(
+            vth, start, n_reads, cells_per_bitline=cells, stress_to_saturate=50.0, susceptibility=m
+        )
+        assert_allclose(
+            out, numpy_disturb(vth, start, n_reads, cells, flash.DISTURB_CEILING_VTH, 50.0, m), rtol=1e-10, atol=1e-15
+        )
     # a cell at or above the ceiling does not move; a rate above 1 lands on the ceiling at once
     high = np.array([flash.DISTURB_CEILING_VTH + 0.01])
     assert flash.read_disturb(high, np.zeros(1), 10**6)[0] == 0.0
-    assert_allclose(flash.read_disturb(vth, np.zeros(12), 1, cells_per_bitline=2, stress_to_saturate=1.0),
-                    flash.DISTURB_CEILING_VTH - vth, rtol=1e-12)
+    assert_allclose(
+        flash.read_disturb(vth, np.zeros(12), 1, cells_per_bitline=2, stress_to_saturate=1.0),
+        flash.DISTURB_CEILING_VTH - vth,
+        rtol=1e-12,
+    )
 
 
 def test_read_disturb_grows_with_reads_and_cells_per_bitline_and_saturates():
@@ -352,11 +398,11 @@ def test_read_disturb_grows_with_reads_and_cells_per_bitline_and_saturates():
     reads = [0, 10**3, 10**5, 10**6, 10**7, 10**9, 10**12]
     shifts = np.array([flash.read_disturb(vth, zero, n) for n in reads])
     assert np.all(shifts[0] == 0.0)
-    assert np.all(np.diff(shifts, axis=0) > 0.0)      # more reads, more shift
+    assert np.all(np.diff(shifts, axis=0) > 0.0)  # more reads, more shift
     head = flash.DISTURB_CEILING_VTH - vth
-    assert_allclose(shifts[-1], head, rtol=1e-6)      # saturates at the ceiling
+    assert_allclose(shifts[-1], head, rtol=1e-6)  # saturates at the ceiling
     # The lowest-V_th (highest-current) cells, with the most headroom, move most.
-    assert np.all(np.diff(shifts[3]) > 0.0)           # levels run from g_min (highest V_th) up
+    assert np.all(np.diff(shifts[3]) > 0.0)  # levels run from g_min (highest V_th) up
     # Per inference read a cell is stressed cells_per_bitline - 1 times: well before saturation the
     # shift is proportional to it, and a lone cell on its bit line is never disturbed.
     by_cells = {n: flash.read_disturb(vth, zero, 10**5, cells_per_bitline=n) for n in (1, 2, 16, 128, 1024)}
@@ -365,8 +411,11 @@ def test_read_disturb_grows_with_reads_and_cells_per_bitline_and_saturates():
         assert_allclose(by_cells[n] / by_cells[2], n - 1, rtol=0.01)
     # The same stress in two steps as in one (the state carries the history).
     half = flash.read_disturb(vth, zero, 5 * 10**5, cells_per_bitline=64)
-    assert_allclose(flash.read_disturb(vth, half, 5 * 10**5, cells_per_bitline=64),
-                    flash.read_disturb(vth, zero, 10**6, cells_per_bitline=64), rtol=1e-9)
+    assert_allclose(
+        flash.read_disturb(vth, half, 5 * 10**5, cells_per_bitline=64),
+        flash.read_disturb(vth, zero, 10**6, cells_per_bitline=64),
+        rtol=1e-9,
+    )
 
 
 def test_read_disturb_lowers_the_read_current_by_the_subthreshold_law():
@@ -408,68 +457,73 @@ def test_a_flash_array_is_disturbed_by_reads_and_restored_by_set_reads():
 G = np.array([1.0, 2.0])
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: flash.program(np.array([1.0, np.nan]), seed=0), "g_target"),
-    (lambda: flash.program(np.array([1.0, np.inf]), seed=0), "g_target"),
-    (lambda: flash.program(np.array([0.01]), seed=0), "g_target"),
-    (lambda: flash.program(np.array([10.5]), seed=0), "g_target"),
-    (lambda: flash.program(G, seed=1.0), "seed"),
-    (lambda: flash.program(G, seed=True), "seed"),
-    (lambda: flash.program(G, seed=-1), "seed"),
-    (lambda: flash.program(G, seed=0, program_temperature_K=150.0), "program_temperature_K"),
-    (lambda: flash.program(G, seed=0, program_temperature_K=450.0), "program_temperature_K"),
-    (lambda: flash.program(G, seed=0, g_min=5.0, g_max=1.0), "g_max"),
-    (lambda: flash.program(G, seed=0, g_min=0.0), "g_min"),
-    (lambda: flash.program(G, seed=0, **records(dict(kappa=1.5))), "kappa"),
-    (lambda: flash.program(G, seed=0, **records(dict(i0=-1e-6))), "i0"),
-    (lambda: flash.program(G, seed=0, **records(dict(v_ds=0.0))), "v_ds"),
-    (lambda: flash.program(G, seed=0, **records(dict(fine_step=0.1))), "fine_step"),
-    (lambda: flash.program(G, seed=0, **records(dict(coarse_step=0.0))), "coarse_step"),
-    (lambda: flash.program(G, seed=0, **records(dict(fine_margin=-0.1))), "fine_margin"),
-    (lambda: flash.program(G, seed=0, injection_noise=np.nan), "injection_noise"),
-    (lambda: flash.program(G, seed=0, prog_noise_scale=-1.0), "prog_noise_scale"),
-    (lambda: flash.program(G, seed=0, pe_cycles=-1), "pe_cycles"),
-    (lambda: flash.program(G, seed=0, **records(dict(max_pulses=100))), "max_pulses"),
-    (lambda: flash.program(G, seed=0, **records(dict(max_pulses=10.0))), "max_pulses"),
-    (lambda: flash.program(G, seed=0, vth_erased=1.0), "vth_erased"),
-    (lambda: flash.read(np.array([1.0]), -1.0, seed=0), "t"),
-    (lambda: flash.read(np.array([1.0]), np.nan, seed=0), "t"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, temperature_K=199.0), "temperature_K"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, temperature_K=421.0), "temperature_K"),
-    (lambda: flash.read(np.array([np.nan]), 1.0, seed=0), "vth"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=2.5), "seed"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=False), "seed"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=-3), "seed"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, read_noise=-0.1), "read_noise"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, retention_mV_per_decade=-1.0),
-     "retention_mV_per_decade"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, drift_scale=np.inf), "drift_scale"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, read_noise_scale=-1.0), "read_noise_scale"),
-    (lambda: flash.iv_curves(np.array([1.0]), np.array([0.5]), temperature_K=500.0), "temperature_K"),
-    (lambda: flash.iv_curves(np.array([1.0]), np.array([np.inf])), "v_gs"),
-    (lambda: flash.iv_curves(np.array([np.nan]), np.array([0.5])), "vth"),
-    (lambda: flash.conductance(np.array([1.0]), temperature_K=100.0), "temperature_K"),
-    (lambda: flash.vth_for_conductance(np.array([0.0])), "g"),
-    (lambda: flash.vth_for_conductance(np.array([np.nan])), "g"),
-    (lambda: flash.level_targets(1), "n_levels"),
-    (lambda: flash.level_targets(257), "n_levels"),
-    (lambda: flash.level_targets(16.0), "n_levels"),
-    (lambda: flash.level_targets(True), "n_levels"),
-    (lambda: flash.thermal_voltage(500.0), "temperature_K"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), -1), "n_reads"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 2.5), "n_reads"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(2), 10), "shift"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.array([-0.1]), 10), "shift"),
-    (lambda: flash.read_disturb(np.array([np.nan]), np.zeros(1), 10), "vth"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=0), "cells_per_bitline"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=5000), "cells_per_bitline"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, stress_to_saturate=0.5), "stress_to_saturate"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, ceiling_vth=np.nan), "ceiling_vth"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.ones(3)), "susceptibility"),
-    (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.array([-1.0])), "susceptibility"),
-    (lambda: flash.read(np.array([1.0]), 1.0, seed=0, disturb_vth=np.zeros(2)), "disturb_vth"),
-    (lambda: flash.read_moments(np.array([1.0]), 1.0, disturb_vth=np.array([-1.0])), "disturb_vth"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: flash.program(np.array([1.0, np.nan]), seed=0), "g_target"),
+        (lambda: flash.program(np.array([1.0, np.inf]), seed=0), "g_target"),
+        (lambda: flash.program(np.array([0.01]), seed=0), "g_target"),
+        (lambda: flash.program(np.array([10.5]), seed=0), "g_target"),
+        (lambda: flash.program(G, seed=1.0), "seed"),
+        (lambda: flash.program(G, seed=True), "seed"),
+        (lambda: flash.program(G, seed=-1), "seed"),
+        (lambda: flash.program(G, seed=0, program_temperature_K=150.0), "program_temperature_K"),
+        (lambda: flash.program(G, seed=0, program_temperature_K=450.0), "program_temperature_K"),
+        (lambda: flash.program(G, seed=0, g_min=5.0, g_max=1.0), "g_max"),
+        (lambda: flash.program(G, seed=0, g_min=0.0), "g_min"),
+        (lambda: flash.program(G, seed=0, **records(dict(kappa=1.5))), "kappa"),
+        (lambda: flash.program(G, seed=0, **records(dict(i0=-1e-6))), "i0"),
+        (lambda: flash.program(G, seed=0, **records(dict(v_ds=0.0))), "v_ds"),
+        (lambda: flash.program(G, seed=0, **records(dict(fine_step=0.1))), "fine_step"),
+        (lambda: flash.program(G, seed=0, **records(dict(coarse_step=0.0))), "coarse_step"),
+        (lambda: flash.program(G, seed=0, **records(dict(fine_margin=-0.1))), "fine_margin"),
+        (lambda: flash.program(G, seed=0, injection_noise=np.nan), "injection_noise"),
+        (lambda: flash.program(G, seed=0, prog_noise_scale=-1.0), "prog_noise_scale"),
+        (lambda: flash.program(G, seed=0, pe_cycles=-1), "pe_cycles"),
+        (lambda: flash.program(G, seed=0, **records(dict(max_pulses=100))), "max_pulses"),
+        (lambda: flash.program(G, seed=0, **records(dict(max_pulses=10.0))), "max_pulses"),
+        (lambda: flash.program(G, seed=0, vth_erased=1.0), "vth_erased"),
+        (lambda: flash.read(np.array([1.0]), -1.0, seed=0), "t"),
+        (lambda: flash.read(np.array([1.0]), np.nan, seed=0), "t"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, temperature_K=199.0), "temperature_K"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, temperature_K=421.0), "temperature_K"),
+        (lambda: flash.read(np.array([np.nan]), 1.0, seed=0), "vth"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=2.5), "seed"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=False), "seed"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=-3), "seed"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, read_noise=-0.1), "read_noise"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, retention_mV_per_decade=-1.0), "retention_mV_per_decade"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, drift_scale=np.inf), "drift_scale"),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, read_noise_scale=-1.0), "read_noise_scale"),
+        (lambda: flash.iv_curves(np.array([1.0]), np.array([0.5]), temperature_K=500.0), "temperature_K"),
+        (lambda: flash.iv_curves(np.array([1.0]), np.array([np.inf])), "v_gs"),
+        (lambda: flash.iv_curves(np.array([np.nan]), np.array([0.5])), "vth"),
+        (lambda: flash.conductance(np.array([1.0]), temperature_K=100.0), "temperature_K"),
+        (lambda: flash.vth_for_conductance(np.array([0.0])), "g"),
+        (lambda: flash.vth_for_conductance(np.array([np.nan])), "g"),
+        (lambda: flash.level_targets(1), "n_levels"),
+        (lambda: flash.level_targets(257), "n_levels"),
+        (lambda: flash.level_targets(16.0), "n_levels"),
+        (lambda: flash.level_targets(True), "n_levels"),
+        (lambda: flash.thermal_voltage(500.0), "temperature_K"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), -1), "n_reads"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 2.5), "n_reads"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(2), 10), "shift"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.array([-0.1]), 10), "shift"),
+        (lambda: flash.read_disturb(np.array([np.nan]), np.zeros(1), 10), "vth"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=0), "cells_per_bitline"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, cells_per_bitline=5000), "cells_per_bitline"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, stress_to_saturate=0.5), "stress_to_saturate"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, ceiling_vth=np.nan), "ceiling_vth"),
+        (lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.ones(3)), "susceptibility"),
+        (
+            lambda: flash.read_disturb(np.array([1.0]), np.zeros(1), 10, susceptibility=np.array([-1.0])),
+            "susceptibility",
+        ),
+        (lambda: flash.read(np.array([1.0]), 1.0, seed=0, disturb_vth=np.zeros(2)), "disturb_vth"),
+        (lambda: flash.read_moments(np.array([1.0]), 1.0, disturb_vth=np.array([-1.0])), "disturb_vth"),
+    ],
+)
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=naming(match)):
         call()

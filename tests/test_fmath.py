@@ -33,8 +33,13 @@ def _roundtrip(x):
 
 def test_log32_relative_error():
     rand = np.random.default_rng(0)
-    x = np.concatenate([np.exp(rand.uniform(-87.0, 88.0, 500_000)), np.linspace(0.5, 2.0, 100_001),
-                        [np.finfo(np.float32).tiny, 1.0, 2.0, 3e38]]).astype(np.float32)
+    x = np.concatenate(
+        [
+            np.exp(rand.uniform(-87.0, 88.0, 500_000)),
+            np.linspace(0.5, 2.0, 100_001),
+            [np.finfo(np.float32).tiny, 1.0, 2.0, 3e38],
+        ]
+    ).astype(np.float32)
     exact = np.log(x.astype(np.float64))
     got = _apply(0, x)
     assert got.dtype == np.float32
@@ -43,8 +48,9 @@ def test_log32_relative_error():
 
 
 def test_exp32_relative_error_and_clamp():
-    x = np.concatenate([np.random.default_rng(1).uniform(-87.0, 88.0, 500_000),
-                        [0.0, -1e-8, 1e-8, -87.0, 88.0]]).astype(np.float32)
+    x = np.concatenate(
+        [np.random.default_rng(1).uniform(-87.0, 88.0, 500_000), [0.0, -1e-8, 1e-8, -87.0, 88.0]]
+    ).astype(np.float32)
     exact = np.exp(x.astype(np.float64))
     got = _apply(1, x)
     assert np.max(np.abs(got - exact) / exact) < 5e-7

@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from explorer.models import HWAConfig, digits
 from explorer.models.training import mlp, mlp_background
-from argnames import naming
 
 EPOCHS = 3
 
@@ -29,11 +29,18 @@ def _weights(net):
     return net.W + net.b
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(weight_noise=0.05), dict(multiplicative_noise=0.1), dict(pcm_noise=1.0), dict(clip=1.5),
-    dict(quantize_levels=7), dict(pcm_noise=1.0, noise_scale=2.0),
-    dict(weight_noise=0.05, multiplicative_noise=0.1, pcm_noise=1.0, clip=2.5, quantize_levels=31),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(weight_noise=0.05),
+        dict(multiplicative_noise=0.1),
+        dict(pcm_noise=1.0),
+        dict(clip=1.5),
+        dict(quantize_levels=7),
+        dict(pcm_noise=1.0, noise_scale=2.0),
+        dict(weight_noise=0.05, multiplicative_noise=0.1, pcm_noise=1.0, clip=2.5, quantize_levels=31),
+    ],
+)
 def test_each_setting_changes_training_and_the_same_seed_reproduces_it(data, plain, kwargs):
     a = mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, **kwargs)
     b = mlp.train_mlp(data.X_train, data.y_train, epochs=EPOCHS, seed=1, config=HWAConfig(**kwargs))
@@ -76,12 +83,23 @@ def test_forward_weights_are_quantized_to_the_levels_and_pcm_noise_follows_the_p
     assert abs(draws.std() / sigma - 1) < 0.01  # the sd's sampling error is 0.16 %
 
 
-@pytest.mark.parametrize("name,value", [
-    ("weight_noise", -0.1), ("weight_noise", 2.0), ("multiplicative_noise", float("nan")),
-    ("pcm_noise", -1.0), ("pcm_noise", "1"), ("clip", -1.0), ("clip", float("inf")),
-    ("quantize_levels", 1), ("quantize_levels", 2.5), ("quantize_levels", -3), ("noise_scale", -0.5),
-    ("noise_scale", True),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("weight_noise", -0.1),
+        ("weight_noise", 2.0),
+        ("multiplicative_noise", float("nan")),
+        ("pcm_noise", -1.0),
+        ("pcm_noise", "1"),
+        ("clip", -1.0),
+        ("clip", float("inf")),
+        ("quantize_levels", 1),
+        ("quantize_levels", 2.5),
+        ("quantize_levels", -3),
+        ("noise_scale", -0.5),
+        ("noise_scale", True),
+    ],
+)
 def test_bad_settings_raise_naming_the_argument(data, name, value):
     with pytest.raises(ValueError, match=naming(name)):
         HWAConfig(**{name: value})
@@ -127,7 +145,7 @@ def test_network_training_steps_to_exactly_train_mlps_network(data):
         tr.result()
     seen = [tr.progress]
     while not tr.done:
-        assert tr.step(max_seconds=0.0) == 1   # a zero budget still trains one epoch
+        assert tr.step(max_seconds=0.0) == 1  # a zero budget still trains one epoch
         seen.append(tr.progress)
     assert seen == [0.0, 1 / 3, 2 / 3, 1.0]
     assert tr.step() == 0 and tr.epoch == EPOCHS

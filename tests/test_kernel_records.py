@@ -11,7 +11,8 @@ import pytest
 
 from explorer.models.digits import load_digits
 from explorer.models.training.on_chip import AIHWKIT_FIELDS, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining
-from kernels import programming, tile_training as tk
+from kernels import programming
+from kernels import tile_training as tk
 
 KERNELS = pathlib.Path(tk.__file__).parent
 MAX_ARGS = 12
@@ -47,8 +48,12 @@ def test_settings_records_are_not_indexed_by_position():
     hits = []
     for module, fn in _functions():
         for node in ast.walk(fn):
-            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-                    and node.value.id in SETTINGS_RECORDS and isinstance(node.slice, ast.Constant)):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in SETTINGS_RECORDS
+                and isinstance(node.slice, ast.Constant)
+            ):
                 hits.append(f"{module}.{fn.name}: {ast.unparse(node)}")
     assert hits == []
 
@@ -59,8 +64,10 @@ def test_record_fields_are_the_documented_field_lists():
     assert tk.Algorithm._fields == tk.ALGO_FIELDS
 
 
-@pytest.mark.parametrize("kind, values", [("dev", [0.01, 1.0, 0.0]), ("io", [0.0, 0.0, 0.0, math.nan]),
-                                          ("alg", {"lr": 0.1}), ("dev", ["a", 1.0, 0.0, 0.0])])
+@pytest.mark.parametrize(
+    "kind, values",
+    [("dev", [0.01, 1.0, 0.0]), ("io", [0.0, 0.0, 0.0, math.nan]), ("alg", {"lr": 0.1}), ("dev", ["a", 1.0, 0.0, 0.0])],
+)
 def test_as_record_names_the_argument(kind, values):
     with pytest.raises(ValueError, match=rf"^{kind} must hold"):
         tk.as_record(kind, values)
@@ -92,6 +99,7 @@ def test_kernel_records_are_the_settings_in_kernel_units():
 
 # ----------------------------------------------------------------------------- presets
 
+
 @pytest.fixture(scope="module")
 def digits():
     return load_digits()
@@ -102,12 +110,12 @@ def test_device_preset_is_a_frozen_record_that_sets_a_valid_run(name, digits):
     preset = DEVICE_PRESETS[name]
     with pytest.raises(dataclasses.FrozenInstanceError):
         preset.n_states = 2
-    assert len(preset.source) > 40                    # names where its values come from
+    assert len(preset.source) > 40  # names where its values come from
     m = OnChipTraining(device=name, epochs=1)
     assert {k: getattr(m, k) for k in preset.settings()} == preset.settings()
     m.check()
     run = m.run(digits)
-    point = run.step(100)                             # TTv2: pulses on the devices it sets
+    point = run.step(100)  # TTv2: pulses on the devices it sets
     assert run.samples == point.samples == 100 and math.isfinite(point.train_loss) and point.pulses > 0
 
 
@@ -137,7 +145,7 @@ def test_task_preset_is_a_frozen_record_that_sets_a_valid_run(name, digits):
     m = OnChipTraining(task=name)
     assert {k: getattr(m, k) for k in preset.settings()} == preset.settings()
     run = m.run(digits)
-    point = run.step(100)                             # TTv2: pulses on the devices it sets
+    point = run.step(100)  # TTv2: pulses on the devices it sets
     assert run.samples == point.samples == 100 and math.isfinite(point.train_loss) and point.pulses > 0
 
 

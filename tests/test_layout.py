@@ -15,8 +15,16 @@ EXPLORER = ROOT / "explorer"
 APP_MODULES = {"__init__", "app", "cli", "compat", "sessions", "warmup"}
 """The app's modules at the top level of `explorer` (besides its packages models and views)."""
 
-TOOLS = ("benchmark", "benchmark_programming", "benchmark_reliability", "benchmark_training",
-         "browser_benchmark", "classroom", "protocol", "served")
+TOOLS = (
+    "benchmark",
+    "benchmark_programming",
+    "benchmark_reliability",
+    "benchmark_training",
+    "browser_benchmark",
+    "classroom",
+    "protocol",
+    "served",
+)
 """Tool modules moved out of the top level into `explorer.tools` (issue 22, item 3)."""
 
 
@@ -43,7 +51,7 @@ def imported_modules(path):
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module
@@ -60,9 +68,11 @@ def is_tools(name):
 
 def test_the_top_level_of_explorer_holds_only_the_app():
     modules = {p.stem for p in EXPLORER.glob("*.py")}
-    assert modules == APP_MODULES, (f"top-level modules of explorer/ that are not the app's: "
-                                    f"{sorted(modules - APP_MODULES)} (tools belong in explorer/tools/); "
-                                    f"app modules missing: {sorted(APP_MODULES - modules)}")
+    assert modules == APP_MODULES, (
+        f"top-level modules of explorer/ that are not the app's: "
+        f"{sorted(modules - APP_MODULES)} (tools belong in explorer/tools/); "
+        f"app modules missing: {sorted(APP_MODULES - modules)}"
+    )
     assert {p.stem for p in (EXPLORER / "tools").glob("*.py")} >= set(TOOLS)
 
 
@@ -76,10 +86,12 @@ def test_importing_the_app_loads_no_tool():
     """In a fresh interpreter, import every module of the app (each of models/ and views/ too) and
     look at what ended up loaded."""
     names = sorted({module_name(p) for p in app_files()})
-    code = ("import importlib, sys\n"
-            f"for name in {names!r}:\n"
-            "    importlib.import_module(name)\n"
-            "print('\\n'.join(sorted(sys.modules)))\n")
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     loaded = result.stdout.split()

@@ -84,17 +84,24 @@ def test_every_part_of_every_chart_draws_for_every_technology(cls):
     params = {}
     if cls is EncodingView:
         from explorer.models import EncodingExplorer
+
         params["model"] = EncodingExplorer(size=32, batch=8)
     if cls is CrossbarView:
         from explorer.models import CrossbarExplorer
+
         params["model"] = CrossbarExplorer(size=64, batch=8)
     view = rendered(cls, **params)
     technologies = list(view.model.param.technology.objects)
     for technology in technologies[1:] + technologies[:1]:  # the first is the default: start elsewhere
         view.computed.clear()
         view.model.technology = technology
-        parts = {(c.heading, k) for c in view.charts() if c.is_shown(view.model)
-                 for k, p in enumerate(c.parts) if "technology" in p.depends}
+        parts = {
+            (c.heading, k)
+            for c in view.charts()
+            if c.is_shown(view.model)
+            for k, p in enumerate(c.parts)
+            if "technology" in p.depends
+        }
         assert set(view.computed) == parts, technology
         for chart in view.charts():
             if chart.is_shown(view.model):
@@ -132,11 +139,13 @@ def test_a_closed_session_computes_nothing():
 
 def test_a_failing_computation_shows_its_error_and_spares_the_other_plots(monkeypatch):
     view = rendered(DevicesView)
+
     def broken():
         raise ValueError("drift exponent must be finite, got nan")
+
     monkeypatch.setattr(view.model, "drift_trajectories", broken)
     view.model.log10_time += 0.5  # the drift plot's marker still moves
-    view.model.seed = 5           # the trajectories fail, the histogram updates
+    view.model.seed = 5  # the trajectories fail, the histogram updates
     titles = {h: plots[0].figure.title.text for h, plots in view._plots.items()}
     assert titles[DRIFT] == "Could not compute this plot: drift exponent must be finite, got nan"
     assert titles[HISTOGRAM].startswith("PCM: 8 levels")
@@ -180,6 +189,7 @@ def test_a_read_out_control_is_one_declaration(cls):
     view builds its widget from the model's parameter, the URL keeps it, and the plots that read
     the arrays recompute when it moves."""
     from explorer.models import CrossbarExplorer, EncodingExplorer
+
     base = {EncodingView: EncodingExplorer, CrossbarView: CrossbarExplorer}[cls]
     added = "input_slice_bits"
     assert added not in base.READ_CONTROLS
@@ -205,6 +215,7 @@ def test_with_a_pulse_level_method_a_read_out_change_redraws_every_crossbar_plot
     curve, which does not depend on the ADC bits for a statistically programmed array, is redrawn
     from the new array (and is what a fresh view at those settings shows)."""
     from explorer.models import CrossbarExplorer
+
     view = rendered(CrossbarView, model=CrossbarExplorer(size=32, batch=8, programming_method="gdp"))
     view.computed.clear()
     view.model.xb.adc_bits = 5
@@ -212,5 +223,6 @@ def test_with_a_pulse_level_method_a_read_out_change_redraws_every_crossbar_plot
     assert curve_parts <= set(view.computed)
     fresh = rendered(CrossbarView, model=CrossbarExplorer(**view.model.settings()))
     heading = "MVM error versus ADC bits"
-    np.testing.assert_array_equal(view._plots[heading][0].sources["curve"].data["y"],
-                                  fresh._plots[heading][0].sources["curve"].data["y"])
+    np.testing.assert_array_equal(
+        view._plots[heading][0].sources["curve"].data["y"], fresh._plots[heading][0].sources["curve"].data["y"]
+    )

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from explorer.models import TECHNOLOGIES, DeviceModel, DevicesExplorer
-from argnames import naming
 
 
 @pytest.mark.parametrize("technology", sorted(TECHNOLOGIES))
@@ -53,21 +53,24 @@ def test_flash_temperature_changes_levels_unequally():
     assert abs(ratio[0] - ratio[1]) > 0.1
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: DeviceModel("SRAM"), "technology"),
-    (lambda: DeviceModel("PCM", colour=1), "unknown parameter"),
-    (lambda: DeviceModel("PCM").program([np.nan], seed=0), "targets_uS"),
-    (lambda: DeviceModel("PCM").program([np.inf], seed=0), "targets_uS"),
-    (lambda: DeviceModel("PCM").program([30.0], seed=0), "targets_uS"),
-    (lambda: DeviceModel("RRAM").program([1.0], seed=0), "targets_uS"),
-    (lambda: DeviceModel("RRAM", g_min=50.0, g_max=40.0).program([45.0], seed=0), "g_max"),
-    (lambda: DeviceModel("PCM", t_read=float("inf")).program([10.0], seed=0).read(t=1.0, seed=0), "t_read"),
-    (lambda: DeviceModel("PCM").program([10.0], seed=1.0), "seed"),
-    (lambda: DeviceModel("PCM").program([10.0], seed="a"), "seed"),
-    (lambda: DeviceModel("PCM").program([10.0], seed=0).read(t=-1.0, seed=0), "t"),
-    (lambda: DeviceModel("PCM").program([10.0], seed=0).read(t=1.0, seed=None), "seed"),
-    (lambda: DeviceModel("PCM").level_targets(1), "n_levels"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: DeviceModel("SRAM"), "technology"),
+        (lambda: DeviceModel("PCM", colour=1), "unknown parameter"),
+        (lambda: DeviceModel("PCM").program([np.nan], seed=0), "targets_uS"),
+        (lambda: DeviceModel("PCM").program([np.inf], seed=0), "targets_uS"),
+        (lambda: DeviceModel("PCM").program([30.0], seed=0), "targets_uS"),
+        (lambda: DeviceModel("RRAM").program([1.0], seed=0), "targets_uS"),
+        (lambda: DeviceModel("RRAM", g_min=50.0, g_max=40.0).program([45.0], seed=0), "g_max"),
+        (lambda: DeviceModel("PCM", t_read=float("inf")).program([10.0], seed=0).read(t=1.0, seed=0), "t_read"),
+        (lambda: DeviceModel("PCM").program([10.0], seed=1.0), "seed"),
+        (lambda: DeviceModel("PCM").program([10.0], seed="a"), "seed"),
+        (lambda: DeviceModel("PCM").program([10.0], seed=0).read(t=-1.0, seed=0), "t"),
+        (lambda: DeviceModel("PCM").program([10.0], seed=0).read(t=1.0, seed=None), "seed"),
+        (lambda: DeviceModel("PCM").level_targets(1), "n_levels"),
+    ],
+)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=naming(match)):
         call()
@@ -79,8 +82,16 @@ def test_parameters_carry_bounds():
     with pytest.raises(ValueError):
         DevicesExplorer(n_levels=1000)
     ex = DevicesExplorer()
-    for name in ("drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K", "n_levels",
-                 "log10_time", "n_devices", "seed"):
+    for name in (
+        "drift_scale",
+        "prog_noise_scale",
+        "read_noise_scale",
+        "temperature_K",
+        "n_levels",
+        "log10_time",
+        "n_devices",
+        "seed",
+    ):
         lo, hi = ex.param[name].bounds
         assert lo is not None and hi is not None, name
 
@@ -89,8 +100,7 @@ def test_parameters_carry_bounds():
 def test_every_slider_extreme_gives_finite_plot_data(technology):
     """No slider position can raise: every bound of every slider, on every technology."""
     ex = DevicesExplorer(technology=technology, n_devices=512)
-    for name in ("drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K", "n_levels",
-                 "log10_time"):
+    for name in ("drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K", "n_levels", "log10_time"):
         for value in ex.param[name].bounds:
             ex.param.update(**{name: value})
             h = ex.histogram()

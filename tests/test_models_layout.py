@@ -26,9 +26,23 @@ LAYERS = ("_internal", "devices", "programming", "crossbar", "digits", "training
 # What `explorer.models` exported before the models were grouped by concern: scripts and notebooks
 # import these names, so each must stay.
 EXPORTED_BEFORE = (
-    "TECHNOLOGIES", "CrossbarExplorer", "CrossbarModel", "Device", "DeviceArray", "DeviceModel",
-    "DevicesExplorer", "ECRAMDevice", "EncodingExplorer", "FlashDevice", "HermesPCMDevice", "PCMDevice",
-    "ProgrammedCrossbar", "RRAMDevice", "SoftBoundsDevice", "protocol_inputs", "protocol_weights",
+    "TECHNOLOGIES",
+    "CrossbarExplorer",
+    "CrossbarModel",
+    "Device",
+    "DeviceArray",
+    "DeviceModel",
+    "DevicesExplorer",
+    "ECRAMDevice",
+    "EncodingExplorer",
+    "FlashDevice",
+    "HermesPCMDevice",
+    "PCMDevice",
+    "ProgrammedCrossbar",
+    "RRAMDevice",
+    "SoftBoundsDevice",
+    "protocol_inputs",
+    "protocol_weights",
 )
 
 
@@ -77,7 +91,7 @@ def _cycle(graph):
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -96,7 +110,7 @@ def _cycle(graph):
 
 def _concern(module):
     """The concern a module belongs to: its first name under the package (None for the package)."""
-    rest = module[len(PACKAGE) + 1:]
+    rest = module[len(PACKAGE) + 1 :]
     return rest.split(".")[0] if rest else None
 
 
@@ -128,8 +142,7 @@ def test_concerns_import_each_other_one_way():
         source = _concern(module)
         if source is None:
             continue  # the package's own __init__ imports every concern to export it
-        graph.setdefault(source, set()).update(
-            t for t in map(_concern, targets) if t is not None and t != source)
+        graph.setdefault(source, set()).update(t for t in map(_concern, targets) if t is not None and t != source)
     assert len(graph) >= 2
     cycle = _cycle(graph)
     assert cycle is None, "concerns importing each other: " + " -> ".join(cycle)
@@ -142,7 +155,7 @@ def test_each_concern_imports_only_the_concerns_before_it():
         source = _concern(module)
         if source is None:
             continue
-        allowed = set(LAYERS[:LAYERS.index(source) + 1])
+        allowed = set(LAYERS[: LAYERS.index(source) + 1])
         above = {t for t in targets if _concern(t) not in allowed}
         assert not above, f"{module} imports {sorted(above)}, not before {source!r} in LAYERS"
 
@@ -153,8 +166,12 @@ def _dashboard_models():
     for info in pkgutil.walk_packages(explorer.models.__path__, PACKAGE + "."):
         module = importlib.import_module(info.name)
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if (cls.__module__ == module.__name__ and name.endswith("Explorer") and name != "Explorer"
-                    and issubclass(cls, param.Parameterized)):
+            if (
+                cls.__module__ == module.__name__
+                and name.endswith("Explorer")
+                and name != "Explorer"
+                and issubclass(cls, param.Parameterized)
+            ):
                 found[name] = cls
     return found
 

@@ -5,13 +5,20 @@ time of writing (stated at each test)."""
 
 import numpy as np
 import pytest
-
-from explorer.models.digits import load_digits
-from explorer.models.training.on_chip import (CORRELATION_EPOCH, DEVICE_PRESETS, TASK_PRESETS, OnChipTraining,
-                                    device_bounds, device_steps, device_symmetry_points)
-from explorer.models import TrainingExplorer
-from kernels import tile_training as tk
 from argnames import naming
+
+from explorer.models import TrainingExplorer
+from explorer.models.digits import load_digits
+from explorer.models.training.on_chip import (
+    CORRELATION_EPOCH,
+    DEVICE_PRESETS,
+    TASK_PRESETS,
+    OnChipTraining,
+    device_bounds,
+    device_steps,
+    device_symmetry_points,
+)
+from kernels import tile_training as tk
 
 
 @pytest.fixture(scope="module")
@@ -26,19 +33,31 @@ def _small_state(rng, n_in, nh, n_out, sp, offset):
         return [f(sh) for sh in shapes]
 
     return tk.TileState(
-        C=arrays(lambda sh: rng.uniform(-0.5, 0.5, sh)), Cn=arrays(np.zeros),
+        C=arrays(lambda sh: rng.uniform(-0.5, 0.5, sh)),
+        Cn=arrays(np.zeros),
         D=arrays(lambda sh: _steps(rng, sh)),
-        A=arrays(lambda sh: np.full(sh, sp)), An=arrays(np.zeros),
-        E=arrays(lambda sh: _steps(rng, sh)), H=arrays(np.zeros),
-        R=arrays(lambda sh: sp + offset * rng.standard_normal(sh)), P=arrays(lambda sh: np.full(sh, sp)),
-        S=[np.zeros((sh[0], sh[1] + 1)) for sh in shapes], chop=[np.ones(sh[0]) for sh in shapes])
+        A=arrays(lambda sh: np.full(sh, sp)),
+        An=arrays(np.zeros),
+        E=arrays(lambda sh: _steps(rng, sh)),
+        H=arrays(np.zeros),
+        R=arrays(lambda sh: sp + offset * rng.standard_normal(sh)),
+        P=arrays(lambda sh: np.full(sh, sp)),
+        S=[np.zeros((sh[0], sh[1] + 1)) for sh in shapes],
+        chop=[np.ones(sh[0]) for sh in shapes],
+    )
 
 
 def _steps(rng, sh, a=0.2):
     """Up and down steps and bounds (4, rows, cols) of devices with bias a, each spread independently
     (bounds 0.7 to 1.3, outside the initial weights)."""
-    return np.stack([0.01 * (1 + a) * rng.uniform(0.7, 1.3, sh), 0.01 * (1 - a) * rng.uniform(0.7, 1.3, sh),
-                     rng.uniform(0.7, 1.3, sh), rng.uniform(0.7, 1.3, sh)])
+    return np.stack(
+        [
+            0.01 * (1 + a) * rng.uniform(0.7, 1.3, sh),
+            0.01 * (1 - a) * rng.uniform(0.7, 1.3, sh),
+            rng.uniform(0.7, 1.3, sh),
+            rng.uniform(0.7, 1.3, sh),
+        ]
+    )
 
 
 def _constant(step, sh):
@@ -58,13 +77,16 @@ def test_kernel_equals_its_numpy_twin(algorithm, rule):
     samples with read noise, DAC/ADC, write noise, c2c spread, frequent chopper flips, and both
     buffer rules."""
     rng = np.random.default_rng(3)
-    X, labels = rng.integers(0, 17, (30, 7)) / 16.0, rng.integers(0, 4, 30)   # pixels as digits: exact halves for the DAC
+    X, labels = (
+        rng.integers(0, 17, (30, 7)) / 16.0,
+        rng.integers(0, 4, 30),
+    )  # pixels as digits: exact halves for the DAC
     order = rng.integers(0, 30, 40)
     state = _small_state(rng, 7, 5, 4, sp=0.2, offset=0.05)
     twin = state.copy()
     dev = np.array([0.01, 1.0, 0.3, 2.0])
     io = np.array([0.02, 127.0, 255.0, 12.0])
-    alg = np.array([0.1, 0.2, 2.0, 0.5, 31.0, *rule])    # chopper_p 0.5: AGAD's period 2, C written from pass 3
+    alg = np.array([0.1, 0.2, 2.0, 0.5, 31.0, *rule])  # chopper_p 0.5: AGAD's period 2, C written from pass 3
     scales = np.array([1.2, 1.5])
     keys = tk.make_keys(11)
     out = tk.train_samples(state, X, labels, order, 5, algorithm, scales, dev, io, alg, keys)
@@ -75,13 +97,12 @@ def test_kernel_equals_its_numpy_twin(algorithm, rule):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=name)
     np.testing.assert_array_equal(state.counters, twin.counters)
     if algorithm != "float SGD":
-        assert out[2] > 0                           # pulses were applied
+        assert out[2] > 0  # pulses were applied
     if algorithm in ("TTv2", "c-TTv2", "AGAD"):
-        assert out[3] == 20 and np.any(np.abs(state.H[0]) > 0)   # transfers every 2 samples filled H
-        assert out[4] > 0                                       # the cap held pulses back (counted)
+        assert out[3] == 20 and np.any(np.abs(state.H[0]) > 0)  # transfers every 2 samples filled H
+        assert out[4] > 0  # the cap held pulses back (counted)
     if algorithm in ("c-TTv2", "AGAD"):
-        assert np.any(state.chop[0] < 0)                        # some choppers flipped
-
+        assert np.any(state.chop[0] < 0)  # some choppers flipped
 
 
 @pytest.mark.parametrize("rule", BUFFER_RULES)
@@ -90,14 +111,23 @@ def test_linear_kernel_equals_its_numpy_twin(algorithm, rule):
     """The one-tile linear task (5 x 5 correlation) the same way: every array and tally agree after
     60 samples with read noise, DAC/ADC, write noise, c2c spread and chopper flips."""
     rng = np.random.default_rng(4)
-    X = rng.integers(-16, 17, (40, 5)) / 16.0                  # exact halves for the DAC
+    X = rng.integers(-16, 17, (40, 5)) / 16.0  # exact halves for the DAC
     Y = X @ rng.uniform(-0.5, 0.5, (5, 5)) + 0.1 * rng.standard_normal((40, 5))
     order = rng.integers(0, 40, 60)
     sh = (5, 5)
-    state = tk.TileState(C=[rng.uniform(-0.3, 0.3, sh)], Cn=[np.zeros(sh)], D=[_steps(rng, sh)],
-                         A=[np.full(sh, 0.2)], An=[np.zeros(sh)], E=[_steps(rng, sh)],
-                         H=[np.zeros(sh)], R=[0.2 + 0.05 * rng.standard_normal(sh)], P=[np.full(sh, 0.2)],
-                         S=[np.zeros((5, 6))], chop=[np.ones(5)])
+    state = tk.TileState(
+        C=[rng.uniform(-0.3, 0.3, sh)],
+        Cn=[np.zeros(sh)],
+        D=[_steps(rng, sh)],
+        A=[np.full(sh, 0.2)],
+        An=[np.zeros(sh)],
+        E=[_steps(rng, sh)],
+        H=[np.zeros(sh)],
+        R=[0.2 + 0.05 * rng.standard_normal(sh)],
+        P=[np.full(sh, 0.2)],
+        S=[np.zeros((5, 6))],
+        chop=[np.ones(5)],
+    )
     twin = state.copy()
     dev = np.array([0.01, 1.0, 0.3, 2.0])
     io = np.array([0.02, 127.0, 255.0, 4.0])
@@ -110,8 +140,15 @@ def test_linear_kernel_equals_its_numpy_twin(algorithm, rule):
         np.testing.assert_allclose(getattr(state, name)[0], getattr(twin, name)[0], rtol=1e-9, atol=1e-12, err_msg=name)
     np.testing.assert_array_equal(state.counters, twin.counters)
     assert tk.evaluate_linear(state, X, Y, io, keys, 3) == pytest.approx(
-        0.5 * sum(np.sum((tk._np_read(state.C[0], state.Cn[0], x, False, tk.ReadOut(*io), keys[tk.K_EVAL], 3 + s, 0, 0) - y) ** 2)
-                  for s, (x, y) in enumerate(zip(X, Y))), rel=1e-9)
+        0.5
+        * sum(
+            np.sum(
+                (tk._np_read(state.C[0], state.Cn[0], x, False, tk.ReadOut(*io), keys[tk.K_EVAL], 3 + s, 0, 0) - y) ** 2
+            )
+            for s, (x, y) in enumerate(zip(X, Y))
+        ),
+        rel=1e-9,
+    )
     if algorithm != "float SGD":
         assert out[2] > 0
     if algorithm in ("TTv2", "c-TTv2", "AGAD"):
@@ -122,13 +159,17 @@ def test_linear_kernel_equals_its_numpy_twin(algorithm, rule):
 
 def test_linear_kernel_names_bad_shapes():
     sh = (5, 5)
-    state = tk.TileState(**{n: [np.zeros(sh)] for n in tk.TileState.NAMES if n not in ("S", "chop")},
-                         S=[np.zeros((5, 6))], chop=[np.ones(5)])
+    state = tk.TileState(
+        **{n: [np.zeros(sh)] for n in tk.TileState.NAMES if n not in ("S", "chop")},
+        S=[np.zeros((5, 6))],
+        chop=[np.ones(5)],
+    )
     args = (np.zeros(0, dtype=np.int64), 0, "TTv2", np.ones(4), np.zeros(4), np.ones(9), tk.make_keys(0))
     with pytest.raises(ValueError, match="X must be"):
         tk.train_linear(state, np.zeros((3, 4)), np.zeros((3, 5)), *args)
     with pytest.raises(ValueError, match=naming("algorithm")):
         tk.train_linear(state, np.zeros((3, 5)), np.zeros((3, 5)), args[0], 0, "SGD", *args[3:])
+
 
 def test_pulse_update_is_minus_lr_x_d_on_average():
     """Far from the bounds (slope 0, no spread) a device's expected change is -lr x_i d_j; the pulse
@@ -138,7 +179,9 @@ def test_pulse_update_is_minus_lr_x_d_on_average():
     total = np.zeros((3, 2))
     for t in range(n):
         W = np.zeros((3, 2))
-        tk._np_pulse_update(W, np.zeros((3, 2)), _constant(dw, (3, 2)), x, d, lr, tk.Device(*dev), bl, tk.make_keys(1), t, 0, 0)
+        tk._np_pulse_update(
+            W, np.zeros((3, 2)), _constant(dw, (3, 2)), x, d, lr, tk.Device(*dev), bl, tk.make_keys(1), t, 0, 0
+        )
         total += W
     scale = lr / (bl * dw)
     cx, cd = np.sqrt(scale * 0.4 / 0.9), np.sqrt(scale * 0.9 / 0.4)
@@ -169,9 +212,17 @@ def test_random_pulses_drive_each_device_to_its_own_symmetry_point(a, s):
     mean = np.zeros(n_dev)
     for k in range(burn + T):
         up = r.random(n_dev) < 0.5
-        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.where(up, steps[0], steps[1]), np.ones(n_dev),
-                          np.ones(n_dev), dev, key,
-                          np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k))
+        w = tk._np_pulses(
+            w,
+            np.ones(n_dev, dtype=np.int64),
+            up,
+            np.where(up, steps[0], steps[1]),
+            np.ones(n_dev),
+            np.ones(n_dev),
+            dev,
+            key,
+            np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k),
+        )
         if k >= burn:
             mean += w / T
     inside = np.abs(sp) < 0.8
@@ -201,7 +252,7 @@ def test_each_device_gets_its_own_symmetry_point_and_r_follows_it_with_the_offse
     assert err.mean() == pytest.approx(0.0, abs=0.015) and err.std() == pytest.approx(0.2, abs=0.01)
     assert abs(np.corrcoef(err, sp)[0, 1]) < 0.1
     same = OnChipTraining(**kw, up_down_d2d=0.0).run()
-    assert np.ptp(np.concatenate([r.ravel() for r in same.state.R])) < 1e-12   # no spread: one point
+    assert np.ptp(np.concatenate([r.ravel() for r in same.state.R])) < 1e-12  # no spread: one point
 
 
 def test_device_bounds_are_drawn_as_aihwkits_and_leave_the_steps_alone():
@@ -246,8 +297,9 @@ def test_symmetry_points_follow_the_bound_spreads_and_r_follows_them():
     standard error of that spread is 0.0013; the first-order figure is good to a few percent at
     this spread). R (without offset error) and A's rest sit at each device's own point; the
     device's step factor (d2d) cancels out of w*. Without bound spreads every point is a = 0.4."""
-    kw = dict(algorithm="TTv2", device="asymmetric soft bounds, 300 states", up_down_d2d=0.0, seed=1,
-              reference_offset=0.0)
+    kw = dict(
+        algorithm="TTv2", device="asymmetric soft bounds, 300 states", up_down_d2d=0.0, seed=1, reference_offset=0.0
+    )
     run = OnChipTraining(**kw, w_max_d2d=0.3, w_min_d2d=0.3).run()
     pts = []
     for layer in range(2):
@@ -256,7 +308,7 @@ def test_symmetry_points_follow_the_bound_spreads_and_r_follows_them():
         np.testing.assert_allclose(device_symmetry_points(run.state.E[layer], 1.0), formula, rtol=1e-12)
         np.testing.assert_allclose(run.state.R[layer], formula, rtol=1e-12)
         np.testing.assert_allclose(run.state.A[layer], formula, rtol=1e-12)
-        np.testing.assert_allclose(up / down, 1.4 / 0.6, rtol=1e-12)      # no up/down spread
+        np.testing.assert_allclose(up / down, 1.4 / 0.6, rtol=1e-12)  # no up/down spread
         pts.append(formula.ravel())
     pts = np.concatenate(pts)
     assert pts.std() == pytest.approx(0.8 * 0.3 * np.hypot(1.4, 0.6) / 4, rel=0.1)
@@ -272,8 +324,12 @@ def test_random_pulses_drive_each_device_to_the_symmetry_point_its_bounds_set():
     T = 8000 pulses, standard error 1 / sqrt(T) = 0.011; RMS distance below twice that, distance
     to the common a = 0.4 above four times that)."""
     n_dev, n_states, T, a = 200, 500, 8000, 0.4
-    steps = np.vstack([device_steps(5, n_states, 0.3, 0, n_dev, asymmetry=a),
-                       device_bounds(5, 0, n_dev, w_max_d2d=0.3, w_min_d2d=0.3)])
+    steps = np.vstack(
+        [
+            device_steps(5, n_states, 0.3, 0, n_dev, asymmetry=a),
+            device_bounds(5, 0, n_dev, w_max_d2d=0.3, w_min_d2d=0.3),
+        ]
+    )
     sp = device_symmetry_points(steps, 1.0)
     r = np.random.default_rng(0)
     w = np.clip(a + r.uniform(-0.3, 0.3, n_dev), -0.95, 0.95)
@@ -283,8 +339,17 @@ def test_random_pulses_drive_each_device_to_the_symmetry_point_its_bounds_set():
     mean = np.zeros(n_dev)
     for k in range(burn + T):
         up = r.random(n_dev) < 0.5
-        w = tk._np_pulses(w, np.ones(n_dev, dtype=np.int64), up, np.where(up, steps[0], steps[1]), steps[2],
-                          steps[3], dev, key, np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k))
+        w = tk._np_pulses(
+            w,
+            np.ones(n_dev, dtype=np.int64),
+            up,
+            np.where(up, steps[0], steps[1]),
+            steps[2],
+            steps[3],
+            dev,
+            key,
+            np.arange(n_dev, dtype=np.uint64) * np.uint64(1 << 20) + np.uint64(k),
+        )
         if k >= burn:
             mean += w / T
     se = 1.0 / np.sqrt(T)
@@ -298,11 +363,19 @@ def _transfers_only(algorithm, A, R, H, alg, n, P=None, S=None):
     spread, no noise). Returns the state and the tallies."""
     m = A.size
     sh = (1, m)
-    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[_constant(0.1, sh)], A=[A.reshape(sh)],
-                         An=[np.zeros(sh)], E=[_constant(0.1, sh)], H=[H.reshape(sh)], R=[R.reshape(sh)],
-                         P=[np.zeros(sh) if P is None else P.reshape(sh)],
-                         S=[np.zeros((1, m + 1)) if S is None else np.append(S, 0.0).reshape(1, m + 1)],
-                         chop=[np.ones(1)])
+    state = tk.TileState(
+        C=[np.zeros(sh)],
+        Cn=[np.zeros(sh)],
+        D=[_constant(0.1, sh)],
+        A=[A.reshape(sh)],
+        An=[np.zeros(sh)],
+        E=[_constant(0.1, sh)],
+        H=[H.reshape(sh)],
+        R=[R.reshape(sh)],
+        P=[np.zeros(sh) if P is None else P.reshape(sh)],
+        S=[np.zeros((1, m + 1)) if S is None else np.append(S, 0.0).reshape(1, m + 1)],
+        chop=[np.ones(1)],
+    )
     twin = state.copy()
     X, Y = np.zeros((n, 1)), np.zeros((n, m))
     dev, io = np.array([0.1, 0.0, 0.0, 0.0]), np.zeros(4)
@@ -322,8 +395,9 @@ def _aihwkit_buffer(h, inc, momentum, forget, max_steps):
     return omega, n, abs(np.trunc(h + inc)) - abs(n)
 
 
-@pytest.mark.parametrize("momentum, forget, max_steps", [(0.0, True, 1), (0.1, True, 1), (0.0, False, 1),
-                                                          (0.3, False, 2), (0.0, True, 1024)])
+@pytest.mark.parametrize(
+    "momentum, forget, max_steps", [(0.0, True, 1), (0.1, True, 1), (0.0, False, 1), (0.3, False, 2), (0.0, True, 1024)]
+)
 def test_ttv2_buffer_follows_aihwkit_and_counts_the_pulses_the_cap_holds_back(momentum, forget, max_steps):
     """Three TTv2 transfers of a row whose reads minus R give buffer increments 2.7, -0.4, 0.6 and
     1.3 (lr_h 1, dw_min 0.1): H, the pulses sent to C (C moves 0.1 per pulse) and the pulses held
@@ -347,8 +421,7 @@ def test_ttv2_buffer_follows_aihwkit_and_counts_the_pulses_the_cap_holds_back(mo
         assert held > 0
 
 
-@pytest.mark.parametrize("tail, forget, momentum, h0", [(5.0, True, 0.0, (0.0, 0.0)),
-                                                      (2.0, False, 0.2, (5.5, -4.5))])
+@pytest.mark.parametrize("tail, forget, momentum, h0", [(5.0, True, 0.0, (0.0, 0.0)), (2.0, False, 0.2, (5.5, -4.5))])
 def test_agad_is_aihwkits_dynamic_transfer_rule(tail, forget, momentum, h0):
     """AGAD on a one-row tile whose reads stay at 0.3 and -0.2 while its running mean M and reference
     P start at 0 (aihwkit's DynamicTransferCompound, rpu_dynamic_transfer_device.cpp, transcribed
@@ -358,7 +431,7 @@ def test_agad_is_aihwkits_dynamic_transfer_rule(tail, forget, momentum, h0):
     (both kinds), and no pulses to C during the first period (aihwkit writes once its pass counter
     exceeds the period): a buffer that starts full (second case) is written only from the fifth
     read on. The old rule flips at random and uses the plain mean of the last period."""
-    alg = np.array([0.1, 0.5, 1.0, 0.34, 31.0, momentum, float(forget), 1.0, tail])   # period ceil(1 / 0.34) = 3
+    alg = np.array([0.1, 0.5, 1.0, 0.34, 31.0, momentum, float(forget), 1.0, tail])  # period ceil(1 / 0.34) = 3
     n = 12
     state, out = _transfers_only("AGAD", np.array([0.3, -0.2]), np.zeros(2), np.array(h0), alg, n)
     period, m = 3, min(tail / 3, 1.0)
@@ -395,7 +468,8 @@ def test_capped_pulses_reach_the_points_and_the_view():
     """The pulses the cap holds back are counted in the run's Points (none for algorithms without a
     buffer, none when the cap is never reached) and shown under the learning curves."""
     from explorer.views.training import TrainingView
-    kw = dict(task=FIVE, seed=0, lr_h=0.05, transfer_every=5)     # H steps of several pulses a read
+
+    kw = dict(task=FIVE, seed=0, lr_h=0.05, transfer_every=5)  # H steps of several pulses a read
     capped = OnChipTraining(algorithm="TTv2", **kw).run()
     capped.step(500)
     assert capped.points[-1].capped_pulses > 0 and capped.points[-1].capped_pulses == capped.capped_pulses
@@ -421,34 +495,76 @@ def test_constant_step_presets_have_slope_zero_and_the_read_noise_is_aihwkits():
     assert (gv["slope"], gv["n_states"], gv["up_down_d2d"]) == (0.0, 1200, 0.01)
     assert (ideal["slope"], ideal["n_states"], ideal["up_down_d2d"]) == (0.0, 10000, 0.0)
     bounds = {name: (p["w_max_d2d"], p["w_min_d2d"]) for name, p in DEVICE_PRESETS.items()}
-    assert bounds == {"constant step, 1200 states": (0.3, 0.3), "idealized, 10000 states": (0.3, 0.3),
-                      "ReRAM-like, 1000 states": (0.3, 0.3), "ECRAM-like, near linear": (0.05, 0.05),
-                      "asymmetric soft bounds, 300 states": (0.0, 0.0)}   # aihwkit's; the last is ours
+    assert bounds == {
+        "constant step, 1200 states": (0.3, 0.3),
+        "idealized, 10000 states": (0.3, 0.3),
+        "ReRAM-like, 1000 states": (0.3, 0.3),
+        "ECRAM-like, near linear": (0.05, 0.05),
+        "asymmetric soft bounds, 300 states": (0.0, 0.0),
+    }  # aihwkit's; the last is ours
     assert OnChipTraining().read_noise == 0.06
     m = OnChipTraining(device="constant step, 1200 states")
     assert (m.slope, m.symmetry_point()) == (0.0, 0.0)
     u = TrainingExplorer(device="idealized, 10000 states", c2c=0.0, d2d=0.0).update_curve(pulses=100)
-    np.testing.assert_allclose(np.diff(u["w"][:101]), 2.0 / 10000, rtol=1e-9)   # constant steps
+    np.testing.assert_allclose(np.diff(u["w"][:101]), 2.0 / 10000, rtol=1e-9)  # constant steps
 
 
-@pytest.mark.parametrize("field, value", [("momentum", 1.5), ("forget_buffer", 0.5), ("max_steps", 0),
-                                          ("max_steps", 2.5), ("tail_weightening", 0.0), ("bl", 65)])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("momentum", 1.5),
+        ("forget_buffer", 0.5),
+        ("max_steps", 0),
+        ("max_steps", 2.5),
+        ("tail_weightening", 0.0),
+        ("bl", 65),
+    ],
+)
 def test_bad_transfer_settings_raise_naming_the_field(field, value):
     sh = (1, 2)
-    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[_constant(0.1, sh)], A=[np.zeros(sh)],
-                         An=[np.zeros(sh)], E=[_constant(0.1, sh)], H=[np.zeros(sh)], R=[np.zeros(sh)],
-                         P=[np.zeros(sh)], S=[np.zeros((1, 3))], chop=[np.ones(1)])
+    state = tk.TileState(
+        C=[np.zeros(sh)],
+        Cn=[np.zeros(sh)],
+        D=[_constant(0.1, sh)],
+        A=[np.zeros(sh)],
+        An=[np.zeros(sh)],
+        E=[_constant(0.1, sh)],
+        H=[np.zeros(sh)],
+        R=[np.zeros(sh)],
+        P=[np.zeros(sh)],
+        S=[np.zeros((1, 3))],
+        chop=[np.ones(1)],
+    )
     alg = dict(zip(tk.ALGO_FIELDS, [0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]))
     alg[field] = value
     with pytest.raises(ValueError, match=naming(field)):
-        tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2", np.array([0.1, 0, 0, 0]),
-                        np.zeros(4), np.array(list(alg.values())), tk.make_keys(0))
-    for old in (np.full((1, 2), 0.1), np.full((2, 1, 2), 0.1)):   # one step per device; steps without bounds
+        tk.train_linear(
+            state,
+            np.zeros((1, 1)),
+            np.zeros((1, 2)),
+            np.arange(1),
+            0,
+            "TTv2",
+            np.array([0.1, 0, 0, 0]),
+            np.zeros(4),
+            np.array(list(alg.values())),
+            tk.make_keys(0),
+        )
+    for old in (np.full((1, 2), 0.1), np.full((2, 1, 2), 0.1)):  # one step per device; steps without bounds
         state.D[0] = old
         with pytest.raises(ValueError, match="state.D"):
-            tk.train_linear(state, np.zeros((1, 1)), np.zeros((1, 2)), np.arange(1), 0, "TTv2",
-                            np.array([0.1, 0, 0, 0]), np.zeros(4),
-                            np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]), tk.make_keys(0))
+            tk.train_linear(
+                state,
+                np.zeros((1, 1)),
+                np.zeros((1, 2)),
+                np.arange(1),
+                0,
+                "TTv2",
+                np.array([0.1, 0, 0, 0]),
+                np.zeros(4),
+                np.array([0.1, 1.0, 1.0, 0.0, 31.0, 0.0, 1.0, 1.0, 5.0]),
+                tk.make_keys(0),
+            )
 
 
 def _final_accuracy(digits, epochs, seed, **settings):
@@ -497,7 +613,7 @@ def test_same_seed_same_history_and_steps_compose(digits):
         b.step(n)
     pa, pb = a.history[-1], b.history[-1]
     assert (pa.test_accuracy, pa.test_loss, pa.pulses) == (pb.test_accuracy, pb.test_loss, pb.pulses)
-    assert pa.train_loss == pytest.approx(pb.train_loss, rel=1e-12)   # summed in another order
+    assert pa.train_loss == pytest.approx(pb.train_loss, rel=1e-12)  # summed in another order
     for name in tk.TileState.NAMES:
         for x, y in zip(getattr(a.state, name), getattr(b.state, name)):
             np.testing.assert_array_equal(x, y)
@@ -520,20 +636,30 @@ def test_presets_set_the_device_and_given_values_win():
     m.device = "ECRAM-like, near linear"
     assert m.slope == DEVICE_PRESETS["ECRAM-like, near linear"]["slope"]
     assert OnChipTraining(device="ReRAM-like, 1000 states", n_states=77).n_states == 77
-    m.param.update(device="ReRAM-like, 1000 states", n_states=500)   # as a shared link's query sets them
+    m.param.update(device="ReRAM-like, 1000 states", n_states=500)  # as a shared link's query sets them
     assert (m.n_states, m.write_noise) == (500, 56.0)
     m.param.update(task="5 x 5 correlation", epochs=2)
     assert (m.epochs, m.lr) == (2, TASK_PRESETS["5 x 5 correlation"]["lr"])
     assert all(p["source"] for p in DEVICE_PRESETS.values())
 
 
-@pytest.mark.parametrize("field, value", [("lr", 0.0), ("lr", -0.1), ("lr_h", 0.0), ("n_states", 1),
-                                          ("n_states", 0), ("transfer_every", 0), ("algorithm", "Adam"),
-                                          ("task", "MNIST"), ("label_noise", -0.1)])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("lr", 0.0),
+        ("lr", -0.1),
+        ("lr_h", 0.0),
+        ("n_states", 1),
+        ("n_states", 0),
+        ("transfer_every", 0),
+        ("algorithm", "Adam"),
+        ("task", "MNIST"),
+        ("label_noise", -0.1),
+    ],
+)
 def test_bad_settings_raise_naming_the_argument(field, value):
     with pytest.raises(ValueError, match=naming(field)):
         OnChipTraining(**{field: value})
-
 
 
 FIVE = "5 x 5 correlation"
@@ -549,8 +675,15 @@ def settled_5x5():
         for algorithm, rates in (("analog SGD", dict(lr=0.1)), ("TTv2", dict(lr=0.2, lr_h=0.02))):
             runs = []
             for seed in range(4):
-                run = OnChipTraining(algorithm=algorithm, task=FIVE, n_states=200, asymmetry=asymmetry,
-                                     label_noise=0.0, seed=seed, **rates).run()
+                run = OnChipTraining(
+                    algorithm=algorithm,
+                    task=FIVE,
+                    n_states=200,
+                    asymmetry=asymmetry,
+                    label_noise=0.0,
+                    seed=seed,
+                    **rates,
+                ).run()
                 run.run_epochs(3)
                 runs.append(run)
             toward = np.concatenate([((r.weights - r.target) * np.sign(asymmetry - r.target)).ravel() for r in runs])
@@ -591,8 +724,8 @@ def test_5x5_task_preset_history_and_steps_compose():
     assert [p.weight_error for p in a.points] == [p.weight_error for p in b.points]
     np.testing.assert_array_equal(a.weights, b.weights)
     assert a.history[0].epoch == 1.0 and np.isnan(a.history[0].test_accuracy)
-    assert a.points[0].weight_error == pytest.approx(1.0)           # W starts at 0
-    assert a.points[-1].weight_error < 0.5 and a.points[-1].test_loss < a.points[0].test_loss   # 1.0 at W = 0
+    assert a.points[0].weight_error == pytest.approx(1.0)  # W starts at 0
+    assert a.points[-1].weight_error < 0.5 and a.points[-1].test_loss < a.points[0].test_loss  # 1.0 at W = 0
     bl = m.bl
     per_sample = 80e-9 + bl * 1e-9
     per_transfer = 80e-9 + bl * 1e-9
@@ -613,8 +746,9 @@ def test_explorer_on_the_5x5_task_shows_weight_error_and_weights_against_the_tar
     toward = (w["weights"] - w["target"]) * np.sign(w["symmetry_point"] - w["target"])
     assert w["algorithm"] == "analog SGD" and w["shift"] == pytest.approx(toward.mean())
     assert set(ex.weight_histograms()) >= {"C"}
-    ex.task = "digits MLP"                                  # a setting: the runs start again
+    ex.task = "digits MLP"  # a setting: the runs start again
     assert ex.progress == 0 and ex.weights_against_target() is None
+
 
 def test_symmetry_point_outside_the_weight_range_raises_naming_asymmetry(digits):
     m = OnChipTraining(slope=0.3, asymmetry=0.5)
@@ -627,17 +761,17 @@ def test_symmetry_point_outside_the_weight_range_raises_naming_asymmetry(digits)
 def test_explorer_trains_the_compared_algorithms_side_by_side_and_a_setting_ends_the_runs():
     ex = TrainingExplorer(epochs=1, compared=["float SGD", "TTv2"], algorithm="AGAD")
     ex.step(300)
-    assert ex.progress == 300 and set(ex.curves()) == {"float SGD", "TTv2", "AGAD"}   # the focus trains too
+    assert ex.progress == 300 and set(ex.curves()) == {"float SGD", "TTv2", "AGAD"}  # the focus trains too
     c = ex.curves()["TTv2"]
     assert list(c["epoch"]) == [0.0, 300 / 1438] and np.isnan(c["train_loss"][0])
     h = ex.weight_histograms()
     n = sum(a.size for a in ex.runs()["AGAD"].state.C)
     assert h["C"]["counts"].sum() == h["A"]["counts"].sum() == h["H"]["counts"].sum() == n
-    ex.algorithm = "TTv2"                      # only the histograms' focus: the runs stay
+    ex.algorithm = "TTv2"  # only the histograms' focus: the runs stay
     assert ex.progress == 300
     ex.step(5000)
     assert ex.done and ex.progress == 1438
-    ex.asymmetry = 0.2                         # a setting: the runs end
+    ex.asymmetry = 0.2  # a setting: the runs end
     assert ex.progress == 0 and ex.curves()["TTv2"]["epoch"].tolist() == [0.0]
     u = ex.update_curve()
     assert u["symmetry_point"] == pytest.approx(0.2)
@@ -669,15 +803,21 @@ def test_update_curve_is_the_soft_bounds_formula_and_its_devices_show_spread_and
         before = ex.update_curve()["devices"]
         setattr(ex, name, value)
         assert not np.array_equal(ex.update_curve()["devices"], before), name
-    ex.n_states = 10000                       # 30,000 pulses each way: every k-th point is sent
+    ex.n_states = 10000  # 30,000 pulses each way: every k-th point is sent
     big = ex.update_curve()
     assert big["pulse"].size <= ex.CURVE_POINTS and big["stride"] > 1
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(steps=[[-0.1], [0.1]]), "steps"), (dict(steps=[[], []]), "steps"), (dict(steps=[0.1]), "steps"),
-    (dict(dev=[0.01, 1, 0]), "dev"), (dict(up_pulses=0), "up_pulses"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(steps=[[-0.1], [0.1]]), "steps"),
+        (dict(steps=[[], []]), "steps"),
+        (dict(steps=[0.1]), "steps"),
+        (dict(dev=[0.01, 1, 0]), "dev"),
+        (dict(up_pulses=0), "up_pulses"),
+    ],
+)
 def test_device_response_names_bad_arguments(kwargs, name):
     args = {"steps": [[0.01], [0.01]], "dev": [0.01, 1.0, 0.0, 0.0], "up_pulses": 10, **kwargs}
     with pytest.raises(ValueError, match=naming(name)):
@@ -686,6 +826,7 @@ def test_device_response_names_bad_arguments(kwargs, name):
 
 def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
     from explorer.views.training import TrainingView
+
     v = TrainingView()
     v.model.param.update(epochs=1, compared=["TTv2"])
     v.plots()
@@ -694,17 +835,17 @@ def test_view_runs_to_the_end_in_a_notebook_and_says_why_it_cannot_start():
     assert v.model.done and "finished" in v._status.object
     title = v._plots["Learning curves"][0].figure.title.text
     assert title.startswith("Epoch 1.00 of 1: TTv2 ")
-    v.model.param.update(slope=0.2, asymmetry=0.5)       # symmetry point 2.5: outside the range
+    v.model.param.update(slope=0.2, asymmetry=0.5)  # symmetry point 2.5: outside the range
     v.start()
     assert "Cannot start" in v._status.object and "asymmetry" in v._status.object
     assert not v._driver.running and not v._driver.is_alive() and v.model.progress == 0
-
 
 
 def test_view_switches_to_the_5x5_task_and_runs_it_to_the_end():
     """The task control swaps the learning curves for the weight-error curves, shows the weights
     against the target, greys out what the task does not use; a run streams to its end."""
     from explorer.views.training import TrainingView
+
     v = TrainingView()
     v.plots()
     assert v._widgets["label_noise"].disabled and "Learning curves" in v._showing
@@ -720,8 +861,10 @@ def test_view_switches_to_the_5x5_task_and_runs_it_to_the_end():
     assert curves.sources["acc TTv2"].data["y"][-1] < 0.5
     target = v._plots["Weights against the target"][0]
     assert target.figure.title.text.startswith("analog SGD at epoch 1.00: mean shift toward w* = 0.40 ")
-    np.testing.assert_allclose(target.sources["weights"].data["y"], v.model.runs()["analog SGD"].weights.ravel(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        target.sources["weights"].data["y"], v.model.runs()["analog SGD"].weights.ravel(), rtol=1e-6
+    )
+
 
 def test_the_reference_histogram_shows_the_offset_error_and_agad_has_none():
     """TTv2's R sits at its devices' symmetry points: one bin without offset error and without
@@ -730,9 +873,9 @@ def test_the_reference_histogram_shows_the_offset_error_and_agad_has_none():
     ex = TrainingExplorer(algorithm="TTv2", compared=["TTv2"], reference_offset=0.0, up_down_d2d=0.0)
     exact = ex.weight_histograms()["R"]["counts"]
     assert np.count_nonzero(exact) == 1
-    ex.up_down_d2d = 0.05                     # symmetry points 0.4 +- 0.05: bins of 1/30 wide
+    ex.up_down_d2d = 0.05  # symmetry points 0.4 +- 0.05: bins of 1/30 wide
     own = ex.weight_histograms()["R"]["counts"]
-    assert 3 <= np.count_nonzero(own) <= 16                # about +-4 standard deviations: 12 bins
+    assert 3 <= np.count_nonzero(own) <= 16  # about +-4 standard deviations: 12 bins
     ex.reference_offset = 0.2
     spread = ex.weight_histograms()["R"]["counts"]
     assert spread.sum() == exact.sum() == own.sum() and np.count_nonzero(spread) > 25

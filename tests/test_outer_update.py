@@ -4,10 +4,10 @@ sign and direction rules, and bad input."""
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from kernels import outer_update as ou
 from kernels import pulsed
-from argnames import naming
 
 rand = np.random.default_rng(0)
 B, R, C = 40, 30, 50
@@ -52,12 +52,13 @@ def test_coincidence_counts_have_the_binomial_mean_and_the_product_sign():
 def test_apply_counts_matches_numpy_twin(gamma):
     n = 4000
     g = rand.uniform(0.0, 10.0, n)
-    n_up = rand.integers(0, 60, n)          # beyond 32 pulses gamma 0 and 1 are fast-forwarded
+    n_up = rand.integers(0, 60, n)  # beyond 32 pulses gamma 0 and 1 are fast-forwarded
     n_down = rand.integers(0, 60, n)
     up, down = pulsed.device_steps(n, dg_min=0.05, asymmetry=0.1, d2d=0.3, seed=3, g_span=10.0)
     kw = dict(g_min=0.0, g_max=10.0, dg_up=up, dg_down=down, gamma_up=gamma, gamma_down=gamma, c2c=0.3, seed=7)
-    np.testing.assert_allclose(ou.apply_counts(g, n_up, n_down, **kw), ou.numpy_apply_counts(g, n_up, n_down, **kw),
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        ou.apply_counts(g, n_up, n_down, **kw), ou.numpy_apply_counts(g, n_up, n_down, **kw), rtol=0, atol=1e-9
+    )
 
 
 def test_apply_counts_moves_a_linear_device_by_n_steps():
@@ -66,24 +67,46 @@ def test_apply_counts_moves_a_linear_device_by_n_steps():
     n = 20000
     n_up = rand.integers(0, 20, n)
     n_down = rand.integers(0, 20, n)
-    out = ou.apply_counts(np.full(n, 5.0), n_up, n_down, g_min=0.0, g_max=10.0, dg_up=0.01, dg_down=0.01,
-                          gamma_up=0.0, gamma_down=0.0, c2c=0.3, seed=9)
+    out = ou.apply_counts(
+        np.full(n, 5.0),
+        n_up,
+        n_down,
+        g_min=0.0,
+        g_max=10.0,
+        dg_up=0.01,
+        dg_down=0.01,
+        gamma_up=0.0,
+        gamma_down=0.0,
+        c2c=0.3,
+        seed=9,
+    )
     resid = (out - 5.0) / 0.01 - (n_up - n_down)
     sd = 0.3 * np.sqrt(n_up + n_down)
-    assert abs(resid.mean()) < 5 * np.sqrt(np.mean(sd ** 2) / n)
+    assert abs(resid.mean()) < 5 * np.sqrt(np.mean(sd**2) / n)
     assert np.all(np.abs(resid) <= 6 * sd + 1e-9)
 
 
-@pytest.mark.parametrize("call,name", [
-    (lambda: ou.coincidences(P * 2, ROW_SIGN, Q_UP, Q_DOWN, COL_SIGN, SLOTS, seed=0), "p"),
-    (lambda: ou.coincidences(P, ROW_SIGN * 2, Q_UP, Q_DOWN, COL_SIGN, SLOTS, seed=0), "row_sign"),
-    (lambda: ou.coincidences(P, ROW_SIGN, Q_UP, Q_DOWN[:, :3], COL_SIGN, SLOTS, seed=0), "q_down"),
-    (lambda: ou.coincidences(P, ROW_SIGN, Q_UP, Q_DOWN, COL_SIGN, SLOTS + 65, seed=0), "slots"),
-    (lambda: ou.apply_counts(np.ones(3), [1, 2, -1], [0, 0, 0], g_min=0.0, g_max=2.0, dg_up=0.1, dg_down=0.1,
-                             seed=0), "n_up"),
-    (lambda: ou.apply_counts(np.ones(3), [1, 2, 1], [0, 0, 0], g_min=0.0, g_max=2.0, dg_up=0.1, dg_down=5.0,
-                             seed=0), "dg_down"),
-])
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda: ou.coincidences(P * 2, ROW_SIGN, Q_UP, Q_DOWN, COL_SIGN, SLOTS, seed=0), "p"),
+        (lambda: ou.coincidences(P, ROW_SIGN * 2, Q_UP, Q_DOWN, COL_SIGN, SLOTS, seed=0), "row_sign"),
+        (lambda: ou.coincidences(P, ROW_SIGN, Q_UP, Q_DOWN[:, :3], COL_SIGN, SLOTS, seed=0), "q_down"),
+        (lambda: ou.coincidences(P, ROW_SIGN, Q_UP, Q_DOWN, COL_SIGN, SLOTS + 65, seed=0), "slots"),
+        (
+            lambda: ou.apply_counts(
+                np.ones(3), [1, 2, -1], [0, 0, 0], g_min=0.0, g_max=2.0, dg_up=0.1, dg_down=0.1, seed=0
+            ),
+            "n_up",
+        ),
+        (
+            lambda: ou.apply_counts(
+                np.ones(3), [1, 2, 1], [0, 0, 0], g_min=0.0, g_max=2.0, dg_up=0.1, dg_down=5.0, seed=0
+            ),
+            "dg_down",
+        ),
+    ],
+)
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=naming(name)):
         call()

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from kernels import pcm, rng
 from kernels._jit import PARALLEL_THRESHOLD
-from argnames import naming
 
 G_MAX = 25.0
 T0 = 20.0
@@ -43,12 +43,18 @@ def naive_read(g_prog, nu, t, seed, g_max=G_MAX, drift_scale=1.0, read_scale=1.0
 # Section 2 (HERMES), as aihwkit's HermesNoiseModel writes it, one device per weight or two; the
 # programming-noise fit is in uS at its own g_max and scales with g_max / that (aihwkit's rule).
 HERMES = {
-    pcm.VARIANT_HERMES_2: dict(prog=(0.16603, 4.71806, -8.48101, 4.68961), g_max=20.7,
-                               sd=(0.3055, -0.0117, -0.0057, 0.0091, 0.04, -0.0118, 0.0093, 0.0073),
-                               q=(0.16, -0.0117, -0.0069, 0.015, 0.04, 0.0069, -0.0280, 0.0211, 0.0123)),
-    pcm.VARIANT_HERMES_1: dict(prog=(0.15782, 2.32444, -2.16311, 0.68842), g_max=10.35,
-                               sd=(0.3039, -0.0120, -0.0023, 0.0124, 0.04, -0.0165, 0.0116, 0.0104),
-                               q=(0.1591, -0.0078, 0.0038, 0.0179, 0.04, 0.0664, -0.1352, 0.0768, 0.0088)),
+    pcm.VARIANT_HERMES_2: dict(
+        prog=(0.16603, 4.71806, -8.48101, 4.68961),
+        g_max=20.7,
+        sd=(0.3055, -0.0117, -0.0057, 0.0091, 0.04, -0.0118, 0.0093, 0.0073),
+        q=(0.16, -0.0117, -0.0069, 0.015, 0.04, 0.0069, -0.0280, 0.0211, 0.0123),
+    ),
+    pcm.VARIANT_HERMES_1: dict(
+        prog=(0.15782, 2.32444, -2.16311, 0.68842),
+        g_max=10.35,
+        sd=(0.3039, -0.0120, -0.0023, 0.0124, 0.04, -0.0165, 0.0116, 0.0104),
+        q=(0.1591, -0.0078, 0.0038, 0.0179, 0.04, 0.0664, -0.1352, 0.0768, 0.0088),
+    ),
 }
 
 
@@ -62,15 +68,17 @@ def naive_hermes(g_t, t, seed, variant, g_max, t0, t_read):
     sigma = np.maximum(p[0] + r * (p[1] + r * (p[2] + r * p[3])), 0.0) * g_max / c["g_max"]
     g_prog = np.maximum(g_t + sigma * rng.numpy_normal_f32(seed, rng.STREAM_PROGRAM, n), 0.0)
     rr = np.maximum(r, 1e-7)
-    mu = np.where(rr < 0.0945, np.clip(-0.0387 * np.log(rr) - 0.0182, 0.072, 0.13),
-                  -0.0436 * rr**2 - 0.0126 * rr + 0.0736)
+    mu = np.where(
+        rr < 0.0945, np.clip(-0.0387 * np.log(rr) - 0.0182, 0.072, 0.13), -0.0436 * rr**2 - 0.0126 * rr + 0.0736
+    )
     s = c["sd"]
     sd = np.where(rr < s[0], np.clip(s[1] * np.log(rr) + s[2], s[3], s[4]), s[5] * rr**2 + s[6] * rr + s[7])
     nu = np.abs(mu + sd * rng.numpy_normal_f32(seed, rng.STREAM_DRIFT, n))
     rp = np.maximum(g_prog / g_max, 1e-7)
     k = c["q"]
-    q = np.where(rp < k[0], np.clip(k[1] * np.log(rp) + k[2], k[3], k[4]),
-                 k[5] * rp**3 + k[6] * rp**2 + k[7] * rp + k[8])
+    q = np.where(
+        rp < k[0], np.clip(k[1] * np.log(rp) + k[2], k[3], k[4]), k[5] * rp**3 + k[6] * rp**2 + k[7] * rp + k[8]
+    )
     g_drift = g_prog * ((t + t0) / t0) ** (-nu)
     noise = np.abs(g_drift) * q * np.sqrt(np.log((t + t0 + t_read) / (2 * t_read)))
     read = np.maximum(g_drift + noise * rng.numpy_normal_f32(seed + 1, rng.STREAM_READ, n), 0.0)
@@ -84,19 +92,22 @@ def test_kernels_match_naive_reference(n):
     ref_prog, ref_nu = naive_program(g_t, 5, scale=1.3)
     np.testing.assert_allclose(g_prog, ref_prog, rtol=RTOL, atol=ATOL_G)
     np.testing.assert_allclose(nu, ref_nu, rtol=RTOL, atol=ATOL_NU)
-    g = pcm.read(g_prog, nu, 86400.0, g_max=G_MAX, t0=T0, t_read=T_READ, seed=9, drift_scale=0.7,
-                 read_noise_scale=2.0)
-    np.testing.assert_allclose(g, naive_read(g_prog, nu, 86400.0, 9, drift_scale=0.7, read_scale=2.0),
-                               rtol=RTOL, atol=ATOL_G)
-    mean, sigma = pcm.read_moments(g_prog, nu, 86400.0, g_max=G_MAX, t0=T0, t_read=T_READ, drift_scale=0.7,
-                                   read_noise_scale=2.0)
+    g = pcm.read(g_prog, nu, 86400.0, g_max=G_MAX, t0=T0, t_read=T_READ, seed=9, drift_scale=0.7, read_noise_scale=2.0)
+    np.testing.assert_allclose(
+        g, naive_read(g_prog, nu, 86400.0, 9, drift_scale=0.7, read_scale=2.0), rtol=RTOL, atol=ATOL_G
+    )
+    mean, sigma = pcm.read_moments(
+        g_prog, nu, 86400.0, g_max=G_MAX, t0=T0, t_read=T_READ, drift_scale=0.7, read_noise_scale=2.0
+    )
     zero_noise = naive_read(g_prog, nu, 86400.0, 9, drift_scale=0.7, read_scale=0.0)
     np.testing.assert_allclose(mean, zero_noise, rtol=RTOL, atol=ATOL_G)
     assert np.all(sigma >= 0.0)
 
 
-@pytest.mark.parametrize("variant, g_max, t0, t_read", [(pcm.VARIANT_HERMES_2, 20.7, 300.0, 512e-9),
-                                                        (pcm.VARIANT_HERMES_1, 10.35, 200.0, 512e-9)])
+@pytest.mark.parametrize(
+    "variant, g_max, t0, t_read",
+    [(pcm.VARIANT_HERMES_2, 20.7, 300.0, 512e-9), (pcm.VARIANT_HERMES_1, 10.35, 200.0, 512e-9)],
+)
 @pytest.mark.parametrize("n", [2000, PARALLEL_THRESHOLD + 5])
 def test_hermes_kernels_match_naive_reference(variant, g_max, t0, t_read, n):
     # Every piece of the section-2 fits: targets from 0 to g_max cross each split of nu's mean
@@ -193,7 +204,7 @@ def test_drift_exponent_distribution(g_t):
     mu = np.clip(-0.0155 * math.log(r) + 0.0244, 0.049, 0.1)
     sd = np.clip(-0.0125 * math.log(r) - 0.0059, 0.008, 0.045)
     # folded normal |N(mu, sd)|: its mean and variance
-    fm = sd * math.sqrt(2 / math.pi) * math.exp(-mu**2 / (2 * sd**2)) + mu * math.erf(mu / (sd * math.sqrt(2)))
+    fm = sd * math.sqrt(2 / math.pi) * math.exp(-(mu**2) / (2 * sd**2)) + mu * math.erf(mu / (sd * math.sqrt(2)))
     fv = mu**2 + sd**2 - fm**2
     assert abs(nu.mean() - fm) < 5 * math.sqrt(fv / n)
     assert abs(nu.std() - math.sqrt(fv)) < 5 * math.sqrt(fv / (2 * n)) * 1.5
@@ -203,8 +214,12 @@ def test_drift_exponent_distribution(g_t):
 def test_drift_lowers_every_level_over_time():
     g_t = np.repeat([5.0, 15.0, 25.0], 20000)
     g_prog, nu = pcm.program(g_t, g_max=G_MAX, seed=0)
-    means = [pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=1, read_noise_scale=0.0)
-             .reshape(3, -1).mean(axis=1) for t in (1.0, 3600.0, 3.15e8)]
+    means = [
+        pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=1, read_noise_scale=0.0)
+        .reshape(3, -1)
+        .mean(axis=1)
+        for t in (1.0, 3600.0, 3.15e8)
+    ]
     assert np.all(means[0] > means[1]) and np.all(means[1] > means[2])
 
 
@@ -238,21 +253,24 @@ def test_hermes_programming_noise_scales_with_g_max_as_aihwkit(variant, fit_g_ma
         assert abs(spread - expected) < 5 * expected / math.sqrt(2 * n), (g_max, spread, expected)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(g_target=[1.0, np.nan]), "g_target"),
-    (dict(g_target=[1.0, np.inf]), "g_target"),
-    (dict(g_target=[-1.0]), "g_target"),
-    (dict(g_target=[30.0]), "g_target"),
-    (dict(g_target=[1.0], seed=1.5), "seed"),
-    (dict(g_target=[1.0], seed=True), "seed"),
-    (dict(g_target=[1.0], seed=-1), "seed"),
-    (dict(g_target=[1.0], seed="0"), "seed"),
-    (dict(g_target=[1.0], prog_noise_scale=-1), "prog_noise_scale"),
-    (dict(g_target=[1.0], variant=7), "variant"),
-    (dict(g_target=[1.0], variant=0), "variant"),
-    (dict(g_target=[1.0], variant="Joshi"), "variant must be one of 'joshi', 'hermes-2', 'hermes-1'"),
-    (dict(g_target=[1.0], variant=None), "variant"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(g_target=[1.0, np.nan]), "g_target"),
+        (dict(g_target=[1.0, np.inf]), "g_target"),
+        (dict(g_target=[-1.0]), "g_target"),
+        (dict(g_target=[30.0]), "g_target"),
+        (dict(g_target=[1.0], seed=1.5), "seed"),
+        (dict(g_target=[1.0], seed=True), "seed"),
+        (dict(g_target=[1.0], seed=-1), "seed"),
+        (dict(g_target=[1.0], seed="0"), "seed"),
+        (dict(g_target=[1.0], prog_noise_scale=-1), "prog_noise_scale"),
+        (dict(g_target=[1.0], variant=7), "variant"),
+        (dict(g_target=[1.0], variant=0), "variant"),
+        (dict(g_target=[1.0], variant="Joshi"), "variant must be one of 'joshi', 'hermes-2', 'hermes-1'"),
+        (dict(g_target=[1.0], variant=None), "variant"),
+    ],
+)
 def test_program_rejects_bad_input(kwargs, match):
     args = dict(g_max=G_MAX, seed=0)
     args.update(kwargs)
@@ -267,11 +285,17 @@ def test_read_rejects_bad_time(t, match):
         pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=0)
 
 
-@pytest.mark.parametrize("times, match", [
-    (dict(t_read=float("inf")), r"\bt_read\b"), (dict(t_read=0.0), r"\bt_read\b"), (dict(t_read="1e-7"), r"\bt_read\b"),
-    (dict(t_read=30.0), r"\bt_read\b must be shorter than \bt0\b"),  # a negative 1/f noise variance
-    (dict(t0=float("nan")), r"\bt0\b"), (dict(t0=0.0), r"\bt0\b"),
-])
+@pytest.mark.parametrize(
+    "times, match",
+    [
+        (dict(t_read=float("inf")), r"\bt_read\b"),
+        (dict(t_read=0.0), r"\bt_read\b"),
+        (dict(t_read="1e-7"), r"\bt_read\b"),
+        (dict(t_read=30.0), r"\bt_read\b must be shorter than \bt0\b"),  # a negative 1/f noise variance
+        (dict(t0=float("nan")), r"\bt0\b"),
+        (dict(t0=0.0), r"\bt0\b"),
+    ],
+)
 def test_read_and_moments_reject_bad_noise_times(times, match):
     g_prog, nu = pcm.program([10.0], g_max=G_MAX, seed=0)
     args = {"g_max": G_MAX, "t0": T0, "t_read": T_READ, **times}
@@ -303,9 +327,11 @@ def test_serial_kernels_are_vectorized(name):
 
     serial = _jit.TWINS[name][0]
     fresh = njit(**{k: v for k, v in _jit.JIT.items() if k != "cache"})(serial.py_func)
-    args = {"pcm.program": (np.linspace(0.0, 25.0, 64), np.empty(64), np.empty(64), 25.0, 1.0, 1, 0),
-            "pcm.read": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), 25.0, 5.0, 4.0, 1, 0),
-            "pcm.moments": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), np.empty(64), 25.0, 5.0, 4.0, 0)}
+    args = {
+        "pcm.program": (np.linspace(0.0, 25.0, 64), np.empty(64), np.empty(64), 25.0, 1.0, 1, 0),
+        "pcm.read": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), 25.0, 5.0, 4.0, 1, 0),
+        "pcm.moments": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), np.empty(64), 25.0, 5.0, 4.0, 0),
+    }
     fresh(*args[name])
     asm = fresh.inspect_asm(fresh.signatures[0])
     assert len(re.findall(r"\b(?:v?mulps|vfn?m(?:add|sub)\d{3}ps)\b", asm)) >= 4

@@ -3,11 +3,11 @@ against gradient-descent programming on fixed seeds (margins printed), costs and
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from explorer.models import CrossbarModel, protocol_weights
 from explorer.models.programming import HISTORY_KEYS, ProgrammingMethod
 from kernels import programming, pulsed
-from argnames import naming
 
 N = 128
 W = protocol_weights(N, N, 1)
@@ -24,16 +24,22 @@ def test_apply_pulses_matches_numpy_twin(gamma, modulated):
     g = rand.uniform(0.0, 10.0, n)
     request = rand.normal(0.0, 1.0, n)
     request[::7] = 0.0
-    request[::5] *= 30.0                      # long trains: fast-forwarded for gamma 0 and 1
+    request[::5] *= 30.0  # long trains: fast-forwarded for gamma 0 and 1
     up, down = pulsed.device_steps(n, dg_min=0.05, asymmetry=0.1, d2d=0.3, seed=3, g_span=10.0)
     response = programming.Response(g_min=0.0, g_max=10.0, gamma_up=gamma, gamma_down=gamma, c2c=0.3)
-    kw = dict(dg_up=up, dg_down=down, plan_up=0.055, plan_down=0.045, seed=5,
-              pulsing=programming.Pulsing(modulated_up=modulated, at_least_one=True, max_pulses=500))
+    kw = dict(
+        dg_up=up,
+        dg_down=down,
+        plan_up=0.055,
+        plan_down=0.045,
+        seed=5,
+        pulsing=programming.Pulsing(modulated_up=modulated, at_least_one=True, max_pulses=500),
+    )
     g1, n1 = programming.apply_pulses(g, request, response, **kw)
     g2, n2 = programming.numpy_apply_pulses(g, request, response, **kw)
     np.testing.assert_array_equal(n1, n2)
     np.testing.assert_allclose(g1, g2, rtol=0, atol=1e-9)
-    can_move = (request != 0.0) & (np.where(request > 0, up, down) > 0)   # d2d can zero a step
+    can_move = (request != 0.0) & (np.where(request > 0, up, down) > 0)  # d2d can zero a step
     assert np.all(n1[request == 0.0] == 0) and np.all(n1[can_move] >= 1)
 
 
@@ -44,13 +50,18 @@ def test_apply_pulses_follows_the_request_on_average():
     rand = np.random.default_rng(1)
     g = rand.uniform(3.0, 7.0, n)
     request = rand.uniform(-0.8, 0.8, n)
-    out, _ = programming.apply_pulses(g, request, programming.Response(g_min=0.0, g_max=10.0, gamma_up=1.0,
-                                                                       gamma_down=1.0, c2c=0.3),
-                                      dg_up=0.02, dg_down=0.02, seed=2)
+    out, _ = programming.apply_pulses(
+        g,
+        request,
+        programming.Response(g_min=0.0, g_max=10.0, gamma_up=1.0, gamma_down=1.0, c2c=0.3),
+        dg_up=0.02,
+        dg_down=0.02,
+        seed=2,
+    )
     change = out - g
     slope = np.sum(change * request) / np.sum(request * request)
     resid = change - slope * request
-    se = np.sqrt(np.sum(resid ** 2) / (n - 1) / np.sum(request * request))
+    se = np.sqrt(np.sum(resid**2) / (n - 1) / np.sum(request * request))
     assert abs(slope - 1.0) < 5 * se + 0.01, (slope, se)
 
 
@@ -79,8 +90,9 @@ def rram_runs():
     for label, read in (("clean", {}), ("ir", dict(ir_drop=True))):
         xb = CrossbarModel(technology="RRAM", n_slices=1, **read)
         out[label, "verify"] = xb.program(W, seed=0, method="verify", tolerance=0.02, max_iterations=20)
-        out[label, "gdp"] = xb.program(W, seed=0, method="gdp", max_iterations=100, stop_threshold=0.0,
-                                       learning_rate=1.0)
+        out[label, "gdp"] = xb.program(
+            W, seed=0, method="gdp", max_iterations=100, stop_threshold=0.0, learning_rate=1.0
+        )
     return out
 
 
@@ -110,8 +122,10 @@ def test_gdp_beats_verify_on_mvm_error_with_an_adc_offset_on_non_negative_inputs
     v = xb.program(W, method="verify", tolerance=0.02, max_iterations=20, **kw)
     g = xb.program(W, method="gdp", max_iterations=200, stop_threshold=0.0, learning_rate=0.05, **kw)
     ev, eg = _final(v, "mvm_error"), _final(g, "mvm_error")
-    print(f"\nADC offset 2 LSB, non-negative inputs, 128 x 128 RRAM: MVM error verify {ev:.4f}, GDP {eg:.4f} "
-          f"(margin {ev - eg:.4f})")
+    print(
+        f"\nADC offset 2 LSB, non-negative inputs, 128 x 128 RRAM: MVM error verify {ev:.4f}, GDP {eg:.4f} "
+        f"(margin {ev - eg:.4f})"
+    )
     assert eg < ev
 
 
@@ -140,10 +154,12 @@ def test_chip_time_to_verify_mvm_error_at_256_depends_on_devices_verified_at_onc
     while not run.done and run.history["mvm_error"][-1] > v["mvm_error"][-1]:
         run.step(10)
     g = run.history
-    print(f"\n256 x 256 RRAM: verify MVM error {v['mvm_error'][-1]:.4f} in {v['chip_time_s'][-1]:.4f} s of chip time "
-          f"a row at once, {v['chip_time_serial_s'][-1]:.3f} s one at a time, {v['reads'][-1]:.0f} reads; GDP "
-          f"{g['mvm_error'][-1]:.4f} after {g['iteration'][-1]} iterations, {g['chip_time_s'][-1]:.3f} s, "
-          f"{g['reads'][-1]:.0f} reads")
+    print(
+        f"\n256 x 256 RRAM: verify MVM error {v['mvm_error'][-1]:.4f} in {v['chip_time_s'][-1]:.4f} s of chip time "
+        f"a row at once, {v['chip_time_serial_s'][-1]:.3f} s one at a time, {v['reads'][-1]:.0f} reads; GDP "
+        f"{g['mvm_error'][-1]:.4f} after {g['iteration'][-1]} iterations, {g['chip_time_s'][-1]:.3f} s, "
+        f"{g['reads'][-1]:.0f} reads"
+    )
     assert g["mvm_error"][-1] <= v["mvm_error"][-1]
     assert v["chip_time_s"][-1] < g["chip_time_s"][-1] < v["chip_time_serial_s"][-1]
     assert g["reads"][-1] == 0 and v["reads"][-1] > 0
@@ -158,7 +174,7 @@ def _round_times(run, n, p):
     parallel = serial = 0.0
     for row in width:
         for start in range(0, row.size, p):
-            parallel += row[start:start + p].max() + c["read_time_s"]
+            parallel += row[start : start + p].max() + c["read_time_s"]
         serial += row.sum() + row.size * c["read_time_s"]
     return parallel, serial
 
@@ -173,8 +189,8 @@ def test_verify_chip_time_counts_a_row_at_once_by_default_and_one_at_a_time_besi
         run = xb.programming_run(W[:8, :16], seed=2, method="verify", max_iterations=1, parallel_verify=p)
         run.step(1)
         h = run.history
-        assert run.devices_at_once == expected_at_once and run.g.size // run.rows == 32   # a row: 16 pairs
-        assert h["reads"][-1] == run.g.size                 # round 1 reads every device
+        assert run.devices_at_once == expected_at_once and run.g.size // run.rows == 32  # a row: 16 pairs
+        assert h["reads"][-1] == run.g.size  # round 1 reads every device
         parallel, serial = _round_times(run, run.pulse_count, run.devices_at_once)
         assert h["chip_time_s"][-1] == pytest.approx(parallel, rel=1e-12)
         assert h["chip_time_serial_s"][-1] == pytest.approx(serial, rel=1e-12)
@@ -183,13 +199,15 @@ def test_verify_chip_time_counts_a_row_at_once_by_default_and_one_at_a_time_besi
     run = xb.programming_run(W[:32, :32], seed=0, method="verify", max_iterations=5)
     run.run()
     h = run.history
-    print(f"\n32 x 32 RRAM verify, 5 rounds: chip time {h['chip_time_s'][-1]:.3g} s a row at once, "
-          f"{h['chip_time_serial_s'][-1]:.3g} s one at a time")
+    print(
+        f"\n32 x 32 RRAM verify, 5 rounds: chip time {h['chip_time_s'][-1]:.3g} s a row at once, "
+        f"{h['chip_time_serial_s'][-1]:.3g} s one at a time"
+    )
     assert h["chip_time_s"][-1] < h["chip_time_serial_s"][-1] / 2
     serial = xb.programming_run(W[:32, :32], seed=0, method="verify", max_iterations=5, parallel_verify=1)
     serial.run()
     np.testing.assert_array_equal(serial.history["chip_time_s"], h["chip_time_serial_s"])
-    np.testing.assert_array_equal(serial.history["mvm_error"], h["mvm_error"])   # only the time changes
+    np.testing.assert_array_equal(serial.history["mvm_error"], h["mvm_error"])  # only the time changes
 
 
 def test_gdp_and_one_shot_chip_time_is_the_same_both_ways():
@@ -210,17 +228,26 @@ def test_gdp_step_is_learning_rate_times_mean_square_input_times_the_weight_erro
     xb = CrossbarModel(technology="RRAM", n_slices=1)
     lr = 0.1
     for distribution, mean_square in (("uniform", 1 / 3), ("protocol", 1 / 6)):
-        run = xb.programming_run(W, seed=0, method="gdp", learning_rate=lr, batch_size=4096, stop_threshold=0.0,
-                                 input_distribution=distribution)
+        run = xb.programming_run(
+            W,
+            seed=0,
+            method="gdp",
+            learning_rate=lr,
+            batch_size=4096,
+            stop_threshold=0.0,
+            input_distribution=distribution,
+        )
         error = run.crossbar.weights() - W
         run.step(1)
         dw = run.last_update.ravel()
         x = -lr * error.ravel()
         slope = np.sum(dw * x) / np.sum(x * x)
         resid = dw - slope * x
-        se = np.sqrt(np.sum(resid ** 2) / (x.size - 1) / np.sum(x * x))
-        print(f"\n{distribution} inputs: GDP step {slope:.4f} of aihwkit's at the same learning rate "
-              f"(E[x^2] = {mean_square:.4f}; standard error {se:.4f})")
+        se = np.sqrt(np.sum(resid**2) / (x.size - 1) / np.sum(x * x))
+        print(
+            f"\n{distribution} inputs: GDP step {slope:.4f} of aihwkit's at the same learning rate "
+            f"(E[x^2] = {mean_square:.4f}; standard error {se:.4f})"
+        )
         assert abs(slope - mean_square) < 5 * se, (distribution, slope, se)
 
 
@@ -231,7 +258,7 @@ def test_verify_that_cannot_reach_tolerance_says_so_and_stops():
     assert run.done and not run.converged
     assert list(rows["iteration"]) == [1, 2, 3, 4, 5]
     assert not rows["converged"].any() and rows["devices_left"][-1] > 0
-    assert run.step(3)["iteration"].size == 0           # done: no more iterations
+    assert run.step(3)["iteration"].size == 0  # done: no more iterations
 
 
 def test_one_shot_is_verify_first_iteration_and_has_no_reads():
@@ -252,7 +279,7 @@ def test_steps_bump_the_version_and_same_seed_same_numbers():
     for _ in range(3):
         a.step(2)
         versions.append(a.crossbar.version)
-        y = a.crossbar.mvm(X, 0.0, 11)                    # served for this version, never a stale one
+        y = a.crossbar.mvm(X, 0.0, 11)  # served for this version, never a stale one
         fresh = type(a.crossbar.model)(technology="Soft-bounds")
         assert y.shape == (X.shape[0], 40) and fresh is not None
     assert all(v2 > v1 for v1, v2 in zip(versions, versions[1:]))
@@ -271,6 +298,7 @@ def test_memo_never_serves_a_stale_read_after_a_step():
     run.step(1)
     after = run.crossbar.mvm(X, 0.0, 5)
     from explorer.models import ProgrammedCrossbar
+
     reference = ProgrammedCrossbar(xb, run.W, run.crossbar.w_max, run.crossbar.seed)
     reference.array.replace_state(dict(run.crossbar.array.state))
     np.testing.assert_array_equal(after, reference.mvm(X, 0.0, 5))
@@ -309,14 +337,22 @@ def test_pcm_verify_delay_removes_the_relaxation_bias():
 # ----------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("kw, name", [
-    (dict(learning_rate=0.0), "learning_rate"), (dict(learning_rate=-1.0), "learning_rate"),
-    (dict(tolerance=0.0), "tolerance"), (dict(tolerance=-0.1), "tolerance"),
-    (dict(batch_size=0), "batch_size"), (dict(max_iterations=0), "max_iterations"),
-    (dict(input_distribution="cauchy"), "input_distribution"), (dict(gain=0.0), "gain"),
-    (dict(parallel_verify=-1), "parallel_verify"), (dict(parallel_verify=2.5), "parallel_verify"),
-    (dict(bogus=1), "bogus"),
-])
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        (dict(learning_rate=0.0), "learning_rate"),
+        (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(tolerance=0.0), "tolerance"),
+        (dict(tolerance=-0.1), "tolerance"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(max_iterations=0), "max_iterations"),
+        (dict(input_distribution="cauchy"), "input_distribution"),
+        (dict(gain=0.0), "gain"),
+        (dict(parallel_verify=-1), "parallel_verify"),
+        (dict(parallel_verify=2.5), "parallel_verify"),
+        (dict(bogus=1), "bogus"),
+    ],
+)
 def test_bad_knobs_raise_naming_the_argument(kw, name):
     xb = CrossbarModel(technology="RRAM")
     with pytest.raises(ValueError, match=naming(name)):
@@ -330,8 +366,9 @@ def test_bad_method_and_targets_raise():
     with pytest.raises(ValueError, match=naming("method")):
         ProgrammingMethod.checked("verify").__class__.checked("nope")
     with pytest.raises(ValueError, match=r"g must lie in \[0, 10\]"):
-        programming.apply_pulses([11.0], [1.0], programming.Response(g_min=0.0, g_max=10.0), dg_up=0.1, dg_down=0.1,
-                                 seed=0)
+        programming.apply_pulses(
+            [11.0], [1.0], programming.Response(g_min=0.0, g_max=10.0), dg_up=0.1, dg_down=0.1, seed=0
+        )
     with pytest.raises(ValueError, match="W must"):
         xb.programming_run(np.array([np.nan]), seed=0, method="verify")
     with pytest.raises(ValueError, match=naming("n_iterations")):

@@ -38,13 +38,16 @@ def test_the_same_settings_give_the_same_curve_however_the_run_is_stepped():
         np.testing.assert_array_equal(one.convergence()[key], other.convergence()[key])
 
 
-@pytest.mark.parametrize("change", [
-    lambda ex: setattr(ex, "seed", 1),
-    lambda ex: setattr(ex.programming, "tolerance", 0.05),
-    lambda ex: setattr(ex.programming, "method", "gdp"),
-    lambda ex: setattr(ex.xb, "ir_drop", True),
-    lambda ex: setattr(ex, "log10_wire_resistance", 0.0),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ex: setattr(ex, "seed", 1),
+        lambda ex: setattr(ex.programming, "tolerance", 0.05),
+        lambda ex: setattr(ex.programming, "method", "gdp"),
+        lambda ex: setattr(ex.xb, "ir_drop", True),
+        lambda ex: setattr(ex, "log10_wire_resistance", 0.0),
+    ],
+)
 def test_any_setting_change_starts_a_new_run_at_iteration_zero(change):
     ex = small()
     ex.step(3)
@@ -74,7 +77,7 @@ def test_comparison_reports_chip_time_both_ways_and_states_the_assumption():
     the rows and the table, with the number of devices verified at once said under it."""
     ex = small(max_iterations=10)
     by = {r["method"]: r for r in ex.comparison()}
-    row_devices = 32                       # 16 weight columns, a differential pair each, one slice
+    row_devices = 32  # 16 weight columns, a differential pair each, one slice
     assert by["verify"]["devices_at_once"] == row_devices
     assert by["verify"]["chip_time_s"] < by["verify"]["chip_time_serial_s"]
     assert by["gdp"]["chip_time_s"] == by["gdp"]["chip_time_serial_s"]
@@ -108,11 +111,11 @@ def test_the_view_streams_the_run_from_its_own_thread_and_pauses():
     while view.model.iteration < 3 and time.time() < deadline:
         time.sleep(0.05)
     view.pause()
-    assert not view._start.disabled and view._pause.disabled   # at once, while the last step ends
+    assert not view._start.disabled and view._pause.disabled  # at once, while the last step ends
     assert view._run_state(1) in ("pausing", "paused")
     view._driver.join(timeout=30)
     assert view._run_state(1) == "paused"
-    assert re.search(r", (paused|converged|finished)\.\*$", view._status.object)   # not running or pausing
+    assert re.search(r", (paused|converged|finished)\.\*$", view._status.object)  # not running or pausing
     reached = view.model.iteration
     assert reached >= 3
     assert len(plot.sources["mvm"].data["x"]) == reached + 1  # every point drawn
@@ -145,5 +148,6 @@ def test_the_cost_plot_says_how_many_devices_verify_reads_at_once():
     serial = 1e6 * view.model.convergence()["chip_time_serial_s"][-1]
     assert "32 devices verified at once" in title and f"one at a time {serial:,.1f} µs" in title
     from explorer.views.programming import CHARTS
-    text = next(c.text for c in CHARTS if c.heading == "Convergence")       # beside the cost plot
+
+    text = next(c.text for c in CHARTS if c.heading == "Convergence")  # beside the cost plot
     assert "Devices verified at once" in text and "Narayanan" in text

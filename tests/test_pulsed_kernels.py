@@ -29,12 +29,24 @@ def program(preset, fast, seed, start_at_top=False):
     p = PRESETS[preset]
     rng = np.random.default_rng(100)
     targets = rng.uniform(0.0, p["g_max"], N)
-    dg_up, dg_down = pulsed.device_steps(N, dg_min=p["g_max"] / p["n_states"], asymmetry=p["asymmetry"],
-                                         d2d=p["d2d"], seed=7, g_span=p["g_max"])
+    dg_up, dg_down = pulsed.device_steps(
+        N, dg_min=p["g_max"] / p["n_states"], asymmetry=p["asymmetry"], d2d=p["d2d"], seed=7, g_span=p["g_max"]
+    )
     g0 = p["g_max"] if start_at_top else 0.0
-    g, n = pulsed.pulse_to_target(g0, targets, g_min=0.0, g_max=p["g_max"], dg_up=dg_up, dg_down=dg_down,
-                                  gamma_up=p["gamma"], gamma_down=p["gamma"], c2c=p["c2c"],
-                                  max_pulses=20 * p["n_states"], seed=seed, fast_forward=fast)
+    g, n = pulsed.pulse_to_target(
+        g0,
+        targets,
+        g_min=0.0,
+        g_max=p["g_max"],
+        dg_up=dg_up,
+        dg_down=dg_down,
+        gamma_up=p["gamma"],
+        gamma_down=p["gamma"],
+        c2c=p["c2c"],
+        max_pulses=20 * p["n_states"],
+        seed=seed,
+        fast_forward=fast,
+    )
     return g - targets, n.astype(float), dg_up, dg_down
 
 
@@ -68,8 +80,9 @@ def test_fast_forward_is_deterministic_and_leaves_other_gammas_alone():
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     # gamma = 0.5: no closed form, so the pulse-by-pulse loop runs whatever the flag.
-    kwargs = dict(g_min=0.0, g_max=10.0, dg_up=0.01, dg_down=0.01, gamma_up=0.5, gamma_down=0.5, c2c=0.2,
-                  max_pulses=20000, seed=4)
+    kwargs = dict(
+        g_min=0.0, g_max=10.0, dg_up=0.01, dg_down=0.01, gamma_up=0.5, gamma_down=0.5, c2c=0.2, max_pulses=20000, seed=4
+    )
     targets = np.linspace(1.0, 9.0, 50)
     exact = pulsed.pulse_to_target(0.0, targets, fast_forward=False, **kwargs)
     fast = pulsed.pulse_to_target(0.0, targets, fast_forward=True, **kwargs)

@@ -4,14 +4,13 @@ differences judged against the Monte-Carlo intervals)."""
 
 import importlib.util
 import pathlib
-import shutil
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from explorer.models import deployment, digits
 from explorer.models.training import mlp
-from argnames import naming
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HOUR, DAY, MONTH, YEAR = 3600.0, 86400.0, 30 * 86400.0, 3.156e7
@@ -70,8 +69,10 @@ def test_the_shipped_mlp_is_the_one_its_script_trains(variant, noise):
 @pytest.fixture(scope="module")
 def pcm_curves():
     times = [HOUR, DAY, MONTH, YEAR]
-    return {comp: deployment.accuracy_vs_time(times, chips=10, seed=0, compensation=comp, **PCM)
-            for comp in ("none", "global", "per-column")}
+    return {
+        comp: deployment.accuracy_vs_time(times, chips=10, seed=0, compensation=comp, **PCM)
+        for comp in ("none", "global", "per-column")
+    }
 
 
 def test_pcm_drift_costs_accuracy_and_global_compensation_recovers_most_of_it(pcm_curves):
@@ -186,8 +187,9 @@ def test_an_adc_whose_range_is_set_at_programming_loses_more_to_drift(pcm_curves
     its levels are used: with a 5-bit ADC the uncompensated loss from an hour to a year is larger
     than with an ideal ADC, beyond the intervals (at 8 bits the two do not differ measurably)."""
     ideal = pcm_curves["none"]
-    adc = deployment.accuracy_vs_time([HOUR, DAY, MONTH, YEAR], chips=10, seed=0, compensation="none",
-                                      **{**PCM, "adc_bits": 5})
+    adc = deployment.accuracy_vs_time(
+        [HOUR, DAY, MONTH, YEAR], chips=10, seed=0, compensation="none", **{**PCM, "adc_bits": 5}
+    )
     loss_ideal, loss_adc = ideal["mean"][0] - ideal["mean"][-1], adc["mean"][0] - adc["mean"][-1]
     print(f"\nloss from 1 h to 1 y: ideal ADC {loss_ideal:.4f}, 5-bit ADC {loss_adc:.4f}")
     assert loss_adc - loss_ideal > sum(r["ci95"][i] for r in (ideal, adc) for i in (0, -1))
@@ -197,10 +199,13 @@ def test_hardware_aware_training_holds_accuracy_better_on_the_same_chips(pcm_cur
     """The network trained with 5 % weight noise, programmed with the same seeds and read at the same
     times, keeps more accuracy than the plain one at a day and at a year, beyond both intervals."""
     plain = pcm_curves["none"]
-    hwa = deployment.accuracy_vs_time([HOUR, DAY, MONTH, YEAR], chips=10, seed=0, compensation="none",
-                                      variant="hwa", **PCM)
-    print("\nplain against hardware-aware, no compensation, at 1 d and 1 y: "
-          f"{plain['mean'][1]:.4f} / {hwa['mean'][1]:.4f}, {plain['mean'][3]:.4f} / {hwa['mean'][3]:.4f}")
+    hwa = deployment.accuracy_vs_time(
+        [HOUR, DAY, MONTH, YEAR], chips=10, seed=0, compensation="none", variant="hwa", **PCM
+    )
+    print(
+        "\nplain against hardware-aware, no compensation, at 1 d and 1 y: "
+        f"{plain['mean'][1]:.4f} / {hwa['mean'][1]:.4f}, {plain['mean'][3]:.4f} / {hwa['mean'][3]:.4f}"
+    )
     for i in (1, 3):
         assert hwa["mean"][i] - plain["mean"][i] > hwa["ci95"][i] + plain["ci95"][i]
 
@@ -217,13 +222,20 @@ def test_the_band_narrows_as_chips_grow_and_the_same_seed_gives_the_same_curve()
     np.testing.assert_array_equal(big["per_chip"][:8], a["per_chip"])  # chip c is chip c
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    (dict(times_s=[0.0, 1.0]), "times_s"), (dict(times_s=[2.0, 1.0]), "times_s"), (dict(times_s=[]), "times_s"),
-    (dict(times_s=[1.0], chips=0), "chips"), (dict(times_s=[1.0], compensation="local"), "compensation"),
-    (dict(times_s=[1.0], variant="noisy"), "variant"),
-    (dict(times_s="3600"), "times_s"), (dict(times_s=["3600", "86400"]), "times_s"),
-    (dict(times_s=[True]), "times_s"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        (dict(times_s=[0.0, 1.0]), "times_s"),
+        (dict(times_s=[2.0, 1.0]), "times_s"),
+        (dict(times_s=[]), "times_s"),
+        (dict(times_s=[1.0], chips=0), "chips"),
+        (dict(times_s=[1.0], compensation="local"), "compensation"),
+        (dict(times_s=[1.0], variant="noisy"), "variant"),
+        (dict(times_s="3600"), "times_s"),
+        (dict(times_s=["3600", "86400"]), "times_s"),
+        (dict(times_s=[True]), "times_s"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=naming(name)):
         deployment.accuracy_vs_time(**kwargs)
@@ -244,13 +256,13 @@ def test_reliability_explorer_rereads_without_reprogramming_and_matches_a_fresh_
     ex = ReliabilityExplorer(chips=4)
     before = ex.curve()
     chips = ex.deployed()
-    ex.drift_scale = 0.5          # read-time: the same programmed chips, read again
+    ex.drift_scale = 0.5  # read-time: the same programmed chips, read again
     assert ex.deployed() is chips
     half = ex.curve()
     year = np.argmin(np.abs(np.log(half["times_s"] / YEAR)))
-    assert half["mean"][year] > before["mean"][year]   # half the drift, less accuracy lost
+    assert half["mean"][year] > before["mean"][year]  # half the drift, less accuracy lost
     ex.compensation = "global"
-    ex.n_slices = 2               # programming-time: new chips
+    ex.n_slices = 2  # programming-time: new chips
     assert ex.deployed() is not chips
     fresh = ReliabilityExplorer(chips=4, drift_scale=0.5, compensation="global", n_slices=2)
     np.testing.assert_array_equal(ex.curve()["per_chip"], fresh.curve()["per_chip"])
@@ -270,6 +282,6 @@ def test_reliability_view_redraws_the_curve_when_the_drift_scale_moves():
     view.model.drift_scale = 0.5
     assert not np.array_equal(plot.sources["mean"].data["y"], before)
     count = len(view.computed)
-    view.model.log10_time = 6.0   # the marker alone moves: the curve is not recomputed
+    view.model.log10_time = 6.0  # the marker alone moves: the curve is not recomputed
     assert plot.annotations["now"].location == pytest.approx(1e6)
     assert [c for c in list(view.computed)[count:]] == [("Accuracy versus time", 1)]

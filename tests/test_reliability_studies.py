@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from explorer.models import deployment
 from explorer.models.dashboards import reliability
 from explorer.models.devices import TECHNOLOGIES, DeviceModel
 from kernels import flash
-from argnames import naming
 
 ENCODING = dict(mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
 READS = reliability.READS  # the dashboard's and the README's counts, 0 to 1e10
@@ -23,8 +23,9 @@ def reads_curves():
     """Accuracy against reads at 0.2 to 0.5 V (10 chips, seed 0, the README's setting): unipolar at
     every voltage, bipolar at the two that cost accuracy."""
     runs = [(v, "unipolar") for v in (0.2, 0.3, 0.4, 0.5)] + [(v, "bipolar") for v in (0.4, 0.5)]
-    return {(v, p): deployment.accuracy_vs_reads(READS, polarity=p, v_read=v, chips=10, seed=0, **ENCODING)
-            for v, p in runs}
+    return {
+        (v, p): deployment.accuracy_vs_reads(READS, polarity=p, v_read=v, chips=10, seed=0, **ENCODING) for v, p in runs
+    }
 
 
 def _at(curve, n):
@@ -78,25 +79,29 @@ def test_reads_before_loss_interpolates_on_the_log_count():
 
 def test_the_read_disturb_study_leaves_the_chips_as_programmed():
     from explorer.models import ReliabilityExplorer
+
     m = ReliabilityExplorer(technology="RRAM", chips=2)
     before = m.curve()["per_chip"].copy()
     m.reads_curves()
     m.reads_histogram()
     from explorer.models.dashboards.reliability import TIMES_S
+
     _, data, _ = m._task()
-    again = deployment.evaluate(m.deployed(), data.X_test, data.y_test, TIMES_S, m.compensation,
-                                m.crossbar().read_settings())
+    again = deployment.evaluate(
+        m.deployed(), data.X_test, data.y_test, TIMES_S, m.compensation, m.crossbar().read_settings()
+    )
     assert np.array_equal(again, before)
     assert all(layer.array.reads == 0 for chip in m.deployed() for layer in chip.layers)
 
 
 def test_the_histogram_shifts_up_and_the_low_states_move_most():
     from explorer.models import ReliabilityExplorer
+
     h = ReliabilityExplorer(read_voltage=0.4, log10_reads=8.0).reads_histogram()
     shift = h["unipolar"] - h["fresh"]
-    assert shift.mean() > 0.5                       # uS toward g_max
+    assert shift.mean() > 0.5  # uS toward g_max
     low = h["fresh"] < np.median(h["fresh"])
-    assert shift[low].mean() > shift[~low].mean()   # more headroom, more shift
+    assert shift[low].mean() > shift[~low].mean()  # more headroom, more shift
     assert abs((h["bipolar"] - h["fresh"]).mean()) < 0.1 * shift.mean()
 
 
@@ -118,7 +123,7 @@ def test_cycled_flash_cells_gain_current_as_they_lose_charge():
     g1 = flash.read_moments(vth, 1.0, cell_retention_mV_per_decade=rates)[0]
     g10y = flash.read_moments(vth, 10 * YEAR, cell_retention_mV_per_decade=rates)[0]
     growth = g10y / g1
-    assert np.all(np.diff(growth) > 0)   # the faster a cell loses charge, the more current it gains
+    assert np.all(np.diff(growth) > 0)  # the faster a cell loses charge, the more current it gains
     # the subthreshold law: a V_th drop dV multiplies I by exp(kappa dV / U_T)
     dv = 2.0e-3 * (math.log10(1 + 10 * YEAR) - math.log10(2.0))
     assert growth[3] / growth[0] == pytest.approx(math.exp(flash.KAPPA * dv / flash.thermal_voltage(300.0)), rel=1e-9)
@@ -140,8 +145,10 @@ FLASH_READS = np.array([0, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7, 10*
 
 
 def test_flash_read_disturb_costs_accuracy_and_shorter_bitlines_extend_the_reads():
-    long_, short = (deployment.accuracy_vs_flash_reads(FLASH_READS, cells_per_bitline=n, chips=4, seed=0, **ENCODING)
-                    for n in (128, 16))
+    long_, short = (
+        deployment.accuracy_vs_flash_reads(FLASH_READS, cells_per_bitline=n, chips=4, seed=0, **ENCODING)
+        for n in (128, 16)
+    )
     # Same chips before any read: the bit-line length only enters through the reads.
     assert np.array_equal(long_["per_chip"][:, 0], short["per_chip"][:, 0])
     # 128 cells per bit line: after 1e8 reads the mean is below the fresh one beyond both intervals.
@@ -166,19 +173,22 @@ def test_the_technology_comparison_holds_every_preset_and_pcm_drifts_below_flash
     assert pcm["mean"][1] + pcm["ci95"][1] < fl["mean"][1] - fl["ci95"][1]
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda: deployment.accuracy_vs_reads([10, 5]), "reads"),
-    (lambda: deployment.accuracy_vs_reads([1.5]), "reads"),
-    (lambda: deployment.accuracy_vs_reads([-1]), "reads"),
-    (lambda: deployment.accuracy_vs_reads([0, 10], polarity="both"), "polarity"),
-    (lambda: deployment.accuracy_vs_reads([0, 10], chips=0), "chips"),
-    (lambda: deployment.accuracy_vs_cycles([10, 5], [1.0]), "cycles"),
-    (lambda: deployment.accuracy_vs_flash_reads([10, 5]), "reads"),
-    (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=0), "cells_per_bitline"),
-    (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=8.5), "cells_per_bitline"),
-    (lambda: deployment.accuracy_vs_cycles([10], [0.0]), "times_s"),
-    (lambda: deployment.technology_comparison([1.0], technologies=["DRAM"]), "technologies"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: deployment.accuracy_vs_reads([10, 5]), "reads"),
+        (lambda: deployment.accuracy_vs_reads([1.5]), "reads"),
+        (lambda: deployment.accuracy_vs_reads([-1]), "reads"),
+        (lambda: deployment.accuracy_vs_reads([0, 10], polarity="both"), "polarity"),
+        (lambda: deployment.accuracy_vs_reads([0, 10], chips=0), "chips"),
+        (lambda: deployment.accuracy_vs_cycles([10, 5], [1.0]), "cycles"),
+        (lambda: deployment.accuracy_vs_flash_reads([10, 5]), "reads"),
+        (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=0), "cells_per_bitline"),
+        (lambda: deployment.accuracy_vs_flash_reads([0, 10], cells_per_bitline=8.5), "cells_per_bitline"),
+        (lambda: deployment.accuracy_vs_cycles([10], [0.0]), "times_s"),
+        (lambda: deployment.technology_comparison([1.0], technologies=["DRAM"]), "technologies"),
+    ],
+)
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=naming(name)):
         call()
@@ -199,12 +209,14 @@ def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_
     assert title.startswith("RRAM at 0.40 V: 2% loss after")
     count = len(view.computed)
     view.model.log10_reads = 8.0
-    assert sorted(list(view.computed)[count:]) == [("Read disturb: accuracy versus reads", 1),
-                                                    ("Read disturb: conductances", 0)]
+    assert sorted(list(view.computed)[count:]) == [
+        ("Read disturb: accuracy versus reads", 1),
+        ("Read disturb: conductances", 0),
+    ]
     assert view.widgets()["read_voltage"].visible
     view.model.study = "technologies"
     assert "Technology comparison" in view._showing and "Read disturb: conductances" not in view._showing
-    assert not view.widgets()["read_voltage"].visible   # its controls go with the study
+    assert not view.widgets()["read_voltage"].visible  # its controls go with the study
     assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
 
 
@@ -221,7 +233,7 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     view.model.study = "technologies"
     pn.panel(view).get_root(Document())
     plot = view._plots["Accuracy versus time"][0]
-    view.model.training = "hwa"                      # the shipped network: no training
+    view.model.training = "hwa"  # the shipped network: no training
     assert view._driver.run is None and "additive noise x1" in plot.figure.title.text
     before = plot.sources["mean"].data["y"].copy()
     view.model.param.update(hwa_noise="multiplicative", hwa_noise_scale=0.5)
@@ -234,7 +246,7 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     expected = train_mlp(d.X_train, d.y_train, seed=0, multiplicative_noise=0.1, noise_scale=0.5)
     assert all(np.array_equal(a, b) for a, b in zip(view.model.network().W, expected.W))
     assert view.model.pending_training() is None
-    assert pn.state.cache["explorer-reliability-trained-networks"]   # shared with the server's other sessions
+    assert pn.state.cache["explorer-reliability-trained-networks"]  # shared with the server's other sessions
 
 
 def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():
@@ -246,7 +258,7 @@ def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():
     view = ReliabilityView()
     view.model.chips = 3
     pn.panel(view).get_root(Document())
-    assert not view.widgets()["cells_per_bitline"].visible   # hidden with the other studies
+    assert not view.widgets()["cells_per_bitline"].visible  # hidden with the other studies
     view.model.study = "Flash read disturb"
     name = "Flash read disturb: accuracy versus reads"
     assert name in view._showing and "Read disturb: conductances" not in view._showing

@@ -21,8 +21,9 @@ def _draw(seed, stream, n):
 
 
 def test_numba_draws_equal_numpy_twin():
-    np.testing.assert_allclose(_draw(123, rng.STREAM_READ, 5000), rng.numpy_normal(123, rng.STREAM_READ, 5000),
-                               rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        _draw(123, rng.STREAM_READ, 5000), rng.numpy_normal(123, rng.STREAM_READ, 5000), rtol=1e-13, atol=1e-13
+    )
 
 
 def test_quantile_inverts_the_normal_cdf():
@@ -72,6 +73,7 @@ def test_different_seeds_differ(seed):
 
 # `normal_f32`: the branch-free float32 normal of the device kernels, compiled with their flags.
 
+
 @njit(**JIT)
 def _draw_f32(seed, stream, n):
     key = rng.stream_key(seed, stream)
@@ -95,8 +97,9 @@ def test_normal_f32_is_the_quantile_of_its_uniform():
     z = _draw_f32(123, rng.STREAM_READ, 200_000)
     assert z.dtype == np.float32
     assert np.max(np.abs(z - rng.numpy_normal_f32(123, rng.STREAM_READ, 200_000))) < 3e-6
-    top = np.concatenate([np.arange(0, 1 << 16), np.arange((1 << 32) - (1 << 16), 1 << 32),
-                          np.linspace(0, (1 << 32) - 1, 400_001)]).astype(np.uint64)
+    top = np.concatenate(
+        [np.arange(0, 1 << 16), np.arange((1 << 32) - (1 << 16), 1 << 32), np.linspace(0, (1 << 32) - 1, 400_001)]
+    ).astype(np.uint64)
     top.sort()
     got = _f32_from_top_bits(top)
     exact = rng.numpy_normal_quantile((top.astype(np.float64) + 0.5) * 2.0**-32)

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from argnames import naming
 from numpy.testing import assert_allclose, assert_array_equal
 
 from kernels import rng, rram
 from kernels._jit import PARALLEL_THRESHOLD
-from argnames import naming
 
 SERIAL_N = 1000
 PARALLEL_N = PARALLEL_THRESHOLD + 4321
@@ -25,6 +25,7 @@ def assert_close(actual, desired, **kw):
 
 # ----------------------------------------------------------------------------- references
 
+
 def _uniforms(seed, stream, counters):
     return rng.numpy_uniform(rng.numpy_stream_key(seed, stream), counters)
 
@@ -37,8 +38,19 @@ def naive_program(g_target, seed, g_min=9.0, g_max=88.2, tolerance_percent=0.2, 
     return g_prog, rng.numpy_normal(seed, rng.STREAM_RELAX, n)
 
 
-def naive_read(g_prog, relax, t, seed, g_min=9.0, g_max=88.2, drift_scale=1.0,
-               read_noise_scale=1.0, amplitude=None, occupancy=None, disturb=None):
+def naive_read(
+    g_prog,
+    relax,
+    t,
+    seed,
+    g_min=9.0,
+    g_max=88.2,
+    drift_scale=1.0,
+    read_noise_scale=1.0,
+    amplitude=None,
+    occupancy=None,
+    disturb=None,
+):
     n = g_prog.size
     ts = max(t, 1.0)
     lt = np.log(ts)
@@ -49,22 +61,24 @@ def naive_read(g_prog, relax, t, seed, g_min=9.0, g_max=88.2, drift_scale=1.0,
         u = _uniforms(seed, rng.STREAM_RTN, np.arange(n))
         g = g / (1.0 - occupancy * amplitude)
         g = np.where(u < occupancy, g * (1.0 - amplitude), g)
-    sigma = (read_noise_scale * 0.02773 * np.log10(np.maximum(g, 1.0))
-             * np.sqrt(np.log((ts + 1e-6) / 2e-6)))
+    sigma = read_noise_scale * 0.02773 * np.log10(np.maximum(g, 1.0)) * np.sqrt(np.log((ts + 1e-6) / 2e-6))
     g = g + sigma * rng.numpy_normal(seed, rng.STREAM_READ, n)
     return np.clip(g, g_min, g_max)
 
 
-def naive_rtn_parameters(g, seed, a_ref=0.02, g_ref=30.0, exponent=1.0, tc=1e-2, te=1e-2,
-                         spread=1.0):
+def naive_rtn_parameters(g, seed, a_ref=0.02, g_ref=30.0, exponent=1.0, tc=1e-2, te=1e-2, spread=1.0):
     n = g.size
     key = rng.numpy_stream_key(seed, rng.STREAM_DEVICE)
     xi_c = rng.numpy_normal_quantile(rng.numpy_uniform(key, 2 * np.arange(n)))
     xi_e = rng.numpy_normal_quantile(rng.numpy_uniform(key, 2 * np.arange(n) + 1))
     tau_c = tc * 10.0 ** (spread * xi_c)
     tau_e = te * 10.0 ** (spread * xi_e)
-    return {"amplitude": np.clip(a_ref * (g_ref / g) ** exponent, 0.0, 0.5),
-            "tau_capture": tau_c, "tau_emission": tau_e, "occupancy": tau_e / (tau_c + tau_e)}
+    return {
+        "amplitude": np.clip(a_ref * (g_ref / g) ** exponent, 0.0, 0.5),
+        "tau_capture": tau_c,
+        "tau_emission": tau_e,
+        "occupancy": tau_e / (tau_c + tau_e),
+    }
 
 
 def naive_rtn_trace(g, amp, tau_c, tau_e, dt, n_steps, seed):
@@ -102,6 +116,7 @@ def _targets(n, low=9.0, high=88.2):
 
 # ----------------------------------------------------------------------------- references
 
+
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("tol", [0.2, 2.0])
 def test_program_matches_numpy(n, tol):
@@ -126,13 +141,12 @@ def test_read_with_rtn_and_disturb_matches_numpy(n):
     par = naive_rtn_parameters(g_prog, 8)
     disturb = np.linspace(-0.04, 0.05, n)
     kw = dict(amplitude=par["amplitude"], occupancy=par["occupancy"], disturb=disturb)
-    out = rram.read(g_prog, relax, 100.0, seed=9, rtn_amplitude=kw["amplitude"],
-                    rtn_occupancy=kw["occupancy"], disturb=disturb)
+    out = rram.read(
+        g_prog, relax, 100.0, seed=9, rtn_amplitude=kw["amplitude"], rtn_occupancy=kw["occupancy"], disturb=disturb
+    )
     assert_close(out, naive_read(g_prog, relax, 100.0, 9, **kw))
-    only_rtn = rram.read(g_prog, relax, 100.0, seed=9, rtn_amplitude=kw["amplitude"],
-                         rtn_occupancy=kw["occupancy"])
-    assert_close(only_rtn, naive_read(g_prog, relax, 100.0, 9, amplitude=kw["amplitude"],
-                                      occupancy=kw["occupancy"]))
+    only_rtn = rram.read(g_prog, relax, 100.0, seed=9, rtn_amplitude=kw["amplitude"], rtn_occupancy=kw["occupancy"])
+    assert_close(only_rtn, naive_read(g_prog, relax, 100.0, 9, amplitude=kw["amplitude"], occupancy=kw["occupancy"]))
     only_disturb = rram.read(g_prog, relax, 100.0, seed=9, disturb=disturb)
     assert_close(only_disturb, naive_read(g_prog, relax, 100.0, 9, disturb=disturb))
 
@@ -140,8 +154,16 @@ def test_read_with_rtn_and_disturb_matches_numpy(n):
 @pytest.mark.parametrize("n", SIZES)
 def test_rtn_parameters_match_numpy(n):
     g = _targets(n)
-    par = rram.rtn_parameters(g, seed=3, amplitude_at_ref=0.03, g_ref=20.0, exponent=1.5,
-                              tau_capture=2e-3, tau_emission=5e-2, tau_spread_decades=0.7)
+    par = rram.rtn_parameters(
+        g,
+        seed=3,
+        amplitude_at_ref=0.03,
+        g_ref=20.0,
+        exponent=1.5,
+        tau_capture=2e-3,
+        tau_emission=5e-2,
+        tau_spread_decades=0.7,
+    )
     ref = naive_rtn_parameters(g, 3, 0.03, 20.0, 1.5, 2e-3, 5e-2, 0.7)
     for name in ("amplitude", "tau_capture", "tau_emission", "occupancy"):
         # log of the taus: 10**(spread xi) carries the draw difference as a relative one.
@@ -158,7 +180,6 @@ def test_rtn_trace_matches_numpy():
     assert_allclose(out, naive_rtn_trace(g, amp, tau_c, tau_e, 1e-3, 300, 21), rtol=1e-12)
 
 
-
 def test_shapes_are_kept():
     g_t = _targets(24).reshape(2, 3, 4)
     g_prog, relax = rram.program(g_t, seed=1)
@@ -170,6 +191,7 @@ def test_shapes_are_kept():
 
 
 # ----------------------------------------------------------------------------- statistics
+
 
 @pytest.mark.parametrize("tol,c0,c1", [(0.2, 0.00081107, 0.00106879), (2.0, 0.011219, 0.011290)])
 @pytest.mark.parametrize("level", [12.0, 40.0, 80.0])
@@ -236,8 +258,9 @@ def test_read_rtn_fraction_in_low_state():
     g = np.full(n, 50.0)
     occ = np.full(n, 0.3)
     amp = np.full(n, 0.1)
-    out = rram.read(g, np.zeros(n), 1.0, seed=5, drift_scale=0.0, read_noise_scale=0.0,
-                    rtn_amplitude=amp, rtn_occupancy=occ)
+    out = rram.read(
+        g, np.zeros(n), 1.0, seed=5, drift_scale=0.0, read_noise_scale=0.0, rtn_amplitude=amp, rtn_occupancy=occ
+    )
     high = 50.0 / (1.0 - 0.3 * 0.1)  # zero-mean: the time average is the programmed 50 uS
     low = np.isclose(out, high * 0.9)
     assert np.all(low | np.isclose(out, high))
@@ -270,8 +293,7 @@ def test_rtn_amplitude_larger_at_low_g():
 
 def test_rtn_taus_are_log_normal():
     n = 40000
-    par = rram.rtn_parameters(np.full(n, 30.0), seed=2, tau_capture=1e-3, tau_emission=1e-1,
-                              tau_spread_decades=0.5)
+    par = rram.rtn_parameters(np.full(n, 30.0), seed=2, tau_capture=1e-3, tau_emission=1e-1, tau_spread_decades=0.5)
     for name, median in (("tau_capture", 1e-3), ("tau_emission", 1e-1)):
         x = np.log10(par[name])
         assert abs(x.mean() - np.log10(median)) < 5 * 0.5 / np.sqrt(n)
@@ -293,8 +315,9 @@ def test_rtn_trace_occupancy_and_dwell_times():
     n_dev, n_steps, dt = 200, 20000, 1e-4
     tau_c, tau_e = 1e-2, 3e-2
     g = np.full(n_dev, 40.0)
-    trace = rram.rtn_trace(g, np.full(n_dev, 0.2), np.full(n_dev, tau_c), np.full(n_dev, tau_e),
-                           dt=dt, n_steps=n_steps, seed=17)
+    trace = rram.rtn_trace(
+        g, np.full(n_dev, 0.2), np.full(n_dev, tau_c), np.full(n_dev, tau_e), dt=dt, n_steps=n_steps, seed=17
+    )
     occ = tau_e / (tau_c + tau_e)
     high = 40.0 / (1.0 - occ * 0.2)  # zero-mean: the time average of the two states is 40 uS
     low = trace < high - 1.0
@@ -325,10 +348,17 @@ def test_rtn_trace_start_matches_read_state():
     n = 2000
     g = np.full(n, 50.0)
     par = rram.rtn_parameters(g, seed=3)
-    trace = rram.rtn_trace(g, par["amplitude"], par["tau_capture"], par["tau_emission"],
-                           dt=1e-3, n_steps=2, seed=8)
-    out = rram.read(g, np.zeros(n), 1.0, seed=8, drift_scale=0.0, read_noise_scale=0.0,
-                    rtn_amplitude=par["amplitude"], rtn_occupancy=par["occupancy"])
+    trace = rram.rtn_trace(g, par["amplitude"], par["tau_capture"], par["tau_emission"], dt=1e-3, n_steps=2, seed=8)
+    out = rram.read(
+        g,
+        np.zeros(n),
+        1.0,
+        seed=8,
+        drift_scale=0.0,
+        read_noise_scale=0.0,
+        rtn_amplitude=par["amplitude"],
+        rtn_occupancy=par["occupancy"],
+    )
     assert_allclose(trace[:, 0], out, rtol=1e-12)
 
 
@@ -393,8 +423,9 @@ def test_disturb_with_susceptibility_and_weaker_negative_reads_matches_loop(pola
     k = np.exp(0.05 / 0.05) / 10.0
     for n in range(0, 41):
         got = rram.read_disturb(d0, n, polarity=polarity, **kw)
-        assert_allclose(got, loop_disturb(d0, n, polarity, k, 0.08, eta=0.7, m=m), rtol=1e-12, atol=1e-15,
-                        err_msg=str(n))
+        assert_allclose(
+            got, loop_disturb(d0, n, polarity, k, 0.08, eta=0.7, m=m), rtol=1e-12, atol=1e-15, err_msg=str(n)
+        )
 
 
 def test_bipolar_settles_where_the_negative_reads_fall_short():
@@ -420,6 +451,7 @@ def test_higher_read_voltage_shifts_faster():
 
 
 # ----------------------------------------------------------------------------- seeds
+
 
 def test_same_seed_same_numbers_different_seed_different_numbers():
     g_t = _targets(200)
@@ -447,56 +479,63 @@ def test_same_seed_same_numbers_different_seed_different_numbers():
 G2 = np.array([20.0, 30.0])
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: rram.program(np.array([20.0, np.nan]), seed=1), "g_target"),
-    (lambda: rram.program(np.array([20.0, np.inf]), seed=1), "g_target"),
-    (lambda: rram.program(np.array([5.0]), seed=1), "g_target"),
-    (lambda: rram.program(np.array([90.0]), seed=1), "g_target"),
-    (lambda: rram.program(G2, seed=1.0), "seed"),
-    (lambda: rram.program(G2, seed=True), "seed"),
-    (lambda: rram.program(G2, seed=-1), "seed"),
-    (lambda: rram.program(G2, seed=1, tolerance_percent=1.0), "tolerance_percent"),
-    (lambda: rram.program(G2, seed=1, tolerance_percent="0.2"), "tolerance_percent"),
-    (lambda: rram.program(G2, seed=1, tolerance_percent=True), "tolerance_percent"),
-    (lambda: rram.program(G2, seed=1, prog_noise_scale=-1.0), "prog_noise_scale"),
-    (lambda: rram.program(G2, seed=1, g_min=50.0, g_max=40.0), "g_max"),
-    (lambda: rram.read(G2, np.zeros(2), -1.0, seed=1), "t"),
-    (lambda: rram.read(G2, np.zeros(2), np.nan, seed=1), "t"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=0.5), "seed"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=False), "seed"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=-3), "seed"),
-    (lambda: rram.read(G2, np.zeros(3), 1.0, seed=1), "relax_deviate"),
-    (lambda: rram.read(G2, np.array([0.0, np.nan]), 1.0, seed=1), "relax_deviate"),
-    (lambda: rram.read(np.array([1.0, 30.0]), np.zeros(2), 1.0, seed=1), "g_prog"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, drift_scale=-1.0), "drift_scale"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2)), "rtn_amplitude"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2),
-                       rtn_occupancy=np.array([0.5, 1.5])), "rtn_occupancy"),
-    (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, disturb=np.zeros(3)), "disturb"),
-    (lambda: rram.rtn_parameters(np.array([0.0]), seed=1), "g_prog"),
-    (lambda: rram.rtn_parameters(G2, seed=1, tau_capture=0.0), "tau_capture"),
-    (lambda: rram.rtn_parameters(G2, seed=1, amplitude_at_ref=0.9), "amplitude_at_ref"),
-    (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=0.0, n_steps=5, seed=1), "dt"),
-    (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=1.0, n_steps=0, seed=1), "n_steps"),
-    (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=1.0, n_steps=10**8, seed=1),
-     "n_steps"),
-    (lambda: rram.rtn_trace(G2, np.zeros(2), np.array([1.0, -1.0]), np.ones(2), dt=1.0, n_steps=5,
-                            seed=1), "tau_capture"),
-    (lambda: rram.rtn_trace(G2, np.zeros(3), np.ones(2), np.ones(2), dt=1.0, n_steps=5, seed=1),
-     "amplitude"),
-    (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=1.0, n_steps=5, seed=1.5), "seed"),
-    (lambda: rram.read_disturb(np.zeros(2), 10, polarity="both"), "polarity"),
-    (lambda: rram.read_disturb(np.zeros(2), 10, polarity=1), "polarity"),
-    (lambda: rram.read_disturb(np.zeros(2), -1), "n_reads"),
-    (lambda: rram.read_disturb(np.zeros(2), 1.5), "n_reads"),
-    (lambda: rram.read_disturb(np.zeros(2), 10**16), "n_reads"),
-    (lambda: rram.read_disturb(np.array([np.nan]), 10), "disturb"),
-    (lambda: rram.read_disturb(np.zeros(2), 10, v_read=-0.1), "v_read"),
-    (lambda: rram.read_disturb(np.zeros(2), 10, reads_to_saturate=0.0), "reads_to_saturate"),
-    (lambda: rram.read_disturb(np.zeros(2), 10, shift_per_volt=-1.0), "shift_per_volt"),
-    (lambda: rram.read_disturb(np.zeros(2), 10, v_threshold=float("nan")), "v_threshold"),
-    (lambda: rram.saturated_shift("0.4"), "v_read"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: rram.program(np.array([20.0, np.nan]), seed=1), "g_target"),
+        (lambda: rram.program(np.array([20.0, np.inf]), seed=1), "g_target"),
+        (lambda: rram.program(np.array([5.0]), seed=1), "g_target"),
+        (lambda: rram.program(np.array([90.0]), seed=1), "g_target"),
+        (lambda: rram.program(G2, seed=1.0), "seed"),
+        (lambda: rram.program(G2, seed=True), "seed"),
+        (lambda: rram.program(G2, seed=-1), "seed"),
+        (lambda: rram.program(G2, seed=1, tolerance_percent=1.0), "tolerance_percent"),
+        (lambda: rram.program(G2, seed=1, tolerance_percent="0.2"), "tolerance_percent"),
+        (lambda: rram.program(G2, seed=1, tolerance_percent=True), "tolerance_percent"),
+        (lambda: rram.program(G2, seed=1, prog_noise_scale=-1.0), "prog_noise_scale"),
+        (lambda: rram.program(G2, seed=1, g_min=50.0, g_max=40.0), "g_max"),
+        (lambda: rram.read(G2, np.zeros(2), -1.0, seed=1), "t"),
+        (lambda: rram.read(G2, np.zeros(2), np.nan, seed=1), "t"),
+        (lambda: rram.read(G2, np.zeros(2), 1.0, seed=0.5), "seed"),
+        (lambda: rram.read(G2, np.zeros(2), 1.0, seed=False), "seed"),
+        (lambda: rram.read(G2, np.zeros(2), 1.0, seed=-3), "seed"),
+        (lambda: rram.read(G2, np.zeros(3), 1.0, seed=1), "relax_deviate"),
+        (lambda: rram.read(G2, np.array([0.0, np.nan]), 1.0, seed=1), "relax_deviate"),
+        (lambda: rram.read(np.array([1.0, 30.0]), np.zeros(2), 1.0, seed=1), "g_prog"),
+        (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, drift_scale=-1.0), "drift_scale"),
+        (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2)), "rtn_amplitude"),
+        (
+            lambda: rram.read(
+                G2, np.zeros(2), 1.0, seed=1, rtn_amplitude=np.zeros(2), rtn_occupancy=np.array([0.5, 1.5])
+            ),
+            "rtn_occupancy",
+        ),
+        (lambda: rram.read(G2, np.zeros(2), 1.0, seed=1, disturb=np.zeros(3)), "disturb"),
+        (lambda: rram.rtn_parameters(np.array([0.0]), seed=1), "g_prog"),
+        (lambda: rram.rtn_parameters(G2, seed=1, tau_capture=0.0), "tau_capture"),
+        (lambda: rram.rtn_parameters(G2, seed=1, amplitude_at_ref=0.9), "amplitude_at_ref"),
+        (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=0.0, n_steps=5, seed=1), "dt"),
+        (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=1.0, n_steps=0, seed=1), "n_steps"),
+        (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=1.0, n_steps=10**8, seed=1), "n_steps"),
+        (
+            lambda: rram.rtn_trace(G2, np.zeros(2), np.array([1.0, -1.0]), np.ones(2), dt=1.0, n_steps=5, seed=1),
+            "tau_capture",
+        ),
+        (lambda: rram.rtn_trace(G2, np.zeros(3), np.ones(2), np.ones(2), dt=1.0, n_steps=5, seed=1), "amplitude"),
+        (lambda: rram.rtn_trace(G2, np.zeros(2), np.ones(2), np.ones(2), dt=1.0, n_steps=5, seed=1.5), "seed"),
+        (lambda: rram.read_disturb(np.zeros(2), 10, polarity="both"), "polarity"),
+        (lambda: rram.read_disturb(np.zeros(2), 10, polarity=1), "polarity"),
+        (lambda: rram.read_disturb(np.zeros(2), -1), "n_reads"),
+        (lambda: rram.read_disturb(np.zeros(2), 1.5), "n_reads"),
+        (lambda: rram.read_disturb(np.zeros(2), 10**16), "n_reads"),
+        (lambda: rram.read_disturb(np.array([np.nan]), 10), "disturb"),
+        (lambda: rram.read_disturb(np.zeros(2), 10, v_read=-0.1), "v_read"),
+        (lambda: rram.read_disturb(np.zeros(2), 10, reads_to_saturate=0.0), "reads_to_saturate"),
+        (lambda: rram.read_disturb(np.zeros(2), 10, shift_per_volt=-1.0), "shift_per_volt"),
+        (lambda: rram.read_disturb(np.zeros(2), 10, v_threshold=float("nan")), "v_threshold"),
+        (lambda: rram.saturated_shift("0.4"), "v_read"),
+    ],
+)
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=naming(match)):
         call()

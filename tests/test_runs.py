@@ -3,16 +3,14 @@ the crossbar read-out mixin of the live dashboards."""
 
 import os
 import threading
-import time
 
 import pytest
+from argnames import naming
 
 from explorer.app import DASHBOARDS
 from explorer.views import ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._live import CrossbarReadout, LiveDashboard
 from explorer.views._runs import BackgroundRun, Pace, RunDriver
-
-from argnames import naming
 
 LINUX_IDLE = hasattr(os, "SCHED_IDLE")
 
@@ -22,9 +20,16 @@ def scheduling():
     return os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
-@pytest.mark.parametrize("kwargs, name", [(dict(priority="low"), "priority"), (dict(chunk=(1, 2, 64)), "chunk"),
-                                          (dict(chunk=(8, 1)), "chunk"), (dict(wait=-0.1), "wait"),
-                                          (dict(poll_ms=0), "poll_ms")])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(priority="low"), "priority"),
+        (dict(chunk=(1, 2, 64)), "chunk"),
+        (dict(chunk=(8, 1)), "chunk"),
+        (dict(wait=-0.1), "wait"),
+        (dict(poll_ms=0), "poll_ms"),
+    ],
+)
 def test_a_bad_pace_names_its_field(kwargs, name):
     with pytest.raises(ValueError, match=naming(name)):
         Pace(**kwargs)
@@ -32,9 +37,9 @@ def test_a_bad_pace_names_its_field(kwargs, name):
 
 def test_steps_grow_toward_the_target_time_within_their_range():
     pace = Pace(step_seconds=0.1, chunk=(4, 2, 50))
-    assert pace.next_chunk(4, 0.01) == 40         # 10 x faster than the target: 10 x as many
-    assert pace.next_chunk(40, 0.001) == 50       # capped at the most
-    assert pace.next_chunk(40, 10.0) == 2         # and at the fewest
+    assert pace.next_chunk(4, 0.01) == 40  # 10 x faster than the target: 10 x as many
+    assert pace.next_chunk(40, 0.001) == 50  # capped at the most
+    assert pace.next_chunk(40, 10.0) == 2  # and at the fewest
 
 
 class Gate:
@@ -59,8 +64,13 @@ class Gate:
 @pytest.mark.parametrize("priority", ["idle", "nice", "normal"])
 def test_a_run_steps_at_its_priority_until_done_and_tells_once(priority):
     gate, ended = Gate(total=3), []
-    run = BackgroundRun(gate.step, gate.done, Pace(chunk=(1, 1, 1), priority=priority), name="t",
-                        on_end=lambda: ended.append(threading.current_thread().name))
+    run = BackgroundRun(
+        gate.step,
+        gate.done,
+        Pace(chunk=(1, 1, 1), priority=priority),
+        name="t",
+        on_end=lambda: ended.append(threading.current_thread().name),
+    )
     assert run.running and not run.is_alive()
     run.start()
     for _ in range(3):
@@ -74,7 +84,7 @@ def test_a_run_steps_at_its_priority_until_done_and_tells_once(priority):
     elif priority == "nice":
         assert run.priority == "nice" and policy == os.SCHED_OTHER and nice >= 10
     else:
-        assert run.priority == "normal" and (policy, nice) == scheduling()   # the test thread's own
+        assert run.priority == "normal" and (policy, nice) == scheduling()  # the test thread's own
 
 
 class Page:
@@ -93,18 +103,19 @@ class Page:
 def test_pause_reads_pausing_until_the_step_ends_then_paused():
     page, shown = Page(), []
     gate = Gate(total=100)
-    driver = RunDriver(page, Pace(chunk=(1, 1, 1), priority="normal"), lambda: shown.append(driver.state(1)) or False,
-                       "t")
+    driver = RunDriver(
+        page, Pace(chunk=(1, 1, 1), priority="normal"), lambda: shown.append(driver.state(1)) or False, "t"
+    )
     assert driver.state(0) == "ready: press Start" and driver.claim()
     driver.begin(gate.step, gate.done, first=lambda: pytest.fail("no first step outside a server"))
-    assert gate.entered.acquire(timeout=10)          # the thread is inside its first step
-    assert driver.state(1) == "running" and not driver.claim()   # no second run while one runs
+    assert gate.entered.acquire(timeout=10)  # the thread is inside its first step
+    assert driver.state(1) == "running" and not driver.claim()  # no second run while one runs
     driver.pause()
     assert driver.state(1) == "pausing" and driver.is_alive()
     gate.release.release()
     driver.join(timeout=10)
-    assert driver.state(1) == "paused" and gate.done_units == 1   # no step after the pause
-    assert shown == ["paused"]                       # the page is told once, when the thread ends
+    assert driver.state(1) == "paused" and gate.done_units == 1  # no step after the pause
+    assert shown == ["paused"]  # the page is told once, when the thread ends
     assert driver.claim()
 
 
@@ -131,10 +142,12 @@ def test_a_one_off_job_is_shown_when_it_ends():
 def test_the_dashboards_runs_keep_their_pace():
     """Training yields its priority; Programming and the Reliability tab's network training run at
     normal priority, as before the driver was shared."""
-    assert TrainingView()._driver.pace == Pace(step_seconds=0.1, chunk=(32, 8, 1438), wait=0.02, poll_ms=300,
-                                               priority="idle")
-    assert ProgrammingView()._driver.pace == Pace(step_seconds=0.1, chunk=(1, 1, 64), first_wait=0.1, wait=0.02,
-                                                  poll_ms=100, priority="normal")
+    assert TrainingView()._driver.pace == Pace(
+        step_seconds=0.1, chunk=(32, 8, 1438), wait=0.02, poll_ms=300, priority="idle"
+    )
+    assert ProgrammingView()._driver.pace == Pace(
+        step_seconds=0.1, chunk=(1, 1, 64), first_wait=0.1, wait=0.02, poll_ms=100, priority="normal"
+    )
     assert ReliabilityView()._driver.pace.priority == "normal" and ReliabilityView()._driver.pace.poll_ms == 150
 
 
@@ -150,9 +163,10 @@ def test_the_training_runs_step_at_idle_priority_and_programming_at_normal():
         view.plots()
         step = view.model.step
 
-        def recording(*args, _step=step, _name=type(view).__name__, **kwargs):
+        def recording(*args, _step=step, _name=type(view).__name__, **kwargs):  # noqa: B008 (binds this view's name)
             seen.setdefault(_name, scheduling())
             return _step(*args, **kwargs)
+
         view.model.step = recording
         view.start()
         view._driver.join(timeout=60)

@@ -20,8 +20,12 @@ needs_system_python = pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="no 
 
 def stock_env(tmp_path, path="/usr/bin:/bin", **extra):
     """The environment of a fresh login on a stock machine: no virtual environment active."""
-    env = {"HOME": os.environ.get("HOME", str(tmp_path)), "PATH": path, "LANG": "C.UTF-8",
-           "ANALOG_EXPLORER_VENV": str(tmp_path / "venv")}
+    env = {
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "PATH": path,
+        "LANG": "C.UTF-8",
+        "ANALOG_EXPLORER_VENV": str(tmp_path / "venv"),
+    }
     env.update(extra)
     return env
 
@@ -29,9 +33,15 @@ def stock_env(tmp_path, path="/usr/bin:/bin", **extra):
 @needs_system_python
 def test_run_app_sets_up_a_venv_with_the_system_python_and_serves(tmp_path):
     port = free_port()
-    proc = subprocess.Popen(["bash", "scripts/run_app.sh", "--port", str(port), "--address", "127.0.0.1",
-                             "--no-warmup"], cwd=ROOT, env=stock_env(tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "scripts/run_app.sh", "--port", str(port), "--address", "127.0.0.1", "--no-warmup"],
+        cwd=ROOT,
+        env=stock_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     output = []
     try:
         deadline = time.time() + 600
@@ -64,15 +74,22 @@ def test_missing_venv_module_installs_debians_python3_venv(tmp_path):
     (fake / "python3").write_text(
         "#!/bin/bash\n"
         f'if [ "$1" = "-c" ] && [[ "$2" == *"import ensurepip, venv"* ]] && [ ! -f {marker} ]; then exit 1; fi\n'
-        f'exec {SYSTEM_PYTHON} "$@"\n')
-    (fake / "apt-get").write_text(f'#!/bin/bash\necho "$@" >> {log}\n'
-                                  f'[[ "$*" == *install* ]] && touch {marker}\nexit 0\n')
+        f'exec {SYSTEM_PYTHON} "$@"\n'
+    )
+    (fake / "apt-get").write_text(
+        f'#!/bin/bash\necho "$@" >> {log}\n[[ "$*" == *install* ]] && touch {marker}\nexit 0\n'
+    )
     (fake / "sudo").write_text('#!/bin/bash\nexec "$@"\n')
     for f in fake.iterdir():
         f.chmod(0o755)
-    result = subprocess.run(["bash", "-c", 'source scripts/_venv.sh && echo "PY=$PY"'], cwd=ROOT,
-                            env=stock_env(tmp_path, path=f"{fake}:/usr/bin:/bin"), capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        ["bash", "-c", 'source scripts/_venv.sh && echo "PY=$PY"'],
+        cwd=ROOT,
+        env=stock_env(tmp_path, path=f"{fake}:/usr/bin:/bin"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     calls = log.read_text()
     assert "update" in calls and "install" in calls and "python3-venv" in calls, calls
@@ -82,11 +99,18 @@ def test_missing_venv_module_installs_debians_python3_venv(tmp_path):
 
 def test_an_active_virtual_environment_is_used_as_it_is(tmp_path):
     venv = tmp_path / "active"
-    subprocess.run([str(SYSTEM_PYTHON if SYSTEM_PYTHON.exists() else "python3"), "-m", "venv", "--without-pip",
-                    str(venv)], check=True)
-    result = subprocess.run(["bash", "-c", 'source scripts/_venv.sh && echo "PY=$PY"'], cwd=ROOT,
-                            env=stock_env(tmp_path, VIRTUAL_ENV=str(venv)), capture_output=True, text=True,
-                            timeout=60)
+    subprocess.run(
+        [str(SYSTEM_PYTHON if SYSTEM_PYTHON.exists() else "python3"), "-m", "venv", "--without-pip", str(venv)],
+        check=True,
+    )
+    result = subprocess.run(
+        ["bash", "-c", 'source scripts/_venv.sh && echo "PY=$PY"'],
+        cwd=ROOT,
+        env=stock_env(tmp_path, VIRTUAL_ENV=str(venv)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert f"PY={venv / 'bin' / 'python'}" in result.stdout
     assert not (tmp_path / "venv").exists()  # no project environment made beside the active one

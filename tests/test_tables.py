@@ -17,8 +17,11 @@ reference table (no measurement), and a check run by hand (it needs packages CI 
 def _markdown_tables(text):
     """(line index of each Markdown table's first row, the line before it)."""
     lines = text.splitlines()
-    return [(i, lines[i - 1] if i else "") for i, line in enumerate(lines)
-            if line.startswith("|") and (i == 0 or not lines[i - 1].startswith("|"))]
+    return [
+        (i, lines[i - 1] if i else "")
+        for i, line in enumerate(lines)
+        if line.startswith("|") and (i == 0 or not lines[i - 1].startswith("|"))
+    ]
 
 
 def test_the_documents_are_the_readme_and_every_docs_page():
@@ -31,9 +34,12 @@ def test_the_documents_are_the_readme_and_every_docs_page():
 def test_every_table_in_the_documents_says_where_it_comes_from():
     """A results table follows `<!-- table NAME -->`; a benchmark's, a reference table or a check run
     by hand says so."""
-    unmarked = [f"{path.relative_to(tables.ROOT)}:{i + 1}" for path, text in DOCUMENTS.items()
-                for i, before in _markdown_tables(text)
-                if not (tables.MARKER.match(before) or OTHER_MARKER.match(before))]
+    unmarked = [
+        f"{path.relative_to(tables.ROOT)}:{i + 1}"
+        for path, text in DOCUMENTS.items()
+        for i, before in _markdown_tables(text)
+        if not (tables.MARKER.match(before) or OTHER_MARKER.match(before))
+    ]
     assert not unmarked, f"{unmarked}: a table without a marker line before it"
 
 
@@ -80,15 +86,18 @@ def test_the_documents_table_is_what_the_command_prints(name):
     table = tables.TABLES[name]
     path, copy = tables.document_tables()[name]
     diff = tables.differences(table, copy, table.compute())
-    assert not diff, (f"table {name!r} of {path.relative_to(tables.ROOT)} is stale "
-                      f"(python -m explorer.tools.tables {name}):\n" + "\n".join(diff))
+    assert not diff, (
+        f"table {name!r} of {path.relative_to(tables.ROOT)} is stale "
+        f"(python -m explorer.tools.tables {name}):\n" + "\n".join(diff)
+    )
 
 
 def test_write_replaces_only_the_named_tables():
-    text = ("intro\n<!-- table a -->\n| x |\n|---|\n| 1 |\n\ntext\n<!-- table b -->\n| y |\n|---|\n| 2 |\n")
+    text = "intro\n<!-- table a -->\n| x |\n|---|\n| 1 |\n\ntext\n<!-- table b -->\n| y |\n|---|\n| 2 |\n"
     new = tables.replace_tables(text, {"a": "| x |\n|---|\n| 5 |\n| 6 |"})
-    assert new == ("intro\n<!-- table a -->\n| x |\n|---|\n| 5 |\n| 6 |\n\ntext\n<!-- table b -->\n| y |\n|---|\n"
-                   "| 2 |\n")
+    assert new == (
+        "intro\n<!-- table a -->\n| x |\n|---|\n| 5 |\n| 6 |\n\ntext\n<!-- table b -->\n| y |\n|---|\n| 2 |\n"
+    )
     assert tables.readme_tables(new) == {"a": (["x"], [["5"], ["6"]]), "b": (["y"], [["2"]])}
 
 
@@ -98,8 +107,9 @@ def test_write_stamps_the_line_before_the_marker_and_the_check_ignores_the_stamp
     assert tables.STAMP.match(stamp)
     text = "intro\n<!-- table a -->\n| x |\n|---|\n| 1 |\n\n<!-- table b -->\n| y |\n|---|\n| 2 |\n"
     once = tables.replace_tables(text, {"a": "| x |\n|---|\n| 5 |"}, stamp)
-    assert once == ("intro\n" + stamp + "\n<!-- table a -->\n| x |\n|---|\n| 5 |\n\n<!-- table b -->\n| y |\n|---|\n"
-                    "| 2 |\n")
+    assert once == (
+        "intro\n" + stamp + "\n<!-- table a -->\n| x |\n|---|\n| 5 |\n\n<!-- table b -->\n| y |\n|---|\n| 2 |\n"
+    )
     later = tables.stamp_line(when="2026-12-07", commit="def5678", machine="lab (2 cores)")
     twice = tables.replace_tables(once, {"a": "| x |\n|---|\n| 6 |"}, later)
     assert twice.count("<!-- measured") == 1 and later + "\n<!-- table a -->" in twice
@@ -118,8 +128,10 @@ def test_write_rewrites_each_table_in_its_own_document(tmp_path, monkeypatch):
     two.parent.mkdir(parents=True)
     one.write_text("<!-- table a -->\n| x |\n|---|\n| 1 |\n")
     two.write_text("text\n\n<!-- table b -->\n| y |\n|---|\n| 2 |\n")
-    printed = {"a": tables.Table("a", "", lambda: (["x"], [["7"]]), abs_tol=0.0),
-               "b": tables.Table("b", "", lambda: (["y"], [["8"]]), abs_tol=0.0)}
+    printed = {
+        "a": tables.Table("a", "", lambda: (["x"], [["7"]]), abs_tol=0.0),
+        "b": tables.Table("b", "", lambda: (["y"], [["8"]]), abs_tol=0.0),
+    }
     monkeypatch.setattr(tables, "TABLES", printed)
     monkeypatch.setattr(tables, "ROOT", tmp_path)
     monkeypatch.setattr(tables, "documents", lambda root=tmp_path: [one, two])

@@ -4,9 +4,9 @@ from the sample sizes)."""
 
 import numpy as np
 import pytest
+from argnames import naming
 
 from explorer.models.training.python_tile import SoftBoundsTile, TikiTaka, train_correlation
-from argnames import naming
 
 
 def test_one_pulse_train_update_moves_a_weight_by_lr_x_d_on_average():
@@ -35,7 +35,7 @@ def test_float_sgd_learns_the_correlation_task():
     assert r["error"][-1] < 1e-3 and r["pulses"] == 0
 
 
-BIAS_SEEDS = range(4)   # 4 seeds x 25 weights: a standard error of the mean shift of about 0.003
+BIAS_SEEDS = range(4)  # 4 seeds x 25 weights: a standard error of the mean shift of about 0.003
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +46,14 @@ def settled():
     out = {}
     for asymmetry in (0.5, -0.5):
         for algorithm, kw in (("analog SGD", dict(lr=0.1)), ("TTv2", dict(lr=0.2, lr_h=0.02))):
-            runs = [train_correlation(algorithm, steps=3000, n_states=200, asymmetry=asymmetry, seed=s, **kw)
-                    for s in BIAS_SEEDS]
+            runs = [
+                train_correlation(algorithm, steps=3000, n_states=200, asymmetry=asymmetry, seed=s, **kw)
+                for s in BIAS_SEEDS
+            ]
             assert all(r["symmetry_point"] == asymmetry for r in runs)
-            toward = np.concatenate([((r["weights"] - r["target"]) * np.sign(asymmetry - r["target"])).ravel()
-                                     for r in runs])
+            toward = np.concatenate(
+                [((r["weights"] - r["target"]) * np.sign(asymmetry - r["target"])).ravel() for r in runs]
+            )
             out[algorithm, asymmetry] = dict(toward=toward, error=np.array([r["error"][-1] for r in runs]))
     return out
 
@@ -123,11 +126,14 @@ def test_chopping_makes_tiki_taka_v2_tolerate_a_reference_offset():
     c-TTv2's increase is the smaller one for every seed, and on average by 0.084 (per-seed
     differences 0.107, 0.049, 0.097: standard deviation 0.031); required: every seed and the mean
     by more than 0.04, beyond that spread. No pulse is held back by the cap."""
+
     def increase(variant, seed, **kw):
-        runs = [train_correlation(variant, seed=seed, reference_offset=offset, **kw, **CHOPPED)
-                for offset in (0.0, 0.2)]
+        runs = [
+            train_correlation(variant, seed=seed, reference_offset=offset, **kw, **CHOPPED) for offset in (0.0, 0.2)
+        ]
         assert all(r["capped_pulses"] == 0 for r in runs)
         return runs[1]["error"][-1] - runs[0]["error"][-1]
+
     tt = [increase("TTv2", s) for s in range(3)]
     chopped = [increase("c-TTv2", s, chopper_p=0.05) for s in range(3)]
     assert all(c < t for c, t in zip(chopped, tt)), (chopped, tt)
@@ -161,8 +167,9 @@ def test_agad_keeps_learning_where_a_reference_offset_costs_ttv2():
     offset (TTv2 without offset: 0.088, 0.083, 0.114). Every seed is below TTv2's, and the mean by
     more than 0.05 (TTv2's seed spread is 0.07, so the standard error of its mean about 0.04)."""
     tt = [train_correlation("TTv2", seed=s, reference_offset=0.2, **NOISY)["error"][-1] for s in range(3)]
-    agad = [train_correlation("AGAD", seed=s, reference_offset=0.2, chopper_p=0.1, **NOISY)["error"][-1]
-            for s in range(3)]
+    agad = [
+        train_correlation("AGAD", seed=s, reference_offset=0.2, chopper_p=0.1, **NOISY)["error"][-1] for s in range(3)
+    ]
     assert all(a < t for a, t in zip(agad, tt)), (agad, tt)
     assert np.mean(agad) < np.mean(tt) - 0.05
 
@@ -179,35 +186,68 @@ def _transfers_in_both(variant, As, R, lr_h, chopper_p, **rules):
     rows, cols = A.shape
     n_states, a = 20, 0.1
     dw = 2.0 / n_states
-    tt = TikiTaka(rows, cols, variant=variant, lr_h=lr_h, chopper_p=chopper_p, n_states=n_states, asymmetry=a,
-                  d2d=0.0, c2c=0.0, **rules)
+    tt = TikiTaka(
+        rows,
+        cols,
+        variant=variant,
+        lr_h=lr_h,
+        chopper_p=chopper_p,
+        n_states=n_states,
+        asymmetry=a,
+        d2d=0.0,
+        c2c=0.0,
+        **rules,
+    )
     tt.R, tt.P, tt.M = R.copy(), R.copy(), R.copy()
     sh = (rows, cols)
     dev_arr = np.concatenate([np.full((1, *sh), dw * (1 + a)), np.full((1, *sh), dw * (1 - a)), np.ones((2, *sh))])
-    state = tk.TileState(C=[np.zeros(sh)], Cn=[np.zeros(sh)], D=[dev_arr], A=[A.copy()], An=[np.zeros(sh)],
-                         E=[dev_arr], H=[np.zeros(sh)], R=[R.copy()], P=[R.copy()],
-                         S=[np.hstack([R, np.zeros((rows, 1))])], chop=[np.ones(rows)])
+    state = tk.TileState(
+        C=[np.zeros(sh)],
+        Cn=[np.zeros(sh)],
+        D=[dev_arr],
+        A=[A.copy()],
+        An=[np.zeros(sh)],
+        E=[dev_arr],
+        H=[np.zeros(sh)],
+        R=[R.copy()],
+        P=[R.copy()],
+        S=[np.hstack([R, np.zeros((rows, 1))])],
+        chop=[np.ones(rows)],
+    )
     max_steps = rules.get("max_steps", 1)
-    alg = np.array([0.1, lr_h, 1.0, chopper_p, 31.0, rules.get("momentum", 0.0),
-                    float(rules.get("forget_buffer", True)), max_steps, 5.0])
+    alg = np.array(
+        [
+            0.1,
+            lr_h,
+            1.0,
+            chopper_p,
+            31.0,
+            rules.get("momentum", 0.0),
+            float(rules.get("forget_buffer", True)),
+            max_steps,
+            5.0,
+        ]
+    )
     dev, io, keys = np.array([dw, 1.0, 0.0, 0.0]), np.zeros(4), tk.make_keys(0)
     ours, kernel = [], []
     capped = 0.0
     for t, a_t in enumerate(As):
         tt.A.set_weights(a_t)
-        state.A[0][:] = tt.A.weights                   # the same stored values (w = g - 1)
+        state.A[0][:] = tt.A.weights  # the same stored values (w = g - 1)
         tt.update(np.zeros(rows), np.zeros(cols), 0.1)
         ours.append((tt.H.copy(), tt.weights.copy(), tt.capped, tt.C.pulses))
-        out = tk.train_linear(state, np.zeros((1, rows)), np.zeros((1, cols)), np.arange(1), t, variant, dev, io,
-                              alg, keys)
+        out = tk.train_linear(
+            state, np.zeros((1, rows)), np.zeros((1, cols)), np.arange(1), t, variant, dev, io, alg, keys
+        )
         capped += out[4]
         kernel.append((state.H[0].copy(), state.C[0].copy(), capped, None))
     return ours, kernel
 
 
 @pytest.mark.parametrize("variant", ["TTv2", "AGAD"])
-@pytest.mark.parametrize("rules", [{}, dict(max_steps=3, forget_buffer=False, momentum=0.3),
-                                   dict(max_steps=2, momentum=0.5)])
+@pytest.mark.parametrize(
+    "rules", [{}, dict(max_steps=3, forget_buffer=False, momentum=0.3), dict(max_steps=2, momentum=0.5)]
+)
 def test_transfer_rules_are_the_on_chip_kernels(variant, rules):
     """aihwkit's buffer rules (cap, forgotten or kept buffer, momentum; AGAD's running mean,
     regular flips and first period without writes) give this model's transfers the kernel's
@@ -216,14 +256,14 @@ def test_transfer_rules_are_the_on_chip_kernels(variant, rules):
     r = np.random.default_rng(0)
     As = r.uniform(-0.5, 0.5, (40, 2, 3))
     R = r.uniform(-0.2, 0.2, (2, 3))
-    ours, kernel = _transfers_in_both(variant, As, R, lr_h=1.0, chopper_p=0.1, **rules)   # AGAD: m = 0.5
-    for t, ((h, c, capped, pulses), (kh, kc, kcapped, _)) in enumerate(zip(ours, kernel)):
+    ours, kernel = _transfers_in_both(variant, As, R, lr_h=1.0, chopper_p=0.1, **rules)  # AGAD: m = 0.5
+    for t, ((h, c, capped, _pulses), (kh, kc, kcapped, _)) in enumerate(zip(ours, kernel)):
         np.testing.assert_allclose(h, kh, rtol=1e-12, atol=1e-12, err_msg=f"H after transfer {t}")
         np.testing.assert_allclose(c, kc, rtol=1e-9, atol=1e-12, err_msg=f"C after transfer {t}")
         assert capped == kcapped, t
-    assert ours[-1][3] > 0 and np.any(ours[-1][1] != 0)                   # C was written
+    assert ours[-1][3] > 0 and np.any(ours[-1][1] != 0)  # C was written
     if rules.get("max_steps", 1) < 4:
-        assert ours[-1][2] > 0                                           # the cap held pulses back
+        assert ours[-1][2] > 0  # the cap held pulses back
 
 
 def test_capped_pulses_are_counted_and_an_uncapped_buffer_holds_none_back():
@@ -242,8 +282,9 @@ def test_symmetric_devices_show_a_smaller_bias(settled):
     but by less than on the asymmetric devices, beyond three standard errors of the difference
     and below half of either asymmetric shift; every run ends below 10 % error. (With one seed's
     25 weights the shift did not show, and this test said there was none.)"""
-    runs = [train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=0.0, seed=s)
-            for s in BIAS_SEEDS]
+    runs = [
+        train_correlation("analog SGD", steps=3000, lr=0.1, n_states=200, asymmetry=0.0, seed=s) for s in BIAS_SEEDS
+    ]
     toward = np.concatenate([((r["weights"] - r["target"]) * np.sign(-r["target"])).ravel() for r in runs])
     mean, se = _mean_and_se(toward)
     for asymmetry in (0.5, -0.5):
@@ -253,25 +294,28 @@ def test_symmetric_devices_show_a_smaller_bias(settled):
     assert all(r["error"][-1] < 0.1 for r in runs)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(asymmetry=1.0), "asymmetry"),
-    (dict(asymmetry=-1.5), "asymmetry"),
-    (dict(n_states=1), "n_states"),
-    (dict(lr=0.0), "lr"),
-    (dict(lr=-1.0), "lr"),
-    (dict(algorithm="Tiki-Taka v9"), "algorithm"),
-    (dict(steps=0), "steps"),
-    (dict(algorithm="TTv2", lr_h=0.0), "lr_h"),
-    (dict(algorithm="TTv2", transfer_every=0), "transfer_every"),
-    (dict(algorithm="TTv2", reference_offset=-0.1), "reference_offset"),
-    (dict(algorithm="c-TTv2", chopper_p=1.5), "chopper_p"),
-    (dict(algorithm="AGAD", chopper_p=-0.1), "chopper_p"),
-    (dict(algorithm="AGAD", lr_h=-1.0), "lr_h"),
-    (dict(label_noise=-1.0), "label_noise"),
-    (dict(algorithm="TTv2", max_steps=0), "max_steps"),
-    (dict(algorithm="TTv2", momentum=1.5), "momentum"),
-    (dict(algorithm="TTv2", forget_buffer=0.5), "forget_buffer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(asymmetry=1.0), "asymmetry"),
+        (dict(asymmetry=-1.5), "asymmetry"),
+        (dict(n_states=1), "n_states"),
+        (dict(lr=0.0), "lr"),
+        (dict(lr=-1.0), "lr"),
+        (dict(algorithm="Tiki-Taka v9"), "algorithm"),
+        (dict(steps=0), "steps"),
+        (dict(algorithm="TTv2", lr_h=0.0), "lr_h"),
+        (dict(algorithm="TTv2", transfer_every=0), "transfer_every"),
+        (dict(algorithm="TTv2", reference_offset=-0.1), "reference_offset"),
+        (dict(algorithm="c-TTv2", chopper_p=1.5), "chopper_p"),
+        (dict(algorithm="AGAD", chopper_p=-0.1), "chopper_p"),
+        (dict(algorithm="AGAD", lr_h=-1.0), "lr_h"),
+        (dict(label_noise=-1.0), "label_noise"),
+        (dict(algorithm="TTv2", max_steps=0), "max_steps"),
+        (dict(algorithm="TTv2", momentum=1.5), "momentum"),
+        (dict(algorithm="TTv2", forget_buffer=0.5), "forget_buffer"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, name):
     kwargs = {"steps": 10, **kwargs}
     with pytest.raises(ValueError, match=naming(name)):

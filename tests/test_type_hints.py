@@ -37,8 +37,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-NUMBA_DECORATORS = {"njit", "jit", "vectorize", "guvectorize", "generated_jit", "cfunc", "stencil",
-                    "intrinsic", "overload", "overload_method", "register_jitable"}
+NUMBA_DECORATORS = {
+    "njit",
+    "jit",
+    "vectorize",
+    "guvectorize",
+    "generated_jit",
+    "cfunc",
+    "stencil",
+    "intrinsic",
+    "overload",
+    "overload_method",
+    "register_jitable",
+}
 
 
 def source_files():
@@ -64,12 +75,18 @@ def public_functions(tree, main_only=False):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found.append((node.name, node, False))
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not main_only:
-            found += [(f"{node.name}.{sub.name}", sub, True) for sub in node.body
-                      if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return [(q, fn, method) for q, fn, method in found
-            if (not fn.name.startswith("_") or (method and fn.name == "__init__"))
-            and not (main_only and fn.name != "main")
-            and not any(_decorator_name(d) in NUMBA_DECORATORS for d in fn.decorator_list)]
+            found += [
+                (f"{node.name}.{sub.name}", sub, True)
+                for sub in node.body
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
+    return [
+        (q, fn, method)
+        for q, fn, method in found
+        if (not fn.name.startswith("_") or (method and fn.name == "__init__"))
+        and not (main_only and fn.name != "main")
+        and not any(_decorator_name(d) in NUMBA_DECORATORS for d in fn.decorator_list)
+    ]
 
 
 def missing_annotations(fn, is_method):
@@ -110,8 +127,12 @@ def test_the_walk_lists_the_api_and_catches_a_missing_hint():
     """The walk finds the functions it is meant to (so the checks below are not vacuous), and its
     check reports every unannotated parameter and return, but leaves out kernels and privates."""
     names = {(m, q) for m, q, *_ in FUNCTIONS}
-    for expected in [("kernels.pcm", "program"), ("kernels.rng", "derive_seed"),
-                     ("kernels.tile_training", "TileState.layer"), ("explorer.tools.benchmark", "main")]:
+    for expected in [
+        ("kernels.pcm", "program"),
+        ("kernels.rng", "derive_seed"),
+        ("kernels.tile_training", "TileState.layer"),
+        ("explorer.tools.benchmark", "main"),
+    ]:
         assert expected in names
     assert ("explorer.models.crossbar.model", "ProgrammedCrossbar.__init__") in names
     assert not any(q.startswith("_") or ("._" in q and not q.endswith(".__init__")) for _, q in names)
@@ -127,16 +148,23 @@ def test_the_walk_lists_the_api_and_catches_a_missing_hint():
         "    def m(self, y): pass\n"
         "    @staticmethod\n"
         "    def s(z) -> None: pass\n"
-        "    def __init__(self, q): pass\n")
+        "    def __init__(self, q): pass\n"
+    )
     report = {q: missing_annotations(fn, method) for q, fn, method in public_functions(tree)}
-    assert report == {"f": ["a", "c", "*args", "**kw", "return"], "g": [],
-                      "C.m": ["y", "return"], "C.s": ["z"], "C.__init__": ["q", "return"]}
+    assert report == {
+        "f": ["a", "c", "*args", "**kw", "return"],
+        "g": [],
+        "C.m": ["y", "return"],
+        "C.s": ["z"],
+        "C.__init__": ["q", "return"],
+    }
 
 
 def test_every_public_function_is_annotated():
     """No public function or method of the models, kernels' wrappers or tools' `main` lacks a hint."""
-    bare = [f"{m}.{q}: {', '.join(miss)}" for m, q, fn, method, _ in FUNCTIONS
-            if (miss := missing_annotations(fn, method))]
+    bare = [
+        f"{m}.{q}: {', '.join(miss)}" for m, q, fn, method, _ in FUNCTIONS if (miss := missing_annotations(fn, method))
+    ]
     assert not bare, f"{len(bare)} public functions lack type hints (parameters or return):\n" + "\n".join(bare)
 
 
@@ -177,8 +205,14 @@ def test_every_hint_resolves(module_name):
         except Exception as exc:  # noqa: BLE001 -- any failure to evaluate a hint is reported
             failures.append(f"{module_name}.{qualname}: {type(exc).__name__}: {exc}")
             continue
-        annotated = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
-                     + [a for a in (fn.args.vararg, fn.args.kwarg) if a] if a.annotation is not None}
+        annotated = {
+            a.arg
+            for a in fn.args.posonlyargs
+            + fn.args.args
+            + fn.args.kwonlyargs
+            + [a for a in (fn.args.vararg, fn.args.kwarg) if a]
+            if a.annotation is not None
+        }
         if fn.returns is not None:
             annotated.add("return")
         if set(hints) != annotated:

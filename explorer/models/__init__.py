@@ -17,6 +17,15 @@ Docstrings here and in `kernels` cite "physics reference section N": that is sec
 docs/physics.md, where the equations, constants and their sources are collected.
 """
 
+from .crossbar import CrossbarModel, ProgrammedCrossbar, protocol_inputs, protocol_weights
+from .dashboards import (
+    CrossbarExplorer,
+    DevicesExplorer,
+    EncodingExplorer,
+    ProgrammingExplorer,
+    ReliabilityExplorer,
+    TrainingExplorer,
+)
 from .devices import (
     TECHNOLOGIES,
     Device,
@@ -29,23 +38,37 @@ from .devices import (
     RRAMDevice,
     SoftBoundsDevice,
 )
-from .programming import ProgrammingMethod, program_devices
-from .crossbar import CrossbarModel, ProgrammedCrossbar, protocol_inputs, protocol_weights
 from .digits import load_digits
+from .programming import ProgrammingMethod, program_devices
 from .training import HWAConfig, OnChipTraining, load_mlp, train_correlation, train_mlp
-from .dashboards import (
-    CrossbarExplorer,
-    DevicesExplorer,
-    EncodingExplorer,
-    ProgrammingExplorer,
-    ReliabilityExplorer,
-    TrainingExplorer,
-)
 
 __all__ = [
-    "TECHNOLOGIES", "CrossbarExplorer", "CrossbarModel", "Device", "DeviceArray", "DeviceModel",
-    "DevicesExplorer", "ECRAMDevice", "EncodingExplorer", "FlashDevice", "HWAConfig", "HermesPCMDevice",
-    "OnChipTraining", "PCMDevice", "ProgrammedCrossbar", "ProgrammingExplorer", "ProgrammingMethod",
-    "RRAMDevice", "ReliabilityExplorer", "SoftBoundsDevice", "TrainingExplorer", "load_digits", "load_mlp",
-    "program_devices", "protocol_inputs", "protocol_weights", "train_correlation", "train_mlp",
+    "TECHNOLOGIES",
+    "CrossbarExplorer",
+    "CrossbarModel",
+    "Device",
+    "DeviceArray",
+    "DeviceModel",
+    "DevicesExplorer",
+    "ECRAMDevice",
+    "EncodingExplorer",
+    "FlashDevice",
+    "HWAConfig",
+    "HermesPCMDevice",
+    "OnChipTraining",
+    "PCMDevice",
+    "ProgrammedCrossbar",
+    "ProgrammingExplorer",
+    "ProgrammingMethod",
+    "RRAMDevice",
+    "ReliabilityExplorer",
+    "SoftBoundsDevice",
+    "TrainingExplorer",
+    "load_digits",
+    "load_mlp",
+    "program_devices",
+    "protocol_inputs",
+    "protocol_weights",
+    "train_correlation",
+    "train_mlp",
 ]

@@ -62,16 +62,18 @@ def _real_array(values, name):
     """`values` as a flat float64 array if every entry is a real number (no strings, no booleans);
     `ValueError` naming `name` otherwise."""
     a = np.asarray(values)
-    if a.dtype == object and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-                                 for v in a.ravel()):
+    if a.dtype == object and all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in a.ravel()
+    ):
         a = a.astype(np.float64)
     if a.dtype.kind not in "iuf":
         raise ValueError(f"{name} must be real numbers, got {values!r}")
     return a.astype(np.float64).ravel()
 
 
-def read_seed(seed: int, purpose: Literal["read", "calibration"], chip: int, layer: int, t_s: float,
-              reads: int = 0) -> int:
+def read_seed(
+    seed: int, purpose: Literal["read", "calibration"], chip: int, layer: int, t_s: float, reads: int = 0
+) -> int:
     """The seed of one read of one layer (`kernels.rng.derive_seed`, `purpose` "read" or
     "calibration"): layer `layer` of chip `chip`, read `t_s` seconds after programming after `reads`
     reads since programming. ``derive_seed(seed, purpose, chip * MAX_LAYERS + layer)`` is chained
@@ -99,14 +101,22 @@ def check_times(times_s: ArrayLike) -> np.ndarray:
 class DeployedMLP:
     """`net` programmed on one chip: one `ProgrammedCrossbar` per layer from crossbar model `xb`."""
 
-    def __init__(self, net: MLP, xb: CrossbarModel, seed: int, chip: int = 0,
-                 method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                 input_scales: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        net: MLP,
+        xb: CrossbarModel,
+        seed: int,
+        chip: int = 0,
+        method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+        input_scales: Sequence[float] | None = None,
+    ) -> None:
         self.net = net
         self.seed = check_seed(seed)
         self.chip = chip
-        self.layers = [xb.program(W, seed=rng.derive_seed(seed, "programming", chip * MAX_LAYERS + k), method=method)
-                       for k, W in enumerate(net.W)]
+        self.layers = [
+            xb.program(W, seed=rng.derive_seed(seed, "programming", chip * MAX_LAYERS + k), method=method)
+            for k, W in enumerate(net.W)
+        ]
         for layer in self.layers:  # each batch is read once: no digest, no memo entry for its analog part
             layer.readout.analog_memo_bytes = 0
         self.x_max = xb.x_max
@@ -127,7 +137,7 @@ class DeployedMLP:
     def _calibration(self, k, t, reads):
         eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
         seed = read_seed(self.seed, "calibration", self.chip, k, t, reads)
-        return np.abs(self._read(k, eye, t, seed)).mean(axis=0)        # mean_i |y_ij| per output
+        return np.abs(self._read(k, eye, t, seed)).mean(axis=0)  # mean_i |y_ij| per output
 
     def calibrate(self) -> None:
         """Read every layer's compensation reference with the current read settings (one-hot
@@ -139,9 +149,11 @@ class DeployedMLP:
             if key in self._refs:
                 continue
             if self._reads(k):
-                raise ValueError("compensation: the calibration reference must be read right after programming, "
-                                 f"before any reads; layer {k} has had {self._reads(k)} reads (call calibrate() "
-                                 "before set_reads)")
+                raise ValueError(
+                    "compensation: the calibration reference must be read right after programming, "
+                    f"before any reads; layer {k} has had {self._reads(k)} reads (call calibrate() "
+                    "before set_reads)"
+                )
             self._refs[key] = self._calibration(k, 0.0, 0)
 
     def _factor(self, k, t, compensation):
@@ -151,8 +163,9 @@ class DeployedMLP:
         ref = self._refs[(k, self.settings.key())]
         return drift_factor(ref, self._calibration(k, t, self._reads(k)), compensation)
 
-    def logits(self, X: ArrayLike, t: float,
-               compensation: Literal["none", "global", "per-column"] = "none") -> np.ndarray:
+    def logits(
+        self, X: ArrayLike, t: float, compensation: Literal["none", "global", "per-column"] = "none"
+    ) -> np.ndarray:
         """Logits of inputs `X` read at `t` seconds after programming (read noise from `read_seed`
         of this chip, layer, time and read count), digital biases and ReLU."""
         h = X
@@ -174,15 +187,26 @@ def input_scales(net: MLP, X: ArrayLike) -> list[float]:
     return scales
 
 
-def deploy(net: MLP, xb: CrossbarModel, seed: int, chips: int,
-           method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-           scales: Sequence[float] | None = None) -> list[DeployedMLP]:
+def deploy(
+    net: MLP,
+    xb: CrossbarModel,
+    seed: int,
+    chips: int,
+    method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+    scales: Sequence[float] | None = None,
+) -> list[DeployedMLP]:
     """`chips` copies of `net` programmed on crossbar model `xb` (one `DeployedMLP` per chip)."""
     return [DeployedMLP(net, xb, seed, chip=c, method=method, input_scales=scales) for c in range(chips)]
 
 
-def evaluate(deployed: Sequence[DeployedMLP], X: ArrayLike, y: ArrayLike, times_s: ArrayLike,
-             compensation: Literal["none", "global", "per-column"], settings: Settings) -> np.ndarray:
+def evaluate(
+    deployed: Sequence[DeployedMLP],
+    X: ArrayLike,
+    y: ArrayLike,
+    times_s: ArrayLike,
+    compensation: Literal["none", "global", "per-column"],
+    settings: Settings,
+) -> np.ndarray:
     """Accuracy ``(chips, times)`` of the deployed chips on inputs `X`, labels `y`, each read at
     each time with the read-time `settings` (a `CrossbarModel.read_settings()` snapshot)."""
     check_compensation(compensation)
@@ -217,10 +241,17 @@ def check_polarity(polarity: str) -> Literal["unipolar", "bipolar"]:
     return polarity
 
 
-def evaluate_reads(deployed: Sequence[DeployedMLP], X: ArrayLike, y: ArrayLike, reads: ArrayLike,
-                   polarity: Literal["unipolar", "bipolar"], v_read: float | None,
-                   compensation: Literal["none", "global", "per-column"], settings: Settings,
-                   t_s: float = READ_DISTURB_TIME_S) -> np.ndarray:
+def evaluate_reads(
+    deployed: Sequence[DeployedMLP],
+    X: ArrayLike,
+    y: ArrayLike,
+    reads: ArrayLike,
+    polarity: Literal["unipolar", "bipolar"],
+    v_read: float | None,
+    compensation: Literal["none", "global", "per-column"],
+    settings: Settings,
+    t_s: float = READ_DISTURB_TIME_S,
+) -> np.ndarray:
     """Accuracy ``(chips, len(reads))`` of deployed RRAM chips after each number of reads of
     `polarity` at `v_read` volts (every device read that many times since programming, then read
     at `t_s`), or of Flash chips after that many inference reads ("unipolar"; `v_read` does not
@@ -257,22 +288,35 @@ def reads_before_loss(reads: ArrayLike, mean: ArrayLike, loss: float) -> float |
     return float(np.exp(np.log(lo) + f * (np.log(hi) - np.log(lo))))
 
 
-def summary(x: ArrayLike, acc: np.ndarray, float_accuracy: float,
-            x_name: str = "times_s") -> dict[str, np.ndarray | float]:
+def summary(
+    x: ArrayLike, acc: np.ndarray, float_accuracy: float, x_name: str = "times_s"
+) -> dict[str, np.ndarray | float]:
     """The curve's arrays from the per-chip accuracies (see `accuracy_vs_time`), its points `x`
     under `x_name` (``"reads"`` for a read-disturb curve)."""
     chips = acc.shape[0]
     sd = acc.std(axis=0, ddof=1) if chips > 1 else np.full(acc.shape[1], np.nan)  # one chip: no spread known
-    return {x_name: np.asarray(x), "per_chip": acc, "mean": acc.mean(axis=0), "sd": sd,
-            "ci95": 1.96 * sd / np.sqrt(chips), "float_accuracy": float_accuracy}
+    return {
+        x_name: np.asarray(x),
+        "per_chip": acc,
+        "mean": acc.mean(axis=0),
+        "sd": sd,
+        "ci95": 1.96 * sd / np.sqrt(chips),
+        "float_accuracy": float_accuracy,
+    }
 
 
-def accuracy_vs_time(times_s: ArrayLike, *, chips: int = 10, seed: int = 0,
-                     compensation: Literal["none", "global", "per-column"] = "none",
-                     variant: Literal["plain", "hwa"] = "plain",
-                     programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                     technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"] = "PCM",
-                     device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
+def accuracy_vs_time(
+    times_s: ArrayLike,
+    *,
+    chips: int = 10,
+    seed: int = 0,
+    compensation: Literal["none", "global", "per-column"] = "none",
+    variant: Literal["plain", "hwa"] = "plain",
+    programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+    technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"] = "PCM",
+    device: Mapping[str, Any] | None = None,
+    **crossbar: Any,
+) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` simulated chips at each time in `times_s` (s).
 
     `crossbar`: settings of the `CrossbarModel` (mapping, n_slices, dac_bits, adc_bits, ...);
@@ -300,11 +344,19 @@ def _setup(chips, seed, compensation, variant, technology, device, crossbar):
     return chips, seed, net, data, xb
 
 
-def accuracy_vs_reads(reads: ArrayLike, *, polarity: Literal["unipolar", "bipolar"] = "unipolar", v_read: float = 0.3,
-                      chips: int = 10, seed: int = 0, compensation: Literal["none", "global", "per-column"] = "none",
-                      variant: Literal["plain", "hwa"] = "plain",
-                      programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                      device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
+def accuracy_vs_reads(
+    reads: ArrayLike,
+    *,
+    polarity: Literal["unipolar", "bipolar"] = "unipolar",
+    v_read: float = 0.3,
+    chips: int = 10,
+    seed: int = 0,
+    compensation: Literal["none", "global", "per-column"] = "none",
+    variant: Literal["plain", "hwa"] = "plain",
+    programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+    device: Mapping[str, Any] | None = None,
+    **crossbar: Any,
+) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` RRAM chips after each number of `reads` (every
     device read that often since programming, `polarity` "unipolar" or "bipolar" at `v_read` volts;
     `RRAMDevice.read_disturb`), read one hour after programming. `device`: RRAM knobs and
@@ -318,11 +370,18 @@ def accuracy_vs_reads(reads: ArrayLike, *, polarity: Literal["unipolar", "bipola
     return summary(r, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
 
 
-def accuracy_vs_flash_reads(reads: ArrayLike, *, cells_per_bitline: int = flash.CELLS_PER_BITLINE, chips: int = 10,
-                            seed: int = 0, compensation: Literal["none", "global", "per-column"] = "none",
-                            variant: Literal["plain", "hwa"] = "plain",
-                            programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                            device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
+def accuracy_vs_flash_reads(
+    reads: ArrayLike,
+    *,
+    cells_per_bitline: int = flash.CELLS_PER_BITLINE,
+    chips: int = 10,
+    seed: int = 0,
+    compensation: Literal["none", "global", "per-column"] = "none",
+    variant: Literal["plain", "hwa"] = "plain",
+    programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+    device: Mapping[str, Any] | None = None,
+    **crossbar: Any,
+) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` NOR-Flash chips after each number of inference
     `reads` of every array, read one hour after programming. Each inference read reads the
     `cells_per_bitline` rows of a bit line one at a time, so each cell sits unselected under the
@@ -344,11 +403,18 @@ def check_cycles(cycles: ArrayLike) -> np.ndarray:
     return _check_counts(cycles, "cycles", "program/erase cycles", 10**6, 64)
 
 
-def accuracy_vs_cycles(cycles: ArrayLike, times_s: ArrayLike, *, chips: int = 10, seed: int = 0,
-                       compensation: Literal["none", "global", "per-column"] = "none",
-                       variant: Literal["plain", "hwa"] = "plain",
-                       programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                       device: Mapping[str, Any] | None = None, **crossbar: Any) -> dict[str, np.ndarray | float]:
+def accuracy_vs_cycles(
+    cycles: ArrayLike,
+    times_s: ArrayLike,
+    *,
+    chips: int = 10,
+    seed: int = 0,
+    compensation: Literal["none", "global", "per-column"] = "none",
+    variant: Literal["plain", "hwa"] = "plain",
+    programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+    device: Mapping[str, Any] | None = None,
+    **crossbar: Any,
+) -> dict[str, np.ndarray | float]:
     """Test accuracy of the digits MLP on `chips` NOR-Flash chips whose cells have been through
     each number of program/erase `cycles` before this programming (oxide wear widens the programmed
     V_th distribution, `kernels.flash.program`), read after each retention time in `times_s` (s;
@@ -364,24 +430,44 @@ def accuracy_vs_cycles(cycles: ArrayLike, times_s: ArrayLike, *, chips: int = 10
         deployed = deploy(net, xb, seed, chips, programming_method, input_scales(net, data.X_train))
         s = summary(t, evaluate(deployed, data.X_test, data.y_test, t, compensation, xb.read_settings()), 0.0)
         mean[i], ci[i] = s["mean"], s["ci95"]
-    return {"cycles": c, "times_s": t, "mean": mean, "ci95": ci, "float_accuracy": net.accuracy(data.X_test, data.y_test)}
+    return {
+        "cycles": c,
+        "times_s": t,
+        "mean": mean,
+        "ci95": ci,
+        "float_accuracy": net.accuracy(data.X_test, data.y_test),
+    }
 
 
-def technology_comparison(times_s: ArrayLike, *,
-                          technologies: Iterable[Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM",
-                                                         "Soft-bounds"]] | None = None,
-                          chips: int = 10, seed: int = 0,
-                          compensation: Literal["none", "global", "per-column"] = "none",
-                          variant: Literal["plain", "hwa"] = "plain",
-                          programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                          **crossbar: Any) -> dict[str, dict[str, np.ndarray | float]]:
+def technology_comparison(
+    times_s: ArrayLike,
+    *,
+    technologies: Iterable[Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"]] | None = None,
+    chips: int = 10,
+    seed: int = 0,
+    compensation: Literal["none", "global", "per-column"] = "none",
+    variant: Literal["plain", "hwa"] = "plain",
+    programming_method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+    **crossbar: Any,
+) -> dict[str, dict[str, np.ndarray | float]]:
     """`accuracy_vs_time` for each technology preset (default: every one, `TECHNOLOGIES`) on the same
     network, encoding, compensation, chips and seed: a dict technology -> its `summary` arrays."""
     from .devices import TECHNOLOGIES
+
     names = list(TECHNOLOGIES) if technologies is None else list(technologies)
     unknown = sorted(set(names) - set(TECHNOLOGIES))
     if unknown or not names:
         raise ValueError(f"technologies must name presets among {list(TECHNOLOGIES)}, got {technologies!r}")
-    return {name: accuracy_vs_time(times_s, chips=chips, seed=seed, compensation=compensation, variant=variant,
-                                   programming_method=programming_method, technology=name, **crossbar)
-            for name in names}
+    return {
+        name: accuracy_vs_time(
+            times_s,
+            chips=chips,
+            seed=seed,
+            compensation=compensation,
+            variant=variant,
+            programming_method=programming_method,
+            technology=name,
+            **crossbar,
+        )
+        for name in names
+    }

@@ -38,8 +38,14 @@ class DeviceArray:
     come from ``device`` at each read, or from the `knobs` passed to `read`.
     """
 
-    def __init__(self, device: Device, targets: np.ndarray, state: dict[str, np.ndarray], seed: int,
-                 programmed_with: Device | None = None) -> None:
+    def __init__(
+        self,
+        device: Device,
+        targets: np.ndarray,
+        state: dict[str, np.ndarray],
+        seed: int,
+        programmed_with: Device | None = None,
+    ) -> None:
         self.device = device
         self.programmed_with = device.frozen() if programmed_with is None else programmed_with
         self.targets = targets
@@ -50,8 +56,9 @@ class DeviceArray:
         self.reads = 0
         """Reads applied with `apply_reads` (read disturb)."""
 
-    def apply_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                    v_read: float = 0.2) -> None:
+    def apply_reads(
+        self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2
+    ) -> None:
         """Count `n_reads` more reads of every device and apply their read disturb (RRAM: the
         filament grows toward a saturated shift, unipolar reads one way, bipolar reads
         alternating and mostly cancelling, `RRAMDevice.read_disturb`; Shim et al., IEEE TED 67(6),
@@ -61,8 +68,9 @@ class DeviceArray:
         self._disturb(self._disturb_state(), n_reads, polarity, v_read)
         self.reads += int(n_reads)
 
-    def set_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                  v_read: float = 0.2) -> None:
+    def set_reads(
+        self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2
+    ) -> None:
         """The devices as after exactly `n_reads` reads since programming (the read disturb of
         `apply_reads` from an undisturbed start; earlier reads are forgotten); `version` is bumped."""
         self._disturb(np.zeros_like(self._disturb_state()), n_reads, polarity, v_read)
@@ -70,13 +78,17 @@ class DeviceArray:
 
     def _disturb_state(self):
         if "disturb" not in self.state:
-            raise ValueError(f"apply_reads needs a technology with a read-disturb model (RRAM, Flash), "
-                             f"this array is {self.programmed_with.technology!r}")
+            raise ValueError(
+                f"apply_reads needs a technology with a read-disturb model (RRAM, Flash), "
+                f"this array is {self.programmed_with.technology!r}"
+            )
         return self.state["disturb"]
 
     def _disturb(self, start, n_reads, polarity, v_read):
-        self.state = {**self.state, "disturb": self.programmed_with.read_disturb(
-            self.state, start, n_reads, polarity=polarity, v_read=v_read)}
+        self.state = {
+            **self.state,
+            "disturb": self.programmed_with.read_disturb(self.state, start, n_reads, polarity=polarity, v_read=v_read),
+        }
         self.version += 1
 
     def replace_state(self, state: dict[str, np.ndarray]) -> None:
@@ -98,14 +110,21 @@ class DeviceArray:
 
     def subset(self, index: Any) -> DeviceArray:
         """A `DeviceArray` of the devices picked by `index` (any NumPy index), sharing no arrays."""
+
         def pick(value):
             if isinstance(value, dict):
                 return {k: pick(v) for k, v in value.items()}
             if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
                 return np.array(value[index])
             return value
-        return DeviceArray(self.device, np.array(self.targets[index]), pick(self.state), self.seed,
-                           programmed_with=self.programmed_with)
+
+        return DeviceArray(
+            self.device,
+            np.array(self.targets[index]),
+            pick(self.state),
+            self.seed,
+            programmed_with=self.programmed_with,
+        )
 
     def _knobs(self, knobs):
         return self.device.read_settings() if knobs is None else knobs
@@ -149,20 +168,38 @@ class DeviceKnobs(param.Parameterized):
     """The knobs every device has, declared once: `Device` and the explorers that set a device's
     knobs from their own sliders inherit them (same bounds, steps and documentation everywhere)."""
 
-    prog_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0), step=0.05,
-                                    label="Programming-noise scale",
-                                    doc="Multiplies the programming-noise standard deviation.")
-    read_noise_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0), step=0.05,
-                                    label="Read-noise scale",
-                                    doc="Multiplies the read-noise standard deviation.")
-    drift_scale = param.Number(1.0, bounds=(0.0, 10.0), softbounds=(0.0, 3.0), step=0.05,
-                               label="Drift-coefficient scale",
-                               doc="Multiplies the drift coefficient (PCM drift exponent, RRAM relaxation, "
-                                   "Flash charge loss).")
-    temperature_K = param.Number(300.0, bounds=(200.0, 420.0), softbounds=(250.0, 400.0), step=1.0,
-                                 label="Temperature (K)",
-                                 doc="Temperature at read (K); programming happens at 300 K. Only Flash "
-                                     "has a model (U_T = kT/q).")
+    prog_noise_scale = param.Number(
+        1.0,
+        bounds=(0.0, 10.0),
+        softbounds=(0.0, 3.0),
+        step=0.05,
+        label="Programming-noise scale",
+        doc="Multiplies the programming-noise standard deviation.",
+    )
+    read_noise_scale = param.Number(
+        1.0,
+        bounds=(0.0, 10.0),
+        softbounds=(0.0, 3.0),
+        step=0.05,
+        label="Read-noise scale",
+        doc="Multiplies the read-noise standard deviation.",
+    )
+    drift_scale = param.Number(
+        1.0,
+        bounds=(0.0, 10.0),
+        softbounds=(0.0, 3.0),
+        step=0.05,
+        label="Drift-coefficient scale",
+        doc="Multiplies the drift coefficient (PCM drift exponent, RRAM relaxation, Flash charge loss).",
+    )
+    temperature_K = param.Number(
+        300.0,
+        bounds=(200.0, 420.0),
+        softbounds=(250.0, 400.0),
+        step=1.0,
+        label="Temperature (K)",
+        doc="Temperature at read (K); programming happens at 300 K. Only Flash has a model (U_T = kT/q).",
+    )
 
     KNOBS = ("prog_noise_scale", "read_noise_scale", "drift_scale", "temperature_K")
     """The knobs' names."""
@@ -193,8 +230,9 @@ class Device(DeviceKnobs):
 
     def programming_settings(self) -> Settings:
         """The programming-time parameters' current values (technology included), as a `Settings`."""
-        values = {name: value for name, value in self.param.values().items()
-                  if name != "name" and name not in self.READ_TIME}
+        values = {
+            name: value for name, value in self.param.values().items() if name != "name" and name not in self.READ_TIME
+        }
         return Settings(values, technology=self.technology)
 
     def frozen(self) -> Device:
@@ -231,15 +269,23 @@ class Device(DeviceKnobs):
         cfg = self._pulse_config()
         span = self.g_max - self.g_min
         dg_up, dg_down = pulsed.device_steps(
-            n_devices, dg_min=cfg["dg"], asymmetry=cfg["asymmetry"], d2d=cfg["d2d"], seed=seed,
-            g_span=span)
+            n_devices, dg_min=cfg["dg"], asymmetry=cfg["asymmetry"], d2d=cfg["d2d"], seed=seed, g_span=span
+        )
         if "dg_down" in cfg:
             dg_down = np.minimum(cfg["dg_down"] * dg_down / cfg["dg"], span)
         directions = np.r_[np.ones(n_pulses), -np.ones(n_pulses)]
-        g = pulsed.pulse_train(np.full(n_devices, self.g_min), directions, g_min=self.g_min,
-                               g_max=self.g_max, dg_up=dg_up, dg_down=dg_down,
-                               gamma_up=cfg["gamma_up"], gamma_down=cfg["gamma_down"],
-                               c2c=cfg["c2c"], seed=seed)
+        g = pulsed.pulse_train(
+            np.full(n_devices, self.g_min),
+            directions,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            dg_up=dg_up,
+            dg_down=dg_down,
+            gamma_up=cfg["gamma_up"],
+            gamma_down=cfg["gamma_down"],
+            c2c=cfg["c2c"],
+            seed=seed,
+        )
         return {"pulse": np.arange(2 * n_pulses + 1), "g": g}
 
     default_pulses = 100
@@ -277,40 +323,75 @@ class PCMDevice(Device):
     g_max = param.Number(25.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
     t0 = param.Number(20.0, bounds=(1e-6, None), doc="Time of the first read after programming (s).")
     t_read = param.Number(250e-9, bounds=(1e-12, None), doc="Read duration in the 1/f noise fit (s).")
-    set_states = param.Integer(40, bounds=(2, 10000),
-                               doc="SET pulses to go from g_min to about 63 % of g_max (gradual crystallization).")
-    reset_fraction = param.Number(0.6, bounds=(0.0, 1.0),
-                                  doc="Share of the conductance a partial-RESET pulse removes (abrupt amorphization).")
+    set_states = param.Integer(
+        40, bounds=(2, 10000), doc="SET pulses to go from g_min to about 63 % of g_max (gradual crystallization)."
+    )
+    reset_fraction = param.Number(
+        0.6, bounds=(0.0, 1.0), doc="Share of the conductance a partial-RESET pulse removes (abrupt amorphization)."
+    )
     c2c = param.Number(0.4, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
     d2d = param.Number(0.2, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
 
     def _program(self, targets, seed):
-        g_prog, nu = pcm.program(targets, g_max=self.g_max, seed=seed,
-                                 prog_noise_scale=self.prog_noise_scale, variant=self._variant)
+        g_prog, nu = pcm.program(
+            targets, g_max=self.g_max, seed=seed, prog_noise_scale=self.prog_noise_scale, variant=self._variant
+        )
         return {"g_prog": g_prog, "nu": nu}
 
     def _read(self, state, t, seed, knobs):
-        return pcm.read(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
-                        t_read=self.t_read, seed=seed, drift_scale=knobs.drift_scale,
-                        read_noise_scale=knobs.read_noise_scale, variant=self._variant)
+        return pcm.read(
+            state["g_prog"],
+            state["nu"],
+            t,
+            g_max=self.g_max,
+            t0=self.t0,
+            t_read=self.t_read,
+            seed=seed,
+            drift_scale=knobs.drift_scale,
+            read_noise_scale=knobs.read_noise_scale,
+            variant=self._variant,
+        )
 
     def _read_moments(self, state, t, knobs):
-        return pcm.read_moments(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
-                                t_read=self.t_read, drift_scale=knobs.drift_scale,
-                                read_noise_scale=knobs.read_noise_scale, variant=self._variant)
+        return pcm.read_moments(
+            state["g_prog"],
+            state["nu"],
+            t,
+            g_max=self.g_max,
+            t0=self.t0,
+            t_read=self.t_read,
+            drift_scale=knobs.drift_scale,
+            read_noise_scale=knobs.read_noise_scale,
+            variant=self._variant,
+        )
 
     def _read_mean(self, state, t, knobs):
         # The drifted conductance: read noise does not move the mean (no clip in the moments).
-        return pcm.read_moments(state["g_prog"], state["nu"], t, g_max=self.g_max, t0=self.t0,
-                                t_read=self.t_read, drift_scale=knobs.drift_scale, read_noise_scale=0.0,
-                                variant=self._variant)[0]
+        return pcm.read_moments(
+            state["g_prog"],
+            state["nu"],
+            t,
+            g_max=self.g_max,
+            t0=self.t0,
+            t_read=self.t_read,
+            drift_scale=knobs.drift_scale,
+            read_noise_scale=0.0,
+            variant=self._variant,
+        )[0]
 
     default_pulses = 60
 
     def _pulse_config(self):
         span = self.g_max - self.g_min
-        return dict(dg=span / self.set_states, dg_down=self.reset_fraction * span, asymmetry=0.0,
-                    d2d=self.d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.c2c)
+        return dict(
+            dg=span / self.set_states,
+            dg_down=self.reset_fraction * span,
+            asymmetry=0.0,
+            d2d=self.d2d,
+            gamma_up=1.0,
+            gamma_down=1.0,
+            c2c=self.c2c,
+        )
 
 
 class HermesPCMDevice(PCMDevice):
@@ -320,11 +401,17 @@ class HermesPCMDevice(PCMDevice):
     technology = "PCM-HERMES"
     source = "Le Gallo et al., Nat. Electron. 6, 680 (2023), fits as in aihwkit's HermesNoiseModel"
 
-    devices_per_weight = param.Selector(default=2, objects=[1, 2],
-                                        doc="Fit set: two devices per weight (g_max 20.7 uS) or one (10.35 uS).")
-    g_max = param.Number(20.7, bounds=(1e-3, None), doc=(
-        "Highest programmable conductance (uS). Away from the fit set's g_max the programming noise "
-        "is scaled by g_max / the fit's g_max, as aihwkit's HermesNoiseModel does."))
+    devices_per_weight = param.Selector(
+        default=2, objects=[1, 2], doc="Fit set: two devices per weight (g_max 20.7 uS) or one (10.35 uS)."
+    )
+    g_max = param.Number(
+        20.7,
+        bounds=(1e-3, None),
+        doc=(
+            "Highest programmable conductance (uS). Away from the fit set's g_max the programming noise "
+            "is scaled by g_max / the fit's g_max, as aihwkit's HermesNoiseModel does."
+        ),
+    )
     t0 = param.Number(300.0, bounds=(1e-6, None), doc="Time of the first read after programming (s).")
     t_read = param.Number(512e-9, bounds=(1e-12, None), doc="Read duration in the 1/f noise fit (s).")
 
@@ -360,86 +447,169 @@ class RRAMDevice(Device):
 
     g_min = param.Number(9.0, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(88.2, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
-    tolerance_percent = param.Selector(default=0.2, objects=[0.2, 2.0],
-                                       doc="Program-and-verify acceptance range (% of target).")
-    rtn_amplitude = param.Number(0.02, bounds=(0.0, 0.5),
-                                 doc="Relative RTN amplitude at g_ref; grows as 1/g at lower conductance.")
-    rtn_in_reads = param.Boolean(False, doc=(
-        "Add the telegraph noise to reads. Off by default: the CMO read-noise fit is the measured "
-        "read-to-read fluctuation, telegraph noise included, so adding it would count it twice "
-        "(at g = 30 uS and t = 1 h the fit's sigma is 0.19 uS, the default trap's alone 0.30 uS). "
-        "On, it is zero-mean about the programmed conductance."))
+    tolerance_percent = param.Selector(
+        default=0.2, objects=[0.2, 2.0], doc="Program-and-verify acceptance range (% of target)."
+    )
+    rtn_amplitude = param.Number(
+        0.02, bounds=(0.0, 0.5), doc="Relative RTN amplitude at g_ref; grows as 1/g at lower conductance."
+    )
+    rtn_in_reads = param.Boolean(
+        False,
+        doc=(
+            "Add the telegraph noise to reads. Off by default: the CMO read-noise fit is the measured "
+            "read-to-read fluctuation, telegraph noise included, so adding it would count it twice "
+            "(at g = 30 uS and t = 1 h the fit's sigma is 0.19 uS, the default trap's alone 0.30 uS). "
+            "On, it is zero-mean about the programmed conductance."
+        ),
+    )
     rtn_g_ref = param.Number(30.0, bounds=(1e-3, None), doc="Reference conductance of the RTN amplitude (uS).")
     rtn_tau = param.Number(1e-2, bounds=(1e-9, 1e6), doc="Median dwell time of the trap in each state (s).")
-    n_states = param.Integer(400, bounds=(2, 100000), doc=(
-        "Number of states of the pulse response: the step at mid-range is (g_max - g_min) / n_states "
-        "(aihwkit's dw_min), twice that from a bound (soft bounds)."))
+    n_states = param.Integer(
+        400,
+        bounds=(2, 100000),
+        doc=(
+            "Number of states of the pulse response: the step at mid-range is (g_max - g_min) / n_states "
+            "(aihwkit's dw_min), twice that from a bound (soft bounds)."
+        ),
+    )
     c2c = param.Number(0.5, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's increment.")
     d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the increments.")
     asymmetry = param.Number(0.2, bounds=(-1.0, 1.0), doc="Up/down step asymmetry (+ favours SET).")
 
-    disturb_shift_per_volt = param.Number(1.0, bounds=(0.0, 10.0), doc=(
-        "Read disturb: saturated shift, as a share of the headroom toward g_max, per volt of read voltage "
-        "above the threshold (field-driven: the stronger the field, the further the filament grows before "
-        "it saturates; Shim et al., IRPS 2020). Illustrative: 1 per V saturates 0.4 V reads at 0.1 of the "
-        "headroom; the high-resistance states, with the most headroom, move the most."))
-    disturb_v_threshold = param.Number(0.3, bounds=(0.0, 2.0), doc=(
-        "Read disturb: read voltage (V) at or below which the reads leave the states where they are. "
-        "Placed at Shim et al.'s finding (IRPS 2020) that reads at or below about 0.3 V keep inference "
-        "accuracy; consistent with Yao et al. (Nature 577, 641, 2020, Ext. Data Fig. 7: 1e6 reads at "
-        "0.2 V leave 8-level cells stable). The exact zero below it is a simplification."))
-    disturb_reads_to_saturate = param.Number(1e8, bounds=(1.0, 1e18), doc=(
-        "Read disturb: reads at 0.2 V per unit of saturation (1/k); the rate grows e-fold every "
-        "disturb_v_slope. Illustrative: 0.4 V reads (e^4 times faster) then close 1/e of the way to "
-        "saturation every 1.8e6 reads."))
-    disturb_v_slope = param.Number(0.05, bounds=(1e-3, 1.0), doc=(
-        "Read disturb: volts per e-fold of the disturb rate (field-accelerated ion hopping). Illustrative."))
-    disturb_spread = param.Number(0.5, bounds=(0.0, 3.0), doc=(
-        "Read disturb: device-to-device spread (lognormal sigma, mean 1) of each device's susceptibility, "
-        "which scales its rate and its saturated shift (the traces of Yao et al., Ext. Data Fig. 7, differ "
-        "from cell to cell)."))
-    disturb_negative_efficiency = param.Number(0.9, bounds=(0.0, 1.0), doc=(
-        "Read disturb: a -V read moves the filament back this share as effectively as a +V read moves it "
-        "forward. 1 cancels bipolar reading to first order; below 1 bipolar reading settles at about "
-        "(1 - eta)/(1 + eta) of the unipolar shift. An assumption: no source measures it; 0.9 is illustrative."))
+    disturb_shift_per_volt = param.Number(
+        1.0,
+        bounds=(0.0, 10.0),
+        doc=(
+            "Read disturb: saturated shift, as a share of the headroom toward g_max, per volt of read voltage "
+            "above the threshold (field-driven: the stronger the field, the further the filament grows before "
+            "it saturates; Shim et al., IRPS 2020). Illustrative: 1 per V saturates 0.4 V reads at 0.1 of the "
+            "headroom; the high-resistance states, with the most headroom, move the most."
+        ),
+    )
+    disturb_v_threshold = param.Number(
+        0.3,
+        bounds=(0.0, 2.0),
+        doc=(
+            "Read disturb: read voltage (V) at or below which the reads leave the states where they are. "
+            "Placed at Shim et al.'s finding (IRPS 2020) that reads at or below about 0.3 V keep inference "
+            "accuracy; consistent with Yao et al. (Nature 577, 641, 2020, Ext. Data Fig. 7: 1e6 reads at "
+            "0.2 V leave 8-level cells stable). The exact zero below it is a simplification."
+        ),
+    )
+    disturb_reads_to_saturate = param.Number(
+        1e8,
+        bounds=(1.0, 1e18),
+        doc=(
+            "Read disturb: reads at 0.2 V per unit of saturation (1/k); the rate grows e-fold every "
+            "disturb_v_slope. Illustrative: 0.4 V reads (e^4 times faster) then close 1/e of the way to "
+            "saturation every 1.8e6 reads."
+        ),
+    )
+    disturb_v_slope = param.Number(
+        0.05,
+        bounds=(1e-3, 1.0),
+        doc=("Read disturb: volts per e-fold of the disturb rate (field-accelerated ion hopping). Illustrative."),
+    )
+    disturb_spread = param.Number(
+        0.5,
+        bounds=(0.0, 3.0),
+        doc=(
+            "Read disturb: device-to-device spread (lognormal sigma, mean 1) of each device's susceptibility, "
+            "which scales its rate and its saturated shift (the traces of Yao et al., Ext. Data Fig. 7, differ "
+            "from cell to cell)."
+        ),
+    )
+    disturb_negative_efficiency = param.Number(
+        0.9,
+        bounds=(0.0, 1.0),
+        doc=(
+            "Read disturb: a -V read moves the filament back this share as effectively as a +V read moves it "
+            "forward. 1 cancels bipolar reading to first order; below 1 bipolar reading settles at about "
+            "(1 - eta)/(1 + eta) of the unipolar shift. An assumption: no source measures it; 0.9 is illustrative."
+        ),
+    )
 
     read_knobs = ("drift_scale", "read_noise_scale")
     READ_TIME = Device.READ_TIME + ("rtn_in_reads",)
 
     def _program(self, targets, seed):
-        g_prog, relax = rram.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
-                                     tolerance_percent=self.tolerance_percent,
-                                     prog_noise_scale=self.prog_noise_scale)
-        trap = rram.rtn_parameters(g_prog, seed=seed, amplitude_at_ref=self.rtn_amplitude,
-                                   g_ref=self.rtn_g_ref, tau_capture=self.rtn_tau,
-                                   tau_emission=self.rtn_tau)
+        g_prog, relax = rram.program(
+            targets,
+            seed=seed,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            tolerance_percent=self.tolerance_percent,
+            prog_noise_scale=self.prog_noise_scale,
+        )
+        trap = rram.rtn_parameters(
+            g_prog,
+            seed=seed,
+            amplitude_at_ref=self.rtn_amplitude,
+            g_ref=self.rtn_g_ref,
+            tau_capture=self.rtn_tau,
+            tau_emission=self.rtn_tau,
+        )
         z = rng.numpy_normal(seed, rng.STREAM_DISTURB, g_prog.size).reshape(g_prog.shape)
         sd = self.disturb_spread
-        return {"g_prog": g_prog, "relax": relax, "rtn": trap, "disturb": np.zeros_like(g_prog),
-                "susceptibility": np.exp(sd * z - 0.5 * sd * sd)}
+        return {
+            "g_prog": g_prog,
+            "relax": relax,
+            "rtn": trap,
+            "disturb": np.zeros_like(g_prog),
+            "susceptibility": np.exp(sd * z - 0.5 * sd * sd),
+        }
 
-    def read_disturb(self, state: dict[str, np.ndarray], start: np.ndarray, n_reads: int, *,
-                     polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                     v_read: float = 0.2) -> np.ndarray:
+    def read_disturb(
+        self,
+        state: dict[str, np.ndarray],
+        start: np.ndarray,
+        n_reads: int,
+        *,
+        polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+        v_read: float = 0.2,
+    ) -> np.ndarray:
         """Read-disturb shifts of the devices of `state` after `n_reads` reads from shifts `start`
         (`kernels.rram.read_disturb` with this device's constants and the devices' susceptibility)."""
-        return rram.read_disturb(start, n_reads, polarity=polarity, v_read=v_read,
-                                 shift_per_volt=self.disturb_shift_per_volt, v_threshold=self.disturb_v_threshold,
-                                 reads_to_saturate=self.disturb_reads_to_saturate, v_ref=0.2,
-                                 v_slope=self.disturb_v_slope, negative_efficiency=self.disturb_negative_efficiency,
-                                 susceptibility=state.get("susceptibility"))
+        return rram.read_disturb(
+            start,
+            n_reads,
+            polarity=polarity,
+            v_read=v_read,
+            shift_per_volt=self.disturb_shift_per_volt,
+            v_threshold=self.disturb_v_threshold,
+            reads_to_saturate=self.disturb_reads_to_saturate,
+            v_ref=0.2,
+            v_slope=self.disturb_v_slope,
+            negative_efficiency=self.disturb_negative_efficiency,
+            susceptibility=state.get("susceptibility"),
+        )
 
     def _read(self, state, t, seed, knobs):
-        return rram.read(state["g_prog"], state["relax"], t, seed=seed, g_min=self.g_min,
-                         g_max=self.g_max, drift_scale=knobs.drift_scale,
-                         read_noise_scale=knobs.read_noise_scale, **self._rtn(state, knobs),
-                         disturb=state["disturb"])
+        return rram.read(
+            state["g_prog"],
+            state["relax"],
+            t,
+            seed=seed,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            drift_scale=knobs.drift_scale,
+            read_noise_scale=knobs.read_noise_scale,
+            **self._rtn(state, knobs),
+            disturb=state["disturb"],
+        )
 
     def _read_moments(self, state, t, knobs):
-        return rram.read_moments(state["g_prog"], state["relax"], t, g_min=self.g_min,
-                                 g_max=self.g_max, drift_scale=knobs.drift_scale,
-                                 read_noise_scale=knobs.read_noise_scale, **self._rtn(state, knobs),
-                                 disturb=state["disturb"])
+        return rram.read_moments(
+            state["g_prog"],
+            state["relax"],
+            t,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            drift_scale=knobs.drift_scale,
+            read_noise_scale=knobs.read_noise_scale,
+            **self._rtn(state, knobs),
+            disturb=state["disturb"],
+        )
 
     @staticmethod
     def _rtn(state, knobs):
@@ -451,13 +621,26 @@ class RRAMDevice(Device):
         """Conductance of each device of `array` sampled `n_steps` times over `duration` seconds."""
         trap = array.state["rtn"]
         g = array.state["g_prog"]
-        return rram.rtn_trace(g, trap["amplitude"], trap["tau_capture"], trap["tau_emission"],
-                              dt=duration / n_steps, n_steps=n_steps, seed=seed)
+        return rram.rtn_trace(
+            g,
+            trap["amplitude"],
+            trap["tau_capture"],
+            trap["tau_emission"],
+            dt=duration / n_steps,
+            n_steps=n_steps,
+            seed=seed,
+        )
 
     def _pulse_config(self):
         # Soft bounds in aihwkit's convention (see ECRAMDevice._pulse_config): amplitude 2 dw_min.
-        return dict(dg=2.0 * (self.g_max - self.g_min) / self.n_states, asymmetry=self.asymmetry,
-                    d2d=self.d2d, gamma_up=1.0, gamma_down=1.0, c2c=self.c2c)
+        return dict(
+            dg=2.0 * (self.g_max - self.g_min) / self.n_states,
+            asymmetry=self.asymmetry,
+            d2d=self.d2d,
+            gamma_up=1.0,
+            gamma_down=1.0,
+            c2c=self.c2c,
+        )
 
     default_pulses = 300
 
@@ -473,25 +656,44 @@ class FlashDevice(Device):
 
     technology = "Flash"
     read_knobs = ("drift_scale", "read_noise_scale", "temperature_K")
-    source = ("Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4; "
-              "precision after Merrikh-Bayat et al. 2014 and Guo et al. 2016 (section 7b)")
+    source = (
+        "Subthreshold MOSFET law; Mythic M1076 (256 levels per cell); physics reference section 4; "
+        "precision after Merrikh-Bayat et al. 2014 and Guo et al. 2016 (section 7b)"
+    )
 
     g_min = param.Number(0.05, bounds=(0.0, None), doc="Lowest conductance the device can hold (uS).")
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest programmable conductance (uS).")
     kappa = param.Number(0.7, bounds=(0.3, 1.0), doc="Gate coupling factor of the subthreshold slope.")
-    pe_cycles = param.Integer(0, bounds=(0, 10**6), doc=(
-        "Program/erase cycles so far: oxide wear widens the programmed distributions and makes cycled "
-        "cells lose charge faster, unevenly (`kernels.flash.wear_retention_rates`)."))
-    ispp_medium_step = param.Number(flash.MEDIUM_STEP, bounds=(0.0, 0.0099), doc=(
-        "Medium ISPP step (V) between the 50 mV coarse and 1.2 mV fine steps; 0 for the "
-        "two-step scheme (about twice the pulses, same precision)."))
-    cells_per_bitline = param.Integer(flash.CELLS_PER_BITLINE, bounds=(1, flash.MAX_CELLS_PER_BITLINE), doc=(
-        "Cells sharing a bit line (rows of one column segment): each inference read stresses every cell "
-        "with the pass voltage once per other row, so fewer cells per bit line mean less read disturb "
-        "(`kernels.flash.read_disturb`; illustrative default)."))
-    disturb_spread = param.Number(flash.DISTURB_SPREAD, bounds=(0.0, 3.0), doc=(
-        "Read disturb: cell-to-cell spread (lognormal sigma, mean 1) of each cell's disturb rate "
-        "(illustrative)."))
+    pe_cycles = param.Integer(
+        0,
+        bounds=(0, 10**6),
+        doc=(
+            "Program/erase cycles so far: oxide wear widens the programmed distributions and makes cycled "
+            "cells lose charge faster, unevenly (`kernels.flash.wear_retention_rates`)."
+        ),
+    )
+    ispp_medium_step = param.Number(
+        flash.MEDIUM_STEP,
+        bounds=(0.0, 0.0099),
+        doc=(
+            "Medium ISPP step (V) between the 50 mV coarse and 1.2 mV fine steps; 0 for the "
+            "two-step scheme (about twice the pulses, same precision)."
+        ),
+    )
+    cells_per_bitline = param.Integer(
+        flash.CELLS_PER_BITLINE,
+        bounds=(1, flash.MAX_CELLS_PER_BITLINE),
+        doc=(
+            "Cells sharing a bit line (rows of one column segment): each inference read stresses every cell "
+            "with the pass voltage once per other row, so fewer cells per bit line mean less read disturb "
+            "(`kernels.flash.read_disturb`; illustrative default)."
+        ),
+    )
+    disturb_spread = param.Number(
+        flash.DISTURB_SPREAD,
+        bounds=(0.0, 3.0),
+        doc=("Read disturb: cell-to-cell spread (lognormal sigma, mean 1) of each cell's disturb rate (illustrative)."),
+    )
 
     def cell(self) -> flash.FlashCell:
         """This device's cell as the kernels' `kernels.flash.FlashCell` record."""
@@ -509,46 +711,90 @@ class FlashDevice(Device):
         return out
 
     def _program(self, targets, seed):
-        out = flash.program(targets, seed=seed, g_min=self.g_min, g_max=self.g_max,
-                            prog_noise_scale=self.prog_noise_scale, pe_cycles=self.pe_cycles,
-                            ispp=flash.IsppSchedule(medium_step=self.ispp_medium_step), **self._flash_kw())
+        out = flash.program(
+            targets,
+            seed=seed,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            prog_noise_scale=self.prog_noise_scale,
+            pe_cycles=self.pe_cycles,
+            ispp=flash.IsppSchedule(medium_step=self.ispp_medium_step),
+            **self._flash_kw(),
+        )
         z = rng.numpy_normal(seed, rng.STREAM_DISTURB, targets.size).reshape(targets.shape)
         sd = self.disturb_spread
-        state = {"vth": out["vth"], "pulses": out["pulses"], "disturb": np.zeros(targets.shape),
-                 "susceptibility": np.exp(sd * z - 0.5 * sd * sd)}
+        state = {
+            "vth": out["vth"],
+            "pulses": out["pulses"],
+            "disturb": np.zeros(targets.shape),
+            "susceptibility": np.exp(sd * z - 0.5 * sd * sd),
+        }
         if self.pe_cycles > 0:  # cycled cells lose charge faster, unevenly (`flash.wear_retention_rates`)
             state["wear_rate"] = flash.wear_retention_rates(targets.shape, self.pe_cycles, seed=seed)
         return state
 
-    def read_disturb(self, state: dict[str, np.ndarray], start: np.ndarray, n_reads: int, *,
-                     polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                     v_read: float | None = None) -> np.ndarray:
+    def read_disturb(
+        self,
+        state: dict[str, np.ndarray],
+        start: np.ndarray,
+        n_reads: int,
+        *,
+        polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+        v_read: float | None = None,
+    ) -> np.ndarray:
         """V_th shifts (V) of the cells of `state` after `n_reads` inference reads from shifts `start`
         (`kernels.flash.read_disturb`: pass-voltage stress, `cells_per_bitline - 1` stress events per
         cell and read, each cell's susceptibility, ceiling `DISTURB_HEADROOM` above the g_max level's
         V_th). Pass-voltage stress has one sign: `polarity` must be "unipolar"; `v_read` (the RRAM
         read voltage of `DeviceArray.apply_reads`) does not enter."""
         if polarity != "unipolar":
-            raise ValueError(f"polarity must be 'unipolar' for Flash (pass-voltage stress has one sign), "
-                             f"got {polarity!r}")
+            raise ValueError(
+                f"polarity must be 'unipolar' for Flash (pass-voltage stress has one sign), got {polarity!r}"
+            )
         ceiling = float(flash.vth_for_conductance(self.g_max, **self._flash_kw())) + flash.DISTURB_HEADROOM
-        return flash.read_disturb(state["vth"], start, n_reads, cells_per_bitline=self.cells_per_bitline,
-                                  ceiling_vth=ceiling, susceptibility=state.get("susceptibility"))
+        return flash.read_disturb(
+            state["vth"],
+            start,
+            n_reads,
+            cells_per_bitline=self.cells_per_bitline,
+            ceiling_vth=ceiling,
+            susceptibility=state.get("susceptibility"),
+        )
 
     def _read(self, state, t, seed, knobs):
-        return flash.read(state["vth"], t, seed=seed, temperature_K=knobs.temperature_K,
-                          read_noise_scale=knobs.read_noise_scale, drift_scale=knobs.drift_scale,
-                          **self._flash_kw(), **self._wear(state))
+        return flash.read(
+            state["vth"],
+            t,
+            seed=seed,
+            temperature_K=knobs.temperature_K,
+            read_noise_scale=knobs.read_noise_scale,
+            drift_scale=knobs.drift_scale,
+            **self._flash_kw(),
+            **self._wear(state),
+        )
 
     def _read_moments(self, state, t, knobs):
-        return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K,
-                                  read_noise_scale=knobs.read_noise_scale,
-                                  drift_scale=knobs.drift_scale, **self._flash_kw(), **self._wear(state))
+        return flash.read_moments(
+            state["vth"],
+            t,
+            temperature_K=knobs.temperature_K,
+            read_noise_scale=knobs.read_noise_scale,
+            drift_scale=knobs.drift_scale,
+            **self._flash_kw(),
+            **self._wear(state),
+        )
 
     def _read_mean(self, state, t, knobs):
         # Retention shift and U_T: the mean does not depend on the read noise.
-        return flash.read_moments(state["vth"], t, temperature_K=knobs.temperature_K, read_noise_scale=0.0,
-                                  drift_scale=knobs.drift_scale, **self._flash_kw(), **self._wear(state))[0]
+        return flash.read_moments(
+            state["vth"],
+            t,
+            temperature_K=knobs.temperature_K,
+            read_noise_scale=0.0,
+            drift_scale=knobs.drift_scale,
+            **self._flash_kw(),
+            **self._wear(state),
+        )[0]
 
     def iv_curves(self, vth: ArrayLike, v_gs: ArrayLike, temperature_K: float | None = None) -> np.ndarray:
         """Drain current (A) of cells with thresholds `vth` (V) at gate voltages `v_gs` (V),
@@ -558,8 +804,7 @@ class FlashDevice(Device):
 
     def _pulse_config(self):
         # ISPP moves the threshold in near-equal steps: a near-linear, one-way (program) response.
-        return dict(dg=(self.g_max - self.g_min) / 256, asymmetry=0.0, d2d=0.05, gamma_up=0.0,
-                    gamma_down=0.0, c2c=0.05)
+        return dict(dg=(self.g_max - self.g_min) / 256, asymmetry=0.0, d2d=0.05, gamma_up=0.0, gamma_down=0.0, c2c=0.05)
 
     default_pulses = 300
 
@@ -577,11 +822,16 @@ class ECRAMDevice(Device):
 
     g_min = param.Number(0.0, bounds=(0.0, None), doc="Lowest conductance (uS).")
     g_max = param.Number(10.0, bounds=(1e-3, None), doc="Highest conductance (uS).")
-    n_states = param.Integer(1000, bounds=(2, 100000), doc=(
-        "Number of states: the step at the middle of the range is (g_max - g_min) / n_states "
-        "(aihwkit's dw_min)."))
-    nonlinearity = param.Number(0.0, bounds=(0.0, 5.0),
-                                doc="Exponent of the step's dependence on the distance to the bound (0 linear, 1 soft bounds).")
+    n_states = param.Integer(
+        1000,
+        bounds=(2, 100000),
+        doc=("Number of states: the step at the middle of the range is (g_max - g_min) / n_states (aihwkit's dw_min)."),
+    )
+    nonlinearity = param.Number(
+        0.0,
+        bounds=(0.0, 5.0),
+        doc="Exponent of the step's dependence on the distance to the bound (0 linear, 1 soft bounds).",
+    )
     asymmetry = param.Number(0.05, bounds=(-1.0, 1.0), doc="Up/down step asymmetry.")
     d2d = param.Number(0.1, bounds=(0.0, 5.0), doc="Device-to-device spread of the step size.")
     c2c = param.Number(0.05, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each step.")
@@ -590,12 +840,28 @@ class ECRAMDevice(Device):
     def _program(self, targets, seed):
         flat = targets.ravel()
         cfg = self._pulse_config()
-        dg_up, dg_down = pulsed.device_steps(flat.size, dg_min=cfg["dg"], asymmetry=cfg["asymmetry"],
-                                             d2d=cfg["d2d"], seed=seed, g_span=self.g_max - self.g_min)
-        g, n = pulsed.pulse_to_target(self.g_min, flat, g_min=self.g_min, g_max=self.g_max,
-                                      dg_up=dg_up, dg_down=dg_down, gamma_up=cfg["gamma_up"],
-                                      gamma_down=cfg["gamma_down"], c2c=cfg["c2c"] * self.prog_noise_scale,
-                                      max_pulses=20 * self.n_states, seed=seed, fast_forward=True)
+        dg_up, dg_down = pulsed.device_steps(
+            flat.size,
+            dg_min=cfg["dg"],
+            asymmetry=cfg["asymmetry"],
+            d2d=cfg["d2d"],
+            seed=seed,
+            g_span=self.g_max - self.g_min,
+        )
+        g, n = pulsed.pulse_to_target(
+            self.g_min,
+            flat,
+            g_min=self.g_min,
+            g_max=self.g_max,
+            dg_up=dg_up,
+            dg_down=dg_down,
+            gamma_up=cfg["gamma_up"],
+            gamma_down=cfg["gamma_down"],
+            c2c=cfg["c2c"] * self.prog_noise_scale,
+            max_pulses=20 * self.n_states,
+            seed=seed,
+            fast_forward=True,
+        )
         return {"g_prog": g.reshape(targets.shape), "pulses": n.reshape(targets.shape)}
 
     def _read(self, state, t, seed, knobs):
@@ -618,9 +884,14 @@ class ECRAMDevice(Device):
         # bound over the whole span, u^gamma with u in [0, 1], so the step amplitude is
         # dw_min 2^gamma (dw_min itself for a linear device).
         dw_min = (self.g_max - self.g_min) / self.n_states
-        return dict(dg=dw_min * 2.0 ** self.nonlinearity, asymmetry=self.asymmetry,
-                    d2d=self.d2d, gamma_up=self.nonlinearity, gamma_down=self.nonlinearity,
-                    c2c=self.c2c)
+        return dict(
+            dg=dw_min * 2.0**self.nonlinearity,
+            asymmetry=self.asymmetry,
+            d2d=self.d2d,
+            gamma_up=self.nonlinearity,
+            gamma_down=self.nonlinearity,
+            c2c=self.c2c,
+        )
 
     @property
     def default_pulses(self) -> int:
@@ -634,22 +905,30 @@ class SoftBoundsDevice(ECRAMDevice):
 
     technology = "Soft-bounds"
     source = "Physics reference section 5; aihwkit SoftBoundsDevice"
-    n_states = param.Integer(1200, bounds=(2, 100000), doc=(
-        "Number of states: the step at the middle of the range is (g_max - g_min) / n_states "
-        "(aihwkit's dw_min); twice that from a bound."))
-    nonlinearity = param.Number(1.0, bounds=(0.0, 5.0),
-                                doc="Exponent of the step's dependence on the distance to the bound (1 soft bounds).")
+    n_states = param.Integer(
+        1200,
+        bounds=(2, 100000),
+        doc=(
+            "Number of states: the step at the middle of the range is (g_max - g_min) / n_states "
+            "(aihwkit's dw_min); twice that from a bound."
+        ),
+    )
+    nonlinearity = param.Number(
+        1.0, bounds=(0.0, 5.0), doc="Exponent of the step's dependence on the distance to the bound (1 soft bounds)."
+    )
     asymmetry = param.Number(0.0, bounds=(-1.0, 1.0), doc="Up/down step asymmetry.")
     d2d = param.Number(0.3, bounds=(0.0, 5.0), doc="Device-to-device spread of the step size.")
     c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each step.")
 
 
-TECHNOLOGIES = {cls.technology: cls for cls in
-                (PCMDevice, HermesPCMDevice, RRAMDevice, FlashDevice, ECRAMDevice, SoftBoundsDevice)}
+TECHNOLOGIES = {
+    cls.technology: cls for cls in (PCMDevice, HermesPCMDevice, RRAMDevice, FlashDevice, ECRAMDevice, SoftBoundsDevice)
+}
 
 
-def DeviceModel(technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"] = "PCM",
-                **params: Any) -> Device:
+def DeviceModel(
+    technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"] = "PCM", **params: Any
+) -> Device:
     """A device of `technology` ("PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds").
 
     Keyword arguments set the technology's parameters, e.g.
@@ -660,6 +939,8 @@ def DeviceModel(technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM
     cls = TECHNOLOGIES[technology]
     unknown = sorted(set(params) - set(cls.param))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown} for technology {technology!r}; "
-                         f"allowed: {sorted(p for p in cls.param if p != 'name')}")
+        raise ValueError(
+            f"unknown parameter(s) {unknown} for technology {technology!r}; "
+            f"allowed: {sorted(p for p in cls.param if p != 'name')}"
+        )
     return cls(**params)

@@ -44,8 +44,9 @@ def _load(path, names, command):
     except FileNotFoundError:
         raise AssetError(f"{path} is missing; regenerate it with: {command}") from None
     except Exception as exc:  # a truncated or overwritten file
-        raise AssetError(f"{path} cannot be read ({exc.__class__.__name__}: {exc}); regenerate it with: "
-                         f"{command}") from None
+        raise AssetError(
+            f"{path} cannot be read ({exc.__class__.__name__}: {exc}); regenerate it with: {command}"
+        ) from None
     return arrays
 
 
@@ -68,8 +69,10 @@ def load_digits(path: str | pathlib.Path = DIGITS_FILE) -> Digits:
     arrays = _load(path, DIGITS_NAMES, DIGITS_COMMAND)
     digest = _digest(arrays, DIGITS_NAMES)
     if digest != DIGITS_SHA256:
-        raise AssetError(f"{path} does not hold the expected digits (SHA-256 {digest[:12]}..., expected "
-                         f"{DIGITS_SHA256[:12]}...); regenerate it with: {DIGITS_COMMAND}")
+        raise AssetError(
+            f"{path} does not hold the expected digits (SHA-256 {digest[:12]}..., expected "
+            f"{DIGITS_SHA256[:12]}...); regenerate it with: {DIGITS_COMMAND}"
+        )
     X = arrays["images"].astype(np.float64) / PIXEL_MAX
     y = arrays["labels"].astype(np.int64)
     tr, te = arrays["train_index"].astype(np.int64), arrays["test_index"].astype(np.int64)

@@ -45,7 +45,8 @@ of a row at once in both). Costs per pulse, read and MVM are parameters with the
 `PULSE_COSTS` (physics reference section 7b; each says where it comes from or that it is
 illustrative). Random draws: pulse noise of iteration k from ``derive_seed(seed, "programming",
 k)`` (k = 0: the devices' own step spreads; index 1 is the one-shot train, so one-shot, the first
-verify iteration and GDP's start are the same devices; GDP's update k uses index k + 1), verify reads and GDP's MVMs of iteration k from
+verify iteration and GDP's start are the same devices; GDP's update k uses index k + 1), verify reads and
+GDP's MVMs of iteration k from
 ``derive_seed(seed, "read", k)``, GDP's input batch k from ``derive_seed(seed, "inputs", k)``
 (k = 0: the evaluation batch), the evaluation reads from ``derive_seed(seed, "read", 2**31 + k)``.
 """
@@ -76,39 +77,93 @@ EVAL_READ_INDEX = 2**31
 PULSE_COSTS = {
     # Per technology: pulse widths (s) and energies (J) up (SET / potentiate) and down (RESET /
     # depress; Flash: the program pulse that raises V_th), single-device read time and energy.
-    "PCM": dict(up_time_s=150e-9, down_time_s=40e-9, up_energy_J=22.5e-12, down_energy_J=12e-12,
-                read_time_s=250e-9, read_energy_J=2e-12, source=(
-        "SET 150 ns and RESET 40 ns, read energy 2 pJ: NVSim's PCRAM cell (Lee et al., ISCA 2009; a "
-        "simulator default); read 250 ns: aihwkit PCMLikeNoiseModel t_read. Pulse energies are "
-        "NVSim's currents (150 and 300 uA) times the widths at an illustrative 1 V.")),
-    "RRAM": dict(up_time_s=100e-9, down_time_s=100e-9, up_energy_J=6e-12, down_energy_J=6e-12,
-                 read_time_s=1e-6, read_energy_J=0.1e-12, source=(
-        "Pulse width 100 ns: NeuRRAM write-verify (Wan et al., Nature 608, 504, 2022); pulse energy "
-        "NVSim's 0.6 pJ per 10 ns pulse scaled to 100 ns (derived, illustrative); read energy 0.1 pJ: "
-        "NVSim (a simulator default); read 1 us: t_r of the CMO read-noise fit (section 3).")),
-    "Flash": dict(up_time_s=1e-6, down_time_s=1e-6, up_energy_J=10e-12, down_energy_J=10e-12,
-                  read_time_s=1e-6, read_energy_J=1e-12, source=(
-        "Illustrative: no program pulse width or energy was found (physics reference 7b: "
-        "microseconds per ISPP step is the usual order).")),
-    "ECRAM": dict(up_time_s=5e-9, down_time_s=5e-9, up_energy_J=1e-15, down_energy_J=1e-15,
-                  read_time_s=1e-6, read_energy_J=0.1e-12, source=(
-        "Pulses 5 ns and 1 fJ: Tang et al., IEDM 2018 (projected for 100 x 100 nm2 devices); read "
-        "1 us: Fuller et al., Science 2019 (over 1 MHz write-read rate); read energy illustrative.")),
-    "Soft-bounds": dict(up_time_s=5e-9, down_time_s=5e-9, up_energy_J=1e-15, down_energy_J=1e-15,
-                        read_time_s=1e-6, read_energy_J=0.1e-12, source=(
-        "An abstract device (aihwkit SoftBoundsDevice): ECRAM's figures, illustrative.")),
+    "PCM": dict(
+        up_time_s=150e-9,
+        down_time_s=40e-9,
+        up_energy_J=22.5e-12,
+        down_energy_J=12e-12,
+        read_time_s=250e-9,
+        read_energy_J=2e-12,
+        source=(
+            "SET 150 ns and RESET 40 ns, read energy 2 pJ: NVSim's PCRAM cell (Lee et al., ISCA 2009; a "
+            "simulator default); read 250 ns: aihwkit PCMLikeNoiseModel t_read. Pulse energies are "
+            "NVSim's currents (150 and 300 uA) times the widths at an illustrative 1 V."
+        ),
+    ),
+    "RRAM": dict(
+        up_time_s=100e-9,
+        down_time_s=100e-9,
+        up_energy_J=6e-12,
+        down_energy_J=6e-12,
+        read_time_s=1e-6,
+        read_energy_J=0.1e-12,
+        source=(
+            "Pulse width 100 ns: NeuRRAM write-verify (Wan et al., Nature 608, 504, 2022); pulse energy "
+            "NVSim's 0.6 pJ per 10 ns pulse scaled to 100 ns (derived, illustrative); read energy 0.1 pJ: "
+            "NVSim (a simulator default); read 1 us: t_r of the CMO read-noise fit (section 3)."
+        ),
+    ),
+    "Flash": dict(
+        up_time_s=1e-6,
+        down_time_s=1e-6,
+        up_energy_J=10e-12,
+        down_energy_J=10e-12,
+        read_time_s=1e-6,
+        read_energy_J=1e-12,
+        source=(
+            "Illustrative: no program pulse width or energy was found (physics reference 7b: "
+            "microseconds per ISPP step is the usual order)."
+        ),
+    ),
+    "ECRAM": dict(
+        up_time_s=5e-9,
+        down_time_s=5e-9,
+        up_energy_J=1e-15,
+        down_energy_J=1e-15,
+        read_time_s=1e-6,
+        read_energy_J=0.1e-12,
+        source=(
+            "Pulses 5 ns and 1 fJ: Tang et al., IEDM 2018 (projected for 100 x 100 nm2 devices); read "
+            "1 us: Fuller et al., Science 2019 (over 1 MHz write-read rate); read energy illustrative."
+        ),
+    ),
+    "Soft-bounds": dict(
+        up_time_s=5e-9,
+        down_time_s=5e-9,
+        up_energy_J=1e-15,
+        down_energy_J=1e-15,
+        read_time_s=1e-6,
+        read_energy_J=0.1e-12,
+        source=("An abstract device (aihwkit SoftBoundsDevice): ECRAM's figures, illustrative."),
+    ),
 }
-PULSE_COSTS["PCM-HERMES"] = dict(PULSE_COSTS["PCM"], read_time_s=512e-9, source=(
-    "As PCM (NVSim's PCRAM cell, energies at an illustrative 1 V); read 512 ns: aihwkit "
-    "HermesNoiseModel t_read."))
+PULSE_COSTS["PCM-HERMES"] = dict(
+    PULSE_COSTS["PCM"],
+    read_time_s=512e-9,
+    source=(
+        "As PCM (NVSim's PCRAM cell, energies at an illustrative 1 V); read 512 ns: aihwkit HermesNoiseModel t_read."
+    ),
+)
 MAC_ENERGY_J = 0.5e-12
 """Energy per multiply-accumulate of an MVM (Mythic, about 0.5 pJ per MAC; physics reference
 section 4), used for every technology."""
 MVM_TIME_S = 1e-6
 """Duration of one MVM with its DAC and ADC conversions (illustrative; not in the physics reference)."""
 
-HISTORY_KEYS = ("iteration", "mvm_error", "weight_error", "pulses", "reads", "mvms", "chip_time_s",
-                "chip_time_serial_s", "energy_J", "converged", "devices_left", "batch_error")
+HISTORY_KEYS = (
+    "iteration",
+    "mvm_error",
+    "weight_error",
+    "pulses",
+    "reads",
+    "mvms",
+    "chip_time_s",
+    "chip_time_serial_s",
+    "energy_J",
+    "converged",
+    "devices_left",
+    "batch_error",
+)
 """Columns of a run's history: per-iteration errors and the cumulative costs (pulses, reads, MVMs,
 chip time in s with verify's `parallel_verify` devices at once and with verify one device at a
 time, energy in J), whether the run has converged, devices still outside tolerance (verify; NaN
@@ -119,65 +174,155 @@ class ProgrammingMethod(param.Parameterized):
     """How a weight matrix is programmed: the method and its knobs (settings only; a run holds the
     state). `run(xb, W, seed)` starts a `ProgrammingRun`."""
 
-    method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method", doc=(
-        "statistical: post-verify statistics of the cited papers; one-shot: open-loop pulse train; "
-        "verify: program-and-verify, each device read and corrected; gdp: gradient-descent programming."))
-    tolerance = param.Number(0.02, bounds=(1e-4, 1.0), softbounds=(0.002, 0.1), step=0.002,
-                             label="Tolerance ε", doc="Verify: acceptance band, a share of the device range.")
-    max_iterations = param.Integer(20, bounds=(1, 100000), softbounds=(1, 1000), label="Maximum iterations",
-                                   doc="Verify: pulse-and-read rounds; GDP: update iterations.")
-    gain = param.Number(1.0, bounds=(0.01, 2.0), softbounds=(0.1, 1.5), step=0.05, label="Correction gain",
-                        doc="Verify: the correction pulse asks for gain x the read error.")
-    verify_delay_s = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 1e-4), label="Verify delay (s)",
-                                  doc="Verify: wait between the last pulse and the verify read (PCM relaxation).")
-    parallel_verify = param.Integer(0, bounds=(0, 2**20), softbounds=(0, 512),
-                                    label="Devices verified at once (0: a row)", doc=(
-        "Verify: devices of one row (word line) pulsed and read together in the chip-time count; 0 "
-        "(default): every device of the row, as arrays verify up to 512 weights at once, row by row "
-        "(Narayanan et al., IEEE TED 2021; physics reference 7b); 1: one device at a time. A count "
-        "above a row's devices is a row. Only chip time depends on it; the serial figure is kept "
-        "beside it (history chip_time_serial_s)."))
-    learning_rate = param.Number(0.1, bounds=(1e-6, 100.0), softbounds=(0.01, 2.0), step=0.01,
-                                 label="Learning rate", doc=(
-                                     "GDP: weight change per unit gradient of the batch's mean squared MVM "
-                                     "error (half of it), dW = -lr X^T (y - XW) / B. Not aihwkit's scale: its "
-                                     "program_weights (lr 0.1, physics reference section 7) sums the outer "
-                                     "products of unit-vector inputs, a step of lr times the weight error; "
-                                     "here the expected step is lr E[x^2] times it, 1/3 as large for uniform "
-                                     "inputs in [-1, 1] (1/6 protocol, about 0.23 normal), so aihwkit's 0.1 "
-                                     "is about 0.3 here. Default 0.1 kept (the figures measured with it); "
-                                     "1.0 diverged here on 4-bit RRAM and PCM arrays within 20 iterations."))
-    max_update_pulses = param.Integer(31, bounds=(1, MAX_PULSES), softbounds=(1, 100), label="Pulses per update", doc=(
-        "GDP: most pulses one device gets in one update (aihwkit's pulse-train length, 31); a "
-        "larger step of the gradient is cut there, and a row's update lasts its longest train."))
-    batch_size = param.Integer(64, bounds=(1, 4096), softbounds=(4, 512), label="Batch size",
-                               doc="GDP: random inputs per iteration.")
-    input_distribution = param.Selector(default="uniform", objects=list(INPUT_DISTRIBUTIONS), doc=(
-        "GDP inputs: uniform in [-1, 1]; protocol (section 12: uniform, 50 % zeros); normal (sd 1/2, "
-        "clipped to [-1, 1]); non-negative (uniform in [0, 1], like ReLU activations); times x_max."))
-    stop_threshold = param.Number(0.01, bounds=(0.0, 1.0), label="Stop at batch error", doc=(
-        "GDP: stop when mean|error| / max|target| of a batch falls below this (aihwkit: 0.01; 0 never)."))
-    init = param.Selector(default="one-shot", objects=["one-shot", "reset"],
-                          doc="GDP: start from the one-shot train, or from the reset (erased) devices.")
-    eval_batch = param.Integer(64, bounds=(1, 4096), doc=(
-        "Inputs of the evaluation batch of the MVM error (drawn from `input_distribution`, index 0)."))
-    relax_amplitude = param.Number(0.03, bounds=(0.0, 1.0), doc=(
-        "PCM: share by which a read right after a pulse overestimates the conductance (short-term "
-        "relaxation, Boybat et al. NVMTS 2018). Illustrative: no magnitude was found (7b)."))
-    relax_time_s = param.Number(1e-5, bounds=(1e-12, 1e3), doc=(
-        "PCM: time constant of the short-term relaxation's decay, exp(-delay / time). Illustrative."))
+    method = param.Selector(
+        default="statistical",
+        objects=list(METHODS),
+        label="Programming method",
+        doc=(
+            "statistical: post-verify statistics of the cited papers; one-shot: open-loop pulse train; "
+            "verify: program-and-verify, each device read and corrected; gdp: gradient-descent programming."
+        ),
+    )
+    tolerance = param.Number(
+        0.02,
+        bounds=(1e-4, 1.0),
+        softbounds=(0.002, 0.1),
+        step=0.002,
+        label="Tolerance ε",
+        doc="Verify: acceptance band, a share of the device range.",
+    )
+    max_iterations = param.Integer(
+        20,
+        bounds=(1, 100000),
+        softbounds=(1, 1000),
+        label="Maximum iterations",
+        doc="Verify: pulse-and-read rounds; GDP: update iterations.",
+    )
+    gain = param.Number(
+        1.0,
+        bounds=(0.01, 2.0),
+        softbounds=(0.1, 1.5),
+        step=0.05,
+        label="Correction gain",
+        doc="Verify: the correction pulse asks for gain x the read error.",
+    )
+    verify_delay_s = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        softbounds=(0.0, 1e-4),
+        label="Verify delay (s)",
+        doc="Verify: wait between the last pulse and the verify read (PCM relaxation).",
+    )
+    parallel_verify = param.Integer(
+        0,
+        bounds=(0, 2**20),
+        softbounds=(0, 512),
+        label="Devices verified at once (0: a row)",
+        doc=(
+            "Verify: devices of one row (word line) pulsed and read together in the chip-time count; 0 "
+            "(default): every device of the row, as arrays verify up to 512 weights at once, row by row "
+            "(Narayanan et al., IEEE TED 2021; physics reference 7b); 1: one device at a time. A count "
+            "above a row's devices is a row. Only chip time depends on it; the serial figure is kept "
+            "beside it (history chip_time_serial_s)."
+        ),
+    )
+    learning_rate = param.Number(
+        0.1,
+        bounds=(1e-6, 100.0),
+        softbounds=(0.01, 2.0),
+        step=0.01,
+        label="Learning rate",
+        doc=(
+            "GDP: weight change per unit gradient of the batch's mean squared MVM "
+            "error (half of it), dW = -lr X^T (y - XW) / B. Not aihwkit's scale: its "
+            "program_weights (lr 0.1, physics reference section 7) sums the outer "
+            "products of unit-vector inputs, a step of lr times the weight error; "
+            "here the expected step is lr E[x^2] times it, 1/3 as large for uniform "
+            "inputs in [-1, 1] (1/6 protocol, about 0.23 normal), so aihwkit's 0.1 "
+            "is about 0.3 here. Default 0.1 kept (the figures measured with it); "
+            "1.0 diverged here on 4-bit RRAM and PCM arrays within 20 iterations."
+        ),
+    )
+    max_update_pulses = param.Integer(
+        31,
+        bounds=(1, MAX_PULSES),
+        softbounds=(1, 100),
+        label="Pulses per update",
+        doc=(
+            "GDP: most pulses one device gets in one update (aihwkit's pulse-train length, 31); a "
+            "larger step of the gradient is cut there, and a row's update lasts its longest train."
+        ),
+    )
+    batch_size = param.Integer(
+        64, bounds=(1, 4096), softbounds=(4, 512), label="Batch size", doc="GDP: random inputs per iteration."
+    )
+    input_distribution = param.Selector(
+        default="uniform",
+        objects=list(INPUT_DISTRIBUTIONS),
+        doc=(
+            "GDP inputs: uniform in [-1, 1]; protocol (section 12: uniform, 50 % zeros); normal (sd 1/2, "
+            "clipped to [-1, 1]); non-negative (uniform in [0, 1], like ReLU activations); times x_max."
+        ),
+    )
+    stop_threshold = param.Number(
+        0.01,
+        bounds=(0.0, 1.0),
+        label="Stop at batch error",
+        doc=("GDP: stop when mean|error| / max|target| of a batch falls below this (aihwkit: 0.01; 0 never)."),
+    )
+    init = param.Selector(
+        default="one-shot",
+        objects=["one-shot", "reset"],
+        doc="GDP: start from the one-shot train, or from the reset (erased) devices.",
+    )
+    eval_batch = param.Integer(
+        64,
+        bounds=(1, 4096),
+        doc=("Inputs of the evaluation batch of the MVM error (drawn from `input_distribution`, index 0)."),
+    )
+    relax_amplitude = param.Number(
+        0.03,
+        bounds=(0.0, 1.0),
+        doc=(
+            "PCM: share by which a read right after a pulse overestimates the conductance (short-term "
+            "relaxation, Boybat et al. NVMTS 2018). Illustrative: no magnitude was found (7b)."
+        ),
+    )
+    relax_time_s = param.Number(
+        1e-5,
+        bounds=(1e-12, 1e3),
+        doc=("PCM: time constant of the short-term relaxation's decay, exp(-delay / time). Illustrative."),
+    )
     mvm_time_s = param.Number(MVM_TIME_S, bounds=(0.0, 1.0), doc="Duration of one MVM (s); illustrative.")
     mac_energy_J = param.Number(MAC_ENERGY_J, bounds=(0.0, 1e-6), doc="Energy per MAC of an MVM (J).")
-    cost_scale = param.Dict(default={}, doc=(
-        "Overrides of the technology's `PULSE_COSTS` entries, e.g. {'read_time_s': 1e-7}."))
+    cost_scale = param.Dict(
+        default={}, doc=("Overrides of the technology's `PULSE_COSTS` entries, e.g. {'read_time_s': 1e-7}.")
+    )
 
-    KNOBS = ("tolerance", "max_iterations", "gain", "verify_delay_s", "parallel_verify", "learning_rate",
-             "batch_size", "max_update_pulses", "input_distribution", "stop_threshold", "init", "eval_batch", "relax_amplitude",
-             "relax_time_s", "mvm_time_s", "mac_energy_J", "cost_scale")
+    KNOBS = (
+        "tolerance",
+        "max_iterations",
+        "gain",
+        "verify_delay_s",
+        "parallel_verify",
+        "learning_rate",
+        "batch_size",
+        "max_update_pulses",
+        "input_distribution",
+        "stop_threshold",
+        "init",
+        "eval_batch",
+        "relax_amplitude",
+        "relax_time_s",
+        "mvm_time_s",
+        "mac_energy_J",
+        "cost_scale",
+    )
 
     @classmethod
-    def checked(cls, method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                **knobs: Any) -> ProgrammingMethod:
+    def checked(
+        cls, method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical", **knobs: Any
+    ) -> ProgrammingMethod:
         """A `ProgrammingMethod` from keyword arguments, each checked: `ValueError` naming the argument
         and its allowed range (an unknown method or knob, a non-positive tolerance, learning rate or
         batch size, zero iterations, ...)."""
@@ -201,8 +346,10 @@ class ProgrammingMethod(param.Parameterized):
                 values[name] = value
             else:
                 if not isinstance(value, dict) or not set(value) <= set(PULSE_COSTS["PCM"]) - {"source"}:
-                    raise ValueError(f"{name} must be a dict with keys among "
-                                     f"{sorted(set(PULSE_COSTS['PCM']) - {'source'})}, got {value!r}")
+                    raise ValueError(
+                        f"{name} must be a dict with keys among "
+                        f"{sorted(set(PULSE_COSTS['PCM']) - {'source'})}, got {value!r}"
+                    )
                 values[name] = {k: scalar_in_range(v, 0.0, 1.0, f"{name}[{k!r}]") for k, v in value.items()}
         return cls(method=method, **values)
 
@@ -256,7 +403,11 @@ class PulsePhysics:
             train = span * -np.expm1(-slope * medium)
             fine = span * -np.expm1(-slope * flash.FINE_STEP)
             self.gamma_up = self.gamma_down = 1.0
-            self.c2c = device.prog_noise_scale * flash.INJECTION_NOISE * (1.0 + np.sqrt(device.pe_cycles / flash.ENDURANCE_SCALE))
+            self.c2c = (
+                device.prog_noise_scale
+                * flash.INJECTION_NOISE
+                * (1.0 + np.sqrt(device.pe_cycles / flash.ENDURANCE_SCALE))
+            )
             cfg_d2d = device._pulse_config()["d2d"]
             _, factor = pulsed.device_steps(n_devices, dg_min=1.0, d2d=cfg_d2d, seed=seed)
             self.train = (np.zeros(n_devices), np.minimum(train * factor, span), 0.0, train)
@@ -267,8 +418,9 @@ class PulsePhysics:
             return
         cfg = device._pulse_config()
         dg = cfg["dg"]
-        up, down = pulsed.device_steps(n_devices, dg_min=dg, asymmetry=cfg["asymmetry"], d2d=cfg["d2d"],
-                                       seed=seed, g_span=span)
+        up, down = pulsed.device_steps(
+            n_devices, dg_min=dg, asymmetry=cfg["asymmetry"], d2d=cfg["d2d"], seed=seed, g_span=span
+        )
         plan_up, plan_down = dg * (1.0 + cfg["asymmetry"]), dg * (1.0 - cfg["asymmetry"])
         if "dg_down" in cfg:  # PCM: the abrupt partial RESET
             down = np.minimum(cfg["dg_down"] * down / dg, span)
@@ -288,28 +440,55 @@ class PulsePhysics:
         """How the circuit pulses this technology, as a `kernels.programming.Pulsing` record."""
         return programming.Pulsing(self.modulated_up, self.modulated_down, at_least_one, max_pulses)
 
-    def pulse(self, g: np.ndarray, request: np.ndarray, seed: int, fine: bool, at_least_one: bool,
-              plan_g: np.ndarray | None = None, max_pulses: int = MAX_PULSES) -> tuple[np.ndarray, np.ndarray]:
+    def pulse(
+        self,
+        g: np.ndarray,
+        request: np.ndarray,
+        seed: int,
+        fine: bool,
+        at_least_one: bool,
+        plan_g: np.ndarray | None = None,
+        max_pulses: int = MAX_PULSES,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`kernels.programming.apply_pulses` with this technology's response: ``(g_new, pulses)``;
         the circuit plans from `plan_g` (default: the devices' own conductances)."""
         up, down, plan_up, plan_down = self.fine if fine else self.train
         return programming.apply_pulses(
-            g, request, self.response(), dg_up=up, dg_down=down, plan_up=plan_up, plan_down=plan_down,
-            pulsing=self.pulsing(at_least_one, max_pulses), seed=seed, plan_g=plan_g)
+            g,
+            request,
+            self.response(),
+            dg_up=up,
+            dg_down=down,
+            plan_up=plan_up,
+            plan_down=plan_down,
+            pulsing=self.pulsing(at_least_one, max_pulses),
+            seed=seed,
+            plan_g=plan_g,
+        )
 
-    def expected(self, belief: np.ndarray, request: np.ndarray, seed: int, fine: bool,
-                 max_pulses: int = MAX_PULSES) -> np.ndarray:
+    def expected(
+        self, belief: np.ndarray, request: np.ndarray, seed: int, fine: bool, max_pulses: int = MAX_PULSES
+    ) -> np.ndarray:
         """Where the programming circuit believes the devices end up (uS): the pulses `pulse` plans
         from `belief` with the same `seed` (same counts), applied to the nominal response (nominal
         steps, no device-to-device or cycle-to-cycle spread)."""
         _, _, plan_up, plan_down = self.fine if fine else self.train
         g, _ = programming.apply_pulses(
-            belief, request, self.response()._replace(c2c=0.0), dg_up=plan_up, dg_down=plan_down, plan_up=plan_up,
-            plan_down=plan_down, pulsing=self.pulsing(False, max_pulses), seed=seed)
+            belief,
+            request,
+            self.response()._replace(c2c=0.0),
+            dg_up=plan_up,
+            dg_down=plan_down,
+            plan_up=plan_up,
+            plan_down=plan_down,
+            pulsing=self.pulsing(False, max_pulses),
+            seed=seed,
+        )
         return g
 
-    def state(self, old: dict[str, np.ndarray], g: np.ndarray, pulses: np.ndarray,
-              drift_deviate: int) -> dict[str, np.ndarray]:
+    def state(
+        self, old: dict[str, np.ndarray], g: np.ndarray, pulses: np.ndarray, drift_deviate: int
+    ) -> dict[str, np.ndarray]:
         """The device-array state holding conductances `g` (uS, the shape of the array)."""
         dev = self.device
         if self.technology.startswith("PCM"):
@@ -335,7 +514,7 @@ def _inputs(distribution, n, rows, seed, x_max):
         x = np.clip(0.5 * rng.numpy_normal_quantile(u[: n * rows]), -1.0, 1.0)
     else:
         x = 2.0 * u[: n * rows] - 1.0
-        x[u[n * rows:] < 0.5] = 0.0
+        x[u[n * rows :] < 0.5] = 0.0
     return x.reshape(n, rows) * x_max
 
 
@@ -354,8 +533,9 @@ class ProgrammingRun:
     crossbar's: `CrossbarModel` imports `ProgrammingMethod`, and the dependency goes one way.
     """
 
-    def __init__(self, xb: param.Parameterized, W: ArrayLike, seed: int, method: ProgrammingMethod,
-                 w_max: float | None = None) -> None:
+    def __init__(
+        self, xb: param.Parameterized, W: ArrayLike, seed: int, method: ProgrammingMethod, w_max: float | None = None
+    ) -> None:
         self.seed = seed = check_seed(seed)
         self.method = method
         self.kind = method.method
@@ -367,7 +547,9 @@ class ProgrammingRun:
         self.W = W
         self._setup(prog.device, prog.targets)
         s = self.settings
-        self.X_eval = _inputs(method.input_distribution, method.eval_batch, prog.rows, rng.derive_seed(seed, "inputs", 0), s.x_max)
+        self.X_eval = _inputs(
+            method.input_distribution, method.eval_batch, prog.rows, rng.derive_seed(seed, "inputs", 0), s.x_max
+        )
         self.Y_eval = self.X_eval @ W
         pair = prog.encoding
         c = pair.per_level()  # weight (units of W) per uS, per slice
@@ -396,8 +578,8 @@ class ProgrammingRun:
         self.totals = dict(pulses=0, reads=0, mvms=0, chip_time_s=0.0, chip_time_serial_s=0.0, energy_J=0.0)
         self.verified = np.zeros(self.targets.size, dtype=bool)
         self.last_read = np.full(self.targets.size, phys.start)
-        self.belief = self.g.copy()   # GDP: what the blind circuit believes each device holds (uS)
-        self.last_update = None       # GDP: the weight change (units of W) its last iteration asked for
+        self.belief = self.g.copy()  # GDP: what the blind circuit believes each device holds (uS)
+        self.last_update = None  # GDP: the weight change (units of W) its last iteration asked for
         self._rows = []
         self._history, self._history_rows = None, -1
         self.wall_s = 0.0
@@ -444,8 +626,8 @@ class ProgrammingRun:
         (after the verify delay). Serial: every active device's train and read in turn."""
         per_read = self.costs["read_time_s"] + self.method.verify_delay_s
         act = active.reshape(self.rows, -1)
-        w = width.reshape(self.rows, -1)[act]             # row-major: the active devices row by row
-        rank = (np.cumsum(act, axis=1) - 1)[act]          # each one's place among its row's active ones
+        w = width.reshape(self.rows, -1)[act]  # row-major: the active devices row by row
+        rank = (np.cumsum(act, axis=1) - 1)[act]  # each one's place among its row's active ones
         starts = np.flatnonzero(rank % self.devices_at_once == 0)
         parallel = float(np.maximum.reduceat(w, starts).sum()) if w.size else 0.0
         self.totals["chip_time_s"] += parallel + starts.size * per_read
@@ -468,9 +650,15 @@ class ProgrammingRun:
     def _record(self, devices_left, batch_error):
         prog, s = self.crossbar, self.settings
         y = prog.mvm(self.X_eval, 0.0, rng.derive_seed(self.seed, "read", EVAL_READ_INDEX + self.iteration), settings=s)
-        row = dict(iteration=self.iteration, mvm_error=xbk.mvm_error(y, self.Y_eval),
-                   weight_error=prog.weight_error(0.0, settings=s), **self.totals,
-                   converged=self.converged, devices_left=devices_left, batch_error=batch_error)
+        row = dict(
+            iteration=self.iteration,
+            mvm_error=xbk.mvm_error(y, self.Y_eval),
+            weight_error=prog.weight_error(0.0, settings=s),
+            **self.totals,
+            converged=self.converged,
+            devices_left=devices_left,
+            batch_error=batch_error,
+        )
         self._rows.append(row)
         return row
 
@@ -507,8 +695,9 @@ class ProgrammingRun:
             request = np.where(active, self.targets - self.g, 0.0)
         else:
             request = np.where(active, m.gain * (self.targets - self.last_read), 0.0)
-        self.g, n = phys.pulse(self.g, request, rng.derive_seed(self.seed, "programming", k), fine=k > 1,
-                               at_least_one=k > 1)
+        self.g, n = phys.pulse(
+            self.g, request, rng.derive_seed(self.seed, "programming", k), fine=k > 1, at_least_one=k > 1
+        )
         width = self._pay_pulses(n, request, None)
         self._push()
         # Verify reads of the active devices, what a read right after (or `verify_delay_s` after) sees.
@@ -516,8 +705,9 @@ class ProgrammingRun:
         mean, sigma = mean.ravel()[active], sigma.ravel()[active]
         if phys.technology.startswith("PCM"):
             mean = mean * (1.0 + m.relax_amplitude * np.exp(-m.verify_delay_s / m.relax_time_s))
-        read, ok = programming.verify_read(mean, sigma, self.targets[active], tolerance=self.tolerance_uS,
-                                           seed=rng.derive_seed(self.seed, "read", k))
+        read, ok = programming.verify_read(
+            mean, sigma, self.targets[active], tolerance=self.tolerance_uS, seed=rng.derive_seed(self.seed, "read", k)
+        )
         self.last_read[active] = read
         self.verified[active] = ok
         self._pay_reads(int(active.sum()))
@@ -534,8 +724,8 @@ class ProgrammingRun:
         pairs of bidirectional devices: the one GDP believes larger)."""
         prog, phys = self.crossbar, self.physics
         enc = prog.encoding
-        dg = dw[:, :, None] * self._slice_share[None, None, :]      # (rows, cols, n_slices)
-        g = enc.pairs(self.belief.reshape(prog.rows, -1))            # (rows, cols, ns, n_pol)
+        dg = dw[:, :, None] * self._slice_share[None, None, :]  # (rows, cols, n_slices)
+        g = enc.pairs(self.belief.reshape(prog.rows, -1))  # (rows, cols, ns, n_pol)
         req = np.zeros(g.shape)
         if enc.n_pol == 1:
             ok = np.where(dg > 0, phys.gradual_up, phys.gradual_down)
@@ -544,10 +734,10 @@ class ProgrammingRun:
             plus = g[..., 0] >= g[..., 1]
             req[..., 0] = np.where(plus, dg, 0.0)
             req[..., 1] = np.where(plus, 0.0, -dg)
-        elif phys.gradual_up:    # SET only (PCM): raise G+ for a larger weight, G- for a smaller one
+        elif phys.gradual_up:  # SET only (PCM): raise G+ for a larger weight, G- for a smaller one
             req[..., 0] = np.maximum(dg, 0.0)
             req[..., 1] = np.maximum(-dg, 0.0)
-        else:                    # program only lowers (Flash): lower G- for a larger weight, G+ for a smaller
+        else:  # program only lowers (Flash): lower G- for a larger weight, G+ for a smaller
             req[..., 0] = np.minimum(dg, 0.0)
             req[..., 1] = np.minimum(-dg, 0.0)
         out = np.zeros((prog.rows, self.g.size // prog.rows))
@@ -570,8 +760,9 @@ class ProgrammingRun:
         request = self._gdp_requests(dw)
         seed = rng.derive_seed(self.seed, "programming", k + 1)
         cap = m.max_update_pulses
-        self.g, n = self.physics.pulse(self.g, request, seed, fine=True, at_least_one=False, plan_g=self.belief,
-                                       max_pulses=cap)
+        self.g, n = self.physics.pulse(
+            self.g, request, seed, fine=True, at_least_one=False, plan_g=self.belief, max_pulses=cap
+        )
         self.belief = self.physics.expected(self.belief, request, seed, fine=True, max_pulses=cap)
         self._pay_pulses(n, request, "rows")
         self._push()
@@ -607,8 +798,10 @@ class ProgrammingRun:
         return self.result
 
     def __repr__(self):
-        return (f"ProgrammingRun({self.kind}, {self.crossbar.device.technology}, shape={self.W.shape}, "
-                f"iteration={self.iteration}, done={self.done}, converged={self.converged})")
+        return (
+            f"ProgrammingRun({self.kind}, {self.crossbar.device.technology}, shape={self.W.shape}, "
+            f"iteration={self.iteration}, done={self.done}, converged={self.converged})"
+        )
 
 
 DEVICE_METHODS = ("statistical", "one-shot", "verify")
@@ -628,8 +821,10 @@ class DeviceProgrammingRun(ProgrammingRun):
         self.method = method
         self.kind = method.method
         if self.kind not in DEVICE_METHODS[1:]:
-            raise ValueError(f"method must be one of {list(DEVICE_METHODS)} for single devices, got {self.kind!r} "
-                             "(gradient-descent programming needs a crossbar: CrossbarModel.program)")
+            raise ValueError(
+                f"method must be one of {list(DEVICE_METHODS)} for single devices, got {self.kind!r} "
+                "(gradient-descent programming needs a crossbar: CrossbarModel.program)"
+            )
         self.settings = None
         self.crossbar = None
         self.array = device.program(targets_uS, rng.derive_seed(self.seed, "programming", 0))
@@ -645,14 +840,26 @@ class DeviceProgrammingRun(ProgrammingRun):
     def _record(self, devices_left, batch_error):
         mean, _ = self.array.read_moments(0.0)
         err = float(np.linalg.norm(mean.ravel() - self.targets) / max(np.linalg.norm(self.targets), 1e-300))
-        row = dict(iteration=self.iteration, mvm_error=np.nan, weight_error=err, **self.totals,
-                   converged=self.converged, devices_left=devices_left, batch_error=batch_error)
+        row = dict(
+            iteration=self.iteration,
+            mvm_error=np.nan,
+            weight_error=err,
+            **self.totals,
+            converged=self.converged,
+            devices_left=devices_left,
+            batch_error=batch_error,
+        )
         self._rows.append(row)
         return row
 
 
-def program_devices(device: Device, targets_uS: ArrayLike, seed: int,
-                    method: Literal["statistical", "one-shot", "verify"] = "statistical", **knobs: Any) -> DeviceArray:
+def program_devices(
+    device: Device,
+    targets_uS: ArrayLike,
+    seed: int,
+    method: Literal["statistical", "one-shot", "verify"] = "statistical",
+    **knobs: Any,
+) -> DeviceArray:
     """Program one `device` per entry of `targets_uS` (uS) with `method` ("statistical": the
     device's post-verify statistics, `Device.program`; "one-shot" or "verify": pulse by pulse with
     `ProgrammingMethod` `knobs`, run to the end). Returns the `DeviceArray`; a pulse-level one

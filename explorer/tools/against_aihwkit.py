@@ -74,17 +74,21 @@ and run, from the project's root:
 """
 
 try:  # the project's own dependencies must be in the check's venv too
+    from kernels.crossbar import mvm_error
+    from kernels.rng import derive_seed
+
     from ..models import CrossbarModel, load_mlp, protocol_inputs, protocol_weights
     from ..models.crossbar.calibration import drift_factor
     from ..models.deployment import accuracy_vs_time
     from ..models.digits import load_digits
-    from kernels.crossbar import mvm_error
-    from kernels.rng import derive_seed
     from .protocol import TIMES as MVM_TIMES
-    from .tables import DAY, DIGITS_ENCODING as TABLE_ENCODING, HOUR, MONTH, YEAR
+    from .tables import DAY, HOUR, MONTH, YEAR
+    from .tables import DIGITS_ENCODING as TABLE_ENCODING
 except ImportError as _e:
-    print(SETUP.format(what=f"this project's models cannot be imported in this Python ({sys.executable}): {_e}"),
-          file=sys.stderr)
+    print(
+        SETUP.format(what=f"this project's models cannot be imported in this Python ({sys.executable}): {_e}"),
+        file=sys.stderr,
+    )
     raise SystemExit(2) from _e
 
 NETWORK_TIMES = (("1 h", HOUR), ("1 d", DAY), ("30 d", MONTH), ("1 y", YEAR))
@@ -113,8 +117,11 @@ def import_aihwkit(src=None):
         raise MissingPeer(SETUP.format(what=f"torch is not installed in this Python ({sys.executable}): {e}")) from e
     if src is not None:
         if not os.path.isfile(os.path.join(src, "aihwkit", "inference", "noise", "pcm.py")):
-            raise MissingPeer(SETUP.format(
-                what=f"--aihwkit-src {src!r} does not hold aihwkit's source (no aihwkit/inference/noise/pcm.py)"))
+            raise MissingPeer(
+                SETUP.format(
+                    what=f"--aihwkit-src {src!r} does not hold aihwkit's source (no aihwkit/inference/noise/pcm.py)"
+                )
+            )
         sys.path.insert(0, os.path.abspath(src))
     try:
         from aihwkit.inference.compensation.drift import GlobalDriftCompensation
@@ -207,8 +214,10 @@ def aihwkit_accuracy(peer, chips, seed, compensated, times=NETWORK_TIMES):
     acc = np.empty((chips, len(times)))
     for c in range(chips):
         torch.manual_seed(derive_seed(seed, "programming", c))
-        tiles = [AihwkitTile(torch, W, PCMLikeNoiseModel(), GlobalDriftCompensation() if compensated else None)
-                 for W in net.W]
+        tiles = [
+            AihwkitTile(torch, W, PCMLikeNoiseModel(), GlobalDriftCompensation() if compensated else None)
+            for W in net.W
+        ]
         for tile in tiles:
             tile.program()
         for i, (_, t) in enumerate(times):
@@ -225,8 +234,13 @@ def aihwkit_accuracy(peer, chips, seed, compensated, times=NETWORK_TIMES):
 def project_accuracy(chips, seed, compensated, times=NETWORK_TIMES):
     """The project's accuracies ``(chips, times)`` for the same figure: `accuracy_vs_time` with the
     compensation table's arguments (docs/results/reliability.md)."""
-    r = accuracy_vs_time([t for _, t in times], chips=chips, seed=seed,
-                         compensation="global" if compensated else "none", **DIGITS_ENCODING)
+    r = accuracy_vs_time(
+        [t for _, t in times],
+        chips=chips,
+        seed=seed,
+        compensation="global" if compensated else "none",
+        **DIGITS_ENCODING,
+    )
     return r["per_chip"]
 
 
@@ -262,8 +276,9 @@ def mvm_errors(peer, chips, seed, compensated, size=128, batch=100, times=MVM_TI
             out["project"][c, i] = mvm_error(y, ideal)
         for key, compose in (("aihwkit", "tile"), ("aihwkit devices", "devices")):
             torch.manual_seed(derive_seed(seed, "programming", c))
-            tile = AihwkitTile(torch, W, PCMLikeNoiseModel(), GlobalDriftCompensation() if compensated else None,
-                               compose=compose)
+            tile = AihwkitTile(
+                torch, W, PCMLikeNoiseModel(), GlobalDriftCompensation() if compensated else None, compose=compose
+            )
             tile.program()
             for i, (_, t) in enumerate(times):
                 tile.drift(t)
@@ -283,9 +298,15 @@ def comparison_rows(ours, theirs, scale=100.0):
     time (values times `scale`: percentages); the difference's interval is
     ``sqrt(ci_project^2 + ci_aihwkit^2)`` (independent chips)."""
     (m1, c1), (m2, c2) = mean_ci(ours), mean_ci(theirs)
-    return [(f"{scale * a:.2f} ± {scale * ca:.2f}", f"{scale * b:.2f} ± {scale * cb:.2f}",
-             scale * (b - a), scale * float(np.hypot(ca, cb)))
-            for a, ca, b, cb in zip(m1, c1, m2, c2)]
+    return [
+        (
+            f"{scale * a:.2f} ± {scale * ca:.2f}",
+            f"{scale * b:.2f} ± {scale * cb:.2f}",
+            scale * (b - a),
+            scale * float(np.hypot(ca, cb)),
+        )
+        for a, ca, b, cb in zip(m1, c1, m2, c2)
+    ]
 
 
 def chips_int(text):
@@ -311,9 +332,11 @@ def seed_int(text):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--aihwkit-src", default=os.environ.get("AIHWKIT_SRC"),
-                        help="directory holding aihwkit's source package (.../src); default $AIHWKIT_SRC, "
-                             "else an installed aihwkit")
+    parser.add_argument(
+        "--aihwkit-src",
+        default=os.environ.get("AIHWKIT_SRC"),
+        help="directory holding aihwkit's source package (.../src); default $AIHWKIT_SRC, else an installed aihwkit",
+    )
     parser.add_argument("--chips", type=chips_int, default=10, help="chips (programmings) per model (10)")
     parser.add_argument("--seed", type=seed_int, default=0, help="seed (0)")
     parser.add_argument("--no-mvm", action="store_true", help="skip the 128 x 128 MVM comparison")
@@ -327,30 +350,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(1)
     import aihwkit
 
-    print(f"aihwkit {getattr(aihwkit, '__version__', '?')} from {os.path.dirname(aihwkit.__file__)}, "
-          f"torch {torch.__version__}")
-    print(f"Digits MLP, PCM, one-sided pair, one slice, ideal DAC/ADC, {args.chips} chips, seed {args.seed}: "
-          "test accuracy in %, mean ± 95 % interval")
+    print(
+        f"aihwkit {getattr(aihwkit, '__version__', '?')} from {os.path.dirname(aihwkit.__file__)}, "
+        f"torch {torch.__version__}"
+    )
+    print(
+        f"Digits MLP, PCM, one-sided pair, one slice, ideal DAC/ADC, {args.chips} chips, seed {args.seed}: "
+        "test accuracy in %, mean ± 95 % interval"
+    )
     print("| compensation | time | this project | aihwkit PCMLikeNoiseModel | aihwkit - project |")
     print("|---|---|---|---|---|")
     worst, beyond, cells = 0.0, 0, 0
     for compensated, label in ((False, "none"), (True, "global")):
-        rows = comparison_rows(project_accuracy(args.chips, args.seed, compensated),
-                               aihwkit_accuracy(peer, args.chips, args.seed, compensated))
+        rows = comparison_rows(
+            project_accuracy(args.chips, args.seed, compensated),
+            aihwkit_accuracy(peer, args.chips, args.seed, compensated),
+        )
         for (name, _), (ours, theirs, diff, ci) in zip(NETWORK_TIMES, rows):
             worst = max(worst, abs(diff))
             beyond += abs(diff) > ci
             cells += 1
             print(f"| {label} | {name} | {ours} % | {theirs} % | {diff:+.2f} ± {ci:.2f} |")
     verdict = "holds" if worst <= AGREEMENT_POINTS else "does NOT hold"
-    print(f"Largest difference of the means: {worst:.2f} points (the {AGREEMENT_POINTS}-point agreement {verdict}); "
-          f"differences beyond their own 95 % interval: {beyond} of {cells}.")
+    print(
+        f"Largest difference of the means: {worst:.2f} points (the {AGREEMENT_POINTS}-point agreement {verdict}); "
+        f"differences beyond their own 95 % interval: {beyond} of {cells}."
+    )
     if not args.no_mvm:
         print()
-        print(f"MVM error in % (section 12, 128 x 128 protocol matrix, 100 inputs, same encoding), "
-              f"{args.chips} programmings, mean ± 95 % interval")
-        print("| compensation | time | this project | aihwkit (its tile) | aihwkit - project "
-              "| aihwkit, devices kept | devices kept - project |")
+        print(
+            f"MVM error in % (section 12, 128 x 128 protocol matrix, 100 inputs, same encoding), "
+            f"{args.chips} programmings, mean ± 95 % interval"
+        )
+        print(
+            "| compensation | time | this project | aihwkit (its tile) | aihwkit - project "
+            "| aihwkit, devices kept | devices kept - project |"
+        )
         print("|---|---|---|---|---|---|---|")
         diffs = {"aihwkit (its tile)": [], "aihwkit, devices kept": []}
         for compensated, label in ((False, "none"), (True, "global")):
@@ -360,11 +395,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             for (name, _), (ours, theirs, diff, ci), (_, k, kdiff, kci) in zip(MVM_TIMES, tile, kept):
                 diffs["aihwkit (its tile)"].append((diff, ci))
                 diffs["aihwkit, devices kept"].append((kdiff, kci))
-                print(f"| {label} | {name} | {ours} | {theirs} | {diff:+.2f} ± {ci:.2f} | {k} | {kdiff:+.2f} ± {kci:.2f} |")
+                print(
+                    f"| {label} | {name} | {ours} | {theirs} | {diff:+.2f} ± {ci:.2f} | {k} "
+                    f"| {kdiff:+.2f} ± {kci:.2f} |"
+                )
         for key, d in diffs.items():
             beyond = sum(abs(x) > ci for x, ci in d)
-            print(f"{key} - project: {min(x for x, _ in d):+.2f} to {max(x for x, _ in d):+.2f} points of MVM error, "
-                  f"beyond their own 95 % interval at {beyond} of {len(d)} points.")
+            print(
+                f"{key} - project: {min(x for x, _ in d):+.2f} to {max(x for x, _ in d):+.2f} points of MVM error, "
+                f"beyond their own 95 % interval at {beyond} of {len(d)} points."
+            )
     return 0
 
 

@@ -33,13 +33,19 @@ current)."""
 
 SECTIONS = (
     ("Models (`explorer.models`)", "explorer/models", None),
-    ("Views (`explorer.views`)", "explorer/views",
-     'Each view is a Panel `Viewer` around its model; in a notebook: `import panel as pn; '
-     'pn.extension("mathjax")` then e.g. `DevicesView()`.'),
-    ("Kernels (`kernels`)", "kernels",
-     "Numba kernels (numpy and numba only): private `@njit` kernels behind public wrappers that "
-     "validate their arguments. The models call them; a script rarely needs them except "
-     "`kernels.rng.derive_seed`."),
+    (
+        "Views (`explorer.views`)",
+        "explorer/views",
+        "Each view is a Panel `Viewer` around its model; in a notebook: `import panel as pn; "
+        'pn.extension("mathjax")` then e.g. `DevicesView()`.',
+    ),
+    (
+        "Kernels (`kernels`)",
+        "kernels",
+        "Numba kernels (numpy and numba only): private `@njit` kernels behind public wrappers that "
+        "validate their arguments. The models call them; a script rarely needs them except "
+        "`kernels.rng.derive_seed`.",
+    ),
 )
 
 
@@ -61,8 +67,11 @@ def public_modules(folder):
     """The package's modules in name order, leaving out private ones (a part starting with `_`,
     `__init__` excepted)."""
     paths = sorted((ROOT / folder).rglob("*.py"), key=module_name)
-    return [p for p in paths
-            if not any(part.startswith("_") and part != "__init__.py" for part in p.relative_to(ROOT).parts)]
+    return [
+        p
+        for p in paths
+        if not any(part.startswith("_") and part != "__init__.py" for part in p.relative_to(ROOT).parts)
+    ]
 
 
 def describe(path, classes_only=False):
@@ -110,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = page()
     if args.check:
         current = PAGE.read_text() == text
-        print(f"{PAGE.relative_to(ROOT)}: {'current' if current else 'stale (run python -m explorer.tools.api_reference)'}")
+        print(
+            f"{PAGE.relative_to(ROOT)}: "
+            f"{'current' if current else 'stale (run python -m explorer.tools.api_reference)'}"
+        )
         return 0 if current else 1
     PAGE.write_text(text)
     print(f"{PAGE.relative_to(ROOT)} written")

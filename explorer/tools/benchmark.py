@@ -61,8 +61,7 @@ def kernel_pcm_program_read(g_target, times, seed):
     """The same work with the project's kernels (`kernels.pcm.program`, then `kernels.pcm.read`
     at each time in `times`, s). Returns the list of read conductances (uS)."""
     g_prog, nu = pcm.program(g_target, g_max=G_MAX, seed=seed)
-    return [pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=seed + 1 + k)
-            for k, t in enumerate(times)]
+    return [pcm.read(g_prog, nu, t, g_max=G_MAX, t0=T0, t_read=T_READ, seed=seed + 1 + k) for k, t in enumerate(times)]
 
 
 def pcm_throughput(n=1_000_000, repeats=7, times=READ_TIMES):
@@ -94,8 +93,9 @@ def crossbar_pipeline(size=512, batch=1000, repeats=9):
 
     W = protocol_weights(size, size, seed=0)
     X = protocol_inputs(batch, size, seed=1)
-    prog = CrossbarModel(technology="PCM", mapping="differential", n_slices=2, weight_bits=8,
-                         dac_bits=8, adc_bits=8).program(W, seed=0)
+    prog = CrossbarModel(
+        technology="PCM", mapping="differential", n_slices=2, weight_bits=8, dac_bits=8, adc_bits=8
+    ).program(W, seed=0)
     W32, X32 = W.astype(np.float32), X.astype(np.float32)
     prog.mvm(X, t=3600.0, seed=0)  # compile or load from cache; calibrate the ADC ranges
     tm, tp, tc = [], [], []
@@ -249,37 +249,57 @@ def print_pcm_throughput():
     """Run `pcm_throughput` and print its medians and their ratio."""
     tn, tk = pcm_throughput()
     print("PCM program, then read at 1 h and at 1 day, 1,000,000 devices (median of 7):")
-    print(f"  float64 NumPy {1e3 * tn:.1f} ms, Numba kernels {1e3 * tk:.1f} ms, speed-up {tn / tk:.2f}x "
-          f"({1 / tk:.1f} M devices/s programmed and read twice)")
+    print(
+        f"  float64 NumPy {1e3 * tn:.1f} ms, Numba kernels {1e3 * tk:.1f} ms, speed-up {tn / tk:.2f}x "
+        f"({1 / tk:.1f} M devices/s programmed and read twice)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="changes per control (default 15)")
     parser.add_argument("--no-serve", action="store_true", help="skip the panel serve start-up timing")
-    parser.add_argument("--browser", action="store_true",
-                        help="also run the browser latency benchmark (explorer.tools.browser_benchmark; ~15 min)")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also run the browser latency benchmark (explorer.tools.browser_benchmark; ~15 min)",
+    )
     parser.add_argument("--browser-only", action="store_true", help="run only the browser latency benchmark")
-    parser.add_argument("--kernels-only", action="store_true",
-                        help="run only the PCM kernels against NumPy (program, then read at 1 h and 1 day)")
-    parser.add_argument("--programming", action="store_true",
-                        help="also run the programming benchmark (explorer.tools.benchmark_programming; ~5 min)")
+    parser.add_argument(
+        "--kernels-only",
+        action="store_true",
+        help="run only the PCM kernels against NumPy (program, then read at 1 h and 1 day)",
+    )
+    parser.add_argument(
+        "--programming",
+        action="store_true",
+        help="also run the programming benchmark (explorer.tools.benchmark_programming; ~5 min)",
+    )
     args = parser.parse_args(argv)
     if args.browser_only:
         from explorer.tools import browser_benchmark
+
         browser_benchmark.main([])
         return
     if args.kernels_only:
         print_pcm_throughput()
         return
 
-    print("Server side of an update (no browser): parameter change -> new data in the Bokeh figures, "
-          "every plot it touches")
-    for title, rows in (("Devices dashboard (PCM unless stated)", devices_latency(args.repeats)),
-                        ("Encoding dashboard (PCM, 64 x 64 protocol matrix; results recomputed, "
-                         "programmed arrays cached)", encoding_latency(args.repeats)),
-                        ("Crossbar dashboard (PCM, 256 x 256, 64 inputs; results recomputed, the "
-                         "programmed array cached)", crossbar_latency(args.repeats))):
+    print(
+        "Server side of an update (no browser): parameter change -> new data in the Bokeh figures, "
+        "every plot it touches"
+    )
+    for title, rows in (
+        ("Devices dashboard (PCM unless stated)", devices_latency(args.repeats)),
+        (
+            "Encoding dashboard (PCM, 64 x 64 protocol matrix; results recomputed, programmed arrays cached)",
+            encoding_latency(args.repeats),
+        ),
+        (
+            "Crossbar dashboard (PCM, 256 x 256, 64 inputs; results recomputed, the programmed array cached)",
+            crossbar_latency(args.repeats),
+        ),
+    ):
         print(f"{title}:")
         print(f"  {'control':<28} {'p50 ms':>8} {'p95 ms':>8}")
         for name, p50, p95 in rows:
@@ -288,14 +308,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_pcm_throughput()
 
     tm, tp, tc = crossbar_pipeline()
-    print("Crossbar read, 512 x 512 weights, batch of 1000 (differential, 2 slices, DAC, read noise, "
-          "ADC per slice; median of 9):")
-    print(f"  float32 NumPy matmul {1e3 * tm:.1f} ms; pipeline {1e3 * tp:.1f} ms = {tp / tm:.1f}x "
-          f"(conductances at t cached), {1e3 * tc:.1f} ms = {tc / tm:.1f}x (new t: device read moments "
-          f"of 1,048,576 devices included)")
+    print(
+        "Crossbar read, 512 x 512 weights, batch of 1000 (differential, 2 slices, DAC, read noise, "
+        "ADC per slice; median of 9):"
+    )
+    print(
+        f"  float32 NumPy matmul {1e3 * tm:.1f} ms; pipeline {1e3 * tp:.1f} ms = {tp / tm:.1f}x "
+        f"(conductances at t cached), {1e3 * tc:.1f} ms = {tc / tm:.1f}x (new t: device read moments "
+        f"of 1,048,576 devices included)"
+    )
 
     if args.programming:
         from explorer.tools import benchmark_programming
+
         benchmark_programming.main([])
 
     if not args.no_serve:
@@ -304,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.browser:
         from explorer.tools import browser_benchmark
+
         browser_benchmark.main([])
 
 

@@ -47,8 +47,7 @@ def numpy_kernels():
 def _gdp(size, iterations, batch, seed=0, technology="RRAM", **read):
     W = protocol_weights(size, size, seed)
     xb = CrossbarModel(technology=technology, n_slices=1, **read)
-    run = xb.programming_run(W, seed, method="gdp", max_iterations=iterations, batch_size=batch,
-                             stop_threshold=0.0)
+    run = xb.programming_run(W, seed, method="gdp", max_iterations=iterations, batch_size=batch, stop_threshold=0.0)
     t0 = time.perf_counter()
     run.run()
     return time.perf_counter() - t0, run
@@ -89,22 +88,38 @@ def comparison(size=256, gdp_iterations=500, seed=0):
         _, g = _gdp(size, gdp_iterations, 64, seed, **read)
         for name, run in (("verify", v), ("gdp", g)):
             h = run.history
-            rows[label, name] = {k: float(h[k][-1]) for k in
-                                 ("iteration", "mvm_error", "weight_error", "pulses", "reads", "mvms",
-                                  "chip_time_s", "chip_time_serial_s", "energy_J", "converged")}
+            rows[label, name] = {
+                k: float(h[k][-1])
+                for k in (
+                    "iteration",
+                    "mvm_error",
+                    "weight_error",
+                    "pulses",
+                    "reads",
+                    "mvms",
+                    "chip_time_s",
+                    "chip_time_serial_s",
+                    "energy_J",
+                    "converged",
+                )
+            }
             rows[label, name]["devices_at_once"] = run.devices_at_once
             if name == "gdp":  # chip time GDP needed to first match verify's final MVM error
                 target = rows[label, "verify"]["mvm_error"]
                 hit = np.nonzero(h["mvm_error"] <= target)[0]
-                rows[label, name]["chip_time_to_verify_error_s"] = float(h["chip_time_s"][hit[0]]) if hit.size else float("nan")
+                rows[label, name]["chip_time_to_verify_error_s"] = (
+                    float(h["chip_time_s"][hit[0]]) if hit.size else float("nan")
+                )
     return rows
 
 
 def _chip(name, r):
     """Chip time of a comparison row: verify's both ways, GDP's (rows pulsed in turn, no device read)."""
     if name == "verify":
-        return (f"{r['chip_time_s']:.3g} s ({r['devices_at_once']} devices of a row at once), "
-                f"{r['chip_time_serial_s']:.3g} s (one at a time)")
+        return (
+            f"{r['chip_time_s']:.3g} s ({r['devices_at_once']} devices of a row at once), "
+            f"{r['chip_time_serial_s']:.3g} s (one at a time)"
+        )
     return f"{r['chip_time_s']:.3g} s"
 
 
@@ -116,26 +131,38 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="100 GDP iterations instead of 500")
-    parser.add_argument("--chip-time-only", action="store_true",
-                        help="only the GDP against verify figures (no wall-time measurement)")
+    parser.add_argument(
+        "--chip-time-only", action="store_true", help="only the GDP against verify figures (no wall-time measurement)"
+    )
     args = parser.parse_args(argv)
     iterations = 100 if args.quick else 500
     if not args.chip_time_only:
         t = speed(args.repeats, iterations=iterations)
         print(f"Programming benchmark ({args.repeats} repeats each, alternating; range over repeats)")
-        for name, label in (("gdp", f"GDP 256 x 256, {iterations} iterations, batch 64 (RRAM, 1 slice)"),
-                            ("verify", "program-and-verify of 65,536 devices to 2 % (RRAM, 128 x 256 pairs)")):
+        for name, label in (
+            ("gdp", f"GDP 256 x 256, {iterations} iterations, batch 64 (RRAM, 1 slice)"),
+            ("verify", "program-and-verify of 65,536 devices to 2 % (RRAM, 128 x 256 pairs)"),
+        ):
             ratios = [b / a for a, b in zip(t[name], t[name + "_numpy"])]
-            print(f"  {label}: {_range(t[name])}; NumPy kernels {_range(t[name + '_numpy'])}; "
-                  f"ratio {min(ratios):.2f}-{max(ratios):.2f}x")
-    print("GDP against verify, 256 x 256 RRAM, seed 0 (final history row; chip time with verify's "
-          "devices of a row at once, and one at a time):")
+            print(
+                f"  {label}: {_range(t[name])}; NumPy kernels {_range(t[name + '_numpy'])}; "
+                f"ratio {min(ratios):.2f}-{max(ratios):.2f}x"
+            )
+    print(
+        "GDP against verify, 256 x 256 RRAM, seed 0 (final history row; chip time with verify's "
+        "devices of a row at once, and one at a time):"
+    )
     for (label, name), r in comparison(gdp_iterations=iterations).items():
-        extra = (f", chip time to reach verify's MVM error {r['chip_time_to_verify_error_s']:.3g} s"
-                 if "chip_time_to_verify_error_s" in r else "")
-        print(f"  {label:20s} {name:6s} it {r['iteration']:4.0f}  MVM error {r['mvm_error']:.4f}  weight error "
-              f"{r['weight_error']:.4f}  pulses {r['pulses']:.3g}  reads {r['reads']:.3g}  MVMs {r['mvms']:.3g}  "
-              f"chip {_chip(name, r)}  energy {r['energy_J']:.3g} J  converged {bool(r['converged'])}{extra}")
+        extra = (
+            f", chip time to reach verify's MVM error {r['chip_time_to_verify_error_s']:.3g} s"
+            if "chip_time_to_verify_error_s" in r
+            else ""
+        )
+        print(
+            f"  {label:20s} {name:6s} it {r['iteration']:4.0f}  MVM error {r['mvm_error']:.4f}  weight error "
+            f"{r['weight_error']:.4f}  pulses {r['pulses']:.3g}  reads {r['reads']:.3g}  MVMs {r['mvms']:.3g}  "
+            f"chip {_chip(name, r)}  energy {r['energy_J']:.3g} J  converged {bool(r['converged'])}{extra}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ The NumPy implementation (`numpy_curve`) does the same work in float64 NumPy wit
 weight on G+, the negative on G-, the other device at 0 uS), program with the section-1 PCM
 model (`explorer.tools.benchmark.numpy_pcm_program` and `numpy_pcm_moments`), and at each time compute
 each layer's output mean ``x @ (G+(t) - G-(t))`` and variance ``x^2 @ (s+(t)^2 + s-(t)^2)``
-(physics reference section 10's variance identity) and draw the output noise; global compensation reads ``eye(n_in)`` right after programming and at each time.
+(physics reference section 10's variance identity) and draw the output noise; global compensation reads
+``eye(n_in)`` right after programming and at each time.
 Its draws differ from the project's (another generator), so its accuracies agree only within
 the Monte-Carlo spread. Timing is reported, never asserted.
 """
@@ -23,10 +24,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .benchmark import G_MAX, numpy_pcm_moments, numpy_pcm_program
+from ..models import load_mlp
 from ..models.deployment import accuracy_vs_time, input_scales
 from ..models.digits import load_digits
-from ..models import load_mlp
+from .benchmark import G_MAX, numpy_pcm_moments, numpy_pcm_program
 
 TIMES = np.logspace(0.0, np.log10(10 * 3.156e7), 20)
 SETTINGS = dict(technology="PCM", mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
@@ -46,7 +47,7 @@ def numpy_curve(times, chips, compensation, seed=0):
             gm = numpy_pcm_program(np.maximum(-W, 0.0) / w_max * G_MAX, rand)
             layers.append((gp, gm, w_max / G_MAX))
 
-        def read(k, x, t):
+        def read(k, x, t, layers=layers):
             (gp, nup), (gm, num), per_uS = layers[k]
             mp, sp = numpy_pcm_moments(gp, nup, t)
             mm, sm = numpy_pcm_moments(gm, num, t)
@@ -73,8 +74,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     accuracy_vs_time(TIMES[:2], chips=1, **SETTINGS)  # compile or load kernels, load the assets
-    print("One accuracy-versus-time curve: 20 times (1 s to 10 years), 10 chips, 359 test images, PCM "
-          f"differential pairs, ideal DAC/ADC ({args.repeats} runs each, alternating; target 0.5 s)")
+    print(
+        "One accuracy-versus-time curve: 20 times (1 s to 10 years), 10 chips, 359 test images, PCM "
+        f"differential pairs, ideal DAC/ADC ({args.repeats} runs each, alternating; target 0.5 s)"
+    )
     for comp in ("none", "global"):
         ours, plain = [], []
         for k in range(args.repeats):
@@ -84,9 +87,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             t0 = time.perf_counter()
             ref = numpy_curve(TIMES, 10, comp, seed=k)
             plain.append(time.perf_counter() - t0)
-        print(f"  compensation {comp:6s}: {min(ours):.2f}-{max(ours):.2f} s; plain NumPy {min(plain):.2f}-"
-              f"{max(plain):.2f} s (NumPy / ours {min(plain) / max(ours):.2f}-{max(plain) / min(ours):.2f}x); "
-              f"accuracy at 1 s / 10 y: {r['mean'][0]:.3f} / {r['mean'][-1]:.3f}, NumPy {ref[0]:.3f} / {ref[-1]:.3f}")
+        print(
+            f"  compensation {comp:6s}: {min(ours):.2f}-{max(ours):.2f} s; plain NumPy {min(plain):.2f}-"
+            f"{max(plain):.2f} s (NumPy / ours {min(plain) / max(ours):.2f}-{max(plain) / min(ours):.2f}x); "
+            f"accuracy at 1 s / 10 y: {r['mean'][0]:.3f} / {r['mean'][-1]:.3f}, NumPy {ref[0]:.3f} / {ref[-1]:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--algorithm", default="TTv2", choices=ALGORITHMS)
     args = parser.parse_args(argv)
     run = OnChipTraining(algorithm=args.algorithm).run(load_digits())
-    _epoch(run, tk.train_samples)                                   # compile or load from cache
+    _epoch(run, tk.train_samples)  # compile or load from cache
     ours, theirs = [], []
     for _ in range(args.repeats):
         t_ours, out, state = _epoch(run, tk.train_samples)
@@ -46,13 +46,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         ours.append(t_ours)
         theirs.append(t_np)
     same = np.allclose(out, ref, rtol=1e-9) and all(
-        np.allclose(a, b, rtol=1e-9, atol=1e-12) for n in tk.TileState.NAMES
-        for a, b in zip(getattr(state, n), getattr(twin, n)))
+        np.allclose(a, b, rtol=1e-9, atol=1e-12)
+        for n in tk.TileState.NAMES
+        for a, b in zip(getattr(state, n), getattr(twin, n))
+    )
     n = run.X.shape[0]
-    print(f"one {args.algorithm} epoch: {n} digits, 64-{run.state.C[0].shape[1]}-10 on analog tiles, "
-          f"{int(out[2])} pulses, {int(out[3])} transfers")
-    print(f"  this project (Numba kernel): {min(ours):.3f} s (best of {args.repeats}; all: "
-          f"{', '.join(f'{t:.3f}' for t in ours)})   target <= 1 s")
+    print(
+        f"one {args.algorithm} epoch: {n} digits, 64-{run.state.C[0].shape[1]}-10 on analog tiles, "
+        f"{int(out[2])} pulses, {int(out[3])} transfers"
+    )
+    print(
+        f"  this project (Numba kernel): {min(ours):.3f} s (best of {args.repeats}; all: "
+        f"{', '.join(f'{t:.3f}' for t in ours)})   target <= 1 s"
+    )
     print(f"  plain NumPy, same process:   {min(theirs):.3f} s (all: {', '.join(f'{t:.3f}' for t in theirs)})")
     print(f"  ratio NumPy / this project:  {min(theirs) / min(ours):.0f}x; same final state: {same}")
 

@@ -31,8 +31,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .served import (PLOT_MODELS, PROBE_JS, READY_JS, SINCE_JS, TABS, TITLES_JS, FrameCounter, Server,
-                     launch_chromium, slider_handle)
+from .served import (
+    PLOT_MODELS,
+    PROBE_JS,
+    READY_JS,
+    SINCE_JS,
+    TABS,
+    TITLES_JS,
+    FrameCounter,
+    Server,
+    launch_chromium,
+    slider_handle,
+)
 
 QUIET_S = 0.6
 """An update is over when the page has received no websocket frame for this long."""
@@ -45,10 +55,10 @@ class Control:
     """One widget of a tab, as the benchmark presses it."""
 
     tab: str
-    name: str            # the widget's key in the view's `widgets()`
-    label: str           # its title on the page
-    kind: str            # slider, select, checkbox, number
-    query: str = ""      # URL parameters that set the tab up (a technology that enables the widget)
+    name: str  # the widget's key in the view's `widgets()`
+    label: str  # its title on the page
+    kind: str  # slider, select, checkbox, number
+    query: str = ""  # URL parameters that set the tab up (a technology that enables the widget)
 
 
 def _kind(widget):
@@ -59,7 +69,7 @@ def _kind(widget):
     if isinstance(widget, pn.widgets.Select):
         return "select"
     if isinstance(widget, pn.widgets.CheckBoxGroup):
-        return "group"      # pressed through its first option's box
+        return "group"  # pressed through its first option's box
     if isinstance(widget, pn.widgets.Checkbox):
         return "checkbox"
     if isinstance(widget, (pn.widgets.IntInput, pn.widgets.FloatInput)):
@@ -73,7 +83,7 @@ def tab_controls(tab):
 
     from ..app import DASHBOARDS
 
-    (prefix, cls), = [(p, c) for t, p, c in DASHBOARDS if t == tab]
+    ((prefix, cls),) = [(p, c) for t, p, c in DASHBOARDS if t == tab]
     view = cls()
     out = []
     for name, widget in view.widgets().items():
@@ -82,8 +92,10 @@ def tab_controls(tab):
         query = ""
         # A control disabled (hidden) at the defaults: find the value of the view's ENABLED_BY
         # (SHOWN_BY) setting that enables (shows) it.
-        for setting, idle in ((getattr(view, "ENABLED_BY", None), lambda: widget.disabled),
-                              (getattr(view, "SHOWN_BY", None), lambda: not widget.visible)):
+        for setting, idle in (
+            (getattr(view, "ENABLED_BY", None), lambda w=widget: w.disabled),
+            (getattr(view, "SHOWN_BY", None), lambda w=widget: not w.visible),
+        ):
             if setting is None or not idle():
                 continue
             default = getattr(view.model, setting)
@@ -101,7 +113,7 @@ def plot_count(tab):
     """Number of plots (figures) the tab shows at its default settings."""
     from ..app import DASHBOARDS
 
-    cls, = [c for t, _, c in DASHBOARDS if t == tab]
+    (cls,) = [c for t, _, c in DASHBOARDS if t == tab]
     view = cls()
     built = [c.build() for c in view.charts() if c.is_shown(view.model)]
     return sum(len(b) if isinstance(b, tuple) else 1 for b in built)
@@ -236,27 +248,37 @@ def run(url, tabs, repeats, renders, log=None):
                 results = [press_and_measure(page, frames, presser) for _ in range(repeats)]
                 context.close()
                 lat = [r[0] for r in results]
-                row = dict(tab=tab, control=control.label, setup=urllib.parse.unquote(control.query.split("=")[-1]),
-                           p50=_percentile(lat, 50), p95=_percentile(lat, 95),
-                           max=max((x for x in lat if x is not None), default=float("nan")),
-                           frames=statistics.median(r[1] for r in results),
-                           max_frames=max(r[1] for r in results),
-                           kbytes=statistics.median(r[2] for r in results) / 1e3,
-                           timeouts=sum(x is None for x in lat), errors=len(errors))
+                row = dict(
+                    tab=tab,
+                    control=control.label,
+                    setup=urllib.parse.unquote(control.query.split("=")[-1]),
+                    p50=_percentile(lat, 50),
+                    p95=_percentile(lat, 95),
+                    max=max((x for x in lat if x is not None), default=float("nan")),
+                    frames=statistics.median(r[1] for r in results),
+                    max_frames=max(r[1] for r in results),
+                    kbytes=statistics.median(r[2] for r in results) / 1e3,
+                    timeouts=sum(x is None for x in lat),
+                    errors=len(errors),
+                )
                 rows.append(row)
                 log(format_row(row))
         browser.close()
     return rows, renders_ms
 
 
-HEADER = (f"  {'tab':<9} {'control':<34} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'frames':>6} "
-          f"{'max fr':>6} {'kB':>6} {'t/o':>3}")
+HEADER = (
+    f"  {'tab':<9} {'control':<34} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'frames':>6} "
+    f"{'max fr':>6} {'kB':>6} {'t/o':>3}"
+)
 
 
 def format_row(r):
     name = r["control"] + (f" ({r['setup']})" if r["setup"] else "")
-    return (f"  {r['tab']:<9} {name:<34} {r['p50']:7.0f} {r['p95']:7.0f} {r['max']:7.0f} {r['frames']:6.0f} "
-            f"{r['max_frames']:6d} {r['kbytes']:6.1f} {r['timeouts']:3d}")
+    return (
+        f"  {r['tab']:<9} {name:<34} {r['p50']:7.0f} {r['p95']:7.0f} {r['max']:7.0f} {r['frames']:6.0f} "
+        f"{r['max_frames']:6d} {r['kbytes']:6.1f} {r['timeouts']:3d}"
+    )
 
 
 def report(rows, renders_ms, log=print):
@@ -267,16 +289,23 @@ def report(rows, renders_ms, log=print):
     log("First render (navigation start -> every plot of the tab rendered), ms:")
     for tab, times in renders_ms.items():
         ok = [t for t in times if t is not None]
-        log(f"  {tab:<9} median {statistics.median(ok):.0f}  (runs: {', '.join(f'{t:.0f}' for t in ok)})"
-            if ok else f"  {tab:<9} timeout")
+        log(
+            f"  {tab:<9} median {statistics.median(ok):.0f}  (runs: {', '.join(f'{t:.0f}' for t in ok)})"
+            if ok
+            else f"  {tab:<9} timeout"
+        )
     lat = [r["p50"] for r in rows]
-    log(f"Controls: {len(rows)}; p50 over controls: median {np.nanmedian(lat):.0f} ms, worst {np.nanmax(lat):.0f} ms; "
+    log(
+        f"Controls: {len(rows)}; p50 over controls: median {np.nanmedian(lat):.0f} ms, worst {np.nanmax(lat):.0f} ms; "
         f"worst p95 {np.nanmax([r['p95'] for r in rows]):.0f} ms; most frames in one update "
         f"{max(r['max_frames'] for r in rows)}; timeouts {sum(r['timeouts'] for r in rows)}; "
-        f"console errors {sum(r['errors'] for r in rows)}")
+        f"console errors {sum(r['errors'] for r in rows)}"
+    )
 
 
-PROGRAMMING_URL = "?tab=4&prog.size={size}&prog.method={method}&prog.max_iterations=5000&prog.learning_rate=0.001&prog.seed={seed}"
+PROGRAMMING_URL = (
+    "?tab=4&prog.size={size}&prog.method={method}&prog.max_iterations=5000&prog.learning_rate=0.001&prog.seed={seed}"
+)
 """The Programming tab with a run that goes on until paused (GDP at a learning rate too small to converge)."""
 
 TRAINING_URL = "?tab=6&train.epochs=1000&train.seed={seed}"
@@ -298,12 +327,12 @@ _WATCH_RUN_JS = """() => {
     const seen = new Set();
     window.__watch = setInterval(() => {
         if (t0 === null) return;
-        for (const t of %s) {
+        for (const t of TITLES_NOW) {
             const m = new RegExp(PATTERN).exec(t);
             if (m && +m[1] > 0 && !seen.has(t)) { seen.add(t); window.__updates.push(performance.now() - t0); }
         }
     }, 5);
-}""" % _TITLES
+}""".replace("TITLES_NOW", _TITLES)
 
 
 def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0, tab="Programming"):
@@ -319,8 +348,9 @@ def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0, ta
         for k in range(pages):
             page = browser.new_page()
             page.goto(url + template.format(size=size, method=method, seed=k))
-            page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => new RegExp({ready!r}).test(t))",
-                                   timeout=120000)
+            page.wait_for_function(
+                f"() => window.Bokeh && {_TITLES}.some(t => new RegExp({ready!r}).test(t))", timeout=120000
+            )
             page.wait_for_timeout(1500)
             page.evaluate(_WATCH_RUN_JS.replace("PATTERN", repr(point)))
             page.locator(".bk-btn", has_text="Start").first.click()
@@ -346,8 +376,9 @@ def stream_run(url, seconds, size=256, tab="Programming"):
         browser = launch_chromium(pw)
         page = browser.new_page()
         page.goto(url + template.format(size=size, method="gdp", seed=0))
-        page.wait_for_function(f"() => window.Bokeh && {_TITLES}.some(t => new RegExp({ready!r}).test(t))",
-                               timeout=120000)
+        page.wait_for_function(
+            f"() => window.Bokeh && {_TITLES}.some(t => new RegExp({ready!r}).test(t))", timeout=120000
+        )
         page.locator(".bk-btn", has_text="Start").first.click()
         print("RUNNING", flush=True)
         page.wait_for_timeout(1000 * seconds)
@@ -360,15 +391,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--renders", type=int, default=3, help="first renders per tab (default 3)")
     parser.add_argument("--tabs", default="Devices,Encoding,Crossbar", help="comma-separated tabs")
     parser.add_argument("--url", help="measure an app already running at this URL instead of starting one")
-    parser.add_argument("--programming", action="store_true", help=(
-        "measure the Programming tab instead: Start to first convergence point, and curve updates "
-        "per second (GDP on 64 x 64, six pages in turn)"))
-    parser.add_argument("--training", action="store_true", help=(
-        "measure the Training tab instead: Start to first curve point, and curve updates per second "
-        "(the default runs, six pages in turn)"))
-    parser.add_argument("--while-streaming", nargs="?", const="Programming", choices=list(RUNS), help=(
-        "measure the controls while another session (a second Chromium) streams a run: GDP on "
-        "256 x 256 (Programming, the default) or the Training tab's runs"))
+    parser.add_argument(
+        "--programming",
+        action="store_true",
+        help=(
+            "measure the Programming tab instead: Start to first convergence point, and curve updates "
+            "per second (GDP on 64 x 64, six pages in turn)"
+        ),
+    )
+    parser.add_argument(
+        "--training",
+        action="store_true",
+        help=(
+            "measure the Training tab instead: Start to first curve point, and curve updates per second "
+            "(the default runs, six pages in turn)"
+        ),
+    )
+    parser.add_argument(
+        "--while-streaming",
+        nargs="?",
+        const="Programming",
+        choices=list(RUNS),
+        help=(
+            "measure the controls while another session (a second Chromium) streams a run: GDP on "
+            "256 x 256 (Programming, the default) or the Training tab's runs"
+        ),
+    )
     parser.add_argument("--stream-run", nargs=3, metavar=("URL", "SECONDS", "TAB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stream_run:
@@ -376,12 +424,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     if args.programming or args.training:
         tab = "Training" if args.training else "Programming"
+
         def measure(url):
             first, rates = programming_run_latency(url, tab=tab)
             what = "Training tab, default runs" if args.training else "Programming tab, GDP 64 x 64"
-            print(f"{what}: first point after Start {', '.join(f'{t:.0f}' for t in first)} ms "
+            print(
+                f"{what}: first point after Start {', '.join(f'{t:.0f}' for t in first)} ms "
                 f"(median {statistics.median(first):.0f}); curve updates per second "
-                f"{', '.join(f'{r:.1f}' for r in rates)} (median {statistics.median(rates):.1f})", flush=True)
+                f"{', '.join(f'{r:.1f}' for r in rates)} (median {statistics.median(rates):.1f})",
+                flush=True,
+            )
+
         if args.url:
             measure(args.url)
         else:
@@ -392,13 +445,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = [t for t in tabs if t not in TABS or t == "Overview"]
     if unknown:
         parser.error(f"--tabs: unknown tab(s) {unknown}; allowed: Devices, Encoding, Crossbar")
+
     def measure(url):
         if not args.while_streaming:
             return run(url, tabs, args.repeats, args.renders)
         import subprocess
         import sys
-        other = subprocess.Popen([sys.executable, "-m", "explorer.tools.browser_benchmark", "--stream-run", url, "3600",
-                                  args.while_streaming], stdout=subprocess.PIPE, text=True)
+
+        other = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "explorer.tools.browser_benchmark",
+                "--stream-run",
+                url,
+                "3600",
+                args.while_streaming,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             if other.stdout.readline().strip() != "RUNNING":
                 raise RuntimeError("the streaming session did not start its run")
@@ -408,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         finally:
             other.terminate()
             other.wait()
+
     if args.url:
         rows, renders = measure(args.url)
     else:

@@ -36,13 +36,23 @@ import statistics
 import sys
 import threading
 import time
-from urllib.parse import urlparse
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 import numpy as np
 
-from .served import (PLOT_MODELS, PROBE_JS, READY_JS, READY_TEXT, RENDERED_JS, SINCE_JS, TABS, Server,
-                     launch_chromium, slider_handle)
+from .served import (
+    PLOT_MODELS,
+    PROBE_JS,
+    READY_JS,
+    READY_TEXT,
+    RENDERED_JS,
+    SINCE_JS,
+    TABS,
+    Server,
+    launch_chromium,
+    slider_handle,
+)
 
 SLOW_STEP_S = 5.0
 STEP_TIMEOUT_S = 30.0
@@ -100,7 +110,7 @@ def browser_cpu_seconds():
                 text = f.read()
         except OSError:
             continue
-        name = text[text.find("(") + 1:text.rfind(")")]
+        name = text[text.find("(") + 1 : text.rfind(")")]
         if name.startswith("chrom"):
             fields = text.rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
@@ -156,12 +166,12 @@ class Student:
         self.index, self.browser, self.url, self.duration = index, browser, url, duration
         self.pause = pause
         self.rng = random.Random(seed * 1000 + index)
-        self.latencies = []       # ms per key press (None: no new data within the timeout)
-        self.frames = []          # websocket frames per key press
+        self.latencies = []  # ms per key press (None: no new data within the timeout)
+        self.frames = []  # websocket frames per key press
         self.first_render = None  # ms, page open to the Devices plots rendered
-        self.tab_renders = []     # ms, tab click to the tab's plots rendered
+        self.tab_renders = []  # ms, tab click to the tab's plots rendered
         self.errors = []
-        self.foreign = []         # requests to other hosts
+        self.foreign = []  # requests to other hosts
         self._frames = 0
         self._last_frame = time.perf_counter()
 
@@ -258,8 +268,9 @@ def _stats(values):
     ok = [v for v in values if v is not None]
     if not ok:
         return "none"
-    return (f"p50 {np.percentile(ok, 50):.0f} ms, p95 {np.percentile(ok, 95):.0f} ms, "
-            f"max {max(ok):.0f} ms (n = {len(ok)})")
+    return (
+        f"p50 {np.percentile(ok, 50):.0f} ms, p95 {np.percentile(ok, 95):.0f} ms, max {max(ok):.0f} ms (n = {len(ok)})"
+    )
 
 
 async def _class(url, pages, duration, seed, pause):
@@ -313,29 +324,50 @@ def run_class(pages, duration, after, seed, pause=(1.0, 3.0), log=print):
     foreign = [u for s in students for u in s.foreign]
     errors = [e for s in students for e in s.errors]
     result = dict(
-        pages=pages, steps=len(lat), p50=float(np.percentile(ok, 50)) if ok else float("nan"),
-        p95=float(np.percentile(ok, 95)) if ok else float("nan"), max=max(ok, default=float("nan")),
-        slow=sum(v is None or v > 1e3 * SLOW_STEP_S for v in lat), timeouts=sum(v is None for v in lat),
+        pages=pages,
+        steps=len(lat),
+        p50=float(np.percentile(ok, 50)) if ok else float("nan"),
+        p95=float(np.percentile(ok, 95)) if ok else float("nan"),
+        max=max(ok, default=float("nan")),
+        slow=sum(v is None or v > 1e3 * SLOW_STEP_S for v in lat),
+        timeouts=sum(v is None for v in lat),
         frames_max=max((f for s in students for f in s.frames), default=0),
-        first_render=[s.first_render for s in students], tab_renders=[v for s in students for v in s.tab_renders],
-        errors=errors, foreign=foreign, start_mb=start_mb, peak_mb=peak, after_mb=after_mb,
-        per_session_mb=(peak - start_mb) / pages, created=created, destroyed=destroyed, cpu_s=cpu_used,
-        browser_cpu_s=browser_cpu, wall_s=closed_at - t0, tracebacks=tracebacks, server_updates=updates)
-    log(f"Key press -> new plot data, {len(lat)} steps over {pages} pages: {_stats(lat)}; "
+        first_render=[s.first_render for s in students],
+        tab_renders=[v for s in students for v in s.tab_renders],
+        errors=errors,
+        foreign=foreign,
+        start_mb=start_mb,
+        peak_mb=peak,
+        after_mb=after_mb,
+        per_session_mb=(peak - start_mb) / pages,
+        created=created,
+        destroyed=destroyed,
+        cpu_s=cpu_used,
+        browser_cpu_s=browser_cpu,
+        wall_s=closed_at - t0,
+        tracebacks=tracebacks,
+        server_updates=updates,
+    )
+    log(
+        f"Key press -> new plot data, {len(lat)} steps over {pages} pages: {_stats(lat)}; "
         f"steps over {SLOW_STEP_S:.0f} s: {result['slow']}; no new data within {STEP_TIMEOUT_S:.0f} s: "
-        f"{result['timeouts']}; most websocket frames in one step: {result['frames_max']}")
-    log(f"Server's share of those updates (parameter change -> changes handed to the websocket): "
-        f"{_stats(updates)}")
+        f"{result['timeouts']}; most websocket frames in one step: {result['frames_max']}"
+    )
+    log(f"Server's share of those updates (parameter change -> changes handed to the websocket): {_stats(updates)}")
     log(f"First render, page open -> Devices plots: {_stats(result['first_render'])}")
     log(f"First render, tab click -> the tab's plots: {_stats(result['tab_renders'])}")
     log(f"Console errors: {len(errors)}" + (f" (first: {errors[0][:200]})" if errors else ""))
     log(f"Requests to other hosts: {len(foreign)}" + (f" (first: {foreign[0]})" if foreign else ""))
-    log(f"Server memory: {start_mb:.0f} MB at start, peak {peak:.0f} MB "
+    log(
+        f"Server memory: {start_mb:.0f} MB at start, peak {peak:.0f} MB "
         f"({result['per_session_mb']:.1f} MB per session), {after_mb:.0f} MB {after:.0f} s after the pages "
         f"closed; sessions created {created}, destroyed {destroyed}; server CPU {cpu_used:.0f} s "
-        f"({cpu_used / max(len(lat), 1):.2f} s per step, page opens included); tracebacks in its log: {tracebacks}")
-    log(f"CPU over the {closed_at - t0:.0f} s with pages open (2 cores = {2 * (closed_at - t0):.0f} core-s): server "
-        f"{cpu_used:.0f} s, the {pages} Chromium pages {browser_cpu:.0f} s")
+        f"({cpu_used / max(len(lat), 1):.2f} s per step, page opens included); tracebacks in its log: {tracebacks}"
+    )
+    log(
+        f"CPU over the {closed_at - t0:.0f} s with pages open (2 cores = {2 * (closed_at - t0):.0f} core-s): server "
+        f"{cpu_used:.0f} s, the {pages} Chromium pages {browser_cpu:.0f} s"
+    )
     result["passed"] = not foreign
     return result
 
@@ -343,15 +375,19 @@ def run_class(pages, duration, after, seed, pause=(1.0, 3.0), log=print):
 async def _light_open(ws_url, timeout=300.0):
     """Open one session as a browser's websocket does (Bokeh protocol: wait for ACK, send
     PULL-DOC-REQ, receive the whole document), without decoding it; returns seconds to ready."""
+    from bokeh.util.token import generate_jwt_token, generate_session_id
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
-    from bokeh.util.token import generate_jwt_token, generate_session_id
 
     start = time.perf_counter()
     token = generate_jwt_token(generate_session_id())
-    ws = await websocket_connect(HTTPRequest(ws_url, request_timeout=timeout, connect_timeout=timeout),
-                                 subprotocols=["bokeh", token], max_message_size=1 << 30)
+    ws = await websocket_connect(
+        HTTPRequest(ws_url, request_timeout=timeout, connect_timeout=timeout),
+        subprotocols=["bokeh", token],
+        max_message_size=1 << 30,
+    )
     try:
+
         async def message():
             header = json.loads(await ws.read_message())
             await ws.read_message()  # metadata
@@ -380,6 +416,7 @@ async def _light_all(ws_url, n):
             return await _light_open(ws_url)
         except Exception as exc:  # a failed open is reported, not raised
             return repr(exc)
+
     return await asyncio.gather(*[one() for _ in range(n)])
 
 
@@ -397,10 +434,13 @@ def run_light(n, log=print):
     times = [r for r in results if isinstance(r, float)]
     failed = [r for r in results if not isinstance(r, float)]
     median = statistics.median(times) if times else float("nan")
-    log(f"{n} sessions opened together: all ready after {wall:.1f} s; per session ready after "
+    log(
+        f"{n} sessions opened together: all ready after {wall:.1f} s; per session ready after "
         f"p50 {median:.1f} s, max {max(times, default=float('nan')):.1f} s; failed {len(failed)}"
-        + (f" ({failed[0]})" if failed else "") + f"; server CPU {cpu:.1f} s ({cpu / n:.2f} s per session); "
-        f"sessions the server created: {created}")
+        + (f" ({failed[0]})" if failed else "")
+        + f"; server CPU {cpu:.1f} s ({cpu / n:.2f} s per session); "
+        f"sessions the server created: {created}"
+    )
     return dict(n=n, wall=wall, times=times, failed=failed, cpu_s=cpu)
 
 
@@ -408,13 +448,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=10, help="concurrent pages (default 10)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds each page works (default 60)")
-    parser.add_argument("--after", type=float, default=60.0,
-                        help="seconds to watch the server's memory after the pages close (default 60)")
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=60.0,
+        help="seconds to watch the server's memory after the pages close (default 60)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the pages' choices (default 0)")
-    parser.add_argument("--pause", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
-                        help="seconds a page waits between key presses, uniform in [MIN, MAX] (default 1 3)")
-    parser.add_argument("--light", type=int, default=0, metavar="N",
-                        help="instead: open N sessions together with websocket clients and time them")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a page waits between key presses, uniform in [MIN, MAX] (default 1 3)",
+    )
+    parser.add_argument(
+        "--light",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: open N sessions together with websocket clients and time them",
+    )
     args = parser.parse_args(argv)
     for name in ("pages", "light"):
         if getattr(args, name) < 0 or (name == "pages" and args.pages < 1):

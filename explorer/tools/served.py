@@ -17,15 +17,27 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 TABS = {"Overview": 0, "Devices": 1, "Encoding": 2, "Crossbar": 3, "Programming": 4, "Reliability": 5, "Training": 6}
 """Tab name -> index in the app's tabs (the ``tab`` URL parameter)."""
 
-READY_TEXT = {"Devices": "Programmed levels at the chosen time", "Encoding": "Conductances of each slice",
-              "Crossbar": "Ideal versus analog outputs", "Programming": "Programmed devices",
-              "Reliability": "Accuracy versus time"}
+READY_TEXT = {
+    "Devices": "Programmed levels at the chosen time",
+    "Encoding": "Conductances of each slice",
+    "Crossbar": "Ideal versus analog outputs",
+    "Programming": "Programmed devices",
+    "Reliability": "Accuracy versus time",
+}
 """A plot heading of each tab, shown once the tab has rendered."""
 
 
@@ -72,20 +84,27 @@ class Server:
 
     def start(self):
         # Its own process group, so that stopping it also stops any worker processes (--num-procs).
-        self.proc = subprocess.Popen(serve_command(self.port, extra=self.extra), cwd=APP.parent.parent,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=dict(os.environ, PYTHONUNBUFFERED="1", **self.env),
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            serve_command(self.port, extra=self.extra),
+            cwd=APP.parent.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1", **self.env),
+            start_new_session=True,
+        )
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             line = self.proc.stdout.readline()
             if not line and self.proc.poll() is not None:
-                raise RuntimeError(f"panel serve exited with code {self.proc.returncode}:\n"
-                                   + "".join(self.output[-30:]))
+                raise RuntimeError(
+                    f"panel serve exited with code {self.proc.returncode}:\n" + "".join(self.output[-30:])
+                )
             self.output.append(line)
             if re.search(r"Bokeh app running at", line):
                 # Keep reading the output (tracebacks, warnings) so the pipe never fills up.
                 import threading
+
                 threading.Thread(target=self._drain, daemon=True).start()
                 return self
         self.stop()
@@ -114,8 +133,10 @@ class Server:
 def launch_chromium(playwright):
     """Debian's headless Chromium through Playwright, with the flags this machine needs."""
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), "
-                           "or run scripts/run_tests.sh, which does")
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), "
+            "or run scripts/run_tests.sh, which does"
+        )
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 

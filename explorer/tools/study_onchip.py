@@ -63,19 +63,31 @@ def final(task, algorithm, seed, offset, epochs, settings, digits=None):
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("task", choices=sorted(TASKS))
-    ap.add_argument("--algorithms", nargs="+", default=None, choices=ALGORITHMS,
-                    help="default: every algorithm on the 5 x 5 task, the Tiki-Taka variants with a buffer on digits")
+    ap.add_argument(
+        "--algorithms",
+        nargs="+",
+        default=None,
+        choices=ALGORITHMS,
+        help="default: every algorithm on the 5 x 5 task, the Tiki-Taka variants with a buffer on digits",
+    )
     ap.add_argument("--offsets", nargs="+", type=float, default=[0.0, 0.2])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--epochs", type=int, default=None, help="default: the task preset's")
-    ap.add_argument("--set", dest="settings", action="append", type=_setting, default=[],
-                    help="name=value: a setting of OnChipTraining changed from its default")
+    ap.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        type=_setting,
+        default=[],
+        help="name=value: a setting of OnChipTraining changed from its default",
+    )
     args = ap.parse_args(argv)
     if args.task == "bias":
         bias(args.seeds if args.seeds != [0, 1, 2] else [0, 1, 2, 3])
         return
-    algorithms = args.algorithms or (list(ALGORITHMS[:2]) + ["TTv2", "c-TTv2", "AGAD"] if args.task == "five"
-                                     else ["TTv2", "c-TTv2", "AGAD"])
+    algorithms = args.algorithms or (
+        list(ALGORITHMS[:2]) + ["TTv2", "c-TTv2", "AGAD"] if args.task == "five" else ["TTv2", "c-TTv2", "AGAD"]
+    )
     settings = dict(args.settings)
     epochs = args.epochs or OnChipTraining(task=TASKS[args.task], **settings).epochs
     digits = load_digits() if args.task == "digits" else None
@@ -90,8 +102,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             values = np.array([r[0] for r in runs])
             capped = [r[1] for r in runs]
             per_seed = ", ".join(f"{100 * v:.1f}" for v in values)
-            print(f"offset {offset:g}  {algorithm:10s} {100 * values.mean():5.1f} %  ({per_seed})  "
-                  f"pulses held back by the cap: {capped}  ({per_run:.3f} s a run, evaluations included)")
+            print(
+                f"offset {offset:g}  {algorithm:10s} {100 * values.mean():5.1f} %  ({per_seed})  "
+                f"pulses held back by the cap: {capped}  ({per_run:.3f} s a run, evaluations included)"
+            )
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

@@ -23,14 +23,25 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import (BoxAnnotation, ColumnDataSource, GlyphRenderer, HoverTool, LabelSet, Line,
-                          LinearColorMapper, MultiLine, Quad, Segment, Span)
+from bokeh.models import (
+    BoxAnnotation,
+    ColumnDataSource,
+    GlyphRenderer,
+    HoverTool,
+    LabelSet,
+    Line,
+    LinearColorMapper,
+    MultiLine,
+    Quad,
+    Segment,
+    Span,
+)
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
@@ -79,7 +90,7 @@ def lines(xs, ys, groups=None, dtype=np.float32):
         cx, cy = np.full(n, np.nan, dtype=dtype), np.full(n, np.nan, dtype=dtype)
         at = 0
         for x, y in parts:
-            cx[at:at + len(x)], cy[at:at + len(y)] = x, y
+            cx[at : at + len(x)], cy[at : at + len(y)] = x, y
             at += len(x) + 1
         out_x.append(cx)
         out_y.append(cy)
@@ -135,12 +146,30 @@ class LivePlot:
     layer's name -> ``(left, right)``; ``"color_range"`` -> ``(low, high)`` of the image mapper.
     """
 
-    def __init__(self, x_label, y_label, *, x_log=False, y_log=False, height=PLOT_HEIGHT, y_factors=None,
-                 x_start=None, y_start=None, hover=True, match_aspect=False):
-        opts = dict(height=height, sizing_mode="stretch_width", x_axis_type="log" if x_log else "linear",
-                    y_axis_type="log" if y_log else "linear", toolbar_location="right",
-                    tools="pan,wheel_zoom,box_zoom,reset", output_backend="canvas",
-                    match_aspect=match_aspect)
+    def __init__(
+        self,
+        x_label,
+        y_label,
+        *,
+        x_log=False,
+        y_log=False,
+        height=PLOT_HEIGHT,
+        y_factors=None,
+        x_start=None,
+        y_start=None,
+        hover=True,
+        match_aspect=False,
+    ):
+        opts = dict(
+            height=height,
+            sizing_mode="stretch_width",
+            x_axis_type="log" if x_log else "linear",
+            y_axis_type="log" if y_log else "linear",
+            toolbar_location="right",
+            tools="pan,wheel_zoom,box_zoom,reset",
+            output_backend="canvas",
+            match_aspect=match_aspect,
+        )
         if y_factors is not None:
             opts["y_range"] = list(y_factors)
             opts["y_axis_type"] = "auto"  # categorical
@@ -200,8 +229,9 @@ class LivePlot:
     def quad(self, name, bottom=0.0, hover=True, **opts):
         """Histogram bars: columns left, right, top."""
         src = self._source(name, ("left", "right", "top"))
-        return self._hoverable(self._glyph(Quad, src, left="left", right="right", top="top", bottom=bottom,
-                                           **opts), hover)
+        return self._hoverable(
+            self._glyph(Quad, src, left="left", right="right", top="top", bottom=bottom, **opts), hover
+        )
 
     def segment(self, name, hover=False, **opts):
         """Vertical or free segments: columns x0, y0, x1, y1."""
@@ -211,15 +241,16 @@ class LivePlot:
     def hbar(self, name, hover=True, **opts):
         """Horizontal bars on a categorical y axis: columns y, right, color (and any extra columns)."""
         src = self._source(name, ("y", "right", "color"))
-        return self._hoverable(self.figure.hbar(y="y", right="right", height=0.7, fill_color="color",
-                                                line_color=None, source=src, **opts), hover)
+        return self._hoverable(
+            self.figure.hbar(y="y", right="right", height=0.7, fill_color="color", line_color=None, source=src, **opts),
+            hover,
+        )
 
     def image(self, name, palette="Viridis256", colorbar=True):
         """A matrix as an image: columns image (a list with one 2-D array), x, y, dw, dh."""
         src = self._source(name, ("image", "x", "y", "dw", "dh"))
         self.mapper = LinearColorMapper(palette=palette, nan_color=(0, 0, 0, 0))
-        renderer = self.figure.image("image", x="x", y="y", dw="dw", dh="dh", color_mapper=self.mapper,
-                                     source=src)
+        renderer = self.figure.image("image", x="x", y="y", dw="dw", dh="dh", color_mapper=self.mapper, source=src)
         if colorbar:
             self.figure.add_layout(renderer.construct_color_bar(width=10), "right")
         return renderer
@@ -409,8 +440,10 @@ class LiveDashboard(pn.viewable.Viewer):
             by_owner.setdefault(id(owner), (owner, {}))[1][attr] = name
         for owner, qualified in by_owner.values():
             # Events carry the owner's own names: map them back to the names the parts depend on.
-            owner.param.watch(lambda *events, q=qualified: self._changed(*events, names={q[e.name] for e in events}),
-                              sorted(qualified))
+            owner.param.watch(
+                lambda *events, q=qualified: self._changed(*events, names={q[e.name] for e in events}),
+                sorted(qualified),
+            )
 
     def _build_chart(self, chart):
         """Make the chart's figures (once): its `LivePlot`s, named after the chart."""
@@ -498,8 +531,9 @@ class LiveDashboard(pn.viewable.Viewer):
                 self._sync_slots()
             if LOG_UPDATES and schedule:
                 # Server's share of an update: parameter change -> changes handed to the websocket.
-                print(f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms "
-                      f"({len(parts)} parts)", flush=True)
+                print(
+                    f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms ({len(parts)} parts)", flush=True
+                )
 
         if not schedule or not self._served():
             apply()
@@ -520,8 +554,9 @@ class LiveDashboard(pn.viewable.Viewer):
         text = chart.text
         if isinstance(text, dict):
             table = text
-            text = pn.bind(lambda tech: protect_math(table.get(tech, table.get("default", ""))),
-                           self.model.param.technology)
+            text = pn.bind(
+                lambda tech: protect_math(table.get(tech, table.get("default", ""))), self.model.param.technology
+            )
         return explained(chart.heading, body, text)
 
     def _sync_slots(self):
@@ -529,7 +564,7 @@ class LiveDashboard(pn.viewable.Viewer):
         for heading, slot in self._slots.items():
             visible = heading in self._showing and heading in self._plots
             if visible and not slot.objects:
-                chart, = [c for c in self._charts if c.heading == heading]
+                (chart,) = [c for c in self._charts if c.heading == heading]
                 slot.objects = [self._explained(chart)]
             if slot.visible != visible:
                 slot.visible = visible
@@ -580,5 +615,14 @@ class CrossbarReadout:
         return super().synced() + [(self.model.xb, list(self.model.READ_CONTROLS))]
 
 
-__all__ = ["PALETTE", "Chart", "CrossbarReadout", "Part", "LiveDashboard", "LivePlot", "lines", "positive",
-           "step_outline"]
+__all__ = [
+    "PALETTE",
+    "Chart",
+    "CrossbarReadout",
+    "Part",
+    "LiveDashboard",
+    "LivePlot",
+    "lines",
+    "positive",
+    "step_outline",
+]

@@ -53,7 +53,9 @@ class Pace:
         if self.priority not in PRIORITIES:
             raise ValueError(f"priority must be one of {PRIORITIES}, got {self.priority!r}")
         if len(self.chunk) != 3 or not 1 <= self.chunk[1] <= self.chunk[0] <= self.chunk[2]:
-            raise ValueError(f"chunk must be (first, fewest, most) with 1 <= fewest <= first <= most, got {self.chunk!r}")
+            raise ValueError(
+                f"chunk must be (first, fewest, most) with 1 <= fewest <= first <= most, got {self.chunk!r}"
+            )
         for name in ("step_seconds", "first_wait", "wait"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0 s, got {getattr(self, name)!r}")
@@ -71,7 +73,7 @@ def lower_priority(priority):
     applied."""
     if priority == "idle":
         try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))   # 0: the calling thread
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # 0: the calling thread
             return "idle"
         except (AttributeError, OSError):
             pass
@@ -94,7 +96,7 @@ class BackgroundRun:
         self._gone = gone or (lambda: False)
         self._on_end = on_end
         self._running = threading.Event()
-        self._running.set()   # running from its creation: a first step in the caller counts as one
+        self._running.set()  # running from its creation: a first step in the caller counts as one
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self.priority = None
         """The scheduling priority the thread runs at, once it has started (`lower_priority`)."""
@@ -162,8 +164,9 @@ class RunDriver:
         poll), then `step(n)` in a thread of its own until `done()`, paused, or the page gone.
         Returns the run."""
         served = self.view._served()
-        self.run = run = BackgroundRun(step, done, self.pace, name=self.name, served=served,
-                                       gone=self.view._session_gone, on_end=self._ended)
+        self.run = run = BackgroundRun(
+            step, done, self.pace, name=self.name, served=served, gone=self.view._session_gone, on_end=self._ended
+        )
         if served and first is not None:
             first()
         run.start()
@@ -180,6 +183,7 @@ class RunDriver:
                 work()
             finally:
                 finished.set()
+
         pace = Pace(chunk=(1, 1, 1), wait=0.0, poll_ms=self.pace.poll_ms, priority="normal")
         job = BackgroundRun(step, finished.is_set, pace, name=name, served=self.view._served(), on_end=self._ended)
         job.start()
@@ -196,7 +200,7 @@ class RunDriver:
             self._callback.stop()
 
     def _ended(self):
-        if not self.view._served():   # no session callback: the thread tells the page itself
+        if not self.view._served():  # no session callback: the thread tells the page itself
             self._tick()
 
     # -------------------------------------------------------------- the latest run
@@ -275,8 +279,11 @@ class RunButtons:
         if m.done:
             m.reset()
         self._set_buttons(running=True)
-        self._driver.begin(step=lambda n: m.step(n, notify=not self._served()), done=lambda: m.done,
-                           first=lambda: m.step(self.FIRST_STEP))
+        self._driver.begin(
+            step=lambda n: m.step(n, notify=not self._served()),
+            done=lambda: m.done,
+            first=lambda: m.step(self.FIRST_STEP),
+        )
 
     def pause(self):
         """Stop the run after its current step. The buttons change here, in the click's own

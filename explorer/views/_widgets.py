@@ -113,9 +113,11 @@ def sync_knob_widgets(model, widgets, note):
 def protect_math(text):
     """Keep the TeX between $$ intact through Markdown, which would read `\\,` as an escaped comma
     and `_..._` as emphasis: backslashes before punctuation are doubled, `_` and `*` escaped."""
+
     def protect(match):
         tex = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", match.group(1))
         return "$$" + re.sub(r"([_*])", r"\\\1", tex) + "$$"
+
     return re.sub(r"\$\$(.+?)\$\$", protect, text, flags=re.S)
 
 
@@ -191,6 +193,7 @@ class ResultMemo:
             if snapshot_key is None:
                 return compute()
             return shared_results().get((type(self.model).__name__, kind, snapshot_key()), compute)
+
         return self.memo.keyed(kind, values, run)
 
     def clear(self):

@@ -27,9 +27,22 @@ LARGE_SIZE = 512
 # added to CrossbarExplorer.READ_CONTROLS needs no change here; the wire resistance is the model's
 # but set from the dashboard's log-scale slider.
 XB_READ = tuple(f"xb.{n}" for n in CrossbarModel.READ_TIME if n != "wire_resistance_ohm")
-READ_PARAMS = ("technology", "mapping", "n_slices", "size", "batch", "log10_wire_resistance", "stuck_fraction",
-               "programming_method",
-               "log10_time", "seed") + DeviceKnobs.KNOBS + XB_READ
+READ_PARAMS = (
+    (
+        "technology",
+        "mapping",
+        "n_slices",
+        "size",
+        "batch",
+        "log10_wire_resistance",
+        "stuck_fraction",
+        "programming_method",
+        "log10_time",
+        "seed",
+    )
+    + DeviceKnobs.KNOBS
+    + XB_READ
+)
 MAP_PARAMS = tuple(n for n in READ_PARAMS if n != "batch") + ("shown_slice",)
 """The maps read the programmed array's means: every setting but the batch (a pulse-level
 programming method programs through the read-out, so read-time settings move its array too)."""
@@ -62,8 +75,9 @@ def wire_data(view):
     sweep = view.result("wire_sweep", WIRE_SWEEP_PARAMS, m.wire_sweep)
     r = m.wire_resistance_ohm
     point = view.result("wire_point", WIRE_POINT_PARAMS, lambda: m.wire_sweep((r,)))
-    return dict(sweep, current=r, current_error=float(point["mvm_error"][0]),
-                current_ir_drop=float(point["ir_drop_max"][0]))
+    return dict(
+        sweep, current=r, current_error=float(point["mvm_error"][0]), current_ir_drop=float(point["ir_drop_max"][0])
+    )
 
 
 # ------------------------------------------------------------------ plots
@@ -87,8 +101,13 @@ def maps_plots():
 def _map(a, size):
     """Image data of a conductance map: axes in matrix rows and columns whatever the block size."""
     k = size / max(a.shape[0], 1)
-    return {"image": [np.asarray(a, dtype=np.float32)], "x": [0.0], "y": [0.0], "dw": [a.shape[1] * k],
-            "dh": [a.shape[0] * k]}
+    return {
+        "image": [np.asarray(a, dtype=np.float32)],
+        "x": [0.0],
+        "y": [0.0],
+        "dw": [a.shape[1] * k],
+        "dh": [a.shape[0] * k],
+    }
 
 
 def maps_data(view):
@@ -98,14 +117,23 @@ def maps_data(view):
     s, bits, g_max, size = data["slice"], data["slice_bits"], data["g_max"], m.size
     block = f", {data['block']}x{data['block']} block means" if data["block"] > 1 else ""
     offset = data["minus"] is None
-    plus = {"title": f"{'G' if offset else 'G+'} of slice {s} ({bits} bits), {size} x {size}{block}",
-            "map": _map(data["plus"], size), "color_range": (0.0, g_max)}
+    plus = {
+        "title": f"{'G' if offset else 'G+'} of slice {s} ({bits} bits), {size} x {size}{block}",
+        "map": _map(data["plus"], size),
+        "color_range": (0.0, g_max),
+    }
     if offset:
-        minus = {"title": "no G- (offset mapping)", "map": _map(np.full_like(data["plus"], np.nan), size),
-                 "color_range": (0.0, g_max)}
+        minus = {
+            "title": "no G- (offset mapping)",
+            "map": _map(np.full_like(data["plus"], np.nan), size),
+            "color_range": (0.0, g_max),
+        }
     else:
-        minus = {"title": f"G- of slice {s} ({bits} bits), {size} x {size}{block}",
-                 "map": _map(data["minus"], size), "color_range": (0.0, g_max)}
+        minus = {
+            "title": f"G- of slice {s} ({bits} bits), {size} x {size}{block}",
+            "map": _map(data["minus"], size),
+            "color_range": (0.0, g_max),
+        }
     return plus, minus
 
 
@@ -113,16 +141,19 @@ def outputs_plot():
     """Analog against ideal outputs (at most 4000), with the line y = x."""
     plot = LivePlot("ideal output (X W)", "analog output")
     plot.scatter("points", size=3, alpha=0.4, color="#3f51b5")
-    plot.figure.add_layout(Slope(gradient=1.0, y_intercept=0.0, line_color="black", line_dash="dashed",
-                                 line_width=1))
+    plot.figure.add_layout(Slope(gradient=1.0, y_intercept=0.0, line_color="black", line_dash="dashed", line_width=1))
     return plot
 
 
 def outputs_data(view):
     data = output_data(view)
-    return {"title": (f"MVM error {data['mvm_error']:.2%}, ADC clipping {data['adc_clip_fraction']:.2%}, "
-                      f"gain factor {data['stats']['gain_factor']:.3f}"),
-            "points": {"x": data["ideal"].astype(np.float32), "y": data["analog"].astype(np.float32)}}
+    return {
+        "title": (
+            f"MVM error {data['mvm_error']:.2%}, ADC clipping {data['adc_clip_fraction']:.2%}, "
+            f"gain factor {data['stats']['gain_factor']:.3f}"
+        ),
+        "points": {"x": data["ideal"].astype(np.float32), "y": data["analog"].astype(np.float32)},
+    }
 
 
 def error_histogram_plot():
@@ -136,8 +167,10 @@ def error_histogram_data(view):
     err = output_data(view)["error"]
     sd = float(np.std(err))
     counts, edges = np.histogram(err, bins=80)
-    return {"title": f"Output error: standard deviation {sd:.2%} of the RMS output ({err.size} outputs)",
-            "bars": {"left": edges[:-1], "right": edges[1:], "top": counts.astype(np.float32)}}
+    return {
+        "title": f"Output error: standard deviation {sd:.2%} of the RMS output ({err.size} outputs)",
+        "bars": {"left": edges[:-1], "right": edges[1:], "top": counts.astype(np.float32)},
+    }
 
 
 def _sweep_plot(x_label, x_log=False, band=False):
@@ -163,8 +196,10 @@ def adc_curve(view):
 
 def adc_marker(view):
     data = adc_data(view)
-    return {"title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
-            "now": float(data["current"])}
+    return {
+        "title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
+        "now": float(data["current"]),
+    }
 
 
 def wire_plot():
@@ -226,12 +261,19 @@ reference section 10); valid while $$r(A+B) \lesssim 1$$ (shaded beyond)."""
 CHARTS = (
     Chart("Conductance maps", maps_plots, (Part(maps_data, MAP_PARAMS),), MAPS_TEXT),
     Chart("Ideal versus analog outputs", outputs_plot, (Part(outputs_data, READ_PARAMS),), OUTPUTS_TEXT),
-    Chart("Output-error histogram", error_histogram_plot, (Part(error_histogram_data, READ_PARAMS),),
-          HISTOGRAM_TEXT),
-    Chart("MVM error versus ADC bits", adc_plot,
-          (Part(adc_curve, ADC_SWEEP_PARAMS), Part(adc_marker, READ_PARAMS)), ADC_TEXT),
-    Chart("MVM error versus wire resistance", wire_plot,
-          (Part(wire_curve, WIRE_SWEEP_PARAMS), Part(wire_marker, READ_PARAMS)), WIRE_TEXT),
+    Chart("Output-error histogram", error_histogram_plot, (Part(error_histogram_data, READ_PARAMS),), HISTOGRAM_TEXT),
+    Chart(
+        "MVM error versus ADC bits",
+        adc_plot,
+        (Part(adc_curve, ADC_SWEEP_PARAMS), Part(adc_marker, READ_PARAMS)),
+        ADC_TEXT,
+    ),
+    Chart(
+        "MVM error versus wire resistance",
+        wire_plot,
+        (Part(wire_curve, WIRE_SWEEP_PARAMS), Part(wire_marker, READ_PARAMS)),
+        WIRE_TEXT,
+    ),
 )
 """Every plot of the dashboard (the conductance maps are two plots, G+ and G-), with the parameters
 each part of it depends on."""
@@ -247,30 +289,36 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
         m = self.model
         size = m.param.size
         self._selects = {
-            "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology",
-                                                       sizing_mode="stretch_width"),
+            "technology": pn.widgets.Select.from_param(
+                m.param.technology, label="Technology", sizing_mode="stretch_width"
+            ),
             "mapping": pn.widgets.Select.from_param(m.param.mapping, label="Mapping", sizing_mode="stretch_width"),
             "programming_method": control_widget(m, "programming_method"),
         }
         self._sliders = {
             "n_slices": throttled_slider(m, "n_slices", label="Slices"),
-            "size": throttled_slider(m, "size", label="Matrix size", start=size.softbounds[0],
-                                     end=size.softbounds[1]),
+            "size": throttled_slider(m, "size", label="Matrix size", start=size.softbounds[0], end=size.softbounds[1]),
             "batch": throttled_slider(m, "batch", label="Batch"),
             "log10_wire_resistance": throttled_slider(
-                m, "log10_wire_resistance", label="Wire resistance",
-                format=CustomJSTickFormatter(code=OHM_FORMATTER_JS)),
+                m, "log10_wire_resistance", label="Wire resistance", format=CustomJSTickFormatter(code=OHM_FORMATTER_JS)
+            ),
             "stuck_fraction": throttled_slider(m, "stuck_fraction", label="Stuck devices", format="0.0%"),
             **{knob: throttled_slider(m, knob) for knob in DeviceKnobs.KNOBS},
-            "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
-                                           format=duration_formatter()),
+            "log10_time": throttled_slider(
+                m, "log10_time", label="Time after programming", format=duration_formatter()
+            ),
             "shown_slice": throttled_slider(m, "shown_slice", label="Slice shown"),
         }
         self._inputs = {
             # Hard bounds: from_param would take the soft ones (the slider's).
-            "size": pn.widgets.IntInput.from_param(size, label="Matrix size up to 4096 (slow above 1024)",
-                                                   start=size.bounds[0], end=size.bounds[1], step=size.step,
-                                                   sizing_mode="stretch_width"),
+            "size": pn.widgets.IntInput.from_param(
+                size,
+                label="Matrix size up to 4096 (slow above 1024)",
+                start=size.bounds[0],
+                end=size.bounds[1],
+                step=size.step,
+                sizing_mode="stretch_width",
+            ),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
@@ -304,8 +352,11 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
         pulse-level method programs the array show the loading indicator while they compute."""
         m = self.model
         # A pulse-level programming method reprograms on every change (seconds, not milliseconds).
-        return m.size >= LARGE_SIZE or m.programming_method != "statistical" or bool(
-            {"size", "programming_method"} & set(names))
+        return (
+            m.size >= LARGE_SIZE
+            or m.programming_method != "statistical"
+            or bool({"size", "programming_method"} & set(names))
+        )
 
     # -------------------------------------------------------------- control state
 
@@ -315,9 +366,14 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
         idle = [n for n in IDLE_KNOB_LABELS if n not in knobs]
         for name in IDLE_KNOB_LABELS:
             self._sliders[name].disabled = name in idle
-        self._knob_note.object = protect_math(
-            f"*{self.model.technology} has no model for: {', '.join(IDLE_KNOB_LABELS[n] for n in idle)} "
-            f"(only Flash has one for temperature, through $$U_T = kT/q$$).*") if idle else ""
+        self._knob_note.object = (
+            protect_math(
+                f"*{self.model.technology} has no model for: {', '.join(IDLE_KNOB_LABELS[n] for n in idle)} "
+                f"(only Flash has one for temperature, through $$U_T = kT/q$$).*"
+            )
+            if idle
+            else ""
+        )
 
     def _sync_slices(self, *events):
         """The slice slider ends at the last slice (and is idle with one slice)."""
@@ -334,12 +390,27 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
         """The column of widgets."""
         s, i = self._sliders, self._inputs
         return pn.Column(
-            "### Array", self._selects["technology"], self._selects["mapping"], self._selects["programming_method"],
-            s["n_slices"], s["size"],
-            i["size"], s["batch"], i["seed"],
-            "### Read-out", *self.read_widgets.values(), s["log10_wire_resistance"],
-            "### Devices", s["stuck_fraction"], s["prog_noise_scale"], s["read_noise_scale"], s["drift_scale"],
-            s["temperature_K"], self._knob_note, s["log10_time"],
-            "### Display", s["shown_slice"],
+            "### Array",
+            self._selects["technology"],
+            self._selects["mapping"],
+            self._selects["programming_method"],
+            s["n_slices"],
+            s["size"],
+            i["size"],
+            s["batch"],
+            i["seed"],
+            "### Read-out",
+            *self.read_widgets.values(),
+            s["log10_wire_resistance"],
+            "### Devices",
+            s["stuck_fraction"],
+            s["prog_noise_scale"],
+            s["read_noise_scale"],
+            s["drift_scale"],
+            s["temperature_K"],
+            self._knob_note,
+            s["log10_time"],
+            "### Display",
+            s["shown_slice"],
             width=320,
         )

@@ -83,9 +83,11 @@ def histogram_data(view):
     targets = data["targets"]
     top = max(float(counts.max()), 1.0) * 1.05
     return {
-        "title": (f"{m.technology}{'' if m.programming_method == 'statistical' else ', ' + m.programming_method}: "
-                  f"{len(targets)} levels at t = {format_duration(data['t'])}, "
-                  f"level read-back error {100 * data['level_error_rate']:.1f} %"),
+        "title": (
+            f"{m.technology}{'' if m.programming_method == 'statistical' else ', ' + m.programming_method}: "
+            f"{len(targets)} levels at t = {format_duration(data['t'])}, "
+            f"level read-back error {100 * data['level_error_rate']:.1f} %"
+        ),
         "total": {"left": edges[:-1], "right": edges[1:], "top": counts.astype(np.float32)},
         "levels": lines([o[0] for o in outlines], [o[1] for o in outlines]),
         "targets": {"x0": targets, "y0": np.zeros_like(targets), "x1": targets, "y1": np.full_like(targets, top)},
@@ -103,8 +105,10 @@ def drift_plot():
 
 def drift_data(view):
     data = view.model.drift_trajectories()
-    return {"title": "Drift trajectories (dashed: chosen time)",
-            "paths": lines(data["times"], data["g"], data["level"])}
+    return {
+        "title": "Drift trajectories (dashed: chosen time)",
+        "paths": lines(data["times"], data["g"], data["level"]),
+    }
 
 
 def drift_marker(view):
@@ -123,8 +127,11 @@ def pulse_data(view):
     m = view.model
     data = m.pulse_response()
     n = (len(data["pulse"]) - 1) // 2
-    return {"title": f"{m.technology}: {n} potentiating then {n} depressing pulses",
-            "paths": lines(data["pulse"], data["g"]), "switch": float(n)}
+    return {
+        "title": f"{m.technology}: {n} potentiating then {n} depressing pulses",
+        "paths": lines(data["pulse"], data["g"]),
+        "switch": float(n),
+    }
 
 
 def rtn_plot():
@@ -137,8 +144,10 @@ def rtn_plot():
 def rtn_data(view):
     data = view.model.rtn_trace()  # shown for RRAM only
     labels = ", ".join(f"{g:.0f}" for g in data["g_prog"])
-    return {"title": f"RRAM telegraph noise at g = {labels} µS (larger at low g)",
-            "paths": lines(data["time"], 100 * data["relative"])}
+    return {
+        "title": f"RRAM telegraph noise at g = {labels} µS (larger at low g)",
+        "paths": lines(data["time"], 100 * data["relative"]),
+    }
 
 
 def iv_plot():
@@ -152,26 +161,63 @@ def iv_plot():
 def iv_data(view):
     m = view.model
     data = m.flash_iv()  # shown for Flash only
-    return {"title": f"Flash subthreshold I-V at {m.temperature_K:.0f} K",
-            "now": lines(data["v_gs"], data["current"]), "reference": lines(data["v_gs"], data["current_300K"])}
+    return {
+        "title": f"Flash subthreshold I-V at {m.temperature_K:.0f} K",
+        "now": lines(data["v_gs"], data["current"]),
+        "reference": lines(data["v_gs"], data["current_300K"]),
+    }
 
 
-READ_PARAMS = ("technology", "drift_scale", "prog_noise_scale", "read_noise_scale", "temperature_K",
-               "n_levels", "log10_time", "n_devices", "seed", "programming_method")
+READ_PARAMS = (
+    "technology",
+    "drift_scale",
+    "prog_noise_scale",
+    "read_noise_scale",
+    "temperature_K",
+    "n_levels",
+    "log10_time",
+    "n_devices",
+    "seed",
+    "programming_method",
+)
 TRAJECTORY_PARAMS = tuple(n for n in READ_PARAMS if n != "log10_time")
 
 CHARTS = (
-    Chart("Programmed levels at the chosen time", histogram_plot, (Part(histogram_data, READ_PARAMS),),
-          READ_EQUATIONS),
-    Chart("Drift on a log-time axis", drift_plot,
-          (Part(drift_data, TRAJECTORY_PARAMS), Part(drift_marker, ("log10_time",))), DRIFT_TEXT),
+    Chart("Programmed levels at the chosen time", histogram_plot, (Part(histogram_data, READ_PARAMS),), READ_EQUATIONS),
+    Chart(
+        "Drift on a log-time axis",
+        drift_plot,
+        (Part(drift_data, TRAJECTORY_PARAMS), Part(drift_marker, ("log10_time",))),
+        DRIFT_TEXT,
+    ),
     Chart("Pulse response", pulse_plot, (Part(pulse_data, ("technology", "seed")),), PULSE_TEXT),
-    Chart("Random telegraph noise", rtn_plot, (Part(rtn_data, ("technology", "seed")),), RTN_TEXT,
-          shown=lambda model: model.technology == "RRAM"),
-    Chart("Flash I-V curves", iv_plot,
-          (Part(iv_data, ("technology", "temperature_K", "n_levels", "prog_noise_scale", "n_devices", "seed",
-                          "programming_method")),),
-          IV_TEXT, shown=lambda model: model.technology == "Flash"),
+    Chart(
+        "Random telegraph noise",
+        rtn_plot,
+        (Part(rtn_data, ("technology", "seed")),),
+        RTN_TEXT,
+        shown=lambda model: model.technology == "RRAM",
+    ),
+    Chart(
+        "Flash I-V curves",
+        iv_plot,
+        (
+            Part(
+                iv_data,
+                (
+                    "technology",
+                    "temperature_K",
+                    "n_levels",
+                    "prog_noise_scale",
+                    "n_devices",
+                    "seed",
+                    "programming_method",
+                ),
+            ),
+        ),
+        IV_TEXT,
+        shown=lambda model: model.technology == "Flash",
+    ),
 )
 """Every plot of the dashboard, with the parameters each part of it depends on."""
 
@@ -184,11 +230,13 @@ class DevicesView(LiveDashboard):
     def __init__(self, **params):
         super().__init__(**params)
         m = self.model
-        self._technology = pn.widgets.Select.from_param(m.param.technology, label="Technology",
-                                                        sizing_mode="stretch_width")
+        self._technology = pn.widgets.Select.from_param(
+            m.param.technology, label="Technology", sizing_mode="stretch_width"
+        )
         self._sliders = {
-            "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
-                                           format=duration_formatter()),
+            "log10_time": throttled_slider(
+                m, "log10_time", label="Time after programming", format=duration_formatter()
+            ),
             **{knob: throttled_slider(m, knob) for knob in KNOBS},
             "n_levels": throttled_slider(m, "n_levels", label="Number of levels"),
             "n_devices": throttled_slider(m, "n_devices", label="Devices (total)", step=256),
@@ -205,12 +253,20 @@ class DevicesView(LiveDashboard):
     def controls(self):
         """The column of widgets."""
         return pn.Column(
-            "### Technology", self._technology,
-            "### Read", self._sliders["log10_time"], self._sliders["drift_scale"],
-            self._sliders["read_noise_scale"], self._sliders["temperature_K"], self._knob_note,
-            "### Programming", self._sliders["programming_method"], self._sliders["prog_noise_scale"],
+            "### Technology",
+            self._technology,
+            "### Read",
+            self._sliders["log10_time"],
+            self._sliders["drift_scale"],
+            self._sliders["read_noise_scale"],
+            self._sliders["temperature_K"],
+            self._knob_note,
+            "### Programming",
+            self._sliders["programming_method"],
+            self._sliders["prog_noise_scale"],
             self._sliders["n_levels"],
-            self._sliders["n_devices"], self._sliders["seed"],
+            self._sliders["n_devices"],
+            self._sliders["seed"],
             width=320,
         )
 

@@ -1,14 +1,13 @@
 """Encoding dashboard: error versus number of slices, the conductances of each slice, the error
 budget by source and the common mode, with a control for every encoding and read setting."""
 
-
 import numpy as np
 import panel as pn
 import param
 from bokeh.models import HoverTool
 
-from ..models.dashboards.devices import format_duration
 from ..models import CrossbarModel
+from ..models.dashboards.devices import format_duration
 from ..models.dashboards.encoding import SOURCES, EncodingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._widgets import duration_formatter, throttled_slider
@@ -27,7 +26,8 @@ NOT_READ = {
 }
 
 SETTINGS = tuple(n for n in EncodingExplorer.param if n not in ("name", "xb")) + tuple(
-    f"xb.{n}" for n in CrossbarModel.READ_TIME)
+    f"xb.{n}" for n in CrossbarModel.READ_TIME
+)
 """Every setting an Encoding result may read: the explorer's own and the crossbar model's read-time ones."""
 
 
@@ -72,8 +72,11 @@ def _percent_at(x, xs, ys):
 
 def _end_labels(xs, ys, texts):
     """Text at the right end of each line."""
-    return {"x": np.array([x[-1] for x in xs], dtype=float), "y": np.array([y[-1] for y in ys], dtype=float),
-            "text": list(texts)}
+    return {
+        "x": np.array([x[-1] for x in xs], dtype=float),
+        "y": np.array([y[-1] for y in ys], dtype=float),
+        "text": list(texts),
+    }
 
 
 def _curve_plot(x_label, y_label, law=False):
@@ -102,17 +105,24 @@ def slicing_curves(view):
     xs, mvm, names = _base_lines(data, "mvm_error")
     _, law, _ = _base_lines(data, "law")
     _, weight, _ = _base_lines(data, "weight_error")
-    return ({"curves": lines(xs, mvm), "law": lines(xs, law), "names": _end_labels(xs, mvm, names)},
-            {"curves": lines(xs, weight), "names": _end_labels(xs, weight, names)})
+    return (
+        {"curves": lines(xs, mvm), "law": lines(xs, law), "names": _end_labels(xs, mvm, names)},
+        {"curves": lines(xs, weight), "names": _end_labels(xs, weight, names)},
+    )
 
 
 def slicing_marker(view):
     data = view.data("slicing_curves")
     n, F = view.model.n_slices, float(view.model.base)
-    return ({"title": (f"MVM error at n = {n}: {data['mvm_error'][F][n - 1]:.2%} (F = {F:g}), "
-                       f"law {data['law'][F][n - 1]:.2%}"), "marker": float(n)},
-            {"title": f"Weight error at n = {n}: {data['weight_error'][F][n - 1]:.2%} (F = {F:g})",
-             "marker": float(n)})
+    return (
+        {
+            "title": (
+                f"MVM error at n = {n}: {data['mvm_error'][F][n - 1]:.2%} (F = {F:g}), law {data['law'][F][n - 1]:.2%}"
+            ),
+            "marker": float(n),
+        },
+        {"title": f"Weight error at n = {n}: {data['weight_error'][F][n - 1]:.2%} (F = {F:g})", "marker": float(n)},
+    )
 
 
 def histogram_plot():
@@ -130,12 +140,15 @@ def histogram_data(view):
     edges = data["edges"]
     # Log counts (the level at g_min holds most devices); empty bins sit on the axis floor.
     plus = [step_outline(edges, np.maximum(c, COUNT_FLOOR)) for c in data["plus"]]
-    minus = ([step_outline(edges, np.maximum(c, COUNT_FLOOR)) for c in data["minus"]]
-             if data["minus"] is not None else [])
+    minus = (
+        [step_outline(edges, np.maximum(c, COUNT_FLOOR)) for c in data["minus"]] if data["minus"] is not None else []
+    )
     bits = ", ".join(str(int(b)) for b in data["slice_bits"])
-    return {"title": f"Slices ({bits}) bits, F = {data['base']:g}: {m.mapping} at t = {format_duration(m.t)}",
-            "plus": lines([p[0] for p in plus], [p[1] for p in plus]),
-            "minus": lines([p[0] for p in minus], [p[1] for p in minus])}
+    return {
+        "title": f"Slices ({bits}) bits, F = {data['base']:g}: {m.mapping} at t = {format_duration(m.t)}",
+        "plus": lines([p[0] for p in plus], [p[1] for p in plus]),
+        "minus": lines([p[0] for p in minus], [p[1] for p in minus]),
+    }
 
 
 BUDGET_ROWS = list(SOURCES) + ["quadrature sum", "total"]
@@ -146,8 +159,16 @@ BUDGET_COLORS = ("#c8c8c8", "#3f51b5", "#222222")
 def budget_plot():
     plot = LivePlot("MVM error (%)", "error source", y_factors=BUDGET_ROWS[::-1], hover=False, x_start=0)
     renderer = plot.hbar("bars")
-    plot.figure.add_tools(HoverTool(renderers=[renderer], tooltips=[
-        ("source", "@y"), ("MVM error (%)", "@right{0.00}"), ("enabled sources but this one (%)", "@without{0.00}")]))
+    plot.figure.add_tools(
+        HoverTool(
+            renderers=[renderer],
+            tooltips=[
+                ("source", "@y"),
+                ("MVM error (%)", "@right{0.00}"),
+                ("enabled sources but this one (%)", "@without{0.00}"),
+            ],
+        )
+    )
     return plot
 
 
@@ -159,11 +180,11 @@ def budget_data(view):
     quadrature = float(np.sqrt(sum(data["alone"][s] ** 2 for s in enabled)))
     values = np.array([100 * v for v in alone + [quadrature, data["total"]]])
     state = [1 if s in enabled else 0 for s in SOURCES] + [2, 2]
-    without = np.array([100 * data["without"][s] if s in data["without"] else np.nan for s in SOURCES]
-                       + [np.nan] * 2)
-    return {"title": f"Total MVM error {data['total']:.2%} with {len(enabled)} of {len(SOURCES)} sources",
-            "bars": {"y": BUDGET_ROWS, "right": values, "color": [BUDGET_COLORS[k] for k in state],
-                     "without": without}}
+    without = np.array([100 * data["without"][s] if s in data["without"] else np.nan for s in SOURCES] + [np.nan] * 2)
+    return {
+        "title": f"Total MVM error {data['total']:.2%} with {len(enabled)} of {len(SOURCES)} sources",
+        "bars": {"y": BUDGET_ROWS, "right": values, "color": [BUDGET_COLORS[k] for k in state], "without": without},
+    }
 
 
 ADDITIVE_MAPPINGS = ("differential", "offset-reference", "offset-digital")
@@ -179,9 +200,10 @@ def common_mode_curves(view):
     offsets, gains = data["offsets"], data["gains"]
     additive = [100 * data["additive"][k] for k in ADDITIVE_MAPPINGS]
     mult = [100 * data["multiplicative"][k] for k in MULTIPLICATIVE_KEYS]
-    return ({"curves": lines(offsets, additive),
-             "names": _end_labels([offsets] * 3, additive, ADDITIVE_MAPPINGS)},
-            {"curves": lines(gains, mult), "names": _end_labels([gains] * 2, mult, MULTIPLICATIVE_KEYS)})
+    return (
+        {"curves": lines(offsets, additive), "names": _end_labels([offsets] * 3, additive, ADDITIVE_MAPPINGS)},
+        {"curves": lines(gains, mult), "names": _end_labels([gains] * 2, mult, MULTIPLICATIVE_KEYS)},
+    )
 
 
 def additive_marker(view):
@@ -189,9 +211,16 @@ def additive_marker(view):
     data = view.data("common_mode")
     offset = view.model.xb.common_mode_offset_uS
     at = {k: _percent_at(offset, data["offsets"], data["additive"][k]) for k in ADDITIVE_MAPPINGS}
-    return ({"title": (f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
-                       f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %"),
-             "marker": float(offset)}, {})
+    return (
+        {
+            "title": (
+                f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
+                f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %"
+            ),
+            "marker": float(offset),
+        },
+        {},
+    )
 
 
 def multiplicative_marker(view):
@@ -202,28 +231,62 @@ def multiplicative_marker(view):
     g_in = float(np.clip(gain, gains[0], gains[-1]))
     err = {k: _percent_at(g_in, gains, data["multiplicative"][k + " gain error"]) for k in MULTIPLICATIVE_KEYS}
     where = f"Gain x{gain:.3f}" if g_in == gain else f"Gain x{gain:.3f} (sweep ends at x{g_in:.2f})"
-    return ({}, {"title": (f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, "
-                           f"{err['calibrated']:+.1f} % calibrated"), "marker": float(gain)})
+    return (
+        {},
+        {
+            "title": (
+                f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, {err['calibrated']:+.1f} % calibrated"
+            ),
+            "marker": float(gain),
+        },
+    )
 
 
-REPROGRAMS = {"technology", "mapping", "bits_per_slice", "base", "allocation", "quantize_weights", "size", "batch",
-              "seed"}
+REPROGRAMS = {
+    "technology",
+    "mapping",
+    "bits_per_slice",
+    "base",
+    "allocation",
+    "quantize_weights",
+    "size",
+    "batch",
+    "seed",
+}
 """Parameters that program new arrays (the others re-read the programmed ones)."""
 
 SLICING = data_params("slicing_curves")
 COMMON_MODE = data_params("common_mode")
 
 CHARTS = (
-    Chart("Error versus number of slices", slicing_plots,
-          (Part(slicing_curves, SLICING), Part(slicing_marker, SLICING + ("n_slices",))), SLICING_TEXT),
-    Chart("Conductances of each slice", histogram_plot,
-          (Part(histogram_data, data_params("slice_histograms")),), HISTOGRAM_TEXT),
-    Chart("Error budget", budget_plot,
-          (Part(budget_data, data_params("error_budget") + ("enabled_sources",)),), BUDGET_TEXT),
-    Chart("Common mode", common_mode_plots,
-          (Part(common_mode_curves, COMMON_MODE),
-           Part(additive_marker, COMMON_MODE + ("xb.common_mode_offset_uS",)),
-           Part(multiplicative_marker, COMMON_MODE + ("xb.common_mode_gain",))), COMMON_MODE_TEXT),
+    Chart(
+        "Error versus number of slices",
+        slicing_plots,
+        (Part(slicing_curves, SLICING), Part(slicing_marker, SLICING + ("n_slices",))),
+        SLICING_TEXT,
+    ),
+    Chart(
+        "Conductances of each slice",
+        histogram_plot,
+        (Part(histogram_data, data_params("slice_histograms")),),
+        HISTOGRAM_TEXT,
+    ),
+    Chart(
+        "Error budget",
+        budget_plot,
+        (Part(budget_data, data_params("error_budget") + ("enabled_sources",)),),
+        BUDGET_TEXT,
+    ),
+    Chart(
+        "Common mode",
+        common_mode_plots,
+        (
+            Part(common_mode_curves, COMMON_MODE),
+            Part(additive_marker, COMMON_MODE + ("xb.common_mode_offset_uS",)),
+            Part(multiplicative_marker, COMMON_MODE + ("xb.common_mode_gain",)),
+        ),
+        COMMON_MODE_TEXT,
+    ),
 )
 """Every plot of the dashboard, with the parameters each part of it depends on."""
 
@@ -233,8 +296,9 @@ class EncodingView(CrossbarReadout, LiveDashboard):
 
     model = param.ClassSelector(class_=EncodingExplorer, doc="The model the controls drive.")
 
-    enabled_sources = param.ListSelector(default=list(SOURCES), objects=list(SOURCES),
-                                         doc="Error sources switched on in the error budget.")
+    enabled_sources = param.ListSelector(
+        default=list(SOURCES), objects=list(SOURCES), doc="Error sources switched on in the error budget."
+    )
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -247,18 +311,22 @@ class EncodingView(CrossbarReadout, LiveDashboard):
             "bits_per_slice": throttled_slider(m, "bits_per_slice", label="Bits per slice"),
             "base": throttled_slider(m, "base", label="Significance base F"),
             "allocation": pn.widgets.Select.from_param(m.param.allocation, label="Allocation", **stretch),
-            "quantize_weights": pn.widgets.Checkbox.from_param(m.param.quantize_weights,
-                                                               label="Quantize weights", **stretch),
-            "log10_time": throttled_slider(m, "log10_time", label="Time after programming",
-                                           format=duration_formatter()),
+            "quantize_weights": pn.widgets.Checkbox.from_param(
+                m.param.quantize_weights, label="Quantize weights", **stretch
+            ),
+            "log10_time": throttled_slider(
+                m, "log10_time", label="Time after programming", format=duration_formatter()
+            ),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
-            "sources": pn.widgets.CheckBoxGroup.from_param(self.param.enabled_sources, label="Error sources",
-                                                           inline=False, **stretch),
+            "sources": pn.widgets.CheckBoxGroup.from_param(
+                self.param.enabled_sources, label="Error sources", inline=False, **stretch
+            ),
         }
         self._bits_note = pn.pane.Markdown(
-            pn.bind(lambda n, b: f"*{n * b}-bit weights: {n} x {b} bits.*", m.param.n_slices,
-                    m.param.bits_per_slice),
-            sizing_mode="stretch_width", styles={"font-size": "0.85em"})
+            pn.bind(lambda n, b: f"*{n * b}-bit weights: {n} x {b} bits.*", m.param.n_slices, m.param.bits_per_slice),
+            sizing_mode="stretch_width",
+            styles={"font-size": "0.85em"},
+        )
         m.param.watch(self._sync_slices, "bits_per_slice")
         self._sync_slices()
 
@@ -289,11 +357,23 @@ class EncodingView(CrossbarReadout, LiveDashboard):
         common = [r[n[3:]] for n in COMMON_MODE_PARAMS if n[3:] in r]
         read = [r[n] for n in r if f"xb.{n}" not in COMMON_MODE_PARAMS]
         return pn.Column(
-            "### Encoding", w["technology"], w["mapping"], w["n_slices"], w["bits_per_slice"], self._bits_note,
-            w["base"], w["allocation"], w["quantize_weights"],
-            "### Read", *read, w["log10_time"],
-            "### Common mode", *common,
-            "### Error budget", w["sources"],
-            "### Problem", w["seed"],
+            "### Encoding",
+            w["technology"],
+            w["mapping"],
+            w["n_slices"],
+            w["bits_per_slice"],
+            self._bits_note,
+            w["base"],
+            w["allocation"],
+            w["quantize_weights"],
+            "### Read",
+            *read,
+            w["log10_time"],
+            "### Common mode",
+            *common,
+            "### Error budget",
+            w["sources"],
+            "### Problem",
+            w["seed"],
             width=320,
         )

@@ -59,18 +59,30 @@ def convergence_data(view):
     h = view.model.convergence()  # a run's state, cheap to read: no memo (iteration 0 recurs)
     it = h["iteration"].astype(float)
     state = "converged" if h["converged"][-1] else ("stopped" if h["done"] else "running")
-    title = (f"{h['method']}, iteration {int(it[-1])}: MVM error {h['mvm_error'][-1]:.2%} (solid), "
-             f"weight error {h['weight_error'][-1]:.2%} (dashed), {state}")
+    title = (
+        f"{h['method']}, iteration {int(it[-1])}: MVM error {h['mvm_error'][-1]:.2%} (solid), "
+        f"weight error {h['weight_error'][-1]:.2%} (dashed), {state}"
+    )
     chip = f"chip time {1e6 * h['chip_time_s'][-1]:,.1f} µs (dotted"
     if h["method"] == "verify":
-        chip += (f"; {h['devices_at_once']:,} devices verified at once, one at a time "
-                 f"{1e6 * h['chip_time_serial_s'][-1]:,.1f} µs")
+        chip += (
+            f"; {h['devices_at_once']:,} devices verified at once, one at a time "
+            f"{1e6 * h['chip_time_serial_s'][-1]:,.1f} µs"
+        )
     costs = f"{int(h['pulses'][-1]):,} pulses (green), {int(h['reads'][-1]):,} device reads (red), {chip})"
-    return ({"title": title, "mvm": {"x": it, "y": positive(h["mvm_error"])},
-             "weight": {"x": it, "y": positive(h["weight_error"])}},
-            {"title": costs, "pulses": {"x": it, "y": positive(h["pulses"])},
-             "reads": {"x": it, "y": positive(h["reads"])},
-             "chip": {"x": it, "y": positive(1e6 * h["chip_time_s"])}})
+    return (
+        {
+            "title": title,
+            "mvm": {"x": it, "y": positive(h["mvm_error"])},
+            "weight": {"x": it, "y": positive(h["weight_error"])},
+        },
+        {
+            "title": costs,
+            "pulses": {"x": it, "y": positive(h["pulses"])},
+            "reads": {"x": it, "y": positive(h["reads"])},
+            "chip": {"x": it, "y": positive(1e6 * h["chip_time_s"])},
+        },
+    )
 
 
 def device_plots():
@@ -89,27 +101,45 @@ def device_data(view):
     gx, gy = step_outline(d["g_edges"], np.maximum(d["g_counts"], 0.7))
     tx, ty = step_outline(d["g_edges"], np.maximum(d["target_counts"], 0.7))
     tol = d["tolerance_uS"]
-    return ({"title": f"Iteration {d['iteration']}: {d['within']:.1%} of devices within ±{tol:.2f} µS",
-             "counts": {"x": ex, "y": ey}, "band": (-tol, tol)},
-            {"title": "Programmed conductances (solid) and targets (dashed)",
-             "programmed": {"x": gx, "y": gy}, "targets": {"x": tx, "y": ty}})
+    return (
+        {
+            "title": f"Iteration {d['iteration']}: {d['within']:.1%} of devices within ±{tol:.2f} µS",
+            "counts": {"x": ex, "y": ey},
+            "band": (-tol, tol),
+        },
+        {
+            "title": "Programmed conductances (solid) and targets (dashed)",
+            "programmed": {"x": gx, "y": gy},
+            "targets": {"x": tx, "y": ty},
+        },
+    )
 
 
 CHARTS = (
-    Chart("Convergence", convergence_plots, (Part(convergence_data, ("iteration",)),),
-          CONVERGENCE_TEXT + "\n\n" + COST_TEXT),
+    Chart(
+        "Convergence",
+        convergence_plots,
+        (Part(convergence_data, ("iteration",)),),
+        CONVERGENCE_TEXT + "\n\n" + COST_TEXT,
+    ),
     Chart("Programmed devices", device_plots, (Part(device_data, ("iteration",)),), DEVICES_TEXT),
 )
 """Every plot of the dashboard. A change of any setting starts a new run (iteration 0), so every
 part depends on the run's iteration alone."""
 
-COMPARISON_COLUMNS = (("method", "method", "{}"), ("mvm_error", "MVM error", "{:.2%}"),
-                      ("weight_error", "weight error", "{:.2%}"), ("pulses", "pulses", "{:,}"),
-                      ("reads", "device reads", "{:,}"), ("mvms", "MVMs", "{:,}"),
-                      ("chip_time_s", "chip time (µs)", "{:,.1f}"),
-                      ("chip_time_serial_s", "chip time, one at a time (µs)", "{:,.1f}"),
-                      ("energy_J", "energy (nJ)", "{:,.2f}"),
-                      ("iterations", "iterations", "{}"), ("converged", "converged", "{}"))
+COMPARISON_COLUMNS = (
+    ("method", "method", "{}"),
+    ("mvm_error", "MVM error", "{:.2%}"),
+    ("weight_error", "weight error", "{:.2%}"),
+    ("pulses", "pulses", "{:,}"),
+    ("reads", "device reads", "{:,}"),
+    ("mvms", "MVMs", "{:,}"),
+    ("chip_time_s", "chip time (µs)", "{:,.1f}"),
+    ("chip_time_serial_s", "chip time, one at a time (µs)", "{:,.1f}"),
+    ("energy_J", "energy (nJ)", "{:,.2f}"),
+    ("iterations", "iterations", "{}"),
+    ("converged", "converged", "{}"),
+)
 
 
 def comparison_markdown(rows):
@@ -132,9 +162,11 @@ def comparison_markdown(rows):
             cells.append(fmt.format(value))
         body.append("| " + " | ".join(cells) + " |")
     at_once = max(int(row.get("devices_at_once", 1)) for row in rows)
-    note = (f"*Chip time: verify pulses and reads {at_once:,} device{'s' if at_once > 1 else ''} of a row at once "
-            "(arrays verify up to 512 weights at once, row by row: Narayanan et al., IEEE TED 2021); "
-            "\"one at a time\" counts them serially. One-shot and GDP pulse a row at once in both.*")
+    note = (
+        f"*Chip time: verify pulses and reads {at_once:,} device{'s' if at_once > 1 else ''} of a row at once "
+        "(arrays verify up to 512 weights at once, row by row: Narayanan et al., IEEE TED 2021); "
+        '"one at a time" counts them serially. One-shot and GDP pulse a row at once in both.*'
+    )
     return "\n".join([head, rule, *body, "", note])
 
 
@@ -204,6 +236,7 @@ class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
             except Exception as exc:  # shown where the table would be; the page keeps working
                 text = f"*Could not compare the methods: {exc}*"
             self._comparison = text
+
         self._comparer = self._driver.once(work, name="programming-comparison")
 
     # -------------------------------------------------------------- layout
@@ -221,10 +254,21 @@ class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
     def controls(self):
         w, r, k = self._widgets, self.read_widgets, self._method
         return pn.Column(
-            "### Run", self.run_buttons(), self._progress, self._status,
-            "### Method", *k.values(),
-            "### Array", w["technology"], w["size"], w["seed"],
-            "### Read-out", *r.values(), w["log10_wire_resistance"],
-            "### Compare", self._compare, self._table,
+            "### Run",
+            self.run_buttons(),
+            self._progress,
+            self._status,
+            "### Method",
+            *k.values(),
+            "### Array",
+            w["technology"],
+            w["size"],
+            w["seed"],
+            "### Read-out",
+            *r.values(),
+            w["log10_wire_resistance"],
+            "### Compare",
+            self._compare,
+            self._table,
             width=320,
         )

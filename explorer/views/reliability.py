@@ -6,12 +6,12 @@ import panel as pn
 import param
 from bokeh.models import Legend, LegendItem
 
-from ..models.devices import TECHNOLOGIES
 from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
+from ..models.devices import TECHNOLOGIES
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._runs import Pace, RunDriver
-from ._widgets import shared_results, control_widget, duration_formatter, sync_knob_widgets, throttled_slider
+from ._widgets import control_widget, duration_formatter, shared_results, sync_knob_widgets, throttled_slider
 
 CURVE_TEXT = r"""Test accuracy of the 64-32-10 MLP (97.2 % in floating point, dotted) deployed on one-sided
 differential pairs, read at each time; solid: mean over the chips, dashed: its 95 % interval
@@ -37,10 +37,16 @@ def curve_data(view):
     year = int(np.argmin(np.abs(np.log(t / 3.156e7))))
     comp = "no" if m.compensation == "none" else m.compensation
     net = "" if m.training == "plain" else f", hardware-aware network ({m.hwa_noise} noise x{m.hwa_noise_scale:g})"
-    return {"title": (f"{m.technology}, {comp} drift compensation{net}, {m.chips} chips: "
-                      f"{c['mean'][year]:.1%} at 1 year (float {c['float_accuracy']:.1%})"),
-            "mean": {"x": t, "y": c["mean"]}, "low": {"x": t, "y": c["mean"] - c["ci95"]},
-            "high": {"x": t, "y": c["mean"] + c["ci95"]}, "float": c["float_accuracy"]}
+    return {
+        "title": (
+            f"{m.technology}, {comp} drift compensation{net}, {m.chips} chips: "
+            f"{c['mean'][year]:.1%} at 1 year (float {c['float_accuracy']:.1%})"
+        ),
+        "mean": {"x": t, "y": c["mean"]},
+        "low": {"x": t, "y": c["mean"] - c["ci95"]},
+        "high": {"x": t, "y": c["mean"] + c["ci95"]},
+        "float": c["float_accuracy"],
+    }
 
 
 def curve_marker(view):
@@ -82,8 +88,9 @@ TRAINED_KEY = "explorer-reliability-trained-networks"
 of the server: a network is a pure function of its settings, so a class shares them."""
 TRAINING_STEP_SECONDS = 0.1
 """Wall time of one step of a background network training (whole epochs, at least one a step)."""
-TRAINING_PACE = Pace(step_seconds=TRAINING_STEP_SECONDS, chunk=(1, 1, 1), first_wait=0.0, wait=0.01, poll_ms=150,
-                     priority="normal")
+TRAINING_PACE = Pace(
+    step_seconds=TRAINING_STEP_SECONDS, chunk=(1, 1, 1), first_wait=0.0, wait=0.01, poll_ms=150, priority="normal"
+)
 """How a background network training steps (`Pace`): `NetworkTraining.step` sizes its own steps (whole
 epochs for about TRAINING_STEP_SECONDS); the thread waits 0.01 s after each, so the event loop can send
 the page its updates; the progress bar is updated every 150 ms. The thread keeps the normal
@@ -91,8 +98,13 @@ scheduling priority it has always had: the page waits for the network to redraw.
 
 
 def _legend(plot, items):
-    plot.figure.add_layout(Legend(items=[LegendItem(label=label, renderers=[r]) for label, r in items],
-                                  location="bottom_left", background_fill_alpha=0.6))
+    plot.figure.add_layout(
+        Legend(
+            items=[LegendItem(label=label, renderers=[r]) for label, r in items],
+            location="bottom_left",
+            background_fill_alpha=0.6,
+        )
+    )
 
 
 def reads_plot():
@@ -119,21 +131,28 @@ def reads_data(view):
     out = {}
     for polarity in READS_COLOURS:
         c = r[polarity]
-        out.update({polarity: {"x": x, "y": c["mean"]}, f"{polarity}_low": {"x": x, "y": c["mean"] - c["ci95"]},
-                    f"{polarity}_high": {"x": x, "y": c["mean"] + c["ci95"]}})
+        out.update(
+            {
+                polarity: {"x": x, "y": c["mean"]},
+                f"{polarity}_low": {"x": x, "y": c["mean"] - c["ci95"]},
+                f"{polarity}_high": {"x": x, "y": c["mean"] + c["ci95"]},
+            }
+        )
     uni, bi = r["unipolar"]["survives"], r["bipolar"]["survives"]
     if uni is not None:
         factor = f"{bi / uni:.0f}x" if bi is not None else f"more than {x[-1] / uni:.0f}x"
         gain = f"; bipolar reading lasts {factor} longer"
     else:
         gain = ""
-    out["title"] = (f"RRAM at {m.read_voltage:.2f} V: {READ_LOSS:.0%} loss after {_survives(r['unipolar'], x)} "
-                    f"unipolar, {_survives(r['bipolar'], x)} bipolar{gain}")
+    out["title"] = (
+        f"RRAM at {m.read_voltage:.2f} V: {READ_LOSS:.0%} loss after {_survives(r['unipolar'], x)} "
+        f"unipolar, {_survives(r['bipolar'], x)} bipolar{gain}"
+    )
     return out
 
 
 def reads_marker(view):
-    return {"marked": max(10.0 ** view.model.log10_reads, 1.0)}
+    return {"marked": max(10.0**view.model.log10_reads, 1.0)}
 
 
 def histogram_plot():
@@ -153,8 +172,10 @@ def histogram_data(view):
         x, y = step_outline(edges, np.histogram(h[name], edges)[0])
         out[name] = {"x": x, "y": y}
     shift = {p: np.mean(h[p] - h["fresh"]) for p in READS_COLOURS}
-    out["title"] = (f"After {h['reads']:.1e} reads at {view.model.read_voltage:.2f} V: mean shift "
-                    f"{shift['unipolar']:+.2f} µS unipolar, {shift['bipolar']:+.2f} µS bipolar")
+    out["title"] = (
+        f"After {h['reads']:.1e} reads at {view.model.read_voltage:.2f} V: mean shift "
+        f"{shift['unipolar']:+.2f} µS unipolar, {shift['bipolar']:+.2f} µS bipolar"
+    )
     return out
 
 
@@ -182,10 +203,16 @@ def flash_reads_data(view):
     out = {"float": r[n]["float_accuracy"]}
     for key, cells in (("chosen", n), ("default", default)):
         c = r[cells]
-        out.update({key: {"x": x, "y": c["mean"]}, f"{key}_low": {"x": x, "y": c["mean"] - c["ci95"]},
-                    f"{key}_high": {"x": x, "y": c["mean"] + c["ci95"]}})
-    out["title"] = (f"Flash, {n} cells per bit line: {READ_LOSS:.0%} loss after {_survives(r[n], x)}"
-                    + ("" if default == n else f" ({default} cells: {_survives(r[default], x)})"))
+        out.update(
+            {
+                key: {"x": x, "y": c["mean"]},
+                f"{key}_low": {"x": x, "y": c["mean"] - c["ci95"]},
+                f"{key}_high": {"x": x, "y": c["mean"] + c["ci95"]},
+            }
+        )
+    out["title"] = f"Flash, {n} cells per bit line: {READ_LOSS:.0%} loss after {_survives(r[n], x)}" + (
+        "" if default == n else f" ({default} cells: {_survives(r[default], x)})"
+    )
     return out
 
 
@@ -210,8 +237,10 @@ def wear_data(view):
     for k in range(len(WEAR_LABELS)):
         m, ci = w["mean"][:, k], w["ci95"][:, k]
         out.update({f"t{k}": {"x": x, "y": m}, f"t{k}_low": {"x": x, "y": m - ci}, f"t{k}_high": {"x": x, "y": m + ci}})
-    out["title"] = (f"Flash, {view.model.chips} chips: {w['mean'][0, -1]:.1%} after 10 years at {x[0]:.0f} cycles, "
-                    f"{w['mean'][-1, -1]:.1%} at {x[-1]:.0e} cycles")
+    out["title"] = (
+        f"Flash, {view.model.chips} chips: {w['mean'][0, -1]:.1%} after 10 years at {x[0]:.0f} cycles, "
+        f"{w['mean'][-1, -1]:.1%} at {x[-1]:.0e} cycles"
+    )
     return out
 
 
@@ -226,19 +255,30 @@ def comparison_plot():
 def comparison_data(view):
     c = view.model.comparison()
     out = {}
-    for k, (name, s) in enumerate(c.items()):
+    for k, s in enumerate(c.values()):
         out[f"tech{k}"] = {"x": s["times_s"], "y": s["mean"]}
         out["float"] = s["float_accuracy"]
     year = int(np.argmin(np.abs(np.log(next(iter(c.values()))["times_s"] / 3.156e7))))
     best = max(c, key=lambda name: c[name]["mean"][year])
     worst = min(c, key=lambda name: c[name]["mean"][year])
-    out["title"] = (f"At 1 year: {best} {c[best]['mean'][year]:.1%} best, {worst} {c[worst]['mean'][year]:.1%} worst "
-                    f"({'no' if view.model.compensation == 'none' else view.model.compensation} drift compensation)")
+    out["title"] = (
+        f"At 1 year: {best} {c[best]['mean'][year]:.1%} best, {worst} {c[worst]['mean'][year]:.1%} worst "
+        f"({'no' if view.model.compensation == 'none' else view.model.compensation} drift compensation)"
+    )
     return out
 
 
-ENCODING_PARAMS = ("compensation", "chips", "n_slices", "adc_bits", "programming_method", "training", "hwa_noise",
-                   "hwa_noise_scale", "seed")
+ENCODING_PARAMS = (
+    "compensation",
+    "chips",
+    "n_slices",
+    "adc_bits",
+    "programming_method",
+    "training",
+    "hwa_noise",
+    "hwa_noise_scale",
+    "seed",
+)
 
 
 def _study(name):
@@ -246,26 +286,79 @@ def _study(name):
 
 
 NETWORK_PARAMS = ("training", "hwa_noise", "hwa_noise_scale")
-CURVE_PARAMS = ("technology", *KNOBS, "compensation", "chips", "n_slices", "adc_bits", "programming_method",
-                *NETWORK_PARAMS, "seed")
+CURVE_PARAMS = (
+    "technology",
+    *KNOBS,
+    "compensation",
+    "chips",
+    "n_slices",
+    "adc_bits",
+    "programming_method",
+    *NETWORK_PARAMS,
+    "seed",
+)
 
 CHARTS = (
-    Chart("Accuracy versus time", curve_plot, (Part(curve_data, CURVE_PARAMS), Part(curve_marker, ("log10_time",))),
-          CURVE_TEXT),
-    Chart("Read disturb: accuracy versus reads", reads_plot,
-          (Part(reads_data, ("read_voltage", *ENCODING_PARAMS)), Part(reads_marker, ("log10_reads",))),
-          READS_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
-    Chart("Read disturb: conductances", histogram_plot,
-          (Part(histogram_data, ("read_voltage", "log10_reads", "n_slices", "adc_bits", "programming_method",
-                                 *NETWORK_PARAMS, "chips", "seed")),),
-          HIST_TEXT, shown=_study("read disturb"), shown_depends=("study",)),
-    Chart("Flash read disturb: accuracy versus reads", flash_reads_plot,
-          (Part(flash_reads_data, ("cells_per_bitline", *ENCODING_PARAMS)),),
-          FLASH_READS_TEXT, shown=_study("Flash read disturb"), shown_depends=("study",)),
-    Chart("Flash wear: accuracy versus program/erase cycles", wear_plot, (Part(wear_data, ENCODING_PARAMS),),
-          WEAR_TEXT, shown=_study("Flash wear"), shown_depends=("study",)),
-    Chart("Technology comparison", comparison_plot, (Part(comparison_data, ENCODING_PARAMS),),
-          COMPARISON_TEXT, shown=_study("technologies"), shown_depends=("study",)),
+    Chart(
+        "Accuracy versus time",
+        curve_plot,
+        (Part(curve_data, CURVE_PARAMS), Part(curve_marker, ("log10_time",))),
+        CURVE_TEXT,
+    ),
+    Chart(
+        "Read disturb: accuracy versus reads",
+        reads_plot,
+        (Part(reads_data, ("read_voltage", *ENCODING_PARAMS)), Part(reads_marker, ("log10_reads",))),
+        READS_TEXT,
+        shown=_study("read disturb"),
+        shown_depends=("study",),
+    ),
+    Chart(
+        "Read disturb: conductances",
+        histogram_plot,
+        (
+            Part(
+                histogram_data,
+                (
+                    "read_voltage",
+                    "log10_reads",
+                    "n_slices",
+                    "adc_bits",
+                    "programming_method",
+                    *NETWORK_PARAMS,
+                    "chips",
+                    "seed",
+                ),
+            ),
+        ),
+        HIST_TEXT,
+        shown=_study("read disturb"),
+        shown_depends=("study",),
+    ),
+    Chart(
+        "Flash read disturb: accuracy versus reads",
+        flash_reads_plot,
+        (Part(flash_reads_data, ("cells_per_bitline", *ENCODING_PARAMS)),),
+        FLASH_READS_TEXT,
+        shown=_study("Flash read disturb"),
+        shown_depends=("study",),
+    ),
+    Chart(
+        "Flash wear: accuracy versus program/erase cycles",
+        wear_plot,
+        (Part(wear_data, ENCODING_PARAMS),),
+        WEAR_TEXT,
+        shown=_study("Flash wear"),
+        shown_depends=("study",),
+    ),
+    Chart(
+        "Technology comparison",
+        comparison_plot,
+        (Part(comparison_data, ENCODING_PARAMS),),
+        COMPARISON_TEXT,
+        shown=_study("technologies"),
+        shown_depends=("study",),
+    ),
 )
 
 
@@ -366,8 +459,10 @@ class ReliabilityView(LiveDashboard):
         self.model.adopt(job)
         self._training = None
         self._training_bar.visible = False
-        self._training_note.object = (f"Trained in {job.seconds:.1f} s: {job.test_accuracy:.1%} in floating point "
-                                      f"({job.epochs} epochs, seed {job.seed}).")
+        self._training_note.object = (
+            f"Trained in {job.seconds:.1f} s: {job.test_accuracy:.1%} in floating point "
+            f"({job.epochs} epochs, seed {job.seed})."
+        )
         if self.model.pending_training() is not None:  # the settings moved on meanwhile
             self._train()
         else:
@@ -397,11 +492,33 @@ class ReliabilityView(LiveDashboard):
     def controls(self):
         w = self._widgets
         return pn.Column(
-            "### Technology", w["technology"], w["compensation"],
-            "### Network", w["training"], w["hwa_noise"], w["hwa_noise_scale"], self._training_bar, self._training_note,
-            "### Read", w["log10_time"], w["drift_scale"], w["read_noise_scale"], w["temperature_K"], self._knob_note,
-            "### Programming", w["prog_noise_scale"], w["programming_method"], w["n_slices"], w["adc_bits"],
-            "### Monte Carlo", w["chips"], w["seed"],
-            "### Second study", w["study"], w["read_voltage"], w["log10_reads"], w["cells_per_bitline"],
+            "### Technology",
+            w["technology"],
+            w["compensation"],
+            "### Network",
+            w["training"],
+            w["hwa_noise"],
+            w["hwa_noise_scale"],
+            self._training_bar,
+            self._training_note,
+            "### Read",
+            w["log10_time"],
+            w["drift_scale"],
+            w["read_noise_scale"],
+            w["temperature_K"],
+            self._knob_note,
+            "### Programming",
+            w["prog_noise_scale"],
+            w["programming_method"],
+            w["n_slices"],
+            w["adc_bits"],
+            "### Monte Carlo",
+            w["chips"],
+            w["seed"],
+            "### Second study",
+            w["study"],
+            w["read_voltage"],
+            w["log10_reads"],
+            w["cells_per_bitline"],
             width=320,
         )

@@ -13,8 +13,8 @@ import panel as pn
 import param
 from bokeh.models import Legend, LegendItem
 
-from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ..models import TrainingExplorer
+from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget
@@ -68,8 +68,9 @@ aihwkit's device zoo."""
 
 def _legend(plot, renderers, location="bottom_right"):
     items = [LegendItem(label=name, renderers=[r]) for name, r in renderers.items()]
-    legend = Legend(items=items, location=location, click_policy="hide", label_text_font_size="8pt",
-                    spacing=0, padding=4)
+    legend = Legend(
+        items=items, location=location, click_policy="hide", label_text_font_size="8pt", spacing=0, padding=4
+    )
     plot.figure.add_layout(legend)
 
 
@@ -104,7 +105,7 @@ def curve_plots():
 
 
 def error_curve_plots():
-    return _curve_plots("weight error", legend="top_right")   # the curves fall toward the bottom right
+    return _curve_plots("weight error", legend="top_right")  # the curves fall toward the bottom right
 
 
 def _curve_data(view, measure):
@@ -128,8 +129,10 @@ def _curve_data(view, measure):
     first = curves.get(m.algorithm) or next(iter(curves.values()))
     capped = int(first["capped_pulses"][-1])
     held = f", {capped:,} held back by the cap of {m.max_steps} per transfer" if capped else ""
-    cost = (f"{m.algorithm}: {int(first['pulses'][-1]):,} pulses{held}, chip time "
-            f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)")
+    cost = (
+        f"{m.algorithm}: {int(first['pulses'][-1]):,} pulses{held}, chip time "
+        f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)"
+    )
     acc["title"], loss["title"] = title, cost
     return acc, loss
 
@@ -152,12 +155,15 @@ def target_plots():
 
 def target_data(view):
     w = view.model.weights_against_target()
-    if w is None:                         # the digits task: the chart is not shown
+    if w is None:  # the digits task: the chart is not shown
         return {"title": " "}
-    return {"title": f"{w['algorithm']} at epoch {w['epoch']:.2f}: mean shift toward w* = {w['symmetry_point']:.2f} "
-                     f"{w['shift']:+.3f} (t = {w['t']:.1f})",
-            "diagonal": {"x": np.array([-0.5, 0.5]), "y": np.array([-0.5, 0.5])},   # the targets' range
-            "weights": {"x": w["target"], "y": w["weights"]}, "symmetry": w["symmetry_point"]}
+    return {
+        "title": f"{w['algorithm']} at epoch {w['epoch']:.2f}: mean shift toward w* = {w['symmetry_point']:.2f} "
+        f"{w['shift']:+.3f} (t = {w['t']:.1f})",
+        "diagonal": {"x": np.array([-0.5, 0.5]), "y": np.array([-0.5, 0.5])},  # the targets' range
+        "weights": {"x": w["target"], "y": w["weights"]},
+        "symmetry": w["symmetry_point"],
+    }
 
 
 def tile_plots():
@@ -183,10 +189,16 @@ def tile_data(view):
         return {"x": x, "y": y}
 
     tiles = "C and A" if "A" in h else "C (no fast tile)"
-    return ({"title": f"{h['algorithm']} at epoch {h['epoch']:.2f}: {tiles}; symmetry point {h['symmetry_point']:.2f}",
-             "C": outline("C"), "A": outline("A"), "R": outline("R"), "symmetry": float(h["symmetry_point"])},
-            {"title": "Digital buffer H" if "H" in h else f"{h['algorithm']} has no buffer H",
-             "H": outline("H")})
+    return (
+        {
+            "title": f"{h['algorithm']} at epoch {h['epoch']:.2f}: {tiles}; symmetry point {h['symmetry_point']:.2f}",
+            "C": outline("C"),
+            "A": outline("A"),
+            "R": outline("R"),
+            "symmetry": float(h["symmetry_point"]),
+        },
+        {"title": "Digital buffer H" if "H" in h else f"{h['algorithm']} has no buffer H", "H": outline("H")},
+    )
 
 
 def device_plots():
@@ -203,9 +215,12 @@ def device_data(view):
     u = m.update_curve()
     sp = u["symmetry_point"]
     where = f"symmetry point w* = {sp:.2f}" if sp is not None else "no symmetry point inside the range"
-    out = {"title": f"{m.n_states} states, a = {m.asymmetry:.2f}, s = {m.slope:.2f}: {where}; "
-                    f"gray: {m.SAMPLE_DEVICES} devices of the run",
-           "response": {"x": u["pulse"], "y": u["w"]}, "symmetry": sp}
+    out = {
+        "title": f"{m.n_states} states, a = {m.asymmetry:.2f}, s = {m.slope:.2f}: {where}; "
+        f"gray: {m.SAMPLE_DEVICES} devices of the run",
+        "response": {"x": u["pulse"], "y": u["w"]},
+        "symmetry": sp,
+    }
     for k, row in enumerate(u["devices"]):
         out[f"device {k}"] = {"x": u["pulse"], "y": row}
     return out
@@ -223,17 +238,53 @@ def _five(model):
 
 
 CHARTS = (
-    Chart("Learning curves", curve_plots, (Part(curve_data, PROGRESS),), CURVES_TEXT,
-          shown=_digits, shown_depends=("task",)),
-    Chart("Learning curves, 5 x 5 task", error_curve_plots, (Part(error_curve_data, PROGRESS),), ERROR_TEXT,
-          shown=_five, shown_depends=("task",)),
-    Chart("Weights against the target", target_plots, (Part(target_data, PROGRESS + ("algorithm",)),), TARGET_TEXT,
-          shown=_five, shown_depends=("task",)),
+    Chart(
+        "Learning curves",
+        curve_plots,
+        (Part(curve_data, PROGRESS),),
+        CURVES_TEXT,
+        shown=_digits,
+        shown_depends=("task",),
+    ),
+    Chart(
+        "Learning curves, 5 x 5 task",
+        error_curve_plots,
+        (Part(error_curve_data, PROGRESS),),
+        ERROR_TEXT,
+        shown=_five,
+        shown_depends=("task",),
+    ),
+    Chart(
+        "Weights against the target",
+        target_plots,
+        (Part(target_data, PROGRESS + ("algorithm",)),),
+        TARGET_TEXT,
+        shown=_five,
+        shown_depends=("task",),
+    ),
     Chart("Tiles of the focused algorithm", tile_plots, (Part(tile_data, PROGRESS + ("algorithm",)),), TILES_TEXT),
-    Chart("Device update curve", device_plots,
-          (Part(device_data, ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
-                                "write_noise", "seed")),),
-          DEVICE_TEXT),
+    Chart(
+        "Device update curve",
+        device_plots,
+        (
+            Part(
+                device_data,
+                (
+                    "n_states",
+                    "asymmetry",
+                    "slope",
+                    "d2d",
+                    "up_down_d2d",
+                    "w_max_d2d",
+                    "w_min_d2d",
+                    "c2c",
+                    "write_noise",
+                    "seed",
+                ),
+            ),
+        ),
+        DEVICE_TEXT,
+    ),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
 curves and tiles follow `progress` alone; the device curve follows the device's own settings. The
@@ -247,18 +298,44 @@ class TrainingView(RunButtons, LiveDashboard):
 
     CONTROLS = {
         "Task": ("task", "label_noise"),
-        "Device": ("device", "n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
-                   "write_noise"),
-        "Algorithm": ("compared", "algorithm", "lr", "lr_h", "transfer_every", "reference_offset", "chopper_p", "bl",
-                      "max_steps", "forget_buffer", "momentum"),
+        "Device": (
+            "device",
+            "n_states",
+            "asymmetry",
+            "slope",
+            "d2d",
+            "up_down_d2d",
+            "w_max_d2d",
+            "w_min_d2d",
+            "c2c",
+            "write_noise",
+        ),
+        "Algorithm": (
+            "compared",
+            "algorithm",
+            "lr",
+            "lr_h",
+            "transfer_every",
+            "reference_offset",
+            "chopper_p",
+            "bl",
+            "max_steps",
+            "forget_buffer",
+            "momentum",
+        ),
         "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
         "Length and seed": ("epochs", "seed"),
     }
     """The model's parameters shown as controls, by section (one place to add one)."""
     ENABLED_BY = "task"
     """Label noise is enabled on the 5 x 5 task only (`TASK_ONLY`)."""
-    LABELS = {"algorithm": "Histograms of", "epochs": "Epochs", "seed": "Seed", "task": "Task",
-              "label_noise": "Label noise (5 x 5 task)"}
+    LABELS = {
+        "algorithm": "Histograms of",
+        "epochs": "Epochs",
+        "seed": "Seed",
+        "task": "Task",
+        "label_noise": "Label noise (5 x 5 task)",
+    }
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -326,8 +403,9 @@ class TrainingView(RunButtons, LiveDashboard):
         self._progress.value = int(100 * min(done / total, 1.0))
         per_epoch = total / m.epochs
         size = f" of {CORRELATION_EPOCH:,} samples" if m.task == "5 x 5 correlation" else ""
-        self._status.object = (f"*{done:,} of {total:,} samples per algorithm ({done / per_epoch:.2f} epochs{size}), "
-                               f"{state}.*")
+        self._status.object = (
+            f"*{done:,} of {total:,} samples per algorithm ({done / per_epoch:.2f} epochs{size}), {state}.*"
+        )
 
     def _grey_out(self, *events):
         """Disable the controls that the current task does not use (`TASK_ONLY`)."""
@@ -358,5 +436,4 @@ class TrainingView(RunButtons, LiveDashboard):
             sections.extend(w[n] for n in names)
             if title == "Device":
                 sections.append(self._source)
-        return pn.Column("### Run", self.run_buttons(), self._progress, self._status,
-                         *sections, width=320)
+        return pn.Column("### Run", self.run_buttons(), self._progress, self._status, *sections, width=320)

@@ -22,8 +22,10 @@ def lock_of(obj: object) -> threading.RLock:
 
 def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run `method` holding the explorer's lock (`lock_of`)."""
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         with lock_of(self):
             return method(self, *args, **kwargs)
+
     return wrapper

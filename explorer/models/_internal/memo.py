@@ -76,8 +76,10 @@ class Settings(Mapping):
 
     def key(self) -> tuple:
         """A hashable form of every value (lists become tuples), for keying what they determine."""
+
         def frozen(value):
             return tuple(frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+
         return tuple(sorted((name, frozen(value)) for name, value in self._values.items()))
 
     def replace(self, **changes: Any) -> Settings:
@@ -128,8 +130,14 @@ class Memo:
     one of them).
     """
 
-    def __init__(self, max_bytes: int = 16 * 2**20, max_entries: int = 64, limits: Mapping[str, int] | None = None,
-                 per_name: int | None = None, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        max_bytes: int = 16 * 2**20,
+        max_entries: int = 64,
+        limits: Mapping[str, int] | None = None,
+        per_name: int | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.limits = dict(limits or {})
@@ -139,10 +147,10 @@ class Memo:
         self.read_only = read_only
         self._lock = threading.RLock()
         self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
-        self._deps = {}                # key -> [deps, ...]
+        self._deps = {}  # key -> [deps, ...]
         self._bytes = 0
-        self._count = {}               # name -> kept results of that computation
-        self._by_name = {}             # name -> its entries, least recently used first
+        self._count = {}  # name -> kept results of that computation
+        self._by_name = {}  # name -> its entries, least recently used first
 
     def get(self, name: str, args: Hashable, settings: Settings, compute: Callable[[Settings], Any]) -> Any:
         """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
@@ -215,7 +223,7 @@ class Memo:
         share of an accuracy-versus-time curve's time (docs/results/reliability.md, "Speed")."""
         limit = self.limits.get(name, self.per_name)
         if limit is not None and self._count.get(name, 0) > limit:
-            for entry in list(self._by_name[name])[:self._count[name] - limit]:
+            for entry in list(self._by_name[name])[: self._count[name] - limit]:
                 self._drop(entry)
         if len(self._entries) <= self.max_entries and self._bytes <= self.max_bytes:
             return

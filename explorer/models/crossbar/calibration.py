@@ -60,8 +60,12 @@ class Calibration:
 
     def inputs(self, s: Settings) -> np.ndarray:
         """The calibration batch (`N_CALIBRATION` inputs, calibration stream of the programming seed)."""
-        return self.memo.get("calibration inputs", (), s,
-                             lambda s: calibration_inputs(N_CALIBRATION, self.readout.enc.rows, self.seed, s.x_max))
+        return self.memo.get(
+            "calibration inputs",
+            (),
+            s,
+            lambda s: calibration_inputs(N_CALIBRATION, self.readout.enc.rows, self.seed, s.x_max),
+        )
 
     def adc_ranges(self, n_chunks: int, s: Settings) -> np.ndarray:
         """ADC range per (input chunk, slice): full scale, or the largest noise-free output of the
@@ -82,6 +86,7 @@ class Calibration:
                 y = np.abs(y).reshape(len(v), enc.n_slices, enc.cols)
                 ranges[k] = np.maximum(y.max(axis=(0, 2)), 1e-12)
             return ranges
+
         return self.memo.get("ADC ranges", (readout.state.programmed_version,), s, compute)
 
     def _check_not_read(self, what):
@@ -89,11 +94,14 @@ class Calibration:
         calibration is read right after programming and kept, never re-taken on disturbed devices."""
         reads = self.readout.state.array.reads
         if reads:
-            raise ValueError(f"calibrate_gain / adc_range: the {what} must be read right after programming, before "
-                             f"any reads; the devices have had {reads} reads (read the array once before apply_reads)")
+            raise ValueError(
+                f"calibrate_gain / adc_range: the {what} must be read right after programming, before "
+                f"any reads; the devices have had {reads} reads (read the array once before apply_reads)"
+            )
 
-    def read(self, X: np.ndarray, t: float, seed: int, s: Settings,
-             common_mode: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+    def read(
+        self, X: np.ndarray, t: float, seed: int, s: Settings, common_mode: bool = True
+    ) -> tuple[np.ndarray, dict[str, float]]:
         """One read of `X` with the ADC ranges of these settings (`ReadOut.read`)."""
         return self.readout.read(X, t, seed, s, self.adc_ranges, common_mode=common_mode)
 
@@ -102,10 +110,12 @@ class Calibration:
         calibration batch read right after programming (the reference, common mode off) and at
         `t`, each with read noise from the calibration seeds derived from the programming seed
         and from the read seed `seed`."""
+
         def reference(s):
             self._check_not_read("gain reference (calibrate_gain)")
             y0, _ = self.read(self.inputs(s), 0.0, rng.derive_seed(self.seed, "calibration"), s, common_mode=False)
             return float(np.mean(np.abs(y0)))
+
         ref = self.memo.get("gain reference", (self.readout.state.programmed_version,), s, reference)
         yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
         return ref / max(float(np.mean(np.abs(yt))), 1e-300)

@@ -27,13 +27,13 @@ from numpy.typing import ArrayLike
 from kernels import crossbar, encoding
 from kernels.validate import check_seed, check_time, finite_array
 
-from .calibration import Calibration
-from .state import CrossbarState
-from ..devices import TECHNOLOGIES, Device
 from .._internal.memo import Memo, Settings
+from ..devices import TECHNOLOGIES, Device
 from ..programming import ProgrammingMethod
+from .calibration import Calibration
 from .protocol_data import protocol_inputs, protocol_weights  # noqa: F401  (the protocol's data, re-exported)
 from .readout import ReadOut
+from .state import CrossbarState
 from .weight_encoding import WeightEncoding, check_weights
 
 if TYPE_CHECKING:
@@ -61,46 +61,99 @@ class CrossbarModel(param.Parameterized):
     technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
     device = param.ClassSelector(class_=Device, doc="The device model (its knobs are read-time parameters).")
 
-    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS), doc=(
-        "Signed-weight mapping: differential (one-sided pair), two-sided pair, set-only pair, "
-        "offset with a reference column, offset subtracted digitally."))
+    mapping = param.Selector(
+        default="differential",
+        objects=list(encoding.MAPPINGS),
+        doc=(
+            "Signed-weight mapping: differential (one-sided pair), two-sided pair, set-only pair, "
+            "offset with a reference column, offset subtracted digitally."
+        ),
+    )
     n_slices = param.Integer(2, bounds=(1, 8), doc="Number of slices (device pairs) per weight.")
     weight_bits = param.Integer(8, bounds=(1, 32), doc="Bits of weight magnitude over all slices.")
-    allocation = param.Selector(default="balanced", objects=["balanced", "unbalanced"],
-                                doc="Bits per slice: even split, or fewer for the more significant slices.")
-    base = param.Number(16.0, bounds=(1.0, 65536.0), softbounds=(1.0, 32.0), doc=(
-        "Significance base F: W = sum F^(n-1-i) (G+_i - G-_i). 1 is equal significance "
-        "(averaging), 2^bits of the slice below is digital slicing."))
+    allocation = param.Selector(
+        default="balanced",
+        objects=["balanced", "unbalanced"],
+        doc="Bits per slice: even split, or fewer for the more significant slices.",
+    )
+    base = param.Number(
+        16.0,
+        bounds=(1.0, 65536.0),
+        softbounds=(1.0, 32.0),
+        doc=(
+            "Significance base F: W = sum F^(n-1-i) (G+_i - G-_i). 1 is equal significance "
+            "(averaging), 2^bits of the slice below is digital slicing."
+        ),
+    )
     quantize_weights = param.Boolean(True, doc="Round slice targets to the slice's levels.")
 
     dac_bits = param.Integer(8, bounds=(1, 16), allow_None=True, label="DAC bits", doc="DAC bits (None: ideal input).")
     x_max = param.Number(1.0, bounds=(1e-6, None), doc="Input range of the DAC: inputs clip at +-x_max.")
-    input_slice_bits = param.Integer(None, bounds=(1, 16), allow_None=True, label="Input slice bits",
-                                     doc="Feed the input in chunks of this many bits (None: all at once).")
-    adc_bits = param.Integer(8, bounds=(1, 16), allow_None=True, label="ADC bits", doc="ADC bits per column and slice (None: ideal).")
-    adc_range = param.Selector(default="calibrated", objects=list(ADC_RANGES), label="ADC range", doc=(
-        "ADC range: 'calibrated' from a calibration batch (largest noise-free output of each "
-        "slice), 'full-scale' the largest output the array could produce."))
+    input_slice_bits = param.Integer(
+        None,
+        bounds=(1, 16),
+        allow_None=True,
+        label="Input slice bits",
+        doc="Feed the input in chunks of this many bits (None: all at once).",
+    )
+    adc_bits = param.Integer(
+        8, bounds=(1, 16), allow_None=True, label="ADC bits", doc="ADC bits per column and slice (None: ideal)."
+    )
+    adc_range = param.Selector(
+        default="calibrated",
+        objects=list(ADC_RANGES),
+        label="ADC range",
+        doc=(
+            "ADC range: 'calibrated' from a calibration batch (largest noise-free output of each "
+            "slice), 'full-scale' the largest output the array could produce."
+        ),
+    )
     ir_drop = param.Boolean(False, label="IR drop", doc="First-order IR drop on word and bit lines.")
-    wire_resistance_ohm = param.Number(0.35, bounds=(0.0, 1e6), inclusive_bounds=(False, True),
-                                       softbounds=(0.01, 10.0),
-                                       doc="Wire resistance between neighbouring cells (ohm).")
+    wire_resistance_ohm = param.Number(
+        0.35,
+        bounds=(0.0, 1e6),
+        inclusive_bounds=(False, True),
+        softbounds=(0.01, 10.0),
+        doc="Wire resistance between neighbouring cells (ohm).",
+    )
     stuck_on_fraction = param.Number(0.0, bounds=(0.0, 0.5), doc="Devices stuck at g_max (programming time).")
     stuck_off_fraction = param.Number(0.0, bounds=(0.0, 0.5), doc="Devices stuck at g_min (programming time).")
-    common_mode_gain = param.Number(1.0, bounds=(0.1, 10.0), softbounds=(0.8, 1.2), step=0.005,
-                                    label="Multiplicative common mode",
-                                    doc="Scales every conductance at read (e.g. 1.05: +5 % from temperature).")
-    common_mode_offset_uS = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-2.0, 2.0), step=0.05,
-                                         label="Additive common mode (µS)",
-                                         doc="Adds to every conductance at read (leakage, offset), uS.")
-    adc_offset_lsb = param.Number(0.0, bounds=(-1e3, 1e3), softbounds=(-4.0, 4.0), step=0.1,
-                                  label="ADC offset (LSB)", doc=(
-        "Static offset of every ADC, in its least significant bits (added to the analog output "
-        "before conversion; illustrative: a systematic error program-and-verify cannot see and "
-        "gradient-descent programming can learn around when the inputs have a non-zero mean)."))
-    calibrate_gain = param.Boolean(False, label="Gain calibration", doc=(
-        "Global gain calibration (physics reference section 8): scale outputs by "
-        "ref / mean|y_cal(t)|, ref read right after programming."))
+    common_mode_gain = param.Number(
+        1.0,
+        bounds=(0.1, 10.0),
+        softbounds=(0.8, 1.2),
+        step=0.005,
+        label="Multiplicative common mode",
+        doc="Scales every conductance at read (e.g. 1.05: +5 % from temperature).",
+    )
+    common_mode_offset_uS = param.Number(
+        0.0,
+        bounds=(-1e3, 1e3),
+        softbounds=(-2.0, 2.0),
+        step=0.05,
+        label="Additive common mode (µS)",
+        doc="Adds to every conductance at read (leakage, offset), uS.",
+    )
+    adc_offset_lsb = param.Number(
+        0.0,
+        bounds=(-1e3, 1e3),
+        softbounds=(-4.0, 4.0),
+        step=0.1,
+        label="ADC offset (LSB)",
+        doc=(
+            "Static offset of every ADC, in its least significant bits (added to the analog output "
+            "before conversion; illustrative: a systematic error program-and-verify cannot see and "
+            "gradient-descent programming can learn around when the inputs have a non-zero mean)."
+        ),
+    )
+    calibrate_gain = param.Boolean(
+        False,
+        label="Gain calibration",
+        doc=(
+            "Global gain calibration (physics reference section 8): scale outputs by "
+            "ref / mean|y_cal(t)|, ref read right after programming."
+        ),
+    )
 
     def __init__(self, **params: Any) -> None:
         device = params.pop("device", None)
@@ -109,15 +162,24 @@ class CrossbarModel(param.Parameterized):
             raise ValueError(f"technology must be one of {sorted(TECHNOLOGIES)}, got {technology!r}")
         unknown = sorted(set(params) - set(self.param))
         if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown}; allowed: "
-                             f"{sorted(p for p in self.param if p != 'name')}")
+            raise ValueError(f"unknown parameter(s) {unknown}; allowed: {sorted(p for p in self.param if p != 'name')}")
         super().__init__(**params)
         self.device = device if device is not None else TECHNOLOGIES[self.technology]()
-        self.slice_bits  # validates the slicing
+        _ = self.slice_bits  # the property validates the slicing
 
-    READ_TIME = ("dac_bits", "x_max", "input_slice_bits", "adc_bits", "adc_range", "ir_drop",
-                 "wire_resistance_ohm", "common_mode_gain", "common_mode_offset_uS", "calibrate_gain",
-                 "adc_offset_lsb")
+    READ_TIME = (
+        "dac_bits",
+        "x_max",
+        "input_slice_bits",
+        "adc_bits",
+        "adc_range",
+        "ir_drop",
+        "wire_resistance_ohm",
+        "common_mode_gain",
+        "common_mode_offset_uS",
+        "calibrate_gain",
+        "adc_offset_lsb",
+    )
     """The read-time parameters: `ProgrammedCrossbar.mvm` reads with their current values (and the
     device's `Device.READ_TIME` knobs). Every other parameter is programming-time, frozen by
     `program`."""
@@ -131,8 +193,11 @@ class CrossbarModel(param.Parameterized):
         """A `Settings` snapshot of every programming-time value: this model's (with the slicing it
         implies) and its device's (prefixed ``device.``). Two arrays programmed with equal
         snapshots, the same weights and the same seed are identical."""
-        values = {name: value for name, value in self.param.values().items()
-                  if name not in ("name", "device") and name not in self.READ_TIME}
+        values = {
+            name: value
+            for name, value in self.param.values().items()
+            if name not in ("name", "device") and name not in self.READ_TIME
+        }
         values["slice_bits"] = self.slice_bits
         for name, value in self.device.programming_settings().items():
             values[f"device.{name}"] = value
@@ -153,9 +218,14 @@ class CrossbarModel(param.Parameterized):
         pairs = 1 if self.mapping.startswith("offset") else 2
         return pairs * self.n_slices
 
-    def program(self, W: ArrayLike, seed: int, w_max: float | None = None,
-                method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
-                **knobs: Any) -> ProgrammedCrossbar:
+    def program(
+        self,
+        W: ArrayLike,
+        seed: int,
+        w_max: float | None = None,
+        method: Literal["statistical", "one-shot", "verify", "gdp"] = "statistical",
+        **knobs: Any,
+    ) -> ProgrammedCrossbar:
         """Encode `W` (rows = inputs, columns = outputs) and program every device; a `ProgrammedCrossbar`.
 
         Weights are normalized by `w_max` (default ``max|W|``); entries beyond it clip. `method`:
@@ -169,8 +239,14 @@ class CrossbarModel(param.Parameterized):
         W, w_max = check_weights(W, w_max)
         return ProgrammedCrossbar(self, W, w_max, seed)
 
-    def programming_run(self, W: ArrayLike, seed: int, method: Literal["one-shot", "verify", "gdp"] = "verify",
-                        w_max: float | None = None, **knobs: Any) -> ProgrammingRun:
+    def programming_run(
+        self,
+        W: ArrayLike,
+        seed: int,
+        method: Literal["one-shot", "verify", "gdp"] = "verify",
+        w_max: float | None = None,
+        **knobs: Any,
+    ) -> ProgrammingRun:
         """A steppable `ProgrammingRun` of `W` by `method` ("one-shot", "verify", "gdp") with its knobs
         (`explorer.models.programming.ProgrammingMethod`); `run.step(n)` advances it."""
         return ProgrammingMethod.checked(method, **knobs).run(self, W, seed, w_max=w_max)
@@ -200,9 +276,16 @@ class ProgrammedCrossbar:
     programming = None
     """The `ProgrammingRun` that programmed it (None: statistical)."""
 
-    def __init__(self, model: CrossbarModel, W: np.ndarray, w_max: float, seed: int,
-                 previous: tuple[np.ndarray, np.ndarray] | None = None, config: Settings | None = None,
-                 device: Device | None = None) -> None:
+    def __init__(
+        self,
+        model: CrossbarModel,
+        W: np.ndarray,
+        w_max: float,
+        seed: int,
+        previous: tuple[np.ndarray, np.ndarray] | None = None,
+        config: Settings | None = None,
+        device: Device | None = None,
+    ) -> None:
         self.model = model
         self.config = config = model.programming_settings() if config is None else config
         device = model.device if device is None else device
@@ -212,9 +295,15 @@ class ProgrammedCrossbar:
         self.memo = Memo(max_bytes=CACHE_BYTES, max_entries=CACHE_ENTRIES, limits={"analog": ANALOG_ENTRIES})
         self.encoding = enc = WeightEncoding(config, device.g_min, device.g_max, self.rows, self.cols, w_max)
         self.levels, self.targets, self.saturated = enc.encode(W, previous)
-        self.state = CrossbarState(device.program(self.targets, seed=seed), seed,
-                                   config.peek("stuck_on_fraction"), config.peek("stuck_off_fraction"),
-                                   enc.g_lo, enc.g_hi, self.memo)
+        self.state = CrossbarState(
+            device.program(self.targets, seed=seed),
+            seed,
+            config.peek("stuck_on_fraction"),
+            config.peek("stuck_off_fraction"),
+            enc.g_lo,
+            enc.g_hi,
+            self.memo,
+        )
         self.readout = ReadOut(enc, self.state, self.memo)
         self.calibration = Calibration(self.readout, seed, self.memo)
         self.last_stats = {}
@@ -240,13 +329,15 @@ class ProgrammedCrossbar:
         """Version of the programmed state (the device array's): every change of it bumps it."""
         return self.state.version
 
-    def apply_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                    v_read: float = 0.2) -> None:
+    def apply_reads(
+        self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2
+    ) -> None:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self.state.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
-    def set_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                  v_read: float = 0.2) -> None:
+    def set_reads(
+        self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2
+    ) -> None:
         """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
         self.state.set_reads(n_reads, polarity=polarity, v_read=v_read)
 
@@ -284,8 +375,10 @@ class ProgrammedCrossbar:
         single = X.ndim == 1
         X2 = X[None] if single else X
         if X2.ndim != 2 or X2.shape[1] != self.rows:
-            raise ValueError(f"X must have shape ({self.rows},) or (batch, {self.rows}) to match W's "
-                             f"{self.rows} inputs, got {X.shape}")
+            raise ValueError(
+                f"X must have shape ({self.rows},) or (batch, {self.rows}) to match W's "
+                f"{self.rows} inputs, got {X.shape}"
+            )
         return X2, single
 
     def calibration_inputs(self, settings: Settings | None = None) -> np.ndarray:
@@ -298,8 +391,9 @@ class ProgrammedCrossbar:
         `Calibration.gain_factor`)."""
         return self.calibration.gain_factor(check_time(t), seed, self.read_settings(settings))
 
-    def mvm(self, X: ArrayLike, t: float, seed: int, return_stats: bool = False,
-            settings: Settings | None = None) -> np.ndarray | tuple[np.ndarray, dict[str, float]]:
+    def mvm(
+        self, X: ArrayLike, t: float, seed: int, return_stats: bool = False, settings: Settings | None = None
+    ) -> np.ndarray | tuple[np.ndarray, dict[str, float]]:
         """Outputs ``X @ W`` as the analog array computes them, read `t` seconds after programming.
 
         `X` is ``(rows,)`` or ``(batch, rows)``; `t` in seconds; `seed` draws the read noise
@@ -361,9 +455,18 @@ class ProgrammedCrossbar:
             g = self.targets
         enc = self.encoding
         g = np.clip(g, enc.g_lo, enc.g_hi).reshape(self.rows, self.cols, self.n_slices, 2)
-        return ProgrammedCrossbar(self.model, W_new, self.w_max, check_seed(seed), previous=(g[..., 0], g[..., 1]),
-                                  config=self.config, device=self.device)
+        return ProgrammedCrossbar(
+            self.model,
+            W_new,
+            self.w_max,
+            check_seed(seed),
+            previous=(g[..., 0], g[..., 1]),
+            config=self.config,
+            device=self.device,
+        )
 
     def __repr__(self):
-        return (f"ProgrammedCrossbar({self.device.technology}, {self.mapping}, slices={self.slice_bits}, "
-                f"F={self.base:g}, shape={self.W.shape}, seed={self.seed})")
+        return (
+            f"ProgrammedCrossbar({self.device.technology}, {self.mapping}, slices={self.slice_bits}, "
+            f"F={self.base:g}, shape={self.W.shape}, seed={self.seed})"
+        )

@@ -35,5 +35,5 @@ def _sparse_uniform(n, m, seed, stream, zeros):
     seed = check_seed(seed)
     u = rng.numpy_uniform(rng.numpy_stream_key(seed, stream), np.arange(2 * n * m))
     x = 2.0 * u[: n * m] - 1.0
-    x[u[n * m:] < zeros] = 0.0
+    x[u[n * m :] < zeros] = 0.0
     return x.reshape(n, m)

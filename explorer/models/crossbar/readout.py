@@ -55,15 +55,19 @@ class ReadOut:
             return volts[None], np.ones(1), clipped
         codes, step, clipped = crossbar.dac(X, bits=s.dac_bits, x_max=s.x_max)
         chunks, b = encoding.input_chunks(codes, s.dac_bits, s.input_slice_bits)
-        volt = s.x_max / (2.0 ** b - 1.0)
+        volt = s.x_max / (2.0**b - 1.0)
         weights = np.array([2.0 ** (k * b) * step / volt for k in range(len(chunks))])
         return chunks * volt, weights, clipped
 
     def unit_loss(self, t: float, s: Settings, gain: float, offset: float) -> np.ndarray:
         """IR loss per ohm (`crossbar.ir_unit_loss`) of the array read at `t` with this common mode."""
         state = self.state
-        return self.memo.get("IR loss", (state.version, t, gain, offset), s,
-                             lambda s: crossbar.ir_unit_loss(gain * state.mean(t, s) + offset))
+        return self.memo.get(
+            "IR loss",
+            (state.version, t, gain, offset),
+            s,
+            lambda s: crossbar.ir_unit_loss(gain * state.mean(t, s) + offset),
+        )
 
     def _pairs(self, t, s, common_mode, sigma):
         """`crossbar.pair_matrices` of the mean conductances at `t` (and `sigma`, or the mean as a
@@ -77,10 +81,18 @@ class ReadOut:
         n = enc.n_pair_columns
         subtract = enc.g_mid if enc.mapping == "offset-digital" else 0.0
         sig = mean if sigma is None else sigma
-        d, var = crossbar.pair_matrices(mean[:, :n], sig[:, :n], cols=enc.cols, n_slices=enc.n_slices,
-                                       n_pol=enc.n_pol, gain=gain, offset=offset,
-                                       loss=None if loss is None else loss[:, :n],
-                                       wire_resistance_ohm=wire_r, subtract=subtract)
+        d, var = crossbar.pair_matrices(
+            mean[:, :n],
+            sig[:, :n],
+            cols=enc.cols,
+            n_slices=enc.n_slices,
+            n_pol=enc.n_pol,
+            gain=gain,
+            offset=offset,
+            loss=None if loss is None else loss[:, :n],
+            wire_resistance_ohm=wire_r,
+            subtract=subtract,
+        )
         f = 1.0 if loss is None else 1.0 / (1.0 + wire_r * loss[:, n:])
         ir_worst = float(wire_r * loss.max()) if loss is not None and loss.size else 0.0
         return d, var, (mean[:, n:], sig[:, n:], gain, offset, f), ir_worst
@@ -89,36 +101,47 @@ class ReadOut:
         """The noise-free part of the read: the per-output difference matrix ``D`` (float32, for
         BLAS), the reference columns' mean (offset-reference, else None) and the largest IR loss.
         Built from the mean conductances only, so it is kept while read-noise settings move."""
+
         def compute(s):
             d, _, (ref_mean, _, gain, offset, f), ir_worst = self._pairs(t, s, common_mode, None)
             ref = (gain * ref_mean + offset) * f if self.enc.mapping == "offset-reference" else None
             return d, ref, ir_worst
+
         return self.memo.get("difference", (self.state.version, t, common_mode), s, compute)
 
     def variance(self, t: float, s: Settings, common_mode: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """The per-output read-noise variance matrix ``V`` (float32) and the reference columns'
         variances (offset-reference, else None): ``sum x^2 sigma^2`` of section 10 uses them."""
+
         def compute(s):
             _, sigma = self.state.moments(t, s)
             _, var, (_, ref_sigma, gain, _, f), _ = self._pairs(t, s, common_mode, sigma)
             ref = (gain * ref_sigma * f) ** 2 if self.enc.mapping == "offset-reference" else None
             return var, ref
+
         return self.memo.get("variance", (self.state.version, t, common_mode), s, compute)
 
-    def matrices(self, t: float, s: Settings,
-                 common_mode: bool) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
+    def matrices(
+        self, t: float, s: Settings, common_mode: bool
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
         """``(D, V, reference moments, largest IR loss)`` of a read at `t` (see `difference` and
         `variance`)."""
         d, ref_mean, ir_worst = self.difference(t, s, common_mode)
         var, ref_var = self.variance(t, s, common_mode)
         return d, var, (None if ref_mean is None else (ref_mean, ref_var)), ir_worst
 
-    def analog(self, volts: np.ndarray, t: float, s: Settings, common_mode: bool,
-               ) -> tuple[list[tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]], float]:
+    def analog(
+        self,
+        volts: np.ndarray,
+        t: float,
+        s: Settings,
+        common_mode: bool,
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]], float]:
         """The analog part of a read, before noise and ADC: per input chunk, each column's output
         mean and variance (and the reference columns'), and the largest IR loss. Kept in the memo
         for batches up to ANALOG_MEMO_BYTES (keyed by a digest of the DAC's output), so a sweep of
         ADC settings, or a calibration read repeated at other ADC settings, reuses it."""
+
         def compute(s):
             d, var_matrix, ref, ir_worst = self.matrices(t, s, common_mode)
             chunks = []
@@ -127,13 +150,21 @@ class ReadOut:
                 ref_moments = crossbar.moments(v, ref[0], ref[1]) if ref is not None else None
                 chunks.append((mean, var, ref_moments))
             return chunks, ir_worst
+
         if volts.nbytes > self.analog_memo_bytes:
             return compute(s)
         digest = hashlib.blake2b(np.ascontiguousarray(volts).view(np.uint8), digest_size=16).digest()
         return self.memo.get("analog", (self.state.version, t, common_mode, volts.shape, digest), s, compute)
 
-    def read(self, X: np.ndarray, t: float, seed: int, s: Settings, adc_ranges: Callable[[int, Settings], np.ndarray],
-             common_mode: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+    def read(
+        self,
+        X: np.ndarray,
+        t: float,
+        seed: int,
+        s: Settings,
+        adc_ranges: Callable[[int, Settings], np.ndarray],
+        common_mode: bool = True,
+    ) -> tuple[np.ndarray, dict[str, float]]:
         """Outputs ``(B, cols)`` of one read of inputs `X` ``(B, rows)`` at `t` with read-noise
         `seed` and settings `s`, and its statistics (DAC and ADC clipping, largest IR loss).
         `adc_ranges(n_chunks, s)` gives the ADC range per (input chunk, slice)."""
@@ -150,15 +181,29 @@ class ReadOut:
             ref_out = None
             if ref_moments is not None:
                 rm, rv = ref_moments
-                ref_out, _ = crossbar.noise_adc(rm, rv, seed=seed, adc_bits=None, y_max=1.0,
-                                                offset=(len(volts) + k) * B * C)
+                ref_out, _ = crossbar.noise_adc(
+                    rm, rv, seed=seed, adc_bits=None, y_max=1.0, offset=(len(volts) + k) * B * C
+                )
             y_max = np.repeat(ranges[k], enc.cols)
             if s.adc_offset_lsb and s.adc_bits is not None:  # every ADC reads this many LSBs high
                 mean = mean + s.adc_offset_lsb * y_max / crossbar.adc_top(s.adc_bits)
             _, clipped = crossbar.noise_adc(
-                mean, var, seed=seed, adc_bits=s.adc_bits, y_max=y_max,
-                offset=k * B * C, ref=ref_out, scale=chunk_weights[k] * scale, n_out=enc.cols, out=y)
+                mean,
+                var,
+                seed=seed,
+                adc_bits=s.adc_bits,
+                y_max=y_max,
+                offset=k * B * C,
+                ref=ref_out,
+                scale=chunk_weights[k] * scale,
+                n_out=enc.cols,
+                out=y,
+            )
             adc_clipped += clipped
-        stats = {"dac_clipped": dac_clipped, "adc_clipped": adc_clipped,
-                 "adc_conversions": B * C * len(volts), "ir_drop_max": ir_worst}
+        stats = {
+            "dac_clipped": dac_clipped,
+            "adc_clipped": adc_clipped,
+            "adc_conversions": B * C * len(volts),
+            "ir_drop_max": ir_worst,
+        }
         return y, stats

@@ -28,8 +28,9 @@ class CrossbarState:
     variance change (the device's own sigma is kept).
     """
 
-    def __init__(self, array: DeviceArray, seed: int, on: float, off: float, g_lo: float, g_hi: float,
-                 memo: Memo) -> None:
+    def __init__(
+        self, array: DeviceArray, seed: int, on: float, off: float, g_lo: float, g_hi: float, memo: Memo
+    ) -> None:
         self.array = array
         self.device = array.programmed_with
         self.g_lo, self.g_hi = float(g_lo), float(g_hi)
@@ -60,14 +61,16 @@ class CrossbarState:
         if self.array.reads == 0:
             self._programmed_version = self.array.version
 
-    def apply_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                    v_read: float = 0.2) -> None:
+    def apply_reads(
+        self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2
+    ) -> None:
         """Read disturb of `n_reads` more reads of every device (RRAM; see `DeviceArray.apply_reads`)."""
         self._before_reads()
         self.array.apply_reads(n_reads, polarity=polarity, v_read=v_read)
 
-    def set_reads(self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
-                  v_read: float = 0.2) -> None:
+    def set_reads(
+        self, n_reads: int, *, polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar", v_read: float = 0.2
+    ) -> None:
         """The devices as after exactly `n_reads` reads since programming (RRAM; see `DeviceArray.set_reads`)."""
         self._before_reads()
         self.array.set_reads(n_reads, polarity=polarity, v_read=v_read)
@@ -84,13 +87,14 @@ class CrossbarState:
         `moments`, which computes the same mean: one computation instead of two."""
         if self.array.mean_needs_moments:
             return self.moments(t, s)[0]
-        return self.memo.get("mean", (self.version, t), s,
-                             lambda s: self._stuck(self.array.read_mean(t, knobs=s)))
+        return self.memo.get("mean", (self.version, t), s, lambda s: self._stuck(self.array.read_mean(t, knobs=s)))
 
     def moments(self, t: float, s: Settings) -> tuple[np.ndarray, np.ndarray]:
         """Mean and read-noise sigma (uS) of every physical device at `t` (s) with the read-time
         settings `s`, stuck-at faults applied."""
+
         def compute(s):
             mean, sigma = self.array.read_moments(t, knobs=s)
             return self._stuck(mean), sigma
+
         return self.memo.get("moments", (self.version, t), s, compute)

@@ -41,8 +41,9 @@ def check_weights(W: ArrayLike, w_max: float | None = None) -> tuple[np.ndarray,
     if not (np.isfinite(w_max) and w_max > 0):
         raise ValueError(f"w_max must be a positive finite number (at least max|W| = {largest:g}), got {w_max!r}")
     if w_max < largest:
-        raise ValueError(f"w_max must be at least max|W| = {largest:g} (a smaller one clips the largest "
-                         f"weights), got {w_max!r}")
+        raise ValueError(
+            f"w_max must be at least max|W| = {largest:g} (a smaller one clips the largest weights), got {w_max!r}"
+        )
     return W, float(w_max)
 
 
@@ -50,7 +51,8 @@ class WeightEncoding:
     """How weights of magnitude up to `w_max` map onto devices in ``[g_lo, g_hi]`` (uS).
 
     Differential pairs (one- or two-sided, set-only; physics reference section 1), offset
-    mappings (a reference column, or a digital offset), bit slicing (physics reference section 9) with significance base F
+    mappings (a reference column, or a digital offset), bit slicing (physics reference section 9) with
+    significance base F
     (``W = sum_i F^(n-1-i) (G+_i - G-_i)``, CrossSim's slicing; Le Gallo et al., Neuromorph.
     Comput. Eng. 2, 014009 (2022)).
     """
@@ -84,16 +86,17 @@ class WeightEncoding:
         rescaled (a level of slice s is worth ``per_level()[s] * level_units()[s]``)."""
         return self.significance / self.level_units() / self.full_scale * self.w_max
 
-    def encode(self, W: np.ndarray,
-               previous: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def encode(
+        self, W: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Slice levels ``(n_slices, rows, cols)``, conductance targets ``(rows, physical columns)``
         in uS, and the saturated mask (set-only pairs that could not move down) for weights `W`.
         `previous`: the set-only pairs' current conductances ``(G+, G-)``, each
         ``(rows, cols, n_slices)``."""
         w = np.clip(W / self.w_max, -1.0, 1.0)
         levels = encoding.slice_levels(w, self.slice_bits, self.base, quantize=self.quantize)
-        top = (2.0 ** np.array(self.slice_bits) - 1.0)
-        v = np.moveaxis(levels / top[:, None, None], 0, -1)    # (rows, cols, ns) in [-1, 1]
+        top = 2.0 ** np.array(self.slice_bits) - 1.0
+        v = np.moveaxis(levels / top[:, None, None], 0, -1)  # (rows, cols, ns) in [-1, 1]
         saturated = np.zeros(v.shape, dtype=bool)
         if self.mapping in ("differential", "two-sided"):
             gp, gm = encoding.differential_targets(v, self.g_lo, self.g_hi, two_sided=self.mapping == "two-sided")
@@ -116,7 +119,7 @@ class WeightEncoding:
     def pairs(self, g: np.ndarray) -> np.ndarray:
         """Conductances ``(rows, physical columns)`` of the weight columns as
         ``(rows, cols, n_slices, n_pol)``."""
-        return g[:, :self.n_pair_columns].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
+        return g[:, : self.n_pair_columns].reshape(self.rows, self.cols, self.n_slices, self.n_pol)
 
     def decode(self, g: np.ndarray) -> np.ndarray:
         """The weights (units of W) that conductances `g` ``(rows, physical columns)``, uS, hold."""
@@ -124,7 +127,7 @@ class WeightEncoding:
         if self.n_pol == 2:
             diff = pairs[..., 0] - pairs[..., 1]
         elif self.mapping == "offset-reference":
-            diff = pairs[..., 0] - g[:, None, self.n_pair_columns:]
+            diff = pairs[..., 0] - g[:, None, self.n_pair_columns :]
         else:
             diff = pairs[..., 0] - self.g_mid
         levels = diff / self.level_units()

@@ -12,5 +12,11 @@ from .programming import ProgrammingExplorer
 from .reliability import ReliabilityExplorer
 from .training import TrainingExplorer
 
-__all__ = ["CrossbarExplorer", "DevicesExplorer", "EncodingExplorer", "ProgrammingExplorer", "ReliabilityExplorer",
-           "TrainingExplorer"]
+__all__ = [
+    "CrossbarExplorer",
+    "DevicesExplorer",
+    "EncodingExplorer",
+    "ProgrammingExplorer",
+    "ReliabilityExplorer",
+    "TrainingExplorer",
+]

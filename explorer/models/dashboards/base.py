@@ -15,8 +15,8 @@ import param
 
 from kernels.rng import derive_seed
 
-from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES
 from .._internal.memo import Memo
+from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES
 
 MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
 """The latest read time of every dashboard: 10 years, log10 of seconds."""
@@ -26,11 +26,18 @@ class Explorer(param.Parameterized):
     """The settings every dashboard's model has: technology, read time and seed."""
 
     technology = param.Selector(default="PCM", objects=list(TECHNOLOGIES), doc="Memory technology.")
-    log10_time = param.Number(float(np.log10(3600.0)), bounds=(0.0, MAX_LOG_TIME), step=0.05,
-                              label="Time after programming",
-                              doc="Time after programming, log10 of seconds (1 s to 10 years).")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of every random draw (each purpose has its own "
-                                                       "stream, `kernels.rng.derive_seed`).")
+    log10_time = param.Number(
+        float(np.log10(3600.0)),
+        bounds=(0.0, MAX_LOG_TIME),
+        step=0.05,
+        label="Time after programming",
+        doc="Time after programming, log10 of seconds (1 s to 10 years).",
+    )
+    seed = param.Integer(
+        0,
+        bounds=(0, 2**31 - 1),
+        doc="Seed of every random draw (each purpose has its own stream, `kernels.rng.derive_seed`).",
+    )
 
     MEMO_LIMITS = {"problem": 1, "programmed": 1}
     """Results of each kind the explorer keeps (its `memo`): the protocol problem and the
@@ -49,7 +56,7 @@ class Explorer(param.Parameterized):
     @property
     def t(self) -> float:
         """Time after programming in seconds."""
-        return float(10.0 ** self.log10_time)
+        return float(10.0**self.log10_time)
 
     @property
     def read_seed(self) -> int:

@@ -22,13 +22,13 @@ import numpy as np
 import param
 
 from kernels import encoding
-from kernels.rng import derive_seed
 from kernels.crossbar import mvm_error
+from kernels.rng import derive_seed
 
 from .._internal.locks import serialized
 from ..crossbar.protocol_data import protocol_inputs, protocol_weights
-from ..programming import METHODS
 from ..devices import DeviceKnobs
+from ..programming import METHODS
 from .drives_crossbar import DrivesCrossbar
 
 if TYPE_CHECKING:
@@ -57,20 +57,32 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     temperature) from `DeviceKnobs`, set on the crossbar model's device.
     """
 
-    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS),
-                             doc="Signed-weight mapping.")
+    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS), doc="Signed-weight mapping.")
     n_slices = param.Integer(2, bounds=(1, 4), doc="Slices per weight (4 bits each, base 16).")
-    size = param.Integer(256, bounds=(16, 4096), softbounds=(16, MAX_INTERACTIVE_SIZE), step=16,
-                         doc="Rows and columns of the weight matrix (above 1024: slow).")
+    size = param.Integer(
+        256,
+        bounds=(16, 4096),
+        softbounds=(16, MAX_INTERACTIVE_SIZE),
+        step=16,
+        doc="Rows and columns of the weight matrix (above 1024: slow).",
+    )
     batch = param.Integer(64, bounds=(1, 1024), doc="Input vectors per read.")
-    log10_wire_resistance = param.Number(np.log10(0.35), bounds=(-2.0, 1.0), step=0.05,
-                                         doc="Wire resistance per cell segment, log10 of ohm.")
-    stuck_fraction = param.Number(0.0, bounds=(0.0, 0.1), step=0.001,
-                                  doc="Devices stuck, half at g_max and half at g_min (programming time).")
-    programming_method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method",
-                                       doc=("How the array is programmed: the post-verify statistics of the cited "
-                                            "papers, or a pulse-level method with its default knobs (the "
-                                            "Programming tab shows its run)."))
+    log10_wire_resistance = param.Number(
+        np.log10(0.35), bounds=(-2.0, 1.0), step=0.05, doc="Wire resistance per cell segment, log10 of ohm."
+    )
+    stuck_fraction = param.Number(
+        0.0, bounds=(0.0, 0.1), step=0.001, doc="Devices stuck, half at g_max and half at g_min (programming time)."
+    )
+    programming_method = param.Selector(
+        default="statistical",
+        objects=list(METHODS),
+        label="Programming method",
+        doc=(
+            "How the array is programmed: the post-verify statistics of the cited "
+            "papers, or a pulse-level method with its default knobs (the "
+            "Programming tab shows its run)."
+        ),
+    )
     shown_slice = param.Integer(0, bounds=(0, 3), doc="Slice shown in the conductance maps (0: most significant).")
 
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
@@ -82,28 +94,41 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
 
     @property
     def wire_resistance_ohm(self) -> float:
-        return float(10.0 ** self.log10_wire_resistance)
+        return float(10.0**self.log10_wire_resistance)
 
-    @param.depends("technology", "mapping", "n_slices", "log10_wire_resistance", "stuck_fraction",
-                   *DeviceKnobs.KNOBS, watch=True)
+    @param.depends(
+        "technology", "mapping", "n_slices", "log10_wire_resistance", "stuck_fraction", *DeviceKnobs.KNOBS, watch=True
+    )
     @serialized
     def _apply(self):
         """Set the crossbar model's settings that this dashboard shows in its own terms (slices of
         4 bits in base 16, a log-scale wire resistance, one stuck fraction split evenly, device
         knobs kept across technologies)."""
         xb = self.xb
-        xb.param.update(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
-                        weight_bits=4 * self.n_slices, base=16.0, wire_resistance_ohm=self.wire_resistance_ohm,
-                        stuck_on_fraction=self.stuck_fraction / 2, stuck_off_fraction=self.stuck_fraction / 2)
+        xb.param.update(
+            technology=self.technology,
+            mapping=self.mapping,
+            n_slices=self.n_slices,
+            weight_bits=4 * self.n_slices,
+            base=16.0,
+            wire_resistance_ohm=self.wire_resistance_ohm,
+            stuck_on_fraction=self.stuck_fraction / 2,
+            stuck_off_fraction=self.stuck_fraction / 2,
+        )
         xb.device.param.update(**{knob: getattr(self, knob) for knob in DeviceKnobs.KNOBS})
 
     @serialized
     def problem(self) -> tuple[np.ndarray, np.ndarray]:
         """Protocol weights ``(size, size)`` and inputs ``(batch, size)``, from the weights and
         inputs seeds derived from `seed`."""
-        return self.remember("problem", (self.size, self.batch, self.seed), lambda: (
-            protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
-            protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
+        return self.remember(
+            "problem",
+            (self.size, self.batch, self.seed),
+            lambda: (
+                protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+                protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")),
+            ),
+        )
 
     @property
     def array_key(self) -> tuple:
@@ -120,9 +145,13 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         (the crossbar model's programming-time snapshot, the size, the seed, the programming
         method, and for a pulse-level method the read-time settings it programmed with)."""
         xb = self.xb
-        return self.remember("programmed", self.array_key,
-                             lambda: xb.program(self.problem()[0], seed=derive_seed(self.seed, "programming"),
-                                                method=self.programming_method))
+        return self.remember(
+            "programmed",
+            self.array_key,
+            lambda: xb.program(
+                self.problem()[0], seed=derive_seed(self.seed, "programming"), method=self.programming_method
+            ),
+        )
 
     # ------------------------------------------------------------------ plot data
 
@@ -134,9 +163,15 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         s = min(self.shown_slice, prog.n_slices - 1)
         plus = block_mean(g["plus"][s])
         minus = block_mean(g["minus"][s]) if g["minus"] is not None else None
-        return {"plus": plus, "minus": minus, "slice": s, "slice_bits": prog.slice_bits[s],
-                "block": max(1, -(-self.size // MAX_DISPLAY_PIXELS)), "g_max": prog.device.g_max,
-                "mapping": prog.mapping}
+        return {
+            "plus": plus,
+            "minus": minus,
+            "slice": s,
+            "slice_bits": prog.slice_bits[s],
+            "block": max(1, -(-self.size // MAX_DISPLAY_PIXELS)),
+            "g_max": prog.device.g_max,
+            "mapping": prog.mapping,
+        }
 
     @serialized
     def outputs(self) -> dict[str, Any]:
@@ -145,14 +180,19 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         prog = self.programmed()
         y, stats = prog.mvm(X, t=self.t, seed=self.read_seed, return_stats=True, settings=self.xb.read_settings())
         ideal = X @ W
-        scale = float(np.sqrt(np.mean(ideal ** 2))) or 1.0
+        scale = float(np.sqrt(np.mean(ideal**2))) or 1.0
         err = ((y - ideal) / scale).ravel()
         pick = np.arange(err.size)
         if err.size > MAX_SCATTER_POINTS:
             pick = np.linspace(0, err.size - 1, MAX_SCATTER_POINTS).astype(int)
-        return {"ideal": ideal.ravel()[pick], "analog": y.ravel()[pick], "error": err,
-                "mvm_error": mvm_error(y, ideal), "stats": stats,
-                "adc_clip_fraction": stats["adc_clipped"] / max(stats["adc_conversions"], 1)}
+        return {
+            "ideal": ideal.ravel()[pick],
+            "analog": y.ravel()[pick],
+            "error": err,
+            "mvm_error": mvm_error(y, ideal),
+            "stats": stats,
+            "adc_clip_fraction": stats["adc_clipped"] / max(stats["adc_conversions"], 1),
+        }
 
     def _sweep(self, changes):
         """MVM error and largest IR loss of one read per entry of `changes` (dicts of read-time
@@ -163,8 +203,7 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
         current = self.xb.read_settings()
         errs, worst = [], []
         for values in changes:
-            y, stats = prog.mvm(X, t=self.t, seed=self.read_seed, return_stats=True,
-                                settings=current.replace(**values))
+            y, stats = prog.mvm(X, t=self.t, seed=self.read_seed, return_stats=True, settings=current.replace(**values))
             errs.append(mvm_error(y, ideal))
             worst.append(stats["ir_drop_max"])
         return np.array(errs), np.array(worst)
@@ -179,5 +218,9 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     def wire_sweep(self, resistances: Sequence[float] = WIRE_SWEEP_OHM) -> dict[str, Any]:
         """MVM error versus wire resistance (IR drop on), with the largest first-order loss r(A+B)."""
         errs, worst = self._sweep([{"ir_drop": True, "wire_resistance_ohm": float(r)} for r in resistances])
-        return {"wire_resistance_ohm": np.array(resistances), "mvm_error": errs,
-                "ir_drop_max": worst, "current": self.wire_resistance_ohm}
+        return {
+            "wire_resistance_ohm": np.array(resistances),
+            "mvm_error": errs,
+            "ir_drop_max": worst,
+            "current": self.wire_resistance_ohm,
+        }

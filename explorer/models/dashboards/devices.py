@@ -22,8 +22,8 @@ from kernels import flash
 from kernels.rng import derive_seed
 
 from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, RRAMDevice
-from .base import MAX_LOG_TIME, Explorer
 from ..programming import DEVICE_METHODS, program_devices
+from .base import MAX_LOG_TIME, Explorer
 
 if TYPE_CHECKING:
     from ..devices import Device, DeviceArray
@@ -50,10 +50,16 @@ class DevicesExplorer(Explorer, DeviceKnobs):
     n_levels = param.Integer(8, bounds=(2, 256), doc="Number of programmed conductance levels.")
     n_devices = param.Integer(8192, bounds=(256, 65536), doc="Devices programmed in total, shared among the levels.")
 
-    programming_method = param.Selector(default="statistical", objects=list(DEVICE_METHODS), label="Programming method",
-                                       doc=("How the levels are programmed: the post-verify statistics of the cited "
-                                            "papers, one open-loop pulse train, or program-and-verify pulse by pulse "
-                                            "(default knobs: 2 % tolerance, 20 rounds; the Programming tab has them all)."))
+    programming_method = param.Selector(
+        default="statistical",
+        objects=list(DEVICE_METHODS),
+        label="Programming method",
+        doc=(
+            "How the levels are programmed: the post-verify statistics of the cited "
+            "papers, one open-loop pulse train, or program-and-verify pulse by pulse "
+            "(default knobs: 2 % tolerance, 20 rounds; the Programming tab has them all)."
+        ),
+    )
 
     devices = param.Dict(default={}, precedence=-1, doc="One device per technology, kept across switches.")
 
@@ -87,9 +93,12 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         method = self.programming_method
         reads = dev.read_settings().key() if method == "verify" else ()
         return self.remember(
-            "programmed", (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed, method, reads),
-            lambda: program_devices(dev, np.repeat(self.levels, per_level), derive_seed(self.seed, "programming"),
-                                    method))
+            "programmed",
+            (dev.programming_settings().key(), self.n_levels, self.n_devices, self.seed, method, reads),
+            lambda: program_devices(
+                dev, np.repeat(self.levels, per_level), derive_seed(self.seed, "programming"), method
+            ),
+        )
 
     def active_knobs(self) -> set[str]:
         """Names of the read-time sliders the current technology responds to."""
@@ -119,12 +128,19 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         nearest = np.searchsorted(mids, by_level)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean_ratio = np.where(targets > 0, by_level.mean(axis=1) / targets, np.nan)
-        return {"edges": edges, "counts": counts, "per_level": per_level, "targets": targets,
-                "level_error_rate": float(np.mean(nearest != np.arange(self.n_levels)[:, None])),
-                "t": self.t, "mean_ratio": mean_ratio}
+        return {
+            "edges": edges,
+            "counts": counts,
+            "per_level": per_level,
+            "targets": targets,
+            "level_error_rate": float(np.mean(nearest != np.arange(self.n_levels)[:, None])),
+            "t": self.t,
+            "mean_ratio": mean_ratio,
+        }
 
-    def drift_trajectories(self, n_times: int = 48, levels_shown: int = 6,
-                           devices_per_level: int = 4) -> dict[str, Any]:
+    def drift_trajectories(
+        self, n_times: int = 48, levels_shown: int = 6, devices_per_level: int = 4
+    ) -> dict[str, Any]:
         """Conductance of a few devices of a few levels read at log-spaced times (1 s to 10 y)."""
         arr = self.programmed()
         per_level = len(arr) // self.n_levels
@@ -133,8 +149,13 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         sub = arr.subset(index)
         times = np.logspace(0.0, MAX_LOG_TIME, n_times)
         g = np.stack([sub.read(t, seed=derive_seed(self.seed, "read", 1 + k)) for k, t in enumerate(times)], axis=1)
-        return {"times": times, "g": g, "level": np.repeat(shown, len(index) // len(shown)),
-                "targets": self.levels[shown], "t": self.t}
+        return {
+            "times": times,
+            "g": g,
+            "level": np.repeat(shown, len(index) // len(shown)),
+            "targets": self.levels[shown],
+            "t": self.t,
+        }
 
     def pulse_response(self) -> dict[str, np.ndarray]:
         """Potentiation then depression of a few devices (pulse index, conductance in uS)."""
@@ -149,14 +170,18 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         dev = self.device
         if not isinstance(dev, RRAMDevice):
             return None
-        targets = np.array([dev.g_min + 0.05 * (dev.g_max - dev.g_min), 0.5 * (dev.g_min + dev.g_max),
-                            dev.g_max * 0.95])
+        targets = np.array(
+            [dev.g_min + 0.05 * (dev.g_max - dev.g_min), 0.5 * (dev.g_min + dev.g_max), dev.g_max * 0.95]
+        )
         arr = dev.program(targets, seed=derive_seed(self.seed, "programming"))
         duration = 20.0 * dev.rtn_tau
         trace = dev.rtn_trace(arr, duration, n_steps=n_steps, seed=derive_seed(self.seed, "read"))
         g0 = arr.state["g_prog"][:, None]
-        return {"time": np.arange(n_steps) * duration / n_steps, "relative": trace / g0 - 1.0,
-                "g_prog": arr.state["g_prog"]}
+        return {
+            "time": np.arange(n_steps) * duration / n_steps,
+            "relative": trace / g0 - 1.0,
+            "g_prog": arr.state["g_prog"],
+        }
 
     def flash_iv(self, n_curves: int = 6, n_points: int = 121) -> dict[str, np.ndarray] | None:
         """Flash I-V curves (gate sweep) of cells at a few levels, at the read temperature and at 300 K."""
@@ -170,6 +195,10 @@ class DevicesExplorer(Explorer, DeviceKnobs):
         # Sweep the gate up to the read voltage: the exponential law holds below threshold only.
         v_gate = flash.V_READ_GATE
         v_gs = np.linspace(v_gate - 0.5, v_gate, n_points)
-        return {"v_gs": v_gs, "current": dev.iv_curves(vth, v_gs), "vth": vth,
-                "current_300K": dev.iv_curves(vth, v_gs, temperature_K=300.0),
-                "targets": self.levels[shown]}
+        return {
+            "v_gs": v_gs,
+            "current": dev.iv_curves(vth, v_gs),
+            "vth": vth,
+            "current_300K": dev.iv_curves(vth, v_gs, temperature_K=300.0),
+            "targets": self.levels[shown],
+        }

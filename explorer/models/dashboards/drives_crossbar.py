@@ -24,9 +24,14 @@ from .base import Explorer
 class DrivesCrossbar(Explorer):
     """An explorer holding the `CrossbarModel` whose read-out settings are its controls."""
 
-    xb = param.ClassSelector(class_=CrossbarModel, precedence=-1, doc=(
-        "The crossbar model the explorer drives: its read-time settings named in READ_CONTROLS are "
-        "the dashboard's read-out controls, used as they are (not copied)."))
+    xb = param.ClassSelector(
+        class_=CrossbarModel,
+        precedence=-1,
+        doc=(
+            "The crossbar model the explorer drives: its read-time settings named in READ_CONTROLS are "
+            "the dashboard's read-out controls, used as they are (not copied)."
+        ),
+    )
 
     READ_CONTROLS = ()
     """The crossbar model's read-time settings shown as controls (names of `CrossbarModel.READ_TIME`)."""

@@ -44,14 +44,20 @@ MAX_CACHED = 40
 class EncodingExplorer(DrivesCrossbar):
     """How several devices hold one signed weight, and what that does to the MVM error."""
 
-    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS),
-                             doc="Signed-weight mapping.")
+    mapping = param.Selector(default="differential", objects=list(encoding.MAPPINGS), doc="Signed-weight mapping.")
     n_slices = param.Integer(2, bounds=(1, MAX_SWEEP_SLICES), doc="Slices (device pairs) per weight.")
     bits_per_slice = param.Integer(4, bounds=(1, 8), doc="Bits of each slice (balanced); weight bits = slices x this.")
-    base = param.Number(16.0, bounds=(1.0, 64.0), step=1.0,
-                        doc="Significance base F (1: equal significance; 16: digital for 4-bit slices).")
-    allocation = param.Selector(default="balanced", objects=["balanced", "unbalanced"],
-                                doc="Bits per slice: even, or fewer for the more significant slices.")
+    base = param.Number(
+        16.0,
+        bounds=(1.0, 64.0),
+        step=1.0,
+        doc="Significance base F (1: equal significance; 16: digital for 4-bit slices).",
+    )
+    allocation = param.Selector(
+        default="balanced",
+        objects=["balanced", "unbalanced"],
+        doc="Bits per slice: even, or fewer for the more significant slices.",
+    )
     quantize_weights = param.Boolean(True, doc="Round each slice to its levels (off: analog targets).")
     size = param.Integer(64, bounds=(16, 256), doc="Rows and columns of the test matrix.")
     batch = param.Integer(32, bounds=(4, 256), doc="Input vectors per read.")
@@ -84,29 +90,42 @@ class EncodingExplorer(DrivesCrossbar):
     def _problem(self):
         """Protocol weights ``(size, size)`` and inputs ``(batch, size)`` from the weights and inputs
         streams of `seed`."""
-        return self.remember("problem", (self.size, self.batch, self.seed), lambda: (
-            protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
-            protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs"))))
+        return self.remember(
+            "problem",
+            (self.size, self.batch, self.seed),
+            lambda: (
+                protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+                protocol_inputs(self.batch, self.size, derive_seed(self.seed, "inputs")),
+            ),
+        )
 
     def crossbar(self, **overrides: Any) -> CrossbarModel:
         """A `CrossbarModel` with this explorer's encoding, the read-out settings of the model it
         drives (`xb`: every read-time setting, the controls and the others, but the common mode,
         which only the common-mode demonstration applies), and `overrides`."""
         kw = {name: getattr(self.xb, name) for name in CrossbarModel.READ_TIME if name not in COMMON_MODE}
-        kw.update(technology=self.technology, mapping=self.mapping, n_slices=self.n_slices,
-                  weight_bits=self.weight_bits, base=self.base, allocation=self.allocation,
-                  quantize_weights=self.quantize_weights)
+        kw.update(
+            technology=self.technology,
+            mapping=self.mapping,
+            n_slices=self.n_slices,
+            weight_bits=self.weight_bits,
+            base=self.base,
+            allocation=self.allocation,
+            quantize_weights=self.quantize_weights,
+        )
         kw.update(overrides)
-        device_knobs = {k: kw.pop(k) for k in ("prog_noise_scale", "read_noise_scale", "drift_scale")
-                        if k in kw}
+        device_knobs = {k: kw.pop(k) for k in ("prog_noise_scale", "read_noise_scale", "drift_scale") if k in kw}
         xb = CrossbarModel(**kw)
         xb.device.param.update(**device_knobs)
         return xb
 
     def _programmed(self, xb):
         """Program `xb` on the test matrix, kept per programming-time snapshot of `xb`."""
-        return self.remember("programmed", (xb.programming_settings().key(), self.size, self.seed),
-                             lambda: xb.program(self._problem()[0], seed=derive_seed(self.seed, "programming")))
+        return self.remember(
+            "programmed",
+            (xb.programming_settings().key(), self.size, self.seed),
+            lambda: xb.program(self._problem()[0], seed=derive_seed(self.seed, "programming")),
+        )
 
     def _errors(self, xb, t):
         """Weight error and MVM error of `xb`'s array read at `t` with `xb`'s read settings."""
@@ -133,8 +152,9 @@ class EncodingExplorer(DrivesCrossbar):
         for F in bases:
             we, me = [], []
             for k in n:
-                xb = self.crossbar(n_slices=int(k), weight_bits=int(k) * self.bits_per_slice, base=F,
-                                   allocation="balanced")
+                xb = self.crossbar(
+                    n_slices=int(k), weight_bits=int(k) * self.bits_per_slice, base=F, allocation="balanced"
+                )
                 w_err, m_err = self._errors(xb, self.t)
                 we.append(w_err)
                 me.append(m_err)
@@ -154,10 +174,8 @@ class EncodingExplorer(DrivesCrossbar):
         hi = max(dev.g_max, float(g["plus"].max()))
         edges = np.linspace(lo, hi + 1e-9, bins + 1)
         plus = np.stack([np.histogram(s, edges)[0] for s in g["plus"]])
-        minus = (np.stack([np.histogram(s, edges)[0] for s in g["minus"]]) if g["minus"] is not None
-                 else None)
-        return {"edges": edges, "plus": plus, "minus": minus, "slice_bits": prog.slice_bits,
-                "base": prog.base}
+        minus = np.stack([np.histogram(s, edges)[0] for s in g["minus"]]) if g["minus"] is not None else None
+        return {"edges": edges, "plus": plus, "minus": minus, "slice_bits": prog.slice_bits, "base": prog.base}
 
     def _budget_model(self, off):
         """Settings with the sources in `off` switched off; returns (crossbar model, read time)."""
@@ -191,8 +209,7 @@ class EncodingExplorer(DrivesCrossbar):
         all_off = set(SOURCES)
         total = self._errors(*self._budget_model(all_off - set(enabled)))[1]
         alone = {s: self._errors(*self._budget_model(all_off - {s}))[1] for s in SOURCES}
-        without = {s: self._errors(*self._budget_model((all_off - set(enabled)) | {s}))[1]
-                   for s in enabled}
+        without = {s: self._errors(*self._budget_model((all_off - set(enabled)) | {s}))[1] for s in enabled}
         return {"total": total, "alone": alone, "without": without, "enabled": enabled}
 
     @serialized
@@ -209,15 +226,25 @@ class EncodingExplorer(DrivesCrossbar):
         gains = np.linspace(*self.xb.param.common_mode_gain.softbounds, n_points)
         W, X = self._problem()
         ideal = X @ W
-        out = {"offsets": offsets, "gains": gains, "additive": {}, "multiplicative": {},
-               "offset": self.xb.common_mode_offset_uS, "gain": self.xb.common_mode_gain}
+        out = {
+            "offsets": offsets,
+            "gains": gains,
+            "additive": {},
+            "multiplicative": {},
+            "offset": self.xb.common_mode_offset_uS,
+            "gain": self.xb.common_mode_gain,
+        }
         for mapping in ("differential", "offset-reference", "offset-digital"):
             xb = self.crossbar(mapping=mapping, calibrate_gain=False)
             prog = self._programmed(xb)
             settings = xb.read_settings()
-            errs = [mvm_error(prog.mvm(X, t=0.0, seed=self.read_seed,
-                                       settings=settings.replace(common_mode_offset_uS=float(c))), ideal)
-                    for c in offsets]
+            errs = [
+                mvm_error(
+                    prog.mvm(X, t=0.0, seed=self.read_seed, settings=settings.replace(common_mode_offset_uS=float(c))),
+                    ideal,
+                )
+                for c in offsets
+            ]
             out["additive"][mapping] = np.array(errs)
         for calibrate in (False, True):
             xb = self.crossbar(mapping="differential", calibrate_gain=calibrate)

@@ -26,9 +26,9 @@ import param
 from kernels.rng import derive_seed
 
 from .._internal.locks import lock_of, serialized
-from .drives_crossbar import DrivesCrossbar
 from ..crossbar.protocol_data import protocol_weights
 from ..programming import HISTORY_KEYS, ProgrammingMethod
+from .drives_crossbar import DrivesCrossbar
 
 if TYPE_CHECKING:
     from ..programming import ProgrammingRun
@@ -42,19 +42,40 @@ class ProgrammingExplorer(DrivesCrossbar):
 
     technology = "RRAM"
     size = param.Integer(64, bounds=(16, 256), step=16, doc="Rows and columns of the weight matrix.")
-    log10_wire_resistance = param.Number(np.log10(0.35), bounds=(-2.0, 1.0), step=0.05,
-                                         label="Wire resistance",
-                                         doc="Wire resistance per cell segment, log10 of ohm (IR drop on).")
-    programming = param.ClassSelector(class_=ProgrammingMethod, precedence=-1, doc=(
-        "The programming method and its knobs: those named in METHOD_CONTROLS are the dashboard's "
-        "controls, used as they are."))
-    iteration = param.Integer(0, bounds=(0, None), precedence=-1, constant=False, doc=(
-        "Iterations the current run has made (state, not a setting: the plots follow it)."))
+    log10_wire_resistance = param.Number(
+        np.log10(0.35),
+        bounds=(-2.0, 1.0),
+        step=0.05,
+        label="Wire resistance",
+        doc="Wire resistance per cell segment, log10 of ohm (IR drop on).",
+    )
+    programming = param.ClassSelector(
+        class_=ProgrammingMethod,
+        precedence=-1,
+        doc=(
+            "The programming method and its knobs: those named in METHOD_CONTROLS are the dashboard's "
+            "controls, used as they are."
+        ),
+    )
+    iteration = param.Integer(
+        0,
+        bounds=(0, None),
+        precedence=-1,
+        constant=False,
+        doc=("Iterations the current run has made (state, not a setting: the plots follow it)."),
+    )
 
     READ_CONTROLS = ("ir_drop", "adc_bits", "adc_offset_lsb")
     XB_DEFAULTS = {"n_slices": 1, "weight_bits": 8}
-    METHOD_CONTROLS = ("method", "tolerance", "max_iterations", "gain", "parallel_verify", "learning_rate",
-                       "batch_size")
+    METHOD_CONTROLS = (
+        "method",
+        "tolerance",
+        "max_iterations",
+        "gain",
+        "parallel_verify",
+        "learning_rate",
+        "batch_size",
+    )
     """The programming method's knobs shown as controls (one place to add one)."""
     METHOD_DEFAULTS = {"method": "verify", "max_iterations": 100}
     """Where this dashboard starts from other defaults than `ProgrammingMethod`'s: a method with
@@ -64,8 +85,9 @@ class ProgrammingExplorer(DrivesCrossbar):
         programming = params.pop("programming", None)
         knobs = {k: params.pop(k) for k in list(params) if k in ProgrammingMethod.param and k != "name"}
         super().__init__(**params)
-        self.programming = programming if programming is not None else ProgrammingMethod(
-            **{**self.METHOD_DEFAULTS, **knobs})
+        self.programming = (
+            programming if programming is not None else ProgrammingMethod(**{**self.METHOD_DEFAULTS, **knobs})
+        )
         if programming is not None and knobs:
             self.programming.param.update(**knobs)
         if self.programming.method not in RUN_METHODS:
@@ -90,7 +112,7 @@ class ProgrammingExplorer(DrivesCrossbar):
 
     @property
     def wire_resistance_ohm(self) -> float:
-        return float(10.0 ** self.log10_wire_resistance)
+        return float(10.0**self.log10_wire_resistance)
 
     @param.depends("technology", "log10_wire_resistance", watch=True)
     def _apply(self):
@@ -117,8 +139,11 @@ class ProgrammingExplorer(DrivesCrossbar):
     @serialized
     def weights(self) -> np.ndarray:
         """The protocol matrix ``(size, size)`` from the weights stream of `seed`."""
-        return self.remember("problem", (self.size, self.seed),
-                             lambda: protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")))
+        return self.remember(
+            "problem",
+            (self.size, self.seed),
+            lambda: protocol_weights(self.size, self.size, derive_seed(self.seed, "weights")),
+        )
 
     @serialized
     def run(self) -> ProgrammingRun:
@@ -165,8 +190,13 @@ class ProgrammingExplorer(DrivesCrossbar):
         verify's devices at once and one at a time) and energy in J, converged), with the run's
         method, whether it is done and how many devices verify pulses and reads at once."""
         run = self.run()
-        return {**run.history, "method": run.kind, "done": run.done,
-                "max_iterations": run.method.max_iterations, "devices_at_once": run.devices_at_once}
+        return {
+            **run.history,
+            "method": run.kind,
+            "done": run.done,
+            "max_iterations": run.method.max_iterations,
+            "devices_at_once": run.devices_at_once,
+        }
 
     @serialized
     def devices(self, bins: int = 80) -> dict[str, Any]:
@@ -180,11 +210,16 @@ class ProgrammingExplorer(DrivesCrossbar):
         wide = max(float(np.max(np.abs(error))), 2.0 * run.tolerance_uS, 1e-3 * span)
         err_edges = np.linspace(-wide, wide, bins + 1)
         g_edges = np.linspace(prog.encoding.g_lo, prog.encoding.g_hi + 1e-9, bins + 1)
-        return {"error_edges": err_edges, "error_counts": np.histogram(np.clip(error, -wide, wide), err_edges)[0],
-                "g_edges": g_edges, "g_counts": np.histogram(np.clip(g, g_edges[0], g_edges[-1]), g_edges)[0],
-                "target_counts": np.histogram(prog.targets.ravel(), g_edges)[0],
-                "tolerance_uS": run.tolerance_uS, "within": float(np.mean(np.abs(error) <= run.tolerance_uS)),
-                "iteration": run.iteration}
+        return {
+            "error_edges": err_edges,
+            "error_counts": np.histogram(np.clip(error, -wide, wide), err_edges)[0],
+            "g_edges": g_edges,
+            "g_counts": np.histogram(np.clip(g, g_edges[0], g_edges[-1]), g_edges)[0],
+            "target_counts": np.histogram(prog.targets.ravel(), g_edges)[0],
+            "tolerance_uS": run.tolerance_uS,
+            "within": float(np.mean(np.abs(error) <= run.tolerance_uS)),
+            "iteration": run.iteration,
+        }
 
     def comparison(self) -> list[dict[str, Any]]:
         """Every method run to its end on the same matrix, crossbar and seed with the current
@@ -200,6 +235,12 @@ class ProgrammingExplorer(DrivesCrossbar):
             run = ProgrammingMethod(**{**knobs, "method": name}).run(self.xb, W, seed)
             run.run()
             last = {k: v[-1] for k, v in run.history.items()}
-            rows.append({"method": name, **{k: last[k] for k in HISTORY_KEYS if k != "iteration"},
-                         "iterations": int(last["iteration"]), "devices_at_once": run.devices_at_once})
+            rows.append(
+                {
+                    "method": name,
+                    **{k: last[k] for k in HISTORY_KEYS if k != "iteration"},
+                    "iterations": int(last["iteration"]),
+                    "devices_at_once": run.devices_at_once,
+                }
+            )
         return rows

@@ -24,14 +24,23 @@ from kernels import flash
 from kernels.rng import derive_seed
 
 from ..crossbar.model import CrossbarModel
-from ..deployment import (COMPENSATIONS, POLARITIES, READ_DISTURB_TIME_S, deploy, evaluate, evaluate_reads, input_scales,
-                         reads_before_loss, summary)
+from ..deployment import (
+    COMPENSATIONS,
+    POLARITIES,
+    READ_DISTURB_TIME_S,
+    deploy,
+    evaluate,
+    evaluate_reads,
+    input_scales,
+    reads_before_loss,
+    summary,
+)
 from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs
 from ..digits import load_digits
-from .base import Explorer
-from ..training.mlp_background import NetworkTraining, shipped_variant_for
-from ..training.mlp import MLP_VARIANTS, HWAConfig, load_mlp
 from ..programming import METHODS
+from ..training.mlp import MLP_VARIANTS, HWAConfig, load_mlp
+from ..training.mlp_background import NetworkTraining, shipped_variant_for
+from .base import Explorer
 
 if TYPE_CHECKING:
     from ..deployment import DeployedMLP
@@ -40,8 +49,11 @@ if TYPE_CHECKING:
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
 """The curve's times: 20 from 1 s to 10 years, log-spaced."""
 ADC_CHOICES = ("ideal", 8, 6, 5, 4)
-HWA_NOISES = {"additive": HWAConfig(weight_noise=0.05), "multiplicative": HWAConfig(multiplicative_noise=0.1),
-              "PCM-like": HWAConfig(pcm_noise=1.0)}
+HWA_NOISES = {
+    "additive": HWAConfig(weight_noise=0.05),
+    "multiplicative": HWAConfig(multiplicative_noise=0.1),
+    "PCM-like": HWAConfig(pcm_noise=1.0),
+}
 """The hardware-aware training noises of the dashboard at scale 1 (`training.mlp.HWAConfig`)."""
 READS = np.array([0, 10**3, 10**4, 3 * 10**4, 10**5, 3 * 10**5, 10**6, 3 * 10**6, 10**7, 10**8, 10**10])
 """The read-disturb curve's read counts: 0, then 1e3 to 1e10 (half decades from 1e4 to 1e7, where
@@ -68,40 +80,108 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     "ideal": no ADC). `log10_time` marks one time on the curve.
     """
 
-    compensation = param.Selector(default="none", objects=list(COMPENSATIONS), label="Drift compensation", doc=(
-        "none; global: one factor ref / mean|y(t)| per layer; per-column: one per output (section 8)."))
-    chips = param.Integer(10, bounds=(2, 50), softbounds=(2, 30), label="Chips (Monte Carlo)",
-                          doc="Simulated chips: each programs the network with its own seed.")
+    compensation = param.Selector(
+        default="none",
+        objects=list(COMPENSATIONS),
+        label="Drift compensation",
+        doc=("none; global: one factor ref / mean|y(t)| per layer; per-column: one per output (section 8)."),
+    )
+    chips = param.Integer(
+        10,
+        bounds=(2, 50),
+        softbounds=(2, 30),
+        label="Chips (Monte Carlo)",
+        doc="Simulated chips: each programs the network with its own seed.",
+    )
     n_slices = param.Integer(1, bounds=(1, 4), label="Slices", doc="Device pairs per weight (significance encoding).")
-    adc_bits = param.Selector(default="ideal", objects=list(ADC_CHOICES), label="ADC bits",
-                              doc="ADC per column, its range set at programming (ideal: none).")
-    programming_method = param.Selector(default="statistical", objects=list(METHODS), label="Programming method",
-                                        doc="How each layer is written (Programming tab).")
-    training = param.Selector(default="plain", objects=list(MLP_VARIANTS), label="Network training", doc=(
-        "plain: trained in floating point; hwa: hardware-aware, noise injected in every mini-batch's "
-        "forward pass (section 11)."))
-    hwa_noise = param.Selector(default="additive", objects=list(HWA_NOISES), label="Training noise", doc=(
-        "The hardware-aware network's noise: additive Gaussian (5 % of the layer's largest weight), "
-        "multiplicative (10 % of each weight) or PCM-like programming noise (section 1's sigma(g))."))
-    hwa_noise_scale = param.Number(1.0, bounds=(0.0, 3.0), step=0.25, label="Training-noise scale", doc=(
-        "Multiplies the training noise. additive at 1 is the shipped hwa network; any other position "
-        "trains in the background (about a second) and is kept."))
+    adc_bits = param.Selector(
+        default="ideal",
+        objects=list(ADC_CHOICES),
+        label="ADC bits",
+        doc="ADC per column, its range set at programming (ideal: none).",
+    )
+    programming_method = param.Selector(
+        default="statistical",
+        objects=list(METHODS),
+        label="Programming method",
+        doc="How each layer is written (Programming tab).",
+    )
+    training = param.Selector(
+        default="plain",
+        objects=list(MLP_VARIANTS),
+        label="Network training",
+        doc=(
+            "plain: trained in floating point; hwa: hardware-aware, noise injected in every mini-batch's "
+            "forward pass (section 11)."
+        ),
+    )
+    hwa_noise = param.Selector(
+        default="additive",
+        objects=list(HWA_NOISES),
+        label="Training noise",
+        doc=(
+            "The hardware-aware network's noise: additive Gaussian (5 % of the layer's largest weight), "
+            "multiplicative (10 % of each weight) or PCM-like programming noise (section 1's sigma(g))."
+        ),
+    )
+    hwa_noise_scale = param.Number(
+        1.0,
+        bounds=(0.0, 3.0),
+        step=0.25,
+        label="Training-noise scale",
+        doc=(
+            "Multiplies the training noise. additive at 1 is the shipped hwa network; any other position "
+            "trains in the background (about a second) and is kept."
+        ),
+    )
 
-    study = param.Selector(default="read disturb", objects=list(STUDIES), label="Second study", doc=(
-        "The plots under the accuracy curve: RRAM read disturb, Flash read disturb, Flash wear, or every "
-        "technology compared."))
-    read_voltage = param.Number(0.4, bounds=(0.1, 0.6), step=0.05, label="Read voltage (V)", doc=(
-        "RRAM read voltage of the read-disturb study: at or below 0.3 V the reads leave the states where "
-        "they are; above it the saturated shift grows with the voltage and the rate e-fold every 50 mV."))
-    log10_reads = param.Number(6.0, bounds=(0.0, 10.0), step=0.25, label="Marked reads (log10)", doc=(
-        "Reads since programming shown in the conductance histogram (log10 of the count)."))
-    cells_per_bitline = param.Selector(default=flash.CELLS_PER_BITLINE, objects=list(CELLS_PER_BITLINE),
-                                       label="Cells per bit line (Flash)", doc=(
-        "Flash read disturb: cells sharing a bit line. Each inference read stresses every cell once per "
-        "other row with the pass voltage, so shorter bit lines (a partitioned array) disturb less."))
+    study = param.Selector(
+        default="read disturb",
+        objects=list(STUDIES),
+        label="Second study",
+        doc=(
+            "The plots under the accuracy curve: RRAM read disturb, Flash read disturb, Flash wear, or every "
+            "technology compared."
+        ),
+    )
+    read_voltage = param.Number(
+        0.4,
+        bounds=(0.1, 0.6),
+        step=0.05,
+        label="Read voltage (V)",
+        doc=(
+            "RRAM read voltage of the read-disturb study: at or below 0.3 V the reads leave the states where "
+            "they are; above it the saturated shift grows with the voltage and the rate e-fold every 50 mV."
+        ),
+    )
+    log10_reads = param.Number(
+        6.0,
+        bounds=(0.0, 10.0),
+        step=0.25,
+        label="Marked reads (log10)",
+        doc=("Reads since programming shown in the conductance histogram (log10 of the count)."),
+    )
+    cells_per_bitline = param.Selector(
+        default=flash.CELLS_PER_BITLINE,
+        objects=list(CELLS_PER_BITLINE),
+        label="Cells per bit line (Flash)",
+        doc=(
+            "Flash read disturb: cells sharing a bit line. Each inference read stresses every cell once per "
+            "other row with the pass voltage, so shorter bit lines (a partitioned array) disturb less."
+        ),
+    )
 
-    MEMO_LIMITS = {"network": 8, "problem": 2, "programmed": 3, "curve": 16, "reads": 8, "histogram": 8, "wear": 4,
-                   "comparison": 4, "flash_reads": 8}
+    MEMO_LIMITS = {
+        "network": 8,
+        "problem": 2,
+        "programmed": 3,
+        "curve": 16,
+        "reads": 8,
+        "histogram": 8,
+        "wear": 4,
+        "comparison": 4,
+        "flash_reads": 8,
+    }
 
     def __init__(self, shared: Any = None, **params: Any) -> None:
         super().__init__(**params)
@@ -163,13 +243,21 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         def load():
             net, data = self.network(), load_digits()
             return net, data, input_scales(net, data.X_train)
+
         return self.remember("problem", (self.network_key(),), load)
 
-    def encoding_crossbar(self, technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"],
-                          ) -> CrossbarModel:
+    def encoding_crossbar(
+        self,
+        technology: Literal["PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"],
+    ) -> CrossbarModel:
         """A crossbar of the `technology` preset (default knobs) with this explorer's encoding and ADC."""
-        return CrossbarModel(technology=technology, mapping="differential", n_slices=self.n_slices, dac_bits=None,
-                             adc_bits=None if self.adc_bits == "ideal" else int(self.adc_bits))
+        return CrossbarModel(
+            technology=technology,
+            mapping="differential",
+            n_slices=self.n_slices,
+            dac_bits=None,
+            adc_bits=None if self.adc_bits == "ideal" else int(self.adc_bits),
+        )
 
     def deployed(self, xb: CrossbarModel | None = None) -> list[DeployedMLP]:
         """The programmed chips, kept per programming-time snapshot, chips, seed and method (a
@@ -177,22 +265,40 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         xb = xb or self.crossbar()
         net, _, scales = self._task()
         reads = xb.read_settings().key() if self.programming_method != "statistical" else ()
-        key = (xb.programming_settings().key(), self.chips, self.seed, self.programming_method, reads, self.network_key())
-        return self.remember("programmed", key, lambda: deploy(net, xb, derive_seed(self.seed, "programming"),
-                                                               self.chips, self.programming_method, scales))
+        key = (
+            xb.programming_settings().key(),
+            self.chips,
+            self.seed,
+            self.programming_method,
+            reads,
+            self.network_key(),
+        )
+        return self.remember(
+            "programmed",
+            key,
+            lambda: deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales),
+        )
 
     def curve(self) -> dict[str, Any]:
         """The accuracy-versus-time curve (`deployment.summary`) of the current settings."""
         xb = self.crossbar()
         settings = xb.read_settings()
-        key = (xb.programming_settings().key(), settings.key(), self.chips, self.seed, self.programming_method,
-               self.compensation, self.network_key())
+        key = (
+            xb.programming_settings().key(),
+            settings.key(),
+            self.chips,
+            self.seed,
+            self.programming_method,
+            self.compensation,
+            self.network_key(),
+        )
 
         def compute():
             net, data, _ = self._task()
             with self._chips_lock:
                 acc = evaluate(self.deployed(xb), data.X_test, data.y_test, TIMES_S, self.compensation, settings)
             return summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
+
         return self.result("curve", key, compute)
 
     def _encoding_key(self):
@@ -202,6 +308,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         """RRAM read disturb at `read_voltage`: per polarity ("unipolar", "bipolar") the `summary` of
         the accuracy after each count of `READS` (key ``reads``), and ``survives``: the reads before a
         `READ_LOSS` drop (None: not within the counts)."""
+
         def compute():
             net, data, _ = self._task()
             xb = self.encoding_crossbar("RRAM")
@@ -209,20 +316,30 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             with self._chips_lock:
                 chips = self.deployed(xb)
                 for polarity in POLARITIES:
-                    acc = evaluate_reads(chips, data.X_test, data.y_test, READS, polarity, self.read_voltage,
-                                         self.compensation, xb.read_settings())
+                    acc = evaluate_reads(
+                        chips,
+                        data.X_test,
+                        data.y_test,
+                        READS,
+                        polarity,
+                        self.read_voltage,
+                        self.compensation,
+                        xb.read_settings(),
+                    )
                     s = summary(READS, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
                     s["survives"] = reads_before_loss(READS, s["mean"], READ_LOSS)
                     out[polarity] = s
             return out
+
         return self.result("reads", (self._encoding_key(), self.read_voltage, self.compensation), compute)
 
     def reads_histogram(self) -> dict[str, Any]:
         """Mean conductances (uS) of chip 0's first-layer RRAM devices one hour after programming:
         as programmed (``fresh``) and after ``10**log10_reads`` unipolar and bipolar reads."""
+
         def compute():
             xb = self.encoding_crossbar("RRAM")
-            n = int(round(10.0 ** self.log10_reads))
+            n = int(round(10.0**self.log10_reads))
             out = {"reads": n}
             with self._chips_lock:
                 layer = self.deployed(xb)[0].layers[0]
@@ -232,6 +349,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 layer.set_reads(0)
             out["g_range"] = (xb.device.g_min, xb.device.g_max)
             return out
+
         return self.result("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
 
     def flash_reads(self) -> dict[int, dict[str, Any]]:
@@ -239,51 +357,76 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         `kernels.flash.CELLS_PER_BITLINE`) the `summary` of the accuracy after each count of
         `FLASH_READS` inference reads (key ``reads``, read 1 h after programming) and ``survives``:
         the reads before a `READ_LOSS` drop (None: not within the counts)."""
+
         def compute():
             net, data, scales = self._task()
             out = {}
             for n in dict.fromkeys((self.cells_per_bitline, flash.CELLS_PER_BITLINE)):
                 xb = self.encoding_crossbar("Flash")  # programmed here and dropped, as for the wear study
                 xb.device.cells_per_bitline = int(n)
-                chips = deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method,
-                               scales)
-                acc = evaluate_reads(chips, data.X_test, data.y_test, FLASH_READS, "unipolar", None,
-                                     self.compensation, xb.read_settings())
+                chips = deploy(
+                    net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales
+                )
+                acc = evaluate_reads(
+                    chips,
+                    data.X_test,
+                    data.y_test,
+                    FLASH_READS,
+                    "unipolar",
+                    None,
+                    self.compensation,
+                    xb.read_settings(),
+                )
                 s = summary(FLASH_READS, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
                 s["survives"] = reads_before_loss(FLASH_READS, s["mean"], READ_LOSS)
                 out[int(n)] = s
             return out
+
         return self.result("flash_reads", (self._encoding_key(), self.compensation, self.cells_per_bitline), compute)
 
     def wear(self) -> dict[str, Any]:
         """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``
         after each count of program/erase cycles (`CYCLES`) at each retention time (`WEAR_TIMES_S`)."""
+
         def compute():
             net, data, scales = self._task()
             mean, ci = np.empty((CYCLES.size, WEAR_TIMES_S.size)), np.empty((CYCLES.size, WEAR_TIMES_S.size))
             for i, n in enumerate(CYCLES):
                 xb = self.encoding_crossbar("Flash")
                 xb.device.pe_cycles = int(n)
-                chips = deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method,
-                               scales)
-                s = summary(WEAR_TIMES_S, evaluate(chips, data.X_test, data.y_test, WEAR_TIMES_S, self.compensation,
-                                                   xb.read_settings()), 0.0)
+                chips = deploy(
+                    net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales
+                )
+                s = summary(
+                    WEAR_TIMES_S,
+                    evaluate(chips, data.X_test, data.y_test, WEAR_TIMES_S, self.compensation, xb.read_settings()),
+                    0.0,
+                )
                 mean[i], ci[i] = s["mean"], s["ci95"]
-            return {"cycles": CYCLES, "times_s": WEAR_TIMES_S, "mean": mean, "ci95": ci,
-                    "float_accuracy": net.accuracy(data.X_test, data.y_test)}
+            return {
+                "cycles": CYCLES,
+                "times_s": WEAR_TIMES_S,
+                "mean": mean,
+                "ci95": ci,
+                "float_accuracy": net.accuracy(data.X_test, data.y_test),
+            }
+
         return self.result("wear", (self._encoding_key(), self.compensation), compute)
 
     def comparison(self) -> dict[str, dict[str, Any]]:
         """Accuracy versus time (`TIMES_S`) of every technology preset (default knobs) with this
         explorer's encoding, ADC, compensation, network and chips: technology -> `summary`."""
+
         def compute():
             net, data, scales = self._task()
             out = {}
             for name in TECHNOLOGIES:  # programmed here and dropped: the session keeps its own chips
                 xb = self.encoding_crossbar(name)
-                chips = deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method,
-                               scales)
+                chips = deploy(
+                    net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales
+                )
                 acc = evaluate(chips, data.X_test, data.y_test, TIMES_S, self.compensation, xb.read_settings())
                 out[name] = summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
             return out
+
         return self.result("comparison", (self._encoding_key(), self.compensation), compute)

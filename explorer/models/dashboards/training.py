@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import param
 
-from kernels import rng, tile_training as tk
+from kernels import rng
+from kernels import tile_training as tk
 
 from .._internal.locks import lock_of, serialized
 from ..digits import load_digits
@@ -36,11 +37,18 @@ class TrainingExplorer(OnChipTraining):
     """On-chip trainings of the `task` by the `compared` algorithms; `algorithm` is the one whose
     tiles the histograms show."""
 
-    compared = param.ListSelector(default=["float SGD", "analog SGD", "TTv2", "c-TTv2", "AGAD"],
-                                  objects=list(ALGORITHMS), label="Algorithms", doc=(
-                                      "The algorithms trained side by side on the same devices and seed."))
-    progress = param.Integer(0, bounds=(0, None), precedence=-1, doc=(
-        "Samples each run has trained (state, not a setting: the plots follow it)."))
+    compared = param.ListSelector(
+        default=["float SGD", "analog SGD", "TTv2", "c-TTv2", "AGAD"],
+        objects=list(ALGORITHMS),
+        label="Algorithms",
+        doc=("The algorithms trained side by side on the same devices and seed."),
+    )
+    progress = param.Integer(
+        0,
+        bounds=(0, None),
+        precedence=-1,
+        doc=("Samples each run has trained (state, not a setting: the plots follow it)."),
+    )
 
     SETTINGS_WATCHED = tuple(n for n in OnChipTraining.param if n not in ("name", "device"))
 
@@ -54,9 +62,8 @@ class TrainingExplorer(OnChipTraining):
 
     def _settings_changed(self, *events):
         """A setting moved: the runs belong to the old settings and end."""
-        if all(e.name == "algorithm" for e in events) and self._runs is not None \
-                and self.algorithm in self._runs:
-            return                                  # only the histograms' focus moved
+        if all(e.name == "algorithm" for e in events) and self._runs is not None and self.algorithm in self._runs:
+            return  # only the histograms' focus moved
         self.reset()
 
     def shown_algorithms(self) -> list[str]:
@@ -72,8 +79,9 @@ class TrainingExplorer(OnChipTraining):
             base = self.snapshot()
             if self._digits is None and self.task == "digits MLP":
                 self._digits = load_digits()
-            self._runs = {a: OnChipTraining(**{**base, "algorithm": a}).run(self._digits)
-                          for a in self.shown_algorithms()}
+            self._runs = {
+                a: OnChipTraining(**{**base, "algorithm": a}).run(self._digits) for a in self.shown_algorithms()
+            }
         return self._runs
 
     @property
@@ -130,9 +138,19 @@ class TrainingExplorer(OnChipTraining):
         out = {}
         for name, run in self.runs().items():
             pts = run.points
-            out[name] = {k: np.array([getattr(p, k) for p in pts], dtype=float)
-                         for k in ("epoch", "test_accuracy", "weight_error", "test_loss", "train_loss", "pulses",
-                                   "chip_time_s", "capped_pulses")}
+            out[name] = {
+                k: np.array([getattr(p, k) for p in pts], dtype=float)
+                for k in (
+                    "epoch",
+                    "test_accuracy",
+                    "weight_error",
+                    "test_loss",
+                    "train_loss",
+                    "pulses",
+                    "chip_time_s",
+                    "capped_pulses",
+                )
+            }
         return out
 
     @serialized
@@ -149,9 +167,15 @@ class TrainingExplorer(OnChipTraining):
         sp = self.symmetry_point()
         toward = (w - target) * np.sign(sp - target)
         spread = toward.std(ddof=1) / np.sqrt(toward.size)
-        return {"target": target, "weights": w, "symmetry_point": sp, "algorithm": self.algorithm,
-                "epoch": run.epoch, "shift": float(toward.mean()),
-                "t": float(toward.mean() / spread) if spread > 0 else 0.0}
+        return {
+            "target": target,
+            "weights": w,
+            "symmetry_point": sp,
+            "algorithm": self.algorithm,
+            "epoch": run.epoch,
+            "shift": float(toward.mean()),
+            "t": float(toward.mean() / spread) if spread > 0 else 0.0,
+        }
 
     @serialized
     def weight_histograms(self, bins: int = 60) -> dict[str, Any]:
@@ -194,17 +218,28 @@ class TrainingExplorer(OnChipTraining):
         n = int(pulses or min(3 * self.n_states, 30000))
         dev = self.kernel_records()[0]
         dw_min = dev.dw_min
-        ideal = dev._replace(c2c=0.0, write_noise=0.0)   # no cycle-to-cycle spread, no write noise
+        ideal = dev._replace(c2c=0.0, write_noise=0.0)  # no cycle-to-cycle spread, no write noise
         mean = tk.device_response([dw_min * (1.0 + self.asymmetry), dw_min * (1.0 - self.asymmetry)], ideal, n)[0]
         keys = tk.make_keys(rng.derive_seed(self.seed, "training", 3))
-        steps = np.vstack([device_steps(self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES, self.asymmetry,
-                                        self.up_down_d2d),
-                           device_bounds(self.seed, 0, self.SAMPLE_DEVICES, self.w_max_d2d, self.w_min_d2d)])
+        steps = np.vstack(
+            [
+                device_steps(
+                    self.seed, self.n_states, self.d2d, 0, self.SAMPLE_DEVICES, self.asymmetry, self.up_down_d2d
+                ),
+                device_bounds(self.seed, 0, self.SAMPLE_DEVICES, self.w_max_d2d, self.w_min_d2d),
+            ]
+        )
         devices = tk.device_response(steps, dev, n, keys[tk.K_PULSE], keys[tk.K_WRITE])
         stride = max(1, -(-(2 * n + 1) // self.CURVE_POINTS))
         sp = self.symmetry_point()
-        return {"pulse": np.arange(0, 2 * n + 1, stride, dtype=float), "w": mean[::stride],
-                "devices": devices[:, ::stride], "up_pulses": n, "stride": stride,
-                "symmetry_point": sp if -1.0 < sp < 1.0 else None}
+        return {
+            "pulse": np.arange(0, 2 * n + 1, stride, dtype=float),
+            "w": mean[::stride],
+            "devices": devices[:, ::stride],
+            "up_pulses": n,
+            "stride": stride,
+            "symmetry_point": sp if -1.0 < sp < 1.0 else None,
+        }
+
 
 __all__ = ["DEVICE_PRESETS", "TrainingExplorer"]

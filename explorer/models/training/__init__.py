@@ -16,5 +16,14 @@ from .mlp_background import NetworkTraining
 from .on_chip import OnChipTraining
 from .python_tile import SoftBoundsTile, TikiTaka, train_correlation
 
-__all__ = ["MLP", "HWAConfig", "NetworkTraining", "OnChipTraining", "SoftBoundsTile", "TikiTaka", "load_mlp",
-           "train_correlation", "train_mlp"]
+__all__ = [
+    "MLP",
+    "HWAConfig",
+    "NetworkTraining",
+    "OnChipTraining",
+    "SoftBoundsTile",
+    "TikiTaka",
+    "load_mlp",
+    "train_correlation",
+    "train_mlp",
+]

@@ -100,8 +100,13 @@ class HWAConfig:
         """What the training computes with: ``(weight_noise, multiplicative_noise, pcm_noise)``, each
         times `noise_scale`, then `clip` and `quantize_levels`. Equal tuples train bit for bit alike."""
         s = self.noise_scale
-        return (self.weight_noise * s, self.multiplicative_noise * s, self.pcm_noise * s, self.clip,
-                self.quantize_levels)
+        return (
+            self.weight_noise * s,
+            self.multiplicative_noise * s,
+            self.pcm_noise * s,
+            self.clip,
+            self.quantize_levels,
+        )
 
 
 HWA_FIELDS = tuple(f.name for f in dataclasses.fields(HWAConfig))
@@ -142,8 +147,7 @@ def hwa_config(config: HWAConfig | None = None, **fields: Any) -> HWAConfig:
     raises TypeError, a bad value ValueError naming it."""
     unknown = sorted(set(fields) - set(HWA_FIELDS))
     if unknown:
-        raise TypeError(f"unexpected keyword argument(s) {unknown}; the hardware-aware settings are "
-                        f"{list(HWA_FIELDS)}")
+        raise TypeError(f"unexpected keyword argument(s) {unknown}; the hardware-aware settings are {list(HWA_FIELDS)}")
     if config is None:
         return HWAConfig(**fields)
     if not isinstance(config, HWAConfig):
@@ -162,8 +166,17 @@ class MLPTraining:
     ``MLPTraining(X, y, ...)`` takes `train_mlp`'s arguments; after `epochs` calls of `run_epoch`,
     `mlp()` equals ``train_mlp(X, y, ...)`` bit for bit. Not thread-safe by itself."""
 
-    def __init__(self, X: ArrayLike, y: ArrayLike, hidden: int = 32, epochs: int = 60, learning_rate: float = 0.01,
-                 batch_size: int = 32, seed: int = 0, **config: Any) -> None:
+    def __init__(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        hidden: int = 32,
+        epochs: int = 60,
+        learning_rate: float = 0.01,
+        batch_size: int = 32,
+        seed: int = 0,
+        **config: Any,
+    ) -> None:
         self.hidden = positive_int(hidden, "hidden", 1, 4096)
         self.epochs = positive_int(epochs, "epochs", 1, 10000)
         self.learning_rate = scalar_in_range(learning_rate, 1e-8, 10.0, "learning_rate")
@@ -219,7 +232,7 @@ class MLPTraining:
         beta1, beta2, eps = 0.9, 0.999, 1e-8
         order = rand.permutation(len(X))
         for start in range(0, len(X), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             x, t = X[idx], self._onehot[idx]
             Wn = [self._noisy(w) for w in W]
             z1 = x @ Wn[0] + b[0]
@@ -236,8 +249,8 @@ class MLPTraining:
             for k, (param_, g) in enumerate(zip(self._params, grads)):
                 m[k] = beta1 * m[k] + (1 - beta1) * g
                 v[k] = beta2 * v[k] + (1 - beta2) * g * g
-                mh = m[k] / (1 - beta1 ** step)
-                vh = v[k] / (1 - beta2 ** step)
+                mh = m[k] / (1 - beta1**step)
+                vh = v[k] / (1 - beta2**step)
                 param_ -= self.learning_rate * mh / (np.sqrt(vh) + eps)
             if clip > 0.0:
                 for w in W:
@@ -251,8 +264,16 @@ class MLPTraining:
         return MLP(tuple(w.copy() for w in self.W), tuple(b.copy() for b in self.b))
 
 
-def train_mlp(X: ArrayLike, y: ArrayLike, hidden: int = 32, epochs: int = 60, learning_rate: float = 0.01,
-              batch_size: int = 32, seed: int = 0, **config: Any) -> MLP:
+def train_mlp(
+    X: ArrayLike,
+    y: ArrayLike,
+    hidden: int = 32,
+    epochs: int = 60,
+    learning_rate: float = 0.01,
+    batch_size: int = 32,
+    seed: int = 0,
+    **config: Any,
+) -> MLP:
     """An `MLP` (64-hidden-10) trained on `X` ``(n, 64)`` in [0, 1] and labels `y` by Adam.
 
     `config` are `HWAConfig`'s fields (``weight_noise``, ``multiplicative_noise``, ``pcm_noise``,

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from .mlp import MLP
 
 
-def shipped_variant_for(config: HWAConfig, seed: int = SHIPPED_SEED,
-                        epochs: int = SHIPPED_EPOCHS) -> Literal["plain", "hwa"] | None:
-    """"plain" or "hwa" if training with `config` (an `HWAConfig`), `seed` and `epochs` gives that
+def shipped_variant_for(
+    config: HWAConfig, seed: int = SHIPPED_SEED, epochs: int = SHIPPED_EPOCHS
+) -> Literal["plain", "hwa"] | None:
+    """ "plain" or "hwa" if training with `config` (an `HWAConfig`), `seed` and `epochs` gives that
     shipped network (`mlp.MLP_VARIANT_CONFIGS`; compared by `HWAConfig.effective`, what the
     training computes with), else None."""
     config = hwa_config(config)
@@ -47,15 +48,16 @@ class NetworkTraining:
     (equal bit for bit to `train_mlp`'s) and `test_accuracy` its floating-point accuracy on the
     test split. `digits` defaults to `digits.load_digits()`."""
 
-    def __init__(self, config: HWAConfig | None = None, seed: int = 0, epochs: int = 60,
-                 digits: Digits | None = None) -> None:
+    def __init__(
+        self, config: HWAConfig | None = None, seed: int = 0, epochs: int = 60, digits: Digits | None = None
+    ) -> None:
         self.config = hwa_config(config if config is not None else HWAConfig())
         data = load_digits() if digits is None else digits
         self._training = MLPTraining(data.X_train, data.y_train, epochs=epochs, seed=seed, config=self.config)
         self.seed, self.epochs = self._training.seed, self._training.epochs
         self._X_test, self._y_test = data.X_test, data.y_test
-        self._lock = threading.Lock()        # guards the published state below
-        self._step_lock = threading.Lock()   # one stepping thread at a time
+        self._lock = threading.Lock()  # guards the published state below
+        self._step_lock = threading.Lock()  # one stepping thread at a time
         self._epoch = 0
         self._seconds = 0.0
         self._result = None

@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import param
 
-from kernels import rng, tile_training as tk
+from kernels import rng
+from kernels import tile_training as tk
 
 from ..digits import load_digits
 from .python_tile import CorrelationTask
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from ..digits import Digits
 
 ALGORITHMS = tk.ALGORITHMS
+
 
 @dataclasses.dataclass(frozen=True)
 class DevicePreset:
@@ -90,9 +92,16 @@ class DevicePreset:
         return getattr(self, name)
 
 
-AIHWKIT_FIELDS = {"dw_min": "n_states", "dw_min_dtod": "d2d", "dw_min_std": "c2c", "up_down": "asymmetry",
-                  "up_down_dtod": "up_down_d2d", "w_max_dtod": "w_max_d2d", "w_min_dtod": "w_min_d2d",
-                  "write_noise_std": "write_noise"}
+AIHWKIT_FIELDS = {
+    "dw_min": "n_states",
+    "dw_min_dtod": "d2d",
+    "dw_min_std": "c2c",
+    "up_down": "asymmetry",
+    "up_down_dtod": "up_down_d2d",
+    "w_max_dtod": "w_max_d2d",
+    "w_min_dtod": "w_min_d2d",
+    "write_noise_std": "write_noise",
+}
 """The `DevicePreset` field each aihwkit pulsed-device parameter of `DevicePreset.aihwkit` sets."""
 
 
@@ -117,61 +126,147 @@ class TaskPreset:
         return getattr(self, name)
 
 
-DEVICE_PRESETS = MappingProxyType({
-    "constant step, 1200 states": DevicePreset(
-        n_states=1200, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.01, w_max_d2d=0.3, w_min_d2d=0.3,
-        c2c=0.3, write_noise=0.0,
-        aihwkit=(("dw_min_dtod", 0.3), ("dw_min_std", 0.3), ("up_down", 0.0), ("up_down_dtod", 0.01),
-                 ("w_max_dtod", 0.3), ("w_min_dtod", 0.3), ("write_noise_std", 0.0)),
-        source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (1200 "
-               "states), 30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
-               "(Gokmen and Vlasov, Front. Neurosci. 2016), w_max_dtod and w_min_dtod 0.3"),
-    "asymmetric soft bounds, 300 states": DevicePreset(
-        n_states=300, asymmetry=0.4, slope=1.0, d2d=0.3, up_down_d2d=0.05, w_max_d2d=0.0, w_min_d2d=0.0,
-        c2c=0.3, write_noise=0.0,
-        source="this project's hard case: few states and an up/down bias that puts the symmetry point "
-               "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
-               "(illustrative, not a fit)"),
-    "ReRAM-like, 1000 states": DevicePreset(
-        n_states=1000, asymmetry=0.0, slope=1.0, d2d=0.3, up_down_d2d=0.01, w_max_d2d=0.3, w_min_d2d=0.3,
-        c2c=3.75, write_noise=56.0,
-        aihwkit=(("dw_min", 0.002), ("dw_min_dtod", 0.3), ("dw_min_std", 3.75), ("up_down", 0.0),
-                 ("up_down_dtod", 0.01), ("write_noise_std", 56.0)),
-        source="aihwkit ReRamSBPresetDevice, a loose soft-bounds fit to Gong et al., Nat. Commun. 9, "
-               "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min, "
-               "up_down_dtod 0.01; the symmetry point assumed calibrated to 0; its bounds 1.25 and -0.75 "
-               "spread by 0.3 (w_max_dtod 0.3 / 1.25, w_min_dtod 0.3 / 0.75) here +-1 spread by 0.3"),
-    "ECRAM-like, near linear": DevicePreset(
-        n_states=1000, asymmetry=0.0, slope=0.3, d2d=0.1, up_down_d2d=0.01, w_max_d2d=0.05, w_min_d2d=0.05,
-        c2c=0.3, write_noise=0.0,
-        aihwkit=(("dw_min", 0.002), ("dw_min_dtod", 0.1), ("dw_min_std", 0.3), ("up_down", 0.0),
-                 ("up_down_dtod", 0.01), ("w_max_dtod", 0.05), ("w_min_dtod", 0.05), ("write_noise_std", 0.0)),
-        source="aihwkit EcRamPresetDevice, a linear-step fit to Tang et al., IEDM 2018: dw_min 0.002, "
-               "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread, "
-               "up_down_dtod 0.01, w_max_dtod and w_min_dtod 0.05 (its slopes refer to the mean bounds, "
-               "here to each device's own)"),
-    "idealized, 10000 states": DevicePreset(
-        n_states=10000, asymmetry=0.0, slope=0.0, d2d=0.3, up_down_d2d=0.0, w_max_d2d=0.3, w_min_d2d=0.3,
-        c2c=0.3, write_noise=0.0,
-        aihwkit=(("dw_min", 0.0002), ("dw_min_dtod", 0.3), ("dw_min_std", 0.3), ("up_down", 0.0),
-                 ("up_down_dtod", 0.0), ("w_max_dtod", 0.3), ("w_min_dtod", 0.3), ("write_noise_std", 0.0)),
-        source="aihwkit IdealizedPresetDevice, a ConstantStepDevice: dw_min 0.0002 on [-1, 1], "
-               "up_down_dtod 0 (symmetric), w_max_dtod and w_min_dtod 0.3"),
-})
+DEVICE_PRESETS = MappingProxyType(
+    {
+        "constant step, 1200 states": DevicePreset(
+            n_states=1200,
+            asymmetry=0.0,
+            slope=0.0,
+            d2d=0.3,
+            up_down_d2d=0.01,
+            w_max_d2d=0.3,
+            w_min_d2d=0.3,
+            c2c=0.3,
+            write_noise=0.0,
+            aihwkit=(
+                ("dw_min_dtod", 0.3),
+                ("dw_min_std", 0.3),
+                ("up_down", 0.0),
+                ("up_down_dtod", 0.01),
+                ("w_max_dtod", 0.3),
+                ("w_min_dtod", 0.3),
+                ("write_noise_std", 0.0),
+            ),
+            source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (1200 "
+            "states), 30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
+            "(Gokmen and Vlasov, Front. Neurosci. 2016), w_max_dtod and w_min_dtod 0.3",
+        ),
+        "asymmetric soft bounds, 300 states": DevicePreset(
+            n_states=300,
+            asymmetry=0.4,
+            slope=1.0,
+            d2d=0.3,
+            up_down_d2d=0.05,
+            w_max_d2d=0.0,
+            w_min_d2d=0.0,
+            c2c=0.3,
+            write_noise=0.0,
+            source="this project's hard case: few states and an up/down bias that puts the symmetry point "
+            "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
+            "(illustrative, not a fit)",
+        ),
+        "ReRAM-like, 1000 states": DevicePreset(
+            n_states=1000,
+            asymmetry=0.0,
+            slope=1.0,
+            d2d=0.3,
+            up_down_d2d=0.01,
+            w_max_d2d=0.3,
+            w_min_d2d=0.3,
+            c2c=3.75,
+            write_noise=56.0,
+            aihwkit=(
+                ("dw_min", 0.002),
+                ("dw_min_dtod", 0.3),
+                ("dw_min_std", 3.75),
+                ("up_down", 0.0),
+                ("up_down_dtod", 0.01),
+                ("write_noise_std", 56.0),
+            ),
+            source="aihwkit ReRamSBPresetDevice, a loose soft-bounds fit to Gong et al., Nat. Commun. 9, "
+            "2102 (2018): dw_min 0.002, cycle-to-cycle 3.75 dw_min, write noise 56 dw_min, "
+            "up_down_dtod 0.01; the symmetry point assumed calibrated to 0; its bounds 1.25 and -0.75 "
+            "spread by 0.3 (w_max_dtod 0.3 / 1.25, w_min_dtod 0.3 / 0.75) here +-1 spread by 0.3",
+        ),
+        "ECRAM-like, near linear": DevicePreset(
+            n_states=1000,
+            asymmetry=0.0,
+            slope=0.3,
+            d2d=0.1,
+            up_down_d2d=0.01,
+            w_max_d2d=0.05,
+            w_min_d2d=0.05,
+            c2c=0.3,
+            write_noise=0.0,
+            aihwkit=(
+                ("dw_min", 0.002),
+                ("dw_min_dtod", 0.1),
+                ("dw_min_std", 0.3),
+                ("up_down", 0.0),
+                ("up_down_dtod", 0.01),
+                ("w_max_dtod", 0.05),
+                ("w_min_dtod", 0.05),
+                ("write_noise_std", 0.0),
+            ),
+            source="aihwkit EcRamPresetDevice, a linear-step fit to Tang et al., IEDM 2018: dw_min 0.002, "
+            "slopes 0.12 (up) and 0.51 (down) here one slope 0.3, 10 % device-to-device spread, "
+            "up_down_dtod 0.01, w_max_dtod and w_min_dtod 0.05 (its slopes refer to the mean bounds, "
+            "here to each device's own)",
+        ),
+        "idealized, 10000 states": DevicePreset(
+            n_states=10000,
+            asymmetry=0.0,
+            slope=0.0,
+            d2d=0.3,
+            up_down_d2d=0.0,
+            w_max_d2d=0.3,
+            w_min_d2d=0.3,
+            c2c=0.3,
+            write_noise=0.0,
+            aihwkit=(
+                ("dw_min", 0.0002),
+                ("dw_min_dtod", 0.3),
+                ("dw_min_std", 0.3),
+                ("up_down", 0.0),
+                ("up_down_dtod", 0.0),
+                ("w_max_dtod", 0.3),
+                ("w_min_dtod", 0.3),
+                ("write_noise_std", 0.0),
+            ),
+            source="aihwkit IdealizedPresetDevice, a ConstantStepDevice: dw_min 0.0002 on [-1, 1], "
+            "up_down_dtod 0 (symmetric), w_max_dtod and w_min_dtod 0.3",
+        ),
+    }
+)
 """Training devices: the values `OnChipTraining.device` sets, with their sources (read-only)."""
 
-DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c",
-                 "write_noise")
+DEVICE_PARAMS = ("n_states", "asymmetry", "slope", "d2d", "up_down_d2d", "w_max_d2d", "w_min_d2d", "c2c", "write_noise")
 
 TASKS = ("digits MLP", "5 x 5 correlation")
-TASK_PRESETS = MappingProxyType({
-    "digits MLP": TaskPreset(lr=0.03, lr_h=0.01, transfer_every=1, chopper_p=0.05, out_bound=12.0, epochs=10,
-                             source="this project's choice for the 64-32-10 digits network (illustrative, "
-                                    "not a fit): the defaults of docs/results/training.md's figures"),
-    "5 x 5 correlation": TaskPreset(lr=0.5, lr_h=0.005, transfer_every=1, chopper_p=0.02, out_bound=4.0, epochs=4,
-                                    source="this project's choice for the correlation task of physics "
-                                           "reference section 6 (illustrative, not a fit)"),
-})
+TASK_PRESETS = MappingProxyType(
+    {
+        "digits MLP": TaskPreset(
+            lr=0.03,
+            lr_h=0.01,
+            transfer_every=1,
+            chopper_p=0.05,
+            out_bound=12.0,
+            epochs=10,
+            source="this project's choice for the 64-32-10 digits network (illustrative, "
+            "not a fit): the defaults of docs/results/training.md's figures",
+        ),
+        "5 x 5 correlation": TaskPreset(
+            lr=0.5,
+            lr_h=0.005,
+            transfer_every=1,
+            chopper_p=0.02,
+            out_bound=4.0,
+            epochs=4,
+            source="this project's choice for the correlation task of physics "
+            "reference section 6 (illustrative, not a fit)",
+        ),
+    }
+)
 """The values `OnChipTraining.task` sets. Digits: the defaults the figures of docs/results/training.md use.
 5 x 5: a fast A, a transfer every sample and a chopper period of 50 reads of a row (250 samples), an ADC
 range of 4 for outputs of at most 2.5 (5 inputs of at most 1 times weights of at most 0.5), 4 epochs of
@@ -231,66 +326,150 @@ def _positive(name, default, doc, high=None):
 class OnChipTraining(param.Parameterized):
     """Settings of one on-chip training, of the digits MLP or the 5 x 5 task (module docstring)."""
 
-    task = param.Selector(objects=list(TASKS), default="digits MLP", doc=(
-        "digits MLP: the 64-32-10 network on the digits set (test accuracy); 5 x 5 correlation: one tile "
-        "learning y = x W* (weight error ||W - W*|| / ||W*||). Sets the learning rates (TASK_PRESETS)."))
-    algorithm = param.Selector(objects=list(ALGORITHMS), default="TTv2", doc=(
-        "float SGD: the reference in float64; analog SGD: the gradient applied to the weight tiles by pulse "
-        "trains; TTv1, TTv2, c-TTv2, AGAD: Tiki-Taka variants with a fast tile A (kernels.tile_training)."))
-    device = param.Selector(objects=list(DEVICE_PRESETS), default="asymmetric soft bounds, 300 states", doc=(
-        "A device preset: sets the device parameters below (DEVICE_PRESETS, with sources)."))
-    n_states = param.Integer(300, bounds=(2, 100000), doc="Steps across the weight range [-1, 1]: dw_min = 2 / n_states.")
-    asymmetry = param.Number(0.4, bounds=(-0.99, 0.99), doc=(
-        "Up/down bias a: up steps dw (1 + a)(1 - s w), down steps dw (1 - a)(1 + s w); the symmetry point is a / s."))
+    task = param.Selector(
+        objects=list(TASKS),
+        default="digits MLP",
+        doc=(
+            "digits MLP: the 64-32-10 network on the digits set (test accuracy); 5 x 5 correlation: one tile "
+            "learning y = x W* (weight error ||W - W*|| / ||W*||). Sets the learning rates (TASK_PRESETS)."
+        ),
+    )
+    algorithm = param.Selector(
+        objects=list(ALGORITHMS),
+        default="TTv2",
+        doc=(
+            "float SGD: the reference in float64; analog SGD: the gradient applied to the weight tiles by pulse "
+            "trains; TTv1, TTv2, c-TTv2, AGAD: Tiki-Taka variants with a fast tile A (kernels.tile_training)."
+        ),
+    )
+    device = param.Selector(
+        objects=list(DEVICE_PRESETS),
+        default="asymmetric soft bounds, 300 states",
+        doc=("A device preset: sets the device parameters below (DEVICE_PRESETS, with sources)."),
+    )
+    n_states = param.Integer(
+        300, bounds=(2, 100000), doc="Steps across the weight range [-1, 1]: dw_min = 2 / n_states."
+    )
+    asymmetry = param.Number(
+        0.4,
+        bounds=(-0.99, 0.99),
+        doc=(
+            "Up/down bias a: up steps dw (1 + a)(1 - s w), down steps dw (1 - a)(1 + s w); the symmetry point is a / s."
+        ),
+    )
     slope = param.Number(1.0, bounds=(0.0, 1.0), doc="Slope s of the bounds: 1 soft bounds, near 0 a linear device.")
-    d2d = param.Number(0.3, bounds=(0.0, 2.0), doc=(
-        "Device-to-device spread of the step (relative standard deviation; aihwkit dw_min_dtod)."))
-    up_down_d2d = param.Number(0.05, bounds=(0.0, 0.5), label="Up/down d2d", doc=(
-        "Device-to-device spread of the up/down bias a (standard deviation; aihwkit up_down_dtod): each device "
-        "gets its own symmetry point."))
-    w_max_d2d = param.Number(0.0, bounds=(0.0, 1.0), label="Upper bound d2d", doc=(
-        "Device-to-device spread of the upper bound around 1 (relative standard deviation; aihwkit w_max_dtod): on "
-        "soft bounds it moves each device's symmetry point."))
-    w_min_d2d = param.Number(0.0, bounds=(0.0, 1.0), label="Lower bound d2d", doc=(
-        "Device-to-device spread of the lower bound around -1 (relative standard deviation; aihwkit w_min_dtod)."))
+    d2d = param.Number(
+        0.3,
+        bounds=(0.0, 2.0),
+        doc=("Device-to-device spread of the step (relative standard deviation; aihwkit dw_min_dtod)."),
+    )
+    up_down_d2d = param.Number(
+        0.05,
+        bounds=(0.0, 0.5),
+        label="Up/down d2d",
+        doc=(
+            "Device-to-device spread of the up/down bias a (standard deviation; aihwkit up_down_dtod): each device "
+            "gets its own symmetry point."
+        ),
+    )
+    w_max_d2d = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        label="Upper bound d2d",
+        doc=(
+            "Device-to-device spread of the upper bound around 1 (relative standard deviation; aihwkit w_max_dtod): on "
+            "soft bounds it moves each device's symmetry point."
+        ),
+    )
+    w_min_d2d = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        label="Lower bound d2d",
+        doc=("Device-to-device spread of the lower bound around -1 (relative standard deviation; aihwkit w_min_dtod)."),
+    )
     c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's step (relative).")
-    write_noise = param.Number(0.0, bounds=(0.0, 200.0), doc=(
-        "Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."))
+    write_noise = param.Number(
+        0.0,
+        bounds=(0.0, 200.0),
+        doc=("Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."),
+    )
     lr = _positive("Learning rate", 0.03, "SGD learning rate of the network (per sample).", 10.0)
-    lr_h = _positive("Transfer rate", 0.01, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0)
-    transfer_every = param.Integer(1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each).")
-    reference_offset = param.Number(0.0, bounds=(0.0, 1.0), doc=(
-        "Standard deviation of the reference R around each device's own symmetry point (TTv2, c-TTv2): the "
-        "error of the reference programming, on top of it."))
-    chopper_p = param.Number(0.05, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD).")
+    lr_h = _positive(
+        "Transfer rate", 0.01, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0
+    )
+    transfer_every = param.Integer(
+        1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each)."
+    )
+    reference_offset = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        doc=(
+            "Standard deviation of the reference R around each device's own symmetry point (TTv2, c-TTv2): the "
+            "error of the reference programming, on top of it."
+        ),
+    )
+    chopper_p = param.Number(
+        0.05, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD)."
+    )
     bl = param.Integer(31, bounds=(1, 64), doc="Slots of each pulse train.")
-    max_steps = param.Integer(1, bounds=(1, tk.MAX_TRANSFER_PULSES), label="Max pulses per transfer", doc=(
-        "Most pulses a device of C takes in one transfer (TTv2, c-TTv2, AGAD; aihwkit's transfer desired_bl, "
-        "1 by default); pulses beyond it are counted."))
-    forget_buffer = param.Boolean(True, label="Forget buffer", doc=(
-        "After a transfer pulses a device, its buffer H becomes momentum H (aihwkit's default) instead of "
-        "H minus (1 - momentum) times the pulses sent."))
-    momentum = param.Number(0.0, bounds=(0.0, 1.0), label="Buffer momentum", doc=(
-        "Share of the buffer kept after a transfer (aihwkit: 0 for the chopped compounds, 0.1 for "
-        "BufferedTransferCompound)."))
-    read_noise = param.Number(0.06, bounds=(0.0, 1.0), doc=(
-        "Additive output noise of each read, in units of a full-scale input times a unit weight "
-        "(aihwkit IOParameters.out_noise 0.06)."))
+    max_steps = param.Integer(
+        1,
+        bounds=(1, tk.MAX_TRANSFER_PULSES),
+        label="Max pulses per transfer",
+        doc=(
+            "Most pulses a device of C takes in one transfer (TTv2, c-TTv2, AGAD; aihwkit's transfer desired_bl, "
+            "1 by default); pulses beyond it are counted."
+        ),
+    )
+    forget_buffer = param.Boolean(
+        True,
+        label="Forget buffer",
+        doc=(
+            "After a transfer pulses a device, its buffer H becomes momentum H (aihwkit's default) instead of "
+            "H minus (1 - momentum) times the pulses sent."
+        ),
+    )
+    momentum = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        label="Buffer momentum",
+        doc=(
+            "Share of the buffer kept after a transfer (aihwkit: 0 for the chopped compounds, 0.1 for "
+            "BufferedTransferCompound)."
+        ),
+    )
+    read_noise = param.Number(
+        0.06,
+        bounds=(0.0, 1.0),
+        doc=(
+            "Additive output noise of each read, in units of a full-scale input times a unit weight "
+            "(aihwkit IOParameters.out_noise 0.06)."
+        ),
+    )
     dac_bits = param.Integer(7, bounds=(0, 16), doc="Input DAC resolution in bits (0: ideal).")
     adc_bits = param.Integer(9, bounds=(0, 16), doc="Output ADC resolution in bits over +-out_bound (0: ideal).")
-    out_bound = param.Number(12.0, bounds=(0.0, 1000.0), doc="ADC range in the same units as read_noise (0: no clipping).")
+    out_bound = param.Number(
+        12.0, bounds=(0.0, 1000.0), doc="ADC range in the same units as read_noise (0: no clipping)."
+    )
     hidden = param.Integer(32, bounds=(1, 512), doc="Hidden units (digits MLP).")
-    label_noise = param.Number(0.1, bounds=(0.0, 10.0), doc=(
-        "Standard deviation of the Gaussian noise on each target output (5 x 5 task): the gradient stays "
-        "noisy at the optimum, as with real data."))
+    label_noise = param.Number(
+        0.1,
+        bounds=(0.0, 10.0),
+        doc=(
+            "Standard deviation of the Gaussian noise on each target output (5 x 5 task): the gradient stays "
+            "noisy at the optimum, as with real data."
+        ),
+    )
     epochs = param.Integer(10, bounds=(1, 1000), doc="Epochs of `train` and of a run.")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the initial weights, devices, sample order, pulses and reads.")
+    seed = param.Integer(
+        0, bounds=(0, 2**31 - 1), doc="Seed of the initial weights, devices, sample order, pulses and reads."
+    )
 
     def __init__(self, **params: Any) -> None:
         preset = DEVICE_PRESETS[params.get("device", self.param.device.default)]
-        task = TASK_PRESETS.get(params.get("task", self.param.task.default))   # unknown: Param names it
+        task = TASK_PRESETS.get(params.get("task", self.param.task.default))  # unknown: Param names it
         task = task.settings() if task else {}
-        super().__init__(**{**preset.settings(), **task, **params})   # given values win
+        super().__init__(**{**preset.settings(), **task, **params})  # given values win
         preset_keys = {k for p in TASK_PRESETS.values() for k in p.settings()}
         self.param.watch(self._apply_presets, ["device", "task", *DEVICE_PARAMS, *sorted(preset_keys)])
 
@@ -315,8 +494,10 @@ class OnChipTraining(param.Parameterized):
         """Raise ValueError naming `asymmetry` when the symmetry point lies outside the weight range."""
         sp = self.symmetry_point()
         if not -1.0 < sp < 1.0:
-            raise ValueError(f"asymmetry must put the symmetry point a / s inside the weight range (-1, 1); "
-                             f"got a = {self.asymmetry:g}, s = {self.slope:g}: a / s = {sp:g}")
+            raise ValueError(
+                f"asymmetry must put the symmetry point a / s inside the weight range (-1, 1); "
+                f"got a = {self.asymmetry:g}, s = {self.slope:g}: a / s = {sp:g}"
+            )
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as a plain dict (what a run is a pure function of)."""
@@ -351,11 +532,23 @@ def kernel_records(settings: Mapping[str, Any]) -> tuple[tk.Device, tk.ReadOut, 
     if s["algorithm"] == "float SGD":
         io = tk.ReadOut(0.0, 0.0, 0.0, 0.0)
     else:
-        io = tk.ReadOut(float(s["read_noise"]), float(2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0),
-                        float(2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0), float(s["out_bound"]))
-    alg = tk.Algorithm(float(s["lr"]), float(s["lr_h"]), float(s["transfer_every"]), float(s["chopper_p"]),
-                       float(s["bl"]), float(s["momentum"]), float(s["forget_buffer"]), float(s["max_steps"]),
-                       AGAD_TAIL_WEIGHTENING)
+        io = tk.ReadOut(
+            float(s["read_noise"]),
+            float(2 ** (s["dac_bits"] - 1) - 1 if s["dac_bits"] else 0),
+            float(2 ** (s["adc_bits"] - 1) - 1 if s["adc_bits"] else 0),
+            float(s["out_bound"]),
+        )
+    alg = tk.Algorithm(
+        float(s["lr"]),
+        float(s["lr_h"]),
+        float(s["transfer_every"]),
+        float(s["chopper_p"]),
+        float(s["bl"]),
+        float(s["momentum"]),
+        float(s["forget_buffer"]),
+        float(s["max_steps"]),
+        AGAD_TAIL_WEIGHTENING,
+    )
     return dev, io, alg
 
 
@@ -383,8 +576,9 @@ class Point:
     kept in H otherwise, then counted at every transfer that holds them back)."""
 
 
-def device_steps(seed: int, n_states: int, d2d: float, tile: int, count: int, asymmetry: float = 0.0,
-                 up_down_d2d: float = 0.0) -> np.ndarray:
+def device_steps(
+    seed: int, n_states: int, d2d: float, tile: int, count: int, asymmetry: float = 0.0, up_down_d2d: float = 0.0
+) -> np.ndarray:
     """The up and down steps, shape (2, count), of the first `count` devices of a run's `tile` (0, 1:
     the layers' C; 2, 3: their A), as aihwkit draws a pulsed device's: a step ``dw = dw_min max(1 +
     d2d z, 0.05)`` (``dw_min = 2 / n_states``; ``dw_min_dtod``) and a bias ``b = asymmetry +
@@ -452,9 +646,9 @@ class OnChipRun:
         self.pulses = 0
         self.transfers = 0
         self.capped_pulses = 0
-        self._loss_sum = 0.0          # since the last point
+        self._loss_sum = 0.0  # since the last point
         self._loss_n = 0
-        self._epoch_loss_sum = 0.0    # since the epoch began
+        self._epoch_loss_sum = 0.0  # since the epoch began
         self.points = []
         self.history = []
         self._lock = threading.Lock()
@@ -479,28 +673,43 @@ class OnChipRun:
         r = np.random.default_rng(rng.derive_seed(seed, "weights", 7))
         C = [r.uniform(-0.5, 0.5, shape) for shape in shapes]
         for c in C:
-            c[-1] = 0.0                                   # biases start at 0
+            c[-1] = 0.0  # biases start at 0
         dev_seed = rng.derive_seed(seed, "weights", 8)
 
         def steps(index, shape):
             n = shape[0] * shape[1]
-            return np.vstack([device_steps(seed, s["n_states"], s["d2d"], index, n, s["asymmetry"], s["up_down_d2d"]),
-                              device_bounds(seed, index, n, s["w_max_d2d"], s["w_min_d2d"])]).reshape((4, *shape))
+            return np.vstack(
+                [
+                    device_steps(seed, s["n_states"], s["d2d"], index, n, s["asymmetry"], s["up_down_d2d"]),
+                    device_bounds(seed, index, n, s["w_max_d2d"], s["w_min_d2d"]),
+                ]
+            ).reshape((4, *shape))
 
-        D = [steps(l, sh) for l, sh in enumerate(shapes)]
-        E = [steps(2 + l, sh) for l, sh in enumerate(shapes)]
+        D = [steps(layer, sh) for layer, sh in enumerate(shapes)]
+        E = [steps(2 + layer, sh) for layer, sh in enumerate(shapes)]
         C = [np.clip(c, -d[3], d[2]) for c, d in zip(C, D)]
-        rest = [device_symmetry_points(e, s["slope"]) for e in E]     # A's devices' own symmetry points
-        R = [w + s["reference_offset"] * rng.numpy_normal(dev_seed, 50 + l, sh[0] * sh[1]).reshape(sh)
-             for l, (w, sh) in enumerate(zip(rest, shapes))]
+        rest = [device_symmetry_points(e, s["slope"]) for e in E]  # A's devices' own symmetry points
+        R = [
+            w + s["reference_offset"] * rng.numpy_normal(dev_seed, 50 + layer, sh[0] * sh[1]).reshape(sh)
+            for layer, (w, sh) in enumerate(zip(rest, shapes))
+        ]
 
         def zeros():
             return [np.zeros(sh) for sh in shapes]
 
-        return tk.TileState(C=C, Cn=zeros(), D=D, A=[w.copy() for w in rest], An=zeros(), E=E,
-                            H=zeros(), R=R, P=[w.copy() for w in rest],
-                            S=[np.hstack([w, np.zeros((w.shape[0], 1))]) for w in rest],
-                            chop=[np.ones(sh[0]) for sh in shapes])
+        return tk.TileState(
+            C=C,
+            Cn=zeros(),
+            D=D,
+            A=[w.copy() for w in rest],
+            An=zeros(),
+            E=E,
+            H=zeros(),
+            R=R,
+            P=[w.copy() for w in rest],
+            S=[np.hstack([w, np.zeros((w.shape[0], 1))]) for w in rest],
+            chop=[np.ones(sh[0]) for sh in shapes],
+        )
 
     @property
     def epoch_size(self) -> int:
@@ -529,20 +738,40 @@ class OnChipRun:
     def _train(self, epoch, start, stop):
         """Train the samples `start` to `stop` of `epoch` (the kernel's tallies)."""
         order = self._order(epoch)[start:stop]
-        return tk.train_samples(self.state, self.X, self.y, order, self.samples, self.algorithm,
-                                self.scales, self.dev, self.io, self.alg, self.keys)
+        return tk.train_samples(
+            self.state,
+            self.X,
+            self.y,
+            order,
+            self.samples,
+            self.algorithm,
+            self.scales,
+            self.dev,
+            self.io,
+            self.alg,
+            self.keys,
+        )
 
     def evaluate(self) -> tuple[float, float]:
         """(test loss, test accuracy) of the network now, read through the read-out."""
-        loss, correct = tk.evaluate(self.state, self.X_test, self.y_test, self.scales, self.io, self.eval_keys,
-                                    self.samples * 4096)
+        loss, correct = tk.evaluate(
+            self.state, self.X_test, self.y_test, self.scales, self.io, self.eval_keys, self.samples * 4096
+        )
         n = self.X_test.shape[0]
         return loss / n, correct / n
 
     def _point(self, train_loss):
         test_loss, acc = self.evaluate()
-        return Point(self.samples, self.epoch, train_loss, test_loss, acc, self.pulses, self.chip_time_s(),
-                     capped_pulses=self.capped_pulses)
+        return Point(
+            self.samples,
+            self.epoch,
+            train_loss,
+            test_loss,
+            acc,
+            self.pulses,
+            self.chip_time_s(),
+            capped_pulses=self.capped_pulses,
+        )
 
     def step(self, samples: int) -> Point:
         """Train `samples` more samples (crossing epoch ends) and return the newest `Point`. A point
@@ -575,7 +804,7 @@ class OnChipRun:
                 if (every and self.samples % every == 0) or (not every and not left):
                     loss = self._loss_sum / self._loss_n
                     last = self.history[-1] if self.history else None
-                    same = last is not None and last.samples == self.samples   # evaluated just now
+                    same = last is not None and last.samples == self.samples  # evaluated just now
                     self.points.append(dataclasses.replace(last, train_loss=loss) if same else self._point(loss))
                     self._loss_sum, self._loss_n = 0.0, 0
             return self.points[-1]
@@ -583,7 +812,11 @@ class OnChipRun:
     def run_epochs(self, epochs: int) -> list[Point]:
         """Train `epochs` whole epochs (from the current position to the end of the last)."""
         n = self.epoch_size
-        target = (int(self.epoch) + int(epochs)) * n if self.samples % n == 0 else (math.ceil(self.epoch) + int(epochs) - 1) * n
+        target = (
+            (int(self.epoch) + int(epochs)) * n
+            if self.samples % n == 0
+            else (math.ceil(self.epoch) + int(epochs) - 1) * n
+        )
         while self.samples < target:
             self.step(min(n, target - self.samples))
         return self.history
@@ -614,7 +847,7 @@ class CorrelationRun(OnChipRun):
         self.Y_test = self.X_test @ self.target
         self._epoch_data = (-1, None, None)
         self.state = self._initial_state([self.target.shape], s["seed"])
-        self.state.C[0][:] = 0.0                          # W starts at 0, as in train_correlation
+        self.state.C[0][:] = 0.0  # W starts at 0, as in train_correlation
 
     @property
     def epoch_size(self) -> int:
@@ -632,8 +865,18 @@ class CorrelationRun(OnChipRun):
 
     def _train(self, epoch, start, stop):
         X, Y = self.epoch_samples(epoch)
-        return tk.train_linear(self.state, X, Y, np.arange(start, stop), self.samples, self.algorithm,
-                               self.dev, self.io, self.alg, self.keys)
+        return tk.train_linear(
+            self.state,
+            X,
+            Y,
+            np.arange(start, stop),
+            self.samples,
+            self.algorithm,
+            self.dev,
+            self.io,
+            self.alg,
+            self.keys,
+        )
 
     @property
     def weights(self) -> np.ndarray:
@@ -649,5 +892,14 @@ class CorrelationRun(OnChipRun):
 
     def _point(self, train_loss):
         test_loss, error = self.evaluate()
-        return Point(self.samples, self.epoch, train_loss, test_loss, math.nan, self.pulses, self.chip_time_s(),
-                     weight_error=error, capped_pulses=self.capped_pulses)
+        return Point(
+            self.samples,
+            self.epoch,
+            train_loss,
+            test_loss,
+            math.nan,
+            self.pulses,
+            self.chip_time_s(),
+            weight_error=error,
+            capped_pulses=self.capped_pulses,
+        )

@@ -40,15 +40,27 @@ class SoftBoundsTile:
     `bl` slots per pulse train (1 to 64), `seed` for the device-to-device draws and every update.
     """
 
-    def __init__(self, rows: int, cols: int, *, n_states: int = 1200, asymmetry: float = 0.0, d2d: float = 0.3,
-                 c2c: float = 0.3, bl: int = 31, seed: int = 0) -> None:
+    def __init__(
+        self,
+        rows: int,
+        cols: int,
+        *,
+        n_states: int = 1200,
+        asymmetry: float = 0.0,
+        d2d: float = 0.3,
+        c2c: float = 0.3,
+        bl: int = 31,
+        seed: int = 0,
+    ) -> None:
         self.rows = positive_int(rows, "rows", 1, 4096)
         self.cols = positive_int(cols, "cols", 1, 4096)
         self.n_states = positive_int(n_states, "n_states", 2, 10**6)
         a = scalar_in_range(asymmetry, -1.0, 1.0, "asymmetry")
         if abs(a) >= 1.0:
-            raise ValueError(f"asymmetry must lie strictly inside (-1, 1): it is the symmetry point, which must "
-                             f"lie inside the weight range [-1, 1]; got {a:g}")
+            raise ValueError(
+                f"asymmetry must lie strictly inside (-1, 1): it is the symmetry point, which must "
+                f"lie inside the weight range [-1, 1]; got {a:g}"
+            )
         self.asymmetry = a
         self.d2d = scalar_in_range(d2d, 0.0, 5.0, "d2d")
         self.c2c = scalar_in_range(c2c, 0.0, 5.0, "c2c")
@@ -58,7 +70,7 @@ class SoftBoundsTile:
         z = rng.numpy_normal(rng.derive_seed(self.seed, "training", 1), rng.STREAM_DEVICE, self.rows * self.cols)
         self.device_dw = self.dw_min * np.maximum(1.0 + self.d2d * z, 0.05).reshape(self.rows, self.cols)
         """Each device's dw_min (weight units): the nominal one spread by `d2d` (kept above 5 % of it)."""
-        self.g = np.ones((self.rows, self.cols))   # w = 0
+        self.g = np.ones((self.rows, self.cols))  # w = 0
         self.updates = 0
         self.pulses = 0
 
@@ -83,11 +95,17 @@ class SoftBoundsTile:
         """Send each device its `n_up` up pulses, then its `n_down` down pulses (int arrays of the
         tile's shape; the soft-bounds response with its spreads)."""
         seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)
-        self.g = outer_update.apply_counts(self.g, np.asarray(n_up, dtype=np.int64), np.asarray(n_down, dtype=np.int64),
-                                           g_min=0.0, g_max=2.0,
-                                           dg_up=2.0 * self.device_dw * (1.0 + self.asymmetry),
-                                           dg_down=2.0 * self.device_dw * (1.0 - self.asymmetry),
-                                           c2c=self.c2c, seed=seed)
+        self.g = outer_update.apply_counts(
+            self.g,
+            np.asarray(n_up, dtype=np.int64),
+            np.asarray(n_down, dtype=np.int64),
+            g_min=0.0,
+            g_max=2.0,
+            dg_up=2.0 * self.device_dw * (1.0 + self.asymmetry),
+            dg_down=2.0 * self.device_dw * (1.0 - self.asymmetry),
+            c2c=self.c2c,
+            seed=seed,
+        )
         self.updates += 1
         n = int(np.sum(n_up) + np.sum(n_down))
         self.pulses += n
@@ -102,8 +120,10 @@ class SoftBoundsTile:
         x = np.asarray(x, dtype=np.float64).ravel()
         d = np.asarray(d, dtype=np.float64).ravel()
         if x.size != self.rows or d.size != self.cols or not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
-            raise ValueError(f"x must hold {self.rows} and d {self.cols} finite values (the tile's rows and "
-                             f"columns), got {x.size} and {d.size}")
+            raise ValueError(
+                f"x must hold {self.rows} and d {self.cols} finite values (the tile's rows and "
+                f"columns), got {x.size} and {d.size}"
+            )
         x_max, d_max = float(np.abs(x).max(initial=0.0)), float(np.abs(d).max(initial=0.0))
         if x_max == 0.0 or d_max == 0.0:
             return 0
@@ -113,9 +133,15 @@ class SoftBoundsTile:
         p = np.minimum(np.abs(x) * c_x, 1.0)[None]
         q = np.minimum(np.abs(d) * c_d, 1.0)[None]
         seed = rng.derive_seed(self.seed, "training", (2 + self.updates) % 2**32)  # `pulse` draws this one too
-        n_up, n_down = outer_update.coincidences(p, np.sign(x)[None].astype(np.int8), q, q,
-                                                 (-np.sign(d))[None].astype(np.int8),
-                                                 np.array([self.bl]), seed=seed)
+        n_up, n_down = outer_update.coincidences(
+            p,
+            np.sign(x)[None].astype(np.int8),
+            q,
+            q,
+            (-np.sign(d))[None].astype(np.int8),
+            np.array([self.bl]),
+            seed=seed,
+        )
         return self.pulse(n_up, n_down)
 
 
@@ -126,9 +152,14 @@ class CorrelationTask(param.Parameterized):
 
     size = param.Integer(5, bounds=(1, 64), doc="Inputs and outputs of the tile.")
     target_range = param.Number(0.5, bounds=(0.0, 1.0), doc="Largest |W*|.")
-    label_noise = param.Number(0.0, bounds=(0.0, 10.0), doc=(
-        "Standard deviation of Gaussian noise added to each target output: the gradient stays noisy at the "
-        "optimum, as with real data."))
+    label_noise = param.Number(
+        0.0,
+        bounds=(0.0, 10.0),
+        doc=(
+            "Standard deviation of Gaussian noise added to each target output: the gradient stays noisy at the "
+            "optimum, as with real data."
+        ),
+    )
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the target, the inputs and the tile.")
 
     def target(self) -> np.ndarray:
@@ -198,10 +229,23 @@ class TikiTaka:
 
     VARIANTS = ("TTv1", "TTv2", "c-TTv2", "AGAD")
 
-    def __init__(self, rows: int, cols: int, *, variant: Literal["TTv1", "TTv2", "c-TTv2", "AGAD"] = "TTv2",
-                 lr_h: float = 0.1, transfer_every: int = 1, reference_offset: float = 0.0, chopper_p: float = 0.1,
-                 max_steps: int = 1, forget_buffer: bool = True, momentum: float = 0.0, tail_weightening: float = 5.0,
-                 seed: int = 0, **device: Any) -> None:
+    def __init__(
+        self,
+        rows: int,
+        cols: int,
+        *,
+        variant: Literal["TTv1", "TTv2", "c-TTv2", "AGAD"] = "TTv2",
+        lr_h: float = 0.1,
+        transfer_every: int = 1,
+        reference_offset: float = 0.0,
+        chopper_p: float = 0.1,
+        max_steps: int = 1,
+        forget_buffer: bool = True,
+        momentum: float = 0.0,
+        tail_weightening: float = 5.0,
+        seed: int = 0,
+        **device: Any,
+    ) -> None:
         if variant not in self.VARIANTS:
             raise ValueError(f"variant must be one of {list(self.VARIANTS)}, got {variant!r}")
         self.variant = variant
@@ -225,8 +269,8 @@ class TikiTaka:
         self.A.set_weights(np.full((rows, cols), self.A.symmetry_point))  # A starts at rest
         self.R = self.A.symmetry_point + offset * z
         self.H = np.zeros((rows, cols))
-        self.P = np.full((rows, cols), self.A.symmetry_point)   # AGAD's references
-        self.M = np.full((rows, cols), self.A.symmetry_point)   # AGAD's running means of the reads
+        self.P = np.full((rows, cols), self.A.symmetry_point)  # AGAD's references
+        self.M = np.full((rows, cols), self.A.symmetry_point)  # AGAD's running means of the reads
         self.chopper = np.ones(rows)
         self._flips = np.random.default_rng(rng.derive_seed(seed, "training", 13))
         self.samples = 0
@@ -258,18 +302,18 @@ class TikiTaka:
         self.transfers += 1
         k = self._row
         self._row = (k + 1) % self.A.rows
-        passes = self._passes                       # completed passes over the rows before this read
+        passes = self._passes  # completed passes over the rows before this read
         if k == self.A.rows - 1:
             self._passes += 1
         if self.variant == "TTv1":
             onehot = np.zeros(self.A.rows)
             onehot[k] = 1.0
-            self.C.update(onehot, -self.A.weights[k], self.lr_h)   # C[k] += lr_h A[k]
+            self.C.update(onehot, -self.A.weights[k], self.lr_h)  # C[k] += lr_h A[k]
             return
         read = self.A.weights[k]
         agad = self.variant == "AGAD"
         period = self.period
-        if agad and passes > 0 and passes % period == 0:          # the first read after a flip
+        if agad and passes > 0 and passes % period == 0:  # the first read after a flip
             self.P[k] = self.M[k]
         ref = self.P[k] if agad else self.R[k]
         h = self.H[k] + self.lr_h * self.chopper[k] * (read - ref) / self.C.dw_min
@@ -282,7 +326,7 @@ class TikiTaka:
         if agad:
             m = min(self.tail_weightening / period, 1.0)
             self.M[k] = self.M[k] * (1.0 - m) + read * m
-            if passes <= period:                                  # aihwkit writes C only after the first period
+            if passes <= period:  # aihwkit writes C only after the first period
                 n, held = np.zeros_like(n), 0
         self.capped += held
         n = n.astype(np.int64)
@@ -298,12 +342,29 @@ class TikiTaka:
             self.chopper[k] = -self.chopper[k]
 
 
-def train_correlation(algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"] = "analog SGD", *,
-                      steps: int = 2000, lr: float = 0.05, size: int = 5, target_range: float = 0.5,
-                      label_noise: float = 0.0, seed: int = 0, n_states: int = 1200, asymmetry: float = 0.0,
-                      d2d: float = 0.3, c2c: float = 0.3, bl: int = 31, record_every: int = 50, lr_h: float = 0.1,
-                      transfer_every: int = 1, reference_offset: float = 0.0, chopper_p: float = 0.1,
-                      max_steps: int = 1, forget_buffer: bool = True, momentum: float = 0.0) -> dict[str, Any]:
+def train_correlation(
+    algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv2", "c-TTv2", "AGAD"] = "analog SGD",
+    *,
+    steps: int = 2000,
+    lr: float = 0.05,
+    size: int = 5,
+    target_range: float = 0.5,
+    label_noise: float = 0.0,
+    seed: int = 0,
+    n_states: int = 1200,
+    asymmetry: float = 0.0,
+    d2d: float = 0.3,
+    c2c: float = 0.3,
+    bl: int = 31,
+    record_every: int = 50,
+    lr_h: float = 0.1,
+    transfer_every: int = 1,
+    reference_offset: float = 0.0,
+    chopper_p: float = 0.1,
+    max_steps: int = 1,
+    forget_buffer: bool = True,
+    momentum: float = 0.0,
+) -> dict[str, Any]:
     """Train the correlation task (`CorrelationTask`) for `steps` samples with `algorithm` ("float SGD";
     "analog SGD": the update applied to a `SoftBoundsTile` by pulse trains; "TTv1", "TTv2", "c-TTv2", "AGAD":
     `TikiTaka` with `lr_h`, `transfer_every`, `reference_offset`, `chopper_p` and aihwkit's transfer rules
@@ -327,15 +388,26 @@ def train_correlation(algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv
     if algorithm == "analog SGD":
         tile = SoftBoundsTile(size, size, seed=seed, **device)
     elif algorithm in TikiTaka.VARIANTS:
-        tile = TikiTaka(size, size, variant=algorithm, lr_h=lr_h, transfer_every=transfer_every,
-                        reference_offset=reference_offset, chopper_p=chopper_p, max_steps=max_steps,
-                        forget_buffer=forget_buffer, momentum=momentum, seed=seed, **device)
+        tile = TikiTaka(
+            size,
+            size,
+            variant=algorithm,
+            lr_h=lr_h,
+            transfer_every=transfer_every,
+            reference_offset=reference_offset,
+            chopper_p=chopper_p,
+            max_steps=max_steps,
+            forget_buffer=forget_buffer,
+            momentum=momentum,
+            seed=seed,
+            **device,
+        )
     W = np.zeros((size, size))
     norm = np.linalg.norm(w_star)
     rec_steps, rec_err = [], []
     for k, x in enumerate(X):
         W = tile.weights if tile is not None else W
-        d = x @ W - (x @ w_star + noise[k])        # output error of the sample (MSE gradient wrt y)
+        d = x @ W - (x @ w_star + noise[k])  # output error of the sample (MSE gradient wrt y)
         if tile is not None:
             tile.update(x, d, lr)
         else:
@@ -345,7 +417,12 @@ def train_correlation(algorithm: Literal["float SGD", "analog SGD", "TTv1", "TTv
             rec_steps.append(k + 1)
             rec_err.append(float(np.linalg.norm(W_now - w_star) / norm))
     final = tile.weights if tile is not None else W
-    return {"target": w_star, "weights": final, "steps": np.array(rec_steps), "error": np.array(rec_err),
-            "pulses": tile.pulses if tile is not None else 0,
-            "capped_pulses": getattr(tile, "capped", 0),
-            "symmetry_point": asymmetry if tile is not None else None}
+    return {
+        "target": w_star,
+        "weights": final,
+        "steps": np.array(rec_steps),
+        "error": np.array(rec_err),
+        "pulses": tile.pulses if tile is not None else 0,
+        "capped_pulses": getattr(tile, "capped", 0),
+        "symmetry_point": asymmetry if tile is not None else None,
+    }
