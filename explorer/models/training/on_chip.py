@@ -147,8 +147,9 @@ DEVICE_PRESETS = MappingProxyType(
                 ("w_min_dtod", 0.3),
                 ("write_noise_std", 0.0),
             ),
-            source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (1200 "
-            "states), 30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
+            source="aihwkit GokmenVlasovPresetDevice, a ConstantStepDevice: dw_min 0.0016 on [-1, 1] (its "
+            "comment says 'to keep 1200 states'; 2 / 0.0016 is 1250: here 1200 states, dw_min 0.00167), "
+            "30 % device-to-device (dw_min_dtod) and cycle-to-cycle spread, up_down_dtod 0.01 "
             "(Gokmen and Vlasov, Front. Neurosci. 2016), w_max_dtod and w_min_dtod 0.3",
         ),
         "asymmetric soft bounds, 300 states": DevicePreset(
