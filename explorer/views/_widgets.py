@@ -23,6 +23,20 @@ def duration_formatter():
     return CustomJSTickFormatter(code=DURATION_FORMATTER_JS)
 
 
+OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
+COUNT_FORMATTER_JS = "return Math.round(Math.pow(10, tick)).toLocaleString('en-US');"
+
+
+def ohm_formatter():
+    """Slider formatter showing 10**value ohms as '0.350 Ω' (a log slider shows its linear value)."""
+    return CustomJSTickFormatter(code=OHM_FORMATTER_JS)
+
+
+def count_formatter():
+    """Slider formatter showing 10**value as a whole count with thousands separators ('1,000,000')."""
+    return CustomJSTickFormatter(code=COUNT_FORMATTER_JS)
+
+
 class IntSlider(PromptEvents, pn.widgets.IntSlider):
     """An integer slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
@@ -106,7 +120,8 @@ def sync_knob_widgets(model, widgets, note):
     for name in READ_KNOBS:
         widgets[name].disabled = name not in active
         if name not in active:
-            idle.append(widgets[name].label.lower())
+            label = widgets[name].label
+            idle.append(label[:1].lower() + label[1:])  # "temperature (K)": units keep their case
     note.object = f"*{model.technology} has no model for: {', '.join(idle)}.*" if idle else ""
 
 

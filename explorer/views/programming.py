@@ -13,7 +13,7 @@ import param
 from ..models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
 from ._runs import Pace, RunButtons, RunDriver
-from ._widgets import control_widget, throttled_slider
+from ._widgets import control_widget, ohm_formatter, throttled_slider
 
 PACE = Pace(step_seconds=0.1, chunk=(1, 1, 64), first_wait=0.1, wait=0.02, poll_ms=100, priority="normal")
 """How the run steps (`Pace`): steps of about 0.1 s wall time (at least five curve updates per
@@ -184,7 +184,9 @@ class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
         self._widgets = {
             "technology": pn.widgets.Select.from_param(m.param.technology, label="Technology", **stretch),
             "size": throttled_slider(m, "size", label="Matrix size"),
-            "log10_wire_resistance": throttled_slider(m, "log10_wire_resistance", label="Wire resistance (log10 Ω)"),
+            "log10_wire_resistance": throttled_slider(
+                m, "log10_wire_resistance", label="Wire resistance", format=ohm_formatter()
+            ),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
         }
         self._make_run_buttons()

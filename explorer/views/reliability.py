@@ -11,7 +11,14 @@ from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
 from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._runs import Pace, RunDriver
-from ._widgets import control_widget, duration_formatter, shared_results, sync_knob_widgets, throttled_slider
+from ._widgets import (
+    control_widget,
+    count_formatter,
+    duration_formatter,
+    shared_results,
+    sync_knob_widgets,
+    throttled_slider,
+)
 
 CURVE_TEXT = r"""Test accuracy of the 64-32-10 MLP (97.2 % in floating point, dotted) deployed on one-sided
 differential pairs, read at each time; solid: mean over the chips, dashed: its 95 % interval
@@ -387,7 +394,7 @@ class ReliabilityView(LiveDashboard):
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
             "study": control_widget(m, "study"),
             "read_voltage": throttled_slider(m, "read_voltage"),
-            "log10_reads": throttled_slider(m, "log10_reads"),
+            "log10_reads": throttled_slider(m, "log10_reads", format=count_formatter()),
             "cells_per_bitline": control_widget(m, "cells_per_bitline"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})

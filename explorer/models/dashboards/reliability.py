@@ -158,7 +158,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         6.0,
         bounds=(0.0, 10.0),
         step=0.25,
-        label="Marked reads (log10)",
+        label="Marked reads",
         doc=("Reads since programming shown in the conductance histogram (log10 of the count)."),
     )
     cells_per_bitline = param.Selector(

@@ -162,7 +162,7 @@ DEVICE_PRESETS = MappingProxyType(
             w_min_d2d=0.0,
             c2c=0.3,
             write_noise=0.0,
-            source="this project's hard case: few states and an up/down bias that puts the symmetry point "
+            source="few states and an up/down bias that puts the symmetry point "
             "at w = 0.4 on average, spread 0.05 from device to device, bounds +-1 on every device "
             "(illustrative, not a fit)",
         ),
@@ -349,7 +349,10 @@ class OnChipTraining(param.Parameterized):
         doc=("A device preset: sets the device parameters below (DEVICE_PRESETS, with sources)."),
     )
     n_states = param.Integer(
-        300, bounds=(2, 100000), doc="Steps across the weight range [-1, 1]: dw_min = 2 / n_states."
+        300,
+        bounds=(2, 100000),
+        label="Device states",
+        doc="Steps across the weight range [-1, 1]: dw_min = 2 / n_states.",
     )
     asymmetry = param.Number(
         0.4,
@@ -358,16 +361,22 @@ class OnChipTraining(param.Parameterized):
             "Up/down bias a: up steps dw (1 + a)(1 - s w), down steps dw (1 - a)(1 + s w); the symmetry point is a / s."
         ),
     )
-    slope = param.Number(1.0, bounds=(0.0, 1.0), doc="Slope s of the bounds: 1 soft bounds, near 0 a linear device.")
+    slope = param.Number(
+        1.0,
+        bounds=(0.0, 1.0),
+        label="Bound slope s",
+        doc="Slope s of the bounds: 1 soft bounds, near 0 a linear device.",
+    )
     d2d = param.Number(
         0.3,
         bounds=(0.0, 2.0),
+        label="Step spread, device to device",
         doc=("Device-to-device spread of the step (relative standard deviation; aihwkit dw_min_dtod)."),
     )
     up_down_d2d = param.Number(
         0.05,
         bounds=(0.0, 0.5),
-        label="Up/down d2d",
+        label="Up/down spread, device to device",
         doc=(
             "Device-to-device spread of the up/down bias a (standard deviation; aihwkit up_down_dtod): each device "
             "gets its own symmetry point."
@@ -376,7 +385,7 @@ class OnChipTraining(param.Parameterized):
     w_max_d2d = param.Number(
         0.0,
         bounds=(0.0, 1.0),
-        label="Upper bound d2d",
+        label="Upper-bound spread, device to device",
         doc=(
             "Device-to-device spread of the upper bound around 1 (relative standard deviation; aihwkit w_max_dtod): on "
             "soft bounds it moves each device's symmetry point."
@@ -385,13 +394,19 @@ class OnChipTraining(param.Parameterized):
     w_min_d2d = param.Number(
         0.0,
         bounds=(0.0, 1.0),
-        label="Lower bound d2d",
+        label="Lower-bound spread, device to device",
         doc=("Device-to-device spread of the lower bound around -1 (relative standard deviation; aihwkit w_min_dtod)."),
     )
-    c2c = param.Number(0.3, bounds=(0.0, 5.0), doc="Cycle-to-cycle spread of each pulse's step (relative).")
+    c2c = param.Number(
+        0.3,
+        bounds=(0.0, 5.0),
+        label="Step spread, pulse to pulse",
+        doc="Cycle-to-cycle spread of each pulse's step (relative).",
+    )
     write_noise = param.Number(
         0.0,
         bounds=(0.0, 200.0),
+        label="Write noise (steps)",
         doc=("Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."),
     )
     lr = _positive("Learning rate", 0.03, "SGD learning rate of the network (per sample).", 10.0)
@@ -399,7 +414,10 @@ class OnChipTraining(param.Parameterized):
         "Transfer rate", 0.01, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0
     )
     transfer_every = param.Integer(
-        1, bounds=(1, 10000), doc="Samples between two transfers (one row of A per layer each)."
+        1,
+        bounds=(1, 10000),
+        label="Transfer every (samples)",
+        doc="Samples between two transfers (one row of A per layer each).",
     )
     reference_offset = param.Number(
         0.0,
@@ -410,9 +428,12 @@ class OnChipTraining(param.Parameterized):
         ),
     )
     chopper_p = param.Number(
-        0.05, bounds=(0.0, 1.0), doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD)."
+        0.05,
+        bounds=(0.0, 1.0),
+        label="Chopper flip probability",
+        doc="Probability that a row's chopper flips after its read (c-TTv2, AGAD).",
     )
-    bl = param.Integer(31, bounds=(1, 64), doc="Slots of each pulse train.")
+    bl = param.Integer(31, bounds=(1, 64), label="Pulse-train length (slots)", doc="Slots of each pulse train.")
     max_steps = param.Integer(
         1,
         bounds=(1, tk.MAX_TRANSFER_PULSES),
@@ -447,10 +468,15 @@ class OnChipTraining(param.Parameterized):
             "(aihwkit IOParameters.out_noise 0.06)."
         ),
     )
-    dac_bits = param.Integer(7, bounds=(0, 16), doc="Input DAC resolution in bits (0: ideal).")
-    adc_bits = param.Integer(9, bounds=(0, 16), doc="Output ADC resolution in bits over +-out_bound (0: ideal).")
+    dac_bits = param.Integer(7, bounds=(0, 16), label="DAC bits", doc="Input DAC resolution in bits (0: ideal).")
+    adc_bits = param.Integer(
+        9, bounds=(0, 16), label="ADC bits", doc="Output ADC resolution in bits over +-out_bound (0: ideal)."
+    )
     out_bound = param.Number(
-        12.0, bounds=(0.0, 1000.0), doc="ADC range in the same units as read_noise (0: no clipping)."
+        12.0,
+        bounds=(0.0, 1000.0),
+        label="ADC output range",
+        doc="ADC range in the same units as read_noise (0: no clipping).",
     )
     hidden = param.Integer(32, bounds=(1, 512), doc="Hidden units (digits MLP).")
     label_noise = param.Number(
