@@ -157,7 +157,7 @@ def outputs_data(view):
 
 
 def error_histogram_plot():
-    plot = LivePlot("(y - y_ideal) / rms(y_ideal)", "count", y_start=0)
+    plot = LivePlot("(y - y_ideal) / rms(y_ideal)", "outputs", y_start=0)
     plot.quad("bars", fill_color="#3f51b5", line_color=None)
     return plot
 

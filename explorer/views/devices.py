@@ -68,7 +68,7 @@ TIME_LABEL = "time after programming (s)"
 def histogram_plot():
     """Histogram of read conductances: the total in gray, one outline per level (up to 16
     levels), the level targets dotted."""
-    plot = LivePlot(G_LABEL, "count", y_start=0)
+    plot = LivePlot(G_LABEL, "devices", y_start=0)
     plot.quad("total", fill_color="lightgray", line_color=None)
     plot.multi_line("levels", line_width=1.5)
     plot.segment("targets", line_color="black", line_dash="dotted")

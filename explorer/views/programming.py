@@ -45,7 +45,7 @@ tolerance band $$\pm\varepsilon\,(g_{max}-g_{min})$$ shaded. Right: the programm
 
 
 def convergence_plots():
-    errors = LivePlot(ITERATION_LABEL, "error", y_log=True)
+    errors = LivePlot(ITERATION_LABEL, "relative error", y_log=True)
     errors.line("mvm", line_width=2, line_color="#1f77b4")
     errors.line("weight", line_width=2, line_color="#ff7f0e", line_dash="dashed")
     costs = LivePlot(ITERATION_LABEL, "cumulative count / chip time (µs)", y_log=True)

@@ -163,7 +163,7 @@ def reads_marker(view):
 
 
 def histogram_plot():
-    plot = LivePlot("mean conductance (µS)", "devices per bin")
+    plot = LivePlot("mean conductance (µS)", "devices")
     items = [("as programmed", plot.line("fresh", line_width=1.5, line_color="gray"))]
     for polarity, colour in READS_COLOURS.items():
         items.append((polarity, plot.line(polarity, line_width=1.5, line_color=colour)))
