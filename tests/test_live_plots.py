@@ -23,12 +23,12 @@ def rendered(cls, **params):
 def test_lines_join_each_colour_into_one_array():
     x = np.arange(5.0)
     data = lines([x] * 13, [x + k for k in range(13)])
-    # 13 lines, 10 colours: lines k and k + 10 share a colour and an array.
-    assert len(data["xs"]) == len(data["ys"]) == len(data["color"]) == 10
+    # 13 lines, 7 colours: lines k and k + 7 share a colour and an array.
+    assert len(data["xs"]) == len(data["ys"]) == len(data["color"]) == len(PALETTE) == 7
     assert data["color"] == list(PALETTE)
     joined = data["ys"][0]
     assert joined.size == 2 * 5 + 1 and np.isnan(joined[5])
-    np.testing.assert_array_equal(joined[6:], x + 10)
+    np.testing.assert_array_equal(joined[6:], x + 7)
     empty = lines([], [])
     assert empty == {"xs": [], "ys": [], "color": []}
 

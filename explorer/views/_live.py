@@ -42,19 +42,16 @@ from bokeh.models import (
     Segment,
     Span,
 )
-from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
 from ..compat import InlineArray, session_gone
+from ._palette import IMAGE_PALETTE, PALETTE
 from ._widgets import ResultMemo, control_widget, explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
 
 LOG_UPDATES = os.environ.get("EXPLORER_LOG_UPDATES") == "1"
 """Print the server's share of every update (the load command sets EXPLORER_LOG_UPDATES=1)."""
-
-PALETTE = tuple(Category10_10)
-"""Colour of line group k: PALETTE[k % 10], so a colour does not move when lines are added."""
 
 PLOT_HEIGHT = 300
 
@@ -71,10 +68,12 @@ def step_outline(edges, counts):
 
 def lines(xs, ys, groups=None, dtype=np.float32):
     """Many lines as `multi_line` data with one entry per colour: the lines of one colour are
-    joined into one NaN-separated array, so any number of lines costs at most 2 x 10 arrays.
+    joined into one NaN-separated array, so any number of lines costs at most 2 x 7 arrays.
 
     `xs` is one x array per line, or a single 1-D array that every line shares.
-    `groups[i]` picks line i's colour, ``PALETTE[groups[i] % 10]`` (default: i).
+    `groups[i]` picks line i's colour, ``PALETTE[groups[i] % 7]`` (default: i), Okabe-Ito (`_palette`).
+    The lines of one renderer share its dash: groups here are levels, devices or named curves that
+    their position or their end labels tell apart; renderers a plot compares differ in dash.
     """
     if isinstance(xs, np.ndarray) and xs.ndim == 1:
         xs = [xs] * len(ys)
@@ -246,7 +245,7 @@ class LivePlot:
             hover,
         )
 
-    def image(self, name, palette="Viridis256", colorbar=True):
+    def image(self, name, palette=IMAGE_PALETTE, colorbar=True):
         """A matrix as an image: columns image (a list with one 2-D array), x, y, dw, dh."""
         src = self._source(name, ("image", "x", "y", "dw", "dh"))
         self.mapper = LinearColorMapper(palette=palette, nan_color=(0, 0, 0, 0))

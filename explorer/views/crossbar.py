@@ -9,6 +9,7 @@ from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
 from ..models import CrossbarExplorer, CrossbarModel
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
+from ._palette import BLACK, BLUE, VERMILLION
 from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
 
 OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
@@ -140,8 +141,8 @@ def maps_data(view):
 def outputs_plot():
     """Analog against ideal outputs (at most 4000), with the line y = x."""
     plot = LivePlot("ideal output (X W)", "analog output")
-    plot.scatter("points", size=3, alpha=0.4, color="#3f51b5")
-    plot.figure.add_layout(Slope(gradient=1.0, y_intercept=0.0, line_color="black", line_dash="dashed", line_width=1))
+    plot.scatter("points", size=3, alpha=0.4, color=BLUE)
+    plot.figure.add_layout(Slope(gradient=1.0, y_intercept=0.0, line_color=BLACK, line_dash="dashed", line_width=1))
     return plot
 
 
@@ -158,7 +159,7 @@ def outputs_data(view):
 
 def error_histogram_plot():
     plot = LivePlot("(y - y_ideal) / rms(y_ideal)", "outputs", y_start=0)
-    plot.quad("bars", fill_color="#3f51b5", line_color=None)
+    plot.quad("bars", fill_color=BLUE, line_color=None)
     return plot
 
 
@@ -175,11 +176,11 @@ def error_histogram_data(view):
 
 def _sweep_plot(x_label, x_log=False, band=False):
     plot = LivePlot(x_label, ERR_LABEL, x_log=x_log, y_log=True)
-    plot.line("curve", line_color="#3f51b5", hover=False)
-    plot.scatter("points", color="#3f51b5", size=6)
+    plot.line("curve", line_color=BLUE, hover=False)
+    plot.scatter("points", color=BLUE, size=6)
     if band:
-        plot.box("beyond", fill_color="#e53935", fill_alpha=0.12, line_color=None)
-    plot.span("now", line_color="black", line_dash="dashed")
+        plot.box("beyond", fill_color=VERMILLION, fill_alpha=0.12, line_color=None)
+    plot.span("now", line_color=BLACK, line_dash="dashed")
     return plot
 
 

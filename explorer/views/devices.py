@@ -7,6 +7,7 @@ import param
 
 from ..models.dashboards.devices import KNOBS, DevicesExplorer, format_duration
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
+from ._palette import BLACK, GREY, LIGHT_GREY
 from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
 
 READ_EQUATIONS = {
@@ -69,9 +70,9 @@ def histogram_plot():
     """Histogram of read conductances: the total in gray, one outline per level (up to 16
     levels), the level targets dotted."""
     plot = LivePlot(G_LABEL, "devices", y_start=0)
-    plot.quad("total", fill_color="lightgray", line_color=None)
+    plot.quad("total", fill_color=LIGHT_GREY, line_color=None)
     plot.multi_line("levels", line_width=1.5)
-    plot.segment("targets", line_color="black", line_dash="dotted")
+    plot.segment("targets", line_color=BLACK, line_dash="dotted")
     return plot
 
 
@@ -99,7 +100,7 @@ def drift_plot():
     time dashed."""
     plot = LivePlot(TIME_LABEL, G_LABEL, x_log=True)
     plot.multi_line("paths", line_width=1)
-    plot.span("now", line_color="black", line_dash="dashed")
+    plot.span("now", line_color=BLACK, line_dash="dashed")
     return plot
 
 
@@ -119,7 +120,7 @@ def pulse_plot():
     """Conductance versus pulse number: potentiation then depression, one line per device."""
     plot = LivePlot("pulse number", G_LABEL)
     plot.multi_line("paths", line_width=1)
-    plot.span("switch", line_color="gray", line_dash="dotted")
+    plot.span("switch", line_color=GREY, line_dash="dotted")
     return plot
 
 

@@ -10,6 +10,7 @@ from ..models import CrossbarModel
 from ..models.dashboards.devices import format_duration
 from ..models.dashboards.encoding import SOURCES, EncodingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
+from ._palette import BLUE, DARK_GREY, GREY, LIGHT_GREY
 from ._widgets import duration_formatter, throttled_slider
 
 COMMON_MODE_PARAMS = ("xb.common_mode_gain", "xb.common_mode_offset_uS")
@@ -86,7 +87,7 @@ def _curve_plot(x_label, y_label, law=False):
     if law:
         plot.multi_line("law", line_width=1, line_dash="dashed", hover=False)
     plot.labels("names", text_align="right", text_baseline="bottom", text_font_size="9pt")
-    plot.span("marker", line_color="gray", line_dash="dotted")
+    plot.span("marker", line_color=GREY, line_dash="dotted")
     return plot
 
 
@@ -152,7 +153,7 @@ def histogram_data(view):
 
 
 BUDGET_ROWS = list(SOURCES) + ["quadrature sum", "total"]
-BUDGET_COLORS = ("#c8c8c8", "#3f51b5", "#222222")
+BUDGET_COLORS = (LIGHT_GREY, BLUE, DARK_GREY)
 """Bar colours: disabled source, enabled source, sums."""
 
 

@@ -12,6 +12,7 @@ import param
 
 from ..models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
+from ._palette import BLUE, GREEN, GREY, VERMILLION
 from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget, ohm_formatter, throttled_slider
 
@@ -46,12 +47,12 @@ tolerance band $$\pm\varepsilon\,(g_{max}-g_{min})$$ shaded. Right: the programm
 
 def convergence_plots():
     errors = LivePlot(ITERATION_LABEL, "relative error", y_log=True)
-    errors.line("mvm", line_width=2, line_color="#1f77b4")
-    errors.line("weight", line_width=2, line_color="#ff7f0e", line_dash="dashed")
+    errors.line("mvm", line_width=2, line_color=BLUE)
+    errors.line("weight", line_width=2, line_color=VERMILLION, line_dash="dashed")
     costs = LivePlot(ITERATION_LABEL, "cumulative count / chip time (µs)", y_log=True)
-    costs.line("pulses", line_width=2, line_color="#2ca02c")
-    costs.line("reads", line_width=2, line_color="#d62728", line_dash="dashed")
-    costs.line("chip", line_width=2, line_color="#9467bd", line_dash="dotted")
+    costs.line("pulses", line_width=2, line_color=BLUE)
+    costs.line("reads", line_width=2, line_color=VERMILLION, line_dash="dashed")
+    costs.line("chip", line_width=2, line_color=GREEN, line_dash="dotted")
     return errors, costs
 
 
@@ -69,7 +70,7 @@ def convergence_data(view):
             f"; {h['devices_at_once']:,} devices verified at once, one at a time "
             f"{1e6 * h['chip_time_serial_s'][-1]:,.1f} µs"
         )
-    costs = f"{int(h['pulses'][-1]):,} pulses (green), {int(h['reads'][-1]):,} device reads (red), {chip})"
+    costs = f"{int(h['pulses'][-1]):,} pulses (solid), {int(h['reads'][-1]):,} device reads (dashed), {chip})"
     return (
         {
             "title": title,
@@ -87,11 +88,11 @@ def convergence_data(view):
 
 def device_plots():
     errors = LivePlot("device error (µS)", "devices")
-    errors.line("counts", line_width=1.5)
-    errors.box("band", fill_alpha=0.15, fill_color="green")
+    errors.line("counts", line_width=1.5, line_color=BLUE)
+    errors.box("band", fill_alpha=0.15, fill_color=GREEN)
     levels = LivePlot("conductance (µS)", "devices", y_log=True, y_start=0.7)
-    levels.line("programmed", line_width=1.5)
-    levels.line("targets", line_width=1, line_dash="dashed", line_color="gray")
+    levels.line("programmed", line_width=1.5, line_color=BLUE)
+    levels.line("targets", line_width=1, line_dash="dashed", line_color=GREY)
     return errors, levels
 
 

@@ -9,7 +9,8 @@ from bokeh.models import Legend, LegendItem
 from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
-from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._runs import Pace, RunDriver
 from ._widgets import (
     control_widget,
@@ -29,11 +30,11 @@ column; physics reference section 8, aihwkit)."""
 
 def curve_plot():
     plot = LivePlot("time after programming (s)", "test accuracy", x_log=True)
-    plot.line("low", line_width=1, line_dash="dashed", line_color="#1f77b4", hover=False)
-    plot.line("high", line_width=1, line_dash="dashed", line_color="#1f77b4", hover=False)
-    plot.line("mean", line_width=2.5, line_color="#1f77b4")
-    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
-    plot.span("now", line_color="black", line_dash="dashed")
+    plot.line("low", line_width=1, line_dash="dashed", line_color=BLUE, hover=False)
+    plot.line("high", line_width=1, line_dash="dashed", line_color=BLUE, hover=False)
+    plot.line("mean", line_width=2.5, line_color=BLUE)
+    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
+    plot.span("now", line_color=BLACK, line_dash="dashed")
     return plot
 
 
@@ -69,7 +70,8 @@ other than the 0.3 V threshold are illustrative. Accuracy 1 h after programming,
 interval over the chips; the dashed line marks the histogram's read count."""
 
 HIST_TEXT = r"""Mean conductances of one chip's first-layer RRAM devices 1 h after programming: as programmed
-(grey), after the marked number of unipolar (red) and bipolar (green) reads at the chosen voltage.
+(grey, dashed), after the marked number of unipolar (blue, solid) and bipolar (vermillion, dot-dash) reads
+at the chosen voltage.
 The high-resistance states, with the most headroom, move the most (Shim et al., IRPS 2020); each
 device's susceptibility differs (lognormal, Yao et al., Nature 2020, Ext. Data Fig. 7)."""
 
@@ -78,7 +80,7 @@ lines sit under the pass voltage and their $$V_{th}$$ creeps up. An inference re
 $$N$$ rows of a bit line once, so each cell takes $$N - 1$$ stress events, each moving $$V_{th}$$ a share
 $$m/(2 \cdot 10^{10})$$ of its way to a ceiling 0.3 V above the $$g_{max}$$ level (saturating; constants
 illustrative). Accuracy 1 h after programming, mean and 95 % interval over the chips, for the chosen
-$$N$$ (purple) and the default 128 (grey)."""
+$$N$$ (purple, solid) and the default 128 (grey, dot-dash)."""
 
 WEAR_TEXT = r"""NOR Flash after N program/erase cycles: oxide wear widens each ISPP pulse's noise,
 $$\sigma \propto 1 + \sqrt{N/10^4}$$, and cycled cells lose charge faster and unevenly,
@@ -89,7 +91,8 @@ COMPARISON_TEXT = r"""Every technology preset (default device knobs) with the sa
 compensation, chips and seed: mean accuracy over the chips against time. PCM drifts
 ($$g \propto t^{-\nu}$$), RRAM relaxes ($$-0.089 \ln t$$ µS), Flash and the pulse-update devices barely move."""
 
-READS_COLOURS = {"unipolar": "#d62728", "bipolar": "#2ca02c"}
+READS_STYLES = {"unipolar": series(0), "bipolar": series(1)}
+"""Colour and dash of the two read polarities, the same in every plot (thin dashed: 95 % intervals)."""
 TRAINED_KEY = "explorer-reliability-trained-networks"
 """`pn.state.cache` key of the trainings (`NetworkTraining`, running or done) started by any session
 of the server: a network is a pure function of its settings, so a class shares them."""
@@ -117,11 +120,13 @@ def _legend(plot, items):
 def reads_plot():
     plot = LivePlot("reads since programming", "test accuracy", x_log=True)
     items = []
-    for polarity, colour in READS_COLOURS.items():
+    for polarity, style in READS_STYLES.items():
         for side in ("low", "high"):
-            plot.line(f"{polarity}_{side}", line_width=1, line_dash="dashed", line_color=colour, hover=False)
-        items.append((polarity, plot.line(polarity, line_width=2.5, line_color=colour)))
-    plot.span("marked", line_color="black", line_dash="dashed")
+            plot.line(
+                f"{polarity}_{side}", line_width=1, line_dash="dashed", line_color=style["line_color"], hover=False
+            )
+        items.append((polarity, plot.line(polarity, line_width=2.5, **style)))
+    plot.span("marked", line_color=BLACK, line_dash="dashed")
     _legend(plot, items)
     return plot
 
@@ -136,7 +141,7 @@ def reads_data(view):
     r = m.reads_curves()
     x = np.maximum(r["unipolar"]["reads"], 1).astype(np.float64)  # 0 reads drawn at 1 on the log axis
     out = {}
-    for polarity in READS_COLOURS:
+    for polarity in READS_STYLES:
         c = r[polarity]
         out.update(
             {
@@ -164,9 +169,9 @@ def reads_marker(view):
 
 def histogram_plot():
     plot = LivePlot("mean conductance (µS)", "devices")
-    items = [("as programmed", plot.line("fresh", line_width=1.5, line_color="gray"))]
-    for polarity, colour in READS_COLOURS.items():
-        items.append((polarity, plot.line(polarity, line_width=1.5, line_color=colour)))
+    items = [("as programmed", plot.line("fresh", line_width=1.5, line_color=GREY, line_dash="dashed"))]
+    for polarity, style in READS_STYLES.items():
+        items.append((polarity, plot.line(polarity, line_width=1.5, **style)))
     _legend(plot, items)
     return plot
 
@@ -175,10 +180,10 @@ def histogram_data(view):
     h = view.model.reads_histogram()
     edges = np.linspace(*h["g_range"], 81)
     out = {}
-    for name in ("fresh", *READS_COLOURS):
+    for name in ("fresh", *READS_STYLES):
         x, y = step_outline(edges, np.histogram(h[name], edges)[0])
         out[name] = {"x": x, "y": y}
-    shift = {p: np.mean(h[p] - h["fresh"]) for p in READS_COLOURS}
+    shift = {p: np.mean(h[p] - h["fresh"]) for p in READS_STYLES}
     out["title"] = (
         f"After {h['reads']:.1e} reads at {view.model.read_voltage:.2f} V: mean shift "
         f"{shift['unipolar']:+.2f} µS unipolar, {shift['bipolar']:+.2f} µS bipolar"
@@ -186,18 +191,23 @@ def histogram_data(view):
     return out
 
 
-FLASH_COLOUR = "#9467bd"
+FLASH_STYLES = {
+    "chosen": {"line_color": PURPLE, "line_dash": "solid"},
+    "default": {"line_color": GREY, "line_dash": "dotdash"},
+}
+"""The chosen number of cells per bit line against the default (thin dashed: 95 % intervals)."""
 
 
 def flash_reads_plot():
     plot = LivePlot("inference reads since programming", "test accuracy", x_log=True)
     items = []
     default = ReliabilityExplorer.param.cells_per_bitline.default
-    for key, colour, label in (("chosen", FLASH_COLOUR, "chosen"), ("default", "gray", f"{default} cells (default)")):
+    for key, label in (("chosen", "chosen"), ("default", f"{default} cells (default)")):
+        style = FLASH_STYLES[key]
         for side in ("low", "high"):
-            plot.line(f"{key}_{side}", line_width=1, line_dash="dashed", line_color=colour, hover=False)
-        items.append((label, plot.line(key, line_width=2.5, line_color=colour)))
-    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
+            plot.line(f"{key}_{side}", line_width=1, line_dash="dashed", line_color=style["line_color"], hover=False)
+        items.append((label, plot.line(key, line_width=2.5, **style)))
+    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
     _legend(plot, items)
     return plot
 
@@ -231,9 +241,9 @@ def wear_plot():
     items = []
     for k, label in enumerate(WEAR_LABELS):
         for side in ("low", "high"):
-            plot.line(f"t{k}_{side}", line_width=1, line_dash="dashed", line_color=PALETTE[k], hover=False)
-        items.append((f"read after {label}", plot.line(f"t{k}", line_width=2.5, line_color=PALETTE[k])))
-    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
+            plot.line(f"t{k}_{side}", line_width=1, line_dash="dashed", line_color=series(k)["line_color"], hover=False)
+        items.append((f"read after {label}", plot.line(f"t{k}", line_width=2.5, **series(k))))
+    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
     _legend(plot, items)
     return plot
 
@@ -253,8 +263,8 @@ def wear_data(view):
 
 def comparison_plot():
     plot = LivePlot("time after programming (s)", "test accuracy", x_log=True)
-    items = [(name, plot.line(f"tech{k}", line_width=2, line_color=PALETTE[k])) for k, name in enumerate(TECHNOLOGIES)]
-    plot.span("float", dimension="width", line_color="gray", line_dash="dotted")
+    items = [(name, plot.line(f"tech{k}", line_width=2, **series(k))) for k, name in enumerate(TECHNOLOGIES)]
+    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
     _legend(plot, items)
     return plot
 

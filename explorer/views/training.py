@@ -15,7 +15,8 @@ from bokeh.models import Legend, LegendItem
 
 from ..models import TrainingExplorer
 from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
-from ._live import PALETTE, Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._palette import GREY, LIGHT_GREY, PALETTE, series
 from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget
 
@@ -91,8 +92,8 @@ def _curve_plots(measure, top=None, legend="bottom_right"):
     loss = LivePlot("epoch", "training loss")
     ra, rl = {}, {}
     for k, name in enumerate(ALGORITHMS):
-        ra[name] = first.line(f"acc {name}", line_width=2, line_color=PALETTE[k])
-        rl[name] = loss.line(f"loss {name}", line_width=2, line_color=PALETTE[k])
+        ra[name] = first.line(f"acc {name}", line_width=2, **series(k))
+        rl[name] = loss.line(f"loss {name}", line_width=2, **series(k))
     _legend(first, ra, legend)
     _legend(loss, rl, legend)
     if top is not None:
@@ -147,9 +148,9 @@ def error_curve_data(view):
 
 def target_plots():
     plot = LivePlot("target weight W*", "learned weight W")
-    plot.line("diagonal", hover=False, line_color="gray", line_width=1)
-    plot.scatter("weights", size=7, fill_color=PALETTE[1], line_color=None)
-    plot.span("symmetry", dimension="width", line_dash="dashed", line_color="gray")
+    plot.line("diagonal", hover=False, line_color=GREY, line_width=1)
+    plot.scatter("weights", size=7, fill_color=PALETTE[0], line_color=None)
+    plot.span("symmetry", dimension="width", line_dash="dashed", line_color=GREY)
     return plot
 
 
@@ -168,13 +169,13 @@ def target_data(view):
 
 def tile_plots():
     weights = LivePlot("weight (tile units)", "devices")
-    rc = weights.line("C", line_width=2, line_color=PALETTE[0])
-    ra = weights.line("A", line_width=1.5, line_color=PALETTE[1])
-    weights.span("symmetry", line_dash="dashed", line_color="gray")
-    rr = weights.line("R", line_width=1.5, line_dash="dotted", line_color=PALETTE[3])
+    rc = weights.line("C", line_width=2, **series(0))
+    ra = weights.line("A", line_width=1.5, **series(1))
+    weights.span("symmetry", line_dash="dashed", line_color=GREY)
+    rr = weights.line("R", line_width=1.5, **series(2))
     _legend(weights, {"C (weights)": rc, "A (fast tile)": ra, "R (reference)": rr})
     buffer = LivePlot("H (pulses)", "devices")
-    buffer.line("H", line_width=2, line_color=PALETTE[2])
+    buffer.line("H", line_width=2, **series(3))
     return weights, buffer
 
 
@@ -204,9 +205,9 @@ def tile_data(view):
 def device_plots():
     plot = LivePlot("pulse number", "weight")
     for k in range(TrainingExplorer.SAMPLE_DEVICES):
-        plot.line(f"device {k}", line_width=1, line_color="#bbbbbb")
-    plot.line("response", line_width=2)
-    plot.span("symmetry", dimension="width", line_dash="dashed", line_color="gray")
+        plot.line(f"device {k}", line_width=1, line_color=LIGHT_GREY)
+    plot.line("response", line_width=2, line_color=PALETTE[0])
+    plot.span("symmetry", dimension="width", line_dash="dashed", line_color=GREY)
     return plot
 
 
