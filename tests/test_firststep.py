@@ -58,6 +58,7 @@ def test_the_physics_reference_is_a_tab_and_the_citations_link_to_it():
     assert PHYSICS_LINK == f"?tab={PHYSICS_TAB}"
     linked = cite_links("cf. IBM aihwkit's ir_drop (physics\nreference section 10); Physics reference sections 1 and 9")
     assert linked.count(f'href="{PHYSICS_LINK}"') == 2
+    assert ">physics\nreference section 10</a>" in linked and ">Physics reference sections 1</a>" in linked
     # A chart's explanation as the page shows it carries the link.
     row = explained("Heading", pn.pane.Markdown("plot"), crossbar.WIRE_TEXT)
     assert f'href="{PHYSICS_LINK}"' in row[1].object

@@ -127,10 +127,10 @@ dashboard keeps its settings."""
 
 
 def cite_links(text):
-    """`text` with each mention of "physics reference section(s)" made a link to the app's
-    Physics reference tab."""
+    """`text` with each mention of "physics reference section N" (or "sections N") made a link to
+    the app's Physics reference tab."""
     return re.sub(
-        r"([Pp]hysics\s+reference\s+sections?)",
+        r"([Pp]hysics\s+reference\s+sections?(?:\s+\d+b?)?)",
         lambda m: f'<a href="{PHYSICS_LINK}" target="_blank" title="Open the physics reference">{m.group(1)}</a>',
         text,
     )
