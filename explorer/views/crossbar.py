@@ -286,8 +286,8 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
 
     model = param.ClassSelector(class_=CrossbarExplorer, doc="The model the controls drive.")
 
-    TRY_THIS = """Lower {adc_bits} and watch the errors spread in *Ideal versus analog outputs* and the
-marker climb in *MVM error versus ADC bits*; then tick {ir_drop} and move {log10_wire_resistance}."""
+    TRY_THIS = """Lower {adc_bits} and watch the analog outputs spread around the ideal line and the marker
+climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
 
     def __init__(self, **params):
         super().__init__(**params)

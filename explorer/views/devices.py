@@ -233,8 +233,8 @@ class DevicesView(LiveDashboard):
 
     model = param.ClassSelector(class_=DevicesExplorer, doc="The model the sliders drive.")
 
-    TRY_THIS = """Drag {log10_time} from 1 s to 10 y and watch the levels in *Programmed levels at the
-chosen time* sink, widen and merge; then set {technology} to Flash and move {temperature_K}."""
+    TRY_THIS = """Drag {log10_time} from 1 s to 10 y and watch the levels of the first histogram sink,
+widen and merge; then set {technology} to Flash and move {temperature_K}."""
 
     def __init__(self, **params):
         super().__init__(**params)

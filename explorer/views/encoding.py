@@ -297,9 +297,8 @@ class EncodingView(CrossbarReadout, LiveDashboard):
 
     model = param.ClassSelector(class_=EncodingExplorer, doc="The model the controls drive.")
 
-    TRY_THIS = """Move {n_slices} from 1 to 4 and watch the MVM error fall in *Error versus number of
-slices*; set {base} to 1 and see how much less each slice gains. Untick an entry of {sources} to
-see its bar in the *Error budget*."""
+    TRY_THIS = """Move {n_slices} from 1 to 4 and watch the MVM error fall in the first plot; set {base} to 1
+and see how much less each slice gains. Untick an entry of {sources} to see its share of the error."""
 
     enabled_sources = param.ListSelector(
         default=list(SOURCES), objects=list(SOURCES), doc="Error sources switched on in the error budget."
