@@ -1,10 +1,12 @@
-"""The `panel serve` entry: a header bar, an overview and one tab per dashboard.
+"""The `panel serve` entry: a header bar, an overview, one tab per dashboard and the physics reference.
 
 Run with ``panel serve explorer/app.py`` (or ``analog-explorer``). Each browser
 session executes this script and gets its own models and views; what the sessions of a server
 share is results that are pure functions of their settings (`SharedResults`, the Reliability
 tab's trained networks, both in `pn.state.cache`) and the compiled kernels.
 """
+
+from pathlib import Path
 
 import panel as pn
 
@@ -14,62 +16,36 @@ from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingV
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
 
-Analog in-memory computing stores each neural-network weight as the conductance
-of one or more memory devices and computes a matrix-vector product with Ohm's
-and Kirchhoff's laws. The devices are imperfect: programming is noisy, reads are
-noisy, conductances drift with time and temperature. This app lets you change
-those imperfections and watch what happens.
+Analog in-memory computing stores each neural-network weight as the conductance of memory devices
+and multiplies a matrix by a vector in one read of the array. The devices are imperfect: programming
+and reads are noisy, conductances drift. Each tab lets you change one part of this and watch the
+effect; every tab opens with a **Try this** box at the top of its controls.
 
-**Devices**: PCM (Joshi et al. 2020 and the 14 nm HERMES chip), filamentary
-RRAM with telegraph noise, NOR Flash in subthreshold, ECRAM-like and soft-bounds
-pulse-update devices. Drag the time slider from one second to ten years and
-watch the programmed levels of PCM sink and merge; switch to Flash and change
-the temperature.
+**Start here**, one tab at a time:
 
-**Encoding**: how several devices hold one signed weight: differential pairs
-(one-sided, two-sided, set-only), offset mappings, bit slicing with a
-significance base F. See the MVM error fall as slices are added (and by how
-much, for F = 1, 2 and 16), split the error into its sources, and watch a
-common-mode shift cancel (or not).
+- **Devices**: drag the time after programming from 1 s to 10 y; watch the programmed levels widen and merge.
+- **Encoding**: add slices; watch the MVM error fall, and see which error source dominates.
+- **Crossbar**: lower the ADC bits or switch on IR drop; watch analog outputs leave the ideal line.
+- **Programming**: press Start; watch the error fall and the pulses and chip time add up.
+- **Reliability**: drag the marked time; watch a digit classifier's accuracy fall, then switch on drift compensation.
+- **Training**: press Start; watch SGD and the Tiki-Taka variants learn on devices with few states.
 
-**Crossbar**: the matrix-vector product on an array up to 1024 x 1024: DAC,
-read noise, IR drop on the wires, stuck devices and an ADC per column and
-slice. Compare ideal and analog outputs, and how the error moves with ADC bits
-and wire resistance.
-
-**Programming**: write a matrix with one-shot pulses, program-and-verify device by
-device, or gradient-descent programming through the array's own read-out; press
-Start and watch the errors, pulses and chip time converge, switch on IR drop and
-see which method learns around it, and compare the methods in one table.
-
-**Reliability**: a handwritten-digits network (97.2 % in floating point) deployed on
-simulated chips; drag time, the drift and noise scales, switch on drift
-compensation, narrow the ADC, train the network hardware-aware, and watch accuracy
-against time with its Monte-Carlo band; below it, RRAM read disturb (unipolar against
-bipolar reading), Flash wear, or every technology in one plot.
-
-**Training**: the same network trained on the chip itself, on devices with few states and
-an up/down asymmetry: press Start and watch floating-point SGD, in-memory SGD and the
-Tiki-Taka variants learn side by side; move the asymmetry, the number of states or the
-reference offset and see which algorithm still learns, with the tiles' histograms and the
-device's update curve with its symmetry point.
-
-Every plot states what it shows, with its equation and its source. The same seed
-gives the same numbers here and in a notebook:
-
-```python
-from explorer.models import DeviceModel
-dev = DeviceModel(technology="PCM")
-arr = dev.program([5.0, 12.5, 25.0], seed=0)
-g = arr.read(t=3600.0, seed=1)   # µS, one hour after programming
-
-from explorer.models import CrossbarModel, protocol_inputs, protocol_weights
-W, X = protocol_weights(256, 256, seed=0), protocol_inputs(64, 256, seed=1)
-prog = CrossbarModel(technology="PCM", n_slices=2, adc_bits=8).program(W, seed=0)
-Y = prog.mvm(X, t=3600.0, seed=2)    # read noise drawn anew at each call
-prog.error(X, t=3600.0, seed=2)      # mean ||y - y_ideal|| / ||y_ideal||
-```
+Every plot states its equation and its source; "physics reference section N" refers to the
+**Physics reference** tab. The same models run in a notebook or a script, with the same numbers
+for the same seed: see docs/how-to/script-a-study.md in the project's repository.
 """
+
+PHYSICS_FILE = Path(__file__).resolve().parents[1] / "docs" / "physics.md"
+"""The physics and algorithm reference the plots cite by section, shown in its own tab."""
+
+
+def physics_reference():
+    """The text of docs/physics.md, or a note saying where it is when it is not installed with
+    the package (a wheel ships the code only)."""
+    try:
+        return PHYSICS_FILE.read_text(encoding="utf-8")
+    except OSError:
+        return "The physics reference is docs/physics.md in the project's repository (not found next to the app)."
 
 
 HEADER = (
@@ -87,6 +63,9 @@ DASHBOARDS = (
     ("Training", "train", TrainingView),
 )
 
+PHYSICS_TAB = len(DASHBOARDS) + 1
+"""Index of the "Physics reference" tab, after the overview and the dashboards (`?tab=7`)."""
+
 
 def build_app():
     """A fresh page with fresh models (one per browser session).
@@ -99,7 +78,8 @@ def build_app():
     tabs = pn.Tabs(
         ("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
         *[(title, view) for title, _, view in views],
-        active=1,
+        ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
+        active=0,
         dynamic=True,
         sizing_mode="stretch_width",
     )

@@ -104,7 +104,7 @@ def nudge(page, label, presses):
 
 
 def test_time_slider_changes_the_histogram(browser, served_app):
-    page, errors = open_page(browser, served_app)
+    page, errors = open_page(browser, served_app + "?tab=1")
     nudge(page, "Time after programming", 10)
     wait_for_title(page, r"PCM: 8 levels at t = (?!1 h)[0-9.]+ h, level read-back error")
     assert errors == [], errors
@@ -112,7 +112,7 @@ def test_time_slider_changes_the_histogram(browser, served_app):
 
 
 def test_every_slider_changes_plot_data(browser, served_app):
-    page, errors = open_page(browser, served_app)
+    page, errors = open_page(browser, served_app + "?tab=1")
     for label in (
         "Drift-coefficient scale",
         "Read-noise scale",
@@ -126,7 +126,7 @@ def test_every_slider_changes_plot_data(browser, served_app):
 
 
 def test_flash_temperature_slider(browser, served_app):
-    page, errors = open_page(browser, served_app)
+    page, errors = open_page(browser, served_app + "?tab=1")
     settle(page)
     page.locator("select").first.select_option("Flash")
     wait_for_title(page, r"Flash: 8 levels")

@@ -28,7 +28,16 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-TABS = {"Overview": 0, "Devices": 1, "Encoding": 2, "Crossbar": 3, "Programming": 4, "Reliability": 5, "Training": 6}
+TABS = {
+    "Overview": 0,
+    "Devices": 1,
+    "Encoding": 2,
+    "Crossbar": 3,
+    "Programming": 4,
+    "Reliability": 5,
+    "Training": 6,
+    "Physics reference": 7,
+}
 """Tab name -> index in the app's tabs (the ``tab`` URL parameter)."""
 
 READY_TEXT = {

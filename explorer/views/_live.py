@@ -21,6 +21,7 @@ for a session whose page has closed.
 import collections
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ from bokeh.plotting import figure
 
 from ..compat import InlineArray, session_gone
 from ._palette import IMAGE_PALETTE, PALETTE
-from ._widgets import ResultMemo, control_widget, explained, protect_math, resolve
+from ._widgets import ResultMemo, cite_links, control_widget, explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
 
@@ -396,6 +397,11 @@ class LiveDashboard(pn.viewable.Viewer):
         """The column of widgets, laid out."""
         raise NotImplementedError
 
+    TRY_THIS = ""
+    """A first step for the tab, shown in a box at the top of its controls: two or three lines of
+    Markdown saying what to move and what to look at. ``{name}`` names the control `widgets()[name]`
+    and is shown as that control's current label, so the text follows a renamed control."""
+
     ENABLED_BY = "technology"
     """The model's setting whose value decides which controls are enabled (the benchmark sets it to
     reach a control disabled at the defaults)."""
@@ -554,7 +560,8 @@ class LiveDashboard(pn.viewable.Viewer):
         if isinstance(text, dict):
             table = text
             text = pn.bind(
-                lambda tech: protect_math(table.get(tech, table.get("default", ""))), self.model.param.technology
+                lambda tech: cite_links(protect_math(table.get(tech, table.get("default", "")))),
+                self.model.param.technology,
             )
         return explained(chart.heading, body, text)
 
@@ -585,12 +592,32 @@ class LiveDashboard(pn.viewable.Viewer):
         self._layout = pn.Column(*column, sizing_mode="stretch_width")
         return self._layout
 
+    def try_this_text(self):
+        """`TRY_THIS` with each ``{name}`` replaced by the bold label of control `name`."""
+        widgets = self.widgets()
+        return re.sub(r"\{([\w.]+)\}", lambda m: f"**{widgets[m.group(1)].name}**", self.TRY_THIS)
+
+    def try_this_box(self):
+        """The "Try this" box (None when the dashboard declares no `TRY_THIS`)."""
+        if not self.TRY_THIS:
+            return None
+        return pn.pane.Markdown(
+            "**Try this:** " + self.try_this_text(),
+            css_classes=["try-this"],
+            sizing_mode="stretch_width",
+            styles={"background": "#eef2fb", "border-left": "4px solid #3f51b5", "padding": "0 8px"},
+        )
+
     def _render(self):
         doc = pn.state.curdoc
         if doc is not None and doc.session_context is not None and self._doc is None:
             self._doc = doc
             pn.state.on_session_destroyed(self._on_session_destroyed)
-        return pn.Row(self.controls(), self.plots(), sizing_mode="stretch_width")
+        controls = self.controls()
+        box = self.try_this_box()
+        if box is not None:
+            controls.insert(0, box)
+        return pn.Row(controls, self.plots(), sizing_mode="stretch_width")
 
     def __panel__(self):
         # Lazy: a dashboard in a tab that nobody opens computes nothing and builds no figure.

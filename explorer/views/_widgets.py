@@ -136,6 +136,21 @@ def protect_math(text):
     return re.sub(r"\$\$(.+?)\$\$", protect, text, flags=re.S)
 
 
+PHYSICS_LINK = "?tab=7"
+"""The app's "Physics reference" tab (`explorer.app.PHYSICS_TAB`), opened in a new window so the
+dashboard keeps its settings."""
+
+
+def cite_links(text):
+    """`text` with each mention of "physics reference section N" (or "sections N") made a link to
+    the app's Physics reference tab."""
+    return re.sub(
+        r"([Pp]hysics\s+reference\s+sections?(?:\s+\d+b?)?)",
+        lambda m: f'<a href="{PHYSICS_LINK}" target="_blank" title="Open the physics reference">{m.group(1)}</a>',
+        text,
+    )
+
+
 def explained(title, plot, text):
     """A plot with its two-line explanation (equation in $$...$$ and source) beside it.
 
@@ -143,7 +158,7 @@ def explained(title, plot, text):
     return protected text itself.
     """
     if isinstance(text, str):
-        text = protect_math(text)
+        text = cite_links(protect_math(text))
     return pn.Row(
         pn.Column(pn.pane.Markdown(f"#### {title}", margin=(0, 10)), plot, sizing_mode="stretch_width"),
         pn.pane.Markdown(text, width=300, margin=(40, 10, 0, 10)),

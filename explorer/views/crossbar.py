@@ -228,6 +228,8 @@ def wire_marker(view):
     data = wire_data(view)
     limit = _validity_limit(data)
     title = f"IR drop at {data['current']:.3g} Ω: {data['current_error']:.2%}"
+    if not view.model.xb.ir_drop:  # the curve is computed with IR drop on; the controls have it off
+        title = f"If IR drop were on, at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):
         title += f" (first order valid below {limit:.2g} Ω)"
     return {"title": title, "now": float(data["current"])}
@@ -284,6 +286,9 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
     """The Crossbar dashboard for one `CrossbarExplorer` model."""
 
     model = param.ClassSelector(class_=CrossbarExplorer, doc="The model the controls drive.")
+
+    TRY_THIS = """Lower {adc_bits} and watch the analog outputs spread around the ideal line and the marker
+climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
 
     def __init__(self, **params):
         super().__init__(**params)

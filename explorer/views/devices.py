@@ -61,6 +61,12 @@ Physics reference section 4 (Mythic: little drift).""",
 Physics reference section 5.""",
 }
 
+LEVEL_ERROR_TEXT = r"""*Level read-back error* (in the title): the share of devices whose read conductance lies nearer
+another level's target than their own, so that reading back the level gives the wrong one."""
+
+HISTOGRAM_TEXT = {tech: f"{text}\n\n{LEVEL_ERROR_TEXT}" for tech, text in READ_EQUATIONS.items()}
+"""The read equations of each technology with the definition of the title's level read-back error."""
+
 
 G_LABEL = "conductance (µS)"
 TIME_LABEL = "time after programming (s)"
@@ -184,7 +190,7 @@ READ_PARAMS = (
 TRAJECTORY_PARAMS = tuple(n for n in READ_PARAMS if n != "log10_time")
 
 CHARTS = (
-    Chart("Programmed levels at the chosen time", histogram_plot, (Part(histogram_data, READ_PARAMS),), READ_EQUATIONS),
+    Chart("Programmed levels at the chosen time", histogram_plot, (Part(histogram_data, READ_PARAMS),), HISTOGRAM_TEXT),
     Chart(
         "Drift on a log-time axis",
         drift_plot,
@@ -227,6 +233,9 @@ class DevicesView(LiveDashboard):
     """The Devices dashboard for one `DevicesExplorer` model."""
 
     model = param.ClassSelector(class_=DevicesExplorer, doc="The model the sliders drive.")
+
+    TRY_THIS = """Drag {log10_time} from 1 s to 10 y and watch the levels of the first histogram sink,
+widen and merge; then set {technology} to Flash and move {temperature_K}."""
 
     def __init__(self, **params):
         super().__init__(**params)

@@ -49,6 +49,7 @@ GAIN_LABEL = "multiplicative common mode"
 SLICING_TEXT = r"""Independent slice errors $$\eta_s$$ weighted by $$F^{n-1-i}$$: equal significance
 ($$F$$ = 1) gives $$\eta_s/\sqrt{n}$$, base $$b$$ gives
 $$\eta_s\sqrt{\tfrac{(b-1)(b^n+1)}{(b+1)(b^n-1)}}$$ (dashed, from the one-slice error).
+The title's *law* is this dashed prediction at the chosen $$n$$ and $$F$$.
 Le Gallo et al., Neuromorph. Comput. Eng. 2, 014009 (2022)."""
 
 HISTOGRAM_TEXT = r"""A weight is the significance-weighted sum of its slices
@@ -296,6 +297,9 @@ class EncodingView(CrossbarReadout, LiveDashboard):
     """The Encoding dashboard for one `EncodingExplorer` model."""
 
     model = param.ClassSelector(class_=EncodingExplorer, doc="The model the controls drive.")
+
+    TRY_THIS = """Move {n_slices} from 1 to 4 and watch the MVM error fall in the first plot; set {base} to 1
+and see how much less each slice gains. Untick an entry of {sources} to see its share of the error."""
 
     enabled_sources = param.ListSelector(
         default=list(SOURCES), objects=list(SOURCES), doc="Error sources switched on in the error budget."

@@ -176,6 +176,9 @@ class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
 
     model = param.ClassSelector(class_=ProgrammingExplorer, doc="The model the controls drive.")
 
+    TRY_THIS = """Press **Start** and watch the errors fall and the pulses add up in the first plots; then
+change {method.method}, tick {ir_drop}, and press **Compare the methods** for one table."""
+
     def __init__(self, **params):
         super().__init__(**params)
         m = self.model

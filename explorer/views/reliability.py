@@ -384,6 +384,9 @@ class ReliabilityView(LiveDashboard):
 
     model = param.ClassSelector(class_=ReliabilityExplorer, doc="The model the controls drive.")
 
+    TRY_THIS = """Drag {log10_time} towards 10 y and read the accuracy at the marker of the first plot; then
+set {compensation} to global and see the curve recover. {study} picks the plots below."""
+
     def __init__(self, **params):
         super().__init__(**params)
         m = self.model

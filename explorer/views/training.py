@@ -297,6 +297,9 @@ class TrainingView(RunButtons, LiveDashboard):
 
     model = param.ClassSelector(class_=TrainingExplorer, doc="The model the controls drive.")
 
+    TRY_THIS = """Press **Start** and watch the algorithms learn side by side in the first plot; then raise
+{asymmetry} or lower {n_states} and see which algorithm still learns."""
+
     CONTROLS = {
         "Task": ("task", "label_noise"),
         "Device": (
