@@ -4,15 +4,15 @@ MVM error against ADC bits and wire resistance, with a control for every read-ou
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
+from bokeh.models import HoverTool, Slope
 
 from ..models import CrossbarExplorer, CrossbarModel
+from ..models.dashboards.crossbar import MAX_INTERACTIVE_SIZE
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._palette import BLACK, BLUE, VERMILLION
-from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
-
-OHM_FORMATTER_JS = "return Math.pow(10, tick).toPrecision(3) + ' Ω';"
+from ._states import IdleControls, idle_while
+from ._widgets import control_widget, duration_formatter, ohm_formatter, protect_math, throttled_slider
 
 IDLE_KNOB_LABELS = {"drift_scale": "drift", "read_noise_scale": "read noise", "temperature_K": "temperature"}
 """Read knobs a technology may lack, with their names in the note under the sliders."""
@@ -84,6 +84,7 @@ def wire_data(view):
 # ------------------------------------------------------------------ plots
 
 G_LABEL = "conductance (µS)"
+WIRE_CHART = "MVM error versus wire resistance"
 ERR_LABEL = "MVM error"
 
 
@@ -282,6 +283,22 @@ CHARTS = (
 each part of it depends on."""
 
 
+IDLE = (
+    idle_while(
+        "log10_wire_resistance",
+        "xb.ir_drop",
+        (False,),
+        True,
+        "Acts only with IR drop on; the last plot shows it as if on.",
+        what_if=(WIRE_CHART,),
+    ),
+    idle_while("shown_slice", "n_slices", (1,), 2, "One slice: there is no other to show."),
+)
+"""Controls that do nothing for the chosen settings (`Idle`): disabled, with the reason under them.
+The wire sweep's marker keeps the chosen resistance while IR drop is off: its title says "if IR drop
+were on"."""
+
+
 class CrossbarView(CrossbarReadout, LiveDashboard):
     """The Crossbar dashboard for one `CrossbarExplorer` model."""
 
@@ -303,10 +320,18 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
         }
         self._sliders = {
             "n_slices": throttled_slider(m, "n_slices", label="Slices"),
-            "size": throttled_slider(m, "size", label="Matrix size", start=size.softbounds[0], end=size.softbounds[1]),
+            # One control for the whole range (issue 23): the slider spans the hard bounds, and the
+            # model sets a size on release only.
+            "size": throttled_slider(
+                m,
+                "size",
+                label=f"Matrix size (slow above {MAX_INTERACTIVE_SIZE})",
+                start=size.bounds[0],
+                end=size.bounds[1],
+            ),
             "batch": throttled_slider(m, "batch", label="Batch"),
             "log10_wire_resistance": throttled_slider(
-                m, "log10_wire_resistance", label="Wire resistance", format=CustomJSTickFormatter(code=OHM_FORMATTER_JS)
+                m, "log10_wire_resistance", label="Wire resistance", format=ohm_formatter()
             ),
             "stuck_fraction": throttled_slider(m, "stuck_fraction", label="Stuck devices", format="0.0%"),
             **{knob: throttled_slider(m, knob) for knob in DeviceKnobs.KNOBS},
@@ -316,15 +341,6 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
             "shown_slice": throttled_slider(m, "shown_slice", label="Slice shown"),
         }
         self._inputs = {
-            # Hard bounds: from_param would take the soft ones (the slider's).
-            "size": pn.widgets.IntInput.from_param(
-                size,
-                label="Matrix size up to 4096 (slow above 1024)",
-                start=size.bounds[0],
-                end=size.bounds[1],
-                step=size.step,
-                sizing_mode="stretch_width",
-            ),
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", sizing_mode="stretch_width"),
         }
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
@@ -332,10 +348,10 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
         m.param.watch(self._sync_slices, "n_slices")
         self._sync_knobs()
         self._sync_slices()
+        self._idle = IdleControls(m, self.widgets(), IDLE)
 
     def widgets(self):
-        inputs = {("size_input" if k == "size" else k): w for k, w in self._inputs.items()}
-        return {**self._selects, **self.read_widgets, **self._sliders, **inputs}
+        return {**self._selects, **self.read_widgets, **self._sliders, **self._inputs}
 
     def charts(self):
         return CHARTS
@@ -382,13 +398,12 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
         )
 
     def _sync_slices(self, *events):
-        """The slice slider ends at the last slice (and is idle with one slice)."""
+        """The slice slider ends at the last slice (`IDLE` disables it with one slice)."""
         m, slider = self.model, self._sliders["shown_slice"]
         last = m.n_slices - 1
         if m.shown_slice > last:
             m.shown_slice = last
         slider.end = max(last, 1)  # a slider needs end > start
-        slider.disabled = last == 0
 
     # -------------------------------------------------------------- layout
 
@@ -402,12 +417,11 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
             self._selects["programming_method"],
             s["n_slices"],
             s["size"],
-            i["size"],
             s["batch"],
             i["seed"],
             "### Read-out",
             *self.read_widgets.values(),
-            s["log10_wire_resistance"],
+            *self._idle.follow([s["log10_wire_resistance"]]),
             "### Devices",
             s["stuck_fraction"],
             s["prog_noise_scale"],
@@ -417,6 +431,6 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
             self._knob_note,
             s["log10_time"],
             "### Display",
-            s["shown_slice"],
+            *self._idle.follow([s["shown_slice"]]),
             width=320,
         )

@@ -14,6 +14,7 @@ from ..models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
 from ._palette import BLUE, GREEN, GREY, VERMILLION
 from ._runs import Pace, RunButtons, RunDriver
+from ._states import IdleControls, add_frame, frame_data, idle_while
 from ._widgets import control_widget, ohm_formatter, throttled_slider
 
 PACE = Pace(step_seconds=0.1, chunk=(1, 1, 64), first_wait=0.1, wait=0.02, poll_ms=100, priority="normal")
@@ -45,6 +46,14 @@ tolerance band $$\pm\varepsilon\,(g_{max}-g_{min})$$ shaded. Right: the programm
 (solid) against the targets (dashed); the levels sharpen as the run converges."""
 
 
+ERROR_FRAME = (5e-3, 2.0)
+"""Relative errors the error plot spans before a run: a run starts near 100 % (nothing programmed)
+and converges to about 1-5 % (verify's tolerance band, GDP's stop threshold)."""
+PULSES_PER_DEVICE = 200.0
+"""Cumulative counts the cost plot spans before a run: up to this many pulses per device (verify
+at the defaults takes tens of pulses per device to converge; GDP at most 31 per update)."""
+
+
 def convergence_plots():
     errors = LivePlot(ITERATION_LABEL, "relative error", y_log=True)
     errors.line("mvm", line_width=2, line_color=BLUE)
@@ -53,12 +62,44 @@ def convergence_plots():
     costs.line("pulses", line_width=2, line_color=BLUE)
     costs.line("reads", line_width=2, line_color=VERMILLION, line_dash="dashed")
     costs.line("chip", line_width=2, line_color=GREEN, line_dash="dotted")
+    for plot in (errors, costs):
+        add_frame(plot)
     return errors, costs
+
+
+def convergence_frames(h, size):
+    """The plots' frames (`frame_data`) before a run, none once it has started: the iterations the
+    run may take (one for one-shot) against `ERROR_FRAME` and 1 to `PULSES_PER_DEVICE` pulses per
+    device of a ``size x size`` matrix."""
+    if int(h["iteration"][-1]) > 0:
+        return frame_data(None), frame_data(None)
+    last = 1.0 if h["method"] == "one-shot" else float(h["max_iterations"])
+    return (
+        frame_data((0.0, last), ERROR_FRAME, "Press Start", y_log=True),
+        frame_data((0.0, last), (1.0, PULSES_PER_DEVICE * size * size), "Press Start", y_log=True),
+    )
 
 
 def convergence_data(view):
     h = view.model.convergence()  # a run's state, cheap to read: no memo (iteration 0 recurs)
     it = h["iteration"].astype(float)
+    error_frame, cost_frame = convergence_frames(h, view.model.size)
+    if int(it[-1]) == 0 and not h["done"]:  # before a run: short titles, the frames say what comes
+        return (
+            {
+                "title": f"{h['method']}: MVM error (solid) and weight error (dashed) per iteration",
+                "mvm": {"x": it, "y": positive(h["mvm_error"])},
+                "weight": {"x": it, "y": positive(h["weight_error"])},
+                **error_frame,
+            },
+            {
+                "title": "Pulses, device reads and chip time",
+                "pulses": {"x": it, "y": positive(h["pulses"])},
+                "reads": {"x": it, "y": positive(h["reads"])},
+                "chip": {"x": it, "y": positive(1e6 * h["chip_time_s"])},
+                **cost_frame,
+            },
+        )
     state = "converged" if h["converged"][-1] else ("stopped" if h["done"] else "running")
     title = (
         f"{h['method']}, iteration {int(it[-1])}: MVM error {h['mvm_error'][-1]:.2%} (solid), "
@@ -76,12 +117,14 @@ def convergence_data(view):
             "title": title,
             "mvm": {"x": it, "y": positive(h["mvm_error"])},
             "weight": {"x": it, "y": positive(h["weight_error"])},
+            **error_frame,
         },
         {
             "title": costs,
             "pulses": {"x": it, "y": positive(h["pulses"])},
             "reads": {"x": it, "y": positive(h["reads"])},
             "chip": {"x": it, "y": positive(1e6 * h["chip_time_s"])},
+            **cost_frame,
         },
     )
 
@@ -171,6 +214,22 @@ def comparison_markdown(rows):
     return "\n".join([head, rule, *body, "", note])
 
 
+GDP_ONLY = "Gradient-descent programming (gdp) only."
+VERIFY_ONLY = "Program-and-verify (verify) only."
+
+IDLE = (
+    idle_while("method.learning_rate", "programming.method", ("verify", "one-shot"), "gdp", GDP_ONLY),
+    idle_while("method.batch_size", "programming.method", ("verify", "one-shot"), "gdp", GDP_ONLY),
+    idle_while("method.gain", "programming.method", ("gdp", "one-shot"), "verify", VERIFY_ONLY),
+    idle_while("method.parallel_verify", "programming.method", ("gdp", "one-shot"), "verify", VERIFY_ONLY),
+    idle_while(
+        "method.max_iterations", "programming.method", ("one-shot",), "verify", "One-shot programming makes one pass."
+    ),
+    idle_while("log10_wire_resistance", "xb.ir_drop", (False,), True, "Acts only with IR drop on."),
+)
+"""Controls that do nothing for the chosen method or read-out (`Idle`): disabled, reason shown."""
+
+
 class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
     """The Programming dashboard for one `ProgrammingExplorer` model."""
 
@@ -203,6 +262,7 @@ change {method.method}, tick {ir_drop}, and press **Compare the methods** for on
         self._comparer = None
         self._comparison = None
         m.param.watch(self._show_progress, "iteration")
+        self._idle = IdleControls(m, self.widgets(), IDLE)
 
     # -------------------------------------------------------------- the run
 
@@ -265,14 +325,14 @@ change {method.method}, tick {ir_drop}, and press **Compare the methods** for on
             self._progress,
             self._status,
             "### Method",
-            *k.values(),
+            *self._idle.follow(k.values()),
             "### Array",
             w["technology"],
             w["size"],
             w["seed"],
             "### Read-out",
             *r.values(),
-            w["log10_wire_resistance"],
+            *self._idle.follow([w["log10_wire_resistance"]]),
             "### Compare",
             self._compare,
             self._table,

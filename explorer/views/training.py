@@ -18,6 +18,7 @@ from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRES
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import GREY, LIGHT_GREY, PALETTE, series
 from ._runs import Pace, RunButtons, RunDriver
+from ._states import Idle, IdleControls, add_frame, frame_data, idle_while
 from ._widgets import control_widget
 
 FIRST_SAMPLES = 64
@@ -96,6 +97,8 @@ def _curve_plots(measure, top=None, legend="bottom_right"):
         rl[name] = loss.line(f"loss {name}", line_width=2, **series(k))
     _legend(first, ra, legend)
     _legend(loss, rl, legend)
+    for plot in (first, loss):
+        add_frame(plot)
     if top is not None:
         first.figure.y_range.end = top
     return first, loss
@@ -109,9 +112,24 @@ def error_curve_plots():
     return _curve_plots("weight error", legend="top_right")  # the curves fall toward the bottom right
 
 
+FRAMES = {
+    "test_accuracy": ((0.0, 1.0), (0.0, 2.5)),
+    "weight_error": ((0.0, 1.0), (0.0, 0.5)),
+}
+"""Measure -> the (measure, training loss) ranges the learning curves span before a run (with the
+epochs): accuracy 0 to 1 and a loss from about ln 10 = 2.3 (ten classes, untrained) down; the 5 x 5
+task's weight error from 1 (W = 0) down, its loss from about 0.35 (W = 0: E|x W*|^2 / 2) down."""
+
+
 def _curve_data(view, measure):
-    """The learning curves of `measure` (test_accuracy or weight_error) and the training loss."""
+    """The learning curves of `measure` (test_accuracy or weight_error) and the training loss;
+    before a run, their frames (`frame_data`) with "Press Start"."""
     m = view.model
+    if m.progress == 0:
+        (y_measure, y_loss), epochs = FRAMES[measure], (0.0, float(m.epochs))
+        frames = (frame_data(epochs, y_measure, "Press Start"), frame_data(epochs, y_loss, "Press Start"))
+    else:
+        frames = (frame_data(None), frame_data(None))
     curves = m.curves()
     acc, loss = {}, {}
     summary = []
@@ -135,6 +153,11 @@ def _curve_data(view, measure):
         f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)"
     )
     acc["title"], loss["title"] = title, cost
+    if m.progress == 0:  # before a run: the titles say what will show (the frames: where)
+        acc["title"] = f"{'Test accuracy' if measure == 'test_accuracy' else 'Weight error'} over {m.epochs} epochs"
+        loss["title"] = f"Training loss; {m.algorithm}: pulses and chip time"
+    acc.update(frames[0])
+    loss.update(frames[1])
     return acc, loss
 
 
@@ -292,6 +315,52 @@ curves and tiles follow `progress` alone; the device curve follows the device's 
 task decides which learning curves (and whether the weights against the target) are shown."""
 
 
+TIKI_TAKA = ("TTv1", "TTv2", "c-TTv2", "AGAD")
+BUFFERED = ("TTv2", "c-TTv2", "AGAD")
+USED_BY = {
+    "lr_h": TIKI_TAKA,
+    "transfer_every": TIKI_TAKA,
+    "reference_offset": ("TTv2", "c-TTv2"),
+    "chopper_p": ("c-TTv2", "AGAD"),
+    "max_steps": BUFFERED,
+    "forget_buffer": BUFFERED,
+    "momentum": BUFFERED,
+}
+"""Controls of the Tiki-Taka variants -> the algorithms that use them (kernels.tile_training)."""
+
+
+def _algorithms_rule(control, users):
+    """`control` is idle while no algorithm that runs (compared, or focused in the histograms) uses it."""
+
+    def reason(model):
+        running = set(model.compared) | {model.algorithm}
+        return None if running & set(users) else f"Used by {', '.join(users)} only: none of them runs."
+
+    return Idle(
+        control,
+        reason,
+        ("compared", "algorithm"),
+        idle={"compared": ["float SGD", "analog SGD"], "algorithm": "analog SGD"},
+        enable={"compared": list(users), "algorithm": users[0]},
+    )
+
+
+def _task_rule(control, task):
+    return idle_while(
+        control,
+        "task",
+        [t for t in TrainingExplorer.param.task.objects if t != task],
+        task,
+        f"Used by the {task} task only.",
+    )
+
+
+IDLE = (
+    _task_rule("label_noise", TASK_ONLY["label_noise"]),
+    *(_algorithms_rule(name, users) for name, users in USED_BY.items()),
+)
+
+
 class TrainingView(RunButtons, LiveDashboard):
     """The Training dashboard for one `TrainingExplorer` model."""
 
@@ -332,7 +401,7 @@ class TrainingView(RunButtons, LiveDashboard):
     }
     """The model's parameters shown as controls, by section (one place to add one)."""
     ENABLED_BY = "task"
-    """Label noise is enabled on the 5 x 5 task only (`TASK_ONLY`)."""
+    """Label noise is enabled on the 5 x 5 task only (`TASK_ONLY`; `IDLE` has every rule)."""
     LABELS = {
         "algorithm": "Histograms of",
         "epochs": "Epochs",
@@ -361,9 +430,9 @@ class TrainingView(RunButtons, LiveDashboard):
         self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
         m.param.watch(self._show_progress, "progress")
         m.param.watch(self._show_source, "device")
-        m.param.watch(self._grey_out, "task")
         self._show_source()
-        self._grey_out()
+        self._idle = IdleControls(m, self._widgets, IDLE)
+        """Disables the controls the task or the running algorithms do not use (`IDLE`), reason shown."""
 
     # -------------------------------------------------------------- the runs
 
@@ -411,12 +480,6 @@ class TrainingView(RunButtons, LiveDashboard):
             f"*{done:,} of {total:,} samples per algorithm ({done / per_epoch:.2f} epochs{size}), {state}.*"
         )
 
-    def _grey_out(self, *events):
-        """Disable the controls that the current task does not use (`TASK_ONLY`)."""
-        for name, task in TASK_ONLY.items():
-            if name in self._widgets:
-                self._widgets[name].disabled = task != self.model.task
-
     def _show_source(self, *events):
         self._source.object = f"<small>{DEVICE_PRESETS[self.model.device]['source']}</small>"
 
@@ -437,7 +500,7 @@ class TrainingView(RunButtons, LiveDashboard):
         sections = []
         for title, names in self.CONTROLS.items():
             sections.append(f"### {title}")
-            sections.extend(w[n] for n in names)
+            sections.extend(self._idle.follow([w[n] for n in names]))
             if title == "Device":
                 sections.append(self._source)
         return pn.Column("### Run", self.run_buttons(), self._progress, self._status, *sections, width=320)

@@ -1,0 +1,140 @@
+"""Controls that do nothing for the chosen settings are disabled with the reason shown (issue 23,
+item 3), and the list of them is honest: for each rule (`explorer.views._states.Idle`) of each
+dashboard, the control is disabled under the settings that idle it and enabled under the rule's
+`enable` settings, its reason shows under it, and while it is idle two different values of it give
+the same plots (every part of every chart: data and titles; a run stepped a few iterations first).
+"""
+
+import numpy as np
+import pytest
+
+from explorer.views._live import _same
+from explorer.views._widgets import resolve
+from explorer.views.crossbar import CrossbarView
+from explorer.views.programming import ProgrammingView
+from explorer.views.training import TrainingView
+
+VIEWS = (ProgrammingView, CrossbarView, TrainingView)
+
+SMALL = {
+    ProgrammingView: {"size": 16},
+    CrossbarView: {"size": 32, "batch": 8},
+    TrainingView: {"task": "5 x 5 correlation"},
+}
+"""Settings that keep the checks fast (they decide no rule)."""
+
+RUN_STEPS = 3
+"""Iterations (samples, for Training: `TrainingView.FIRST_STEP` per step) a run makes before its plots are compared."""
+
+
+def _view(cls):
+    view = cls()
+    view.model.param.update(**SMALL[cls])
+    return view
+
+
+def _set(model, name, value):
+    owner, attr = resolve(model, name)
+    setattr(owner, attr, value)
+
+
+TWO_VALUES = {"method.parallel_verify": (1, 0), "method.max_iterations": (2, 100), "transfer_every": (1, 5)}
+"""Values that differ in effect where the control's ends do not (0 and 512 both mean a whole row of
+the test's 16 devices)."""
+
+
+def _owner(view, control):
+    """The Parameterized holding control `control`'s parameter, and its name there."""
+    m = view.model
+    if control.startswith("method."):
+        return m.programming, control.removeprefix("method.")
+    if control in m.param:
+        return m, control
+    return m.xb, control
+
+
+def _two_values(widget, control):
+    """Two different values the control can take (a slider's quarter points, or two options)."""
+    if control in TWO_VALUES:
+        return TWO_VALUES[control]
+    if hasattr(widget, "options"):
+        options = list(widget.options.values()) if isinstance(widget.options, dict) else list(widget.options)
+        return options[0], options[-1]
+    if hasattr(widget, "start"):  # a quarter and three quarters along (an end may be excluded)
+        low, high = (widget.start + f * (widget.end - widget.start) for f in (0.25, 0.75))
+        return (int(round(low)), int(round(high))) if isinstance(widget.value, int) else (low, high)
+    return (not widget.value), widget.value
+
+
+def _plots(view, skip=()):
+    """Every part's data of every shown chart but the headings `skip` (a run stepped `RUN_STEPS` first)."""
+    m = view.model
+    if hasattr(m, "step"):
+        m.reset()
+        m.step(RUN_STEPS * getattr(view, "FIRST_STEP", 1))
+    out = []
+    for chart in view.charts():
+        if chart.is_shown(m) and chart.heading not in skip:
+            out.append([part.data(view) for part in chart.parts])
+    return out
+
+
+def _rules():
+    return [(cls, rule) for cls in VIEWS for rule in _view(cls)._idle.rules]
+
+
+@pytest.mark.parametrize(("cls", "rule"), _rules(), ids=lambda v: getattr(v, "control", getattr(v, "__name__", "")))
+def test_an_idle_control_is_disabled_with_its_reason_and_changes_nothing(cls, rule):
+    view = _view(cls)
+    widget = view.widgets()[rule.control]
+    note = view._idle.notes[rule.control]
+
+    for name, value in rule.enable.items():
+        _set(view.model, name, value)
+    assert not widget.disabled and not note.visible, rule.control
+
+    for name, value in rule.idle.items():
+        _set(view.model, name, value)
+    assert rule.reason(view.model) is not None, rule.control
+    assert widget.disabled, rule.control
+    assert note.visible and rule.reason(view.model) in note.object
+
+    owner, attr = _owner(view, rule.control)
+    low, high = _two_values(widget, rule.control)
+    setattr(owner, attr, low)
+    first = _plots(view, skip=rule.what_if)
+    setattr(owner, attr, high)
+    second = _plots(view, skip=rule.what_if)
+    assert _same(first, second), f"{rule.control} changed the plots while idle"
+    assert first, rule.control
+
+
+@pytest.mark.parametrize("cls", VIEWS, ids=lambda c: c.__name__)
+def test_the_rules_name_controls_that_act_when_enabled(cls):
+    """The check above cannot pass by comparing nothing: under a rule's `enable` settings, the
+    same two values of its control change the plots (a control with no effect at all would be
+    listed as idle everywhere)."""
+    view = _view(cls)
+    for rule in view._idle.rules:
+        for name, value in rule.enable.items():
+            _set(view.model, name, value)
+        owner, attr = _owner(view, rule.control)
+        low, high = _two_values(view.widgets()[rule.control], rule.control)
+        setattr(owner, attr, low)
+        first = _plots(view)
+        setattr(owner, attr, high)
+        second = _plots(view)
+        assert not _same(first, second), f"{rule.control} changed nothing under {rule.enable}"
+
+
+def test_the_reason_shows_under_the_control():
+    view = _view(ProgrammingView)
+    column = view.controls()
+    objects = list(column.objects)
+    widget = view.widgets()["method.learning_rate"]
+    note = view._idle.notes["method.learning_rate"]
+    assert objects.index(note) == objects.index(widget) + 1
+    assert note.visible and "gdp" in note.object
+    view.model.programming.method = "gdp"
+    assert not note.visible and not widget.disabled
+    np.testing.assert_equal(widget.disabled, False)
