@@ -176,30 +176,44 @@ def test_the_crossbar_tab_programs_with_the_chosen_method():
 
 def test_the_browser_benchmark_lists_every_control_and_how_to_enable_a_disabled_one():
     """Every dashboard's controls are listed for the benchmark; a control disabled at the defaults
-    comes with the value of the view's ENABLED_BY setting that enables it (Flash's temperature, the
-    5 x 5 task's label noise), one hidden at the defaults with the value of its SHOWN_BY setting
-    that shows it (the Flash read-disturb study's bit-line length). The Reliability tab's
-    training-noise controls depend on another setting and stay unreached (README)."""
+    comes with the settings that enable it: its idle rule's `enable` settings (`explorer.views._states`:
+    Programming's learning rate under gdp, the wire resistance with IR drop on, the training-noise
+    controls with the hwa network, the 5 x 5 task's label noise), or the value of the view's
+    ENABLED_BY setting (Flash's temperature); one hidden at the defaults with the value of its
+    SHOWN_BY setting that shows it (the Flash read-disturb study's bit-line length)."""
     import urllib.parse
+
+    from panel.util import parse_query
 
     from explorer.app import DASHBOARDS
     from explorer.tools.browser_benchmark import tab_controls
+    from explorer.views._widgets import resolve
 
     reached = {}
     for title, _, cls in DASHBOARDS:
         view = cls()
         controls = tab_controls(title)
         assert [c.name for c in controls] == list(view.widgets())
+        rules = {r.control: r for r in getattr(getattr(view, "_idle", None), "rules", ())}
         for c in controls:
             if c.query:
+                view = cls()  # at the defaults for each control
                 widget = view.widgets()[c.name]
                 assert widget.disabled or not widget.visible
-                key, value = urllib.parse.unquote(c.query).split("=", 1)
-                setting = key.split(".", 1)[1]
-                assert setting in (view.ENABLED_BY, getattr(view, "SHOWN_BY", None))
-                setattr(view.model, setting, value)
+                for key, value in parse_query(c.query).items():  # as the page's URL sync reads them
+                    setting = key.split(".", 1)[1]
+                    if c.name in rules:  # the rule's enable settings, by the name the URL gives them
+                        (name,) = [n for n in rules[c.name].enable if n.rpartition(".")[2] == setting]
+                        owner, attr = resolve(view.model, name)
+                    else:
+                        assert setting in (view.ENABLED_BY, getattr(view, "SHOWN_BY", None))
+                        owner, attr = view.model, setting
+                    setattr(owner, attr, value)
                 assert not widget.disabled and widget.visible
-                reached[title, c.name] = value
-    assert reached[("Training", "label_noise")] == "5 x 5 correlation"
-    assert reached[("Devices", "temperature_K")] == "Flash"
-    assert reached[("Reliability", "cells_per_bitline")] == "Flash read disturb"
+                reached[title, c.name] = c.query
+    assert urllib.parse.unquote(reached[("Training", "label_noise")]) == "train.task=5 x 5 correlation"
+    assert reached[("Devices", "temperature_K")] == "dev.technology=Flash"
+    assert reached[("Programming", "method.learning_rate")] == "prog.method=gdp"
+    assert reached[("Programming", "log10_wire_resistance")] == "prog.ir_drop=true"
+    assert reached[("Reliability", "hwa_noise_scale")] == "rel.training=hwa"
+    assert urllib.parse.unquote(reached[("Reliability", "cells_per_bitline")]) == "rel.study=Flash read disturb"

@@ -12,13 +12,15 @@ from explorer.views._live import _same
 from explorer.views._widgets import resolve
 from explorer.views.crossbar import CrossbarView
 from explorer.views.programming import ProgrammingView
+from explorer.views.reliability import ReliabilityView
 from explorer.views.training import TrainingView
 
-VIEWS = (ProgrammingView, CrossbarView, TrainingView)
+VIEWS = (ProgrammingView, CrossbarView, ReliabilityView, TrainingView)
 
 SMALL = {
     ProgrammingView: {"size": 16},
     CrossbarView: {"size": 32, "batch": 8},
+    ReliabilityView: {"chips": 2},
     TrainingView: {"task": "5 x 5 correlation"},
 }
 """Settings that keep the checks fast (they decide no rule)."""

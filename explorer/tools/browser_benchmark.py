@@ -77,6 +77,22 @@ def _kind(widget):
     raise TypeError(f"no key press defined for {type(widget).__name__}")
 
 
+def enabling_query(view, prefix, settings):
+    """URL parameters that set `settings` (names as in `Idle.enable`, dotted for an object the model
+    holds) on the page, serialized as the page's URL sync does."""
+    import json
+
+    from ..views._widgets import resolve
+
+    parts = []
+    for name, value in settings.items():
+        owner, attr = resolve(view.model, name)
+        text = owner.param[attr].serialize(value)
+        text = text if isinstance(text, str) else json.dumps(text)
+        parts.append(f"{prefix}.{attr}={urllib.parse.quote(text)}")
+    return "&".join(parts)
+
+
 def tab_controls(tab):
     """Every control of dashboard `tab` (a title of `explorer.app.DASHBOARDS`), from its view."""
     import panel as pn
@@ -90,13 +106,16 @@ def tab_controls(tab):
         kind = _kind(widget)
         label = list(widget.options)[0] if isinstance(widget, pn.widgets.CheckBoxGroup) else widget.label
         query = ""
+        rule = {r.control: r for r in getattr(getattr(view, "_idle", None), "rules", ())}.get(name)
+        if widget.disabled and rule is not None:  # idle at the defaults: its rule says what enables it
+            query = enabling_query(view, prefix, rule.enable)
         # A control disabled (hidden) at the defaults: find the value of the view's ENABLED_BY
         # (SHOWN_BY) setting that enables (shows) it.
         for setting, idle in (
             (getattr(view, "ENABLED_BY", None), lambda w=widget: w.disabled),
             (getattr(view, "SHOWN_BY", None), lambda w=widget: not w.visible),
         ):
-            if setting is None or not idle():
+            if setting is None or not idle() or query:
                 continue
             default = getattr(view.model, setting)
             for value in view.model.param[setting].objects:

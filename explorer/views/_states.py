@@ -29,7 +29,7 @@ HINT_FONT_SIZE = "16pt"
 
 def add_frame(plot):
     """Give the `LivePlot` a frame layer and a hint layer (set by `frame_data`)."""
-    plot.line("frame", hover=False, line_alpha=0.0)
+    plot.line("frame", hover=False, line_alpha=0.0, line_color=GREY)  # invisible: only the ranges see it
     plot.labels("hint", text_align="center", text_baseline="middle", text_font_size=HINT_FONT_SIZE, text_color=GREY)
 
 

@@ -87,7 +87,7 @@ def convergence_data(view):
     if int(it[-1]) == 0 and not h["done"]:  # before a run: short titles, the frames say what comes
         return (
             {
-                "title": f"{h['method']}: MVM error (solid) and weight error (dashed) per iteration",
+                "title": f"{h['method']}: MVM error (solid), weight error (dashed)",
                 "mvm": {"x": it, "y": positive(h["mvm_error"])},
                 "weight": {"x": it, "y": positive(h["weight_error"])},
                 **error_frame,

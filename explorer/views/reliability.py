@@ -12,6 +12,7 @@ from ..models.devices import TECHNOLOGIES
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._runs import Pace, RunDriver
+from ._states import IdleControls, idle_while
 from ._widgets import (
     control_widget,
     count_formatter,
@@ -379,6 +380,14 @@ CHARTS = (
 )
 
 
+HWA_ONLY = "Used by the hardware-aware (hwa) network only."
+IDLE = (
+    idle_while("hwa_noise", "training", ("plain",), "hwa", HWA_ONLY),
+    idle_while("hwa_noise_scale", "training", ("plain",), "hwa", HWA_ONLY),
+)
+"""Controls that do nothing for the chosen network (`Idle`): disabled, with the reason under them."""
+
+
 class ReliabilityView(LiveDashboard):
     """The Reliability dashboard for one `ReliabilityExplorer` model."""
 
@@ -417,10 +426,9 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
         """Steps the network trainings in the background (`run`: the latest, None before any)."""
         self._training = None  # the NetworkTraining being waited for
         m.param.watch(self._sync_knobs, "technology")
-        m.param.watch(self._sync_training_widgets, "training")
         m.param.watch(self._sync_study_widgets, "study")
         self._sync_knobs()
-        self._sync_training_widgets()
+        self._idle = IdleControls(m, self._widgets, IDLE)
         self._sync_study_widgets()
 
     SHOWN_BY = "study"
@@ -430,10 +438,6 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
         disturb = self.model.study == "read disturb"  # the read voltage and count belong to that study
         self._widgets["read_voltage"].visible = self._widgets["log10_reads"].visible = disturb
         self._widgets["cells_per_bitline"].visible = self.model.study == "Flash read disturb"
-
-    def _sync_training_widgets(self, *events):
-        hwa = self.model.training == "hwa"
-        self._widgets["hwa_noise"].disabled = self._widgets["hwa_noise_scale"].disabled = not hwa
 
     # ------------------------------------------------------------------ background training
 
@@ -517,8 +521,7 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
             w["compensation"],
             "### Network",
             w["training"],
-            w["hwa_noise"],
-            w["hwa_noise_scale"],
+            *self._idle.follow([w["hwa_noise"], w["hwa_noise_scale"]]),
             self._training_bar,
             self._training_note,
             "### Read",
