@@ -14,6 +14,10 @@ TIMEOUT = 90000
 CONVERGENCE = r"^(one-shot|verify|gdp), iteration (\d+): MVM error"
 
 
+BEFORE_START = r"^{method}: MVM error \(solid\), weight error \(dashed\)$"
+"""The error plot's title before a run (its frame shows "Press Start")."""
+
+
 def iteration(page):
     return int(title_number(page, CONVERGENCE, 2))
 
@@ -25,7 +29,7 @@ def test_start_streams_the_run_pause_holds_it_and_it_goes_on_in_another_tab(brow
         "&prog.learning_rate=0.001",  # too slow to converge: runs until paused
         ready="Programmed devices",
     )
-    wait_for_title(page, r"^gdp, iteration 0: MVM error", timeout=TIMEOUT)
+    wait_for_title(page, BEFORE_START.format(method="gdp"), timeout=TIMEOUT)
     page.get_by_role("button", name="Start").click()
     wait_for_title(page, r"^gdp, iteration ([2-9]|\d\d+): MVM error", timeout=TIMEOUT)
     before = iteration(page)
@@ -58,7 +62,7 @@ def test_no_request_to_another_host_when_a_tab_renders_while_a_run_streams(brows
         served_app + "?tab=4&prog.size=128&prog.method=gdp&prog.max_iterations=5000&prog.learning_rate=0.001",
         ready="Programmed devices",
     )
-    wait_for_title(page, r"^gdp, iteration 0: MVM error", timeout=TIMEOUT)
+    wait_for_title(page, BEFORE_START.format(method="gdp"), timeout=TIMEOUT)
     page.get_by_role("button", name="Start").click()
     wait_for_title(page, r"^gdp, iteration ([2-9]|\d\d+): MVM error", timeout=TIMEOUT)
     tab(page, "Crossbar").click()
@@ -71,7 +75,7 @@ def test_a_shared_link_restores_the_methods_knobs(browser, served_app):
     page, errors = open_page(
         browser, served_app + "?tab=4&prog.size=32&prog.method=one-shot&prog.tolerance=0.05", ready="Programmed devices"
     )
-    wait_for_title(page, r"^one-shot, iteration 0: MVM error", timeout=TIMEOUT)
+    wait_for_title(page, BEFORE_START.format(method="one-shot"), timeout=TIMEOUT)
     expect(page.get_by_text("Tolerance ε: 0.05", exact=False)).to_be_visible(timeout=TIMEOUT)
     assert errors == []
     page.close()
