@@ -17,8 +17,10 @@ settled. A range is *degenerate* when it makes a plot look broken rather than sh
   decade tick in it, so it shows no number where the data are; a plot that means to zoom that far
   in a log axis would be listed in `NARROW_LOG_OK` with its reason (none is).
 
-Categorical axes (`FactorRange`) are skipped. Reliability's second study decides which plots show
-under the accuracy curve, so every study is rendered too.
+Categorical axes (`FactorRange`) are skipped; a flipped axis (the conductance maps' rows, row 0 at
+the top) is read the right way round. Reliability's second study decides which plots show under
+the accuracy curve, so every study is rendered too, and the Training tab's 5 x 5 task has its own
+learning curves.
 """
 
 import math
@@ -129,6 +131,7 @@ def _cases():
     cases = [(title, "") for title, _, _ in DASHBOARDS]
     default = "read disturb"
     cases += [("Reliability", f"rel.study={s.replace(' ', '+')}") for s in STUDIES if s != default]
+    cases.append(("Training", "train.task=5+x+5+correlation"))  # its own learning curves before Start
     return cases
 
 
