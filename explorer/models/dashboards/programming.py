@@ -27,6 +27,7 @@ from kernels.rng import derive_seed
 
 from .._internal.locks import lock_of, serialized
 from ..crossbar.protocol_data import protocol_weights
+from ..devices import TECHNOLOGIES
 from ..programming import HISTORY_KEYS, ProgrammingMethod
 from .drives_crossbar import DrivesCrossbar
 
@@ -40,7 +41,14 @@ RUN_METHODS = ("one-shot", "verify", "gdp")
 class ProgrammingExplorer(DrivesCrossbar):
     """A protocol matrix programmed by one method, iteration by iteration, on a crossbar."""
 
-    technology = "RRAM"
+    technology = param.Selector(
+        default="RRAM",
+        objects=list(TECHNOLOGIES),
+        doc=(
+            "Memory technology (RRAM here). Re-declared rather than assigned: a plain class attribute "
+            "would shadow the inherited parameter, and the Technology control would change nothing."
+        ),
+    )
     size = param.Integer(64, bounds=(16, 256), step=16, doc="Rows and columns of the weight matrix.")
     log10_wire_resistance = param.Number(
         np.log10(0.35),
