@@ -141,7 +141,7 @@ def _plots_shown(title, query):
     view = cls()
     if query:
         key, value = query.split("=")
-        setattr(view.model, key.split(".", 1)[1], value.replace("+", " "))
+        setattr(view.model, key.split(".", 1)[1], value.replace("+", " "))  # selectors only (strings)
     built = [c.build() for c in view.charts() if c.is_shown(view.model)]
     return sum(len(b) if isinstance(b, tuple) else 1 for b in built)
 

@@ -12,14 +12,16 @@ import pytest
 from explorer.views._live import _same
 from explorer.views._widgets import resolve
 from explorer.views.crossbar import CrossbarView
+from explorer.views.encoding import EncodingView
 from explorer.views.programming import ProgrammingView
 from explorer.views.reliability import ReliabilityView
 from explorer.views.training import TrainingView
 
-VIEWS = (ProgrammingView, CrossbarView, ReliabilityView, TrainingView)
+VIEWS = (ProgrammingView, EncodingView, CrossbarView, ReliabilityView, TrainingView)
 
 SMALL = {
     ProgrammingView: {"size": 16},
+    EncodingView: {"size": 16, "batch": 4},
     CrossbarView: {"size": 32, "batch": 8},
     ReliabilityView: {"chips": 2},
     TrainingView: {"task": "5 x 5 correlation"},

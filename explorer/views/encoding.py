@@ -11,6 +11,7 @@ from ..models.dashboards.devices import format_duration
 from ..models.dashboards.encoding import SOURCES, EncodingExplorer
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._palette import BLUE, DARK_GREY, GREY, LIGHT_GREY
+from ._states import IdleControls, idle_while
 from ._widgets import duration_formatter, throttled_slider
 
 COMMON_MODE_PARAMS = ("xb.common_mode_gain", "xb.common_mode_offset_uS")
@@ -293,6 +294,11 @@ CHARTS = (
 """Every plot of the dashboard, with the parameters each part of it depends on."""
 
 
+IDLE = (idle_while("allocation", "n_slices", (1,), 2, "One slice holds every bit."),)
+"""Controls that do nothing for the chosen settings (`Idle`): disabled, with the reason under them.
+(The significance base stays enabled with one slice: its curve over 1 to 4 slices is still drawn.)"""
+
+
 class EncodingView(CrossbarReadout, LiveDashboard):
     """The Encoding dashboard for one `EncodingExplorer` model."""
 
@@ -334,6 +340,7 @@ and see how much less each slice gains. Untick an entry of {sources} to see its 
         )
         m.param.watch(self._sync_slices, "bits_per_slice")
         self._sync_slices()
+        self._idle = IdleControls(m, self.widgets(), IDLE)
 
     def _sync_slices(self, *events):
         """The slices slider ends where slices x bits reach the most weight bits."""
@@ -369,7 +376,7 @@ and see how much less each slice gains. Untick an entry of {sources} to see its 
             w["bits_per_slice"],
             self._bits_note,
             w["base"],
-            w["allocation"],
+            *self._idle.follow([w["allocation"]]),
             w["quantize_weights"],
             "### Read",
             *read,
