@@ -9,9 +9,11 @@ import numpy as np
 import panel as pn
 import pytest
 
+from explorer.models.devices import TECHNOLOGIES
 from explorer.views._live import _same
 from explorer.views._widgets import resolve
 from explorer.views.crossbar import CrossbarView
+from explorer.views.devices import DevicesView
 from explorer.views.encoding import EncodingView
 from explorer.views.programming import ProgrammingView
 from explorer.views.reliability import ReliabilityView
@@ -21,6 +23,7 @@ VIEWS = (ProgrammingView, EncodingView, CrossbarView, ReliabilityView, TrainingV
 
 SMALL = {
     ProgrammingView: {"size": 16},
+    DevicesView: {"n_devices": 1024},
     EncodingView: {"size": 16, "batch": 4},
     CrossbarView: {"size": 32, "batch": 8},
     ReliabilityView: {"chips": 2},
@@ -178,3 +181,24 @@ def test_every_enabled_control_changes_the_plots(cls):
         if _same(first, second):
             silent.append(name)
     assert silent == [], f"enabled controls that change nothing: {silent}"
+
+
+KNOB_VIEWS = (DevicesView, CrossbarView)
+"""Dashboards that disable the read knobs a technology has no model for (the note under the knobs)."""
+
+
+@pytest.mark.parametrize("cls", KNOB_VIEWS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("technology", list(TECHNOLOGIES))
+def test_a_read_knob_disabled_for_the_technology_changes_nothing(cls, technology):
+    """The read knobs disabled for a technology (drift, read noise, temperature) are as honest as
+    the rules above: two values of each give the same plots."""
+    view = cls()
+    view.model.param.update(**SMALL.get(cls, {}), technology=technology)
+    idle = [n for n in ("drift_scale", "read_noise_scale", "temperature_K") if view.widgets()[n].disabled]
+    assert idle or technology == "Flash", "only Flash has a temperature model"
+    for name in idle:
+        low, high = _two_values(view.widgets()[name], name)
+        setattr(view.model, name, low)
+        first = _plots(view)
+        setattr(view.model, name, high)
+        assert _same(first, _plots(view)), f"{name} is disabled for {technology} but changes the plots"
