@@ -29,7 +29,7 @@ SMALL = {
     ReliabilityView: {"chips": 2},
     TrainingView: {"task": "5 x 5 correlation"},
 }
-"""Settings that keep the checks fast (they decide no rule)."""
+"""Settings that keep the checks fast (a rule's own idle and enable settings are set over them)."""
 
 RUN_STEPS = 3
 """Iterations (samples, for Training: `TrainingView.FIRST_STEP` per step) a run makes before its plots are compared."""
@@ -53,8 +53,11 @@ TWO_VALUES = {
     "slope": (0.5, 1.0),
     "max_steps": (1, 16),
 }
-"""Values that differ in effect where the control's ends do not (0 and 512 both mean a whole row of
-the test's 16 devices)."""
+"""Values that differ in effect where a slider's quarter points do not, or that keep the settings
+valid: 1 device at a time against a row (128 and 384 are both a row of the test's 16 devices); a
+limit of 2 iterations against 100 within the test's 3; a transfer every 1 or 5 samples within its
+few hundred; a slope that keeps the default asymmetry's symmetry point a / s inside (-1, 1); a cap
+of 1 against 16 pulses per transfer."""
 
 
 ACTS_WITH = {"max_steps": {"lr_h": 1.0}}
