@@ -231,6 +231,10 @@ IDLE = (
 """Controls that do nothing for the chosen method or read-out (`Idle`): disabled, reason shown."""
 
 
+COMPARE_HINT = "*Press **Compare the methods**: each method runs to its end on this matrix and seed, in one table.*"
+"""What the comparison's place says before the first comparison (an empty place looked broken)."""
+
+
 class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
     """The Programming dashboard for one `ProgrammingExplorer` model."""
 
@@ -258,7 +262,7 @@ change {method.method}, tick {ir_drop}, and press **Compare the methods** for on
         self._compare = pn.widgets.Button(label="Compare the methods", **stretch)
         self._progress = pn.indicators.Progress(value=0, max=100, **stretch)
         self._status = pn.pane.Markdown("*Ready: press Start.*", **stretch)
-        self._table = pn.pane.Markdown("", **stretch)
+        self._table = pn.pane.Markdown(COMPARE_HINT, **stretch)
         self._compare.on_click(lambda _: self.compare())
         self._comparer = None
         self._comparison = None
