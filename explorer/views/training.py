@@ -11,12 +11,12 @@ session shows their new points (Panel runs it in the session's context, where pa
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import Legend, LegendItem
 
 from ..models import TrainingExplorer
 from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import GREY, LIGHT_GREY, PALETTE, series
+from ._present import legend_outside
 from ._runs import Pace, RunButtons, RunDriver
 from ._widgets import control_widget
 
@@ -67,12 +67,9 @@ Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); s = 0: its Cons
 aihwkit's device zoo."""
 
 
-def _legend(plot, renderers, location="bottom_right"):
-    items = [LegendItem(label=name, renderers=[r]) for name, r in renderers.items()]
-    legend = Legend(
-        items=items, location=location, click_policy="hide", label_text_font_size="8pt", spacing=0, padding=4
-    )
-    plot.figure.add_layout(legend)
+def _legend(plot, renderers):
+    """A legend of `renderers` (label -> renderer) below the plot, outside the curves."""
+    legend_outside(plot, renderers.items(), click_policy="hide")
 
 
 ERROR_TEXT = r"""The 5 x 5 task of physics reference section 6: one tile learns $$y = x\,W^*$$ ($$W^*$$ uniform in
@@ -87,15 +84,15 @@ $$w^* = a/s$$ (dashed): random up and down pulses drift a weight there (Gokmen &
 Neurosci. 2020). The title gives the mean shift toward $$w^*$$ and its t over the 25 weights."""
 
 
-def _curve_plots(measure, top=None, legend="bottom_right"):
+def _curve_plots(measure, top=None):
     first = LivePlot("epoch", measure, y_start=0.0)
     loss = LivePlot("epoch", "training loss")
     ra, rl = {}, {}
     for k, name in enumerate(ALGORITHMS):
         ra[name] = first.line(f"acc {name}", line_width=2, **series(k))
         rl[name] = loss.line(f"loss {name}", line_width=2, **series(k))
-    _legend(first, ra, legend)
-    _legend(loss, rl, legend)
+    _legend(first, ra)
+    _legend(loss, rl)
     if top is not None:
         first.figure.y_range.end = top
     return first, loss
@@ -106,7 +103,7 @@ def curve_plots():
 
 
 def error_curve_plots():
-    return _curve_plots("weight error", legend="top_right")  # the curves fall toward the bottom right
+    return _curve_plots("weight error")
 
 
 def _curve_data(view, measure):
@@ -135,6 +132,8 @@ def _curve_data(view, measure):
         f"{1e3 * first['chip_time_s'][-1]:.2f} ms (80 ns per read, 1 ns per pulse slot: assumptions)"
     )
     acc["title"], loss["title"] = title, cost
+    # Only the algorithms trained (ticked, or focused) are in the legends.
+    acc["legend_hidden"] = loss["legend_hidden"] = tuple(name for name in ALGORITHMS if name not in curves)
     return acc, loss
 
 
@@ -242,7 +241,7 @@ CHARTS = (
     Chart(
         "Learning curves",
         curve_plots,
-        (Part(curve_data, PROGRESS),),
+        (Part(curve_data, PROGRESS + ("compared", "algorithm")),),
         CURVES_TEXT,
         shown=_digits,
         shown_depends=("task",),
@@ -250,7 +249,7 @@ CHARTS = (
     Chart(
         "Learning curves, 5 x 5 task",
         error_curve_plots,
-        (Part(error_curve_data, PROGRESS),),
+        (Part(error_curve_data, PROGRESS + ("compared", "algorithm")),),
         ERROR_TEXT,
         shown=_five,
         shown_depends=("task",),
