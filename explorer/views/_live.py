@@ -371,6 +371,17 @@ class LivePlot:
         return changed
 
 
+def present_row(plots, scale):
+    """Show a row of plots (side by side on the page) at `scale`, all as tall as the tallest (a
+    legend below one of them makes it taller)."""
+    for plot in plots:
+        plot.present(scale, len(plots))
+    height = max(plot.figure.height for plot in plots)
+    for plot in plots:
+        if plot.figure.height != height:
+            plot.figure.height = height
+
+
 # ------------------------------------------------------------------ dashboards
 
 
@@ -520,7 +531,7 @@ class LiveDashboard(pn.viewable.Viewer):
         plots = built if isinstance(built, tuple) else (built,)
         for k, plot in enumerate(plots):
             plot.name(chart.heading if len(plots) == 1 else f"{chart.heading} [{k}]")
-            plot.present(self.presentation.scale, len(plots))
+        present_row(plots, self.presentation.scale)
         self._plots[chart.heading] = plots
 
     def _restyle(self, *events):
@@ -533,8 +544,7 @@ class LiveDashboard(pn.viewable.Viewer):
         def apply():
             with pn.io.hold():
                 for plots in list(built.values()):
-                    for plot in plots:
-                        plot.present(self.presentation.scale, len(plots))
+                    present_row(plots, self.presentation.scale)
 
         if self._served():
             pn.state.execute(apply)

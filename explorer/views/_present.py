@@ -208,15 +208,21 @@ def styled_properties(fig):
             if p in glyph.properties():
                 value = getattr(glyph, p)
                 value = value.get("value") if isinstance(value, dict) else value
-                if isinstance(value, (int, float)):
-                    found.append((glyph, p, value))
-    return found
+                found.append((glyph, p, value))
+    # Only numbers and sizes such as "13px" scale ("auto" and unset values stay as they are).
+    return [(m, p, v) for m, p, v in found if isinstance(v, (int, float)) or (isinstance(v, str) and _SIZE.match(v))]
+
+
+WHOLE_PIXELS = ("width", "glyph_width", "glyph_height", "label_height", "label_standoff")
+"""Properties Bokeh holds as integers (a colour bar's and a legend's sizes)."""
 
 
 def set_scale(properties, scale):
     """Set each ``(model, property, base)`` of `properties` to base x `scale` where it differs."""
     for model, name, base in properties:
         value = _scaled(base, scale)
+        if name in WHOLE_PIXELS:
+            value = round(value)
         if getattr(model, name) != value:
             setattr(model, name, value)
 
@@ -228,10 +234,11 @@ def legend_label(item):
 
 def _axis_width(axis, factors):
     """Estimated width (px) of a vertical axis: its label, tick labels (the longest of `factors` on
-    a categorical axis, else five characters) and ticks. Its fonts are already scaled."""
+    a categorical axis, else up to seven characters, "1.00015") and ticks. Its fonts are already
+    scaled."""
     label_px = font_px(axis.axis_label_text_font_size) if axis.axis_label else 0.0
     tick_px = font_px(axis.major_label_text_font_size)
-    ticks = max(factors, key=lambda f: text_width(f, tick_px)) if factors else "00.00"
+    ticks = max(factors, key=lambda f: text_width(f, tick_px)) if factors else "0.00000"
     return 1.2 * label_px + 5 + text_width(ticks, tick_px) + 10
 
 
@@ -255,7 +262,8 @@ def _legend_size(legend):
     labels = [legend_label(item) for item in legend.items]
     text = max((text_width(label, label_px) for label in labels), default=0.0)
     item = legend.glyph_width + legend.label_standoff + text + legend.spacing
-    return item, max(legend.glyph_height, legend.label_height, 1.2 * label_px) + legend.spacing
+    label_height = legend.label_height if isinstance(legend.label_height, (int, float)) else 0
+    return item, max(legend.glyph_height, label_height, 1.2 * label_px) + legend.spacing
 
 
 def fit_legends(fig, row):
