@@ -165,14 +165,14 @@ def test_no_title_is_cut_and_no_legend_covers_the_data(browser, served_app, view
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(served_app + "?tab=1")
     found, seen = visit_every_tab(page, f"{viewport[0]}x{viewport[1]}")
+    assert found == [], "\n".join(found)
     if viewport == (1280, 800):
         # Lecture mode switched on at run time: the tabs already rendered follow it.
         page.get_by_role("button", name="Lecture mode").click()
-        more, lecture = visit_every_tab(page, "1280x800 lecture mode", runs=False)
-        found += more
+        found, lecture = visit_every_tab(page, "1280x800 lecture mode", runs=False)
+        assert found == [], "\n".join(found)
         fonts = {t["font"] for figures in lecture.values() for f in figures for t in f["titles"]}
         assert fonts == {"bold 19.5px helvetica"}, fonts
-    assert found == [], "\n".join(found)
     assert errors == [], errors
     page.close()
 
