@@ -45,6 +45,16 @@ class FloatSlider(PromptEvents, pn.widgets.FloatSlider):
     """A float slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
 
+WRAPPED_TITLE_CSS = ".bk-slider-title { white-space: normal; }"
+"""A slider's label and value wrap onto a second line rather than run out of the controls column
+(lecture mode's larger text)."""
+
+
+INHERITED_FONT_CSS = "select { font-size: calc(var(--bokeh-font-size, 12px) * 10 / 9); }"
+"""A select's value follows the page's base font size, which lecture mode scales (a browser's form
+controls do not inherit it): 13.3 px, the browser's own size, at the base 12 px."""
+
+
 def throttled_slider(model, param_name, **kwargs):
     """A slider for `model.param[name]` that updates the model on release (value_throttled).
 
@@ -59,7 +69,14 @@ def throttled_slider(model, param_name, **kwargs):
     soft = p.softbounds or (None, None)
     start = soft[0] if soft[0] is not None else p.bounds[0]
     end = soft[1] if soft[1] is not None else p.bounds[1]
-    opts = dict(label=p.label, start=start, end=end, value=getattr(model, name), sizing_mode="stretch_width")
+    opts = dict(
+        label=p.label,
+        start=start,
+        end=end,
+        value=getattr(model, name),
+        sizing_mode="stretch_width",
+        stylesheets=[WRAPPED_TITLE_CSS],
+    )
     if p.step is not None:
         opts["step"] = p.step
     opts.update(kwargs)
@@ -104,7 +121,7 @@ def control_widget(model, param_name, **kwargs):
     if isinstance(p, param.Boolean):
         return pn.widgets.Checkbox.from_param(p, **kwargs)
     if isinstance(p, param.Selector):
-        return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", **kwargs)
+        return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", stylesheets=[INHERITED_FONT_CSS], **kwargs)
     return throttled_slider(model, param_name, **kwargs)
 
 
