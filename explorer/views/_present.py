@@ -95,33 +95,36 @@ def wrap_title(text, width_px, font_px):
     Helvetica of `font_px` px (`text_width`). Lines break at spaces, preferring the last break
     after ",", ";" or ":" in the second half of the line; a number keeps its unit and both sides
     of "=" stay together. A word wider than the line stays whole (on a line of its own)."""
+    if "\n" not in text and text_width(text, font_px) <= width_px:
+        return text  # the usual case: it fits
+    space = text_width(" ", font_px)
     out = []
     for paragraph in text.split("\n"):
-        tokens = paragraph.split(" ")
         # Chunks: runs of tokens that are never split (a number with its unit).
         chunks = []
-        for token in tokens:
+        for token in paragraph.split(" "):
             if chunks and _glued(chunks[-1], token):
                 chunks[-1] += " " + token
             else:
                 chunks.append(token)
-        line = ""
+        line, wide = "", 0.0
         for chunk in chunks:
-            trial = f"{line} {chunk}" if line else chunk
-            if not line or text_width(trial, font_px) <= width_px:
-                line = trial
+            chunk_wide = text_width(chunk, font_px)
+            if not line or wide + space + chunk_wide <= width_px:
+                line, wide = (f"{line} {chunk}", wide + space + chunk_wide) if line else (chunk, chunk_wide)
                 continue
             # Too long: break at the last punctuation in the line's second half, if any.
             cut = max(line.rfind(", "), line.rfind("; "), line.rfind(": "))
             if cut > 0 and text_width(line[: cut + 1], font_px) >= width_px / 2:
                 out.append(line[: cut + 1])
-                line = f"{line[cut + 2 :]} {chunk}"
-                if text_width(line, font_px) > width_px:
-                    out.append(line[: -len(chunk) - 1])
-                    line = chunk
+                rest = line[cut + 2 :]
+                line, wide = f"{rest} {chunk}", text_width(rest, font_px) + space + chunk_wide
+                if wide > width_px:
+                    out.append(rest)
+                    line, wide = chunk, chunk_wide
             else:
                 out.append(line)
-                line = chunk
+                line, wide = chunk, chunk_wide
         out.append(line)
     return "\n".join(out)
 
