@@ -84,7 +84,7 @@ def test_lecture_mode_restyles_every_figure_and_recomputes_nothing(title, _prefi
         assert fig.height >= round(1.3 * 300), fig.name
         assert all(s.data is data[fig.name][k] for k, s in p.sources.items())  # no data set again
         for line in fig.title.text.split("\n"):
-            assert text_width(line, 19.5) <= title_width(fig, len(view._plots[fig.name.split(" [")[0]])), line
+            assert text_width(line, 19.5) <= title_width(fig, len(view._plots[fig.name.split(" [")[0]]), 1.5), line
     presentation.lecture = False
     assert {p.figure.name: _styles(p.figure) for p in plots} == normal  # back to the very same values
 

@@ -311,7 +311,7 @@ class LivePlot:
 
     def _wrapped(self, text):
         font = self.figure.title.text_font_size
-        return wrap_title(text, title_width(self.figure, self.row), font_px(font))
+        return wrap_title(text, title_width(self.figure, self.row, self.scale), font_px(font))
 
     def present(self, scale=1.0, row=1):
         """Show the figure at `scale` (fonts, line widths, marker sizes x `scale`; lecture mode) as
@@ -321,7 +321,7 @@ class LivePlot:
             self._styled = styled_properties(self.figure)  # the base values, read once
         self.scale, self.row = scale, row
         set_scale(self._styled, scale)
-        extra = fit_legends(self.figure, row)
+        extra = fit_legends(self.figure, row, scale)
         height = round(self._base_height * (LECTURE_HEIGHT if scale > 1 else 1.0)) + extra
         if self.figure.height != height:
             self.figure.height = height
@@ -380,6 +380,21 @@ def present_row(plots, scale):
     for plot in plots:
         if plot.figure.height != height:
             plot.figure.height = height
+
+
+def arrange(holder, row, beside, scale):
+    """Lay out a chart in `holder` (a Column): `row` as `explained` made it (the heading and plots,
+    the explanation beside them, sized as `beside` says), or at `scale` > 1 (lecture mode) the
+    explanation under the plots, which then take the page's width beside the controls
+    (`_present.plot_width`)."""
+    column, text = row.objects
+    shown = holder.objects[0] if holder.objects else None
+    if scale > 1 and (shown is None or shown is row):
+        text.param.update(width=None, sizing_mode="stretch_width", margin=(0, 10, 10, 10))
+        holder.objects = [pn.Column(*column.objects, text, sizing_mode="stretch_width", margin=0)]
+    elif scale == 1 and shown is not row:
+        text.param.update(**beside)
+        holder.objects = [row]
 
 
 # ------------------------------------------------------------------ dashboards
@@ -450,6 +465,7 @@ class LiveDashboard(pn.viewable.Viewer):
         self._doc = None
         self._layout = None
         self._slots = {}
+        self._placed = []  # (holder, row) of each chart on the page (`arrange`)
         self._showing = set()
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
@@ -545,6 +561,8 @@ class LiveDashboard(pn.viewable.Viewer):
             with pn.io.hold():
                 for plots in list(built.values()):
                     present_row(plots, self.presentation.scale)
+                for holder, row, beside in list(self._placed):
+                    arrange(holder, row, beside, self.presentation.scale)
 
         if self._served():
             pn.state.execute(apply)
@@ -656,7 +674,12 @@ class LiveDashboard(pn.viewable.Viewer):
                 lambda tech: cite_links(protect_math(table.get(tech, table.get("default", "")))),
                 self.model.param.technology,
             )
-        return explained(chart.heading, body, text)
+        holder = pn.Column(sizing_mode="stretch_width", margin=0)
+        row = explained(chart.heading, body, text)
+        beside = {n: getattr(row[1], n) for n in ("width", "sizing_mode", "margin")}  # the explanation's
+        self._placed.append((holder, row, beside))
+        arrange(holder, row, beside, self.presentation.scale)
+        return holder
 
     def _sync_slots(self):
         """Show the charts that are shown (filling a slot the first time) and hide the others."""
@@ -675,6 +698,7 @@ class LiveDashboard(pn.viewable.Viewer):
             self._build()
         column = []
         self._slots = {}
+        self._placed = []
         for chart in self._charts:
             if chart.shown is None:
                 column.append(self._explained(chart))

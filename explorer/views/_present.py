@@ -35,6 +35,10 @@ SIDE_COLUMNS = 640
 """Page width beside a row of plots: the controls column (320 px), the explanation (300 px) and
 its margins (2 x 10 px); the plots of a row share the rest."""
 
+LECTURE_SIDE_COLUMNS = 340
+"""The same in lecture mode, where the explanation goes under its plots (`_live.arrange`): the
+controls column and margins."""
+
 TITLE_SLACK = 8
 """Pixels kept free at a title's right end (rounding of the width estimate, the canvas border)."""
 
@@ -245,18 +249,19 @@ def _axis_width(axis, factors):
     return 1.2 * label_px + 5 + text_width(ticks, tick_px) + 10
 
 
-def plot_width(row):
-    """Width (CSS px) of one of `row` plots side by side at the narrowest viewport."""
-    return (NARROWEST_VIEWPORT - SIDE_COLUMNS) / row
+def plot_width(row, scale=1.0):
+    """Width (CSS px) of one of `row` plots side by side at the narrowest viewport (at `scale` > 1,
+    lecture mode, with the explanations under the plots)."""
+    return (NARROWEST_VIEWPORT - (LECTURE_SIDE_COLUMNS if scale > 1 else SIDE_COLUMNS)) / row
 
 
-def title_width(fig, row):
+def title_width(fig, row, scale=1.0):
     """Width (px) a title line of figure `fig` may take: the plot's width at the narrowest
     viewport less the vertical axis beside the frame (titles start at the frame's left edge), with
     the figure's fonts as they are (lecture mode has scaled them, `set_scale`)."""
     factors = getattr(fig.y_range, "factors", None)
     left = sum(_axis_width(axis, factors) for axis in fig.left)
-    return plot_width(row) - left - TITLE_SLACK
+    return plot_width(row, scale) - left - TITLE_SLACK
 
 
 def _legend_size(legend):
@@ -269,7 +274,7 @@ def _legend_size(legend):
     return item, max(legend.glyph_height, label_height, 1.2 * label_px) + legend.spacing
 
 
-def fit_legends(fig, row):
+def fit_legends(fig, row, scale=1.0):
     """Set the columns of `fig`'s legends below the plot to as many as fit the plot's width, and
     return the height (px) they take, which the figure adds to its own."""
     extra = 0.0
@@ -277,7 +282,7 @@ def fit_legends(fig, row):
         if not isinstance(legend, Legend):
             continue
         item, line = _legend_size(legend)
-        room = plot_width(row) - 2 * (legend.padding + legend.margin)
+        room = plot_width(row, scale) - 2 * (legend.padding + legend.margin)
         columns = max(1, min(len(legend.items), int(room // item)))
         if legend.ncols != columns:
             legend.ncols = columns
