@@ -213,4 +213,12 @@ def test_lecture_mode_scales_every_tab_from_the_url_and_resends_no_data(browser,
         assert len(patches) - before <= len(DASHBOARDS) + 2, len(patches) - before
         assert re.search(rf"lecture={int(lecture)}", page.url), page.url
         assert tab(page, "Devices").evaluate("el => getComputedStyle(el).fontSize") == page_font
+        # The explanations beside the plots, or under them in lecture mode: single plots 640 px wide
+        # at 1280 px, or 960 px.
+        page.wait_for_function(READY_JS, arg=plot_count("Training"), timeout=TIMEOUT)
+        page.wait_for_timeout(800)
+        figures = page.evaluate(LAYOUT_JS)
+        assert problems(figures) == []
+        widest = max(f["width"] for f in figures)
+        assert (widest > 900) if lecture else (600 < widest < 700), widest
     page.close()
