@@ -213,6 +213,9 @@ def test_lecture_mode_scales_every_tab_from_the_url_and_resends_no_data(browser,
         assert len(patches) - before <= len(DASHBOARDS) + 2, len(patches) - before
         assert re.search(rf"lecture={int(lecture)}", page.url), page.url
         assert tab(page, "Devices").evaluate("el => getComputedStyle(el).fontSize") == page_font
+        # A select's value too (form controls do not inherit the font: 10/9 of the base size).
+        select = float(page.locator("select").first.evaluate("el => getComputedStyle(el).fontSize")[:-2])
+        assert select == pytest.approx(float(page_font[:-2]) * 10 / 9, abs=0.01), select
         # The explanations beside the plots, or under them in lecture mode: single plots 640 px wide
         # at 1280 px, or 960 px.
         page.wait_for_function(READY_JS, arg=plot_count("Training"), timeout=TIMEOUT)

@@ -51,6 +51,7 @@ from ._present import (
     LECTURE_HEIGHT,
     Presentation,
     fit_legends,
+    follow_page_font,
     font_px,
     legend_label,
     set_scale,
@@ -731,6 +732,7 @@ class LiveDashboard(pn.viewable.Viewer):
             self._doc = doc
             pn.state.on_session_destroyed(self._on_session_destroyed)
         controls = self.controls()
+        follow_page_font(controls)
         box = self.try_this_box()
         if box is not None:
             controls.insert(0, box)

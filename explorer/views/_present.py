@@ -15,6 +15,7 @@ measures the rendered titles in Chromium against their plots at 1280 x 800 and 1
 
 import re
 
+import panel as pn
 import param
 from bokeh.models import ColorBar, GlyphRenderer, LabelSet, Legend, LegendItem, Slope, Span
 
@@ -161,6 +162,20 @@ class Presentation(param.Parameterized):
         """CSS of the page's root: the base font size that Bokeh's and Panel's widgets, Markdown and
         tab headers read (a custom property inherits into their shadow DOM)."""
         return {"--bokeh-font-size": f"{PAGE_FONT_PX * self.scale:g}px"}
+
+
+FORM_FONT_CSS = "select, input { font-size: calc(var(--bokeh-font-size, 12px) * 10 / 9); }"
+"""The value of a select or a number box follows the page's base font size, which lecture mode
+scales (a browser's form controls do not inherit the font): 13.3 px, the browser's own size, at
+the base 12 px."""
+
+
+def follow_page_font(controls):
+    """Make the selects and number boxes in the layout `controls` show their values in the page's
+    font size (`FORM_FONT_CSS`)."""
+    for widget in controls.select(lambda o: isinstance(o, (pn.widgets.Select, pn.widgets.IntInput))):
+        if FORM_FONT_CSS not in widget.stylesheets:
+            widget.stylesheets = [*widget.stylesheets, FORM_FONT_CSS]
 
 
 # ------------------------------------------------------------------ figures

@@ -50,11 +50,6 @@ WRAPPED_TITLE_CSS = ".bk-slider-title { white-space: normal; }"
 (lecture mode's larger text)."""
 
 
-INHERITED_FONT_CSS = "select { font-size: calc(var(--bokeh-font-size, 12px) * 10 / 9); }"
-"""A select's value follows the page's base font size, which lecture mode scales (a browser's form
-controls do not inherit it): 13.3 px, the browser's own size, at the base 12 px."""
-
-
 def throttled_slider(model, param_name, **kwargs):
     """A slider for `model.param[name]` that updates the model on release (value_throttled).
 
@@ -121,7 +116,7 @@ def control_widget(model, param_name, **kwargs):
     if isinstance(p, param.Boolean):
         return pn.widgets.Checkbox.from_param(p, **kwargs)
     if isinstance(p, param.Selector):
-        return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", stylesheets=[INHERITED_FONT_CSS], **kwargs)
+        return pn.widgets.Select.from_param(p, sizing_mode="stretch_width", **kwargs)
     return throttled_slider(model, param_name, **kwargs)
 
 
