@@ -3,8 +3,10 @@
 Lecture mode (a `Presentation` per browser session, ``?lecture=1`` in the URL, a toggle in the
 header bar) scales what a class reads from the back of a room by `LECTURE_SCALE`: every figure's
 text (title, axis labels, tick labels, legend, colour bar, text labels), the line widths and marker
-sizes of its glyphs, and the page's own text. Only style properties change: no data is recomputed
-or resent.
+sizes of its glyphs, and the page's own text (one inherited CSS property, `page_styles`); each
+explanation moves under its plots, which get wider (`_live.arrange`). Only styles and layout
+change: no data is recomputed or resent. Legends go below their plot (`legend_outside`), in as
+many columns as fit.
 
 Plot titles are drawn on the canvas, which clips them at the plot's edge. Here a title is wrapped
 onto several lines (Bokeh draws a "\\n" in a title as a line break) so that each line fits the
