@@ -466,7 +466,7 @@ class LiveDashboard(pn.viewable.Viewer):
         self._doc = None
         self._layout = None
         self._slots = {}
-        self._placed = []  # (holder, row) of each chart on the page (`arrange`)
+        self._placed = []  # (holder, row, explanation's size) of each chart on the page (`arrange`)
         self._showing = set()
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
@@ -552,8 +552,9 @@ class LiveDashboard(pn.viewable.Viewer):
         self._plots[chart.heading] = plots
 
     def _restyle(self, *events):
-        """Show every figure built so far at the page's current scale (lecture mode on or off): style
-        properties only, all in one message; figures built later take the scale when built."""
+        """Show every figure built so far at the page's current scale (lecture mode on or off), and
+        each chart's explanation beside or under its plots: style and layout only, no data, in one
+        message; figures built later take the scale when built."""
         built = self._plots
         if built is None or self._session_gone():
             return

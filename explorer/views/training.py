@@ -287,7 +287,8 @@ CHARTS = (
     ),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
-curves and tiles follow `progress` alone; the device curve follows the device's own settings. The
+curves and tiles follow `progress` (and the algorithms compared or focused, which the curves'
+legends list, before any run too); the device curve follows the device's own settings. The
 task decides which learning curves (and whether the weights against the target) are shown."""
 
 
