@@ -118,3 +118,6 @@ def test_legends_sit_below_the_plots_and_list_only_the_series_drawn():
         (legend,) = [m for m in p.figure.below if isinstance(m, Legend)]
         shown = [legend_label(item) for item in legend.items if item.visible]
         assert shown == ["float SGD", "TTv2"]  # TTv1 and the others are not trained: not listed
+    view.model.compared = ["float SGD", "TTv1", "TTv2"]  # ticked before any run: listed at once
+    (legend,) = [m for m in view._plots["Learning curves"][0].figure.below if isinstance(m, Legend)]
+    assert [legend_label(item) for item in legend.items if item.visible] == ["float SGD", "TTv1", "TTv2"]
