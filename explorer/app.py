@@ -12,6 +12,7 @@ import panel as pn
 
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
+from explorer.views._present import Presentation
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -49,9 +50,10 @@ def physics_reference():
 
 
 HEADER = (
-    "<div style='background:#3f51b5;color:white;padding:12px 20px;font-size:1.45em;"
+    "<div style='color:white;padding:12px 20px;font-size:1.45em;"
     "font-family:sans-serif'>Analog AI weight-encoding explorer</div>"
 )
+HEADER_COLOUR = "#3f51b5"
 
 DASHBOARDS = (
     # (tab title, URL prefix of its parameters, view class): tab k + 1 of the app, after the overview.
@@ -74,7 +76,8 @@ def build_app():
     computes the data of the visible tab only.
     """
     pn.extension("mathjax", sizing_mode="stretch_width")
-    views = [(title, prefix, cls()) for title, prefix, cls in DASHBOARDS]
+    presentation = Presentation()  # lecture mode: one per page, followed by every tab
+    views = [(title, prefix, cls(presentation=presentation)) for title, prefix, cls in DASHBOARDS]
     tabs = pn.Tabs(
         ("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
         *[(title, view) for title, _, view in views],
@@ -89,11 +92,27 @@ def build_app():
             for obj, names in view.synced():
                 pn.state.location.sync(obj, {n: f"{prefix}.{n}" for n in names})
         pn.state.location.sync(tabs, {"active": "tab"})
+        pn.state.location.sync(presentation, {"lecture": "lecture"})
     # A plain column with a header bar rather than a Panel template: the template added Bootstrap's
     # scripts and style sheets, Font Awesome and server time to every page (measured in
     # docs/results/benchmarks.md, "Server and kernel settings").
-    header = pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0)
-    template = pn.Column(header, tabs, sizing_mode="stretch_width", margin=0)
+    lecture = pn.widgets.Toggle.from_param(
+        presentation.param.lecture, width=130, margin=(10, 20), css_classes=["lecture-toggle"]
+    )
+    header = pn.Row(
+        pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),
+        lecture,
+        styles={"background": HEADER_COLOUR},
+        sizing_mode="stretch_width",
+        margin=0,
+    )
+    template = pn.Column(header, tabs, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
+
+    def restyle_page(event):
+        # The page's own text (widgets, Markdown, tab headers) follows one inherited CSS property.
+        template.styles = presentation.page_styles()
+
+    presentation.param.watch(restyle_page, "lecture")
     return template
 
 

@@ -484,7 +484,7 @@ def test_capped_pulses_reach_the_points_and_the_view():
     v.model.param.update(compared=["TTv2"], algorithm="TTv2", **kw)
     v.plots()
     v.model.step(500)
-    title = v._plots["Learning curves, 5 x 5 task"][1].figure.title.text
+    title = v._plots["Learning curves, 5 x 5 task"][1].title  # the text given; the figure shows it wrapped
     assert f"{capped.capped_pulses:,} held back by the cap of 1 per transfer" in title
 
 
@@ -857,10 +857,10 @@ def test_view_switches_to_the_5x5_task_and_runs_it_to_the_end():
     v._driver.join(timeout=60)
     assert v.model.done and "1.00 epochs of 1,000 samples), finished" in v._status.object
     curves = v._plots["Learning curves, 5 x 5 task"][0]
-    assert curves.figure.title.text.startswith("Epoch 1.00 of 1: weight error analog SGD ")
+    assert curves.title.startswith("Epoch 1.00 of 1: weight error analog SGD ")
     assert curves.sources["acc TTv2"].data["y"][-1] < 0.5
     target = v._plots["Weights against the target"][0]
-    assert target.figure.title.text.startswith("analog SGD at epoch 1.00: mean shift toward w* = 0.40 ")
+    assert target.title.startswith("analog SGD at epoch 1.00: mean shift toward w* = 0.40 ")
     np.testing.assert_allclose(
         target.sources["weights"].data["y"], v.model.runs()["analog SGD"].weights.ravel(), rtol=1e-6
     )

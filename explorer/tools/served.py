@@ -218,11 +218,12 @@ TITLES_JS = """
   const out = [];
   for (const doc of (window.Bokeh ? window.Bokeh.documents : []))
     for (const model of doc.all_models)
-      if (model.type === 'Title' && model.text) out.push(model.text);
+      if (model.type === 'Title' && model.text) out.push(model.text.replace(/\\n/g, ' '));
   return out;
 }
 """
-"""Every plot title in the page (titles are drawn on canvas, so they are read from Bokeh)."""
+"""Every plot title in the page (titles are drawn on canvas, so they are read from Bokeh), its lines
+joined by spaces: a title wrapped to its plot's width reads as the text it was given."""
 
 
 class FrameCounter:

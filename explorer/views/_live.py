@@ -47,6 +47,18 @@ from bokeh.plotting import figure
 
 from ..compat import InlineArray, session_gone
 from ._palette import IMAGE_PALETTE, PALETTE
+from ._present import (
+    LECTURE_HEIGHT,
+    Presentation,
+    fit_legends,
+    follow_page_font,
+    font_px,
+    legend_label,
+    set_scale,
+    styled_properties,
+    title_width,
+    wrap_title,
+)
 from ._widgets import ResultMemo, cite_links, control_widget, explained, protect_math, resolve
 
 log = logging.getLogger(__name__)
@@ -143,7 +155,9 @@ class LivePlot:
 
     An update is a dict: ``"title"`` -> the title text; a source layer's name -> its data
     (a dict of columns); a `span` layer's name -> its location (None hides it); a `box`
-    layer's name -> ``(left, right)``; ``"color_range"`` -> ``(low, high)`` of the image mapper.
+    layer's name -> ``(left, right)``; ``"color_range"`` -> ``(low, high)`` of the image mapper;
+    ``"legend_hidden"`` -> the labels of legend items not to show (series that are not drawn).
+    The title is shown wrapped to the plot's width (`present`).
     """
 
     def __init__(
@@ -192,6 +206,12 @@ class LivePlot:
         self._generation = -1
         self.updates = 0
         """Updates that changed something (the tests count which plots a control re-draws)."""
+        self.scale = 1.0
+        """Scale of fonts, lines and markers (`present`; lecture mode)."""
+        self.row = 1
+        """Number of plots in the figure's row of the page (their titles share its width)."""
+        self._styled = None
+        self._base_height = height
 
     # -------------------------------------------------------------- layers
 
@@ -283,6 +303,34 @@ class LivePlot:
         for layer, model in [*self.sources.items(), *self.annotations.items()]:
             model.name = f"{name}/{layer}"
 
+    # -------------------------------------------------------------- presentation
+
+    @property
+    def title(self):
+        """The title's text as the last update gave it (the figure shows it wrapped, `wrap_title`)."""
+        return self._shown.get("title", self.figure.title.text)
+
+    def _wrapped(self, text):
+        font = self.figure.title.text_font_size
+        return wrap_title(text, title_width(self.figure, self.row, self.scale), font_px(font))
+
+    def present(self, scale=1.0, row=1):
+        """Show the figure at `scale` (fonts, line widths, marker sizes x `scale`; lecture mode) as
+        one of `row` plots side by side: its title re-wrapped to the width it then has, its legends'
+        columns and its height fitted. Changes style properties only (the data stay as they are)."""
+        if self._styled is None:
+            self._styled = styled_properties(self.figure)  # the base values, read once
+        self.scale, self.row = scale, row
+        set_scale(self._styled, scale)
+        extra = fit_legends(self.figure, row, scale)
+        height = round(self._base_height * (LECTURE_HEIGHT if scale > 1 else 1.0)) + extra
+        if self.figure.height != height:
+            self.figure.height = height
+        if "title" in self._shown:
+            text = self._wrapped(self._shown["title"])
+            if self.figure.title.text != text:
+                self.figure.title.text = text
+
     # -------------------------------------------------------------- updates
 
     def apply(self, update, generation=None):
@@ -302,7 +350,13 @@ class LivePlot:
             self._shown[key] = value
             changed += 1
             if key == "title":
-                self.figure.title.text = value
+                self.figure.title.text = self._wrapped(value)
+            elif key == "legend_hidden":
+                for legend in self.figure.legend:
+                    for item in legend.items:
+                        visible = legend_label(item) not in value
+                        if item.visible != visible:
+                            item.visible = visible
             elif key == "color_range":
                 self.mapper.update(low=value[0], high=value[1])
             elif key in self.sources:
@@ -316,6 +370,32 @@ class LivePlot:
         if changed:
             self.updates += 1
         return changed
+
+
+def present_row(plots, scale):
+    """Show a row of plots (side by side on the page) at `scale`, all as tall as the tallest (a
+    legend below one of them makes it taller)."""
+    for plot in plots:
+        plot.present(scale, len(plots))
+    height = max(plot.figure.height for plot in plots)
+    for plot in plots:
+        if plot.figure.height != height:
+            plot.figure.height = height
+
+
+def arrange(holder, row, beside, scale):
+    """Lay out a chart in `holder` (a Column): `row` as `explained` made it (the heading and plots,
+    the explanation beside them, sized as `beside` says), or at `scale` > 1 (lecture mode) the
+    explanation under the plots, which then take the page's width beside the controls
+    (`_present.plot_width`)."""
+    column, text = row.objects
+    shown = holder.objects[0] if holder.objects else None
+    if scale > 1 and (shown is None or shown is row):
+        text.param.update(width=None, sizing_mode="stretch_width", margin=(0, 10, 10, 10))
+        holder.objects = [pn.Column(*column.objects, text, sizing_mode="stretch_width", margin=0)]
+    elif scale == 1 and shown is not row:
+        text.param.update(**beside)
+        holder.objects = [row]
 
 
 # ------------------------------------------------------------------ dashboards
@@ -364,12 +444,21 @@ class LiveDashboard(pn.viewable.Viewer):
     """Base of the dashboards: charts that re-draw in place when the parameters they depend on change.
 
     A subclass sets `model` and returns its charts from `charts()`; `controls()` builds its widgets.
+    `presentation` (shared by the dashboards of one page) says whether the page is in lecture mode;
+    the figures follow it, those built later included.
     """
+
+    presentation = param.ClassSelector(
+        class_=Presentation, doc="How the page presents its plots (lecture mode); a fresh one if not given."
+    )
 
     def __init__(self, **params):
         if params.get("model") is None:  # a fresh model of the class the subclass declares
             params["model"] = type(self).param["model"].class_()
+        if params.get("presentation") is None:
+            params["presentation"] = Presentation()
         super().__init__(**params)
+        self.presentation.param.watch(self._restyle, "lecture")
         self._lock = threading.Lock()
         self._generation = 0
         self._plots = None  # heading -> tuple of LivePlot, built on first render
@@ -377,6 +466,7 @@ class LiveDashboard(pn.viewable.Viewer):
         self._doc = None
         self._layout = None
         self._slots = {}
+        self._placed = []  # (holder, row, explanation's size) of each chart on the page (`arrange`)
         self._showing = set()
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
@@ -458,7 +548,30 @@ class LiveDashboard(pn.viewable.Viewer):
         plots = built if isinstance(built, tuple) else (built,)
         for k, plot in enumerate(plots):
             plot.name(chart.heading if len(plots) == 1 else f"{chart.heading} [{k}]")
+        present_row(plots, self.presentation.scale)
         self._plots[chart.heading] = plots
+
+    def _restyle(self, *events):
+        """Show every figure built so far at the page's current scale (lecture mode on or off), and
+        each chart's explanation beside or under its plots: style and layout only, no data, in one
+        message; figures built later take the scale when built."""
+        built = self._plots
+        if built is None or self._session_gone():
+            return
+
+        def apply():
+            with pn.io.hold():
+                for plots in list(built.values()):
+                    present_row(plots, self.presentation.scale)
+                for holder, row, beside in list(self._placed):
+                    arrange(holder, row, beside, self.presentation.scale)
+
+        if self._served():
+            pn.state.execute(apply)
+        else:
+            apply()
+            if self._layout is not None:
+                pn.io.push_notebook(self._layout)
 
     def _next_generation(self):
         with self._lock:
@@ -563,7 +676,12 @@ class LiveDashboard(pn.viewable.Viewer):
                 lambda tech: cite_links(protect_math(table.get(tech, table.get("default", "")))),
                 self.model.param.technology,
             )
-        return explained(chart.heading, body, text)
+        holder = pn.Column(sizing_mode="stretch_width", margin=0)
+        row = explained(chart.heading, body, text)
+        beside = {n: getattr(row[1], n) for n in ("width", "sizing_mode", "margin")}  # the explanation's
+        self._placed.append((holder, row, beside))
+        arrange(holder, row, beside, self.presentation.scale)
+        return holder
 
     def _sync_slots(self):
         """Show the charts that are shown (filling a slot the first time) and hide the others."""
@@ -582,6 +700,7 @@ class LiveDashboard(pn.viewable.Viewer):
             self._build()
         column = []
         self._slots = {}
+        self._placed = []
         for chart in self._charts:
             if chart.shown is None:
                 column.append(self._explained(chart))
@@ -614,6 +733,7 @@ class LiveDashboard(pn.viewable.Viewer):
             self._doc = doc
             pn.state.on_session_destroyed(self._on_session_destroyed)
         controls = self.controls()
+        follow_page_font(controls)
         box = self.try_this_box()
         if box is not None:
             controls.insert(0, box)

@@ -45,6 +45,11 @@ class FloatSlider(PromptEvents, pn.widgets.FloatSlider):
     """A float slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
 
+WRAPPED_TITLE_CSS = ".bk-slider-title { white-space: normal; }"
+"""A slider's label and value wrap onto a second line rather than run out of the controls column
+(lecture mode's larger text)."""
+
+
 def throttled_slider(model, param_name, **kwargs):
     """A slider for `model.param[name]` that updates the model on release (value_throttled).
 
@@ -59,7 +64,14 @@ def throttled_slider(model, param_name, **kwargs):
     soft = p.softbounds or (None, None)
     start = soft[0] if soft[0] is not None else p.bounds[0]
     end = soft[1] if soft[1] is not None else p.bounds[1]
-    opts = dict(label=p.label, start=start, end=end, value=getattr(model, name), sizing_mode="stretch_width")
+    opts = dict(
+        label=p.label,
+        start=start,
+        end=end,
+        value=getattr(model, name),
+        sizing_mode="stretch_width",
+        stylesheets=[WRAPPED_TITLE_CSS],
+    )
     if p.step is not None:
         opts["step"] = p.step
     opts.update(kwargs)

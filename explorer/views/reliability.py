@@ -4,13 +4,13 @@ Monte-Carlo band, drift compensation and the floating-point accuracy marked."""
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import Legend, LegendItem
 
 from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
+from ._present import legend_outside
 from ._runs import Pace, RunDriver
 from ._states import IdleControls, idle_while
 from ._widgets import (
@@ -109,13 +109,8 @@ scheduling priority it has always had: the page waits for the network to redraw.
 
 
 def _legend(plot, items):
-    plot.figure.add_layout(
-        Legend(
-            items=[LegendItem(label=label, renderers=[r]) for label, r in items],
-            location="bottom_left",
-            background_fill_alpha=0.6,
-        )
-    )
+    """A legend of ``(label, renderer)`` items below the plot, outside the curves."""
+    legend_outside(plot, items)
 
 
 def reads_plot():

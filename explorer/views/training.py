@@ -11,12 +11,12 @@ session shows their new points (Panel runs it in the session's context, where pa
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import Legend, LegendItem
 
 from ..models import TrainingExplorer
 from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import GREY, LIGHT_GREY, PALETTE, series
+from ._present import legend_outside
 from ._runs import Pace, RunButtons, RunDriver
 from ._states import Idle, IdleControls, add_frame, frame_data, idle_while
 from ._widgets import control_widget
@@ -68,12 +68,9 @@ Soft bounds: aihwkit's SoftBoundsDevice (Gokmen & Haensch 2020); s = 0: its Cons
 aihwkit's device zoo."""
 
 
-def _legend(plot, renderers, location="bottom_right"):
-    items = [LegendItem(label=name, renderers=[r]) for name, r in renderers.items()]
-    legend = Legend(
-        items=items, location=location, click_policy="hide", label_text_font_size="8pt", spacing=0, padding=4
-    )
-    plot.figure.add_layout(legend)
+def _legend(plot, renderers):
+    """A legend of `renderers` (label -> renderer) below the plot, outside the curves."""
+    legend_outside(plot, renderers.items(), click_policy="hide")
 
 
 ERROR_TEXT = r"""The 5 x 5 task of physics reference section 6: one tile learns $$y = x\,W^*$$ ($$W^*$$ uniform in
@@ -88,15 +85,15 @@ $$w^* = a/s$$ (dashed): random up and down pulses drift a weight there (Gokmen &
 Neurosci. 2020). The title gives the mean shift toward $$w^*$$ and its t over the 25 weights."""
 
 
-def _curve_plots(measure, top=None, legend="bottom_right"):
+def _curve_plots(measure, top=None):
     first = LivePlot("epoch", measure, y_start=0.0)
     loss = LivePlot("epoch", "training loss")
     ra, rl = {}, {}
     for k, name in enumerate(ALGORITHMS):
         ra[name] = first.line(f"acc {name}", line_width=2, **series(k))
         rl[name] = loss.line(f"loss {name}", line_width=2, **series(k))
-    _legend(first, ra, legend)
-    _legend(loss, rl, legend)
+    _legend(first, ra)
+    _legend(loss, rl)
     for plot in (first, loss):
         add_frame(plot)
     if top is not None:
@@ -109,7 +106,7 @@ def curve_plots():
 
 
 def error_curve_plots():
-    return _curve_plots("weight error", legend="top_right")  # the curves fall toward the bottom right
+    return _curve_plots("weight error")
 
 
 FRAMES = {
@@ -158,6 +155,8 @@ def _curve_data(view, measure):
         loss["title"] = f"Training loss; {m.algorithm}: pulses and chip time"
     acc.update(frames[0])
     loss.update(frames[1])
+    # Only the algorithms trained (ticked, or focused) are in the legends.
+    acc["legend_hidden"] = loss["legend_hidden"] = tuple(name for name in ALGORITHMS if name not in curves)
     return acc, loss
 
 
@@ -265,7 +264,7 @@ CHARTS = (
     Chart(
         "Learning curves",
         curve_plots,
-        (Part(curve_data, PROGRESS),),
+        (Part(curve_data, PROGRESS + ("compared", "algorithm")),),
         CURVES_TEXT,
         shown=_digits,
         shown_depends=("task",),
@@ -273,7 +272,7 @@ CHARTS = (
     Chart(
         "Learning curves, 5 x 5 task",
         error_curve_plots,
-        (Part(error_curve_data, PROGRESS),),
+        (Part(error_curve_data, PROGRESS + ("compared", "algorithm")),),
         ERROR_TEXT,
         shown=_five,
         shown_depends=("task",),
@@ -311,7 +310,8 @@ CHARTS = (
     ),
 )
 """Every plot of the dashboard: a change of any setting ends the runs (progress 0), so the
-curves and tiles follow `progress` alone; the device curve follows the device's own settings. The
+curves and tiles follow `progress` (and the algorithms compared or focused, which the curves'
+legends list, before any run too); the device curve follows the device's own settings. The
 task decides which learning curves (and whether the weights against the target) are shown."""
 
 
