@@ -4,10 +4,11 @@ MVM error against ADC bits and wire resistance, with a control for every read-ou
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CustomJSTickFormatter, HoverTool, Slope
+from bokeh.models import ColorBar, CustomJSTickFormatter, HoverTool, Slope
 
 from ..models import CrossbarExplorer, CrossbarModel
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
+from ._axes import percent_axis
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._palette import BLACK, BLUE, VERMILLION
 from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
@@ -93,6 +94,8 @@ def maps_plots():
     for _ in range(2):
         plot = LivePlot("column (output)", "row (input)", hover=False)
         plot.image("map")
+        for bar in plot.figure.select(type=ColorBar):
+            bar.title = G_LABEL  # the colour scale's unit
         plot.figure.y_range.flipped = True
         plot.figure.add_tools(HoverTool(tooltips=[("column", "$x{0}"), ("row", "$y{0}"), (G_LABEL, "@image{0.00}")]))
         out.append(plot)
@@ -159,6 +162,7 @@ def outputs_data(view):
 
 def error_histogram_plot():
     plot = LivePlot("(y - y_ideal) / rms(y_ideal)", "outputs", y_start=0)
+    percent_axis(plot.figure, "x")  # the title's standard deviation is in percent
     plot.quad("bars", fill_color=BLUE, line_color=None)
     return plot
 
@@ -176,6 +180,7 @@ def error_histogram_data(view):
 
 def _sweep_plot(x_label, x_log=False, band=False):
     plot = LivePlot(x_label, ERR_LABEL, x_log=x_log, y_log=True)
+    percent_axis(plot.figure)  # fractions, shown in percent as the titles give them
     plot.line("curve", line_color=BLUE, hover=False)
     plot.scatter("points", color=BLUE, size=6)
     if band:
