@@ -322,3 +322,26 @@ def test_the_read_disturb_histogram_shows_the_shift_of_the_reads(figures):
     apart = np.abs(height(unipolar["y"][::2]) - height(fresh["y"][::2])) > 0.05
     share = apart.sum() * (left[1] - left[0]) / (x1 - x0)
     assert share >= 0.3, f"apart over {share:.0%} of the width"
+
+
+def test_a_marker_beyond_its_sweep_stays_inside_the_range():
+    """The chosen ADC bits (the slider goes to 16, the sweep to 12) and a common-mode gain typed
+    beyond the sweep (0.8 to 1.2) are still marked inside the plot's range."""
+    from explorer.models import CrossbarExplorer, EncodingExplorer
+
+    crossbar = views.CrossbarView(model=CrossbarExplorer(size=32, batch=8))
+    encoding = views.EncodingView(model=EncodingExplorer(size=16, batch=4))
+    for view in (crossbar, encoding):
+        pn.panel(view).get_root(Document())
+    crossbar.model.xb.adc_bits = 15
+    encoding.model.xb.common_mode_gain = 1.6
+    checked = 0
+    for name, fig in (
+        ("ADC", crossbar._plots["MVM error versus ADC bits"][0].figure),
+        ("gain", encoding._plots["Common mode"][1].figure),
+    ):
+        (marker,) = [r for r in references(fig) if r[1] == "x"]
+        start, end = visible_range(fig, "x")
+        assert start <= marker[2] <= end, (name, marker, start, end)
+        checked += 1
+    assert checked == 2

@@ -8,7 +8,7 @@ from bokeh.models import ColorBar, CustomJSTickFormatter, HoverTool, Slope
 
 from ..models import CrossbarExplorer, CrossbarModel
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
-from ._axes import percent_axis
+from ._axes import at, percent_axis, reference
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._palette import BLACK, BLUE, VERMILLION
 from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
@@ -185,7 +185,8 @@ def _sweep_plot(x_label, x_log=False, band=False):
     plot.scatter("points", color=BLUE, size=6)
     if band:
         plot.box("beyond", fill_color=VERMILLION, fill_alpha=0.12, line_color=None)
-    plot.span("now", line_color=BLACK, line_dash="dashed")
+    # The chosen setting, inside the x range even where it lies beyond the sweep (ADC bits 1, 13-16).
+    reference(plot, "now", dimension="height", line_color=BLACK, line_dash="dashed")
     return plot
 
 
@@ -204,7 +205,7 @@ def adc_marker(view):
     data = adc_data(view)
     return {
         "title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
-        "now": float(data["current"]),
+        "now": at(data["current"]),
     }
 
 
@@ -237,7 +238,7 @@ def wire_marker(view):
         title = f"If IR drop were on, at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):
         title += f" (first order valid below {limit:.2g} Ω)"
-    return {"title": title, "now": float(data["current"])}
+    return {"title": title, "now": at(data["current"])}
 
 
 # ------------------------------------------------------------------ explanations
