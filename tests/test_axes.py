@@ -76,6 +76,8 @@ def figures():
                 if chart.is_shown(view.model) and chart.heading not in seen:
                     seen.add(chart.heading)
                     out += [(name, plot.figure) for plot in view._plots[chart.heading]]
+    failed = [f"{tab}: {fig.title.text}" for tab, fig in out if fig.title.text.startswith("Could not compute")]
+    assert failed == []
     return out
 
 
@@ -282,6 +284,9 @@ def data_values_of(renderer):
 def test_every_reference_line_lies_inside_its_plots_range(figures):
     checked, bad = 0, {}
     for tab, fig in figures:
+        for r in fig.renderers:  # a reference glyph is placed by every computed update
+            if isinstance(r, GlyphRenderer) and isinstance(r.glyph, HSpan | VSpan):
+                assert len(r.data_source.data["at"]) == 1, f"{tab}: {r.data_source.name} not placed"
         for name, dimension, at in references(fig):
             checked += 1
             start, end = visible_range(fig, dimension)

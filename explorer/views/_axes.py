@@ -286,7 +286,7 @@ def time_axis(fig, dimension="x"):
 def reference(plot, name, dimension="width", **style):
     """A reference line of `plot` (a LivePlot) the plot's range always includes: horizontal
     (`dimension` "width") at a y, or vertical ("height") at an x, set by updates as
-    ``{name: at(value)}``. Drawn as a Bokeh HSpan/VSpan glyph, whose position the DataRange1d
+    ``{name: located(value)}``. Drawn as a Bokeh HSpan/VSpan glyph, whose position the DataRange1d
     counts, unlike a Span annotation's (the floating-point accuracy sat above the plot)."""
     source = ColumnDataSource({"at": []}, name=name)
     glyph = HSpan(y="at", **style) if dimension == "width" else VSpan(x="at", **style)
@@ -296,7 +296,7 @@ def reference(plot, name, dimension="width", **style):
     return renderer
 
 
-def at(value):
+def located(value):
     """The update of a `reference` line: at `value` (None: hidden)."""
     return {"at": np.array([] if value is None else [float(value)])}
 
@@ -304,7 +304,7 @@ def at(value):
 __all__ = [
     "TIME_LABEL",
     "TIME_TICKS",
-    "at",
+    "located",
     "format_number",
     "format_percent",
     "log_axis",

@@ -8,7 +8,7 @@ from bokeh.models import ColorBar, CustomJSTickFormatter, HoverTool, Slope
 
 from ..models import CrossbarExplorer, CrossbarModel
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
-from ._axes import at, percent_axis, reference
+from ._axes import located, percent_axis, reference
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._palette import BLACK, BLUE, VERMILLION
 from ._widgets import control_widget, duration_formatter, protect_math, throttled_slider
@@ -205,7 +205,7 @@ def adc_marker(view):
     data = adc_data(view)
     return {
         "title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
-        "now": at(data["current"]),
+        "now": located(data["current"]),
     }
 
 
@@ -238,7 +238,7 @@ def wire_marker(view):
         title = f"If IR drop were on, at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):
         title += f" (first order valid below {limit:.2g} Ω)"
-    return {"title": title, "now": at(data["current"])}
+    return {"title": title, "now": located(data["current"])}
 
 
 # ------------------------------------------------------------------ explanations

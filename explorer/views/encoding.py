@@ -9,7 +9,7 @@ from bokeh.models import HoverTool
 from ..models import CrossbarModel
 from ..models.dashboards.devices import format_duration
 from ..models.dashboards.encoding import SOURCES, EncodingExplorer
-from ._axes import at, reference
+from ._axes import located, reference
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._palette import BLUE, DARK_GREY, GREY, LIGHT_GREY
 from ._widgets import duration_formatter, throttled_slider
@@ -122,9 +122,9 @@ def slicing_marker(view):
             "title": (
                 f"MVM error at n = {n}: {data['mvm_error'][F][n - 1]:.2%} (F = {F:g}), law {data['law'][F][n - 1]:.2%}"
             ),
-            "marker": at(n),
+            "marker": located(n),
         },
-        {"title": f"Weight error at n = {n}: {data['weight_error'][F][n - 1]:.2%} (F = {F:g})", "marker": at(n)},
+        {"title": f"Weight error at n = {n}: {data['weight_error'][F][n - 1]:.2%} (F = {F:g})", "marker": located(n)},
     )
 
 
@@ -220,7 +220,7 @@ def additive_marker(view):
                 f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
                 f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %"
             ),
-            "marker": at(offset),
+            "marker": located(offset),
         },
         {},
     )
@@ -240,7 +240,7 @@ def multiplicative_marker(view):
             "title": (
                 f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, {err['calibrated']:+.1f} % calibrated"
             ),
-            "marker": at(gain),
+            "marker": located(gain),
         },
     )
 

@@ -9,7 +9,7 @@ from bokeh.models import Legend, LegendItem
 from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
-from ._axes import TIME_LABEL, at, percent_axis, reference, time_axis
+from ._axes import TIME_LABEL, located, percent_axis, reference, time_axis
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._runs import Pace, RunDriver
@@ -56,7 +56,7 @@ def curve_data(view):
         "mean": {"x": t, "y": c["mean"]},
         "low": {"x": t, "y": c["mean"] - c["ci95"]},
         "high": {"x": t, "y": c["mean"] + c["ci95"]},
-        "float": at(c["float_accuracy"]),
+        "float": located(c["float_accuracy"]),
     }
 
 
@@ -233,7 +233,7 @@ def flash_reads_data(view):
     r = view.model.flash_reads()
     default = next(k for k in r if k != n) if len(r) > 1 else n
     x = np.maximum(r[n]["reads"], 1).astype(np.float64)  # 0 reads drawn at 1 on the log axis
-    out = {"float": at(r[n]["float_accuracy"])}
+    out = {"float": located(r[n]["float_accuracy"])}
     for key, cells in (("chosen", n), ("default", default)):
         c = r[cells]
         out.update(
@@ -267,7 +267,7 @@ def wear_plot():
 
 def wear_data(view):
     w = view.model.wear()
-    x, out = w["cycles"].astype(np.float64), {"float": at(w["float_accuracy"])}
+    x, out = w["cycles"].astype(np.float64), {"float": located(w["float_accuracy"])}
     for k in range(len(WEAR_LABELS)):
         m, ci = w["mean"][:, k], w["ci95"][:, k]
         out.update({f"t{k}": {"x": x, "y": m}, f"t{k}_low": {"x": x, "y": m - ci}, f"t{k}_high": {"x": x, "y": m + ci}})
@@ -293,7 +293,7 @@ def comparison_data(view):
     out = {}
     for k, s in enumerate(c.values()):
         out[f"tech{k}"] = {"x": s["times_s"], "y": s["mean"]}
-        out["float"] = at(s["float_accuracy"])
+        out["float"] = located(s["float_accuracy"])
     year = int(np.argmin(np.abs(np.log(next(iter(c.values()))["times_s"] / 3.156e7))))
     best = max(c, key=lambda name: c[name]["mean"][year])
     worst = min(c, key=lambda name: c[name]["mean"][year])
