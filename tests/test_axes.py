@@ -24,6 +24,7 @@ from bokeh.models import (
     FactorRange,
     FixedTicker,
     GlyphRenderer,
+    HoverTool,
     HSpan,
     Image,
     LogScale,
@@ -228,6 +229,9 @@ def test_every_accuracy_and_error_axis_is_in_percent_as_the_titles_are(figures):
         if not name.endswith("(%)"):
             continue
         percent_axes += 1
+        if percent_scale(axis) == 100:  # the hover shows the cursor in percent too
+            for spec in hover_specs(fig, dimension):
+                assert spec.endswith("%}"), (label, spec)
         values = data_values(fig, dimension) * percent_scale(axis)
         figures_in_title = [float(f) for f in PERCENT_FIGURE.findall(fig.title.text or "")]
         if values.size and figures_in_title:
@@ -237,6 +241,12 @@ def test_every_accuracy_and_error_axis_is_in_percent_as_the_titles_are(figures):
                 bad[label] = f"title's {figures_in_title} % outside the axis's {low:.3g}..{high:.3g} %"
     assert percent_axes >= 12
     assert bad == {}
+
+
+def hover_specs(fig, dimension):
+    """The hover tooltips' formats of the cursor's position on axis `dimension`."""
+    tools = [t for t in fig.tools if isinstance(t, HoverTool) and isinstance(t.tooltips, list)]
+    return [value for t in tools for _, value in t.tooltips if value.startswith("$" + dimension)]
 
 
 def test_a_percent_formatter_labels_fractions_in_percent():
@@ -254,6 +264,7 @@ def test_every_time_axis_uses_the_shared_time_ticker(figures):
         assert isinstance(axis.ticker, FixedTicker) and list(axis.ticker.ticks) == list(_axes.TIME_TICKS), label
         assert isinstance(axis.formatter, CustomJSTickFormatter) and axis.formatter.code == _axes.TIME_FORMAT_JS
         assert list(axis.formatter.args["labels"]) == list(_axes.TIME_TICKS.values())
+        assert all(spec == f"${dimension}{{0,0}}" for spec in hover_specs(fig, dimension)), label  # seconds
         span = data_span(fig, dimension)
         shown = shown_ticks(axis, *visible_range(fig, dimension))
         assert len([t for t in shown if span[0] <= t <= span[1]]) >= 3, label

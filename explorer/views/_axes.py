@@ -24,6 +24,7 @@ from bokeh.models import (
     CustomJSTickFormatter,
     FixedTicker,
     GlyphRenderer,
+    HoverTool,
     HSpan,
     VSpan,
 )
@@ -262,6 +263,17 @@ def log_axis(axes, percent=False):
     axes.formatter = number_formatter(100.0 if percent else 1.0)
 
 
+def _hover_shows(fig, dimension, label, spec):
+    """Make the figure's hover tooltips show the cursor's `dimension` as `spec` under `label`
+    (LivePlot's tooltips show ``$x``/``$y`` as plain numbers under the axis labels)."""
+    cursor = "$" + dimension
+    for tool in fig.select(type=HoverTool):
+        if isinstance(tool.tooltips, list):
+            tool.tooltips = [
+                (label, spec) if value.startswith(cursor) else (name, value) for name, value in tool.tooltips
+            ]
+
+
 def percent_axis(fig, dimension="y"):
     """Show the fractions on axis `dimension` ("x" or "y") of `fig` in percent, and say so in its
     label (the data stay fractions). A log axis keeps its log ticker."""
@@ -271,6 +283,7 @@ def percent_axis(fig, dimension="y"):
     label = axes[0].axis_label or ""
     if not label.endswith(PERCENT_UNIT):
         axes.axis_label = label + PERCENT_UNIT
+    _hover_shows(fig, dimension, label, f"${dimension}{{0.[00]%}}")
 
 
 def time_axis(fig, dimension="x"):
@@ -281,6 +294,7 @@ def time_axis(fig, dimension="x"):
         code=TIME_FORMAT_JS, args={"ticks_s": list(TIME_TICKS), "labels": list(TIME_TICKS.values())}
     )
     axes.axis_label = TIME_LABEL
+    _hover_shows(fig, dimension, TIME_LABEL + " (s)", f"${dimension}{{0,0}}")
 
 
 def reference(plot, name, dimension="width", **style):
