@@ -46,6 +46,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from ..compat import InlineArray, session_gone
+from ._axes import log_axis
 from ._palette import IMAGE_PALETTE, PALETTE
 from ._present import (
     LECTURE_HEIGHT,
@@ -191,6 +192,10 @@ class LivePlot:
         fig.title.text = " "
         fig.xaxis.axis_label = x_label
         fig.yaxis.axis_label = y_label
+        if x_log:
+            log_axis(fig.xaxis)  # ticks where the data are, however narrow the range (`_axes`)
+        if y_log and y_factors is None:
+            log_axis(fig.yaxis)
         if x_start is not None:
             fig.x_range.start = x_start
         if y_start is not None:

@@ -4,11 +4,12 @@ MVM error against ADC bits and wire resistance, with a control for every read-ou
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import HoverTool, Slope
+from bokeh.models import ColorBar, HoverTool, Slope
 
 from ..models import CrossbarExplorer, CrossbarModel
 from ..models.dashboards.crossbar import MAX_INTERACTIVE_SIZE
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
+from ._axes import located, percent_axis, reference
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
 from ._palette import BLACK, BLUE, VERMILLION
 from ._states import IdleControls, idle_while
@@ -94,6 +95,8 @@ def maps_plots():
     for _ in range(2):
         plot = LivePlot("column (output)", "row (input)", hover=False)
         plot.image("map")
+        for bar in plot.figure.select(type=ColorBar):
+            bar.title = G_LABEL  # the colour scale's unit
         plot.figure.y_range.flipped = True
         plot.figure.add_tools(HoverTool(tooltips=[("column", "$x{0}"), ("row", "$y{0}"), (G_LABEL, "@image{0.00}")]))
         out.append(plot)
@@ -160,6 +163,7 @@ def outputs_data(view):
 
 def error_histogram_plot():
     plot = LivePlot("(y - y_ideal) / rms(y_ideal)", "outputs", y_start=0)
+    percent_axis(plot.figure, "x")  # the title's standard deviation is in percent
     plot.quad("bars", fill_color=BLUE, line_color=None)
     return plot
 
@@ -177,11 +181,13 @@ def error_histogram_data(view):
 
 def _sweep_plot(x_label, x_log=False, band=False):
     plot = LivePlot(x_label, ERR_LABEL, x_log=x_log, y_log=True)
+    percent_axis(plot.figure)  # fractions, shown in percent as the titles give them
     plot.line("curve", line_color=BLUE, hover=False)
     plot.scatter("points", color=BLUE, size=6)
     if band:
         plot.box("beyond", fill_color=VERMILLION, fill_alpha=0.12, line_color=None)
-    plot.span("now", line_color=BLACK, line_dash="dashed")
+    # The chosen setting, inside the x range even where it lies beyond the sweep (ADC bits 1, 13-16).
+    reference(plot, "now", dimension="height", line_color=BLACK, line_dash="dashed")
     return plot
 
 
@@ -200,7 +206,7 @@ def adc_marker(view):
     data = adc_data(view)
     return {
         "title": f"ADC {data['current']} bits: {data['current_error']:.2%} MVM error ({view.model.xb.adc_range} range)",
-        "now": float(data["current"]),
+        "now": located(data["current"]),
     }
 
 
@@ -233,7 +239,7 @@ def wire_marker(view):
         title = f"If IR drop were on, at {data['current']:.3g} Ω: {data['current_error']:.2%}"
     if np.isfinite(limit):
         title += f" (first order valid below {limit:.2g} Ω)"
-    return {"title": title, "now": float(data["current"])}
+    return {"title": title, "now": located(data["current"])}
 
 
 # ------------------------------------------------------------------ explanations

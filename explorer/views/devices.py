@@ -6,6 +6,7 @@ import panel as pn
 import param
 
 from ..models.dashboards.devices import KNOBS, DevicesExplorer, format_duration
+from ._axes import TIME_LABEL, time_axis
 from ._live import Chart, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._palette import BLACK, GREY, LIGHT_GREY
 from ._widgets import control_widget, duration_formatter, sync_knob_widgets, throttled_slider
@@ -69,7 +70,6 @@ HISTOGRAM_TEXT = {tech: f"{text}\n\n{LEVEL_ERROR_TEXT}" for tech, text in READ_E
 
 
 G_LABEL = "conductance (µS)"
-TIME_LABEL = "time after programming (s)"
 
 
 def histogram_plot():
@@ -105,6 +105,7 @@ def drift_plot():
     """Conductance of a few devices per level versus time after programming (log axis), the chosen
     time dashed."""
     plot = LivePlot(TIME_LABEL, G_LABEL, x_log=True)
+    time_axis(plot.figure)  # ticks 1 s, 1 min, 1 h, 1 d, 1 mo, 1 y, 10 y
     plot.multi_line("paths", line_width=1)
     plot.span("now", line_color=BLACK, line_dash="dashed")
     return plot

@@ -9,6 +9,7 @@ from bokeh.models import HoverTool
 from ..models import CrossbarModel
 from ..models.dashboards.devices import format_duration
 from ..models.dashboards.encoding import SOURCES, EncodingExplorer
+from ._axes import located, reference
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, lines, step_outline
 from ._palette import BLUE, DARK_GREY, GREY, LIGHT_GREY
 from ._states import IdleControls, idle_while
@@ -89,7 +90,7 @@ def _curve_plot(x_label, y_label, law=False):
     if law:
         plot.multi_line("law", line_width=1, line_dash="dashed", hover=False)
     plot.labels("names", text_align="right", text_baseline="bottom", text_font_size="9pt")
-    plot.span("marker", line_color=GREY, line_dash="dotted")
+    reference(plot, "marker", dimension="height", line_color=GREY, line_dash="dotted")  # in the x range
     return plot
 
 
@@ -122,9 +123,9 @@ def slicing_marker(view):
             "title": (
                 f"MVM error at n = {n}: {data['mvm_error'][F][n - 1]:.2%} (F = {F:g}), law {data['law'][F][n - 1]:.2%}"
             ),
-            "marker": float(n),
+            "marker": located(n),
         },
-        {"title": f"Weight error at n = {n}: {data['weight_error'][F][n - 1]:.2%} (F = {F:g})", "marker": float(n)},
+        {"title": f"Weight error at n = {n}: {data['weight_error'][F][n - 1]:.2%} (F = {F:g})", "marker": located(n)},
     )
 
 
@@ -220,7 +221,7 @@ def additive_marker(view):
                 f"Offset {offset:+.2f} µS: differential {at['differential']:.1f} %, "
                 f"reference {at['offset-reference']:.1f} %, digital {at['offset-digital']:.1f} %"
             ),
-            "marker": float(offset),
+            "marker": located(offset),
         },
         {},
     )
@@ -240,7 +241,7 @@ def multiplicative_marker(view):
             "title": (
                 f"{where}: gain error {err['uncalibrated']:+.1f} % uncalibrated, {err['calibrated']:+.1f} % calibrated"
             ),
-            "marker": float(gain),
+            "marker": located(gain),
         },
     )
 

@@ -11,6 +11,7 @@ import panel as pn
 import param
 
 from ..models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
+from ._axes import percent_axis
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
 from ._palette import BLUE, GREEN, GREY, VERMILLION
 from ._runs import Pace, RunButtons, RunDriver
@@ -57,6 +58,7 @@ per device); chip time in µs stays within it there too."""
 
 def convergence_plots():
     errors = LivePlot(ITERATION_LABEL, "relative error", y_log=True)
+    percent_axis(errors.figure)  # fractions, shown in percent as the title gives them
     errors.line("mvm", line_width=2, line_color=BLUE)
     errors.line("weight", line_width=2, line_color=VERMILLION, line_dash="dashed")
     costs = LivePlot(ITERATION_LABEL, "cumulative count / chip time (µs)", y_log=True)

@@ -8,6 +8,7 @@ import param
 from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
+from ._axes import TIME_LABEL, located, percent_axis, reference, time_axis
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._present import legend_outside
@@ -30,11 +31,13 @@ column; physics reference section 8, aihwkit)."""
 
 
 def curve_plot():
-    plot = LivePlot("time after programming (s)", "test accuracy", x_log=True)
+    plot = LivePlot(TIME_LABEL, "test accuracy", x_log=True)
+    time_axis(plot.figure)
+    percent_axis(plot.figure)
     plot.line("low", line_width=1, line_dash="dashed", line_color=BLUE, hover=False)
     plot.line("high", line_width=1, line_dash="dashed", line_color=BLUE, hover=False)
     plot.line("mean", line_width=2.5, line_color=BLUE)
-    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
+    reference(plot, "float", line_color=GREY, line_dash="dotted")  # inside the y range
     plot.span("now", line_color=BLACK, line_dash="dashed")
     return plot
 
@@ -54,7 +57,7 @@ def curve_data(view):
         "mean": {"x": t, "y": c["mean"]},
         "low": {"x": t, "y": c["mean"] - c["ci95"]},
         "high": {"x": t, "y": c["mean"] + c["ci95"]},
-        "float": c["float_accuracy"],
+        "float": located(c["float_accuracy"]),
     }
 
 
@@ -74,7 +77,9 @@ HIST_TEXT = r"""Mean conductances of one chip's first-layer RRAM devices 1 h aft
 (grey, dashed), after the marked number of unipolar (blue, solid) and bipolar (vermillion, dot-dash) reads
 at the chosen voltage.
 The high-resistance states, with the most headroom, move the most (Shim et al., IRPS 2020); each
-device's susceptibility differs (lognormal, Yao et al., Nature 2020, Ext. Data Fig. 7)."""
+device's susceptibility differs (lognormal, Yao et al., Nature 2020, Ext. Data Fig. 7). Counts on a log
+scale, so the devices leaving the crowded lowest level show beside it; the axis ends at the 99.5th
+percentile of the conductances (the few devices above it are left out)."""
 
 FLASH_READS_TEXT = r"""NOR Flash read disturb (physics reference section 4; Cai et al., DSN 2015): while one row is read, the other rows on its bit
 lines sit under the pass voltage and their $$V_{th}$$ creeps up. An inference read reads each of the
@@ -115,6 +120,7 @@ def _legend(plot, items):
 
 def reads_plot():
     plot = LivePlot("reads since programming", "test accuracy", x_log=True)
+    percent_axis(plot.figure)
     items = []
     for polarity, style in READS_STYLES.items():
         for side in ("low", "high"):
@@ -163,8 +169,14 @@ def reads_marker(view):
     return {"marked": max(10.0**view.model.log10_reads, 1.0)}
 
 
+HIST_COUNT_FLOOR = 0.7
+"""Empty bins of the read-disturb histogram are drawn at this count (its log axis starts there)."""
+HIST_TOP_PERCENTILE = 99.5
+"""The read-disturb histogram's conductance axis ends at this percentile of the three curves' conductances."""
+
+
 def histogram_plot():
-    plot = LivePlot("mean conductance (µS)", "devices")
+    plot = LivePlot("mean conductance (µS)", "devices", y_log=True, y_start=HIST_COUNT_FLOOR)
     items = [("as programmed", plot.line("fresh", line_width=1.5, line_color=GREY, line_dash="dashed"))]
     for polarity, style in READS_STYLES.items():
         items.append((polarity, plot.line(polarity, line_width=1.5, **style)))
@@ -174,10 +186,13 @@ def histogram_plot():
 
 def histogram_data(view):
     h = view.model.reads_histogram()
-    edges = np.linspace(*h["g_range"], 81)
+    # Half the devices sit at g_min (the unused side of each pair): log counts, and an axis that ends
+    # where the devices do rather than at g_max, so that the shift the reads cause is seen.
+    top = max(float(np.percentile(h[name], HIST_TOP_PERCENTILE)) for name in ("fresh", *READS_STYLES))
+    edges = np.linspace(h["g_range"][0], max(top, h["g_range"][0] + 1.0), 61)
     out = {}
     for name in ("fresh", *READS_STYLES):
-        x, y = step_outline(edges, np.histogram(h[name], edges)[0])
+        x, y = step_outline(edges, np.maximum(np.histogram(h[name], edges)[0], HIST_COUNT_FLOOR))
         out[name] = {"x": x, "y": y}
     shift = {p: np.mean(h[p] - h["fresh"]) for p in READS_STYLES}
     out["title"] = (
@@ -196,6 +211,7 @@ FLASH_STYLES = {
 
 def flash_reads_plot():
     plot = LivePlot("inference reads since programming", "test accuracy", x_log=True)
+    percent_axis(plot.figure)
     items = []
     default = ReliabilityExplorer.param.cells_per_bitline.default
     for key, label in (("chosen", "chosen"), ("default", f"{default} cells (default)")):
@@ -203,7 +219,7 @@ def flash_reads_plot():
         for side in ("low", "high"):
             plot.line(f"{key}_{side}", line_width=1, line_dash="dashed", line_color=style["line_color"], hover=False)
         items.append((label, plot.line(key, line_width=2.5, **style)))
-    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
+    reference(plot, "float", line_color=GREY, line_dash="dotted")
     _legend(plot, items)
     return plot
 
@@ -213,7 +229,7 @@ def flash_reads_data(view):
     r = view.model.flash_reads()
     default = next(k for k in r if k != n) if len(r) > 1 else n
     x = np.maximum(r[n]["reads"], 1).astype(np.float64)  # 0 reads drawn at 1 on the log axis
-    out = {"float": r[n]["float_accuracy"]}
+    out = {"float": located(r[n]["float_accuracy"])}
     for key, cells in (("chosen", n), ("default", default)):
         c = r[cells]
         out.update(
@@ -234,19 +250,20 @@ WEAR_LABELS = ("1 hour", "1 year", "10 years")
 
 def wear_plot():
     plot = LivePlot("program/erase cycles", "test accuracy", x_log=True)
+    percent_axis(plot.figure)
     items = []
     for k, label in enumerate(WEAR_LABELS):
         for side in ("low", "high"):
             plot.line(f"t{k}_{side}", line_width=1, line_dash="dashed", line_color=series(k)["line_color"], hover=False)
         items.append((f"read after {label}", plot.line(f"t{k}", line_width=2.5, **series(k))))
-    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
+    reference(plot, "float", line_color=GREY, line_dash="dotted")
     _legend(plot, items)
     return plot
 
 
 def wear_data(view):
     w = view.model.wear()
-    x, out = w["cycles"].astype(np.float64), {"float": w["float_accuracy"]}
+    x, out = w["cycles"].astype(np.float64), {"float": located(w["float_accuracy"])}
     for k in range(len(WEAR_LABELS)):
         m, ci = w["mean"][:, k], w["ci95"][:, k]
         out.update({f"t{k}": {"x": x, "y": m}, f"t{k}_low": {"x": x, "y": m - ci}, f"t{k}_high": {"x": x, "y": m + ci}})
@@ -258,9 +275,11 @@ def wear_data(view):
 
 
 def comparison_plot():
-    plot = LivePlot("time after programming (s)", "test accuracy", x_log=True)
+    plot = LivePlot(TIME_LABEL, "test accuracy", x_log=True)
+    time_axis(plot.figure)
+    percent_axis(plot.figure)
     items = [(name, plot.line(f"tech{k}", line_width=2, **series(k))) for k, name in enumerate(TECHNOLOGIES)]
-    plot.span("float", dimension="width", line_color=GREY, line_dash="dotted")
+    reference(plot, "float", line_color=GREY, line_dash="dotted")
     _legend(plot, items)
     return plot
 
@@ -270,7 +289,7 @@ def comparison_data(view):
     out = {}
     for k, s in enumerate(c.values()):
         out[f"tech{k}"] = {"x": s["times_s"], "y": s["mean"]}
-        out["float"] = s["float_accuracy"]
+        out["float"] = located(s["float_accuracy"])
     year = int(np.argmin(np.abs(np.log(next(iter(c.values()))["times_s"] / 3.156e7))))
     best = max(c, key=lambda name: c[name]["mean"][year])
     worst = min(c, key=lambda name: c[name]["mean"][year])

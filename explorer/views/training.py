@@ -14,6 +14,7 @@ import param
 
 from ..models import TrainingExplorer
 from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
+from ._axes import percent_axis
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import GREY, LIGHT_GREY, PALETTE, series
 from ._present import legend_outside
@@ -87,6 +88,7 @@ Neurosci. 2020). The title gives the mean shift toward $$w^*$$ and its t over th
 
 def _curve_plots(measure, top=None):
     first = LivePlot("epoch", measure, y_start=0.0)
+    percent_axis(first.figure)  # fractions, shown in percent as the title gives them
     loss = LivePlot("epoch", "training loss")
     ra, rl = {}, {}
     for k, name in enumerate(ALGORITHMS):
