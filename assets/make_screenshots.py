@@ -1,36 +1,80 @@
-"""Regenerate the README screenshots: one per dashboard, from the real served app.
+"""Regenerate the screenshots of every tab, in normal and in lecture mode, from the real served app.
 
-    python assets/make_screenshots.py            # writes assets/<tab>-dashboard.png
+    python assets/make_screenshots.py                  # every tab, both modes
+    python assets/make_screenshots.py Devices Training # some tabs, both modes
 
-Starts `analog-explorer` on a free port (`explorer.tools.served.Server`), opens each tab in headless
-Debian Chromium (Playwright, /usr/bin/chromium), waits until every plot of the tab is rendered,
-and saves a screenshot. The default settings and seed 0 are used, so the numbers in the plot
-titles are the ones the README quotes.
+Writes docs/screenshots/<tab>.png (1500 x 1000, normal mode) and docs/screenshots/<tab>-lecture.png
+(1280 x 800, a projector's size, lecture mode: ``?lecture=1``). Starts `analog-explorer` on a free
+port (`explorer.tools.served.Server`), opens each tab in headless Debian Chromium (Playwright,
+/usr/bin/chromium) and waits until every plot of the tab is rendered. The default settings and
+seed 0 are used. On the Programming and Training tabs the screenshot is taken after a run: Start,
+a few seconds of streaming, Pause (how far a run gets depends on the machine, so the captions
+quote no number from those two tabs).
 """
 
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TABS = ("Devices", "Encoding", "Crossbar")
+OUT = ROOT / "docs" / "screenshots"
+TABS = ("Overview", "Devices", "Encoding", "Crossbar", "Programming", "Reliability", "Training", "Physics reference")
+MODES = {
+    # mode: (file suffix, query, viewport)
+    "normal": ("", "", (1500, 1000)),
+    "lecture": ("-lecture", "lecture=1", (1280, 800)),
+}
+RUN_TABS = {"Programming": 4000, "Training": 8000}
+"""Tabs shown after a run: milliseconds of streaming between Start and Pause."""
 
 
-def main():
+def file_name(tab, suffix):
+    """docs/screenshots/<tab><suffix>.png, the tab's name in lower case with dashes."""
+    return OUT / f"{tab.lower().replace(' ', '-')}{suffix}.png"
+
+
+def shoot(browser, url, tab, mode):
+    """Open `tab` in `mode` on a fresh page, wait until it is drawn, save the screenshot."""
+    from playwright.sync_api import expect
+
+    from explorer.tools.browser_benchmark import TABS as TAB_INDEX
+    from explorer.tools.browser_benchmark import first_render, open_tab, plot_count
+
+    suffix, query, viewport = MODES[mode]
+    if tab in TAB_INDEX and tab not in ("Overview", "Physics reference"):
+        context, page, _, errors = open_tab(browser, url, tab, query=query, viewport=viewport)
+        if first_render(page, plot_count(tab)) is None:
+            raise RuntimeError(f"the {tab} tab did not render in {mode} mode")
+        if tab in RUN_TABS:
+            page.get_by_role("button", name="Start").click()
+            page.wait_for_timeout(RUN_TABS[tab])
+            page.get_by_role("button", name="Pause").click()
+            expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=60000)
+    else:
+        context, page, _, errors = open_tab(browser, url, tab, query=query, viewport=viewport)
+        page.wait_for_timeout(1000)
+    page.wait_for_timeout(2000)  # MathJax typesets the explanations after the plots
+    out = file_name(tab, suffix)
+    page.screenshot(path=str(out), full_page=False)
+    context.close()
+    return out, errors
+
+
+def main(argv=None):
     from playwright.sync_api import sync_playwright
 
-    from explorer.tools.browser_benchmark import first_render, open_tab, plot_count
     from explorer.tools.served import Server, launch_chromium
 
+    tabs = list(sys.argv[1:] if argv is None else argv) or list(TABS)
+    unknown = [t for t in tabs if t not in TABS]
+    if unknown:
+        raise SystemExit(f"unknown tab(s) {unknown}; allowed: {', '.join(TABS)}")
+    OUT.mkdir(parents=True, exist_ok=True)
     with Server() as server, sync_playwright() as pw:
         browser = launch_chromium(pw)
-        for tab in TABS:
-            context, page, _, errors = open_tab(browser, server.url, tab, viewport=(1500, 1000))
-            if first_render(page, plot_count(tab)) is None:
-                raise RuntimeError(f"the {tab} tab did not render")
-            page.wait_for_timeout(1500)  # MathJax typesets the explanations after the plots
-            out = ROOT / "assets" / f"{tab.lower()}-dashboard.png"
-            page.screenshot(path=str(out), full_page=False)
-            print(f"wrote {out.relative_to(ROOT)}" + (f" ({len(errors)} console errors)" if errors else ""))
-            context.close()
+        for tab in tabs:
+            for mode in MODES:
+                out, errors = shoot(browser, server.url, tab, mode)
+                print(f"wrote {out.relative_to(ROOT)}" + (f" ({len(errors)} console errors)" if errors else ""))
         browser.close()
 
 

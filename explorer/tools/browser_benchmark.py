@@ -239,8 +239,10 @@ def _percentile(values, q):
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def run(url, tabs, repeats, renders, log=None):
-    """Measure every control of `tabs` against the app at `url`; returns (rows, first renders)."""
+def run(url, tabs, repeats, renders, log=None, page_query=""):
+    """Measure every control of `tabs` against the app at `url`; returns (rows, first renders).
+
+    `page_query` is added to every page's URL (``lecture=1``: the same measurement in lecture mode)."""
     from playwright.sync_api import sync_playwright
 
     log = log or (lambda text: print(text, flush=True))
@@ -252,14 +254,15 @@ def run(url, tabs, repeats, renders, log=None):
             n_plots = plot_count(tab)
             times = []
             for _ in range(renders):
-                context, page, frames, errors = open_tab(browser, url, tab)
+                context, page, frames, errors = open_tab(browser, url, tab, page_query)
                 times.append(first_render(page, n_plots))
                 context.close()
             renders_ms[tab] = times
             log(f"{tab}: first render {', '.join(f'{t:.0f}' if t else 'timeout' for t in times)} ms")
             for control in tab_controls(tab):
                 # A fresh page per control: every control is measured from the tab's defaults.
-                context, page, frames, errors = open_tab(browser, url, tab, control.query)
+                query = "&".join(q for q in (control.query, page_query) if q)
+                context, page, frames, errors = open_tab(browser, url, tab, query)
                 first_render(page, n_plots)
                 presser = Presser(locate(page, control), control.kind)
                 presser.element.focus()
@@ -409,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=8, help="key presses per control (default 8)")
     parser.add_argument("--renders", type=int, default=3, help="first renders per tab (default 3)")
     parser.add_argument("--tabs", default="Devices,Encoding,Crossbar", help="comma-separated tabs")
+    parser.add_argument(
+        "--lecture", action="store_true", help="measure with lecture mode on (?lecture=1 on every page)"
+    )
     parser.add_argument("--url", help="measure an app already running at this URL instead of starting one")
     parser.add_argument(
         "--programming",
@@ -465,9 +471,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if unknown:
         parser.error(f"--tabs: unknown tab(s) {unknown}; allowed: Devices, Encoding, Crossbar")
 
+    page_query = "lecture=1" if args.lecture else ""
+
     def measure(url):
         if not args.while_streaming:
-            return run(url, tabs, args.repeats, args.renders)
+            return run(url, tabs, args.repeats, args.renders, page_query=page_query)
         import subprocess
         import sys
 
@@ -489,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 raise RuntimeError("the streaming session did not start its run")
             what = "a GDP run on 256 x 256" if args.while_streaming == "Programming" else "the Training tab's runs"
             print(f"Another session streams {what} meanwhile.", flush=True)
-            return run(url, tabs, args.repeats, args.renders)
+            return run(url, tabs, args.repeats, args.renders, page_query=page_query)
         finally:
             other.terminate()
             other.wait()
