@@ -77,7 +77,7 @@ def figures():
                 if chart.is_shown(view.model) and chart.heading not in seen:
                     seen.add(chart.heading)
                     out += [(name, plot.figure) for plot in view._plots[chart.heading]]
-    failed = [f"{tab}: {fig.title.text}" for tab, fig in out if fig.title.text.startswith("Could not compute")]
+    failed = [f"{tab}: {fig.title.text}" for tab, fig in out if fig.title.text.lstrip().startswith("Could not compute")]
     assert failed == []
     return out
 

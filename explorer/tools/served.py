@@ -218,7 +218,7 @@ TITLES_JS = """
   const out = [];
   for (const doc of (window.Bokeh ? window.Bokeh.documents : []))
     for (const model of doc.all_models)
-      if (model.type === 'Title' && model.text) out.push(model.text.replace(/\\n/g, ' '));
+      if (model.type === 'Title' && model.text) out.push(model.text.replace(/\\n/g, ' ').trim());
   return out;
 }
 """

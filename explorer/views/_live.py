@@ -190,6 +190,7 @@ class LivePlot:
             opts["y_axis_type"] = "auto"  # categorical
         self.figure = fig = figure(**opts)
         fig.title.text = " "
+        fig.title.vertical_align = "top"
         fig.xaxis.axis_label = x_label
         fig.yaxis.axis_label = y_label
         if x_log:
@@ -386,6 +387,23 @@ def present_row(plots, scale):
     for plot in plots:
         if plot.figure.height != height:
             plot.figure.height = height
+    align_titles(plots)
+
+
+def align_titles(plots):
+    """Give the titles of a row of plots the same number of lines, blank lines on top of the
+    shorter ones. BokehJS aligns the frames of a row by growing the top border of the plots with
+    shorter titles, and when that happens in an update it leaves the old title's pixels in the
+    grown border (seen as a clipped line of text above a title); titles of equal height need no
+    such border."""
+    if len(plots) < 2:
+        return
+    texts = [plot.figure.title.text.lstrip("\n") for plot in plots]
+    lines = max(text.count("\n") for text in texts)
+    for plot, text in zip(plots, texts):
+        padded = "\n" * (lines - text.count("\n")) + text
+        if plot.figure.title.text != padded:
+            plot.figure.title.text = padded
 
 
 def arrange(holder, row, beside, scale):
@@ -651,6 +669,9 @@ class LiveDashboard(pn.viewable.Viewer):
             with pn.io.hold():
                 for plot, update in updates:
                     plot.apply(update, generation)
+                for chart in {chart.heading for chart, _ in parts}:
+                    if chart in built:
+                        align_titles(built[chart])
                 self._sync_slots()
             if LOG_UPDATES and schedule:
                 # Server's share of an update: parameter change -> changes handed to the websocket.
