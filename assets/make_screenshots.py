@@ -8,7 +8,7 @@ Writes docs/screenshots/<tab>.png (1500 x 1000, normal mode) and docs/screenshot
 port (`explorer.tools.served.Server`), opens each tab in headless Debian Chromium (Playwright,
 /usr/bin/chromium) and waits until every plot of the tab is rendered. The default settings and
 seed 0 are used. On the Programming and Training tabs the screenshot is taken after a run: Start,
-a few seconds of streaming, Pause (how far a run gets depends on the machine, so the captions
+a few seconds of streaming, Pause unless the run has ended (how far a run gets depends on the machine, so the captions
 quote no number from those two tabs).
 """
 
@@ -47,7 +47,9 @@ def shoot(browser, url, tab, mode):
         if tab in RUN_TABS:
             page.get_by_role("button", name="Start").click()
             page.wait_for_timeout(RUN_TABS[tab])
-            page.get_by_role("button", name="Pause").click()
+            pause = page.get_by_role("button", name="Pause")
+            if pause.is_enabled():  # else the run has already finished
+                pause.click()
             expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=60000)
     else:
         context, page, _, errors = open_tab(browser, url, tab, query=query, viewport=viewport)
