@@ -11,9 +11,7 @@ import pytest
 from explorer.models import (
     CrossbarExplorer,
     DevicesExplorer,
-    EncodingExplorer,
     ProgrammingExplorer,
-    ReliabilityExplorer,
     TrainingExplorer,
 )
 from explorer.models import scenario as sc
@@ -25,9 +23,7 @@ NON_DEFAULT = {
     "xb": dict(size=16, batch=4, seed=5, technology="Flash", temperature_K=350.0, adc_bits=5, ir_drop=True),
     "prog": dict(size=16, seed=4, technology="PCM", adc_bits=6, tolerance=0.05, method="gdp", batch_size=8),
     "rel": dict(chips=2, seed=1, compensation="global", adc_bits=6, log10_time=6.0, technology="RRAM"),
-    "train": dict(
-        task="5 x 5 correlation", epochs=1, seed=6, n_states=100, compared=["analog SGD", "TTv2"], lr=0.05
-    ),
+    "train": dict(task="5 x 5 correlation", epochs=1, seed=6, n_states=100, compared=["analog SGD", "TTv2"], lr=0.05),
 }
 
 
@@ -162,10 +158,18 @@ BAD = {
     "missing tabs": (lambda: json.dumps({"format": sc.FORMAT, "version": 1}), "tabs", "missing"),
     "unknown tab": (lambda: _with(["tabs", "nope"], {}), "tabs.nope", "allowed: dev, enc, xb"),
     "unknown setting": (lambda: _with(["tabs", "dev", "colour"], 1), "tabs.dev.colour", "allowed: "),
-    "held setting not shown on the tab": (lambda: _with(["tabs", "xb", "xb.x_max"], 1.0), "tabs.xb.xb.x_max", "no such"),
+    "held setting not shown on the tab": (
+        lambda: _with(["tabs", "xb", "xb.x_max"], 1.0),
+        "tabs.xb.xb.x_max",
+        "no such",
+    ),
     "out of range": (lambda: _with(["tabs", "xb", "xb.adc_bits"], 999), "tabs.xb.xb.adc_bits", "allowed: [1, 16]"),
     "below range": (lambda: _with(["tabs", "dev", "temperature_K"], 10.0), "tabs.dev.temperature_K", "[200, 420]"),
-    "string for a number": (lambda: _with(["tabs", "dev", "temperature_K"], "abc"), "tabs.dev.temperature_K", "a number"),
+    "string for a number": (
+        lambda: _with(["tabs", "dev", "temperature_K"], "abc"),
+        "tabs.dev.temperature_K",
+        "a number",
+    ),
     "bool for an integer": (lambda: _with(["tabs", "dev", "n_levels"], True), "tabs.dev.n_levels", "an integer"),
     "float for an integer": (lambda: _with(["tabs", "dev", "seed"], 1.5), "tabs.dev.seed", "an integer"),
     "number for a boolean": (lambda: _with(["tabs", "xb", "xb.ir_drop"], 1), "tabs.xb.xb.ir_drop", "true or false"),
@@ -175,7 +179,11 @@ BAD = {
         "tabs.dev.log10_time",
         "-Infinity",
     ),
-    "overflowing number": (lambda: _with(["tabs", "dev", "log10_time"], 0.5).replace("0.5", "1e999"), "tabs.dev.log10_time", "finite"),
+    "overflowing number": (
+        lambda: _with(["tabs", "dev", "log10_time"], 0.5).replace("0.5", "1e999"),
+        "tabs.dev.log10_time",
+        "finite",
+    ),
     "deep nesting": (_deep_list, "tabs.dev.technology[0]", "at most 4"),
     "nesting past the parser": (_very_deep, "tabs.dev.technology[0]", "nested too deeply"),
     "huge array": (_huge_array, "tabs.train.compared", "1,000 entries"),
@@ -184,7 +192,7 @@ BAD = {
     "unknown algorithm": (
         lambda: _with(["tabs", "train", "compared"], ["TTv2", "TTv9"]),
         "tabs.train.compared[1]",
-        "this version has no \"TTv9\"",
+        'this version has no "TTv9"',
     ),
     "method the tab cannot run": (
         lambda: json.dumps(
@@ -204,7 +212,12 @@ BAD = {
 
 @pytest.fixture(scope="module")
 def targets():
-    return {"dev": DevicesExplorer(), "xb": CrossbarExplorer(), "train": TrainingExplorer(), "prog": ProgrammingExplorer()}
+    return {
+        "dev": DevicesExplorer(),
+        "xb": CrossbarExplorer(),
+        "train": TrainingExplorer(),
+        "prog": ProgrammingExplorer(),
+    }
 
 
 @pytest.mark.parametrize("kind", list(BAD))
@@ -255,7 +268,7 @@ def test_page_url_keeps_the_scenario_settings():
         assert type(view.model) is sc.TABS[prefix]
         synced = []
         for obj, names in view.synced():
-            holder = next((n for n in ("", "xb", "programming") if (getattr(view.model, n) if n else view.model) is obj))
+            holder = next(n for n in ("", "xb", "programming") if (getattr(view.model, n) if n else view.model) is obj)
             synced += [f"{holder}.{n}" if holder else n for n in names]
         assert synced == list(sc.TABS[prefix].scenario_settings())
     controls = [n for names in TrainingView.CONTROLS.values() for n in names]

@@ -76,7 +76,7 @@ TEXT_KEYS = ("name", "description", "source")
 """The optional text of a scenario: its title, a paragraph on what it shows, its source."""
 
 MAX_BYTES = 256 * 1024
-"""Largest scenario file read (a download of every tab is about 3 kB)."""
+"""Largest scenario file read (a download of every tab is a few kB)."""
 MAX_DEPTH = 4
 """Deepest nesting read: the file, ``tabs``, a tab, a list setting (the Training tab's algorithms)."""
 MAX_ITEMS = 256
@@ -87,7 +87,7 @@ MAX_TEXT = 20_000
 
 class ScenarioError(ValueError):
     """A scenario that cannot be read or applied: `field` is the dotted path of the first bad field
-    (``"tabs.xb.adc_bits"``; ``""`` for the file as a whole), the message names it and what is allowed."""
+    (``"tabs.xb.xb.adc_bits"``; ``""`` for the file as a whole), the message names it and what is allowed."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
@@ -287,8 +287,15 @@ def _check_structure(value: Any, path: str = "", depth: int = 1) -> None:
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
-            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _choice(value: Any, objects: list) -> Any:
@@ -319,7 +326,9 @@ def check_value(p: param.Parameter, value: Any, path: str) -> Any:
         return value
     if isinstance(p, param.ListSelector):
         if not isinstance(value, list):
-            raise ScenarioError(path, f"must be a list of choices from [{_allowed(p.objects)}], got {_type_name(value)}")
+            raise ScenarioError(
+                path, f"must be a list of choices from [{_allowed(p.objects)}], got {_type_name(value)}"
+            )
         out = []
         for i, v in enumerate(value):
             o = _choice(v, list(p.objects))
@@ -353,9 +362,7 @@ def check_value(p: param.Parameter, value: Any, path: str) -> Any:
             low = "-inf" if lo is None else f"{lo:g}"
             high = "inf" if hi is None else f"{hi:g}"
             brackets = ("[" if inc_lo else "(", "]" if inc_hi else ")")
-            raise ScenarioError(
-                path, f"{value:g} is out of range; allowed: {brackets[0]}{low}, {high}{brackets[1]}"
-            )
+            raise ScenarioError(path, f"{value:g} is out of range; allowed: {brackets[0]}{low}, {high}{brackets[1]}")
         return value
     raise ScenarioError(path, f"a {type(p).__name__} setting cannot be read from a scenario file")
 
@@ -423,11 +430,11 @@ def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
         raise ScenarioError("format", f"must be {json.dumps(FORMAT)}, got {got}")
     version = obj.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ScenarioError("version", f"must be an integer (this version reads up to {VERSION}), got {_type_name(version)}")
-    if version > VERSION:
         raise ScenarioError(
-            "version", f"written by a newer version ({version}); this version reads up to {VERSION}"
+            "version", f"must be an integer (this version reads up to {VERSION}), got {_type_name(version)}"
         )
+    if version > VERSION:
+        raise ScenarioError("version", f"written by a newer version ({version}); this version reads up to {VERSION}")
     if version < 1:
         raise ScenarioError("version", f"must be 1 to {VERSION}, got {version}")
     for key in obj:
@@ -480,9 +487,7 @@ def apply(scenario: Scenario, explorers: Mapping[str, param.Parameterized]) -> N
         if tab not in explorers:
             raise ScenarioError(f"tabs.{tab}", f"no explorer given for this tab; given: {', '.join(explorers)}")
         if not isinstance(explorers[tab], TABS[tab]):
-            raise ScenarioError(
-                f"tabs.{tab}", f"needs a {TABS[tab].__name__}, got {type(explorers[tab]).__name__}"
-            )
+            raise ScenarioError(f"tabs.{tab}", f"needs a {TABS[tab].__name__}, got {type(explorers[tab]).__name__}")
     plan = []  # (tab, owner, {attr: value}) in order
     for tab, values in scenario.tabs.items():
         groups: dict[int, tuple[param.Parameterized, dict[str, Any]]] = {}
