@@ -92,6 +92,9 @@ def test_round_trip_of_every_tab_at_once():
     explorers["train"].device = "ReRAM-like, 1000 states"
     scenario = sc.parse(sc.to_json(explorers).encode("utf-8"))
     assert set(scenario.tabs) == set(sc.TABS)
+    with pytest.raises(TypeError):  # a parsed scenario is read-only
+        scenario.tabs["dev"]["seed"] = 1
+    assert scenario.tabs["train"]["compared"] == tuple(explorers["train"].compared)
     restored = {tab: cls() for tab, cls in sc.TABS.items()}
     sc.apply(scenario, restored)
     assert settings_of(restored) == settings_of(explorers)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ class ScenarioError(ValueError):
 @dataclass(frozen=True)
 class Scenario:
     """A parsed, validated scenario: tab name -> {setting name -> value}, the values of the
-    parameters' own types (`parse`)."""
+    parameters' own types (`parse`), read-only (mappings as `MappingProxyType`, lists as tuples)."""
 
     tabs: Mapping[str, Mapping[str, Any]]
     name: str = ""
@@ -452,7 +453,9 @@ def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
     for tab, values in tabs.items():
         if tab not in TABS:
             raise ScenarioError(f"tabs.{tab}", f"no such tab; allowed: {', '.join(TABS)}")
-        checked[tab] = MappingProxyType(_check_tab(tab, values))
+        values = _check_tab(tab, values)
+        # read-only all the way down: a list setting is kept as a tuple (`apply` sets a list)
+        checked[tab] = MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
     return Scenario(
         tabs=MappingProxyType(checked),
         name=obj.get("name", ""),
@@ -462,7 +465,7 @@ def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
     )
 
 
-def load(path) -> Scenario:
+def load(path: str | os.PathLike[str]) -> Scenario:
     """`parse` of a scenario file on disk (read as bytes, at most `MAX_BYTES`)."""
     with open(path, "rb") as f:
         return parse(f.read(MAX_BYTES + 1))
@@ -493,7 +496,9 @@ def apply(scenario: Scenario, explorers: Mapping[str, param.Parameterized]) -> N
         groups: dict[int, tuple[param.Parameterized, dict[str, Any]]] = {}
         for name, value in values.items():
             owner, attr = _owner(explorers[tab], name)
-            groups.setdefault(id(owner), (owner, {}))[1][attr] = list(value) if isinstance(value, list) else value
+            groups.setdefault(id(owner), (owner, {}))[1][attr] = (
+                list(value) if isinstance(value, (list, tuple)) else value
+            )
         plan.extend((tab, owner, changes) for owner, changes in groups.values())
     before = [(owner, {a: getattr(owner, a) for a in changes}) for _, owner, changes in plan]
     done = 0
