@@ -11,6 +11,7 @@ import pytest
 from explorer.models import (
     CrossbarExplorer,
     DevicesExplorer,
+    EncodingExplorer,
     ProgrammingExplorer,
     TrainingExplorer,
 )
@@ -209,6 +210,11 @@ BAD = {
         "tabs.dev.seed",
         "twice",
     ),
+    "more slices than the weight bits allow": (
+        lambda: json.dumps({"format": sc.FORMAT, "version": 1, "tabs": {"enc": {"bits_per_slice": 8, "n_slices": 6}}}),
+        "tabs.enc.n_slices",
+        "allowed: 1 to 4 at 8 bits per slice",
+    ),
     "tab not an object": (lambda: _with(["tabs", "dev"], [1]), "tabs.dev", "object of settings"),
 }
 
@@ -217,6 +223,7 @@ BAD = {
 def targets():
     return {
         "dev": DevicesExplorer(),
+        "enc": EncodingExplorer(),
         "xb": CrossbarExplorer(),
         "train": TrainingExplorer(),
         "prog": ProgrammingExplorer(),

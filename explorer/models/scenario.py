@@ -55,6 +55,7 @@ from .dashboards import (
     ReliabilityExplorer,
     TrainingExplorer,
 )
+from .dashboards.encoding import MAX_SWEEP_SLICES, MAX_WEIGHT_BITS
 
 FORMAT = "analog-explorer-scenario"
 """The value of a scenario file's ``"format"`` key."""
@@ -373,6 +374,24 @@ EXTRA_CHOICES = MappingProxyType({("prog", "programming.method"): ("one-shot", "
 that program pulse by pulse (`ProgrammingExplorer` refuses the statistical one)."""
 
 
+def _check_encoding_slices(values: Mapping[str, Any]) -> None:
+    """The Encoding tab's slices x bits per slice stay within its weight bits (`EncodingExplorer.max_slices`),
+    when a scenario gives both (given one, the explorer fits the slices as its control does)."""
+    if "n_slices" in values and "bits_per_slice" in values:
+        bits = values["bits_per_slice"]
+        most = max(1, min(MAX_SWEEP_SLICES, MAX_WEIGHT_BITS // bits))
+        if values["n_slices"] > most:
+            raise ScenarioError(
+                "tabs.enc.n_slices",
+                f"{values['n_slices']} slices of {bits} bits exceed {MAX_WEIGHT_BITS} weight bits; "
+                f"allowed: 1 to {most} at {bits} bits per slice",
+            )
+
+
+CROSS_CHECKS = MappingProxyType({"enc": _check_encoding_slices})
+"""Checks of a tab's settings together, where one setting's range depends on another."""
+
+
 def _check_tab(tab: str, values: Any) -> dict[str, Any]:
     cls = TABS[tab]
     path = f"tabs.{tab}"
@@ -389,6 +408,8 @@ def _check_tab(tab: str, values: Any) -> dict[str, Any]:
         if choices is not None and v not in choices:
             raise ScenarioError(f"{path}.{name}", f"this tab has no {json.dumps(v)}; allowed: {_allowed(choices)}")
         out[name] = v
+    if tab in CROSS_CHECKS:
+        CROSS_CHECKS[tab](out)
     # keep the tab's own order (scenario_settings): what an object depends on comes first
     return {n: out[n] for n in allowed if n in out}
 
