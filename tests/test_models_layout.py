@@ -20,7 +20,17 @@ import explorer.models
 PACKAGE = "explorer.models"
 ROOT = pathlib.Path(explorer.models.__file__).parent
 
-LAYERS = ("_internal", "devices", "programming", "crossbar", "digits", "training", "deployment", "dashboards")
+LAYERS = (
+    "_internal",
+    "devices",
+    "programming",
+    "crossbar",
+    "digits",
+    "training",
+    "deployment",
+    "dashboards",
+    "scenario",
+)
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 
 # What `explorer.models` exported before the models were grouped by concern: scripts and notebooks

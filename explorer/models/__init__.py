@@ -10,8 +10,9 @@ Grouped by concern, each layer importing only the ones above it:
 * `training`: on-chip training (`OnChipTraining`), and the MLP's training off the chip;
 * `deployment`: a trained MLP deployed on simulated arrays, its accuracy against time and reads;
 * `dashboards`: one model per dashboard tab (the ``*Explorer`` classes).
+* `scenario`: the dashboards' settings as JSON files, validated when read (`explorer.models.scenario`).
 
-Every name below is importable from ``explorer.models`` itself.
+Every name below is importable from ``explorer.models`` itself; `scenario`'s names from that module.
 
 Docstrings here and in `kernels` cite "physics reference section N": that is section N of
 docs/physics.md, where the equations, constants and their sources are collected.

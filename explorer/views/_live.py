@@ -46,6 +46,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from ..compat import InlineArray, session_gone
+from ..models.scenario import settings_by_owner
 from ._axes import log_axis
 from ._palette import IMAGE_PALETTE, PALETTE
 from ._present import (
@@ -524,10 +525,9 @@ class LiveDashboard(pn.viewable.Viewer):
         raise NotImplementedError
 
     def synced(self):
-        """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: by default
-        every public parameter of the model."""
-        names = [n for n in self.model.param if n != "name" and self.model.param[n].precedence != -1]
-        return [(self.model, names)]
+        """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: the model's
+        `scenario_settings`, the same list a scenario file keeps (`explorer.models.scenario`)."""
+        return settings_by_owner(self.model)
 
     def busy(self, names):
         """Whether a change of the parameters `names` should show the loading indicator."""
@@ -781,10 +781,6 @@ class CrossbarReadout:
         super().__init__(**params)
         self.read_widgets = {name: control_widget(self.model.xb, name) for name in self.model.READ_CONTROLS}
         """The read-out controls: setting name -> widget."""
-
-    def synced(self):
-        """The dashboard's own synced parameters, then the crossbar model's read-out settings."""
-        return super().synced() + [(self.model.xb, list(self.model.READ_CONTROLS))]
 
 
 __all__ = [

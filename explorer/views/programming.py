@@ -320,10 +320,6 @@ change {method.method}, tick {ir_drop}, and press **Compare the methods** for on
     def charts(self):
         return CHARTS
 
-    def synced(self):
-        """Own settings, the read-out controls and the method's knobs (URL keys method.<knob>)."""
-        return super().synced() + [(self.model.programming, list(self.model.METHOD_CONTROLS))]
-
     def controls(self):
         w, r, k = self._widgets, self.read_widgets, self._method
         return pn.Column(

@@ -493,10 +493,6 @@ class TrainingView(RunButtons, LiveDashboard):
     def charts(self):
         return CHARTS
 
-    def synced(self):
-        names = [n for names in self.CONTROLS.values() for n in names]
-        return [(self.model, names)]
-
     def controls(self):
         w = self._widgets
         sections = []

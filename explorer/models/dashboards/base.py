@@ -53,6 +53,14 @@ class Explorer(param.Parameterized):
         a programming-time snapshot key, the size, the seed)."""
         return self.memo.keyed(name, key, compute)
 
+    @classmethod
+    def scenario_settings(cls) -> tuple[str, ...]:
+        """The settings of the dashboard, as the page's URL and a scenario file keep them: every
+        public parameter of the explorer (precedence -1 marks held objects and run state, which are
+        not settings), then, by dotted name (``"xb.adc_bits"``), the settings of objects it holds
+        that are its controls (subclasses add them)."""
+        return tuple(n for n in cls.param if n != "name" and cls.param[n].precedence != -1)
+
     @property
     def t(self) -> float:
         """Time after programming in seconds."""

@@ -59,6 +59,11 @@ class DrivesCrossbar(Explorer):
     def _settings_names(cls):
         return cls._own_names() + list(cls.READ_CONTROLS)
 
+    @classmethod
+    def scenario_settings(cls) -> tuple[str, ...]:
+        """The explorer's own settings, then the crossbar model's read-out controls as ``xb.<name>``."""
+        return super().scenario_settings() + tuple(f"xb.{n}" for n in cls.READ_CONTROLS)
+
     def settings(self) -> dict[str, Any]:
         """Every setting of the dashboard (its own parameters and the model's read-out controls),
         as keyword arguments that rebuild it: ``type(ex)(**ex.settings())``."""

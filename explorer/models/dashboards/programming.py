@@ -113,6 +113,12 @@ class ProgrammingExplorer(DrivesCrossbar):
     def _own_names(cls):
         return [n for n in super()._own_names() if n not in ("programming", "iteration")]
 
+    @classmethod
+    def scenario_settings(cls) -> tuple[str, ...]:
+        """Own settings, the read-out controls (``xb.<name>``) and the method's knobs
+        (``programming.<knob>``)."""
+        return super().scenario_settings() + tuple(f"programming.{n}" for n in cls.METHOD_CONTROLS)
+
     def settings(self) -> dict[str, Any]:
         """Every setting (own, read-out controls, method knobs) as keyword arguments that rebuild
         the explorer: ``ProgrammingExplorer(**ex.settings())``."""
