@@ -101,16 +101,20 @@ def build_app():
         presentation.param.lecture, width=130, margin=(10, 20), css_classes=["lecture-toggle"]
     )
     # Download and upload of every tab's settings as a scenario file (tab prefix -> the view's model).
-    explorers = {prefix: view.model for _, prefix, view in views}
+    scenario_buttons, scenario_status = scenario_controls(
+        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR
+    )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),
-        scenario_controls(explorers, HEADER_COLOUR),
+        scenario_buttons,
         lecture,
         styles={"background": HEADER_COLOUR},
         sizing_mode="stretch_width",
         margin=0,
     )
-    template = pn.Column(header, tabs, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
+    template = pn.Column(
+        header, scenario_status, tabs, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles()
+    )
 
     def restyle_page(event):
         # The page's own text (widgets, Markdown, tab headers) follows one inherited CSS property.

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import TITLES_JS, open_page, settle, wait_for_title
+from test_browser import TITLES_JS, nudge, open_page, settle, wait_for_title
 
 from explorer.views.scenario_files import FILE_NAME
 
@@ -55,6 +55,15 @@ def test_download_upload_restores_a_setting_and_refuses_a_bad_file(served_app, b
     settle(second)
     assert adc_title(second) == shown  # same setting, same seed: the same number
     expect(second).to_have_url(re.compile(r"xb\.adc_bits=6"), timeout=TIMEOUT)  # the URL follows
+
+    # Move away, then choose the same file again: it is uploaded again and brings the page back.
+    nudge(second, "ADC bits", 1)
+    wait_for_title(second, r"^ADC 7 bits: ", timeout=TIMEOUT)
+    expect(second).to_have_url(re.compile(r"xb\.adc_bits=7"), timeout=TIMEOUT)
+    second.locator("input[type=file]").set_input_files(str(path))
+    wait_for_title(second, r"^ADC 6 bits: ", timeout=TIMEOUT)
+    settle(second)
+    assert adc_title(second) == shown
 
     bad = tmp_path / "bad.json"
     saved["tabs"]["xb"]["xb.adc_bits"] = 999

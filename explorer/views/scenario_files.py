@@ -25,8 +25,8 @@ FILE_NAME = "analog-explorer-scenario.json"
 
 STATUS_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em"}
 """The status line's text, on the header bar's colour."""
-ERROR_STYLE = {**STATUS_STYLE, "background": "#b00020", "padding": "2px 8px", "border-radius": "4px"}
-"""The status line when an upload was refused: a red box, so the message is seen."""
+ERROR_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em", "background": "#b00020"}
+"""The status line when an upload was refused: a red bar, so the message is seen."""
 
 
 class Outcome(NamedTuple):
@@ -62,10 +62,11 @@ def upload(explorers: Mapping[str, param.Parameterized], data: bytes | str | Non
     return Outcome(True, f"Loaded {label}")
 
 
-def scenario_controls(explorers: Mapping[str, param.Parameterized], background: str) -> pn.Row:
-    """The header's scenario controls for one page: the download button, the upload control and the
-    status line, wired to `download_text` and `upload` on `explorers`. `background` is the header
-    bar's colour. The row's `explorers` attribute is the mapping given."""
+def scenario_controls(explorers: Mapping[str, param.Parameterized], background: str) -> tuple[pn.Row, pn.pane.HTML]:
+    """The header's scenario controls for one page, wired to `download_text` and `upload` on
+    `explorers`: a row of the download button and the upload control (its `explorers` attribute is
+    the mapping given), and the status line, a bar the width of the page shown under the header once
+    there is something to say. `background` is the header bar's colour."""
     download = pn.widgets.FileDownload(
         callback=lambda: io.StringIO(download_text(explorers)),
         filename=FILE_NAME,
@@ -79,21 +80,38 @@ def scenario_controls(explorers: Mapping[str, param.Parameterized], background: 
         accept=".json", multiple=False, width=210, margin=(12, 5), css_classes=["scenario-upload"]
     )
     label = pn.pane.HTML(
-        "Upload scenario:", styles=STATUS_STYLE, margin=(14, 0, 0, 10), css_classes=["scenario-upload-label"]
+        "Upload scenario:",
+        styles={**STATUS_STYLE, "white-space": "nowrap"},
+        width=125,
+        margin=(16, 0, 0, 15),
+        css_classes=["scenario-upload-label"],
     )
-    status = pn.pane.HTML("", styles=STATUS_STYLE, margin=(14, 10), min_width=0, css_classes=["scenario-status"])
+    status = pn.pane.HTML(
+        "",
+        styles={**STATUS_STYLE, "background": background},
+        visible=False,
+        sizing_mode="stretch_width",
+        margin=0,
+        stylesheets=[":host { padding: 4px 20px; }"],
+        css_classes=["scenario-status"],
+    )
 
     def uploaded(event):
         if event.new is None:
             return
         outcome = upload(explorers, event.new, chooser.filename or "")
-        status.styles = STATUS_STYLE if outcome.ok else ERROR_STYLE
-        status.object = html.escape(outcome.message)
+        status.param.update(
+            object=html.escape(outcome.message),
+            styles={**STATUS_STYLE, "background": background} if outcome.ok else ERROR_STYLE,
+            visible=True,
+        )
+        # Empty the control, so choosing the same file again (to go back to it) uploads it again.
+        chooser.clear()
 
     chooser.param.watch(uploaded, "value")
-    row = pn.Row(download, label, chooser, status, styles={"background": background}, margin=0)
+    row = pn.Row(download, label, chooser, styles={"background": background}, margin=0)
     row.explorers = explorers  # what the controls act on (the page's tests reach the models here)
-    return row
+    return row, status
 
 
 __all__ = ["FILE_NAME", "Outcome", "download_text", "scenario_controls", "upload"]
