@@ -1,7 +1,7 @@
 """Browser test of the header's scenario buttons: the real `panel serve` app in headless Chromium.
 A setting changed on one page is downloaded as a scenario file and uploaded on a fresh page, which
-then shows the same setting, plot and URL; a bad file is refused with its field named and nothing
-on the page changes."""
+then shows the same setting, plot and URL, and again after a control moved and the same file is
+chosen again; a bad file is refused with its field named and nothing on the page changes."""
 
 import json
 import re
