@@ -82,7 +82,6 @@ def scenario_controls(explorers: Mapping[str, param.Parameterized], background: 
     label = pn.pane.HTML(
         "Upload scenario:",
         styles={**STATUS_STYLE, "white-space": "nowrap"},
-        width=125,
         margin=(16, 0, 0, 15),
         css_classes=["scenario-upload-label"],
     )
