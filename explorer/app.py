@@ -13,6 +13,7 @@ import panel as pn
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
+from explorer.views.scenario_files import scenario_controls
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -99,14 +100,21 @@ def build_app():
     lecture = pn.widgets.Toggle.from_param(
         presentation.param.lecture, width=130, margin=(10, 20), css_classes=["lecture-toggle"]
     )
+    # Download and upload of every tab's settings as a scenario file (tab prefix -> the view's model).
+    scenario_buttons, scenario_status = scenario_controls(
+        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR
+    )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),
+        scenario_buttons,
         lecture,
         styles={"background": HEADER_COLOUR},
         sizing_mode="stretch_width",
         margin=0,
     )
-    template = pn.Column(header, tabs, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
+    template = pn.Column(
+        header, scenario_status, tabs, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles()
+    )
 
     def restyle_page(event):
         # The page's own text (widgets, Markdown, tab headers) follows one inherited CSS property.

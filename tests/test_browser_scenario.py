@@ -1,0 +1,82 @@
+"""Browser test of the header's scenario buttons: the real `panel serve` app in headless Chromium.
+A setting changed on one page is downloaded as a scenario file and uploaded on a fresh page, which
+then shows the same setting, plot and URL, and again after a control moved and the same file is
+chosen again; a bad file is refused with its field named and nothing on the page changes."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import TITLES_JS, nudge, open_page, settle, wait_for_title
+
+from explorer.views.scenario_files import FILE_NAME
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 90000
+READY = "MVM error versus wire resistance"
+ADC_TITLE = r"^ADC (\d+) bits: [0-9.]+% MVM error"
+
+
+def adc_title(page):
+    """The one title of the Crossbar tab's ADC sweep."""
+    found = [t for t in page.evaluate(TITLES_JS) if re.match(ADC_TITLE, t)]
+    assert len(found) == 1, page.evaluate(TITLES_JS)
+    return found[0]
+
+
+def status(page):
+    """The header's status line of the scenario buttons."""
+    return page.locator(".scenario-status").first
+
+
+def test_download_upload_restores_a_setting_and_refuses_a_bad_file(served_app, browser, tmp_path):
+    first, errors = open_page(browser, served_app + "?tab=3&xb.adc_bits=6", ready=READY)
+    wait_for_title(first, r"^ADC 6 bits: ", timeout=TIMEOUT)
+    settle(first)
+    shown = adc_title(first)
+    with first.expect_download(timeout=TIMEOUT) as download:
+        first.get_by_role("button", name="Download scenario").click()
+    assert download.value.suggested_filename == FILE_NAME
+    path = tmp_path / FILE_NAME
+    download.value.save_as(path)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["tabs"]["xb"]["xb.adc_bits"] == 6
+    first.close()
+
+    second, errors = open_page(browser, served_app + "?tab=3", ready=READY)
+    wait_for_title(second, r"^ADC 8 bits: ", timeout=TIMEOUT)  # the default
+    settle(second)
+    assert "adc_bits" not in second.url
+    second.locator("input[type=file]").set_input_files(str(path))
+    expect(status(second)).to_have_text(f"Loaded {FILE_NAME}", timeout=TIMEOUT)
+    wait_for_title(second, r"^ADC 6 bits: ", timeout=TIMEOUT)
+    settle(second)
+    assert adc_title(second) == shown  # same setting, same seed: the same number
+    expect(second).to_have_url(re.compile(r"xb\.adc_bits=6"), timeout=TIMEOUT)  # the URL follows
+
+    # Move away, then choose the same file again: it is uploaded again and brings the page back.
+    nudge(second, "ADC bits", 1)
+    wait_for_title(second, r"^ADC 7 bits: ", timeout=TIMEOUT)
+    expect(second).to_have_url(re.compile(r"xb\.adc_bits=7"), timeout=TIMEOUT)
+    second.locator("input[type=file]").set_input_files(str(path))
+    wait_for_title(second, r"^ADC 6 bits: ", timeout=TIMEOUT)
+    settle(second)
+    assert adc_title(second) == shown
+
+    bad = tmp_path / "bad.json"
+    saved["tabs"]["xb"]["xb.adc_bits"] = 999
+    saved["tabs"]["dev"]["seed"] = 12345  # a valid change before the bad one must not be applied
+    bad.write_text(json.dumps(saved), encoding="utf-8")
+    url = second.url
+    second.locator("input[type=file]").set_input_files(str(bad))
+    expect(status(second)).to_contain_text(
+        "Not loaded bad.json: tabs.xb.xb.adc_bits: 999 is out of range", timeout=TIMEOUT
+    )
+    expect(status(second)).to_contain_text("Nothing changed.")
+    second.wait_for_timeout(1000)  # time for any (wrong) update to arrive
+    assert adc_title(second) == shown
+    assert second.url == url
+    assert errors == []
+    second.close()
