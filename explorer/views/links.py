@@ -149,6 +149,25 @@ def clean_location(location, tabs: Mapping[str, type] = TABS, n_tabs: int | None
     _, problems = check_query(location.search or "", tabs, n_tabs)
     if problems:
         location.search = valid_search(location.search, problems)
+        import panel as pn
+
+        if pn.state.served:
+            # The browser's Location sends the page's own address when it starts, which puts the
+            # ignored keys back (Panel refuses their values again, silently): drop them then, once,
+            # on the next tick (a value set while Panel applies the browser's is not sent back).
+            doc = pn.state.curdoc
+
+            def drop_again(event):
+                _, again = check_query(event.new or "", tabs, n_tabs)
+                if again:
+                    location.param.unwatch(watcher)
+
+                    def clean():
+                        location.search = valid_search(location.search, again)
+
+                    doc.add_next_tick_callback(clean)
+
+            watcher = location.param.watch(drop_again, "search")
     return problems
 
 
