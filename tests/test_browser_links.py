@@ -28,6 +28,14 @@ def test_a_link_with_invalid_values_opens_with_its_valid_part_and_names_the_rest
     adc = page.locator(".bk-slider-title", has_text=re.compile("^ADC bits"))
     expect(adc).to_have_text(re.compile(r"^ADC bits\D*8$"))
     wait_for_title(page, r"^ADC 8 bits: [0-9.]+% MVM error", timeout=TIMEOUT)
+    # the ignored fields leave the URL, at once and after the first change of a setting
+    page.wait_for_function("() => !window.location.search.includes('Nope')", timeout=TIMEOUT)
+    assert "999" not in page.evaluate("() => window.location.search")
+    dac.locator("xpath=..").locator(".noUi-handle").first.press("ArrowLeft")
+    expect(dac).to_have_text(re.compile(r"^DAC bits\D*5$"), timeout=TIMEOUT)
+    page.wait_for_function("() => window.location.search.includes('xb.dac_bits=5')", timeout=TIMEOUT)
+    search = page.evaluate("() => window.location.search")
+    assert "Nope" not in search and "999" not in search and "tab=3" in search, search
     page.locator(".link-problems-dismiss button").click()
     expect(banner).to_be_hidden(timeout=TIMEOUT)
     assert errors == [], errors

@@ -1,6 +1,7 @@
 """Shared links with invalid values (`explorer.views.links`): each kind of bad value is named and
 left out, the valid part is kept and, synced by Panel, applied."""
 
+import json
 import urllib.parse
 
 import pytest
@@ -97,6 +98,18 @@ def test_url_keys_are_the_keys_the_page_syncs():
         synced = {f"{prefix}.{n}" for _, names in settings_by_owner(cls()) for n in names}
         assert set(url_keys(prefix, cls)) == synced
     assert url_keys("prog", TABS["prog"])["prog.tolerance"] == "programming.tolerance"
+
+
+def test_the_url_of_the_defaults_has_no_problem():
+    """Every setting at its default, written as Panel writes it into the URL, reads back valid."""
+    query = {}
+    for prefix, cls in TABS.items():
+        for obj, names in settings_by_owner(cls()):
+            for n in names:
+                v = obj.param[n].serialize(getattr(obj, n))
+                query[f"{prefix}.{n}"] = v if isinstance(v, str) else json.dumps(v)
+    valid, problems = check_query("?" + urllib.parse.urlencode(query))
+    assert problems == [] and len(valid) == len(query) > 100
 
 
 def sync(location, prefixes):

@@ -148,22 +148,24 @@ def clean_location(location, tabs: Mapping[str, type] = TABS, n_tabs: int | None
     page to show."""
     _, problems = check_query(location.search or "", tabs, n_tabs)
     if problems:
+        given = dict(urllib.parse.parse_qsl(location.search.removeprefix("?"), keep_blank_values=True))
+        ignored = {p.key: given[p.key] for p in problems}
         location.search = valid_search(location.search, problems)
         import panel as pn
 
-        if pn.state.served:
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:  # a browser session
             # The browser's Location sends the page's own address when it starts, which puts the
             # ignored keys back (Panel refuses their values again, silently): drop them then, once,
             # on the next tick (a value set while Panel applies the browser's is not sent back).
-            doc = pn.state.curdoc
 
             def drop_again(event):
-                _, again = check_query(event.new or "", tabs, n_tabs)
-                if again:
+                now = dict(urllib.parse.parse_qsl((event.new or "").removeprefix("?"), keep_blank_values=True))
+                if any(now.get(key) == value for key, value in ignored.items()):
                     location.param.unwatch(watcher)
 
                     def clean():
-                        location.search = valid_search(location.search, again)
+                        location.search = valid_search(location.search, problems)
 
                     doc.add_next_tick_callback(clean)
 
