@@ -13,6 +13,7 @@ import panel as pn
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
+from explorer.views.links import clean_location, problems_banner
 from explorer.views.scenario_files import scenario_controls
 
 OVERVIEW = """
@@ -87,7 +88,10 @@ def build_app():
         dynamic=True,
         sizing_mode="stretch_width",
     )
+    problems = []
     if pn.state.location is not None:
+        # A link's invalid values are dropped, and named in a banner, before the page syncs the rest.
+        problems = clean_location(pn.state.location, n_tabs=len(tabs))
         # Each tab's parameters in the URL under a prefix, so a shared link restores the view.
         for _, prefix, view in views:
             for obj, names in view.synced():
@@ -112,9 +116,9 @@ def build_app():
         sizing_mode="stretch_width",
         margin=0,
     )
-    template = pn.Column(
-        header, scenario_status, tabs, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles()
-    )
+    banner = problems_banner(problems)
+    parts = (header, scenario_status, tabs) if banner is None else (header, banner, scenario_status, tabs)
+    template = pn.Column(*parts, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
 
     def restyle_page(event):
         # The page's own text (widgets, Markdown, tab headers) follows one inherited CSS property.
