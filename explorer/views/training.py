@@ -371,37 +371,8 @@ class TrainingView(RunButtons, LiveDashboard):
     TRY_THIS = """Press **Start** and watch the algorithms learn side by side in the first plot; then raise
 {asymmetry} or lower {n_states} and see which algorithm still learns."""
 
-    CONTROLS = {
-        "Task": ("task", "label_noise"),
-        "Device": (
-            "device",
-            "n_states",
-            "asymmetry",
-            "slope",
-            "d2d",
-            "up_down_d2d",
-            "w_max_d2d",
-            "w_min_d2d",
-            "c2c",
-            "write_noise",
-        ),
-        "Algorithm": (
-            "compared",
-            "algorithm",
-            "lr",
-            "lr_h",
-            "transfer_every",
-            "reference_offset",
-            "chopper_p",
-            "bl",
-            "max_steps",
-            "forget_buffer",
-            "momentum",
-        ),
-        "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
-        "Length and seed": ("epochs", "seed"),
-    }
-    """The model's parameters shown as controls, by section (one place to add one)."""
+    CONTROLS = TrainingExplorer.SETTING_GROUPS
+    """The model's settings shown as controls, by section (declared once, in the model)."""
     ENABLED_BY = "task"
     """Label noise is enabled on the 5 x 5 task only (`TASK_ONLY`; `IDLE` has every rule)."""
     LABELS = {

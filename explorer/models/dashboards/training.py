@@ -50,39 +50,42 @@ class TrainingExplorer(OnChipTraining):
         doc=("Samples each run has trained (state, not a setting: the plots follow it)."),
     )
 
-    SCENARIO_SETTINGS = (
-        "task",
-        "label_noise",
-        "device",
-        "n_states",
-        "asymmetry",
-        "slope",
-        "d2d",
-        "up_down_d2d",
-        "w_max_d2d",
-        "w_min_d2d",
-        "c2c",
-        "write_noise",
-        "compared",
-        "algorithm",
-        "lr",
-        "lr_h",
-        "transfer_every",
-        "reference_offset",
-        "chopper_p",
-        "bl",
-        "max_steps",
-        "forget_buffer",
-        "momentum",
-        "read_noise",
-        "dac_bits",
-        "adc_bits",
-        "out_bound",
-        "epochs",
-        "seed",
-    )
-    """The settings the dashboard shows as controls (the view's `CONTROLS`, in its order): what the
-    page's URL and a scenario file keep. `hidden` is not among them: the tab has no control for it."""
+    SETTING_GROUPS = {
+        "Task": ("task", "label_noise"),
+        "Device": (
+            "device",
+            "n_states",
+            "asymmetry",
+            "slope",
+            "d2d",
+            "up_down_d2d",
+            "w_max_d2d",
+            "w_min_d2d",
+            "c2c",
+            "write_noise",
+        ),
+        "Algorithm": (
+            "compared",
+            "algorithm",
+            "lr",
+            "lr_h",
+            "transfer_every",
+            "reference_offset",
+            "chopper_p",
+            "bl",
+            "max_steps",
+            "forget_buffer",
+            "momentum",
+        ),
+        "Read-out": ("read_noise", "dac_bits", "adc_bits", "out_bound"),
+        "Length and seed": ("epochs", "seed"),
+    }
+    """The settings the dashboard shows as controls, by concern and in its order (one place to add
+    one): what the page's URL and a scenario file keep. `hidden` is not among them: the tab has no
+    control for it."""
+
+    SCENARIO_SETTINGS = tuple(name for names in SETTING_GROUPS.values() for name in names)
+    """`SETTING_GROUPS` in one tuple."""
 
     @classmethod
     def scenario_settings(cls) -> tuple[str, ...]:
