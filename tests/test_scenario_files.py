@@ -9,6 +9,7 @@ import pickle
 import panel as pn
 import pytest
 from bokeh.document import Document
+from test_scenarios import settings_of
 
 from explorer.app import DASHBOARDS, build_app
 from explorer.models import scenario as sc
@@ -42,20 +43,6 @@ def title(root, heading):
     return root.select_one({"name": f"{heading}/title"}).text
 
 
-def settings(models):
-    """Every scenario setting of every tab, read from the models directly."""
-    out = {}
-    for prefix, model in models.items():
-        for name in type(model).scenario_settings():
-            owner = model
-            *path, attr = name.split(".")
-            for part in path:
-                owner = getattr(owner, part)
-            value = getattr(owner, attr)
-            out[f"{prefix}.{name}"] = list(value) if isinstance(value, list) else value
-    return out
-
-
 def press_download(download):
     """What the Download scenario button hands the browser: the file's name and its text."""
     fileobj = download.callback()
@@ -80,12 +67,12 @@ def test_download_then_upload_restores_every_tab_on_a_fresh_page():
     assert set(json.loads(text)["tabs"]) == set(sc.TABS)  # every tab
 
     second_tabs, second, _, chooser, status = page()
-    assert settings(second) != settings(first)
+    assert settings_of(second) != settings_of(first)
     dev = render(second_tabs, "dev")  # a rendered tab; the others render later
     before = title(dev, HISTOGRAM)
     choose(chooser, text.encode("utf-8"), filename)
     assert status.object == f"Loaded {FILE_NAME}"
-    assert settings(second) == settings(first)
+    assert settings_of(second) == settings_of(first)
     # The rendered plot follows, and equals the first page's at the same settings and seed.
     assert title(dev, HISTOGRAM) == title(render(first_tabs, "dev"), HISTOGRAM) != before
     # A tab not yet rendered builds from the applied settings: its ADC control and plot show 6 bits.
@@ -118,12 +105,12 @@ def test_a_bad_file_is_refused_naming_its_field_and_nothing_changes(case):
     tabs, field = BAD[case]
     # the bad value after a valid one, so a half-applied file would show
     text = json.dumps({"format": sc.FORMAT, "version": 1, "tabs": {"enc": {"seed": 7}, **tabs}})
-    before = settings(models)
+    before = settings_of(models)
     choose(chooser, text.encode("utf-8"), "bad.json")
     assert status.object.startswith(f"Not loaded bad.json: {field}: ")
     assert status.object.endswith("Nothing changed.")
     assert status.styles == ERROR_STYLE
-    assert settings(models) == before
+    assert settings_of(models) == before
 
 
 def test_pickle_oversized_and_missing_files_are_refused():

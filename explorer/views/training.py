@@ -294,18 +294,8 @@ CHARTS = (
         (
             Part(
                 device_data,
-                (
-                    "n_states",
-                    "asymmetry",
-                    "slope",
-                    "d2d",
-                    "up_down_d2d",
-                    "w_max_d2d",
-                    "w_min_d2d",
-                    "c2c",
-                    "write_noise",
-                    "seed",
-                ),
+                # The device's settings (a preset's choice arrives as their values) and the seed.
+                tuple(n for n in TrainingExplorer.SETTING_GROUPS["Device"] if n != "device") + ("seed",),
             ),
         ),
         DEVICE_TEXT,
