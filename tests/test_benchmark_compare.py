@@ -1,0 +1,22 @@
+"""The benchmark comparison reads the browser benchmark's rows and first renders as printed."""
+
+from explorer.tools.benchmark_compare import ratios, read_output
+
+OUTPUT = """Devices: first render 2336, 2454, 2179 ms
+  Crossbar  IR drop                                130     244     294     27     27   41.5   0
+  Crossbar  Temperature (K) (Flash)                211     427     486     34     37  569.1   0
+First render (navigation start -> every plot of the tab rendered), ms:
+  Devices   median 2336  (runs: 2336, 2454, 2179)
+"""
+
+
+def test_rows_and_renders_are_read_as_printed():
+    rows, renders = read_output(OUTPUT)
+    assert rows == {("Crossbar", "IR drop"): (130, 27, 41.5), ("Crossbar", "Temperature (K) (Flash)"): (211, 34, 569.1)}
+    assert renders == {"Devices": 2336}
+
+
+def test_ratios_are_after_over_before():
+    before = {("a", "x"): (100, 1, 1.0), ("a", "y"): (200, 1, 1.0)}
+    after = {("a", "x"): (150, 1, 1.0), ("a", "y"): (100, 1, 1.0)}
+    assert ratios(before, after, list(before)) == [1.5, 0.5]
