@@ -62,6 +62,7 @@ from ._present import (
     wrap_title,
 )
 from ._widgets import ResultMemo, cite_links, control_widget, explained, protect_math, resolve
+from .review import review_bar  # the tab's review tools (pin, exports, code) over its plots
 
 log = logging.getLogger(__name__)
 
@@ -763,7 +764,11 @@ class LiveDashboard(pn.viewable.Viewer):
         box = self.try_this_box()
         if box is not None:
             controls.insert(0, box)
-        return pn.Row(controls, self.plots(), sizing_mode="stretch_width")
+        plots = self.plots()
+        bar = review_bar(self)
+        if bar is not None:
+            plots = pn.Column(bar, plots, sizing_mode="stretch_width", margin=0)
+        return pn.Row(controls, plots, sizing_mode="stretch_width")
 
     def __panel__(self):
         # Lazy: a dashboard in a tab that nobody opens computes nothing and builds no figure.
