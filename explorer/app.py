@@ -106,7 +106,7 @@ def build_app():
     )
     # Download and upload of every tab's settings as a scenario file (tab prefix -> the view's model).
     scenario_buttons, scenario_status = scenario_controls(
-        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR
+        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, {prefix: view for _, prefix, view in views}
     )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),

@@ -14,6 +14,11 @@ The file (version 1)::
      "tabs": {"dev": {"technology": "PCM", "log10_time": 3.556, ...},
               "xb": {"size": 64, "xb.adc_bits": 6, "xb.ir_drop": true, ...}}}
 
+A file may also hold ``"pins"``, tab name -> settings like ``"tabs"`` and checked alike: the
+baselines A pinned for comparison when it was written (`explorer.views.pins`). `apply` leaves them
+alone; the app computes each pin's results from its settings and pins them (`capture` writes them
+when given ``pins=``).
+
 A tab is named by the URL prefix of its dashboard (`TABS`); its settings by the names of the
 explorer's `scenario_settings()`, dotted for a setting of an object the explorer holds
 (``"xb.adc_bits"``: the crossbar model's ADC, ``"programming.tolerance"``: the method's knob) --
@@ -72,8 +77,11 @@ TABS = MappingProxyType(
     }
 )
 """Tab name (the URL prefix of its dashboard in explorer/app.py) -> its explorer class."""
-TOP_KEYS = ("format", "version", "name", "description", "source", "tabs")
+TOP_KEYS = ("format", "version", "name", "description", "source", "tabs", "pins")
 """The keys a scenario file may have; format, version and tabs are required."""
+SECTIONS = ("tabs", "pins")
+"""The keys holding tab name -> settings: the settings to apply, and the pinned baselines (A) to
+compare with (optional; `explorer.views.pins`), checked alike."""
 TEXT_KEYS = ("name", "description", "source")
 """The optional text of a scenario: its title, a paragraph on what it shows, its source."""
 
@@ -105,6 +113,7 @@ class Scenario:
     name: str = ""
     description: str = ""
     source: str = ""
+    pins: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     version: int = VERSION
     format: str = field(default=FORMAT, repr=False)
 
@@ -117,6 +126,11 @@ class Scenario:
             "description": self.description,
             "source": self.source,
             "tabs": {tab: {k: _plain(v) for k, v in values.items()} for tab, values in self.tabs.items()},
+            **(
+                {"pins": {tab: {k: _plain(v) for k, v in values.items()} for tab, values in self.pins.items()}}
+                if self.pins
+                else {}
+            ),
         }
 
 
@@ -164,10 +178,17 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------ writing
 
 
-def capture(explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, **text: str) -> dict:
+def capture(
+    explorers: Mapping[str, param.Parameterized],
+    tabs: Iterable[str] | None = None,
+    pins: Mapping[str, Mapping[str, Any]] | None = None,
+    **text: str,
+) -> dict:
     """The scenario object of the explorers' current settings: every setting of each tab in `tabs`
-    (default: every explorer given), so that `apply` restores them exactly. `text` may give
-    ``name``, ``description`` and ``source``."""
+    (default: every explorer given), so that `apply` restores them exactly. `pins` (tab name ->
+    settings, as this function writes a tab's) become the file's ``"pins"``: the baselines pinned
+    for comparison, checked as `parse` checks them. `text` may give ``name``, ``description`` and
+    ``source``."""
     unknown = sorted(set(text) - set(TEXT_KEYS))
     if unknown:
         raise ValueError(f"capture: unknown text field(s) {unknown}; allowed: {list(TEXT_KEYS)}")
@@ -183,17 +204,31 @@ def capture(explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | 
         for name in type(ex).scenario_settings():
             owner, attr = _owner(ex, name)
             out_tabs[tab][name] = _plain(getattr(owner, attr))
-    return {
+    out = {
         "format": FORMAT,
         "version": VERSION,
         **{k: str(text.get(k, "")) for k in TEXT_KEYS},
         "tabs": out_tabs,
     }
+    if pins:
+        out["pins"] = {}
+        for tab, values in pins.items():
+            if tab not in TABS:
+                raise ValueError(f"pins: unknown tab {tab!r}; allowed: {list(TABS)}")
+            out["pins"][tab] = {
+                k: _plain(v) for k, v in _check_tab(tab, {k: _plain(v) for k, v in values.items()}, "pins").items()
+            }
+    return out
 
 
-def to_json(explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, **text: str) -> str:
+def to_json(
+    explorers: Mapping[str, param.Parameterized],
+    tabs: Iterable[str] | None = None,
+    pins: Mapping[str, Mapping[str, Any]] | None = None,
+    **text: str,
+) -> str:
     """`capture` as JSON text (indented, UTF-8 safe; floats written so they read back bit for bit)."""
-    return json.dumps(capture(explorers, tabs, **text), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(capture(explorers, tabs, pins, **text), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # ------------------------------------------------------------------ reading
@@ -374,7 +409,7 @@ EXTRA_CHOICES = MappingProxyType({("prog", "programming.method"): ("one-shot", "
 that program pulse by pulse (`ProgrammingExplorer` refuses the statistical one)."""
 
 
-def _check_encoding_slices(values: Mapping[str, Any]) -> None:
+def _check_encoding_slices(values: Mapping[str, Any], section: str = "tabs") -> None:
     """The Encoding tab's slices x bits per slice stay within its weight bits (`EncodingExplorer.max_slices`),
     when a scenario gives both (given one, the explorer fits the slices as its control does)."""
     if "n_slices" in values and "bits_per_slice" in values:
@@ -382,7 +417,7 @@ def _check_encoding_slices(values: Mapping[str, Any]) -> None:
         most = max(1, min(MAX_SWEEP_SLICES, MAX_WEIGHT_BITS // bits))
         if values["n_slices"] > most:
             raise ScenarioError(
-                "tabs.enc.n_slices",
+                f"{section}.enc.n_slices",
                 f"{values['n_slices']} slices of {bits} bits exceed {MAX_WEIGHT_BITS} weight bits; "
                 f"allowed: 1 to {most} at {bits} bits per slice",
             )
@@ -392,9 +427,9 @@ CROSS_CHECKS = MappingProxyType({"enc": _check_encoding_slices})
 """Checks of a tab's settings together, where one setting's range depends on another."""
 
 
-def _check_tab(tab: str, values: Any) -> dict[str, Any]:
+def _check_tab(tab: str, values: Any, section: str = "tabs") -> dict[str, Any]:
     cls = TABS[tab]
-    path = f"tabs.{tab}"
+    path = f"{section}.{tab}"
     if not isinstance(values, dict):
         raise ScenarioError(path, f"must be an object of settings, got {_type_name(values)}")
     allowed = cls.scenario_settings()
@@ -409,9 +444,25 @@ def _check_tab(tab: str, values: Any) -> dict[str, Any]:
             raise ScenarioError(f"{path}.{name}", f"this tab has no {json.dumps(v)}; allowed: {_allowed(choices)}")
         out[name] = v
     if tab in CROSS_CHECKS:
-        CROSS_CHECKS[tab](out)
+        CROSS_CHECKS[tab](out, section)
     # keep the tab's own order (scenario_settings): what an object depends on comes first
     return {n: out[n] for n in allowed if n in out}
+
+
+def _check_section(obj: Mapping[str, Any], section: str) -> Mapping[str, Mapping[str, Any]]:
+    """The checked, read-only tab name -> settings of `obj[section]` ("tabs" or "pins"; absent
+    "pins": none)."""
+    tabs = obj.get(section, {})
+    if not isinstance(tabs, dict):
+        raise ScenarioError(section, f"must be an object of tab name -> settings, got {_type_name(tabs)}")
+    checked = {}
+    for tab, values in tabs.items():
+        if tab not in TABS:
+            raise ScenarioError(f"{section}.{tab}", f"no such tab; allowed: {', '.join(TABS)}")
+        values = _check_tab(tab, values, section)
+        # read-only all the way down: a list setting is kept as a tuple (`apply` sets a list)
+        checked[tab] = MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    return MappingProxyType(checked)
 
 
 def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
@@ -467,18 +518,10 @@ def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
             raise ScenarioError(key, f"must be a string, got {_type_name(obj[key])}")
     if "tabs" not in obj:
         raise ScenarioError("tabs", "missing; give an object of tab name -> settings")
-    tabs = obj["tabs"]
-    if not isinstance(tabs, dict):
-        raise ScenarioError("tabs", f"must be an object of tab name -> settings, got {_type_name(tabs)}")
-    checked = {}
-    for tab, values in tabs.items():
-        if tab not in TABS:
-            raise ScenarioError(f"tabs.{tab}", f"no such tab; allowed: {', '.join(TABS)}")
-        values = _check_tab(tab, values)
-        # read-only all the way down: a list setting is kept as a tuple (`apply` sets a list)
-        checked[tab] = MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    checked = {section: _check_section(obj, section) for section in SECTIONS}
     return Scenario(
-        tabs=MappingProxyType(checked),
+        tabs=checked["tabs"],
+        pins=checked["pins"],
         name=obj.get("name", ""),
         description=obj.get("description", ""),
         source=obj.get("source", ""),
@@ -539,6 +582,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_ITEMS",
+    "SECTIONS",
     "TABS",
     "VERSION",
     "Scenario",

@@ -34,8 +34,11 @@ from bokeh.models import (
     BoxAnnotation,
     ColumnDataSource,
     GlyphRenderer,
+    HBar,
     HoverTool,
     LabelSet,
+    Legend,
+    LegendItem,
     Line,
     LinearColorMapper,
     MultiLine,
@@ -48,7 +51,7 @@ from bokeh.plotting import figure
 from ..compat import InlineArray, session_gone
 from ..models.scenario import settings_by_owner
 from ._axes import log_axis
-from ._palette import IMAGE_PALETTE, PALETTE
+from ._palette import GREY, IMAGE_PALETTE, PALETTE
 from ._present import (
     LECTURE_HEIGHT,
     Presentation,
@@ -56,6 +59,7 @@ from ._present import (
     follow_page_font,
     font_px,
     legend_label,
+    legend_outside,
     set_scale,
     styled_properties,
     title_width,
@@ -152,6 +156,50 @@ def _same(a, b):
 
 # ------------------------------------------------------------------ one figure
 
+PIN_LABEL = "A (pinned)"
+"""The legend entry of a pinned baseline's ghosts (`LivePlot.pin`)."""
+GHOST_COLOUR = GREY
+"""Colour of a ghost: one neutral grey for every layer, so A never reads as one of B's series."""
+GHOST_LINE_ALPHA = 0.5
+"""A ghost's line opacity as a fraction of its layer's (an invisible frame stays invisible)."""
+GHOST_FILL_ALPHA = 0.35
+"""A ghost's fill opacity as a fraction of its layer's."""
+
+
+def _copied(value):
+    """A copy of a data-source column (arrays, lists of arrays or strings): a pin keeps what was shown."""
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, (list, tuple)):
+        return [_copied(v) for v in value]
+    return value
+
+
+def _invisible(glyph):
+    """Whether `glyph` draws nothing (every opacity 0): a frame that only sets the axes' ranges."""
+    props = glyph.properties()
+    alphas = [getattr(glyph, f"{kind}_alpha") for kind in ("line", "fill") if f"{kind}_alpha" in props]
+    return all(isinstance(a, (int, float)) and a == 0 for a in alphas)
+
+
+def _ghost_glyph(glyph):
+    """A muted copy of `glyph` for a ghost (`LivePlot.pin`): colours `GHOST_COLOUR`, opacities
+    scaled by `GHOST_LINE_ALPHA` and `GHOST_FILL_ALPHA`, the rest (dash, width, columns) kept."""
+    ghost = glyph.clone()
+    props = ghost.properties()
+    for kind, fraction in (("line", GHOST_LINE_ALPHA), ("fill", GHOST_FILL_ALPHA), ("hatch", GHOST_FILL_ALPHA)):
+        if f"{kind}_color" not in props:
+            continue
+        colour = getattr(ghost, f"{kind}_color")
+        if colour is not None:
+            setattr(ghost, f"{kind}_color", GHOST_COLOUR)
+        alpha = getattr(ghost, f"{kind}_alpha")
+        setattr(ghost, f"{kind}_alpha", (alpha if isinstance(alpha, (int, float)) else 1.0) * fraction)
+    if isinstance(ghost, (Quad, HBar)) and ghost.line_color is None:
+        # bars drawn without an outline: the ghost gets one, so A's bars show beside B's fills
+        ghost.update(line_color=GHOST_COLOUR, line_alpha=GHOST_LINE_ALPHA)
+    return ghost
+
 
 class LivePlot:
     """A Bokeh figure with named layers; `apply(update)` changes only what differs from what is shown.
@@ -209,6 +257,11 @@ class LivePlot:
             fig.add_tools(self._hover)
         self.sources = {}
         self.annotations = {}
+        self.layers = {}
+        """Layer name -> renderer of the source layers a pin ghosts (not images, not text labels)."""
+        self.ghosts = {}
+        """Layer name -> renderer of its ghost while the plot shows a pin (`pin`); empty otherwise."""
+        self._ghost_legend = None  # (legend, its "A (pinned)" item, whether the pin added the legend)
         self.mapper = None
         self._shown = {}
         self._generation = -1
@@ -237,6 +290,9 @@ class LivePlot:
         return renderer
 
     def _hoverable(self, renderer, hover):
+        # A layer drawn by a glyph a pin can ghost (`pin`): lines, bars, markers and segments.
+        (name,) = [n for n, src in self.sources.items() if src is renderer.data_source]
+        self.layers[name] = renderer
         if hover and self._hover is not None:
             self._hover.renderers = [*self._hover.renderers, renderer]
         return renderer
@@ -310,6 +366,80 @@ class LivePlot:
         self.figure.title.name = f"{name}/title"
         for layer, model in [*self.sources.items(), *self.annotations.items()]:
             model.name = f"{name}/{layer}"
+
+    # -------------------------------------------------------------- pinned baseline (A)
+
+    def shown_layers(self):
+        """Layer name -> the columns it shows now (as the last update gave them), for the layers a
+        pin ghosts (`layers`): what `pin` copies."""
+        return {name: self._shown[name] for name in self.layers if name in self._shown}
+
+    def pin(self, data=None):
+        """Draw a pinned baseline A as ghosts: for each layer in `data` (layer name -> columns; default:
+        what the layers show now, `shown_layers`) an extra renderer over a copy of those columns,
+        behind every other renderer, in `GHOST_COLOUR` at a fraction of the layer's opacity
+        (`GHOST_LINE_ALPHA`, `GHOST_FILL_ALPHA`; its dash and width kept), without hover, and one
+        legend entry "A (pinned)" (in the plot's legend below it, or a legend of its own there).
+        Later updates change the layers' own sources only: the ghosts' data are sent once. Images and
+        text labels have no ghost. A plot already pinned drops its old ghosts first. Returns the
+        number of ghosts drawn."""
+        data = self.shown_layers() if data is None else data
+        self.unpin()
+        ghosts = {}
+        for name, columns in data.items():
+            layer = self.layers.get(name)
+            if layer is None or columns is None or _invisible(layer.glyph):
+                continue  # not a layer, or one drawn only for the axes' ranges (`_states.add_frame`)
+            source = ColumnDataSource(
+                {c: _wire(_copied(v)) for c, v in columns.items()}, name=f"{self.figure.name}/{name} (A)"
+            )
+            ghosts[name] = GlyphRenderer(
+                glyph=_ghost_glyph(layer.glyph), data_source=source, name=f"{self.figure.name}/{name} (A)"
+            )
+        if not ghosts:
+            return 0
+        fig = self.figure
+        base = self._styled is not None
+        if base:
+            set_scale(self._styled, 1.0)  # the new models are added at their base sizes (lecture mode rescales)
+        fig.renderers = [*ghosts.values(), *fig.renderers]  # behind B
+        legends = [m for m in fig.below if isinstance(m, Legend)]
+        first = next((r for r in ghosts.values() if not isinstance(r.glyph, (Quad, HBar))), next(iter(ghosts.values())))
+        if legends:
+            item = LegendItem(label=PIN_LABEL, renderers=[first])
+            legends[0].items = [*legends[0].items, item]
+            self._ghost_legend = (legends[0], item, False)
+        else:
+            legend = legend_outside(self, [(PIN_LABEL, first)])
+            self._ghost_legend = (legend, legend.items[0], True)
+        self.ghosts = ghosts
+        self._styled = None  # read again, with the ghosts' and the legend's base sizes
+        self.present(self.scale, self.row)
+        return len(ghosts)
+
+    def unpin(self):
+        """Remove the ghosts of a pin and its legend entry (nothing to do when none is shown)."""
+        if not self.ghosts:
+            return
+        fig = self.figure
+        if self._styled is not None:
+            set_scale(self._styled, 1.0)
+        ghosts = set(self.ghosts.values())
+        fig.renderers = [r for r in fig.renderers if r not in ghosts]
+        legend, item, own = self._ghost_legend
+        if own:
+            fig.below = [m for m in fig.below if m is not legend]
+        else:
+            legend.items = [i for i in legend.items if i is not item]
+        self.ghosts = {}
+        self._ghost_legend = None
+        self._styled = None
+        self.present(self.scale, self.row)
+
+    def ghost_data(self, name):
+        """The columns layer `name`'s ghost draws (None when it has none)."""
+        ghost = self.ghosts.get(name)
+        return None if ghost is None else ghost.data_source.data
 
     # -------------------------------------------------------------- presentation
 
@@ -497,6 +627,12 @@ class LiveDashboard(pn.viewable.Viewer):
         """(chart heading, part index) of every part computed, in order (for tests)."""
         self.results = ResultMemo(self.model)
         """The session's plot data: parts that draw one result compute it once (`result`)."""
+        self.pin = None
+        """The pinned baseline A the plots show as ghosts (`explorer.views.pins.Pin`), or None."""
+        self.update_hooks = []
+        """Functions ``hook(view)`` called after each update's data are computed, in the computing
+        thread; one may return a function that is then called where the update is shown (on the
+        session's event loop, in the same message): the pin's key-figures table follows B so."""
 
     def result(self, kind, names, compute):
         """`compute()`, reused while the parameters `names` (dotted for an object the model holds) keep
@@ -661,6 +797,7 @@ class LiveDashboard(pn.viewable.Viewer):
                 data = tuple({"title": f"Could not compute this plot: {exc}"} for _ in plots)
             self.computed.append((chart.heading, chart.parts.index(part)))
             updates.extend(zip(plots, data if isinstance(data, tuple) else (data,)))
+        after = [f for f in (hook(self) for hook in list(self.update_hooks)) if f is not None]
         if self._session_gone():
             return
 
@@ -674,6 +811,8 @@ class LiveDashboard(pn.viewable.Viewer):
                     if chart in built:
                         align_titles(built[chart])
                 self._sync_slots()
+                for show in after:
+                    show()
             if LOG_UPDATES and schedule:
                 # Server's share of an update: parameter change -> changes handed to the websocket.
                 print(
@@ -687,6 +826,53 @@ class LiveDashboard(pn.viewable.Viewer):
                 pn.io.push_notebook(self._layout)
         else:
             pn.state.execute(apply)
+
+    # -------------------------------------------------------------- pinned baseline (A)
+
+    def shown_data(self):
+        """Chart heading -> one dict per plot of layer -> the columns it shows now, for the charts
+        on the page (`LivePlot.shown_layers`): the data a pin keeps. Copies nothing, computes nothing."""
+        built = self._plots or {}
+        return {
+            heading: tuple(plot.shown_layers() for plot in plots)
+            for heading, plots in built.items()
+            if heading in self._showing
+        }
+
+    def on_page(self, change):
+        """Run `change()` (a change of the figures) where the page's changes belong: on the session's
+        event loop when served (at once if already there), else at once and pushed to a notebook."""
+        if self._served():
+            pn.state.execute(change)
+            return
+        change()
+        if self._layout is not None:
+            pn.io.push_notebook(self._layout)
+
+    def show_ghosts(self, data):
+        """Draw `data` (heading -> one dict of layer -> columns per plot, as `shown_data` gives) as
+        ghosts behind the charts built now (`LivePlot.pin`), in one message; charts the data do not
+        name, or built later, get none. Returns the number of ghost layers drawn."""
+        built = self._plots or {}
+        drawn = 0
+        with pn.io.hold():
+            for heading, per_plot in data.items():
+                plots = built.get(heading)
+                if plots is None:
+                    continue
+                for plot, layers in zip(plots, per_plot):
+                    drawn += plot.pin(layers)
+                present_row(plots, self.presentation.scale)
+        return drawn
+
+    def hide_ghosts(self):
+        """Remove every ghost (`LivePlot.unpin`), in one message."""
+        with pn.io.hold():
+            for plots in list((self._plots or {}).values()):
+                if any(plot.ghosts for plot in plots):
+                    for plot in plots:
+                        plot.unpin()
+                    present_row(plots, self.presentation.scale)
 
     def _on_session_destroyed(self, session_context):
         self._closed = True

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import panel as pn
 
-TOOLS = ()
+from .pins import pin_tool
+
+TOOLS = (pin_tool,)
 """The review tools, in the order they appear over the plots."""
 
 
