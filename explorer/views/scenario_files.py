@@ -142,6 +142,7 @@ def scenario_controls(
     chooser.param.watch(uploaded, "value")
     row = pn.Row(download, label, chooser, styles={"background": background}, margin=0)
     row.explorers = explorers  # what the controls act on (the page's tests reach the models here)
+    row.views = views  # and the views whose pins they save and load
     return row, status
 
 
