@@ -4,6 +4,7 @@ ghosts, legend entries and the table, lecture mode scales the ghosts and leaves 
 files carry pins, checked like their tabs."""
 
 import json
+import re
 
 import numpy as np
 import panel as pn
@@ -44,8 +45,10 @@ def test_pin_copies_the_shown_data_computes_nothing_and_ghosts_hold_a_while_b_ch
     histogram = view._plots[HISTOGRAM][0]
     shown = {name: dict(cols) for name, cols in histogram.shown_layers().items()}
     view.computed.clear()
+    kept = len(view.model.memo)
     pins.pin(view)
     assert list(view.computed) == []  # no plot data computed for the pin
+    assert len(view.model.memo) == kept  # and no result computed for its key figures
     assert view.pin is not None and view.pin.origin == "pinned"
     assert view.pin.settings == pins.settings_of(view.model)
     assert set(histogram.ghosts) == {"total", "levels", "targets"}
@@ -125,15 +128,34 @@ def test_bars_markers_and_images_a_pin_ghosts_or_not():
     assert _same(dict(outputs.ghost_data("points")), dict(outputs.sources["points"].data))
 
 
+def table_rows(html):
+    """Key figure name -> (A, B, B − A) cells of the pin's table."""
+    rows = re.findall(r"data-name='([^']*)'>(.*?)</tr>", html)
+    return {name: tuple(re.findall(r"<td[^>]*>([^<]*)</td>", cells)[1:4]) for name, cells in rows}
+
+
 def test_the_table_lists_a_b_and_their_difference_and_the_settings_that_differ():
     view, _ = rendered(DevicesView)
     pins.pin(view)
     tool = view._pin_tool
-    assert "B has A&#x27;s settings" in tool.settings.object or "B has A's settings" in tool.settings.object
-    view.model.log10_time = 6.0
+    names = [f.name for f in view.model.key_figures()]
+    rows = table_rows(tool.figures.object)
+    assert list(rows) == names and all(diff == "0" for _, _, diff in rows.values())
+    assert "B has A's settings" in tool.settings.object
+    a = {f.name: f.value for f in view.model.key_figures()}
+    view.model.log10_time = 7.0  # PCM drifts: the levels' mean conductance falls
+    b = {f.name: f.value for f in view.model.key_figures()}
+    rows = table_rows(tool.figures.object)
+    change = "Mean conductance change"
+    assert b[change] < a[change] - 1.0  # percentage points
+    assert rows[change] == (
+        f"{a[change]:,.4g}",
+        f"{b[change]:,.4g}",
+        f"{b[change] - a[change]:+,.3g}".replace("-", "−"),
+    )
     assert "log10_time" in tool.settings.object
-    a = pins.settings_of(DevicesExplorer())["log10_time"]
-    assert f">{a}<" in tool.settings.object and ">6.0<" in tool.settings.object
+    before = pins.settings_of(DevicesExplorer())["log10_time"]
+    assert f">{before}<" in tool.settings.object and ">7.0<" in tool.settings.object
 
 
 def test_scenario_pins_round_trip_and_a_bad_pin_is_refused_naming_its_field():

@@ -59,7 +59,6 @@ from ._present import (
     follow_page_font,
     font_px,
     legend_label,
-    legend_outside,
     set_scale,
     styled_properties,
     title_width,
@@ -175,6 +174,21 @@ def _copied(value):
     return value
 
 
+LEGEND_STYLES = ("label_text_font_size", "glyph_width", "glyph_height", "label_height", "label_standoff")
+"""The properties of a legend that lecture mode scales (as `_present.styled_properties` lists them)."""
+
+
+def _legend_styles(legend):
+    """``(legend, property, base value)`` of `legend`'s scaled properties (`LEGEND_STYLES`) that hold a
+    number or a size."""
+    found = [(legend, p, getattr(legend, p)) for p in LEGEND_STYLES]
+    return [
+        (m, p, v)
+        for m, p, v in found
+        if isinstance(v, (int, float)) or (isinstance(v, str) and v[-2:] in ("px", "pt", "em"))
+    ]
+
+
 def _invisible(glyph):
     """Whether `glyph` draws nothing (every opacity 0): a frame that only sets the axes' ranges."""
     props = glyph.properties()
@@ -261,7 +275,7 @@ class LivePlot:
         """Layer name -> renderer of the source layers a pin ghosts (not images, not text labels)."""
         self.ghosts = {}
         """Layer name -> renderer of its ghost while the plot shows a pin (`pin`); empty otherwise."""
-        self._ghost_legend = None  # (legend, its "A (pinned)" item, whether the pin added the legend)
+        self._ghost_legend = None  # (legend, its "A (pinned)" item, whether the pin made the legend)
         self.mapper = None
         self._shown = {}
         self._generation = -1
@@ -378,11 +392,11 @@ class LivePlot:
         """Draw a pinned baseline A as ghosts: for each layer in `data` (layer name -> columns; default:
         what the layers show now, `shown_layers`) an extra renderer over a copy of those columns,
         behind every other renderer, in `GHOST_COLOUR` at a fraction of the layer's opacity
-        (`GHOST_LINE_ALPHA`, `GHOST_FILL_ALPHA`; its dash and width kept), without hover, and one
-        legend entry "A (pinned)" (in the plot's legend below it, or a legend of its own there).
-        Later updates change the layers' own sources only: the ghosts' data are sent once. Images and
-        text labels have no ghost. A plot already pinned drops its old ghosts first. Returns the
-        number of ghosts drawn."""
+        (`GHOST_LINE_ALPHA`, `GHOST_FILL_ALPHA`; its dash and width kept), without hover. Its legend
+        entry "A (pinned)" comes with `show_ghost_legend`. Later updates change the layers' own
+        sources only: the ghosts' data are sent once. Images, text labels and invisible layers (a
+        frame for the axes' ranges) have no ghost. A plot already pinned drops its old ghosts first.
+        Returns the number of ghosts drawn."""
         data = self.shown_layers() if data is None else data
         self.unpin()
         ghosts = {}
@@ -398,42 +412,72 @@ class LivePlot:
             )
         if not ghosts:
             return 0
-        fig = self.figure
-        base = self._styled is not None
-        if base:
-            set_scale(self._styled, 1.0)  # the new models are added at their base sizes (lecture mode rescales)
-        fig.renderers = [*ghosts.values(), *fig.renderers]  # behind B
-        legends = [m for m in fig.below if isinstance(m, Legend)]
+        if self._styled is not None:  # lecture mode scales the ghosts' lines and markers as their layers'
+            base = {(id(m), p): v for m, p, v in self._styled}
+            added = [
+                (ghosts[name].glyph, p, base[(id(self.layers[name].glyph), p)])
+                for name in ghosts
+                for p in ("line_width", "size")
+                if (id(self.layers[name].glyph), p) in base
+            ]
+            set_scale(added, self.scale)
+            self._styled.extend(added)
+        self.figure.renderers = [*ghosts.values(), *self.figure.renderers]  # behind B
+        self.ghosts = ghosts
         first = next((r for r in ghosts.values() if not isinstance(r.glyph, (Quad, HBar))), next(iter(ghosts.values())))
+        item = LegendItem(label=PIN_LABEL, renderers=[first])
+        legends = [m for m in self.figure.below if isinstance(m, Legend)]
         if legends:
-            item = LegendItem(label=PIN_LABEL, renderers=[first])
-            legends[0].items = [*legends[0].items, item]
             self._ghost_legend = (legends[0], item, False)
         else:
-            legend = legend_outside(self, [(PIN_LABEL, first)])
-            self._ghost_legend = (legend, legend.items[0], True)
-        self.ghosts = ghosts
-        self._styled = None  # read again, with the ghosts' and the legend's base sizes
-        self.present(self.scale, self.row)
+            legend = Legend(
+                items=[item], orientation="horizontal", spacing=4, padding=4, margin=4, border_line_color=None
+            )  # as `_present.legend_outside` makes them
+            legend.name = f"{self.figure.name}/{PIN_LABEL}"
+            self._ghost_legend = (legend, item, True)
         return len(ghosts)
 
+    def show_ghost_legend(self):
+        """Show the entry "A (pinned)" of the ghosts `pin` drew: in the plot's legend below it, or in a
+        legend of its own there (at the page's scale). Changes no height: `present` fits it after.
+
+        Sent after the ghosts and before the heights, each in a message of its own: BokehJS builds
+        the views of new renderers and legends asynchronously, and a legend sent with the renderers
+        it names, or with a new plot height, is laid out before it has a view ("cannot find a view
+        for Legend" on every later layout of the page)."""
+        if self._ghost_legend is None:
+            return
+        legend, item, own = self._ghost_legend
+        if not own:
+            if item not in legend.items:
+                legend.items = [*legend.items, item]
+            return
+        if legend in self.figure.below:
+            return
+        if self._styled is not None:
+            added = _legend_styles(legend)
+            set_scale(added, self.scale)
+            self._styled.extend(added)
+        self.figure.below = [*self.figure.below, legend]
+
     def unpin(self):
-        """Remove the ghosts of a pin and its legend entry (nothing to do when none is shown)."""
+        """Remove the ghosts of a pin and its legend entry, and fit the plot's height again."""
         if not self.ghosts:
             return
         fig = self.figure
-        if self._styled is not None:
-            set_scale(self._styled, 1.0)
-        ghosts = set(self.ghosts.values())
-        fig.renderers = [r for r in fig.renderers if r not in ghosts]
+        removed = set(self.ghosts.values())
+        fig.renderers = [r for r in fig.renderers if r not in removed]
         legend, item, own = self._ghost_legend
         if own:
-            fig.below = [m for m in fig.below if m is not legend]
-        else:
+            if legend in fig.below:
+                fig.below = [m for m in fig.below if m is not legend]
+        elif item in legend.items:
             legend.items = [i for i in legend.items if i is not item]
+        gone = {id(r.glyph) for r in removed} | ({id(legend)} if own else set())
+        if self._styled is not None:
+            self._styled = [e for e in self._styled if id(e[0]) not in gone]
         self.ghosts = {}
         self._ghost_legend = None
-        self._styled = None
         self.present(self.scale, self.row)
 
     def ghost_data(self, name):
@@ -851,18 +895,40 @@ class LiveDashboard(pn.viewable.Viewer):
 
     def show_ghosts(self, data):
         """Draw `data` (heading -> one dict of layer -> columns per plot, as `shown_data` gives) as
-        ghosts behind the charts built now (`LivePlot.pin`), in one message; charts the data do not
-        name, or built later, get none. Returns the number of ghost layers drawn."""
+        ghosts behind the charts built now (`LivePlot.pin`); charts the data do not name, or built
+        later, get none. Three messages on a served page: the ghosts, their legends, the plots'
+        heights (`LivePlot.show_ghost_legend` says why). Returns the number of ghost layers drawn."""
         built = self._plots or {}
+        rows = []
         drawn = 0
         with pn.io.hold():
             for heading, per_plot in data.items():
                 plots = built.get(heading)
                 if plots is None:
                     continue
-                for plot, layers in zip(plots, per_plot):
-                    drawn += plot.pin(layers)
-                present_row(plots, self.presentation.scale)
+                drawn += sum(plot.pin(layers) for plot, layers in zip(plots, per_plot))
+                rows.append(plots)
+
+        def legends():
+            with pn.io.hold():
+                for plots in rows:
+                    for plot in plots:
+                        plot.show_ghost_legend()
+
+        def heights():
+            with pn.io.hold():
+                for plots in rows:
+                    present_row(plots, self.presentation.scale)
+
+        def legends_then_heights():
+            legends()
+            self._doc.add_next_tick_callback(heights)
+
+        if self._served():
+            self._doc.add_next_tick_callback(legends_then_heights)
+        else:
+            legends()
+            heights()
         return drawn
 
     def hide_ghosts(self):

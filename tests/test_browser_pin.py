@@ -1,0 +1,68 @@
+"""Pin and compare in the browser (issue 24, item 1): on the served app, "Pin as A" draws A's ghosts,
+a slider moves B while the ghost keeps A's data and the key-figures table shows B − A; "Unpin"
+removes the ghosts and the table."""
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import nudge, open_page, settle
+
+pytestmark = pytest.mark.browser
+
+HISTOGRAM = "Programmed levels at the chosen time"
+CHANGE = "Mean conductance change"
+
+SOURCE_JS = """
+(name) => {
+  for (const doc of window.Bokeh.documents) {
+    for (const m of doc.all_models) {
+      if (m.name !== name || !(m.data && m.selected)) continue;
+      const data = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;
+      const out = {};
+      for (const key in data) out[key] = Array.from(data[key], Number);
+      return out;
+    }
+  }
+  return null;
+}
+"""
+"""The columns of the data source named `name` in the page's Bokeh document (null when absent)."""
+
+GHOSTS_JS = """
+() => {
+  const found = [];
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc.all_models)
+      if (m.type === 'Plot' || (m.renderers && m.x_range))
+        for (const r of m.renderers) if (r.name && r.name.endsWith(' (A)')) found.push(r.name);
+  return found;
+}
+"""
+"""Names of the ghost renderers the page's figures draw."""
+
+
+def test_pin_move_a_slider_compare_and_unpin(browser, served_app):
+    page, errors = open_page(browser, served_app + "?tab=1")
+    settle(page)
+    shown = page.evaluate(SOURCE_JS, f"{HISTOGRAM}/total")
+    page.locator(".pin-button button").click()
+    page.wait_for_function(f"() => ({GHOSTS_JS})().length > 0", timeout=30000)
+    ghost = page.evaluate(SOURCE_JS, f"{HISTOGRAM}/total (A)")
+    assert ghost == shown  # A is what B showed when pinned
+    diff = page.locator(f"tr[data-name='{CHANGE}'] td.pin-diff")
+    expect(diff).to_have_text("0", timeout=30000)
+
+    nudge(page, "Time after programming", 15)  # PCM drifts: B's levels sink
+    expect(diff).not_to_have_text("0", timeout=60000)
+    assert diff.inner_text().startswith("−")  # B − A < 0: B's conductance fell further
+    settle(page)
+    now = page.evaluate(SOURCE_JS, f"{HISTOGRAM}/total")
+    assert now != shown  # B moved
+    assert page.evaluate(SOURCE_JS, f"{HISTOGRAM}/total (A)") == shown  # the ghost still holds A
+    assert "log10_time" in page.locator("table.pin-settings").inner_text()
+
+    page.locator(".unpin-button button").click()
+    page.wait_for_function(f"() => ({GHOSTS_JS})().length === 0", timeout=30000)
+    expect(page.locator(".pin-table")).to_be_hidden(timeout=30000)
+    expect(page.locator(".unpin-button button")).to_be_disabled()
+    assert errors == [], errors
+    page.close()
