@@ -11,6 +11,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 from bokeh.document.events import ModelChangedEvent
+from bokeh.models import Legend
 
 from explorer.app import build_app
 from explorer.models import scenario as sc
@@ -107,10 +108,20 @@ def test_pin_survives_lecture_mode_and_the_ghosts_scale_with_it():
     presentation.lecture = True
     assert view.pin is not None and drift.ghosts
     assert ghost.line_width == b_glyph.line_width == pytest.approx(1.5)  # both scaled by lecture mode
+    (legend,) = [m for m in drift.figure.below if isinstance(m, Legend)]
+    assert legend.label_text_font_size == "19.5px"  # 13 px x 1.5, as every legend in lecture mode
     pins.unpin(view)  # in lecture mode
     presentation.lecture = False
     assert b_glyph.line_width == 1.0
     assert {id(p): p.figure.height for p in all_plots(view)} == base
+    pins.pin(view)  # pinned while in lecture mode: the new ghosts and legend come up scaled
+    presentation.lecture = True
+    pins.unpin(view)
+    pins.pin(view)
+    (legend,) = [m for m in drift.figure.below if isinstance(m, Legend)]
+    assert legend.label_text_font_size == "19.5px" and drift.ghosts["paths"].glyph.line_width == pytest.approx(1.5)
+    presentation.lecture = False
+    assert legend.label_text_font_size == "13px" and drift.ghosts["paths"].glyph.line_width == 1.0
 
 
 def test_bars_markers_and_images_a_pin_ghosts_or_not():
