@@ -5,6 +5,7 @@ frames and bytes each update costs; and the first-render time of each tab.
     analog-explorer-benchmark --browser-only        # or: python -m explorer.tools.browser_benchmark
     python -m explorer.tools.browser_benchmark --programming   # the Programming tab's run: Start to first point
     python -m explorer.tools.browser_benchmark --while-streaming   # the controls while another session runs GDP
+    python -m explorer.tools.browser_benchmark --pin --tabs Devices   # the controls with a baseline pinned
 
 How it measures (see `explorer.tools.served.PROBE_JS`): a script installed in the page records, in the
 page's own clock, each key press and every change the Bokeh documents apply. A control's latency
@@ -234,15 +235,34 @@ def first_render(page, n_plots, timeout_s=120.0):
     return None
 
 
+PINNED_JS = """() => {
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc.all_models)
+      if (m.renderers && m.x_range)
+        for (const r of m.renderers) if (r.name && r.name.endsWith(' (A)')) return true;
+  return false;
+}"""
+"""Whether some figure of the page draws a pinned baseline's ghost (`explorer.views.pins`)."""
+
+
+def pin_baseline(page, frames, timeout_s=STEP_TIMEOUT_S):
+    """Press the tab's "Pin as A" button and wait until the ghosts are drawn and the page is quiet."""
+    page.locator(".pin-button button").first.click()
+    page.wait_for_function(PINNED_JS, timeout=timeout_s * 1000)
+    wait_until_quiet(page, frames)
+
+
 def _percentile(values, q):
     values = [v for v in values if v is not None]
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def run(url, tabs, repeats, renders, log=None, page_query=""):
+def run(url, tabs, repeats, renders, log=None, page_query="", pin=False):
     """Measure every control of `tabs` against the app at `url`; returns (rows, first renders).
 
-    `page_query` is added to every page's URL (``lecture=1``: the same measurement in lecture mode)."""
+    `page_query` is added to every page's URL (``lecture=1``: the same measurement in lecture mode).
+    With `pin`, each control's page pins its first render as baseline A ("Pin as A") before the
+    presses: the updates then carry the key-figures table too, and the ghosts stay as they are."""
     from playwright.sync_api import sync_playwright
 
     log = log or (lambda text: print(text, flush=True))
@@ -264,6 +284,8 @@ def run(url, tabs, repeats, renders, log=None, page_query=""):
                 query = "&".join(q for q in (control.query, page_query) if q)
                 context, page, frames, errors = open_tab(browser, url, tab, query)
                 first_render(page, n_plots)
+                if pin:
+                    pin_baseline(page, frames)
                 presser = Presser(locate(page, control), control.kind)
                 presser.element.focus()
                 press_and_measure(page, frames, presser)  # warm-up: first use of this code path
@@ -415,6 +437,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--lecture", action="store_true", help="measure with lecture mode on (?lecture=1 on every page)"
     )
+    parser.add_argument(
+        "--pin", action="store_true", help="pin each page's first render as baseline A, then press the controls"
+    )
     parser.add_argument("--url", help="measure an app already running at this URL instead of starting one")
     parser.add_argument(
         "--programming",
@@ -475,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     def measure(url):
         if not args.while_streaming:
-            return run(url, tabs, args.repeats, args.renders, page_query=page_query)
+            return run(url, tabs, args.repeats, args.renders, page_query=page_query, pin=args.pin)
         import subprocess
         import sys
 
@@ -497,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 raise RuntimeError("the streaming session did not start its run")
             what = "a GDP run on 256 x 256" if args.while_streaming == "Programming" else "the Training tab's runs"
             print(f"Another session streams {what} meanwhile.", flush=True)
-            return run(url, tabs, args.repeats, args.renders, page_query=page_query)
+            return run(url, tabs, args.repeats, args.renders, page_query=page_query, pin=args.pin)
         finally:
             other.terminate()
             other.wait()
