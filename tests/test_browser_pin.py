@@ -4,7 +4,7 @@ removes the ghosts and the table."""
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import nudge, open_page, settle
+from test_browser import nudge, open_page, settle, tab
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,12 @@ def test_pin_move_a_slider_compare_and_unpin(browser, served_app):
     assert now != shown  # B moved
     assert page.evaluate(SOURCE_JS, f"{HISTOGRAM}/total (A)") == shown  # the ghost still holds A
     assert "log10_time" in page.locator("table.pin-settings").inner_text()
+    # The pin is the tab's: it stays while another tab is looked at.
+    tab(page, "Encoding").click()
+    expect(page.get_by_text("Error versus number of slices").first).to_be_visible(timeout=90000)
+    tab(page, "Devices").click()
+    expect(diff).to_be_visible(timeout=30000)
+    assert page.evaluate(SOURCE_JS, f"{HISTOGRAM}/total (A)") == shown
 
     page.locator(".unpin-button button").click()
     page.wait_for_function(f"() => ({GHOSTS_JS})().length === 0", timeout=30000)
