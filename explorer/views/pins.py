@@ -155,8 +155,7 @@ def pin_settings(view, settings: Mapping[str, Any], origin: str = "scenario") ->
     """Pin A computed at `settings` (a scenario file's pin for the view's tab: `computed_data`).
     A view not rendered yet keeps the pin and computes its data when it is first shown."""
     made = Pin(settings=dict(settings), origin=origin)
-    if view._plots is None:
-        made = dataclasses.replace(made, key_figures=())
+    if view._plots is None:  # `pin_tool` computes its data when the tab is first shown
         view.pin = made
         return made
     data, figures = computed_data(view, settings)

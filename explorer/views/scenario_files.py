@@ -5,7 +5,8 @@ The work is done by two plain functions, `download_text` and `upload`, which the
 test can call without a server; the reading, checking and applying are `explorer.models.scenario`'s
 (`to_json`, `parse`, `apply`): JSON only, never pickle or code, a bad file refused with its first
 bad field named and nothing changed. The views and the page's URL follow the applied settings as
-they follow the controls: they watch the same parameters.
+they follow the controls: they watch the same parameters. Given the page's views, a download also
+writes each tab's pinned baseline (``"pins"``) and an upload pins the file's (`explorer.views.pins`).
 """
 
 from __future__ import annotations
