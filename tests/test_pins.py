@@ -17,7 +17,7 @@ from explorer.app import build_app
 from explorer.models import scenario as sc
 from explorer.models.dashboards import CrossbarExplorer, DevicesExplorer
 from explorer.views import CrossbarView, DevicesView, EncodingView, pins
-from explorer.views._live import PIN_LABEL, _same
+from explorer.views._live import PIN_LABEL, _same, bar_outline
 from explorer.views._present import Presentation, legend_label
 from explorer.views.scenario_files import download_text, upload
 
@@ -54,8 +54,15 @@ def test_pin_copies_the_shown_data_computes_nothing_and_ghosts_hold_a_while_b_ch
     assert view.pin.settings == pins.settings_of(view.model)
     assert set(histogram.ghosts) == {"total", "levels", "targets"}
     # Behind B, no hover, one legend entry per plot.
-    renderers = histogram.figure.renderers
-    assert renderers[: len(histogram.ghosts)] == list(histogram.ghosts.values())
+    renderers = list(histogram.figure.renderers)
+    # B's bars first, then the ghosts (bars as outlines), then B's curves and segments over them
+    assert renderers[1 : 1 + len(histogram.ghosts)] == list(histogram.ghosts.values())
+    assert renderers[0] is histogram.layers["total"]
+    # A histogram's ghost is its outline, one line along A's bar tops
+    np.testing.assert_array_equal(
+        bar_outline({"left": [0.0, 1.0, 3.0], "right": [1.0, 2.0, 4.0], "top": [5.0, 6.0, 7.0]})["y"],
+        [0, 5, 5, 6, 6, 0, np.nan, 0, 7, 7, 0],
+    )
     assert not set(histogram.ghosts.values()) & set(histogram._hover.renderers)
     for plot in all_plots(view):
         assert legend_labels(plot).count(PIN_LABEL) == 1
@@ -65,11 +72,14 @@ def test_pin_copies_the_shown_data_computes_nothing_and_ghosts_hold_a_while_b_ch
     root.on_change(lambda event: events.append(event))
     view.model.log10_time += 2.0
     assert not _same(histogram.shown_layers()["total"], shown["total"])
+    a_layers = dict(shown)
+    shown["total"] = bar_outline(shown["total"])
     for name, columns in shown.items():
         ghost = histogram.ghost_data(name)
         for column, value in columns.items():
             assert _same(np.asarray(ghost[column]) if isinstance(value, np.ndarray) else ghost[column], value), name
-            assert _same(view.pin.data[HISTOGRAM][0][name][column], value)
+    for name, columns in a_layers.items():  # the pin keeps A's data as they were shown
+        assert _same(view.pin.data[HISTOGRAM][0][name], columns), name
     assert histogram.ghost_data("total") is ghost_before
     ghost_models = {id(r.data_source) for plot in all_plots(view) for r in plot.ghosts.values()}
     changed = {id(e.model) for e in events if isinstance(e, ModelChangedEvent)}
@@ -129,7 +139,8 @@ def test_bars_markers_and_images_a_pin_ghosts_or_not():
     pins.pin(view)
     budget = view._plots[BUDGET][0]
     (bars,) = budget.ghosts.values()
-    assert bars.glyph.line_color is not None  # bars without an outline get one as a ghost
+    assert bars.glyph.line_color is not None and bars.glyph.fill_color is None  # an outline over B's bars
+    assert list(budget.figure.renderers).index(bars) > list(budget.figure.renderers).index(budget.layers["bars"])
     xb, _ = rendered(CrossbarView, model=CrossbarExplorer(size=16, batch=4))
     pins.pin(xb)
     maps = xb._plots["Conductance maps"]
@@ -203,7 +214,7 @@ def test_uploading_a_scenario_with_a_pin_computes_a_from_its_settings_and_downlo
     reference, _ = rendered(DevicesView, model=other)
     expected = reference._plots[HISTOGRAM][0].shown_layers()["total"]
     histogram = view._plots[HISTOGRAM][0]
-    assert _same({k: np.asarray(v) for k, v in histogram.ghost_data("total").items()}, expected)
+    assert _same({k: np.asarray(v) for k, v in histogram.ghost_data("total").items()}, bar_outline(expected))
     assert not _same(histogram.shown_layers()["total"], expected)  # B is the scenario's tab settings
     saved = json.loads(download_text({"dev": view.model}, {"dev": view}))
     assert saved["pins"]["dev"] == pins.settings_of(other)

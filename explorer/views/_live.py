@@ -51,7 +51,7 @@ from bokeh.plotting import figure
 from ..compat import InlineArray, session_gone
 from ..models.scenario import settings_by_owner
 from ._axes import log_axis
-from ._palette import GREY, IMAGE_PALETTE, PALETTE
+from ._palette import DARK_GREY, GREY, IMAGE_PALETTE, PALETTE
 from ._present import (
     LECTURE_HEIGHT,
     Presentation,
@@ -159,10 +159,17 @@ PIN_LABEL = "A (pinned)"
 """The legend entry of a pinned baseline's ghosts (`LivePlot.pin`)."""
 GHOST_COLOUR = GREY
 """Colour of a ghost: one neutral grey for every layer, so A never reads as one of B's series."""
-GHOST_LINE_ALPHA = 0.5
+GHOST_LINE_ALPHA = 0.6
 """A ghost's line opacity as a fraction of its layer's (an invisible frame stays invisible)."""
 GHOST_FILL_ALPHA = 0.35
-"""A ghost's fill opacity as a fraction of its layer's."""
+"""A ghost's fill opacity as a fraction of its layer's (markers)."""
+GHOST_BAR_COLOUR = DARK_GREY
+"""Outline of a ghost of bars: a histogram's as one line along its tops (`bar_outline`), horizontal
+bars (the error budget) as outlines."""
+GHOST_BAR_ALPHA = 0.7
+"""Opacity of a ghost bar's outline."""
+BARS = (Quad, HBar)
+"""Glyphs drawn as filled bars: their ghosts are outlines drawn over B's bars (`LivePlot.pin`)."""
 
 
 def _copied(value):
@@ -196,9 +203,39 @@ def _invisible(glyph):
     return all(isinstance(a, (int, float)) and a == 0 for a in alphas)
 
 
+def bar_outline(columns, bottom=0.0):
+    """The outline of histogram bars (columns left, right, top; `bottom` a number, else 0) as one
+    line, columns x and y: up from `bottom` at the first bar, along the tops, down at the last; a
+    gap between bars breaks the line (NaN). What a pinned histogram's ghost draws (`LivePlot.pin`)."""
+    left = np.asarray(columns["left"], dtype=float)
+    right = np.asarray(columns["right"], dtype=float)
+    top = np.asarray(columns["top"], dtype=float)
+    base = float(bottom) if isinstance(bottom, (int, float)) else 0.0
+    xs, ys = [], []
+    for i in range(len(left)):
+        if i == 0 or left[i] != right[i - 1]:  # a run of adjacent bars starts
+            if i:
+                xs += [right[i - 1], np.nan]
+                ys += [base, np.nan]
+            xs.append(left[i])
+            ys.append(base)
+        xs += [left[i], right[i]]
+        ys += [top[i], top[i]]
+    if len(left):
+        xs.append(right[-1])
+        ys.append(base)
+    return {"x": np.array(xs), "y": np.array(ys)}
+
+
+def _outline_glyph(glyph):
+    """The line a histogram's ghost is drawn with (`bar_outline`): `GHOST_BAR_COLOUR`."""
+    return Line(x="x", y="y", line_color=GHOST_BAR_COLOUR, line_alpha=GHOST_BAR_ALPHA, line_width=1.5)
+
+
 def _ghost_glyph(glyph):
     """A muted copy of `glyph` for a ghost (`LivePlot.pin`): colours `GHOST_COLOUR`, opacities
-    scaled by `GHOST_LINE_ALPHA` and `GHOST_FILL_ALPHA`, the rest (dash, width, columns) kept."""
+    scaled by `GHOST_LINE_ALPHA` and `GHOST_FILL_ALPHA`, the rest (dash, width, columns) kept; bars
+    (`BARS`) as outlines in `GHOST_BAR_COLOUR`."""
     ghost = glyph.clone()
     props = ghost.properties()
     for kind, fraction in (("line", GHOST_LINE_ALPHA), ("fill", GHOST_FILL_ALPHA), ("hatch", GHOST_FILL_ALPHA)):
@@ -209,9 +246,9 @@ def _ghost_glyph(glyph):
             setattr(ghost, f"{kind}_color", GHOST_COLOUR)
         alpha = getattr(ghost, f"{kind}_alpha")
         setattr(ghost, f"{kind}_alpha", (alpha if isinstance(alpha, (int, float)) else 1.0) * fraction)
-    if isinstance(ghost, (Quad, HBar)) and ghost.line_color is None:
-        # bars drawn without an outline: the ghost gets one, so A's bars show beside B's fills
-        ghost.update(line_color=GHOST_COLOUR, line_alpha=GHOST_LINE_ALPHA)
+    if isinstance(ghost, HBar):
+        # an outline only: drawn over B's filled bars (a fill there would hide them, under them be hidden)
+        ghost.update(fill_color=None, line_color=GHOST_BAR_COLOUR, line_alpha=GHOST_BAR_ALPHA)
     return ghost
 
 
@@ -391,8 +428,10 @@ class LivePlot:
     def pin(self, data=None):
         """Draw a pinned baseline A as ghosts: for each layer in `data` (layer name -> columns; default:
         what the layers show now, `shown_layers`) an extra renderer over a copy of those columns,
-        behind every other renderer, in `GHOST_COLOUR` at a fraction of the layer's opacity
-        (`GHOST_LINE_ALPHA`, `GHOST_FILL_ALPHA`; its dash and width kept), without hover. Its legend
+        behind B's curves, markers and segments, in `GHOST_COLOUR` at a fraction of the layer's opacity
+        (`GHOST_LINE_ALPHA`, `GHOST_FILL_ALPHA`; its dash and width kept), without hover; ghosts of
+        bars are outlines (`GHOST_BAR_COLOUR`; a histogram's one line, `bar_outline`) over the bars B
+        draws first. Its legend
         entry "A (pinned)" comes with `show_ghost_legend`. Later updates change the layers' own
         sources only: the ghosts' data are sent once. Images, text labels and invisible layers (a
         frame for the axes' ranges) have no ghost. A plot already pinned drops its old ghosts first.
@@ -404,25 +443,31 @@ class LivePlot:
             layer = self.layers.get(name)
             if layer is None or columns is None or _invisible(layer.glyph):
                 continue  # not a layer, or one drawn only for the axes' ranges (`_states.add_frame`)
-            source = ColumnDataSource(
-                {c: _wire(_copied(v)) for c, v in columns.items()}, name=f"{self.figure.name}/{name} (A)"
-            )
-            ghosts[name] = GlyphRenderer(
-                glyph=_ghost_glyph(layer.glyph), data_source=source, name=f"{self.figure.name}/{name} (A)"
-            )
+            if isinstance(layer.glyph, Quad):  # a histogram: its outline, one line
+                glyph, columns = _outline_glyph(layer.glyph), bar_outline(columns, layer.glyph.bottom)
+            else:
+                glyph, columns = _ghost_glyph(layer.glyph), {c: _copied(v) for c, v in columns.items()}
+            source = ColumnDataSource({c: _wire(v) for c, v in columns.items()}, name=f"{self.figure.name}/{name} (A)")
+            ghosts[name] = GlyphRenderer(glyph=glyph, data_source=source, name=f"{self.figure.name}/{name} (A)")
         if not ghosts:
             return 0
         if self._styled is not None:  # lecture mode scales the ghosts' lines and markers as their layers'
             base = {(id(m), p): v for m, p, v in self._styled}
-            added = [
-                (ghosts[name].glyph, p, base[(id(self.layers[name].glyph), p)])
-                for name in ghosts
-                for p in ("line_width", "size")
-                if (id(self.layers[name].glyph), p) in base
-            ]
+            added = []
+            for name, ghost in ghosts.items():
+                layer = self.layers[name].glyph
+                if isinstance(layer, Quad):  # a histogram's outline, made at its base width
+                    added.append((ghost.glyph, "line_width", ghost.glyph.line_width))
+                    continue
+                added += [
+                    (ghost.glyph, p, base[(id(layer), p)]) for p in ("line_width", "size") if (id(layer), p) in base
+                ]
             set_scale(added, self.scale)
             self._styled.extend(added)
-        self.figure.renderers = [*ghosts.values(), *self.figure.renderers]  # behind B
+        # Behind B's curves, markers and segments; over the bars B draws first (ghosts of bars are outlines).
+        shown = list(self.figure.renderers)
+        k = next((i for i, r in enumerate(shown) if not isinstance(getattr(r, "glyph", None), BARS)), len(shown))
+        self.figure.renderers = [*shown[:k], *ghosts.values(), *shown[k:]]
         self.ghosts = ghosts
         first = next((r for r in ghosts.values() if not isinstance(r.glyph, (Quad, HBar))), next(iter(ghosts.values())))
         item = LegendItem(label=PIN_LABEL, renderers=[first])
