@@ -228,7 +228,12 @@ def figures_table(a: tuple, b: tuple) -> str:
 
 
 def _value(v: Any) -> str:
-    return ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+    """A setting's value as the table shows it (a float to 6 significant digits, a list joined)."""
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(_value, v))
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
 
 
 def settings_table(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
