@@ -16,7 +16,7 @@ from bokeh.models import Legend
 from explorer.app import build_app
 from explorer.models import scenario as sc
 from explorer.models.dashboards import CrossbarExplorer, DevicesExplorer
-from explorer.views import CrossbarView, DevicesView, EncodingView, pins
+from explorer.views import CrossbarView, DevicesView, EncodingView, ReliabilityView, pins
 from explorer.views._live import PIN_LABEL, _same, bar_outline
 from explorer.views._present import Presentation, legend_label
 from explorer.views.scenario_files import download_text, upload
@@ -154,6 +154,19 @@ def table_rows(html):
     """Key figure name -> (A, B, B − A) cells of the pin's table."""
     rows = re.findall(r"data-name='([^']*)'>(.*?)</tr>", html)
     return {name: tuple(re.findall(r"<td[^>]*>([^<]*)</td>", cells)[1:4]) for name, cells in rows}
+
+
+def test_a_plot_with_a_legend_gets_the_entry_in_it_and_loses_it_on_unpin():
+    view, _ = rendered(ReliabilityView)
+    plot = view._plots["Read disturb: accuracy versus reads"][0]
+    labels = legend_labels(plot)
+    legends = [m for m in plot.figure.below if isinstance(m, Legend)]
+    assert len(legends) == 1 and labels
+    pins.pin(view)
+    assert [m for m in plot.figure.below if isinstance(m, Legend)] == legends  # no second legend
+    assert legend_labels(plot) == [*labels, PIN_LABEL]
+    pins.unpin(view)
+    assert legend_labels(plot) == labels
 
 
 def test_the_table_lists_a_b_and_their_difference_and_the_settings_that_differ():
