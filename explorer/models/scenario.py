@@ -18,10 +18,11 @@ A tab is named by the URL prefix of its dashboard (`TABS`); its settings by the 
 explorer's `scenario_settings()`, dotted for a setting of an object the explorer holds
 (``"xb.adc_bits"``: the crossbar model's ADC, ``"programming.tolerance"``: the method's knob) --
 the same names the page's URL keeps after the prefix. The optional ``"tab"`` names the tab to show
-when the scenario is opened (the header's scenario menu and an upload switch to it). A scenario may name only some tabs and only
-some settings: `apply` sets those and leaves every other setting at its current value (apply it to
-fresh explorers to start from the defaults). A download (`capture`) writes every setting of the
-tabs it covers, so applying it restores them exactly, and the same seed gives the same numbers.
+when the scenario is opened (the header's scenario menu and an upload switch to it). A scenario may
+name only some tabs and only some settings: `apply` sets those and leaves every other setting at its
+current value (apply it to fresh explorers to start from the defaults). A download (`capture`)
+writes every setting of the tabs it covers, so applying it restores them exactly, and the same seed
+gives the same numbers.
 
 Only JSON is read: never pickle, never code. `parse` refuses, with a `ScenarioError` naming the
 first bad field (a dotted path such as ``"tabs.xb.adc_bits"``) and what is allowed: a file larger
@@ -205,9 +206,7 @@ def to_json(
     explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, *, tab: str = "", **text: str
 ) -> str:
     """`capture` as JSON text (indented, UTF-8 safe; floats written so they read back bit for bit)."""
-    return (
-        json.dumps(capture(explorers, tabs, tab=tab, **text), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    )
+    return json.dumps(capture(explorers, tabs, tab=tab, **text), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # ------------------------------------------------------------------ reading
