@@ -10,6 +10,7 @@ from pathlib import Path
 
 import panel as pn
 
+from explorer.models.scenario_library import load_library
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
@@ -104,9 +105,14 @@ def build_app():
     lecture = pn.widgets.Toggle.from_param(
         presentation.param.lecture, width=130, margin=(10, 20), css_classes=["lecture-toggle"]
     )
-    # Download and upload of every tab's settings as a scenario file (tab prefix -> the view's model).
+    # The scenario menu (assets/scenarios), and download and upload of every tab's settings, or the
+    # visible tab's, as a scenario file (tab prefix -> the view's model; dashboard k is tab k + 1).
     scenario_buttons, scenario_status = scenario_controls(
-        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR
+        {prefix: view.model for _, prefix, view in views},
+        HEADER_COLOUR,
+        tabs=tabs,
+        first_tab=1,
+        library=load_library(),
     )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),
