@@ -103,7 +103,7 @@ def build_app():
     # scripts and style sheets, Font Awesome and server time to every page (measured in
     # docs/results/benchmarks.md, "Server and kernel settings").
     lecture = pn.widgets.Toggle.from_param(
-        presentation.param.lecture, width=130, margin=(10, 20), css_classes=["lecture-toggle"]
+        presentation.param.lecture, width=130, margin=(10, 15, 10, 5), css_classes=["lecture-toggle"]
     )
     # The scenario menu (assets/scenarios), and download and upload of every tab's settings, or the
     # visible tab's, as a scenario file (tab prefix -> the view's model; dashboard k is tab k + 1).

@@ -133,7 +133,7 @@ def scenario_controls(
         options=[ALL_TABS, THIS_TAB],
         value=ALL_TABS,
         color="light",
-        width=150,
+        width=130,
         margin=(10, 5),
         css_classes=["scenario-download-choice"],
     )
@@ -148,17 +148,18 @@ def scenario_controls(
         filename=FILE_NAME,
         label="Download scenario",
         color="light",
-        width=160,
+        width=150,
         margin=(10, 5),
         css_classes=["scenario-download"],
     )
     chooser = pn.widgets.FileInput(
-        accept=".json", multiple=False, width=210, margin=(12, 5), css_classes=["scenario-upload"]
+        accept=".json", multiple=False, width=200, margin=(12, 5), css_classes=["scenario-upload"]
     )
     label = pn.pane.HTML(
         "Upload scenario:",
         styles={**STATUS_STYLE, "white-space": "nowrap"},
-        margin=(16, 0, 0, 15),
+        width=105,
+        margin=(16, 0, 0, 5),
         css_classes=["scenario-upload-label"],
     )
     status = pn.pane.HTML(
@@ -202,9 +203,18 @@ def scenario_controls(
 
         menu.on_click(chosen)
         parts.insert(0, menu)
-    row = pn.Row(*parts, styles={"background": background}, margin=0)
+    # The row's width given: left to itself, the header gave it less than its parts and the last
+    # overlapped what follows it at 1280 px.
+    row = pn.Row(*parts, styles={"background": background}, margin=0, width=sum(map(_outer_width, parts)))
     row.explorers = explorers  # what the controls act on (the page's tests reach the models here)
     return row, status
+
+
+def _outer_width(widget) -> int:
+    """`widget`'s width with its left and right margins (px)."""
+    m = widget.margin
+    m = (m, m, m, m) if isinstance(m, int) else (m * 2 if len(m) == 2 else m)
+    return widget.width + m[1] + m[3]
 
 
 def scenario_menu(library: Library) -> pn.widgets.MenuButton:
@@ -220,7 +230,12 @@ def scenario_menu(library: Library) -> pn.widgets.MenuButton:
     if not library.entries:
         items.insert(0, ("No scenarios (library not found)" if library.message else "No scenarios", "__none__"))
     return pn.widgets.MenuButton(
-        label="Scenarios", items=items, color="light", width=110, margin=(10, 5), css_classes=["scenario-menu"]
+        label="Scenarios",
+        items=items,
+        color="light",
+        width=100,
+        margin=(10, 5),
+        css_classes=["scenario-menu"],
     )
 
 
