@@ -93,3 +93,34 @@ def test_snippet_refuses_another_tabs_explorer():
         code_snippet("enc", DevicesExplorer())
     with pytest.raises(ValueError, match="prefix"):
         code_snippet("nope", DevicesExplorer())
+
+
+def test_the_tool_follows_the_settings_while_shown():
+    from explorer.views.code_snippet import copy_as_code
+    from explorer.views.encoding import EncodingView
+
+    view = EncodingView(model=EncodingExplorer(size=16, batch=4))
+    assert copy_as_code(view) is copy_as_code(view)  # one tool per view, kept on it
+    tool = view.code_tool
+    assert not tool.shown and tool.text.value == ""
+    view.model.n_slices = 3  # hidden: nothing written
+    assert tool.text.value == ""
+    tool.show()
+    assert tool.shown and "n_slices=3," in tool.text.value and "n_slices=3," in tool.code.object
+    view.model.xb.adc_bits = 5  # shown: re-written
+    assert "adc_bits=5,  # ex.xb.adc_bits" in tool.text.value
+    assert tool.text.value == code_snippet("enc", view.model)
+    tool.close()
+    assert not tool.shown and tool.text.value == ""
+
+
+def test_the_tool_follows_a_run():
+    from explorer.views.code_snippet import copy_as_code
+    from explorer.views.programming import ProgrammingView
+
+    view = ProgrammingView(model=ProgrammingExplorer(size=16))
+    copy_as_code(view)
+    view.code_tool.show()
+    assert "ex.step(" not in view.code_tool.text.value.replace("# ex.step(...)", "")
+    view.model.step(2)
+    assert "ex.step(2)" in view.code_tool.text.value
