@@ -3,6 +3,7 @@ prints the key figures the explorer gives in this one, to the printed precision.
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,14 @@ def test_the_scripts_constructor_rebuilds_every_setting(prefix):
     kwargs = {name.rsplit(".", 1)[-1]: value for name, value in changed_settings(prefix, ex).items()}
     rebuilt = cls(**kwargs)
     assert capture({prefix: rebuilt}, [prefix]) == capture({prefix: ex}, [prefix])
+
+
+def test_the_how_to_shows_a_script_as_written_and_what_it_prints():
+    """docs/how-to/script-a-study.md, section 5: its script is `code_snippet`'s for the settings the
+    text names, and its printed lines are what that script prints today."""
+
+    text = (ROOT / "docs" / "how-to" / "script-a-study.md").read_text(encoding="utf-8")
+    section = text.split("## 5. From the dashboard to a script: Copy as code", 1)[1].split("\n## ", 1)[0]
+    script, printed = re.findall(r"```(?:python|text)\n(.*?)```", section, flags=re.S)
+    assert script == code_snippet("enc", EncodingExplorer(n_slices=3, adc_bits=6, seed=7))
+    assert run(script) == printed
