@@ -289,13 +289,11 @@ class TechnologyTable(param.Parameterized):
 
     # ------------------------------------------------------------------ computing
 
-    def _result(self, name: str, technology: str, compute: Callable[[], Any]) -> Any:
-        key: Hashable = (name, technology, self.seed, self.chips)
+    def _result(self, name: str, technology: str, seed: int, chips: int, compute: Callable[[], Any]) -> Any:
+        key: Hashable = (name, technology, seed, chips)
         if self.shared is None:
             return self.memo.keyed(name, key, compute)
-        return self.shared.get(
-            ("TechnologyTable", *key), lambda: self.memo.keyed(name, key, compute)
-        )
+        return self.shared.get(("TechnologyTable", *key), lambda: self.memo.keyed(name, key, compute))
 
     def cell(self, row: str, technology: str) -> Cell:
         """The `Cell` of `row` (a key of `ROWS`) for `technology` (one of `TECHNOLOGIES_COMPARED`),
@@ -304,9 +302,9 @@ class TechnologyTable(param.Parameterized):
             raise ValueError(f"row must be one of {list(ROW_KEYS)}, got {row!r}")
         if technology not in TECHNOLOGIES_COMPARED:
             raise ValueError(f"technology must be one of {list(TECHNOLOGIES_COMPARED)}, got {technology!r}")
-        group = _GROUP[row]
-        cells = self._result(group, technology, lambda: _COMPUTE[group](self, technology))
-        self.memo.keyed("done", (row, technology, self.seed, self.chips), lambda: True)
+        group, seed, chips = _GROUP[row], self.seed, self.chips  # one snapshot: a control may move meanwhile
+        cells = self._result(group, technology, seed, chips, lambda: _COMPUTE[group](technology, seed, chips))
+        self.memo.keyed("done", (row, technology, seed, chips), lambda: True)
         return cells[row]
 
     def ready(self, row: str, technology: str) -> bool:
@@ -338,148 +336,150 @@ class TechnologyTable(param.Parameterized):
         w = csv.writer(out, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
         for (row, tech), c in self.cells().items():
-            w.writerow(
-                [row, _ROW[row].label, tech, _number(c.value), _number(c.spread), c.unit, c.status, c.how]
-            )
+            w.writerow([row, _ROW[row].label, tech, _number(c.value), _number(c.spread), c.unit, c.status, c.how])
         for metric, texts in QUALITATIVE:
             for tech in TECHNOLOGIES_COMPARED:
                 w.writerow(["", metric, tech, "", "", "", "seed", texts[tech]])
         return out.getvalue()
 
-    # ------------------------------------------------------------------ the rows' computations
 
-    def _effective_bits(self, technology):
-        dev = DeviceModel(technology)
-        targets = np.repeat(dev.level_targets(LEVELS), DEVICES_PER_LEVEL)
-        span = float(targets[-1] - targets[0])
-        bits = []
-        for c in range(self.chips):
-            g = dev.program(targets, seed=_chip_seed(self.seed, c)).read_mean(0.0)
-            rms = float(np.sqrt(np.mean((g - targets) ** 2)))
-            bits.append(math.log2(span / (math.sqrt(12.0) * rms)))
-        how = (
-            f"log2(span / (sqrt(12) rms error)): {LEVELS} levels x {DEVICES_PER_LEVEL} devices over "
-            f"{targets[0]:.3g}-{targets[-1]:.3g} µS, post-verify statistics, mean read at t = 0; "
-            f"{self.chips} chips"
-        )
-        return {"effective_bits": _cell("effective_bits", technology, bits, how)}
+# ---------------------------------------------------------------------- the rows' computations
 
-    def _crossbar(self, technology):
-        return CrossbarModel(technology=technology, mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
 
-    def _weights(self):
-        return protocol_weights(MATRIX_SIZE, MATRIX_SIZE, derive_seed(self.seed, "weights"))
+def _effective_bits(technology, seed, chips):
+    dev = DeviceModel(technology)
+    targets = np.repeat(dev.level_targets(LEVELS), DEVICES_PER_LEVEL)
+    span = float(targets[-1] - targets[0])
+    bits = []
+    for c in range(chips):
+        g = dev.program(targets, seed=_chip_seed(seed, c)).read_mean(0.0)
+        rms = float(np.sqrt(np.mean((g - targets) ** 2)))
+        bits.append(math.log2(span / (math.sqrt(12.0) * rms)))
+    how = (
+        f"log2(span / (sqrt(12) rms error)): {LEVELS} levels x {DEVICES_PER_LEVEL} devices over "
+        f"{targets[0]:.3g}-{targets[-1]:.3g} µS, post-verify statistics, mean read at t = 0; "
+        f"{chips} chips"
+    )
+    return {"effective_bits": _cell("effective_bits", technology, bits, how)}
 
-    def _retention(self, technology):
-        W, xb = self._weights(), self._crossbar(technology)
-        norm = np.linalg.norm(W)
-        errors = {k: [] for k in ("error_1d", "error_1d_comp", "error_1y", "error_1y_comp")}
-        for c in range(self.chips):
-            prog = xb.program(W, seed=_chip_seed(self.seed, c))
-            for label, t in (("1d", DAY_S), ("1y", YEAR_S)):
-                held = prog.weights(t)
-                alpha = prog.gain_factor(t, derive_seed(self.seed, "read", c))
-                errors[f"error_{label}"].append(100.0 * np.linalg.norm(held - W) / norm)
-                errors[f"error_{label}_comp"].append(100.0 * np.linalg.norm(alpha * held - W) / norm)
-        where = (
-            f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix, one differential pair per weight, "
-            f"{self.chips} chips"
-        )
-        how = {
-            "error_1d": f"||W(1 d) - W|| / ||W|| of the mean held weights; {where}",
-            "error_1y": f"||W(1 y) - W|| / ||W|| of the mean held weights; {where}",
-            "error_1d_comp": f"as at 1 day, times ref / mean|y_cal(t)| (global compensation, section 8); {where}",
-            "error_1y_comp": f"as at 1 year, times ref / mean|y_cal(t)| (global compensation, section 8); {where}",
-        }
-        return {k: _cell(k, technology, v, how[k]) for k, v in errors.items()}
 
-    def _verify(self, technology):
-        W, xb = self._weights(), self._crossbar(technology)
-        pulses, times, converged, left = [], [], 0, []
-        for c in range(self.chips):
-            run = xb.programming_run(W, _chip_seed(self.seed, c), method="verify", **VERIFY).run().history
-            pulses.append(run["pulses"][-1] / W.size)
-            times.append(1e6 * run["chip_time_s"][-1] / W.size)
-            converged += bool(run["converged"][-1])
-            left.append(run["devices_left"][-1])
-        where = (
-            f"verify, tolerance {VERIFY['tolerance']:.0%} of the range, at most {VERIFY['max_iterations']} rounds, "
-            f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix on pairs; {converged} of {self.chips} chips converged"
-            f" (mean {np.mean(left):.3g} devices left)"
-        )
-        costs = PULSE_COSTS[technology]
-        return {
-            "verify_pulses": _cell("verify_pulses", technology, pulses, f"total pulses / weights; {where}"),
-            "verify_time": _cell(
-                "verify_time",
-                technology,
-                times,
-                f"chip time / weights, a row pulsed and read at once (pulse {_duration(costs['up_time_s'])}, "
-                f"read {_duration(costs['read_time_s'])}); {where}",
-            ),
-        }
+def _crossbar(technology):
+    return CrossbarModel(technology=technology, mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
 
-    def _reads(self, technology):
-        if technology == "PCM":
-            return {"reads": _not_modelled("reads", technology, "no read-disturb model for PCM")}
-        if technology == "RRAM":
-            reads = np.array(RRAM_READS)
-            s = accuracy_vs_reads(
-                reads, polarity="unipolar", v_read=RRAM_DISTURB_V, chips=self.chips, seed=self.seed, **_DIGITS
-            )
-            what = f"unipolar reads at {RRAM_DISTURB_V} V (none below the model's 0.3 V threshold)"
-        else:
-            reads = np.array(FLASH_READS)
-            s = accuracy_vs_flash_reads(reads, chips=self.chips, seed=self.seed, **_DIGITS)
-            what = f"inference reads, {flash.CELLS_PER_BITLINE} cells per bit line (pass-voltage stress)"
-        how = (
-            f"digits MLP on {self.chips} chips read {READ_DISTURB_TIME_S / 3600:g} h after programming: "
-            f"first count where the mean accuracy is {100 * ACCURACY_LOSS:g} points below its value at 0 reads "
-            f"(log-interpolated); {what}"
-        )
-        return {"reads": _survival("reads", technology, reads, s["mean"], how)}
 
-    def _cycles(self, technology):
-        if technology != "Flash":
-            return {"cycles": _not_modelled("cycles", technology, f"no wear model for {technology}")}
-        cycles = np.array(CYCLES)
-        s = accuracy_vs_cycles(cycles, [WEAR_TIME_S], chips=self.chips, seed=self.seed, **_DIGITS)
-        how = (
-            f"digits MLP on {self.chips} chips after n P/E cycles, read 1 y after programming: first count "
-            f"where the mean accuracy is {100 * ACCURACY_LOSS:g} points below the {CYCLES[0]}-cycle chips' "
-            "(log-interpolated)"
-        )
-        return {"cycles": _survival("cycles", technology, cycles, s["mean"][:, 0], how)}
+def _weights(seed):
+    return protocol_weights(MATRIX_SIZE, MATRIX_SIZE, derive_seed(seed, "weights"))
 
-    def _energy(self, technology):
-        W, xb = self._weights(), self._crossbar(technology)
-        a = ENERGY_ASSUMPTIONS
-        v = a["read_voltage_V"][technology].value
-        t_int = a["integration_time_s"].value
-        n = a["devices_per_weight"].value
-        adc = a["adc_energy_J"].value / a["rows_per_conversion"].value
-        energies = []
-        for c in range(self.chips):
-            g = float(xb.program(W, seed=_chip_seed(self.seed, c)).device_moments(0.0)[0].mean())
-            energies.append(1e15 * (n * v * v * g * 1e-6 * t_int + adc))
-        how = (
-            f"{n} x V^2 G t + E_ADC / rows: V {v:g} V, G the mean device conductance of the programmed "
-            f"matrix, t {t_int * 1e9:g} ns, E_ADC {a['adc_energy_J'].value * 1e12:g} pJ / "
-            f"{a['rows_per_conversion'].value} rows (array read and ADC only; see ENERGY_ASSUMPTIONS)"
-        )
-        return {"energy": _cell("energy", technology, energies, how)}
+
+def _retention(technology, seed, chips):
+    W, xb = _weights(seed), _crossbar(technology)
+    norm = np.linalg.norm(W)
+    errors = {k: [] for k in ("error_1d", "error_1d_comp", "error_1y", "error_1y_comp")}
+    for c in range(chips):
+        prog = xb.program(W, seed=_chip_seed(seed, c))
+        for label, t in (("1d", DAY_S), ("1y", YEAR_S)):
+            held = prog.weights(t)
+            alpha = prog.gain_factor(t, derive_seed(seed, "read", c))
+            errors[f"error_{label}"].append(100.0 * np.linalg.norm(held - W) / norm)
+            errors[f"error_{label}_comp"].append(100.0 * np.linalg.norm(alpha * held - W) / norm)
+    where = f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix, one differential pair per weight, {chips} chips"
+    how = {
+        "error_1d": f"||W(1 d) - W|| / ||W|| of the mean held weights; {where}",
+        "error_1y": f"||W(1 y) - W|| / ||W|| of the mean held weights; {where}",
+        "error_1d_comp": f"as at 1 day, times ref / mean|y_cal(t)| (global compensation, section 8); {where}",
+        "error_1y_comp": f"as at 1 year, times ref / mean|y_cal(t)| (global compensation, section 8); {where}",
+    }
+    return {k: _cell(k, technology, v, how[k]) for k, v in errors.items()}
+
+
+def _verify(technology, seed, chips):
+    W, xb = _weights(seed), _crossbar(technology)
+    pulses, times, converged, left = [], [], 0, []
+    for c in range(chips):
+        run = xb.programming_run(W, _chip_seed(seed, c), method="verify", **VERIFY).run().history
+        pulses.append(run["pulses"][-1] / W.size)
+        times.append(1e6 * run["chip_time_s"][-1] / W.size)
+        converged += bool(run["converged"][-1])
+        left.append(run["devices_left"][-1])
+    where = (
+        f"verify, tolerance {VERIFY['tolerance']:.0%} of the range, at most {VERIFY['max_iterations']} rounds, "
+        f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix on pairs; {converged} of {chips} chips converged"
+        f" (mean {np.mean(left):.3g} devices left)"
+    )
+    costs = PULSE_COSTS[technology]
+    return {
+        "verify_pulses": _cell("verify_pulses", technology, pulses, f"total pulses / weights; {where}"),
+        "verify_time": _cell(
+            "verify_time",
+            technology,
+            times,
+            f"chip time / weights, a row pulsed and read at once (pulse {_duration(costs['up_time_s'])}, "
+            f"read {_duration(costs['read_time_s'])}); {where}",
+        ),
+    }
+
+
+def _reads(technology, seed, chips):
+    if technology == "PCM":
+        return {"reads": _not_modelled("reads", technology, "no read-disturb model for PCM")}
+    if technology == "RRAM":
+        reads = np.array(RRAM_READS)
+        s = accuracy_vs_reads(reads, polarity="unipolar", v_read=RRAM_DISTURB_V, chips=chips, seed=seed, **_DIGITS)
+        what = f"unipolar reads at {RRAM_DISTURB_V} V (none below the model's 0.3 V threshold)"
+    else:
+        reads = np.array(FLASH_READS)
+        s = accuracy_vs_flash_reads(reads, chips=chips, seed=seed, **_DIGITS)
+        what = f"inference reads, {flash.CELLS_PER_BITLINE} cells per bit line (pass-voltage stress)"
+    how = (
+        f"digits MLP on {chips} chips read {READ_DISTURB_TIME_S / 3600:g} h after programming: "
+        f"first count where the mean accuracy is {100 * ACCURACY_LOSS:g} points below its value at 0 reads "
+        f"(log-interpolated); {what}"
+    )
+    return {"reads": _survival("reads", technology, reads, s["mean"], how)}
+
+
+def _cycles(technology, seed, chips):
+    if technology != "Flash":
+        return {"cycles": _not_modelled("cycles", technology, f"no wear model for {technology}")}
+    cycles = np.array(CYCLES)
+    s = accuracy_vs_cycles(cycles, [WEAR_TIME_S], chips=chips, seed=seed, **_DIGITS)
+    how = (
+        f"digits MLP on {chips} chips after n P/E cycles, read 1 y after programming: first count "
+        f"where the mean accuracy is {100 * ACCURACY_LOSS:g} points below the {CYCLES[0]}-cycle chips' "
+        "(log-interpolated)"
+    )
+    return {"cycles": _survival("cycles", technology, cycles, s["mean"][:, 0], how)}
+
+
+def _energy(technology, seed, chips):
+    W, xb = _weights(seed), _crossbar(technology)
+    a = ENERGY_ASSUMPTIONS
+    v = a["read_voltage_V"][technology].value
+    t_int = a["integration_time_s"].value
+    n = a["devices_per_weight"].value
+    adc = a["adc_energy_J"].value / a["rows_per_conversion"].value
+    energies = []
+    for c in range(chips):
+        g = float(xb.program(W, seed=_chip_seed(seed, c)).device_moments(0.0)[0].mean())
+        energies.append(1e15 * (n * v * v * g * 1e-6 * t_int + adc))
+    how = (
+        f"{n} x V^2 G t + E_ADC / rows: V {v:g} V, G the mean device conductance of the programmed "
+        f"matrix, t {t_int * 1e9:g} ns, E_ADC {a['adc_energy_J'].value * 1e12:g} pJ / "
+        f"{a['rows_per_conversion'].value} rows (array read and ADC only; see ENERGY_ASSUMPTIONS)"
+    )
+    return {"energy": _cell("energy", technology, energies, how)}
 
 
 _DIGITS = dict(mapping="differential", n_slices=1, dac_bits=None, adc_bits=None)
 """The encoding of the accuracy rows: one differential pair per weight, ideal DAC and ADC."""
 
 _COMPUTE = {
-    "effective_bits": TechnologyTable._effective_bits,
-    "retention": TechnologyTable._retention,
-    "verify": TechnologyTable._verify,
-    "reads": TechnologyTable._reads,
-    "cycles": TechnologyTable._cycles,
-    "energy": TechnologyTable._energy,
+    "effective_bits": _effective_bits,
+    "retention": _retention,
+    "verify": _verify,
+    "reads": _reads,
+    "cycles": _cycles,
+    "energy": _energy,
 }
 _GROUP = {
     "effective_bits": "effective_bits",
@@ -532,6 +532,12 @@ def read_csv(text: str) -> dict[tuple[str, str], Cell]:
         if status == "seed":
             continue
         out[(row, tech)] = Cell(
-            row, tech, float(value) if value else float("nan"), unit, how, status, float(spread) if spread else float("nan")
+            row,
+            tech,
+            float(value) if value else float("nan"),
+            unit,
+            how,
+            status,
+            float(spread) if spread else float("nan"),
         )
     return out
