@@ -384,10 +384,10 @@ def _retention(technology, seed, chips):
             errors[f"error_{label}_comp"].append(100.0 * np.linalg.norm(alpha * held - W) / norm)
     where = f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix, one differential pair per weight, {chips} chips"
     how = {
-        "error_1d": f"||W(1 d) - W|| / ||W|| of the mean held weights; {where}",
-        "error_1y": f"||W(1 y) - W|| / ||W|| of the mean held weights; {where}",
-        "error_1d_comp": f"as at 1 day, times ref / mean|y_cal(t)| (global compensation, section 8); {where}",
-        "error_1y_comp": f"as at 1 year, times ref / mean|y_cal(t)| (global compensation, section 8); {where}",
+        "error_1d": f"‖W(1 d) − W‖ / ‖W‖ of the mean held weights; {where}",
+        "error_1y": f"‖W(1 y) − W‖ / ‖W‖ of the mean held weights; {where}",
+        "error_1d_comp": f"as at 1 day, times ref / mean abs y_cal(t) (global compensation, section 8); {where}",
+        "error_1y_comp": f"as at 1 year, times ref / mean abs y_cal(t) (global compensation, section 8); {where}",
     }
     return {k: _cell(k, technology, v, how[k]) for k, v in errors.items()}
 
