@@ -68,7 +68,7 @@ from .devices import SECONDS_PER_YEAR, DeviceModel
 from .programming import PULSE_COSTS
 
 TECHNOLOGIES_COMPARED = ("PCM", "RRAM", "Flash")
-"""The technologies of the seed's table (section 6.1), each its preset with default knobs."""
+"""The technologies of the table of seed section 6.1, each its preset with default knobs."""
 DAY_S = 86400.0
 YEAR_S = SECONDS_PER_YEAR
 MATRIX_SIZE = 64
@@ -180,7 +180,7 @@ def _count(x):
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
-QUALITATIVE_SOURCE = "seed document, section 6.1 (Table 1), its citations left out"
+QUALITATIVE_SOURCE = "seed section 6.1 (Table 1), its citations left out"
 QUALITATIVE = (
     (
         "Physical mechanism",
@@ -383,11 +383,12 @@ def _retention(technology, seed, chips):
             errors[f"error_{label}"].append(100.0 * np.linalg.norm(held - W) / norm)
             errors[f"error_{label}_comp"].append(100.0 * np.linalg.norm(alpha * held - W) / norm)
     where = f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix, one differential pair per weight, {chips} chips"
+    compensated = "ref / mean abs y_cal(t) (global compensation, physics reference section 8)"
     how = {
         "error_1d": f"‖W(1 d) − W‖ / ‖W‖ of the mean held weights; {where}",
         "error_1y": f"‖W(1 y) − W‖ / ‖W‖ of the mean held weights; {where}",
-        "error_1d_comp": f"as at 1 day, times ref / mean abs y_cal(t) (global compensation, section 8); {where}",
-        "error_1y_comp": f"as at 1 year, times ref / mean abs y_cal(t) (global compensation, section 8); {where}",
+        "error_1d_comp": f"as at 1 day, times {compensated}; {where}",
+        "error_1y_comp": f"as at 1 year, times {compensated}; {where}",
     }
     return {k: _cell(k, technology, v, how[k]) for k, v in errors.items()}
 

@@ -96,7 +96,7 @@ class TechnologiesView(pn.viewable.Viewer):
     """The Technologies tab of one browser session: the table, its seed and chips, a CSV download."""
 
     INTRO = (
-        "The seed's comparison of PCM, RRAM and NOR Flash (section 6.1), beside what this project's "
+        "The comparison of PCM, RRAM and NOR Flash of seed section 6.1, beside what this project's "
         "models compute for each preset at its default knobs. Each computed cell says how it was "
         "computed (the small line under it; hover for the same). Cells fill as they finish."
     )
