@@ -156,6 +156,19 @@ def test_the_view_shows_every_cell_with_how_and_the_seed_rows(cells):
         assert all(html.escape(text) in page for text in texts.values()), metric
 
 
+def test_the_view_fills_the_table_in_the_background_once_opened():
+    view = TechnologiesView(model=TechnologyTable(seed=5, chips=2))
+    view.model.chips = 3  # a tab nobody opened computes nothing
+    assert not view._driver.is_alive() and len(view.model.pending()) == len(ROW_KEYS) * len(TECHNOLOGIES_COMPARED)
+    view._render()
+    view._driver.join(300)
+    assert view.model.pending() == [] and view._status.object == "All cells computed."
+    assert "computing…" not in view._table.object and "(seed 5, 3 chips)" in view._table.object
+    view.model.seed = 6  # a new seed: a new run fills its cells
+    view._driver.join(300)
+    assert view.model.pending() == [] and "(seed 6, 3 chips)" in view._table.object
+
+
 def test_the_technologies_tab_comes_before_the_physics_reference():
     tabs = next(obj for obj in build_app().objects if isinstance(obj, pn.Tabs))
     assert tabs._names[TECHNOLOGIES_TAB] == "Technologies"

@@ -125,6 +125,7 @@ class TechnologiesView(pn.viewable.Viewer):
         self._doc = None
         self._closed = False
         self._shown = None  # (seed, chips, cells done) last drawn
+        self._rendered = False  # nothing is computed for a tab nobody has opened
         self.model.param.watch(self._changed, ["seed", "chips"])
 
     # ------------------------------------------------------------------ the run (`RunDriver`'s view)
@@ -140,8 +141,9 @@ class TechnologiesView(pn.viewable.Viewer):
         self._driver.pause()
 
     def _fill(self):
-        """Compute the missing cells in the background (nothing if all are there or a run is on)."""
-        if not self.model.pending() or self._driver.running:
+        """Compute the missing cells in the background (nothing if all are there, a run is on, or
+        the tab has not been opened)."""
+        if not self._rendered or not self.model.pending() or self._driver.running:
             return
         if not self._driver.claim(timeout=0.0):
             return
@@ -182,6 +184,7 @@ class TechnologiesView(pn.viewable.Viewer):
         if doc is not None and doc.session_context is not None and self._doc is None:
             self._doc = doc
             pn.state.on_session_destroyed(self._on_session_destroyed)
+        self._rendered = True
         self._show()
         self._fill()
         right = pn.Column(
