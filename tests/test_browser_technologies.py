@@ -1,6 +1,7 @@
 """Browser test of the Technologies tab (issue 24, item 6): the real `panel serve` app in headless
 Chromium. Opened from its link, the tab fills every computed cell (each with how it was computed)
-without a console error, and **Download CSV** gives the cells the page shows."""
+without a console error, **Download CSV** gives the cells the page shows, and lecture mode scales
+the table's text."""
 
 import pytest
 from playwright.sync_api import expect
@@ -38,5 +39,11 @@ def test_the_tab_fills_its_cells_and_downloads_them_as_csv(served_app, browser, 
     assert set(back) == set(shown)
     for key, c in back.items():
         assert (c.text(), c.how) == shown[key], key
+
+    # Lecture mode: the table's text follows the page's base font size (12 px, 18 px in lecture mode).
+    table = page.locator("table.tech-table")
+    expect(table).to_have_css("font-size", "12px")
+    page.get_by_role("button", name="Lecture mode").click()
+    expect(table).to_have_css("font-size", "18px", timeout=TIMEOUT)
     assert errors == [], errors
     page.close()

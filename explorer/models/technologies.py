@@ -405,7 +405,7 @@ def _verify(technology, seed, chips):
     where = (
         f"verify, tolerance {VERIFY['tolerance']:.0%} of the range, at most {VERIFY['max_iterations']} rounds, "
         f"{MATRIX_SIZE} x {MATRIX_SIZE} protocol matrix on pairs; {converged} of {chips} chips converged"
-        f" (mean {np.mean(left):.3g} devices left)"
+        f" (mean {np.mean(left):.3g} of {2 * W.size} devices left outside the band)"
     )
     costs = PULSE_COSTS[technology]
     return {
