@@ -7,7 +7,7 @@ Flash, beside figures this project's models compute for each technology preset (
     table.table_csv()                  # every computed cell as CSV (value, unit, how per cell)
 
 Each computed row (`ROWS`) is a pure function of the technology, `seed` and `chips`; its cells are
-immutable (`Cell`, arrays kept read-only) and memoised: in the table's own `Memo`, and in `shared`
+immutable (`Cell` is a frozen dataclass) and memoised: in the table's own `Memo`, and in `shared`
 (the views' `SharedResults`: every session of a server) when there is one. The cells of one
 technology that come from one computation (the four weight errors, say) are computed together.
 
