@@ -30,6 +30,7 @@ LAYERS = (
     "deployment",
     "dashboards",
     "scenario",
+    "technologies",
     "snippet",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
