@@ -16,6 +16,7 @@ from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingV
 from explorer.views._present import Presentation
 from explorer.views.links import clean_location, problems_banner
 from explorer.views.scenario_files import scenario_controls
+from explorer.views.technologies import TechnologiesView
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -33,6 +34,10 @@ effect; every tab opens with a **Try this** box at the top of its controls.
 - **Programming**: press Start; watch the error fall and the pulses and chip time add up.
 - **Reliability**: drag the marked time; watch a digit classifier's accuracy fall, then switch on drift compensation.
 - **Training**: press Start; watch SGD and the Tiki-Taka variants learn on devices with few states.
+
+The **Technologies** tab sets the seed's comparison of PCM, RRAM and NOR Flash beside what the
+models compute for each: effective bits, weight error with and without drift compensation, programming
+cost, reads and cycles before an accuracy loss, and an energy estimate.
 
 Every plot states its equation and its source; "physics reference section N" refers to the
 **Physics reference** tab. The same models run in a notebook or a script, with the same numbers
@@ -68,8 +73,12 @@ DASHBOARDS = (
     ("Training", "train", TrainingView),
 )
 
-PHYSICS_TAB = len(DASHBOARDS) + 1
-"""Index of the "Physics reference" tab, after the overview and the dashboards (`?tab=7`)."""
+TECHNOLOGIES_TAB = len(DASHBOARDS) + 1
+"""Index of the "Technologies" tab (seed section 6.1's table), after the dashboards (`?tab=7`)."""
+
+PHYSICS_TAB = len(DASHBOARDS) + 2
+"""Index of the "Physics reference" tab, after the overview, the dashboards and the technology table
+(`?tab=8`)."""
 
 
 def build_app():
@@ -84,6 +93,7 @@ def build_app():
     tabs = pn.Tabs(
         ("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
         *[(title, view) for title, _, view in views],
+        ("Technologies", TechnologiesView(presentation=presentation)),
         ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
         active=0,
         dynamic=True,

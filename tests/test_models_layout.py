@@ -30,6 +30,8 @@ LAYERS = (
     "deployment",
     "dashboards",
     "scenario",
+    "technologies",
+    "snippet",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 
