@@ -30,6 +30,7 @@ LAYERS = (
     "deployment",
     "dashboards",
     "scenario",
+    "scenario_library",
     "technologies",
     "snippet",
 )
