@@ -169,6 +169,7 @@ def test_bit_slicing_f16_against_f1():
     assert m[16.0][1] < m[1.0][1]
     assert np.all((m[16.0][1:] > 0.021) & (m[16.0][1:] < 0.0225))  # F = 16 levels off at 2.1 to 2.2 %
     assert np.all(np.diff(m[1.0]) < 0) and abs(m[1.0][-1] - 0.011) < 0.0005  # F = 1 keeps falling
+    assert np.all(m[1.0][2:] < m[16.0][2:])  # and is the lower from three slices on
     ex["enc"].technology = "PCM"  # "switch to PCM and F = 1 wins from two slices on"
     pcm = ex["enc"].slicing_curves()["mvm_error"]
     assert np.all(pcm[1.0][1:] < pcm[16.0][1:])
