@@ -123,6 +123,7 @@ def build_app():
         tabs=tabs,
         first_tab=1,
         library=load_library(),
+        presentation=presentation,
     )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),

@@ -246,3 +246,23 @@ def test_this_tab_downloads_the_visible_tab_and_changes_only_it():
     assert changed == {"xb.size", "xb.technology", "xb.xb.adc_bits"}
     assert {k: after[k] for k in changed} == {k: settings_of(first)[k] for k in changed}
     assert second_tabs.active == 1 + [p for _, p, _ in DASHBOARDS].index("xb")  # the file's tab is shown
+
+
+def test_the_header_controls_widen_with_lecture_mode_text():
+    from explorer.views._present import Presentation
+    from explorer.views.scenario_files import LECTURE_WIDTHS
+
+    presentation = Presentation()
+    explorers = {prefix: cls() for prefix, cls in sc.TABS.items()}
+    row, _ = scenario_controls(explorers, "#000", library=load_library(), presentation=presentation)
+    menu, download, choice, label, chooser = row.objects
+    plain = [w.width for w in row.objects]
+    presentation.lecture = True
+    assert [menu.width, download.width, choice.width, label.width] == [
+        LECTURE_WIDTHS[k] for k in ("menu", "download", "choice", "label")
+    ]
+    assert chooser.width == plain[-1]
+    # the row is as wide as its parts and their margins (left to itself it came out narrower)
+    assert row.width == sum(w.width for w in row.objects) + 4 * 10 + 5  # margins: 5 + 5 each, the label 5
+    presentation.lecture = False
+    assert [w.width for w in row.objects] == plain

@@ -31,6 +31,10 @@ FILE_NAME = "analog-explorer-scenario.json"
 ALL_TABS, THIS_TAB = "All tabs", "This tab"
 """The download choice: every tab's settings, or the visible tab's only."""
 
+LECTURE_WIDTHS = {"menu": 115, "download": 175, "choice": 170, "label": 145}
+"""Widths (px) of the controls whose text grows in lecture mode (`Presentation`: 1.5 x the text), so
+the text stays inside them; the file chooser keeps its width. Measured at 1280 px in Chromium."""
+
 SKIPPED = "__skipped__"
 """The menu value of the entry listing the library files that were refused."""
 
@@ -109,6 +113,7 @@ def scenario_controls(
     tabs: pn.Tabs | None = None,
     first_tab: int = 1,
     library: Library | None = None,
+    presentation: param.Parameterized | None = None,
 ) -> tuple[pn.Row, pn.pane.HTML]:
     """The header's scenario controls for one page, wired to `download_text`, `upload` and
     `open_library` on `explorers`: a row of the Scenarios menu (when `library` is given), the download
@@ -118,7 +123,9 @@ def scenario_controls(
 
     `tabs` is the page's tabs, whose tab ``first_tab + k`` shows the k-th explorer of `explorers`:
     "This tab" downloads the visible one, and a scenario naming a tab switches to it. Without
-    `tabs`, or on a tab without settings (the overview), a download writes every tab."""
+    `tabs`, or on a tab without settings (the overview), a download writes every tab. With
+    `presentation` (the page's `Presentation`), the controls widen in lecture mode
+    (`LECTURE_WIDTHS`), as their text does."""
     prefixes = list(explorers)
 
     def visible() -> str | None:
@@ -207,6 +214,20 @@ def scenario_controls(
     # overlapped what follows it at 1280 px.
     row = pn.Row(*parts, styles={"background": background}, margin=0, width=sum(map(_outer_width, parts)))
     row.explorers = explorers  # what the controls act on (the page's tests reach the models here)
+    if presentation is not None:
+        named = {"download": download, "choice": choice, "label": label}
+        if library is not None:
+            named["menu"] = parts[0]
+        plain = {name: w.width for name, w in named.items()}
+
+        def resize(event=None):
+            widths = LECTURE_WIDTHS if presentation.lecture else plain
+            for name, w in named.items():
+                w.width = widths[name]
+            row.width = sum(map(_outer_width, parts))
+
+        presentation.param.watch(resize, "lecture")
+        resize()
     return row, status
 
 
