@@ -1,7 +1,10 @@
 """Browser test of the header's scenario buttons: the real `panel serve` app in headless Chromium.
 A setting changed on one page is downloaded as a scenario file and uploaded on a fresh page, which
 then shows the same setting, plot and URL, and again after a control moved and the same file is
-chosen again; a bad file is refused with its field named and nothing on the page changes."""
+chosen again; a bad file is refused with its field named and nothing on the page changes. The
+Scenarios menu opens a library scenario on its tab (controls, plot, URL, status line); This tab
+downloads that tab alone, which on a fresh page changes that tab only; a newer schema version and
+a technology this version lacks are refused by name."""
 
 import json
 import re
@@ -128,3 +131,17 @@ def test_scenario_menu_opens_a_library_scenario_and_this_tab_downloads_it(served
         expect(tab(page, "Programming")).to_have_class(re.compile("bk-active"))
     assert errors == []
     page.close()
+
+    # The one-tab file on a fresh page, with another tab's setting in its link: only Programming
+    # changes (the URL gains prog. keys and the tab, and keeps dev.n_levels), and it is shown.
+    fresh, errors = open_page(browser, served_app + "?tab=0&dev.n_levels=4", ready="Start here")
+    fresh.locator("input[type=file]").set_input_files(str(path))
+    expect(status(fresh)).to_have_text(f"Loaded {tab_file_name('prog')}", timeout=TIMEOUT)
+    expect(tab(fresh, "Programming")).to_have_class(re.compile("bk-active"), timeout=TIMEOUT)
+    expect(fresh).to_have_url(re.compile(r"prog\.method=gdp"), timeout=TIMEOUT)
+    wait_for_title(fresh, r"^gdp: MVM error", timeout=TIMEOUT)
+    keys = {k.split("=")[0] for k in fresh.url.split("?", 1)[1].split("&")}
+    assert {k.split(".")[0] for k in keys} == {"tab", "dev", "prog"} and "dev.n_levels" in keys
+    assert {k for k in keys if k.startswith("dev.")} == {"dev.n_levels"}
+    assert errors == []
+    fresh.close()
