@@ -229,8 +229,13 @@ def test_uploading_a_scenario_with_a_pin_computes_a_from_its_settings_and_downlo
     histogram = view._plots[HISTOGRAM][0]
     assert _same({k: np.asarray(v) for k, v in histogram.ghost_data("total").items()}, bar_outline(expected))
     assert not _same(histogram.shown_layers()["total"], expected)  # B is the scenario's tab settings
-    saved = json.loads(download_text({"dev": view.model}, {"dev": view}))
+    saved = json.loads(download_text({"dev": view.model}, views={"dev": view}))
     assert saved["pins"]["dev"] == pins.settings_of(other)
+    xb_view = CrossbarView()  # not rendered, not pinned
+    page = {"dev": view.model, "xb": xb_view.model}
+    views = {"dev": view, "xb": xb_view}
+    assert "pins" not in json.loads(download_text(page, "xb", views))  # This tab: the tab's pin only
+    assert json.loads(download_text(page, "dev", views))["pins"] == {"dev": pins.settings_of(other)}
     # A file pinning a tab the page cannot pin changes nothing.
     bad = sc.to_json({"dev": DevicesExplorer(seed=9)}, pins={"xb": pins.settings_of(CrossbarExplorer())})
     refused = upload({"dev": view.model}, bad, "b.json", views={"dev": view})
