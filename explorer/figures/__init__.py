@@ -1,0 +1,100 @@
+"""HoloViews figures of the dashboards, for notebooks, reports and comparisons (issue 24).
+
+Each dashboard model gives its figures with ``ex.figures()``: a dict chart heading -> HoloViews
+element or overlay, built from the same model methods the dashboard draws (``heading [k]`` for
+the k-th plot of a chart that shows several side by side, as the dashboard names them). They
+compose with ``+`` (side by side) and ``*`` (overlaid), and ``hv.save(fig, "fig.html")`` writes
+them. `compare(a, b)` overlays figure A muted behind figure B (the review report's A/B view).
+
+The live dashboards draw Bokeh figures updated in place instead, for speed:
+docs/decisions/bokeh-in-place-updates.md says why and where HoloViews is used.
+
+Importing this package imports HoloViews and loads its Bokeh backend (the style options are
+Bokeh's); the models import it only inside `figures()`, so they import without it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401  (registers the Bokeh backend's options)
+
+GHOST_ALPHA = 0.3
+"""Opacity of the pinned figure A drawn behind B (`ghost`)."""
+
+
+def _module(explorer):
+    """The figure module of `explorer`'s tab."""
+    from ..models.dashboards import (
+        CrossbarExplorer,
+        DevicesExplorer,
+        EncodingExplorer,
+        ProgrammingExplorer,
+        ReliabilityExplorer,
+        TrainingExplorer,
+    )
+    from . import crossbar, devices, encoding, programming, reliability, training
+
+    modules = {
+        DevicesExplorer: devices,
+        EncodingExplorer: encoding,
+        CrossbarExplorer: crossbar,
+        ProgrammingExplorer: programming,
+        ReliabilityExplorer: reliability,
+        TrainingExplorer: training,
+    }
+    for cls, module in modules.items():
+        if isinstance(explorer, cls):
+            return module
+    names = ", ".join(cls.__name__ for cls in modules)
+    raise TypeError(f"explorer must be one of {names}, got {type(explorer).__name__}")
+
+
+def figures(explorer) -> dict[str, hv.Element | hv.Overlay]:
+    """The figures of `explorer`'s dashboard for its current settings, by chart heading."""
+    hv.Store.set_current_backend("bokeh")
+    return _module(explorer).figures(explorer)
+
+
+def heading(name: str) -> str:
+    """The chart heading of figure `name` (``"Common mode [1]"`` -> ``"Common mode"``)."""
+    return re.sub(r" \[\d+\]$", "", name)
+
+
+def _elements(fig):
+    return list(fig) if isinstance(fig, hv.Overlay) else [fig]
+
+
+def _plot_options(fig) -> dict:
+    return dict(hv.Store.lookup_options("bokeh", fig, "plot").kwargs)
+
+
+def ghost(fig, label: str = "A"):
+    """`fig` muted (opacity `GHOST_ALPHA`), each element's label prefixed with `label`: the pinned
+    baseline drawn behind the live figure. Images are left out (one image hides another)."""
+    parts = []
+    for el in _elements(fig):
+        if isinstance(el, hv.Raster):
+            continue
+        name = f"{label}: {el.label}" if el.label else label
+        parts.append(el.relabel(name).opts(alpha=GHOST_ALPHA, clone=True))
+    return hv.Overlay(parts)
+
+
+def compare(a, b, label_a: str = "A", label_b: str = "B"):
+    """Figure `b` with figure `a` muted behind it (`ghost`), with `b`'s title, axes and size; for
+    images (conductance maps), `a` and `b` side by side."""
+    if any(isinstance(el, hv.Raster) for el in _elements(b)):
+        opts_a, opts_b = _plot_options(a), _plot_options(b)
+        return (
+            a.opts(title=f"{label_a}: {opts_a.get('title', '')}", clone=True)
+            + b.opts(title=f"{label_b}: {opts_b.get('title', '')}", clone=True)
+        ).cols(2)
+    opts = _plot_options(b)
+    opts["title"] = f"{label_b} ({label_a} muted behind): {opts.get('title', '')}"
+    opts.setdefault("legend_position", "right")
+    return hv.Overlay([*_elements(ghost(a, label_a)), *_elements(b)]).opts(**opts)
+
+
+__all__ = ["GHOST_ALPHA", "compare", "figures", "ghost", "heading"]
