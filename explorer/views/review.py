@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import panel as pn
 
-TOOLS = ()
+from .code_snippet import copy_as_code
+
+TOOLS = (copy_as_code,)
 """The review tools, in the order they appear over the plots."""
 
 

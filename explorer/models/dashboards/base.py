@@ -8,6 +8,7 @@ are the same on every dashboard (the widgets narrow a range through their own ar
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,25 @@ from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES
 
 MAX_LOG_TIME = float(np.log10(10 * SECONDS_PER_YEAR))
 """The latest read time of every dashboard: 10 years, log10 of seconds."""
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One number a design review argues about, as a dashboard tab shows it (in a plot's title
+    where it has one): `value` in `unit`, with one line saying how it is computed."""
+
+    name: str
+    """What it is: "MVM error", "Accuracy at 1 y", ..."""
+    value: float
+    """The number, in `unit` (a percentage as 1.5 for 1.5 %); nan when not available yet (a run
+    not started)."""
+    unit: str
+    """"%", "pulses", "µs", "nJ", "" (a plain number) ..."""
+    how: str
+    """One line: which result, at which time, over how many devices, chips or samples."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", float(self.value))
 
 
 class Explorer(param.Parameterized):
@@ -42,10 +62,13 @@ class Explorer(param.Parameterized):
     MEMO_LIMITS = {"problem": 1, "programmed": 1}
     """Results of each kind the explorer keeps (its `memo`): the protocol problem and the
     programmed arrays; an explorer whose sweeps program many arrays keeps more."""
+    MEMO_KEEP = 4
+    """Results kept of a kind not named in `MEMO_LIMITS` (the plot data that the key figures and
+    the plots' titles both read), so that toggling a setting back costs nothing."""
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self.memo = Memo(max_bytes=2**62, max_entries=1024, limits=self.MEMO_LIMITS)
+        self.memo = Memo(max_bytes=2**62, max_entries=1024, limits=self.MEMO_LIMITS, per_name=self.MEMO_KEEP)
         """The explorer's problems and programmed arrays, keyed by every input they depend on."""
 
     def remember(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -69,6 +92,12 @@ class Explorer(param.Parameterized):
         from ...figures import figures
 
         return figures(self)
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """The tab's key figures at the current settings (`KeyFigure`): the numbers its plots'
+        titles show, read from the same kept results as the plots, so they are cheap once the
+        plots are drawn and equal to what the page shows; same settings and seed, same figures."""
+        raise NotImplementedError(f"{type(self).__name__} defines no key figures")
 
     @property
     def t(self) -> float:

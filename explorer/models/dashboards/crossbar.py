@@ -29,6 +29,8 @@ from .._internal.locks import serialized
 from ..crossbar.protocol_data import protocol_inputs, protocol_weights
 from ..devices import DeviceKnobs
 from ..programming import METHODS
+from .base import KeyFigure
+from .devices import format_duration
 from .drives_crossbar import DrivesCrossbar
 
 if TYPE_CHECKING:
@@ -87,6 +89,8 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
 
     READ_CONTROLS = ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")
     XB_DEFAULTS = {"calibrate_gain": True}
+    MEMO_LIMITS = {"problem": 1, "programmed": 1, "outputs": 2}
+    """Also two reads' outputs: at the largest size and batch their errors take 32 MB each."""
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -175,7 +179,38 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
 
     @serialized
     def outputs(self) -> dict[str, Any]:
-        """Ideal and analog outputs of the batch, the normalized error, and the read statistics."""
+        """Ideal and analog outputs of the batch, the normalized error, and the read statistics.
+        Kept (`remember`) per setting but the slice shown: the plots and `key_figures` read one result."""
+        own, read, prog = self.snapshot_key()
+        key = tuple(item for item in own if item[0] != "shown_slice"), read, prog
+        return self.remember("outputs", key, self._outputs)
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """The MVM error, the output errors' standard deviation, the ADC clipping and the gain factor
+        of one read of the batch (the outputs plots' titles), from the kept `outputs`."""
+        d = self.outputs()
+        at = (
+            f"{self.size} x {self.size} protocol matrix, {self.batch} inputs, {self.technology}, "
+            f"read at t = {format_duration(self.t)}"
+        )
+        return (
+            KeyFigure("MVM error", 100 * d["mvm_error"], "%", f"mean |y - y_ideal| / |y_ideal| over {at} (outputs())"),
+            KeyFigure(
+                "Output error SD",
+                100 * float(np.std(d["error"])),
+                "%",
+                f"standard deviation of (y - y_ideal) / rms(y_ideal) over every output of {at} (outputs())",
+            ),
+            KeyFigure("ADC clipping", 100 * d["adc_clip_fraction"], "%", f"conversions clipped, {at} (outputs())"),
+            KeyFigure(
+                "Gain factor",
+                d["stats"]["gain_factor"],
+                "",
+                f"global gain calibration factor applied to the outputs, {at} (outputs())",
+            ),
+        )
+
+    def _outputs(self):
         W, X = self.problem()
         prog = self.programmed()
         y, stats = prog.mvm(X, t=self.t, seed=self.read_seed, return_stats=True, settings=self.xb.read_settings())

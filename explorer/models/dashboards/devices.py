@@ -23,7 +23,7 @@ from kernels.rng import derive_seed
 
 from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs, FlashDevice, RRAMDevice
 from ..programming import DEVICE_METHODS, program_devices
-from .base import MAX_LOG_TIME, Explorer
+from .base import MAX_LOG_TIME, Explorer, KeyFigure
 
 if TYPE_CHECKING:
     from ..devices import Device, DeviceArray
@@ -110,8 +110,46 @@ class DevicesExplorer(Explorer, DeviceKnobs):
 
         Returns edges (uS), counts (total), per_level (n_levels x bins, or None
         above 16 levels), targets and the level error rate: the share of devices
-        whose read conductance is nearer another level's target.
+        whose read conductance is nearer another level's target. Kept (`remember`) per
+        programmed array, read-time knobs, time and bins: the plot and `key_figures` read one result.
         """
+        dev = self.device
+        key = (
+            self.technology,
+            dev.programming_settings().key(),
+            dev.read_settings().key(),
+            self.n_levels,
+            self.n_devices,
+            self.seed,
+            self.programming_method,
+            self.log10_time,
+            bins,
+        )
+        return self.remember("histogram", key, lambda: self._histogram(bins))
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """The level read-back error (the histogram's title) and the mean relative change of the
+        levels' read conductance from their targets, both at the chosen time, from `histogram`."""
+        h = self.histogram()
+        at = f"{self.n_devices} devices, {self.n_levels} levels of {self.technology}"
+        at += f" read at t = {format_duration(h['t'])}"
+        shift = h["mean_ratio"][np.isfinite(h["mean_ratio"])]
+        return (
+            KeyFigure(
+                "Level read-back error",
+                100 * h["level_error_rate"],
+                "%",
+                f"share of {at} nearer another level's target than their own (histogram())",
+            ),
+            KeyFigure(
+                "Mean conductance change",
+                100 * float(np.mean(shift - 1.0)) if shift.size else np.nan,
+                "%",
+                f"mean over the levels of (mean read conductance / target - 1), {at} (histogram())",
+            ),
+        )
+
+    def _histogram(self, bins):
         arr = self.programmed()
         g = arr.read(self.t, seed=self.read_seed)
         dev = self.device

@@ -25,6 +25,8 @@ from kernels.rng import derive_seed
 from .._internal.locks import serialized
 from ..crossbar.model import CrossbarModel
 from ..crossbar.protocol_data import protocol_inputs, protocol_weights
+from .base import KeyFigure
+from .devices import format_duration
 from .drives_crossbar import DrivesCrossbar
 
 SOURCES = ("quantization", "programming noise", "read noise", "ADC", "drift")
@@ -137,6 +139,12 @@ class EncodingExplorer(DrivesCrossbar):
 
     # ------------------------------------------------------------------ plot data
 
+    def _results_key(self) -> tuple:
+        """Every input of the slicing curves and the error budget: the explorer's settings and the
+        crossbar model's read-time ones but the common mode (which only `common_mode` applies)."""
+        own, read, _ = self.snapshot_key()
+        return own, tuple(item for item in read if item[0] not in COMMON_MODE)
+
     @serialized
     def slicing_curves(self) -> dict[str, Any]:
         """Weight and MVM error versus slices (1..6) for F = 1, F = 2 and the chosen F.
@@ -144,8 +152,12 @@ class EncodingExplorer(DrivesCrossbar):
         Each slice has `bits_per_slice` bits. Also the section 9 law
         ``eta_1 * factor(n, F)`` from the one-slice error, as a reference:
         it assumes independent slice errors of one size, which analog slices
-        with unquantized targets come close to.
+        with unquantized targets come close to. Kept (`remember`) per setting: the plot and
+        `key_figures` read one result.
         """
+        return self.remember("slicing_curves", self._results_key(), self._slicing_curves)
+
+    def _slicing_curves(self):
         bases = sorted({1.0, 2.0, float(self.base)})
         n = np.arange(1, self.max_slices + 1)
         out = {"n": n, "bases": bases, "weight_error": {}, "mvm_error": {}, "law": {}}
@@ -200,17 +212,42 @@ class EncodingExplorer(DrivesCrossbar):
         Sources: quantization (weight levels and DAC), programming noise, read
         noise, ADC, drift (drift scale 0). Returns ``{"total", "alone": {source:
         error}, "without": {source: error}, "enabled"}``; errors add roughly in
-        quadrature, so ``sqrt(sum alone^2)`` is near the total.
+        quadrature, so ``sqrt(sum alone^2)`` is near the total. Kept (`remember`) per setting and
+        `enabled`: the plot and `key_figures` read one result.
         """
         unknown = [s for s in enabled if s not in SOURCES]
         if unknown:
             raise ValueError(f"enabled sources must be among {SOURCES}, got {unknown}")
         enabled = tuple(s for s in SOURCES if s in enabled)
+        return self.remember("error_budget", (self._results_key(), enabled), lambda: self._error_budget(enabled))
+
+    def _error_budget(self, enabled):
         all_off = set(SOURCES)
         total = self._errors(*self._budget_model(all_off - set(enabled)))[1]
         alone = {s: self._errors(*self._budget_model(all_off - {s}))[1] for s in SOURCES}
         without = {s: self._errors(*self._budget_model((all_off - set(enabled)) | {s}))[1] for s in enabled}
         return {"total": total, "alone": alone, "without": without, "enabled": enabled}
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """The MVM and weight error at the chosen slices and base (the slicing plots' titles) and
+        the error budget's total with every source on (its title at the default sources), from
+        the kept `slicing_curves` and `error_budget`."""
+        n, F = self.n_slices, float(self.base)
+        curves = self.slicing_curves()
+        total = self.error_budget()["total"]
+        problem = f"{self.size} x {self.size} protocol matrix, {self.batch} inputs"
+        problem += f", read at t = {format_duration(self.t)}"
+        at = f"{n} balanced slice(s) of {self.bits_per_slice} bits, F = {F:g}, {problem}"
+        return (
+            KeyFigure("MVM error", 100 * curves["mvm_error"][F][n - 1], "%", f"{at} (slicing_curves())"),
+            KeyFigure("Weight error", 100 * curves["weight_error"][F][n - 1], "%", f"{at} (slicing_curves())"),
+            KeyFigure(
+                "Error budget total",
+                100 * total,
+                "%",
+                f"MVM error with every error source on, {self.allocation} slices, {problem} (error_budget())",
+            ),
+        )
 
     @serialized
     def common_mode(self, n_points: int = 11) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from .._internal.locks import lock_of, serialized
 from ..crossbar.protocol_data import protocol_weights
 from ..devices import TECHNOLOGIES
 from ..programming import HISTORY_KEYS, ProgrammingMethod
+from .base import KeyFigure
 from .drives_crossbar import DrivesCrossbar
 
 if TYPE_CHECKING:
@@ -234,6 +235,44 @@ class ProgrammingExplorer(DrivesCrossbar):
             "within": float(np.mean(np.abs(error) <= run.tolerance_uS)),
             "iteration": run.iteration,
         }
+
+    FIGURES = (
+        ("MVM error", "mvm_error", 100.0, "%"),
+        ("Weight error", "weight_error", 100.0, "%"),
+        ("Pulses", "pulses", 1.0, "pulses"),
+        ("Device reads", "reads", 1.0, "reads"),
+        ("Chip time", "chip_time_s", 1e6, "µs"),
+        ("Energy", "energy_J", 1e9, "nJ"),
+        ("Iterations", "iteration", 1.0, ""),
+    )
+    """Key figures from the run's history: (name, `HISTORY_KEYS` column, factor to the unit, unit)."""
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """The run so far (the convergence plots' titles): its last MVM and weight error, cumulative
+        pulses, device reads, chip time and energy, iterations, and the share of devices within the
+        tolerance (the device plot's title). All nan before the run starts (no run, or iteration 0):
+        the figures are the run's, and a run starts with Start (`step`); no run is made here."""
+        with lock_of(self):
+            run = self._run
+            started = run is not None and (run.iteration > 0 or run.done)
+            h = self.convergence() if started else None
+            within = 100 * self.devices()["within"] if started else np.nan
+            method = self.programming.method
+        at = f"{method} on a {self.size} x {self.size} protocol matrix of {self.technology}"
+        where = f"after iteration {int(h['iteration'][-1])}" if started else "nan before Start"
+        figures = [
+            KeyFigure(name, factor * h[column][-1] if started else np.nan, unit, f"{at}, {where} (convergence())")
+            for name, column, factor, unit in self.FIGURES
+        ]
+        figures.append(
+            KeyFigure(
+                "Within tolerance",
+                within,
+                "%",
+                f"devices whose mean conductance is within the tolerance of its target, {at}, {where} (devices())",
+            )
+        )
+        return tuple(figures)
 
     def comparison(self) -> list[dict[str, Any]]:
         """Every method run to its end on the same matrix, crossbar and seed with the current

@@ -40,7 +40,8 @@ from ..digits import load_digits
 from ..programming import METHODS
 from ..training.mlp import MLP_VARIANTS, HWAConfig, load_mlp
 from ..training.mlp_background import NetworkTraining, shipped_variant_for
-from .base import Explorer
+from .base import Explorer, KeyFigure
+from .devices import format_duration
 
 if TYPE_CHECKING:
     from ..deployment import DeployedMLP
@@ -300,6 +301,40 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             return summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
 
         return self.result("curve", key, compute)
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """From the kept accuracy-versus-time curve (`curve`): the mean accuracy over the chips at
+        the curve's point nearest 1 year (the plot's title) with its 95 % half-width, at the marked
+        time (linear in log time between the curve's points, as the plot draws it), and the
+        network's floating-point accuracy. The second study's numbers are not among them: each
+        study computes only when shown."""
+        c = self.curve()
+        t = c["times_s"]
+        year = int(np.argmin(np.abs(np.log(t / SECONDS_PER_YEAR))))
+        marked = float(np.interp(np.log10(self.t), np.log10(t), c["mean"]))
+        comp = "no" if self.compensation == "none" else self.compensation
+        at = f"mean over {self.chips} chips of {self.technology}, {comp} drift compensation, digits test set"
+        return (
+            KeyFigure(
+                "Accuracy at the marked time",
+                100 * marked,
+                "%",
+                f"{at}, at t = {format_duration(self.t)} (curve(), interpolated in log time)",
+            ),
+            KeyFigure(
+                "Accuracy at 1 y",
+                100 * c["mean"][year],
+                "%",
+                f"{at}, at the curve's point t = {format_duration(t[year])} (curve())",
+            ),
+            KeyFigure(
+                "95 % half-width at 1 y",
+                100 * c["ci95"][year],
+                "%",
+                f"1.96 x standard deviation over the chips / sqrt({self.chips}), at t = {format_duration(t[year])}",
+            ),
+            KeyFigure("Float accuracy", 100 * c["float_accuracy"], "%", "the network in floating point, digits test"),
+        )
 
     def _encoding_key(self):
         return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.network_key())

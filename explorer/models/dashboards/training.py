@@ -28,6 +28,7 @@ from kernels import tile_training as tk
 from .._internal.locks import lock_of, serialized
 from ..digits import load_digits
 from ..training.on_chip import ALGORITHMS, DEVICE_PRESETS, OnChipTraining, device_bounds, device_steps
+from .base import KeyFigure
 
 if TYPE_CHECKING:
     from ..training.on_chip import OnChipRun
@@ -201,6 +202,46 @@ class TrainingExplorer(OnChipTraining):
                 )
             }
         return out
+
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        """The runs so far (the learning curves' titles): each shown algorithm's last test accuracy
+        (digits) or weight error (5 x 5 task), the focused algorithm's pulses and chip time, and
+        the epochs trained. All nan before the runs start (no sample trained yet): the figures are
+        the runs', and runs start with Start (`step`); no run is made here."""
+        measure, label = (
+            ("test_accuracy", "Test accuracy") if self.task == "digits MLP" else ("weight_error", "Weight error")
+        )
+        with lock_of(self):
+            runs = self._runs
+            started = runs is not None and next(iter(runs.values())).samples > 0
+            curves = self.curves() if started else {}
+        names = list(curves) if started else self.shown_algorithms()
+        where = f"at epoch {next(iter(curves.values()))['epoch'][-1]:.2f}" if started else "nan before Start"
+        task = f"{self.task}, {self.device}, seed {self.seed}"
+
+        def last(name, key, factor=1.0):
+            return factor * float(curves[name][key][-1]) if started else np.nan
+
+        figures = [
+            KeyFigure(f"{label}, {name}", last(name, measure, 100.0), "%", f"{name} on the {task}, {where} (curves())")
+            for name in names
+        ]
+        focus = self.algorithm
+        figures += [
+            KeyFigure(
+                f"Pulses, {focus}", last(focus, "pulses"), "pulses", f"cumulative update pulses, {where} (curves())"
+            ),
+            KeyFigure(
+                f"Chip time, {focus}",
+                last(focus, "chip_time_s", 1e3),
+                "ms",
+                f"80 ns per read, 1 ns per pulse slot (assumptions), {where} (curves())",
+            ),
+            KeyFigure(
+                "Epochs trained", last(focus, "epoch"), "", f"epochs of the runs so far, of {self.epochs} (curves())"
+            ),
+        ]
+        return tuple(figures)
 
     @serialized
     def weights_against_target(self) -> dict[str, Any] | None:
