@@ -10,8 +10,9 @@ from __future__ import annotations
 import panel as pn
 
 from .code_snippet import copy_as_code
+from .exports import exports
 
-TOOLS = (copy_as_code,)
+TOOLS = (copy_as_code, exports)
 """The review tools, in the order they appear over the plots."""
 
 
