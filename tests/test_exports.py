@@ -53,7 +53,10 @@ def test_the_export_tool_is_in_the_review_bar(views):
     assert exports in TOOLS
     view = views[DevicesView]
     tool = view.export_tool
-    assert tool.plot.options == list(shown_plots(view))
+    assert list(tool.plot.options.values()) == list(shown_plots(view))
+    assert list(tool.plot.options)[2] == "Plot 3: conductance (µS) against pulse number"
+    headings = [chart.heading for chart in view.charts()]
+    assert not any(h.lower() in label.lower() for h in headings for label in tool.plot.options)
     tool.plot.value = "Pulse response"
     assert tool.csv.filename == "dev-pulse-response.csv"
     assert tool._csv().getvalue() == plot_csv(shown_plots(view)["Pulse response"])

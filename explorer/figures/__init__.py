@@ -72,10 +72,11 @@ def _plot_options(fig) -> dict:
 
 def ghost(fig, label: str = "A"):
     """`fig` muted (opacity `GHOST_ALPHA`), each element's label prefixed with `label`: the pinned
-    baseline drawn behind the live figure. Images are left out (one image hides another)."""
+    baseline drawn behind the live figure. Images (one image hides another) and shaded bands (a
+    tolerance band, a range of validity) are left out."""
     parts = []
     for el in _elements(fig):
-        if isinstance(el, hv.Raster):
+        if isinstance(el, (hv.Raster, hv.VSpan, hv.HSpan)):
             continue
         name = f"{label}: {el.label}" if el.label else label
         parts.append(el.relabel(name).opts(alpha=GHOST_ALPHA, clone=True))
