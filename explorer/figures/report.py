@@ -85,15 +85,17 @@ def settings_rows(explorer, pinned=None) -> list[dict[str, Any]]:
     return rows
 
 
-def key_figure_rows(explorer, pinned=None) -> list[dict[str, Any]]:
+def key_figure_rows(explorer, pinned=None, pinned_figures=None) -> list[dict[str, Any]]:
     """The tab's key figures (`key_figures()`): name, unit, how, value B and, when pinned, A and
-    B - A (an explorer without key figures gives none)."""
+    B - A (an explorer without key figures gives none). A's values are `pinned_figures` when
+    given (the pin's own, taken when it was pinned: a run's figures at its pinned point), else
+    `pinned.key_figures()`."""
     own = getattr(explorer, "key_figures", None)
     if own is None:
         return []
     rows = [{"name": k.name, "unit": k.unit, "how": k.how, "B": float(k.value)} for k in own()]
-    if pinned is not None:
-        a = {k.name: float(k.value) for k in pinned.key_figures()}
+    if pinned is not None or pinned_figures:
+        a = {k.name: float(k.value) for k in (pinned_figures or pinned.key_figures())}
         for row in rows:
             row["A"] = a.get(row["name"], math.nan)
             row["B - A"] = row["B"] - row["A"]
@@ -164,12 +166,14 @@ def report_html(
     pinned=None,
     explanations: Mapping[str, str] | None = None,
     now: _dt.datetime | None = None,
+    pinned_figures=None,
 ) -> str:
     """The tab's review report as one self-contained HTML page (see the module's docstring).
 
     pinned: None, or an explorer of the same class at the pinned baseline A's settings.
     explanations: chart heading -> explanation text (default: `chart_texts(explorer)`).
     now: the report's date (default: the current UTC time).
+    pinned_figures: A's key figures when the pin holds them (`key_figure_rows`).
     """
     if pinned is not None and type(pinned) is not type(explorer):
         raise TypeError(f"pinned must be a {type(explorer).__name__} like explorer, got {type(pinned).__name__}")
@@ -196,7 +200,7 @@ def report_html(
         + ("A: the pinned baseline (muted in the figures); B: the current settings" if pinned is not None else "")
         + "</p>"
     )
-    keys = key_figure_rows(explorer, pinned)
+    keys = key_figure_rows(explorer, pinned, pinned_figures)
     if keys:
         body.append("<h2>Key figures</h2>")
         if pinned is not None:

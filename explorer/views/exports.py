@@ -11,8 +11,10 @@ the image's placement and a run's empty frame are left out; an image (a conducta
 with its row and column. The file is named after the tab and the plot.
 
 **Report (HTML)** writes the tab's review report for the current settings, with the pinned
-baseline A when the tab has a pin (`view.pin`, helper "pin"): A's figures are computed by a second
-explorer at the pin's settings, kept on the tool while the pin stays the same.
+baseline A when the tab has a pin (`view.pin`): A's figures are computed by a second explorer at
+the pin's settings, kept on the tool while the pin stays the same, and A's key figures are the
+pin's own (taken when pinned). A run (Programming, Training) is not replayed for A's figures: they
+show A's settings before a run, while its key figures are those of the run when pinned.
 
 The tool's state lives on the view (`view.export_tool`), one per tab per session.
 """
@@ -293,7 +295,9 @@ class ExportTool:
 
         model = self.view.model
         texts = {chart.heading: chart_text(chart.text, model) for chart in self.view.charts()}
-        return report_html(model, pinned=self.pinned(), explanations=texts)
+        pin = getattr(self.view, "pin", None)
+        figures = tuple(getattr(pin, "key_figures", ())) if pin is not None else ()
+        return report_html(model, pinned=self.pinned(), explanations=texts, pinned_figures=figures or None)
 
     def _report(self):
         return io.StringIO(self.report_html())
