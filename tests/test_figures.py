@@ -6,7 +6,7 @@ import pytest
 
 hv = pytest.importorskip("holoviews")
 
-from explorer.figures import compare, ghost, heading  # noqa: E402
+from explorer.figures import GHOST_ALPHA, GHOST_COLOUR, compare, ghost, heading  # noqa: E402
 from explorer.models.dashboards import (  # noqa: E402
     CrossbarExplorer,
     DevicesExplorer,
@@ -224,19 +224,30 @@ def test_figures_save_as_png_where_a_browser_driver_is_present(built, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_compare_overlays_the_pinned_figure_muted_behind_the_live_one():
+def test_compare_draws_the_pinned_figure_as_a_grey_ghost_behind_the_live_one():
     a = small(DevicesExplorer).figures()["Pulse response"]
     b = small(DevicesExplorer, technology="RRAM").figures()["Pulse response"]
-    both = compare(a, b)
-    labels = [e.label for e in both]
-    assert labels[: len(a)] == [f"A: {e.label}" if e.label else "A" for e in a]
-    assert labels[len(a) :] == [e.label for e in b]
-    for el in list(both)[: len(a)]:
-        assert hv.Store.lookup_options("bokeh", el, "style").kwargs["alpha"] == pytest.approx(0.3)
-    np.testing.assert_allclose(y(list(both)[0]), y(list(a)[0]))
-    title = hv.Store.lookup_options("bokeh", both, "plot").kwargs["title"]
+    both = list(compare(a, b))
+    (path,) = [e for e in both if isinstance(e, hv.Path)]  # A's lines, one glyph
+    assert both.index(path) == 0 and path.label == "A"
+    curves = [e for e in a if isinstance(e, hv.Curve)]
+    assert len(path.split()) == len(curves)
+    for line, c in zip(path.split(), curves):
+        np.testing.assert_array_equal(line.dimension_values(1), y(c))
+    style = hv.Store.lookup_options("bokeh", path, "style").kwargs
+    assert (style["color"], style["alpha"]) == (GHOST_COLOUR, GHOST_ALPHA)
+    assert both[-len(b) :] == list(b)  # B drawn last, over A, unchanged
+    title = hv.Store.lookup_options("bokeh", compare(a, b), "plot").kwargs["title"]
     assert title.startswith("B (A muted behind): RRAM")
-    assert len(ghost(a)) == len(a)
+    marks = [e for e in ghost(a) if isinstance(e, hv.VLine)]
+    assert len(marks) == 1 and marks[0].label == "A"
+
+
+def test_compare_sets_maps_side_by_side():
+    a = small(CrossbarExplorer).figures()["Conductance maps [0]"]
+    b = small(CrossbarExplorer, seed=1).figures()["Conductance maps [0]"]
+    both = compare(a, b)
+    assert isinstance(both, hv.Layout) and len(both) == 2
 
 
 def test_explorer_models_import_without_holoviews():

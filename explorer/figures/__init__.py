@@ -20,8 +20,13 @@ import re
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401  (registers the Bokeh backend's options)
 
-GHOST_ALPHA = 0.3
+from ..palette import GREY
+
+GHOST_ALPHA = 0.5
 """Opacity of the pinned figure A drawn behind B (`ghost`)."""
+
+GHOST_COLOUR = GREY
+"""Colour of the pinned figure A drawn behind B (`ghost`): grey, as the dashboards draw a pin."""
 
 
 def _module(explorer):
@@ -71,15 +76,29 @@ def _plot_options(fig) -> dict:
 
 
 def ghost(fig, label: str = "A"):
-    """`fig` muted (opacity `GHOST_ALPHA`), each element's label prefixed with `label`: the pinned
-    baseline drawn behind the live figure. Images (one image hides another) and shaded bands (a
-    tolerance band, a range of validity) are left out."""
-    parts = []
+    """`fig` as a grey ghost (`GHOST_COLOUR` at opacity `GHOST_ALPHA`), labelled `label`: the pinned
+    baseline drawn behind the live figure, as the dashboards draw a pin. Its lines (curves and
+    paths) become one path, drawn as one Bokeh glyph: HoloViews renders each element as a plot of
+    its own, and the report's time grows with their number. Images (one image hides another) and
+    shaded bands (a tolerance band, a range of validity) are left out."""
+    lines, dims, parts = [], None, []
     for el in _elements(fig):
         if isinstance(el, (hv.Raster, hv.VSpan, hv.HSpan)):
             continue
-        name = f"{label}: {el.label}" if el.label else label
-        parts.append(el.relabel(name).opts(alpha=GHOST_ALPHA, clone=True))
+        if isinstance(el, hv.Path):
+            lines += [p.array([0, 1]) for p in el.split()]
+            dims = dims or el.kdims[:2]
+        elif isinstance(el, hv.Curve):
+            lines.append(el.array([0, 1]))
+            dims = dims or [el.kdims[0], el.vdims[0]]
+        else:
+            style = {"alpha": GHOST_ALPHA, "color": GHOST_COLOUR}
+            if isinstance(el, hv.Histogram):
+                style = {"alpha": GHOST_ALPHA, "fill_color": GHOST_COLOUR, "line_color": None}
+            parts.append(el.relabel(label).opts(clone=True, **style))
+    if lines:
+        path = hv.Path(lines, kdims=dims, label=label).opts(color=GHOST_COLOUR, alpha=GHOST_ALPHA, line_width=1.5)
+        parts.insert(0, path)
     return hv.Overlay(parts)
 
 
@@ -98,4 +117,4 @@ def compare(a, b, label_a: str = "A", label_b: str = "B"):
     return hv.Overlay([*_elements(ghost(a, label_a)), *_elements(b)]).opts(**opts)
 
 
-__all__ = ["GHOST_ALPHA", "compare", "figures", "ghost", "heading"]
+__all__ = ["GHOST_ALPHA", "GHOST_COLOUR", "compare", "figures", "ghost", "heading"]

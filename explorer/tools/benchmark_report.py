@@ -44,6 +44,14 @@ def _timed(fn):
     return time.perf_counter() - start, out
 
 
+def _cpu_timed(fn):
+    """(wall seconds, CPU seconds of this process, result) of `fn()`: on a shared machine the wall
+    time grows with the other processes' load, the CPU time much less."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, out
+
+
 def measure(tab: str, repeats: int = 2) -> dict:
     """Seconds of the report callback for `tab`: render, clicks without a pin, clicks with one."""
     from ..models import scenario
@@ -51,16 +59,16 @@ def measure(tab: str, repeats: int = 2) -> dict:
     view = _views()[tab]()
     render, _ = _timed(view._render)
     tool = view.export_tool
-    plain = [_timed(tool.report_html) for _ in range(repeats)]
+    plain = [_cpu_timed(tool.report_html) for _ in range(repeats)]
     settings = dict(scenario.capture({tab: view.model}, [tab])["tabs"][tab])
     settings["seed"] = settings["seed"] + 1
     view.pin = SimpleNamespace(settings=settings, key_figures=())  # the tool reads a pin's settings only
-    pinned = [_timed(tool.report_html) for _ in range(repeats)]
+    pinned = [_cpu_timed(tool.report_html) for _ in range(repeats)]
     return {
         "render": render,
-        "plain": [t for t, _ in plain],
-        "pinned": [t for t, _ in pinned],
-        "bytes": len(plain[-1][1].encode()),
+        "plain": [(t, c) for t, c, _ in plain],
+        "pinned": [(t, c) for t, c, _ in pinned],
+        "bytes": len(plain[-1][2].encode()),
     }
 
 
@@ -121,12 +129,13 @@ def main(argv=None) -> None:
             f"(its data {1e3 * e['data']:.0f} ms), Bokeh updated in place {1e3 * e['live']:.0f} ms"
         )
         return
-    print("tab    page render   report: 1st click, next   with a pin: 1st click, next   size")
+    print("Seconds of the Report (HTML) callback, wall (CPU of this process), per click")
+    print("tab    page render   report: 1st click, next          with a pin: 1st click, next       size")
     for tab in args.tabs.split(","):
         m = measure(tab, args.repeats)
-        plain = ", ".join(f"{t:.2f}" for t in m["plain"])
-        pinned = ", ".join(f"{t:.2f}" for t in m["pinned"])
-        print(f"{tab:6} {m['render']:8.2f} s   {plain:>22} s   {pinned:>26} s   {m['bytes'] / 1e6:.2f} MB", flush=True)
+        plain = ", ".join(f"{t:.2f} ({c:.2f})" for t, c in m["plain"])
+        pinned = ", ".join(f"{t:.2f} ({c:.2f})" for t, c in m["pinned"])
+        print(f"{tab:6} {m['render']:8.2f} s   {plain:>26}   {pinned:>30}   {m['bytes'] / 1e6:.2f} MB", flush=True)
 
 
 if __name__ == "__main__":
