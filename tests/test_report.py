@@ -53,8 +53,8 @@ def test_the_report_lists_every_setting_with_its_value_and_unit(devices):
     assert [r["name"] for r in rows] == list(names)
     for row in rows:
         assert rows_of(text, row["label"])[1:3] == [row["name"], str(row["value"])]
-    temperature = next(r for r in rows if r["name"] == "temperature_K")
-    assert temperature["unit"] == "K"
+    units = {r["name"]: r["unit"] for r in rows}
+    assert (units["temperature_K"], units["log10_time"], units["seed"]) == ("K", "log10 of seconds", "")
 
 
 def test_the_report_has_the_key_figures_date_version_and_explanations(devices):

@@ -67,18 +67,31 @@ TAB_TITLES = {
 """Tab name -> the dashboard tab's title (`explorer.app.DASHBOARDS`; not imported: it needs Panel)."""
 
 
+def unit_of(parameter) -> str:
+    """A setting's unit: its label's parenthesised end ("Temperature (K)" -> "K"), or for a setting
+    kept as a logarithm, "log10 of ..." as its documentation says (the time, in seconds)."""
+    unit = re.search(r"\(([^()]*)\)\s*$", parameter.label or "")
+    if unit:
+        return unit.group(1)
+    log = re.search(r"log10 of (?:the )?(\w+)", parameter.doc or "")
+    return f"log10 of {log.group(1)}" if log else ""
+
+
 def settings_rows(explorer, pinned=None) -> list[dict[str, Any]]:
     """The tab's settings: one row per setting (`scenario_settings`) with its label, dotted name,
-    value (``"A"`` too when pinned) and unit (the parameter label's parenthesised end, if any)."""
+    value (``"A"`` too when pinned) and unit (`unit_of`)."""
     prefix = tab_of(explorer)
     values = scenario.capture({prefix: explorer}, [prefix])["tabs"][prefix]
     before = scenario.capture({prefix: pinned}, [prefix])["tabs"][prefix] if pinned is not None else None
     rows = []
     for name, value in values.items():
         owner, attr = scenario.owner_class(type(explorer), name)
-        label = owner.param[attr].label or attr
-        unit = re.search(r"\(([^()]*)\)\s*$", label)
-        row = {"label": label, "name": name, "value": value, "unit": unit.group(1) if unit else ""}
+        row = {
+            "label": owner.param[attr].label or attr,
+            "name": name,
+            "value": value,
+            "unit": unit_of(owner.param[attr]),
+        }
         if before is not None:
             row["A"] = before.get(name)
         rows.append(row)
