@@ -94,9 +94,11 @@ def test_figures_are_holoviews_objects_named_like_the_dashboards_charts(built, c
     for h, count in shown.items():
         if count > 1:
             assert names[h] == [f"{h} [{k}]" for k in range(count)]
-    for fig in figs.values():  # every axis says what it shows; units where a quantity has one
-        for el in elements(fig):
-            assert all(d.label for d in el.dimensions()[:2])
+    for name, fig in figs.items():
+        # The axes are labelled from the first element: data, never a marker or band ("x", "y").
+        first = elements(fig)[0]
+        assert not isinstance(first, hv.Annotation), name
+        assert {d.name for d in first.dimensions()[:2]}.isdisjoint({"x", "y"}), name
 
 
 def test_devices_figures_hold_the_models_arrays(built):

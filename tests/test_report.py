@@ -100,6 +100,19 @@ def test_nothing_in_the_report_points_to_another_host(devices):
         assert "$$" not in tags  # no text (titles in the documents' JSON included) for Bokeh's MathJax
 
 
+def test_units_come_from_the_labels_only_where_they_are_units():
+    from explorer.figures.report import unit_of
+    from explorer.models.dashboards import ReliabilityExplorer
+
+    p = ReliabilityExplorer.param
+    assert [unit_of(p[n]) for n in ("read_voltage", "chips", "cells_per_bitline", "log10_reads")] == [
+        "V",
+        "",
+        "",
+        "log10 of count",
+    ]
+
+
 def test_explorer_at_validates_the_settings_as_a_scenario_file_does():
     b = EncodingExplorer()
     a = explorer_at(b, {"seed": 5, "xb.adc_bits": 6})

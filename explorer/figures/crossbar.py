@@ -66,7 +66,7 @@ def _sweep(x, y, xdim, title, marker, logx=False, shade=None):
 
     line = curve(x, percent(y), xdim, MVM, color=BLUE)
     points = hv.Scatter((np.asarray(x, dtype=float), percent(y)), kdims=[xdim], vdims=[MVM]).opts(color=BLUE, size=6)
-    return finish([shade, line, points, vline(marker)], title, logx=logx, logy=True)
+    return finish([line, points, shade, vline(marker)], title, logx=logx, logy=True)  # line first: its axes
 
 
 def adc(ex):

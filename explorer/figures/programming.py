@@ -68,7 +68,7 @@ def devices(ex):
     tol = d["tolerance_uS"]
     band = hv.VSpan(-tol, tol, label="tolerance").opts(color=GREEN, alpha=0.15)
     errors = finish(
-        [band, outline(d["error_edges"], d["error_counts"], DEVICE_ERROR, DEVICES, "devices", color=BLUE)],
+        [outline(d["error_edges"], d["error_counts"], DEVICE_ERROR, DEVICES, "devices", color=BLUE), band],
         f"Iteration {d['iteration']}: {d['within']:.1%} of devices within ±{tol:.2f} µS",
     )
     levels = finish(

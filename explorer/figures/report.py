@@ -68,10 +68,12 @@ TAB_TITLES = {
 
 
 def unit_of(parameter) -> str:
-    """A setting's unit: its label's parenthesised end ("Temperature (K)" -> "K"), or for a setting
-    kept as a logarithm, "log10 of ..." as its documentation says (the time, in seconds)."""
-    unit = re.search(r"\(([^()]*)\)\s*$", parameter.label or "")
-    if unit:
+    """A setting's unit: its label's parenthesised end when that is a unit, one word, a symbol of
+    at most three characters or lowercase ("Temperature (K)" -> "K", "Write noise (steps)" ->
+    "steps"; not "(Monte Carlo)" or "(Flash)"), or for a setting kept as a logarithm, "log10 of
+    ..." as its documentation says (the time: "log10 of seconds")."""
+    unit = re.search(r"\(([^()\s]+)\)\s*$", parameter.label or "")
+    if unit and (len(unit.group(1)) <= 3 or unit.group(1).islower()):  # "K", "µS", "LSB", "steps"; not "Flash"
         return unit.group(1)
     log = re.search(r"log10 of (?:the )?(\w+)", parameter.doc or "")
     return f"log10 of {log.group(1)}" if log else ""
