@@ -5,6 +5,7 @@ report that opens offline."""
 
 import io
 import re
+import time
 from urllib.parse import urlparse
 
 import numpy as np
@@ -103,8 +104,11 @@ def test_app_downloads_a_plots_csv_and_the_report(served_app, browser, tmp_path)
     np.testing.assert_allclose(total["conductance (µS), bin start"], drawn["left"], rtol=1e-12)
     np.testing.assert_array_equal(total["devices"], drawn["top"])
 
+    clicked = time.perf_counter()
     with page.expect_download(timeout=TIMEOUT) as download:
         page.locator(".export-report").get_by_text("Report (HTML)").click()
+    # Reported, not asserted (issue 24 asks for 2 s; python -m explorer.tools.benchmark_report).
+    print(f"\nReport (HTML), Devices tab: click to download {time.perf_counter() - clicked:.2f} s")
     assert re.fullmatch(r"dev-report\.html", download.value.suggested_filename)
     report = tmp_path / "report.html"
     download.value.save_as(report)
