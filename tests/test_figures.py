@@ -7,6 +7,7 @@ import pytest
 hv = pytest.importorskip("holoviews")
 
 from explorer.figures import GHOST_ALPHA, GHOST_COLOUR, compare, ghost, heading  # noqa: E402
+from explorer.figures._build import segments  # noqa: E402
 from explorer.models.dashboards import (  # noqa: E402
     CrossbarExplorer,
     DevicesExplorer,
@@ -111,8 +112,9 @@ def test_devices_figures_hold_the_models_arrays(built):
     np.testing.assert_allclose(labelled(hist, "targets").dimension_values(0), h["targets"])
     d = ex.drift_trajectories()
     drift = figs["Drift on a log-time axis"]
-    paths = [p for lv in np.unique(d["level"]) for p in labelled(drift, f"level {lv}").split()]
-    np.testing.assert_allclose(np.stack([p.dimension_values(1) for p in paths]), d["g"])
+    lines = [line for lv in np.unique(d["level"]) for line in segments(labelled(drift, f"level {lv}"))]
+    np.testing.assert_allclose(np.stack([y for _, y in lines]), d["g"])
+    np.testing.assert_allclose(np.stack([x for x, _ in lines]), np.broadcast_to(d["times"], d["g"].shape))
     pulses = ex.pulse_response()
     np.testing.assert_allclose(y(labelled(figs["Pulse response"], "device 0")), pulses["g"][0])
     assert "level read-back error" in hv.Store.lookup_options("bokeh", hist, "plot").kwargs["title"]
@@ -230,13 +232,13 @@ def test_compare_draws_the_pinned_figure_as_a_grey_ghost_behind_the_live_one():
     a = small(DevicesExplorer).figures()["Pulse response"]
     b = small(DevicesExplorer, technology="RRAM").figures()["Pulse response"]
     both = list(compare(a, b))
-    (path,) = [e for e in both if isinstance(e, hv.Path)]  # A's lines, one glyph
-    assert both.index(path) == 0 and path.label == "A"
+    line = both[0]  # A's lines, one element
+    assert isinstance(line, hv.Curve) and line.label == "A"
     curves = [e for e in a if isinstance(e, hv.Curve)]
-    assert len(path.split()) == len(curves)
-    for line, c in zip(path.split(), curves):
-        np.testing.assert_array_equal(line.dimension_values(1), y(c))
-    style = hv.Store.lookup_options("bokeh", path, "style").kwargs
+    assert len(segments(line)) == len(curves)
+    for (_, ys), c in zip(segments(line), curves):
+        np.testing.assert_array_equal(ys, y(c))
+    style = hv.Store.lookup_options("bokeh", line, "style").kwargs
     assert (style["color"], style["alpha"]) == (GHOST_COLOUR, GHOST_ALPHA)
     assert both[-len(b) :] == list(b)  # B drawn last, over A, unchanged
     title = hv.Store.lookup_options("bokeh", compare(a, b), "plot").kwargs["title"]

@@ -78,18 +78,20 @@ def _plot_options(fig) -> dict:
 def ghost(fig, label: str = "A"):
     """`fig` as a grey ghost (`GHOST_COLOUR` at opacity `GHOST_ALPHA`), labelled `label`: the pinned
     baseline drawn behind the live figure, as the dashboards draw a pin. Its lines (curves and
-    paths) become one path, drawn as one Bokeh glyph: HoloViews renders each element as a plot of
-    its own, and the report's time grows with their number. Images (one image hides another) and
-    shaded bands (a tolerance band, a range of validity) are left out."""
+    paths) become one element, NaN-separated (`_build.joined`): HoloViews renders each element
+    as a plot of its own, and the report's time grows with their number. Images (one image hides
+    another) and shaded bands (a tolerance band, a range of validity) are left out."""
+    from ._build import joined
+
     lines, dims, parts = [], None, []
     for el in _elements(fig):
         if isinstance(el, (hv.Raster, hv.VSpan, hv.HSpan)):
             continue
         if isinstance(el, hv.Path):
-            lines += [p.array([0, 1]) for p in el.split()]
+            lines += [(p.dimension_values(0), p.dimension_values(1)) for p in el.split()]
             dims = dims or el.kdims[:2]
         elif isinstance(el, hv.Curve):
-            lines.append(el.array([0, 1]))
+            lines.append((el.dimension_values(0), el.dimension_values(1)))
             dims = dims or [el.kdims[0], el.vdims[0]]
         else:
             style = {"alpha": GHOST_ALPHA, "color": GHOST_COLOUR}
@@ -97,8 +99,8 @@ def ghost(fig, label: str = "A"):
                 style = {"alpha": GHOST_ALPHA, "fill_color": GHOST_COLOUR, "line_color": None}
             parts.append(el.relabel(label).opts(clone=True, **style))
     if lines:
-        path = hv.Path(lines, kdims=dims, label=label).opts(color=GHOST_COLOUR, alpha=GHOST_ALPHA, line_width=1.5)
-        parts.insert(0, path)
+        line = hv.Curve(joined(lines), kdims=dims[:1], vdims=dims[1:], label=label)
+        parts.insert(0, line.opts(color=GHOST_COLOUR, alpha=GHOST_ALPHA, line_width=1.5))
     return hv.Overlay(parts)
 
 

@@ -47,6 +47,31 @@ def curve(x, y, kdim, vdim, label: str = "", width: float = 2.0, **style) -> hv.
     return hv.Curve(data, kdims=[kdim], vdims=[vdim], label=label).opts(line_width=width, **style)
 
 
+def joined(lines):
+    """x, y of many lines as one pair of arrays, the lines separated by NaN (a line breaks there):
+    one element, one Bokeh glyph, however many lines (HoloViews renders each element as a plot of
+    its own, at about 25 ms each). `lines` is a list of (x, y)."""
+    xs, ys = [], []
+    for x, y in lines:
+        xs += [np.asarray(x, dtype=float), [np.nan]]
+        ys += [np.asarray(y, dtype=float), [np.nan]]
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(xs[:-1]), np.concatenate(ys[:-1])
+
+
+def segments(el) -> list:
+    """The lines of an element drawn by `joined`: its (x, y) runs between the NaN x values."""
+    x, y = el.dimension_values(0), el.dimension_values(1)
+    cut = np.flatnonzero(np.isnan(x))
+    out = []
+    for a, b in zip(np.split(x, cut), np.split(y, cut)):
+        keep = ~np.isnan(a)
+        if keep.any():
+            out.append((a[keep], b[keep]))
+    return out
+
+
 def step_outline(edges, counts):
     """x, y of a histogram's outline drawn as one line (bins `edges`, heights `counts`), as the
     dashboards draw it (`views._live.step_outline`): each count twice, at its bin's two edges."""
@@ -114,4 +139,18 @@ def percent(a):
     return 100.0 * np.asarray(a, dtype=float)
 
 
-__all__ = ["GREY", "LIGHT_GREY", "bars", "curve", "dim", "finish", "hline", "image", "outline", "series", "vline"]
+__all__ = [
+    "GREY",
+    "LIGHT_GREY",
+    "bars",
+    "curve",
+    "dim",
+    "finish",
+    "hline",
+    "image",
+    "joined",
+    "outline",
+    "segments",
+    "series",
+    "vline",
+]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..models.dashboards.devices import format_duration
 from ..palette import BLACK, GREY, LIGHT_GREY
-from ._build import bars, curve, dim, finish, outline, series, time_ticks, vline
+from ._build import bars, curve, dim, finish, joined, outline, series, time_ticks, vline
 
 G = dim("g", "conductance", "µS")
 DEVICES = dim("devices", "devices")
@@ -34,18 +34,14 @@ def histogram(ex):
 
 
 def drift(ex):
-    """Conductance of a few devices per level against time after programming (log axis), one path
-    per level, the chosen time dashed."""
-    import holoviews as hv
-
+    """Conductance of a few devices per level against time after programming (log axis), the devices
+    of one level one element (`joined`), the chosen time dashed."""
     data = ex.drift_trajectories()
     times, g, level = data["times"], data["g"], data["level"]
     parts = []
     for lv in np.unique(level):
-        rows = g[level == lv]
-        paths = [np.column_stack([times, row]) for row in rows]
-        path = hv.Path(paths, kdims=[TIME, G], label=f"level {lv}")
-        parts.append(path.opts(line_width=1, color=series(int(lv))["color"]))
+        x, y = joined([(times, row) for row in g[level == lv]])  # the level's devices, one element
+        parts.append(curve(x, y, TIME, G, f"level {lv}", width=1, color=series(int(lv))["color"]))
     parts.append(vline(ex.t))
     return finish(parts, "Drift trajectories (dashed: chosen time)", logx=True, xticks=time_ticks(times[0], times[-1]))
 
