@@ -10,11 +10,13 @@ from pathlib import Path
 
 import panel as pn
 
+from explorer.models.scenario_library import load_library
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
 from explorer.views.links import clean_location, problems_banner
 from explorer.views.scenario_files import scenario_controls
+from explorer.views.technologies import TechnologiesView
 
 OVERVIEW = """
 ## Analog AI weight-encoding explorer
@@ -32,6 +34,10 @@ effect; every tab opens with a **Try this** box at the top of its controls.
 - **Programming**: press Start; watch the error fall and the pulses and chip time add up.
 - **Reliability**: drag the marked time; watch a digit classifier's accuracy fall, then switch on drift compensation.
 - **Training**: press Start; watch SGD and the Tiki-Taka variants learn on devices with few states.
+
+The **Technologies** tab sets the seed's comparison of PCM, RRAM and NOR Flash beside what the
+models compute for each: effective bits, weight error with and without drift compensation, programming
+cost, reads and cycles before an accuracy loss, and an energy estimate.
 
 Every plot states its equation and its source; "physics reference section N" refers to the
 **Physics reference** tab. The same models run in a notebook or a script, with the same numbers
@@ -67,8 +73,12 @@ DASHBOARDS = (
     ("Training", "train", TrainingView),
 )
 
-PHYSICS_TAB = len(DASHBOARDS) + 1
-"""Index of the "Physics reference" tab, after the overview and the dashboards (`?tab=7`)."""
+TECHNOLOGIES_TAB = len(DASHBOARDS) + 1
+"""Index of the "Technologies" tab (seed section 6.1's table), after the dashboards (`?tab=7`)."""
+
+PHYSICS_TAB = len(DASHBOARDS) + 2
+"""Index of the "Physics reference" tab, after the overview, the dashboards and the technology table
+(`?tab=8`)."""
 
 
 def build_app():
@@ -83,6 +93,7 @@ def build_app():
     tabs = pn.Tabs(
         ("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
         *[(title, view) for title, _, view in views],
+        ("Technologies", TechnologiesView(presentation=presentation)),
         ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
         active=0,
         dynamic=True,
@@ -102,11 +113,17 @@ def build_app():
     # scripts and style sheets, Font Awesome and server time to every page (measured in
     # docs/results/benchmarks.md, "Server and kernel settings").
     lecture = pn.widgets.Toggle.from_param(
-        presentation.param.lecture, width=130, margin=(10, 20), css_classes=["lecture-toggle"]
+        presentation.param.lecture, width=130, margin=(10, 15, 10, 5), css_classes=["lecture-toggle"]
     )
-    # Download and upload of every tab's settings as a scenario file (tab prefix -> the view's model).
+    # The scenario menu (assets/scenarios), and download and upload of every tab's settings, or the
+    # visible tab's, as a scenario file (tab prefix -> the view's model; dashboard k is tab k + 1).
     scenario_buttons, scenario_status = scenario_controls(
-        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR
+        {prefix: view.model for _, prefix, view in views},
+        HEADER_COLOUR,
+        tabs=tabs,
+        first_tab=1,
+        library=load_library(),
+        presentation=presentation,
     )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),

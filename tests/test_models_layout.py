@@ -30,6 +30,9 @@ LAYERS = (
     "deployment",
     "dashboards",
     "scenario",
+    "scenario_library",
+    "technologies",
+    "snippet",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 

@@ -3,6 +3,7 @@ prints the key figures the explorer gives in this one, to the printed precision.
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,93 @@ def test_snippet_refuses_another_tabs_explorer():
         code_snippet("enc", DevicesExplorer())
     with pytest.raises(ValueError, match="prefix"):
         code_snippet("nope", DevicesExplorer())
+
+
+def test_the_tool_follows_the_settings_while_shown():
+    from explorer.views.code_snippet import copy_as_code
+    from explorer.views.encoding import EncodingView
+
+    view = EncodingView(model=EncodingExplorer(size=16, batch=4))
+    assert copy_as_code(view) is copy_as_code(view)  # one tool per view, kept on it
+    tool = view.code_tool
+    assert not tool.shown and tool.text.value == ""
+    view.model.n_slices = 3  # hidden: nothing written
+    assert tool.text.value == ""
+    tool.show()
+    assert tool.shown and "n_slices=3," in tool.text.value and "n_slices=3," in tool.code.object
+    view.model.xb.adc_bits = 5  # shown: re-written
+    assert "adc_bits=5,  # ex.xb.adc_bits" in tool.text.value
+    assert tool.text.value == code_snippet("enc", view.model)
+    tool.close()
+    assert not tool.shown and tool.text.value == ""
+
+
+def test_the_tool_follows_a_run():
+    from explorer.views.code_snippet import copy_as_code
+    from explorer.views.programming import ProgrammingView
+
+    view = ProgrammingView(model=ProgrammingExplorer(size=16))
+    copy_as_code(view)
+    view.code_tool.show()
+    assert "ex.step(" not in view.code_tool.text.value.replace("# ex.step(...)", "")
+    view.model.step(2)
+    assert "ex.step(2)" in view.code_tool.text.value
+
+
+def other_value(p, value):
+    """A value of parameter `p` other than `value`, inside its (soft) bounds, or None."""
+    import param as pm
+
+    if isinstance(p, pm.Boolean):
+        return not value
+    if isinstance(p, pm.ListSelector):
+        objects = list(p.objects)
+        return objects[:2] if list(value) != objects[:2] else objects[1:3]
+    if isinstance(p, pm.Selector):
+        objects = [o for o in p.objects if o != value]
+        return objects[-1] if objects else None
+    if isinstance(p, pm.Number):
+        low, high = p.get_soft_bounds()
+        if low is None or high is None:
+            return None
+        new = low + 0.625 * (high - low)
+        if isinstance(p, pm.Integer):
+            new = int(round(new))
+        return new if new != value else low
+    return None
+
+
+@pytest.mark.parametrize("prefix", list(CASES))
+def test_the_scripts_constructor_rebuilds_every_setting(prefix):
+    """Every setting moved that can be (one at a time, a refused one skipped): the keyword
+    arguments the script writes rebuild the same settings (no run, no figure: the settings alone)."""
+    from explorer.models.scenario import _owner, capture
+
+    cls, _, _ = CASES[prefix]
+    ex = cls()
+    moved = 0
+    for name in cls.scenario_settings():
+        owner, attr = _owner(ex, name)
+        new = other_value(owner.param[attr], getattr(owner, attr))
+        if new is None:
+            continue
+        try:
+            owner.param.update(**{attr: new})
+        except ValueError:
+            continue
+        moved += 1
+    assert moved >= len(cls.scenario_settings()) // 2
+    kwargs = {name.rsplit(".", 1)[-1]: value for name, value in changed_settings(prefix, ex).items()}
+    rebuilt = cls(**kwargs)
+    assert capture({prefix: rebuilt}, [prefix]) == capture({prefix: ex}, [prefix])
+
+
+def test_the_how_to_shows_a_script_as_written_and_what_it_prints():
+    """docs/how-to/script-a-study.md, section 5: its script is `code_snippet`'s for the settings the
+    text names, and its printed lines are what that script prints today."""
+
+    text = (ROOT / "docs" / "how-to" / "script-a-study.md").read_text(encoding="utf-8")
+    section = text.split("## 5. From the dashboard to a script: Copy as code", 1)[1].split("\n## ", 1)[0]
+    script, printed = re.findall(r"```(?:python|text)\n(.*?)```", section, flags=re.S)
+    assert script == code_snippet("enc", EncodingExplorer(n_slices=3, adc_bits=6, seed=7))
+    assert run(script) == printed

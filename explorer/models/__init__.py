@@ -11,8 +11,12 @@ Grouped by concern, each layer importing only the ones above it:
 * `deployment`: a trained MLP deployed on simulated arrays, its accuracy against time and reads;
 * `dashboards`: one model per dashboard tab (the ``*Explorer`` classes).
 * `scenario`: the dashboards' settings as JSON files, validated when read (`explorer.models.scenario`).
+* `scenario_library`: the named scenarios of `assets/scenarios/`, read with `scenario`'s checks;
+* `technologies`: the live technology table, what the models compute for each preset (seed 6.1);
+* `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code).
 
-Every name below is importable from ``explorer.models`` itself; `scenario`'s names from that module.
+Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s
+and `snippet`'s names from those modules.
 
 Docstrings here and in `kernels` cite "physics reference section N": that is section N of
 docs/physics.md, where the equations, constants and their sources are collected.

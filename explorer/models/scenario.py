@@ -10,17 +10,19 @@ buttons call this module, and a notebook can too:
 The file (version 1)::
 
     {"format": "analog-explorer-scenario", "version": 1,
-     "name": "...", "description": "...", "source": "...",
+     "name": "...", "description": "...", "source": "...", "tab": "dev",
      "tabs": {"dev": {"technology": "PCM", "log10_time": 3.556, ...},
               "xb": {"size": 64, "xb.adc_bits": 6, "xb.ir_drop": true, ...}}}
 
 A tab is named by the URL prefix of its dashboard (`TABS`); its settings by the names of the
 explorer's `scenario_settings()`, dotted for a setting of an object the explorer holds
 (``"xb.adc_bits"``: the crossbar model's ADC, ``"programming.tolerance"``: the method's knob) --
-the same names the page's URL keeps after the prefix. A scenario may name only some tabs and only
-some settings: `apply` sets those and leaves every other setting at its current value (apply it to
-fresh explorers to start from the defaults). A download (`capture`) writes every setting of the
-tabs it covers, so applying it restores them exactly, and the same seed gives the same numbers.
+the same names the page's URL keeps after the prefix. The optional ``"tab"`` names the tab to show
+when the scenario is opened (the header's scenario menu and an upload switch to it). A scenario may
+name only some tabs and only some settings: `apply` sets those and leaves every other setting at its
+current value (apply it to fresh explorers to start from the defaults). A download (`capture`)
+writes every setting of the tabs it covers, so applying it restores them exactly, and the same seed
+gives the same numbers.
 
 Only JSON is read: never pickle, never code. `parse` refuses, with a `ScenarioError` naming the
 first bad field (a dotted path such as ``"tabs.xb.adc_bits"``) and what is allowed: a file larger
@@ -72,7 +74,7 @@ TABS = MappingProxyType(
     }
 )
 """Tab name (the URL prefix of its dashboard in explorer/app.py) -> its explorer class."""
-TOP_KEYS = ("format", "version", "name", "description", "source", "tabs")
+TOP_KEYS = ("format", "version", "name", "description", "source", "tab", "tabs")
 """The keys a scenario file may have; format, version and tabs are required."""
 TEXT_KEYS = ("name", "description", "source")
 """The optional text of a scenario: its title, a paragraph on what it shows, its source."""
@@ -107,6 +109,8 @@ class Scenario:
     source: str = ""
     version: int = VERSION
     format: str = field(default=FORMAT, repr=False)
+    tab: str = ""
+    """The tab to show when the scenario is opened (a `TABS` name), or "" to stay where the page is."""
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as the JSON object of its file."""
@@ -116,6 +120,7 @@ class Scenario:
             "name": self.name,
             "description": self.description,
             "source": self.source,
+            **({"tab": self.tab} if self.tab else {}),
             "tabs": {tab: {k: _plain(v) for k, v in values.items()} for tab, values in self.tabs.items()},
         }
 
@@ -164,14 +169,19 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------ writing
 
 
-def capture(explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, **text: str) -> dict:
+def capture(
+    explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, *, tab: str = "", **text: str
+) -> dict:
     """The scenario object of the explorers' current settings: every setting of each tab in `tabs`
-    (default: every explorer given), so that `apply` restores them exactly. `text` may give
-    ``name``, ``description`` and ``source``."""
+    (default: every explorer given), so that `apply` restores them exactly. `tab` (one of `tabs`)
+    is written as the tab to show on opening; `text` may give ``name``, ``description`` and ``source``."""
     unknown = sorted(set(text) - set(TEXT_KEYS))
     if unknown:
         raise ValueError(f"capture: unknown text field(s) {unknown}; allowed: {list(TEXT_KEYS)}")
     chosen = list(explorers) if tabs is None else list(tabs)
+    shown = tab
+    if shown and shown not in chosen:
+        raise ValueError(f"tab: {shown!r} is not among the tabs written; allowed: {chosen}")
     out_tabs = {}
     for tab in chosen:
         if tab not in TABS:
@@ -187,13 +197,16 @@ def capture(explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | 
         "format": FORMAT,
         "version": VERSION,
         **{k: str(text.get(k, "")) for k in TEXT_KEYS},
+        **({"tab": shown} if shown else {}),
         "tabs": out_tabs,
     }
 
 
-def to_json(explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, **text: str) -> str:
+def to_json(
+    explorers: Mapping[str, param.Parameterized], tabs: Iterable[str] | None = None, *, tab: str = "", **text: str
+) -> str:
     """`capture` as JSON text (indented, UTF-8 safe; floats written so they read back bit for bit)."""
-    return json.dumps(capture(explorers, tabs, **text), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(capture(explorers, tabs, tab=tab, **text), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # ------------------------------------------------------------------ reading
@@ -467,6 +480,11 @@ def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
             raise ScenarioError(key, f"must be a string, got {_type_name(obj[key])}")
     if "tabs" not in obj:
         raise ScenarioError("tabs", "missing; give an object of tab name -> settings")
+    shown = obj.get("tab", "")
+    if not isinstance(shown, str):
+        raise ScenarioError("tab", f"must be a string naming a tab ({', '.join(TABS)}), got {_type_name(shown)}")
+    if shown and shown not in TABS:
+        raise ScenarioError("tab", f"no such tab {json.dumps(shown)[:40]}; allowed: {', '.join(TABS)}")
     tabs = obj["tabs"]
     if not isinstance(tabs, dict):
         raise ScenarioError("tabs", f"must be an object of tab name -> settings, got {_type_name(tabs)}")
@@ -483,6 +501,7 @@ def parse(data: str | bytes, *, max_bytes: int = MAX_BYTES) -> Scenario:
         description=obj.get("description", ""),
         source=obj.get("source", ""),
         version=version,
+        tab=shown,
     )
 
 

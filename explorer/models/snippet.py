@@ -131,7 +131,7 @@ def code_snippet(prefix: str, explorer: param.Parameterized) -> str:
         lines.append("# ex.step(...) runs it: the figures are nan until the run starts")
     lines += [
         "for figure in ex.key_figures():  # one line each: name: value unit",
-        f"    print(f{FIGURE_FORMAT.replace('{', '{figure.')!r}.rstrip())",
+        '    print(f"' + FIGURE_FORMAT.replace("{", "{figure.") + '".rstrip())',
         "",
         f"# Next: the plots' data, {', '.join(NEXT_STEPS[prefix])};",
         "# figure.how says how each figure is computed.",

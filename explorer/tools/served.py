@@ -36,7 +36,8 @@ TABS = {
     "Programming": 4,
     "Reliability": 5,
     "Training": 6,
-    "Physics reference": 7,
+    "Technologies": 7,
+    "Physics reference": 8,
 }
 """Tab name -> index in the app's tabs (the ``tab`` URL parameter)."""
 

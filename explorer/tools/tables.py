@@ -236,6 +236,33 @@ def _flash_wear():
     return ["P/E cycles", "1 hour", "1 year", "10 years"], rows
 
 
+TECHNOLOGY_CHIPS = 10
+"""Chips of the technology table in docs/results/technologies.md (the tab's default is fewer)."""
+
+
+def _technology_table():
+    from explorer.models.technologies import TechnologyTable
+
+    return TechnologyTable(seed=0, chips=TECHNOLOGY_CHIPS)
+
+
+def _technology_cells():
+    from explorer.models.technologies import QUALITATIVE, ROWS, TECHNOLOGIES_COMPARED
+
+    cells = _technology_table().cells()
+    rows = [[r.label] + [cells[(r.key, t)].text() for t in TECHNOLOGIES_COMPARED] for r in ROWS]
+    rows += [[f"{metric} (seed)"] + [texts[t] for t in TECHNOLOGIES_COMPARED] for metric, texts in QUALITATIVE]
+    return ["metric", *TECHNOLOGIES_COMPARED], rows
+
+
+def _technology_how():
+    from explorer.models.technologies import ROWS, TECHNOLOGIES_COMPARED
+
+    cells = _technology_table().cells()
+    rows = [[r.label, t, cells[(r.key, t)].how.replace("|", "/")] for r in ROWS for t in TECHNOLOGIES_COMPARED]
+    return ["metric", "technology", "how it was computed"], rows
+
+
 def _digits_final(algorithm, seed, **settings):
     from explorer.models import OnChipTraining
 
@@ -453,6 +480,23 @@ TABLES = {
             _flash_wear,
             abs_tol=4 * ONE_IMAGE_ON_ONE_CHIP,
             tolerance_reason="four images on one chip",
+        ),
+        Table(
+            "technology-table",
+            "the technology table of seed section 6.1: what the models compute for PCM, RRAM and Flash "
+            "(10 chips, seed 0), beside the seed's qualitative rows",
+            _technology_cells,
+            abs_tol=0.02,
+            rel_tol=0.05,
+            tolerance_reason="5 % on a count, log-interpolated between grid points; 0.02 on a printed figure",
+        ),
+        Table(
+            "technology-table-how",
+            "how each cell of the technology table was computed (10 chips, seed 0)",
+            _technology_how,
+            abs_tol=0.02,
+            rel_tol=0.05,
+            tolerance_reason="as the technology table (the lines name devices left, chips and sizes)",
         ),
         Table(
             "onchip-digits",

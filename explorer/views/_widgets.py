@@ -148,7 +148,7 @@ def protect_math(text):
     return re.sub(r"\$\$(.+?)\$\$", protect, text, flags=re.S)
 
 
-PHYSICS_LINK = "?tab=7"
+PHYSICS_LINK = "?tab=8"
 """The app's "Physics reference" tab (`explorer.app.PHYSICS_TAB`), opened in a new window so the
 dashboard keeps its settings."""
 

@@ -55,10 +55,8 @@ class CodeTool:
     def __init__(self, view, prefix: str) -> None:
         self.view = view
         self.prefix = prefix
-        self.button = pn.widgets.Button(
-            name="Copy as code", width=130, margin=(5, 5), css_classes=["copy-as-code"], description=None
-        )
-        self.hide = pn.widgets.Button(name="Hide code", width=100, margin=(5, 5), visible=False)
+        self.button = pn.widgets.Button(label="Copy as code", width=130, margin=(5, 5), css_classes=["copy-as-code"])
+        self.hide = pn.widgets.Button(label="Hide code", width=100, margin=(5, 5), visible=False)
         self.text = pn.widgets.TextAreaInput(value="", visible=False, css_classes=["copy-as-code-text"])
         self.code = pn.pane.Markdown(
             "", visible=False, sizing_mode="stretch_width", css_classes=["copy-as-code-block"], margin=(0, 10)
