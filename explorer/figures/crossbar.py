@@ -29,8 +29,9 @@ def maps(ex):
         [image(data["plus"], size, G, clim=clim)],
         f"{'G' if offset else 'G+'} of slice {s} ({bits} bits), {size} x {size}{block}",
     )
-    if offset:
-        minus = finish([image(np.full_like(data["plus"], np.nan), size, G, clim=clim)], "no G- (offset mapping)")
+    if offset:  # an empty map (zeros drawn transparent: all-NaN data warns at render time)
+        blank = image(np.zeros_like(data["plus"]), size, G, clim=clim).opts(alpha=0.0)
+        minus = finish([blank], "no G- (offset mapping)")
     else:
         minus = finish(
             [image(data["minus"], size, G, clim=clim)], f"G- of slice {s} ({bits} bits), {size} x {size}{block}"
