@@ -264,4 +264,4 @@ def explorer_at(explorer, settings: Mapping[str, Any]):
     return other
 
 
-__all__ = ["chart_texts", "explorer_at", "key_figure_rows", "report_html", "settings_rows", "text_html"]
+__all__ = ["chart_texts", "explorer_at", "key_figure_rows", "report_html", "settings_rows", "text_html", "unit_of"]
