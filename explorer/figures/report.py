@@ -254,11 +254,14 @@ def report_html(
 
 def explorer_at(explorer, settings: Mapping[str, Any]):
     """A new explorer of `explorer`'s class set to the tab's `settings` (setting name -> value, as a
-    scenario file or a pin keeps them), validated as a scenario file is (`scenario.parse`)."""
+    scenario file or a pin keeps them), validated as a scenario file is (`scenario.parse`); it uses
+    the results `explorer` shares with other sessions, if any (their keys hold every setting)."""
     import json
 
     prefix = tab_of(explorer)
     other = type(explorer)()
+    if getattr(explorer, "shared", None) is not None:  # results a server's sessions share (Reliability)
+        other.shared = explorer.shared
     text = json.dumps({"format": scenario.FORMAT, "version": scenario.VERSION, "tabs": {prefix: dict(settings)}})
     scenario.apply(scenario.parse(text), {prefix: other})
     return other
