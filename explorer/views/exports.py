@@ -5,10 +5,10 @@ review report (`explorer.figures.report`).
 read only) and the positions of its markers, in long form, one row per point: a ``series`` column
 (the layer's name, numbered per line where a layer draws several), then one column per quantity,
 named from the plot's axis labels with their units (``conductance (µS)``; a histogram's bins as
-``..., bin start`` and ``..., bin end``; a percent axis's fractions as ``(fraction)``, the time axis's
-seconds as ``(s)``). The first line holds the column names (plain CSV). Colours,
-the image's placement and a run's empty frame are left out; an image (a conductance map) is written one pixel a row
-with its row and column. The file is named after the tab and the plot.
+``..., bin start`` and ``..., bin end``; a percent axis's fractions as ``(fraction)``, the time
+axis's seconds as ``(s)``). The first line holds the column names (plain CSV). Colours, the image's
+placement and a run's empty frame are left out; an image (a conductance map) is written one pixel
+a row with its row and column. The file is named after the tab and the plot.
 
 **Report (HTML)** writes the tab's review report for the current settings, with the pinned
 baseline A when the tab has a pin (`view.pin`): A's figures are computed by a second explorer at
