@@ -138,6 +138,15 @@ def test_report_tool_writes_the_report_of_the_tab(views):
     assert "<h2>Key figures</h2>" in text
 
 
+def test_the_report_follows_the_views_error_sources(views):
+    view = views[EncodingView]
+    view.enabled_sources = ["read noise"]
+    try:
+        assert "with 1 of 5 sources" in view.export_tool.report_html()
+    finally:
+        view.enabled_sources = list(view.param.enabled_sources.objects)
+
+
 def test_slug_names_files():
     assert slug("Common mode [1]") == "common-mode-1"
     assert slug("Flash wear: accuracy versus program/erase cycles") == "flash-wear-accuracy-versus-program-erase-cycles"

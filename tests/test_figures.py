@@ -155,6 +155,17 @@ def test_encoding_figures_hold_the_models_arrays(built):
     )
 
 
+def test_encoding_budget_follows_the_sources_enabled():
+    ex = small(EncodingExplorer)
+    bars = ex.figures(enabled=("read noise", "drift"))["Error budget"]
+    b = ex.error_budget(enabled=("read noise", "drift"))
+    np.testing.assert_allclose(bars.dimension_values(1)[-1], 100 * b["total"])
+    title = hv.Store.lookup_options("bokeh", bars, "plot").kwargs["title"]
+    assert title.endswith("with 2 of 5 sources")
+    with pytest.raises(TypeError, match="unknown options"):
+        small(DevicesExplorer).figures(enabled=("drift",))
+
+
 def test_crossbar_figures_hold_the_models_arrays(built):
     ex, figs = built[CrossbarExplorer]
     out = ex.outputs()

@@ -56,10 +56,11 @@ def _module(explorer):
     raise TypeError(f"explorer must be one of {names}, got {type(explorer).__name__}")
 
 
-def figures(explorer) -> dict[str, hv.Element | hv.Overlay]:
-    """The figures of `explorer`'s dashboard for its current settings, by chart heading."""
+def figures(explorer, **options) -> dict[str, hv.Element | hv.Overlay]:
+    """The figures of `explorer`'s dashboard for its current settings, by chart heading; `options`
+    are the tab's view-only choices (Encoding: ``enabled``, the error sources the budget has on)."""
     hv.Store.set_current_backend("bokeh")
-    return _module(explorer).figures(explorer)
+    return _module(explorer).figures(explorer, **options)
 
 
 def heading(name: str) -> str:

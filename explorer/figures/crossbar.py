@@ -98,8 +98,10 @@ def wire(ex):
     return _sweep(r, sweep["mvm_error"], WIRE, title, now, logx=True, shade=shade)
 
 
-def figures(ex) -> dict:
+def figures(ex, **options) -> dict:
     """The Crossbar tab's figures for `ex`'s settings, by chart heading."""
+    if options:
+        raise TypeError(f"figures: unknown options {sorted(options)}; this tab has none")
     plus, minus = maps(ex)
     return {
         "Conductance maps [0]": plus,

@@ -96,9 +96,11 @@ def iv(ex):
     return finish(parts, f"Flash subthreshold I-V at {ex.temperature_K:.0f} K", logy=True, show_legend=False)
 
 
-def figures(ex) -> dict:
+def figures(ex, **options) -> dict:
     """The Devices tab's figures for `ex`'s settings, by chart heading; the telegraph-noise and I-V
     figures only for the technology that has them (as on the dashboard)."""
+    if options:
+        raise TypeError(f"figures: unknown options {sorted(options)}; this tab has none")
     out = {
         "Programmed levels at the chosen time": histogram(ex),
         "Drift on a log-time axis": drift(ex),

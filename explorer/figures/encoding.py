@@ -114,16 +114,16 @@ def common_mode(ex):
     )
 
 
-def figures(ex) -> dict:
-    """The Encoding tab's figures for `ex`'s settings, by chart heading (every error source enabled
-    in the error budget, the dashboard's default)."""
+def figures(ex, enabled=SOURCES) -> dict:
+    """The Encoding tab's figures for `ex`'s settings, by chart heading; `enabled`: the error
+    sources the error budget has on (the dashboard's Error sources; default every one)."""
     mvm, weight = slicing(ex)
     additive, multiplicative = common_mode(ex)
     return {
         "Error versus number of slices [0]": mvm,
         "Error versus number of slices [1]": weight,
         "Conductances of each slice": slice_histograms(ex),
-        "Error budget": budget(ex),
+        "Error budget": budget(ex, enabled),
         "Common mode [0]": additive,
         "Common mode [1]": multiplicative,
     }

@@ -93,8 +93,10 @@ def devices(ex):
     return errors, levels
 
 
-def figures(ex) -> dict:
+def figures(ex, **options) -> dict:
     """The Programming tab's figures for the run's current iteration, by chart heading."""
+    if options:
+        raise TypeError(f"figures: unknown options {sorted(options)}; this tab has none")
     errors, costs = convergence(ex)
     device_errors, levels = devices(ex)
     return {

@@ -155,9 +155,11 @@ STUDIES = {
 """Study -> its charts (heading, builder), as the dashboard shows them under the accuracy curve."""
 
 
-def figures(ex) -> dict:
+def figures(ex, **options) -> dict:
     """The Reliability tab's figures for `ex`'s settings, by chart heading: accuracy against time
     and the chosen study's figures."""
+    if options:
+        raise TypeError(f"figures: unknown options {sorted(options)}; this tab has none")
     out = {"Accuracy versus time": accuracy(ex)}
     for heading, build in STUDIES[ex.study]:
         out[heading] = build(ex)

@@ -182,6 +182,7 @@ def report_html(
     explanations: Mapping[str, str] | None = None,
     now: _dt.datetime | None = None,
     pinned_figures=None,
+    options: Mapping[str, Any] | None = None,
 ) -> str:
     """The tab's review report as one self-contained HTML page (see the module's docstring).
 
@@ -189,6 +190,7 @@ def report_html(
     explanations: chart heading -> explanation text (default: `chart_texts(explorer)`).
     now: the report's date (default: the current UTC time).
     pinned_figures: A's key figures when the pin holds them (`key_figure_rows`).
+    options: the tab's view-only choices for its figures, A's and B's (`Explorer.figures`).
     """
     if pinned is not None and type(pinned) is not type(explorer):
         raise TypeError(f"pinned must be a {type(explorer).__name__} like explorer, got {type(pinned).__name__}")
@@ -196,8 +198,8 @@ def report_html(
     now = now or _dt.datetime.now(_dt.UTC)
     tab = TAB_TITLES[tab_of(explorer)]
 
-    figures_b = explorer.figures()
-    figures_a = pinned.figures() if pinned is not None else {}
+    figures_b = explorer.figures(**(options or {}))
+    figures_a = pinned.figures(**(options or {})) if pinned is not None else {}
     charts: dict[str, list] = {}
     for name, fig in figures_b.items():
         shown = compare(figures_a[name], fig) if name in figures_a else fig

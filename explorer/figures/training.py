@@ -105,9 +105,11 @@ def update_curve(ex):
     return finish(parts, title, show_legend=False)
 
 
-def figures(ex) -> dict:
+def figures(ex, **options) -> dict:
     """The Training tab's figures for the runs' current point, by chart heading (the learning
     curves of the chosen task; the weights against the target on the 5 x 5 task)."""
+    if options:
+        raise TypeError(f"figures: unknown options {sorted(options)}; this tab has none")
     out = {}
     if ex.task == "digits MLP":
         out["Learning curves [0]"], out["Learning curves [1]"] = learning_curves(ex)

@@ -297,7 +297,15 @@ class ExportTool:
         texts = {chart.heading: chart_text(chart.text, model) for chart in self.view.charts()}
         pin = getattr(self.view, "pin", None)
         figures = tuple(getattr(pin, "key_figures", ())) if pin is not None else ()
-        return report_html(model, pinned=self.pinned(), explanations=texts, pinned_figures=figures or None)
+        return report_html(
+            model, pinned=self.pinned(), explanations=texts, pinned_figures=figures or None, options=self.options()
+        )
+
+    def options(self) -> dict:
+        """The view's own choices its figures follow: the Encoding tab's error sources on."""
+        if "enabled_sources" in self.view.param:
+            return {"enabled": tuple(self.view.enabled_sources)}
+        return {}
 
     def _report(self):
         return io.StringIO(self.report_html())
