@@ -1,8 +1,8 @@
 """Run once by ``panel serve --setup`` (see `explorer.cli`) before the server accepts visitors.
 
 Loads the compiled Numba kernels from their cache (or compiles them) by rendering every dashboard
-and switching it through every technology (the Training dashboard trains a few samples instead), so that no
-student pays for a first use: without it,
+and switching it through every technology (the Training dashboard trains a few samples instead), and
+builds one review report (HoloViews' plotting), so that no student pays for a first use: without it,
 the slowest technology switches of the Crossbar tab in a fresh server took more than ten times
 as long as in a warm process (measured by the browser benchmark; docs/results/benchmarks.md,
 "Server and kernel settings").
@@ -30,6 +30,12 @@ def warm_up():
             view.model.technology = default
         if hasattr(view, "warm_up"):
             view.warm_up()
+    # The review report (the review bar's Report (HTML)) draws with HoloViews, whose plotting
+    # import and first render take about a second: paid here rather than by the first click.
+    from explorer.figures.report import report_html
+    from explorer.models.dashboards import DevicesExplorer
+
+    report_html(DevicesExplorer(n_devices=256), explanations={})
     return time.perf_counter() - start
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXPLORER = ROOT / "explorer"
 
-APP_MODULES = {"__init__", "app", "cli", "compat", "sessions", "warmup"}
-"""The app's modules at the top level of `explorer` (besides its packages models and views)."""
+APP_MODULES = {"__init__", "app", "cli", "compat", "palette", "sessions", "warmup"}
+"""The app's modules at the top level of `explorer` (besides its packages models, views and figures;
+`palette` is shared by the views and the HoloViews figures, so it imports neither)."""
 
 TOOLS = (
     "benchmark",

@@ -40,6 +40,12 @@ SECTIONS = (
         'pn.extension("mathjax")` then e.g. `DevicesView()`.',
     ),
     (
+        "Figures (`explorer.figures`)",
+        "explorer/figures",
+        "HoloViews figures of each dashboard for notebooks, reports and comparisons; a model gives "
+        "its own with `ex.figures()` ([how-to](../how-to/figures-in-a-notebook.md)).",
+    ),
+    (
         "Kernels (`kernels`)",
         "kernels",
         "Numba kernels (numpy and numba only): private `@njit` kernels behind public wrappers that "

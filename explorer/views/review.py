@@ -10,9 +10,10 @@ from __future__ import annotations
 import panel as pn
 
 from .code_snippet import copy_as_code
+from .exports import exports
 from .pins import pin_tool
 
-TOOLS = (pin_tool, copy_as_code)
+TOOLS = (pin_tool, copy_as_code, exports)
 """The review tools, in the order they appear over the plots."""
 
 

@@ -84,6 +84,16 @@ class Explorer(param.Parameterized):
         that are its controls (subclasses add them)."""
         return tuple(n for n in cls.param if n != "name" and cls.param[n].precedence != -1)
 
+    def figures(self, **options: Any) -> dict[str, Any]:
+        """The dashboard's figures for the current settings as HoloViews objects, by chart heading
+        (``"heading [k]"`` for the k-th plot of a chart of several): elements and overlays built
+        from the same methods the dashboard draws, composable with ``+`` and ``*``, saved with
+        ``hv.save`` (`explorer.figures`; HoloViews is imported here, not with the models).
+        `options` are the tab's view-only choices (Encoding: ``enabled``, the error sources on)."""
+        from ...figures import figures
+
+        return figures(self, **options)
+
     def key_figures(self) -> tuple[KeyFigure, ...]:
         """The tab's key figures at the current settings (`KeyFigure`): the numbers its plots'
         titles show, read from the same kept results as the plots, so they are cheap once the

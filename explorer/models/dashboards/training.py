@@ -109,6 +109,13 @@ class TrainingExplorer(OnChipTraining):
             return  # only the histograms' focus moved
         self.reset()
 
+    def figures(self, **options: Any) -> dict[str, Any]:
+        """The dashboard's figures for the runs' current point as HoloViews objects, by chart
+        heading, as `Explorer.figures` gives them (`explorer.figures`)."""
+        from ...figures import figures
+
+        return figures(self, **options)
+
     def shown_algorithms(self) -> list[str]:
         """The compared algorithms, and the focused one if it is not among them."""
         names = [a for a in ALGORITHMS if a in self.compared]
