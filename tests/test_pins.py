@@ -255,3 +255,17 @@ def test_a_pin_loaded_before_its_tab_is_shown_gets_ghosts_when_the_tab_renders()
     histogram = view._plots[HISTOGRAM][0]
     assert view.pin.data is not None and histogram.ghosts
     assert len(histogram.ghost_data("targets")["x0"]) == 2  # A's two levels
+
+
+def test_the_review_report_takes_the_pin_as_a():
+    view, _ = rendered(DevicesView)
+    unpinned = view.export_tool.report_html()
+    pins.pin(view)
+    a = {f.name: f.value for f in view.pin.key_figures}
+    view.model.log10_time = 7.0
+    b = {f.name: f.value for f in view.model.key_figures()}
+    report = view.export_tool.report_html()
+    assert report != unpinned
+    change = "Mean conductance change"
+    row = f'<td>{change}</td><td class="num">{a[change]:.2f}</td><td class="num">{b[change]:.2f}</td>'
+    assert row in report  # the pin's own figure as A beside B
