@@ -114,7 +114,7 @@ def engines(steps: int = 5) -> dict:
     }
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tabs", default=",".join(TABS), help="comma-separated tabs (default: all)")
     parser.add_argument("--repeats", type=int, default=2, help="clicks timed, without and with a pin")
