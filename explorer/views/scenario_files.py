@@ -260,13 +260,14 @@ def scenario_controls(
             named["menu"] = parts[0]
         plain = {name: w.width for name, w in named.items()}
 
-        def resize(event=None):
+        def resize():
             widths = LECTURE_WIDTHS if presentation.lecture else plain
-            for name, w in named.items():
-                w.width = widths[name]
-            row.width = sum(map(_outer_width, parts))
+            with pn.io.hold():  # every width in one message, as the dashboards restyle (`_live._restyle`)
+                for name, w in named.items():
+                    w.width = widths[name]
+                row.width = sum(map(_outer_width, parts))
 
-        presentation.param.watch(resize, "lecture")
+        presentation.param.watch(lambda event: pn.state.execute(resize), "lecture")
         resize()
     return row, status
 
