@@ -29,6 +29,7 @@ from bokeh.resources import INLINE
 
 from .. import __version__
 from ..models import scenario
+from ..models.scenario import tab_of
 from . import compare, heading
 
 STYLE = """
@@ -43,17 +44,6 @@ tr.differs td { background: #fff4d6; }
 .explanation code { font-size: 0.95em; background: #f3f3f3; padding: 0 2px; }
 .meta { color: #666; font-size: 0.85em; }
 """
-
-
-def tab_of(explorer) -> str:
-    """The tab name (`scenario.TABS` prefix) of `explorer`'s class."""
-    for prefix, cls in scenario.TABS.items():
-        if type(explorer) is cls:
-            return prefix
-    for prefix, cls in scenario.TABS.items():
-        if isinstance(explorer, cls):
-            return prefix
-    raise TypeError(f"explorer must be one of {', '.join(c.__name__ for c in scenario.TABS.values())}")
 
 
 TAB_TITLES = {

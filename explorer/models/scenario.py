@@ -142,6 +142,21 @@ class Scenario:
 # ------------------------------------------------------------------ settings of an explorer
 
 
+def tab_of(explorer: param.Parameterized) -> str:
+    """The tab name (`TABS` prefix) of `explorer`'s class: its own class's, else the first class it
+    derives from. TypeError, naming the classes allowed, for any other object."""
+    for prefix, cls in TABS.items():
+        if type(explorer) is cls:
+            return prefix
+    for prefix, cls in TABS.items():
+        if isinstance(explorer, cls):
+            return prefix
+    raise TypeError(
+        f"explorer: a {type(explorer).__name__} is no tab's explorer; allowed: "
+        + ", ".join(cls.__name__ for cls in TABS.values())
+    )
+
+
 def owner_class(cls: type, name: str) -> tuple[type, str]:
     """``(Parameterized class, parameter name)`` of setting `name` of explorer class `cls`: a plain
     name is the explorer's own, ``"xb.adc_bits"`` the class of the object its `xb` parameter holds."""
@@ -610,6 +625,7 @@ __all__ = [
     "apply",
     "capture",
     "check_value",
+    "tab_of",
     "load",
     "owner_class",
     "parse",

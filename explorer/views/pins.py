@@ -32,6 +32,7 @@ import numpy as np
 import panel as pn
 
 from ..models import scenario
+from ..models.scenario import tab_of
 from ._present import follow_page_font
 
 log = logging.getLogger(__name__)
@@ -63,17 +64,6 @@ class Pin:
 
 
 # ------------------------------------------------------------------ the pin's data
-
-
-def tab_of(model) -> str:
-    """The scenario tab name (URL prefix) of explorer `model` (`scenario.TABS`)."""
-    for prefix, cls in scenario.TABS.items():
-        if type(model) is cls:
-            return prefix
-    for prefix, cls in scenario.TABS.items():
-        if isinstance(model, cls):
-            return prefix
-    raise ValueError(f"model: no scenario tab has a {type(model).__name__}; tabs: {', '.join(scenario.TABS)}")
 
 
 def settings_of(model) -> dict[str, Any]:
@@ -325,6 +315,5 @@ __all__ = [
     "pin_tool",
     "settings_of",
     "settings_table",
-    "tab_of",
     "unpin",
 ]
