@@ -203,6 +203,16 @@ class SharedResults:
         return self.memo.keyed("shared", key, compute)
 
 
+def on_page(view, apply):
+    """Run `apply()` on `view`'s page: on its session's event loop when served (a setting may move
+    in another thread, and a page's models change only there), else at once."""
+    served = getattr(view, "_served", None)
+    if served is not None and served():
+        pn.state.execute(apply)
+    else:
+        apply()
+
+
 def shared_results():
     """This process's `SharedResults` (created on first use in `pn.state.cache`): every session of
     a server, or every view of a notebook."""

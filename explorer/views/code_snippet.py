@@ -17,6 +17,7 @@ import panel as pn
 
 from ..models.scenario import TABS, settings_by_owner
 from ..models.snippet import code_snippet
+from ._widgets import on_page
 
 RUN_STATE = ("iteration", "progress")
 """Parameters of a run's position (Programming's iterations, Training's samples): the script steps
@@ -108,7 +109,7 @@ class CodeTool:
     def _changed(self, *events) -> None:
         if self.shown:
             text = self.script()
-            self._on_page(lambda: self._write(text, shown=True))
+            on_page(self.view, lambda: self._write(text, shown=True))
 
     def _write(self, text: str, shown: bool) -> None:
         with pn.io.hold():
@@ -116,14 +117,6 @@ class CodeTool:
             self.code.object = f"```python\n{text}```" if text else ""
             for item in (self.code, self.note, self.hide):
                 item.visible = shown
-
-    def _on_page(self, apply) -> None:
-        """Run `apply` on the page's event loop when served (a setting may move in another thread)."""
-        served = getattr(self.view, "_served", None)
-        if served is not None and served():
-            pn.state.execute(apply)
-        else:
-            apply()
 
 
 def copy_as_code(view):

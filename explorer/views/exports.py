@@ -31,6 +31,7 @@ import panel as pn
 from bokeh.models import BoxAnnotation, ColorBar, GlyphRenderer, LabelSet, Span
 
 from ._axes import NUMBER_FORMAT_JS, PERCENT_FORMAT_JS, PERCENT_UNIT, TIME_LABEL
+from ._widgets import on_page
 
 X_FIELDS = {"x": "", "xs": "", "left": ", bin start", "right": ", bin end", "x0": ", start", "x1": ", end"}
 Y_FIELDS = {"y": "", "ys": "", "top": "", "bottom": ", bottom", "y0": ", start", "y1": ", end"}
@@ -241,7 +242,7 @@ class ExportTool:
         self.plot.param.watch(lambda event: self._name_file(), "value")
         shown_by = {n for chart in view.charts() if chart.shown is not None for n in chart.shown_depends}
         if shown_by:
-            view.model.param.watch(lambda *events: self._on_page(self.refresh), sorted(shown_by))
+            view.model.param.watch(lambda *events: on_page(self.view, self.refresh), sorted(shown_by))
         self.panel = pn.Row(self.plot, self.csv, self.report, margin=0, css_classes=["export-tool"])
         self.refresh()
 
@@ -254,14 +255,6 @@ class ExportTool:
             self.plot.options = choices
             self.plot.value = value
         self._name_file()
-
-    def _on_page(self, apply) -> None:
-        """Run `apply` on the page's event loop when served (a setting may move in another thread)."""
-        served = getattr(self.view, "_served", None)
-        if served is not None and served():
-            pn.state.execute(apply)
-        else:
-            apply()
 
     def _name_file(self) -> None:
         name = self.plot.value
