@@ -17,7 +17,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
-TABS = ("Overview", "Devices", "Encoding", "Crossbar", "Programming", "Reliability", "Training", "Physics reference")
+TABS = (
+    "Overview",
+    "Devices",
+    "Encoding",
+    "Crossbar",
+    "Programming",
+    "Reliability",
+    "Training",
+    "Technologies",
+    "Physics reference",
+)
 MODES = {
     # mode: (file suffix, query, viewport)
     "normal": ("", "", (1500, 1000)),
@@ -54,6 +64,8 @@ def shoot(browser, url, tab, mode):
     else:
         context, page, _, errors = open_tab(browser, url, tab, query=query, viewport=viewport)
         page.wait_for_timeout(1000)
+        if tab == "Technologies":  # its cells fill in the background once the tab is open
+            expect(page.get_by_text("All cells computed.")).to_be_visible(timeout=120000)
     page.wait_for_timeout(2000)  # MathJax typesets the explanations after the plots
     out = file_name(tab, suffix)
     page.screenshot(path=str(out), full_page=False)

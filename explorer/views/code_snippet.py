@@ -80,14 +80,11 @@ class CodeTool:
         run_state = [n for n in RUN_STATE if n in model.param]
         if run_state:
             model.param.watch(self._changed, run_state)
-        self.panel = pn.Column(
-            pn.Row(self.button, self.hide, self.text, margin=0),
-            self.note,
-            self.code,
-            sizing_mode="stretch_width",
-            margin=0,
-            css_classes=["copy-as-code-tool"],
+        self.parts = (
+            pn.Row(self.button, self.hide, self.text, margin=0, css_classes=["copy-as-code-tool"]),
+            pn.Column(self.note, self.code, sizing_mode="stretch_width", margin=0),
         )
+        """The review bar's parts (`review.review_bar`): the buttons, and the script under the bar."""
 
     @property
     def shown(self) -> bool:
@@ -128,7 +125,7 @@ def copy_as_code(view):
         if prefix is None:
             return None
         tool = view.code_tool = CodeTool(view, prefix)
-    return tool.panel
+    return tool.parts
 
 
 __all__ = ["CodeTool", "copy_as_code", "tab_prefix"]

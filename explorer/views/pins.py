@@ -256,17 +256,13 @@ class PinTool:
         self.settings = pn.pane.HTML("", css_classes=["pin-settings-pane"], margin=(0, 5))
         self.tables = pn.Row(self.figures, self.settings, visible=False, margin=0)
         note = pn.pane.HTML(
-            "<span style='font-family: sans-serif; color: #555'>grey ghosts: A (pinned); images have none</span>",
+            "<span style='font-family: sans-serif; color: #555'>pinned A: grey</span>",
             margin=(12, 5),
         )
-        self.panel = pn.Column(
-            pn.Row(self.pin_button, self.unpin_button, note, margin=0),
-            self.tables,
-            sizing_mode="stretch_width",
-            margin=0,
-            css_classes=["pin-tool"],
-        )
-        follow_page_font(self.panel)
+        self.controls = pn.Row(self.pin_button, self.unpin_button, note, margin=0, css_classes=["pin-tool"])
+        self.parts = (self.controls, self.tables)
+        """The review bar's parts (`review.review_bar`): the buttons, and the tables under the bar."""
+        follow_page_font(self.tables)
         view.update_hooks.append(self.after_update)
 
     def after_update(self, view):
@@ -301,7 +297,7 @@ def pin_tool(view):
         _show(view, made)
     elif made is not None:
         _refresh_tool(view)
-    return tool.panel
+    return tool.parts
 
 
 __all__ = [
