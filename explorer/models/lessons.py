@@ -54,7 +54,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -69,7 +69,8 @@ LESSONS_DIR = Path(__file__).resolve().parents[2] / "assets" / "lessons"
 package, as the scenario library is)."""
 
 NOT_INSTALLED = (
-    "The lessons are assets/lessons/ in the project's repository (not found next to the app: a wheel ships the code only)."
+    "The lessons are assets/lessons/ in the project's repository "
+    "(not found next to the app: a wheel ships the code only)."
 )
 
 MAX_BYTES = 64 * 1024
@@ -184,13 +185,9 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a key must be text, got {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"a key must be text, got {key!r}", key_node.start_mark)
         if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is given twice", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is given twice", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
     return out
 
@@ -253,13 +250,17 @@ def _step(file: str, obj: Any, index: int, library: Library) -> Step:
             entry = library.get(name)
         except KeyError:
             raise LessonError(
-                file, f"{path}.scenario", f"no library scenario {json.dumps(name)}; allowed: {', '.join(library.names())}"
+                file,
+                f"{path}.scenario",
+                f"no library scenario {json.dumps(name)}; allowed: {', '.join(library.names())}",
             ) from None
         tabs = {tab: dict(values) for tab, values in entry.scenario.tabs.items()}
     if "settings" in obj:
         settings = obj["settings"]
         if not isinstance(settings, dict) or not settings:
-            raise LessonError(file, f"{path}.settings", "must be a mapping of tab name -> settings, as a scenario's tabs")
+            raise LessonError(
+                file, f"{path}.settings", "must be a mapping of tab name -> settings, as a scenario's tabs"
+            )
         try:
             inline = sc.parse(json.dumps({"format": sc.FORMAT, "version": sc.VERSION, "tabs": settings}))
         except sc.ScenarioError as exc:
@@ -335,7 +336,7 @@ def parse_lesson(data: str | bytes, file: str = "<lesson>", *, library: Library 
     if not isinstance(data, str):
         raise LessonError(file, "", f"a lesson is text, got {type(data).__name__}")
     if len(data.encode("utf-8", errors="surrogatepass")) > MAX_BYTES:
-        raise LessonError(file, "", f"the file is larger than {MAX_BYTES:,} bytes")
+        raise LessonError(file, "", f"the file is larger than {MAX_BYTES:,} bytes; at most {MAX_BYTES:,} allowed")
     text = data.removeprefix("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -374,7 +375,9 @@ def parse_lesson(data: str | bytes, file: str = "<lesson>", *, library: Library 
     for i, obj in enumerate(steps):
         step = _step(file, obj, i, library)
         if step.id in (s.id for s in checked):
-            raise LessonError(file, f"steps[{i}].id", f"{step.id!r} is the id of an earlier step; give each step its own")
+            raise LessonError(
+                file, f"steps[{i}].id", f"{step.id!r} is the id of an earlier step; give each step its own"
+            )
         checked.append(step)
     return Lesson(
         id=lesson_id,
@@ -416,7 +419,9 @@ def load_lessons(directory: str | os.PathLike[str] = LESSONS_DIR, *, library: Li
             skipped.append((path.name, str(exc)))
             continue
         if lesson.id in (e.id for e in entries):
-            skipped.append((path.name, str(LessonError(path.name, "id", f"{lesson.id!r} is already another lesson's id"))))
+            skipped.append(
+                (path.name, str(LessonError(path.name, "id", f"{lesson.id!r} is already another lesson's id")))
+            )
             continue
         entries.append(lesson)
     return Lessons(tuple(entries), tuple(skipped))
