@@ -1,6 +1,7 @@
 """Guided lessons (issue 25, item 1): files in ``assets/lessons/*.md`` that a lecturer writes
 without Python, read and checked completely at load, before a class sees them. Plain Python, no
-Panel: the app's Lessons tab (`explorer.views.lessons`) shows them, and a notebook can read them::
+Panel: the app (`explorer.views.lessons`: a list in the Overview, the open step above the tabs) shows
+them, and a notebook can read them::
 
     lessons = load_lessons()                  # every good file; the bad ones in lessons.skipped
     lesson = lessons.get("pcm-drift")
@@ -17,7 +18,7 @@ for equations as the app's other text)::
     id: pcm-drift                     # letters, digits and "-", unique among the lessons (the URL's lesson=)
     title: PCM drift and its compensation
     summary: One paragraph: what the student learns.
-    sources: [Seed document section 2.1, ...]     # one or more
+    sources: [Physics reference section 8, ...]   # one or more
     steps:                            # one to `MAX_STEPS`
       - id: compensation-off          # unique in the lesson
         title: Switch the compensation off
