@@ -12,7 +12,7 @@ them, and a notebook can read them::
 
 A lesson file is Markdown with a YAML header between two ``---`` lines; the Markdown after the
 header is the lesson's introduction. Only PyYAML's safe loader reads the header (plain data, never
-objects or code), and a key given twice is refused. The header (all text is Markdown, with ``$...$``
+objects or code), and a key given twice is refused. The header (all text is Markdown, with ``$$...$$``
 for equations as the app's other text)::
 
     id: pcm-drift                     # letters, digits and "-", unique among the lessons (the URL's lesson=)
