@@ -35,6 +35,8 @@ def test_a_lesson_end_to_end(page):
     rel.compensation = "none"  # away from the step's start
     lv.go("pcm-drift", 1)
     assert lv.card.visible and "step 1 of 2" in lv.heading.object
+    lesson = lv.lessons.get("pcm-drift")
+    assert lv.text.object.startswith(lesson.introduction) and lv.text.object.endswith(lesson.steps[0].text)
     assert rel.compensation == "global" and rel.technology == "PCM"  # the step's scenario applied
     assert lv.tabs.active == 5  # Reliability
     widget = lv.views["rel"].widgets()["compensation"]
@@ -84,3 +86,19 @@ def test_an_unknown_lesson_or_step_shows_no_card(page):
     assert not lv.card.visible
     lv.go("pcm-drift", 9)
     assert not lv.card.visible
+
+
+def test_the_overview_lists_the_lessons_and_names_a_refused_file(tmp_path):
+    from explorer.models.lessons import LESSONS_DIR, load_lessons
+    from explorer.views.lessons import LessonsView
+
+    good = (LESSONS_DIR / "01-pcm-drift.md").read_text(encoding="utf-8")
+    (tmp_path / "01-pcm-drift.md").write_text(good, encoding="utf-8")
+    (tmp_path / "02-bad.md").write_text(good.replace("tab: rel", "tab: nope", 1), encoding="utf-8")
+    lv = LessonsView(load_lessons(tmp_path), {tab: cls() for tab, cls in sc.TABS.items()})
+    listing = lv.overview.objects[1].object
+    assert "**PCM drift and its compensation**" in listing
+    assert "not offered: 02-bad.md: steps[0].tab: no such tab" in listing
+    assert lv.picker.options == {"PCM drift and its compensation": "pcm-drift"} and not lv.start.disabled
+    empty = LessonsView(load_lessons(tmp_path / "nowhere"), {})
+    assert "No lessons at" in empty.overview.objects[1].object and empty.start.disabled

@@ -184,7 +184,9 @@ class LessonsView(param.Parameterized):
         lesson, step = current
         n = len(lesson.steps)
         self.heading.object = f"### {lesson.title}: step {step.index + 1} of {n}, {step.title}"
-        self.text.object = step.text
+        # the lesson's introduction (the Markdown after its header) opens its first step
+        intro = lesson.introduction if step.index == 0 and lesson.introduction else ""
+        self.text.object = f"{intro}\n\n{step.text}" if intro else step.text
         self.question.object = f"**Predict first:** {step.question}"
         self.answer.object = f"**Answer:** {step.choices[step.correct]}\n\n{step.answer}"
         with param.parameterized.discard_events(self):
