@@ -321,6 +321,10 @@ def test_bit_slicing_on_pcm():
     move()
     pcm = ex["enc"].slicing_curves()["mvm_error"]
     assert np.all(pcm[1.0][1:] < pcm[16.0][1:])
+    assert abs(pcm[16.0][0] - 0.104) < 0.0005 and abs(flash[16.0][0] - 0.041) < 0.0005  # one slice
+    assert abs(pcm[1.0][1] - 0.073) < 0.0005 and abs(pcm[16.0][1] - 0.093) < 0.0005  # two slices
+    assert "10.4 %" in step.text and "4.1 %" in step.text
+    quoted(step, "7.3 %", "9.3 %")
     assert step.choices[step.correct] == "From two slices on"
 
 
