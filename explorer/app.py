@@ -10,10 +10,12 @@ from pathlib import Path
 
 import panel as pn
 
+from explorer.models.lessons import load_lessons
 from explorer.models.scenario_library import load_library
 from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
+from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
 from explorer.views.scenario_files import scenario_controls
 from explorer.views.technologies import TechnologiesView
@@ -90,8 +92,9 @@ def build_app():
     pn.extension("mathjax", sizing_mode="stretch_width")
     presentation = Presentation()  # lecture mode: one per page, followed by every tab
     views = [(title, prefix, cls(presentation=presentation)) for title, prefix, cls in DASHBOARDS]
+    overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
     tabs = pn.Tabs(
-        ("Overview", pn.pane.Markdown(OVERVIEW, max_width=900)),
+        ("Overview", overview),
         *[(title, view) for title, _, view in views],
         ("Technologies", TechnologiesView(presentation=presentation)),
         ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
@@ -99,6 +102,16 @@ def build_app():
         dynamic=True,
         sizing_mode="stretch_width",
     )
+    # The guided lessons (assets/lessons): listed in the overview, the open step in a card above the
+    # tabs (explorer/views/lessons.py says why not a tab of their own).
+    lessons = LessonsView(
+        load_lessons(),
+        {prefix: view.model for _, prefix, view in views},
+        views={prefix: view for _, prefix, view in views},
+        tabs=tabs,
+        first_tab=1,
+    )
+    overview.append(lessons.overview)
     problems = []
     if pn.state.location is not None:
         # A link's invalid values are dropped, and named in a banner, before the page syncs the rest.
@@ -109,6 +122,8 @@ def build_app():
                 pn.state.location.sync(obj, {n: f"{prefix}.{n}" for n in names})
         pn.state.location.sync(tabs, {"active": "tab"})
         pn.state.location.sync(presentation, {"lecture": "lecture"})
+        # Last: a link to a lesson step applies the step's settings over the link's own.
+        pn.state.location.sync(lessons, {"lesson": "lesson", "step": "step"})
     # A plain column with a header bar rather than a Panel template: the template added Bootstrap's
     # scripts and style sheets, Font Awesome and server time to every page (measured in
     # docs/results/benchmarks.md, "Server and kernel settings").
@@ -135,7 +150,9 @@ def build_app():
         margin=0,
     )
     banner = problems_banner(problems)
-    parts = (header, scenario_status, tabs) if banner is None else (header, banner, scenario_status, tabs)
+    parts = (header, scenario_status, lessons.card, tabs)
+    if banner is not None:
+        parts = (header, banner, scenario_status, lessons.card, tabs)
     template = pn.Column(*parts, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
 
     def restyle_page(event):
@@ -143,6 +160,7 @@ def build_app():
         template.styles = presentation.page_styles()
 
     presentation.param.watch(restyle_page, "lecture")
+    template.lessons = lessons  # the page's lessons (tests and the class tools reach them here)
     return template
 
 
