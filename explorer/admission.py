@@ -36,11 +36,13 @@ DEFAULT_JOBS = 1
 """Default number of heavy requests running at once: one, so that of two cores one is always left to
 the light updates of the other sessions. Set `--budget-jobs` on a machine with more cores."""
 
-HEAVY_BYTES = 256 * 2**20
-"""A request estimated below this is light: it is never queued (every control at its usual range:
-a Crossbar matrix of 1024 or less at one or two slices)."""
+HEAVY_BYTES = 768 * 2**20
+"""A request estimated below this is light: it is never queued. Every control within its usual range
+is light (a Crossbar matrix up to the number box's soft limit, 1024, at one or two slices: 0.5 GB
+estimated); above it (typed sizes up to 4096, four slices) a request is heavy."""
 
 MEMORY_ENV = "EXPLORER_BUDGET_MEMORY_GB"
+HEAVY_ENV = "EXPLORER_BUDGET_HEAVY_GB"
 JOBS_ENV = "EXPLORER_BUDGET_JOBS"
 CACHE_KEY = "explorer.admission.budget"
 
@@ -108,14 +110,18 @@ class Budget:
 
     @classmethod
     def from_environment(cls, environ=None) -> Budget:
-        """The budget `analog-explorer` sets (`MEMORY_ENV` in GB, `JOBS_ENV`), else the defaults."""
+        """The budget `analog-explorer` sets (`MEMORY_ENV` and `HEAVY_ENV` in GB, `JOBS_ENV`), else
+        the defaults."""
         env = os.environ if environ is None else environ
         try:
             memory_gb = float(env.get(MEMORY_ENV, DEFAULT_MEMORY_GB))
+            heavy_gb = float(env.get(HEAVY_ENV, HEAVY_BYTES / GB))
             jobs = int(env.get(JOBS_ENV, DEFAULT_JOBS))
         except ValueError as exc:
-            raise ValueError(f"{MEMORY_ENV} must be a number of GB and {JOBS_ENV} an integer: {exc}") from None
-        return cls(int(memory_gb * GB), jobs)
+            raise ValueError(
+                f"{MEMORY_ENV} and {HEAVY_ENV} must be numbers of GB and {JOBS_ENV} an integer: {exc}"
+            ) from None
+        return cls(int(memory_gb * GB), jobs, int(heavy_gb * GB))
 
     # -------------------------------------------------------------- questions
 

@@ -151,3 +151,45 @@ def test_the_server_budget_is_created_once_in_the_panel_cache():
         assert pn.state.cache["explorer.admission.budget"] is budgets[0]
     finally:
         pn.state.cache.pop("explorer.admission.budget", None)
+
+
+# ------------------------------------------------------------------ a dashboard gated by the budget
+
+
+def crossbar_view(budget):
+    from explorer.models.dashboards.crossbar import CrossbarExplorer
+    from explorer.views.crossbar import CrossbarView
+
+    view = CrossbarView(model=CrossbarExplorer(size=32, n_slices=1, batch=8))
+    view.plots()  # builds and computes every chart (light at this size)
+    view.budget = budget
+    return view
+
+
+def test_the_crossbar_tab_refuses_a_size_above_the_budget_without_computing_it():
+    view = crossbar_view(Budget(GB // 4, jobs=1, heavy_bytes=100 * MB))
+    computed = len(view.computed)
+    assert not view.admission.visible
+    view.model.size = 4096  # about 3 GB at one slice (`CrossbarExplorer.cost`)
+    assert view.admission.visible and view.admission.alert_type == "danger"
+    assert "--budget-memory-gb" in view.admission.object and "4096" in view.admission.object
+    assert len(view.computed) == computed  # nothing computed
+    view.model.size = 48  # light again: computed at once, the refusal hidden
+    assert len(view.computed) > computed and not view.admission.visible
+
+
+def test_the_crossbar_tab_waits_its_turn_showing_its_position_then_draws():
+    budget = Budget(GB, jobs=1, heavy_bytes=1)  # every update heavy: the tab queues even at 48
+    view = crossbar_view(budget)
+    hold = Gate([], "other session")
+    budget.submit("other", Cost(GB // 2, 1.0), hold)
+    assert hold.started.wait(WAIT_S)
+    computed = len(view.computed)
+    view.model.size = 48
+    assert view.admission.visible and "waiting: 0 ahead" in view.admission.object
+    time.sleep(0.2)
+    assert len(view.computed) == computed  # not computed while it waits
+    hold.release.set()
+    wait_for(lambda: budget.running() == 0 and not view.admission.visible)
+    assert len(view.computed) > computed
+    assert view.model.problem()[0].shape == (48, 48)

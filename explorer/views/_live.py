@@ -904,6 +904,8 @@ class LiveDashboard(pn.viewable.Viewer):
         def status(state, text):
             if state == "replaced":
                 return  # the newer request tells its own state
+            if state in ("running", "done", "refused"):  # the server's log: one line per heavy request's step
+                print(f"[explorer] heavy update {state}: {cost.what} ({cost.bytes / 2**30:.2f} GB)", flush=True)
             if state == "refused":
                 shown = dict(object=text, alert_type="danger", visible=True)
             elif state == "waiting":
