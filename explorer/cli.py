@@ -19,9 +19,9 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   render every dashboard once, so that nobody waits for Numba.
 - ``BOKEH_RESOURCES=server``: every script and style sheet comes from this server (a lab
   without internet access keeps its styling).
-- ``--budget-memory-gb`` / ``--budget-jobs`` / ``--budget-heavy-gb``: the server-wide budget of heavy requests (a Crossbar
-  matrix above 1024, say): estimated memory of those running at once and how many run at once;
-  one that does not fit waits in a queue, one above the whole budget is refused
+- ``--budget-memory-gb`` / ``--budget-jobs`` / ``--budget-heavy-gb``: the server-wide budget of
+  heavy requests (a Crossbar matrix above 1024, say): estimated memory of those running at once
+  and how many run at once; one that does not fit waits in a queue, one above the whole budget is refused
   (`explorer.admission`; passed to the server as ``EXPLORER_BUDGET_MEMORY_GB``, ``_JOBS``,
   ``_HEAVY_GB``; the last is the estimate from which a computation counts as heavy).
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
@@ -67,7 +67,7 @@ def panel_serve_command(argv=None):
         "--budget-memory-gb",
         type=float,
         default=float(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_GB)),
-        help=f"memory (GB) that heavy computations may use at once; larger ones are refused (default {DEFAULT_MEMORY_GB})",
+        help=f"memory (GB) heavy computations may use at once; larger ones are refused (default {DEFAULT_MEMORY_GB})",
     )
     parser.add_argument(
         "--budget-jobs",

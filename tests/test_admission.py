@@ -193,3 +193,16 @@ def test_the_crossbar_tab_waits_its_turn_showing_its_position_then_draws():
     wait_for(lambda: budget.running() == 0 and not view.admission.visible)
     assert len(view.computed) > computed
     assert view.model.problem()[0].shape == (48, 48)
+
+
+def test_analog_explorer_passes_its_budget_options_to_the_server(capsys):
+    from explorer.cli import panel_serve_command
+
+    cmd, _, env = panel_serve_command(["--budget-memory-gb", "2", "--budget-jobs", "2", "--budget-heavy-gb", "0.5"])
+    budget = Budget.from_environment(env)
+    assert (budget.memory_bytes, budget.jobs, budget.heavy_bytes) == (2 * GB, 2, GB // 2)
+    assert not any(a.startswith("--budget") for a in cmd)  # ours, not panel serve's
+    for bad in (["--budget-memory-gb", "0"], ["--budget-jobs", "0"]):
+        with pytest.raises(SystemExit):
+            panel_serve_command(bad)
+        assert bad[0] in capsys.readouterr().err

@@ -9,8 +9,6 @@ import json
 import re
 import time
 
-import pytest
-
 from explorer.tools.classroom import MemoryWatch, rss_mb
 from explorer.tools.served import Server
 

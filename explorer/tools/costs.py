@@ -62,10 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in args.sizes:
         for slices in args.slices:
             r = measure(size, slices)
-            print(
-                f"| {size} | {slices} | {r['peak_mb']:.0f} | {r['est_mb']:.0f} | {r['seconds']:.1f} | {r['est_s']:.1f} |",
-                flush=True,
-            )
+            figures = f"{r['peak_mb']:.0f} | {r['est_mb']:.0f} | {r['seconds']:.1f} | {r['est_s']:.1f}"
+            print(f"| {size} | {slices} | {figures} |", flush=True)
     return 0
 
 
