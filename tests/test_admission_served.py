@@ -12,17 +12,23 @@ import time
 from explorer.tools.classroom import MemoryWatch, rss_mb
 from explorer.tools.served import Server
 
-BUDGET_GB = 0.2
+BUDGET_GB = 0.3
 HEAVY_GB = 0.1
-LARGEST = "tab=3&xb.size=768&xb.n_slices=1"
-"""0.17 GB estimated (`CrossbarExplorer.cost`): within the budget, above the heavy threshold, and two at
-once would not fit."""
+LARGEST = "tab=3&xb.size=1024&xb.n_slices=1"
+"""0.26 GB estimated (`CrossbarExplorer.cost`): within the budget, above the heavy threshold, and two at
+once would not fit; a few seconds each, so the five take long enough for the other session to move
+its slider while they queue."""
 TOO_LARGE = "tab=3&xb.size=4096&xb.n_slices=1"
 OTHER = "tab=1"
+SLIDER_S = 30.0
+"""Most seconds from another session's Devices slider move, made while the heavy requests run, to its
+new plot data. Issue 25's target is 2 s (p95 of a class exploring at random) and is NOT met: measured
+11.7 s here, the slider's answer comes once the queued heavy requests are done (before admission, such
+a slider got no answer in 60 s). The bound is issue 25's 60 s halved, so that the test fails on the old
+behaviour; what still holds the slider up is open (docs/how-to/serve-a-class.md)."""
 OTHER_READY_S = 15.0
-"""Most seconds for another session's Devices page (HTTP page and whole document) while the heavy
-requests queue; without admission the build of a large matrix at page creation holds the event loop
-(issue 25: no page for two minutes with two sessions at 4096)."""
+"""Most seconds for a new session's Devices page (HTTP page and whole document) opened after the slider
+move (issue 25: no page for two minutes with two sessions at 4096)."""
 
 
 async def open_page(base, query, timeout=300.0):
@@ -40,21 +46,77 @@ async def open_page(base, query, timeout=300.0):
         max_message_size=1 << 30,
     )
 
-    async def message():
-        header = json.loads(await ws.read_message())
-        await ws.read_message()
-        await ws.read_message()
-        for _ in range(2 * header.get("num_buffers", 0)):
-            await ws.read_message()
-        return header
-
-    assert (await message())["msgtype"] == "ACK"
+    assert (await message(ws))[0]["msgtype"] == "ACK"
     await ws.write_message(json.dumps({"msgid": "1", "msgtype": "PULL-DOC-REQ"}))
     await ws.write_message("{}")
     await ws.write_message("{}")
-    while (await message())["msgtype"] != "PULL-DOC-REPLY":
-        pass
+    while True:
+        header, content = await message(ws)
+        if header["msgtype"] == "PULL-DOC-REPLY":
+            ws.document = json.loads(content)
+            break
+    # The page has rendered: Panel then runs its on-load callbacks (the tabs' lazy contents are built).
+    await send_events(ws, "ready", [DOCUMENT_READY])
     return ws, time.perf_counter() - start
+
+
+DOCUMENT_READY = {
+    "kind": "MessageSent",
+    "msg_type": "bokeh_event",
+    "msg_data": {"type": "event", "name": "document_ready", "values": {"type": "map", "entries": []}},
+}
+"""The event BokehJS sends once a page has rendered."""
+
+
+async def send_events(ws, msgid, events):
+    """Send a PATCH-DOC of `events`, as BokehJS does."""
+    await ws.write_message(json.dumps({"msgid": msgid, "msgtype": "PATCH-DOC"}))
+    await ws.write_message("{}")
+    await ws.write_message(json.dumps({"events": events}))
+
+
+async def message(ws):
+    """The next Bokeh message: (header, content text); its binary buffers are read and dropped."""
+    header = json.loads(await ws.read_message())
+    await ws.read_message()  # metadata
+    content = await ws.read_message()
+    for _ in range(2 * header.get("num_buffers", 0)):
+        await ws.read_message()
+    return header, content
+
+
+def find_slider(node, title):
+    """The id of the Bokeh slider titled `title` in a document's JSON, or None."""
+    if isinstance(node, dict):
+        attributes = node.get("attributes")
+        if node.get("type") == "object" and "Slider" in node.get("name", "") and isinstance(attributes, dict):
+            if attributes.get("title") == title:
+                return node["id"]
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = find_slider(child, title)
+        if found is not None:
+            return found
+    return None
+
+
+async def move_slider(ws, title, value):
+    """Move the slider as a browser does (value, then value_throttled on release); returns the seconds
+    until the server sends new plot data for it."""
+    slider = find_slider(ws.document, title)
+    assert slider is not None, f"no slider titled {title!r}"
+    start = time.perf_counter()
+    for k, attr in enumerate(("value", "value_throttled")):
+        event = {"kind": "ModelChanged", "model": {"id": slider}, "attr": attr, "new": value}
+        await send_events(ws, f"move{k}", [event])
+    while True:
+        header, content = await message(ws)
+        if header["msgtype"] == "PATCH-DOC" and "ColumnDataChanged" in content:
+            return time.perf_counter() - start
 
 
 async def drain(ws):
@@ -74,9 +136,19 @@ async def the_class(server):
     await asyncio.sleep(2.0)
     baseline = rss_mb(server.pid)
     with MemoryWatch(server.pid) as watch:
-        heavy = await asyncio.gather(*[open_page(base, LARGEST) for _ in range(5)], open_page(base, TOO_LARGE))
+        opening = asyncio.ensure_future(
+            asyncio.gather(*[open_page(base, LARGEST) for _ in range(5)], open_page(base, TOO_LARGE))
+        )
+        while not heavy_lines(server, "running") and not opening.done():
+            await asyncio.sleep(0.1)
+        readers[0].cancel()  # the open session's slider, moved while the heavy requests run
+        running_then = len(heavy_lines(server, "done")) < 5
+        slider_s = await asyncio.wait_for(move_slider(warm, "Number of levels", 4), 60)
+        readers[0] = asyncio.ensure_future(drain(warm))
+        other, other_s = await open_page(base, OTHER)  # a new page while the heavy requests run
+        readers.append(asyncio.ensure_future(drain(other)))
+        heavy = await opening
         readers += [asyncio.ensure_future(drain(ws)) for ws, _ in heavy]
-        other, other_s = await open_page(base, OTHER)
         end = time.monotonic() + 300
         while len(heavy_lines(server, "done")) < 5 and time.monotonic() < end and server.proc.poll() is None:
             await asyncio.sleep(0.5)
@@ -84,21 +156,26 @@ async def the_class(server):
         ws.close()
     for r in readers:
         r.cancel()
-    return baseline, watch.peak(), other_s
+    return baseline, watch.peak(), other_s, slider_s, running_then
 
 
 def test_five_sessions_at_the_largest_size_run_in_turn_and_the_class_goes_on():
     extra = ["--no-warmup", "--budget-memory-gb", str(BUDGET_GB), "--budget-heavy-gb", str(HEAVY_GB)]
     with Server(extra=extra) as server:
-        baseline, peak, other_s = asyncio.run(the_class(server))
+        baseline, peak, other_s, slider_s, running_then = asyncio.run(the_class(server))
         alive = server.proc.poll() is None
         steps = [line.split("heavy update ")[1].split(":")[0] for line in server.output if "heavy update" in line]
-    print(f"baseline {baseline:.0f} MB, peak {peak:.0f} MB, other session's page {other_s:.1f} s, steps {steps}")
+    print(
+        f"baseline {baseline:.0f} MB, peak {peak:.0f} MB, other session's page {other_s:.1f} s, "
+        f"its slider {slider_s:.2f} s (heavy requests still queued then: {running_then}), steps {steps}"
+    )
     assert alive
     assert steps.count("refused") == 1  # the 4096 matrix, above the whole budget
     ran = [s for s in steps if s != "refused"]
     assert ran == ["running", "done"] * 5  # one at a time: the budget holds one such matrix
     assert other_s < OTHER_READY_S
+    assert running_then  # the slider moved while heavy requests were queued or running
+    assert slider_s < SLIDER_S
     # The server's memory grew by at most the budget plus what the seven sessions hold themselves
     # (issue 25 measured 139 MB per session on the Devices tab; a 768 matrix's kept results are smaller).
     assert peak - baseline < BUDGET_GB * 1024 + 7 * 150
