@@ -25,7 +25,8 @@ SLIDER_S = 30.0
 new plot data. Issue 25's target is 2 s (p95 of a class exploring at random) and is NOT met: measured
 11.7 s here, the slider's answer comes once the queued heavy requests are done (before admission, such
 a slider got no answer in 60 s). The bound is issue 25's 60 s halved, so that the test fails on the old
-behaviour; what still holds the slider up is open (docs/how-to/serve-a-class.md)."""
+behaviour. What still holds it up: the event loop creating the heavy sessions' pages while sharing the
+interpreter lock with the heavy job's NumPy calls (docs/how-to/serve-a-class.md, measured)."""
 OTHER_READY_S = 15.0
 """Most seconds for a new session's Devices page (HTTP page and whole document) opened after the slider
 move (issue 25: no page for two minutes with two sessions at 4096)."""
