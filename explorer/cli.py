@@ -19,6 +19,11 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   render every dashboard once, so that nobody waits for Numba.
 - ``BOKEH_RESOURCES=server``: every script and style sheet comes from this server (a lab
   without internet access keeps its styling).
+- ``--budget-memory-gb`` / ``--budget-jobs`` / ``--budget-heavy-gb``: the server-wide budget of
+  heavy requests (a Crossbar matrix above 1024, say): estimated memory of those running at once
+  and how many run at once; one that does not fit waits in a queue, one above the whole budget is refused
+  (`explorer.admission`; passed to the server as ``EXPLORER_BUDGET_MEMORY_GB``, ``_JOBS``,
+  ``_HEAVY_GB``; the last is the estimate from which a computation counts as heavy).
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
   products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
@@ -31,12 +36,15 @@ import argparse
 import os
 import sys
 
+from explorer.admission import DEFAULT_JOBS, DEFAULT_MEMORY_GB, GB, HEAVY_BYTES, HEAVY_ENV, JOBS_ENV, MEMORY_ENV
+
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
 
 
 def panel_serve_command(argv=None):
-    """The `panel serve` command line (a list) for `argv`, and the URL to print."""
+    """The `panel serve` command line (a list) for `argv`, the URL to print, and the environment
+    that sets the server's budget of heavy requests (`explorer.admission`)."""
     parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
     parser.add_argument(
@@ -55,9 +63,38 @@ def panel_serve_command(argv=None):
         help="threads for session callbacks, so sessions do not wait on each other (default 4)",
     )
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up at start")
+    parser.add_argument(
+        "--budget-memory-gb",
+        type=float,
+        default=float(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_GB)),
+        help=f"memory (GB) heavy computations may use at once; larger ones are refused (default {DEFAULT_MEMORY_GB})",
+    )
+    parser.add_argument(
+        "--budget-jobs",
+        type=int,
+        default=int(os.environ.get(JOBS_ENV, DEFAULT_JOBS)),
+        help=f"heavy computations that run at once; others wait in a queue (default {DEFAULT_JOBS})",
+    )
+    parser.add_argument(
+        "--budget-heavy-gb",
+        type=float,
+        default=float(os.environ.get(HEAVY_ENV, HEAVY_BYTES / GB)),
+        help=f"estimated memory (GB) from which a computation counts as heavy (default {HEAVY_BYTES / GB})",
+    )
     args, rest = parser.parse_known_args(argv)
     if args.num_threads < 1:
         parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
+    if not args.budget_memory_gb > 0:
+        parser.error(f"--budget-memory-gb must be a positive number of GB, got {args.budget_memory_gb}")
+    if args.budget_jobs < 1:
+        parser.error(f"--budget-jobs must be at least 1, got {args.budget_jobs}")
+    if not args.budget_heavy_gb >= 0:
+        parser.error(f"--budget-heavy-gb must be a number of GB >= 0, got {args.budget_heavy_gb}")
+    budget = {
+        MEMORY_ENV: repr(args.budget_memory_gb),
+        JOBS_ENV: str(args.budget_jobs),
+        HEAVY_ENV: repr(args.budget_heavy_gb),
+    }
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
@@ -86,12 +123,13 @@ def panel_serve_command(argv=None):
     shown = args.host[0] if args.host else ("localhost" if args.address in ("0.0.0.0", "::") else args.address)
     if ":" not in shown:
         shown = f"{shown}:{args.port}"
-    return cmd, f"http://{shown}/app"
+    return cmd, f"http://{shown}/app", budget
 
 
 def serve(argv=None):
     """Run ``panel serve`` on the app (this process becomes the server); extra arguments go to it."""
-    cmd, url = panel_serve_command(argv)
+    cmd, url, budget = panel_serve_command(argv)
+    os.environ.update(budget)  # the server's `explorer.admission.server_budget` reads them
     print(f"Analog AI weight-encoding explorer: open {url}", flush=True)
     os.environ.setdefault("BOKEH_RESOURCES", "server")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

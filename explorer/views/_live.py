@@ -48,6 +48,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
+from ..admission import LIGHT, Refused, server_budget
 from ..compat import InlineArray, session_gone
 from ..models.scenario import settings_by_owner
 from ._axes import log_axis
@@ -718,6 +719,11 @@ class LiveDashboard(pn.viewable.Viewer):
         """The session's plot data: parts that draw one result compute it once (`result`)."""
         self.pin = None
         """The pinned baseline A the plots show as ghosts (`explorer.views.pins.Pin`), or None."""
+        self.budget = None
+        """The `explorer.admission.Budget` heavy updates are admitted against: None, the server's
+        (`server_budget`) on a served page and none in a notebook or a test that sets none."""
+        self.admission = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
+        """Where the page says that its heavy update waits ("waiting: 2 ahead"), runs, or was refused."""
         self.update_hooks = []
         """Functions ``hook(view)`` called after each update's data are computed, in the computing
         thread; one may return a function that is then called where the update is shown (on the
@@ -872,6 +878,66 @@ class LiveDashboard(pn.viewable.Viewer):
                 self._layout.loading = False
 
     def _update(self, parts, generation, schedule):
+        """Compute `parts` and show them; a heavy update (the model's `cost()`) is first admitted
+        against the budget (`_admit`), and this returns at once."""
+        budget = self.budget if self.budget is not None else (server_budget() if self._served() else None)
+        cost = self.model.cost() if budget is not None and hasattr(self.model, "cost") else LIGHT
+        if budget is not None and budget.is_heavy(cost):
+            self._admit(budget, cost)
+            return
+        if self.admission.visible:  # a refusal or a wait shown before, for settings since changed
+            self.on_page(lambda: self.admission.param.update(visible=False))
+        self._compute(parts, generation, schedule)
+
+    def _admit(self, budget, cost):
+        """Queue the update of every chart on the page at the settings it runs with (a newer
+        request of this tab in this session replaces a queued one; kept results make the charts
+        that did not change cheap), telling the page how it stands in `admission`."""
+        key = (id(self._doc) if self._doc is not None else id(self), type(self).__name__)
+
+        def run():
+            if self._session_gone() or self._plots is None:
+                return
+            with self._on_doc():
+                self._compute(self._all_parts(), self._next_generation(), schedule=True)
+
+        def status(state, text):
+            if state == "replaced":
+                return  # the newer request tells its own state
+            if state in ("running", "done", "refused"):  # the server's log: one line per heavy request's step
+                print(f"[explorer] heavy update {state}: {cost.what} ({cost.bytes / 2**30:.2f} GB)", flush=True)
+            if state == "refused":
+                shown = dict(object=text, alert_type="danger", visible=True)
+            elif state == "waiting":
+                shown = dict(
+                    object=f"Heavy computation ({cost.what}, about {cost.bytes / 2**30:.1f} GB): {text}. "
+                    f"The server runs {budget.jobs} at a time; the other tabs keep working.",
+                    alert_type="warning",
+                    visible=True,
+                )
+            elif state == "running":
+                shown = dict(
+                    object=f"Computing {cost.what} (about {cost.work:.0f} s)...", alert_type="info", visible=True
+                )
+            else:
+                shown = dict(visible=False)
+            with self._on_doc():
+                self.on_page(lambda: self.admission.param.update(**shown))
+
+        try:
+            budget.submit(key, cost, run, status)
+        except Refused:
+            pass  # the refusal is shown by `status`; the charts keep the last settings' data
+
+    def _on_doc(self):
+        """A context in which Panel knows this dashboard's page (a thread of the budget's has none)."""
+        from contextlib import nullcontext
+
+        from panel.io.state import set_curdoc
+
+        return set_curdoc(self._doc) if self._served() else nullcontext()
+
+    def _compute(self, parts, generation, schedule):
         started = time.perf_counter()
         built = self._plots  # None once the session has ended (another thread may end it meanwhile)
         if built is None:
@@ -1032,7 +1098,7 @@ class LiveDashboard(pn.viewable.Viewer):
                 self._slots[chart.heading] = pn.Column(sizing_mode="stretch_width", visible=False, margin=0)
                 column.append(self._slots[chart.heading])
         self._sync_slots()
-        self._layout = pn.Column(*column, sizing_mode="stretch_width")
+        self._layout = pn.Column(self.admission, *column, sizing_mode="stretch_width")
         return self._layout
 
     def try_this_text(self):

@@ -16,6 +16,7 @@ import param
 
 from kernels.rng import derive_seed
 
+from ...admission import LIGHT, Cost
 from .._internal.memo import Memo
 from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES
 
@@ -93,6 +94,13 @@ class Explorer(param.Parameterized):
         from ...figures import figures
 
         return figures(self, **options)
+
+    def cost(self) -> Cost:
+        """Estimated peak memory (bytes) and work (seconds of one core) of computing the dashboard's
+        charts at the current settings (`explorer.admission.Cost`), from which the server decides
+        whether a request waits for its budget. The base: light (every setting's range keeps the
+        computation small); an explorer with a setting that can make it large says how."""
+        return LIGHT
 
     def key_figures(self) -> tuple[KeyFigure, ...]:
         """The tab's key figures at the current settings (`KeyFigure`): the numbers its plots'

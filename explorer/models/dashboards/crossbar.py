@@ -25,6 +25,7 @@ from kernels import encoding
 from kernels.crossbar import mvm_error
 from kernels.rng import derive_seed
 
+from ...admission import Cost
 from .._internal.locks import serialized
 from ..crossbar.protocol_data import protocol_inputs, protocol_weights
 from ..devices import DeviceKnobs
@@ -37,6 +38,16 @@ if TYPE_CHECKING:
     from ..crossbar.model import ProgrammedCrossbar
 
 MAX_INTERACTIVE_SIZE = 1024
+COST_BYTES_PER_DEVICE = 220.0
+"""Peak bytes per device (weight x slice) of building the Crossbar dashboard: the programmed slices,
+their read-time moments and the sweeps' reads. Fitted to `python -m explorer.tools.costs`
+(docs/results/admission.md) and to issue 25's measurements at 2048 and 4096 (1.8 and 6.3 GB at two
+slices), rounded up so that the estimate is not below what was measured at large sizes."""
+COST_BYTES_BASE = 48 * 2**20
+"""Bytes of a build that do not grow with the matrix (inputs, plot data): from the same measurement."""
+COST_SECONDS_PER_DEVICE = 3e-6
+"""Seconds of one core per device (weight x slice) of that build: issue 25's 28 s at 2048 and 100 s at
+4096, two slices (the timings of `explorer.tools.costs` on a shared machine are noisier)."""
 MAX_DISPLAY_PIXELS = 256
 MAX_SCATTER_POINTS = 4000
 ADC_SWEEP_BITS = tuple(range(2, 13))
@@ -95,6 +106,16 @@ class CrossbarExplorer(DrivesCrossbar, DeviceKnobs):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._apply()
+
+    def cost(self) -> Cost:
+        """Estimated peak memory and work of the dashboard's charts: they grow with the devices,
+        size x size x slices (`COST_BYTES_PER_DEVICE`, `COST_SECONDS_PER_DEVICE`, measured)."""
+        devices = self.size * self.size * self.n_slices
+        return Cost(
+            int(COST_BYTES_BASE + COST_BYTES_PER_DEVICE * devices),
+            COST_SECONDS_PER_DEVICE * devices,
+            f"a Crossbar matrix of {self.size} x {self.size} with {self.n_slices} slice(s)",
+        )
 
     @property
     def wire_resistance_ohm(self) -> float:

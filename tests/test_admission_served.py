@@ -1,0 +1,182 @@
+"""Five sessions ask for the largest Crossbar matrix the budget admits, at once, from a real `panel serve`
+(`analog-explorer` with a reduced budget, so that "largest" is cheap here): the heavy requests run one at
+a time, a request above the budget is refused, the server lives and another session's page is served
+meanwhile. The clients speak the browser's protocol: the page's HTTP request (which creates the session
+with the URL's settings), then the Bokeh websocket with the page's token."""
+
+import asyncio
+import json
+import re
+import time
+
+from explorer.tools.classroom import MemoryWatch, rss_mb
+from explorer.tools.served import Server
+
+BUDGET_GB = 0.3
+HEAVY_GB = 0.1
+LARGEST = "tab=3&xb.size=1024&xb.n_slices=1"
+"""0.26 GB estimated (`CrossbarExplorer.cost`): within the budget, above the heavy threshold, and two at
+once would not fit; a few seconds each, so the five take long enough for the other session to move
+its slider while they queue."""
+TOO_LARGE = "tab=3&xb.size=4096&xb.n_slices=1"
+OTHER = "tab=1"
+SLIDER_S = 30.0
+"""Most seconds from another session's Devices slider move, made while the heavy requests run, to its
+new plot data. Issue 25's target is 2 s (p95 of a class exploring at random) and is NOT met: measured
+11.7 s here, the slider's answer comes once the queued heavy requests are done (before admission, such
+a slider got no answer in 60 s). The bound is issue 25's 60 s halved, so that the test fails on the old
+behaviour. What still holds it up: the event loop creating the heavy sessions' pages while sharing the
+interpreter lock with the heavy job's NumPy calls (docs/how-to/serve-a-class.md, measured)."""
+OTHER_READY_S = 15.0
+"""Most seconds for a new session's Devices page (HTTP page and whole document) opened after the slider
+move (issue 25: no page for two minutes with two sessions at 4096)."""
+
+
+async def open_page(base, query, timeout=300.0):
+    """Open the app at `query` as a browser does; returns (websocket, seconds until the document came)."""
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    start = time.perf_counter()
+    page = await AsyncHTTPClient().fetch(f"{base}/app?{query}", request_timeout=timeout)
+    html = page.body.decode()
+    token = re.search(r"token[\\\"':= ]+(eyJ[\w.\-]+)", html).group(1)
+    ws = await websocket_connect(
+        HTTPRequest(base.replace("http://", "ws://") + "/app/ws", request_timeout=timeout, connect_timeout=timeout),
+        subprotocols=["bokeh", token],
+        max_message_size=1 << 30,
+    )
+
+    assert (await message(ws))[0]["msgtype"] == "ACK"
+    await ws.write_message(json.dumps({"msgid": "1", "msgtype": "PULL-DOC-REQ"}))
+    await ws.write_message("{}")
+    await ws.write_message("{}")
+    while True:
+        header, content = await message(ws)
+        if header["msgtype"] == "PULL-DOC-REPLY":
+            ws.document = json.loads(content)
+            break
+    # The page has rendered: Panel then runs its on-load callbacks (the tabs' lazy contents are built).
+    await send_events(ws, "ready", [DOCUMENT_READY])
+    return ws, time.perf_counter() - start
+
+
+DOCUMENT_READY = {
+    "kind": "MessageSent",
+    "msg_type": "bokeh_event",
+    "msg_data": {"type": "event", "name": "document_ready", "values": {"type": "map", "entries": []}},
+}
+"""The event BokehJS sends once a page has rendered."""
+
+
+async def send_events(ws, msgid, events):
+    """Send a PATCH-DOC of `events`, as BokehJS does."""
+    await ws.write_message(json.dumps({"msgid": msgid, "msgtype": "PATCH-DOC"}))
+    await ws.write_message("{}")
+    await ws.write_message(json.dumps({"events": events}))
+
+
+async def message(ws):
+    """The next Bokeh message: (header, content text); its binary buffers are read and dropped."""
+    header = json.loads(await ws.read_message())
+    await ws.read_message()  # metadata
+    content = await ws.read_message()
+    for _ in range(2 * header.get("num_buffers", 0)):
+        await ws.read_message()
+    return header, content
+
+
+def find_slider(node, title):
+    """The id of the Bokeh slider titled `title` in a document's JSON, or None."""
+    if isinstance(node, dict):
+        attributes = node.get("attributes")
+        if node.get("type") == "object" and "Slider" in node.get("name", "") and isinstance(attributes, dict):
+            if attributes.get("title") == title:
+                return node["id"]
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = find_slider(child, title)
+        if found is not None:
+            return found
+    return None
+
+
+async def move_slider(ws, title, value):
+    """Move the slider as a browser does (value, then value_throttled on release); returns the seconds
+    until the server sends new plot data for it."""
+    slider = find_slider(ws.document, title)
+    assert slider is not None, f"no slider titled {title!r}"
+    start = time.perf_counter()
+    for k, attr in enumerate(("value", "value_throttled")):
+        event = {"kind": "ModelChanged", "model": {"id": slider}, "attr": attr, "new": value}
+        await send_events(ws, f"move{k}", [event])
+    while True:
+        header, content = await message(ws)
+        if header["msgtype"] == "PATCH-DOC" and "ColumnDataChanged" in content:
+            return time.perf_counter() - start
+
+
+async def drain(ws):
+    """Read (and drop) what the server sends, so the session stays connected and its updates flow."""
+    while await ws.read_message() is not None:
+        pass
+
+
+def heavy_lines(server, state):
+    return [line for line in list(server.output) if f"heavy update {state}" in line]
+
+
+async def the_class(server):
+    base = server.url.rsplit("/app", 1)[0]
+    warm, _ = await open_page(base, OTHER)  # imports and first render, before the baseline
+    readers = [asyncio.ensure_future(drain(warm))]
+    await asyncio.sleep(2.0)
+    baseline = rss_mb(server.pid)
+    with MemoryWatch(server.pid) as watch:
+        opening = asyncio.ensure_future(
+            asyncio.gather(*[open_page(base, LARGEST) for _ in range(5)], open_page(base, TOO_LARGE))
+        )
+        while not heavy_lines(server, "running") and not opening.done():
+            await asyncio.sleep(0.1)
+        readers[0].cancel()  # the open session's slider, moved while the heavy requests run
+        running_then = len(heavy_lines(server, "done")) < 5
+        slider_s = await asyncio.wait_for(move_slider(warm, "Number of levels", 4), 60)
+        readers[0] = asyncio.ensure_future(drain(warm))
+        other, other_s = await open_page(base, OTHER)  # a new page while the heavy requests run
+        readers.append(asyncio.ensure_future(drain(other)))
+        heavy = await opening
+        readers += [asyncio.ensure_future(drain(ws)) for ws, _ in heavy]
+        end = time.monotonic() + 300
+        while len(heavy_lines(server, "done")) < 5 and time.monotonic() < end and server.proc.poll() is None:
+            await asyncio.sleep(0.5)
+    for ws in [warm, other, *(ws for ws, _ in heavy)]:
+        ws.close()
+    for r in readers:
+        r.cancel()
+    return baseline, watch.peak(), other_s, slider_s, running_then
+
+
+def test_five_sessions_at_the_largest_size_run_in_turn_and_the_class_goes_on():
+    extra = ["--no-warmup", "--budget-memory-gb", str(BUDGET_GB), "--budget-heavy-gb", str(HEAVY_GB)]
+    with Server(extra=extra) as server:
+        baseline, peak, other_s, slider_s, running_then = asyncio.run(the_class(server))
+        alive = server.proc.poll() is None
+        steps = [line.split("heavy update ")[1].split(":")[0] for line in server.output if "heavy update" in line]
+    print(
+        f"baseline {baseline:.0f} MB, peak {peak:.0f} MB, other session's page {other_s:.1f} s, "
+        f"its slider {slider_s:.2f} s (heavy requests still queued then: {running_then}), steps {steps}"
+    )
+    assert alive
+    assert steps.count("refused") == 1  # the 4096 matrix, above the whole budget
+    ran = [s for s in steps if s != "refused"]
+    assert ran == ["running", "done"] * 5  # one at a time: the budget holds one such matrix
+    assert other_s < OTHER_READY_S
+    assert running_then  # the slider moved while heavy requests were queued or running
+    assert slider_s < SLIDER_S
+    # The server's memory grew by at most the budget plus what the seven sessions hold themselves
+    # (issue 25 measured 139 MB per session on the Devices tab; a 768 matrix's kept results are smaller).
+    assert peak - baseline < BUDGET_GB * 1024 + 7 * 150
