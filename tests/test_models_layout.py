@@ -31,6 +31,7 @@ LAYERS = (
     "dashboards",
     "scenario",
     "scenario_library",
+    "lessons",
     "technologies",
     "snippet",
 )

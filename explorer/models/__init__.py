@@ -12,6 +12,7 @@ Grouped by concern, each layer importing only the ones above it:
 * `dashboards`: one model per dashboard tab (the ``*Explorer`` classes).
 * `scenario`: the dashboards' settings as JSON files, validated when read (`explorer.models.scenario`).
 * `scenario_library`: the named scenarios of `assets/scenarios/`, read with `scenario`'s checks;
+* `lessons`: the guided lessons of `assets/lessons/`, each step a scenario, checked when read;
 * `technologies`: the live technology table, what the models compute for each preset (seed 6.1);
 * `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code).
 

@@ -62,7 +62,7 @@ from typing import Any
 
 import yaml
 
-from . import scenario as sc
+from .scenario import FORMAT, TABS, VERSION, Scenario, ScenarioError, _check_tab, _plain, parse
 from .scenario_library import Library, load_library
 
 LESSONS_DIR = Path(__file__).resolve().parents[2] / "assets" / "lessons"
@@ -113,7 +113,7 @@ class Step:
     index: int
     title: str
     tab: str
-    scenario: sc.Scenario
+    scenario: Scenario
     move: Mapping[str, Any]
     text: str
     question: str
@@ -122,10 +122,10 @@ class Step:
     answer: str
     scenario_name: str = ""
 
-    def moved(self) -> sc.Scenario:
+    def moved(self) -> Scenario:
         """The step's move as a scenario of its tab (apply it after `scenario` to make the move)."""
         values = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.move.items()}
-        return sc.Scenario(tabs=MappingProxyType({self.tab: MappingProxyType(values)}), tab=self.tab)
+        return Scenario(tabs=MappingProxyType({self.tab: MappingProxyType(values)}), tab=self.tab)
 
     @property
     def controls(self) -> tuple[str, ...]:
@@ -231,7 +231,7 @@ def _keys(file: str, obj: Any, allowed: tuple[str, ...], path: str, what: str) -
             raise LessonError(file, f"{path}.{key}" if path else key, f"unknown key; allowed: {', '.join(allowed)}")
 
 
-def _retarget(exc: sc.ScenarioError, old: str, new: str) -> str:
+def _retarget(exc: ScenarioError, old: str, new: str) -> str:
     return new + exc.field[len(old) :] if exc.field.startswith(old) else new
 
 
@@ -263,21 +263,21 @@ def _step(file: str, obj: Any, index: int, library: Library) -> Step:
                 file, f"{path}.settings", "must be a mapping of tab name -> settings, as a scenario's tabs"
             )
         try:
-            inline = sc.parse(json.dumps({"format": sc.FORMAT, "version": sc.VERSION, "tabs": settings}))
-        except sc.ScenarioError as exc:
+            inline = parse(json.dumps({"format": FORMAT, "version": VERSION, "tabs": settings}))
+        except ScenarioError as exc:
             raise LessonError(file, _retarget(exc, "tabs", f"{path}.settings"), str(exc).split(": ", 1)[-1]) from None
         for tab, values in inline.tabs.items():
             tabs.setdefault(tab, {}).update(values)
     tab = _text(file, obj, "tab", f"{path}.tab")
-    if tab not in sc.TABS:
-        raise LessonError(file, f"{path}.tab", f"no such tab {json.dumps(tab)[:40]}; allowed: {', '.join(sc.TABS)}")
+    if tab not in TABS:
+        raise LessonError(file, f"{path}.tab", f"no such tab {json.dumps(tab)[:40]}; allowed: {', '.join(TABS)}")
     # the move: settings of the step's tab, checked as a scenario file's, to a value not already set
     move = obj.get("move")
     if not isinstance(move, dict) or not move:
         raise LessonError(file, f"{path}.move", "must be a mapping of setting name -> value to move to (at least one)")
     try:
-        checked = sc._check_tab(tab, move, "move")
-    except sc.ScenarioError as exc:
+        checked = _check_tab(tab, move, "move")
+    except ScenarioError as exc:
         raise LessonError(file, _retarget(exc, f"move.{tab}", f"{path}.move"), str(exc).split(": ", 1)[-1]) from None
     start = tabs.get(tab, {})
     for key, value in checked.items():
@@ -286,9 +286,9 @@ def _step(file: str, obj: Any, index: int, library: Library) -> Step:
             raise LessonError(
                 file,
                 f"{path}.move.{key}",
-                f"the step already starts at {json.dumps(sc._plain(value))}; move to another value",
+                f"the step already starts at {json.dumps(_plain(value))}; move to another value",
             )
-    scenario = sc.Scenario(
+    scenario = Scenario(
         tabs=MappingProxyType({t: MappingProxyType(v) for t, v in tabs.items()}), name=name or title, tab=tab
     )
     text = _text(file, obj, "text", f"{path}.text")
