@@ -19,6 +19,9 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   render every dashboard once, so that nobody waits for Numba.
 - ``BOKEH_RESOURCES=server``: every script and style sheet comes from this server (a lab
   without internet access keeps its styling).
+- ``--lecturer-secret-file``: the secret that makes a session the lecturer's (it can broadcast its
+  view to the students who follow); passed to the server in its environment
+  (``ANALOG_EXPLORER_LECTURER_SECRET``, which can also be set directly), never on a command line.
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
   products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
@@ -30,6 +33,8 @@ Arguments this command does not know are passed to ``panel serve`` unchanged.
 import argparse
 import os
 import sys
+
+from explorer.models.follow import SECRET_ENV, read_secret_file
 
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
@@ -55,9 +60,21 @@ def panel_serve_command(argv=None):
         help="threads for session callbacks, so sessions do not wait on each other (default 4)",
     )
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up at start")
+    parser.add_argument(
+        "--lecturer-secret-file",
+        default=None,
+        help=f"file holding the lecturer's secret (or set {SECRET_ENV}); never shown or logged",
+    )
     args, rest = parser.parse_known_args(argv)
     if args.num_threads < 1:
         parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
+    if args.lecturer_secret_file is not None:
+        try:
+            secret = read_secret_file(args.lecturer_secret_file)
+        except ValueError as exc:
+            parser.error(str(exc))
+        # Handed to the server through its environment only: never on its command line or in a page.
+        os.environ[SECRET_ENV] = secret
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)

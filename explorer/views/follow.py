@@ -1,0 +1,193 @@
+"""The header's lecturer and follow controls (issue 25, item 2).
+
+A session becomes the lecturer's when its user types the server's secret into the **Lecturer**
+password field (`explorer.models.follow.Lecturer`; the secret is never in the page or URL). The
+lecturer then sees **Broadcast my view**: while it is on, every `PERIOD_MS` the session captures every
+tab's settings and the visible tab (`scenario.to_json`) and, when they changed, publishes them on the
+server-wide `shared_channel`. Every session has **Follow the lecturer**: while it is on, every
+`PERIOD_MS` the session reads the channel's version and applies a newer snapshot (`scenario.parse`,
+`scenario.apply`: checked, every tab at once) and switches to its tab. Switching it off keeps the view
+as it is; the student's own changes stay in the session (a session publishes only through
+`Lecturer.publish`, which checks the server-side flag, whatever the broadcast toggle's value).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping
+
+import panel as pn
+import param
+
+from ..models import scenario
+from ..models.follow import Channel, Lecturer, lecturer_secret
+
+log = logging.getLogger(__name__)
+
+CACHE_KEY = "explorer.follow.channel"
+"""The channel's key in `pn.state.cache` (one per server process)."""
+
+PERIOD_MS = 300
+"""Milliseconds between two looks at the view (lecturer) or at the channel (follower): a newer view
+reaches a follower within two periods plus the time to apply it."""
+
+STATUS_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em"}
+
+
+def shared_channel() -> Channel:
+    """The server's broadcast channel, created once in `pn.state.cache` (``dict.setdefault`` is atomic
+    in CPython, so two sessions starting together get the same one)."""
+    return pn.state.cache.setdefault(CACHE_KEY, Channel())
+
+
+class FollowSession:
+    """One page's side of following: the lecturer state, the last version applied or published, and
+    the work the periodic callbacks do (plain methods a test calls without a server).
+
+    `explorers` maps tab prefix -> explorer; `tabs` is the page's tabs (or None)."""
+
+    def __init__(
+        self,
+        explorers: Mapping[str, param.Parameterized],
+        tabs: pn.Tabs | None,
+        channel: Channel,
+        lecturer: Lecturer,
+    ) -> None:
+        self.explorers = explorers
+        self.tabs = tabs
+        self.channel = channel
+        self.lecturer = lecturer
+        self.seen = 0  # version of the last snapshot applied
+        self._sent: tuple[str, int] | None = None  # what this session last published
+
+    def view(self) -> tuple[str, int]:
+        """Every tab's settings (scenario JSON) and the visible tab index."""
+        return scenario.to_json(self.explorers), (0 if self.tabs is None else int(self.tabs.active))
+
+    def broadcast(self, force: bool = False) -> bool:
+        """Publish this session's view if it changed since the last (or `force`); False when this
+        session is not the lecturer's (nothing published) or nothing changed."""
+        if not self.lecturer.unlocked:
+            return False
+        now = self.view()
+        if not force and now == self._sent:
+            return False
+        if self.lecturer.publish(self.channel, *now) is None:
+            return False
+        self._sent = now
+        return True
+
+    def follow(self) -> str | None:
+        """Apply the channel's latest snapshot if newer than the last applied: None when nothing new,
+        "" when applied, else the reason it was refused (the view then stays as it is)."""
+        snap = self.channel.latest
+        if snap is None or snap.version <= self.seen:
+            return None
+        self.seen = snap.version
+        try:
+            scenario.apply(scenario.parse(snap.scenario), self.explorers)
+        except scenario.ScenarioError as exc:
+            return f"The lecturer's view could not be applied: {exc}"
+        if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
+            self.tabs.active = snap.tab
+        return ""
+
+
+def follow_controls(
+    explorers: Mapping[str, param.Parameterized],
+    background: str,
+    *,
+    tabs: pn.Tabs | None = None,
+    channel: Channel | None = None,
+    secret: str | None = None,
+) -> tuple[pn.Row, pn.pane.HTML]:
+    """The header's controls for one page: the Lecturer secret field and its button (only when the
+    server has a secret), the Broadcast my view toggle (shown once unlocked), the Follow the lecturer
+    toggle, and a status line (hidden until there is something to say). The row's ``session``
+    attribute is the page's `FollowSession`."""
+    channel = shared_channel() if channel is None else channel
+    lecturer = Lecturer(lecturer_secret() if secret is None else secret)
+    session = FollowSession(explorers, tabs, channel, lecturer)
+
+    status = pn.pane.HTML(
+        "",
+        styles={**STATUS_STYLE, "background": background},
+        visible=False,
+        sizing_mode="stretch_width",
+        margin=0,
+        stylesheets=[":host { padding: 4px 20px; }"],
+        css_classes=["follow-status"],
+    )
+
+    def say(message: str, ok: bool = True) -> None:
+        status.param.update(
+            object=html.escape(message),
+            styles={**STATUS_STYLE, "background": background if ok else "#b00020"},
+            visible=bool(message),
+        )
+
+    password = pn.widgets.PasswordInput(
+        placeholder="Lecturer secret", width=140, margin=(12, 5), css_classes=["lecturer-secret"]
+    )
+    unlock = pn.widgets.Button(label="Lecturer", color="light", width=80, margin=(10, 5), css_classes=["lecturer"])
+    broadcast = pn.widgets.Toggle(
+        label="Broadcast my view", value=False, width=150, margin=(10, 5), visible=False, css_classes=["broadcast-toggle"]
+    )
+    following = pn.widgets.Toggle(
+        label="Follow the lecturer", value=False, width=150, margin=(10, 5), css_classes=["follow-toggle"]
+    )
+    password.visible = unlock.visible = lecturer.enabled
+
+    def tried(event):
+        ok, message = lecturer.unlock(password.value_input or password.value or "")
+        password.value = password.value_input = ""  # the secret does not stay in the page
+        say(message, ok)
+        if ok:
+            password.visible = unlock.visible = False
+            broadcast.visible = True
+
+    unlock.on_click(tried)
+
+    publisher = pn.state.add_periodic_callback(session.broadcast, period=PERIOD_MS, start=False)
+
+    def toggled_broadcast(event):
+        if not event.new:
+            publisher.stop()
+            return
+        if not lecturer.unlocked:
+            # A page cannot broadcast by setting the toggle (a crafted websocket message): the flag
+            # is the server's. Nothing is published.
+            log.warning("broadcast refused: this session has not typed the lecturer's secret")
+            broadcast.value = False
+            return
+        session.broadcast(force=True)
+        publisher.start()
+
+    broadcast.param.watch(toggled_broadcast, "value")
+
+    def poll():
+        outcome = session.follow()
+        if outcome:
+            say(outcome, ok=False)
+
+    follower = pn.state.add_periodic_callback(poll, period=PERIOD_MS, start=False)
+
+    def toggled_follow(event):
+        if event.new:
+            session.seen = 0  # apply the lecturer's current view at once
+            poll()
+            follower.start()
+            say("Following the lecturer: switch off to explore on your own.")
+        else:
+            follower.stop()
+            say("")
+
+    following.param.watch(toggled_follow, "value")
+    parts = [password, unlock, broadcast, following]
+    row = pn.Row(*parts, styles={"background": background}, margin=0)
+    row.session = session
+    return row, status
+
+
+__all__ = ["CACHE_KEY", "PERIOD_MS", "FollowSession", "follow_controls", "shared_channel"]
