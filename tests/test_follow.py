@@ -99,8 +99,8 @@ def test_followers_get_the_lecturers_view_and_tab_a_bystander_and_a_forged_toggl
     f_toggles["follow-toggle"].value = True
     (button,) = [b for b in lecturer_app.select(pn.widgets.Button) if "lecturer" in b.css_classes]
     (password,) = lecturer_app.select(pn.widgets.PasswordInput)
-    password.value_input = SECRET
-    button.clicks += 1
+    password.value = SECRET  # committed (Enter, or the button taking the focus)
+    button.clicks += 1  # and the button pressed: one try only (a second would be refused as too soon)
     assert lecturer.lecturer.unlocked and l_toggles["broadcast-toggle"].visible
     assert password.value_input == ""  # the secret does not stay in the page
 

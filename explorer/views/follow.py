@@ -139,15 +139,20 @@ def follow_controls(
     )
     password.visible = unlock.visible = lecturer.enabled
 
-    def tried(event):
-        ok, message = lecturer.unlock(password.value_input or password.value or "")
-        password.value = password.value_input = ""  # the secret does not stay in the page
+    def tried(typed: str) -> None:
+        if lecturer.unlocked or not typed:
+            return
+        ok, message = lecturer.unlock(typed)
+        password.param.update(value="", value_input="")  # the secret does not stay in the page
         say(message, ok)
         if ok:
             password.visible = unlock.visible = False
             broadcast.visible = True
 
-    unlock.on_click(tried)
+    # The field commits its text on Enter or when it loses the focus (clicking the button does that
+    # first), and the try happens then: one try per commit, whichever the user does.
+    password.param.watch(lambda event: tried(event.new), "value")
+    unlock.on_click(lambda event: tried(password.value))
 
     publisher = pn.state.add_periodic_callback(session.broadcast, period=PERIOD_MS, start=False)
 
