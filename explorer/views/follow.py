@@ -16,12 +16,15 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 
 from ..models import scenario
 from ..models.follow import Channel, Lecturer, lecturer_secret
+from ..sessions import report_error
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,10 @@ class FollowSession:
             return False
         self._sent = now
         return True
+
+    def newer(self) -> bool:
+        """Whether the channel holds a snapshot newer than the last applied (a cheap read)."""
+        return self.channel.version > self.seen
 
     def follow(self) -> str | None:
         """Apply the channel's latest snapshot if newer than the last applied: None when nothing new,
@@ -154,7 +161,13 @@ def follow_controls(
     password.param.watch(lambda event: tried(event.new), "value")
     unlock.on_click(lambda event: tried(password.value))
 
-    publisher = pn.state.add_periodic_callback(session.broadcast, period=PERIOD_MS, start=False)
+    # Both periodic callbacks are coroutines, so Panel runs them on the session's event loop rather
+    # than queueing them in the thread pool behind the sessions' computations (measured: a queued
+    # poll waited 3 s there). Their own work is light: capturing the settings, reading a version.
+    async def publish_view():
+        session.broadcast()
+
+    publisher = pn.state.add_periodic_callback(publish_view, period=PERIOD_MS, start=False)
 
     def toggled_broadcast(event):
         if not event.new:
@@ -171,17 +184,36 @@ def follow_controls(
 
     broadcast.param.watch(toggled_broadcast, "value")
 
-    def poll():
-        outcome = session.follow()
-        if outcome:
-            say(outcome, ok=False)
+    doc = pn.state.curdoc
+    worker = []  # this page's one applying thread, made on first use
+
+    def apply_newer():
+        with set_curdoc(doc):
+            try:
+                outcome = session.follow()
+            except Exception as exc:  # shown in this session only, as any callback's error
+                report_error(exc)
+                return
+            if outcome:
+                say(outcome, ok=False)
+
+    async def poll():
+        # Applying a view sets the dashboards' parameters, and a visible dashboard computes in the
+        # thread that sets them: not on the event loop, and not queued in the thread pool behind
+        # other sessions' work, but in this page's own thread, one view after the other.
+        if session.newer():
+            if not worker:
+                worker.append(ThreadPoolExecutor(1, thread_name_prefix="explorer-follow"))
+            worker[0].submit(apply_newer)
 
     follower = pn.state.add_periodic_callback(poll, period=PERIOD_MS, start=False)
+    if doc is not None and getattr(doc, "session_context", None) is not None:
+        doc.on_session_destroyed(lambda context: worker and worker[0].shutdown(wait=False))
 
     def toggled_follow(event):
         if event.new:
             session.seen = 0  # apply the lecturer's current view at once
-            poll()
+            apply_newer()
             follower.start()
             say("Following the lecturer: switch off to explore on your own.")
         else:
