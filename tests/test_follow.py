@@ -5,6 +5,7 @@ non-follower untouched, and the command line's secret file."""
 
 import dataclasses
 import os
+import time
 
 import panel as pn
 import pytest
@@ -96,7 +97,6 @@ def test_followers_get_the_lecturers_view_and_tab_a_bystander_and_a_forged_toggl
     assert bystander.channel.version == 0 and not b_toggles["broadcast-toggle"].value
     assert not bystander.broadcast(force=True) and bystander.channel.version == 0
 
-    f_toggles["follow-toggle"].value = True
     (button,) = [b for b in lecturer_app.select(pn.widgets.Button) if "lecturer" in b.css_classes]
     (password,) = lecturer_app.select(pn.widgets.PasswordInput)
     password.value = SECRET  # committed (Enter, or the button taking the focus)
@@ -113,21 +113,38 @@ def test_followers_get_the_lecturers_view_and_tab_a_bystander_and_a_forged_toggl
     assert bystander.explorers["xb"].xb.adc_bits == 3 and b_tabs.active == 0
     assert follower.follow() is None  # nothing newer
 
-    # Unchanged view: nothing new is published; a change is.
+    # Unchanged view: nothing new is published; a change is, at once (the settings' watchers).
     assert not lecturer.broadcast()
     lecturer.explorers["xb"].xb.adc_bits = 5
-    assert lecturer.broadcast() and lecturer.channel.version == 2
+    assert lecturer.channel.version == 2
+    assert follower.follow() == "" and follower.explorers["xb"].xb.adc_bits == 5
     # The follower's own change does not reach the lecturer or the channel.
     follower.explorers["xb"].xb.adc_bits = 4
     assert not follower.broadcast() and lecturer.channel.version == 2
-    # Stopping following keeps the view; later broadcasts are not applied.
-    f_toggles["follow-toggle"].value = False
+    assert lecturer.explorers["xb"].xb.adc_bits == 5
+
+    # The toggle: switched on, it applies the lecturer's current view at once, then each newer one
+    # from its own thread, woken by the publication.
     lecturer.explorers["xb"].xb.adc_bits = 7
-    lecturer.broadcast()
-    assert follower.explorers["xb"].xb.adc_bits == 4
-    # Following again applies the lecturer's current view at once.
     f_toggles["follow-toggle"].value = True
     assert follower.explorers["xb"].xb.adc_bits == 7
+    lecturer.explorers["xb"].xb.adc_bits = 2
+    assert wait_for(lambda: follower.explorers["xb"].xb.adc_bits == 2, 2.0)
+    # Stopping following keeps the view; later broadcasts are not applied.
+    f_toggles["follow-toggle"].value = False
+    lecturer.explorers["xb"].xb.adc_bits = 8
+    assert not wait_for(lambda: follower.explorers["xb"].xb.adc_bits != 2, 1.0)
+    assert bystander.explorers["xb"].xb.adc_bits == 3  # its own value all along
+
+
+def wait_for(condition, seconds):
+    """Whether `condition()` became true within `seconds`."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
 
 
 def test_a_bad_snapshot_is_refused_and_the_view_stays():

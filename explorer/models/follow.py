@@ -65,6 +65,7 @@ class Channel:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._latest: Snapshot | None = None
 
     @property
@@ -84,10 +85,17 @@ class Channel:
             raise TypeError(f"scenario must be scenario-file JSON text, got {type(scenario).__name__}")
         if not isinstance(tab, int) or tab < 0:
             raise ValueError(f"tab must be a tab index >= 0, got {tab!r}")
-        with self._lock:
+        with self._changed:
             snap = Snapshot(self.version + 1, scenario, tab)
             self._latest = snap
+            self._changed.notify_all()
         return snap
+
+    def wait_newer(self, version: int, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a snapshot newer than `version`; whether there is one.
+        Followers wait here, woken by each publication, rather than polling."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.version > version, timeout=timeout)
 
 
 class Lecturer:
