@@ -85,9 +85,12 @@ def test_followers_get_the_lecturers_view_within_a_second_and_nobody_else_can_br
     upload(bystander, scenario_file(tmp_path, 3, "bystander"))
 
     # The lecturer loads a scenario: the follower shows it (controls through the URL, and the tab)
-    # within 1 s of the lecturer's page showing it.
+    # within 1 s of the lecturer's page showing it. (Each page shows the tab once it has built and
+    # computed its figures, which on this machine takes seconds the first time, for both.)
     upload(lecturer, scenario_file(tmp_path, 6, "lecturer"))
-    expect(lecturer).to_have_url(re.compile(r"xb\.adc_bits=6"), timeout=TIMEOUT)
+    lecturer.wait_for_function(
+        "() => /xb\\.adc_bits=6/.test(location.search) && /tab=3/.test(location.search)", polling=20, timeout=TIMEOUT
+    )
     start = time.monotonic()
     follower.wait_for_function("() => /xb\\.adc_bits=6/.test(location.search)", polling=20, timeout=TIMEOUT)
     settings = time.monotonic() - start
