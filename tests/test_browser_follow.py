@@ -49,7 +49,9 @@ def scenario_file(tmp_path, adc_bits, name):
     """A scenario file setting the Crossbar tab's ADC bits and showing that tab."""
     path = tmp_path / f"{name}.json"
     path.write_text(
-        json.dumps({"format": "analog-explorer-scenario", "version": 1, "tab": "xb", "tabs": {"xb": {"xb.adc_bits": adc_bits}}}),
+        json.dumps(
+            {"format": "analog-explorer-scenario", "version": 1, "tab": "xb", "tabs": {"xb": {"xb.adc_bits": adc_bits}}}
+        ),
         encoding="utf-8",
     )
     return path

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Mapping
 import threading
+from collections.abc import Mapping
 
 import panel as pn
 import param
@@ -140,7 +140,12 @@ def follow_controls(
     )
     unlock = pn.widgets.Button(label="Lecturer", color="light", width=80, margin=(10, 5), css_classes=["lecturer"])
     broadcast = pn.widgets.Toggle(
-        label="Broadcast my view", value=False, width=150, margin=(10, 5), visible=False, css_classes=["broadcast-toggle"]
+        label="Broadcast my view",
+        value=False,
+        width=150,
+        margin=(10, 5),
+        visible=False,
+        css_classes=["broadcast-toggle"],
     )
     following = pn.widgets.Toggle(
         label="Follow the lecturer", value=False, width=150, margin=(10, 5), css_classes=["follow-toggle"]
