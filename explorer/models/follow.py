@@ -20,7 +20,7 @@ import hmac
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 SECRET_ENV = "ANALOG_EXPLORER_LECTURER_SECRET"
@@ -30,7 +30,7 @@ MIN_INTERVAL_S = 1.0
 """Seconds between two tries of a secret in one session (guessing is slow)."""
 
 
-def lecturer_secret(environ=None) -> str:
+def lecturer_secret(environ: Mapping[str, str] | None = None) -> str:
     """The lecturer's secret the server was started with ("" when none: nobody can broadcast)."""
     return (os.environ if environ is None else environ).get(SECRET_ENV, "")
 
