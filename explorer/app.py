@@ -137,7 +137,7 @@ def build_app():
         views={prefix: view for _, prefix, view in views},
     )
     # Lecturer (secret, broadcast) and Follow the lecturer (issue 25 item 2; explorer/views/follow.py).
-    follow_row, follow_status = follow_controls(
+    follow_row, follow_bar = follow_controls(
         {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs
     )
     header = pn.Row(
@@ -150,7 +150,7 @@ def build_app():
         margin=0,
     )
     banner = problems_banner(problems)
-    parts = (header, scenario_status, follow_status, tabs)
+    parts = (header, scenario_status, follow_bar, tabs)
     if banner is not None:
         parts = (header, banner, *parts[1:])
     template = pn.Column(*parts, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())

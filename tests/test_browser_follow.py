@@ -72,6 +72,7 @@ def test_followers_get_the_lecturers_view_within_a_second_and_nobody_else_can_br
     expect(follower.locator(".follow-status").first).to_contain_text("Following the lecturer", timeout=TIMEOUT)
 
     # A wrong secret, then (after the one-second limit) the right one.
+    lecturer.get_by_role("button", name="Lecturer", exact=True).click()  # opens the field
     lecturer.locator(".lecturer-secret input").fill("not it")
     lecturer.locator(".lecturer-secret input").press("Enter")
     expect(lecturer.locator(".follow-status").first).to_have_text("Wrong secret.", timeout=TIMEOUT)

@@ -99,6 +99,9 @@ def test_followers_get_the_lecturers_view_and_tab_a_bystander_and_a_forged_toggl
 
     (button,) = [b for b in lecturer_app.select(pn.widgets.Button) if "lecturer" in b.css_classes]
     (password,) = lecturer_app.select(pn.widgets.PasswordInput)
+    assert not password.visible
+    button.clicks += 1  # the first press opens the field
+    assert password.visible
     password.value = SECRET  # committed (Enter, or the button taking the focus)
     button.clicks += 1  # and the button pressed: one try only (a second would be refused as too soon)
     assert lecturer.lecturer.unlocked and l_toggles["broadcast-toggle"].visible
@@ -174,3 +177,15 @@ def test_secret_file_goes_to_the_environment_not_the_command_line(tmp_path, monk
         read_secret_file(str(tmp_path / "empty.txt"))
     with pytest.raises(SystemExit):
         cli.panel_serve_command(["--lecturer-secret-file", str(tmp_path / "missing.txt")])
+
+
+def test_without_a_secret_the_header_has_no_lecturer_or_follow_controls(monkeypatch):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    app = build_app()
+    shown = [
+        w
+        for w in app.select(pn.widgets.Widget)
+        if w.visible and set(w.css_classes) & {"lecturer", "lecturer-secret", "broadcast-toggle", "follow-toggle"}
+    ]
+    assert shown == []
+    assert not app.follow.lecturer.enabled

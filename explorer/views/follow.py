@@ -109,11 +109,11 @@ def follow_controls(
     tabs: pn.Tabs | None = None,
     channel: Channel | None = None,
     secret: str | None = None,
-) -> tuple[pn.Row, pn.pane.HTML]:
-    """The header's controls for one page: the Lecturer secret field and its button (only when the
-    server has a secret), the Broadcast my view toggle (shown once unlocked), the Follow the lecturer
-    toggle, and a status line (hidden until there is something to say). The row's ``session``
-    attribute is the page's `FollowSession`."""
+) -> tuple[pn.Row, pn.Row]:
+    """The header's controls for one page: the Lecturer button and the Follow the lecturer toggle
+    (both only when the server has a secret), the Broadcast my view toggle (shown once unlocked), and a bar for under the header: the secret field (opened by the Lecturer button) and a
+    status line (each hidden until needed). The row's ``session`` attribute is the page's
+    `FollowSession`."""
     channel = shared_channel() if channel is None else channel
     lecturer = Lecturer(lecturer_secret() if secret is None else secret)
     session = FollowSession(explorers, tabs, channel, lecturer)
@@ -150,7 +150,10 @@ def follow_controls(
     following = pn.widgets.Toggle(
         label="Follow the lecturer", value=False, width=150, margin=(10, 5), css_classes=["follow-toggle"]
     )
-    password.visible = unlock.visible = lecturer.enabled
+    # Without a secret on the server nobody can broadcast: the header stays as it was. With one, the
+    # header gets the two buttons only; the secret field opens in the bar under the header.
+    unlock.visible = following.visible = lecturer.enabled
+    password.visible = False
 
     def tried(typed: str) -> None:
         if lecturer.unlocked or not typed:
@@ -162,10 +165,16 @@ def follow_controls(
             password.visible = unlock.visible = False
             broadcast.visible = True
 
+    def pressed(event):
+        if not password.visible:
+            password.visible = True  # first press: show the field
+        else:
+            tried(password.value)
+
     # The field commits its text on Enter or when it loses the focus (clicking the button does that
     # first), and the try happens then: one try per commit, whichever the user does.
     password.param.watch(lambda event: tried(event.new), "value")
-    unlock.on_click(lambda event: tried(password.value))
+    unlock.on_click(pressed)
 
     # The lecturer publishes as soon as a setting or the tab changes (in the thread that changed it:
     # a periodic callback waited behind the page's own rendering on the event loop, measured 1.4 s),
@@ -235,10 +244,10 @@ def follow_controls(
     if doc is not None and getattr(doc, "session_context", None) is not None:
         doc.on_session_destroyed(lambda context: stop[0].set())
     following.param.watch(toggled_follow, "value")
-    parts = [password, unlock, broadcast, following]
-    row = pn.Row(*parts, styles={"background": background}, margin=0)
+    row = pn.Row(unlock, broadcast, following, styles={"background": background}, margin=0)
     row.session = session
-    return row, status
+    bar = pn.Row(password, status, styles={"background": background}, sizing_mode="stretch_width", margin=0)
+    return row, bar
 
 
 __all__ = ["CACHE_KEY", "PERIOD_MS", "FollowSession", "follow_controls", "shared_channel"]
