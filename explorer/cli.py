@@ -34,7 +34,9 @@ import argparse
 import os
 import sys
 
-from explorer.models.follow import SECRET_ENV, read_secret_file
+LECTURER_SECRET_ENV = "ANALOG_EXPLORER_LECTURER_SECRET"
+"""The server's environment variable for the lecturer's secret (`explorer.models.follow.SECRET_ENV`;
+spelled here so the command line does not import the models before ``panel serve`` starts)."""
 
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
@@ -63,18 +65,20 @@ def panel_serve_command(argv=None):
     parser.add_argument(
         "--lecturer-secret-file",
         default=None,
-        help=f"file holding the lecturer's secret (or set {SECRET_ENV}); never shown or logged",
+        help=f"file holding the lecturer's secret (or set {LECTURER_SECRET_ENV}); never shown or logged",
     )
     args, rest = parser.parse_known_args(argv)
     if args.num_threads < 1:
         parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
     if args.lecturer_secret_file is not None:
+        from explorer.models.follow import read_secret_file
+
         try:
             secret = read_secret_file(args.lecturer_secret_file)
         except ValueError as exc:
             parser.error(str(exc))
         # Handed to the server through its environment only: never on its command line or in a page.
-        os.environ[SECRET_ENV] = secret
+        os.environ[LECTURER_SECRET_ENV] = secret
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
