@@ -165,7 +165,8 @@ def test_a_bad_snapshot_is_refused_and_the_view_stays():
 
 
 def test_secret_file_goes_to_the_environment_not_the_command_line(tmp_path, monkeypatch):
-    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.setenv(SECRET_ENV, "")  # restored (to unset) after the test, though the command sets it
+    monkeypatch.delenv(SECRET_ENV)
     assert cli.LECTURER_SECRET_ENV == SECRET_ENV
     path = tmp_path / "secret.txt"
     path.write_text(SECRET + "\n", encoding="utf-8")
