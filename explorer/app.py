@@ -12,9 +12,17 @@ import panel as pn
 
 from explorer.models.lessons import load_lessons
 from explorer.models.scenario_library import load_library
-from explorer.sessions import never_cdn_style_sheets, serve_resources_locally, session_created, session_destroyed
+from explorer.sessions import (
+    inject_test_error,
+    never_cdn_style_sheets,
+    report_error,
+    serve_resources_locally,
+    session_created,
+    session_destroyed,
+)
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
+from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
 from explorer.views.scenario_files import scenario_controls
@@ -89,7 +97,9 @@ def build_app():
     Tabs are dynamic and each dashboard renders lazily: opening the app builds the figures and
     computes the data of the visible tab only.
     """
-    pn.extension("mathjax", sizing_mode="stretch_width")
+    # Notifications: an error in a callback is shown in its own session (`report_error`).
+    pn.extension("mathjax", sizing_mode="stretch_width", notifications=True)
+    pn.config.exception_handler = report_error
     presentation = Presentation()  # lecture mode: one per page, followed by every tab
     views = [(title, prefix, cls(presentation=presentation)) for title, prefix, cls in DASHBOARDS]
     overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
@@ -141,18 +151,23 @@ def build_app():
         presentation=presentation,
         views={prefix: view for _, prefix, view in views},
     )
+    # Lecturer (secret, broadcast) and Follow the lecturer (issue 25 item 2; explorer/views/follow.py).
+    follow_row, follow_bar = follow_controls(
+        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs
+    )
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),
         scenario_buttons,
+        follow_row,
         lecture,
         styles={"background": HEADER_COLOUR},
         sizing_mode="stretch_width",
         margin=0,
     )
     banner = problems_banner(problems)
-    parts = (header, scenario_status, lessons.card, tabs)
+    parts = (header, scenario_status, follow_bar, lessons.card, tabs)
     if banner is not None:
-        parts = (header, banner, scenario_status, lessons.card, tabs)
+        parts = (header, banner, *parts[1:])
     template = pn.Column(*parts, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
 
     def restyle_page(event):
@@ -161,6 +176,8 @@ def build_app():
 
     presentation.param.watch(restyle_page, "lecture")
     template.lessons = lessons  # the page's lessons (tests and the class tools reach them here)
+    inject_test_error(presentation)  # tests only, when the server's environment asks for it
+    template.follow = follow_row.session
     return template
 
 

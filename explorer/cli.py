@@ -24,6 +24,9 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   and how many run at once; one that does not fit waits in a queue, one above the whole budget is refused
   (`explorer.admission`; passed to the server as ``EXPLORER_BUDGET_MEMORY_GB``, ``_JOBS``,
   ``_HEAVY_GB``; the last is the estimate from which a computation counts as heavy).
+- ``--lecturer-secret-file``: the secret that makes a session the lecturer's (it can broadcast its
+  view to the students who follow); passed to the server in its environment
+  (``ANALOG_EXPLORER_LECTURER_SECRET``, which can also be set directly), never on a command line.
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
   products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
@@ -37,6 +40,10 @@ import os
 import sys
 
 from explorer.admission import DEFAULT_JOBS, DEFAULT_MEMORY_GB, GB, HEAVY_BYTES, HEAVY_ENV, JOBS_ENV, MEMORY_ENV
+
+LECTURER_SECRET_ENV = "ANALOG_EXPLORER_LECTURER_SECRET"
+"""The server's environment variable for the lecturer's secret (`explorer.models.follow.SECRET_ENV`;
+spelled here so the command line does not import the models before ``panel serve`` starts)."""
 
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
@@ -81,6 +88,11 @@ def panel_serve_command(argv=None):
         default=float(os.environ.get(HEAVY_ENV, HEAVY_BYTES / GB)),
         help=f"estimated memory (GB) from which a computation counts as heavy (default {HEAVY_BYTES / GB})",
     )
+    parser.add_argument(
+        "--lecturer-secret-file",
+        default=None,
+        help=f"file holding the lecturer's secret (or set {LECTURER_SECRET_ENV}); never shown or logged",
+    )
     args, rest = parser.parse_known_args(argv)
     if args.num_threads < 1:
         parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
@@ -95,6 +107,15 @@ def panel_serve_command(argv=None):
         JOBS_ENV: str(args.budget_jobs),
         HEAVY_ENV: repr(args.budget_heavy_gb),
     }
+    if args.lecturer_secret_file is not None:
+        from explorer.models.follow import read_secret_file
+
+        try:
+            secret = read_secret_file(args.lecturer_secret_file)
+        except ValueError as exc:
+            parser.error(str(exc))
+        # Handed to the server through its environment only: never on its command line or in a page.
+        os.environ[LECTURER_SECRET_ENV] = secret
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)

@@ -8,6 +8,8 @@ run, so a callback defined in app.py finds its globals gone.
 
 import ctypes
 import gc
+import logging
+import os
 
 import panel as pn
 
@@ -61,3 +63,44 @@ def serve_resources_locally(doc):
     rewrite to every session when it is created.
     """
     serve_style_sheets_locally(doc, pn.state.rel_path)
+
+
+INJECT_ERROR_ENV = "ANALOG_EXPLORER_TEST_INJECT_ERROR"
+"""Tests only: when this environment variable is "1" on the server, switching lecture mode on raises
+an error in that session's watcher (`inject_test_error`), so a test can check where errors go. Unset
+in production: no control of the page can raise it."""
+
+ERROR_NOTICE = "Something went wrong here: {}. This page keeps working; the error was logged."
+"""The notification an error shows in its own session."""
+
+
+def session_id() -> str:
+    """The id of the session whose callback runs now ("" outside a served session)."""
+    doc = pn.state.curdoc
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    return getattr(context, "id", "") or ""
+
+
+def report_error(exception: BaseException) -> None:
+    """Panel's exception handler (`pn.config.exception_handler`) for every session callback (widget
+    watchers, periodic and next-tick callbacks; Panel runs it with the failing session's document
+    current): log the error with the session's id and its traceback in the server's output, and show
+    a notification in that session only. The session goes on serving its other callbacks."""
+    sid = session_id()
+    print(f"[explorer] error in session {sid}: {type(exception).__name__}: {exception}", flush=True)
+    logging.getLogger("explorer.sessions").error("error in session %s", sid, exc_info=exception)
+    notifications = pn.state.notifications if pn.state.curdoc is not None else None
+    if notifications is not None:
+        notifications.error(ERROR_NOTICE.format(f"{type(exception).__name__}: {exception}"), duration=0)
+
+
+def inject_test_error(presentation) -> None:
+    """Tests only (`INJECT_ERROR_ENV`): make switching lecture mode on raise in this session."""
+    if os.environ.get(INJECT_ERROR_ENV) != "1":
+        return
+
+    def fail(event):
+        if event.new:
+            raise RuntimeError("injected test error")
+
+    presentation.param.watch(fail, "lecture")

@@ -1,0 +1,253 @@
+"""The header's lecturer and follow controls (issue 25, item 2).
+
+A session becomes the lecturer's when its user types the server's secret into the **Lecturer**
+password field (`explorer.models.follow.Lecturer`; the secret is never in the page or URL). The
+lecturer then sees **Broadcast my view**: while it is on, the session publishes every tab's settings
+and the visible tab (`scenario.to_json`) on the server-wide `shared_channel` as soon as one changes
+(and checks every `PERIOD_MS` for changes no watcher saw). Every session has **Follow the lecturer**:
+while it is on, a thread of the page waits on the channel, woken by each publication, and applies the
+newer snapshot (`scenario.parse`, `scenario.apply`: checked, every tab at once) and switches to its
+tab. Switching it off keeps the view
+as it is; the student's own changes stay in the session (a session publishes only through
+`Lecturer.publish`, which checks the server-side flag, whatever the broadcast toggle's value).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections.abc import Mapping
+
+import panel as pn
+import param
+from panel.io.state import set_curdoc
+
+from ..models import scenario
+from ..models.follow import Channel, Lecturer, lecturer_secret
+from ..sessions import report_error
+
+log = logging.getLogger(__name__)
+
+CACHE_KEY = "explorer.follow.channel"
+"""The channel's key in `pn.state.cache` (one per server process)."""
+
+PERIOD_MS = 300
+"""Milliseconds between two looks at the view (lecturer) or at the channel (follower): a newer view
+reaches a follower within two periods plus the time to apply it."""
+
+STATUS_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em"}
+
+
+def shared_channel() -> Channel:
+    """The server's broadcast channel, created once in `pn.state.cache` (``dict.setdefault`` is atomic
+    in CPython, so two sessions starting together get the same one)."""
+    return pn.state.cache.setdefault(CACHE_KEY, Channel())
+
+
+class FollowSession:
+    """One page's side of following: the lecturer state, the last version applied or published, and
+    the work the periodic callbacks do (plain methods a test calls without a server).
+
+    `explorers` maps tab prefix -> explorer; `tabs` is the page's tabs (or None)."""
+
+    def __init__(
+        self,
+        explorers: Mapping[str, param.Parameterized],
+        tabs: pn.Tabs | None,
+        channel: Channel,
+        lecturer: Lecturer,
+    ) -> None:
+        self.explorers = explorers
+        self.tabs = tabs
+        self.channel = channel
+        self.lecturer = lecturer
+        self.seen = 0  # version of the last snapshot applied
+        self._sent: tuple[str, int] | None = None  # what this session last published
+
+    def view(self) -> tuple[str, int]:
+        """Every tab's settings (scenario JSON) and the visible tab index."""
+        return scenario.to_json(self.explorers), (0 if self.tabs is None else int(self.tabs.active))
+
+    def broadcast(self, force: bool = False) -> bool:
+        """Publish this session's view if it changed since the last (or `force`); False when this
+        session is not the lecturer's (nothing published) or nothing changed."""
+        if not self.lecturer.unlocked:
+            return False
+        now = self.view()
+        if not force and now == self._sent:
+            return False
+        if self.lecturer.publish(self.channel, *now) is None:
+            return False
+        self._sent = now
+        return True
+
+    def newer(self) -> bool:
+        """Whether the channel holds a snapshot newer than the last applied (a cheap read)."""
+        return self.channel.version > self.seen
+
+    def follow(self) -> str | None:
+        """Apply the channel's latest snapshot if newer than the last applied: None when nothing new,
+        "" when applied, else the reason it was refused (the view then stays as it is)."""
+        snap = self.channel.latest
+        if snap is None or snap.version <= self.seen:
+            return None
+        self.seen = snap.version
+        try:
+            scenario.apply(scenario.parse(snap.scenario), self.explorers)
+        except scenario.ScenarioError as exc:
+            return f"The lecturer's view could not be applied: {exc}"
+        if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
+            self.tabs.active = snap.tab
+        return ""
+
+
+def follow_controls(
+    explorers: Mapping[str, param.Parameterized],
+    background: str,
+    *,
+    tabs: pn.Tabs | None = None,
+    channel: Channel | None = None,
+    secret: str | None = None,
+) -> tuple[pn.Row, pn.Row]:
+    """The header's controls for one page: the Lecturer button and the Follow the lecturer toggle
+    (both only when the server has a secret), the Broadcast my view toggle (shown once unlocked), and a bar for under the header: the secret field (opened by the Lecturer button) and a
+    status line (each hidden until needed). The row's ``session`` attribute is the page's
+    `FollowSession`."""
+    channel = shared_channel() if channel is None else channel
+    lecturer = Lecturer(lecturer_secret() if secret is None else secret)
+    session = FollowSession(explorers, tabs, channel, lecturer)
+
+    status = pn.pane.HTML(
+        "",
+        styles={**STATUS_STYLE, "background": background},
+        visible=False,
+        sizing_mode="stretch_width",
+        margin=0,
+        stylesheets=[":host { padding: 4px 20px; }"],
+        css_classes=["follow-status"],
+    )
+
+    def say(message: str, ok: bool = True) -> None:
+        status.param.update(
+            object=html.escape(message),
+            styles={**STATUS_STYLE, "background": background if ok else "#b00020"},
+            visible=bool(message),
+        )
+
+    password = pn.widgets.PasswordInput(
+        placeholder="Lecturer secret", width=140, margin=(12, 5), css_classes=["lecturer-secret"]
+    )
+    unlock = pn.widgets.Button(label="Lecturer", color="light", width=80, margin=(10, 5), css_classes=["lecturer"])
+    broadcast = pn.widgets.Toggle(
+        label="Broadcast my view",
+        value=False,
+        width=150,
+        margin=(10, 5),
+        visible=False,
+        css_classes=["broadcast-toggle"],
+    )
+    following = pn.widgets.Toggle(
+        label="Follow the lecturer", value=False, width=150, margin=(10, 5), css_classes=["follow-toggle"]
+    )
+    # Without a secret on the server nobody can broadcast: the header stays as it was. With one, the
+    # header gets the two buttons only; the secret field opens in the bar under the header.
+    unlock.visible = following.visible = lecturer.enabled
+    password.visible = False
+
+    def tried(typed: str) -> None:
+        if lecturer.unlocked or not typed:
+            return
+        ok, message = lecturer.unlock(typed)
+        password.param.update(value="", value_input="")  # the secret does not stay in the page
+        say(message, ok)
+        if ok:
+            password.visible = unlock.visible = False
+            broadcast.visible = True
+
+    def pressed(event):
+        if not password.visible:
+            password.visible = True  # first press: show the field
+        else:
+            tried(password.value)
+
+    # The field commits its text on Enter or when it loses the focus (clicking the button does that
+    # first), and the try happens then: one try per commit, whichever the user does.
+    password.param.watch(lambda event: tried(event.new), "value")
+    unlock.on_click(pressed)
+
+    # The lecturer publishes as soon as a setting or the tab changes (in the thread that changed it:
+    # a periodic callback waited behind the page's own rendering on the event loop, measured 1.4 s),
+    # and every `PERIOD_MS` as well, for changes no watcher sees.
+    def changed(*events):
+        if broadcast.value:
+            session.broadcast()
+
+    for explorer in explorers.values():
+        for owner, names in scenario.settings_by_owner(explorer):
+            owner.param.watch(changed, names)
+    if tabs is not None:
+        tabs.param.watch(changed, "active")
+
+    async def publish_view():
+        session.broadcast()
+
+    publisher = pn.state.add_periodic_callback(publish_view, period=PERIOD_MS, start=False)
+
+    def toggled_broadcast(event):
+        if not event.new:
+            publisher.stop()
+            return
+        if not lecturer.unlocked:
+            # A page cannot broadcast by setting the toggle (a crafted websocket message): the flag
+            # is the server's. Nothing is published.
+            log.warning("broadcast refused: this session has not typed the lecturer's secret")
+            broadcast.value = False
+            return
+        session.broadcast(force=True)
+        publisher.start()
+
+    broadcast.param.watch(toggled_broadcast, "value")
+
+    doc = pn.state.curdoc
+    stop = [threading.Event()]  # the running follower thread's stop signal
+
+    def apply_newer():
+        with set_curdoc(doc):
+            try:
+                outcome = session.follow()
+            except Exception as exc:  # shown in this session only, as any callback's error
+                report_error(exc)
+                return
+            if outcome:
+                say(outcome, ok=False)
+
+    def follow_loop(stopped: threading.Event) -> None:
+        # This page's own thread, woken by each publication: applying a view sets the dashboards'
+        # parameters, and a visible dashboard computes in the thread that sets them, so not on the
+        # event loop and not queued in Panel's thread pool behind other sessions' work.
+        while not stopped.is_set():
+            if session.channel.wait_newer(session.seen, timeout=PERIOD_MS / 1000) and not stopped.is_set():
+                apply_newer()
+
+    def toggled_follow(event):
+        stop[0].set()
+        if event.new:
+            session.seen = 0  # apply the lecturer's current view at once
+            apply_newer()
+            stop[0] = threading.Event()
+            threading.Thread(target=follow_loop, args=(stop[0],), name="explorer-follow", daemon=True).start()
+            say("Following the lecturer: switch off to explore on your own.")
+        else:
+            say("")
+
+    if doc is not None and getattr(doc, "session_context", None) is not None:
+        doc.on_session_destroyed(lambda context: stop[0].set())
+    following.param.watch(toggled_follow, "value")
+    row = pn.Row(unlock, broadcast, following, styles={"background": background}, margin=0)
+    row.session = session
+    bar = pn.Row(password, status, styles={"background": background}, sizing_mode="stretch_width", margin=0)
+    return row, bar
+
+
+__all__ = ["CACHE_KEY", "PERIOD_MS", "FollowSession", "follow_controls", "shared_channel"]
