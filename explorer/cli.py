@@ -51,7 +51,7 @@ CHECK_UNUSED_SESSIONS_MS = 5000
 
 def panel_serve_command(argv=None):
     """The `panel serve` command line (a list) for `argv`, the URL to print, and the environment
-    that sets the server's budget of heavy requests (`explorer.admission`)."""
+    that sets the server's budget of heavy requests (`explorer.admission`) and the lecturer's secret."""
     parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
     parser.add_argument(
@@ -115,7 +115,7 @@ def panel_serve_command(argv=None):
         except ValueError as exc:
             parser.error(str(exc))
         # Handed to the server through its environment only: never on its command line or in a page.
-        os.environ[LECTURER_SECRET_ENV] = secret
+        budget[LECTURER_SECRET_ENV] = secret
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
@@ -150,7 +150,7 @@ def panel_serve_command(argv=None):
 def serve(argv=None):
     """Run ``panel serve`` on the app (this process becomes the server); extra arguments go to it."""
     cmd, url, budget = panel_serve_command(argv)
-    os.environ.update(budget)  # the server's `explorer.admission.server_budget` reads them
+    os.environ.update(budget)  # `explorer.admission.server_budget` and the lecturer's secret
     print(f"Analog AI weight-encoding explorer: open {url}", flush=True)
     os.environ.setdefault("BOKEH_RESOURCES", "server")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -4,7 +4,6 @@ secret whatever the broadcast toggle says, followers applying the lecturer's vie
 non-follower untouched, and the command line's secret file."""
 
 import dataclasses
-import os
 import time
 
 import panel as pn
@@ -171,8 +170,8 @@ def test_secret_file_goes_to_the_environment_not_the_command_line(tmp_path, monk
     path = tmp_path / "secret.txt"
     path.write_text(SECRET + "\n", encoding="utf-8")
     assert read_secret_file(str(path)) == SECRET
-    cmd, _ = cli.panel_serve_command(["--lecturer-secret-file", str(path)])
-    assert os.environ[SECRET_ENV] == SECRET
+    cmd, _, env = cli.panel_serve_command(["--lecturer-secret-file", str(path)])
+    assert env[SECRET_ENV] == SECRET  # the server's environment (`serve` sets it before exec)
     assert not any(SECRET in part for part in cmd) and str(path) not in cmd
     (tmp_path / "empty.txt").write_text("\n", encoding="utf-8")
     with pytest.raises(ValueError, match="--lecturer-secret-file: .* is empty"):

@@ -34,6 +34,7 @@ LAYERS = (
     "lessons",
     "technologies",
     "snippet",
+    "follow",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 

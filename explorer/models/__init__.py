@@ -14,7 +14,8 @@ Grouped by concern, each layer importing only the ones above it:
 * `scenario_library`: the named scenarios of `assets/scenarios/`, read with `scenario`'s checks;
 * `lessons`: the guided lessons of `assets/lessons/`, each step a scenario, checked when read;
 * `technologies`: the live technology table, what the models compute for each preset (seed 6.1);
-* `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code).
+* `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code);
+* `follow`: the lecturer's secret and the broadcast channel that students' pages follow.
 
 Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s
 and `snippet`'s names from those modules.
