@@ -155,10 +155,13 @@ def build_app():
     follow_row, follow_bar = follow_controls(
         {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs
     )
+    # Without a secret the follow row is empty; it stays out of the header, whose width lecture
+    # mode's layout depends on.
+    lecturer_buttons = (follow_row,) if follow_row.session.lecturer.enabled else ()
     header = pn.Row(
         pn.pane.HTML(HEADER, sizing_mode="stretch_width", margin=0),
         scenario_buttons,
-        follow_row,
+        *lecturer_buttons,
         lecture,
         styles={"background": HEADER_COLOUR},
         sizing_mode="stretch_width",
