@@ -31,7 +31,10 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
     )
     before = epoch(page)
     tab(page, "Crossbar").click()  # the runs go on meanwhile
-    page.wait_for_timeout(1500)
+    # The Crossbar tab renders first (the runs' thread has a lower priority, so under the test
+    # suite's load they may barely step while it does), then the runs have 3 s to themselves.
+    expect(page.get_by_text("MVM error versus wire resistance").first).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_timeout(3000)
     tab(page, "Training").click()
     wait_for_title(page, EPOCH, timeout=TIMEOUT)
     page.wait_for_timeout(500)
