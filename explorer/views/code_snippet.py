@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import panel as pn
 
-from ..models.scenario import TABS, settings_by_owner
+from ..models.scenario import settings_by_owner, tab_of
 from ..models.snippet import code_snippet
 from ._widgets import on_page
 
@@ -43,11 +43,11 @@ if (window.__explorerCopyPending === cb_obj.id && cb_obj.value) {
 
 
 def tab_prefix(view) -> str | None:
-    """The scenario tab name (`scenario.TABS`) of `view`'s explorer, or None for another model."""
-    for prefix, cls in TABS.items():
-        if type(view.model) is cls:
-            return prefix
-    return None
+    """The scenario tab name of `view`'s explorer (`scenario.tab_of`), or None for another model."""
+    try:
+        return tab_of(view.model)
+    except TypeError:
+        return None
 
 
 class CodeTool:

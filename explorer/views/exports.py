@@ -32,6 +32,7 @@ from bokeh.models import BoxAnnotation, ColorBar, GlyphRenderer, LabelSet, Span
 
 from ._axes import NUMBER_FORMAT_JS, PERCENT_FORMAT_JS, PERCENT_UNIT, TIME_LABEL
 from ._widgets import on_page
+from .code_snippet import tab_prefix
 
 X_FIELDS = {"x": "", "xs": "", "left": ", bin start", "right": ", bin end", "x0": ", start", "x1": ", end"}
 Y_FIELDS = {"y": "", "ys": "", "top": "", "bottom": ", bottom", "y0": ", start", "y1": ", end"}
@@ -307,8 +308,6 @@ class ExportTool:
 def exports(view):
     """The review-bar tool (`review.TOOLS`): `view`'s export tool, made once and kept on the view as
     `view.export_tool`; None for a view whose explorer is not a scenario tab's."""
-    from .code_snippet import tab_prefix
-
     tool = getattr(view, "export_tool", None)
     if tool is None:
         prefix = tab_prefix(view)
