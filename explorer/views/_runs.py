@@ -22,11 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import panel as pn
 
-PRIORITIES = ("idle", "nice", "normal")
+PRIORITIES = ("nice", "normal")
 RUN_NICENESS = 10
-"""Scheduling niceness of a run's thread at priority "nice", or at "idle" where Linux's SCHED_IDLE
-is not allowed (Linux schedules threads as tasks): the run then uses the cores that other
-sessions' controls leave idle rather than competing with them as an equal."""
+"""Scheduling niceness of a run's thread at priority "nice" (Linux schedules threads as tasks): the
+run then yields most of a busy core to other sessions' controls rather than competing with them as
+an equal. There is no lower class on purpose: a thread under Linux's SCHED_IDLE that holds the
+interpreter lock while other processes keep the cores busy is scheduled so rarely that every other
+thread of the server waits for the lock behind it (a priority inversion: the browser tests' runs
+stalled and the whole served page with them while a second test process ran beside them)."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,7 @@ class Pace:
     per step. first_wait, wait: seconds the thread waits before its first step and after every
     step, on a served page (the event loop needs the interpreter lock to send the page its
     changes). poll_ms: period of the session's callback that shows the run's progress (ms).
-    priority: "idle" (Linux SCHED_IDLE: the thread runs only on a core nothing else wants; "nice"
-    where that is not allowed), "nice" (`RUN_NICENESS`) or "normal".
+    priority: "nice" (`RUN_NICENESS`) or "normal".
     """
 
     step_seconds: float = 0.1
@@ -47,7 +49,7 @@ class Pace:
     first_wait: float = 0.0
     wait: float = 0.02
     poll_ms: int = 100
-    priority: str = "idle"
+    priority: str = "nice"
 
     def __post_init__(self):
         if self.priority not in PRIORITIES:
@@ -68,16 +70,9 @@ class Pace:
 
 
 def lower_priority(priority):
-    """Lower the calling thread's scheduling priority to `priority` (see `Pace`); where neither
-    SCHED_IDLE nor a niceness is allowed the thread runs at normal priority. Returns the priority
-    applied."""
-    if priority == "idle":
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # 0: the calling thread
-            return "idle"
-        except (AttributeError, OSError):
-            pass
-    if priority in ("idle", "nice"):
+    """Lower the calling thread's scheduling priority to `priority` (see `Pace`); where a niceness
+    is not allowed the thread runs at normal priority. Returns the priority applied."""
+    if priority == "nice":
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RUN_NICENESS)
             return "nice"

@@ -24,7 +24,7 @@ from ._widgets import control_widget
 
 FIRST_SAMPLES = 64
 """Samples of every run trained in the Start click's own handler: its point shows at once."""
-PACE = Pace(step_seconds=0.1, chunk=(32, 8, 1438), first_wait=0.0, wait=0.02, poll_ms=300, priority="idle")
+PACE = Pace(step_seconds=0.1, chunk=(32, 8, 1438), first_wait=0.0, wait=0.02, poll_ms=300, priority="nice")
 """How the runs step (`Pace`): steps of about 0.1 s wall time (several curve updates per second),
 8 to 1,438 samples each.
 
@@ -32,10 +32,11 @@ wait: the runs' thread waits 0.02 s after every step, so the server's event loop
 page its changes) gets the interpreter lock. (A longer wait after shorter steps did not make
 another session's Crossbar controls faster.)
 
-priority: the thread runs under Linux's SCHED_IDLE (only on a core that nothing else wants; niceness
-10 where that is not allowed), so training uses the cores that other sessions' controls leave idle
-rather than competing with them as an equal: another session's controls answer faster while a run
-trains than with the thread at nice 10, though still slower than with no training.
+priority: the thread runs at niceness 10, so training yields most of a busy core to other sessions'
+controls. Linux's SCHED_IDLE made those controls faster still on a server with nothing else
+running, but it is not used: a SCHED_IDLE thread holding the interpreter lock while other processes
+keep the cores busy is scheduled so rarely that the whole server waits for the lock behind it
+(explorer.views._runs, `RUN_NICENESS`).
 
 poll_ms: period of the session's callback that shows the runs' new points. Each update redraws four
 plots in the browser, so a streaming page's Chromium takes less of a core with slower polls while
