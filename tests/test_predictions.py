@@ -4,8 +4,10 @@ browser ids, the lecturer's card showing the distribution, and the command line'
 
 import csv
 import io
+import re
 import sqlite3
 import threading
+from pathlib import Path
 
 import panel as pn
 import pytest
@@ -266,6 +268,13 @@ def test_students_answers_reach_the_lecturers_card(classroom, tmp_path):
 
 
 def _counts(chart_html):
-    import re
-
     return re.findall(r"class='class-count'>(\d+)<", chart_html)
+
+
+def test_the_how_to_lists_the_csv_columns():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "how-to" / "serve-a-class.md").read_text(encoding="utf-8")
+    section = text.split("## The class's predictions", 1)[1].split("\n## ", 1)[0]
+    documented = tuple(re.findall(r"^\| `(\w+)` \|", section, flags=re.M))
+    assert documented == COUNT_COLUMNS
+    for name in set(ANSWER_COLUMNS) - set(COUNT_COLUMNS):
+        assert f"`{name}`" in section
