@@ -95,8 +95,8 @@ class PredictionError(ValueError):
 
 def default_path(environ: Mapping[str, str] | None = None) -> Path:
     """The predictions file when none is given: ``$XDG_DATA_HOME/analog-explorer/predictions.sqlite``,
-    or ``~/.local/share/analog-explorer/predictions.sqlite`` when that variable is unset or empty
-    (the XDG Base Directory specification's default)."""
+    or ``~/.local/share/analog-explorer/predictions.sqlite`` when that variable is unset, empty or a
+    relative path (the XDG Base Directory specification's default and rule)."""
     env = os.environ if environ is None else environ
     base = env.get("XDG_DATA_HOME", "")
     root = Path(base) if base and os.path.isabs(base) else Path(env.get("HOME", "~")).expanduser() / ".local" / "share"
