@@ -7,6 +7,7 @@ import io
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import panel as pn
@@ -162,6 +163,21 @@ def test_two_threads_and_two_stores_write_at_once(store):
     assert errors == []
     counts = store.distribution("bit-slicing", 0)
     assert counts[:2] == (40, 40) and sum(counts) == 80
+
+
+def test_a_waiting_reader_is_woken_by_an_answer_not_by_a_refusal(store):
+    """The lecturer's page waits on `wait_newer`; an answer wakes it long before the timeout."""
+    assert store.version == 0
+    assert store.wait_newer(0, timeout=0.05) == 0  # nothing new: back after the timeout
+    timer = threading.Timer(0.2, store.record, args=("pcm-drift", 0, A, 1))
+    timer.start()
+    start = time.monotonic()
+    assert store.wait_newer(0, timeout=30.0) == 1
+    assert time.monotonic() - start < 10.0  # woken by the answer, not the 30 s timeout
+    timer.join()
+    with pytest.raises(PredictionError):
+        store.record("pcm-drift", 0, A, 9)
+    assert store.version == 1  # a refused answer changes nothing
 
 
 def test_the_default_file_is_in_the_users_data_directory(monkeypatch):

@@ -133,6 +133,8 @@ class PredictionStore:
         self._clock = clock
         self._lock = threading.Lock()  # guards the one-off creation of the file's table
         self._ready = False
+        self._changed = threading.Condition()
+        self._version = 0  # answers recorded through this store (this process)
 
     # ------------------------------------------------------------------ the file
 
@@ -210,6 +212,22 @@ class PredictionStore:
             "answered_at = excluded.answered_at WHERE excluded.answered_at >= answers.answered_at",
             (found.id, st.id, browser, choice, self._clock()),
         )
+        with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
+    @property
+    def version(self) -> int:
+        """How many answers this store (this server process) has recorded: it grows with each."""
+        return self._version
+
+    def wait_newer(self, version: int, timeout: float) -> int:
+        """Wait up to `timeout` seconds for an answer recorded through this store after `version`; the
+        version then. The lecturer's page waits here, woken by each answer of its own server process
+        (another process's answers are seen by reading the file, at the latest after `timeout`)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._version > version, timeout=timeout)
+            return self._version
 
     def distribution(self, lesson: str, step: str | int) -> tuple[int, ...]:
         """How many browsers chose each of the step's choices (a count per choice, in order)."""

@@ -10,8 +10,9 @@ the class's answers to the open step as they arrive, then the measured answer.
   The lessons' `on_answer` hook records each choice; the lecturer's own choices are not recorded.
 - **The lecturer's view.** Once the page is unlocked with the lecturer's secret
   (`explorer.views.follow`), the lesson card shows a bar per choice with its count and the number of
-  answers, for the open step. The page reads the counts every `PERIOD_MS` (one indexed query, from
-  whichever server process wrote them) and redraws only when they changed. **Show the answer** marks
+  answers, for the open step. A thread of the lecturer's page reads the counts (one indexed query)
+  as soon as an answer is recorded in its server process, and every `PERIOD_MS` for answers that
+  another server process wrote to the same file; it redraws only when they changed. **Show the answer** marks
   the measured answer and shows the step's explanation; **Class answers (CSV)** downloads the
   lesson's counts (`PredictionStore.export_csv`).
 
@@ -25,9 +26,11 @@ import html
 import io
 import logging
 import secrets
+import threading
 
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
 
 from ..models.lessons import Lessons
@@ -43,8 +46,8 @@ STORAGE_KEY = "analog-explorer-browser-id"
 """The browser's ``localStorage`` key of its id."""
 
 PERIOD_MS = 500
-"""Milliseconds between two reads of the counts on the lecturer's page: a new answer shows within
-one period plus the time to draw it."""
+"""Milliseconds between two reads of the counts on the lecturer's page when no answer arrives in its
+own server process (another process's answers show within one period plus the time to draw them)."""
 
 BAR_COLOUR = "#3f51b5"
 CORRECT_COLOUR = "#2e7d32"
@@ -93,7 +96,8 @@ class ClassPredictions:
         self.session_id = secrets.token_hex(16)  # used until the browser's own id arrives
         self.shown: tuple | None = None  # what the chart shows: (lesson, step, counts, revealed)
         self.revealed = False
-        self._callback = None
+        self._refreshing = threading.Lock()  # the watcher thread and the page's own callbacks
+        self._stop: threading.Event | None = None
         self.chart = pn.pane.HTML("", css_classes=["class-answers"], margin=(0, 10), sizing_mode="stretch_width")
         self.reveal_button = pn.widgets.Button(label="Show the answer", width=150, css_classes=["class-reveal"])
         self.reveal_button.on_click(lambda event: self.reveal())
@@ -133,10 +137,29 @@ class ClassPredictions:
     # -------------------------------------------------------------- the lecturer's view
 
     def unlocked(self) -> None:
-        """The page was unlocked as the lecturer's: show the class's answers and keep them current."""
+        """The page was unlocked as the lecturer's: show the class's answers and keep them current
+        (from a thread of this page, woken by each answer; stopped with the session)."""
         self.refresh()
-        if self._callback is None and pn.state.curdoc is not None:
-            self._callback = pn.state.add_periodic_callback(self.refresh, period=PERIOD_MS)
+        doc = pn.state.curdoc
+        if self._stop is not None or doc is None or getattr(doc, "session_context", None) is None:
+            return
+        self._stop = stop = threading.Event()
+        doc.on_session_destroyed(lambda context: stop.set())
+        threading.Thread(target=self._watch, args=(doc, stop), name="explorer-predictions", daemon=True).start()
+
+    def _watch(self, doc, stop: threading.Event) -> None:
+        # Not a periodic callback: those wait behind the page's own rendering on the event loop (see
+        # explorer/views/follow.py); this thread wakes at each answer and sends only a changed chart.
+        seen = self.store.version
+        while not stop.is_set():
+            seen = self.store.wait_newer(seen, PERIOD_MS / 1000)
+            if stop.is_set():
+                return
+            with set_curdoc(doc):
+                try:
+                    self.refresh()
+                except Exception:  # keep watching; the next answer tries again
+                    log.exception("class predictions: refresh failed")
 
     def _step_changed(self, *events) -> None:
         self.revealed = False
@@ -157,6 +180,10 @@ class ClassPredictions:
     def refresh(self) -> bool:
         """Read the open step's counts and redraw the chart if they (or the step, or the reveal)
         changed; whether it was redrawn. Hidden unless this page is the lecturer's and a step is open."""
+        with self._refreshing:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         current = self.view.current
         if current is None or not self.lecturer.unlocked:
             self.panel.visible = False
