@@ -258,9 +258,11 @@ def test_students_answers_reach_the_lecturers_card(classroom, tmp_path):
     assert browsers == {f"{1:032x}", f"{2:032x}", students[2].predictions.session_id}
 
     # The lecturer types the secret: the card shows the class's answers, not the answer yet.
-    lecturer.follow.lecturer.unlock("secret-for-the-test")
-    for hook in lecturer.follow.on_unlock:
-        hook()
+    (button,) = [b for b in lecturer.select(pn.widgets.Button) if "lecturer" in b.css_classes]
+    (password,) = lecturer.select(pn.widgets.PasswordInput)
+    button.clicks += 1  # opens the field
+    password.value = "secret-for-the-test"  # committed: the page is the lecturer's (follow's hooks)
+    assert lecturer.follow.lecturer.unlocked
     assert card.panel.visible and card.shown == ("pcm-drift", "compensation-off", (0, 2, 1), False)
     assert "3 answers" in card.chart.object and "measured" not in card.chart.object
     assert [int(n) for n in _counts(card.chart.object)] == [0, 2, 1]
