@@ -25,6 +25,7 @@ from explorer.views._present import Presentation
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
+from explorer.views.predictions import class_predictions
 from explorer.views.scenario_files import scenario_controls
 from explorer.views.technologies import TechnologiesView
 
@@ -155,6 +156,10 @@ def build_app():
     follow_row, follow_bar = follow_controls(
         {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs
     )
+    # The class's predictions (issue 25 item 3): each student's answer recorded, the class's answers on
+    # the lecturer's lesson card (explorer/views/predictions.py).
+    predictions, browser_id = class_predictions(lessons, follow_row.session)
+    lessons.card.insert(len(lessons.card) - 1, predictions.panel)
     # Without a secret the follow row is empty; it stays out of the header, whose width lecture
     # mode's layout depends on.
     lecturer_buttons = (follow_row,) if follow_row.session.lecturer.enabled else ()
@@ -168,7 +173,7 @@ def build_app():
         margin=0,
     )
     banner = problems_banner(problems)
-    parts = (header, scenario_status, follow_bar, lessons.card, tabs)
+    parts = (header, scenario_status, follow_bar, lessons.card, tabs, browser_id)
     if banner is not None:
         parts = (header, banner, *parts[1:])
     template = pn.Column(*parts, sizing_mode="stretch_width", margin=0, styles=presentation.page_styles())
@@ -181,6 +186,7 @@ def build_app():
     template.lessons = lessons  # the page's lessons (tests and the class tools reach them here)
     inject_test_error(presentation)  # tests only, when the server's environment asks for it
     template.follow = follow_row.session
+    template.predictions = predictions
     return template
 
 

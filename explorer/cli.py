@@ -27,6 +27,10 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
 - ``--lecturer-secret-file``: the secret that makes a session the lecturer's (it can broadcast its
   view to the students who follow); passed to the server in its environment
   (``ANALOG_EXPLORER_LECTURER_SECRET``, which can also be set directly), never on a command line.
+- ``--predictions-db``: the SQLite file of the class's predictions (`explorer.models.predictions`;
+  default ``$XDG_DATA_HOME/analog-explorer/predictions.sqlite``, else under ``~/.local/share``),
+  created and written once at start so that an unwritable path stops the command with the option
+  named; passed to the server as ``ANALOG_EXPLORER_PREDICTIONS_DB`` (which can also be set directly).
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
   products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
@@ -44,6 +48,9 @@ from explorer.admission import DEFAULT_JOBS, DEFAULT_MEMORY_GB, GB, HEAVY_BYTES,
 LECTURER_SECRET_ENV = "ANALOG_EXPLORER_LECTURER_SECRET"
 """The server's environment variable for the lecturer's secret (`explorer.models.follow.SECRET_ENV`;
 spelled here so the command line does not import the models before ``panel serve`` starts)."""
+
+PREDICTIONS_DB_ENV = "ANALOG_EXPLORER_PREDICTIONS_DB"
+"""The server's environment variable for the predictions file (`explorer.models.predictions.DB_ENV`)."""
 
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
@@ -93,6 +100,13 @@ def panel_serve_command(argv=None):
         default=None,
         help=f"file holding the lecturer's secret (or set {LECTURER_SECRET_ENV}); never shown or logged",
     )
+    parser.add_argument(
+        "--predictions-db",
+        default=os.environ.get(PREDICTIONS_DB_ENV) or None,
+        metavar="PATH",
+        help=f"SQLite file of the class's predictions (or set {PREDICTIONS_DB_ENV}; default "
+        "$XDG_DATA_HOME/analog-explorer/predictions.sqlite, else ~/.local/share/...)",
+    )
     args, rest = parser.parse_known_args(argv)
     if args.num_threads < 1:
         parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
@@ -116,6 +130,7 @@ def panel_serve_command(argv=None):
             parser.error(str(exc))
         # Handed to the server through its environment only: never on its command line or in a page.
         budget[LECTURER_SECRET_ENV] = secret
+    budget[PREDICTIONS_DB_ENV] = predictions_db(parser, args.predictions_db)
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
@@ -145,6 +160,19 @@ def panel_serve_command(argv=None):
     if ":" not in shown:
         shown = f"{shown}:{args.port}"
     return cmd, f"http://{shown}/app", budget
+
+
+def predictions_db(parser, path):
+    """The predictions file's absolute path (`path`, or the default when None), created and written
+    once now: a path that cannot be is a command-line error naming ``--predictions-db``."""
+    from explorer.models.lessons import Lessons
+    from explorer.models.predictions import PredictionError, PredictionStore, default_path
+
+    where = default_path() if path is None else path
+    try:
+        return str(PredictionStore(where, Lessons(())).check().resolve())
+    except PredictionError as exc:
+        parser.error(f"--predictions-db: {str(exc).removeprefix('path: ')}")
 
 
 def serve(argv=None):

@@ -16,6 +16,7 @@ Grouped by concern, each layer importing only the ones above it:
 * `technologies`: the live technology table, what the models compute for each preset (seed 6.1);
 * `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code);
 * `follow`: the lecturer's secret and the broadcast channel that students' pages follow.
+* `predictions`: the class's answers to the lessons' predictions, in an SQLite file.
 
 Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s
 and `snippet`'s names from those modules.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import panel as pn
 import param
@@ -64,6 +64,7 @@ class FollowSession:
         self.lecturer = lecturer
         self.seen = 0  # version of the last snapshot applied
         self._sent: tuple[str, int] | None = None  # what this session last published
+        self.on_unlock: list[Callable[[], None]] = []  # called once this page types the right secret
 
     def view(self) -> tuple[str, int]:
         """Every tab's settings (scenario JSON) and the visible tab index."""
@@ -164,6 +165,8 @@ def follow_controls(
         if ok:
             password.visible = unlock.visible = False
             broadcast.visible = True
+            for hook in list(session.on_unlock):  # the lecturer's other views (the class's predictions)
+                hook()
 
     def pressed(event):
         if not password.visible:
