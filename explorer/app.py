@@ -153,7 +153,7 @@ def build_app():
     )
     # Lecturer (secret, broadcast) and Follow the lecturer (issue 25 item 2; explorer/views/follow.py).
     follow_row, follow_bar = follow_controls(
-        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs
+        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs, lessons=lessons
     )
     # Without a secret the follow row is empty; it stays out of the header, whose width lecture
     # mode's layout depends on.
