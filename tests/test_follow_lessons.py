@@ -61,22 +61,36 @@ def wait_for(condition, seconds):
     return time.monotonic() - start if condition() else None
 
 
-def test_the_lecturers_step_is_published_once_it_is_open(pages):
+def test_the_lecturers_step_is_announced_as_it_opens_then_published_once_open(pages):
     lecturer, _, _, channel = pages
     first = channel.version
     assert channel.latest.lesson == "" and channel.latest.step == 0  # no lesson open yet
     lecturer.lessons.go("pcm-drift", 1)
-    # One publication, after the step's settings and tab were applied: none caught halfway.
-    assert channel.version == first + 1
-    snap = channel.latest
-    assert (snap.lesson, snap.step, snap.tab) == ("pcm-drift", 1, 5)  # Reliability
+    # Two publications: the step as it starts to open (the view still the previous one), then the
+    # lecturer's whole view once the step's settings and tab are applied; none caught halfway.
+    assert channel.version == first + 2
+    announced, snap = channel.published[-2:]
+    assert (announced.lesson, announced.step, announced.opening, announced.tab) == ("pcm-drift", 1, True, 0)
+    assert (snap.lesson, snap.step, snap.opening, snap.tab) == ("pcm-drift", 1, False, 5)  # Reliability
     assert (snap.scenario, snap.tab, snap.lesson, snap.step) == lecturer.follow.view()
     lecturer.lessons.next.clicks += 1
-    assert channel.version == first + 2 and (channel.latest.step, channel.latest.tab) == (2, 1)  # Devices
-    # Every snapshot of a step shows that step's tab: none was taken before the step had opened it.
-    assert [(s.step, s.tab) for s in channel.published if s.step] == [(1, 5), (2, 1)]
+    assert channel.version == first + 4
+    assert [(s.step, s.opening, s.tab) for s in channel.published[-2:]] == [(2, True, 5), (2, False, 1)]  # Devices
+    # Every whole view of a step shows that step's tab: none was taken before the step had opened it.
+    assert [(s.step, s.tab) for s in channel.published if s.step and not s.opening] == [(1, 5), (2, 1)]
     lecturer.lessons.close.clicks += 1
     assert (channel.latest.lesson, channel.latest.step) == ("", 0)
+
+
+def test_an_announced_step_opens_on_the_follower_before_the_lecturers_view_comes(pages):
+    lecturer, follower, _, channel = pages
+    lecturer.follow.announce("pcm-drift", 1)  # what the lecturer's page sends as the step starts
+    rel = follower.lessons.explorers["rel"]
+    rel.compensation = "none"
+    assert follower.follow.follow() == ""
+    assert follower.lessons.location == ("pcm-drift", 1) and follower.lessons.tabs.active == 5
+    assert rel.compensation == "global"  # the step's own settings, as on the lecturer's page
+    assert not follower.lessons.moved
 
 
 def test_a_follower_opens_the_step_and_keeps_its_own_prediction(pages):

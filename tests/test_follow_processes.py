@@ -53,6 +53,7 @@ def test_two_channels_on_one_file_share_the_latest_snapshot_and_wake_followers(t
     # Versions grow whichever channel publishes (the other's own count is behind the file's).
     assert teacher.publish(there, '{"a": 3}', 0).version == 3
     assert here.latest.version == 3
+    assert teacher.publish(here, "{}", 5, "pcm-drift", 1, opening=True) == there.latest  # every field
     # The file holds no secret and is this user's only.
     assert SECRET not in Path(path).read_text(encoding="utf-8")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -97,7 +98,7 @@ def test_a_snapshot_from_another_process_reaches_a_waiting_follower_within_a_sec
 
 def test_a_file_not_this_users_or_malformed_is_not_applied(tmp_path, monkeypatch, caplog):
     path = tmp_path / "channel.json"
-    good = {"version": 4, "scenario": "{}", "tab": 1, "lesson": "", "step": 0}
+    good = {"version": 4, "scenario": "{}", "tab": 1, "lesson": "", "step": 0, "opening": False}
     path.write_text(json.dumps(good), encoding="utf-8")
     assert FileChannel(str(path)).latest == Snapshot(4, "{}", 1)
     uid = os.getuid()
@@ -111,6 +112,7 @@ def test_a_file_not_this_users_or_malformed_is_not_applied(tmp_path, monkeypatch
         ({**good, "tab": -1}, "tab must be"),
         ({**good, "version": 0}, "version must be"),
         ({**good, "scenario": 5}, "scenario must be"),
+        ({**good, "opening": "yes"}, "opening must be"),
     ):
         path.write_text(json.dumps(bad), encoding="utf-8")
         caplog.clear()

@@ -79,16 +79,21 @@ class Snapshot:
     """What the lecturer broadcast: `scenario` (scenario-file JSON text of every tab's settings,
     `explorer.models.scenario.to_json`), the visible `tab` (index of the page's tabs), the open lesson
     step (`lesson`, the lesson's id, and `step`, from 1; "" and 0 when no lesson is open) and the
-    channel's `version` when it was published (1, 2, ...)."""
+    channel's `version` when it was published (1, 2, ...).
+
+    `opening` marks a snapshot published as the lecturer's step starts to open: its `scenario` and
+    `tab` are still the previous view's, and a follower opens the step (whose settings and tab are
+    the same on every page) rather than applying them; the lecturer's full view follows once open."""
 
     version: int
     scenario: str
     tab: int
     lesson: str = ""
     step: int = 0
+    opening: bool = False
 
 
-def _checked(scenario: object, tab: object, lesson: object, step: object) -> None:
+def _checked(scenario: object, tab: object, lesson: object, step: object, opening: object = False) -> None:
     """Refuse a snapshot's fields of the wrong kind, naming the field."""
     if not isinstance(scenario, str):
         raise TypeError(f"scenario must be scenario-file JSON text, got {type(scenario).__name__}")
@@ -98,6 +103,8 @@ def _checked(scenario: object, tab: object, lesson: object, step: object) -> Non
         raise TypeError(f"lesson must be a lesson id (text, '' for none), got {type(lesson).__name__}")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0 or (step == 0) != (lesson == ""):
         raise ValueError(f"step must be a step number >= 1 with a lesson, 0 without one; got {step!r}")
+    if not isinstance(opening, bool):
+        raise TypeError(f"opening must be True or False, got {opening!r}")
 
 
 class Channel:
@@ -120,11 +127,11 @@ class Channel:
         latest = self._latest
         return 0 if latest is None else latest.version
 
-    def _publish(self, scenario: str, tab: int, lesson: str = "", step: int = 0) -> Snapshot:
+    def _publish(self, scenario: str, tab: int, lesson: str = "", step: int = 0, opening: bool = False) -> Snapshot:
         # Private: only `Lecturer.publish`, which checks the session's flag, calls it.
-        _checked(scenario, tab, lesson, step)
+        _checked(scenario, tab, lesson, step, opening)
         with self._changed:
-            snap = Snapshot(self.version + 1, scenario, tab, lesson, step)
+            snap = Snapshot(self.version + 1, scenario, tab, lesson, step, opening)
             self._latest = snap
             self._changed.notify_all()
         return snap
@@ -181,11 +188,11 @@ class FileChannel(Channel):
             version = data["version"]
             if not isinstance(version, int) or isinstance(version, bool) or version < 1:
                 raise ValueError(f"version must be an integer >= 1, got {version!r}")
-            _checked(data["scenario"], data["tab"], data["lesson"], data["step"])
+            _checked(data["scenario"], data["tab"], data["lesson"], data["step"], data["opening"])
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("follow channel %s holds no snapshot: %s", self.path, exc)
             return None
-        return Snapshot(version, data["scenario"], data["tab"], data["lesson"], data["step"])
+        return Snapshot(version, data["scenario"], data["tab"], data["lesson"], data["step"], data["opening"])
 
     def _refresh(self) -> bool:
         """Read the file if it changed since the last look; whether a newer snapshot came (then the
@@ -225,19 +232,20 @@ class FileChannel(Channel):
             except Exception:  # a bad look must not end the process's following
                 log.exception("follow channel %s: look failed", self.path)
 
-    def _publish(self, scenario: str, tab: int, lesson: str = "", step: int = 0) -> Snapshot:
+    def _publish(self, scenario: str, tab: int, lesson: str = "", step: int = 0, opening: bool = False) -> Snapshot:
         import fcntl  # POSIX (the lab machines' Linux); the one-process `Channel` needs none
 
-        _checked(scenario, tab, lesson, step)
+        _checked(scenario, tab, lesson, step, opening)
         with open(self.path + ".lock", "a") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # one publisher at a time, across processes
             on_file = self._read()
             version = max(self.version, 0 if on_file is None else on_file.version) + 1
-            snap = Snapshot(version, scenario, tab, lesson, step)
+            snap = Snapshot(version, scenario, tab, lesson, step, opening)
             fd, tmp = tempfile.mkstemp(prefix=".follow-", dir=os.path.dirname(self.path))  # mode 0600
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump({"version": version, "scenario": scenario, "tab": tab, "lesson": lesson, "step": step}, f)
+                    fields = {"scenario": scenario, "tab": tab, "lesson": lesson, "step": step, "opening": opening}
+                    json.dump({"version": version, **fields}, f)
                 os.replace(tmp, self.path)  # readers see the old file or the new one, never a part
             except BaseException:
                 if os.path.exists(tmp):
@@ -296,12 +304,15 @@ class Lecturer:
             return True, "Lecturer: you can broadcast your view."
         return False, "Wrong secret."
 
-    def publish(self, channel: Channel, scenario: str, tab: int, lesson: str = "", step: int = 0) -> Snapshot | None:
-        """Put this session's view on `channel` (settings, tab, and lesson step or "" and 0), if this
-        session is the lecturer's; else nothing is published and None returned."""
+    def publish(
+        self, channel: Channel, scenario: str, tab: int, lesson: str = "", step: int = 0, opening: bool = False
+    ) -> Snapshot | None:
+        """Put this session's view on `channel` (settings, tab, lesson step or "" and 0, and whether the
+        step is only opening: `Snapshot`), if this session is the lecturer's; else nothing is published
+        and None returned."""
         if not self.__unlocked:
             return None
-        return channel._publish(scenario, tab, lesson, step)
+        return channel._publish(scenario, tab, lesson, step, opening)
 
 
 __all__ = [

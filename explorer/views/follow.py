@@ -5,7 +5,8 @@ password field (`explorer.models.follow.Lecturer`; the secret is never in the pa
 lecturer then sees **Broadcast my view**: while it is on, the session publishes every tab's settings
 and the visible tab (`scenario.to_json`) and its open lesson step (`LessonsView.location`) on the
 server-wide `shared_channel` as soon as one changes (and checks every `PERIOD_MS` for changes no
-watcher saw). Every session has **Follow the lecturer**: while it is on, a thread of the page waits on
+watcher saw); a new lesson step is announced as it starts to open (`LessonsView.on_step`), before the
+lecturer's own page has computed it, and the full view published once it is open. Every session has **Follow the lecturer**: while it is on, a thread of the page waits on
 the channel, woken by each publication, and applies the newer snapshot: the lecturer's lesson step
 first when it differs from the page's (the step's card opens with no prediction chosen: each student
 makes their own), then the settings (`scenario.parse`, `scenario.apply`: checked, every tab at once),
@@ -96,6 +97,18 @@ class FollowSession:
         self._sent = now
         return True
 
+    def announce(self, lesson: str, step: int) -> bool:
+        """Publish that this session's lesson step is opening (lesson id and step from 1, or "" and 0),
+        before its settings are applied: followers open the same step at once (`Snapshot.opening`).
+        False when this session is not the lecturer's."""
+        if not self.lecturer.unlocked:
+            return False
+        scenario_json, tab, *_ = self.view()
+        if self.lecturer.publish(self.channel, scenario_json, tab, lesson, step, opening=True) is None:
+            return False
+        self._sent = None  # the full view, once the step is open, is published whatever it is
+        return True
+
     def newer(self) -> bool:
         """Whether the channel holds a snapshot newer than the last applied (a cheap read)."""
         return self.channel.version > self.seen
@@ -106,25 +119,37 @@ class FollowSession:
 
         The lecturer's lesson step is opened first, and only when it differs from this page's (so a
         student's prediction on the step stays while the lecturer moves its controls); the step's
-        settings are then overwritten by the lecturer's own, which may have moved since."""
+        settings are then overwritten by the lecturer's own, which may have moved since. A snapshot of
+        a step only opening (`Snapshot.opening`) opens the step and applies nothing else."""
         snap = self.channel.latest
         if snap is None or snap.version <= self.seen:
             return None
         self.seen = snap.version
+        if snap.opening:
+            return self._open(snap) or ""
         try:
             settings = scenario.parse(snap.scenario)
         except scenario.ScenarioError as exc:
             return f"The lecturer's view could not be applied: {exc}"
-        if self.lessons is not None and (snap.lesson, snap.step) != self.lessons.location:
-            if snap.lesson and not self._has_step(snap.lesson, snap.step):
-                return f"The lecturer's lesson step {snap.lesson!r} {snap.step} is not on this server."
-            self.lessons.go(snap.lesson, snap.step)
+        refused = self._open(snap)
+        if refused:
+            return refused
         try:
             scenario.apply(settings, self.explorers)
         except scenario.ScenarioError as exc:
             return f"The lecturer's view could not be applied: {exc}"
         if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
             self.tabs.active = snap.tab
+        return ""
+
+    def _open(self, snap) -> str:
+        """Open the snapshot's lesson step if it differs from this page's: "" when done or nothing to
+        do, else why not (a step this server does not have)."""
+        if self.lessons is None or (snap.lesson, snap.step) == self.lessons.location:
+            return ""
+        if snap.lesson and not self._has_step(snap.lesson, snap.step):
+            return f"The lecturer's lesson step {snap.lesson!r} {snap.step} is not on this server."
+        self.lessons.go(snap.lesson, snap.step)
         return ""
 
     def _has_step(self, lesson_id: str, step: int) -> bool:
@@ -223,7 +248,9 @@ def follow_controls(
     if tabs is not None:
         tabs.param.watch(changed, "active")
     if lessons is not None:
-        # Registered after the lessons view's own watcher: runs once the new step is open.
+        # A new step is announced as it starts to open, then published whole once open (this watcher
+        # is registered after the lessons view's own, so it runs once the step is open).
+        lessons.on_step.append(lambda lesson, step: broadcast.value and session.announce(lesson, step))
         lessons.param.watch(changed, ["lesson", "step"])
 
     async def publish_view():

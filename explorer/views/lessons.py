@@ -17,8 +17,11 @@ which the page keeps in its URL (``lesson=pcm-drift&step=2``), so a link opens t
 The state is the view's, one view per page (per session). `on_answer` is a list of callables, each
 called ``(lesson_id, step_index, choice_index)`` when the student chooses a prediction (for the
 class's live predictions, issue 25 item 3). Following the lecturer (`explorer.views.follow`) reads
-the open step with `location`, opens one with `go`, and publishes nothing while `opening` is set (a
-step's settings are applied one object at a time: a view caught halfway would be broadcast).
+the open step with `location`, opens one with `go`, hears of a new step through `on_step` (each
+callable called ``(lesson_id, step)`` as the step starts to open, before its settings are applied and
+its tab computed: every page applies the same step, so the lecturer's followers can start at once),
+and publishes nothing while `opening` is set (a step's settings are applied one object at a time: a
+view caught halfway would be broadcast).
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ class LessonsView(param.Parameterized):
         self.tabs = tabs
         self.first_tab = first_tab
         self.on_answer: list[Callable[[str, int, int], None]] = []
+        self.on_step: list[Callable[[str, int], None]] = []
         self.opening = False  # True while a step opens (its settings being applied)
         self._highlighted: list[object] = []
         self._watchers: list[tuple[param.Parameterized, object]] = []
@@ -189,6 +193,11 @@ class LessonsView(param.Parameterized):
         answer hidden, and open the step (a link or Next/Back lands on a working step)."""
         opening, self.opening = self.opening, True
         try:
+            for hook in list(self.on_step):
+                try:
+                    hook(*self.location)
+                except Exception:  # a listener's failure must not stop the lesson
+                    log.exception("lesson step hook failed")
             self._fill()
         finally:
             self.opening = opening
