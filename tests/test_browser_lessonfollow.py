@@ -4,7 +4,8 @@ share one follow channel file (``--follow-channel``, what ``--num-procs N`` sets
 proxy recipe of docs/how-to/serve-a-class.md). The lecturer's page is on the first; one follower on
 the same process, one on the other. The lecturer starts a lesson and steps Next and Back: each
 follower's lesson card and URL (``lesson=``/``step=``) follow within 1 s of the lecturer's own, with
-no prediction chosen; a follower who stops keeps its step."""
+no prediction chosen (the lecturer's is not sent); a follower who stops keeps its step. Between two
+steps the lecturer talks for `TALK_MS`."""
 
 import re
 import time
@@ -23,6 +24,11 @@ TIMEOUT = 300000
 READY = "Follow the lecturer"
 FOLLOW_S = 1.0
 """Most seconds from the lecturer's page showing a step (its URL) to a follower's page showing it."""
+TALK_MS = 3000
+"""Milliseconds the lecturer waits between two steps (talking): each page has drawn the step's tab
+before the next. A follower's page applies the lecturer's steps one after the other, in its own
+thread, so a step sent while it still draws the previous one waits for it (the first drawing of a
+tab takes seconds on this shared two-core machine)."""
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +79,13 @@ def test_followers_on_either_process_follow_the_lecturers_steps_within_a_second(
         assert page.locator(".lesson-choices input:checked").count() == 0
     # The lecturer predicts: nothing of it reaches the followers.
     lecturer.get_by_text("It falls by about 4 points, to about 91 %", exact=True).click()
-    lecturer.wait_for_timeout(1000)
+    lecturer.wait_for_timeout(TALK_MS)
     assert far.locator(".lesson-choices input:checked").count() == 0
 
     lecturer.get_by_role("button", name="Next").click()
     second = timed_step(lecturer, (near, far), 2)
     expect(far.locator(".lesson-card").first).to_contain_text("step 2 of 2", timeout=TIMEOUT)
+    lecturer.wait_for_timeout(TALK_MS)
     lecturer.get_by_role("button", name="Back").click()
     back = timed_step(lecturer, (near, far), 1)
     print(
@@ -91,6 +98,7 @@ def test_followers_on_either_process_follow_the_lecturers_steps_within_a_second(
     assert max(second + back) < FOLLOW_S, (second, back)
 
     # The far follower stops following: the lecturer's Next moves the near one only.
+    lecturer.wait_for_timeout(TALK_MS)
     far.get_by_role("button", name="Follow the lecturer").click()
     expect(far.locator(".follow-status").first).to_be_hidden(timeout=TIMEOUT)
     lecturer.get_by_role("button", name="Next").click()
