@@ -108,8 +108,8 @@ def _checked(scenario: object, tab: object, lesson: object, step: object, openin
 
 
 class Channel:
-    """The server-wide broadcast: the latest `Snapshot` only, replaced whole under a lock (readers
-    get an immutable object; there is nothing else to share)."""
+    """One server process's broadcast: the latest `Snapshot` only, replaced whole under a lock (readers
+    get an immutable object; there is nothing else to share). Several processes: `FileChannel`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
