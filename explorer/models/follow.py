@@ -153,6 +153,8 @@ class FileChannel(Channel):
 
     def __init__(self, path: str, *, poll: float = POLL_S) -> None:
         super().__init__()
+        if os.name != "posix":
+            raise ValueError(f"path: a channel file needs a POSIX system (file locks and owners), not {os.name!r}")
         if not isinstance(path, str) or not path:
             raise ValueError(f"path must name the channel file, got {path!r}")
         directory = os.path.dirname(os.path.abspath(path))
