@@ -154,7 +154,7 @@ def build_app():
     )
     # Lecturer (secret, broadcast) and Follow the lecturer (issue 25 item 2; explorer/views/follow.py).
     follow_row, follow_bar = follow_controls(
-        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs
+        {prefix: view.model for _, prefix, view in views}, HEADER_COLOUR, tabs=tabs, lessons=lessons
     )
     # The class's predictions (issue 25 item 3): each student's answer recorded, the class's answers on
     # the lecturer's lesson card (explorer/views/predictions.py).

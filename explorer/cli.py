@@ -31,6 +31,12 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   default ``$XDG_DATA_HOME/analog-explorer/predictions.sqlite``, else under ``~/.local/share``),
   created and written once at start so that an unwritable path stops the command with the option
   named; passed to the server as ``ANALOG_EXPLORER_PREDICTIONS_DB`` (which can also be set directly).
+- ``--num-procs N``: N server processes (Bokeh forks after binding the port; each new connection
+  goes to one of them). The lecturer's broadcasts then go through a file all of them read
+  (`explorer.models.follow.FileChannel`; a new one in a private temporary directory, unless
+  ``--follow-channel PATH`` names one, for several ``analog-explorer`` commands behind a proxy);
+  passed to the server as ``ANALOG_EXPLORER_FOLLOW_CHANNEL``. Each process keeps its own results
+  memo and warm-up (docs/how-to/serve-a-class.md, "More than one core's worth of sessions").
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
   products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
@@ -42,6 +48,7 @@ Arguments this command does not know are passed to ``panel serve`` unchanged.
 import argparse
 import os
 import sys
+import tempfile
 
 from explorer.admission import DEFAULT_JOBS, DEFAULT_MEMORY_GB, GB, HEAVY_BYTES, HEAVY_ENV, JOBS_ENV, MEMORY_ENV
 
@@ -52,13 +59,17 @@ spelled here so the command line does not import the models before ``panel serve
 PREDICTIONS_DB_ENV = "ANALOG_EXPLORER_PREDICTIONS_DB"
 """The server's environment variable for the predictions file (`explorer.models.predictions.DB_ENV`)."""
 
+FOLLOW_CHANNEL_ENV = "ANALOG_EXPLORER_FOLLOW_CHANNEL"
+"""The server's environment variable naming the follow channel's file (`explorer.models.follow.CHANNEL_ENV`)."""
+
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
 
 
 def panel_serve_command(argv=None):
     """The `panel serve` command line (a list) for `argv`, the URL to print, and the environment
-    that sets the server's budget of heavy requests (`explorer.admission`) and the lecturer's secret."""
+    that sets the server's budget of heavy requests (`explorer.admission`), the lecturer's secret and
+    the follow channel's file (several processes)."""
     parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
     parser.add_argument(
@@ -107,7 +118,27 @@ def panel_serve_command(argv=None):
         help=f"SQLite file of the class's predictions (or set {PREDICTIONS_DB_ENV}; default "
         "$XDG_DATA_HOME/analog-explorer/predictions.sqlite, else ~/.local/share/...)",
     )
+    parser.add_argument(
+        "--num-procs",
+        type=int,
+        default=1,
+        help="server processes sharing the port (default 1); followers reach a lecturer on any of them",
+    )
+    parser.add_argument(
+        "--follow-channel",
+        default=None,
+        help="file through which several server processes share the lecturer's broadcasts (default: one "
+        "process needs none; --num-procs makes a private one); give the same path to every process behind a proxy",
+    )
     args, rest = parser.parse_known_args(argv)
+    if args.num_procs < 1:
+        parser.error(f"--num-procs must be at least 1, got {args.num_procs}")
+    if args.follow_channel is not None:
+        directory = os.path.dirname(os.path.abspath(args.follow_channel))
+        if not args.follow_channel or not os.path.isdir(directory):
+            parser.error(f"--follow-channel: the directory {directory!r} of {args.follow_channel!r} does not exist")
+        if os.path.isdir(args.follow_channel):
+            parser.error(f"--follow-channel: {args.follow_channel!r} is a directory; name a file in it")
     if args.num_threads < 1:
         parser.error(f"--num-threads must be at least 1, got {args.num_threads}")
     if not args.budget_memory_gb > 0:
@@ -131,6 +162,11 @@ def panel_serve_command(argv=None):
         # Handed to the server through its environment only: never on its command line or in a page.
         budget[LECTURER_SECRET_ENV] = secret
     budget[PREDICTIONS_DB_ENV] = predictions_db(parser, args.predictions_db)
+    if args.follow_channel is not None:
+        budget[FOLLOW_CHANNEL_ENV] = os.path.abspath(args.follow_channel)
+    elif args.num_procs > 1:
+        # Several processes and no file named: a new one, readable by this user only (0700 directory).
+        budget[FOLLOW_CHANNEL_ENV] = os.path.join(tempfile.mkdtemp(prefix="analog-explorer-follow-"), "channel.json")
     here = os.path.dirname(os.path.abspath(__file__))
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
@@ -153,6 +189,8 @@ def panel_serve_command(argv=None):
     ]
     for origin in sorted(origins):
         cmd += ["--allow-websocket-origin", origin]
+    if args.num_procs > 1:
+        cmd += ["--num-procs", str(args.num_procs)]
     if not args.no_warmup:
         cmd += ["--setup", os.path.join(here, "warmup.py")]
     cmd += rest
@@ -178,7 +216,7 @@ def predictions_db(parser, path):
 def serve(argv=None):
     """Run ``panel serve`` on the app (this process becomes the server); extra arguments go to it."""
     cmd, url, budget = panel_serve_command(argv)
-    os.environ.update(budget)  # `explorer.admission.server_budget` and the lecturer's secret
+    os.environ.update(budget)  # `explorer.admission.server_budget`, the lecturer's secret, the channel
     print(f"Analog AI weight-encoding explorer: open {url}", flush=True)
     os.environ.setdefault("BOKEH_RESOURCES", "server")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

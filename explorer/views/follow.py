@@ -3,12 +3,14 @@
 A session becomes the lecturer's when its user types the server's secret into the **Lecturer**
 password field (`explorer.models.follow.Lecturer`; the secret is never in the page or URL). The
 lecturer then sees **Broadcast my view**: while it is on, the session publishes every tab's settings
-and the visible tab (`scenario.to_json`) on the server-wide `shared_channel` as soon as one changes
-(and checks every `PERIOD_MS` for changes no watcher saw). Every session has **Follow the lecturer**:
-while it is on, a thread of the page waits on the channel, woken by each publication, and applies the
-newer snapshot (`scenario.parse`, `scenario.apply`: checked, every tab at once) and switches to its
-tab. Switching it off keeps the view
-as it is; the student's own changes stay in the session (a session publishes only through
+and the visible tab (`scenario.to_json`) and its open lesson step (`LessonsView.location`) on the
+server-wide `shared_channel` as soon as one changes (and checks every `PERIOD_MS` for changes no
+watcher saw); a new lesson step is announced as it starts to open (`LessonsView.on_step`), before the
+lecturer's own page has computed it, and the full view published once it is open. Every session has **Follow the lecturer**: while it is on, a thread of the page waits on
+the channel, woken by each publication, and applies the newer snapshot: the lecturer's lesson step
+first when it differs from the page's (the step's card opens with no prediction chosen: each student
+makes their own), then the settings (`scenario.parse`, `scenario.apply`: checked, every tab at once),
+then the tab. Switching it off keeps the view and the step as they are; the student's own changes stay in the session (a session publishes only through
 `Lecturer.publish`, which checks the server-side flag, whatever the broadcast toggle's value).
 """
 
@@ -24,7 +26,7 @@ import param
 from panel.io.state import set_curdoc
 
 from ..models import scenario
-from ..models.follow import Channel, Lecturer, lecturer_secret
+from ..models.follow import Channel, FileChannel, Lecturer, channel_path, lecturer_secret
 from ..sessions import report_error
 
 log = logging.getLogger(__name__)
@@ -40,16 +42,22 @@ STATUS_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.9
 
 
 def shared_channel() -> Channel:
-    """The server's broadcast channel, created once in `pn.state.cache` (``dict.setdefault`` is atomic
-    in CPython, so two sessions starting together get the same one)."""
-    return pn.state.cache.setdefault(CACHE_KEY, Channel())
+    """The server's broadcast channel, created once per process in `pn.state.cache` (``dict.setdefault``
+    is atomic in CPython, so two sessions starting together get the same one): a `FileChannel` on the
+    file the server's environment names (`channel_path`: several server processes), else a `Channel`."""
+    channel = pn.state.cache.get(CACHE_KEY)
+    if channel is None:
+        path = channel_path()
+        channel = pn.state.cache.setdefault(CACHE_KEY, FileChannel(path) if path else Channel())
+    return channel
 
 
 class FollowSession:
     """One page's side of following: the lecturer state, the last version applied or published, and
     the work the periodic callbacks do (plain methods a test calls without a server).
 
-    `explorers` maps tab prefix -> explorer; `tabs` is the page's tabs (or None)."""
+    `explorers` maps tab prefix -> explorer; `tabs` is the page's tabs (or None); `lessons` the page's
+    `explorer.views.lessons.LessonsView` (or None: no lesson steps are sent or followed)."""
 
     def __init__(
         self,
@@ -57,23 +65,30 @@ class FollowSession:
         tabs: pn.Tabs | None,
         channel: Channel,
         lecturer: Lecturer,
+        lessons=None,
     ) -> None:
         self.explorers = explorers
         self.tabs = tabs
         self.channel = channel
         self.lecturer = lecturer
+        self.lessons = lessons
         self.seen = 0  # version of the last snapshot applied
-        self._sent: tuple[str, int] | None = None  # what this session last published
+        self._sent: tuple[str, int, str, int] | None = None  # what this session last published
         self.on_unlock: list[Callable[[], None]] = []  # called once this page types the right secret
 
-    def view(self) -> tuple[str, int]:
-        """Every tab's settings (scenario JSON) and the visible tab index."""
-        return scenario.to_json(self.explorers), (0 if self.tabs is None else int(self.tabs.active))
+    def view(self) -> tuple[str, int, str, int]:
+        """Every tab's settings (scenario JSON), the visible tab index, and the open lesson step
+        (lesson id and step from 1; "" and 0 when none)."""
+        step = ("", 0) if self.lessons is None else self.lessons.location
+        return scenario.to_json(self.explorers), (0 if self.tabs is None else int(self.tabs.active)), *step
 
     def broadcast(self, force: bool = False) -> bool:
         """Publish this session's view if it changed since the last (or `force`); False when this
-        session is not the lecturer's (nothing published) or nothing changed."""
+        session is not the lecturer's (nothing published), nothing changed, or a lesson step is being
+        opened (its settings half applied; the step's own watcher publishes once it is open)."""
         if not self.lecturer.unlocked:
+            return False
+        if self.lessons is not None and self.lessons.opening:
             return False
         now = self.view()
         if not force and now == self._sent:
@@ -83,24 +98,67 @@ class FollowSession:
         self._sent = now
         return True
 
+    def announce(self, lesson: str, step: int) -> bool:
+        """Publish that this session's lesson step is opening (lesson id and step from 1, or "" and 0),
+        before its settings are applied: followers open the same step at once (`Snapshot.opening`).
+        False when this session is not the lecturer's."""
+        if not self.lecturer.unlocked:
+            return False
+        scenario_json, tab, *_ = self.view()
+        if self.lecturer.publish(self.channel, scenario_json, tab, lesson, step, opening=True) is None:
+            return False
+        self._sent = None  # the full view, once the step is open, is published whatever it is
+        return True
+
     def newer(self) -> bool:
         """Whether the channel holds a snapshot newer than the last applied (a cheap read)."""
         return self.channel.version > self.seen
 
     def follow(self) -> str | None:
         """Apply the channel's latest snapshot if newer than the last applied: None when nothing new,
-        "" when applied, else the reason it was refused (the view then stays as it is)."""
+        "" when applied, else the reason it was refused (the view then stays as it is).
+
+        The lecturer's lesson step is opened first, and only when it differs from this page's (so a
+        student's prediction on the step stays while the lecturer moves its controls); the step's
+        settings are then overwritten by the lecturer's own, which may have moved since. A snapshot of
+        a step only opening (`Snapshot.opening`) opens the step and applies nothing else."""
         snap = self.channel.latest
         if snap is None or snap.version <= self.seen:
             return None
         self.seen = snap.version
+        if snap.opening:
+            return self._open(snap) or ""
         try:
-            scenario.apply(scenario.parse(snap.scenario), self.explorers)
+            settings = scenario.parse(snap.scenario)
+        except scenario.ScenarioError as exc:
+            return f"The lecturer's view could not be applied: {exc}"
+        refused = self._open(snap)
+        if refused:
+            return refused
+        try:
+            scenario.apply(settings, self.explorers)
         except scenario.ScenarioError as exc:
             return f"The lecturer's view could not be applied: {exc}"
         if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
             self.tabs.active = snap.tab
         return ""
+
+    def _open(self, snap) -> str:
+        """Open the snapshot's lesson step if it differs from this page's: "" when done or nothing to
+        do, else why not (a step this server does not have)."""
+        if self.lessons is None or (snap.lesson, snap.step) == self.lessons.location:
+            return ""
+        if snap.lesson and not self._has_step(snap.lesson, snap.step):
+            return f"The lecturer's lesson step {snap.lesson!r} {snap.step} is not on this server."
+        self.lessons.go(snap.lesson, snap.step)
+        return ""
+
+    def _has_step(self, lesson_id: str, step: int) -> bool:
+        try:
+            lesson = self.lessons.lessons.get(lesson_id)
+        except KeyError:
+            return False
+        return 1 <= step <= len(lesson.steps)
 
 
 def follow_controls(
@@ -108,16 +166,17 @@ def follow_controls(
     background: str,
     *,
     tabs: pn.Tabs | None = None,
+    lessons=None,
     channel: Channel | None = None,
     secret: str | None = None,
 ) -> tuple[pn.Row, pn.Row]:
     """The header's controls for one page: the Lecturer button and the Follow the lecturer toggle
     (both only when the server has a secret), the Broadcast my view toggle (shown once unlocked), and a bar for under the header: the secret field (opened by the Lecturer button) and a
     status line (each hidden until needed). The row's ``session`` attribute is the page's
-    `FollowSession`."""
+    `FollowSession`; `lessons` is the page's `LessonsView` (its open step is sent and followed)."""
     channel = shared_channel() if channel is None else channel
     lecturer = Lecturer(lecturer_secret() if secret is None else secret)
-    session = FollowSession(explorers, tabs, channel, lecturer)
+    session = FollowSession(explorers, tabs, channel, lecturer, lessons)
 
     status = pn.pane.HTML(
         "",
@@ -191,6 +250,11 @@ def follow_controls(
             owner.param.watch(changed, names)
     if tabs is not None:
         tabs.param.watch(changed, "active")
+    if lessons is not None:
+        # A new step is announced as it starts to open, then published whole once open (this watcher
+        # is registered after the lessons view's own, so it runs once the step is open).
+        lessons.on_step.append(lambda lesson, step: broadcast.value and session.announce(lesson, step))
+        lessons.param.watch(changed, ["lesson", "step"])
 
     async def publish_view():
         session.broadcast()

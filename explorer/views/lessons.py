@@ -16,7 +16,12 @@ which the page keeps in its URL (``lesson=pcm-drift&step=2``), so a link opens t
 
 The state is the view's, one view per page (per session). `on_answer` is a list of callables, each
 called ``(lesson_id, step_index, choice_index)`` when the student chooses a prediction (for the
-class's live predictions, issue 25 item 3).
+class's live predictions, issue 25 item 3). Following the lecturer (`explorer.views.follow`) reads
+the open step with `location`, opens one with `go`, hears of a new step through `on_step` (each
+callable called ``(lesson_id, step)`` as the step starts to open, before its settings are applied and
+its tab computed: every page applies the same step, so the lecturer's followers can start at once),
+and publishes nothing while `opening` is set (a step's settings are applied one object at a time: a
+view caught halfway would be broadcast).
 """
 
 from __future__ import annotations
@@ -86,6 +91,8 @@ class LessonsView(param.Parameterized):
         self.tabs = tabs
         self.first_tab = first_tab
         self.on_answer: list[Callable[[str, int, int], None]] = []
+        self.on_step: list[Callable[[str, int], None]] = []
+        self.opening = False  # True while a step opens (its settings being applied)
         self._highlighted: list[object] = []
         self._watchers: list[tuple[param.Parameterized, object]] = []
         self._build()
@@ -164,6 +171,16 @@ class LessonsView(param.Parameterized):
             return None
         return lesson, lesson.steps[self.step - 1]
 
+    @property
+    def location(self) -> tuple[str, int]:
+        """The open step as (lesson id, step from 1), or ("", 0) when none is open (a URL naming a
+        lesson or step that does not exist opens none)."""
+        current = self.current
+        if current is None:
+            return "", 0
+        lesson, step = current
+        return lesson.id, step.index + 1
+
     def go(self, lesson_id: str, step: int) -> None:
         """Show step `step` (from 1) of lesson `lesson_id`; ("", 0) closes the card."""
         self.param.update(lesson=lesson_id, step=max(0, step))
@@ -174,6 +191,18 @@ class LessonsView(param.Parameterized):
     def _show(self) -> None:
         """Fill the card with the current step (or hide it), with no prediction chosen and the
         answer hidden, and open the step (a link or Next/Back lands on a working step)."""
+        opening, self.opening = self.opening, True
+        try:
+            for hook in list(self.on_step):
+                try:
+                    hook(*self.location)
+                except Exception:  # a listener's failure must not stop the lesson
+                    log.exception("lesson step hook failed")
+            self._fill()
+        finally:
+            self.opening = opening
+
+    def _fill(self) -> None:
         self._clear_highlight()
         current = self.current
         if current is None:
@@ -208,11 +237,14 @@ class LessonsView(param.Parameterized):
         _, step = current
         self._clear_highlight()
         given = {tab: ex for tab, ex in self.explorers.items() if tab in step.scenario.tabs}
+        opening, self.opening = self.opening, True
         try:
             sc.apply(step.scenario, given)
         except sc.ScenarioError as exc:
             self.status.object = html.escape(f"This step could not be opened: {exc}. Nothing changed.")
             return False
+        finally:
+            self.opening = opening
         self.status.object = ""
         if self.tabs is not None and step.tab in self.explorers:
             self.tabs.active = self.first_tab + list(self.explorers).index(step.tab)
