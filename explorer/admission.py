@@ -14,8 +14,9 @@ requests waiting in the pool's threads would leave none for the light updates of
 crossbar). On a server (`from_environment`) that thread hands the computation itself to a worker
 process of lower priority (`workers`, `explorer.workers`), started on the first heavy request: in the
 server's process it shared the interpreter lock and the cores with every other session
-(docs/results/admission.md measures both). The server's one budget lives in ``pn.state.cache`` (`server_budget`), created once from
-the settings `analog-explorer` passes in the environment (`from_environment`).
+(docs/results/admission.md measures both). The server's one budget lives in ``pn.state.cache``
+(`server_budget`), created once from the settings `analog-explorer` passes in the environment
+(`from_environment`).
 """
 
 from __future__ import annotations

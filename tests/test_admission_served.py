@@ -30,6 +30,8 @@ slider moved again and again while the heavy requests run: they compute in a wor
 MIN_PRESSES = 5
 """Slider moves the p95 is taken over, at least (one every `PAUSE_S` while the heavy requests run)."""
 PAUSE_S = 0.5
+PRESS_TIMEOUT_S = 120.0
+"""Most seconds one move may wait (the first one waits for the new sessions' pages to be built)."""
 OTHER_READY_S = 15.0
 """Most seconds for a new session's Devices page (HTTP page and whole document) opened after the slider
 move (issue 25: no page for two minutes with two sessions at 4096)."""
@@ -150,7 +152,7 @@ async def the_class(server):
         presses = []
         levels = iter(range(3, 256))
         while len(heavy_lines(server, "done")) < 5 or len(presses) < MIN_PRESSES:
-            presses.append(await asyncio.wait_for(move_slider(warm, "Number of levels", next(levels)), 60))
+            presses.append(await asyncio.wait_for(move_slider(warm, "Number of levels", next(levels)), PRESS_TIMEOUT_S))
             if len(presses) == 1:  # a new page while the heavy requests run
                 opening_other = asyncio.ensure_future(open_page(base, OTHER))
             await asyncio.sleep(PAUSE_S)

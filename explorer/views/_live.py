@@ -894,6 +894,7 @@ class LiveDashboard(pn.viewable.Viewer):
         """Queue the update of every chart on the page at the settings it runs with (a newer
         request of this tab in this session replaces a queued one; kept results make the charts
         that did not change cheap), telling the page how it stands in `admission`."""
+
         def draw(harvest, job):
             if self._session_gone() or self._plots is None:
                 return
