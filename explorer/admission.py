@@ -1,9 +1,9 @@
 """Admission of heavy requests against a server-wide budget, so that no session can take the class down.
 
 A request whose estimated cost (`Cost`, from an explorer's ``cost()``) is at least `Budget.heavy_bytes`
-is heavy: it runs only while the memory of the heavy requests running, its own included, stays within
-`Budget.memory_bytes` and fewer than `Budget.jobs` heavy requests run. Otherwise it waits in one
-first-come, first-served queue and its session is told its position ("waiting: 2 ahead"); a request
+or `Budget.heavy_work` seconds is heavy: it runs only while the memory of the heavy requests running,
+its own included, stays within `Budget.memory_bytes` and fewer than `Budget.jobs` heavy requests run.
+Otherwise it waits in one first-come, first-served queue and its session is told its position ("waiting: 2 ahead"); a request
 larger than the whole budget is refused with the reason (the setting that bounds it and the largest
 size allowed); a newer request with the same key (the same session's same tab) replaces its queued
 one. Light requests never wait: they run at once in the calling thread.
@@ -45,8 +45,15 @@ HEAVY_BYTES = 768 * 2**20
 is light (a Crossbar matrix up to the number box's soft limit, 1024, at one or two slices: 0.5 GB
 estimated); above it (typed sizes up to 4096, four slices) a request is heavy."""
 
+HEAVY_WORK_S = 15.0
+"""A request estimated at this many seconds of one core or more is heavy too, whatever its memory: in
+the server's process it would hold a core and share the interpreter lock with every session for that
+long (Reliability at 30 chips of 4 slices: 23 s estimated, 0.7 GB). Illustrative: above every default
+and below the tabs' slowest settings (docs/results/admission.md); set `--budget-heavy-seconds`."""
+
 MEMORY_ENV = "EXPLORER_BUDGET_MEMORY_GB"
 HEAVY_ENV = "EXPLORER_BUDGET_HEAVY_GB"
+HEAVY_WORK_ENV = "EXPLORER_BUDGET_HEAVY_S"
 JOBS_ENV = "EXPLORER_BUDGET_JOBS"
 WORKERS_ENV = "EXPLORER_BUDGET_WORKERS"
 """``process`` (the default of a server): heavy requests compute in worker processes; ``thread``: in
@@ -98,7 +105,12 @@ class Budget:
     their own threads. A status callback is called without the budget's lock held."""
 
     def __init__(
-        self, memory_bytes: int, jobs: int = DEFAULT_JOBS, heavy_bytes: int = HEAVY_BYTES, isolate: bool = False
+        self,
+        memory_bytes: int,
+        jobs: int = DEFAULT_JOBS,
+        heavy_bytes: int = HEAVY_BYTES,
+        isolate: bool = False,
+        heavy_work: float = HEAVY_WORK_S,
     ) -> None:
         if not isinstance(memory_bytes, (int, float)) or memory_bytes <= 0:
             raise ValueError(f"memory_bytes: the budget must be a positive number of bytes, got {memory_bytes!r}")
@@ -106,6 +118,9 @@ class Budget:
             raise ValueError(f"jobs: at least one heavy request must be allowed to run, got {jobs!r}")
         if not isinstance(heavy_bytes, (int, float)) or heavy_bytes < 0:
             raise ValueError(f"heavy_bytes: must be a number of bytes >= 0, got {heavy_bytes!r}")
+        if not isinstance(heavy_work, (int, float)) or not heavy_work > 0:
+            raise ValueError(f"heavy_work: must be a positive number of seconds, got {heavy_work!r}")
+        self.heavy_work = float(heavy_work)
         if not isinstance(isolate, bool):
             raise ValueError(f"isolate: True (worker processes) or False (threads), got {isolate!r}")
         self.isolate = isolate
@@ -134,12 +149,14 @@ class Budget:
         try:
             memory_gb = float(env.get(MEMORY_ENV, DEFAULT_MEMORY_GB))
             heavy_gb = float(env.get(HEAVY_ENV, HEAVY_BYTES / GB))
+            heavy_s = float(env.get(HEAVY_WORK_ENV, HEAVY_WORK_S))
             jobs = int(env.get(JOBS_ENV, DEFAULT_JOBS))
         except ValueError as exc:
             raise ValueError(
-                f"{MEMORY_ENV} and {HEAVY_ENV} must be numbers of GB and {JOBS_ENV} an integer: {exc}"
+                f"{MEMORY_ENV} and {HEAVY_ENV} must be numbers of GB, {HEAVY_WORK_ENV} of seconds and "
+                f"{JOBS_ENV} an integer: {exc}"
             ) from None
-        return cls(int(memory_gb * GB), jobs, int(heavy_gb * GB), isolate=mode == "process")
+        return cls(int(memory_gb * GB), jobs, int(heavy_gb * GB), isolate=mode == "process", heavy_work=heavy_s)
 
     @property
     def workers(self):
@@ -158,8 +175,9 @@ class Budget:
     # -------------------------------------------------------------- questions
 
     def is_heavy(self, cost: Cost) -> bool:
-        """Whether a request of `cost` is admitted against the budget (else it runs at once)."""
-        return cost.bytes >= self.heavy_bytes
+        """Whether a request of `cost` is admitted against the budget (else it runs at once): its memory
+        or its work reaches the heavy threshold (`heavy_bytes`, `heavy_work` seconds)."""
+        return cost.bytes >= self.heavy_bytes or cost.work >= self.heavy_work
 
     def refusal(self, cost: Cost) -> str | None:
         """Why a request of `cost` can never run (larger than the whole budget), or None."""
