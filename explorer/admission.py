@@ -3,10 +3,10 @@
 A request whose estimated cost (`Cost`, from an explorer's ``cost()``) is at least `Budget.heavy_bytes`
 or `Budget.heavy_work` seconds is heavy: it runs only while the memory of the heavy requests running,
 its own included, stays within `Budget.memory_bytes` and fewer than `Budget.jobs` heavy requests run.
-Otherwise it waits in one first-come, first-served queue and its session is told its position ("waiting: 2 ahead"); a request
-larger than the whole budget is refused with the reason (the setting that bounds it and the largest
-size allowed); a newer request with the same key (the same session's same tab) replaces its queued
-one. Light requests never wait: they run at once in the calling thread.
+Otherwise it waits in one first-come, first-served queue and its session is told its position
+("waiting: 2 ahead"); a request larger than the whole budget is refused with the reason (the setting
+that bounds it and the largest size allowed); a newer request with the same key (the same session's
+same tab) replaces its queued one. Light requests never wait: they run at once in the calling thread.
 
 Admitted requests run in a thread of their own, never in Panel's thread pool: a queue of heavy
 requests waiting in the pool's threads would leave none for the light updates of the other sessions
