@@ -75,6 +75,30 @@ def test_a_dashboard_on_an_isolated_budget_draws_what_its_worker_computed():
 
 
 @pytest.mark.parametrize(
+    "tab, settings",
+    [("enc", dict(size=32, batch=8, seed=5)), ("rel", dict(chips=2, n_slices=2, seed=5))],
+)
+def test_the_other_heavy_tabs_draw_from_a_workers_results_what_they_compute_themselves(tab, settings):
+    from explorer import views
+    from explorer.models import scenario
+
+    cls = {"enc": views.EncodingView, "rel": views.ReliabilityView}[tab]
+    shared_results().memo.clear()  # as in a fresh worker process
+    harvest = compute(job_for(cls(model=scenario.TABS[tab](**settings))))
+    shared_results().memo.clear()
+    reference = cls(model=scenario.TABS[tab](**settings))
+    reference.plots()
+    shared_results().memo.clear()
+    model = scenario.TABS[tab](**settings)
+    view = cls(model=model)
+    seed(view, harvest)
+    view.plots()
+    assert_same_charts(view, reference)
+    # Every result the explorer keeps here came from the worker: nothing was programmed or read here.
+    assert {name for name, _, _ in model.memo.kept()} <= {name for name, _, _ in harvest.model}
+
+
+@pytest.mark.parametrize(
     "job, field",
     [
         (Job("os:system", "xb", "{}"), "view"),
