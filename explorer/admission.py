@@ -1,18 +1,22 @@
 """Admission of heavy requests against a server-wide budget, so that no session can take the class down.
 
 A request whose estimated cost (`Cost`, from an explorer's ``cost()``) is at least `Budget.heavy_bytes`
-is heavy: it runs only while the memory of the heavy requests running, its own included, stays within
-`Budget.memory_bytes` and fewer than `Budget.jobs` heavy requests run. Otherwise it waits in one
-first-come, first-served queue and its session is told its position ("waiting: 2 ahead"); a request
-larger than the whole budget is refused with the reason (the setting that bounds it and the largest
-size allowed); a newer request with the same key (the same session's same tab) replaces its queued
-one. Light requests never wait: they run at once in the calling thread.
+or `Budget.heavy_work` seconds is heavy: it runs only while the memory of the heavy requests running,
+its own included, stays within `Budget.memory_bytes` and fewer than `Budget.jobs` heavy requests run.
+Otherwise it waits in one first-come, first-served queue and its session is told its position
+("waiting: 2 ahead"); a request larger than the whole budget is refused with the reason (the setting
+that bounds it and the largest size allowed); a newer request with the same key (the same session's
+same tab) replaces its queued one. Light requests never wait: they run at once in the calling thread.
 
 Admitted requests run in a thread of their own, never in Panel's thread pool: a queue of heavy
 requests waiting in the pool's threads would leave none for the light updates of the other sessions
 (issue 25 measured a Devices slider without an answer for 60 s while two sessions computed a large
-crossbar). The server's one budget lives in ``pn.state.cache`` (`server_budget`), created once from
-the settings `analog-explorer` passes in the environment (`from_environment`).
+crossbar). On a server (`from_environment`) that thread hands the computation itself to a worker
+process of lower priority (`workers`, `explorer.workers`), started on the first heavy request: in the
+server's process it shared the interpreter lock and the cores with every other session
+(docs/results/admission.md measures both). The server's one budget lives in ``pn.state.cache``
+(`server_budget`), created once from the settings `analog-explorer` passes in the environment
+(`from_environment`).
 """
 
 from __future__ import annotations
@@ -41,9 +45,20 @@ HEAVY_BYTES = 768 * 2**20
 is light (a Crossbar matrix up to the number box's soft limit, 1024, at one or two slices: 0.5 GB
 estimated); above it (typed sizes up to 4096, four slices) a request is heavy."""
 
+HEAVY_WORK_S = 15.0
+"""A request estimated at this many seconds of one core or more is heavy too, whatever its memory: in
+the server's process it would hold a core and share the interpreter lock with every session for that
+long (Reliability at 30 chips of 4 slices: 23 s estimated, 0.7 GB). Illustrative: above every default
+and below the tabs' slowest settings (docs/results/admission.md); set `--budget-heavy-seconds`."""
+
 MEMORY_ENV = "EXPLORER_BUDGET_MEMORY_GB"
 HEAVY_ENV = "EXPLORER_BUDGET_HEAVY_GB"
+HEAVY_WORK_ENV = "EXPLORER_BUDGET_HEAVY_S"
 JOBS_ENV = "EXPLORER_BUDGET_JOBS"
+WORKERS_ENV = "EXPLORER_BUDGET_WORKERS"
+"""``process`` (the default of a server): heavy requests compute in worker processes; ``thread``: in
+the budget's threads of the server's process (as before; for comparison)."""
+WORKER_MODES = ("process", "thread")
 CACHE_KEY = "explorer.admission.budget"
 
 
@@ -89,13 +104,28 @@ class Budget:
     Thread-safe: `submit` is called from Panel's thread pool and the event loop, the jobs finish in
     their own threads. A status callback is called without the budget's lock held."""
 
-    def __init__(self, memory_bytes: int, jobs: int = DEFAULT_JOBS, heavy_bytes: int = HEAVY_BYTES) -> None:
+    def __init__(
+        self,
+        memory_bytes: int,
+        jobs: int = DEFAULT_JOBS,
+        heavy_bytes: int = HEAVY_BYTES,
+        isolate: bool = False,
+        heavy_work: float = HEAVY_WORK_S,
+    ) -> None:
         if not isinstance(memory_bytes, (int, float)) or memory_bytes <= 0:
             raise ValueError(f"memory_bytes: the budget must be a positive number of bytes, got {memory_bytes!r}")
         if not isinstance(jobs, int) or jobs < 1:
             raise ValueError(f"jobs: at least one heavy request must be allowed to run, got {jobs!r}")
         if not isinstance(heavy_bytes, (int, float)) or heavy_bytes < 0:
             raise ValueError(f"heavy_bytes: must be a number of bytes >= 0, got {heavy_bytes!r}")
+        if not isinstance(heavy_work, (int, float)) or not heavy_work > 0:
+            raise ValueError(f"heavy_work: must be a positive number of seconds, got {heavy_work!r}")
+        self.heavy_work = float(heavy_work)
+        if not isinstance(isolate, bool):
+            raise ValueError(f"isolate: True (worker processes) or False (threads), got {isolate!r}")
+        self.isolate = isolate
+        """Whether heavy requests compute in worker processes (`workers`)."""
+        self._workers = None
         self.memory_bytes = int(memory_bytes)
         self.jobs = jobs
         self.heavy_bytes = int(heavy_bytes)
@@ -111,23 +141,43 @@ class Budget:
     @classmethod
     def from_environment(cls, environ=None) -> Budget:
         """The budget `analog-explorer` sets (`MEMORY_ENV` and `HEAVY_ENV` in GB, `JOBS_ENV`), else
-        the defaults."""
+        the defaults; heavy requests compute in worker processes unless `WORKERS_ENV` says ``thread``."""
         env = os.environ if environ is None else environ
+        mode = env.get(WORKERS_ENV, "process")
+        if mode not in WORKER_MODES:
+            raise ValueError(f"{WORKERS_ENV} must be one of {list(WORKER_MODES)}, got {mode!r}")
         try:
             memory_gb = float(env.get(MEMORY_ENV, DEFAULT_MEMORY_GB))
             heavy_gb = float(env.get(HEAVY_ENV, HEAVY_BYTES / GB))
+            heavy_s = float(env.get(HEAVY_WORK_ENV, HEAVY_WORK_S))
             jobs = int(env.get(JOBS_ENV, DEFAULT_JOBS))
         except ValueError as exc:
             raise ValueError(
-                f"{MEMORY_ENV} and {HEAVY_ENV} must be numbers of GB and {JOBS_ENV} an integer: {exc}"
+                f"{MEMORY_ENV} and {HEAVY_ENV} must be numbers of GB, {HEAVY_WORK_ENV} of seconds and "
+                f"{JOBS_ENV} an integer: {exc}"
             ) from None
-        return cls(int(memory_gb * GB), jobs, int(heavy_gb * GB))
+        return cls(int(memory_gb * GB), jobs, int(heavy_gb * GB), isolate=mode == "process", heavy_work=heavy_s)
+
+    @property
+    def workers(self):
+        """The pool of worker processes heavy requests compute in (`explorer.workers.Workers`, one
+        process per job that may run at once), or None when they compute in threads (`isolate`
+        False). Created on first use; its processes start with the first heavy request."""
+        if not self.isolate:
+            return None
+        with self._lock:
+            if self._workers is None:
+                from .workers import Workers
+
+                self._workers = Workers(self.jobs)
+            return self._workers
 
     # -------------------------------------------------------------- questions
 
     def is_heavy(self, cost: Cost) -> bool:
-        """Whether a request of `cost` is admitted against the budget (else it runs at once)."""
-        return cost.bytes >= self.heavy_bytes
+        """Whether a request of `cost` is admitted against the budget (else it runs at once): its memory
+        or its work reaches the heavy threshold (`heavy_bytes`, `heavy_work` seconds)."""
+        return cost.bytes >= self.heavy_bytes or cost.work >= self.heavy_work
 
     def refusal(self, cost: Cost) -> str | None:
         """Why a request of `cost` can never run (larger than the whole budget), or None."""

@@ -23,7 +23,11 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   heavy requests (a Crossbar matrix above 1024, say): estimated memory of those running at once
   and how many run at once; one that does not fit waits in a queue, one above the whole budget is refused
   (`explorer.admission`; passed to the server as ``EXPLORER_BUDGET_MEMORY_GB``, ``_JOBS``,
-  ``_HEAVY_GB``; the last is the estimate from which a computation counts as heavy).
+  ``_HEAVY_GB``; the last is the estimate from which a computation counts as heavy, as is one
+  estimated at ``--budget-heavy-seconds`` of work, ``EXPLORER_BUDGET_HEAVY_S``).
+  ``--budget-workers``: where heavy requests compute: ``process`` (default), worker processes of
+  lower priority, one per job that may run at once, so that they hold up no other session; or
+  ``thread``, the server's own process (``EXPLORER_BUDGET_WORKERS``; `explorer.workers`).
 - ``--lecturer-secret-file``: the secret that makes a session the lecturer's (it can broadcast its
   view to the students who follow); passed to the server in its environment
   (``ANALOG_EXPLORER_LECTURER_SECRET``, which can also be set directly), never on a command line.
@@ -50,7 +54,19 @@ import os
 import sys
 import tempfile
 
-from explorer.admission import DEFAULT_JOBS, DEFAULT_MEMORY_GB, GB, HEAVY_BYTES, HEAVY_ENV, JOBS_ENV, MEMORY_ENV
+from explorer.admission import (
+    DEFAULT_JOBS,
+    DEFAULT_MEMORY_GB,
+    GB,
+    HEAVY_BYTES,
+    HEAVY_ENV,
+    HEAVY_WORK_ENV,
+    HEAVY_WORK_S,
+    JOBS_ENV,
+    MEMORY_ENV,
+    WORKER_MODES,
+    WORKERS_ENV,
+)
 
 LECTURER_SECRET_ENV = "ANALOG_EXPLORER_LECTURER_SECRET"
 """The server's environment variable for the lecturer's secret (`explorer.models.follow.SECRET_ENV`;
@@ -107,6 +123,18 @@ def panel_serve_command(argv=None):
         help=f"estimated memory (GB) from which a computation counts as heavy (default {HEAVY_BYTES / GB})",
     )
     parser.add_argument(
+        "--budget-heavy-seconds",
+        type=float,
+        default=float(os.environ.get(HEAVY_WORK_ENV, HEAVY_WORK_S)),
+        help=f"estimated seconds of work from which a computation counts as heavy (default {HEAVY_WORK_S})",
+    )
+    parser.add_argument(
+        "--budget-workers",
+        choices=WORKER_MODES,
+        default=os.environ.get(WORKERS_ENV, WORKER_MODES[0]),
+        help="where heavy computations run: worker processes (default) or threads of the server's process",
+    )
+    parser.add_argument(
         "--lecturer-secret-file",
         default=None,
         help=f"file holding the lecturer's secret (or set {LECTURER_SECRET_ENV}); never shown or logged",
@@ -147,10 +175,14 @@ def panel_serve_command(argv=None):
         parser.error(f"--budget-jobs must be at least 1, got {args.budget_jobs}")
     if not args.budget_heavy_gb >= 0:
         parser.error(f"--budget-heavy-gb must be a number of GB >= 0, got {args.budget_heavy_gb}")
+    if not args.budget_heavy_seconds > 0:
+        parser.error(f"--budget-heavy-seconds must be a positive number of seconds, got {args.budget_heavy_seconds}")
     budget = {
         MEMORY_ENV: repr(args.budget_memory_gb),
         JOBS_ENV: str(args.budget_jobs),
         HEAVY_ENV: repr(args.budget_heavy_gb),
+        HEAVY_WORK_ENV: repr(args.budget_heavy_seconds),
+        WORKERS_ENV: args.budget_workers,
     }
     if args.lecturer_secret_file is not None:
         from explorer.models.follow import read_secret_file

@@ -1,13 +1,18 @@
 """Five sessions ask for the largest Crossbar matrix the budget admits, at once, from a real `panel serve`
 (`analog-explorer` with a reduced budget, so that "largest" is cheap here): the heavy requests run one at
-a time, a request above the budget is refused, the server lives and another session's page is served
-meanwhile. The clients speak the browser's protocol: the page's HTTP request (which creates the session
-with the URL's settings), then the Bokeh websocket with the page's token."""
+a time (in a worker process), a request above the budget is refused, the server lives, another session's
+Devices slider answers within issue 25's 2 s (p95 over its moves while they run) and a new page is served
+meanwhile. ``EXPLORER_BUDGET_WORKERS=thread pytest tests/test_admission_served.py -s`` runs the old
+behaviour (heavy requests in the server's process) and prints its figures (docs/results/admission.md).
+The clients speak the browser's protocol: the page's HTTP request (which creates the session with the
+URL's settings), then the Bokeh websocket with the page's token."""
 
 import asyncio
 import json
 import re
 import time
+
+import numpy as np
 
 from explorer.tools.classroom import MemoryWatch, rss_mb
 from explorer.tools.served import Server
@@ -20,13 +25,18 @@ once would not fit; a few seconds each, so the five take long enough for the oth
 its slider while they queue."""
 TOO_LARGE = "tab=3&xb.size=4096&xb.n_slices=1"
 OTHER = "tab=1"
-SLIDER_S = 30.0
-"""Most seconds from another session's Devices slider move, made while the heavy requests run, to its
-new plot data. Issue 25's target is 2 s (p95 of a class exploring at random) and is NOT met: measured
-11.7 s here, the slider's answer comes once the queued heavy requests are done (before admission, such
-a slider got no answer in 60 s). The bound is issue 25's 60 s halved, so that the test fails on the old
-behaviour. What still holds it up: the event loop creating the heavy sessions' pages while sharing the
-interpreter lock with the heavy job's NumPy calls (docs/how-to/serve-a-class.md, measured)."""
+SLIDER_P95_S = 2.0
+"""Issue 25's latency target for a class exploring at random (p95), applied to another session's Devices
+slider moved again and again while the heavy requests run: they compute in a worker process
+(`explorer.workers`). The old behaviour (computed in the server's process) fails it: on main before this
+change a move got no answer within 60 s here, and with ``EXPLORER_BUDGET_WORKERS=thread`` the moves
+after the first had p95 2.5 s (docs/results/admission.md). The first move waits for the new sessions'
+pages, which the server builds on its event loop: the p95 over many moves is what the target bounds."""
+MIN_PRESSES = 5
+"""Slider moves the p95 is taken over, at least (one every `PAUSE_S` while the heavy requests run)."""
+PAUSE_S = 0.5
+PRESS_TIMEOUT_S = 120.0
+"""Most seconds one move may wait (the first one waits for the new sessions' pages to be built)."""
 OTHER_READY_S = 15.0
 """Most seconds for a new session's Devices page (HTTP page and whole document) opened after the slider
 move (issue 25: no page for two minutes with two sessions at 4096)."""
@@ -142,11 +152,17 @@ async def the_class(server):
         )
         while not heavy_lines(server, "running") and not opening.done():
             await asyncio.sleep(0.1)
-        readers[0].cancel()  # the open session's slider, moved while the heavy requests run
+        readers[0].cancel()  # the open session's slider, moved again and again while the heavy requests run
         running_then = len(heavy_lines(server, "done")) < 5
-        slider_s = await asyncio.wait_for(move_slider(warm, "Number of levels", 4), 60)
+        presses = []
+        levels = iter(range(3, 256))
+        while len(heavy_lines(server, "done")) < 5 or len(presses) < MIN_PRESSES:
+            presses.append(await asyncio.wait_for(move_slider(warm, "Number of levels", next(levels)), PRESS_TIMEOUT_S))
+            if len(presses) == 1:  # a new page while the heavy requests run
+                opening_other = asyncio.ensure_future(open_page(base, OTHER))
+            await asyncio.sleep(PAUSE_S)
         readers[0] = asyncio.ensure_future(drain(warm))
-        other, other_s = await open_page(base, OTHER)  # a new page while the heavy requests run
+        other, other_s = await opening_other
         readers.append(asyncio.ensure_future(drain(other)))
         heavy = await opening
         readers += [asyncio.ensure_future(drain(ws)) for ws, _ in heavy]
@@ -157,18 +173,20 @@ async def the_class(server):
         ws.close()
     for r in readers:
         r.cancel()
-    return baseline, watch.peak(), other_s, slider_s, running_then
+    return baseline, watch.peak(), other_s, presses, running_then
 
 
 def test_five_sessions_at_the_largest_size_run_in_turn_and_the_class_goes_on():
     extra = ["--no-warmup", "--budget-memory-gb", str(BUDGET_GB), "--budget-heavy-gb", str(HEAVY_GB)]
     with Server(extra=extra) as server:
-        baseline, peak, other_s, slider_s, running_then = asyncio.run(the_class(server))
+        baseline, peak, other_s, presses, running_then = asyncio.run(the_class(server))
         alive = server.proc.poll() is None
         steps = [line.split("heavy update ")[1].split(":")[0] for line in server.output if "heavy update" in line]
     print(
         f"baseline {baseline:.0f} MB, peak {peak:.0f} MB, other session's page {other_s:.1f} s, "
-        f"its slider {slider_s:.2f} s (heavy requests still queued then: {running_then}), steps {steps}"
+        f"its slider p50 {np.median(presses):.2f} s p95 {np.percentile(presses, 95):.2f} s max {max(presses):.2f} s "
+        f"over {len(presses)} moves, the first {presses[0]:.2f} s, after it p95 {np.percentile(presses[1:], 95):.2f} s "
+        f"(heavy requests still queued at the first: {running_then}), steps {steps}"
     )
     assert alive
     assert steps.count("refused") == 1  # the 4096 matrix, above the whole budget
@@ -176,7 +194,8 @@ def test_five_sessions_at_the_largest_size_run_in_turn_and_the_class_goes_on():
     assert ran == ["running", "done"] * 5  # one at a time: the budget holds one such matrix
     assert other_s < OTHER_READY_S
     assert running_then  # the slider moved while heavy requests were queued or running
-    assert slider_s < SLIDER_S
+    assert len(presses) >= MIN_PRESSES
+    assert np.percentile(presses, 95) <= SLIDER_P95_S
     # The server's memory grew by at most the budget plus what the seven sessions hold themselves
     # (issue 25 measured 139 MB per session on the Devices tab; a 768 matrix's kept results are smaller).
     assert peak - baseline < BUDGET_GB * 1024 + 7 * 150

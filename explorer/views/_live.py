@@ -51,6 +51,7 @@ from bokeh.plotting import figure
 from ..admission import LIGHT, Refused, server_budget
 from ..compat import InlineArray, session_gone
 from ..models.scenario import settings_by_owner
+from ..workers import job_for, seed
 from ._axes import log_axis
 from ._palette import DARK_GREY, GREY, IMAGE_PALETTE, PALETTE
 from ._present import (
@@ -880,7 +881,7 @@ class LiveDashboard(pn.viewable.Viewer):
     def _update(self, parts, generation, schedule):
         """Compute `parts` and show them; a heavy update (the model's `cost()`) is first admitted
         against the budget (`_admit`), and this returns at once."""
-        budget = self.budget if self.budget is not None else (server_budget() if self._served() else None)
+        budget = self.budget_now()
         cost = self.model.cost() if budget is not None and hasattr(self.model, "cost") else LIGHT
         if budget is not None and budget.is_heavy(cost):
             self._admit(budget, cost)
@@ -893,31 +894,70 @@ class LiveDashboard(pn.viewable.Viewer):
         """Queue the update of every chart on the page at the settings it runs with (a newer
         request of this tab in this session replaces a queued one; kept results make the charts
         that did not change cheap), telling the page how it stands in `admission`."""
-        key = (id(self._doc) if self._doc is not None else id(self), type(self).__name__)
 
-        def run():
+        def draw(harvest, job):
             if self._session_gone() or self._plots is None:
                 return
+            if harvest is not None:
+                if job_for(self) != job:
+                    return  # settings changed meanwhile: their own (newer or light) update draws them
+                seed(self, harvest)
             with self._on_doc():
                 self._compute(self._all_parts(), self._next_generation(), schedule=True)
+
+        self.admit("update", budget, cost, lambda: job_for(self), draw)
+
+    def admit(self, kind, budget, cost, job, then, what=""):
+        """Submit a heavy request of this page to `budget` (`explorer.admission.Budget.submit`; a newer
+        request of the same `kind` on this tab and page replaces a queued one) and tell the page how it
+        stands in `admission`. When admitted: with the budget's worker processes, ``job()`` (an
+        `explorer.workers.Job`, made then: the settings of that moment) is computed in one and
+        ``then(harvest, job)`` called with its results; without, ``then(None, None)`` computes here.
+        `what` prefixes the page's messages ("Pin A: "). A failure is shown on the page and logged."""
+        key = (id(self._doc) if self._doc is not None else id(self), type(self).__name__, kind)
+        failed = []
+
+        def run():
+            if self._session_gone():
+                return
+            workers = budget.workers
+            if workers is None:
+                then(None, None)
+                return
+            made = job()
+            try:
+                harvest = workers.run(made)
+            except Exception as exc:
+                failed.append(f"{what}The heavy computation failed: {exc}")
+                raise
+            print(
+                f"[explorer] heavy worker computed {cost.what}, {harvest.seconds:.1f} s, "
+                f"peak {harvest.peak_bytes / 2**30:.2f} GB (estimated {cost.bytes / 2**30:.2f} GB)",
+                flush=True,
+            )
+            then(harvest, made)
 
         def status(state, text):
             if state == "replaced":
                 return  # the newer request tells its own state
-            if state in ("running", "done", "refused"):  # the server's log: one line per heavy request's step
-                print(f"[explorer] heavy update {state}: {cost.what} ({cost.bytes / 2**30:.2f} GB)", flush=True)
-            if state == "refused":
-                shown = dict(object=text, alert_type="danger", visible=True)
+            if state == "done" and failed:
+                state, text = "failed", failed[0]
+            if state in ("running", "done", "refused", "failed"):  # the server's log: one line per step
+                print(f"[explorer] heavy {kind} {state}: {cost.what} ({cost.bytes / 2**30:.2f} GB)", flush=True)
+            if state in ("refused", "failed"):
+                shown = dict(object=what + text, alert_type="danger", visible=True)
             elif state == "waiting":
                 shown = dict(
-                    object=f"Heavy computation ({cost.what}, about {cost.bytes / 2**30:.1f} GB): {text}. "
+                    object=f"{what}Heavy computation ({cost.what}, about {cost.bytes / 2**30:.1f} GB): {text}. "
                     f"The server runs {budget.jobs} at a time; the other tabs keep working.",
                     alert_type="warning",
                     visible=True,
                 )
             elif state == "running":
                 shown = dict(
-                    object=f"Computing {cost.what} (about {cost.work:.0f} s)...", alert_type="info", visible=True
+                    object=f"{what}Computing {cost.what} (about {cost.work:.0f} s)...",
+                    alert_type="info",
+                    visible=True,
                 )
             else:
                 shown = dict(visible=False)
@@ -928,6 +968,11 @@ class LiveDashboard(pn.viewable.Viewer):
             budget.submit(key, cost, run, status)
         except Refused:
             pass  # the refusal is shown by `status`; the charts keep the last settings' data
+
+    def budget_now(self):
+        """The budget this page's heavy requests are admitted against (`budget`, else the server's on
+        a served page), or None."""
+        return self.budget if self.budget is not None else (server_budget() if self._served() else None)
 
     def _on_doc(self):
         """A context in which Panel knows this dashboard's page (a thread of the budget's has none)."""

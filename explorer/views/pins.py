@@ -31,8 +31,10 @@ from typing import Any
 import numpy as np
 import panel as pn
 
+from ..admission import LIGHT
 from ..models import scenario
 from ..models.scenario import tab_of
+from ..workers import Job, seed
 from ._present import follow_page_font
 
 log = logging.getLogger(__name__)
@@ -88,17 +90,31 @@ def _copied(value):
     return value
 
 
-def computed_data(view, settings: Mapping[str, Any]):
+def _settings_text(view, settings: Mapping[str, Any]) -> str:
+    """Scenario JSON of `settings` for the tab of `view`."""
+    tabs = {tab_of(view.model): dict(settings)}
+    return json.dumps({"format": scenario.FORMAT, "version": scenario.VERSION, "tabs": tabs})
+
+
+def _shadow_model(view, settings: Mapping[str, Any]):
+    """A second explorer of `view`'s model's class set to `settings` (`scenario.apply`, validated)."""
+    model = type(view.model)()
+    scenario.apply(scenario.parse(_settings_text(view, settings)), {tab_of(view.model): model})
+    return model
+
+
+def computed_data(view, settings: Mapping[str, Any], harvest=None):
     """``(data, key figures)`` of the tab of `view` at `settings`: a second explorer of the view's
     model's class set to `settings` (`scenario.apply`, validated), drawn by a second view of the
     view's class through the same chart data functions (heading -> one dict of layer -> columns
     per plot, for the charts the view has built and shows, where the second shows them too).
-    A tab with a run (Programming, Training) gives A before its run: the run is not replayed."""
-    prefix = tab_of(view.model)
-    model = type(view.model)()
-    text = json.dumps({"format": scenario.FORMAT, "version": scenario.VERSION, "tabs": {prefix: dict(settings)}})
-    scenario.apply(scenario.parse(text), {prefix: model})
+    A tab with a run (Programming, Training) gives A before its run: the run is not replayed.
+    `harvest`: a worker process's results at those settings (`explorer.workers`), from which the
+    second view draws instead of computing them (a heavy pin, `compute_pin`)."""
+    model = _shadow_model(view, settings)
     shadow = type(view)(model=model)
+    if harvest is not None:
+        seed(shadow, harvest)
     built = view._plots or {}
     data = {}
     for chart in shadow.charts():
@@ -148,10 +164,47 @@ def pin_settings(view, settings: Mapping[str, Any], origin: str = "scenario") ->
     if view._plots is None:  # `pin_tool` computes its data when the tab is first shown
         view.pin = made
         return made
-    data, figures = computed_data(view, settings)
-    made = dataclasses.replace(made, data=data, key_figures=figures)
-    view.on_page(lambda: _show(view, made))
+    compute_pin(view, made, on_page=True)
     return made
+
+
+PIN_MESSAGE = "Pin A from the scenario: "
+"""How the page's admission message (`LiveDashboard.admission`) starts for a scenario's pin."""
+
+
+def compute_pin(view, made: Pin, on_page: bool) -> None:
+    """Compute the data of `made` (a scenario's pin, at its settings: `computed_data`) and show it.
+    A pin whose settings are heavy (their explorer's `cost()`, as for the tab's own updates) is
+    admitted against the server's budget like any heavy request: it waits its turn, computes in a
+    worker process, or is refused with the reason shown on the tab (and is then not pinned); a light
+    one computes at once, here. `on_page`: show it through the page's event loop (else at once)."""
+    budget = view.budget_now() if hasattr(view, "budget_now") else None
+    cost = LIGHT
+    if budget is not None:
+        model = _shadow_model(view, made.settings)
+        cost = model.cost() if hasattr(model, "cost") else LIGHT
+
+    def show(data, figures):
+        done = dataclasses.replace(made, data=data, key_figures=figures)
+        if on_page or budget is not None and budget.is_heavy(cost):
+            view.on_page(lambda: _show(view, done))
+        else:
+            _show(view, done)
+
+    if budget is None or not budget.is_heavy(cost):
+        show(*computed_data(view, made.settings))
+        return
+    cls = type(view)
+
+    def job():
+        return Job(f"{cls.__module__}:{cls.__qualname__}", tab_of(view.model), _settings_text(view, made.settings))
+
+    def then(harvest, _job):
+        data, figures = computed_data(view, made.settings, harvest)
+        with view._on_doc():
+            show(data, figures)
+
+    view.admit("pin", budget, cost, job, then, what=PIN_MESSAGE)
 
 
 def unpin(view) -> None:
@@ -292,9 +345,8 @@ def pin_tool(view):
         tool = view._pin_tool = PinTool(view)
     made = view.pin
     if made is not None and made.data is None:
-        data, figures = computed_data(view, made.settings)
-        made = dataclasses.replace(made, data=data, key_figures=figures)
-        _show(view, made)
+        view.pin = None  # until its data are computed (at once, or when a heavy pin's turn comes)
+        compute_pin(view, made, on_page=False)
     elif made is not None:
         _refresh_tool(view)
     return tool.parts
@@ -303,6 +355,7 @@ def pin_tool(view):
 __all__ = [
     "Pin",
     "PinTool",
+    "compute_pin",
     "computed_data",
     "figures_table",
     "key_figures_of",

@@ -203,6 +203,17 @@ class Memo:
             entry = self._entries.get(((name, args), ()))
             return None if entry is None else entry[0]
 
+    def kept(self) -> list[tuple[str, Hashable, Any]]:
+        """``(name, args, result)`` of every result kept by `keyed`, least recently used first: what a
+        worker process sends back to the server (`explorer.workers`)."""
+        with self._lock:
+            return [(key[0], key[1], value) for (key, deps), (value, _) in self._entries.items() if deps == ()]
+
+    def put(self, name: str, args: Hashable, value: Any) -> None:
+        """Keep `value` as `keyed` would have for `name` and `args` (computed elsewhere: a worker
+        process's result, `explorer.workers.seed`); a result already kept for them stays."""
+        self._store((name, args), (), _read_only(value) if self.read_only else value)
+
     def _store(self, key, deps, value):
         with self._lock:
             if (key, deps) not in self._entries:

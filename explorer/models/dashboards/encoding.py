@@ -22,6 +22,7 @@ from kernels import encoding
 from kernels.crossbar import mvm_error
 from kernels.rng import derive_seed
 
+from ...admission import Cost
 from .._internal.locks import serialized
 from ..crossbar.model import CrossbarModel
 from ..crossbar.protocol_data import protocol_inputs, protocol_weights
@@ -41,6 +42,17 @@ MAX_WEIGHT_BITS = 32
 """Most weight bits over all slices (`CrossbarModel.weight_bits`): 8-bit slices allow 4 slices."""
 MAX_CACHED = 40
 """Programmed arrays kept per explorer (least recently used dropped): a slicing sweep needs 18."""
+
+
+COST_BYTES_PER_WEIGHT = 16 * 2**10
+"""Peak bytes per weight (size x size) of building the Encoding dashboard: its sweeps program the test
+matrix once per slicing, allocation and mapping they compare, and keep up to `MAX_CACHED` programmed
+arrays. Fitted to `python -m explorer.tools.costs --tab enc` (docs/results/admission.md: 60 MB at 64
+and 0.75 to 0.91 GB at 256), rounded up; the batch and the slices change it little."""
+COST_SECONDS_BASE = 1.5
+COST_SECONDS_PER_WEIGHT = 8e-5
+"""Seconds of one core of that build: a fixed part and a part per weight, from the same measurements
+(2.0 s at 64, 6.7 s at 256; noisy, the machine was shared)."""
 
 
 class EncodingExplorer(DrivesCrossbar):
@@ -72,6 +84,16 @@ class EncodingExplorer(DrivesCrossbar):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._fit_slices()
+
+    def cost(self) -> Cost:
+        """Estimated peak memory and work of the dashboard's charts: they grow with the test matrix,
+        size x size (`COST_BYTES_PER_WEIGHT`, `COST_SECONDS_PER_WEIGHT`, measured)."""
+        weights = self.size * self.size
+        return Cost(
+            int(COST_BYTES_PER_WEIGHT * weights),
+            COST_SECONDS_BASE + COST_SECONDS_PER_WEIGHT * weights,
+            f"an Encoding test matrix of {self.size} x {self.size}",
+        )
 
     @param.depends("bits_per_slice", watch=True)
     def _fit_slices(self):

@@ -23,6 +23,7 @@ import param
 from kernels import flash
 from kernels.rng import derive_seed
 
+from ...admission import Cost
 from ..crossbar.model import CrossbarModel
 from ..deployment import (
     COMPENSATIONS,
@@ -72,6 +73,16 @@ to 256 cells per bit line start to cost accuracy)."""
 CELLS_PER_BITLINE = (8, 16, 32, 64, 128, 256, 512, 1024)
 """The choices of the Flash read-disturb study's bit-line length (cells sharing a bit line)."""
 STUDIES = ("read disturb", "Flash read disturb", "Flash wear", "technologies")
+
+
+COST_BYTES_PER_CHIP_SLICE = 6 * 2**20
+"""Peak bytes per chip and slice (chips x slices programmed copies of the network) of building the
+Reliability dashboard. Fitted to `python -m explorer.tools.costs --tab rel` (docs/results/admission.md:
+45 MB at 10 chips, 156 MB at 30, 1.06 GB at 50 chips of 4 slices), rounded up."""
+COST_SECONDS_BASE = 4.6
+COST_SECONDS_PER_CHIP_SLICE = 0.15
+"""Seconds of one core of that build, a fixed part and a part per chip and slice, from the same
+measurements (6.1 s at 10 chip-slices, 34 s at 200; noisy, the machine was shared)."""
 
 
 class ReliabilityExplorer(Explorer, DeviceKnobs):
@@ -190,6 +201,16 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         self.shared = shared
         """Results shared with other explorers (a server's sessions): an object with
         ``get(key, compute)`` such as the views' `SharedResults`, or None (a notebook)."""
+
+    def cost(self) -> Cost:
+        """Estimated peak memory and work of the dashboard's charts: they grow with the chips and
+        slices programmed (`COST_BYTES_PER_CHIP_SLICE`, `COST_SECONDS_PER_CHIP_SLICE`, measured)."""
+        units = self.chips * self.n_slices
+        return Cost(
+            int(COST_BYTES_PER_CHIP_SLICE * units),
+            COST_SECONDS_BASE + COST_SECONDS_PER_CHIP_SLICE * units,
+            f"{self.chips} Reliability chips of {self.n_slices} slice(s)",
+        )
 
     def result(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
         """`compute()` for a plot's data, kept under `name` and `key` (every input of the result: the
