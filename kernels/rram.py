@@ -639,9 +639,13 @@ normal's density and tail mass underflow to exactly 0 in float64 (both below 1e-
 bound adds nothing, and most devices sit that far from both bounds."""
 
 
+_PHI_0 = 0.3989422804014327
+"""The standard normal density at 0, 1 / sqrt(2 pi)."""
+
+
 @njit(**INLINE_JIT)
 def _phi(x):
-    return np.exp(-0.5 * x * x) * 0.3989422804014327
+    return np.exp(-0.5 * x * x) * _PHI_0
 
 
 @njit(**INLINE_JIT)
@@ -653,15 +657,20 @@ def _cdf(x):
 def _censored(m, s, lo, hi):
     """Mean and standard deviation of ``clip(m + s xi, lo, hi)``: a normal censored at both bounds
     (for m in [lo, hi]). A bound more than `_FAR` standard deviations away is skipped (its terms
-    are exactly 0)."""
+    are exactly 0), and a mean on a bound, where a third of the devices of a differential array
+    read, takes the normal's values at 0 without calling erfc and exp (the same numbers)."""
     if s <= 0.0:
         return min(max(m, lo), hi), 0.0
     a, b = (lo - m) / s, (hi - m) / s
     pa = fa = 0.0
-    if a > -_FAR:
+    if a == 0.0:  # the mean on the bound (every device clipped there): Phi(0) and phi(0) exactly
+        pa, fa = 0.5, _PHI_0
+    elif a > -_FAR:
         pa, fa = _cdf(a), _phi(a)
     pb, fb = 1.0, 0.0
-    if b < _FAR:
+    if b == 0.0:
+        pb, fb = 0.5, _PHI_0
+    elif b < _FAR:
         pb, fb = _cdf(b), _phi(b)
     inside = pb - pa
     # E[X; a < Z < b] and E[X^2; a < Z < b] of the unclipped normal, plus the clipped masses.
@@ -686,43 +695,39 @@ def _moments_one(i, g_prog, relax, law, faults):
     return g, math.sqrt(var)
 
 
-@njit(**INLINE_JIT)
-def _near_bounds(mean, sd, lo, hi):
-    """Indices of the devices with a bound within `_FAR` standard deviations (the clip there
-    changes their moments), and their count."""
+@njit(**JIT)
+def _censor_near(mean, sd, lo, hi):
+    """Replace the moments of the devices with a bound within `_FAR` standard deviations (where the
+    clip changes them) by the censored normal's. One loop over the devices near a bound, by index:
+    a branch inside the loop over every device had LLVM evaluate both bounds' erfc for each."""
     near = np.empty(mean.size, dtype=np.int64)
     k = 0
     for i in range(mean.size):
         if mean[i] - lo < _FAR * sd[i] or hi - mean[i] < _FAR * sd[i]:
             near[k] = i
             k += 1
-    return near, k
+    for j in range(k):
+        i = near[j]
+        mean[i], sd[i] = _censored(mean[i], sd[i], lo, hi)
 
 
 # Both kernels: every device's unclipped moments first (a loop without special functions), then
-# the censored moments of the devices near a bound only, by their index (a branch inside one loop
-# had LLVM evaluate both bounds' erfc for every device, and the serial and parallel loops must
-# compile the censored moments alike to give identical numbers).
+# the censored moments of the devices near a bound, in one serial function (the serial and parallel
+# kernels must compile the censored moments alike to give identical numbers).
 
 
 @njit(**JIT)
 def _moments_serial(g_prog, relax, mean, sd, law, faults):
     for i in range(g_prog.size):
         mean[i], sd[i] = _moments_one(i, g_prog, relax, law, faults)
-    near, k = _near_bounds(mean, sd, law.g_min, law.g_max)
-    for j in range(k):
-        i = near[j]
-        mean[i], sd[i] = _censored(mean[i], sd[i], law.g_min, law.g_max)
+    _censor_near(mean, sd, law.g_min, law.g_max)
 
 
 @njit(**PARALLEL_JIT)
 def _moments_parallel(g_prog, relax, mean, sd, law, faults):
     for i in prange(g_prog.size):
         mean[i], sd[i] = _moments_one(i, g_prog, relax, law, faults)
-    near, k = _near_bounds(mean, sd, law.g_min, law.g_max)
-    for j in prange(k):
-        i = near[j]
-        mean[i], sd[i] = _censored(mean[i], sd[i], law.g_min, law.g_max)
+    _censor_near(mean, sd, law.g_min, law.g_max)
 
 
 def read_moments(
