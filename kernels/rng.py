@@ -210,7 +210,8 @@ def digest(a: np.ndarray) -> bytes:
     """A 16-byte digest of the bytes of array `a` (C order; its shape and dtype are not included):
     SplitMix64's finalizer folded over the 64-bit words in four lanes, then the lanes combined
     twice. Not cryptographic: it keys results by their input (the crossbar's analog reads),
-    where inputs are not chosen to collide, about 10 times faster than `hashlib.blake2b`."""
+    where inputs are not chosen to collide, and a cryptographic hash of a large batch cost a
+    noticeable share of the read (docs/results/benchmarks.md, "Server and kernel settings")."""
     if not isinstance(a, np.ndarray):
         raise ValueError(f"a must be a NumPy array, got {type(a).__name__}")
     raw = np.ascontiguousarray(a).reshape(-1).view(np.uint8)

@@ -26,6 +26,9 @@ EXAMPLES = {
     "pcm.moments": lambda: [
         pcm.read_moments(G_PCM, NU, 3600.0, g_max=25.0, t0=20.0, t_read=250e-9, variant=v) for v in pcm.VARIANTS
     ],
+    "pcm.mean": lambda: [
+        pcm.read_mean(G_PCM, NU, 3600.0, g_max=25.0, t0=20.0, t_read=250e-9, variant=v) for v in pcm.VARIANTS
+    ],
     "rram.program": lambda: rram.program(G_RRAM, seed=4),
     "rram.read": lambda: rram.read(
         G_RRAM,

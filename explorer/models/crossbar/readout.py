@@ -152,7 +152,7 @@ class ReadOut:
 
         if volts.nbytes > self.analog_memo_bytes:
             return compute(s)
-        digest = rng.digest(volts)  # a Numba fold of the words, about ten times blake2b's speed
+        digest = rng.digest(volts)  # a Numba fold of the words: cheap next to the products
         key = (self.state.version, t, common_mode, volts.shape, volts.dtype.str, digest)
         return self.memo.get("analog", key, s, compute)
 
