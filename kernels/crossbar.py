@@ -136,9 +136,13 @@ def moments(x: ArrayLike, g_mean: np.ndarray, g_var: np.ndarray) -> tuple[np.nda
     if x32.shape[0] * x32.shape[1] * g_mean.shape[1] < SIDE_BY_SIDE_MACS:
         return x32 @ g_mean, np.square(x32) @ g_var
     var = np.empty((x32.shape[0], g_var.shape[1]), dtype=np.float32)
+    failed = []  # an error of the second thread (out of memory, say), raised here
 
     def variance():
-        np.matmul(np.square(x32), g_var, out=var)
+        try:
+            np.matmul(np.square(x32), g_var, out=var)
+        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+            failed.append(error)
 
     side = threading.Thread(target=variance, name="crossbar variance product")
     side.start()
@@ -146,6 +150,8 @@ def moments(x: ArrayLike, g_mean: np.ndarray, g_var: np.ndarray) -> tuple[np.nda
         mean = x32 @ g_mean
     finally:
         side.join()
+    if failed:
+        raise failed[0]
     return mean, var
 
 

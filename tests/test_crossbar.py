@@ -383,6 +383,19 @@ def test_moments_side_by_side_equal_one_after_the_other(side_by_side, monkeypatc
     np.testing.assert_array_equal(var, np.square(x) @ v.astype(np.float32))
 
 
+def test_moments_raise_an_error_of_the_side_thread(monkeypatch):
+    """An error in the variance product's thread reaches the caller instead of leaving the
+    variances unwritten."""
+    monkeypatch.setattr(crossbar, "SIDE_BY_SIDE_MACS", 1)
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("no room for the variance product")
+
+    monkeypatch.setattr(crossbar.np, "square", no_memory)
+    with pytest.raises(MemoryError, match="variance product"):
+        crossbar.moments(np.ones((4, 3), dtype=np.float32), np.ones((3, 5)), np.ones((3, 5)))
+
+
 def test_moments_name_the_mismatched_argument():
     x = np.ones((4, 3), dtype=np.float32)
     with pytest.raises(ValueError, match="g_mean must be"):
