@@ -682,12 +682,19 @@ def _censored(m, s, lo, hi):
 
 
 @njit(**INLINE_JIT)
-def _moments_one(i, g_prog, relax, law, faults):
-    """Device i's noise-free read (relaxed, disturbed, clipped; uS) and the standard deviation of
-    its read noise and telegraph noise around it (uS), before the clip at the bounds."""
+def _noise_free(i, g_prog, relax, law, faults):
+    """Device i's noise-free read (relaxed, disturbed, clipped; uS) and its read noise's standard
+    deviation (uS)."""
     g = _clip(_relaxed(i, g_prog, relax, law, faults), law.g_min, law.g_max)
-    sigma_read = law.noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
-    var = sigma_read * sigma_read
+    return g, law.noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
+
+
+@njit(**INLINE_JIT)
+def _with_rtn(i, g_prog, relax, law, faults):
+    """`_noise_free` with the variance of device i's two-state trap added (its time average is g,
+    its high state ``g / (1 - occupancy amplitude)``): the mean and standard deviation (uS)."""
+    g, s = _noise_free(i, g_prog, relax, law, faults)
+    var = s * s
     if faults.has_rtn:
         amp, occ = faults.amplitude[i], faults.occupancy[i]
         high = g * amp / (1.0 - occ * amp)
@@ -718,15 +725,28 @@ def _censor_near(mean, sd, lo, hi):
 
 @njit(**JIT)
 def _moments_serial(g_prog, relax, mean, sd, law, faults):
-    for i in range(g_prog.size):
-        mean[i], sd[i] = _moments_one(i, g_prog, relax, law, faults)
+    # Without telegraph noise (reads' default) a loop of its own, which LLVM vectorizes (a branch on
+    # the case inside the loop kept it from that); with it, one element at a time, which the serial
+    # and the parallel kernel round alike.
+    if faults.has_rtn:
+        for i in range(g_prog.size):
+            mean[i], sd[i] = _with_rtn(i, g_prog, relax, law, faults)
+    else:
+        for i in range(g_prog.size):
+            g, s = _noise_free(i, g_prog, relax, law, faults)
+            mean[i], sd[i] = g, math.sqrt(s * s)
     _censor_near(mean, sd, law.g_min, law.g_max)
 
 
 @njit(**PARALLEL_JIT)
 def _moments_parallel(g_prog, relax, mean, sd, law, faults):
-    for i in prange(g_prog.size):
-        mean[i], sd[i] = _moments_one(i, g_prog, relax, law, faults)
+    if faults.has_rtn:
+        for i in prange(g_prog.size):
+            mean[i], sd[i] = _with_rtn(i, g_prog, relax, law, faults)
+    else:
+        for i in prange(g_prog.size):
+            g, s = _noise_free(i, g_prog, relax, law, faults)
+            mean[i], sd[i] = g, math.sqrt(s * s)
     _censor_near(mean, sd, law.g_min, law.g_max)
 
 
