@@ -636,7 +636,7 @@ def read_disturb(
 _FAR = 40.0
 """Standard deviations from the mean beyond which a bound of `_censored` is skipped: there the
 normal's density and tail mass underflow to exactly 0 in float64 (both below 1e-340), so the
-bound adds nothing, and most devices sit that far from both bounds."""
+bound adds nothing to the moments, and its erfc and exp need not be evaluated."""
 
 
 _PHI_0 = 0.3989422804014327
@@ -657,8 +657,9 @@ def _cdf(x):
 def _censored(m, s, lo, hi):
     """Mean and standard deviation of ``clip(m + s xi, lo, hi)``: a normal censored at both bounds
     (for m in [lo, hi]). A bound more than `_FAR` standard deviations away is skipped (its terms
-    are exactly 0), and a mean on a bound, where a third of the devices of a differential array
-    read, takes the normal's values at 0 without calling erfc and exp (the same numbers)."""
+    are exactly 0), and a mean on a bound (a device programmed to g_min and clipped there, common
+    in a differential array) takes the normal's values at 0 without calling erfc and exp (the
+    same numbers)."""
     if s <= 0.0:
         return min(max(m, lo), hi), 0.0
     a, b = (lo - m) / s, (hi - m) / s
