@@ -704,6 +704,14 @@ def _with_rtn(i, g_prog, relax, law, faults):
 
 
 @njit(**JIT)
+def _unclipped_with_rtn(g_prog, relax, mean, sd, law, faults):
+    """`_with_rtn` of every device, in one serial loop that both kernels call: a loop of its own in
+    the parallel kernel rounded the trap's variance differently in a few devices."""
+    for i in range(g_prog.size):
+        mean[i], sd[i] = _with_rtn(i, g_prog, relax, law, faults)
+
+
+@njit(**JIT)
 def _censor_near(mean, sd, lo, hi):
     """Replace the moments of the devices with a bound within `_FAR` standard deviations (where the
     clip changes them) by the censored normal's. One loop over the devices near a bound, by index:
@@ -721,17 +729,16 @@ def _censor_near(mean, sd, lo, hi):
 
 # Both kernels: every device's unclipped moments first (a loop without special functions), then
 # the censored moments of the devices near a bound, in one serial function (the serial and parallel
-# kernels must compile the censored moments alike to give identical numbers).
+# kernels must compile the censored moments alike to give identical numbers); with telegraph noise,
+# the first pass is one serial function too, for the same reason.
 
 
 @njit(**JIT)
 def _moments_serial(g_prog, relax, mean, sd, law, faults):
     # Without telegraph noise (reads' default) a loop of its own, which LLVM vectorizes (a branch on
-    # the case inside the loop kept it from that); with it, one element at a time, which the serial
-    # and the parallel kernel round alike.
+    # the case inside the loop kept it from that); with it, one serial function both kernels call.
     if faults.has_rtn:
-        for i in range(g_prog.size):
-            mean[i], sd[i] = _with_rtn(i, g_prog, relax, law, faults)
+        _unclipped_with_rtn(g_prog, relax, mean, sd, law, faults)
     else:
         for i in range(g_prog.size):
             g, s = _noise_free(i, g_prog, relax, law, faults)
@@ -742,8 +749,7 @@ def _moments_serial(g_prog, relax, mean, sd, law, faults):
 @njit(**PARALLEL_JIT)
 def _moments_parallel(g_prog, relax, mean, sd, law, faults):
     if faults.has_rtn:
-        for i in prange(g_prog.size):
-            mean[i], sd[i] = _with_rtn(i, g_prog, relax, law, faults)
+        _unclipped_with_rtn(g_prog, relax, mean, sd, law, faults)
     else:
         for i in prange(g_prog.size):
             g, s = _noise_free(i, g_prog, relax, law, faults)
