@@ -31,6 +31,7 @@ array: docs/models.md, "How a crossbar read is computed").
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -111,13 +112,47 @@ def adc_top(bits: int) -> float:
     return 2.0 ** (bits - 1) - 1.0 if bits > 1 else 1.0
 
 
+SIDE_BY_SIDE_MACS = 2**24
+"""Products of `moments` from this many multiply-adds (rows x inner x columns) up run side by side:
+the variance product in a second thread while this one computes the mean product. Each is a
+single-threaded BLAS call (one BLAS thread, `explorer/__init__.py`), and NumPy releases the
+interpreter lock in both, so on two idle cores the pair takes the time of one. Below it, starting a
+thread costs more than it saves (illustrative: about a 256 x 256 matrix read with 256 inputs)."""
+
+
 def moments(x: ArrayLike, g_mean: np.ndarray, g_var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean ``x @ g_mean`` and variance ``x^2 @ g_var`` of the outputs (float32 BLAS), for
-    per-device conductance means and read-noise variances (uS, uS^2)."""
+    per-device conductance means and read-noise variances (uS, uS^2). The two products are
+    independent; large ones run side by side (`SIDE_BY_SIDE_MACS`), with the same numbers."""
     x32 = np.ascontiguousarray(x, dtype=np.float32)
     g_mean = np.ascontiguousarray(g_mean, dtype=np.float32)
     g_var = np.ascontiguousarray(g_var, dtype=np.float32)
-    return x32 @ g_mean, np.square(x32) @ g_var
+    if x32.ndim != 2:
+        raise ValueError(f"x must be a 2-D batch (batch, inputs), got shape {x32.shape}")
+    if g_mean.ndim != 2 or g_mean.shape[0] != x32.shape[1]:
+        raise ValueError(f"g_mean must be (inputs, outputs) with the {x32.shape[1]} inputs of x, got {g_mean.shape}")
+    if g_var.shape != g_mean.shape:
+        raise ValueError(f"g_var must have the shape of g_mean {g_mean.shape}, got {g_var.shape}")
+    if x32.shape[0] * x32.shape[1] * g_mean.shape[1] < SIDE_BY_SIDE_MACS:
+        return x32 @ g_mean, np.square(x32) @ g_var
+    var = np.empty((x32.shape[0], g_var.shape[1]), dtype=np.float32)
+    failed = []  # an error of the second thread (out of memory, say), raised here
+
+    def variance():
+        try:
+            np.matmul(np.square(x32), g_var, out=var)
+        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+            failed.append(error)
+
+    side = threading.Thread(target=variance, name="crossbar variance product")
+    side.start()
+    try:
+        mean = x32 @ g_mean
+    finally:
+        side.join()
+    if failed:
+        raise failed[0]
+    return mean, var
 
 
 class Adc(NamedTuple):

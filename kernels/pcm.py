@@ -431,6 +431,43 @@ def read_moments(
     return mean.reshape(shape), sigma.reshape(shape)
 
 
+@njit(**JIT)
+def _mean_serial(g_prog, nu, mean, drift_log):
+    dl = _F(drift_log)
+    for i in range(g_prog.size):
+        mean[i] = max(_drifted(_F(g_prog[i]), _F(nu[i]), dl), _ZERO)
+
+
+@njit(**PARALLEL_JIT)
+def _mean_parallel(g_prog, nu, mean, drift_log):
+    dl = _F(drift_log)
+    for i in prange(g_prog.size):
+        mean[i] = max(_drifted(_F(g_prog[i]), _F(nu[i]), dl), _ZERO)
+
+
+def read_mean(
+    g_prog: ArrayLike,
+    nu: ArrayLike,
+    t: float,
+    *,
+    g_max: float,
+    t0: float,
+    t_read: float,
+    drift_scale: float = 1.0,
+    variant: Literal["joshi", "hermes-2", "hermes-1"] = VARIANT_JOSHI,
+) -> np.ndarray:
+    """The mean of `read_moments` alone (uS, float64): the drifted conductance, the same float32
+    arithmetic, without the read noise's amplitude (a logarithm and an exponential per device
+    fewer). The crossbar's noise-free results (difference matrices, IR loss) read only this.
+    `g_max`, `t_read` and `variant` are checked as for `read_moments`; the mean does not use them."""
+    shape, flat_g, flat_nu, _, _, drift_log, _ = _read_args(g_prog, nu, t, g_max, t0, t_read, drift_scale, 0.0, variant)
+    mean = np.empty_like(flat_g)
+    kernel = pick("pcm.mean", flat_g.size)
+    kernel(flat_g, flat_nu, mean, drift_log)
+    return mean.reshape(shape)
+
+
 register_twins("pcm.program", _program_serial, _program_parallel)
 register_twins("pcm.read", _read_serial, _read_parallel)
 register_twins("pcm.moments", _moments_serial, _moments_parallel)
+register_twins("pcm.mean", _mean_serial, _mean_parallel)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._jit import INLINE_JIT
+from ._jit import INLINE_JIT, JIT
 from .fmath import log32, sqrt32
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -187,6 +187,38 @@ def numpy_stream_key(seed: int, stream: int) -> np.uint64:
     with np.errstate(over="ignore"):
         first = _numpy_mix(np.array([seed], dtype=np.uint64) + _GOLDEN)
         return _numpy_mix(first + np.uint64(stream) * _GOLDEN)[0]
+
+
+@njit(**JIT)
+def _digest(words, tail):
+    # Four lanes, each word folded in by a bijective mix, so that the lanes' chains run side by side.
+    h0 = _mix(np.uint64(words.size) + _GOLDEN)
+    h1, h2, h3 = _mix(h0 + _GOLDEN), _mix(h0 + _M1), _mix(h0 + _M2)
+    n4 = words.size // 4 * 4
+    for i in range(0, n4, 4):
+        h0 = _mix(h0 ^ words[i])
+        h1 = _mix(h1 ^ words[i + 1])
+        h2 = _mix(h2 ^ words[i + 2])
+        h3 = _mix(h3 ^ words[i + 3])
+    for i in range(n4, words.size):
+        h0 = _mix(h0 ^ words[i])
+    h0 = _mix(h0 ^ tail)
+    return _mix(h0 ^ _mix(h1 ^ _mix(h2 ^ _mix(h3)))), _mix(h3 ^ _mix(h2 ^ _mix(h1 ^ _mix(h0 + _GOLDEN))))
+
+
+def digest(a: np.ndarray) -> bytes:
+    """A 16-byte digest of the bytes of array `a` (C order; its shape and dtype are not included):
+    SplitMix64's finalizer folded over the 64-bit words in four lanes, then the lanes combined
+    twice. Not cryptographic: it keys results by their input (the crossbar's analog reads),
+    where inputs are not chosen to collide, and a cryptographic hash of a large batch cost a
+    noticeable share of the read (docs/results/benchmarks.md, "Server and kernel settings")."""
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"a must be a NumPy array, got {type(a).__name__}")
+    raw = np.ascontiguousarray(a).reshape(-1).view(np.uint8)
+    n = raw.size // 8 * 8
+    tail = int.from_bytes(raw[n:].tobytes() + b"\x01", "little")  # the 1 marks where the tail ends
+    lo, hi = _digest(raw[:n].view(np.uint64), np.uint64(tail))
+    return int(lo).to_bytes(8, "little") + int(hi).to_bytes(8, "little")
 
 
 def derive_seed(seed: int, purpose: str, index: int = 0) -> int:

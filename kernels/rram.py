@@ -129,13 +129,20 @@ class RtnLaw(NamedTuple):
 
 
 @njit(**INLINE_JIT)
-def _read_one(i, g_prog, relax, out, law, faults, key_rtn, key_read):
-    g_min, g_max = law.g_min, law.g_max
-    amplitude, occupancy = faults.amplitude, faults.occupancy
+def _relaxed(i, g_prog, relax, law, faults):
+    """Device i's conductance after relaxation and read disturb (steps 1 and 2 of `read`), uS."""
     g = g_prog[i] - law.mean_shift + law.spread * relax[i]
     if faults.has_disturb:  # a share of the headroom toward g_max (d > 0) or g_min (d < 0)
         d = faults.disturb[i]
-        g += d * (max(g_max - g, 0.0) if d >= 0.0 else max(g - g_min, 0.0))
+        g += d * (max(law.g_max - g, 0.0) if d >= 0.0 else max(g - law.g_min, 0.0))
+    return g
+
+
+@njit(**INLINE_JIT)
+def _read_one(i, g_prog, relax, out, law, faults, key_rtn, key_read):
+    g_min, g_max = law.g_min, law.g_max
+    amplitude, occupancy = faults.amplitude, faults.occupancy
+    g = _relaxed(i, g_prog, relax, law, faults)
     if faults.has_rtn:
         # Zero-mean about the verified conductance: program-and-verify settles on the trap's time
         # average, so the empty state sits above it and the occupied state below.
@@ -390,11 +397,23 @@ def read(
 
     The read-noise and RTN draws depend on `seed` only: use a new seed for each read.
     """
+    seed = check_seed(seed)
+    shape, flat_g, relax, law, faults = _read_args(
+        g_prog, relax_deviate, t, g_min, g_max, drift_scale, read_noise_scale, rtn_amplitude, rtn_occupancy, disturb
+    )
+    out = np.empty_like(flat_g)
+    kernel = pick("rram.read", flat_g.size)
+    kernel(flat_g, relax, out, law, faults, seed)
+    return out.reshape(shape)
+
+
+def _read_args(g_prog, relax_deviate, t, g_min, g_max, drift_scale, read_noise_scale, amplitude, occupancy, disturb):
+    """Validate the arguments of `read` and `read_moments` (every bad one named) and build the
+    kernels' inputs: ``(shape, g_prog, relax_deviate, ReadLaw, ReadFaults)``, arrays flat."""
     t = check_time(t)
     g_min, g_max = _check_bounds(g_min, g_max)
     drift_scale = scalar_in_range(drift_scale, 0.0, 100.0, "drift_scale")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
-    seed = check_seed(seed)
     g_prog = in_range(g_prog, g_min, g_max, "g_prog", " uS")
     shape = g_prog.shape
     flat_g = np.ascontiguousarray(g_prog).ravel()
@@ -402,12 +421,12 @@ def read(
     empty = np.empty(0, dtype=np.float64)
     has_disturb = disturb is not None
     flat_d = _same_shape(in_range(disturb, -1.0, 1.0, "disturb"), shape, "disturb", "g_prog") if has_disturb else empty
-    if (rtn_amplitude is None) != (rtn_occupancy is None):
+    if (amplitude is None) != (occupancy is None):
         raise ValueError("rtn_amplitude and rtn_occupancy must be given together (or both None)")
-    has_rtn = rtn_amplitude is not None
+    has_rtn = amplitude is not None
     if has_rtn:
-        amp = _same_shape(in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), shape, "rtn_amplitude", "g_prog")
-        occ = _same_shape(in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), shape, "rtn_occupancy", "g_prog")
+        amp = _same_shape(in_range(amplitude, 0.0, 1.0, "rtn_amplitude"), shape, "rtn_amplitude", "g_prog")
+        occ = _same_shape(in_range(occupancy, 0.0, 1.0, "rtn_occupancy"), shape, "rtn_occupancy", "g_prog")
     else:
         amp = occ = empty
     log_t = np.log(max(t, T_FIT_MIN))
@@ -415,17 +434,8 @@ def read(
     spread = drift_scale * (RELAX_SD_SLOPE * log_t + RELAX_SD_AT_1S)
     ts = max(t, T_FIT_MIN)
     noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
-    out = np.empty_like(flat_g)
-    kernel = pick("rram.read", flat_g.size)
-    kernel(
-        flat_g,
-        relax,
-        out,
-        ReadLaw(mean_shift, spread, noise_time, g_min, g_max),
-        ReadFaults(flat_d, has_disturb, amp, occ, has_rtn),
-        seed,
-    )
-    return out.reshape(shape)
+    law = ReadLaw(mean_shift, spread, noise_time, g_min, g_max)
+    return shape, flat_g, relax, law, ReadFaults(flat_d, has_disturb, amp, occ, has_rtn)
 
 
 def rtn_parameters(
@@ -623,9 +633,19 @@ def read_disturb(
     return out.reshape(d.shape)
 
 
+_FAR = 40.0
+"""Standard deviations from the mean beyond which a bound of `_censored` is skipped: there the
+normal's density and tail mass underflow to exactly 0 in float64 (both below 1e-340), so the
+bound adds nothing to the moments, and its erfc and exp need not be evaluated."""
+
+
+_PHI_0 = 0.3989422804014327
+"""The standard normal density at 0, 1 / sqrt(2 pi)."""
+
+
 @njit(**INLINE_JIT)
 def _phi(x):
-    return np.exp(-0.5 * x * x) * 0.3989422804014327
+    return np.exp(-0.5 * x * x) * _PHI_0
 
 
 @njit(**INLINE_JIT)
@@ -633,27 +653,108 @@ def _cdf(x):
     return 0.5 * math.erfc(-x * 0.7071067811865476)
 
 
+@njit(**INLINE_JIT)
+def _censored(m, s, lo, hi):
+    """Mean and standard deviation of ``clip(m + s xi, lo, hi)``: a normal censored at both bounds
+    (for m in [lo, hi]). A bound more than `_FAR` standard deviations away is skipped (its terms
+    are exactly 0), and a mean on a bound (a device programmed to g_min and clipped there, common
+    in a differential array) takes the normal's values at 0 without calling erfc and exp (the
+    same numbers)."""
+    if s <= 0.0:
+        return min(max(m, lo), hi), 0.0
+    a, b = (lo - m) / s, (hi - m) / s
+    pa = fa = 0.0
+    if a == 0.0:  # the mean on the bound (every device clipped there): Phi(0) and phi(0) exactly
+        pa, fa = 0.5, _PHI_0
+    elif a > -_FAR:
+        pa, fa = _cdf(a), _phi(a)
+    pb, fb = 1.0, 0.0
+    if b == 0.0:
+        pb, fb = 0.5, _PHI_0
+    elif b < _FAR:
+        pb, fb = _cdf(b), _phi(b)
+    inside = pb - pa
+    # E[X; a < Z < b] and E[X^2; a < Z < b] of the unclipped normal, plus the clipped masses.
+    e1 = m * inside + s * (fa - fb)
+    e2 = (m * m + s * s) * inside + 2.0 * m * s * (fa - fb) + s * s * (a * fa - b * fb)
+    mean = e1 + lo * pa + hi * (1.0 - pb)
+    second = e2 + lo * lo * pa + hi * hi * (1.0 - pb)
+    return mean, math.sqrt(max(second - mean * mean, 0.0))
+
+
+@njit(**INLINE_JIT)
+def _noise_free(i, g_prog, relax, law, faults):
+    """Device i's noise-free read (relaxed, disturbed, clipped; uS) and its read noise's standard
+    deviation (uS)."""
+    g = _clip(_relaxed(i, g_prog, relax, law, faults), law.g_min, law.g_max)
+    return g, law.noise_time * READ_NOISE_COEFF * np.log10(max(g, 1.0))
+
+
+@njit(**INLINE_JIT)
+def _with_rtn(i, g_prog, relax, law, faults):
+    """`_noise_free` with the variance of device i's two-state trap added (its time average is g,
+    its high state ``g / (1 - occupancy amplitude)``): the mean and standard deviation (uS)."""
+    g, s = _noise_free(i, g_prog, relax, law, faults)
+    var = s * s
+    if faults.has_rtn:
+        amp, occ = faults.amplitude[i], faults.occupancy[i]
+        high = g * amp / (1.0 - occ * amp)
+        var += high * high * occ * (1.0 - occ)
+    return g, math.sqrt(var)
+
+
 @njit(**JIT)
-def _clipped_moments(mu, sigma, lo, hi, mean_out, sd_out):
-    """Mean and standard deviation of ``clip(mu + sigma xi, lo, hi)`` per element (a normal
-    censored at both bounds)."""
-    for i in range(mu.size):
-        m, s = mu[i], sigma[i]
-        if s <= 0.0:
-            mean_out[i] = min(max(m, lo), hi)
-            sd_out[i] = 0.0
-            continue
-        a, b = (lo - m) / s, (hi - m) / s
-        pa, pb = _cdf(a), _cdf(b)
-        fa, fb = _phi(a), _phi(b)
-        inside = pb - pa
-        # E[X; a < Z < b] and E[X^2; a < Z < b] of the unclipped normal, plus the clipped masses.
-        e1 = m * inside + s * (fa - fb)
-        e2 = (m * m + s * s) * inside + 2.0 * m * s * (fa - fb) + s * s * (a * fa - b * fb)
-        mean = e1 + lo * pa + hi * (1.0 - pb)
-        second = e2 + lo * lo * pa + hi * hi * (1.0 - pb)
-        mean_out[i] = mean
-        sd_out[i] = math.sqrt(max(second - mean * mean, 0.0))
+def _unclipped_with_rtn(g_prog, relax, mean, sd, law, faults):
+    """`_with_rtn` of every device, in one serial loop that both kernels call: a loop of its own in
+    the parallel kernel rounded the trap's variance differently in a few devices."""
+    for i in range(g_prog.size):
+        mean[i], sd[i] = _with_rtn(i, g_prog, relax, law, faults)
+
+
+@njit(**JIT)
+def _censor_near(mean, sd, lo, hi):
+    """Replace the moments of the devices with a bound within `_FAR` standard deviations (where the
+    clip changes them) by the censored normal's. One loop over the devices near a bound, by index:
+    a branch inside the loop over every device had LLVM evaluate both bounds' erfc for each."""
+    near = np.empty(mean.size, dtype=np.int64)
+    k = 0
+    for i in range(mean.size):
+        if mean[i] - lo < _FAR * sd[i] or hi - mean[i] < _FAR * sd[i]:
+            near[k] = i
+            k += 1
+    for j in range(k):
+        i = near[j]
+        mean[i], sd[i] = _censored(mean[i], sd[i], lo, hi)
+
+
+# Both kernels: every device's unclipped moments first (a loop without special functions), then
+# the censored moments of the devices near a bound, in one serial function (the serial and parallel
+# kernels must compile the censored moments alike to give identical numbers); with telegraph noise,
+# the first pass is one serial function too, for the same reason.
+
+
+@njit(**JIT)
+def _moments_serial(g_prog, relax, mean, sd, law, faults):
+    # Without telegraph noise (reads' default) a loop of its own, which LLVM vectorizes (a branch on
+    # the case inside the loop kept it from that); with it, one serial function both kernels call.
+    if faults.has_rtn:
+        _unclipped_with_rtn(g_prog, relax, mean, sd, law, faults)
+    else:
+        for i in range(g_prog.size):
+            g, s = _noise_free(i, g_prog, relax, law, faults)
+            mean[i], sd[i] = g, math.sqrt(s * s)
+    _censor_near(mean, sd, law.g_min, law.g_max)
+
+
+@njit(**PARALLEL_JIT)
+def _moments_parallel(g_prog, relax, mean, sd, law, faults):
+    if faults.has_rtn:
+        _unclipped_with_rtn(g_prog, relax, mean, sd, law, faults)
+    else:
+        for i in prange(g_prog.size):
+            g, s = _noise_free(i, g_prog, relax, law, faults)
+            mean[i], sd[i] = g, math.sqrt(s * s)
+    _censor_near(mean, sd, law.g_min, law.g_max)
 
 
 def read_moments(
@@ -678,45 +779,23 @@ def read_moments(
     the high state); then, as `read` clips every read to ``[g_min, g_max]``, the mean and
     standard deviation of that normal censored at the bounds (near a bound the reads pile up
     on it, so their mean is not g). Used by the crossbar's variance identity (physics reference
-    section 10), which treats the telegraph noise as Gaussian of the same variance.
+    section 10), which treats the telegraph noise as Gaussian of the same variance. Computed
+    without drawing any noise or building temporary arrays; the censored moments only for the
+    devices within 40 standard deviations of a bound (farther, the bound's terms are exactly 0 in
+    float64 and the moments are g and the standard deviation itself, `_FAR`).
     """
-    g = read(
-        g_prog,
-        relax_deviate,
-        t,
-        seed=0,
-        g_min=g_min,
-        g_max=g_max,
-        drift_scale=drift_scale,
-        read_noise_scale=0.0,
-        disturb=disturb,
+    shape, flat_g, relax, law, faults = _read_args(
+        g_prog, relax_deviate, t, g_min, g_max, drift_scale, read_noise_scale, rtn_amplitude, rtn_occupancy, disturb
     )
-    read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
-    g_min, g_max = _check_bounds(g_min, g_max)
-    ts = max(check_time(t), T_FIT_MIN)
-    noise_time = read_noise_scale * np.sqrt(np.log((ts + T_READ) / (2.0 * T_READ)))
-    if (rtn_amplitude is None) != (rtn_occupancy is None):
-        raise ValueError("rtn_amplitude and rtn_occupancy must be given together (or both None)")
-    var_rtn = 0.0
-    if rtn_amplitude is not None:
-        amp = _same_shape(
-            in_range(rtn_amplitude, 0.0, 1.0, "rtn_amplitude"), g.shape, "rtn_amplitude", "g_prog"
-        ).reshape(g.shape)
-        occ = _same_shape(
-            in_range(rtn_occupancy, 0.0, 1.0, "rtn_occupancy"), g.shape, "rtn_occupancy", "g_prog"
-        ).reshape(g.shape)
-        var_rtn = (g * amp / (1.0 - occ * amp)) ** 2 * occ * (1.0 - occ)
-    sigma_read = noise_time * READ_NOISE_COEFF * np.log10(np.maximum(g, 1.0))
-    sigma = np.sqrt(sigma_read**2 + var_rtn)
-    flat_g = np.ascontiguousarray(g, dtype=np.float64).ravel()
-    flat_s = np.ascontiguousarray(np.broadcast_to(sigma, g.shape), dtype=np.float64).ravel()
     mean, sd = np.empty_like(flat_g), np.empty_like(flat_g)
-    _clipped_moments(flat_g, flat_s, g_min, g_max, mean, sd)
-    return mean.reshape(g.shape), sd.reshape(g.shape)
+    kernel = pick("rram.moments", flat_g.size)
+    kernel(flat_g, relax, mean, sd, law, faults)
+    return mean.reshape(shape), sd.reshape(shape)
 
 
 register_twins("rram.program", _program_serial, _program_parallel)
 register_twins("rram.read", _read_serial, _read_parallel)
+register_twins("rram.moments", _moments_serial, _moments_parallel)
 register_twins("rram.rtn_params", _rtn_params_serial, _rtn_params_parallel)
 register_twins("rram.rtn_trace", _rtn_trace_serial, _rtn_trace_parallel)
 register_twins("rram.disturb", _disturb_serial, _disturb_parallel)

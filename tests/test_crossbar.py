@@ -1,5 +1,7 @@
 """Crossbar read-out: DAC, variance identity against per-device reads, ADC, IR drop, the model API."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -363,3 +365,42 @@ def test_bad_input_names_the_argument(problem, call, match):
     W, X = problem
     with pytest.raises(ValueError, match=match):
         call(W, X)
+
+
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_moments_side_by_side_equal_one_after_the_other(side_by_side, monkeypatch):
+    """Large products run the variance product in a second thread: the same numbers as the two
+    products one after the other (the same single-threaded BLAS call on the same operands)."""
+    r = np.random.default_rng(5)
+    x = r.uniform(-1.0, 1.0, (300, 257)).astype(np.float32)
+    g, v = r.uniform(-25.0, 25.0, (257, 130)), r.uniform(0.0, 1.0, (257, 130))
+    threads, thread = [], threading.Thread
+    monkeypatch.setattr(crossbar, "SIDE_BY_SIDE_MACS", 1 if side_by_side else 2**62)
+    monkeypatch.setattr(crossbar.threading, "Thread", lambda *a, **k: threads.append(1) or thread(*a, **k))
+    mean, var = crossbar.moments(x, g, v)
+    assert len(threads) == int(side_by_side)
+    np.testing.assert_array_equal(mean, x @ g.astype(np.float32))
+    np.testing.assert_array_equal(var, np.square(x) @ v.astype(np.float32))
+
+
+def test_moments_raise_an_error_of_the_side_thread(monkeypatch):
+    """An error in the variance product's thread reaches the caller instead of leaving the
+    variances unwritten."""
+    monkeypatch.setattr(crossbar, "SIDE_BY_SIDE_MACS", 1)
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("no room for the variance product")
+
+    monkeypatch.setattr(crossbar.np, "square", no_memory)
+    with pytest.raises(MemoryError, match="variance product"):
+        crossbar.moments(np.ones((4, 3), dtype=np.float32), np.ones((3, 5)), np.ones((3, 5)))
+
+
+def test_moments_name_the_mismatched_argument():
+    x = np.ones((4, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="g_mean must be"):
+        crossbar.moments(x, np.ones((2, 5)), np.ones((2, 5)))
+    with pytest.raises(ValueError, match="g_var must have the shape"):
+        crossbar.moments(x, np.ones((3, 5)), np.ones((3, 4)))
+    with pytest.raises(ValueError, match="x must be a 2-D batch"):
+        crossbar.moments(np.ones(3), np.ones((3, 5)), np.ones((3, 5)))

@@ -26,6 +26,9 @@ EXAMPLES = {
     "pcm.moments": lambda: [
         pcm.read_moments(G_PCM, NU, 3600.0, g_max=25.0, t0=20.0, t_read=250e-9, variant=v) for v in pcm.VARIANTS
     ],
+    "pcm.mean": lambda: [
+        pcm.read_mean(G_PCM, NU, 3600.0, g_max=25.0, t0=20.0, t_read=250e-9, variant=v) for v in pcm.VARIANTS
+    ],
     "rram.program": lambda: rram.program(G_RRAM, seed=4),
     "rram.read": lambda: rram.read(
         G_RRAM,
@@ -36,6 +39,16 @@ EXAMPLES = {
         rtn_occupancy=np.full(N, 0.3),
         disturb=np.full(N, 0.01),
     ),
+    "rram.moments": lambda: [  # with and without telegraph noise: each has its own loop
+        rram.read_moments(
+            np.r_[np.full(100, 9.0), np.full(100, 88.2), G_RRAM[200:]],
+            np.zeros(N),
+            60.0,
+            disturb=np.full(N, 0.01),
+            **rtn,
+        )
+        for rtn in ({}, dict(rtn_amplitude=np.full(N, 0.05), rtn_occupancy=np.full(N, 0.3)))
+    ],
     "rram.rtn_params": lambda: rram.rtn_parameters(G_RRAM, seed=6),
     "rram.rtn_trace": lambda: rram.rtn_trace(
         G_RRAM[:3], np.full(3, 0.1), np.full(3, 1e-2), np.full(3, 2e-2), dt=1e-3, n_steps=500, seed=7

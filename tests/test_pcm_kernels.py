@@ -303,6 +303,8 @@ def test_read_and_moments_reject_bad_noise_times(times, match):
         pcm.read(g_prog, nu, 3600.0, seed=0, **args)
     with pytest.raises(ValueError, match=match):
         pcm.read_moments(g_prog, nu, 3600.0, **args)
+    with pytest.raises(ValueError, match=match):
+        pcm.read_mean(g_prog, nu, 3600.0, **args)
 
 
 @pytest.mark.parametrize("variant", [2, "hermes", b"joshi"])
@@ -312,9 +314,25 @@ def test_read_and_moments_reject_bad_variant(variant):
         pcm.read(g_prog, nu, 1.0, g_max=G_MAX, t0=T0, t_read=T_READ, seed=0, variant=variant)
     with pytest.raises(ValueError, match=naming("variant")):
         pcm.read_moments(g_prog, nu, 1.0, g_max=G_MAX, t0=T0, t_read=T_READ, variant=variant)
+    with pytest.raises(ValueError, match=naming("variant")):
+        pcm.read_mean(g_prog, nu, 1.0, g_max=G_MAX, t0=T0, t_read=T_READ, variant=variant)
 
 
-@pytest.mark.parametrize("name", ["pcm.program", "pcm.read", "pcm.moments"])
+@pytest.mark.parametrize("n", [1000, PARALLEL_THRESHOLD + 777])
+@pytest.mark.parametrize("variant", pcm.VARIANTS)
+def test_read_mean_is_the_mean_of_read_moments(n, variant):
+    """`read_mean` (the crossbar's noise-free results) computes the drifted conductance alone: the
+    very numbers of `read_moments`' mean (the same float32 arithmetic), at any drift scale and
+    time, devices at 0 uS included."""
+    g_prog, nu = pcm.program(np.linspace(0.0, G_MAX, n), g_max=G_MAX, seed=n, variant=variant)
+    for t, drift_scale in ((0.0, 1.0), (3600.0, 1.0), (1e8, 2.5), (86400.0, 0.0)):
+        args = dict(g_max=G_MAX, t0=T0, t_read=T_READ, drift_scale=drift_scale, variant=variant)
+        mean = pcm.read_mean(g_prog, nu, t, **args)
+        np.testing.assert_array_equal(mean, pcm.read_moments(g_prog, nu, t, **args)[0])
+        np.testing.assert_array_equal(mean, pcm.read_moments(g_prog, nu, t, read_noise_scale=0.0, **args)[0])
+
+
+@pytest.mark.parametrize("name", ["pcm.program", "pcm.read", "pcm.moments", "pcm.mean"])
 def test_serial_kernels_are_vectorized(name):
     # The serial kernel compiled afresh (Numba does not show the machine code of a kernel loaded
     # from its cache): LLVM vectorized its loop if it has packed single-precision multiplies
@@ -331,6 +349,7 @@ def test_serial_kernels_are_vectorized(name):
         "pcm.program": (np.linspace(0.0, 25.0, 64), np.empty(64), np.empty(64), 25.0, 1.0, 1, 0),
         "pcm.read": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), 25.0, 5.0, 4.0, 1, 0),
         "pcm.moments": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), np.empty(64), 25.0, 5.0, 4.0, 0),
+        "pcm.mean": (np.full(64, 10.0), np.full(64, 0.05), np.empty(64), 5.0),
     }
     fresh(*args[name])
     asm = fresh.inspect_asm(fresh.signatures[0])

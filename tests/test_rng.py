@@ -144,3 +144,30 @@ def test_normal_f32_streams_independent_and_thread_free():
     assert abs(np.corrcoef(z, w)[0, 1]) < 5 / math.sqrt(n)
     assert abs(np.corrcoef(z[1:], z[:-1])[0, 1]) < 5 / math.sqrt(n)
     assert_same_in_threads(lambda: _draw_f32(99, rng.STREAM_RTN, 20000))
+
+
+def test_digest_tells_arrays_apart():
+    """`digest` keys the crossbar's analog reads by their inputs: equal bytes give equal digests
+    (whatever the strides), and one flipped bit anywhere, the tail bytes of a length that is not a
+    multiple of 8 included, gives another digest each time; so do zero bytes appended."""
+    a = np.random.default_rng(3).uniform(-1.0, 1.0, (1000, 513)).astype(np.float32)
+    assert rng.digest(a) == rng.digest(a.copy()) == rng.digest(np.asfortranarray(a))
+    raw = a.reshape(-1).view(np.uint8)
+    positions = np.random.default_rng(4).choice(raw.size * 8, 200, replace=False)
+    seen = {rng.digest(a)}
+    for bit in np.r_[positions, 8 * raw.size - 1]:
+        b = raw.copy()
+        b[bit // 8] ^= np.uint8(1 << (bit % 8))
+        seen.add(rng.digest(b))
+    assert len(seen) == 202
+    odd = np.arange(13, dtype=np.uint8)
+    flipped = odd.copy()
+    flipped[-1] ^= 1
+    zeros = [rng.digest(np.zeros(n, dtype=np.uint8)) for n in range(17)]
+    assert rng.digest(odd) != rng.digest(flipped)
+    assert len(set(zeros)) == 17
+
+
+def test_digest_refuses_what_is_not_an_array():
+    with pytest.raises(ValueError, match="a must be a NumPy array"):
+        rng.digest(b"bytes")

@@ -1,5 +1,7 @@
 """Tests of kernels/rram.py: NumPy references, statistics, read disturb, bad input."""
 
+import math
+
 import numpy as np
 import pytest
 from argnames import naming
@@ -539,3 +541,70 @@ G2 = np.array([20.0, 30.0])
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=naming(match)):
         call()
+
+
+# ----------------------------------------------------------------------------- read moments, one pass
+
+
+def _previous_read_moments(g_prog, relax, t, *, read_noise_scale=1.0, amp=None, occ=None, disturb=None):
+    """The read moments as computed before issue 26 (its item 5): a noise-free `read`, the read
+    noise and telegraph variance in NumPy, then the censored normal's moments of every device
+    with both bounds evaluated (erfc from the math module, element by element)."""
+    lo, hi = rram.G_MIN, rram.G_MAX
+    g = rram.read(g_prog, relax, t, seed=0, read_noise_scale=0.0, disturb=disturb)
+    ts = max(t, rram.T_FIT_MIN)
+    noise_time = read_noise_scale * np.sqrt(np.log((ts + rram.T_READ) / (2.0 * rram.T_READ)))
+    var_rtn = 0.0 if amp is None else (g * amp / (1.0 - occ * amp)) ** 2 * occ * (1.0 - occ)
+    s = np.sqrt((noise_time * rram.READ_NOISE_COEFF * np.log10(np.maximum(g, 1.0))) ** 2 + var_rtn)
+    erfc = np.vectorize(math.erfc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a, b = (lo - g) / s, (hi - g) / s
+        pa, pb = 0.5 * erfc(-a / np.sqrt(2.0)), 0.5 * erfc(-b / np.sqrt(2.0))
+        fa, fb = np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi), np.exp(-0.5 * b * b) / np.sqrt(2 * np.pi)
+        inside = pb - pa
+        e1 = g * inside + s * (fa - fb)
+        e2 = (g * g + s * s) * inside + 2.0 * g * s * (fa - fb) + s * s * (a * fa - b * fb)
+        mean = e1 + lo * pa + hi * (1.0 - pb)
+        sd = np.sqrt(np.maximum(e2 + lo * lo * pa + hi * hi * (1.0 - pb) - mean * mean, 0.0))
+    zero = s <= 0.0
+    return np.where(zero, np.clip(g, lo, hi), mean), np.where(zero, 0.0, sd)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("faults", ["none", "disturb", "rtn"])
+@pytest.mark.parametrize("t", [0.0, 3600.0, 1e8])
+def test_read_moments_equal_the_previous_computation(n, faults, t):
+    """The one-pass kernel gives the numbers of the previous path (a noise-free read, NumPy, then
+    both bounds of every device): devices at, near and far from both bounds. The mean agrees to
+    rounding (rtol 1e-12); the standard deviation ``sqrt(E[X^2] - mean^2)`` of the previous path
+    cancels: its second moment sums about eight terms up to ``g_max^2`` in size, each rounded, in
+    another order in each path, so the two may differ by 16 ulp of ``g_max^2``, which the
+    cancellation turns into ``16 ulp(g_max^2) / (2 sd)`` of the standard deviation (about 7e-11 uS
+    at sd 0.05 uS)."""
+    r = np.random.default_rng(n)
+    edges = [9.0, 9.0 + 1e-9, 88.2, 88.2 - 1e-9]
+    g = np.concatenate([edges, r.uniform(9.0, 9.6, n // 4), r.uniform(87.6, 88.2, n // 4)])
+    g = np.concatenate([g, r.uniform(9.0, 88.2, n - g.size)])
+    relax = r.standard_normal(n)
+    kw = {}
+    if faults == "disturb":
+        kw["disturb"] = r.uniform(-0.3, 0.3, n)
+    if faults == "rtn":
+        kw["amp"], kw["occ"] = r.uniform(0.0, 0.4, n), r.uniform(0.0, 1.0, n)
+    ref_mean, ref_sd = _previous_read_moments(g, relax, t, **kw)
+    args = dict(disturb=kw.get("disturb"), rtn_amplitude=kw.get("amp"), rtn_occupancy=kw.get("occ"))
+    mean, sd = rram.read_moments(g, relax, t, **args)
+    assert_allclose(mean, ref_mean, rtol=1e-12, atol=0.0)
+    bound = 16 * np.spacing(rram.G_MAX**2) / (2 * np.maximum(ref_sd, 1e-300)) + 4 * np.finfo(float).eps * ref_sd
+    assert np.all(np.abs(sd - ref_sd) <= bound)
+    # Without read noise the moments are the noise-free read itself, exactly.
+    mean0, sd0 = rram.read_moments(g, relax, t, read_noise_scale=0.0, disturb=args["disturb"])
+    assert_array_equal(mean0, rram.read(g, relax, t, seed=0, read_noise_scale=0.0, disturb=args["disturb"]))
+    assert_array_equal(sd0, 0.0)
+
+
+def test_far_bounds_add_exactly_nothing():
+    """The kernel skips a bound more than `_FAR` standard deviations away: there the normal's tail
+    mass and density are exactly 0 (and the mass below the upper bound exactly 1) in float64."""
+    assert rram._cdf(-rram._FAR) == 0.0 and rram._phi(-rram._FAR) == 0.0
+    assert rram._cdf(rram._FAR) == 1.0 and rram._phi(rram._FAR) == 0.0

@@ -367,7 +367,7 @@ class PCMDevice(Device):
 
     def _read_mean(self, state, t, knobs):
         # The drifted conductance: read noise does not move the mean (no clip in the moments).
-        return pcm.read_moments(
+        return pcm.read_mean(
             state["g_prog"],
             state["nu"],
             t,
@@ -375,9 +375,8 @@ class PCMDevice(Device):
             t0=self.t0,
             t_read=self.t_read,
             drift_scale=knobs.drift_scale,
-            read_noise_scale=0.0,
             variant=self._variant,
-        )[0]
+        )
 
     default_pulses = 60
 

@@ -5,7 +5,7 @@ twins (`kernels.programming.numpy_apply_pulses`, `numpy_verify_read`) in the sam
 figures GDP and verify reach on a 256 x 256 array (MVM and weight error, pulses, reads, chip time,
 energy).
 
-    python -m explorer.tools.benchmark_programming [--repeats 2] [--quick] [--chip-time-only]
+    python -m explorer.tools.benchmark_programming [--repeats 2] [--quick] [--chip-time-only] [--verify-only]
 
 Chip time is printed both ways (a comparison with verify one device at a time favours GDP;
 docs/results/programming.md): verify pulsing and reading a row of the array at once
@@ -16,7 +16,8 @@ What the NumPy baseline replaces: only the pulse and verify-read kernels. Both v
 array through the same read-out (`ProgrammedCrossbar.mvm`: Numba kernels and BLAS), so the
 ratio measures what the programming kernels save in the whole loop, not a NumPy read-out.
 Timing is reported, never asserted; the machine is shared, so each figure is a range over
-`repeats` runs.
+`repeats` runs. `--verify-only` times only verify, both ways, and prints the ratio of wall times
+and of CPU times (every thread of the process: a loaded machine stretches wall times, not these).
 """
 
 from __future__ import annotations
@@ -79,6 +80,20 @@ def speed(repeats=2, size=256, iterations=500, batch=64):
     return out
 
 
+def verify_speed(repeats=5):
+    """Wall and CPU times (s) of verify of 65,536 devices (as in `speed`) with the Numba kernels and
+    with their NumPy twins, `repeats` times each, alternating. Returns a dict of lists."""
+    _verify(128, 256)  # compile (the parallel kernels too) or load from cache outside the timing
+    out = {"verify": [], "verify_numpy": [], "verify_cpu": [], "verify_numpy_cpu": []}
+    for _ in range(repeats):
+        for name, kernels in (("verify", contextlib.nullcontext), ("verify_numpy", numpy_kernels)):
+            cpu = time.process_time()
+            with kernels():
+                out[name].append(_verify(128, 256)[0])
+            out[name + "_cpu"].append(time.process_time() - cpu)
+    return out
+
+
 def comparison(size=256, gdp_iterations=500, seed=0):
     """GDP against verify on one size x size RRAM array and seed, without and with IR drop: the
     final row of each history."""
@@ -134,7 +149,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--chip-time-only", action="store_true", help="only the GDP against verify figures (no wall-time measurement)"
     )
+    parser.add_argument(
+        "--verify-only",
+        action="store_true",
+        help="only verify against its NumPy twin, wall and CPU time (--repeats times, default 2)",
+    )
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    if args.verify_only:
+        t = verify_speed(args.repeats)
+        wall = [b / a for a, b in zip(t["verify"], t["verify_numpy"])]
+        cpu = [b / a for a, b in zip(t["verify_cpu"], t["verify_numpy_cpu"])]
+        print(f"Program-and-verify of 65,536 devices to 2 % (RRAM, 128 x 256 pairs; {args.repeats} repeats each):")
+        print(f"  Numba kernels {_range(t['verify'])}; NumPy kernels {_range(t['verify_numpy'])}")
+        print(f"  ratio, wall time: {' '.join(f'{r:.2f}' for r in wall)} (median {np.median(wall):.2f}x)")
+        print(f"  ratio, CPU time:  {' '.join(f'{r:.2f}' for r in cpu)} (median {np.median(cpu):.2f}x)")
+        return
     iterations = 100 if args.quick else 500
     if not args.chip_time_only:
         t = speed(args.repeats, iterations=iterations)
