@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import threading
 import time
 import uuid
@@ -37,7 +38,8 @@ from .models.sweeps import MetricValue, PointResult, Sweep, compute_point, point
 SCHEDULER_ENV = "ANALOG_EXPLORER_SCHEDULER"
 """The environment variable naming a scheduler's address (``tcp://host:8786``) to run sweeps on."""
 CONNECT_TIMEOUT_S = 4.0
-"""How long to wait for a scheduler to answer before `SchedulerError` (the issue's bound is 5 s)."""
+"""How long to wait for a scheduler to answer before `SchedulerError` (the issue's bound is 5 s:
+this leaves a second for `distributed`'s import and the report)."""
 POLL_S = 0.1
 """How often a run looks at its cancel flag while it waits for results (cancel acts within this)."""
 
@@ -61,6 +63,54 @@ def local_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
+    """A `distributed.Client` of the scheduler at `address`, or `SchedulerError` within `timeout`
+    seconds (after `distributed` is imported): an address that is not one, a port where nothing
+    listens or a host that does not answer (a TCP connection tried first, at most half the time),
+    and a server that does not answer as a scheduler does (the client's handshake, in a thread
+    that is given the rest of the time)."""
+    from distributed import Client
+    from distributed.comm import parse_address, parse_host_port
+
+    start = time.monotonic()
+    hint = f"start one with `dask scheduler`, or leave the address (and {SCHEDULER_ENV}) empty for a local cluster"
+    try:
+        protocol, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise SchedulerError(f"scheduler {address!r}: not an address such as tcp://host:8786 ({exc})") from None
+    if protocol not in ("tcp", "tls"):
+        raise SchedulerError(f"scheduler {address!r}: protocol {protocol!r}; allowed: tcp, tls")
+    try:
+        with socket.create_connection((host, port), timeout=timeout / 2):
+            pass
+    except OSError as exc:
+        waited = time.monotonic() - start
+        raise SchedulerError(f"scheduler {address}: not reachable after {waited:.1f} s ({exc}); {hint}") from None
+    box: dict[str, Any] = {}
+
+    def handshake():
+        try:
+            box["client"] = Client(
+                address, timeout=max(0.5, timeout - (time.monotonic() - start)), set_as_default=False
+            )
+        except BaseException as exc:  # reported below, in the caller's thread
+            box["error"] = exc
+        if box.pop("abandoned", False) and "client" in box:
+            box["client"].close()
+
+    thread = threading.Thread(target=handshake, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(max(0.0, timeout - (time.monotonic() - start)))
+    if "client" in box:
+        return box["client"]
+    box["abandoned"] = True
+    waited = time.monotonic() - start
+    why = box.get("error")
+    why = f"{type(why).__name__}: {why}" if why is not None else "no answer from a Dask scheduler"
+    raise SchedulerError(f"scheduler {address}: no Dask scheduler answered within {waited:.1f} s ({why}); {hint}")
 
 
 class Engine:
@@ -103,15 +153,7 @@ class Engine:
                 ),
             )
             return Client(self._cluster, set_as_default=False)
-        start = time.monotonic()
-        try:
-            return Client(self.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            waited = time.monotonic() - start
-            raise SchedulerError(
-                f"scheduler {self.address}: not reachable (gave up after {waited:.1f} s: {exc}); "
-                f"start one with `dask scheduler`, or leave the address (and {SCHEDULER_ENV}) empty for a local cluster"
-            ) from None
+        return connect(self.address)
 
     @property
     def dashboard_link(self) -> str:
@@ -239,7 +281,9 @@ class SweepRun:
         self.keys = [point_key(sweep, p) for p in self.points]
         self.results: dict[int, PointResult] = {}
         self.computed = 0
-        """Points computed by this run (the rest of `results` came from the cache)."""
+        """Points computed by this run (the rest of `results` came from the cache or failed)."""
+        self.cached: set[int] = set()
+        """The indices of the points whose result came from the cache."""
         self.cancelled = False
         self.error: BaseException | None = None
         """What stopped the run itself (the scheduler lost, say), if anything did."""
@@ -311,6 +355,7 @@ class SweepRun:
         for i, key in enumerate(self.keys):
             kept = self.cache.get(key, i)
             if kept is not None:
+                self.cached.add(i)
                 self._record(kept)
             else:
                 missing.append(i)
