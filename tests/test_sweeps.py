@@ -1,0 +1,298 @@
+"""Sweep definitions (issue 27, item 1): files checked like scenario files, the points of a grid,
+each point's seed from the sweep's seed and its own settings, and the metrics equal to what the
+tabs' own model functions give at the same settings. No Dask here (tests/test_sweeps_dask.py)."""
+
+import copy
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+
+from explorer.models import CrossbarExplorer, EncodingExplorer, ProgrammingExplorer, ReliabilityExplorer
+from explorer.models.dashboards.reliability import TIMES_S
+from explorer.models.sweeps import (
+    MAX_POINTS,
+    METRICS,
+    SweepError,
+    chip_seed,
+    compute_point,
+    parse,
+    point_key,
+    point_seed,
+    tidy_rows,
+)
+
+BASE = {
+    "format": "analog-explorer-sweep",
+    "version": 1,
+    "seed": 5,
+    "chips": 2,
+    "metrics": ["rel.accuracy", "xb.mvm_error"],
+    "times": ["1 h", "1 y"],
+    "base": {"xb": {"size": 32, "batch": 8}},
+    "grid": {"rel.technology": ["PCM", "RRAM", "Flash"], "rel.compensation": ["none", "global"]},
+}
+
+YAML = """\
+format: analog-explorer-sweep
+version: 1
+seed: 5
+chips: 2
+metrics: [rel.accuracy, xb.mvm_error]
+times: [1 h, 1 y]
+base:
+  xb: {size: 32, batch: 8}
+grid:
+  rel.technology: [PCM, RRAM, Flash]
+  rel.compensation: [none, global]
+"""
+
+
+def sweep_dict(**changes):
+    d = copy.deepcopy(BASE)
+    for k, v in changes.items():
+        if v is None:
+            d.pop(k, None)
+        else:
+            d[k] = v
+    return d
+
+
+def test_json_yaml_and_dict_give_the_same_sweep_and_grid_order():
+    from_dict = parse(sweep_dict())
+    assert parse(json.dumps(sweep_dict())) == from_dict
+    assert parse(YAML) == from_dict
+    assert parse(YAML.encode()) == from_dict
+    points = from_dict.points()
+    assert from_dict.size() == len(points) == 6
+    # the first axis varies slowest
+    assert [p["rel.technology"] for p in points] == ["PCM", "PCM", "RRAM", "RRAM", "Flash", "Flash"]
+    assert [p["rel.compensation"] for p in points] == ["none", "global"] * 3
+    assert from_dict.times_s == (3600.0, 365.25 * 86400.0)
+    assert from_dict.tabs == ("xb", "rel")
+    assert from_dict.tab_settings(points[1]) == {
+        "xb": {"size": 32, "batch": 8},
+        "rel": {"technology": "PCM", "compensation": "global"},
+    }
+
+
+def test_listed_points_follow_the_grid_and_may_stand_alone():
+    s = parse(sweep_dict(points=[{"rel.technology": "ECRAM", "rel.n_slices": 2}]))
+    assert s.size() == 7 and s.points()[-1] == {"rel.technology": "ECRAM", "rel.n_slices": 2}
+    alone = parse(sweep_dict(grid=None, points=[{"rel.technology": "RRAM"}, {"rel.technology": "PCM"}]))
+    assert alone.points() == [{"rel.technology": "RRAM"}, {"rel.technology": "PCM"}]
+
+
+def many(n, lo, hi):
+    return [float(x) for x in np.linspace(lo, hi, n)]
+
+
+BAD = [
+    # (changes, field, words the message must hold)
+    ({"grid": {}}, "grid", "no point"),
+    ({"grid": None}, "grid", "no point"),
+    ({"grid": {"rel.technology": []}}, "grid.rel.technology", "non-empty list"),
+    ({"grid": {"rel.technolgy": ["PCM"]}}, "grid.rel.technolgy", "no such setting"),
+    ({"grid": {"sim.technology": ["PCM"]}}, "grid.sim.technology", "tab one of"),
+    ({"grid": {"dev.technology": ["PCM"]}}, "grid.dev.technology", "no metric is computed on the 'dev' tab"),
+    ({"grid": {"rel.technology": ["PCM", "MRAM"]}}, "grid.rel.technology[1]", 'no "MRAM"'),
+    ({"grid": {"rel.n_slices": [1, 5]}}, "grid.rel.n_slices[1]", "out of range"),
+    ({"grid": {"rel.n_slices": [1, 2.0]}}, "grid.rel.n_slices[1]", "must be an integer"),
+    ({"grid": {"rel.n_slices": [1, 2, 1]}}, "grid.rel.n_slices[2]", "appears twice"),
+    ({"grid": {"rel.seed": [1, 2]}}, "grid.rel.seed", "derived from the sweep's 'seed'"),
+    ({"grid": {"rel.chips": [2, 4]}}, "grid.rel.chips", "give 'chips'"),
+    ({"base": {"rel": {"technology": "PCM"}}, "grid": {"rel.technology": ["RRAM"]}}, "grid.rel.technology", "once"),
+    ({"base": {"dev": {"n_levels": 4}}}, "base.dev", "no metric"),
+    ({"base": {"rel": {"drift_scale": 11.0}}}, "base.rel.drift_scale", "out of range"),
+    ({"metrics": []}, "metrics", "one or more"),
+    ({"metrics": ["rel.accuracy", "rel.reads"]}, "metrics[1]", "no such metric"),
+    ({"metrics": ["rel.accuracy", "rel.accuracy"]}, "metrics[1]", "twice"),
+    ({"chips": 1}, "chips", "2 to 50"),
+    ({"chips": 51}, "chips", "out of range"),
+    ({"seed": -1}, "seed", "out of range"),
+    ({"times": ["1 h", "11 y"]}, "times[1]", "out of range"),
+    ({"times": ["1 fortnight"]}, "times[0]", "unit one of"),
+    ({"times": []}, "times", "1 to 16"),
+    ({"format": "analog-explorer-scenario"}, "format", "analog-explorer-sweep"),
+    ({"version": 2}, "version", "reads 1 to 1"),
+    ({"colour": "red"}, "colour", "unknown key"),
+    ({"points": [{"rel.technology": "PCM", "rel.compensation": "none"}]}, "points[0]", "same settings as point 0"),
+    (
+        {"metrics": ["enc.mvm_error"], "base": {}, "grid": {"enc.bits_per_slice": [4, 8], "enc.n_slices": [1, 5]}},
+        "grid point 3",
+        "exceed",
+    ),
+    (
+        {
+            "grid": {
+                "rel.drift_scale": many(200, 0, 10),
+                "rel.read_noise_scale": many(200, 0, 3),
+                "rel.read_voltage": many(200, 0.1, 0.6),
+                "rel.hwa_noise_scale": many(200, 0, 3),
+            }
+        },
+        "grid",
+        f"1,600,000,000 points; at most {MAX_POINTS:,} allowed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), BAD, ids=[b[1] + ":" + b[2][:20] for b in BAD])
+def test_bad_sweeps_are_refused_naming_the_field(changes, field, words):
+    with pytest.raises(SweepError) as err:
+        parse(sweep_dict(**changes))
+    assert err.value.field == field, str(err.value)
+    assert words in str(err.value)
+
+
+def test_a_billion_points_are_refused_before_any_is_built():
+    # 256 values on each of four axes: 4.3e9 points; counting them, not building them
+    d = sweep_dict(
+        grid={
+            "rel.drift_scale": many(256, 0, 10),
+            "rel.read_noise_scale": many(256, 0, 3),
+            "rel.temperature_K": many(256, 200, 420),
+            "rel.hwa_noise_scale": many(256, 0, 3),
+        }
+    )
+    start = time.perf_counter()
+    with pytest.raises(SweepError, match=r"4,294,967,296 points"):
+        parse(d)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_file_level_refusals_name_what_is_wrong():
+    with pytest.raises(SweepError, match="not valid JSON"):
+        parse('{"format": "analog-explorer-sweep",')
+    with pytest.raises(SweepError, match="appears twice") as err:
+        parse('{"format": "analog-explorer-sweep", "version": 1, "version": 1}')
+    assert err.value.field == "version"
+    with pytest.raises(SweepError, match="appears twice") as err:
+        parse(YAML + "seed: 6\n")
+    assert err.value.field == "seed"
+    with pytest.raises(SweepError, match="NaN is not a number"):
+        parse(json.dumps(sweep_dict()).replace('"seed": 5', '"seed": NaN'))
+    with pytest.raises(SweepError, match="not UTF-8"):
+        parse(b'{"format": "\xff"}')
+    with pytest.raises(SweepError, match="an object"):
+        parse("[1, 2]")
+
+
+def test_point_seed_depends_only_on_the_sweep_seed_and_the_point():
+    p = {"rel.technology": "RRAM", "rel.compensation": "global"}
+    same = {"rel.compensation": "global", "rel.technology": "RRAM"}  # another key order
+    assert point_seed(5, p) == point_seed(5, same)
+    assert point_seed(5, p) != point_seed(6, p)
+    assert point_seed(5, p) != point_seed(5, {**p, "rel.technology": "PCM"})
+    assert 0 <= point_seed(5, p) < 2**31
+    # a known value: SHA-256 of the canonical JSON, not Python's per-process hash
+    assert point_seed(0, {"rel.technology": "PCM"}) == point_seed(0, {"rel.technology": "PCM"})
+    with pytest.raises(ValueError, match="sweep_seed"):
+        point_seed(-1, p)
+
+
+def test_a_points_numbers_do_not_depend_on_the_other_points_or_their_order():
+    small = parse(sweep_dict(grid={"rel.technology": ["RRAM"], "rel.compensation": ["global"]}))
+    big = parse(sweep_dict(grid={"rel.compensation": ["none", "global"], "rel.technology": ["Flash", "RRAM"]}))
+    p_small = small.points()[0]
+    i_big = big.points().index(p_small)
+    assert i_big == 3
+    a, b = compute_point(small, p_small, 0), compute_point(big, big.points()[i_big], i_big)
+    assert a.seed == b.seed and len(a.rows) == 3
+    assert [(r.metric, r.value, r.ci95) for r in a.rows] == [(r.metric, r.value, r.ci95) for r in b.rows]
+    assert a.same_numbers(b)
+    assert point_key(small, p_small) == point_key(big, big.points()[i_big])
+
+
+def test_metrics_equal_the_tabs_own_model_functions():
+    """Each metric is its tab's computation at the point's settings and seed: the Crossbar tab's
+    MVM error, the Encoding tab's key figures, a Programming run's end and the Reliability tab's
+    accuracy at the curve's year point, one chip (the chip's seed) or the tab's chips."""
+    year = float(TIMES_S[int(np.argmin(np.abs(np.log(TIMES_S / (365.25 * 86400)))))])
+    s = parse(
+        {
+            "format": "analog-explorer-sweep",
+            "version": 1,
+            "seed": 11,
+            "chips": 2,
+            "metrics": ["xb.mvm_error", "enc.weight_error", "prog.pulses", "prog.energy", "rel.accuracy"],
+            "times": [year],
+            "base": {"xb": {"size": 32, "batch": 8}, "enc": {"size": 32, "batch": 8}, "prog": {"size": 16}},
+            "points": [{"rel.technology": "RRAM", "xb.n_slices": 1, "prog.programming.method": "one-shot"}],
+        }
+    )
+    point = s.points()[0]
+    result = compute_point(s, point)
+    seed = point_seed(11, point)
+    assert result.seed == seed
+    got = {r.metric: r for r in result.rows}
+
+    xb = [
+        CrossbarExplorer(size=32, batch=8, n_slices=1, seed=chip_seed(seed, c)).outputs()["mvm_error"] for c in range(2)
+    ]
+    assert got["xb.mvm_error"].value == pytest.approx(100 * np.mean(xb), rel=1e-12)
+    assert got["xb.mvm_error"].ci95 == pytest.approx(100 * 1.96 * np.std(xb, ddof=1) / np.sqrt(2), rel=1e-9)
+
+    enc = [
+        {f.name: f.value for f in EncodingExplorer(size=32, batch=8, seed=chip_seed(seed, c)).key_figures()}[
+            "Weight error"
+        ]
+        for c in range(2)
+    ]
+    assert got["enc.weight_error"].value == pytest.approx(np.mean(enc), rel=1e-12)
+
+    runs = []
+    for c in range(2):
+        ex = ProgrammingExplorer(size=16, method="one-shot", seed=chip_seed(seed, c))
+        while not ex.done:
+            ex.step(100)
+        runs.append({f.name: f.value for f in ex.key_figures()})
+    assert got["prog.pulses"].value == pytest.approx(np.mean([r["Pulses"] for r in runs]), rel=1e-12)
+    assert got["prog.energy"].value == pytest.approx(np.mean([r["Energy"] for r in runs]), rel=1e-12)
+    assert got["prog.pulses"].unit == "pulses" and got["prog.energy"].unit == "nJ"
+
+    rel = {f.name: f.value for f in ReliabilityExplorer(technology="RRAM", chips=2, seed=seed).key_figures()}
+    assert got["rel.accuracy"].time_s == year
+    assert got["rel.accuracy"].value == pytest.approx(rel["Accuracy at 1 y"], rel=1e-12)
+    assert got["rel.accuracy"].ci95 == pytest.approx(rel["95 % half-width at 1 y"], rel=1e-9)
+
+
+def test_accuracy_falls_with_time_on_pcm_and_global_compensation_recovers_it():
+    """The magnitudes the how-to's example shows: PCM without compensation loses accuracy from 1 h
+    to 1 y (drift); with global compensation the year's accuracy is within a few points of the
+    hour's. 20 chips; the differences are several times the 95 % half-widths."""
+    s = parse(
+        sweep_dict(
+            chips=20,
+            metrics=["rel.accuracy", "rel.float_accuracy"],
+            base={},
+            grid={"rel.compensation": ["none", "global"]},
+        )
+    )
+    none, glob = (compute_point(s, p, i) for i, p in enumerate(s.points()))
+    acc = {
+        name: {r.time_s: r for r in res.rows if r.metric == "rel.accuracy"}
+        for name, res in (("none", none), ("global", glob))
+    }
+    hour, year = s.times_s
+    float_acc = next(r.value for r in none.rows if r.metric == "rel.float_accuracy")
+    assert 90 < float_acc < 100
+    drop = acc["none"][hour].value - acc["none"][year].value
+    assert drop > 3 * (acc["none"][hour].ci95 + acc["none"][year].ci95)
+    assert acc["global"][year].value > acc["none"][year].value + 2 * (acc["global"][year].ci95 + acc["none"][year].ci95)
+    for a in (acc["none"][hour], acc["global"][hour]):
+        assert a.value < float_acc + a.ci95
+
+
+def test_tidy_rows_one_per_point_metric_and_time():
+    s = parse(sweep_dict(grid={"rel.technology": ["PCM", "RRAM"]}))
+    results = [compute_point(s, p, i) for i, p in enumerate(s.points())]
+    rows = tidy_rows(s, results)
+    assert len(rows) == 2 * (2 + 1)  # two points; rel.accuracy at two times, xb.mvm_error
+    assert list(rows[0])[:2] == ["point", "rel.technology"]
+    assert {r["metric"] for r in rows} == {"rel.accuracy", "xb.mvm_error"}
+    assert all(math.isnan(r["time_s"]) for r in rows if r["metric"] == "xb.mvm_error")
+    assert [r["unit"] for r in rows[:3]] == [METRICS["rel.accuracy"].unit] * 2 + ["%"]
+    assert json.loads(rows[-1]["settings"]) == {"rel.technology": "RRAM"}
