@@ -264,13 +264,16 @@ def test_separate_scheduler_and_workers_lose_no_point_when_a_worker_dies(sweep, 
         assert len(client.scheduler_info()["workers"]) == 1
 
 
-def test_command_line_end_to_end(tmp_path, sweep, serial):
+def test_command_line_end_to_end(tmp_path, engine):
+    """The command against the LocalCluster's scheduler (as a lab's, by its address: no second
+    cluster started here), then a bad file and an unreachable scheduler."""
     small = {**SWEEP, "grid": {"rel.technology": ["PCM", "RRAM"], "rel.compensation": ["none", "global"]}}
     path = tmp_path / "sweep.json"
     path.write_text(json.dumps(small))
     out = tmp_path / "results.parquet"
-    cmd = [sys.executable, "-m", "explorer.tools.sweep", str(path), "--workers", "2", "--out", str(out)]
-    done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=300)
+    cmd = [sys.executable, "-m", "explorer.tools.sweep", str(path), "--out", str(out)]
+    env = {**ENV, SCHEDULER_ENV: engine.client().scheduler.address}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert lines[0].split()[:3] == ["point", "rel.technology", "rel.compensation"]
