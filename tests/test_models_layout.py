@@ -35,6 +35,7 @@ LAYERS = (
     "technologies",
     "snippet",
     "follow",
+    "sweeps",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 

@@ -16,9 +16,11 @@ Grouped by concern, each layer importing only the ones above it:
 * `technologies`: the live technology table, what the models compute for each preset (seed 6.1);
 * `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code);
 * `follow`: the lecturer's secret and the broadcast channel that students' pages follow.
+* `sweeps`: design-space sweeps, a grid of scenarios checked as scenario files, each point's seed
+  and metrics (`explorer.sweeps_dask` runs them on Dask).
 
-Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s
-and `snippet`'s names from those modules.
+Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s,
+`snippet`'s and `sweeps`' names from those modules.
 
 Docstrings here and in `kernels` cite "physics reference section N": that is section N of
 docs/physics.md, where the equations, constants and their sources are collected.

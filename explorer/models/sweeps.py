@@ -56,7 +56,6 @@ import numpy as np
 
 from kernels.rng import derive_seed
 
-from . import scenario
 from .dashboards.base import MAX_LOG_TIME
 from .devices import SECONDS_PER_YEAR
 from .scenario import (
@@ -69,6 +68,8 @@ from .scenario import (
     check_value,
     owner_class,
 )
+from .scenario import FORMAT as SCENARIO_FORMAT
+from .scenario import parse as parse_scenario
 
 FORMAT = "analog-explorer-sweep"
 """The value of a sweep file's ``"format"`` key."""
@@ -564,9 +565,9 @@ def _describe(point: Mapping[str, Any]) -> str:
 def _check_combination(sweep: Sweep, point: Mapping[str, Any], where: str) -> None:
     """The point's settings together, checked by `scenario.parse` as a scenario file of them (the
     checks across settings: the Encoding tab's slices within its weight bits)."""
-    text = json.dumps({"format": scenario.FORMAT, "version": 1, "tabs": _plain_deep(sweep.tab_settings(point))})
+    text = json.dumps({"format": SCENARIO_FORMAT, "version": 1, "tabs": _plain_deep(sweep.tab_settings(point))})
     try:
-        scenario.parse(text)
+        parse_scenario(text)
     except ScenarioError as exc:
         raise SweepError(where, f"{_describe(point)}: {exc}") from None
 
