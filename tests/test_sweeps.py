@@ -5,6 +5,8 @@ tabs' own model functions give at the same settings. No Dask here (tests/test_sw
 import copy
 import json
 import math
+import pathlib
+import re
 import time
 
 import numpy as np
@@ -18,6 +20,7 @@ from explorer.models.sweeps import (
     SweepError,
     chip_seed,
     compute_point,
+    load,
     parse,
     point_key,
     point_seed,
@@ -296,3 +299,14 @@ def test_tidy_rows_one_per_point_metric_and_time():
     assert all(math.isnan(r["time_s"]) for r in rows if r["metric"] == "xb.mvm_error")
     assert [r["unit"] for r in rows[:3]] == [METRICS["rel.accuracy"].unit] * 2 + ["%"]
     assert json.loads(rows[-1]["settings"]) == {"rel.technology": "RRAM"}
+
+
+def test_the_how_tos_example_and_the_shipped_sweep_parse():
+    root = pathlib.Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "how-to" / "sweeps.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert blocks
+    example = parse(blocks[0])
+    assert example.size() == 3 * 3 + 1 and example.tabs == ("xb",)
+    shipped = load(root / "assets" / "sweeps" / "drift-compensation.yaml")
+    assert shipped.size() == 12 and shipped.chips == 10
