@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from .models.sweeps import MetricValue, PointResult, Sweep, compute_point, point_key
@@ -40,6 +41,11 @@ SCHEDULER_ENV = "ANALOG_EXPLORER_SCHEDULER"
 CONNECT_TIMEOUT_S = 4.0
 """How long to wait for a scheduler to answer before `SchedulerError` (the issue's bound is 5 s:
 this leaves a second for `distributed`'s import and the report)."""
+WORKER_ENV = MappingProxyType({"NUMBA_NUM_THREADS": "1"})
+"""The environment of the local cluster's workers: one Numba thread each, as one worker per core
+already fills the cores (a parallel kernel's team on top would oversubscribe them; the numbers do
+not change: `docs/decisions/serial-parallel-kernel-twins.md`). A lab's workers set it too
+(docs/how-to/sweeps.md)."""
 POLL_S = 0.1
 """How often a run looks at its cancel flag while it waits for results (cancel acts within this)."""
 
@@ -146,6 +152,7 @@ class Engine:
                 n_workers=self.n_workers or local_workers(),
                 threads_per_worker=1,
                 processes=True,
+                env=dict(WORKER_ENV),
                 **(
                     {"dashboard_address": self.dashboard}
                     if self.dashboard
@@ -198,7 +205,6 @@ def result_to_json(result: PointResult) -> dict[str, Any]:
 
 def result_from_json(obj: Mapping[str, Any], index: int) -> PointResult:
     """The `PointResult` of `result_to_json`'s object, at `index`."""
-    from types import MappingProxyType
 
     def num(x):
         return math.nan if x is None else float(x)
@@ -400,8 +406,6 @@ class SweepRun:
 
 
 def _readonly(point):
-    from types import MappingProxyType
-
     return MappingProxyType(dict(point))
 
 

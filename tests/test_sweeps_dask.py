@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from explorer.models.sweeps import compute_point, parse, run_serial
+from explorer.models.sweeps import compute_point, parse, run_serial, tidy_rows
 from explorer.sweeps_dask import (
     SCHEDULER_ENV,
     Engine,
@@ -26,6 +26,7 @@ from explorer.sweeps_dask import (
     SweepRun,
     connect,
     scheduler_address,
+    write_table,
 )
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -83,6 +84,9 @@ def test_localcluster_of_two_workers_gives_the_serial_numbers(sweep, serial, eng
     assert sorted(arrived) == list(range(24))
     workers = {w for w in engine.client().scheduler_info()["workers"]}
     assert len(workers) == 2
+    # one Numba thread per worker process (WORKER_ENV): two processes already fill two cores
+    threads = engine.client().run(lambda: __import__("os").environ.get("NUMBA_NUM_THREADS"))
+    assert set(threads.values()) == {"1"}
 
 
 def test_an_enlarged_grid_computes_only_the_new_points(sweep, serial, engine, tmp_path):
@@ -195,8 +199,10 @@ def test_scheduler_address_option_then_environment():
     assert scheduler_address("", {SCHEDULER_ENV: ""}) is None
 
 
-def start(args, log):
-    return subprocess.Popen(args, env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+def start(args, log, env=None):
+    return subprocess.Popen(
+        args, env={**ENV, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 @pytest.fixture
@@ -222,6 +228,7 @@ def lab(tmp_path):
                     [str(DASK), "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
                     + ["--host", "127.0.0.1"],
                     log,
+                    {"NUMBA_NUM_THREADS": "1"},
                 )
             )
         yield address, procs
@@ -321,3 +328,33 @@ def test_a_run_in_a_thread_reports_a_lost_scheduler_instead_of_hanging(sweep):
 
 def test_threads_do_not_leak_between_runs():
     assert not [t for t in threading.enumerate() if t.name == "sweep-run" and t.is_alive()]
+
+
+def test_tables_in_parquet_and_csv_keep_every_row_and_mixed_settings_as_text(tmp_path):
+    s = parse(
+        {
+            "format": "analog-explorer-sweep",
+            "version": 1,
+            "chips": 2,
+            "metrics": ["rel.accuracy"],
+            "times": ["1 h"],
+            "grid": {"rel.adc_bits": ["ideal", 6]},
+        }
+    )
+    rows = tidy_rows(s, run_serial(s))
+    assert [r["rel.adc_bits"] for r in rows] == ["ideal", 6]
+    write_table(rows, tmp_path / "t.parquet")
+    write_table(rows, tmp_path / "t.csv")
+    import csv
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    assert [r["rel.adc_bits"] for r in table] == ["ideal", "6"]  # one column of text
+    assert [r["value"] for r in table] == [r["value"] for r in rows]
+    with open(tmp_path / "t.csv", newline="") as f:
+        read = list(csv.DictReader(f))
+    assert [float(r["value"]) for r in read] == [r["value"] for r in rows]
+    assert list(read[0]) == list(rows[0])
+    with pytest.raises(ValueError, match="must end in .parquet or .csv"):
+        write_table(rows, tmp_path / "t.xlsx")
