@@ -310,3 +310,11 @@ def test_the_how_tos_example_and_the_shipped_sweep_parse():
     assert example.size() == 3 * 3 + 1 and example.tabs == ("xb",)
     shipped = load(root / "assets" / "sweeps" / "drift-compensation.yaml")
     assert shipped.size() == 12 and shipped.chips == 10
+
+
+def test_the_speed_benchmarks_sweep_is_the_issues():
+    from explorer.tools.benchmark_sweeps import benchmark_sweep
+
+    s = benchmark_sweep()
+    assert s.size() == 48 and s.chips == 10 and s.metrics == ("rel.accuracy",)
+    assert s.times_s == (3600.0, 365.25 * 86400.0)
