@@ -318,3 +318,24 @@ def test_the_speed_benchmarks_sweep_is_the_issues():
     s = benchmark_sweep()
     assert s.size() == 48 and s.chips == 10 and s.metrics == ("rel.accuracy",)
     assert s.times_s == (3600.0, 365.25 * 86400.0)
+
+
+def test_yaml_is_read_with_the_safe_loader_only():
+    with pytest.raises(SweepError, match="not valid YAML"):
+        parse(YAML + "name: !!python/object/apply:os.system ['echo unsafe']\n")
+
+
+def test_a_failed_point_is_one_row_with_its_error_and_settings():
+    from types import MappingProxyType
+
+    from explorer.models.sweeps import PointResult
+
+    s = parse(sweep_dict(grid={"rel.technology": ["PCM", "RRAM"]}))
+    ok = compute_point(s, s.points()[0], 0)
+    bad = PointResult(1, MappingProxyType(s.points()[1]), 0, (), error="ValueError: boom")
+    rows = tidy_rows(s, [bad, ok])
+    assert [r["point"] for r in rows] == [0, 0, 0, 1]
+    last = rows[-1]
+    assert last["error"] == "ValueError: boom" and last["metric"] == "" and math.isnan(last["value"])
+    assert last["rel.technology"] == "RRAM" and json.loads(last["settings"]) == {"rel.technology": "RRAM"}
+    assert list(last) == list(rows[0])
