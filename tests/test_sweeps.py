@@ -339,3 +339,67 @@ def test_a_failed_point_is_one_row_with_its_error_and_settings():
     assert last["error"] == "ValueError: boom" and last["metric"] == "" and math.isnan(last["value"])
     assert last["rel.technology"] == "RRAM" and json.loads(last["settings"]) == {"rel.technology": "RRAM"}
     assert list(last) == list(rows[0])
+
+
+def test_pareto_front_keeps_the_points_none_beats_on_both():
+    from explorer.models.sweeps import pareto_front
+
+    costs = {0: 1.0, 1: 2.0, 2: 2.0, 3: 3.0, 4: 0.5, 5: 4.0, 6: 2.0, 7: math.nan}
+    scores = {0: 90.0, 1: 95.0, 2: 93.0, 3: 95.0, 4: 80.0, 5: 97.0, 6: 95.0, 7: 99.0}
+    # 2 loses to 1 (same cost, lower score), 3 to 1 (higher cost, same score), 6 equals 1 (lower index kept)
+    assert pareto_front(costs, scores) == [4, 0, 1, 5]
+    # brute force on random points: the definition itself
+    rng = np.random.default_rng(3)
+    c, s = ({i: float(v) for i, v in enumerate(rng.integers(0, 20, 200))} for _ in range(2))
+    front = set(pareto_front(c, s))
+    for i in c:
+        beaten = any((c[j] <= c[i] and s[j] >= s[i]) and (c[j] < c[i] or s[j] > s[i]) for j in c)
+        tie_before = any(c[j] == c[i] and s[j] == s[i] and j < i for j in c)
+        assert (i in front) == (not beaten and not tie_before), i
+
+
+def test_heatmap_averages_over_the_other_axes_and_leaves_missing_cells_nan():
+    from explorer.models.sweeps import MetricValue, PointResult, heatmap, metric_values
+
+    s = parse(
+        sweep_dict(
+            metrics=["xb.mvm_error"],
+            base={},
+            grid={
+                "xb.technology": ["PCM", "RRAM"],
+                "xb.n_slices": [1, 2, 3],
+                "xb.mapping": ["differential", "two-sided"],
+            },
+            points=[{"xb.technology": "Flash"}],
+        )
+    )
+    points = s.points()
+    # a made-up metric: 10 x slices + 1 for RRAM + 0.5 for the two-sided mapping; point 0 missing, point 12 listed
+    results = [
+        PointResult(
+            i,
+            p,
+            0,
+            (
+                MetricValue(
+                    "xb.mvm_error",
+                    math.nan,
+                    10.0 * p["xb.n_slices"] + (p["xb.technology"] == "RRAM") + 0.5 * (p["xb.mapping"] == "two-sided"),
+                    0.0,
+                    "%",
+                ),
+            ),
+        )
+        for i, p in enumerate(points[:12])
+        if i != 0
+    ]
+    h = heatmap(s, results, "xb.n_slices", "xb.technology", "xb.mvm_error")
+    assert h["x_values"] == (1, 2, 3) and h["y_values"] == ("PCM", "RRAM")
+    assert h["count"].tolist() == [[1, 2, 2], [2, 2, 2]]
+    assert h["value"][0, 0] == 10.5  # PCM, 1 slice: only the two-sided point arrived
+    np.testing.assert_allclose(h["value"][:, 1:], [[20.25, 30.25], [21.25, 31.25]])
+    assert set(metric_values(results, "xb.mvm_error")) == set(range(1, 12))
+    with pytest.raises(ValueError, match="not an axis"):
+        heatmap(s, results, "xb.size", "xb.technology", "xb.mvm_error")
+    with pytest.raises(ValueError, match="time_s"):
+        metric_values(results, "rel.accuracy")

@@ -784,6 +784,72 @@ def _cell(value):
     return _plain(value)
 
 
+# ------------------------------------------------------------------ the result views' data
+
+
+def metric_values(
+    results: Sequence[PointResult], metric: str, time_s: float | None = None
+) -> dict[int, tuple[float, float]]:
+    """Point index -> ``(value, ci95)`` of `metric` (read at `time_s` for a timed metric) over the
+    results that have it (failed points and points not arrived yet are absent). ValueError naming
+    `metric` or `time_s` if they are not a metric or a timed metric's time."""
+    if metric not in METRICS:
+        raise ValueError(f"metric: no such metric {metric!r}; allowed: {', '.join(METRICS)}")
+    if METRICS[metric].timed and time_s is None:
+        raise ValueError(f"time_s: {metric} is read at times; give one of the sweep's times (s)")
+    out = {}
+    for r in results:
+        for row in r.rows:
+            if row.metric == metric and (time_s is None or row.time_s == time_s):
+                out[r.index] = (row.value, row.ci95)
+    return out
+
+
+def heatmap(
+    sweep: Sweep, results: Sequence[PointResult], x: str, y: str, metric: str, time_s: float | None = None
+) -> dict[str, Any]:
+    """A heatmap of `metric` over two grid axes `x` and `y` (``"tab.setting"`` names of
+    `sweep.axes`): ``x_values``, ``y_values`` (the axes' values), ``value`` (``len(y_values) x
+    len(x_values)``: the mean of the metric over the grid points of those two values, the other
+    axes' values averaged over; nan where none has arrived) and ``count`` (the points averaged).
+    The listed points are not on the grid and are left out."""
+    names = [n for n, _ in sweep.axes]
+    for arg, name in (("x", x), ("y", y)):
+        if name not in names:
+            raise ValueError(f"{arg}: {name!r} is not an axis of the sweep's grid; its axes: {', '.join(names)}")
+    if x == y:
+        raise ValueError(f"y: the same axis as x ({x!r}); give two axes")
+    xs, ys = dict(sweep.axes)[x], dict(sweep.axes)[y]
+    values = metric_values(results, metric, time_s)
+    total, count = np.zeros((len(ys), len(xs))), np.zeros((len(ys), len(xs)), dtype=int)
+    grid_points = sweep.size() - len(sweep.extra)
+    for i, point in enumerate(sweep.points()[:grid_points]):
+        if i in values and not math.isnan(values[i][0]):
+            row = next(k for k, v in enumerate(ys) if _same(v, point[y]))
+            col = next(k for k, v in enumerate(xs) if _same(v, point[x]))
+            total[row, col] += values[i][0]
+            count[row, col] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return {"x_values": xs, "y_values": ys, "value": mean, "count": count}
+
+
+def pareto_front(costs: Mapping[int, float], scores: Mapping[int, float]) -> list[int]:
+    """The points no other point beats on both: the keys present in `costs` and `scores` (point
+    index -> number; nan left out) for which no other point has a cost as low and a score as high,
+    one of them strictly (of points equal in both, the lowest index); ordered by cost. The front of
+    accuracy against pulses, chip time or energy."""
+    pts = sorted(
+        ((costs[i], -scores[i], i) for i in costs if i in scores and not math.isnan(costs[i] + scores[i])),
+    )
+    front, best = [], -math.inf
+    for _, neg_score, i in pts:
+        if -neg_score > best:
+            front.append(i)
+            best = -neg_score
+    return front
+
+
 __all__ = [
     "DEFAULT_TIMES_S",
     "FORMAT",
@@ -801,7 +867,10 @@ __all__ = [
     "canonical",
     "chip_seed",
     "compute_point",
+    "heatmap",
     "load",
+    "metric_values",
+    "pareto_front",
     "parse",
     "parse_time",
     "point_key",
