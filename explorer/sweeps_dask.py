@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from .models.sweeps import MetricValue, PointResult, Sweep, compute_point, point_key
+from .models.sweeps import MetricValue, PointResult, Sweep, compute_point, point_key, point_seed
 
 SCHEDULER_ENV = "ANALOG_EXPLORER_SCHEDULER"
 """The environment variable naming a scheduler's address (``tcp://host:8786``) to run sweeps on."""
@@ -372,6 +372,8 @@ class SweepRun:
         run_id = uuid.uuid4().hex[:8]
         futures = {}
         for i in missing:
+            if self._cancel.is_set():  # a large sweep takes a while to submit
+                break
             f = client.submit(self.compute, self.sweep, self.points[i], i, key=f"sweep-point-{i}-{run_id}", pure=False)
             futures[f] = i
         pending = set(futures)
@@ -379,7 +381,6 @@ class SweepRun:
         try:
             while pending:
                 if self._cancel.is_set():
-                    self.cancelled = True
                     break
                 ready = arriving.next_batch(block=False)
                 if not ready:
@@ -392,13 +393,15 @@ class SweepRun:
             if pending:
                 arriving.clear()
                 client.cancel(list(pending))
+            self.cancelled = self._cancel.is_set() and len(self.results) < self.total
 
     def _collect(self, future, index: int) -> None:
         try:
             result = future.result()
         except Exception as exc:  # the point's own failure: recorded on it, the others go on
             point = self.points[index]
-            result = PointResult(index, _readonly(point), 0, (), error=f"{type(exc).__name__}: {exc}")
+            seed = point_seed(self.sweep.seed, point)
+            result = PointResult(index, _readonly(point), seed, (), error=f"{type(exc).__name__}: {exc}")
         else:
             self.computed += 1
             self.cache.put(self.keys[index], result)

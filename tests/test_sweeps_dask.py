@@ -157,7 +157,7 @@ def test_a_points_exception_is_recorded_on_it_and_the_others_go_on(sweep, serial
     assert [r.index for r in run.failed()] == [5]
     bad = results[5]
     assert bad.error == "ValueError: no model for point 5" and not bad.rows
-    assert dict(bad.point) == sweep.points()[5]
+    assert dict(bad.point) == sweep.points()[5] and bad.seed == serial[5].seed
     assert all(results[i].same_numbers(serial[i]) for i in range(24) if i != 5)
     assert len(run.cache) == 23  # a failed point is not kept: a resume tries it again
 
