@@ -403,3 +403,39 @@ def test_heatmap_averages_over_the_other_axes_and_leaves_missing_cells_nan():
         heatmap(s, results, "xb.size", "xb.technology", "xb.mvm_error")
     with pytest.raises(ValueError, match="time_s"):
         metric_values(results, "rel.accuracy")
+
+
+def test_training_metrics_are_the_focused_algorithms_run_as_the_tab_shows_it():
+    """The run of `algorithm` alone gives the figures the tab shows with other algorithms compared
+    beside it (each algorithm's run is its own, same settings and seed)."""
+    from explorer.models import TrainingExplorer
+
+    s = parse(
+        {
+            "format": "analog-explorer-sweep",
+            "version": 1,
+            "seed": 4,
+            "chips": 1,
+            "metrics": ["train.weight_error", "train.pulses", "train.chip_time", "train.accuracy"],
+            "base": {"train": {"task": "5 x 5 correlation", "epochs": 1}},
+            "points": [{"train.algorithm": "TTv2"}],
+        }
+    )
+    point = s.points()[0]
+    got = {r.metric: r.value for r in compute_point(s, point).rows}
+    ex = TrainingExplorer(
+        task="5 x 5 correlation",
+        epochs=1,
+        algorithm="TTv2",
+        compared=["analog SGD", "TTv2"],
+        seed=chip_seed(point_seed(4, point), 0),
+    )
+    while not ex.done:
+        ex.step(ex.total_samples)
+    tab = {f.name: f.value for f in ex.key_figures()}
+    assert got["train.weight_error"] == tab["Weight error, TTv2"]
+    assert got["train.pulses"] == tab["Pulses, TTv2"] > 0
+    assert got["train.chip_time"] == tab["Chip time, TTv2"]
+    assert math.isnan(got["train.accuracy"])  # the 5 x 5 task has no test accuracy
+    with pytest.raises(SweepError, match="train.algorithm"):
+        parse({**s.to_dict(), "points": [{"train.compared": ["TTv2"]}]})
