@@ -26,6 +26,7 @@ from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
 from explorer.views.scenario_files import scenario_controls
+from explorer.views.sweeps import SweepsView
 from explorer.views.technologies import TechnologiesView
 
 OVERVIEW = """
@@ -90,6 +91,28 @@ PHYSICS_TAB = len(DASHBOARDS) + 2
 """Index of the "Physics reference" tab, after the overview, the dashboards and the technology table
 (`?tab=8`)."""
 
+SWEEPS_TAB = len(DASHBOARDS) + 3
+"""Index of the "Sweeps" tab (issue 27), the last one, after the physics reference (`?tab=9`): the
+tabs before it kept their numbers, so the links made before it still open the same tab."""
+
+
+def sweep_opener(explorers, tabs, first_tab=1):
+    """The Sweeps tab's `open_scenario` for a page: apply a point's scenario to `explorers` (tab
+    prefix -> explorer, dashboard k on tab ``first_tab + k``) as an uploaded scenario is applied
+    (`scenario.apply`: every tab at once, nothing changed on a refusal), switch to the scenario's
+    tab, and return the status line's message."""
+    from explorer.models import scenario
+
+    prefixes = list(explorers)
+
+    def open_scenario(parsed):
+        scenario.apply(parsed, explorers)
+        if parsed.tab in prefixes:
+            tabs.active = first_tab + prefixes.index(parsed.tab)
+        return f"Opened {parsed.name}"
+
+    return open_scenario
+
 
 def build_app():
     """A fresh page with fresh models (one per browser session).
@@ -103,11 +126,13 @@ def build_app():
     presentation = Presentation()  # lecture mode: one per page, followed by every tab
     views = [(title, prefix, cls(presentation=presentation)) for title, prefix, cls in DASHBOARDS]
     overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
+    sweeps = SweepsView(presentation=presentation)  # its Dask cluster starts with the first sweep only
     tabs = pn.Tabs(
         ("Overview", overview),
         *[(title, view) for title, _, view in views],
         ("Technologies", TechnologiesView(presentation=presentation)),
         ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
+        ("Sweeps", sweeps),
         active=0,
         dynamic=True,
         sizing_mode="stretch_width",
@@ -122,6 +147,7 @@ def build_app():
         first_tab=1,
     )
     overview.append(lessons.overview)
+    sweeps.open_scenario = sweep_opener({prefix: view.model for _, prefix, view in views}, tabs)
     problems = []
     if pn.state.location is not None:
         # A link's invalid values are dropped, and named in a banner, before the page syncs the rest.
@@ -181,6 +207,7 @@ def build_app():
     template.lessons = lessons  # the page's lessons (tests and the class tools reach them here)
     inject_test_error(presentation)  # tests only, when the server's environment asks for it
     template.follow = follow_row.session
+    template.sweeps = sweeps  # the page's Sweeps tab (tests reach its model here)
     return template
 
 

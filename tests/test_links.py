@@ -10,7 +10,7 @@ from panel.io.location import Location
 from explorer.models.scenario import TABS, settings_by_owner
 from explorer.views.links import LinkProblem, check_query, clean_location, problems_banner, url_keys, valid_search
 
-N_TABS = 9  # the app: overview, six dashboards, technologies, physics reference
+N_TABS = 10  # the app: overview, six dashboards, technologies, physics reference, sweeps
 
 
 def problems_of(search):
