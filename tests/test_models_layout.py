@@ -36,6 +36,7 @@ LAYERS = (
     "snippet",
     "follow",
     "sweeps",
+    "sweep_session",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 

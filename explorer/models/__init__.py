@@ -18,6 +18,8 @@ Grouped by concern, each layer importing only the ones above it:
 * `follow`: the lecturer's secret and the broadcast channel that students' pages follow.
 * `sweeps`: design-space sweeps, a grid of scenarios checked as scenario files, each point's seed
   and metrics (`explorer.sweeps_dask` runs them on Dask).
+* `sweep_session`: the Sweeps tab's model, one page's sweep run in the background, its progress
+  and the result views' data.
 
 Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s,
 `snippet`'s and `sweeps`' names from those modules.

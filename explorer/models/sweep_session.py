@@ -30,6 +30,7 @@ from typing import Any
 
 import param
 
+from .dashboards.devices import format_duration
 from .scenario import FORMAT as SCENARIO_FORMAT
 from .scenario import Scenario
 from .scenario import parse as parse_scenario
@@ -81,7 +82,8 @@ ERRORS += ("prog.weight_error", "train.weight_error", "prog.iterations")
 class SweepSession(param.Parameterized):
     """One page's sweep: the text, where it runs, its run's progress and results, and the choices
     of the result views. `engine_for(address)` returns the `explorer.sweeps_dask.Engine` to run on
-    (address None: a local cluster); it is called when a run starts."""
+    (address None: a local cluster); it is called when a run starts. `compute` replaces the task's
+    function (`SweepRun`'s `compute`; tests slow it down)."""
 
     text = param.String(default=DEFAULT_TEXT, doc="The sweep, JSON or YAML (docs/how-to/sweeps.md).")
     address = param.String(default="", doc="A Dask scheduler's address (tcp://host:8786); empty: a local cluster.")
@@ -101,9 +103,15 @@ class SweepSession(param.Parameterized):
     time_s = param.Selector(default=None, objects=[], doc="The read time of a timed metric (s).")
     cost = param.Selector(default=None, objects=[], doc="The Pareto front's cost: a cost metric or a swept setting.")
 
-    def __init__(self, engine_for: Callable[[str | None], Any] | None = None, **params: Any) -> None:
+    def __init__(
+        self,
+        engine_for: Callable[[str | None], Any] | None = None,
+        compute: Callable[[Sweep, Mapping[str, Any], int], PointResult] | None = None,
+        **params: Any,
+    ) -> None:
         super().__init__(**params)
         self._engine_for = engine_for if engine_for is not None else _local_engine
+        self._compute = compute
         self.sweep: Sweep | None = None
         self.results: dict[int, PointResult] = {}
         self._run = None
@@ -138,13 +146,13 @@ class SweepSession(param.Parameterized):
             "x_axis": (axes, self.x_axis if self.x_axis in axes else x),
             "y_axis": (axes, self.y_axis if self.y_axis in axes and self.y_axis != x else y),
             "metric": (metrics, self.metric if self.metric in metrics else metrics[0]),
-            "time_s": (list(sweep.times_s) if timed else [], self.time_s if timed else None),
+            "time_s": ({format_duration(t): t for t in sweep.times_s} if timed else [], self.time_s if timed else None),
             "cost": (costs, self.cost if self.cost in costs else (costs[0] if costs else None)),
         }
         for name, (objects, _) in updates.items():
             self.param[name].objects = objects
         values = {name: value for name, (_, value) in updates.items()}
-        if values["time_s"] not in (self.param.time_s.objects or [None]):
+        if timed and values["time_s"] not in sweep.times_s:
             values["time_s"] = sweep.times_s[-1] if timed else None
         self.param.update(**values)
 
@@ -192,7 +200,8 @@ class SweepSession(param.Parameterized):
             self._cache = PointCache()
         address = self.address.strip() or None
         engine = self._engine_for(address)
-        self._run = SweepRun(self.sweep, engine, self._cache)
+        extra = {} if self._compute is None else {"compute": self._compute}
+        self._run = SweepRun(self.sweep, engine, self._cache, **extra)
         self._engine = engine
         self._set(state="starting", message="", error_field="", done=0, total=self.sweep.size(), computed=0)
         self._set(seconds_left=math.nan)

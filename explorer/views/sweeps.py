@@ -71,20 +71,20 @@ class SweepsView(pn.viewable.Viewer):
         self.presentation = presentation
         m = self.model
         self.text = pn.widgets.TextAreaInput.from_param(
-            m.param.text, name="Sweep (YAML or JSON)", height=300, sizing_mode="stretch_width"
+            m.param.text, label="Sweep (YAML or JSON)", height=300, sizing_mode="stretch_width"
         )
         self.address = pn.widgets.TextInput.from_param(
-            m.param.address, name="Scheduler address (empty: a local cluster)", placeholder="tcp://host:8786"
+            m.param.address, label="Scheduler address (empty: a local cluster)", placeholder="tcp://host:8786"
         )
-        self.start_button = pn.widgets.Button(name="Start", button_type="primary", css_classes=["sweep-start"])
-        self.cancel_button = pn.widgets.Button(name="Cancel", disabled=True, css_classes=["sweep-cancel"])
-        self.resume_button = pn.widgets.Button(name="Resume", disabled=True, css_classes=["sweep-resume"])
+        self.start_button = pn.widgets.Button(label="Start", color="primary", css_classes=["sweep-start"])
+        self.cancel_button = pn.widgets.Button(label="Cancel", disabled=True, css_classes=["sweep-cancel"])
+        self.resume_button = pn.widgets.Button(label="Resume", disabled=True, css_classes=["sweep-resume"])
         self.progress = pn.indicators.Progress(value=0, max=1, sizing_mode="stretch_width", bar_color="primary")
         self.status = pn.pane.Markdown("No sweep run yet.", css_classes=["sweep-status"], sizing_mode="stretch_width")
         self.refusal = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["sweep-error"])
         self.dashboard = pn.pane.HTML("", css_classes=["sweep-dashboard"])
         self.choices = {
-            name: pn.widgets.Select.from_param(m.param[name], name=label, width=190)
+            name: pn.widgets.Select.from_param(m.param[name], label=label, width=190)
             for name, label in (
                 ("metric", "Metric"),
                 ("time_s", "Read at (s)"),
@@ -93,8 +93,8 @@ class SweepsView(pn.viewable.Viewer):
                 ("cost", "Pareto cost"),
             )
         }
-        self.point = pn.widgets.Select(name="Point", options={}, width=380, css_classes=["sweep-point"])
-        self.open_button = pn.widgets.Button(name="Open point", disabled=True, css_classes=["sweep-open"])
+        self.point = pn.widgets.Select(label="Point", options={}, width=380, css_classes=["sweep-point"])
+        self.open_button = pn.widgets.Button(label="Open point", disabled=True, css_classes=["sweep-open"])
         self.opened = pn.pane.Markdown("", css_classes=["sweep-opened"], sizing_mode="stretch_width")
         self.heatmap_pane = pn.pane.HoloViews(None, css_classes=["sweep-heatmap"])
         self.curves_pane = pn.pane.HoloViews(None, css_classes=["sweep-curves"])
