@@ -160,6 +160,10 @@ def test_a_point_opens_as_a_scenario_on_its_tab(engine):
     wait(view.model, lambda: view.model.state == "finished")
     assert list(view.point.options.values()) == [0, 1, 2, 3] and not view.open_button.disabled
     assert view.heatmap_pane.object is not None and "4 of 4 points" in view.heatmap_pane.object.opts["title"]
+    # A tap on the Pareto figure's k-th point chooses that point (the figure lists them by index).
+    shown = [int(i) for i in view.pareto_pane.object.get(1).dimension_values("point")]
+    view._tap.event(index=[shown.index(1)])
+    assert view.point.value == 1
     view.point.value = 3
     view.open_point()
     assert tabs.active == 5  # the Reliability tab, the metrics' tab

@@ -26,6 +26,7 @@ import param
 from ..models.dashboards.devices import format_duration
 from ..models.scenario import Scenario, ScenarioError
 from ..models.sweep_session import SweepSession, describe
+from ._present import follow_page_font
 
 POLL_MS = 500
 """Period of the session's callback that copies a run's progress and results into the page (ms)."""
@@ -115,16 +116,19 @@ class SweepsView(pn.viewable.Viewer):
     # ------------------------------------------------------------------ actions
 
     def start(self) -> None:
+        """Start the sweep of the text box (`SweepSession.start`) and watch its run."""
         if self.model.start():
             self._watch_run()
         self._show_state()
 
     def resume(self) -> None:
+        """Resume the last sweep: only its missing points compute (`SweepSession.resume`)."""
         if self.model.resume():
             self._watch_run()
         self._show_state()
 
     def cancel(self) -> None:
+        """Cancel the run: no new point starts, the finished ones stay (`SweepSession.cancel`)."""
         self.model.cancel()
         self._show_state()
 
@@ -233,7 +237,8 @@ class SweepsView(pn.viewable.Viewer):
     # ------------------------------------------------------------------ layout
 
     def controls(self) -> pn.Column:
-        return pn.Column(
+        """The left-hand column: the text, its refusal, the address, the buttons, the progress."""
+        column = pn.Column(
             pn.pane.Markdown(self.INTRO, sizing_mode="stretch_width"),
             self.text,
             self.refusal,
@@ -244,9 +249,12 @@ class SweepsView(pn.viewable.Viewer):
             self.dashboard,
             width=420,
         )
+        follow_page_font(column)
+        return column
 
     def __panel__(self):
         choices = pn.Row(*self.choices.values(), sizing_mode="stretch_width")
+        follow_page_font(choices)
         opener = pn.Row(self.point, self.open_button, sizing_mode="stretch_width")
         figures = pn.Column(
             choices,
