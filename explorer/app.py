@@ -48,7 +48,8 @@ effect; every tab opens with a **Try this** box at the top of its controls.
 
 The **Technologies** tab sets the seed's comparison of PCM, RRAM and NOR Flash beside what the
 models compute for each: effective bits, weight error with and without drift compensation, programming
-cost, reads and cycles before an accuracy loss, and an energy estimate.
+cost, reads and cycles before an accuracy loss, and an energy estimate. The **Sweeps** tab runs a
+grid of these settings on Dask and opens any point on its tab.
 
 Every plot states its equation and its source; "physics reference section N" refers to the
 **Physics reference** tab. The same models run in a notebook or a script, with the same numbers
