@@ -34,6 +34,24 @@ HEATMAP_VALUES_JS = """
 """The cells of each heatmap source in the page, each as [x, y, points averaged] (a heatmap's source has
 x, y and the points' count; a redrawn heatmap's earlier source may still be in the document)."""
 
+TAP_JS = """
+(point) => {
+  let found = false;
+  for (const doc of (window.Bokeh ? window.Bokeh.documents : []))
+    for (const model of doc.all_models) {
+      if (model.type !== 'ColumnDataSource') continue;
+      const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;
+      if (!('settings' in data) || !('point' in data)) continue;
+      const k = Array.from(data.point).map(Number).indexOf(point);
+      if (k >= 0) { model.selected.indices = [k]; found = true; }
+    }
+  return found;
+}
+"""
+"""Select point `point` on the Pareto figure's scatter source, as a tap on it does (the tap tool sets
+the source's selected indices; every such source, as an earlier drawing's may still be in the
+document); whether a source held it."""
+
 
 def test_start_a_sweep_see_the_heatmap_fill_in_and_open_a_point(served_app, browser):
     page, errors = open_page(
@@ -52,6 +70,11 @@ def test_start_a_sweep_see_the_heatmap_fill_in_and_open_a_point(served_app, brow
     expect(page.get_by_text("Finished: 4 of 4 points done", exact=False)).to_be_visible(timeout=TIMEOUT)
     wait_for_title(page, r"^Pareto front of rel\.accuracy at 1 y \(%\) against rel\.n_slices: \d of 4 points$")
     expect(page.locator(".sweep-dashboard a")).to_have_attribute("href", re.compile(r"^http://.+/status$"))
+
+    # A tap on the Pareto figure selects a point of its source; the page's point list follows it.
+    tapped = page.evaluate(TAP_JS, 1)
+    assert tapped, "no Pareto source holds point 1"
+    expect(page.locator(".sweep-point select")).to_have_value('1: rel.technology="PCM", rel.n_slices=2', timeout=30000)
 
     # Open point 3 (RRAM, 2 slices) as a scenario: the Reliability tab opens with its settings.
     page.locator(".sweep-point select").select_option(label='3: rel.technology="RRAM", rel.n_slices=2')
