@@ -110,6 +110,19 @@ def test_cancel_keeps_the_finished_points_and_resume_computes_only_the_rest(engi
     assert session.start()
     wait(session, lambda: session.state == "finished")
     assert session.computed == 0 and session.done == 6
+    # Text edited after a run: the views keep the shown sweep's choices and data until Start.
+    drawn = session.heatmap()["value"].copy()
+    session.text = SMALL.replace("xb.n_slices: [1, 2]", "xb.n_slices: [1, 2, 3]").replace(
+        "xb.xb.adc_bits", "xb.xb.dac_bits"
+    )
+    assert session.check() is not None and session.y_axis == "xb.xb.adc_bits"
+    assert (session.heatmap()["value"] == drawn).all()
+    # Start on the enlarged grid: the choices follow it, and only its new points compute.
+    session.text = SMALL.replace("xb.n_slices: [1, 2]", "xb.n_slices: [1, 2, 3]")
+    assert session.start()
+    wait(session, lambda: session.state == "finished")
+    assert session.computed == 3 and session.done == 9
+    assert session.heatmap()["count"].tolist() == [[1, 1, 1]] * 3
 
 
 def test_bad_text_is_refused_naming_the_field_and_nothing_starts():

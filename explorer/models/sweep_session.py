@@ -117,21 +117,20 @@ class SweepSession(param.Parameterized):
         self._run = None
         self._engine = None
         self._cache = None
-        self._parsed_text: str | None = None
 
     # ------------------------------------------------------------ controls
 
     def check(self) -> Sweep | None:
         """Parse `text`: the sweep, or None with `message` and `error_field` naming what is wrong.
-        The choices of the views follow the sweep's axes and metrics."""
+        Before any run the views' choices follow the text's axes and metrics; after one they are
+        those of the sweep whose results are shown, until the next Start."""
         try:
             sweep = parse(self.text)
         except SweepError as exc:
             self._set(message=str(exc), error_field=exc.field)
             return None
         self._set(message="", error_field="")
-        if self.text != self._parsed_text:
-            self._parsed_text = self.text
+        if self.sweep is None:
             self._choices(sweep)
         return sweep
 
@@ -169,6 +168,7 @@ class SweepSession(param.Parameterized):
         if self.sweep is None or _results_key(self.sweep) != _results_key(sweep):
             self.results = {}
         self.sweep = sweep
+        self._choices(sweep)
         self._launch()
         return True
 
