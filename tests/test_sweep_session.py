@@ -154,6 +154,7 @@ def test_an_unreachable_scheduler_fails_the_run_within_5_s_and_the_session_stays
     wait(session, lambda: not session.running, timeout=10)
     assert time.monotonic() - start < 5.0
     assert session.state == "failed" and "SchedulerError" in session.message and str(port) in session.message
+    assert session.error_field == "address"
     assert session.done == 0 and session.total == 6
     assert session.start()  # Start is allowed again (and fails again, the scheduler being still away)
     wait(session, lambda: not session.running, timeout=10)

@@ -223,6 +223,8 @@ class SweepSession(param.Parameterized):
         if ended:
             if run.error is not None:
                 changes.update(state="failed", message=f"{type(run.error).__name__}: {run.error}")
+                # A scheduler that does not answer is the address field's fault.
+                changes["error_field"] = "address" if type(run.error).__name__ == "SchedulerError" else ""
             elif run.cancelled:
                 changes["state"] = "cancelled"
             else:
