@@ -174,6 +174,14 @@ def test_a_point_opens_as_a_scenario_on_its_tab(engine):
     wait(view.model, lambda: view.model.state == "finished")
     assert list(view.point.options.values()) == [0, 1, 2, 3] and not view.open_button.disabled
     assert view.heatmap_pane.object is not None and "4 of 4 points" in view.heatmap_pane.object.opts["title"]
+    # The figures render with Bokeh; the Pareto hover names each point's settings.
+    import holoviews as hv
+    from bokeh.models import HoverTool
+
+    for pane in (view.heatmap_pane, view.curves_pane, view.pareto_pane):
+        hv.render(pane.object, backend="bokeh")
+    hovers = hv.render(view.pareto_pane.object, backend="bokeh").select(HoverTool)
+    assert any("@{settings}" in str(h.tooltips) or "@settings" in str(h.tooltips) for h in hovers), hovers
     # A tap on the Pareto figure's k-th point chooses that point (the figure lists them by index).
     shown = [int(i) for i in view.pareto_pane.object.get(1).dimension_values("point")]
     view._tap.event(index=[shown.index(1)])

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..models.dashboards.devices import format_duration
 from ..models.sweeps import METRICS
+from ..palette import IMAGE_PALETTE, LIGHT_GREY
 from ._build import series
 
 WIDTH, HEIGHT = 560, 340
@@ -52,12 +53,12 @@ def heatmap_figure(session) -> hv.HeatMap:
     )
     return fig.opts(
         title=title,
-        cmap="viridis",
+        cmap=IMAGE_PALETTE.removesuffix("256").lower(),  # the project's colour-blind-safe map
         colorbar=True,
         tools=["hover"],
         width=WIDTH,
         height=HEIGHT,
-        clipping_colors={"NaN": "#eeeeee"},
+        clipping_colors={"NaN": LIGHT_GREY},
         toolbar="above",
     )
 
