@@ -180,10 +180,13 @@ def test_a_point_opens_as_a_scenario_on_its_tab(engine):
 
     for pane in (view.heatmap_pane, view.curves_pane, view.pareto_pane):
         hv.render(pane.object, backend="bokeh")
-    hovers = hv.render(view.pareto_pane.object, backend="bokeh").select(HoverTool)
+    pareto = hv.render(view.pareto_pane.object, backend="bokeh")
+    assert pareto.yaxis[0].axis_label == "rel.accuracy at 1 y (%)" and pareto.xaxis[0].axis_label == "rel.n_slices"
+    hovers = pareto.select(HoverTool)
     assert any("@{settings}" in str(h.tooltips) or "@settings" in str(h.tooltips) for h in hovers), hovers
     # A tap on the Pareto figure's k-th point chooses that point (the figure lists them by index).
-    shown = [int(i) for i in view.pareto_pane.object.get(1).dimension_values("point")]
+    scatter = next(el for el in view.pareto_pane.object if "settings" in [d.name for d in el.vdims])
+    shown = [int(i) for i in scatter.dimension_values("point")]
     view._tap.event(index=[shown.index(1)])
     assert view.point.value == 1
     view.point.value = 3

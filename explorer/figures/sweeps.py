@@ -102,10 +102,14 @@ def pareto_figure(session) -> hv.Overlay:
     line = hv.Curve((fx, fy), kdim, vdims[0], label="Pareto front").opts(
         line_width=2, color=series(1)["color"], line_dash="dashed"
     )
-    n = len(pts)
-    title = f"Pareto front of {label} against {cost}: {len(front)} of {n} points"
-    return (line * scatter).opts(
-        title=title, width=WIDTH, height=HEIGHT, legend_position="bottom_right", toolbar="above"
+    # The front's points ringed, so a front of one point shows too.
+    ring = hv.Scatter((fx, fy), kdim, vdims[0], label="Pareto front").opts(
+        size=16, color=series(1)["color"], fill_alpha=0.0, line_width=2
+    )
+    # The axes name the metric and the cost; the title says how many points are on the front.
+    title = f"Pareto front: {len(front)} of {len(pts)} points"
+    return (line * ring * scatter).opts(
+        title=title, width=WIDTH, height=HEIGHT, legend_position="right", toolbar="above", padding=0.1
     )
 
 

@@ -31,6 +31,9 @@ from ._present import follow_page_font
 POLL_MS = 500
 """Period of the session's callback that copies a run's progress and results into the page (ms)."""
 
+WIDTH_FIGURE = 580
+"""Width (px) of the point chooser's column, about a figure's (`explorer.figures.sweeps.WIDTH`)."""
+
 ENGINE_KEY = "explorer-sweeps-engine"
 """The prefix of the `pn.state.cache` keys of the server's Dask engines (one per address)."""
 
@@ -94,7 +97,7 @@ class SweepsView(pn.viewable.Viewer):
                 ("cost", "Pareto cost"),
             )
         }
-        self.point = pn.widgets.Select(label="Point", options={}, width=380, css_classes=["sweep-point"])
+        self.point = pn.widgets.Select(label="Point", options={}, width=440, css_classes=["sweep-point"])
         self.open_button = pn.widgets.Button(label="Open point", disabled=True, css_classes=["sweep-open"])
         self.opened = pn.pane.Markdown("", css_classes=["sweep-opened"], sizing_mode="stretch_width")
         self.heatmap_pane = pn.pane.HoloViews(None, css_classes=["sweep-heatmap"])
@@ -224,7 +227,7 @@ class SweepsView(pn.viewable.Viewer):
         figure each time it is drawn; the old one goes with the old figure)."""
         import holoviews as hv
 
-        scatter = pareto.get(1)
+        scatter = next(el for el in pareto if "settings" in [d.name for d in el.vdims])  # the points
         points = [int(i) for i in scatter.dimension_values("point")] if len(scatter) else []
 
         def chosen(event):
@@ -253,13 +256,14 @@ class SweepsView(pn.viewable.Viewer):
         return column
 
     def __panel__(self):
-        choices = pn.Row(*self.choices.values(), sizing_mode="stretch_width")
+        # Flex boxes wrap: the selects and the three figures fill the width the page gives them
+        # (two figures side by side at 1500 px, one under another at 1280 px).
+        choices = pn.FlexBox(*self.choices.values(), sizing_mode="stretch_width")
         follow_page_font(choices)
-        opener = pn.Row(self.point, self.open_button, sizing_mode="stretch_width")
+        opener = pn.Column(pn.Row(self.point, self.open_button), self.opened, width=WIDTH_FIGURE)
         figures = pn.Column(
             choices,
-            pn.Row(self.heatmap_pane, self.curves_pane),
-            pn.Row(self.pareto_pane, pn.Column(opener, self.opened, width=520)),
+            pn.FlexBox(self.heatmap_pane, self.curves_pane, self.pareto_pane, opener, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
