@@ -27,6 +27,7 @@ TABS = (
     "Training",
     "Technologies",
     "Physics reference",
+    "Sweeps",
 )
 MODES = {
     # mode: (file suffix, query, viewport)
@@ -50,7 +51,7 @@ def shoot(browser, url, tab, mode):
     from explorer.tools.browser_benchmark import first_render, open_tab, plot_count
 
     suffix, query, viewport = MODES[mode]
-    if tab in TAB_INDEX and tab not in ("Overview", "Technologies", "Physics reference"):
+    if tab in TAB_INDEX and tab not in ("Overview", "Technologies", "Physics reference", "Sweeps"):
         context, page, _, errors = open_tab(browser, url, tab, query=query, viewport=viewport)
         if first_render(page, plot_count(tab)) is None:
             raise RuntimeError(f"the {tab} tab did not render in {mode} mode")

@@ -27,6 +27,7 @@ from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
 from explorer.views.predictions import class_predictions
 from explorer.views.scenario_files import scenario_controls
+from explorer.views.sweeps import SweepsView
 from explorer.views.technologies import TechnologiesView
 
 OVERVIEW = """
@@ -48,7 +49,8 @@ effect; every tab opens with a **Try this** box at the top of its controls.
 
 The **Technologies** tab sets the seed's comparison of PCM, RRAM and NOR Flash beside what the
 models compute for each: effective bits, weight error with and without drift compensation, programming
-cost, reads and cycles before an accuracy loss, and an energy estimate.
+cost, reads and cycles before an accuracy loss, and an energy estimate. The **Sweeps** tab runs a
+grid of these settings on Dask and opens any point on its tab.
 
 Every plot states its equation and its source; "physics reference section N" refers to the
 **Physics reference** tab. The same models run in a notebook or a script, with the same numbers
@@ -91,6 +93,28 @@ PHYSICS_TAB = len(DASHBOARDS) + 2
 """Index of the "Physics reference" tab, after the overview, the dashboards and the technology table
 (`?tab=8`)."""
 
+SWEEPS_TAB = len(DASHBOARDS) + 3
+"""Index of the "Sweeps" tab (issue 27), the last one, after the physics reference (`?tab=9`): the
+tabs before it kept their numbers, so the links made before it still open the same tab."""
+
+
+def sweep_opener(explorers, tabs, first_tab=1):
+    """The Sweeps tab's `open_scenario` for a page: apply a point's scenario to `explorers` (tab
+    prefix -> explorer, dashboard k on tab ``first_tab + k``) as an uploaded scenario is applied
+    (`scenario.apply`: every tab at once, nothing changed on a refusal), switch to the scenario's
+    tab, and return the status line's message."""
+    from explorer.models import scenario
+
+    prefixes = list(explorers)
+
+    def open_scenario(parsed):
+        scenario.apply(parsed, explorers)
+        if parsed.tab in prefixes:
+            tabs.active = first_tab + prefixes.index(parsed.tab)
+        return f"Opened {parsed.name}"
+
+    return open_scenario
+
 
 def build_app():
     """A fresh page with fresh models (one per browser session).
@@ -104,11 +128,13 @@ def build_app():
     presentation = Presentation()  # lecture mode: one per page, followed by every tab
     views = [(title, prefix, cls(presentation=presentation)) for title, prefix, cls in DASHBOARDS]
     overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
+    sweeps = SweepsView(presentation=presentation)  # its Dask cluster starts with the first sweep only
     tabs = pn.Tabs(
         ("Overview", overview),
         *[(title, view) for title, _, view in views],
         ("Technologies", TechnologiesView(presentation=presentation)),
         ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
+        ("Sweeps", sweeps),
         active=0,
         dynamic=True,
         sizing_mode="stretch_width",
@@ -123,6 +149,7 @@ def build_app():
         first_tab=1,
     )
     overview.append(lessons.overview)
+    sweeps.open_scenario = sweep_opener({prefix: view.model for _, prefix, view in views}, tabs)
     problems = []
     if pn.state.location is not None:
         # A link's invalid values are dropped, and named in a banner, before the page syncs the rest.
@@ -187,6 +214,7 @@ def build_app():
     inject_test_error(presentation)  # tests only, when the server's environment asks for it
     template.follow = follow_row.session
     template.predictions = predictions
+    template.sweeps = sweeps  # the page's Sweeps tab (tests reach its model here)
     return template
 
 

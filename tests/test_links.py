@@ -10,7 +10,7 @@ from panel.io.location import Location
 from explorer.models.scenario import TABS, settings_by_owner
 from explorer.views.links import LinkProblem, check_query, clean_location, problems_banner, url_keys, valid_search
 
-N_TABS = 9  # the app: overview, six dashboards, technologies, physics reference
+N_TABS = 10  # the app: overview, six dashboards, technologies, physics reference, sweeps
 
 
 def problems_of(search):
@@ -43,8 +43,8 @@ def test_the_issue_link_keeps_its_valid_part_and_names_each_ignored_field():
         ("train.compared", "[1,", "not a value this page can read"),  # malformed JSON list
         ("prog.method", "statistical", 'this tab has no "statistical"; allowed: "one-shot", "verify", "gdp"'),
         ("dev.nope", "1", "no such setting on this tab; allowed: dev.prog_noise_scale"),  # unknown key
-        ("tab", "99", "allowed: a tab number, 0 to 8"),
-        ("tab", "two", "allowed: a tab number, 0 to 8"),
+        ("tab", "99", "allowed: a tab number, 0 to 9"),
+        ("tab", "two", "allowed: a tab number, 0 to 9"),
         ("lecture", "2", "allowed: true or false"),
     ],
 )

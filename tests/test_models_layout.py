@@ -36,6 +36,8 @@ LAYERS = (
     "snippet",
     "follow",
     "predictions",
+    "sweeps",
+    "sweep_session",
 )
 """The concerns in the order of `explorer.models`'s docstring: each imports only those before it."""
 

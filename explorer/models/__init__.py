@@ -17,9 +17,13 @@ Grouped by concern, each layer importing only the ones above it:
 * `snippet`: a dashboard tab's settings as a Python script that prints its key figures (Copy as code);
 * `follow`: the lecturer's secret and the broadcast channel that students' pages follow.
 * `predictions`: the class's answers to the lessons' predictions, in an SQLite file.
+* `sweeps`: design-space sweeps, a grid of scenarios checked as scenario files, each point's seed
+  and metrics (`explorer.sweeps_dask` runs them on Dask).
+* `sweep_session`: the Sweeps tab's model, one page's sweep run in the background, its progress
+  and the result views' data.
 
-Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s
-and `snippet`'s names from those modules.
+Every name below is importable from ``explorer.models`` itself; `scenario`'s, `scenario_library`'s,
+`snippet`'s and `sweeps`' names from those modules.
 
 Docstrings here and in `kernels` cite "physics reference section N": that is section N of
 docs/physics.md, where the equations, constants and their sources are collected.

@@ -492,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 measure(server.url)
         return
     tabs = [t.strip() for t in args.tabs.split(",") if t.strip()]
-    unknown = [t for t in tabs if t not in TABS or t in ("Overview", "Technologies", "Physics reference")]
+    unknown = [t for t in tabs if t not in TABS or t in ("Overview", "Technologies", "Physics reference", "Sweeps")]
     if unknown:
         parser.error(f"--tabs: unknown tab(s) {unknown}; allowed: Devices, Encoding, Crossbar")
 

@@ -38,6 +38,7 @@ TABS = {
     "Training": 6,
     "Technologies": 7,
     "Physics reference": 8,
+    "Sweeps": 9,
 }
 """Tab name -> index in the app's tabs (the ``tab`` URL parameter)."""
 

@@ -1,0 +1,116 @@
+"""HoloViews figures of a sweep's results (the Sweeps tab, issue 27 item 3), built from a
+`explorer.models.sweep_session.SweepSession`: the chosen metric's heatmap over two grid axes, its
+curves against one axis by another, and the Pareto front of the metric against a cost with the
+points' settings in the hover. HoloViews is where a sweep's views are best served
+(docs/decisions/holoviews-where.md): the figures are redrawn when points arrive, a few times a
+second at most, not on every frame of a live run.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import numpy as np
+
+from ..models.dashboards.devices import format_duration
+from ..models.sweeps import METRICS
+from ..palette import IMAGE_PALETTE, LIGHT_GREY
+from ._build import series
+
+WIDTH, HEIGHT = 560, 340
+"""Size of each figure in pixels: two side by side fit the tab's right-hand side at 1500 px."""
+
+
+def _label(value) -> str:
+    """A setting's value as an axis category (a string bare, anything else as Python writes it)."""
+    return value if isinstance(value, str) else str(list(value) if isinstance(value, tuple) else value)
+
+
+def metric_label(session) -> str:
+    """The chosen metric with its unit and read time: ``rel.accuracy at 1 y (%)``."""
+    m = METRICS[session.metric]
+    when = f" at {format_duration(session.time_s)}" if m.timed and session.time_s is not None else ""
+    unit = f" ({m.unit})" if m.unit else ""
+    return f"{m.name}{when}{unit}"
+
+
+def heatmap_figure(session) -> hv.HeatMap:
+    """The chosen metric over `x_axis` and `y_axis` (the mean over the other axes' points), empty
+    cells where no point has arrived; the title counts the points arrived."""
+    h = session.heatmap()
+    label = metric_label(session) if session.metric else ""
+    rows = []
+    if h is not None:
+        for r, y in enumerate(h["y_values"]):
+            for c, x in enumerate(h["x_values"]):
+                rows.append((_label(x), _label(y), float(h["value"][r, c]), int(h["count"][r, c])))
+    done = len(session.finished_points())
+    total = session.sweep.size() if session.sweep is not None else 0
+    title = f"{label}: {done} of {total} points" if h is not None else "Heatmap: give the grid two axes"
+    fig = hv.HeatMap(
+        rows,
+        kdims=[hv.Dimension("x", label=session.x_axis or "x"), hv.Dimension("y", label=session.y_axis or "y")],
+        vdims=[hv.Dimension("value", label=label or "value"), hv.Dimension("points")],
+    )
+    return fig.opts(
+        title=title,
+        cmap=IMAGE_PALETTE.removesuffix("256").lower(),  # the project's colour-blind-safe map
+        colorbar=True,
+        tools=["hover"],
+        width=WIDTH,
+        height=HEIGHT,
+        clipping_colors={"NaN": LIGHT_GREY},
+        toolbar="above",
+    )
+
+
+def curves_figure(session) -> hv.Overlay:
+    """The chosen metric against `x_axis`, one curve (with markers) per value of `y_axis`."""
+    label = metric_label(session) if session.metric else "value"
+    x_name = session.x_axis or "x"
+    elements = []
+    for k, (y, line) in enumerate(session.curves().items()):
+        name = "" if y is None else f"{session.y_axis} = {_label(y)}"
+        xs = [_label(x) for x, _ in line]
+        ys = [v for _, v in line]
+        style = series(k)
+        kdim, vdim = hv.Dimension("x", label=x_name), hv.Dimension("value", label=label)
+        elements.append(hv.Curve((xs, ys), kdim, vdim, label=name).opts(line_width=2, **style))
+        elements.append(hv.Scatter((xs, ys), kdim, vdim, label=name).opts(size=7, color=style["color"]))
+    if not elements:
+        elements = [hv.Curve([], hv.Dimension("x", label=x_name), hv.Dimension("value", label=label))]
+    return hv.Overlay(elements).opts(
+        title=f"{label} against {x_name}", width=WIDTH, height=HEIGHT, legend_position="right", toolbar="above"
+    )
+
+
+def pareto_figure(session) -> hv.Overlay:
+    """Every point with both the metric and the cost (hover: the point's index and settings), the
+    Pareto front drawn through its points."""
+    data = session.pareto()
+    label = metric_label(session) if session.metric else "value"
+    cost = session.cost or "cost"
+    unit = METRICS[cost].unit if cost in METRICS else ""
+    kdim = hv.Dimension("cost", label=f"{cost} ({unit})" if unit else cost)
+    vdims = [hv.Dimension("value", label=label), hv.Dimension("point"), hv.Dimension("settings")]
+    pts = [(c, v, i, data["settings"][i]) for i, (c, v) in data["points"].items()]
+    front = [data["points"][i] for i in data["front"]]
+    scatter = hv.Scatter(pts, kdim, vdims, label="points").opts(
+        size=9, color=series(0)["color"], tools=["hover", "tap"], nonselection_alpha=0.6
+    )
+    fx = np.array([c for c, _ in front], dtype=float)
+    fy = np.array([v for _, v in front], dtype=float)
+    line = hv.Curve((fx, fy), kdim, vdims[0], label="Pareto front").opts(
+        line_width=2, color=series(1)["color"], line_dash="dashed"
+    )
+    # The front's points ringed, so a front of one point shows too.
+    ring = hv.Scatter((fx, fy), kdim, vdims[0], label="Pareto front").opts(
+        size=16, color=series(1)["color"], fill_alpha=0.0, line_width=2
+    )
+    # The axes name the metric and the cost; the title says how many points are on the front.
+    title = f"Pareto front: {len(front)} of {len(pts)} points"
+    return (line * ring * scatter).opts(
+        title=title, width=WIDTH, height=HEIGHT, legend_position="right", toolbar="above", padding=0.1
+    )
+
+
+__all__ = ["curves_figure", "heatmap_figure", "metric_label", "pareto_figure"]

@@ -1,0 +1,274 @@
+"""The Sweeps tab (issue 27, item 3): write a sweep, run it on Dask, watch its results arrive as
+HoloViews views, and open any point as a scenario on the other tabs.
+
+The model is `explorer.models.sweep_session.SweepSession`; this view lays out its controls, shows
+its refusals (the field named), its progress and a link to Dask's dashboard, and draws
+`explorer.figures.sweeps`'s heatmap, curves and Pareto front with `pn.pane.HoloViews`. The run goes
+on in the model's thread; a periodic callback of the page's session (`POLL_MS`) copies its
+progress and results in, in the session's own context, and stops when the run ends.
+
+The Dask engine is the server's, not the page's: `engine_for` keeps one per scheduler address in
+`pn.state.cache` (one local cluster per server process), created when a sweep first starts, never
+when the page or the server opens. "Open point" applies the chosen point's settings through
+`open_scenario` (the page's scenario path, `explorer.models.scenario.apply`, and the switch to the
+point's tab); a tap on a point of the Pareto front chooses it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+
+import panel as pn
+import param
+
+from ..models.dashboards.devices import format_duration
+from ..models.scenario import Scenario, ScenarioError
+from ..models.sweep_session import SweepSession, describe
+from ._present import follow_page_font
+
+POLL_MS = 500
+"""Period of the session's callback that copies a run's progress and results into the page (ms)."""
+
+WIDTH_FIGURE = 580
+"""Width (px) of the point chooser's column, about a figure's (`explorer.figures.sweeps.WIDTH`)."""
+
+ENGINE_KEY = "explorer-sweeps-engine"
+"""The prefix of the `pn.state.cache` keys of the server's Dask engines (one per address)."""
+
+
+def engine_for(address: str | None):
+    """The server's `explorer.sweeps_dask.Engine` for `address` (None: the local cluster), made on
+    first use and kept in `pn.state.cache`, so every session of the server shares one cluster. The
+    engine connects (or starts its cluster) when a run first asks for its client."""
+    from ..sweeps_dask import Engine
+
+    key = f"{ENGINE_KEY}:{address or 'local'}"
+    engine = pn.state.cache.get(key)
+    if engine is None:
+        engine = pn.state.cache.setdefault(key, Engine(address))
+    return engine
+
+
+class SweepsView(pn.viewable.Viewer):
+    """The Sweeps tab of one page. `open_scenario(scenario)` applies a point's scenario to the
+    page's tabs and shows its tab, returning a message for the status line (without it, Open point
+    only says which scenario it would open)."""
+
+    INTRO = (
+        "A **sweep** runs a grid of scenarios, each point a Monte Carlo over chips, on "
+        "[Dask](https://distributed.dask.org/): a local cluster started with the first sweep, or the "
+        "scheduler whose address you give. Edit the sweep below (YAML or JSON; see docs/how-to/sweeps.md "
+        "in the project's repository), press **Start**, and pick a point to open it on its tab."
+    )
+
+    def __init__(
+        self,
+        model: SweepSession | None = None,
+        open_scenario: Callable[[Scenario], str] | None = None,
+        presentation: param.Parameterized | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model if model is not None else SweepSession(engine_for=engine_for)
+        self.open_scenario = open_scenario
+        self.presentation = presentation
+        m = self.model
+        self.text = pn.widgets.TextAreaInput.from_param(
+            m.param.text, label="Sweep (YAML or JSON)", height=300, sizing_mode="stretch_width"
+        )
+        self.address = pn.widgets.TextInput.from_param(
+            m.param.address, label="Scheduler address (empty: a local cluster)", placeholder="tcp://host:8786"
+        )
+        self.start_button = pn.widgets.Button(label="Start", color="primary", css_classes=["sweep-start"])
+        self.cancel_button = pn.widgets.Button(label="Cancel", disabled=True, css_classes=["sweep-cancel"])
+        self.resume_button = pn.widgets.Button(label="Resume", disabled=True, css_classes=["sweep-resume"])
+        self.progress = pn.indicators.Progress(value=0, max=1, sizing_mode="stretch_width", bar_color="primary")
+        self.status = pn.pane.Markdown("No sweep run yet.", css_classes=["sweep-status"], sizing_mode="stretch_width")
+        self.refusal = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["sweep-error"])
+        self.dashboard = pn.pane.HTML("", css_classes=["sweep-dashboard"])
+        self.choices = {
+            name: pn.widgets.Select.from_param(m.param[name], label=label, width=190)
+            for name, label in (
+                ("metric", "Metric"),
+                ("time_s", "Read at (s)"),
+                ("x_axis", "Horizontal axis"),
+                ("y_axis", "Vertical axis / curves by"),
+                ("cost", "Pareto cost"),
+            )
+        }
+        self.point = pn.widgets.Select(label="Point", options={}, width=440, css_classes=["sweep-point"])
+        self.open_button = pn.widgets.Button(label="Open point", disabled=True, css_classes=["sweep-open"])
+        self.opened = pn.pane.Markdown("", css_classes=["sweep-opened"], sizing_mode="stretch_width")
+        self.heatmap_pane = pn.pane.HoloViews(None, css_classes=["sweep-heatmap"])
+        self.curves_pane = pn.pane.HoloViews(None, css_classes=["sweep-curves"])
+        self.pareto_pane = pn.pane.HoloViews(None, css_classes=["sweep-pareto"])
+        self._tap = None
+        self._callback = None
+        self._drawn = None
+
+        self.start_button.on_click(lambda event: self.start())
+        self.cancel_button.on_click(lambda event: self.cancel())
+        self.resume_button.on_click(lambda event: self.resume())
+        self.open_button.on_click(lambda event: self.open_point())
+        m.param.watch(lambda *events: self._checked(), "text")
+        m.param.watch(lambda *events: self._draw(), ["metric", "time_s", "x_axis", "y_axis", "cost", "revision"])
+        m.param.watch(lambda *events: self._show_state(), ["state", "done", "total", "message", "dashboard_link"])
+        self._checked()
+
+    # ------------------------------------------------------------------ actions
+
+    def start(self) -> None:
+        """Start the sweep of the text box (`SweepSession.start`) and watch its run."""
+        if self.model.start():
+            self._watch_run()
+        self._show_state()
+
+    def resume(self) -> None:
+        """Resume the last sweep: only its missing points compute (`SweepSession.resume`)."""
+        if self.model.resume():
+            self._watch_run()
+        self._show_state()
+
+    def cancel(self) -> None:
+        """Cancel the run: no new point starts, the finished ones stay (`SweepSession.cancel`)."""
+        self.model.cancel()
+        self._show_state()
+
+    def open_point(self) -> None:
+        """Apply the chosen point's settings as a scenario (`open_scenario`)."""
+        index = self.point.value
+        if index is None:
+            self.opened.object = "Choose a finished point first."
+            return
+        try:
+            scenario = self.model.scenario_of(index)
+            message = self.open_scenario(scenario) if self.open_scenario is not None else f"Would open {scenario.name}"
+        except (ValueError, ScenarioError) as exc:
+            message = f"Not opened: {exc}"
+        self.opened.object = html.escape(message)
+
+    def _watch_run(self) -> None:
+        """Copy the run's progress in every `POLL_MS` from the session's own callback (served), or
+        leave it to `refresh` (no server: a test or a notebook calls it)."""
+        if self._callback is None and pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            self._callback = pn.state.add_periodic_callback(self._tick, period=POLL_MS)
+
+    def _tick(self) -> None:
+        self.refresh()
+        if not self.model.running and self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+
+    def refresh(self) -> bool:
+        """The model's `refresh`, and the page with it; whether anything changed."""
+        return self.model.refresh()
+
+    # ------------------------------------------------------------------ showing
+
+    def _checked(self) -> None:
+        self.model.check()
+        self._show_state()
+        self._draw()
+
+    def _show_state(self) -> None:
+        m = self.model
+        self.refusal.param.update(object=html.escape(m.message), visible=bool(m.message))
+        running = m.running
+        self.start_button.disabled = running
+        self.cancel_button.disabled = not running or m.state == "cancelling"
+        self.resume_button.disabled = running or m.state not in ("cancelled", "failed", "finished")
+        self.progress.param.update(max=max(m.total, 1), value=min(m.done, max(m.total, 1)))
+        if m.state == "idle":
+            text = "No sweep run yet."
+        else:
+            left = "" if math.isnan(m.seconds_left) else f", about {format_duration(max(m.seconds_left, 1.0))} left"
+            if m.state in ("finished", "cancelled", "failed"):
+                left = ""
+            failed = [r for _, r in sorted(m.results.items()) if r.error]
+            bad = ""
+            if failed:
+                first = failed[0]
+                bad = f", {len(failed)} failed (point {first.index}, {describe(first.point)}: {first.error})"
+            text = f"**{m.state.capitalize()}**: {m.done} of {m.total} points done{left}{bad}."
+            if m.state == "starting":
+                text += " Starting the Dask cluster (the first sweep of the server takes a few seconds)."
+        self.status.object = text
+        link = m.dashboard_link
+        self.dashboard.object = (
+            f'<a href="{html.escape(link)}" target="_blank" rel="noopener">Dask dashboard</a> of the cluster'
+            if link
+            else ""
+        )
+
+    def _draw(self) -> None:
+        """Redraw the figures and the point list if the results or the choices changed."""
+        m = self.model
+        key = (m.revision, m.metric, m.time_s, m.x_axis, m.y_axis, m.cost, id(m.sweep))
+        if key == self._drawn or m.sweep is None:
+            return
+        self._drawn = key
+        from ..figures import sweeps as figures  # HoloViews, loaded when a sweep has results to draw
+
+        self.heatmap_pane.object = figures.heatmap_figure(m)
+        self.curves_pane.object = figures.curves_figure(m)
+        pareto = figures.pareto_figure(m)
+        self.pareto_pane.object = pareto
+        self._follow_taps(pareto)
+        options = {f"{i}: {describe(m.results[i].point)}": i for i in m.finished_points()}
+        chosen = self.point.value
+        self.point.options = options
+        if chosen in options.values():
+            self.point.value = chosen
+        self.open_button.disabled = not options
+
+    def _follow_taps(self, pareto) -> None:
+        """A tap on a point of the Pareto figure chooses it in the point list (a stream on the new
+        figure each time it is drawn; the old one goes with the old figure)."""
+        import holoviews as hv
+
+        scatter = next(el for el in pareto if "settings" in [d.name for d in el.vdims])  # the points
+        points = [int(i) for i in scatter.dimension_values("point")] if len(scatter) else []
+
+        def chosen(event):
+            if event.new and event.new[0] < len(points):
+                self.point.value = points[event.new[0]]
+
+        self._tap = hv.streams.Selection1D(source=scatter)
+        self._tap.param.watch(chosen, "index")
+
+    # ------------------------------------------------------------------ layout
+
+    def controls(self) -> pn.Column:
+        """The left-hand column: the text, its refusal, the address, the buttons, the progress."""
+        column = pn.Column(
+            pn.pane.Markdown(self.INTRO, sizing_mode="stretch_width"),
+            self.text,
+            self.refusal,
+            self.address,
+            pn.Row(self.start_button, self.cancel_button, self.resume_button),
+            self.progress,
+            self.status,
+            self.dashboard,
+            width=420,
+        )
+        follow_page_font(column)
+        return column
+
+    def __panel__(self):
+        # Flex boxes wrap: the selects and the three figures fill the width the page gives them
+        # (two figures side by side at 1500 px, one under another at 1280 px).
+        choices = pn.FlexBox(*self.choices.values(), sizing_mode="stretch_width")
+        follow_page_font(choices)
+        opener = pn.Column(pn.Row(self.point, self.open_button), self.opened, width=WIDTH_FIGURE)
+        figures = pn.Column(
+            choices,
+            pn.FlexBox(self.heatmap_pane, self.curves_pane, self.pareto_pane, opener, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.on_session_destroyed(lambda context: self.model.cancel())
+        return pn.Row(self.controls(), figures, sizing_mode="stretch_width")
+
+
+__all__ = ["ENGINE_KEY", "POLL_MS", "SweepsView", "engine_for"]
