@@ -12,7 +12,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXPLORER = ROOT / "explorer"
 
-APP_MODULES = {"__init__", "admission", "app", "cli", "compat", "palette", "sessions", "sweeps_dask", "warmup", "workers"}
+APP_MODULES = {
+    "__init__",
+    "admission",
+    "app",
+    "cli",
+    "compat",
+    "palette",
+    "sessions",
+    "sweeps_dask",
+    "warmup",
+    "workers",
+}
 """The app's modules at the top level of `explorer` (besides its packages models, views and figures;
 `palette` is shared by the views and the HoloViews figures, so it imports neither; `admission` is the
 server's budget of heavy requests, whose `Cost` the models' `cost()` estimates return; `workers` the
