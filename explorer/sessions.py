@@ -8,8 +8,10 @@ run, so a callback defined in app.py finds its globals gone.
 
 import ctypes
 import gc
+import json
 import logging
 import os
+import time
 
 import panel as pn
 
@@ -31,13 +33,36 @@ def release_memory():
         pass
 
 
+STATS_ENV = "EXPLORER_STATS_FILE"
+"""The load command (`explorer.tools.classload`) sets this environment variable of the server to a
+file name; the server then writes its counts there (`write_stats`). Unset in production."""
+
+
+def write_stats(event: str = "") -> None:
+    """When `STATS_ENV` names a file: write the shared results' counts (`SharedResults.stats`:
+    lookups, hits, duplicates, entries, bytes) and `event` to it as JSON, replacing it whole (a
+    reader never sees half a file). Called after the warm-up and at each session's start and end."""
+    path = os.environ.get(STATS_ENV)
+    if not path:
+        return
+    from explorer.views._widgets import shared_results
+
+    data = dict(shared_results().stats(), event=event, time=time.time())
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
 def session_created(session_context):
     print(f"[explorer] session created: {session_context.id}", flush=True)
+    write_stats("session created")
 
 
 def session_destroyed(session_context):
     """Log the end of a session and, a moment later, return its memory to the system."""
     print(f"[explorer] session destroyed: {session_context.id}", flush=True)
+    write_stats("session destroyed")
     from tornado.ioloop import IOLoop
 
     IOLoop.current().call_later(RELEASE_DELAY_S, release_memory)

@@ -2,6 +2,7 @@
 
 import collections
 import re
+import threading
 
 import panel as pn
 import param
@@ -197,10 +198,34 @@ class SharedResults:
 
     def __init__(self, max_bytes=SHARED_BYTES):
         self.memo = Memo(max_bytes=max_bytes, max_entries=SHARED_ENTRIES, read_only=True)
+        self._lock = threading.Lock()
+        self._running = {}  # key -> computations of it running now
+        self.duplicates = 0
+        """Computations started while the same result was being computed for another caller (two
+        sessions asking at once each compute it: the memo keeps a result once it is done)."""
 
     def get(self, key, compute):
         """`compute()`, or the result kept for `key` (hashable)."""
-        return self.memo.keyed("shared", key, compute)
+
+        def counted():
+            with self._lock:
+                self.duplicates += key in self._running
+                self._running[key] = self._running.get(key, 0) + 1
+            try:
+                return compute()
+            finally:
+                with self._lock:
+                    self._running[key] -= 1
+                    if not self._running[key]:
+                        del self._running[key]
+
+        return self.memo.keyed("shared", key, counted)
+
+    def stats(self):
+        """Counts so far: ``lookups``, ``hits`` (answered with a kept result), ``duplicates`` (see
+        the attribute), ``entries`` and ``bytes`` kept (the load command reads them:
+        `explorer.sessions.write_stats`)."""
+        return dict(self.memo.counts(), duplicates=self.duplicates)
 
 
 def on_page(view, apply):
