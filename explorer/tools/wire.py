@@ -296,7 +296,7 @@ def allowed_change(model, rng, span=1.0):
         if not isinstance(now, (int, float)):
             return None
         moves = [v for v in (now - step, now + step) if (lo is None or v >= lo) and (hi is None or v <= hi)]
-        return {"value": rng.choice(moves), "value_throttled": None} if moves else None
+        return {"value": rng.choice(moves)} if moves else None
     return None
 
 
@@ -476,19 +476,14 @@ class WireStudent:
         return update
 
     async def change(self, model, attrs, timeout=30.0, what=""):
-        """Set `attrs` of widget `model` as BokehJS does (one PATCH-DOC), and wait for the update."""
-        events = [
-            {"kind": "ModelChanged", "model": {"id": model.id}, "attr": k, "new": v}
-            for k, v in attrs.items()
-            if v is not None or k != "value_throttled"
-        ]
-        for k, v in attrs.items():
-            model.attrs[k] = v
-        if model.type in NUMBER_INPUTS:  # BokehJS's spinner sets value_throttled on key up
-            events = [e for e in events if e["attr"] != "value_throttled"]
-            events.append(
-                {"kind": "ModelChanged", "model": {"id": model.id}, "attr": "value_throttled", "new": attrs["value"]}
-            )
+        """Set `attrs` of widget `model` as BokehJS does, and wait for the update: one PATCH-DOC with
+        the attributes whose values change (BokehJS's ``setv`` sends only those; a number box sets
+        ``value_throttled`` with its ``value``, as its key-up does)."""
+        if model.type in NUMBER_INPUTS:
+            attrs = {"value": attrs["value"], "value_throttled": attrs["value"]}
+        changed = {k: v for k, v in attrs.items() if v is not None and model.attrs.get(k) != v}
+        model.attrs.update(changed)
+        events = _changed(model, **changed)["events"]
         return await self._patch(events, what or f"{widget_title(model)} = {attrs}", "widget", timeout)
 
     async def switch_tab(self, index, timeout=60.0, what=""):
