@@ -11,6 +11,7 @@ import gc
 import json
 import logging
 import os
+import threading
 import time
 
 import panel as pn
@@ -48,10 +49,27 @@ def write_stats(event: str = "") -> None:
     from explorer.views._widgets import shared_results
 
     data = dict(shared_results().stats(), event=event, time=time.time())
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f)
     os.replace(tmp, path)
+
+
+def start_stats_writer(period_s: float = 1.0):
+    """When `STATS_ENV` is set: start a daemon thread that calls `write_stats` every `period_s`
+    seconds, so that the file holds the counts of the last second whether or not sessions start or
+    end (the load command reads it after the class has closed). Returns the thread, or None."""
+    if not os.environ.get(STATS_ENV):
+        return None
+
+    def run():
+        while True:
+            time.sleep(period_s)
+            write_stats("periodic")
+
+    thread = threading.Thread(target=run, name="explorer-stats", daemon=True)
+    thread.start()
+    return thread
 
 
 def session_created(session_context):

@@ -139,11 +139,24 @@ def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
     monkeypatch.delenv(STATS_ENV, raising=False)
     write_stats("nothing asked")
     assert not path.exists()
+    from explorer.sessions import start_stats_writer as writer
+
+    assert writer() is None
     monkeypatch.setenv(STATS_ENV, str(path))
     write_stats("warm-up done")
     data = json.loads(path.read_text())
     assert data["event"] == "warm-up done"
     assert {"lookups", "hits", "duplicates", "entries", "bytes"} <= set(data)
+    # and every period, whether or not sessions start or end
+    import time
+
+    from explorer.sessions import start_stats_writer
+
+    assert start_stats_writer(0.05) is not None
+    deadline = time.time() + 10
+    while json.loads(path.read_text())["event"] != "periodic" and time.time() < deadline:
+        time.sleep(0.05)
+    assert json.loads(path.read_text())["event"] == "periodic"
 
 
 def _number(x):
