@@ -368,7 +368,13 @@ class WireStudent:
 
         start = time.perf_counter()
         url = self.base_url + (("?" + urlencode(self.query)) if self.query else "")
-        response = await AsyncHTTPClient().fetch(url, request_timeout=self.timeout, connect_timeout=self.timeout)
+        # A client of its own: the shared one sends at most ten requests at once, which would queue a
+        # class's pages on this side rather than the server's.
+        client = AsyncHTTPClient(force_instance=True)
+        try:
+            response = await client.fetch(url, request_timeout=self.timeout, connect_timeout=self.timeout)
+        finally:
+            client.close()
         self.page_s = time.perf_counter() - start
         match = TOKEN.search(response.body.decode("utf-8", "replace"))
         if match is None:
