@@ -71,6 +71,10 @@ def test_wire_doc_reads_a_bokeh_document_and_its_patches():
     p2.scatter("x", "x", source=source2)
     assert wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", Column(fresh, p2))))
     assert [widget_title(w) for w in wire.widgets(1)] == ["ADC bits"]
+    # The first content shown again (Panel keeps a hidden tab's models): its plots come back whole.
+    old = m["tabs"].tabs[1].child
+    assert not wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", Column())))
+    assert wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", old)))
     # A CSS class the server adds (a lesson's outlined control) is found under the tab.
     assert not wire.apply(_patch(doc, lambda: setattr(fresh, "css_classes", ["lesson-control"])))
     assert [w.id for w in wire.highlighted("lesson-control", 1)] == [fresh.id]

@@ -129,14 +129,17 @@ class WireDoc:
         self._classed: dict[tuple[str, str], int] = {}  # (model id, CSS class) -> order first seen
 
     def _add(self, objects):
+        """Record serialized `objects` (id -> object); whether one is a data source. A patch holds a
+        model's whole object only when the model (re)enters the document: a tab's plots when the tab
+        is shown, new or kept by Panel from an earlier showing (then with the id known here)."""
         new_data = False
         for mid, obj in objects.items():
             attrs = dict(obj.get("attributes") or {})
             attrs.pop("data", None)
+            new_data |= obj.get("name") == "ColumnDataSource"
             known = self.models.get(mid)
             if known is None:
                 known = self.models[mid] = Model(mid, obj.get("name", ""), attrs)
-                new_data |= obj.get("name") == "ColumnDataSource"
             else:
                 known.attrs.update(attrs)
             if "css_classes" in attrs:
