@@ -3,6 +3,7 @@
     analog-explorer-classroom                 # 10 pages for 60 s, then 60 s of watching memory
     analog-explorer-classroom --pages 5 --duration 30
     analog-explorer-classroom --light 30      # 30 sessions opened together by websocket clients
+    analog-explorer-classroom --students 30 --mode lesson   # a class: explorer/tools/classload.py
 
 What it does: starts `analog-explorer` (the lab settings of `explorer.cli`) on a free loopback
 port, opens `--pages` pages at once (one browser context each: separate sessions, separate
@@ -22,6 +23,11 @@ any host other than this machine (the command fails if there is one), and the se
 document (Bokeh's protocol: ACK, PULL-DOC-REQ, the whole document back) but without decoding or
 drawing it, so that the measuring side costs almost nothing; it reports when each was ready and
 the server CPU time per session.
+
+`--students N` runs a class instead (issue 25, item 4; `explorer.tools.classload`): N light students
+speaking Bokeh's websocket protocol, in a lesson or exploring, and one Chromium page (`Student`)
+throughout; the report gives each of issue 25's targets as met or not, and the command fails on any
+error.
 """
 
 from __future__ import annotations
