@@ -188,6 +188,7 @@ def test_a_small_class_runs_without_errors(mode, tmp_path):
         "mb_per_session",
         "after_mb",
         "client_cpu_s",
+        "server_loop_cpu_s",
         "chromium_p50_ms",
         "chromium_p95_ms",
     ):

@@ -337,7 +337,7 @@ def run_students(
         pid = server.pid
         time.sleep(1.0)
         stats0 = _read_stats(stats_path)
-        start_mb, cpu0 = rss_mb(pid), cpu_seconds(pid)
+        start_mb, cpu0, loop0 = rss_mb(pid), cpu_seconds(pid), thread_cpu_seconds(pid)
         log(
             f"Server pid {pid}: {start_mb:.0f} MB after warm-up; {n} students ({mode}"
             + (f", lesson {plan.id}" if plan else "")
@@ -354,6 +354,7 @@ def run_students(
             thread.join()
             closed_at = time.perf_counter()
             cpu_used = cpu_seconds(pid) - cpu0
+            loop_cpu = thread_cpu_seconds(pid) - loop0
             peak = watch.peak()
             stats1 = _read_stats(stats_path)
             log(f"Everyone closed after {closed_at - t0:.0f} s; watching the server for {after:.0f} s ...")
@@ -377,11 +378,24 @@ def run_students(
         peak_mb=peak,
         after_mb=after_mb,
         cpu_s=cpu_used,
+        loop_cpu_s=loop_cpu,
         wall_s=closed_at - t0,
         stats=(stats0, stats1, stats2),
         created=created,
         destroyed=destroyed,
     )
+
+
+def thread_cpu_seconds(pid, tid=None):
+    """User + system CPU time (s) of thread `tid` of process `pid` (default: its main thread, which
+    runs the server's event loop: every session's page, document and websocket messages)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        with open(f"/proc/{pid}/task/{tid or pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / tick
 
 
 def server_errors(output):
@@ -409,6 +423,7 @@ def _report(
     peak_mb,
     after_mb,
     cpu_s,
+    loop_cpu_s,
     wall_s,
     stats,
     created,
@@ -478,6 +493,8 @@ def _report(
         server_cpu_s=cpu_s,
         server_cpu_per_session_s=cpu_s / sessions,
         server_cpu_share=cpu_s / (2 * wall_s) if wall_s else float("nan"),
+        server_loop_cpu_s=loop_cpu_s,
+        server_loop_share=loop_cpu_s / wall_s if wall_s else float("nan"),
         wall_s=wall_s,
         acting_s=acting,
         start_mb=start_mb,
@@ -537,7 +554,8 @@ def report(result, log=print):
     )
     log(
         f"Server CPU: {r['server_cpu_s']:.0f} s over {r['wall_s']:.0f} s ({r['server_cpu_per_session_s']:.1f} s per "
-        f"session, {100 * r['server_cpu_share']:.0f} % of two cores)"
+        f"session, {100 * r['server_cpu_share']:.0f} % of two cores); its event-loop thread "
+        f"{r['server_loop_cpu_s']:.0f} s ({100 * r['server_loop_share']:.0f} % of one core)"
     )
     log(
         f"Server memory: {r['start_mb']:.0f} MB warm, peak {r['peak_mb']:.0f} MB ({r['mb_per_session']:.1f} MB per "
