@@ -8,8 +8,11 @@ run, so a callback defined in app.py finds its globals gone.
 
 import ctypes
 import gc
+import json
 import logging
 import os
+import threading
+import time
 
 import panel as pn
 
@@ -31,13 +34,53 @@ def release_memory():
         pass
 
 
+STATS_ENV = "EXPLORER_STATS_FILE"
+"""The load command (`explorer.tools.classload`) sets this environment variable of the server to a
+file name; the server then writes its counts there (`write_stats`). Unset in production."""
+
+
+def write_stats(event: str = "") -> None:
+    """When `STATS_ENV` names a file: write the shared results' counts (`SharedResults.stats`:
+    lookups, hits, duplicates, entries, bytes) and `event` to it as JSON, replacing it whole (a
+    reader never sees half a file). Called after the warm-up and at each session's start and end."""
+    path = os.environ.get(STATS_ENV)
+    if not path:
+        return
+    from explorer.views._widgets import shared_results
+
+    data = dict(shared_results().stats(), event=event, time=time.time())
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+def start_stats_writer(period_s: float = 1.0):
+    """When `STATS_ENV` is set: start a daemon thread that calls `write_stats` every `period_s`
+    seconds, so that the file holds the counts of the last second whether or not sessions start or
+    end (the load command reads it after the class has closed). Returns the thread, or None."""
+    if not os.environ.get(STATS_ENV):
+        return None
+
+    def run():
+        while True:
+            time.sleep(period_s)
+            write_stats("periodic")
+
+    thread = threading.Thread(target=run, name="explorer-stats", daemon=True)
+    thread.start()
+    return thread
+
+
 def session_created(session_context):
     print(f"[explorer] session created: {session_context.id}", flush=True)
+    write_stats("session created")
 
 
 def session_destroyed(session_context):
     """Log the end of a session and, a moment later, return its memory to the system."""
     print(f"[explorer] session destroyed: {session_context.id}", flush=True)
+    write_stats("session destroyed")
     from tornado.ioloop import IOLoop
 
     IOLoop.current().call_later(RELEASE_DELAY_S, release_memory)

@@ -3,6 +3,7 @@
     analog-explorer-classroom                 # 10 pages for 60 s, then 60 s of watching memory
     analog-explorer-classroom --pages 5 --duration 30
     analog-explorer-classroom --light 30      # 30 sessions opened together by websocket clients
+    analog-explorer-classroom --students 30 --mode lesson   # a class: explorer/tools/classload.py
 
 What it does: starts `analog-explorer` (the lab settings of `explorer.cli`) on a free loopback
 port, opens `--pages` pages at once (one browser context each: separate sessions, separate
@@ -22,6 +23,11 @@ any host other than this machine (the command fails if there is one), and the se
 document (Bokeh's protocol: ACK, PULL-DOC-REQ, the whole document back) but without decoding or
 drawing it, so that the measuring side costs almost nothing; it reports when each was ready and
 the server CPU time per session.
+
+`--students N` runs a class instead (issue 25, item 4; `explorer.tools.classload`): N light students
+speaking Bokeh's websocket protocol, in a lesson or exploring, and one Chromium page (`Student`)
+throughout; the report gives each of issue 25's targets as met or not, and the command fails on any
+error.
 """
 
 from __future__ import annotations
@@ -162,9 +168,11 @@ def count_sessions(server, event):
 class Student:
     """One page that behaves like a student (see the module docstring)."""
 
-    def __init__(self, index, browser, url, duration, seed, pause=(1.0, 3.0)):
+    def __init__(self, index, browser, url, duration, seed, pause=(1.0, 3.0), stop=None):
         self.index, self.browser, self.url, self.duration = index, browser, url, duration
         self.pause = pause
+        self.stop = stop  # a threading.Event that ends the run early (the class run's students are done)
+        self.by_tab = []  # (tab, ms or None) per key press
         self.rng = random.Random(seed * 1000 + index)
         self.latencies = []  # ms per key press (None: no new data within the timeout)
         self.frames = []  # websocket frames per key press
@@ -204,7 +212,7 @@ class Student:
         await page.get_by_text(READY_TEXT[tab]).first.wait_for(timeout=1000 * timeout)
         return await self._poll(page, RENDERED_JS, n_titles, timeout)
 
-    async def _press(self, page, label):
+    async def _press(self, page, label, tab=""):
         handle = slider_handle(page, f"^{label}:")
         await handle.focus()
         now = float(await handle.get_attribute("aria-valuenow"))
@@ -223,6 +231,7 @@ class Student:
             if time.perf_counter() - start > STEP_TIMEOUT_S:
                 self.latencies.append(max(c[0] for c in changes) if changes else None)
                 break
+        self.by_tab.append((tab, self.latencies[-1]))
         self.frames.append(self._frames - frames0)
 
     async def run(self, plots_per_tab):
@@ -231,6 +240,9 @@ class Student:
             await self._run(plots_per_tab)
         except Exception as exc:  # noqa: BLE001 - reported with the figures
             self.errors.append(f"student {self.index}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+    def _done(self, end):
+        return time.perf_counter() >= end or (self.stop is not None and self.stop.is_set())
 
     async def _run(self, plots_per_tab):
         context = await self.browser.new_context(viewport={"width": 1400, "height": 1600})
@@ -245,14 +257,14 @@ class Student:
         end = time.perf_counter() + self.duration
         tab = "Devices"
         order = ["Devices", "Encoding", "Crossbar"]
-        while time.perf_counter() < end:
+        while not self._done(end):
             for _ in range(STEPS_PER_TAB):
-                if time.perf_counter() >= end:
+                if self._done(end):
                     break
-                await self._press(page, self.rng.choice(STUDENT_SLIDERS[tab]))
+                await self._press(page, self.rng.choice(STUDENT_SLIDERS[tab]), tab)
                 await asyncio.sleep(self.rng.uniform(*self.pause))
             tab = order[(order.index(tab) + 1) % len(order)]
-            if time.perf_counter() >= end:
+            if self._done(end):
                 break
             start = await page.evaluate("() => performance.now()")
             await page.locator(".bk-tab", has_text=re.compile(f"^{tab}$")).first.click()
@@ -446,8 +458,32 @@ def run_light(n, log=print):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--students",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a class: N light protocol students and one Chromium page (explorer/tools/classload.py)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("lesson", "explore"),
+        default="lesson",
+        help="with --students: follow a lesson's steps, or explore at random (default lesson)",
+    )
+    parser.add_argument(
+        "--lesson", default=None, help="with --students --mode lesson: the lesson's id (default the first)"
+    )
+    parser.add_argument(
+        "--span",
+        type=float,
+        default=None,
+        help="with --mode explore: a slider moves within this fraction of its range (default 0.25; 1: anywhere)",
+    )
+    parser.add_argument("--no-browser", action="store_true", help="with --students: no Chromium page")
+    parser.add_argument("--json", default=None, metavar="FILE", help="with --students: also write the report to FILE")
     parser.add_argument("--pages", type=int, default=10, help="concurrent pages (default 10)")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds each page works (default 60)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds each page or student works (default 60)")
     parser.add_argument(
         "--after",
         type=float,
@@ -471,11 +507,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead: open N sessions together with websocket clients and time them",
     )
     args = parser.parse_args(argv)
-    for name in ("pages", "light"):
+    for name in ("pages", "light", "students"):
         if getattr(args, name) < 0 or (name == "pages" and args.pages < 1):
             parser.error(f"--{name} must be a positive number, got {getattr(args, name)}")
     if args.duration <= 0 or args.after < 0:
         parser.error("--duration must be positive and --after non-negative")
+    if args.students:
+        return _class_run(args, parser)
     if args.light:
         run_light(args.light)
         return 0
@@ -484,6 +522,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run_class(args.pages, args.duration, args.after, args.seed, tuple(args.pause))
     if not result["passed"]:
         print("FAILED: the pages requested resources from other hosts", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _class_run(args, parser):
+    """`--students N`: the class run of `explorer.tools.classload`; exit status 1 on any error."""
+    from .classload import SPAN, report, run_students, write_json
+
+    span = SPAN if args.span is None else args.span
+    if not 0 < span <= 1:
+        parser.error(f"--span must be a fraction in (0, 1], got {span}")
+    try:
+        result = run_students(
+            args.students,
+            mode=args.mode,
+            duration=args.duration,
+            after=args.after,
+            seed=args.seed,
+            lesson=args.lesson,
+            span=span,
+            chromium=not args.no_browser,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    report(result)
+    if args.json:
+        write_json(result, args.json)
+    if result["n_errors"]:
+        print(f"FAILED: {result['n_errors']} error(s) during the class run", file=sys.stderr)
         return 1
     return 0
 

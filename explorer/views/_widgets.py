@@ -2,6 +2,7 @@
 
 import collections
 import re
+import threading
 
 import panel as pn
 import param
@@ -37,11 +38,33 @@ def count_formatter():
     return CustomJSTickFormatter(code=COUNT_FORMATTER_JS)
 
 
-class IntSlider(PromptEvents, pn.widgets.IntSlider):
+class ThrottledFollows:
+    """Mixin of Panel sliders: when code moves the slider (`value` sent to the page), its
+    `value_throttled` goes to the page with it.
+
+    Panel never sends `value_throttled`, so after code moved a slider (a scenario, a lesson step,
+    a link, the lecturer) the page and the server kept the throttled value of the slider's last
+    move or creation; a student's next move back to exactly that value then changed nothing BokehJS
+    sends (it sends only changed properties) and the model never heard of it: found by the class
+    load command, whose lesson students moved the Devices time back to one hour after a lesson step
+    had set one year. `throttled_slider` sets both on the widget; this sends both to the page."""
+
+    def _update_model(self, events, msg, root, model, doc, comm):
+        # Panel never puts value_throttled in `msg`: the widget's own, set with the value by code
+        throttled = msg["value"] if "value" in msg and msg["value"] == self.value_throttled else None
+        super()._update_model(events, msg, root, model, doc, comm)
+        if throttled is not None and model.value_throttled != throttled:
+            # A read-only property in Bokeh's Python models: set as a page's message would set it,
+            # and marked as ours so that Panel does not take the change for the page's.
+            self._changing.setdefault(root.ref["id"], []).append("value_throttled")
+            model.set_from_json("value_throttled", throttled)
+
+
+class IntSlider(ThrottledFollows, PromptEvents, pn.widgets.IntSlider):
     """An integer slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
 
-class FloatSlider(PromptEvents, pn.widgets.FloatSlider):
+class FloatSlider(ThrottledFollows, PromptEvents, pn.widgets.FloatSlider):
     """A float slider whose browser events are handled at once and in order (`PromptEvents`)."""
 
 
@@ -90,7 +113,8 @@ def throttled_slider(model, param_name, **kwargs):
         if event.new in sent:
             sent.remove(event.new)
             return
-        widget.value = event.new
+        with param.edit_constant(widget):  # the throttled value too (`ThrottledFollows`)
+            widget.param.update(value=event.new, value_throttled=event.new)
 
     widget.param.watch(to_model, "value_throttled")
     model.param.watch(to_widget, name)
@@ -197,10 +221,34 @@ class SharedResults:
 
     def __init__(self, max_bytes=SHARED_BYTES):
         self.memo = Memo(max_bytes=max_bytes, max_entries=SHARED_ENTRIES, read_only=True)
+        self._lock = threading.Lock()
+        self._running = {}  # key -> computations of it running now
+        self.duplicates = 0
+        """Computations started while the same result was being computed for another caller (two
+        sessions asking at once each compute it: the memo keeps a result once it is done)."""
 
     def get(self, key, compute):
         """`compute()`, or the result kept for `key` (hashable)."""
-        return self.memo.keyed("shared", key, compute)
+
+        def counted():
+            with self._lock:
+                self.duplicates += key in self._running
+                self._running[key] = self._running.get(key, 0) + 1
+            try:
+                return compute()
+            finally:
+                with self._lock:
+                    self._running[key] -= 1
+                    if not self._running[key]:
+                        del self._running[key]
+
+        return self.memo.keyed("shared", key, counted)
+
+    def stats(self):
+        """Counts so far: ``lookups``, ``hits`` (answered with a kept result), ``duplicates`` (see
+        the attribute), ``entries`` and ``bytes`` kept (the load command reads them:
+        `explorer.sessions.write_stats`)."""
+        return dict(self.memo.counts(), duplicates=self.duplicates)
 
 
 def on_page(view, apply):

@@ -151,14 +151,20 @@ class Memo:
         self._bytes = 0
         self._count = {}  # name -> kept results of that computation
         self._by_name = {}  # name -> its entries, least recently used first
+        self.lookups = 0
+        """Calls of `get` and `keyed` so far (the served app reports the shared memo's)."""
+        self.hits = 0
+        """Those calls answered with a kept result."""
 
     def get(self, name: str, args: Hashable, settings: Settings, compute: Callable[[Settings], Any]) -> Any:
         """``compute(settings)``, or the kept result of `name` with these `args` whose recorded
         settings all have the same values in `settings`. `args` must be hashable."""
         key = (name, args)
         with self._lock:
+            self.lookups += 1
             for deps in self._deps.get(key, ()):
                 if all(_same(settings.peek(n, _MISSING), v) for n, v in deps):
+                    self.hits += 1
                     self._entries.move_to_end((key, deps))
                     self._by_name[name].move_to_end((key, deps))
                     for used in _trackers():  # an enclosing computation read these too
@@ -184,7 +190,9 @@ class Memo:
         are already in `args`, a programming-time snapshot key for instance)."""
         key = (name, args)
         with self._lock:
+            self.lookups += 1
             if (key, ()) in self._entries:
+                self.hits += 1
                 self._entries.move_to_end((key, ()))
                 self._by_name[name].move_to_end((key, ()))
                 return self._entries[(key, ())][0]
@@ -278,6 +286,11 @@ class Memo:
 
     def __len__(self):
         return len(self._entries)
+
+    def counts(self) -> dict:
+        """``lookups`` and ``hits`` so far, and the ``entries`` and ``bytes`` kept now."""
+        with self._lock:
+            return dict(lookups=self.lookups, hits=self.hits, entries=len(self._entries), bytes=self._bytes)
 
 
 _MISSING = object()

@@ -1,0 +1,227 @@
+"""The class load command (issue 25, item 4): its light protocol students (`explorer.tools.wire`) read
+real Bokeh documents and patches, choose only values a widget allows, and a small class against a real
+served app (4 students and one Chromium page for 20 s) ends without any error and reports real numbers.
+The shared results count their lookups and hits, and the server writes them where the tool asks."""
+
+import json
+import math
+import random
+import threading
+
+import pytest
+from bokeh.core.json_encoder import serialize_json
+from bokeh.document import Document
+from bokeh.models import Checkbox, Column, ColumnDataSource, Select, Slider, Spinner, TabPanel, Tabs
+from bokeh.plotting import figure
+
+from explorer.models._internal.memo import Memo
+from explorer.tools.wire import WireDoc, allowed_change, widget_title
+
+
+def _bokeh_doc():
+    """A real Bokeh document shaped like the app's: Tabs whose second tab holds widgets and a plot."""
+    source = ColumnDataSource({"x": [0.0, 1.0], "y": [1.0, 2.0]}, name="curve")
+    plot = figure(title="levels")
+    plot.line("x", "y", source=source)
+    slider = Slider(title="Time after programming", start=0.0, end=8.0, step=0.5, value=3.0)
+    select = Select(title="Technology", options=["PCM", "RRAM", "Flash"], value="PCM")
+    check = Checkbox(label="IR drop")
+    spinner = Spinner(title="Seed", value=0, low=0, high=3, step=1)
+    tabs = Tabs(
+        tabs=[
+            TabPanel(title="Overview", child=Column()),
+            TabPanel(title="Devices", child=Column(slider, select, check, spinner, plot)),
+        ],
+        active=1,
+    )
+    doc = Document()
+    doc.add_root(tabs)
+    return doc, dict(tabs=tabs, slider=slider, select=select, check=check, spinner=spinner, source=source, plot=plot)
+
+
+def _patch(doc, change):
+    """The PATCH-DOC content the Bokeh server sends for the changes `change()` makes to `doc`."""
+    from bokeh.protocol import Protocol
+
+    events = []
+    doc.on_change(events.append)
+    change()
+    message = Protocol().create("PATCH-DOC", events, use_buffers=False)
+    return json.loads(serialize_json(message.content))["events"]
+
+
+def test_wire_doc_reads_a_bokeh_document_and_its_patches():
+    doc, m = _bokeh_doc()
+    wire = WireDoc()
+    wire.load(json.loads(serialize_json(doc.to_json())))
+    assert wire.tabs().id == m["tabs"].id
+    found = {widget_title(w): w for w in wire.widgets(1)}
+    assert set(found) == {"Time after programming", "Technology", "IR drop", "Seed"}
+    assert wire.widgets(0) == []
+    assert found["Time after programming"].attrs["value"] == 3.0
+    # New data in a source, a new title: plot data. A widget's echo: not.
+    assert wire.apply(_patch(doc, lambda: setattr(m["source"], "data", {"x": [0.0], "y": [5.0]})))
+    assert wire.apply(_patch(doc, lambda: setattr(m["plot"].title, "text", "drifted")))
+    assert not wire.apply(_patch(doc, lambda: setattr(m["slider"], "value", 4.5)))
+    assert found["Time after programming"].attrs["value"] == 4.5
+    # A tab's content replaced (the app's dynamic tabs): its new plots are new data, its new widgets are found.
+    fresh = Slider(title="ADC bits", start=1, end=16, value=8)
+    source2 = ColumnDataSource({"x": [1.0]})
+    p2 = figure()
+    p2.scatter("x", "x", source=source2)
+    assert wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", Column(fresh, p2))))
+    assert [widget_title(w) for w in wire.widgets(1)] == ["ADC bits"]
+    # The first content shown again (Panel keeps a hidden tab's models): its plots come back whole.
+    old = m["tabs"].tabs[1].child
+    assert not wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", Column())))
+    assert wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", old)))
+    # A CSS class the server adds (a lesson's outlined control) is found under the tab.
+    assert not wire.apply(_patch(doc, lambda: setattr(fresh, "css_classes", ["lesson-control"])))
+    assert [w.id for w in wire.highlighted("lesson-control", 1)] == [fresh.id]
+    assert wire.highlighted("lesson-control", 0) == []
+
+
+def test_allowed_changes_stay_on_the_widgets_grid_and_bounds():
+    doc, m = _bokeh_doc()
+    wire = WireDoc()
+    wire.load(json.loads(serialize_json(doc.to_json())))
+    w = {widget_title(x): x for x in wire.widgets(1)}
+    rng = random.Random(1)
+    seen = set()
+    for _ in range(300):
+        change = allowed_change(w["Time after programming"], rng)
+        v = change["value"]
+        assert change["value_throttled"] == v and v != 3.0 and 0.0 <= v <= 8.0 and (v / 0.5) == round(v / 0.5)
+        seen.add(v)
+    assert len(seen) == 16  # every other point of the 17-point grid
+    for _ in range(300):  # a quarter of the range (2.0) around 3.0
+        v = allowed_change(w["Time after programming"], rng, span=0.25)["value"]
+        assert 1.0 <= v <= 5.0 and v != 3.0
+    assert {allowed_change(w["Technology"], rng)["value"] for _ in range(100)} == {"RRAM", "Flash"}
+    assert allowed_change(w["IR drop"], rng) == {"active": True}  # left out of the document at its default, False
+    assert {allowed_change(w["Seed"], rng)["value"] for _ in range(50)} == {1}  # one step, within low=0
+    with pytest.raises(ValueError, match="span"):
+        allowed_change(w["Seed"], rng, span=0)
+
+
+def test_memo_counts_lookups_and_hits():
+    memo = Memo()
+    assert memo.keyed("a", 1, lambda: 1) == 1
+    assert memo.keyed("a", 1, lambda: 2) == 1
+    assert memo.keyed("a", 2, lambda: 3) == 3
+    assert memo.counts()["lookups"] == 3 and memo.counts()["hits"] == 1
+
+
+def test_shared_results_count_computations_that_overlap():
+    from explorer.views._widgets import SharedResults
+
+    shared = SharedResults()
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(10)
+        return 1
+
+    first = threading.Thread(target=shared.get, args=("k", slow))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=shared.get, args=("k", lambda: 1))
+    second.start()
+    second.join(10)  # computed again while the first still runs
+    release.set()
+    first.join(10)
+    shared.get("k", lambda: 2)  # kept: a hit
+    stats = shared.stats()
+    assert (stats["lookups"], stats["hits"], stats["duplicates"]) == (3, 1, 1)
+
+
+def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
+    from explorer.sessions import STATS_ENV, write_stats
+
+    path = tmp_path / "stats.json"
+    monkeypatch.delenv(STATS_ENV, raising=False)
+    write_stats("nothing asked")
+    assert not path.exists()
+    from explorer.sessions import start_stats_writer as writer
+
+    assert writer() is None
+    monkeypatch.setenv(STATS_ENV, str(path))
+    write_stats("warm-up done")
+    data = json.loads(path.read_text())
+    assert data["event"] == "warm-up done"
+    assert {"lookups", "hits", "duplicates", "entries", "bytes"} <= set(data)
+    # and every period, whether or not sessions start or end
+    import time
+
+    from explorer.sessions import start_stats_writer
+
+    assert start_stats_writer(0.05) is not None
+    deadline = time.time() + 10
+    while json.loads(path.read_text())["event"] != "periodic" and time.time() < deadline:
+        time.sleep(0.05)
+    assert json.loads(path.read_text())["event"] == "periodic"
+
+
+def _number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["lesson", "explore"])
+def test_a_small_class_runs_without_errors(mode, tmp_path):
+    from explorer.tools.classload import report, run_students, write_json
+
+    result = run_students(4, mode=mode, duration=20.0, after=5.0, seed=0)
+    report(result)
+    assert result["n_errors"] == 0, result["errors"]
+    write_json(result, tmp_path / "class.json")
+    data = json.loads((tmp_path / "class.json").read_text())
+    # Every figure the report gives is a real number.
+    for key in (
+        "all_open_s",
+        "sessions_per_s",
+        "server_cpu_s",
+        "server_cpu_per_session_s",
+        "start_mb",
+        "peak_mb",
+        "mb_per_session",
+        "after_mb",
+        "client_cpu_s",
+        "server_loop_cpu_s",
+        "chromium_p50_ms",
+        "chromium_p95_ms",
+    ):
+        assert _number(data[key]), (key, data[key])
+    for key in ("p50", "p95", "max"):
+        assert _number(data["student_updates"][key]), data["student_updates"]
+    assert data["student_updates"]["n"] >= 4  # each student moved at least one control in 20 s
+    assert data["chromium"]["all"]["n"] >= 1
+    shared = data["shared_results"]
+    assert shared["lookups"] > 0 and 0 <= shared["hits"] <= shared["lookups"] and _number(shared["hit_rate"])
+    assert data["sessions_created"] >= 5  # four students and the page
+    assert [t["what"] for t in data["targets"]][0] == "errors" and data["targets"][0]["met"]
+
+
+def test_a_slider_moved_by_code_answers_a_move_back_to_its_old_value():
+    """Found by the class run: a lesson step (code) set the Devices time to one year; the student's
+    move back to one hour, the slider's value when it was built, changed nothing, because the page and
+    the server kept the old throttled value and BokehJS sends only changed properties."""
+    import param
+    from bokeh.document import Document
+
+    from explorer.views._widgets import throttled_slider
+
+    class Model(param.Parameterized):
+        x = param.Number(1.0, bounds=(0, 10), step=0.5)
+
+    model = Model()
+    widget = throttled_slider(model, "x")
+    doc = Document()
+    slider = widget.get_root(doc)
+    doc.add_root(slider)
+    model.x = 2.0  # code moves it: the page's throttled value follows
+    assert (slider.value, slider.value_throttled) == (2.0, 2.0)
+    slider.value = 1.0  # the page's move back, as a patch applies it
+    slider.set_from_json("value_throttled", 1.0)
+    assert model.x == 1.0
