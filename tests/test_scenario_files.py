@@ -35,7 +35,7 @@ def page():
     """A fresh app page: its tabs, tab prefix -> model, and the header's download, upload and status."""
     app = build_app()
     tabs = app.select(pn.Tabs)[0]
-    (download,) = app.select(pn.widgets.FileDownload)
+    (download,) = [w for w in app.select(pn.widgets.FileDownload) if "scenario-download" in w.css_classes]
     (chooser,) = app.select(pn.widgets.FileInput)
     (status,) = [p for p in app.select(pn.pane.HTML) if "scenario-status" in p.css_classes]
     (controls,) = [row for row in app.select(pn.Row) if hasattr(row, "explorers")]
@@ -220,7 +220,7 @@ def test_the_menu_names_refused_library_files_and_a_missing_library(tmp_path):
 def test_this_tab_downloads_the_visible_tab_and_changes_only_it():
     app = build_app()
     tabs = app.select(pn.Tabs)[0]
-    (download,) = app.select(pn.widgets.FileDownload)
+    (download,) = [w for w in app.select(pn.widgets.FileDownload) if "scenario-download" in w.css_classes]
     (choice,) = app.select(pn.widgets.RadioButtonGroup)
     (controls,) = [row for row in app.select(pn.Row) if hasattr(row, "explorers")]
     first = controls.explorers

@@ -53,7 +53,9 @@ class ThrottledFollows:
         # Panel never puts value_throttled in `msg`: the widget's own, set with the value by code
         throttled = msg["value"] if "value" in msg and msg["value"] == self.value_throttled else None
         super()._update_model(events, msg, root, model, doc, comm)
-        if throttled is not None and model.value_throttled != throttled:
+        # (A model the page never sent a throttled value has none: Bokeh then raises on reading it.)
+        current = model.properties_with_values(include_defaults=False).get("value_throttled")
+        if throttled is not None and current != throttled:
             # A read-only property in Bokeh's Python models: set as a page's message would set it,
             # and marked as ours so that Panel does not take the change for the page's.
             self._changing.setdefault(root.ref["id"], []).append("value_throttled")
