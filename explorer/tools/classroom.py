@@ -216,8 +216,11 @@ class Student:
         handle = slider_handle(page, f"^{label}:")
         await handle.focus()
         now = float(await handle.get_attribute("aria-valuenow"))
+        lo = float(await handle.get_attribute("aria-valuemin"))
         hi = float(await handle.get_attribute("aria-valuemax"))
-        key = "ArrowLeft" if now >= hi or self.rng.random() < 0.3 else "ArrowRight"
+        # A key that would push the slider past an end changes nothing (and no new data comes).
+        left = self.rng.random() < 0.3
+        key = "ArrowLeft" if now >= hi or (left and now > lo) else "ArrowRight"
         index = await page.evaluate("() => window.__probe.keys.length")
         frames0 = self._frames
         await handle.press(key)
