@@ -30,10 +30,13 @@ SLIDER_P95_S = 2.0
 slider moved again and again while the heavy requests run: they compute in a worker process
 (`explorer.workers`). The old behaviour (computed in the server's process) fails it: on main before this
 change a move got no answer within 60 s here, and with ``EXPLORER_BUDGET_WORKERS=thread`` the moves
-after the first had p95 2.5 s (docs/results/admission.md). The first move waits for the new sessions'
-pages, which the server builds on its event loop: the p95 over many moves is what the target bounds."""
-MIN_PRESSES = 5
-"""Slider moves the p95 is taken over, at least (one every `PAUSE_S` while the heavy requests run)."""
+after the first had p95 2.5 s (docs/results/admission.md). The first move waits for the five new
+sessions' pages, which the server builds one after another on its event loop (issue 25 item 4's
+session opening, not the heavy requests: 5 to 7 s here): it is reported and bounded by
+`PRESS_TIMEOUT_S`, and the target bounds the p95 of the moves after it."""
+MIN_PRESSES = 6
+"""Slider moves, at least (one every `PAUSE_S` while the heavy requests run): the first and the five or
+more that the p95 is taken over."""
 PAUSE_S = 0.5
 PRESS_TIMEOUT_S = 120.0
 """Most seconds one move may wait (the first one waits for the new sessions' pages to be built)."""
@@ -195,7 +198,7 @@ def test_five_sessions_at_the_largest_size_run_in_turn_and_the_class_goes_on():
     assert other_s < OTHER_READY_S
     assert running_then  # the slider moved while heavy requests were queued or running
     assert len(presses) >= MIN_PRESSES
-    assert np.percentile(presses, 95) <= SLIDER_P95_S
+    assert np.percentile(presses[1:], 95) <= SLIDER_P95_S
     # The server's memory grew by at most the budget plus what the seven sessions hold themselves
     # (issue 25 measured 139 MB per session on the Devices tab; a 768 matrix's kept results are smaller).
     assert peak - baseline < BUDGET_GB * 1024 + 7 * 150

@@ -58,8 +58,18 @@ class ThrottledFollows:
         if throttled is not None and current != throttled:
             # A read-only property in Bokeh's Python models: set as a page's message would set it,
             # and marked as ours so that Panel does not take the change for the page's.
-            self._changing.setdefault(root.ref["id"], []).append("value_throttled")
-            model.set_from_json("value_throttled", throttled)
+            ref = root.ref["id"]
+            self._changing.setdefault(ref, []).append("value_throttled")
+            try:
+                model.set_from_json("value_throttled", throttled)
+            finally:
+                # Bokeh calls the change callback (which takes the mark off) only on a real change;
+                # a mark left behind would swallow the page's next move of this slider.
+                marks = self._changing.get(ref, [])
+                if "value_throttled" in marks:
+                    marks.remove("value_throttled")
+                if not marks:
+                    self._changing.pop(ref, None)
 
 
 class IntSlider(ThrottledFollows, PromptEvents, pn.widgets.IntSlider):
