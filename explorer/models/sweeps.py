@@ -65,6 +65,7 @@ from .scenario import (
     _check_structure,
     _Constant,
     _refuse_duplicates,
+    _type_name,
     check_value,
     owner_class,
 )
@@ -312,17 +313,6 @@ def point_key(sweep: Sweep, point: Mapping[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ reading
-
-
-def _type_name(value: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), "null" if value is None else type(value).__name__)
 
 
 def _setting(name: Any, path: str, tabs: Sequence[str]) -> tuple[str, str]:
