@@ -119,17 +119,44 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
     raise SchedulerError(f"scheduler {address}: no Dask scheduler answered within {waited:.1f} s ({why}); {hint}")
 
 
+def lower_priority(pids, nice: int) -> None:
+    """Raise by `nice` the niceness of every thread of the processes `pids` (Linux: each thread has
+    its own; threads started later inherit their creator's). A process may only lower the priority of
+    its own children, which the local cluster's workers are; a thread that ended meanwhile is skipped."""
+    for pid in pids:
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:  # not Linux: the whole process
+            tids = [pid]
+        for tid in tids:
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+            except OSError:
+                pass
+
+
 class Engine:
     """A Dask client for sweeps: connected to the scheduler at `address`, or to a `LocalCluster` of
     `n_workers` single-threaded worker processes (default `local_workers`) that it starts on first
     use and stops on `close`. `dashboard` is the local cluster's dashboard address (":0": any free
-    port; None: none)."""
+    port; None: none). `nice` (0 to 19) is added to the local workers' niceness once they start,
+    every thread of them included: a served app's sweeps then take only the cores its sessions leave
+    idle (`explorer.views.sweeps.engine_for`); a remote cluster's workers are the lab's to set."""
 
-    def __init__(self, address: str | None = None, n_workers: int | None = None, dashboard: str | None = ":0") -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        n_workers: int | None = None,
+        dashboard: str | None = ":0",
+        nice: int = 0,
+    ) -> None:
         if address is not None and (not isinstance(address, str) or not address.strip()):
             raise SchedulerError(f"address: give a scheduler address such as tcp://host:8786, got {address!r}")
         if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1):
             raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
+        if isinstance(nice, bool) or not isinstance(nice, int) or not 0 <= nice <= 19:
+            raise ValueError(f"nice must be an integer from 0 to 19, got {nice!r}")
+        self.nice = nice
         self.address = address.strip() if address else None
         self.n_workers = n_workers
         self.dashboard = dashboard
@@ -159,7 +186,10 @@ class Engine:
                     else {"scheduler_kwargs": {"dashboard": False}}
                 ),
             )
-            return Client(self._cluster, set_as_default=False)
+            client = Client(self._cluster, set_as_default=False)
+            if self.nice:
+                lower_priority(client.run(os.getpid).values(), self.nice)
+            return client
         return connect(self.address)
 
     @property

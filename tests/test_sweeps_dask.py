@@ -358,3 +358,37 @@ def test_tables_in_parquet_and_csv_keep_every_row_and_mixed_settings_as_text(tmp
     assert list(read[0]) == list(rows[0])
     with pytest.raises(ValueError, match="must end in .parquet or .csv"):
         write_table(rows, tmp_path / "t.xlsx")
+
+
+def _priority_of_task_thread():
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_a_niced_local_cluster_runs_its_points_at_lower_priority():
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    with Engine(n_workers=1, dashboard=None, nice=5) as niced:
+        assert niced.client().submit(_priority_of_task_thread, pure=False).result(timeout=60) == min(19, base + 5)
+
+
+def test_engine_refuses_a_niceness_outside_0_to_19():
+    for bad in (-1, 20, 2.5, True):
+        with pytest.raises(ValueError, match="nice must be an integer from 0 to 19"):
+            Engine(nice=bad)
+
+
+def test_a_served_apps_local_cluster_is_sized_by_the_heavy_budget(monkeypatch):
+    import panel as pn
+
+    from explorer.admission import CACHE_KEY, JOBS_ENV
+    from explorer.sweeps_dask import local_workers
+    from explorer.views.sweeps import local_cluster_options
+    from explorer.workers import NICE
+
+    assert local_cluster_options(served=False) == {}
+    monkeypatch.setenv(JOBS_ENV, "1")
+    monkeypatch.delitem(pn.state.cache, CACHE_KEY, raising=False)
+    assert local_cluster_options(served=True) == {"n_workers": 1, "nice": NICE}
+    monkeypatch.setenv(JOBS_ENV, "64")
+    monkeypatch.delitem(pn.state.cache, CACHE_KEY)
+    assert local_cluster_options(served=True) == {"n_workers": local_workers(), "nice": NICE}
+    pn.state.cache.pop(CACHE_KEY, None)

@@ -41,14 +41,32 @@ ENGINE_KEY = "explorer-sweeps-engine"
 def engine_for(address: str | None):
     """The server's `explorer.sweeps_dask.Engine` for `address` (None: the local cluster), made on
     first use and kept in `pn.state.cache`, so every session of the server shares one cluster. The
-    engine connects (or starts its cluster) when a run first asks for its client."""
+    engine connects (or starts its cluster) when a run first asks for its client.
+
+    Under ``panel serve`` the local cluster is admitted like any heavy request (`local_cluster_options`):
+    a student's sweep must not take the cores the class's updates need."""
     from ..sweeps_dask import Engine
 
     key = f"{ENGINE_KEY}:{address or 'local'}"
     engine = pn.state.cache.get(key)
     if engine is None:
-        engine = pn.state.cache.setdefault(key, Engine(address))
+        options = local_cluster_options(served=pn.state.served) if address is None else {}
+        engine = pn.state.cache.setdefault(key, Engine(address, **options))
     return engine
+
+
+def local_cluster_options(served: bool) -> dict:
+    """The local cluster of a served app: as many workers as the server's budget lets heavy requests
+    run at once (`explorer.admission.Budget.jobs`, `--budget-jobs`, one by default: of two cores one
+    stays with the sessions), at the heavy worker processes' lower priority (`explorer.workers.NICE`).
+    In a notebook or script (not served): the default, a worker per core at normal priority."""
+    if not served:
+        return {}
+    from ..admission import server_budget
+    from ..sweeps_dask import local_workers
+    from ..workers import NICE
+
+    return {"n_workers": min(local_workers(), server_budget().jobs), "nice": NICE}
 
 
 class SweepsView(pn.viewable.Viewer):
@@ -271,4 +289,4 @@ class SweepsView(pn.viewable.Viewer):
         return pn.Row(self.controls(), figures, sizing_mode="stretch_width")
 
 
-__all__ = ["ENGINE_KEY", "POLL_MS", "SweepsView", "engine_for"]
+__all__ = ["ENGINE_KEY", "POLL_MS", "SweepsView", "engine_for", "local_cluster_options"]
