@@ -189,6 +189,21 @@ def test_a_point_opens_as_a_scenario_on_its_tab(engine):
     shown = [int(i) for i in scatter.dimension_values("point")]
     view._tap.event(index=[shown.index(1)])
     assert view.point.value == 1
+    # A tap on a heatmap cell (its categories as drawn) chooses the cell's point: RRAM, one slice.
+    x_axis, y_axis = view.model.x_axis, view.model.y_axis
+    cell = {x_axis: "RRAM", y_axis: 1}
+    expected = next(i for i, r in view.model.results.items() if all(r.point[k] == v for k, v in cell.items()))
+    view._cell_tap.event(x="RRAM", y="1")
+    assert view.point.value == expected != 1
+    view._cell_tap.event(x="FeFET", y="1")  # not a category of the grid: nothing changes
+    assert view.point.value == expected
+    # Lecture mode redraws the figures with the page's larger fonts and taller plots.
+    heights = [pane.object.opts["height"] for pane in (view.heatmap_pane, view.curves_pane, view.pareto_pane)]
+    view.presentation.lecture = True
+    for pane, height in zip((view.heatmap_pane, view.curves_pane, view.pareto_pane), heights):
+        assert pane.object.opts["fontscale"] == 1.5 and pane.object.opts["height"] > height
+    view.presentation.lecture = False
+    assert view.heatmap_pane.object.opts["fontscale"] == 1.0
     view.point.value = 3
     view.open_point()
     assert tabs.active == 5  # the Reliability tab, the metrics' tab

@@ -19,8 +19,17 @@ from ._build import series
 WIDTH, HEIGHT = 560, 340
 """Size of each figure in pixels: two side by side fit the tab's right-hand side at 1500 px."""
 
+LECTURE_HEIGHT = 1.3
+"""Height scale of a figure whose fonts are scaled above 1 (lecture mode: larger text leaves the data
+less room otherwise; the dashboards' `explorer.views._present.LECTURE_HEIGHT`)."""
 
-def _label(value) -> str:
+
+def _size(scale: float) -> dict:
+    """Size and font scale of a figure at `scale` (1: as drawn; lecture mode 1.5)."""
+    return {"width": WIDTH, "height": int(HEIGHT * (LECTURE_HEIGHT if scale > 1 else 1.0)), "fontscale": scale}
+
+
+def category_label(value) -> str:
     """A setting's value as an axis category (a string bare, anything else as Python writes it)."""
     return value if isinstance(value, str) else str(list(value) if isinstance(value, tuple) else value)
 
@@ -33,16 +42,18 @@ def metric_label(session) -> str:
     return f"{m.name}{when}{unit}"
 
 
-def heatmap_figure(session) -> hv.HeatMap:
+def heatmap_figure(session, scale: float = 1.0) -> hv.HeatMap:
     """The chosen metric over `x_axis` and `y_axis` (the mean over the other axes' points), empty
-    cells where no point has arrived; the title counts the points arrived."""
+    cells where no point has arrived; the title counts the points arrived. Cells are listed row by
+    row (`y_values`), each row's cells in `x_values` order, so a tapped cell's index names its
+    values. `scale` multiplies fonts (lecture mode)."""
     h = session.heatmap()
     label = metric_label(session) if session.metric else ""
     rows = []
     if h is not None:
         for r, y in enumerate(h["y_values"]):
             for c, x in enumerate(h["x_values"]):
-                rows.append((_label(x), _label(y), float(h["value"][r, c]), int(h["count"][r, c])))
+                rows.append((category_label(x), category_label(y), float(h["value"][r, c]), int(h["count"][r, c])))
     done = len(session.finished_points())
     total = session.sweep.size() if session.sweep is not None else 0
     title = f"{label}: {done} of {total} points" if h is not None else "Heatmap: give the grid two axes"
@@ -55,37 +66,37 @@ def heatmap_figure(session) -> hv.HeatMap:
         title=title,
         cmap=IMAGE_PALETTE.removesuffix("256").lower(),  # the project's colour-blind-safe map
         colorbar=True,
-        tools=["hover"],
-        width=WIDTH,
-        height=HEIGHT,
+        tools=["hover", "tap"],
+        **_size(scale),
         clipping_colors={"NaN": LIGHT_GREY},
         toolbar="above",
     )
 
 
-def curves_figure(session) -> hv.Overlay:
-    """The chosen metric against `x_axis`, one curve (with markers) per value of `y_axis`."""
+def curves_figure(session, scale: float = 1.0) -> hv.Overlay:
+    """The chosen metric against `x_axis`, one curve (with markers) per value of `y_axis`; `scale`
+    multiplies fonts, line widths and markers (lecture mode)."""
     label = metric_label(session) if session.metric else "value"
     x_name = session.x_axis or "x"
     elements = []
     for k, (y, line) in enumerate(session.curves().items()):
-        name = "" if y is None else f"{session.y_axis} = {_label(y)}"
-        xs = [_label(x) for x, _ in line]
+        name = "" if y is None else f"{session.y_axis} = {category_label(y)}"
+        xs = [category_label(x) for x, _ in line]
         ys = [v for _, v in line]
         style = series(k)
         kdim, vdim = hv.Dimension("x", label=x_name), hv.Dimension("value", label=label)
-        elements.append(hv.Curve((xs, ys), kdim, vdim, label=name).opts(line_width=2, **style))
-        elements.append(hv.Scatter((xs, ys), kdim, vdim, label=name).opts(size=7, color=style["color"]))
+        elements.append(hv.Curve((xs, ys), kdim, vdim, label=name).opts(line_width=2 * scale, **style))
+        elements.append(hv.Scatter((xs, ys), kdim, vdim, label=name).opts(size=7 * scale, color=style["color"]))
     if not elements:
         elements = [hv.Curve([], hv.Dimension("x", label=x_name), hv.Dimension("value", label=label))]
     return hv.Overlay(elements).opts(
-        title=f"{label} against {x_name}", width=WIDTH, height=HEIGHT, legend_position="right", toolbar="above"
+        title=f"{label} against {x_name}", legend_position="right", toolbar="above", **_size(scale)
     )
 
 
-def pareto_figure(session) -> hv.Overlay:
+def pareto_figure(session, scale: float = 1.0) -> hv.Overlay:
     """Every point with both the metric and the cost (hover: the point's index and settings), the
-    Pareto front drawn through its points."""
+    Pareto front drawn through its points; `scale` multiplies fonts, line widths and markers."""
     data = session.pareto()
     label = metric_label(session) if session.metric else "value"
     cost = session.cost or "cost"
@@ -95,22 +106,22 @@ def pareto_figure(session) -> hv.Overlay:
     pts = [(c, v, i, data["settings"][i]) for i, (c, v) in data["points"].items()]
     front = [data["points"][i] for i in data["front"]]
     scatter = hv.Scatter(pts, kdim, vdims, label="points").opts(
-        size=9, color=series(0)["color"], tools=["hover", "tap"], nonselection_alpha=0.6
+        size=9 * scale, color=series(0)["color"], tools=["hover", "tap"], nonselection_alpha=0.6
     )
     fx = np.array([c for c, _ in front], dtype=float)
     fy = np.array([v for _, v in front], dtype=float)
     line = hv.Curve((fx, fy), kdim, vdims[0], label="Pareto front").opts(
-        line_width=2, color=series(1)["color"], line_dash="dashed"
+        line_width=2 * scale, color=series(1)["color"], line_dash="dashed"
     )
     # The front's points ringed, so a front of one point shows too.
     ring = hv.Scatter((fx, fy), kdim, vdims[0], label="Pareto front").opts(
-        size=16, color=series(1)["color"], fill_alpha=0.0, line_width=2
+        size=16 * scale, color=series(1)["color"], fill_alpha=0.0, line_width=2 * scale
     )
     # The axes name the metric and the cost; the title says how many points are on the front.
     title = f"Pareto front: {len(front)} of {len(pts)} points"
     return (line * ring * scatter).opts(
-        title=title, width=WIDTH, height=HEIGHT, legend_position="right", toolbar="above", padding=0.1
+        title=title, legend_position="right", toolbar="above", padding=0.1, **_size(scale)
     )
 
 
-__all__ = ["curves_figure", "heatmap_figure", "metric_label", "pareto_figure"]
+__all__ = ["category_label", "curves_figure", "heatmap_figure", "metric_label", "pareto_figure"]

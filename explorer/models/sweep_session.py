@@ -306,6 +306,17 @@ class SweepSession(param.Parameterized):
             "settings": {i: describe(self.results[i].point) for i in both},
         }
 
+    def points_in_cell(self, x_value: Any, y_value: Any) -> list[int]:
+        """The finished points whose `x_axis` and `y_axis` settings are `x_value` and `y_value`
+        (a heatmap cell's points, whose mean the cell shows), in point order."""
+        if self.x_axis is None or self.y_axis is None:
+            return []
+        return [
+            i
+            for i in self.finished_points()
+            if self.results[i].point.get(self.x_axis) == x_value and self.results[i].point.get(self.y_axis) == y_value
+        ]
+
     def finished_points(self) -> list[int]:
         """The indices of the points with metrics (not failed), in point order."""
         return sorted(i for i, r in self.results.items() if not r.error)

@@ -11,7 +11,8 @@ The Dask engine is the server's, not the page's: `engine_for` keeps one per sche
 `pn.state.cache` (one local cluster per server process), created when a sweep first starts, never
 when the page or the server opens. "Open point" applies the chosen point's settings through
 `open_scenario` (the page's scenario path, `explorer.models.scenario.apply`, and the switch to the
-point's tab); a tap on a point of the Pareto front chooses it.
+point's tab); a tap on a point of the Pareto front, or on a heatmap cell (its first point), chooses
+it. In lecture mode the figures are redrawn with the page's larger fonts.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ class SweepsView(pn.viewable.Viewer):
         self.curves_pane = pn.pane.HoloViews(None, css_classes=["sweep-curves"])
         self.pareto_pane = pn.pane.HoloViews(None, css_classes=["sweep-pareto"])
         self._tap = None
+        self._cell_tap = None
         self._callback = None
         self._drawn = None
 
@@ -132,6 +134,8 @@ class SweepsView(pn.viewable.Viewer):
         m.param.watch(lambda *events: self._checked(), "text")
         m.param.watch(lambda *events: self._draw(), ["metric", "time_s", "x_axis", "y_axis", "cost", "revision"])
         m.param.watch(lambda *events: self._show_state(), ["state", "done", "total", "message", "dashboard_link"])
+        if presentation is not None:  # lecture mode redraws the figures with its fonts
+            presentation.param.watch(lambda *events: self._draw(), "lecture")
         self._checked()
 
     # ------------------------------------------------------------------ actions
@@ -222,17 +226,20 @@ class SweepsView(pn.viewable.Viewer):
     def _draw(self) -> None:
         """Redraw the figures and the point list if the results or the choices changed."""
         m = self.model
-        key = (m.revision, m.metric, m.time_s, m.x_axis, m.y_axis, m.cost, id(m.sweep))
+        scale = self.presentation.scale if self.presentation is not None else 1.0
+        key = (m.revision, m.metric, m.time_s, m.x_axis, m.y_axis, m.cost, id(m.sweep), scale)
         if key == self._drawn or m.sweep is None:
             return
         self._drawn = key
         from ..figures import sweeps as figures  # HoloViews, loaded when a sweep has results to draw
 
-        self.heatmap_pane.object = figures.heatmap_figure(m)
-        self.curves_pane.object = figures.curves_figure(m)
-        pareto = figures.pareto_figure(m)
+        heatmap = figures.heatmap_figure(m, scale)
+        self.heatmap_pane.object = heatmap
+        self.curves_pane.object = figures.curves_figure(m, scale)
+        pareto = figures.pareto_figure(m, scale)
         self.pareto_pane.object = pareto
         self._follow_taps(pareto)
+        self._follow_cell_taps(heatmap)
         options = {f"{i}: {describe(m.results[i].point)}": i for i in m.finished_points()}
         chosen = self.point.value
         self.point.options = options
@@ -254,6 +261,32 @@ class SweepsView(pn.viewable.Viewer):
 
         self._tap = hv.streams.Selection1D(source=scatter)
         self._tap.param.watch(chosen, "index")
+
+    def _follow_cell_taps(self, heatmap) -> None:
+        """A tap on a heatmap cell chooses the cell's first finished point in the point list (a cell
+        shows the mean over the other axes' points: Open point then opens that one). The tap gives
+        the cell's categories as drawn (`figures.sweeps.category_label`), mapped back to the values."""
+        import holoviews as hv
+
+        from ..figures.sweeps import category_label
+
+        h = self.model.heatmap()
+        if h is None:
+            self._cell_tap = None
+            return
+        xs = {category_label(v): v for v in h["x_values"]}
+        ys = {category_label(v): v for v in h["y_values"]}
+
+        def chosen(*events):
+            tap = self._cell_tap
+            if tap is None or tap.x not in xs or tap.y not in ys:
+                return
+            points = self.model.points_in_cell(xs[tap.x], ys[tap.y])
+            if points:
+                self.point.value = points[0]
+
+        self._cell_tap = hv.streams.Tap(source=heatmap, x=None, y=None)
+        self._cell_tap.param.watch(chosen, ["x", "y"])
 
     # ------------------------------------------------------------------ layout
 
