@@ -439,3 +439,36 @@ def test_training_metrics_are_the_focused_algorithms_run_as_the_tab_shows_it():
     assert math.isnan(got["train.accuracy"])  # the 5 x 5 task has no test accuracy
     with pytest.raises(SweepError, match="train.algorithm"):
         parse({**s.to_dict(), "points": [{"train.compared": ["TTv2"]}]})
+
+
+def test_reads_before_a_loss_are_the_reliability_tabs_read_disturb_studies():
+    """The read-disturb metrics are the Reliability tab's own studies at the point's settings and
+    seed: RRAM reads at the read voltage before a 2-point loss (unipolar and bipolar reads) and NOR
+    Flash inference reads at the chosen bit-line length; a loss never reached is +inf. At 0.6 V the
+    unipolar loss comes within the counts and bipolar reading delays it (physics reference, read
+    disturb)."""
+    s = parse(
+        {
+            "format": "analog-explorer-sweep",
+            "version": 1,
+            "seed": 5,
+            "chips": 2,
+            "metrics": ["rel.reads_unipolar", "rel.reads_bipolar", "rel.flash_reads"],
+            "grid": {"rel.read_voltage": [0.3, 0.6]},
+            "base": {"rel": {"cells_per_bitline": 256}},
+        }
+    )
+    results = [compute_point(s, p, i) for i, p in enumerate(s.points())]
+    for point, result in zip(s.points(), results):
+        got = {r.metric: r for r in result.rows}
+        ex = ReliabilityExplorer(
+            read_voltage=point["rel.read_voltage"], cells_per_bitline=256, chips=2, seed=result.seed
+        )
+        for polarity in ("unipolar", "bipolar"):
+            survives = ex.reads_curves()[polarity]["survives"]
+            assert got[f"rel.reads_{polarity}"].value == (math.inf if survives is None else survives)
+            assert got[f"rel.reads_{polarity}"].unit == "reads"
+        flash = ex.flash_reads()[256]["survives"]
+        assert got["rel.flash_reads"].value == (math.inf if flash is None else flash)
+    high = {r.metric: r.value for r in results[1].rows}
+    assert math.isfinite(high["rel.reads_unipolar"]) and high["rel.reads_bipolar"] > high["rel.reads_unipolar"]

@@ -157,6 +157,26 @@ METRICS = MappingProxyType(
             ),
             Metric("rel.float_accuracy", "rel", "%", "ReliabilityExplorer.network() in floating point, digits test"),
             Metric(
+                "rel.reads_unipolar",
+                "rel",
+                "reads",
+                "ReliabilityExplorer.reads_curves()['unipolar']['survives']: RRAM reads at read_voltage before a "
+                "2-point accuracy loss (inf: none within 1e10)",
+            ),
+            Metric(
+                "rel.reads_bipolar",
+                "rel",
+                "reads",
+                "ReliabilityExplorer.reads_curves()['bipolar']['survives']: the same with bipolar reads",
+            ),
+            Metric(
+                "rel.flash_reads",
+                "rel",
+                "reads",
+                "ReliabilityExplorer.flash_reads()[cells_per_bitline]['survives']: NOR Flash inference reads "
+                "before a 2-point accuracy loss (inf: none within 1e9)",
+            ),
+            Metric(
                 "train.accuracy", "train", "%", "TrainingExplorer run of `algorithm` to its end: test accuracy (digits)"
             ),
             Metric("train.weight_error", "train", "%", "TrainingExplorer run of `algorithm` to its end: 5 x 5 task"),
@@ -167,9 +187,10 @@ METRICS = MappingProxyType(
 )
 """Every metric a sweep can collect, by name: the Crossbar tab's read-out errors, the Encoding tab's
 slicing errors, a Programming run's cost to its end, the Reliability tab's accuracy at chosen
-times, and the Training tab's run of its focused `algorithm` to the end of its epochs (the test
-accuracy on the digits task, nan on the 5 x 5 task; the weight error the other way round). Reads
-before a read-disturb loss are not among them yet."""
+times and the reads before a read-disturb loss (the tab's read-disturb and Flash read-disturb
+studies; +inf when the loss is not reached within the studies' largest counts, a lower bound the
+table states), and the Training tab's run of its focused `algorithm` to the end of its epochs (the
+test accuracy on the digits task, nan on the 5 x 5 task; the weight error the other way round)."""
 
 
 # ------------------------------------------------------------------ the sweep
@@ -711,7 +732,20 @@ def _reliability(sweep: Sweep, settings, seed: int) -> list[MetricValue]:
     if "rel.float_accuracy" in sweep.metrics:
         value = 100 * float(ex.network().accuracy(data.X_test, data.y_test))
         rows.append(MetricValue("rel.float_accuracy", float("nan"), value, 0.0, "%"))
+    for polarity in ("unipolar", "bipolar"):
+        if f"rel.reads_{polarity}" in sweep.metrics:
+            survives = ex.reads_curves()[polarity]["survives"]
+            rows.append(MetricValue(f"rel.reads_{polarity}", float("nan"), _reads(survives), 0.0, "reads"))
+    if "rel.flash_reads" in sweep.metrics:
+        survives = ex.flash_reads()[int(ex.cells_per_bitline)]["survives"]
+        rows.append(MetricValue("rel.flash_reads", float("nan"), _reads(survives), 0.0, "reads"))
     return rows
+
+
+def _reads(survives) -> float:
+    """A read-disturb study's reads before the loss (`deployment.reads_before_loss`) as a metric's
+    value: +inf when the loss is not reached within the study's counts."""
+    return math.inf if survives is None else float(survives)
 
 
 TRAINING_COLUMNS = MappingProxyType(
