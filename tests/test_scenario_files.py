@@ -17,8 +17,8 @@ from test_scenarios import settings_of
 from explorer.app import DASHBOARDS, build_app
 from explorer.models import scenario as sc
 from explorer.models.scenario_library import NOT_INSTALLED, load_library
+from explorer.views._status import ERROR_STYLE
 from explorer.views.scenario_files import (
-    ERROR_STYLE,
     FILE_NAME,
     THIS_TAB,
     download_text,

@@ -16,7 +16,6 @@ then the tab. Switching it off keeps the view and the step as they are; the stud
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from panel.io.state import set_curdoc
 from ..models import scenario
 from ..models.follow import Channel, FileChannel, Lecturer, channel_path, lecturer_secret
 from ..sessions import report_error
+from ._status import status_line
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ CACHE_KEY = "explorer.follow.channel"
 PERIOD_MS = 300
 """Milliseconds between two looks at the view (lecturer) or at the channel (follower): a newer view
 reaches a follower within two periods plus the time to apply it."""
-
-STATUS_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em"}
 
 
 def shared_channel() -> Channel:
@@ -178,22 +176,7 @@ def follow_controls(
     lecturer = Lecturer(lecturer_secret() if secret is None else secret)
     session = FollowSession(explorers, tabs, channel, lecturer, lessons)
 
-    status = pn.pane.HTML(
-        "",
-        styles={**STATUS_STYLE, "background": background},
-        visible=False,
-        sizing_mode="stretch_width",
-        margin=0,
-        stylesheets=[":host { padding: 4px 20px; }"],
-        css_classes=["follow-status"],
-    )
-
-    def say(message: str, ok: bool = True) -> None:
-        status.param.update(
-            object=html.escape(message),
-            styles={**STATUS_STYLE, "background": background if ok else "#b00020"},
-            visible=bool(message),
-        )
+    status, say = status_line(background, "follow-status")
 
     password = pn.widgets.PasswordInput(
         placeholder="Lecturer secret", width=140, margin=(12, 5), css_classes=["lecturer-secret"]

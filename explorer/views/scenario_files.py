@@ -14,7 +14,6 @@ each tab's pinned baseline (``"pins"``) and an upload pins the file's (`explorer
 
 from __future__ import annotations
 
-import html
 import io
 import logging
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ import param
 from ..models import scenario
 from ..models.scenario_library import Library, LibraryEntry
 from . import pins
+from ._status import STATUS_STYLE, status_line
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,6 @@ SKIPPED = "__skipped__"
 def tab_file_name(tab: str) -> str:
     """The name a download of tab `tab` alone is saved under (``analog-explorer-scenario-xb.json``)."""
     return FILE_NAME.replace(".json", f"-{tab}.json")
-
-
-STATUS_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em"}
-"""The status line's text, on the header bar's colour."""
-ERROR_STYLE = {"color": "white", "font-family": "sans-serif", "font-size": "0.95em", "background": "#b00020"}
-"""The status line when an upload was refused: a red bar, so the message is seen."""
 
 
 class Outcome(NamedTuple):
@@ -208,22 +202,10 @@ def scenario_controls(
         margin=(16, 0, 0, 5),
         css_classes=["scenario-upload-label"],
     )
-    status = pn.pane.HTML(
-        "",
-        styles={**STATUS_STYLE, "background": background},
-        visible=False,
-        sizing_mode="stretch_width",
-        margin=0,
-        stylesheets=[":host { padding: 4px 20px; }"],
-        css_classes=["scenario-status"],
-    )
+    status, say = status_line(background, "scenario-status")
 
     def report(outcome: Outcome) -> None:
-        status.param.update(
-            object=html.escape(outcome.message),
-            styles={**STATUS_STYLE, "background": background} if outcome.ok else ERROR_STYLE,
-            visible=True,
-        )
+        say(outcome.message, outcome.ok)
         if outcome.ok and outcome.tab:
             show(outcome.tab)
 
