@@ -9,7 +9,8 @@ port (`explorer.tools.served.Server`), opens each tab in headless Debian Chromiu
 /usr/bin/chromium) and waits until every plot of the tab is rendered. The default settings and
 seed 0 are used. On the Programming and Training tabs the screenshot is taken after a run: Start,
 a few seconds of streaming, Pause unless the run has ended (how far a run gets depends on the machine, so the captions
-quote no number from those two tabs).
+quote no number from those two tabs). On the Sweeps tab, after its default sweep (4 points) has finished
+on the server's local Dask cluster.
 """
 
 import sys
@@ -67,6 +68,9 @@ def shoot(browser, url, tab, mode):
         page.wait_for_timeout(1000)
         if tab == "Technologies":  # its cells fill in the background once the tab is open
             expect(page.get_by_text("All cells computed.")).to_be_visible(timeout=120000)
+        if tab == "Sweeps":  # the default sweep, run to its end (the cluster starts with the first one)
+            page.get_by_role("button", name="Start").click()
+            expect(page.get_by_text("Finished:", exact=False)).to_be_visible(timeout=180000)
     page.wait_for_timeout(2000)  # MathJax typesets the explanations after the plots
     out = file_name(tab, suffix)
     page.screenshot(path=str(out), full_page=False)

@@ -17,16 +17,24 @@ from ..palette import IMAGE_PALETTE, LIGHT_GREY
 from ._build import series
 
 WIDTH, HEIGHT = 560, 340
-"""Size of each figure in pixels: two side by side fit the tab's right-hand side at 1500 px."""
+"""Size of each figure in pixels (the heatmap's colour bar adds to its width): the tab wraps them,
+one under another beside its controls at 1500 px."""
 
 LECTURE_HEIGHT = 1.3
 """Height scale of a figure whose fonts are scaled above 1 (lecture mode: larger text leaves the data
 less room otherwise; the dashboards' `explorer.views._present.LECTURE_HEIGHT`)."""
+LECTURE_WIDTH = 780
+"""Width (px) of a figure whose fonts are scaled above 1: the tab stacks its figures in one column
+beside its 420-px controls, which leaves about this much at a 1280-px projector, and a title at 1.5x
+needs it."""
 
 
 def _size(scale: float) -> dict:
-    """Size and font scale of a figure at `scale` (1: as drawn; lecture mode 1.5)."""
-    return {"width": WIDTH, "height": int(HEIGHT * (LECTURE_HEIGHT if scale > 1 else 1.0)), "fontscale": scale}
+    """Size, font scale and toolbar place of a figure at `scale` (1: as drawn; lecture mode 1.5):
+    scaled, the toolbar moves to the right so that the larger title has the figure's width."""
+    if scale > 1:
+        return {"width": LECTURE_WIDTH, "height": int(HEIGHT * LECTURE_HEIGHT), "fontscale": scale, "toolbar": "right"}
+    return {"width": WIDTH, "height": HEIGHT, "fontscale": scale, "toolbar": "above"}
 
 
 def category_label(value) -> str:
@@ -69,7 +77,6 @@ def heatmap_figure(session, scale: float = 1.0) -> hv.HeatMap:
         tools=["hover", "tap"],
         **_size(scale),
         clipping_colors={"NaN": LIGHT_GREY},
-        toolbar="above",
     )
 
 
@@ -89,9 +96,7 @@ def curves_figure(session, scale: float = 1.0) -> hv.Overlay:
         elements.append(hv.Scatter((xs, ys), kdim, vdim, label=name).opts(size=7 * scale, color=style["color"]))
     if not elements:
         elements = [hv.Curve([], hv.Dimension("x", label=x_name), hv.Dimension("value", label=label))]
-    return hv.Overlay(elements).opts(
-        title=f"{label} against {x_name}", legend_position="right", toolbar="above", **_size(scale)
-    )
+    return hv.Overlay(elements).opts(title=f"{label} against {x_name}", legend_position="right", **_size(scale))
 
 
 def pareto_figure(session, scale: float = 1.0) -> hv.Overlay:
@@ -119,9 +124,7 @@ def pareto_figure(session, scale: float = 1.0) -> hv.Overlay:
     )
     # The axes name the metric and the cost; the title says how many points are on the front.
     title = f"Pareto front: {len(front)} of {len(pts)} points"
-    return (line * ring * scatter).opts(
-        title=title, legend_position="right", toolbar="above", padding=0.1, **_size(scale)
-    )
+    return (line * ring * scatter).opts(title=title, legend_position="right", padding=0.1, **_size(scale))
 
 
 __all__ = ["category_label", "curves_figure", "heatmap_figure", "metric_label", "pareto_figure"]

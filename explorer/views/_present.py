@@ -166,16 +166,17 @@ class Presentation(param.Parameterized):
         return {"--bokeh-font-size": f"{PAGE_FONT_PX * self.scale:g}px"}
 
 
-FORM_FONT_CSS = "select, input { font-size: calc(var(--bokeh-font-size, 12px) * 10 / 9); }"
-"""The value of a select or a number box follows the page's base font size, which lecture mode
+FORM_FONT_CSS = "select, input, textarea { font-size: calc(var(--bokeh-font-size, 12px) * 10 / 9); }"
+"""The value of a select, a number box or a text box follows the page's base font size, which lecture mode
 scales (a browser's form controls do not inherit the font): 13.3 px, the browser's own size, at
 the base 12 px."""
 
 
 def follow_page_font(controls):
-    """Make the selects and number boxes in the layout `controls` show their values in the page's
-    font size (`FORM_FONT_CSS`)."""
-    for widget in controls.select(lambda o: isinstance(o, (pn.widgets.Select, pn.widgets.IntInput))):
+    """Make the selects, number boxes and text boxes in the layout `controls` show their values in
+    the page's font size (`FORM_FONT_CSS`)."""
+    kinds = (pn.widgets.Select, pn.widgets.IntInput, pn.widgets.TextAreaInput, pn.widgets.TextInput)
+    for widget in controls.select(lambda o: isinstance(o, kinds)):
         if FORM_FONT_CSS not in widget.stylesheets:
             widget.stylesheets = [*widget.stylesheets, FORM_FONT_CSS]
 

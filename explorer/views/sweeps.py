@@ -308,7 +308,8 @@ class SweepsView(pn.viewable.Viewer):
 
     def __panel__(self):
         # Flex boxes wrap: the selects and the three figures fill the width the page gives them
-        # (two figures side by side at 1500 px, one under another at 1280 px).
+        # (one figure under another beside the controls at 1500 and 1280 px; side by side on wider
+        # screens).
         choices = pn.FlexBox(*self.choices.values(), sizing_mode="stretch_width")
         follow_page_font(choices)
         opener = pn.Column(pn.Row(self.point, self.open_button), self.opened, width=WIDTH_FIGURE)
