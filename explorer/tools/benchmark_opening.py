@@ -23,13 +23,14 @@ the Reliability tab with the page). Changes a phase schedules on the session's e
 next-tick callbacks) run at the end of that phase, inside its time. Times are the CPU time of this
 process's thread (`time.thread_time`: what the server's event-loop thread would spend, and, unlike
 wall-clock time, little changed by other jobs on a shared machine), the median over ``--sessions``
-sessions. Like the server, the process first runs the warm-up (`explorer.warmup.warm_up`), so
-kernels are compiled and the trained networks and the shared results of the default settings are
-cached.
+sessions. Like the server (`explorer.cli.serve`), the process runs with `explorer.cli.SERVER_ENV_DEFAULTS`
+and first runs the warm-up (`explorer.warmup.warm_up`), so kernels are compiled and the trained
+networks and the shared results of the default settings are cached.
 With ``--profile N`` it prints the N functions with the most cumulative time over all sessions
 (cProfile). Timing is reported, never asserted.
 
-    python -m explorer.tools.benchmark_opening [--sessions 5] [--links plain,lesson] [--profile 25]
+    python -m explorer.tools.benchmark_opening [--sessions 5] [--links plain,lesson] [--tabs Devices,...]
+        [--profile 25]
 """
 
 from __future__ import annotations
@@ -139,9 +140,9 @@ class Bench:
         # where `_run_next_ticks` runs them.
         return SimpleNamespace(id=session_id, document=doc, token=token)
 
-    def open(self, query: str, tabs: bool = True) -> Opening:
-        """Open one session for the link's `query` and (with `tabs`) render each dashboard tab once;
-        the phases' times."""
+    def open(self, query: str, tabs: Sequence[str] | None = None) -> Opening:
+        """Open one session for the link's `query` and render each dashboard tab of `tabs` (titles;
+        None: all six) once, in the app's order; the phases' times."""
         from bokeh.events import DocumentReady
         from bokeh.models import Tabs as BkTabs
         from bokeh.resources import Resources
@@ -178,7 +179,9 @@ class Bench:
 
         # The page's tabs as the browser sees them: a click sets the Bokeh model's `active`.
         (tab_model,) = doc.roots[0].select({"type": BkTabs})
-        for k, (title, _, _) in enumerate(DASHBOARDS if tabs else (), start=1):
+        for k, (title, _, _) in enumerate(DASHBOARDS, start=1):
+            if tabs is not None and title not in tabs:
+                continue
             events.clear()
             name = f"tab {title}"
             t = time.thread_time()
@@ -214,6 +217,8 @@ def table(results: dict[str, list[Opening]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ..app import DASHBOARDS
+
     parser = argparse.ArgumentParser(
         prog="python -m explorer.tools.benchmark_opening",
         description="The server's time to open a session of the app, phase by phase.",
@@ -222,15 +227,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--links", default="plain,lesson", help=f"comma-separated links among {', '.join(LINKS)} (default both)"
     )
+    titles = [title for title, _, _ in DASHBOARDS]
+    parser.add_argument(
+        "--tabs",
+        default=",".join(titles),
+        help=f"dashboard tabs to render, comma-separated (default all: {', '.join(titles)})",
+    )
     parser.add_argument("--no-warmup", action="store_true", help="skip the server's warm-up (kernels compile inside)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N functions")
     args = parser.parse_args(argv)
     if args.sessions < 1:
         parser.error(f"--sessions must be at least 1, got {args.sessions}")
+    tabs = [s.strip() for s in args.tabs.split(",") if s.strip()]
+    if [t for t in tabs if t not in titles]:
+        parser.error(f"--tabs: unknown {[t for t in tabs if t not in titles]}; allowed: {', '.join(titles)}")
     links = [s.strip() for s in args.links.split(",") if s.strip()]
     unknown = [s for s in links if s not in LINKS]
     if unknown or not links:
         parser.error(f"--links: unknown {unknown or args.links!r}; allowed: {', '.join(LINKS)}")
+    from ..cli import SERVER_ENV_DEFAULTS
+
+    for name, value in SERVER_ENV_DEFAULTS.items():  # as `analog-explorer` starts the server
+        os.environ.setdefault(name, value)
     # The class's predictions go to a throw-away database, not the user's.
     os.environ.setdefault("ANALOG_EXPLORER_PREDICTIONS_DB", os.path.join(tempfile.mkdtemp(), "predictions.sqlite"))
     if not args.no_warmup:
@@ -238,14 +256,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"warm-up: {warm_up():.1f} s", flush=True)
     bench = Bench()
-    bench.open("")  # the first session imports the app's script's modules: not counted
+    bench.open("", tabs)  # the first session imports the app's script's modules: not counted
     profiler = None
     if args.profile:
         import cProfile
 
         profiler = cProfile.Profile()
         profiler.enable()
-    results = {link: [bench.open(LINKS[link]) for _ in range(args.sessions)] for link in links}
+    results = {link: [bench.open(LINKS[link], tabs) for _ in range(args.sessions)] for link in links}
     if profiler is not None:
         profiler.disable()
     print(f"Opening a session, server time per phase (median of {args.sessions} sessions per link):")
