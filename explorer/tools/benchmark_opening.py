@@ -114,10 +114,13 @@ class Bench:
         self.app = build_single_handler_application(str(APP))
         self.protocol = Protocol()
         self.sessions = []
+        """The sessions opened, kept open (as a class's pages stay open while others arrive)."""
 
     def _new_session(self, query: str):
-        """A document with a session context for a GET of ``/app?query``, the app run for it (Panel's
-        `generate_session`, with Bokeh's request proxy looked up now)."""
+        """A document with a session context for a GET of ``/app?query``, the app run for it. As
+        Panel's `panel.io.session.generate_session`, except that Bokeh's `_RequestProxy` is looked
+        up now: the class that helper imported was not the one `Location.from_request` checks in
+        this process, which then gave every page an empty query (no link restored)."""
         from bokeh.document import Document
         from bokeh.server import contexts
         from bokeh.util.token import generate_jwt_token, generate_session_id
