@@ -10,8 +10,6 @@ from pathlib import Path
 
 import panel as pn
 
-from explorer.models.lessons import load_lessons
-from explorer.models.scenario_library import load_library
 from explorer.sessions import (
     inject_test_error,
     never_cdn_style_sheets,
@@ -21,6 +19,7 @@ from explorer.sessions import (
     session_destroyed,
 )
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
+from explorer.views._files import page_lessons, page_library, page_text
 from explorer.views._present import Presentation
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
@@ -129,11 +128,12 @@ def build_app():
     views = [(title, prefix, cls(presentation=presentation)) for title, prefix, cls in DASHBOARDS]
     overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
     sweeps = SweepsView(presentation=presentation)  # its Dask cluster starts with the first sweep only
+    physics = page_text(PHYSICS_FILE, physics_reference)  # read once per server process, again if changed
     tabs = pn.Tabs(
         ("Overview", overview),
         *[(title, view) for title, _, view in views],
         ("Technologies", TechnologiesView(presentation=presentation)),
-        ("Physics reference", pn.pane.Markdown(physics_reference(), max_width=900, css_classes=["physics-reference"])),
+        ("Physics reference", pn.pane.Markdown(physics, max_width=900, css_classes=["physics-reference"])),
         ("Sweeps", sweeps),
         active=0,
         dynamic=True,
@@ -141,8 +141,10 @@ def build_app():
     )
     # The guided lessons (assets/lessons): listed in the overview, the open step in a card above the
     # tabs (explorer/views/lessons.py says why not a tab of their own).
+    # The lessons and the library are parsed once per server process, again when a file changes
+    # (explorer/views/_files.py).
     lessons = LessonsView(
-        load_lessons(),
+        page_lessons(),
         {prefix: view.model for _, prefix, view in views},
         views={prefix: view for _, prefix, view in views},
         tabs=tabs,
@@ -175,7 +177,7 @@ def build_app():
         HEADER_COLOUR,
         tabs=tabs,
         first_tab=1,
-        library=load_library(),
+        library=page_library(),
         presentation=presentation,
         views={prefix: view for _, prefix, view in views},
     )

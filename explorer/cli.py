@@ -78,6 +78,16 @@ PREDICTIONS_DB_ENV = "ANALOG_EXPLORER_PREDICTIONS_DB"
 FOLLOW_CHANNEL_ENV = "ANALOG_EXPLORER_FOLLOW_CHANNEL"
 """The server's environment variable naming the follow channel's file (`explorer.models.follow.CHANNEL_ENV`)."""
 
+SERVER_ENV_DEFAULTS = {
+    "BOKEH_RESOURCES": "server",
+    "OPENBLAS_NUM_THREADS": "1",
+    # Bokeh checks every new session's document for layout mistakes (warnings in the log, such as an
+    # empty Column) on the event-loop thread: a development aid that cost each opening of a lesson
+    # link about 85 ms (docs/results/opening.md). Set BOKEH_VALIDATE_DOC=true to check again.
+    "BOKEH_VALIDATE_DOC": "false",
+}
+"""The server's environment where the user's does not set these (`serve`)."""
+
 UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
 
@@ -250,8 +260,8 @@ def serve(argv=None):
     cmd, url, budget = panel_serve_command(argv)
     os.environ.update(budget)  # `explorer.admission.server_budget`, the lecturer's secret, the channel
     print(f"Analog AI weight-encoding explorer: open {url}", flush=True)
-    os.environ.setdefault("BOKEH_RESOURCES", "server")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    for name, value in SERVER_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     os.execv(cmd[0], cmd)  # the server keeps this process id (the load command measures its memory)
 
 

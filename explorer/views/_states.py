@@ -99,12 +99,7 @@ class IdleControls:
 
     def __init__(self, model, widgets, rules):
         self.model, self.widgets, self.rules = model, widgets, tuple(rules)
-        self.notes = {
-            rule.control: pn.pane.Markdown(
-                "", visible=False, css_classes=["idle-reason"], sizing_mode="stretch_width", styles=NOTE_STYLES
-            )
-            for rule in self.rules
-        }
+        self._notes = None  # made when first asked for (`notes`): a tab never shown needs none
         by_owner = {}
         for rule in self.rules:
             for name in rule.depends:
@@ -118,11 +113,32 @@ class IdleControls:
         """Control name -> why it does nothing now (None: it acts)."""
         return {rule.control: rule.reason(self.model) for rule in self.rules}
 
+    @property
+    def notes(self):
+        """Control name -> the Markdown note under it (its reason while idle, hidden while it acts).
+        Made on first use, when the tab's controls are laid out (`follow`): opening a page builds
+        no note for the tabs it does not show (docs/results/opening.md)."""
+        if self._notes is None:
+            self._notes = {
+                rule.control: pn.pane.Markdown(
+                    "", visible=False, css_classes=["idle-reason"], sizing_mode="stretch_width", styles=NOTE_STYLES
+                )
+                for rule in self.rules
+            }
+            self._show(self.reasons())
+        return self._notes
+
     def sync(self, *events):
         """Disable the idle controls, enable the others, and show each idle one's reason."""
-        for name, why in self.reasons().items():
+        reasons = self.reasons()
+        for name, why in reasons.items():
             self.widgets[name].disabled = why is not None
-            note = self.notes[name]
+        if self._notes is not None:
+            self._show(reasons)
+
+    def _show(self, reasons):
+        for name, why in reasons.items():
+            note = self._notes[name]
             note.object = f"*{why}*" if why else ""
             note.visible = why is not None
 
