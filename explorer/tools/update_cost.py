@@ -45,6 +45,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ..sessions import RELEASE_DELAY_S
 from .wire import WireStudent, widget_title
 
 INTERVAL_S = 0.0005
@@ -330,11 +331,18 @@ async def _lesson(url, sampler, repeat):
         await student.close()
 
 
-def _client(url, sampler, repeat, out, done):
+def _client(url, sampler, repeat, out, done, only=""):
     async def main():
+        # A closed session's memory is collected on the event loop a little later
+        # (`explorer.sessions.release_memory`): each action waits that out before it starts.
+        settle = RELEASE_DELAY_S + 2.0
         for name in ACTIONS:
+            if only and only not in name:
+                continue
             out[name] = await _slider(url, sampler, name, repeat)
-        out["lesson Next/Back"] = await _lesson(url, sampler, repeat)
+            await asyncio.sleep(settle)
+        if not only or only in "lesson Next/Back":
+            out["lesson Next/Back"] = await _lesson(url, sampler, repeat)
 
     try:
         asyncio.run(main())
@@ -344,7 +352,7 @@ def _client(url, sampler, repeat, out, done):
         done.set()
 
 
-def run(repeat=6, warm_up=True):
+def run(repeat=6, warm_up=True, only=""):
     """Serve the app here, measure every action (module docstring); action -> list of rows."""
     import panel as pn
     from panel.io.server import get_server
@@ -356,7 +364,7 @@ def run(repeat=6, warm_up=True):
         from explorer.warmup import warm_up as warm
 
         warm()
-    pn.config.nthreads = 4  # the lab settings (`explorer.cli`: --num-threads 4)
+    threads, pn.config.nthreads = pn.config.nthreads, 4  # the lab settings (`explorer.cli`: --num-threads 4)
     port = free_port()
     loop = IOLoop.current()
     server = get_server(
@@ -372,7 +380,7 @@ def run(repeat=6, warm_up=True):
     out, done = {}, threading.Event()
     url = f"http://127.0.0.1:{port}/app"
     sampler = Sampler()
-    client = threading.Thread(target=_client, args=(url, sampler, repeat, out, done), daemon=True)
+    client = threading.Thread(target=_client, args=(url, sampler, repeat, out, done, only), daemon=True)
     client.start()
     sampler.skip.add(client.ident)
     sampler.thread.start()
@@ -384,9 +392,12 @@ def run(repeat=6, warm_up=True):
             loop.call_later(0.2, check)
 
     loop.call_later(0.2, check)
-    loop.start()
-    sampler.stop.set()
-    server.stop()
+    try:
+        loop.start()
+    finally:
+        sampler.stop.set()
+        server.stop()
+        pn.config.nthreads = threads
     return out
 
 
@@ -431,11 +442,12 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=6, help="measured updates per action (default 6)")
     parser.add_argument("--json", default=None, help="write every measured row to this file")
     parser.add_argument("--top", type=int, default=0, help="also list the N places that took most time per action")
+    parser.add_argument("--only", default="", help="measure only the actions whose name contains this text")
     parser.add_argument("--no-warmup", action="store_true", help="skip the server's warm-up")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, got {args.repeat}")
-    out = run(args.repeat, warm_up=not args.no_warmup)
+    out = run(args.repeat, warm_up=not args.no_warmup, only=args.only)
     report(out, verbose=args.top)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
