@@ -21,9 +21,10 @@ A thread waiting (for work, for the selector, for a lock) is not counted. Sample
 the sampling thread gets the interpreter lock, so each stands for the time since the previous one
 (rounds are rarer while the server holds the lock); a thread sampled while it waits for the lock
 counts as busy where it stands. The figures are estimates to compare, not exact timings. With
-each update it also records the server's messages (PATCH-DOC count and bytes, as received), the
-session's computations (the dashboards' `computed` records) and the latency from sending to the
-last plot data.
+each update it also records the server's messages (PATCH-DOC count and bytes, as received, until
+the server has sent nothing for `SETTLE_S`), the session's computations (the dashboards'
+`computed` records), the latency from sending to the last plot data (`explorer.tools.wire`) and
+to the last message of any kind.
 
     python -m explorer.tools.update_cost --repeat 6 --json cost.json
 
@@ -47,6 +48,9 @@ from pathlib import Path
 
 from ..sessions import RELEASE_DELAY_S
 from .wire import WireStudent, widget_title
+
+SETTLE_S = 1.5
+"""An update's figures cover the time until the server has sent nothing for this long."""
 
 INTERVAL_S = 0.0005
 """Seconds between two samples of the server's threads."""
@@ -259,6 +263,10 @@ async def _measure(student, sampler, send, repeat, warm=2, prepare=None):
         sampler.reset()
         sampler.on.set()
         update = await send(k)
+        # The update ends at its last plot data (`wire`); the server may still send more (a tab's
+        # content after a slow render): wait until it has sent nothing for `SETTLE_S`.
+        while time.perf_counter() - student._last_message < SETTLE_S:
+            await asyncio.sleep(0.05)
         sampler.on.clear()
         split, wall = sampler.snapshot()
         if k < warm:
@@ -272,6 +280,7 @@ async def _measure(student, sampler, send, repeat, warm=2, prepare=None):
                 top=top,
                 patches=list(student.log),
                 latency_ms=update.latency,
+                last_message_ms=1e3 * (student._last_message - update.sent),
                 messages=student.messages - before[0],
                 kB=(student.bytes - before[1]) / 1e3,
                 computed=(_computed(page) - before[2]) if page is not None else None,
@@ -420,7 +429,8 @@ def report(out, log=print, verbose=0):
     for name, med in summary(out).items():
         log(f"{name} (median of {len(out[name])}):")
         log(
-            f"  latency {med['latency_ms']:.0f} ms, {med['messages']:.0f} messages, {med['kB']:.1f} kB, "
+            f"  latency {med['latency_ms']:.0f} ms (last message {med['last_message_ms']:.0f} ms), "
+            f"{med['messages']:.0f} messages, {med['kB']:.1f} kB, "
             f"{med['computed']:.0f} computations"
         )
         split = ", ".join(f"{b} {med[f'{b} ms']:.0f}" for b in BUCKETS)

@@ -268,8 +268,9 @@ class LessonsView(param.Parameterized):
 
     def open_step(self) -> bool:
         """Apply the current step's scenario to the page's models (nothing changes if it is refused),
-        open its tab and outline the controls to move; whether it was applied. The page's changes
-        leave in one batch (`_page_batch`)."""
+        open its tab and outline the controls to move; whether it was applied. The card, the
+        outlines and the charts' new data reach the page together, in one message
+        (`explorer.views._live.page_batch`)."""
         current = self.current
         if current is None:
             return False
