@@ -1055,13 +1055,14 @@ class LiveDashboard(pn.viewable.Viewer):
                     f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms ({len(parts)} parts)", flush=True
                 )
 
+        page = self._batch_page  # read once: the batch's thread clears it when the batch ends
         if not schedule or not self._served():
             apply()
             if schedule and self._layout is not None:
                 # In a notebook, Panel sends the changed Bokeh models over its comm on request.
                 pn.io.push_notebook(self._layout)
-        elif self._batch_page is not None:
-            self._batch_page.add(apply)  # shown with the batch's other page changes, in one message
+        elif page is not None:
+            page.add(apply)  # shown with the batch's other page changes, in one message
         else:
             pn.state.execute(apply)
 
@@ -1257,9 +1258,10 @@ def page_batch(views=()):
 
     Why: a button's callback runs in one of the server's threads (``--num-threads``), where every
     widget property Panel changes, and every dashboard's update, becomes a callback of its own on
-    the event loop and a message of its own: a lesson step sent 18 messages, and a scenario's
-    settings, set one object at a time, computed a chart once per object. Off a served page (a
-    notebook, a test) the changes are made at once, in order."""
+    the event loop and a message of its own (a lesson step sent one per property of its card), and a
+    scenario's settings, set one object at a time, computed a chart once per object. Off a served
+    page (a notebook, a test) the dashboards draw when the batch ends and the other changes follow,
+    in the order they were added."""
     views = [v for v in views if isinstance(v, LiveDashboard)]
     batch = PageBatch()
     try:
