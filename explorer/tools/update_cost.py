@@ -291,7 +291,7 @@ async def _measure(student, sampler, send, repeat, warm=2, prepare=None):
     return rows
 
 
-async def _slider(url, sampler, name, repeat):
+async def _slider(url, sampler, name, repeat, warm=2):
     query, tab, title, _ = ACTIONS[name]
     student = CountingStudent(url, query)
     await student.open()
@@ -309,12 +309,12 @@ async def _slider(url, sampler, name, repeat):
             v = b if k % 2 == 0 else a
             return await student.change(widget, {"value": v, "value_throttled": v}, what=f"{name} = {v}")
 
-        return await _measure(student, sampler, send, repeat)
+        return await _measure(student, sampler, send, repeat, warm=warm)
     finally:
         await student.close()
 
 
-async def _lesson(url, sampler, repeat):
+async def _lesson(url, sampler, repeat, warm=2):
     student = CountingStudent(url, {"lesson": "pcm-drift", "step": 1})
     await student.open()
     try:
@@ -335,12 +335,12 @@ async def _lesson(url, sampler, repeat):
             css = "lesson-next" if k % 2 == 0 else "lesson-back"
             return await student.click(student.doc.by_css(css)[0], what=css)
 
-        return await _measure(student, sampler, send, repeat, prepare=prepare)
+        return await _measure(student, sampler, send, repeat, warm=warm, prepare=prepare)
     finally:
         await student.close()
 
 
-def _client(url, sampler, repeat, out, done, only=""):
+def _client(url, sampler, repeat, out, done, only="", warm=2):
     async def main():
         # A closed session's memory is collected on the event loop a little later
         # (`explorer.sessions.release_memory`): each action waits that out before it starts.
@@ -348,10 +348,10 @@ def _client(url, sampler, repeat, out, done, only=""):
         for name in ACTIONS:
             if only and only not in name:
                 continue
-            out[name] = await _slider(url, sampler, name, repeat)
+            out[name] = await _slider(url, sampler, name, repeat, warm=warm)
             await asyncio.sleep(settle)
         if not only or only in "lesson Next/Back":
-            out["lesson Next/Back"] = await _lesson(url, sampler, repeat)
+            out["lesson Next/Back"] = await _lesson(url, sampler, repeat, warm=warm)
 
     try:
         asyncio.run(main())
@@ -361,8 +361,9 @@ def _client(url, sampler, repeat, out, done, only=""):
         done.set()
 
 
-def run(repeat=6, warm_up=True, only=""):
-    """Serve the app here, measure every action (module docstring); action -> list of rows."""
+def run(repeat=6, warm_up=True, only="", warm=2):
+    """Serve the app here, measure every action (module docstring) `warm` times unmeasured, then
+    `repeat` times; action -> list of rows (and "error" -> its text if the client failed)."""
     import panel as pn
     from panel.io.server import get_server
     from tornado.ioloop import IOLoop
@@ -389,7 +390,7 @@ def run(repeat=6, warm_up=True, only=""):
     out, done = {}, threading.Event()
     url = f"http://127.0.0.1:{port}/app"
     sampler = Sampler()
-    client = threading.Thread(target=_client, args=(url, sampler, repeat, out, done, only), daemon=True)
+    client = threading.Thread(target=_client, args=(url, sampler, repeat, out, done, only, warm), daemon=True)
     client.start()
     sampler.skip.add(client.ident)
     sampler.thread.start()
