@@ -19,6 +19,7 @@ for a session whose page has closed.
 """
 
 import collections
+import contextlib
 import logging
 import os
 import re
@@ -714,6 +715,9 @@ class LiveDashboard(pn.viewable.Viewer):
         self._slots = {}
         self._placed = []  # (holder, row, explanation's size) of each chart on the page (`arrange`)
         self._showing = set()
+        self._batch_depth = 0  # `batched` contexts open on this dashboard
+        self._batch_names = set()  # the settings changed meanwhile
+        self._batch_page = None  # the `PageBatch` their page changes join, or None
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
         self.results = ResultMemo(self.model)
@@ -829,6 +833,34 @@ class LiveDashboard(pn.viewable.Viewer):
             if self._layout is not None:
                 pn.io.push_notebook(self._layout)
 
+    @contextlib.contextmanager
+    def batched(self, page=None):
+        """Inside, changes of the settings this dashboard draws are gathered; on leaving, each chart
+        that depends on any of them is computed once, at the settings then (`_changed`), instead of
+        once per object a batch of changes touches (a scenario or a lesson step sets the explorer's
+        own settings in one ``param.update``, then its read-out's, its method's...). Its page
+        changes then join `page` (a `PageBatch`: one message with the page's other changes) when
+        one is given and the page is served. Nested batches update once, when the outermost ends."""
+        with self._lock:
+            self._batch_depth += 1
+            if self._batch_depth == 1:
+                self._batch_page = page
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._batch_depth -= 1
+                names = set()
+                if not self._batch_depth:
+                    names, self._batch_names = self._batch_names, set()
+            try:
+                if names:
+                    self._changed(names=names)
+            finally:
+                with self._lock:
+                    if not self._batch_depth:
+                        self._batch_page = None
+
     def _next_generation(self):
         with self._lock:
             self._generation += 1
@@ -849,6 +881,10 @@ class LiveDashboard(pn.viewable.Viewer):
 
     def _changed(self, *events, names=None):
         names = {e.name for e in events} if names is None else names
+        with self._lock:
+            if self._batch_depth:  # `batched`: one update when the batch ends
+                self._batch_names |= names
+                return
         if self._plots is None or self._session_gone():
             return
         appeared = vanished = set()
@@ -1019,11 +1055,14 @@ class LiveDashboard(pn.viewable.Viewer):
                     f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms ({len(parts)} parts)", flush=True
                 )
 
+        page = self._batch_page  # read once: the batch's thread clears it when the batch ends
         if not schedule or not self._served():
             apply()
             if schedule and self._layout is not None:
                 # In a notebook, Panel sends the changed Bokeh models over its comm on request.
                 pn.io.push_notebook(self._layout)
+        elif page is not None:
+            page.add(apply)  # shown with the batch's other page changes, in one message
         else:
             pn.state.execute(apply)
 
@@ -1182,6 +1221,65 @@ class LiveDashboard(pn.viewable.Viewer):
         # Lazy: a dashboard in a tab that nobody opens computes nothing and builds no figure.
         render = param.depends()(lambda: self._render())  # no dependencies: rendered once, when shown
         return pn.param.ParamFunction(render, lazy=True, sizing_mode="stretch_width")
+
+
+class PageBatch:
+    """Page changes (functions of no argument that change Bokeh-facing widgets or figures) gathered
+    to be made together, in one message (`page_batch`)."""
+
+    def __init__(self):
+        self.changes = []
+        self._lock = threading.Lock()
+
+    def add(self, change):
+        with self._lock:
+            self.changes.append(change)
+
+    def run(self):
+        """Make every change gathered so far (each once), in order, inside one `pn.io.hold`; one that
+        fails is logged and the others still made."""
+        with self._lock:
+            changes, self.changes = self.changes, []
+        with pn.io.hold():
+            for change in changes:
+                try:
+                    change()
+                except Exception:
+                    log.exception("a page change failed")
+
+
+@contextlib.contextmanager
+def page_batch(views=()):
+    """A batch of changes to a page made by code (a lesson step, a scenario): inside, the dashboards
+    `views` gather their settings' changes (`LiveDashboard.batched`) and the caller adds its own
+    page changes to the `PageBatch` this yields; on leaving, the dashboards compute each affected
+    chart once (in the calling thread, as any update), then every page change is made in one
+    callback on the session's event loop inside `pn.io.hold()`: one message to the page.
+
+    Why: a button's callback runs in one of the server's threads (``--num-threads``), where every
+    widget property Panel changes, and every dashboard's update, becomes a callback of its own on
+    the event loop and a message of its own (a lesson step sent one per property of its card), and a
+    scenario's settings, set one object at a time, computed a chart once per object. Off a served
+    page (a notebook, a test) the dashboards draw when the batch ends and the other changes follow,
+    in the order they were added."""
+    views = [v for v in views if isinstance(v, LiveDashboard)]
+    batch = PageBatch()
+    try:
+        with contextlib.ExitStack() as stack:
+            for view in views:
+                stack.enter_context(view.batched(batch))
+            yield batch
+    finally:
+        if batch.changes:
+            served = [v._doc for v in views if v._served()]
+            doc = served[0] if served else pn.state.curdoc
+            if doc is not None and getattr(doc, "session_context", None) is not None:
+                from panel.io.state import set_curdoc
+
+                with set_curdoc(doc):
+                    pn.state.execute(batch.run)  # at once when already on the event loop
+            else:
+                batch.run()
 
 
 class CrossbarReadout:

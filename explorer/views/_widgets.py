@@ -1,6 +1,7 @@
 """Small helpers shared by the dashboards: throttled sliders and explanation cards."""
 
 import collections
+import contextlib
 import re
 import threading
 
@@ -52,10 +53,21 @@ class ThrottledFollows:
     def _update_model(self, events, msg, root, model, doc, comm):
         # Panel never puts value_throttled in `msg`: the widget's own, set with the value by code
         throttled = msg["value"] if "value" in msg and msg["value"] == self.value_throttled else None
-        super()._update_model(events, msg, root, model, doc, comm)
-        # (A model the page never sent a throttled value has none: Bokeh then raises on reading it.)
+        if throttled is None:  # the page's own move (or no value): nothing more to send
+            super()._update_model(events, msg, root, model, doc, comm)
+            return
+        served = doc is not None and doc.session_context is not None and pn.state._unblocked(doc)
+        # On a served page both values leave in one message (Panel's scheduled update of a change
+        # made in a callback thread would send each property in a message of its own).
+        with pn.io.hold(doc) if served else contextlib.nullcontext():
+            super()._update_model(events, msg, root, model, doc, comm)
+            self._follow_throttled(model, root, throttled)
+
+    def _follow_throttled(self, model, root, throttled):
+        # (A model the page never sent a throttled value has none: Bokeh then raises on reading it.
+        # Read only here: listing a model's set properties costs more than the rest of this update.)
         current = model.properties_with_values(include_defaults=False).get("value_throttled")
-        if throttled is not None and current != throttled:
+        if current != throttled:
             # A read-only property in Bokeh's Python models: set as a page's message would set it,
             # and marked as ours so that Panel does not take the change for the page's.
             ref = root.ref["id"]

@@ -26,8 +26,10 @@ view caught halfway would be broadcast).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import threading
 from collections.abc import Callable, Mapping
 
 import panel as pn
@@ -35,6 +37,7 @@ import param
 
 from ..models import scenario as sc
 from ..models.lessons import Lesson, Lessons, Step
+from ._live import page_batch
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,7 @@ class LessonsView(param.Parameterized):
         self.opening = False  # True while a step opens (its settings being applied)
         self._highlighted: list[object] = []
         self._watchers: list[tuple[param.Parameterized, object]] = []
+        self._local = threading.local()  # .batch: the `PageBatch` of the step this thread opens
         self._build()
         self.param.watch(self._location_changed, ["lesson", "step"])
 
@@ -193,82 +197,116 @@ class LessonsView(param.Parameterized):
         answer hidden, and open the step (a link or Next/Back lands on a working step)."""
         opening, self.opening = self.opening, True
         try:
-            for hook in list(self.on_step):
-                try:
-                    hook(*self.location)
-                except Exception:  # a listener's failure must not stop the lesson
-                    log.exception("lesson step hook failed")
-            self._fill()
+            with self._page_batch():
+                for hook in list(self.on_step):
+                    try:
+                        hook(*self.location)
+                    except Exception:  # a listener's failure must not stop the lesson
+                        log.exception("lesson step hook failed")
+                self._fill()
         finally:
             self.opening = opening
+
+    @contextlib.contextmanager
+    def _page_batch(self):
+        """The step's changes as one batch (`explorer.views._live.page_batch`): the dashboards compute
+        each affected chart once, and the card, the outlines and the charts' new data reach the page
+        in one message. Nested calls join the batch open in this thread."""
+        if getattr(self._local, "batch", None) is not None:
+            yield self._local.batch
+            return
+        with page_batch(self.views.values()) as batch:
+            self._local.batch = batch
+            try:
+                yield batch
+            finally:
+                self._local.batch = None
+
+    def _on_page(self, change: Callable[[], None]) -> None:
+        """Make `change` (of the card's widgets) with the step's batch when one is open in this
+        thread, else at once."""
+        batch = getattr(self._local, "batch", None)
+        if batch is not None:
+            batch.add(change)
+        else:
+            change()
 
     def _fill(self) -> None:
         self._clear_highlight()
         current = self.current
         if current is None:
-            self.card.visible = False
-            if self.lesson or self.step:
-                self.status.object = ""
+            clear_status = bool(self.lesson or self.step)
+
+            def hide():
+                self.card.visible = False
+                if clear_status:
+                    self.status.object = ""
+
+            self._on_page(hide)
             return
         lesson, step = current
         n = len(lesson.steps)
-        self.heading.object = f"### {lesson.title}: step {step.index + 1} of {n}, {step.title}"
         # the lesson's introduction (the Markdown after its header) opens its first step
         intro = lesson.introduction if step.index == 0 and lesson.introduction else ""
-        self.text.object = f"{intro}\n\n{step.text}" if intro else step.text
-        self.question.object = f"**Predict first:** {step.question}"
-        self.answer.object = f"**Answer:** {step.choices[step.correct]}\n\n{step.answer}"
         with param.parameterized.discard_events(self):
             self.param.update(choice=NO_CHOICE, moved=False, revealed=False)
-        self.choices.param.update(options=list(step.choices), value=None)
-        self.answer.visible = False
-        self.reveal_button.disabled = True
-        self.back.disabled = step.index == 0
-        self.next.disabled = step.index == n - 1
-        self.card.visible = True
+
+        def show():
+            self.heading.object = f"### {lesson.title}: step {step.index + 1} of {n}, {step.title}"
+            self.text.object = f"{intro}\n\n{step.text}" if intro else step.text
+            self.question.object = f"**Predict first:** {step.question}"
+            self.answer.object = f"**Answer:** {step.choices[step.correct]}\n\n{step.answer}"
+            self.choices.param.update(options=list(step.choices), value=None)
+            self.answer.visible = False
+            self.reveal_button.disabled = True
+            self.back.disabled = step.index == 0
+            self.next.disabled = step.index == n - 1
+            self.card.visible = True
+
+        self._on_page(show)
         self.open_step()
 
     def open_step(self) -> bool:
         """Apply the current step's scenario to the page's models (nothing changes if it is refused),
-        open its tab and outline the controls to move; whether it was applied."""
+        open its tab and outline the controls to move; whether it was applied. The card, the
+        outlines and the charts' new data reach the page together, in one message
+        (`explorer.views._live.page_batch`)."""
         current = self.current
         if current is None:
             return False
         _, step = current
-        self._clear_highlight()
-        given = {tab: ex for tab, ex in self.explorers.items() if tab in step.scenario.tabs}
-        opening, self.opening = self.opening, True
-        try:
-            sc.apply(step.scenario, given)
-        except sc.ScenarioError as exc:
-            self.status.object = html.escape(f"This step could not be opened: {exc}. Nothing changed.")
-            return False
-        finally:
-            self.opening = opening
-        self.status.object = ""
-        if self.tabs is not None and step.tab in self.explorers:
-            self.tabs.active = self.first_tab + list(self.explorers).index(step.tab)
-        view = self.views.get(step.tab)
-        if view is not None:
-            for widget in control_widgets(view, step.controls).values():
-                if HIGHLIGHT_CLASS not in widget.css_classes:
-                    widget.css_classes = [*widget.css_classes, HIGHLIGHT_CLASS]
-                if HIGHLIGHT_CSS not in widget.stylesheets:
-                    widget.stylesheets = [*widget.stylesheets, HIGHLIGHT_CSS]
-                self._highlighted.append(widget)
-        model = self.explorers.get(step.tab)
-        if model is not None:
-            for name in step.controls:
-                owner, attr = sc._owner(model, name)
-                self._watchers.append((owner, owner.param.watch(self._control_moved, attr)))
-        with param.parameterized.discard_events(self):
-            self.moved = False
+        with self._page_batch():
+            self._clear_highlight()
+            given = {tab: ex for tab, ex in self.explorers.items() if tab in step.scenario.tabs}
+            opening, self.opening = self.opening, True
+            try:
+                sc.apply(step.scenario, given)
+            except sc.ScenarioError as exc:
+                text = html.escape(f"This step could not be opened: {exc}. Nothing changed.")
+                self._on_page(lambda: setattr(self.status, "object", text))
+                return False
+            finally:
+                self.opening = opening
+            self._on_page(lambda: setattr(self.status, "object", ""))
+            # At once, not with the batch: a follower's page sets the lecturer's tab right after this.
+            if self.tabs is not None and step.tab in self.explorers:
+                self.tabs.active = self.first_tab + list(self.explorers).index(step.tab)
+            view = self.views.get(step.tab)
+            outlined = list(control_widgets(view, step.controls).values()) if view is not None else []
+            self._highlighted = outlined
+            self._on_page(lambda: _outline(outlined))
+            model = self.explorers.get(step.tab)
+            if model is not None:
+                for name in step.controls:
+                    owner, attr = sc._owner(model, name)
+                    self._watchers.append((owner, owner.param.watch(self._control_moved, attr)))
+            with param.parameterized.discard_events(self):
+                self.moved = False
         return True
 
     def _clear_highlight(self) -> None:
-        for widget in self._highlighted:
-            widget.css_classes = [c for c in widget.css_classes if c != HIGHLIGHT_CLASS]
-        self._highlighted = []
+        outlined, self._highlighted = self._highlighted, []
+        self._on_page(lambda: _outline(outlined, on=False))
         for owner, watcher in self._watchers:
             owner.param.unwatch(watcher)
         self._watchers = []
@@ -303,6 +341,20 @@ class LessonsView(param.Parameterized):
             return
         self.revealed = True
         self.answer.visible = True
+
+
+def _outline(widgets, on=True) -> None:
+    """Outline `widgets` (the controls a step asks to move: `HIGHLIGHT_CLASS`), or with `on` False
+    take the outline off."""
+    for widget in widgets:
+        if not on:
+            if HIGHLIGHT_CLASS in widget.css_classes:
+                widget.css_classes = [c for c in widget.css_classes if c != HIGHLIGHT_CLASS]
+            continue
+        if HIGHLIGHT_CLASS not in widget.css_classes:
+            widget.css_classes = [*widget.css_classes, HIGHLIGHT_CLASS]
+        if HIGHLIGHT_CSS not in widget.stylesheets:
+            widget.stylesheets = [*widget.stylesheets, HIGHLIGHT_CSS]
 
 
 __all__ = ["HIGHLIGHT_CLASS", "LessonsView", "control_widgets"]

@@ -25,6 +25,7 @@ import param
 from ..models import scenario
 from ..models.scenario_library import Library, LibraryEntry
 from . import pins
+from ._live import page_batch
 from ._status import STATUS_STYLE, status_line
 
 log = logging.getLogger(__name__)
@@ -209,10 +210,17 @@ def scenario_controls(
         if outcome.ok and outcome.tab:
             show(outcome.tab)
 
+    def applied(apply) -> None:
+        # One batch (`_live.page_batch`): each chart the scenario changes is computed once, and the
+        # charts, the status line and the tab switch reach the page in one message.
+        with page_batch(views.values() if views else ()) as batch:
+            outcome = apply()
+            batch.add(lambda: report(outcome))
+
     def uploaded(event):
         if event.new is None:
             return
-        report(upload(explorers, event.new, chooser.filename or "", views))
+        applied(lambda: upload(explorers, event.new, chooser.filename or "", views))
         # Empty the control, so choosing the same file again (to go back to it) uploads it again.
         chooser.clear()
 
@@ -225,7 +233,7 @@ def scenario_controls(
             if event.new == SKIPPED:
                 report(Outcome(False, skipped_message(library)))
             elif event.new in library.names():
-                report(open_library(explorers, library.get(event.new)))
+                applied(lambda: open_library(explorers, library.get(event.new)))
             else:
                 report(Outcome(False, library.message or "The scenario library is empty."))
 
