@@ -433,7 +433,9 @@ class LivePlot:
             bar.color_mapper = self.mapper
             self.figure.add_layout(bar, "right")
         if hover is not None:
-            value = CustomJSHover(args={"bar": self.mapper, "levels": IMAGE_LEVELS, "digits": digits}, code=CODE_VALUE_JS)
+            value = CustomJSHover(
+                args={"bar": self.mapper, "levels": IMAGE_LEVELS, "digits": digits}, code=CODE_VALUE_JS
+            )
             tool = HoverTool(
                 tooltips=[("column", "$x{0}"), ("row", "$y{0}"), (hover, "@image{custom}")],
                 formatters={"@image": value},
