@@ -259,7 +259,9 @@ def wire_marker(view):
 MAPS_TEXT = r"""A weight is a difference of conductances,
 $$W \propto \sum_s F^{n-1-s}(G^+_s - G^-_s)$$; one-sided pairs leave the unused device at $$g_{min}$$,
 offset mappings store $$W \propto G - G_{ref}$$.
-Physics reference sections 1 (differential pairs) and 9 (slices, $$F$$ = 16)."""
+Physics reference sections 1 (differential pairs) and 9 (slices, $$F$$ = 16).
+Arrays above 128 x 128 are shown as block means (the title gives the block), and the hover gives
+a block's conductance to within half a colour step, $$g_{max}/512$$."""
 
 OUTPUTS_TEXT = r"""Read noise gives each output one Gaussian,
 $$\mathrm{Var}\,y_i = \sum_j x_j^2\,\sigma_{ij}^2$$ (variance identity, physics reference section 10);
