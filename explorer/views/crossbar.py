@@ -91,10 +91,12 @@ ERR_LABEL = "MVM error"
 
 SHOWN_SIDE = 128
 """Largest side (pixels) of a conductance map as the page gets it: the model's maps (at most
-`MAX_DISPLAY_PIXELS`, 256) are averaged over square blocks down to this (`block_mean`). Each map
-plot's frame is a few hundred screen pixels wide and about 200 high, two maps side by side, so
-128 blocks a side still give each block one to two screen pixels; 256 x 256 float32 maps were
-262 kB each and were resent on every change of the time or the drift (issue 26)."""
+`MAX_DISPLAY_PIXELS`, 256) are averaged over square blocks down to this (`block_mean`). On a
+laptop-sized page a map's frame is less than 256 CSS pixels on a side (two maps side by side, the
+explanation beside them), so a 256 x 256 map drew more than one matrix cell per pixel, while 128
+blocks give each block one to two pixels; the size measured is in docs/results/benchmarks.md
+(issue 26). Full-resolution 256 x 256 float32 maps were 262 kB each, resent on every change of
+time, drift or common mode."""
 
 NO_MAP = {"image": [], "x": [], "y": [], "dw": [], "dh": []}
 """An image layer's columns with no image: the G- plot of an offset mapping."""
