@@ -65,11 +65,35 @@ def mvm_error(page):
     return re.search(r"^MVM error ([0-9.]+%)", title(page, r"^MVM error ")).group(1)
 
 
+MAP_HOVER_JS = """
+async () => {
+  // Each conductance map's hover text for colour indices 0, 100 and 255, and its colour bar's range.
+  const out = [];
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc.all_models)
+      if (m.type === 'CustomJSHover') {
+        const texts = [];
+        for (const code of [0, 100, 255]) texts.push(await m.format(code, "", {}));
+        const bar = m.args instanceof Map ? m.args.get('bar') : m.args.bar;
+        out.push([texts, bar.low, bar.high]);
+      }
+  return out;
+}
+"""
+
+
 def test_crossbar_tab_renders_every_plot(browser, served_app):
     page, errors = open_crossbar(browser, served_app)
     titles = page.evaluate(TITLES_JS)
     for name, pattern in PLOT_TITLES.items():
         assert any(re.search(pattern, t) for t in titles), (name, titles)
+    # The maps arrive as 8-bit colour indices: the hover gives a pixel's conductance in µS, the
+    # middle of its colour step over the colour bar's range (PCM: 0 to 25 µS, steps of 25/256).
+    hovers = page.evaluate(MAP_HOVER_JS)
+    assert len(hovers) == 2, hovers  # G+ and G-
+    for texts, low, high in hovers:
+        step = (high - low) / 256
+        assert [float(t) for t in texts] == pytest.approx([low + (k + 0.5) * step for k in (0, 100, 255)], abs=0.005)
     for text in (
         "Conductance maps",
         "Ideal versus analog outputs",
