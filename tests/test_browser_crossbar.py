@@ -12,8 +12,8 @@ pytestmark = pytest.mark.browser
 TIMEOUT = 90000
 
 PLOT_TITLES = {
-    "conductance map": r"^G\+ of slice 0 \(4 bits\), 256 x 256$",
-    "G- map": r"^G- of slice 0 \(4 bits\), 256 x 256$",
+    "conductance map": r"^G\+ of slice 0 \(4 bits\), 256 x 256, 2x2 block means$",
+    "G- map": r"^G- of slice 0 \(4 bits\), 256 x 256, 2x2 block means$",
     "outputs": r"^MVM error [0-9.]+%, ADC clipping [0-9.]+%, gain factor [0-9.]+$",
     "histogram": r"^Output error: standard deviation [0-9.]+% of the RMS output \(16384 outputs\)$",
     "ADC sweep": r"^ADC 8 bits: [0-9.]+% MVM error \(calibrated range\)$",
@@ -65,11 +65,35 @@ def mvm_error(page):
     return re.search(r"^MVM error ([0-9.]+%)", title(page, r"^MVM error ")).group(1)
 
 
+MAP_HOVER_JS = """
+async () => {
+  // Each conductance map's hover text for colour indices 0, 100 and 255, and its colour bar's range.
+  const out = [];
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc.all_models)
+      if (m.type === 'CustomJSHover') {
+        const texts = [];
+        for (const code of [0, 100, 255]) texts.push(await m.format(code, "", {}));
+        const bar = m.args instanceof Map ? m.args.get('bar') : m.args.bar;
+        out.push([texts, bar.low, bar.high]);
+      }
+  return out;
+}
+"""
+
+
 def test_crossbar_tab_renders_every_plot(browser, served_app):
     page, errors = open_crossbar(browser, served_app)
     titles = page.evaluate(TITLES_JS)
     for name, pattern in PLOT_TITLES.items():
         assert any(re.search(pattern, t) for t in titles), (name, titles)
+    # The maps arrive as 8-bit colour indices: the hover gives a pixel's conductance in µS, the
+    # middle of its colour step over the colour bar's range (PCM: 0 to 25 µS, steps of 25/256).
+    hovers = page.evaluate(MAP_HOVER_JS)
+    assert len(hovers) == 2, hovers  # G+ and G-
+    for texts, low, high in hovers:
+        step = (high - low) / 256
+        assert [float(t) for t in texts] == pytest.approx([low + (k + 0.5) * step for k in (0, 100, 255)], abs=0.005)
     for text in (
         "Conductance maps",
         "Ideal versus analog outputs",
@@ -137,10 +161,10 @@ def test_matrix_size_slider_changes_the_maps(browser, served_app):
     # A size change shows the loading indicator over the plots while it computes.
     wait_for_new_data(page, before, timeout=TIMEOUT)
     page.wait_for_function("() => window.__sawLoading === true", timeout=TIMEOUT)
-    expect_title(page, r"^G\+ of slice 0 \(4 bits\), 272 x 272, 2x2 block means$")
+    expect_title(page, r"^G\+ of slice 0 \(4 bits\), 272 x 272, 4x4 block means$")
     expect_title(page, r"\(17408 outputs\)$")
     page.locator(".pn-loading").first.wait_for(state="detached", timeout=TIMEOUT)
-    step(page, "Matrix size", "ArrowLeft", r"^G\+ of slice 0 \(4 bits\), 256 x 256$")
+    step(page, "Matrix size", "ArrowLeft", r"^G\+ of slice 0 \(4 bits\), 256 x 256, 2x2 block means$")
     expect_title(page, r"\(16384 outputs\)$")
     assert errors == [], errors
     page.close()
@@ -151,9 +175,9 @@ def test_offset_mapping_and_flash_temperature(browser, served_app):
     mapping = page.locator(".bk-input-group", has_text="Mapping").locator("select")
     mapping.select_option("offset-digital")
     expect_title(page, r"^no G- \(offset mapping\)$")
-    expect_title(page, r"^G of slice 0 \(4 bits\), 256 x 256$")
+    expect_title(page, r"^G of slice 0 \(4 bits\), 256 x 256, 2x2 block means$")
     mapping.select_option("differential")
-    expect_title(page, r"^G- of slice 0 \(4 bits\), 256 x 256$")
+    expect_title(page, r"^G- of slice 0 \(4 bits\), 256 x 256, 2x2 block means$")
     # Only Flash has a temperature model: the slider is idle (with a note) for PCM.
     note = page.get_by_text("PCM has no model for: temperature")
     expect(note).to_be_visible()
@@ -162,7 +186,7 @@ def test_offset_mapping_and_flash_temperature(browser, served_app):
     page.locator(".bk-input-group", has_text="Technology").locator("select").select_option("Flash")
     expect(note).to_have_count(0, timeout=TIMEOUT)
     expect(temperature.locator("[disabled]")).to_have_count(0)
-    step(page, "Temperature", "ArrowRight", r"^G\+ of slice 0 \(4 bits\), 256 x 256$")
+    step(page, "Temperature", "ArrowRight", r"^G\+ of slice 0 \(4 bits\), 256 x 256, 2x2 block means$")
     expect(temperature.locator(".bk-slider-title")).to_have_text(re.compile("Temperature \\(K\\): 301"))
     assert errors == [], errors
     page.close()

@@ -7,7 +7,7 @@ import pytest
 from bokeh.core.serialization import Serializer
 from bokeh.document import Document
 
-from explorer.views import CrossbarView, DevicesView, EncodingView
+from explorer.views import CrossbarView, DevicesView, EncodingView, TrainingView
 from explorer.views._live import PALETTE, LivePlot, lines
 
 HISTOGRAM = "Programmed levels at the chosen time"
@@ -226,3 +226,148 @@ def test_with_a_pulse_level_method_a_read_out_change_redraws_every_crossbar_plot
     np.testing.assert_array_equal(
         view._plots[heading][0].sources["curve"].data["y"], fresh._plots[heading][0].sources["curve"].data["y"]
     )
+
+
+# ------------------------------------------------------------------ what an update costs on the wire
+
+MAX_UPDATE_BYTES = 100_000
+MAX_UPDATE_FRAMES = 100
+"""Issue 26's budget for one update of a read-time control."""
+
+CROSSBAR_READ_TIME = (
+    ("dac_bits", "adc_bits", "adc_range", "ir_drop", "calibrate_gain", "common_mode_gain")  # READ_CONTROLS
+    + ("batch", "log10_wire_resistance", "read_noise_scale", "drift_scale", "log10_time", "shown_slice")
+)
+"""The Crossbar tab's read-time controls (the programmed array stays; read-out, batch, device read
+knobs, time, slice shown). Temperature is idle for the default technology (PCM)."""
+
+MAPS = "Conductance maps"
+
+
+class Wire:
+    """The messages a rendered view's document sends: each change of the document's models is
+    recorded, and `cost` serializes them as the one PATCH-DOC message the server sends for an
+    update (`pn.io.hold`): websocket frames (header, metadata, content, then two per binary buffer)
+    and bytes, as the browser benchmark counts them on the page."""
+
+    def __init__(self, view):
+        from bokeh.document import Document
+
+        self.doc = Document()
+        self.doc.add_root(pn.panel(view).get_root(self.doc))
+        self.events = []
+        self.doc.callbacks.on_change(self.events.append)
+
+    def cost(self):
+        from bokeh.protocol import Protocol
+
+        if not self.events:
+            return 0, 0
+        message = Protocol().create("PATCH-DOC", self.events)
+        size = len(message.header_json) + len(message.metadata_json) + len(message.content_json)
+        return 3 + 2 * len(message.buffers), size + sum(len(b.to_bytes()) for b in message.buffers)
+
+    def changed_models(self):
+        return {getattr(e, "model", None) for e in self.events}
+
+
+def press(widget):
+    """Move `widget` one step as the browser does (a slider on release, `value_throttled`)."""
+    if isinstance(widget, pn.widgets.Select):
+        values = list(widget.values)
+        value = values[(values.index(widget.value) + 1) % len(values)]
+    elif isinstance(widget, pn.widgets.Checkbox):
+        value = not widget.value
+    else:  # a slider: one step, back from its end
+        value = widget.value + widget.step if widget.value + widget.step <= widget.end else widget.value - widget.step
+    events = {"value": value}
+    if isinstance(widget, (pn.widgets.IntSlider, pn.widgets.FloatSlider)):
+        events["value_throttled"] = value
+    widget._process_events(events)
+
+
+@pytest.fixture(scope="module")
+def crossbar_wire():
+    view = CrossbarView()  # the tab's defaults: 256 x 256, two slices
+    return view, Wire(view)
+
+
+@pytest.mark.parametrize("name", CROSSBAR_READ_TIME)
+def test_a_crossbar_read_time_update_fits_the_wire_budget(crossbar_wire, name):
+    """One step of any read-time control sends at most 100 kB in at most 100 frames (issue 26):
+    before, the two 256 x 256 float32 maps (262 kB each) travelled with every change of time,
+    drift or common mode, 568 kB an update."""
+    view, wire = crossbar_wire
+    wire.events.clear()
+    press(view.widgets()[name])
+    frames, size = wire.cost()
+    assert 0 < frames <= MAX_UPDATE_FRAMES and 0 < size <= MAX_UPDATE_BYTES, (name, frames, size)
+
+
+def test_a_read_time_move_that_keeps_g_does_not_resend_the_maps(crossbar_wire):
+    """The maps show the programmed conductances: ADC bits, batch, read noise and wire resistance
+    leave them as they are, so their sources get no new data; the time moves G (drift), so both
+    maps are resent, as one byte a pixel and at most 128 x 128."""
+    from explorer.views.crossbar import SHOWN_SIDE
+
+    view, wire = crossbar_wire
+    maps = [plot.sources["map"] for plot in view._plots[MAPS]]
+    for name in ("adc_bits", "batch", "read_noise_scale", "log10_wire_resistance"):
+        wire.events.clear()
+        press(view.widgets()[name])
+        assert wire.events and not wire.changed_models() & set(maps), name
+    wire.events.clear()
+    press(view.widgets()["log10_time"])
+    assert set(maps) <= wire.changed_models()
+    for source in maps:
+        (image,) = source.data["image"]
+        assert image.dtype == np.uint8 and max(image.shape) <= SHOWN_SIDE
+
+
+def test_a_map_shows_the_colours_and_hover_values_of_its_block_means():
+    """What the page draws of a 256 x 256 map: 2 x 2 block means of the model's map, each sent as
+    the index of the colour Bokeh's mapper gives its value over [0, g_max] (k = floor(256 G /
+    g_max)); the hover's value (middle of the colour step) is within g_max / 512 of the block mean,
+    and the plot's exported values are the block means themselves."""
+    from explorer.models import CrossbarExplorer
+    from explorer.views._live import colour_codes
+
+    view = rendered(CrossbarView, model=CrossbarExplorer(size=256, batch=8))
+    plus = view._plots[MAPS][0]
+    model = view.model.conductance_maps()
+    g_max = model["g_max"]
+    means = model["plus"].reshape(128, 2, 128, 2).mean(axis=(1, 3))
+    np.testing.assert_allclose(plus.image_values("map")[0], means, rtol=1e-6)
+    (codes,) = plus.sources["map"].data["image"]
+    expected = np.clip(np.floor(means / g_max * 256), 0, 255)
+    np.testing.assert_array_equal(codes, expected)
+    hover = (codes + 0.5) * g_max / 256  # CODE_VALUE_JS
+    assert np.max(np.abs(hover - np.clip(means, 0, g_max))) <= g_max / 512 * (1 + 1e-6)
+    assert (plus.mapper.low, plus.mapper.high) == (0.0, g_max)
+    assert "2x2 block means" in plus.title
+    assert plus.sources["map"].data["dw"] == [256.0]  # axes in matrix rows and columns
+    with pytest.raises(ValueError, match="NaN"):
+        colour_codes(np.array([[np.nan]]), 0.0, 1.0)
+
+
+def test_a_new_colour_range_recolours_an_unchanged_image():
+    plot = LivePlot("x", "y")
+    plot.image("map")
+    image = {"image": [np.array([[0.0, 1.0], [2.0, 3.0]])], "x": [0], "y": [0], "dw": [2], "dh": [2]}
+    plot.apply({"map": image, "color_range": (0.0, 4.0)})
+    np.testing.assert_array_equal(plot.sources["map"].data["image"][0], [[0, 64], [128, 192]])
+    plot.apply({"map": image, "color_range": (0.0, 2.0)})  # same values, half the range
+    np.testing.assert_array_equal(plot.sources["map"].data["image"][0], [[0, 128], [255, 255]])
+
+
+@pytest.mark.parametrize(
+    ("cls", "name"),
+    [(DevicesView, "technology"), (DevicesView, "log10_time"), (EncodingView, "technology"), (TrainingView, "device")],
+)
+def test_the_other_tabs_heaviest_updates_fit_the_wire_budget(cls, name):
+    """The heaviest updates measured on the Devices, Encoding and Training tabs (in process, 12-41 kB)."""
+    view = cls()
+    wire = Wire(view)
+    press(view.widgets()[name])
+    frames, size = wire.cost()
+    assert 0 < frames <= MAX_UPDATE_FRAMES and 0 < size <= MAX_UPDATE_BYTES, (name, frames, size)

@@ -34,6 +34,7 @@ import param
 from bokeh.models import (
     BoxAnnotation,
     ColumnDataSource,
+    CustomJSHover,
     GlyphRenderer,
     HBar,
     HoverTool,
@@ -154,6 +155,33 @@ def _same(a, b):
     if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
         return True
     return type(a) is type(b) and a == b
+
+
+IMAGE_LEVELS = 256
+"""Colours of an image's palette (Cividis256): an image is sent as the index of each pixel's colour,
+one byte a pixel (`colour_codes`)."""
+
+
+def colour_codes(a, low, high, levels=IMAGE_LEVELS):
+    """The index (uint8) of each value's colour among `levels` colours spread evenly over [low, high],
+    the colour Bokeh's `LinearColorMapper` gives it: ``floor((a - low) / (high - low) * levels)``,
+    values beyond the range clipped to the end colours as the mapper draws them. An image sent as
+    these indices shows the same colours as its float32 values at a quarter of the bytes; a code k
+    stands for the values in ``[low + k d, low + (k + 1) d)``, ``d = (high - low) / levels``."""
+    a = np.asarray(a, dtype=np.float64)
+    if np.isnan(a).any():
+        raise ValueError("image: NaN values have no colour; send no image (empty columns) instead")
+    span = float(high) - float(low)
+    k = np.floor((a - low) * (levels / span)) if span > 0 else np.zeros(a.shape)
+    return np.clip(k, 0, levels - 1).astype(np.uint8)
+
+
+CODE_VALUE_JS = """
+const d = (bar.high - bar.low) / levels;
+return (bar.low + (value + 0.5) * d).toFixed(digits);
+"""
+"""Hover text of an image pixel sent as a colour index (`colour_codes`): the middle of its colour's
+range of values, within half a colour step of the value."""
 
 
 # ------------------------------------------------------------------ one figure
@@ -317,6 +345,9 @@ class LivePlot:
         """Layer name -> renderer of its ghost while the plot shows a pin (`pin`); empty otherwise."""
         self._ghost_legend = None  # (legend, its "A (pinned)" item, whether the pin made the legend)
         self.mapper = None
+        """The colour bar's mapper of an image layer: its range is the values' (`color_range`)."""
+        self.images = set()
+        """Names of the image layers (sent as colour indices, `image`)."""
         self._shown = {}
         self._generation = -1
         self.updates = 0
@@ -384,14 +415,41 @@ class LivePlot:
             hover,
         )
 
-    def image(self, name, palette=IMAGE_PALETTE, colorbar=True):
-        """A matrix as an image: columns image (a list with one 2-D array), x, y, dw, dh."""
+    def image(self, name, palette=IMAGE_PALETTE, colorbar=True, hover=None, digits=2):
+        """A matrix as an image: columns image (a list with one 2-D array of values, or empty: no
+        image), x, y, dw, dh. The values are sent as the index of their colour (`colour_codes`, one
+        byte a pixel) over the range `color_range` sets (the colour bar's, `mapper`), so the page
+        draws the colours the values have. `hover` (a label) adds a hover tool that names the
+        pixel's column, row and value (the middle of its colour's range, `CODE_VALUE_JS`, to
+        `digits` decimals); what the exports write are the values themselves (`image_values`)."""
         src = self._source(name, ("image", "x", "y", "dw", "dh"))
-        self.mapper = LinearColorMapper(palette=palette, nan_color=(0, 0, 0, 0))
-        renderer = self.figure.image("image", x="x", y="y", dw="dw", dh="dh", color_mapper=self.mapper, source=src)
+        self.images.add(name)
+        self.mapper = LinearColorMapper(palette=palette, low=0.0, high=1.0)  # the values' scale: the colour bar's
+        codes = LinearColorMapper(palette=palette, low=0, high=IMAGE_LEVELS)  # code k -> colour k
+        if len(codes.palette) != IMAGE_LEVELS:
+            raise ValueError(f"palette: an image needs {IMAGE_LEVELS} colours, got {len(codes.palette)}")
+        renderer = self.figure.image("image", x="x", y="y", dw="dw", dh="dh", color_mapper=codes, source=src)
         if colorbar:
-            self.figure.add_layout(renderer.construct_color_bar(width=10), "right")
+            bar = renderer.construct_color_bar(width=10)
+            bar.color_mapper = self.mapper
+            self.figure.add_layout(bar, "right")
+        if hover is not None:
+            value = CustomJSHover(
+                args={"bar": self.mapper, "levels": IMAGE_LEVELS, "digits": digits}, code=CODE_VALUE_JS
+            )
+            tool = HoverTool(
+                tooltips=[("column", "$x{0}"), ("row", "$y{0}"), (hover, "@image{custom}")],
+                formatters={"@image": value},
+                renderers=[renderer],
+            )
+            self.figure.add_tools(tool)
         return renderer
+
+    def image_values(self, name):
+        """The 2-D arrays of values image layer `name` shows (as the last update gave them, before
+        they were sent as colour indices); [] before the first update."""
+        shown = self._shown.get(name)
+        return [] if shown is None else [np.asarray(a) for a in shown["image"]]
 
     def labels(self, name, **opts):
         """Text labels: columns x, y, text."""
@@ -563,6 +621,16 @@ class LivePlot:
 
     # -------------------------------------------------------------- updates
 
+    def _send(self, name, columns):
+        """Set source `name` to `columns`: an image layer's values as colour indices (`image`),
+        binary (a quarter of float32's bytes, and no base64 on top); other columns as `_wire` sends them."""
+        if name not in self.images:
+            self.sources[name].data = {c: _wire(v) for c, v in columns.items()}
+            return
+        low, high = self.mapper.low, self.mapper.high
+        images = [colour_codes(a, low, high) for a in columns["image"]]
+        self.sources[name].data = {**{c: _wire(v) for c, v in columns.items() if c != "image"}, "image": images}
+
     def apply(self, update, generation=None):
         """Change the figure to show `update`; only values that differ from the shown ones are set.
 
@@ -574,7 +642,10 @@ class LivePlot:
                 return 0
             self._generation = generation
         changed = 0
-        for key, value in update.items():
+        recode, sent = False, set()
+        # The colour range first: an image's colour indices are computed over it.
+        for key in sorted(update, key=lambda k: k != "color_range"):
+            value = update[key]
             if key in self._shown and _same(self._shown[key], value):
                 continue
             self._shown[key] = value
@@ -589,14 +660,20 @@ class LivePlot:
                             item.visible = visible
             elif key == "color_range":
                 self.mapper.update(low=value[0], high=value[1])
+                recode = True
             elif key in self.sources:
-                self.sources[key].data = {name: _wire(column) for name, column in value.items()}
+                self._send(key, value)
+                sent.add(key)
             elif isinstance(self.annotations.get(key), Span):
                 self.annotations[key].location = value
             elif isinstance(self.annotations.get(key), BoxAnnotation):
                 self.annotations[key].update(left=value[0], right=value[1])
             else:
                 raise KeyError(f"no layer named {key!r} in this plot")
+        if recode:  # images whose values stayed: their colours moved with the range
+            for name in self.images - sent:
+                if name in self._shown:
+                    self._send(name, self._shown[name])
         if changed:
             self.updates += 1
         return changed

@@ -4,10 +4,10 @@ MVM error against ADC bits and wire resistance, with a control for every read-ou
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColorBar, HoverTool, Slope
+from bokeh.models import ColorBar, Slope
 
 from ..models import CrossbarExplorer, CrossbarModel
-from ..models.dashboards.crossbar import MAX_INTERACTIVE_SIZE
+from ..models.dashboards.crossbar import MAX_INTERACTIVE_SIZE, block_mean
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._axes import located, percent_axis, reference
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
@@ -89,16 +89,30 @@ WIRE_CHART = "MVM error versus wire resistance"
 ERR_LABEL = "MVM error"
 
 
+SHOWN_SIDE = 128
+"""Largest side (pixels) of a conductance map as the page gets it: the model's maps (at most
+`MAX_DISPLAY_PIXELS`, 256) are averaged over square blocks down to this (`block_mean`). On a
+laptop-sized page a map's frame is less than 256 CSS pixels on a side (two maps side by side, the
+explanation beside them), so a 256 x 256 map drew more than one matrix cell per pixel, while 128
+blocks give each block one to two pixels; the size measured is in docs/results/benchmarks.md
+(issue 26). Full-resolution 256 x 256 float32 maps were 262 kB each, resent on every change of
+time, drift or common mode."""
+
+NO_MAP = {"image": [], "x": [], "y": [], "dw": [], "dh": []}
+"""An image layer's columns with no image: the G- plot of an offset mapping."""
+
+
 def maps_plots():
-    """G+ and G- of the shown slice as images, row 0 at the top."""
+    """G+ and G- of the shown slice as images, row 0 at the top; the values travel as 8-bit colour
+    indices (`LivePlot.image`) and the hover names each block's conductance to within half a
+    colour step (g_max / 512)."""
     out = []
     for _ in range(2):
         plot = LivePlot("column (output)", "row (input)", hover=False)
-        plot.image("map")
+        plot.image("map", hover=G_LABEL)
         for bar in plot.figure.select(type=ColorBar):
             bar.title = G_LABEL  # the colour scale's unit
         plot.figure.y_range.flipped = True
-        plot.figure.add_tools(HoverTool(tooltips=[("column", "$x{0}"), ("row", "$y{0}"), (G_LABEL, "@image{0.00}")]))
         out.append(plot)
     return tuple(out)
 
@@ -116,27 +130,26 @@ def _map(a, size):
 
 
 def maps_data(view):
-    """G+ (or G of the offset mappings) and G- of the shown slice; a blank map when there is no G-."""
+    """G+ (or G of the offset mappings) and G- of the shown slice, as block means of at most
+    `SHOWN_SIDE` a side (the title gives the block); no G- image for an offset mapping."""
     m = view.model
     data = conductance_data(view)
     s, bits, g_max, size = data["slice"], data["slice_bits"], data["g_max"], m.size
-    block = f", {data['block']}x{data['block']} block means" if data["block"] > 1 else ""
+    plus_map = block_mean(data["plus"], SHOWN_SIDE)
+    block = data["block"] * (data["plus"].shape[0] // max(plus_map.shape[0], 1))  # matrix cells a side
+    shown = f", {block}x{block} block means" if block > 1 else ""
     offset = data["minus"] is None
     plus = {
-        "title": f"{'G' if offset else 'G+'} of slice {s} ({bits} bits), {size} x {size}{block}",
-        "map": _map(data["plus"], size),
+        "title": f"{'G' if offset else 'G+'} of slice {s} ({bits} bits), {size} x {size}{shown}",
+        "map": _map(plus_map, size),
         "color_range": (0.0, g_max),
     }
     if offset:
-        minus = {
-            "title": "no G- (offset mapping)",
-            "map": _map(np.full_like(data["plus"], np.nan), size),
-            "color_range": (0.0, g_max),
-        }
+        minus = {"title": "no G- (offset mapping)", "map": NO_MAP, "color_range": (0.0, g_max)}
     else:
         minus = {
-            "title": f"G- of slice {s} ({bits} bits), {size} x {size}{block}",
-            "map": _map(data["minus"], size),
+            "title": f"G- of slice {s} ({bits} bits), {size} x {size}{shown}",
+            "map": _map(block_mean(data["minus"], SHOWN_SIDE), size),
             "color_range": (0.0, g_max),
         }
     return plus, minus
@@ -248,7 +261,9 @@ def wire_marker(view):
 MAPS_TEXT = r"""A weight is a difference of conductances,
 $$W \propto \sum_s F^{n-1-s}(G^+_s - G^-_s)$$; one-sided pairs leave the unused device at $$g_{min}$$,
 offset mappings store $$W \propto G - G_{ref}$$.
-Physics reference sections 1 (differential pairs) and 9 (slices, $$F$$ = 16)."""
+Physics reference sections 1 (differential pairs) and 9 (slices, $$F$$ = 16).
+Arrays above 128 x 128 are shown as block means (the title gives the block), and the hover gives
+a block's conductance to within half a colour step, $$g_{max}/512$$."""
 
 OUTPUTS_TEXT = r"""Read noise gives each output one Gaussian,
 $$\mathrm{Var}\,y_i = \sum_j x_j^2\,\sigma_{ij}^2$$ (variance identity, physics reference section 10);

@@ -8,7 +8,8 @@ named from the plot's axis labels with their units (``conductance (µS)``; a his
 ``..., bin start`` and ``..., bin end``; a percent axis's fractions as ``(fraction)``, the time
 axis's seconds as ``(s)``). The first line holds the column names (plain CSV). Colours, the image's
 placement and a run's empty frame are left out; an image (a conductance map) is written one pixel
-a row with its row and column. The file is named after the tab and the plot.
+a row with its row and column, with the values it shows (`LivePlot.image_values`; the page gets
+their colour indices). The file is named after the tab and the plot.
 
 **Report (HTML)** writes the tab's review report for the current settings, with the pinned
 baseline A when the tab has a pin (`view.pin`): A's figures are computed by a second explorer at
@@ -129,7 +130,7 @@ def plot_rows(plot) -> tuple[list[str], list[dict]]:
         names = _glyph_fields(plot, source)
         if "image" in data:  # a matrix: one row per pixel, its row and column
             title = _colour_title(plot)
-            for image in data["image"]:
+            for image in plot.image_values(layer):  # the values, not the colour indices sent
                 a = np.asarray(image, dtype=float)
                 for r, c in np.ndindex(a.shape):
                     add({"series": layer, "row": r, "column": c, title: a[r, c]})
