@@ -8,10 +8,13 @@ The runs step in a thread of the session's own (Start / Pause / Reset), so they 
 person looks at another tab and never hold the server's event loop; a periodic callback of the
 session shows their new points (Panel runs it in the session's context, where page changes belong)."""
 
+import threading
+
 import numpy as np
 import panel as pn
 import param
 
+from ..compat import PromptEvents
 from ..models import TrainingExplorer
 from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ._axes import percent_axis
@@ -354,6 +357,10 @@ IDLE = (
 )
 
 
+class TaskSelect(PromptEvents, pn.widgets.Select):
+    """The Task select: its browser event is handled at once (`PromptEvents`), not after Panel's wait."""
+
+
 class TrainingView(RunButtons, LiveDashboard):
     """The Training dashboard for one `TrainingExplorer` model."""
 
@@ -382,6 +389,8 @@ class TrainingView(RunButtons, LiveDashboard):
             for name in names:
                 if name == "compared":
                     self._widgets[name] = pn.widgets.CheckBoxGroup.from_param(m.param.compared, inline=False)
+                elif name == "task":
+                    self._widgets[name] = self._task_widget()
                 elif name == "seed":
                     self._widgets[name] = pn.widgets.IntInput.from_param(m.param.seed, sizing_mode="stretch_width")
                 else:
@@ -395,6 +404,8 @@ class TrainingView(RunButtons, LiveDashboard):
         m.param.watch(self._show_progress, "progress")
         m.param.watch(self._show_source, "device")
         self._show_source()
+        self._deferring = False
+        self._deferred = set()
         self._idle = IdleControls(m, self._widgets, IDLE)
         """Disables the controls the task or the running algorithms do not use (`IDLE`), reason shown."""
 
@@ -446,6 +457,83 @@ class TrainingView(RunButtons, LiveDashboard):
 
     def _show_source(self, *events):
         self._source.object = f"<small>{DEVICE_PRESETS[self.model.device]['source']}</small>"
+
+    # -------------------------------------------------------------- a task switch
+
+    def _task_widget(self):
+        """The Task select. Not linked to the model as the other controls are (`control_widget`): a
+        pick is applied where the page's changes belong (`on_page`), in one hold, so the task's preset
+        values and the controls that show them reach the page in one message; the charts follow in
+        one more (`_set_task`). Applied in the server's worker thread, as a linked widget's change
+        is, each control the presets move sent a message of its own: about twenty for one switch.
+        The model's task, set by a link, a scenario or a lesson, is shown by the select."""
+        m = self.model
+        widget = TaskSelect(
+            name=self.LABELS["task"], options=list(m.param.task.objects), value=m.task, sizing_mode="stretch_width"
+        )
+
+        def picked(event):
+            if event.new != m.task:
+                self.on_page(lambda: self._set_task(event.new))
+
+        widget.param.watch(picked, "value")
+        m.param.watch(lambda event: setattr(widget, "value", event.new), "task")
+        return widget
+
+    def _set_task(self, task):
+        """Set the model's `task` (its presets, the controls) in one hold, then draw the charts of the
+        switch once (`_changed`): in a thread of its own on a served page, so that the new task's
+        runs and plot data are not computed on the server's event loop; at once otherwise."""
+        self._deferring = True
+        try:
+            with pn.io.hold():
+                self.model.task = task
+        finally:
+            self._deferring = False
+        names, self._deferred = self._deferred, set()
+        if not names:
+            return
+        if not self._served():
+            LiveDashboard._changed(self, names=names)
+            return
+
+        def draw():
+            with self._on_doc():
+                LiveDashboard._changed(self, names=names)
+
+        threading.Thread(target=draw, name="training-task", daemon=True).start()
+
+    def _build(self):
+        self._task_shown = self.model.task
+        self._held_names = set()
+        super()._build()
+
+    def _changed(self, *events, names=None):
+        """Draw a task switch once, with the new task's settings, when its own event arrives.
+
+        A new `task` first ends the runs and sets the task's preset values (`TASK_PRESETS`): the model's
+        watchers run before the dashboard's, so `progress` changes twice (runs ended at the old presets,
+        then at the new ones) before the dashboard hears of `task`. Drawn as they came, those changes
+        recomputed and resent the charts of the task no longer shown and made the runs three times,
+        twice with half-applied settings. So the changes that come while the model's task differs from
+        the one drawn are held, and drawn with the task's event, in one update: the new task's charts
+        appear (built the first time, shown again after) with the runs made once, and the hidden
+        task's charts keep the data they showed, so nothing of theirs is sent. During `_set_task` the
+        drawing itself waits until the controls have been sent."""
+        names = {e.name for e in events} if names is None else set(names)
+        if self._plots is None:
+            return
+        if "task" not in names and self.model.task != self._task_shown:
+            self._held_names |= names  # the task's own event follows, in this same change
+            return
+        if "task" in names:
+            names |= self._held_names
+            self._held_names = set()
+            self._task_shown = self.model.task
+        if self._deferring:
+            self._deferred |= names
+            return
+        super()._changed(names=names)
 
     # -------------------------------------------------------------- layout
 
