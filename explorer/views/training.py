@@ -401,7 +401,8 @@ class TrainingView(RunButtons, LiveDashboard):
         self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown("*Ready: press Start.*", sizing_mode="stretch_width")
         self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
-        m.param.watch(self._show_progress, "progress")
+        self._progress_task = m.task
+        m.param.watch(self._show_progress, ["progress", "task"])
         m.param.watch(self._show_source, "device")
         self._show_source()
         self._deferring = False
@@ -440,7 +441,14 @@ class TrainingView(RunButtons, LiveDashboard):
         return alive
 
     def _show_progress(self, *events):
+        """The progress bar and status line. A task switch ends the runs twice before its own event
+        comes (`_changed`): the status waits for the task's event, so that the runs (which give the
+        samples per epoch) are made once, with the new task's settings."""
         m = self.model
+        if any(e.name == "task" for e in events):
+            self._progress_task = m.task
+        elif m.task != self._progress_task:
+            return
         try:
             total = m.total_samples
         except ValueError as exc:
@@ -469,7 +477,7 @@ class TrainingView(RunButtons, LiveDashboard):
         The model's task, set by a link, a scenario or a lesson, is shown by the select."""
         m = self.model
         widget = TaskSelect(
-            name=self.LABELS["task"], options=list(m.param.task.objects), value=m.task, sizing_mode="stretch_width"
+            label=self.LABELS["task"], options=list(m.param.task.objects), value=m.task, sizing_mode="stretch_width"
         )
 
         def picked(event):
