@@ -5,7 +5,6 @@ frames a message, the plots' arrays inline), and leaves the charts holding the s
 on that task (same seed, same curves)."""
 
 import numpy as np
-import panel as pn
 import pytest
 from bokeh.document import Document
 from bokeh.document.events import ColumnDataChangedEvent, ModelChangedEvent
@@ -59,7 +58,7 @@ def test_a_task_switch_draws_the_new_tasks_charts_once_and_not_the_hidden_ones(s
         made = []
         original = view.model.runs
 
-        def counting_runs(original=original):
+        def counting_runs(original=original, made=made):
             if view.model._runs is None:
                 made.append(view.model.task)
             return original()
