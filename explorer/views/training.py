@@ -357,6 +357,14 @@ IDLE = (
 )
 
 
+class _TaskOnly:
+    """Stands for the model in a chart's `shown` rule before the model's task is set (`_build_for`):
+    the Training charts' rules read only the task."""
+
+    def __init__(self, task):
+        self.task = task
+
+
 class TaskSelect(PromptEvents, pn.widgets.Select):
     """The Task select: its browser event is handled at once (`PromptEvents`), not after Panel's wait."""
 
@@ -405,8 +413,7 @@ class TrainingView(RunButtons, LiveDashboard):
         m.param.watch(self._show_progress, ["progress", "task"])
         m.param.watch(self._show_source, "device")
         self._show_source()
-        self._deferring = False
-        self._deferred = set()
+        self._building = threading.Lock()
         self._idle = IdleControls(m, self._widgets, IDLE)
         """Disables the controls the task or the running algorithms do not use (`IDLE`), reason shown."""
 
@@ -470,11 +477,14 @@ class TrainingView(RunButtons, LiveDashboard):
 
     def _task_widget(self):
         """The Task select. Not linked to the model as the other controls are (`control_widget`): a
-        pick is applied where the page's changes belong (`on_page`), in one hold, so the task's preset
-        values and the controls that show them reach the page in one message; the charts follow in
-        one more (`_set_task`). Applied in the server's worker thread, as a linked widget's change
-        is, each control the presets move sent a message of its own: about twenty for one switch.
-        The model's task, set by a link, a scenario or a lesson, is shown by the select."""
+        pick builds the figures the task shows, if new, where it arrives (a worker thread of the
+        server), then is applied where the page's changes belong (`on_page`) in one hold, so the
+        task's preset values, the controls that show them and the charts reach the page in one
+        message. (Applied in the worker thread, as a linked widget's change is, each control the
+        presets move sent a message of its own: about twenty for one switch; with the charts drawn
+        in a thread after the controls, they came as a second message, under load more than the
+        browser benchmark's quiet window after the first.) The model's task, set by a link, a
+        scenario or a lesson, is shown by the select."""
         m = self.model
         widget = TaskSelect(
             label=self.LABELS["task"], options=list(m.param.task.objects), value=m.task, sizing_mode="stretch_width"
@@ -482,34 +492,31 @@ class TrainingView(RunButtons, LiveDashboard):
 
         def picked(event):
             if event.new != m.task:
+                self._build_for(event.new)
                 self.on_page(lambda: self._set_task(event.new))
 
         widget.param.watch(picked, "value")
         m.param.watch(lambda event: setattr(widget, "value", event.new), "task")
         return widget
 
+    def _build_for(self, task):
+        """Build the figures of the charts `task` shows that are not built yet (figures of no page
+        yet: safe in any thread), so that the switch on the page's event loop only draws them."""
+        if self._plots is None:
+            return
+        for chart in self._charts:
+            if chart.shown is not None and chart.shown(_TaskOnly(task)):
+                self._build_chart(chart)
+
+    def _build_chart(self, chart):
+        with self._building:
+            super()._build_chart(chart)
+
     def _set_task(self, task):
-        """Set the model's `task` (its presets, the controls) in one hold, then draw the charts of the
-        switch once (`_changed`): in a thread of its own on a served page, so that the new task's
-        runs and plot data are not computed on the server's event loop; at once otherwise."""
-        self._deferring = True
-        try:
-            with pn.io.hold():
-                self.model.task = task
-        finally:
-            self._deferring = False
-        names, self._deferred = self._deferred, set()
-        if not names:
-            return
-        if not self._served():
-            LiveDashboard._changed(self, names=names)
-            return
-
-        def draw():
-            with self._on_doc():
-                LiveDashboard._changed(self, names=names)
-
-        threading.Thread(target=draw, name="training-task", daemon=True).start()
+        """Set the model's `task` in one hold: its presets, the controls, and the charts, drawn once
+        (`_changed`): one message on a served page."""
+        with pn.io.hold():
+            self.model.task = task
 
     def _build(self):
         self._task_shown = self.model.task
@@ -526,8 +533,7 @@ class TrainingView(RunButtons, LiveDashboard):
         twice with half-applied settings. So the changes that come while the model's task differs from
         the one drawn are held, and drawn with the task's event, in one update: the new task's charts
         appear (built the first time, shown again after) with the runs made once, and the hidden
-        task's charts keep the data they showed, so nothing of theirs is sent. During `_set_task` the
-        drawing itself waits until the controls have been sent."""
+        task's charts keep the data they showed, so nothing of theirs is sent."""
         names = {e.name for e in events} if names is None else set(names)
         if self._plots is None:
             return
@@ -538,9 +544,6 @@ class TrainingView(RunButtons, LiveDashboard):
             names |= self._held_names
             self._held_names = set()
             self._task_shown = self.model.task
-        if self._deferring:
-            self._deferred |= names
-            return
         super()._changed(names=names)
 
     # -------------------------------------------------------------- layout
