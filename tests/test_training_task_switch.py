@@ -17,8 +17,8 @@ DIGITS, FIVE = "digits MLP", "5 x 5 correlation"
 MAX_EVENTS = 33
 """Issue 26's budget of 100 frames per update: a Bokeh message is three frames (header, metadata,
 content) plus two per binary buffer, and the plots' arrays travel inline (no buffer), so 33 events cost
-at most 99 frames even if every one were sent alone. (On a served page the switch is three messages,
-nine frames: docs/results/training.md.)"""
+at most 99 frames even if every one were sent alone. (On a served page the switch is one message from
+the server: docs/results/training.md.)"""
 
 
 def rendered(**params):
