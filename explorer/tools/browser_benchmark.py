@@ -257,8 +257,9 @@ def _percentile(values, q):
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def run(url, tabs, repeats, renders, log=None, page_query="", pin=False):
-    """Measure every control of `tabs` against the app at `url`; returns (rows, first renders).
+def run(url, tabs, repeats, renders, log=None, page_query="", pin=False, controls=None):
+    """Measure every control of `tabs` (only those labelled as in `controls`, if given) against the
+    app at `url`; returns (rows, first renders).
 
     `page_query` is added to every page's URL (``lecture=1``: the same measurement in lecture mode).
     With `pin`, each control's page pins its first render as baseline A ("Pin as A") before the
@@ -280,6 +281,8 @@ def run(url, tabs, repeats, renders, log=None, page_query="", pin=False):
             renders_ms[tab] = times
             log(f"{tab}: first render {', '.join(f'{t:.0f}' if t else 'timeout' for t in times)} ms")
             for control in tab_controls(tab):
+                if controls and control.label not in controls:
+                    continue
                 # A fresh page per control: every control is measured from the tab's defaults.
                 query = "&".join(q for q in (control.query, page_query) if q)
                 context, page, frames, errors = open_tab(browser, url, tab, query)
@@ -435,6 +438,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--renders", type=int, default=3, help="first renders per tab (default 3)")
     parser.add_argument("--tabs", default="Devices,Encoding,Crossbar", help="comma-separated tabs")
     parser.add_argument(
+        "--controls", help="comma-separated control labels: measure only these (e.g. --tabs Training --controls Task)"
+    )
+    parser.add_argument(
         "--lecture", action="store_true", help="measure with lecture mode on (?lecture=1 on every page)"
     )
     parser.add_argument(
@@ -492,15 +498,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                 measure(server.url)
         return
     tabs = [t.strip() for t in args.tabs.split(",") if t.strip()]
+    controls = [c.strip() for c in args.controls.split(",") if c.strip()] if args.controls else None
     unknown = [t for t in tabs if t not in TABS or t in ("Overview", "Technologies", "Physics reference", "Sweeps")]
     if unknown:
         parser.error(f"--tabs: unknown tab(s) {unknown}; allowed: Devices, Encoding, Crossbar")
+    if controls:
+        labels = {c.label for t in tabs for c in tab_controls(t)}
+        missing = [c for c in controls if c not in labels]
+        if missing:
+            parser.error(f"--controls: no control labelled {missing} on {', '.join(tabs)}; allowed: {sorted(labels)}")
 
     page_query = "lecture=1" if args.lecture else ""
 
     def measure(url):
         if not args.while_streaming:
-            return run(url, tabs, args.repeats, args.renders, page_query=page_query, pin=args.pin)
+            return run(url, tabs, args.repeats, args.renders, page_query=page_query, pin=args.pin, controls=controls)
         import subprocess
         import sys
 
@@ -522,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 raise RuntimeError("the streaming session did not start its run")
             what = "a GDP run on 256 x 256" if args.while_streaming == "Programming" else "the Training tab's runs"
             print(f"Another session streams {what} meanwhile.", flush=True)
-            return run(url, tabs, args.repeats, args.renders, page_query=page_query, pin=args.pin)
+            return run(url, tabs, args.repeats, args.renders, page_query=page_query, pin=args.pin, controls=controls)
         finally:
             other.terminate()
             other.wait()

@@ -8,10 +8,13 @@ The runs step in a thread of the session's own (Start / Pause / Reset), so they 
 person looks at another tab and never hold the server's event loop; a periodic callback of the
 session shows their new points (Panel runs it in the session's context, where page changes belong)."""
 
+import threading
+
 import numpy as np
 import panel as pn
 import param
 
+from ..compat import PromptEvents
 from ..models import TrainingExplorer
 from ..models.training.on_chip import ALGORITHMS, CORRELATION_EPOCH, DEVICE_PRESETS, TASK_ONLY
 from ._axes import percent_axis
@@ -354,6 +357,18 @@ IDLE = (
 )
 
 
+class _TaskOnly:
+    """Stands for the model in a chart's `shown` rule before the model's task is set (`_build_for`):
+    the Training charts' rules read only the task."""
+
+    def __init__(self, task):
+        self.task = task
+
+
+class TaskSelect(PromptEvents, pn.widgets.Select):
+    """The Task select: its browser event is handled at once (`PromptEvents`), not after Panel's wait."""
+
+
 class TrainingView(RunButtons, LiveDashboard):
     """The Training dashboard for one `TrainingExplorer` model."""
 
@@ -382,6 +397,8 @@ class TrainingView(RunButtons, LiveDashboard):
             for name in names:
                 if name == "compared":
                     self._widgets[name] = pn.widgets.CheckBoxGroup.from_param(m.param.compared, inline=False)
+                elif name == "task":
+                    self._widgets[name] = self._task_widget()
                 elif name == "seed":
                     self._widgets[name] = pn.widgets.IntInput.from_param(m.param.seed, sizing_mode="stretch_width")
                 else:
@@ -392,9 +409,11 @@ class TrainingView(RunButtons, LiveDashboard):
         self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown("*Ready: press Start.*", sizing_mode="stretch_width")
         self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
-        m.param.watch(self._show_progress, "progress")
+        self._progress_task = m.task
+        m.param.watch(self._show_progress, ["progress", "task"])
         m.param.watch(self._show_source, "device")
         self._show_source()
+        self._building = threading.Lock()
         self._idle = IdleControls(m, self._widgets, IDLE)
         """Disables the controls the task or the running algorithms do not use (`IDLE`), reason shown."""
 
@@ -429,7 +448,14 @@ class TrainingView(RunButtons, LiveDashboard):
         return alive
 
     def _show_progress(self, *events):
+        """The progress bar and status line. A task switch ends the runs twice before its own event
+        comes (`_changed`): the status waits for the task's event, so that the runs (which give the
+        samples per epoch) are made once, with the new task's settings."""
         m = self.model
+        if any(e.name == "task" for e in events):
+            self._progress_task = m.task
+        elif m.task != self._progress_task:
+            return
         try:
             total = m.total_samples
         except ValueError as exc:
@@ -446,6 +472,79 @@ class TrainingView(RunButtons, LiveDashboard):
 
     def _show_source(self, *events):
         self._source.object = f"<small>{DEVICE_PRESETS[self.model.device]['source']}</small>"
+
+    # -------------------------------------------------------------- a task switch
+
+    def _task_widget(self):
+        """The Task select. Not linked to the model as the other controls are (`control_widget`): a
+        pick builds the figures the task shows, if new, where it arrives (a worker thread of the
+        server), then is applied where the page's changes belong (`on_page`) in one hold, so the
+        task's preset values, the controls that show them and the charts reach the page in one
+        message. (Applied in the worker thread, as a linked widget's change is, each control the
+        presets move sent a message of its own: about twenty for one switch; with the charts drawn
+        in a thread after the controls, they came as a second message, under load more than the
+        browser benchmark's quiet window after the first.) The model's task, set by a link, a
+        scenario or a lesson, is shown by the select."""
+        m = self.model
+        widget = TaskSelect(
+            label=self.LABELS["task"], options=list(m.param.task.objects), value=m.task, sizing_mode="stretch_width"
+        )
+
+        def picked(event):
+            if event.new != m.task:
+                self._build_for(event.new)
+                self.on_page(lambda: self._set_task(event.new))
+
+        widget.param.watch(picked, "value")
+        m.param.watch(lambda event: setattr(widget, "value", event.new), "task")
+        return widget
+
+    def _build_for(self, task):
+        """Build the figures of the charts `task` shows that are not built yet (figures of no page
+        yet: safe in any thread), so that the switch on the page's event loop only draws them."""
+        if self._plots is None:
+            return
+        for chart in self._charts:
+            if chart.shown is not None and chart.shown(_TaskOnly(task)):
+                self._build_chart(chart)
+
+    def _build_chart(self, chart):
+        with self._building:
+            super()._build_chart(chart)
+
+    def _set_task(self, task):
+        """Set the model's `task` in one hold: its presets, the controls, and the charts, drawn once
+        (`_changed`): one message on a served page."""
+        with pn.io.hold():
+            self.model.task = task
+
+    def _build(self):
+        self._task_shown = self.model.task
+        self._held_names = set()
+        super()._build()
+
+    def _changed(self, *events, names=None):
+        """Draw a task switch once, with the new task's settings, when its own event arrives.
+
+        A new `task` first ends the runs and sets the task's preset values (`TASK_PRESETS`): the model's
+        watchers run before the dashboard's, so `progress` changes twice (runs ended at the old presets,
+        then at the new ones) before the dashboard hears of `task`. Drawn as they came, those changes
+        recomputed and resent the charts of the task no longer shown and made the runs three times,
+        twice with half-applied settings. So the changes that come while the model's task differs from
+        the one drawn are held, and drawn with the task's event, in one update: the new task's charts
+        appear (built the first time, shown again after) with the runs made once, and the hidden
+        task's charts keep the data they showed, so nothing of theirs is sent."""
+        names = {e.name for e in events} if names is None else set(names)
+        if self._plots is None:
+            return
+        if "task" not in names and self.model.task != self._task_shown:
+            self._held_names |= names  # the task's own event follows, in this same change
+            return
+        if "task" in names:
+            names |= self._held_names
+            self._held_names = set()
+            self._task_shown = self.model.task
+        super()._changed(names=names)
 
     # -------------------------------------------------------------- layout
 
