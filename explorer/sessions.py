@@ -125,7 +125,7 @@ def forget_views(doc) -> int:
     views = getattr(pn.state, "_views", None)
     if not isinstance(views, dict) or doc is None:
         return 0
-    refs = [ref for ref, entry in list(views.items()) if isinstance(entry, tuple) and len(entry) > 2 and entry[2] is doc]
+    refs = [ref for ref, entry in list(views.items()) if isinstance(entry, tuple) and entry[2:3] == (doc,)]
     for ref in refs:
         views.pop(ref, None)
     return len(refs)

@@ -22,7 +22,6 @@ import weakref
 from pathlib import Path
 
 import panel as pn
-import pytest
 
 from explorer.sessions import drop_cancelled_timers, forget_views
 
@@ -44,9 +43,9 @@ def test_drop_cancelled_timers_frees_what_their_context_held():
     ref = weakref.ref(held)
     fired = []
 
-    async def main():
+    async def main(value):
         loop = asyncio.get_running_loop()
-        token = holder.set(held)
+        token = holder.set(value)
         idle = loop.call_later(3600.0, fired.append, "idle")  # a connection's idle timeout
         holder.reset(token)
         soon = loop.call_later(60.0, fired.append, "live")
@@ -55,7 +54,7 @@ def test_drop_cancelled_timers_frees_what_their_context_held():
 
     loop = asyncio.new_event_loop()
     try:
-        soon = loop.run_until_complete(main())
+        soon = loop.run_until_complete(main(held))
         del held
         gc.collect()
         assert ref() is not None  # the cancelled timer's context still holds it
