@@ -24,6 +24,7 @@ from pathlib import Path
 import panel as pn
 
 from explorer.sessions import drop_cancelled_timers, forget_views
+from explorer.views.reliability import TRAINED_KEEP, shared_training
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 3
@@ -86,6 +87,31 @@ def test_forget_views_removes_the_entries_of_one_document_only():
     finally:
         for key in entries:
             views.pop(key, None)
+
+
+class _Training:
+    """A stand-in for `NetworkTraining`: its key and whether it is done."""
+
+    def __init__(self, key, done=True):
+        self._key, self.done = key, done
+
+    def key(self):
+        return self._key
+
+
+def test_the_servers_kept_trainings_are_bounded_and_running_ones_stay():
+    trained = {}
+    running = shared_training(trained, _Training("running", done=False))
+    first = shared_training(trained, _Training(0))
+    for k in range(1, TRAINED_KEEP + 10):
+        shared_training(trained, _Training(k))
+        if k == 10:  # then fewer than TRAINED_KEEP newer ones come
+            assert shared_training(trained, _Training(0)) is first  # asked for again: the kept one
+    done = [t for t in trained.values() if t.done]
+    assert len(done) == TRAINED_KEEP and trained["running"] is running
+    assert first in done  # asked for recently, so kept while older ones went
+    assert [t.key() for t in done][-1] == TRAINED_KEEP + 9
+    assert 1 not in trained and 2 not in trained
 
 
 def _served_check(n):
