@@ -6,8 +6,10 @@ each session and clears that module when the session ends, before the end-of-ses
 run, so a callback defined in app.py finds its globals gone.
 """
 
+import asyncio
 import ctypes
 import gc
+import heapq
 import json
 import logging
 import os
@@ -23,10 +25,43 @@ RELEASE_DELAY_S = 2.0
 clean-up of the session first)."""
 
 
+def drop_cancelled_timers(loop) -> int:
+    """Remove the cancelled timers from asyncio event loop `loop`'s schedule (as asyncio does itself
+    once they are more than half of over a hundred timers); returns how many were removed. Call it on
+    the loop's own thread.
+
+    Why: Tornado's HTTP server waits for a connection's next request with a timer of its idle
+    connection timeout (3600 s by default), and asyncio keeps a timer's copy of the context variables
+    of the moment it was set. Panel keeps the current document in a context variable, so the timers
+    set while a page or websocket request was served hold that session's Bokeh document; when the
+    connection closes the timer is cancelled but stays in the schedule until its hour is up, and the
+    destroyed document keeps its notification area and browser details (Panel's per-document
+    registries) alive with it. With fewer than a hundred timers asyncio never sweeps them.
+    """
+    scheduled = getattr(loop, "_scheduled", None)
+    if not isinstance(scheduled, list):
+        return 0
+    kept = [handle for handle in scheduled if not handle.cancelled()]
+    dropped = len(scheduled) - len(kept)
+    if dropped:
+        for handle in scheduled:
+            if handle.cancelled():
+                handle._scheduled = False  # as asyncio marks a cancelled timer it pops
+        heapq.heapify(kept)
+        scheduled[:] = kept
+        loop._timer_cancelled_count = max(0, getattr(loop, "_timer_cancelled_count", dropped) - dropped)
+    return dropped
+
+
 def release_memory():
-    """Collect garbage and hand freed heap pages back to the system (glibc's malloc_trim), so that
-    a closed session's memory shows up as free again instead of staying in the allocator's arenas
-    (Param objects hold reference cycles that only the collector frees)."""
+    """Drop the event loop's cancelled timers (`drop_cancelled_timers`: they hold closed sessions'
+    documents), collect garbage and hand freed heap pages back to the system (glibc's malloc_trim),
+    so that a closed session's memory shows up as free again instead of staying in the allocator's
+    arenas (Param objects hold reference cycles that only the collector frees)."""
+    try:
+        drop_cancelled_timers(asyncio.get_running_loop())
+    except RuntimeError:  # no running loop: called outside the server
+        pass
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -77,9 +112,30 @@ def session_created(session_context):
     write_stats("session created")
 
 
+def forget_views(doc) -> int:
+    """Remove every entry of document `doc` from Panel's registry of rendered views
+    (``pn.state._views``: root model id -> (viewable, root model, document, comm)); returns how many.
+
+    Why: Panel registers each root it renders there and removes it when the session ends only for
+    roots it served as the page (``servable``); the notification area, which Panel adds to every page
+    when notifications are on (`report_error` shows errors with it), is rendered with ``get_root`` and
+    its entry stayed for the life of the server, holding the notification area, its Bokeh model and
+    the destroyed document of every session that ever ended.
+    """
+    views = getattr(pn.state, "_views", None)
+    if not isinstance(views, dict) or doc is None:
+        return 0
+    refs = [ref for ref, entry in list(views.items()) if isinstance(entry, tuple) and entry[2:3] == (doc,)]
+    for ref in refs:
+        views.pop(ref, None)
+    return len(refs)
+
+
 def session_destroyed(session_context):
-    """Log the end of a session and, a moment later, return its memory to the system."""
+    """Log the end of a session, drop what the libraries keep of it (`forget_views`) and, a moment
+    later, return its memory to the system (`release_memory`)."""
     print(f"[explorer] session destroyed: {session_context.id}", flush=True)
+    forget_views(getattr(session_context, "_document", None))
     write_stats("session destroyed")
     from tornado.ioloop import IOLoop
 

@@ -102,6 +102,27 @@ READS_STYLES = {"unipolar": series(0), "bipolar": series(1)}
 TRAINED_KEY = "explorer-reliability-trained-networks"
 """`pn.state.cache` key of the trainings (`NetworkTraining`, running or done) started by any session
 of the server: a network is a pure function of its settings, so a class shares them."""
+TRAINED_KEEP = 16
+"""Most finished trainings kept in `TRAINED_KEY` (running ones are always kept): each holds its
+network and its copy of the training digits, about 1.1 MB (measured with `NetworkTraining()` at the
+default settings), so at most about 18 MB for the server; the one least recently asked for goes first, and
+coming back to its settings trains it again (under a second). Illustrative bound."""
+
+
+def shared_training(trained: dict, job, keep: int = TRAINED_KEEP):
+    """The training of `job`'s settings in `trained` (the server's dict of trainings by key): the one
+    already there, else `job`, added; either becomes the most recently asked for. Finished trainings
+    beyond the `keep` most recently asked for are dropped; running ones stay (other sessions may be
+    waiting on them)."""
+    key = job.key()
+    job = trained.pop(key, job)
+    trained[key] = job  # the last asked for is the newest
+    done = [key for key, training in list(trained.items()) if training.done]  # `job` is the newest: kept
+    for key in done[: max(0, len(done) - keep)]:
+        trained.pop(key, None)
+    return job
+
+
 TRAINING_STEP_SECONDS = 0.1
 """Wall time of one step of a background network training (whole epochs, at least one a step)."""
 TRAINING_PACE = Pace(
@@ -472,7 +493,7 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
             return  # already training this one
         # Every session of the server shares one training per setting: a finished one is adopted, a
         # running one is joined (its steps take turns, so no epoch is trained twice).
-        job = pn.state.cache.setdefault(TRAINED_KEY, {}).setdefault(job.key(), job)
+        job = shared_training(pn.state.cache.setdefault(TRAINED_KEY, {}), job)
         if job.done:
             self.model.adopt(job)
             self._redraw_all()

@@ -1,0 +1,192 @@
+"""Closed sessions leave nothing of theirs behind (issue 25, item 4: memory back within 50 MB of the
+warm baseline after a class closes).
+
+The served check runs the app under a Bokeh server in a subprocess of its own (so that the served
+app's Panel state stays out of this test process), opens sessions with the light protocol student
+(`explorer.tools.wire.WireStudent`: page, websocket, document, a dashboard tab), closes them, and
+counts what survives once the server destroyed them: the sessions' Bokeh documents and the
+dashboards' view objects. Before `explorer.sessions.forget_views` and `drop_cancelled_timers` every
+closed session's document stayed (Panel's registry of rendered views kept its notification area;
+Tornado's idle-connection timers kept it in their context for an hour).
+"""
+
+import asyncio
+import contextvars
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+import weakref
+from pathlib import Path
+
+import panel as pn
+
+from explorer.sessions import drop_cancelled_timers, forget_views
+from explorer.views.reliability import TRAINED_KEEP, shared_training
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSIONS = 3
+HELD_AT_MOST = 1
+"""Closed sessions' documents that may stay: Panel's busy-counter clean-up, one periodic task for
+the whole server, waits in a context that can hold the document of one session (the last whose
+callbacks it ran after); one, whatever the number of sessions."""
+
+
+class _Held:
+    """A stand-in for a session's document (weak-referenceable)."""
+
+
+def test_drop_cancelled_timers_frees_what_their_context_held():
+    holder = contextvars.ContextVar("held")
+    held = _Held()
+    ref = weakref.ref(held)
+    fired = []
+
+    async def main(value):
+        loop = asyncio.get_running_loop()
+        token = holder.set(value)
+        idle = loop.call_later(3600.0, fired.append, "idle")  # a connection's idle timeout
+        holder.reset(token)
+        soon = loop.call_later(60.0, fired.append, "live")
+        idle.cancel()
+        return soon
+
+    loop = asyncio.new_event_loop()
+    try:
+        soon = loop.run_until_complete(main(held))
+        del held
+        gc.collect()
+        assert ref() is not None  # the cancelled timer's context still holds it
+        assert loop.run_until_complete(_drop(loop)) == 1
+        gc.collect()
+        assert ref() is None
+        assert loop._scheduled == [soon] and not soon.cancelled()  # a live timer stays
+        assert loop._timer_cancelled_count == 0 and fired == []
+        assert loop.run_until_complete(_drop(loop)) == 0
+    finally:
+        loop.close()
+
+
+async def _drop(loop):
+    return drop_cancelled_timers(loop)
+
+
+def test_forget_views_removes_the_entries_of_one_document_only():
+    doc_a, doc_b = _Held(), _Held()
+    views = pn.state._views
+    entries = {"test-a1": (object(), object(), doc_a, None), "test-a2": (object(), object(), doc_a, None)}
+    entries["test-b"] = (object(), object(), doc_b, None)
+    views.update(entries)
+    try:
+        assert forget_views(doc_a) == 2
+        assert "test-a1" not in views and "test-a2" not in views
+        assert views["test-b"][2] is doc_b
+        assert forget_views(None) == 0
+    finally:
+        for key in entries:
+            views.pop(key, None)
+
+
+class _Training:
+    """A stand-in for `NetworkTraining`: its key and whether it is done."""
+
+    def __init__(self, key, done=True):
+        self._key, self.done = key, done
+
+    def key(self):
+        return self._key
+
+
+def test_the_servers_kept_trainings_are_bounded_and_running_ones_stay():
+    trained = {}
+    running = shared_training(trained, _Training("running", done=False))
+    first = shared_training(trained, _Training(0))
+    for k in range(1, TRAINED_KEEP + 10):
+        shared_training(trained, _Training(k))
+        if k == 10:  # then fewer than TRAINED_KEEP newer ones come
+            assert shared_training(trained, _Training(0)) is first  # asked for again: the kept one
+    done = [t for t in trained.values() if t.done]
+    assert len(done) == TRAINED_KEEP and trained["running"] is running
+    assert first in done  # asked for recently, so kept while older ones went
+    assert [t.key() for t in done][-1] == TRAINED_KEEP + 9
+    assert 1 not in trained and 2 not in trained
+
+
+def _served_check(n):
+    """In the subprocess: serve the app, open and close `n` sessions, report what survives."""
+    from bokeh.document import Document
+
+    from explorer.tools.served import free_port
+    from explorer.tools.wire import WireStudent
+    from explorer.views._live import LiveDashboard
+    from explorer.views.lessons import LessonsView
+
+    port = free_port()
+    server = pn.serve(
+        {"app": str(ROOT / "explorer" / "app.py")},
+        port=port,
+        address="127.0.0.1",
+        show=False,
+        threaded=True,
+        websocket_origin=[f"127.0.0.1:{port}"],
+        unused_session_lifetime_milliseconds=500,
+        check_unused_sessions_milliseconds=200,
+    )
+
+    def documents():
+        return {id(o) for o in gc.get_objects() if isinstance(o, Document)}
+
+    def views():
+        return sum(isinstance(o, (LiveDashboard, LessonsView)) for o in gc.get_objects())
+
+    time.sleep(1.0)
+    gc.collect()
+    before = documents()
+
+    async def open_and_close():
+        students = [WireStudent(f"http://127.0.0.1:{port}/app") for _ in range(n)]
+        for s in students:
+            await s.open()
+            await s.switch_tab(1)  # the Devices dashboard: its figures and data built
+        alive = views()
+        for s in students:
+            await s.close()
+        return alive, sum(bool(s.errors) for s in students)
+
+    alive, failed = asyncio.run(open_and_close())
+    deadline = time.time() + 30.0
+    while True:
+        time.sleep(0.5)
+        gc.collect()
+        held = len(documents() - before)
+        if held <= HELD_AT_MOST or time.time() > deadline:
+            break
+    time.sleep(3.0)  # past explorer.sessions.RELEASE_DELAY_S of the last session
+    gc.collect()
+    result = dict(views_open=alive, failed=failed, held_documents=len(documents() - before), views_left=views())
+    server.stop()
+    return result
+
+
+def test_closed_sessions_leave_no_document_or_view_behind():
+    out = subprocess.run(
+        [sys.executable, __file__, str(SESSIONS)],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+    assert out.returncode == 0 and lines, out.stdout[-2000:] + out.stderr[-3000:]
+    result = json.loads(lines[-1].removeprefix("RESULT "))
+    assert result["failed"] == 0
+    assert result["views_open"] >= SESSIONS  # the sessions did build their dashboards
+    assert result["views_left"] == 0
+    assert result["held_documents"] <= HELD_AT_MOST, result
+
+
+if __name__ == "__main__":
+    print("RESULT " + json.dumps(_served_check(int(sys.argv[1]))), flush=True)
