@@ -19,6 +19,7 @@ from explorer.sessions import (
     serve_resources_locally,
     session_created,
     session_destroyed,
+    session_ready,
 )
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._present import Presentation
@@ -224,4 +225,5 @@ if pn.state.served:
     serve_resources_locally(pn.state.curdoc)
     # One line per session in the server's output: the load command counts sessions cleaned up.
     session_created(pn.state.curdoc.session_context)
+    pn.state.onload(lambda context=pn.state.curdoc.session_context: session_ready(context))
     pn.state.on_session_destroyed(session_destroyed)

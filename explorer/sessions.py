@@ -36,23 +36,33 @@ def release_memory():
 
 STATS_ENV = "EXPLORER_STATS_FILE"
 """The load command (`explorer.tools.classload`) sets this environment variable of the server to a
-file name; the server then writes its counts there (`write_stats`). Unset in production."""
+file name; each server process then writes its counts to that name with its process id appended
+(`stats_file`, `write_stats`). Unset in production."""
+
+
+def stats_file(path: str, pid: int | None = None) -> str:
+    """The statistics file of server process `pid` (default: this one) for the name `path` given in
+    `STATS_ENV`: ``<path>.<pid>``. One file per process, because ``--num-procs N`` forks N server
+    processes that each count their own shared results; the load command sums them."""
+    return f"{path}.{os.getpid() if pid is None else pid}"
 
 
 def write_stats(event: str = "") -> None:
     """When `STATS_ENV` names a file: write the shared results' counts (`SharedResults.stats`:
-    lookups, hits, duplicates, entries, bytes) and `event` to it as JSON, replacing it whole (a
-    reader never sees half a file). Called after the warm-up and at each session's start and end."""
+    lookups, hits, duplicates, entries, bytes), `event` and this process's id to this process's file
+    (`stats_file`) as JSON, replacing it whole (a reader never sees half a file). Called after the
+    warm-up and at each session's start and end."""
     path = os.environ.get(STATS_ENV)
     if not path:
         return
     from explorer.views._widgets import shared_results
 
-    data = dict(shared_results().stats(), event=event, time=time.time())
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    data = dict(shared_results().stats(), event=event, time=time.time(), pid=os.getpid())
+    target = stats_file(path)
+    tmp = f"{target}.{threading.get_ident()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f)
-    os.replace(tmp, path)
+    os.replace(tmp, target)
 
 
 def start_stats_writer(period_s: float = 1.0):
@@ -73,13 +83,22 @@ def start_stats_writer(period_s: float = 1.0):
 
 
 def session_created(session_context):
-    print(f"[explorer] session created: {session_context.id}", flush=True)
+    """Log a new session with this server process's id (with ``--num-procs`` a page's request and its
+    websocket may reach two processes: each builds the session and logs it)."""
+    print(f"[explorer] session created: {session_context.id} (pid {os.getpid()})", flush=True)
     write_stats("session created")
+
+
+def session_ready(session_context):
+    """Log that a session's page has connected and rendered (Panel's on-load callbacks run after the
+    browser's ``document_ready``, only in the process that holds the websocket): the line says which
+    server process serves the session (the load command counts sessions per process from it)."""
+    print(f"[explorer] session ready: {session_context.id} (pid {os.getpid()})", flush=True)
 
 
 def session_destroyed(session_context):
     """Log the end of a session and, a moment later, return its memory to the system."""
-    print(f"[explorer] session destroyed: {session_context.id}", flush=True)
+    print(f"[explorer] session destroyed: {session_context.id} (pid {os.getpid()})", flush=True)
     write_stats("session destroyed")
     from tornado.ioloop import IOLoop
 

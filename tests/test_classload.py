@@ -137,19 +137,23 @@ def test_shared_results_count_computations_that_overlap():
 
 
 def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
+    import os
+
     from explorer.sessions import STATS_ENV, write_stats
 
-    path = tmp_path / "stats.json"
+    base = tmp_path / "stats.json"
+    path = tmp_path / f"stats.json.{os.getpid()}"  # one file per server process (--num-procs)
     monkeypatch.delenv(STATS_ENV, raising=False)
     write_stats("nothing asked")
-    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
     from explorer.sessions import start_stats_writer as writer
 
     assert writer() is None
-    monkeypatch.setenv(STATS_ENV, str(path))
+    monkeypatch.setenv(STATS_ENV, str(base))
     write_stats("warm-up done")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
     data = json.loads(path.read_text())
-    assert data["event"] == "warm-up done"
+    assert data["event"] == "warm-up done" and data["pid"] == os.getpid()
     assert {"lookups", "hits", "duplicates", "entries", "bytes"} <= set(data)
     # and every period, whether or not sessions start or end
     import time
@@ -161,6 +165,47 @@ def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
     while json.loads(path.read_text())["event"] != "periodic" and time.time() < deadline:
         time.sleep(0.05)
     assert json.loads(path.read_text())["event"] == "periodic"
+
+
+def test_the_command_sums_the_server_processes_counts(tmp_path):
+    """Two server processes' files (`explorer.sessions.stats_file`) are summed; a temporary file
+    being written and other names are not read."""
+    from explorer.tools.classload import _read_stats, _wait_for_warm_up
+
+    base = tmp_path / "stats.json"
+    assert _read_stats(str(base)) is None
+    one = dict(lookups=10, hits=7, duplicates=1, entries=3, bytes=1000, event="periodic", pid=101)
+    two = dict(lookups=5, hits=2, duplicates=0, entries=2, bytes=500, event="periodic", pid=102)
+    (tmp_path / "stats.json.101").write_text(json.dumps(one))
+    with pytest.raises(RuntimeError, match="1 of 2 server processes"):
+        _wait_for_warm_up(str(base), 2, timeout=0.3, poll=0.05)
+    (tmp_path / "stats.json.102").write_text(json.dumps(two))
+    (tmp_path / "stats.json.102.140.tmp").write_text(json.dumps(two))
+    (tmp_path / "other.json.103").write_text(json.dumps(two))
+    got = _wait_for_warm_up(str(base), 2, timeout=1.0)
+    assert got == dict(lookups=15, hits=9, duplicates=1, entries=5, bytes=1500, processes=2)
+
+
+def test_the_command_reads_which_process_served_each_session():
+    from explorer.tools.classload import num_procs_of, sessions_by_process
+
+    output = [
+        "[explorer] session created: aaa (pid 11)\n",
+        "[explorer] session ready: aaa (pid 11)\n",
+        "[explorer] session created: bbb (pid 11)\n",  # its page reached 11, its websocket 12
+        "[explorer] session created: bbb (pid 12)\n",
+        "[explorer] session ready: bbb (pid 12)\n",
+        "[explorer] session created: ccc (pid 12)\n",
+        "[explorer] session ready: ccc (pid 12)\n",
+        "[explorer] session destroyed: bbb (pid 11)\n",
+    ]
+    assert sessions_by_process(output) == dict(ready={"11": 1, "12": 2}, built_twice=1)
+    assert num_procs_of(["--budget-jobs", "2"]) == 1
+    assert num_procs_of(["--num-procs", "3"]) == 3 and num_procs_of(["--num-procs=2"]) == 2
+    with pytest.raises(ValueError, match="num-procs"):
+        num_procs_of(["--num-procs", "0"])
+    with pytest.raises(ValueError, match="num-procs"):
+        num_procs_of(["--num-procs", "two"])
 
 
 def _number(x):
