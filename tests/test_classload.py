@@ -270,3 +270,98 @@ def test_a_slider_moved_by_code_answers_a_move_back_to_its_old_value():
     slider.value = 1.0  # the page's move back, as a patch applies it
     slider.set_from_json("value_throttled", 1.0)
     assert model.x == 1.0
+
+
+class _FakeSession:
+    """A `WireStudent` stand-in for `ClassStudent._move`: it records what the student sent and answers
+    each button with the plot data given in `answers` (label -> latency in ms, None: no plot data)."""
+
+    def __init__(self, doc, answers):
+        self.doc, self.answers, self.sent = doc, answers, []
+
+    def _update(self, what, kind, latency):
+        from explorer.tools.wire import Update
+
+        u = Update(what=what, kind=kind, sent=0.0, latency=latency)
+        if latency is None:
+            u.reason = "no new plot data within 30 s"
+        return u
+
+    async def change(self, model, attrs, timeout=30.0, what=""):
+        self.sent.append(("change", widget_title(model)))
+        return self._update(what, "widget", self.answers.get("move"))
+
+    async def change_only(self, model, attrs):
+        self.sent.append(("change_only", widget_title(model)))
+
+    async def click(self, model, timeout=60.0, what="", first_only=False):
+        label = model.attrs["label"]
+        self.sent.append(("click", label, first_only))
+        return self._update(what, "button", self.answers.get(label))
+
+
+def _run_tab_doc():
+    """A Bokeh document with a run's tab: a run setting, an ordinary control, Start and Reset."""
+    from bokeh.models import Button
+
+    from explorer.views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
+
+    gain = Slider(title="Correction gain", start=0.1, end=1.0, step=0.1, value=0.5, css_classes=[RUN_SETTING_CLASS])
+    size = Slider(title="Matrix size", start=16, end=128, step=16, value=64)
+    start = Button(label="Start", css_classes=[RUN_START_CLASS])
+    reset = Button(label="Reset", css_classes=[RUN_RESET_CLASS])
+    tabs = Tabs(
+        tabs=[
+            TabPanel(title="Overview", child=Column()),
+            TabPanel(title="Programming", child=Column(start, reset, gain, size)),
+        ]
+    )
+    doc = Document()
+    doc.add_root(tabs)
+    wire = WireDoc()
+    wire.load(json.loads(serialize_json(doc.to_json())))
+    return wire, {widget_title(w): w for w in wire.widgets(1)}
+
+
+@pytest.mark.parametrize(
+    "answers, errors",
+    [
+        ({"Start": 120.0, "Reset": 80.0}, []),  # the run's first point, then Reset's redraw
+        ({"Start": None, "Reset": None}, ["then Start: no new plot data"]),  # the run never answered
+        ({"Start": 120.0, "Reset": None}, ["Reset after"]),  # the run had a point, Reset never redrew
+    ],
+)
+def test_a_run_setting_is_answered_by_its_run_and_a_late_answer_is_an_error(answers, errors):
+    """A run's setting redraws nothing until Start: its move is not counted as an error, but its run's
+    first point (Start -> first plot data) is timed and its absence is one, as is a late Reset."""
+    import asyncio
+
+    from explorer.tools.classload import ClassStudent
+
+    wire, w = _run_tab_doc()
+    student = ClassStudent(0, "http://127.0.0.1:1/app", "explore", seed=0)
+    student.session = _FakeSession(wire, answers)
+    asyncio.run(student._move(1, w["Correction gain"], {"value": 0.7, "value_throttled": 0.7}, "Correction gain = 0.7"))
+    assert student.session.sent == [
+        ("change_only", "Correction gain"),
+        ("click", "Start", True),  # timed to the first point
+        ("click", "Reset", False),
+    ]
+    (tab, run), *rest = student.updates
+    assert tab == 1 and run.kind == "run" and run.latency == answers["Start"]
+    assert len(student.errors) == len(errors)
+    for got, want in zip(student.errors, errors):
+        assert want in got, student.errors
+
+
+def test_an_ordinary_control_without_an_answer_is_still_an_error():
+    import asyncio
+
+    from explorer.tools.classload import ClassStudent
+
+    wire, w = _run_tab_doc()
+    student = ClassStudent(0, "http://127.0.0.1:1/app", "explore", seed=0)
+    student.session = _FakeSession(wire, {"move": None})
+    asyncio.run(student._move(1, w["Matrix size"], {"value": 32, "value_throttled": 32}, "Matrix size = 32"))
+    assert student.session.sent == [("change", "Matrix size")]  # no Start for an ordinary control
+    assert len(student.errors) == 1 and "Matrix size = 32: no new plot data" in student.errors[0]

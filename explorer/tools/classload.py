@@ -24,6 +24,14 @@ The two modes:
   grid within `--span` of its range around its current value (1: anywhere), a select to another
   option, a checkbox to its other state, a number box one step up or down (as its arrow keys do).
 
+A run's settings (the Programming and Training tabs' controls that the app marks with the CSS class
+`explorer.views._runs.RUN_SETTING_CLASS`, such as Correction gain or Transfer every) redraw nothing
+until the run starts: after moving one, in either mode, the student presses Start and the update is
+Start -> the run's first point (kind ``run``; it ends at that first point, since a run keeps sending
+points), then presses Reset and waits for its redraw, so that no run goes on and the next move finds
+the tab as before. No first point within the control's timeout is an error, as is a Reset without a
+redraw after a run that had a point.
+
 Each student update's latency is `explorer.tools.wire.Update.latency`: its PATCH-DOC sent -> the
 last server patch with new plot data before the update went quiet for 0.5 s. An update with no new
 plot data within its timeout (30 s for a control, 60 s for a tab or a lesson step) is an error,
@@ -62,6 +70,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
 from .wire import CHECKBOXES, DRIVEN, GROUPS, NUMBER_INPUTS, SELECTS, SLIDERS, WireStudent, allowed_change, widget_title
 
 THINK_S = (1.0, 5.0)
@@ -160,6 +169,27 @@ class ClassStudent:
         if update.latency is None:
             self.errors.append(f"student {self.index}: {update.what}: {update.reason}")
 
+    async def _move(self, tab, widget, change, what):
+        """Set `widget` (on tab `tab`) to `change` and record the update (module docstring): a run's
+        setting (`RUN_SETTING_CLASS`) is followed by Start, timed to the run's first point, and Reset."""
+        if RUN_SETTING_CLASS not in (widget.attrs.get("css_classes") or []):
+            self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+            return
+        start, reset = self._button(tab, RUN_START_CLASS), self._button(tab, RUN_RESET_CLASS)
+        await self.session.change_only(widget, change)
+        update = await self.session.click(start, timeout=WIDGET_TIMEOUT_S, what=f"{what}, then Start", first_only=True)
+        update.kind = "run"
+        self._record(tab, update)
+        back = await self.session.click(reset, timeout=WIDGET_TIMEOUT_S, what=f"Reset after {what}")
+        if update.latency is not None and back.latency is None:
+            self._record(tab, back)  # the run had a point, so Reset redraws: a late one is an error
+
+    def _button(self, tab, css_class):
+        found = self.session.doc.in_tab(css_class, tab)
+        if not found:
+            raise RuntimeError(f"no {css_class} button on tab {tab}")
+        return found[0]
+
     async def _tab(self, tab):
         if self.session.active_tab() != tab:
             self._record(tab, await self.session.switch_tab(tab, timeout=TAB_TIMEOUT_S, what=f"tab {tab}"))
@@ -191,7 +221,7 @@ class ClassStudent:
                     break
                 widget, change = self.rng.choice(widgets)
                 what = f"{widget_title(widget)} = {next(iter(change.values()))}"
-                self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+                await self._move(tab, widget, change, what)
                 await self._pause(end)
 
     async def _lesson(self, end):
@@ -209,7 +239,7 @@ class ClassStudent:
                         return
                     change = _wire_value(widget, value)
                     what = f"step {k + 1}: {name} = {value}"
-                    self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+                    await self._move(tab, widget, change, what)
                     await self._pause(end)
                 if len(outlined) < len(moves):
                     self.errors.append(
@@ -587,6 +617,7 @@ def _report(
     moves = [u.latency for _, u in updates if u.kind == "widget"]
     tabs = [u.latency for _, u in updates if u.kind == "tab"]
     steps = [u.latency for _, u in updates if u.kind == "step"]
+    runs = [u.latency for _, u in updates if u.kind == "run"]
     by_tab = {}
     for tab, u in updates:
         if u.kind == "widget":
@@ -636,6 +667,7 @@ def _report(
         student_updates_by_tab=by_tab and {t: _summary(v) for t, v in sorted(by_tab.items())},
         student_tab_switches=_summary(tabs),
         student_lesson_steps=_summary(steps),
+        student_run_starts=_summary(runs),
         slowest_updates=sorted(([u.latency, u.what, tab] for tab, u in updates if u.latency is not None), reverse=True)[
             :5
         ],
@@ -696,6 +728,8 @@ def report(result, log=print):
     for tab, s in (r["student_updates_by_tab"] or {}).items():
         log(f"  tab {tab}: {_ms(s)}")
     log(f"Students' tab switches: {_ms(r['student_tab_switches'])}")
+    if r["student_run_starts"]["n"]:
+        log(f"Students' run settings moved, then Start -> the run's first point: {_ms(r['student_run_starts'])}")
     if r["mode"] == "lesson":
         log(f"Students' lesson steps (Next/Back -> the step's plots): {_ms(r['student_lesson_steps'])}")
     if r["slowest_updates"]:
