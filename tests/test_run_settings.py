@@ -4,8 +4,8 @@ move, before Start, changes none of the dashboard's plot data, in each state che
 gradient-descent programming with IR drop; the 5 x 5 task). The load command presses Start after
 moving a marked control; an unmarked one must answer with new plot data, as every other control."""
 
-import param
 import panel as pn
+import param
 import pytest
 
 from explorer.views import ProgrammingView, TrainingView
