@@ -6,6 +6,7 @@ each session and clears that module when the session ends, before the end-of-ses
 run, so a callback defined in app.py finds its globals gone.
 """
 
+import base64
 import ctypes
 import gc
 import json
@@ -13,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from urllib.parse import urlencode
 
 import panel as pn
 
@@ -166,3 +168,40 @@ def inject_test_error(presentation) -> None:
             raise RuntimeError("injected test error")
 
     presentation.param.watch(fail, "lecture")
+
+
+def _argument_text(value) -> str:
+    """One value of a request's arguments as text: bytes (the request's own), or ``{"bytes": ...}``
+    (URL-safe base64 without padding, as Bokeh's session token carries them), or text."""
+    if isinstance(value, dict) and isinstance(value.get("bytes"), str):
+        text = value["bytes"]
+        value = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def restore_link_query(location, session_context) -> bool:
+    """Give `location` (the page's `pn.state.location`) the query of the link the page was opened with
+    when this process built the session from its websocket alone, and return whether it did.
+
+    With ``--num-procs N`` a page's request and its websocket are two connections and may reach two
+    server processes; the second then builds the session again from the session's token (Bokeh's
+    ``create_session_if_needed``), whose request is the websocket's (``/app/ws``, no query): Panel's
+    location then starts without the link's settings and lesson step, and gets them only when the
+    browser reports its address, if at all in time (the load command found lesson links opening on
+    the Overview tab this way). The token carries the page request's arguments; this puts them back.
+    """
+    request = getattr(session_context, "request", None)
+    if location is None or request is None or location.search:
+        return False
+    arguments = {k: v for k, v in (getattr(request, "arguments", None) or {}).items() if k != "bokeh-session-id"}
+    if not arguments:
+        return False
+    pairs = [
+        (k, _argument_text(v))
+        for k, values in arguments.items()
+        for v in (values if isinstance(values, list) else [values])
+    ]
+    location.search = "?" + urlencode(pairs)
+    return True
