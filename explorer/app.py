@@ -14,9 +14,11 @@ from explorer.sessions import (
     inject_test_error,
     never_cdn_style_sheets,
     report_error,
+    restore_link_query,
     serve_resources_locally,
     session_created,
     session_destroyed,
+    session_ready,
 )
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._files import page_lessons, page_library, page_text
@@ -154,6 +156,8 @@ def build_app():
     sweeps.open_scenario = sweep_opener({prefix: view.model for _, prefix, view in views}, tabs)
     problems = []
     if pn.state.location is not None:
+        # A session built again in a second server process (--num-procs) gets its link's query back.
+        restore_link_query(pn.state.location, getattr(pn.state.curdoc, "session_context", None))
         # A link's invalid values are dropped, and named in a banner, before the page syncs the rest.
         problems = clean_location(pn.state.location, n_tabs=len(tabs))
         # Each tab's parameters in the URL under a prefix, so a shared link restores the view.
@@ -226,4 +230,5 @@ if pn.state.served:
     serve_resources_locally(pn.state.curdoc)
     # One line per session in the server's output: the load command counts sessions cleaned up.
     session_created(pn.state.curdoc.session_context)
+    pn.state.onload(lambda context=pn.state.curdoc.session_context: session_ready(context))
     pn.state.on_session_destroyed(session_destroyed)

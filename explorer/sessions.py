@@ -7,6 +7,7 @@ run, so a callback defined in app.py finds its globals gone.
 """
 
 import asyncio
+import base64
 import ctypes
 import gc
 import heapq
@@ -15,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from urllib.parse import urlencode
 
 import panel as pn
 
@@ -71,23 +73,33 @@ def release_memory():
 
 STATS_ENV = "EXPLORER_STATS_FILE"
 """The load command (`explorer.tools.classload`) sets this environment variable of the server to a
-file name; the server then writes its counts there (`write_stats`). Unset in production."""
+file name; each server process then writes its counts to that name with its process id appended
+(`stats_file`, `write_stats`). Unset in production."""
+
+
+def stats_file(path: str, pid: int | None = None) -> str:
+    """The statistics file of server process `pid` (default: this one) for the name `path` given in
+    `STATS_ENV`: ``<path>.<pid>``. One file per process, because ``--num-procs N`` forks N server
+    processes that each count their own shared results; the load command sums them."""
+    return f"{path}.{os.getpid() if pid is None else pid}"
 
 
 def write_stats(event: str = "") -> None:
     """When `STATS_ENV` names a file: write the shared results' counts (`SharedResults.stats`:
-    lookups, hits, duplicates, entries, bytes) and `event` to it as JSON, replacing it whole (a
-    reader never sees half a file). Called after the warm-up and at each session's start and end."""
+    lookups, hits, duplicates, entries, bytes), `event` and this process's id to this process's file
+    (`stats_file`) as JSON, replacing it whole (a reader never sees half a file). Called after the
+    warm-up and at each session's start and end."""
     path = os.environ.get(STATS_ENV)
     if not path:
         return
     from explorer.views._widgets import shared_results
 
-    data = dict(shared_results().stats(), event=event, time=time.time())
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    data = dict(shared_results().stats(), event=event, time=time.time(), pid=os.getpid())
+    target = stats_file(path)
+    tmp = f"{target}.{threading.get_ident()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f)
-    os.replace(tmp, path)
+    os.replace(tmp, target)
 
 
 def start_stats_writer(period_s: float = 1.0):
@@ -108,7 +120,9 @@ def start_stats_writer(period_s: float = 1.0):
 
 
 def session_created(session_context):
-    print(f"[explorer] session created: {session_context.id}", flush=True)
+    """Log a new session with this server process's id (with ``--num-procs`` a page's request and its
+    websocket may reach two processes: each builds the session and logs it)."""
+    print(f"[explorer] session created: {session_context.id} (pid {os.getpid()})", flush=True)
     write_stats("session created")
 
 
@@ -131,10 +145,17 @@ def forget_views(doc) -> int:
     return len(refs)
 
 
+def session_ready(session_context):
+    """Log that a session's page has connected and rendered (Panel's on-load callbacks run after the
+    browser's ``document_ready``, only in the process that holds the websocket): the line says which
+    server process serves the session (the load command counts sessions per process from it)."""
+    print(f"[explorer] session ready: {session_context.id} (pid {os.getpid()})", flush=True)
+
+
 def session_destroyed(session_context):
     """Log the end of a session, drop what the libraries keep of it (`forget_views`) and, a moment
     later, return its memory to the system (`release_memory`)."""
-    print(f"[explorer] session destroyed: {session_context.id}", flush=True)
+    print(f"[explorer] session destroyed: {session_context.id} (pid {os.getpid()})", flush=True)
     forget_views(getattr(session_context, "_document", None))
     write_stats("session destroyed")
     from tornado.ioloop import IOLoop
@@ -203,3 +224,40 @@ def inject_test_error(presentation) -> None:
             raise RuntimeError("injected test error")
 
     presentation.param.watch(fail, "lecture")
+
+
+def _argument_text(value) -> str:
+    """One value of a request's arguments as text: bytes (the request's own), or ``{"bytes": ...}``
+    (URL-safe base64 without padding, as Bokeh's session token carries them), or text."""
+    if isinstance(value, dict) and isinstance(value.get("bytes"), str):
+        text = value["bytes"]
+        value = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def restore_link_query(location, session_context) -> bool:
+    """Give `location` (the page's `pn.state.location`) the query of the link the page was opened with
+    when this process built the session from its websocket alone, and return whether it did.
+
+    With ``--num-procs N`` a page's request and its websocket are two connections and may reach two
+    server processes; the second then builds the session again from the session's token (Bokeh's
+    ``create_session_if_needed``), whose request is the websocket's (``/app/ws``, no query): Panel's
+    location then starts without the link's settings and lesson step, and gets them only when the
+    browser reports its address, if at all in time (the load command found lesson links opening on
+    the Overview tab this way). The token carries the page request's arguments; this puts them back.
+    """
+    request = getattr(session_context, "request", None)
+    if location is None or request is None or location.search:
+        return False
+    arguments = {k: v for k, v in (getattr(request, "arguments", None) or {}).items() if k != "bokeh-session-id"}
+    if not arguments:
+        return False
+    pairs = [
+        (k, _argument_text(v))
+        for k, values in arguments.items()
+        for v in (values if isinstance(values, list) else [values])
+    ]
+    location.search = "?" + urlencode(pairs)
+    return True

@@ -137,19 +137,23 @@ def test_shared_results_count_computations_that_overlap():
 
 
 def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
+    import os
+
     from explorer.sessions import STATS_ENV, write_stats
 
-    path = tmp_path / "stats.json"
+    base = tmp_path / "stats.json"
+    path = tmp_path / f"stats.json.{os.getpid()}"  # one file per server process (--num-procs)
     monkeypatch.delenv(STATS_ENV, raising=False)
     write_stats("nothing asked")
-    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
     from explorer.sessions import start_stats_writer as writer
 
     assert writer() is None
-    monkeypatch.setenv(STATS_ENV, str(path))
+    monkeypatch.setenv(STATS_ENV, str(base))
     write_stats("warm-up done")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
     data = json.loads(path.read_text())
-    assert data["event"] == "warm-up done"
+    assert data["event"] == "warm-up done" and data["pid"] == os.getpid()
     assert {"lookups", "hits", "duplicates", "entries", "bytes"} <= set(data)
     # and every period, whether or not sessions start or end
     import time
@@ -161,6 +165,47 @@ def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
     while json.loads(path.read_text())["event"] != "periodic" and time.time() < deadline:
         time.sleep(0.05)
     assert json.loads(path.read_text())["event"] == "periodic"
+
+
+def test_the_command_sums_the_server_processes_counts(tmp_path):
+    """Two server processes' files (`explorer.sessions.stats_file`) are summed; a temporary file
+    being written and other names are not read."""
+    from explorer.tools.classload import _read_stats, _wait_for_warm_up
+
+    base = tmp_path / "stats.json"
+    assert _read_stats(str(base)) is None
+    one = dict(lookups=10, hits=7, duplicates=1, entries=3, bytes=1000, event="periodic", pid=101)
+    two = dict(lookups=5, hits=2, duplicates=0, entries=2, bytes=500, event="periodic", pid=102)
+    (tmp_path / "stats.json.101").write_text(json.dumps(one))
+    with pytest.raises(RuntimeError, match="1 of 2 server processes"):
+        _wait_for_warm_up(str(base), 2, timeout=0.3, poll=0.05)
+    (tmp_path / "stats.json.102").write_text(json.dumps(two))
+    (tmp_path / "stats.json.102.140.tmp").write_text(json.dumps(two))
+    (tmp_path / "other.json.103").write_text(json.dumps(two))
+    got = _wait_for_warm_up(str(base), 2, timeout=1.0)
+    assert got == dict(lookups=15, hits=9, duplicates=1, entries=5, bytes=1500, processes=2)
+
+
+def test_the_command_reads_which_process_served_each_session():
+    from explorer.tools.classload import num_procs_of, sessions_by_process
+
+    output = [
+        "[explorer] session created: aaa (pid 11)\n",
+        "[explorer] session ready: aaa (pid 11)\n",
+        "[explorer] session created: bbb (pid 11)\n",  # its page reached 11, its websocket 12
+        "[explorer] session created: bbb (pid 12)\n",
+        "[explorer] session ready: bbb (pid 12)\n",
+        "[explorer] session created: ccc (pid 12)\n",
+        "[explorer] session ready: ccc (pid 12)\n",
+        "[explorer] session destroyed: bbb (pid 11)\n",
+    ]
+    assert sessions_by_process(output) == dict(ready={"11": 1, "12": 2}, built_twice=1)
+    assert num_procs_of(["--budget-jobs", "2"]) == 1
+    assert num_procs_of(["--num-procs", "3"]) == 3 and num_procs_of(["--num-procs=2"]) == 2
+    with pytest.raises(ValueError, match="num-procs"):
+        num_procs_of(["--num-procs", "0"])
+    with pytest.raises(ValueError, match="num-procs"):
+        num_procs_of(["--num-procs", "two"])
 
 
 def _number(x):
@@ -225,3 +270,98 @@ def test_a_slider_moved_by_code_answers_a_move_back_to_its_old_value():
     slider.value = 1.0  # the page's move back, as a patch applies it
     slider.set_from_json("value_throttled", 1.0)
     assert model.x == 1.0
+
+
+class _FakeSession:
+    """A `WireStudent` stand-in for `ClassStudent._move`: it records what the student sent and answers
+    each button with the plot data given in `answers` (label -> latency in ms, None: no plot data)."""
+
+    def __init__(self, doc, answers):
+        self.doc, self.answers, self.sent = doc, answers, []
+
+    def _update(self, what, kind, latency):
+        from explorer.tools.wire import Update
+
+        u = Update(what=what, kind=kind, sent=0.0, latency=latency)
+        if latency is None:
+            u.reason = "no new plot data within 30 s"
+        return u
+
+    async def change(self, model, attrs, timeout=30.0, what=""):
+        self.sent.append(("change", widget_title(model)))
+        return self._update(what, "widget", self.answers.get("move"))
+
+    async def change_only(self, model, attrs):
+        self.sent.append(("change_only", widget_title(model)))
+
+    async def click(self, model, timeout=60.0, what="", first_only=False):
+        label = model.attrs["label"]
+        self.sent.append(("click", label, first_only))
+        return self._update(what, "button", self.answers.get(label))
+
+
+def _run_tab_doc():
+    """A Bokeh document with a run's tab: a run setting, an ordinary control, Start and Reset."""
+    from bokeh.models import Button
+
+    from explorer.views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
+
+    gain = Slider(title="Correction gain", start=0.1, end=1.0, step=0.1, value=0.5, css_classes=[RUN_SETTING_CLASS])
+    size = Slider(title="Matrix size", start=16, end=128, step=16, value=64)
+    start = Button(label="Start", css_classes=[RUN_START_CLASS])
+    reset = Button(label="Reset", css_classes=[RUN_RESET_CLASS])
+    tabs = Tabs(
+        tabs=[
+            TabPanel(title="Overview", child=Column()),
+            TabPanel(title="Programming", child=Column(start, reset, gain, size)),
+        ]
+    )
+    doc = Document()
+    doc.add_root(tabs)
+    wire = WireDoc()
+    wire.load(json.loads(serialize_json(doc.to_json())))
+    return wire, {widget_title(w): w for w in wire.widgets(1)}
+
+
+@pytest.mark.parametrize(
+    "answers, errors",
+    [
+        ({"Start": 120.0, "Reset": 80.0}, []),  # the run's first point, then Reset's redraw
+        ({"Start": None, "Reset": None}, ["then Start: no new plot data"]),  # the run never answered
+        ({"Start": 120.0, "Reset": None}, ["Reset after"]),  # the run had a point, Reset never redrew
+    ],
+)
+def test_a_run_setting_is_answered_by_its_run_and_a_late_answer_is_an_error(answers, errors):
+    """A run's setting redraws nothing until Start: its move is not counted as an error, but its run's
+    first point (Start -> first plot data) is timed and its absence is one, as is a late Reset."""
+    import asyncio
+
+    from explorer.tools.classload import ClassStudent
+
+    wire, w = _run_tab_doc()
+    student = ClassStudent(0, "http://127.0.0.1:1/app", "explore", seed=0)
+    student.session = _FakeSession(wire, answers)
+    asyncio.run(student._move(1, w["Correction gain"], {"value": 0.7, "value_throttled": 0.7}, "Correction gain = 0.7"))
+    assert student.session.sent == [
+        ("change_only", "Correction gain"),
+        ("click", "Start", True),  # timed to the first point
+        ("click", "Reset", False),
+    ]
+    (tab, run), *rest = student.updates
+    assert tab == 1 and run.kind == "run" and run.latency == answers["Start"]
+    assert len(student.errors) == len(errors)
+    for got, want in zip(student.errors, errors):
+        assert want in got, student.errors
+
+
+def test_an_ordinary_control_without_an_answer_is_still_an_error():
+    import asyncio
+
+    from explorer.tools.classload import ClassStudent
+
+    wire, w = _run_tab_doc()
+    student = ClassStudent(0, "http://127.0.0.1:1/app", "explore", seed=0)
+    student.session = _FakeSession(wire, {"move": None})
+    asyncio.run(student._move(1, w["Matrix size"], {"value": 32, "value_throttled": 32}, "Matrix size = 32"))
+    assert student.session.sent == [("change", "Matrix size")]  # no Start for an ordinary control
+    assert len(student.errors) == 1 and "Matrix size = 32: no new plot data" in student.errors[0]

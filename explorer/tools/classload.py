@@ -24,6 +24,14 @@ The two modes:
   grid within `--span` of its range around its current value (1: anywhere), a select to another
   option, a checkbox to its other state, a number box one step up or down (as its arrow keys do).
 
+A run's settings (the Programming and Training tabs' controls that the app marks with the CSS class
+`explorer.views._runs.RUN_SETTING_CLASS`, such as Correction gain or Transfer every) redraw nothing
+until the run starts: after moving one, in either mode, the student presses Start and the update is
+Start -> the run's first point (kind ``run``; it ends at that first point, since a run keeps sending
+points), then presses Reset and waits for its redraw, so that no run goes on and the next move finds
+the tab as before. No first point within the control's timeout is an error, as is a Reset without a
+redraw after a run that had a point.
+
 Each student update's latency is `explorer.tools.wire.Update.latency`: its PATCH-DOC sent -> the
 last server patch with new plot data before the update went quiet for 0.5 s. An update with no new
 plot data within its timeout (30 s for a control, 60 s for a tab or a lesson step) is an error,
@@ -31,9 +39,21 @@ as are websocket errors, the server's tracebacks and "error in session" lines, t
 console errors and its key presses without new data.
 
 The shared-results hit rate is the server's own count: `SharedResults` counts its lookups and hits,
-and the server writes them to the file named by ``EXPLORER_STATS_FILE`` (set here only) after the
-warm-up and at each session's start and end (`explorer.sessions.write_stats`); the rate is
-hits / lookups between the warm-up and the end of the run.
+and each server process writes them to its own file (the name given in ``EXPLORER_STATS_FILE``, set
+here only, with the process id appended) after the warm-up, every second and at each session's start
+and end (`explorer.sessions.write_stats`); the rate is hits / lookups, summed over the processes,
+between the warm-up and the end of the run.
+
+Several server processes (``--num-procs N``, passed on to `analog-explorer`, or any server option with
+``--server-arg``): the run starts once every process has written its counts after its warm-up (with
+``--num-procs`` each process warms up after the fork, after the server reports it is running). CPU
+time and resident memory are summed over the server's process tree (the forked server processes and
+any heavy-computation workers, `explorer.tools.classroom.rss_mb`), the event-loop figure over the
+main threads of the server processes (`server_processes`), and memory per session and after closing
+are measured against the sum of the warm baselines. Each session's server process is read from the
+server's ``session ready`` lines (`explorer.sessions.session_ready`: the process that holds its
+websocket); a session whose page and websocket reached two processes is built in both (Bokeh's
+``create_session_if_needed``), and the report counts those too.
 """
 
 from __future__ import annotations
@@ -50,6 +70,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
 from .wire import CHECKBOXES, DRIVEN, GROUPS, NUMBER_INPUTS, SELECTS, SLIDERS, WireStudent, allowed_change, widget_title
 
 THINK_S = (1.0, 5.0)
@@ -148,6 +169,27 @@ class ClassStudent:
         if update.latency is None:
             self.errors.append(f"student {self.index}: {update.what}: {update.reason}")
 
+    async def _move(self, tab, widget, change, what):
+        """Set `widget` (on tab `tab`) to `change` and record the update (module docstring): a run's
+        setting (`RUN_SETTING_CLASS`) is followed by Start, timed to the run's first point, and Reset."""
+        if RUN_SETTING_CLASS not in (widget.attrs.get("css_classes") or []):
+            self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+            return
+        start, reset = self._button(tab, RUN_START_CLASS), self._button(tab, RUN_RESET_CLASS)
+        await self.session.change_only(widget, change)
+        update = await self.session.click(start, timeout=WIDGET_TIMEOUT_S, what=f"{what}, then Start", first_only=True)
+        update.kind = "run"
+        self._record(tab, update)
+        back = await self.session.click(reset, timeout=WIDGET_TIMEOUT_S, what=f"Reset after {what}")
+        if update.latency is not None and back.latency is None:
+            self._record(tab, back)  # the run had a point, so Reset redraws: a late one is an error
+
+    def _button(self, tab, css_class):
+        found = self.session.doc.in_tab(css_class, tab)
+        if not found:
+            raise RuntimeError(f"no {css_class} button on tab {tab}")
+        return found[0]
+
     async def _tab(self, tab):
         if self.session.active_tab() != tab:
             self._record(tab, await self.session.switch_tab(tab, timeout=TAB_TIMEOUT_S, what=f"tab {tab}"))
@@ -179,7 +221,7 @@ class ClassStudent:
                     break
                 widget, change = self.rng.choice(widgets)
                 what = f"{widget_title(widget)} = {next(iter(change.values()))}"
-                self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+                await self._move(tab, widget, change, what)
                 await self._pause(end)
 
     async def _lesson(self, end):
@@ -197,7 +239,7 @@ class ClassStudent:
                         return
                     change = _wire_value(widget, value)
                     what = f"step {k + 1}: {name} = {value}"
-                    self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+                    await self._move(tab, widget, change, what)
                     await self._pause(end)
                 if len(outlined) < len(moves):
                     self.errors.append(
@@ -249,12 +291,118 @@ def _summary(values):
     return dict(p50=_pct(ok, 50), p95=_pct(ok, 95), max=max(ok, default=float("nan")), n=len(ok))
 
 
+STATS_KEYS = ("lookups", "hits", "duplicates", "entries", "bytes")
+"""The counts of `SharedResults.stats` that the server processes' files hold (summed here)."""
+
+
 def _read_stats(path):
+    """The shared results' counts summed over the server processes' statistics files for the name
+    `path` (`explorer.sessions.stats_file`: ``<path>.<pid>``), with ``processes``, the number of
+    files read; None when there is none yet."""
+    folder, base = os.path.split(path)
+    pattern = re.compile(re.escape(base) + r"\.(\d+)$")
+    total, found = dict.fromkeys(STATS_KEYS, 0), 0
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
+        names = os.listdir(folder)
+    except OSError:
         return None
+    for name in names:
+        if not pattern.match(name):
+            continue
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            continue
+        found += 1
+        for key in STATS_KEYS:
+            total[key] += data.get(key, 0)
+    return dict(total, processes=found) if found else None
+
+
+def _wait_for_warm_up(path, processes, timeout=300.0, poll=0.25):
+    """Wait until `processes` server processes have written their statistics files (each writes its
+    first after its warm-up); returns the summed counts. With ``--num-procs`` the server reports that
+    it runs before its processes have warmed up."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        stats = _read_stats(path)
+        if stats is not None and stats["processes"] >= processes:
+            return stats
+        if time.perf_counter() > deadline:
+            found = 0 if stats is None else stats["processes"]
+            raise RuntimeError(f"{found} of {processes} server processes had warmed up after {timeout:.0f} s")
+        time.sleep(poll)
+
+
+def num_procs_of(server_extra):
+    """The number of server processes the options `server_extra` ask for (``--num-procs N`` or
+    ``--num-procs=N``; 1 without)."""
+    extra = [str(a) for a in server_extra]
+    for k, arg in enumerate(extra):
+        value = None
+        if arg == "--num-procs" and k + 1 < len(extra):
+            value = extra[k + 1]
+        elif arg.startswith("--num-procs="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            try:
+                n = int(value)
+            except ValueError:
+                raise ValueError(f"num-procs: a whole number of server processes, got {value!r}") from None
+            if n < 1:
+                raise ValueError(f"num-procs: at least 1 server process, got {n}")
+            return n
+    return 1
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def server_processes(pid):
+    """The server processes of the server started as `pid`: `pid` and those of its descendants that
+    run the same command line (Bokeh's ``--num-procs`` forks; the heavy-computation workers are
+    spawned with a command line of their own and are left out)."""
+    from .classroom import _children
+
+    own = _cmdline(pid)
+    return [pid] + [c for c in _children(pid) if own is not None and _cmdline(c) == own]
+
+
+def loop_cpu_seconds(pid):
+    """Server process id -> CPU time (s) of its main thread, for the processes of the server started
+    as `pid` (`server_processes`): each runs its process's event loop (with ``--num-procs``, the first
+    process only waits for the others)."""
+    return {p: thread_cpu_seconds(p) for p in server_processes(pid)}
+
+
+SESSION_LINE = re.compile(r"\[explorer\] session (created|ready|destroyed): (\S+) \(pid (\d+)\)")
+"""The server's log line of a session's start, page connected, and end, with its process id."""
+
+
+def sessions_by_process(output):
+    """From the server's output: ``ready``, process id -> number of sessions whose page connected
+    there (`explorer.sessions.session_ready`), and ``built_twice``, the sessions created in two
+    processes (page and websocket on two; Bokeh builds the session again in the second)."""
+    ready, created = {}, {}
+    for line in output:
+        m = SESSION_LINE.search(line)
+        if m is None:
+            continue
+        event, sid, pid = m.group(1), m.group(2), int(m.group(3))
+        if event == "ready":
+            ready[pid] = ready.get(pid, 0) + 1
+        elif event == "created":
+            created.setdefault(sid, set()).add(pid)
+    return dict(
+        ready={str(p): n for p, n in sorted(ready.items())},
+        built_twice=sum(len(pids) > 1 for pids in created.values()),
+    )
 
 
 def _students_thread(students, duration, stop, out):
@@ -338,9 +486,12 @@ def run_students(
     span=SPAN,
     chromium=True,
     server_extra=(),
+    num_procs=1,
     log=print,
 ):
-    """The class run (module docstring); returns the report as a dict (`report` prints it)."""
+    """The class run (module docstring); returns the report as a dict (`report` prints it).
+    `server_extra`: more `analog-explorer` options; `num_procs`: its ``--num-procs`` (server
+    processes; given in `server_extra` instead, that one counts)."""
     from .classroom import MemoryWatch, count_sessions, cpu_seconds, rss_mb
     from .served import Server
 
@@ -348,17 +499,25 @@ def run_students(
         raise ValueError(f"mode: 'lesson' or 'explore', got {mode!r}")
     if n < 1:
         raise ValueError(f"students: at least 1, got {n}")
+    if num_procs < 1:
+        raise ValueError(f"num-procs: at least 1 server process, got {num_procs}")
+    server_extra = [str(a) for a in server_extra]
+    if num_procs > 1 and num_procs_of(server_extra) == 1:
+        server_extra += ["--num-procs", str(num_procs)]
+    processes = num_procs_of(server_extra)
     plan = lesson_plan(lesson) if mode == "lesson" else None
     stats_dir = tempfile.mkdtemp(prefix="analog-explorer-class-")
     stats_path = os.path.join(stats_dir, "stats.json")
     env = {"EXPLORER_LOG_UPDATES": "1", STATS_ENV: stats_path}
     with Server(env=env, extra=server_extra) as server:
         pid = server.pid
+        _wait_for_warm_up(stats_path, processes)
         time.sleep(1.0)
         stats0 = _read_stats(stats_path)
-        start_mb, cpu0, loop0 = rss_mb(pid), cpu_seconds(pid), thread_cpu_seconds(pid)
+        start_mb, cpu0, loop0 = rss_mb(pid), cpu_seconds(pid), loop_cpu_seconds(pid)
         log(
-            f"Server pid {pid}: {start_mb:.0f} MB after warm-up; {n} students ({mode}"
+            f"Server pid {pid} ({processes} process{'es' if processes > 1 else ''}): {start_mb:.0f} MB after "
+            f"warm-up; {n} students ({mode}"
             + (f", lesson {plan.id}" if plan else "")
             + f") and {'one Chromium page' if chromium else 'no browser'} for {duration:.0f} s ..."
         )
@@ -373,7 +532,9 @@ def run_students(
             thread.join()
             closed_at = time.perf_counter()
             cpu_used = cpu_seconds(pid) - cpu0
-            loop_cpu = thread_cpu_seconds(pid) - loop0
+            loop1 = loop_cpu_seconds(pid)
+            loop_by = {str(p): loop1[p] - loop0.get(p, 0.0) for p in loop1}
+            loop_cpu = sum(loop_by.values())
             peak = watch.peak()
             stats1 = _read_stats(stats_path)
             log(f"Everyone closed after {closed_at - t0:.0f} s; watching the server for {after:.0f} s ...")
@@ -398,10 +559,12 @@ def run_students(
         after_mb=after_mb,
         cpu_s=cpu_used,
         loop_cpu_s=loop_cpu,
+        loop_by=loop_by,
         wall_s=closed_at - t0,
         stats=(stats0, stats1, stats2),
         created=created,
         destroyed=destroyed,
+        processes=processes,
     )
 
 
@@ -447,11 +610,14 @@ def _report(
     stats,
     created,
     destroyed,
+    processes=1,
+    loop_by=None,
 ):
     updates = [(tab, u) for s in students for tab, u in s.updates]
     moves = [u.latency for _, u in updates if u.kind == "widget"]
     tabs = [u.latency for _, u in updates if u.kind == "tab"]
     steps = [u.latency for _, u in updates if u.kind == "step"]
+    runs = [u.latency for _, u in updates if u.kind == "run"]
     by_tab = {}
     for tab, u in updates:
         if u.kind == "widget":
@@ -501,6 +667,7 @@ def _report(
         student_updates_by_tab=by_tab and {t: _summary(v) for t, v in sorted(by_tab.items())},
         student_tab_switches=_summary(tabs),
         student_lesson_steps=_summary(steps),
+        student_run_starts=_summary(runs),
         slowest_updates=sorted(([u.latency, u.what, tab] for tab, u in updates if u.latency is not None), reverse=True)[
             :5
         ],
@@ -513,7 +680,8 @@ def _report(
         server_cpu_per_session_s=cpu_s / sessions,
         server_cpu_share=cpu_s / (2 * wall_s) if wall_s else float("nan"),
         server_loop_cpu_s=loop_cpu_s,
-        server_loop_share=loop_cpu_s / wall_s if wall_s else float("nan"),
+        server_loop_share=loop_cpu_s / (processes * wall_s) if wall_s else float("nan"),
+        server_loop_cpu_by_process=loop_by or {},
         wall_s=wall_s,
         acting_s=acting,
         start_mb=start_mb,
@@ -523,6 +691,8 @@ def _report(
         after_above_baseline_mb=after_mb - start_mb,
         sessions_created=created,
         sessions_destroyed=destroyed,
+        server_processes=processes,
+        sessions_by_process=sessions_by_process(output),
         shared_results=shared,
         client_cpu_s=out.get("cpu_s", float("nan")),
         client_cpu_share=out.get("cpu_s", float("nan")) / wall_s if wall_s else float("nan"),
@@ -558,6 +728,8 @@ def report(result, log=print):
     for tab, s in (r["student_updates_by_tab"] or {}).items():
         log(f"  tab {tab}: {_ms(s)}")
     log(f"Students' tab switches: {_ms(r['student_tab_switches'])}")
+    if r["student_run_starts"]["n"]:
+        log(f"Students' run settings moved, then Start -> the run's first point: {_ms(r['student_run_starts'])}")
     if r["mode"] == "lesson":
         log(f"Students' lesson steps (Next/Back -> the step's plots): {_ms(r['student_lesson_steps'])}")
     if r["slowest_updates"]:
@@ -573,8 +745,21 @@ def report(result, log=print):
     )
     log(
         f"Server CPU: {r['server_cpu_s']:.0f} s over {r['wall_s']:.0f} s ({r['server_cpu_per_session_s']:.1f} s per "
-        f"session, {100 * r['server_cpu_share']:.0f} % of two cores); its event-loop thread "
-        f"{r['server_loop_cpu_s']:.0f} s ({100 * r['server_loop_share']:.0f} % of one core)"
+        f"session, {100 * r['server_cpu_share']:.0f} % of two cores); its event-loop thread"
+        + (
+            f" {r['server_loop_cpu_s']:.0f} s ({100 * r['server_loop_share']:.0f} % of one core)"
+            if r["server_processes"] == 1
+            else f"s {r['server_loop_cpu_s']:.0f} s ({100 * r['server_loop_share']:.0f} % of one core each on average"
+            f" over {r['server_processes']} processes; by process: "
+            + ", ".join(f"{p} {v:.0f} s" for p, v in r["server_loop_cpu_by_process"].items())
+            + ")"
+        )
+    )
+    by = r["sessions_by_process"]
+    log(
+        "Sessions by server process (page connected): "
+        + (", ".join(f"pid {p}: {k}" for p, k in by["ready"].items()) or "none logged")
+        + f"; built in two processes (page and websocket on two): {by['built_twice']}"
     )
     log(
         f"Server memory: {r['start_mb']:.0f} MB warm, peak {r['peak_mb']:.0f} MB ({r['mb_per_session']:.1f} MB per "

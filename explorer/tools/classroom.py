@@ -484,6 +484,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --mode explore: a slider moves within this fraction of its range (default 0.25; 1: anywhere)",
     )
     parser.add_argument("--no-browser", action="store_true", help="with --students: no Chromium page")
+    parser.add_argument(
+        "--num-procs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --students: N server processes (analog-explorer --num-procs N; default 1)",
+    )
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="with --students: one more option for the server (analog-explorer), repeatable: "
+        "--server-arg=--budget-jobs --server-arg=2",
+    )
     parser.add_argument("--json", default=None, metavar="FILE", help="with --students: also write the report to FILE")
     parser.add_argument("--pages", type=int, default=10, help="concurrent pages (default 10)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds each page or student works (default 60)")
@@ -536,6 +551,8 @@ def _class_run(args, parser):
     span = SPAN if args.span is None else args.span
     if not 0 < span <= 1:
         parser.error(f"--span must be a fraction in (0, 1], got {span}")
+    if args.num_procs < 1:
+        parser.error(f"--num-procs must be at least 1, got {args.num_procs}")
     try:
         result = run_students(
             args.students,
@@ -546,6 +563,8 @@ def _class_run(args, parser):
             lesson=args.lesson,
             span=span,
             chromium=not args.no_browser,
+            server_extra=args.server_arg,
+            num_procs=args.num_procs,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -75,6 +75,19 @@ def _changed(model, **attrs):
     }
 
 
+def _button_click(model):
+    """The PATCH-DOC event BokehJS sends when button `model` is pressed."""
+    return {
+        "kind": "MessageSent",
+        "msg_type": "bokeh_event",
+        "msg_data": {
+            "type": "event",
+            "name": "button_click",
+            "values": {"type": "map", "entries": [["model", {"id": model.id}]]},
+        },
+    }
+
+
 class ProtocolError(RuntimeError):
     """The server sent what a browser would not accept (an ERROR reply, an unexpected message)."""
 
@@ -218,6 +231,13 @@ class WireDoc:
         """The models with `css_class` among their CSS classes."""
         return [m for m in self.models.values() if css_class in (m.attrs.get("css_classes") or [])]
 
+    def in_tab(self, css_class, tab):
+        """The models under tab `tab`'s content with `css_class` among their CSS classes."""
+        child = self.tab_child(tab)
+        if child is None:
+            return []
+        return [m for m in self.under(child) if css_class in (m.attrs.get("css_classes") or [])]
+
     def _seen_classes(self, model):
         for css in model.attrs.get("css_classes") or []:
             self._classed.setdefault((model.id, css), len(self._classed))
@@ -330,6 +350,7 @@ class WireStudent:
         self.doc = WireDoc()
         self.ws = None
         self.errors: list[str] = []
+        self.session_id: str | None = None  # from the page's token (the server's log names it)
         self.opened_s: float | None = None  # GET to PULL-DOC-REPLY
         self.page_s: float | None = None  # GET to page received
         self._msgid = 0
@@ -382,6 +403,9 @@ class WireStudent:
         match = TOKEN.search(response.body.decode("utf-8", "replace"))
         if match is None:
             raise ProtocolError("the page has no session token")
+        from bokeh.util.token import get_session_id
+
+        self.session_id = get_session_id(match.group(1))
         ws_url = self.base_url.replace("http://", "ws://", 1) + "/ws"
         self.ws = await websocket_connect(
             HTTPRequest(ws_url, request_timeout=self.timeout, connect_timeout=self.timeout),
@@ -459,7 +483,10 @@ class WireStudent:
 
     # -------------------------------------------------------------- actions
 
-    async def _patch(self, events, what, kind, timeout):
+    async def _patch(self, events, what, kind, timeout, first_only=False):
+        """Send `events` in one PATCH-DOC and wait for the update (module docstring); with
+        `first_only`, the update ends at its first plot data (a run's first point: a run goes on
+        sending points, so it never goes quiet) and its latency is that arrival's."""
         sent = time.perf_counter()
         first = len(self._plot_times)
         update = Update(what=what, kind=kind, sent=sent)
@@ -468,7 +495,7 @@ class WireStudent:
             self._wake.clear()
             now = time.perf_counter()
             arrivals = self._plot_times[first:]
-            if arrivals and now - self._last_message >= QUIET_S:
+            if arrivals and (first_only or now - self._last_message >= QUIET_S):
                 break
             if now - sent > timeout or (self.errors and self._reader is not None and self._reader.done()):
                 break
@@ -484,16 +511,25 @@ class WireStudent:
             update.reason = f"no new plot data within {timeout:.0f} s"
         return update
 
-    async def change(self, model, attrs, timeout=30.0, what=""):
-        """Set `attrs` of widget `model` as BokehJS does, and wait for the update: one PATCH-DOC with
-        the attributes whose values change (BokehJS's ``setv`` sends only those; a number box sets
-        ``value_throttled`` with its ``value``, as its key-up does)."""
+    def _change_events(self, model, attrs):
+        """The PATCH-DOC events that set `attrs` of widget `model` as BokehJS does: the attributes whose
+        values change (BokehJS's ``setv`` sends only those; a number box sets ``value_throttled`` with
+        its ``value``, as its key-up does); `model`'s attributes here follow."""
         if model.type in NUMBER_INPUTS:
             attrs = {"value": attrs["value"], "value_throttled": attrs["value"]}
         changed = {k: v for k, v in attrs.items() if v is not None and model.attrs.get(k) != v}
         model.attrs.update(changed)
-        events = _changed(model, **changed)["events"]
+        return _changed(model, **changed)["events"]
+
+    async def change(self, model, attrs, timeout=30.0, what=""):
+        """Set `attrs` of widget `model` as BokehJS does (one PATCH-DOC), and wait for the update."""
+        events = self._change_events(model, attrs)
         return await self._patch(events, what or f"{widget_title(model)} = {attrs}", "widget", timeout)
+
+    async def change_only(self, model, attrs):
+        """Set `attrs` of widget `model` as `change` does, without waiting for anything back (a run's
+        setting, whose move redraws nothing until the run starts)."""
+        await self._send("PATCH-DOC", {"events": self._change_events(model, attrs)})
 
     async def switch_tab(self, index, timeout=60.0, what=""):
         """Click tab `index` (the Tabs' ``active``), and wait for its plots (its first opening
@@ -505,18 +541,17 @@ class WireStudent:
         event = {"kind": "ModelChanged", "model": {"id": tabs.id}, "attr": "active", "new": index}
         return await self._patch([event], what or f"tab {index}", "tab", timeout)
 
-    async def click(self, model, timeout=60.0, what=""):
-        """Press button `model` (BokehJS's ButtonClick event), and wait for the update."""
-        event = {
-            "kind": "MessageSent",
-            "msg_type": "bokeh_event",
-            "msg_data": {
-                "type": "event",
-                "name": "button_click",
-                "values": {"type": "map", "entries": [["model", {"id": model.id}]]},
-            },
-        }
-        return await self._patch([event], what or f"button {model.attrs.get('label', model.id)}", "button", timeout)
+    async def click(self, model, timeout=60.0, what="", first_only=False):
+        """Press button `model` (BokehJS's ButtonClick event), and wait for the update (with
+        `first_only`, for its first plot data only: `_patch`)."""
+        event = _button_click(model)
+        what = what or f"button {model.attrs.get('label', model.id)}"
+        return await self._patch([event], what, "button", timeout, first_only=first_only)
+
+    async def press(self, model):
+        """Press button `model` (BokehJS's ButtonClick event) without waiting for anything back (a
+        button that changes no plot, such as the header's Lecturer button)."""
+        await self._send("PATCH-DOC", {"events": [_button_click(model)]})
 
     async def set(self, model, attrs):
         """Set `attrs` of `model` (one PATCH-DOC) without waiting for anything back (a control

@@ -17,6 +17,7 @@ reads "pausing" while that step ends, then "paused".
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,6 +244,31 @@ class RunDriver:
         return "paused" if done else "ready: press Start"
 
 
+RUN_SETTING_CLASS = "run-setting"
+"""The CSS class of a control that only sets up the run (`RunButtons.RUN_SETTINGS`): before Start its
+move redraws nothing, since the plots show the run and the run has not begun. Read from the page's
+document by the load command (`explorer.tools.classload`), which presses Start after moving such a
+control and times the run's first point, rather than waiting for a redraw that does not come."""
+RUN_START_CLASS, RUN_PAUSE_CLASS, RUN_RESET_CLASS = "run-start", "run-pause", "run-reset"
+"""The CSS classes of the Start, Pause and Reset buttons (found by the load command)."""
+
+
+@dataclass(frozen=True)
+class RunSetting:
+    """A run's setting (`RunButtons.RUN_SETTINGS`): the control named `control` (a key of the
+    dashboard's `widgets()`), always one, or only while `when(model)` holds (re-read when a parameter
+    of the model named in `depends` changes): a read-out control, say, that redraws the first point
+    of one task's curve but only the run of the other's."""
+
+    control: str
+    when: Callable | None = None
+    depends: tuple = ()
+
+    def holds(self, model) -> bool:
+        """Whether the control is a run setting for `model`'s current settings."""
+        return self.when is None or bool(self.when(model))
+
+
 class RunButtons:
     """Start / Pause / Reset of a run stepped by a `RunDriver` (a mixin of the dashboards with runs:
     Programming, Training). The dashboard sets `self._driver`; its model is a steppable run:
@@ -251,10 +277,35 @@ class RunButtons:
     FIRST_STEP = 1
     """Units stepped in the Start click's own handler (served page): their point shows at once."""
 
+    RUN_SETTINGS = ()
+    """The dashboard's run settings (`RunSetting`s): controls whose move, while no run has started,
+    changes none of the plots (a new run would differ, the empty one does not). Each has the CSS class
+    `RUN_SETTING_CLASS` while it is one (`_mark_run_settings`); tests/test_run_settings.py checks the
+    list against what the plots show."""
+
+    def _mark_run_settings(self):
+        """Give the controls of `RUN_SETTINGS` the CSS class `RUN_SETTING_CLASS` while they are run
+        settings, and keep it so when the parameters their condition depends on change."""
+        widgets = self.widgets()
+
+        def sync(*events):
+            for setting in self.RUN_SETTINGS:
+                widget = widgets[setting.control]
+                marked = RUN_SETTING_CLASS in widget.css_classes
+                if setting.holds(self.model) and not marked:
+                    widget.css_classes = [*widget.css_classes, RUN_SETTING_CLASS]
+                elif marked and not setting.holds(self.model):
+                    widget.css_classes = [c for c in widget.css_classes if c != RUN_SETTING_CLASS]
+
+        depends = sorted({name for setting in self.RUN_SETTINGS for name in setting.depends})
+        if depends:
+            self.model.param.watch(sync, depends)
+        sync()
+
     def _make_run_buttons(self):
-        self._start = pn.widgets.Button(label="Start", color="primary", width=90)
-        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
-        self._reset = pn.widgets.Button(label="Reset", width=90)
+        self._start = pn.widgets.Button(label="Start", color="primary", width=90, css_classes=[RUN_START_CLASS])
+        self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True, css_classes=[RUN_PAUSE_CLASS])
+        self._reset = pn.widgets.Button(label="Reset", width=90, css_classes=[RUN_RESET_CLASS])
         self._start.on_click(lambda _: self.start())
         self._pause.on_click(lambda _: self.pause())
         self._reset.on_click(lambda _: self.reset())
@@ -308,4 +359,15 @@ class RunButtons:
         super()._on_session_destroyed(session_context)
 
 
-__all__ = ["Pace", "BackgroundRun", "RunButtons", "RunDriver", "lower_priority"]
+__all__ = [
+    "RUN_PAUSE_CLASS",
+    "RUN_RESET_CLASS",
+    "RUN_SETTING_CLASS",
+    "RUN_START_CLASS",
+    "Pace",
+    "BackgroundRun",
+    "RunButtons",
+    "RunDriver",
+    "RunSetting",
+    "lower_priority",
+]

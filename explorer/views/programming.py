@@ -14,7 +14,7 @@ from ..models.dashboards.programming import RUN_METHODS, ProgrammingExplorer
 from ._axes import percent_axis
 from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive, step_outline
 from ._palette import BLUE, GREEN, GREY, VERMILLION
-from ._runs import Pace, RunButtons, RunDriver
+from ._runs import Pace, RunButtons, RunDriver, RunSetting
 from ._states import IdleControls, add_frame, frame_data, idle_while
 from ._widgets import control_widget, ohm_formatter, throttled_slider
 
@@ -232,6 +232,14 @@ IDLE = (
 )
 """Controls that do nothing for the chosen method or read-out (`Idle`): disabled, reason shown."""
 
+RUN_SETTINGS = tuple(
+    RunSetting(f"method.{name}") for name in ("gain", "parallel_verify", "learning_rate", "batch_size")
+)
+"""The method's knobs that shape the run only (verify's correction gain and devices verified at once,
+GDP's learning rate and batch): before Start their moves redraw nothing (`RunButtons.RUN_SETTINGS`).
+The others redraw the first point: the tolerance band, the iterations the plot spans, the matrix and
+the read-out's first errors."""
+
 
 COMPARE_HINT = "*Press **Compare the methods**: each method runs to its end on this matrix and seed, in one table.*"
 """What the comparison's place says before the first comparison (an empty place looked broken)."""
@@ -241,6 +249,8 @@ class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
     """The Programming dashboard for one `ProgrammingExplorer` model."""
 
     model = param.ClassSelector(class_=ProgrammingExplorer, doc="The model the controls drive.")
+
+    RUN_SETTINGS = RUN_SETTINGS
 
     TRY_THIS = """Press **Start** and watch the errors fall and the pulses add up in the first plots; then
 change {method.method}, tick {ir_drop}, and press **Compare the methods** for one table."""
@@ -270,6 +280,7 @@ change {method.method}, tick {ir_drop}, and press **Compare the methods** for on
         self._comparison = None
         m.param.watch(self._show_progress, "iteration")
         self._idle = IdleControls(m, self.widgets(), IDLE)
+        self._mark_run_settings()
 
     # -------------------------------------------------------------- the run
 

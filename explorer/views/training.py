@@ -21,7 +21,7 @@ from ._axes import percent_axis
 from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
 from ._palette import GREY, LIGHT_GREY, PALETTE, series
 from ._present import legend_outside
-from ._runs import Pace, RunButtons, RunDriver
+from ._runs import Pace, RunButtons, RunDriver, RunSetting
 from ._states import Idle, IdleControls, add_frame, frame_data, idle_while
 from ._widgets import control_widget
 
@@ -357,6 +357,18 @@ IDLE = (
 )
 
 
+RUN_SETTINGS = (
+    *(RunSetting(name) for name in ("lr", "lr_h", "transfer_every", "chopper_p", "bl", "max_steps")),
+    *(RunSetting(name) for name in ("forget_buffer", "momentum", "label_noise")),
+    *(RunSetting(name, _five, ("task",)) for name in ("read_noise", "dac_bits", "adc_bits", "out_bound")),
+)
+"""The settings that shape the runs only (`RunButtons.RUN_SETTINGS`): before Start their moves redraw
+nothing. The algorithms' rates, transfer and buffer settings and the label noise always; the read-out
+(read noise, DAC and ADC bits, output bound) on the 5 x 5 task, whose curves show weight errors, while
+on the digits it redraws the test accuracy's first point. The device's settings redraw its update
+curve, the task, epochs, seed, and the algorithms compared or focused the curves and tiles."""
+
+
 class _TaskOnly:
     """Stands for the model in a chart's `shown` rule before the model's task is set (`_build_for`):
     the Training charts' rules read only the task."""
@@ -376,6 +388,8 @@ class TrainingView(RunButtons, LiveDashboard):
 
     TRY_THIS = """Press **Start** and watch the algorithms learn side by side in the first plot; then raise
 {asymmetry} or lower {n_states} and see which algorithm still learns."""
+
+    RUN_SETTINGS = RUN_SETTINGS
 
     CONTROLS = TrainingExplorer.SETTING_GROUPS
     """The model's settings shown as controls, by section (declared once, in the model)."""
@@ -416,6 +430,7 @@ class TrainingView(RunButtons, LiveDashboard):
         self._building = threading.Lock()
         self._idle = IdleControls(m, self._widgets, IDLE)
         """Disables the controls the task or the running algorithms do not use (`IDLE`), reason shown."""
+        self._mark_run_settings()
 
     # -------------------------------------------------------------- the runs
 
