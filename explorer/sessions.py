@@ -26,6 +26,13 @@ RELEASE_DELAY_S = 2.0
 """Seconds after a session ends before its memory is collected (Panel and Bokeh finish their own
 clean-up of the session first)."""
 
+RELEASE_INTERVAL_S = 15.0
+"""Least time between two collections (`schedule_release`): a full collection holds the interpreter,
+and so every session's updates, for a fraction of a second to over a second with a class's objects
+alive; sessions ending together (a class leaving) share one. Illustrative: a few per minute."""
+RELEASE_KEY = "explorer.sessions.release"
+"""The `pn.state.cache` entry with the time of the next collection scheduled and of the last one."""
+
 
 def drop_cancelled_timers(loop) -> int:
     """Remove the cancelled timers from asyncio event loop `loop`'s schedule (as asyncio does itself
@@ -160,7 +167,30 @@ def session_destroyed(session_context):
     write_stats("session destroyed")
     from tornado.ioloop import IOLoop
 
-    IOLoop.current().call_later(RELEASE_DELAY_S, release_memory)
+    schedule_release(IOLoop.current().call_later)
+
+
+def schedule_release(call_later, state=None, now=None) -> float | None:
+    """Schedule `release_memory` with `call_later(delay, callback)` (the event loop's) `RELEASE_DELAY_S`
+    from now, or `RELEASE_INTERVAL_S` after the last collection if that is later; nothing when one is
+    already scheduled (it will collect this session's memory too). Returns the delay scheduled, or
+    None. `state` is the server's record of it (default: a `pn.state.cache` entry; call on the event
+    loop's thread, as Bokeh runs the end-of-session callbacks)."""
+    state = pn.state.cache.setdefault(RELEASE_KEY, {"due": None, "last": None}) if state is None else state
+    now = time.monotonic() if now is None else now
+    if state["due"] is not None:
+        return None
+    due = now + RELEASE_DELAY_S
+    if state["last"] is not None:
+        due = max(due, state["last"] + RELEASE_INTERVAL_S)
+    state["due"] = due
+
+    def release():
+        state["due"], state["last"] = None, time.monotonic()
+        release_memory()
+
+    call_later(due - now, release)
+    return due - now
 
 
 def never_cdn_style_sheets():

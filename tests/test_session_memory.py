@@ -22,6 +22,7 @@ import weakref
 from pathlib import Path
 
 import panel as pn
+import pytest
 
 from explorer.sessions import drop_cancelled_timers, forget_views
 from explorer.views.reliability import TRAINED_KEEP, shared_training
@@ -190,3 +191,28 @@ def test_closed_sessions_leave_no_document_or_view_behind():
 
 if __name__ == "__main__":
     print("RESULT " + json.dumps(_served_check(int(sys.argv[1]))), flush=True)
+
+
+def test_sessions_ending_together_share_one_collection():
+    """A class leaving: the first ending schedules a collection RELEASE_DELAY_S later; the others
+    before it runs schedule nothing; after it ran, the next waits until RELEASE_INTERVAL_S after it."""
+    from explorer import sessions
+
+    scheduled = []
+    state = {"due": None, "last": None}
+    call_later = lambda delay, callback: scheduled.append((delay, callback))  # noqa: E731
+    assert sessions.schedule_release(call_later, state, now=100.0) == sessions.RELEASE_DELAY_S
+    for k in range(29):
+        assert sessions.schedule_release(call_later, state, now=100.1 + k * 0.01) is None
+    assert len(scheduled) == 1
+    collected = []
+    original = sessions.release_memory
+    sessions.release_memory = lambda: collected.append(True)
+    try:
+        scheduled[0][1]()
+    finally:
+        sessions.release_memory = original
+    assert collected == [True] and state["due"] is None
+    delay = sessions.schedule_release(call_later, state, now=state["last"] + 1.0)
+    assert delay == pytest.approx(sessions.RELEASE_INTERVAL_S - 1.0)
+    assert len(scheduled) == 2
