@@ -44,6 +44,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..sessions import RELEASE_DELAY_S
@@ -448,7 +449,7 @@ def report(out, log=print, verbose=0):
                 log(f"    {size / 1e3:7.1f} kB  {what[:150]}")
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.tools.update_cost", description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=6, help="measured updates per action (default 6)")
     parser.add_argument("--json", default=None, help="write every measured row to this file")
