@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from bokeh.server.contexts import _RequestProxy
 from bokeh.util.token import generate_jwt_token, get_token_payload
+from conftest import in_own_thread
 from panel.io.location import Location
 
 from explorer.models.follow import SECRET_ENV
@@ -106,7 +107,7 @@ async def _class(server):
 def test_two_processes_serve_a_class_and_a_broadcast_crosses_them():
     extra = ("--no-warmup", "--num-procs", "2")  # no warm-up: the processes start faster here
     with Server(extra=extra, env={SECRET_ENV: SECRET}) as server:
-        n, where, took = asyncio.run(_class(server))
+        n, where, took = in_own_thread(lambda: asyncio.run(_class(server)))
         output = "".join(server.output)
     created = {}
     for line in output.splitlines():
