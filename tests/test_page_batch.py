@@ -78,32 +78,3 @@ def test_a_served_lesson_step_leaves_in_few_messages():
         assert row["latency_ms"] is not None  # the step's plots arrived
         assert row["messages"] <= 8, row["patches"]
         assert row["computed"] <= 5  # the moved setting's charts, once (the Devices tab has 4 parts)
-
-
-def test_a_follower_computes_each_chart_once(monkeypatch):
-    """A follower applies the lecturer's view (every tab's settings, one object at a time) as one
-    batch: the Encoding tab's common-mode chart, which depends on the tab's own settings and its
-    read-out's, was computed once per object."""
-    from explorer.models.follow import SECRET_ENV, Channel
-    from explorer.views.follow import CACHE_KEY
-
-    secret = "a lecturer's secret for the tests"
-    monkeypatch.setenv(SECRET_ENV, secret)
-    pn.state.cache[CACHE_KEY] = Channel()
-    try:
-        lecturer = build_app()
-        follower = _rendered_page(2)
-        assert lecturer.follow.lecturer.unlock(secret)[0]
-        ex = lecturer.lessons.explorers["enc"]
-        ex.technology = "Flash"
-        ex.xb.common_mode_offset_uS = 1.6
-        assert lecturer.follow.broadcast(force=True)
-        enc = follower.lessons.views["enc"]
-        since = len(enc.computed)
-        assert follower.follow.follow() == ""
-        mine = follower.lessons.explorers["enc"]
-        assert (mine.technology, mine.xb.common_mode_offset_uS) == ("Flash", 1.6)
-        assert len(enc.computed) > since
-        assert _twice(enc, since) == []
-    finally:
-        pn.state.cache.pop(CACHE_KEY, None)

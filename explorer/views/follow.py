@@ -27,7 +27,6 @@ from panel.io.state import set_curdoc
 from ..models import scenario
 from ..models.follow import Channel, FileChannel, Lecturer, channel_path, lecturer_secret
 from ..sessions import report_error
-from ._live import page_batch
 from ._status import status_line
 
 log = logging.getLogger(__name__)
@@ -131,19 +130,15 @@ class FollowSession:
             settings = scenario.parse(snap.scenario)
         except scenario.ScenarioError as exc:
             return f"The lecturer's view could not be applied: {exc}"
-        # One batch (`explorer.views._live.page_batch`): the step's settings and the lecturer's, set
-        # one object at a time, compute each chart once, and the charts reach the page together.
-        views = self.lessons.views.values() if self.lessons is not None else ()
-        with page_batch(views):
-            refused = self._open(snap)
-            if refused:
-                return refused
-            try:
-                scenario.apply(settings, self.explorers)
-            except scenario.ScenarioError as exc:
-                return f"The lecturer's view could not be applied: {exc}"
-            if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
-                self.tabs.active = snap.tab
+        refused = self._open(snap)
+        if refused:
+            return refused
+        try:
+            scenario.apply(settings, self.explorers)
+        except scenario.ScenarioError as exc:
+            return f"The lecturer's view could not be applied: {exc}"
+        if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
+            self.tabs.active = snap.tab
         return ""
 
     def _open(self, snap) -> str:
