@@ -39,27 +39,3 @@ def browser():
         b = launch_chromium(pw)
         yield b
         b.close()
-
-
-def in_own_thread(function, *args, **kwargs):
-    """`function(*args, **kwargs)` run in a thread of its own, its result returned and its exception
-    raised here. For a test that runs an asyncio or Tornado loop of its own (a served app driven over
-    the websocket): in the pytest process of the browser tests, Playwright's sync API keeps an event
-    loop running in the main thread, where ``asyncio.run`` refuses to start another and a Tornado
-    loop started there would run Playwright's."""
-    import threading
-
-    box = {}
-
-    def run():
-        try:
-            box["result"] = function(*args, **kwargs)
-        except BaseException as exc:  # raised in the test's thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="test-own-loop")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]

@@ -66,8 +66,7 @@ def test_a_served_lesson_step_leaves_in_few_messages():
     The card (8 widgets), the outlines, the moved slider and the step's charts were one message per
     property: 18 or 19 messages a step. Now: the slider (1), the tab switch (2), the page's address
     (one per object changed: 3) and the rest of the step (1)."""
-    from conftest import in_own_thread
-
+    from explorer.tools.served import in_own_thread
     from explorer.tools.update_cost import run
 
     out = in_own_thread(run, repeat=1, warm_up=False, only="lesson", warm=1)  # a Next unmeasured, then a Back

@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
+from .served import in_own_thread
 from .wire import CHECKBOXES, DRIVEN, GROUPS, NUMBER_INPUTS, SELECTS, SLIDERS, WireStudent, allowed_change, widget_title
 
 THINK_S = (1.0, 5.0)
@@ -457,25 +458,6 @@ async def _chromium(url, seed, stop):
     return page
 
 
-def _run_coroutine(coroutine):
-    """`asyncio.run(coroutine)` in a thread of its own, so that it also runs from a thread whose
-    event loop is already running (pytest-playwright's sync fixtures keep one in the test thread)."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # raised again in the caller
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, name="classload-chromium")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
-
-
 def run_students(
     n,
     mode="lesson",
@@ -528,7 +510,7 @@ def run_students(
             t0 = time.perf_counter()
             thread = threading.Thread(target=_students_thread, args=(students, duration, stop, out), daemon=True)
             thread.start()
-            page = _run_coroutine(_chromium(server.url, seed, stop)) if chromium else None
+            page = in_own_thread(asyncio.run, _chromium(server.url, seed, stop)) if chromium else None
             thread.join()
             closed_at = time.perf_counter()
             cpu_used = cpu_seconds(pid) - cpu0

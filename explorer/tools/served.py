@@ -253,3 +253,27 @@ def slider_handle(page, label):
     """The keyboard handle of the slider whose title matches the regular expression `label`."""
     row = page.locator(".bk-slider-title", has_text=re.compile(label)).locator("xpath=..")
     return row.locator(".noUi-handle").first
+
+
+def in_own_thread(function, *args, **kwargs):
+    """`function(*args, **kwargs)` run in a thread of its own, its result returned and its exception
+    raised in the caller. For code that runs an event loop of its own (``asyncio.run``, a Tornado
+    loop) from a thread whose loop is already running: Playwright's sync API keeps one in the thread
+    that uses it (the load command's Chromium page, the browser tests), where ``asyncio.run``
+    refuses to start and a Tornado loop started there would run Playwright's."""
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["result"] = function(*args, **kwargs)
+        except BaseException as exc:  # raised again in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="own-event-loop")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
