@@ -1,14 +1,16 @@
 """Every use the app makes of a private Panel or Bokeh interface, in one place.
 
-The served app depends on a few things Panel and Bokeh do not promise to keep: the wait Panel
-puts before handling a widget's browser events and the method that handles them, Bokeh's wire
-format for an array sent inside a message, the server session behind a session context, and
-where Panel looks for its style sheets. Each is used here and only here, behind a named
+The served app depends on a few things Panel, Bokeh and asyncio do not promise to keep: the wait
+Panel puts before handling a widget's browser events and the method that handles them, Bokeh's wire
+format for an array sent inside a message, the server session behind a session context, where
+Panel looks for its style sheets, whether Panel may change a document at once, Panel's registry of
+rendered views, and asyncio's schedule of timers. Each is used here and only here, behind a named
 function or class; `tests/test_compat.py` exercises each one against the installed versions and
 names the function and the private interface that broke. `pyproject.toml` pins Panel and Bokeh
 to the releases listed in `CHECKED_AGAINST`; before widening the pins, run that test.
 """
 
+import heapq
 import sys
 import threading
 
@@ -26,6 +28,9 @@ PRIVATE_APIS = {
     "server_session": "bokeh.server.contexts.BokehSessionContext._session (a ServerSession)",
     "local_style_sheet_fallback": "panel.reactive.CDN_DIST (module global) and panel.io.resources.LOCAL_DIST",
     "serve_style_sheets_locally": "panel.io.resources.patch_model_css(root, dist_url) and LOCAL_DIST",
+    "changes_go_at_once": "panel.io.state.state._unblocked(doc)",
+    "forget_views": "panel.io.state.state._views (root ref -> (viewable, root, document, comm))",
+    "drop_cancelled_timers": "asyncio BaseEventLoop._scheduled, _timer_cancelled_count and TimerHandle._scheduled",
 }
 """Each name defined here -> the private Panel or Bokeh interface it relies on."""
 
@@ -147,3 +152,64 @@ __all__ = [
     "serve_style_sheets_locally",
     "session_gone",
 ]
+
+
+# ------------------------------------------------------------------ documents and sessions (Panel, asyncio)
+
+
+def changes_go_at_once(doc):
+    """Whether a change to `doc` made in this thread is dispatched at once (this thread is the one
+    serving `doc` on the event loop) rather than scheduled as a callback of its own
+    (`panel.io.state.state._unblocked`)."""
+    import panel as pn
+
+    return bool(pn.state._unblocked(doc))
+
+
+def forget_views(doc) -> int:
+    """Remove every entry of document `doc` from Panel's registry of rendered views
+    (``pn.state._views``: root model id -> (viewable, root model, document, comm)); returns how many.
+
+    Why: Panel registers each root it renders there and removes it when the session ends only for
+    roots it served as the page (``servable``); the notification area, which Panel adds to every page
+    when notifications are on (`explorer.sessions.report_error` shows errors with it), is rendered
+    with ``get_root`` and its entry stayed for the life of the server, holding the notification
+    area, its Bokeh model and the destroyed document of every session that ever ended.
+    """
+    import panel as pn
+
+    views = getattr(pn.state, "_views", None)
+    if not isinstance(views, dict) or doc is None:
+        return 0
+    refs = [ref for ref, entry in list(views.items()) if isinstance(entry, tuple) and entry[2:3] == (doc,)]
+    for ref in refs:
+        views.pop(ref, None)
+    return len(refs)
+
+
+def drop_cancelled_timers(loop) -> int:
+    """Remove the cancelled timers from asyncio event loop `loop`'s schedule (as asyncio does itself
+    once they are more than half of over a hundred timers); returns how many were removed. Call it on
+    the loop's own thread.
+
+    Why: Tornado's HTTP server waits for a connection's next request with a timer of its idle
+    connection timeout (3600 s by default), and asyncio keeps a timer's copy of the context variables
+    of the moment it was set. Panel keeps the current document in a context variable, so the timers
+    set while a page or websocket request was served hold that session's Bokeh document; when the
+    connection closes the timer is cancelled but stays in the schedule until its hour is up, and the
+    destroyed document keeps its notification area and browser details (Panel's per-document
+    registries) alive with it. With fewer than a hundred timers asyncio never sweeps them.
+    """
+    scheduled = getattr(loop, "_scheduled", None)
+    if not isinstance(scheduled, list):
+        return 0
+    kept = [handle for handle in scheduled if not handle.cancelled()]
+    dropped = len(scheduled) - len(kept)
+    if dropped:
+        for handle in scheduled:
+            if handle.cancelled():
+                handle._scheduled = False  # as asyncio marks a cancelled timer it pops
+        heapq.heapify(kept)
+        scheduled[:] = kept
+        loop._timer_cancelled_count = max(0, getattr(loop, "_timer_cancelled_count", dropped) - dropped)
+    return dropped

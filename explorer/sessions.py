@@ -10,7 +10,6 @@ import asyncio
 import base64
 import ctypes
 import gc
-import heapq
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from urllib.parse import urlencode
 
 import panel as pn
 
-from explorer.compat import local_style_sheet_fallback, serve_style_sheets_locally
+from explorer.compat import drop_cancelled_timers, forget_views, local_style_sheet_fallback, serve_style_sheets_locally
 
 RELEASE_DELAY_S = 2.0
 """Seconds after a session ends before its memory is collected (Panel and Bokeh finish their own
@@ -32,34 +31,6 @@ and so every session's updates, for a fraction of a second to over a second with
 alive; sessions ending together (a class leaving) share one. Illustrative: a few per minute."""
 RELEASE_KEY = "explorer.sessions.release"
 """The `pn.state.cache` entry with the time of the next collection scheduled and of the last one."""
-
-
-def drop_cancelled_timers(loop) -> int:
-    """Remove the cancelled timers from asyncio event loop `loop`'s schedule (as asyncio does itself
-    once they are more than half of over a hundred timers); returns how many were removed. Call it on
-    the loop's own thread.
-
-    Why: Tornado's HTTP server waits for a connection's next request with a timer of its idle
-    connection timeout (3600 s by default), and asyncio keeps a timer's copy of the context variables
-    of the moment it was set. Panel keeps the current document in a context variable, so the timers
-    set while a page or websocket request was served hold that session's Bokeh document; when the
-    connection closes the timer is cancelled but stays in the schedule until its hour is up, and the
-    destroyed document keeps its notification area and browser details (Panel's per-document
-    registries) alive with it. With fewer than a hundred timers asyncio never sweeps them.
-    """
-    scheduled = getattr(loop, "_scheduled", None)
-    if not isinstance(scheduled, list):
-        return 0
-    kept = [handle for handle in scheduled if not handle.cancelled()]
-    dropped = len(scheduled) - len(kept)
-    if dropped:
-        for handle in scheduled:
-            if handle.cancelled():
-                handle._scheduled = False  # as asyncio marks a cancelled timer it pops
-        heapq.heapify(kept)
-        scheduled[:] = kept
-        loop._timer_cancelled_count = max(0, getattr(loop, "_timer_cancelled_count", dropped) - dropped)
-    return dropped
 
 
 def release_memory():
@@ -131,25 +102,6 @@ def session_created(session_context):
     websocket may reach two processes: each builds the session and logs it)."""
     print(f"[explorer] session created: {session_context.id} (pid {os.getpid()})", flush=True)
     write_stats("session created")
-
-
-def forget_views(doc) -> int:
-    """Remove every entry of document `doc` from Panel's registry of rendered views
-    (``pn.state._views``: root model id -> (viewable, root model, document, comm)); returns how many.
-
-    Why: Panel registers each root it renders there and removes it when the session ends only for
-    roots it served as the page (``servable``); the notification area, which Panel adds to every page
-    when notifications are on (`report_error` shows errors with it), is rendered with ``get_root`` and
-    its entry stayed for the life of the server, holding the notification area, its Bokeh model and
-    the destroyed document of every session that ever ended.
-    """
-    views = getattr(pn.state, "_views", None)
-    if not isinstance(views, dict) or doc is None:
-        return 0
-    refs = [ref for ref, entry in list(views.items()) if isinstance(entry, tuple) and entry[2:3] == (doc,)]
-    for ref in refs:
-        views.pop(ref, None)
-    return len(refs)
 
 
 def session_ready(session_context):
@@ -256,12 +208,17 @@ def inject_test_error(presentation) -> None:
     presentation.param.watch(fail, "lecture")
 
 
-def _argument_text(value) -> str:
+def _argument_text(value) -> str | None:
     """One value of a request's arguments as text: bytes (the request's own), or ``{"bytes": ...}``
-    (URL-safe base64 without padding, as Bokeh's session token carries them), or text."""
+    (URL-safe base64 without padding, as Bokeh's session token carries them), or text; None for a
+    ``bytes`` entry that is not base64 (the token comes from the browser: a forged one is dropped,
+    not allowed to fail the page)."""
     if isinstance(value, dict) and isinstance(value.get("bytes"), str):
         text = value["bytes"]
-        value = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        try:
+            value = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        except ValueError:  # binascii.Error
+            return None
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
@@ -285,9 +242,13 @@ def restore_link_query(location, session_context) -> bool:
     if not arguments:
         return False
     pairs = [
-        (k, _argument_text(v))
+        (str(k), text)
         for k, values in arguments.items()
         for v in (values if isinstance(values, list) else [values])
+        if (text := _argument_text(v)) is not None
     ]
+    if not pairs:
+        return False
+    # The values are then checked as any link's are (`explorer.views.links.clean_location`).
     location.search = "?" + urlencode(pairs)
     return True

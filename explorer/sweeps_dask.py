@@ -121,8 +121,9 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
 
 def lower_priority(pids, nice: int) -> None:
     """Raise by `nice` the niceness of every thread of the processes `pids` (Linux: each thread has
-    its own; threads started later inherit their creator's). A process may only lower the priority of
-    its own children, which the local cluster's workers are; a thread that ended meanwhile is skipped."""
+    its own; threads started later inherit their creator's). A process may lower its own priority
+    (a worker does, `explorer.sweeps_worker.LowerPriority`) or its children's; a thread that ended
+    meanwhile is skipped."""
     for pid in pids:
         try:
             tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
@@ -188,7 +189,9 @@ class Engine:
             )
             client = Client(self._cluster, set_as_default=False)
             if self.nice:
-                lower_priority(client.run(os.getpid).values(), self.nice)
+                from .sweeps_worker import LowerPriority
+
+                client.register_plugin(LowerPriority(self.nice))  # in each worker, restarted ones too
             return client
         return connect(self.address)
 

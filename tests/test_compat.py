@@ -2,9 +2,14 @@
 installed versions: an upgrade that breaks one fails here, naming the function and the interface,
 rather than as a slow slider, a missing plot or an unstyled page in a classroom."""
 
+import asyncio
+import contextvars
+import gc
 import inspect
 import re
+import threading
 import tomllib
+import weakref
 from importlib.metadata import version
 from pathlib import Path
 
@@ -36,6 +41,9 @@ def test_every_private_interface_is_listed_and_tested_here():
         "server_session",
         "local_style_sheet_fallback",
         "serve_style_sheets_locally",
+        "changes_go_at_once",
+        "forget_views",
+        "drop_cancelled_timers",
     }
     assert set(compat.PRIVATE_APIS) == tested
     assert all(hasattr(compat, name) for name in compat.PRIVATE_APIS)
@@ -186,3 +194,75 @@ def test_a_documents_style_sheets_are_pointed_at_this_server(rel_path):
     assert compat.serve_style_sheets_locally(doc, rel_path) == expected
     urls = style_sheet_urls(root)
     assert urls and all(u.startswith(expected) for u in urls), broke(name, f"style sheets at {urls}")
+
+
+# ------------------------------------------------------------------ documents and sessions
+
+
+class _Held:
+    """A stand-in for a session's document (weak-referenceable)."""
+
+
+def test_drop_cancelled_timers_frees_what_their_context_held():
+    holder = contextvars.ContextVar("held")
+    held = _Held()
+    ref = weakref.ref(held)
+    fired = []
+
+    async def main(value):
+        loop = asyncio.get_running_loop()
+        token = holder.set(value)
+        idle = loop.call_later(3600.0, fired.append, "idle")  # a connection's idle timeout
+        holder.reset(token)
+        soon = loop.call_later(60.0, fired.append, "live")
+        idle.cancel()
+        return soon
+
+    loop = asyncio.new_event_loop()
+    try:
+        soon = loop.run_until_complete(main(held))
+        del held
+        gc.collect()
+        assert ref() is not None  # the cancelled timer's context still holds it
+        assert loop.run_until_complete(_drop(loop)) == 1
+        gc.collect()
+        assert ref() is None
+        assert loop._scheduled == [soon] and not soon.cancelled()  # a live timer stays
+        assert loop._timer_cancelled_count == 0 and fired == []
+        assert loop.run_until_complete(_drop(loop)) == 0
+    finally:
+        loop.close()
+
+
+async def _drop(loop):
+    return compat.drop_cancelled_timers(loop)
+
+
+def test_forget_views_removes_the_entries_of_one_document_only():
+    doc_a, doc_b = _Held(), _Held()
+    views = pn.state._views
+    entries = {"test-a1": (object(), object(), doc_a, None), "test-a2": (object(), object(), doc_a, None)}
+    entries["test-b"] = (object(), object(), doc_b, None)
+    views.update(entries)
+    try:
+        assert compat.forget_views(doc_a) == 2
+        assert "test-a1" not in views and "test-a2" not in views
+        assert views["test-b"][2] is doc_b
+        assert compat.forget_views(None) == 0
+    finally:
+        for key in entries:
+            views.pop(key, None)
+
+
+def test_changes_go_at_once_only_in_the_thread_serving_the_document():
+    from panel.io.state import set_curdoc
+
+    doc, other = Document(), Document()
+    with set_curdoc(doc):
+        assert compat.changes_go_at_once(doc) is True
+        assert compat.changes_go_at_once(other) is False
+        box = {}
+        thread = threading.Thread(target=lambda: box.update(at_once=compat.changes_go_at_once(doc)))
+        thread.start()
+        thread.join()
+    assert box["at_once"] is False, broke("changes_go_at_once", "a change from another thread went at once")

@@ -21,6 +21,7 @@ APP_MODULES = {
     "palette",
     "sessions",
     "sweeps_dask",
+    "sweeps_worker",
     "warmup",
     "workers",
 }

@@ -142,3 +142,19 @@ def test_a_session_built_from_its_websocket_gets_its_link_back():
     fresh = Location()
     assert not restore_link_query(fresh, plain) and fresh.search == ""
     assert not restore_link_query(None, context) and not restore_link_query(Location(), SimpleNamespace())
+
+
+def test_a_forged_token_query_is_dropped_not_raised():
+    """The query comes from the session's token, which the browser sends: a value that is not
+    base64 is left out instead of failing the page; the others are kept for the link's checks."""
+    from types import SimpleNamespace
+
+    from explorer.sessions import restore_link_query
+
+    location = SimpleNamespace(search="")
+    request = SimpleNamespace(arguments={"tab": [{"bytes": "Mw"}], "xb.size": [{"bytes": "%%%not base64"}]})
+    assert restore_link_query(location, SimpleNamespace(request=request))
+    assert location.search == "?tab=3"
+    location = SimpleNamespace(search="")
+    request = SimpleNamespace(arguments={"xb.size": [{"bytes": "a"}]})  # a length base64 cannot have
+    assert not restore_link_query(location, SimpleNamespace(request=request)) and location.search == ""

@@ -5,26 +5,23 @@ The served check runs the app under a Bokeh server in a subprocess of its own (s
 app's Panel state stays out of this test process), opens sessions with the light protocol student
 (`explorer.tools.wire.WireStudent`: page, websocket, document, a dashboard tab), closes them, and
 counts what survives once the server destroyed them: the sessions' Bokeh documents and the
-dashboards' view objects. Before `explorer.sessions.forget_views` and `drop_cancelled_timers` every
+dashboards' view objects. Before `explorer.compat.forget_views` and `drop_cancelled_timers` every
 closed session's document stayed (Panel's registry of rendered views kept its notification area;
 Tornado's idle-connection timers kept it in their context for an hour).
 """
 
 import asyncio
-import contextvars
 import gc
 import json
 import os
 import subprocess
 import sys
 import time
-import weakref
 from pathlib import Path
 
 import panel as pn
 import pytest
 
-from explorer.sessions import drop_cancelled_timers, forget_views
 from explorer.views.reliability import TRAINED_KEEP, shared_training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,61 +30,6 @@ HELD_AT_MOST = 1
 """Closed sessions' documents that may stay: Panel's busy-counter clean-up, one periodic task for
 the whole server, waits in a context that can hold the document of one session (the last whose
 callbacks it ran after); one, whatever the number of sessions."""
-
-
-class _Held:
-    """A stand-in for a session's document (weak-referenceable)."""
-
-
-def test_drop_cancelled_timers_frees_what_their_context_held():
-    holder = contextvars.ContextVar("held")
-    held = _Held()
-    ref = weakref.ref(held)
-    fired = []
-
-    async def main(value):
-        loop = asyncio.get_running_loop()
-        token = holder.set(value)
-        idle = loop.call_later(3600.0, fired.append, "idle")  # a connection's idle timeout
-        holder.reset(token)
-        soon = loop.call_later(60.0, fired.append, "live")
-        idle.cancel()
-        return soon
-
-    loop = asyncio.new_event_loop()
-    try:
-        soon = loop.run_until_complete(main(held))
-        del held
-        gc.collect()
-        assert ref() is not None  # the cancelled timer's context still holds it
-        assert loop.run_until_complete(_drop(loop)) == 1
-        gc.collect()
-        assert ref() is None
-        assert loop._scheduled == [soon] and not soon.cancelled()  # a live timer stays
-        assert loop._timer_cancelled_count == 0 and fired == []
-        assert loop.run_until_complete(_drop(loop)) == 0
-    finally:
-        loop.close()
-
-
-async def _drop(loop):
-    return drop_cancelled_timers(loop)
-
-
-def test_forget_views_removes_the_entries_of_one_document_only():
-    doc_a, doc_b = _Held(), _Held()
-    views = pn.state._views
-    entries = {"test-a1": (object(), object(), doc_a, None), "test-a2": (object(), object(), doc_a, None)}
-    entries["test-b"] = (object(), object(), doc_b, None)
-    views.update(entries)
-    try:
-        assert forget_views(doc_a) == 2
-        assert "test-a1" not in views and "test-a2" not in views
-        assert views["test-b"][2] is doc_b
-        assert forget_views(None) == 0
-    finally:
-        for key in entries:
-            views.pop(key, None)
 
 
 class _Training:
@@ -216,3 +158,34 @@ def test_sessions_ending_together_share_one_collection():
     delay = sessions.schedule_release(call_later, state, now=state["last"] + 1.0)
     assert delay == pytest.approx(sessions.RELEASE_INTERVAL_S - 1.0)
     assert len(scheduled) == 2
+
+
+def test_sessions_asking_at_once_share_one_training():
+    """Eight sessions opening the Reliability tab at the same settings at once: with the server's lock
+    every one gets the same training (the look-up and the recency re-insertion are two steps)."""
+    import threading
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often: without the lock most rounds give two trainings
+    try:
+        for _ in range(5):
+            trained, lock = {}, threading.Lock()
+            start = threading.Barrier(8)
+            got, errors = [], []
+
+            def session(trained=trained, lock=lock, start=start, got=got, errors=errors):
+                start.wait()
+                try:
+                    for _ in range(200):
+                        got.append(shared_training(trained, _Training("same", done=False), lock=lock))
+                except RuntimeError as exc:  # a dict changed while another session iterated it
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=session) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == [] and len({id(job) for job in got}) == 1 and list(trained) == ["same"]
+    finally:
+        sys.setswitchinterval(interval)

@@ -9,7 +9,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..compat import PromptEvents
+from ..compat import PromptEvents, changes_go_at_once
 from ..models._internal.memo import Memo
 
 DURATION_FORMATTER_JS = """
@@ -56,7 +56,7 @@ class ThrottledFollows:
         if throttled is None:  # the page's own move (or no value): nothing more to send
             super()._update_model(events, msg, root, model, doc, comm)
             return
-        served = doc is not None and doc.session_context is not None and pn.state._unblocked(doc)
+        served = doc is not None and doc.session_context is not None and changes_go_at_once(doc)
         # On a served page both values leave in one message (Panel's scheduled update of a change
         # made in a callback thread would send each property in a message of its own).
         with pn.io.hold(doc) if served else contextlib.nullcontext():

@@ -1,6 +1,9 @@
 """Reliability dashboard: accuracy of the digits MLP against time on simulated chips, with its
 Monte-Carlo band, drift compensation and the floating-point accuracy marked."""
 
+import contextlib
+import threading
+
 import numpy as np
 import panel as pn
 import param
@@ -109,18 +112,25 @@ default settings), so at most about 18 MB for the server; the one least recently
 coming back to its settings trains it again (under a second). Illustrative bound."""
 
 
-def shared_training(trained: dict, job, keep: int = TRAINED_KEEP):
+TRAINED_LOCK_KEY = TRAINED_KEY + " lock"
+"""`pn.state.cache` key of the lock under which sessions look up and add trainings (`shared_training`)."""
+
+
+def shared_training(trained: dict, job, keep: int = TRAINED_KEEP, lock=None):
     """The training of `job`'s settings in `trained` (the server's dict of trainings by key): the one
     already there, else `job`, added; either becomes the most recently asked for. Finished trainings
     beyond the `keep` most recently asked for are dropped; running ones stay (other sessions may be
-    waiting on them)."""
-    key = job.key()
-    job = trained.pop(key, job)
-    trained[key] = job  # the last asked for is the newest
-    done = [key for key, training in list(trained.items()) if training.done]  # `job` is the newest: kept
-    for key in done[: max(0, len(done) - keep)]:
-        trained.pop(key, None)
-    return job
+    waiting on them). Under `lock` (the server's, shared by its sessions): the look-up and the
+    re-insertion that orders by recency are two steps, and two sessions opening the tab at once
+    must still get the same training."""
+    with lock if lock is not None else contextlib.nullcontext():
+        key = job.key()
+        job = trained.pop(key, job)
+        trained[key] = job  # the last asked for is the newest
+        done = [key for key, training in trained.items() if training.done]  # `job` is the newest: kept
+        for key in done[: max(0, len(done) - keep)]:
+            trained.pop(key, None)
+        return job
 
 
 TRAINING_STEP_SECONDS = 0.1
@@ -493,7 +503,8 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
             return  # already training this one
         # Every session of the server shares one training per setting: a finished one is adopted, a
         # running one is joined (its steps take turns, so no epoch is trained twice).
-        job = shared_training(pn.state.cache.setdefault(TRAINED_KEY, {}), job)
+        lock = pn.state.cache.setdefault(TRAINED_LOCK_KEY, threading.Lock())
+        job = shared_training(pn.state.cache.setdefault(TRAINED_KEY, {}), job, lock=lock)
         if job.done:
             self.model.adopt(job)
             self._redraw_all()
