@@ -23,6 +23,7 @@ from explorer.sessions import (
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._files import page_lessons, page_library, page_text
 from explorer.views._present import Presentation
+from explorer.views._tabs import PreparedTabs
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
@@ -131,7 +132,7 @@ def build_app():
     overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
     sweeps = SweepsView(presentation=presentation)  # its Dask cluster starts with the first sweep only
     physics = page_text(PHYSICS_FILE, physics_reference)  # read once per server process, again if changed
-    tabs = pn.Tabs(
+    tabs = PreparedTabs(  # a tab's first showing builds in the switching thread, off the event loop
         ("Overview", overview),
         *[(title, view) for title, _, view in views],
         ("Technologies", TechnologiesView(presentation=presentation)),

@@ -3,9 +3,10 @@
 share one follow channel file (``--follow-channel``, what ``--num-procs N`` sets up by itself, and the
 proxy recipe of docs/how-to/serve-a-class.md). The lecturer's page is on the first; one follower on
 the same process, one on the other. The lecturer starts a lesson and steps Next and Back: each
-follower's lesson card and URL (``lesson=``/``step=``) follow within 1 s of the lecturer's own, with
-no prediction chosen (the lecturer's is not sent); a follower who stops keeps its step. Between two
-steps the lecturer talks for `TALK_MS`."""
+follower's lesson card and URL (``lesson=``/``step=``) follow the lecturer's own, with no prediction
+chosen (the lecturer's is not sent); a follower who stops keeps its step. Between two steps the
+lecturer talks for `TALK_MS`. How long each follower took after the lecturer is printed, not asserted
+(speed is measured, not timed in tests: docs/results/teaching.md has the figures and the command)."""
 
 import re
 import time
@@ -22,8 +23,6 @@ pytestmark = pytest.mark.browser
 SECRET = "lab-secret-for-the-lesson-test"
 TIMEOUT = 300000
 READY = "Follow the lecturer"
-FOLLOW_S = 1.0
-"""Most seconds from the lecturer's page showing a step (its URL) to a follower's page showing it."""
 TALK_MS = 3000
 """Milliseconds the lecturer waits between two steps (talking): each page has drawn the step's tab
 before the next. A follower's page applies the lecturer's steps one after the other, in its own
@@ -54,7 +53,7 @@ def timed_step(lecturer, followers, step):
     return lags
 
 
-def test_followers_on_either_process_follow_the_lecturers_steps_within_a_second(servers, browser):
+def test_followers_on_either_process_follow_the_lecturers_steps(servers, browser):
     one, two = servers
     lecturer, _ = open_page(browser, one.url, ready=READY, exact=True)
     near, _ = open_page(browser, one.url, ready=READY, exact=True)  # the lecturer's process
@@ -96,7 +95,6 @@ def test_followers_on_either_process_follow_the_lecturers_steps_within_a_second(
             for name, lags in (("start", first), ("next", second), ("back", back))
         )
     )
-    assert max(second + back) < FOLLOW_S, (second, back)
 
     # The far follower stops following: the lecturer's Next moves the near one only.
     lecturer.wait_for_timeout(TALK_MS)

@@ -212,10 +212,15 @@ def scenario_controls(
 
     def applied(apply) -> None:
         # One batch (`_live.page_batch`): each chart the scenario changes is computed once, and the
-        # charts, the status line and the tab switch reach the page in one message.
+        # charts and the status line reach the page in one message. The tab is switched after it, in
+        # this thread: a tab shown for the first time builds its figures here
+        # (`explorer.views._tabs.PreparedTabs`), not on the event loop with the batch, where the build
+        # held every other session's messages (a follower's settings waited about a second).
         with page_batch(views.values() if views else ()) as batch:
             outcome = apply()
-            batch.add(lambda: report(outcome))
+            batch.add(lambda: say(outcome.message, outcome.ok))
+        if outcome.ok and outcome.tab:
+            show(outcome.tab)
 
     def uploaded(event):
         if event.new is None:
