@@ -64,3 +64,12 @@ def test_on_an_event_loop_and_in_plain_tabs_nothing_renders_ahead():
     plain = pn.Tabs(("Overview", pn.Column()), ("Dashboard", lazy_content(plain_calls)), dynamic=True)
     in_thread(lambda: setattr(plain, "active", 1))
     assert plain_calls == []  # what PreparedTabs changes: Panel's tabs leave it to the model's build
+
+
+def test_the_content_is_rendered_before_other_watchers_of_the_switch_run():
+    calls = []
+    tabs = PreparedTabs(("Overview", pn.Column()), ("Dashboard", lazy_content(calls)), dynamic=True)
+    seen = []
+    tabs.param.watch(lambda event: seen.append(list(calls)), "active")  # as Panel's own, precedence 0
+    in_thread(lambda: setattr(tabs, "active", 1))
+    assert seen == [["switcher"]]

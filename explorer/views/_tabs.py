@@ -19,6 +19,8 @@ import threading
 
 import panel as pn
 
+from ..compat import render_lazy_now, watch_before_panel
+
 
 def on_event_loop() -> bool:
     """Whether this thread runs an asyncio event loop (the server's, or a notebook kernel's)."""
@@ -32,31 +34,27 @@ def on_event_loop() -> bool:
 class PreparedTabs(pn.Tabs):
     """`pn.Tabs` that, when a tab is shown from a thread other than the event loop's, first renders
     the tab's lazy content (a `pn.param.ParamFunction` not yet evaluated: the dashboards' `__panel__`)
-    in that thread. On the event loop (a notebook, or a change made in a loop callback) it behaves as
-    `pn.Tabs`. Two threads showing the same tab at once render it once (a lock per tabs)."""
+    in that thread, before Panel's own watchers send the switch to the page (and, for dynamic tabs,
+    schedule the tab's models on the event loop: had they run first, the loop would have built the
+    content at the same time). On the event loop (a notebook, or a change made in a loop callback)
+    it behaves as `pn.Tabs`. Two threads showing the same tab at once render it once (a lock)."""
 
     def __init__(self, *objects, **params):
         self._prepare_lock = threading.Lock()
         super().__init__(*objects, **params)
+        watch_before_panel(self, self._shown, ["active"])
 
-    def _update_active(self, *events):
-        if self.dynamic and any(e.name == "active" for e in events) and not on_event_loop():
-            self.prepare(self.active)
-        super()._update_active(*events)
+    def _shown(self, event) -> None:
+        if self.dynamic and not on_event_loop():
+            self.prepare(event.new)
 
     def prepare(self, index: int) -> bool:
         """Evaluate tab `index`'s lazy content now, in this thread; whether it was evaluated here (False
         when out of range, already evaluated, or not lazy content)."""
         if not 0 <= index < len(self.objects):
             return False
-        content = self.objects[index]
-        if not isinstance(content, pn.param.ParamFunction):
-            return False
         with self._prepare_lock:
-            if content._evaled:  # Panel's flag: rendered already (here or by the event loop)
-                return False
-            content._replace_pane(force=True)
-        return True
+            return render_lazy_now(self.objects[index])
 
 
 __all__ = ["PreparedTabs", "on_event_loop"]
