@@ -23,7 +23,7 @@ from explorer.sessions import (
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._files import page_lessons, page_library, page_text
 from explorer.views._present import Presentation
-from explorer.views._tabs import PreparedTabs
+from explorer.views._tabs import PreparedTabs, show_tab
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
@@ -112,7 +112,7 @@ def sweep_opener(explorers, tabs, first_tab=1):
     def open_scenario(parsed):
         scenario.apply(parsed, explorers)
         if parsed.tab in prefixes:
-            tabs.active = first_tab + prefixes.index(parsed.tab)
+            show_tab(tabs, first_tab + prefixes.index(parsed.tab))
         return f"Opened {parsed.name}"
 
     return open_scenario

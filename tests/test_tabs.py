@@ -7,7 +7,7 @@ import threading
 import panel as pn
 import param
 
-from explorer.views._tabs import PreparedTabs, on_event_loop
+from explorer.views._tabs import PreparedTabs, on_event_loop, show_tab
 
 
 def lazy_content(calls):
@@ -73,3 +73,25 @@ def test_the_content_is_rendered_before_other_watchers_of_the_switch_run():
     tabs.param.watch(lambda event: seen.append(list(calls)), "active")  # as Panel's own, precedence 0
     in_thread(lambda: setattr(tabs, "active", 1))
     assert seen == [["switcher"]]
+
+
+def test_show_renders_before_the_tab_changes():
+    """The server's own switches (`show`, `show_tab`): while the content renders, the tab is still the
+    old one, on the server as on the page (a click in that time finds them agreeing)."""
+    seen = []
+    tabs = None
+
+    def render():
+        seen.append((threading.current_thread().name, tabs.active))
+        return pn.pane.Markdown("rendered")
+
+    tabs = PreparedTabs(
+        ("Overview", pn.Column()),
+        ("Dashboard", pn.param.ParamFunction(param.depends()(render), lazy=True)),
+        dynamic=True,
+    )
+    in_thread(lambda: show_tab(tabs, 1))
+    assert seen == [("switcher", 0)] and tabs.active == 1
+    plain = pn.Tabs(("Overview", pn.Column()), ("Other", pn.Column()))
+    show_tab(plain, 1)
+    assert plain.active == 1

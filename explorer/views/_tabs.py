@@ -32,12 +32,18 @@ def on_event_loop() -> bool:
 
 
 class PreparedTabs(pn.Tabs):
-    """`pn.Tabs` that, when a tab is shown from a thread other than the event loop's, first renders
-    the tab's lazy content (a `pn.param.ParamFunction` not yet evaluated: the dashboards' `__panel__`)
-    in that thread, before Panel's own watchers send the switch to the page (and, for dynamic tabs,
-    schedule the tab's models on the event loop: had they run first, the loop would have built the
-    content at the same time). On the event loop (a notebook, or a change made in a loop callback)
-    it behaves as `pn.Tabs`. Two threads showing the same tab at once render it once (a lock)."""
+    """`pn.Tabs` whose tab, when shown from a thread other than the event loop's, has its lazy content
+    (a `pn.param.ParamFunction` not yet evaluated: the dashboards' `__panel__`) rendered in that
+    thread first; on the event loop (a notebook, a loop callback) it behaves as `pn.Tabs`.
+
+    The server's own switches (a scenario, a lesson step, a follower applying the lecturer's view)
+    go through `show`, which renders before it sets `active`: had it set `active` first, the page and
+    the server would disagree on the tab for as long as the rendering took, and a click on the same
+    tab in that time (a student who did not wait) left the page without the tab's content. A click in
+    the browser sets `active` on the page first; the watcher `_shown`, run before Panel's own
+    watchers (`explorer.compat.watch_before_panel`), renders before Panel schedules the tab's models
+    on the event loop (had they run first, the loop would have built the content at the same time).
+    Two threads showing the same tab at once render it once (a lock)."""
 
     def __init__(self, *objects, **params):
         self._prepare_lock = threading.Lock()
@@ -48,6 +54,13 @@ class PreparedTabs(pn.Tabs):
         if self.dynamic and not on_event_loop():
             self.prepare(event.new)
 
+    def show(self, index: int) -> None:
+        """Show tab `index`: its content rendered first (in this thread, when not on the event loop),
+        then `active` set."""
+        if self.dynamic and not on_event_loop():
+            self.prepare(index)
+        self.active = index
+
     def prepare(self, index: int) -> bool:
         """Evaluate tab `index`'s lazy content now, in this thread; whether it was evaluated here (False
         when out of range, already evaluated, or not lazy content)."""
@@ -57,4 +70,12 @@ class PreparedTabs(pn.Tabs):
             return render_lazy_now(self.objects[index])
 
 
-__all__ = ["PreparedTabs", "on_event_loop"]
+def show_tab(tabs: pn.Tabs, index: int) -> None:
+    """Show tab `index` of `tabs`: `PreparedTabs.show` (content rendered first), else set `active`."""
+    if isinstance(tabs, PreparedTabs):
+        tabs.show(index)
+    else:
+        tabs.active = index
+
+
+__all__ = ["PreparedTabs", "on_event_loop", "show_tab"]

@@ -27,6 +27,7 @@ from ..models.scenario_library import Library, LibraryEntry
 from . import pins
 from ._live import page_batch
 from ._status import STATUS_STYLE, status_line
+from ._tabs import show_tab
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def scenario_controls(
 
     def show(tab: str) -> None:
         if tabs is not None and tab in prefixes:
-            tabs.active = first_tab + prefixes.index(tab)
+            show_tab(tabs, first_tab + prefixes.index(tab))
 
     choice = pn.widgets.RadioButtonGroup(
         options=[ALL_TABS, THIS_TAB],
