@@ -19,11 +19,11 @@ from explorer.sessions import (
     session_created,
     session_destroyed,
     session_ready,
+    tune_collector,
 )
 from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._files import page_lessons, page_library, page_text
 from explorer.views._present import Presentation
-from explorer.views._tabs import PreparedTabs, show_tab
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
 from explorer.views.links import clean_location, problems_banner
@@ -112,7 +112,7 @@ def sweep_opener(explorers, tabs, first_tab=1):
     def open_scenario(parsed):
         scenario.apply(parsed, explorers)
         if parsed.tab in prefixes:
-            show_tab(tabs, first_tab + prefixes.index(parsed.tab))
+            tabs.active = first_tab + prefixes.index(parsed.tab)
         return f"Opened {parsed.name}"
 
     return open_scenario
@@ -132,7 +132,7 @@ def build_app():
     overview = pn.Column(pn.pane.Markdown(OVERVIEW, max_width=900), sizing_mode="stretch_width")
     sweeps = SweepsView(presentation=presentation)  # its Dask cluster starts with the first sweep only
     physics = page_text(PHYSICS_FILE, physics_reference)  # read once per server process, again if changed
-    tabs = PreparedTabs(  # a tab's first showing builds in the switching thread, off the event loop
+    tabs = pn.Tabs(
         ("Overview", overview),
         *[(title, view) for title, _, view in views],
         ("Technologies", TechnologiesView(presentation=presentation)),
@@ -227,6 +227,7 @@ def build_app():
 
 if pn.state.served:
     never_cdn_style_sheets()
+    tune_collector()  # fewer full collections, with or without the warm-up
     build_app().servable()
     serve_resources_locally(pn.state.curdoc)
     # One line per session in the server's output: the load command counts sessions cleaned up.

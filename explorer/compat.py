@@ -4,8 +4,7 @@ The served app depends on a few things Panel, Bokeh and asyncio do not promise t
 Panel puts before handling a widget's browser events and the method that handles them, Bokeh's wire
 format for an array sent inside a message, the server session behind a session context, where
 Panel looks for its style sheets, whether Panel may change a document at once, Panel's registry of
-rendered views, asyncio's schedule of timers, how Panel evaluates a lazy function's content, and
-watchers that run before Panel's own. Each is used here and only here, behind a named
+rendered views, and asyncio's schedule of timers. Each is used here and only here, behind a named
 function or class; `tests/test_compat.py` exercises each one against the installed versions and
 names the function and the private interface that broke. `pyproject.toml` pins Panel and Bokeh
 to the releases listed in `CHECKED_AGAINST`; before widening the pins, run that test.
@@ -32,8 +31,6 @@ PRIVATE_APIS = {
     "changes_go_at_once": "panel.io.state.state._unblocked(doc)",
     "forget_views": "panel.io.state.state._views (root ref -> (viewable, root, document, comm))",
     "drop_cancelled_timers": "asyncio BaseEventLoop._scheduled, _timer_cancelled_count and TimerHandle._scheduled",
-    "render_lazy_now": "panel.param.ParamFunction._evaled and ParamFunction._replace_pane(force=True)",
-    "watch_before_panel": "param's Parameters._watch(fn, names, precedence=-1) (negative: internal watchers)",
 }
 """Each name defined here -> the private Panel or Bokeh interface it relies on."""
 
@@ -216,27 +213,3 @@ def drop_cancelled_timers(loop) -> int:
         scheduled[:] = kept
         loop._timer_cancelled_count = max(0, getattr(loop, "_timer_cancelled_count", dropped) - dropped)
     return dropped
-
-
-# ------------------------------------------------------------------ lazy content and watcher order (Panel, Param)
-
-
-def render_lazy_now(content) -> bool:
-    """Evaluate `content`, a lazy `pn.param.ParamFunction` not yet evaluated, now and in this thread
-    (what Panel does when it first makes the content's model); whether it was evaluated here (False
-    for anything else, or content already evaluated). The caller keeps two threads from doing it at
-    once (`explorer.views._tabs.PreparedTabs` holds a lock)."""
-    import panel as pn
-
-    if not isinstance(content, pn.param.ParamFunction) or content._evaled:
-        return False
-    content._replace_pane(force=True)
-    return True
-
-
-def watch_before_panel(obj, callback, names):
-    """Watch parameters `names` of Param object `obj` with `callback`, called before the watchers Panel
-    sets up to send a change to the page (theirs have Param's default precedence 0, this one -1;
-    `param.watch` accepts only positive precedences from users, so Param's internal `_watch`).
-    Returns the watcher."""
-    return obj.param._watch(callback, names, precedence=-1)

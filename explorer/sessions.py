@@ -49,6 +49,27 @@ def release_memory():
         pass
 
 
+COLLECTOR_THRESHOLDS = (700, 10, 100)
+"""`gc.set_threshold` for a server process (`tune_collector`). Python's defaults (700, 10, 10) run a
+full collection whenever the objects that survived younger collections reach a quarter of the heap:
+with a class's pages alive that is every few seconds, each holding the interpreter, and so every
+session's updates and followers, for longer as the heap grows (the load command times them:
+`CollectorPauses`). Ten times fewer full collections keep the cheap young ones; closed sessions'
+memory is collected by `release_memory` in any case."""
+
+
+def tune_collector(freeze: bool = False) -> None:
+    """Set the garbage collector's thresholds of this server process to `COLLECTOR_THRESHOLDS`; with
+    `freeze`, also collect once and move every object alive to the collector's permanent generation
+    (`gc.freeze`), so that later full collections do not scan the warm process's modules, compiled
+    kernels and shared results again. Process-wide interpreter setting, idempotent; freeze only once
+    no session is alive (after the warm-up), or a live session's objects would never be freed."""
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    if freeze:
+        gc.collect()
+        gc.freeze()
+
+
 STATS_ENV = "EXPLORER_STATS_FILE"
 """The load command (`explorer.tools.classload`) sets this environment variable of the server to a
 file name; each server process then writes its counts to that name with its process id appended
@@ -64,7 +85,8 @@ def stats_file(path: str, pid: int | None = None) -> str:
 
 def write_stats(event: str = "") -> None:
     """When `STATS_ENV` names a file: write the shared results' counts (`SharedResults.stats`:
-    lookups, hits, duplicates, entries, bytes), `event` and this process's id to this process's file
+    lookups, hits, duplicates, entries, bytes), the full collections' (`CollectorPauses`, once
+    `start_stats_writer` runs), `event` and this process's id to this process's file
     (`stats_file`) as JSON, replacing it whole (a reader never sees half a file). Called after the
     warm-up and at each session's start and end."""
     path = os.environ.get(STATS_ENV)
@@ -72,7 +94,10 @@ def write_stats(event: str = "") -> None:
         return
     from explorer.views._widgets import shared_results
 
+    pauses = pn.state.cache.get(PAUSES_KEY)
     data = dict(shared_results().stats(), event=event, time=time.time(), pid=os.getpid())
+    if pauses is not None:
+        data.update(pauses.stats())
     target = stats_file(path)
     tmp = f"{target}.{threading.get_ident()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -80,12 +105,48 @@ def write_stats(event: str = "") -> None:
     os.replace(tmp, target)
 
 
+PAUSES_KEY = "explorer.sessions.collector_pauses"
+"""The `pn.state.cache` entry of this process's `CollectorPauses` (installed by `start_stats_writer`,
+so only under the load command)."""
+
+
+class CollectorPauses:
+    """The garbage collector's full collections in this process, counted and timed (a `gc.callbacks`
+    hook): how many, their total and their longest duration in seconds. Each holds the interpreter,
+    so every session's updates wait for it; the load command reports them (`write_stats`)."""
+
+    def __init__(self):
+        self.count = 0
+        self.total_s = 0.0
+        self.longest_s = 0.0
+        self._started = None
+
+    def __call__(self, phase, info):
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started is not None:
+            took = time.perf_counter() - self._started
+            self._started = None
+            self.count += 1
+            self.total_s += took
+            self.longest_s = max(self.longest_s, took)
+
+    def stats(self) -> dict:
+        return {"gc_full": self.count, "gc_full_s": self.total_s, "gc_full_longest_s": self.longest_s}
+
+
 def start_stats_writer(period_s: float = 1.0):
-    """When `STATS_ENV` is set: start a daemon thread that calls `write_stats` every `period_s`
-    seconds, so that the file holds the counts of the last second whether or not sessions start or
-    end (the load command reads it after the class has closed). Returns the thread, or None."""
+    """When `STATS_ENV` is set: start timing the full garbage collections (`CollectorPauses`) and a
+    daemon thread that calls `write_stats` every `period_s` seconds, so that the file holds the counts
+    of the last second whether or not sessions start or end (the load command reads it after the
+    class has closed). Returns the thread, or None."""
     if not os.environ.get(STATS_ENV):
         return None
+    pauses = pn.state.cache.setdefault(PAUSES_KEY, CollectorPauses())
+    if pauses not in gc.callbacks:
+        gc.callbacks.append(pauses)
 
     def run():
         while True:

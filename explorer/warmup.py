@@ -41,7 +41,9 @@ def warm_up():
 
 if __name__ != "explorer.warmup":  # run as a script (panel serve --setup), not when imported
     print(f"[explorer] warm-up: every dashboard rendered once in {warm_up():.1f} s", flush=True)
-    from explorer.sessions import start_stats_writer, write_stats
+    from explorer.sessions import start_stats_writer, tune_collector, write_stats
+
+    tune_collector(freeze=True)  # the warm process's objects leave the full collections' scan
 
     write_stats("warm-up done")  # the load command's baseline of the shared results' counts
     start_stats_writer()

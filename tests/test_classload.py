@@ -156,11 +156,17 @@ def test_server_writes_its_counts_only_when_asked(tmp_path, monkeypatch):
     assert data["event"] == "warm-up done" and data["pid"] == os.getpid()
     assert {"lookups", "hits", "duplicates", "entries", "bytes"} <= set(data)
     # and every period, whether or not sessions start or end
+    import gc
     import time
 
-    from explorer.sessions import start_stats_writer
+    import panel as pn
+
+    from explorer.sessions import PAUSES_KEY, start_stats_writer
 
     assert start_stats_writer(0.05) is not None
+    pauses = pn.state.cache.pop(PAUSES_KEY)  # the collections' timer it installed (its own test below)
+    assert pauses in gc.callbacks
+    gc.callbacks.remove(pauses)
     deadline = time.time() + 10
     while json.loads(path.read_text())["event"] != "periodic" and time.time() < deadline:
         time.sleep(0.05)
@@ -175,7 +181,9 @@ def test_the_command_sums_the_server_processes_counts(tmp_path):
     base = tmp_path / "stats.json"
     assert _read_stats(str(base)) is None
     one = dict(lookups=10, hits=7, duplicates=1, entries=3, bytes=1000, event="periodic", pid=101)
+    one.update(gc_full=4, gc_full_s=0.5, gc_full_longest_s=0.25)
     two = dict(lookups=5, hits=2, duplicates=0, entries=2, bytes=500, event="periodic", pid=102)
+    two.update(gc_full=1, gc_full_s=0.125, gc_full_longest_s=0.125)
     (tmp_path / "stats.json.101").write_text(json.dumps(one))
     with pytest.raises(RuntimeError, match="1 of 2 server processes"):
         _wait_for_warm_up(str(base), 2, timeout=0.3, poll=0.05)
@@ -183,7 +191,34 @@ def test_the_command_sums_the_server_processes_counts(tmp_path):
     (tmp_path / "stats.json.102.140.tmp").write_text(json.dumps(two))
     (tmp_path / "other.json.103").write_text(json.dumps(two))
     got = _wait_for_warm_up(str(base), 2, timeout=1.0)
-    assert got == dict(lookups=15, hits=9, duplicates=1, entries=5, bytes=1500, processes=2)
+    assert got == dict(
+        lookups=15, hits=9, duplicates=1, entries=5, bytes=1500, processes=2, gc_full=5, gc_full_s=0.625
+    ) | dict(gc_full_longest_s=0.25)  # the longest collection: the largest of the processes'
+
+
+def test_full_collections_are_counted_and_timed_and_written_with_the_counts(tmp_path, monkeypatch):
+    import gc
+    import os
+
+    import panel as pn
+
+    from explorer.sessions import PAUSES_KEY, STATS_ENV, CollectorPauses, write_stats
+
+    pauses = CollectorPauses()
+    gc.callbacks.append(pauses)
+    try:
+        gc.collect(0)  # a young collection is not counted
+        assert pauses.count == 0
+        gc.collect()
+        gc.collect()
+    finally:
+        gc.callbacks.remove(pauses)
+    assert pauses.count == 2 and 0 < pauses.longest_s <= pauses.total_s
+    monkeypatch.setenv(STATS_ENV, str(tmp_path / "stats.json"))
+    monkeypatch.setitem(pn.state.cache, PAUSES_KEY, pauses)
+    write_stats("periodic")
+    data = json.loads((tmp_path / f"stats.json.{os.getpid()}").read_text())
+    assert data["gc_full"] == 2 and data["gc_full_s"] == pauses.total_s
 
 
 def test_the_command_reads_which_process_served_each_session():
@@ -365,3 +400,20 @@ def test_an_ordinary_control_without_an_answer_is_still_an_error():
     asyncio.run(student._move(1, w["Matrix size"], {"value": 32, "value_throttled": 32}, "Matrix size = 32"))
     assert student.session.sent == [("change", "Matrix size")]  # no Start for an ordinary control
     assert len(student.errors) == 1 and "Matrix size = 32: no new plot data" in student.errors[0]
+
+
+def test_the_server_process_makes_full_collections_rarer_and_freezes_the_warm_objects():
+    import gc
+
+    from explorer.sessions import COLLECTOR_THRESHOLDS, tune_collector
+
+    before = gc.get_threshold()
+    try:
+        tune_collector()
+        assert gc.get_threshold() == COLLECTOR_THRESHOLDS and COLLECTOR_THRESHOLDS[2] > before[2]
+        assert gc.get_freeze_count() == 0
+        tune_collector(freeze=True)
+        assert gc.get_freeze_count() > 0  # every object alive now left out of later full collections
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

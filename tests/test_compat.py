@@ -44,8 +44,6 @@ def test_every_private_interface_is_listed_and_tested_here():
         "changes_go_at_once",
         "forget_views",
         "drop_cancelled_timers",
-        "render_lazy_now",
-        "watch_before_panel",
     }
     assert set(compat.PRIVATE_APIS) == tested
     assert all(hasattr(compat, name) for name in compat.PRIVATE_APIS)
@@ -268,34 +266,3 @@ def test_changes_go_at_once_only_in_the_thread_serving_the_document():
         thread.start()
         thread.join()
     assert box["at_once"] is False, broke("changes_go_at_once", "a change from another thread went at once")
-
-
-def test_render_lazy_now_evaluates_a_lazy_function_once_and_panel_reuses_it():
-    import panel as pn
-    import param
-
-    calls = []
-
-    def render():
-        calls.append(1)
-        return pn.pane.Markdown("rendered")
-
-    content = pn.param.ParamFunction(param.depends()(render), lazy=True)
-    assert calls == []
-    assert compat.render_lazy_now(content) is True
-    assert compat.render_lazy_now(content) is False
-    assert compat.render_lazy_now(pn.Column()) is False
-    content.get_root(Document())  # Panel making the model: the evaluated content, not a second one
-    assert calls == [1], broke("render_lazy_now", f"the function ran {len(calls)} times")
-
-
-def test_watch_before_panel_runs_before_the_watchers_panel_sets_up():
-    import panel as pn
-
-    widget = pn.widgets.IntInput(value=0)
-    order = []
-    widget.param.watch(lambda event: order.append("default precedence"), "value")
-    compat.watch_before_panel(widget, lambda event: order.append("before"), ["value"])
-    widget.get_root(Document())  # Panel's own watchers, sending changes to the model
-    widget.value = 1
-    assert order == ["before", "default precedence"], broke("watch_before_panel", f"order {order}")

@@ -292,8 +292,10 @@ def _summary(values):
     return dict(p50=_pct(ok, 50), p95=_pct(ok, 95), max=max(ok, default=float("nan")), n=len(ok))
 
 
-STATS_KEYS = ("lookups", "hits", "duplicates", "entries", "bytes")
-"""The counts of `SharedResults.stats` that the server processes' files hold (summed here)."""
+STATS_KEYS = ("lookups", "hits", "duplicates", "entries", "bytes", "gc_full", "gc_full_s")
+"""The counts of `SharedResults.stats` and of the full garbage collections
+(`explorer.sessions.CollectorPauses`) that the server processes' files hold (summed here; the
+longest collection, ``gc_full_longest_s``, is the largest over the processes)."""
 
 
 def _read_stats(path):
@@ -318,6 +320,7 @@ def _read_stats(path):
         found += 1
         for key in STATS_KEYS:
             total[key] += data.get(key, 0)
+        total["gc_full_longest_s"] = max(total.get("gc_full_longest_s", 0.0), data.get("gc_full_longest_s", 0.0))
     return dict(total, processes=found) if found else None
 
 
@@ -635,6 +638,15 @@ def _report(
             entries=s2["entries"],
             mb=s2["bytes"] / 2**20,
         )
+    collections = {}
+    if s0 and s1:
+        # From the warm-up to the moment everyone closed (the collections after, which return the
+        # closed sessions' memory, are not in the class's way).
+        collections = dict(
+            count=s1["gc_full"] - s0["gc_full"],
+            total_s=s1["gc_full_s"] - s0["gc_full_s"],
+            longest_ms=1000 * s1["gc_full_longest_s"],
+        )
     acting = out.get("acting_s", float("nan"))
     result = dict(
         students=n,
@@ -676,6 +688,7 @@ def _report(
         server_processes=processes,
         sessions_by_process=sessions_by_process(output),
         shared_results=shared,
+        full_collections=collections,
         client_cpu_s=out.get("cpu_s", float("nan")),
         client_cpu_share=out.get("cpu_s", float("nan")) / wall_s if wall_s else float("nan"),
     )
@@ -754,6 +767,12 @@ def report(result, log=print):
             f"Shared results: {sh['hits']} hits of {sh['lookups']} lookups ({100 * sh['hit_rate']:.0f} %); "
             f"{sh['duplicates']} computed while another session computed the same; "
             f"{sh['entries']} kept ({sh['mb']:.0f} MB)"
+        )
+    fc = r.get("full_collections")
+    if fc:
+        log(
+            f"Full garbage collections while the class was open: {fc['count']}, {fc['total_s']:.1f} s in all "
+            f"(longest {fc['longest_ms']:.0f} ms, each holding every session's updates)"
         )
     log(
         f"Measuring side: the light students used {r['client_cpu_s']:.1f} s of CPU "

@@ -28,7 +28,6 @@ from ..models import scenario
 from ..models.follow import Channel, FileChannel, Lecturer, channel_path, lecturer_secret
 from ..sessions import report_error
 from ._status import status_line
-from ._tabs import show_tab
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ class FollowSession:
         except scenario.ScenarioError as exc:
             return f"The lecturer's view could not be applied: {exc}"
         if self.tabs is not None and 0 <= snap.tab < len(self.tabs):
-            show_tab(self.tabs, snap.tab)
+            self.tabs.active = snap.tab
         return ""
 
     def _open(self, snap) -> str:

@@ -38,7 +38,6 @@ import param
 from ..models import scenario as sc
 from ..models.lessons import Lesson, Lessons, Step
 from ._live import page_batch
-from ._tabs import show_tab
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +290,7 @@ class LessonsView(param.Parameterized):
             self._on_page(lambda: setattr(self.status, "object", ""))
             # At once, not with the batch: a follower's page sets the lecturer's tab right after this.
             if self.tabs is not None and step.tab in self.explorers:
-                show_tab(self.tabs, self.first_tab + list(self.explorers).index(step.tab))
+                self.tabs.active = self.first_tab + list(self.explorers).index(step.tab)
             view = self.views.get(step.tab)
             outlined = list(control_widgets(view, step.controls).values()) if view is not None else []
             self._highlighted = outlined

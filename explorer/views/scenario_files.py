@@ -27,7 +27,6 @@ from ..models.scenario_library import Library, LibraryEntry
 from . import pins
 from ._live import page_batch
 from ._status import STATUS_STYLE, status_line
-from ._tabs import show_tab
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +168,7 @@ def scenario_controls(
 
     def show(tab: str) -> None:
         if tabs is not None and tab in prefixes:
-            show_tab(tabs, first_tab + prefixes.index(tab))
+            tabs.active = first_tab + prefixes.index(tab)
 
     choice = pn.widgets.RadioButtonGroup(
         options=[ALL_TABS, THIS_TAB],
@@ -213,15 +212,10 @@ def scenario_controls(
 
     def applied(apply) -> None:
         # One batch (`_live.page_batch`): each chart the scenario changes is computed once, and the
-        # charts and the status line reach the page in one message. The tab is switched after it, in
-        # this thread: a tab shown for the first time builds its figures here
-        # (`explorer.views._tabs.PreparedTabs`), not on the event loop with the batch, where the build
-        # held every other session's messages (a follower's settings waited about a second).
+        # charts, the status line and the tab switch reach the page in one message.
         with page_batch(views.values() if views else ()) as batch:
             outcome = apply()
-            batch.add(lambda: say(outcome.message, outcome.ok))
-        if outcome.ok and outcome.tab:
-            show(outcome.tab)
+            batch.add(lambda: report(outcome))
 
     def uploaded(event):
         if event.new is None:
