@@ -77,3 +77,19 @@ def test_a_served_lesson_step_leaves_in_few_messages():
         assert row["latency_ms"] is not None  # the step's plots arrived
         assert row["messages"] <= 8, row["patches"]
         assert row["computed"] <= 5  # the moved setting's charts, once (the Devices tab has 4 parts)
+
+
+def test_a_change_added_after_the_batch_ran_is_refused_not_lost():
+    """A dashboard's update computed in another thread can end after the batch it joined has run:
+    `PageBatch.add` then refuses it, and the caller makes it on its own (before, it stayed in the
+    batch's list and never reached the page)."""
+    from explorer.views._live import PageBatch
+
+    made = []
+    batch = PageBatch()
+    assert batch.add(lambda: made.append("in the batch")) is True
+    batch.run()
+    assert made == ["in the batch"]
+    assert batch.add(lambda: made.append("late")) is False
+    batch.run()
+    assert made == ["in the batch"]

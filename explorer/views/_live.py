@@ -1138,9 +1138,7 @@ class LiveDashboard(pn.viewable.Viewer):
             if schedule and self._layout is not None:
                 # In a notebook, Panel sends the changed Bokeh models over its comm on request.
                 pn.io.push_notebook(self._layout)
-        elif page is not None:
-            page.add(apply)  # shown with the batch's other page changes, in one message
-        else:
+        elif page is None or not page.add(apply):  # else shown with the batch's other page changes
             pn.state.execute(apply)
 
     # -------------------------------------------------------------- pinned baseline (A)
@@ -1307,16 +1305,23 @@ class PageBatch:
     def __init__(self):
         self.changes = []
         self._lock = threading.Lock()
+        self._ran = False
 
-    def add(self, change):
+    def add(self, change) -> bool:
+        """Gather `change`; False when the batch has run already (the caller makes it on its own: a
+        dashboard's update computed in another thread can end after the batch it joined has gone)."""
         with self._lock:
+            if self._ran:
+                return False
             self.changes.append(change)
+            return True
 
     def run(self):
         """Make every change gathered so far (each once), in order, inside one `pn.io.hold`; one that
-        fails is logged and the others still made."""
+        fails is logged and the others still made. Changes added later are refused (`add`)."""
         with self._lock:
             changes, self.changes = self.changes, []
+            self._ran = True
         with pn.io.hold():
             for change in changes:
                 try:

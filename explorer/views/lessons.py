@@ -226,9 +226,7 @@ class LessonsView(param.Parameterized):
         """Make `change` (of the card's widgets) with the step's batch when one is open in this
         thread, else at once."""
         batch = getattr(self._local, "batch", None)
-        if batch is not None:
-            batch.add(change)
-        else:
+        if batch is None or not batch.add(change):
             change()
 
     def _fill(self) -> None:
