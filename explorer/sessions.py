@@ -54,8 +54,9 @@ COLLECTOR_THRESHOLDS = (700, 10, 100)
 full collection whenever the objects that survived younger collections reach a quarter of the heap:
 with a class's pages alive that is every few seconds, each holding the interpreter, and so every
 session's updates and followers, for longer as the heap grows (the load command times them:
-`CollectorPauses`). Ten times fewer full collections keep the cheap young ones; closed sessions'
-memory is collected by `release_memory` in any case."""
+`CollectorPauses`). A tenfold threshold for the full ones (the number of younger collections
+between two) makes them rarer and keeps the cheap young ones; closed sessions' memory is collected
+by `release_memory` in any case."""
 
 
 def tune_collector(freeze: bool = False) -> None:
