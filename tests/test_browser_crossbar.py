@@ -202,3 +202,42 @@ def test_a_shared_link_restores_the_read_out_settings_of_the_crossbar_model(brow
     expect(row).to_contain_text("5")
     assert errors == [], errors
     page.close()
+
+
+TITLE_TEXTS_JS = """() => {
+    // Every plot title the server sets from now on, in order.
+    window.__titleTexts = [];
+    for (const doc of window.Bokeh.documents)
+        doc.on_change((e) => {
+            if (e.model && e.model.type === 'Title' && e.attr === 'text') window.__titleTexts.push(e.model.text);
+        });
+}"""
+
+
+def test_a_slow_programming_method_shows_a_provisional_result_then_the_exact_one(browser, served_app):
+    """Issue 26 item 3, served: GDP on 256 x 256 first shows the charts of a 64 x 64 matrix, titled
+    provisional, then the exact charts replace them. (A seed no other test uses: a result another
+    session computed is answered at once, without a first result.)"""
+    page, errors = open_page(browser, served_app + "?tab=3&xb.seed=4242", ready="MVM error versus wire resistance")
+    expect_title(page, PLOT_TITLES["outputs"])
+    settle(page)
+    page.evaluate(TITLE_TEXTS_JS)
+    page.locator(".bk-input-group", has_text="Programming method").locator("select").select_option("gdp")
+    provisional = "Provisional (a 64 x 64 protocol matrix instead of 256 x 256): MVM error"
+
+    def outputs_titles():
+        return [t for t in page.evaluate("() => window.__titleTexts") if "MVM error" in t and "clipping" in t]
+
+    page.wait_for_function(
+        """(marker) => { const t = window.__titleTexts.filter(t => t.includes('clipping'));
+            const k = t.findIndex(x => x.startsWith(marker));
+            return k >= 0 && t.slice(k + 1).some(x => x.startsWith('MVM error')); }""",
+        arg=provisional,
+        timeout=TIMEOUT,
+    )
+    seen = outputs_titles()
+    assert seen[0].startswith(provisional), seen
+    assert re.match(PLOT_TITLES["outputs"], seen[-1]), seen
+    assert not any(t.startswith("Provisional") for t in page.evaluate(TITLES_JS)), page.evaluate(TITLES_JS)
+    assert errors == [], errors
+    page.close()

@@ -23,7 +23,7 @@ STEPPED = {"Devices": "Time after programming", "Encoding": "Time after programm
 
 
 def step(browser, url, tab, label, presses=3):
-    """Open `tab`, press the slider titled `label` `presses` times; returns [(latency, frames, bytes)]
+    """Open `tab`, press the slider titled `label` `presses` times; returns [(latency, frames, bytes, first)]
     and the page's plot-data changes of the last press."""
     context, page, frames, errors = open_tab(browser, url, tab)
     assert first_render(page, plot_count(tab)) is not None
@@ -41,7 +41,7 @@ def step(browser, url, tab, label, presses=3):
 @pytest.mark.parametrize("tab", ["Devices", "Encoding", "Crossbar"])
 def test_one_slider_step_sends_at_most_100_frames(browser, served_app, tab):
     results, _ = step(browser, served_app, tab, STEPPED[tab])
-    for latency, n_frames, n_bytes in results:
+    for latency, n_frames, n_bytes, _ in results:
         assert latency is not None, "no new plot data arrived"
         assert 0 < n_frames <= MAX_FRAMES, (tab, n_frames, n_bytes)
 

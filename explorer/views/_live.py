@@ -764,6 +764,45 @@ class Chart:
         return self.shown is None or bool(self.shown(model))
 
 
+@dataclass(frozen=True)
+class Provisional:
+    """A quick first result of a slow change (`LiveDashboard.provisional`): `model`, a model of the
+    dashboard's class at settings that compute in a fraction of the time, and `what`, how it
+    differs from the exact computation ("a 64 x 64 matrix instead of 256 x 256"), said on every
+    plot title and in the page's alert until the exact result replaces it."""
+
+    model: object
+    what: str
+
+    def marked(self, update):
+        """`update` (one plot's columns) with its title, if it has one, marked provisional."""
+        if "title" not in update:
+            return update
+        return {**update, "title": f"Provisional ({self.what}): {update['title']}"}
+
+    def alert(self):
+        """The page's note while the plots are provisional."""
+        return f"Provisional: {self.what}. The exact result is being computed and will replace it."
+
+
+class StandIn:
+    """A dashboard seen through a provisional stand-in model: what a chart's data function reads
+    as ``view.model`` and ``view.result`` is the stand-in's (with its own memo of results); anything
+    else is the dashboard's."""
+
+    def __init__(self, view, model):
+        self._view = view
+        self.model = model
+        self.results = ResultMemo(model)
+
+    def result(self, kind, names, compute):
+        # The dashboard's own `result` (a subclass may add names), with this object as the view.
+        return type(self._view).result(self, kind, names, compute)
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
+
+
 class LiveDashboard(pn.viewable.Viewer):
     """Base of the dashboards: charts that re-draw in place when the parameters they depend on change.
 
@@ -797,6 +836,12 @@ class LiveDashboard(pn.viewable.Viewer):
         self._batch_page = None  # the `PageBatch` their page changes join, or None
         self.computed = collections.deque(maxlen=256)
         """(chart heading, part index) of every part computed, in order (for tests)."""
+        self.provisionals = collections.deque(maxlen=256)
+        """(chart heading, part index) of every part computed on a provisional stand-in (`provisional`)."""
+        self.refinements_dropped = 0
+        """Exact results not computed because a newer change came while the provisional one was."""
+        self._said_generation = 0  # the newest update that set the provisional alert (`_say_provisional`)
+        self._provisional_on = False
         self.results = ResultMemo(self.model)
         """The session's plot data: parts that draw one result compute it once (`result`)."""
         self.pin = None
@@ -846,6 +891,18 @@ class LiveDashboard(pn.viewable.Viewer):
     def busy(self, names):
         """Whether a change of the parameters `names` should show the loading indicator."""
         return False
+
+    def provisional(self, names):
+        """A quick first result for a change of the parameters `names` whose exact result is slow: a
+        `Provisional` (a stand-in model of the same class at settings that compute in a fraction of
+        the time, and what it leaves out), or None when the exact result comes quickly (the default).
+
+        Issue 26 item 3: the stand-in's plots are shown first, their titles and the page's alert
+        saying they are provisional; the exact result, computed next in the same thread, replaces
+        them; a newer change meanwhile drops it before it is computed. The exact result is the
+        one computed without a first result (the stand-in has its own model, memo and random
+        streams: nothing of the exact computation is shared with it)."""
+        return None
 
     # -------------------------------------------------------------- machinery
 
@@ -975,32 +1032,43 @@ class LiveDashboard(pn.viewable.Viewer):
                     self._build_chart(chart)
         parts = [(c, p) for c, p in self._all_parts() if c.heading in appeared or names & set(p.depends)]
         if parts or appeared or vanished:
-            self.refresh(parts, busy=self.busy(names))
+            self.refresh(parts, busy=self.busy(names), names=names)
 
-    def refresh(self, parts=None, busy=False):
-        """Recompute `parts` ((chart, part) pairs; default: all) and show them."""
+    def refresh(self, parts=None, busy=False, names=()):
+        """Recompute `parts` ((chart, part) pairs; default: all) and show them; for a change of
+        `names` whose exact result is slow, a provisional result first (`provisional`)."""
         if self._plots is None:
             return
         parts = self._all_parts() if parts is None else parts
         generation = self._next_generation()
+        # Inside a batch (a lesson step, a scenario) the page changes leave in one message: no first result.
+        first = self.provisional(set(names)) if names and self._batch_page is None else None
+        busy = busy and first is None  # the provisional plots say it; an overlay would hide them
         if busy and self._layout is not None:
             self._layout.loading = True
         try:
-            self._update(parts, generation, schedule=True)
+            self._update(parts, generation, schedule=True, first=first)
         finally:
             if busy and self._layout is not None:
                 self._layout.loading = False
 
-    def _update(self, parts, generation, schedule):
+    def _update(self, parts, generation, schedule, first=None):
         """Compute `parts` and show them; a heavy update (the model's `cost()`) is first admitted
-        against the budget (`_admit`), and this returns at once."""
+        against the budget (`_admit`), and this returns at once. With `first` (a `Provisional`), its
+        quick result is shown before the exact one is computed, and a newer change meanwhile (a
+        later generation) drops the exact one before it is computed."""
         budget = self.budget_now()
         cost = self.model.cost() if budget is not None and hasattr(self.model, "cost") else LIGHT
         if budget is not None and budget.is_heavy(cost):
             self._admit(budget, cost)
             return
-        if self.admission.visible:  # a refusal or a wait shown before, for settings since changed
+        if self.admission.visible and first is None:  # a refusal or a wait shown before, for settings since changed
             self.on_page(lambda: self.admission.param.update(visible=False))
+        if first is not None:
+            self._compute(parts, generation, schedule, first=first)
+            if generation != self._generation:
+                self.refinements_dropped += 1
+                return  # a newer change: its own update computes and shows the exact result
         self._compute(parts, generation, schedule)
 
     def _admit(self, budget, cost):
@@ -1095,24 +1163,35 @@ class LiveDashboard(pn.viewable.Viewer):
 
         return set_curdoc(self._doc) if self._served() else nullcontext()
 
-    def _compute(self, parts, generation, schedule):
+    def _compute(self, parts, generation, schedule, first=None):
+        """Compute `parts` at the model's settings, or, with `first` (a `Provisional`), at its
+        stand-in model's, the titles marked provisional; then show them on the page."""
         started = time.perf_counter()
         built = self._plots  # None once the session has ended (another thread may end it meanwhile)
         if built is None:
             return
+        source = self if first is None else StandIn(self, first.model)
         updates = []
         for chart, part in parts:
             plots = built[chart.heading]
             try:
-                data = part.data(self)
+                data = part.data(source)
             except Exception as exc:  # shown on the plot and logged; the other plots still update
                 log.exception("computing %r failed", chart.heading)
                 data = tuple({"title": f"Could not compute this plot: {exc}"} for _ in plots)
-            self.computed.append((chart.heading, chart.parts.index(part)))
-            updates.extend(zip(plots, data if isinstance(data, tuple) else (data,)))
-        after = [f for f in (hook(self) for hook in list(self.update_hooks)) if f is not None]
+            data = data if isinstance(data, tuple) else (data,)
+            if first is None:
+                self.computed.append((chart.heading, chart.parts.index(part)))
+            else:
+                self.provisionals.append((chart.heading, chart.parts.index(part)))
+                data = tuple(first.marked(update) for update in data)
+            updates.extend(zip(plots, data))
+        # The hooks (the pin's key figures) read the model's exact results: not for a provisional one.
+        hooks = list(self.update_hooks) if first is None else []
+        after = [f for f in (hook(self) for hook in hooks) if f is not None]
         if self._session_gone():
             return
+        note = None if first is None else first.alert()
 
         def apply():
             if self._session_gone():
@@ -1126,6 +1205,7 @@ class LiveDashboard(pn.viewable.Viewer):
                 self._sync_slots()
                 for show in after:
                     show()
+                self._say_provisional(note, generation)
             if LOG_UPDATES and schedule:
                 # Server's share of an update: parameter change -> changes handed to the websocket.
                 print(
@@ -1140,6 +1220,20 @@ class LiveDashboard(pn.viewable.Viewer):
                 pn.io.push_notebook(self._layout)
         elif page is None or not page.add(apply):  # else shown with the batch's other page changes
             pn.state.execute(apply)
+
+    def _say_provisional(self, note, generation):
+        """On the page (its event loop): the alert says the plots are provisional (`note`), or, after
+        an exact update at least as new, no longer says it; an older update finishing late changes
+        nothing."""
+        if generation < self._said_generation:
+            return
+        self._said_generation = generation
+        if note is not None:
+            self._provisional_on = True
+            self.admission.param.update(object=note, alert_type="info", visible=True)
+        elif self._provisional_on:
+            self._provisional_on = False
+            self.admission.param.update(visible=False)
 
     # -------------------------------------------------------------- pinned baseline (A)
 

@@ -268,6 +268,10 @@ class SharedResults:
 
         return self.memo.keyed("shared", key, counted)
 
+    def holds(self, key):
+        """Whether a result is kept for `key` (nothing is computed or counted)."""
+        return self.memo.peek("shared", key) is not None
+
     def stats(self):
         """Counts so far: ``lookups``, ``hits`` (answered with a kept result), ``duplicates`` (see
         the attribute), ``entries`` and ``bytes`` kept (the load command reads them:
@@ -319,6 +323,12 @@ class ResultMemo:
             return shared_results().get((type(self.model).__name__, kind, snapshot_key()), compute)
 
         return self.memo.keyed(kind, values, run)
+
+    def shared(self, kind):
+        """Whether the server's shared results hold `kind` at the model's current settings (another
+        session computed it: answering from it is quick)."""
+        snapshot_key = getattr(self.model, "snapshot_key", None)
+        return snapshot_key is not None and shared_results().holds((type(self.model).__name__, kind, snapshot_key()))
 
     def clear(self):
         self.memo.clear()

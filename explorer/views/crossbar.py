@@ -10,7 +10,7 @@ from ..models import CrossbarExplorer, CrossbarModel
 from ..models.dashboards.crossbar import MAX_INTERACTIVE_SIZE, block_mean
 from ..models.devices import TECHNOLOGIES, DeviceKnobs
 from ._axes import located, percent_axis, reference
-from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, positive
+from ._live import Chart, CrossbarReadout, LiveDashboard, LivePlot, Part, Provisional, positive
 from ._palette import BLACK, BLUE, VERMILLION
 from ._states import IdleControls, idle_while
 from ._widgets import control_widget, duration_formatter, ohm_formatter, protect_math, throttled_slider
@@ -20,6 +20,16 @@ IDLE_KNOB_LABELS = {"drift_scale": "drift", "read_noise_scale": "read noise", "t
 
 LARGE_SIZE = 512
 """From this matrix size on, every change shows the loading indicator (a size change always does)."""
+
+PROVISIONAL_SIZE = 64
+"""Side of the protocol matrix a slow change's first result is computed on (issue 26 item 3): a
+sixteenth of the default 256 x 256 array's devices, so that a pulse-level method programs it in a
+small fraction of the time."""
+
+SLOW_METHODS = ("verify", "gdp")
+"""Programming methods whose run over the default array takes long enough to show a first result
+on a smaller matrix (program-and-verify's rounds of reads, GDP's iterations of full MVMs); the
+statistical and one-shot methods program it in a few tens of milliseconds."""
 
 # ------------------------------------------------------------------ the data, shared by the plots
 
@@ -400,6 +410,19 @@ climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
             or m.programming_method != "statistical"
             or bool({"size", "programming_method"} & set(names))
         )
+
+    def provisional(self, names):
+        """A first result on a `PROVISIONAL_SIZE` matrix of the same protocol and settings when the
+        change reprograms a large array with a slow method (`SLOW_METHODS`) or any array from
+        `LARGE_SIZE` on; none when the array or the charts' results are kept already."""
+        m = self.model
+        if m.size <= PROVISIONAL_SIZE or not (m.programming_method in SLOW_METHODS or m.size >= LARGE_SIZE):
+            return None
+        if m.memo.peek("programmed", m.array_key) is not None or self.results.shared("outputs"):
+            return None  # only reads (or nothing) to do: the exact result comes quickly
+        stand_in = CrossbarExplorer(**{**m.settings(), "size": PROVISIONAL_SIZE})
+        side = PROVISIONAL_SIZE
+        return Provisional(stand_in, f"a {side} x {side} protocol matrix instead of {m.size} x {m.size}")
 
     # -------------------------------------------------------------- control state
 

@@ -12,7 +12,7 @@ from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
 from ._axes import TIME_LABEL, located, percent_axis, reference, time_axis
-from ._live import Chart, LiveDashboard, LivePlot, Part, step_outline
+from ._live import Chart, LiveDashboard, LivePlot, Part, Provisional, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._present import legend_outside
 from ._runs import Pace, RunDriver
@@ -132,6 +132,11 @@ def shared_training(trained: dict, job, keep: int = TRAINED_KEEP, lock=None):
             trained.pop(key, None)
         return job
 
+
+PROVISIONAL_CHIPS = 2
+"""Chips of the first result of a change that reprograms them (issue 26 item 3): the first two of
+the chips, the smallest number that gives the curve's 95 % band, in a fifth of the default ten's
+time."""
 
 TRAINING_STEP_SECONDS = 0.1
 """Wall time of one step of a background network training (whole epochs, at least one a step)."""
@@ -552,6 +557,14 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
 
     def busy(self, names):
         return bool(set(names) - self.QUICK)  # a new curve takes a fraction of a second or more
+
+    def provisional(self, names):
+        """A first result on the first `PROVISIONAL_CHIPS` chips when a change reprograms them (any
+        setting but the read-time ones, `QUICK`) and the curve of the new settings is not kept."""
+        m = self.model
+        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK or m.kept("curve", m.curve_key()):
+            return None
+        return Provisional(m.with_chips(PROVISIONAL_CHIPS), f"the first {PROVISIONAL_CHIPS} of {m.chips} chips")
 
     def widgets(self):
         return dict(self._widgets)

@@ -301,19 +301,42 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             lambda: deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales),
         )
 
-    def curve(self) -> dict[str, Any]:
-        """The accuracy-versus-time curve (`deployment.summary`) of the current settings."""
-        xb = self.crossbar()
-        settings = xb.read_settings()
-        key = (
+    def curve_key(self, xb: CrossbarModel | None = None) -> tuple:
+        """Every input of the accuracy-versus-time curve (`curve`), hashable."""
+        xb = xb or self.crossbar()
+        return (
             xb.programming_settings().key(),
-            settings.key(),
+            xb.read_settings().key(),
             self.chips,
             self.seed,
             self.programming_method,
             self.compensation,
             self.network_key(),
         )
+
+    def kept(self, name: str, key: Hashable) -> bool:
+        """Whether the result `name` for `key` is kept (by `result`): no computation needed."""
+        if self.shared is not None and self.shared.holds((type(self).__name__, name, key)):
+            return True
+        return self.memo.peek(name, key) is not None
+
+    def with_chips(self, chips: int) -> ReliabilityExplorer:
+        """An explorer at these settings on the first `chips` of the chips (chip c is programmed
+        from the seed and c alone, so they are the same chips), sharing this one's results store
+        and trained network."""
+        settings = {n: getattr(self, n) for n in self.scenario_settings()}
+        other = type(self)(shared=self.shared, **{**settings, "chips": chips})
+        key = self.network_key()
+        net = None if isinstance(key, str) else self.memo.peek("network", key)
+        if net is not None:
+            other.remember("network", key, lambda: net)
+        return other
+
+    def curve(self) -> dict[str, Any]:
+        """The accuracy-versus-time curve (`deployment.summary`) of the current settings."""
+        xb = self.crossbar()
+        settings = xb.read_settings()
+        key = self.curve_key(xb)
 
         def compute():
             net, data, _ = self._task()
