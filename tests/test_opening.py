@@ -171,3 +171,31 @@ def test_the_benchmark_prints_every_phase_for_both_links(capsys):
         assert float(rows[phase].split("|")[3]) > 1.0, phase
     # a lesson link's page carries its step's tab: a larger document than the plain one
     assert float(rows["document JSON"].split("|")[5]) > float(rows["document JSON"].split("|")[3])
+
+
+def test_a_page_builds_a_dashboards_widgets_only_when_something_asks_for_them():
+    """Issue 25 item 4 / issue 26 item 1: a page opens without any dashboard's widgets; a tab's
+    first showing (or a lesson step's outlines, or a script) builds them, reflecting the settings
+    and the idle rules as they are then."""
+    from explorer.app import build_app
+    from explorer.views.crossbar import CrossbarView
+
+    page = build_app()
+    views = page.lessons.views
+    assert set(views) == {"dev", "enc", "xb", "prog", "rel", "train"}
+    assert all(view.__dict__.get("_widgets_state") is None for view in views.values())
+    assert all("_sliders" not in view.__dict__ and "_widgets" not in view.__dict__ for view in views.values())
+
+    view = CrossbarView()
+    view.model.technology = "Flash"  # before any widget exists: nothing to keep in step yet
+    view.model.xb.adc_bits = 5
+    assert view.__dict__.get("_widgets_state") is None
+    widgets = view.widgets()
+    assert view.__dict__.get("_widgets_state") == "built"
+    assert widgets["technology"].value == "Flash" and widgets["adc_bits"].value == 5
+    assert not widgets["temperature_K"].disabled  # Flash has a temperature model
+    view.model.technology = "PCM"  # built: the watchers keep them in step from now on
+    assert widgets["technology"].value == "PCM" and widgets["temperature_K"].disabled
+    assert view.widgets()["technology"] is widgets["technology"]  # built once
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
+        getattr(view, "no_such_thing")  # noqa: B009 (the lookup itself is what is tested)

@@ -883,6 +883,36 @@ class LiveDashboard(pn.viewable.Viewer):
         """Every control of the dashboard: a dict of name -> widget (the benchmark presses each)."""
         raise NotImplementedError
 
+    WIDGET_ATTRS = ()
+    """Names of the attributes `make_widgets` sets (the widgets, the notes beside them, what keeps
+    them in step with the model). Reading any of them first builds them all: a page builds a
+    dashboard's widgets when its tab is first shown, or when something asks for them (a lesson
+    step's outlines, the benchmark), not when the page opens; a student opens few of the tabs."""
+
+    def make_widgets(self):
+        """Build the dashboard's widgets, and the watchers that keep them in step with the model (its
+        `WIDGET_ATTRS`); called once, on first use. A subclass calls ``super().make_widgets()``."""
+
+    def _build_widgets(self):
+        """`make_widgets`, once (any thread; a second caller waits for the first)."""
+        lock = self.__dict__.setdefault("_widgets_lock", threading.RLock())
+        with lock:
+            if self.__dict__.get("_widgets_state") is None:
+                self.__dict__["_widgets_state"] = "building"
+                try:
+                    self.make_widgets()
+                finally:
+                    self.__dict__["_widgets_state"] = "built"
+
+    def __getattr__(self, name):
+        # Only for names that normal lookup did not find: a widget attribute read before the
+        # widgets were built builds them (`WIDGET_ATTRS`).
+        if name in type(self).WIDGET_ATTRS:
+            self._build_widgets()
+            if name in self.__dict__:
+                return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def synced(self):
         """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: the model's
         `scenario_settings`, the same list a scenario file keeps (`explorer.models.scenario`)."""
@@ -1371,6 +1401,7 @@ class LiveDashboard(pn.viewable.Viewer):
         )
 
     def _render(self):
+        self._build_widgets()
         doc = pn.state.curdoc
         if doc is not None and doc.session_context is not None and self._doc is None:
             self._doc = doc
@@ -1464,8 +1495,10 @@ class CrossbarReadout:
     crossbar model's own parameter, and kept in the page's URL under the same names. Its parts
     depend on those settings by dotted names (``"xb.adc_bits"``)."""
 
-    def __init__(self, **params):
-        super().__init__(**params)
+    WIDGET_ATTRS = ("read_widgets",)
+
+    def make_widgets(self):
+        super().make_widgets()
         self.read_widgets = {name: control_widget(self.model.xb, name) for name in self.model.READ_CONTROLS}
         """The read-out controls: setting name -> widget."""
 

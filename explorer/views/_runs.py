@@ -302,6 +302,9 @@ class RunButtons:
             self.model.param.watch(sync, depends)
         sync()
 
+    RUN_BUTTON_ATTRS = ("_start", "_pause", "_reset")
+    """The attributes `_make_run_buttons` sets (among the view's `WIDGET_ATTRS`: built on first use)."""
+
     def _make_run_buttons(self):
         self._start = pn.widgets.Button(label="Start", color="primary", width=90, css_classes=[RUN_START_CLASS])
         self._pause = pn.widgets.Button(label="Pause", width=90, disabled=True, css_classes=[RUN_PAUSE_CLASS])

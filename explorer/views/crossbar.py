@@ -338,8 +338,10 @@ class CrossbarView(CrossbarReadout, LiveDashboard):
     TRY_THIS = """Lower {adc_bits} and watch the analog outputs spread around the ideal line and the marker
 climb the ADC sweep; then tick {ir_drop} and move {log10_wire_resistance}."""
 
-    def __init__(self, **params):
-        super().__init__(**params)
+    WIDGET_ATTRS = CrossbarReadout.WIDGET_ATTRS + ("_selects", "_sliders", "_inputs", "_knob_note", "_idle")
+
+    def make_widgets(self):
+        super().make_widgets()
         m = self.model
         size = m.param.size
         self._selects = {

@@ -238,8 +238,10 @@ class DevicesView(LiveDashboard):
     TRY_THIS = """Drag {log10_time} from 1 s to 10 y and watch the levels of the first histogram sink,
 widen and merge; then set {technology} to Flash and move {temperature_K}."""
 
-    def __init__(self, **params):
-        super().__init__(**params)
+    WIDGET_ATTRS = ("_technology", "_sliders", "_knob_note")
+
+    def make_widgets(self):
+        super().make_widgets()
         m = self.model
         self._technology = pn.widgets.Select.from_param(
             m.param.technology, label="Technology", sizing_mode="stretch_width"

@@ -312,8 +312,10 @@ and see how much less each slice gains. Untick an entry of {sources} to see its 
         default=list(SOURCES), objects=list(SOURCES), doc="Error sources switched on in the error budget."
     )
 
-    def __init__(self, **params):
-        super().__init__(**params)
+    WIDGET_ATTRS = CrossbarReadout.WIDGET_ATTRS + ("_widgets", "_bits_note", "_idle")
+
+    def make_widgets(self):
+        super().make_widgets()
         m = self.model
         stretch = dict(sizing_mode="stretch_width")
         self._widgets = {

@@ -255,8 +255,20 @@ class ProgrammingView(RunButtons, CrossbarReadout, LiveDashboard):
     TRY_THIS = """Press **Start** and watch the errors fall and the pulses add up in the first plots; then
 change {method.method}, tick {ir_drop}, and press **Compare the methods** for one table."""
 
+    WIDGET_ATTRS = (
+        CrossbarReadout.WIDGET_ATTRS
+        + RunButtons.RUN_BUTTON_ATTRS
+        + ("_method", "_widgets", "_compare", "_progress", "_status", "_table", "_idle")
+    )
+
     def __init__(self, **params):
         super().__init__(**params)
+        self._driver = RunDriver(self, PACE, self._show_changes, "programming-run")
+        self._comparer = None
+        self._comparison = None
+
+    def make_widgets(self):
+        super().make_widgets()
         m = self.model
         stretch = dict(sizing_mode="stretch_width")
         self._method = {name: control_widget(m.programming, name) for name in m.METHOD_CONTROLS}
@@ -270,14 +282,11 @@ change {method.method}, tick {ir_drop}, and press **Compare the methods** for on
             "seed": pn.widgets.IntInput.from_param(m.param.seed, label="Seed", **stretch),
         }
         self._make_run_buttons()
-        self._driver = RunDriver(self, PACE, self._show_changes, "programming-run")
         self._compare = pn.widgets.Button(label="Compare the methods", **stretch)
         self._progress = pn.indicators.Progress(value=0, max=100, **stretch)
         self._status = pn.pane.Markdown("*Ready: press Start.*", **stretch)
         self._table = pn.pane.Markdown(COMPARE_HINT, **stretch)
         self._compare.on_click(lambda _: self.compare())
-        self._comparer = None
-        self._comparison = None
         m.param.watch(self._show_progress, "iteration")
         self._idle = IdleControls(m, self.widgets(), IDLE)
         self._mark_run_settings()

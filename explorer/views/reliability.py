@@ -446,11 +446,20 @@ class ReliabilityView(LiveDashboard):
     TRY_THIS = """Drag {log10_time} towards 10 y and read the accuracy at the marker of the first plot; then
 set {compensation} to global and see the curve recover. {study} picks the plots below."""
 
+    WIDGET_ATTRS = ("_widgets", "_knob_note", "_training_bar", "_training_note", "_idle")
+
     def __init__(self, **params):
         super().__init__(**params)
         m = self.model
         if m.shared is None:  # every session of the server shares the curves of equal settings
             m.shared = shared_results()
+        self._driver = RunDriver(self, TRAINING_PACE, self._poll_training, "hwa-training")
+        """Steps the network trainings in the background (`run`: the latest, None before any)."""
+        self._training = None  # the NetworkTraining being waited for
+
+    def make_widgets(self):
+        super().make_widgets()
+        m = self.model
         self._widgets = {
             "technology": control_widget(m, "technology", label="Technology"),
             "compensation": control_widget(m, "compensation"),
@@ -472,9 +481,6 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
         self._knob_note = pn.pane.Markdown(sizing_mode="stretch_width", styles={"font-size": "0.85em"})
         self._training_bar = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
         self._training_note = pn.pane.Markdown("", sizing_mode="stretch_width", styles={"font-size": "0.85em"})
-        self._driver = RunDriver(self, TRAINING_PACE, self._poll_training, "hwa-training")
-        """Steps the network trainings in the background (`run`: the latest, None before any)."""
-        self._training = None  # the NetworkTraining being waited for
         m.param.watch(self._sync_knobs, "technology")
         m.param.watch(self._sync_study_widgets, "study")
         self._sync_knobs()

@@ -403,8 +403,22 @@ class TrainingView(RunButtons, LiveDashboard):
         "label_noise": "Label noise (5 x 5 task)",
     }
 
+    WIDGET_ATTRS = RunButtons.RUN_BUTTON_ATTRS + (
+        "_widgets",
+        "_progress",
+        "_status",
+        "_source",
+        "_progress_task",
+        "_idle",
+    )
+
     def __init__(self, **params):
         super().__init__(**params)
+        self._driver = RunDriver(self, PACE, self._poll, "training-run")
+        self._building = threading.Lock()
+
+    def make_widgets(self):
+        super().make_widgets()
         m = self.model
         self._widgets = {}
         for names in self.CONTROLS.values():
@@ -419,7 +433,6 @@ class TrainingView(RunButtons, LiveDashboard):
                     kw = {"label": self.LABELS[name]} if name in self.LABELS else {}
                     self._widgets[name] = control_widget(m, name, **kw)
         self._make_run_buttons()
-        self._driver = RunDriver(self, PACE, self._poll, "training-run")
         self._progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width")
         self._status = pn.pane.Markdown("*Ready: press Start.*", sizing_mode="stretch_width")
         self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
@@ -427,7 +440,6 @@ class TrainingView(RunButtons, LiveDashboard):
         m.param.watch(self._show_progress, ["progress", "task"])
         m.param.watch(self._show_source, "device")
         self._show_source()
-        self._building = threading.Lock()
         self._idle = IdleControls(m, self._widgets, IDLE)
         """Disables the controls the task or the running algorithms do not use (`IDLE`), reason shown."""
         self._mark_run_settings()
