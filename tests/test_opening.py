@@ -185,6 +185,8 @@ def test_a_page_builds_a_dashboards_widgets_only_when_something_asks_for_them():
     assert set(views) == {"dev", "enc", "xb", "prog", "rel", "train"}
     assert all(view.__dict__.get("_widgets_state") is None for view in views.values())
     assert all("_sliders" not in view.__dict__ and "_widgets" not in view.__dict__ for view in views.values())
+    assert page.sweeps.__dict__.get("_widgets_state") is None and "text" not in page.sweeps.__dict__
+    assert page.sweeps.text.value == page.sweeps.model.text  # the Sweeps tab's, built when asked for
 
     view = CrossbarView()
     view.model.technology = "Flash"  # before any widget exists: nothing to keep in step yet

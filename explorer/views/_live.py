@@ -68,7 +68,7 @@ from ._present import (
     title_width,
     wrap_title,
 )
-from ._widgets import ResultMemo, cite_links, control_widget, explained, protect_math, resolve
+from ._widgets import ResultMemo, WidgetsOnFirstUse, cite_links, control_widget, explained, protect_math, resolve
 from .review import review_bar  # the tab's review tools (pin, exports, code) over its plots
 
 log = logging.getLogger(__name__)
@@ -803,7 +803,7 @@ class StandIn:
         return getattr(self._view, name)
 
 
-class LiveDashboard(pn.viewable.Viewer):
+class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
     """Base of the dashboards: charts that re-draw in place when the parameters they depend on change.
 
     A subclass sets `model` and returns its charts from `charts()`; `controls()` builds its widgets.
@@ -882,36 +882,6 @@ class LiveDashboard(pn.viewable.Viewer):
     def widgets(self):
         """Every control of the dashboard: a dict of name -> widget (the benchmark presses each)."""
         raise NotImplementedError
-
-    WIDGET_ATTRS = ()
-    """Names of the attributes `make_widgets` sets (the widgets, the notes beside them, what keeps
-    them in step with the model). Reading any of them first builds them all: a page builds a
-    dashboard's widgets when its tab is first shown, or when something asks for them (a lesson
-    step's outlines, the benchmark), not when the page opens; a student opens few of the tabs."""
-
-    def make_widgets(self):
-        """Build the dashboard's widgets, and the watchers that keep them in step with the model (its
-        `WIDGET_ATTRS`); called once, on first use. A subclass calls ``super().make_widgets()``."""
-
-    def _build_widgets(self):
-        """`make_widgets`, once (any thread; a second caller waits for the first)."""
-        lock = self.__dict__.setdefault("_widgets_lock", threading.RLock())
-        with lock:
-            if self.__dict__.get("_widgets_state") is None:
-                self.__dict__["_widgets_state"] = "building"
-                try:
-                    self.make_widgets()
-                finally:
-                    self.__dict__["_widgets_state"] = "built"
-
-    def __getattr__(self, name):
-        # Only for names that normal lookup did not find: a widget attribute read before the
-        # widgets were built builds them (`WIDGET_ATTRS`).
-        if name in type(self).WIDGET_ATTRS:
-            self._build_widgets()
-            if name in self.__dict__:
-                return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def synced(self):
         """``(Parameterized, parameter names)`` pairs whose values the page's URL keeps: the model's

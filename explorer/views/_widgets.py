@@ -295,6 +295,44 @@ def shared_results():
     return pn.state.cache.setdefault(SHARED_KEY, SharedResults())
 
 
+class WidgetsOnFirstUse:
+    """Mixin of the views whose widgets a page may never show: they are built on first use.
+
+    A view sets its widgets (the controls, the notes beside them, the watchers that keep them in
+    step with the model) in `make_widgets` and names the attributes it sets in `WIDGET_ATTRS`.
+    Reading any of them first builds them all: a page builds a tab's widgets when the tab is first
+    shown, or when something asks for them (a lesson step's outlines, a script, the benchmark), not
+    when the page opens; a student opens few of the tabs.
+    """
+
+    WIDGET_ATTRS = ()
+    """Names of the attributes `make_widgets` sets."""
+
+    def make_widgets(self):
+        """Build the view's widgets and the watchers that keep them in step with its model (its
+        `WIDGET_ATTRS`); called once, on first use. A subclass calls ``super().make_widgets()``."""
+
+    def _build_widgets(self):
+        """`make_widgets`, once (any thread; a second caller waits for the first)."""
+        lock = self.__dict__.setdefault("_widgets_lock", threading.RLock())
+        with lock:
+            if self.__dict__.get("_widgets_state") is None:
+                self.__dict__["_widgets_state"] = "building"
+                try:
+                    self.make_widgets()
+                finally:
+                    self.__dict__["_widgets_state"] = "built"
+
+    def __getattr__(self, name):
+        # Only for names that normal lookup did not find: a widget attribute read before the
+        # widgets were built builds them (`WIDGET_ATTRS`).
+        if name in type(self).WIDGET_ATTRS:
+            self._build_widgets()
+            if name in self.__dict__:
+                return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
 class ResultMemo:
     """Recent results of a model's data methods, with the settings they were computed for.
 

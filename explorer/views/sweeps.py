@@ -28,6 +28,7 @@ from ..models.dashboards.devices import format_duration
 from ..models.scenario import Scenario, ScenarioError
 from ..models.sweep_session import SweepSession, describe
 from ._present import follow_page_font
+from ._widgets import WidgetsOnFirstUse
 
 POLL_MS = 500
 """Period of the session's callback that copies a run's progress and results into the page (ms)."""
@@ -70,7 +71,7 @@ def local_cluster_options(served: bool) -> dict:
     return {"n_workers": min(local_workers(), server_budget().jobs), "nice": NICE}
 
 
-class SweepsView(pn.viewable.Viewer):
+class SweepsView(WidgetsOnFirstUse, pn.viewable.Viewer):
     """The Sweeps tab of one page. `open_scenario(scenario)` applies a point's scenario to the
     page's tabs and shows its tab, returning a message for the status line (without it, Open point
     only says which scenario it would open)."""
@@ -92,7 +93,36 @@ class SweepsView(pn.viewable.Viewer):
         self.model = model if model is not None else SweepSession(engine_for=engine_for)
         self.open_scenario = open_scenario
         self.presentation = presentation
+        self._callback = None
+
+    WIDGET_ATTRS = (
+        "text",
+        "address",
+        "start_button",
+        "cancel_button",
+        "resume_button",
+        "progress",
+        "status",
+        "refusal",
+        "dashboard",
+        "choices",
+        "point",
+        "open_button",
+        "opened",
+        "heatmap_pane",
+        "curves_pane",
+        "pareto_pane",
+        "_tap",
+        "_cell_tap",
+        "_drawn",
+    )
+
+    def make_widgets(self) -> None:
+        """The tab's widgets and figure panes, the watchers that keep them in step with the model, and
+        the default sweep's check shown (built when the tab is first shown, `WidgetsOnFirstUse`)."""
+        super().make_widgets()
         m = self.model
+        presentation = self.presentation
         self.text = pn.widgets.TextAreaInput.from_param(
             m.param.text, label="Sweep (YAML or JSON)", height=300, sizing_mode="stretch_width"
         )
@@ -124,7 +154,6 @@ class SweepsView(pn.viewable.Viewer):
         self.pareto_pane = pn.pane.HoloViews(None, css_classes=["sweep-pareto"])
         self._tap = None
         self._cell_tap = None
-        self._callback = None
         self._drawn = None
 
         self.start_button.on_click(lambda event: self.start())
@@ -307,6 +336,11 @@ class SweepsView(pn.viewable.Viewer):
         return column
 
     def __panel__(self):
+        # Lazy: a page whose Sweeps tab nobody opens builds none of its widgets.
+        render = param.depends()(lambda: self._render())  # no dependencies: rendered once, when shown
+        return pn.param.ParamFunction(render, lazy=True, sizing_mode="stretch_width")
+
+    def _render(self):
         # Flex boxes wrap: the selects and the three figures fill the width the page gives them
         # (one figure under another beside the controls at 1500 and 1280 px; side by side on wider
         # screens).
