@@ -6,6 +6,7 @@ and prints every phase."""
 
 import dataclasses
 import os
+import re
 import shutil
 
 import panel as pn
@@ -201,3 +202,13 @@ def test_a_page_builds_a_dashboards_widgets_only_when_something_asks_for_them():
     assert view.widgets()["technology"] is widgets["technology"]  # built once
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
         getattr(view, "no_such_thing")  # noqa: B009 (the lookup itself is what is tested)
+
+
+def test_the_benchmark_times_build_app_alone(capsys):
+    from explorer.tools.benchmark_opening import main
+
+    assert main(["--build-only", "3"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.fullmatch(r"build_app, 3 pages: median \d+ ms of CPU; fastest five \d+ to \d+ ms", line), line
+    with pytest.raises(SystemExit):
+        main(["--build-only", "-1"])

@@ -219,6 +219,27 @@ def table(results: dict[str, list[Opening]]) -> str:
     return "\n".join(rows)
 
 
+def build_only(pages: int) -> int:
+    """Print the CPU time of this thread (`time.thread_time`) of `pages` calls of the app's
+    `build_app` (median and the fastest five), after two calls not counted (imports, first use):
+    the page's own objects, without a link's URL handling or a served document."""
+    from ..app import build_app
+
+    build_app()
+    build_app()
+    times = []
+    for _ in range(pages):
+        start = time.thread_time()
+        build_app()
+        times.append(1e3 * (time.thread_time() - start))
+    fastest = sorted(times)[:5]
+    print(
+        f"build_app, {pages} pages: median {statistics.median(times):.0f} ms of CPU; "
+        f"fastest five {fastest[0]:.0f} to {fastest[-1]:.0f} ms"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from ..app import DASHBOARDS
 
@@ -238,7 +259,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-warmup", action="store_true", help="skip the server's warm-up (kernels compile inside)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N functions")
+    parser.add_argument(
+        "--build-only",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: time the app's build_app alone N times in this process (no link, no document), after two",
+    )
     args = parser.parse_args(argv)
+    if args.build_only < 0:
+        parser.error(f"--build-only must be at least 1, got {args.build_only}")
+    if args.build_only:
+        return build_only(args.build_only)
     if args.sessions < 1:
         parser.error(f"--sessions must be at least 1, got {args.sessions}")
     tabs = [s.strip() for s in args.tabs.split(",") if s.strip()]
