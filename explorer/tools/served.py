@@ -158,6 +158,12 @@ PROBE_JS = """
   const probe = window.__probe = {keys: [], changes: [], ready: [], docs: new Set()};
   window.addEventListener('keydown', () => probe.keys.push(performance.now()), true);
   let titles = -1;
+  const holdsPlot = (m, depth) => {
+    if (!m || depth > 8) return false;
+    if (m.type === 'Figure' || m.type === 'Plot') return true;
+    const kids = Array.isArray(m.children) ? m.children : [];
+    return kids.some(k => holdsPlot(Array.isArray(k) ? k[0] : k, depth + 1));
+  };
   setInterval(() => {
     const docs = (window.Bokeh && window.Bokeh.documents) || [];
     for (const doc of docs) {
@@ -165,7 +171,13 @@ PROBE_JS = """
       probe.docs.add(doc);
       doc.on_change((event) => {
         const model = event.model;
-        if (model) probe.changes.push([performance.now(), model.type, event.attr || '', model.name || '']);
+        if (!model) return;
+        probe.changes.push([performance.now(), model.type, event.attr || '', model.name || '']);
+        // A layout that now holds a plot, or is shown again holding one: a chart appeared (its data
+        // came with its new models, or are those it showed before).
+        const shown = event.attr === 'children' || (event.attr === 'visible' && model.visible);
+        if (shown && holdsPlot(model, 0))
+          probe.changes.push([performance.now(), 'NewPlot', event.attr, model.name || '']);
       });
     }
     if (!docs.length || !window.Bokeh.index) return;
@@ -181,8 +193,11 @@ PROBE_JS = """
 """
 """Installed in every page before the app loads (Playwright's add_init_script)."""
 
-PLOT_MODELS = ("ColumnDataSource", "Title", "Span", "BoxAnnotation", "LinearColorMapper")
-"""Bokeh models whose changes are a plot's new data (not a widget's echo, nor the client's ranges)."""
+PLOT_MODELS = ("ColumnDataSource", "Title", "Span", "BoxAnnotation", "LinearColorMapper", "NewPlot")
+"""Bokeh models whose changes are a plot's new data (not a widget's echo, nor the client's ranges);
+``NewPlot`` is the probe's own record of a layout that now holds a plot or is shown again holding
+one (a chart that appeared, such as the Reliability tab's second study: its data came with its new
+models, or are those it showed before)."""
 
 SINCE_JS = """
 ([key, types]) => {
