@@ -141,4 +141,6 @@ def test_reliability_shows_the_first_chips_first():
     n = len(view.provisionals)
     view.model.drift_scale = 1.5  # a read-time change: the chips are kept, no first result
     assert len(view.provisionals) == n
-    assert len(titles) == 3 and titles[2].startswith("PCM"), titles
+    view.model.compensation = "global"  # a new curve of the kept chips: re-read, no first result
+    assert len(view.provisionals) == n
+    assert len(titles) == 4 and titles[2].startswith("PCM") and titles[3].startswith("PCM, global"), titles

@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.build_only < 0:
-        parser.error(f"--build-only must be at least 1, got {args.build_only}")
+        parser.error(f"--build-only must be a number of pages (0: off), got {args.build_only}")
     if args.build_only:
         return build_only(args.build_only)
     if args.sessions < 1:

@@ -565,10 +565,15 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
         return bool(set(names) - self.QUICK)  # a new curve takes a fraction of a second or more
 
     def provisional(self, names):
-        """A first result on the first `PROVISIONAL_CHIPS` chips when a change reprograms them (any
-        setting but the read-time ones, `QUICK`) and the curve of the new settings is not kept."""
+        """A first result on the first `PROVISIONAL_CHIPS` chips when a change reprograms them: the
+        chips of the new settings are not kept and neither is their curve. A change that only
+        re-reads kept chips (a read-time knob, the drift compensation) gets none: the stand-in would
+        program its two chips afresh, more work than the exact re-read."""
         m = self.model
-        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK or m.kept("curve", m.curve_key()):
+        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK:
+            return None
+        xb = m.crossbar()
+        if m.memo.peek("programmed", m.deployed_key(xb)) is not None or m.kept("curve", m.curve_key(xb)):
             return None
         return Provisional(m.with_chips(PROVISIONAL_CHIPS), f"the first {PROVISIONAL_CHIPS} of {m.chips} chips")
 
