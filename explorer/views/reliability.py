@@ -557,23 +557,19 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
     def _sync_knobs(self, *events):
         sync_knob_widgets(self.model, self._widgets, self._knob_note)
 
-    QUICK = {"log10_time", "log10_reads", "drift_scale", "read_noise_scale", "temperature_K"}
+    QUICK = {"log10_time", "log10_reads", "drift_scale", "read_noise_scale", "temperature_K", "compensation"}
     """Changes that only re-read programmed chips (a few hundred ms): no loading overlay, whose
-    two extra round trips to the page cost more than they tell."""
+    two extra round trips to the page cost more than they tell, and no provisional first result,
+    whose stand-in would program its two chips afresh (`provisional`)."""
 
     def busy(self, names):
         return bool(set(names) - self.QUICK)  # a new curve takes a fraction of a second or more
 
     def provisional(self, names):
-        """A first result on the first `PROVISIONAL_CHIPS` chips when a change reprograms them: the
-        chips of the new settings are not kept and neither is their curve. A change that only
-        re-reads kept chips (a read-time knob, the drift compensation) gets none: the stand-in would
-        program its two chips afresh, more work than the exact re-read."""
+        """A first result on the first `PROVISIONAL_CHIPS` chips when a change reprograms them (any
+        setting but the read-time ones, `QUICK`) and the curve of the new settings is not kept."""
         m = self.model
-        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK:
-            return None
-        xb = m.crossbar()
-        if m.memo.peek("programmed", m.deployed_key(xb)) is not None or m.kept("curve", m.curve_key(xb)):
+        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK or m.kept("curve", m.curve_key()):
             return None
         return Provisional(m.with_chips(PROVISIONAL_CHIPS), f"the first {PROVISIONAL_CHIPS} of {m.chips} chips")
 

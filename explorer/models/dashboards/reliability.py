@@ -286,23 +286,19 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         pulse-level method reads while it programs: its chips also depend on the read settings)."""
         xb = xb or self.crossbar()
         net, _, scales = self._task()
-        return self.remember(
-            "programmed",
-            self.deployed_key(xb),
-            lambda: deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales),
-        )
-
-    def deployed_key(self, xb: CrossbarModel | None = None) -> tuple:
-        """Every input of the programmed chips (`deployed`), hashable."""
-        xb = xb or self.crossbar()
         reads = xb.read_settings().key() if self.programming_method != "statistical" else ()
-        return (
+        key = (
             xb.programming_settings().key(),
             self.chips,
             self.seed,
             self.programming_method,
             reads,
             self.network_key(),
+        )
+        return self.remember(
+            "programmed",
+            key,
+            lambda: deploy(net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales),
         )
 
     def curve_key(self, xb: CrossbarModel | None = None) -> tuple:
