@@ -126,12 +126,25 @@ def test_ir_drop_changes_the_outputs(browser, served_app):
     before_title = mvm_error(page)
     before = settle(page)
     checkbox = page.locator(".bk-Checkbox").filter(has_text=re.compile("^IR drop$")).locator("input")
+    # The wire resistance is idle with IR drop off: its reason shows under it, in the one note shown
+    # (of two: the other is the slice slider's, which acts with two slices); once IR drop is on
+    # the note stays on the page hidden by its style (`explorer.views._states.HIDDEN_NOTE_STYLES`),
+    # taking no room.
+    notes = page.locator(".idle-reason")
+    expect(notes).to_have_count(2)
+    expect(page.locator(".idle-reason:visible")).to_have_count(1)
+    expect(page.get_by_text(re.compile("^Acts only with IR drop on"))).to_be_visible()
     expect(checkbox).not_to_be_checked()
     checkbox.check()
     wait_for_new_data(page, before, timeout=TIMEOUT)
     expect_title(page, rf"^MVM error (?!{re.escape(before_title)})[0-9.]+%")
     expect_title(page, r"^IR drop at 0\.35 Ω: [0-9.]+%")  # no longer "if IR drop were on"
+    expect(page.locator(".idle-reason:visible")).to_have_count(0)
+    expect(notes).to_have_count(2)
+    assert [notes.nth(i).bounding_box() for i in range(2)] == [None, None]  # display: none, no room
     assert settle(page)[1] != before[1]
+    checkbox.uncheck()
+    expect(page.get_by_text(re.compile("^Acts only with IR drop on"))).to_be_visible(timeout=TIMEOUT)
     assert errors == [], errors
     page.close()
 

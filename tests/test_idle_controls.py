@@ -113,13 +113,13 @@ def test_an_idle_control_is_disabled_with_its_reason_and_changes_nothing(cls, ru
 
     for name, value in rule.enable.items():
         _set(view.model, name, value)
-    assert not widget.disabled and not note.visible, rule.control
+    assert not widget.disabled and not view._idle.shows(rule.control), rule.control
 
     for name, value in rule.idle.items():
         _set(view.model, name, value)
     assert rule.reason(view.model) is not None, rule.control
     assert widget.disabled, rule.control
-    assert note.visible and rule.reason(view.model) in note.object
+    assert view._idle.shows(rule.control) and rule.reason(view.model) in note.object
 
     owner, attr = _owner(view, rule.control)
     low, high = _two_values(widget, rule.control)
@@ -157,9 +157,9 @@ def test_the_reason_shows_under_the_control():
     widget = view.widgets()["method.learning_rate"]
     note = view._idle.notes["method.learning_rate"]
     assert objects.index(note) == objects.index(widget) + 1
-    assert note.visible and "gdp" in note.object
+    assert view._idle.shows("method.learning_rate") and "gdp" in note.object
     view.model.programming.method = "gdp"
-    assert not note.visible and not widget.disabled
+    assert not view._idle.shows("method.learning_rate") and not widget.disabled
     np.testing.assert_equal(widget.disabled, False)
 
 

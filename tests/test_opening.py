@@ -132,9 +132,9 @@ def test_a_view_builds_its_idle_notes_only_when_its_controls_are_laid_out(monkey
     view.controls()
     assert made.count(["idle-reason"]) == len(view._idle.rules)
     note = view._idle.notes["method.learning_rate"]
-    assert note.visible and "gdp" in note.object  # made with the current reason
+    assert view._idle.shows("method.learning_rate") and "gdp" in note.object  # made with the current reason
     view.model.programming.method = "gdp"
-    assert not note.visible
+    assert not view._idle.shows("method.learning_rate")
 
 
 def test_the_server_skips_document_validation_unless_asked(monkeypatch, tmp_path):

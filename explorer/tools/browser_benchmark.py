@@ -17,7 +17,9 @@ view finished. Each control is pressed `repeats` times, moving one way until its
 
 The server is `analog-explorer` (the lab settings) on a free loopback port; one page at a time.
 Disabled controls (a knob the technology has no model for) are measured on the first technology
-that enables them, set through the URL.
+that enables them, set through the URL. A run's setting (`RunButtons.RUN_SETTINGS`: Programming's
+and Training's knobs that shape the run only) redraws nothing before Start, so it is not timed: its
+presses are watched for `RUN_SETTING_WAIT_S` each and its row says whether any plot changed.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ QUIET_S = 0.6
 
 STEP_TIMEOUT_S = 30.0
 
+RUN_SETTING_WAIT_S = 2.0
+"""How long the benchmark watches a run setting's press for plot changes (it expects none)."""
+
 
 @dataclass
 class Control:
@@ -60,6 +65,7 @@ class Control:
     label: str  # its title on the page
     kind: str  # slider, select, checkbox, number
     query: str = ""  # URL parameters that set the tab up (a technology that enables the widget)
+    run_setting: bool = False  # it shapes the run only: before Start its move redraws nothing
 
 
 def _kind(widget):
@@ -125,7 +131,10 @@ def tab_controls(tab):
                     query = f"{prefix}.{setting}={urllib.parse.quote(str(value))}"
                     break
             setattr(view.model, setting, default)
-        out.append(Control(tab, name, str(label), kind, query))
+        run_setting = any(
+            setting.control == name and setting.holds(view.model) for setting in getattr(view, "RUN_SETTINGS", ())
+        )
+        out.append(Control(tab, name, str(label), kind, query, run_setting))
     return out
 
 
@@ -205,6 +214,21 @@ def press_and_measure(page, frames, presser):
     latency = max(c[0] for c in changes) if changes else None
     first = min(c[0] for c in changes) if changes else None
     return latency, f1 - f0, b1 - b0, first
+
+
+def press_run_setting(page, frames, presser):
+    """One key press on a run setting (`Control.run_setting`), which redraws nothing before Start:
+    wait until the page is quiet (`RUN_SETTING_WAIT_S` at least, so a late plot change would be
+    seen); returns (plot changes it caused, frames, bytes)."""
+    wait_until_quiet(page, frames)
+    key_index = page.evaluate("() => window.__probe.keys.length")
+    f0, b0 = frames.snapshot()
+    presser.element.press(presser.key())
+    page.wait_for_timeout(1000 * RUN_SETTING_WAIT_S)
+    wait_until_quiet(page, frames)
+    changes = page.evaluate(SINCE_JS, [key_index, list(PLOT_MODELS)])
+    f1, b1 = frames.snapshot()
+    return len(changes), f1 - f0, b1 - b0
 
 
 def wait_until_quiet(page, frames, quiet_s=QUIET_S, timeout_s=60.0):
@@ -294,6 +318,27 @@ def run(url, tabs, repeats, renders, log=None, page_query="", pin=False, control
                     pin_baseline(page, frames)
                 presser = Presser(locate(page, control), control.kind)
                 presser.element.focus()
+                if control.run_setting:  # nothing to time: check that its moves redraw nothing
+                    runs = [press_run_setting(page, frames, presser) for _ in range(repeats)]
+                    context.close()
+                    row = dict(
+                        tab=tab,
+                        control=control.label,
+                        setup="run setting",
+                        p50=float("nan"),
+                        p95=float("nan"),
+                        first=float("nan"),
+                        max=float("nan"),
+                        frames=statistics.median(r[1] for r in runs),
+                        max_frames=max(r[1] for r in runs),
+                        kbytes=statistics.median(r[2] for r in runs) / 1e3,
+                        timeouts=0,
+                        errors=len(errors),
+                        redraws=sum(r[0] for r in runs),
+                    )
+                    rows.append(row)
+                    log(format_row(row))
+                    continue
                 press_and_measure(page, frames, presser)  # warm-up: first use of this code path
                 results = [press_and_measure(page, frames, presser) for _ in range(repeats)]
                 context.close()
@@ -326,6 +371,12 @@ HEADER = (
 
 def format_row(r):
     name = r["control"] + (f" ({r['setup']})" if r["setup"] else "")
+    if "redraws" in r:  # a run setting: no latency to time, only whether its moves redrew a plot
+        said = "no redraw" if r["redraws"] == 0 else f"{r['redraws']} plot changes (expected none)"
+        return (
+            f"  {r['tab']:<9} {name:<34} {said:>30} {r['frames']:6.0f} {r['max_frames']:6d} "
+            f"{r['kbytes']:6.1f} {r['timeouts']:3d}"
+        )
     return (
         f"  {r['tab']:<9} {name:<34} {r['p50']:7.0f} {r['p95']:7.0f} {r['max']:7.0f} {r['first']:6.0f} "
         f"{r['frames']:6.0f} {r['max_frames']:6d} {r['kbytes']:6.1f} {r['timeouts']:3d}"
@@ -345,6 +396,15 @@ def report(rows, renders_ms, log=print):
             if ok
             else f"  {tab:<9} timeout"
         )
+    runs = [r for r in rows if "redraws" in r]
+    rows = [r for r in rows if "redraws" not in r]
+    if runs:
+        log(
+            f"Run settings (before Start their moves redraw nothing; not timed): {len(runs)}, "
+            f"of which redrew a plot: {sum(r['redraws'] > 0 for r in runs)}"
+        )
+    if not rows:
+        return
     lat = [r["p50"] for r in rows]
     log(
         f"Controls: {len(rows)}; p50 over controls: median {np.nanmedian(lat):.0f} ms, worst {np.nanmax(lat):.0f} ms; "
