@@ -6,6 +6,7 @@ that a notebook user or a dashboard sees a clear message instead of a NaN.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -48,10 +49,12 @@ def in_range(values: ArrayLike, low: float, high: float, name: str, unit: str = 
 
 def scalar_in_range(value: object, low: float, high: float, name: str, unit: str = "") -> float:
     """Return `value` as a float in [low, high]; reject NaN, infinities and non-numbers."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    # A Python float first: the common case skips the abstract-class checks (every kernel wrapper
+    # checks its scalars, many times per read of a small array).
+    if type(value) is not float and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)):
         raise ValueError(f"{name} must be a real number in [{low:g}, {high:g}]{unit}, got {value!r}")
     value = float(value)
-    if not np.isfinite(value) or not low <= value <= high:
+    if not math.isfinite(value) or not low <= value <= high:
         raise ValueError(f"{name} must be a real number in [{low:g}, {high:g}]{unit}, got {value!r}")
     return value
 
