@@ -481,7 +481,9 @@ def test_the_mean_read_alone_equals_the_moments_mean_for_every_knob_setting(tech
 
 def test_calibrated_adc_ranges_are_kept_when_only_the_read_noise_moves():
     """PCM's mean does not depend on the read noise, so neither do the calibrated ADC ranges (the
-    largest noise-free calibration outputs): a read-noise change reuses them; a drift change does not."""
+    largest noise-free calibration outputs): a read-noise change reuses them. Nor, at t = 0 where
+    they are read, on the drift (`devices._drift_scale_at`): a drift change reuses them too, with
+    the outputs a fresh array at that drift gives; a DAC change reads them again."""
     W, X = protocol_weights(64, 64, seed=0), protocol_inputs(8, 64, seed=1)
     xb = CrossbarModel(technology="PCM", calibrate_gain=True)
     prog = xb.program(W, seed=0)
@@ -494,6 +496,12 @@ def test_calibrated_adc_ranges_are_kept_when_only_the_read_noise_moves():
     xb.device.read_noise_scale = 0.5
     prog.mvm(X, t=3600.0, seed=0)
     assert ranges_kept() == 1
-    xb.device.drift_scale = 2.0  # ranges are read at t = 0, where drift is nil, yet keyed by it
+    xb.device.drift_scale = 2.0  # ranges are read at t = 0, where drift is nil
+    y = prog.mvm(X, t=3600.0, seed=0)
+    assert ranges_kept() == 1
+    fresh = CrossbarModel(technology="PCM", calibrate_gain=True)
+    fresh.device.param.update(read_noise_scale=0.5, drift_scale=2.0)
+    np.testing.assert_array_equal(y, fresh.program(W, seed=0).mvm(X, t=3600.0, seed=0))
+    xb.dac_bits = 6
     prog.mvm(X, t=3600.0, seed=0)
     assert ranges_kept() == 2

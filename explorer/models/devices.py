@@ -27,6 +27,16 @@ from ._internal.memo import Settings
 SECONDS_PER_YEAR = 365.25 * 24 * 3600.0
 
 
+def _drift_scale_at(knobs: Any, t: float) -> float:
+    """The drift-coefficient scale knob of `knobs` for a read at `t` (s), read from `knobs` only
+    when it acts: for PCM (drift factor ``ln((t + t0)/t0)``) and Flash (charge loss
+    ``log10(1 + t)``) drift is exactly zero at t = 0, so a read right after programming does not
+    depend on the knob. Not reading it there keeps the results read at t = 0 (calibration
+    references, calibrated ADC ranges) while the knob moves (`Memo` records the knobs a
+    computation reads). Same numbers: the scale multiplies a zero."""
+    return knobs.drift_scale if t > 0.0 else 1.0
+
+
 class DeviceArray:
     """The state of programmed devices, as returned by `Device.program`.
 
@@ -347,7 +357,7 @@ class PCMDevice(Device):
             t0=self.t0,
             t_read=self.t_read,
             seed=seed,
-            drift_scale=knobs.drift_scale,
+            drift_scale=_drift_scale_at(knobs, t),
             read_noise_scale=knobs.read_noise_scale,
             variant=self._variant,
         )
@@ -360,7 +370,7 @@ class PCMDevice(Device):
             g_max=self.g_max,
             t0=self.t0,
             t_read=self.t_read,
-            drift_scale=knobs.drift_scale,
+            drift_scale=_drift_scale_at(knobs, t),
             read_noise_scale=knobs.read_noise_scale,
             variant=self._variant,
         )
@@ -374,7 +384,7 @@ class PCMDevice(Device):
             g_max=self.g_max,
             t0=self.t0,
             t_read=self.t_read,
-            drift_scale=knobs.drift_scale,
+            drift_scale=_drift_scale_at(knobs, t),
             variant=self._variant,
         )
 
@@ -767,7 +777,7 @@ class FlashDevice(Device):
             seed=seed,
             temperature_K=knobs.temperature_K,
             read_noise_scale=knobs.read_noise_scale,
-            drift_scale=knobs.drift_scale,
+            drift_scale=_drift_scale_at(knobs, t),
             **self._flash_kw(),
             **self._wear(state),
         )
@@ -778,7 +788,7 @@ class FlashDevice(Device):
             t,
             temperature_K=knobs.temperature_K,
             read_noise_scale=knobs.read_noise_scale,
-            drift_scale=knobs.drift_scale,
+            drift_scale=_drift_scale_at(knobs, t),
             **self._flash_kw(),
             **self._wear(state),
         )
@@ -790,7 +800,7 @@ class FlashDevice(Device):
             t,
             temperature_K=knobs.temperature_K,
             read_noise_scale=0.0,
-            drift_scale=knobs.drift_scale,
+            drift_scale=_drift_scale_at(knobs, t),
             **self._flash_kw(),
             **self._wear(state),
         )[0]
