@@ -16,6 +16,17 @@ def test_rows_and_renders_are_read_as_printed():
     assert renders == {"Devices": 2336}
 
 
+NEW_OUTPUT = """  Crossbar  IR drop                                132     158     162    130     36     36   42.2   0
+  Training  Learning rate (run setting)                             no redraw     12     15    0.4   0
+"""
+"""Rows with the `first` column (before the frames), and a run setting's row (not timed)."""
+
+
+def test_rows_with_the_first_column_and_run_settings_are_read():
+    rows, _ = read_output(NEW_OUTPUT)
+    assert rows == {("Crossbar", "IR drop"): (132, 36, 42.2)}
+
+
 def test_ratios_are_after_over_before():
     before = {("a", "x"): (100, 1, 1.0), ("a", "y"): (200, 1, 1.0)}
     after = {("a", "x"): (150, 1, 1.0), ("a", "y"): (100, 1, 1.0)}

@@ -16,9 +16,10 @@ import statistics
 from collections.abc import Sequence
 
 ROW = re.compile(
-    r"  (?P<tab>\w+)\s+(?P<control>.+?)\s+(?P<p50>\d+)\s+(?P<p95>\d+)\s+(?P<max>\d+)\s+(?P<frames>\d+)\s+"
-    r"(?P<max_frames>\d+)\s+(?P<kb>[\d.]+)\s+(?P<timeouts>\d+)$"
+    r"  (?P<tab>\w+)\s+(?P<control>.+?)\s+(?P<p50>\d+)\s+(?P<p95>\d+)\s+(?P<max>\d+)\s+(?:(?P<first>\d+)\s+)?"
+    r"(?P<frames>\d+)\s+(?P<max_frames>\d+)\s+(?P<kb>[\d.]+)\s+(?P<timeouts>\d+)$"
 )
+"""A row of the benchmark's table; outputs before the `first` column (2026-12-07) have none."""
 RENDER = re.compile(r"  (?P<tab>\w+)\s+median (?P<ms>\d+)")
 
 
