@@ -34,6 +34,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
@@ -149,17 +150,34 @@ class PredictionStore:
         with self._lock:
             if self._ready:
                 return self.path
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with closing(self._connect()) as conn:
-                    conn.execute("PRAGMA journal_mode = WAL")  # kept in the file: readers never wait for a writer
-                    conn.execute(SCHEMA)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # a write: fails on a read-only file
-            except (OSError, sqlite3.Error) as exc:
-                reason = getattr(exc, "strerror", None) or str(exc)
-                raise PredictionError("path", f"cannot create or write {str(self.path)!r} ({reason})") from None
+            # SQLite may answer "database is locked" at once, without waiting for the busy timeout, when
+            # waiting could deadlock (its documentation of sqlite3_busy_handler): another store on the
+            # file (a second server process) writing while this one opens it. Such a refusal is tried
+            # again until the busy timeout has passed.
+            deadline = time.monotonic() + BUSY_TIMEOUT_S
+            while True:
+                try:
+                    self._create()
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" in str(exc) and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                        continue
+                    raise PredictionError("path", f"cannot create or write {str(self.path)!r} ({exc})") from None
+                except (OSError, sqlite3.Error) as exc:
+                    reason = getattr(exc, "strerror", None) or str(exc)
+                    raise PredictionError("path", f"cannot create or write {str(self.path)!r} ({reason})") from None
             self._ready = True
         return self.path
+
+    def _create(self) -> None:
+        """The file (and its folders), its write-ahead-log mode and its table, and one write."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as conn:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # reading the mode takes no lock
+                conn.execute("PRAGMA journal_mode = WAL")  # kept in the file: readers never wait for a writer
+            conn.execute(SCHEMA)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # a write: fails on a read-only file
 
     def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
         self.check()
