@@ -159,12 +159,11 @@ class PredictionStore:
                 try:
                     self._create()
                     break
-                except sqlite3.OperationalError as exc:
-                    if "locked" in str(exc) and time.monotonic() < deadline:
+                except (OSError, sqlite3.Error) as exc:
+                    refused = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+                    if refused and time.monotonic() < deadline:
                         time.sleep(0.01)
                         continue
-                    raise PredictionError("path", f"cannot create or write {str(self.path)!r} ({exc})") from None
-                except (OSError, sqlite3.Error) as exc:
                     reason = getattr(exc, "strerror", None) or str(exc)
                     raise PredictionError("path", f"cannot create or write {str(self.path)!r} ({reason})") from None
             self._ready = True

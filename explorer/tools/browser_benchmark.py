@@ -201,14 +201,21 @@ def wait_quiet(page, frames, since_key, timeout_s=STEP_TIMEOUT_S):
             return changes or None
 
 
-def press_and_measure(page, frames, presser):
-    """One key press; returns (latency ms or None, frames, bytes, first ms or None) of the update it
-    caused: the latency to its last plot change, and to its first (a provisional result's, when the
-    dashboard shows one before the exact result)."""
+def _press(page, frames, presser):
+    """Once the page is quiet, one key press; returns the press's index in the probe's record and
+    the frames and bytes received before it."""
     wait_until_quiet(page, frames)
     key_index = page.evaluate("() => window.__probe.keys.length")
     f0, b0 = frames.snapshot()
     presser.element.press(presser.key())
+    return key_index, f0, b0
+
+
+def press_and_measure(page, frames, presser):
+    """One key press; returns (latency ms or None, frames, bytes, first ms or None) of the update it
+    caused: the latency to its last plot change, and to its first (a provisional result's, when the
+    dashboard shows one before the exact result)."""
+    key_index, f0, b0 = _press(page, frames, presser)
     changes = wait_quiet(page, frames, key_index)
     f1, b1 = frames.snapshot()
     latency = max(c[0] for c in changes) if changes else None
@@ -220,10 +227,7 @@ def press_run_setting(page, frames, presser):
     """One key press on a run setting (`Control.run_setting`), which redraws nothing before Start:
     wait until the page is quiet (`RUN_SETTING_WAIT_S` at least, so a late plot change would be
     seen); returns (plot changes it caused, frames, bytes)."""
-    wait_until_quiet(page, frames)
-    key_index = page.evaluate("() => window.__probe.keys.length")
-    f0, b0 = frames.snapshot()
-    presser.element.press(presser.key())
+    key_index, f0, b0 = _press(page, frames, presser)
     page.wait_for_timeout(1000 * RUN_SETTING_WAIT_S)
     wait_until_quiet(page, frames)
     changes = page.evaluate(SINCE_JS, [key_index, list(PLOT_MODELS)])
@@ -321,23 +325,8 @@ def run(url, tabs, repeats, renders, log=None, page_query="", pin=False, control
                 if control.run_setting:  # nothing to time: check that its moves redraw nothing
                     runs = [press_run_setting(page, frames, presser) for _ in range(repeats)]
                     context.close()
-                    row = dict(
-                        tab=tab,
-                        control=control.label,
-                        setup="run setting",
-                        p50=float("nan"),
-                        p95=float("nan"),
-                        first=float("nan"),
-                        max=float("nan"),
-                        frames=statistics.median(r[1] for r in runs),
-                        max_frames=max(r[1] for r in runs),
-                        kbytes=statistics.median(r[2] for r in runs) / 1e3,
-                        timeouts=0,
-                        errors=len(errors),
-                        redraws=sum(r[0] for r in runs),
-                    )
-                    rows.append(row)
-                    log(format_row(row))
+                    rows.append(run_setting_row(control, runs, errors))
+                    log(format_row(rows[-1]))
                     continue
                 press_and_measure(page, frames, presser)  # warm-up: first use of this code path
                 results = [press_and_measure(page, frames, presser) for _ in range(repeats)]
@@ -361,6 +350,27 @@ def run(url, tabs, repeats, renders, log=None, page_query="", pin=False, control
                 log(format_row(row))
         browser.close()
     return rows, renders_ms
+
+
+def run_setting_row(control, runs, errors):
+    """The table row of a run setting from its presses' `press_run_setting` results: no latency,
+    the frames and bytes, and how many plot changes its presses caused (``redraws``)."""
+    nan = float("nan")
+    return dict(
+        tab=control.tab,
+        control=control.label,
+        setup="run setting",
+        p50=nan,
+        p95=nan,
+        first=nan,
+        max=nan,
+        frames=statistics.median(r[1] for r in runs),
+        max_frames=max(r[1] for r in runs),
+        kbytes=statistics.median(r[2] for r in runs) / 1e3,
+        timeouts=0,
+        errors=len(errors),
+        redraws=sum(r[0] for r in runs),
+    )
 
 
 HEADER = (
