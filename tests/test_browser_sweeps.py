@@ -7,6 +7,7 @@ import re
 import urllib.parse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import open_page, tab, wait_for_title
 
@@ -53,6 +54,18 @@ the source's selected indices; every such source, as an earlier drawing's may st
 document); whether a source held it."""
 
 
+URL_STATE_JS = """
+() => {
+  const doc = window.Bokeh.documents[0];
+  const locations = [...doc.all_models].filter(m => m.type.endsWith('.Location')).map(m => m.search);
+  const roots = doc.roots().map(r => r.type + (doc._idle_roots.has(r) ? '' : ' (not idle)'));
+  return {address: window.location.search, location_models: locations, idle: doc.is_idle, roots};
+}
+"""
+"""The page's address, the query the server last sent (each Location model's search), and whether the
+document is idle, with each root and whether it has finished rendering."""
+
+
 def test_start_a_sweep_see_the_heatmap_fill_in_and_open_a_point(served_app, browser):
     page, errors = open_page(
         browser, served_app + f"?tab={SWEEPS_TAB}", ready="Scheduler address (empty: a local cluster)"
@@ -80,9 +93,14 @@ def test_start_a_sweep_see_the_heatmap_fill_in_and_open_a_point(served_app, brow
     page.locator(".sweep-point select").select_option(label='3: rel.technology="RRAM", rel.n_slices=2')
     page.get_by_role("button", name="Open point").click()
     expect(tab(page, "Reliability")).to_have_class(re.compile("bk-active"), timeout=TIMEOUT)
-    page.wait_for_function(
-        "() => ['rel.technology=RRAM', 'tab=5'].every(s => window.location.search.includes(s))", timeout=TIMEOUT
-    )
+    try:
+        page.wait_for_function(
+            "() => ['rel.technology=RRAM', 'tab=5'].every(s => window.location.search.includes(s))", timeout=TIMEOUT
+        )
+    except PlaywrightTimeout:
+        # Where the address stopped: the server's query as the page's Location model holds it, and
+        # whether the document is idle (Panel's Location writes the address only once it is).
+        raise AssertionError(f"the address did not follow the opened point: {page.evaluate(URL_STATE_JS)}") from None
     query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
     assert query["tab"] == ["5"] and query["rel.technology"] == ["RRAM"] and query["rel.n_slices"] == ["2"]
     shown = page.locator("select:visible").evaluate_all("els => els.map(e => e.value)")
