@@ -32,6 +32,7 @@ array: docs/models.md, "How a crossbar read is computed").
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -123,19 +124,27 @@ thread costs more than it saves (illustrative: about a 256 x 256 matrix read wit
 def moments(x: ArrayLike, g_mean: np.ndarray, g_var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean ``x @ g_mean`` and variance ``x^2 @ g_var`` of the outputs (float32 BLAS), for
     per-device conductance means and read-noise variances (uS, uS^2). The two products are
-    independent; large ones run side by side (`SIDE_BY_SIDE_MACS`), with the same numbers."""
+    independent; large ones run side by side (`SIDE_BY_SIDE_MACS`), with the same numbers.
+
+    Several reads at once: `x` ``(reads, batch, inputs)`` with `g_mean` and `g_var` ``(reads,
+    inputs, outputs)``, read ``k``'s batch times read ``k``'s matrices (NumPy's stacked product,
+    one BLAS product per read: the same numbers as one call per read)."""
     x32 = np.ascontiguousarray(x, dtype=np.float32)
     g_mean = np.ascontiguousarray(g_mean, dtype=np.float32)
     g_var = np.ascontiguousarray(g_var, dtype=np.float32)
-    if x32.ndim != 2:
-        raise ValueError(f"x must be a 2-D batch (batch, inputs), got shape {x32.shape}")
-    if g_mean.ndim != 2 or g_mean.shape[0] != x32.shape[1]:
-        raise ValueError(f"g_mean must be (inputs, outputs) with the {x32.shape[1]} inputs of x, got {g_mean.shape}")
+    if x32.ndim not in (2, 3):
+        raise ValueError(f"x must be a 2-D batch (batch, inputs) or 3-D (reads, batch, inputs), got shape {x32.shape}")
+    stacked = x32.shape[:1] if x32.ndim == 3 else ()
+    if g_mean.shape[:-1] != (*stacked, x32.shape[-1]):
+        raise ValueError(
+            f"g_mean must be ({'reads, ' if stacked else ''}inputs, outputs) with the "
+            f"{'reads and ' if stacked else ''}{x32.shape[-1]} inputs of x, got {g_mean.shape}"
+        )
     if g_var.shape != g_mean.shape:
         raise ValueError(f"g_var must have the shape of g_mean {g_mean.shape}, got {g_var.shape}")
-    if x32.shape[0] * x32.shape[1] * g_mean.shape[1] < SIDE_BY_SIDE_MACS:
-        return x32 @ g_mean, np.square(x32) @ g_var
-    var = np.empty((x32.shape[0], g_var.shape[1]), dtype=np.float32)
+    if x32.size * g_mean.shape[-1] < SIDE_BY_SIDE_MACS:
+        return np.matmul(x32, g_mean), np.matmul(np.square(x32), g_var)
+    var = np.empty((*x32.shape[:-1], g_var.shape[-1]), dtype=np.float32)
     failed = []  # an error of the second thread (out of memory, say), raised here
 
     def variance():
@@ -184,44 +193,47 @@ class PairCircuit(NamedTuple):
 
 
 @njit(**INLINE_JIT)
-def _noise_adc_row(b, mean, var, adc, key, offset, out, clipped):
-    # Column c = i * n_out + j belongs to group i (slice) and output j.
+def _noise_adc_row(r, b, mean, var, adc, key, offset, out, clipped):
+    # Row r of the stacked arrays is row b of its read's batch (b counts the noise); column
+    # c = i * n_out + j belongs to group i (slice) and output j.
     ref, step, inv_step, top, scale, n_out = adc.ref, adc.step, adc.inv_step, adc.top, adc.scale, adc.n_out
     n_cols = mean.shape[1]
     count = 0
     for i in range(n_cols // n_out):
-        shift = ref[b, i] if ref.shape[0] > 0 else 0.0
+        shift = ref[r, i] if ref.shape[0] > 0 else 0.0
         for j in range(n_out):
             c = i * n_out + j
             xi = rng.fast_normal(key, np.uint64(offset + b * n_cols + c))
-            y = mean[b, c] + np.sqrt(max(np.float64(var[b, c]), 0.0)) * xi - shift
+            y = mean[r, c] + np.sqrt(max(np.float64(var[r, c]), 0.0)) * xi - shift
             if top > 0.0:
                 code = np.rint(y * inv_step[c])
                 count += abs(code) > top
                 y = min(max(code, -top), top) * step[c]
-            out[b, j] += scale[c] * y
-    clipped[b] += count
+            out[r, j] += scale[c] * y
+    clipped[r] += count
 
 
 @njit(**JIT)
-def _noise_adc_serial(mean, var, adc, seed, offset, out, clipped):
-    key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
-    for b in range(mean.shape[0]):
-        _noise_adc_row(b, mean, var, adc, key, offset, out, clipped)
+def _noise_adc_serial(mean, var, adc, seeds, offset, out, clipped):
+    batch = mean.shape[0] // seeds.size
+    for r in range(mean.shape[0]):
+        key = rng.stream_key(seeds[r // batch], rng.STREAM_CROSSBAR)
+        _noise_adc_row(r, r % batch, mean, var, adc, key, offset, out, clipped)
 
 
 @njit(**PARALLEL_JIT)
-def _noise_adc_parallel(mean, var, adc, seed, offset, out, clipped):
-    key = rng.stream_key(seed, rng.STREAM_CROSSBAR)
-    for b in prange(mean.shape[0]):
-        _noise_adc_row(b, mean, var, adc, key, offset, out, clipped)
+def _noise_adc_parallel(mean, var, adc, seeds, offset, out, clipped):
+    batch = mean.shape[0] // seeds.size
+    for r in prange(mean.shape[0]):
+        key = rng.stream_key(seeds[r // batch], rng.STREAM_CROSSBAR)
+        _noise_adc_row(r, r % batch, mean, var, adc, key, offset, out, clipped)
 
 
 def noise_adc(
     mean: np.ndarray,
     var: np.ndarray,
     *,
-    seed: int,
+    seed: int | Sequence[int],
     adc_bits: int | None,
     y_max: ArrayLike | None,
     offset: int = 0,
@@ -238,11 +250,21 @@ def noise_adc(
     the ADC. `adc_bits` None means an ideal ADC; otherwise `y_max` (per column,
     > 0) is its range. The digitized ``y`` times ``scale[c]`` is added to
     ``out[b, j]`` (digital shift-and-add). Defaults: scale 1, ``n_out`` all columns.
+
+    Several reads at once (the times of an accuracy-versus-time curve): `seed` a sequence of
+    seeds, one per read, the rows of `mean` the reads' batches one after another (read ``k`` in
+    rows ``k B`` to ``(k + 1) B - 1``); each row draws as row ``b`` of its own read with that
+    read's seed would, so the outputs equal those of one call per read.
     """
-    seed = check_seed(seed)
     if mean.ndim != 2 or var.shape != mean.shape:
         raise ValueError(f"var must have the 2-D shape of mean {mean.shape}, got {var.shape}")
     n_rows, n_cols = mean.shape
+    if isinstance(seed, (list, tuple, np.ndarray)):
+        seeds = np.array([check_seed(one) for one in seed], dtype=np.int64)
+        if seeds.size == 0 or n_rows % seeds.size:
+            raise ValueError(f"seed must hold one seed per read, dividing the {n_rows} rows of mean; got {seeds.size}")
+    else:
+        seeds = np.array([check_seed(seed)], dtype=np.int64)
     n_out = n_cols if n_out is None else int(n_out)
     if n_out < 1 or n_cols % n_out:
         raise ValueError(f"n_out must divide the {n_cols} columns, got {n_out}")
@@ -265,7 +287,7 @@ def noise_adc(
         np.ascontiguousarray(mean),
         np.ascontiguousarray(var),
         Adc(ref, step, 1.0 / step, scale, float(top), n_out),
-        seed,
+        seeds,
         int(offset),
         out,
         clipped,
@@ -346,26 +368,30 @@ def ir_unit_loss(g: ArrayLike) -> np.ndarray:
 
 
 @njit(**INLINE_JIT)
-def _device_moments(r, p, mean, sigma, circ):
-    m = circ.gain * mean[r, p] + circ.offset
-    s = circ.gain * sigma[r, p]
-    if circ.loss.shape[0] > 0:
-        f = 1.0 / (1.0 + circ.wire_r * circ.loss[r, p])
-        m *= f
-        s *= f
-    return m, s
-
-
-@njit(**INLINE_JIT)
 def _pair_row(r, mean, sigma, circ, d, v):
-    cols, n_slices, n_pol, subtract = circ.cols, circ.n_slices, circ.n_pol, circ.subtract
+    # Each device's moments: gain * mean + offset and gain * sigma, both times the IR factor
+    # 1 / (1 + r loss) when there is a loss. Written out in the loop, with the circuit's fields
+    # read once: the same pass through a helper returning each device's pair of moments, reading
+    # the fields from the record at every device, ran about ten times slower.
+    cols, n_slices, n_pol, gain, offset, wire_r, loss, subtract = circ
+    with_loss = loss.shape[0] > 0
     for j in range(cols):
         for i in range(n_slices):
             p = (j * n_slices + i) * n_pol
-            m0, s0 = _device_moments(r, p, mean, sigma, circ)
+            m0 = gain * mean[r, p] + offset
+            s0 = gain * sigma[r, p]
+            if with_loss:
+                f = 1.0 / (1.0 + wire_r * loss[r, p])
+                m0 *= f
+                s0 *= f
             var = s0 * s0
             if n_pol == 2:
-                m1, s1 = _device_moments(r, p + 1, mean, sigma, circ)
+                m1 = gain * mean[r, p + 1] + offset
+                s1 = gain * sigma[r, p + 1]
+                if with_loss:
+                    f = 1.0 / (1.0 + wire_r * loss[r, p + 1])
+                    m1 *= f
+                    s1 *= f
                 m0 -= m1
                 var += s1 * s1
             d[r, i * cols + j] = m0 - subtract

@@ -62,6 +62,96 @@ def test_noise_adc_digitizes_and_counts_clipping():
     assert clipped == 2
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_noise_adc_of_several_reads_equals_one_call_per_read(parallel, monkeypatch):
+    """Reads stacked with one seed each (the times of a curve): each read's rows get the noise, the
+    reference shift, the ADC codes and the clipping counts of a call of its own."""
+    monkeypatch.setattr("kernels._jit.PARALLEL_THRESHOLD", 1 if parallel else 2**62)
+    r = np.random.default_rng(8)
+    reads, batch, n_out, groups = 3, 5, 4, 2
+    mean = r.uniform(-1.5, 1.5, (reads * batch, n_out * groups)).astype(np.float32)
+    var = r.uniform(0.0, 0.05, mean.shape).astype(np.float32)
+    ref = r.uniform(-0.2, 0.2, (reads * batch, groups))
+    seeds = [11, 2**40 + 3, 7]
+    kw = dict(adc_bits=4, y_max=1.2, ref=ref, scale=np.arange(1.0, 9.0), n_out=n_out, offset=17)
+    out, clipped = crossbar.noise_adc(mean, var, seed=seeds, **kw)
+    total = 0
+    for k, seed in enumerate(seeds):
+        rows = slice(k * batch, (k + 1) * batch)
+        one, c = crossbar.noise_adc(mean[rows], var[rows], seed=seed, **{**kw, "ref": ref[rows]})
+        np.testing.assert_array_equal(out[rows], one)
+        total += c
+    assert clipped == total > 0
+    assert not np.array_equal(out[:batch], out[batch : 2 * batch])  # each read its own noise
+    with pytest.raises(ValueError, match="seed must hold one seed per read"):
+        crossbar.noise_adc(mean, var, seed=[1, 2], **kw)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        crossbar.noise_adc(mean, var, seed=[1, -2, 3], **kw)
+
+
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_moments_of_stacked_reads_equal_one_product_per_read(side_by_side, monkeypatch):
+    monkeypatch.setattr(crossbar, "SIDE_BY_SIDE_MACS", 1 if side_by_side else 2**62)
+    r = np.random.default_rng(9)
+    x = r.uniform(-1.0, 1.0, (4, 30, 17)).astype(np.float32)
+    g, v = r.uniform(-25.0, 25.0, (4, 17, 6)), r.uniform(0.0, 1.0, (4, 17, 6))
+    mean, var = crossbar.moments(x, g, v)
+    for k in range(4):
+        one_mean, one_var = crossbar.moments(x[k], g[k], v[k])
+        np.testing.assert_array_equal(mean[k], one_mean)
+        np.testing.assert_array_equal(var[k], one_var)
+    with pytest.raises(ValueError, match=r"g_mean must be \(reads, inputs, outputs\)"):
+        crossbar.moments(x, g[:3], v[:3])
+
+
+MVM_TIMES_CASES = {
+    "PCM, ideal DAC, 6-bit ADC": dict(technology="PCM", dac_bits=None, adc_bits=6),
+    "RRAM, offset reference, input slices, ADC offset": dict(
+        technology="RRAM", mapping="offset-reference", dac_bits=6, input_slice_bits=2, adc_offset_lsb=0.5
+    ),
+    "PCM, gain calibration, IR drop, common mode": dict(
+        technology="PCM", calibrate_gain=True, ir_drop=True, common_mode_gain=0.9, adc_range="full-scale"
+    ),
+    "Flash, three slices": dict(technology="Flash", n_slices=3, adc_bits=5),
+}
+
+
+@pytest.mark.parametrize("config", MVM_TIMES_CASES.values(), ids=MVM_TIMES_CASES.keys())
+def test_several_reads_at_once_equal_one_read_per_time(config):
+    """`mvm_times` (every time of a curve in one call) gives each read's outputs exactly as `mvm`
+    at that time with that seed, whatever the read-out does (ADC ranges, input chunks, reference
+    columns, gain calibration, IR drop)."""
+    xb = CrossbarModel(**config)
+    W = protocol_weights(24, 24, seed=3)
+    prog = xb.program(W, seed=5)
+    r = np.random.default_rng(4)
+    times = [0.0, 3600.0, 3.15e7]
+    seeds = [101, 202, 303]
+    X = r.uniform(-1.0, 1.0, (3, 7, 24))
+    together = prog.mvm_times(X, times, seeds)
+    assert together.shape == (3, 7, 24)
+    for k, (t, seed) in enumerate(zip(times, seeds)):
+        np.testing.assert_array_equal(together[k], prog.mvm(X[k], t, seed))
+    assert not np.array_equal(together[1], together[2])
+
+
+def test_several_reads_name_the_bad_argument():
+    prog = CrossbarModel(technology="PCM").program(protocol_weights(8, 8, seed=1), seed=2)
+    X = np.zeros((2, 3, 8))
+    with pytest.raises(ValueError, match=r"X must have shape \(reads, batch, 8\) with one read per time \(2\)"):
+        prog.mvm_times(np.zeros((3, 3, 8)), [0.0, 1.0], [1, 2])
+    with pytest.raises(ValueError, match="seeds must hold one seed per time"):
+        prog.mvm_times(X, [0.0, 1.0], [1])
+    with pytest.raises(ValueError, match="times must hold at least one time"):
+        prog.mvm_times(np.zeros((0, 3, 8)), [], [])
+    with pytest.raises(ValueError, match="seeds must be an integer"):
+        prog.mvm_times(X, [0.0, 1.0], [1, 2.5])
+    with pytest.raises(ValueError, match="times must be"):
+        prog.mvm_times(X, [0.0, -1.0], [1, 2])
+    with pytest.raises(ValueError, match="X must be finite"):
+        prog.mvm_times(np.full((2, 3, 8), np.nan), [0.0, 1.0], [1, 2])
+
+
 def exact_crossbar_output(G, x, r):
     """Column currents (A) of a crossbar with wire resistance `r` per segment, by nodal analysis.
 

@@ -147,6 +147,22 @@ def test_a_point_does_not_depend_on_the_other_times_asked_for():
         np.testing.assert_array_equal(alone["per_chip"][:, 0], many["per_chip"][:, -1])
 
 
+@pytest.mark.parametrize("compensation", ["none", "global", "per-column"])
+def test_a_chip_read_at_all_times_at_once_equals_one_read_per_time(compensation):
+    """`logits_times` reads each layer at every time in one call (the curve's batched read path);
+    each time's logits equal `logits` at that time alone, with the compensation factors of
+    its own calibration reads."""
+    net, data = mlp.load_mlp("plain"), digits.load_digits()
+    xb = deployment.CrossbarModel(**{**PCM, "adc_bits": 6})
+    chip = deployment.deploy(net, xb, seed=3, chips=2)[1]
+    times = [HOUR, MONTH, YEAR]
+    together = chip.logits_times(data.X_test[:40], times, compensation)
+    assert together.shape == (3, 40, 10)
+    for k, t in enumerate(times):
+        np.testing.assert_array_equal(together[k], chip.logits(data.X_test[:40], t, compensation))
+    assert not np.array_equal(together[0], together[2])
+
+
 def test_a_read_count_does_not_depend_on_the_other_counts_asked_for():
     """Likewise after read disturb: 1e8 reads give the same accuracy asked alone or after other
     counts, with the compensation reference read before any reads; and 0 reads at one hour is

@@ -49,6 +49,9 @@ MAX_TIMES = 4096
 MAX_READS = 10**12
 READ_DISTURB_TIME_S = 3600.0
 """Read disturb is evaluated one hour after programming (relaxation at 1 h, then the reads' shift)."""
+MAX_KEPT_SEEDS = 4096
+"""Read seeds a deployed chip keeps (`DeployedMLP._seed`; a curve's times and read counts need a
+few hundred); all are dropped when full, and computed again as asked for."""
 
 
 def check_compensation(compensation: str) -> Literal["none", "global", "per-column"]:
@@ -123,21 +126,40 @@ class DeployedMLP:
         self.settings = xb.read_settings()  # read once: the model does not change during an evaluation
         self.input_scales = input_scales if input_scales is not None else [1.0] * len(net.W)
         self._refs = {}
+        self._seeds = {}  # (purpose, layer, time, reads) -> read seed (`_seed`)
 
     def _read(self, k, X, t, seed):
         """Layer k's outputs (units of W) for inputs `X` in units of the layer's input scale."""
+        return self._read_times(k, np.asarray(X)[None], (t,), (seed,))[0]
+
+    def _read_times(self, k, X, times, seeds):
+        """`_read` of several reads at once: read ``i`` of inputs ``X[i]`` at ``times[i]`` with
+        ``seeds[i]`` (`ProgrammedCrossbar.mvm_times`); a 2-D `X` is read at every time."""
         s = self.input_scales[k]
         x = np.clip(X / s, -1.0, 1.0) * self.x_max
-        return self.layers[k].mvm(x, t, seed, settings=self.settings) * (s / self.x_max)
+        if x.ndim == 2:
+            x = np.broadcast_to(x, (len(times), *x.shape))
+        return self.layers[k].mvm_times(x, times, seeds, settings=self.settings) * (s / self.x_max)
+
+    def _seed(self, purpose, k, t, reads):
+        """`read_seed` of this chip's layer k, kept: a curve asks for the same ones at every update."""
+        key = (purpose, k, t, reads)
+        seed = self._seeds.get(key)
+        if seed is None:
+            if len(self._seeds) >= MAX_KEPT_SEEDS:
+                self._seeds.clear()
+            seed = self._seeds[key] = read_seed(self.seed, purpose, self.chip, k, t, reads)
+        return seed
 
     def _reads(self, k):
         """Reads applied to layer k's devices since programming (read disturb; 0 for most technologies)."""
         return int(getattr(self.layers[k].array, "reads", 0))
 
-    def _calibration(self, k, t, reads):
+    def _calibration_times(self, k, times, reads):
+        """Per time, the mean |y_ij| over the one-hot inputs of each output j of layer k."""
         eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
-        seed = read_seed(self.seed, "calibration", self.chip, k, t, reads)
-        return np.abs(self._read(k, eye, t, seed)).mean(axis=0)  # mean_i |y_ij| per output
+        seeds = [self._seed("calibration", k, t, reads) for t in times]
+        return np.abs(self._read_times(k, eye, times, seeds)).mean(axis=1)
 
     def calibrate(self) -> None:
         """Read every layer's compensation reference with the current read settings (one-hot
@@ -154,24 +176,38 @@ class DeployedMLP:
                     f"before any reads; layer {k} has had {self._reads(k)} reads (call calibrate() "
                     "before set_reads)"
                 )
-            self._refs[key] = self._calibration(k, 0.0, 0)
+            self._refs[key] = self._calibration_times(k, (0.0,), 0)[0]
 
-    def _factor(self, k, t, compensation):
+    def _factors(self, k, times, compensation):
+        """The drift-compensation factor of layer k at each time, shaped to multiply its
+        ``(times, B, outputs)`` outputs (1 without compensation)."""
         if compensation == "none":
             return 1.0
         self.calibrate()
         ref = self._refs[(k, self.settings.key())]
-        return drift_factor(ref, self._calibration(k, t, self._reads(k)), compensation)
+        now = self._calibration_times(k, times, self._reads(k))
+        factors = [drift_factor(ref, now_t, compensation) for now_t in now]
+        return np.array(factors).reshape(len(times), 1, -1)
 
     def logits(
         self, X: ArrayLike, t: float, compensation: Literal["none", "global", "per-column"] = "none"
     ) -> np.ndarray:
         """Logits of inputs `X` read at `t` seconds after programming (read noise from `read_seed`
         of this chip, layer, time and read count), digital biases and ReLU."""
-        h = X
+        return self.logits_times(X, (t,), compensation)[0]
+
+    def logits_times(
+        self, X: ArrayLike, times_s: ArrayLike, compensation: Literal["none", "global", "per-column"] = "none"
+    ) -> np.ndarray:
+        """`logits` of inputs `X` at each of `times_s`, ``(times, B, classes)``: each layer is read at
+        every time in one call (`ProgrammedCrossbar.mvm_times`), with the same numbers as one
+        `logits` call per time."""
+        times = [float(t) for t in np.atleast_1d(times_s)]
+        h = np.asarray(X, dtype=np.float64)
         for k in range(len(self.layers)):
-            seed = read_seed(self.seed, "read", self.chip, k, t, self._reads(k))
-            y = self._read(k, h, t, seed) * self._factor(k, t, compensation) + self.net.b[k]
+            reads = self._reads(k)
+            seeds = [self._seed("read", k, t, reads) for t in times]
+            y = self._read_times(k, h, times, seeds) * self._factors(k, times, compensation) + self.net.b[k]
             h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
         return h
 
@@ -213,8 +249,8 @@ def evaluate(
     acc = np.empty((len(deployed), len(times_s)))
     for c, chip in enumerate(deployed):
         chip.settings = settings
-        for i, ti in enumerate(times_s):
-            acc[c, i] = np.mean(np.argmax(chip.logits(X, ti, compensation), axis=1) == y)
+        logits = chip.logits_times(X, times_s, compensation)
+        acc[c] = np.mean(np.argmax(logits, axis=2) == y, axis=1)
     return acc
 
 

@@ -18,6 +18,7 @@ in the units of ``W @ x`` (the read-out is rescaled digitally).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -406,15 +407,44 @@ class ProgrammedCrossbar:
         seed = check_seed(seed)
         s = self.read_settings(settings)
         X2, single = self._check_inputs(X)
-        y, stats = self.calibration.read(X2, t, seed, s)
-        alpha = 1.0
-        if s.calibrate_gain:
-            alpha = self.calibration.gain_factor(t, seed, s)
-            y = y * alpha
-        stats["gain_factor"] = alpha
+        y, stats, alphas = self._read_times(X2[None], (t,), (seed,), s)
+        stats["gain_factor"] = alphas[0]
         self.last_stats = stats
-        y = y[0] if single else y
+        y = y[0][0] if single else y[0]
         return (y, stats) if return_stats else y
+
+    def mvm_times(
+        self, X: ArrayLike, times: Sequence[float], seeds: Sequence[int], settings: Settings | None = None
+    ) -> np.ndarray:
+        """Outputs ``(reads, batch, cols)`` of several reads at once: read ``k`` of inputs ``X[k]``
+        (`X` ``(reads, batch, rows)``) at ``times[k]`` seconds with read-noise seed ``seeds[k]``.
+        Each read's outputs equal `mvm`'s for the same inputs, time and seed; one call serves all
+        the times of an accuracy-versus-time curve (`deployment.DeployedMLP.logits_times`)."""
+        times = [check_time(t, "times") for t in times]
+        seeds = [check_seed(seed, "seeds") for seed in seeds]
+        if not times:
+            raise ValueError("times must hold at least one time")
+        s = self.read_settings(settings)
+        X3 = finite_array(X, "X")
+        if X3.ndim != 3 or X3.shape[0] != len(times) or X3.shape[2] != self.rows:
+            raise ValueError(
+                f"X must have shape (reads, batch, {self.rows}) with one read per time ({len(times)}) "
+                f"to match W's {self.rows} inputs, got {X3.shape}"
+            )
+        if len(seeds) != len(times):
+            raise ValueError(f"seeds must hold one seed per time ({len(times)}), got {len(seeds)}")
+        y, _, _ = self._read_times(X3, times, seeds, s)
+        return y
+
+    def _read_times(self, X3, times, seeds, s):
+        """The outputs of the reads (`Calibration.read_times`), each times its global calibration
+        factor when `calibrate_gain` (1 otherwise), their statistics and the factors."""
+        y, stats = self.calibration.read_times(X3, times, seeds, s)
+        alphas = [1.0] * len(times)
+        if s.calibrate_gain:
+            alphas = [self.calibration.gain_factor(t, seed, s) for t, seed in zip(times, seeds)]
+            y = y * np.array(alphas)[:, None, None]
+        return y, stats, alphas
 
     def ideal(self, X: ArrayLike) -> np.ndarray:
         """The exact product ``X @ W`` in float64."""

@@ -12,7 +12,7 @@ Units: conductances in uS, inputs in units of `x_max`, outputs in the units of `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -168,21 +168,66 @@ class ReadOut:
         """Outputs ``(B, cols)`` of one read of inputs `X` ``(B, rows)`` at `t` with read-noise
         `seed` and settings `s`, and its statistics (DAC and ADC clipping, largest IR loss).
         `adc_ranges(n_chunks, s)` gives the ADC range per (input chunk, slice)."""
+        y, stats = self.read_times(X[None], (t,), (seed,), s, adc_ranges, common_mode)
+        return y[0], stats
+
+    def _analog_times(self, volts, times, s, common_mode):
+        """`analog` of several reads: `volts` ``(n_chunks, reads, B, rows)``, read ``k`` at
+        ``times[k]``; per input chunk the stacked ``(reads, B, C)`` output moments (and the
+        reference columns'), and the largest IR loss of all. One read is kept in the memo
+        (`analog`); several, each at its own time, are one stacked product per chunk, never kept
+        (their inputs differ from time to time)."""
+        if len(times) == 1:
+            chunks, ir_worst = self.analog(volts[:, 0], times[0], s, common_mode)
+            return [
+                (mean[None], var[None], None if ref is None else (ref[0][None], ref[1][None]))
+                for mean, var, ref in chunks
+            ], ir_worst
+        matrices = [self.matrices(t, s, common_mode) for t in times]
+        d = np.stack([m[0] for m in matrices])
+        var_matrix = np.stack([m[1] for m in matrices])
+        refs = None
+        if matrices[0][2] is not None:
+            refs = (np.stack([m[2][0] for m in matrices]), np.stack([m[2][1] for m in matrices]))
+        chunks = []
+        for v in volts:
+            mean, var = crossbar.moments(v, d, var_matrix)
+            ref_moments = crossbar.moments(v, refs[0], refs[1]) if refs is not None else None
+            chunks.append((mean, var, ref_moments))
+        return chunks, max(m[3] for m in matrices)
+
+    def read_times(
+        self,
+        X: np.ndarray,
+        times: Sequence[float],
+        seeds: Sequence[int],
+        s: Settings,
+        adc_ranges: Callable[[int, Settings], np.ndarray],
+        common_mode: bool = True,
+    ) -> tuple[np.ndarray, dict[str, float]]:
+        """Outputs ``(reads, B, cols)`` of several reads, read ``k`` of inputs ``X[k]`` (`X`
+        ``(reads, B, rows)``) at ``times[k]`` with read-noise seed ``seeds[k]``, and their
+        statistics summed over the reads (the largest IR loss: the largest of all). Each read's
+        outputs equal those of `read` alone: the noise of read ``k`` is drawn from its own seed and
+        counters, the products are one BLAS product per read. One call for all the times of an
+        accuracy-versus-time curve instead of one per time."""
         enc = self.enc
-        volts, chunk_weights, dac_clipped = self.dac(X, s)
-        chunks, ir_worst = self.analog(volts, t, s, common_mode)
+        n_reads, B = X.shape[0], X.shape[1]
+        volts, chunk_weights, dac_clipped = self.dac(X.reshape(n_reads * B, X.shape[2]), s)
+        volts = volts.reshape(len(volts), n_reads, B, volts.shape[-1])
+        chunks, ir_worst = self._analog_times(volts, times, s, common_mode)
         ranges = adc_ranges(len(volts), s)
-        B = X.shape[0]
-        C = chunks[0][0].shape[1]
+        C = chunks[0][0].shape[-1]
         scale = np.repeat(enc.per_level(), enc.cols)
-        y = np.zeros((B, enc.cols))
+        y = np.zeros((n_reads * B, enc.cols))
         adc_clipped = 0
         for k, (mean, var, ref_moments) in enumerate(chunks):
+            mean, var = mean.reshape(n_reads * B, C), var.reshape(n_reads * B, C)
             ref_out = None
             if ref_moments is not None:
-                rm, rv = ref_moments
+                rm, rv = (m.reshape(n_reads * B, -1) for m in ref_moments)
                 ref_out, _ = crossbar.noise_adc(
-                    rm, rv, seed=seed, adc_bits=None, y_max=1.0, offset=(len(volts) + k) * B * C
+                    rm, rv, seed=seeds, adc_bits=None, y_max=1.0, offset=(len(volts) + k) * B * C
                 )
             y_max = np.repeat(ranges[k], enc.cols)
             if s.adc_offset_lsb and s.adc_bits is not None:  # every ADC reads this many LSBs high
@@ -190,7 +235,7 @@ class ReadOut:
             _, clipped = crossbar.noise_adc(
                 mean,
                 var,
-                seed=seed,
+                seed=seeds,
                 adc_bits=s.adc_bits,
                 y_max=y_max,
                 offset=k * B * C,
@@ -203,7 +248,7 @@ class ReadOut:
         stats = {
             "dac_clipped": dac_clipped,
             "adc_clipped": adc_clipped,
-            "adc_conversions": B * C * len(volts),
+            "adc_conversions": n_reads * B * C * len(volts),
             "ir_drop_max": ir_worst,
         }
-        return y, stats
+        return y.reshape(n_reads, B, enc.cols), stats
