@@ -241,7 +241,7 @@ def crossbar_latency(repeats=15, size=256):
     def forget(view):
         view.results.clear()
         prog = view.model.programmed()
-        prog.memo.forget({"mean", "moments", "difference", "variance", "IR loss"})  # calibration results kept
+        prog.memo.forget({"mean", "moments", "difference", "matrices", "IR loss"})  # calibration results kept
 
     return view_latency(lambda: CrossbarView(model=CrossbarExplorer(size=size)), CROSSBAR_CONTROLS, repeats, forget)
 

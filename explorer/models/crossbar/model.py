@@ -43,14 +43,14 @@ if TYPE_CHECKING:
 ADC_RANGES = ("calibrated", "full-scale")
 CACHE_BYTES = 64 * 2**20
 CACHE_ENTRIES = 128
-"""Read-time results kept per programmed crossbar (device means and moments, difference and
-variance matrices, IR losses, ADC ranges, calibration references, analog reads): at most
-CACHE_ENTRIES and CACHE_BYTES, least recently used dropped first, the newest of each kind always
-kept. The dashboards' common-mode and wire sweeps read 10 to 21 settings in turn; arrays up to
-256 x 256 (the dashboards' defaults) hold a few MB, so the byte bound only acts on large arrays:
-a 512 x 512 array of two slices needs 8 MB of means, 16 MB of moments and 4 MB of matrices per
-read time (`nbytes` of each result), and a calibrated read needs them at t = 0 and at t: 64 MB
-keeps both."""
+"""Read-time results kept per programmed crossbar (device means and moments, the difference matrix, the
+read matrices (difference and variance together), IR losses, ADC ranges, calibration references,
+analog reads): at most CACHE_ENTRIES and CACHE_BYTES, least recently used dropped first, the newest
+of each kind always kept. The dashboards' common-mode and wire sweeps read 10 to 21 settings in
+turn; arrays up to 256 x 256 (the dashboards' defaults) hold a few MB, so the byte bound only acts
+on large arrays: a 512 x 512 array of two slices needs 8 MB of means, 16 MB of moments and 4 MB of
+matrices per read time (`nbytes` of each result), and a calibrated read needs them at t = 0 and at
+t: 64 MB keeps both."""
 ANALOG_ENTRIES = 24
 """Analog reads kept per array: an ADC sweep reuses one analog read for its 11 points and one
 calibration read for their 11 references; more would crowd out the matrices they come from."""

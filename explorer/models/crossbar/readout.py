@@ -68,14 +68,15 @@ class ReadOut:
             lambda s: crossbar.ir_unit_loss(gain * state.mean(t, s) + offset),
         )
 
-    def _pairs(self, t, s, common_mode, sigma):
-        """`crossbar.pair_matrices` of the mean conductances at `t` (and `sigma`, or the mean as a
-        stand-in when only the difference matrix is wanted), the IR factor of the reference
-        columns and the largest IR loss."""
+    def _pairs(self, t, s, common_mode, moments):
+        """`crossbar.pair_matrices` of the device `moments` at `t` (mean and sigma), or of the mean
+        conductances alone (None: the mean as a stand-in sigma, when only the difference matrix is
+        wanted), the IR factor of the reference columns and the largest IR loss."""
         enc, state = self.enc, self.state
         gain, offset = (s.common_mode_gain, s.common_mode_offset_uS) if common_mode else (1.0, 0.0)
         wire_r = s.wire_resistance_ohm if s.ir_drop else 0.0
-        mean = state.mean(t, s)
+        # The moments' mean is the mean (`CrossbarState.mean`), so a read needs one of them only.
+        mean, sigma = (state.mean(t, s), None) if moments is None else moments
         loss = self.unit_loss(t, s, gain, offset) if s.ir_drop else None
         n = enc.n_pair_columns
         subtract = enc.g_mid if enc.mapping == "offset-digital" else 0.0
@@ -108,26 +109,25 @@ class ReadOut:
 
         return self.memo.get("difference", (self.state.version, t, common_mode), s, compute)
 
-    def variance(self, t: float, s: Settings, common_mode: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """The per-output read-noise variance matrix ``V`` (float32) and the reference columns'
-        variances (offset-reference, else None): ``sum x^2 sigma^2`` of section 10 uses them."""
-
-        def compute(s):
-            _, sigma = self.state.moments(t, s)
-            _, var, (_, ref_sigma, gain, _, f), _ = self._pairs(t, s, common_mode, sigma)
-            ref = (gain * ref_sigma * f) ** 2 if self.enc.mapping == "offset-reference" else None
-            return var, ref
-
-        return self.memo.get("variance", (self.state.version, t, common_mode), s, compute)
-
     def matrices(
         self, t: float, s: Settings, common_mode: bool
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
-        """``(D, V, reference moments, largest IR loss)`` of a read at `t` (see `difference` and
-        `variance`)."""
-        d, ref_mean, ir_worst = self.difference(t, s, common_mode)
-        var, ref_var = self.variance(t, s, common_mode)
-        return d, var, (None if ref_mean is None else (ref_mean, ref_var)), ir_worst
+        """``(D, V, reference moments, largest IR loss)`` of a read at `t`: the difference matrix
+        of `difference`, the per-output read-noise variance matrix ``V`` (float32; ``sum x^2
+        sigma^2`` of section 10 uses it) and, for offset-reference, the reference columns' mean
+        and variance. Built in one pass from the device moments and kept as one result: a read
+        asks for both, and one memo entry per read time costs less than two (the kernel pass
+        is cheap next to the memo's bookkeeping)."""
+
+        def compute(s):
+            moments = self.state.moments(t, s)
+            d, var, (ref_mean, ref_sigma, gain, offset, f), ir_worst = self._pairs(t, s, common_mode, moments)
+            ref = None
+            if self.enc.mapping == "offset-reference":
+                ref = ((gain * ref_mean + offset) * f, (gain * ref_sigma * f) ** 2)
+            return d, var, ref, ir_worst
+
+        return self.memo.get("matrices", (self.state.version, t, common_mode), s, compute)
 
     def analog(
         self,
