@@ -214,19 +214,30 @@ def _noise_adc_row(r, b, mean, var, adc, key, offset, out, clipped):
 
 
 @njit(**JIT)
-def _noise_adc_serial(mean, var, adc, seeds, offset, out, clipped):
+def _noise_adc_rows(first, last, mean, var, adc, seeds, offset, out, clipped):
+    # Rows first..last - 1; read k (seeds[k]) holds rows k * batch .. (k + 1) * batch - 1.
     batch = mean.shape[0] // seeds.size
-    for r in range(mean.shape[0]):
+    for r in range(first, last):
         key = rng.stream_key(seeds[r // batch], rng.STREAM_CROSSBAR)
         _noise_adc_row(r, r % batch, mean, var, adc, key, offset, out, clipped)
+
+
+@njit(**JIT)
+def _noise_adc_serial(mean, var, adc, seeds, offset, out, clipped):
+    _noise_adc_rows(0, mean.shape[0], mean, var, adc, seeds, offset, out, clipped)
+
+
+_NOISE_BLOCK = 16  # rows per parallel task of the noise and ADC pass
 
 
 @njit(**PARALLEL_JIT)
 def _noise_adc_parallel(mean, var, adc, seeds, offset, out, clipped):
-    batch = mean.shape[0] // seeds.size
-    for r in prange(mean.shape[0]):
-        key = rng.stream_key(seeds[r // batch], rng.STREAM_CROSSBAR)
-        _noise_adc_row(r, r % batch, mean, var, adc, key, offset, out, clipped)
+    # Each task runs the serial row loop, compiled on its own: the same loop written inside the
+    # prange body ran about three times slower per row (measured with one thread).
+    n_rows = mean.shape[0]
+    for block in prange((n_rows + _NOISE_BLOCK - 1) // _NOISE_BLOCK):
+        first = block * _NOISE_BLOCK
+        _noise_adc_rows(first, min(first + _NOISE_BLOCK, n_rows), mean, var, adc, seeds, offset, out, clipped)
 
 
 def noise_adc(
