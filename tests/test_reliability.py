@@ -163,6 +163,48 @@ def test_a_chip_read_at_all_times_at_once_equals_one_read_per_time(compensation)
     assert not np.array_equal(together[0], together[2])
 
 
+@pytest.mark.parametrize("compensation", ["none", "per-column"])
+def test_a_chip_read_after_every_count_at_once_equals_one_count_at_a_time(compensation):
+    """`logits_reads` keeps each count's devices as a snapshot and reads them all in one call per
+    layer; each count's logits equal `logits` with every layer set to that count, and the chip is
+    left as programmed."""
+    net, data = mlp.load_mlp("plain"), digits.load_digits()
+    xb = deployment.CrossbarModel(**{**PCM, "technology": "RRAM", "adc_bits": 6})
+    chip = deployment.deploy(net, xb, seed=3, chips=1)[0]
+    chip.calibrate()
+    reads, X = [0, 10**5, 10**8], data.X_test[:40]
+    together = chip.logits_reads(X, reads, "unipolar", 0.45, HOUR, compensation)
+    assert together.shape == (3, 40, 10)
+    assert all(layer.array.reads == 0 for layer in chip.layers)
+    for k, n in enumerate(reads):
+        for layer in chip.layers:
+            layer.set_reads(n, polarity="unipolar", v_read=0.45)
+        np.testing.assert_array_equal(together[k], chip.logits(X, HOUR, compensation))
+    assert not np.array_equal(together[0], together[2])
+
+
+def test_a_snapshot_reads_the_devices_as_they_were_and_names_bad_input():
+    prog = deployment.CrossbarModel(**{**PCM, "technology": "RRAM", "calibrate_gain": True}).program(
+        np.linspace(-1.0, 1.0, 64).reshape(8, 8), seed=1
+    )
+    X = np.linspace(-1.0, 1.0, 24).reshape(3, 8)
+    fresh, fresh_y = prog.snapshot(HOUR, 5), prog.mvm(X, HOUR, 5)
+    prog.set_reads(10**8, polarity="unipolar", v_read=0.5)
+    worn, worn_y = prog.snapshot(HOUR, 6), prog.mvm(X, HOUR, 6)
+    prog.set_reads(0)
+    y = prog.mvm_snapshots(np.stack([X, X]), [fresh, worn])
+    np.testing.assert_array_equal(y[0], fresh_y)
+    np.testing.assert_array_equal(y[1], worn_y)
+    assert not np.array_equal(fresh_y, worn_y)
+    other = prog.snapshot(HOUR, 7, settings=prog.read_settings().replace(adc_bits=4))
+    with pytest.raises(ValueError, match="snapshots must all be taken with the same read settings"):
+        prog.mvm_snapshots(np.stack([X, X]), [fresh, other])
+    with pytest.raises(ValueError, match="snapshots must hold at least one ReadSnapshot"):
+        prog.mvm_snapshots(X[None], [])
+    with pytest.raises(ValueError, match=r"X must have shape \(reads, batch, 8\)"):
+        prog.mvm_snapshots(X, [fresh])
+
+
 def test_a_read_count_does_not_depend_on_the_other_counts_asked_for():
     """Likewise after read disturb: 1e8 reads give the same accuracy asked alone or after other
     counts, with the compensation reference read before any reads; and 0 reads at one hour is

@@ -196,6 +196,45 @@ class DeployedMLP:
         of this chip, layer, time and read count), digital biases and ReLU."""
         return self.logits_times(X, (t,), compensation)[0]
 
+    def logits_reads(
+        self,
+        X: ArrayLike,
+        reads: Sequence[int],
+        polarity: Literal["unipolar", "bipolar"],
+        v_read: float | None,
+        t: float,
+        compensation: Literal["none", "global", "per-column"] = "none",
+    ) -> np.ndarray:
+        """Logits ``(len(reads), B, classes)`` of inputs `X` read at `t` seconds after programming,
+        after each count of `reads` reads of `polarity` at `v_read` volts since programming (read
+        disturb): `logits` with every layer set to that count, in one read per layer for all the
+        counts (each count's devices kept as a `ReadSnapshot`). The layers are left as
+        programmed (no reads) afterwards; `calibrate` must have been called first."""
+        counts = [int(n) for n in reads]
+        h = np.asarray(X, dtype=np.float64)
+        try:
+            for k, layer in enumerate(self.layers):
+                snapshots, factors = [], []
+                for n in counts:
+                    if n and not layer.array.reads:  # the last state as programmed: calibrate there
+                        layer.calibrate(self.settings)
+                    layer.set_reads(n, polarity=polarity, v_read=v_read)
+                    seed = self._seed("read", k, t, n)
+                    snapshots.append(layer.snapshot(t, seed, settings=self.settings))
+                    factors.append(self._factors(k, (t,), compensation))
+                scale = self.input_scales[k]
+                x = np.clip(h / scale, -1.0, 1.0) * self.x_max
+                if x.ndim == 2:
+                    x = np.broadcast_to(x, (len(counts), *x.shape))
+                y = layer.mvm_snapshots(x, snapshots) * (scale / self.x_max)
+                factor = 1.0 if compensation == "none" else np.concatenate(factors)
+                y = y * factor + self.net.b[k]
+                h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
+        finally:
+            for layer in self.layers:
+                layer.set_reads(0, polarity=polarity, v_read=v_read)
+        return h
+
     def logits_times(
         self, X: ArrayLike, times_s: ArrayLike, compensation: Literal["none", "global", "per-column"] = "none"
     ) -> np.ndarray:
@@ -297,14 +336,8 @@ def evaluate_reads(
     for c, chip in enumerate(deployed):
         chip.settings = settings
         chip.calibrate()  # references and ADC ranges, before any read disturbs the devices
-        try:
-            for i, n in enumerate(reads):
-                for layer in chip.layers:
-                    layer.set_reads(int(n), polarity=polarity, v_read=v_read)
-                acc[c, i] = np.mean(np.argmax(chip.logits(X, t_s, compensation), axis=1) == y)
-        finally:
-            for layer in chip.layers:
-                layer.set_reads(0, polarity=polarity, v_read=v_read)
+        logits = chip.logits_reads(X, reads, polarity, v_read, t_s, compensation)
+        acc[c] = np.mean(np.argmax(logits, axis=2) == y, axis=1)
     return acc
 
 

@@ -107,10 +107,16 @@ class Calibration:
         return self.readout.read(X, t, seed, s, self.adc_ranges, common_mode=common_mode)
 
     def read_times(
-        self, X: np.ndarray, times: Sequence[float], seeds: Sequence[int], s: Settings, common_mode: bool = True
+        self,
+        X: np.ndarray,
+        times: Sequence[float],
+        seeds: Sequence[int],
+        s: Settings,
+        common_mode: bool = True,
+        matrices: Sequence[tuple] | None = None,
     ) -> tuple[np.ndarray, dict[str, float]]:
         """Several reads at once with the ADC ranges of these settings (`ReadOut.read_times`)."""
-        return self.readout.read_times(X, times, seeds, s, self.adc_ranges, common_mode=common_mode)
+        return self.readout.read_times(X, times, seeds, s, self.adc_ranges, common_mode, matrices)
 
     def gain_factor(self, t: float, seed: int, s: Settings) -> float:
         """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8): the
@@ -118,11 +124,25 @@ class Calibration:
         `t`, each with read noise from the calibration seeds derived from the programming seed
         and from the read seed `seed`."""
 
+        ref = self.gain_reference(s)
+        yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
+        return ref / max(float(np.mean(np.abs(yt))), 1e-300)
+
+    def gain_reference(self, s: Settings) -> float:
+        """The gain calibration's reference ``mean|y_cal(0)|``: the calibration batch read right after
+        programming, common mode off, with read noise from the programming seed's calibration seed."""
+
         def reference(s):
             self._check_not_read("gain reference (calibrate_gain)")
             y0, _ = self.read(self.inputs(s), 0.0, rng.derive_seed(self.seed, "calibration"), s, common_mode=False)
             return float(np.mean(np.abs(y0)))
 
-        ref = self.memo.get("gain reference", (self.readout.state.programmed_version,), s, reference)
-        yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
-        return ref / max(float(np.mean(np.abs(yt))), 1e-300)
+        return self.memo.get("gain reference", (self.readout.state.programmed_version,), s, reference)
+
+    def take(self, s: Settings) -> None:
+        """Read now, unless kept, what a read takes from right after programming with these settings
+        (the calibrated ADC ranges; with `calibrate_gain`, the gain reference): before reads disturb
+        the devices, after which they may not be taken."""
+        self.adc_ranges(1, s)
+        if s.calibrate_gain:
+            self.gain_reference(s)

@@ -19,7 +19,7 @@ in the units of ``W @ x`` (the read-out is rescaled digitally).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import param
@@ -253,6 +253,18 @@ class CrossbarModel(param.Parameterized):
         return ProgrammingMethod.checked(method, **knobs).run(self, W, seed, w_max=w_max)
 
 
+class ReadSnapshot(NamedTuple):
+    """The devices' part of one read (`ProgrammedCrossbar.snapshot`): its time `t` (s), read-noise
+    `seed` and read `settings`, the read `matrices` (`ReadOut.matrices`) and the gain-calibration
+    factor `gain` (1 without `calibrate_gain`), as the devices were when it was taken."""
+
+    t: float
+    seed: int
+    settings: Settings
+    matrices: tuple
+    gain: float
+
+
 class ProgrammedCrossbar:
     """A weight matrix as programmed on a crossbar; `mvm` reads it with fresh noise each time.
 
@@ -424,17 +436,53 @@ class ProgrammedCrossbar:
         seeds = [check_seed(seed, "seeds") for seed in seeds]
         if not times:
             raise ValueError("times must hold at least one time")
-        s = self.read_settings(settings)
-        X3 = finite_array(X, "X")
-        if X3.ndim != 3 or X3.shape[0] != len(times) or X3.shape[2] != self.rows:
-            raise ValueError(
-                f"X must have shape (reads, batch, {self.rows}) with one read per time ({len(times)}) "
-                f"to match W's {self.rows} inputs, got {X3.shape}"
-            )
         if len(seeds) != len(times):
             raise ValueError(f"seeds must hold one seed per time ({len(times)}), got {len(seeds)}")
-        y, _, _ = self._read_times(X3, times, seeds, s)
+        s = self.read_settings(settings)
+        y, _, _ = self._read_times(self._check_reads(X, len(times)), times, seeds, s)
         return y
+
+    def calibrate(self, settings: Settings | None = None) -> None:
+        """Read now, unless kept, the calibrations a read takes from right after programming (the
+        calibrated ADC ranges; with `calibrate_gain`, the gain reference): `set_reads` with reads
+        may not re-take them (`ValueError`), so a read-disturb evaluation that takes `snapshot`s of
+        disturbed devices before reading any calls this first."""
+        self.calibration.take(self.read_settings(settings))
+
+    def snapshot(self, t: float, seed: int, settings: Settings | None = None) -> ReadSnapshot:
+        """What a read at `t` seconds with read-noise seed `seed` takes from the devices as they
+        are now: the read matrices and, with `calibrate_gain`, the gain factor (its calibration
+        batch read now). `mvm_snapshots` reads several such states at once after the devices
+        changed in between (the read counts of a read-disturb curve)."""
+        t, seed, s = check_time(t), check_seed(seed), self.read_settings(settings)
+        gain = self.calibration.gain_factor(t, seed, s) if s.calibrate_gain else 1.0
+        return ReadSnapshot(t, seed, s, self.readout.matrices(t, s, True), gain)
+
+    def mvm_snapshots(self, X: ArrayLike, snapshots: Sequence[ReadSnapshot]) -> np.ndarray:
+        """Outputs ``(reads, batch, cols)`` of read ``k`` of inputs ``X[k]`` of the devices as
+        ``snapshots[k]`` found them (`snapshot`), at its time, seed and settings: each equals the
+        `mvm` that would have been made when the snapshot was taken."""
+        if not snapshots or not all(isinstance(one, ReadSnapshot) for one in snapshots):
+            raise ValueError("snapshots must hold at least one ReadSnapshot (from snapshot())")
+        s = snapshots[0].settings
+        if any(one.settings is not s and one.settings != s for one in snapshots):
+            raise ValueError("snapshots must all be taken with the same read settings")
+        X3 = self._check_reads(X, len(snapshots))
+        times, seeds = [one.t for one in snapshots], [one.seed for one in snapshots]
+        y, _ = self.calibration.read_times(X3, times, seeds, s, matrices=[one.matrices for one in snapshots])
+        if s.calibrate_gain:
+            y = y * np.array([one.gain for one in snapshots])[:, None, None]
+        return y
+
+    def _check_reads(self, X, n_reads):
+        """`X` as a finite float array ``(n_reads, batch, rows)``; `ValueError` naming it otherwise."""
+        X3 = finite_array(X, "X")
+        if X3.ndim != 3 or X3.shape[0] != n_reads or X3.shape[2] != self.rows:
+            raise ValueError(
+                f"X must have shape (reads, batch, {self.rows}) with one read per time ({n_reads}) "
+                f"to match W's {self.rows} inputs, got {X3.shape}"
+            )
+        return X3
 
     def _read_times(self, X3, times, seeds, s):
         """The outputs of the reads (`Calibration.read_times`), each times its global calibration

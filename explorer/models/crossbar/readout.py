@@ -171,19 +171,21 @@ class ReadOut:
         y, stats = self.read_times(X[None], (t,), (seed,), s, adc_ranges, common_mode)
         return y[0], stats
 
-    def _analog_times(self, volts, times, s, common_mode):
+    def _analog_times(self, volts, times, s, common_mode, matrices=None):
         """`analog` of several reads: `volts` ``(n_chunks, reads, B, rows)``, read ``k`` at
-        ``times[k]``; per input chunk the stacked ``(reads, B, C)`` output moments (and the
-        reference columns'), and the largest IR loss of all. One read is kept in the memo
-        (`analog`); several, each at its own time, are one stacked product per chunk, never kept
-        (their inputs differ from time to time)."""
-        if len(times) == 1:
+        ``times[k]`` (with ``matrices[k]``, the `matrices` of the devices as they were for that
+        read, when given); per input chunk the stacked ``(reads, B, C)`` output moments (and the
+        reference columns'), and the largest IR loss of all. One read of the present devices is
+        kept in the memo (`analog`); several are one stacked product per chunk, never kept (their
+        inputs differ from read to read)."""
+        if len(times) == 1 and matrices is None:
             chunks, ir_worst = self.analog(volts[:, 0], times[0], s, common_mode)
             return [
                 (mean[None], var[None], None if ref is None else (ref[0][None], ref[1][None]))
                 for mean, var, ref in chunks
             ], ir_worst
-        matrices = [self.matrices(t, s, common_mode) for t in times]
+        if matrices is None:
+            matrices = [self.matrices(t, s, common_mode) for t in times]
         d = np.stack([m[0] for m in matrices])
         var_matrix = np.stack([m[1] for m in matrices])
         refs = None
@@ -204,18 +206,21 @@ class ReadOut:
         s: Settings,
         adc_ranges: Callable[[int, Settings], np.ndarray],
         common_mode: bool = True,
+        matrices: Sequence[tuple] | None = None,
     ) -> tuple[np.ndarray, dict[str, float]]:
         """Outputs ``(reads, B, cols)`` of several reads, read ``k`` of inputs ``X[k]`` (`X`
         ``(reads, B, rows)``) at ``times[k]`` with read-noise seed ``seeds[k]``, and their
         statistics summed over the reads (the largest IR loss: the largest of all). Each read's
         outputs equal those of `read` alone: the noise of read ``k`` is drawn from its own seed and
         counters, the products are one BLAS product per read. One call for all the times of an
-        accuracy-versus-time curve instead of one per time."""
+        accuracy-versus-time curve instead of one per time. `matrices`: read ``k``'s `matrices`,
+        taken while the devices were as that read saw them (the read counts of a read-disturb
+        curve, each a state of its own); default: the present devices' at each time."""
         enc = self.enc
         n_reads, B = X.shape[0], X.shape[1]
         volts, chunk_weights, dac_clipped = self.dac(X.reshape(n_reads * B, X.shape[2]), s)
         volts = volts.reshape(len(volts), n_reads, B, volts.shape[-1])
-        chunks, ir_worst = self._analog_times(volts, times, s, common_mode)
+        chunks, ir_worst = self._analog_times(volts, times, s, common_mode, matrices)
         ranges = adc_ranges(len(volts), s)
         C = chunks[0][0].shape[-1]
         scale = np.repeat(enc.per_level(), enc.cols)
