@@ -12,7 +12,6 @@ the settings they read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -105,18 +104,6 @@ class Calibration:
     ) -> tuple[np.ndarray, dict[str, float]]:
         """One read of `X` with the ADC ranges of these settings (`ReadOut.read`)."""
         return self.readout.read(X, t, seed, s, self.adc_ranges, common_mode=common_mode)
-
-    def read_times(
-        self,
-        X: np.ndarray,
-        times: Sequence[float],
-        seeds: Sequence[int],
-        s: Settings,
-        common_mode: bool = True,
-        matrices: Sequence[tuple] | None = None,
-    ) -> tuple[np.ndarray, dict[str, float]]:
-        """Several reads at once with the ADC ranges of these settings (`ReadOut.read_times`)."""
-        return self.readout.read_times(X, times, seeds, s, self.adc_ranges, common_mode, matrices)
 
     def gain_factor(self, t: float, seed: int, s: Settings) -> float:
         """Global calibration factor ``ref / mean|y_cal(t)|`` (physics reference section 8): the

@@ -469,7 +469,8 @@ class ProgrammedCrossbar:
             raise ValueError("snapshots must all be taken with the same read settings")
         X3 = self._check_reads(X, len(snapshots))
         times, seeds = [one.t for one in snapshots], [one.seed for one in snapshots]
-        y, _ = self.calibration.read_times(X3, times, seeds, s, matrices=[one.matrices for one in snapshots])
+        matrices = [one.matrices for one in snapshots]
+        y, _ = self.readout.read_times(X3, times, seeds, s, self.calibration.adc_ranges, matrices=matrices)
         if s.calibrate_gain:
             y = y * np.array([one.gain for one in snapshots])[:, None, None]
         return y
@@ -485,9 +486,10 @@ class ProgrammedCrossbar:
         return X3
 
     def _read_times(self, X3, times, seeds, s):
-        """The outputs of the reads (`Calibration.read_times`), each times its global calibration
-        factor when `calibrate_gain` (1 otherwise), their statistics and the factors."""
-        y, stats = self.calibration.read_times(X3, times, seeds, s)
+        """The outputs of the reads (`ReadOut.read_times` with the calibration's ADC ranges), each
+        times its global calibration factor when `calibrate_gain` (1 otherwise), their statistics
+        and the factors."""
+        y, stats = self.readout.read_times(X3, times, seeds, s, self.calibration.adc_ranges)
         alphas = [1.0] * len(times)
         if s.calibrate_gain:
             alphas = [self.calibration.gain_factor(t, seed, s) for t, seed in zip(times, seeds)]
