@@ -233,7 +233,8 @@ _NOISE_BLOCK = 16  # rows per parallel task of the noise and ADC pass
 @njit(**PARALLEL_JIT)
 def _noise_adc_parallel(mean, var, adc, seeds, offset, out, clipped):
     # Each task runs the serial row loop, compiled on its own: the same loop written inside the
-    # prange body ran about three times slower per row (measured with one thread).
+    # prange body ran several times slower per row, slower on two threads than the serial kernel
+    # on one (commit 0d4d794).
     n_rows = mean.shape[0]
     for block in prange((n_rows + _NOISE_BLOCK - 1) // _NOISE_BLOCK):
         first = block * _NOISE_BLOCK
@@ -381,9 +382,9 @@ def ir_unit_loss(g: ArrayLike) -> np.ndarray:
 @njit(**INLINE_JIT)
 def _pair_row(r, mean, sigma, circ, d, v):
     # Each device's moments: gain * mean + offset and gain * sigma, both times the IR factor
-    # 1 / (1 + r loss) when there is a loss. Written out in the loop, with the circuit's fields
-    # read once: the same pass through a helper returning each device's pair of moments, reading
-    # the fields from the record at every device, ran about ten times slower.
+    # 1 / (1 + r loss) when there is a loss. Written out in the loop: the same pass through a
+    # helper returning each device's pair of moments ran many times slower, with the circuit's
+    # fields passed to it as plain arguments as well (commit ae5e2ef).
     cols, n_slices, n_pol, gain, offset, wire_r, loss, subtract = circ
     with_loss = loss.shape[0] > 0
     for j in range(cols):

@@ -132,14 +132,18 @@ class DeployedMLP:
         """Layer k's outputs (units of W) for inputs `X` in units of the layer's input scale."""
         return self._read_times(k, np.asarray(X)[None], (t,), (seed,))[0]
 
-    def _read_times(self, k, X, times, seeds):
+    def _read_times(self, k, X, times, seeds, snapshots=None):
         """`_read` of several reads at once: read ``i`` of inputs ``X[i]`` at ``times[i]`` with
-        ``seeds[i]`` (`ProgrammedCrossbar.mvm_times`); a 2-D `X` is read at every time."""
+        ``seeds[i]`` (`ProgrammedCrossbar.mvm_times`), or of the devices as ``snapshots[i]`` found
+        them (`ProgrammedCrossbar.mvm_snapshots`); a 2-D `X` is read at every time."""
         s = self.input_scales[k]
         x = np.clip(X / s, -1.0, 1.0) * self.x_max
         if x.ndim == 2:
             x = np.broadcast_to(x, (len(times), *x.shape))
-        return self.layers[k].mvm_times(x, times, seeds, settings=self.settings) * (s / self.x_max)
+        layer = self.layers[k]
+        if snapshots is not None:
+            return layer.mvm_snapshots(x, snapshots) * (s / self.x_max)
+        return layer.mvm_times(x, times, seeds, settings=self.settings) * (s / self.x_max)
 
     def _seed(self, purpose, k, t, reads):
         """`read_seed` of this chip's layer k, kept: a curve asks for the same ones at every update."""
@@ -222,11 +226,7 @@ class DeployedMLP:
                     seed = self._seed("read", k, t, n)
                     snapshots.append(layer.snapshot(t, seed, settings=self.settings))
                     factors.append(self._factors(k, (t,), compensation))
-                scale = self.input_scales[k]
-                x = np.clip(h / scale, -1.0, 1.0) * self.x_max
-                if x.ndim == 2:
-                    x = np.broadcast_to(x, (len(counts), *x.shape))
-                y = layer.mvm_snapshots(x, snapshots) * (scale / self.x_max)
+                y = self._read_times(k, h, [t] * len(counts), None, snapshots)
                 factor = 1.0 if compensation == "none" else np.concatenate(factors)
                 y = y * factor + self.net.b[k]
                 h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y

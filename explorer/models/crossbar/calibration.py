@@ -130,6 +130,6 @@ class Calibration:
         """Read now, unless kept, what a read takes from right after programming with these settings
         (the calibrated ADC ranges; with `calibrate_gain`, the gain reference): before reads disturb
         the devices, after which they may not be taken."""
-        self.adc_ranges(1, s)
+        self.adc_ranges(1, s)  # calibrated: every chunk's ranges at once, whatever the count asked
         if s.calibrate_gain:
             self.gain_reference(s)

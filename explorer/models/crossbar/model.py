@@ -467,12 +467,8 @@ class ProgrammedCrossbar:
         s = snapshots[0].settings
         if any(one.settings is not s and one.settings != s for one in snapshots):
             raise ValueError("snapshots must all be taken with the same read settings")
-        X3 = self._check_reads(X, len(snapshots))
         times, seeds = [one.t for one in snapshots], [one.seed for one in snapshots]
-        matrices = [one.matrices for one in snapshots]
-        y, _ = self.readout.read_times(X3, times, seeds, s, self.calibration.adc_ranges, matrices=matrices)
-        if s.calibrate_gain:
-            y = y * np.array([one.gain for one in snapshots])[:, None, None]
+        y, _, _ = self._read_times(self._check_reads(X, len(snapshots)), times, seeds, s, snapshots)
         return y
 
     def _check_reads(self, X, n_reads):
@@ -485,14 +481,19 @@ class ProgrammedCrossbar:
             )
         return X3
 
-    def _read_times(self, X3, times, seeds, s):
+    def _read_times(self, X3, times, seeds, s, snapshots=None):
         """The outputs of the reads (`ReadOut.read_times` with the calibration's ADC ranges), each
         times its global calibration factor when `calibrate_gain` (1 otherwise), their statistics
-        and the factors."""
-        y, stats = self.readout.read_times(X3, times, seeds, s, self.calibration.adc_ranges)
+        and the factors. With `snapshots`, the read matrices and factors are theirs (the devices
+        as they were); without, the present devices'."""
+        matrices = None if snapshots is None else [one.matrices for one in snapshots]
+        y, stats = self.readout.read_times(X3, times, seeds, s, self.calibration.adc_ranges, matrices=matrices)
         alphas = [1.0] * len(times)
         if s.calibrate_gain:
-            alphas = [self.calibration.gain_factor(t, seed, s) for t, seed in zip(times, seeds)]
+            if snapshots is None:
+                alphas = [self.calibration.gain_factor(t, seed, s) for t, seed in zip(times, seeds)]
+            else:
+                alphas = [one.gain for one in snapshots]
             y = y * np.array(alphas)[:, None, None]
         return y, stats, alphas
 
