@@ -109,7 +109,7 @@ def test_the_client_ranges_are_those_the_tests_compute(page_axes):
     view = rendered(views.ReliabilityView)
     compared = 0
     for heading, built in view._plots.items():
-        if heading in view._slots and not view._slots[heading].visible:
+        if heading in view._slots and not view.slot_shown(heading):
             continue
         for plot in built:
             fig = plot.figure

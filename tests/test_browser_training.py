@@ -97,3 +97,59 @@ def test_the_5x5_task_streams_weight_error_and_shows_the_weights_against_the_tar
     )
     assert errors == []
     page.close()
+
+
+FIGURES_JS = """
+() => Object.fromEntries([...Bokeh.index.query(v => v.model.type === 'Figure')].map(v => {
+  const r = v.el.getBoundingClientRect();
+  return [v.model.name, {shown: v.el.checkVisibility(), width: r.width, height: r.height,
+                         canvas: [v.bbox.width, v.bbox.height], drawn: v.has_finished()}];
+}))
+"""
+"""Each figure of the page by name: whether it is shown, its element's size on the page (CSS px),
+the size BokehJS laid its canvas out at, and whether BokehJS has finished drawing it."""
+
+
+def _figures(page, prefix):
+    return {name: f for name, f in page.evaluate(FIGURES_JS).items() if name.startswith(prefix)}
+
+
+def test_a_task_switch_hides_the_other_tasks_charts_by_style_and_shows_them_again_at_full_size(browser, served_app):
+    """The charts of one task only (`Chart.shown`) sit in slots hidden by their style
+    (`explorer.views._live.SLOT_STYLES`), not by ``visible``: a hidden chart takes no room, and a
+    chart shown again is laid out at the size it had, not at the zero size it had while hidden."""
+    page, errors = open_page(browser, served_app + "?tab=6", ready="Learning curves")
+    wait_for_title(page, r"^Test accuracy over \d+ epochs$", timeout=TIMEOUT)
+    digits = "Learning curves ["
+    five = "Learning curves, 5 x 5 task ["
+    first = _figures(page, digits)
+    assert len(first) == 2 and all(f["shown"] and f["width"] > 100 and f["height"] > 100 for f in first.values())
+    select = page.locator(".bk-input-group", has_text="Task").locator("select")
+    select.select_option("5 x 5 correlation")
+    wait_for_title(page, r"^Weight error over 4 epochs$", timeout=TIMEOUT)
+    page.wait_for_function(
+        "(p) => [...Bokeh.index.query(v => v.model.type === 'Figure' && v.model.name.startsWith(p))]"
+        ".every(v => v.el.checkVisibility() && v.has_finished())",
+        arg=five,
+        timeout=TIMEOUT,
+    )
+    hidden = _figures(page, digits)
+    assert all(not f["shown"] and f["width"] == f["height"] == 0 for f in hidden.values()), hidden
+    shown = _figures(page, five)
+    assert len(shown) == 2 and all(f["shown"] and f["width"] > 100 and f["height"] > 100 for f in shown.values())
+    select.select_option("digits MLP")
+    wait_for_title(page, r"^Test accuracy over \d+ epochs$", timeout=TIMEOUT)
+    page.wait_for_function(
+        "(p) => [...Bokeh.index.query(v => v.model.type === 'Figure' && v.model.name.startsWith(p))]"
+        ".every(v => v.el.checkVisibility() && v.has_finished() && v.bbox.width > 100)",
+        arg=digits,
+        timeout=TIMEOUT,
+    )
+    again = _figures(page, digits)
+    for name, before in first.items():
+        after = again[name]
+        assert after["shown"] and after["drawn"], (name, after)
+        assert (after["width"], after["height"], after["canvas"]) == (before["width"], before["height"], before["canvas"])
+    assert all(not f["shown"] and f["width"] == f["height"] == 0 for f in _figures(page, five).values())
+    assert errors == []
+    page.close()

@@ -339,9 +339,9 @@ def _run_tab_doc():
     """A Bokeh document with a run's tab: a run setting, an ordinary control, Start and Reset."""
     from bokeh.models import Button
 
-    from explorer.views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
+    from explorer.views._runs import RUN_RESET_CLASS, RUN_SETTING_TAG, RUN_START_CLASS
 
-    gain = Slider(title="Correction gain", start=0.1, end=1.0, step=0.1, value=0.5, css_classes=[RUN_SETTING_CLASS])
+    gain = Slider(title="Correction gain", start=0.1, end=1.0, step=0.1, value=0.5, tags=[RUN_SETTING_TAG])
     size = Slider(title="Matrix size", start=16, end=128, step=16, value=64)
     start = Button(label="Start", css_classes=[RUN_START_CLASS])
     reset = Button(label="Reset", css_classes=[RUN_RESET_CLASS])

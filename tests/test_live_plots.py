@@ -113,20 +113,20 @@ def test_a_technology_specific_chart_is_built_and_computed_only_while_shown():
     view = rendered(DevicesView)
     rtn, iv = "Random telegraph noise", "Flash I-V curves"
     assert rtn not in view._plots and iv not in view._plots  # PCM: neither figure exists
-    assert not view._slots[rtn].visible and not view._slots[iv].visible
+    assert not view.slot_shown(rtn) and not view.slot_shown(iv)
     view.model.technology = "RRAM"
-    assert view._slots[rtn].visible and not view._slots[iv].visible
+    assert view.slot_shown(rtn) and not view.slot_shown(iv)
     assert view._plots[rtn][0].figure.title.text.startswith("RRAM telegraph noise")
     view.computed.clear()
     view.model.technology = "Flash"
     assert (rtn, 0) not in view.computed and (iv, 0) in view.computed
-    assert not view._slots[rtn].visible and view._slots[iv].visible
+    assert not view.slot_shown(rtn) and view.slot_shown(iv)
     view.computed.clear()
     view.model.seed += 1  # the hidden telegraph-noise chart is not recomputed
     assert (rtn, 0) not in view.computed
     view.computed.clear()
     view.model.technology = "RRAM"  # shown again: recomputed for the new seed
-    assert (rtn, 0) in view.computed and view._slots[rtn].visible
+    assert (rtn, 0) in view.computed and view.slot_shown(rtn)
 
 
 def test_a_closed_session_computes_nothing():

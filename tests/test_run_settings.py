@@ -1,5 +1,5 @@
 """The run dashboards' run settings (issue 25 item 4, the load command's false errors): the controls of
-the Programming and Training tabs that carry the CSS class `RUN_SETTING_CLASS` are exactly those whose
+the Programming and Training tabs that carry the tag `RUN_SETTING_TAG` are exactly those whose
 move, before Start, changes none of the dashboard's plot data, in each state checked (defaults;
 gradient-descent programming with IR drop; the 5 x 5 task). The load command presses Start after
 moving a marked control; an unmarked one must answer with new plot data, as every other control."""
@@ -10,7 +10,7 @@ import pytest
 
 from explorer.views import ProgrammingView, TrainingView
 from explorer.views._live import _same
-from explorer.views._runs import RUN_SETTING_CLASS
+from explorer.views._runs import RUN_SETTING_TAG
 
 
 def _plot_data(view):
@@ -50,7 +50,7 @@ def _silent_and_marked(view):
     for name, widget in view.widgets().items():
         if widget.disabled:
             continue
-        if RUN_SETTING_CLASS in widget.css_classes:
+        if RUN_SETTING_TAG in widget.tags:
             marked.add(name)
         old = widget.value
         _set(widget, _other(widget))
@@ -91,8 +91,8 @@ def test_run_settings_are_the_controls_that_redraw_nothing_before_start(make):
 def test_the_read_out_is_a_run_setting_on_the_five_by_five_task_only():
     view = TrainingView()
     adc = view.widgets()["adc_bits"]
-    assert RUN_SETTING_CLASS not in adc.css_classes  # on the digits it redraws the first test accuracy
+    assert RUN_SETTING_TAG not in adc.tags  # on the digits it redraws the first test accuracy
     view.model.task = "5 x 5 correlation"
-    assert RUN_SETTING_CLASS in adc.css_classes
+    assert RUN_SETTING_TAG in adc.tags
     view.model.task = "digits MLP"
-    assert RUN_SETTING_CLASS not in adc.css_classes
+    assert RUN_SETTING_TAG not in adc.tags

@@ -24,8 +24,8 @@ The two modes:
   grid within `--span` of its range around its current value (1: anywhere), a select to another
   option, a checkbox to its other state, a number box one step up or down (as its arrow keys do).
 
-A run's settings (the Programming and Training tabs' controls that the app marks with the CSS class
-`explorer.views._runs.RUN_SETTING_CLASS`, such as Correction gain or Transfer every) redraw nothing
+A run's settings (the Programming and Training tabs' controls that the app marks with the tag
+`explorer.views._runs.RUN_SETTING_TAG`, such as Correction gain or Transfer every) redraw nothing
 until the run starts: after moving one, in either mode, the student presses Start and the update is
 Start -> the run's first point (kind ``run``; it ends at that first point, since a run keeps sending
 points), then presses Reset and waits for its redraw, so that no run goes on and the next move finds
@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..views._runs import RUN_RESET_CLASS, RUN_SETTING_CLASS, RUN_START_CLASS
+from ..views._runs import RUN_RESET_CLASS, RUN_SETTING_TAG, RUN_START_CLASS
 from .served import in_own_thread
 from .wire import CHECKBOXES, DRIVEN, GROUPS, NUMBER_INPUTS, SELECTS, SLIDERS, WireStudent, allowed_change, widget_title
 
@@ -172,8 +172,8 @@ class ClassStudent:
 
     async def _move(self, tab, widget, change, what):
         """Set `widget` (on tab `tab`) to `change` and record the update (module docstring): a run's
-        setting (`RUN_SETTING_CLASS`) is followed by Start, timed to the run's first point, and Reset."""
-        if RUN_SETTING_CLASS not in (widget.attrs.get("css_classes") or []):
+        setting (`RUN_SETTING_TAG`) is followed by Start, timed to the run's first point, and Reset."""
+        if RUN_SETTING_TAG not in (widget.attrs.get("tags") or []):
             self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
             return
         start, reset = self._button(tab, RUN_START_CLASS), self._button(tab, RUN_RESET_CLASS)

@@ -78,6 +78,13 @@ LOG_UPDATES = os.environ.get("EXPLORER_LOG_UPDATES") == "1"
 
 PLOT_HEIGHT = 300
 
+SLOT_STYLES = {True: {"display": "flex"}, False: {"display": "none"}}
+"""The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
+rule): hidden by its style, not by ``visible``, for the reason the idle notes are
+(`_states.HIDDEN_NOTE_STYLES`): BokehJS lays out the whole page again when a component's
+``visible`` changes. The shown style names the display a column has (flex), since BokehJS leaves a
+style property the new styles do not name as it was."""
+
 
 # ------------------------------------------------------------------ data helpers (pure NumPy)
 
@@ -1327,14 +1334,19 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         return holder
 
     def _sync_slots(self):
-        """Show the charts that are shown (filling a slot the first time) and hide the others."""
+        """Show the charts that are shown (filling a slot the first time) and hide the others, by the
+        slot's style (`SLOT_STYLES`)."""
         for heading, slot in self._slots.items():
-            visible = heading in self._showing and heading in self._plots
-            if visible and not slot.objects:
+            shown = heading in self._showing and heading in self._plots
+            if shown and not slot.objects:
                 (chart,) = [c for c in self._charts if c.heading == heading]
                 slot.objects = [self._explained(chart)]
-            if slot.visible != visible:
-                slot.visible = visible
+            if self.slot_shown(heading) != shown:
+                slot.styles = SLOT_STYLES[shown]
+
+    def slot_shown(self, heading):
+        """Whether the chart `heading`, one with a `shown` rule, is shown on the page now."""
+        return self._slots[heading].styles.get("display") != "none"
 
     def plots(self):
         """The charts with their explanations; a chart with a `shown` rule sits in a slot that
@@ -1348,7 +1360,7 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
             if chart.shown is None:
                 column.append(self._explained(chart))
             else:
-                self._slots[chart.heading] = pn.Column(sizing_mode="stretch_width", visible=False, margin=0)
+                self._slots[chart.heading] = pn.Column(sizing_mode="stretch_width", styles=SLOT_STYLES[False], margin=0)
                 column.append(self._slots[chart.heading])
         self._sync_slots()
         self._layout = pn.Column(self.admission, *column, sizing_mode="stretch_width")

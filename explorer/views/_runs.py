@@ -244,11 +244,14 @@ class RunDriver:
         return "paused" if done else "ready: press Start"
 
 
-RUN_SETTING_CLASS = "run-setting"
-"""The CSS class of a control that only sets up the run (`RunButtons.RUN_SETTINGS`): before Start its
-move redraws nothing, since the plots show the run and the run has not begun. Read from the page's
-document by the load command (`explorer.tools.classload`), which presses Start after moving such a
-control and times the run's first point, rather than waiting for a redraw that does not come."""
+RUN_SETTING_TAG = "run-setting"
+"""The tag (Bokeh's ``tags``) of a control that only sets up the run (`RunButtons.RUN_SETTINGS`):
+before Start its move redraws nothing, since the plots show the run and the run has not begun. Read
+from the page's document by the load command (`explorer.tools.classload`), which presses Start after
+moving such a control and times the run's first point, rather than waiting for a redraw that does
+not come. A tag, not a CSS class: it only marks, and BokehJS renders a widget again whose
+``css_classes`` change (the Training tab's task switch, which moves the mark on four sliders, spent
+most of its browser time there); a change of ``tags`` renders nothing."""
 RUN_START_CLASS, RUN_PAUSE_CLASS, RUN_RESET_CLASS = "run-start", "run-pause", "run-reset"
 """The CSS classes of the Start, Pause and Reset buttons (found by the load command)."""
 
@@ -279,23 +282,23 @@ class RunButtons:
 
     RUN_SETTINGS = ()
     """The dashboard's run settings (`RunSetting`s): controls whose move, while no run has started,
-    changes none of the plots (a new run would differ, the empty one does not). Each has the CSS class
-    `RUN_SETTING_CLASS` while it is one (`_mark_run_settings`); tests/test_run_settings.py checks the
+    changes none of the plots (a new run would differ, the empty one does not). Each has the tag
+    `RUN_SETTING_TAG` while it is one (`_mark_run_settings`); tests/test_run_settings.py checks the
     list against what the plots show."""
 
     def _mark_run_settings(self):
-        """Give the controls of `RUN_SETTINGS` the CSS class `RUN_SETTING_CLASS` while they are run
-        settings, and keep it so when the parameters their condition depends on change."""
+        """Give the controls of `RUN_SETTINGS` the tag `RUN_SETTING_TAG` while they are run settings,
+        and keep it so when the parameters their condition depends on change."""
         widgets = self.widgets()
 
         def sync(*events):
             for setting in self.RUN_SETTINGS:
                 widget = widgets[setting.control]
-                marked = RUN_SETTING_CLASS in widget.css_classes
+                marked = RUN_SETTING_TAG in widget.tags
                 if setting.holds(self.model) and not marked:
-                    widget.css_classes = [*widget.css_classes, RUN_SETTING_CLASS]
+                    widget.tags = [*widget.tags, RUN_SETTING_TAG]
                 elif marked and not setting.holds(self.model):
-                    widget.css_classes = [c for c in widget.css_classes if c != RUN_SETTING_CLASS]
+                    widget.tags = [t for t in widget.tags if t != RUN_SETTING_TAG]
 
         depends = sorted({name for setting in self.RUN_SETTINGS for name in setting.depends})
         if depends:
@@ -365,7 +368,7 @@ class RunButtons:
 __all__ = [
     "RUN_PAUSE_CLASS",
     "RUN_RESET_CLASS",
-    "RUN_SETTING_CLASS",
+    "RUN_SETTING_TAG",
     "RUN_START_CLASS",
     "Pace",
     "BackgroundRun",
