@@ -173,9 +173,12 @@ PROBE_JS = """
         const model = event.model;
         if (!model) return;
         probe.changes.push([performance.now(), model.type, event.attr || '', model.name || '']);
-        // A layout that now holds a plot, or is shown again holding one: a chart appeared (its data
-        // came with its new models, or are those it showed before).
-        const shown = event.attr === 'children' || (event.attr === 'visible' && model.visible);
+        // A layout that now holds a plot, or is shown again holding one (by `visible`, or by its
+        // style: the app's chart slots): a chart appeared (its data came with its new models, or
+        // are those it showed before).
+        const styles = model.styles instanceof Map ? Object.fromEntries(model.styles) : (model.styles || {});
+        const shown = event.attr === 'children' || (event.attr === 'visible' && model.visible) ||
+                      (event.attr === 'styles' && styles.display !== undefined && styles.display !== 'none');
         if (shown && holdsPlot(model, 0))
           probe.changes.push([performance.now(), 'NewPlot', event.attr, model.name || '']);
       });
@@ -196,8 +199,8 @@ PROBE_JS = """
 PLOT_MODELS = ("ColumnDataSource", "Title", "Span", "BoxAnnotation", "LinearColorMapper", "NewPlot")
 """Bokeh models whose changes are a plot's new data (not a widget's echo, nor the client's ranges);
 ``NewPlot`` is the probe's own record of a layout that now holds a plot or is shown again holding
-one (a chart that appeared, such as the Reliability tab's second study: its data came with its new
-models, or are those it showed before)."""
+one, by ``visible`` or by its style (a chart that appeared, such as the Reliability tab's second
+study: its data came with its new models, or are those it showed before)."""
 
 SINCE_JS = """
 ([key, types]) => {
