@@ -149,7 +149,11 @@ def test_a_task_switch_hides_the_other_tasks_charts_by_style_and_shows_them_agai
     for name, before in first.items():
         after = again[name]
         assert after["shown"] and after["drawn"], (name, after)
-        assert (after["width"], after["height"], after["canvas"]) == (before["width"], before["height"], before["canvas"])
+        assert (after["width"], after["height"], after["canvas"]) == (
+            before["width"],
+            before["height"],
+            before["canvas"],
+        )
     assert all(not f["shown"] and f["width"] == f["height"] == 0 for f in _figures(page, five).values())
     assert errors == []
     page.close()

@@ -183,6 +183,74 @@ def test_a_chip_read_after_every_count_at_once_equals_one_count_at_a_time(compen
     assert not np.array_equal(together[0], together[2])
 
 
+AFTER_READS = {
+    "RRAM, IR drop, stuck devices, offset reference, 6-bit ADC, bipolar": (
+        dict(technology="RRAM", mapping="offset-reference", ir_drop=True, stuck_on_fraction=0.02, adc_bits=6),
+        "bipolar",
+        0.5,
+    ),
+    "RRAM, two slices, common mode, unipolar": (
+        dict(technology="RRAM", n_slices=2, common_mode_gain=1.1, common_mode_offset_uS=0.5),
+        "unipolar",
+        0.45,
+    ),
+    "Flash, three slices": (dict(technology="Flash", n_slices=3), "unipolar", None),
+    "RRAM, gain calibration (counts set in turn)": (
+        dict(technology="RRAM", calibrate_gain=True, ir_drop=True),
+        "unipolar",
+        0.5,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AFTER_READS))
+def test_snapshots_after_every_count_equal_setting_each_count_in_turn(case):
+    """`snapshots_after_reads` computes the devices of every count in one call, leaving the
+    devices as programmed; each snapshot and each read of it equal `set_reads` then `snapshot`
+    (read matrices, IR loss of the disturbed conductances, gain factor) count by count."""
+    settings, polarity, v_read = AFTER_READS[case]
+    xb = deployment.CrossbarModel(**{**PCM, **settings})
+    W = np.linspace(-1.0, 1.0, 96).reshape(12, 8)
+    X = np.linspace(-1.0, 1.0, 36).reshape(3, 12)
+    kw = dict(polarity=polarity) if v_read is None else dict(polarity=polarity, v_read=v_read)
+    counts, seeds = [0, 10**4, 10**7, 10**4, 10**9], [11, 12, 13, 14, 15]
+    prog = xb.program(W, seed=4)
+    version = prog.version
+    together = prog.snapshots_after_reads(counts, HOUR, seeds, **kw)
+    if not settings.get("calibrate_gain"):
+        assert prog.version == version  # the devices were not changed
+    assert prog.state.array.reads == 0
+    y = prog.mvm_snapshots(np.stack([X] * len(counts)), together)
+    twin = xb.program(W, seed=4)
+    twin.calibrate()
+    for k, (n, seed) in enumerate(zip(counts, seeds)):
+        twin.set_reads(n, **kw)
+        one = twin.snapshot(HOUR, seed)
+        assert (together[k].t, together[k].seed, together[k].gain) == (one.t, one.seed, one.gain)
+        for a, b in zip(together[k].matrices, one.matrices):
+            if isinstance(a, tuple):
+                for a_part, b_part in zip(a, b):
+                    np.testing.assert_array_equal(a_part, b_part)
+            else:
+                np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(y[k], twin.mvm(X, HOUR, seed))
+    assert not np.array_equal(y[0], y[2])  # the reads did disturb the devices
+
+
+def test_snapshots_after_reads_names_bad_input():
+    prog = deployment.CrossbarModel(**{**PCM, "technology": "RRAM"}).program(np.eye(4), seed=1)
+    with pytest.raises(ValueError, match=r"seeds must hold one seed per count \(2\), got 1"):
+        prog.snapshots_after_reads([0, 10], HOUR, [1])
+    with pytest.raises(ValueError, match="counts"):
+        prog.snapshots_after_reads([-1], HOUR, [1])
+    prog.set_reads(5)
+    with pytest.raises(ValueError, match=r"the devices must be as programmed \(no reads\), they have had 5"):
+        prog.snapshots_after_reads([10], HOUR, [1])
+    pcm = deployment.CrossbarModel(**PCM).program(np.eye(4), seed=1)
+    with pytest.raises(ValueError, match="read-disturb model"):
+        pcm.snapshots_after_reads([10], HOUR, [1])
+
+
 def test_a_snapshot_reads_the_devices_as_they_were_and_names_bad_input():
     prog = deployment.CrossbarModel(**{**PCM, "technology": "RRAM", "calibrate_gain": True}).program(
         np.linspace(-1.0, 1.0, 64).reshape(8, 8), seed=1

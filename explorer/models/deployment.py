@@ -212,27 +212,31 @@ class DeployedMLP:
         """Logits ``(len(reads), B, classes)`` of inputs `X` read at `t` seconds after programming,
         after each count of `reads` reads of `polarity` at `v_read` volts since programming (read
         disturb): `logits` with every layer set to that count, in one read per layer for all the
-        counts (each count's devices kept as a `ReadSnapshot`). The layers are left as
-        programmed (no reads) afterwards; `calibrate` must have been called first."""
+        counts (each count's devices as a `ReadSnapshot`,
+        `ProgrammedCrossbar.snapshots_after_reads`; with compensation, its calibration read of
+        each count's devices likewise). The layers are left as programmed; `calibrate` must have
+        been called first."""
         counts = [int(n) for n in reads]
+        times = [t] * len(counts)
         h = np.asarray(X, dtype=np.float64)
-        try:
-            for k, layer in enumerate(self.layers):
-                snapshots, factors = [], []
-                for n in counts:
-                    if n and not layer.array.reads:  # the last state as programmed: calibrate there
-                        layer.calibrate(self.settings)
-                    layer.set_reads(n, polarity=polarity, v_read=v_read)
-                    seed = self._seed("read", k, t, n)
-                    snapshots.append(layer.snapshot(t, seed, settings=self.settings))
-                    factors.append(self._factors(k, (t,), compensation))
-                y = self._read_times(k, h, [t] * len(counts), None, snapshots)
-                factor = 1.0 if compensation == "none" else np.concatenate(factors)
-                y = y * factor + self.net.b[k]
-                h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
-        finally:
-            for layer in self.layers:
-                layer.set_reads(0, polarity=polarity, v_read=v_read)
+        if compensation != "none":
+            self.calibrate()
+        for k, layer in enumerate(self.layers):
+            # The compensation's calibration read of each count's devices, as `_factors` reads
+            # them, taken with the read's: same devices, the calibration's seed.
+            purposes = ("read",) if compensation == "none" else ("read", "calibration")
+            seeds = [self._seed(purpose, k, t, n) for purpose in purposes for n in counts]
+            snapshots = layer.snapshots_after_reads(
+                counts * len(purposes), t, seeds, polarity=polarity, v_read=v_read, settings=self.settings
+            )
+            y = self._read_times(k, h, times, None, snapshots[: len(counts)])
+            if compensation != "none":
+                eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
+                now = np.abs(self._read_times(k, eye, times, None, snapshots[len(counts) :])).mean(axis=1)
+                ref = self._refs[(k, self.settings.key())]
+                y = y * np.array([drift_factor(ref, now_n, compensation) for now_n in now]).reshape(len(counts), 1, -1)
+            y = y + self.net.b[k]
+            h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
         return h
 
     def logits_times(

@@ -86,6 +86,37 @@ class DeviceArray:
         self._disturb(np.zeros_like(self._disturb_state()), n_reads, polarity, v_read)
         self.reads = int(n_reads)
 
+    def moments_after_reads(
+        self,
+        counts: list[int],
+        t: float,
+        knobs: Mapping[str, Any] | None = None,
+        *,
+        polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+        v_read: float = 0.2,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`read_moments` at `t` of the devices as after exactly each of `counts` reads since
+        programming (`set_reads`), stacked ``(len(counts), *shape)``: one read-moments call for
+        every count (the per-device state repeated along the first axis), the array left as it
+        is (no `version` bump, no reads counted). The same numbers as `set_reads` then
+        `read_moments` for each count in turn."""
+        t = check_time(t)
+        zeros = np.zeros_like(self._disturb_state())
+        shifts = [
+            self.programmed_with.read_disturb(self.state, zeros, int(n), polarity=polarity, v_read=v_read)
+            for n in counts
+        ]
+
+        def stacked(value):
+            if isinstance(value, dict):
+                return {k: stacked(v) for k, v in value.items()}
+            if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
+                return np.broadcast_to(value, (len(counts), *value.shape))
+            return value
+
+        state = {**stacked(self.state), "disturb": np.stack(shifts)}
+        return self.programmed_with._read_moments(state, t, self._knobs(knobs))
+
     def _disturb_state(self):
         if "disturb" not in self.state:
             raise ValueError(

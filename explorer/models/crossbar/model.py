@@ -26,7 +26,7 @@ import param
 from numpy.typing import ArrayLike
 
 from kernels import crossbar, encoding
-from kernels.validate import check_seed, check_time, finite_array
+from kernels.validate import check_seed, check_time, finite_array, positive_int
 
 from .._internal.memo import Memo, Settings
 from ..devices import TECHNOLOGIES, Device
@@ -457,6 +457,48 @@ class ProgrammedCrossbar:
         t, seed, s = check_time(t), check_seed(seed), self.read_settings(settings)
         gain = self.calibration.gain_factor(t, seed, s) if s.calibrate_gain else 1.0
         return ReadSnapshot(t, seed, s, self.readout.matrices(t, s, True), gain)
+
+    def snapshots_after_reads(
+        self,
+        counts: Sequence[int],
+        t: float,
+        seeds: Sequence[int],
+        *,
+        polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+        v_read: float = 0.2,
+        settings: Settings | None = None,
+    ) -> list[ReadSnapshot]:
+        """`snapshot` at `t` with read-noise seed ``seeds[k]`` of the devices as after exactly
+        ``counts[k]`` reads since programming (`set_reads`), for every count (a count may come
+        twice, with two seeds: computed once): the same snapshots
+        as `set_reads` then `snapshot` count by count, the devices left as programmed. The
+        moments of all the counts come from one call (`CrossbarState.moments_after_reads`) and
+        the devices are not changed; with `calibrate_gain` each count's gain factor needs a
+        calibration read of its devices, so the counts are set in turn (and reset to none after,
+        which bumps `version`). Calibrations a read takes from right after programming are taken
+        first (`calibrate`)."""
+        t, s = check_time(t), self.read_settings(settings)
+        counts = [positive_int(n, "counts", 0, 10**15) for n in counts]
+        seeds = [check_seed(seed, "seeds") for seed in seeds]
+        if len(seeds) != len(counts):
+            raise ValueError(f"seeds must hold one seed per count ({len(counts)}), got {len(seeds)}")
+        if self.state.array.reads:
+            raise ValueError(f"the devices must be as programmed (no reads), they have had {self.state.array.reads}")
+        if any(counts):
+            self.calibrate(s)
+        if s.calibrate_gain:
+            try:
+                out = []
+                for n, seed in zip(counts, seeds):
+                    self.set_reads(n, polarity=polarity, v_read=v_read)
+                    out.append(self.snapshot(t, seed, settings=s))
+                return out
+            finally:
+                self.set_reads(0, polarity=polarity, v_read=v_read)
+        distinct = sorted(set(counts))  # a count asked for twice (with two seeds) is computed once
+        mean, sigma = self.state.moments_after_reads(distinct, t, s, polarity=polarity, v_read=v_read)
+        matrices = {n: self.readout.matrices_of((mean[i], sigma[i]), t, s, True) for i, n in enumerate(distinct)}
+        return [ReadSnapshot(t, seed, s, matrices[n], 1.0) for n, seed in zip(counts, seeds)]
 
     def mvm_snapshots(self, X: ArrayLike, snapshots: Sequence[ReadSnapshot]) -> np.ndarray:
         """Outputs ``(reads, batch, cols)`` of read ``k`` of inputs ``X[k]`` of the devices as

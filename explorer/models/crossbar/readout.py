@@ -68,16 +68,20 @@ class ReadOut:
             lambda s: crossbar.ir_unit_loss(gain * state.mean(t, s) + offset),
         )
 
-    def _pairs(self, t, s, common_mode, moments):
+    def _pairs(self, t, s, common_mode, moments, own=True):
         """`crossbar.pair_matrices` of the device `moments` at `t` (mean and sigma), or of the mean
         conductances alone (None: the mean as a stand-in sigma, when only the difference matrix is
-        wanted), the IR factor of the reference columns and the largest IR loss."""
+        wanted), the IR factor of the reference columns and the largest IR loss. With `own` False
+        the moments are of devices in another state than the array's, and the IR loss is
+        computed from their mean rather than taken from the memo."""
         enc, state = self.enc, self.state
         gain, offset = (s.common_mode_gain, s.common_mode_offset_uS) if common_mode else (1.0, 0.0)
         wire_r = s.wire_resistance_ohm if s.ir_drop else 0.0
         # The moments' mean is the mean (`CrossbarState.mean`), so a read needs one of them only.
         mean, sigma = (state.mean(t, s), None) if moments is None else moments
-        loss = self.unit_loss(t, s, gain, offset) if s.ir_drop else None
+        loss = None
+        if s.ir_drop:
+            loss = self.unit_loss(t, s, gain, offset) if own else crossbar.ir_unit_loss(gain * mean + offset)
         n = enc.n_pair_columns
         subtract = enc.g_mid if enc.mapping == "offset-digital" else 0.0
         sig = mean if sigma is None else sigma
@@ -120,14 +124,25 @@ class ReadOut:
         is cheap next to the memo's bookkeeping)."""
 
         def compute(s):
-            moments = self.state.moments(t, s)
-            d, var, (ref_mean, ref_sigma, gain, offset, f), ir_worst = self._pairs(t, s, common_mode, moments)
-            ref = None
-            if self.enc.mapping == "offset-reference":
-                ref = ((gain * ref_mean + offset) * f, (gain * ref_sigma * f) ** 2)
-            return d, var, ref, ir_worst
+            return self._matrices(self.state.moments(t, s), t, s, common_mode, True)
 
         return self.memo.get("matrices", (self.state.version, t, common_mode), s, compute)
+
+    def matrices_of(
+        self, moments: tuple[np.ndarray, np.ndarray], t: float, s: Settings, common_mode: bool
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
+        """`matrices` built from the device moments `moments` (mean and sigma, uS, of every
+        physical device, as `CrossbarState.moments` gives them) instead of the devices' own: the
+        read matrices of devices in another state (`CrossbarState.moments_after_reads`), their IR
+        loss from their own conductances. Not kept."""
+        return self._matrices(moments, t, s, common_mode, False)
+
+    def _matrices(self, moments, t, s, common_mode, own):
+        d, var, (ref_mean, ref_sigma, gain, offset, f), ir_worst = self._pairs(t, s, common_mode, moments, own)
+        ref = None
+        if self.enc.mapping == "offset-reference":
+            ref = ((gain * ref_mean + offset) * f, (gain * ref_sigma * f) ** 2)
+        return d, var, ref, ir_worst
 
     def analog(
         self,

@@ -75,6 +75,22 @@ class CrossbarState:
         self._before_reads()
         self.array.set_reads(n_reads, polarity=polarity, v_read=v_read)
 
+    def moments_after_reads(
+        self,
+        counts: list[int],
+        t: float,
+        s: Settings,
+        *,
+        polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
+        v_read: float = 0.2,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`moments` at `t` of the devices as after exactly each of `counts` reads since
+        programming (`DeviceArray.moments_after_reads`), stacked along a first axis, stuck-at
+        faults applied; the devices are left as they are. Not kept in the memo: each count's
+        devices are read once."""
+        mean, sigma = self.array.moments_after_reads(counts, t, knobs=s, polarity=polarity, v_read=v_read)
+        return self._stuck(mean), sigma
+
     def _stuck(self, mean):
         if self.n_stuck:
             mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
