@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
-from .validate import check_seed, check_time, in_range, positive_int, scalar_in_range
+from .validate import check_seed, check_time, counts_of, in_range, positive_int, scalar_in_range
 
 K_BOLTZMANN = 1.380649e-23  # J/K (exact, SI 2019)
 Q_ELECTRON = 1.602176634e-19  # C (exact, SI 2019)
@@ -641,14 +641,15 @@ def read_disturb(
     `DISTURB_SPREAD`). The law's form follows the sources qualitatively; `ceiling_vth`,
     `stress_to_saturate`, the spread and the default `cells_per_bitline` are illustrative, not
     fitted (see the module's constants). Cells at or above the ceiling do not move. `n_reads` an
-    integer in [0, 1e15], `cells_per_bitline` in [1, 4096]. Returns the new shifts with the shape
-    of `vth`.
+    integer in [0, 1e15] (or a sequence of them: the shifts after each, stacked along a first
+    axis, the arguments checked once), `cells_per_bitline` in [1, 4096]. Returns the new shifts
+    with the shape of `vth`.
     """
     vth = _check_vth(vth)
     shift = in_range(shift, 0.0, 2.0 * _V_LIMIT, "shift", " V")
     if shift.shape != vth.shape:
         raise ValueError(f"shift must have the shape of vth {vth.shape}, got {shift.shape}")
-    n_reads = positive_int(n_reads, "n_reads", 0, _MAX_READS)
+    counts, single = counts_of(n_reads, "n_reads", _MAX_READS)
     cells_per_bitline = positive_int(cells_per_bitline, "cells_per_bitline", 1, MAX_CELLS_PER_BITLINE)
     ceiling_vth = scalar_in_range(ceiling_vth, -_V_LIMIT, _V_LIMIT, "ceiling_vth", " V")
     stress_to_saturate = scalar_in_range(stress_to_saturate, 1.0, 1e30, "stress_to_saturate")
@@ -659,12 +660,14 @@ def read_disturb(
         if m.shape != vth.shape:
             raise ValueError(f"susceptibility must have the shape of vth {vth.shape}, got {m.shape}")
         m = np.ascontiguousarray(m).ravel()
-    rec = DisturbRecord(float(n_reads) * float(cells_per_bitline - 1), 1.0 / stress_to_saturate, ceiling_vth)
     flat_vth = np.ascontiguousarray(vth).ravel()
-    out = np.empty_like(flat_vth)
+    flat_shift = np.ascontiguousarray(shift).ravel()
+    out = np.empty((len(counts), flat_vth.size))
     kernel = pick("flash.disturb", flat_vth.size)
-    kernel(flat_vth, np.ascontiguousarray(shift).ravel(), m, out, rec)
-    return out.reshape(vth.shape)
+    for row, n in zip(out, counts):
+        rec = DisturbRecord(float(n) * float(cells_per_bitline - 1), 1.0 / stress_to_saturate, ceiling_vth)
+        kernel(flat_vth, flat_shift, m, row, rec)
+    return out[0].reshape(vth.shape) if single else out.reshape((len(counts), *vth.shape))
 
 
 register_twins("flash.program", _program_serial, _program_parallel)

@@ -34,7 +34,16 @@ from numpy.typing import ArrayLike
 
 from . import rng
 from ._jit import INLINE_JIT, JIT, PARALLEL_JIT, pick, register_twins
-from .validate import check_seed, check_time, finite_array, in_range, ordered_range, positive_int, scalar_in_range
+from .validate import (
+    check_seed,
+    check_time,
+    counts_of,
+    finite_array,
+    in_range,
+    ordered_range,
+    positive_int,
+    scalar_in_range,
+)
 
 G_MIN = 9.0
 """Lowest conductance of the CMO/HfOx fit (uS)."""
@@ -603,12 +612,13 @@ def read_disturb(
     the threshold, the exact zero below it, `shift_per_volt`, `v_slope`, `reads_to_saturate` and
     `negative_efficiency` are illustrative: no source here measures them for these devices.
 
-    `disturb` in [-1, 1], `n_reads` an integer in [0, 1e15], voltages in volts, `shift_per_volt`
-    in [0, 100] per volt, `negative_efficiency` in [0, 1], `susceptibility` positive, the shape of
-    `disturb`. Returns the new shifts with the shape of `disturb`.
+    `disturb` in [-1, 1], `n_reads` an integer in [0, 1e15] (or a sequence of them: the shifts
+    after each, stacked along a first axis, the arguments checked once), voltages in volts,
+    `shift_per_volt` in [0, 100] per volt, `negative_efficiency` in [0, 1], `susceptibility`
+    positive, the shape of `disturb`. Returns the new shifts with the shape of `disturb`.
     """
     d = in_range(disturb, -1.0, 1.0, "disturb")
-    n_reads = positive_int(n_reads, "n_reads", 0, _MAX_READS)
+    counts, single = counts_of(n_reads, "n_reads", _MAX_READS)
     if not isinstance(polarity, str) or polarity not in _POLARITY_MODES:
         raise ValueError(f"polarity must be 'unipolar', 'bipolar' or 'negative', got {polarity!r}")
     mode = _POLARITY_MODES[polarity]
@@ -627,10 +637,11 @@ def read_disturb(
         if has_m
         else np.empty(0, dtype=np.float64)
     )
-    out = np.empty_like(flat)
+    out = np.empty((len(counts), flat.size))
     kernel = pick("rram.disturb", flat.size)
-    kernel(flat, out, n_reads, mode, k, s, eta, m, has_m)
-    return out.reshape(d.shape)
+    for row, n in zip(out, counts):
+        kernel(flat, row, n, mode, k, s, eta, m, has_m)
+    return out[0].reshape(d.shape) if single else out.reshape((len(counts), *d.shape))
 
 
 _FAR = 40.0

@@ -74,6 +74,16 @@ def positive_int(value: object, name: str, low: int = 1, high: int = 2**31 - 1) 
     return value
 
 
+def counts_of(value: object, name: str, high: int) -> tuple[list[int], bool]:
+    """`value`, an integer or a sequence of integers in [0, high], as ``(list of ints, whether it
+    was one integer)``: for the functions that compute one result per count, stacked."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if np.ndim(value) != 1 or len(value) == 0:
+            raise ValueError(f"{name} must be an integer or a 1-D sequence of integers in [0, {high}], got {value!r}")
+        return [positive_int(v, name, 0, high) for v in np.asarray(value).tolist()], False
+    return [positive_int(value, name, 0, high)], True
+
+
 def ordered_range(
     low: object, high: object, low_name: str, high_name: str, limit: float = 1e4, unit: str = " uS"
 ) -> tuple[float, float]:

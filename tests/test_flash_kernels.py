@@ -527,3 +527,20 @@ G = np.array([1.0, 2.0])
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=naming(match)):
         call()
+
+
+def test_read_disturb_after_several_counts_equals_one_count_at_a_time():
+    """A sequence of counts gives each count's shifts stacked along a first axis, the same numbers
+    as one call per count."""
+    vth = flash.vth_for_conductance(np.linspace(0.05, 10.0, 12)).reshape(3, 4)
+    m = np.linspace(0.2, 3.0, 12).reshape(3, 4)
+    start = np.linspace(0.0, 0.05, 12).reshape(3, 4)
+    counts = (0, 5, 10**5, 10**9)
+    stacked = flash.read_disturb(vth, start, counts, cells_per_bitline=64, susceptibility=m)
+    assert stacked.shape == (4, 3, 4)
+    for row, n in zip(stacked, counts):
+        np.testing.assert_array_equal(row, flash.read_disturb(vth, start, n, cells_per_bitline=64, susceptibility=m))
+    with pytest.raises(ValueError, match=r"n_reads must be an integer or a 1-D sequence of integers"):
+        flash.read_disturb(vth, start, [[1, 2]])
+    with pytest.raises(ValueError, match=r"n_reads must be an integer in \[0, "):
+        flash.read_disturb(vth, start, [1.5])

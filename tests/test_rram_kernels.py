@@ -608,3 +608,20 @@ def test_far_bounds_add_exactly_nothing():
     mass and density are exactly 0 (and the mass below the upper bound exactly 1) in float64."""
     assert rram._cdf(-rram._FAR) == 0.0 and rram._phi(-rram._FAR) == 0.0
     assert rram._cdf(rram._FAR) == 1.0 and rram._phi(rram._FAR) == 0.0
+
+
+@pytest.mark.parametrize("polarity", ["unipolar", "bipolar", "negative"])
+def test_read_disturb_after_several_counts_equals_one_count_at_a_time(polarity):
+    """A sequence of counts gives each count's shifts stacked along a first axis, the same numbers
+    as one call per count (the disturb curve of `DeviceArray.moments_after_reads`)."""
+    d0 = np.linspace(-0.3, 0.4, 12).reshape(3, 4)
+    m = np.linspace(0.2, 3.0, 12).reshape(3, 4)
+    counts = [0, 7, 10**4, 10**9]
+    stacked = rram.read_disturb(d0, counts, polarity=polarity, v_read=0.5, susceptibility=m)
+    assert stacked.shape == (4, 3, 4)
+    for row, n in zip(stacked, counts):
+        np.testing.assert_array_equal(row, rram.read_disturb(d0, n, polarity=polarity, v_read=0.5, susceptibility=m))
+    with pytest.raises(ValueError, match=r"n_reads must be an integer or a 1-D sequence of integers"):
+        rram.read_disturb(d0, [], v_read=0.5)
+    with pytest.raises(ValueError, match=r"n_reads must be an integer in \[0, "):
+        rram.read_disturb(d0, [3, -1], v_read=0.5)

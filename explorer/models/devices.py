@@ -102,10 +102,7 @@ class DeviceArray:
         `read_moments` for each count in turn."""
         t = check_time(t)
         zeros = np.zeros_like(self._disturb_state())
-        shifts = [
-            self.programmed_with.read_disturb(self.state, zeros, int(n), polarity=polarity, v_read=v_read)
-            for n in counts
-        ]
+        shifts = self.programmed_with.read_disturb(self.state, zeros, list(counts), polarity=polarity, v_read=v_read)
 
         def stacked(value):
             if isinstance(value, dict):
@@ -114,7 +111,7 @@ class DeviceArray:
                 return np.broadcast_to(value, (len(counts), *value.shape))
             return value
 
-        state = {**stacked(self.state), "disturb": np.stack(shifts)}
+        state = {**stacked(self.state), "disturb": shifts}
         return self.programmed_with._read_moments(state, t, self._knobs(knobs))
 
     def _disturb_state(self):
@@ -603,13 +600,14 @@ class RRAMDevice(Device):
         self,
         state: dict[str, np.ndarray],
         start: np.ndarray,
-        n_reads: int,
+        n_reads: int | list[int],
         *,
         polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
         v_read: float = 0.2,
     ) -> np.ndarray:
         """Read-disturb shifts of the devices of `state` after `n_reads` reads from shifts `start`
-        (`kernels.rram.read_disturb` with this device's constants and the devices' susceptibility)."""
+        (`kernels.rram.read_disturb` with this device's constants and the devices' susceptibility;
+        a list of counts gives the shifts after each, stacked along a first axis)."""
         return rram.read_disturb(
             start,
             n_reads,
@@ -777,16 +775,17 @@ class FlashDevice(Device):
         self,
         state: dict[str, np.ndarray],
         start: np.ndarray,
-        n_reads: int,
+        n_reads: int | list[int],
         *,
         polarity: Literal["unipolar", "bipolar", "negative"] = "unipolar",
         v_read: float | None = None,
     ) -> np.ndarray:
         """V_th shifts (V) of the cells of `state` after `n_reads` inference reads from shifts `start`
-        (`kernels.flash.read_disturb`: pass-voltage stress, `cells_per_bitline - 1` stress events per
-        cell and read, each cell's susceptibility, ceiling `DISTURB_HEADROOM` above the g_max level's
-        V_th). Pass-voltage stress has one sign: `polarity` must be "unipolar"; `v_read` (the RRAM
-        read voltage of `DeviceArray.apply_reads`) does not enter."""
+        (a list of counts: after each, stacked along a first axis; `kernels.flash.read_disturb`:
+        pass-voltage stress, `cells_per_bitline - 1` stress events per cell and read, each cell's
+        susceptibility, ceiling `DISTURB_HEADROOM` above the g_max level's V_th). Pass-voltage
+        stress has one sign: `polarity` must be "unipolar"; `v_read` (the RRAM read voltage of
+        `DeviceArray.apply_reads`) does not enter."""
         if polarity != "unipolar":
             raise ValueError(
                 f"polarity must be 'unipolar' for Flash (pass-voltage stress has one sign), got {polarity!r}"
