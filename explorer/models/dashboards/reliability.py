@@ -435,14 +435,14 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         """Flash read disturb: per bit-line length (the chosen `cells_per_bitline` and the default
         `kernels.flash.CELLS_PER_BITLINE`) the `summary` of the accuracy after each count of
         `FLASH_READS` inference reads (key ``reads``, read 1 h after programming) and ``survives``:
-        the reads before a `READ_LOSS` drop (None: not within the counts)."""
+        the reads before a `READ_LOSS` drop (None: not within the counts). Each length's curve is
+        a result of its own, so the default's is computed once while the chosen length moves."""
 
-        def compute():
-            net, data, scales = self._task()
-            out = {}
-            for n in dict.fromkeys((self.cells_per_bitline, flash.CELLS_PER_BITLINE)):
+        def curve(n):
+            def compute():
+                net, data, scales = self._task()
                 xb = self.encoding_crossbar("Flash")  # programmed here and dropped, as for the wear study
-                xb.device.cells_per_bitline = int(n)
+                xb.device.cells_per_bitline = n
                 chips = deploy(
                     net, xb, derive_seed(self.seed, "programming"), self.chips, self.programming_method, scales
                 )
@@ -458,10 +458,11 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 )
                 s = summary(FLASH_READS, acc, net.accuracy(data.X_test, data.y_test), x_name="reads")
                 s["survives"] = reads_before_loss(FLASH_READS, s["mean"], READ_LOSS)
-                out[int(n)] = s
-            return out
+                return s
 
-        return self.result("flash_reads", (self._encoding_key(), self.compensation, self.cells_per_bitline), compute)
+            return self.result("flash_reads", (self._encoding_key(), self.compensation, n), compute)
+
+        return {n: curve(n) for n in dict.fromkeys((int(self.cells_per_bitline), flash.CELLS_PER_BITLINE))}
 
     def wear(self) -> dict[str, Any]:
         """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``
