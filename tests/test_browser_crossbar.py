@@ -149,18 +149,30 @@ def test_ir_drop_changes_the_outputs(browser, served_app):
     page.close()
 
 
-WATCH_LOADING_JS = """() => {
-    // Record whether a loading overlay (.pn-loading, in any shadow root) is ever on the page, checking
-    // every animation frame from now on: the overlay may come and go between two polls of a locator.
-    window.__sawLoading = false;
+DIMMED_JS = """() => {
+    // Whether an element (in any shadow root) has the busy style (`explorer.views._live.BUSY_STYLES`).
     const present = (root) => {
-        if (root.querySelector('.pn-loading')) return true;
-        for (const el of root.querySelectorAll('*')) { if (el.shadowRoot && present(el.shadowRoot)) return true; }
+        for (const el of root.querySelectorAll('*')) {
+            if (el.style && el.style.cursor === 'progress' && el.style.opacity === '0.5') return true;
+            if (el.shadowRoot && present(el.shadowRoot)) return true;
+        }
         return false;
     };
-    const tick = () => { if (present(document)) { window.__sawLoading = true; } else { requestAnimationFrame(tick); } };
+    return present(document);
+}"""
+
+WATCH_LOADING_JS = (
+    """() => {
+    // Record whether the plots are ever dimmed as busy, checking every animation frame from now on:
+    // the style may come and go between two polls of a locator.
+    window.__sawLoading = false;
+    const dimmed = """
+    + DIMMED_JS
+    + """;
+    const tick = () => { if (dimmed()) { window.__sawLoading = true; } else { requestAnimationFrame(tick); } };
     requestAnimationFrame(tick);
 }"""
+)
 
 
 def test_matrix_size_slider_changes_the_maps(browser, served_app):
@@ -171,12 +183,14 @@ def test_matrix_size_slider_changes_the_maps(browser, served_app):
     handle.focus()
     page.evaluate(WATCH_LOADING_JS)
     handle.press("ArrowRight")
-    # A size change shows the loading indicator over the plots while it computes.
+    # A size change dims the plots while it computes (a style, not Panel's loading overlay), then
+    # shows them as before.
     wait_for_new_data(page, before, timeout=TIMEOUT)
     page.wait_for_function("() => window.__sawLoading === true", timeout=TIMEOUT)
     expect_title(page, r"^G\+ of slice 0 \(4 bits\), 272 x 272, 4x4 block means$")
     expect_title(page, r"\(17408 outputs\)$")
-    page.locator(".pn-loading").first.wait_for(state="detached", timeout=TIMEOUT)
+    page.wait_for_function(f"() => !({DIMMED_JS})()", timeout=TIMEOUT)
+    assert page.locator(".pn-loading").count() == 0
     step(page, "Matrix size", "ArrowLeft", r"^G\+ of slice 0 \(4 bits\), 256 x 256, 2x2 block means$")
     expect_title(page, r"\(16384 outputs\)$")
     assert errors == [], errors

@@ -78,6 +78,17 @@ LOG_UPDATES = os.environ.get("EXPLORER_LOG_UPDATES") == "1"
 
 PLOT_HEIGHT = 300
 
+BUSY_STYLES = {
+    True: {"opacity": "0.5", "cursor": "progress", "transition": "opacity 0.2s 0.15s"},
+    False: {"opacity": "1", "cursor": "auto", "transition": "none"},
+}
+"""The style of a dashboard's plots while a slow update computes (`busy`), and after: dimmed, after
+a short delay so that an update that ends sooner does not flicker, and back at once. A style, not
+Panel's ``loading`` overlay: the overlay is a change of the layout's CSS classes, and BokehJS
+renders a component again, every plot in it, when its classes change (on and off: two renders
+per update); a change of style renders nothing. Both styles name every property, since BokehJS
+leaves a style property the new styles do not name as it was."""
+
 SLOT_STYLES = {True: {"display": "flex"}, False: {"display": "none"}}
 """The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
 rule): hidden by its style, not by ``visible``, for the reason the idle notes are
@@ -896,7 +907,7 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         return settings_by_owner(self.model)
 
     def busy(self, names):
-        """Whether a change of the parameters `names` should show the loading indicator."""
+        """Whether a change of the parameters `names` should dim the plots while it computes (`BUSY_STYLES`)."""
         return False
 
     def provisional(self, names):
@@ -1052,12 +1063,12 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         first = self.provisional(set(names)) if names and self._batch_page is None else None
         busy = busy and first is None  # the provisional plots say it; an overlay would hide them
         if busy and self._layout is not None:
-            self._layout.loading = True
+            self._layout.styles = BUSY_STYLES[True]
         try:
             self._update(parts, generation, schedule=True, first=first)
         finally:
             if busy and self._layout is not None:
-                self._layout.loading = False
+                self._layout.styles = BUSY_STYLES[False]
 
     def _update(self, parts, generation, schedule, first=None):
         """Compute `parts` and show them; a heavy update (the model's `cost()`) is first admitted

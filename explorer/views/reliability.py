@@ -557,10 +557,21 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
     def _sync_knobs(self, *events):
         sync_knob_widgets(self.model, self._widgets, self._knob_note)
 
-    QUICK = {"log10_time", "log10_reads", "drift_scale", "read_noise_scale", "temperature_K", "compensation"}
-    """Changes that only re-read programmed chips (a few hundred ms): no loading overlay, whose
-    two extra round trips to the page cost more than they tell, and no provisional first result,
-    whose stand-in would program its two chips afresh (`provisional`)."""
+    QUICK = {
+        "log10_time",
+        "log10_reads",
+        "drift_scale",
+        "read_noise_scale",
+        "temperature_K",
+        "compensation",
+        "read_voltage",
+        "cells_per_bitline",
+    }
+    """Changes that only re-read programmed chips (a few hundred ms), or, for the bit-line length,
+    program the few Flash chips of one read-disturb curve: no loading overlay, whose two extra
+    round trips to the page cost more than they tell (the overlay is a change of the layout's CSS
+    classes, and BokehJS renders a component again when its classes change), and no provisional
+    first result, whose stand-in would program its two chips afresh (`provisional`)."""
 
     def busy(self, names):
         return bool(set(names) - self.QUICK)  # a new curve takes a fraction of a second or more
