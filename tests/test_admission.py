@@ -196,13 +196,13 @@ def crossbar_view(budget):
 def test_the_crossbar_tab_refuses_a_size_above_the_budget_without_computing_it():
     view = crossbar_view(Budget(GB // 4, jobs=1, heavy_bytes=100 * MB))
     computed = len(view.computed)
-    assert not view.admission.visible
+    assert not view.admission_shown()
     view.model.size = 4096  # about 3 GB at one slice (`CrossbarExplorer.cost`)
-    assert view.admission.visible and view.admission.alert_type == "danger"
+    assert view.admission_shown() and view.admission.alert_type == "danger"
     assert "--budget-memory-gb" in view.admission.object and "4096" in view.admission.object
     assert len(view.computed) == computed  # nothing computed
     view.model.size = 48  # light again: computed at once, the refusal hidden
-    assert len(view.computed) > computed and not view.admission.visible
+    assert len(view.computed) > computed and not view.admission_shown()
 
 
 def test_the_crossbar_tab_waits_its_turn_showing_its_position_then_draws():
@@ -213,11 +213,11 @@ def test_the_crossbar_tab_waits_its_turn_showing_its_position_then_draws():
     assert hold.started.wait(WAIT_S)
     computed = len(view.computed)
     view.model.size = 48
-    assert view.admission.visible and "waiting: 0 ahead" in view.admission.object
+    assert view.admission_shown() and "waiting: 0 ahead" in view.admission.object
     time.sleep(0.2)
     assert len(view.computed) == computed  # not computed while it waits
     hold.release.set()
-    wait_for(lambda: budget.running() == 0 and not view.admission.visible)
+    wait_for(lambda: budget.running() == 0 and not view.admission_shown())
     assert len(view.computed) > computed
     assert view.model.problem()[0].shape == (48, 48)
 

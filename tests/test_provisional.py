@@ -42,7 +42,7 @@ def record_titles(view, heading):
 
 def record_alert(view):
     shown = []
-    view.admission.param.watch(lambda e: shown.append(e.new), "visible")
+    view.admission.param.watch(lambda e: shown.append(e.new.get("display") != "none"), "styles")
     return shown
 
 

@@ -63,9 +63,9 @@ def test_a_dashboard_on_an_isolated_budget_draws_what_its_worker_computed():
         view.plots()  # the first build is heavy too: queued, computed by the worker
         computed = 0
         end = time.monotonic() + WAIT_S
-        while (budget.running() or view.admission.visible or len(view.computed) == computed) and time.monotonic() < end:
+        while (budget.running() or view.admission_shown() or len(view.computed) == computed) and time.monotonic() < end:
             time.sleep(0.1)
-        assert len(view.computed) > computed and not view.admission.visible
+        assert len(view.computed) > computed and not view.admission_shown()
         assert budget.workers.started == 1 and len(budget.workers.pids()) == 1
         assert_same_charts(view, in_process())
         assert "programmed" not in {name for name, _, _ in view.model.memo.kept()}
@@ -140,7 +140,7 @@ def test_a_heavy_pin_from_a_scenario_file_is_refused_with_the_reason_and_nothing
     pins.pin_settings(view, hostile)
     assert time.perf_counter() - started < 5.0  # a 4096 matrix would take minutes
     assert view.pin is None  # not pinned
-    assert view.admission.visible and view.admission.alert_type == "danger"
+    assert view.admission_shown() and view.admission.alert_type == "danger"
     text = view.admission.object
     assert text.startswith(pins.PIN_MESSAGE) and "4096" in text and "--budget-memory-gb" in text
 
@@ -154,9 +154,9 @@ def test_a_heavy_pin_within_the_budget_is_computed_in_a_worker_and_equals_the_in
         settings = {**pins.settings_of(view.model), "size": 48, "seed": 3}
         pins.pin_settings(view, settings)
         end = time.monotonic() + WAIT_S
-        while (view.pin is None or budget.running() or view.admission.visible) and time.monotonic() < end:
+        while (view.pin is None or budget.running() or view.admission_shown()) and time.monotonic() < end:
             time.sleep(0.1)
-        assert view.pin is not None and view.pin.data and not view.admission.visible
+        assert view.pin is not None and view.pin.data and not view.admission_shown()
         assert budget.workers.started == 1
         expected, figures = pins.computed_data(view, settings)  # in this process
         assert view.pin.key_figures == figures

@@ -90,6 +90,12 @@ per update); a change of style renders nothing. Both styles name every property,
 leaves a style property the new styles do not name as it was."""
 
 SLOT_STYLES = {True: {"display": "flex"}, False: {"display": "none"}}
+
+ALERT_STYLES = {True: {"display": "block"}, False: {"display": "none"}}
+"""The style of a dashboard's alert (`LiveDashboard.admission`: a provisional result, a heavy
+request waiting or refused) while shown and while hidden: by its style for the reason the chart
+slots are (`SLOT_STYLES`); a provisional result shows it and its exact result hides it, twice a
+change."""
 """The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
 rule): hidden by its style, not by ``visible``, for the reason the idle notes are
 (`_states.HIDDEN_NOTE_STYLES`): BokehJS lays out the whole page again when a component's
@@ -867,7 +873,9 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         self.budget = None
         """The `explorer.admission.Budget` heavy updates are admitted against: None, the server's
         (`server_budget`) on a served page and none in a notebook or a test that sets none."""
-        self.admission = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
+        self.admission = pn.pane.Alert(
+            "", alert_type="warning", styles=ALERT_STYLES[False], sizing_mode="stretch_width"
+        )
         """Where the page says that its heavy update waits ("waiting: 2 ahead"), runs, or was refused."""
         self.update_hooks = []
         """Functions ``hook(view)`` called after each update's data are computed, in the computing
@@ -1080,8 +1088,8 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         if budget is not None and budget.is_heavy(cost):
             self._admit(budget, cost)
             return
-        if self.admission.visible and first is None:  # a refusal or a wait shown before, for settings since changed
-            self.on_page(lambda: self.admission.param.update(visible=False))
+        if self.admission_shown() and first is None:  # a refusal or a wait shown before, for settings since changed
+            self.on_page(lambda: self.admission.param.update(styles=ALERT_STYLES[False]))
         if first is not None:
             self._compute(parts, generation, schedule, first=first)
             if generation != self._generation:
@@ -1144,22 +1152,22 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
             if state in ("running", "done", "refused", "failed"):  # the server's log: one line per step
                 print(f"[explorer] heavy {kind} {state}: {cost.what} ({cost.bytes / 2**30:.2f} GB)", flush=True)
             if state in ("refused", "failed"):
-                shown = dict(object=what + text, alert_type="danger", visible=True)
+                shown = dict(object=what + text, alert_type="danger", styles=ALERT_STYLES[True])
             elif state == "waiting":
                 shown = dict(
                     object=f"{what}Heavy computation ({cost.what}, about {cost.bytes / 2**30:.1f} GB): {text}. "
                     f"The server runs {budget.jobs} at a time; the other tabs keep working.",
                     alert_type="warning",
-                    visible=True,
+                    styles=ALERT_STYLES[True],
                 )
             elif state == "running":
                 shown = dict(
                     object=f"{what}Computing {cost.what} (about {cost.work:.0f} s)...",
                     alert_type="info",
-                    visible=True,
+                    styles=ALERT_STYLES[True],
                 )
             else:
-                shown = dict(visible=False)
+                shown = dict(styles=ALERT_STYLES[False])
             with self._on_doc():
                 self.on_page(lambda: self.admission.param.update(**shown))
 
@@ -1172,6 +1180,10 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         """The budget this page's heavy requests are admitted against (`budget`, else the server's on
         a served page), or None."""
         return self.budget if self.budget is not None else (server_budget() if self._served() else None)
+
+    def admission_shown(self):
+        """Whether the dashboard's alert (`admission`) is shown on the page now (`ALERT_STYLES`)."""
+        return self.admission.styles.get("display") != "none"
 
     def _on_doc(self):
         """A context in which Panel knows this dashboard's page (a thread of the budget's has none)."""
@@ -1248,10 +1260,10 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         self._said_generation = generation
         if note is not None:
             self._provisional_on = True
-            self.admission.param.update(object=note, alert_type="info", visible=True)
+            self.admission.param.update(object=note, alert_type="info", styles=ALERT_STYLES[True])
         elif self._provisional_on:
             self._provisional_on = False
-            self.admission.param.update(visible=False)
+            self.admission.param.update(styles=ALERT_STYLES[False])
 
     # -------------------------------------------------------------- pinned baseline (A)
 
