@@ -5,6 +5,7 @@ global compensation raises the 1-year accuracy in the title; the read-disturb st
 import re
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import nudge, open_page, title_number, wait_for_title
 
 pytestmark = pytest.mark.browser
@@ -30,5 +31,31 @@ def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):
     wait_for_title(page, r"^PCM, global drift compensation, 10 chips: [0-9.]+% at 1 year")
     assert year_accuracy(page) > before
     assert more_drift != before
+    assert errors == [], errors
+    page.close()
+
+
+def test_a_study_shows_its_controls_and_hides_the_others_by_their_style(browser, served_app):
+    """The study controls (read voltage and count of the RRAM study, bit-line length of the Flash
+    one) are shown and hidden by their style (`explorer.views._live.ALERT_STYLES`), not by
+    ``visible``: a hidden control takes no room, and one shown again has its size and answers keys."""
+    page, errors = open_page(browser, served_app + "?tab=5", ready="Accuracy versus time")
+    wait_for_title(page, r"^RRAM at 0\.40 V: 2% loss after [0-9.e+]+ reads unipolar")
+    voltage = page.locator(".bk-slider-title", has_text=re.compile("^Read voltage")).locator("xpath=..")
+    cells = page.locator(".bk-input-group", has_text="Cells per bit line").locator("select")
+    box = voltage.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 20
+    assert cells.bounding_box() is None
+    study = page.locator(".bk-input-group", has_text="Second study").locator("select")
+    study.select_option("Flash read disturb")
+    wait_for_title(page, r"^Flash, 128 cells per bit line: ")
+    expect(cells).to_be_visible()
+    expect(voltage).to_be_hidden()
+    assert voltage.bounding_box() is None  # display: none, no room
+    study.select_option("read disturb")
+    expect(voltage).to_be_visible()
+    assert voltage.bounding_box() == box and cells.bounding_box() is None
+    nudge(page, "^Read voltage", 1)  # 0.40 -> 0.45 V (its step): the study's curve at the new voltage
+    wait_for_title(page, r"^RRAM at 0\.45 V: 2% loss after")
     assert errors == [], errors
     page.close()

@@ -199,7 +199,7 @@ def test_the_browser_benchmark_lists_every_control_and_how_to_enable_a_disabled_
             if c.query:
                 view = cls()  # at the defaults for each control
                 widget = view.widgets()[c.name]
-                assert widget.disabled or not widget.visible
+                assert widget.disabled or not view.control_shown(c.name)
                 for key, value in parse_query(c.query).items():  # as the page's URL sync reads them
                     setting = key.split(".", 1)[1]
                     if c.name in rules:  # the rule's enable settings, by the name the URL gives them
@@ -209,7 +209,7 @@ def test_the_browser_benchmark_lists_every_control_and_how_to_enable_a_disabled_
                         assert setting in (view.ENABLED_BY, getattr(view, "SHOWN_BY", None))
                         owner, attr = view.model, setting
                     setattr(owner, attr, value)
-                assert not widget.disabled and widget.visible
+                assert not widget.disabled and view.control_shown(c.name)
                 reached[title, c.name] = c.query
     assert urllib.parse.unquote(reached[("Training", "label_noise")]) == "train.task=5 x 5 correlation"
     assert reached[("Devices", "temperature_K")] == "dev.technology=Flash"

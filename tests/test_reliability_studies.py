@@ -213,10 +213,10 @@ def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_
         ("Read disturb: accuracy versus reads", 1),
         ("Read disturb: conductances", 0),
     ]
-    assert view.widgets()["read_voltage"].visible
+    assert view.control_shown("read_voltage")
     view.model.study = "technologies"
     assert "Technology comparison" in view._showing and "Read disturb: conductances" not in view._showing
-    assert not view.widgets()["read_voltage"].visible  # its controls go with the study
+    assert not view.control_shown("read_voltage")  # its controls go with the study
     assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
 
 
@@ -258,11 +258,11 @@ def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():
     view = ReliabilityView()
     view.model.chips = 3
     pn.panel(view).get_root(Document())
-    assert not view.widgets()["cells_per_bitline"].visible  # hidden with the other studies
+    assert not view.control_shown("cells_per_bitline")  # hidden with the other studies
     view.model.study = "Flash read disturb"
     name = "Flash read disturb: accuracy versus reads"
     assert name in view._showing and "Read disturb: conductances" not in view._showing
-    assert view.widgets()["cells_per_bitline"].visible and not view.widgets()["read_voltage"].visible
+    assert view.control_shown("cells_per_bitline") and not view.control_shown("read_voltage")
     assert view._plots[name][0].figure.title.text.startswith("Flash, 128 cells per bit line: 2% loss after")
     view.model.cells_per_bitline = 16
     plot = view._plots[name][0]

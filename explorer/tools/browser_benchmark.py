@@ -120,7 +120,7 @@ def tab_controls(tab):
         # (SHOWN_BY) setting that enables (shows) it.
         for setting, idle in (
             (getattr(view, "ENABLED_BY", None), lambda w=widget: w.disabled),
-            (getattr(view, "SHOWN_BY", None), lambda w=widget: not w.visible),
+            (getattr(view, "SHOWN_BY", None), lambda n=name: not view.control_shown(n)),
         ):
             if setting is None or not idle() or query:
                 continue

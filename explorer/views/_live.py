@@ -93,8 +93,9 @@ SLOT_STYLES = {True: {"display": "flex"}, False: {"display": "none"}}
 
 ALERT_STYLES = {True: {"display": "block"}, False: {"display": "none"}}
 """The style of a dashboard's alert (`LiveDashboard.admission`: a provisional result, a heavy
-request waiting or refused) while shown and while hidden: by its style for the reason the chart
-slots are (`SLOT_STYLES`); a provisional result shows it and its exact result hides it, twice a
+request waiting or refused), or of a control shown under some settings only (the Reliability
+tab's study controls), while shown and while hidden: by its style for the reason the chart slots
+are (`SLOT_STYLES`); a provisional result shows the alert and its exact result hides it, twice a
 change."""
 """The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
 rule): hidden by its style, not by ``visible``, for the reason the idle notes are
@@ -1180,6 +1181,12 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         """The budget this page's heavy requests are admitted against (`budget`, else the server's on
         a served page), or None."""
         return self.budget if self.budget is not None else (server_budget() if self._served() else None)
+
+    def control_shown(self, name):
+        """Whether control `name` (a key of `widgets()`) is shown on the page now: visible and not
+        hidden by its style (`ALERT_STYLES`)."""
+        widget = self.widgets()[name]
+        return widget.visible and widget.styles.get("display") != "none"
 
     def admission_shown(self):
         """Whether the dashboard's alert (`admission`) is shown on the page now (`ALERT_STYLES`)."""

@@ -12,7 +12,7 @@ from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
 from ._axes import TIME_LABEL, located, percent_axis, reference, time_axis
-from ._live import Chart, LiveDashboard, LivePlot, Part, Provisional, step_outline
+from ._live import ALERT_STYLES, Chart, LiveDashboard, LivePlot, Part, Provisional, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._present import legend_outside
 from ._runs import Pace, RunDriver
@@ -491,9 +491,15 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
     """The setting that shows the controls hidden at the defaults (each belongs to one study)."""
 
     def _sync_study_widgets(self, *events):
+        """Show the controls of the study shown, hide the others (by their style, `ALERT_STYLES`)."""
         disturb = self.model.study == "read disturb"  # the read voltage and count belong to that study
-        self._widgets["read_voltage"].visible = self._widgets["log10_reads"].visible = disturb
-        self._widgets["cells_per_bitline"].visible = self.model.study == "Flash read disturb"
+        for name, shown in (
+            ("read_voltage", disturb),
+            ("log10_reads", disturb),
+            ("cells_per_bitline", self.model.study == "Flash read disturb"),
+        ):
+            if self.control_shown(name) != shown:
+                self._widgets[name].styles = ALERT_STYLES[shown]
 
     # ------------------------------------------------------------------ background training
 
