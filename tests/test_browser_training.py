@@ -114,6 +114,16 @@ def _figures(page, prefix):
     return {name: f for name, f in page.evaluate(FIGURES_JS).items() if name.startswith(prefix)}
 
 
+def _wait_drawn(page, prefix):
+    """Wait until every figure whose name starts with `prefix` is shown, laid out and drawn."""
+    page.wait_for_function(
+        "(p) => [...Bokeh.index.query(v => v.model.type === 'Figure' && v.model.name.startsWith(p))]"
+        ".every(v => v.el.checkVisibility() && v.has_finished() && v.bbox.width > 100)",
+        arg=prefix,
+        timeout=TIMEOUT,
+    )
+
+
 def test_a_task_switch_hides_the_other_tasks_charts_by_style_and_shows_them_again_at_full_size(browser, served_app):
     """The charts of one task only (`Chart.shown`) sit in slots hidden by their style
     (`explorer.views._live.SLOT_STYLES`), not by ``visible``: a hidden chart takes no room, and a
@@ -127,24 +137,14 @@ def test_a_task_switch_hides_the_other_tasks_charts_by_style_and_shows_them_agai
     select = page.locator(".bk-input-group", has_text="Task").locator("select")
     select.select_option("5 x 5 correlation")
     wait_for_title(page, r"^Weight error over 4 epochs$", timeout=TIMEOUT)
-    page.wait_for_function(
-        "(p) => [...Bokeh.index.query(v => v.model.type === 'Figure' && v.model.name.startsWith(p))]"
-        ".every(v => v.el.checkVisibility() && v.has_finished())",
-        arg=five,
-        timeout=TIMEOUT,
-    )
+    _wait_drawn(page, five)
     hidden = _figures(page, digits)
     assert all(not f["shown"] and f["width"] == f["height"] == 0 for f in hidden.values()), hidden
     shown = _figures(page, five)
     assert len(shown) == 2 and all(f["shown"] and f["width"] > 100 and f["height"] > 100 for f in shown.values())
     select.select_option("digits MLP")
     wait_for_title(page, r"^Test accuracy over \d+ epochs$", timeout=TIMEOUT)
-    page.wait_for_function(
-        "(p) => [...Bokeh.index.query(v => v.model.type === 'Figure' && v.model.name.startsWith(p))]"
-        ".every(v => v.el.checkVisibility() && v.has_finished() && v.bbox.width > 100)",
-        arg=digits,
-        timeout=TIMEOUT,
-    )
+    _wait_drawn(page, digits)
     again = _figures(page, digits)
     for name, before in first.items():
         after = again[name]
