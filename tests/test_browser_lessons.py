@@ -14,6 +14,10 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 90000
 
+OUTLINED_JS = """[...Bokeh.index.query(v => (v.model.tags || []).includes('lesson-control'))]
+    .map(v => [v.model.title || v.model.label || '', getComputedStyle(v.el).outlineWidth])"""
+"""The controls the page outlines: each one's title and the width of its outline as drawn."""
+
 
 def test_a_lesson_end_to_end_and_a_link_restores_a_step(served_app, browser):
     page, errors = open_page(browser, served_app, ready="Start lesson")
@@ -22,8 +26,10 @@ def test_a_lesson_end_to_end_and_a_link_restores_a_step(served_app, browser):
     expect(card).to_contain_text("PCM drift and its compensation: step 1 of 2", timeout=TIMEOUT)
     expect(page).to_have_url(re.compile(r"lesson=pcm-drift.*step=1|step=1.*lesson=pcm-drift"), timeout=TIMEOUT)
     expect(tab(page, "Reliability")).to_have_class(re.compile("bk-active"), timeout=TIMEOUT)
-    outlined = page.locator(".lesson-control")
-    expect(outlined).to_have_count(1, timeout=TIMEOUT)
+    # The control to move is outlined (a style) and tagged (`explorer.views.lessons.HIGHLIGHT_TAG`).
+    page.wait_for_function(OUTLINED_JS + ".length === 1", timeout=TIMEOUT)
+    assert page.evaluate(OUTLINED_JS) == [["Drift compensation", "3px"]]
+    outlined = page.locator(".bk-input-group", has_text="Drift compensation")
     expect(outlined.locator("select")).to_have_value("global", timeout=TIMEOUT)  # the step's start
     answer = page.locator(".lesson-answer").first
     expect(answer).to_be_hidden()
@@ -39,7 +45,8 @@ def test_a_lesson_end_to_end_and_a_link_restores_a_step(served_app, browser):
     expect(card).to_contain_text("step 2 of 2", timeout=TIMEOUT)
     expect(tab(page, "Devices")).to_have_class(re.compile("bk-active"), timeout=TIMEOUT)
     expect(answer).to_be_hidden()
-    expect(page.locator(".lesson-control")).to_have_count(1, timeout=TIMEOUT)  # the time slider only
+    page.wait_for_function(OUTLINED_JS + ".map(o => o[0]).join() === 'Time after programming'", timeout=TIMEOUT)
+    assert [width for _, width in page.evaluate(OUTLINED_JS)] == ["3px"]  # the time slider only
     expect(page).to_have_url(re.compile(r"step=2"), timeout=TIMEOUT)
     page.get_by_text("Fewer than at one year, but still about two thirds", exact=True).click()
     page.get_by_role("button", name="Reveal").click()

@@ -75,10 +75,14 @@ def test_wire_doc_reads_a_bokeh_document_and_its_patches():
     old = m["tabs"].tabs[1].child
     assert not wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", Column())))
     assert wire.apply(_patch(doc, lambda: setattr(m["tabs"].tabs[1], "child", old)))
-    # A CSS class the server adds (a lesson's outlined control) is found under the tab.
-    assert not wire.apply(_patch(doc, lambda: setattr(fresh, "css_classes", ["lesson-control"])))
+    # A tag the server adds (a lesson's outlined control) is found under the tab, as a CSS class is.
+    assert not wire.apply(_patch(doc, lambda: setattr(fresh, "tags", ["lesson-control"])))
     assert [w.id for w in wire.highlighted("lesson-control", 1)] == [fresh.id]
     assert wire.highlighted("lesson-control", 0) == []
+    assert not wire.apply(_patch(doc, lambda: setattr(fresh, "tags", [])))
+    assert wire.highlighted("lesson-control", 1) == []
+    assert not wire.apply(_patch(doc, lambda: setattr(fresh, "css_classes", ["lesson-control"])))
+    assert [w.id for w in wire.highlighted("lesson-control", 1)] == [fresh.id]
 
 
 def test_allowed_changes_stay_on_the_widgets_grid_and_bounds():

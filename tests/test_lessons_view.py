@@ -10,7 +10,7 @@ from explorer.app import DASHBOARDS, build_app
 from explorer.models import scenario as sc
 from explorer.models.lessons import load_lessons
 from explorer.views._present import Presentation
-from explorer.views.lessons import HIGHLIGHT_CLASS, control_widgets
+from explorer.views.lessons import control_widgets, outlined
 
 
 def test_every_steps_controls_are_controls_of_its_tab():
@@ -40,7 +40,7 @@ def test_a_lesson_end_to_end(page):
     assert rel.compensation == "global" and rel.technology == "PCM"  # the step's scenario applied
     assert lv.tabs.active == 5  # Reliability
     widget = lv.views["rel"].widgets()["compensation"]
-    assert HIGHLIGHT_CLASS in widget.css_classes
+    assert outlined(widget)
     assert not lv.answer.visible and lv.reveal_button.disabled
     # moving before predicting does not reveal the answer
     rel.compensation = "none"
@@ -51,8 +51,8 @@ def test_a_lesson_end_to_end(page):
     assert lv.answer.visible and "91 %" in lv.answer.object  # moved already: shown on the choice
     lv.next.clicks += 1
     assert lv.step == 2 and lv.tabs.active == 1  # Devices
-    assert HIGHLIGHT_CLASS not in widget.css_classes  # the previous step's outline is gone
-    assert HIGHLIGHT_CLASS in lv.views["dev"].widgets()["log10_time"].css_classes
+    assert not outlined(widget)  # the previous step's outline is gone
+    assert outlined(lv.views["dev"].widgets()["log10_time"])
     assert not lv.answer.visible and lv.choice == -1
     lv.choices.value = lv.current[1].choices[1]
     assert not lv.answer.visible  # chosen, not moved yet
@@ -63,7 +63,7 @@ def test_a_lesson_end_to_end(page):
     lv.back.clicks += 1
     assert lv.step == 1 and lv.tabs.active == 5
     lv.close.clicks += 1
-    assert not lv.card.visible and HIGHLIGHT_CLASS not in widget.css_classes
+    assert not lv.card.visible and not outlined(widget)
 
 
 def test_a_refused_step_changes_nothing(page, monkeypatch):

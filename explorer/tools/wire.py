@@ -155,7 +155,7 @@ class WireDoc:
                 known = self.models[mid] = Model(mid, obj.get("name", ""), attrs)
             else:
                 known.attrs.update(attrs)
-            if "css_classes" in attrs:
+            if "css_classes" in attrs or "tags" in attrs:
                 self._seen_classes(known)
         return new_data
 
@@ -182,7 +182,7 @@ class WireDoc:
                     plot |= model.type in PLOT_MODELS
                     if ev.get("attr") != "data":
                         model.attrs[ev.get("attr")] = ev.get("new")
-                    if ev.get("attr") == "css_classes":
+                    if ev.get("attr") in ("css_classes", "tags"):
                         self._seen_classes(model)
             elif kind in ("ColumnDataChanged", "ColumnsStreamed", "ColumnsPatched"):
                 plot = True
@@ -239,24 +239,30 @@ class WireDoc:
         return [m for m in self.under(child) if css_class in (m.attrs.get("css_classes") or [])]
 
     def _seen_classes(self, model):
-        for css in model.attrs.get("css_classes") or []:
-            self._classed.setdefault((model.id, css), len(self._classed))
-        for key in [
-            k for k in self._classed if k[0] == model.id and k[1] not in (model.attrs.get("css_classes") or [])
-        ]:
+        marks = _marks(model)
+        for mark in marks:
+            self._classed.setdefault((model.id, mark), len(self._classed))
+        for key in [k for k in self._classed if k[0] == model.id and k[1] not in marks]:
             del self._classed[key]
 
-    def highlighted(self, css_class, tab):
-        """The models of tab `tab` that have `css_class` now, in the order they got it (the order of
-        the server's patches; models that had it when the document arrived first, in document
-        order). Models of a tab's earlier content stay known here, so the tab is needed."""
+    def highlighted(self, mark, tab):
+        """The models of tab `tab` that have `mark` now among their CSS classes or their tags (a
+        lesson's outlined control: `explorer.views.lessons.HIGHLIGHT_TAG`), in the order they got it
+        (the order of the server's patches; models that had it when the document arrived first, in
+        document order). Models of a tab's earlier content stay known here, so the tab is needed."""
         child = self.tab_child(tab)
         if child is None:
             return []
-        found = [m for m in self.under(child) if css_class in (m.attrs.get("css_classes") or [])]
+        found = [m for m in self.under(child) if mark in _marks(m)]
         for m in found:
-            self._classed.setdefault((m.id, css_class), -1)
-        return sorted(found, key=lambda m: self._classed.get((m.id, css_class), -1))
+            self._classed.setdefault((m.id, mark), -1)
+        return sorted(found, key=lambda m: self._classed.get((m.id, mark), -1))
+
+
+def _marks(model):
+    """A model's CSS classes and its string tags."""
+    tags = [t for t in (model.attrs.get("tags") or []) if isinstance(t, str)]
+    return {*(model.attrs.get("css_classes") or []), *tags}
 
 
 def widget_title(model):

@@ -41,10 +41,18 @@ from ._live import page_batch
 
 log = logging.getLogger(__name__)
 
-HIGHLIGHT_CLASS = "lesson-control"
-"""The CSS class added to a control the open step asks the student to move."""
-HIGHLIGHT_CSS = ":host(.lesson-control) { outline: 3px solid #ff9800; outline-offset: 2px; border-radius: 4px; }"
-"""The outline drawn around such a control (orange: distinct from the app's blue and the plots' colours)."""
+HIGHLIGHT_TAG = "lesson-control"
+"""The tag (Bokeh's ``tags``) of a control the open step asks the student to move: the load
+command finds the outlined controls by it."""
+HIGHLIGHT_STYLES = {
+    True: {"outline": "3px solid #ff9800", "outline-offset": "2px", "border-radius": "4px"},
+    False: {"outline": "none", "outline-offset": "0px", "border-radius": "0px"},
+}
+"""The outline drawn around such a control (orange: distinct from the app's blue and the plots'
+colours), and none. A style and a tag, not a CSS class: BokehJS renders a component again when its
+classes change, in every student's browser at every step; a change of style or tags renders
+nothing. The styles name every property, since BokehJS leaves one the new styles do not name as
+it was."""
 NO_CHOICE = -1
 
 
@@ -341,18 +349,20 @@ class LessonsView(param.Parameterized):
         self.answer.visible = True
 
 
+def outlined(widget) -> bool:
+    """Whether `widget` is outlined as a control the open step asks to move."""
+    return HIGHLIGHT_TAG in widget.tags
+
+
 def _outline(widgets, on=True) -> None:
-    """Outline `widgets` (the controls a step asks to move: `HIGHLIGHT_CLASS`), or with `on` False
-    take the outline off."""
+    """Outline `widgets` (the controls a step asks to move: `HIGHLIGHT_TAG`, `HIGHLIGHT_STYLES`), or
+    with `on` False take the outline off. The widget's other styles (a study control's display) are
+    kept."""
     for widget in widgets:
-        if not on:
-            if HIGHLIGHT_CLASS in widget.css_classes:
-                widget.css_classes = [c for c in widget.css_classes if c != HIGHLIGHT_CLASS]
+        if outlined(widget) == on:
             continue
-        if HIGHLIGHT_CLASS not in widget.css_classes:
-            widget.css_classes = [*widget.css_classes, HIGHLIGHT_CLASS]
-        if HIGHLIGHT_CSS not in widget.stylesheets:
-            widget.stylesheets = [*widget.stylesheets, HIGHLIGHT_CSS]
+        tags = [*widget.tags, HIGHLIGHT_TAG] if on else [t for t in widget.tags if t != HIGHLIGHT_TAG]
+        widget.param.update(tags=tags, styles={**widget.styles, **HIGHLIGHT_STYLES[on]})
 
 
-__all__ = ["HIGHLIGHT_CLASS", "LessonsView", "control_widgets"]
+__all__ = ["HIGHLIGHT_TAG", "LessonsView", "control_widgets", "outlined"]

@@ -499,7 +499,7 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
             ("cells_per_bitline", self.model.study == "Flash read disturb"),
         ):
             if self.control_shown(name) != shown:
-                self._widgets[name].styles = ALERT_STYLES[shown]
+                self._widgets[name].styles = {**self._widgets[name].styles, **ALERT_STYLES[shown]}
 
     # ------------------------------------------------------------------ background training
 
