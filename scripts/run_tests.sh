@@ -14,8 +14,9 @@ source scripts/_venv.sh
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 # Two pytest processes side by side, one per core: the browser tests (marker `browser`: one
-# `panel serve` and one Chromium between them) with the results tables' recomputation (marker
-# `slow`), and every other test (times: README, Tests). The first run's output follows the other's.
+# `panel serve` and one Chromium between them), and every other test, the results tables'
+# recomputation (marker `slow`) included: the browser tests are the longer half (times:
+# docs/how-to/run-the-tests.md). The first run's output follows the other's.
 # Exit status: the first failure's; "no tests collected" (5) counts as a pass when the other
 # process ran tests (arguments that select only one kind).
 for arg in "$@"; do
@@ -25,15 +26,15 @@ for arg in "$@"; do
 done
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-"$PY" -m pytest -m "browser or slow" -p no:cacheprovider "$@" >"$log" 2>&1 &
+"$PY" -m pytest -m "browser" -p no:cacheprovider "$@" >"$log" 2>&1 &
 browser_pid=$!
 set +e
-"$PY" -m pytest -m "not browser and not slow" "$@"
+"$PY" -m pytest -m "not browser" "$@"
 rc_other=$?
 wait "$browser_pid"
 rc_browser=$?
 set -e
-echo "------------------------------------------------- browser tests and results tables"
+echo "------------------------------------------------- browser tests"
 cat "$log"
 if [ "$rc_other" -eq 5 ] && [ "$rc_browser" -eq 5 ]; then exit 5; fi
 [ "$rc_other" -eq 5 ] && rc_other=0
