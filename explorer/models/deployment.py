@@ -159,11 +159,12 @@ class DeployedMLP:
         """Reads applied to layer k's devices since programming (read disturb; 0 for most technologies)."""
         return int(getattr(self.layers[k].array, "reads", 0))
 
-    def _calibration_times(self, k, times, reads):
-        """Per time, the mean |y_ij| over the one-hot inputs of each output j of layer k."""
+    def _calibration_times(self, k, times, reads, snapshots=None):
+        """Per time, the mean |y_ij| over the one-hot inputs of each output j of layer k (of the
+        devices as ``snapshots[i]`` found them, if given: `_read_times`)."""
         eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
-        seeds = [self._seed("calibration", k, t, reads) for t in times]
-        return np.abs(self._read_times(k, eye, times, seeds)).mean(axis=1)
+        seeds = None if snapshots is not None else [self._seed("calibration", k, t, reads) for t in times]
+        return np.abs(self._read_times(k, eye, times, seeds, snapshots)).mean(axis=1)
 
     def calibrate(self) -> None:
         """Read every layer's compensation reference with the current read settings (one-hot
@@ -182,14 +183,15 @@ class DeployedMLP:
                 )
             self._refs[key] = self._calibration_times(k, (0.0,), 0)[0]
 
-    def _factors(self, k, times, compensation):
+    def _factors(self, k, times, compensation, snapshots=None):
         """The drift-compensation factor of layer k at each time, shaped to multiply its
-        ``(times, B, outputs)`` outputs (1 without compensation)."""
+        ``(times, B, outputs)`` outputs (1 without compensation); with `snapshots`, of the
+        devices as they found them (their calibration reads)."""
         if compensation == "none":
             return 1.0
         self.calibrate()
         ref = self._refs[(k, self.settings.key())]
-        now = self._calibration_times(k, times, self._reads(k))
+        now = self._calibration_times(k, times, self._reads(k), snapshots)
         factors = [drift_factor(ref, now_t, compensation) for now_t in now]
         return np.array(factors).reshape(len(times), 1, -1)
 
@@ -219,8 +221,6 @@ class DeployedMLP:
         counts = [int(n) for n in reads]
         times = [t] * len(counts)
         h = np.asarray(X, dtype=np.float64)
-        if compensation != "none":
-            self.calibrate()
         for k, layer in enumerate(self.layers):
             # The compensation's calibration read of each count's devices, as `_factors` reads
             # them, taken with the read's: same devices, the calibration's seed.
@@ -230,12 +230,7 @@ class DeployedMLP:
                 counts * len(purposes), t, seeds, polarity=polarity, v_read=v_read, settings=self.settings
             )
             y = self._read_times(k, h, times, None, snapshots[: len(counts)])
-            if compensation != "none":
-                eye = np.eye(self.net.W[k].shape[0]) * self.input_scales[k]
-                now = np.abs(self._read_times(k, eye, times, None, snapshots[len(counts) :])).mean(axis=1)
-                ref = self._refs[(k, self.settings.key())]
-                y = y * np.array([drift_factor(ref, now_n, compensation) for now_n in now]).reshape(len(counts), 1, -1)
-            y = y + self.net.b[k]
+            y = y * self._factors(k, times, compensation, snapshots[len(counts) :]) + self.net.b[k]
             h = np.maximum(y, 0.0) if k < len(self.layers) - 1 else y
         return h
 

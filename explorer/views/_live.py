@@ -90,6 +90,11 @@ per update); a change of style renders nothing. Both styles name every property,
 leaves a style property the new styles do not name as it was."""
 
 SLOT_STYLES = {True: {"display": "flex"}, False: {"display": "none"}}
+"""The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
+rule): hidden by its style, not by ``visible``, for the reason the idle notes are
+(`_states.HIDDEN_NOTE_STYLES`): BokehJS lays out the whole page again when a component's
+``visible`` changes. The shown style names the display a column has (flex), since BokehJS leaves a
+style property the new styles do not name as it was."""
 
 ALERT_STYLES = {True: {"display": "block"}, False: {"display": "none"}}
 """The style of a dashboard's alert (`LiveDashboard.admission`: a provisional result, a heavy
@@ -97,11 +102,6 @@ request waiting or refused), or of a control shown under some settings only (the
 tab's study controls), while shown and while hidden: by its style for the reason the chart slots
 are (`SLOT_STYLES`); a provisional result shows the alert and its exact result hides it, twice a
 change."""
-"""The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
-rule): hidden by its style, not by ``visible``, for the reason the idle notes are
-(`_states.HIDDEN_NOTE_STYLES`): BokehJS lays out the whole page again when a component's
-``visible`` changes. The shown style names the display a column has (flex), since BokehJS leaves a
-style property the new styles do not name as it was."""
 
 
 # ------------------------------------------------------------------ data helpers (pure NumPy)

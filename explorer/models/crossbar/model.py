@@ -26,7 +26,7 @@ import param
 from numpy.typing import ArrayLike
 
 from kernels import crossbar, encoding
-from kernels.validate import check_seed, check_time, finite_array, positive_int
+from kernels.validate import check_seed, check_time, counts_of, finite_array
 
 from .._internal.memo import Memo, Settings
 from ..devices import TECHNOLOGIES, Device
@@ -478,7 +478,7 @@ class ProgrammedCrossbar:
         which bumps `version`). Calibrations a read takes from right after programming are taken
         first (`calibrate`)."""
         t, s = check_time(t), self.read_settings(settings)
-        counts = [positive_int(n, "counts", 0, 10**15) for n in counts]
+        counts, _ = counts_of(list(counts), "counts", 10**15)
         seeds = [check_seed(seed, "seeds") for seed in seeds]
         if len(seeds) != len(counts):
             raise ValueError(f"seeds must hold one seed per count ({len(counts)}), got {len(seeds)}")
