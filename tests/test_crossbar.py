@@ -113,6 +113,15 @@ MVM_TIMES_CASES = {
         technology="PCM", calibrate_gain=True, ir_drop=True, common_mode_gain=0.9, adc_range="full-scale"
     ),
     "Flash, three slices": dict(technology="Flash", n_slices=3, adc_bits=5),
+    "Flash, worn cells at 340 K, IR drop, stuck devices, gain calibration": dict(
+        technology="Flash",
+        device=dict(pe_cycles=3 * 10**4, temperature_K=340.0),
+        ir_drop=True,
+        stuck_on_fraction=0.05,
+        stuck_off_fraction=0.05,
+        calibrate_gain=True,
+    ),
+    "RRAM, IR drop, offset reference": dict(technology="RRAM", ir_drop=True, mapping="offset-reference"),
 }
 
 
@@ -120,8 +129,12 @@ MVM_TIMES_CASES = {
 def test_several_reads_at_once_equal_one_read_per_time(config):
     """`mvm_times` (every time of a curve in one call) gives each read's outputs exactly as `mvm`
     at that time with that seed, whatever the read-out does (ADC ranges, input chunks, reference
-    columns, gain calibration, IR drop)."""
+    columns, gain calibration, IR drop, stuck devices); the read matrices of all the times are
+    one kept result (`ReadOut.matrices_times`)."""
+    config = dict(config)
+    device = config.pop("device", {})
     xb = CrossbarModel(**config)
+    xb.device.param.update(**device)
     W = protocol_weights(24, 24, seed=3)
     prog = xb.program(W, seed=5)
     r = np.random.default_rng(4)
@@ -130,6 +143,8 @@ def test_several_reads_at_once_equal_one_read_per_time(config):
     X = r.uniform(-1.0, 1.0, (3, 7, 24))
     together = prog.mvm_times(X, times, seeds)
     assert together.shape == (3, 7, 24)
+    kept = [key for (key, _) in prog.memo._entries if key[0] == "matrices over times"]
+    assert [key[1][1:] for key in kept] == [(tuple(times), True)]
     for k, (t, seed) in enumerate(zip(times, seeds)):
         np.testing.assert_array_equal(together[k], prog.mvm(X[k], t, seed))
     assert not np.array_equal(together[1], together[2])

@@ -479,6 +479,31 @@ def test_the_mean_read_alone_equals_the_moments_mean_for_every_knob_setting(tech
             np.testing.assert_array_equal(arr.read_mean(t, knobs), arr.read_moments(t, knobs)[0])
 
 
+@pytest.mark.parametrize("technology", sorted(TECHNOLOGIES))
+def test_moments_at_several_times_equal_one_call_per_time(technology):
+    """`read_moments_times` (Flash's one expression for all the times, the others' one call per
+    time) stacks `read_moments` at each time, bit for bit, and names a bad time."""
+    dev = TECHNOLOGIES[technology]()
+    arr = dev.program(np.linspace(dev.g_min, dev.g_max, 48).reshape(6, 8), seed=3)
+    knobs = Settings(
+        drift_scale=1.7,
+        read_noise_scale=0.6,
+        temperature_K=340.0,
+        **({"rtn_in_reads": True} if "rtn_in_reads" in dev.READ_TIME else {}),
+    )
+    times = [0.0, 1.0, 3600.0, 3e7]
+    mean, sigma = arr.read_moments_times(times, knobs)
+    assert mean.shape == sigma.shape == (4, 6, 8)
+    for k, t in enumerate(times):
+        one_mean, one_sigma = arr.read_moments(t, knobs)
+        np.testing.assert_array_equal(mean[k], one_mean)
+        np.testing.assert_array_equal(sigma[k], one_sigma)
+    with pytest.raises(ValueError, match="times"):
+        arr.read_moments_times([1.0, np.nan], knobs)
+    with pytest.raises(ValueError, match="times"):
+        arr.read_moments_times([], knobs)
+
+
 def test_calibrated_adc_ranges_are_kept_when_only_the_read_noise_moves():
     """PCM's mean does not depend on the read noise, so neither do the calibrated ADC ranges (the
     largest noise-free calibration outputs): a read-noise change reuses them. Nor, at t = 0 where

@@ -522,6 +522,13 @@ G = np.array([1.0, 2.0])
         ),
         (lambda: flash.read(np.array([1.0]), 1.0, seed=0, disturb_vth=np.zeros(2)), "disturb_vth"),
         (lambda: flash.read_moments(np.array([1.0]), 1.0, disturb_vth=np.array([-1.0])), "disturb_vth"),
+        (lambda: flash.read_moments_times(np.array([1.0]), [1.0, -1.0]), "times"),
+        (lambda: flash.read_moments_times(np.array([1.0]), []), "times"),
+        (lambda: flash.read_moments_times(np.array([1.0]), [1.0], temperature_K=1.0), "temperature_K"),
+        (
+            lambda: flash.read_moments_times(np.array([1.0]), [1.0], cell_retention_mV_per_decade=np.ones(2)),
+            "cell_retention_mV_per_decade",
+        ),
     ],
 )
 def test_bad_input_raises(call, match):
@@ -544,3 +551,26 @@ def test_read_disturb_after_several_counts_equals_one_count_at_a_time():
         flash.read_disturb(vth, start, [[1, 2]])
     with pytest.raises(ValueError, match=r"n_reads must be an integer in \[0, "):
         flash.read_disturb(vth, start, [1.5])
+
+
+def test_moments_at_several_times_equal_one_call_per_time():
+    """`read_moments_times` stacks `read_moments` at each time, bit for bit, with worn cells'
+    own charge loss, read disturb, a drift scale and another temperature (t = 0 included, where
+    drift acts on nothing)."""
+    r = np.random.default_rng(1)
+    vth = flash.vth_for_conductance(r.uniform(0.1, 10.0, (6, 5)))
+    rates = flash.wear_retention_rates(vth.shape, 3 * 10**4, seed=2)
+    shift = flash.read_disturb(vth, np.zeros(vth.shape), 10**6)
+    times = [0.0, 1.0, 3600.0, 3.15e8]
+    for kw in (
+        {},
+        dict(cell_retention_mV_per_decade=rates, drift_scale=2.5),
+        dict(disturb_vth=shift, cell_retention_mV_per_decade=rates, temperature_K=350.0, read_noise_scale=0.3),
+    ):
+        mean, sigma = flash.read_moments_times(vth, times, **kw)
+        assert mean.shape == sigma.shape == (len(times), *vth.shape)
+        for k, t in enumerate(times):
+            one_mean, one_sigma = flash.read_moments(vth, t, **kw)
+            assert_array_equal(mean[k], one_mean)
+            assert_array_equal(sigma[k], one_sigma)
+        assert np.all(mean[-1] > mean[1])  # charge loss raises the read current

@@ -12,7 +12,7 @@ trap parameters, thresholds) is frozen in the `DeviceArray`. Read-time knobs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -186,6 +186,17 @@ class DeviceArray:
         """
         return self.programmed_with._read_moments(self.state, check_time(t), self._knobs(knobs))
 
+    def read_moments_times(
+        self, times: Sequence[float], knobs: Mapping[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`read_moments` at each of `times` (s), stacked ``(len(times), *shape)``: the same
+        numbers as one call per time, in one call where the technology has one (Flash), so an
+        accuracy-versus-time curve checks its arguments and walks the devices once."""
+        times = [check_time(t, "times") for t in times]
+        if not times:
+            raise ValueError("times must hold at least one time")
+        return self.programmed_with._read_moments_times(self.state, times, self._knobs(knobs))
+
     @property
     def mean_needs_moments(self) -> bool:
         """Whether the mean needs the whole of `read_moments` (the technology does not override
@@ -339,6 +350,12 @@ class Device(DeviceKnobs):
 
     def _read_moments(self, state, t, knobs):
         raise NotImplementedError
+
+    def _read_moments_times(self, state, times, knobs):
+        """`_read_moments` at each of `times`, stacked; a technology with a read expression over
+        all the times at once overrides this."""
+        moments = [self._read_moments(state, t, knobs) for t in times]
+        return np.stack([m[0] for m in moments]), np.stack([m[1] for m in moments])
 
     def _read_mean(self, state, t, knobs):
         """The mean of `_read_moments`; a technology whose mean does not depend on every knob
@@ -819,6 +836,18 @@ class FlashDevice(Device):
             temperature_K=knobs.temperature_K,
             read_noise_scale=knobs.read_noise_scale,
             drift_scale=_drift_scale_at(knobs, t),
+            **self._flash_kw(),
+            **self._wear(state),
+        )
+
+    def _read_moments_times(self, state, times, knobs):
+        # The drift scale multiplies log10(1 + t), zero at t = 0 (`_drift_scale_at`): read at the latest time.
+        return flash.read_moments_times(
+            state["vth"],
+            times,
+            temperature_K=knobs.temperature_K,
+            read_noise_scale=knobs.read_noise_scale,
+            drift_scale=_drift_scale_at(knobs, max(times)),
             **self._flash_kw(),
             **self._wear(state),
         )

@@ -12,6 +12,7 @@ the settings they read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -114,6 +115,18 @@ class Calibration:
         ref = self.gain_reference(s)
         yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
         return ref / max(float(np.mean(np.abs(yt))), 1e-300)
+
+    def gain_factors(self, times: Sequence[float], seeds: Sequence[int], s: Settings) -> list[float]:
+        """`gain_factor` at each of `times` with read seeds `seeds`: the calibration batch read at
+        all the times in one call (`ReadOut.read_times`, whose reads equal one `read` each), so
+        it shares the read matrices of the curve it calibrates (`ReadOut.matrices_times`)."""
+        ref = self.gain_reference(s)
+        inputs = self.inputs(s)
+        cal_seeds = [rng.derive_seed(check_seed(seed), "calibration") for seed in seeds]
+        y, _ = self.readout.read_times(
+            np.broadcast_to(inputs, (len(times), *inputs.shape)), times, cal_seeds, s, self.adc_ranges
+        )
+        return [ref / max(float(np.mean(np.abs(yt))), 1e-300) for yt in y]
 
     def gain_reference(self, s: Settings) -> float:
         """The gain calibration's reference ``mean|y_cal(0)|``: the calibration batch read right after

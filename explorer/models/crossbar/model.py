@@ -533,7 +533,7 @@ class ProgrammedCrossbar:
         alphas = [1.0] * len(times)
         if s.calibrate_gain:
             if snapshots is None:
-                alphas = [self.calibration.gain_factor(t, seed, s) for t, seed in zip(times, seeds)]
+                alphas = self.calibration.gain_factors(times, seeds, s)
             else:
                 alphas = [one.gain for one in snapshots]
             y = y * np.array(alphas)[:, None, None]

@@ -128,6 +128,31 @@ class ReadOut:
 
         return self.memo.get("matrices", (self.state.version, t, common_mode), s, compute)
 
+    def matrices_times(
+        self, times: Sequence[float], s: Settings, common_mode: bool
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
+        """`matrices` at each of `times`, stacked along a first axis (the reference moments too),
+        and the largest IR loss of all: the same numbers, from the device moments of all the
+        times in one call (`CrossbarState.moments_times`), kept as one result. An
+        accuracy-versus-time curve reads every layer at the same times at every update: one
+        result per layer instead of one per time (each with its memo lookups, its moments call
+        and its argument checks). Stacks larger than the memo are computed and not kept."""
+        times = tuple(times)
+
+        def compute(s):
+            mean, sigma = self.state.moments_times(list(times), s)
+            parts = [self._matrices((m, sg), t, s, common_mode, False) for m, sg, t in zip(mean, sigma, times)]
+            refs = None
+            if parts[0][2] is not None:
+                refs = (np.stack([p[2][0] for p in parts]), np.stack([p[2][1] for p in parts]))
+            return np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]), refs, max(p[3] for p in parts)
+
+        # D and V (float32) hold at most one entry per physical device each.
+        stacked_bytes = 2 * 4 * len(times) * self.state.array.targets.size
+        if stacked_bytes > self.memo.max_bytes // 2:
+            return compute(s)
+        return self.memo.get("matrices over times", (self.state.version, times, common_mode), s, compute)
+
     def matrices_of(
         self, moments: tuple[np.ndarray, np.ndarray], t: float, s: Settings, common_mode: bool
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, float]:
@@ -200,18 +225,20 @@ class ReadOut:
                 for mean, var, ref in chunks
             ], ir_worst
         if matrices is None:
-            matrices = [self.matrices(t, s, common_mode) for t in times]
-        d = np.stack([m[0] for m in matrices])
-        var_matrix = np.stack([m[1] for m in matrices])
-        refs = None
-        if matrices[0][2] is not None:
-            refs = (np.stack([m[2][0] for m in matrices]), np.stack([m[2][1] for m in matrices]))
+            d, var_matrix, refs, ir_worst = self.matrices_times(times, s, common_mode)
+        else:
+            d = np.stack([m[0] for m in matrices])
+            var_matrix = np.stack([m[1] for m in matrices])
+            refs = None
+            if matrices[0][2] is not None:
+                refs = (np.stack([m[2][0] for m in matrices]), np.stack([m[2][1] for m in matrices]))
+            ir_worst = max(m[3] for m in matrices)
         chunks = []
         for v in volts:
             mean, var = crossbar.moments(v, d, var_matrix)
             ref_moments = crossbar.moments(v, refs[0], refs[1]) if refs is not None else None
             chunks.append((mean, var, ref_moments))
-        return chunks, max(m[3] for m in matrices)
+        return chunks, ir_worst
 
     def read_times(
         self,

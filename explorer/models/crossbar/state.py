@@ -91,6 +91,13 @@ class CrossbarState:
         mean, sigma = self.array.moments_after_reads(counts, t, knobs=s, polarity=polarity, v_read=v_read)
         return self._stuck(mean), sigma
 
+    def moments_times(self, times: list[float], s: Settings) -> tuple[np.ndarray, np.ndarray]:
+        """`moments` at each of `times`, stacked along a first axis (`DeviceArray.read_moments_times`),
+        stuck-at faults applied. Not kept in the memo: the read matrices built from them are
+        (`ReadOut.matrices_times`)."""
+        mean, sigma = self.array.read_moments_times(times, knobs=s)
+        return self._stuck(mean), sigma
+
     def _stuck(self, mean):
         if self.n_stuck:
             mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
