@@ -509,3 +509,32 @@ def test_moments_name_the_mismatched_argument():
         crossbar.moments(x, np.ones((3, 5)), np.ones((3, 4)))
     with pytest.raises(ValueError, match="x must be a 2-D batch"):
         crossbar.moments(np.ones(3), np.ones((3, 5)), np.ones((3, 5)))
+
+
+def test_the_programming_snapshot_is_kept_until_a_programming_time_setting_moves():
+    """`programming_settings` is taken again after any programming-time parameter of the model
+    or of its device is set (a new device too), not after a read-time one; the device it
+    replaced no longer counts; a pickled or copied model keeps the rule."""
+    import copy
+    import pickle
+
+    xb = CrossbarModel(technology="PCM")
+    first = xb.programming_settings()
+    xb.adc_bits, xb.device.read_noise_scale = 6, 2.0
+    assert xb.programming_settings() is first  # read-time settings only
+    xb.n_slices = 3
+    assert xb.programming_settings()["n_slices"] == 3
+    assert xb.programming_settings()["slice_bits"] == xb.slice_bits
+    xb.device.prog_noise_scale = 2.0
+    assert xb.programming_settings()["device.prog_noise_scale"] == 2.0
+    old = xb.device
+    xb.technology = "RRAM"
+    now = xb.programming_settings()
+    assert now["technology"] == "RRAM" and now["device.prog_noise_scale"] == 1.0
+    old.prog_noise_scale = 3.0
+    assert xb.programming_settings() is now
+    for twin in (pickle.loads(pickle.dumps(xb)), copy.deepcopy(xb)):
+        assert twin.programming_settings() == now
+        twin.device.prog_noise_scale = 0.5
+        assert twin.programming_settings()["device.prog_noise_scale"] == 0.5
+        assert xb.programming_settings() is now

@@ -263,6 +263,33 @@ def test_memo_keys_a_result_by_exactly_the_settings_it_read():
         s.a = 3
 
 
+def test_memo_finds_a_variant_by_the_values_it_read_as_the_comparison_does():
+    """A kept variant is served for settings of equal values of the same type (1.0 is not 1 nor
+    True), NaN matches NaN; a setting it did not read does not matter; dropped variants are no
+    longer served."""
+    memo = Memo(max_entries=1000)
+    calls = []
+
+    def compute(s):
+        calls.append(s.peek("x"))
+        return repr(s.x) + (repr(s.y) if s.x == "y" else "")
+
+    values = [1.0, float("nan"), (1, 2), "a", None]
+    for value in values:
+        memo.get("f", (), Settings(x=value, y=0, z=0), compute)
+    again = [1.0, float("nan"), (1.0, 2.0), "a", None]  # equal values, new objects
+    kept = [memo.get("f", (), Settings(x=value, y=1, z=1), compute) for value in again]
+    assert kept == ["1.0", "nan", "(1, 2)", "'a'", "None"] and len(calls) == 5  # the first results
+    assert memo.get("f", (), Settings(x=1, y=0, z=0), compute) == "1" and calls[-1] == 1
+    assert memo.get("f", (), Settings(x=True, y=0, z=0), compute) == "True" and len(calls) == 7
+    assert memo.get("f", (), Settings(x="y", y=0, z=0), compute) == "'y'0"
+    assert memo.get("f", (), Settings(x="y", y=1, z=0), compute) == "'y'1"  # y read: another variant
+    assert memo.get("f", (), Settings(x="y", y=1, z=5), compute) == "'y'1" and len(calls) == 9
+    memo.forget(["f"])
+    memo.get("f", (), Settings(x=1.0, y=0, z=0), compute)
+    assert len(calls) == 10 and len(memo) == 1
+
+
 def test_memo_stays_within_its_byte_bound():
     memo = Memo(max_bytes=10 * 8000, max_entries=1000)
     s = Settings(k=0)

@@ -40,14 +40,68 @@ def _same(a, b):
     return type(a) is type(b) and a == b
 
 
+_NAN = ("nan",)
+
+
+def _token(value):
+    """A hashable stand-in of a setting's value, equal where `_same` finds two values the same
+    (of one type and equal; NaN and NaN)."""
+    if isinstance(value, float) and value != value:
+        return _NAN
+    return (type(value), value)
+
+
+class _Variants:
+    """The kept variants of one computation with one set of arguments, each with the settings it
+    read (its `deps`), found by the values of those settings. Variants that read the same
+    settings are found by one dictionary lookup instead of a comparison of every setting of
+    every variant (a curve's key collects one variant per value of a dragged knob)."""
+
+    __slots__ = ("by_names", "others")
+
+    def __init__(self):
+        self.by_names = {}  # the names read -> {their values' tokens -> deps}
+        self.others = []  # deps whose tokens another deps already holds (two threads computed it)
+
+    def add(self, deps):
+        token = tuple(_token(v) for _, v in deps)
+        bucket = self.by_names.setdefault(tuple(n for n, _ in deps), {})
+        if token in bucket:
+            self.others.append(deps)
+        else:
+            bucket[token] = deps
+
+    def remove(self, deps):
+        names, token = tuple(n for n, _ in deps), tuple(_token(v) for _, v in deps)
+        bucket = self.by_names.get(names)
+        if bucket is not None and bucket.get(token) is deps:
+            del bucket[token]
+            if not bucket:
+                del self.by_names[names]
+        else:
+            self.others.remove(deps)
+
+    def __bool__(self):
+        return bool(self.by_names or self.others)
+
+    def find(self, settings):
+        """The deps of a variant whose settings all have the same values in `settings`, or None."""
+        for names, by_values in self.by_names.items():
+            deps = by_values.get(tuple(_token(settings.peek(n, _MISSING)) for n in names))
+            if deps is not None:
+                return deps
+        return None
+
+
 class Settings(Mapping):
     """An immutable snapshot of named settings; reading one (``s.adc_bits`` or ``s["adc_bits"]``)
     is recorded by every `Memo` computation running in this thread."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "_key")
 
     def __init__(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), **more: Any) -> None:
         object.__setattr__(self, "_values", {**dict(values), **more})
+        object.__setattr__(self, "_key", None)
 
     def __getitem__(self, name):
         value = self._values[name]
@@ -64,6 +118,10 @@ class Settings(Mapping):
     def __setattr__(self, name, value):
         raise AttributeError("Settings are immutable: use replace(...)")
 
+    def __reduce__(self):
+        # Pickled as its values (a model sent to a sweep's worker keeps its snapshot).
+        return (Settings, (self._values,))
+
     def __iter__(self):
         return iter(self._values)
 
@@ -75,12 +133,16 @@ class Settings(Mapping):
         return self._values.get(name, default)
 
     def key(self) -> tuple:
-        """A hashable form of every value (lists become tuples), for keying what they determine."""
+        """A hashable form of every value (lists become tuples), for keying what they determine
+        (taken once: the snapshot does not change)."""
 
         def frozen(value):
             return tuple(frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
 
-        return tuple(sorted((name, frozen(value)) for name, value in self._values.items()))
+        if self._key is None:
+            key = tuple(sorted((name, frozen(value)) for name, value in self._values.items()))
+            object.__setattr__(self, "_key", key)
+        return self._key
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` applied (names must exist)."""
@@ -147,7 +209,7 @@ class Memo:
         self.read_only = read_only
         self._lock = threading.RLock()
         self._entries = OrderedDict()  # (key, deps) -> (value, bytes), least recently used first
-        self._deps = {}  # key -> [deps, ...]
+        self._deps = {}  # key -> its `_Variants`
         self._bytes = 0
         self._count = {}  # name -> kept results of that computation
         self._by_name = {}  # name -> its entries, least recently used first
@@ -162,14 +224,15 @@ class Memo:
         key = (name, args)
         with self._lock:
             self.lookups += 1
-            for deps in self._deps.get(key, ()):
-                if all(_same(settings.peek(n, _MISSING), v) for n, v in deps):
-                    self.hits += 1
-                    self._entries.move_to_end((key, deps))
-                    self._by_name[name].move_to_end((key, deps))
-                    for used in _trackers():  # an enclosing computation read these too
-                        used.update(deps)
-                    return self._entries[(key, deps)][0]
+            variants = self._deps.get(key)
+            deps = None if variants is None else variants.find(settings)
+            if deps is not None:
+                self.hits += 1
+                self._entries.move_to_end((key, deps))
+                self._by_name[name].move_to_end((key, deps))
+                for used in _trackers():  # an enclosing computation read these too
+                    used.update(deps)
+                return self._entries[(key, deps)][0]
         used = {}
         stack = _trackers()
         stack.append(used)
@@ -227,7 +290,7 @@ class Memo:
             if (key, deps) not in self._entries:
                 size = nbytes(value)
                 self._entries[(key, deps)] = (value, size)
-                self._deps.setdefault(key, []).append(deps)
+                self._deps.setdefault(key, _Variants()).add(deps)
                 self._bytes += size
                 self._count[key[0]] = self._count.get(key[0], 0) + 1
                 self._by_name.setdefault(key[0], OrderedDict())[(key, deps)] = None

@@ -165,7 +165,12 @@ class CrossbarModel(param.Parameterized):
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; allowed: {sorted(p for p in self.param if p != 'name')}")
         super().__init__(**params)
+        self._programming_kept = None  # (changes counted when taken, snapshot): `programming_settings`
+        self._programming_changes = 0
+        self._watched_device = None
         self.device = device if device is not None else TECHNOLOGIES[self.technology]()
+        self.param.watch(self._programming_changed, [n for n in self.param if n not in ("name", *self.READ_TIME)])
+        self._watch_device()
         _ = self.slice_bits  # the property validates the slicing
 
     READ_TIME = (
@@ -193,7 +198,35 @@ class CrossbarModel(param.Parameterized):
     def programming_settings(self) -> Settings:
         """A `Settings` snapshot of every programming-time value: this model's (with the slicing it
         implies) and its device's (prefixed ``device.``). Two arrays programmed with equal
-        snapshots, the same weights and the same seed are identical."""
+        snapshots, the same weights and the same seed are identical.
+
+        Kept until a programming-time parameter of the model or its device is set: a dashboard
+        keys its results by it many times per update, and reading every parameter each time was
+        a visible share of an update. A change while it is taken (another thread) is counted,
+        and a snapshot taken meanwhile is not kept."""
+        kept, changes = self._programming_kept, self._programming_changes
+        if kept is not None and kept[0] == changes:
+            return kept[1]
+        snapshot = self._take_programming_settings()
+        if self._programming_changes == changes:
+            self._programming_kept = (changes, snapshot)
+        return snapshot
+
+    def _programming_changed(self, *events):
+        self._programming_changes += 1
+        if any(e.name == "device" for e in events):
+            self._watch_device()
+
+    def _watch_device(self):
+        """Count the changes of the device's programming-time parameters too (its own device only)."""
+        old, self._watched_device = self._watched_device, self.device
+        if old is not None and old is not self.device:
+            old.param.unwatch(self._device_watcher)
+        if self.device is not None and old is not self.device:
+            names = [n for n in self.device.param if n not in ("name", *self.device.READ_TIME)]
+            self._device_watcher = self.device.param.watch(self._programming_changed, names)
+
+    def _take_programming_settings(self) -> Settings:
         values = {
             name: value
             for name, value in self.param.values().items()
