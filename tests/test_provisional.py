@@ -144,3 +144,43 @@ def test_reliability_shows_the_first_chips_first():
     view.model.compensation = "global"  # a new curve of the kept chips: re-read, no first result
     assert len(view.provisionals) == n
     assert len(titles) == 4 and titles[2].startswith("PCM") and titles[3].startswith("PCM, global"), titles
+
+
+def test_a_second_study_shows_the_first_chips_first_until_it_is_kept(monkeypatch):
+    """Choosing a second study not yet computed (each programs chips of its own) shows it on the
+    first two chips, labelled, then on all of them, equal to a full explorer's; choosing it again
+    once kept, or moving a read-time setting, shows no first result."""
+    from explorer.models import ReliabilityExplorer
+    from explorer.views._live import LivePlot
+    from explorer.views.reliability import PROVISIONAL_CHIPS, ReliabilityView
+
+    titles, apply = [], LivePlot.apply
+
+    def recording(plot, update, generation=None):
+        if "cycles" in update.get("title", ""):
+            titles.append(update["title"])
+        return apply(plot, update, generation)
+
+    monkeypatch.setattr(LivePlot, "apply", recording)
+    view = ReliabilityView()
+    view._render()
+    heading = "Flash wear: accuracy versus program/erase cycles"
+
+    view.model.study = "Flash wear"
+
+    assert [h for h, _ in view.provisionals] == [heading]
+    assert len(titles) == 2 and titles[0].startswith(f"Provisional (the first {PROVISIONAL_CHIPS} of 10 chips)")
+    assert titles[1].startswith("Flash, 10 chips") and view.model.study_kept()
+    settings = {n: getattr(view.model, n) for n in view.model.scenario_settings()}
+    every = ReliabilityExplorer(**settings).wear()
+    few = ReliabilityExplorer(**{**settings, "chips": PROVISIONAL_CHIPS}).wear()
+    assert f"Flash, {PROVISIONAL_CHIPS} chips: {few['mean'][0, -1]:.1%}" in titles[0]
+    assert f"Flash, 10 chips: {every['mean'][0, -1]:.1%}" in titles[1]
+    shown = view._plots[heading][0].sources["t2"].data
+    np.testing.assert_allclose(np.asarray(shown["y"]), every["mean"][:, 2], rtol=1e-6)
+
+    n = len(view.provisionals)
+    view.model.study = "read disturb"
+    view.model.study = "Flash wear"  # kept: no first result
+    view.model.drift_scale = 1.5  # read-time
+    assert len(view.provisionals) == n

@@ -584,9 +584,13 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
 
     def provisional(self, names):
         """A first result on the first `PROVISIONAL_CHIPS` chips when a change reprograms them (any
-        setting but the read-time ones, `QUICK`) and the curve of the new settings is not kept."""
+        setting but the read-time ones, `QUICK`, the choice of second study included: each study
+        programs chips of its own) and the curve or the chosen study of the new settings is not
+        kept."""
         m = self.model
-        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK or m.kept("curve", m.curve_key()):
+        if m.chips <= PROVISIONAL_CHIPS or not set(names) - self.QUICK:
+            return None
+        if m.kept("curve", m.curve_key()) and m.study_kept():
             return None
         return Provisional(m.with_chips(PROVISIONAL_CHIPS), f"the first {PROVISIONAL_CHIPS} of {m.chips} chips")
 

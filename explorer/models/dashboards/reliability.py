@@ -383,6 +383,37 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     def _encoding_key(self):
         return (self.n_slices, self.adc_bits, self.chips, self.seed, self.programming_method, self.network_key())
 
+    # The name and key under which each study's results are kept (`result`), and `study_kept`.
+
+    def _reads_result(self):
+        return "reads", (self._encoding_key(), self.read_voltage, self.compensation)
+
+    def _histogram_result(self):
+        return "histogram", (self._encoding_key(), self.read_voltage, self.log10_reads)
+
+    def _bitline_lengths(self):
+        return tuple(dict.fromkeys((int(self.cells_per_bitline), flash.CELLS_PER_BITLINE)))
+
+    def _flash_reads_result(self, n):
+        return "flash_reads", (self._encoding_key(), self.compensation, n)
+
+    def _wear_result(self):
+        return "wear", (self._encoding_key(), self.compensation)
+
+    def _comparison_result(self):
+        return "comparison", (self._encoding_key(), self.compensation)
+
+    def study_kept(self) -> bool:
+        """Whether every result of the chosen second study (`study`) at these settings is kept: shown
+        without computing (a dashboard shows a provisional first result on fewer chips otherwise)."""
+        results = {
+            "read disturb": lambda: [self._reads_result(), self._histogram_result()],
+            "Flash read disturb": lambda: [self._flash_reads_result(n) for n in self._bitline_lengths()],
+            "Flash wear": lambda: [self._wear_result()],
+            "technologies": lambda: [self._comparison_result()],
+        }[self.study]()
+        return all(self.kept(name, key) for name, key in results)
+
     def reads_curves(self) -> dict[str, dict[str, Any]]:
         """RRAM read disturb at `read_voltage`: per polarity ("unipolar", "bipolar") the `summary` of
         the accuracy after each count of `READS` (key ``reads``), and ``survives``: the reads before a
@@ -410,7 +441,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                     out[polarity] = s
             return out
 
-        return self.result("reads", (self._encoding_key(), self.read_voltage, self.compensation), compute)
+        return self.result(*self._reads_result(), compute)
 
     def reads_histogram(self) -> dict[str, Any]:
         """Mean conductances (uS) of chip 0's first-layer RRAM devices one hour after programming:
@@ -429,7 +460,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
             out["g_range"] = (xb.device.g_min, xb.device.g_max)
             return out
 
-        return self.result("histogram", (self._encoding_key(), self.read_voltage, self.log10_reads), compute)
+        return self.result(*self._histogram_result(), compute)
 
     def flash_reads(self) -> dict[int, dict[str, Any]]:
         """Flash read disturb: per bit-line length (the chosen `cells_per_bitline` and the default
@@ -460,9 +491,9 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 s["survives"] = reads_before_loss(FLASH_READS, s["mean"], READ_LOSS)
                 return s
 
-            return self.result("flash_reads", (self._encoding_key(), self.compensation, n), compute)
+            return self.result(*self._flash_reads_result(n), compute)
 
-        return {n: curve(n) for n in dict.fromkeys((int(self.cells_per_bitline), flash.CELLS_PER_BITLINE))}
+        return {n: curve(n) for n in self._bitline_lengths()}
 
     def wear(self) -> dict[str, Any]:
         """Flash wear: mean accuracy and its 95 % half-width ``(len(CYCLES), len(WEAR_TIMES_S))``
@@ -491,7 +522,7 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 "float_accuracy": net.accuracy(data.X_test, data.y_test),
             }
 
-        return self.result("wear", (self._encoding_key(), self.compensation), compute)
+        return self.result(*self._wear_result(), compute)
 
     def comparison(self) -> dict[str, dict[str, Any]]:
         """Accuracy versus time (`TIMES_S`) of every technology preset (default knobs) with this
@@ -509,4 +540,4 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
                 out[name] = summary(TIMES_S, acc, net.accuracy(data.X_test, data.y_test))
             return out
 
-        return self.result("comparison", (self._encoding_key(), self.compensation), compute)
+        return self.result(*self._comparison_result(), compute)
