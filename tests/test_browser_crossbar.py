@@ -128,7 +128,7 @@ def test_ir_drop_changes_the_outputs(browser, served_app):
     checkbox = page.locator(".bk-Checkbox").filter(has_text=re.compile("^IR drop$")).locator("input")
     # The wire resistance is idle with IR drop off: its reason shows under it, in the one note shown
     # (of two: the other is the slice slider's, which acts with two slices); once IR drop is on
-    # the note stays on the page hidden by its style (`explorer.views._states.HIDDEN_NOTE_STYLES`),
+    # the note stays on the page hidden by its style (`explorer.views._widgets.show`),
     # taking no room.
     notes = page.locator(".idle-reason")
     expect(notes).to_have_count(2)
@@ -266,7 +266,7 @@ def test_a_slow_programming_method_shows_a_provisional_result_then_the_exact_one
     assert seen[0].startswith(provisional), seen
     assert re.match(PLOT_TITLES["outputs"], seen[-1]), seen
     assert not any(t.startswith("Provisional") for t in page.evaluate(TITLES_JS)), page.evaluate(TITLES_JS)
-    # The alert that said so is hidden by its style (`explorer.views._live.ALERT_STYLES`): still on
+    # The alert that said so is hidden by its style (`explorer.views._widgets.show`): still on
     # the page, taking no room.
     alert = page.get_by_text(re.compile(r"^Provisional: a 64 x 64 protocol matrix"))
     expect(alert).to_be_hidden(timeout=TIMEOUT)

@@ -37,7 +37,7 @@ def test_drift_slider_and_compensation_redraw_the_curve(browser, served_app):
 
 def test_a_study_shows_its_controls_and_hides_the_others_by_their_style(browser, served_app):
     """The study controls (read voltage and count of the RRAM study, bit-line length of the Flash
-    one) are shown and hidden by their style (`explorer.views._live.ALERT_STYLES`), not by
+    one) are shown and hidden by their style (`explorer.views._widgets.show`), not by
     ``visible``: a hidden control takes no room, and one shown again has its size and answers keys."""
     page, errors = open_page(browser, served_app + "?tab=5", ready="Accuracy versus time")
     wait_for_title(page, r"^RRAM at 0\.40 V: 2% loss after [0-9.e+]+ reads unipolar")

@@ -126,7 +126,7 @@ def _wait_drawn(page, prefix):
 
 def test_a_task_switch_hides_the_other_tasks_charts_by_style_and_shows_them_again_at_full_size(browser, served_app):
     """The charts of one task only (`Chart.shown`) sit in slots hidden by their style
-    (`explorer.views._live.SLOT_STYLES`), not by ``visible``: a hidden chart takes no room, and a
+    (`explorer.views._widgets.show`), not by ``visible``: a hidden chart takes no room, and a
     chart shown again is laid out at the size it had, not at the zero size it had while hidden."""
     page, errors = open_page(browser, served_app + "?tab=6", ready="Learning curves")
     wait_for_title(page, r"^Test accuracy over \d+ epochs$", timeout=TIMEOUT)

@@ -11,7 +11,7 @@ import pytest
 
 from explorer.models.devices import TECHNOLOGIES
 from explorer.views._live import _same
-from explorer.views._widgets import resolve
+from explorer.views._widgets import resolve, show, shown_on_page
 from explorer.views.crossbar import CrossbarView
 from explorer.views.devices import DevicesView
 from explorer.views.encoding import EncodingView
@@ -205,3 +205,23 @@ def test_a_read_knob_disabled_for_the_technology_changes_nothing(cls, technology
         first = _plots(view)
         setattr(view.model, name, high)
         assert _same(first, _plots(view)), f"{name} is disabled for {technology} but changes the plots"
+
+
+def test_show_and_hide_by_style_keep_the_other_styles_and_send_only_changes():
+    """`_widgets.show` sets only the CSS display (the element's own when shown), keeps the other
+    styles, and sets nothing when the component already is as asked; `shown_on_page` reads both
+    `visible` and the style."""
+    note = pn.pane.Markdown("why", styles={"color": "#555", "display": "none"})
+    changes = []
+    note.param.watch(lambda e: changes.append(e.new), "styles")
+    assert not shown_on_page(note)
+    show(note, True)
+    assert note.styles == {"color": "#555", "display": "block"} and shown_on_page(note)
+    show(note, True)
+    show(note, False, "flex")
+    show(note, False)
+    assert changes == [{"color": "#555", "display": "block"}, {"color": "#555", "display": "none"}]
+    show(note, True, "flex")
+    assert note.styles["display"] == "flex"
+    note.visible = False
+    assert not shown_on_page(note)

@@ -68,7 +68,18 @@ from ._present import (
     title_width,
     wrap_title,
 )
-from ._widgets import ResultMemo, WidgetsOnFirstUse, cite_links, control_widget, explained, protect_math, resolve
+from ._widgets import (
+    ResultMemo,
+    WidgetsOnFirstUse,
+    cite_links,
+    control_widget,
+    explained,
+    protect_math,
+    resolve,
+    show,
+    shown_on_page,
+    styles_shown,
+)
 from .review import review_bar  # the tab's review tools (pin, exports, code) over its plots
 
 log = logging.getLogger(__name__)
@@ -88,21 +99,6 @@ Panel's ``loading`` overlay: the overlay is a change of the layout's CSS classes
 renders a component again, every plot in it, when its classes change (on and off: two renders
 per update); a change of style renders nothing. Both styles name every property, since BokehJS
 leaves a style property the new styles do not name as it was."""
-
-SLOT_STYLES = {True: {"display": "flex"}, False: {"display": "none"}}
-"""The style of a chart's slot while it is shown and while it is hidden (a chart with a `shown`
-rule): hidden by its style, not by ``visible``, for the reason the idle notes are
-(`_states.HIDDEN_NOTE_STYLES`): BokehJS lays out the whole page again when a component's
-``visible`` changes. The shown style names the display a column has (flex), since BokehJS leaves a
-style property the new styles do not name as it was."""
-
-ALERT_STYLES = {True: {"display": "block"}, False: {"display": "none"}}
-"""The style of a dashboard's alert (`LiveDashboard.admission`: a provisional result, a heavy
-request waiting or refused), or of a control shown under some settings only (the Reliability
-tab's study controls), while shown and while hidden: by its style for the reason the chart slots
-are (`SLOT_STYLES`); a provisional result shows the alert and its exact result hides it, twice a
-change."""
-
 
 # ------------------------------------------------------------------ data helpers (pure NumPy)
 
@@ -875,7 +871,7 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         """The `explorer.admission.Budget` heavy updates are admitted against: None, the server's
         (`server_budget`) on a served page and none in a notebook or a test that sets none."""
         self.admission = pn.pane.Alert(
-            "", alert_type="warning", styles=ALERT_STYLES[False], sizing_mode="stretch_width"
+            "", alert_type="warning", styles={"display": "none"}, sizing_mode="stretch_width"
         )
         """Where the page says that its heavy update waits ("waiting: 2 ahead"), runs, or was refused."""
         self.update_hooks = []
@@ -1090,7 +1086,7 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
             self._admit(budget, cost)
             return
         if self.admission_shown() and first is None:  # a refusal or a wait shown before, for settings since changed
-            self.on_page(lambda: self.admission.param.update(styles=ALERT_STYLES[False]))
+            self.on_page(lambda: show(self.admission, False))
         if first is not None:
             self._compute(parts, generation, schedule, first=first)
             if generation != self._generation:
@@ -1153,22 +1149,22 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
             if state in ("running", "done", "refused", "failed"):  # the server's log: one line per step
                 print(f"[explorer] heavy {kind} {state}: {cost.what} ({cost.bytes / 2**30:.2f} GB)", flush=True)
             if state in ("refused", "failed"):
-                shown = dict(object=what + text, alert_type="danger", styles=ALERT_STYLES[True])
+                shown = dict(object=what + text, alert_type="danger", styles=styles_shown(self.admission, True))
             elif state == "waiting":
                 shown = dict(
                     object=f"{what}Heavy computation ({cost.what}, about {cost.bytes / 2**30:.1f} GB): {text}. "
                     f"The server runs {budget.jobs} at a time; the other tabs keep working.",
                     alert_type="warning",
-                    styles=ALERT_STYLES[True],
+                    styles=styles_shown(self.admission, True),
                 )
             elif state == "running":
                 shown = dict(
                     object=f"{what}Computing {cost.what} (about {cost.work:.0f} s)...",
                     alert_type="info",
-                    styles=ALERT_STYLES[True],
+                    styles=styles_shown(self.admission, True),
                 )
             else:
-                shown = dict(styles=ALERT_STYLES[False])
+                shown = dict(styles=styles_shown(self.admission, False))
             with self._on_doc():
                 self.on_page(lambda: self.admission.param.update(**shown))
 
@@ -1183,14 +1179,13 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         return self.budget if self.budget is not None else (server_budget() if self._served() else None)
 
     def control_shown(self, name):
-        """Whether control `name` (a key of `widgets()`) is shown on the page now: visible and not
-        hidden by its style (`ALERT_STYLES`)."""
-        widget = self.widgets()[name]
-        return widget.visible and widget.styles.get("display") != "none"
+        """Whether control `name` (a key of `widgets()`) is shown on the page now (`_widgets.shown_on_page`)."""
+        return shown_on_page(self.widgets()[name])
 
     def admission_shown(self):
-        """Whether the dashboard's alert (`admission`) is shown on the page now (`ALERT_STYLES`)."""
-        return self.admission.styles.get("display") != "none"
+        """Whether the dashboard's alert (`admission`: a provisional result, a heavy request waiting
+        or refused) is shown on the page now, by its style (`_widgets.show`)."""
+        return shown_on_page(self.admission)
 
     def _on_doc(self):
         """A context in which Panel knows this dashboard's page (a thread of the budget's has none)."""
@@ -1267,10 +1262,10 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         self._said_generation = generation
         if note is not None:
             self._provisional_on = True
-            self.admission.param.update(object=note, alert_type="info", styles=ALERT_STYLES[True])
+            self.admission.param.update(object=note, alert_type="info", styles=styles_shown(self.admission, True))
         elif self._provisional_on:
             self._provisional_on = False
-            self.admission.param.update(styles=ALERT_STYLES[False])
+            show(self.admission, False)
 
     # -------------------------------------------------------------- pinned baseline (A)
 
@@ -1365,18 +1360,17 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
 
     def _sync_slots(self):
         """Show the charts that are shown (filling a slot the first time) and hide the others, by the
-        slot's style (`SLOT_STYLES`)."""
+        slot's style (`_widgets.show`; a slot is a column, whose display is flex)."""
         for heading, slot in self._slots.items():
-            shown = heading in self._showing and heading in self._plots
-            if shown and not slot.objects:
+            on = heading in self._showing and heading in self._plots
+            if on and not slot.objects:
                 (chart,) = [c for c in self._charts if c.heading == heading]
                 slot.objects = [self._explained(chart)]
-            if self.slot_shown(heading) != shown:
-                slot.styles = SLOT_STYLES[shown]
+            show(slot, on, "flex")
 
     def slot_shown(self, heading):
         """Whether the chart `heading`, one with a `shown` rule, is shown on the page now."""
-        return self._slots[heading].styles.get("display") != "none"
+        return shown_on_page(self._slots[heading])
 
     def plots(self):
         """The charts with their explanations; a chart with a `shown` rule sits in a slot that
@@ -1390,7 +1384,9 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
             if chart.shown is None:
                 column.append(self._explained(chart))
             else:
-                self._slots[chart.heading] = pn.Column(sizing_mode="stretch_width", styles=SLOT_STYLES[False], margin=0)
+                self._slots[chart.heading] = pn.Column(
+                    sizing_mode="stretch_width", styles={"display": "none"}, margin=0
+                )
                 column.append(self._slots[chart.heading])
         self._sync_slots()
         self._layout = pn.Column(self.admission, *column, sizing_mode="stretch_width")

@@ -21,15 +21,11 @@ import numpy as np
 import panel as pn
 
 from ._palette import GREY
-from ._widgets import resolve
+from ._widgets import resolve, show, shown_on_page
 
-NOTE_STYLES = {"font-size": "0.85em", "color": "#555", "margin-top": "-6px", "display": "block"}
-HIDDEN_NOTE_STYLES = {**NOTE_STYLES, "display": "none"}
-"""A note of a control that acts is hidden by its style, not by ``visible``: BokehJS lays out the
-whole page again when a component's ``visible`` changes, which more than doubled the browser time of
-the Crossbar tab's IR-drop checkbox (it idles the wire resistance; docs/results/benchmarks.md); a
-style changes only the note's own element. The shown style names its display too: BokehJS leaves a
-style property the new styles do not name as it was."""
+NOTE_STYLES = {"font-size": "0.85em", "color": "#555", "margin-top": "-6px", "display": "none"}
+"""A control's note, hidden at first (`_widgets.show` shows it while the control is idle: by its
+style, not by ``visible``, see `_widgets.styles_shown`)."""
 HINT_FONT_SIZE = "16pt"
 
 
@@ -130,7 +126,7 @@ class IdleControls:
                     "",
                     css_classes=["idle-reason"],
                     sizing_mode="stretch_width",
-                    styles=HIDDEN_NOTE_STYLES,
+                    styles=NOTE_STYLES,
                 )
                 for rule in self.rules
             }
@@ -149,11 +145,11 @@ class IdleControls:
         for name, why in reasons.items():
             note = self._notes[name]
             note.object = f"*{why}*" if why else ""
-            note.styles = NOTE_STYLES if why is not None else HIDDEN_NOTE_STYLES
+            show(note, why is not None)
 
     def shows(self, control):
         """Whether the note under `control` is shown (its reason while idle)."""
-        return self.notes[control].styles.get("display") != "none"
+        return shown_on_page(self.notes[control])
 
     def follow(self, items):
         """`items` (a column's widgets) with each ruled control's note right under it."""

@@ -20,6 +20,30 @@ return s.toPrecision(3) + ' s';
 """
 
 
+def styles_shown(component, shown: bool, display: str = "block") -> dict[str, str]:
+    """`component`'s styles with it shown (CSS ``display`` set to `display`, the element's own:
+    ``block``, or ``flex`` for a column) or hidden (``none``), the other styles kept.
+
+    The app shows and hides by style, not by ``visible`` or CSS classes: BokehJS lays out the whole
+    page again when a component's ``visible`` changes (more than doubling, for instance, the
+    browser time of the Crossbar tab's IR-drop checkbox, which hides a note) and renders a
+    component again, every plot in it, when its classes change; a change of style changes only
+    the element itself (docs/results/benchmarks.md, "Page costs"). The shown style names its
+    display since BokehJS leaves a style property the new styles do not name as it was."""
+    return {**component.styles, "display": display if shown else "none"}
+
+
+def shown_on_page(component) -> bool:
+    """Whether `component` is shown on the page: visible and not hidden by its style (`styles_shown`)."""
+    return component.visible and component.styles.get("display") != "none"
+
+
+def show(component, on: bool, display: str = "block") -> None:
+    """Show or hide `component` by its style (`styles_shown`), sending nothing when it already is."""
+    if shown_on_page(component) != on:
+        component.styles = styles_shown(component, on, display)
+
+
 def duration_formatter():
     """Slider formatter showing 10**value seconds as '1 h', '30.4 d', '10 y'."""
     return CustomJSTickFormatter(code=DURATION_FORMATTER_JS)

@@ -12,7 +12,7 @@ from ..models.dashboards.devices import KNOBS
 from ..models.dashboards.reliability import READ_LOSS, ReliabilityExplorer
 from ..models.devices import TECHNOLOGIES
 from ._axes import TIME_LABEL, located, percent_axis, reference, time_axis
-from ._live import ALERT_STYLES, Chart, LiveDashboard, LivePlot, Part, Provisional, step_outline
+from ._live import Chart, LiveDashboard, LivePlot, Part, Provisional, step_outline
 from ._palette import BLACK, BLUE, GREY, PURPLE, series
 from ._present import legend_outside
 from ._runs import Pace, RunDriver
@@ -22,6 +22,7 @@ from ._widgets import (
     count_formatter,
     duration_formatter,
     shared_results,
+    show,
     sync_knob_widgets,
     throttled_slider,
 )
@@ -491,15 +492,14 @@ set {compensation} to global and see the curve recover. {study} picks the plots 
     """The setting that shows the controls hidden at the defaults (each belongs to one study)."""
 
     def _sync_study_widgets(self, *events):
-        """Show the controls of the study shown, hide the others (by their style, `ALERT_STYLES`)."""
+        """Show the controls of the study shown, hide the others (by their style, `_widgets.show`)."""
         disturb = self.model.study == "read disturb"  # the read voltage and count belong to that study
         for name, shown in (
             ("read_voltage", disturb),
             ("log10_reads", disturb),
             ("cells_per_bitline", self.model.study == "Flash read disturb"),
         ):
-            if self.control_shown(name) != shown:
-                self._widgets[name].styles = {**self._widgets[name].styles, **ALERT_STYLES[shown]}
+            show(self._widgets[name], shown)
 
     # ------------------------------------------------------------------ background training
 
