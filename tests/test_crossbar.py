@@ -512,14 +512,17 @@ def test_moments_name_the_mismatched_argument():
 
 
 def test_the_programming_snapshot_is_kept_until_a_programming_time_setting_moves():
-    """`programming_settings` is taken again after any programming-time parameter of the model
-    or of its device is set (a new device too), not after a read-time one; the device it
-    replaced no longer counts; a pickled or copied model keeps the rule."""
+    """`programming_settings` is kept from its second call, and taken again after any
+    programming-time parameter of the model or of its device is set (a new device too), not after
+    a read-time one; the device it replaced no longer counts; a pickled or copied model keeps the
+    rule."""
     import copy
     import pickle
 
     xb = CrossbarModel(technology="PCM")
+    once = xb.programming_settings()  # not kept: a model asked once pays for no watchers
     first = xb.programming_settings()
+    assert first == once and first is not once and xb.programming_settings() is first
     xb.adc_bits, xb.device.read_noise_scale = 6, 2.0
     assert xb.programming_settings() is first  # read-time settings only
     xb.n_slices = 3

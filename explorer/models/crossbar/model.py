@@ -167,10 +167,9 @@ class CrossbarModel(param.Parameterized):
         super().__init__(**params)
         self._programming_kept = None  # (changes counted when taken, snapshot): `programming_settings`
         self._programming_changes = 0
+        self._programming_asked = False
         self._watched_device = None
         self.device = device if device is not None else TECHNOLOGIES[self.technology]()
-        self.param.watch(self._programming_changed, [n for n in self.param if n not in ("name", *self.READ_TIME)])
-        self._watch_device()
         _ = self.slice_bits  # the property validates the slicing
 
     READ_TIME = (
@@ -207,6 +206,15 @@ class CrossbarModel(param.Parameterized):
         kept, changes = self._programming_kept, self._programming_changes
         if kept is not None and kept[0] == changes:
             return kept[1]
+        if self._watched_device is None:
+            # Watched from the second call on: a model made for one programming (a sweep's point)
+            # pays for no watchers.
+            if not self._programming_asked:
+                self._programming_asked = True
+                return self._take_programming_settings()
+            self.param.watch(self._programming_changed, [n for n in self.param if n not in ("name", *self.READ_TIME)])
+            self._watch_device()
+            changes = self._programming_changes
         snapshot = self._take_programming_settings()
         if self._programming_changes == changes:
             self._programming_kept = (changes, snapshot)
@@ -214,7 +222,7 @@ class CrossbarModel(param.Parameterized):
 
     def _programming_changed(self, *events):
         self._programming_changes += 1
-        if any(e.name == "device" for e in events):
+        if any(e.name == "device" for e in events) and self._watched_device is not None:
             self._watch_device()
 
     def _watch_device(self):
