@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -577,39 +577,17 @@ def iv_curves(
     return out.reshape(vth.shape + v_gs.shape)
 
 
-def read_moments(
-    vth: ArrayLike,
-    t: float,
-    *,
-    temperature_K: float = 300.0,
-    cell: FlashCell = FlashCell(),
-    read_noise: float = READ_NOISE,
-    retention_mV_per_decade: float = RETENTION_MV_PER_DECADE,
-    read_noise_scale: float = 1.0,
-    drift_scale: float = 1.0,
-    cell_retention_mV_per_decade: ArrayLike | None = None,
-    disturb_vth: ArrayLike | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+def read_moments(vth: ArrayLike, t: float, **options: Any) -> tuple[np.ndarray, np.ndarray]:
     """Mean and read-noise standard deviation (uS) of cells read at time `t` (s).
 
     The mean is the noiseless conductance of `read` (retention shift, U_T at
     `temperature_K`), the standard deviation ``read_noise read_noise_scale`` times
-    it; used by the crossbar's variance identity (physics reference section 10). ``disturb_vth``
-    as for `read`.
+    it; used by the crossbar's variance identity (physics reference section 10). `options`: the
+    keyword arguments of `read_moments_times` (``temperature_K``, ``cell``, ``read_noise``,
+    ``retention_mV_per_decade``, ``read_noise_scale``, ``drift_scale``,
+    ``cell_retention_mV_per_decade``, ``disturb_vth`` as for `read`).
     """
-    mean, sigma = _moments_at(
-        vth,
-        [t],
-        "t",
-        temperature_K,
-        cell,
-        read_noise,
-        retention_mV_per_decade,
-        read_noise_scale,
-        drift_scale,
-        cell_retention_mV_per_decade,
-        disturb_vth,
-    )
+    mean, sigma = read_moments_times(vth, (check_time(t),), **options)
     return mean[0], sigma[0]
 
 
@@ -629,41 +607,22 @@ def read_moments_times(
     """`read_moments` at each of `times` (s), stacked ``(len(times), *vth.shape)`` (uS): the
     arguments checked once and one array expression for all the times (an accuracy-versus-time
     curve reads every device at 20 times), with the same numbers as one call per time."""
-    return _moments_at(
-        vth,
-        times,
-        "times",
-        temperature_K,
-        cell,
-        read_noise,
-        retention_mV_per_decade,
-        read_noise_scale,
-        drift_scale,
-        cell_retention_mV_per_decade,
-        disturb_vth,
-    )
-
-
-def _moments_at(
-    vth, times, times_name, temperature_K, cell, read_noise, retention, read_noise_scale, drift_scale, rates, disturb
-):
-    """The stacked moments of `read_moments_times` (`times_name` names the times in errors)."""
     read_noise = scalar_in_range(read_noise, 0.0, 0.5, "read_noise")
     read_noise_scale = scalar_in_range(read_noise_scale, 0.0, 100.0, "read_noise_scale")
     if not isinstance(cell, FlashCell):
         raise ValueError(f"cell must be a kernels.flash.FlashCell, got {type(cell).__name__}")
-    times = [check_time(t, times_name) for t in np.atleast_1d(np.asarray(times, dtype=object)).ravel()]
+    times = [check_time(t, "times") for t in np.atleast_1d(np.asarray(times, dtype=object)).ravel()]
     if not times:
-        raise ValueError(f"{times_name} must hold at least one time")
+        raise ValueError("times must hold at least one time")
     # The retention shift lowers V_th, i.e. raises the effective gate overdrive: one read gate
     # voltage per time, checked as `conductance` checks a cell's.
-    gates = [cell.v_read_gate - _retention_shift(t, retention, drift_scale) for t in times]
+    gates = [cell.v_read_gate - _retention_shift(t, retention_mV_per_decade, drift_scale) for t in times]
     u_t, kappa, i0, _, v_ds = _cell_args(temperature_K, cell)
     gates = np.array([scalar_in_range(g, -_V_LIMIT, _V_LIMIT, "v_read_gate", " V") for g in gates])
-    vth = _disturbed(_check_vth(vth), disturb)
+    vth = _disturbed(_check_vth(vth), disturb_vth)
     shape = (len(times),) + (1,) * vth.ndim
-    if rates is not None:
-        cell_rates = in_range(rates, 0.0, 1e3, "cell_retention_mV_per_decade", " mV/decade")
+    if cell_retention_mV_per_decade is not None:
+        cell_rates = in_range(cell_retention_mV_per_decade, 0.0, 1e3, "cell_retention_mV_per_decade", " mV/decade")
         if cell_rates.shape != vth.shape:
             raise ValueError(
                 f"cell_retention_mV_per_decade must have the shape of vth {vth.shape}, got {cell_rates.shape}"
