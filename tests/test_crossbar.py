@@ -150,6 +150,24 @@ def test_several_reads_at_once_equal_one_read_per_time(config):
     assert not np.array_equal(together[1], together[2])
 
 
+def test_several_reads_in_chunks_of_times_equal_one_read_per_time(monkeypatch):
+    """`ReadOut.matrices_times` takes the device moments of a few times at once when all of them
+    would exceed `MOMENTS_BYTES`: the reads are the same as one `mvm` per time."""
+    from explorer.models.crossbar import readout
+
+    prog = CrossbarModel(technology="Flash", ir_drop=True).program(protocol_weights(24, 24, seed=3), seed=5)
+    monkeypatch.setattr(readout, "MOMENTS_BYTES", 2 * 16 * prog.state.array.targets.size)  # two times a chunk
+    calls = []
+    moments_times = prog.state.moments_times
+    prog.state.moments_times = lambda times, s: calls.append(len(times)) or moments_times(times, s)
+    times, seeds = [0.0, 1.0, 3600.0, 3e7, 3e8], [1, 2, 3, 4, 5]
+    X = np.random.default_rng(4).uniform(-1.0, 1.0, (5, 7, 24))
+    together = prog.mvm_times(X, times, seeds)
+    assert calls == [2, 2, 1]
+    for k, (t, seed) in enumerate(zip(times, seeds)):
+        np.testing.assert_array_equal(together[k], prog.mvm(X[k], t, seed))
+
+
 def test_several_reads_name_the_bad_argument():
     prog = CrossbarModel(technology="PCM").program(protocol_weights(8, 8, seed=1), seed=2)
     X = np.zeros((2, 3, 8))

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from .state import CrossbarState
     from .weight_encoding import WeightEncoding
 
+MOMENTS_BYTES = 64 * 2**20
+"""Most bytes of device moments `ReadOut.matrices_times` computes at once (the times of a read
+over several times are taken in chunks within it); illustrative: a few times of a 1024 x 1024
+array of two slices, every time of a network layer."""
 ANALOG_MEMO_BYTES = 2 * 2**20
 """Input batches up to this size (after the DAC) keep their analog read in the memo (the
 dashboards' batches are at most 0.5 MB; larger batches are read afresh without hashing them)."""
@@ -139,9 +143,16 @@ class ReadOut:
         and its argument checks). Stacks larger than the memo are computed and not kept."""
         times = tuple(times)
 
+        # The device moments (mean and sigma, float64) of at most MOMENTS_BYTES at once: a large
+        # array read at many times would otherwise hold every time's moments together.
+        per_chunk = max(1, MOMENTS_BYTES // (16 * self.state.array.targets.size))
+
         def compute(s):
-            mean, sigma = self.state.moments_times(list(times), s)
-            parts = [self._matrices((m, sg), t, s, common_mode, False) for m, sg, t in zip(mean, sigma, times)]
+            parts = []
+            for at in range(0, len(times), per_chunk):
+                chunk = times[at : at + per_chunk]
+                mean, sigma = self.state.moments_times(list(chunk), s)
+                parts += [self._matrices((m, sg), t, s, common_mode, False) for m, sg, t in zip(mean, sigma, chunk)]
             refs = None
             if parts[0][2] is not None:
                 refs = (np.stack([p[2][0] for p in parts]), np.stack([p[2][1] for p in parts]))
