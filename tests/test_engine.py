@@ -285,9 +285,12 @@ def test_memo_finds_a_variant_by_the_values_it_read_as_the_comparison_does():
     assert memo.get("f", (), Settings(x="y", y=0, z=0), compute) == "'y'0"
     assert memo.get("f", (), Settings(x="y", y=1, z=0), compute) == "'y'1"  # y read: another variant
     assert memo.get("f", (), Settings(x="y", y=1, z=5), compute) == "'y'1" and len(calls) == 9
+    with pytest.raises(TypeError):  # an unhashable value read is not kept (as before), but found no match
+        memo.get("f", (), Settings(x=[1, 2], y=0, z=0), compute)
+    assert calls[-1] == [1, 2]
     memo.forget(["f"])
     memo.get("f", (), Settings(x=1.0, y=0, z=0), compute)
-    assert len(calls) == 10 and len(memo) == 1
+    assert len(calls) == 11 and len(memo) == 1
 
 
 def test_memo_stays_within_its_byte_bound():

@@ -87,7 +87,10 @@ class _Variants:
     def find(self, settings):
         """The deps of a variant whose settings all have the same values in `settings`, or None."""
         for names, by_values in self.by_names.items():
-            deps = by_values.get(tuple(_token(settings.peek(n, _MISSING)) for n in names))
+            try:
+                deps = by_values.get(tuple(_token(settings.peek(n, _MISSING)) for n in names))
+            except TypeError:  # an unhashable value now (a list): no kept variant holds it
+                continue
             if deps is not None:
                 return deps
         return None
