@@ -104,14 +104,8 @@ class DeviceArray:
         zeros = np.zeros_like(self._disturb_state())
         shifts = self.programmed_with.read_disturb(self.state, zeros, list(counts), polarity=polarity, v_read=v_read)
 
-        def stacked(value):
-            if isinstance(value, dict):
-                return {k: stacked(v) for k, v in value.items()}
-            if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
-                return np.broadcast_to(value, (len(counts), *value.shape))
-            return value
-
-        state = {**stacked(self.state), "disturb": shifts}
+        stacked = self._per_device(lambda a: np.broadcast_to(a, (len(counts), *a.shape)))
+        state = {**stacked, "disturb": shifts}
         return self.programmed_with._read_moments(state, t, self._knobs(knobs))
 
     def _disturb_state(self):
@@ -149,20 +143,26 @@ class DeviceArray:
     def subset(self, index: Any) -> DeviceArray:
         """A `DeviceArray` of the devices picked by `index` (any NumPy index), sharing no arrays."""
 
-        def pick(value):
-            if isinstance(value, dict):
-                return {k: pick(v) for k, v in value.items()}
-            if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
-                return np.array(value[index])
-            return value
-
         return DeviceArray(
             self.device,
             np.array(self.targets[index]),
-            pick(self.state),
+            self._per_device(lambda a: np.array(a[index])),
             self.seed,
             programmed_with=self.programmed_with,
         )
+
+    def _per_device(self, change):
+        """The state with `change` applied to every per-device array in it (those shaped as the
+        targets, in nested dicts too); other entries as they are."""
+
+        def walk(value):
+            if isinstance(value, dict):
+                return {k: walk(v) for k, v in value.items()}
+            if isinstance(value, np.ndarray) and value.shape == self.targets.shape:
+                return change(value)
+            return value
+
+        return walk(self.state)
 
     def _knobs(self, knobs):
         return self.device.read_settings() if knobs is None else knobs

@@ -111,10 +111,7 @@ class Calibration:
         calibration batch read right after programming (the reference, common mode off) and at
         `t`, each with read noise from the calibration seeds derived from the programming seed
         and from the read seed `seed`."""
-
-        ref = self.gain_reference(s)
-        yt, _ = self.read(self.inputs(s), t, rng.derive_seed(check_seed(seed), "calibration"), s)
-        return ref / max(float(np.mean(np.abs(yt))), 1e-300)
+        return self.gain_factors((t,), (seed,), s)[0]
 
     def gain_factors(self, times: Sequence[float], seeds: Sequence[int], s: Settings) -> list[float]:
         """`gain_factor` at each of `times` with read seeds `seeds`: the calibration batch read at

@@ -222,7 +222,7 @@ class CrossbarModel(param.Parameterized):
 
     def _programming_changed(self, *events):
         self._programming_changes += 1
-        if any(e.name == "device" for e in events) and self._watched_device is not None:
+        if any(e.name == "device" for e in events):
             self._watch_device()
 
     def _watch_device(self):

@@ -153,10 +153,7 @@ class ReadOut:
                 chunk = times[at : at + per_chunk]
                 mean, sigma = self.state.moments_times(list(chunk), s)
                 parts += [self._matrices((m, sg), t, s, common_mode, False) for m, sg, t in zip(mean, sigma, chunk)]
-            refs = None
-            if parts[0][2] is not None:
-                refs = (np.stack([p[2][0] for p in parts]), np.stack([p[2][1] for p in parts]))
-            return np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]), refs, max(p[3] for p in parts)
+            return _stacked(parts)
 
         # D and V (float32) hold at most one entry per physical device each.
         stacked_bytes = 2 * 4 * len(times) * self.state.array.targets.size
@@ -238,12 +235,7 @@ class ReadOut:
         if matrices is None:
             d, var_matrix, refs, ir_worst = self.matrices_times(times, s, common_mode)
         else:
-            d = np.stack([m[0] for m in matrices])
-            var_matrix = np.stack([m[1] for m in matrices])
-            refs = None
-            if matrices[0][2] is not None:
-                refs = (np.stack([m[2][0] for m in matrices]), np.stack([m[2][1] for m in matrices]))
-            ir_worst = max(m[3] for m in matrices)
+            d, var_matrix, refs, ir_worst = _stacked(matrices)
         chunks = []
         for v in volts:
             mean, var = crossbar.moments(v, d, var_matrix)
@@ -310,3 +302,12 @@ class ReadOut:
             "ir_drop_max": ir_worst,
         }
         return y.reshape(n_reads, B, enc.cols), stats
+
+
+def _stacked(matrices):
+    """`ReadOut.matrices` results of several reads stacked along a first axis (D, V, the reference
+    moments if any), with the largest IR loss of all."""
+    refs = None
+    if matrices[0][2] is not None:
+        refs = (np.stack([m[2][0] for m in matrices]), np.stack([m[2][1] for m in matrices]))
+    return np.stack([m[0] for m in matrices]), np.stack([m[1] for m in matrices]), refs, max(m[3] for m in matrices)
