@@ -2,6 +2,7 @@
 clipping and quantization change training and are reproducible; bad settings name the argument;
 `NetworkTraining` steps to exactly `train_mlp`'s network; the shipped variants need no training."""
 
+import dataclasses
 import threading
 import time
 
@@ -134,6 +135,40 @@ def test_config_key_and_shipped_variants():
     assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.05), epochs=59) is None
     assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.04)) is None
     assert mlp_background.shipped_variant_for(HWAConfig(clip=2.5)) is None
+    # every noise of the Reliability dashboard at every position of its training-noise slider
+    assert mlp_background.shipped_variant_for(HWAConfig(pcm_noise=1.0, noise_scale=1.25)) == "PCM-like x1.25"
+    assert mlp_background.shipped_variant_for(HWAConfig(multiplicative_noise=0.1)) == "multiplicative x1"
+    assert mlp_background.shipped_variant_for(HWAConfig(weight_noise=0.05, noise_scale=3)) == "additive x3"
+    assert mlp_background.shipped_variant_for(HWAConfig(pcm_noise=1.0, noise_scale=1.1)) is None
+    assert mlp_background.shipped_variant_for(HWAConfig(pcm_noise=1.0, noise_scale=3.25)) is None
+    scales = np.arange(1, 13) * mlp.HWA_SCALE_STEP
+    for kind, config in mlp.HWA_NOISES.items():
+        for scale in scales:
+            name = mlp_background.shipped_variant_for(dataclasses.replace(config, noise_scale=scale))
+            assert name == ("hwa" if (kind, scale) == ("additive", 1.0) else f"{kind} x{scale:g}")
+
+
+def test_every_shipped_network_is_in_the_file_and_a_bad_name_is_refused():
+    d = digits.load_digits()
+    with np.load(digits.MLP_FILE) as f:
+        names = {n.rsplit("_", 1)[0] for n in f.files if not n.endswith("_test_accuracy")}
+        quoted = {name: float(f[f"{name}_test_accuracy"]) for name in mlp.SHIPPED_NETWORKS}
+    assert names == set(mlp.SHIPPED_NETWORKS) and len(names) == 2 + 3 * 12 - 1
+    for name in mlp.SHIPPED_NETWORKS:
+        net = mlp.load_mlp(name)
+        assert [w.shape for w in net.W] == [(64, 32), (32, 10)]
+        assert net.accuracy(d.X_test, d.y_test) == quoted[name] > 0.9
+    with pytest.raises(ValueError, match="variant must be one of .*got 'PCM-like x1.1'"):
+        mlp.load_mlp("PCM-like x1.1")
+
+
+@pytest.mark.parametrize("name", ["additive x2.5", "multiplicative x0.25", "PCM-like x3"])
+def test_a_scaled_shipped_network_is_the_one_its_training_gives(data, name):
+    config = mlp.SHIPPED_NETWORKS[name]
+    trained = mlp.train_mlp(data.X_train, data.y_train, seed=0, config=config)
+    shipped = mlp.load_mlp(name)
+    for a, b in zip(trained.W + trained.b, shipped.W + shipped.b):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)  # BLAS may differ from machine to machine
 
 
 def test_network_training_steps_to_exactly_train_mlps_network(data):

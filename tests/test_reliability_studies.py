@@ -220,7 +220,7 @@ def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_
     assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
 
 
-def test_another_training_noise_trains_in_the_background_and_is_kept():
+def test_a_training_noise_between_the_slider_positions_trains_in_the_background_and_is_kept():
     import panel as pn
     from bokeh.document import Document
 
@@ -236,17 +236,42 @@ def test_another_training_noise_trains_in_the_background_and_is_kept():
     view.model.training = "hwa"  # the shipped network: no training
     assert view._driver.run is None and "additive noise x1" in plot.figure.title.text
     before = plot.sources["mean"].data["y"].copy()
-    view.model.param.update(hwa_noise="multiplicative", hwa_noise_scale=0.5)
+    view.model.param.update(hwa_noise="multiplicative", hwa_noise_scale=0.6)  # between 0.5 and 0.75
     view._driver.join(timeout=60)
     assert not view._driver.is_alive() and view._training is None
-    assert "multiplicative noise x0.5" in plot.figure.title.text
+    assert "multiplicative noise x0.6" in plot.figure.title.text
     assert not np.array_equal(plot.sources["mean"].data["y"], before)
     # the network adopted is the one train_mlp gives for that configuration
     d = load_digits()
-    expected = train_mlp(d.X_train, d.y_train, seed=0, multiplicative_noise=0.1, noise_scale=0.5)
+    expected = train_mlp(d.X_train, d.y_train, seed=0, multiplicative_noise=0.1, noise_scale=0.6)
     assert all(np.array_equal(a, b) for a, b in zip(view.model.network().W, expected.W))
     assert view.model.pending_training() is None
     assert pn.state.cache["explorer-reliability-trained-networks"]  # shared with the server's other sessions
+
+
+def test_every_position_of_the_training_noise_slider_loads_a_shipped_network():
+    import panel as pn
+    from bokeh.document import Document
+
+    from explorer.models.training.mlp import HWA_NOISES, HWA_SCALE_STEP
+    from explorer.views import ReliabilityView
+
+    view = ReliabilityView()
+    view.model.chips = 2
+    view.model.study = "technologies"
+    pn.panel(view).get_root(Document())
+    plot = view._plots["Accuracy versus time"][0]
+    slider = view.widgets()["hwa_noise_scale"]
+    assert slider.step == HWA_SCALE_STEP and slider.end == view.model.param.hwa_noise_scale.bounds[1]
+    view.model.training = "hwa"
+    positions = np.arange(slider.start, slider.end + HWA_SCALE_STEP / 2, HWA_SCALE_STEP)
+    for noise in HWA_NOISES:
+        for scale in positions:
+            view.model.param.update(hwa_noise=noise, hwa_noise_scale=float(scale))
+            assert view.model.pending_training() is None, (noise, scale)
+            assert isinstance(view.model.network_key(), str)
+    assert view._driver.run is None and view._training is None  # nothing trained
+    assert f"{noise} noise x{scale:g}" in plot.figure.title.text
 
 
 def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():

@@ -39,7 +39,7 @@ from ..deployment import (
 from ..devices import SECONDS_PER_YEAR, TECHNOLOGIES, DeviceKnobs
 from ..digits import load_digits
 from ..programming import METHODS
-from ..training.mlp import MLP_VARIANTS, HWAConfig, load_mlp
+from ..training.mlp import HWA_NOISES, HWA_SCALE_MAX, HWA_SCALE_STEP, MLP_VARIANTS, HWAConfig, load_mlp
 from ..training.mlp_background import NetworkTraining, shipped_variant_for
 from .base import Explorer, KeyFigure
 from .devices import format_duration
@@ -51,12 +51,6 @@ if TYPE_CHECKING:
 TIMES_S = np.logspace(0.0, np.log10(10 * SECONDS_PER_YEAR), 20)
 """The curve's times: 20 from 1 s to 10 years, log-spaced."""
 ADC_CHOICES = ("ideal", 8, 6, 5, 4)
-HWA_NOISES = {
-    "additive": HWAConfig(weight_noise=0.05),
-    "multiplicative": HWAConfig(multiplicative_noise=0.1),
-    "PCM-like": HWAConfig(pcm_noise=1.0),
-}
-"""The hardware-aware training noises of the dashboard at scale 1 (`training.mlp.HWAConfig`)."""
 READS = np.array([0, 10**3, 10**4, 3 * 10**4, 10**5, 3 * 10**5, 10**6, 3 * 10**6, 10**7, 10**8, 10**10])
 """The read-disturb curve's read counts: 0, then 1e3 to 1e10 (half decades from 1e4 to 1e7, where
 reads above the 0.3 V threshold start to cost accuracy: the higher the voltage, the sooner)."""
@@ -138,12 +132,13 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
     )
     hwa_noise_scale = param.Number(
         1.0,
-        bounds=(0.0, 3.0),
-        step=0.25,
+        bounds=(0.0, HWA_SCALE_MAX),
+        step=HWA_SCALE_STEP,
         label="Training-noise scale",
         doc=(
-            "Multiplies the training noise. additive at 1 is the shipped hwa network; any other position "
-            "trains in the background (about a second) and is kept."
+            "Multiplies the training noise. The network of every position of the slider is shipped "
+            "(additive at 1 is the hwa network); a value between them trains in the background (about "
+            "a second) and is kept."
         ),
     )
 
@@ -255,7 +250,8 @@ class ReliabilityExplorer(Explorer, DeviceKnobs):
         self.remember("network", ("trained", config.effective()), training.result)
 
     def network(self) -> MLP:
-        """The MLP of the current settings: shipped, adopted, or trained now (about a second)."""
+        """The MLP of the current settings: shipped (`training.mlp.SHIPPED_NETWORKS`), adopted, or
+        trained now (about a second)."""
         key = self.network_key()
         if isinstance(key, str):
             return load_mlp(key)

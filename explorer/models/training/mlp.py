@@ -15,7 +15,7 @@ import dataclasses
 import os
 import types
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -113,6 +113,38 @@ HWA_FIELDS = tuple(f.name for f in dataclasses.fields(HWAConfig))
 MLP_VARIANT_CONFIGS = types.MappingProxyType({"plain": HWAConfig(), "hwa": HWAConfig(weight_noise=0.05)})
 """The shipped `MLP_VARIANTS` as the `HWAConfig` they were trained with (seed 0, 60 epochs)."""
 SHIPPED_SEED, SHIPPED_EPOCHS = 0, 60
+
+HWA_NOISES = types.MappingProxyType(
+    {
+        "additive": HWAConfig(weight_noise=0.05),
+        "multiplicative": HWAConfig(multiplicative_noise=0.1),
+        "PCM-like": HWAConfig(pcm_noise=1.0),
+    }
+)
+"""The hardware-aware training noises at scale 1 that the Reliability dashboard offers."""
+HWA_SCALE_STEP, HWA_SCALE_MAX = 0.25, 3.0
+"""The dashboard's training-noise scales: 0 to `HWA_SCALE_MAX` in steps of `HWA_SCALE_STEP`."""
+
+
+def _scaled_networks():
+    """Every noise of `HWA_NOISES` at every scale of the dashboard's slider but those that train
+    a shipped variant's network (scale 0 is "plain", additive x1 is "hwa"), by name."""
+    variants = {config.effective() for config in MLP_VARIANT_CONFIGS.values()}
+    scaled = {}
+    for kind, config in HWA_NOISES.items():
+        for step in range(1, round(HWA_SCALE_MAX / HWA_SCALE_STEP) + 1):
+            scale = step * HWA_SCALE_STEP
+            at = dataclasses.replace(config, noise_scale=scale)
+            if at.effective() not in variants:
+                scaled[f"{kind} x{scale:g}"] = at
+    return scaled
+
+
+SHIPPED_NETWORKS = types.MappingProxyType({**MLP_VARIANT_CONFIGS, **_scaled_networks()})
+"""Every network in `assets/mlp_digits.npz`, by name, as the `HWAConfig` it was trained with (seed
+0, 60 epochs): the `MLP_VARIANTS` and each hardware-aware noise at every position of the
+Reliability dashboard's training-noise slider (named like ``"PCM-like x1.25"``), so that moving
+that slider loads a network instead of training one (about half a second each)."""
 
 
 @dataclass(frozen=True)
@@ -289,10 +321,14 @@ def train_mlp(
     return MLP(tuple(training.W), tuple(training.b))
 
 
-def load_mlp(variant: Literal["plain", "hwa"] = "plain", path: str | os.PathLike[str] = MLP_FILE) -> MLP:
-    """The shipped MLP `variant` (`MLP_VARIANTS`) from `assets/mlp_digits.npz`."""
-    if variant not in MLP_VARIANTS:
-        raise ValueError(f"variant must be one of {list(MLP_VARIANTS)}, got {variant!r}")
+def load_mlp(variant: str = "plain", path: str | os.PathLike[str] = MLP_FILE) -> MLP:
+    """The shipped MLP `variant` from `assets/mlp_digits.npz`: one of `MLP_VARIANTS` ("plain",
+    "hwa") or a hardware-aware network of `SHIPPED_NETWORKS` (e.g. ``"PCM-like x1.25"``)."""
+    if variant not in SHIPPED_NETWORKS:
+        raise ValueError(
+            f"variant must be one of {list(MLP_VARIANTS)} or a name of SHIPPED_NETWORKS "
+            f"(e.g. {list(SHIPPED_NETWORKS)[-1]!r}), got {variant!r}"
+        )
     names = [f"{variant}_{kind}{k}" for kind in ("W", "b") for k in (0, 1)]
     arrays = _load(path, names, MLP_COMMAND)
     return MLP((arrays[names[0]], arrays[names[1]]), (arrays[names[2]], arrays[names[3]]))

@@ -4,38 +4,42 @@
 seed=seed, epochs=epochs, config=config)`` on the digits' training split (the final network is
 equal bit for bit), but one `step` at a time, so that a server thread can train while another
 thread shows `progress`. `shipped_variant_for` says when no training is needed: the config, seed and
-epochs of a network shipped in `assets/mlp_digits.npz`.
+epochs of a network shipped in `assets/mlp_digits.npz` (`mlp.SHIPPED_NETWORKS`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Literal
+import types
+from typing import TYPE_CHECKING
 
 from kernels.validate import scalar_in_range
 
 from ..digits import load_digits
-from .mlp import MLP_VARIANT_CONFIGS, SHIPPED_EPOCHS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
+from .mlp import SHIPPED_EPOCHS, SHIPPED_NETWORKS, SHIPPED_SEED, HWAConfig, MLPTraining, hwa_config
 
 if TYPE_CHECKING:
     from ..digits import Digits
     from .mlp import MLP
 
 
-def shipped_variant_for(
-    config: HWAConfig, seed: int = SHIPPED_SEED, epochs: int = SHIPPED_EPOCHS
-) -> Literal["plain", "hwa"] | None:
-    """ "plain" or "hwa" if training with `config` (an `HWAConfig`), `seed` and `epochs` gives that
-    shipped network (`mlp.MLP_VARIANT_CONFIGS`; compared by `HWAConfig.effective`, what the
-    training computes with), else None."""
+def shipped_variant_for(config: HWAConfig, seed: int = SHIPPED_SEED, epochs: int = SHIPPED_EPOCHS) -> str | None:
+    """The name in `mlp.SHIPPED_NETWORKS` ("plain", "hwa", or a scaled hardware-aware network such
+    as ``"PCM-like x1.25"``) of the shipped network that training with `config` (an `HWAConfig`),
+    `seed` and `epochs` gives (compared by `HWAConfig.effective`, what the training computes with),
+    else None."""
     config = hwa_config(config)
     if seed != SHIPPED_SEED or epochs != SHIPPED_EPOCHS:
         return None
-    for name, shipped in MLP_VARIANT_CONFIGS.items():
-        if config.effective() == shipped.effective():
-            return name
-    return None
+    return _SHIPPED_BY_EFFECTIVE.get(config.effective())
+
+
+_SHIPPED_BY_EFFECTIVE = types.MappingProxyType(
+    {config.effective(): name for name, config in reversed(SHIPPED_NETWORKS.items())}
+)
+"""`SHIPPED_NETWORKS`' names by what their training computes with (read only); where two train
+alike, the first name ("plain" before a scaled one)."""
 
 
 class NetworkTraining:
