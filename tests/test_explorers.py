@@ -8,22 +8,18 @@ from explorer.models.dashboards.encoding import SOURCES
 from kernels import encoding
 
 
-class FullScaleADC(EncodingExplorer):
-    """The Encoding explorer with full-scale ADC ranges. A calibrated range (the largest output of
-    a calibration batch, independent of the evaluation inputs) clips the evaluation outputs that
-    exceed it, and with F = 1 every slice clips the same output the same way, so that error does
-    not average down with slices: measured, 29 of 49,152 conversions clipped at 6 slices and the
-    error 0.0074 against 0.0061 without an ADC."""
-
-    def crossbar(self, **overrides):
-        return super().crossbar(adc_range="full-scale", **overrides)
-
-
 @pytest.fixture(scope="module")
 def analog_slicing():
     """Slicing curves with analog (unquantized) slices on ECRAM (constant read noise), a 14-bit
-    full-scale ADC and a 16-bit DAC, so that little besides the slices' own errors remains."""
-    ex = FullScaleADC(
+    full-scale ADC and a 16-bit DAC, so that little besides the slices' own errors remains.
+
+    Full-scale ADC ranges: a calibrated range (the largest output of a calibration batch,
+    independent of the evaluation inputs) clips the evaluation outputs that exceed it, and with F
+    = 1 every slice clips the same output the same way, so that error does not average down with
+    slices: measured, 29 of 49,152 conversions clipped at 6 slices and the error 0.0074 against
+    0.0061 without an ADC."""
+    ex = EncodingExplorer(
+        adc_range="full-scale",
         technology="ECRAM",
         quantize_weights=False,
         adc_bits=14,
@@ -217,3 +213,33 @@ def test_the_browser_benchmark_lists_every_control_and_how_to_enable_a_disabled_
     assert reached[("Programming", "log10_wire_resistance")] == "prog.ir_drop=true"
     assert reached[("Reliability", "hwa_noise_scale")] == "rel.training=hwa"
     assert urllib.parse.unquote(reached[("Reliability", "cells_per_bitline")]) == "rel.study=Flash read disturb"
+
+
+def test_kept_crossbar_models_read_with_the_current_read_settings():
+    """The Encoding explorer keeps one crossbar model per programming-time setting and sets the
+    read-time ones on it: a sequence of read-time and seed changes on one explorer gives the numbers
+    of a fresh explorer at each step, and a seed change makes no new model."""
+    ex = EncodingExplorer(technology="RRAM", size=32, batch=8)
+    ex.slicing_curves()
+    one_slice = dict(n_slices=1, weight_bits=4, base=1.0, allocation="balanced")
+    models = (ex._crossbar(), ex._crossbar(**one_slice))
+    assert ex._crossbar() is models[0] and models[1] is not models[0]
+    steps = [dict(seed=3), dict(dac_bits=4), dict(adc_bits=5, calibrate_gain=False), dict(log10_time=6.0)]
+    settings = {}
+    for step in steps:
+        settings.update(step)
+        for name, value in step.items():
+            setattr(ex if name in ex.param else ex.xb, name, value)
+        fresh = EncodingExplorer(technology="RRAM", size=32, batch=8, **settings)
+        for method in ("slicing_curves", "error_budget", "slice_histograms"):
+            got, want = getattr(ex, method)(), getattr(fresh, method)()
+            for key in ("mvm_error", "weight_error") if method == "slicing_curves" else ():
+                for F in want["bases"]:
+                    np.testing.assert_array_equal(got[key][F], want[key][F])
+            if method == "error_budget":
+                assert got == want
+            if method == "slice_histograms":
+                np.testing.assert_array_equal(got["plus"], want["plus"])
+        assert ex._crossbar().dac_bits == settings.get("dac_bits", fresh.xb.dac_bits)
+    assert (ex._crossbar(), ex._crossbar(**one_slice)) == models  # read-time and seed changes: no new models
+    assert models[1].dac_bits == 4 and models[1].adc_bits == 5 and not models[1].calibrate_gain

@@ -37,11 +37,15 @@ COMMON_MODE = ("common_mode_gain", "common_mode_offset_uS")
 """Read-time settings of the common-mode demonstration (`EncodingExplorer.common_mode`) only: the
 other plots read without a common mode."""
 
+DEVICE_KNOBS = ("prog_noise_scale", "read_noise_scale", "drift_scale")
+"""The device's knobs that the error budget switches off (`EncodingExplorer._budget_model`)."""
+
 MAX_SWEEP_SLICES = 6
 MAX_WEIGHT_BITS = 32
 """Most weight bits over all slices (`CrossbarModel.weight_bits`): 8-bit slices allow 4 slices."""
 MAX_CACHED = 40
-"""Programmed arrays kept per explorer (least recently used dropped): a slicing sweep needs 18."""
+"""Programmed arrays, and crossbar models (`EncodingExplorer._crossbar`), kept per explorer (least
+recently used dropped): a slicing sweep needs 18, the four charts 29 of each."""
 
 
 COST_BYTES_PER_WEIGHT = 16 * 2**10
@@ -53,6 +57,11 @@ COST_SECONDS_BASE = 1.5
 COST_SECONDS_PER_WEIGHT = 8e-5
 """Seconds of one core of that build: a fixed part and a part per weight, from the same measurements
 (2.0 s at 64, 6.7 s at 256; noisy, the machine was shared)."""
+
+
+def _same(a, b):
+    """Whether two setting values are equal and of one type (1 and 1.0 are not the same setting)."""
+    return type(a) is type(b) and a == b
 
 
 class EncodingExplorer(DrivesCrossbar):
@@ -79,7 +88,7 @@ class EncodingExplorer(DrivesCrossbar):
     READ_CONTROLS = ("dac_bits", "adc_bits", "calibrate_gain", "common_mode_gain", "common_mode_offset_uS")
     XB_DEFAULTS = {"calibrate_gain": True, "common_mode_gain": 1.05, "common_mode_offset_uS": 0.5}
 
-    MEMO_LIMITS = {"problem": 1, "programmed": MAX_CACHED}
+    MEMO_LIMITS = {"problem": 1, "programmed": MAX_CACHED, "crossbar model": MAX_CACHED}
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -127,6 +136,12 @@ class EncodingExplorer(DrivesCrossbar):
         """A `CrossbarModel` with this explorer's encoding, the read-out settings of the model it
         drives (`xb`: every read-time setting, the controls and the others, but the common mode,
         which only the common-mode demonstration applies), and `overrides`."""
+        reads, others = self._crossbar_settings(overrides)
+        return self._new_crossbar({**reads, **others})
+
+    def _crossbar_settings(self, overrides):
+        """`crossbar`'s settings: ``(read-time settings of the model, every other one)``; the
+        device knobs among `overrides` are in the second."""
         kw = {name: getattr(self.xb, name) for name in CrossbarModel.READ_TIME if name not in COMMON_MODE}
         kw.update(
             technology=self.technology,
@@ -138,9 +153,28 @@ class EncodingExplorer(DrivesCrossbar):
             quantize_weights=self.quantize_weights,
         )
         kw.update(overrides)
-        device_knobs = {k: kw.pop(k) for k in ("prog_noise_scale", "read_noise_scale", "drift_scale") if k in kw}
+        reads = {name: kw.pop(name) for name in CrossbarModel.READ_TIME if name in kw}
+        return reads, kw
+
+    @staticmethod
+    def _new_crossbar(kw):
+        device_knobs = {k: kw.pop(k) for k in DEVICE_KNOBS if k in kw}
         xb = CrossbarModel(**kw)
         xb.device.param.update(**device_knobs)
+        return xb
+
+    def _crossbar(self, **overrides: Any) -> CrossbarModel:
+        """`crossbar(**overrides)` for this explorer's own use: one model kept per setting but the
+        model's read-time ones, which are set on it here (a sweep asks for about 30 models per
+        update, and making a Param model costs more than reading an array; a kept model also
+        keeps its programming-time snapshot). Only the explorer's serialized methods call it."""
+        reads, others = self._crossbar_settings(overrides)
+        xb = self.remember(
+            "crossbar model", tuple(sorted(others.items())), lambda: self._new_crossbar({**reads, **others})
+        )
+        changed = {name: value for name, value in reads.items() if not _same(getattr(xb, name), value)}
+        if changed:
+            xb.param.update(**changed)
         return xb
 
     def _programmed(self, xb):
@@ -186,7 +220,7 @@ class EncodingExplorer(DrivesCrossbar):
         for F in bases:
             we, me = [], []
             for k in n:
-                xb = self.crossbar(
+                xb = self._crossbar(
                     n_slices=int(k), weight_bits=int(k) * self.bits_per_slice, base=F, allocation="balanced"
                 )
                 w_err, m_err = self._errors(xb, self.t)
@@ -200,7 +234,7 @@ class EncodingExplorer(DrivesCrossbar):
     @serialized
     def slice_histograms(self, bins: int = 60) -> dict[str, Any]:
         """Histograms of each slice's G+ and G- (uS) at time t: edges, counts per slice and polarity."""
-        xb = self.crossbar()
+        xb = self._crossbar()
         prog = self._programmed(xb)
         g = prog.slice_conductances(self.t, settings=xb.read_settings())
         dev = prog.device
@@ -225,7 +259,7 @@ class EncodingExplorer(DrivesCrossbar):
         t = self.t
         if "drift" in off:
             over["drift_scale"] = 0.0
-        return self.crossbar(**over), t
+        return self._crossbar(**over), t
 
     @serialized
     def error_budget(self, enabled: Iterable[str] = SOURCES) -> dict[str, Any]:
@@ -294,7 +328,7 @@ class EncodingExplorer(DrivesCrossbar):
             "gain": self.xb.common_mode_gain,
         }
         for mapping in ("differential", "offset-reference", "offset-digital"):
-            xb = self.crossbar(mapping=mapping, calibrate_gain=False)
+            xb = self._crossbar(mapping=mapping, calibrate_gain=False)
             prog = self._programmed(xb)
             settings = xb.read_settings()
             errs = [
@@ -306,7 +340,7 @@ class EncodingExplorer(DrivesCrossbar):
             ]
             out["additive"][mapping] = np.array(errs)
         for calibrate in (False, True):
-            xb = self.crossbar(mapping="differential", calibrate_gain=calibrate)
+            xb = self._crossbar(mapping="differential", calibrate_gain=calibrate)
             prog = self._programmed(xb)
             settings = xb.read_settings()
             errs, gain_err = [], []
