@@ -41,6 +41,9 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   ``--follow-channel PATH`` names one, for several ``analog-explorer`` commands behind a proxy);
   passed to the server as ``ANALOG_EXPLORER_FOLLOW_CHANNEL``. Each process keeps its own results
   memo and warm-up (docs/how-to/serve-a-class.md, "More than one core's worth of sessions").
+- ``PYTHONMALLOC=malloc``: every Python object from glibc's allocator, which the server trims after
+  each closed session, so that a class's memory is given back when its pages close (Python's own
+  small-object allocator kept most of it).
 - ``OPENBLAS_NUM_THREADS=1``: one BLAS thread per matrix product. Sessions already run side by
   side in the thread pool; on two cores, OpenBLAS's own threads made the dashboards' small
   products several times slower (measured in docs/results/benchmarks.md, "Server and kernel
@@ -85,6 +88,11 @@ SERVER_ENV_DEFAULTS = {
     # empty Column) on the event-loop thread: a development aid that cost each opening of a lesson
     # link about 85 ms (docs/results/opening.md). Set BOKEH_VALIDATE_DOC=true to check again.
     "BOKEH_VALIDATE_DOC": "false",
+    # Python's own small-object allocator keeps an arena while any object in it lives, so a class's
+    # closed sessions left about 190 MB in its arenas; with glibc's malloc for every object, the
+    # trim after each closed session (`explorer.sessions.release_memory`) hands that memory back
+    # (docs/results/classroom.md, "Memory after closing: Python's allocator"). Read at start-up only.
+    "PYTHONMALLOC": "malloc",
 }
 """The server's environment where the user's does not set these (`serve`)."""
 

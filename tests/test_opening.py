@@ -154,6 +154,23 @@ def test_the_server_skips_document_validation_unless_asked(monkeypatch, tmp_path
     assert os.environ["BOKEH_VALIDATE_DOC"] == "true"
 
 
+def test_the_server_takes_every_object_from_glibcs_allocator_unless_told(monkeypatch, tmp_path):
+    from explorer import cli
+
+    def started(path, cmd):
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"})
+    monkeypatch.setattr(os, "execv", started)
+    with pytest.raises(SystemExit):
+        cli.serve(["--predictions-db", str(tmp_path / "p.sqlite")])
+    assert os.environ["PYTHONMALLOC"] == "malloc"  # read by the server's interpreter at its start
+    os.environ["PYTHONMALLOC"] = "pymalloc"
+    with pytest.raises(SystemExit):
+        cli.serve(["--predictions-db", str(tmp_path / "p.sqlite")])
+    assert os.environ["PYTHONMALLOC"] == "pymalloc"
+
+
 def test_the_benchmark_prints_every_phase_for_both_links(capsys):
     """`python -m explorer.tools.benchmark_opening` at one session per link."""
     from explorer.app import DASHBOARDS
