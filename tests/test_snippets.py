@@ -184,3 +184,33 @@ def test_the_how_to_shows_a_script_as_written_and_what_it_prints():
     script, printed = re.findall(r"```(?:python|text)\n(.*?)```", section, flags=re.S)
     assert script == code_snippet("enc", EncodingExplorer(n_slices=3, adc_bits=6, seed=7))
     assert run(script) == printed
+
+
+def test_no_panel_link_hook_walks_every_page_when_a_layout_changes():
+    """The Copy-as-code tool's browser code is attached to its Bokeh models directly: a Panel link
+    (``jscallback``, ``js_on_click``) would install a hook that walks each page's whole model tree
+    whenever one of its layouts changes. Checked in a fresh interpreter (another test may have made
+    a link in this one): a page and every dashboard with its review bar, then the tool's callbacks."""
+    import subprocess
+    import sys
+
+    script = """
+import panel as pn
+from bokeh.document import Document
+from panel.links import Callback
+from panel.viewable import Viewable
+from explorer.app import DASHBOARDS, build_app
+from explorer.views.review import review_bar
+build_app().get_root(Document())
+for _, _, cls in DASHBOARDS:
+    view = cls()
+    root = pn.Column(view, review_bar(view)).get_root(Document())
+ref = root.ref["id"]
+button, area = view.code_tool.button._models[ref][0], view.code_tool.text._models[ref][0]
+print(Callback._process_callbacks in Viewable._preprocessing_hooks)
+print(sorted(button.js_event_callbacks), sorted(area.js_property_callbacks))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    hook, callbacks = out.stdout.strip().splitlines()[-2:]
+    assert hook == "False", out.stdout
+    assert callbacks == "['button_click'] ['change:value']"

@@ -14,6 +14,7 @@ on the view (`view.code_tool`), one per tab per session.
 from __future__ import annotations
 
 import panel as pn
+from bokeh.models import CustomJS
 
 from ..models.scenario import settings_by_owner, tab_of
 from ..models.snippet import code_snippet
@@ -70,8 +71,6 @@ class CodeTool:
             styles={"font-size": "0.85em"},
             margin=(0, 10),
         )
-        self.button.js_on_click(args={"area": self.text}, code=COPY_ON_CLICK)
-        self.text.jscallback(value=COPY_ON_ARRIVAL)
         self.button.on_click(lambda event: self.show())
         self.hide.on_click(lambda event: self.close())
         model = view.model
@@ -81,7 +80,7 @@ class CodeTool:
         if run_state:
             model.param.watch(self._changed, run_state)
         self.parts = (
-            pn.Row(self.button, self.hide, self.text, margin=0, css_classes=["copy-as-code-tool"]),
+            _ToolRow(self, self.button, self.hide, self.text, margin=0, css_classes=["copy-as-code-tool"]),
             pn.Column(self.note, self.code, sizing_mode="stretch_width", margin=0),
         )
         """The review bar's parts (`review.review_bar`): the buttons, and the script under the bar."""
@@ -114,6 +113,28 @@ class CodeTool:
             self.code.object = f"```python\n{text}```" if text else ""
             for item in (self.code, self.note, self.hide):
                 item.visible = shown
+
+
+class _ToolRow(pn.Row):
+    """The tool's row of widgets. When Panel makes its Bokeh models for a page, the browser code of
+    the button (`COPY_ON_CLICK`) and of the hidden text area (`COPY_ON_ARRIVAL`) is attached to
+    those models with Bokeh's own ``js_on_event`` and ``js_on_change``, not as Panel links
+    (``js_on_click``, ``jscallback``): the first Panel link made in a process installs a hook
+    (`panel.links.Callback._process_callbacks`) that, for every session of the server, walks the
+    page's whole model tree each time one of its layouts changes (a tab shown, a chart added), all
+    on the server's event-loop thread."""
+
+    def __init__(self, tool, *objects, **params):
+        super().__init__(*objects, **params)
+        self._tool = tool
+
+    def _get_model(self, doc, root=None, parent=None, comm=None):
+        model = super()._get_model(doc, root, parent, comm)
+        ref = (root or model).ref["id"]
+        button, area = self._tool.button._models[ref][0], self._tool.text._models[ref][0]
+        button.js_on_event("button_click", CustomJS(args={"area": area}, code=COPY_ON_CLICK))
+        area.js_on_change("value", CustomJS(code=COPY_ON_ARRIVAL))
+        return model
 
 
 def copy_as_code(view):
