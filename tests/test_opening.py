@@ -137,38 +137,28 @@ def test_a_view_builds_its_idle_notes_only_when_its_controls_are_laid_out(monkey
     assert not view._idle.shows("method.learning_rate")
 
 
-def test_the_server_skips_document_validation_unless_asked(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    "name,default,chosen",
+    [
+        ("BOKEH_VALIDATE_DOC", "false", "true"),  # document checks skipped unless asked
+        ("PYTHONMALLOC", "malloc", "pymalloc"),  # glibc's allocator, read by the server's interpreter at start
+    ],
+)
+def test_the_servers_environment_defaults_unless_set(monkeypatch, tmp_path, name, default, chosen):
     from explorer import cli
 
     def started(path, cmd):
         raise SystemExit(0)
 
-    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "BOKEH_VALIDATE_DOC"})
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != name})
     monkeypatch.setattr(os, "execv", started)
     with pytest.raises(SystemExit):
         cli.serve(["--predictions-db", str(tmp_path / "p.sqlite")])
-    assert os.environ["BOKEH_VALIDATE_DOC"] == "false"
-    os.environ["BOKEH_VALIDATE_DOC"] = "true"
+    assert os.environ[name] == default
+    os.environ[name] = chosen
     with pytest.raises(SystemExit):
         cli.serve(["--predictions-db", str(tmp_path / "p.sqlite")])
-    assert os.environ["BOKEH_VALIDATE_DOC"] == "true"
-
-
-def test_the_server_takes_every_object_from_glibcs_allocator_unless_told(monkeypatch, tmp_path):
-    from explorer import cli
-
-    def started(path, cmd):
-        raise SystemExit(0)
-
-    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"})
-    monkeypatch.setattr(os, "execv", started)
-    with pytest.raises(SystemExit):
-        cli.serve(["--predictions-db", str(tmp_path / "p.sqlite")])
-    assert os.environ["PYTHONMALLOC"] == "malloc"  # read by the server's interpreter at its start
-    os.environ["PYTHONMALLOC"] = "pymalloc"
-    with pytest.raises(SystemExit):
-        cli.serve(["--predictions-db", str(tmp_path / "p.sqlite")])
-    assert os.environ["PYTHONMALLOC"] == "pymalloc"
+    assert os.environ[name] == chosen
 
 
 def test_the_benchmark_prints_every_phase_for_both_links(capsys):

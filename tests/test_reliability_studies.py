@@ -220,20 +220,29 @@ def test_the_reliability_view_shows_one_study_at_a_time_and_the_marker_alone_is_
     assert view._plots["Technology comparison"][0].figure.title.text.startswith("At 1 year:")
 
 
-def test_a_training_noise_between_the_slider_positions_trains_in_the_background_and_is_kept():
+def _hwa_view():
+    """A Reliability view on two chips (the technology comparison as its study), rendered, with the
+    hardware-aware network chosen; and its accuracy plot."""
     import panel as pn
     from bokeh.document import Document
 
-    from explorer.models import train_mlp
-    from explorer.models.digits import load_digits
     from explorer.views import ReliabilityView
 
     view = ReliabilityView()
     view.model.chips = 2
     view.model.study = "technologies"
     pn.panel(view).get_root(Document())
-    plot = view._plots["Accuracy versus time"][0]
-    view.model.training = "hwa"  # the shipped network: no training
+    view.model.training = "hwa"
+    return view, view._plots["Accuracy versus time"][0]
+
+
+def test_a_training_noise_between_the_slider_positions_trains_in_the_background_and_is_kept():
+    import panel as pn
+
+    from explorer.models import train_mlp
+    from explorer.models.digits import load_digits
+
+    view, plot = _hwa_view()  # the shipped hwa network: no training
     assert view._driver.run is None and "additive noise x1" in plot.figure.title.text
     before = plot.sources["mean"].data["y"].copy()
     view.model.param.update(hwa_noise="multiplicative", hwa_noise_scale=0.6)  # between 0.5 and 0.75
@@ -250,20 +259,11 @@ def test_a_training_noise_between_the_slider_positions_trains_in_the_background_
 
 
 def test_every_position_of_the_training_noise_slider_loads_a_shipped_network():
-    import panel as pn
-    from bokeh.document import Document
-
     from explorer.models.training.mlp import HWA_NOISES, HWA_SCALE_STEP
-    from explorer.views import ReliabilityView
 
-    view = ReliabilityView()
-    view.model.chips = 2
-    view.model.study = "technologies"
-    pn.panel(view).get_root(Document())
-    plot = view._plots["Accuracy versus time"][0]
+    view, plot = _hwa_view()
     slider = view.widgets()["hwa_noise_scale"]
     assert slider.step == HWA_SCALE_STEP and slider.end == view.model.param.hwa_noise_scale.bounds[1]
-    view.model.training = "hwa"
     positions = np.arange(slider.start, slider.end + HWA_SCALE_STEP / 2, HWA_SCALE_STEP)
     for noise in HWA_NOISES:
         for scale in positions:
