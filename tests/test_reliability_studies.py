@@ -259,19 +259,20 @@ def test_a_training_noise_between_the_slider_positions_trains_in_the_background_
 
 
 def test_every_position_of_the_training_noise_slider_loads_a_shipped_network():
+    from explorer.models import ReliabilityExplorer
     from explorer.models.training.mlp import HWA_NOISES, HWA_SCALE_STEP
 
     view, plot = _hwa_view()
     slider = view.widgets()["hwa_noise_scale"]
     assert slider.step == HWA_SCALE_STEP and slider.end == view.model.param.hwa_noise_scale.bounds[1]
-    positions = np.arange(slider.start, slider.end + HWA_SCALE_STEP / 2, HWA_SCALE_STEP)
+    model = ReliabilityExplorer(training="hwa")
     for noise in HWA_NOISES:
-        for scale in positions:
-            view.model.param.update(hwa_noise=noise, hwa_noise_scale=float(scale))
-            assert view.model.pending_training() is None, (noise, scale)
-            assert isinstance(view.model.network_key(), str)
+        for scale in np.arange(slider.start, slider.end + HWA_SCALE_STEP / 2, HWA_SCALE_STEP):
+            model.param.update(hwa_noise=noise, hwa_noise_scale=float(scale))
+            assert model.pending_training() is None and isinstance(model.network_key(), str), (noise, scale)
+    view.model.param.update(hwa_noise="PCM-like", hwa_noise_scale=2.75)  # the page: drawn at once
     assert view._driver.run is None and view._training is None  # nothing trained
-    assert f"{noise} noise x{scale:g}" in plot.figure.title.text
+    assert "PCM-like noise x2.75" in plot.figure.title.text
 
 
 def test_the_flash_read_disturb_study_shows_its_bitline_control_and_curves():
