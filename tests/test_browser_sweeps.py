@@ -91,6 +91,9 @@ def test_start_a_sweep_see_the_heatmap_fill_in_and_open_a_point(served_app, brow
 
     # Open point 3 (RRAM, 2 slices) as a scenario: the Reliability tab opens with its settings.
     page.locator(".sweep-point select").select_option(label='3: rel.technology="RRAM", rel.n_slices=2')
+    # The server has the choice (its echo) before the click: the two are separate events, which
+    # the server may handle in different threads.
+    expect(page.locator(".sweep-opened")).to_contain_text('Chosen: 3: rel.technology="RRAM"', timeout=TIMEOUT)
     page.get_by_role("button", name="Open point").click()
     expect(tab(page, "Reliability")).to_have_class(re.compile("bk-active"), timeout=TIMEOUT)
     try:

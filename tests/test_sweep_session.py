@@ -205,6 +205,7 @@ def test_a_point_opens_as_a_scenario_on_its_tab(engine):
     view.presentation.lecture = False
     assert view.heatmap_pane.object.opts["fontscale"] == 1.0
     view.point.value = 3
+    assert view.opened.object.startswith("Chosen: 3: ")  # the choice is echoed before it is opened
     view.open_point()
     assert tabs.active == 5  # the Reliability tab, the metrics' tab
     explorer = app.objects[0].objects[1].explorers["rel"]

@@ -160,6 +160,7 @@ class SweepsView(WidgetsOnFirstUse, pn.viewable.Viewer):
         self.cancel_button.on_click(lambda event: self.cancel())
         self.resume_button.on_click(lambda event: self.resume())
         self.open_button.on_click(lambda event: self.open_point())
+        self.point.param.watch(self._chosen, "value")
         m.param.watch(lambda *events: self._checked(), "text")
         m.param.watch(lambda *events: self._draw(), ["metric", "time_s", "x_axis", "y_axis", "cost", "revision"])
         m.param.watch(lambda *events: self._show_state(), ["state", "done", "total", "message", "dashboard_link"])
@@ -185,6 +186,14 @@ class SweepsView(WidgetsOnFirstUse, pn.viewable.Viewer):
         """Cancel the run: no new point starts, the finished ones stay (`SweepSession.cancel`)."""
         self.model.cancel()
         self._show_state()
+
+    def _chosen(self, event) -> None:
+        """Say which point is chosen (from the list or a tap) and what Open point will do. The page
+        sends a choice and a click as separate events, which the server may handle in different
+        threads: this line is where a person (and the browser test) sees the choice arrive."""
+        labels = {i: label for label, i in self.point.options.items()}
+        if event.new in labels:
+            self.opened.object = html.escape(f"Chosen: {labels[event.new]}. Open point applies its settings.")
 
     def open_point(self) -> None:
         """Apply the chosen point's settings as a scenario (`open_scenario`)."""
