@@ -89,7 +89,7 @@ SERVER_ENV_DEFAULTS = {
     # link about 85 ms (docs/results/opening.md). Set BOKEH_VALIDATE_DOC=true to check again.
     "BOKEH_VALIDATE_DOC": "false",
     # Python's own small-object allocator keeps an arena while any object in it lives, so a class's
-    # closed sessions left about 190 MB in its arenas; with glibc's malloc for every object, the
+    # closed sessions left most of their memory in its arenas; with glibc's malloc for every object, the
     # trim after each closed session (`explorer.sessions.release_memory`) hands that memory back
     # (docs/results/classroom.md, "Memory after closing: Python's allocator"). Read at start-up only.
     "PYTHONMALLOC": "malloc",

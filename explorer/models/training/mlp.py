@@ -144,7 +144,7 @@ SHIPPED_NETWORKS = types.MappingProxyType({**MLP_VARIANT_CONFIGS, **_scaled_netw
 """Every network in `assets/mlp_digits.npz`, by name, as the `HWAConfig` it was trained with (seed
 0, 60 epochs): the `MLP_VARIANTS` and each hardware-aware noise at every position of the
 Reliability dashboard's training-noise slider (named like ``"PCM-like x1.25"``), so that moving
-that slider loads a network instead of training one (about half a second each)."""
+that slider loads a network instead of training one."""
 
 
 @dataclass(frozen=True)
