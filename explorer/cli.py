@@ -41,6 +41,12 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   ``--follow-channel PATH`` names one, for several ``analog-explorer`` commands behind a proxy);
   passed to the server as ``ANALOG_EXPLORER_FOLLOW_CHANNEL``. Each process keeps its own results
   memo and warm-up (docs/how-to/serve-a-class.md, "More than one core's worth of sessions").
+- ``--processes N``: N server processes, each an ordinary server on a port of its own (the N ports
+  after ``--port``, or ``--process-ports``), behind a front on ``--port`` that redirects each new page
+  to one of them in turn (`explorer.front`); the page and its websocket then reach the same process,
+  so each session is built once. They share the lecturer's broadcasts as with ``--num-procs`` and the
+  memory budget (``--budget-memory-gb`` divided among them). The students' machines must reach
+  those ports too.
 - ``PYTHONMALLOC=malloc``: every Python object from glibc's allocator, which the server trims after
   each closed session, so that a class's memory is given back when its pages close (Python's own
   small-object allocator kept most of it).
@@ -56,6 +62,7 @@ import argparse
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 
 from explorer.admission import (
     DEFAULT_JOBS,
@@ -100,10 +107,30 @@ UNUSED_SESSION_LIFETIME_MS = 30000
 CHECK_UNUSED_SESSIONS_MS = 5000
 
 
+@dataclass(frozen=True)
+class ServePlan:
+    """What `serve` starts for a command line: the `panel serve` commands, as (port, command line);
+    the front's (address, port) when there are several (``--processes``), else None; the URL to print;
+    and the servers' environment (`panel_serve_command`)."""
+
+    commands: tuple
+    front: tuple | None
+    url: str
+    env: dict
+
+
 def panel_serve_command(argv=None):
     """The `panel serve` command line (a list) for `argv`, the URL to print, and the environment
     that sets the server's budget of heavy requests (`explorer.admission`), the lecturer's secret and
-    the follow channel's file (several processes)."""
+    the follow channel's file (several processes). One server: `serve_plan` for ``--processes``."""
+    plan = serve_plan(argv)
+    if plan.front is not None:
+        raise ValueError("processes: several server processes have several commands; use serve_plan")
+    return plan.commands[0][1], plan.url, plan.env
+
+
+def serve_plan(argv=None) -> ServePlan:
+    """The servers (and front) to start for the command line `argv` (`ServePlan`)."""
     parser = argparse.ArgumentParser(description="Start the analog AI weight-encoding explorer.")
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
     parser.add_argument(
@@ -171,6 +198,19 @@ def panel_serve_command(argv=None):
         help="server processes sharing the port (default 1); followers reach a lecturer on any of them",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes, each on a port of its own, behind a front on --port that sends each new page "
+        "to one of them in turn (default 1: no front); one per core",
+    )
+    parser.add_argument(
+        "--process-ports",
+        default=None,
+        metavar="P1,P2,...",
+        help="with --processes N: the N ports of the server processes (default: the N ports after --port)",
+    )
+    parser.add_argument(
         "--follow-channel",
         default=None,
         help="file through which several server processes share the lecturer's broadcasts (default: one "
@@ -179,6 +219,7 @@ def panel_serve_command(argv=None):
     args, rest = parser.parse_known_args(argv)
     if args.num_procs < 1:
         parser.error(f"--num-procs must be at least 1, got {args.num_procs}")
+    ports = process_ports(parser, args)
     if args.follow_channel is not None:
         directory = os.path.dirname(os.path.abspath(args.follow_channel))
         if not args.follow_channel or not os.path.isdir(directory):
@@ -214,12 +255,54 @@ def panel_serve_command(argv=None):
     budget[PREDICTIONS_DB_ENV] = predictions_db(parser, args.predictions_db)
     if args.follow_channel is not None:
         budget[FOLLOW_CHANNEL_ENV] = os.path.abspath(args.follow_channel)
-    elif args.num_procs > 1:
+    elif args.num_procs > 1 or len(ports) > 1:
         # Several processes and no file named: a new one, readable by this user only (0700 directory).
         budget[FOLLOW_CHANNEL_ENV] = os.path.join(tempfile.mkdtemp(prefix="analog-explorer-follow-"), "channel.json")
+    shown = args.host[0] if args.host else ("localhost" if args.address in ("0.0.0.0", "::") else args.address)
+    if ":" not in shown:
+        shown = f"{shown}:{args.port}"
+    url = f"http://{shown}/app"
+    if len(ports) == 1:
+        return ServePlan(((args.port, server_command(args, rest, args.port, args.host)),), None, url, budget)
+    # Behind the front the browser reaches each process by the name it typed and the process's own port.
+    names = [h.rsplit(":", 1)[0] if h.count(":") == 1 else h for h in args.host]
+    budget[MEMORY_ENV] = repr(args.budget_memory_gb / len(ports))  # the machine's budget, shared out
+    commands = tuple((p, server_command(args, rest, p, names)) for p in ports)
+    return ServePlan(commands, (args.address, args.port), url, budget)
+
+
+def process_ports(parser, args) -> list[int]:
+    """The server processes' ports: ``[--port]`` for one process, else ``--process-ports`` or the
+    ``--processes`` ports after ``--port``; a bad value is a command-line error naming the option."""
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1, got {args.processes}")
+    if args.processes == 1:
+        if args.process_ports is not None:
+            parser.error("--process-ports: only with --processes 2 or more")
+        return [args.port]
+    if args.process_ports is None:
+        ports = [args.port + k for k in range(1, args.processes + 1)]
+    else:
+        try:
+            ports = [int(p) for p in args.process_ports.split(",")]
+        except ValueError:
+            parser.error(f"--process-ports: whole port numbers separated by commas, got {args.process_ports!r}")
+        if len(ports) != args.processes:
+            parser.error(f"--process-ports: {len(ports)} ports for --processes {args.processes}; give one per process")
+    if len(ports) > 1 and args.num_procs > 1:
+        parser.error("--processes and --num-procs: choose one way to run several server processes")
+    bad = [p for p in ports if not 0 < p < 65536 or p == args.port]
+    if bad or len(set(ports)) != len(ports):
+        parser.error(f"--process-ports: distinct ports from 1 to 65535 other than --port {args.port}, got {ports}")
+    return ports
+
+
+def server_command(args, rest, port, hosts) -> list[str]:
+    """The `panel serve` command line of one server process on `port`, allowing websockets from the
+    names in `hosts` (with this port unless they name one) and this machine's own."""
     here = os.path.dirname(os.path.abspath(__file__))
-    origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
-    origins.update(h if ":" in h else f"{h}:{args.port}" for h in args.host)
+    origins = {f"{args.address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
+    origins.update(h if ":" in h else f"{h}:{port}" for h in hosts)
     cmd = [
         sys.executable,
         "-m",
@@ -227,7 +310,7 @@ def panel_serve_command(argv=None):
         "serve",
         os.path.join(here, "app.py"),
         "--port",
-        str(args.port),
+        str(port),
         "--address",
         args.address,
         "--num-threads",
@@ -244,10 +327,7 @@ def panel_serve_command(argv=None):
     if not args.no_warmup:
         cmd += ["--setup", os.path.join(here, "warmup.py")]
     cmd += rest
-    shown = args.host[0] if args.host else ("localhost" if args.address in ("0.0.0.0", "::") else args.address)
-    if ":" not in shown:
-        shown = f"{shown}:{args.port}"
-    return cmd, f"http://{shown}/app", budget
+    return cmd
 
 
 def predictions_db(parser, path):
@@ -265,12 +345,17 @@ def predictions_db(parser, path):
 
 def serve(argv=None):
     """Run ``panel serve`` on the app (this process becomes the server); extra arguments go to it."""
-    cmd, url, budget = panel_serve_command(argv)
-    os.environ.update(budget)  # `explorer.admission.server_budget`, the lecturer's secret, the channel
-    print(f"Analog AI weight-encoding explorer: open {url}", flush=True)
+    plan = serve_plan(argv)
+    os.environ.update(plan.env)  # `explorer.admission.server_budget`, the lecturer's secret, the channel
+    print(f"Analog AI weight-encoding explorer: open {plan.url}", flush=True)
     for name, value in SERVER_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    os.execv(cmd[0], cmd)  # the server keeps this process id (the load command measures its memory)
+    if plan.front is None:
+        cmd = plan.commands[0][1]
+        os.execv(cmd[0], cmd)  # the server keeps this process id (the load command measures its memory)
+    from explorer.front import run_front
+
+    return run_front(*plan.front, list(plan.commands), dict(os.environ))
 
 
 if __name__ == "__main__":

@@ -245,6 +245,18 @@ def test_the_command_reads_which_process_served_each_session():
         num_procs_of(["--num-procs", "0"])
     with pytest.raises(ValueError, match="num-procs"):
         num_procs_of(["--num-procs", "two"])
+    assert num_procs_of(["--processes", "2"]) == 2 and num_procs_of(["--processes=3"]) == 3
+    with pytest.raises(ValueError, match="processes: at least 1"):
+        num_procs_of(["--processes=0"])
+
+
+def test_the_command_finds_the_server_processes_by_their_command_line():
+    from explorer.tools.classload import _runs_panel_serve
+
+    assert _runs_panel_serve(b"/usr/bin/python3\0-m\0panel\0serve\0/x/app.py\0--port\x005101\0")
+    assert not _runs_panel_serve(b"/usr/bin/python3\0-m\0explorer.cli\0--processes\x002\0")  # the front
+    assert not _runs_panel_serve(b"/usr/bin/python3\0-c\0from multiprocessing.spawn import spawn_main\0")
+    assert not _runs_panel_serve(None)  # the process has gone
 
 
 def _number(x):

@@ -44,16 +44,17 @@ here only, with the process id appended) after the warm-up, every second and at 
 and end (`explorer.sessions.write_stats`); the rate is hits / lookups, summed over the processes,
 between the warm-up and the end of the run.
 
-Several server processes (``--num-procs N``, passed on to `analog-explorer`, or any server option with
-``--server-arg``): the run starts once every process has written its counts after its warm-up (with
-``--num-procs`` each process warms up after the fork, after the server reports it is running). CPU
-time and resident memory are summed over the server's process tree (the forked server processes and
-any heavy-computation workers, `explorer.tools.classroom.rss_mb`), the event-loop figure over the
-main threads of the server processes (`server_processes`), and memory per session and after closing
-are measured against the sum of the warm baselines. Each session's server process is read from the
-server's ``session ready`` lines (`explorer.sessions.session_ready`: the process that holds its
-websocket); a session whose page and websocket reached two processes is built in both (Bokeh's
-``create_session_if_needed``), and the report counts those too.
+Several server processes (``--num-procs N``, or ``--processes N`` behind the front of
+`explorer.front`, passed on to `analog-explorer`, or any server option with ``--server-arg``): the
+run starts once every process has written its counts after its warm-up (with ``--num-procs`` each
+process warms up after the fork, after the server reports it is running). CPU time and resident
+memory are summed over the server's process tree (the forked server processes, or the front and its
+processes, and any heavy-computation workers, `explorer.tools.classroom.rss_mb`), the event-loop
+figure over the main threads of the server processes (`server_processes`), and memory per session
+and after closing are measured against the sum of the warm baselines. Each session's server process
+is read from the server's ``session ready`` lines (`explorer.sessions.session_ready`: the process
+that holds its websocket); a session whose page and websocket reached two processes is built in both
+(Bokeh's ``create_session_if_needed``), and the report counts those too.
 """
 
 from __future__ import annotations
@@ -340,22 +341,25 @@ def _wait_for_warm_up(path, processes, timeout=300.0, poll=0.25):
 
 
 def num_procs_of(server_extra):
-    """The number of server processes the options `server_extra` ask for (``--num-procs N`` or
-    ``--num-procs=N``; 1 without)."""
+    """The number of server processes the options `server_extra` ask for (``--num-procs N``, or
+    ``--processes N`` behind the front, `explorer.front`; either also as ``--option=N``; 1 without)."""
     extra = [str(a) for a in server_extra]
     for k, arg in enumerate(extra):
-        value = None
-        if arg == "--num-procs" and k + 1 < len(extra):
-            value = extra[k + 1]
-        elif arg.startswith("--num-procs="):
-            value = arg.split("=", 1)[1]
-        if value is not None:
+        for option in ("--num-procs", "--processes"):
+            value = None
+            if arg == option and k + 1 < len(extra):
+                value = extra[k + 1]
+            elif arg.startswith(option + "="):
+                value = arg.split("=", 1)[1]
+            if value is None:
+                continue
+            name = option.removeprefix("--")
             try:
                 n = int(value)
             except ValueError:
-                raise ValueError(f"num-procs: a whole number of server processes, got {value!r}") from None
+                raise ValueError(f"{name}: a whole number of server processes, got {value!r}") from None
             if n < 1:
-                raise ValueError(f"num-procs: at least 1 server process, got {n}")
+                raise ValueError(f"{name}: at least 1 server process, got {n}")
             return n
     return 1
 
@@ -369,13 +373,18 @@ def _cmdline(pid):
 
 
 def server_processes(pid):
-    """The server processes of the server started as `pid`: `pid` and those of its descendants that
-    run the same command line (Bokeh's ``--num-procs`` forks; the heavy-computation workers are
-    spawned with a command line of their own and are left out)."""
+    """The server processes of the server started as `pid`: those of `pid` and its descendants that
+    run ``panel serve`` (Bokeh's ``--num-procs`` forks; the front of ``--processes`` is `pid` and runs
+    none, its processes are its children; the heavy-computation workers are spawned with a command
+    line of their own and are left out)."""
     from .classroom import _children
 
-    own = _cmdline(pid)
-    return [pid] + [c for c in _children(pid) if own is not None and _cmdline(c) == own]
+    return [p for p in [pid] + _children(pid) if _runs_panel_serve(_cmdline(p))]
+
+
+def _runs_panel_serve(cmdline):
+    args = (cmdline or b"").split(b"\0")
+    return any(a == b"panel" and k + 1 < len(args) and args[k + 1] == b"serve" for k, a in enumerate(args))
 
 
 def loop_cpu_seconds(pid):

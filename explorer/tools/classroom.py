@@ -492,6 +492,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --students: N server processes (analog-explorer --num-procs N; default 1)",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --students: N server processes behind the front (analog-explorer --processes N; default 1)",
+    )
+    parser.add_argument(
         "--server-arg",
         action="append",
         default=[],
@@ -553,6 +560,11 @@ def _class_run(args, parser):
         parser.error(f"--span must be a fraction in (0, 1], got {span}")
     if args.num_procs < 1:
         parser.error(f"--num-procs must be at least 1, got {args.num_procs}")
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1, got {args.processes}")
+    if args.processes > 1 and args.num_procs > 1:
+        parser.error("--processes and --num-procs: choose one way to run several server processes")
+    server_extra = list(args.server_arg) + (["--processes", str(args.processes)] if args.processes > 1 else [])
     try:
         result = run_students(
             args.students,
@@ -563,7 +575,7 @@ def _class_run(args, parser):
             lesson=args.lesson,
             span=span,
             chromium=not args.no_browser,
-            server_extra=args.server_arg,
+            server_extra=server_extra,
             num_procs=args.num_procs,
         )
     except ValueError as exc:

@@ -52,6 +52,11 @@ READY_TEXT = {
 """A plot heading of each tab, shown once the tab has rendered."""
 
 
+FRONT_LINE = re.compile(r"\[explorer\] front running at \S+ for (\d+) server processes")
+FRONT_READY = re.compile(r"\[explorer\] front: the process on port \d+ is ready")
+"""The front's log lines (`explorer.front`): started for N processes; one of them ready."""
+
+
 def free_port():
     """A TCP port free on the loopback interface right now."""
     with socket.socket() as s:
@@ -105,6 +110,7 @@ class Server:
             start_new_session=True,
         )
         deadline = time.time() + self.timeout
+        waiting_for = None  # server processes not yet ready
         while time.time() < deadline:
             line = self.proc.stdout.readline()
             if not line and self.proc.poll() is not None:
@@ -112,7 +118,14 @@ class Server:
                     f"panel serve exited with code {self.proc.returncode}:\n" + "".join(self.output[-30:])
                 )
             self.output.append(line)
-            if re.search(r"Bokeh app running at", line):
+            front = FRONT_LINE.search(line)
+            if front:
+                waiting_for = int(front.group(1))  # the front's processes: wait until each is ready
+            elif waiting_for is None and re.search(r"Bokeh app running at", line):
+                waiting_for = 0
+            elif waiting_for and FRONT_READY.search(line):
+                waiting_for -= 1
+            if waiting_for == 0:
                 # Keep reading the output (tracebacks, warnings) so the pipe never fills up.
                 import threading
 

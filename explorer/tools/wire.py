@@ -359,6 +359,7 @@ class WireStudent:
         self.session_id: str | None = None  # from the page's token (the server's log names it)
         self.opened_s: float | None = None  # GET to PULL-DOC-REPLY
         self.page_s: float | None = None  # GET to page received
+        self.page_url: str | None = None  # the page's address after any redirect (`explorer.front`)
         self._msgid = 0
         self._last_message = time.perf_counter()
         self._plot_times: list[float] = []
@@ -406,13 +407,17 @@ class WireStudent:
         finally:
             client.close()
         self.page_s = time.perf_counter() - start
+        # Behind the front (`explorer.front`) the page comes from one server process, whose address
+        # the redirect gave: the websocket goes there too, as a browser's does.
+        url = response.effective_url
+        self.page_url = url.split("?", 1)[0]
         match = TOKEN.search(response.body.decode("utf-8", "replace"))
         if match is None:
             raise ProtocolError("the page has no session token")
         from bokeh.util.token import get_session_id
 
         self.session_id = get_session_id(match.group(1))
-        ws_url = self.base_url.replace("http://", "ws://", 1) + "/ws"
+        ws_url = self.page_url.replace("http://", "ws://", 1) + "/ws"
         self.ws = await websocket_connect(
             HTTPRequest(ws_url, request_timeout=self.timeout, connect_timeout=self.timeout),
             subprotocols=["bokeh", match.group(1)],
