@@ -372,9 +372,9 @@ def run(repeat=6, warm_up=True, only="", warm=2):
     from .served import free_port
 
     if warm_up:
-        from explorer.warmup import warm_up as warm
+        from explorer.warmup import warm_up as warm_up_server  # not `warm`: the rounds' count
 
-        warm()
+        warm_up_server()
     threads, pn.config.nthreads = pn.config.nthreads, 4  # the lab settings (`explorer.cli`: --num-threads 4)
     port = free_port()
     loop = IOLoop.current()
