@@ -152,3 +152,31 @@ def test_views_render_to_bokeh_without_a_browser():
         view.model.technology = technology
         titles = [plots[0].figure.title.text for plots in view._plots.values()]
         assert titles[0].startswith(f"{technology}: 8 levels"), titles
+
+
+def test_no_slider_of_any_dashboard_can_reach_a_value_its_parameter_refuses():
+    """`throttled_slider` promises that no slider position is invalid: each end of every numeric
+    control of every dashboard (the scenario settings, the URL's) is accepted by its parameter, an
+    exclusive bound included (a learning-rate slider that reached 0 raised in a class run)."""
+    import param as _param
+
+    from explorer.app import DASHBOARDS
+    from explorer.views._widgets import throttled_slider
+
+    refused = []
+    for _, _, cls in DASHBOARDS:
+        view = cls()
+        for owner, names in view.synced():
+            for name in names:
+                p = owner.param[name]
+                if not isinstance(p, _param.Number) or p.bounds is None:
+                    continue
+                widget = throttled_slider(owner, name)
+                kept = getattr(owner, name)
+                for end in (widget.start, widget.end):
+                    try:
+                        setattr(owner, name, end)
+                    except ValueError as exc:
+                        refused.append(f"{cls.__name__} {name} = {end}: {exc}")
+                setattr(owner, name, kept)
+    assert refused == []

@@ -320,8 +320,11 @@ def device_symmetry_points(steps: np.ndarray, slope: float) -> np.ndarray:
     return np.clip((up - down) / (slope * (up / hi + down / lo)), -lo, hi)
 
 
-def _positive(name, default, doc, high=None):
-    return param.Number(default, bounds=(0.0, high), inclusive_bounds=(False, True), doc=doc, label=name)
+def _positive(name, default, doc, high=None, soft=None, step=None):
+    """A rate above 0: `soft` is the slider's range (which must not reach the excluded 0), `step` its step."""
+    return param.Number(
+        default, bounds=(0.0, high), inclusive_bounds=(False, True), softbounds=soft, step=step, doc=doc, label=name
+    )
 
 
 class OnChipTraining(param.Parameterized):
@@ -409,9 +412,16 @@ class OnChipTraining(param.Parameterized):
         label="Write noise (steps)",
         doc=("Write noise in units of dw_min: redrawn at each pulse, seen by every read (aihwkit write_noise_std)."),
     )
-    lr = _positive("Learning rate", 0.03, "SGD learning rate of the network (per sample).", 10.0)
+    lr = _positive(
+        "Learning rate", 0.03, "SGD learning rate of the network (per sample).", 10.0, soft=(0.001, 1.0), step=0.001
+    )
     lr_h = _positive(
-        "Transfer rate", 0.01, "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).", 10.0
+        "Transfer rate",
+        0.01,
+        "Tiki-Taka transfer learning rate (C += lr_h A; H += lr_h (A - R)/dw_min).",
+        10.0,
+        soft=(0.001, 0.1),
+        step=0.001,
     )
     transfer_every = param.Integer(
         1,
