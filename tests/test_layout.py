@@ -18,6 +18,7 @@ APP_MODULES = {
     "app",
     "cli",
     "compat",
+    "front",  # analog-explorer --processes N: the front of several server processes
     "palette",
     "sessions",
     "sweeps_dask",
