@@ -67,10 +67,6 @@ class Backend:
             return False
 
 
-class FrontError(RuntimeError):
-    """A server process behind the front could not start (the front stops, naming it)."""
-
-
 class Front:
     """The redirecting front (module docstring) on `address`:`port` for `backends`, whose processes
     get the environment `env`. `log` prints a line (the server's log)."""

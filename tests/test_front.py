@@ -4,6 +4,7 @@ used), what it answers while none is ready, and what it does when a process exit
 behind it is tests/test_procs_served.py."""
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -197,7 +198,7 @@ def test_the_front_stops_its_processes_when_told_to(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(__import__("os").environ, PYTHONUNBUFFERED="1"),
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
     output = []
     try:
