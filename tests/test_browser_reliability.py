@@ -54,6 +54,8 @@ def test_a_study_shows_its_controls_and_hides_the_others_by_their_style(browser,
     assert voltage.bounding_box() is None  # display: none, no room
     study.select_option("read disturb")
     expect(voltage).to_be_visible()
+    # The two style changes are applied by the page one after the other: wait for the second.
+    expect(cells).to_be_hidden()
     assert voltage.bounding_box() == box and cells.bounding_box() is None
     nudge(page, "^Read voltage", 1)  # 0.40 -> 0.45 V (its step): the study's curve at the new voltage
     wait_for_title(page, r"^RRAM at 0\.45 V: 2% loss after")
