@@ -37,7 +37,8 @@ docs/how-to/serve-a-class.md explains them, docs/results/benchmarks.md holds the
   named; passed to the server as ``ANALOG_EXPLORER_PREDICTIONS_DB`` (which can also be set directly).
 - ``--num-procs N``: N server processes (Bokeh forks after binding the port; each new connection
   goes to one of them). The lecturer's broadcasts then go through a file all of them read
-  (`explorer.models.follow.FileChannel`; a new one in a private temporary directory, unless
+  (`explorer.models.follow.FileChannel`; a new one in a private temporary directory, which the
+  front of ``--processes`` removes when it stops and ``--num-procs`` leaves behind, unless
   ``--follow-channel PATH`` names one, for several ``analog-explorer`` commands behind a proxy);
   passed to the server as ``ANALOG_EXPLORER_FOLLOW_CHANNEL``. Each process keeps its own results
   memo and warm-up (docs/how-to/serve-a-class.md, "More than one core's worth of sessions").
@@ -60,6 +61,7 @@ Arguments this command does not know are passed to ``panel serve`` unchanged.
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -111,12 +113,15 @@ CHECK_UNUSED_SESSIONS_MS = 5000
 class ServePlan:
     """What `serve` starts for a command line: the `panel serve` commands, as (port, command line);
     the front's (address, port) when there are several (``--processes``), else None; the URL to print;
-    and the servers' environment (`panel_serve_command`)."""
+    the servers' environment (`panel_serve_command`); and whether the processes need a private
+    follow channel file (several processes and no ``--follow-channel``), which `serve` makes
+    (`private_channel`) so that planning a command creates nothing."""
 
     commands: tuple
     front: tuple | None
     url: str
     env: dict
+    private_channel: bool = False
 
 
 def panel_serve_command(argv=None):
@@ -255,20 +260,19 @@ def serve_plan(argv=None) -> ServePlan:
     budget[PREDICTIONS_DB_ENV] = predictions_db(parser, args.predictions_db)
     if args.follow_channel is not None:
         budget[FOLLOW_CHANNEL_ENV] = os.path.abspath(args.follow_channel)
-    elif args.num_procs > 1 or len(ports) > 1:
-        # Several processes and no file named: a new one, readable by this user only (0700 directory).
-        budget[FOLLOW_CHANNEL_ENV] = os.path.join(tempfile.mkdtemp(prefix="analog-explorer-follow-"), "channel.json")
+    private = args.follow_channel is None and (args.num_procs > 1 or len(ports) > 1)
     shown = args.host[0] if args.host else ("localhost" if args.address in ("0.0.0.0", "::") else args.address)
     if ":" not in shown:
         shown = f"{shown}:{args.port}"
     url = f"http://{shown}/app"
     if len(ports) == 1:
-        return ServePlan(((args.port, server_command(args, rest, args.port, args.host)),), None, url, budget)
+        command = server_command(args, rest, args.port, args.host)
+        return ServePlan(((args.port, command),), None, url, budget, private)
     # Behind the front the browser reaches each process by the name it typed and the process's own port.
     names = [h.rsplit(":", 1)[0] if h.count(":") == 1 else h for h in args.host]
     budget[MEMORY_ENV] = repr(args.budget_memory_gb / len(ports))  # the machine's budget, shared out
     commands = tuple((p, server_command(args, rest, p, names)) for p in ports)
-    return ServePlan(commands, (args.address, args.port), url, budget)
+    return ServePlan(commands, (args.address, args.port), url, budget, private)
 
 
 def process_ports(parser, args) -> list[int]:
@@ -343,10 +347,22 @@ def predictions_db(parser, path):
         parser.error(f"--predictions-db: {str(exc).removeprefix('path: ')}")
 
 
+def private_channel() -> str:
+    """A new follow channel file for the processes of one server (`FOLLOW_CHANNEL_ENV`): a file name
+    in a new directory readable by this user only (0700); the file is made by its first broadcast."""
+    return os.path.join(tempfile.mkdtemp(prefix="analog-explorer-follow-"), "channel.json")
+
+
 def serve(argv=None):
-    """Run ``panel serve`` on the app (this process becomes the server); extra arguments go to it."""
+    """Run ``panel serve`` on the app (this process becomes the server; with ``--processes``, the
+    front of several); extra arguments go to it."""
     plan = serve_plan(argv)
     os.environ.update(plan.env)  # `explorer.admission.server_budget`, the lecturer's secret, the channel
+    channel = private_channel() if plan.private_channel else None
+    if channel is not None:
+        # With --num-procs this process becomes the server: its directory outlives it (no process
+        # is left to remove it). The front removes its own when it stops.
+        os.environ[FOLLOW_CHANNEL_ENV] = channel
     print(f"Analog AI weight-encoding explorer: open {plan.url}", flush=True)
     for name, value in SERVER_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
@@ -355,7 +371,11 @@ def serve(argv=None):
         os.execv(cmd[0], cmd)  # the server keeps this process id (the load command measures its memory)
     from explorer.front import run_front
 
-    return run_front(*plan.front, list(plan.commands), dict(os.environ))
+    try:
+        return run_front(*plan.front, list(plan.commands), dict(os.environ))
+    finally:
+        if channel is not None:
+            shutil.rmtree(os.path.dirname(channel), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -159,7 +159,9 @@ def test_num_procs_and_follow_channel_options(tmp_path):
     assert "--num-procs" not in cmd and CHANNEL_ENV not in env  # one process: the in-process channel
     cmd, _, env = cli.panel_serve_command(["--num-procs", "2"])
     assert cmd[cmd.index("--num-procs") + 1] == "2"
-    made = Path(env[CHANNEL_ENV])
+    # Planning makes nothing: `serve` makes the private channel file's directory when it starts.
+    assert CHANNEL_ENV not in env and cli.serve_plan(["--num-procs", "2"]).private_channel
+    made = Path(cli.private_channel())
     try:
         assert made.parent.is_dir() and stat.S_IMODE(made.parent.stat().st_mode) == 0o700
     finally:
@@ -167,6 +169,7 @@ def test_num_procs_and_follow_channel_options(tmp_path):
     given = tmp_path / "shared.json"
     cmd, _, env = cli.panel_serve_command(["--num-procs", "2", "--follow-channel", str(given)])
     assert env[CHANNEL_ENV] == str(given)
+    assert not cli.serve_plan(["--num-procs", "2", "--follow-channel", str(given)]).private_channel
     cmd, _, env = cli.panel_serve_command(["--port", "5007", "--follow-channel", str(given)])
     assert env[CHANNEL_ENV] == str(given) and "--num-procs" not in cmd
     for bad in (["--num-procs", "0"], ["--follow-channel", str(tmp_path / "no" / "c.json")]):

@@ -40,12 +40,12 @@ def test_the_command_starts_one_server_per_port_behind_the_front(tmp_path):
         assert f"labpc.example.edu:{port}" in _origins(cmd) and f"127.0.0.1:{port}" in _origins(cmd)
         assert not any(o.endswith(":80") or o.endswith(":6000") for o in _origins(cmd))
     assert float(plan.env[MEMORY_ENV]) == pytest.approx(cli.DEFAULT_MEMORY_GB / 2)  # the budget shared out
-    assert plan.env[cli.FOLLOW_CHANNEL_ENV].endswith("channel.json")  # the broadcasts cross processes
+    assert plan.private_channel  # the broadcasts cross processes: `serve` makes the channel's file
     chosen = _plan(tmp_path, "--port", "6000", "--processes", "3", "--process-ports", "7001,7005,7003")
     assert [port for port, _ in chosen.commands] == [7001, 7005, 7003]
     one = _plan(tmp_path, "--port", "6000")
     assert one.front is None and [port for port, _ in one.commands] == [6000]
-    assert cli.FOLLOW_CHANNEL_ENV not in one.env
+    assert cli.FOLLOW_CHANNEL_ENV not in one.env and not one.private_channel
     with pytest.raises(ValueError, match="serve_plan"):
         cli.panel_serve_command([PREDICTIONS, str(tmp_path / "p.sqlite"), "--processes", "2"])
 
@@ -189,16 +189,19 @@ def _run_in_thread(front):
 
 
 def test_the_front_stops_its_processes_when_told_to(tmp_path):
-    """``analog-explorer --processes 2`` as started: SIGTERM to the front ends it and its processes."""
+    """``analog-explorer --processes 2`` as started: SIGTERM to the front ends it and its processes,
+    and it removes the private follow channel's directory it made."""
     port = free_port()
     a, b = free_port(), free_port()
+    scratch = tmp_path / "scratch"  # the command's temporary directory (TMPDIR)
+    scratch.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "explorer.cli", "--port", str(port), "--processes", "2", "--process-ports", f"{a},{b}"]
         + ["--no-warmup", PREDICTIONS, str(tmp_path / "p.sqlite")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        env=dict(os.environ, PYTHONUNBUFFERED="1", TMPDIR=str(scratch)),
     )
     output = []
     try:
@@ -208,9 +211,11 @@ def test_the_front_stops_its_processes_when_told_to(tmp_path):
                 break
         kids = _children(proc.pid)
         assert len(kids) == 2, "".join(output)
+        assert [p.name[:22] for p in scratch.iterdir()] == ["analog-explorer-follow"]
         proc.terminate()
         assert proc.wait(timeout=30) == 0
         assert _wait(lambda: not any(_alive(k) for k in kids), 20)
+        assert list(scratch.iterdir()) == []
     finally:
         proc.kill()
 

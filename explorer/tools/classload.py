@@ -500,43 +500,43 @@ def run_students(
         server_extra += ["--num-procs", str(num_procs)]
     processes = num_procs_of(server_extra)
     plan = lesson_plan(lesson) if mode == "lesson" else None
-    stats_dir = tempfile.mkdtemp(prefix="analog-explorer-class-")
-    stats_path = os.path.join(stats_dir, "stats.json")
-    env = {"EXPLORER_LOG_UPDATES": "1", STATS_ENV: stats_path}
-    with Server(env=env, extra=server_extra) as server:
-        pid = server.pid
-        _wait_for_warm_up(stats_path, processes)
-        time.sleep(1.0)
-        stats0 = _read_stats(stats_path)
-        start_mb, cpu0, loop0 = rss_mb(pid), cpu_seconds(pid), loop_cpu_seconds(pid)
-        log(
-            f"Server pid {pid} ({processes} process{'es' if processes > 1 else ''}): {start_mb:.0f} MB after "
-            f"warm-up; {n} students ({mode}"
-            + (f", lesson {plan.id}" if plan else "")
-            + f") and {'one Chromium page' if chromium else 'no browser'} for {duration:.0f} s ..."
-        )
-        students = [ClassStudent(k, server.url, mode, seed, plan=plan, span=span) for k in range(n)]
-        stop = threading.Event()
-        out = {}
-        with MemoryWatch(pid) as watch:
-            t0 = time.perf_counter()
-            thread = threading.Thread(target=_students_thread, args=(students, duration, stop, out), daemon=True)
-            thread.start()
-            page = in_own_thread(asyncio.run, _chromium(server.url, seed, stop)) if chromium else None
-            thread.join()
-            closed_at = time.perf_counter()
-            cpu_used = cpu_seconds(pid) - cpu0
-            loop1 = loop_cpu_seconds(pid)
-            loop_by = {str(p): loop1[p] - loop0.get(p, 0.0) for p in loop1}
-            loop_cpu = sum(loop_by.values())
-            peak = watch.peak()
-            stats1 = _read_stats(stats_path)
-            log(f"Everyone closed after {closed_at - t0:.0f} s; watching the server for {after:.0f} s ...")
-            time.sleep(after)
-            after_mb = rss_mb(pid)
-        stats2 = _read_stats(stats_path)
-        created, destroyed = count_sessions(server, "created"), count_sessions(server, "destroyed")
-        output = list(server.output)
+    with tempfile.TemporaryDirectory(prefix="analog-explorer-class-") as stats_dir:
+        stats_path = os.path.join(stats_dir, "stats.json")
+        env = {"EXPLORER_LOG_UPDATES": "1", STATS_ENV: stats_path}
+        with Server(env=env, extra=server_extra) as server:
+            pid = server.pid
+            _wait_for_warm_up(stats_path, processes)
+            time.sleep(1.0)
+            stats0 = _read_stats(stats_path)
+            start_mb, cpu0, loop0 = rss_mb(pid), cpu_seconds(pid), loop_cpu_seconds(pid)
+            log(
+                f"Server pid {pid} ({processes} process{'es' if processes > 1 else ''}): {start_mb:.0f} MB after "
+                f"warm-up; {n} students ({mode}"
+                + (f", lesson {plan.id}" if plan else "")
+                + f") and {'one Chromium page' if chromium else 'no browser'} for {duration:.0f} s ..."
+            )
+            students = [ClassStudent(k, server.url, mode, seed, plan=plan, span=span) for k in range(n)]
+            stop = threading.Event()
+            out = {}
+            with MemoryWatch(pid) as watch:
+                t0 = time.perf_counter()
+                thread = threading.Thread(target=_students_thread, args=(students, duration, stop, out), daemon=True)
+                thread.start()
+                page = in_own_thread(asyncio.run, _chromium(server.url, seed, stop)) if chromium else None
+                thread.join()
+                closed_at = time.perf_counter()
+                cpu_used = cpu_seconds(pid) - cpu0
+                loop1 = loop_cpu_seconds(pid)
+                loop_by = {str(p): loop1[p] - loop0.get(p, 0.0) for p in loop1}
+                loop_cpu = sum(loop_by.values())
+                peak = watch.peak()
+                stats1 = _read_stats(stats_path)
+                log(f"Everyone closed after {closed_at - t0:.0f} s; watching the server for {after:.0f} s ...")
+                time.sleep(after)
+                after_mb = rss_mb(pid)
+            stats2 = _read_stats(stats_path)
+            created, destroyed = count_sessions(server, "created"), count_sessions(server, "destroyed")
+            output = list(server.output)
     return _report(
         n=n,
         mode=mode,
