@@ -305,6 +305,53 @@ def test_memo_never_serves_a_stale_read_after_a_step():
     assert not np.array_equal(before, after)
 
 
+@pytest.mark.parametrize("tech", ["PCM", "RRAM", "Flash", "ECRAM"])
+def test_a_verify_round_reads_only_the_devices_it_pulsed_with_the_same_numbers(tech, monkeypatch):
+    """After the first rounds a verify round pulses the few devices not yet verified: the read
+    moments are updated for those alone (`CrossbarState.moments`), and every number, moments,
+    reads and history, is that of reading every device."""
+    from explorer.models import ProgrammedCrossbar
+    from explorer.models.crossbar.state import CrossbarState
+
+    xb = CrossbarModel(technology=tech, n_slices=2, stuck_on_fraction=0.01, stuck_off_fraction=0.02)
+    updated = []
+    real = CrossbarState._moments_updated
+
+    def spy(self, t, s):
+        out = real(self, t, s)
+        updated.append(out is not None)
+        return out
+
+    monkeypatch.setattr(CrossbarState, "_moments_updated", spy)
+    run = xb.programming_run(W[:40, :24], seed=3, method="verify", max_iterations=8)
+    for _ in range(8):
+        run.step(1)
+        reference = ProgrammedCrossbar(xb, run.W, run.crossbar.w_max, run.crossbar.seed)
+        reference.array.replace_state(dict(run.crossbar.array.state))
+        for got, want in zip(run.crossbar.state.moments(0.0, run.settings), reference.state.moments(0.0, run.settings)):
+            np.testing.assert_array_equal(got, want)
+    assert sum(updated) >= 4, updated  # the later rounds took the update
+    monkeypatch.setattr(CrossbarState, "_moments_updated", lambda self, t, s: None)
+    full = xb.programming_run(W[:40, :24], seed=3, method="verify", max_iterations=8)
+    full.run()
+    for key in HISTORY_KEYS:
+        np.testing.assert_array_equal(run.history[key], full.history[key], err_msg=key)
+
+
+def test_a_change_of_state_names_its_devices_as_a_boolean_array_of_the_shape():
+    xb = CrossbarModel(technology="RRAM", n_slices=1)
+    array = xb.program(W[:8, :8], seed=0).array
+    state = dict(array.state)
+    for bad in (np.zeros(array.shape, dtype=int), np.zeros((3, 3), dtype=bool)):
+        with pytest.raises(ValueError, match="changed must be a boolean array of shape"):
+            array.replace_state(state, bad)
+    version = array.version
+    array.replace_state(state, np.zeros(array.shape, dtype=bool))
+    assert array.last_change[:2] == (version, version + 1)
+    array.replace_state(state)
+    assert array.last_change is None
+
+
 def test_every_technology_programs_with_every_method():
     for tech in ("PCM", "PCM-HERMES", "RRAM", "Flash", "ECRAM", "Soft-bounds"):
         xb = CrossbarModel(technology=tech, n_slices=1)

@@ -123,15 +123,30 @@ class DeviceArray:
         }
         self.version += 1
 
-    def replace_state(self, state: dict[str, np.ndarray]) -> None:
+    def replace_state(self, state: dict[str, np.ndarray], changed: np.ndarray | None = None) -> None:
         """Replace the programmed state by `state` (the same keys, arrays of the same shape; e.g. the
         devices after a round of programming pulses, `explorer.models.programming`) and bump
-        `version`, so that no result derived from the old state is served again."""
+        `version`, so that no result derived from the old state is served again.
+
+        `changed`, when the caller knows it: a boolean array of the array's shape, True for every
+        device whose state may differ from the old one (`last_change`). A result computed device
+        by device from the old state can then be brought up to date for those devices alone."""
         missing = sorted(set(self.state) - set(state))
         if missing:
             raise ValueError(f"state must keep every key of the programmed state; missing {missing}")
+        if changed is not None:
+            changed = np.asarray(changed)
+            if changed.dtype != bool or changed.shape != self.shape:
+                raise ValueError(
+                    f"changed must be a boolean array of shape {self.shape}, got {changed.dtype} {changed.shape}"
+                )
         self.state = state
         self.version += 1
+        self.last_change = None if changed is None else (self.version - 1, self.version, changed)
+
+    last_change = None
+    """``(version before, version after, changed)`` of the last `replace_state` given `changed`
+    (see there); it describes the current state only while ``version after`` is `version`."""
 
     @property
     def shape(self) -> tuple[int, ...]:

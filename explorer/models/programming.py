@@ -587,10 +587,19 @@ class ProgrammingRun:
     # ------------------------------------------------------------------ state and costs
 
     def _push(self):
-        """Write the run's conductances into the crossbar's devices (bumps the state version)."""
+        """Write the run's conductances into the crossbar's devices (bumps the state version),
+        saying which devices changed since the last push (a new conductance or new pulses, which
+        the state's other per-device entries follow), so that reads update only those
+        (`CrossbarState.moments`)."""
         arr = self.array
         g = self.g.reshape(arr.shape)
-        arr.replace_state(self.physics.state(arr.state, g, self.pulse_count.reshape(arr.shape), self._drift_seed))
+        pulses = self.pulse_count.reshape(arr.shape)
+        pushed = getattr(self, "_pushed", None)
+        changed = None
+        if pushed is not None and pushed[0] == arr.version:
+            changed = (g != pushed[1]) | (pulses != pushed[2])
+        arr.replace_state(self.physics.state(arr.state, g, pulses, self._drift_seed), changed)
+        self._pushed = (arr.version, g.copy(), pulses.copy())
 
     def _pay_pulses(self, n, request, grouped):
         """Count the pulses `n` (per device) of requests `request` and their energy; returns each
@@ -625,9 +634,12 @@ class ProgrammingRun:
         of `devices_at_once` (in column order), each group its longest pulse train, then one read
         (after the verify delay). Serial: every active device's train and read in turn."""
         per_read = self.costs["read_time_s"] + self.method.verify_delay_s
-        act = active.reshape(self.rows, -1)
-        w = width.reshape(self.rows, -1)[act]  # row-major: the active devices row by row
-        rank = (np.cumsum(act, axis=1) - 1)[act]  # each one's place among its row's active ones
+        index = np.flatnonzero(active)  # row-major: the active devices row by row
+        w = width[index]
+        row = index // (active.size // self.rows)
+        # Each one's place among its row's active ones (after the first rounds few are active:
+        # computed over those only).
+        rank = np.arange(index.size) - np.searchsorted(row, row, side="left")
         starts = np.flatnonzero(rank % self.devices_at_once == 0)
         parallel = float(np.maximum.reduceat(w, starts).sum()) if w.size else 0.0
         self.totals["chip_time_s"] += parallel + starts.size * per_read

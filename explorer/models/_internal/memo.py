@@ -250,6 +250,20 @@ class Memo:
         self._store(key, tuple(sorted(used.items(), key=lambda item: item[0])), value)
         return value
 
+    def find(self, name: str, args: Hashable, settings: Settings) -> Any:
+        """The result `get` would return for `name`, `args` and `settings` if it is kept, else None;
+        nothing is computed. A computation that builds on the found result (`get`'s `compute`)
+        records the settings it read as its own."""
+        key = (name, args)
+        with self._lock:
+            variants = self._deps.get(key)
+            deps = None if variants is None else variants.find(settings)
+            if deps is None:
+                return None
+            for used in _trackers():
+                used.update(deps)
+            return self._entries[(key, deps)][0]
+
     def keyed(self, name: str, args: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, or its kept result for `name` and `args`, where `args` (hashable) hold
         every input of the result: nothing is recorded while it computes (settings it reads

@@ -114,10 +114,42 @@ class CrossbarState:
 
     def moments(self, t: float, s: Settings) -> tuple[np.ndarray, np.ndarray]:
         """Mean and read-noise sigma (uS) of every physical device at `t` (s) with the read-time
-        settings `s`, stuck-at faults applied."""
+        settings `s`, stuck-at faults applied.
+
+        After a change of some devices only (`DeviceArray.last_change`: a programming round pulses
+        the devices not yet verified), the moments of the state before, when kept for the same `t`
+        and settings, are updated for the changed devices alone: a device's moments depend on its
+        own state and the settings only, so the numbers are those of reading every device."""
 
         def compute(s):
+            updated = self._moments_updated(t, s)
+            if updated is not None:
+                return updated
             mean, sigma = self.array.read_moments(t, knobs=s)
             return self._stuck(mean), sigma
 
         return self.memo.get("moments", (self.version, t), s, compute)
+
+    def _moments_updated(self, t, s):
+        """`moments` from the kept moments of the state before the last change, reading only the
+        changed devices; None when there is no such change, the moments before are not kept, or
+        more than half the devices changed (reading them all is then as quick)."""
+        change = self.array.last_change
+        if change is None or change[1] != self.version:
+            return None
+        before, _, changed = change
+        count = int(np.count_nonzero(changed))
+        if 2 * count > changed.size:
+            return None
+        kept = self.memo.find("moments", (before, t), s)
+        if kept is None:
+            return None
+        mean, sigma = kept[0].copy(), kept[1].copy()
+        if count:
+            index = np.nonzero(changed)
+            sub_mean, sub_sigma = self.array.subset(index).read_moments(t, knobs=s)
+            if self.n_stuck:
+                stuck = self.stuck[index]
+                sub_mean = np.where(stuck == 1, self.g_hi, np.where(stuck == -1, self.g_lo, sub_mean))
+            mean[index], sigma[index] = sub_mean, sub_sigma
+        return mean, sigma
