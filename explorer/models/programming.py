@@ -628,15 +628,15 @@ class ProgrammingRun:
         p = self.method.parallel_verify
         return row if p == 0 else min(p, row)
 
-    def _pay_verify_time(self, width, active):
-        """Chip time (s) of one verify round, both ways. `width` is each device's pulse time, `active`
-        the devices pulsed and read this round. Parallel: in each row, the active devices in groups
-        of `devices_at_once` (in column order), each group its longest pulse train, then one read
-        (after the verify delay). Serial: every active device's train and read in turn."""
+    def _pay_verify_time(self, width, index):
+        """Chip time (s) of one verify round, both ways. `width` is each device's pulse time, `index`
+        the devices pulsed and read this round (flat indices, ascending: row by row). Parallel: in
+        each row, the active devices in groups of `devices_at_once` (in column order), each group its
+        longest pulse train, then one read (after the verify delay). Serial: every active device's
+        train and read in turn."""
         per_read = self.costs["read_time_s"] + self.method.verify_delay_s
-        index = np.flatnonzero(active)  # row-major: the active devices row by row
         w = width[index]
-        row = index // (active.size // self.rows)
+        row = index // (width.size // self.rows)
         # Each one's place among its row's active ones (after the first rounds few are active:
         # computed over those only).
         rank = np.arange(index.size) - np.searchsorted(row, row, side="left")
@@ -703,6 +703,7 @@ class ProgrammingRun:
     def _step_verify(self):
         k, m, phys = self.iteration, self.method, self.physics
         active = ~self.verified
+        index = np.flatnonzero(active)  # after the first rounds a few of the devices: indexed by these
         if k == 1:
             request = np.where(active, self.targets - self.g, 0.0)
         else:
@@ -714,17 +715,17 @@ class ProgrammingRun:
         self._push()
         # Verify reads of the active devices, what a read right after (or `verify_delay_s` after) sees.
         mean, sigma = self._verify_moments()
-        mean, sigma = mean.ravel()[active], sigma.ravel()[active]
+        mean, sigma = mean.ravel()[index], sigma.ravel()[index]
         if phys.technology.startswith("PCM"):
             mean = mean * (1.0 + m.relax_amplitude * np.exp(-m.verify_delay_s / m.relax_time_s))
         read, ok = programming.verify_read(
-            mean, sigma, self.targets[active], tolerance=self.tolerance_uS, seed=rng.derive_seed(self.seed, "read", k)
+            mean, sigma, self.targets[index], tolerance=self.tolerance_uS, seed=rng.derive_seed(self.seed, "read", k)
         )
-        self.last_read[active] = read
-        self.verified[active] = ok
-        self._pay_reads(int(active.sum()))
-        self._pay_verify_time(width, active)
-        left = int((~self.verified).sum())
+        self.last_read[index] = read
+        self.verified[index] = ok
+        self._pay_reads(index.size)
+        self._pay_verify_time(width, index)
+        left = self.verified.size - int(np.count_nonzero(self.verified))
         self.converged = left == 0
         self.done = self.converged or k >= m.max_iterations
         return self._record(devices_left=left, batch_error=np.nan)
