@@ -329,6 +329,7 @@ class _FakeSession:
 
     def __init__(self, doc, answers):
         self.doc, self.answers, self.sent = doc, answers, []
+        self.session_id = "S0"
 
     def _update(self, what, kind, latency):
         from explorer.tools.wire import Update
@@ -416,6 +417,46 @@ def test_an_ordinary_control_without_an_answer_is_still_an_error():
     asyncio.run(student._move(1, w["Matrix size"], {"value": 32, "value_throttled": 32}, "Matrix size = 32"))
     assert student.session.sent == [("change", "Matrix size")]  # no Start for an ordinary control
     assert len(student.errors) == 1 and "Matrix size = 32: no new plot data" in student.errors[0]
+
+
+@pytest.mark.parametrize(
+    "logged, unchanged",
+    [
+        (["[explorer] update 12.5 ms (2 parts, 0 changed) session S1\n"], True),  # computed, drew the same
+        (["[explorer] update 12.5 ms (2 parts, 0 changed) session OTHER\n"], False),  # another session's
+        (
+            [
+                "[explorer] update 9.1 ms (1 parts, 0 changed) session S1\n",
+                "[explorer] update 3.0 ms (1 parts, 4 changed) session S1\n",
+            ],
+            False,
+        ),
+        ([], False),  # never answered
+    ],
+)
+def test_a_move_the_server_answered_with_every_plot_as_it_was_is_not_an_error(logged, unchanged):
+    """A move that changed no plot is an error unless the server's log says its session's update
+    was computed and changed no plot property (`changed_no_plot`); then it is counted apart."""
+    import asyncio
+
+    from explorer.tools.classload import ClassStudent
+
+    wire, w = _run_tab_doc()
+    output = ["[explorer] update 5.0 ms (1 parts, 0 changed) session S1\n"]  # before the move: not its
+    student = ClassStudent(0, "http://127.0.0.1:1/app", "explore", seed=0, server_output=output)
+    session = _FakeSession(wire, {"move": None})
+    session.session_id = "S1"  # the session the server's log names
+    answer = session.change
+
+    async def change(*args, **kwargs):
+        output.extend(logged)  # what the server logs while the move waits
+        return await answer(*args, **kwargs)
+
+    session.change = change
+    student.session = session
+    asyncio.run(student._move(1, w["Matrix size"], {"value": 32, "value_throttled": 32}, "Matrix size = 32"))
+    assert student.unchanged == (["Matrix size = 32"] if unchanged else [])
+    assert len(student.errors) == (0 if unchanged else 1)
 
 
 def test_the_server_process_makes_full_collections_rarer_and_freezes_the_warm_objects():

@@ -36,7 +36,9 @@ Each student update's latency is `explorer.tools.wire.Update.latency`: its PATCH
 last server patch with new plot data before the update went quiet for 0.5 s. An update with no new
 plot data within its timeout (30 s for a control, 60 s for a tab or a lesson step) is an error,
 as are websocket errors, the server's tracebacks and "error in session" lines, the Chromium page's
-console errors and its key presses without new data.
+console errors and its key presses without new data. A control's move whose update the server logs
+as computed with every plot as it was (``0 changed`` for the student's session, `changed_no_plot`)
+sent nothing to draw: it is listed apart, not as an error.
 
 The shared-results hit rate is the server's own count: `SharedResults` counts its lookups and hits,
 and each server process writes them to its own file (the name given in ``EXPLORER_STATS_FILE``, set
@@ -152,11 +154,30 @@ def lesson_plan(lesson_id=None):
     return LessonPlan(lesson.id, [(tabs.index(s.tab) + 1, list(s.move.items())) for s in lesson.steps])
 
 
-class ClassStudent:
-    """One light student: its session (`WireStudent`), seeded choices, and what it measured."""
+UPDATE_LINE = re.compile(r"\[explorer\] update [0-9.]+ ms \(\d+ parts, (\d+) changed\) session (\S+)")
+"""A dashboard update as the server logs it (`explorer.views._live`, ``EXPLORER_LOG_UPDATES=1``):
+how many plot properties it changed, and its session's id."""
 
-    def __init__(self, index, url, mode, seed, plan=None, span=SPAN, think=THINK_S):
+
+def changed_no_plot(lines, session_id) -> bool:
+    """Whether the server's log `lines` (those printed while an update waited) say that the update of
+    session `session_id` was computed and left every plot as it was: at least one logged update of
+    that session, none of which changed a plot property. A control moved to a value that draws the
+    same (Training's ADC bits before Start: the untrained network's one accuracy point, often the
+    same at the next resolution) is answered so; nothing reaches the page, which is not an error."""
+    counts = [int(m.group(1)) for m in map(UPDATE_LINE.search, lines) if m is not None and m.group(2) == session_id]
+    return bool(counts) and not any(counts)
+
+
+class ClassStudent:
+    """One light student: its session (`WireStudent`), seeded choices, and what it measured.
+    `server_output` is the server's output as it grows (`served.Server.output`): a move answered
+    without plot data is looked up there (`changed_no_plot`)."""
+
+    def __init__(self, index, url, mode, seed, plan=None, span=SPAN, think=THINK_S, server_output=()):
         self.index, self.mode, self.plan, self.span, self.think = index, mode, plan, span, think
+        self.server_output = server_output
+        self.unchanged = []  # moves the server answered with every plot as it was (what)
         self.rng = random.Random(seed * 1000 + index)
         query = {"lesson": plan.id, "step": 1} if mode == "lesson" else {}
         self.session = WireStudent(url, query)
@@ -175,7 +196,12 @@ class ClassStudent:
         """Set `widget` (on tab `tab`) to `change` and record the update (module docstring): a run's
         setting (`RUN_SETTING_TAG`) is followed by Start, timed to the run's first point, and Reset."""
         if RUN_SETTING_TAG not in (widget.attrs.get("tags") or []):
-            self._record(tab, await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what))
+            mark = len(self.server_output)
+            update = await self.session.change(widget, change, timeout=WIDGET_TIMEOUT_S, what=what)
+            if update.latency is None and changed_no_plot(self.server_output[mark:], self.session.session_id):
+                self.unchanged.append(what)
+                return
+            self._record(tab, update)
             return
         start, reset = self._button(tab, RUN_START_CLASS), self._button(tab, RUN_RESET_CLASS)
         await self.session.change_only(widget, change)
@@ -515,7 +541,10 @@ def run_students(
                 + (f", lesson {plan.id}" if plan else "")
                 + f") and {'one Chromium page' if chromium else 'no browser'} for {duration:.0f} s ..."
             )
-            students = [ClassStudent(k, server.url, mode, seed, plan=plan, span=span) for k in range(n)]
+            students = [
+                ClassStudent(k, server.url, mode, seed, plan=plan, span=span, server_output=server.output)
+                for k in range(n)
+            ]
             stop = threading.Event()
             out = {}
             with MemoryWatch(pid) as watch:
@@ -666,6 +695,7 @@ def _report(
         span=span,
         errors=errors,
         n_errors=len(errors),
+        unchanged=[w for st in students for w in st.unchanged],
         student_updates=_summary(moves),
         student_updates_by_tab=by_tab and {t: _summary(v) for t, v in sorted(by_tab.items())},
         student_tab_switches=_summary(tabs),
@@ -728,6 +758,11 @@ def report(result, log=print):
         f"{r['acting_s']:.0f} s of acting after all opened"
     )
     log(f"Errors: {r['n_errors']}" + "".join(f"\n  {e[:300]}" for e in r["errors"][:10]))
+    if r.get("unchanged"):
+        log(
+            f"Moves the server answered with every plot as it was (not errors): {len(r['unchanged'])}: "
+            + "; ".join(r["unchanged"][:10])
+        )
     log(f"Students' update latency (control moved -> last new plot data): {_ms(r['student_updates'])}")
     for tab, s in (r["student_updates_by_tab"] or {}).items():
         log(f"  tab {tab}: {_ms(s)}")

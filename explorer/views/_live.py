@@ -1228,9 +1228,10 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
         def apply():
             if self._session_gone():
                 return
+            changed = 0
             with pn.io.hold():
                 for plot, update in updates:
-                    plot.apply(update, generation)
+                    changed += plot.apply(update, generation)
                 for chart in {chart.heading for chart, _ in parts}:
                     if chart in built:
                         align_titles(built[chart])
@@ -1239,9 +1240,13 @@ class LiveDashboard(WidgetsOnFirstUse, pn.viewable.Viewer):
                     show()
                 self._say_provisional(note, generation)
             if LOG_UPDATES and schedule:
-                # Server's share of an update: parameter change -> changes handed to the websocket.
+                # Server's share of an update: parameter change -> changes handed to the websocket; and
+                # how many plot properties it changed (0: every plot was as shown), for its session.
+                context = getattr(self._doc, "session_context", None)
                 print(
-                    f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms ({len(parts)} parts)", flush=True
+                    f"[explorer] update {1e3 * (time.perf_counter() - started):.1f} ms ({len(parts)} parts, "
+                    f"{changed} changed) session {getattr(context, 'id', None)}",
+                    flush=True,
                 )
 
         page = self._batch_page  # read once: the batch's thread clears it when the batch ends
