@@ -375,6 +375,39 @@ def _run_tab_doc():
     return wire, {widget_title(w): w for w in wire.widgets(1)}
 
 
+def test_a_student_moves_only_the_controls_the_page_shows():
+    """A control hidden by its style (`explorer.views._widgets.show`: the Reliability tab's study
+    controls), inside a hidden column, or not visible is not on the page: no student moves it; one
+    shown again by a patch is moved again."""
+    shown = Slider(title="Read voltage", start=0.2, end=0.6, step=0.05, value=0.4)
+    styled = Slider(title="Cells per bit line", start=8, end=256, step=8, value=128, styles={"display": "none"})
+    inside = Slider(title="Inside", start=0, end=1, step=0.5, value=0)
+    gone = Slider(title="Gone", start=0, end=1, step=0.5, value=0, visible=False)
+    tabs = Tabs(
+        tabs=[
+            TabPanel(title="Overview", child=Column()),
+            TabPanel(
+                title="Reliability", child=Column(shown, styled, Column(inside, styles={"display": "none"}), gone)
+            ),
+        ]
+    )
+    doc = Document()
+    doc.add_root(tabs)
+    wire = WireDoc()
+    wire.load(json.loads(serialize_json(doc.to_json())))
+    assert [widget_title(w) for w in wire.widgets(1)] == ["Read voltage"]
+    # The server shows the study's control again and hides the other: as Panel's patch sends it.
+    events = [
+        {"kind": "ModelChanged", "model": {"id": m.id}, "attr": "styles", "new": new}
+        for m, new in (
+            (styled, {"type": "map", "entries": [["display", "block"]]}),
+            (shown, {"type": "map", "entries": [["display", "none"]]}),
+        )
+    ]
+    wire.apply(events)
+    assert [widget_title(w) for w in wire.widgets(1)] == ["Cells per bit line"]
+
+
 @pytest.mark.parametrize(
     "answers, errors",
     [

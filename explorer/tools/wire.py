@@ -106,8 +106,9 @@ def _walk_objects(value, found):
             stack.extend(v)
 
 
-def _refs(value):
-    """The ids referenced anywhere in `value` (``{"id": ...}`` dicts and inline objects)."""
+def _refs(value, nested=True):
+    """The ids referenced anywhere in `value` (``{"id": ...}`` dicts and inline objects); with
+    `nested` false, not those inside an inline object (the object's own attributes refer to them)."""
     out = []
     stack = [value]
     while stack:
@@ -115,7 +116,7 @@ def _refs(value):
         if isinstance(v, dict):
             if "id" in v and isinstance(v["id"], str) and (len(v) == 1 or v.get("type") == "object"):
                 out.append(v["id"])
-                if v.get("type") != "object":
+                if v.get("type") != "object" or not nested:
                     continue
             stack.extend(v.values())
         elif isinstance(v, list):
@@ -200,16 +201,20 @@ class WireDoc:
         found = [m for m in self.models.values() if m.type.endswith("Tabs") and "tabs" in m.attrs]
         return max(found, key=lambda m: len(m.attrs["tabs"]), default=None)
 
-    def under(self, root_id):
-        """Every model reachable from `root_id` through attributes (itself included)."""
+    def under(self, root_id, shown=False):
+        """Every model reachable from `root_id` through attributes (itself included); with `shown`,
+        none under a model the page does not show (`hidden`)."""
         seen, stack = set(), [root_id]
         while stack:
             mid = stack.pop()
             if mid in seen or mid not in self.models:
                 continue
             seen.add(mid)
-            stack.extend(_refs(self.models[mid].attrs))
-        return [self.models[m] for m in seen]
+            if shown and hidden(self.models[mid].attrs):
+                continue
+            # Shown: each model's own references, so that a hidden one prunes what it holds.
+            stack.extend(_refs(self.models[mid].attrs, nested=not shown))
+        return [self.models[m] for m in seen if not (shown and hidden(self.models[m].attrs))]
 
     def tab_child(self, index):
         """The id of the content of tab `index` (None if the tab or its content is not known)."""
@@ -221,11 +226,12 @@ class WireDoc:
         return child.get("id") if isinstance(child, dict) else None
 
     def widgets(self, index):
-        """The widgets (`DRIVEN` types) of tab `index`: enabled, with a title or labels."""
+        """The widgets (`DRIVEN` types) of tab `index` a person could move: shown on the page
+        (`hidden`) and enabled."""
         child = self.tab_child(index)
         if child is None:
             return []
-        return [m for m in self.under(child) if m.type in DRIVEN and not m.attrs.get("disabled", False)]
+        return [m for m in self.under(child, shown=True) if m.type in DRIVEN and not m.attrs.get("disabled", False)]
 
     def by_css(self, css_class):
         """The models with `css_class` among their CSS classes."""
@@ -263,6 +269,18 @@ def _marks(model):
     """A model's CSS classes and its string tags."""
     tags = [t for t in (model.attrs.get("tags") or []) if isinstance(t, str)]
     return {*(model.attrs.get("css_classes") or []), *tags}
+
+
+def hidden(attrs) -> bool:
+    """Whether a model with attributes `attrs` (as the document holds them) is not shown on the
+    page, with what it holds: ``visible`` false, or hidden by its style (``display: none``, how the
+    app hides a control: `explorer.views._widgets.show`)."""
+    if attrs.get("visible") is False:
+        return True
+    styles = attrs.get("styles")
+    if isinstance(styles, dict) and styles.get("type") == "map":
+        styles = {k: v for k, v in styles.get("entries") or []}
+    return isinstance(styles, dict) and styles.get("display") == "none"
 
 
 def widget_title(model):
