@@ -571,6 +571,7 @@ class ProgrammingRun:
         self.g = np.full(self.targets.size, phys.start)
         self.pulse_count = np.zeros(self.targets.size, dtype=np.int64)
         self._drift_seed = rng.derive_seed(seed, "programming", 2**31)
+        self._pushed = None  # (version, conductances, pulses) of the last push (`_push`)
         self._push()
         self.iteration = 0
         self.done = False
@@ -594,8 +595,7 @@ class ProgrammingRun:
         arr = self.array
         g = self.g.reshape(arr.shape)
         pulses = self.pulse_count.reshape(arr.shape)
-        pushed = getattr(self, "_pushed", None)
-        changed = None
+        pushed, changed = self._pushed, None
         if pushed is not None and pushed[0] == arr.version:
             changed = (g != pushed[1]) | (pulses != pushed[2])
         arr.replace_state(self.physics.state(arr.state, g, pulses, self._drift_seed), changed)

@@ -98,9 +98,11 @@ class CrossbarState:
         mean, sigma = self.array.read_moments_times(times, knobs=s)
         return self._stuck(mean), sigma
 
-    def _stuck(self, mean):
+    def _stuck(self, mean, index=None):
+        """`mean` with the stuck-at faults applied; `index`: the devices `mean` holds (default all)."""
         if self.n_stuck:
-            mean = np.where(self.stuck == 1, self.g_hi, np.where(self.stuck == -1, self.g_lo, mean))
+            stuck = self.stuck if index is None else self.stuck[index]
+            mean = np.where(stuck == 1, self.g_hi, np.where(stuck == -1, self.g_lo, mean))
         return mean
 
     def mean(self, t: float, s: Settings) -> np.ndarray:
@@ -148,8 +150,5 @@ class CrossbarState:
         if count:
             index = np.nonzero(changed)
             sub_mean, sub_sigma = self.array.subset(index).read_moments(t, knobs=s)
-            if self.n_stuck:
-                stuck = self.stuck[index]
-                sub_mean = np.where(stuck == 1, self.g_hi, np.where(stuck == -1, self.g_lo, sub_mean))
-            mean[index], sigma[index] = sub_mean, sub_sigma
+            mean[index], sigma[index] = self._stuck(sub_mean, index), sub_sigma
         return mean, sigma
