@@ -26,7 +26,7 @@ from explorer.views._files import page_lessons, page_library, page_text
 from explorer.views._present import Presentation
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
-from explorer.views.links import clean_location, problems_banner
+from explorer.views.links import clean_location, problems_banner, serialize_url_updates
 from explorer.views.predictions import class_predictions
 from explorer.views.scenario_files import scenario_controls
 from explorer.views.sweeps import SweepsView
@@ -159,6 +159,7 @@ def build_app():
     if pn.state.location is not None:
         # A session built again in a second server process (--num-procs) gets its link's query back.
         restore_link_query(pn.state.location, getattr(pn.state.curdoc, "session_context", None))
+        serialize_url_updates(pn.state.location)  # settings set from several threads of the page
         # A link's invalid values are dropped, and named in a banner, before the page syncs the rest.
         problems = clean_location(pn.state.location, n_tabs=len(tabs))
         # Each tab's parameters in the URL under a prefix, so a shared link restores the view.

@@ -126,6 +126,8 @@ def test_scenario_menu_opens_a_library_scenario_and_this_tab_downloads_it(served
         page.locator("input[type=file]").set_input_files(str(bad))
         expect(status(page)).to_contain_text(f"Not loaded {name}: {words}", timeout=TIMEOUT)
         expect(status(page)).to_contain_text("Nothing changed.")
+        # The control is emptied (so the same file can be chosen again), as it was shown the status.
+        expect(page.locator("input[type=file]")).to_have_value("")
         page.wait_for_timeout(1000)  # time for any (wrong) update to arrive
         assert page.url == url
         expect(tab(page, "Programming")).to_have_class(re.compile("bk-active"))

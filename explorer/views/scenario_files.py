@@ -210,19 +210,23 @@ def scenario_controls(
         if outcome.ok and outcome.tab:
             show(outcome.tab)
 
-    def applied(apply) -> None:
+    def applied(apply, clear=False) -> None:
         # One batch (`_live.page_batch`): each chart the scenario changes is computed once, and the
         # charts, the status line and the tab switch reach the page in one message.
         with page_batch(views.values() if views else ()) as batch:
             outcome = apply()
+            if clear:
+                # Empty the control, so choosing the same file again (to go back to it) uploads it
+                # again. In the batch, ahead of the status line: emptied later (its own callback
+                # on the event loop), it could empty the page's control after the next file was
+                # chosen, and the two changes reached the server as one, the next file's lost.
+                batch.add(chooser.clear)
             batch.add(lambda: report(outcome))
 
     def uploaded(event):
         if event.new is None:
             return
-        applied(lambda: upload(explorers, event.new, chooser.filename or "", views))
-        # Empty the control, so choosing the same file again (to go back to it) uploads it again.
-        chooser.clear()
+        applied(lambda: upload(explorers, event.new, chooser.filename or "", views), clear=True)
 
     chooser.param.watch(uploaded, "value")
     parts = [download, choice, label, chooser]
