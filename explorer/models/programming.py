@@ -601,16 +601,23 @@ class ProgrammingRun:
         arr.replace_state(self.physics.state(arr.state, g, pulses, self._drift_seed), changed)
         self._pushed = (arr.version, g.copy(), pulses.copy())
 
-    def _pay_pulses(self, n, request, grouped):
+    def _pay_pulses(self, n, request, grouped, index=None):
         """Count the pulses `n` (per device) of requests `request` and their energy; returns each
         device's pulse time (s). With `grouped` ``"rows"`` the chip time (both ways) counts the
         array's rows in turn, every device of a row at once; with None no time is counted (verify
-        counts its own, `_pay_verify_time`)."""
+        counts its own, `_pay_verify_time`). `index`: the only devices requested (flat indices;
+        the others had no request, so no pulse): counted over those, and the times returned are
+        theirs, in that order."""
         c = self.costs
+        if index is not None:
+            n, request = n[index], request[index]
         up = request > 0
         n_up = int(n[up].sum())
         n_down = int(n[~up].sum())
-        self.pulse_count += n
+        if index is None:
+            self.pulse_count += n
+        else:
+            self.pulse_count[index] += n
         self.totals["pulses"] += n_up + n_down
         self.totals["energy_J"] += n_up * c["up_energy_J"] + n_down * c["down_energy_J"]
         width = np.where(up, c["up_time_s"], c["down_time_s"]) * n
@@ -628,15 +635,14 @@ class ProgrammingRun:
         p = self.method.parallel_verify
         return row if p == 0 else min(p, row)
 
-    def _pay_verify_time(self, width, index):
-        """Chip time (s) of one verify round, both ways. `width` is each device's pulse time, `index`
-        the devices pulsed and read this round (flat indices, ascending: row by row). Parallel: in
+    def _pay_verify_time(self, w, index):
+        """Chip time (s) of one verify round, both ways. `index` holds the devices pulsed and read
+        this round (flat indices, ascending: row by row), `w` their pulse times. Parallel: in
         each row, the active devices in groups of `devices_at_once` (in column order), each group its
         longest pulse train, then one read (after the verify delay). Serial: every active device's
         train and read in turn."""
         per_read = self.costs["read_time_s"] + self.method.verify_delay_s
-        w = width[index]
-        row = index // (width.size // self.rows)
+        row = index // (self.g.size // self.rows)
         # Each one's place among its row's active ones (after the first rounds few are active:
         # computed over those only).
         rank = np.arange(index.size) - np.searchsorted(row, row, side="left")
@@ -711,7 +717,7 @@ class ProgrammingRun:
         self.g, n = phys.pulse(
             self.g, request, rng.derive_seed(self.seed, "programming", k), fine=k > 1, at_least_one=k > 1
         )
-        width = self._pay_pulses(n, request, None)
+        width = self._pay_pulses(n, request, None, index)
         self._push()
         # Verify reads of the active devices, what a read right after (or `verify_delay_s` after) sees.
         mean, sigma = self._verify_moments()

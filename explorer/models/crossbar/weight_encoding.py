@@ -131,4 +131,8 @@ class WeightEncoding:
         else:
             diff = pairs[..., 0] - self.g_mid
         levels = diff / self.level_units()
+        if self.n_slices == 1:
+            # A product with one significance is one multiply: the same numbers as the product
+            # below, without a length-one dot per weight (most of a programming round's decode).
+            return levels[..., 0] * self.significance[0] / self.full_scale * self.w_max
         return (levels @ self.significance) / self.full_scale * self.w_max
