@@ -6,6 +6,7 @@ frames and bytes each update costs; and the first-render time of each tab.
     python -m explorer.tools.browser_benchmark --programming   # the Programming tab's run: Start to first point
     python -m explorer.tools.browser_benchmark --while-streaming   # the controls while another session runs GDP
     python -m explorer.tools.browser_benchmark --pin --tabs Devices   # the controls with a baseline pinned
+    python -m explorer.tools.browser_benchmark --tab-switches 3 --tabs Crossbar,Devices,Encoding   # tab clicks
 
 How it measures (see `explorer.tools.served.PROBE_JS`): a script installed in the page records, in the
 page's own clock, each key press and every change the Bokeh documents apply. A control's latency
@@ -456,6 +457,63 @@ _WATCH_RUN_JS = """() => {
 }""".replace("TITLES_NOW", _TITLES)
 
 
+VIEWS_DONE_JS = """() => {
+  if (!window.Bokeh || !window.Bokeh.index) return false;
+  const views = Object.values(window.Bokeh.index);
+  return views.length > 0 && views.every(v => v.has_finished());
+}"""
+"""Whether BokehJS has finished rendering every view of the page."""
+
+
+def tab_switches(url, tabs, rounds=2, log=print):
+    """Switch one page between `tabs` by clicking their headers, `rounds` times through the list
+    after opening it on the first: per click, milliseconds from the click until the tab's plots
+    are all shown (every figure of the tab visible and every view rendered), and the frames and
+    bytes the page received (until quiet). The first round opens each tab for the first time (its
+    content built); later rounds show tabs again. Returns rows (tab, first showing?, ms, frames,
+    bytes)."""
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        context, page, frames, errors = open_tab(browser, url, tabs[0])
+        first_render(page, plot_count(tabs[0]))
+        wait_until_quiet(page, frames)
+        seen = {tabs[0]}
+        order = [t for _ in range(rounds) for t in tabs[1:] + tabs[:1]]
+        for tab in order:
+            start_frames, start_bytes = frames.frames, frames.bytes
+            figures = page.locator(".bk-Figure >> visible=true")
+            start = time.perf_counter()
+            page.locator(".bk-tab").filter(has_text=re.compile(f"^{re.escape(tab)}$")).first.click()
+            while time.perf_counter() - start < STEP_TIMEOUT_S:
+                if figures.count() >= plot_count(tab) and page.evaluate(VIEWS_DONE_JS):
+                    break
+                page.wait_for_timeout(10)
+            ms = 1e3 * (time.perf_counter() - start)
+            wait_until_quiet(page, frames)
+            rows.append((tab, tab not in seen, ms, frames.frames - start_frames, frames.bytes - start_bytes))
+            seen.add(tab)
+            log(
+                f"{tab} ({'first showing' if rows[-1][1] else 'shown again'}): {ms:.0f} ms, "
+                f"{rows[-1][3]} frames, {rows[-1][4]} bytes"
+            )
+        if errors:
+            log(f"page errors: {errors[:3]}")
+        context.close()
+    for first in (True, False):
+        picked = [r for r in rows if r[1] == first]
+        if picked:
+            times = [r[2] for r in picked]
+            log(
+                f"{'First showing' if first else 'Shown again'}: median {statistics.median(times):.0f} ms "
+                f"(range {min(times):.0f} to {max(times):.0f}), "
+                f"median {statistics.median(r[4] for r in picked) / 1e3:.1f} kB over {len(picked)} switches"
+            )
+    return rows
+
+
 def programming_run_latency(url, pages=6, size=64, method="gdp", watch_s=4.0, tab="Programming"):
     """On the Programming (or Training) tab, one page at a time: the time from the Start button's
     pointerdown to the first new point in the page (ms), and the curve updates per second after it
@@ -547,6 +605,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             "256 x 256 (Programming, the default) or the Training tab's runs"
         ),
     )
+    parser.add_argument(
+        "--tab-switches",
+        type=int,
+        metavar="ROUNDS",
+        help=(
+            "measure switching one page between --tabs instead: ROUNDS times through them, click -> "
+            "the tab's plots shown (the first round shows each tab for the first time)"
+        ),
+    )
     parser.add_argument("--stream-run", nargs=3, metavar=("URL", "SECONDS", "TAB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stream_run:
@@ -583,6 +650,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             parser.error(f"--controls: no control labelled {missing} on {', '.join(tabs)}; allowed: {sorted(labels)}")
 
     page_query = "lecture=1" if args.lecture else ""
+    if args.tab_switches:
+        if len(tabs) < 2:
+            parser.error("--tab-switches: give at least two --tabs")
+        if args.url:
+            tab_switches(args.url, tabs, args.tab_switches)
+        else:
+            with Server() as server:
+                tab_switches(server.url, tabs, args.tab_switches)
+        return
 
     def measure(url):
         if not args.while_streaming:
