@@ -46,10 +46,12 @@ def test_start_streams_every_algorithm_and_runs_on_in_another_tab(browser, serve
     expect(page.get_by_role("button", name="Pause")).to_be_enabled(timeout=TIMEOUT)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=TIMEOUT)
-    # "paused" once the runs' thread has ended its last step and the page has its last point
-    expect(page.get_by_text(re.compile(r"samples per algorithm \(\d+\.\d\d epochs\), paused"))).to_be_visible(
-        timeout=TIMEOUT
-    )
+    # "paused" once the runs' thread has ended its last step; the curves' last point is computed
+    # after the status line is set, so the title may reach that epoch a moment later.
+    status = page.get_by_text(re.compile(r"samples per algorithm \(\d+\.\d\d epochs\), paused")).first
+    expect(status).to_be_visible(timeout=TIMEOUT)
+    final = re.search(r"\((\d+\.\d\d) epochs\)", status.inner_text()).group(1)
+    wait_for_title(page, rf"^Epoch {re.escape(final)} of 1000: ", timeout=TIMEOUT)
     held = epoch(page)
     page.wait_for_timeout(1500)
     assert epoch(page) == held > 0
