@@ -10,6 +10,7 @@ from pathlib import Path
 
 import panel as pn
 
+from explorer.compat import serialize_url_updates
 from explorer.sessions import (
     inject_test_error,
     never_cdn_style_sheets,
@@ -26,7 +27,7 @@ from explorer.views._files import page_lessons, page_library, page_text
 from explorer.views._present import Presentation
 from explorer.views.follow import follow_controls
 from explorer.views.lessons import LessonsView
-from explorer.views.links import clean_location, problems_banner, serialize_url_updates
+from explorer.views.links import clean_location, problems_banner
 from explorer.views.predictions import class_predictions
 from explorer.views.scenario_files import scenario_controls
 from explorer.views.sweeps import SweepsView

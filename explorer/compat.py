@@ -4,7 +4,8 @@ The served app depends on a few things Panel, Bokeh and asyncio do not promise t
 Panel puts before handling a widget's browser events and the method that handles them, Bokeh's wire
 format for an array sent inside a message, the server session behind a session context, where
 Panel looks for its style sheets, whether Panel may change a document at once, Panel's registry of
-rendered views, and asyncio's schedule of timers. Each is used here and only here, behind a named
+rendered views, asyncio's schedule of timers, and the method that writes a synced setting into the
+page's URL. Each is used here and only here, behind a named
 function or class; `tests/test_compat.py` exercises each one against the installed versions and
 names the function and the private interface that broke. `pyproject.toml` pins Panel and Bokeh
 to the releases listed in `CHECKED_AGAINST`; before widening the pins, run that test.
@@ -31,6 +32,7 @@ PRIVATE_APIS = {
     "changes_go_at_once": "panel.io.state.state._unblocked(doc)",
     "forget_views": "panel.io.state.state._views (root ref -> (viewable, root, document, comm))",
     "drop_cancelled_timers": "asyncio BaseEventLoop._scheduled, _timer_cancelled_count and TimerHandle._scheduled",
+    "serialize_url_updates": "panel.io.location.Location._update_query (what sync's watchers call)",
 }
 """Each name defined here -> the private Panel or Bokeh interface it relies on."""
 
@@ -150,6 +152,7 @@ __all__ = [
     "server_session",
     "local_style_sheet_fallback",
     "serve_style_sheets_locally",
+    "serialize_url_updates",
     "session_gone",
 ]
 
@@ -213,3 +216,26 @@ def drop_cancelled_timers(loop) -> int:
         scheduled[:] = kept
         loop._timer_cancelled_count = max(0, getattr(loop, "_timer_cancelled_count", dropped) - dropped)
     return dropped
+
+
+# ------------------------------------------------------------------ the page's URL (Panel)
+
+
+def serialize_url_updates(location) -> None:
+    """Make the page's URL updates one at a time: Panel's `Location` (`pn.state.location`, one per
+    page) writes a synced setting into the URL (`Location._update_query`) by reading the query,
+    changing one key and writing the query back, behind a flag (``_syncing``) that makes any other
+    update return at once while one is under way. Updates from two threads of one page (a lesson
+    step opened from the follower's thread while the event loop switches the tab, a dashboard's
+    background run) could then drop a change: the later one skipped or written over, and the URL
+    kept the old step for good. Here every update of the URL from a setting takes one re-entrant
+    lock per page, so it waits for the one under way. Call it before the page's first `sync`: the
+    watchers `sync` makes call the locked method."""
+    lock = threading.RLock()
+    update = location._update_query
+
+    def locked(*args, **kwargs):
+        with lock:
+            return update(*args, **kwargs)
+
+    location._update_query = locked

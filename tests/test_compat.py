@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import panel as pn
+import param
 import pytest
 from bokeh.core.serialization import Deserializer, Serializer
 from bokeh.document import Document
@@ -44,6 +45,7 @@ def test_every_private_interface_is_listed_and_tested_here():
         "changes_go_at_once",
         "forget_views",
         "drop_cancelled_timers",
+        "serialize_url_updates",
     }
     assert set(compat.PRIVATE_APIS) == tested
     assert all(hasattr(compat, name) for name in compat.PRIVATE_APIS)
@@ -266,3 +268,56 @@ def test_changes_go_at_once_only_in_the_thread_serving_the_document():
         thread.start()
         thread.join()
     assert box["at_once"] is False, broke("changes_go_at_once", "a change from another thread went at once")
+
+
+# ------------------------------------------------------------------ serialize_url_updates
+
+
+class _TwoSettings(param.Parameterized):
+    step = param.Integer(default=1)
+    tab = param.Integer(default=0)
+
+
+@pytest.mark.parametrize("serialized", [True, False])
+def test_url_updates_from_two_threads_both_reach_the_url(serialized):
+    """A lesson step set in one thread while another thread's URL update is under way: with the page's
+    updates serialized (as the app does) both reach the URL; with Panel's own flag alone the second
+    returns at once and is lost, which is what the lock is for (the test shows it can fail)."""
+    from panel.io.location import Location
+
+    assert callable(getattr(Location, "_update_query", None)), broke("serialize_url_updates", "no such method")
+    location = Location()
+    if serialized:
+        compat.serialize_url_updates(location)
+    settings = _TwoSettings()
+    location.sync(settings, {"step": "step", "tab": "tab"})
+    writing, release = threading.Event(), threading.Event()
+
+    def hold_the_first_write(event):
+        if "tab=3" in event.new and not writing.is_set():
+            writing.set()
+            release.wait(10)
+
+    location.param.watch(hold_the_first_write, "search")
+    first = threading.Thread(target=lambda: setattr(settings, "tab", 3))
+    first.start()
+    assert writing.wait(10)  # the first update is writing the URL
+    second = threading.Thread(target=lambda: setattr(settings, "step", 2))
+    second.start()
+    if serialized:
+        second.join(0.3)  # waits on the lock for the first: still under way
+        assert second.is_alive()
+    else:
+        second.join(10)  # Panel's flag alone: it returns at once, its change dropped
+        assert not second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    query = location.query_params
+    assert query["tab"] == 3
+    if serialized:
+        assert query["step"] == 2, broke("serialize_url_updates", f"the URL lost the second update: {query}")
+    else:
+        # Panel alone: the step never reached the URL (if it does, Panel's flag changed: look again
+        # at whether the lock is still needed).
+        assert query["step"] == 1, f"Panel {version('panel')} kept both updates without the lock: {query}"

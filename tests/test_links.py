@@ -2,23 +2,13 @@
 left out, the valid part is kept and, synced by Panel, applied."""
 
 import json
-import threading
 import urllib.parse
 
-import param
 import pytest
 from panel.io.location import Location
 
 from explorer.models.scenario import TABS, settings_by_owner
-from explorer.views.links import (
-    LinkProblem,
-    check_query,
-    clean_location,
-    problems_banner,
-    serialize_url_updates,
-    url_keys,
-    valid_search,
-)
+from explorer.views.links import LinkProblem, check_query, clean_location, problems_banner, url_keys, valid_search
 
 N_TABS = 10  # the app: overview, six dashboards, technologies, physics reference, sweeps
 
@@ -162,43 +152,3 @@ def test_banner_lists_the_problems_literally_and_dismisses():
     assert banner.visible
     close.clicks += 1
     assert not banner.visible
-
-
-class _TwoSettings(param.Parameterized):
-    step = param.Integer(default=1)
-    tab = param.Integer(default=0)
-
-
-@pytest.mark.parametrize("serialized", [True, False])
-def test_url_updates_from_two_threads_both_reach_the_url(serialized):
-    """A lesson step set in one thread while another thread's URL update is under way: with the page's
-    updates serialized (as the app does) both reach the URL; with Panel's own flag alone the second
-    returns at once and is lost, which is what the lock is for (the test shows it can fail)."""
-    location = Location()
-    if serialized:
-        serialize_url_updates(location)
-    settings = _TwoSettings()
-    location.sync(settings, {"step": "step", "tab": "tab"})
-    writing, release = threading.Event(), threading.Event()
-
-    def hold_the_first_write(event):
-        if "tab=3" in event.new and not writing.is_set():
-            writing.set()
-            release.wait(10)
-
-    location.param.watch(hold_the_first_write, "search")
-    first = threading.Thread(target=lambda: setattr(settings, "tab", 3))
-    first.start()
-    assert writing.wait(10)  # the first update is writing the URL
-    second = threading.Thread(target=lambda: setattr(settings, "step", 2))
-    second.start()
-    second.join(0.3)  # the second waits for the first (serialized) or has given up (not)
-    release.set()
-    first.join(10)
-    second.join(10)
-    query = location.query_params
-    assert query["tab"] == 3
-    if serialized:
-        assert query["step"] == 2
-    else:
-        assert query["step"] == 1  # Panel alone: the step never reached the URL

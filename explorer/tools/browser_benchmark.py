@@ -470,8 +470,8 @@ def tab_switches(url, tabs, rounds=2, log=print):
     after opening it on the first: per click, milliseconds from the click until the tab's plots
     are all shown (every figure of the tab visible and every view rendered), and the frames and
     bytes the page received (until quiet). The first round opens each tab for the first time (its
-    content built); later rounds show tabs again. Returns rows (tab, first showing?, ms, frames,
-    bytes)."""
+    content built); later rounds show tabs again. Returns rows (tab, first showing?, ms or None
+    when the plots were not shown within `STEP_TIMEOUT_S`, frames, bytes)."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -487,27 +487,33 @@ def tab_switches(url, tabs, rounds=2, log=print):
             figures = page.locator(".bk-Figure >> visible=true")
             start = time.perf_counter()
             page.locator(".bk-tab").filter(has_text=re.compile(f"^{re.escape(tab)}$")).first.click()
+            ms = None  # None: the tab's plots were not all shown within STEP_TIMEOUT_S
             while time.perf_counter() - start < STEP_TIMEOUT_S:
                 if figures.count() >= plot_count(tab) and page.evaluate(VIEWS_DONE_JS):
+                    ms = 1e3 * (time.perf_counter() - start)
                     break
                 page.wait_for_timeout(10)
-            ms = 1e3 * (time.perf_counter() - start)
             wait_until_quiet(page, frames)
             rows.append((tab, tab not in seen, ms, frames.frames - start_frames, frames.bytes - start_bytes))
             seen.add(tab)
+            shown = "timeout" if ms is None else f"{ms:.0f} ms"
             log(
-                f"{tab} ({'first showing' if rows[-1][1] else 'shown again'}): {ms:.0f} ms, "
+                f"{tab} ({'first showing' if rows[-1][1] else 'shown again'}): {shown}, "
                 f"{rows[-1][3]} frames, {rows[-1][4]} bytes"
             )
         if errors:
             log(f"page errors: {errors[:3]}")
         context.close()
     for first in (True, False):
-        picked = [r for r in rows if r[1] == first]
+        label = "First showing" if first else "Shown again"
+        kind = [r for r in rows if r[1] == first]
+        picked = [r for r in kind if r[2] is not None]
+        if len(picked) < len(kind):
+            log(f"{label}: {len(kind) - len(picked)} timeouts")
         if picked:
             times = [r[2] for r in picked]
             log(
-                f"{'First showing' if first else 'Shown again'}: median {statistics.median(times):.0f} ms "
+                f"{label}: median {statistics.median(times):.0f} ms "
                 f"(range {min(times):.0f} to {max(times):.0f}), "
                 f"median {statistics.median(r[4] for r in picked) / 1e3:.1f} kB over {len(picked)} switches"
             )

@@ -15,9 +15,7 @@ are checked too. Keys with a prefix that is not a dashboard's are not the page's
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -206,34 +204,4 @@ def _markdown_text(text: str) -> str:
     return text
 
 
-def serialize_url_updates(location) -> None:
-    """Make the page's URL updates one at a time: Panel's `Location` (`pn.state.location`, one per
-    page) writes a synced setting into the URL by reading the query, changing one key and writing the
-    query back, behind a flag (``_syncing``) that makes any other update return at once while one is
-    under way. Updates from two threads of one page (a lesson step opened from the follower's thread
-    while the event loop switches the tab, a dashboard's background run) could then drop a change: the
-    later one skipped or written over, and the URL kept the old step for good. Here every update of
-    the URL from a setting takes one re-entrant lock per page, so it waits for the one under way.
-    Call it before the page's first `sync`: the watchers `sync` makes call the locked method."""
-    lock = threading.RLock()
-
-    def locked(method):
-        @functools.wraps(method)
-        def run(*args, **kwargs):
-            with lock:
-                return method(*args, **kwargs)
-
-        return run
-
-    location._update_query = locked(location._update_query)
-
-
-__all__ = [
-    "LinkProblem",
-    "check_query",
-    "clean_location",
-    "problems_banner",
-    "serialize_url_updates",
-    "url_keys",
-    "valid_search",
-]
+__all__ = ["LinkProblem", "check_query", "clean_location", "problems_banner", "url_keys", "valid_search"]
