@@ -248,6 +248,15 @@ def _legend_styles(legend):
     ]
 
 
+def no_echo(*models):
+    """Keep the browser's own changes of `models` in the browser: Bokeh's ``syncable = False``, so
+    BokehJS sends no PATCH-DOC for what it computes there (a `DataRange1d`'s start and end, a
+    figure's inner width and height, a pan or zoom), while the server's changes still reach the
+    page. For models whose browser-side values the server never reads."""
+    for model in models:
+        model.syncable = False
+
+
 def _invisible(glyph):
     """Whether `glyph` draws nothing (every opacity 0): a frame that only sets the axes' ranges."""
     props = glyph.properties()
@@ -342,6 +351,11 @@ class LivePlot:
             opts["y_range"] = list(y_factors)
             opts["y_axis_type"] = "auto"  # categorical
         self.figure = fig = figure(**opts)
+        # BokehJS computes the data ranges and the frame's inner size in the browser and, for a
+        # syncable model, sends each change back: one PATCH-DOC, and the server's OK reply, per
+        # range and per figure after every update that moves them (and per frame of a pan or zoom).
+        # Nothing on the server reads them, so they stay in the browser (`no_echo`).
+        no_echo(fig, fig.x_range, fig.y_range)
         fig.title.text = " "
         fig.title.vertical_align = "top"
         fig.xaxis.axis_label = x_label
