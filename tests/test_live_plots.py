@@ -7,7 +7,7 @@ import pytest
 from bokeh.core.serialization import Serializer
 from bokeh.document import Document
 
-from explorer.views import CrossbarView, DevicesView, EncodingView, TrainingView
+from explorer.views import CrossbarView, DevicesView, EncodingView, ProgrammingView, ReliabilityView, TrainingView
 from explorer.views._live import PALETTE, LivePlot, lines
 
 HISTOGRAM = "Programmed levels at the chosen time"
@@ -371,3 +371,22 @@ def test_the_other_tabs_heaviest_updates_fit_the_wire_budget(cls, name):
     press(view.widgets()[name])
     frames, size = wire.cost()
     assert 0 < frames <= MAX_UPDATE_FRAMES and 0 < size <= MAX_UPDATE_BYTES, (name, frames, size)
+
+
+DASHBOARD_VIEWS = [DevicesView, EncodingView, CrossbarView, ProgrammingView, ReliabilityView, TrainingView]
+
+
+@pytest.mark.parametrize("cls", DASHBOARD_VIEWS)
+def test_the_browser_keeps_its_plots_ranges_and_sizes(cls):
+    """Every figure of a rendered dashboard, and its two ranges, are not syncable (`_live.no_echo`):
+    BokehJS computes a data range's ends and a figure's frame sizes in the page, and would send each
+    change back to the server, one message and an OK reply each, after every update. The server's
+    own changes of these models still reach the page (syncable governs the page's changes only)."""
+    from bokeh.models import Plot
+
+    doc = Document()
+    doc.add_root(pn.panel(cls()).get_root(doc))
+    figures = [m for m in doc.models if isinstance(m, Plot)]
+    assert figures
+    for fig in figures:
+        assert (fig.syncable, fig.x_range.syncable, fig.y_range.syncable) == (False, False, False), fig
