@@ -29,6 +29,17 @@ RELEASE_INTERVAL_S = 15.0
 """Least time between two collections (`schedule_release`): a full collection holds the interpreter,
 and so every session's updates, for a fraction of a second to over a second with a class's objects
 alive; sessions ending together (a class leaving) share one. Illustrative: a few per minute."""
+RELEASE_AFTER_CLOSED = 8
+"""Sessions ended since the last collection that make one due while other sessions of the process
+are still open. A collection holds every open session's updates (0.2 to 1.5 s with a class's pages
+alive, docs/results/classroom.md), so while others are open it waits until this many sessions'
+memory is to be had (a student closing a tab mid-lecture stalls nobody); when the last session
+ends, it runs at once, as nobody waits. The memory of fewer ended sessions stays meanwhile.
+Illustrative."""
+RELEASE_ABOVE_BYTES = 512 * 2**20
+"""Growth of the process's resident memory since the last collection (or since the first session
+ended) that makes a collection due at once, whatever `RELEASE_AFTER_CLOSED` says: an ended session
+that held a large array is not kept waiting for seven more. Illustrative."""
 RELEASE_KEY = "explorer.sessions.release"
 """The `pn.state.cache` entry with the time of the next collection scheduled and of the last one."""
 
@@ -193,25 +204,45 @@ def freeze_ready_session() -> None:
 
 
 def session_destroyed(session_context):
-    """Log the end of a session, drop what the libraries keep of it (`forget_views`) and, a moment
-    later, return its memory to the system (`release_memory`)."""
+    """Log the end of a session, drop what the libraries keep of it (`forget_views`) and have its
+    memory returned to the system (`release_memory`) when `schedule_release` says: a moment later
+    if it was this process's last session, else with the memory of other ended sessions."""
     print(f"[explorer] session destroyed: {session_context.id} (pid {os.getpid()})", flush=True)
     forget_views(getattr(session_context, "_document", None))
     write_stats("session destroyed")
     from tornado.ioloop import IOLoop
 
-    schedule_release(IOLoop.current().call_later)
+    server = getattr(session_context, "server_context", None)
+    others_open = len(list(server.sessions)) if server is not None else 0  # this one is gone already
+    schedule_release(IOLoop.current().call_later, others_open=others_open)
 
 
-def schedule_release(call_later, state=None, now=None) -> float | None:
+def resident_bytes() -> int:
+    """This process's resident memory in bytes (Linux ``/proc/self/statm``), 0 where unavailable."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def schedule_release(call_later, state=None, now=None, others_open=0, resident=None) -> float | None:
     """Schedule `release_memory` with `call_later(delay, callback)` (the event loop's) `RELEASE_DELAY_S`
-    from now, or `RELEASE_INTERVAL_S` after the last collection if that is later; nothing when one is
-    already scheduled (it will collect this session's memory too). Returns the delay scheduled, or
-    None. `state` is the server's record of it (default: a `pn.state.cache` entry; call on the event
-    loop's thread, as Bokeh runs the end-of-session callbacks)."""
-    state = pn.state.cache.setdefault(RELEASE_KEY, {"due": None, "last": None}) if state is None else state
+    from now, or `RELEASE_INTERVAL_S` after the last collection if that is later, for a session that
+    has just ended while `others_open` sessions of this process remain: at once when none remains or
+    the process's `resident` memory (bytes; default `resident_bytes()`) has grown by
+    `RELEASE_ABOVE_BYTES` since the last collection, else only once `RELEASE_AFTER_CLOSED` sessions
+    have ended since the last collection. Nothing when one is already scheduled (it will collect
+    this session's memory too). Returns the delay scheduled, or None. `state` is the server's
+    record of it (default: a `pn.state.cache` entry; call on the event loop's thread, as Bokeh runs
+    the end-of-session callbacks)."""
+    if state is None:
+        state = pn.state.cache.setdefault(RELEASE_KEY, {"due": None, "last": None, "ended": 0})
     now = time.monotonic() if now is None else now
-    if state["due"] is not None:
+    resident = resident_bytes() if resident is None else resident
+    state["ended"] = state.get("ended", 0) + 1
+    grown = resident - state.setdefault("resident", resident) >= RELEASE_ABOVE_BYTES
+    if state["due"] is not None or (others_open and not grown and state["ended"] < RELEASE_AFTER_CLOSED):
         return None
     due = now + RELEASE_DELAY_S
     if state["last"] is not None:
@@ -219,8 +250,9 @@ def schedule_release(call_later, state=None, now=None) -> float | None:
     state["due"] = due
 
     def release():
-        state["due"], state["last"] = None, time.monotonic()
+        state["due"], state["last"], state["ended"] = None, time.monotonic(), 0
         release_memory()
+        state["resident"] = resident_bytes()
 
     call_later(due - now, release)
     return due - now

@@ -166,6 +166,40 @@ def test_sessions_ending_together_share_one_collection():
     assert len(scheduled) == 2
 
 
+def test_a_session_ending_while_others_are_open_waits_for_more_or_for_memory():
+    """A collection holds every open session's updates: while others are open, sessions that end
+    schedule one only when `RELEASE_AFTER_CLOSED` have ended since the last, or when the process's
+    resident memory has grown by `RELEASE_ABOVE_BYTES`; the last session of the process schedules
+    one at once."""
+    from explorer import sessions
+
+    scheduled = []
+    call_later = lambda delay, callback: scheduled.append((delay, callback))  # noqa: E731
+    state = {"due": None, "last": None}
+    base = 2 * sessions.RELEASE_ABOVE_BYTES
+    for k in range(sessions.RELEASE_AFTER_CLOSED - 1):  # a student now and then closes a tab
+        assert sessions.schedule_release(call_later, state, now=10.0 + k, others_open=29, resident=base) is None
+    assert scheduled == [] and state["ended"] == sessions.RELEASE_AFTER_CLOSED - 1
+    delay = sessions.schedule_release(call_later, state, now=20.0, others_open=22, resident=base)
+    assert delay == sessions.RELEASE_DELAY_S and len(scheduled) == 1  # the eighth: their memory is worth it
+    original = sessions.release_memory
+    sessions.release_memory = lambda: None
+    try:
+        scheduled[0][1]()
+    finally:
+        sessions.release_memory = original
+    assert state["ended"] == 0 and state["due"] is None
+    now = state["last"] + 100.0
+    state["resident"] = base
+    assert sessions.schedule_release(call_later, state, now=now, others_open=21, resident=base + 1) is None
+    grown = base + sessions.RELEASE_ABOVE_BYTES
+    assert sessions.schedule_release(call_later, state, now=now + 1, others_open=20, resident=grown) is not None
+    state["due"], state["ended"] = None, 0
+    # The process's last session: at once, whatever the count and the memory.
+    assert sessions.schedule_release(call_later, state, now=now + 200, others_open=0, resident=base) is not None
+    assert len(scheduled) == 3
+
+
 def test_sessions_asking_at_once_share_one_training():
     """Eight sessions opening the Reliability tab at the same settings at once: with the server's lock
     every one gets the same training (the look-up and the recency re-insertion are two steps)."""
