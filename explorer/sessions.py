@@ -31,9 +31,9 @@ and so every session's updates, for a fraction of a second to over a second with
 alive; sessions ending together (a class leaving) share one. Illustrative: a few per minute."""
 RELEASE_AFTER_CLOSED = 8
 """Sessions ended since the last collection that make one due while other sessions of the process
-are still open. A collection holds every open session's updates (0.2 to 1.5 s with a class's pages
-alive, docs/results/classroom.md), so while others are open it waits until this many sessions'
-memory is to be had (a student closing a tab mid-lecture stalls nobody); when the last session
+are still open. A collection holds every open session's updates for as long as it scans the
+objects alive (docs/results/classroom.md), so while others are open it waits until this many
+sessions' memory is to be had (a student closing a tab mid-lecture stalls nobody); when the last session
 ends, it runs at once, as nobody waits. The memory of fewer ended sessions stays meanwhile.
 Illustrative."""
 RELEASE_ABOVE_BYTES = 512 * 2**20

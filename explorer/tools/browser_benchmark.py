@@ -39,6 +39,7 @@ from .served import (
     PLOT_MODELS,
     PROBE_JS,
     READY_JS,
+    RENDERED_JS,
     SINCE_JS,
     TABS,
     TITLES_JS,
@@ -457,14 +458,6 @@ _WATCH_RUN_JS = """() => {
 }""".replace("TITLES_NOW", _TITLES)
 
 
-VIEWS_DONE_JS = """() => {
-  if (!window.Bokeh || !window.Bokeh.index) return false;
-  const views = Object.values(window.Bokeh.index);
-  return views.length > 0 && views.every(v => v.has_finished());
-}"""
-"""Whether BokehJS has finished rendering every view of the page."""
-
-
 def tab_switches(url, tabs, rounds=2, log=print):
     """Switch one page between `tabs` by clicking their headers, `rounds` times through the list
     after opening it on the first: per click, milliseconds from the click until the tab's plots
@@ -489,7 +482,7 @@ def tab_switches(url, tabs, rounds=2, log=print):
             page.locator(".bk-tab").filter(has_text=re.compile(f"^{re.escape(tab)}$")).first.click()
             ms = None  # None: the tab's plots were not all shown within STEP_TIMEOUT_S
             while time.perf_counter() - start < STEP_TIMEOUT_S:
-                if figures.count() >= plot_count(tab) and page.evaluate(VIEWS_DONE_JS):
+                if figures.count() >= plot_count(tab) and page.evaluate(RENDERED_JS, 0) is not None:
                     ms = 1e3 * (time.perf_counter() - start)
                     break
                 page.wait_for_timeout(10)
